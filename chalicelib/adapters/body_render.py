@@ -1,0 +1,77 @@
+"""Body rendering with third-party libraries: nh3 (sanitising), mail-parser-reply.
+
+Kept behind two functions so the domain stays free of them and so either
+library can be swapped without touching the pipeline.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import nh3
+
+# Reply parsers are regular-expression heavy; on pathological bodies their time
+# grows quickly, so only the head of a long body is searched for the reply.
+REPLY_SCAN_LIMIT = 64 * 1024
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "center", "code", "col", "colgroup",
+    "dd", "del", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+    "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "small", "span", "strike",
+    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "*": {"align", "valign", "dir", "lang", "title", "width", "height", "style"},
+    "a": {"href", "name"},
+    "img": {"src", "alt", "border"},
+    "font": {"color", "face", "size"},
+    "td": {"colspan", "rowspan", "bgcolor"},
+    "th": {"colspan", "rowspan", "bgcolor"},
+    "table": {"border", "cellpadding", "cellspacing", "bgcolor"},
+}
+# `cid:` keeps inline images resolvable against the message's own parts; remote
+# images stay in the markup and are blocked by the console's CSP until allowed.
+_URL_SCHEMES = {"http", "https", "mailto", "cid"}
+_STYLE_PROPERTIES = {
+    "color", "background-color", "font-weight", "font-style", "font-size", "font-family",
+    "text-align", "text-decoration", "margin", "padding", "border", "width", "height",
+}  # fmt: skip
+
+
+def sanitise_html(html: str) -> str:
+    """HTML safe to show inside the console's sandboxed frame."""
+    if not html:
+        return ""
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        clean_content_tags={"script", "style", "title", "head"},
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        filter_style_properties=_STYLE_PROPERTIES,
+        link_rel="noopener noreferrer nofollow",
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _reply_parser():  # type: ignore[no-untyped-def]
+    from mailparser_reply import EmailReplyParser
+
+    return EmailReplyParser(languages=["en", "de", "fr", "es", "it", "nl", "sv", "pl"])
+
+
+def latest_reply(text: str) -> str:
+    """The new text of a reply, without quoted history and signature.
+
+    Falls back to the whole text when the parser finds nothing, so a message is
+    never shown empty because of a heuristic.
+    """
+    if not text.strip():
+        return ""
+    head = text[:REPLY_SCAN_LIMIT]
+    try:
+        reply = _reply_parser().parse_reply(head)
+    except (re.error, IndexError, ValueError):  # its regexes on odd input
+        return head.strip()
+    return (reply or "").strip() or head.strip()

@@ -1,0 +1,212 @@
+"""Item shapes of the tickets table: keys and conversions to and from domain types.
+
+One table holds tickets, their messages, the Message-ID index, delivery records
+and suspended mail (single-table design; every read is a GetItem, BatchGetItem
+or Query on a known key, never a Scan):
+
+| item            | pk                          | sk                           |
+| --------------- | --------------------------- | ---------------------------- |
+| ticket          | TICKET#<id>                 | TICKET                       |
+| message         | TICKET#<id>                 | MSG#<received-at>#<ses-id>   |
+| Message-ID      | MID#<mailbox>#<message-id>  | MID                          |
+| delivery record | DELIVERY#<ses-id>           | DELIVERY                     |
+| ticket number   | DELIVERY#<ses-id>           | ALLOC                        |
+| suspended mail  | SUSPENDED#<mailbox>         | <received-at>#<ses-id>       |
+| counter         | COUNTER                     | TICKET                       |
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+PRIORITY_RANK = {"urgent": "0", "high": "1", "normal": "2", "low": "3"}
+
+
+def ticket_key(ticket_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"TICKET#{ticket_id}"}, "sk": {"S": "TICKET"}}
+
+
+def delivery_key(ses_message_id: str, sk: str = "DELIVERY") -> dict[str, Any]:
+    return {"pk": {"S": f"DELIVERY#{ses_message_id}"}, "sk": {"S": sk}}
+
+
+def message_id_key(mailbox: str, message_id: str) -> dict[str, Any]:
+    # DynamoDB keys are capped at 2048 bytes; Message-IDs of that size are abuse.
+    return {"pk": {"S": f"MID#{mailbox}#{message_id[:900]}"}, "sk": {"S": "MID"}}
+
+
+def serialize(item: dict[str, Any]) -> dict[str, Any]:
+    """Plain values to DynamoDB's typed form; empty strings and sets are dropped."""
+    out: dict[str, Any] = {}
+    for key, value in item.items():
+        if value is None or value == "" or (isinstance(value, (set, frozenset)) and not value):
+            continue
+        out[key] = _serializer.serialize(value)
+    return out
+
+
+def deserialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+
+
+def queue_keys(
+    mailbox: str, status: str, assignee: str, priority: str, created_at: str, ticket_id: str
+) -> dict[str, str]:
+    """GSI keys: a mailbox's queue by status, unassigned first, then priority, then age."""
+    assigned = "1" if assignee else "0"
+    rank = PRIORITY_RANK.get(priority, "2")
+    keys = {
+        "gsi1pk": f"QUEUE#{mailbox}#{status}",
+        "gsi1sk": f"{assigned}#{rank}#{created_at}#{ticket_id}",
+    }
+    if assignee:
+        keys.update(gsi2pk=f"ASSIGNEE#{assignee}", gsi2sk=f"{status}#{created_at}#{ticket_id}")
+    return keys
+
+
+def ticket_item(ticket: Ticket) -> dict[str, Any]:
+    item = {
+        "pk": f"TICKET#{ticket.id}",
+        "sk": "TICKET",
+        "type": "ticket",
+        "id": ticket.id,
+        "mailbox": ticket.mailbox,
+        "subject": ticket.subject,
+        "requester": ticket.requester,
+        "status": ticket.status,
+        "participants": set(ticket.participants) | {ticket.requester},
+        "assignee": ticket.assignee,
+        "priority": ticket.priority,
+        "tags": set(ticket.tags),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "message_count": ticket.message_count,
+        "attachment_count": ticket.attachment_count,
+    }
+    item.update(
+        queue_keys(
+            ticket.mailbox, ticket.status, ticket.assignee, ticket.priority, ticket.created_at, ticket.id
+        )
+    )
+    return serialize(item)
+
+
+def ticket_from_item(raw: dict[str, Any]) -> Ticket:
+    item = deserialize(raw)
+    return Ticket(
+        id=item["id"],
+        mailbox=item.get("mailbox", ""),
+        subject=item.get("subject", ""),
+        requester=item.get("requester", ""),
+        status=item.get("status", "new"),
+        participants=tuple(sorted(item.get("participants", set()))),
+        assignee=item.get("assignee", ""),
+        priority=item.get("priority", "normal"),
+        tags=tuple(sorted(item.get("tags", set()))),
+        created_at=item.get("created_at", ""),
+        updated_at=item.get("updated_at", ""),
+        message_count=int(item.get("message_count", 0)),
+        attachment_count=int(item.get("attachment_count", 0)),
+    )
+
+
+def _attachment_dict(a: StoredAttachment) -> dict[str, Any]:
+    return {
+        "index": a.index,
+        "filename": a.filename,
+        "safe_name": a.safe_name,
+        "key": a.key,
+        "declared_type": a.declared_type,
+        "sniffed_type": a.sniffed_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "risky": a.risky,
+        "inline": a.inline,
+        "content_id": a.content_id,
+    }
+
+
+def message_item(message: StoredMessage) -> dict[str, Any]:
+    item = {
+        "pk": f"TICKET#{message.ticket_id}",
+        "sk": f"MSG#{message.received_at}#{message.key}",
+        "type": "message",
+        "ticket_id": message.ticket_id,
+        "key": message.key,
+        "direction": message.direction,
+        "kind": message.kind,
+        "sender": message.sender,
+        "sender_name": message.sender_name,
+        "to": list(message.to),
+        "cc": list(message.cc),
+        "subject": message.subject,
+        "message_id": message.message_id,
+        "received_at": message.received_at,
+        "date": message.date,
+        "thread_signal": message.thread_signal,
+        "related_ticket": message.related_ticket,
+        "reason": message.reason,
+        "verdicts": dict(message.verdicts),
+        "text": message.body.text,
+        "html": message.body.html,
+        "reply_text": message.body.reply_text,
+        "body_pointer": message.body.pointer,
+        "attachments": [_attachment_dict(a) for a in message.attachments],
+        "lossy_decoding": message.lossy_decoding,
+        "defects": list(message.defects[:50]),
+    }
+    return serialize(item)
+
+
+def message_from_item(raw: dict[str, Any]) -> StoredMessage:
+    item = deserialize(raw)
+    attachments = tuple(
+        StoredAttachment(
+            index=int(a["index"]),
+            filename=a.get("filename", ""),
+            safe_name=a.get("safe_name", ""),
+            key=a.get("key", ""),
+            declared_type=a.get("declared_type", ""),
+            sniffed_type=a.get("sniffed_type", ""),
+            size=int(a.get("size", 0)),
+            sha256=a.get("sha256", ""),
+            risky=bool(a.get("risky")),
+            inline=bool(a.get("inline")),
+            content_id=a.get("content_id", ""),
+        )
+        for a in item.get("attachments", [])
+    )
+    return StoredMessage(
+        ticket_id=item["ticket_id"],
+        key=item["key"],
+        direction=item.get("direction", "inbound"),
+        kind=item.get("kind", "customer"),
+        sender=item.get("sender", ""),
+        sender_name=item.get("sender_name", ""),
+        to=tuple(item.get("to", [])),
+        cc=tuple(item.get("cc", [])),
+        subject=item.get("subject", ""),
+        message_id=item.get("message_id", ""),
+        received_at=item.get("received_at", ""),
+        date=item.get("date", ""),
+        thread_signal=item.get("thread_signal", "new"),
+        related_ticket=item.get("related_ticket", ""),
+        reason=item.get("reason", ""),
+        verdicts=dict(item.get("verdicts", {})),
+        body=Body(
+            text=item.get("text", ""),
+            html=item.get("html", ""),
+            reply_text=item.get("reply_text", ""),
+            pointer=item.get("body_pointer", ""),
+        ),
+        attachments=attachments,
+        lossy_decoding=bool(item.get("lossy_decoding")),
+        defects=tuple(item.get("defects", [])),
+    )

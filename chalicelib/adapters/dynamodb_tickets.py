@@ -1,0 +1,261 @@
+"""Tickets, messages and delivery records in DynamoDB (item shapes in dynamodb_items)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters.aws_errors import error_code
+from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.errors import AlreadyProcessed, ConcurrentUpdate, DuplicateMessageId, TicketNotFound
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+FIRST_TICKET_NUMBER = 1000
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """How an existing ticket changes when a message joins it."""
+
+    ticket_id: str
+    updated_at: str
+    new_participants: tuple[str, ...] = ()
+    attachments: int = 0
+    reopen_to: str = ""  # new status, when the message reopens the ticket
+    old_status: str = ""
+    queue_keys: dict[str, str] | None = None
+
+
+class DynamoDBTickets:
+    def __init__(self, client: "DynamoDBClient", table: str) -> None:
+        self._db = client
+        self.table = table
+
+    # -- reads -------------------------------------------------------------
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        found = self._db.get_item(TableName=self.table, Key=items.ticket_key(ticket_id)).get("Item")
+        return items.ticket_from_item(found) if found else None
+
+    def require_ticket(self, ticket_id: str) -> Ticket:
+        ticket = self.get_ticket(ticket_id)
+        if ticket is None:
+            raise TicketNotFound(ticket_id)
+        return ticket
+
+    def tickets_by_message_ids(self, mailbox: str, message_ids: list[str]) -> dict[str, str]:
+        """Message-ID -> ticket id for the ids this mailbox stored or sent (one BatchGetItem)."""
+        wanted = list(dict.fromkeys(m for m in message_ids if m))[:100]
+        if not wanted:
+            return {}
+        keys = [items.message_id_key(mailbox, m) for m in wanted]
+        found: dict[str, str] = {}
+        request: dict[str, Any] = {self.table: {"Keys": keys, "ProjectionExpression": "pk, ticket_id"}}
+        prefix = f"MID#{mailbox}#"
+        while request:
+            response = self._db.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(self.table, []):
+                found[raw["pk"]["S"][len(prefix) :]] = raw["ticket_id"]["S"]
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def get_tickets(self, ticket_ids: list[str]) -> dict[str, Ticket]:
+        wanted = list(dict.fromkeys(ticket_ids))[:100]
+        if not wanted:
+            return {}
+        request: dict[str, Any] = {self.table: {"Keys": [items.ticket_key(t) for t in wanted]}}
+        found: dict[str, Ticket] = {}
+        while request:
+            response = self._db.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(self.table, []):
+                ticket = items.ticket_from_item(raw)
+                found[ticket.id] = ticket
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    def get_delivery(self, ses_message_id: str) -> dict[str, Any] | None:
+        raw = self._db.get_item(
+            TableName=self.table, Key=items.delivery_key(ses_message_id), ConsistentRead=True
+        ).get("Item")
+        return items.deserialize(raw) if raw else None
+
+    def messages(self, ticket_id: str) -> list[StoredMessage]:
+        found: list[StoredMessage] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :msg)",
+            "ExpressionAttributeValues": {":pk": {"S": f"TICKET#{ticket_id}"}, ":msg": {"S": "MSG#"}},
+        }
+        while True:
+            response = self._db.query(**kwargs)
+            found.extend(items.message_from_item(raw) for raw in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                return found
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def suspended(self, mailbox: str) -> list[dict[str, Any]]:
+        response = self._db.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"SUSPENDED#{mailbox}"}},
+        )
+        return [items.deserialize(raw) for raw in response.get("Items", [])]
+
+    # -- writes ------------------------------------------------------------
+    def allocate_ticket_id(self, ses_message_id: str) -> str:
+        """A ticket number for this delivery, the same one on every retry.
+
+        The counter increment is not idempotent, so the number is pinned to the
+        delivery with a conditional put; a retry reads the pinned number back (the
+        number it drew itself is skipped, leaving a harmless gap).
+        """
+        response = self._db.update_item(
+            TableName=self.table,
+            Key={"pk": {"S": "COUNTER"}, "sk": {"S": "TICKET"}},
+            UpdateExpression="ADD next_number :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        ticket_id = f"T-{FIRST_TICKET_NUMBER + int(response['Attributes']['next_number']['N'])}"
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item={**items.delivery_key(ses_message_id, "ALLOC"), "ticket_id": {"S": ticket_id}},
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            old = (
+                exc.response.get("Item")
+                or self._db.get_item(
+                    TableName=self.table, Key=items.delivery_key(ses_message_id, "ALLOC"), ConsistentRead=True
+                )["Item"]
+            )
+            return str(old["ticket_id"]["S"])
+        return ticket_id
+
+    def _delivery_put(self, ses_message_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        item = {**items.delivery_key(ses_message_id), **items.serialize({"type": "delivery", **record})}
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _transact(self, operations: list[dict[str, Any]], message_id: str = "") -> None:
+        try:
+            self._db.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            # The delivery record is always the first operation.
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise AlreadyProcessed(operations[0]["Put"]["Item"]["pk"]["S"]) from exc
+            # The Message-ID index, when present, is always the last operation.
+            if message_id and len(reasons) == len(operations) and reasons[-1] == "ConditionalCheckFailed":
+                raise DuplicateMessageId(message_id) from exc
+            if "ConditionalCheckFailed" in reasons:
+                raise ConcurrentUpdate(f"ticket changed while committing: {reasons}") from exc
+            raise
+
+    def record_delivery(
+        self, ses_message_id: str, record: dict[str, Any], extra: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Record a non-ticket outcome (bounce, quarantine, suspended); once only."""
+        operations = [self._delivery_put(ses_message_id, record)]
+        for item in extra or []:
+            operations.append({"Put": {"TableName": self.table, "Item": items.serialize(item)}})
+        self._transact(operations)
+
+    def commit_new(
+        self, ses_message_id: str, ticket: Ticket, message: StoredMessage, record: dict[str, Any]
+    ) -> None:
+        """Ticket, first message, Message-ID index and delivery record, all or nothing."""
+        operations = [
+            self._delivery_put(ses_message_id, record),
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": items.ticket_item(ticket),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
+        ]
+        operations += self._index_ops(ticket.mailbox, message)
+        self._transact(operations, message.message_id if len(operations) == 4 else "")
+
+    def commit_thread(
+        self,
+        ses_message_id: str,
+        mailbox: str,
+        change: TicketChange,
+        message: StoredMessage,
+        record: dict[str, Any],
+    ) -> None:
+        """A message joins an existing ticket, all or nothing."""
+        names = {"#u": "updated_at", "#mc": "message_count", "#ac": "attachment_count"}
+        values: dict[str, Any] = {
+            ":u": {"S": change.updated_at},
+            ":one": {"N": "1"},
+            ":n": {"N": str(change.attachments)},
+        }
+        sets = ["#u = :u"]
+        adds = ["#mc :one", "#ac :n"]
+        if change.new_participants:
+            names["#p"] = "participants"
+            values[":p"] = {"SS": sorted(set(change.new_participants))}
+            adds.append("#p :p")
+        condition = "attribute_exists(pk)"
+        if change.reopen_to:
+            names["#s"] = "status"
+            values[":s"] = {"S": change.reopen_to}
+            values[":old"] = {"S": change.old_status}
+            sets.append("#s = :s")
+            condition += " AND #s = :old"
+            for index, (key, value) in enumerate((change.queue_keys or {}).items()):
+                names[f"#q{index}"] = key
+                values[f":q{index}"] = {"S": value}
+                sets.append(f"#q{index} = :q{index}")
+        operations = [
+            self._delivery_put(ses_message_id, record),
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": items.ticket_key(change.ticket_id),
+                    "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+            {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
+        ]
+        operations += self._index_ops(mailbox, message)
+        self._transact(operations, message.message_id if len(operations) == 4 else "")
+
+    def _index_ops(self, mailbox: str, message: StoredMessage) -> list[dict[str, Any]]:
+        if not message.message_id:
+            return []
+        item = {
+            **items.message_id_key(mailbox, message.message_id),
+            **items.serialize({"type": "message-id", "ticket_id": message.ticket_id, "key": message.key}),
+        }
+        return [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        ]

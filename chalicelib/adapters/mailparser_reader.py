@@ -1,0 +1,199 @@
+"""Raw mail in, `ParsedMail` out: the one module that talks to mail-parser.
+
+The bytes are parsed once, by the stdlib parser exactly as mail-parser's own
+`from_bytes` does, and that tree is handed to `mailparser.MailParser`. From
+mail-parser the adapter keeps its UTC date and its defect report; bodies,
+files and headers are read from the same tree by `mime_walk`, because
+mail-parser's attachment dicts carry no link to their MIME part (no origin,
+base64 text left undecoded), invent random names, and its header dict loses
+the order of repeated headers.
+
+Malformed mail is normal mail: `read_mail` never raises. If mail-parser
+fails on the tree (it does on some lost boundaries and on deep nesting) the
+stdlib tree is read alone; if the bytes cannot be parsed as MIME the headers
+are read alone; if even that fails the bytes become the text. Each step down
+is a "parser-fallback: ..." defect.
+
+Mail saved with old-Mac CR-only line endings is read with LF endings: the
+stdlib splits header lines on a lone CR already, but quoted-printable and
+uuencode decoding only know LF and CRLF. Mail with any LF is left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import parsedate_to_datetime
+
+import mailparser
+
+from chalicelib.adapters.mime_walk import (
+    PART_ERRORS,
+    content_type_of,
+    decode_text,
+    decode_words,
+    header_text,
+    unescape,
+    walk_parts,
+)
+from chalicelib.domain.mail import Address, ParsedMail, parse_addresses
+
+# mail-parser logs, at WARNING and ERROR, each body part and header value it
+# could not decode, quoting the mail; this adapter decodes those itself and
+# reports them as defects, so the log would only repeat senders' text.
+logging.getLogger("mailparser").setLevel(logging.CRITICAL)
+
+_MSG_ID = re.compile(r"<([^<>]*)>")
+_ADDRESS_FIELDS = {"from": "from_", "reply-to": "reply_to", "to": "to", "cc": "cc"}
+
+
+def read_mail(raw: bytes) -> ParsedMail:
+    """Parse one raw message; never raises, whatever the bytes."""
+    raw = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+    defects: list[str] = []
+    try:
+        message = message_from_bytes(_lf_endings(raw), policy=compat32)
+        date = _read_with_mailparser(message, defects)
+        return _assemble(message, raw, date, defects)
+    except Exception as exc:  # noqa: BLE001 - the outermost guard: mail never raises
+        defects.append(_fallback("MIME parse", exc))
+    try:
+        return _headers_only(raw, defects)
+    except Exception as exc:  # noqa: BLE001 - same guard, one step further down
+        defects.append(_fallback("header parse", exc))
+    return ParsedMail(
+        text=raw.decode("utf-8", "replace"),
+        lossy_decoding=True,
+        raw_size=len(raw),
+        defects=tuple(defects),
+    )
+
+
+def _lf_endings(raw: bytes) -> bytes:
+    return raw.replace(b"\r", b"\n") if b"\r" in raw and b"\n" not in raw else raw
+
+
+def _read_with_mailparser(message: Message, defects: list[str]) -> datetime | None:
+    """The date, with mail-parser's defects added to `defects`; stdlib's date if it fails."""
+    try:
+        parser = mailparser.MailParser(message)
+    except Exception as exc:  # noqa: BLE001 - a mail-parser bug must not cost the message
+        defects.append(_fallback("mail-parser", exc))
+        return _date(message)
+    defects.extend(
+        text
+        for entry in parser.defects
+        for texts in entry.values()
+        for text in texts
+        # Body charset recovery is reported by the walk, which decodes the body we keep.
+        if not text.startswith("CharsetDecodeDefect")
+    )
+    date = parser.date
+    if isinstance(date, datetime) and date.tzinfo is None:
+        return date.replace(tzinfo=UTC)  # mail-parser gives naive UTC
+    return date if isinstance(date, datetime) else None
+
+
+def _headers_only(raw: bytes, defects: list[str]) -> ParsedMail:
+    message = BytesParser(policy=compat32).parsebytes(_lf_endings(raw), headersonly=True)
+    body = str(message.get_payload()).encode("utf-8", "surrogateescape")
+    fields = _header_fields(message, defects)
+    return ParsedMail(
+        **fields,
+        date=_date(message),
+        text=decode_text(body, None)[0].replace("\r\n", "\n"),
+        content_type=content_type_of(message),
+        part_types=(content_type_of(message),),
+        defects=tuple(defects),
+        lossy_decoding=True,
+        raw_size=len(raw),
+        message=message,
+    )
+
+
+def _assemble(message: Message, raw: bytes, date: datetime | None, defects: list[str]) -> ParsedMail:
+    content = walk_parts(message)
+    fields = _header_fields(message, defects)
+    return ParsedMail(
+        **fields,
+        date=date,
+        text="\n".join(content.text),
+        html="\n".join(content.html),
+        attachments=tuple(content.attachments),
+        content_type=content_type_of(message),
+        part_types=tuple(content.part_types),
+        defects=tuple(dict.fromkeys(_printable(d) for d in defects + content.defects)),
+        lossy_decoding=content.lossy,
+        raw_size=len(raw),
+        message=message,
+    )
+
+
+def _header_fields(message: Message, defects: list[str]) -> dict:
+    """Subject, addresses, ids and the decoded header list of a message's top level."""
+    raw_items = [(unescape(k).strip().lower(), v) for k, v in message.raw_items()]
+    headers = tuple((name, header_text(value)) for name, value in raw_items)
+
+    def plain(name: str) -> list[str]:  # unfolded and 8-bit decoded, RFC 2047 left alone
+        return [unescape(v).replace("\r", "").replace("\n", "").strip() for k, v in raw_items if k == name]
+
+    fields: dict = {attr: _addresses(plain(name), name, defects) for name, attr in _ADDRESS_FIELDS.items()}
+    message_ids = _ids(" ".join(plain("message-id")[:1]))
+    return fields | {
+        "subject": next((v for k, v in headers if k == "subject"), ""),
+        "message_id": message_ids[0] if message_ids else "",
+        "in_reply_to": _ids(" ".join(plain("in-reply-to"))),
+        "references": _ids(" ".join(plain("references"))),
+        "headers": headers,
+    }
+
+
+def _addresses(values: list[str], name: str, defects: list[str]) -> tuple[Address, ...]:
+    """Mailboxes, split before RFC 2047 decoding so that an encoded comma splits nothing."""
+    try:
+        found = parse_addresses(*values) or parse_addresses(*map(decode_words, values))
+    except (RecursionError, *PART_ERRORS) as exc:
+        # The stdlib address parser recurses once per word; read each item alone.
+        defects.append(_printable(f"AddressHeaderDefect: {name} read item by item ({exc!r:.60})"))
+        items = [item for value in values for item in value.split(",")]
+        found = tuple({a.email: a for item in items for a in _item_addresses(item)}.values())
+    return tuple(Address(email=a.email, name=decode_words(a.name).strip()) for a in found)
+
+
+def _item_addresses(item: str) -> tuple[Address, ...]:
+    try:
+        return parse_addresses(item)
+    except (RecursionError, *PART_ERRORS):
+        return ()
+
+
+def _ids(value: str) -> tuple[str, ...]:
+    """`<id@host>` message ids in order, whitespace removed; bare `id@host` tolerated."""
+    ids = [m for m in _MSG_ID.findall(value) if m.strip()]
+    if not ids:
+        ids = [t for t in re.split(r"[\s,]+", value) if "@" in t]
+    return tuple(dict.fromkeys(f"<{''.join(i.split())}>" for i in ids))
+
+
+def _date(message: Message) -> datetime | None:
+    value = message.get("date")
+    if value is None:
+        return None
+    try:
+        date = parsedate_to_datetime(unescape(value))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
+
+
+def _fallback(step: str, exc: BaseException) -> str:
+    return _printable(f"parser-fallback: {step} failed ({type(exc).__name__}: {exc})")[:300]
+
+
+def _printable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

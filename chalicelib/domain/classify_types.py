@@ -1,0 +1,24 @@
+"""Shared result types of classification (kept apart so adapters can build them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BounceReport:
+    """A delivery status notification or non-standard bounce, as recognised."""
+
+    recipients: tuple[str, ...]
+    permanent: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What kind of mail this is, decided before any ticket work, and why."""
+
+    kind: str  # "normal" | "spam" | "virus" | "bounce" | "auto_reply"
+    reason: str = ""
+    failed_recipients: tuple[str, ...] = ()
+    permanent: bool = False

@@ -1,0 +1,54 @@
+"""HTML-only mail turned into readable plain text (standard library only)."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+_BLOCK = frozenset(
+    "address article aside blockquote br dd div dl dt footer form h1 h2 h3 h4 h5 h6 header hr "
+    "li main nav ol p pre section table tr ul".split()
+)
+_SKIP = frozenset({"script", "style", "head", "title", "template", "noscript"})
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skip_depth += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+        if tag == "li":
+            self.parts.append("- ")
+        if tag == "a":
+            self.href = dict(attrs).get("href")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP and self.skip_depth:
+            self.skip_depth -= 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+        if tag == "a" and self.href:
+            if self.href.startswith(("http://", "https://", "mailto:")):
+                self.parts.append(f" <{self.href}>")
+            self.href = None
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip_depth:
+            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
+
+
+def html_to_text(html: str) -> str:
+    """Readable text from HTML: blocks become lines, links keep their target."""
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    lines = (line.strip() for line in "".join(collector.parts).split("\n"))
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -1,0 +1,152 @@
+"""The project's own picture of one received mail.
+
+Everything downstream of the parser adapter works on these types; nothing
+outside `chalicelib/adapters/mailparser_reader.py` sees mail-parser's dicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.headerregistry import Address as _StdAddress
+from email.message import Message
+from email.utils import getaddresses
+
+
+@dataclass(frozen=True)
+class Address:
+    """One mailbox: display name and lower-cased address."""
+
+    email: str
+    name: str = ""
+
+    @property
+    def domain(self) -> str:
+        return self.email.rpartition("@")[2]
+
+    @property
+    def local_part(self) -> str:
+        return self.email.rpartition("@")[0]
+
+    def __str__(self) -> str:
+        if not self.name:
+            return self.email
+        return str(_StdAddress(display_name=self.name, addr_spec=self.email))
+
+
+def parse_addresses(*values: str) -> tuple[Address, ...]:
+    """Addresses from header values; malformed entries are skipped, not fatal."""
+    found: list[Address] = []
+    seen: set[str] = set()
+    for name, addr in getaddresses([v for v in values if v]):
+        addr = addr.strip().strip("<>").lower()
+        if "@" not in addr or addr in seen or any(c.isspace() for c in addr):
+            continue
+        seen.add(addr)
+        found.append(Address(email=addr, name=name.strip()))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One decoded MIME part that is a file rather than a body."""
+
+    filename: str
+    content_type: str
+    payload: bytes
+    content_id: str = ""
+    inline: bool = False
+    # Where the part sat: "" at top level, "rfc822" inside an attached message,
+    # "uuencode" / "tnef" when recovered from a legacy container.
+    origin: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.payload)
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """SES receipt verdicts: PASS, FAIL, GRAY, PROCESSING_FAILED or NONE."""
+
+    spam: str = "NONE"
+    virus: str = "NONE"
+    spf: str = "NONE"
+    dkim: str = "NONE"
+    dmarc: str = "NONE"
+    dmarc_policy: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "spam": self.spam,
+            "virus": self.virus,
+            "spf": self.spf,
+            "dkim": self.dkim,
+            "dmarc": self.dmarc,
+        }
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    """A received message, decoded."""
+
+    subject: str = ""
+    from_: tuple[Address, ...] = ()
+    reply_to: tuple[Address, ...] = ()
+    to: tuple[Address, ...] = ()
+    cc: tuple[Address, ...] = ()
+    date: datetime | None = None
+    message_id: str = ""
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    text: str = ""
+    html: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    # Header names lower-cased, values decoded; repeated headers keep every value.
+    headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "text/plain"
+    # Top-level and nested MIME content types, in walk order.
+    part_types: tuple[str, ...] = ()
+    defects: tuple[str, ...] = ()
+    lossy_decoding: bool = False
+    raw_size: int = 0
+    # The stdlib tree the parser built, for detectors that read MIME structure
+    # (DSN parts, RFC 3834 headers) without parsing the bytes a second time.
+    message: Message | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def sender(self) -> Address | None:
+        """Who a reply goes to: Reply-To when given, else From."""
+        if self.reply_to:
+            return self.reply_to[0]
+        return self.from_[0] if self.from_ else None
+
+    def header(self, name: str) -> str:
+        """First value of a header, or ""."""
+        name = name.lower()
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return ""
+
+    def header_values(self, name: str) -> list[str]:
+        name = name.lower()
+        return [value for key, value in self.headers if key == name]
+
+    def has_header(self, name: str) -> bool:
+        name = name.lower()
+        return any(key == name for key, _ in self.headers)
+
+
+@dataclass(frozen=True)
+class ReceivedMail:
+    """What the SES notification (or the headers SES adds) tells about a delivery."""
+
+    ses_message_id: str
+    bucket: str
+    key: str
+    recipients: tuple[str, ...] = ()
+    verdicts: Verdicts = field(default_factory=Verdicts)
+    received_at: str = ""
+    # True when verdicts came from the notification rather than headers.
+    from_notification: bool = False

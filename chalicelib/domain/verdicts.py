@@ -1,0 +1,87 @@
+"""Receipt verdicts, from an SES notification or from the headers SES adds.
+
+SES prepends `X-SES-Spam-Verdict`, `X-SES-Virus-Verdict`, `Received-SPF` and an
+`Authentication-Results` with authserv-id `amazonses.com` to every message it
+stores. A sender can forge the same headers further down, so only the topmost
+occurrence (the one SES added last) counts, and Authentication-Results only
+when its authserv-id is a trusted one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from chalicelib.domain.mail import ParsedMail, Verdicts
+
+TRUSTED_AUTHSERV_IDS = ("amazonses.com",)
+
+# Received-SPF results (RFC 7208 section 9.1) mapped onto SES's status words.
+_SPF_STATUS = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "softfail": "GRAY",
+    "neutral": "GRAY",
+    "none": "GRAY",
+    "temperror": "PROCESSING_FAILED",
+    "permerror": "PROCESSING_FAILED",
+}
+_AR_STATUS = {
+    "pass": "PASS",
+    "fail": "FAIL",
+    "softfail": "GRAY",
+    "neutral": "GRAY",
+    "none": "GRAY",
+    "policy": "FAIL",
+    "temperror": "PROCESSING_FAILED",
+    "permerror": "PROCESSING_FAILED",
+}
+_STATUSES = {"PASS", "FAIL", "GRAY", "PROCESSING_FAILED", "DISABLED"}
+
+
+def _status(value: Any) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("status")
+    text = str(value or "").strip().upper()
+    return text if text in _STATUSES else "NONE"
+
+
+def from_notification(receipt: Mapping[str, Any]) -> Verdicts:
+    """Verdicts from the `receipt` object of an SES Received notification."""
+    dmarc = receipt.get("dmarcVerdict") or {}
+    return Verdicts(
+        spam=_status(receipt.get("spamVerdict")),
+        virus=_status(receipt.get("virusVerdict")),
+        spf=_status(receipt.get("spfVerdict")),
+        dkim=_status(receipt.get("dkimVerdict")),
+        dmarc=_status(dmarc),
+        dmarc_policy=str(receipt.get("dmarcPolicy") or "").upper(),
+    )
+
+
+def _ar_results(value: str) -> dict[str, str]:
+    results: dict[str, str] = {}
+    for method, result in re.findall(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", value, re.IGNORECASE):
+        results.setdefault(method.lower(), _AR_STATUS.get(result.lower(), "NONE"))
+    return results
+
+
+def from_headers(mail: ParsedMail, trusted: tuple[str, ...] = TRUSTED_AUTHSERV_IDS) -> Verdicts:
+    """Verdicts read back from the headers SES added (replay, sweeper)."""
+    spam = _status(mail.header("x-ses-spam-verdict"))
+    virus = _status(mail.header("x-ses-virus-verdict"))
+    spf_word = mail.header("received-spf").strip().split(" ", 1)[0].lower()
+    spf = _SPF_STATUS.get(spf_word, "NONE")
+    results: dict[str, str] = {}
+    for value in mail.header_values("authentication-results"):
+        authserv = value.split(";", 1)[0].strip().split(" ", 1)[0].lower()
+        if authserv in trusted:
+            results = _ar_results(value)
+            break
+    return Verdicts(
+        spam=spam,
+        virus=virus,
+        spf=results.get("spf", spf),
+        dkim=results.get("dkim", "NONE"),
+        dmarc=results.get("dmarc", "NONE"),
+    )

@@ -1,0 +1,95 @@
+"""The `inbound` command for operators, developers and staff."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from typing import Sequence
+
+
+def _process(args: argparse.Namespace) -> int:
+    from inbound.embedded import embedded_stack
+    from inbound.replay import Replayer, eml_files
+
+    logging.basicConfig(level=logging.WARNING if not args.verbose else logging.INFO, stream=sys.stderr)
+    counts: Counter[str] = Counter()
+    with embedded_stack(domain=args.domain) as stack:
+        started = time.perf_counter()
+        replayer = Replayer(stack.intake, stack.store)
+        recipients = tuple(args.to) if args.to else ()
+        for path in eml_files(args.paths):
+            try:
+                raw = path.read_bytes()
+            except OSError as exc:
+                print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
+                counts["unreadable"] += 1
+                continue
+            outcome = replayer.process_bytes(raw, recipients)
+            counts[outcome.outcome] += 1
+            if args.json:
+                print(json.dumps(outcome.as_json(str(path)), ensure_ascii=False), flush=True)
+            else:
+                detail = outcome.ticket or ""
+                if outcome.thread_signal and outcome.ticket:
+                    detail += f" ({outcome.thread_signal})"
+                if outcome.reason:
+                    detail += f" {outcome.reason}"
+                print(f"{path}: {outcome.outcome} {detail}".rstrip(), flush=True)
+        elapsed = time.perf_counter() - started
+    total = sum(counts.values())
+    summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    per = f", {elapsed / total * 1000:.1f} ms per message" if total else ""
+    print(f"{total} files: {summary or 'none'} in {elapsed:.1f} s{per}", file=sys.stderr)
+    return 1 if counts["unreadable"] else 0
+
+
+def _provision(args: argparse.Namespace) -> int:
+    import boto3
+
+    from inbound.provision import delete, provision
+    from inbound.provision_report import render_report
+
+    session = boto3.session.Session(region_name=args.region)
+    if args.delete:
+        delete(session, stage=args.stage, region=args.region, endpoint_url=args.endpoint_url, keep_data=not args.delete_data)
+        print(f"stage {args.stage} torn down" + ("" if args.delete_data else "; bucket and tables kept"))
+        return 0
+    report = provision(session, stage=args.stage, domain=args.domain, region=args.region, endpoint_url=args.endpoint_url)
+    print(render_report(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="inbound", description="Support mail on Amazon SES.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    process = commands.add_parser("process", help="run .eml files through the real pipeline on an embedded stack")
+    process.add_argument("paths", nargs="+", help=".eml files or folders of them")
+    process.add_argument("--json", action="store_true", help="one JSON object per line")
+    process.add_argument("--domain", default="example.com")
+    process.add_argument("--to", action="append", help="envelope recipient (default: the mail's To and Cc)")
+    process.add_argument("-v", "--verbose", action="store_true")
+    process.set_defaults(run=_process)
+
+    prov = commands.add_parser("provision", help="create or update every AWS resource of a stage")
+    prov.add_argument("--stage", required=True)
+    prov.add_argument("--domain", required=False, default="example.com")
+    prov.add_argument("--region", default="us-east-1")
+    prov.add_argument("--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. a local moto server")
+    prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
+    prov.add_argument("--delete-data", action="store_true", help="with --delete: remove bucket and tables too")
+    prov.set_defaults(run=_provision)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""An in-process embedded AWS (moto) provisioned exactly as `inbound provision` does it.
+
+Used by `inbound process` and by the tests; `inbound up` runs moto's server
+instead, so that several processes share one stack.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from chalicelib.settings import Settings
+from inbound import moto_speedups
+from chalicelib.wiring import Services, build_services
+
+REGION = "us-east-1"
+
+
+def offline_credentials() -> None:
+    """Credentials that moto accepts and real AWS refuses, set before any client exists."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        os.environ[name] = "embedded"
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+    os.environ.pop("AWS_PROFILE", None)
+
+
+@dataclass
+class EmbeddedStack:
+    session: Any
+    settings: Settings
+    services: Services
+    outputs: dict[str, str]
+
+    @property
+    def intake(self) -> Any:
+        return self.services.intake
+
+    @property
+    def tickets(self) -> Any:
+        return self.services.intake.parts.tickets
+
+    @property
+    def store(self) -> Any:
+        return self.services.intake.parts.store
+
+    def keys(self, prefix: str) -> list[str]:
+        keys: list[str] = self.store.list_keys(prefix)
+        return keys
+
+    def client(self, name: str) -> Any:
+        """A client of this stack's endpoint (never the real AWS)."""
+        return self.session.client(name, region_name=REGION, endpoint_url=self.settings.endpoint_url)
+
+    def secret(self) -> bytes:
+        secrets: tuple[bytes, ...] = self.services.intake.parts.reply_secrets()
+        return secrets[0]
+
+
+@contextlib.contextmanager
+def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterator[EmbeddedStack]:
+    import boto3
+    from moto import mock_aws
+
+    from inbound.provision import provision
+
+    offline_credentials()
+    moto_speedups.install()
+    with mock_aws():
+        session = boto3.session.Session(region_name=REGION)
+        report = provision(session, stage=stage, domain=domain, region=REGION)
+        settings = Settings.from_env({**report.outputs, "AWS_REGION": REGION})
+        yield EmbeddedStack(session, settings, build_services(settings, session), dict(report.outputs))
+
+
+@contextlib.contextmanager
+def moto_server(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """moto's server in a thread on loopback; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    moto_speedups.install()
+    if port == 0:
+        port = free_port(host)
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def stack_at(endpoint_url: str, stage: str = "local", domain: str = "example.com") -> EmbeddedStack:
+    """Provision (idempotently) and wire the services against an AWS-compatible endpoint."""
+    import boto3
+
+    from inbound.provision import provision
+
+    session = boto3.session.Session(region_name=REGION)
+    report = provision(session, stage=stage, domain=domain, region=REGION, endpoint_url=endpoint_url)
+    settings = Settings.from_env({**report.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint_url})
+    return EmbeddedStack(session, settings, build_services(settings, session), dict(report.outputs))

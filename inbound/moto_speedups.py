@@ -1,0 +1,79 @@
+"""Making moto's DynamoDB transactions cost O(items touched) instead of O(table).
+
+moto 5.2.5 backs up every table a TransactWriteItems names with `copy.deepcopy`
+before applying it, so each transaction copies the whole table: replaying a few
+thousand messages on the embedded stack becomes quadratic (over a second per
+message after ~600). Real DynamoDB has no such cost.
+
+The backup only has to restore what the transaction can change: the hash-key
+buckets it names. While a transaction runs, a table's deep copy therefore shares
+every untouched bucket with the live table and deep-copies only the touched ones.
+Semantics are moto's own (same rollback on failure); only the copying is narrowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import defaultdict
+from typing import Any
+
+_active = threading.local()
+_installed = False
+
+
+def _touched_hashes(table: Any, transact_items: list[dict[str, Any]]) -> set[Any]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    hashes = set()
+    for entry in transact_items:
+        _, op = next(iter(entry.items()))
+        if op.get("TableName") != table.name:
+            continue
+        key = op.get("Key") or op.get("Item") or {}
+        value = key.get(table.hash_key_attr)
+        if value is not None:
+            hashes.add(DynamoType(value))
+    return hashes
+
+
+def _narrow_deepcopy(table: Any, memo: dict[int, Any]) -> Any:
+    transact_items = getattr(_active, "items", None)
+    if transact_items is None:
+        # Not inside a transaction: moto's own full deep copy (backups, restores).
+        clone = copy.copy(table)
+        memo[id(table)] = clone
+        clone.__dict__.update(copy.deepcopy(table.__dict__, memo))
+        return clone
+    touched = _touched_hashes(table, transact_items)
+    clone = copy.copy(table)
+    items: defaultdict[Any, Any] = defaultdict(dict)
+    for hash_value, bucket in table.items.items():
+        if hash_value in touched:
+            items[hash_value] = copy.deepcopy(bucket)
+        else:
+            items[hash_value] = dict(bucket) if isinstance(bucket, dict) else bucket
+    clone.items = items
+    return clone
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend in this process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        _active.items = transact_items
+        try:
+            original(self, transact_items)
+        finally:
+            _active.items = None
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.__deepcopy__ = _narrow_deepcopy  # type: ignore[attr-defined]
+    _installed = True

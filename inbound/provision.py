@@ -1,0 +1,149 @@
+"""`inbound provision`: create or update every AWS resource the Lambdas need, idempotently.
+
+`provision` reads each resource, compares it with what the app needs and writes only the
+difference, so a second run with the same arguments makes no write call and reports
+every entry "unchanged". It owns the documents it writes (bucket, topic and queue
+policies, the lifecycle configuration, the receipt rule): hand edits to them are put back
+and reported "changed".
+
+Order matters on real AWS: SES checks, when a receipt rule is created, that it may write
+to the bucket and publish to the topic, so topics and bucket policy come first.
+
+Errors are told apart by botocore error code, never by message text. Names derive from
+the stage (`inbound-<stage>-...`); the bucket name also carries the account id because
+bucket names are global.
+"""
+
+from __future__ import annotations
+
+import boto3
+
+from inbound.provision_context import Context, Names, ProvisionError, account_of, partition_of
+from inbound.provision_identity import (
+    delete_identity,
+    ensure_reply_secret,
+    ensure_user_pool,
+    ensure_user_pool_client,
+    rotate_secret,
+)
+from inbound.provision_messaging import delete_messaging, ensure_messaging
+from inbound.provision_report import ProvisionReport, render_report
+from inbound.provision_ses import (
+    check_mailboxes,
+    delete_ses,
+    desired_rule,
+    dns_records,
+    ensure_configuration_set,
+    ensure_identity,
+    ensure_receipt_rule,
+)
+from inbound.provision_storage import delete_storage, ensure_storage
+
+__all__ = ["ProvisionError", "ProvisionReport", "delete", "provision", "render_report", "rotate_reply_secret"]
+
+# Lambda timeouts the queues' visibility timeouts are derived from (6x each); keep them in
+# step with .chalice/config.json.
+INGEST_FUNCTION_TIMEOUT = 120
+FEEDBACK_FUNCTION_TIMEOUT = 30
+
+
+def _context(
+    session: boto3.session.Session, stage: str, domain: str, region: str, endpoint_url: str | None
+) -> Context:
+    account = account_of(session, region, endpoint_url)
+    names = Names(stage, domain.lower(), region, account, partition_of(session, region))
+    return Context(session, region, endpoint_url, names, ProvisionReport(stage, region, account))
+
+
+def provision(
+    session: boto3.session.Session,
+    stage: str,
+    domain: str,
+    region: str,
+    endpoint_url: str | None = None,
+    mailboxes: list[str] | None = None,
+    activate: bool = True,
+    *,
+    ingest_function_timeout: int = INGEST_FUNCTION_TIMEOUT,
+    feedback_function_timeout: int = FEEDBACK_FUNCTION_TIMEOUT,
+    mail_from_subdomain: str = "bounce",
+) -> ProvisionReport:
+    """Create or update the stage's resources; report per resource and the DNS to publish.
+
+    `mailboxes` are addresses at `domain` (default support@ and billing@, the first being
+    the default mailbox). `activate` makes this stage's receipt rule set the active one;
+    SES allows one active set per account and region, so it replaces any other.
+    """
+    ctx = _context(session, stage, domain, region, endpoint_url)
+    n = ctx.names
+    addresses = check_mailboxes(n.domain, mailboxes or [f"support@{n.domain}", f"billing@{n.domain}"])
+    mail_from = f"{mail_from_subdomain}.{n.domain}"
+
+    outputs = ensure_messaging(ctx, ingest_function_timeout, feedback_function_timeout)
+    ensure_storage(ctx)
+    tokens = ensure_identity(ctx, mail_from)
+    rule = desired_rule(ctx, addresses, outputs["INBOUND_RECEIVED_TOPIC_ARN"])
+    ensure_receipt_rule(ctx, rule, activate)
+    ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
+    pool_id = ensure_user_pool(ctx)
+    client_id = ensure_user_pool_client(ctx, pool_id)
+    secret = ensure_reply_secret(ctx)
+
+    outputs.update(
+        {
+            "INBOUND_STAGE": n.stage,
+            "INBOUND_DOMAIN": n.domain,
+            "INBOUND_MAILBOXES": ",".join(f"{a}={a.partition('@')[0]}" for a in addresses),
+            "INBOUND_DEFAULT_MAILBOX": addresses[0].partition("@")[0],
+            "INBOUND_MAIL_BUCKET": n.bucket,
+            "INBOUND_TICKETS_TABLE": n.tickets_table,
+            "INBOUND_SUPPRESSION_TABLE": n.suppression_table,
+            "INBOUND_CONFIGURATION_SET": n.configuration_set,
+            "INBOUND_RULE_SET": n.rule_set,
+            "INBOUND_USER_POOL_ID": pool_id,
+            "INBOUND_USER_POOL_CLIENT_ID": client_id,
+            "INBOUND_REPLY_SECRET_PARAMETER": secret,
+            "INBOUND_REPLY_SECRET_PREVIOUS_PARAMETER": n.previous_reply_secret_parameter,
+        }
+    )
+    if endpoint_url:
+        outputs["INBOUND_ENDPOINT_URL"] = endpoint_url
+    ctx.report.outputs = outputs
+    ctx.report.dns_records = dns_records(ctx, tokens, mail_from)
+    return ctx.report
+
+
+def delete(
+    session: boto3.session.Session,
+    stage: str,
+    region: str,
+    endpoint_url: str | None = None,
+    keep_data: bool = True,
+) -> ProvisionReport:
+    """Tear the stage down. With `keep_data` (the default) the bucket, the tables, the
+    user pool (staff accounts) and the reply secret stay, so a later `provision` picks
+    them up again. The SES domain identity always stays (see `provision_ses.delete_ses`).
+    """
+    ctx = _context(session, stage, "", region, endpoint_url)
+    delete_ses(ctx)  # stop receiving first
+    delete_messaging(ctx)
+    delete_identity(ctx, keep_data)
+    delete_storage(ctx, keep_data)
+    return ctx.report
+
+
+def rotate_reply_secret(
+    session: boto3.session.Session,
+    stage: str,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+) -> ProvisionReport:
+    """Replace the reply-token secret, keeping the old one at `...-previous`.
+
+    Verifiers accept either value, so addresses signed before the rotation keep threading
+    until the next rotation.
+    """
+    region = region or session.region_name or "us-east-1"
+    ctx = _context(session, stage, "", region, endpoint_url)
+    rotate_secret(ctx)
+    return ctx.report

@@ -1,0 +1,308 @@
+"""The mail bucket and the DynamoDB tables: create, reconcile, tear down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from inbound.provision_context import Context, ProvisionError, canonical, error_code, policy_json
+from inbound.provision_report import ABSENT, DELETED, KEPT
+
+# Archived raw mail moves to Glacier Instant Retrieval after 30 days, not Deep Archive:
+# replaying or re-processing an archived message must be a plain GetObject (milliseconds),
+# while Deep Archive needs a restore job of 12-48 hours and bills 180 days minimum.
+# S3 by default does not transition objects under 128 KB (most plain mail), which is what
+# we want: Glacier IR bills small objects as 128 KB anyway.
+ARCHIVE_TRANSITION_DAYS = 30
+ARCHIVE_STORAGE_CLASS = "GLACIER_IR"
+MULTIPART_ABORT_DAYS = 7
+
+_PUBLIC_ACCESS_BLOCK = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+_ENCRYPTION = {
+    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
+}
+# incoming/ has no rule on purpose: unprocessed mail never expires. quarantine/ neither.
+_LIFECYCLE_RULES: list[dict[str, Any]] = [
+    {
+        "ID": "archive-to-glacier-ir",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "archive/"},
+        "Transitions": [{"Days": ARCHIVE_TRANSITION_DAYS, "StorageClass": ARCHIVE_STORAGE_CLASS}],
+    },
+    {
+        "ID": "abort-incomplete-multipart-uploads",
+        "Status": "Enabled",
+        "Filter": {},
+        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": MULTIPART_ABORT_DAYS},
+    },
+]
+_TABLE_KEYS = [
+    {"AttributeName": "pk", "KeyType": "HASH"},
+    {"AttributeName": "sk", "KeyType": "RANGE"},
+]
+TICKETS_INDEXES = {"queue": ("gsi1pk", "gsi1sk"), "byassignee": ("gsi2pk", "gsi2sk")}
+TTL_ATTRIBUTE = "expires_at"
+
+
+def bucket_policy(ctx: Context) -> dict[str, Any]:
+    """SES may write raw mail to incoming/, for this account's receipt rule only.
+
+    No "deny unless aws:SecureTransport" statement: moto applies a bucket's Deny
+    statements without evaluating their conditions, so it would refuse every object call
+    on the embedded stack. SDKs use HTTPS to AWS anyway.
+    """
+    n = ctx.names
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowSESReceiptRulePuts",
+                "Effect": "Allow",
+                "Principal": {"Service": "ses.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{n.bucket_arn}/incoming/*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": n.account, "aws:SourceArn": n.rule_arn}},
+            },
+        ],
+    }
+
+
+def _read(call: Any, missing: str, **kwargs: Any) -> Any:
+    """The response of a bucket-configuration GET, or None when it is not set."""
+    try:
+        return call(**kwargs)
+    except ClientError as exc:
+        if error_code(exc) == missing:
+            return None
+        raise
+
+
+def _bucket_exists(s3: Any, bucket: str) -> bool:
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return True
+    except ClientError as exc:
+        if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+            return False
+        raise  # 403: the name is someone else's
+
+
+def _normal_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for rule in rules:
+        rule = {k: v for k, v in rule.items() if k not in ("Prefix",)}
+        if rule.get("Filter") in ({}, {"Prefix": ""}):
+            rule["Filter"] = {}
+        out.append(rule)
+    return sorted(out, key=lambda r: str(r.get("ID")))
+
+
+def ensure_bucket(ctx: Context) -> None:
+    s3, bucket = ctx.client("s3"), ctx.names.bucket
+    created = False
+    if not _bucket_exists(s3, bucket):
+        kwargs: dict[str, Any] = {"Bucket": bucket}
+        if ctx.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": ctx.region}
+        try:
+            s3.create_bucket(**kwargs)
+            created = True
+        except ClientError as exc:
+            if error_code(exc) != "BucketAlreadyOwnedByYou":  # a concurrent run made it
+                raise
+    changes: list[str] = []
+
+    pab = _read(s3.get_public_access_block, "NoSuchPublicAccessBlockConfiguration", Bucket=bucket)
+    if (pab or {}).get("PublicAccessBlockConfiguration") != _PUBLIC_ACCESS_BLOCK:
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=_PUBLIC_ACCESS_BLOCK)
+        changes.append("public access block")
+
+    enc = _read(s3.get_bucket_encryption, "ServerSideEncryptionConfigurationNotFoundError", Bucket=bucket)
+    rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
+    if default.get("SSEAlgorithm") != "AES256" or default.get("KMSMasterKeyID"):
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_ENCRYPTION)
+        changes.append("default encryption")
+
+    wanted_policy = bucket_policy(ctx)
+    policy = _read(s3.get_bucket_policy, "NoSuchBucketPolicy", Bucket=bucket)
+    if canonical((policy or {}).get("Policy", "{}")) != canonical(wanted_policy):
+        s3.put_bucket_policy(Bucket=bucket, Policy=policy_json(wanted_policy))
+        changes.append("bucket policy")
+
+    lifecycle = _read(s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration", Bucket=bucket)
+    if _normal_rules((lifecycle or {}).get("Rules", [])) != _normal_rules(_LIFECYCLE_RULES):
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=bucket, LifecycleConfiguration={"Rules": _LIFECYCLE_RULES}
+        )
+        changes.append("lifecycle rules")
+
+    ctx.report.record("s3-bucket", bucket, created=created, changes=[] if created else changes)
+
+
+def _describe_table(ddb: Any, table: str) -> dict[str, Any] | None:
+    try:
+        return dict(ddb.describe_table(TableName=table)["Table"])
+    except ClientError as exc:
+        if error_code(exc) == "ResourceNotFoundException":
+            return None
+        raise
+
+
+def _wait_active(ctx: Context, table: str) -> dict[str, Any]:
+    """Poll until the table and its indexes are ACTIVE (immediate on emulators)."""
+    for _ in range(120):
+        desc = _describe_table(ctx.client("dynamodb"), table) or {}
+        statuses = [desc.get("TableStatus")]
+        statuses += [g.get("IndexStatus") for g in desc.get("GlobalSecondaryIndexes", [])]
+        if all(status == "ACTIVE" for status in statuses):
+            return desc
+        ctx.sleep(5)
+    raise ProvisionError(f"table {table} did not become ACTIVE in 10 minutes")
+
+
+def _gsi(name: str, hash_key: str, range_key: str) -> dict[str, Any]:
+    return {
+        "IndexName": name,
+        "KeySchema": [
+            {"AttributeName": hash_key, "KeyType": "HASH"},
+            {"AttributeName": range_key, "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+
+
+def _attributes(*names: str) -> list[dict[str, str]]:
+    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
+
+
+def _add_index(ctx: Context, table: str, index: dict[str, Any], keys: tuple[str, str]) -> None:
+    """One index per update_table call: AWS refuses several index creations at once."""
+    ctx.retry(
+        lambda: ctx.client("dynamodb").update_table(
+            TableName=table,
+            AttributeDefinitions=_attributes(*keys),
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        ),
+        frozenset({"ResourceInUseException", "LimitExceededException"}),
+    )
+    _wait_active(ctx, table)
+
+
+def ensure_table(ctx: Context, table: str, indexes: dict[str, tuple[str, str]]) -> None:
+    ddb = ctx.client("dynamodb")
+    desc = _describe_table(ddb, table)
+    created = False
+    if desc is None:
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": _TABLE_KEYS,
+            "AttributeDefinitions": _attributes(
+                "pk", "sk", *(key for pair in indexes.values() for key in pair)
+            ),
+        }
+        if indexes:
+            kwargs["GlobalSecondaryIndexes"] = [_gsi(n, *keys) for n, keys in indexes.items()]
+        try:
+            ddb.create_table(**kwargs)
+            created = True
+        except ClientError as exc:
+            if error_code(exc) != "ResourceInUseException":  # a concurrent run made it
+                raise
+    desc = _wait_active(ctx, table)
+    changes: list[str] = []
+
+    if desc["KeySchema"] != _TABLE_KEYS:
+        raise ProvisionError(f"table {table} has key schema {desc['KeySchema']}; expected pk/sk")
+    if desc.get("BillingModeSummary", {}).get("BillingMode") != "PAY_PER_REQUEST":
+        ddb.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
+        changes.append("billing mode PAY_PER_REQUEST")
+        desc = _wait_active(ctx, table)
+    existing = {g["IndexName"]: g for g in desc.get("GlobalSecondaryIndexes", [])}
+    for name, keys in indexes.items():
+        wanted = _gsi(name, *keys)
+        if name not in existing:
+            _add_index(ctx, table, wanted, keys)
+            changes.append(f"index {name} added")
+        elif (existing[name]["KeySchema"], existing[name]["Projection"]) != (
+            wanted["KeySchema"],
+            wanted["Projection"],
+        ):
+            raise ProvisionError(
+                f"index {name} of {table} differs from {keys} with projection ALL; "
+                "an index cannot be changed in place: delete it and run provision again"
+            )
+
+    backups = ddb.describe_continuous_backups(TableName=table)["ContinuousBackupsDescription"]
+    pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
+    if pitr != "ENABLED":
+        # PITR can be refused for a short while after a table is created.
+        ctx.retry(
+            lambda: ddb.update_continuous_backups(
+                TableName=table,
+                PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True},
+            ),
+            frozenset({"ContinuousBackupsUnavailableException"}),
+        )
+        changes.append("point-in-time recovery enabled")
+
+    ttl = ddb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    ttl_on = ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+    if ttl_on and ttl.get("AttributeName") != TTL_ATTRIBUTE:
+        # AWS allows no switch of attribute without disabling first (and then waiting an hour).
+        raise ProvisionError(
+            f"table {table} expires items by {ttl.get('AttributeName')}, not {TTL_ATTRIBUTE}"
+        )
+    if not ttl_on:
+        ddb.update_time_to_live(
+            TableName=table,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+        changes.append(f"TTL on {TTL_ATTRIBUTE}")
+
+    ctx.report.record("dynamodb-table", table, created=created, changes=[] if created else changes)
+
+
+def ensure_storage(ctx: Context) -> None:
+    ensure_bucket(ctx)
+    ensure_table(ctx, ctx.names.tickets_table, TICKETS_INDEXES)
+    ensure_table(ctx, ctx.names.suppression_table, {})
+
+
+def _empty_bucket(s3: Any, bucket: str) -> None:
+    paginator = s3.get_paginator("list_object_versions")
+    for page in paginator.paginate(Bucket=bucket):
+        doomed = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        if doomed:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+
+
+def delete_storage(ctx: Context, keep_data: bool) -> None:
+    """Delete the bucket (emptied first) and tables, unless `keep_data`."""
+    s3, ddb, n = ctx.client("s3"), ctx.client("dynamodb"), ctx.names
+    if not _bucket_exists(s3, n.bucket):
+        ctx.report.add("s3-bucket", n.bucket, ABSENT)
+    elif keep_data:
+        ctx.report.add("s3-bucket", n.bucket, KEPT, "keep_data")
+    else:
+        _empty_bucket(s3, n.bucket)
+        s3.delete_bucket(Bucket=n.bucket)
+        ctx.report.add("s3-bucket", n.bucket, DELETED)
+    for table in (n.tickets_table, n.suppression_table):
+        if _describe_table(ddb, table) is None:
+            ctx.report.add("dynamodb-table", table, ABSENT)
+        elif keep_data:
+            ctx.report.add("dynamodb-table", table, KEPT, "keep_data")
+        else:
+            ddb.delete_table(TableName=table)
+            ctx.report.add("dynamodb-table", table, DELETED)

@@ -1,0 +1,147 @@
+"""Exactly once under failure: crash at every AWS call, redeliver, compare with a clean run."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import pytest
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from chalicelib.services.notifications import decode
+from chalicelib.wiring import build_services
+from tests.adapters.deliver import notification_for
+from tests.mail_factory import make_mail
+
+PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
+
+
+class FaultInjector:
+    """Fails the n-th AWS call (counted over every client of a session) once.
+
+    Hooked on botocore's `before-call`, which fires once per API call outside the
+    retry loop, so the fault reaches the pipeline as a real failure would after
+    botocore gave up.
+    """
+
+    def __init__(self, session, kind: str = "error") -> None:
+        self.calls: list[str] = []
+        self.fail_at: int | None = None
+        self.kind = kind
+        session.events.register("before-call.*.*", self._before_call)
+
+    def _before_call(self, model, **_kwargs):
+        index = len(self.calls)
+        self.calls.append(f"{model.service_model.service_name}.{model.name}")
+        if index == self.fail_at:
+            if self.kind == "timeout":
+                raise ReadTimeoutError(endpoint_url=f"https://{model.name}.injected")
+            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, model.name)
+
+
+def _workflow(stack, services):
+    """A new mail with an attachment, then a reply that threads by references."""
+    notes = [
+        notification_for(stack, make_mail(message_id="<w1@customer.org>", attachments=(("a.pdf", "application/pdf", PDF),))),
+        notification_for(stack, make_mail(subject="Re: Printer", in_reply_to="<w1@customer.org>", message_id="<w2@customer.org>")),
+    ]
+    return notes
+
+
+def _run(services, bucket, note, attempts=6):
+    """Deliver like SQS: retry the same notification until it succeeds."""
+    for _ in range(attempts):
+        try:
+            return services.intake.ingest(decode(note, bucket))
+        except (ClientError, ReadTimeoutError):
+            continue
+    raise AssertionError("never succeeded")
+
+
+def _state(stack):
+    """What a user would see, with ticket numbers replaced by their order of creation."""
+    tickets = stack.tickets
+    db = stack.client("dynamodb")
+    items = []
+    for page in db.get_paginator("scan").paginate(TableName=stack.settings.tickets_table):
+        items += page["Items"]
+    ticket_ids = sorted((i["created_at"]["S"], i["id"]["S"]) for i in items if i.get("type", {}).get("S") == "ticket")
+    rename = {tid: f"#{n}" for n, (_, tid) in enumerate(ticket_ids)}
+    seen = []
+    for _, tid in ticket_ids:
+        ticket = tickets.get_ticket(tid)
+        messages = [
+            (m.subject, m.sender, m.thread_signal, tuple(a.sha256 for a in m.attachments))
+            for m in tickets.messages(tid)
+        ]
+        seen.append((rename[tid], ticket.subject, ticket.message_count, ticket.attachment_count, tuple(messages)))
+    s3 = sorted(k.split("/", 1)[0] + "/" + rename.get(k.split("/")[1], "") if k.startswith("attachments/") else k.split("/", 1)[0]
+                for k in stack.keys(""))
+    return seen, s3
+
+
+@pytest.mark.parametrize("kind", ["error", "timeout"])
+def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
+    from inbound.embedded import embedded_stack
+
+    with embedded_stack(stage="clean") as clean:
+        injector = FaultInjector(clean.session)
+        services = build_services(clean.settings, clean.session)
+        notes = _workflow(clean, services)
+        injector.calls.clear()
+        for note in notes:
+            _run(services, clean.settings.mail_bucket, note)
+        total_calls = len(injector.calls)
+        expected = _state(clean)
+
+    assert expected[0][0][2] == 2  # the reply threaded into the first ticket
+    for fail_at in range(total_calls):
+        with embedded_stack(stage="faulty") as stack:
+            injector = FaultInjector(stack.session, kind)
+            services = build_services(stack.settings, stack.session)
+            notes = _workflow(stack, services)
+            injector.calls.clear()
+            injector.fail_at = fail_at
+            for note in notes:
+                _run(services, stack.settings.mail_bucket, note)
+            injector.fail_at = None
+            assert len(injector.calls) > fail_at, (fail_at, injector.calls)
+            assert _state(stack) == expected, f"fault at call {fail_at}: {injector.calls[fail_at:fail_at + 1]}"
+            assert stack.keys("incoming/") == []
+
+
+def test_twenty_parallel_deliveries_of_one_notification_store_one_message():
+    """GIVEN one notification delivered 20 times at once (moto's server: real HTTP, real threads)
+    THEN one message is stored and every other run answers duplicate."""
+    from inbound.embedded import moto_server, stack_at
+
+    with moto_server() as endpoint:
+        _twenty_parallel(stack_at(endpoint, stage="parallel"))
+
+
+def _twenty_parallel(stack):
+    note = notification_for(stack, make_mail(attachments=(("a.pdf", "application/pdf", PDF),)))
+    bucket = stack.settings.mail_bucket
+    outcomes, errors = [], []
+    barrier = threading.Barrier(20)
+
+    def work():
+        barrier.wait()
+        try:
+            outcomes.append(stack.intake.ingest(decode(note, bucket)))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    kinds = sorted(o.outcome for o in outcomes)
+    assert kinds.count("created") == 1 and kinds.count("duplicate") == 19
+    ticket = {o.ticket for o in outcomes}
+    assert len(ticket) == 1
+    [message] = stack.tickets.messages(ticket.pop())
+    assert hashlib.sha256(PDF).hexdigest() == message.attachments[0].sha256
+    assert stack.keys("incoming/") == []

@@ -1,0 +1,35 @@
+"""Shared fixtures: AWS credentials that can never reach AWS, an embedded stack."""
+
+from __future__ import annotations
+
+import pytest
+
+from inbound.embedded import embedded_stack, offline_credentials
+
+# Before any boto3 client exists: moto intercepts, and nothing can reach AWS.
+offline_credentials()
+
+
+@pytest.fixture(scope="module")
+def _module_stack():
+    """Provisioning costs seconds, so a module shares one stack and each test empties it."""
+    with embedded_stack(stage="test") as built:
+        yield built
+
+
+def _wipe(stack) -> None:
+    db = stack.client("dynamodb")
+    for table in (stack.settings.tickets_table, stack.settings.suppression_table):
+        for page in db.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
+            for item in page["Items"]:
+                db.delete_item(TableName=table, Key=item)
+    s3 = stack.client("s3")
+    for key in stack.keys(""):
+        s3.delete_object(Bucket=stack.settings.mail_bucket, Key=key)
+
+
+@pytest.fixture
+def stack(_module_stack):
+    """A provisioned embedded AWS (moto in-process) with the real services wired to it, empty."""
+    _wipe(_module_stack)
+    yield _module_stack

@@ -1,0 +1,93 @@
+"""Mail the tests write themselves, and SES notifications that announce it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from datetime import datetime, timezone
+
+_ids = itertools.count(1)
+
+
+def make_mail(
+    subject: str = "Printer on fire",
+    sender: str = "Alice Example <alice@customer.org>",
+    to: str = "support@example.com",
+    body: str = "Hello, my printer is on fire.",
+    html: str | None = None,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    attachments: tuple[tuple[str, str, bytes], ...] = (),
+    headers: dict[str, str] | None = None,
+    cc: str | None = None,
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc))
+    msg["Message-ID"] = message_id or make_msgid(domain="customer.org")
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
+    for filename, content_type, payload in attachments:
+        maintype, _, subtype = content_type.partition("/")
+        msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def ses_id() -> str:
+    return f"sesmsg{next(_ids):06d}test"
+
+
+def received_notification(
+    message_id: str,
+    bucket: str,
+    recipients: tuple[str, ...] = ("support@example.com",),
+    spam: str = "PASS",
+    virus: str = "PASS",
+    dmarc: str = "PASS",
+    timestamp: str = "2026-11-27T10:00:01.000Z",
+) -> str:
+    """The SES "Received" notification of an S3 action, as raw SQS delivery carries it."""
+    return json.dumps(
+        {
+            "notificationType": "Received",
+            "receipt": {
+                "timestamp": timestamp,
+                "processingTimeMillis": 120,
+                "recipients": list(recipients),
+                "spamVerdict": {"status": spam},
+                "virusVerdict": {"status": virus},
+                "spfVerdict": {"status": "PASS"},
+                "dkimVerdict": {"status": "PASS"},
+                "dmarcVerdict": {"status": dmarc},
+                "action": {
+                    "type": "S3",
+                    "topicArn": "arn:aws:sns:us-east-1:123456789012:inbound-received",
+                    "bucketName": bucket,
+                    "objectKey": f"incoming/{message_id}",
+                },
+            },
+            "mail": {
+                "timestamp": timestamp,
+                "source": "alice@customer.org",
+                "messageId": message_id,
+                "destination": list(recipients),
+                "headersTruncated": False,
+                "headers": [],
+                "commonHeaders": {},
+            },
+        }
+    )

@@ -1,0 +1,71 @@
+"""Threading decisions: token, references, subject tag, new."""
+
+from chalicelib.domain.correlation import ThreadFacts, decide, subject_ticket_id
+from chalicelib.domain.reply_tokens import TokenClaim
+from chalicelib.domain.tickets import Ticket
+
+ALICE = "alice@customer.org"
+MALLORY = "mallory@evil.test"
+
+
+def ticket(tid="T-1", mailbox="support", status="open", people=(ALICE,)):
+    return Ticket(id=tid, mailbox=mailbox, subject="Printer", requester=people[0], participants=people, status=status)
+
+
+def test_valid_token_threads_even_from_a_new_address():
+    facts = ThreadFacts(mailbox="support", sender="colleague@customer.org",
+                        token=TokenClaim("T-1", True), token_ticket=ticket())
+    assert decide(facts).ticket_id == "T-1" and decide(facts).signal == "token"
+
+
+def test_forged_token_opens_a_new_ticket_and_notes_the_related_one():
+    facts = ThreadFacts(mailbox="support", sender=MALLORY, token=TokenClaim("T-1", False), token_ticket=ticket())
+    result = decide(facts)
+    assert result.ticket_id is None and result.signal == "new" and result.related_ticket == "T-1"
+    assert any("did not verify" in n for n in result.notes)
+
+
+def test_references_thread_a_participant():
+    result = decide(ThreadFacts(mailbox="support", sender=ALICE, referenced=(ticket(),)))
+    assert (result.ticket_id, result.signal) == ("T-1", "references")
+
+
+def test_references_from_a_stranger_do_not_thread():
+    result = decide(ThreadFacts(mailbox="support", sender=MALLORY, referenced=(ticket(),)))
+    assert result.ticket_id is None and result.related_ticket == "T-1"
+
+
+def test_subject_tag_threads_only_a_participant():
+    assert decide(ThreadFacts(mailbox="support", sender=ALICE, subject_ticket=ticket())).signal == "subject"
+    foreign = decide(ThreadFacts(mailbox="support", sender=MALLORY, subject_ticket=ticket()))
+    assert foreign.signal == "new" and foreign.related_ticket == "T-1"
+
+
+def test_subject_tag_of_another_mailbox_does_not_thread():
+    result = decide(ThreadFacts(mailbox="billing", sender=ALICE, subject_ticket=ticket(mailbox="support")))
+    assert result.signal == "new"
+
+
+def test_dmarc_failure_never_threads_even_with_a_valid_token():
+    facts = ThreadFacts(mailbox="support", sender=ALICE, dmarc_failed=True, token=TokenClaim("T-1", True),
+                        token_ticket=ticket(), referenced=(ticket(),), subject_ticket=ticket())
+    result = decide(facts)
+    assert result.ticket_id is None and result.related_ticket == "T-1"
+
+
+def test_token_beats_references_and_subject():
+    facts = ThreadFacts(mailbox="support", sender=ALICE, token=TokenClaim("T-2", True),
+                        token_ticket=ticket("T-2"), referenced=(ticket("T-3"),), subject_ticket=ticket("T-4"))
+    assert decide(facts).ticket_id == "T-2"
+
+
+def test_reply_to_a_closed_ticket_opens_a_follow_up():
+    result = decide(ThreadFacts(mailbox="support", sender=ALICE, referenced=(ticket(status="closed"),)))
+    assert result.ticket_id is None and result.related_ticket == "T-1"
+    assert any("closed" in n for n in result.notes)
+
+
+def test_subject_tags_are_found_and_normalised():
+    assert subject_ticket_id("Re: [T-0042] Printer on fire") == "T-42"
+    assert subject_ticket_id("Re: [ t-7 ] x") == "T-7"
+    assert subject_ticket_id("T-7 without brackets") is None
