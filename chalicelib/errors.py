@@ -17,6 +17,10 @@ class TicketNotFound(InboundError):
     """No ticket has that id."""
 
 
+class SuspendedNotFound(InboundError):
+    """No held automatic mail has that key."""
+
+
 class ConcurrentUpdate(InboundError):
     """Another writer changed the item first; retry the operation."""
 

@@ -63,6 +63,15 @@ def _provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def _up(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from inbound.local_stack import UpOptions, run
+
+    options = UpOptions(args.smtp_port, args.http_port, Path(args.data_dir), args.domain.lower(), args.host)
+    return run(options)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inbound", description="Support mail on Amazon SES.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--to", action="append", help="envelope recipient (default: the mail's To and Cc)")
     process.add_argument("-v", "--verbose", action="store_true")
     process.set_defaults(run=_process)
+
+    up = commands.add_parser("up", help="run the whole system on this machine, in the foreground")
+    up.add_argument("--smtp-port", type=int, default=2525)
+    up.add_argument("--http-port", type=int, default=8000)
+    up.add_argument("--data-dir", default=".inbound", help="state kept across restarts (default .inbound/)")
+    up.add_argument("--domain", default="example.com")
+    up.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
+    up.set_defaults(run=_up)
 
     prov = commands.add_parser("provision", help="create or update every AWS resource of a stage")
     prov.add_argument("--stage", required=True)

@@ -105,6 +105,15 @@ class DynamoDBTickets:
         )
         return [items.deserialize(raw) for raw in response.get("Items", [])]
 
+    def get_suspended(self, mailbox: str, key: str) -> dict[str, Any] | None:
+        raw = self._db.get_item(
+            TableName=self.table, Key={"pk": {"S": f"SUSPENDED#{mailbox}"}, "sk": {"S": key}}
+        ).get("Item")
+        return items.deserialize(raw) if raw else None
+
+    def delete_suspended(self, mailbox: str, key: str) -> None:
+        self._db.delete_item(TableName=self.table, Key={"pk": {"S": f"SUSPENDED#{mailbox}"}, "sk": {"S": key}})
+
     # -- writes ------------------------------------------------------------
     def allocate_ticket_id(self, ses_message_id: str) -> str:
         """A ticket number for this delivery, the same one on every retry.

@@ -24,7 +24,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.reply_tokens import read_token
 from chalicelib.domain.routing import Route, route
 from chalicelib.domain.tickets import StoredMessage, Ticket
-from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing
+from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing, SuspendedNotFound
 from chalicelib.services import message_builder, notifications
 from chalicelib.services.notifications import Delivery
 from chalicelib.services.queue_batch import BatchResult, run_batch
@@ -44,6 +44,9 @@ class IntakeParts:
     renderers: message_builder.Renderers
     reply_secrets: Callable[[], tuple[bytes, ...]]
     clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    # Sends the acknowledgement of a new ticket through the outbound guard. It must
+    # be idempotent per ticket: a redelivery after a failed send calls it again.
+    acknowledge: Callable[[str, ParsedMail], object] | None = None
 
 
 def _iso(moment: datetime) -> str:
@@ -81,13 +84,53 @@ class IntakeService:
                 raise
             return self._finish_redelivery(received, done)
 
+    def release_suspended(self, mailbox: str, suspended_key: str) -> Outcome:
+        """Staff decided a held automatic mail is support work: make it a ticket message.
+
+        The raw stays where it is (in archive/); the release is its own delivery
+        (`<ses-id>.released`), so releasing twice stores one message.
+        """
+        held = self.parts.tickets.get_suspended(mailbox, suspended_key)
+        if held is None:
+            raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
+        raw = self.parts.store.get_raw(self.parts.store.bucket, str(held["archive_key"]))
+        mail = self.parts.read_mail(raw)
+        received = ReceivedMail(
+            ses_message_id=f"{held['ses_message_id']}.released",
+            bucket=self.parts.store.bucket,
+            key=str(held["archive_key"]),
+            recipients=tuple(held.get("recipients") or ()),
+            verdicts=verdicts.from_headers(mail),
+            received_at=str(held["received_at"]),
+        )
+        where = Route(mailbox=mailbox, address="")
+        decision = Classification(kind="normal", reason="released by staff from the suspended list")
+        try:
+            outcome = self._commit(received, mail, where, decision, self._decide_thread(mail, received, where), archive=False)
+        except AlreadyProcessed:
+            outcome = Outcome.from_record(received.ses_message_id, self.parts.tickets.get_delivery(received.ses_message_id) or {})
+        self.parts.tickets.delete_suspended(mailbox, suspended_key)
+        return outcome
+
+    def discard_suspended(self, mailbox: str, suspended_key: str) -> None:
+        """Staff decided a held mail needs nothing; the raw stays in archive/."""
+        if self.parts.tickets.get_suspended(mailbox, suspended_key) is None:
+            raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
+        self.parts.tickets.delete_suspended(mailbox, suspended_key)
+
     def _finish_redelivery(self, received: ReceivedMail, done: dict[str, Any]) -> Outcome:
         """A delivery already committed: finish the move out of incoming/ and answer the same."""
         outcome = Outcome.from_record(received.ses_message_id, done)
         if done.get("quarantine_reason"):
             self._quarantine_quietly(received, str(done["quarantine_reason"]), outcome.reason or "")
         else:
-            self._archive_quietly(received, str(done.get("received_at") or received.received_at))
+            received_at = str(done.get("received_at") or received.received_at)
+            archived = self.parts.store.archive(received.bucket, received.key, received.ses_message_id, received_at)
+            if outcome.outcome == "created" and outcome.ticket and self.parts.acknowledge is not None:
+                # The first run may have failed while acknowledging; the
+                # acknowledger skips tickets it has already answered.
+                raw = self.parts.store.get_raw(self.parts.store.bucket, archived)
+                self._acknowledge(outcome.ticket, self.parts.read_mail(raw))
         return replace(
             outcome,
             outcome="duplicate",
@@ -117,6 +160,8 @@ class IntakeService:
         if decision.kind == "bounce":
             return self._record_bounce(received, decision)
 
+        if decision.kind == "normal" and not _sender(mail).email:
+            return self._quarantine(received, "no-sender", "no address in From, Reply-To, Sender or Return-Path")
         mailbox_route = route(
             received.recipients or tuple(a.email for a in mail.to + mail.cc),
             self.settings.mailboxes,
@@ -164,6 +209,7 @@ class IntakeService:
         where: Route,
         decision: Classification,
         thread: correlation.ThreadDecision,
+        archive: bool = True,
     ) -> Outcome:
         tickets = self.parts.tickets
         now = _iso(self.parts.clock())
@@ -225,8 +271,15 @@ class IntakeService:
         else:
             change = self._change(thread.ticket_id, now, message, participants, len(attachments))
             tickets.commit_thread(ses_id, where.mailbox, change, message, record)
-        self._archive_quietly(received, received.received_at)
+        if archive:
+            self._archive_quietly(received, received.received_at)
+        if outcome.outcome == "created":
+            self._acknowledge(ticket_id, mail)
         return outcome
+
+    def _acknowledge(self, ticket_id: str, mail: ParsedMail) -> None:
+        if self.parts.acknowledge is not None:
+            self.parts.acknowledge(ticket_id, mail)
 
     def _change(self, ticket_id: str, now: str, message: StoredMessage, participants: tuple[str, ...], count: int) -> TicketChange:
         ticket = self.parts.tickets.require_ticket(ticket_id)
@@ -298,6 +351,7 @@ class IntakeService:
             "subject": mail.subject,
             "reason": decision.reason,
             "received_at": received.received_at,
+            "recipients": list(received.recipients),
         }
         self._record(received, outcome, extra=[suspended])
         self._archive_quietly(received, received.received_at)
@@ -331,8 +385,9 @@ def _archive_key(received: ReceivedMail) -> str:
 
 
 def _sender(mail: ParsedMail) -> Address:
-    """From, else Reply-To, else the envelope sender SES recorded in Return-Path."""
-    for found in (mail.from_, mail.reply_to, parse_addresses(mail.header("return-path"))):
+    """From, else Reply-To or Sender, else the envelope sender SES recorded in Return-Path."""
+    extra = (mail.header("sender"), mail.header("return-path"))
+    for found in (mail.from_, mail.reply_to, *(parse_addresses(value) for value in extra)):
         if found:
             return found[0]
     return Address(email="")
@@ -344,6 +399,4 @@ def _unparseable_reason(raw: bytes, mail: ParsedMail) -> str:
         return "empty message"
     if not mail.headers:
         return "no header block"
-    if not _sender(mail).email:
-        return "no sender address in From, Reply-To or Return-Path"
     return ""

@@ -191,3 +191,18 @@ def test_verdicts_come_from_ses_headers_when_there_is_no_notification(stack):
                             key="incoming/sweptmessage0001", received_at="2026-11-27T10:00:00.000Z")
     outcome = stack.intake.ingest(Delivery(received=received))
     assert outcome.outcome == "quarantined" and outcome.reason.startswith("spam")
+
+
+def test_staff_can_release_a_suspended_auto_reply_into_a_ticket_or_discard_one(stack):
+    """GIVEN two held auto-replies WHEN staff release one and discard the other
+    THEN the first is a ticket message, the list is empty and both raw messages are kept."""
+    keep = deliver(stack, make_mail(subject="Out of office, but read this", headers={"Precedence": "bulk"}))
+    drop = deliver(stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
+    held = {h["ses_message_id"]: h["sk"] for h in stack.tickets.suspended("support")}
+    released = stack.intake.release_suspended("support", held[keep.ses_message_id])
+    assert released.outcome == "created" and released.ticket
+    [message] = stack.tickets.messages(released.ticket)
+    assert message.subject == "Out of office, but read this" and "released by staff" in message.reason
+    stack.intake.discard_suspended("support", held[drop.ses_message_id])
+    assert stack.tickets.suspended("support") == []
+    assert len(stack.keys("archive/")) == 2  # both raw messages are kept

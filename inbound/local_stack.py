@@ -1,0 +1,281 @@
+"""`inbound up`: the whole system on this machine, in the foreground.
+
+moto's server plays AWS on loopback, provisioned by the same `provision()` as the cloud.
+Around it: the SMTP listener that plays SES receiving (`local_smtp`), the Lambda event
+sources that drive the Chalice handlers (`local_lambda`), Chalice's local HTTP server for
+the staff API and console, and the snapshot that carries the data across restarts
+(`local_state`). Nothing here talks to real AWS: every client gets the local endpoint and
+credentials that real AWS refuses.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.adapters.aws_errors import is_not_found
+from chalicelib.errors import BadNotification
+from inbound.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
+from inbound.local_lambda import Poller, Scheduler, app_sources
+from inbound.local_smtp import SesReceiver, start_smtp
+from inbound.local_state import LocalState, Quiet, ensure_agent
+
+log = logging.getLogger("inbound.local")
+
+STAGE = "local"
+SAVE_EVERY_SECONDS = 3.0
+# .chalice/config.json has no "local" stage; the dev stage's per-function settings apply.
+CHALICE_STAGE = "dev"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class UpOptions:
+    smtp_port: int = 2525
+    http_port: int = 8000
+    data_dir: Path = Path(".inbound")
+    domain: str = "example.com"
+    host: str = "127.0.0.1"
+
+
+def _app_environment(stack: EmbeddedStack, endpoint: str) -> dict[str, str]:
+    """What Chalice would set on the functions, from provision's outputs."""
+    env = {**stack.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint}
+    # The local poller honours batchItemFailures, as a mapping with ReportBatchItemFailures does.
+    env["INBOUND_PARTIAL_BATCH_RESPONSES"] = "true"
+    for key, value in stack.outputs.items():
+        if key.endswith("_QUEUE_URL"):  # app.py names its queues at import: INBOUND_INGEST_QUEUE
+            env[key.removesuffix("_URL")] = value.rsplit("/", 1)[1]
+    return env
+
+
+def _import_app(env: dict[str, str]) -> Any:
+    """`app.py` with the stack's settings, as a freshly started Lambda container sees them."""
+    os.environ.update(env)
+    if str(PROJECT_DIR) not in sys.path:
+        sys.path.insert(0, str(PROJECT_DIR))
+    module = importlib.import_module("app")
+    # Chalice's app logger is named after the app ("inbound", the parent of every
+    # logger here): Chalice points it at stdout at level ERROR. Locally, logs go to
+    # stderr at INFO and stdout carries only the announcements.
+    app_log = logging.getLogger(module.app.app_name)
+    app_log.handlers.clear()
+    app_log.propagate = True
+    app_log.setLevel(logging.INFO)
+    from chalicelib.wiring import services
+
+    services.cache_clear()
+    return module
+
+
+def _chalice_config() -> Any:
+    from chalice.config import Config
+
+    on_disk = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
+    return Config(
+        chalice_stage=CHALICE_STAGE,
+        config_from_disk=on_disk,
+        default_params={"project_dir": str(PROJECT_DIR)},
+    )
+
+
+def _http_server(app_module: Any, config: Any, host: str, port: int, busy: Callable[[], Any]) -> Any:
+    """Chalice's local server; requests that may write run inside `busy()` (see local_state)."""
+    from chalice.local import ChaliceRequestHandler, create_local_server
+
+    class QuietWrites(ChaliceRequestHandler):
+        def _quiet(self) -> None:
+            with busy():
+                self._generic_handle()
+
+        do_PUT = do_POST = do_DELETE = do_PATCH = _quiet
+
+    server = create_local_server(app_module.app, config, host, port)
+    server.server.RequestHandlerClass = lambda *a: QuietWrites(*a, app_object=app_module.app, config=config)
+    threading.Thread(target=server.server.serve_forever, name="http", daemon=True).start()
+    return server
+
+
+def _quarantine_failed(stack: EmbeddedStack) -> Callable[[dict[str, Any]], None]:
+    """After the last failed receive: the raw mail leaves incoming/ for quarantine/failed/."""
+    from chalicelib.services import notifications
+
+    def move(record: dict[str, Any]) -> None:
+        try:
+            received = notifications.decode(record["body"], stack.settings.mail_bucket).received
+        except BadNotification:
+            return  # nothing in the bucket to move; the record itself goes to the DLQ
+        attempts = record["attributes"].get("ApproximateReceiveCount")
+        detail = f"ingest failed {attempts} times; its notification is in the dead-letter queue"
+        try:
+            stack.store.quarantine(received.bucket, received.key, received.ses_message_id, "failed", detail)
+        except ClientError as exc:
+            if not is_not_found(exc):
+                raise
+            return  # already moved out of incoming/
+        log.warning("lambda ingest: %s quarantined in quarantine/failed/", received.ses_message_id)
+
+    return move
+
+
+def _redrive_incoming(stack: EmbeddedStack, receiver: SesReceiver) -> int:
+    """Everything still in incoming/ (its notification was lost with the last run's queue)."""
+    keys = stack.keys("incoming/")
+    return sum(receiver.redrive(stack.settings.mail_bucket, key) for key in keys)
+
+
+class LocalStack:
+    """Everything `inbound up` runs; `start()` brings it up, `stop()` takes it down and saves."""
+
+    def __init__(self, options: UpOptions, endpoint: str) -> None:
+        self.options, self.endpoint = options, endpoint
+        self.quiet = Quiet()
+        self.workers: list[Any] = []
+        self.smtp: Any = None
+        self.http: Any = None
+
+    def start(self) -> None:
+        options = self.options
+        self.stack = stack = stack_at(self.endpoint, stage=STAGE, domain=options.domain)
+        names = ("s3", "dynamodb", "ssm", "ses", "sns", "sqs", "cognito-idp", "sts")
+        clients = {name: stack.client(name) for name in names}
+        self.state = LocalState(options.data_dir, clients, STAGE)
+        self.restored = self.state.restore()
+        pool = stack.outputs["INBOUND_USER_POOL_ID"]
+        self.creds, self.new_agent = ensure_agent(
+            clients["cognito-idp"], pool, options.data_dir, options.domain
+        )
+        app_module = _import_app(_app_environment(stack, self.endpoint))
+        config = _chalice_config()
+
+        def timeout_of(name: str) -> int:
+            return int(config.scope(CHALICE_STAGE, name).lambda_timeout or 60)
+
+        hooks = {"ingest": _quarantine_failed(stack)}
+        queues, schedules = app_sources(app_module.app, app_module, clients["sqs"], timeout_of, hooks)
+        account = clients["sts"].get_caller_identity()["Account"]
+        self.workers = [Poller(q, clients["sqs"], REGION, self.quiet.busy) for q in queues]
+        self.workers.append(Scheduler(schedules, REGION, account, self.quiet.busy))
+        for worker in self.workers:
+            worker.start()
+        receiver = SesReceiver(clients)
+        self.redriven = _redrive_incoming(stack, receiver)
+        self.smtp = start_smtp(receiver, self.quiet.busy, options.host, options.smtp_port)
+        self.http = _http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
+
+    def save(self) -> bool:
+        with self.quiet.still():
+            return self.state.save()
+
+    def stop(self) -> None:
+        """Stop taking work, let running work finish, then save."""
+        if self.smtp is not None:
+            self.smtp.stop()
+        if self.http is not None:
+            self.http.server.shutdown()
+            self.http.server.server_close()
+        for worker in self.workers:
+            worker.stop()
+        for worker in self.workers:
+            worker.join(timeout=150)
+        if hasattr(self, "state"):
+            self.save()
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+def _announce(local: LocalStack, seconds: float) -> None:
+    o = local.options
+    http = f"http://{o.host}:{o.http_port}"
+    _say(f"inbound ready smtp={o.host}:{o.smtp_port} http={http}")
+    _say(f"inbound aws endpoint={local.endpoint}")
+    creds_file = o.data_dir / "credentials.json"
+    fresh = "created" if local.new_agent else "restored"
+    _say(f"staff console: {http}/  user {local.creds['username']} ({fresh}), password in {creds_file}")
+    _say(
+        f"send mail with: swaks --server {o.host}:{o.smtp_port} --to support@{o.domain}"
+        f"  (or: python3 -c \"import smtplib; smtplib.SMTP('{o.host}', {o.smtp_port}).sendmail("
+        f"'you@customer.test', ['support@{o.domain}'], 'Subject: help\\n\\nhello')\")"
+    )
+    r = local.restored
+    log.info(
+        "up in %.1f s; restored %d objects, %d items from %s; re-driven %d from incoming/",
+        seconds,
+        r["objects"],
+        r["items"],
+        o.data_dir,
+        local.redriven,
+    )
+
+
+def _write_runtime(local: LocalStack) -> Path:
+    """Where this run listens, for other commands on this machine (removed on exit)."""
+    o = local.options
+    path = o.data_dir / "stack.json"
+    info = {
+        "pid": os.getpid(),
+        "smtp": f"{o.host}:{o.smtp_port}",
+        "http": f"http://{o.host}:{o.http_port}",
+        "endpoint_url": local.endpoint,
+        "region": REGION,
+        "user_pool_id": local.stack.outputs["INBOUND_USER_POOL_ID"],
+        "user_pool_client_id": local.stack.outputs["INBOUND_USER_POOL_CLIENT_ID"],
+    }
+    path.write_text(json.dumps(info, indent=2) + "\n")
+    return path
+
+
+def run(options: UpOptions) -> int:
+    """Run until SIGINT or SIGTERM; save the state every few seconds and on the way out."""
+    started = time.perf_counter()
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("inbound").setLevel(logging.INFO)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server: one line per AWS call
+    offline_credentials()
+    options.data_dir.mkdir(parents=True, exist_ok=True)
+    with moto_server(options.host) as endpoint:
+        local = LocalStack(options, endpoint)
+        try:
+            local.start()
+        except OSError as exc:
+            local.stop()
+            print(f"inbound up: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        runtime = _write_runtime(local)
+        _announce(local, time.perf_counter() - started)
+        try:
+            while not stop.wait(SAVE_EVERY_SECONDS):
+                _save_quietly(local)
+        finally:
+            # A second Ctrl-C while shutting down stops at once.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            local.stop()
+            runtime.unlink(missing_ok=True)
+    _say(f"inbound stopped; state saved in {options.data_dir}")
+    return 0
+
+
+def _save_quietly(local: LocalStack) -> None:
+    try:
+        if local.save():
+            log.info("state saved")
+    except (OSError, ClientError, BotoCoreError) as exc:
+        # The stack keeps serving; the next round tries again.
+        log.warning("state: save failed: %s", exc)

@@ -1,0 +1,180 @@
+"""`inbound up` end to end: real SMTP in, tickets in DynamoDB, bytes in S3, a restart in between.
+
+One `inbound up` serves the module (start-up costs seconds); the restart test runs last
+and restarts it on the same data dir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import smtplib
+import stat
+import time
+import urllib.request
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import TypeVar
+
+import pytest
+
+from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.domain.reply_tokens import reply_address
+from chalicelib.domain.tickets import StoredMessage, Ticket
+from tests.e2e.conftest import LocalStackRun, UpProcess
+
+pytestmark = pytest.mark.e2e
+
+T = TypeVar("T")
+TICKETS_TABLE = "inbound-local-tickets"
+SECRET_PARAMETER = "/inbound/local/reply-token-secret"
+CUSTOMER = "alice@customer.org"
+
+
+def eventually(probe: Callable[[], T | None], timeout: float = 30.0, what: str = "") -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up after {timeout} s waiting for {what or probe}")
+        time.sleep(0.2)
+
+
+def mail(subject: str, to: str = "support@example.com", attachment: tuple[str, bytes] | None = None) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"Alice Example <{CUSTOMER}>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="customer.org")
+    msg.set_content(f"{subject}: please help.")
+    if attachment:
+        name, payload = attachment
+        msg.add_attachment(payload, maintype="application", subtype="octet-stream", filename=name)
+    return msg
+
+
+def send(up: UpProcess, msg: EmailMessage, to: list[str] | None = None) -> None:
+    with smtplib.SMTP("127.0.0.1", up.smtp_port, timeout=30) as smtp:
+        smtp.send_message(msg, from_addr=CUSTOMER, to_addrs=to or [str(msg["To"])])
+
+
+def tickets(up: UpProcess) -> DynamoDBTickets:
+    return DynamoDBTickets(up.client("dynamodb"), TICKETS_TABLE)
+
+
+def ticket_of(up: UpProcess, msg: EmailMessage, timeout: float = 30.0) -> Ticket:
+    """The ticket the pipeline stored `msg` on, once it has."""
+    store, message_id = tickets(up), str(msg["Message-ID"]).strip("<>")
+
+    def probe() -> Ticket | None:
+        found = store.tickets_by_message_ids("support", [message_id, f"<{message_id}>"])
+        ticket_id = next(iter(found.values()), None)
+        return store.get_ticket(ticket_id) if ticket_id else None
+
+    return eventually(probe, timeout, f"a ticket for {message_id}")
+
+
+def stored_message(up: UpProcess, ticket: Ticket, msg: EmailMessage) -> StoredMessage:
+    wanted = str(msg["Message-ID"]).strip("<>")
+    return eventually(
+        lambda: next((m for m in tickets(up).messages(ticket.id) if m.message_id.strip("<>") == wanted), None),
+        what=f"message {wanted} on {ticket.id}",
+    )
+
+
+def s3_bytes(up: UpProcess, key: str) -> bytes:
+    s3 = up.client("s3")
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("inbound-local-mail-"))
+    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def test_health_answers_without_a_token(local_stack: LocalStackRun) -> None:
+    with urllib.request.urlopen(f"{local_stack.current.http}/api/health", timeout=10) as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"status": "ok"}
+
+
+def test_a_recipient_outside_the_rule_set_is_refused(local_stack: LocalStackRun) -> None:
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
+        send(local_stack.current, mail("Wrong door", to="someone@other.test"))
+    code, text = refused.value.recipients["someone@other.test"]
+    assert code == 550
+    assert b"5.1.1" in text
+
+
+def test_mail_with_an_attachment_becomes_a_ticket(local_stack: LocalStackRun) -> None:
+    payload = os.urandom(150_000)
+    msg = mail("Printer on fire", attachment=("scan.bin", payload))
+    send(local_stack.current, msg)
+
+    ticket = ticket_of(local_stack.current, msg)
+    assert ticket.subject == "Printer on fire"
+    assert ticket.requester == CUSTOMER
+    stored = stored_message(local_stack.current, ticket, msg)
+    assert stored.thread_signal == "new"
+    assert [a.filename for a in stored.attachments] == ["scan.bin"]
+    assert s3_bytes(local_stack.current, stored.attachments[0].key) == payload
+    # The verdicts came from the SES notification the listener published.
+    assert stored.verdicts["spam"] == "PASS"
+
+
+def test_a_reply_to_the_signed_address_threads_by_token(local_stack: LocalStackRun) -> None:
+    up = local_stack.current
+    first = mail("Invoice is wrong")
+    send(up, first)
+    ticket = ticket_of(up, first)
+    secret = up.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]["Value"]
+    address = reply_address(secret.encode("utf-8"), "support@example.com", ticket.id)
+
+    reply = mail("Still wrong", to=address)  # no References: only the token can thread it
+    send(up, reply)
+
+    stored = stored_message(up, ticket, reply)
+    assert stored.thread_signal == "token"
+    assert tickets(up).require_ticket(ticket.id).message_count == 2
+
+
+def test_the_first_agent_can_sign_in(local_stack: LocalStackRun) -> None:
+    creds_file = local_stack.data_dir / "credentials.json"
+    assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600
+    assert _sign_in(local_stack.current, local_stack.credentials())
+
+
+def _sign_in(up: UpProcess, creds: dict[str, str]) -> str:
+    runtime = json.loads((up.data_dir / "stack.json").read_text())
+    result = up.client("cognito-idp").initiate_auth(
+        ClientId=runtime["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": creds["username"], "PASSWORD": creds["password"]},
+    )
+    return str(result["AuthenticationResult"]["IdToken"])
+
+
+def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
+    before = local_stack.current
+    payload = os.urandom(80_000)
+    msg = mail("Keep this", attachment=("keep.bin", payload))
+    send(before, msg)
+    ticket = ticket_of(before, msg)
+    key = stored_message(before, ticket, msg).attachments[0].key
+    secret = before.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]["Value"]
+
+    code, after = local_stack.restart()
+
+    assert code == 0
+    assert any(line.startswith("inbound stopped") for line in before.lines)
+    assert after.endpoint != before.endpoint  # a fresh moto server, filled from the data dir
+    assert tickets(after).get_ticket(ticket.id) == ticket
+    assert s3_bytes(after, key) == payload
+    # Reply addresses handed out before the restart still verify.
+    kept = after.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]["Value"]
+    assert kept == secret
+    assert _sign_in(after, local_stack.credentials())
+
+    fresh = mail("After the restart")
+    send(after, fresh)
+    new_ticket = ticket_of(after, fresh)
+    assert new_ticket.id != ticket.id
