@@ -18,6 +18,7 @@ from chalicelib.settings import Settings
 class Services:
     settings: Settings
     intake: Any  # IntakeService; typed loosely to keep imports lazy
+    suspended: Any  # SuspendedMail
 
 
 def _client(session: Any, name: str, settings: Settings) -> Any:
@@ -35,8 +36,10 @@ def build_services(settings: Settings, session: Any = None) -> Services:
     from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
     from chalicelib.adapters.s3_mail_store import S3MailStore
     from chalicelib.adapters.ssm_secrets import SsmReplySecrets
-    from chalicelib.services.intake import IntakeParts, IntakeService
+    from chalicelib.services.intake import IntakeService
+    from chalicelib.services.intake_parts import IntakeParts
     from chalicelib.services.message_builder import Renderers
+    from chalicelib.services.suspended_mail import SuspendedMail
 
     # flufl.bounce logs every detector it runs at INFO; keep Lambda logs for our own lines.
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
@@ -49,7 +52,8 @@ def build_services(settings: Settings, session: Any = None) -> Services:
         renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
         reply_secrets=SsmReplySecrets(_client(session, "ssm", settings), settings.reply_secret_parameter),
     )
-    return Services(settings=settings, intake=IntakeService(settings, parts))
+    intake = IntakeService(settings, parts)
+    return Services(settings=settings, intake=intake, suspended=SuspendedMail(parts, intake.filing))
 
 
 @functools.lru_cache(maxsize=1)

@@ -199,10 +199,10 @@ def test_staff_can_release_a_suspended_auto_reply_into_a_ticket_or_discard_one(s
     keep = deliver(stack, make_mail(subject="Out of office, but read this", headers={"Precedence": "bulk"}))
     drop = deliver(stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
     held = {h["ses_message_id"]: h["sk"] for h in stack.tickets.suspended("support")}
-    released = stack.intake.release_suspended("support", held[keep.ses_message_id])
+    released = stack.services.suspended.release("support", held[keep.ses_message_id])
     assert released.outcome == "created" and released.ticket
     [message] = stack.tickets.messages(released.ticket)
     assert message.subject == "Out of office, but read this" and "released by staff" in message.reason
-    stack.intake.discard_suspended("support", held[drop.ses_message_id])
+    stack.services.suspended.discard("support", held[drop.ses_message_id])
     assert stack.tickets.suspended("support") == []
     assert len(stack.keys("archive/")) == 2  # both raw messages are kept

@@ -1,0 +1,31 @@
+"""What the ingest use cases are built from: adapters and functions, injected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.adapters.s3_mail_store import S3MailStore
+from chalicelib.domain.classify_types import BounceReport
+from chalicelib.domain.mail import ParsedMail
+from chalicelib.services.message_builder import Renderers
+
+
+@dataclass(frozen=True)
+class IntakeParts:
+    store: S3MailStore
+    tickets: DynamoDBTickets
+    read_mail: Callable[[bytes], ParsedMail]
+    detect_bounce: Callable[[ParsedMail], BounceReport | None]
+    renderers: Renderers
+    reply_secrets: Callable[[], tuple[bytes, ...]]
+    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    # Sends the acknowledgement of a new ticket through the outbound guard. It must
+    # be idempotent per ticket: a redelivery after a failed send calls it again.
+    acknowledge: Callable[[str, ParsedMail], object] | None = None
+
+    def now(self) -> str:
+        """The clock as DynamoDB sort keys want it: ISO 8601 UTC with milliseconds."""
+        return self.clock().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

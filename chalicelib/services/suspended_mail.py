@@ -1,0 +1,60 @@
+"""The suspended list: automatic mail that threaded nowhere, held for staff to review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain import verdicts
+from chalicelib.domain.classify_types import Classification
+from chalicelib.domain.mail import ReceivedMail
+from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.routing import Route
+from chalicelib.errors import AlreadyProcessed, SuspendedNotFound
+from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ticket_filing import TicketFiling
+
+
+class SuspendedMail:
+    def __init__(self, parts: IntakeParts, filing: TicketFiling) -> None:
+        self.parts = parts
+        self.filing = filing
+
+    def list(self, mailbox: str) -> list[dict[str, Any]]:
+        return self.parts.tickets.suspended(mailbox)
+
+    def release(self, mailbox: str, suspended_key: str) -> Outcome:
+        """Staff decided a held automatic mail is support work: make it a ticket message.
+
+        The raw stays where it is (in archive/); the release is its own delivery
+        (`<ses-id>.released`), so releasing twice stores one message.
+        """
+        held = self.parts.tickets.get_suspended(mailbox, suspended_key)
+        if held is None:
+            raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
+        raw = self.parts.store.get_raw(self.parts.store.bucket, str(held["archive_key"]))
+        mail = self.parts.read_mail(raw)
+        received = ReceivedMail(
+            ses_message_id=f"{held['ses_message_id']}.released",
+            bucket=self.parts.store.bucket,
+            key=str(held["archive_key"]),
+            recipients=tuple(held.get("recipients") or ()),
+            verdicts=verdicts.from_headers(mail),
+            received_at=str(held["received_at"]),
+        )
+        where = Route(mailbox=mailbox, address="")
+        decision = Classification(kind="normal", reason="released by staff from the suspended list")
+        # The raw stays in archive/: filing never moves it, only ingest does.
+        try:
+            thread = self.filing.decide_thread(mail, received, where)
+            outcome = self.filing.file(received, mail, where, decision, thread)
+        except AlreadyProcessed:
+            done = self.parts.tickets.get_delivery(received.ses_message_id) or {}
+            outcome = Outcome.from_record(received.ses_message_id, done)
+        self.parts.tickets.delete_suspended(mailbox, suspended_key)
+        return outcome
+
+    def discard(self, mailbox: str, suspended_key: str) -> None:
+        """Staff decided a held mail needs nothing; the raw stays in archive/."""
+        if self.parts.tickets.get_suspended(mailbox, suspended_key) is None:
+            raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
+        self.parts.tickets.delete_suspended(mailbox, suspended_key)

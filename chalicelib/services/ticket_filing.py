@@ -1,0 +1,153 @@
+"""Filing a classified mail on a ticket: the threading decision and the atomic commit."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.dynamodb_items import queue_keys
+from chalicelib.adapters.dynamodb_tickets import TicketChange
+from chalicelib.domain import correlation
+from chalicelib.domain.classify_types import Classification
+from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, parse_addresses
+from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.reply_tokens import read_token
+from chalicelib.domain.routing import Route
+from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.errors import DuplicateMessageId
+from chalicelib.services import message_builder
+from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.settings import Settings
+
+REOPENING_STATUSES = ("pending", "solved")
+
+
+def sender_of(mail: ParsedMail) -> Address:
+    """From, else Reply-To or Sender, else the envelope sender SES recorded in Return-Path."""
+    extra = (mail.header("sender"), mail.header("return-path"))
+    for found in (mail.from_, mail.reply_to, *(parse_addresses(value) for value in extra)):
+        if found:
+            return found[0]
+    return Address(email="")
+
+
+class TicketFiling:
+    def __init__(self, settings: Settings, parts: IntakeParts) -> None:
+        self.settings = settings
+        self.parts = parts
+
+    def decide_thread(self, mail: ParsedMail, received: ReceivedMail, where: Route) -> correlation.ThreadDecision:
+        """Which ticket this mail joins; DuplicateMessageId when the mailbox has its Message-ID."""
+        tickets = self.parts.tickets
+        sender = mail.from_[0].email if mail.from_ else ""
+        token = read_token(self.parts.reply_secrets(), where.address) if where.tag else None
+        # In-Reply-To first, then References newest first: the closest ancestor wins.
+        wanted = list(mail.in_reply_to) + list(reversed(mail.references[-20:]))
+        if mail.message_id:
+            wanted.append(mail.message_id)
+        hits = tickets.tickets_by_message_ids(where.mailbox, wanted)
+        if mail.message_id and mail.message_id in hits:
+            raise DuplicateMessageId(mail.message_id, hits[mail.message_id])
+        subject_id = correlation.subject_ticket_id(mail.subject)
+        ids = [hits[m] for m in wanted if m in hits and m != mail.message_id]
+        ids += [t for t in (token.ticket_id if token else None, subject_id) if t]
+        known = tickets.get_tickets(ids)
+        facts = correlation.ThreadFacts(
+            mailbox=where.mailbox,
+            sender=sender,
+            dmarc_failed=received.verdicts.dmarc == "FAIL",
+            token=token,
+            token_ticket=known.get(token.ticket_id) if token else None,
+            referenced=tuple(known[hits[m]] for m in wanted if m in hits and hits[m] in known),
+            subject_ticket=known.get(subject_id) if subject_id else None,
+        )
+        return correlation.decide(facts)
+
+    def file(
+        self,
+        received: ReceivedMail,
+        mail: ParsedMail,
+        where: Route,
+        decision: Classification,
+        thread: correlation.ThreadDecision,
+    ) -> Outcome:
+        """Attachments and bodies to S3, then ticket, message, Message-ID and delivery record at once."""
+        tickets = self.parts.tickets
+        now = self.parts.now()
+        ses_id = received.ses_message_id
+        ticket_id = thread.ticket_id or tickets.allocate_ticket_id(ses_id)
+        attachments = message_builder.store_attachments(self.parts.store, mail, ticket_id, ses_id)
+        body = message_builder.render_body(
+            self.parts.store, self.parts.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
+        )
+        sender = sender_of(mail)
+        message = StoredMessage(
+            ticket_id=ticket_id,
+            key=ses_id,
+            direction="inbound",
+            kind="auto_reply" if decision.kind == "auto_reply" else "customer",
+            sender=sender.email,
+            sender_name=sender.name,
+            to=tuple(a.email for a in mail.to),
+            cc=tuple(a.email for a in mail.cc),
+            subject=mail.subject,
+            message_id=mail.message_id,
+            received_at=received.received_at,
+            date=mail.date.isoformat() if mail.date else "",
+            thread_signal=thread.signal,
+            body=body,
+            related_ticket=thread.related_ticket,
+            reason="; ".join(filter(None, [decision.reason, *thread.notes])),
+            verdicts=received.verdicts.as_dict(),
+            attachments=attachments,
+            lossy_decoding=mail.lossy_decoding,
+            defects=mail.defects,
+        )
+        outcome = Outcome(
+            outcome="auto_reply" if decision.kind == "auto_reply" else ("threaded" if thread.ticket_id else "created"),
+            ses_message_id=ses_id,
+            ticket=ticket_id,
+            mailbox=where.mailbox,
+            thread_signal=thread.signal,
+            attachments=tuple(a.as_outcome() for a in attachments),
+            reason=decision.reason or None if decision.kind == "auto_reply" else None,
+            related_ticket=thread.related_ticket or None,
+            notes=thread.notes,
+        )
+        record = {**outcome.as_record(), "received_at": received.received_at}
+        participants = self._participants(mail)
+        if thread.ticket_id is None:
+            ticket = Ticket(
+                id=ticket_id,
+                mailbox=where.mailbox,
+                subject=mail.subject or "(no subject)",
+                requester=message.sender,
+                participants=participants,
+                created_at=now,
+                updated_at=now,
+                message_count=1,
+                attachment_count=len(attachments),
+            )
+            tickets.commit_new(ses_id, ticket, message, record)
+        else:
+            change = self._change(thread.ticket_id, now, message, participants, len(attachments))
+            tickets.commit_thread(ses_id, where.mailbox, change, message, record)
+        return outcome
+
+    def _change(self, ticket_id: str, now: str, message: StoredMessage, participants: tuple[str, ...], count: int) -> TicketChange:
+        ticket = self.parts.tickets.require_ticket(ticket_id)
+        reopen = message.kind == "customer" and ticket.status in REOPENING_STATUSES
+        return TicketChange(
+            ticket_id=ticket_id,
+            updated_at=now,
+            new_participants=tuple(p for p in participants if not ticket.has_participant(p)),
+            attachments=count,
+            reopen_to="open" if reopen else "",
+            old_status=ticket.status,
+            queue_keys=queue_keys(ticket.mailbox, "open", ticket.assignee, ticket.priority, ticket.created_at, ticket.id)
+            if reopen
+            else None,
+        )
+
+    def _participants(self, mail: ParsedMail) -> tuple[str, ...]:
+        """The customer side of the conversation: sender, Reply-To and Cc outside our domain."""
+        ours = self.settings.domain
+        people = [a.email for a in mail.from_ + mail.reply_to + mail.cc + mail.to]
+        return tuple(dict.fromkeys(p for p in people if not (p.endswith("@" + ours) or p.endswith("." + ours))))
