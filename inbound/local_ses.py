@@ -1,0 +1,212 @@
+"""SES sending, emulated around moto's server for the local stack.
+
+moto 5.2.5 accepts SendRawEmail but publishes no configuration-set events, has no
+sandbox, quota or account-level suppression list, and its mailbox simulator
+publishes a placeholder that raw SNS-to-SQS delivery cannot carry. This module
+closes those gaps in the same process as moto's threaded server:
+
+- every accepted send lands in an outbox folder a user can read (`inbound outbox`);
+- SES's events (see `ses_events`) go to the configuration set's SNS topic a moment
+  later, from a worker thread, as SES publishes them asynchronously;
+- the sandbox (verified recipients and the simulator only, 200 per 24 h, 1 per
+  second) and the account-level suppression list are enforced when switched on.
+"""
+
+from __future__ import annotations
+
+import email
+import email.utils
+import json
+import logging
+import queue
+import smtplib
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from inbound.ses_events import (
+    SentMail,
+    bounced_or_complained,
+    events_for,
+    out_of_office_reply,
+    simulator_kind,
+)
+
+log = logging.getLogger("inbound.local_ses")
+
+SANDBOX_DAILY_QUOTA = 200
+SANDBOX_RATE_PER_SECOND = 1.0
+
+_request = threading.local()
+_emulators: dict[tuple[str, str], "SesEmulator"] = {}
+_installed = False
+
+
+@dataclass
+class SesEmulator:
+    endpoint_url: str
+    data_dir: Path
+    account: str
+    region: str
+    configuration_set: str
+    feedback_topic_arn: str
+    sandbox: bool = False
+    smtp_address: tuple[str, int] | None = None  # where ooto@ replies are mailed back
+    _sends: deque[float] = field(default_factory=deque)
+    _events: "queue.Queue[tuple[float, Any]]" = field(default_factory=queue.Queue)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    # -- state on disk -----------------------------------------------------------
+    @property
+    def outbox(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def _suppression_file(self) -> Path:
+        return self.data_dir / "ses-account-suppression.json"
+
+    def account_suppressed(self) -> frozenset[str]:
+        if not self._suppression_file.exists():
+            return frozenset()
+        return frozenset(json.loads(self._suppression_file.read_text()))
+
+    def _add_account_suppressed(self, addresses: set[str]) -> None:
+        if addresses:
+            current = set(self.account_suppressed()) | addresses
+            self._suppression_file.write_text(json.dumps(sorted(current)))
+
+    # -- the hook moto calls -------------------------------------------------------
+    def check_sandbox(self, backend: Any, destinations: list[str]) -> None:
+        """Refuse as SES does in the sandbox; raises moto's own SES errors."""
+        if not self.sandbox:
+            return
+        from moto.ses.exceptions import MessageRejectedError, SesError
+
+        class Throttling(SesError):
+            code = "Throttling"
+
+        unverified = [
+            d for d in destinations if simulator_kind(d) is None and not backend._is_verified_address(d)
+        ]
+        if unverified:
+            raise MessageRejectedError(
+                "Email address is not verified. The following identities failed the check in region "
+                f"{self.region.upper()}: {', '.join(unverified)}"
+            )
+        now = time.monotonic()
+        with self._lock:
+            while self._sends and now - self._sends[0] > 86400:
+                self._sends.popleft()
+            if len(self._sends) >= SANDBOX_DAILY_QUOTA:
+                raise MessageRejectedError("Daily message quota exceeded.")
+            if self._sends and now - self._sends[-1] < 1 / SANDBOX_RATE_PER_SECOND:
+                raise Throttling("Maximum sending rate exceeded.")
+            self._sends.append(now)
+
+    def accepted(
+        self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
+    ) -> None:
+        message = email.message_from_string(raw)
+        unique = tuple(dict.fromkeys(d for d in destinations))
+        sent = SentMail(message_id, source, unique, message, config_set or "", self.account, self.region)
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        (self.outbox / f"{stamp}-{message_id}.eml").write_text(raw)
+        events = events_for(sent, self.account_suppressed()) if config_set == self.configuration_set else []
+        with (self.outbox / "index.jsonl").open("a") as index:
+            record = {
+                "message_id": message_id,
+                "file": f"{stamp}-{message_id}.eml",
+                "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "source": source,
+                "to": list(unique),
+                "subject": str(message.get("Subject", "")),
+                "events": [e["eventType"] for e in events],
+            }
+            index.write(json.dumps(record) + "\n")
+        self._add_account_suppressed(bounced_or_complained(events))
+        for event in events:
+            self._events.put((time.monotonic() + 0.2, ("event", event)))
+        reply = out_of_office_reply(sent)
+        if reply is not None:
+            self._events.put((time.monotonic() + 0.5, ("mail", reply)))
+
+    # -- publishing, off the request thread ---------------------------------------------
+    def start(self) -> None:
+        threading.Thread(target=self._publish_loop, name="ses-events", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _publish_loop(self) -> None:
+        import boto3
+
+        sns = boto3.client("sns", region_name=self.region, endpoint_url=self.endpoint_url)
+        while not self._stop.is_set():
+            try:
+                due, (kind, payload) = self._events.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            time.sleep(max(0.0, due - time.monotonic()))
+            # The emulator's outermost loop: one failed publish is logged, never kills the thread.
+            try:
+                if kind == "event":
+                    sns.publish(TopicArn=self.feedback_topic_arn, Message=json.dumps(payload))
+                elif self.smtp_address is not None:
+                    self._mail_back(payload)
+            except Exception:  # noqa: BLE001
+                log.exception("could not deliver emulated SES %s", kind)
+
+    def _mail_back(self, raw: bytes) -> None:
+        message = email.message_from_bytes(raw)
+        recipients = [a for _, a in email.utils.getaddresses([str(message.get("To", ""))]) if a]
+        assert self.smtp_address is not None
+        with smtplib.SMTP(*self.smtp_address, timeout=10) as smtp:
+            smtp.sendmail(str(message["From"]), recipients, raw)
+
+
+def install(emulator: SesEmulator) -> None:
+    """Hook the emulator into moto's SES in this process (moto's server must run here)."""
+    global _installed
+    _emulators[(emulator.account, emulator.region)] = emulator
+    emulator.start()
+    if _installed:
+        return
+    from moto.ses.models import SESBackend
+    from moto.ses.responses import EmailResponse
+
+    original_response = EmailResponse.send_raw_email
+    original_backend = SESBackend.send_raw_email
+
+    def response_send_raw_email(self: Any) -> Any:
+        # The backend method is not told the configuration set; remember it for it.
+        _request.config_set = self._get_param("ConfigurationSetName") or ""
+        try:
+            return original_response(self)
+        finally:
+            _request.config_set = ""
+
+    def backend_send_raw_email(self: Any, source: str, destinations: list[str], raw_data: str) -> Any:
+        found = _emulators.get((self.account_id, self.region_name))
+        if found is not None:
+            found.check_sandbox(self, list(destinations))
+        message = original_backend(self, source, destinations, raw_data)
+        if found is not None:
+            config_set = getattr(_request, "config_set", "")
+            found.accepted(message.id, message.source or "", list(message.destinations), raw_data, config_set)
+        return message
+
+    EmailResponse.send_raw_email = response_send_raw_email  # type: ignore[method-assign]
+    SESBackend.send_raw_email = backend_send_raw_email  # type: ignore[method-assign]
+    _installed = True
+
+
+def read_outbox(data_dir: Path) -> list[dict[str, Any]]:
+    index = data_dir / "outbox" / "index.jsonl"
+    if not index.exists():
+        return []
+    return [json.loads(line) for line in index.read_text().splitlines() if line.strip()]

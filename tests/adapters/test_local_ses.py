@@ -1,0 +1,114 @@
+"""The local SES sending emulator against moto's server: outbox, events, simulator, sandbox."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from inbound.embedded import moto_server, stack_at
+from inbound.local_ses import SesEmulator, install, read_outbox
+
+
+@pytest.fixture(scope="module")
+def emulated(tmp_path_factory):
+    with moto_server() as endpoint:
+        stack = stack_at(endpoint, stage="sesemu")
+        out = stack.outputs
+        emulator = SesEmulator(
+            endpoint_url=endpoint,
+            data_dir=tmp_path_factory.mktemp("data"),
+            account=out["INBOUND_FEEDBACK_TOPIC_ARN"].split(":")[4],
+            region="us-east-1",
+            configuration_set=out["INBOUND_CONFIGURATION_SET"],
+            feedback_topic_arn=out["INBOUND_FEEDBACK_TOPIC_ARN"],
+        )
+        install(emulator)
+        yield stack, emulator
+        emulator.stop()
+
+
+def _send(stack, to):
+    raw = f"From: support@example.com\r\nTo: {to}\r\nSubject: Hello\r\nMessage-ID: <m-{time.time_ns()}@example.com>\r\n\r\nHi\r\n"
+    # No client-side retries: botocore would retry a Throttling error until it passes.
+    ses = stack.session.client(
+        "ses", endpoint_url=stack.settings.endpoint_url, config=Config(retries={"total_max_attempts": 1})
+    )
+    return ses.send_raw_email(
+        Source="support@example.com",
+        Destinations=[to],
+        RawMessage={"Data": raw.encode()},
+        ConfigurationSetName=stack.outputs["INBOUND_CONFIGURATION_SET"],
+    )["MessageId"]
+
+
+def _events(stack, message_id, want, timeout=10.0):
+    sqs = stack.client("sqs")
+    found: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(found) < want:
+        for m in sqs.receive_message(
+            QueueUrl=stack.outputs["INBOUND_FEEDBACK_QUEUE_URL"], MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", []):
+            body = json.loads(m["Body"])
+            if body["mail"]["messageId"] == message_id:
+                found.append(body)
+            sqs.delete_message(
+                QueueUrl=stack.outputs["INBOUND_FEEDBACK_QUEUE_URL"], ReceiptHandle=m["ReceiptHandle"]
+            )
+    return found
+
+
+@pytest.mark.parametrize(
+    ("recipient", "expected"),
+    [
+        ("customer@elsewhere.test", ["Send", "Delivery"]),
+        ("success@simulator.amazonses.com", ["Send", "Delivery"]),
+        ("bounce+label@simulator.amazonses.com", ["Send", "Bounce"]),
+        ("complaint@simulator.amazonses.com", ["Send", "Delivery", "Complaint"]),
+        ("suppressionlist@simulator.amazonses.com", ["Send", "Bounce"]),
+    ],
+)
+def test_each_send_lands_in_the_outbox_and_publishes_what_ses_would(emulated, recipient, expected):
+    stack, emulator = emulated
+    message_id = _send(stack, recipient)
+    events = _events(stack, message_id, len(expected))
+    assert [e["eventType"] for e in events] == expected
+    assert all(e["mail"]["tags"]["ses:configuration-set"] == [emulator.configuration_set] for e in events)
+    [entry] = [e for e in read_outbox(emulator.data_dir) if e["message_id"] == message_id]
+    assert entry["to"] == [recipient] and (
+        emulator.data_dir / "outbox" / entry["file"]
+    ).read_text().startswith("From:")
+    if recipient.startswith("bounce"):
+        bounce = events[1]["bounce"]
+        assert (bounce["bounceType"], bounce["bounceSubType"]) == ("Permanent", "General")
+        assert bounce["bouncedRecipients"][0]["emailAddress"] == recipient
+    if recipient.startswith("suppressionlist"):
+        assert events[1]["bounce"]["bounceSubType"] == "OnAccountSuppressionList"
+
+
+def test_a_hard_bounce_puts_the_address_on_the_account_suppression_list(emulated):
+    stack, emulator = emulated
+    _events(stack, _send(stack, "bounce@simulator.amazonses.com"), 2)
+    assert "bounce@simulator.amazonses.com" in emulator.account_suppressed()
+    again = _events(stack, _send(stack, "bounce@simulator.amazonses.com"), 2)
+    assert again[1]["bounce"]["bounceSubType"] == "OnAccountSuppressionList"
+
+
+def test_the_sandbox_refuses_unverified_recipients_and_fast_sends(emulated):
+    stack, emulator = emulated
+    emulator.sandbox = True
+    try:
+        with pytest.raises(ClientError) as refused:
+            _send(stack, "customer@elsewhere.test")
+        assert refused.value.response["Error"]["Code"] == "MessageRejected"
+        assert "not verified" in refused.value.response["Error"]["Message"]
+        _send(stack, "success@simulator.amazonses.com")
+        with pytest.raises(ClientError) as throttled:
+            _send(stack, "success@simulator.amazonses.com")
+        assert throttled.value.response["Error"]["Code"] == "Throttling"
+    finally:
+        emulator.sandbox = False
