@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from chalicelib.settings import Settings
-from inbound import moto_speedups
 from chalicelib.wiring import Services, build_services
+from inbound import moto_speedups
 
 REGION = "us-east-1"
 
@@ -106,5 +107,7 @@ def stack_at(endpoint_url: str, stage: str = "local", domain: str = "example.com
 
     session = boto3.session.Session(region_name=REGION)
     report = provision(session, stage=stage, domain=domain, region=REGION, endpoint_url=endpoint_url)
-    settings = Settings.from_env({**report.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint_url})
+    settings = Settings.from_env(
+        {**report.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint_url}
+    )
     return EmbeddedStack(session, settings, build_services(settings, session), dict(report.outputs))

@@ -51,7 +51,6 @@ class ScheduleSource:
     name: str
     every_seconds: float
     handler: Callable[[dict[str, Any], Any], Any]
-    rule_arn: str = ""
     timeout_seconds: int = 60
 
 
@@ -120,7 +119,7 @@ def scheduled_event(source: ScheduleSource, region: str, account: str) -> dict[s
         "account": account,
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "region": region,
-        "resources": [source.rule_arn] if source.rule_arn else [],
+        "resources": [],
         "detail": {},
     }
 
@@ -181,21 +180,13 @@ class Poller(threading.Thread):
                     "lambda %s: invocation failed; %d messages will be retried", source.name, len(ids)
                 )
                 failed = set(ids)
-            done = [m for m in messages if m["MessageId"] not in failed]
-            for start in range(0, len(done), 10):
-                entries = [
-                    {"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]}
-                    for n, m in enumerate(done[start : start + 10])
-                ]
-                self.sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=entries)
+            done = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)]
+            done = [d for d, m in zip(done, messages, strict=True) if m["MessageId"] not in failed]
+            if done:  # at most 10: one receive's worth
+                self.sqs.delete_message_batch(QueueUrl=source.queue_url, Entries=done)
             self._exhausted(event, failed)
-        log.info(
-            "lambda %s: %d ok, %d failed in %.0f ms",
-            source.name,
-            len(done),
-            len(failed),
-            (time.perf_counter() - started) * 1000,
-        )
+        elapsed = (time.perf_counter() - started) * 1000
+        log.info("lambda %s: %d ok, %d failed in %.0f ms", source.name, len(done), len(failed), elapsed)
         return len(messages)
 
     def _exhausted(self, event: dict[str, Any], failed: set[str]) -> None:
@@ -254,24 +245,28 @@ def redrive_limit(sqs: Any, queue_url: str) -> tuple[str, int]:
 
 def app_sources(
     chalice_app: Any,
-    module: Any,
     sqs: Any,
     timeout_of: Callable[[str], int],
     on_exhausted: dict[str, Callable[[dict[str, Any]], None]],
 ) -> tuple[list[SqsSource], list[ScheduleSource]]:
     """The event sources a Chalice app registered (on_sqs_message, schedule), ready to run."""
+    import importlib
+
     from botocore.exceptions import ClientError
     from chalice.app import ScheduledEventConfig, SQSEventConfig
 
+    from chalicelib.adapters.aws_errors import error_code
+
     queues, schedules = [], []
     for config in chalice_app.event_sources:
-        handler = getattr(module, config.handler_string.rpartition(".")[2])
+        module, _, name = config.handler_string.rpartition(".")  # "app.ingest"
+        handler = getattr(importlib.import_module(module), name)
         if isinstance(config, SQSEventConfig):
             queue = config.queue or str(config.queue_arn).rsplit(":", 1)[1]
             try:
                 url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") not in _QUEUE_MISSING:
+                if error_code(exc) not in _QUEUE_MISSING:
                     raise
                 log.warning("lambda %s: queue %s does not exist; not polled", config.name, queue)
                 continue

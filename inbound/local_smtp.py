@@ -110,9 +110,7 @@ def _from_domain(raw: bytes) -> str:
     return found[0][1].rpartition("@")[2].lower() if found and found[0][1] else ""
 
 
-def notification(
-    rule: dict[str, Any], action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes
-) -> dict[str, Any]:
+def notification(action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes) -> dict[str, Any]:
     """SES's "Received" notification of an S3 action, as the action's topic gets it."""
     parsed = _headers(raw)
     headers, size, truncated = [], 0, False
@@ -189,9 +187,7 @@ class SesReceiver:
                 continue
             for action in rule.get("Actions") or []:
                 if "S3Action" in action:
-                    self._store(
-                        rule, action["S3Action"], replace(envelope, recipients=matched), message_id, raw
-                    )
+                    self._store(action["S3Action"], replace(envelope, recipients=matched), message_id, raw)
                 elif "StopAction" in action:
                     return message_id
                 else:
@@ -200,9 +196,7 @@ class SesReceiver:
                     )
         return message_id
 
-    def _store(
-        self, rule: dict[str, Any], action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes
-    ) -> None:
+    def _store(self, action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes) -> None:
         key = action.get("ObjectKeyPrefix", "") + message_id
         # SES stores the raw bytes only; the envelope rides along as object metadata
         # (local only) so that the start-up re-drive can rebuild the same notification.
@@ -210,40 +204,37 @@ class SesReceiver:
             "ses-source": quote(envelope.mail_from),
             "ses-recipients": quote(",".join(envelope.recipients)),
             "ses-timestamp": _iso(envelope.received_at),
-            "ses-rule": rule["Name"],
+            "ses-topic": action.get("TopicArn", ""),
         }
         self._s3.put_object(Bucket=action["BucketName"], Key=key, Body=raw, Metadata=metadata)
         if action.get("TopicArn"):
-            note = notification(rule, action, envelope, message_id, raw)
+            note = notification(action, envelope, message_id, raw)
             self._sns.publish(TopicArn=action["TopicArn"], Message=json.dumps(note))
 
     def redrive(self, bucket: str, key: str) -> bool:
         """Publish the notification again for a message still in incoming/ (the sweeper)."""
         meta = self._s3.head_object(Bucket=bucket, Key=key).get("Metadata", {})
-        # The rule that stored it, else the first rule with an S3 action.
-        candidates = [
-            (rule, action["S3Action"])
-            for rule in self.rules()
-            for action in rule.get("Actions") or []
-            if "S3Action" in action and action["S3Action"].get("TopicArn")
-        ]
-        chosen = [c for c in candidates if c[0]["Name"] == meta.get("ses-rule")] or candidates
-        if not chosen:
+        topic = meta.get("ses-topic") or next(
+            (
+                a["S3Action"]["TopicArn"]
+                for r in self.rules()
+                for a in r.get("Actions") or []
+                if "S3Action" in a
+            ),
+            "",
+        )
+        if not topic:
             return False
-        rule, action = chosen[0]
-        raw = self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        stamp = meta.get("ses-timestamp", "")
+        prefix, _, message_id = key.rpartition("/")
+        action = {"BucketName": bucket, "ObjectKeyPrefix": f"{prefix}/" if prefix else "", "TopicArn": topic}
+        stamp = meta.get("ses-timestamp")
         envelope = Envelope(
             mail_from=unquote(meta.get("ses-source", "")),
             recipients=tuple(r for r in unquote(meta.get("ses-recipients", "")).split(",") if r),
-            received_at=datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-            if stamp
-            else datetime.now(UTC),
+            received_at=datetime.fromisoformat(stamp) if stamp else datetime.now(UTC),
         )
-        message_id = key.rpartition("/")[2]
-        note = notification(rule, {**action, "BucketName": bucket}, envelope, message_id, raw)
-        note["receipt"]["action"]["objectKey"] = key
-        self._sns.publish(TopicArn=action["TopicArn"], Message=json.dumps(note))
+        raw = self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        self._sns.publish(TopicArn=topic, Message=json.dumps(notification(action, envelope, message_id, raw)))
         return True
 
 
@@ -280,13 +271,8 @@ class SmtpHandler:
         except (ClientError, BotoCoreError) as exc:
             log.warning("smtp: delivery failed, sender will retry: %s", exc)
             return "451 4.3.0 Temporary failure, try again later"
-        log.info(
-            "smtp: %s from <%s> to %s (%d bytes)",
-            message_id,
-            mail.mail_from,
-            ", ".join(mail.recipients),
-            len(content),
-        )
+        recipients = ", ".join(mail.recipients)
+        log.info("smtp: %s from <%s> to %s (%d bytes)", message_id, mail.mail_from, recipients, len(content))
         return f"250 Ok {message_id}"
 
     def _receive(self, mail: Envelope, content: bytes) -> str:

@@ -10,6 +10,7 @@ credentials that real AWS refuses.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import logging
@@ -29,6 +30,8 @@ from chalicelib.adapters.aws_errors import is_not_found
 from chalicelib.errors import BadNotification
 from inbound.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.local_lambda import Poller, Scheduler, app_sources
+from inbound.local_ses import SesEmulator
+from inbound.local_ses import install as install_ses_emulator
 from inbound.local_smtp import SesReceiver, start_smtp
 from inbound.local_state import LocalState, Quiet, ensure_agent
 
@@ -36,6 +39,7 @@ log = logging.getLogger("inbound.local")
 
 STAGE = "local"
 SAVE_EVERY_SECONDS = 3.0
+FULL_CHECK_ROUNDS = 20  # every minute, compare even when no worker did anything
 # .chalice/config.json has no "local" stage; the dev stage's per-function settings apply.
 CHALICE_STAGE = "dev"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +52,8 @@ class UpOptions:
     data_dir: Path = Path(".inbound")
     domain: str = "example.com"
     host: str = "127.0.0.1"
+    # Emulate the SES sandbox for sends (verified recipients and the simulator only).
+    sandbox: bool = False
 
 
 def _app_environment(stack: EmbeddedStack, endpoint: str) -> dict[str, str]:
@@ -84,11 +90,8 @@ def _chalice_config() -> Any:
     from chalice.config import Config
 
     on_disk = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
-    return Config(
-        chalice_stage=CHALICE_STAGE,
-        config_from_disk=on_disk,
-        default_params={"project_dir": str(PROJECT_DIR)},
-    )
+    defaults = {"project_dir": str(PROJECT_DIR)}
+    return Config(chalice_stage=CHALICE_STAGE, config_from_disk=on_disk, default_params=defaults)
 
 
 def _http_server(app_module: Any, config: Any, host: str, port: int, busy: Callable[[], Any]) -> Any:
@@ -103,7 +106,9 @@ def _http_server(app_module: Any, config: Any, host: str, port: int, busy: Calla
         do_PUT = do_POST = do_DELETE = do_PATCH = _quiet
 
     server = create_local_server(app_module.app, config, host, port)
-    server.server.RequestHandlerClass = lambda *a: QuietWrites(*a, app_object=app_module.app, config=config)
+    server.server.RequestHandlerClass = functools.partial(
+        QuietWrites, app_object=app_module.app, config=config
+    )
     threading.Thread(target=server.server.serve_forever, name="http", daemon=True).start()
     return server
 
@@ -145,14 +150,18 @@ class LocalStack:
         self.workers: list[Any] = []
         self.smtp: Any = None
         self.http: Any = None
+        self.state: LocalState | None = None  # set once restored: only then may it be saved
+        self._saved_after = -1
 
     def start(self) -> None:
         options = self.options
         self.stack = stack = stack_at(self.endpoint, stage=STAGE, domain=options.domain)
         names = ("s3", "dynamodb", "ssm", "ses", "sns", "sqs", "cognito-idp", "sts")
         clients = {name: stack.client(name) for name in names}
-        self.state = LocalState(options.data_dir, clients, STAGE)
-        self.restored = self.state.restore()
+        account = clients["sts"].get_caller_identity()["Account"]
+        state = LocalState(options.data_dir, clients, STAGE, account, REGION)
+        self.restored = state.restore()
+        self.state = state
         pool = stack.outputs["INBOUND_USER_POOL_ID"]
         self.creds, self.new_agent = ensure_agent(
             clients["cognito-idp"], pool, options.data_dir, options.domain
@@ -164,19 +173,37 @@ class LocalStack:
             return int(config.scope(CHALICE_STAGE, name).lambda_timeout or 60)
 
         hooks = {"ingest": _quarantine_failed(stack)}
-        queues, schedules = app_sources(app_module.app, app_module, clients["sqs"], timeout_of, hooks)
-        account = clients["sts"].get_caller_identity()["Account"]
+        queues, schedules = app_sources(app_module.app, clients["sqs"], timeout_of, hooks)
         self.workers = [Poller(q, clients["sqs"], REGION, self.quiet.busy) for q in queues]
         self.workers.append(Scheduler(schedules, REGION, account, self.quiet.busy))
         for worker in self.workers:
             worker.start()
+        log.info("lambda: %s", ", ".join(f"{q.name} <- {q.queue_url.rsplit('/', 1)[1]}" for q in queues))
         receiver = SesReceiver(clients)
         self.redriven = _redrive_incoming(stack, receiver)
         self.smtp = start_smtp(receiver, self.quiet.busy, options.host, options.smtp_port)
+        self.ses = SesEmulator(
+            endpoint_url=self.endpoint,
+            data_dir=options.data_dir,
+            account=account,
+            region=REGION,
+            configuration_set=stack.outputs["INBOUND_CONFIGURATION_SET"],
+            feedback_topic_arn=stack.outputs["INBOUND_FEEDBACK_TOPIC_ARN"],
+            sandbox=options.sandbox,
+            smtp_address=(options.host, options.smtp_port),
+        )
+        install_ses_emulator(self.ses)
         self.http = _http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
 
-    def save(self) -> bool:
+    def save(self, force: bool = False) -> bool:
+        """Snapshot when work was done since the last one (`force`: compare anyway, for
+        writes that bypass the workers, e.g. a client talking to the endpoint directly)."""
+        if self.state is None:
+            return False
         with self.quiet.still():
+            if not force and self.quiet.done == self._saved_after:
+                return False
+            self._saved_after = self.quiet.done
             return self.state.save()
 
     def stop(self) -> None:
@@ -186,12 +213,13 @@ class LocalStack:
         if self.http is not None:
             self.http.server.shutdown()
             self.http.server.server_close()
+        if getattr(self, "ses", None) is not None:
+            self.ses.stop()
         for worker in self.workers:
             worker.stop()
         for worker in self.workers:
             worker.join(timeout=150)
-        if hasattr(self, "state"):
-            self.save()
+        self.save(force=True)
 
 
 def _say(line: str) -> None:
@@ -245,7 +273,9 @@ def run(options: UpOptions) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("inbound").setLevel(logging.INFO)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server: one line per AWS call
     offline_credentials()
@@ -261,8 +291,10 @@ def run(options: UpOptions) -> int:
         runtime = _write_runtime(local)
         _announce(local, time.perf_counter() - started)
         try:
+            rounds = 0
             while not stop.wait(SAVE_EVERY_SECONDS):
-                _save_quietly(local)
+                rounds += 1
+                _save_quietly(local, force=rounds % FULL_CHECK_ROUNDS == 0)
         finally:
             # A second Ctrl-C while shutting down stops at once.
             signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -272,9 +304,9 @@ def run(options: UpOptions) -> int:
     return 0
 
 
-def _save_quietly(local: LocalStack) -> None:
+def _save_quietly(local: LocalStack, force: bool) -> None:
     try:
-        if local.save():
+        if local.save(force):
             log.info("state saved")
     except (OSError, ClientError, BotoCoreError) as exc:
         # The stack keeps serving; the next round tries again.

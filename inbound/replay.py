@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.domain.mail import ReceivedMail
@@ -48,7 +48,7 @@ class Replayer:
             bucket=self.store.bucket,
             key=key,
             recipients=recipients,
-            received_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         )
         if not self.store.exists(key) and self.intake.parts.tickets.get_delivery(ses_id) is None:
             self.store.put_incoming(ses_id, raw)

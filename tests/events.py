@@ -13,7 +13,9 @@ def load_event(name: str) -> Any:
     return json.loads((DATA / name).read_text())
 
 
-def sqs_event(bodies: list[str], queue_arn: str = "arn:aws:sqs:us-east-1:123456789012:inbound-test-ingest") -> dict[str, Any]:
+def sqs_event(
+    bodies: list[str], queue_arn: str = "arn:aws:sqs:us-east-1:123456789012:inbound-test-ingest"
+) -> dict[str, Any]:
     """An SQS event as Lambda's event source mapping delivers it."""
     template = load_event("sqs-record.json")
     records = []

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from datetime import datetime, timezone
 
 _ids = itertools.count(1)
 
@@ -30,7 +30,7 @@ def make_mail(
     if cc:
         msg["Cc"] = cc
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2026, 11, 27, 10, 0, tzinfo=UTC))
     msg["Message-ID"] = message_id or make_msgid(domain="customer.org")
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to

@@ -72,11 +72,7 @@ def sniff(payload: bytes, declared: str = "") -> str:
 def is_risky(filename: str, declared: str, sniffed: str) -> bool:
     """Risky files are only ever served as downloads, never rendered inline."""
     extension = filename.rpartition(".")[2].lower() if "." in filename else ""
-    return (
-        declared.lower() in RISKY_TYPES
-        or sniffed in RISKY_TYPES
-        or extension in RISKY_EXTENSIONS
-    )
+    return declared.lower() in RISKY_TYPES or sniffed in RISKY_TYPES or extension in RISKY_EXTENSIONS
 
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,=@]+", re.UNICODE)

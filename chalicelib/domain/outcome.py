@@ -53,9 +53,7 @@ class Outcome:
             ticket=record.get("ticket") or None,
             mailbox=record.get("mailbox") or None,
             thread_signal=record.get("thread_signal") or None,
-            attachments=tuple(
-                {**a, "size": int(a.get("size", 0))} for a in record.get("attachments") or ()
-            ),
+            attachments=tuple({**a, "size": int(a.get("size", 0))} for a in record.get("attachments") or ()),
             reason=record.get("reason") or None,
             related_ticket=record.get("related_ticket") or None,
             failed_recipients=tuple(record.get("failed_recipients") or ()),

@@ -10,7 +10,8 @@ when its authserv-id is a trusted one.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from chalicelib.domain.mail import ParsedMail, Verdicts
 

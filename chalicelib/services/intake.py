@@ -9,8 +9,9 @@ its notification in place for the queue to retry.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain import correlation, verdicts
@@ -69,7 +70,9 @@ class IntakeService:
             self._move_to_quarantine(received, str(done["quarantine_reason"]), outcome.reason or "")
         else:
             received_at = str(done.get("received_at") or received.received_at)
-            archived = self.parts.store.archive(received.bucket, received.key, received.ses_message_id, received_at)
+            archived = self.parts.store.archive(
+                received.bucket, received.key, received.ses_message_id, received_at
+            )
             if outcome.outcome == "created" and outcome.ticket and self.parts.acknowledge is not None:
                 # The first run may have failed while acknowledging; the
                 # acknowledger skips tickets it has already answered.
@@ -105,7 +108,9 @@ class IntakeService:
             return self._record_bounce(received, decision)
 
         if decision.kind == "normal" and not sender_of(mail).email:
-            return self._quarantine(received, "no-sender", "no address in From, Reply-To, Sender or Return-Path")
+            return self._quarantine(
+                received, "no-sender", "no address in From, Reply-To, Sender or Return-Path"
+            )
         mailbox_route = route(
             received.recipients or tuple(a.email for a in mail.to + mail.cc),
             self.settings.mailboxes,
@@ -154,7 +159,11 @@ class IntakeService:
         return outcome
 
     def _suspend(
-        self, received: ReceivedMail, mail: ParsedMail, where: Route, decision: Classification,
+        self,
+        received: ReceivedMail,
+        mail: ParsedMail,
+        where: Route,
+        decision: Classification,
         thread: correlation.ThreadDecision,
     ) -> Outcome:
         """Automatic mail that threads nowhere is held for staff review, never dropped."""
@@ -191,7 +200,13 @@ class IntakeService:
         self._move_to_quarantine(received, reason, detail)
         return outcome
 
-    def _record(self, received: ReceivedMail, outcome: Outcome, fields: dict[str, Any] | None = None, extra: list[dict[str, Any]] | None = None) -> None:
+    def _record(
+        self,
+        received: ReceivedMail,
+        outcome: Outcome,
+        fields: dict[str, Any] | None = None,
+        extra: list[dict[str, Any]] | None = None,
+    ) -> None:
         record = {**outcome.as_record(), "received_at": received.received_at, **(fields or {})}
         self.parts.tickets.record_delivery(received.ses_message_id, record, extra)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.adapters.s3_mail_store import S3MailStore
@@ -21,11 +21,11 @@ class IntakeParts:
     detect_bounce: Callable[[ParsedMail], BounceReport | None]
     renderers: Renderers
     reply_secrets: Callable[[], tuple[bytes, ...]]
-    clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Sends the acknowledgement of a new ticket through the outbound guard. It must
     # be idempotent per ticket: a redelivery after a failed send calls it again.
     acknowledge: Callable[[str, ParsedMail], object] | None = None
 
     def now(self) -> str:
         """The clock as DynamoDB sort keys want it: ISO 8601 UTC with milliseconds."""
-        return self.clock().astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

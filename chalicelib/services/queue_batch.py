@@ -11,8 +11,9 @@ and redelivered, which the idempotent pipeline absorbs.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from chalicelib.errors import InboundError
 

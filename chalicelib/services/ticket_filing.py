@@ -33,7 +33,9 @@ class TicketFiling:
         self.settings = settings
         self.parts = parts
 
-    def decide_thread(self, mail: ParsedMail, received: ReceivedMail, where: Route) -> correlation.ThreadDecision:
+    def decide_thread(
+        self, mail: ParsedMail, received: ReceivedMail, where: Route
+    ) -> correlation.ThreadDecision:
         """Which ticket this mail joins; DuplicateMessageId when the mailbox has its Message-ID."""
         tickets = self.parts.tickets
         sender = mail.from_[0].email if mail.from_ else ""
@@ -101,7 +103,9 @@ class TicketFiling:
             defects=mail.defects,
         )
         outcome = Outcome(
-            outcome="auto_reply" if decision.kind == "auto_reply" else ("threaded" if thread.ticket_id else "created"),
+            outcome="auto_reply"
+            if decision.kind == "auto_reply"
+            else ("threaded" if thread.ticket_id else "created"),
             ses_message_id=ses_id,
             ticket=ticket_id,
             mailbox=where.mailbox,
@@ -131,7 +135,9 @@ class TicketFiling:
             tickets.commit_thread(ses_id, where.mailbox, change, message, record)
         return outcome
 
-    def _change(self, ticket_id: str, now: str, message: StoredMessage, participants: tuple[str, ...], count: int) -> TicketChange:
+    def _change(
+        self, ticket_id: str, now: str, message: StoredMessage, participants: tuple[str, ...], count: int
+    ) -> TicketChange:
         ticket = self.parts.tickets.require_ticket(ticket_id)
         reopen = message.kind == "customer" and ticket.status in REOPENING_STATUSES
         return TicketChange(
@@ -141,7 +147,9 @@ class TicketFiling:
             attachments=count,
             reopen_to="open" if reopen else "",
             old_status=ticket.status,
-            queue_keys=queue_keys(ticket.mailbox, "open", ticket.assignee, ticket.priority, ticket.created_at, ticket.id)
+            queue_keys=queue_keys(
+                ticket.mailbox, "open", ticket.assignee, ticket.priority, ticket.created_at, ticket.id
+            )
             if reopen
             else None,
         )
@@ -150,4 +158,6 @@ class TicketFiling:
         """The customer side of the conversation: sender, Reply-To and Cc outside our domain."""
         ours = self.settings.domain
         people = [a.email for a in mail.from_ + mail.reply_to + mail.cc + mail.to]
-        return tuple(dict.fromkeys(p for p in people if not (p.endswith("@" + ours) or p.endswith("." + ours))))
+        return tuple(
+            dict.fromkeys(p for p in people if not (p.endswith("@" + ours) or p.endswith("." + ours)))
+        )

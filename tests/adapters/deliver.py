@@ -7,7 +7,9 @@ from chalicelib.services.notifications import decode
 from tests.mail_factory import received_notification, ses_id
 
 
-def deliver(stack, raw: bytes, recipients=("support@example.com",), message_id: str | None = None, **verdicts) -> Outcome:
+def deliver(
+    stack, raw: bytes, recipients=("support@example.com",), message_id: str | None = None, **verdicts
+) -> Outcome:
     message_id = message_id or ses_id()
     stack.store.put_incoming(message_id, raw)
     note = received_notification(message_id, stack.settings.mail_bucket, tuple(recipients), **verdicts)

@@ -20,16 +20,27 @@ def test_new_mail_becomes_a_ticket_and_the_raw_moves_to_the_archive(stack):
     assert message.body.text.strip() == "Hello, my printer is on fire."
     assert message.thread_signal == "new" and message.verdicts["spam"] == "PASS"
     assert stack.keys("incoming/") == []
-    assert [k for k in stack.keys("archive/2026/11/27/")] == [f"archive/2026/11/27/{outcome.ses_message_id}.eml"]
+    assert [k for k in stack.keys("archive/2026/11/27/")] == [
+        f"archive/2026/11/27/{outcome.ses_message_id}.eml"
+    ]
 
 
 def test_attachments_arrive_byte_exact_with_hash_and_original_name(stack):
     pdf = b"%PDF-1.4\n" + bytes(range(256)) * 40
-    raw = make_mail(attachments=(("Rechnung März.pdf", "application/pdf", pdf), ("../../x.svg", "image/svg+xml", b"<svg/>")))
+    raw = make_mail(
+        attachments=(
+            ("Rechnung März.pdf", "application/pdf", pdf),
+            ("../../x.svg", "image/svg+xml", b"<svg/>"),
+        )
+    )
     outcome = deliver(stack, raw)
     first, second = outcome.attachments
-    assert first == {"filename": "Rechnung März.pdf", "content_type": "application/pdf", "size": len(pdf),
-                     "sha256": hashlib.sha256(pdf).hexdigest()}
+    assert first == {
+        "filename": "Rechnung März.pdf",
+        "content_type": "application/pdf",
+        "size": len(pdf),
+        "sha256": hashlib.sha256(pdf).hexdigest(),
+    }
     [message] = stack.tickets.messages(outcome.ticket)
     stored_pdf, stored_svg = message.attachments
     s3 = stack.client("s3")
@@ -43,7 +54,11 @@ def test_attachments_arrive_byte_exact_with_hash_and_original_name(stack):
 def test_reply_to_the_signed_reply_address_threads_by_token(stack):
     first = deliver(stack, make_mail())
     address = reply_address(stack.secret(), "support@example.com", first.ticket)
-    reply = deliver(stack, make_mail(subject="Re: Printer", sender="Bob <bob@customer.org>", to=address), recipients=(address,))
+    reply = deliver(
+        stack,
+        make_mail(subject="Re: Printer", sender="Bob <bob@customer.org>", to=address),
+        recipients=(address,),
+    )
     assert (reply.outcome, reply.ticket, reply.thread_signal) == ("threaded", first.ticket, "token")
     assert stack.tickets.get_ticket(first.ticket).message_count == 2
 
@@ -59,7 +74,10 @@ def test_forged_token_opens_a_new_ticket_that_names_the_related_one(stack):
 def test_reply_with_references_threads_a_participant_but_not_a_stranger(stack):
     original = make_mail(message_id="<orig-1@customer.org>")
     first = deliver(stack, original)
-    reply = deliver(stack, make_mail(subject="Re: x", in_reply_to="<orig-1@customer.org>", references="<orig-1@customer.org>"))
+    reply = deliver(
+        stack,
+        make_mail(subject="Re: x", in_reply_to="<orig-1@customer.org>", references="<orig-1@customer.org>"),
+    )
     assert (reply.outcome, reply.ticket, reply.thread_signal) == ("threaded", first.ticket, "references")
     stranger = deliver(stack, make_mail(sender="eve@else.org", in_reply_to="<orig-1@customer.org>"))
     assert stranger.outcome == "created" and stranger.related_ticket == first.ticket
@@ -75,7 +93,9 @@ def test_subject_tag_threads_a_participant_and_a_foreign_tag_does_not(stack):
 
 def test_spoofed_sender_with_dmarc_fail_never_joins_the_ticket(stack):
     first = deliver(stack, make_mail(message_id="<m1@customer.org>"))
-    spoof = deliver(stack, make_mail(subject=f"Re: [{first.ticket}]", in_reply_to="<m1@customer.org>"), dmarc="FAIL")
+    spoof = deliver(
+        stack, make_mail(subject=f"Re: [{first.ticket}]", in_reply_to="<m1@customer.org>"), dmarc="FAIL"
+    )
     assert spoof.outcome == "created" and spoof.related_ticket == first.ticket
 
 
@@ -142,8 +162,11 @@ def test_delivery_status_notification_is_a_bounce_without_ticket(stack):
 
 def test_auto_reply_threads_without_reopening_or_is_suspended_for_review(stack):
     first = deliver(stack, make_mail(message_id="<q1@customer.org>"))
-    ooo = make_mail(subject="Automatic reply: Printer", in_reply_to="<q1@customer.org>",
-                    headers={"Auto-Submitted": "auto-replied"})
+    ooo = make_mail(
+        subject="Automatic reply: Printer",
+        in_reply_to="<q1@customer.org>",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
     threaded = deliver(stack, ooo)
     assert (threaded.outcome, threaded.ticket) == ("auto_reply", first.ticket)
     assert "Auto-Submitted" in threaded.reason
@@ -157,9 +180,13 @@ def test_auto_reply_threads_without_reopening_or_is_suspended_for_review(stack):
 def test_customer_reply_reopens_a_solved_ticket(stack):
     first = deliver(stack, make_mail(message_id="<s1@customer.org>"))
     db = stack.client("dynamodb")
-    db.update_item(TableName=stack.settings.tickets_table, Key={"pk": {"S": f"TICKET#{first.ticket}"}, "sk": {"S": "TICKET"}},
-                   UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
-                   ExpressionAttributeValues={":s": {"S": "solved"}})
+    db.update_item(
+        TableName=stack.settings.tickets_table,
+        Key={"pk": {"S": f"TICKET#{first.ticket}"}, "sk": {"S": "TICKET"}},
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "solved"}},
+    )
     deliver(stack, make_mail(in_reply_to="<s1@customer.org>"))
     assert stack.tickets.get_ticket(first.ticket).status == "open"
 
@@ -187,8 +214,12 @@ def test_verdicts_come_from_ses_headers_when_there_is_no_notification(stack):
 
     raw = b"X-SES-Spam-Verdict: FAIL\r\nX-SES-Virus-Verdict: PASS\r\n" + make_mail()
     stack.store.put_incoming("sweptmessage0001", raw)
-    received = ReceivedMail(ses_message_id="sweptmessage0001", bucket=stack.settings.mail_bucket,
-                            key="incoming/sweptmessage0001", received_at="2026-11-27T10:00:00.000Z")
+    received = ReceivedMail(
+        ses_message_id="sweptmessage0001",
+        bucket=stack.settings.mail_bucket,
+        key="incoming/sweptmessage0001",
+        received_at="2026-11-27T10:00:00.000Z",
+    )
     outcome = stack.intake.ingest(Delivery(received=received))
     assert outcome.outcome == "quarantined" and outcome.reason.startswith("spam")
 

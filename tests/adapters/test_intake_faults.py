@@ -42,8 +42,13 @@ class FaultInjector:
 def _workflow(stack, services):
     """A new mail with an attachment, then a reply that threads by references."""
     notes = [
-        notification_for(stack, make_mail(message_id="<w1@customer.org>", attachments=(("a.pdf", "application/pdf", PDF),))),
-        notification_for(stack, make_mail(subject="Re: Printer", in_reply_to="<w1@customer.org>", message_id="<w2@customer.org>")),
+        notification_for(
+            stack, make_mail(message_id="<w1@customer.org>", attachments=(("a.pdf", "application/pdf", PDF),))
+        ),
+        notification_for(
+            stack,
+            make_mail(subject="Re: Printer", in_reply_to="<w1@customer.org>", message_id="<w2@customer.org>"),
+        ),
     ]
     return notes
 
@@ -65,7 +70,9 @@ def _state(stack):
     items = []
     for page in db.get_paginator("scan").paginate(TableName=stack.settings.tickets_table):
         items += page["Items"]
-    ticket_ids = sorted((i["created_at"]["S"], i["id"]["S"]) for i in items if i.get("type", {}).get("S") == "ticket")
+    ticket_ids = sorted(
+        (i["created_at"]["S"], i["id"]["S"]) for i in items if i.get("type", {}).get("S") == "ticket"
+    )
     rename = {tid: f"#{n}" for n, (_, tid) in enumerate(ticket_ids)}
     seen = []
     for _, tid in ticket_ids:
@@ -74,9 +81,15 @@ def _state(stack):
             (m.subject, m.sender, m.thread_signal, tuple(a.sha256 for a in m.attachments))
             for m in tickets.messages(tid)
         ]
-        seen.append((rename[tid], ticket.subject, ticket.message_count, ticket.attachment_count, tuple(messages)))
-    s3 = sorted(k.split("/", 1)[0] + "/" + rename.get(k.split("/")[1], "") if k.startswith("attachments/") else k.split("/", 1)[0]
-                for k in stack.keys(""))
+        seen.append(
+            (rename[tid], ticket.subject, ticket.message_count, ticket.attachment_count, tuple(messages))
+        )
+    s3 = sorted(
+        k.split("/", 1)[0] + "/" + rename.get(k.split("/")[1], "")
+        if k.startswith("attachments/")
+        else k.split("/", 1)[0]
+        for k in stack.keys("")
+    )
     return seen, s3
 
 
@@ -106,7 +119,9 @@ def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
                 _run(services, stack.settings.mail_bucket, note)
             injector.fail_at = None
             assert len(injector.calls) > fail_at, (fail_at, injector.calls)
-            assert _state(stack) == expected, f"fault at call {fail_at}: {injector.calls[fail_at:fail_at + 1]}"
+            assert _state(stack) == expected, (
+                f"fault at call {fail_at}: {injector.calls[fail_at : fail_at + 1]}"
+            )
             assert stack.keys("incoming/") == []
 
 

@@ -89,7 +89,13 @@ def test_sns_envelope_and_raw_delivery_both_make_tickets(app_stack):
     stack.store.put_incoming("rawdelivery000001", make_mail(subject="raw"))
     stack.store.put_incoming("snsenvelope000001", make_mail(subject="wrapped"))
     raw = received_notification("rawdelivery000001", bucket)
-    wrapped = json.dumps({"Type": "Notification", "MessageId": "x", "Message": received_notification("snsenvelope000001", bucket)})
+    wrapped = json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": "x",
+            "Message": received_notification("snsenvelope000001", bucket),
+        }
+    )
     client.lambda_.invoke("ingest", sqs_event([raw, wrapped]))
     subjects = sorted(
         stack.tickets.get_ticket(stack.tickets.get_delivery(i)["ticket"]).subject

@@ -48,7 +48,9 @@ class UpProcess:
         """A client of this run's moto server (never real AWS: the endpoint is always given)."""
         import boto3
 
-        return boto3.session.Session(region_name=REGION).client(name, region_name=REGION, endpoint_url=self.endpoint)
+        return boto3.session.Session(region_name=REGION).client(
+            name, region_name=REGION, endpoint_url=self.endpoint
+        )
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")[-6000:]
@@ -79,7 +81,13 @@ def start_up(data_dir: Path, logs: Path, started: list[UpProcess]) -> UpProcess:
     smtp_port, http_port = free_port(), free_port()
     stderr_path = logs / f"up-{len(started)}.stderr"
     command = _inbound_command() + [
-        "up", "--smtp-port", str(smtp_port), "--http-port", str(http_port), "--data-dir", str(data_dir),
+        "up",
+        "--smtp-port",
+        str(smtp_port),
+        "--http-port",
+        str(http_port),
+        "--data-dir",
+        str(data_dir),
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(stderr_path, "w") as err:

@@ -43,7 +43,9 @@ def eventually(probe: Callable[[], T | None], timeout: float = 30.0, what: str =
         time.sleep(0.2)
 
 
-def mail(subject: str, to: str = "support@example.com", attachment: tuple[str, bytes] | None = None) -> EmailMessage:
+def mail(
+    subject: str, to: str = "support@example.com", attachment: tuple[str, bytes] | None = None
+) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = f"Alice Example <{CUSTOMER}>"
     msg["To"] = to
@@ -80,15 +82,26 @@ def ticket_of(up: UpProcess, msg: EmailMessage, timeout: float = 30.0) -> Ticket
 def stored_message(up: UpProcess, ticket: Ticket, msg: EmailMessage) -> StoredMessage:
     wanted = str(msg["Message-ID"]).strip("<>")
     return eventually(
-        lambda: next((m for m in tickets(up).messages(ticket.id) if m.message_id.strip("<>") == wanted), None),
+        lambda: next(
+            (m for m in tickets(up).messages(ticket.id) if m.message_id.strip("<>") == wanted), None
+        ),
         what=f"message {wanted} on {ticket.id}",
     )
 
 
+def secret_of(up: UpProcess) -> str:
+    """The reply-token secret, as the Lambda reads it from SSM."""
+    parameter = up.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]
+    return str(parameter["Value"])
+
+
+def _bucket(up: UpProcess) -> str:
+    names = [b["Name"] for b in up.client("s3").list_buckets()["Buckets"]]
+    return next(name for name in names if name.startswith("inbound-local-mail-"))
+
+
 def s3_bytes(up: UpProcess, key: str) -> bytes:
-    s3 = up.client("s3")
-    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith("inbound-local-mail-"))
-    return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    return bytes(up.client("s3").get_object(Bucket=_bucket(up), Key=key)["Body"].read())
 
 
 def test_health_answers_without_a_token(local_stack: LocalStackRun) -> None:
@@ -103,6 +116,16 @@ def test_a_recipient_outside_the_rule_set_is_refused(local_stack: LocalStackRun)
     code, text = refused.value.recipients["someone@other.test"]
     assert code == 550
     assert b"5.1.1" in text
+
+
+def test_mail_over_the_ses_size_limit_is_refused(local_stack: LocalStackRun) -> None:
+    big = "Subject: too big\r\n\r\n" + "x" * (40 * 1024 * 1024 + 1)
+    with smtplib.SMTP("127.0.0.1", local_stack.current.smtp_port, timeout=30) as smtp:
+        smtp.ehlo()
+        assert int(smtp.esmtp_features["size"]) == 40 * 1024 * 1024
+        with pytest.raises(smtplib.SMTPSenderRefused) as refused:
+            smtp.sendmail(CUSTOMER, ["support@example.com"], big)
+    assert refused.value.smtp_code == 552
 
 
 def test_mail_with_an_attachment_becomes_a_ticket(local_stack: LocalStackRun) -> None:
@@ -126,7 +149,7 @@ def test_a_reply_to_the_signed_address_threads_by_token(local_stack: LocalStackR
     first = mail("Invoice is wrong")
     send(up, first)
     ticket = ticket_of(up, first)
-    secret = up.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]["Value"]
+    secret = secret_of(up)
     address = reply_address(secret.encode("utf-8"), "support@example.com", ticket.id)
 
     reply = mail("Still wrong", to=address)  # no References: only the token can thread it
@@ -160,7 +183,11 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     send(before, msg)
     ticket = ticket_of(before, msg)
     key = stored_message(before, ticket, msg).attachments[0].key
-    secret = before.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]["Value"]
+    secret = secret_of(before)
+    # Received but not yet processed when the stack stops: only the raw mail in incoming/.
+    pending = mail("Arrived just before the stop")
+    s3 = before.client("s3")
+    s3.put_object(Bucket=_bucket(before), Key="incoming/pendingbeforestop", Body=pending.as_bytes())
 
     code, after = local_stack.restart()
 
@@ -170,10 +197,11 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     assert tickets(after).get_ticket(ticket.id) == ticket
     assert s3_bytes(after, key) == payload
     # Reply addresses handed out before the restart still verify.
-    kept = after.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]["Value"]
+    kept = secret_of(after)
     assert kept == secret
     assert _sign_in(after, local_stack.credentials())
 
+    assert ticket_of(after, pending).subject == "Arrived just before the stop"  # re-driven on start
     fresh = mail("After the restart")
     send(after, fresh)
     new_ticket = ticket_of(after, fresh)

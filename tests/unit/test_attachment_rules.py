@@ -7,8 +7,18 @@ from chalicelib.domain.attachment_rules import MAX_NAME_BYTES, is_risky, safe_na
 
 @pytest.mark.parametrize(
     "name",
-    ["../../etc/passwd", "..\\..\\boot.ini", "/abs/path.txt", "a\x00b\x1f.txt", "name\r\nX-Evil: 1.pdf",
-     "\u202eexe.pdf", "...", "", "C:\\Users\\x\\report.pdf", "ｆｕｌｌ／ｗｉｄｔｈ.pdf"],
+    [
+        "../../etc/passwd",
+        "..\\..\\boot.ini",
+        "/abs/path.txt",
+        "a\x00b\x1f.txt",
+        "name\r\nX-Evil: 1.pdf",
+        "\u202eexe.pdf",
+        "...",
+        "",
+        "C:\\Users\\x\\report.pdf",
+        "ｆｕｌｌ／ｗｉｄｔｈ.pdf",
+    ],
 )
 def test_safe_names_have_no_separators_controls_or_traversal(name):
     safe = safe_name(name)

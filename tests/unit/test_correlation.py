@@ -9,17 +9,25 @@ MALLORY = "mallory@evil.test"
 
 
 def ticket(tid="T-1", mailbox="support", status="open", people=(ALICE,)):
-    return Ticket(id=tid, mailbox=mailbox, subject="Printer", requester=people[0], participants=people, status=status)
+    return Ticket(
+        id=tid, mailbox=mailbox, subject="Printer", requester=people[0], participants=people, status=status
+    )
 
 
 def test_valid_token_threads_even_from_a_new_address():
-    facts = ThreadFacts(mailbox="support", sender="colleague@customer.org",
-                        token=TokenClaim("T-1", True), token_ticket=ticket())
+    facts = ThreadFacts(
+        mailbox="support",
+        sender="colleague@customer.org",
+        token=TokenClaim("T-1", True),
+        token_ticket=ticket(),
+    )
     assert decide(facts).ticket_id == "T-1" and decide(facts).signal == "token"
 
 
 def test_forged_token_opens_a_new_ticket_and_notes_the_related_one():
-    facts = ThreadFacts(mailbox="support", sender=MALLORY, token=TokenClaim("T-1", False), token_ticket=ticket())
+    facts = ThreadFacts(
+        mailbox="support", sender=MALLORY, token=TokenClaim("T-1", False), token_ticket=ticket()
+    )
     result = decide(facts)
     assert result.ticket_id is None and result.signal == "new" and result.related_ticket == "T-1"
     assert any("did not verify" in n for n in result.notes)
@@ -47,15 +55,28 @@ def test_subject_tag_of_another_mailbox_does_not_thread():
 
 
 def test_dmarc_failure_never_threads_even_with_a_valid_token():
-    facts = ThreadFacts(mailbox="support", sender=ALICE, dmarc_failed=True, token=TokenClaim("T-1", True),
-                        token_ticket=ticket(), referenced=(ticket(),), subject_ticket=ticket())
+    facts = ThreadFacts(
+        mailbox="support",
+        sender=ALICE,
+        dmarc_failed=True,
+        token=TokenClaim("T-1", True),
+        token_ticket=ticket(),
+        referenced=(ticket(),),
+        subject_ticket=ticket(),
+    )
     result = decide(facts)
     assert result.ticket_id is None and result.related_ticket == "T-1"
 
 
 def test_token_beats_references_and_subject():
-    facts = ThreadFacts(mailbox="support", sender=ALICE, token=TokenClaim("T-2", True),
-                        token_ticket=ticket("T-2"), referenced=(ticket("T-3"),), subject_ticket=ticket("T-4"))
+    facts = ThreadFacts(
+        mailbox="support",
+        sender=ALICE,
+        token=TokenClaim("T-2", True),
+        token_ticket=ticket("T-2"),
+        referenced=(ticket("T-3"),),
+        subject_ticket=ticket("T-4"),
+    )
     assert decide(facts).ticket_id == "T-2"
 
 

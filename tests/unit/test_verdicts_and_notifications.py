@@ -22,7 +22,11 @@ NOTE = {
         "dmarcVerdict": {"status": "FAIL"},
         "action": {"type": "S3", "bucketName": "mail", "objectKey": "incoming/abc123"},
     },
-    "mail": {"messageId": "abc123", "timestamp": "2026-11-27T10:00:00.000Z", "destination": ["x@example.com"]},
+    "mail": {
+        "messageId": "abc123",
+        "timestamp": "2026-11-27T10:00:00.000Z",
+        "destination": ["x@example.com"],
+    },
 }
 
 
@@ -45,8 +49,12 @@ def test_sns_action_with_inline_base64_content_carries_the_bytes():
 
 @pytest.mark.parametrize(
     "body",
-    ["not json", "[]", json.dumps({"notificationType": "Bounce", "bounce": {}, "mail": {"messageId": "x"}}),
-     json.dumps({"Type": "Notification", "Message": "{}"})],
+    [
+        "not json",
+        "[]",
+        json.dumps({"notificationType": "Bounce", "bounce": {}, "mail": {"messageId": "x"}}),
+        json.dumps({"Type": "Notification", "Message": "{}"}),
+    ],
 )
 def test_records_that_are_not_received_notifications_are_refused_clearly(body):
     with pytest.raises(BadNotification):
@@ -54,16 +62,27 @@ def test_records_that_are_not_received_notifications_are_refused_clearly(body):
 
 
 def test_verdicts_from_headers_trust_only_the_topmost_ses_headers():
-    mail = ParsedMail(headers=(
-        ("x-ses-spam-verdict", "FAIL"),
-        ("x-ses-virus-verdict", "PASS"),
-        ("received-spf", "softfail (example.com: domain does not designate 1.2.3.4)"),
-        ("authentication-results", "amazonses.com; spf=fail; dkim=pass header.i=@x; dmarc=fail header.from=x"),
-        ("x-ses-spam-verdict", "PASS"),
-        ("authentication-results", "evil.test; dmarc=pass"),
-    ))
+    mail = ParsedMail(
+        headers=(
+            ("x-ses-spam-verdict", "FAIL"),
+            ("x-ses-virus-verdict", "PASS"),
+            ("received-spf", "softfail (example.com: domain does not designate 1.2.3.4)"),
+            (
+                "authentication-results",
+                "amazonses.com; spf=fail; dkim=pass header.i=@x; dmarc=fail header.from=x",
+            ),
+            ("x-ses-spam-verdict", "PASS"),
+            ("authentication-results", "evil.test; dmarc=pass"),
+        )
+    )
     found = from_headers(mail)
-    assert (found.spam, found.virus, found.spf, found.dkim, found.dmarc) == ("FAIL", "PASS", "FAIL", "PASS", "FAIL")
+    assert (found.spam, found.virus, found.spf, found.dkim, found.dmarc) == (
+        "FAIL",
+        "PASS",
+        "FAIL",
+        "PASS",
+        "FAIL",
+    )
 
 
 def test_forged_authentication_results_from_another_server_are_ignored():
