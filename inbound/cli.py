@@ -8,7 +8,7 @@ import logging
 import sys
 import time
 from collections import Counter
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def _process(args: argparse.Namespace) -> int:
@@ -68,8 +68,35 @@ def _up(args: argparse.Namespace) -> int:
 
     from inbound.local_stack import UpOptions, run
 
-    options = UpOptions(args.smtp_port, args.http_port, Path(args.data_dir), args.domain.lower(), args.host)
+    options = UpOptions(
+        args.smtp_port, args.http_port, Path(args.data_dir), args.domain.lower(), args.host, args.sandbox
+    )
     return run(options)
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from inbound.local_ses import read_outbox
+
+    data_dir = Path(args.data_dir)
+    entries = read_outbox(data_dir)
+    if args.message_id:
+        found = [e for e in entries if e["message_id"] == args.message_id]
+        if not found:
+            print(f"no message {args.message_id} in {data_dir / 'outbox'}", file=sys.stderr)
+            return 1
+        sys.stdout.write((data_dir / "outbox" / found[0]["file"]).read_text())
+        return 0
+    for entry in entries:
+        if args.json:
+            print(json.dumps(entry))
+        else:
+            events = ",".join(entry["events"]) or "no events"
+            print(f"{entry['sent_at']}  {entry['message_id']}  to {', '.join(entry['to'])}  {entry['subject']!r}  [{events}]")
+    if not entries and not args.json:
+        print(f"the outbox at {data_dir / 'outbox'} is empty")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--data-dir", default=".inbound", help="state kept across restarts (default .inbound/)")
     up.add_argument("--domain", default="example.com")
     up.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
+    up.add_argument("--sandbox", action="store_true", help="emulate the SES sandbox for outgoing mail")
     up.set_defaults(run=_up)
+
+    outbox = commands.add_parser("outbox", help="mail the local stack sent (its emulated SES outbox)")
+    outbox.add_argument("message_id", nargs="?", help="show this message in full")
+    outbox.add_argument("--data-dir", default=".inbound")
+    outbox.add_argument("--json", action="store_true")
+    outbox.set_defaults(run=_outbox)
 
     prov = commands.add_parser("provision", help="create or update every AWS resource of a stage")
     prov.add_argument("--stage", required=True)
@@ -100,6 +134,13 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
     prov.add_argument("--delete-data", action="store_true", help="with --delete: remove bucket and tables too")
     prov.set_defaults(run=_provision)
+
+    from inbound.suppression_cli import register as register_suppression
+
+    register_suppression(commands)
+    from inbound.tickets_cli import register as register_tickets
+
+    register_tickets(commands)
     return parser
 
 
