@@ -34,6 +34,7 @@ from inbound.local_ses import SesEmulator
 from inbound.local_ses import install as install_ses_emulator
 from inbound.local_smtp import SesReceiver, start_smtp
 from inbound.local_state import LocalState, Quiet, ensure_agent
+from inbound.staff_cli import restore_local as restore_staff
 
 log = logging.getLogger("inbound.local")
 
@@ -166,6 +167,7 @@ class LocalStack:
         self.creds, self.new_agent = ensure_agent(
             clients["cognito-idp"], pool, options.data_dir, options.domain
         )
+        restore_staff(clients["cognito-idp"], pool, options.data_dir)
         app_module = _import_app(_app_environment(stack, self.endpoint))
         config = _chalice_config()
 

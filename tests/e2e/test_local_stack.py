@@ -10,11 +10,14 @@ import json
 import os
 import smtplib
 import stat
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -176,6 +179,35 @@ def _sign_in(up: UpProcess, creds: dict[str, str]) -> str:
     return str(result["AuthenticationResult"]["IdToken"])
 
 
+def _inbound() -> list[str]:
+    return [str(Path(sys.executable).with_name("inbound"))]
+
+
+def _staff_add(data_dir: Path, email: str) -> str:
+    done = subprocess.run(
+        [*_inbound(), "staff", "add", email, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.split("one-time password: ", 1)[1].split()[0]
+
+
+def test_staff_add_creates_an_agent_with_a_one_time_password(local_stack: LocalStackRun) -> None:
+    """GIVEN `inbound staff add` WHEN the agent signs in with the printed password
+    THEN Cognito asks them to choose their own (it is one-time)."""
+    up = local_stack.current
+    password = _staff_add(local_stack.data_dir, "second.agent@example.com")
+    runtime = json.loads((up.data_dir / "stack.json").read_text())
+    answer = up.client("cognito-idp").initiate_auth(
+        ClientId=runtime["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "second.agent@example.com", "PASSWORD": password},
+    )
+    assert answer["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+
+
 def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     before = local_stack.current
     payload = os.urandom(80_000)
@@ -200,6 +232,9 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     kept = secret_of(after)
     assert kept == secret
     assert _sign_in(after, local_stack.credentials())
+    pool = json.loads((after.data_dir / "stack.json").read_text())["user_pool_id"]
+    agent = after.client("cognito-idp").admin_get_user(UserPoolId=pool, Username="second.agent@example.com")
+    assert agent["UserStatus"] == "FORCE_CHANGE_PASSWORD"  # `staff add` agents come back too
 
     assert ticket_of(after, pending).subject == "Arrived just before the stop"  # re-driven on start
     fresh = mail("After the restart")
