@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -83,6 +84,13 @@ class S3MailStore:
         for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
             keys.extend(obj["Key"] for obj in page.get("Contents", []))
         return keys
+
+    def list_incoming(self) -> list[tuple[str, datetime]]:
+        """Keys under incoming/ with their LastModified (what the sweeper looks at)."""
+        found: list[tuple[str, datetime]] = []
+        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix="incoming/"):
+            found.extend((obj["Key"], obj["LastModified"]) for obj in page.get("Contents", []))
+        return found
 
     def exists(self, key: str) -> bool:
         try:

@@ -200,6 +200,19 @@ class IntakeService:
         self._move_to_quarantine(received, reason, detail)
         return outcome
 
+    def quarantine_failed(self, bucket: str, key: str, ses_message_id: str, detail: str) -> Outcome:
+        """Give up on a raw mail that failed every attempt: `quarantine/failed/`, re-drivable."""
+        received = ReceivedMail(
+            ses_message_id=ses_message_id, bucket=bucket, key=key, received_at=self.parts.now()
+        )
+        done = self.parts.tickets.get_delivery(ses_message_id)
+        if done is not None:  # committed after all: only its move out of incoming/ was missing
+            return self._finish_redelivery(received, done)
+        outcome = Outcome(outcome="quarantined", ses_message_id=ses_message_id, reason=f"failed: {detail}")
+        self._record(received, outcome, {"quarantine_reason": "failed"})
+        self._move_to_quarantine(received, "failed", detail)
+        return outcome
+
     def _record(
         self,
         received: ReceivedMail,
