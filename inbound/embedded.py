@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
-from inbound import moto_speedups
+from inbound import moto_fidelity
 
 REGION = "us-east-1"
 
@@ -67,7 +67,7 @@ def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterato
     from inbound.provision import provision
 
     offline_credentials()
-    moto_speedups.install()
+    moto_fidelity.install()
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
         report = provision(session, stage=stage, domain=domain, region=REGION)
@@ -80,7 +80,7 @@ def moto_server(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """moto's server in a thread on loopback; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
-    moto_speedups.install()
+    moto_fidelity.install()
     if port == 0:
         port = free_port(host)
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)

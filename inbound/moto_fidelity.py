@@ -1,4 +1,11 @@
-"""Making moto's DynamoDB transactions cost O(items touched) instead of O(table).
+"""Where moto 5.2.5's DynamoDB differs from the real service in ways the embedded stack must not.
+
+1. Atomic conditions. DynamoDB checks a condition and writes as one step; moto does
+   not lock, so under threads (the local stack's pollers and API, the parallel
+   tests) a check and a write can interleave and two conditional writers both win.
+   One request at a time restores the guarantee.
+
+2. Transaction cost: O(items touched) instead of O(table).
 
 moto 5.2.5 backs up every table a TransactWriteItems names with `copy.deepcopy`
 before applying it, so each transaction copies the whole table: replaying a few
@@ -58,12 +65,22 @@ def _narrow_deepcopy(table: Any, memo: dict[int, Any]) -> Any:
 
 
 def install() -> None:
-    """Patch moto's DynamoDB backend in this process (idempotent)."""
+    """Patch moto's DynamoDB in this process (idempotent)."""
     global _installed
     if _installed:
         return
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.RLock()
+    call_action = DynamoHandler.call_action
+
+    def one_request_at_a_time(self: Any) -> Any:
+        with lock:
+            return call_action(self)
+
+    DynamoHandler.call_action = one_request_at_a_time  # type: ignore[method-assign]
 
     original = DynamoDBBackend.transact_write_items
 
