@@ -1,16 +1,26 @@
 """Chalice wiring only: each handler decodes its event, calls one service, maps errors."""
 
+import logging
 import os
 
-from chalice import Chalice
+from chalice import Chalice, Rate
 
+from chalicelib.api.staff_routes import staff_api
+from chalicelib.console.routes import console
 from chalicelib.wiring import services
 
 app = Chalice(app_name="inbound")
+# Chalice sets its app logger ("inbound", parent of every inbound.* logger) to ERROR;
+# the pipeline's warnings (lossy decoding, refused sends) are worth keeping.
+app.log.setLevel(logging.INFO)
+# The staff API (/api/tickets, /api/suspended, ...) and its token check on every route but /api/health.
+app.register_blueprint(staff_api, url_prefix="/api")
+app.register_blueprint(console)  # the staff console at /: page, assets, sign-in proxy; no token
 
 # Read at import because Chalice wires event sources from the decorators; the
 # stage's value comes from .chalice/config.json.
 INGEST_QUEUE = os.environ.get("INBOUND_INGEST_QUEUE", "inbound-dev-ingest")
+FEEDBACK_QUEUE = os.environ.get("INBOUND_FEEDBACK_QUEUE", "inbound-dev-feedback")
 
 
 @app.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="ingest")
@@ -20,6 +30,19 @@ def ingest(event):
     return result.response(svc.settings.partial_batch_responses)
 
 
+@app.on_sqs_message(queue=FEEDBACK_QUEUE, batch_size=10, name="record_feedback")
+def record_feedback(event):
+    svc = services()
+    result = svc.feedback.record_batch((r.to_dict()["messageId"], r.body) for r in event)
+    return result.response(svc.settings.partial_batch_responses)
+
+
 @app.route("/api/health")
 def health():
     return {"status": "ok"}
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="sweep_incoming")
+def sweep_incoming(event):
+    report = services().sweeper.sweep()
+    return {"redriven": len(report.redriven), "failed": len(report.failed), "quarantined": len(report.quarantined)}

@@ -33,8 +33,33 @@ class ConfigurationError(InboundError):
     """A setting or secret the app needs is missing or invalid."""
 
 
-class Suppressed(InboundError):
+class SendRefused(InboundError):
+    """The outbound guard refused a mail; `reason` is a stable code the API and CLI show.
+
+    Codes: suppressed, account_suppressed, sandbox, reputation, automatic_recipient,
+    automatic_trigger, rate_limited, header_injection, invalid_address, too_large,
+    ses_rejected.
+    """
+
+    default_reason = "refused"
+
+    def __init__(self, detail: str, reason: str = "", recipient: str = "") -> None:
+        super().__init__(detail)
+        self.reason = reason or self.default_reason
+        self.recipient = recipient
+        self.detail = detail
+
+
+class Suppressed(SendRefused):
     """The recipient is on the suppression list; nothing was sent."""
+
+    default_reason = "suppressed"
+
+
+class HeaderInjection(SendRefused):
+    """A header value from a user or a mail holds CR or LF; nothing was sent."""
+
+    default_reason = "header_injection"
 
 
 class AlreadyProcessed(InboundError):
@@ -48,3 +73,23 @@ class DuplicateMessageId(InboundError):
         super().__init__(f"Message-ID {message_id} is already stored on {ticket_id or 'a ticket'}")
         self.message_id = message_id
         self.ticket_id = ticket_id
+
+
+class InvalidRequest(InboundError):
+    """A staff request is malformed or asks for a value out of range."""
+
+
+class MessageNotFound(InboundError):
+    """The ticket has no message with that key."""
+
+
+class TicketConflict(InboundError):
+    """The ticket's current state does not allow the change (merged, its only message, ...)."""
+
+
+class Unauthorized(InboundError):
+    """The request carries no valid staff token."""
+
+
+class KeysUnavailable(InboundError):
+    """The user pool's signing keys could not be fetched; tokens cannot be checked now."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 # SES receiving accepts at most 40 MB per message, headers and encoding included.
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
+# SES v1 SendRawEmail refuses messages over 10 MB, headers, encoding and attachments included.
+SES_V1_MAX_SEND_BYTES = 10 * 1024 * 1024
 
 
 def _mailbox_map(text: str) -> dict[str, str]:
@@ -41,6 +43,38 @@ class Settings:
     endpoint_url: str | None = None
     # True only where the SQS mappings have ReportBatchItemFailures enabled.
     partial_batch_responses: bool = False
+    # The sweeper re-drives raw mail older than this from incoming/ (a lost notification;
+    # the queue itself retries for up to 5 x the visibility timeout first).
+    sweep_after_minutes: int = 120
+    sweep_max_attempts: int = 3
+    # Staff sign-in: the Cognito pool whose tokens the API accepts, and its app client.
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    # Where the pool's signing keys are read; empty: derived from the pool (see api/auth.py).
+    jwks_url: str = ""
+    # Ticket events (status changed, split, merged, notes) for integrations; empty: none sent.
+    events_topic_arn: str = ""
+
+    # -- outbound guard (services/outbound.py) and SES feedback (services/feedback.py) --
+    configuration_set: str = "inbound-dev"
+    # An identity of another account that authorised us to send (sending authorization).
+    sending_identity_arn: str = ""
+    ses_sandbox: str = "auto"  # "true" | "false" | "auto" (ask sesv2 GetAccount)
+    feedback_queue: str = "inbound-dev-feedback"
+    acknowledge_new_tickets: bool = False
+    max_send_bytes: int = SES_V1_MAX_SEND_BYTES
+    attachment_link_seconds: int = 24 * 3600
+    auto_replies_per_sender_per_day: int = 3
+    soft_bounce_limit: int = 3
+    soft_bounce_window_hours: int = 72
+    soft_suppression_days: int = 7
+    # Reputation guard: warn at half of SES's review thresholds (5 %, 0.1 %), pause
+    # automatic mail below them, judged over at least `reputation_min_volume` sends.
+    bounce_warn_rate: float = 0.025
+    complaint_warn_rate: float = 0.0005
+    bounce_pause_rate: float = 0.04
+    complaint_pause_rate: float = 0.0008
+    reputation_min_volume: int = 200
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -67,4 +101,26 @@ class Settings:
             inline_body_limit=int(env.get("INBOUND_INLINE_BODY_LIMIT", 100_000)),
             endpoint_url=env.get("INBOUND_ENDPOINT_URL") or None,
             partial_batch_responses=env.get("INBOUND_PARTIAL_BATCH_RESPONSES", "").lower() == "true",
+            sweep_after_minutes=int(env.get("INBOUND_SWEEP_AFTER_MINUTES", 120)),
+            sweep_max_attempts=int(env.get("INBOUND_SWEEP_MAX_ATTEMPTS", 3)),
+            user_pool_id=env.get("INBOUND_USER_POOL_ID", ""),
+            user_pool_client_id=env.get("INBOUND_USER_POOL_CLIENT_ID", ""),
+            jwks_url=env.get("INBOUND_JWKS_URL", ""),
+            events_topic_arn=env.get("INBOUND_EVENTS_TOPIC_ARN", ""),
+            configuration_set=env.get("INBOUND_CONFIGURATION_SET", f"inbound-{stage}"),
+            sending_identity_arn=env.get("INBOUND_SENDING_IDENTITY_ARN", ""),
+            ses_sandbox=env.get("INBOUND_SES_SANDBOX", "auto").lower(),
+            feedback_queue=env.get("INBOUND_FEEDBACK_QUEUE", f"inbound-{stage}-feedback"),
+            acknowledge_new_tickets=env.get("INBOUND_ACKNOWLEDGE", "").lower() == "true",
+            max_send_bytes=int(env.get("INBOUND_MAX_SEND_BYTES", SES_V1_MAX_SEND_BYTES)),
+            attachment_link_seconds=int(env.get("INBOUND_ATTACHMENT_LINK_SECONDS", 24 * 3600)),
+            auto_replies_per_sender_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_SENDER_PER_DAY", 3)),
+            soft_bounce_limit=int(env.get("INBOUND_SOFT_BOUNCE_LIMIT", 3)),
+            soft_bounce_window_hours=int(env.get("INBOUND_SOFT_BOUNCE_WINDOW_HOURS", 72)),
+            soft_suppression_days=int(env.get("INBOUND_SOFT_SUPPRESSION_DAYS", 7)),
+            bounce_warn_rate=float(env.get("INBOUND_BOUNCE_WARN_RATE", 0.025)),
+            complaint_warn_rate=float(env.get("INBOUND_COMPLAINT_WARN_RATE", 0.0005)),
+            bounce_pause_rate=float(env.get("INBOUND_BOUNCE_PAUSE_RATE", 0.04)),
+            complaint_pause_rate=float(env.get("INBOUND_COMPLAINT_PAUSE_RATE", 0.0008)),
+            reputation_min_volume=int(env.get("INBOUND_REPUTATION_MIN_VOLUME", 200)),
         )

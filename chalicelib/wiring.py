@@ -6,6 +6,7 @@ importing the app touches no AWS and creates no client.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ class Services:
     settings: Settings
     intake: Any  # IntakeService; typed loosely to keep imports lazy
     suspended: Any  # SuspendedMail
+    desk: Any  # TicketDesk: the staff queue and ticket edits
+    auth: Any  # TokenVerifier: staff tokens; fetches the pool's JWKS on first use
+    outbound: Any = None  # OutboundService: every mail that leaves, through the guard
+    feedback: Any = None  # FeedbackService: SES bounce/complaint feedback -> suppression list
+    suppression: Any = None  # SuppressionService: list, check, remove, import, reputation
+    sweeper: Any = None  # IncomingSweeper: re-drives mail left in incoming/
 
 
 def _client(session: Any, name: str, settings: Settings) -> Any:
@@ -28,8 +35,8 @@ def _client(session: Any, name: str, settings: Settings) -> Any:
     return session.client(name, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config)
 
 
-def build_services(settings: Settings, session: Any = None) -> Services:
-    """Wire adapters to services. Tests pass their own session (moto) or settings."""
+def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = None) -> Services:
+    """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
 
     from chalicelib.adapters import body_render, flufl_bounce_detector, mailparser_reader
@@ -44,16 +51,127 @@ def build_services(settings: Settings, session: Any = None) -> Services:
     # flufl.bounce logs every detector it runs at INFO; keep Lambda logs for our own lines.
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
     session = session or boto3.session.Session()
+    s3, dynamodb = _client(session, "s3", settings), _client(session, "dynamodb", settings)
     parts = IntakeParts(
-        store=S3MailStore(_client(session, "s3", settings), settings.mail_bucket),
-        tickets=DynamoDBTickets(_client(session, "dynamodb", settings), settings.tickets_table),
+        store=S3MailStore(s3, settings.mail_bucket),
+        tickets=DynamoDBTickets(dynamodb, settings.tickets_table),
         read_mail=mailparser_reader.read_mail,
         detect_bounce=flufl_bounce_detector.detect_bounce,
         renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
         reply_secrets=SsmReplySecrets(_client(session, "ssm", settings), settings.reply_secret_parameter),
     )
+    mail_out = _mail_out(settings, session, parts, dynamodb)
+    desk = _desk(settings, session, parts, dynamodb)
+    parts = dataclasses.replace(
+        parts,
+        suppress_bounced=mail_out.feedback.suppress_from_inbound_bounce,
+        publish_event=desk.publish_event,
+    )
+    if settings.acknowledge_new_tickets:
+        parts = dataclasses.replace(parts, acknowledge=mail_out.outbound.acknowledge)
     intake = IntakeService(settings, parts)
-    return Services(settings=settings, intake=intake, suspended=SuspendedMail(parts, intake.filing))
+    return Services(
+        settings=settings,
+        intake=intake,
+        suspended=SuspendedMail(parts, intake.filing),
+        desk=desk,
+        auth=_token_verifier(settings, fetch_jwks),
+        outbound=mail_out.outbound,
+        feedback=mail_out.feedback,
+        suppression=mail_out.suppression,
+        sweeper=_sweeper(settings, intake),
+    )
+
+
+def _sweeper(settings: Settings, intake: Any) -> Any:
+    from datetime import timedelta
+
+    from chalicelib.services.sweeper import IncomingSweeper
+
+    return IncomingSweeper(intake, timedelta(minutes=settings.sweep_after_minutes), settings.sweep_max_attempts)
+
+
+def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> Any:
+    """The outbound guard and what feeds it: one suppression table, one SES sender."""
+    from types import SimpleNamespace
+
+    from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
+    from chalicelib.adapters.s3_download_links import S3DownloadLinks
+    from chalicelib.adapters.ses_sender import SesSender
+    from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.outbound import OutboundParts, OutboundService
+    from chalicelib.services.suppression import SuppressionService
+
+    guard = DynamoDBSuppression(dynamodb, settings.suppression_table)
+    sender = SesSender(
+        _client(session, "ses", settings),
+        settings.configuration_set,
+        settings.sending_identity_arn,
+        _client(session, "sesv2", settings),
+    )
+    signer = _signing_s3(session, settings)
+    links = S3DownloadLinks(signer, settings.mail_bucket, settings.attachment_link_seconds)
+    outbound = OutboundService(
+        settings,
+        OutboundParts(
+            sender=sender,
+            guard=guard,
+            tickets=parts.tickets,
+            store=parts.store,
+            presign=lambda attachment: links.link(attachment)[0],
+            reply_secrets=parts.reply_secrets,
+        ),
+    )
+    return SimpleNamespace(
+        outbound=outbound,
+        feedback=FeedbackService(settings, guard),
+        suppression=SuppressionService(settings, guard, sender.account_suppressed),
+    )
+
+
+def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> Any:
+    from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
+    from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
+    from chalicelib.adapters.s3_download_links import S3DownloadLinks
+    from chalicelib.adapters.sns_events import SnsEvents
+    from chalicelib.services.desk_parts import DeskParts
+    from chalicelib.services.ticket_desk import TicketDesk
+
+    sns = _client(session, "sns", settings) if settings.events_topic_arn else None
+    desk_parts = DeskParts(
+        queue=DynamoDBQueue(dynamodb, settings.tickets_table),
+        edits=DynamoDBTicketEdits(dynamodb, settings.tickets_table),
+        tickets=parts.tickets,
+        bodies=parts.store,
+        links=S3DownloadLinks(_signing_s3(session, settings), settings.mail_bucket),
+        events=SnsEvents(sns, settings.events_topic_arn),
+        sanitise_html=parts.renderers.sanitise_html,
+        now=parts.now,
+    )
+    return TicketDesk(settings, desk_parts)
+
+
+def _signing_s3(session: Any, settings: Settings) -> Any:
+    """Presigned links need Signature Version 4 (the only one newer regions accept)."""
+    from botocore.config import Config
+
+    config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    return session.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config)
+
+
+def _token_verifier(settings: Settings, fetch_jwks: Any = None) -> Any:
+    """Cheap to build: PyJWT is imported and the JWKS fetched on the first request."""
+    from chalicelib.api.auth import TokenVerifier, http_jwks_fetcher, jwks_location
+
+    if fetch_jwks is None and settings.user_pool_id:
+        fetch_jwks = http_jwks_fetcher(
+            *jwks_location(settings.user_pool_id, settings.endpoint_url, settings.jwks_url)
+        )
+    return TokenVerifier(settings.user_pool_id, settings.user_pool_client_id, fetch_jwks or _no_jwks)
+
+
+def _no_jwks() -> dict:
+    return {"keys": []}
 
 
 @functools.lru_cache(maxsize=1)

@@ -141,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     from inbound.tickets_cli import register as register_tickets
 
     register_tickets(commands)
+    from inbound.staff_cli import register as register_staff
+
+    register_staff(commands)
     return parser
 
 

@@ -60,6 +60,8 @@ class UpOptions:
 def _app_environment(stack: EmbeddedStack, endpoint: str) -> dict[str, str]:
     """What Chalice would set on the functions, from provision's outputs."""
     env = {**stack.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint}
+    # As the deployed stages do (.chalice/config.json): new tickets are acknowledged.
+    env["INBOUND_ACKNOWLEDGE"] = "true"
     # The local poller honours batchItemFailures, as a mapping with ReportBatchItemFailures does.
     env["INBOUND_PARTIAL_BATCH_RESPONSES"] = "true"
     for key, value in stack.outputs.items():

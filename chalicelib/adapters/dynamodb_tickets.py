@@ -112,9 +112,22 @@ class DynamoDBTickets:
         return items.deserialize(raw) if raw else None
 
     def delete_suspended(self, mailbox: str, key: str) -> None:
-        self._db.delete_item(TableName=self.table, Key={"pk": {"S": f"SUSPENDED#{mailbox}"}, "sk": {"S": key}})
+        self._db.delete_item(
+            TableName=self.table, Key={"pk": {"S": f"SUSPENDED#{mailbox}"}, "sk": {"S": key}}
+        )
 
     # -- writes ------------------------------------------------------------
+    def count_sweep_attempt(self, ses_message_id: str) -> int:
+        """One more sweep of this raw mail; returns how many there have been."""
+        response = self._db.update_item(
+            TableName=self.table,
+            Key=items.delivery_key(ses_message_id, "SWEEP"),
+            UpdateExpression="ADD attempts :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["attempts"]["N"])
+
     def allocate_ticket_id(self, ses_message_id: str) -> str:
         """A ticket number for this delivery, the same one on every retry.
 
@@ -268,3 +281,55 @@ class DynamoDBTickets:
                 }
             }
         ]
+
+    def record_outbound(
+        self, mailbox: str, message: StoredMessage, aliases: tuple[str, ...] = (), ses_message_id: str = ""
+    ) -> bool:
+        """A sent message joins its ticket with its Message-ID (and `aliases`) indexed, all or nothing.
+
+        False when this message was stored before (a retry). `aliases` are the ids SES may
+        give the message in place of ours, so a reply that references those threads too.
+        """
+        message_item = items.message_item(message)
+        if ses_message_id:
+            message_item["ses_message_id"] = {"S": ses_message_id}
+        operations: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": message_item,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": items.ticket_key(message.ticket_id),
+                    "UpdateExpression": "SET updated_at = :u ADD message_count :one, attachment_count :n",
+                    "ConditionExpression": "attribute_exists(pk)",
+                    "ExpressionAttributeValues": {
+                        ":u": {"S": message.received_at},
+                        ":one": {"N": "1"},
+                        ":n": {"N": str(len(message.attachments))},
+                    },
+                }
+            },
+        ]
+        for message_id in dict.fromkeys(i for i in (message.message_id, *aliases) if i):
+            index = {
+                **items.message_id_key(mailbox, message_id),
+                **items.serialize({"type": "message-id", "ticket_id": message.ticket_id, "key": message.key}),
+            }
+            operations.append({"Put": {"TableName": self.table, "Item": index}})
+        try:
+            self._db.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return False
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise TicketNotFound(message.ticket_id) from exc
+            raise
+        return True

@@ -125,9 +125,16 @@ class IntakeService:
         except DuplicateMessageId as exc:
             return self._duplicate(received, mailbox_route, exc)
         self._archive(received, received.received_at)
+        self._announce(outcome)
         if outcome.outcome == "created":
             self._acknowledge(outcome.ticket or "", mail)
         return outcome
+
+    def _announce(self, outcome: Outcome) -> None:
+        kind = {"created": "ticket.created", "threaded": "ticket.customer_replied"}.get(outcome.outcome)
+        if kind and outcome.ticket and self.parts.publish_event is not None:
+            detail = {"mailbox": outcome.mailbox, "thread_signal": outcome.thread_signal}
+            self.parts.publish_event(kind, outcome.ticket, detail)
 
     def _acknowledge(self, ticket_id: str, mail: ParsedMail) -> None:
         if self.parts.acknowledge is not None:
@@ -154,6 +161,9 @@ class IntakeService:
             reason=decision.reason,
             failed_recipients=decision.failed_recipients,
         )
+        if self.parts.suppress_bounced is not None:
+            # Before the record: if this fails nothing is recorded and the queue retries.
+            self.parts.suppress_bounced(decision.failed_recipients, decision.permanent, received.ses_message_id)
         self._record(received, outcome, {"permanent": decision.permanent})
         self._archive(received, received.received_at)
         return outcome

@@ -25,6 +25,11 @@ class IntakeParts:
     # Sends the acknowledgement of a new ticket through the outbound guard. It must
     # be idempotent per ticket: a redelivery after a failed send calls it again.
     acknowledge: Callable[[str, ParsedMail], object] | None = None
+    # Bounces that come back as mail feed the suppression list; idempotent per
+    # (delivery, recipient), so a redelivery may call it again.
+    suppress_bounced: Callable[[tuple[str, ...], bool, str], object] | None = None
+    # Ticket events for integrations (SNS); best effort, after the commit.
+    publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
 
     def now(self) -> str:
         """The clock as DynamoDB sort keys want it: ISO 8601 UTC with milliseconds."""

@@ -154,3 +154,11 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory):
                 except subprocess.TimeoutExpired:
                     up.proc.kill()
                     up.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> Path:
+    """Debian's chromium for the browser tests, installed with apt-get when missing."""
+    from tests.e2e.browser import ensure_chromium
+
+    return ensure_chromium()

@@ -1,0 +1,343 @@
+"""The suppression table: the list, applied-event markers, counters, send records, audit.
+
+Every read is a GetItem, BatchGetItem or Query on a known key; nothing Scans. TTL
+(`expires_at`, epoch seconds) removes what only matters for a while; DynamoDB may
+delete an expired item up to a few days late, so reads compare `expires_at` too.
+
+| item                  | pk                   | sk                    | expires            |
+| --------------------- | -------------------- | --------------------- | ------------------ |
+| suppression entry     | SUPPRESSION          | <address>             | soft entries only  |
+| audit (remove/import) | AUDIT                | <at>#<address>#<what> | never              |
+| applied event         | EVENT#<event key>    | APPLIED               | 15 days (> SQS 14) |
+| soft bounce           | SOFT#<address>       | <at>#<event key>      | after the window   |
+| reputation counters   | REPUTATION           | <day>#<shard>         | 40 days            |
+| sent recipient        | SENT#<address>       | SENT                  | 30 days            |
+| automatic replies     | AUTO#<address>       | <day>                 | 2 days             |
+| acknowledgement       | ACK#<ticket>         | ACK                   | 30 days            |
+
+One partition holds the whole list: `list` is one paginated Query, `check` one
+GetItem. A support desk's list stays far below a partition's limits; the
+reputation counters are spread over SHARDS items per day for concurrent writers.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_items import deserialize, serialize
+from chalicelib.domain.feedback import SuppressionEntry
+from chalicelib.domain.reputation import DayCounts
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+DAY = 86_400
+MARKER_SECONDS = 15 * DAY
+COUNTER_SECONDS = 40 * DAY
+SENT_SECONDS = 30 * DAY
+AUTO_SECONDS = 2 * DAY
+ACK_SECONDS = 30 * DAY
+SHARDS = 4
+CONFLICT_RETRIES = 6
+_ENTRY_FIELDS = ("reason", "at", "source", "subtype", "diagnostic", "feedback_id", "note")
+
+
+@dataclass(frozen=True)
+class SoftMark:
+    """One soft bounce or delay of an address, kept for the counting window."""
+
+    address: str
+    at: str
+    key: str
+    expires_at: int
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def entry_item(entry: SuppressionEntry) -> dict[str, Any]:
+    fields = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
+    item = serialize({"pk": "SUPPRESSION", "sk": entry.address, "type": "suppression", **fields})
+    if entry.expires_at:
+        item["expires_at"] = {"N": str(entry.expires_at)}
+    return item
+
+
+def entry_from_item(raw: dict[str, Any]) -> SuppressionEntry:
+    item = deserialize(raw)
+    return SuppressionEntry(
+        address=str(item["sk"]),
+        expires_at=int(item.get("expires_at", 0)),
+        **{name: str(item.get(name, "")) for name in _ENTRY_FIELDS},
+    )
+
+
+class DynamoDBSuppression:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._db = client
+        self.table = table
+
+    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        kwargs["TableName"] = self.table
+        while True:
+            response = self._db.query(**kwargs)
+            yield from response.get("Items", [])
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def _unless_condition_fails(self, call: Any, **kwargs: Any) -> bool:
+        """Run a conditional write; False when its condition held it back."""
+        try:
+            call(TableName=self.table, **kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # -- the list ------------------------------------------------------------
+    def get(self, address: str, now: int) -> SuppressionEntry | None:
+        raw = self._db.get_item(TableName=self.table, Key=_key("SUPPRESSION", address)).get("Item")
+        entry = entry_from_item(raw) if raw else None
+        return entry if entry and not (entry.expires_at and entry.expires_at <= now) else None
+
+    def entries(self, now: int) -> list[SuppressionEntry]:
+        found = self._query(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "SUPPRESSION"}}
+        )
+        entries = (entry_from_item(raw) for raw in found)
+        return [e for e in entries if not (e.expires_at and e.expires_at <= now)]
+
+    def put(self, entry: SuppressionEntry, only_over: str = "") -> bool:
+        """Write an entry; False when held back. only_over="expiring": never over a permanent
+        entry; only_over="absent": only when the address has no entry at all."""
+        conditions = {
+            "expiring": {"ConditionExpression": "attribute_not_exists(pk) OR attribute_exists(expires_at)"},
+            "absent": {"ConditionExpression": "attribute_not_exists(pk)"},
+        }
+        return self._unless_condition_fails(
+            self._db.put_item, Item=entry_item(entry), **conditions.get(only_over, {})
+        )
+
+    def remove(self, address: str, audit: dict[str, Any]) -> None:
+        """Delete the entry and write the audit item, together."""
+        self._db.transact_write_items(
+            TransactItems=[
+                {"Delete": {"TableName": self.table, "Key": _key("SUPPRESSION", address)}},
+                {"Put": {"TableName": self.table, "Item": _audit_item(address, audit)}},
+            ]
+        )
+
+    def audit(self, address: str, audit: dict[str, Any]) -> None:
+        self._db.put_item(TableName=self.table, Item=_audit_item(address, audit))
+
+    def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        response = self._db.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": "AUDIT"}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [deserialize(raw) for raw in response.get("Items", [])]
+
+    # -- feedback events -------------------------------------------------------
+    def apply(
+        self,
+        keys: list[str],
+        entries: list[SuppressionEntry],
+        soft: list[SoftMark],
+        counts: dict[str, dict[str, int]],
+        now: int,
+    ) -> set[str]:
+        """Markers, entries, soft marks and counter additions in one transaction.
+
+        Returns the keys already applied before (their markers exist): then nothing
+        was written, and the caller retries without them. Empty set: all applied.
+        """
+        marker = {"type": {"S": "applied"}, "expires_at": {"N": str(now + MARKER_SECONDS)}}
+        operations = [
+            _put(self.table, {**_key(f"EVENT#{key[:900]}", "APPLIED"), **marker}, "attribute_not_exists(pk)")
+            for key in keys
+        ]
+        operations += [_put(self.table, entry_item(e)) for e in entries]
+        operations += [
+            _put(
+                self.table,
+                {
+                    **_key(f"SOFT#{m.address}", f"{m.at}#{m.key[:900]}"),
+                    "expires_at": {"N": str(m.expires_at)},
+                },
+            )
+            for m in soft
+        ]
+        shard = random.randrange(SHARDS)
+        operations += [self._counter_update(day, added, shard, now) for day, added in counts.items() if added]
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                self._db.transact_write_items(TransactItems=operations)
+                return set()
+            except ClientError as exc:
+                if error_code(exc) != "TransactionCanceledException":
+                    raise
+                reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+                done = {
+                    keys[i] for i, code in enumerate(reasons[: len(keys)]) if code == "ConditionalCheckFailed"
+                }
+                if done:
+                    return done
+                if "TransactionConflict" not in reasons or attempt == CONFLICT_RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # another writer's counter update
+        return set()
+
+    def _counter_update(self, day: str, added: dict[str, int], shard: int, now: int) -> dict[str, Any]:
+        names = {f"#c{i}": name for i, name in enumerate(added)}
+        values: dict[str, Any] = {f":c{i}": {"N": str(n)} for i, n in enumerate(added.values())}
+        adds = ", ".join(f"#c{i} :c{i}" for i in range(len(added)))
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": _key("REPUTATION", f"{day}#{shard}"),
+                "UpdateExpression": f"ADD {adds} SET expires_at = :ttl, #day = :day",
+                "ExpressionAttributeNames": {**names, "#day": "day"},
+                "ExpressionAttributeValues": {
+                    **values,
+                    ":ttl": {"N": str(now + COUNTER_SECONDS)},
+                    ":day": {"S": day},
+                },
+            }
+        }
+
+    def soft_count(self, address: str, since: str) -> int:
+        response = self._db.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND sk >= :since",
+            ExpressionAttributeValues={":pk": {"S": f"SOFT#{address}"}, ":since": {"S": since}},
+            Select="COUNT",
+        )
+        return int(response.get("Count", 0))
+
+    def day_counts(self, first_day: str, last_day: str) -> list[DayCounts]:
+        """Counters of every day in [first_day, last_day] that has any (shards summed)."""
+        days: dict[str, dict[str, int]] = {}
+        for raw in self._query(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :a AND :b",
+            ExpressionAttributeValues={
+                ":pk": {"S": "REPUTATION"},
+                ":a": {"S": first_day},
+                ":b": {"S": last_day + "#~"},
+            },
+        ):
+            item = deserialize(raw)
+            totals = days.setdefault(str(item["day"]), {})
+            for name, value in item.items():
+                if name not in ("pk", "sk", "day", "expires_at"):
+                    totals[name] = totals.get(name, 0) + int(value)
+        return [DayCounts(day, counts) for day, counts in sorted(days.items())]
+
+    # -- what we sent ----------------------------------------------------------
+    def record_sent(self, addresses: Iterable[str], at: str, now: int) -> None:
+        """Note each recipient (for bounces that come back as mail) and count them for the day."""
+        addresses = list(dict.fromkeys(addresses))[:90]
+        values = {":at": {"S": at}, ":ttl": {"N": str(now + SENT_SECONDS)}, ":one": {"N": "1"}}
+        operations: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _key(f"SENT#{address}", "SENT"),
+                    "UpdateExpression": "SET last_sent_at = :at, expires_at = :ttl ADD sends :one",
+                    "ExpressionAttributeValues": values,
+                }
+            }
+            for address in addresses
+        ]
+        operations.append(
+            self._counter_update(at[:10], {"sent": len(addresses)}, random.randrange(SHARDS), now)
+        )
+        self._db.transact_write_items(TransactItems=operations)
+
+    def sent_to(self, addresses: list[str], now: int) -> set[str]:
+        """Which of `addresses` we sent to within SENT_SECONDS."""
+        wanted = list(dict.fromkeys(addresses))[:100]
+        request: dict[str, Any] = {
+            self.table: {"Keys": [_key(f"SENT#{a}", "SENT") for a in wanted], "ConsistentRead": True}
+        }
+        found: set[str] = set()
+        while wanted and request:
+            response = self._db.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(self.table, []):
+                if int(raw.get("expires_at", {}).get("N", "0")) > now:
+                    found.add(raw["pk"]["S"][len("SENT#") :])
+            request = response.get("UnprocessedKeys") or {}
+        return found
+
+    # -- loop limits -----------------------------------------------------------
+    def auto_replies(self, address: str, day: str) -> int:
+        raw = self._db.get_item(TableName=self.table, Key=_key(f"AUTO#{address}", day)).get("Item")
+        return int(raw["count"]["N"]) if raw and "count" in raw else 0
+
+    def take_auto_reply(self, address: str, day: str, limit: int, now: int) -> bool:
+        """Count one automatic reply to `address` today, unless `limit` is reached."""
+        return self._unless_condition_fails(
+            self._db.update_item,
+            Key=_key(f"AUTO#{address}", day),
+            UpdateExpression="ADD #n :one SET expires_at = :ttl",
+            ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
+            ExpressionAttributeNames={"#n": "count"},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":ttl": {"N": str(now + AUTO_SECONDS)},
+            },
+        )
+
+    def claim_ack(self, ticket_id: str, at: str, now: int) -> dict[str, Any] | None:
+        """Claim the one acknowledgement of a ticket: None when claimed now, else the earlier claim."""
+        key = _key(f"ACK#{ticket_id}", "ACK")
+        item = {
+            **key,
+            "state": {"S": "claimed"},
+            "at": {"S": at},
+            "expires_at": {"N": str(now + ACK_SECONDS)},
+        }
+        if self._unless_condition_fails(
+            self._db.put_item, Item=item, ConditionExpression="attribute_not_exists(pk)"
+        ):
+            return None
+        return deserialize(
+            self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item", {})
+        )
+
+    def finish_ack(self, ticket_id: str, state: str, reason: str = "", message_key: str = "") -> None:
+        self._db.update_item(
+            TableName=self.table,
+            Key=_key(f"ACK#{ticket_id}", "ACK"),
+            UpdateExpression="SET #s = :s, reason = :r, message_key = :k",
+            ExpressionAttributeNames={"#s": "state"},
+            ExpressionAttributeValues={":s": {"S": state}, ":r": {"S": reason}, ":k": {"S": message_key}},
+        )
+
+    def release_ack(self, ticket_id: str) -> None:
+        self._db.delete_item(TableName=self.table, Key=_key(f"ACK#{ticket_id}", "ACK"))
+
+
+def _put(table: str, item: dict[str, Any], condition: str = "") -> dict[str, Any]:
+    put: dict[str, Any] = {"TableName": table, "Item": item}
+    if condition:
+        put["ConditionExpression"] = condition
+    return {"Put": put}
+
+
+def _audit_item(address: str, audit: dict[str, Any]) -> dict[str, Any]:
+    sk = f"{audit['at']}#{address}#{audit['action']}"
+    return serialize({"pk": "AUDIT", "sk": sk, "type": "audit", "address": address, **audit})

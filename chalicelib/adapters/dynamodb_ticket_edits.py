@@ -1,0 +1,165 @@
+"""Staff edits that move messages: notes, split and merge, each step one transaction.
+
+Message items keep their sort key (`MSG#<received-at>#<key>`) when they move, so a
+moved message keeps its place in time; its Message-ID index entry follows it, so
+later replies that reference it thread to its new ticket. Attachments and large
+bodies stay where they are in S3: the message item carries their keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters.aws_errors import error_code
+from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.errors import ConcurrentUpdate
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# TransactWriteItems takes 100 actions: 3 per message plus the two ticket updates.
+MERGE_CHUNK = 30
+_NOT_MERGED = "attribute_exists(pk) AND attribute_not_exists(merged_into)"
+
+
+class DynamoDBTicketEdits:
+    def __init__(self, client: "DynamoDBClient", table: str) -> None:
+        self._db = client
+        self.table = table
+
+    def add_message(self, ticket: Ticket, message: StoredMessage, updated_at: str) -> None:
+        """A message staff wrote (a note) joins the ticket; its counters follow."""
+        self._transact(
+            [
+                self._counts(ticket.id, updated_at, messages=1, attachments=len(message.attachments)),
+                self._put(items.message_item(message), "attribute_not_exists(pk)"),
+            ],
+            ticket.id,
+        )
+
+    def split(self, source: Ticket, message: StoredMessage, new: Ticket, updated_at: str) -> None:
+        """Move one message of `source` to the new ticket `new`, all or nothing."""
+        moved = replace(message, ticket_id=new.id)
+        update = self._counts(source.id, updated_at, messages=-1, attachments=-len(message.attachments))
+        update["Update"]["ConditionExpression"] += " AND message_count > :one"
+        update["Update"]["ExpressionAttributeValues"][":one"] = {"N": "1"}
+        operations = [
+            self._put(items.ticket_item(new), "attribute_not_exists(pk)"),
+            update,
+            *self._move(message, moved, source.mailbox),
+        ]
+        self._transact(operations, source.id)
+
+    def merge_messages(
+        self, source: Ticket, target: Ticket, messages: list[StoredMessage], updated_at: str
+    ) -> None:
+        """Move some messages of `source` to `target` (call in chunks of MERGE_CHUNK)."""
+        count, attachments = len(messages), sum(len(m.attachments) for m in messages)
+        # The source may already be closed as merged: a message that threaded into it
+        # while it was being merged is swept over afterwards.
+        operations = [
+            self._counts(source.id, updated_at, -count, -attachments, condition="attribute_exists(pk)"),
+            self._counts(target.id, updated_at, messages=count, attachments=attachments),
+        ]
+        for message in messages:
+            operations += self._move(message, replace(message, ticket_id=target.id), source.mailbox)
+        self._transact(operations, source.id)
+
+    def close_merged(self, source: Ticket, target: Ticket, updated_at: str) -> None:
+        """The last merge step: the source closes with its pointer; its people join the target."""
+        closed = replace(source, status="closed", updated_at=updated_at)
+        keys = items.queue_keys(
+            closed.mailbox, closed.status, closed.assignee, closed.priority, closed.created_at, closed.id
+        )
+        values: dict[str, Any] = {":s": {"S": "closed"}, ":m": {"S": target.id}, ":u": {"S": updated_at}}
+        sets = ["#s = :s", "merged_into = :m", "updated_at = :u"]
+        names = {"#s": "status"}
+        for index, (name, value) in enumerate(sorted(keys.items())):
+            values[f":k{index}"] = {"S": value}
+            sets.append(f"{name} = :k{index}")
+        people = sorted({source.requester, *source.participants} - {""})
+        target_update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": items.ticket_key(target.id),
+            "UpdateExpression": "SET updated_at = :u",
+            "ConditionExpression": _NOT_MERGED,
+            "ExpressionAttributeValues": {":u": {"S": updated_at}},
+        }
+        if people:
+            target_update["UpdateExpression"] += " ADD participants :p"
+            target_update["ExpressionAttributeValues"][":p"] = {"SS": people}
+        operations = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": items.ticket_key(source.id),
+                    "UpdateExpression": "SET " + ", ".join(sets),
+                    "ConditionExpression": _NOT_MERGED,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": values,
+                }
+            },
+            {"Update": target_update},
+        ]
+        self._transact(operations, source.id)
+
+    # -- building blocks ---------------------------------------------------
+    def _put(self, item: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
+        put: dict[str, Any] = {"TableName": self.table, "Item": item}
+        if condition:
+            put["ConditionExpression"] = condition
+        return {"Put": put}
+
+    def _counts(
+        self, ticket_id: str, updated_at: str, messages: int, attachments: int, condition: str = _NOT_MERGED
+    ) -> dict[str, Any]:
+        return {
+            "Update": {
+                "TableName": self.table,
+                "Key": items.ticket_key(ticket_id),
+                "UpdateExpression": "SET updated_at = :u ADD message_count :mc, attachment_count :ac",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": {
+                    ":u": {"S": updated_at},
+                    ":mc": {"N": str(messages)},
+                    ":ac": {"N": str(attachments)},
+                },
+            }
+        }
+
+    def _move(self, message: StoredMessage, moved: StoredMessage, mailbox: str) -> list[dict[str, Any]]:
+        old = items.message_item(message)
+        operations = [
+            {
+                "Delete": {
+                    "TableName": self.table,
+                    "Key": {"pk": old["pk"], "sk": old["sk"]},
+                    "ConditionExpression": "attribute_exists(pk)",
+                }
+            },
+            self._put(items.message_item(moved)),
+        ]
+        if message.message_id:
+            index = {
+                **items.message_id_key(mailbox, message.message_id),
+                **items.serialize({"type": "message-id", "ticket_id": moved.ticket_id, "key": message.key}),
+            }
+            operations.append(self._put(index))
+        return operations
+
+    def _transact(self, operations: list[dict[str, Any]], ticket_id: str) -> None:
+        try:
+            self._db.transact_write_items(TransactItems=operations)
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons:
+                raise ConcurrentUpdate(f"{ticket_id} changed while editing it: {reasons}") from exc
+            if "TransactionConflict" in reasons:
+                raise ConcurrentUpdate(f"{ticket_id} is being edited by another request") from exc
+            raise

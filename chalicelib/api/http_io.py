@@ -1,0 +1,147 @@
+"""Decoding staff requests and turning inbound's errors into JSON responses.
+
+Every error body is `{"error": <stable code>, "reason": <text for people>}`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from chalice import Response
+
+from chalicelib import errors
+from chalicelib.domain.tickets import STATUSES
+
+log = logging.getLogger(__name__)
+
+# Refusals whose cause is the request itself; the others are the state of the world
+# (suppression, reputation, sandbox), which the same request may pass later.
+_INVALID_SEND = frozenset({"header_injection", "invalid_address", "too_large"})
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def error(status: int, code: str, reason: str, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(body={"error": code, "reason": reason}, status_code=status, headers=dict(headers or {}))
+
+
+def unauthorized(reason: str) -> Response:
+    return error(401, "unauthorized", reason, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def _send_refused(exc: errors.SendRefused) -> Response:
+    status = 422 if exc.reason in _INVALID_SEND else 429 if exc.reason == "rate_limited" else 409
+    return error(status, exc.reason, exc.detail)
+
+
+_STATUS: tuple[tuple[type[errors.InboundError], int, str], ...] = (
+    (errors.InvalidRequest, 400, "invalid_request"),
+    (errors.MessageNotFound, 404, "message_not_found"),
+    (errors.TicketConflict, 409, "conflict"),
+    (errors.ConcurrentUpdate, 409, "concurrent_update"),
+    (errors.Unauthorized, 401, "unauthorized"),
+    (errors.KeysUnavailable, 503, "auth_unavailable"),
+    (errors.ConfigurationError, 500, "misconfigured"),
+)
+
+
+def response_for(exc: errors.InboundError) -> Response:
+    if isinstance(exc, errors.SendRefused):
+        return _send_refused(exc)
+    if isinstance(exc, errors.Unauthorized):
+        return unauthorized(str(exc))
+    if isinstance(exc, errors.TicketNotFound):
+        return error(404, "ticket_not_found", f"there is no ticket {exc}")
+    if isinstance(exc, errors.SuspendedNotFound):
+        return error(404, "suspended_not_found", f"nothing is held as {exc}")
+    for kind, status, code in _STATUS:
+        if isinstance(exc, kind):
+            if status >= 500:
+                log.error("%s: %s", code, exc)
+            return error(status, code, str(exc) or code.replace("_", " "))
+    raise exc
+
+
+def answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Let a view raise inbound's errors; they become JSON responses with their status."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs: Any) -> Any:
+        # API Gateway hands over decoded path parameters, Chalice's local server raw ones
+        # (a suspended key's "#" arrives as %23); ids and keys never contain "%" themselves.
+        try:
+            return view(**{name: unquote(value) for name, value in kwargs.items()})
+        except errors.InboundError as exc:
+            return response_for(exc)
+
+    return wrapped
+
+
+def json_object(
+    request: Any, required: Mapping[str, type], optional: Mapping[str, type] | None = None
+) -> dict:
+    """The request's JSON object, checked: required and optional fields with their types,
+    nothing else. InvalidRequest says what is wrong."""
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.InvalidRequest(f"body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.InvalidRequest(f"body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise errors.InvalidRequest("body must be a JSON object")
+    optional = optional or {}
+    if unknown := sorted(set(body) - set(required) - set(optional)):
+        raise errors.InvalidRequest(f"unknown field {unknown[0]!r}")
+    if missing := [name for name in required if body.get(name) is None]:
+        raise errors.InvalidRequest(f"field {missing[0]!r} is required")
+    for name, kind in {**required, **optional}.items():
+        value = body.get(name)
+        if value is None:
+            if name in body:
+                body[name] = kind()  # an explicit null empties the field ("" unassigns, [] untags)
+            continue
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise errors.InvalidRequest(f"field {name!r} must be {_TYPE_NAMES.get(kind, kind.__name__)}")
+        if isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            raise errors.InvalidRequest(f"field {name!r} must be a list of strings")
+    return body
+
+
+_TYPE_NAMES = {str: "a string", list: "a list of strings", int: "a number", bool: "true or false"}
+
+
+def query_params(request: Any, allowed: tuple[str, ...]) -> dict[str, str]:
+    """Single-valued query parameters; InvalidRequest for unknown or repeated ones."""
+    params = request.query_params  # a MultiDict, or None when there are none
+    if not params:
+        return {}
+    if unknown := sorted(set(params) - set(allowed)):
+        raise errors.InvalidRequest(f"unknown query parameter {unknown[0]!r}; use {', '.join(allowed)}")
+    found = {}
+    for name in params:
+        values = params.getlist(name)
+        if len(values) > 1:
+            raise errors.InvalidRequest(f"query parameter {name!r} given more than once")
+        found[name] = values[0]
+    return found
+
+
+def number(value: str | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise errors.InvalidRequest(f"{name} must be a whole number")
+    return int(value)
+
+
+def listed(value: str | None) -> list[str] | None:
+    """`new,open` -> ["new", "open"]; `all` -> every status (None stays None)."""
+    if value is None or value == "":
+        return None
+    return list(STATUSES) if value == "all" else [part.strip() for part in value.split(",") if part.strip()]

@@ -1,0 +1,141 @@
+"""The staff API, mounted under /api: thin handlers over the ticket desk.
+
+Each handler decodes the request, calls one service and returns JSON; `answers_errors`
+turns inbound's errors into status codes (http_io.py). The middleware below checks the
+bearer token of every request to every route except PUBLIC_ROUTES, before any handler
+runs, in Lambda, `chalice local`, `inbound up` and the test client alike.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api import views
+from chalicelib.api.http_io import (
+    answers_errors,
+    json_object,
+    listed,
+    number,
+    query_params,
+    response_for,
+)
+from chalicelib.errors import InboundError
+from chalicelib.wiring import services
+
+staff_api = Blueprint(__name__)
+
+# Routes as Chalice names them (with any prefix) that need no token; every other route
+# of the app is refused without a valid one, including routes added later (fail closed).
+PUBLIC_ROUTES: set[str] = {"/api/health"}
+
+
+def public_routes(*paths: str) -> None:
+    """Declare routes that need no token (the console's page, assets and sign-in proxy)."""
+    PUBLIC_ROUTES.update(paths)
+
+
+QUEUE_PARAMS = ("mailbox", "status", "assignee", "tag", "cursor", "limit")
+
+
+@staff_api.middleware("http")
+def require_staff_token(event: Any, get_response: Any) -> Any:
+    """401 unless the request carries a valid staff token; the caller goes in the context."""
+    if event is None or event.context.get("resourcePath") in PUBLIC_ROUTES:
+        return get_response(event)
+    try:
+        identity = services().auth.verify(event.headers.get("authorization", ""))
+    except InboundError as exc:
+        return response_for(exc)
+    event.context["staff"] = {"agent": identity.agent, "token_use": identity.token_use}
+    return get_response(event)
+
+
+def _request() -> Any:
+    return staff_api.current_request
+
+
+def _agent() -> str:
+    return str(staff_api.current_request.context["staff"]["agent"])
+
+
+@staff_api.route("/tickets", methods=["GET"])
+@answers_errors
+def list_tickets() -> Any:
+    q = query_params(_request(), QUEUE_PARAMS)
+    status, limit = listed(q.get("status")), number(q.get("limit"), "limit")
+    page = services().desk.queue(
+        _agent(), q.get("mailbox"), status, q.get("assignee"), q.get("tag"), q.get("cursor"), limit
+    )
+    return views.queue_json(page)
+
+
+@staff_api.route("/tickets/next", methods=["POST"])
+@answers_errors
+def claim_next() -> Any:
+    ticket = services().desk.claim_next(_agent(), query_params(_request(), ("mailbox",)).get("mailbox"))
+    return views.ticket_json(ticket) if ticket else Response(body="", status_code=204)
+
+
+@staff_api.route("/tickets/{ticket_id}", methods=["GET"])
+@answers_errors
+def show_ticket(ticket_id: str) -> Any:
+    return views.detail_json(services().desk.show(ticket_id))
+
+
+@staff_api.route("/tickets/{ticket_id}", methods=["PATCH"])
+@answers_errors
+def update_ticket(ticket_id: str) -> Any:
+    body = json_object(_request(), {}, {"status": str, "assignee": str, "priority": str, "tags": list})
+    return views.ticket_json(services().desk.update(ticket_id, _agent(), **body))
+
+
+@staff_api.route("/tickets/{ticket_id}/reply", methods=["POST"])
+@answers_errors
+def reply(ticket_id: str) -> Any:
+    body = json_object(_request(), {"text": str}, {"html": str})
+    sent = services().outbound.reply(ticket_id, _agent(), body["text"], html=body.get("html") or None)
+    return Response(body=views.reply_json(sent), status_code=201)
+
+
+@staff_api.route("/tickets/{ticket_id}/notes", methods=["POST"])
+@answers_errors
+def add_note(ticket_id: str) -> Any:
+    note = services().desk.add_note(ticket_id, _agent(), json_object(_request(), {"text": str})["text"])
+    return Response(body=views.note_json(note), status_code=201)
+
+
+@staff_api.route("/tickets/{ticket_id}/split", methods=["POST"])
+@answers_errors
+def split_ticket(ticket_id: str) -> Any:
+    key = json_object(_request(), {"message_key": str})["message_key"]
+    return Response(body=views.ticket_json(services().desk.split(ticket_id, _agent(), key)), status_code=201)
+
+
+@staff_api.route("/tickets/{ticket_id}/merge", methods=["POST"])
+@answers_errors
+def merge_ticket(ticket_id: str) -> Any:
+    into = json_object(_request(), {"into": str})["into"]
+    return views.ticket_json(services().desk.merge(ticket_id, _agent(), into))
+
+
+@staff_api.route("/suspended", methods=["GET"])
+@answers_errors
+def list_suspended() -> Any:
+    svc = services()
+    mailbox = svc.desk.mailbox(query_params(_request(), ("mailbox",)).get("mailbox"))
+    return {"mailbox": mailbox, "suspended": [views.suspended_json(h) for h in svc.suspended.list(mailbox)]}
+
+
+@staff_api.route("/suspended/{mailbox}/{key}/release", methods=["POST"])
+@answers_errors
+def release_suspended(mailbox: str, key: str) -> Any:
+    return views.outcome_json(services().suspended.release(mailbox, key))
+
+
+@staff_api.route("/suspended/{mailbox}/{key}/discard", methods=["POST"])
+@answers_errors
+def discard_suspended(mailbox: str, key: str) -> Any:
+    services().suspended.discard(mailbox, key)
+    return Response(body="", status_code=204)

@@ -1,0 +1,124 @@
+"""The JSON the staff API answers with, built from the project's own types."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.tickets import StoredMessage, Ticket
+
+if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
+    from chalicelib.services.ticket_desk import AttachmentView, MessageView, QueuePage, TicketDetail
+
+
+def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
+    """One ticket; `messages` and `attachments` are counts (the `tickets list --json` contract)."""
+    return {
+        "id": ticket.id,
+        "mailbox": ticket.mailbox,
+        "status": ticket.status,
+        "subject": ticket.subject,
+        "requester": ticket.requester,
+        "assignee": ticket.assignee or None,
+        "priority": ticket.priority,
+        "tags": list(ticket.tags),
+        "participants": list(ticket.participants),
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "messages": ticket.message_count,
+        "attachments": ticket.attachment_count,
+        "merged_into": merged_into or None,
+    }
+
+
+def queue_json(page: QueuePage) -> dict[str, Any]:
+    return {"tickets": [ticket_json(t) for t in page.tickets], "cursor": page.cursor}
+
+
+def _attachment_json(view: AttachmentView) -> dict[str, Any]:
+    a = view.attachment
+    return {
+        "filename": a.filename,
+        "content_type": a.declared_type,
+        "detected_type": a.sniffed_type,
+        "size": a.size,
+        "sha256": a.sha256,
+        "risky": a.risky,
+        "content_id": a.content_id or None,
+        "disposition": view.disposition,
+        "url": view.url,
+        "url_expires_in": view.expires_in,
+    }
+
+
+def message_json(view: MessageView) -> dict[str, Any]:
+    m, body = view.message, view.body
+    return {
+        "key": m.key,
+        "kind": m.kind,
+        "direction": m.direction,
+        "sender": m.sender,
+        "sender_name": m.sender_name,
+        "to": list(m.to),
+        "cc": list(m.cc),
+        "subject": m.subject,
+        "time": m.received_at,
+        "date": m.date or None,
+        "thread_signal": m.thread_signal,
+        "related_ticket": m.related_ticket or None,
+        "reason": m.reason or None,
+        "verdicts": dict(m.verdicts),
+        "text": body.text,
+        "html": body.html,
+        "reply_text": body.reply_text,
+        "attachments": [_attachment_json(a) for a in view.attachments],
+        "lossy_decoding": m.lossy_decoding,
+        "defects": list(m.defects),
+    }
+
+
+def detail_json(detail: TicketDetail) -> dict[str, Any]:
+    return {
+        "ticket": ticket_json(detail.ticket, detail.merged_into),
+        "messages": [message_json(view) for view in detail.messages],
+    }
+
+
+def note_json(note: StoredMessage) -> dict[str, Any]:
+    return {"key": note.key, "ticket": note.ticket_id, "sender": note.sender, "time": note.received_at}
+
+
+def suspended_json(held: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "key": held.get("sk", ""),
+        "ses_message_id": held.get("ses_message_id", ""),
+        "sender": held.get("sender", ""),
+        "subject": held.get("subject", ""),
+        "reason": held.get("reason", ""),
+        "received_at": held.get("received_at", ""),
+        "recipients": list(held.get("recipients") or ()),
+    }
+
+
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "outcome": outcome.outcome,
+        "ticket": outcome.ticket,
+        "mailbox": outcome.mailbox,
+        "thread_signal": outcome.thread_signal,
+        "reason": outcome.reason,
+    }
+
+
+def reply_json(sent: StoredMessage) -> dict[str, Any]:
+    """A staff reply the outbound guard sent; `reason` names recipients it left out."""
+    return {
+        "key": sent.key,
+        "ticket": sent.ticket_id,
+        "sender": sent.sender,
+        "to": list(sent.to),
+        "cc": list(sent.cc),
+        "message_id": sent.message_id,
+        "time": sent.received_at,
+        "warnings": sent.reason or None,
+    }

@@ -1,0 +1,159 @@
+"""The console's routes: the page and its two assets, its configuration, and the
+same-origin sign-in proxy. None needs a token: the page holds no data, and sign-in is
+how a token is obtained.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http_io import error, json_object, response_for
+from chalicelib.api.staff_routes import public_routes
+from chalicelib.console.cognito_sign_in import SignInRefused, SignInResult, sign_in_for
+from chalicelib.errors import InboundError
+from chalicelib.settings import Settings
+from chalicelib.wiring import services
+
+console = Blueprint(__name__)
+
+PAGE, SCRIPT, STYLESHEET = "/", "/console.js", "/console.css"
+CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
+    "/console/config.json",
+    "/console/login",
+    "/console/login/new-password",
+    "/console/login/refresh",
+)
+# Every route of this blueprint: none needs a token, so the API's token check lets them by.
+PUBLIC_ROUTES = frozenset({PAGE, SCRIPT, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
+public_routes(*PUBLIC_ROUTES)
+
+# The page's own policy. Mail is shown in `<iframe sandbox srcdoc>` documents, which
+# inherit this policy on top of their own meta policy (see static/console.js):
+#  - style-src-attr 'unsafe-inline': mail layout lives in style attributes (nh3 keeps a
+#    short list of properties); <style> elements and stylesheets stay 'self' only.
+#  - img-src https: http:: remote images, once the agent asks for them; until then the
+#    frame's own policy allows data: and cid: only.
+#  - frame-src 'none': srcdoc frames are not fetched, so frame-src does not apply to
+#    them; it does stop a link clicked inside a mail from loading a page in the frame.
+PAGE_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "style-src-attr 'unsafe-inline'",
+        "img-src 'self' data: https: http:",
+        "frame-src 'none'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+    )
+)
+SECURITY_HEADERS: dict[str, str | list[str]] = {
+    "Content-Security-Policy": PAGE_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+ASSETS = {
+    "index.html": "text/html; charset=utf-8",
+    "console.js": "text/javascript; charset=utf-8",
+    "console.css": "text/css; charset=utf-8",
+}
+
+
+@functools.lru_cache(maxsize=len(ASSETS))
+def _asset(name: str) -> tuple[str, str]:
+    """The file's text and its ETag, read from the package once per container."""
+    text = importlib.resources.files(__package__).joinpath("static", name).read_text("utf-8")
+    return text, '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+
+
+def _serve(name: str) -> Response:
+    text, etag = _asset(name)
+    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "ETag": etag, "Cache-Control": "no-cache"}
+    if etag in (console.current_request.headers.get("if-none-match") or ""):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=text, status_code=200, headers={**headers, "Content-Type": ASSETS[name]})
+
+
+@console.route(PAGE, methods=["GET"])
+def page() -> Response:
+    return _serve("index.html")
+
+
+@console.route(SCRIPT, methods=["GET"])
+def script() -> Response:
+    return _serve("console.js")
+
+
+@console.route(STYLESHEET, methods=["GET"])
+def stylesheet() -> Response:
+    return _serve("console.css")
+
+
+@console.route(CONFIG, methods=["GET"])
+def configuration() -> Response:
+    """What the page needs before sign-in: the mailboxes to choose from."""
+    settings = services().settings
+    boxes = list(dict.fromkeys([settings.default_mailbox, *settings.mailboxes.values()]))
+    body = {"mailboxes": boxes, "defaultMailbox": settings.default_mailbox, "stage": settings.stage}
+    return Response(
+        body=json.dumps(body),
+        status_code=200,
+        headers={**SECURITY_HEADERS, "Content-Type": "application/json", "Cache-Control": "no-cache"},
+    )
+
+
+def _signing_in(view: Callable[[Settings], SignInResult]) -> Callable[[], Response]:
+    """Tokens are never cached; refusals are `{"error", "reason"}` like the API's."""
+
+    @functools.wraps(view)
+    def wrapped() -> Response:
+        headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+        try:
+            result = view(services().settings)
+        except SignInRefused as exc:
+            refused = error(exc.status, exc.code, exc.reason)
+        except InboundError as exc:
+            refused = response_for(exc)
+        else:
+            return Response(body=result.as_json(), status_code=200, headers=headers)
+        refused.headers.update(headers)
+        return refused
+
+    return wrapped
+
+
+def _body(required: dict[str, type]) -> dict[str, Any]:
+    return json_object(console.current_request, required)
+
+
+@console.route(LOGIN, methods=["POST"])
+@_signing_in
+def login(settings: Settings) -> SignInResult:
+    body = _body({"email": str, "password": str})
+    return sign_in_for(settings).password(body["email"].strip().lower(), body["password"])
+
+
+@console.route(NEW_PASSWORD, methods=["POST"])
+@_signing_in
+def choose_password(settings: Settings) -> SignInResult:
+    body = _body({"email": str, "session": str, "new_password": str})
+    return sign_in_for(settings).new_password(
+        body["email"].strip().lower(), body["session"], body["new_password"]
+    )
+
+
+@console.route(REFRESH, methods=["POST"])
+@_signing_in
+def refresh(settings: Settings) -> SignInResult:
+    return sign_in_for(settings).refresh(_body({"refresh_token": str})["refresh_token"])

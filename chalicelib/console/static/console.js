@@ -1,0 +1,661 @@
+/* inbound staff console: the queue, one ticket, replies and notes, over the JSON API.
+ *
+ * Rules this file keeps:
+ *  - Data from the API (subjects, names, filenames, bodies) only ever reaches the page
+ *    as text (textContent, attribute values); never through innerHTML.
+ *  - Mail HTML (already sanitised by the server) is shown only inside
+ *    <iframe sandbox=""> documents (no scripts, opaque origin) whose own Content
+ *    Security Policy blocks every load but data: and inline images until the agent
+ *    asks for remote images.
+ *  - The token lives in sessionStorage (this tab only) and goes only to this origin.
+ */
+'use strict';
+
+(() => {
+  const BASE = new URL('.', document.currentScript.src);
+  const SESSION_KEY = 'inbound.console.session';
+  const MAILBOX_KEY = 'inbound.console.mailbox';
+  const POLL_MS = 15000;
+  const REFRESH_MARGIN_MS = 60000;
+  const COUNT_LIMIT = 100;
+  const VIEWS = [
+    { key: 'working', label: 'Working', statuses: 'new,open' },
+    { key: 'new', label: 'New', statuses: 'new' },
+    { key: 'open', label: 'Open', statuses: 'open' },
+    { key: 'pending', label: 'Pending', statuses: 'pending' },
+    { key: 'solved', label: 'Solved', statuses: 'solved' },
+    { key: 'closed', label: 'Closed', statuses: 'closed' },
+  ];
+  const SIGNALS = {
+    new: 'started this ticket',
+    token: 'joined by reply token',
+    references: 'joined by In-Reply-To / References',
+    subject: 'joined by subject tag',
+  };
+  const KINDS = {
+    customer: 'customer', staff: 'reply', note: 'internal note',
+    auto_reply: 'auto-reply', acknowledgement: 'acknowledgement',
+  };
+  const STATUS_ACTIONS = [
+    { status: 'pending', label: 'Pending', key: 'p' },
+    { status: 'solved', label: 'Solved', key: 's' },
+    { status: 'closed', label: 'Close', key: 'c' },
+  ];
+
+  const state = {
+    session: null, config: null, mailbox: '', view: 'working',
+    tickets: [], cursor: null, selected: null, detail: null,
+    remote: new Set(), drafts: new Map(), composer: 'reply', timer: null, counts: {},
+  };
+
+  // -- DOM -------------------------------------------------------------------
+  const $ = (selector, root = document) => root.querySelector(selector);
+
+  /* el('p', {className: 'x', text: data, attrs: {title: data}, on: {click}}, ...children) */
+  function el(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(props)) {
+      if (value === undefined || value === null || value === false) continue;
+      if (name === 'text') node.textContent = String(value);
+      else if (name === 'attrs') for (const [a, v] of Object.entries(value)) node.setAttribute(a, String(v));
+      else if (name === 'on') for (const [e, f] of Object.entries(value)) node.addEventListener(e, f);
+      else if (name === 'dataset') Object.assign(node.dataset, value);
+      else node[name] = value;
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  }
+
+  const time = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  function when(iso) { const d = new Date(iso); return Number.isNaN(d.getTime()) ? '' : time.format(d); }
+  function ago(iso) {
+    const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+    if (Number.isNaN(seconds)) return '';
+    for (const [unit, size] of [['day', 86400], ['hour', 3600], ['minute', 60]]) {
+      if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+    }
+    return 'just now';
+  }
+  function bytes(n) {
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
+    return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  }
+
+  let toastTimer = null;
+  function toast(message, action) {
+    const box = $('#toast');
+    box.replaceChildren(el('span', { text: message }));
+    if (action) box.append(el('button', { type: 'button', className: 'link', text: action.label, on: { click: () => { box.hidden = true; action.run(); } } }));
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, action ? 8000 : 4000);
+  }
+
+  function showAlert(node, err) {
+    node.replaceChildren();
+    if (!err) { node.hidden = true; return; }
+    const refused = err.status === 409 || err.status === 422 || err.status === 429;
+    node.append(el('strong', { text: refused ? 'Refused: ' : 'Failed: ' }), err.reason || String(err));
+    if (err.status) node.append(el('span', { className: 'code', text: ` (${err.code || 'error'}, HTTP ${err.status})` }));
+    node.hidden = false;
+  }
+
+  // -- session and API -------------------------------------------------------
+  class ApiError extends Error {
+    constructor(status, code, reason) { super(reason); this.status = status; this.code = code; this.reason = reason; }
+  }
+
+  async function call(method, path, { query, body, token } = {}) {
+    const url = new URL(path, BASE);
+    for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let response;
+    try {
+      response = await fetch(url, {
+        method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
+      });
+    } catch (e) {
+      throw new ApiError(0, 'unreachable', 'the server cannot be reached; check your connection');
+    }
+    const text = await response.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+    if (!response.ok) {
+      const reason = (data && (data.reason || data.Message || data.message)) || `${response.status} ${response.statusText}`;
+      throw new ApiError(response.status, (data && data.error) || 'error', reason);
+    }
+    return { status: response.status, data };
+  }
+
+  function saveSession(result, email) {
+    const previous = state.session || {};
+    state.session = {
+      idToken: result.id_token,
+      refreshToken: result.refresh_token || previous.refreshToken || '',
+      expiresAt: Date.now() + (result.expires_in || 3600) * 1000,
+      email: email || previous.email || '',
+    };
+    sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+  }
+
+  let refreshing = null;
+  function refreshSession() {
+    if (!refreshing) {
+      refreshing = call('POST', 'console/login/refresh', { body: { refresh_token: state.session.refreshToken } })
+        .then(({ data }) => saveSession(data))
+        .finally(() => { refreshing = null; });
+    }
+    return refreshing;
+  }
+
+  /* The API with the agent's token; one refresh on expiry or 401, then back to sign-in. */
+  async function api(method, path, options = {}) {
+    if (!state.session) throw new ApiError(401, 'unauthorized', 'not signed in');
+    try {
+      if (Date.now() > state.session.expiresAt - REFRESH_MARGIN_MS && state.session.refreshToken) await refreshSession();
+      return await call(method, `api/${path}`, { ...options, token: state.session.idToken });
+    } catch (err) {
+      if (err.status !== 401) throw err;
+    }
+    try {
+      await refreshSession();
+      return await call(method, `api/${path}`, { ...options, token: state.session.idToken });
+    } catch (err) {
+      if (err.status === 401 || err.status === 400) signOut('Your session has ended. Please sign in again.');
+      throw err;
+    }
+  }
+
+  function agentEmail() {
+    if (state.session.email) return state.session.email;
+    try {
+      const part = state.session.idToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(part)).email || '';
+    } catch (e) { return ''; }
+  }
+
+  // -- sign-in ---------------------------------------------------------------
+  let challenge = null;
+
+  function showSignIn(message) {
+    $('#desk').hidden = true;
+    $('#desk-tools').hidden = true;
+    $('#signin').hidden = false;
+    $('#new-password-form').hidden = true;
+    const form = $('#login-form');
+    form.hidden = false;
+    showAlert($('.alert', form), message ? { reason: message } : null);
+    form.elements.password.value = '';
+    form.elements.email.focus();
+  }
+
+  function signOut(message) {
+    sessionStorage.removeItem(SESSION_KEY);
+    state.session = null; state.detail = null; state.selected = null; state.drafts.clear();
+    clearInterval(state.timer);
+    $('#ticket').replaceChildren();
+    showSignIn(message);
+  }
+
+  async function submitting(form, work) {
+    const button = $('button[type=submit]', form);
+    button.disabled = true;
+    try { await work(); } catch (err) { showAlert($('.alert', form), err); } finally { button.disabled = false; }
+  }
+
+  function onLogin(event) {
+    event.preventDefault();
+    const form = event.target;
+    const email = form.elements.email.value.trim();
+    const password = form.elements.password.value;
+    if (!email || !password) { showAlert($('.alert', form), { reason: 'Enter your email and password.' }); return; }
+    submitting(form, async () => {
+      const { data } = await call('POST', 'console/login', { body: { email, password } });
+      if (data.challenge === 'NEW_PASSWORD_REQUIRED') {
+        challenge = { email, session: data.session };
+        form.hidden = true;
+        const next = $('#new-password-form');
+        next.hidden = false;
+        showAlert($('.alert', next), null);
+        next.elements.new_password.focus();
+        return;
+      }
+      saveSession(data, email);
+      startDesk();
+    });
+  }
+
+  function onNewPassword(event) {
+    event.preventDefault();
+    const form = event.target;
+    const chosen = form.elements.new_password.value;
+    if (chosen !== form.elements.repeat.value) { showAlert($('.alert', form), { reason: 'The two passwords differ.' }); return; }
+    submitting(form, async () => {
+      const { data } = await call('POST', 'console/login/new-password', {
+        body: { email: challenge.email, session: challenge.session, new_password: chosen },
+      });
+      saveSession(data, challenge.email);
+      challenge = null;
+      form.reset();
+      startDesk();
+    });
+  }
+
+  // -- the queue -------------------------------------------------------------
+  function currentView() { return VIEWS.find((v) => v.key === state.view) || VIEWS[0]; }
+
+  function renderViews(counts = {}) {
+    const nav = $('#views');
+    nav.replaceChildren(...VIEWS.map((view) => el('button', {
+      type: 'button', className: `view${view.key === state.view ? ' active' : ''}`,
+      attrs: { 'aria-pressed': view.key === state.view, 'data-view': view.key },
+      on: { click: () => { state.view = view.key; state.cursor = null; loadQueue(); } },
+    }, el('span', { className: 'label', text: view.label }), el('span', { className: 'count', text: counts[view.key] ?? '…' }))));
+  }
+
+  /* Counts per status: one short query each (the API pages at most 100 at a time). */
+  async function loadCounts() {
+    const box = state.mailbox;
+    const answers = await Promise.all(['new', 'open', 'pending', 'solved', 'closed'].map((status) =>
+      api('GET', 'tickets', { query: { mailbox: box, status, limit: COUNT_LIMIT } })
+        .then(({ data }) => [status, data.tickets.length, Boolean(data.cursor)])
+        .catch(() => [status, null, false])));
+    if (box !== state.mailbox) return;
+    const counts = {};
+    let working = 0; let more = false;
+    for (const [status, n, cursor] of answers) {
+      counts[status] = n === null ? '?' : `${n}${cursor ? '+' : ''}`;
+      if (status === 'new' || status === 'open') { working += n || 0; more = more || cursor; }
+    }
+    counts.working = `${working}${more ? '+' : ''}`;
+    state.counts = counts;
+    renderViews(counts);
+  }
+
+  async function loadQueue({ append = false, quiet = false } = {}) {
+    const query = { mailbox: state.mailbox, status: currentView().statuses, limit: 50 };
+    if (append) query.cursor = state.cursor;
+    renderViews(state.counts);
+    try {
+      const { data } = await api('GET', 'tickets', { query });
+      state.tickets = append ? state.tickets.concat(data.tickets) : data.tickets;
+      state.cursor = data.cursor;
+      renderQueue();
+      if (quiet) followOpenTicket();
+    } catch (err) {
+      if (!quiet && err.status !== 401) toast(`Queue: ${err.reason}`);
+    }
+  }
+
+  function renderQueue() {
+    const list = $('#tickets');
+    const me = agentEmail().toLowerCase();
+    list.replaceChildren(...state.tickets.map((t) => {
+      const assignee = !t.assignee ? el('span', { className: 'pill unassigned', text: 'unassigned' })
+        : t.assignee.toLowerCase() === me ? el('span', { className: 'pill mine', text: 'you' })
+          : el('span', { className: 'pill assignee', text: t.assignee });
+      return el('li', {
+        className: `item${t.id === state.selected ? ' selected' : ''}`,
+        attrs: { tabindex: 0, 'aria-current': t.id === state.selected, 'data-ticket': t.id },
+        on: { click: () => openTicket(t.id), keydown: (e) => { if (e.key === 'Enter') openTicket(t.id); } },
+      },
+      el('div', { className: 'line' },
+        el('span', { className: 'tid', text: t.id }),
+        el('span', { className: `pill status-${t.status}`, text: t.status }),
+        assignee,
+        el('span', { className: 'ago', text: ago(t.updated_at || t.created_at), attrs: { title: when(t.updated_at || t.created_at) } })),
+      el('div', { className: 'subject', text: t.subject || '(no subject)' }),
+      el('div', { className: 'who' },
+        el('span', { text: t.requester }),
+        el('span', { className: 'muted', text: ` · ${t.messages} message${t.messages === 1 ? '' : 's'}${t.attachments ? ` · ${t.attachments} attachment${t.attachments === 1 ? '' : 's'}` : ''}` })));
+    }));
+    const empty = $('#queue-empty');
+    empty.hidden = state.tickets.length > 0;
+    empty.textContent = `Nothing ${currentView().label.toLowerCase()} in ${state.mailbox}.`;
+    $('#more').hidden = !state.cursor;
+  }
+
+  /* A poll saw the open ticket change: show it, unless the agent is typing there. */
+  function followOpenTicket() {
+    if (!state.detail) return;
+    const listed = state.tickets.find((t) => t.id === state.detail.ticket.id);
+    const typing = document.activeElement && document.activeElement.tagName === 'TEXTAREA';
+    if (listed && listed.updated_at !== state.detail.ticket.updated_at && !typing) openTicket(listed.id);
+  }
+
+  function move(step) {
+    if (!state.tickets.length) return;
+    const at = state.tickets.findIndex((t) => t.id === state.selected);
+    const next = at < 0 ? 0 : Math.min(state.tickets.length - 1, Math.max(0, at + step));
+    openTicket(state.tickets[next].id);
+  }
+
+  async function claimNext() {
+    const button = $('#claim-next');
+    button.disabled = true;
+    try {
+      const { status, data } = await api('POST', 'tickets/next', { query: { mailbox: state.mailbox } });
+      if (status === 204 || !data) { toast(`Nothing left to claim in ${state.mailbox}.`); return; }
+      toast(`Claimed ${data.id}`);
+      await openTicket(data.id);
+      refresh();
+    } catch (err) {
+      toast(`Claim next: ${err.reason}`);
+    } finally { button.disabled = false; }
+  }
+
+  // -- one ticket --------------------------------------------------------------
+  async function openTicket(id) {
+    state.selected = id;
+    renderQueue();
+    const item = $(`li[data-ticket="${CSS.escape(id)}"]`);
+    if (item) item.scrollIntoView({ block: 'nearest' });
+    try {
+      const { data } = await api('GET', `tickets/${encodeURIComponent(id)}`);
+      if (state.selected !== id) return;
+      state.detail = data;
+      renderTicket();
+    } catch (err) {
+      if (state.selected !== id) return;
+      const pane = $('#ticket');
+      pane.replaceChildren(el('p', { className: 'alert', attrs: { role: 'alert' } }));
+      showAlert($('.alert', pane), err);
+    }
+  }
+
+  function renderTicket() {
+    const { ticket, messages } = state.detail;
+    const me = agentEmail().toLowerCase();
+    const assignee = (ticket.assignee || '').toLowerCase();
+    const head = el('header', { className: 'ticket-head' },
+      el('div', { className: 'line' },
+        el('span', { className: 'tid', text: ticket.id }),
+        el('span', { className: `pill status-${ticket.status}`, text: ticket.status }),
+        ticket.priority && ticket.priority !== 'normal' ? el('span', { className: 'pill', text: `${ticket.priority} priority` }) : null,
+        ...ticket.tags.map((tag) => el('span', { className: 'pill tag', text: tag }))),
+      el('h2', { className: 'subject', text: ticket.subject || '(no subject)', attrs: { title: ticket.subject } }),
+      el('p', { className: 'muted' },
+        `${ticket.requester} · ${ticket.mailbox} · opened ${ago(ticket.created_at)} · `,
+        assignee ? `assigned to ${assignee === me ? 'you' : ticket.assignee}` : 'unassigned',
+        ticket.merged_into ? ` · merged into ${ticket.merged_into}` : ''),
+      el('div', { className: 'actions' },
+        assignee !== me ? el('button', { type: 'button', text: 'Assign to me', on: { click: () => update({ assignee: 'me' }, 'Assigned to you') } }) : null,
+        ...STATUS_ACTIONS.map((a) => el('button', {
+          type: 'button', className: a.status === 'closed' ? 'danger' : '', disabled: ticket.status === a.status,
+          attrs: { 'data-status': a.status, title: `Mark ${a.status} (${a.key})` },
+          on: { click: () => setStatus(a.status) },
+        }, a.label, ' ', el('kbd', { text: a.key }))),
+        ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: 'Reopen', on: { click: () => setStatus('open') } }) : null),
+      el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
+    const thread = el('ol', { className: 'messages' }, messages.map(renderMessage));
+    $('#ticket').replaceChildren(head, thread, renderComposer(ticket));
+  }
+
+  function renderMessage(m) {
+    const inbound = m.direction === 'inbound';
+    const name = m.sender_name ? `${m.sender_name} <${m.sender}>` : m.sender;
+    const meta = el('div', { className: 'meta' },
+      el('span', { className: 'sender', text: name }),
+      el('span', { className: `pill kind-${m.kind}`, text: KINDS[m.kind] || m.kind }),
+      el('time', { text: when(m.time), attrs: { datetime: m.time, title: m.date ? `Date header: ${m.date}` : m.time } }));
+    const facts = el('div', { className: 'facts' });
+    if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS[m.thread_signal] || `threaded by ${m.thread_signal}` }));
+    if (inbound) facts.append(...verdictBadges(m.verdicts || {}));
+    if (m.to.length && !inbound && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: `to ${m.to.join(', ')}` }));
+    if (m.lossy_decoding) facts.append(el('span', { className: 'badge warn', text: 'some characters could not be decoded' }));
+    if (m.reason) facts.append(el('span', { className: 'badge warn', text: m.reason }));
+    const item = el('li', { className: `message ${m.kind === 'note' ? 'note' : inbound ? 'in' : 'out'}`, dataset: { key: m.key } }, meta);
+    const open = () => item.append(facts.childNodes.length ? facts : '', renderBody(m), renderAttachments(m.attachments) || '');
+    if (m.kind === 'acknowledgement') {  // the same words every time: folded until asked for
+      item.classList.add('folded');
+      const show = el('button', { type: 'button', className: 'link', text: 'Show', on: { click: () => { show.remove(); item.classList.remove('folded'); open(); } } });
+      meta.insertBefore(show, meta.querySelector('time'));
+    } else open();
+    return item;
+  }
+
+  function verdictBadges(v) {
+    const badge = (label, value) => {
+      const status = String(value || 'NONE').toUpperCase();
+      const tone = status === 'PASS' ? 'ok' : status === 'FAIL' ? 'bad' : status === 'PROCESSING_FAILED' ? 'warn' : 'none';
+      return el('span', { className: `badge ${tone}`, attrs: { title: `${label}: ${status}` }, text: `${label} ${status === 'PASS' ? '✓' : status.toLowerCase()}` });
+    };
+    const badges = [badge('SPF', v.spf), badge('DKIM', v.dkim), badge('DMARC', v.dmarc)];
+    for (const [label, key] of [['spam', 'spam'], ['virus', 'virus']]) {
+      if (v[key] && !['PASS', 'NONE', 'DISABLED'].includes(String(v[key]).toUpperCase())) badges.push(badge(label, v[key]));
+    }
+    return badges;
+  }
+
+  function renderBody(m) {
+    const box = el('div', { className: 'body' });
+    const text = m.text || '';
+    const short = m.reply_text && m.reply_text.trim() !== text.trim() ? m.reply_text : '';
+    const showText = (full) => {
+      const pre = el('div', { className: 'text', text: full || !short ? text : short });
+      const tools = el('div', { className: 'body-tools' });
+      if (short) tools.append(el('button', { type: 'button', className: 'link', text: full ? 'Hide quoted text' : 'Show quoted text', on: { click: () => box.replaceChildren(...showText(!full)) } }));
+      if (m.html) tools.append(el('button', { type: 'button', className: 'link', text: 'Show formatted', on: { click: () => box.replaceChildren(...showHtml()) } }));
+      return [pre, tools.childNodes.length ? tools : ''];
+    };
+    const showHtml = () => {
+      const remote = state.remote.has(m.key);
+      const { srcdoc, blocked, blocks } = mailDocument(m, remote);
+      const frame = el('iframe', { className: 'mail', title: `Message from ${m.sender}`, attrs: { sandbox: '', referrerpolicy: 'no-referrer' } });
+      frame.srcdoc = srcdoc;
+      const wrap = el('div', { className: 'frame-wrap' }, frame);
+      const lines = Math.max(blocks * 1.6, text.split('\n').length);  // a guess: the frame cannot be measured
+      wrap.style.height = `${Math.round(Math.min(640, Math.max(140, 48 + 24 * lines)))}px`;
+      const tools = el('div', { className: 'body-tools' });
+      if (blocked && !remote) {
+        tools.append(el('span', { className: 'muted', text: `${blocked} remote image${blocked === 1 ? '' : 's'} blocked. ` }),
+          el('button', { type: 'button', className: 'link', attrs: { 'data-action': 'remote-images' }, text: 'Show remote images', on: { click: () => { state.remote.add(m.key); box.replaceChildren(...showHtml()); } } }));
+      }
+      tools.append(el('button', { type: 'button', className: 'link', text: 'Plain text', on: { click: () => box.replaceChildren(...showText(false)) } }));
+      return [wrap, tools];
+    };
+    box.append(...(m.html ? showHtml() : showText(false)));
+    return box;
+  }
+
+  /* The srcdoc of a mail frame: its own policy first, then the sanitised HTML. The frame
+   * is sandbox="" (no scripts, opaque origin) and also inherits the page's policy. */
+  function mailDocument(m, remote) {
+    const doc = new DOMParser().parseFromString(m.html, 'text/html');  // inert: runs and loads nothing
+    const inline = new Map();
+    for (const a of m.attachments) if (a.content_id && a.url) inline.set(a.content_id.replace(/^<|>$/g, '').toLowerCase(), a.url);
+    const origins = new Set();
+    let blocked = 0;
+    for (const img of doc.querySelectorAll('img')) {
+      const src = (img.getAttribute('src') || '').trim();
+      if (/^cid:/i.test(src)) {
+        let id = src.slice(4);
+        try { id = decodeURIComponent(id); } catch (e) { /* keep it as written */ }
+        const url = inline.get(id.replace(/^<|>$/g, '').toLowerCase());
+        if (url && /^https?:/i.test(url)) { img.setAttribute('src', url); origins.add(new URL(url).origin); }
+      } else if (/^https?:/i.test(src) || src.startsWith('//')) blocked += 1;
+    }
+    for (const a of doc.querySelectorAll('a[href]')) {
+      a.setAttribute('title', a.getAttribute('href'));
+      a.setAttribute('target', '_blank');
+      a.setAttribute('rel', 'noopener noreferrer');
+    }
+    const images = ['data:', 'cid:', ...origins, ...(remote ? ['https:', 'http:'] : [])].join(' ');
+    const policy = `default-src 'none'; img-src ${images}; style-src 'unsafe-inline'`;
+    const body = 'margin:0;padding:14px 16px;font:15px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#fff;overflow-wrap:anywhere';
+    const srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${policy}">`
+      + `<meta name="referrer" content="no-referrer"><body style='${body}'>${doc.body.innerHTML}</body>`;
+    const blocks = doc.body.querySelectorAll('p, div, br, li, tr, h1, h2, h3, h4, blockquote, pre').length;
+    return { srcdoc, blocked, blocks };
+  }
+
+  function renderAttachments(attachments) {
+    if (!attachments.length) return null;
+    return el('ul', { className: 'attachments' }, attachments.map((a) => el('li', {},
+      el('a', { href: /^https?:/i.test(a.url) ? a.url : undefined, text: a.filename || 'attachment', attrs: { download: a.filename || '', rel: 'noopener noreferrer', target: '_blank', referrerpolicy: 'no-referrer' } }),
+      el('span', { className: 'muted', text: ` ${a.detected_type || a.content_type} · ${bytes(a.size)}` }),
+      a.risky ? el('span', { className: 'badge bad', text: 'risky type: open with care' }) : null)));
+  }
+
+  function renderComposer(ticket) {
+    const forms = [
+      { mode: 'reply', label: 'Reply', hint: `to ${ticket.requester}`, button: 'Send reply', send: sendReply },
+      { mode: 'note', label: 'Internal note', hint: 'seen by staff only', button: 'Add note', send: addNote },
+    ];
+    const tabs = el('div', { className: 'tabs', attrs: { role: 'tablist' } });
+    const box = el('section', { className: 'composer', attrs: { 'aria-label': 'Write' } }, tabs);
+    for (const f of forms) {
+      const key = `${ticket.id}:${f.mode}`;
+      const area = el('textarea', {
+        name: 'text', rows: 6, value: state.drafts.get(key) || '',
+        attrs: { placeholder: f.mode === 'reply' ? 'Write to the customer…' : 'Only staff will see this…', 'aria-label': f.label },
+        on: {
+          input: (e) => state.drafts.set(key, e.target.value),
+          keydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); } },
+        },
+      });
+      const form = el('form', { id: `${f.mode}-form`, className: `compose ${f.mode}`, hidden: state.composer !== f.mode, on: { submit: (e) => { e.preventDefault(); f.send(form, key); } } },
+        area, el('div', { className: 'compose-bar' },
+          el('span', { className: 'muted', text: f.hint }),
+          el('button', { type: 'submit', className: f.mode === 'reply' ? 'primary' : '', text: f.button })),
+        el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
+      tabs.append(el('button', {
+        type: 'button', className: `tab${state.composer === f.mode ? ' active' : ''}`, text: f.label,
+        attrs: { role: 'tab', 'aria-selected': state.composer === f.mode }, on: { click: () => focusComposer(f.mode) },
+      }));
+      box.append(form);
+    }
+    return box;
+  }
+
+  function focusComposer(mode) {
+    if (!state.detail) return;
+    state.composer = mode;
+    for (const tab of document.querySelectorAll('.composer .tab')) {
+      const active = tab.textContent === (mode === 'reply' ? 'Reply' : 'Internal note');
+      tab.classList.toggle('active', active);
+      tab.setAttribute('aria-selected', active);
+    }
+    for (const form of document.querySelectorAll('.composer form')) form.hidden = form.id !== `${mode}-form`;
+    const area = $(`#${mode}-form textarea`);
+    area.scrollIntoView({ block: 'center', behavior: 'smooth' });
+    area.focus();
+  }
+
+  async function post(form, key, path, done) {
+    const text = form.elements.text.value;
+    const alert = $('.alert', form);
+    if (!text.trim()) { showAlert(alert, { reason: 'Write something first.' }); return; }
+    const button = $('button[type=submit]', form);
+    button.disabled = true;
+    try {
+      const { data } = await api('POST', path, { body: { text } });
+      state.drafts.delete(key);
+      done(data);
+      await openTicket(state.detail.ticket.id);
+    } catch (err) {
+      showAlert(alert, err);  // the draft stays in the box
+      button.disabled = false;
+    }
+  }
+
+  function sendReply(form, key) {
+    const id = state.detail.ticket.id;
+    post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
+      toast(sent.warnings ? `Reply sent; ${sent.warnings}` : `Reply sent to ${sent.to.join(', ')}`);
+      refresh();
+    });
+  }
+
+  function addNote(form, key) {
+    post(form, key, `tickets/${encodeURIComponent(state.detail.ticket.id)}/notes`, () => toast('Note added'));
+  }
+
+  async function update(changes, message, undo) {
+    if (!state.detail) return;
+    const id = state.detail.ticket.id;
+    const alert = $('.ticket-head .alert');
+    try {
+      await api('PATCH', `tickets/${encodeURIComponent(id)}`, { body: changes });
+      toast(message, undo);
+      await openTicket(id);
+      refresh();
+    } catch (err) {
+      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${err.reason}`);
+    }
+  }
+
+  function setStatus(status) {
+    if (!state.detail || state.detail.ticket.status === status) return;
+    const { id, status: before } = state.detail.ticket;
+    const undo = { label: 'Undo', run: () => { if (state.selected === id) update({ status: before }, `${id} is ${before} again`); } };
+    update({ status }, `${id} marked ${status}`, undo);
+  }
+
+  // -- keyboard, polling, start ----------------------------------------------
+  function onKey(e) {
+    if (!state.session || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    const typing = e.target.closest && e.target.closest('input, textarea, select, [contenteditable]');
+    if (typing) { if (e.key === 'Escape') e.target.blur(); return; }
+    if ($('#help').open) return;
+    const actions = {
+      n: claimNext, j: () => move(1), k: () => move(-1), r: () => focusComposer('reply'), i: () => focusComposer('note'),
+      p: () => setStatus('pending'), s: () => setStatus('solved'), c: () => setStatus('closed'), '?': () => $('#help').showModal(),
+    };
+    if (actions[e.key]) { e.preventDefault(); actions[e.key](); }
+  }
+
+  function refresh() {
+    if (!state.session) return;
+    loadCounts();
+    loadQueue({ quiet: true });
+  }
+
+  async function startDesk() {
+    $('#signin').hidden = true;
+    $('#desk').hidden = false;
+    $('#desk-tools').hidden = false;
+    $('#agent').textContent = agentEmail();
+    if (!state.config) {
+      try { state.config = (await call('GET', 'console/config.json')).data; } catch (e) { state.config = { mailboxes: ['support'], defaultMailbox: 'support' }; }
+    }
+    const saved = localStorage.getItem(MAILBOX_KEY);
+    state.mailbox = state.config.mailboxes.includes(saved) ? saved : state.config.defaultMailbox;
+    $('#mailbox').replaceChildren(...state.config.mailboxes.map((box) => el('option', { value: box, text: box, selected: box === state.mailbox })));
+    renderViews();
+    await Promise.all([loadQueue(), loadCounts()]);
+    clearInterval(state.timer);
+    state.timer = setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
+  }
+
+  function boot() {
+    $('#login-form').addEventListener('submit', onLogin);
+    $('#new-password-form').addEventListener('submit', onNewPassword);
+    $('#claim-next').addEventListener('click', claimNext);
+    $('#sign-out').addEventListener('click', () => signOut('Signed out.'));
+    $('#help-open').addEventListener('click', () => $('#help').showModal());
+    $('#more').addEventListener('click', () => loadQueue({ append: true }));
+    $('#toast').addEventListener('click', (e) => { if (e.target.tagName !== 'BUTTON') e.currentTarget.hidden = true; });
+    $('#mailbox').addEventListener('change', (e) => {
+      state.mailbox = e.target.value;
+      localStorage.setItem(MAILBOX_KEY, state.mailbox);
+      state.selected = null; state.detail = null; state.cursor = null; state.counts = {};
+      $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', { text: `Mailbox ${state.mailbox}: select a ticket, or press n to claim the next one.` })));
+      loadQueue(); loadCounts();
+    });
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
+    try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
+    if (state.session && state.session.idToken) startDesk(); else showSignIn();
+  }
+
+  boot();
+})();

@@ -1,0 +1,316 @@
+"""SES sending feedback, read into one event per recipient, each with what to do about it.
+
+Standard library only. Two shapes carry the same facts: identity notifications
+(`notificationType`: Bounce, Complaint, Delivery) and configuration-set event
+publishing (`eventType`: also Send, Reject, DeliveryDelay, Open, Click, ...). Either
+may arrive raw or inside an SNS envelope. Unknown fields are ignored, and so are
+event types that say nothing about deliverability (Open, Click, Subscription,
+Rendering Failure); a record that is not JSON, or names a Bounce without
+recipients, is malformed (`BadNotification`).
+
+Actions (see `_bounce_action`, `_complaint` and `_delay` for the rules):
+
+| action             | what the service does                                         |
+| ------------------ | ------------------------------------------------------------- |
+| suppress           | add to the suppression list (BOUNCE or COMPLAINT), permanently |
+| soft               | count for the recipient; suppress for a while after N in a window |
+| account_suppressed | SES refused because of its account-level list: note it for a while |
+| count / record     | reputation counters only                                      |
+
+Each event has a `key`: a bounce or complaint is keyed on its feedback id (shared
+by both shapes, so an identity notification and the same configuration-set event
+count once), the others on the kind, the SES message id and the recipient. So a
+message SES reports as delayed several times counts as one soft failure.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from typing import Any
+
+from chalicelib.errors import BadNotification
+
+# Transient bounce subtypes that say the mailbox, not the message, has a problem.
+# "General" is left out on purpose: SES files out-of-office auto-replies as
+# Transient/General and leaves them out of its own bounce rate. MessageTooLarge,
+# ContentRejected and AttachmentRejected are about the message we sent.
+SOFT_BOUNCE_SUBTYPES = frozenset({"MailboxFull"})
+# DeliveryDelay types caused by the recipient's side. InternalFailure, SendingDeferral,
+# IPFailure and BYOIP... are SES's own or our sending IPs' problems.
+SOFT_DELAY_TYPES = frozenset(
+    {
+        "MailboxFull",
+        "RecipientServerError",
+        "TransientCommunicationFailure",
+        "SpamDetected",
+        "Undetermined",
+        "General",
+    }
+)
+IGNORED_TYPES = frozenset(
+    {"Open", "Click", "Rendering Failure", "Subscription", "Received", "AmazonSnsSubscriptionSucceeded"}
+)
+
+
+Reader = Callable[[dict[str, Any], dict[str, Any]], list["FeedbackEvent"]]
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    key: str  # applied once per key
+    kind: str  # bounce | complaint | delivery | send | reject | delay
+    action: str  # suppress | soft | account_suppressed | count | record
+    counter: str  # the reputation counter it adds one to (reputation.COUNTERS)
+    recipient: str
+    at: str  # when it happened (ISO 8601, from SES)
+    ses_message_id: str
+    feedback_id: str = ""
+    reason: str = ""  # suppression reason code for `suppress`: BOUNCE | COMPLAINT
+    bounce_type: str = ""
+    subtype: str = ""
+    status: str = ""
+    diagnostic: str = ""
+
+
+@dataclass(frozen=True)
+class SuppressionEntry:
+    """One address on the project's suppression list."""
+
+    address: str
+    reason: str  # BOUNCE | COMPLAINT | SOFT_BOUNCE | ACCOUNT_SUPPRESSED | IMPORTED | MANUAL ...
+    at: str
+    source: str = ""  # ses-feedback | inbound-dsn | import | staff
+    subtype: str = ""
+    diagnostic: str = ""
+    feedback_id: str = ""
+    expires_at: int = 0  # epoch seconds; 0: never expires
+    note: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "address": self.address,
+            "reason": self.reason,
+            "at": self.at,
+            "source": self.source,
+            "subtype": self.subtype,
+            "diagnostic": self.diagnostic,
+            "feedback_id": self.feedback_id,
+            "expires_at": self.expires_at or None,
+            "note": self.note,
+        }
+
+
+def epoch(at: str, fallback: datetime) -> int:
+    """Seconds since 1970 of an SES timestamp, or of `fallback` when it does not parse."""
+    try:
+        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
+    except (ValueError, AttributeError):
+        moment = fallback
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
+def day_of(at: str, fallback: datetime) -> str:
+    """The UTC day (YYYY-MM-DD) an event happened on."""
+    return datetime.fromtimestamp(epoch(at, fallback), UTC).date().isoformat()
+
+
+def normalise_address(value: object) -> str:
+    """`Jane <JANE@Example.com>` -> `jane@example.com`; "" when there is no address."""
+    if not isinstance(value, str):
+        return ""
+    address = parseaddr(value)[1].strip().lower()
+    return address if "@" in address and not any(c.isspace() for c in address) else ""
+
+
+def unwrap(body: Any) -> dict[str, Any]:
+    """The SES document inside a queue record body: raw, SNS envelope, or Lambda SNS event."""
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BadNotification(f"record body is not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadNotification("record body is not a JSON object")
+    if body.get("Type") == "Notification" and "Message" in body:
+        return unwrap(body["Message"])
+    records = body.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict) and "Sns" in records[0]:
+        return unwrap(records[0]["Sns"].get("Message", ""))
+    return body
+
+
+def parse(body: Any) -> list[FeedbackEvent]:
+    """Every per-recipient event in one queue record; [] for types we do not act on."""
+    note = unwrap(body)
+    if "Type" in note and "notificationType" not in note and "eventType" not in note:
+        return []  # an SNS SubscriptionConfirmation or similar: nothing about mail
+    kind = str(note.get("notificationType") or note.get("eventType") or "")
+    if not kind:
+        if isinstance(note.get("Records"), list):
+            return []  # another service's event (S3, SQS, SES receiving Lambda action)
+        raise BadNotification("record has neither notificationType nor eventType")
+    if kind in IGNORED_TYPES or kind not in _READERS:
+        return []
+    mail = note.get("mail")
+    if not isinstance(mail, dict):
+        raise BadNotification(f"{kind} notification has no mail object")
+    return _READERS[kind](note, mail)
+
+
+def _part(note: dict[str, Any], name: str, kind: str) -> dict[str, Any]:
+    part = note.get(name)
+    if not isinstance(part, dict):
+        raise BadNotification(f"{kind} notification has no {name} object")
+    return part
+
+
+def _recipient_list(part: dict[str, Any], field: str, kind: str) -> list[dict[str, Any]]:
+    found = part.get(field)
+    if not isinstance(found, list) or not found:
+        raise BadNotification(f"{kind} notification has no {field}")
+    entries = [r if isinstance(r, dict) else {"emailAddress": r} for r in found]
+    usable = [r for r in entries if normalise_address(r.get("emailAddress"))]
+    if not usable:
+        raise BadNotification(f"{kind} notification names no usable address in {field}")
+    return usable
+
+
+def _base(kind: str, mail: dict[str, Any], part: dict[str, Any]) -> dict[str, str]:
+    return {
+        "kind": kind,
+        "at": str(part.get("timestamp") or mail.get("timestamp") or ""),
+        "ses_message_id": str(mail.get("messageId") or ""),
+    }
+
+
+def _bounce_action(bounce_type: str, subtype: str, recipient: dict[str, Any]) -> tuple[str, str]:
+    """(action, counter) for one bounced recipient."""
+    action = str(recipient.get("action") or "").lower()
+    status = str(recipient.get("status") or "")
+    if bounce_type == "Permanent" and subtype == "OnAccountSuppressionList":
+        return "account_suppressed", "account_suppressed"
+    if bounce_type == "Permanent" and action != "delayed" and not status.startswith("4."):
+        return "suppress", "bounces"
+    if bounce_type == "Permanent" or bounce_type == "Undetermined" or subtype in SOFT_BOUNCE_SUBTYPES:
+        return "soft", "soft_bounces"  # includes a recipient a permanent bounce lists as delayed
+    return "record", "ignored_bounces"
+
+
+def _bounce(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
+    bounce = _part(note, "bounce", "Bounce")
+    bounce_type, subtype = str(bounce.get("bounceType") or ""), str(bounce.get("bounceSubType") or "")
+    base = _base("bounce", mail, bounce)
+    feedback_id = str(bounce.get("feedbackId") or f"{base['ses_message_id']}#{base['at']}")
+    events = []
+    for entry in _recipient_list(bounce, "bouncedRecipients", "Bounce"):
+        address = normalise_address(entry.get("emailAddress"))
+        action, counter = _bounce_action(bounce_type, subtype, entry)
+        events.append(
+            FeedbackEvent(
+                key=f"bounce#{feedback_id}#{address}",
+                action=action,
+                counter=counter,
+                recipient=address,
+                feedback_id=feedback_id,
+                reason="BOUNCE",
+                bounce_type=bounce_type,
+                subtype=subtype,
+                status=str(entry.get("status") or ""),
+                diagnostic=str(entry.get("diagnosticCode") or "")[:1000],
+                **base,
+            )
+        )
+    return events
+
+
+def _complaint(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
+    complaint = _part(note, "complaint", "Complaint")
+    base = _base("complaint", mail, complaint)
+    feedback_id = str(complaint.get("feedbackId") or f"{base['ses_message_id']}#{base['at']}")
+    subtype = str(complaint.get("complaintSubType") or "")
+    feedback_type = str(complaint.get("complaintFeedbackType") or "")
+    if subtype == "OnAccountSuppressionList":
+        action, counter = "account_suppressed", "account_suppressed"
+    elif feedback_type == "not-spam":  # the reporter says it is NOT abuse (RFC 5965)
+        action, counter = "record", ""
+    else:
+        action, counter = "suppress", "complaints"
+    return [
+        FeedbackEvent(
+            key=f"complaint#{feedback_id}#{address}",
+            action=action,
+            counter=counter,
+            recipient=address,
+            feedback_id=feedback_id,
+            reason="COMPLAINT",
+            subtype=subtype or feedback_type,
+            **base,
+        )
+        for address in (
+            normalise_address(r.get("emailAddress"))
+            for r in _recipient_list(complaint, "complainedRecipients", "Complaint")
+        )
+    ]
+
+
+def _delay(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
+    delay = _part(note, "deliveryDelay", "DeliveryDelay")
+    base = _base("delay", mail, delay)
+    delay_type = str(delay.get("delayType") or "")
+    soft = delay_type in SOFT_DELAY_TYPES
+    return [
+        FeedbackEvent(
+            key=f"delay#{base['ses_message_id']}#{normalise_address(r.get('emailAddress'))}",
+            action="soft" if soft else "record",
+            counter="soft_bounces" if soft else "",
+            recipient=normalise_address(r.get("emailAddress")),
+            subtype=delay_type,
+            status=str(r.get("status") or ""),
+            diagnostic=str(r.get("diagnosticCode") or "")[:1000],
+            **base,
+        )
+        for r in _recipient_list(delay, "delayedRecipients", "DeliveryDelay")
+    ]
+
+
+def _counted(kind: str, part_name: str, field: str, counter: str) -> Reader:
+    """Send, Delivery and Reject: one counted event per recipient."""
+
+    def read(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
+        found = note.get(part_name)
+        part: dict[str, Any] = found if isinstance(found, dict) else {}
+        source = part if field in part else mail
+        base = _base(kind, mail, part if "timestamp" in part else mail)
+        if not base["ses_message_id"]:
+            raise BadNotification(f"{kind} notification has no mail.messageId")
+        addresses = [normalise_address(r) for r in (source.get(field) or [])]
+        if not any(addresses):
+            raise BadNotification(f"{kind} notification names no recipient")
+        return [
+            FeedbackEvent(
+                key=f"{kind}#{base['ses_message_id']}#{address}",
+                action="count",
+                counter=counter,
+                recipient=address,
+                **base,
+            )
+            for address in dict.fromkeys(a for a in addresses if a)
+        ]
+
+    return read
+
+
+_READERS = {
+    "Bounce": _bounce,
+    "Complaint": _complaint,
+    "DeliveryDelay": _delay,
+    "Delivery": _counted("delivery", "delivery", "recipients", "deliveries"),
+    "Send": _counted("send", "send", "destination", "sends"),
+    "Reject": _counted("reject", "reject", "destination", "rejects"),
+}

@@ -1,0 +1,118 @@
+"""The outbound guard's decision: may this mail go to this recipient, and if not, why.
+
+Standard library only. The service gathers the facts (list look-ups, counters,
+the triggering mail); `decide` applies the rules in a fixed order, so the first
+refusal that applies is the one staff see. Order and meaning:
+
+1. suppressed          the project's suppression list holds the recipient
+2. account_suppressed  SES's account-level suppression list holds it (when SES can say)
+3. sandbox             the account is in the SES sandbox and the recipient is not verified
+4. reputation          the reputation guard is closed (automatic mail only; staff get a warning)
+5. automatic mail only:
+   automatic_recipient a no-reply, mailer-daemon, postmaster address, or one of our own
+   automatic_trigger   the mail we would answer was itself automatic, or asked for no answers
+   rate_limited        the ticket was acknowledged already, or the sender had enough today
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.classify import automatic_reason, is_automatic_address, requests_no_auto_reply
+from chalicelib.domain.mail import ParsedMail
+
+REASONS = (
+    "suppressed",
+    "account_suppressed",
+    "sandbox",
+    "reputation",
+    "automatic_recipient",
+    "automatic_trigger",
+    "rate_limited",
+)
+SIMULATOR_DOMAIN = "simulator.amazonses.com"  # SES's mailbox simulator: always allowed in the sandbox
+
+
+@dataclass(frozen=True)
+class SendFacts:
+    recipient: str
+    automatic: bool
+    # The project's list: the entry's reason code, "" when the recipient is not on it.
+    suppression_reason: str = ""
+    # SES's account-level list; None when SES cannot tell (API missing, no permission).
+    account_suppressed: bool | None = None
+    # None: unknown (INBOUND_SES_SANDBOX=auto and GetAccount not available).
+    sandbox: bool | None = None
+    recipient_verified: bool | None = None
+    reputation_state: str = "ok"  # "ok" | "warning" | "paused" (see reputation.py)
+    reputation_note: str = ""
+    own_address: bool = False  # one of our mailboxes or our domain: answering it loops
+    trigger_automatic: str = ""  # why the mail we answer is automatic; "" when a person wrote it
+    ticket_acknowledged: bool = False
+    sent_to_recipient_today: int = 0
+    daily_limit: int = 3
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""  # one of REASONS when refused
+    detail: str = ""
+    warning: str = ""
+
+
+def _refuse(reason: str, detail: str) -> Decision:
+    return Decision(allowed=False, reason=reason, detail=detail)
+
+
+def decide(facts: SendFacts) -> Decision:
+    """The first rule that refuses, or an allowed decision (perhaps with a warning)."""
+    who = facts.recipient
+    if facts.suppression_reason:
+        return _refuse("suppressed", f"{who} is on the suppression list ({facts.suppression_reason})")
+    if facts.account_suppressed:
+        return _refuse("account_suppressed", f"{who} is on the SES account-level suppression list")
+    if facts.sandbox and facts.recipient_verified is False and not who.endswith("@" + SIMULATOR_DOMAIN):
+        return _refuse("sandbox", f"the SES account is in the sandbox and {who} is not a verified identity")
+    warning = ""
+    if facts.reputation_state == "paused":
+        if facts.automatic:
+            return _refuse("reputation", f"automatic mail is paused: {facts.reputation_note}")
+        warning = f"sending reputation at risk, automatic mail is paused: {facts.reputation_note}"
+    elif facts.reputation_state == "warning":
+        warning = f"sending reputation warning: {facts.reputation_note}"
+    if facts.automatic:
+        if facts.own_address or is_automatic_address(who):
+            what = "one of our own addresses" if facts.own_address else "an address no person reads"
+            return _refuse("automatic_recipient", f"{who or '<>'} is {what}")
+        if facts.trigger_automatic:
+            return _refuse(
+                "automatic_trigger", f"the mail to answer is automatic ({facts.trigger_automatic})"
+            )
+        if facts.ticket_acknowledged:
+            return _refuse("rate_limited", "this ticket was acknowledged already")
+        if facts.sent_to_recipient_today >= facts.daily_limit:
+            return _refuse(
+                "rate_limited",
+                f"{who} had {facts.sent_to_recipient_today} automatic replies today (limit {facts.daily_limit})",
+            )
+    return Decision(allowed=True, warning=warning)
+
+
+def trigger_reason(mail: ParsedMail) -> str:
+    """Why answering `mail` automatically would be wrong (RFC 3834), or ""."""
+    reason = automatic_reason(mail)
+    if reason:
+        return reason
+    if requests_no_auto_reply(mail):
+        return "X-Auto-Response-Suppress asks for no automatic reply"
+    return ""
+
+
+def is_own_address(address: str, domain: str, mailboxes: dict[str, str]) -> bool:
+    """An address of ours: a configured mailbox (with or without a +tag) or our domain."""
+    address = address.strip().lower()
+    local, _, host = address.rpartition("@")
+    base = local.partition("+")[0]
+    domain = domain.lower()
+    return f"{base}@{host}" in mailboxes or host == domain or host.endswith("." + domain)

@@ -1,0 +1,305 @@
+"""The one way mail leaves: acknowledgements of new tickets and staff replies.
+
+Every message passes the guard (`domain/send_policy.py`) recipient by recipient,
+is built here (`domain/outbound_mail.py`), handed to SES with the configuration
+set, stored on its ticket with its Message-ID indexed, and its recipients noted
+(so bounces that come back as mail can be matched).
+
+Acknowledgements are idempotent per ticket through a marker claimed with a
+conditional put BEFORE the send. The trade-off: if the process dies after SES
+accepted the mail but before the marker says "sent", a redelivery finds the claim
+and sends nothing, so a ticket may miss its acknowledgement but never gets two.
+A send that fails before SES accepted it (throttling, a network error) releases
+the claim, so the queue's retry acknowledges. A refusal is final and recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
+from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.adapters.ses_sender import SesSender
+from chalicelib.domain import outbound_mail as om
+from chalicelib.domain import send_policy
+from chalicelib.domain.mail import Attachment, ParsedMail
+from chalicelib.domain.reply_tokens import reply_address
+from chalicelib.domain.reputation import GuardState
+from chalicelib.domain.send_policy import Decision, SendFacts
+from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
+from chalicelib.errors import SendRefused, Suppressed
+from chalicelib.services import message_builder
+from chalicelib.services.suppression import guard_state
+from chalicelib.settings import Settings
+
+log = logging.getLogger("inbound.outbound")
+
+
+@dataclass(frozen=True)
+class OutboundParts:
+    sender: SesSender
+    guard: DynamoDBSuppression
+    tickets: DynamoDBTickets
+    store: message_builder.AttachmentSink
+    presign: Callable[[StoredAttachment], str]
+    reply_secrets: Callable[[], tuple[bytes, ...]]
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AckResult:
+    ticket_id: str
+    state: str  # "sent" | "refused" | "already"
+    reason: str = ""
+    detail: str = ""
+    message: StoredMessage | None = None
+
+
+def refusal(decision: Decision, recipient: str) -> SendRefused:
+    """The typed error for a refused decision."""
+    kind = Suppressed if decision.reason == "suppressed" else SendRefused
+    return kind(decision.detail, decision.reason, recipient)
+
+
+class OutboundService:
+    def __init__(self, settings: Settings, parts: OutboundParts) -> None:
+        self.settings = settings
+        self.parts = parts
+
+    # -- use cases ----------------------------------------------------------------
+    def acknowledge(self, ticket_id: str, mail: ParsedMail) -> AckResult:
+        """Answer a new ticket once, unless the guard refuses; never raises a refusal."""
+        ticket = self.parts.tickets.require_ticket(ticket_id)
+        recipient = ticket.requester  # who staff replies go to, too
+        now = self.parts.clock()
+        guard = self.parts.guard
+        earlier = guard.claim_ack(ticket_id, _iso(now), _epoch(now))
+        if earlier is not None:
+            return AckResult(
+                ticket_id, "already", str(earlier.get("state", "")), str(earlier.get("reason", ""))
+            )
+        settled = False  # SES took the mail, or the refusal is recorded: keep the claim
+        try:
+            decision = self.check(recipient, automatic=True, trigger=send_policy.trigger_reason(mail))
+            limit = self.settings.auto_replies_per_sender_per_day
+            if decision.allowed and not guard.take_auto_reply(
+                recipient, now.date().isoformat(), limit, _epoch(now)
+            ):
+                decision = Decision(False, "rate_limited", f"{recipient} had {limit} automatic replies today")
+            if not decision.allowed:
+                raise refusal(decision, recipient)
+            outgoing = self._acknowledgement(ticket, mail, recipient, now)
+            ses_id = self._hand_over(outgoing)
+            settled = True
+        except SendRefused as exc:
+            guard.finish_ack(ticket_id, "refused", exc.reason)
+            settled = True
+            log.info("acknowledgement of %s refused: %s (%s)", ticket_id, exc.reason, exc)
+            return AckResult(ticket_id, "refused", exc.reason, str(exc))
+        finally:
+            if not settled:
+                guard.release_ack(ticket_id)  # SES never took it: the queue's retry may send
+        message = self._store(ticket, outgoing, "acknowledgement", ses_id, "", (), decision.warning, now)
+        guard.finish_ack(ticket_id, "sent", "", message.key)
+        return AckResult(ticket_id, "sent", message=message)
+
+    def reply(
+        self,
+        ticket_id: str,
+        agent: str,
+        text: str,
+        html: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> StoredMessage:
+        """Send a staff reply to the requester (Cc the other participants); the stored message.
+
+        A refused requester raises (Suppressed or SendRefused with its reason); a refused
+        Cc is left out and named in the message's `reason`, with any reputation warning.
+        """
+        tickets = self.parts.tickets
+        ticket = tickets.require_ticket(ticket_id)
+        now = self.parts.clock()
+        state = guard_state(self.parts.guard, self.settings, now)
+        requester = self.check(ticket.requester, automatic=False, state=state)
+        if not requester.allowed:
+            raise refusal(requester, ticket.requester)
+        warnings = [requester.warning] if requester.warning else []
+        cc = []
+        for address in ticket.participants:
+            if address == ticket.requester or self._own(address):
+                continue
+            decision = self.check(address, automatic=False, state=state)
+            if decision.allowed:
+                cc.append(address)
+            else:
+                warnings.append(f"not sent to {address}: {decision.reason} ({decision.detail})")
+        history = tickets.messages(ticket_id)
+        inbound = [m for m in history if m.direction == "inbound" and m.message_id]
+        key = f"out-{uuid.uuid4().hex[:24]}"
+        stored = message_builder.store_attachments(
+            self.parts.store, ParsedMail(attachments=attachments), ticket_id, key
+        )
+        outgoing = om.OutgoingMail(
+            ticket_id=ticket_id,
+            from_address=self._mailbox_address(ticket.mailbox),
+            from_name=self._team(ticket.mailbox),
+            to=(ticket.requester,),
+            cc=tuple(cc),
+            reply_to=self._reply_to(ticket),
+            subject=om.reply_subject(ticket.subject, ticket_id),
+            text=text,
+            html=html or "",
+            message_id=om.new_message_id(self.settings.domain, ticket_id),
+            in_reply_to=inbound[-1].message_id if inbound else "",
+            references=om.thread_ids([m.message_id for m in history if m.message_id]),
+            attachments=attachments,
+            date=now,
+        )
+        ses_id = self._hand_over(outgoing, stored)
+        return self._store(ticket, outgoing, "staff", ses_id, agent, stored, "; ".join(warnings), now, key)
+
+    def check(
+        self, recipient: str, automatic: bool, trigger: str = "", state: GuardState | None = None
+    ) -> Decision:
+        """The guard's decision for one recipient; look-ups stop at the first refusal."""
+        now = self.parts.clock()
+        entry = self.parts.guard.get(recipient, _epoch(now)) if recipient else None
+        facts = SendFacts(
+            recipient=recipient,
+            automatic=automatic,
+            suppression_reason=entry.reason if entry else "",
+            own_address=bool(recipient) and self._own(recipient),
+            trigger_automatic=trigger,
+            daily_limit=self.settings.auto_replies_per_sender_per_day,
+        )
+        if entry is None and recipient:
+            facts = replace(facts, account_suppressed=self.parts.sender.account_suppressed(recipient)[0])
+        early = send_policy.decide(replace(facts, automatic=False))  # rules 1-2 only
+        if not early.allowed:
+            return early
+        sandbox = self._sandbox()
+        if sandbox:
+            facts = replace(facts, sandbox=True, recipient_verified=self.parts.sender.is_verified(recipient))
+        state = state or guard_state(self.parts.guard, self.settings, now)
+        facts = replace(facts, reputation_state=state.state, reputation_note=state.note)
+        if automatic and recipient:
+            today = now.date().isoformat()
+            facts = replace(facts, sent_to_recipient_today=self.parts.guard.auto_replies(recipient, today))
+        return send_policy.decide(facts)
+
+    # -- steps ----------------------------------------------------------------------
+    def _acknowledgement(
+        self, ticket: Ticket, mail: ParsedMail, recipient: str, now: datetime
+    ) -> om.OutgoingMail:
+        sender = mail.sender
+        hello = f"Hello {sender.name}," if sender and sender.name else "Hello,"
+        text = (
+            f"{hello}\n\nthank you for writing to us. We have received your message and opened "
+            f"ticket {ticket.id} for it; a member of our team will answer soon.\n\n"
+            f"To add anything, reply to this mail and keep [{ticket.id}] in the subject.\n\n"
+            f"-- \n{self._team(ticket.mailbox)}\n"
+        )
+        return om.OutgoingMail(
+            ticket_id=ticket.id,
+            from_address=self._mailbox_address(ticket.mailbox),
+            from_name=self._team(ticket.mailbox),
+            to=(recipient,),
+            reply_to=self._reply_to(ticket),
+            subject=om.reply_subject(mail.subject or ticket.subject, ticket.id),
+            text=text,
+            message_id=om.new_message_id(self.settings.domain, ticket.id),
+            in_reply_to=mail.message_id,
+            references=om.thread_ids([*mail.references, mail.message_id]),
+            automatic=True,
+            date=now,
+        )
+
+    def _hand_over(self, outgoing: om.OutgoingMail, stored: tuple[StoredAttachment, ...] = ()) -> str:
+        """Build the MIME (links instead of attachments when too large) and send it."""
+        raw = om.build_mime(outgoing)
+        limit = self.settings.max_send_bytes
+        if len(raw) > limit and stored:
+            links = tuple(om.DownloadLink(a.filename, self.parts.presign(a), a.size) for a in stored)
+            outgoing = replace(outgoing, attachments=(), links=links)
+            raw = om.build_mime(outgoing)
+        if len(raw) > limit:
+            raise SendRefused(f"the message is {len(raw)} bytes; SES accepts {limit}", "too_large")
+        return self.parts.sender.send_raw(raw, outgoing.from_address, list(outgoing.recipients))
+
+    def _store(
+        self,
+        ticket: Ticket,
+        outgoing: om.OutgoingMail,
+        kind: str,
+        ses_id: str,
+        agent: str,
+        attachments: tuple[StoredAttachment, ...],
+        warning: str,
+        now: datetime,
+        key: str = "",
+    ) -> StoredMessage:
+        key = key or f"out-{ses_id}"
+        text, html = outgoing.text, outgoing.html
+        body = Body(text=text, html=html)
+        if len(text.encode()) + len(html.encode()) > self.settings.inline_body_limit:
+            pointer = f"bodies/{ticket.id}/{key}.json"
+            self.parts.store.put_body(pointer, {"text": text, "html": html, "reply_text": ""})
+            body = Body(text=text[:2000], pointer=pointer)
+        message = StoredMessage(
+            ticket_id=ticket.id,
+            key=key,
+            direction="outbound",
+            kind=kind,
+            sender=outgoing.from_address,
+            sender_name=agent or outgoing.from_name,
+            to=outgoing.to,
+            cc=outgoing.cc,
+            subject=outgoing.subject,
+            message_id=outgoing.message_id,
+            received_at=_iso(now),
+            thread_signal="new",
+            body=body,
+            reason=warning,
+            attachments=attachments,
+        )
+        region = self.settings.region
+        aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{region}.amazonses.com>")
+        self.parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id)
+        self.parts.guard.record_sent(outgoing.recipients, message.received_at, _epoch(now))
+        return message
+
+    # -- small facts ------------------------------------------------------------------
+    def _sandbox(self) -> bool | None:
+        mode = self.settings.ses_sandbox
+        if mode in ("true", "false"):
+            return mode == "true"
+        production = self.parts.sender.production_access()
+        return None if production is None else not production
+
+    def _own(self, address: str) -> bool:
+        return send_policy.is_own_address(address, self.settings.domain, self.settings.mailboxes)
+
+    def _mailbox_address(self, mailbox: str) -> str:
+        for address, name in self.settings.mailboxes.items():
+            if name == mailbox:
+                return address
+        return f"{mailbox}@{self.settings.domain}"
+
+    def _team(self, mailbox: str) -> str:
+        return f"{mailbox.replace('-', ' ').title()} team"
+
+    def _reply_to(self, ticket: Ticket) -> str:
+        secret = self.parts.reply_secrets()[0]
+        return reply_address(secret, self._mailbox_address(ticket.mailbox), ticket.id)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())

@@ -1,0 +1,146 @@
+"""Managing the suppression list (list, check, remove, import) and the reputation report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
+from chalicelib.domain import reputation
+from chalicelib.domain.feedback import SuppressionEntry, normalise_address
+from chalicelib.domain.reputation import GuardState, Thresholds
+from chalicelib.settings import Settings
+
+REPORT_DAYS = 30
+_REASON_CODE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+
+
+def thresholds(settings: Settings) -> Thresholds:
+    return Thresholds(
+        bounce_warn=settings.bounce_warn_rate,
+        complaint_warn=settings.complaint_warn_rate,
+        bounce_pause=settings.bounce_pause_rate,
+        complaint_pause=settings.complaint_pause_rate,
+        min_volume=settings.reputation_min_volume,
+        window_days=REPORT_DAYS,
+    )
+
+
+def guard_state(store: DynamoDBSuppression, settings: Settings, now: datetime) -> GuardState:
+    """The reputation guard now: one Query over the last 30 days of counters."""
+    days = reputation.days_back(now.astimezone(UTC).date(), REPORT_DAYS)
+    return reputation.assess(store.day_counts(days[-1], days[0]), thresholds(settings))
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    already: int = 0
+    invalid: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"imported": self.imported, "already": self.already, "invalid": self.invalid}
+
+
+class SuppressionService:
+    def __init__(
+        self,
+        settings: Settings,
+        store: DynamoDBSuppression,
+        account_lookup: Callable[[str], tuple[bool | None, str]] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.account_lookup = account_lookup
+        self.clock = clock
+
+    def _now(self) -> tuple[str, int]:
+        now = self.clock()
+        return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", int(now.timestamp())
+
+    def list(self) -> list[SuppressionEntry]:
+        return sorted(self.store.entries(self._now()[1]), key=lambda e: e.address)
+
+    def check(self, address: str) -> dict[str, object]:
+        """`{"address", "suppressed", "reason", ...}` (the DESIGN contract of `suppression check`)."""
+        wanted = normalise_address(address) or address.strip().lower()
+        entry = self.store.get(wanted, self._now()[1])
+        if entry is not None:
+            return {"address": wanted, "suppressed": True, "reason": entry.reason, "entry": entry.as_dict()}
+        if self.account_lookup is not None:
+            listed, why = self.account_lookup(wanted)
+            if listed:
+                return {"address": wanted, "suppressed": True, "reason": f"SES_ACCOUNT_{why or 'LIST'}"}
+        return {"address": wanted, "suppressed": False, "reason": None}
+
+    def remove(self, address: str, by: str, why: str) -> SuppressionEntry | None:
+        """Take an address off the list, recording who and why; None when it was not on it."""
+        wanted = normalise_address(address) or address.strip().lower()
+        at, epoch = self._now()
+        entry = self.store.get(wanted, epoch)
+        if entry is None:
+            return None
+        audit = {"action": "removed", "at": at, "by": by, "why": why, "previous": entry.as_dict()}
+        self.store.remove(wanted, audit)
+        return entry
+
+    def import_list(self, text: str, by: str, source: str = "import") -> ImportReport:
+        """Lines or CSV of `address[,reason]`; addresses already listed keep their entry."""
+        at, _ = self._now()
+        report = ImportReport()
+        for address, reason in _rows(text):
+            normal = normalise_address(address)
+            if not normal:
+                report.invalid.append(address)
+                continue
+            code = reason.strip().upper().replace(" ", "_")
+            entry = SuppressionEntry(
+                address=normal,
+                reason=code if code and set(code) <= _REASON_CODE else "IMPORTED",
+                at=at,
+                source=source,
+                note=reason.strip()[:500],
+            )
+            if self.store.put(entry, only_over="absent"):
+                report.imported += 1
+            else:
+                report.already += 1
+        self.store.audit("*", {"action": "imported", "at": at, "by": by, "why": source, **report.as_dict()})
+        return report
+
+    def reputation(self) -> dict[str, object]:
+        """Daily rates over the last 30 days (newest first) and the guard state."""
+        now = self.clock()
+        days = reputation.days_back(now.astimezone(UTC).date(), REPORT_DAYS)
+        counted = {d.day: d for d in self.store.day_counts(days[-1], days[0])}
+        rows = [(counted.get(day) or reputation.DayCounts(day, {})).as_dict() for day in days]
+        limits = thresholds(self.settings)
+        state = reputation.assess(list(counted.values()), limits)
+        return {
+            "guard": state.as_dict(),
+            "thresholds": {
+                "bounce_warn": limits.bounce_warn,
+                "bounce_pause": limits.bounce_pause,
+                "complaint_warn": limits.complaint_warn,
+                "complaint_pause": limits.complaint_pause,
+                "min_volume": limits.min_volume,
+                "ses_bounce_review": reputation.SES_BOUNCE_REVIEW_RATE,
+                "ses_complaint_review": reputation.SES_COMPLAINT_REVIEW_RATE,
+            },
+            "days": rows,
+        }
+
+
+def _rows(text: str) -> Iterable[tuple[str, str]]:
+    """(address, reason) from lines or CSV; blank lines, comments and a header row skipped."""
+    for row in csv.reader(io.StringIO(text)):
+        cells = [c.strip() for c in row]
+        if not cells or not cells[0] or cells[0].startswith("#"):
+            continue
+        if cells[0].lower() in ("address", "email", "email_address", "emailaddress"):
+            continue
+        yield cells[0], (cells[1] if len(cells) > 1 else "")

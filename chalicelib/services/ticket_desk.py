@@ -1,0 +1,253 @@
+"""The staff desk: the queue, claiming the next ticket, reading one, notes, status and
+assignment changes, split and merge. Each change publishes a ticket event."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.adapters.dynamodb_items import PRIORITY_RANK
+from chalicelib.adapters.dynamodb_queue import QueueQuery
+from chalicelib.adapters.sns_events import ASSIGNED, NOTE_ADDED, STATUS_CHANGED
+from chalicelib.domain.tickets import STATUSES, Body, StoredAttachment, StoredMessage, Ticket
+from chalicelib.errors import ConcurrentUpdate, InvalidRequest, RawMailMissing, TicketNotFound
+from chalicelib.services import ticket_split_merge
+from chalicelib.services.desk_parts import DeskParts, editable
+from chalicelib.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PRIORITIES = tuple(PRIORITY_RANK)
+WORKING_STATUSES = ("new", "open")
+DEFAULT_LIMIT, MAX_LIMIT = 25, 100
+MAX_TAGS, MAX_TAG_CHARS = 20, 40
+MAX_NOTE_CHARS = 50_000  # a note lives in its item: DynamoDB items stop at 400 KB
+CLAIM_ATTEMPTS = 50
+UPDATE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    tickets: tuple[Ticket, ...]
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    attachment: StoredAttachment
+    url: str
+    disposition: str  # "inline" or "attachment"
+    expires_in: int  # seconds the link works
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message: StoredMessage
+    body: Body  # whole (fetched from S3 when large), HTML sanitised
+    attachments: tuple[AttachmentView, ...]
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    merged_into: str
+    messages: tuple[MessageView, ...]
+
+
+class TicketDesk:
+    def __init__(self, settings: Settings, parts: DeskParts) -> None:
+        self.settings = settings
+        self.parts = parts
+
+    def publish_event(self, kind: str, ticket_id: str, detail: Mapping[str, Any] | None = None) -> bool:
+        """Tell integrations about a committed change (see adapters/sns_events.py)."""
+        return self.parts.events.publish_event(kind, ticket_id, detail)
+
+    # -- reading -----------------------------------------------------------
+    def queue(
+        self,
+        agent: str,
+        mailbox: str | None = None,
+        statuses: Sequence[str] | None = None,
+        assignee: str | None = None,
+        tag: str | None = None,
+        cursor: str | None = None,
+        limit: int | None = None,
+    ) -> QueuePage:
+        """Working tickets of a mailbox, unassigned first, then by priority, then oldest first.
+
+        `assignee`: "me", "none" (unassigned only) or an agent; with an agent the mailbox
+        is a filter and may be left out (all mailboxes).
+        """
+        who = None if assignee is None else self._assignee(agent, assignee)
+        box = self.mailbox(mailbox) if mailbox or not who else None
+        wanted = tuple(dict.fromkeys(statuses or WORKING_STATUSES))
+        if unknown := [s for s in wanted if s not in STATUSES]:
+            raise InvalidRequest(f"unknown status {unknown[0]!r}; use {', '.join(STATUSES)}")
+        size = DEFAULT_LIMIT if limit is None else limit
+        if not 1 <= size <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
+        query = QueueQuery(box, wanted, who, (tag or "").strip() or None)
+        tickets, next_cursor = self.parts.queue.page(query, size, cursor or None)
+        return QueuePage(tuple(tickets), next_cursor)
+
+    def show(self, ticket_id: str) -> TicketDetail:
+        ticket, merged_into = self.parts.queue.load(ticket_id)
+        views = tuple(self._view(m) for m in self.parts.tickets.messages(ticket.id))
+        return TicketDetail(ticket, merged_into, views)
+
+    def _view(self, message: StoredMessage) -> MessageView:
+        body = message.body
+        if body.pointer:
+            try:
+                whole = self.parts.bodies.get_body(body.pointer)
+                body = Body(
+                    whole.get("text", ""), whole.get("html", ""), whole.get("reply_text", ""), body.pointer
+                )
+            except RawMailMissing:
+                log.warning("body %s of %s is missing; showing the stored preview", body.pointer, message.key)
+        if body.html:
+            body = replace(body, html=self.parts.sanitise_html(body.html))
+        expires = self.parts.links.expires
+        links = tuple(AttachmentView(a, *self.parts.links.link(a), expires) for a in message.attachments)
+        return MessageView(message, body, links)
+
+    # -- working the queue -------------------------------------------------
+    def claim_next(self, agent: str, mailbox: str | None = None) -> Ticket | None:
+        """Assign the first unassigned ticket to `agent`; None when there is none.
+
+        The write is conditional on the ticket still being unassigned where the caller saw
+        it, so agents claiming at once each get a different ticket.
+        """
+        box = self.mailbox(mailbox)
+        for attempt, seen in enumerate(self.parts.queue.unassigned(box, WORKING_STATUSES)):
+            if attempt >= CLAIM_ATTEMPTS:
+                raise ConcurrentUpdate("the queue is changing too fast; try again")
+            claimed = replace(seen, assignee=agent, status="open", updated_at=self.parts.now())
+            try:
+                self.parts.queue.replace(seen, claimed)
+            except (ConcurrentUpdate, TicketNotFound):
+                continue  # another agent won it, or it changed: try the next one
+            self._announce(seen, claimed, agent)
+            return claimed
+        return None
+
+    def update(
+        self,
+        ticket_id: str,
+        agent: str,
+        status: str | None = None,
+        assignee: str | None = None,
+        priority: str | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Ticket:
+        """Change status, assignee ("" unassigns, "me" is the caller), priority or tags."""
+        changes: dict[str, Any] = {}
+        if status is not None:
+            changes["status"] = _one_of("status", status, STATUSES)
+        if priority is not None:
+            changes["priority"] = _one_of("priority", priority, PRIORITIES)
+        if assignee is not None:
+            changes["assignee"] = self._assignee(agent, assignee) if assignee not in ("", "none") else ""
+        if tags is not None:
+            changes["tags"] = _tags(tags)
+        if not changes:
+            raise InvalidRequest("nothing to change: give status, assignee, priority or tags")
+        for attempt in range(1, UPDATE_ATTEMPTS + 1):
+            before = editable(self.parts, ticket_id)
+            after = replace(before, **changes)
+            if after == before:
+                return before
+            after = replace(after, updated_at=self.parts.now())
+            try:
+                self.parts.queue.replace(before, after)
+            except ConcurrentUpdate:
+                if attempt == UPDATE_ATTEMPTS:
+                    raise
+                continue
+            self._announce(before, after, agent)
+            return after
+        raise AssertionError("unreachable")
+
+    def add_note(self, ticket_id: str, agent: str, text: str) -> StoredMessage:
+        """An internal note: shown to staff with the messages, never sent to anyone."""
+        if not text.strip():
+            raise InvalidRequest("text must not be empty")
+        if len(text) > MAX_NOTE_CHARS:
+            raise InvalidRequest(f"text is longer than {MAX_NOTE_CHARS} characters")
+        ticket = editable(self.parts, ticket_id)
+        now = self.parts.now()
+        note = StoredMessage(
+            ticket_id=ticket.id,
+            key=f"note-{uuid.uuid4().hex}",
+            direction="internal",
+            kind="note",
+            sender=agent,
+            sender_name="",
+            to=(),
+            cc=(),
+            subject="",
+            message_id="",
+            received_at=now,
+            thread_signal="staff",
+            body=Body(text=text),
+        )
+        self.parts.edits.add_message(ticket, note, now)
+        self.publish_event(NOTE_ADDED, ticket.id, {"by": agent, "message": note.key})
+        return note
+
+    # -- split and merge (see ticket_split_merge.py) ------------------------
+    def split(self, ticket_id: str, agent: str, message_key: str) -> Ticket:
+        """Move one message out into a new ticket of the same mailbox; returns the new ticket."""
+        return ticket_split_merge.split(self.parts, ticket_id, agent, message_key)
+
+    def merge(self, ticket_id: str, agent: str, into: str) -> Ticket:
+        """Move every message of this ticket into `into`; this one closes, pointing there."""
+        return ticket_split_merge.merge(self.parts, ticket_id, agent, into)
+
+    # -- helpers -----------------------------------------------------------
+    def _announce(self, before: Ticket, after: Ticket, agent: str) -> None:
+        if after.status != before.status:
+            detail = {"from": before.status, "to": after.status, "by": agent}
+            self.publish_event(STATUS_CHANGED, after.id, detail)
+        if after.assignee != before.assignee:
+            self.publish_event(
+                ASSIGNED, after.id, {"from": before.assignee, "to": after.assignee, "by": agent}
+            )
+
+    def mailbox(self, mailbox: str | None) -> str:
+        """A configured mailbox name (the default one when none is given); InvalidRequest else."""
+        known = set(self.settings.mailboxes.values())
+        box = (mailbox or self.settings.default_mailbox).strip().lower()
+        if box not in known:
+            raise InvalidRequest(f"unknown mailbox {box!r}; use {', '.join(sorted(known))}")
+        return box
+
+    @staticmethod
+    def _assignee(agent: str, value: str) -> str:
+        value = value.strip().lower()
+        if value == "me":
+            return agent
+        if value == "none":
+            return ""
+        if not value or len(value) > 254 or any(c.isspace() or c == "#" for c in value):
+            raise InvalidRequest("assignee must be an agent's sign-in name, 'me' or 'none'")
+        return value
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def _tags(tags: Sequence[str]) -> tuple[str, ...]:
+    cleaned = tuple(dict.fromkeys(t.strip() for t in tags))
+    if len(cleaned) > MAX_TAGS:
+        raise InvalidRequest(f"at most {MAX_TAGS} tags")
+    if any(not t or len(t) > MAX_TAG_CHARS for t in cleaned):
+        raise InvalidRequest(f"tags must be 1 to {MAX_TAG_CHARS} characters")
+    return tuple(sorted(cleaned))

@@ -1,0 +1,74 @@
+"""Splitting a message out into its own ticket, and merging one ticket into another."""
+
+from __future__ import annotations
+
+from chalicelib.adapters.dynamodb_ticket_edits import MERGE_CHUNK
+from chalicelib.adapters.sns_events import CREATED, MERGED, SPLIT
+from chalicelib.domain.tickets import Ticket
+from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, TicketNotFound
+from chalicelib.services.desk_parts import DeskParts, editable
+
+
+def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Ticket:
+    """Move one message out into a new, unassigned ticket of the same mailbox."""
+    source = editable(parts, ticket_id)
+    messages = parts.tickets.messages(source.id)
+    message = next((m for m in messages if m.key == message_key), None)
+    if message is None:
+        raise MessageNotFound(f"{source.id} has no message {message_key}")
+    if len(messages) < 2:
+        raise TicketConflict(f"{message_key} is the only message of {source.id}")
+    now = parts.now()
+    customer = message.direction == "inbound" and bool(message.sender)
+    new = Ticket(
+        # Pinned to the (ticket, message) pair: a retried split gets the same number.
+        id=parts.tickets.allocate_ticket_id(f"split.{source.id}.{message_key}"),
+        mailbox=source.mailbox,
+        subject=message.subject or source.subject,
+        requester=message.sender if customer else source.requester,
+        participants=(message.sender,) if customer else source.participants,
+        priority=source.priority,
+        created_at=now,
+        updated_at=now,
+        message_count=1,
+        attachment_count=len(message.attachments),
+    )
+    parts.edits.split(source, message, new, now)
+    parts.events.publish_event(SPLIT, source.id, {"by": agent, "message": message_key, "into": new.id})
+    parts.events.publish_event(CREATED, new.id, {"by": agent, "split_from": source.id})
+    return new
+
+
+def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
+    """Move every message of `ticket_id` into `into`; the source closes with `merged_into`.
+
+    Messages move in chunks, each one transaction; a merge that stops half way is
+    finished by running it again. Mail that threads into the source while it is being
+    merged is swept over after the source is closed.
+    """
+    if into == ticket_id:
+        raise InvalidRequest("a ticket cannot be merged into itself")
+    source, merged_into = parts.queue.load(ticket_id)
+    if merged_into:
+        raise TicketConflict(f"{source.id} was already merged into {merged_into}")
+    try:
+        target, target_merged = parts.queue.load(into)
+    except TicketNotFound as exc:
+        raise InvalidRequest(f"there is no ticket {into} to merge into") from exc
+    if target_merged:
+        raise TicketConflict(f"{target.id} was itself merged into {target_merged}")
+    if target.mailbox != source.mailbox:
+        raise TicketConflict(f"{source.id} and {target.id} belong to different mailboxes")
+    now = parts.now()
+    moved = _move_all(parts, source, target, now)
+    parts.edits.close_merged(source, target, now)
+    moved += _move_all(parts, source, target, now)
+    parts.events.publish_event(MERGED, source.id, {"by": agent, "into": target.id, "messages": moved})
+    return parts.queue.load(target.id)[0]
+
+
+def _move_all(parts: DeskParts, source: Ticket, target: Ticket, now: str) -> int:
+    messages = parts.tickets.messages(source.id)
+    for start in range(0, len(messages), MERGE_CHUNK):
+        parts.edits.merge_messages(source, target, messages[start : start + MERGE_CHUNK], now)
+    return len(messages)

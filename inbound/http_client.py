@@ -1,0 +1,109 @@
+"""The staff API over HTTP, with the standard library only (urllib)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+class ApiError(Exception):
+    """The API refused or could not be reached; `status` 0 when nothing answered."""
+
+    def __init__(self, status: int, error: str, reason: str) -> None:
+        super().__init__(f"{reason} (HTTP {status})" if status else reason)
+        self.status = status
+        self.error = error
+        self.reason = reason
+
+
+# Called with refresh=False for the current token, refresh=True after a 401.
+TokenSource = Callable[[bool], str]
+
+
+class StaffApi:
+    def __init__(self, base_url: str, token: TokenSource, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._timeout = timeout
+
+    def request(
+        self, method: str, path: str, query: dict[str, Any] | None = None, body: Any = None
+    ) -> tuple[int, Any]:
+        """(status, decoded JSON or None); ApiError for 4xx/5xx. A 401 gets one fresh token."""
+        try:
+            return self._send(method, path, query, body, self._token(False))
+        except ApiError as exc:
+            if exc.status != 401:
+                raise
+        return self._send(method, path, query, body, self._token(True))
+
+    def _send(
+        self, method: str, path: str, query: dict[str, Any] | None, body: Any, token: str
+    ) -> tuple[int, Any]:
+        params = {k: v for k, v in (query or {}).items() if v not in (None, "")}
+        url = self.base_url + path + (f"?{urllib.parse.urlencode(params)}" if params else "")
+        data = json.dumps(body).encode() if body is not None else b"" if method != "GET" else None
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Accept", "application/json")
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as response:  # noqa: S310
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raise _api_error(exc) from None
+        except urllib.error.URLError as exc:
+            raise ApiError(0, "unreachable", f"cannot reach {self.base_url}: {exc.reason}") from None
+        except (TimeoutError, ConnectionError) as exc:
+            raise ApiError(0, "unreachable", f"cannot reach {self.base_url}: {exc}") from None
+
+    # -- the routes --------------------------------------------------------
+    def tickets(self, follow: bool = False, **filters: Any) -> Iterator[dict[str, Any]]:
+        """The queue page by page; only the first page unless `follow`."""
+        cursor = None
+        while True:
+            _, page = self.request("GET", "/api/tickets", {**filters, "cursor": cursor})
+            yield from page["tickets"]
+            cursor = page.get("cursor")
+            if not (follow and cursor):
+                return
+
+    def claim_next(self, mailbox: str | None = None) -> dict[str, Any] | None:
+        status, ticket = self.request("POST", "/api/tickets/next", {"mailbox": mailbox})
+        return ticket if status == 200 else None
+
+    def ticket(self, ticket_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/api/tickets/{_segment(ticket_id)}")[1]
+
+    def update(self, ticket_id: str, **fields: Any) -> dict[str, Any]:
+        return self.request("PATCH", f"/api/tickets/{_segment(ticket_id)}", body=fields)[1]
+
+    def reply(self, ticket_id: str, text: str, html: str | None = None) -> dict[str, Any]:
+        body = {"text": text, **({"html": html} if html else {})}
+        return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/reply", body=body)[1]
+
+    def note(self, ticket_id: str, text: str) -> dict[str, Any]:
+        return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/notes", body={"text": text})[1]
+
+
+def _segment(value: str) -> str:
+    return urllib.parse.quote(value, safe="")
+
+
+def _api_error(exc: urllib.error.HTTPError) -> ApiError:
+    try:
+        body = json.loads(exc.read() or b"{}")
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    reason = body.get("reason") or body.get("Message") or exc.reason or "request failed"
+    return ApiError(exc.code, str(body.get("error") or body.get("Code") or "error"), str(reason))

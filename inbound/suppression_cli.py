@@ -1,0 +1,143 @@
+"""`inbound suppression list|check|remove|import` and `inbound reputation`.
+
+With `--endpoint-url` the commands work on an AWS-compatible endpoint (the local
+stack of `inbound up`, stage `local` by default), provisioned idempotently through
+`inbound.embedded.stack_at`; without it, on the provisioned stage's tables in the
+AWS account of the default boto3 session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _services(args: argparse.Namespace) -> Any:
+    if args.endpoint_url:
+        from inbound.embedded import offline_credentials, stack_at
+
+        if not os.environ.get("AWS_ACCESS_KEY_ID"):
+            offline_credentials()
+        return stack_at(args.endpoint_url, stage=args.stage or "local", domain=args.domain).services
+    import boto3
+
+    from chalicelib.settings import Settings
+    from chalicelib.wiring import build_services
+
+    env = {**os.environ, "INBOUND_STAGE": args.stage or "dev", "AWS_REGION": args.region}
+    return build_services(Settings.from_env(env), boto3.session.Session(region_name=args.region))
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, sort_keys=False), flush=True)
+
+
+def _list(args: argparse.Namespace) -> int:
+    entries = _services(args).suppression.list()
+    for entry in entries:
+        if args.json:
+            _print_json(entry.as_dict())
+        else:
+            until = f" until {entry.expires_at}" if entry.expires_at else ""
+            print(f"{entry.address}\t{entry.reason}\t{entry.at}\t{entry.source}{until}")
+    if not args.json:
+        print(f"{len(entries)} suppressed", file=sys.stderr)
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    found = _services(args).suppression.check(args.address)
+    if args.json:
+        _print_json(
+            {"address": found["address"], "suppressed": found["suppressed"], "reason": found["reason"]}
+        )
+    elif found["suppressed"]:
+        print(f"{found['address']}: suppressed ({found['reason']})")
+    else:
+        print(f"{found['address']}: not suppressed")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    removed = _services(args).suppression.remove(args.address, by=args.by, why=args.why)
+    if removed is None:
+        print(f"{args.address}: not on the suppression list", file=sys.stderr)
+        return 1
+    print(f"{removed.address}: removed (was {removed.reason}); recorded by {args.by}: {args.why}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text(encoding="utf-8")
+    report = _services(args).suppression.import_list(text, by=args.by, source=f"import {args.file}")
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(f"{report.imported} imported, {report.already} already listed, {len(report.invalid)} invalid")
+        for bad in report.invalid:
+            print(f"invalid: {bad}", file=sys.stderr)
+    return 1 if report.invalid else 0
+
+
+def _reputation(args: argparse.Namespace) -> int:
+    report = _services(args).suppression.reputation()
+    if args.json:
+        _print_json(report)
+        return 0
+    guard = report["guard"]
+    print(f"guard: {guard['state']} ({guard['note']})")
+    print("day         volume  bounces  complaints  bounce%  complaint%")
+    for day in report["days"]:
+        if day["volume"] or day["bounces"] or day["complaints"]:
+            print(
+                f"{day['day']}  {day['volume']:>6}  {day['bounces']:>7}  {day['complaints']:>10}"
+                f"  {day['bounce_rate']:>7.2%}  {day['complaint_rate']:>10.3%}"
+            )
+    return 0
+
+
+def _target() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. `inbound up`'s"
+    )
+    common.add_argument("--stage", default=None, help="stage (default: local with --endpoint-url, else dev)")
+    common.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    common.add_argument("--domain", default="example.com", help="with --endpoint-url: the stack's domain")
+    return common
+
+
+def register(commands: Any) -> None:
+    """Add `suppression` and `reputation` to the `inbound` command's subparsers."""
+    common = _target()
+    suppression = commands.add_parser("suppression", help="the outbound suppression list")
+    actions = suppression.add_subparsers(dest="suppression_command", required=True)
+
+    listing = actions.add_parser("list", parents=[common], help="every suppressed address")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(run=_list)
+
+    check = actions.add_parser("check", parents=[common], help="is ADDRESS suppressed, and why")
+    check.add_argument("address")
+    check.add_argument("--json", action="store_true", help='{"address", "suppressed", "reason"}')
+    check.set_defaults(run=_check)
+
+    remove = actions.add_parser("remove", parents=[common], help="take ADDRESS off the list (audited)")
+    remove.add_argument("address")
+    remove.add_argument("--by", required=True, help="who removes it")
+    remove.add_argument("--why", required=True, help="why it may receive mail again")
+    remove.set_defaults(run=_remove)
+
+    load = actions.add_parser("import", parents=[common], help="add addresses from FILE (`address[,reason]`)")
+    load.add_argument("file", help="CSV or one address a line; - reads stdin")
+    load.add_argument("--by", default=os.environ.get("USER", "cli"), help="who imports (audit)")
+    load.add_argument("--json", action="store_true")
+    load.set_defaults(run=_import)
+
+    rep = commands.add_parser("reputation", parents=[common], help="bounce/complaint rates and the guard")
+    rep.add_argument("--json", action="store_true")
+    rep.set_defaults(run=_reputation)

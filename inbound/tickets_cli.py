@@ -1,0 +1,266 @@
+"""`inbound tickets list|next|show|reply|note|close` and `inbound login`: the staff queue
+from a terminal, over the same HTTP API as the console (local stack or a deployed stage)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+LIST_FIELDS = ("id", "mailbox", "status", "subject", "requester", "assignee", "messages", "attachments")
+
+
+def register(subparsers: Any) -> None:
+    """Add `login` and `tickets` to the `inbound` command's subparsers."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=None, help="the API's base URL (default: the running local stack)")
+    common.add_argument("--data-dir", default=".inbound", help="where the token is kept (default .inbound/)")
+
+    login = subparsers.add_parser("login", parents=[common], help="sign in to the staff API (Cognito)")
+    login.add_argument("--email", help="your sign-in address (default: the local stack's agent)")
+    login.add_argument("--client-id", default=os.environ.get("INBOUND_USER_POOL_CLIENT_ID"))
+    login.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
+    login.add_argument("--endpoint-url", default=None, help="Cognito endpoint (the local stack's by default)")
+    login.set_defaults(run=_login)
+
+    tickets = subparsers.add_parser(
+        "tickets", help="staff queue from the terminal: list, next, show, reply, close"
+    )
+    actions = tickets.add_subparsers(dest="action", required=True)
+    show_list = actions.add_parser(
+        "list", parents=[common], help="the queue: unassigned first, by priority, oldest"
+    )
+    show_list.add_argument("--mailbox")
+    show_list.add_argument("--status", help="comma-separated, or 'all' (default new,open)")
+    show_list.add_argument("--assignee", help="'me', 'none' or an agent")
+    show_list.add_argument("--tag")
+    show_list.add_argument("--limit", type=int, default=50)
+    show_list.add_argument("--all", action="store_true", help="every page, not only the first")
+    show_list.add_argument("--json", action="store_true", help="one JSON object per ticket")
+    show_list.set_defaults(run=_list)
+    claim = actions.add_parser("next", parents=[common], help="claim the next unassigned ticket")
+    claim.add_argument("--mailbox")
+    claim.add_argument("--json", action="store_true")
+    claim.set_defaults(run=_next)
+    show = actions.add_parser("show", parents=[common], help="a ticket with its messages")
+    show.add_argument("ticket")
+    show.add_argument("--full", action="store_true", help="whole bodies, quoted history included")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(run=_show)
+    reply = actions.add_parser("reply", parents=[common], help="reply to the requester (through the guard)")
+    reply.add_argument("ticket")
+    reply.add_argument("text", help="the reply; '-' reads it from standard input")
+    reply.set_defaults(run=_reply)
+    note = actions.add_parser("note", parents=[common], help="add an internal note")
+    note.add_argument("ticket")
+    note.add_argument("text", help="the note; '-' reads it from standard input")
+    note.set_defaults(run=_note)
+    close = actions.add_parser("close", parents=[common], help="close a ticket (or mark it solved)")
+    close.add_argument("ticket")
+    close.add_argument(
+        "--solved", action="store_true", help="solved (reopens on a customer reply) not closed"
+    )
+    close.set_defaults(run=_close)
+
+
+# -- plumbing ----------------------------------------------------------------------
+def _base_url(args: argparse.Namespace) -> str:
+    from inbound.http_client import DEFAULT_URL
+    from inbound.staff_login import load_tokens, local_stack
+
+    data_dir = Path(args.data_dir)
+    cached = load_tokens(data_dir)
+    found = args.url or os.environ.get("INBOUND_URL") or (cached.url if cached else "")
+    return found or local_stack(data_dir).get("http") or DEFAULT_URL
+
+
+def _calling(action: Callable[[Any, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from inbound.http_client import ApiError, StaffApi
+        from inbound.staff_login import LoginRequired, TokenSource
+
+        url = _base_url(args)
+        try:
+            return action(StaffApi(url, TokenSource(Path(args.data_dir), url)), args)
+        except LoginRequired as exc:
+            print(f"inbound: {exc}", file=sys.stderr)
+        except ApiError as exc:
+            print(f"inbound: {exc}", file=sys.stderr)
+        return 1
+
+    return run
+
+
+def _text(value: str) -> str:
+    return sys.stdin.read() if value == "-" else value
+
+
+def _login(args: argparse.Namespace) -> int:
+    import getpass
+
+    from inbound.staff_login import LoginRequired, local_stack, save_tokens, sign_in
+
+    data_dir, url = Path(args.data_dir), _base_url(args)
+    local = local_stack(data_dir)
+    email = args.email or local.get("email")
+    client_id = args.client_id or local.get("user_pool_client_id")
+    if not (email and client_id):
+        print("inbound login: give --email and --client-id (or run against `inbound up`)", file=sys.stderr)
+        return 2
+    use_local = not args.email or args.email == local.get("email")
+    password = (local.get("password") if use_local else None) or os.environ.get("INBOUND_PASSWORD")
+    password = password or getpass.getpass(f"password for {email}: ")
+    endpoint = args.endpoint_url or local.get("endpoint_url")
+    try:
+        tokens = sign_in(
+            email, password, client_id, local.get("region") or args.region, endpoint, url, _ask_code
+        )
+    except LoginRequired as exc:
+        print(f"inbound login: {exc}", file=sys.stderr)
+        return 1
+    path = save_tokens(data_dir, tokens)
+    print(f"signed in to {url} as {tokens.email}; token kept in {path}")
+    return 0
+
+
+def _ask_code() -> str:
+    return input("authenticator code: ").strip()
+
+
+# -- the commands ---------------------------------------------------------------------
+@_calling
+def _list(api: Any, args: argparse.Namespace) -> int:
+    filters = {"mailbox": args.mailbox, "status": args.status, "assignee": args.assignee, "tag": args.tag}
+    found = api.tickets(follow=args.all, limit=min(max(args.limit, 1), 100), **filters)
+    if args.json:
+        for ticket in found:
+            print(json.dumps({k: ticket.get(k) for k in LIST_FIELDS}, ensure_ascii=False), flush=True)
+        return 0
+    rows = list(found)
+    print(ticket_table(rows, shutil.get_terminal_size((120, 24)).columns) if rows else "No tickets.")
+    return 0
+
+
+@_calling
+def _next(api: Any, args: argparse.Namespace) -> int:
+    ticket = api.claim_next(args.mailbox)
+    if ticket is None:
+        print(f"No unassigned ticket in {args.mailbox or 'the default mailbox'}.")
+    elif args.json:
+        print(json.dumps(ticket, ensure_ascii=False))
+    else:
+        print(f"Claimed {ticket['id']}: {ticket['subject']} ({ticket['requester']}, {ticket['priority']})")
+    return 0
+
+
+@_calling
+def _show(api: Any, args: argparse.Namespace) -> int:
+    detail = api.ticket(args.ticket)
+    print(json.dumps(detail, ensure_ascii=False, indent=2) if args.json else ticket_page(detail, args.full))
+    return 0
+
+
+@_calling
+def _reply(api: Any, args: argparse.Namespace) -> int:
+    sent = api.reply(args.ticket, _text(args.text))
+    print(f"Sent to {', '.join(sent['to'] + sent['cc'])} on {sent['ticket']}.")
+    if sent.get("warnings"):
+        print(f"Note: {sent['warnings']}")
+    return 0
+
+
+@_calling
+def _note(api: Any, args: argparse.Namespace) -> int:
+    note = api.note(args.ticket, _text(args.text))
+    print(f"Note added to {note['ticket']}.")
+    return 0
+
+
+@_calling
+def _close(api: Any, args: argparse.Namespace) -> int:
+    ticket = api.update(args.ticket, status="solved" if args.solved else "closed")
+    print(f"{ticket['id']} is {ticket['status']}.")
+    return 0
+
+
+# -- rendering --------------------------------------------------------------------------
+def age(stamp: str, now: datetime | None = None) -> str:
+    try:
+        then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return "?"
+    seconds = max(0, int(((now or datetime.now(UTC)) - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def ticket_table(tickets: list[dict[str, Any]], columns: int = 120) -> str:
+    """Aligned columns; the subject takes what the terminal has left."""
+    heads = ("ID", "STATUS", "PRIORITY", "ASSIGNEE", "MSGS", "AGE", "REQUESTER")
+    rows = [
+        (
+            t["id"],
+            t["status"],
+            t.get("priority", ""),
+            t.get("assignee") or "-",
+            str(t.get("messages", "")),
+            age(t.get("created_at", "")),
+            t.get("requester", ""),
+        )
+        for t in tickets
+    ]
+    widths = [min(max(len(r[i]) for r in [heads, *rows]), 28) for i in range(len(heads))]
+    room = max(columns - sum(widths) - 2 * len(widths), 20)
+    lines = []
+    for row, subject in [
+        (heads, "SUBJECT"),
+        *zip(rows, (t.get("subject", "") for t in tickets), strict=True),
+    ]:
+        cells = [_cut(value, widths[i]).ljust(widths[i]) for i, value in enumerate(row)]
+        lines.append("  ".join([*cells, _cut(subject, room)]).rstrip())
+    return "\n".join(lines)
+
+
+def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
+    t = detail["ticket"]
+    lines = [
+        f"{t['id']}  {t['subject']}",
+        f"status {t['status']} · priority {t['priority']} · assignee {t.get('assignee') or '-'} · "
+        f"mailbox {t['mailbox']} · requester {t['requester']}",
+    ]
+    if t.get("tags"):
+        lines.append("tags: " + ", ".join(t["tags"]))
+    if t.get("merged_into"):
+        lines.append(f"merged into {t['merged_into']}")
+    for number, m in enumerate(detail["messages"], start=1):
+        who = f"{m['sender']} ({m['sender_name']})" if m.get("sender_name") else m["sender"]
+        lines += ["", "─" * 60, f"[{number}] {m['time'][:16].replace('T', ' ')} · {who} · {m['kind']}"]
+        if m["direction"] == "inbound":
+            lines[-1] += f" · joined by {m['thread_signal']}"
+            verdicts = m.get("verdicts") or {}
+            lines.append(
+                "    "
+                + " ".join(
+                    f"{k} {verdicts[k]}" for k in ("spf", "dkim", "dmarc", "spam", "virus") if k in verdicts
+                )
+            )
+        body = m["text"] if full or not m.get("reply_text") else m["reply_text"]
+        lines += ["", *("    " + line for line in body.rstrip().splitlines())]
+        for a in m.get("attachments", []):
+            lines.append(
+                f"    attachment: {a['filename']} ({a['content_type']}, {a['size']} bytes, {a['disposition']}) {a['url']}"
+            )
+    return "\n".join(lines)

@@ -1,0 +1,115 @@
+"""The staff console's routes through chalice.test.Client: the page, its headers, and the
+sign-in proxy to moto's Cognito (password, one-time password, refresh)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chalicelib.console.routes import PUBLIC_ROUTES
+from tests.app.conftest import ANN, Api, pool_of
+from tests.staff_auth import PASSWORD, sign_in
+
+NEW_AGENT = "bo@example.com"
+ONE_TIME = "One-time-Pass-42"
+
+
+def _post(api: Api, path: str, body: dict) -> object:
+    return api.call("POST", path, body, token="")
+
+
+def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api) -> None:
+    from app import app
+
+    assert {path for path in app.routes if not path.startswith("/api/")} == PUBLIC_ROUTES
+    for path, kind in (("/", "text/html"), ("/console.js", "text/javascript"), ("/console.css", "text/css")):
+        response = api.get(path, token="")
+        assert response.status_code == 200, path
+        assert response.headers["Content-Type"].startswith(kind)
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    policy = api.get("/", token="").headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert api.get("/api/tickets", token="").status_code == 401  # the data still needs one
+
+
+def test_an_unchanged_page_is_not_sent_again(api: Api) -> None:
+    etag = api.get("/", token="").headers["ETag"]
+    again = api.client.http.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.body == b""
+
+
+def test_the_configuration_lists_the_mailboxes_default_first(api: Api) -> None:
+    body = api.get("/console/config.json", token="").json_body
+    assert body["mailboxes"] == ["support", "billing"]
+    assert body["defaultMailbox"] == "support"
+
+
+def test_signing_in_returns_tokens_the_api_accepts(api: Api) -> None:
+    sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), ANN)  # ANN exists with PASSWORD
+
+    response = _post(api, "/console/login", {"email": f"  {ANN.upper()} ", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    tokens = response.json_body
+    assert tokens["refresh_token"] and tokens["expires_in"] > 0
+    assert api.get("/api/tickets", token=tokens["id_token"]).status_code == 200
+
+
+def test_a_wrong_password_and_an_unknown_agent_read_the_same(api: Api) -> None:
+    sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), ANN)
+
+    wrong = _post(api, "/console/login", {"email": ANN, "password": "nope-nope-9"})
+    unknown = _post(api, "/console/login", {"email": "who@example.com", "password": "nope-nope-9"})
+
+    assert wrong.status_code == unknown.status_code == 401
+    assert (
+        wrong.json_body == unknown.json_body == {"error": "unauthorized", "reason": "wrong email or password"}
+    )
+    assert _post(api, "/console/login", {"email": ANN}).status_code == 400
+
+
+def test_a_one_time_password_leads_to_choosing_a_new_one(api: Api) -> None:
+    pool, _ = pool_of(api.stack)
+    api.stack.client("cognito-idp").admin_create_user(
+        UserPoolId=pool,
+        Username=NEW_AGENT,
+        TemporaryPassword=ONE_TIME,
+        UserAttributes=[{"Name": "email", "Value": NEW_AGENT}, {"Name": "email_verified", "Value": "true"}],
+        MessageAction="SUPPRESS",
+    )
+
+    challenge = _post(api, "/console/login", {"email": NEW_AGENT, "password": ONE_TIME}).json_body
+    assert challenge["challenge"] == "NEW_PASSWORD_REQUIRED"
+    chosen = _post(
+        api,
+        "/console/login/new-password",
+        {"email": NEW_AGENT, "session": challenge["session"], "new_password": "Mine-now-and-9-long"},
+    )
+
+    assert chosen.status_code == 200, chosen.json_body
+    assert api.get("/api/tickets", token=chosen.json_body["id_token"]).status_code == 200
+    again = _post(api, "/console/login", {"email": NEW_AGENT, "password": "Mine-now-and-9-long"})
+    assert "id_token" in again.json_body
+
+
+def test_a_refresh_token_renews_the_session_and_a_bad_one_is_refused(api: Api) -> None:
+    sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), ANN)
+    tokens = _post(api, "/console/login", {"email": ANN, "password": PASSWORD}).json_body
+
+    renewed = _post(api, "/console/login/refresh", {"refresh_token": tokens["refresh_token"]})
+    refused = _post(api, "/console/login/refresh", {"refresh_token": "not-a-refresh-token"})
+
+    assert renewed.status_code == 200
+    assert api.get("/api/tickets", token=renewed.json_body["id_token"]).status_code == 200
+    assert refused.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "body", ["not json", json.dumps(["a", "list"]), json.dumps({"email": 1, "password": "x"})]
+)
+def test_a_malformed_sign_in_is_a_bad_request(api: Api, body: str) -> None:
+    assert api.call("POST", "/console/login", body, token="").status_code == 400

@@ -1,0 +1,95 @@
+"""`inbound tickets` and `inbound login` against the app under Chalice's local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from inbound.cli import main
+from tests.app.conftest import ANN, pool_of
+from tests.desk_helpers import new_ticket
+from tests.staff_auth import PASSWORD, sign_in
+
+
+@pytest.fixture
+def local_agent(api, local_server, tmp_path):
+    """A data dir as `inbound up` leaves it: the first agent's credentials and the stack's endpoints."""
+    pool_id, client_id = pool_of(api.stack)
+    sign_in(api.stack.client("cognito-idp"), pool_id, client_id, ANN)
+    (tmp_path / "credentials.json").write_text(json.dumps({"username": ANN, "password": PASSWORD}))
+    stack = {"http": local_server, "user_pool_client_id": client_id, "region": "us-east-1"}
+    (tmp_path / "stack.json").write_text(json.dumps(stack))
+    return tmp_path
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_json_signs_the_local_agent_in_and_prints_one_object_per_ticket(api, local_agent, capsys):
+    made = [new_ticket(api.stack, f"printer {n}") for n in range(2)]
+    code, out, _ = run(capsys, "tickets", "list", "--json", "--data-dir", str(local_agent))
+    assert code == 0
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["id"] for r in rows] == made
+    assert rows[0] == {
+        "id": made[0],
+        "mailbox": "support",
+        "status": "new",
+        "subject": "printer 0",
+        "requester": "alice@customer.org",
+        "assignee": None,
+        "messages": 1,
+        "attachments": 0,
+    }
+    token = local_agent / "token.json"
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600 and json.loads(token.read_text())["email"] == ANN
+
+
+def test_a_shift_from_the_terminal_next_note_reply_close(api, local_agent, capsys):
+    ticket_id = new_ticket(api.stack, "Printer on fire")
+    data = ("--data-dir", str(local_agent))
+    code, out, _ = run(capsys, "tickets", "list", *data)
+    assert code == 0 and out.splitlines()[0].split()[:3] == ["ID", "STATUS", "PRIORITY"]
+    assert ticket_id in out and "Printer on fire" in out
+    assert (
+        run(capsys, "tickets", "next", *data)[1]
+        == f"Claimed {ticket_id}: Printer on fire (alice@customer.org, normal)\n"
+    )
+    assert run(capsys, "tickets", "next", *data)[1].startswith("No unassigned ticket")
+    assert run(capsys, "tickets", "note", ticket_id, "Called them.", *data)[0] == 0
+    code, out, _ = run(capsys, "tickets", "reply", ticket_id, "We are on it.", *data)
+    assert (code, out) == (0, f"Sent to alice@customer.org on {ticket_id}.\n")
+    code, page, _ = run(capsys, "tickets", "show", ticket_id, *data)
+    assert f"assignee {ANN}" in page and "Called them." in page and "We are on it." in page
+    assert "joined by new" in page and "spf PASS" in page
+    assert run(capsys, "tickets", "close", ticket_id, *data)[1] == f"{ticket_id} is closed.\n"
+    assert api.stack.tickets.get_ticket(ticket_id).status == "closed"
+    code, _, err = run(capsys, "tickets", "show", "T-999999", *data)
+    assert code == 1 and "there is no ticket T-999999 (HTTP 404)" in err
+
+
+def test_login_with_an_email_and_password_caches_a_token_the_other_commands_use(
+    api, local_server, tmp_path, capsys, monkeypatch
+):
+    pool_id, client_id = pool_of(api.stack)
+    sign_in(api.stack.client("cognito-idp"), pool_id, client_id, "bob@example.com")
+    monkeypatch.setenv("INBOUND_PASSWORD", PASSWORD)
+    data = ("--data-dir", str(tmp_path), "--url", local_server)
+    code, out, _ = run(capsys, "login", "--email", "bob@example.com", "--client-id", client_id, *data)
+    assert code == 0 and "as bob@example.com" in out
+    new_ticket(api.stack)
+    claimed = json.loads(run(capsys, "tickets", "next", "--json", *data)[1])
+    assert claimed["assignee"] == "bob@example.com"
+    monkeypatch.setenv("INBOUND_PASSWORD", "Wrong-password-1")
+    code, _, err = run(capsys, "login", "--email", "bob@example.com", "--client-id", client_id, *data)
+    assert code == 1 and "NotAuthorizedException" in err
+
+
+def test_without_a_token_or_local_credentials_the_cli_says_to_log_in(local_server, tmp_path, capsys):
+    code, _, err = run(capsys, "tickets", "list", "--url", local_server, "--data-dir", str(tmp_path))
+    assert code == 1 and "run `inbound login`" in err

@@ -1,0 +1,366 @@
+"""The staff console in a real browser (Debian's chromium) against `inbound up`.
+
+An agent signs in, sees the queue, claims the next ticket, reads a hostile mail, replies,
+writes a note and closes the ticket. Mail that tries to run script (in its HTML, its
+subject, its attachment's name) must not: every payload would set `window.__xss`, change
+the title, open a dialog or request /pwned, and the tests look for each of those.
+Screenshots of the queue and of a ticket go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser import chromium_context
+from tests.e2e.conftest import ROOT, LocalStackRun, UpProcess
+from tests.e2e.test_local_stack import CUSTOMER, eventually, send, ticket_of
+
+# A hung browser fails its test (and its fixtures still take chromium and the stack down).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+ARTIFACTS = ROOT / "test-artifacts"
+TIMEOUT_MS = 20_000
+TITLE = "inbound · support queue"
+# Each payload, if it ever ran, would leave a trace the tests look for.
+RUN = "window.__xss=1;document.title='pwned';fetch('/pwned');alert(1)"
+HOSTILE_SUBJECT = f'Refund <img src=x onerror="{RUN}"> now'
+HOSTILE_FILENAME = '<img src=x onerror="window.__xss=1">.pdf'
+
+
+def hostile_html(http: str, picture: str = "remote-pixel.png") -> str:
+    return f"""<html><body onload="{RUN}">
+<p>Hello from the <b>hostile</b> mail.</p>
+<script>{RUN}</script>
+<img src="x" onerror="{RUN}">
+<a id="js-link" href="javascript:{RUN}">click me</a>
+<svg onload="{RUN}"><circle r="4"/></svg>
+<iframe src="javascript:{RUN}"></iframe>
+<form action="/pwned"><button>go</button></form>
+<p>A picture: <img src="{http}/{picture}" alt="remote picture"></p>
+</body></html>"""
+
+
+def hostile_mail(http: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"Mallory <{CUSTOMER}>"
+    msg["To"] = "support@example.com"
+    msg["Subject"] = HOSTILE_SUBJECT
+    msg["Message-ID"] = make_msgid(domain="customer.org")
+    msg.set_content("Hello from the hostile mail (text part).")
+    msg.add_alternative(hostile_html(http), subtype="html")
+    msg.add_attachment(
+        b"%PDF-1.4 not really", maintype="application", subtype="pdf", filename=HOSTILE_FILENAME
+    )
+    return msg
+
+
+def plain_mail(subject: str, text: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = f"Alice Example <{CUSTOMER}>"
+    msg["To"] = "support@example.com"
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="customer.org")
+    msg.set_content(text)
+    return msg
+
+
+@dataclass
+class Console:
+    """One browser tab on the console, with everything a payload could leave behind."""
+
+    page: Any
+    up: UpProcess
+    dialogs: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self) -> Console:
+        self.page.goto(f"{self.up.http}/")
+        self.page.locator("#login-form").wait_for()
+        return self
+
+    def sign_in(self, email: str, password: str) -> None:
+        form = self.page.locator("#login-form")
+        form.locator("input[name=email]").fill(email)
+        form.locator("input[name=password]").fill(password)
+        form.locator("button[type=submit]").click()
+
+    def tickets_listed(self) -> list[str]:
+        return self.page.locator("#tickets li").evaluate_all("items => items.map(i => i.dataset.ticket)")
+
+    def served(self, path: str) -> bool:
+        """Whether the console's server was asked for `path` (its request log is on stderr).
+        Chromium runs sandboxed frames apart, so the server is the witness, not the page."""
+        return f'"GET {path}' in self.up.stderr_path.read_text(errors="replace")
+
+    def assert_nothing_ran(self) -> None:
+        assert self.dialogs == [], f"a dialog opened: {self.dialogs}"
+        assert not [url for url in self.requests if "/pwned" in url], self.requests
+        assert not self.served("/pwned")
+        assert self.page.evaluate("() => window.__xss") is None
+        assert self.page.title() == TITLE
+        # The mail frames themselves. (Frames nested in a mail never get a script context:
+        # they inherit the sandbox, and Playwright would wait for one forever.)
+        mail_frames = [f for f in self.page.main_frame.child_frames if f.url == "about:srcdoc"]
+        assert mail_frames, "no mail frame to look into"
+        for frame in mail_frames:
+            assert frame.evaluate("() => window.__xss") is None, "a script ran in the mail frame"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_executable: Path) -> Iterator[Any]:
+    with chromium_context(chromium_executable) as context:
+        context.set_default_timeout(TIMEOUT_MS)
+        yield context
+
+
+@pytest.fixture
+def console(browser: Any, local_stack: LocalStackRun) -> Iterator[Console]:
+    page = browser.new_page()
+    tab = Console(page, local_stack.current)
+    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: tab.requests.append(request.url))
+    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    try:
+        yield tab
+    finally:
+        page.close()
+    assert tab.errors == [], f"the console threw: {tab.errors}"
+
+
+def _inbound() -> str:
+    return str(Path(sys.executable).with_name("inbound"))
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def test_the_page_is_served_without_a_token_under_a_strict_policy(local_stack: LocalStackRun) -> None:
+    http = local_stack.current.http
+    with urllib.request.urlopen(f"{http}/", timeout=10) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/html")
+        policy = response.headers["Content-Security-Policy"]
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        page = response.read().decode()
+    for directive in ("script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "base-uri 'none'"):
+        assert directive in policy
+    assert "unsafe-inline" not in policy.replace("style-src-attr 'unsafe-inline'", "")
+    assert '<script src="console.js"' in page
+    with urllib.request.urlopen(f"{http}/console.js", timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/javascript")
+    # The page needs no token; the data behind it still does.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{http}/api/tickets", timeout=10)
+    assert refused.value.code == 401
+
+
+def test_an_agent_works_a_hostile_ticket_from_claim_to_close(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    up = local_stack.current
+    hostile = hostile_mail(up.http)
+    send(up, hostile)
+    claimed_first = ticket_of(up, hostile)  # oldest unassigned: the one `n` claims
+    calm = plain_mail("Printer on fire", "The office printer is on fire again.\n\nThanks,\nAlice")
+    send(up, calm)
+    ticket_of(up, calm)
+    page = console.open().page
+    creds = local_stack.credentials()
+
+    console.sign_in(creds["username"], creds["password"])
+
+    page.locator(f'#tickets li[data-ticket="{claimed_first.id}"]').wait_for()
+    page.locator('#views [data-view="working"] .count').filter(has_text=re.compile(r"^2$")).wait_for()
+    assert page.locator("#agent").inner_text() == creds["username"]
+    subjects = page.locator("#tickets .subject").all_inner_texts()
+    assert HOSTILE_SUBJECT in subjects and "Printer on fire" in subjects  # the markup is shown as text
+    assert page.locator("#tickets img").count() == 0
+    screenshot(page, "console-queue.png")
+
+    page.keyboard.press("n")  # claim next
+
+    head = page.locator(".ticket-head")
+    head.locator(".tid").filter(has_text=claimed_first.id).wait_for()
+    assert "assigned to you" in head.inner_text()
+    assert head.locator("h2").inner_text() == HOSTILE_SUBJECT
+    attachment = page.locator(".attachments a")
+    assert attachment.inner_text() == HOSTILE_FILENAME
+    assert attachment.get_attribute("href").startswith("http")
+    assert page.locator("#ticket img").count() == 0  # nothing from the mail became markup here
+    message = page.locator(".message.in").first
+    assert "SPF" in message.locator(".facts").inner_text()
+    assert "started this ticket" in message.inner_text()
+
+    frame_element = page.locator(".message.in iframe.mail")
+    assert frame_element.get_attribute("sandbox") == ""
+    srcdoc = frame_element.get_attribute("srcdoc")
+    assert srcdoc.startswith(
+        '<!doctype html><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "img-src data: cid:; style-src 'unsafe-inline'\">"
+    )
+    frame = page.frame_locator(".message.in iframe.mail")
+    frame.locator("text=Hello from the").wait_for()
+    assert not console.served("/remote-pixel.png")  # blocked until asked for
+
+    page.locator("[data-action=remote-images]").click()
+    eventually(lambda: console.served("/remote-pixel.png") or None, 10, "the remote image to load")
+    console.assert_nothing_ran()
+
+    page.keyboard.press("r")
+    reply = page.locator("#reply-form textarea")
+    assert reply.evaluate("el => el === document.activeElement")
+    reply.fill("We are on it: a technician is on the way.")
+    reply.press("Control+Enter")
+    page.locator(".message.out").filter(has_text="a technician is on the way").wait_for()
+    assert page.locator("#reply-form textarea").input_value() == ""
+
+    page.keyboard.press("i")
+    page.locator("#note-form textarea").fill("Customer sent HTML with script in it; ignored.")
+    page.locator("#note-form button[type=submit]").click()
+    page.locator(".message.note").filter(has_text="script in it; ignored").wait_for()
+    page.locator("#toast").click()  # dismissed, so that it hides nothing in the picture
+    page.locator("#ticket").evaluate("pane => pane.scrollTo(0, 0)")
+    screenshot(page, "console-ticket.png")
+
+    page.keyboard.press("c")
+
+    head.locator(".pill.status-closed").wait_for()
+    page.locator("#toast").filter(has_text=f"{claimed_first.id} marked closed").wait_for()
+    page.locator(f'#tickets li[data-ticket="{claimed_first.id}"]').wait_for(state="detached")
+    console.assert_nothing_ran()
+
+
+def test_mail_html_cannot_run_even_if_the_sanitiser_let_it_through(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """GIVEN an API answer carrying raw, unsanitised hostile HTML (as if nh3 missed it)
+    WHEN the console shows it THEN the sandboxed frame runs none of it, not even on click."""
+    up = local_stack.current
+    msg = plain_mail("Raw HTML", "see the formatted part")
+    send(up, msg)
+    ticket = ticket_of(up, msg)
+
+    def raw_html(route: Any) -> None:
+        answer = route.fetch()
+        detail = answer.json()
+        for message in detail["messages"]:
+            if message["direction"] != "inbound":
+                continue  # the acknowledgement we sent
+            message["html"] = (
+                hostile_html(up.http, "raw-pixel.png") + '<meta http-equiv="refresh" content="0;url=/pwned">'
+            )
+        route.fulfill(response=answer, body=json.dumps(detail))
+
+    page = console.open().page
+    page.route(f"**/api/tickets/{ticket.id}", raw_html)
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    page.locator(f'#tickets li[data-ticket="{ticket.id}"]').click()
+
+    assert "<script>" in page.locator(".message.in iframe.mail").get_attribute("srcdoc")  # nothing removed it
+    frame = page.frame_locator(".message.in iframe.mail")
+    frame.locator("text=Hello from the").wait_for()
+    frame.locator("#js-link").click()
+    frame.locator("svg").click()
+    page.wait_for_timeout(500)  # a payload would have had its chance
+
+    console.assert_nothing_ran()
+    assert not console.served("/raw-pixel.png")
+
+
+def test_a_new_agent_signs_in_with_the_one_time_password_and_chooses_their_own(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    email = "new.agent@example.com"
+    added = subprocess.run(
+        [
+            _inbound(),
+            "staff",
+            "add",
+            email,
+            "--data-dir",
+            str(local_stack.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    one_time = added.stdout.split("one-time password: ", 1)[1].split()[0]
+    page = console.open().page
+
+    console.sign_in(email, "not-the-password")
+    page.locator("#login-form .alert").filter(has_text="wrong email or password").wait_for()
+
+    console.sign_in(email, one_time)
+    form = page.locator("#new-password-form")
+    form.wait_for()
+    form.locator("input[name=new_password]").fill("A-Brand-new-9-Password")
+    form.locator("input[name=repeat]").fill("A-Brand-new-9-Password")
+    form.locator("button[type=submit]").click()
+
+    page.locator("#desk").wait_for()
+    assert page.locator("#agent").inner_text() == email
+
+    # A session the API no longer accepts (and cannot refresh) leads back to sign-in.
+    page.evaluate(
+        """() => sessionStorage.setItem('inbound.console.session', JSON.stringify(
+             {idToken: 'not-a-token', refreshToken: 'not-a-refresh-token', expiresAt: Date.now() + 3600e3}))"""
+    )
+    page.reload()
+    page.locator("#login-form .alert").filter(has_text="session has ended").wait_for()
+
+
+def test_a_refused_reply_is_shown_with_its_reason_and_the_draft_kept(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """GIVEN a requester on the suppression list WHEN the agent replies THEN the console
+    says the outbound guard refused it and why, and keeps what the agent wrote."""
+    up = local_stack.current
+    bounced = "gone@customer.org"
+    subprocess.run(
+        [_inbound(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
+        input=f"{bounced},BOUNCE\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    msg = plain_mail("Where is my parcel?", "It has not arrived.")
+    msg.replace_header("From", f"Gone <{bounced}>")
+    send(up, msg)
+    ticket = ticket_of(up, msg)
+    page = console.open().page
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    page.locator(f'#tickets li[data-ticket="{ticket.id}"]').click()
+    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+
+    page.keyboard.press("r")
+    page.locator("#reply-form textarea").fill("Your parcel is on its way.")
+    page.locator("#reply-form button[type=submit]").click()
+
+    alert = page.locator("#reply-form .alert")
+    alert.filter(has_text="Refused:").wait_for()
+    assert "HTTP 409" in alert.inner_text() and "suppressed" in alert.inner_text()
+    assert page.locator("#reply-form textarea").input_value() == "Your parcel is on its way."
+    assert page.locator(".message.out").count() == 0

@@ -1,0 +1,128 @@
+"""Mail going out of `inbound up`: acknowledgement, reply threading, bounce to suppression.
+
+Real SMTP in, the emulated SES outbox and event stream out, the staff API in between.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import subprocess
+import urllib.error
+import urllib.request
+from email import message_from_string
+from email.message import EmailMessage
+from email.utils import make_msgid, parseaddr
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import LocalStackRun, UpProcess
+from tests.e2e.test_local_stack import _inbound, eventually, stored_message, ticket_of, tickets
+
+pytestmark = pytest.mark.e2e
+
+
+def _mail(sender: str, subject: str, to: str = "support@example.com", in_reply_to: str = "") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2])
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    msg.set_content(f"{subject}.")
+    return msg
+
+
+def _send(up: UpProcess, msg: EmailMessage, rcpt: str) -> None:
+    with smtplib.SMTP("127.0.0.1", up.smtp_port, timeout=30) as smtp:
+        smtp.send_message(msg, from_addr=parseaddr(str(msg["From"]))[1], to_addrs=[rcpt])
+
+
+def _outbox(data_dir: Path) -> list[dict]:
+    out = subprocess.run(
+        [*_inbound(), "outbox", "--json", "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+def _token(up: UpProcess, creds: dict[str, str]) -> str:
+    runtime = json.loads((up.data_dir / "stack.json").read_text())
+    answer = up.client("cognito-idp").initiate_auth(
+        ClientId=runtime["user_pool_client_id"],
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": creds["username"], "PASSWORD": creds["password"]},
+    )
+    return str(answer["AuthenticationResult"]["IdToken"])
+
+
+def _reply(up: UpProcess, token: str, ticket_id: str, text: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"{up.http}/api/tickets/{ticket_id}/reply",
+        data=json.dumps({"text": text}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_the_acknowledgement_lands_in_the_outbox_and_a_reply_to_it_threads(local_stack: LocalStackRun) -> None:
+    """GIVEN a new mail WHEN the customer answers the acknowledgement (to its Reply-To)
+    THEN the answer joins the same ticket by its reply token."""
+    up = local_stack.current
+    first = _mail("Alice Example <alice@customer.org>", "Printer on fire")
+    _send(up, first, "support@example.com")
+    ticket = ticket_of(up, first)
+    sent = eventually(
+        lambda: next((m for m in _outbox(up.data_dir) if ticket.id in m["subject"]), None),
+        what=f"the acknowledgement of {ticket.id} in the outbox",
+    )
+    assert sent["to"] == ["alice@customer.org"] and sent["events"] == ["Send", "Delivery"]
+    raw = (up.data_dir / "outbox" / sent["file"]).read_text()
+    acknowledgement = message_from_string(raw)
+    reply_to = parseaddr(str(acknowledgement["Reply-To"]))[1]
+    assert reply_to.startswith(f"support+{ticket.id}.") and acknowledgement["Auto-Submitted"] == "auto-replied"
+
+    answer = _mail("Alice Example <alice@customer.org>", f"Re: {acknowledgement['Subject']}", to=reply_to,
+                   in_reply_to=str(acknowledgement["Message-ID"]))
+    _send(up, answer, reply_to)
+    message = stored_message(up, ticket, answer)
+    assert message.thread_signal == "token"
+    assert tickets(up).get_ticket(ticket.id).message_count == 3  # mail, acknowledgement, answer
+
+
+def test_a_reply_to_a_bouncing_address_ends_with_it_suppressed_and_the_next_reply_refused(
+    local_stack: LocalStackRun,
+) -> None:
+    """GIVEN a ticket from the SES simulator's bounce address WHEN staff reply
+    THEN SES's bounce event suppresses it through the feedback queue, and the next reply is refused."""
+    up = local_stack.current
+    bouncing = "bounce+e2e@simulator.amazonses.com"
+    first = _mail(f"Bouncer <{bouncing}>", "Please answer me")
+    _send(up, first, "support@example.com")
+    ticket = ticket_of(up, first)
+    token = _token(up, local_stack.credentials())
+
+    status, body = _reply(up, token, ticket.id, "Here is our answer.")
+    assert status == 201, body
+
+    def suppressed() -> dict | None:
+        out = subprocess.run(
+            [*_inbound(), "suppression", "check", bouncing, "--json",
+             "--endpoint-url", up.endpoint, "--stage", "local"],
+            capture_output=True, text=True, timeout=120, check=True,
+        )
+        found = json.loads(out.stdout)
+        return found if found["suppressed"] else None
+
+    entry = eventually(suppressed, timeout=60, what=f"{bouncing} on the suppression list")
+    assert "BOUNCE" in str(entry["reason"]).upper()
+    status, body = _reply(up, token, ticket.id, "Did you get it?")
+    assert status == 409 and body["error"] == "suppressed", body
