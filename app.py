@@ -45,4 +45,8 @@ def health():
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="sweep_incoming")
 def sweep_incoming(event):
     report = services().sweeper.sweep()
-    return {"redriven": len(report.redriven), "failed": len(report.failed), "quarantined": len(report.quarantined)}
+    return {
+        "redriven": len(report.redriven),
+        "failed": len(report.failed),
+        "quarantined": len(report.quarantined),
+    }

@@ -32,7 +32,9 @@ def _client(session: Any, name: str, settings: Settings) -> Any:
     from botocore.config import Config
 
     config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
-    return session.client(name, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config)
+    return session.client(
+        name, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+    )
 
 
 def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = None) -> Services:
@@ -88,7 +90,9 @@ def _sweeper(settings: Settings, intake: Any) -> Any:
 
     from chalicelib.services.sweeper import IncomingSweeper
 
-    return IncomingSweeper(intake, timedelta(minutes=settings.sweep_after_minutes), settings.sweep_max_attempts)
+    return IncomingSweeper(
+        intake, timedelta(minutes=settings.sweep_after_minutes), settings.sweep_max_attempts
+    )
 
 
 def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> Any:
@@ -156,7 +160,9 @@ def _signing_s3(session: Any, settings: Settings) -> Any:
     from botocore.config import Config
 
     config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
-    return session.client("s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config)
+    return session.client(
+        "s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+    )
 
 
 def _token_verifier(settings: Settings, fetch_jwks: Any = None) -> Any:

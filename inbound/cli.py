@@ -55,10 +55,18 @@ def _provision(args: argparse.Namespace) -> int:
 
     session = boto3.session.Session(region_name=args.region)
     if args.delete:
-        delete(session, stage=args.stage, region=args.region, endpoint_url=args.endpoint_url, keep_data=not args.delete_data)
+        delete(
+            session,
+            stage=args.stage,
+            region=args.region,
+            endpoint_url=args.endpoint_url,
+            keep_data=not args.delete_data,
+        )
         print(f"stage {args.stage} torn down" + ("" if args.delete_data else "; bucket and tables kept"))
         return 0
-    report = provision(session, stage=args.stage, domain=args.domain, region=args.region, endpoint_url=args.endpoint_url)
+    report = provision(
+        session, stage=args.stage, domain=args.domain, region=args.region, endpoint_url=args.endpoint_url
+    )
     print(render_report(report))
     return 0
 
@@ -93,7 +101,9 @@ def _outbox(args: argparse.Namespace) -> int:
             print(json.dumps(entry))
         else:
             events = ",".join(entry["events"]) or "no events"
-            print(f"{entry['sent_at']}  {entry['message_id']}  to {', '.join(entry['to'])}  {entry['subject']!r}  [{events}]")
+            print(
+                f"{entry['sent_at']}  {entry['message_id']}  to {', '.join(entry['to'])}  {entry['subject']!r}  [{events}]"
+            )
     if not entries and not args.json:
         print(f"the outbox at {data_dir / 'outbox'} is empty")
     return 0
@@ -103,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inbound", description="Support mail on Amazon SES.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    process = commands.add_parser("process", help="run .eml files through the real pipeline on an embedded stack")
+    process = commands.add_parser(
+        "process", help="run .eml files through the real pipeline on an embedded stack"
+    )
     process.add_argument("paths", nargs="+", help=".eml files or folders of them")
     process.add_argument("--json", action="store_true", help="one JSON object per line")
     process.add_argument("--domain", default="example.com")
@@ -130,9 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("--stage", required=True)
     prov.add_argument("--domain", required=False, default="example.com")
     prov.add_argument("--region", default="us-east-1")
-    prov.add_argument("--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. a local moto server")
+    prov.add_argument(
+        "--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. a local moto server"
+    )
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
-    prov.add_argument("--delete-data", action="store_true", help="with --delete: remove bucket and tables too")
+    prov.add_argument(
+        "--delete-data", action="store_true", help="with --delete: remove bucket and tables too"
+    )
     prov.set_defaults(run=_provision)
 
     from inbound.suppression_cli import register as register_suppression

@@ -88,7 +88,9 @@ class S3MailStore:
     def list_incoming(self) -> list[tuple[str, datetime]]:
         """Keys under incoming/ with their LastModified (what the sweeper looks at)."""
         found: list[tuple[str, datetime]] = []
-        for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix="incoming/"):
+        for page in self._s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix="incoming/"
+        ):
             found.extend((obj["Key"], obj["LastModified"]) for obj in page.get("Contents", []))
         return found
 

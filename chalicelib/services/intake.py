@@ -163,7 +163,9 @@ class IntakeService:
         )
         if self.parts.suppress_bounced is not None:
             # Before the record: if this fails nothing is recorded and the queue retries.
-            self.parts.suppress_bounced(decision.failed_recipients, decision.permanent, received.ses_message_id)
+            self.parts.suppress_bounced(
+                decision.failed_recipients, decision.permanent, received.ses_message_id
+            )
         self._record(received, outcome, {"permanent": decision.permanent})
         self._archive(received, received.received_at)
         return outcome

@@ -44,7 +44,10 @@ def _send(up: UpProcess, msg: EmailMessage, rcpt: str) -> None:
 def _outbox(data_dir: Path) -> list[dict]:
     out = subprocess.run(
         [*_inbound(), "outbox", "--json", "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=60, check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
@@ -73,7 +76,9 @@ def _reply(up: UpProcess, token: str, ticket_id: str, text: str) -> tuple[int, d
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def test_the_acknowledgement_lands_in_the_outbox_and_a_reply_to_it_threads(local_stack: LocalStackRun) -> None:
+def test_the_acknowledgement_lands_in_the_outbox_and_a_reply_to_it_threads(
+    local_stack: LocalStackRun,
+) -> None:
     """GIVEN a new mail WHEN the customer answers the acknowledgement (to its Reply-To)
     THEN the answer joins the same ticket by its reply token."""
     up = local_stack.current
@@ -88,10 +93,16 @@ def test_the_acknowledgement_lands_in_the_outbox_and_a_reply_to_it_threads(local
     raw = (up.data_dir / "outbox" / sent["file"]).read_text()
     acknowledgement = message_from_string(raw)
     reply_to = parseaddr(str(acknowledgement["Reply-To"]))[1]
-    assert reply_to.startswith(f"support+{ticket.id}.") and acknowledgement["Auto-Submitted"] == "auto-replied"
+    assert (
+        reply_to.startswith(f"support+{ticket.id}.") and acknowledgement["Auto-Submitted"] == "auto-replied"
+    )
 
-    answer = _mail("Alice Example <alice@customer.org>", f"Re: {acknowledgement['Subject']}", to=reply_to,
-                   in_reply_to=str(acknowledgement["Message-ID"]))
+    answer = _mail(
+        "Alice Example <alice@customer.org>",
+        f"Re: {acknowledgement['Subject']}",
+        to=reply_to,
+        in_reply_to=str(acknowledgement["Message-ID"]),
+    )
     _send(up, answer, reply_to)
     message = stored_message(up, ticket, answer)
     assert message.thread_signal == "token"
@@ -115,9 +126,21 @@ def test_a_reply_to_a_bouncing_address_ends_with_it_suppressed_and_the_next_repl
 
     def suppressed() -> dict | None:
         out = subprocess.run(
-            [*_inbound(), "suppression", "check", bouncing, "--json",
-             "--endpoint-url", up.endpoint, "--stage", "local"],
-            capture_output=True, text=True, timeout=120, check=True,
+            [
+                *_inbound(),
+                "suppression",
+                "check",
+                bouncing,
+                "--json",
+                "--endpoint-url",
+                up.endpoint,
+                "--stage",
+                "local",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
         )
         found = json.loads(out.stdout)
         return found if found["suppressed"] else None

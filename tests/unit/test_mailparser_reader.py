@@ -6,7 +6,6 @@ import base64
 import binascii
 import json
 import struct
-import time
 from datetime import UTC, datetime
 from email.message import EmailMessage, Message
 
@@ -605,13 +604,11 @@ def test_two_thousand_parts_are_all_read_quickly():
     ]
     raw = multipart(part("text/plain", b"see the files"), *files)
 
-    started = time.perf_counter()
+    # How long it takes is measured in bench/, never asserted here.
     parsed = read_mail(raw)
-    elapsed = time.perf_counter() - started
 
     assert len(parsed.attachments) == 2_000
     assert parsed.attachments[1999].payload == b"file 1999"
-    assert elapsed < 10, f"2,000 parts took {elapsed:.1f} s"
 
 
 def test_old_mac_cr_line_endings_read_like_lf():

@@ -319,7 +319,7 @@
     }));
     const empty = $('#queue-empty');
     empty.hidden = state.tickets.length > 0;
-    empty.textContent = `Nothing ${currentView().label.toLowerCase()} in ${state.mailbox}.`;
+    empty.textContent = `No ${currentView().label.toLowerCase()} tickets in ${state.mailbox}.`;
     $('#more').hidden = !state.cursor;
   }
 
