@@ -160,7 +160,8 @@ def test_a_reply_to_the_signed_address_threads_by_token(local_stack: LocalStackR
 
     stored = stored_message(up, ticket, reply)
     assert stored.thread_signal == "token"
-    assert tickets(up).require_ticket(ticket.id).message_count == 2
+    # The mail, its acknowledgement and the reply.
+    assert tickets(up).require_ticket(ticket.id).message_count == 3
 
 
 def test_the_first_agent_can_sign_in(local_stack: LocalStackRun) -> None:
@@ -216,6 +217,11 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     ticket = ticket_of(before, msg)
     key = stored_message(before, ticket, msg).attachments[0].key
     secret = secret_of(before)
+    # The acknowledgement is stored on the ticket just after the ticket itself: wait for it.
+    ticket = eventually(
+        lambda: t if (t := tickets(before).get_ticket(ticket.id)) and t.message_count == 2 else None,
+        what=f"the acknowledgement stored on {ticket.id}",
+    )
     # Received but not yet processed when the stack stops: only the raw mail in incoming/.
     pending = mail("Arrived just before the stop")
     s3 = before.client("s3")

@@ -1,0 +1,166 @@
+"""`python -m bench`: run every benchmark, print the table, write bench/RESULTS.md.
+
+`--limit N` runs the typical-mail benchmark on the first N corpus files (a quick check,
+not a result to keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import multiprocessing
+import sys
+
+from bench import cold_start, report, typical_mail
+from bench.report import Row, ms, yes
+
+
+def _typical_mail(limit: int | None) -> tuple[list[Row], str]:
+    root, files = typical_mail.corpus_files(limit)
+    if not files:
+        message = (
+            f"typical mail skipped: shared corpus not found at {root} (expected mail/ and bounces/ "
+            "there; put it at ../shared/corpus beside the repo or set INBOUND_CORPUS)"
+        )
+        print(message, file=sys.stderr)
+        skipped = [
+            Row("Typical mail CPU *(skipped: no corpus)*", "skipped", "skipped", "—", "≤ 3x", "—"),
+            Row(
+                "AWS requests per created ticket *(skipped: no corpus)*",
+                "skipped",
+                "—",
+                "—",
+                "≤ 6 + 1/att.",
+                "—",
+            ),
+        ]
+        return skipped, f"## Typical mail\n\n{message}\n"
+    print(f"typical mail: {len(files)} files from {root}", file=sys.stderr)
+    # Request counting is exact (not timed), so it runs in a second process beside the
+    # CPU passes; the CPU figures are ratios within each pass, so shared load cancels.
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        pending = pool.submit(typical_mail.measure_requests, files)
+        cpu = typical_mail.measure_cpu(files)
+        requests = pending.result()
+    return _typical_rows(cpu, requests), _typical_details(cpu, requests)
+
+
+def _typical_rows(cpu: typical_mail.CpuResult, req: typical_mail.RequestResult) -> list[Row]:
+    created = [r - a for r, a in req.created]
+    worst = max(created, default=0)
+    rows = [
+        Row(
+            f"Typical mail CPU, whole corpus ({cpu.files} files, best of {typical_mail.PASSES})",
+            ms(cpu.measured_s),
+            ms(cpu.baseline_s) + " (stdlib parse)",
+            f"{cpu.ratio:.2f}x",
+            f"≤ {typical_mail.CPU_GOAL:g}x",
+            yes(cpu.ratio <= typical_mail.CPU_GOAL),
+        ),
+        Row(
+            "Typical mail CPU, per-message p50 / p95",
+            "—",
+            "—",
+            f"{cpu.percentile(50):.2f}x / {cpu.percentile(95):.2f}x",
+            f"≤ {typical_mail.CPU_GOAL:g}x",
+            f"p50 {yes(cpu.percentile(50) <= typical_mail.CPU_GOAL)}, p95 {yes(cpu.percentile(95) <= typical_mail.CPU_GOAL)}",
+        ),
+        Row(
+            f"AWS requests per created ticket, minus attachments ({len(created)} tickets)",
+            f"mean {report.mean(created):.2f}, max {worst}",
+            f"budget {typical_mail.REQUEST_BUDGET} + 1/attachment",
+            f"worst {req.worst_budget_ratio:.2f}x of budget",
+            f"≤ {typical_mail.REQUEST_BUDGET} + 1/att.",
+            yes(not req.created_over_budget()) + f" ({len(req.created_over_budget())}/{len(created)} over)",
+        ),
+    ]
+    return rows
+
+
+def _typical_details(cpu: typical_mail.CpuResult, req: typical_mail.RequestResult) -> str:
+    lines = ["## Typical mail", ""]
+    lines.append(
+        "Pipeline per message: `read_mail`, `detect_bounce`, `classify(from_headers)`, "
+        "`sanitise_html`, `latest_reply`, `subject_ticket_id`. Baseline: "
+        "`email.message_from_bytes(policy=default)` and `get_content()` (or "
+        "`get_payload(decode=True)`) on every leaf. `time.process_time`; per message, the "
+        "best of the passes on each side."
+    )
+    if cpu.errors:
+        lines.append(f"\nPipeline raised (per pass): {dict(cpu.errors)}")
+    lines += [
+        "",
+        "Slowest 5 files by per-message ratio:",
+        "",
+        "| file | pipeline | baseline | ratio |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{t.name}` | {ms(t.measured_s)} | {ms(t.baseline_s)} | {t.ratio:.2f}x |" for t in cpu.slowest()
+    ]
+    lines += [
+        "",
+        "AWS requests made inside `intake.ingest` per message (the replayer's own put and "
+        "pre-checks excluded), by outcome:",
+        "",
+        "| outcome | messages | mean | min | max |",
+        "|---|---|---|---|---|",
+    ]
+    from chalicelib.domain.outcome import OUTCOMES
+
+    for outcome in (*OUTCOMES, *sorted(set(req.by_outcome) - set(OUTCOMES))):
+        counts = req.by_outcome.get(outcome, [])
+        if counts:
+            lines.append(
+                f"| {outcome} | {len(counts)} | {report.mean(counts):.2f} | {min(counts)} | {max(counts)} |"
+            )
+        else:
+            lines.append(f"| {outcome} | 0 | — | — | — |")
+    if req.created:
+        n = len(req.created)
+        lines += ["", "Operations per created ticket (mean):", ""]
+        lines += [f"- `{op}`: {count / n:.2f}" for op, count in req.created_operations.most_common()]
+    if req.quarantine_reasons:
+        lines += [
+            "",
+            "Quarantine reasons: "
+            + ", ".join(f"{k or '?'} ({v})" for k, v in req.quarantine_reasons.most_common()),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _cold_start() -> tuple[list[Row], str]:
+    result = cold_start.run()
+    row = Row(
+        f"Cold start: `import app` + `build_services` (best of {result.runs})",
+        ms(result.measured_s),
+        ms(result.baseline_s) + " (`import boto3` + 1 client)",
+        f"{result.ratio:.2f}x",
+        f"≤ {cold_start.GOAL:g}x",
+        yes(result.ratio <= cold_start.GOAL),
+    )
+    details = (
+        "## Cold start\n\nWall time of a fresh `python -c` child, interpreter start-up included on "
+        "both sides, fake credentials, IMDS disabled, `socket.connect` refused in the child.\n"
+    )
+    return [row], details
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--limit", type=int, default=None, help="typical mail: first N corpus files only")
+    args = parser.parse_args(argv)
+    mail_rows, mail_details = _typical_mail(args.limit)
+    # Cold start is wall-clock: run it alone, after the concurrent typical-mail work.
+    cold_rows, cold_details = _cold_start()
+    rows = mail_rows + cold_rows + report.pending_rows()
+    command = "python -m bench" + (f" --limit {args.limit}" if args.limit else "")
+    print(report.table(rows))
+    path = report.write(rows, mail_details + "\n" + cold_details, command)
+    print(f"\nwritten {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""Typical mail: the pure per-message processing against a bare stdlib parse, and
+the AWS requests `intake.ingest` makes per message, by outcome.
+
+CPU time is `time.process_time`; every message is timed through the pipeline and
+through the baseline in the same pass (so drift hits both alike), three passes,
+and each figure keeps its best pass.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import statistics
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PASSES = 3
+CPU_GOAL = 3.0
+REQUEST_BUDGET = 6  # per created ticket, plus one per attachment; acknowledgement off
+
+
+# -- CPU ---------------------------------------------------------------------------
+def baseline(raw: bytes) -> None:
+    """A bare stdlib parse: every leaf's content decoded, errors caught."""
+    try:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        for part in message.walk():
+            if part.is_multipart():
+                continue
+            try:
+                part.get_content()
+            except Exception:  # noqa: BLE001 - the baseline must survive any mail
+                part.get_payload(decode=True)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def pipeline() -> Callable[[bytes], None]:
+    """The pure processing intake does per message, without AWS."""
+    from chalicelib.adapters.body_render import latest_reply, sanitise_html
+    from chalicelib.adapters.flufl_bounce_detector import detect_bounce
+    from chalicelib.adapters.mailparser_reader import read_mail
+    from chalicelib.domain.classify import classify
+    from chalicelib.domain.correlation import subject_ticket_id
+    from chalicelib.domain.html_text import html_to_text
+    from chalicelib.domain.verdicts import from_headers
+
+    logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
+
+    def process(raw: bytes) -> None:
+        mail = read_mail(raw)
+        bounce = detect_bounce(mail)
+        classify(mail, from_headers(mail), bounce)
+        sanitise_html(mail.html)
+        latest_reply(mail.text or html_to_text(mail.html))
+        subject_ticket_id(mail.subject)
+
+    return process
+
+
+@dataclass
+class FileTiming:
+    name: str
+    measured_s: float
+    baseline_s: float
+
+    @property
+    def ratio(self) -> float:
+        return self.measured_s / max(self.baseline_s, 1e-9)
+
+
+@dataclass
+class CpuResult:
+    files: int
+    measured_s: float  # best pass, whole corpus
+    baseline_s: float
+    per_file: list[FileTiming]
+    errors: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def ratio(self) -> float:
+        return self.measured_s / self.baseline_s
+
+    def percentile(self, q: int) -> float:
+        ratios = sorted(t.ratio for t in self.per_file)
+        return statistics.quantiles(ratios, n=100, method="inclusive")[q - 1]
+
+    def slowest(self, n: int = 5) -> list[FileTiming]:
+        return sorted(self.per_file, key=lambda t: t.ratio, reverse=True)[:n]
+
+
+def measure_cpu(files: list[tuple[str, bytes]], passes: int = PASSES) -> CpuResult:
+    process = pipeline()
+    errors: Counter[str] = Counter()
+    for _, raw in files[:5]:  # warm lazy imports and caches outside the timed passes
+        baseline(raw)
+        _guarded(process, raw, errors)
+    errors.clear()
+    best_m = [float("inf")] * len(files)
+    best_b = [float("inf")] * len(files)
+    totals_m, totals_b = [], []
+    clock = time.process_time
+    for _ in range(passes):
+        total_m = total_b = 0.0
+        for i, (_, raw) in enumerate(files):
+            t0 = clock()
+            baseline(raw)
+            t1 = clock()
+            _guarded(process, raw, errors)
+            t2 = clock()
+            total_b += t1 - t0
+            total_m += t2 - t1
+            best_b[i] = min(best_b[i], t1 - t0)
+            best_m[i] = min(best_m[i], t2 - t1)
+        totals_m.append(total_m)
+        totals_b.append(total_b)
+    per_file = [FileTiming(name, m, b) for (name, _), m, b in zip(files, best_m, best_b, strict=True)]
+    for key in errors:
+        errors[key] //= passes
+    return CpuResult(len(files), min(totals_m), min(totals_b), per_file, errors)
+
+
+def _guarded(process: Callable[[bytes], None], raw: bytes, errors: Counter[str]) -> None:
+    try:
+        process(raw)
+    except Exception as exc:  # noqa: BLE001 - a raising message is a finding, not a crash
+        errors[type(exc).__name__] += 1
+
+
+# -- AWS requests --------------------------------------------------------------------
+class _RequestCounter:
+    """A botocore `before-call` hook that counts only while `active` is set."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, event_name: str = "", **_: Any) -> None:
+        if self.active:
+            _, service, operation = event_name.split(".", 2)
+            self.calls[f"{service}.{operation}"] += 1
+
+
+class _CountingIntake:
+    """The intake service, counting AWS requests made inside `ingest` only."""
+
+    def __init__(self, intake: Any, counter: _RequestCounter) -> None:
+        self._intake = intake
+        self._counter = counter
+        self.parts = intake.parts
+
+    def ingest(self, delivery: Any) -> Any:
+        self._counter.active = True
+        try:
+            return self._intake.ingest(delivery)
+        finally:
+            self._counter.active = False
+
+
+@dataclass
+class RequestResult:
+    by_outcome: dict[str, list[int]]
+    # created tickets only: (requests, attachments)
+    created: list[tuple[int, int]]
+    created_operations: Counter[str]
+    quarantine_reasons: Counter[str]
+
+    def created_over_budget(self) -> list[tuple[int, int]]:
+        return [(r, a) for r, a in self.created if r - a > REQUEST_BUDGET]
+
+    @property
+    def worst_budget_ratio(self) -> float:
+        return max((r / (REQUEST_BUDGET + a) for r, a in self.created), default=0.0)
+
+
+def measure_requests(files: list[tuple[str, bytes]]) -> RequestResult:
+    from chalicelib.wiring import build_services
+    from inbound.embedded import embedded_stack
+    from inbound.replay import Replayer
+
+    counter = _RequestCounter()
+    by_outcome: dict[str, list[int]] = defaultdict(list)
+    created: list[tuple[int, int]] = []
+    operations: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    with _quiet_logs(), embedded_stack() as stack:
+        # Clients copy the session's event hooks when built: register first, then build.
+        stack.session.events.register("before-call.*.*", counter)
+        services = build_services(stack.settings, stack.session)
+        replayer = Replayer(_CountingIntake(services.intake, counter), services.intake.parts.store)  # type: ignore[arg-type]
+        for _, raw in files:
+            counter.calls.clear()
+            outcome = replayer.process_bytes(raw)
+            n = sum(counter.calls.values())
+            by_outcome[outcome.outcome].append(n)
+            if outcome.outcome == "quarantined":
+                reasons[(outcome.reason or "").split(":")[0][:60]] += 1
+            if outcome.outcome == "created":
+                created.append((n, len(outcome.attachments)))
+                operations.update(counter.calls)
+    return RequestResult(dict(by_outcome), created, operations, reasons)
+
+
+class _quiet_logs:
+    """The replayer logs each failed attempt with a traceback; keep the table readable."""
+
+    def __enter__(self) -> None:
+        self._previous = logging.root.manager.disable
+        logging.disable(logging.CRITICAL)
+
+    def __exit__(self, *_: object) -> None:
+        logging.disable(self._previous)
+
+
+# -- corpus --------------------------------------------------------------------------
+def corpus_files(limit: int | None = None) -> tuple[Path, list[tuple[str, bytes]]]:
+    """(corpus root, [(corpus-relative name, bytes)]); empty when the corpus is absent."""
+    from tests.corpus import CORPUS, corpus_available, mail_files, relative
+
+    if not corpus_available():
+        return CORPUS, []
+    paths = mail_files()[:limit] if limit else mail_files()
+    return CORPUS, [(relative(p), p.read_bytes()) for p in paths]
