@@ -25,13 +25,13 @@ message SES reports as delayed several times counts as one soft failure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
 
+from chalicelib.domain.sns_envelope import unwrap
 from chalicelib.errors import BadNotification
 
 # Transient bounce subtypes that say the mailbox, not the message, has a problem.
@@ -126,23 +126,6 @@ def normalise_address(value: object) -> str:
         return ""
     address = parseaddr(value)[1].strip().lower()
     return address if "@" in address and not any(c.isspace() for c in address) else ""
-
-
-def unwrap(body: Any) -> dict[str, Any]:
-    """The SES document inside a queue record body: raw, SNS envelope, or Lambda SNS event."""
-    if isinstance(body, (str, bytes)):
-        try:
-            body = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadNotification(f"record body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise BadNotification("record body is not a JSON object")
-    if body.get("Type") == "Notification" and "Message" in body:
-        return unwrap(body["Message"])
-    records = body.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], dict) and "Sns" in records[0]:
-        return unwrap(records[0]["Sns"].get("Message", ""))
-    return body
 
 
 def parse(body: Any) -> list[FeedbackEvent]:

@@ -10,12 +10,12 @@ for replaying captured events.
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import verdicts
 from chalicelib.domain.mail import ReceivedMail
+from chalicelib.domain.sns_envelope import unwrap
 from chalicelib.errors import BadNotification
 
 
@@ -29,23 +29,11 @@ class Delivery:
 
 
 def _unwrap(body: Any) -> dict[str, Any]:
-    if isinstance(body, (str, bytes)):
-        try:
-            body = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise BadNotification(f"record body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise BadNotification("record body is not a JSON object")
-    if body.get("Type") == "Notification" and "Message" in body:
-        return _unwrap(body["Message"])
-    records = body.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], dict):
-        first = records[0]
-        if "ses" in first:
-            return dict(first["ses"], notificationType="Received")
-        if "Sns" in first:
-            return _unwrap(first["Sns"].get("Message", ""))
-    return body
+    note = unwrap(body)
+    records = note.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict) and "ses" in records[0]:
+        return dict(records[0]["ses"], notificationType="Received")
+    return note
 
 
 def decode(body: Any, default_bucket: str) -> Delivery:
