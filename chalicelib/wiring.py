@@ -64,6 +64,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
     )
     mail_out = _mail_out(settings, session, parts, dynamodb)
     desk = _desk(settings, session, parts, dynamodb)
+    mail_out.outbound.parts = dataclasses.replace(mail_out.outbound.parts, publish_event=desk.publish_event)
     parts = dataclasses.replace(
         parts,
         suppress_bounced=mail_out.feedback.suppress_from_inbound_bounce,

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
@@ -48,6 +49,8 @@ class OutboundParts:
     presign: Callable[[StoredAttachment], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Ticket events for integrations (the desk's SNS publisher); best effort.
+    publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +163,10 @@ class OutboundService:
             date=now,
         )
         ses_id = self._hand_over(outgoing, stored)
-        return self._store(ticket, outgoing, "staff", ses_id, agent, stored, "; ".join(warnings), now, key)
+        message = self._store(ticket, outgoing, "staff", ses_id, agent, stored, "; ".join(warnings), now, key)
+        if self.parts.publish_event is not None:
+            self.parts.publish_event("ticket.staff_replied", ticket_id, {"by": agent, "message": message.key})
+        return message
 
     def check(
         self, recipient: str, automatic: bool, trigger: str = "", state: GuardState | None = None

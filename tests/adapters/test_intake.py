@@ -237,3 +237,18 @@ def test_staff_can_release_a_suspended_auto_reply_into_a_ticket_or_discard_one(s
     stack.services.suspended.discard("support", held[drop.ses_message_id])
     assert stack.tickets.suspended("support") == []
     assert len(stack.keys("archive/")) == 2  # both raw messages are kept
+
+
+def test_ingest_and_staff_replies_tell_integrations_through_ticket_events(stack):
+    """GIVEN an integration subscribed to the events topic WHEN a mail opens a ticket, the customer
+    writes again and staff reply THEN it hears created, customer_replied and staff_replied."""
+    from tests.desk_helpers import events_inbox
+
+    with events_inbox(stack) as inbox:
+        first = deliver(stack, make_mail(message_id="<ev1@customer.org>"))
+        deliver(stack, make_mail(subject="Re: x", in_reply_to="<ev1@customer.org>"))
+        stack.services.outbound.reply(first.ticket, "ann@example.com", "On it.")
+        seen = [(e["kind"], e["ticket"]) for e in inbox.events()]
+    assert ("ticket.created", first.ticket) in seen
+    assert ("ticket.customer_replied", first.ticket) in seen
+    assert ("ticket.staff_replied", first.ticket) in seen
