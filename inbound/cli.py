@@ -68,6 +68,17 @@ def _provision(args: argparse.Namespace) -> int:
         session, stage=args.stage, domain=args.domain, region=args.region, endpoint_url=args.endpoint_url
     )
     print(render_report(report))
+    if args.write_config:
+        from pathlib import Path
+
+        from inbound.chalice_config import write_stage_environment
+
+        config = Path(".chalice/config.json")
+        changed = write_stage_environment(config, args.stage, report.outputs)
+        print(
+            f"{config}: stage {args.stage}: "
+            + (", ".join(changed) + " set" if changed else "already up to date")
+        )
     return 0
 
 
@@ -148,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
     prov.add_argument(
         "--delete-data", action="store_true", help="with --delete: remove bucket and tables too"
+    )
+    prov.add_argument(
+        "--write-config",
+        action="store_true",
+        help="write the stage's resource names into .chalice/config.json",
     )
     prov.set_defaults(run=_provision)
 
