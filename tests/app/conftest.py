@@ -83,3 +83,16 @@ def local_server(api):
     yield f"http://127.0.0.1:{server.server.server_address[1]}"
     server.shutdown()
     server.server.server_close()
+
+
+@pytest.fixture
+def app_stack(stack, monkeypatch):
+    """The app's own wiring (built from the environment) pointed at the embedded stack."""
+    for name, value in stack.outputs.items():
+        monkeypatch.setenv(name, value)
+    services.cache_clear()
+    from app import app
+
+    with Client(app, stage_name="test") as client:
+        yield stack, client
+    services.cache_clear()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalice.test import Client
 
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
@@ -14,19 +13,6 @@ from tests.corpus import aws_events, require_corpus
 from tests.events import sqs_event
 
 FEEDBACK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:inbound-test-feedback"
-
-
-@pytest.fixture
-def app_stack(stack, monkeypatch):
-    """The app's own wiring (built from the environment) pointed at the embedded stack."""
-    for name, value in stack.outputs.items():
-        monkeypatch.setenv(name, value)
-    services.cache_clear()
-    from app import app
-
-    with Client(app, stage_name="test") as client:
-        yield stack, client
-    services.cache_clear()
 
 
 def invoke(client, *bodies: str):

@@ -5,26 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from chalice.test import Client
 
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
 from tests.corpus import aws_events, relative, require_corpus
 from tests.events import sqs_event
 from tests.mail_factory import make_mail, received_notification
-
-
-@pytest.fixture
-def app_stack(stack, monkeypatch):
-    """The app's own wiring (built from the environment) pointed at the embedded stack."""
-    for name, value in stack.outputs.items():
-        monkeypatch.setenv(name, value)
-    services.cache_clear()
-    from app import app
-
-    with Client(app, stage_name="test") as client:
-        yield stack, client
-    services.cache_clear()
 
 
 def _ses_receiving_samples():
