@@ -27,6 +27,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression, SoftMark
 from chalicelib.domain import feedback
 from chalicelib.domain.feedback import FeedbackEvent, SuppressionEntry
+from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.settings import Settings
 
@@ -86,7 +87,7 @@ class FeedbackService:
         now = self.clock()
         addresses = [a for a in (feedback.normalise_address(r) for r in recipients) if a]
         ours = self.store.sent_to(addresses, int(now.timestamp()))
-        at = _iso(now)
+        at = iso_millis(now)
         events = [
             FeedbackEvent(
                 key=f"dsn#{ses_message_id}#{address}",
@@ -128,7 +129,10 @@ class FeedbackService:
         entries = {e.recipient: self._entry(e, source, now) for e in events if e.action == "suppress"}
         soft = [
             SoftMark(
-                e.recipient, e.at or _iso(now), e.key, feedback.epoch(e.at, now) + int(window.total_seconds())
+                e.recipient,
+                e.at or iso_millis(now),
+                e.key,
+                feedback.epoch(e.at, now) + int(window.total_seconds()),
             )
             for e in events
             if e.action == "soft"
@@ -144,7 +148,7 @@ class FeedbackService:
     def _follow_up(self, applied: list[FeedbackEvent], source: str, now: datetime) -> list[str]:
         """Soft bounces over the limit and account-list refusals become expiring entries."""
         expires = int((now + timedelta(days=self.settings.soft_suppression_days)).timestamp())
-        since = _iso(now - timedelta(hours=self.settings.soft_bounce_window_hours))
+        since = iso_millis(now - timedelta(hours=self.settings.soft_bounce_window_hours))
         suppressed = []
         for address in dict.fromkeys(e.recipient for e in applied if e.action == "soft"):
             count = self.store.soft_count(address, since)
@@ -170,14 +174,10 @@ class FeedbackService:
         return SuppressionEntry(
             address=event.recipient,
             reason=reason or event.reason,
-            at=event.at or _iso(now),
+            at=event.at or iso_millis(now),
             source=source,
             subtype=" ".join(filter(None, (event.bounce_type, event.subtype))),
             diagnostic=event.diagnostic,
             feedback_id=event.feedback_id,
             expires_at=expires,
         )
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -8,7 +8,6 @@ its notification in place for the queue to retry.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -27,8 +26,6 @@ from chalicelib.services.notifications import Delivery
 from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.services.ticket_filing import TicketFiling, sender_of
 from chalicelib.settings import Settings
-
-log = logging.getLogger("inbound.intake")
 
 
 class IntakeService:

@@ -11,6 +11,7 @@ from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.domain.classify_types import BounceReport
 from chalicelib.domain.mail import ParsedMail
+from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.message_builder import Renderers
 
 
@@ -34,4 +35,4 @@ class IntakeParts:
 
     def now(self) -> str:
         """The clock as DynamoDB sort keys want it: ISO 8601 UTC with milliseconds."""
-        return self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        return iso_millis(self.clock())

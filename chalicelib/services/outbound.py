@@ -32,6 +32,7 @@ from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
 from chalicelib.domain.send_policy import Decision, SendFacts
 from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
+from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import SendRefused, Suppressed
 from chalicelib.services import message_builder
 from chalicelib.services.suppression import guard_state
@@ -80,7 +81,7 @@ class OutboundService:
         recipient = ticket.requester  # who staff replies go to, too
         now = self.parts.clock()
         guard = self.parts.guard
-        earlier = guard.claim_ack(ticket_id, _iso(now), _epoch(now))
+        earlier = guard.claim_ack(ticket_id, iso_millis(now), _epoch(now))
         if earlier is not None:
             return AckResult(
                 ticket_id, "already", str(earlier.get("state", "")), str(earlier.get("reason", ""))
@@ -266,7 +267,7 @@ class OutboundService:
             cc=outgoing.cc,
             subject=outgoing.subject,
             message_id=outgoing.message_id,
-            received_at=_iso(now),
+            received_at=iso_millis(now),
             thread_signal="new",
             body=body,
             reason=warning,
@@ -301,10 +302,6 @@ class OutboundService:
     def _reply_to(self, ticket: Ticket) -> str:
         secret = self.parts.reply_secrets()[0]
         return reply_address(secret, self._mailbox_address(ticket.mailbox), ticket.id)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _epoch(moment: datetime) -> int:
