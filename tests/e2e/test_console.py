@@ -114,7 +114,15 @@ class Console:
         assert self.page.title() == TITLE
         # The mail frames themselves. (Frames nested in a mail never get a script context:
         # they inherit the sandbox, and Playwright would wait for one forever.)
-        mail_frames = [f for f in self.page.main_frame.child_frames if f.url == "about:srcdoc"]
+        # A re-rendered mail (after "Show remote images") is a new iframe: Playwright learns of
+        # its srcdoc navigation a moment after the server saw the frame's requests, so wait,
+        # through Playwright's own clock so that its events keep arriving meanwhile.
+        mail_frames: list[Any] = []
+        for _ in range(50):
+            mail_frames = [f for f in self.page.main_frame.child_frames if f.url == "about:srcdoc"]
+            if mail_frames:
+                break
+            self.page.wait_for_timeout(200)
         assert mail_frames, "no mail frame to look into"
         for frame in mail_frames:
             assert frame.evaluate("() => window.__xss") is None, "a script ran in the mail frame"
