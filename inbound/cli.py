@@ -176,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     from inbound.staff_cli import register as register_staff
 
     register_staff(commands)
+    from inbound.secret_cli import register as register_secret
+
+    register_secret(commands)
     return parser
 
 
