@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import boto3
 
+from inbound.provision_alarms import delete_alarms, ensure_alarms
 from inbound.provision_context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.provision_identity import (
     delete_identity,
@@ -88,6 +89,7 @@ def provision(
     pool_id = ensure_user_pool(ctx)
     client_id = ensure_user_pool_client(ctx, pool_id)
     secret = ensure_reply_secret(ctx)
+    ensure_alarms(ctx)
 
     outputs.update(
         {
@@ -127,6 +129,7 @@ def delete(
     ctx = _context(session, stage, "", region, endpoint_url)
     delete_ses(ctx)  # stop receiving first
     delete_messaging(ctx)
+    delete_alarms(ctx)
     delete_identity(ctx, keep_data)
     delete_storage(ctx, keep_data)
     return ctx.report

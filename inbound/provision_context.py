@@ -77,7 +77,7 @@ class Names:
         return f"{self.prefix}-suppression"
 
     def topic(self, role: str) -> str:
-        """role: received, feedback or events."""
+        """role: received, feedback, events or alarms."""
         return f"{self.prefix}-{role}"
 
     def topic_arn(self, role: str) -> str:
