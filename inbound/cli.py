@@ -65,9 +65,23 @@ def _provision(args: argparse.Namespace) -> int:
         print(f"stage {args.stage} torn down" + ("" if args.delete_data else "; bucket and tables kept"))
         return 0
     report = provision(
-        session, stage=args.stage, domain=args.domain, region=args.region, endpoint_url=args.endpoint_url
+        session,
+        stage=args.stage,
+        domain=args.domain,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        activate=args.activate,
     )
     print(render_report(report))
+    inactive = [e for e in report.entries if e.resource == "ses-active-rule-set" and e.detail]
+    if inactive and inactive[0].detail.startswith("not activated"):
+        endpoint = f" --endpoint-url {args.endpoint_url}" if args.endpoint_url else ""
+        print(
+            f"Receipt rule set {report.outputs['INBOUND_RULE_SET']} is not active: SES receives no mail "
+            "for this stage. SES allows one active rule set per account and Region; to make it this "
+            f"one, replacing the active one, run:\n  inbound provision --stage {args.stage} "
+            f"--domain {args.domain} --region {args.region}{endpoint} --activate\n"
+        )
     if args.write_config:
         from pathlib import Path
 
@@ -155,6 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     prov.add_argument("--region", default="us-east-1")
     prov.add_argument(
         "--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. a local moto server"
+    )
+    prov.add_argument(
+        "--activate",
+        action="store_true",
+        help="make the stage's receipt rule set the active one (replaces the active set of the account and Region)",
     )
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
     prov.add_argument(
