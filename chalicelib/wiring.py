@@ -181,6 +181,24 @@ def _no_jwks() -> dict:
     return {"keys": []}
 
 
+def build_redrive(services: Services, session: Any, queues: list[str], wait_seconds: int = 1) -> Any:
+    """The operator's re-drive (`inbound redrive`): quarantine/failed/ back through ingest,
+    the dead-letter queues of `queues` back to them. Built on demand; no Lambda uses it."""
+    from chalicelib.adapters.dynamodb_redrive import DynamoDBRedrive
+    from chalicelib.adapters.s3_quarantine import S3Quarantine
+    from chalicelib.adapters.sqs_redrive import SqsDeadLetters
+    from chalicelib.services.redrive import RedriveService
+
+    settings = services.settings
+    sqs = _client(session, "sqs", settings)
+    return RedriveService(
+        services.intake,
+        S3Quarantine(_client(session, "s3", settings), settings.mail_bucket),
+        DynamoDBRedrive(_client(session, "dynamodb", settings), settings.tickets_table),
+        [SqsDeadLetters.of(sqs, name, wait_seconds) for name in queues],
+    )
+
+
 @functools.lru_cache(maxsize=1)
 def services() -> Services:
     """The Lambda container's services, built on first use."""
