@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ AUTO_SECONDS = 2 * DAY
 ACK_SECONDS = 30 * DAY
 SHARDS = 4
 CONFLICT_RETRIES = 6
+OVER_EXPIRING = "attribute_not_exists(pk) OR attribute_exists(expires_at)"  # never over a permanent entry
 _ENTRY_FIELDS = ("reason", "at", "source", "subtype", "diagnostic", "feedback_id", "note")
 
 
@@ -57,6 +58,16 @@ class SoftMark:
     at: str
     key: str
     expires_at: int
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What `apply` did. `before`: keys applied earlier (then nothing was written and the
+    caller retries without them). `held_back`: addresses whose expiring entry was not
+    written because they have a permanent one."""
+
+    before: frozenset[str] = frozenset()
+    held_back: frozenset[str] = frozenset()
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -121,7 +132,7 @@ class DynamoDBSuppression:
         """Write an entry; False when held back. only_over="expiring": never over a permanent
         entry; only_over="absent": only when the address has no entry at all."""
         conditions = {
-            "expiring": {"ConditionExpression": "attribute_not_exists(pk) OR attribute_exists(expires_at)"},
+            "expiring": {"ConditionExpression": OVER_EXPIRING},
             "absent": {"ConditionExpression": "attribute_not_exists(pk)"},
         }
         return self._unless_condition_fails(
@@ -158,19 +169,21 @@ class DynamoDBSuppression:
         soft: list[SoftMark],
         counts: dict[str, dict[str, int]],
         now: int,
-    ) -> set[str]:
-        """Markers, entries, soft marks and counter additions in one transaction.
+        expiring: Sequence[SuppressionEntry] = (),
+    ) -> Applied:
+        """Markers, entries, expiring entries, soft marks and counter additions in one
+        transaction (at most 100 items: the caller sizes it).
 
-        Returns the keys already applied before (their markers exist): then nothing
-        was written, and the caller retries without them. Empty set: all applied.
+        An expiring entry is written only over nothing or another expiring entry: when an
+        address has a permanent one, the transaction is repeated without that entry.
         """
         marker = {"type": {"S": "applied"}, "expires_at": {"N": str(now + MARKER_SECONDS)}}
-        operations = [
+        head = [
             _put(self.table, {**_key(f"EVENT#{key[:900]}", "APPLIED"), **marker}, "attribute_not_exists(pk)")
             for key in keys
         ]
-        operations += [_put(self.table, entry_item(e)) for e in entries]
-        operations += [
+        head += [_put(self.table, entry_item(e)) for e in entries]
+        tail = [
             _put(
                 self.table,
                 {
@@ -181,11 +194,15 @@ class DynamoDBSuppression:
             for m in soft
         ]
         shard = random.randrange(SHARDS)
-        operations += [self._counter_update(day, added, shard, now) for day, added in counts.items() if added]
-        for attempt in range(CONFLICT_RETRIES):
+        tail += [self._counter_update(day, added, shard, now) for day, added in counts.items() if added]
+        held: set[str] = set()
+        conflicts = 0
+        while True:
+            offered = [e for e in expiring if e.address not in held]
+            conditional = [_put(self.table, entry_item(e), OVER_EXPIRING) for e in offered]
             try:
-                self._db.transact_write_items(TransactItems=operations)
-                return set()
+                self._db.transact_write_items(TransactItems=[*head, *conditional, *tail])
+                return Applied(held_back=frozenset(held))
             except ClientError as exc:
                 if error_code(exc) != "TransactionCanceledException":
                     raise
@@ -194,11 +211,19 @@ class DynamoDBSuppression:
                     keys[i] for i, code in enumerate(reasons[: len(keys)]) if code == "ConditionalCheckFailed"
                 }
                 if done:
-                    return done
-                if "TransactionConflict" not in reasons or attempt == CONFLICT_RETRIES - 1:
+                    return Applied(before=frozenset(done))
+                refused = reasons[len(head) : len(head) + len(offered)]
+                if "ConditionalCheckFailed" in refused:
+                    held |= {
+                        e.address
+                        for e, code in zip(offered, refused, strict=False)
+                        if code == "ConditionalCheckFailed"
+                    }
+                    continue
+                conflicts += 1
+                if "TransactionConflict" not in reasons or conflicts == CONFLICT_RETRIES:
                     raise
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # another writer's counter update
-        return set()
+                time.sleep(random.uniform(0.01, 0.05) * conflicts)  # another writer's counter update
 
     def _counter_update(self, day: str, added: dict[str, int], shard: int, now: int) -> dict[str, Any]:
         names = {f"#c{i}": name for i, name in enumerate(added)}

@@ -4,27 +4,27 @@ Each per-recipient event is applied exactly once: its marker, its suppression en
 or soft-bounce mark and its counter additions are one DynamoDB transaction, and
 the marker's conditional put refuses a second application. A redelivered record
 (or the same bounce reported by both an identity notification and the
-configuration set) therefore changes nothing. One transaction carries up to
-CHUNK events of a notification; when some of them were applied before, the rest
-are applied without them.
+configuration set) therefore changes nothing. One transaction carries as many
+events of a notification as fit DynamoDB's 100 items (see `_chunks`); when some of
+them were applied before, the rest are applied without them.
 
 Soft bounces (a full mailbox, recipient-side delays) are kept per address for
 `soft_bounce_window_hours`; reaching `soft_bounce_limit` in that window suppresses
 the address for `soft_suppression_days` (an expiring entry, which never replaces a
 permanent one). A Permanent bounce with subtype OnAccountSuppressionList is SES
 refusing because of its own account-level list: recorded as an expiring entry and
-counted apart, not as a bounce.
+counted apart, not as a bounce; its entry is written in the event's transaction.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression, SoftMark
+from chalicelib.adapters.dynamodb_suppression import Applied, DynamoDBSuppression, SoftMark
 from chalicelib.domain import feedback
 from chalicelib.domain.feedback import FeedbackEvent, SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
@@ -32,7 +32,8 @@ from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.feedback")
-CHUNK = 30  # events per transaction: 2 items each plus the day counters, under DynamoDB's 100
+TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
+WRITES_ITEM = ("suppress", "soft", "account_suppressed")  # actions that write an item beside the marker
 
 
 @dataclass(frozen=True)
@@ -111,22 +112,33 @@ class FeedbackService:
     def apply(self, events: list[FeedbackEvent], source: str) -> FeedbackSummary:
         unique = list({e.key: e for e in events}.values())
         applied: list[FeedbackEvent] = []
+        held_back: set[str] = set()
         now = self.clock()
-        for start in range(0, len(unique), CHUNK):
-            remaining = unique[start : start + CHUNK]
+        for remaining in _chunks(unique, now):
             while remaining:
-                before = self._apply_chunk(remaining, source, now)
-                if not before:
+                result = self._apply_chunk(remaining, source, now)
+                if not result.before:
                     applied.extend(remaining)
+                    held_back |= result.held_back
                     break
-                remaining = [e for e in remaining if e.key not in before]
-        suppressed = [e.recipient for e in applied if e.action == "suppress"]
+                remaining = [e for e in remaining if e.key not in result.before]
+        suppressed = [
+            e.recipient
+            for e in applied
+            if e.action == "suppress" or (e.action == "account_suppressed" and e.recipient not in held_back)
+        ]
         suppressed += self._follow_up(applied, source, now)
         return FeedbackSummary(len(unique), len(applied), tuple(dict.fromkeys(suppressed)))
 
-    def _apply_chunk(self, events: list[FeedbackEvent], source: str, now: datetime) -> set[str]:
+    def _apply_chunk(self, events: list[FeedbackEvent], source: str, now: datetime) -> Applied:
         window = timedelta(hours=self.settings.soft_bounce_window_hours)
         entries = {e.recipient: self._entry(e, source, now) for e in events if e.action == "suppress"}
+        expires = int((now + timedelta(days=self.settings.soft_suppression_days)).timestamp())
+        expiring = {
+            e.recipient: self._entry(e, source, now, "ACCOUNT_SUPPRESSED", expires)
+            for e in events
+            if e.action == "account_suppressed" and e.recipient not in entries
+        }
         soft = [
             SoftMark(
                 e.recipient,
@@ -143,10 +155,13 @@ class FeedbackService:
                 day = counts.setdefault(feedback.day_of(e.at, now), {})
                 day[e.counter] = day.get(e.counter, 0) + 1
         keys = [e.key for e in events]
-        return self.store.apply(keys, list(entries.values()), soft, counts, int(now.timestamp()))
+        return self.store.apply(
+            keys, list(entries.values()), soft, counts, int(now.timestamp()), list(expiring.values())
+        )
 
     def _follow_up(self, applied: list[FeedbackEvent], source: str, now: datetime) -> list[str]:
-        """Soft bounces over the limit and account-list refusals become expiring entries."""
+        """Soft bounces over the limit become expiring entries (counted after their marks are
+        written, so concurrent soft bounces of one address cannot both miss the limit)."""
         expires = int((now + timedelta(days=self.settings.soft_suppression_days)).timestamp())
         since = iso_millis(now - timedelta(hours=self.settings.soft_bounce_window_hours))
         suppressed = []
@@ -160,11 +175,6 @@ class FeedbackService:
                 )
                 if self.store.put(entry, only_over="expiring"):
                     suppressed.append(address)
-        for event in applied:
-            if event.action == "account_suppressed":
-                entry = self._entry(event, source, now, "ACCOUNT_SUPPRESSED", expires)
-                if self.store.put(entry, only_over="expiring"):
-                    suppressed.append(event.recipient)
         return suppressed
 
     @staticmethod
@@ -181,3 +191,23 @@ class FeedbackService:
             feedback_id=event.feedback_id,
             expires_at=expires,
         )
+
+
+def _chunks(events: list[FeedbackEvent], now: datetime) -> Iterator[list[FeedbackEvent]]:
+    """Runs of events whose items fit one transaction: a marker each, an entry or soft mark
+    for the actions that write one, and one counter item per day."""
+    chunk: list[FeedbackEvent] = []
+    items, days = 0, set[str]()
+    for event in events:
+        day = feedback.day_of(event.at, now) if event.counter else ""
+        cost = 1 + (event.action in WRITES_ITEM) + (bool(day) and day not in days)
+        if chunk and items + cost > TRANSACTION_ITEMS:
+            yield chunk
+            chunk, items, days = [], 0, set()
+            cost = 1 + (event.action in WRITES_ITEM) + bool(day)
+        chunk.append(event)
+        items += cost
+        if day:
+            days.add(day)
+    if chunk:
+        yield chunk
