@@ -62,6 +62,10 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+def mib(n: float) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
 def mean(values: list[int]) -> float:
     return statistics.fmean(values) if values else 0.0
 
