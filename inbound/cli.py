@@ -198,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     from inbound.secret_cli import register as register_secret
 
     register_secret(commands)
+    from inbound.redrive_cli import register as register_redrive
+
+    register_redrive(commands)
     return parser
 
 
