@@ -33,8 +33,8 @@ bench: install
 	$(BIN)/python -m bench
 
 package: install
-	rm -rf dist && mkdir -p dist
-	$(BIN)/chalice package --stage dev dist
+	rm -rf dist
+	$(BIN)/inbound package --stage dev dist
 
 clean:
 	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

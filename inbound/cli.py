@@ -96,6 +96,20 @@ def _provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def _package(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from inbound.package import PackageFailed, package
+
+    try:
+        template = package(args.stage, Path(args.outdir), Path(args.project_dir))
+    except PackageFailed as exc:
+        print(f"inbound package: {exc}", file=sys.stderr)
+        return 1
+    print(f"{template}: the stage's functions and every resource they need, in one template")
+    return 0
+
+
 def _up(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -185,6 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the stage's resource names into .chalice/config.json",
     )
     prov.set_defaults(run=_provision)
+
+    pkg = commands.add_parser(
+        "package", help="the Lambda zip and one CloudFormation template for a stage (chalice package)"
+    )
+    pkg.add_argument("--stage", required=True)
+    pkg.add_argument("--project-dir", default=".", help="the Chalice project (default: here)")
+    pkg.add_argument("outdir", help="where deployment.zip and sam.json go")
+    pkg.set_defaults(run=_package)
 
     from inbound.suppression_cli import register as register_suppression
 

@@ -1,0 +1,380 @@
+"""The CloudFormation side of a stage: what `chalice package --merge-template` merges in.
+
+`merge_template` describes every resource `inbound provision` creates, built from the same
+`Names` and the same documents (bucket, topic and queue policies, the receipt rule, the
+pool settings, `alarm_specs`), so the stack and provision cannot drift apart. Names that
+carry the account, Region or partition are made with CloudFormation's pseudo parameters
+(`template_names`) and end up in `Fn::Sub`, so one template serves any account.
+
+It also edits what Chalice generates for the functions (Chalice merges dictionaries key by
+key, so only the keys named here change): both SQS event sources get
+`FunctionResponseTypes: [ReportBatchItemFailures]`, and their functions the switch
+`INBOUND_PARTIAL_BATCH_RESPONSES=true` that makes the app answer with the failed records
+only (see chalicelib/services/queue_batch.py); every function gets the names of the
+stack's resources in its environment, as `inbound provision --write-config` would write
+them.
+
+Left out, on purpose:
+
+- The reply-token secret: CloudFormation cannot create SSM SecureString parameters.
+  `inbound provision` creates it (never overwriting it); the functions find it by name.
+- Activating the receipt rule set: CloudFormation cannot; `inbound provision --activate`.
+- The SES domain identity (DKIM, MAIL FROM): it belongs to the account and Region and is
+  shared by every stage on the domain, so no stage's stack may own it; `inbound provision`
+  creates it and prints the DNS records.
+
+Data stays when the stack goes (DeletionPolicy Retain on the bucket, the tables and the
+user pool), as with `inbound provision --delete`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from chalice.utils import to_cfn_resource_name
+
+from inbound.alarms import alarm_specs
+from inbound.provision_context import Context, Names
+from inbound.provision_identity import _CLIENT_SETTINGS, _POOL_SETTINGS
+from inbound.provision_messaging import (
+    FOURTEEN_DAYS,
+    MAX_RECEIVE_COUNT,
+    SQS_MAX_VISIBILITY,
+    VISIBILITY_PER_FUNCTION_TIMEOUT,
+    queue_policy,
+    topic_policy,
+)
+from inbound.provision_report import ProvisionReport
+from inbound.provision_ses import EVENT_TYPES, desired_rule
+from inbound.provision_storage import (
+    _ENCRYPTION,
+    _LIFECYCLE_RULES,
+    _PUBLIC_ACCESS_BLOCK,
+    _TABLE_KEYS,
+    TICKETS_INDEXES,
+    TTL_ATTRIBUTE,
+    _attributes,
+    _gsi,
+    bucket_policy,
+)
+
+# The Lambda functions app.py declares (Chalice names their resources after them), and the
+# two that read a queue, with the queue role each reads.
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler")
+SQS_FUNCTIONS = {"ingest": "ingest", "record_feedback": "feedback"}
+# Which topic feeds which queue (as in provision_messaging.ensure_messaging).
+PIPES = {"ingest": "received", "feedback": "feedback"}
+RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+# Queues go with the stack, as with `inbound provision --delete`: the raw mail behind every
+# notification stays in the bucket's incoming/ and the sweeper re-drives it.
+DELETE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+
+
+def template_names(stage: str, domain: str) -> Names:
+    """`Names` whose account, Region and partition are CloudFormation pseudo parameters."""
+    return Names(stage, domain.lower(), "${AWS::Region}", "${AWS::AccountId}", "${AWS::Partition}")
+
+
+def function_logical_id(function: str) -> str:
+    """The logical id `chalice package` gives a function: `record_feedback` -> `RecordFeedback`."""
+    return "APIHandler" if function == "api_handler" else to_cfn_resource_name(function)
+
+
+def sqs_event_logical_id(function: str) -> str:
+    """Chalice 1.34 names a function's SQS event source `<function>-sqs-event-source`."""
+    return to_cfn_resource_name(f"{function}-sqs-event-source")
+
+
+def _cfn_id(role: str) -> str:
+    return to_cfn_resource_name(role)
+
+
+def _substitute(value: Any) -> Any:
+    """Every string naming a pseudo parameter (`${AWS::AccountId}`...) becomes an Fn::Sub."""
+    if isinstance(value, str):
+        return {"Fn::Sub": value} if "${" in value else value
+    if isinstance(value, list):
+        return [_substitute(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _substitute(item) for key, item in value.items()}
+    return value
+
+
+def _ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def _arn(logical_id: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def _storage(names: Names, ctx: Context) -> dict[str, Any]:
+    lifecycle = []
+    for rule in _LIFECYCLE_RULES:
+        cfn_rule: dict[str, Any] = {"Id": rule["ID"], "Status": rule["Status"]}
+        if rule["Filter"].get("Prefix"):
+            cfn_rule["Prefix"] = rule["Filter"]["Prefix"]
+        if "Transitions" in rule:
+            cfn_rule["Transitions"] = [
+                {"TransitionInDays": t["Days"], "StorageClass": t["StorageClass"]}
+                for t in rule["Transitions"]
+            ]
+        if "AbortIncompleteMultipartUpload" in rule:
+            cfn_rule["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
+        lifecycle.append(cfn_rule)
+    encryption = [
+        {
+            "ServerSideEncryptionByDefault": r["ApplyServerSideEncryptionByDefault"],
+            "BucketKeyEnabled": r["BucketKeyEnabled"],
+        }
+        for r in _ENCRYPTION["Rules"]
+    ]
+    resources: dict[str, Any] = {
+        "MailBucket": {
+            "Type": "AWS::S3::Bucket",
+            **RETAIN,
+            "Properties": {
+                "BucketName": names.bucket,
+                "PublicAccessBlockConfiguration": dict(_PUBLIC_ACCESS_BLOCK),
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": encryption},
+                "LifecycleConfiguration": {"Rules": lifecycle},
+            },
+        },
+        "MailBucketPolicy": {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {"Bucket": _ref("MailBucket"), "PolicyDocument": bucket_policy(ctx)},
+        },
+    }
+    for logical_id, table, indexes in (
+        ("TicketsTable", names.tickets_table, TICKETS_INDEXES),
+        ("SuppressionTable", names.suppression_table, {}),
+    ):
+        properties: dict[str, Any] = {
+            "TableName": table,
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": _TABLE_KEYS,
+            "AttributeDefinitions": _attributes(
+                "pk", "sk", *(key for pair in indexes.values() for key in pair)
+            ),
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
+        }
+        if indexes:
+            properties["GlobalSecondaryIndexes"] = [_gsi(name, *keys) for name, keys in indexes.items()]
+        resources[logical_id] = {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": properties}
+    return resources
+
+
+def _messaging(names: Names, ctx: Context, timeouts: dict[str, int]) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for role in ("received", "feedback", "events"):
+        topic = f"{_cfn_id(role)}Topic"
+        resources[topic] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.topic(role)}}
+        if role in PIPES.values():
+            resources[f"{topic}Policy"] = {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {"Topics": [_ref(topic)], "PolicyDocument": topic_policy(ctx, role)},
+            }
+    for role, topic_role in PIPES.items():
+        queue, dlq = f"{_cfn_id(role)}Queue", f"{_cfn_id(role)}DeadLetterQueue"
+        visibility = min(timeouts[role] * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY)
+        resources[dlq] = {
+            "Type": "AWS::SQS::Queue",
+            **DELETE,
+            "Properties": {
+                "QueueName": names.queue(f"{role}-dlq"),
+                "MessageRetentionPeriod": FOURTEEN_DAYS,
+                "SqsManagedSseEnabled": True,
+            },
+        }
+        resources[queue] = {
+            "Type": "AWS::SQS::Queue",
+            **DELETE,
+            "Properties": {
+                "QueueName": names.queue(role),
+                "MessageRetentionPeriod": FOURTEEN_DAYS,
+                "VisibilityTimeout": visibility,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
+            },
+        }
+        resources[f"{queue}Policy"] = {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {"Queues": [_ref(queue)], "PolicyDocument": queue_policy(ctx, role, topic_role)},
+        }
+        resources[f"{_cfn_id(topic_role)}To{queue}Subscription"] = {
+            "Type": "AWS::SNS::Subscription",
+            "Properties": {
+                "TopicArn": _ref(f"{_cfn_id(topic_role)}Topic"),
+                "Protocol": "sqs",
+                "Endpoint": _arn(queue),
+                "RawMessageDelivery": True,
+            },
+        }
+    return resources
+
+
+def _ses(names: Names, ctx: Context, mailboxes: list[str]) -> dict[str, Any]:
+    rule = desired_rule(ctx, mailboxes, names.topic_arn("received"))
+    return {
+        "ReceiptRuleSet": {"Type": "AWS::SES::ReceiptRuleSet", "Properties": {"RuleSetName": names.rule_set}},
+        # SES checks, when the rule is created, that it may write to the bucket and
+        # publish to the topic: the policies first.
+        "ReceiptRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "DependsOn": ["MailBucketPolicy", "ReceivedTopicPolicy"],
+            "Properties": {"RuleSetName": _ref("ReceiptRuleSet"), "Rule": rule},
+        },
+        "ConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": names.configuration_set},
+        },
+        "ConfigurationSetEventDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": ["FeedbackTopicPolicy"],
+            "Properties": {
+                "ConfigurationSetName": _ref("ConfigurationSet"),
+                "EventDestination": {
+                    "Name": names.event_destination,
+                    "Enabled": True,
+                    "MatchingEventTypes": list(EVENT_TYPES),
+                    "SnsDestination": {"TopicARN": _ref("FeedbackTopic")},
+                },
+            },
+        },
+    }
+
+
+def _identity(names: Names) -> dict[str, Any]:
+    return {
+        "StaffUserPool": {
+            "Type": "AWS::Cognito::UserPool",
+            **RETAIN,
+            "Properties": {
+                "UserPoolName": names.user_pool,
+                "UsernameAttributes": ["email"],
+                "UsernameConfiguration": {"CaseSensitive": False},
+                "MfaConfiguration": "OPTIONAL",
+                "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
+                **_POOL_SETTINGS,
+            },
+        },
+        "StaffUserPoolClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "UserPoolId": _ref("StaffUserPool"),
+                "ClientName": names.user_pool_client,
+                "GenerateSecret": False,
+                **_CLIENT_SETTINGS,
+            },
+        },
+    }
+
+
+def _alarms(names: Names) -> dict[str, Any]:
+    resources: dict[str, Any] = {
+        "AlarmsTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.topic("alarms")}}
+    }
+    for spec in alarm_specs(names):
+        logical_id = to_cfn_resource_name(spec.name.removeprefix(f"{names.prefix}-")) + "Alarm"
+        resources[logical_id] = {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": spec.properties(_ref("AlarmsTopic")),
+        }
+    return resources
+
+
+def function_environment(names: Names) -> dict[str, Any]:
+    """What the functions read to find the stack's resources (see chalicelib/settings.py)."""
+    return {
+        "INBOUND_MAIL_BUCKET": _ref("MailBucket"),
+        "INBOUND_TICKETS_TABLE": _ref("TicketsTable"),
+        "INBOUND_SUPPRESSION_TABLE": _ref("SuppressionTable"),
+        "INBOUND_CONFIGURATION_SET": _ref("ConfigurationSet"),
+        "INBOUND_EVENTS_TOPIC_ARN": _ref("EventsTopic"),
+        "INBOUND_USER_POOL_ID": _ref("StaffUserPool"),
+        "INBOUND_USER_POOL_CLIENT_ID": _ref("StaffUserPoolClient"),
+        "INBOUND_INGEST_QUEUE": names.queue("ingest"),
+        "INBOUND_FEEDBACK_QUEUE": names.queue("feedback"),
+        "INBOUND_REPLY_SECRET_PARAMETER": names.reply_secret_parameter,
+    }
+
+
+def _functions(names: Names) -> dict[str, Any]:
+    """The keys merged into Chalice's AWS::Serverless::Function resources."""
+    resources: dict[str, Any] = {}
+    for function in FUNCTIONS:
+        variables = function_environment(names)
+        properties: dict[str, Any] = {"Environment": {"Variables": variables}}
+        resource: dict[str, Any] = {"Properties": properties}
+        role = SQS_FUNCTIONS.get(function)
+        if role:
+            variables["INBOUND_PARTIAL_BATCH_RESPONSES"] = "true"
+            event = {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
+            properties["Events"] = {sqs_event_logical_id(function): event}
+            # Chalice points the event source at the queue by name, not by reference:
+            # without this the mapping could be created before its queue.
+            resource["DependsOn"] = [f"{_cfn_id(role)}Queue"]
+        resources[function_logical_id(function)] = resource
+    return resources
+
+
+def merge_template(
+    names: Names,
+    *,
+    mailboxes: list[str],
+    ingest_function_timeout: int,
+    feedback_function_timeout: int,
+) -> dict[str, Any]:
+    """The template to merge into `chalice package`'s for the stage `names` describes.
+
+    `names` comes from `template_names`; `mailboxes` are the receipt rule's addresses; the
+    function timeouts (from .chalice/config.json) set the queues' visibility timeouts.
+    """
+    # provision's document builders take a Context but read only its names.
+    ctx = Context(
+        boto3.session.Session(region_name="us-east-1"),
+        names.region,
+        None,
+        names,
+        ProvisionReport(names.stage, names.region, names.account),
+    )
+    timeouts = {"ingest": ingest_function_timeout, "feedback": feedback_function_timeout}
+    resources: dict[str, Any] = {
+        **_storage(names, ctx),
+        **_messaging(names, ctx, timeouts),
+        **_ses(names, ctx, mailboxes),
+        **_identity(names),
+        **_alarms(names),
+    }
+    outputs = {
+        "MailBucketName": ("the mail bucket", _ref("MailBucket")),
+        "UserPoolId": ("INBOUND_USER_POOL_ID: `inbound staff add --user-pool-id`", _ref("StaffUserPool")),
+        "UserPoolClientId": (
+            "INBOUND_USER_POOL_CLIENT_ID: `inbound login --client-id`",
+            _ref("StaffUserPoolClient"),
+        ),
+        "AlarmsTopicArn": ("subscribe the on-call address to it", _ref("AlarmsTopic")),
+        "ReceiptRuleSetName": ("not active until `inbound provision --activate`", _ref("ReceiptRuleSet")),
+        "ReplySecretParameter": (
+            "SSM SecureString the stack does not create: run `inbound provision`",
+            names.reply_secret_parameter,
+        ),
+    }
+    return {
+        "Description": (
+            f"inbound stage {names.stage}: mail bucket, tables, topics, queues, SES receipt rule "
+            "and configuration set, staff user pool, alarms and the Lambda functions. After "
+            f"creating the stack run `inbound provision --stage {names.stage} --domain {names.domain} "
+            "--activate`: it creates the reply-token secret and the SES domain identity, and "
+            "activates the receipt rule set, which CloudFormation cannot do."
+        ),
+        "Resources": _substitute({**resources, **_functions(names)}),
+        "Outputs": _substitute(
+            {
+                key: {"Description": description, "Value": value}
+                for key, (description, value) in outputs.items()
+            }
+        ),
+    }
