@@ -27,6 +27,14 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 PRIORITY_RANK = {"urgent": "0", "high": "1", "normal": "2", "low": "3"}
+# The queue index keeps the working statuses in one partition per mailbox, so the
+# default queue page and claiming the next ticket are one Query each.
+QUEUE_LANES = {"new": "working", "open": "working"}
+
+
+def queue_lane(status: str) -> str:
+    """The queue index partition of a status: `working` for new and open, else the status."""
+    return QUEUE_LANES.get(status, status)
 
 
 def ticket_key(ticket_id: str) -> dict[str, Any]:
@@ -59,11 +67,11 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
 def queue_keys(
     mailbox: str, status: str, assignee: str, priority: str, created_at: str, ticket_id: str
 ) -> dict[str, str]:
-    """GSI keys: a mailbox's queue by status, unassigned first, then priority, then age."""
+    """GSI keys: a mailbox's queue by lane, unassigned first, then priority, then age."""
     assigned = "1" if assignee else "0"
     rank = PRIORITY_RANK.get(priority, "2")
     keys = {
-        "gsi1pk": f"QUEUE#{mailbox}#{status}",
+        "gsi1pk": f"QUEUE#{mailbox}#{queue_lane(status)}",
         "gsi1sk": f"{assigned}#{rank}#{created_at}#{ticket_id}",
     }
     if assignee:

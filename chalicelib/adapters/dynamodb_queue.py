@@ -1,11 +1,13 @@
 """The staff queue on the tickets table's GSIs, and conditional ticket updates.
 
-Reads are Queries on `queue` (gsi1pk `QUEUE#<mailbox>#<status>`, gsi1sk
-`<assigned>#<rank>#<created>#<id>`) or `byassignee` (gsi2pk `ASSIGNEE#<agent>`, gsi2sk
-`<status>#<created>#<id>`), one partition per status, merged in key order. A page's
-cursor holds, per status, the index key of the last ticket it showed there (opaque
-base64 to callers). Writes condition on the queue position the caller saw, so the GSI
-keys always match the item and two writers cannot both win.
+Reads are Queries on `queue` (gsi1pk `QUEUE#<mailbox>#<lane>`, gsi1sk
+`<assigned>#<rank>#<created>#<id>`; one lane for the working statuses new and open, one
+per other status: see `dynamodb_items.queue_lane`) or `byassignee` (gsi2pk
+`ASSIGNEE#<agent>`, gsi2sk `<status>#<created>#<id>`, one prefix per status), merged in
+key order. The default queue page and claiming are therefore one Query each. A page's
+cursor holds, per partition, the index key of the last ticket it showed there (opaque
+base64 to callers). Writes condition on the status and queue position the caller saw,
+so the GSI keys always match the item and two writers cannot both win.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class _Partition:
     pk: str
     sk_prefix: str
     filters: tuple[tuple[str, str, str], ...]  # (expression, placeholder, value)
+    statuses: tuple[str, ...] = ()  # only these, when the partition holds more (a lane)
 
     def order(self, raw: dict[str, Any]) -> str:
         sk = raw[_INDEX_KEYS[self.index][1]]["S"]
@@ -74,10 +77,17 @@ def _partitions(query: QueueQuery) -> list[_Partition]:
             for s in query.statuses
         ]
     prefix = "0#" if query.assignee == "" else ""
-    return [
-        _Partition(s, QUEUE_INDEX, f"QUEUE#{query.mailbox}#{s}", prefix, tuple(filters))
-        for s in query.statuses
-    ]
+    lanes: dict[str, list[str]] = {}
+    for status in query.statuses:
+        lanes.setdefault(items.queue_lane(status), []).append(status)
+    partitions = []
+    for lane, wanted in lanes.items():
+        held = {s for s, name in items.QUEUE_LANES.items() if name == lane} or {lane}
+        narrow = tuple(wanted) if set(wanted) != held else ()
+        partitions.append(
+            _Partition(lane, QUEUE_INDEX, f"QUEUE#{query.mailbox}#{lane}", prefix, tuple(filters), narrow)
+        )
+    return partitions
 
 
 def encode_cursor(positions: dict[str, dict[str, str]]) -> str:
@@ -161,9 +171,15 @@ class DynamoDBQueue:
             "KeyConditionExpression": condition,
             "Limit": page_size,
         }
-        if part.filters:
-            kwargs["FilterExpression"] = " AND ".join(expression for expression, _, _ in part.filters)
-            values.update({placeholder: {"S": value} for _, placeholder, value in part.filters})
+        filters = [expression for expression, _, _ in part.filters]
+        values.update({placeholder: {"S": value} for _, placeholder, value in part.filters})
+        if part.statuses:
+            wanted = {f":status{i}": {"S": status} for i, status in enumerate(part.statuses)}
+            filters.append(f"#status IN ({', '.join(wanted)})")
+            values.update(wanted)
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
         kwargs["ExpressionAttributeValues"] = values
         if start:
             kwargs["ExclusiveStartKey"] = start
@@ -227,9 +243,12 @@ class DynamoDBQueue:
         old = items.queue_keys(
             before.mailbox, before.status, before.assignee, before.priority, before.created_at, before.id
         )
-        values.update({":q1": {"S": old["gsi1pk"]}, ":q2": {"S": old["gsi1sk"]}})
+        values.update(
+            {":q1": {"S": old["gsi1pk"]}, ":q2": {"S": old["gsi1sk"]}, ":olds": {"S": before.status}}
+        )
         condition = (
             "attribute_exists(pk) AND attribute_not_exists(merged_into) AND gsi1pk = :q1 AND gsi1sk = :q2"
+            " AND #s = :olds"
         )
         if before.assignee:
             values[":olda"] = {"S": before.assignee}
