@@ -243,6 +243,23 @@ def test_a_redrive_that_fails_again_puts_the_mail_back_where_it_was(wired):
     assert w.waiting("INGEST_DLQ") == 1  # --quarantine-only left the queue alone
 
 
+def test_when_ingest_and_the_put_back_both_fail_the_quarantined_copy_stays_and_a_rerun_recovers(wired):
+    """GIVEN a redrive whose ingest fails and whose put-back cannot record the verdict either
+    THEN the quarantined copy is still there, and once AWS works again one run recovers it."""
+    w = wired
+    message_id = poisoned(w, make_mail(subject="Everything fails"))
+    w.faults.fail("TransactWriteItems", f"DELIVERY#{message_id}", times=1)
+
+    report = w.redrive.redrive(queues=False)
+
+    assert [m.result for m in report.mail] == ["failed"]
+    assert w.stack.keys("quarantine/") == [f"quarantine/failed/{message_id}"]
+    w.faults.clear()
+    assert [m.result for m in w.redrive.redrive(queues=False).mail] == ["redriven"]
+    assert len(messages_of(w, message_id)) == 1
+    assert w.stack.keys("quarantine/") == [] and w.stack.keys("incoming/") == []
+
+
 # -- idempotence -------------------------------------------------------------------------
 def test_running_redrive_twice_doubles_nothing(wired):
     w = wired
@@ -373,6 +390,19 @@ def test_a_dead_lettered_bounce_is_moved_back_and_counted_once_even_when_moved_t
     assert w.waiting("FEEDBACK_DLQ") == 0 and w.waiting("FEEDBACK_QUEUE") == 0
 
 
+def test_a_dead_letter_whose_copy_the_queue_refuses_stays_dead_lettered(wired):
+    w = wired
+    note = received_notification(ses_id(), w.stack.settings.mail_bucket)
+    w.sqs.send_message(QueueUrl=w.url("INGEST_DLQ"), MessageBody=note)
+    w.faults.fail("SendMessageBatch", "ingest", times=1)
+
+    report = w.redrive.redrive(mail=False)
+
+    [ingest, _feedback] = report.queues
+    assert (ingest.moved, bool(ingest.error)) == (0, True) and not report.ok
+    assert w.waiting("INGEST_DLQ") == 1 and w.waiting("INGEST_QUEUE") == 0
+
+
 # -- concurrency (moto's server: real HTTP, real threads) -----------------------------------
 def test_two_redrives_and_the_sweeper_at_once_double_nothing():
     """GIVEN five quarantined mails WHEN two redrives and a sweeper run at the same time
@@ -414,3 +444,10 @@ def test_two_redrives_and_the_sweeper_at_once_double_nothing():
             assert len(stack.tickets.messages(record["ticket"])) == 1
         assert stack.keys("quarantine/") == [] and stack.keys("incoming/") == []
         assert len(stack.keys("archive/")) == 5
+
+
+def test_the_command_without_a_stage_or_a_running_local_stack_says_what_to_do(tmp_path, capsys):
+    from inbound.cli import main
+
+    assert main(["redrive", "--data-dir", str(tmp_path)]) == 2
+    assert "start `inbound up`" in capsys.readouterr().err
