@@ -29,6 +29,7 @@ from typing import Any
 log = logging.getLogger("inbound.local")
 
 WAIT_SECONDS = 1
+SQS_POLLERS = 3  # concurrent batches per SQS source
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _QUEUE_MISSING = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})

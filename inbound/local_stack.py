@@ -29,7 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.adapters.aws_errors import is_not_found
 from chalicelib.errors import BadNotification
 from inbound.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
-from inbound.local_lambda import Poller, Scheduler, app_sources
+from inbound.local_lambda import SQS_POLLERS, Poller, Scheduler, app_sources
 from inbound.local_ses import SesEmulator
 from inbound.local_ses import install as install_ses_emulator
 from inbound.local_smtp import SesReceiver, start_smtp
@@ -178,7 +178,11 @@ class LocalStack:
 
         hooks = {"ingest": _quarantine_failed(stack)}
         queues, schedules = app_sources(app_module.app, clients["sqs"], timeout_of, hooks)
-        self.workers = [Poller(q, clients["sqs"], REGION, self.quiet.busy) for q in queues]
+        # Lambda polls an SQS source with several concurrent pollers (five to start with)
+        # and runs their batches in parallel; two keep a burst from queueing behind one.
+        self.workers = [
+            Poller(q, clients["sqs"], REGION, self.quiet.busy) for q in queues for _ in range(SQS_POLLERS)
+        ]
         self.workers.append(Scheduler(schedules, REGION, account, self.quiet.busy))
         for worker in self.workers:
             worker.start()
