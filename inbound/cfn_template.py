@@ -12,7 +12,7 @@ key, so only the keys named here change): both SQS event sources get
 `INBOUND_PARTIAL_BATCH_RESPONSES=true` that makes the app answer with the failed records
 only (see chalicelib/services/queue_batch.py); every function gets the names of the
 stack's resources in its environment, as `inbound provision --write-config` would write
-them.
+them, and the name `chalice deploy` gives it (its role's policy names its log group).
 
 Left out, on purpose:
 
@@ -79,6 +79,13 @@ def template_names(stage: str, domain: str) -> Names:
 def function_logical_id(function: str) -> str:
     """The logical id `chalice package` gives a function: `record_feedback` -> `RecordFeedback`."""
     return "APIHandler" if function == "api_handler" else to_cfn_resource_name(function)
+
+
+def function_name(names: Names, function: str) -> str:
+    """The name `chalice deploy` gives a function (the API handler's is app and stage only).
+    The stack names its functions the same: each role's policy (.chalice/policy-<stage>-
+    <function>.json) grants the logs of `/aws/lambda/<that name>` only."""
+    return names.prefix if function == "api_handler" else f"{names.prefix}-{function}"
 
 
 def sqs_event_logical_id(function: str) -> str:
@@ -306,7 +313,10 @@ def _functions(names: Names) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for function in FUNCTIONS:
         variables = function_environment(names)
-        properties: dict[str, Any] = {"Environment": {"Variables": variables}}
+        properties: dict[str, Any] = {
+            "FunctionName": function_name(names, function),
+            "Environment": {"Variables": variables},
+        }
         resource: dict[str, Any] = {"Properties": properties}
         role = SQS_FUNCTIONS.get(function)
         if role:

@@ -1,7 +1,8 @@
 """IAM for the tests: what an AWS API call needs, and whether a policy grants it.
 
 Pure (no AWS, no boto3). `needs()` turns one recorded call (service, operation, API
-parameters) into the (action, resource ARN) pairs IAM authorizes it by; `Policy`
+parameters, whether AWS answered "not found") into the (action, resource ARN) pairs IAM
+authorizes it by; `Policy`
 evaluates those pairs the way IAM does for one identity policy: denied unless an
 Allow statement matches and no Deny statement does, `*` and `?` globs on Action
 (case-insensitive) and Resource (case-sensitive). NotAction and NotResource are
@@ -131,14 +132,23 @@ class Unmapped(LookupError):
 
 
 def needs(
-    service: str, operation: str, params: Mapping[str, Any], region: str, account: str
+    service: str,
+    operation: str,
+    params: Mapping[str, Any],
+    region: str,
+    account: str,
+    not_found: bool = False,
 ) -> tuple[Need, ...]:
-    """The authorizations of one call. `service` is botocore's name (s3, sesv2, ...)."""
+    """The authorizations of one call. `service` is botocore's name (s3, sesv2, ...);
+    `not_found`: AWS answered 404, and the caller relies on hearing that rather than 403."""
     rule = _RULES.get(service)
     if rule is None:
         raise Unmapped(f"{service}.{operation}")
     call = f"{service}.{operation}"
-    return tuple(Need(a, r, call) for a, r in rule(operation, params, region, account))
+    pairs = list(rule(operation, params, region, account))
+    if not_found and service == "s3":
+        pairs.extend(_s3_not_found(operation, params))
+    return tuple(Need(a, r, call) for a, r in pairs)
 
 
 Pairs = Iterable[tuple[str, str]]
@@ -164,6 +174,18 @@ def _s3(op: str, p: Mapping[str, Any], region: str, account: str) -> Pairs:
     if op in ("ListObjectsV2", "ListObjects"):
         return [("s3:ListBucket", f"arn:aws:s3:::{p['Bucket']}")]
     raise Unmapped(f"s3.{op}")
+
+
+def _s3_not_found(op: str, p: Mapping[str, Any]) -> Pairs:
+    """S3 answers a read of a missing key with 404 only to a caller allowed s3:ListBucket
+    on the bucket; to anyone else it says 403 AccessDenied, which code that tells a
+    missing object apart (is_not_found: a move already done, a mail not there) cannot."""
+    if op in ("GetObject", "HeadObject"):
+        return [("s3:ListBucket", f"arn:aws:s3:::{p['Bucket']}")]
+    if op == "CopyObject":  # the source is what can be missing
+        (_, source), _ = _s3(op, p, "", "")
+        return [("s3:ListBucket", source.partition("/")[0])]
+    return []
 
 
 # DynamoDB authorizes each item of a transaction as the single-item action.

@@ -113,6 +113,30 @@ def test_both_sqs_event_sources_report_failed_records_only_and_the_functions_kno
         assert "INBOUND_PARTIAL_BATCH_RESPONSES" not in functions[function]["Environment"]["Variables"]
 
 
+def test_each_function_has_chalice_deploys_name_and_a_role_holding_its_own_policy(template):
+    """As with `chalice deploy`: one role per function, whose one policy is the function's
+    .chalice/policy-dev-<function>.json, which grants the logs of the function's name only."""
+    functions = of_type(template, "AWS::Serverless::Function")
+    expected = {
+        "Ingest": "ingest",
+        "RecordFeedback": "record_feedback",
+        "SweepIncoming": "sweep_incoming",
+        "APIHandler": "api_handler",
+    }
+    assert set(functions) == set(expected)
+    roles = {props["Role"]["Fn::GetAtt"][0] for props in functions.values()}
+    assert len(roles) == len(functions)
+    for logical_id, function in expected.items():
+        props = functions[logical_id]
+        name = "inbound-dev" if function == "api_handler" else f"inbound-dev-{function}"
+        assert props["FunctionName"] == name
+        policy = json.loads((REPO / ".chalice" / f"policy-dev-{function}.json").read_text())
+        role = template["Resources"][props["Role"]["Fn::GetAtt"][0]]["Properties"]
+        assert [p["PolicyDocument"] for p in role["Policies"]] == [policy], function
+        log_groups = {s["Resource"] for s in policy["Statement"] if s["Action"][0].startswith("logs:")}
+        assert log_groups == {f"arn:aws:logs:*:*:log-group:/aws/lambda/{name}:*"}, function
+
+
 def test_every_function_finds_the_stacks_resources(template):
     for function, props in of_type(template, "AWS::Serverless::Function").items():
         env = props["Environment"]["Variables"]

@@ -7,8 +7,8 @@
    zip stays well under Lambda's limits.
 2. GIVEN a moto server provisioned by `inbound provision --stage dev --write-config`, WHEN
    `chalice deploy --stage dev` runs, THEN the functions, roles, queue mappings, schedule
-   and REST API are what .chalice/config.json and the policy file say; AND a second
-   deploy creates nothing new.
+   and REST API are what .chalice/config.json and each function's policy file say; AND a
+   second deploy creates nothing new.
 
 Both work on a copy of the project, so `.chalice/deployments/` and `.chalice/deployed/`
 never appear in the repository.
@@ -56,6 +56,7 @@ RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "da
 NOT_PACKAGED = frozenset({"inbound", "tests", "bench", "moto", "boto3", "botocore", "pytest"})
 # Chalice's defaults for a function .chalice/config.json does not size (chalice.constants).
 DEFAULT_MEMORY, DEFAULT_TIMEOUT = 128, 60
+SWEEP_EVERY_SECONDS = 15 * 60  # app.py: @app.schedule(Rate(15, unit=Rate.MINUTES))
 
 
 def copy_project(dest: Path) -> Path:
@@ -251,8 +252,6 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
         provision = [inbound, "provision", "--stage", STAGE, "--endpoint-url", endpoint, "--write-config"]
         run(provision, project, env)
         config = json.loads((project / ".chalice" / "config.json").read_text())
-        policy_file = project / ".chalice" / config["stages"][STAGE]["iam_policy_file"]
-        policy = json.loads(policy_file.read_text())
         run([chalice, "deploy", "--stage", STAGE], project, env)
         first = json.loads(deployed_file.read_text())
         state = read_back(endpoint, first)
@@ -278,6 +277,11 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
         # Lambda refuses a function whose variables exceed 4 KB in all; moto does not check.
         assert len(json.dumps(fn["environment"])) < 4096, name
     assert (functions["ingest"]["memory"], functions["ingest"]["timeout"]) == (1024, 120)
+    # The sweeper re-drives stale mail through ingest's code path: ingest's size, and a
+    # timeout well inside its 15-minute schedule, so one run never overlaps the next.
+    sweep = functions["sweep_incoming"]
+    assert (sweep["memory"], sweep["timeout"]) == (1024, 120)
+    assert sweep["timeout"] < SWEEP_EVERY_SECONDS
     # --write-config put the provisioned names in; the moto endpoint itself stays out.
     ingest_env = functions["ingest"]["environment"]
     assert ingest_env["INBOUND_MAIL_BUCKET"].startswith(f"inbound-{STAGE}-mail-")
@@ -294,18 +298,30 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
 
     sweep_arn = functions["sweep_incoming"]["arn"]
     schedules = [r for r in state["rules"].values() if any(arn == sweep_arn for _, arn in r["targets"])]
-    assert [(r["schedule"], r["state"]) for r in schedules] == [("rate(15 minutes)", "ENABLED")]
+    assert [(r["schedule"], r["state"]) for r in schedules] == [
+        (f"rate({SWEEP_EVERY_SECONDS // 60} minutes)", "ENABLED")
+    ]
     assert [svc for _, svc in functions["sweep_incoming"]["permissions"]] == ["events.amazonaws.com"]
     assert [svc for _, svc in functions["api_handler"]["permissions"]] == ["apigateway.amazonaws.com"]
 
     # autogen_policy is off: chalice gives each function its own role, whose one inline
-    # policy is the stage's policy file, word for word.
+    # policy is that function's policy file (its iam_policy_file), word for word; the
+    # function writes its logs to its own log group, which its policy names.
+    assert len({fn["role"] for fn in functions.values()}) == len(functions)
     for name, fn in functions.items():
+        policy_file = stage["lambda_functions"][name]["iam_policy_file"]
+        assert policy_file == f"policy-{STAGE}-{name}.json"
+        policy = json.loads((project / ".chalice" / policy_file).read_text())
         role = state["roles"][fn["role"]]
         assert list(role["inline"].values()) == [policy], name
         assert role["attached"] == [], name
         principals = [s["Principal"] for s in role["trust"]["Statement"]]
         assert principals == [{"Service": "lambda.amazonaws.com"}], name
+        function_name = fn["arn"].rpartition(":function:")[2]
+        log_group = f"arn:aws:logs:*:*:log-group:/aws/lambda/{function_name}:*"
+        assert [s["Resource"] for s in policy["Statement"] if s["Action"][0].startswith("logs:")] == [
+            log_group
+        ], name
 
     api_id = resources(first, "rest_api")["rest_api"]["rest_api_id"]
     assert list(state["rest_apis"]) == [api_id]
