@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -26,7 +27,10 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def error(status: int, code: str, reason: str, headers: Mapping[str, str] | None = None) -> Response:
-    return Response(body={"error": code, "reason": reason}, status_code=status, headers=dict(headers or {}))
+    # Said outright: a Response built here gets no Content-Type from Chalice, and the local
+    # server (`inbound up`) would send none, leaving a client to guess what the reason holds.
+    sent: dict[str, str | list[str]] = {"Content-Type": "application/json", **(headers or {})}
+    return Response(body={"error": code, "reason": reason}, status_code=status, headers=sent)
 
 
 def unauthorized(reason: str) -> Response:
@@ -82,10 +86,14 @@ def answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def json_object(
-    request: Any, required: Mapping[str, type], optional: Mapping[str, type] | None = None
+    request: Any,
+    required: Mapping[str, type],
+    optional: Mapping[str, type] | None = None,
+    free_text: tuple[str, ...] = (),
 ) -> dict:
     """The request's JSON object, checked: required and optional fields with their types,
-    nothing else. InvalidRequest says what is wrong."""
+    nothing else. Strings outside `free_text` name things (a status, an agent, a tag, a
+    ticket) and carry no control characters. InvalidRequest says what is wrong."""
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise errors.InvalidRequest(f"body is larger than {MAX_BODY_BYTES} bytes")
@@ -110,7 +118,19 @@ def json_object(
             raise errors.InvalidRequest(f"field {name!r} must be {_TYPE_NAMES.get(kind, kind.__name__)}")
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise errors.InvalidRequest(f"field {name!r} must be a list of strings")
+        if name not in free_text:
+            for item in value if isinstance(value, list) else [value]:
+                _no_controls(f"field {name!r}", item)
     return body
+
+
+# C0 and C1 controls: a line break, a NUL or an escape in a name is never meant.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_controls(what: str, value: Any) -> None:
+    if isinstance(value, str) and _CONTROLS.search(value):
+        raise errors.InvalidRequest(f"{what} must not contain control characters (line breaks, NUL)")
 
 
 _TYPE_NAMES = {str: "a string", list: "a list of strings", int: "a number", bool: "true or false"}
@@ -128,6 +148,7 @@ def query_params(request: Any, allowed: tuple[str, ...]) -> dict[str, str]:
         values = params.getlist(name)
         if len(values) > 1:
             raise errors.InvalidRequest(f"query parameter {name!r} given more than once")
+        _no_controls(f"query parameter {name!r}", values[0])
         found[name] = values[0]
     return found
 

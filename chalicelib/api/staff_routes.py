@@ -94,7 +94,7 @@ def update_ticket(ticket_id: str) -> Any:
 @staff_api.route("/tickets/{ticket_id}/reply", methods=["POST"])
 @answers_errors
 def reply(ticket_id: str) -> Any:
-    body = json_object(_request(), {"text": str}, {"html": str})
+    body = json_object(_request(), {"text": str}, {"html": str}, free_text=("text", "html"))
     sent = services().outbound.reply(ticket_id, _agent(), body["text"], html=body.get("html") or None)
     return Response(body=views.reply_json(sent), status_code=201)
 
@@ -102,7 +102,8 @@ def reply(ticket_id: str) -> Any:
 @staff_api.route("/tickets/{ticket_id}/notes", methods=["POST"])
 @answers_errors
 def add_note(ticket_id: str) -> Any:
-    note = services().desk.add_note(ticket_id, _agent(), json_object(_request(), {"text": str})["text"])
+    text = json_object(_request(), {"text": str}, free_text=("text",))["text"]
+    note = services().desk.add_note(ticket_id, _agent(), text)
     return Response(body=views.note_json(note), status_code=201)
 
 
