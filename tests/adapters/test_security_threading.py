@@ -245,6 +245,36 @@ def test_a_token_from_a_rotated_out_secret_does_not_verify(scene, stack):
     _assert_new_ticket_naming_alice(scene, outcome, MALLORY, "did not verify")
 
 
+def _with_from(header: str, **mail: Any) -> bytes:
+    """A mail whose From line is exactly `header` (`email` would rewrite a malformed one)."""
+    raw = make_mail(sender="placeholder@evil.test", **mail)
+    assert raw.count(b"From: placeholder@evil.test") == 1
+    return raw.replace(b"From: placeholder@evil.test", b"From: " + header.encode())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="parse_addresses (stdlib getaddresses) reads `alice@customer.org <mallory@evil.test>` as "
+    "two mailboxes and the pipeline takes the first, alice, while DMARC is judged on the "
+    "angle address, mallory's domain: the mail threads into alice's ticket as alice",
+)
+@pytest.mark.parametrize(
+    "header",
+    ["alice@customer.org <mallory@evil.test>", "<alice@customer.org> <mallory@evil.test>"],
+    ids=["unquoted address as display name", "two angle addresses"],
+)
+def test_a_from_line_that_parsers_read_differently_does_not_thread_as_alice(scene, header):
+    """A parser differential: the mail clients and DMARC see mallory@evil.test (whose domain
+    mallory controls, so SES says DMARC PASS); a parser that takes the first address of the
+    line sees alice. Whatever it says, alice's References must not carry it onto her ticket."""
+    spoof = _with_from(
+        header, subject="Re: My invoice", in_reply_to="<a1@customer.org>", references="<a1@customer.org>"
+    )
+    outcome = scene.desk.deliver(spoof, dmarc="PASS")
+    scene.assert_alice_untouched()
+    assert outcome.outcome == "created" and outcome.ticket != scene.alice.ticket
+
+
 def test_nothing_sent_to_mallory_gives_away_alices_ticket_or_address(scene):
     """The mail mallory gets back (her acknowledgements) names only her own tickets: the
     related ticket is for staff, never echoed to the sender."""
