@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 # (suppression, reputation, sandbox), which the same request may pass later.
 _INVALID_SEND = frozenset({"header_injection", "invalid_address", "too_large"})
 MAX_BODY_BYTES = 1024 * 1024
+MAX_PATH_PARAMETER_BYTES = 512  # ticket ids and suspended keys are far shorter
 
 
 def error(status: int, code: str, reason: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -78,11 +79,22 @@ def answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
         # API Gateway hands over decoded path parameters, Chalice's local server raw ones
         # (a suspended key's "#" arrives as %23); ids and keys never contain "%" themselves.
         try:
-            return view(**{name: unquote(value) for name, value in kwargs.items()})
+            return view(**{name: _path_parameter(name, unquote(value)) for name, value in kwargs.items()})
         except errors.InboundError as exc:
             return response_for(exc)
 
     return wrapped
+
+
+def _path_parameter(name: str, value: str) -> str:
+    """An id or key from the path. Bounded: they become DynamoDB keys, which refuse more than
+    2048 bytes (partition) or 1024 (sort) with an error that is no one's fault but ours."""
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_PATH_PARAMETER_BYTES:
+        raise errors.InvalidRequest(
+            f"path parameter {name!r} is longer than {MAX_PATH_PARAMETER_BYTES} bytes"
+        )
+    _no_controls(f"path parameter {name!r}", value)
+    return value
 
 
 def json_object(
