@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.wiring import services
 from tests.adapters.deliver import deliver
@@ -97,6 +98,32 @@ def outbox(api: Api) -> Outbox:
         "before-call.ses.SendRawEmail", lambda params, **_: box.sent.append(_request(params["body"]))
     )
     return box
+
+
+@pytest.fixture
+def key_limits(api: Api) -> list[str]:
+    """The app's DynamoDB client refuses keys over DynamoDB's limits (2048 bytes partition,
+    1024 sort) on reads too, as DynamoDB does; moto checks them on writes only. What it
+    refused is listed: a request that reached it would have been a 500 in AWS."""
+    refused: list[str] = []
+
+    def check(model: Any, params: dict, **_: Any) -> None:
+        keys = [params["Key"]] if "Key" in params else []
+        keys += [k for table in (params.get("RequestItems") or {}).values() for k in table.get("Keys", [])]
+        for key in keys:
+            for name, limit in (("pk", 2048), ("sk", 1024)):
+                size = len(key.get(name, {}).get("S", "").encode("utf-8", "surrogatepass"))
+                if size > limit:
+                    refused.append(f"{model.name} {name} of {size} bytes")
+                    raise ClientError(
+                        {"Error": {"Code": "ValidationException", "Message": f"{name} too large"}}, model.name
+                    )
+
+    # One client serves every DynamoDB adapter of the app (chalicelib/wiring.py).
+    client = services().intake.parts.tickets._db
+    for operation in ("GetItem", "DeleteItem", "UpdateItem", "BatchGetItem"):
+        client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", check)
+    return refused
 
 
 def assert_refused(response: Any, what: str, status: tuple[int, ...] = (400, 404, 409, 413, 422)) -> dict:
@@ -260,7 +287,7 @@ TICKET_ROUTES = [
     TICKET_ROUTES,
     ids=[f"{m} /api/tickets/{{id}}{s}" for m, s, _ in TICKET_ROUTES],
 )
-def test_hostile_ticket_ids_in_the_path_are_not_found(api, outbox, method, suffix, body):
+def test_hostile_ticket_ids_in_the_path_are_not_found(api, outbox, key_limits, method, suffix, body):
     ticket = new_ticket(api.stack)
     ids = {
         **{kind: quote(v, safe="") for kind, v in HOSTILE.items()},
@@ -275,11 +302,11 @@ def test_hostile_ticket_ids_in_the_path_are_not_found(api, outbox, method, suffi
         response = send(api, method, f"/api/tickets/{value}{suffix}", body if body is not None else "")
         assert_refused(response, kind, (400, 404))
     assert api.stack.tickets.get_ticket(ticket).message_count == 1
-    assert outbox.sent == []
+    assert outbox.sent == [] and key_limits == []
 
 
 @pytest.mark.parametrize("action", ["release", "discard"])
-def test_hostile_suspended_mailboxes_and_keys_are_refused(api, outbox, action):
+def test_hostile_suspended_mailboxes_and_keys_are_refused(api, outbox, key_limits, action):
     held = deliver(api.stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
     [item] = api.stack.tickets.suspended("support")
     for kind, value in HOSTILE.items():
@@ -291,7 +318,7 @@ def test_hostile_suspended_mailboxes_and_keys_are_refused(api, outbox, action):
             assert_refused(response, kind, (400, 404))
     [still] = api.stack.tickets.suspended("support")
     assert still["ses_message_id"] == held.ses_message_id
-    assert outbox.sent == []
+    assert outbox.sent == [] and key_limits == []
 
 
 # -- mail that carries encoded line breaks ------------------------------------------------------
