@@ -497,10 +497,17 @@
     return { srcdoc, blocked, blocks };
   }
 
+  /* Bidi overrides and isolates in a file name disguise its type ("invoice\u202Efdp.exe"
+   * reads "invoiceexe.pdf"): they are shown as what they are, not obeyed. */
+  const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+  function fileName(name) {
+    return String(name || 'attachment').replace(BIDI_CONTROLS, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase()}]`);
+  }
+
   function renderAttachments(attachments) {
     if (!attachments.length) return null;
     return el('ul', { className: 'attachments' }, attachments.map((a) => el('li', {},
-      el('a', { href: /^https?:/i.test(a.url) ? a.url : undefined, text: a.filename || 'attachment', attrs: { download: a.filename || '', rel: 'noopener noreferrer', target: '_blank', referrerpolicy: 'no-referrer' } }),
+      el('a', { href: /^https?:/i.test(a.url) ? a.url : undefined, text: fileName(a.filename), attrs: { download: fileName(a.filename), rel: 'noopener noreferrer', target: '_blank', referrerpolicy: 'no-referrer' } }),
       el('span', { className: 'muted', text: ` ${a.detected_type || a.content_type} · ${bytes(a.size)}` }),
       a.risky ? el('span', { className: 'badge bad', text: 'risky type: open with care' }) : null)));
   }
