@@ -6,7 +6,8 @@ javascript: URLs, SVG, iframe srcdoc, CSS, mutation XSS through noscript and Mat
 attribute breakouts, template literals), WHEN an agent opens each ticket in the console
 (one page of Debian's chromium) THEN no vector ran: each would set `window.__xss`, request
 /pwned or open a dialog, and none did, in the page or in a mail frame; and every text is
-shown as the customer wrote it, markup and all.
+shown as the customer wrote it, markup and all (a bidi override in a file name is shown as
+what it is rather than obeyed).
 
 The console's own fixtures and witnesses come from test_console.py.
 """
@@ -60,6 +61,8 @@ VECTORS = [
     f"<video><source onerror={RUN}></video>",
 ]
 MAILS = 5
+# Not script, but the same family: a bidi override that makes "…fdp.exe" read "…exe.pdf".
+DISGUISED = ("invoice\u202efdp.exe", "invoice[U+202E]fdp.exe")  # (as sent, as the console shows it)
 NAME_CHARS = 256  # display names are kept up to this length (chalicelib/domain/mail.py)
 
 
@@ -71,7 +74,7 @@ class Hostile:
     raw: bytes
     subject: str
     name: str
-    filenames: list[str]
+    filenames: list[str]  # as the console shows them
     text: str
 
 
@@ -88,7 +91,7 @@ def encoded_words(text: str) -> str:
     return "\r\n ".join(words)
 
 
-def hostile(vectors: list[str]) -> Hostile:
+def hostile(vectors: list[str], disguised: bool = False) -> Hostile:
     subject = " ".join(vectors)
     name = ""
     for vector in vectors:  # as many whole vectors as a display name keeps
@@ -107,6 +110,9 @@ def hostile(vectors: list[str]) -> Hostile:
     filenames = [f"{vector}.txt" for vector in vectors]
     for n, filename in enumerate(filenames):
         msg.add_attachment(f"file {n}\n".encode(), maintype="text", subtype="plain", filename=filename)
+    if disguised:
+        msg.add_attachment(b"MZ", maintype="application", subtype="octet-stream", filename=DISGUISED[0])
+        filenames.append(DISGUISED[1])
     raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
     for placeholder, value in (
         (b"From: placeholder@customer.org", f"From: {encoded_words(name)}\r\n <{CUSTOMER}>"),
@@ -143,7 +149,7 @@ def test_no_vector_runs_anywhere_in_the_console_and_every_text_shows_as_written(
     local_stack: LocalStackRun,
 ) -> None:
     up = local_stack.current
-    mails = [hostile(VECTORS[n::MAILS]) for n in range(MAILS)]
+    mails = [hostile(VECTORS[n::MAILS], disguised=n == 0) for n in range(MAILS)]
     for mail in mails:
         send_raw(up, mail)
     tickets = [ticket_of(up, mail.message).id for mail in mails]
