@@ -17,6 +17,12 @@ is a "parser-fallback: ..." defect.
 Mail saved with old-Mac CR-only line endings is read with LF endings: the
 stdlib splits header lines on a lone CR already, but quoted-printable and
 uuencode decoding only know LF and CRLF. Mail with any LF is left alone.
+
+Large mail (SES accepts 40 MB) is read by `mime_stream` first: the stdlib parses
+the message with its long base64 attachment bodies cut out, and those are decoded
+into temporary files, so no copy of a large attachment is held in memory. Where
+that reading could differ from the in-memory one it gives up, and the message is
+read as above.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from email.utils import parsedate_to_datetime
 
 import mailparser
 
+from chalicelib.adapters import mime_stream
 from chalicelib.adapters.mime_walk import (
     PART_ERRORS,
     content_type_of,
@@ -52,9 +59,16 @@ _MSG_ID = re.compile(r"<([^<>]*)>")
 _ADDRESS_FIELDS = {"from": "from_", "reply-to": "reply_to", "to": "to", "cc": "cc"}
 
 
-def read_mail(raw: bytes) -> ParsedMail:
-    """Parse one raw message; never raises, whatever the bytes."""
+def read_mail(raw: bytes, stream_from: int = mime_stream.STREAM_MIN_BYTES) -> ParsedMail:
+    """Parse one raw message; never raises, whatever the bytes.
+
+    Base64 attachment bodies of `stream_from` bytes or more are decoded into temporary
+    files (`mime_stream.SpooledAttachment`) rather than memory.
+    """
     raw = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+    large = _read_large(raw, stream_from)
+    if large is not None:
+        return large
     defects: list[str] = []
     try:
         message = message_from_bytes(_lf_endings(raw), policy=compat32)
@@ -72,6 +86,23 @@ def read_mail(raw: bytes) -> ParsedMail:
         raw_size=len(raw),
         defects=tuple(defects),
     )
+
+
+def _read_large(raw: bytes, stream_from: int) -> ParsedMail | None:
+    """The mail with its large base64 files spooled; None when it has none or they cannot be."""
+    try:
+        large = mime_stream.find_large_parts(raw, stream_from)
+        if large is None:
+            return None
+        # Runs are only found in mail with LF endings, which `_lf_endings` leaves alone.
+        message = message_from_bytes(large.stripped(), policy=compat32)
+        defects: list[str] = []
+        date = _read_with_mailparser(message, defects)
+        mail = _assemble(message, raw, date, defects, large)
+        large.check_all_claimed()
+        return mail
+    except (mime_stream.NotStreamable, OSError, RecursionError, *PART_ERRORS):
+        return None  # read in memory: the reference reading, with its own fallbacks
 
 
 def _lf_endings(raw: bytes) -> bytes:
@@ -116,8 +147,14 @@ def _headers_only(raw: bytes, defects: list[str]) -> ParsedMail:
     )
 
 
-def _assemble(message: Message, raw: bytes, date: datetime | None, defects: list[str]) -> ParsedMail:
-    content = walk_parts(message)
+def _assemble(
+    message: Message,
+    raw: bytes,
+    date: datetime | None,
+    defects: list[str],
+    large: mime_stream.LargeParts | None = None,
+) -> ParsedMail:
+    content = walk_parts(message, large)
     fields = _header_fields(message, defects)
     return ParsedMail(
         **fields,

@@ -34,6 +34,7 @@ from email.message import Message
 from email.policy import compat32
 from typing import NamedTuple
 
+from chalicelib.adapters.mime_stream import LargeParts, NotStreamable
 from chalicelib.domain.mail import Attachment
 
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
@@ -318,9 +319,10 @@ class _Where(NamedTuple):
 
 
 class _Walker:
-    def __init__(self, message: Message) -> None:
+    def __init__(self, message: Message, large: LargeParts | None = None) -> None:
         self.found = MimeContent()
         self.stack: list[tuple[Message, _Where]] = [(message, _Where())]
+        self.large = large
 
     def run(self) -> MimeContent:
         while self.stack:
@@ -347,22 +349,29 @@ class _Walker:
         self.stack.extend((k, where) for k in reversed(kids) if isinstance(k, Message))
 
     def add(
-        self, name: str | None, ctype: str, payload: bytes, origin: str, part: Message | None = None
+        self,
+        name: str | None,
+        ctype: str,
+        payload: bytes,
+        origin: str,
+        part: Message | None = None,
+        large: LargeParts | None = None,
     ) -> None:
         content_id, disposition = "", None
         if part is not None:
             content_id = unescape(part.get("content-id", "")).strip().strip("<>").strip()
             disposition = part.get_content_disposition()
-        self.found.attachments.append(
-            Attachment(
-                filename=name or derived_name(ctype, len(self.found.attachments) + 1),
-                content_type=ctype,
-                payload=payload,
-                content_id=content_id,
-                inline=disposition == "inline" or (disposition is None and bool(content_id)),
-                origin=origin,
-            )
+        attachment = Attachment(
+            filename=name or derived_name(ctype, len(self.found.attachments) + 1),
+            content_type=ctype,
+            payload=payload,
+            content_id=content_id,
+            inline=disposition == "inline" or (disposition is None and bool(content_id)),
+            origin=origin,
         )
+        if large is not None and part is not None:
+            attachment = large.spooled(part, attachment)
+        self.found.attachments.append(attachment)
 
     def container(self, part: Message, ctype: str, where: _Where) -> None:
         disposition = part.get_content_disposition()
@@ -394,6 +403,9 @@ class _Walker:
         self.leaf(part, "text/plain", where)
 
     def leaf(self, part: Message, ctype: str, where: _Where) -> None:
+        if self.large is not None and self.large.token_of(part) is not None:
+            self.large_file(part, ctype, where, self.large)
+            return
         name = filename_of(part)
         disposition = part.get_content_disposition()
         cte = str(part.get("content-transfer-encoding", "")).strip().lower()
@@ -419,6 +431,21 @@ class _Walker:
             for inner, data in files:
                 self.add(inner, _guess_type(inner), data, "tnef")
 
+    def large_file(self, part: Message, ctype: str, where: _Where, large: LargeParts) -> None:
+        """A placeholder for a large base64 body (mime_stream): a file, decoded to a temporary file.
+
+        Only where the in-memory walk would keep it as a file and nothing else: never
+        text, never inside a message, never TNEF (whose files are read from its bytes).
+        """
+        name = filename_of(part)
+        if where.origin or where.kept or where.recovered:
+            raise NotStreamable(f"{ctype} inside a message or a recovered multipart")
+        if ctype.partition("/")[0] in ("text", "message", "multipart"):
+            raise NotStreamable(f"{ctype} is read as text")
+        if ctype == "application/ms-tnef" or (name or "").lower() == "winmail.dat":
+            raise NotStreamable("TNEF is read from its bytes")
+        self.add(name, ctype, b"", where.origin, part, large)
+
     def body(self, part: Message, ctype: str, payload: bytes) -> None:
         if ctype == "text/plain":
             payload, files = split_uuencoded(payload)
@@ -434,10 +461,12 @@ class _Walker:
             (self.found.text if ctype == "text/plain" else self.found.html).append(text)
 
 
-def walk_parts(message: Message) -> MimeContent:
+def walk_parts(message: Message, large: LargeParts | None = None) -> MimeContent:
     """Bodies, files, part types and defects of a MIME tree, in `Message.walk()` order.
 
     Parts recovered from a lost boundary follow the part they came from. The
     walk is iterative, so any tree the parser could build is read without recursion.
+    With `large`, the tree was parsed from `large.stripped()` and its placeholder
+    parts become spooled files (NotStreamable where that could differ).
     """
-    return _Walker(message).run()
+    return _Walker(message, large).run()
