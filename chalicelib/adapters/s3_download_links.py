@@ -25,7 +25,12 @@ def shows_inline(attachment: StoredAttachment) -> bool:
 
 
 def content_disposition(disposition: str, filename: str, fallback: str) -> str:
-    """RFC 6266: an ASCII fallback name plus the exact name as RFC 5987 UTF-8."""
+    """RFC 6266: an ASCII fallback name plus the UTF-8 name (RFC 5987) browsers prefer.
+
+    Both must be safe names: a browser saves under `filename*`, so the sender's original
+    (`../../x`, control characters, a bidi override disguising `.exe` as `.pdf`) never
+    goes there; staff see the original in the console.
+    """
     ascii_name = fallback.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "") or "download"
     return (
         f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename or fallback, safe='')}"
@@ -49,7 +54,7 @@ class S3DownloadLinks:
                 "Bucket": self.bucket,
                 "Key": attachment.key,
                 "ResponseContentDisposition": content_disposition(
-                    disposition, attachment.filename, attachment.safe_name
+                    disposition, attachment.safe_name, attachment.safe_name
                 ),
                 "ResponseContentType": content_type,
             },
