@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
@@ -103,7 +103,8 @@ class S3MailStore:
                 return False
             raise
 
-    def put_attachment(self, key: str, payload: bytes, content_type: str, filename: str) -> None:
+    def put_attachment(self, key: str, payload: bytes | IO[bytes], content_type: str, filename: str) -> None:
+        """From bytes, or from a file that botocore reads in blocks (never whole into memory)."""
         self._s3.put_object(
             Bucket=self.bucket,
             Key=key,

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import IO, Protocol, runtime_checkable
 
 from chalicelib.domain import attachment_rules
 from chalicelib.domain.html_text import html_to_text
@@ -15,9 +15,21 @@ from chalicelib.domain.tickets import Body, StoredAttachment
 
 
 class AttachmentSink(Protocol):
-    def put_attachment(self, key: str, payload: bytes, content_type: str, filename: str) -> None: ...
+    def put_attachment(
+        self, key: str, payload: bytes | IO[bytes], content_type: str, filename: str
+    ) -> None: ...
 
     def put_body(self, key: str, body: dict[str, str]) -> None: ...
+
+
+@runtime_checkable
+class SpooledFile(Protocol):
+    """A large attachment decoded into a file, not memory (adapters/mime_stream.py)."""
+
+    sha256: str
+    head: bytes  # the first bytes, for sniffing
+
+    def open(self) -> IO[bytes]: ...
 
 
 @dataclass(frozen=True)
@@ -37,10 +49,15 @@ def store_attachments(
     stored = []
     for index, attachment in enumerate(mail.attachments, start=1):
         declared = (attachment.content_type or "application/octet-stream").lower()
-        sniffed = attachment_rules.sniff(attachment.payload, declared)
         safe = attachment_rules.safe_name(attachment.filename, f"attachment-{index}")
         key = attachment_key(ticket_id, message_key, index, safe)
-        sink.put_attachment(key, attachment.payload, declared, attachment.filename)
+        if isinstance(attachment, SpooledFile):  # never read whole into memory
+            sink.put_attachment(key, attachment.open(), declared, attachment.filename)
+            head, sha256 = attachment.head, attachment.sha256
+        else:
+            sink.put_attachment(key, attachment.payload, declared, attachment.filename)
+            head, sha256 = attachment.payload, hashlib.sha256(attachment.payload).hexdigest()
+        sniffed = attachment_rules.sniff(head, declared)
         stored.append(
             StoredAttachment(
                 index=index,
@@ -50,7 +67,7 @@ def store_attachments(
                 declared_type=declared,
                 sniffed_type=sniffed,
                 size=attachment.size,
-                sha256=hashlib.sha256(attachment.payload).hexdigest(),
+                sha256=sha256,
                 risky=attachment_rules.is_risky(attachment.filename, declared, sniffed),
                 inline=attachment.inline,
                 content_id=attachment.content_id,
