@@ -26,6 +26,7 @@ class ThreadFacts:
     mailbox: str
     sender: str
     dmarc_failed: bool = False
+    from_mailboxes: int = 1  # how many mailboxes the From line names
     token: TokenClaim | None = None
     token_ticket: Ticket | None = None
     # Tickets whose stored or sent Message-IDs this mail refers to, In-Reply-To first.
@@ -49,16 +50,29 @@ def _closed(ticket: Ticket, notes: list[str]) -> bool:
     return False
 
 
+def _sender_doubt(facts: ThreadFacts) -> str:
+    """Why the From address cannot be trusted, or "" when it can."""
+    if facts.dmarc_failed:
+        return "DMARC failed"
+    if facts.from_mailboxes > 1:
+        # `alice@x.org <mallory@evil.test>`: parsers disagree on which mailbox sent it,
+        # and DMARC judged only one of them (RFC 7489 6.6.1 leaves such mail to us).
+        return f"From names {facts.from_mailboxes} mailboxes"
+    return ""
+
+
 def decide(facts: ThreadFacts) -> ThreadDecision:
     """Apply the threading rules in order: token, references, subject tag, new.
 
-    A forged From (DMARC fail) never joins an existing ticket, whatever it
-    carries: the signals below all trust the sender to some degree.
+    A sender we cannot trust (DMARC fail, an ambiguous From) never joins an existing
+    ticket, whatever it carries: the signals below all trust the sender to some degree.
+    The ticket it claimed is kept as the related ticket, for staff to see.
     """
     notes: list[str] = []
     related = ""
-    if facts.dmarc_failed:
-        notes.append("DMARC failed: not threaded into an existing ticket")
+    doubt = _sender_doubt(facts)
+    if doubt:
+        notes.append(f"{doubt}: not threaded into an existing ticket")
 
     token_ticket = facts.token_ticket
     if facts.token is not None:
@@ -70,7 +84,9 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
             related = related or facts.token.ticket_id
         elif _closed(token_ticket, notes):
             related = related or token_ticket.id
-        elif not facts.dmarc_failed:
+        elif doubt:
+            related = related or token_ticket.id
+        else:
             return ThreadDecision(token_ticket.id, "token", notes=tuple(notes))
 
     for ticket in facts.referenced:
@@ -79,9 +95,10 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
         if _closed(ticket, notes):
             related = related or ticket.id
             continue
-        if ticket.has_participant(facts.sender) and not facts.dmarc_failed:
-            return ThreadDecision(ticket.id, "references", notes=tuple(notes))
-        notes.append(f"references {ticket.id}, but {facts.sender or 'the sender'} is not a participant")
+        if not doubt:
+            if ticket.has_participant(facts.sender):
+                return ThreadDecision(ticket.id, "references", notes=tuple(notes))
+            notes.append(f"references {ticket.id}, but {facts.sender or 'the sender'} is not a participant")
         related = related or ticket.id
 
     subject_ticket = facts.subject_ticket
@@ -90,7 +107,9 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
             notes.append(f"subject tag names {subject_ticket.id} of another mailbox")
         elif _closed(subject_ticket, notes):
             pass
-        elif subject_ticket.has_participant(facts.sender) and not facts.dmarc_failed:
+        elif doubt:
+            pass
+        elif subject_ticket.has_participant(facts.sender):
             return ThreadDecision(subject_ticket.id, "subject", notes=tuple(notes))
         else:
             notes.append(f"subject tag names {subject_ticket.id}, but the sender is not a participant")

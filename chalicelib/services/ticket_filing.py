@@ -55,6 +55,7 @@ class TicketFiling:
             mailbox=where.mailbox,
             sender=sender,
             dmarc_failed=received.verdicts.dmarc == "FAIL",
+            from_mailboxes=len(mail.from_),
             token=token,
             token_ticket=known.get(token.ticket_id) if token else None,
             referenced=tuple(known[hits[m]] for m in wanted if m in hits and hits[m] in known),

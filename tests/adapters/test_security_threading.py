@@ -174,11 +174,6 @@ def test_alices_own_token_replayed_under_her_spoofed_name_with_dmarc_fail_never_
     assert stored.verdicts["dmarc"] == "FAIL"  # the console shows the failed badge
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="correlation.decide: a valid token with DMARC FAIL falls through without setting "
-    "related_ticket, so staff do not see which ticket the spoofed mail claimed",
-)
 def test_a_spoofed_mail_with_a_valid_token_names_the_ticket_it_claimed(scene):
     """(b) Staff should see which ticket a DMARC-failed mail tried to join, as they do for a
     forged token, a foreign tag or stranger's References."""
@@ -252,12 +247,6 @@ def _with_from(header: str, **mail: Any) -> bytes:
     return raw.replace(b"From: placeholder@evil.test", b"From: " + header.encode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_addresses (stdlib getaddresses) reads `alice@customer.org <mallory@evil.test>` as "
-    "two mailboxes and the pipeline takes the first, alice, while DMARC is judged on the "
-    "angle address, mallory's domain: the mail threads into alice's ticket as alice",
-)
 @pytest.mark.parametrize(
     "header",
     ["alice@customer.org <mallory@evil.test>", "<alice@customer.org> <mallory@evil.test>"],

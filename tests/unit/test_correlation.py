@@ -90,3 +90,13 @@ def test_subject_tags_are_found_and_normalised():
     assert subject_ticket_id("Re: [T-0042] Printer on fire") == "T-42"
     assert subject_ticket_id("Re: [ t-7 ] x") == "T-7"
     assert subject_ticket_id("T-7 without brackets") is None
+
+
+def test_an_ambiguous_from_is_doubted_like_a_dmarc_failure():
+    """`alice@x <mallory@evil>`: two mailboxes in From; DMARC judged only one of them."""
+    facts = ThreadFacts(
+        mailbox="support", sender=ALICE, from_mailboxes=2, referenced=(ticket(),), subject_ticket=ticket()
+    )
+    result = decide(facts)
+    assert result.ticket_id is None and result.related_ticket == "T-1"
+    assert result.notes[0] == "From names 2 mailboxes: not threaded into an existing ticket"
