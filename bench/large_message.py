@@ -10,6 +10,9 @@ Every figure comes from a fresh child process, so a peak is that process's alone
   policy=default)` and every leaf decoded (`typical_mail.baseline`).
 - mail-parser: the same bytes, `mailparser.parse_from_bytes`.
 - floor: the same bytes, the attachment's base64 decoded and hashed (sha256).
+- S3 alone: the S3 requests ingest makes for this mail, through the same `S3MailStore`
+  and moto server (HEAD and GET of the raw, PUT of the attachment from a file, archive
+  as CopyObject and DELETE): what the moto server's own work costs the ingest in wall time.
 
 Each measured step starts from its process's idle state without the message, so every
 peak includes holding the message bytes once (1.0x): from S3 for ingest, from a file
@@ -61,12 +64,13 @@ ATTACHMENT_BYTES = 29 * 2**20  # base64 with CRLF lines: 41.6 MB of mail, under 
 MEMORY_GOAL = 2.5  # peak above idle, times the message size
 MEMORY_STRETCH = 1.5
 TIME_GOAL = 0.5  # ingest wall time, times the stdlib parse's
-KINDS = ("ingest", "stdlib", "mailparser", "floor")
+KINDS = ("ingest", "stdlib", "mailparser", "floor", "s3")
 LABELS = {
     "ingest": "ingest (S3 read, parse, store, ticket, archive)",
     "stdlib": "stdlib parse + decode every part",
     "mailparser": "mail-parser `parse_from_bytes`",
     "floor": "floor: base64 decode + sha256",
+    "s3": "ingest's S3 requests alone (HEAD, GET raw, PUT attachment from a file, archive)",
 }
 _BOUNDARY = b"===============bench-large-message=="
 
@@ -207,6 +211,8 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
     kind, traced = spec["kind"], spec["traced"]
     if kind == "ingest":
         return _ingest_child(spec, traced)
+    if kind == "s3":
+        return _s3_child(spec, traced)
     path = spec["path"]
     start, end = spec["offsets"]
     if kind == "stdlib":
@@ -258,6 +264,32 @@ def _ingest_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
     figures["reason"] = outcome.reason
     figures["ticket"] = outcome.ticket
     figures["attachments"] = [dict(a) for a in outcome.attachments]
+    return figures
+
+
+def _s3_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
+    from inbound.embedded import offline_credentials
+
+    offline_credentials()
+    from chalicelib.settings import Settings
+    from chalicelib.wiring import build_services
+
+    env = {**spec["outputs"], "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": spec["endpoint"]}
+    store = build_services(Settings.from_env(env)).intake.parts.store
+    bucket, key, name = store.bucket, spec["key"], spec["key"].rpartition("/")[2]
+    store.put_attachment(f"attachments/warm/{name}", b"warm", "text/plain", "warm.txt")
+
+    def step() -> Any:
+        store.raw_size(bucket, key)
+        raw = store.get_raw(bucket, key)
+        with open(spec["payload_path"], "rb") as payload:
+            store.put_attachment(
+                f"attachments/s3/{name}/1-a.bin", payload, "application/octet-stream", "a.bin"
+            )
+        store.archive(bucket, key, name, "2026-11-27T10:00:01.000Z")
+        return len(raw)
+
+    figures, _ = measure(step, traced)
     return figures
 
 
@@ -361,14 +393,24 @@ def run(runs: int = RUNS, log: Callable[[str], None] = lambda line: None) -> Lar
     with tempfile.TemporaryDirectory() as scratch, _moto_process() as endpoint:
         path = Path(scratch) / "large.eml"
         path.write_bytes(mail.raw(0))
+        payload_path = Path(scratch) / "payload.bin"
+        payload_path.write_bytes(random.Random(SEED).randbytes(mail.payload_size))
         stack = stack_at(endpoint, stage="bench")
         bucket = stack.settings.mail_bucket
 
         def spec(kind: str, trace: bool) -> dict[str, Any]:
             base = {"kind": kind, "traced": trace, "path": str(path), "offsets": mail.offsets()}
-            if kind != "ingest":
+            if kind not in ("ingest", "s3"):
                 return base
             number = next(numbers)
+            if kind == "s3":
+                stack.store.put_incoming(f"benchs3{number:06d}", mail.raw(number))
+                return base | {
+                    "endpoint": endpoint,
+                    "outputs": stack.outputs,
+                    "key": f"incoming/benchs3{number:06d}",
+                    "payload_path": str(payload_path),
+                }
             warm_id, large_id = f"benchwarm{number:06d}", f"benchlarge{number:06d}"
             stack.store.put_incoming(warm_id, small_mail(number))
             stack.store.put_incoming(large_id, mail.raw(number))
@@ -465,7 +507,8 @@ def summary(result: LargeMessageResult) -> str:
             f"(stdlib {result.traced_ratio('stdlib'):.2f}x, mail-parser {result.traced_ratio('mailparser'):.2f}x)",
             f"ingest wall time {ingest.seconds * 1000:.0f} ms = {result.time_ratio():.2f}x stdlib parse "
             f"{stdlib.seconds * 1000:.0f} ms (goal <= {TIME_GOAL}x); floor {result.time_ratio('floor'):.2f}x, "
-            f"mail-parser {result.time_ratio('mailparser'):.2f}x",
+            f"mail-parser {result.time_ratio('mailparser'):.2f}x, "
+            f"ingest's S3 requests alone {result.time_ratio('s3'):.2f}x",
         ]
     )
 
