@@ -89,8 +89,13 @@ def tagged_subject(subject: str, ticket_id: str) -> str:
 
 
 def reply_subject(subject: str, ticket_id: str) -> str:
-    """`Re: subject [T-123]`, without stacking a second "Re:"."""
-    subject = subject or "(no subject)"
+    """`Re: subject [T-123]`, without stacking a second "Re:".
+
+    The customer's subject may decode to line breaks (an RFC 2047 word can carry CR/LF);
+    in our Subject they become spaces, so such a ticket can still be answered and no
+    second header line can come of it.
+    """
+    subject = " ".join((subject or "").split()) or "(no subject)"
     if not _REPLY_PREFIX.match(subject):
         subject = f"Re: {subject}"
     return tagged_subject(subject, ticket_id)

@@ -190,7 +190,7 @@ def test_a_delegate_sender_passes_the_identity_arn_three_times(wire):
     )
 
 
-def test_header_injection_from_staff_or_from_mail_sends_nothing(stack, wire):
+def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_unfolded(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
     outcome = deliver(svc, make_mail())
     evil = Attachment("a.pdf\r\nBcc: victim@else.org", "application/pdf", b"%PDF")
@@ -198,12 +198,19 @@ def test_header_injection_from_staff_or_from_mail_sends_nothing(stack, wire):
         svc.outbound.reply(outcome.ticket, "agent", "Hello", attachments=(evil,))
     raw = b"From: alice@customer.org\r\nTo: support@example.com\r\nMessage-ID: <inj@customer.org>\r\n"
     raw += b"Subject: =?utf-8?q?Hi=0D=0ABcc=3A_victim=40else=2Eorg?=\r\n\r\nHello\r\n"
+    assert sent == []
+    # A customer's subject that decodes to a line break is answered with the break as a
+    # space: one Subject line, no Bcc, the customer the only recipient.
     injected = deliver(svc, raw)
     result = svc.outbound.acknowledge(injected.ticket, svc.intake.parts.read_mail(raw))
-    assert (result.state, result.reason) == ("refused", "header_injection")
-    with pytest.raises(HeaderInjection):
-        svc.outbound.reply(injected.ticket, "agent", "Hello")
-    assert sent == []
+    assert result.state == "sent"
+    svc.outbound.reply(injected.ticket, "agent", "Hello")
+    assert len(sent) == 2
+    for request in sent:
+        assert request["Destinations"] == ["alice@customer.org"]
+        out = mime(request)
+        assert out["Bcc"] is None
+        assert out["Subject"] == f"Re: Hi Bcc: victim@else.org [{injected.ticket}]"
 
 
 def test_attachments_over_the_send_limit_travel_as_short_lived_links(stack, wire):
