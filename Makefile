@@ -29,8 +29,9 @@ types: install
 
 check: lint types test
 
+# `make bench BENCH="feedback queue"` runs only those (typical cold large feedback queue).
 bench: install
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)
 
 package: install
 	rm -rf dist

@@ -1,7 +1,8 @@
 """`python -m bench`: run every benchmark, print the table, write bench/RESULTS.md.
 
 `--limit N` runs the typical-mail benchmark on the first N corpus files (a quick check,
-not a result to keep).
+not a result to keep). Naming benchmarks runs only those (`python -m bench feedback queue`);
+only a run of all of them writes RESULTS.md.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import concurrent.futures
 import multiprocessing
 import sys
 
-from bench import cold_start, large_message, report, typical_mail
+from bench import cold_start, feedback, large_message, queue, report, typical_mail
 from bench.report import Row, ms, yes
 
 
@@ -172,18 +173,51 @@ def _large_message() -> tuple[list[Row], str]:
     return rows, large_message.details(result)
 
 
+def _feedback() -> tuple[list[Row], str]:
+    result = feedback.run(log=lambda line: print(line, file=sys.stderr))
+    return feedback.rows(result), feedback.details(result)
+
+
+def _queue() -> tuple[list[Row], str]:
+    result = queue.run(log=lambda line: print(line, file=sys.stderr))
+    return queue.rows(result), queue.details(result)
+
+
+BENCHMARKS = ("typical", "cold", "large", "feedback", "queue")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--limit", type=int, default=None, help="typical mail: first N corpus files only")
+    parser.add_argument(
+        "benchmarks", nargs="*", metavar="BENCHMARK", help=f"only these: {', '.join(BENCHMARKS)}"
+    )
     args = parser.parse_args(argv)
-    mail_rows, mail_details = _typical_mail(args.limit)
-    # Cold start is wall-clock: run it alone, after the concurrent typical-mail work.
-    cold_rows, cold_details = _cold_start()
-    large_rows, large_details = _large_message()  # wall-clock too: alone, after the others
-    rows = mail_rows + cold_rows + large_rows + report.pending_rows()
+    if unknown := set(args.benchmarks) - set(BENCHMARKS):
+        parser.error(f"unknown benchmark {sorted(unknown)[0]!r}; choose from {', '.join(BENCHMARKS)}")
+    chosen = args.benchmarks or BENCHMARKS
+    runs = {
+        "typical": lambda: _typical_mail(args.limit),
+        # Cold start is wall-clock: run it alone, after the concurrent typical-mail work.
+        "cold": _cold_start,
+        "large": _large_message,  # wall-clock too: alone, after the others
+        "feedback": _feedback,  # CPU time, moto in this process
+        "queue": _queue,
+    }
+    rows: list[Row] = []
+    details: list[str] = []
+    for name in BENCHMARKS:
+        if name in chosen:
+            section_rows, section_details = runs[name]()
+            rows += section_rows
+            details.append(section_details)
+    print(report.table(rows if args.benchmarks else rows + report.pending_rows()))
+    if args.benchmarks:
+        print("\n" + "\n".join(details))
+        print("\nRESULTS.md not written: only a run of every benchmark writes it", file=sys.stderr)
+        return 0
     command = "python -m bench" + (f" --limit {args.limit}" if args.limit else "")
-    print(report.table(rows))
-    path = report.write(rows, mail_details + "\n" + cold_details + "\n" + large_details, command)
+    path = report.write(rows + report.pending_rows(), "\n".join(details), command)
     print(f"\nwritten {path}", file=sys.stderr)
     return 0
 

@@ -1,0 +1,162 @@
+"""Request budgets that other parts rely on (bench/RESULTS.md, capacity planning): exact
+DynamoDB requests per feedback notification and per queue page, claim and ticket read.
+
+Counts are deterministic, so they are asserted exactly; each test also checks what the
+requests achieved.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import boto3
+import pytest
+
+from chalicelib.wiring import build_services
+from tests.adapters.test_feedback import bounce_note, send_note
+from tests.desk_helpers import new_ticket
+
+ANN = "ann@example.com"
+
+
+class Requests:
+    """Every AWS request of one session, as `service.Operation`."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, event_name: str = "", **_: object) -> None:
+        _, service, operation = event_name.split(".", 2)
+        self.calls[f"{service}.{operation}"] += 1
+
+    def take(self) -> dict[str, int]:
+        taken = dict(self.calls)
+        self.calls.clear()
+        return taken
+
+
+@pytest.fixture
+def counted(stack):
+    """The stack's services on a session whose requests are counted (hook before any client)."""
+    requests = Requests()
+    session = boto3.session.Session(region_name="us-east-1")
+    session.events.register("before-call.*.*", requests)
+    return build_services(stack.settings, session), requests
+
+
+def recipients(n: int, tag: str = "r") -> list[str]:
+    return [f"{tag}{i}@customer.org" for i in range(n)]
+
+
+# -- feedback: at most one write request per recipient, batched -----------------------
+@pytest.mark.parametrize(
+    ("size", "transactions"),
+    [
+        (1, 1),
+        (2, 1),
+        (49, 1),
+        (50, 2),
+    ],  # 2 items per bounced recipient + the day's counter, 100 a transaction
+)
+def test_a_permanent_bounce_costs_one_transaction_per_49_recipients(counted, size, transactions):
+    svc, requests = counted
+    summary = svc.feedback.record(bounce_note(*recipients(size)))
+    assert requests.take() == {"dynamodb.TransactWriteItems": transactions}
+    assert summary.applied == size and len(svc.suppression.list()) == size
+
+
+def test_deliveries_to_99_recipients_are_one_transaction(counted):
+    svc, requests = counted
+    summary = svc.feedback.record(send_note("m-99", *recipients(99)))
+    assert requests.take() == {"dynamodb.TransactWriteItems": 1}
+    assert summary.applied == 99 and svc.suppression.reputation()["days"][0]["sends"] == 99
+
+
+def test_a_redelivered_notification_costs_one_cancelled_transaction_and_changes_nothing(counted):
+    svc, requests = counted
+    svc.feedback.record(bounce_note(*recipients(3)))
+    requests.take()
+    assert svc.feedback.record(bounce_note(*recipients(3))).applied == 0
+    assert requests.take() == {"dynamodb.TransactWriteItems": 1}
+    assert svc.suppression.reputation()["days"][0]["bounces"] == 3
+
+
+def test_an_account_list_refusal_is_written_in_its_transaction(counted):
+    svc, requests = counted
+    summary = svc.feedback.record(bounce_note(*recipients(3, "acct"), subtype="OnAccountSuppressionList"))
+    assert requests.take() == {"dynamodb.TransactWriteItems": 1}
+    assert summary.suppressed == tuple(recipients(3, "acct"))
+    assert {e.reason for e in svc.suppression.list()} == {"ACCOUNT_SUPPRESSED"}
+
+
+def test_an_account_list_refusal_never_replaces_a_permanent_entry(counted):
+    """The conditional entry fails the transaction once; it is repeated without that entry."""
+    svc, requests = counted
+    svc.feedback.record(bounce_note("gone@customer.org", feedback_id="hard"))
+    requests.take()
+    summary = svc.feedback.record(
+        bounce_note(
+            "gone@customer.org", "new@customer.org", subtype="OnAccountSuppressionList", feedback_id="acct"
+        )
+    )
+    assert requests.take() == {"dynamodb.TransactWriteItems": 2}
+    assert (summary.applied, summary.suppressed) == (2, ("new@customer.org",))
+    entries = {e.address: (e.reason, bool(e.expires_at)) for e in svc.suppression.list()}
+    assert entries == {
+        "gone@customer.org": ("BOUNCE", False),
+        "new@customer.org": ("ACCOUNT_SUPPRESSED", True),
+    }
+    assert svc.suppression.reputation()["days"][0]["account_suppressed"] == 2
+
+
+def test_a_soft_bounce_reads_its_count_after_the_transaction_and_the_one_at_the_limit_writes_the_entry(
+    counted,
+):
+    svc, requests = counted
+    soft = {"bounce_type": "Transient", "subtype": "MailboxFull"}
+    for n in range(svc.settings.soft_bounce_limit - 1):
+        svc.feedback.record(bounce_note("full@customer.org", feedback_id=f"s{n}", **soft))
+        assert requests.take() == {"dynamodb.TransactWriteItems": 1, "dynamodb.Query": 1}
+    summary = svc.feedback.record(bounce_note("full@customer.org", feedback_id="last", **soft))
+    assert requests.take() == {"dynamodb.TransactWriteItems": 1, "dynamodb.Query": 1, "dynamodb.PutItem": 1}
+    assert summary.suppressed == ("full@customer.org",)
+
+
+# -- the queue: one Query per page, two requests per claim -----------------------------
+@pytest.fixture
+def desk_with_tickets(stack, counted):
+    """Five tickets in the support mailbox: three new, one open and unassigned, one pending."""
+    svc, requests = counted
+    made = [new_ticket(stack, f"ticket {n}") for n in range(5)]
+    svc.desk.update(made[3], ANN, status="open")
+    svc.desk.update(made[4], ANN, status="pending")
+    requests.take()
+    return svc.desk, requests, made
+
+
+def test_a_queue_page_of_new_and_open_tickets_is_one_query_from_the_start_or_a_cursor(desk_with_tickets):
+    desk, requests, made = desk_with_tickets
+    first = desk.queue(ANN, limit=2)
+    assert requests.take() == {"dynamodb.Query": 1}
+    second = desk.queue(ANN, limit=2, cursor=first.cursor)
+    assert requests.take() == {"dynamodb.Query": 1}
+    assert [t.id for t in first.tickets + second.tickets] == made[:4]
+
+
+def test_claiming_the_next_ticket_is_one_query_and_one_conditional_update(desk_with_tickets):
+    desk, requests, made = desk_with_tickets
+    claimed = desk.claim_next(ANN)
+    calls = requests.take()
+    assert {op: n for op, n in calls.items() if op.startswith("dynamodb.")} == {
+        "dynamodb.Query": 1,
+        "dynamodb.UpdateItem": 1,
+    }
+    assert calls.get("sns.Publish") == 2, "ticket.status_changed and ticket.assigned, after the write"
+    assert (claimed.id, claimed.assignee, claimed.status) == (made[0], ANN, "open")
+
+
+def test_reading_one_ticket_is_one_get_and_one_query_of_its_messages(desk_with_tickets):
+    desk, requests, made = desk_with_tickets
+    detail = desk.show(made[0])
+    assert requests.take() == {"dynamodb.GetItem": 1, "dynamodb.Query": 1}
+    assert detail.ticket.id == made[0] and len(detail.messages) == 1
