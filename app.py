@@ -7,11 +7,13 @@ from chalice import Chalice, Rate
 
 from chalicelib.api.staff_routes import staff_api
 from chalicelib.console.routes import console
+from chalicelib.observability import observed
 from chalicelib.wiring import services
 
-app = Chalice(app_name="inbound")
-# Chalice sets its app logger ("inbound", parent of every inbound.* logger) to ERROR;
-# the pipeline's warnings (lossy decoding, refused sends) are worth keeping.
+# Chalice would give its app logger ("inbound", parent of every inbound.* logger) a text
+# handler on stdout at ERROR; the functions log JSON through chalicelib/observability.py
+# instead, at INFO: the pipeline's warnings (lossy decoding, refused sends) are worth keeping.
+app = Chalice(app_name="inbound", configure_logs=False)
 app.log.setLevel(logging.INFO)
 # The staff API (/api/tickets, /api/suspended, ...) and its token check on every route but /api/health.
 app.register_blueprint(staff_api, url_prefix="/api")
@@ -24,6 +26,7 @@ FEEDBACK_QUEUE = os.environ.get("INBOUND_FEEDBACK_QUEUE", "inbound-dev-feedback"
 
 
 @app.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="ingest")
+@observed
 def ingest(event):
     svc = services()
     result = svc.intake.ingest_batch((r.to_dict()["messageId"], r.body) for r in event)
@@ -31,6 +34,7 @@ def ingest(event):
 
 
 @app.on_sqs_message(queue=FEEDBACK_QUEUE, batch_size=10, name="record_feedback")
+@observed
 def record_feedback(event):
     svc = services()
     result = svc.feedback.record_batch((r.to_dict()["messageId"], r.body) for r in event)
@@ -43,6 +47,7 @@ def health():
 
 
 @app.schedule(Rate(15, unit=Rate.MINUTES), name="sweep_incoming")
+@observed
 def sweep_incoming(event):
     report = services().sweeper.sweep()
     return {

@@ -54,6 +54,8 @@ class Settings:
     jwks_url: str = ""
     # Ticket events (status changed, split, merged, notes) for integrations; empty: none sent.
     events_topic_arn: str = ""
+    # CloudWatch namespace of the functions' metrics (chalicelib/observability.py).
+    metrics_namespace: str = "inbound"
 
     # -- outbound guard (services/outbound.py) and SES feedback (services/feedback.py) --
     configuration_set: str = "inbound-dev"
@@ -107,6 +109,7 @@ class Settings:
             user_pool_client_id=env.get("INBOUND_USER_POOL_CLIENT_ID", ""),
             jwks_url=env.get("INBOUND_JWKS_URL", ""),
             events_topic_arn=env.get("INBOUND_EVENTS_TOPIC_ARN", ""),
+            metrics_namespace=env.get("POWERTOOLS_METRICS_NAMESPACE", "inbound"),
             configuration_set=env.get("INBOUND_CONFIGURATION_SET", f"inbound-{stage}"),
             sending_identity_arn=env.get("INBOUND_SENDING_IDENTITY_ARN", ""),
             ses_sandbox=env.get("INBOUND_SES_SANDBOX", "auto").lower(),

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from chalicelib import observability
 from chalicelib.adapters.dynamodb_suppression import Applied, DynamoDBSuppression, SoftMark
 from chalicelib.domain import feedback
 from chalicelib.domain.feedback import FeedbackEvent, SuppressionEntry
@@ -65,7 +66,15 @@ class FeedbackService:
 
     def record(self, body: Any) -> FeedbackSummary:
         events = feedback.parse(body)
+        if events:  # one notification: one message we sent, one kind of feedback
+            observability.add_keys(
+                ses_message_id=events[0].ses_message_id,
+                notification_type=events[0].kind,
+                recipients=len({e.recipient for e in events}),
+            )
         summary = self.apply(events, source="ses-feedback")
+        observability.count(observability.FEEDBACK_EVENTS, summary.events)
+        observability.count(observability.SUPPRESSED, len(summary.suppressed))
         if events:
             log.info(
                 "feedback %s: %d events, %d applied, suppressed %s",

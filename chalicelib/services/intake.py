@@ -8,10 +8,12 @@ its notification in place for the queue to retry.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from chalicelib import observability
 from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain import correlation, verdicts
 from chalicelib.domain.classify import classify
@@ -27,6 +29,8 @@ from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.services.ticket_filing import TicketFiling, sender_of
 from chalicelib.settings import Settings
 
+log = logging.getLogger("inbound.intake")
+
 
 class IntakeService:
     def __init__(self, settings: Settings, parts: IntakeParts) -> None:
@@ -41,6 +45,18 @@ class IntakeService:
         return run_batch(records, lambda body: self.ingest(notifications.decode(body, bucket)))
 
     def ingest(self, delivery: Delivery) -> Outcome:
+        """One delivery to its outcome; its log lines carry its `ses_message_id`, then `ticket_id`."""
+        observability.add_keys(ses_message_id=delivery.received.ses_message_id)
+        return self._observe(self._ingest(delivery))
+
+    def _observe(self, outcome: Outcome) -> Outcome:
+        observability.add_keys(ticket_id=outcome.ticket, outcome=outcome.outcome)
+        observability.count(observability.INGESTED)
+        observability.count(observability.OUTCOME_METRICS[outcome.outcome])
+        log.info("ingest: %s %s", outcome.outcome, " ".join(filter(None, (outcome.ticket, outcome.reason))))
+        return outcome
+
+    def _ingest(self, delivery: Delivery) -> Outcome:
         received = delivery.received
         if not received.received_at:
             received = replace(received, received_at=self.parts.now())
@@ -214,13 +230,14 @@ class IntakeService:
         received = ReceivedMail(
             ses_message_id=ses_message_id, bucket=bucket, key=key, received_at=self.parts.now()
         )
+        observability.add_keys(ses_message_id=ses_message_id)
         done = self.parts.tickets.get_delivery(ses_message_id)
         if done is not None:  # committed after all: only its move out of incoming/ was missing
-            return self._finish_redelivery(received, done)
+            return self._observe(self._finish_redelivery(received, done))
         outcome = Outcome(outcome="quarantined", ses_message_id=ses_message_id, reason=f"failed: {detail}")
         self._record(received, outcome, {"quarantine_reason": "failed"})
         self._move_to_quarantine(received, "failed", detail)
-        return outcome
+        return self._observe(outcome)
 
     def _record(
         self,

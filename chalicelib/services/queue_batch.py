@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib import observability
 from chalicelib.errors import InboundError
 
 log = logging.getLogger("inbound.batch")
@@ -38,14 +39,19 @@ class BatchResult:
 
 
 def run_batch(records: Iterable[tuple[str, Any]], handle: Callable[[Any], Any]) -> BatchResult:
-    """Apply `handle` to each (message id, body); collect failures by message id."""
+    """Apply `handle` to each (message id, body); collect failures by message id.
+
+    Each record's log lines carry its `sqs_message_id` and the keys `handle` adds, and
+    only those: they are dropped before the next record.
+    """
     result = BatchResult()
     for message_id, body in records:
-        try:
-            result.succeeded.append(handle(body))
-        # The outermost boundary of a record: any error fails this record only,
-        # is logged with its id, and the queue's retries and DLQ take over.
-        except Exception:  # noqa: BLE001
-            log.exception("record %s failed", message_id)
-            result.failed.append(message_id)
+        with observability.scope(sqs_message_id=message_id):
+            try:
+                result.succeeded.append(handle(body))
+            # The outermost boundary of a record: any error fails this record only,
+            # is logged with its id, and the queue's retries and DLQ take over.
+            except Exception:  # noqa: BLE001
+                log.exception("record %s failed", message_id)
+                result.failed.append(message_id)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chalicelib import observability
 from chalicelib.adapters.dynamodb_items import queue_keys
 from chalicelib.adapters.dynamodb_tickets import TicketChange
 from chalicelib.domain import correlation
@@ -76,6 +77,7 @@ class TicketFiling:
         now = self.parts.now()
         ses_id = received.ses_message_id
         ticket_id = thread.ticket_id or tickets.allocate_ticket_id(ses_id)
+        observability.add_keys(ticket_id=ticket_id)
         attachments = message_builder.store_attachments(self.parts.store, mail, ticket_id, ses_id)
         body = message_builder.render_body(
             self.parts.store, self.parts.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
