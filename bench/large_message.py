@@ -43,6 +43,7 @@ import hashlib
 import json
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -368,6 +369,12 @@ class LargeMessageResult:
     payload_bytes: int
     kinds: dict[str, KindResult]
     runs: int
+    # Seconds of every untraced run, by kind, in run order: round i of each kind ran
+    # back to back, so their ratio sees the same machine load.
+    rounds: dict[str, list[float]]
+
+    def round_ratios(self, kind: str = "ingest") -> list[float]:
+        return [m / b for m, b in zip(self.rounds[kind], self.rounds["stdlib"], strict=True)]
 
     def memory_ratio(self, kind: str = "ingest") -> float:
         return self.kinds[kind].rss_peak / self.message_bytes
@@ -444,7 +451,8 @@ def run(runs: int = RUNS, log: Callable[[str], None] = lambda line: None) -> Lar
         )
         for kind in KINDS
     }
-    return LargeMessageResult(len(mail.raw(0)), mail.payload_size, kinds, runs)
+    rounds = {kind: [s["seconds"] for s in samples[kind]] for kind in KINDS}
+    return LargeMessageResult(len(mail.raw(0)), mail.payload_size, kinds, runs, rounds)
 
 
 def _check_ingest(figures: dict[str, Any], mail: LargeMail, stack: Any) -> None:
@@ -489,6 +497,15 @@ def details(result: LargeMessageResult) -> str:
             f"{'n/a' if k.maxrss_peak is None else mib(k.maxrss_peak)} | "
             f"{mib(k.traced_peak)} | {k.traced_peak / size:.2f}x |"
         )
+    lines += [
+        "",
+        "Wall time against the stdlib parse of the same round (a shared machine's load drifts):",
+        "",
+    ]
+    for kind in ("ingest", "s3", "floor"):
+        ratios = result.round_ratios(kind)
+        listed = ", ".join(f"{r:.2f}x" for r in ratios)
+        lines.append(f"- {LABELS[kind]}: {listed} (median {statistics.median(ratios):.2f}x)")
     if not all(k.reset for k in result.kinds.values()):
         lines += ["", "The kernel refused the VmHWM reset: RSS peaks are lower bounds."]
     return "\n".join(lines) + "\n"
@@ -509,6 +526,9 @@ def summary(result: LargeMessageResult) -> str:
             f"{stdlib.seconds * 1000:.0f} ms (goal <= {TIME_GOAL}x); floor {result.time_ratio('floor'):.2f}x, "
             f"mail-parser {result.time_ratio('mailparser'):.2f}x, "
             f"ingest's S3 requests alone {result.time_ratio('s3'):.2f}x",
+            "per round, ingest / stdlib: "
+            + ", ".join(f"{r:.2f}x" for r in result.round_ratios())
+            + f" (median {statistics.median(result.round_ratios()):.2f}x)",
         ]
     )
 
