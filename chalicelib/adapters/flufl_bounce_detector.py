@@ -165,7 +165,7 @@ def _fields(part: Message) -> Iterator[tuple[str, str] | None]:
     body text, which is read leniently too. Some Postfix relays base64-encode
     the per-recipient blocks and announce it in the block before.
     """
-    payload = part.get_payload()
+    payload = _payload(part)
     if not isinstance(payload, list):
         yield from _text_fields(_text(part))
         return
@@ -174,13 +174,23 @@ def _fields(part: Message) -> Iterator[tuple[str, str] | None]:
         if not isinstance(block, Message):
             continue
         yield from ((name.lower(), str(value)) for name, value in block.items())
-        body = block.get_payload()
+        body = _payload(block)
         if isinstance(body, str) and body.strip():
             yield from _text_fields(
                 _unbase64(body) if encoding == "base64" and not block.keys() else _text(block)
             )
         encoding = str(block.get("content-transfer-encoding", "")).strip().lower()
         yield None
+
+
+def _payload(part: Message) -> object:
+    """`get_payload()`, which decodes 8-bit text with the declared charset and raises when
+    that codec cannot (idna, punycode); then the bytes are read as UTF-8."""
+    try:
+        return part.get_payload()
+    except (LookupError, UnicodeError, ValueError):
+        raw = part.get_payload(decode=True)
+        return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else ""
 
 
 def _unbase64(text: str) -> str:

@@ -18,6 +18,10 @@ Mail saved with old-Mac CR-only line endings is read with LF endings: the
 stdlib splits header lines on a lone CR already, but quoted-printable and
 uuencode decoding only know LF and CRLF. Mail with any LF is left alone.
 
+What becomes DynamoDB keys and items is bounded (chalicelib/domain/mail.py):
+Message-IDs over 900 bytes and addresses over 254 are left out, a Subject is cut
+to 100 KB, display names to 256 characters, an address header to 100 mailboxes.
+
 Large mail (SES accepts 40 MB) is read by `mime_stream` first: the stdlib parses
 the message with its long base64 attachment bodies cut out, and those are decoded
 into temporary files, so no copy of a large attachment is held in memory. Where
@@ -48,7 +52,15 @@ from chalicelib.adapters.mime_walk import (
     unescape,
     walk_parts,
 )
-from chalicelib.domain.mail import Address, ParsedMail, parse_addresses
+from chalicelib.domain.mail import (
+    MAX_ADDRESSES,
+    MAX_NAME_CHARS,
+    MAX_SUBJECT_BYTES,
+    Address,
+    ParsedMail,
+    cut,
+    parse_addresses,
+)
 
 # mail-parser logs, at WARNING and ERROR, each body part and header value it
 # could not decode, quoting the mail; this adapter decodes those itself and
@@ -56,6 +68,7 @@ from chalicelib.domain.mail import Address, ParsedMail, parse_addresses
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 
 _MSG_ID = re.compile(r"<([^<>]*)>")
+_MAX_ID_BYTES = 900
 _ADDRESS_FIELDS = {"from": "from_", "reply-to": "reply_to", "to": "to", "cc": "cc"}
 
 
@@ -181,8 +194,13 @@ def _header_fields(message: Message, defects: list[str]) -> dict:
 
     fields: dict = {attr: _addresses(plain(name), name, defects) for name, attr in _ADDRESS_FIELDS.items()}
     message_ids = _ids(" ".join(plain("message-id")[:1]))
+    subject = next((v for k, v in headers if k == "subject"), "")
+    encoded = subject.encode("utf-8", "replace")
+    if len(encoded) > MAX_SUBJECT_BYTES:
+        defects.append(f"HeaderTooLongDefect: Subject of {len(encoded)} bytes cut to {MAX_SUBJECT_BYTES}")
+        subject = encoded[:MAX_SUBJECT_BYTES].decode("utf-8", "ignore")
     return fields | {
-        "subject": next((v for k, v in headers if k == "subject"), ""),
+        "subject": subject,
         "message_id": message_ids[0] if message_ids else "",
         "in_reply_to": _ids(" ".join(plain("in-reply-to"))),
         "references": _ids(" ".join(plain("references"))),
@@ -199,7 +217,14 @@ def _addresses(values: list[str], name: str, defects: list[str]) -> tuple[Addres
         defects.append(_printable(f"AddressHeaderDefect: {name} read item by item ({exc!r:.60})"))
         items = [item for value in values for item in value.split(",")]
         found = tuple({a.email: a for item in items for a in _item_addresses(item)}.values())
-    return tuple(Address(email=a.email, name=decode_words(a.name).strip()) for a in found)
+    if len(found) > MAX_ADDRESSES:
+        defects.append(
+            f"AddressHeaderDefect: {name} names {len(found)} mailboxes; kept the first {MAX_ADDRESSES}"
+        )
+    return tuple(
+        Address(email=a.email, name=cut(decode_words(a.name).strip(), MAX_NAME_CHARS))
+        for a in found[:MAX_ADDRESSES]
+    )
 
 
 def _item_addresses(item: str) -> tuple[Address, ...]:
@@ -210,11 +235,19 @@ def _item_addresses(item: str) -> tuple[Address, ...]:
 
 
 def _ids(value: str) -> tuple[str, ...]:
-    """`<id@host>` message ids in order, whitespace removed; bare `id@host` tolerated."""
+    """`<id@host>` message ids in order, whitespace removed; bare `id@host` tolerated.
+
+    Ids over _MAX_ID_BYTES are left out: the Message-ID index keys 900 characters
+    of an id, and a longer one would be cut (two ids sharing their first 900
+    characters would collide) or, in 8-bit, exceed DynamoDB's 2,048-byte key.
+    """
     ids = [m for m in _MSG_ID.findall(value) if m.strip()]
     if not ids:
         ids = [t for t in re.split(r"[\s,]+", value) if "@" in t]
-    return tuple(dict.fromkeys(f"<{''.join(i.split())}>" for i in ids))
+    found = (f"<{''.join(i.split())}>" for i in ids)
+    return tuple(
+        dict.fromkeys(i for i in found if len(i.encode("utf-8", "surrogateescape")) <= _MAX_ID_BYTES)
+    )
 
 
 def _date(message: Message) -> datetime | None:

@@ -17,6 +17,7 @@ clients display it. Files found inside either have origin "rfc822"; an
 attached message inside an attached message is not kept again (its bytes are
 in the outer `.eml`). A multipart whose boundary the parser could not find is
 split again on the first boundary-like line in it, or else shown as text.
+File names and Content-IDs are cut to MAX_NAME_CHARS (chalicelib/domain/mail.py).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from email.policy import compat32
 from typing import NamedTuple
 
 from chalicelib.adapters.mime_stream import LargeParts, NotStreamable
-from chalicelib.domain.mail import Attachment
+from chalicelib.domain.mail import MAX_NAME_CHARS, Attachment, cut
 
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
 _TEXT_VIEWS = _BODY_TYPES | {"text/rfc822-headers", "text/enriched", "text/richtext"}
@@ -221,7 +222,8 @@ def filename_of(part: Message) -> str | None:
         for key, value in raw:
             view[key] = unescape(value)
     name = _param(view, "filename", "content-disposition")
-    return name if name is not None else _param(view, "name", "content-type")
+    name = name if name is not None else _param(view, "name", "content-type")
+    return None if name is None else cut(name, MAX_NAME_CHARS)
 
 
 def content_type_of(part: Message) -> str:
@@ -359,7 +361,7 @@ class _Walker:
     ) -> None:
         content_id, disposition = "", None
         if part is not None:
-            content_id = unescape(part.get("content-id", "")).strip().strip("<>").strip()
+            content_id = cut(unescape(part.get("content-id", "")).strip().strip("<>").strip(), MAX_NAME_CHARS)
             disposition = part.get_content_disposition()
         attachment = Attachment(
             filename=name or derived_name(ctype, len(self.found.attachments) + 1),

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+
+from chalicelib.domain.mail import Attachment
 
 MAX_NAME_BYTES = 120  # S3 keys allow 1024; keep room for the prefix and stay readable
+# A stored message lists its files in its one DynamoDB item (400 KB at most, its
+# bodies and headers included): some 500 files with the names mail usually has.
+MAX_LISTING_BYTES = 180_000
+_ENTRY_BYTES = 300  # a listed file's key, safe name, digest, types and flags
 
 # Magic numbers of the formats that matter for display and risk. Order matters:
 # the first match wins, so longer signatures come before shorter prefixes.
@@ -99,3 +106,15 @@ def safe_name(filename: str, fallback: str = "attachment") -> str:
         stem = (stem if dot else name).encode("utf-8")[:room].decode("utf-8", "ignore")
         name = f"{stem}.{ext}" if ext else stem
     return name
+
+
+def listing_overflow(attachments: Sequence[Attachment]) -> str:
+    """Why these files cannot be listed on one stored message, or "" when they can."""
+    size = sum(
+        _ENTRY_BYTES
+        + sum(len(text.encode("utf-8", "replace")) for text in (a.filename, a.content_id, a.content_type))
+        for a in attachments
+    )
+    if size <= MAX_LISTING_BYTES:
+        return ""
+    return f"{len(attachments)} attachments need {size} bytes of listing; a stored message holds {MAX_LISTING_BYTES}"

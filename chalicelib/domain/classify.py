@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from chalicelib.domain.classify_types import BounceReport, Classification
-from chalicelib.domain.mail import ParsedMail, Verdicts
+from chalicelib.domain.mail import MAX_ADDRESSES, ParsedMail, Verdicts
 
 # Precedence values that mark list traffic or automatic answers (RFC 2076 §3.9;
 # cPanel/BoxTrapper write "auto_reply"). X-Precedence is the same header spelled
@@ -117,7 +117,8 @@ def classify(mail: ParsedMail, verdicts: Verdicts, bounce: BounceReport | None) 
         return Classification(
             kind="bounce",
             reason=bounce.reason,
-            failed_recipients=bounce.recipients,
+            # The delivery record keeps them (one item); suppression reads the first 100 anyway.
+            failed_recipients=bounce.recipients[:MAX_ADDRESSES],
             permanent=bounce.permanent,
         )
     reason = automatic_reason(mail)

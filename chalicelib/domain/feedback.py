@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
 
+from chalicelib.domain.mail import MAX_ADDRESS_BYTES
 from chalicelib.domain.sns_envelope import unwrap
 from chalicelib.errors import BadNotification
 
@@ -125,6 +126,8 @@ def normalise_address(value: object) -> str:
     if not isinstance(value, str):
         return ""
     address = parseaddr(value)[1].strip().lower()
+    if len(address.encode("utf-8", "surrogateescape")) > MAX_ADDRESS_BYTES:
+        return ""  # no mailbox (RFC 5321), and too long for the keys built from it
     return address if "@" in address and not any(c.isspace() for c in address) else ""
 
 

@@ -12,6 +12,21 @@ from email.headerregistry import Address as _StdAddress
 from email.message import Message
 from email.utils import getaddresses
 
+# What one received mail can bring into a ticket. A stored message is one DynamoDB
+# item (400 KB at most) and addresses become keys (2,048 bytes at most); bodies over
+# the inline limit move to S3, these fields cannot. The parser cuts what is longer
+# and records a defect; the archived raw mail keeps everything. Each bound alone
+# keeps a message within its item; mail that reaches several at once may not.
+MAX_ADDRESS_BYTES = 254  # RFC 5321 4.5.3.1.3: a longer path is no mailbox
+MAX_ADDRESSES = 100  # per address header (To, Cc, ...)
+MAX_SUBJECT_BYTES = 100_000  # UTF-8: a 100 KB Subject is still kept whole
+MAX_NAME_CHARS = 256  # display names, file names, Content-IDs
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` within `limit` characters, its end (a file's extension) kept."""
+    return text if len(text) <= limit else text[: limit - 17] + "…" + text[-16:]
+
 
 @dataclass(frozen=True)
 class Address:
@@ -41,6 +56,8 @@ def parse_addresses(*values: str) -> tuple[Address, ...]:
     for name, addr in getaddresses([v for v in values if v]):
         addr = addr.strip().strip("<>").lower()
         if "@" not in addr or addr in seen or any(c.isspace() for c in addr):
+            continue
+        if len(addr.encode("utf-8", "surrogateescape")) > MAX_ADDRESS_BYTES:
             continue
         seen.add(addr)
         found.append(Address(email=addr, name=name.strip()))

@@ -15,7 +15,7 @@ from typing import Any
 
 from chalicelib import observability
 from chalicelib.adapters.s3_mail_store import archive_key
-from chalicelib.domain import correlation, verdicts
+from chalicelib.domain import attachment_rules, correlation, verdicts
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import ParsedMail, ReceivedMail
@@ -124,6 +124,9 @@ class IntakeService:
             return self._quarantine(
                 received, "no-sender", "no address in From, Reply-To, Sender or Return-Path"
             )
+        unlisted = attachment_rules.listing_overflow(mail.attachments)
+        if unlisted:  # the commit would fail on every retry
+            return self._quarantine(received, "oversize", unlisted)
         mailbox_route = route(
             received.recipients or tuple(a.email for a in mail.to + mail.cc),
             self.settings.mailboxes,
