@@ -136,7 +136,9 @@ class FeedbackService:
             for e in applied
             if e.action == "suppress" or (e.action == "account_suppressed" and e.recipient not in held_back)
         ]
-        suppressed += self._follow_up(applied, source, now)
+        # Also the soft events an earlier delivery applied: it may have failed between its
+        # transaction and this follow-up, which recounts the marks and so can run again.
+        suppressed += self._follow_up(unique, source, now)
         return FeedbackSummary(len(unique), len(applied), tuple(dict.fromkeys(suppressed)))
 
     def _apply_chunk(self, events: list[FeedbackEvent], source: str, now: datetime) -> Applied:

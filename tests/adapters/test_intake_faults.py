@@ -11,32 +11,10 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
 from tests.adapters.deliver import notification_for
+from tests.fault_injection import FaultInjector
 from tests.mail_factory import make_mail
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
-
-
-class FaultInjector:
-    """Fails the n-th AWS call (counted over every client of a session) once.
-
-    Hooked on botocore's `before-call`, which fires once per API call outside the
-    retry loop, so the fault reaches the pipeline as a real failure would after
-    botocore gave up.
-    """
-
-    def __init__(self, session, kind: str = "error") -> None:
-        self.calls: list[str] = []
-        self.fail_at: int | None = None
-        self.kind = kind
-        session.events.register("before-call.*.*", self._before_call)
-
-    def _before_call(self, model, **_kwargs):
-        index = len(self.calls)
-        self.calls.append(f"{model.service_model.service_name}.{model.name}")
-        if index == self.fail_at:
-            if self.kind == "timeout":
-                raise ReadTimeoutError(endpoint_url=f"https://{model.name}.injected")
-            raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, model.name)
 
 
 def _workflow(stack, services):
