@@ -66,6 +66,15 @@ class AlreadyProcessed(InboundError):
     """This SES delivery was committed before (a redelivery or a parallel run)."""
 
 
+class TicketNumberTaken(InboundError):
+    """Another delivery committed a new ticket first: the number this one read is gone."""
+
+    def __init__(self, number: int, ticket_exists: bool) -> None:
+        super().__init__(f"ticket number {number} was taken before this commit")
+        self.number = number
+        self.ticket_exists = ticket_exists
+
+
 class DuplicateMessageId(InboundError):
     """Another delivery already stored this Message-ID in the same mailbox."""
 

@@ -10,7 +10,7 @@ or Query on a known key, never a Scan):
 | message         | TICKET#<id>                 | MSG#<received-at>#<ses-id>   |
 | Message-ID      | MID#<mailbox>#<message-id>  | MID                          |
 | delivery record | DELIVERY#<ses-id>           | DELIVERY                     |
-| ticket number   | DELIVERY#<ses-id>           | ALLOC                        |
+| split's number  | DELIVERY#split.<id>.<key>   | ALLOC                        |
 | suspended mail  | SUSPENDED#<mailbox>         | <received-at>#<ses-id>       |
 | counter         | COUNTER                     | TICKET                       |
 """

@@ -10,12 +10,33 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.domain.tickets import StoredMessage, Ticket
-from chalicelib.errors import AlreadyProcessed, ConcurrentUpdate, DuplicateMessageId, TicketNotFound
+from chalicelib.errors import (
+    AlreadyProcessed,
+    ConcurrentUpdate,
+    DuplicateMessageId,
+    TicketNotFound,
+    TicketNumberTaken,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 FIRST_TICKET_NUMBER = 1000
+_COUNTER_KEY = {"pk": {"S": "COUNTER"}, "sk": {"S": "TICKET"}}
+
+
+def ticket_id_for(number: int) -> str:
+    """`T-1001` for the first number the counter hands out."""
+    return f"T-{FIRST_TICKET_NUMBER + number}"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What ingest reads before filing a mail, in one BatchGetItem."""
+
+    delivery: dict[str, Any] | None  # the delivery record, when this delivery was committed before
+    last_number: int  # the ticket counter: the next new ticket is number last_number + 1
+    message_ids: dict[str, str]  # Message-ID -> ticket id, for the ids this mailbox stored or sent
 
 
 @dataclass(frozen=True)
@@ -62,6 +83,40 @@ class DynamoDBTickets:
                 found[raw["pk"]["S"][len(prefix) :]] = raw["ticket_id"]["S"]
             request = response.get("UnprocessedKeys") or {}
         return found
+
+    def look_up(self, ses_message_id: str, mailbox: str, message_ids: list[str]) -> Lookup:
+        """The delivery record, the ticket counter and the Message-ID index entries at once.
+
+        One BatchGetItem with ConsistentRead: a delivery committed a moment ago by
+        a parallel run, and the counter it moved, are seen. DynamoDB refuses a
+        batch naming a key twice, so the ids are deduplicated; it returns at most
+        100 keys, the two fixed ones included.
+        """
+        wanted = list(dict.fromkeys(m for m in message_ids if m))[:98]
+        delivery_key = items.delivery_key(ses_message_id)
+        keys = [delivery_key, _COUNTER_KEY] + [items.message_id_key(mailbox, m) for m in wanted]
+        request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+        delivery: dict[str, Any] | None = None
+        last_number = 0
+        found: dict[str, str] = {}
+        prefix = f"MID#{mailbox}#"
+        while request:
+            response = self._db.batch_get_item(RequestItems=request)
+            for raw in response.get("Responses", {}).get(self.table, []):
+                pk = raw["pk"]["S"]
+                if pk == delivery_key["pk"]["S"]:
+                    delivery = items.deserialize(raw)
+                elif pk == "COUNTER":
+                    last_number = int(raw["next_number"]["N"])
+                else:
+                    found[pk[len(prefix) :]] = raw["ticket_id"]["S"]
+            request = response.get("UnprocessedKeys") or {}
+        return Lookup(delivery, last_number, found)
+
+    def ticket_counter(self) -> int:
+        """The number of the last ticket the counter handed out (0 before the first)."""
+        raw = self._db.get_item(TableName=self.table, Key=_COUNTER_KEY, ConsistentRead=True).get("Item")
+        return int(raw["next_number"]["N"]) if raw else 0
 
     def get_tickets(self, ticket_ids: list[str]) -> dict[str, Ticket]:
         wanted = list(dict.fromkeys(ticket_ids))[:100]
@@ -129,7 +184,7 @@ class DynamoDBTickets:
         return int(response["Attributes"]["attempts"]["N"])
 
     def allocate_ticket_id(self, ses_message_id: str) -> str:
-        """A ticket number for this delivery, the same one on every retry.
+        """A ticket number for this delivery, the same one on every retry (splitting a ticket).
 
         The counter increment is not idempotent, so the number is pinned to the
         delivery with a conditional put; a retry reads the pinned number back (the
@@ -137,12 +192,12 @@ class DynamoDBTickets:
         """
         response = self._db.update_item(
             TableName=self.table,
-            Key={"pk": {"S": "COUNTER"}, "sk": {"S": "TICKET"}},
+            Key=_COUNTER_KEY,
             UpdateExpression="ADD next_number :one",
             ExpressionAttributeValues={":one": {"N": "1"}},
             ReturnValues="UPDATED_NEW",
         )
-        ticket_id = f"T-{FIRST_TICKET_NUMBER + int(response['Attributes']['next_number']['N'])}"
+        ticket_id = ticket_id_for(int(response["Attributes"]["next_number"]["N"]))
         try:
             self._db.put_item(
                 TableName=self.table,
@@ -178,7 +233,7 @@ class DynamoDBTickets:
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            reasons = _reasons(exc)
             # The delivery record is always the first operation.
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise AlreadyProcessed(operations[0]["Put"]["Item"]["pk"]["S"]) from exc
@@ -199,9 +254,26 @@ class DynamoDBTickets:
         self._transact(operations)
 
     def commit_new(
-        self, ses_message_id: str, ticket: Ticket, message: StoredMessage, record: dict[str, Any]
+        self,
+        ses_message_id: str,
+        ticket: Ticket,
+        message: StoredMessage,
+        record: dict[str, Any],
+        last_number: int,
     ) -> None:
-        """Ticket, first message, Message-ID index and delivery record, all or nothing."""
+        """Ticket, first message, Message-ID index, delivery record and counter, all or nothing.
+
+        The ticket's number is `last_number + 1` or more (ticket.id), and the counter
+        moves to it only if it still holds `last_number`: a number is spent only by
+        the commit that uses it, so a failed or retried delivery leaves no gap and
+        two deliveries never share one. TicketNumberTaken when another commit moved
+        the counter (or holds the ticket) first.
+        """
+        number = int(ticket.id.removeprefix("T-")) - FIRST_TICKET_NUMBER
+        condition = "attribute_not_exists(next_number)" if last_number == 0 else "next_number = :last"
+        values: dict[str, Any] = {":n": {"N": str(number)}}
+        if last_number:
+            values[":last"] = {"N": str(last_number)}
         operations = [
             self._delivery_put(ses_message_id, record),
             {
@@ -211,10 +283,25 @@ class DynamoDBTickets:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _COUNTER_KEY,
+                    "UpdateExpression": "SET next_number = :n",
+                    "ConditionExpression": condition,
+                    "ExpressionAttributeValues": values,
+                }
+            },
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
         ]
         operations += self._index_ops(ticket.mailbox, message)
-        self._transact(operations, message.message_id if len(operations) == 4 else "")
+        try:
+            self._transact(operations, message.message_id if len(operations) == 5 else "")
+        except ConcurrentUpdate as exc:
+            reasons = _reasons(exc.__cause__)
+            if reasons[1:3] == ["None", "None"]:
+                raise
+            raise TicketNumberTaken(number, ticket_exists=reasons[1] == "ConditionalCheckFailed") from exc
 
     def commit_thread(
         self,
@@ -333,3 +420,10 @@ class DynamoDBTickets:
                 raise TicketNotFound(message.ticket_id) from exc
             raise
         return True
+
+
+def _reasons(exc: BaseException | None) -> list[str]:
+    """A cancelled transaction's reasons, one per operation in order ("None": that one was fine)."""
+    if not isinstance(exc, ClientError):
+        return []
+    return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]

@@ -41,6 +41,25 @@ class S3MailStore:
                 raise RawMailMissing(f"s3://{bucket}/{key} does not exist") from exc
             raise
 
+    def get_raw_within(self, bucket: str, key: str, limit: int) -> tuple[int, bytes | None]:
+        """The raw mail's size and, when it is at most `limit` bytes, its bytes: one GetObject.
+
+        GetObject answers with the object's Content-Length before the body is
+        read, so an oversize mail costs no HeadObject and is never downloaded: its
+        body stream is closed unread.
+        """
+        try:
+            response = self._s3.get_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if is_not_found(exc):
+                raise RawMailMissing(f"s3://{bucket}/{key} does not exist") from exc
+            raise
+        size = int(response["ContentLength"])
+        if size > limit:
+            response["Body"].close()
+            return size, None
+        return size, response["Body"].read()
+
     def raw_size(self, bucket: str, key: str) -> int | None:
         try:
             return int(self._s3.head_object(Bucket=bucket, Key=key)["ContentLength"])

@@ -4,6 +4,13 @@ Order matters and is the contract: classify before any ticket work; commit the
 ticket write atomically with the delivery record; only then move the raw mail out
 of `incoming/`. Any failure before the commit raises, leaving the raw message and
 its notification in place for the queue to retry.
+
+A new ticket costs six AWS requests and one per stored file (bench/typical_mail.py):
+GetObject (the size comes with it), one BatchGetItem (the delivery record, the
+ticket counter and the Message-ID index entries), the TransactWriteItems that
+commits, CopyObject and DeleteObject (the archive), and the ticket.created event.
+A redelivery is recognised by that read, or by the commit's condition on the
+delivery record for outcomes that file no ticket.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from chalicelib.services import notifications
 from chalicelib.services.intake_parts import IntakeParts
 from chalicelib.services.notifications import Delivery
 from chalicelib.services.queue_batch import BatchResult, run_batch
-from chalicelib.services.ticket_filing import TicketFiling, sender_of
+from chalicelib.services.ticket_filing import TicketFiling, sender_of, wanted_message_ids
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.intake")
@@ -60,17 +67,15 @@ class IntakeService:
         received = delivery.received
         if not received.received_at:
             received = replace(received, received_at=self.parts.now())
-        done = self.parts.tickets.get_delivery(received.ses_message_id)
-        if done is not None:
-            return self._finish_redelivery(received, done)
         if delivery.inline_content is not None:
             self.parts.store.put_incoming(received.ses_message_id, delivery.inline_content)
             received = replace(received, bucket=self.parts.store.bucket)
         try:
             return self._process(received)
         except (AlreadyProcessed, RawMailMissing):
-            # A parallel run of the same notification committed first (and may
-            # have moved the raw already): answer as a redelivery does.
+            # Committed before: by an earlier delivery of this notification, which
+            # may have moved the raw already, or by a parallel run. Answer as a
+            # redelivery does.
             done = self.parts.tickets.get_delivery(received.ses_message_id)
             if done is None:
                 raise
@@ -100,14 +105,10 @@ class IntakeService:
 
     # -- the pipeline ---------------------------------------------------------
     def _process(self, received: ReceivedMail) -> Outcome:
-        size = self.parts.store.raw_size(received.bucket, received.key)
-        if size is None:
-            raise RawMailMissing(f"s3://{received.bucket}/{received.key} does not exist")
-        if size > self.settings.max_message_bytes:
-            return self._quarantine(
-                received, "oversize", f"{size} bytes exceeds the limit of {self.settings.max_message_bytes}"
-            )
-        raw = self.parts.store.get_raw(received.bucket, received.key)
+        limit = self.settings.max_message_bytes
+        size, raw = self.parts.store.get_raw_within(received.bucket, received.key, limit)
+        if raw is None:
+            return self._quarantine(received, "oversize", f"{size} bytes exceeds the limit of {limit}")
         mail = self.parts.read_mail(raw)
         unparseable = _unparseable_reason(raw, mail)
         if unparseable:
@@ -133,11 +134,16 @@ class IntakeService:
             self.settings.domain,
             self.settings.default_mailbox,
         )
+        found = self.parts.tickets.look_up(
+            received.ses_message_id, mailbox_route.mailbox, wanted_message_ids(mail)
+        )
+        if found.delivery is not None:
+            return self._finish_redelivery(received, found.delivery)
         try:
-            thread = self.filing.decide_thread(mail, received, mailbox_route)
-            if decision.kind == "auto_reply" and thread.ticket_id is None:
-                return self._suspend(received, mail, mailbox_route, decision, thread)
-            outcome = self.filing.file(received, mail, mailbox_route, decision, thread)
+            threading = self.filing.decide_thread(mail, received, mailbox_route, found.message_ids)
+            if decision.kind == "auto_reply" and threading.decision.ticket_id is None:
+                return self._suspend(received, mail, mailbox_route, decision, threading.decision)
+            outcome = self.filing.file(received, mail, mailbox_route, decision, threading, found.last_number)
         except DuplicateMessageId as exc:
             return self._duplicate(received, mailbox_route, exc)
         self._archive(received, received.received_at)

@@ -11,7 +11,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.routing import Route
 from chalicelib.errors import AlreadyProcessed, SuspendedNotFound
 from chalicelib.services.intake_parts import IntakeParts
-from chalicelib.services.ticket_filing import TicketFiling
+from chalicelib.services.ticket_filing import TicketFiling, wanted_message_ids
 
 
 class SuspendedMail:
@@ -44,11 +44,14 @@ class SuspendedMail:
         where = Route(mailbox=mailbox, address="")
         decision = Classification(kind="normal", reason="released by staff from the suspended list")
         # The raw stays in archive/: filing never moves it, only ingest does.
+        found = self.parts.tickets.look_up(received.ses_message_id, mailbox, wanted_message_ids(mail))
         try:
-            thread = self.filing.decide_thread(mail, received, where)
-            outcome = self.filing.file(received, mail, where, decision, thread)
+            if found.delivery is not None:
+                raise AlreadyProcessed(received.ses_message_id)
+            threading = self.filing.decide_thread(mail, received, where, found.message_ids)
+            outcome = self.filing.file(received, mail, where, decision, threading, found.last_number)
         except AlreadyProcessed:
-            done = self.parts.tickets.get_delivery(received.ses_message_id) or {}
+            done = found.delivery or self.parts.tickets.get_delivery(received.ses_message_id) or {}
             outcome = Outcome.from_record(received.ses_message_id, done)
         self.parts.tickets.delete_suspended(mailbox, suspended_key)
         return outcome

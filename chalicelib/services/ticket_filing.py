@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from chalicelib import observability
 from chalicelib.adapters.dynamodb_items import queue_keys
-from chalicelib.adapters.dynamodb_tickets import TicketChange
+from chalicelib.adapters.dynamodb_tickets import TicketChange, ticket_id_for
 from chalicelib.domain import correlation
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, parse_addresses
@@ -12,12 +14,13 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.reply_tokens import read_token
 from chalicelib.domain.routing import Route
 from chalicelib.domain.tickets import StoredMessage, Ticket
-from chalicelib.errors import DuplicateMessageId
+from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
 from chalicelib.services.intake_parts import IntakeParts
 from chalicelib.settings import Settings
 
 REOPENING_STATUSES = ("pending", "solved")
+MAX_NUMBER_ATTEMPTS = 5  # new tickets committed by others between one delivery's read and commit
 
 
 def sender_of(mail: ParsedMail) -> Address:
@@ -29,23 +32,35 @@ def sender_of(mail: ParsedMail) -> Address:
     return Address(email="")
 
 
+def wanted_message_ids(mail: ParsedMail) -> list[str]:
+    """The ids that can thread this mail, closest ancestor first (In-Reply-To, then
+    References newest first), and its own Message-ID last (is it a duplicate?)."""
+    wanted = list(mail.in_reply_to) + list(reversed(mail.references[-20:]))
+    return [*wanted, mail.message_id] if mail.message_id else wanted
+
+
+@dataclass(frozen=True)
+class Threading:
+    """The threading decision and the tickets read to make it."""
+
+    decision: correlation.ThreadDecision
+    tickets: dict[str, Ticket]
+
+
 class TicketFiling:
     def __init__(self, settings: Settings, parts: IntakeParts) -> None:
         self.settings = settings
         self.parts = parts
 
     def decide_thread(
-        self, mail: ParsedMail, received: ReceivedMail, where: Route
-    ) -> correlation.ThreadDecision:
-        """Which ticket this mail joins; DuplicateMessageId when the mailbox has its Message-ID."""
+        self, mail: ParsedMail, received: ReceivedMail, where: Route, hits: dict[str, str]
+    ) -> Threading:
+        """Which ticket this mail joins, given the Message-ID index entries `hits` of
+        wanted_message_ids(mail); DuplicateMessageId when the mailbox has its Message-ID."""
         tickets = self.parts.tickets
         sender = mail.from_[0].email if mail.from_ else ""
         token = read_token(self.parts.reply_secrets(), where.address) if where.tag else None
-        # In-Reply-To first, then References newest first: the closest ancestor wins.
-        wanted = list(mail.in_reply_to) + list(reversed(mail.references[-20:]))
-        if mail.message_id:
-            wanted.append(mail.message_id)
-        hits = tickets.tickets_by_message_ids(where.mailbox, wanted)
+        wanted = wanted_message_ids(mail)
         if mail.message_id and mail.message_id in hits:
             raise DuplicateMessageId(mail.message_id, hits[mail.message_id])
         subject_id = correlation.subject_ticket_id(mail.subject)
@@ -62,7 +77,7 @@ class TicketFiling:
             referenced=tuple(known[hits[m]] for m in wanted if m in hits and hits[m] in known),
             subject_ticket=known.get(subject_id) if subject_id else None,
         )
-        return correlation.decide(facts)
+        return Threading(correlation.decide(facts), known)
 
     def file(
         self,
@@ -70,13 +85,46 @@ class TicketFiling:
         mail: ParsedMail,
         where: Route,
         decision: Classification,
-        thread: correlation.ThreadDecision,
+        threading: Threading,
+        last_number: int,
     ) -> Outcome:
-        """Attachments and bodies to S3, then ticket, message, Message-ID and delivery record at once."""
+        """Attachments and bodies to S3, then the ticket write, the message, its Message-ID
+        and the delivery record at once.
+
+        A new ticket takes the number after `last_number`, the counter as read. If
+        another delivery commits a new ticket first, the counter is read again and
+        the files are stored again under the next number (the first copies stay,
+        unreferenced, under the number lost); after MAX_NUMBER_ATTEMPTS the
+        delivery fails and the queue retries it.
+        """
+        if threading.decision.ticket_id:
+            return self._file_once(received, mail, where, decision, threading, threading.decision.ticket_id)
+        number = last_number + 1
+        for _ in range(MAX_NUMBER_ATTEMPTS):
+            try:
+                return self._file_once(
+                    received, mail, where, decision, threading, ticket_id_for(number), last_number
+                )
+            except TicketNumberTaken as taken:
+                last_number = self.parts.tickets.ticket_counter()
+                # A ticket holding the number while the counter is behind it: step past it.
+                number = max(last_number, taken.number if taken.ticket_exists else 0) + 1
+        raise ConcurrentUpdate(f"no free ticket number after {MAX_NUMBER_ATTEMPTS} attempts")
+
+    def _file_once(
+        self,
+        received: ReceivedMail,
+        mail: ParsedMail,
+        where: Route,
+        decision: Classification,
+        threading: Threading,
+        ticket_id: str,
+        last_number: int = 0,
+    ) -> Outcome:
         tickets = self.parts.tickets
+        thread = threading.decision
         now = self.parts.now()
         ses_id = received.ses_message_id
-        ticket_id = thread.ticket_id or tickets.allocate_ticket_id(ses_id)
         observability.add_keys(ticket_id=ticket_id)
         attachments = message_builder.store_attachments(self.parts.store, mail, ticket_id, ses_id)
         body = message_builder.render_body(
@@ -132,16 +180,17 @@ class TicketFiling:
                 message_count=1,
                 attachment_count=len(attachments),
             )
-            tickets.commit_new(ses_id, ticket, message, record)
+            tickets.commit_new(ses_id, ticket, message, record, last_number)
         else:
-            change = self._change(thread.ticket_id, now, message, participants, len(attachments))
+            known = threading.tickets.get(thread.ticket_id) or tickets.require_ticket(thread.ticket_id)
+            change = self._change(known, now, message, participants, len(attachments))
             tickets.commit_thread(ses_id, where.mailbox, change, message, record)
         return outcome
 
     def _change(
-        self, ticket_id: str, now: str, message: StoredMessage, participants: tuple[str, ...], count: int
+        self, ticket: Ticket, now: str, message: StoredMessage, participants: tuple[str, ...], count: int
     ) -> TicketChange:
-        ticket = self.parts.tickets.require_ticket(ticket_id)
+        ticket_id = ticket.id
         reopen = message.kind == "customer" and ticket.status in REOPENING_STATUSES
         return TicketChange(
             ticket_id=ticket_id,

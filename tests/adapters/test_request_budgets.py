@@ -1,5 +1,6 @@
 """Request budgets that other parts rely on (bench/RESULTS.md, capacity planning): exact
-DynamoDB requests per feedback notification and per queue page, claim and ticket read.
+AWS requests per ingested mail, DynamoDB requests per feedback notification and per
+queue page, claim and ticket read.
 
 Counts are deterministic, so they are asserted exactly; each test also checks what the
 requests achieved.
@@ -12,9 +13,12 @@ from collections import Counter
 import boto3
 import pytest
 
+from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
+from tests.adapters.deliver import notification_for
 from tests.adapters.test_feedback import bounce_note, send_note
 from tests.desk_helpers import new_ticket
+from tests.mail_factory import make_mail
 
 ANN = "ann@example.com"
 
@@ -46,6 +50,60 @@ def counted(stack):
 
 def recipients(n: int, tag: str = "r") -> list[str]:
     return [f"{tag}{i}@customer.org" for i in range(n)]
+
+
+# -- ingest: a new ticket is six requests and one per stored file --------------------
+NEW_TICKET = {
+    "s3.GetObject": 1,  # the raw mail; its size comes with it
+    "dynamodb.BatchGetItem": 1,  # delivery record, ticket counter, Message-ID index
+    "dynamodb.TransactWriteItems": 1,  # ticket, message, index, delivery record, counter
+    "s3.CopyObject": 1,  # incoming/ to archive/ ...
+    "s3.DeleteObject": 1,  # ... a move
+    "sns.Publish": 1,  # ticket.created
+}
+
+
+def ingest(stack, svc, raw: bytes, recipients=("support@example.com",)):
+    note = notification_for(stack, raw, recipients)
+    return svc.intake.ingest(decode(note, stack.settings.mail_bucket))
+
+
+def test_a_new_ticket_costs_six_requests_and_one_per_stored_file(stack, counted):
+    svc, requests = counted
+    plain = ingest(stack, svc, make_mail(references="<unknown@elsewhere.example>"))
+    assert requests.take() == NEW_TICKET
+    files = (("a.pdf", "application/pdf", b"%PDF-1.4 a"), ("b.png", "image/png", b"\x89PNG b"))
+    with_files = ingest(stack, svc, make_mail(subject="Two files", attachments=files))
+    assert requests.take() == {**NEW_TICKET, "s3.PutObject": 2}
+    assert (plain.outcome, with_files.outcome) == ("created", "created")
+    assert [plain.ticket, with_files.ticket] == ["T-1001", "T-1002"]
+    assert len(stack.tickets.messages(with_files.ticket)[0].attachments) == 2
+
+
+def test_a_reply_that_threads_costs_one_more_read_for_the_ticket_it_joins(stack, counted):
+    svc, requests = counted
+    first = ingest(stack, svc, make_mail(message_id="<first@customer.org>"))
+    requests.take()
+    reply = ingest(stack, svc, make_mail(subject="Re: Printer", in_reply_to="<first@customer.org>"))
+    assert requests.take() == {**NEW_TICKET, "dynamodb.BatchGetItem": 2}
+    assert (reply.outcome, reply.ticket, reply.thread_signal) == ("threaded", first.ticket, "references")
+
+
+def test_a_redelivered_mail_is_recognised_by_the_same_read_and_only_archived(stack, counted):
+    svc, requests = counted
+    note = notification_for(stack, make_mail())
+    first = svc.intake.ingest(decode(note, stack.settings.mail_bucket))
+    stack.store.put_incoming(first.ses_message_id, make_mail())  # as if the archive move had failed
+    requests.take()
+    again = svc.intake.ingest(decode(note, stack.settings.mail_bucket))
+    assert requests.take() == {
+        "s3.GetObject": 1,
+        "dynamodb.BatchGetItem": 1,
+        "s3.CopyObject": 1,
+        "s3.DeleteObject": 1,
+    }
+    assert (again.outcome, again.ticket) == ("duplicate", first.ticket)
+    assert stack.keys("incoming/") == []
 
 
 # -- feedback: at most one write request per recipient, batched -----------------------

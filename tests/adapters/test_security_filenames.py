@@ -19,7 +19,6 @@ import re
 import unicodedata
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pytest
 import requests
 
 from chalicelib.api import views
