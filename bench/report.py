@@ -11,10 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-NOT_YET = "not yet measured"
-
-# Benchmarks planned but not implemented yet: shown so the table is honest about gaps.
-PENDING = ("Ingest wall time per message (embedded stack)", "Staff API latency", "Outbound send path")
 
 
 @dataclass(frozen=True)
@@ -25,10 +21,6 @@ class Row:
     ratio: str
     goal: str
     met: str
-
-
-def pending_rows() -> list[Row]:
-    return [Row(f"{name} *(pending)*", NOT_YET, NOT_YET, "—", "—", NOT_YET) for name in PENDING]
 
 
 def table(rows: list[Row]) -> str:
