@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 
 class FaultInjector:
-    """Fails the n-th AWS call (counted over every client of a session) once.
+    """Fails the n-th AWS call (counted over every client of a session) once; with
+    `fail_at` a set, each call counted there.
 
     `kind` is "error" (a 500 InternalError) or "timeout" (the request may or may
     not have reached AWS; here it did not).
@@ -25,14 +26,14 @@ class FaultInjector:
 
     def __init__(self, session: Any, kind: str = "error") -> None:
         self.calls: list[str] = []
-        self.fail_at: int | None = None
+        self.fail_at: int | set[int] | None = None
         self.kind = kind
         session.events.register("before-call.*.*", self._before_call)
 
     def _before_call(self, model: Any, **_kwargs: Any) -> None:
         index = len(self.calls)
         self.calls.append(f"{model.service_model.service_name}.{model.name}")
-        if index == self.fail_at:
+        if index in (self.fail_at if isinstance(self.fail_at, set) else {self.fail_at}):
             if self.kind == "timeout":
                 raise ReadTimeoutError(endpoint_url=f"https://{model.name}.injected")
             raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, model.name)

@@ -1,8 +1,14 @@
-"""Exactly once under failure: crash at every AWS call, redeliver, compare with a clean run."""
+"""Exactly once under failure: crash at every AWS call, redeliver, compare with a clean run.
+
+INBOUND_LONG=1 also fails every pair of calls in one run (171 runs of each kind for
+the 19 calls of the workflow).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import threading
 
 import pytest
@@ -15,6 +21,7 @@ from tests.fault_injection import FaultInjector
 from tests.mail_factory import make_mail
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
+LONG = os.environ.get("INBOUND_LONG") == "1"
 
 
 def _workflow(stack, services):
@@ -70,6 +77,16 @@ def _state(stack):
     return seen, s3, tickets.ticket_counter()
 
 
+def _fault_plans(total_calls: int) -> list[set[int]]:
+    """Which calls fail in each run: each one alone; with INBOUND_LONG=1 also every pair
+    (a retry failing again, or a second step failing after the first was retried)."""
+    plans = [{n} for n in range(total_calls)]
+    if LONG:
+        plans += [set(pair) for pair in itertools.combinations(range(total_calls), 2)]
+    return plans
+
+
+@pytest.mark.timeout(7200 if LONG else 1800, method="thread")
 @pytest.mark.parametrize("kind", ["error", "timeout"])
 def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
     from inbound.embedded import embedded_stack
@@ -86,7 +103,8 @@ def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
 
     assert expected[0][0][:3] == ("T-1001", "Printer on fire", 2)  # the reply threaded into it
     assert expected[2] == 1
-    for fail_at in range(total_calls):
+    plans = _fault_plans(total_calls)
+    for fail_at in plans:
         with embedded_stack(stage="faulty") as stack:
             injector = FaultInjector(stack.session, kind)
             services = build_services(stack.settings, stack.session)
@@ -96,9 +114,9 @@ def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
             for note in notes:
                 _run(services, stack.settings.mail_bucket, note)
             injector.fail_at = None
-            assert len(injector.calls) > fail_at, (fail_at, injector.calls)
+            assert len(injector.calls) > max(fail_at), (fail_at, injector.calls)
             assert _state(stack) == expected, (
-                f"fault at call {fail_at}: {injector.calls[fail_at : fail_at + 1]}"
+                f"fault at calls {sorted(fail_at)}: {[injector.calls[n] for n in sorted(fail_at)]}"
             )
             assert stack.keys("incoming/") == []
 
