@@ -10,9 +10,13 @@ import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.domain.classify_types import BounceReport
+    from chalicelib.domain.mail import ParsedMail
 
 
 @dataclass
@@ -41,7 +45,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
 
-    from chalicelib.adapters import body_render, flufl_bounce_detector, mailparser_reader
+    from chalicelib.adapters import body_render
     from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
     from chalicelib.adapters.s3_mail_store import S3MailStore
     from chalicelib.adapters.ssm_secrets import SsmReplySecrets
@@ -57,8 +61,8 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
     parts = IntakeParts(
         store=S3MailStore(s3, settings.mail_bucket),
         tickets=DynamoDBTickets(dynamodb, settings.tickets_table),
-        read_mail=mailparser_reader.read_mail,
-        detect_bounce=flufl_bounce_detector.detect_bounce,
+        read_mail=_read_mail,
+        detect_bounce=_detect_bounce,
         renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
         reply_secrets=SsmReplySecrets(_client(session, "ssm", settings), settings.reply_secret_parameter),
     )
@@ -84,6 +88,20 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
         suppression=mail_out.suppression,
         sweeper=_sweeper(settings, intake),
     )
+
+
+# The mail readers are imported by the first message, not by `build_services`: mail-parser
+# and flufl.bounce compile many regular expressions at import (about 100 ms of cold start).
+def _read_mail(raw: bytes) -> ParsedMail:
+    from chalicelib.adapters.mailparser_reader import read_mail
+
+    return read_mail(raw)
+
+
+def _detect_bounce(mail: ParsedMail) -> BounceReport | None:
+    from chalicelib.adapters.flufl_bounce_detector import detect_bounce
+
+    return detect_bounce(mail)
 
 
 def _sweeper(settings: Settings, intake: Any) -> Any:
