@@ -4,14 +4,20 @@ the AWS requests `intake.ingest` makes per message, by outcome.
 CPU time is `time.process_time`; every message is timed through the pipeline and
 through the baseline in the same pass (so drift hits both alike), three passes,
 and each figure keeps its best pass.
+
+`python -m bench.typical_mail [--limit N] [--slowest N]` runs the CPU part alone
+(no request counting) and prints the whole-corpus ratio, the per-message
+percentiles and the slowest files with the CPU each pipeline step took on them.
 """
 
 from __future__ import annotations
 
+import argparse
 import email
 import email.policy
 import logging
 import statistics
+import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -40,8 +46,12 @@ def baseline(raw: bytes) -> None:
         pass
 
 
-def pipeline() -> Callable[[bytes], None]:
-    """The pure processing intake does per message, without AWS."""
+STEPS = ("read_mail", "detect_bounce", "classify", "sanitise_html", "latest_reply", "subject_ticket_id")
+
+
+def pipeline(step_done: Callable[[str], None] | None = None) -> Callable[[bytes], None]:
+    """The pure processing intake does per message, without AWS; `step_done` is called
+    with each name in STEPS as that step ends (for the per-step breakdown)."""
     from chalicelib.adapters.body_render import latest_reply, sanitise_html
     from chalicelib.adapters.flufl_bounce_detector import detect_bounce
     from chalicelib.adapters.mailparser_reader import read_mail
@@ -51,14 +61,21 @@ def pipeline() -> Callable[[bytes], None]:
     from chalicelib.domain.verdicts import from_headers
 
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
+    done = step_done or (lambda _step: None)
 
     def process(raw: bytes) -> None:
         mail = read_mail(raw)
+        done("read_mail")
         bounce = detect_bounce(mail)
+        done("detect_bounce")
         classify(mail, from_headers(mail), bounce)
+        done("classify")
         sanitise_html(mail.html)
+        done("sanitise_html")
         latest_reply(mail.text or html_to_text(mail.html))
+        done("latest_reply")
         subject_ticket_id(mail.subject)
+        done("subject_ticket_id")
 
     return process
 
@@ -125,6 +142,25 @@ def measure_cpu(files: list[tuple[str, bytes]], passes: int = PASSES) -> CpuResu
     return CpuResult(len(files), min(totals_m), min(totals_b), per_file, errors)
 
 
+def step_times(raw: bytes, passes: int = PASSES) -> dict[str, float]:
+    """CPU seconds of each pipeline step on one message, each the best of `passes`."""
+    clock = time.process_time
+    best = dict.fromkeys(STEPS, float("inf"))
+    last = 0.0
+
+    def step_done(step: str) -> None:
+        nonlocal last
+        now = clock()
+        best[step] = min(best[step], now - last)
+        last = now
+
+    process = pipeline(step_done)
+    for _ in range(passes):
+        last = clock()
+        _guarded(process, raw, Counter())  # a raising step keeps inf: shown as "raised"
+    return best
+
+
 def _guarded(process: Callable[[bytes], None], raw: bytes, errors: Counter[str]) -> None:
     try:
         process(raw)
@@ -142,7 +178,7 @@ class _RequestCounter:
 
     def __call__(self, event_name: str = "", **_: Any) -> None:
         if self.active:
-            _, service, operation = event_name.split(".", 2)
+            _source, service, operation = event_name.split(".", 2)
             self.calls[f"{service}.{operation}"] += 1
 
 
@@ -226,3 +262,49 @@ def corpus_files(limit: int | None = None) -> tuple[Path, list[tuple[str, bytes]
         return CORPUS, []
     paths = mail_files()[:limit] if limit else mail_files()
     return CORPUS, [(relative(p), p.read_bytes()) for p in paths]
+
+
+# -- standalone report -----------------------------------------------------------------
+def report(cpu: CpuResult, files: list[tuple[str, bytes]], slowest: int) -> str:
+    """Whole-corpus ratio, per-message percentiles, the slowest files and their steps."""
+    ratios = sorted(t.ratio for t in cpu.per_file)
+    over = sum(r > CPU_GOAL for r in ratios)
+    lines = [
+        f"typical mail CPU: {cpu.files} files, best of {PASSES} passes, goal <= {CPU_GOAL:g}x",
+        f"whole corpus: {cpu.measured_s * 1000:.1f} ms vs {cpu.baseline_s * 1000:.1f} ms stdlib parse"
+        f" = {cpu.ratio:.2f}x",
+        "per message: " + ", ".join(f"p{q} {cpu.percentile(q):.2f}x" for q in (50, 90, 95, 99)),
+        f"messages over {CPU_GOAL:g}x: {over}/{len(ratios)} (p95 needs at most {len(ratios) // 20})",
+    ]
+    if cpu.errors:
+        lines.append(f"pipeline raised (per pass): {dict(cpu.errors)}")
+    raws = dict(files)
+    lines += ["", f"slowest {slowest} by ratio, ms (pipeline steps timed again, best of {PASSES}):", ""]
+    lines.append(" | ".join(["file", "pipeline", "baseline", "ratio", *STEPS]))
+    for timing in cpu.slowest(slowest):
+        steps = step_times(raws[timing.name])
+        cells = ["raised" if t == float("inf") else f"{t * 1000:.2f}" for t in steps.values()]
+        lines.append(
+            " | ".join(
+                [timing.name, f"{timing.measured_s * 1000:.2f}", f"{timing.baseline_s * 1000:.2f}"]
+                + [f"{timing.ratio:.1f}x", *cells]
+            )
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.typical_mail")
+    parser.add_argument("--limit", type=int, default=None, help="first N corpus files only")
+    parser.add_argument("--slowest", type=int, default=10, help="how many slowest files to list")
+    args = parser.parse_args(argv)
+    root, files = corpus_files(args.limit)
+    if not files:
+        print(f"typical mail skipped: shared corpus not found at {root}", file=sys.stderr)
+        return 1
+    print(report(measure_cpu(files), files, args.slowest))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

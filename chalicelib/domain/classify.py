@@ -253,6 +253,8 @@ def _daemon_sender(mail: ParsedMail) -> str:
 
 def _fold(text: str) -> str:
     """Lower-case, accents removed, whitespace collapsed: "Réponse  automatique" -> "reponse automatique"."""
+    if text.isascii():  # most subjects: nothing to decompose (a tenth of classify's time)
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text.lower())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     # NFC puts Hangul jamo back together; the accents are gone by then.
