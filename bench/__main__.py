@@ -83,7 +83,8 @@ def _typical_details(cpu: typical_mail.CpuResult, req: typical_mail.RequestResul
     lines = ["## Typical mail", ""]
     lines.append(
         "Pipeline per message: `read_mail`, `detect_bounce`, `classify(from_headers)`, "
-        "`sanitise_html`, `latest_reply`, `subject_ticket_id`. Baseline: "
+        "`sanitise_html`, `latest_reply`, `subject_ticket_id`; as in intake, the last three "
+        "only for mail that is filed (not bounces, spam or viruses). Baseline: "
         "`email.message_from_bytes(policy=default)` and `get_content()` (or "
         "`get_payload(decode=True)`) on every leaf. `time.process_time`; per message, the "
         "best of the passes on each side."

@@ -68,13 +68,18 @@ def pipeline(step_done: Callable[[str], None] | None = None) -> Callable[[bytes]
         done("read_mail")
         bounce = detect_bounce(mail)
         done("detect_bounce")
-        classify(mail, from_headers(mail), bounce)
+        decision = classify(mail, from_headers(mail), bounce)
         done("classify")
-        sanitise_html(mail.html)
+        # As in intake: bounces and quarantined spam or viruses are recorded, never rendered.
+        files = decision.kind not in ("bounce", "spam", "virus")
+        if files:
+            sanitise_html(mail.html)
         done("sanitise_html")
-        latest_reply(mail.text or html_to_text(mail.html))
+        if files:
+            latest_reply(mail.text or html_to_text(mail.html))
         done("latest_reply")
-        subject_ticket_id(mail.subject)
+        if files:
+            subject_ticket_id(mail.subject)
         done("subject_ticket_id")
 
     return process
