@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +43,28 @@ def _client(session: Any, name: str, settings: Settings) -> Any:
     )
 
 
+class _OnFirstUse:
+    """A boto3 client built by its first use instead of by `build_services`.
+
+    For the clients many invocations never call (SSM for reply tokens, SES, presigning):
+    each costs 10-30 ms of cold start, mostly loading its service model. One lock for all
+    of them, because a boto3 session must not build two clients at once.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._build()
+        return getattr(self._client, name)
+
+
 def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = None) -> Services:
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
@@ -58,16 +82,18 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
     session = session or boto3.session.Session()
     s3, dynamodb = _client(session, "s3", settings), _client(session, "dynamodb", settings)
+    ssm = _OnFirstUse(lambda: _client(session, "ssm", settings))
     parts = IntakeParts(
         store=S3MailStore(s3, settings.mail_bucket),
         tickets=DynamoDBTickets(dynamodb, settings.tickets_table),
         read_mail=_read_mail,
         detect_bounce=_detect_bounce,
         renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
-        reply_secrets=SsmReplySecrets(_client(session, "ssm", settings), settings.reply_secret_parameter),
+        reply_secrets=SsmReplySecrets(ssm, settings.reply_secret_parameter),
     )
-    mail_out = _mail_out(settings, session, parts, dynamodb)
-    desk = _desk(settings, session, parts, dynamodb)
+    signer = _OnFirstUse(lambda: _signing_s3(session, settings))
+    mail_out = _mail_out(settings, session, parts, dynamodb, signer)
+    desk = _desk(settings, session, parts, dynamodb, signer)
     mail_out.outbound.parts = dataclasses.replace(mail_out.outbound.parts, publish_event=desk.publish_event)
     parts = dataclasses.replace(
         parts,
@@ -114,7 +140,7 @@ def _sweeper(settings: Settings, intake: Any) -> Any:
     )
 
 
-def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> Any:
+def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: Any) -> Any:
     """The outbound guard and what feeds it: one suppression table, one SES sender."""
     from types import SimpleNamespace
 
@@ -127,12 +153,11 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> An
 
     guard = DynamoDBSuppression(dynamodb, settings.suppression_table)
     sender = SesSender(
-        _client(session, "ses", settings),
+        _OnFirstUse(lambda: _client(session, "ses", settings)),
         settings.configuration_set,
         settings.sending_identity_arn,
-        _client(session, "sesv2", settings),
+        _OnFirstUse(lambda: _client(session, "sesv2", settings)),
     )
-    signer = _signing_s3(session, settings)
     links = S3DownloadLinks(signer, settings.mail_bucket, settings.attachment_link_seconds)
     outbound = OutboundService(
         settings,
@@ -152,7 +177,7 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> An
     )
 
 
-def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> Any:
+def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: Any) -> Any:
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
@@ -166,7 +191,7 @@ def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any) -> Any:
         edits=DynamoDBTicketEdits(dynamodb, settings.tickets_table),
         tickets=parts.tickets,
         bodies=parts.store,
-        links=S3DownloadLinks(_signing_s3(session, settings), settings.mail_bucket),
+        links=S3DownloadLinks(signer, settings.mail_bucket),
         events=SnsEvents(sns, settings.events_topic_arn),
         sanitise_html=parts.renderers.sanitise_html,
         now=parts.now,
