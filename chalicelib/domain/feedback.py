@@ -25,8 +25,8 @@ message SES reports as delayed several times counts as one soft failure.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
@@ -103,6 +103,25 @@ class SuppressionEntry:
             "expires_at": self.expires_at or None,
             "note": self.note,
         }
+
+
+@dataclass(frozen=True)
+class SoftBounces:
+    """An address's soft bounces and delays: their times (epoch seconds, oldest first) and
+    the version of the stored item they were read from (0: there was none)."""
+
+    address: str
+    times: tuple[int, ...] = ()
+    version: int = 0
+
+    def count(self, since: int) -> int:
+        """How many happened at `since` or later."""
+        return sum(1 for t in self.times if t >= since)
+
+    def adding(self, times: Iterable[int], since: int, keep: int) -> SoftBounces:
+        """With `times` added, those before `since` dropped, and only the newest `keep` kept."""
+        kept = sorted(t for t in (*self.times, *times) if t >= since)
+        return replace(self, times=tuple(kept[-keep:] if keep > 0 else ()))
 
 
 def epoch(at: str, fallback: datetime) -> int:
