@@ -9,7 +9,7 @@ delete an expired item up to a few days late, so reads compare `expires_at` too.
 | suppression entry     | SUPPRESSION          | <address>             | soft entries only  |
 | audit (remove/import) | AUDIT                | <at>#<address>#<what> | never              |
 | applied event         | EVENT#<event key>    | APPLIED               | 15 days (> SQS 14) |
-| soft bounce           | SOFT#<address>       | <at>#<event key>      | after the window   |
+| soft bounces          | SOFT#<address>       | STATE                 | after the window   |
 | reputation counters   | REPUTATION           | <day>#<shard>         | 40 days            |
 | sent recipient        | SENT#<address>       | SENT                  | 30 days            |
 | automatic replies     | AUTO#<address>       | <day>                 | 2 days             |
@@ -18,6 +18,8 @@ delete an expired item up to a few days late, so reads compare `expires_at` too.
 One partition holds the whole list: `list` is one paginated Query, `check` one
 GetItem. A support desk's list stays far below a partition's limits; the
 reputation counters are spread over SHARDS items per day for concurrent writers.
+An address's soft bounces are one item (their times in the window and a version
+number), so the transaction that adds one can be conditioned on the count it read.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_items import deserialize, serialize
-from chalicelib.domain.feedback import SuppressionEntry
+from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
 
 if TYPE_CHECKING:
@@ -51,22 +53,31 @@ _ENTRY_FIELDS = ("reason", "at", "source", "subtype", "diagnostic", "feedback_id
 
 
 @dataclass(frozen=True)
-class SoftMark:
-    """One soft bounce or delay of an address, kept for the counting window."""
+class SoftWrite:
+    """An address's soft bounces as a transaction writes them: only over the version
+    `state` was read from, with the next version, kept until `expires_at`."""
 
-    address: str
-    at: str
-    key: str
+    state: SoftBounces
     expires_at: int
 
 
 @dataclass(frozen=True)
+class SoftRead:
+    """What `soft_bounces` read: each address's soft bounces, and which have a permanent entry."""
+
+    states: dict[str, SoftBounces]
+    permanent: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Applied:
-    """What `apply` did. `before`: keys applied earlier (then nothing was written and the
-    caller retries without them). `held_back`: addresses whose expiring entry was not
-    written because they have a permanent one."""
+    """What `apply` did. `before`: keys applied earlier. `moved`: addresses whose soft
+    bounces changed since they were read. With either, nothing was written and the caller
+    retries (without those keys; after reading those addresses again). `held_back`:
+    addresses whose expiring entry was not written because they have a permanent one."""
 
     before: frozenset[str] = frozenset()
+    moved: frozenset[str] = frozenset()
     held_back: frozenset[str] = frozenset()
 
 
@@ -162,18 +173,46 @@ class DynamoDBSuppression:
         return [deserialize(raw) for raw in response.get("Items", [])]
 
     # -- feedback events -------------------------------------------------------
+    def soft_bounces(self, addresses: Sequence[str]) -> SoftRead:
+        """Each address's soft bounces and whether it has a permanent entry: one consistent
+        BatchGetItem per 50 addresses (two keys each)."""
+        wanted = list(dict.fromkeys(addresses))
+        states = {a: SoftBounces(a) for a in wanted}
+        permanent: set[str] = set()
+        for start in range(0, len(wanted), 50):
+            keys = [
+                key
+                for a in wanted[start : start + 50]
+                for key in (_key(f"SOFT#{a}", "STATE"), _key("SUPPRESSION", a))
+            ]
+            request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for raw in response.get("Responses", {}).get(self.table, []):
+                    item = deserialize(raw)
+                    if item["pk"] == "SUPPRESSION":
+                        if "expires_at" not in item:
+                            permanent.add(str(item["sk"]))
+                        continue
+                    address = str(item["pk"])[len("SOFT#") :]
+                    times = tuple(int(t) for t in item.get("times", []))
+                    states[address] = SoftBounces(address, times, int(item.get("version", 0)))
+                request = response.get("UnprocessedKeys") or {}
+        return SoftRead(states, frozenset(permanent))
+
     def apply(
         self,
         keys: list[str],
         entries: list[SuppressionEntry],
-        soft: list[SoftMark],
+        soft: list[SoftWrite],
         counts: dict[str, dict[str, int]],
         now: int,
         expiring: Sequence[SuppressionEntry] = (),
     ) -> Applied:
-        """Markers, entries, expiring entries, soft marks and counter additions in one
+        """Markers, entries, expiring entries, soft bounces and counter additions in one
         transaction (at most 100 items: the caller sizes it).
 
+        An address's soft bounces are written only over the version they were read from.
         An expiring entry is written only over nothing or another expiring entry: when an
         address has a permanent one, the transaction is repeated without that entry.
         """
@@ -183,16 +222,7 @@ class DynamoDBSuppression:
             for key in keys
         ]
         head += [_put(self.table, entry_item(e)) for e in entries]
-        tail = [
-            _put(
-                self.table,
-                {
-                    **_key(f"SOFT#{m.address}", f"{m.at}#{m.key[:900]}"),
-                    "expires_at": {"N": str(m.expires_at)},
-                },
-            )
-            for m in soft
-        ]
+        tail = [self._soft_put(w) for w in soft]
         shard = random.randrange(SHARDS)
         tail += [self._counter_update(day, added, shard, now) for day, added in counts.items() if added]
         held: set[str] = set()
@@ -207,23 +237,38 @@ class DynamoDBSuppression:
                 if error_code(exc) != "TransactionCanceledException":
                     raise
                 reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-                done = {
-                    keys[i] for i, code in enumerate(reasons[: len(keys)]) if code == "ConditionalCheckFailed"
-                }
+                failed = [code == "ConditionalCheckFailed" for code in reasons]
+                done = {key for key, fail in zip(keys, failed, strict=False) if fail}
                 if done:
                     return Applied(before=frozenset(done))
-                refused = reasons[len(head) : len(head) + len(offered)]
-                if "ConditionalCheckFailed" in refused:
-                    held |= {
-                        e.address
-                        for e, code in zip(offered, refused, strict=False)
-                        if code == "ConditionalCheckFailed"
-                    }
+                at = len(head) + len(offered)
+                moved = {w.state.address for w, fail in zip(soft, failed[at:], strict=False) if fail}
+                if moved:
+                    return Applied(moved=frozenset(moved))
+                refused = {e.address for e, fail in zip(offered, failed[len(head) :], strict=False) if fail}
+                if refused:
+                    held |= refused
                     continue
                 conflicts += 1
                 if "TransactionConflict" not in reasons or conflicts == CONFLICT_RETRIES:
                     raise
                 time.sleep(random.uniform(0.01, 0.05) * conflicts)  # another writer's counter update
+
+    def _soft_put(self, write: SoftWrite) -> dict[str, Any]:
+        state = write.state
+        item = {
+            **_key(f"SOFT#{state.address}", "STATE"),
+            "type": {"S": "soft_bounces"},
+            "times": {"L": [{"N": str(t)} for t in state.times]},
+            "version": {"N": str(state.version + 1)},
+            "expires_at": {"N": str(write.expires_at)},
+        }
+        put = _put(self.table, item, "attribute_not_exists(pk)")
+        if state.version:
+            put["Put"]["ConditionExpression"] = "#v = :v"
+            put["Put"]["ExpressionAttributeNames"] = {"#v": "version"}
+            put["Put"]["ExpressionAttributeValues"] = {":v": {"N": str(state.version)}}
+        return put
 
     def _counter_update(self, day: str, added: dict[str, int], shard: int, now: int) -> dict[str, Any]:
         names = {f"#c{i}": name for i, name in enumerate(added)}
@@ -242,15 +287,6 @@ class DynamoDBSuppression:
                 },
             }
         }
-
-    def soft_count(self, address: str, since: str) -> int:
-        response = self._db.query(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk AND sk >= :since",
-            ExpressionAttributeValues={":pk": {"S": f"SOFT#{address}"}, ":since": {"S": since}},
-            Select="COUNT",
-        )
-        return int(response.get("Count", 0))
 
     def day_counts(self, first_day: str, last_day: str) -> list[DayCounts]:
         """Counters of every day in [first_day, last_day] that has any (shards summed)."""

@@ -1,40 +1,49 @@
 """record_feedback: SES bounce, complaint and delivery feedback into the suppression list.
 
 Each per-recipient event is applied exactly once: its marker, its suppression entry
-or soft-bounce mark and its counter additions are one DynamoDB transaction, and
-the marker's conditional put refuses a second application. A redelivered record
-(or the same bounce reported by both an identity notification and the
-configuration set) therefore changes nothing. One transaction carries as many
-events of a notification as fit DynamoDB's 100 items (see `_chunks`); when some of
-them were applied before, the rest are applied without them.
+or its address's soft bounces, and its counter additions are one DynamoDB
+transaction, and the marker's conditional put refuses a second application. A
+redelivered record (or the same bounce reported by both an identity notification
+and the configuration set) therefore changes nothing. One transaction carries as
+many events of a notification as fit DynamoDB's 100 items (see `_plan`); when some
+of them were applied before, the rest are applied without them.
 
 Soft bounces (a full mailbox, recipient-side delays) are kept per address for
 `soft_bounce_window_hours`; reaching `soft_bounce_limit` in that window suppresses
 the address for `soft_suppression_days` (an expiring entry, which never replaces a
-permanent one). A Permanent bounce with subtype OnAccountSuppressionList is SES
-refusing because of its own account-level list: recorded as an expiring entry and
-counted apart, not as a bounce; its entry is written in the event's transaction.
+permanent one). The addresses' soft bounces are read before the transaction (one
+BatchGetItem for a notification's up to 50 addresses), and the transaction writes
+them back only over the version it read, with the entry when the new count reaches
+the limit: so a soft bounce is one write request at the limit too, and two soft
+bounces of one address processed at once cannot both miss it (the one whose version
+moved writes nothing, reads again and retries). A Permanent bounce with subtype
+OnAccountSuppressionList is SES refusing because of its own account-level list:
+recorded as an expiring entry and counted apart, not as a bounce; its entry is
+written in the event's transaction.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import observability
-from chalicelib.adapters.dynamodb_suppression import Applied, DynamoDBSuppression, SoftMark
+from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression, SoftRead, SoftWrite
 from chalicelib.domain import feedback
 from chalicelib.domain.feedback import FeedbackEvent, SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
+from chalicelib.errors import ConcurrentUpdate
 from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.feedback")
 TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
-WRITES_ITEM = ("suppress", "soft", "account_suppressed")  # actions that write an item beside the marker
+WRITES_ENTRY = ("suppress", "account_suppressed")  # actions that write an entry beside the marker
+SOFT_ATTEMPTS = 5  # transactions per chunk while concurrent soft bounces keep moving a count
+SOFT_TIMES_KEPT = 100  # an address's soft bounces kept in the window (at least the limit)
 
 
 @dataclass(frozen=True)
@@ -120,73 +129,91 @@ class FeedbackService:
     # -- applying -------------------------------------------------------------------
     def apply(self, events: list[FeedbackEvent], source: str) -> FeedbackSummary:
         unique = list({e.key: e for e in events}.values())
-        applied: list[FeedbackEvent] = []
-        held_back: set[str] = set()
         now = self.clock()
-        for remaining in _chunks(unique, now):
-            while remaining:
-                result = self._apply_chunk(remaining, source, now)
-                if not result.before:
-                    applied.extend(remaining)
-                    held_back |= result.held_back
-                    break
-                remaining = [e for e in remaining if e.key not in result.before]
-        suppressed = [
-            e.recipient
-            for e in applied
-            if e.action == "suppress" or (e.action == "account_suppressed" and e.recipient not in held_back)
-        ]
-        # Also the soft events an earlier delivery applied: it may have failed between its
-        # transaction and this follow-up, which recounts the marks and so can run again.
-        suppressed += self._follow_up(unique, source, now)
+        soft = [e.recipient for e in unique if e.action == "soft"]
+        known = self.store.soft_bounces(soft) if soft else SoftRead({})
+        applied: list[FeedbackEvent] = []
+        suppressed: list[str] = []
+        pending, moves = unique, 0
+        while pending:
+            plan = self._plan(pending, known, source, now)
+            result = self.store.apply(
+                [e.key for e in plan.events],
+                plan.entries,
+                plan.soft,
+                plan.counts,
+                int(now.timestamp()),
+                plan.expiring,
+            )
+            if result.before:  # applied by an earlier delivery: the rest without them
+                pending = [e for e in pending if e.key not in result.before]
+                continue
+            if result.moved:  # a concurrent soft bounce of the address: count again
+                moves += 1
+                if moves == SOFT_ATTEMPTS:
+                    raise ConcurrentUpdate(f"soft bounces of {', '.join(sorted(result.moved))} kept changing")
+                again = self.store.soft_bounces(sorted(result.moved))
+                known = SoftRead({**known.states, **again.states}, known.permanent | again.permanent)
+                continue
+            moves = 0
+            applied += plan.events
+            suppressed += [a for a in plan.suppressing if a not in result.held_back]
+            written = {w.state.address: replace(w.state, version=w.state.version + 1) for w in plan.soft}
+            known = SoftRead({**known.states, **written}, known.permanent | {e.address for e in plan.entries})
+            pending = pending[len(plan.events) :]
         return FeedbackSummary(len(unique), len(applied), tuple(dict.fromkeys(suppressed)))
 
-    def _apply_chunk(self, events: list[FeedbackEvent], source: str, now: datetime) -> Applied:
-        window = timedelta(hours=self.settings.soft_bounce_window_hours)
-        entries = {e.recipient: self._entry(e, source, now) for e in events if e.action == "suppress"}
+    def _plan(self, pending: list[FeedbackEvent], known: SoftRead, source: str, now: datetime) -> Plan:
+        """The longest run of `pending` whose items fit one transaction, and its writes."""
+        chunk = pending[: _fits(pending, self._reaching(pending, known, now), now)]
+        entries = {e.recipient: self._entry(e, source, now) for e in chunk if e.action == "suppress"}
         expires = int((now + timedelta(days=self.settings.soft_suppression_days)).timestamp())
         expiring = {
             e.recipient: self._entry(e, source, now, "ACCOUNT_SUPPRESSED", expires)
-            for e in events
+            for e in chunk
             if e.action == "account_suppressed" and e.recipient not in entries
         }
-        soft = [
-            SoftMark(
-                e.recipient,
-                e.at or iso_millis(now),
-                e.key,
-                feedback.epoch(e.at, now) + int(window.total_seconds()),
-            )
-            for e in events
-            if e.action == "soft"
-        ]
+        window, since = self._window(now)
+        keep = max(self.settings.soft_bounce_limit, SOFT_TIMES_KEPT)
+        soft: list[SoftWrite] = []
+        for address in dict.fromkeys(e.recipient for e in chunk if e.action == "soft"):
+            mine = [e for e in chunk if e.recipient == address and e.action == "soft"]
+            state = known.states[address].adding((feedback.epoch(e.at, now) for e in mine), since, keep)
+            soft.append(SoftWrite(state, max((*state.times, int(now.timestamp()))) + window))
+            count = len(state.times)
+            if count >= self.settings.soft_bounce_limit and address not in known.permanent:
+                if address not in entries and address not in expiring:
+                    expiring[address] = replace(
+                        self._entry(mine[-1], source, now, "SOFT_BOUNCE", expires),
+                        note=f"{count} soft bounces or delays within "
+                        f"{self.settings.soft_bounce_window_hours} hours",
+                    )
         counts: dict[str, dict[str, int]] = {}
-        for e in events:
+        for e in chunk:
             if e.counter:
                 day = counts.setdefault(feedback.day_of(e.at, now), {})
                 day[e.counter] = day.get(e.counter, 0) + 1
-        keys = [e.key for e in events]
-        return self.store.apply(
-            keys, list(entries.values()), soft, counts, int(now.timestamp()), list(expiring.values())
-        )
+        suppressing = [*entries, *expiring]
+        return Plan(chunk, list(entries.values()), list(expiring.values()), soft, counts, suppressing)
 
-    def _follow_up(self, applied: list[FeedbackEvent], source: str, now: datetime) -> list[str]:
-        """Soft bounces over the limit become expiring entries (counted after their marks are
-        written, so concurrent soft bounces of one address cannot both miss the limit)."""
-        expires = int((now + timedelta(days=self.settings.soft_suppression_days)).timestamp())
-        since = iso_millis(now - timedelta(hours=self.settings.soft_bounce_window_hours))
-        suppressed = []
-        for address in dict.fromkeys(e.recipient for e in applied if e.action == "soft"):
-            count = self.store.soft_count(address, since)
-            if count >= self.settings.soft_bounce_limit:
-                last = next(e for e in reversed(applied) if e.recipient == address and e.action == "soft")
-                entry = replace(
-                    self._entry(last, source, now, "SOFT_BOUNCE", expires),
-                    note=f"{count} soft bounces or delays within {self.settings.soft_bounce_window_hours} hours",
-                )
-                if self.store.put(entry, only_over="expiring"):
-                    suppressed.append(address)
-        return suppressed
+    def _reaching(self, events: list[FeedbackEvent], known: SoftRead, now: datetime) -> set[str]:
+        """Soft addresses whose count reaches the limit with these events: they may need an entry."""
+        _, since = self._window(now)
+        added: dict[str, int] = {}
+        for e in events:
+            if e.action == "soft" and feedback.epoch(e.at, now) >= since:
+                added[e.recipient] = added.get(e.recipient, 0) + 1
+        return {
+            a
+            for a, n in added.items()
+            if known.states[a].count(since) + n >= self.settings.soft_bounce_limit
+            and a not in known.permanent
+        }
+
+    def _window(self, now: datetime) -> tuple[int, int]:
+        """The soft-bounce window in seconds, and when it starts (epoch seconds)."""
+        window = self.settings.soft_bounce_window_hours * 3600
+        return window, int(now.timestamp()) - window
 
     @staticmethod
     def _entry(
@@ -204,21 +231,33 @@ class FeedbackService:
         )
 
 
-def _chunks(events: list[FeedbackEvent], now: datetime) -> Iterator[list[FeedbackEvent]]:
-    """Runs of events whose items fit one transaction: a marker each, an entry or soft mark
-    for the actions that write one, and one counter item per day."""
-    chunk: list[FeedbackEvent] = []
-    items, days = 0, set[str]()
-    for event in events:
+@dataclass(frozen=True)
+class Plan:
+    """One transaction's events and what it writes for them."""
+
+    events: list[FeedbackEvent]
+    entries: list[SuppressionEntry]  # permanent
+    expiring: list[SuppressionEntry]  # account-list and soft-bounce entries, never over a permanent one
+    soft: list[SoftWrite]
+    counts: dict[str, dict[str, int]]
+    suppressing: list[str]  # addresses its entries suppress (unless an expiring one is held back)
+
+
+def _fits(events: list[FeedbackEvent], reaching: set[str], now: datetime) -> int:
+    """How many of `events` fit one transaction: a marker each, an entry for the actions
+    that write one, per soft address its soft bounces (and an entry if it may reach the
+    limit), and one counter item per day. At least one."""
+    items, days, addresses = 0, set[str](), set[str]()
+    for n, event in enumerate(events):
         day = feedback.day_of(event.at, now) if event.counter else ""
-        cost = 1 + (event.action in WRITES_ITEM) + (bool(day) and day not in days)
-        if chunk and items + cost > TRANSACTION_ITEMS:
-            yield chunk
-            chunk, items, days = [], 0, set()
-            cost = 1 + (event.action in WRITES_ITEM) + bool(day)
-        chunk.append(event)
+        cost = 1 + (event.action in WRITES_ENTRY) + (bool(day) and day not in days)
+        if event.action == "soft" and event.recipient not in addresses:
+            cost += 1 + (event.recipient in reaching)
+        if n and items + cost > TRANSACTION_ITEMS:
+            return n
         items += cost
         if day:
             days.add(day)
-    if chunk:
-        yield chunk
+        if event.action == "soft":
+            addresses.add(event.recipient)
+    return len(events)

@@ -168,6 +168,57 @@ def test_soft_bounces_suppress_for_a_while_after_the_configured_number(wired):
     assert svc.suppression.check("full@customer.org")["suppressed"] is False, "the entry expires"
 
 
+def test_soft_bounces_count_only_within_the_window(wired):
+    """GIVEN two soft bounces WHEN the third comes after the window has passed them THEN no entry."""
+    svc, _ = wired
+    start = datetime.now(UTC)
+    window = timedelta(hours=svc.settings.soft_bounce_window_hours)
+    svc.feedback.clock = lambda: start
+    for n in range(2):
+        svc.feedback.record(
+            bounce_note(
+                "full@customer.org",
+                bounce_type="Transient",
+                subtype="MailboxFull",
+                feedback_id=f"s{n}",
+                at=start,
+            )
+        )
+    later = start + window + timedelta(minutes=1)
+    svc.feedback.clock = lambda: later
+    svc.feedback.record(
+        bounce_note(
+            "full@customer.org", bounce_type="Transient", subtype="MailboxFull", feedback_id="s2", at=later
+        )
+    )
+    assert svc.suppression.check("full@customer.org")["suppressed"] is False
+    for n in (3, 4):  # two more within the window of the third: the limit again
+        svc.feedback.record(
+            bounce_note(
+                "full@customer.org",
+                bounce_type="Transient",
+                subtype="MailboxFull",
+                feedback_id=f"s{n}",
+                at=later,
+            )
+        )
+    [entry] = svc.suppression.list()
+    assert (entry.reason, entry.note) == ("SOFT_BOUNCE", "3 soft bounces or delays within 72 hours")
+
+
+def test_soft_bounces_that_come_back_as_mail_suppress_at_the_limit(wired):
+    svc, _ = wired
+    svc.suppression.store.record_sent(["full@customer.org"], iso(), int(datetime.now(UTC).timestamp()))
+    summaries = [
+        svc.feedback.suppress_from_inbound_bounce(["full@customer.org"], False, f"sesdsn{n}")
+        for n in range(3)
+    ]
+    assert [s.suppressed for s in summaries] == [(), (), ("full@customer.org",)]
+    [entry] = svc.suppression.list()
+    assert (entry.reason, entry.source, entry.feedback_id) == ("SOFT_BOUNCE", "inbound-dsn", "sesdsn2")
+    assert entry.expires_at > datetime.now(UTC).timestamp()
+
+
 def test_auto_reply_transients_are_never_counted_toward_suppression(wired):
     svc, _ = wired
     for n in range(5):

@@ -10,8 +10,9 @@ as the Lambda's) while the n-th AWS call fails, with a 500 or with a read timeou
 for every n, and SQS redelivers what failed (the whole batch; or, with partial
 batch responses, the records the handler named)
 THEN the suppression table ends exactly as after a clean run: the same suppression
-entries, soft-bounce marks, applied-event markers, reputation counts (summed over
-their shards) and audit items. Nothing lost, nothing doubled.
+entries, soft-bounce items (each address's times in the window and its version: one
+version per soft bounce applied), applied-event markers, reputation counts (summed
+over their shards) and audit items. Nothing lost, nothing doubled.
 """
 
 from __future__ import annotations
@@ -172,6 +173,9 @@ def test_a_clean_run_suppresses_counts_and_absorbs_duplicate_deliveries(stack, w
         "listed@customer.org": "ACCOUNT_SUPPRESSED",
     }
     assert items[("SUPPRESSION", "full@customer.org")]["expires_at"] > NOW.timestamp()
+    soft = items[("SOFT#full@customer.org", "STATE")]
+    assert (len(soft["times"]), soft["version"]) == (3, 3), "three soft bounces, each written once"
+    assert {pk.split("#")[0] for pk, _ in items} == {"SUPPRESSION", "SOFT", "EVENT"}
     totals = collections.Counter()
     for day in counts.values():
         totals.update(day)

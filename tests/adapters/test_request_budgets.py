@@ -167,17 +167,74 @@ def test_an_account_list_refusal_never_replaces_a_permanent_entry(counted):
     assert svc.suppression.reputation()["days"][0]["account_suppressed"] == 2
 
 
-def test_a_soft_bounce_reads_its_count_after_the_transaction_and_the_one_at_the_limit_writes_the_entry(
-    counted,
-):
+SOFT = {"bounce_type": "Transient", "subtype": "MailboxFull"}
+SOFT_BOUNCE = {"dynamodb.BatchGetItem": 1, "dynamodb.TransactWriteItems": 1}
+WRITES = ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
+
+
+def writes(calls: dict[str, int]) -> int:
+    return sum(n for op, n in calls.items() if op.split(".")[1] in WRITES)
+
+
+def test_a_soft_bounce_is_one_read_and_one_transaction_which_writes_the_entry_at_the_limit(counted):
+    """The count is read before the transaction (with the address's entry) and written back
+    in it, conditioned on the version read: the one at the limit costs no extra write."""
     svc, requests = counted
-    soft = {"bounce_type": "Transient", "subtype": "MailboxFull"}
     for n in range(svc.settings.soft_bounce_limit - 1):
-        svc.feedback.record(bounce_note("full@customer.org", feedback_id=f"s{n}", **soft))
-        assert requests.take() == {"dynamodb.TransactWriteItems": 1, "dynamodb.Query": 1}
-    summary = svc.feedback.record(bounce_note("full@customer.org", feedback_id="last", **soft))
-    assert requests.take() == {"dynamodb.TransactWriteItems": 1, "dynamodb.Query": 1, "dynamodb.PutItem": 1}
+        below = svc.feedback.record(bounce_note("full@customer.org", feedback_id=f"s{n}", **SOFT))
+        assert requests.take() == SOFT_BOUNCE and below.suppressed == ()
+    assert svc.suppression.list() == []
+    requests.take()
+    summary = svc.feedback.record(bounce_note("full@customer.org", feedback_id="last", **SOFT))
+    calls = requests.take()
+    assert calls == SOFT_BOUNCE and writes(calls) == 1
     assert summary.suppressed == ("full@customer.org",)
+    [entry] = svc.suppression.list()
+    assert (entry.reason, entry.note) == ("SOFT_BOUNCE", "3 soft bounces or delays within 72 hours")
+    requests.take()
+    # Redelivered: the same read, the transaction refused by its marker, nothing changes.
+    assert svc.feedback.record(bounce_note("full@customer.org", feedback_id="last", **SOFT)).applied == 0
+    assert requests.take() == SOFT_BOUNCE
+    assert svc.suppression.reputation()["days"][0]["soft_bounces"] == 3
+
+
+@pytest.mark.parametrize(
+    ("size", "transactions"),
+    [(1, 1), (10, 1), (49, 1), (50, 2)],  # a marker and the address's item each + the counter
+)
+def test_soft_bounces_of_many_recipients_are_one_read_and_one_transaction_per_49(counted, size, transactions):
+    svc, requests = counted
+    summary = svc.feedback.record(bounce_note(*recipients(size, "soft"), feedback_id="first", **SOFT))
+    calls = requests.take()
+    assert calls == {"dynamodb.BatchGetItem": 1, "dynamodb.TransactWriteItems": transactions}
+    assert writes(calls) <= size and summary.applied == size
+    assert svc.suppression.reputation()["days"][0]["soft_bounces"] == size
+
+
+def test_ten_recipients_reaching_the_limit_together_are_one_read_and_one_transaction(counted):
+    svc, requests = counted
+    addresses = recipients(10, "full")
+    for n in range(svc.settings.soft_bounce_limit - 1):
+        svc.feedback.record(bounce_note(*addresses, feedback_id=f"s{n}", **SOFT))
+    requests.take()
+    summary = svc.feedback.record(bounce_note(*addresses, feedback_id="last", **SOFT))
+    assert requests.take() == SOFT_BOUNCE
+    assert summary.suppressed == tuple(addresses)
+    assert {(e.address, e.reason) for e in svc.suppression.list()} == {(a, "SOFT_BOUNCE") for a in addresses}
+
+
+def test_a_soft_bounce_at_the_limit_of_a_permanently_suppressed_address_writes_no_entry(counted):
+    """The read finds the permanent entry, so the transaction leaves it alone (no refused retry)."""
+    svc, requests = counted
+    svc.feedback.record(bounce_note("gone@customer.org", feedback_id="hard"))
+    for n in range(svc.settings.soft_bounce_limit - 1):
+        svc.feedback.record(bounce_note("gone@customer.org", feedback_id=f"s{n}", **SOFT))
+    requests.take()
+    summary = svc.feedback.record(bounce_note("gone@customer.org", feedback_id="last", **SOFT))
+    assert requests.take() == SOFT_BOUNCE
+    assert summary.suppressed == ()
+    [entry] = svc.suppression.list()
+    assert (entry.reason, entry.expires_at) == ("BOUNCE", 0)
 
 
 # -- the queue: one Query per page, two requests per claim -----------------------------
