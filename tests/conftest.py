@@ -17,7 +17,8 @@ def _module_stack():
         yield built
 
 
-def _wipe(stack) -> None:
+def empty_stack(stack) -> None:
+    """Every item of both tables and every object of the bucket deleted (by Scan: tests only)."""
     db = stack.client("dynamodb")
     for table in (stack.settings.tickets_table, stack.settings.suppression_table):
         for page in db.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
@@ -31,5 +32,5 @@ def _wipe(stack) -> None:
 @pytest.fixture
 def stack(_module_stack):
     """A provisioned embedded AWS (moto in-process) with the real services wired to it, empty."""
-    _wipe(_module_stack)
+    empty_stack(_module_stack)
     yield _module_stack
