@@ -287,10 +287,13 @@ def _flufl_failures(message: Message) -> tuple[tuple[str, ...], tuple[str, ...]]
     """(transient, permanent) recipients from flufl.bounce's heuristic detectors."""
     try:
         temporary, permanent = _flufl_scan(message)
-    except (IndexError, AttributeError):
-        # Known flufl.bounce 6.0 faults on malformed headers: the Yale detector
+    except (IndexError, AttributeError, LookupError, UnicodeError, ValueError):
+        # Known flufl.bounce 6.0 faults on malformed mail: the Yale detector
         # indexes an empty getaddresses() when From is missing, the Sina detector
-        # calls .lower() on the Header object compat32 returns for a non-ASCII From.
+        # calls .lower() on the Header object compat32 returns for a non-ASCII From,
+        # and detectors that read text parts through the stdlib's get_payload()
+        # raise on a declared charset it cannot decode with (unknown, "idna",
+        # which refuses errors="replace", or a name holding a NUL).
         return (), ()
     except Exception:
         # Boundary: flufl.bounce is third-party heuristics run over hostile
