@@ -123,3 +123,18 @@ def _dynamodb_keys(operation: str, params: dict[str, Any]) -> list[dict[str, Any
         values = params.get("ExpressionAttributeValues") or {}
         keys.extend({"pk": value} for value in values.values() if isinstance(value, dict))
     return keys
+
+
+class CommitFirst:
+    """Runs `commit(item)` for the next of `items` just before each TransactWriteItems the
+    session sends, until none are left: another run committing inside this one's window
+    (between its read and its write). `done` holds what each commit returned. Register
+    before any client of the session exists."""
+
+    def __init__(self, session: Any, commit: Any, items: list[Any]) -> None:
+        self.commit, self.items, self.done = commit, list(items), []
+        session.events.register("before-call.dynamodb.TransactWriteItems", self)
+
+    def __call__(self, **_kwargs: Any) -> None:
+        if self.items:
+            self.done.append(self.commit(self.items.pop(0)))

@@ -16,6 +16,7 @@ from chalicelib.errors import ConcurrentUpdate
 from chalicelib.services import feedback
 from chalicelib.wiring import build_services
 from tests.adapters.test_feedback import bounce_note, today
+from tests.fault_injection import CommitFirst
 
 ADDRESS = "full@customer.org"
 
@@ -24,25 +25,15 @@ def soft(feedback_id: str, address: str = ADDRESS) -> str:
     return bounce_note(address, bounce_type="Transient", subtype="MailboxFull", feedback_id=feedback_id)
 
 
-class CommitFirst:
-    """Before each of the session's next TransactWriteItems, another run records one more note."""
-
-    def __init__(self, session, stack, notes: list[str]) -> None:
-        self.feedback, self.notes, self.done = stack.services.feedback, list(notes), []
-        session.events.register("before-call.dynamodb.TransactWriteItems", self)
-
-    def __call__(self, **_kwargs) -> None:
-        if self.notes:
-            self.done.append(self.feedback.record(self.notes.pop(0)))
-
-
 @pytest.fixture
 def racing(stack):
     """Services on a second session, and a way to commit other notes inside its window."""
     session = boto3.session.Session(region_name="us-east-1")
 
     def race(*notes: str):
-        other = CommitFirst(session, stack, list(notes))  # before any client: clients copy the hooks
+        other = CommitFirst(
+            session, stack.services.feedback.record, list(notes)
+        )  # before any client: clients copy the hooks
         return build_services(stack.settings, session), other
 
     return race

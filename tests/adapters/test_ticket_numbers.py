@@ -16,21 +16,10 @@ from chalicelib.services import ticket_filing
 from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
 from tests.adapters.deliver import deliver, notification_for
+from tests.fault_injection import CommitFirst
 from tests.mail_factory import make_mail
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
-
-
-class CommitFirst:
-    """Before the session's next n TransactWriteItems, ingest one more mail elsewhere."""
-
-    def __init__(self, session, stack, raws: list[bytes]) -> None:
-        self.stack, self.raws, self.done = stack, list(raws), []
-        session.events.register("before-call.dynamodb.TransactWriteItems", self)
-
-    def __call__(self, **_kwargs) -> None:
-        if self.raws:
-            self.done.append(deliver(self.stack, self.raws.pop(0)))
 
 
 @pytest.fixture
@@ -39,7 +28,9 @@ def racing(stack):
     session = boto3.session.Session(region_name="us-east-1")
 
     def race(*raws: bytes):
-        other = CommitFirst(session, stack, list(raws))  # before any client: clients copy the hooks
+        other = CommitFirst(
+            session, lambda raw: deliver(stack, raw), list(raws)
+        )  # before any client: clients copy the hooks
         return build_services(stack.settings, session), other
 
     return race
