@@ -31,9 +31,8 @@ def racing(stack):
     session = boto3.session.Session(region_name="us-east-1")
 
     def race(*notes: str):
-        other = CommitFirst(
-            session, stack.services.feedback.record, list(notes)
-        )  # before any client: clients copy the hooks
+        # Before any client of the session: clients copy the hooks they find.
+        other = CommitFirst(session, stack.services.feedback.record, list(notes))
         return build_services(stack.settings, session), other
 
     return race

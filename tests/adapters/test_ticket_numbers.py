@@ -28,9 +28,8 @@ def racing(stack):
     session = boto3.session.Session(region_name="us-east-1")
 
     def race(*raws: bytes):
-        other = CommitFirst(
-            session, lambda raw: deliver(stack, raw), list(raws)
-        )  # before any client: clients copy the hooks
+        # Before any client of the session: clients copy the hooks they find.
+        other = CommitFirst(session, lambda raw: deliver(stack, raw), list(raws))
         return build_services(stack.settings, session), other
 
     return race
