@@ -6,7 +6,7 @@ JSON type, or the body is not JSON or not UTF-8, THEN the answer is a 4xx with a
 `{"error", "reason"}` (never a 500), or the value is stored as the data it is; and every
 mail that leaves goes to the ticket's customer alone, with no header it should not have.
 
-The token checks of every route are in test_app_staff_api.py; what the outbound guard does
+The token checks of every route are in tests/app/test_app_staff_api.py; what the outbound guard does
 with a line break it is handed is unit-tested in tests/unit/test_outbound_mail.py.
 """
 

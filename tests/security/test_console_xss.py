@@ -9,7 +9,7 @@ attribute breakouts, template literals), WHEN an agent opens each ticket in the 
 shown as the customer wrote it, markup and all (a bidi override in a file name is shown as
 what it is rather than obeyed).
 
-The console's own fixtures and witnesses come from test_console.py.
+The console's own fixtures and witnesses come from tests/e2e/test_console.py.
 """
 
 from __future__ import annotations
