@@ -167,3 +167,5 @@ class ReceivedMail:
     received_at: str = ""
     # True when verdicts came from the notification rather than headers.
     from_notification: bool = False
+    # The envelope MAIL FROM SES checked SPF for (the notification's `mail.source`).
+    envelope_from: str = ""

@@ -67,18 +67,26 @@ def _ar_results(value: str) -> dict[str, str]:
     return results
 
 
+def trusted_results(mail: ParsedMail, trusted: tuple[str, ...] = TRUSTED_AUTHSERV_IDS) -> str:
+    """The topmost Authentication-Results when a trusted server (SES) added it, else "".
+
+    SES prepends its own, so it is the first one; any further down (or a topmost one
+    from another authserv-id, when SES added none) was written by someone else.
+    """
+    values = mail.header_values("authentication-results")
+    if not values:
+        return ""
+    authserv = values[0].split(";", 1)[0].strip().split(" ", 1)[0].lower()
+    return values[0] if authserv in trusted else ""
+
+
 def from_headers(mail: ParsedMail, trusted: tuple[str, ...] = TRUSTED_AUTHSERV_IDS) -> Verdicts:
     """Verdicts read back from the headers SES added (replay, sweeper)."""
     spam = _status(mail.header("x-ses-spam-verdict"))
     virus = _status(mail.header("x-ses-virus-verdict"))
     spf_word = mail.header("received-spf").strip().split(" ", 1)[0].lower()
     spf = _SPF_STATUS.get(spf_word, "NONE")
-    results: dict[str, str] = {}
-    for value in mail.header_values("authentication-results"):
-        authserv = value.split(";", 1)[0].strip().split(" ", 1)[0].lower()
-        if authserv in trusted:
-            results = _ar_results(value)
-            break
+    results = _ar_results(trusted_results(mail, trusted))
     return Verdicts(
         spam=spam,
         virus=virus,

@@ -70,5 +70,6 @@ def decode(body: Any, default_bucket: str) -> Delivery:
         verdicts=verdicts.from_notification(receipt),
         received_at=str(receipt.get("timestamp") or mail.get("timestamp") or ""),
         from_notification=True,
+        envelope_from=str(mail.get("source") or ""),
     )
     return Delivery(received=received, inline_content=inline, notification_type=kind or "Received")

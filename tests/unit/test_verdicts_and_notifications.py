@@ -88,3 +88,14 @@ def test_verdicts_from_headers_trust_only_the_topmost_ses_headers():
 def test_forged_authentication_results_from_another_server_are_ignored():
     mail = ParsedMail(headers=(("authentication-results", "evil.test; dmarc=pass; dkim=pass"),))
     assert from_headers(mail).dmarc == "NONE"
+
+
+def test_an_ses_results_header_below_another_one_is_the_senders_not_ses():
+    """SES prepends its Authentication-Results: one further down was in the mail already."""
+    mail = ParsedMail(
+        headers=(
+            ("authentication-results", "mx.relay.test; dmarc=fail"),
+            ("authentication-results", "amazonses.com; spf=pass; dkim=pass; dmarc=pass"),
+        )
+    )
+    assert from_headers(mail).dmarc == "NONE"
