@@ -167,7 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--http-port", type=int, default=8000)
     up.add_argument("--data-dir", default=".inbound", help="state kept across restarts (default .inbound/)")
     up.add_argument("--domain", default="example.com")
-    up.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback by default)")
+    up.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address SMTP and the console listen on (loopback by default; the embedded AWS stays on loopback)",
+    )
     up.add_argument("--sandbox", action="store_true", help="emulate the SES sandbox for outgoing mail")
     up.set_defaults(run=_up)
 

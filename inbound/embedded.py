@@ -76,19 +76,14 @@ def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterato
 
 
 @contextlib.contextmanager
-def moto_server(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """moto's server in a thread on loopback; yields its endpoint URL."""
-    from moto.server import ThreadedMotoServer
+def moto_server(port: int = 0) -> Iterator[str]:
+    """moto's server in a thread on 127.0.0.1 (only), closed to web pages (see moto_endpoint);
+    yields its endpoint URL."""
+    from inbound import moto_endpoint
 
     moto_fidelity.install()
-    if port == 0:
-        port = free_port(host)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with moto_endpoint.serve(port) as endpoint:
+        yield endpoint
 
 
 def free_port(host: str = "127.0.0.1") -> int:

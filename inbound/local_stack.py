@@ -288,7 +288,8 @@ def run(options: UpOptions) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server: one line per AWS call
     offline_credentials()
     options.data_dir.mkdir(parents=True, exist_ok=True)
-    with moto_server(options.host) as endpoint:
+    # Loopback only, whatever --host says: --host is for SMTP and the console (moto_endpoint).
+    with moto_server() as endpoint:
         local = LocalStack(options, endpoint)
         try:
             local.start()

@@ -76,8 +76,8 @@ def _read_lines(proc: subprocess.Popen[str], into: queue.Queue[str | None]) -> N
     into.put(None)
 
 
-def start_up(data_dir: Path, logs: Path, started: list[UpProcess]) -> UpProcess:
-    """Start `inbound up` and wait for its ready line and its endpoint line."""
+def start_up(data_dir: Path, logs: Path, started: list[UpProcess], extra: tuple[str, ...] = ()) -> UpProcess:
+    """Start `inbound up` (with `extra` arguments) and wait for its ready and endpoint lines."""
     smtp_port, http_port = free_port(), free_port()
     stderr_path = logs / f"up-{len(started)}.stderr"
     command = _inbound_command() + [
@@ -88,6 +88,7 @@ def start_up(data_dir: Path, logs: Path, started: list[UpProcess]) -> UpProcess:
         str(http_port),
         "--data-dir",
         str(data_dir),
+        *extra,
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with open(stderr_path, "w") as err:

@@ -1,0 +1,93 @@
+"""moto's server for the local stack: loopback only, closed to web pages, signed requests only.
+
+moto's own server (`ThreadedMotoServer`) binds where it is told and answers every
+request, with flask-cors reflecting any `Origin`: a web page open in the user's browser
+could read tickets, mail and the reply-token secret from it, or change them with a form
+POST (SNS, SQS and SES speak the query protocol, which a form can send). The local
+stack's data is real customer mail, so the endpoint it runs is narrowed:
+
+- it listens on 127.0.0.1 only, whatever `inbound up --host` says (that option is for
+  the SMTP listener and the staff console);
+- a request carrying `Origin` (every cross-origin request a browser sends, and every
+  same-origin POST) and every `OPTIONS` preflight are refused, and no response carries
+  an `Access-Control-*` header: the browser lets no page read an answer;
+- the `Host` header must name loopback, so a DNS-rebinding page (evil.test resolved to
+  127.0.0.1) is refused too;
+- a request must be signed (SigV4 `Authorization`, or a presigned link's credential),
+  or be one of the unsigned JSON operations AWS allows (Cognito's `InitiateAuth`...),
+  which carry `X-Amz-Target`: a header a browser cannot add to a cross-origin request
+  without the preflight refused above. The signature itself is not checked: every
+  client of the local stack signs with the same offline credentials, so there is no
+  secret to check it against.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+_LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+_SIGNED_QUERY = ("X-Amz-Credential=", "AWSAccessKeyId=")  # presigned links (SigV4, SigV2)
+
+
+def refusal(environ: dict[str, Any]) -> str:
+    """Why this request may not reach moto, or "" when it may."""
+    if environ.get("HTTP_ORIGIN") is not None or environ.get("REQUEST_METHOD") == "OPTIONS":
+        return "requests from web pages are not served"
+    host = str(environ.get("HTTP_HOST", ""))
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if name.lower() not in _LOOPBACK_NAMES:
+        return f"Host {host!r} is not loopback"
+    signed = str(environ.get("HTTP_AUTHORIZATION", "")).startswith(("AWS4-HMAC-SHA256 ", "AWS "))
+    query = str(environ.get("QUERY_STRING", ""))
+    presigned = any(marker in query for marker in _SIGNED_QUERY)
+    if not (signed or presigned or environ.get("HTTP_X_AMZ_TARGET")):
+        return "unsigned request"
+    return ""
+
+
+class Guard:
+    """WSGI middleware in front of moto's application (see the module docstring)."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        why = refusal(environ)
+        if why:
+            body = f"refused by the local stack: {why}\n".encode()
+            start_response(
+                "403 Forbidden", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+            )
+            return [body]
+
+        def no_cors(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            kept = [(k, v) for k, v in headers if not k.lower().startswith("access-control-")]
+            return start_response(status, kept, *exc_info)
+
+        return self.app(environ, no_cors)
+
+
+@contextlib.contextmanager
+def serve(port: int = 0) -> Iterator[str]:
+    """moto's application behind the guard, on 127.0.0.1, in a thread; yields its endpoint URL."""
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    app = Guard(DomainDispatcherApplication(create_backend_app))
+    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOOPBACK}:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
