@@ -21,6 +21,7 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
+from chalicelib.domain.attachment_rules import is_risky
 from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
 
 _serializer = TypeSerializer()
@@ -185,7 +186,9 @@ def message_from_item(raw: dict[str, Any]) -> StoredMessage:
             sniffed_type=a.get("sniffed_type", ""),
             size=int(a.get("size", 0)),
             sha256=a.get("sha256", ""),
-            risky=bool(a.get("risky")),
+            # Judged again on read, so files stored before the saved-name rule get their badge.
+            risky=bool(a.get("risky"))
+            or is_risky(a.get("filename", ""), a.get("declared_type", ""), a.get("sniffed_type", "")),
             inline=bool(a.get("inline")),
             content_id=a.get("content_id", ""),
         )

@@ -52,9 +52,29 @@ RISKY_TYPES = frozenset(
         "application/xml",
     }
 )
+# Extensions a click runs, mounts or renders: the union of Gmail's blocked file types, the
+# Level 1 list of Outlook and Outlook on the web, the Office macro-enabled formats and the
+# markup a browser renders. Judged on the name the file is saved under (see is_risky).
 RISKY_EXTENSIONS = frozenset(
-    "htm html xhtml shtml svg svgz js mjs jse vbs vbe wsf wsh hta exe com scr pif bat cmd "
-    "ps1 psm1 msi msp dll cpl jar lnk reg sh apk app dmg iso img xml xsl docm xlsm pptm".split()
+    # markup a browser renders, with its scripts
+    "htm html xhtml xht shtml shtm mht mhtml svg svgz xml xsl htc "
+    # Windows programs, installers and libraries
+    "exe ex_ ex com scr pif dll sys cpl drv ocx vxd msi msp mst msu msix msixbundle appx appxbundle "
+    "appinstaller app application appref-ms gadget xbap xll xla xlam wll lib cab diagcab diagcfg diagpkg "
+    # scripts and script hosts
+    "bat cmd js mjs jse vb vbs vbe vbp wsf wsh wsc ws sct hta ps1 ps1xml ps2 ps2xml psc1 psc2 psd1 psm1 "
+    "pssc cdxml msh msh1 msh2 mshxml msh1xml msh2xml py pyc pyo pyw pyz pyzw pl sh csh ksh bash command "
+    # shortcuts and shell files that point at something else or run on open
+    "lnk url website scf shb shs settingcontent-ms library-ms searchconnector-ms search-ms desktop "
+    "inf ins isp reg msc mcf its udl wsb grp jnlp jar class nsh "
+    # disk images Windows mounts on a double click (and hides their contents from mark-of-the-web)
+    "iso img vhd vhdx dmg pkg apk "
+    # help files and notebooks that carry scripts or embedded programs
+    "chm hlp hpj cnt one onepkg "
+    # Office formats with macros, add-ins and data links; Access databases
+    "docm dotm xlsm xltm xlsb pptm potm ppsm ppam sldm iqy slk ade adp mda mdb mde mdt mdw mdz accde "
+    # certificates a click offers to install
+    "cer crt der".split()
 )
 
 
@@ -77,9 +97,17 @@ def sniff(payload: bytes, declared: str = "") -> str:
 
 
 def is_risky(filename: str, declared: str, sniffed: str) -> bool:
-    """Risky files are only ever served as downloads, never rendered inline."""
-    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
-    return declared.lower() in RISKY_TYPES or sniffed in RISKY_TYPES or extension in RISKY_EXTENSIONS
+    """Risky files are only ever served as downloads, never rendered inline.
+
+    The name is judged as it is saved (safe_name: what the download link's
+    Content-Disposition gives the browser) as well as it was written, because the saved
+    name can have an extension the written one hides: `run.js.` and `run.js ` (Windows
+    and safe_name drop trailing dots and spaces), `run.j<U+200B>s` (format characters
+    removed), fullwidth `ｒｕｎ.ｊｓ` (NFKC), `run.js.<200 x>` (an overlong extension dropped).
+    """
+    names = (filename, safe_name(filename))
+    extensions = {name.rpartition(".")[2].casefold() for name in names if "." in name}
+    return declared.lower() in RISKY_TYPES or sniffed in RISKY_TYPES or bool(extensions & RISKY_EXTENSIONS)
 
 
 _UNSAFE = re.compile(r"[^\w.\- ()+,=@]+", re.UNICODE)

@@ -1,5 +1,7 @@
 """Safe names, sniffing and risk flags."""
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.domain.attachment_rules import MAX_NAME_BYTES, is_risky, safe_name, sniff
@@ -50,3 +52,51 @@ def test_html_svg_scripts_and_executables_are_risky():
     assert is_risky("run.js", "text/plain", "text/plain")
     assert is_risky("page.htm", "application/octet-stream", "application/octet-stream")
     assert not is_risky("photo.jpg", "image/jpeg", "image/jpeg")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "run.js.",
+        "run.js . .",
+        "run.js   ",
+        "run.js\u00a0",
+        "run.js\t",
+        "run.j\u200bs",
+        "run.j\u00ads",
+        "run.js\ufeff",
+        "run.\uff4a\uff53",
+        "run\uff0ejs",
+        "run.js." + "x" * 130,
+    ],
+)
+def test_a_name_is_judged_as_it_is_saved(name):
+    """Windows and safe_name drop trailing dots and spaces, format characters go, NFKC folds
+    fullwidth letters, an overlong last extension is dropped: each of these saves as run.js."""
+    assert safe_name(name) == "run.js"
+    assert is_risky(name, "text/plain", "text/plain")
+
+
+@pytest.mark.parametrize(
+    "extension",
+    "chm one vhd vhdx url xll iso img lnk hta msc appx appxbundle msix settingcontent-ms library-ms cpl scf "
+    "jse vbe wsf wsh ps1 psm1 reg jar docm xlsm pptm ade adp bat cab cmd com dll dmg exe jnlp lib mde msi "
+    "msp mst pif scr sct shb sys vb vbs vxd wsc diagcab gadget appref-ms iqy slk".split(),
+)
+def test_what_gmail_and_outlook_block_is_risky(extension):
+    assert is_risky(f"invoice.{extension}", "application/octet-stream", "application/octet-stream")
+    assert is_risky(f"INVOICE.{extension.upper()}", "application/octet-stream", "application/octet-stream")
+
+
+def test_a_file_stored_before_the_saved_name_rule_gets_its_badge_when_read():
+    """Items written before this rule say risky=False for `run.js.`; reading judges again."""
+    from chalicelib.adapters.dynamodb_items import message_from_item, message_item
+    from chalicelib.domain.tickets import StoredAttachment, StoredMessage
+
+    old = StoredAttachment(
+        1, "run.js.", "run.js", "attachments/T-1/m/1-run.js", "text/plain", "text/plain", 9, "", False
+    )
+    message = StoredMessage("T-1", "m", "inbound", "customer", "a@b.c", "", (), (), "s", "", "", "new")
+    stored = message_item(replace(message, attachments=(old,)))
+    [read] = message_from_item(stored).attachments
+    assert read.risky
