@@ -12,7 +12,10 @@ key, so only the keys named here change): both SQS event sources get
 `INBOUND_PARTIAL_BATCH_RESPONSES=true` that makes the app answer with the failed records
 only (see chalicelib/services/queue_batch.py); every function gets the names of the
 stack's resources in its environment, as `inbound provision --write-config` would write
-them, and the name `chalice deploy` gives it (its role's policy names its log group).
+them, and the name `chalice deploy` gives it (its role's policy names its log group);
+each function's role gets its policy from `inbound.iam_policies` for the stack's account
+and Region (in place of the `.chalice/policy-*.json` file Chalice copied in, which
+`inbound provision --write-config` writes for one account).
 
 Left out, on purpose:
 
@@ -35,6 +38,7 @@ import boto3
 from chalice.utils import to_cfn_resource_name
 
 from inbound.alarms import alarm_specs
+from inbound.iam_policies import policy_documents
 from inbound.provision_context import Context, Names
 from inbound.provision_identity import _CLIENT_SETTINGS, _POOL_SETTINGS
 from inbound.provision_messaging import (
@@ -330,6 +334,20 @@ def _functions(names: Names) -> dict[str, Any]:
     return resources
 
 
+def role_logical_id(function: str) -> str:
+    """Chalice names a function's role resource `<function>_role`: `IngestRole`."""
+    return to_cfn_resource_name(f"{function}_role")
+
+
+def _roles(names: Names, mailboxes: list[str]) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for function, document in policy_documents(names, mailboxes).items():
+        role = role_logical_id(function)
+        policy = {"PolicyName": f"{role}Policy", "PolicyDocument": document}
+        resources[role] = {"Properties": {"Policies": [policy]}}
+    return resources
+
+
 def merge_template(
     names: Names,
     *,
@@ -380,7 +398,7 @@ def merge_template(
             "--activate`: it creates the reply-token secret and the SES domain identity, and "
             "activates the receipt rule set, which CloudFormation cannot do."
         ),
-        "Resources": _substitute({**resources, **_functions(names)}),
+        "Resources": _substitute({**resources, **_functions(names), **_roles(names, mailboxes)}),
         "Outputs": _substitute(
             {
                 key: {"Description": description, "Value": value}

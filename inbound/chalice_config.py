@@ -1,9 +1,11 @@
-"""Writing what `inbound provision` created into `.chalice/config.json` for `chalice deploy`.
+"""Writing what `inbound provision` created into `.chalice/` for `chalice deploy`.
 
 The functions find every resource through environment variables; names that carry
 the account id (the bucket) or ids AWS assigns (the Cognito pool and client, topic
 ARNs) are only known after provisioning, so the operator runs
 `inbound provision --stage S --domain D --write-config` and then `chalice deploy --stage S`.
+The same step writes each function's IAM policy file (`inbound.iam_policies`), derived
+from the environment it has just written, so policy and names cannot disagree.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+
+from inbound.iam_policies import names_from_environment, write_policies
 
 # Outputs that only the local stack uses, or that the functions do not read.
 _SKIP = {"INBOUND_ENDPOINT_URL"}
@@ -40,3 +44,22 @@ def write_stage_environment(config_path: Path, stage: str, outputs: dict[str, st
     if changed:
         config_path.write_text(json.dumps(config, indent=2) + "\n")
     return changed
+
+
+def write_stage_config(project_dir: Path, stage: str, outputs: dict[str, str]) -> list[str]:
+    """The stage's environment into config.json, then its policy files from that environment.
+
+    Returns what changed: variable names, then policy file names.
+    """
+    chalice_dir = project_dir / ".chalice"
+    changed = write_stage_environment(chalice_dir / "config.json", stage, outputs)
+    return changed + write_stage_policies(chalice_dir, stage)
+
+
+def write_stage_policies(chalice_dir: Path, stage: str) -> list[str]:
+    """Every function's policy file for `stage`, from the stage's environment in config.json."""
+    config: dict[str, Any] = json.loads((chalice_dir / "config.json").read_text())
+    env = {**config.get("environment_variables", {})}
+    env.update(config.get("stages", {}).get(stage, {}).get("environment_variables", {}))
+    names, mailboxes = names_from_environment(stage, env)
+    return write_policies(chalice_dir, names, mailboxes)

@@ -47,55 +47,6 @@ def _process(args: argparse.Namespace) -> int:
     return 1 if counts["unreadable"] else 0
 
 
-def _provision(args: argparse.Namespace) -> int:
-    import boto3
-
-    from inbound.provision import delete, provision
-    from inbound.provision_report import render_report
-
-    session = boto3.session.Session(region_name=args.region)
-    if args.delete:
-        delete(
-            session,
-            stage=args.stage,
-            region=args.region,
-            endpoint_url=args.endpoint_url,
-            keep_data=not args.delete_data,
-        )
-        print(f"stage {args.stage} torn down" + ("" if args.delete_data else "; bucket and tables kept"))
-        return 0
-    report = provision(
-        session,
-        stage=args.stage,
-        domain=args.domain,
-        region=args.region,
-        endpoint_url=args.endpoint_url,
-        activate=args.activate,
-    )
-    print(render_report(report))
-    inactive = [e for e in report.entries if e.resource == "ses-active-rule-set" and e.detail]
-    if inactive and inactive[0].detail.startswith("not activated"):
-        endpoint = f" --endpoint-url {args.endpoint_url}" if args.endpoint_url else ""
-        print(
-            f"Receipt rule set {report.outputs['INBOUND_RULE_SET']} is not active: SES receives no mail "
-            "for this stage. SES allows one active rule set per account and Region; to make it this "
-            f"one, replacing the active one, run:\n  inbound provision --stage {args.stage} "
-            f"--domain {args.domain} --region {args.region}{endpoint} --activate\n"
-        )
-    if args.write_config:
-        from pathlib import Path
-
-        from inbound.chalice_config import write_stage_environment
-
-        config = Path(".chalice/config.json")
-        changed = write_stage_environment(config, args.stage, report.outputs)
-        print(
-            f"{config}: stage {args.stage}: "
-            + (", ".join(changed) + " set" if changed else "already up to date")
-        )
-    return 0
-
-
 def _package(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -181,29 +132,6 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--json", action="store_true")
     outbox.set_defaults(run=_outbox)
 
-    prov = commands.add_parser("provision", help="create or update every AWS resource of a stage")
-    prov.add_argument("--stage", required=True)
-    prov.add_argument("--domain", required=False, default="example.com")
-    prov.add_argument("--region", default="us-east-1")
-    prov.add_argument(
-        "--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. a local moto server"
-    )
-    prov.add_argument(
-        "--activate",
-        action="store_true",
-        help="make the stage's receipt rule set the active one (replaces the active set of the account and Region)",
-    )
-    prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
-    prov.add_argument(
-        "--delete-data", action="store_true", help="with --delete: remove bucket and tables too"
-    )
-    prov.add_argument(
-        "--write-config",
-        action="store_true",
-        help="write the stage's resource names into .chalice/config.json",
-    )
-    prov.set_defaults(run=_provision)
-
     pkg = commands.add_parser(
         "package", help="the Lambda zip and one CloudFormation template for a stage (chalice package)"
     )
@@ -212,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     pkg.add_argument("outdir", help="where deployment.zip and sam.json go")
     pkg.set_defaults(run=_package)
 
+    from inbound.provision_cli import register as register_provision
+
+    register_provision(commands)
     from inbound.suppression_cli import register as register_suppression
 
     register_suppression(commands)

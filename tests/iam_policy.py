@@ -6,9 +6,11 @@ authorizes it by; `Policy`
 evaluates those pairs the way IAM does for one identity policy: denied unless an
 Allow statement matches and no Deny statement does, `*` and `?` globs on Action
 (case-insensitive) and Resource (case-sensitive). NotAction and NotResource are
-refused (the project's policies do not use them). A Condition cannot be checked
-against a recorded call, so it counts as satisfied; `Grant.condition` keeps it for
-the report.
+refused (the project's policies do not use them). A StringEquals or StringLike
+condition on a key the call carries (`ses:FromAddress`, the Source of a send) is
+evaluated, and fails when the call lacks the key, as IAM does; other conditions cannot be
+checked against a recorded call, so they count as satisfied; `Grant.condition` keeps them
+for the report.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class Need:
     action: str
     resource: str
     call: str  # "s3.CopyObject", what asked for it
+    # The request's condition keys (lower-case) and values, e.g. ses:FromAddress.
+    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -54,8 +58,10 @@ class Grant:
     condition: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def covers(self, need: Need) -> bool:
-        return glob_match(self.action, need.action, ignore_case=True) and glob_match(
-            self.resource, need.resource
+        return (
+            glob_match(self.action, need.action, ignore_case=True)
+            and glob_match(self.resource, need.resource)
+            and _conditions_met(self.condition, dict(need.context))
         )
 
     def __str__(self) -> str:
@@ -75,6 +81,27 @@ class Policy:
         if any(g.effect == "Deny" and g.covers(need) for g in self.grants):
             return []
         return [g for g in self.grants if g.effect == "Allow" and g.covers(need)]
+
+
+_STRING_OPERATORS = {"StringEquals": False, "StringLike": True}
+
+
+def _conditions_met(condition: Mapping[str, Any], context: dict[str, str]) -> bool:
+    """StringEquals/StringLike on single-valued keys; any other operator is taken as met."""
+    for operator, block in condition.items():
+        if operator not in _STRING_OPERATORS:
+            continue
+        for key, allowed in block.items():
+            value = context.get(key.lower())
+            if value is None:
+                return False  # IAM: a key missing from the request fails the condition
+            if _STRING_OPERATORS[operator]:
+                matched = any(glob_match(a, value) for a in _listed(allowed))
+            else:
+                matched = value in _listed(allowed)
+            if not matched:
+                return False
+    return True
 
 
 def _listed(value: Any) -> list[str]:
@@ -138,17 +165,40 @@ def needs(
     region: str,
     account: str,
     not_found: bool = False,
+    sandbox: bool = False,
 ) -> tuple[Need, ...]:
     """The authorizations of one call. `service` is botocore's name (s3, sesv2, ...);
-    `not_found`: AWS answered 404, and the caller relies on hearing that rather than 403."""
+    `not_found`: AWS answered 404, and the caller relies on hearing that rather than 403;
+    `sandbox`: the SES account is in the sandbox."""
     rule = _RULES.get(service)
     if rule is None:
         raise Unmapped(f"{service}.{operation}")
     call = f"{service}.{operation}"
     pairs = list(rule(operation, params, region, account))
-    if not_found and service == "s3":
+    context: tuple[tuple[str, str], ...] = ()
+    if service == "s3" and not_found:
         pairs.extend(_s3_not_found(operation, params))
-    return tuple(Need(a, r, call) for a, r in pairs)
+    if service == "ses" and operation in ("SendRawEmail", "SendEmail"):
+        context = _ses_send_context(params)
+        if sandbox:
+            pairs.extend(_ses_sandbox_recipients(params, region, account))
+    return tuple(Need(a, r, call, context) for a, r in pairs)
+
+
+def _ses_send_context(p: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """ses:FromAddress: the Source address (SES's IAM guide; without a Source it is the
+    From header of the raw message, which inbound always sets the same)."""
+    source = parseaddr(p.get("Source", ""))[1].lower()
+    return (("ses:fromaddress", source),) if source else ()
+
+
+def _ses_sandbox_recipients(p: Mapping[str, Any], region: str, account: str) -> Pairs:
+    """In the sandbox SES also authorizes the send against each recipient's identity (a
+    verified address of the same account): a grant naming only the domain is refused."""
+    return [
+        ("ses:SendRawEmail", f"arn:aws:ses:{region}:{account}:identity/{parseaddr(d)[1].lower()}")
+        for d in p.get("Destinations", [])
+    ]
 
 
 Pairs = Iterable[tuple[str, str]]

@@ -24,3 +24,36 @@ def test_provisioned_names_land_in_the_stage_and_a_second_write_changes_nothing(
     assert write_stage_environment(config, "dev", stack.outputs) == []
     prod = json.loads(config.read_text())["stages"]["prod"]["environment_variables"]
     assert prod["INBOUND_STAGE"] == "prod"  # other stages untouched
+
+
+def test_provision_write_config_for_another_domain_and_account_writes_policies_naming_them(
+    tmp_path, monkeypatch, capsys
+):
+    """GIVEN a local endpoint answering as account 210987654321, WHEN an operator runs
+    `inbound provision --stage dev --domain acme-support.test --write-config`, THEN the
+    stage's environment and every function's policy name that domain and account."""
+    from inbound.cli import main
+    from inbound.embedded import moto_server
+
+    (tmp_path / ".chalice").mkdir()
+    shutil.copy(REPO / ".chalice" / "config.json", tmp_path / ".chalice" / "config.json")
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "210987654321")
+    with moto_server() as endpoint:
+        args = ["provision", "--stage", "dev", "--domain", "acme-support.test", "--endpoint-url", endpoint]
+        assert main([*args, "--write-config", "--project-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "policy-dev-ingest.json" in out
+    env = json.loads((tmp_path / ".chalice" / "config.json").read_text())["stages"]["dev"][
+        "environment_variables"
+    ]
+    assert env["INBOUND_DOMAIN"] == "acme-support.test"
+    assert env["INBOUND_MAIL_BUCKET"] == "inbound-dev-mail-210987654321"
+    for function in ("ingest", "sweep_incoming", "api_handler"):
+        policy = json.loads((tmp_path / ".chalice" / f"policy-dev-{function}.json").read_text())
+        send = next(s for s in policy["Statement"] if s["Sid"] == "SendAsTheStageMailboxes")
+        assert send["Resource"] == "arn:aws:ses:us-east-1:210987654321:identity/*"
+        assert send["Condition"]["StringEquals"]["ses:FromAddress"] == [
+            "billing@acme-support.test",
+            "support@acme-support.test",
+        ]
+        assert "example.com" not in json.dumps(policy)

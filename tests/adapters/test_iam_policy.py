@@ -1,11 +1,14 @@
-"""Each function's hand-written IAM policy against every AWS call that function makes.
+"""Each function's generated IAM policy against every AWS call that function makes.
 
 Chalice gives each Lambda function its own role (autogen_policy is off) whose one
 inline policy is the function's `iam_policy_file` in .chalice/config.json:
-`.chalice/policy-<stage>-<function>.json`. The functions (`ingest`, `record_feedback`,
-`sweep_incoming` and `api_handler`, the staff API and console behind API Gateway) run
-through chalice.test.Client under the dev stage's configuration, against an embedded
-moto stack provisioned as stage `dev`, one invocation at a time. While they run, every
+`.chalice/policy-<stage>-<function>.json`, written by `inbound provision --write-config`
+(inbound/iam_policies.py). Here the stage is provisioned for a domain and an account that
+are not the defaults (acme-support.test, account 210987654321), and its configuration
+and policies are written into a copy of the project exactly as `--write-config` writes
+them. The functions (`ingest`, `record_feedback`, `sweep_incoming` and `api_handler`,
+the staff API and console behind API Gateway) run through chalice.test.Client under that
+copy's dev stage, against the embedded moto stack, one invocation at a time. While they run, every
 boto3 session created in the process records each API call it makes (botocore's
 `before-parameter-build` event: the call's own parameters, before they become HTTP;
 presigned links included), with the function being invoked when it was made, and
@@ -15,7 +18,9 @@ is fetched, and recorded, by each function. `tests/iam_policy.py` turns each cal
 the (action, resource ARN) pairs IAM authorizes (a read of a missing S3 key also needs
 s3:ListBucket, or S3 answers 403 instead of the 404 the code looks for) and evaluates
 them against the policy of the function that made it (prod: the same calls with the
-stage renamed).
+stage renamed), conditions on `ses:FromAddress` included. Error paths are part of the
+scenario: SES throttling a send, a missing body object (S3's 404, which needs
+s3:ListBucket), SES sandbox sends, whose recipient identity SES authorizes too.
 
 It fails on a call its function's policy does not allow, on a grant that function
 never used (unless NOT_EXERCISED below says who else uses it with that role), on a
@@ -33,6 +38,8 @@ import base64
 import contextlib
 import json
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,17 +54,22 @@ from chalice.config import Config
 from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
-from inbound.chalice_config import stage_environment
+from inbound.chalice_config import write_stage_config, write_stage_policies
 from inbound.embedded import REGION, embedded_stack
 from tests.adapters.test_feedback import bounce_note, complaint_note
 from tests.events import sqs_event
 from tests.iam_policy import UNSCOPABLE, Need, Policy, Unmapped, needs, restage
-from tests.mail_factory import make_mail, received_notification, ses_id
+from tests.mail_factory import make_mail as _make_mail
+from tests.mail_factory import received_notification, ses_id
 from tests.staff_auth import PASSWORD, jwks_server, moto_jwks, sign_in
 
 REPO = Path(__file__).resolve().parents[2]
 STAGES = ("dev", "prod")
-ACCOUNT = "123456789012"  # moto's account
+# Not moto's default account nor the config's example.com: a policy that hard-codes
+# either fails here.
+ACCOUNT = "210987654321"
+DOMAIN = "acme-support.test"
+SUPPORT = f"support@{DOMAIN}"
 AGENT = "ann@example.com"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
 
@@ -65,6 +77,10 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
 # `inbound-<stage>-<function>`). `api_handler` serves every route of API Gateway.
 API_HANDLER = "api_handler"
 FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", API_HANDLER)
+
+
+def make_mail(**kwargs: Any) -> bytes:
+    return _make_mail(**{"to": SUPPORT, **kwargs})
 
 
 def lambda_name(function: str, stage: str = "dev") -> str:
@@ -83,13 +99,13 @@ _LOG_ACTIONS = ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvent
 # Lambda's documented minimum for an SQS event source is exactly these three.
 _EVENT_SOURCE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 _QUEUES = {
-    "ingest": "arn:aws:sqs:*:*:inbound-dev-ingest",
-    "record_feedback": "arn:aws:sqs:*:*:inbound-dev-feedback",
+    "ingest": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-ingest",
+    "record_feedback": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-feedback",
 }
 
 
 def _not_exercised(function: str) -> dict[tuple[str, str], str]:
-    log_group = f"arn:aws:logs:*:*:log-group:/aws/lambda/{lambda_name(function)}:*"
+    log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{lambda_name(function)}:*"
     listed = {(action, log_group): _RUNTIME_LOGS for action in _LOG_ACTIONS}
     if function in _QUEUES:
         listed.update({(action, _QUEUES[function]): _EVENT_SOURCE for action in _EVENT_SOURCE_ACTIONS})
@@ -101,7 +117,7 @@ NOT_EXERCISED: dict[str, dict[tuple[str, str], str]] = {f: _not_exercised(f) for
 # What ingest may do and the sweeper, which re-drives mail through ingest's code path,
 # may not: the sweeper starts from raw mail it has just listed in incoming/, never from a
 # notification. Each entry says what brings ingest there.
-_MAIL = "arn:aws:s3:::inbound-dev-mail-????????????"
+_MAIL = f"arn:aws:s3:::inbound-dev-mail-{ACCOUNT}"
 INGEST_ONLY = {
     ("s3:PutObject", f"{_MAIL}/incoming/*"): (
         "an SNS receipt action brings the mail inline in the notification; ingest writes it to incoming/"
@@ -114,22 +130,33 @@ INGEST_ONLY = {
 }
 
 
-def chalice_config() -> dict[str, Any]:
-    return json.loads((REPO / ".chalice" / "config.json").read_text())
+def chalice_config(project: Path = REPO) -> dict[str, Any]:
+    return json.loads((project / ".chalice" / "config.json").read_text())
 
 
-def policy_file(stage: str, function: str) -> str:
+def policy_file(stage: str, function: str, project: Path = REPO) -> str:
     """The file Chalice reads for `function`'s role in `stage`: its own lookup, not ours."""
-    config = Config(chalice_stage=stage, function_name=function, config_from_disk=chalice_config())
+    config = Config(chalice_stage=stage, function_name=function, config_from_disk=chalice_config(project))
     return config.iam_policy_file
 
 
+# A copy of the project's .chalice/ into which the scenario's `--write-config` writes
+# the dev stage provisioned for DOMAIN in ACCOUNT (prod: the same names, renamed).
+PROJECT = Path(tempfile.mkdtemp(prefix="inbound-iam-"))
+
+
+def provisioned_project(outputs: dict[str, str]) -> Path:
+    shutil.rmtree(PROJECT / ".chalice", ignore_errors=True)
+    shutil.copytree(REPO / ".chalice", PROJECT / ".chalice", ignore=shutil.ignore_patterns("deployments"))
+    write_stage_config(PROJECT, "dev", outputs)
+    prod = {k: restage(v, "dev", "prod") for k, v in outputs.items()}
+    write_stage_config(PROJECT, "prod", {**prod, "INBOUND_STAGE": "prod"})
+    return PROJECT
+
+
 def policy_document(stage: str, function: str) -> dict[str, Any]:
-    return json.loads((REPO / ".chalice" / policy_file(stage, function)).read_text())
-
-
-def domain_of(stage: str) -> str:
-    return chalice_config()["stages"][stage]["environment_variables"]["INBOUND_DOMAIN"]
+    """`function`'s policy as `--write-config` wrote it for the provisioned stage."""
+    return json.loads((PROJECT / ".chalice" / policy_file(stage, function, PROJECT)).read_text())
 
 
 # -- recording ---------------------------------------------------------------------
@@ -143,6 +170,7 @@ class Call:
     signed: bool  # False: a public operation or an unsigned client; IAM is not asked
     presigned: bool  # a link signed now, followed later by whoever holds it
     function: str  # the function being invoked when it was made; "" outside any invocation
+    sandbox: bool = False  # made while the SES account was in the sandbox
     status: int = 0  # the HTTP status of AWS's answer; 0: none (a presigned link, refused before sending)
 
 
@@ -158,6 +186,7 @@ class CallRecorder:
         self.calls: list[Call] = []
         self.throttle: str = ""  # "service.Operation" to refuse once, as AWS does when throttling
         self.function: str = ""  # the function being invoked: its calls are made with its role
+        self.sandbox = False  # the SES account is in the sandbox
 
     def _record(self, params: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
         context = context or {}
@@ -167,7 +196,9 @@ class CallRecorder:
         presigned = bool(context.get("is_presign_request"))
         service = model.service_model.service_name
         context["iam_recorded_call"] = len(self.calls)  # botocore hands the same dict to after-call
-        self.calls.append(Call(service, model.name, kept, not unsigned, presigned, self.function))
+        self.calls.append(
+            Call(service, model.name, kept, not unsigned, presigned, self.function, self.sandbox)
+        )
         if self.throttle == f"{service}.{model.name}":
             self.throttle = ""
             raise ClientError({"Error": {"Code": "Throttling", "Message": "injected"}}, model.name)
@@ -207,7 +238,7 @@ def _delivery_failure(recipient: str) -> bytes:
     """A DSN (RFC 3464) from the recipient's mail server."""
     return (
         "From: Mail Delivery Subsystem <mailer-daemon@mx.customer.org>\r\n"
-        "To: support@example.com\r\nSubject: Delivery Status Notification (Failure)\r\n"
+        f"To: {SUPPORT}\r\nSubject: Delivery Status Notification (Failure)\r\n"
         f"Message-ID: <dsn-{recipient}>\r\nMIME-Version: 1.0\r\n"
         "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
         "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
@@ -228,8 +259,10 @@ class Scenario:
         for call in self.calls:
             if call.signed and call.function == function:
                 not_found = call.status == 404
-                for need in needs(call.service, call.operation, call.params, REGION, ACCOUNT, not_found):
-                    found.append(Need(need.action, restage(need.resource, "dev", stage), need.call))
+                for need in needs(
+                    call.service, call.operation, call.params, REGION, ACCOUNT, not_found, call.sandbox
+                ):
+                    found.append(replace(need, resource=restage(need.resource, "dev", stage)))
         return found
 
 
@@ -275,11 +308,11 @@ class Run:
         """SES stores the raw mail (with the stack's own session) and notifies: the SQS body."""
         message_id = ses_id()
         self.stack.store.put_incoming(message_id, raw)
-        return received_notification(message_id, self.stack.settings.mail_bucket, **verdicts)
+        return received_notification(message_id, self.stack.settings.mail_bucket, (SUPPORT,), **verdicts)
 
     def _inline(self, raw: bytes) -> str:
         """The notification of an SNS action: the mail travels in it, nothing is in S3 yet."""
-        note = json.loads(received_notification(ses_id(), self.stack.settings.mail_bucket))
+        note = json.loads(received_notification(ses_id(), self.stack.settings.mail_bucket, (SUPPORT,)))
         note["receipt"]["action"] = {
             "type": "SNS",
             "topicArn": self.stack.outputs["INBOUND_RECEIVED_TOPIC_ARN"],
@@ -432,13 +465,24 @@ class Run:
         seen["released"] = (len(message["text"]) > 100_000, [a["filename"] for a in message["attachments"]])
         seen["discard"] = self._api("POST", f"/api/suspended/support/{drop}/discard").status_code
         seen["close"] = self._api("PATCH", f"/api/tickets/{ticket}", {"status": "closed"}).status_code
+        # The first message's body object is gone (deleted by hand, a restore without it):
+        # S3 says 404 only to a role that may list the bucket, and the API shows the preview.
+        s3 = self.stack.client("s3")
+        for key in self.stack.keys(f"bodies/{ticket}/"):
+            s3.delete_object(Bucket=self.stack.settings.mail_bucket, Key=key)
+        shown = self._api("GET", f"/api/tickets/{ticket}")
+        seen["body gone"] = (shown.status_code, 0 < len(shown.json_body["messages"][0]["text"]) < 100_000)
 
     def last_chances(self) -> None:
         """Other configurations. An account still in the SES sandbox (moto cannot say so),
         where every mail out first asks whether its recipient is verified (none is here):
         acknowledgements, ingested or swept, and staff replies. Then the sweep's last attempt."""
         self.env.setenv("INBOUND_SES_SANDBOX", "true")
+        self.recorder.sandbox = True
         services.cache_clear()
+        # Gina verified her address: SES lets the sandbox send to her, authorizing it
+        # against her identity as well as ours.
+        self.stack.client("ses").verify_email_identity(EmailAddress="gina@customer.org")
         ingested = self._ingest(
             self._stored(make_mail(subject="Sandboxed", sender="Gina <gina@customer.org>"))
         )
@@ -459,38 +503,40 @@ class Run:
 def scenario() -> Iterator[Scenario]:
     from chalice.test import Client
 
-    with (
-        embedded_stack(stage="dev", domain=domain_of("dev")) as stack,
-        jwks_server(moto_jwks()) as (jwks_url, _),
-        pytest.MonkeyPatch.context() as env,
-    ):
-        # What `inbound provision --write-config` adds to the stage's environment;
-        # Chalice's test client adds the stage's own variables from config.json.
-        for name, value in stage_environment(stack.outputs).items():
-            env.setenv(name, value)
-        env.setenv("INBOUND_JWKS_URL", jwks_url)
-        env.setenv("INBOUND_SWEEP_AFTER_MINUTES", "0")  # the sweeper takes what the test leaves
-        pool, app_client = stack.outputs["INBOUND_USER_POOL_ID"], stack.outputs["INBOUND_USER_POOL_CLIENT_ID"]
-        token = sign_in(stack.client("cognito-idp"), pool, app_client, AGENT)["id"]
-        services.cache_clear()
-        from app import app
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("MOTO_ACCOUNT_ID", ACCOUNT)  # moto answers as this account
+        with embedded_stack(stage="dev", domain=DOMAIN) as stack, jwks_server(moto_jwks()) as (jwks_url, _):
+            yield _run_scenario(Client, stack, env, jwks_url)
 
-        recorder = CallRecorder()
-        try:
-            with recorder.installed(), Client(app, stage_name="dev", project_dir=str(REPO)) as client:
-                run = Run(stack, client, token, env, recorder)
-                run.ingest()
-                run.feedback()
-                run.stale_mail()
-                run.console()
-                run.staff_api()
-                run.last_chances()
-                run.seen["suppressed"] = {
-                    e.address: e.reason for e in stack.services.suppression.list()
-                }  # the stack's own session: not recorded
-        finally:
-            services.cache_clear()
-        yield Scenario(recorder.calls, run.seen)
+
+def _run_scenario(client_class: Any, stack: Any, env: Any, jwks_url: str) -> Scenario:
+    # `inbound provision --write-config` into the project copy: Chalice's test client
+    # sets the stage's variables from its config.json around every invocation.
+    project = provisioned_project(stack.outputs)
+    env.setenv("INBOUND_JWKS_URL", jwks_url)
+    env.setenv("INBOUND_SWEEP_AFTER_MINUTES", "0")  # the sweeper takes what the test leaves
+    pool, app_client = stack.outputs["INBOUND_USER_POOL_ID"], stack.outputs["INBOUND_USER_POOL_CLIENT_ID"]
+    token = sign_in(stack.client("cognito-idp"), pool, app_client, AGENT)["id"]
+    services.cache_clear()
+    from app import app
+
+    recorder = CallRecorder()
+    try:
+        client = client_class(app, stage_name="dev", project_dir=str(project))
+        with recorder.installed(), client:
+            run = Run(stack, client, token, env, recorder)
+            run.ingest()
+            run.feedback()
+            run.stale_mail()
+            run.console()
+            run.staff_api()
+            run.last_chances()
+            run.seen["suppressed"] = {
+                e.address: e.reason for e in stack.services.suppression.list()
+            }  # the stack's own session: not recorded
+    finally:
+        services.cache_clear()
+    return Scenario(recorder.calls, run.seen)
 
 
 # -- the tests -----------------------------------------------------------------------
@@ -524,7 +570,8 @@ def test_the_scenario_went_down_every_path(scenario):
     assert (seen["split"], seen["merge"]) == (201, 200)
     assert seen["held"] == ["Away", "Out of office", "Vacation"]
     assert (seen["release"], seen["released"], seen["discard"]) == ("created", (True, ["logo.png"]), 204)
-    assert seen["sandboxed acknowledgements"] == [["customer"], ["customer"]]
+    assert seen["sandboxed acknowledgements"] == [["customer", "acknowledgement"], ["customer"]]
+    assert seen["body gone"] == (200, True)
     assert seen["sandboxed reply"] == (409, "sandbox") and seen["close"] == 200
     services_called = {c.service for c in scenario.calls if c.signed}
     assert services_called == {"s3", "dynamodb", "ses", "sesv2", "sns", "ssm"}
@@ -597,7 +644,7 @@ def test_every_grant_is_used_by_its_function_or_listed_with_who_uses_it(scenario
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_the_sweeper_may_do_what_ingest_does_but_what_only_a_notification_brings(stage):
+def test_the_sweeper_may_do_what_ingest_does_but_what_only_a_notification_brings(scenario, stage):
     """The sweeper re-drives stale mail through ingest's code path: a grant ingest has and
     the sweeper lacks must be one only a notification leads to (INGEST_ONLY), and the
     sweeper has nothing ingest lacks. Each writes its own log group."""
@@ -613,12 +660,13 @@ def test_the_sweeper_may_do_what_ingest_does_but_what_only_a_notification_brings
 
 @pytest.mark.parametrize("stage", STAGES)
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_no_grant_is_wider_than_its_resources(stage, function):
+def test_no_grant_is_wider_than_its_resources(scenario, stage, function):
     """No wildcard action; Resource "*" only for actions IAM cannot scope; every other
-    resource names this stage's resources (or its sending domain); no bucket-name `*`;
-    logs only in the function's own log group; an SQS queue only for the function it feeds."""
-    domain = domain_of(stage)
-    own_log_group = f"arn:aws:logs:*:*:log-group:/aws/lambda/{lambda_name(function, stage)}:*"
+    resource names this stage's resources, or the account's identities held to the stage's
+    mailboxes by ses:FromAddress; no bucket-name `*`; logs only in the function's own log
+    group; an SQS queue only for the function it feeds."""
+    own_log_group = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{lambda_name(function, stage)}:*"
+    mailboxes = {f"support@{DOMAIN}", f"billing@{DOMAIN}"}
     wide = []
     for grant in Policy(policy_document(stage, function)).grants:
         if "*" in grant.action or "?" in grant.action:
@@ -628,7 +676,10 @@ def test_no_grant_is_wider_than_its_resources(stage, function):
                 wide.append(f"{grant}: {grant.action} can name its resources")
         elif not (
             re.search(rf"inbound[-/]{stage}(?=[-/:]|$)", grant.resource)
-            or grant.resource.endswith(f":identity/{domain}")
+            or (
+                grant.resource == f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/*"
+                and set(grant.condition.get("StringEquals", {}).get("ses:FromAddress", [])) == mailboxes
+            )
         ):
             wide.append(f"{grant}: names no resource of stage {stage}")
         if grant.resource.startswith("arn:aws:s3:::") and "*" in grant.resource[13:].partition("/")[0]:
@@ -641,7 +692,7 @@ def test_no_grant_is_wider_than_its_resources(stage, function):
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_prod_is_dev_with_the_stage_renamed(function):
+def test_prod_is_dev_with_the_stage_renamed(scenario, function):
     assert policy_document("prod", function) == restage(policy_document("dev", function), "dev", "prod")
 
 
@@ -686,3 +737,45 @@ def test_the_evaluator_denies_by_default_and_knows_its_limits():
     assert ("s3:ListBucket", "arn:aws:s3:::s") in [(n.action, n.resource) for n in moved]
     with pytest.raises(Unmapped):
         needs("kinesis", "PutRecord", {}, REGION, ACCOUNT)
+
+
+def test_the_evaluator_holds_a_send_to_its_from_address_and_the_sandbox_to_recipients():
+    identity = f"arn:aws:ses:{REGION}:{ACCOUNT}:identity"
+    policy = Policy(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "ses:SendRawEmail",
+                    "Resource": f"{identity}/*",
+                    "Condition": {"StringEquals": {"ses:FromAddress": [SUPPORT]}},
+                },
+                {"Effect": "Allow", "Action": "ses:SendRawEmail", "Resource": f"{identity}/{DOMAIN}"},
+            ]
+        }
+    )
+    send = {"Source": f"Support <{SUPPORT}>", "Destinations": ["gina@customer.org"]}
+    assert all(policy.allows(n) for n in needs("ses", "SendRawEmail", send, REGION, ACCOUNT, sandbox=True))
+    forged = {**send, "Source": f"ceo@{DOMAIN}"}
+    sandboxed = needs("ses", "SendRawEmail", forged, REGION, ACCOUNT, sandbox=True)
+    # The domain grant lets the sender identity through, never the recipient's.
+    assert [n.resource for n in sandboxed if not policy.allows(n)] == [f"{identity}/gina@customer.org"]
+    domain_only = Policy({"Statement": [policy.document["Statement"][1]]})
+    assert not all(
+        domain_only.allows(n) for n in needs("ses", "SendRawEmail", send, REGION, ACCOUNT, sandbox=True)
+    )
+
+
+def test_the_committed_policy_files_are_what_the_stage_config_generates(tmp_path):
+    """`.chalice/policy-*.json` are written by `inbound policies`/`--write-config`, never by
+    hand: generating them again from the committed config.json changes nothing."""
+    shutil.copytree(REPO / ".chalice", tmp_path / ".chalice", ignore=shutil.ignore_patterns("deployments"))
+    assert [write_stage_policies(tmp_path / ".chalice", stage) for stage in STAGES] == [[], []]
+
+
+def test_write_config_names_the_domain_account_and_mailboxes_in_the_policies(scenario):
+    """What `--write-config` wrote for acme-support.test in account 210987654321."""
+    for function in ("ingest", "sweep_incoming", "api_handler"):
+        text = json.dumps(policy_document("dev", function))
+        assert f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/*" in text and SUPPORT in text
+        assert "example.com" not in text and "????????????" not in text

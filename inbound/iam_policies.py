@@ -1,0 +1,219 @@
+"""Each Lambda function's IAM policy, derived from the stage's names: one source for them all.
+
+Chalice cannot see the clients the services build (it reads app.py only), so
+`autogen_policy` is off and every function's role gets `.chalice/policy-<stage>-<function>.json`.
+Those files are written from here, never by hand: by `inbound provision --write-config`
+(with the account, Region, domain and mailboxes of the provisioned stage) and by
+`inbound policies --stage S` (from the stage in .chalice/config.json; an account or Region
+not known yet becomes a wildcard that matches one account: `????????????`). The
+recorded-calls test (tests/adapters/test_iam_policy.py) checks every call each function
+makes against these documents, for a domain and account that are not the defaults.
+
+Sending. SES authorizes SendRawEmail against the sending identity *and*, while the account
+is in the sandbox, against the recipient's identity too (a verified address or domain of
+the same account); an address identity such as `support@<domain>`, where one exists, is
+the one checked before the domain. So the grant is `identity/*` of the stage's account and
+Region, held to the stage's own mailboxes by the `ses:FromAddress` condition key (the
+Source address), which SES's IAM guide lists for SendRawEmail. Naming only
+`identity/<domain>` was refused in the sandbox and for address identities.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from inbound.provision_context import Names
+
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler")
+# An account id still unknown (before provision): one that matches any 12-digit account
+# but no other name, unlike `*` which would also match `/` and other buckets.
+ANY_ACCOUNT = "????????????"
+ANY_REGION = "*"
+
+_EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+# SES account look-ups: their actions have no resource type, IAM takes only "*".
+_SES_LOOKUPS = ["ses:GetAccount", "ses:GetSuppressedDestination", "ses:GetIdentityVerificationAttributes"]
+
+
+def lambda_name(names: Names, function: str) -> str:
+    """The name `chalice deploy` gives a function (the API handler's is app and stage only)."""
+    return names.prefix if function == "api_handler" else f"{names.prefix}-{function}"
+
+
+def _statement(sid: str, actions: list[str], resources: list[str], **extra: Any) -> dict[str, Any]:
+    resource: str | list[str] = resources[0] if len(resources) == 1 else resources
+    return {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource, **extra}
+
+
+class _Arns:
+    def __init__(self, names: Names) -> None:
+        self.n = names
+        self.p = names.partition
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:{self.p}:{service}:{self.n.region}:{self.n.account}:{resource}"
+
+    def objects(self, *prefixes: str) -> list[str]:
+        return [f"{self.n.bucket_arn}/{prefix}/*" for prefix in prefixes]
+
+    def table(self, name: str) -> str:
+        return self.arn("dynamodb", f"table/{name}")
+
+    def log_group(self, function: str) -> str:
+        return self.arn("logs", f"log-group:/aws/lambda/{lambda_name(self.n, function)}:*")
+
+
+def _common(a: _Arns, mailboxes: list[str]) -> dict[str, dict[str, Any]]:
+    n = a.n
+    return {
+        "ReplySecret": _statement(
+            "ReplySecret",
+            ["ssm:GetParameter"],
+            [
+                a.arn("ssm", f"parameter{n.reply_secret_parameter}"),
+                a.arn("ssm", f"parameter{n.previous_reply_secret_parameter}"),
+            ],
+        ),
+        "SendAsTheStageMailboxes": _statement(
+            "SendAsTheStageMailboxes",
+            ["ses:SendRawEmail"],
+            [a.arn("ses", "identity/*")],
+            Condition={"StringEquals": {"ses:FromAddress": sorted(mailboxes)}},
+        ),
+        "SendThroughConfigurationSet": _statement(
+            "SendThroughConfigurationSet",
+            ["ses:SendRawEmail"],
+            [a.arn("ses", f"configuration-set/{n.configuration_set}")],
+        ),
+        "SesAccountLookups": _statement("SesAccountLookups", list(_SES_LOOKUPS), ["*"]),
+        "TicketEvents": _statement("TicketEvents", ["sns:Publish"], [n.topic_arn("events")]),
+    }
+
+
+def _own_logs(a: _Arns, function: str) -> dict[str, Any]:
+    actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
+    return _statement("OwnLogGroup", actions, [a.log_group(function)])
+
+
+def _tickets(a: _Arns, actions: list[str]) -> dict[str, Any]:
+    return _statement("Tickets", [f"dynamodb:{x}" for x in actions], [a.table(a.n.tickets_table)])
+
+
+def _suppression(a: _Arns, actions: list[str]) -> dict[str, Any]:
+    return _statement(
+        "SuppressionTable", [f"dynamodb:{x}" for x in actions], [a.table(a.n.suppression_table)]
+    )
+
+
+_SUPPRESSION_WRITE = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "Query"]
+_TICKETS_WRITE = ["GetItem", "PutItem", "UpdateItem", "BatchGetItem"]
+
+
+def _ingest(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    n = a.n
+    return [
+        _own_logs(a, "ingest"),
+        _statement("IngestQueueEventSource", list(_EVENT_SOURCE_ACTIONS), [n.queue_arn("ingest")]),
+        _statement(
+            "IncomingMail", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], a.objects("incoming")
+        ),
+        _statement(
+            "ArchiveAndQuarantine", ["s3:GetObject", "s3:PutObject"], a.objects("archive", "quarantine")
+        ),
+        _statement("TicketContent", ["s3:PutObject"], a.objects("attachments", "bodies")),
+        _statement("ListForExistenceChecks", ["s3:ListBucket"], [n.bucket_arn]),
+        _tickets(a, _TICKETS_WRITE),
+        _suppression(a, _SUPPRESSION_WRITE),
+        *common.values(),
+    ]
+
+
+def _sweep_incoming(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    n = a.n
+    return [
+        _own_logs(a, "sweep_incoming"),
+        _statement("IncomingMail", ["s3:GetObject", "s3:DeleteObject"], a.objects("incoming")),
+        _statement("Archive", ["s3:GetObject", "s3:PutObject"], a.objects("archive")),
+        _statement("Quarantine", ["s3:PutObject"], a.objects("quarantine")),
+        _statement("TicketContent", ["s3:PutObject"], a.objects("attachments", "bodies")),
+        _statement("ListIncomingAndExistenceChecks", ["s3:ListBucket"], [n.bucket_arn]),
+        _tickets(a, _TICKETS_WRITE),
+        _suppression(a, _SUPPRESSION_WRITE),
+        *common.values(),
+    ]
+
+
+def _record_feedback(a: _Arns) -> list[dict[str, Any]]:
+    return [
+        _own_logs(a, "record_feedback"),
+        _statement("FeedbackQueueEventSource", list(_EVENT_SOURCE_ACTIONS), [a.n.queue_arn("feedback")]),
+        _suppression(a, ["PutItem", "UpdateItem", "BatchGetItem"]),
+    ]
+
+
+def _api_handler(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    n = a.n
+    return [
+        _own_logs(a, "api_handler"),
+        _statement("ReadMail", ["s3:GetObject"], a.objects("archive", "attachments", "bodies")),
+        _statement("TicketContent", ["s3:PutObject"], a.objects("attachments", "bodies")),
+        # A read of a missing key is answered 404 only to a caller that may list the
+        # bucket, 403 AccessDenied to anyone else: the console's fallback for a body
+        # that is gone needs the 404.
+        _statement("ListForExistenceChecks", ["s3:ListBucket"], [n.bucket_arn]),
+        _tickets(a, ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "Query"]),
+        _statement("TicketQueues", ["dynamodb:Query"], [a.table(f"{n.tickets_table}/index/*")]),
+        _suppression(a, ["GetItem", "UpdateItem", "Query"]),
+        *common.values(),
+    ]
+
+
+def policy_documents(names: Names, mailboxes: list[str]) -> dict[str, dict[str, Any]]:
+    """Every function's policy document, by function name.
+
+    `mailboxes`: the addresses the stage sends from (INBOUND_MAILBOXES).
+    """
+    a = _Arns(names)
+    common = _common(a, [m.lower() for m in mailboxes])
+    statements = {
+        "ingest": _ingest(a, common),
+        "record_feedback": _record_feedback(a),
+        "sweep_incoming": _sweep_incoming(a, common),
+        "api_handler": _api_handler(a, common),
+    }
+    return {f: {"Version": "2012-10-17", "Statement": s} for f, s in statements.items()}
+
+
+def policy_file_name(stage: str, function: str) -> str:
+    return f"policy-{stage}-{function}.json"
+
+
+def write_policies(chalice_dir: Path, names: Names, mailboxes: list[str]) -> list[str]:
+    """Write the stage's policy files into `chalice_dir`; returns the names of those that changed."""
+    changed = []
+    for function, document in policy_documents(names, mailboxes).items():
+        path = chalice_dir / policy_file_name(names.stage, function)
+        text = json.dumps(document, indent=2) + "\n"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            changed.append(path.name)
+    return changed
+
+
+def names_from_environment(stage: str, env: dict[str, str]) -> tuple[Names, list[str]]:
+    """The stage's names and mailboxes from its environment variables in .chalice/config.json.
+
+    The account and Region come from the events topic's ARN and the partition from it too
+    (both written by `inbound provision --write-config`); before that they are wildcards.
+    """
+    domain = env.get("INBOUND_DOMAIN", "example.com").lower()
+    listed = [item.partition("=")[0].strip().lower() for item in env.get("INBOUND_MAILBOXES", "").split(",")]
+    mailboxes = [m for m in listed if m] or [f"support@{domain}", f"billing@{domain}"]
+    arn = env.get("INBOUND_EVENTS_TOPIC_ARN", "").split(":")
+    if len(arn) == 6 and arn[0] == "arn":
+        partition, region, account = arn[1], arn[3], arn[4]
+    else:
+        partition, region, account = "aws", ANY_REGION, ANY_ACCOUNT
+    return Names(stage, domain, region, account, partition), mailboxes

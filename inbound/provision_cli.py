@@ -1,0 +1,104 @@
+"""`inbound provision` and `inbound policies`: a stage's AWS resources and its IAM policy files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _provision(args: argparse.Namespace) -> int:
+    import boto3
+
+    from inbound.provision import delete, provision
+    from inbound.provision_context import ProvisionError
+    from inbound.provision_report import render_report
+
+    session = boto3.session.Session(region_name=args.region)
+    try:
+        if args.delete:
+            delete(
+                session,
+                stage=args.stage,
+                region=args.region,
+                endpoint_url=args.endpoint_url,
+                keep_data=not args.delete_data,
+            )
+            print(f"stage {args.stage} torn down" + ("" if args.delete_data else "; bucket and tables kept"))
+            return 0
+        report = provision(
+            session,
+            stage=args.stage,
+            domain=args.domain,
+            region=args.region,
+            endpoint_url=args.endpoint_url,
+            activate=args.activate,
+        )
+    except ProvisionError as exc:
+        print(f"inbound provision: {exc}", file=sys.stderr)
+        return 1
+    print(render_report(report))
+    inactive = [e for e in report.entries if e.resource == "ses-active-rule-set" and e.detail]
+    if inactive and inactive[0].detail.startswith("not activated"):
+        endpoint = f" --endpoint-url {args.endpoint_url}" if args.endpoint_url else ""
+        print(
+            f"Receipt rule set {report.outputs['INBOUND_RULE_SET']} is not active: SES receives no mail "
+            "for this stage. SES allows one active rule set per account and Region; to make it this "
+            f"one, replacing the active one, run:\n  inbound provision --stage {args.stage} "
+            f"--domain {args.domain} --region {args.region}{endpoint} --activate\n"
+        )
+    if args.write_config:
+        from inbound.chalice_config import write_stage_config
+
+        changed = write_stage_config(Path(args.project_dir), args.stage, report.outputs)
+        print(
+            f"{Path(args.project_dir) / '.chalice'}: stage {args.stage}: "
+            + (", ".join(changed) + " written" if changed else "already up to date")
+        )
+    return 0
+
+
+def _policies(args: argparse.Namespace) -> int:
+    from inbound.chalice_config import write_stage_policies
+
+    chalice_dir = Path(args.project_dir) / ".chalice"
+    changed = write_stage_policies(chalice_dir, args.stage)
+    print(
+        f"{chalice_dir}: stage {args.stage}: "
+        + (", ".join(changed) + " written" if changed else "up to date")
+    )
+    return 0
+
+
+def register(commands: Any) -> None:
+    prov = commands.add_parser("provision", help="create or update every AWS resource of a stage")
+    prov.add_argument("--stage", required=True)
+    prov.add_argument("--domain", required=False, default="example.com")
+    prov.add_argument("--region", default="us-east-1")
+    prov.add_argument(
+        "--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. a local moto server"
+    )
+    prov.add_argument(
+        "--activate",
+        action="store_true",
+        help="make the stage's receipt rule set the active one (replaces the active set of the account and Region)",
+    )
+    prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
+    prov.add_argument(
+        "--delete-data", action="store_true", help="with --delete: remove bucket and tables too"
+    )
+    prov.add_argument(
+        "--write-config",
+        action="store_true",
+        help="write the stage's names into .chalice/config.json and its IAM policy files",
+    )
+    prov.add_argument("--project-dir", default=".", help="the Chalice project (default: here)")
+    prov.set_defaults(run=_provision)
+
+    pol = commands.add_parser(
+        "policies", help="write each function's IAM policy file from the stage in .chalice/config.json"
+    )
+    pol.add_argument("--stage", required=True)
+    pol.add_argument("--project-dir", default=".", help="the Chalice project (default: here)")
+    pol.set_defaults(run=_policies)
