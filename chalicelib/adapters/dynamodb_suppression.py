@@ -11,7 +11,7 @@ delete an expired item up to a few days late, so reads compare `expires_at` too.
 | applied event         | EVENT#<event key>    | APPLIED               | 15 days (> SQS 14) |
 | soft bounces          | SOFT#<address>       | STATE                 | after the window   |
 | reputation counters   | REPUTATION           | <day>#<shard>         | 40 days            |
-| sent recipient        | SENT#<address>       | SENT                  | 30 days            |
+| message we sent       | OUT#<message-id>     | OUT                   | 30 days            |
 | automatic replies     | AUTO#<address>       | <day>                 | 2 days             |
 | acknowledgement       | ACK#<ticket>         | ACK                   | 30 days            |
 
@@ -44,6 +44,7 @@ DAY = 86_400
 MARKER_SECONDS = 15 * DAY
 COUNTER_SECONDS = 40 * DAY
 SENT_SECONDS = 30 * DAY
+MAX_ID_BYTES = 1_000  # a Message-ID longer than this is none of ours (keys hold 2,048 bytes)
 AUTO_SECONDS = 2 * DAY
 ACK_SECONDS = 30 * DAY
 SHARDS = 4
@@ -307,38 +308,40 @@ class DynamoDBSuppression:
         return [DayCounts(day, counts) for day, counts in sorted(days.items())]
 
     # -- what we sent ----------------------------------------------------------
-    def record_sent(self, addresses: Iterable[str], at: str, now: int) -> None:
-        """Note each recipient (for bounces that come back as mail) and count them for the day."""
-        addresses = list(dict.fromkeys(addresses))[:90]
-        values = {":at": {"S": at}, ":ttl": {"N": str(now + SENT_SECONDS)}, ":one": {"N": "1"}}
+    def record_sent(self, addresses: Iterable[str], message_ids: Iterable[str], at: str, now: int) -> None:
+        """Note a sent message under each of its Message-IDs with its recipients (so a bounce
+        that comes back as mail can be checked against it) and count the recipients for the day."""
+        recipients = list(dict.fromkeys(addresses))
+        item = {
+            "sk": {"S": "OUT"},
+            "type": {"S": "sent"},
+            "at": {"S": at},
+            "recipients": {"L": [{"S": a} for a in recipients]},
+            "expires_at": {"N": str(now + SENT_SECONDS)},
+        }
         operations: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": _key(f"SENT#{address}", "SENT"),
-                    "UpdateExpression": "SET last_sent_at = :at, expires_at = :ttl ADD sends :one",
-                    "ExpressionAttributeValues": values,
-                }
-            }
-            for address in addresses
+            _put(self.table, {**item, "pk": {"S": f"OUT#{message_id}"}})
+            for message_id in dict.fromkeys(message_ids)
+            if message_id and len(message_id.encode()) <= MAX_ID_BYTES
         ]
         operations.append(
-            self._counter_update(at[:10], {"sent": len(addresses)}, random.randrange(SHARDS), now)
+            self._counter_update(at[:10], {"sent": len(recipients)}, random.randrange(SHARDS), now)
         )
         self._db.transact_write_items(TransactItems=operations)
 
-    def sent_to(self, addresses: list[str], now: int) -> set[str]:
-        """Which of `addresses` we sent to within SENT_SECONDS."""
-        wanted = list(dict.fromkeys(addresses))[:100]
+    def sent_messages(self, message_ids: Sequence[str], now: int) -> dict[str, frozenset[str]]:
+        """Which of `message_ids` we sent within SENT_SECONDS, each with its recipients."""
+        wanted = [m for m in dict.fromkeys(message_ids) if m and len(m.encode()) <= MAX_ID_BYTES][:100]
         request: dict[str, Any] = {
-            self.table: {"Keys": [_key(f"SENT#{a}", "SENT") for a in wanted], "ConsistentRead": True}
+            self.table: {"Keys": [_key(f"OUT#{m}", "OUT") for m in wanted], "ConsistentRead": True}
         }
-        found: set[str] = set()
+        found: dict[str, frozenset[str]] = {}
         while wanted and request:
             response = self._db.batch_get_item(RequestItems=request)
             for raw in response.get("Responses", {}).get(self.table, []):
-                if int(raw.get("expires_at", {}).get("N", "0")) > now:
-                    found.add(raw["pk"]["S"][len("SENT#") :])
+                item = deserialize(raw)
+                if int(item.get("expires_at", 0)) > now:
+                    found[str(item["pk"])[len("OUT#") :]] = frozenset(str(a) for a in item["recipients"])
             request = response.get("UnprocessedKeys") or {}
         return found
 

@@ -16,6 +16,12 @@ The only module that imports flufl.bounce. Three readings, in this order:
 
 Parts inside an attached message (message/rfc822) are never read by 1 and 2: a
 customer forwarding us the bounce they got is a customer, not a bounce.
+
+Each report also names the Message-IDs it is about (`_referenced_ids`): the returned
+message or headers (RFC 3464 §2, RFC 5965 §2 put them in the third part), the
+report's own In-Reply-To and References, and, for bounces that paste the original
+into their text, its `Message-ID:` lines. Anyone can write a report; only these ids
+can show that it is about a message we sent (services/feedback.py checks them).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import logging
 import re
 import string
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from email.message import Message
 from email.parser import HeaderParser
 
@@ -44,6 +51,10 @@ COMPLAINT_REASON = "complaint (ARF)"
 # unknown, does not stop the scan).
 FLUFL_MAX_BYTES = 1_000_000
 _DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")  # RFC 3464, RFC 6533
+MAX_REFERENCED_IDS = 20
+_MESSAGE_ID = re.compile(r"<([^<>\s]{1,800}@[^<>\s]{1,100})>")
+_MESSAGE_ID_LINE = re.compile(r"^message-id:[ \t]*(<[^<>\s]{1,800}@[^<>\s]{1,100}>)", re.IGNORECASE | re.MULTILINE)
+_TEXT_SCAN_BYTES = 200_000  # the pasted original's headers come first
 
 _FIELD_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{1,40}):[ \t]*(.*)$")
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
@@ -77,7 +88,7 @@ def detect_bounce(mail: ParsedMail) -> BounceReport | None:
     has_report_type = "report-type" in str(message.get("content-type", "")).lower()
     report_type = str(message.get_param("report-type", "")).lower() if has_report_type else ""
     if report_type == "feedback-report" or any(t == "message/feedback-report" for _, t in parts):
-        return _complaint(parts)
+        return replace(_complaint(parts), message_ids=_referenced_ids(mail, parts), complaint=True)
     permanent, transient, statuses = _read_delivery_status(parts, _DSN_TYPES)
     source = "delivery status notification (RFC 3464)"
     plausible = looks_like_bounce(mail)
@@ -88,10 +99,29 @@ def detect_bounce(mail: ParsedMail) -> BounceReport | None:
         transient, permanent = _flufl_failures(message)
         source, statuses = "non-standard bounce (flufl.bounce)", []
     if permanent:
-        return BounceReport(permanent, True, _reason(source, "failed", statuses, "5"))
+        reason = _reason(source, "failed", statuses, "5")
+        return BounceReport(permanent, True, reason, _referenced_ids(mail, parts))
     if transient:
-        return BounceReport(transient, False, _reason(source, "delayed", statuses, "4"))
+        reason = _reason(source, "delayed", statuses, "4")
+        return BounceReport(transient, False, reason, _referenced_ids(mail, parts))
     return None
+
+
+def _referenced_ids(mail: ParsedMail, parts: list[tuple[Message, str]]) -> tuple[str, ...]:
+    """The Message-IDs a report is about, returned headers first (see the module docstring)."""
+    found: list[str] = []
+    for part, content_type in parts:
+        headers = _embedded_headers(part, content_type)
+        if headers is not None:
+            for value in headers.get_all("message-id", []):
+                found += _MESSAGE_ID.findall(str(value))
+    if not found:  # no returned headers as a part: perhaps pasted into the text
+        for part, content_type in parts:
+            if content_type == "text/plain":
+                text = _text(part)[:_TEXT_SCAN_BYTES]
+                found += (i.strip("<>") for i in _MESSAGE_ID_LINE.findall(text))
+    found += (i.strip("<>") for i in (*mail.in_reply_to, *mail.references))
+    return tuple(dict.fromkeys(f"<{i}>" for i in found))[:MAX_REFERENCED_IDS]
 
 
 def looks_like_bounce(mail: ParsedMail) -> bool:

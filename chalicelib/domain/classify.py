@@ -120,6 +120,8 @@ def classify(mail: ParsedMail, verdicts: Verdicts, bounce: BounceReport | None) 
             # The delivery record keeps them (one item); suppression reads the first 100 anyway.
             failed_recipients=bounce.recipients[:MAX_ADDRESSES],
             permanent=bounce.permanent,
+            referenced_ids=bounce.message_ids,
+            complaint=bounce.complaint,
         )
     reason = automatic_reason(mail)
     if reason:

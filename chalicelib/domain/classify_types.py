@@ -12,6 +12,10 @@ class BounceReport:
     recipients: tuple[str, ...]
     permanent: bool
     reason: str
+    # The Message-IDs of the mail it reports on (its returned headers, In-Reply-To,
+    # References): only these can show that the report is about a message we sent.
+    message_ids: tuple[str, ...] = ()
+    complaint: bool = False
 
 
 @dataclass(frozen=True)
@@ -22,3 +26,5 @@ class Classification:
     reason: str = ""
     failed_recipients: tuple[str, ...] = ()
     permanent: bool = False
+    referenced_ids: tuple[str, ...] = ()  # bounces: see BounceReport.message_ids
+    complaint: bool = False

@@ -25,14 +25,14 @@ written in the event's transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import observability
 from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression, SoftRead, SoftWrite
-from chalicelib.domain import feedback
+from chalicelib.domain import feedback, mailed_reports
 from chalicelib.domain.feedback import FeedbackEvent, SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate
@@ -95,36 +95,42 @@ class FeedbackService:
         return summary
 
     def suppress_from_inbound_bounce(
-        self, recipients: Iterable[str], permanent: bool, ses_message_id: str
-    ) -> FeedbackSummary:
-        """A bounce that came back as mail: suppress (or count) the recipients we sent to.
+        self,
+        recipients: Iterable[str],
+        permanent: bool,
+        ses_message_id: str,
+        message_ids: Sequence[str] = (),
+        complaint: bool = False,
+    ) -> InboundReport:
+        """A bounce or complaint that came back as mail: suppress (or count) the addresses
+        it names only where it names a message we sent to them (domain/mailed_reports.py).
 
-        Only addresses the system sent to within 30 days count, so a forged or foreign
-        DSN cannot put arbitrary addresses on the list. Not counted in the reputation
-        rates: SES counts the bounces it receives itself.
+        Not counted in the reputation rates: SES counts the bounces it receives itself.
         """
         now = self.clock()
-        addresses = [a for a in (feedback.normalise_address(r) for r in recipients) if a]
-        ours = self.store.sent_to(addresses, int(now.timestamp()))
+        addresses = list(dict.fromkeys(a for a in (feedback.normalise_address(r) for r in recipients) if a))
+        sent = self.store.sent_messages(message_ids, int(now.timestamp())) if addresses else {}
+        check = mailed_reports.check_report(addresses, message_ids, sent)
         at = iso_millis(now)
         events = [
             FeedbackEvent(
                 key=f"dsn#{ses_message_id}#{address}",
-                kind="bounce",
+                kind="complaint" if complaint else "bounce",
                 action="suppress" if permanent else "soft",
                 counter="",
                 recipient=address,
                 at=at,
                 ses_message_id=ses_message_id,
                 feedback_id=ses_message_id,
-                reason="BOUNCE",
-                bounce_type="Permanent" if permanent else "Transient",
-                subtype="bounce received as mail",
+                reason="COMPLAINT" if complaint else "BOUNCE",
+                bounce_type="" if complaint else ("Permanent" if permanent else "Transient"),
+                subtype="complaint received as mail" if complaint else "bounce received as mail",
             )
-            for address in addresses
-            if address in ours
+            for address in check.verified
         ]
-        return self.apply(events, source="inbound-dsn")
+        if check.unverified:
+            log.warning("mailed report %s: %s", ses_message_id, check.summary)
+        return InboundReport(self.apply(events, source="inbound-dsn"), check)
 
     # -- applying -------------------------------------------------------------------
     def apply(self, events: list[FeedbackEvent], source: str) -> FeedbackSummary:
@@ -229,6 +235,14 @@ class FeedbackService:
             feedback_id=event.feedback_id,
             expires_at=expires,
         )
+
+
+@dataclass(frozen=True)
+class InboundReport:
+    """What a report that came back as mail did: applied events, and whom it could not verify."""
+
+    summary: FeedbackSummary
+    check: mailed_reports.ReportCheck
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from chalicelib.domain.routing import Route, route
 from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing
 from chalicelib.services import notifications
 from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.mailed_reports import MailedReports
 from chalicelib.services.notifications import Delivery
 from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.services.ticket_filing import TicketFiling, sender_of, wanted_message_ids
@@ -44,6 +45,7 @@ class IntakeService:
         self.settings = settings
         self.parts = parts
         self.filing = TicketFiling(settings, parts)
+        self.reports = MailedReports(settings, parts)
 
     # -- entry points ---------------------------------------------------------
     def ingest_batch(self, records: Iterable[tuple[str, Any]]) -> BatchResult:
@@ -119,7 +121,7 @@ class IntakeService:
         if decision.kind in ("spam", "virus"):
             return self._quarantine(received, decision.kind, decision.reason)
         if decision.kind == "bounce":
-            return self._record_bounce(received, decision)
+            return self._record_bounce(received, mail, decision)
 
         if decision.kind == "normal" and not sender_of(mail).email:
             return self._quarantine(
@@ -176,19 +178,8 @@ class IntakeService:
         self._archive(received, received.received_at)
         return outcome
 
-    def _record_bounce(self, received: ReceivedMail, decision: Classification) -> Outcome:
-        outcome = Outcome(
-            outcome="bounce",
-            ses_message_id=received.ses_message_id,
-            reason=decision.reason,
-            failed_recipients=decision.failed_recipients,
-        )
-        if self.parts.suppress_bounced is not None:
-            # Before the record: if this fails nothing is recorded and the queue retries.
-            self.parts.suppress_bounced(
-                decision.failed_recipients, decision.permanent, received.ses_message_id
-            )
-        self._record(received, outcome, {"permanent": decision.permanent})
+    def _record_bounce(self, received: ReceivedMail, mail: ParsedMail, decision: Classification) -> Outcome:
+        outcome = self.reports.record(received, mail, decision)
         self._archive(received, received.received_at)
         return outcome
 

@@ -12,6 +12,7 @@ from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.domain.classify_types import BounceReport
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.timestamps import iso_millis
+from chalicelib.services.feedback import InboundReport
 from chalicelib.services.message_builder import Renderers
 
 
@@ -27,9 +28,11 @@ class IntakeParts:
     # Sends the acknowledgement of a new ticket through the outbound guard. It must
     # be idempotent per ticket: a redelivery after a failed send calls it again.
     acknowledge: Callable[[str, ParsedMail], object] | None = None
-    # Bounces that come back as mail feed the suppression list; idempotent per
-    # (delivery, recipient), so a redelivery may call it again.
-    suppress_bounced: Callable[[tuple[str, ...], bool, str], object] | None = None
+    # Bounces and complaints that come back as mail feed the suppression list where
+    # they name a message we sent to the address (recipients, permanent, delivery,
+    # referenced Message-IDs, complaint); idempotent per (delivery, recipient), so a
+    # redelivery may call it again.
+    suppress_bounced: Callable[[tuple[str, ...], bool, str, tuple[str, ...], bool], InboundReport] | None = None
     # Ticket events for integrations (SNS); best effort, after the commit.
     publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
 

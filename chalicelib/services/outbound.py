@@ -2,8 +2,9 @@
 
 Every message passes the guard (`domain/send_policy.py`) recipient by recipient,
 is built here (`domain/outbound_mail.py`), handed to SES with the configuration
-set, stored on its ticket with its Message-ID indexed, and its recipients noted
-(so bounces that come back as mail can be matched).
+set, stored on its ticket with its Message-ID indexed, and noted in the guard's
+table under each Message-ID it may travel with, with its recipients: a bounce or
+complaint that comes back as mail counts only for a recipient of a message it names.
 
 Acknowledgements are idempotent per ticket through a marker claimed with a
 conditional put BEFORE the send. The trade-off: if the process dies after SES
@@ -276,7 +277,8 @@ class OutboundService:
         region = self.settings.region
         aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{region}.amazonses.com>")
         self.parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id)
-        self.parts.guard.record_sent(outgoing.recipients, message.received_at, _epoch(now))
+        ids = (outgoing.message_id, *aliases)
+        self.parts.guard.record_sent(outgoing.recipients, ids, message.received_at, _epoch(now))
         return message
 
     # -- small facts ------------------------------------------------------------------

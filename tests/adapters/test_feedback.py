@@ -208,12 +208,14 @@ def test_soft_bounces_count_only_within_the_window(wired):
 
 def test_soft_bounces_that_come_back_as_mail_suppress_at_the_limit(wired):
     svc, _ = wired
-    svc.suppression.store.record_sent(["full@customer.org"], iso(), int(datetime.now(UTC).timestamp()))
-    summaries = [
-        svc.feedback.suppress_from_inbound_bounce(["full@customer.org"], False, f"sesdsn{n}")
+    svc.suppression.store.record_sent(["full@customer.org"], ["<o1@example.com>"], iso(), now_epoch())
+    reports = [
+        svc.feedback.suppress_from_inbound_bounce(
+            ["full@customer.org"], False, f"sesdsn{n}", ["<o1@example.com>"]
+        )
         for n in range(3)
     ]
-    assert [s.suppressed for s in summaries] == [(), (), ("full@customer.org",)]
+    assert [r.summary.suppressed for r in reports] == [(), (), ("full@customer.org",)]
     [entry] = svc.suppression.list()
     assert (entry.reason, entry.source, entry.feedback_id) == ("SOFT_BOUNCE", "inbound-dsn", "sesdsn2")
     assert entry.expires_at > datetime.now(UTC).timestamp()
@@ -269,17 +271,45 @@ def test_one_event_costs_one_dynamodb_request(wired):
     assert calls == ["TransactWriteItems"], "one notification's recipients share a transaction"
 
 
-def test_bounces_that_come_back_as_mail_suppress_only_addresses_we_sent_to(wired):
+def now_epoch() -> int:
+    return int(datetime.now(UTC).timestamp())
+
+
+def test_bounces_that_come_back_as_mail_suppress_only_recipients_of_a_message_they_name(wired):
     svc, _ = wired
-    svc.suppression.store.record_sent(["alice@customer.org"], iso(), int(datetime.now(UTC).timestamp()))
-    summary = svc.feedback.suppress_from_inbound_bounce(
-        ["Alice@Customer.org", "stranger@else.org"], True, "sesdsn1"
+    store = svc.suppression.store
+    store.record_sent(
+        ["alice@customer.org"], ["<ours-1@example.com>", "<ses-1@email.amazonses.com>"], iso(), now_epoch()
     )
-    assert summary.suppressed == ("alice@customer.org",)
+    store.record_sent(["bob@customer.org"], ["<ours-2@example.com>"], iso(), now_epoch())
+    named = ["Alice@Customer.org", "bob@customer.org", "stranger@else.org"]
+    report = svc.feedback.suppress_from_inbound_bounce(
+        named, True, "sesdsn1", ["<ses-1@email.amazonses.com>"]
+    )
+    assert report.summary.suppressed == ("alice@customer.org",)
+    assert report.check.unverified == ("bob@customer.org", "stranger@else.org")
+    assert "was not sent to that address" in report.check.summary
     [entry] = svc.suppression.list()
     assert (entry.reason, entry.source, entry.feedback_id) == ("BOUNCE", "inbound-dsn", "sesdsn1")
-    assert svc.feedback.suppress_from_inbound_bounce(["alice@customer.org"], True, "sesdsn1").applied == 0
+    again = svc.feedback.suppress_from_inbound_bounce(
+        ["alice@customer.org"], True, "sesdsn1", ["<ours-1@example.com>"]
+    )
+    assert again.summary.applied == 0
     assert today(svc)["bounces"] == 0, "SES counts the bounces it receives; we do not count these twice"
+
+
+def test_a_mailed_report_naming_no_message_of_ours_suppresses_nobody(wired):
+    svc, _ = wired
+    svc.suppression.store.record_sent(["alice@customer.org"], ["<ours-1@example.com>"], iso(), now_epoch())
+    for ids, why in (([], "names no Message-ID"), (["<a1@customer.org>"], "names no message we sent")):
+        report = svc.feedback.suppress_from_inbound_bounce(["alice@customer.org"], True, "sesdsn9", ids, True)
+        assert report.summary.applied == 0 and why in report.check.summary
+    assert svc.suppression.list() == []
+    complaint = svc.feedback.suppress_from_inbound_bounce(
+        ["alice@customer.org"], True, "sesarf1", ["<ours-1@example.com>"], True
+    )
+    assert complaint.summary.suppressed == ("alice@customer.org",)
+    assert [e.reason for e in svc.suppression.list()] == ["COMPLAINT"]
 
 
 def test_managing_the_list_import_check_remove_with_an_audit_trail(wired):
