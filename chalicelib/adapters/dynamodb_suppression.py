@@ -312,15 +312,19 @@ class DynamoDBSuppression:
         """Note a sent message under each of its Message-IDs with its recipients (so a bounce
         that comes back as mail can be checked against it) and count the recipients for the day."""
         recipients = list(dict.fromkeys(addresses))
-        item = {
-            "sk": {"S": "OUT"},
-            "type": {"S": "sent"},
-            "at": {"S": at},
-            "recipients": {"L": [{"S": a} for a in recipients]},
-            "expires_at": {"N": str(now + SENT_SECONDS)},
+        # An Update, not a Put: the functions that send hold UpdateItem on this table already.
+        sent = {
+            "UpdateExpression": "SET #t = :t, #at = :at, recipients = :r, expires_at = :ttl",
+            "ExpressionAttributeNames": {"#t": "type", "#at": "at"},
+            "ExpressionAttributeValues": {
+                ":t": {"S": "sent"},
+                ":at": {"S": at},
+                ":r": {"L": [{"S": a} for a in recipients]},
+                ":ttl": {"N": str(now + SENT_SECONDS)},
+            },
         }
         operations: list[dict[str, Any]] = [
-            _put(self.table, {**item, "pk": {"S": f"OUT#{message_id}"}})
+            {"Update": {"TableName": self.table, "Key": _key(f"OUT#{message_id}", "OUT"), **sent}}
             for message_id in dict.fromkeys(message_ids)
             if message_id and len(message_id.encode()) <= MAX_ID_BYTES
         ]

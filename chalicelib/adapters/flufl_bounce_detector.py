@@ -53,7 +53,9 @@ FLUFL_MAX_BYTES = 1_000_000
 _DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")  # RFC 3464, RFC 6533
 MAX_REFERENCED_IDS = 20
 _MESSAGE_ID = re.compile(r"<([^<>\s]{1,800}@[^<>\s]{1,100})>")
-_MESSAGE_ID_LINE = re.compile(r"^message-id:[ \t]*(<[^<>\s]{1,800}@[^<>\s]{1,100}>)", re.IGNORECASE | re.MULTILINE)
+_MESSAGE_ID_LINE = re.compile(
+    r"^message-id:[ \t]*(<[^<>\s]{1,800}@[^<>\s]{1,100}>)", re.IGNORECASE | re.MULTILINE
+)
 _TEXT_SCAN_BYTES = 200_000  # the pasted original's headers come first
 
 _FIELD_LINE = re.compile(r"^([A-Za-z][A-Za-z0-9-]{1,40}):[ \t]*(.*)$")

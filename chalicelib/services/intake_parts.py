@@ -32,7 +32,9 @@ class IntakeParts:
     # they name a message we sent to the address (recipients, permanent, delivery,
     # referenced Message-IDs, complaint); idempotent per (delivery, recipient), so a
     # redelivery may call it again.
-    suppress_bounced: Callable[[tuple[str, ...], bool, str, tuple[str, ...], bool], InboundReport] | None = None
+    suppress_bounced: Callable[[tuple[str, ...], bool, str, tuple[str, ...], bool], InboundReport] | None = (
+        None
+    )
     # Ticket events for integrations (SNS); best effort, after the commit.
     publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
 

@@ -234,8 +234,8 @@ class CallRecorder:
 # -- the scenario --------------------------------------------------------------------
 
 
-def _delivery_failure(recipient: str) -> bytes:
-    """A DSN (RFC 3464) from the recipient's mail server."""
+def _delivery_failure(recipient: str, message_id: str) -> bytes:
+    """A DSN (RFC 3464) from the recipient's mail server, returning the headers of our `message_id`."""
     return (
         "From: Mail Delivery Subsystem <mailer-daemon@mx.customer.org>\r\n"
         f"To: {SUPPORT}\r\nSubject: Delivery Status Notification (Failure)\r\n"
@@ -244,6 +244,7 @@ def _delivery_failure(recipient: str) -> bytes:
         "--B\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n"
         "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.customer.org\r\n\r\n"
         f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nTo: {recipient}\r\nMessage-ID: {message_id}\r\n\r\n"
         "--B--\r\n"
     ).encode()
 
@@ -324,6 +325,9 @@ class Run:
     def _kinds(self, ticket: str) -> list[str]:
         return [m.kind for m in self.stack.tickets.messages(ticket)]
 
+    def _acknowledgement_id(self, ticket: str) -> str:
+        return next(m.message_id for m in self.stack.tickets.messages(ticket) if m.kind == "acknowledgement")
+
     def _api(self, method: str, path: str, body: Any = None) -> Any:
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.token}"}
         payload = json.dumps(body).encode() if body is not None else b""
@@ -357,12 +361,13 @@ class Run:
         inline = self._ingest(self._inline(make_mail(subject="Delivered inline")))
         seen["inline"], self.other_ticket = inline["outcome"], inline["ticket"]
         # Bob's acknowledgement bounces back as mail: Bob goes on the suppression list.
-        self._ingest(self._stored(make_mail(subject="Broken scanner", sender="Bob <bob@customer.org>")))
+        bob = self._ingest(self._stored(make_mail(subject="Broken scanner", sender="Bob <bob@customer.org>")))
         # Carol's bounces too, but its notification is lost: the sweeper finds it (stale_mail).
         self.unmoved = self._ingest(
             self._stored(make_mail(subject="Broken fax", sender="Carol <carol@customer.org>"))
         )
-        seen["bounce"] = self._ingest(self._stored(_delivery_failure("bob@customer.org")))["outcome"]
+        bounce = _delivery_failure("bob@customer.org", self._acknowledgement_id(bob["ticket"]))
+        seen["bounce"] = self._ingest(self._stored(bounce))["outcome"]
         spam = self._stored(make_mail(subject="Cheap pills"), spam="FAIL")
         seen["spam"] = (self._ingest(spam)["outcome"], self._ingest(spam)["outcome"])
         # Two auto-replies held for review; staff release the first (staff_api), whose
@@ -402,7 +407,9 @@ class Run:
                 attachments=(("scan.pdf", "application/pdf", PDF),),
             ),
             "iamswept3reply": make_mail(subject="Re: Printer", in_reply_to="<iam-1@customer.org>"),
-            "iamswept4bounce": _delivery_failure("carol@customer.org"),
+            "iamswept4bounce": _delivery_failure(
+                "carol@customer.org", self._acknowledgement_id(self.unmoved["ticket"])
+            ),
             "iamswept5auto": make_mail(subject="Away", headers={"Auto-Submitted": "auto-replied"}),
         }
         for ses_message_id, raw in stale.items():
