@@ -4,7 +4,9 @@ It writes `cfn_template.merge_template` for the stage to a temporary file and ru
 `chalice package --stage S --merge-template FILE OUTDIR` (the chalice next to this
 Python, i.e. the project's virtual environment), which leaves `deployment.zip` and
 `sam.json` in OUTDIR. Chalice downloads Linux wheels for requirements.txt from PyPI when
-its cache (.chalice/deployments) has no package for them yet.
+its cache (.chalice/deployments) has no package for them yet. The zip is then rewritten
+with compiled bytecode for the functions' runtime (inbound/bytecode.py): Lambda's task
+directory is read-only, so without it every cold start compiles every module it imports.
 
 The function timeouts, the domain and the mailboxes come from the stage in
 .chalice/config.json, read through Chalice's own configuration lookup.
@@ -25,6 +27,7 @@ from chalice.config import Config
 from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
 
 from chalicelib.errors import InboundError
+from inbound.bytecode import BytecodeFailed, add_bytecode
 from inbound.cfn_template import merge_template, template_names
 
 
@@ -103,4 +106,21 @@ def package(stage: str, outdir: Path, project_dir: Path = Path(".")) -> Path:
         done = subprocess.run(command, check=False, env=env)
     if done.returncode != 0:
         raise PackageFailed(f"chalice package exited with {done.returncode} (its message is above)")
-    return outdir / "sam.json"
+    written = outdir / "sam.json"
+    try:
+        add_bytecode(outdir / "deployment.zip", function_runtime(json.loads(written.read_text())))
+    except BytecodeFailed as exc:
+        raise PackageFailed(str(exc)) from exc
+    return written
+
+
+def function_runtime(template: dict[str, Any]) -> str:
+    """The one Runtime of the template's functions (chalice names this Python's version)."""
+    runtimes = {
+        resource["Properties"]["Runtime"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+    if len(runtimes) != 1:
+        raise PackageFailed(f"expected one runtime for the functions, found {sorted(runtimes)}")
+    return runtimes.pop()

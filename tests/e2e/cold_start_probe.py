@@ -1,6 +1,6 @@
 """Run by a fresh interpreter on an unpacked deployment.zip, the way Lambda starts a cold container.
 
-    <fresh-venv>/bin/python -I cold_start_probe.py <task-dir>
+    <fresh-venv>/bin/python -I -B cold_start_probe.py <task-dir>
 
 `-I` keeps the repository, its virtual environment and PYTHON* variables out; the task
 dir goes first on sys.path as /var/task does on Lambda. This file imports nothing from
@@ -98,6 +98,15 @@ def main(task: Path) -> dict[str, Any]:
             "body": str(response.get("body", ""))[:200],
         }
 
+    # Modules of the package with no compiled file beside them: each compiled on every cold start.
+    result["without_bytecode"] = sorted(
+        name
+        for name, module in sys.modules.items()
+        if getattr(module, "__file__", None)
+        and str(module.__file__).endswith(".py")
+        and Path(module.__file__).resolve().is_relative_to(task)
+        and not Path(str(getattr(module, "__cached__", None) or "-")).is_file()
+    )
     result["origins"] = {
         name: origin(module)
         for name, module in sorted(sys.modules.items())
