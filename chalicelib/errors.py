@@ -102,3 +102,7 @@ class Unauthorized(InboundError):
 
 class KeysUnavailable(InboundError):
     """The user pool's signing keys could not be fetched; tokens cannot be checked now."""
+
+
+class UnknownAgent(InboundError):
+    """A valid staff token whose user has no agent name yet and cannot be given one."""

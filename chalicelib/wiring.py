@@ -27,7 +27,7 @@ class Services:
     intake: Any  # IntakeService; typed loosely to keep imports lazy
     suspended: Any  # SuspendedMail
     desk: Any  # TicketDesk: the staff queue and ticket edits
-    auth: Any  # TokenVerifier: staff tokens; fetches the pool's JWKS on first use
+    auth: Any  # StaffIdentities: staff tokens (JWKS fetched on first use) named by their `sub`
     outbound: Any = None  # OutboundService: every mail that leaves, through the guard
     feedback: Any = None  # FeedbackService: SES bounce/complaint feedback -> suppression list
     suppression: Any = None  # SuppressionService: list, check, remove, import, reputation
@@ -108,7 +108,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
         intake=intake,
         suspended=SuspendedMail(parts, intake.filing),
         desk=desk,
-        auth=_token_verifier(settings, fetch_jwks),
+        auth=_staff_identities(settings, dynamodb, fetch_jwks),
         outbound=mail_out.outbound,
         feedback=mail_out.feedback,
         suppression=mail_out.suppression,
@@ -206,6 +206,15 @@ def _signing_s3(session: Any, settings: Settings) -> Any:
     config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
     return session.client(
         "s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+    )
+
+
+def _staff_identities(settings: Settings, dynamodb: Any, fetch_jwks: Any = None) -> Any:
+    from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
+    from chalicelib.services.staff_identities import StaffIdentities
+
+    return StaffIdentities(
+        _token_verifier(settings, fetch_jwks), DynamoDBAgents(dynamodb, settings.tickets_table)
     )
 
 

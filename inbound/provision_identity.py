@@ -34,6 +34,10 @@ _CLIENT_SETTINGS: dict[str, Any] = {
     "IdTokenValidity": 60,
     "RefreshTokenValidity": 30,
     "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
+    # What ID tokens carry: the app names a new agent only by a verified email
+    # (chalicelib/domain/staff_identity.py). Said outright: moto puts only the attributes
+    # listed here into its ID tokens, where Cognito's default is every attribute.
+    "ReadAttributes": ["email", "email_verified"],
 }
 SECRET_BYTES = 32
 
@@ -120,7 +124,7 @@ def _client_drift(client: dict[str, Any]) -> list[str]:
     changes = []
     for key, wanted in _CLIENT_SETTINGS.items():
         have = client.get(key)
-        if key == "ExplicitAuthFlows":
+        if key in ("ExplicitAuthFlows", "ReadAttributes"):
             have, wanted = sorted(have or []), sorted(wanted)
         if have != wanted:
             changes.append(key)

@@ -38,12 +38,13 @@ JwksFetcher = Callable[[], Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class Identity:
-    """Who called: `agent` is the name assignments use (the email of ID tokens)."""
+    """Who called: `subject` is the Cognito `sub`; `agent` the stable name tickets and notes
+    carry, given by services/staff_identities.py ("" until then: never read from a claim)."""
 
-    agent: str
     subject: str
     token_use: str
     claims: Mapping[str, Any] = field(default_factory=dict)
+    agent: str = ""
 
 
 def issuer_of(pool_id: str) -> str:
@@ -133,7 +134,7 @@ class TokenVerifier:
                 algorithms=[ACCEPTED_ALGORITHM],
                 issuer=self.issuer,
                 leeway=self._leeway,
-                options={"require": ["exp", "iat", "iss", "token_use"], "verify_aud": False},
+                options={"require": ["exp", "iat", "iss", "sub", "token_use"], "verify_aud": False},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("token expired") from exc
@@ -150,13 +151,10 @@ class TokenVerifier:
             raise Unauthorized(f"token_use {use!r} is not accepted")
         if audience != self.client_id:
             raise Unauthorized("token was issued to another app client")
-        agent = claims.get("email") or claims.get("username") or claims.get("cognito:username")
-        return Identity(
-            agent=str(agent or claims.get("sub", "")).lower(),
-            subject=str(claims.get("sub", "")),
-            token_use=str(use),
-            claims=claims,
-        )
+        subject = str(claims.get("sub") or "")
+        if not subject:
+            raise Unauthorized("token names no user (empty sub)")
+        return Identity(subject=subject, token_use=str(use), claims=claims)
 
     def _key(self, kid: str) -> Any:
         with self._lock:

@@ -39,14 +39,23 @@ def bearer(token: str) -> str:
     return f"Bearer {token}"
 
 
-def test_an_id_token_of_the_pool_names_the_agent_by_email():
-    identity = verifier().verify(bearer(signed(claims_for(POOL, CLIENT, email="Ann@Example.com"))))
-    assert identity.agent == "ann@example.com" and identity.token_use == "id"
+def test_an_id_token_of_the_pool_is_read_as_its_sub_and_names_nobody_by_itself():
+    """The agent's name comes from services/staff_identities.py, never from a claim here."""
+    identity = verifier().verify(bearer(signed(claims_for(POOL, CLIENT, email="Ann@Example.com", sub="s-1"))))
+    assert (identity.subject, identity.token_use, identity.agent) == ("s-1", "id", "")
 
 
-def test_an_access_token_of_the_pool_names_the_agent_by_username():
-    identity = verifier().verify(bearer(signed(claims_for(POOL, CLIENT, "access", username="ann"))))
-    assert identity.agent == "ann" and identity.token_use == "access"
+def test_an_access_token_of_the_pool_is_read_as_its_sub():
+    identity = verifier().verify(
+        bearer(signed(claims_for(POOL, CLIENT, "access", username="s-1", sub="s-1")))
+    )
+    assert (identity.subject, identity.token_use, identity.agent) == ("s-1", "access", "")
+
+
+@pytest.mark.parametrize("sub", [None, ""])
+def test_a_token_that_names_no_user_is_refused(sub):
+    with pytest.raises(Unauthorized, match="sub"):
+        verifier().verify(bearer(signed(claims_for(POOL, CLIENT, sub=sub))))
 
 
 def test_a_bare_token_without_the_bearer_word_is_read_too():
@@ -135,7 +144,7 @@ def test_an_unknown_key_id_refetches_at_most_once_per_interval_then_finds_a_rota
             check.verify(token)
     assert fetch.calls == 1
     clock.now += 301
-    assert check.verify(token).agent == "agent@example.com"
+    assert check.verify(token).subject == claims_for(POOL, CLIENT)["sub"]
     assert fetch.calls == 2
 
 

@@ -1,0 +1,40 @@
+"""Who an agent is: the Cognito user's `sub`, named once and never renamed by a claim.
+
+An ID token's `email` is an attribute the agent can edit with their own access token
+(Cognito's UpdateUserAttributes; it reads `email_verified: false` until the code sent to
+the new address is entered), and an access token carries no email at all, only `sub` and
+`username` (a UUID in a pool that signs in by email). So the name that tickets, notes and
+events carry is not read from each token: the first ID token of a `sub` whose email is
+verified gives that `sub` its name, recorded once, and every later token of that `sub`,
+ID or access, is named by the record, whatever its email says by then.
+
+Migration: an agent used to be named by the lower-cased email of their ID token, so the
+first ID token after this change records exactly the name their tickets already carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def verified_email(claims: Mapping[str, Any]) -> str:
+    """The token's email, lower-cased, when Cognito says it is verified; "" otherwise."""
+    # Cognito writes a JSON boolean into ID tokens; moto copies the attribute's string "true".
+    verified = claims.get("email_verified")
+    if verified is True or (isinstance(verified, str) and verified.strip().lower() == "true"):
+        return str(claims.get("email") or "").strip().lower()
+    return ""
+
+
+def first_name(token_use: str, claims: Mapping[str, Any]) -> tuple[str, str]:
+    """(the name a `sub` with no recorded name gets, "") or ("", why it gets none)."""
+    if token_use != "id":
+        return "", (
+            "this agent has no name yet: sign in once with the console or `inbound tickets` "
+            "(an ID token with a verified email names the agent)"
+        )
+    name = verified_email(claims)
+    if not name:
+        return "", "the token's email is not verified; verify it, or ask an administrator to"
+    return name, ""
