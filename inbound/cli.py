@@ -76,8 +76,11 @@ def _outbox(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from inbound.local_ses import read_outbox
+    from inbound.target import NoStackRunning
 
     data_dir = Path(args.data_dir)
+    if not data_dir.is_dir():
+        raise NoStackRunning(data_dir)  # the outbox is read from disk; a stopped stack's too
     entries = read_outbox(data_dir)
     if args.message_id:
         found = [e for e in entries if e["message_id"] == args.message_id]
@@ -99,8 +102,103 @@ def _outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- expected failures, in one line each -------------------------------------------------
+_CREDENTIALS_HINT = "renew your AWS credentials (e.g. `aws sso login`, or a new key) and try again"
+# botocore ClientError codes, with what to do about them.
+_CODE_HINTS = {
+    **dict.fromkeys(
+        (
+            "ExpiredToken",
+            "ExpiredTokenException",
+            "RequestExpired",
+            "InvalidClientTokenId",
+            "UnrecognizedClientException",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "InvalidSignatureException",
+        ),
+        f"your AWS credentials are expired or invalid: {_CREDENTIALS_HINT}",
+    ),
+    **dict.fromkeys(
+        ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError"),
+        "your AWS identity may not do this: use one that may (see DEPLOY.md for the policies)",
+    ),
+    **dict.fromkeys(
+        (
+            "ResourceNotFoundException",
+            "NoSuchBucket",
+            "QueueDoesNotExist",
+            "AWS.SimpleQueueService.NonExistentQueue",
+            "ParameterNotFound",
+            "NotFound",
+        ),
+        "the stage is missing a resource: run `inbound provision` for it first",
+    ),
+    **dict.fromkeys(
+        ("Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"),
+        "AWS is throttling these requests: try again in a minute",
+    ),
+    "UserNotFoundException": "no such agent: `inbound staff list` shows who there is",
+    "UsernameExistsException": "that agent exists already: `inbound staff list` shows them",
+}
+
+
+def explain(exc: BaseException) -> str | None:
+    """What happened and what to do, for an expected failure; None for a bug (traceback)."""
+    from botocore import exceptions as boto
+
+    from chalicelib.errors import InboundError, SendRefused
+    from inbound.http_client import ApiError
+    from inbound.staff_login import LoginRequired
+    from inbound.target import CommandError
+
+    if isinstance(exc, CommandError | LoginRequired):
+        return str(exc)
+    if isinstance(exc, ApiError):
+        if exc.status == 0:
+            return f"{exc.reason}: is the stack running (`make run`)? or check --url"
+        if exc.status == 401:
+            return f"{exc} — the API refused the sign-in: run `inbound login`"
+        if exc.status >= 500:
+            return f"{exc} — the API failed; its log (`inbound up`'s output, or CloudWatch) says why"
+        return str(exc)
+    if isinstance(exc, boto.NoCredentialsError | boto.PartialCredentialsError):
+        return (
+            "no AWS credentials for this stage: configure them (`aws configure`, AWS_PROFILE), "
+            "or leave out --stage to work on the local stack of this folder"
+        )
+    if isinstance(exc, boto.TokenRetrievalError | boto.SSOError):
+        return f"your AWS sign-in has expired: {_CREDENTIALS_HINT}"
+    if isinstance(exc, boto.NoRegionError):
+        return "no AWS Region: pass --region"
+    if isinstance(
+        exc,
+        boto.EndpointConnectionError
+        | boto.ConnectionClosedError
+        | boto.ConnectTimeoutError
+        | boto.ReadTimeoutError,
+    ):
+        where = exc.kwargs.get("endpoint_url", "AWS")
+        return f"cannot reach {where}: is the stack still running (`make run`)? or check your network"
+    if isinstance(exc, boto.ClientError):
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code", "")), str(error.get("Message", ""))
+        hint = _CODE_HINTS.get(code, "AWS refused the request")
+        return f"{exc.operation_name} refused ({code}: {message}) — {hint}"
+    if isinstance(exc, SendRefused):
+        return f"not sent ({exc.reason}): {exc.detail}"
+    if isinstance(exc, InboundError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror}"
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="inbound", description="Support mail on Amazon SES.")
+    parser.add_argument(
+        "-v", "--verbose", dest="verbose_all", action="store_true", help="tracebacks for failures"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     process = commands.add_parser(
@@ -128,8 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     outbox = commands.add_parser("outbox", help="mail the local stack sent (its emulated SES outbox)")
     outbox.add_argument("message_id", nargs="?", help="show this message in full")
-    outbox.add_argument("--data-dir", default=".inbound")
+    outbox.add_argument(
+        "--data-dir", default=".inbound", help="the local stack's data dir (default .inbound/)"
+    )
     outbox.add_argument("--json", action="store_true")
+    outbox.add_argument("-v", "--verbose", action="store_true", help="tracebacks for failures")
     outbox.set_defaults(run=_outbox)
 
     pkg = commands.add_parser(
@@ -162,8 +263,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; an expected failure is one line on stderr (a traceback with -v)."""
     args = build_parser().parse_args(argv)
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the command's outermost handler
+        line = explain(exc)
+        if line is None or args.verbose_all or getattr(args, "verbose", False):
+            raise
+        print(f"inbound {args.command}: {line}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

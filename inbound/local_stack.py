@@ -170,6 +170,19 @@ class LocalStack:
             clients["cognito-idp"], pool, options.data_dir, options.domain
         )
         restore_staff(clients["cognito-idp"], pool, options.data_dir)
+        # Before any worker runs: every send (a re-driven mail's acknowledgement too) and
+        # every sesv2 look-up must meet the emulator, not bare moto.
+        self.ses = SesEmulator(
+            endpoint_url=self.endpoint,
+            data_dir=options.data_dir,
+            account=account,
+            region=REGION,
+            configuration_set=stack.outputs["INBOUND_CONFIGURATION_SET"],
+            feedback_topic_arn=stack.outputs["INBOUND_FEEDBACK_TOPIC_ARN"],
+            sandbox=options.sandbox,
+            smtp_address=(options.host, options.smtp_port),
+        )
+        install_ses_emulator(self.ses)
         app_module = _import_app(_app_environment(stack, self.endpoint))
         config = _chalice_config()
 
@@ -190,17 +203,6 @@ class LocalStack:
         receiver = SesReceiver(clients)
         self.redriven = _redrive_incoming(stack, receiver)
         self.smtp = start_smtp(receiver, self.quiet.busy, options.host, options.smtp_port)
-        self.ses = SesEmulator(
-            endpoint_url=self.endpoint,
-            data_dir=options.data_dir,
-            account=account,
-            region=REGION,
-            configuration_set=stack.outputs["INBOUND_CONFIGURATION_SET"],
-            feedback_topic_arn=stack.outputs["INBOUND_FEEDBACK_TOPIC_ARN"],
-            sandbox=options.sandbox,
-            smtp_address=(options.host, options.smtp_port),
-        )
-        install_ses_emulator(self.ses)
         self.http = _http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
 
     def save(self, force: bool = False) -> bool:
@@ -270,6 +272,8 @@ def _write_runtime(local: LocalStack) -> Path:
         "region": REGION,
         "user_pool_id": local.stack.outputs["INBOUND_USER_POOL_ID"],
         "user_pool_client_id": local.stack.outputs["INBOUND_USER_POOL_CLIENT_ID"],
+        # The functions' settings, so that `inbound suppression`, `redrive`, ... run as they do.
+        "outputs": local.stack.outputs,
     }
     path.write_text(json.dumps(info, indent=2) + "\n")
     return path

@@ -1,9 +1,9 @@
-"""`inbound staff add EMAIL`: a new agent in the stage's Cognito pool, with a one-time password.
+"""`inbound staff add|list|disable|enable|remove`: the agents in the stage's Cognito pool.
 
-The pool is the one `inbound provision` made. Against the local stack (`inbound up`
-running with the same data dir) its id and endpoint come from `stack.json`. moto
-keeps no users across a restart, so the local stack also records the agent in
-`staff.json` (0600) and creates it again on every start.
+The pool is the one `inbound provision` made, on the target `inbound.target` resolves:
+by default the `inbound up` running with the same data dir (no AWS credentials needed).
+moto keeps no users across a restart, so on the local stack each change is also recorded
+in `staff.json` (0600) and redone on every start (`restore_local`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import secrets
 import string
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,61 +53,177 @@ def add_agent(cognito: Any, pool_id: str, email: str, password: str) -> bool:
     return True
 
 
-def remember_local(data_dir: Path, email: str, password: str) -> None:
+def _read_local(data_dir: Path) -> list[dict[str, Any]]:
     path = data_dir / STAFF_FILE
-    staff = json.loads(path.read_text()) if path.exists() else []
-    staff = [s for s in staff if s["email"] != email] + [{"email": email, "temporary_password": password}]
+    return list(json.loads(path.read_text())) if path.exists() else []
+
+
+def _write_local(data_dir: Path, staff: list[dict[str, Any]]) -> None:
+    path = data_dir / STAFF_FILE
     with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
         json.dump(staff, handle, indent=2)
 
 
+def remember_local(data_dir: Path, email: str, **fields: Any) -> None:
+    """Record (or with `removed=True` forget) what `inbound up` must redo on its next start."""
+    staff = _read_local(data_dir)
+    found = next((s for s in staff if s["email"] == email), {"email": email})
+    staff = [s for s in staff if s["email"] != email]
+    if not fields.pop("removed", False):
+        staff.append({**found, **fields})
+    _write_local(data_dir, staff)
+
+
 def restore_local(cognito: Any, pool_id: str, data_dir: Path) -> int:
-    """Create again the agents `staff add` made on the local stack; returns how many."""
-    path = data_dir / STAFF_FILE
-    if not path.exists():
-        return 0
-    staff = json.loads(path.read_text())
+    """Create again the agents `staff add` made on the local stack, disabled where `staff
+    disable` left them; returns how many entries were applied."""
+    staff = _read_local(data_dir)
     for agent in staff:
-        add_agent(cognito, pool_id, agent["email"], agent["temporary_password"])
+        if agent.get("temporary_password"):
+            add_agent(cognito, pool_id, agent["email"], agent["temporary_password"])
+        if agent.get("enabled") is False:
+            cognito.admin_disable_user(UserPoolId=pool_id, Username=agent["email"])
     return len(staff)
 
 
-def _add(args: argparse.Namespace) -> int:
-    import boto3
+@dataclass(frozen=True)
+class _Pool:
+    cognito: Any
+    pool_id: str
+    data_dir: Path | None  # the local stack's, where its changes are recorded; None elsewhere
+    own_agent: str  # the local stack's first agent (credentials.json), "" elsewhere
 
-    data_dir = Path(args.data_dir)
-    endpoint, pool_id, region = args.endpoint_url, args.user_pool_id, args.region
-    local = pool_id is None
-    if local:
-        stack_file = data_dir / "stack.json"
-        if not stack_file.exists():
-            print(
-                f"no running local stack in {data_dir} (start `inbound up`), or give --user-pool-id",
-                file=sys.stderr,
-            )
-            return 2
-        stack = json.loads(stack_file.read_text())
-        endpoint, pool_id, region = stack["endpoint_url"], stack["user_pool_id"], stack["region"]
-    cognito = boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint)
+
+def _pool(args: argparse.Namespace) -> _Pool:
+    from inbound.target import resolve
+
+    target = resolve(args)
+    session = target.session()
+    cognito = target.client("cognito-idp", session)
+    pool_id = args.user_pool_id or target.user_pool_id(session)
+    if not target.is_local:
+        return _Pool(cognito, pool_id, None, "")
+    try:
+        own = str(json.loads((target.data_dir / "credentials.json").read_text())["username"])
+    except (OSError, ValueError, KeyError):
+        own = ""
+    return _Pool(cognito, pool_id, target.data_dir, own)
+
+
+def _email(value: str) -> str:
+    return value.strip().lower()
+
+
+def _add(args: argparse.Namespace) -> int:
+    pool = _pool(args)
     password = one_time_password()
-    email = args.email.strip().lower()
-    if not add_agent(cognito, pool_id, email, password):
-        print(f"{email} is already an agent of pool {pool_id}", file=sys.stderr)
+    email = _email(args.email)
+    if not add_agent(pool.cognito, pool.pool_id, email, password):
+        print(
+            f"{email} is already an agent of pool {pool.pool_id} (see `inbound staff list`)", file=sys.stderr
+        )
         return 1
-    if local:
-        remember_local(data_dir, email, password)
-    print(f"agent {email} created in pool {pool_id}")
+    if pool.data_dir is not None:
+        remember_local(pool.data_dir, email, temporary_password=password, enabled=True)
+    print(f"agent {email} created in pool {pool.pool_id}")
     print(f"one-time password: {password}  (they choose their own at first sign-in)")
     return 0
 
 
+# Cognito's UserStatus, in words an operator acts on.
+_STATUS = {"CONFIRMED": "active", "FORCE_CHANGE_PASSWORD": "invited", "RESET_REQUIRED": "must reset password"}
+
+
+def agents(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
+    """Every user of the pool: email, status (active, invited, disabled, ...), since when."""
+    found = []
+    for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
+        for user in page["Users"]:
+            attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
+            status = str(user.get("UserStatus", ""))
+            created = user.get("UserCreateDate")
+            found.append(
+                {
+                    "email": attributes.get("email") or user["Username"],
+                    "status": _STATUS.get(status, status.lower())
+                    if user.get("Enabled", True)
+                    else "disabled",
+                    "enabled": bool(user.get("Enabled", True)),
+                    "cognito_status": status,
+                    "created": created.isoformat(timespec="seconds") if created else None,
+                }
+            )
+    return sorted(found, key=lambda a: a["email"])
+
+
+def _list(args: argparse.Namespace) -> int:
+    pool = _pool(args)
+    found = agents(pool.cognito, pool.pool_id)
+    if args.json:
+        for agent in found:
+            print(json.dumps(agent), flush=True)
+        return 0
+    width = max([len("EMAIL"), *(len(a["email"]) for a in found)])
+    print(f"{'EMAIL'.ljust(width)}  {'STATUS':<8}  CREATED")
+    for agent in found:
+        print(f"{agent['email'].ljust(width)}  {agent['status']:<8}  {(agent['created'] or '-')[:10]}")
+    return 0
+
+
+def _disable(args: argparse.Namespace) -> int:
+    pool, email = _pool(args), _email(args.email)
+    pool.cognito.admin_disable_user(UserPoolId=pool.pool_id, Username=email)
+    # Refresh tokens stop working too; an ID token already issued lasts until it expires (1 h).
+    pool.cognito.admin_user_global_sign_out(UserPoolId=pool.pool_id, Username=email)
+    if pool.data_dir is not None:
+        remember_local(pool.data_dir, email, enabled=False)
+    print(f"{email} is disabled: they cannot sign in (`inbound staff enable {email}` undoes it)")
+    return 0
+
+
+def _enable(args: argparse.Namespace) -> int:
+    pool, email = _pool(args), _email(args.email)
+    pool.cognito.admin_enable_user(UserPoolId=pool.pool_id, Username=email)
+    if pool.data_dir is not None:
+        remember_local(pool.data_dir, email, enabled=True)
+    print(f"{email} is enabled: they can sign in again")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    pool, email = _pool(args), _email(args.email)
+    if email == pool.own_agent:
+        from inbound.target import CommandError
+
+        raise CommandError(
+            f"{email} is the agent this local stack signs `inbound tickets` in as (credentials.json) "
+            f"and is created again at every start; disable it instead: inbound staff disable {email}"
+        )
+    pool.cognito.admin_delete_user(UserPoolId=pool.pool_id, Username=email)
+    if pool.data_dir is not None:
+        remember_local(pool.data_dir, email, removed=True)
+    print(f"{email} is removed from pool {pool.pool_id}; their tickets keep their name")
+    return 0
+
+
 def register(commands: Any) -> None:
+    from inbound.target import options
+
+    common = argparse.ArgumentParser(add_help=False, parents=[options()])
+    common.add_argument("--user-pool-id", default=None, help="the pool (default: the target's own)")
     staff = commands.add_parser("staff", help="manage support agents (Cognito users)")
     actions = staff.add_subparsers(dest="staff_command", required=True)
-    add = actions.add_parser("add", help="create an agent and print a one-time password")
+    add = actions.add_parser("add", parents=[common], help="create an agent and print a one-time password")
     add.add_argument("email")
-    add.add_argument("--data-dir", default=".inbound", help="the local stack's data dir")
-    add.add_argument("--user-pool-id", default=None, help="a deployed stage's pool (see inbound provision)")
-    add.add_argument("--region", default="us-east-1")
-    add.add_argument("--endpoint-url", default=None)
     add.set_defaults(run=_add)
+    listing = actions.add_parser("list", parents=[common], help="every agent and their status")
+    listing.add_argument("--json", action="store_true", help="one JSON object per agent")
+    listing.set_defaults(run=_list)
+    for name, run, what in (
+        ("disable", _disable, "stop an agent from signing in (reversible)"),
+        ("enable", _enable, "let a disabled agent sign in again"),
+        ("remove", _remove, "delete an agent"),
+    ):
+        action = actions.add_parser(name, parents=[common], help=what)
+        action.add_argument("email")
+        action.set_defaults(run=run)

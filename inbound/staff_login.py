@@ -143,7 +143,7 @@ def refreshed(tokens: Tokens) -> Tokens | None:
             AuthParameters={"REFRESH_TOKEN": tokens.refresh_token},
         )
     except ClientError:
-        return None
+        return None  # revoked, expired, or the user was disabled: sign in again
     return _tokens(answer["AuthenticationResult"], tokens) if "AuthenticationResult" in answer else None
 
 
@@ -151,29 +151,47 @@ class TokenSource:
     """The ID token to send (it names the agent by email), kept fresh.
 
     Order: the cached token; a refresh; the local stack's agent; else LoginRequired.
+    `local` is the running `inbound up`'s stack.json when `url` is its API: a token from
+    an earlier run of it is dropped, as that run's Cognito (and its port) is gone.
     """
 
-    def __init__(self, data_dir: Path, url: str, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        url: str,
+        clock: Callable[[], float] = time.time,
+        local: dict[str, Any] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.url = url
+        self.local = local or {}
         self._clock = clock
 
     def __call__(self, refresh: bool = False) -> str:
         tokens = load_tokens(self.data_dir)
         if tokens and tokens.url not in ("", self.url):
             tokens = None  # signed in to another deployment
+        if tokens and self.local and not self._this_run(tokens):
+            tokens = None
         if tokens and tokens.fresh(self._clock()) and not refresh:
             return tokens.id_token
         renewed = refreshed(tokens) if tokens else None
         if renewed is None:
-            renewed = self._local_agent()
+            renewed = self._local_agent(expired=tokens is not None)
         save_tokens(self.data_dir, renewed)
         return renewed.id_token
 
-    def _local_agent(self) -> Tokens:
-        local = local_stack(self.data_dir)
-        if not all(local.get(k) for k in ("email", "password", "user_pool_client_id")):
-            raise LoginRequired(f"not signed in to {self.url}: run `inbound login`")
+    def _this_run(self, tokens: Tokens) -> bool:
+        return (tokens.endpoint_url or None, tokens.client_id) == (
+            self.local.get("endpoint_url") or None,
+            self.local.get("user_pool_client_id"),
+        )
+
+    def _local_agent(self, expired: bool) -> Tokens:
+        local = {**local_stack(self.data_dir), **self.local}
+        if not self.local or not all(local.get(k) for k in ("email", "password", "user_pool_client_id")):
+            state = "your sign-in has expired" if expired else "not signed in"
+            raise LoginRequired(f"{state} at {self.url}: run `inbound login`")
         return sign_in(
             local["email"],
             local["password"],

@@ -1,9 +1,8 @@
 """`inbound suppression list|check|remove|import` and `inbound reputation`.
 
-With `--endpoint-url` the commands work on an AWS-compatible endpoint (the local
-stack of `inbound up`, stage `local` by default), provisioned idempotently through
-`inbound.embedded.stack_at`; without it, on the provisioned stage's tables in the
-AWS account of the default boto3 session.
+They work on the running `inbound up` of this folder (or `--data-dir`), on an
+AWS-compatible endpoint (`--endpoint-url`) or on a deployed stage (`--stage`): see
+`inbound.target`.
 """
 
 from __future__ import annotations
@@ -17,19 +16,9 @@ from typing import Any
 
 
 def _services(args: argparse.Namespace) -> Any:
-    if args.endpoint_url:
-        from inbound.embedded import offline_credentials, stack_at
+    from inbound.target import resolve
 
-        if not os.environ.get("AWS_ACCESS_KEY_ID"):
-            offline_credentials()
-        return stack_at(args.endpoint_url, stage=args.stage or "local", domain=args.domain).services
-    import boto3
-
-    from chalicelib.settings import Settings
-    from chalicelib.wiring import build_services
-
-    env = {**os.environ, "INBOUND_STAGE": args.stage or "dev", "AWS_REGION": args.region}
-    return build_services(Settings.from_env(env), boto3.session.Session(region_name=args.region))
+    return resolve(args).services()
 
 
 def _print_json(value: Any) -> None:
@@ -100,20 +89,11 @@ def _reputation(args: argparse.Namespace) -> int:
     return 0
 
 
-def _target() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. `inbound up`'s"
-    )
-    common.add_argument("--stage", default=None, help="stage (default: local with --endpoint-url, else dev)")
-    common.add_argument("--region", default=os.environ.get("AWS_REGION", "us-east-1"))
-    common.add_argument("--domain", default="example.com", help="with --endpoint-url: the stack's domain")
-    return common
-
-
 def register(commands: Any) -> None:
     """Add `suppression` and `reputation` to the `inbound` command's subparsers."""
-    common = _target()
+    from inbound.target import options
+
+    common = options()
     suppression = commands.add_parser("suppression", help="the outbound suppression list")
     actions = suppression.add_subparsers(dest="suppression_command", required=True)
 

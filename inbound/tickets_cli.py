@@ -20,7 +20,10 @@ def register(subparsers: Any) -> None:
     """Add `login` and `tickets` to the `inbound` command's subparsers."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", default=None, help="the API's base URL (default: the running local stack)")
-    common.add_argument("--data-dir", default=".inbound", help="where the token is kept (default .inbound/)")
+    common.add_argument(
+        "--data-dir", default=".inbound", help="the local stack's data dir, where the token is kept"
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="tracebacks for failures")
 
     login = subparsers.add_parser("login", parents=[common], help="sign in to the staff API (Cognito)")
     login.add_argument("--email", help="your sign-in address (default: the local stack's agent)")
@@ -70,29 +73,38 @@ def register(subparsers: Any) -> None:
 
 
 # -- plumbing ----------------------------------------------------------------------
-def _base_url(args: argparse.Namespace) -> str:
-    from inbound.http_client import DEFAULT_URL
-    from inbound.staff_login import load_tokens, local_stack
+def _api_target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """(the API's base URL, the running local stack's stack.json or {} for another API).
+
+    `--url` (or INBOUND_URL) names an API; else the `inbound up` of `--data-dir`; else the
+    API the last `inbound login` signed in to. A token a local run left is no such login.
+    """
+    from inbound.staff_login import load_tokens
+    from inbound.target import NoStackRunning, running_stack
 
     data_dir = Path(args.data_dir)
-    cached = load_tokens(data_dir)
-    found = args.url or os.environ.get("INBOUND_URL") or (cached.url if cached else "")
-    return found or local_stack(data_dir).get("http") or DEFAULT_URL
+    named = args.url or os.environ.get("INBOUND_URL")
+    try:
+        local = running_stack(data_dir)
+    except NoStackRunning:
+        if named:
+            return named, {}
+        cached = load_tokens(data_dir)
+        if cached and cached.url and not cached.endpoint_url:
+            return cached.url, {}
+        raise
+    if named and named.rstrip("/") != str(local.get("http", "")).rstrip("/"):
+        return named, {}
+    return str(local["http"]), local
 
 
 def _calling(action: Callable[[Any, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        from inbound.http_client import ApiError, StaffApi
-        from inbound.staff_login import LoginRequired, TokenSource
+        from inbound.http_client import StaffApi
+        from inbound.staff_login import TokenSource
 
-        url = _base_url(args)
-        try:
-            return action(StaffApi(url, TokenSource(Path(args.data_dir), url)), args)
-        except LoginRequired as exc:
-            print(f"inbound: {exc}", file=sys.stderr)
-        except ApiError as exc:
-            print(f"inbound: {exc}", file=sys.stderr)
-        return 1
+        url, local = _api_target(args)
+        return action(StaffApi(url, TokenSource(Path(args.data_dir), url, local=local)), args)
 
     return run
 
@@ -104,9 +116,11 @@ def _text(value: str) -> str:
 def _login(args: argparse.Namespace) -> int:
     import getpass
 
-    from inbound.staff_login import LoginRequired, local_stack, save_tokens, sign_in
+    from inbound.http_client import DEFAULT_URL
+    from inbound.staff_login import local_stack, save_tokens, sign_in
 
-    data_dir, url = Path(args.data_dir), _base_url(args)
+    data_dir = Path(args.data_dir)
+    url = args.url or os.environ.get("INBOUND_URL") or local_stack(data_dir).get("http") or DEFAULT_URL
     local = local_stack(data_dir)
     email = args.email or local.get("email")
     client_id = args.client_id or local.get("user_pool_client_id")
@@ -117,13 +131,7 @@ def _login(args: argparse.Namespace) -> int:
     password = (local.get("password") if use_local else None) or os.environ.get("INBOUND_PASSWORD")
     password = password or getpass.getpass(f"password for {email}: ")
     endpoint = args.endpoint_url or local.get("endpoint_url")
-    try:
-        tokens = sign_in(
-            email, password, client_id, local.get("region") or args.region, endpoint, url, _ask_code
-        )
-    except LoginRequired as exc:
-        print(f"inbound login: {exc}", file=sys.stderr)
-        return 1
+    tokens = sign_in(email, password, client_id, local.get("region") or args.region, endpoint, url, _ask_code)
     path = save_tokens(data_dir, tokens)
     print(f"signed in to {url} as {tokens.email}; token kept in {path}")
     return 0

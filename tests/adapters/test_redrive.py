@@ -449,5 +449,8 @@ def test_two_redrives_and_the_sweeper_at_once_double_nothing():
 def test_the_command_without_a_stage_or_a_running_local_stack_says_what_to_do(tmp_path, capsys):
     from inbound.cli import main
 
-    assert main(["redrive", "--data-dir", str(tmp_path)]) == 2
-    assert "start `inbound up`" in capsys.readouterr().err
+    assert main(["redrive", "--data-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"inbound redrive: no inbound stack is running in {tmp_path} — start it with `make run` "
+        "(or `inbound up`), or pass --data-dir, --stage or --endpoint-url\n"
+    )

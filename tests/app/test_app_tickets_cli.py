@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import pytest
@@ -19,7 +20,13 @@ def local_agent(api, local_server, tmp_path):
     pool_id, client_id = pool_of(api.stack)
     sign_in(api.stack.client("cognito-idp"), pool_id, client_id, ANN)
     (tmp_path / "credentials.json").write_text(json.dumps({"username": ANN, "password": PASSWORD}))
-    stack = {"http": local_server, "user_pool_client_id": client_id, "region": "us-east-1"}
+    # A running stack (this process) whose AWS is moto in-process: no endpoint_url.
+    stack = {
+        "pid": os.getpid(),
+        "http": local_server,
+        "user_pool_client_id": client_id,
+        "region": "us-east-1",
+    }
     (tmp_path / "stack.json").write_text(json.dumps(stack))
     return tmp_path
 
@@ -93,3 +100,22 @@ def test_login_with_an_email_and_password_caches_a_token_the_other_commands_use(
 def test_without_a_token_or_local_credentials_the_cli_says_to_log_in(local_server, tmp_path, capsys):
     code, _, err = run(capsys, "tickets", "list", "--url", local_server, "--data-dir", str(tmp_path))
     assert code == 1 and "run `inbound login`" in err
+
+
+def test_after_a_restart_the_token_of_the_last_run_is_not_refreshed_at_its_gone_endpoint(
+    api, local_agent, capsys
+):
+    """GIVEN the token an earlier run of `inbound up` left (its Cognito on a port that is now
+    closed, expired) WHEN `inbound tickets list` runs against the current run THEN the local
+    agent is signed in at the current run's Cognito, not refreshed at the old port."""
+    from inbound.embedded import free_port
+    from inbound.staff_login import Tokens, load_tokens, save_tokens
+
+    client_id = json.loads((local_agent / "stack.json").read_text())["user_pool_client_id"]
+    old_run = f"http://127.0.0.1:{free_port()}"
+    server = json.loads((local_agent / "stack.json").read_text())["http"]
+    save_tokens(local_agent, Tokens("old", "old", "refresh", 0, client_id, "us-east-1", old_run, ANN, server))
+    new_ticket(api.stack, "after the restart")
+    code, out, err = run(capsys, "tickets", "list", "--data-dir", str(local_agent))
+    assert code == 0 and "after the restart" in out and "Error" not in err
+    assert load_tokens(local_agent).endpoint_url is None  # this run's (moto in-process)

@@ -1,0 +1,236 @@
+"""The stack commands find the running local stack with no AWS credentials in the shell,
+and every expected failure is one line saying what to do (a traceback only with -v).
+
+The stack is moto's server on loopback, provisioned as `inbound up` provisions it, with
+the `stack.json` that `inbound up` writes (by its own writer); the commands run in-process
+through `inbound.cli.main` with every AWS credential removed from the environment.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import subprocess
+import sys
+import threading
+from types import SimpleNamespace
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from inbound.cli import explain, main
+from inbound.embedded import REGION, free_port, moto_server, stack_at
+from inbound.http_client import ApiError
+from inbound.local_stack import UpOptions, _write_runtime
+from inbound.staff_cli import restore_local
+from inbound.staff_login import Tokens, save_tokens
+
+AGENT = "agent@example.com"
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory):
+    """A data dir as a running `inbound up` leaves it, and its moto server."""
+    data_dir = tmp_path_factory.mktemp("data")
+    with moto_server() as endpoint:
+        stack = stack_at(endpoint, stage="local")
+        _write_runtime(SimpleNamespace(options=UpOptions(data_dir=data_dir), endpoint=endpoint, stack=stack))
+        (data_dir / "credentials.json").write_text(json.dumps({"username": AGENT, "password": "x"}))
+        yield SimpleNamespace(data_dir=data_dir, endpoint=endpoint, stack=stack)
+
+
+@pytest.fixture
+def bare_shell(monkeypatch, tmp_path):
+    """No AWS credentials, profile or config, and no instance metadata to fall back on."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cognito(running):
+    session = boto3.session.Session(aws_access_key_id="t", aws_secret_access_key="t", region_name=REGION)
+    return session.client("cognito-idp", region_name=REGION, endpoint_url=running.endpoint)
+
+
+def test_suppression_and_reputation_work_on_the_running_stack_with_no_credentials(
+    running, bare_shell, capsys
+):
+    data = ("--data-dir", str(running.data_dir))
+    code, out, err = run(capsys, "suppression", "check", "someone@example.org", "--json", *data)
+    assert (code, err) == (0, "")
+    assert json.loads(out) == {"address": "someone@example.org", "suppressed": False, "reason": None}
+    code, out, _ = run(capsys, "reputation", *data)
+    assert code == 0 and out.startswith("guard: ok")
+    code, out, _ = run(capsys, "redrive", "--dry-run", "--json", *data)
+    assert code == 0 and json.loads(out)["dry_run"] is True
+
+
+def test_staff_add_list_disable_enable_remove_on_the_local_stack(running, bare_shell, capsys):
+    data = ("--data-dir", str(running.data_dir))
+    pool, client_id = (
+        running.stack.outputs["INBOUND_USER_POOL_ID"],
+        running.stack.outputs["INBOUND_USER_POOL_CLIENT_ID"],
+    )
+    code, out, _ = run(capsys, "staff", "add", "Colleague@Example.com", *data)
+    assert code == 0 and "agent colleague@example.com created" in out
+    password = out.split("one-time password: ")[1].split()[0]
+    idp = cognito(running)
+
+    def sign_in() -> str:
+        answer = idp.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "colleague@example.com", "PASSWORD": password},
+        )
+        return str(answer.get("ChallengeName"))
+
+    assert sign_in() == "NEW_PASSWORD_REQUIRED"
+    code, out, _ = run(capsys, "staff", "list", "--json", *data)
+    listed = {a["email"]: a["status"] for a in map(json.loads, out.splitlines())}
+    assert listed["colleague@example.com"] == "invited"
+
+    assert run(capsys, "staff", "disable", "colleague@example.com", *data)[0] == 0
+    with pytest.raises(ClientError, match="NotAuthorizedException"):
+        sign_in()
+    code, out, _ = run(capsys, "staff", "list", *data)
+    assert out.splitlines()[0].split() == ["EMAIL", "STATUS", "CREATED"]
+    assert [line.split()[:2] for line in out.splitlines() if "colleague" in line] == [
+        ["colleague@example.com", "disabled"]
+    ]
+    # moto keeps no users across a restart: `inbound up` redoes staff.json, disabled included.
+    idp.admin_delete_user(UserPoolId=pool, Username="colleague@example.com")
+    restore_local(idp, pool, running.data_dir)
+    with pytest.raises(ClientError, match="User is disabled"):
+        sign_in()
+
+    assert run(capsys, "staff", "enable", "colleague@example.com", *data)[0] == 0
+    assert sign_in() == "NEW_PASSWORD_REQUIRED"
+    assert run(capsys, "staff", "remove", "colleague@example.com", *data)[0] == 0
+    code, out, _ = run(capsys, "staff", "list", "--json", *data)
+    assert "colleague@example.com" not in out
+    assert json.loads((running.data_dir / "staff.json").read_text()) == []
+
+
+def test_expected_staff_failures_are_one_line(running, bare_shell, capsys):
+    data = ("--data-dir", str(running.data_dir))
+    code, out, err = run(capsys, "staff", "remove", "nobody@example.com", *data)
+    assert (code, out) == (1, "")
+    assert err == (
+        "inbound staff: AdminDeleteUser refused (UserNotFoundException: User does not exist.) — "
+        "no such agent: `inbound staff list` shows who there is\n"
+    )
+    code, _, err = run(capsys, "staff", "remove", AGENT, *data)
+    assert code == 1 and err.count("\n") == 1 and f"disable it instead: inbound staff disable {AGENT}" in err
+    with pytest.raises(ClientError, match="UserNotFoundException"):
+        main(["-v", "staff", "remove", "nobody@example.com", *data])
+    with pytest.raises(ClientError, match="UserNotFoundException"):
+        main(["staff", "remove", "nobody@example.com", "-v", *data])
+
+
+def test_no_running_stack_says_how_to_start_one(tmp_path, bare_shell, capsys):
+    for argv in (
+        ("suppression", "list"),
+        ("reputation",),
+        ("staff", "list"),
+        ("tickets", "list"),
+        ("secret", "rotate"),
+    ):
+        code, out, err = run(capsys, *argv, "--data-dir", str(tmp_path))
+        assert (code, out) == (1, ""), argv
+        assert err.endswith(
+            f"no inbound stack is running in {tmp_path} — start it with `make run` (or `inbound up`), "
+            "or pass --data-dir, --stage or --endpoint-url\n"
+        ), argv
+    # A run killed with -9 leaves its stack.json behind.
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    (tmp_path / "stack.json").write_text(
+        json.dumps({"pid": int(gone.stdout), "endpoint_url": "http://127.0.0.1:1"})
+    )
+    code, _, err = run(capsys, "reputation", "--data-dir", str(tmp_path))
+    assert code == 1 and f"(its last run, process {int(gone.stdout)}, has stopped)" in err
+
+
+def test_missing_credentials_and_an_unreachable_endpoint_are_one_line(bare_shell, capsys):
+    code, out, err = run(capsys, "reputation", "--stage", "prod")
+    assert (code, out) == (1, "")
+    assert err == (
+        "inbound reputation: no AWS credentials for this stage: configure them (`aws configure`, "
+        "AWS_PROFILE), or leave out --stage to work on the local stack of this folder\n"
+    )
+    closed = f"http://127.0.0.1:{free_port()}"
+    code, _, err = run(capsys, "suppression", "list", "--endpoint-url", closed)
+    assert code == 1
+    assert err.startswith(f'inbound suppression: cannot reach "{closed}/"') or err.startswith(
+        f"inbound suppression: cannot reach {closed}"
+    )
+    assert err.count("\n") == 1 and "is the stack still running (`make run`)?" in err
+
+
+def test_refusals_by_code_say_what_to_do():
+    expired = ClientError(
+        {"Error": {"Code": "ExpiredToken", "Message": "The security token expired"}}, "GetItem"
+    )
+    assert explain(expired) == (
+        "GetItem refused (ExpiredToken: The security token expired) — your AWS credentials are expired "
+        "or invalid: renew your AWS credentials (e.g. `aws sso login`, or a new key) and try again"
+    )
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "Query")
+    assert "your AWS identity may not do this" in str(explain(denied))
+    assert explain(KeyError("a bug")) is None  # not an expected failure: its traceback shows
+
+
+class _FailingApi(http.server.BaseHTTPRequestHandler):
+    status = 500
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        body = json.dumps({"error": "internal", "reason": "the table is gone"}).encode()
+        self.send_response(self.status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [
+        (
+            500,
+            "the table is gone (HTTP 500) — the API failed; its log (`inbound up`'s output, or CloudWatch) says why",
+        ),
+        (401, "your sign-in has expired at {url}: run `inbound login`"),
+    ],
+)
+def test_api_failures_are_one_line(tmp_path, capsys, status, line):
+    handler = type("Api", (_FailingApi,), {"status": status})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        save_tokens(tmp_path, Tokens("id", "access", "", 4e9, "client", REGION, None, AGENT, url))
+        code, out, err = run(capsys, "tickets", "list", "--url", url, "--data-dir", str(tmp_path))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (code, out, err) == (1, "", f"inbound tickets: {line.format(url=url)}\n")
+
+
+def test_an_api_nobody_answers_is_named():
+    assert explain(ApiError(0, "unreachable", "cannot reach http://127.0.0.1:1: refused")) == (
+        "cannot reach http://127.0.0.1:1: refused: is the stack running (`make run`)? or check --url"
+    )
