@@ -70,14 +70,19 @@ class SesEmulator:
         return self.data_dir / "ses-account-suppression.json"
 
     def account_suppressed(self) -> frozenset[str]:
-        if not self._suppression_file.exists():
-            return frozenset()
-        return frozenset(json.loads(self._suppression_file.read_text()))
+        return frozenset(self.account_suppression_reasons())
 
-    def _add_account_suppressed(self, addresses: set[str]) -> None:
-        if addresses:
-            current = set(self.account_suppressed()) | addresses
-            self._suppression_file.write_text(json.dumps(sorted(current)))
+    def account_suppression_reasons(self) -> dict[str, str]:
+        """Address -> BOUNCE or COMPLAINT (a file of earlier runs holds addresses only)."""
+        if not self._suppression_file.exists():
+            return {}
+        found = json.loads(self._suppression_file.read_text())
+        return dict(found) if isinstance(found, dict) else dict.fromkeys(found, "BOUNCE")
+
+    def _add_account_suppressed(self, reasons: dict[str, str]) -> None:
+        if reasons:
+            current = {**self.account_suppression_reasons(), **reasons}
+            self._suppression_file.write_text(json.dumps(dict(sorted(current.items()))))
 
     # -- the hook moto calls -------------------------------------------------------
     def check_sandbox(self, backend: Any, destinations: list[str]) -> None:
@@ -176,6 +181,7 @@ def install(emulator: SesEmulator) -> None:
     emulator.start()
     if _installed:
         return
+    _serve_account_api()
     from moto.ses.models import SESBackend
     from moto.ses.responses import EmailResponse
 
@@ -203,6 +209,65 @@ def install(emulator: SesEmulator) -> None:
     EmailResponse.send_raw_email = response_send_raw_email  # type: ignore[method-assign]
     SESBackend.send_raw_email = backend_send_raw_email  # type: ignore[method-assign]
     _installed = True
+
+
+# -- sesv2 GetAccount and GetSuppressedDestination -------------------------------------------
+# moto 5.2.5's sesv2 has neither: its server answers 404 for their paths, so the outbound
+# guard could not tell the sandbox state or the account-level list and warned on every
+# send. The emulator knows both; these routes are added before moto builds its sesv2 app.
+_ACCOUNT_PATH = "{0}/v2/email/account$"
+_SUPPRESSED_PATH = "{0}/v2/email/suppression/addresses/(?P<address>[^/]+)$"
+_JSON = {"Content-Type": "application/json"}
+
+
+def _serve_account_api() -> None:
+    from moto.sesv2 import urls
+
+    urls.url_paths.setdefault(_ACCOUNT_PATH, _get_account)
+    urls.url_paths.setdefault(_SUPPRESSED_PATH, _get_suppressed_destination)
+
+
+def _emulator_of(headers: dict[str, str]) -> SesEmulator | None:
+    # SigV4: Credential=<key>/<date>/<region>/ses/aws4_request
+    scope = headers.get("Authorization", "").partition("Credential=")[2].split("/")
+    region = scope[2] if len(scope) > 2 else ""
+    found = [e for (_, r), e in _emulators.items() if r == region]
+    return found[0] if len(found) == 1 else None
+
+
+def _get_account(request: Any, full_url: str, headers: dict[str, str]) -> Any:
+    emulator = _emulator_of(headers)
+    sandbox = bool(emulator and emulator.sandbox)
+    quota = (SANDBOX_DAILY_QUOTA, SANDBOX_RATE_PER_SECOND) if sandbox else (50000.0, 14.0)
+    account = {
+        "DedicatedIpAutoWarmupEnabled": False,
+        "EnforcementStatus": "HEALTHY",
+        "ProductionAccessEnabled": not sandbox,
+        "SendingEnabled": True,
+        "SendQuota": {
+            "Max24HourSend": float(quota[0]),
+            "MaxSendRate": float(quota[1]),
+            "SentLast24Hours": float(len(emulator._sends) if emulator else 0),
+        },
+        "SuppressionAttributes": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]},
+    }
+    return 200, _JSON, json.dumps(account)
+
+
+def _get_suppressed_destination(request: Any, full_url: str, headers: dict[str, str]) -> Any:
+    import urllib.parse
+
+    address = urllib.parse.unquote(full_url.split("?")[0].rsplit("/", 1)[1]).lower()
+    emulator = _emulator_of(headers)
+    reason = emulator.account_suppression_reasons().get(address) if emulator else None
+    if reason is None:
+        error = {
+            "__type": "NotFoundException",
+            "message": f"Email address {address} does not exist on your suppression list.",
+        }
+        return 404, {**_JSON, "x-amzn-ErrorType": "NotFoundException"}, json.dumps(error)
+    found = {"EmailAddress": address, "Reason": reason, "LastUpdateTime": time.time()}
+    return 200, _JSON, json.dumps({"SuppressedDestination": found})
 
 
 def read_outbox(data_dir: Path) -> list[dict[str, Any]]:

@@ -161,15 +161,20 @@ def events_for(sent: SentMail, account_suppressed: frozenset[str] = frozenset())
     return events
 
 
-def bounced_or_complained(events: list[dict[str, Any]]) -> set[str]:
-    """Addresses SES puts on the account-level suppression list after these events."""
-    found: set[str] = set()
+def bounced_or_complained(events: list[dict[str, Any]]) -> dict[str, str]:
+    """Addresses SES puts on the account-level suppression list after these events, with
+    the list's reason for each (BOUNCE or COMPLAINT, as sesv2 GetSuppressedDestination says)."""
+    found: dict[str, str] = {}
     for event in events:
         if event["eventType"] == "Bounce" and event["bounce"]["bounceType"] == "Permanent":
             if event["bounce"]["bounceSubType"] != "OnAccountSuppressionList":
-                found.update(r["emailAddress"].lower() for r in event["bounce"]["bouncedRecipients"])
+                found.update(
+                    (r["emailAddress"].lower(), "BOUNCE") for r in event["bounce"]["bouncedRecipients"]
+                )
         elif event["eventType"] == "Complaint":
-            found.update(r["emailAddress"].lower() for r in event["complaint"]["complainedRecipients"])
+            found.update(
+                (r["emailAddress"].lower(), "COMPLAINT") for r in event["complaint"]["complainedRecipients"]
+            )
     return found
 
 

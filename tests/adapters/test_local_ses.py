@@ -112,3 +112,26 @@ def test_the_sandbox_refuses_unverified_recipients_and_fast_sends(emulated):
         assert throttled.value.response["Error"]["Code"] == "Throttling"
     finally:
         emulator.sandbox = False
+
+
+def test_sesv2_answers_from_the_emulated_account_list_and_sandbox(emulated, caplog):
+    """GIVEN the emulator (its account-level list holds a hard bounce and a complaint)
+    WHEN the outbound guard's adapter asks sesv2 GetSuppressedDestination and GetAccount
+    THEN it gets SES's answers, not moto's 404, and logs no 'not available' warning."""
+    from chalicelib.adapters.ses_sender import SesSender
+
+    stack, emulator = emulated
+    _events(stack, _send(stack, "bounce@simulator.amazonses.com"), 2)
+    _events(stack, _send(stack, "complaint@simulator.amazonses.com"), 3)
+    sender = SesSender(stack.client("ses"), emulator.configuration_set, v2_client=stack.client("sesv2"))
+    with caplog.at_level("WARNING", logger="inbound.ses"):
+        assert sender.account_suppressed("Bounce@simulator.amazonses.com") == (True, "BOUNCE")
+        assert sender.account_suppressed("complaint@simulator.amazonses.com") == (True, "COMPLAINT")
+        assert sender.account_suppressed("customer@elsewhere.test") == (False, "")
+        assert sender.production_access() is True
+    assert [r.getMessage() for r in caplog.records if r.name == "inbound.ses"] == []
+    emulator.sandbox = True
+    try:
+        assert stack.client("sesv2").get_account()["ProductionAccessEnabled"] is False
+    finally:
+        emulator.sandbox = False
