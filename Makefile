@@ -1,10 +1,13 @@
-# inbound: `make run` starts the whole system locally, `make test` runs the suite CI runs.
+# inbound: `make run` starts the whole system locally, `make check` is the gate CI runs
+# (.ci/run): lint, types and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Extra pytest arguments for any test target: `make test-fast PYTEST_ARGS="-k bounce --lf"`.
+PYTEST_ARGS ?=
 
-.PHONY: install run test check lint types bench package clean
+.PHONY: install run test test-fast e2e test-random check lint types bench package clean
 
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +20,24 @@ install: $(STAMP)
 run: install
 	$(BIN)/inbound up
 
+# Every tier CI needs. -ra ends the run with the skipped, failed and errored tests and why.
+# pytest exits 5 when it ran no test at all (a wrong path or marker): make fails on it too.
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -ra $(PYTEST_ARGS)
+
+# The edit loop, under a minute: the pure unit tier (no sockets, no moto), without the
+# sweeps over the shared corpus (marker `corpus`, in `make test`).
+test-fast: install
+	$(BIN)/pytest tests/unit -m "not corpus" -q $(PYTEST_ARGS)
+
+# The local stack over real SMTP/HTTP, the browser, the deploy: every test marked e2e.
+e2e: install
+	$(BIN)/pytest -m e2e -ra $(PYTEST_ARGS)
+
+# The whole suite in a random order (pytest-randomly; off by default). The seed it prints
+# replays the order: `make test-random PYTEST_ARGS=--randomly-seed=N`.
+test-random: install
+	$(BIN)/pytest -p randomly -ra $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app.py chalicelib inbound tests bench

@@ -1,0 +1,56 @@
+"""The gate CI runs (.ci/run -> make check): lint, types and tests, and no silent pass.
+
+GIVEN the Makefile, WHEN CI runs `make check`, THEN ruff, ruff format, mypy and the whole
+suite run; AND a test run that selects no test at all (pytest's exit code 5: a wrong path
+or marker) fails the target after printing pytest's summary, instead of passing green.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STAMP = ".venv/.installed"
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    # -o STAMP: take the virtual environment as installed, never reinstall it from a test.
+    return subprocess.run(
+        ["make", "--no-print-directory", "-o", STAMP, *args],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "MAKE"))},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def test_ci_runs_make_check_which_is_lint_types_and_the_whole_suite():
+    assert "make check" in (ROOT / ".ci" / "run").read_text()
+
+    planned = make("-n", "check")
+
+    assert planned.returncode == 0, planned.stderr
+    commands = [line.split()[:3] for line in planned.stdout.splitlines() if line.startswith(".venv/bin/")]
+    assert commands == [
+        [".venv/bin/ruff", "check", "app.py"],
+        [".venv/bin/ruff", "format", "--check"],
+        [".venv/bin/mypy", "chalicelib", "inbound"],
+        [".venv/bin/pytest", "-ra"],
+    ]
+
+
+def test_a_test_run_that_selects_no_test_fails_and_prints_the_summary():
+    done = make("test-fast", "PYTEST_ARGS=-k no_test_is_named_like_this")
+
+    assert done.returncode != 0
+    assert "Error 5" in done.stderr
+    assert "deselected" in done.stdout.splitlines()[-1]
