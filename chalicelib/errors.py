@@ -106,3 +106,11 @@ class KeysUnavailable(InboundError):
 
 class UnknownAgent(InboundError):
     """A valid staff token whose user has no agent name yet and cannot be given one."""
+
+
+class TooManyAttempts(InboundError):
+    """Too many sign-in attempts for an address or from a client; `retry_after` in seconds."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after

@@ -32,6 +32,7 @@ class Services:
     feedback: Any = None  # FeedbackService: SES bounce/complaint feedback -> suppression list
     suppression: Any = None  # SuppressionService: list, check, remove, import, reputation
     sweeper: Any = None  # IncomingSweeper: re-drives mail left in incoming/
+    sign_in_guard: Any = None  # SignInGuard: attempts the console's sign-in proxy lets through
 
 
 def _client(session: Any, name: str, settings: Settings) -> Any:
@@ -113,6 +114,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
         feedback=mail_out.feedback,
         suppression=mail_out.suppression,
         sweeper=_sweeper(settings, intake),
+        sign_in_guard=_sign_in_guard(settings, dynamodb),
     )
 
 
@@ -207,6 +209,13 @@ def _signing_s3(session: Any, settings: Settings) -> Any:
     return session.client(
         "s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
     )
+
+
+def _sign_in_guard(settings: Settings, dynamodb: Any) -> Any:
+    from chalicelib.adapters.dynamodb_sign_in_attempts import DynamoDBSignInAttempts
+    from chalicelib.services.sign_in_guard import SignInGuard
+
+    return SignInGuard(DynamoDBSignInAttempts(dynamodb, settings.tickets_table))
 
 
 def _staff_identities(settings: Settings, dynamodb: Any, fetch_jwks: Any = None) -> Any:

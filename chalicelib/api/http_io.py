@@ -60,6 +60,8 @@ def response_for(exc: errors.InboundError) -> Response:
         return _send_refused(exc)
     if isinstance(exc, errors.Unauthorized):
         return unauthorized(str(exc))
+    if isinstance(exc, errors.TooManyAttempts):
+        return error(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, errors.TicketNotFound):
         return error(404, "ticket_not_found", f"there is no ticket {exc}")
     if isinstance(exc, errors.SuspendedNotFound):

@@ -46,6 +46,10 @@ _REFUSALS: dict[str, tuple[int, str, str]] = {
 }
 
 
+# Cognito's SessionType: the challenge token RespondToAuthChallenge takes back.
+SESSION_LENGTH = (20, 2048)
+
+
 @dataclass(frozen=True)
 class SignInResult:
     """Tokens, or the challenge to answer first (then `session` carries it)."""
@@ -81,6 +85,12 @@ class CognitoSignIn:
         )
 
     def new_password(self, email: str, session: str, new_password: str) -> SignInResult:
+        if not SESSION_LENGTH[0] <= len(session) <= SESSION_LENGTH[1]:
+            raise SignInRefused(
+                400,
+                "invalid_request",
+                "the sign-in session is malformed; sign in again with the one-time password",
+            )
         return self._call(
             "respond_to_auth_challenge",
             ChallengeName="NEW_PASSWORD_REQUIRED",
@@ -96,7 +106,7 @@ class CognitoSignIn:
         )
 
     def _call(self, operation: str, **params: Any) -> SignInResult:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ParamValidationError
 
         if not self._client_id:
             raise SignInRefused(503, "misconfigured", "staff sign-in is not configured (no app client)")
@@ -104,6 +114,10 @@ class CognitoSignIn:
             answer = getattr(self._cognito, operation)(ClientId=self._client_id, **params)
         except ClientError as exc:
             raise _refusal(exc) from exc
+        except ParamValidationError as exc:
+            # botocore's own checks of Cognito's model (lengths, types); its text can quote
+            # what was sent, a password included, so the reason is ours.
+            raise SignInRefused(400, "invalid_request", "the sign-in request is malformed") from exc
         return _result(answer)
 
 

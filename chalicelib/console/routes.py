@@ -137,23 +137,34 @@ def _body(required: dict[str, type]) -> dict[str, Any]:
     return json_object(console.current_request, required)
 
 
+def _throttle(address: str = "") -> None:
+    """Count this attempt for the address and the client; 429 when either had too many.
+    The client is API Gateway's `sourceIp`, the connection's address: no header sets it."""
+    identity = console.current_request.context.get("identity") or {}
+    services().sign_in_guard.attempt(address, str(identity.get("sourceIp") or "unknown"))
+
+
 @console.route(LOGIN, methods=["POST"])
 @_signing_in
 def login(settings: Settings) -> SignInResult:
     body = _body({"email": str, "password": str})
-    return sign_in_for(settings).password(body["email"].strip().lower(), body["password"])
+    email = body["email"].strip().lower()
+    _throttle(email)
+    return sign_in_for(settings).password(email, body["password"])
 
 
 @console.route(NEW_PASSWORD, methods=["POST"])
 @_signing_in
 def choose_password(settings: Settings) -> SignInResult:
     body = _body({"email": str, "session": str, "new_password": str})
-    return sign_in_for(settings).new_password(
-        body["email"].strip().lower(), body["session"], body["new_password"]
-    )
+    email = body["email"].strip().lower()
+    _throttle(email)
+    return sign_in_for(settings).new_password(email, body["session"], body["new_password"])
 
 
 @console.route(REFRESH, methods=["POST"])
 @_signing_in
 def refresh(settings: Settings) -> SignInResult:
-    return sign_in_for(settings).refresh(_body({"refresh_token": str})["refresh_token"])
+    token = _body({"refresh_token": str})["refresh_token"]
+    _throttle()
+    return sign_in_for(settings).refresh(token)

@@ -1,0 +1,86 @@
+"""Password guessing and spraying through the console's sign-in proxy, and a mangled challenge.
+
+GIVEN the app on the embedded stack with moto's Cognito behind the proxy, WHEN one client
+sends wrong passwords for one agent, or one password for many addresses, THEN after the
+limit every further attempt (the right password included) is a 429 `rate_limited` with a
+Retry-After no longer than the window, and it never reaches Cognito. WHEN the
+NEW_PASSWORD_REQUIRED answer carries a session token cut short or padded out, THEN it is a
+400 saying what to do, not a 500.
+
+The counting rules are unit-tested in tests/unit/test_sign_in_throttle.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.console.cognito_sign_in import sign_in_for
+from chalicelib.domain.sign_in_throttle import PER_ADDRESS, PER_CLIENT, WINDOW_SECONDS
+from chalicelib.wiring import services
+from tests.app.conftest import ANN, Api, pool_of
+from tests.staff_auth import PASSWORD, sign_in
+
+
+def _post(api: Api, path: str, body: dict) -> Any:
+    return api.call("POST", path, body, token="")
+
+
+@pytest.fixture
+def cognito_calls(api: Api) -> list[str]:
+    """Every request the proxy sends to Cognito, by operation."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client = sign_in_for(services().settings)._cognito  # built once per pool: unregister after
+    client.meta.events.register("before-call.cognito-idp", record)
+    yield calls
+    client.meta.events.unregister("before-call.cognito-idp", record)
+
+
+def _assert_throttled(answer: Any, what: str) -> None:
+    assert answer.status_code == 429, (answer.status_code, answer.json_body)
+    assert answer.json_body["error"] == "rate_limited" and what in answer.json_body["reason"]
+    assert 0 < int(answer.headers["Retry-After"]) <= WINDOW_SECONDS
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_guessing_one_agents_password_is_stopped_and_the_right_one_waits_too(api, cognito_calls):
+    sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), ANN)
+    for n in range(PER_ADDRESS):
+        assert _post(api, "/console/login", {"email": ANN, "password": f"Guess-{n}-x"}).status_code == 401
+    asked = len(cognito_calls)
+    _assert_throttled(_post(api, "/console/login", {"email": ANN, "password": "Guess-again"}), "this address")
+    _assert_throttled(
+        _post(api, "/console/login", {"email": f" {ANN.upper()}", "password": PASSWORD}), "address"
+    )
+    assert len(cognito_calls) == asked, "a throttled attempt still reached Cognito"
+
+
+def test_spraying_one_password_over_many_addresses_is_stopped_per_client(api, cognito_calls):
+    for n in range(PER_CLIENT):
+        answer = _post(api, "/console/login", {"email": f"agent{n}@example.com", "password": "Spring-2026!"})
+        assert answer.status_code == 401, answer.json_body
+    asked = len(cognito_calls)
+    _assert_throttled(
+        _post(api, "/console/login", {"email": "new@example.com", "password": "x"}), "this client"
+    )
+    _assert_throttled(_post(api, "/console/login/refresh", {"refresh_token": "stolen"}), "this client")
+    assert len(cognito_calls) == asked
+
+
+@pytest.mark.parametrize("session", ["abc", "", "x" * 19, "x" * 2049], ids=["3", "empty", "19", "2049"])
+def test_a_mangled_new_password_session_is_a_clear_400(api, session):
+    answer = _post(
+        api,
+        "/console/login/new-password",
+        {"email": "bo@example.com", "session": session, "new_password": "Mine-now-and-9-long"},
+    )
+    assert answer.status_code == 400, (answer.status_code, answer.body[:200])
+    assert answer.json_body == {
+        "error": "invalid_request",
+        "reason": "the sign-in session is malformed; sign in again with the one-time password",
+    }
