@@ -49,8 +49,9 @@ from inbound.provision_messaging import (
     queue_policy,
     topic_policy,
 )
+from inbound.provision_receiving import desired_rule
 from inbound.provision_report import ProvisionReport
-from inbound.provision_ses import EVENT_TYPES, desired_rule
+from inbound.provision_ses import EVENT_TYPES
 from inbound.provision_storage import (
     _ENCRYPTION,
     _LIFECYCLE_RULES,

@@ -7,6 +7,16 @@
 
 2. Transaction cost: O(items touched) instead of O(table).
 
+3. Bucket policies: moto takes a `Bool` condition as always met, so the bucket's
+   `Deny ... if aws:SecureTransport is false` refused every object call. `Bool`
+   conditions are evaluated here, requests to the emulator standing in for the SDK's
+   HTTPS to S3 (SecureTransport true); a statement whose condition does not hold does
+   not apply, as in IAM.
+
+4. SES DeleteReceiptRule, which moto lacks: `inbound provision --delete` removes the
+   stage's one rule from an active rule set it shares with other rules. And an
+   identity's BounceTopic/ComplaintTopic, which moto stores but never reports.
+
 moto 5.2.5 backs up every table a TransactWriteItems names with `copy.deepcopy`
 before applying it, so each transaction copies the whole table: replaying a few
 thousand messages on the embedded stack becomes quadratic (over a second per
@@ -93,4 +103,60 @@ def install() -> None:
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.__deepcopy__ = _narrow_deepcopy  # type: ignore[attr-defined]
+    _conditional_denials()
+    _delete_receipt_rule()
     _installed = True
+
+
+def _delete_receipt_rule() -> None:
+    from moto.core.responses import EmptyResult
+    from moto.ses.exceptions import RuleSetDoesNotExist
+    from moto.ses.responses import EmailResponse
+
+    def delete_receipt_rule(self: Any) -> Any:
+        name = self._get_param("RuleSetName")
+        rule_set = self.backend.receipt_rule_set.get(name)
+        if rule_set is None:
+            raise RuleSetDoesNotExist(f"Rule set does not exist: {name}")
+        rule = self._get_param("RuleName")
+        rule_set.rules = [r for r in rule_set.rules if r["Name"] != rule]  # absent: success, as in SES
+        return EmptyResult()
+
+    EmailResponse.delete_receipt_rule = delete_receipt_rule  # type: ignore[attr-defined]
+
+    from moto.ses.models import SESBackend
+
+    attributes = SESBackend.get_identity_notification_attributes
+
+    def with_topics(self: Any, identities: list[str]) -> dict[str, dict[str, Any]]:
+        found = attributes(self, identities)
+        for identity, values in found.items():
+            for kind in ("Bounce", "Complaint", "Delivery"):
+                topic = self.sns_topics.get(identity, {}).get(kind)
+                if topic:
+                    values[f"{kind}Topic"] = topic
+        return found
+
+    SESBackend.get_identity_notification_attributes = with_topics  # type: ignore[method-assign]
+
+
+def _conditional_denials() -> None:
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: Any,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> Any:
+        known = {"aws:SecureTransport": "true", **(incoming_condition_values or {})}
+        for key, expected in (self._statement.get("Condition") or {}).get("Bool", {}).items():
+            wanted = {str(e).lower() for e in (expected if isinstance(expected, list) else [expected])}
+            if str(known.get(key, "")).lower() not in wanted:
+                return PermissionResult.NEUTRAL  # the statement does not apply
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]

@@ -28,15 +28,15 @@ from inbound.provision_identity import (
     rotate_secret,
 )
 from inbound.provision_messaging import delete_messaging, ensure_messaging
+from inbound.provision_receiving import check_receiving_region, desired_rule, ensure_receipt_rule
 from inbound.provision_report import ProvisionReport, render_report
 from inbound.provision_ses import (
     check_mailboxes,
     delete_ses,
-    desired_rule,
     dns_records,
     ensure_configuration_set,
+    ensure_feedback_forwarding_off,
     ensure_identity,
-    ensure_receipt_rule,
 )
 from inbound.provision_storage import delete_storage, ensure_storage
 
@@ -68,22 +68,27 @@ def provision(
     ingest_function_timeout: int = INGEST_FUNCTION_TIMEOUT,
     feedback_function_timeout: int = FEEDBACK_FUNCTION_TIMEOUT,
     mail_from_subdomain: str = "bounce",
+    tls: str = "optional",
 ) -> ProvisionReport:
     """Create or update the stage's resources; report per resource and the DNS to publish.
 
     `mailboxes` are addresses at `domain` (default support@ and billing@, the first being
-    the default mailbox). `activate` makes this stage's receipt rule set the active one;
-    SES allows one active set per account and region, so it replaces any other.
+    the default mailbox). `activate` puts the stage's receipt rule into the active rule
+    set of the account and Region, beside the rules already there (or makes the stage's
+    own set active when none is); see provision_receiving. `tls`: the rule's TlsPolicy,
+    "optional" (default) or "require".
     """
     ctx = _context(session, stage, domain, region, endpoint_url)
     n = ctx.names
     addresses = check_mailboxes(n.domain, mailboxes or [f"support@{n.domain}", f"billing@{n.domain}"])
     mail_from = f"{mail_from_subdomain}.{n.domain}"
+    check_receiving_region(ctx)
 
     outputs = ensure_messaging(ctx, ingest_function_timeout, feedback_function_timeout)
     ensure_storage(ctx)
     tokens = ensure_identity(ctx, mail_from)
-    rule = desired_rule(ctx, addresses, outputs["INBOUND_RECEIVED_TOPIC_ARN"])
+    ensure_feedback_forwarding_off(ctx)
+    rule = desired_rule(ctx, addresses, outputs["INBOUND_RECEIVED_TOPIC_ARN"], tls)
     ensure_receipt_rule(ctx, rule, activate)
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
     pool_id = ensure_user_pool(ctx)

@@ -34,6 +34,7 @@ def _provision(args: argparse.Namespace) -> int:
             region=args.region,
             endpoint_url=args.endpoint_url,
             activate=args.activate,
+            tls=args.tls,
         )
     except ProvisionError as exc:
         print(f"inbound provision: {exc}", file=sys.stderr)
@@ -42,11 +43,12 @@ def _provision(args: argparse.Namespace) -> int:
     inactive = [e for e in report.entries if e.resource == "ses-active-rule-set" and e.detail]
     if inactive and inactive[0].detail.startswith("not activated"):
         endpoint = f" --endpoint-url {args.endpoint_url}" if args.endpoint_url else ""
+        active = inactive[0].detail.partition("active: ")[2]
         print(
-            f"Receipt rule set {report.outputs['INBOUND_RULE_SET']} is not active: SES receives no mail "
-            "for this stage. SES allows one active rule set per account and Region; to make it this "
-            f"one, replacing the active one, run:\n  inbound provision --stage {args.stage} "
-            f"--domain {args.domain} --region {args.region}{endpoint} --activate\n"
+            f"Receipt rule {report.outputs['INBOUND_RULE_SET']}-receive is not in the active rule set "
+            f"{active}: SES receives no mail for this stage. To add it there (the set's own rules "
+            f"stay), run:\n  inbound provision --stage {args.stage} --domain {args.domain} "
+            f"--region {args.region}{endpoint} --activate\n"
         )
     if args.write_config:
         from inbound.chalice_config import write_stage_config
@@ -82,7 +84,15 @@ def register(commands: Any) -> None:
     prov.add_argument(
         "--activate",
         action="store_true",
-        help="make the stage's receipt rule set the active one (replaces the active set of the account and Region)",
+        help="receive: add the stage's receipt rule to the active rule set (its rules stay), "
+        "or make the stage's own set active when none is",
+    )
+    prov.add_argument(
+        "--tls",
+        choices=("optional", "require"),
+        default="optional",
+        help="the receipt rule's TLS policy: require refuses mail from servers without STARTTLS "
+        "(default optional)",
     )
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
     prov.add_argument(

@@ -99,8 +99,10 @@ class Names:
         return f"{self.prefix}-receive"
 
     @property
-    def rule_arn(self) -> str:
-        return self._arn("ses", f"receipt-rule-set/{self.rule_set}:receipt-rule/{self.rule}")
+    def rule_arn_pattern(self) -> str:
+        """The stage's rule in any rule set of the account: it may live in the active set
+        an operator owns (see provision_receiving). For ArnLike conditions."""
+        return self._arn("ses", f"receipt-rule-set/*:receipt-rule/{self.rule}")
 
     @property
     def configuration_set(self) -> str:

@@ -33,7 +33,7 @@ _QUEUE_RECENTLY_DELETED = frozenset({"AWS.SimpleQueueService.QueueDeletedRecentl
 def topic_policy(ctx: Context, role: str) -> dict[str, Any]:
     """Let SES publish to `role`'s topic, for this account's rule or configuration set only."""
     n = ctx.names
-    source = n.rule_arn if role == "received" else n.configuration_set_arn
+    source = n.rule_arn_pattern if role == "received" else n.configuration_set_arn
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -235,7 +235,7 @@ def delete_messaging(ctx: Context) -> None:
     Raw mail is safe regardless: it stays in the bucket's incoming/ until processed.
     """
     sns, sqs, n = ctx.client("sns"), ctx.client("sqs"), ctx.names
-    for role in ("received", "feedback", "events"):
+    for role in ("received", "feedback", "events", "identity-feedback"):
         arn = n.topic_arn(role)
         try:
             sns.get_topic_attributes(TopicArn=arn)

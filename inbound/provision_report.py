@@ -38,6 +38,7 @@ class DnsRecord:
     type: str
     value: str
     purpose: str
+    note: str = ""  # printed under the table
 
 
 @dataclass
@@ -102,7 +103,8 @@ def render_dns(report: ProvisionReport) -> str:
         return ""
     rows = [(r.name, r.type, r.value, r.purpose) for r in report.dns_records]
     title = "DNS records to publish (TXT values without the surrounding quotes):"
-    return "\n".join([title, *_table(("NAME", "TYPE", "VALUE", "PURPOSE"), rows)])
+    notes = [f"Note: {r.note}" for r in report.dns_records if r.note]
+    return "\n".join([title, *_table(("NAME", "TYPE", "VALUE", "PURPOSE"), rows), *notes])
 
 
 def render_env(report: ProvisionReport) -> str:

@@ -1,4 +1,5 @@
-"""SES: domain identity, Easy DKIM, MAIL FROM, receipt rules, configuration set, DNS.
+"""SES: domain identity, Easy DKIM, MAIL FROM, configuration set, DNS (receipt rules:
+provision_receiving.py).
 
 Everything here uses the v1 `ses` API: receipt rules exist only there, and moto
 implements configuration-set event destinations only in v1 (its `sesv2` has no event
@@ -13,6 +14,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from inbound.provision_context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
+from inbound.provision_messaging import ensure_topic
+from inbound.provision_receiving import delete_receiving
 from inbound.provision_report import (
     ABSENT,
     CHANGED,
@@ -26,37 +29,6 @@ from inbound.provision_report import (
 EVENT_TYPES = ("send", "reject", "bounce", "complaint", "delivery", "deliveryDelay")
 MAIL_FROM_BEHAVIOR = "UseDefaultValue"
 _DESTINATION_RACES = frozenset({"InvalidSNSDestination", "InvalidSnsTopic"})
-_RULE_RACES = frozenset({"InvalidS3Configuration", "InvalidSnsTopic"})
-
-
-def desired_rule(ctx: Context, mailboxes: list[str], received_topic_arn: str) -> dict[str, Any]:
-    n = ctx.names
-    return {
-        "Name": n.rule,
-        "Enabled": True,
-        "TlsPolicy": "Require",
-        # A recipient that is a bare domain matches every address of that domain, so
-        # plus-addresses (support+T-1.token@) and unknown local parts reach the app too;
-        # the app routes those to the default mailbox.
-        "Recipients": sorted({*mailboxes, n.domain}),
-        "ScanEnabled": True,
-        "Actions": [
-            {
-                "S3Action": {
-                    "BucketName": n.bucket,
-                    "ObjectKeyPrefix": "incoming/",
-                    "TopicArn": received_topic_arn,
-                }
-            }
-        ],
-    }
-
-
-def _normal_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    keys = ("Name", "Enabled", "TlsPolicy", "ScanEnabled", "Actions")
-    out = {key: rule.get(key) for key in keys}
-    out["Recipients"] = sorted(r.lower() for r in rule.get("Recipients", []))
-    return out
 
 
 def ensure_identity(ctx: Context, mail_from_domain: str) -> list[str]:
@@ -100,6 +72,54 @@ def ensure_identity(ctx: Context, mail_from_domain: str) -> list[str]:
     return tokens
 
 
+IDENTITY_FEEDBACK_ROLE = "identity-feedback"
+_FEEDBACK_TYPES = ("Bounce", "Complaint")
+
+
+def ensure_feedback_forwarding_off(ctx: Context) -> None:
+    """No bounce or complaint comes back as mail: the configuration set's SNS events are
+    the source (record_feedback), and forwarded copies would land in the support queue.
+
+    SES turns email forwarding off only for an identity with SNS topics for both Bounce
+    and Complaint notifications (SetIdentityFeedbackForwardingEnabled). Those identity
+    notifications repeat what the configuration set publishes, so they go to a topic of
+    their own that nothing reads (`inbound-<stage>-identity-feedback`). An identity that
+    already has topics (another stage on the same domain, an operator's) keeps them.
+    """
+    ses, domain = ctx.client("ses"), ctx.names.domain
+    topic = ensure_topic(ctx, IDENTITY_FEEDBACK_ROLE)
+    attributes = ses.get_identity_notification_attributes(Identities=[domain])["NotificationAttributes"]
+    current = attributes.get(domain, {})
+    changes = []
+    # Off already means SES holds topics for both kinds: nothing to check further.
+    if current.get("ForwardingEnabled", True):
+        missing = [kind for kind in _FEEDBACK_TYPES if not current.get(f"{kind}Topic")]
+        for kind in missing:
+            ses.set_identity_notification_topic(Identity=domain, NotificationType=kind, SnsTopic=topic)
+        if missing:
+            changes.append(f"{'/'.join(missing)} notifications to {ctx.names.topic(IDENTITY_FEEDBACK_ROLE)}")
+        ses.set_identity_feedback_forwarding_enabled(Identity=domain, ForwardingEnabled=False)
+        changes.append("email feedback forwarding off")
+    ctx.report.record("ses-feedback-forwarding", domain, created=False, changes=changes)
+
+
+def restore_feedback_forwarding(ctx: Context) -> None:
+    """On delete: an identity whose notifications go to this stage's topic gets email
+    forwarding back (SES needs it on before the topics can go), then loses the topics."""
+    ses, topic_arn = ctx.client("ses"), ctx.names.topic_arn(IDENTITY_FEEDBACK_ROLE)
+    domains = ses.list_identities(IdentityType="Domain", MaxItems=100)["Identities"]
+    if not domains:
+        return
+    attributes = ses.get_identity_notification_attributes(Identities=domains)["NotificationAttributes"]
+    for domain, current in attributes.items():
+        ours = [k for k in _FEEDBACK_TYPES if current.get(f"{k}Topic") == topic_arn]
+        if ours:
+            ses.set_identity_feedback_forwarding_enabled(Identity=domain, ForwardingEnabled=True)
+            for kind in ours:
+                ses.set_identity_notification_topic(Identity=domain, NotificationType=kind)
+            ctx.report.add("ses-feedback-forwarding", domain, CHANGED, "email forwarding back on")
+
+
 def _enable_dkim_signing(ctx: Context, domain: str) -> None:
     """Someone turned DKIM signing off: without it outbound mail fails DMARC."""
     try:
@@ -111,51 +131,6 @@ def _enable_dkim_signing(ctx: Context, domain: str) -> None:
         ctx.report.add("ses-dkim", domain, UNSUPPORTED, "signing off; emulator lacks SetIdentityDkimEnabled")
         return
     ctx.report.add("ses-dkim", domain, CHANGED, "DKIM signing re-enabled")
-
-
-def ensure_receipt_rule(ctx: Context, rule: dict[str, Any], activate: bool) -> None:
-    ses, n = ctx.client("ses"), ctx.names
-    try:
-        ses.describe_receipt_rule_set(RuleSetName=n.rule_set)
-        ctx.report.add("ses-receipt-rule-set", n.rule_set, UNCHANGED)
-    except ClientError as exc:
-        if error_code(exc) != "RuleSetDoesNotExist":
-            raise
-        try:
-            ses.create_receipt_rule_set(RuleSetName=n.rule_set)
-        except ClientError as race:
-            if error_code(race) != "AlreadyExists":
-                raise
-        ctx.report.record("ses-receipt-rule-set", n.rule_set, created=True, changes=[])
-
-    try:
-        current = ses.describe_receipt_rule(RuleSetName=n.rule_set, RuleName=n.rule)["Rule"]
-    except ClientError as exc:
-        if error_code(exc) != "RuleDoesNotExist":
-            raise
-        current = None
-    if current is None:
-        # SES checks that it may write to the bucket and publish to the topic; right after
-        # the policies were written that check can fail for a few seconds.
-        ctx.retry(lambda: ses.create_receipt_rule(RuleSetName=n.rule_set, Rule=rule), _RULE_RACES)
-        ctx.report.record("ses-receipt-rule", n.rule, created=True, changes=[])
-    else:
-        have, want = _normal_rule(current), _normal_rule(rule)
-        changes = [key for key in want if have[key] != want[key]]
-        if changes:
-            ctx.retry(lambda: ses.update_receipt_rule(RuleSetName=n.rule_set, Rule=rule), _RULE_RACES)
-        ctx.report.record("ses-receipt-rule", n.rule, created=False, changes=changes)
-
-    active = (ses.describe_active_receipt_rule_set().get("Metadata") or {}).get("Name")
-    if active == n.rule_set:
-        ctx.report.add("ses-active-rule-set", n.rule_set, UNCHANGED)
-    elif not activate:
-        ctx.report.add("ses-active-rule-set", n.rule_set, UNCHANGED, f"not activated; active: {active}")
-    else:
-        # One rule set is active per account and region: this replaces any other.
-        ses.set_active_receipt_rule_set(RuleSetName=n.rule_set)
-        detail = f"replaced active rule set {active}" if active else "activated"
-        ctx.report.add("ses-active-rule-set", n.rule_set, CHANGED, detail)
 
 
 def _destination(ctx: Context, feedback_topic_arn: str) -> dict[str, Any]:
@@ -259,29 +234,30 @@ def dns_records(ctx: Context, tokens: list[str], mail_from_domain: str) -> list[
     records += [
         DnsRecord(mail_from_domain, "MX", f"10 feedback-smtp.{region}.amazonses.com", "SES MAIL FROM"),
         DnsRecord(mail_from_domain, "TXT", "v=spf1 include:amazonses.com ~all", "SPF"),
-        DnsRecord(f"_dmarc.{domain}", "TXT", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain}", "DMARC"),
+        # No rua: every address of the domain is received by the stage's rule, so aggregate
+        # reports sent to dmarc@<domain> would become tickets (see DMARC_NOTE).
+        DnsRecord(f"_dmarc.{domain}", "TXT", "v=DMARC1; p=none", "DMARC (see the note)", DMARC_NOTE),
     ]
     return records
 
 
+DMARC_NOTE = (
+    "DMARC starts at p=none (receivers report, nothing is rejected). To read the aggregate "
+    "reports add rua=mailto:<an address that is NOT at this domain, whose mail SES turns into "
+    "tickets>; once they show SPF or DKIM aligned for all your mail (a few weeks), move to "
+    "p=quarantine."
+)
+
+
 def delete_ses(ctx: Context) -> None:
-    """Deactivate and delete the rule set, delete the configuration set.
+    """Stop receiving (the stage's rule and rule set), delete the configuration set.
 
     The domain identity stays: identities belong to the account and region and may be
     shared by other stages, and re-creating one issues new DKIM tokens to publish.
     """
     ses, n = ctx.client("ses"), ctx.names
-    active = (ses.describe_active_receipt_rule_set().get("Metadata") or {}).get("Name")
-    if active == n.rule_set:
-        ses.set_active_receipt_rule_set()  # no name: no rule set is active
-    try:
-        ses.describe_receipt_rule_set(RuleSetName=n.rule_set)
-        ses.delete_receipt_rule_set(RuleSetName=n.rule_set)  # its rules go with it
-        ctx.report.add("ses-receipt-rule-set", n.rule_set, DELETED)
-    except ClientError as exc:
-        if error_code(exc) != "RuleSetDoesNotExist":
-            raise
-        ctx.report.add("ses-receipt-rule-set", n.rule_set, ABSENT)
+    delete_receiving(ctx)
+    restore_feedback_forwarding(ctx)
     try:
         ses.delete_configuration_set(ConfigurationSetName=n.configuration_set)
         ctx.report.add("ses-configuration-set", n.configuration_set, DELETED)

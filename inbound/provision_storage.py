@@ -51,11 +51,12 @@ TTL_ATTRIBUTE = "expires_at"
 
 
 def bucket_policy(ctx: Context) -> dict[str, Any]:
-    """SES may write raw mail to incoming/, for this account's receipt rule only.
+    """SES may write raw mail to incoming/, for this account's receipt rule only (in
+    whichever rule set it lives, see provision_receiving); nobody may use the bucket
+    without TLS.
 
-    No "deny unless aws:SecureTransport" statement: moto applies a bucket's Deny
-    statements without evaluating their conditions, so it would refuse every object call
-    on the embedded stack. SDKs use HTTPS to AWS anyway.
+    moto (before inbound.moto_fidelity) applied a Deny statement without evaluating its
+    condition, refusing every object call: the embedded stack installs that fix.
     """
     n = ctx.names
     return {
@@ -67,7 +68,18 @@ def bucket_policy(ctx: Context) -> dict[str, Any]:
                 "Principal": {"Service": "ses.amazonaws.com"},
                 "Action": "s3:PutObject",
                 "Resource": f"{n.bucket_arn}/incoming/*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": n.account, "aws:SourceArn": n.rule_arn}},
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": n.account},
+                    "ArnLike": {"aws:SourceArn": n.rule_arn_pattern},
+                },
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [n.bucket_arn, f"{n.bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             },
         ],
     }

@@ -261,7 +261,7 @@ def test_tables_and_receipt_rule_match_what_provision_made(template, provisioned
     )
     assert rule["Rule"]["Actions"] == have["Rule"]["Actions"]
     assert sorted(rule["Rule"]["Recipients"]) == sorted(have["Rule"]["Recipients"])
-    assert (rule["Rule"]["TlsPolicy"], rule["Rule"]["ScanEnabled"]) == ("Require", True)
+    assert (rule["Rule"]["TlsPolicy"], rule["Rule"]["ScanEnabled"]) == ("Optional", True)
 
 
 def test_alarms_are_alarm_specs_notifying_the_stacks_alarms_topic(template):

@@ -17,6 +17,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from chalicelib.settings import Settings
+from inbound import moto_fidelity
 from inbound.provision import delete, provision, rotate_reply_secret
 from inbound.provision_context import ProvisionError
 from inbound.provision_report import render_report
@@ -25,7 +26,8 @@ REGION = "eu-west-1"  # not us-east-1: bucket creation needs a LocationConstrain
 STAGE = "test"
 DOMAIN = "example.com"
 ACCOUNT = "123456789012"  # moto's default account
-RULE_ARN = f"arn:aws:ses:{REGION}:{ACCOUNT}:receipt-rule-set/inbound-test:receipt-rule/inbound-test-receive"
+# The stage's rule in whichever rule set it lives (the active set may be an operator's).
+RULE_ARN = f"arn:aws:ses:{REGION}:{ACCOUNT}:receipt-rule-set/*:receipt-rule/inbound-test-receive"
 
 OUTPUT_KEYS = {
     "INBOUND_MAIL_BUCKET",
@@ -55,6 +57,8 @@ OUTPUT_KEYS = {
 # One model loader for the module: it caches the parsed service models, which otherwise
 # cost about a second per test.
 _LOADER = botocore.session.get_session().get_component("data_loader")
+# The embedded stack's moto fixes (a conditional Deny in the bucket policy, DeleteReceiptRule).
+moto_fidelity.install()
 
 
 @pytest.fixture
@@ -115,7 +119,14 @@ class TestOneProvisionedStage:
         assert allow["Principal"] == {"Service": "ses.amazonaws.com"}
         assert allow["Action"] == "s3:PutObject"
         assert allow["Resource"] == f"arn:aws:s3:::{bucket}/incoming/*"
-        assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT, "aws:SourceArn": RULE_ARN}
+        assert allow["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": ACCOUNT},
+            "ArnLike": {"aws:SourceArn": RULE_ARN},
+        }
+        (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+        assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert (deny["Principal"], deny["Action"]) == ("*", "s3:*")
+        assert set(deny["Resource"]) == {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"}
 
         encryption = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
         assert encryption["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
@@ -201,7 +212,7 @@ class TestOneProvisionedStage:
         (rule,) = active["Rules"]
         assert rule["Enabled"] is True
         assert rule["ScanEnabled"] is True
-        assert rule["TlsPolicy"] == "Require"
+        assert rule["TlsPolicy"] == "Optional"  # mail from servers without STARTTLS still arrives
         assert set(rule["Recipients"]) == {"support@example.com", "billing@example.com", "example.com"}
         assert rule["Actions"] == [
             {
@@ -290,7 +301,11 @@ def test_printed_dns_records_carry_the_identitys_dkim_tokens(session):
     records = {(r.name, r.type): r.value for r in report.dns_records}
     assert records[("example.com", "MX")] == f"10 inbound-smtp.{REGION}.amazonaws.com"
     assert records[("bounce.example.com", "TXT")] == "v=spf1 include:amazonses.com ~all"
-    assert records[("_dmarc.example.com", "TXT")] == "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com"
+    # p=none first, and no aggregate reports into the support queue (every address of the
+    # domain becomes a ticket); the note says where they can go and when to tighten.
+    assert records[("_dmarc.example.com", "TXT")] == "v=DMARC1; p=none"
+    rendered = render_report(report)
+    assert "NOT at this domain" in rendered and "move to p=quarantine" in rendered
     assert "inbound-test-mail-123456789012" in text and "created" in text
 
 
@@ -317,16 +332,16 @@ def _check_bucket(session, outputs):
     assert all(block["PublicAccessBlockConfiguration"].values())
 
 
-def _optional_tls(session, outputs):
+def _required_tls(session, outputs):
     ses = client(session, "ses")
     rule = ses.describe_receipt_rule(RuleSetName="inbound-test", RuleName="inbound-test-receive")["Rule"]
-    ses.update_receipt_rule(RuleSetName="inbound-test", Rule={**rule, "TlsPolicy": "Optional"})
+    ses.update_receipt_rule(RuleSetName="inbound-test", Rule={**rule, "TlsPolicy": "Require"})
 
 
 def _check_tls(session, outputs):
     ses = client(session, "ses")
     rule = ses.describe_receipt_rule(RuleSetName="inbound-test", RuleName="inbound-test-receive")["Rule"]
-    assert rule["TlsPolicy"] == "Require"
+    assert rule["TlsPolicy"] == "Optional"
 
 
 def _pitr_off(session, outputs):
@@ -360,24 +375,13 @@ def _check_passwords(session, outputs):
     assert cognito.get_user_pool_mfa_config(UserPoolId=pool["Id"])["MfaConfiguration"] == "OPTIONAL"
 
 
-def _other_rule_set_active(session, outputs):
-    ses = client(session, "ses")
-    ses.create_receipt_rule_set(RuleSetName="someone-else")
-    ses.set_active_receipt_rule_set(RuleSetName="someone-else")
-
-
-def _check_active(session, outputs):
-    assert client(session, "ses").describe_active_receipt_rule_set()["Metadata"]["Name"] == "inbound-test"
-
-
 Drift = Callable[[Any, dict[str, str]], None]
 DRIFTS: list[tuple[str, Drift, tuple[str, str], Drift]] = [
     ("queue retention", _shorter_retention, ("sqs-queue", "inbound-test-ingest"), _check_retention),
     ("public bucket", _open_bucket, ("s3-bucket", f"inbound-test-mail-{ACCOUNT}"), _check_bucket),
-    ("TLS optional", _optional_tls, ("ses-receipt-rule", "inbound-test-receive"), _check_tls),
+    ("TLS required", _required_tls, ("ses-receipt-rule", "inbound-test-receive"), _check_tls),
     ("PITR off", _pitr_off, ("dynamodb-table", "inbound-test-tickets"), _check_pitr),
     ("weak pool", _weak_passwords, ("cognito-user-pool", "inbound-test-staff"), _check_passwords),
-    ("other rule set", _other_rule_set_active, ("ses-active-rule-set", "inbound-test"), _check_active),
 ]
 
 
@@ -505,3 +509,34 @@ def test_against_a_moto_server_endpoint_as_inbound_up_uses_it(moto_server):
     s3 = session.client("s3", region_name="us-east-1", endpoint_url=moto_server)
     assert s3.head_bucket(Bucket=first.outputs["INBOUND_MAIL_BUCKET"])
     delete(session, "local", "us-east-1", endpoint_url=moto_server, keep_data=False)
+
+
+def test_bounces_never_come_back_as_mail_and_delete_gives_forwarding_back(session):
+    """GIVEN a new domain identity (SES forwards bounces and complaints as mail by default)
+    WHEN provision runs THEN forwarding is off, which SES allows only with SNS topics for
+    both kinds: the stage's identity-feedback topic, which nothing reads (the configuration
+    set's events are the source)."""
+    ses = client(session, "ses")
+    provision(session, STAGE, DOMAIN, REGION)
+    attributes = ses.get_identity_notification_attributes(Identities=[DOMAIN])["NotificationAttributes"][
+        DOMAIN
+    ]
+    topic = f"arn:aws:sns:{REGION}:{ACCOUNT}:inbound-test-identity-feedback"
+    assert attributes["ForwardingEnabled"] is False
+    assert (attributes["BounceTopic"], attributes["ComplaintTopic"]) == (topic, topic)
+
+    delete(session, STAGE, REGION)
+    attributes = ses.get_identity_notification_attributes(Identities=[DOMAIN])["NotificationAttributes"][
+        DOMAIN
+    ]
+    assert attributes["ForwardingEnabled"] is True and "BounceTopic" not in attributes
+
+
+def test_a_region_without_ses_receiving_is_refused_in_one_line(session):
+    with pytest.raises(ProvisionError) as refused:
+        provision(session, STAGE, DOMAIN, "eu-north-1")
+    assert "SES does not receive mail in eu-north-1" in str(refused.value)
+    assert "\n" not in str(refused.value)
+    report = provision(session, STAGE, DOMAIN, REGION)
+    assert report.action("ses-receiving") == "unchanged"
+    assert f"inbound-smtp.{REGION}.amazonaws.com" in render_report(report)

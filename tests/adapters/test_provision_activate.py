@@ -1,9 +1,12 @@
 """`inbound provision --activate` against moto: the command an operator types.
 
-SES allows one active receipt rule set per account and Region, so provision leaves the
-active one alone unless told: GIVEN another team's rule set is active, WHEN provision runs
-without --activate, THEN ours exists but receives nothing, and the output says so and how
-to change it; WITH --activate ours replaces theirs.
+SES applies one receipt rule set per account and Region, the active one, and an account
+may already receive through it (another team's rules, another stage). So activating a
+stage never replaces the active set: GIVEN another set is active, WHEN provision runs
+without --activate, THEN ours waits in the stage's own set and the output says how to
+receive; WITH --activate our rule joins the active set after its rules, which stay;
+`--delete` removes our rule only. A second stage activated beside the first keeps the
+first's rule.
 """
 
 from __future__ import annotations
@@ -15,47 +18,80 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from inbound import moto_fidelity
 from inbound.cli import main
 
 REGION = "eu-west-1"
 ARGS = ["provision", "--stage", "test", "--domain", "example.com", "--region", REGION]
+THEIRS = {"Name": "their-forwarding", "Enabled": True, "Recipients": ["ops.example.org"], "Actions": []}
 
 
 @pytest.fixture
 def ses() -> Iterator[Any]:
+    moto_fidelity.install()  # DeleteReceiptRule, which moto lacks
     with mock_aws():
         client = boto3.client("ses", region_name=REGION)
         client.create_receipt_rule_set(RuleSetName="someone-else")
+        client.create_receipt_rule(RuleSetName="someone-else", Rule=THEIRS)
         client.set_active_receipt_rule_set(RuleSetName="someone-else")
         yield client
 
 
-def active_rule_set(ses: Any) -> str | None:
-    return (ses.describe_active_receipt_rule_set().get("Metadata") or {}).get("Name")
+def active(ses: Any) -> tuple[str | None, list[str]]:
+    described = ses.describe_active_receipt_rule_set()
+    return (described.get("Metadata") or {}).get("Name"), [r["Name"] for r in described.get("Rules") or []]
 
 
-def test_without_activate_the_rule_set_is_created_inactive_and_the_output_says_how_to_activate(ses, capsys):
+def test_without_activate_the_rule_waits_in_the_stages_set_and_the_output_says_how_to_receive(ses, capsys):
     assert main(ARGS) == 0
 
     out = capsys.readouterr().out
-    assert active_rule_set(ses) == "someone-else"
-    assert (
-        ses.describe_receipt_rule_set(RuleSetName="inbound-test")["Rules"][0]["Name"]
-        == "inbound-test-receive"
-    )
-    assert "Receipt rule set inbound-test is not active: SES receives no mail for this stage" in out
+    assert active(ses) == ("someone-else", ["their-forwarding"])
+    assert [r["Name"] for r in ses.describe_receipt_rule_set(RuleSetName="inbound-test")["Rules"]] == [
+        "inbound-test-receive"
+    ]
+    assert "is not in the active rule set someone-else: SES receives no mail for this stage" in out
     assert f"inbound provision --stage test --domain example.com --region {REGION} --activate" in out
 
 
-def test_activate_replaces_the_active_rule_set_and_a_later_run_keeps_it(ses, capsys):
+def test_activate_adds_the_rule_after_the_active_sets_rules_and_a_second_run_changes_nothing(ses, capsys):
     assert main([*ARGS, "--activate"]) == 0
     first = capsys.readouterr().out
 
-    assert active_rule_set(ses) == "inbound-test"
-    assert "replaced active rule set someone-else" in first
-    assert "is not active" not in first
+    assert active(ses) == ("someone-else", ["their-forwarding", "inbound-test-receive"])
+    assert "someone-else/inbound-test-receive" in first and "is not in the active rule set" not in first
 
-    assert main(ARGS) == 0  # without --activate: nothing to say, nothing deactivated
+    assert main([*ARGS, "--activate"]) == 0
+    assert active(ses) == ("someone-else", ["their-forwarding", "inbound-test-receive"])
+    assert main(ARGS) == 0  # without --activate: the rule stays where it receives
     second = capsys.readouterr().out
-    assert active_rule_set(ses) == "inbound-test"
-    assert "is not active" not in second
+    assert active(ses) == ("someone-else", ["their-forwarding", "inbound-test-receive"])
+    assert "created" not in second and "is not in the active rule set" not in second
+
+
+def test_delete_removes_only_the_stages_rule_from_the_active_set(ses):
+    assert main([*ARGS, "--activate"]) == 0
+
+    assert main(["provision", "--stage", "test", "--region", REGION, "--delete"]) == 0
+
+    assert active(ses) == ("someone-else", ["their-forwarding"])
+    assert "inbound-test" not in [s["Name"] for s in ses.list_receipt_rule_sets()["RuleSets"]]
+
+
+def test_a_second_stage_activated_beside_the_first_keeps_the_firsts_rule():
+    moto_fidelity.install()
+    with mock_aws():
+        ses = boto3.client("ses", region_name=REGION)
+        dev = ["provision", "--stage", "dev", "--domain", "example.com", "--region", REGION, "--activate"]
+        prod = ["provision", "--stage", "prod", "--domain", "example.org", "--region", REGION, "--activate"]
+        assert main(dev) == 0
+        assert active(ses) == ("inbound-dev", ["inbound-dev-receive"])  # none was active: dev's set
+
+        assert main(prod) == 0
+        assert active(ses) == ("inbound-dev", ["inbound-dev-receive", "inbound-prod-receive"])
+
+        # dev goes away: its set stays active for prod's rule, without dev's.
+        assert main(["provision", "--stage", "dev", "--region", REGION, "--delete"]) == 0
+        assert active(ses) == ("inbound-dev", ["inbound-prod-receive"])
+        assert main(["provision", "--stage", "prod", "--region", REGION, "--delete"]) == 0
+        assert active(ses) == ("inbound-dev", [])  # prod leaves dev's set alone
