@@ -98,6 +98,9 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
         "updated_at": ticket.updated_at,
         "message_count": ticket.message_count,
         "attachment_count": ticket.attachment_count,
+        "token_nonce": ticket.token_nonce,
+        "related_ticket": ticket.related_ticket,
+        "related_reason": ticket.related_reason,
     }
     item.update(
         queue_keys(
@@ -123,6 +126,9 @@ def ticket_from_item(raw: dict[str, Any]) -> Ticket:
         updated_at=item.get("updated_at", ""),
         message_count=int(item.get("message_count", 0)),
         attachment_count=int(item.get("attachment_count", 0)),
+        token_nonce=item.get("token_nonce", ""),
+        related_ticket=item.get("related_ticket", ""),
+        related_reason=item.get("related_reason", ""),
     )
 
 
@@ -170,6 +176,8 @@ def message_item(message: StoredMessage) -> dict[str, Any]:
         "attachments": [_attachment_dict(a) for a in message.attachments],
         "lossy_decoding": message.lossy_decoding,
         "defects": list(message.defects[:50]),
+        "authenticated": message.authenticated,
+        "trust_reason": message.trust_reason,
     }
     return serialize(item)
 
@@ -220,4 +228,6 @@ def message_from_item(raw: dict[str, Any]) -> StoredMessage:
         attachments=attachments,
         lossy_decoding=bool(item.get("lossy_decoding")),
         defects=tuple(item.get("defects", [])),
+        authenticated=item.get("authenticated"),
+        trust_reason=item.get("trust_reason", ""),
     )

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import (
     AlreadyProcessed,
@@ -320,11 +321,16 @@ class DynamoDBTickets:
         }
         sets = ["#u = :u"]
         adds = ["#mc :one", "#ac :n"]
+        condition = "attribute_exists(pk)"
         if change.new_participants:
             names["#p"] = "participants"
-            values[":p"] = {"SS": sorted(set(change.new_participants))}
+            new = sorted(set(change.new_participants))
+            values[":p"] = {"SS": new}
             adds.append("#p :p")
-        condition = "attribute_exists(pk)"
+            # The cap holds against a parallel delivery too: the set (requester included)
+            # must still have room when this one commits.
+            values[":room"] = {"N": str(MAX_PARTICIPANTS + 1 - len(new))}
+            condition += " AND size(#p) <= :room"
         if change.reopen_to:
             names["#s"] = "status"
             values[":s"] = {"S": change.reopen_to}

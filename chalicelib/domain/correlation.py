@@ -25,6 +25,10 @@ def subject_ticket_id(subject: str) -> str | None:
 class ThreadFacts:
     mailbox: str
     sender: str
+    # sender_trust's verdict on the From mailbox: only an authenticated sender joins a
+    # ticket by References or subject tag (SECURITY.md).
+    authenticated: bool = False
+    trust_reason: str = ""
     dmarc_failed: bool = False
     from_mailboxes: int = 1  # how many mailboxes the From line names
     token: TokenClaim | None = None
@@ -51,7 +55,7 @@ def _closed(ticket: Ticket, notes: list[str]) -> bool:
 
 
 def _sender_doubt(facts: ThreadFacts) -> str:
-    """Why the From address cannot be trusted, or "" when it can."""
+    """Why the From address is known to be false, or "" when it is not."""
     if facts.dmarc_failed:
         return "DMARC failed"
     if facts.from_mailboxes > 1:
@@ -61,12 +65,25 @@ def _sender_doubt(facts: ThreadFacts) -> str:
     return ""
 
 
+def _claim(facts: ThreadFacts, ticket: Ticket, what: str, notes: list[str]) -> bool:
+    """Whether a References or subject-tag claim on `ticket` joins it; notes why not."""
+    if not facts.authenticated:
+        notes.append(f"{what} {ticket.id}, but the sender is not authenticated ({facts.trust_reason})")
+        return False
+    if not ticket.has_participant(facts.sender):
+        notes.append(f"{what} {ticket.id}, but {facts.sender or 'the sender'} is not a participant")
+        return False
+    return True
+
+
 def decide(facts: ThreadFacts) -> ThreadDecision:
     """Apply the threading rules in order: token, references, subject tag, new.
 
-    A sender we cannot trust (DMARC fail, an ambiguous From) never joins an existing
-    ticket, whatever it carries: the signals below all trust the sender to some degree.
-    The ticket it claimed is kept as the related ticket, for staff to see.
+    A valid reply token joins: it is a bearer secret only the ticket's correspondents got.
+    References and the subject tag are no secret (they travel in every copy of a thread),
+    so they join only for an authenticated sender who already takes part in the ticket.
+    A sender known to be false (DMARC fail, an ambiguous From) joins nothing, token or not.
+    A ticket claimed but not joined is kept as the related ticket, for staff to see.
     """
     notes: list[str] = []
     related = ""
@@ -95,24 +112,18 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
         if _closed(ticket, notes):
             related = related or ticket.id
             continue
-        if not doubt:
-            if ticket.has_participant(facts.sender):
-                return ThreadDecision(ticket.id, "references", notes=tuple(notes))
-            notes.append(f"references {ticket.id}, but {facts.sender or 'the sender'} is not a participant")
+        if not doubt and _claim(facts, ticket, "references", notes):
+            return ThreadDecision(ticket.id, "references", notes=tuple(notes))
         related = related or ticket.id
 
     subject_ticket = facts.subject_ticket
     if subject_ticket is not None:
         if subject_ticket.mailbox != facts.mailbox:
             notes.append(f"subject tag names {subject_ticket.id} of another mailbox")
-        elif _closed(subject_ticket, notes):
+        elif _closed(subject_ticket, notes) or doubt:
             pass
-        elif doubt:
-            pass
-        elif subject_ticket.has_participant(facts.sender):
+        elif _claim(facts, subject_ticket, "subject tag names", notes):
             return ThreadDecision(subject_ticket.id, "subject", notes=tuple(notes))
-        else:
-            notes.append(f"subject tag names {subject_ticket.id}, but the sender is not a participant")
         related = related or subject_ticket.id
 
     return ThreadDecision(None, "new", related_ticket=related, notes=tuple(notes))

@@ -1,7 +1,13 @@
 """Signed reply addresses: `<mailbox>+<ticket>.<token>@<domain>`.
 
-The token is an HMAC of mailbox and ticket id under a secret kept in AWS, so a
-reply address cannot be guessed from a ticket number. Mail systems may change the
+The token is an HMAC of mailbox, ticket id and a random value stored with the ticket
+(`Ticket.token_nonce`) under a secret kept in AWS, so a reply address cannot be guessed
+from a ticket number, and a number issued again (a point-in-time restore of the table)
+never accepts a token of the ticket that held it before: its random value differs.
+
+Migration: tickets created before the random value existed have none stored; their
+tokens were signed over (mailbox, ticket id) alone and keep verifying that way. A
+ticket with a random value accepts only tokens signed with it. Mail systems may change the
 case of a local part (RFC 5321 lets the receiving host decide), so the token uses
 lower-case base32 and everything is compared case-insensitively.
 """
@@ -12,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import re
+import secrets
 from dataclasses import dataclass
 
 TOKEN_LENGTH = 16  # 80 bits of base32: forging one by guessing is hopeless
@@ -25,15 +32,25 @@ def normalise_ticket_id(text: str) -> str | None:
     return f"T-{int(match.group(1))}" if match else None
 
 
-def sign(secret: bytes, mailbox: str, ticket_id: str) -> str:
-    digest = hmac.new(secret, f"{mailbox.lower()}:{ticket_id.upper()}".encode(), hashlib.sha256)
+def new_nonce() -> str:
+    """The random value a new ticket stores for its tokens (64 bits, hex)."""
+    return secrets.token_hex(8)
+
+
+def sign(secret: bytes, mailbox: str, ticket_id: str, nonce: str = "") -> str:
+    """The token; `nonce` "" only for tickets created before they had one (the old form).
+
+    Mailbox names and ticket ids hold no `:`, so the two forms never sign the same text.
+    """
+    text = f"{mailbox.lower()}:{ticket_id.upper()}" + (f":{nonce.lower()}" if nonce else "")
+    digest = hmac.new(secret, text.encode(), hashlib.sha256)
     return base64.b32encode(digest.digest()).decode("ascii").lower()[:TOKEN_LENGTH]
 
 
-def reply_address(secret: bytes, mailbox_address: str, ticket_id: str) -> str:
-    """The Reply-To for mail about `ticket_id` sent from `mailbox_address`."""
+def reply_address(secret: bytes, mailbox_address: str, ticket_id: str, nonce: str = "") -> str:
+    """The Reply-To for mail about `ticket_id` (holding `nonce`) sent from `mailbox_address`."""
     local, _, domain = mailbox_address.partition("@")
-    return f"{local}+{ticket_id}.{sign(secret, local, ticket_id)}@{domain}"
+    return f"{local}+{ticket_id}.{sign(secret, local, ticket_id, nonce)}@{domain}"
 
 
 @dataclass(frozen=True)
@@ -44,21 +61,35 @@ class TokenClaim:
     valid: bool
 
 
-def read_token(secrets: tuple[bytes, ...], address: str) -> TokenClaim | None:
-    """The ticket claim in `support+T-7.abcd…@domain`, verified against any secret.
-
-    More than one secret is accepted so that a rotated secret keeps old reply
-    addresses working during the grace period.
-    """
+def _parts(address: str) -> tuple[str, str, str] | None:
+    """(mailbox, ticket id, token) of `support+T-7.abcd…@domain`; token "" when absent."""
     local = address.partition("@")[0]
     base, plus, tag = local.partition("+")
     if not plus:
         return None
     ticket_part, dot, token = tag.rpartition(".")
     ticket_id = normalise_ticket_id(ticket_part if dot else tag)
-    if ticket_id is None:
+    return None if ticket_id is None else (base, ticket_id, token if dot else "")
+
+
+def claimed_ticket(address: str) -> str | None:
+    """The ticket a plus-address names, before anything is verified (to read its nonce)."""
+    parts = _parts(address)
+    return parts[1] if parts else None
+
+
+def read_token(keys: tuple[bytes, ...], address: str, nonce: str = "") -> TokenClaim | None:
+    """The ticket claim in `support+T-7.abcd…@domain`, verified against any secret.
+
+    `nonce` is the claimed ticket's stored random value ("" for a ticket from before
+    they existed, or none found). More than one secret is accepted so that a rotated
+    secret keeps old reply addresses working during the grace period.
+    """
+    parts = _parts(address)
+    if parts is None:
         return None
-    valid = bool(dot) and any(
-        hmac.compare_digest(sign(secret, base, ticket_id), token.lower()) for secret in secrets
+    base, ticket_id, token = parts
+    valid = bool(token) and any(
+        hmac.compare_digest(sign(key, base, ticket_id, nonce), token.lower()) for key in keys
     )
     return TokenClaim(ticket_id=ticket_id, valid=valid)

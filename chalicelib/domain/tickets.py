@@ -48,10 +48,20 @@ class Ticket:
     updated_at: str = ""
     message_count: int = 0
     attachment_count: int = 0
+    # The random value its reply tokens are signed with ("" for tickets from before).
+    token_nonce: str = ""
+    # The ticket a mail claimed but could not join (token, tag or References), and why.
+    related_ticket: str = ""
+    related_reason: str = ""
 
     def has_participant(self, address: str) -> bool:
         address = address.lower()
         return address == self.requester or address in self.participants
+
+    @property
+    def copied(self) -> tuple[str, ...]:
+        """The participants besides the requester: who staff replies copy."""
+        return tuple(p for p in self.participants if p != self.requester)
 
 
 @dataclass(frozen=True)
@@ -86,3 +96,6 @@ class StoredMessage:
     date: str = ""
     lossy_decoding: bool = False
     defects: tuple[str, ...] = ()
+    # sender_trust's verdict on a received mail's From (None: outbound, or stored before).
+    authenticated: bool | None = None
+    trust_reason: str = ""

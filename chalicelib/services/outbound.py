@@ -27,7 +27,7 @@ from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.adapters.ses_sender import SesSender
 from chalicelib.domain import outbound_mail as om
-from chalicelib.domain import send_policy
+from chalicelib.domain import participants, send_policy
 from chalicelib.domain.mail import Attachment, ParsedMail
 from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
@@ -123,7 +123,8 @@ class OutboundService:
         """Send a staff reply to the requester (Cc the other participants); the stored message.
 
         A refused requester raises (Suppressed or SendRefused with its reason); a refused
-        Cc is left out and named in the message's `reason`, with any reputation warning.
+        Cc, or one over SES's recipient limit, is left out and named in the message's
+        `reason`, with any reputation warning: participants never make a reply fail.
         """
         tickets = self.parts.tickets
         ticket = tickets.require_ticket(ticket_id)
@@ -133,15 +134,14 @@ class OutboundService:
         if not requester.allowed:
             raise refusal(requester, ticket.requester)
         warnings = [requester.warning] if requester.warning else []
-        cc = []
-        for address in ticket.participants:
-            if address == ticket.requester or self._own(address):
-                continue
+
+        def refusal_of(address: str) -> str:
             decision = self.check(address, automatic=False, state=state)
-            if decision.allowed:
-                cc.append(address)
-            else:
-                warnings.append(f"not sent to {address}: {decision.reason} ({decision.detail})")
+            return "" if decision.allowed else f"{decision.reason} ({decision.detail})"
+
+        copied = [a for a in ticket.copied if not self._own(a)]
+        recipients = participants.reply_recipients(ticket.requester, copied, refusal_of)
+        warnings += recipients.left_out
         history = tickets.messages(ticket_id)
         inbound = [m for m in history if m.direction == "inbound" and m.message_id]
         key = f"out-{uuid.uuid4().hex[:24]}"
@@ -152,8 +152,8 @@ class OutboundService:
             ticket_id=ticket_id,
             from_address=self._mailbox_address(ticket.mailbox),
             from_name=self._team(ticket.mailbox),
-            to=(ticket.requester,),
-            cc=tuple(cc),
+            to=recipients.to,
+            cc=recipients.cc,
             reply_to=self._reply_to(ticket),
             subject=om.reply_subject(ticket.subject, ticket_id),
             text=text,
@@ -303,7 +303,7 @@ class OutboundService:
 
     def _reply_to(self, ticket: Ticket) -> str:
         secret = self.parts.reply_secrets()[0]
-        return reply_address(secret, self._mailbox_address(ticket.mailbox), ticket.id)
+        return reply_address(secret, self._mailbox_address(ticket.mailbox), ticket.id, ticket.token_nonce)
 
 
 def _epoch(moment: datetime) -> int:

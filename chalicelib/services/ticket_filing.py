@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from chalicelib import observability
 from chalicelib.adapters.dynamodb_items import queue_keys
 from chalicelib.adapters.dynamodb_tickets import TicketChange, ticket_id_for
-from chalicelib.domain import correlation
+from chalicelib.domain import correlation, participants, sender_trust
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, parse_addresses
 from chalicelib.domain.outcome import Outcome
-from chalicelib.domain.reply_tokens import read_token
+from chalicelib.domain.reply_tokens import claimed_ticket, new_nonce, read_token
 from chalicelib.domain.routing import Route
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
@@ -45,6 +45,7 @@ class Threading:
 
     decision: correlation.ThreadDecision
     tickets: dict[str, Ticket]
+    trust: sender_trust.SenderTrust
 
 
 class TicketFiling:
@@ -59,17 +60,24 @@ class TicketFiling:
         wanted_message_ids(mail); DuplicateMessageId when the mailbox has its Message-ID."""
         tickets = self.parts.tickets
         sender = mail.from_[0].email if mail.from_ else ""
-        token = read_token(self.parts.reply_secrets(), where.address) if where.tag else None
+        claimed = claimed_ticket(where.address) if where.tag else None
         wanted = wanted_message_ids(mail)
         if mail.message_id and mail.message_id in hits:
             raise DuplicateMessageId(mail.message_id, hits[mail.message_id])
         subject_id = correlation.subject_ticket_id(mail.subject)
         ids = [hits[m] for m in wanted if m in hits and m != mail.message_id]
-        ids += [t for t in (token.ticket_id if token else None, subject_id) if t]
+        ids += [t for t in (claimed, subject_id) if t]
         known = tickets.get_tickets(ids)
+        # The token verifies against the claimed ticket's own random value: a number
+        # issued again holds another one, so an old ticket's token fails here.
+        nonce = known[claimed].token_nonce if claimed in known else ""
+        token = read_token(self.parts.reply_secrets(), where.address, nonce) if claimed else None
+        trust = sender_trust.assess(mail, received)
         facts = correlation.ThreadFacts(
             mailbox=where.mailbox,
             sender=sender,
+            authenticated=trust.authenticated,
+            trust_reason=trust.reason,
             dmarc_failed=received.verdicts.dmarc == "FAIL",
             from_mailboxes=len(mail.from_),
             token=token,
@@ -77,7 +85,7 @@ class TicketFiling:
             referenced=tuple(known[hits[m]] for m in wanted if m in hits and hits[m] in known),
             subject_ticket=known.get(subject_id) if subject_id else None,
         )
-        return Threading(correlation.decide(facts), known)
+        return Threading(correlation.decide(facts), known, trust)
 
     def file(
         self,
@@ -131,6 +139,10 @@ class TicketFiling:
             self.parts.store, self.parts.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
         )
         sender = sender_of(mail)
+        known = None
+        if thread.ticket_id:
+            known = threading.tickets.get(thread.ticket_id) or tickets.require_ticket(thread.ticket_id)
+        admission, why_not = self._participants(mail, threading.trust, known, sender.email)
         message = StoredMessage(
             ticket_id=ticket_id,
             key=ses_id,
@@ -147,8 +159,10 @@ class TicketFiling:
             thread_signal=thread.signal,
             body=body,
             related_ticket=thread.related_ticket,
-            reason="; ".join(filter(None, [decision.reason, *thread.notes])),
+            reason="; ".join(filter(None, [decision.reason, *thread.notes, admission.note(), why_not])),
             verdicts=received.verdicts.as_dict(),
+            authenticated=threading.trust.authenticated,
+            trust_reason=threading.trust.reason,
             attachments=attachments,
             lossy_decoding=mail.lossy_decoding,
             defects=mail.defects,
@@ -167,23 +181,24 @@ class TicketFiling:
             notes=thread.notes,
         )
         record = {**outcome.as_record(), "received_at": received.received_at}
-        participants = self._participants(mail)
-        if thread.ticket_id is None:
+        if known is None:
             ticket = Ticket(
                 id=ticket_id,
                 mailbox=where.mailbox,
                 subject=mail.subject or "(no subject)",
                 requester=message.sender,
-                participants=participants,
+                participants=admission.added,
                 created_at=now,
                 updated_at=now,
                 message_count=1,
                 attachment_count=len(attachments),
+                token_nonce=new_nonce(),
+                related_ticket=thread.related_ticket,
+                related_reason="; ".join(thread.notes) if thread.related_ticket else "",
             )
             tickets.commit_new(ses_id, ticket, message, record, last_number)
         else:
-            known = threading.tickets.get(thread.ticket_id) or tickets.require_ticket(thread.ticket_id)
-            change = self._change(known, now, message, participants, len(attachments))
+            change = self._change(known, now, message, admission.added, len(attachments))
             tickets.commit_thread(ses_id, where.mailbox, change, message, record)
         return outcome
 
@@ -206,10 +221,25 @@ class TicketFiling:
             else None,
         )
 
-    def _participants(self, mail: ParsedMail) -> tuple[str, ...]:
-        """The customer side of the conversation: sender, Reply-To and Cc outside our domain."""
+    def _participants(
+        self, mail: ParsedMail, trust: sender_trust.SenderTrust, ticket: Ticket | None, sender: str
+    ) -> tuple[participants.Admission, str]:
+        """Who this mail brings in (its Cc and Reply-To), and why nobody when it brings none.
+
+        Only authenticated mail of the requester or a participant adds anyone (SECURITY.md):
+        the Cc of a spoofed mail must not be copied on the victim's replies.
+        """
         ours = self.settings.domain
-        people = [a.email for a in mail.from_ + mail.reply_to + mail.cc + mail.to]
-        return tuple(
-            dict.fromkeys(p for p in people if not (p.endswith("@" + ours) or p.endswith("." + ours)))
-        )
+        offered = participants.offered(mail, lambda p: p.endswith("@" + ours) or p.endswith("." + ours))
+        if not offered:
+            return participants.Admission(), ""
+        if not trust.authenticated:
+            return (
+                participants.Admission(),
+                f"Cc and Reply-To not added: the sender is not authenticated ({trust.reason})",
+            )
+        if ticket is None:
+            return participants.admit(sender, (), offered), ""
+        if not ticket.has_participant(sender):
+            return participants.Admission(), f"Cc and Reply-To not added: {sender} is not a participant"
+        return participants.admit(ticket.requester, ticket.participants, offered), ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalicelib.adapters.dynamodb_ticket_edits import MERGE_CHUNK
 from chalicelib.adapters.sns_events import CREATED, MERGED, SPLIT
+from chalicelib.domain.reply_tokens import new_nonce
 from chalicelib.domain.tickets import Ticket
 from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, TicketNotFound
 from chalicelib.services.desk_parts import DeskParts, editable
@@ -32,6 +33,7 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
         updated_at=now,
         message_count=1,
         attachment_count=len(message.attachments),
+        token_nonce=new_nonce(),
     )
     parts.edits.split(source, message, new, now)
     parts.events.publish_event(SPLIT, source.id, {"by": agent, "message": message_key, "into": new.id})

@@ -53,7 +53,12 @@ def test_attachments_arrive_byte_exact_with_hash_and_original_name(stack):
 
 def test_reply_to_the_signed_reply_address_threads_by_token(stack):
     first = deliver(stack, make_mail())
-    address = reply_address(stack.secret(), "support@example.com", first.ticket)
+    address = reply_address(
+        stack.secret(),
+        "support@example.com",
+        first.ticket,
+        stack.tickets.get_ticket(first.ticket).token_nonce,
+    )
     reply = deliver(
         stack,
         make_mail(subject="Re: Printer", sender="Bob <bob@customer.org>", to=address),

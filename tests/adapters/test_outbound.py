@@ -67,7 +67,12 @@ def test_a_new_ticket_is_acknowledged_once_threaded_and_stored_on_the_ticket(sta
     assert request["ConfigurationSetName"] == stack.settings.configuration_set == "inbound-test"
     ack = mime(request)
     assert ack["Subject"] == f"Re: Printer on fire [{outcome.ticket}]"
-    assert ack["Reply-To"] == reply_address(stack.secret(), "support@example.com", outcome.ticket)
+    assert ack["Reply-To"] == reply_address(
+        stack.secret(),
+        "support@example.com",
+        outcome.ticket,
+        stack.tickets.get_ticket(outcome.ticket).token_nonce,
+    )
     assert ack["In-Reply-To"] == "<first@customer.org>" and ack["References"] == "<first@customer.org>"
     assert ack["Auto-Submitted"] == "auto-replied" and ack["X-Auto-Response-Suppress"] == "All"
     assert ack["Message-ID"].endswith("@example.com>")

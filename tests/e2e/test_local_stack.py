@@ -153,7 +153,7 @@ def test_a_reply_to_the_signed_address_threads_by_token(local_stack: LocalStackR
     send(up, first)
     ticket = ticket_of(up, first)
     secret = secret_of(up)
-    address = reply_address(secret.encode("utf-8"), "support@example.com", ticket.id)
+    address = reply_address(secret.encode("utf-8"), "support@example.com", ticket.id, ticket.token_nonce)
 
     reply = mail("Still wrong", to=address)  # no References: only the token can thread it
     send(up, reply)

@@ -134,6 +134,11 @@ def _flip(token: str) -> str:
     return token[:-1] + ("a" if token[-1] != "a" else "b")
 
 
+def _nonce(scene: Scene) -> str:
+    """The random value alice's ticket signs its tokens with."""
+    return scene.desk.stack.tickets.get_ticket(scene.alice.ticket).token_nonce
+
+
 def _token_of(address: str) -> str:
     return address.partition("@")[0].rpartition(".")[2]
 
@@ -202,7 +207,7 @@ def test_a_token_signed_for_another_mailbox_does_not_verify_here(scene):
     """(e) billing's valid signature on alice's (support) ticket id, sent to support: the
     mailbox is part of what is signed, so a token from one mailbox opens nothing in another."""
     secret = scene.desk.svc.intake.parts.reply_secrets()[0]
-    billing = reply_address(secret, "billing@example.com", scene.alice.ticket)
+    billing = reply_address(secret, "billing@example.com", scene.alice.ticket, _nonce(scene))
     address = f"support+{scene.alice.ticket}.{_token_of(billing)}@example.com"
     outcome = scene.desk.deliver(make_mail(sender=MALLORY, to=address), to=address)
     _assert_new_ticket_naming_alice(scene, outcome, MALLORY, "did not verify")
@@ -212,7 +217,7 @@ def test_a_valid_billing_address_naming_a_support_ticket_opens_a_billing_ticket(
     """(e) The billing mailbox's own, correctly signed address for alice's ticket id: the
     signature holds, but the ticket is not one of billing's, so billing gets a new ticket."""
     secret = scene.desk.svc.intake.parts.reply_secrets()[0]
-    address = reply_address(secret, "billing@example.com", scene.alice.ticket)
+    address = reply_address(secret, "billing@example.com", scene.alice.ticket, _nonce(scene))
     outcome = scene.desk.deliver(make_mail(sender=MALLORY, to=address), to=address)
     assert outcome.mailbox == "billing"
     _assert_new_ticket_naming_alice(scene, outcome, MALLORY, "not a ticket of this mailbox")
@@ -234,7 +239,7 @@ def test_a_token_from_a_rotated_out_secret_does_not_verify(scene, stack):
     scene.desk = desk
     secrets = desk.svc.intake.parts.reply_secrets()
     assert len(secrets) == 2 and _token_of(scene.alice_reply_to) not in {
-        sign(s, "support", scene.alice.ticket) for s in secrets
+        sign(s, "support", scene.alice.ticket, _nonce(scene)) for s in secrets
     }
     outcome = desk.deliver(make_mail(sender=MALLORY, to=scene.alice_reply_to), to=scene.alice_reply_to)
     _assert_new_ticket_naming_alice(scene, outcome, MALLORY, "did not verify")
@@ -312,22 +317,25 @@ def test_alice_replying_twice_with_the_same_token_threads_both(scene):
     assert ticket.message_count == scene.before[0].message_count + 2
 
 
-def test_by_design_a_valid_token_threads_from_any_address_that_passes_dmarc(scene):
-    """What a replayed token does when DMARC passes (correlation.decide, rule 1): the reply
-    address is a capability. Whoever holds it may write to the ticket, like a colleague alice
-    forwarded our mail to, and becomes a participant, so staff replies copy them from then on.
+def test_by_design_a_valid_token_threads_from_any_address_but_adds_nobody(scene):
+    """What a replayed token does (correlation.decide, rule 1): the reply address is a
+    capability. Whoever holds it may write to the ticket, like a colleague alice forwarded
+    our mail to, but only the requester's and participants' own authenticated mail adds
+    participants: the holder is not copied on staff replies unless staff add them.
 
     So alice's reply address is as private as the mail that carries it: if mallory gets hold
-    of it (a forwarded acknowledgement), she joins alice's ticket under her own name. What
-    keeps this visible: the message is stored from mallory, threaded by `token`, and the
-    ticket's participants list her."""
+    of it (a forwarded acknowledgement), she can write onto alice's ticket under her own
+    name, visibly (stored from mallory, threaded by `token`), and reads nothing back."""
     address = scene.alice_reply_to
-    joined = scene.desk.deliver(make_mail(subject="Re: My invoice", sender=MALLORY, to=address), to=address)
+    joined = scene.desk.deliver(
+        make_mail(subject="Re: My invoice", sender=MALLORY, to=address, cc="mallory2@evil.test"), to=address
+    )
     assert (joined.outcome, joined.ticket, joined.thread_signal) == ("threaded", scene.alice.ticket, "token")
     [stored] = [m for m in scene.desk.inbound(scene.alice.ticket) if m.key == joined.ses_message_id]
     assert (stored.sender, stored.thread_signal) == (MALLORY, "token")
+    assert f"{MALLORY} is not a participant" in stored.reason
     ticket = scene.desk.stack.tickets.get_ticket(scene.alice.ticket)
-    assert ticket.requester == ALICE and MALLORY in ticket.participants
+    assert ticket.requester == ALICE and ticket.copied == ()
 
     scene.desk.svc.outbound.reply(scene.alice.ticket, "ann@example.com", "Refund sent.")
-    assert scene.desk.sent[-1]["Destinations"] == [ALICE, MALLORY]
+    assert scene.desk.sent[-1]["Destinations"] == [ALICE]

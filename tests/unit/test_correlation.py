@@ -1,5 +1,9 @@
 """Threading decisions: token, references, subject tag, new."""
 
+from dataclasses import replace
+
+import pytest
+
 from chalicelib.domain.correlation import ThreadFacts, decide, subject_ticket_id
 from chalicelib.domain.reply_tokens import TokenClaim
 from chalicelib.domain.tickets import Ticket
@@ -34,23 +38,29 @@ def test_forged_token_opens_a_new_ticket_and_notes_the_related_one():
 
 
 def test_references_thread_a_participant():
-    result = decide(ThreadFacts(mailbox="support", sender=ALICE, referenced=(ticket(),)))
+    result = decide(ThreadFacts(mailbox="support", sender=ALICE, authenticated=True, referenced=(ticket(),)))
     assert (result.ticket_id, result.signal) == ("T-1", "references")
 
 
 def test_references_from_a_stranger_do_not_thread():
-    result = decide(ThreadFacts(mailbox="support", sender=MALLORY, referenced=(ticket(),)))
+    result = decide(
+        ThreadFacts(mailbox="support", sender=MALLORY, authenticated=True, referenced=(ticket(),))
+    )
     assert result.ticket_id is None and result.related_ticket == "T-1"
 
 
 def test_subject_tag_threads_only_a_participant():
-    assert decide(ThreadFacts(mailbox="support", sender=ALICE, subject_ticket=ticket())).signal == "subject"
-    foreign = decide(ThreadFacts(mailbox="support", sender=MALLORY, subject_ticket=ticket()))
+    facts = ThreadFacts(mailbox="support", sender=ALICE, authenticated=True, subject_ticket=ticket())
+    assert decide(facts).signal == "subject"
+    foreign = decide(replace(facts, sender=MALLORY))
     assert foreign.signal == "new" and foreign.related_ticket == "T-1"
 
 
 def test_subject_tag_of_another_mailbox_does_not_thread():
-    result = decide(ThreadFacts(mailbox="billing", sender=ALICE, subject_ticket=ticket(mailbox="support")))
+    facts = ThreadFacts(
+        mailbox="billing", sender=ALICE, authenticated=True, subject_ticket=ticket(mailbox="support")
+    )
+    result = decide(facts)
     assert result.signal == "new"
 
 
@@ -81,7 +91,10 @@ def test_token_beats_references_and_subject():
 
 
 def test_reply_to_a_closed_ticket_opens_a_follow_up():
-    result = decide(ThreadFacts(mailbox="support", sender=ALICE, referenced=(ticket(status="closed"),)))
+    facts = ThreadFacts(
+        mailbox="support", sender=ALICE, authenticated=True, referenced=(ticket(status="closed"),)
+    )
+    result = decide(facts)
     assert result.ticket_id is None and result.related_ticket == "T-1"
     assert any("closed" in n for n in result.notes)
 
@@ -95,8 +108,32 @@ def test_subject_tags_are_found_and_normalised():
 def test_an_ambiguous_from_is_doubted_like_a_dmarc_failure():
     """`alice@x <mallory@evil>`: two mailboxes in From; DMARC judged only one of them."""
     facts = ThreadFacts(
-        mailbox="support", sender=ALICE, from_mailboxes=2, referenced=(ticket(),), subject_ticket=ticket()
+        mailbox="support",
+        sender=ALICE,
+        authenticated=True,
+        from_mailboxes=2,
+        referenced=(ticket(),),
+        subject_ticket=ticket(),
     )
     result = decide(facts)
     assert result.ticket_id is None and result.related_ticket == "T-1"
     assert result.notes[0] == "From names 2 mailboxes: not threaded into an existing ticket"
+
+
+@pytest.mark.parametrize("signal", ["references", "subject"])
+def test_an_unauthenticated_participant_does_not_join_by_references_or_subject_tag(signal):
+    """Alice's address on mail SES could not authenticate: anyone may have written it."""
+    claim = {"referenced": (ticket(),)} if signal == "references" else {"subject_ticket": ticket()}
+    facts = ThreadFacts(
+        mailbox="support", sender=ALICE, trust_reason="no DMARC record for customer.org", **claim
+    )
+    result = decide(facts)
+    assert (result.ticket_id, result.signal, result.related_ticket) == (None, "new", "T-1")
+    assert "not authenticated (no DMARC record for customer.org)" in result.notes[0]
+    assert decide(replace(facts, authenticated=True)).signal == signal
+
+
+def test_an_unauthenticated_sender_with_a_valid_token_joins():
+    """The token is a bearer secret: holding it is the proof, whatever DMARC could not say."""
+    facts = ThreadFacts(mailbox="support", sender=ALICE, token=TokenClaim("T-1", True), token_ticket=ticket())
+    assert decide(facts).signal == "token"

@@ -1,0 +1,79 @@
+"""A ticket's participants: who besides the requester takes part, and whom a reply reaches.
+
+Participants are added only from authenticated mail (sender_trust, SECURITY.md) of the
+requester or of a participant: the Cc and Reply-To addresses that mail names, at most
+MAX_PARTICIPANTS per ticket. Staff add and remove them by hand. A staff reply goes to the
+requester and copies the participants the outbound guard allows, within SES's limit on
+recipients per message, and says whom it left out instead of failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from chalicelib.domain.mail import ParsedMail
+
+MAX_PARTICIPANTS = 10  # besides the requester
+# SendRawEmail refuses a message with more than 50 recipients (To, Cc and Bcc together).
+SES_MAX_RECIPIENTS = 50
+
+
+def offered(mail: ParsedMail, own: Callable[[str], bool]) -> tuple[str, ...]:
+    """The addresses a mail asks to bring in: its Reply-To and Cc, none of our own."""
+    people = (a.email for a in mail.reply_to + mail.cc)
+    return tuple(dict.fromkeys(p for p in people if p and not own(p)))
+
+
+@dataclass(frozen=True)
+class Admission:
+    added: tuple[str, ...] = ()
+    refused: tuple[str, ...] = ()  # over MAX_PARTICIPANTS
+
+    def note(self) -> str:
+        if not self.refused:
+            return ""
+        return (
+            f"not added as participants (a ticket has at most {MAX_PARTICIPANTS}): "
+            + ", ".join(self.refused[:5])
+            + (f" and {len(self.refused) - 5} more" if len(self.refused) > 5 else "")
+        )
+
+
+def admit(requester: str, current: Iterable[str], candidates: Iterable[str]) -> Admission:
+    """Which `candidates` join a ticket that has `requester` and participants `current`."""
+    present = {requester, *current}
+    room = max(MAX_PARTICIPANTS - len(present - {requester}), 0)
+    new = [c for c in dict.fromkeys(candidates) if c and c not in present]
+    return Admission(added=tuple(new[:room]), refused=tuple(new[room:]))
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Whom a staff reply goes to, and one line per participant it leaves out."""
+
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    left_out: tuple[str, ...] = ()
+
+
+def reply_recipients(requester: str, copied: Iterable[str], refusal: Callable[[str], str]) -> Recipients:
+    """The requester, and the participants `refusal` has nothing against, within SES's limit.
+
+    `refusal(address)` is the guard's reason to leave an address out ("" to send); it is
+    asked only while there is room, so a long list costs no look-ups past the limit.
+    """
+    cc: list[str] = []
+    left_out: list[str] = []
+    for address in dict.fromkeys(copied):
+        if address == requester:
+            continue
+        if len(cc) + 1 >= SES_MAX_RECIPIENTS:
+            left_out.append(f"not sent to {address}: over SES's limit of {SES_MAX_RECIPIENTS} recipients")
+            continue
+        why = refusal(address)
+        if why:
+            left_out.append(f"not sent to {address}: {why}")
+        else:
+            cc.append(address)
+    return Recipients(to=(requester,), cc=tuple(cc), left_out=tuple(left_out))
