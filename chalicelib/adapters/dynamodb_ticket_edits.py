@@ -107,6 +107,29 @@ class DynamoDBTicketEdits:
         ]
         self._transact(operations, source.id)
 
+    def change_participants(
+        self, ticket: Ticket, action: str, address: str, updated_at: str, room: int
+    ) -> None:
+        """ADD or DELETE one participant; an ADD only while the set (requester included) is
+        within `room`. ConcurrentUpdate when the ticket was merged away or filled up meanwhile."""
+        values: dict[str, Any] = {":a": {"SS": [address]}, ":u": {"S": updated_at}}
+        condition = _NOT_MERGED
+        if action == "ADD":
+            values[":room"] = {"N": str(room)}
+            condition += " AND size(participants) <= :room"
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key=items.ticket_key(ticket.id),
+                UpdateExpression=f"SET updated_at = :u {action} participants :a",
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            raise ConcurrentUpdate(f"{ticket.id} changed while editing its participants") from exc
+
     # -- building blocks ---------------------------------------------------
     def _put(self, item: dict[str, Any], condition: str | None = None) -> dict[str, Any]:
         put: dict[str, Any] = {"TableName": self.table, "Item": item}

@@ -121,6 +121,20 @@ def merge_ticket(ticket_id: str) -> Any:
     return views.ticket_json(services().desk.merge(ticket_id, _agent(), into))
 
 
+@staff_api.route("/tickets/{ticket_id}/participants", methods=["POST"])
+@answers_errors
+def add_participant(ticket_id: str) -> Any:
+    address = json_object(_request(), {"address": str})["address"]
+    return views.ticket_json(services().desk.add_participant(ticket_id, _agent(), address))
+
+
+@staff_api.route("/tickets/{ticket_id}/participants/remove", methods=["POST"])
+@answers_errors
+def remove_participant(ticket_id: str) -> Any:
+    address = json_object(_request(), {"address": str})["address"]
+    return views.ticket_json(services().desk.remove_participant(ticket_id, _agent(), address))
+
+
 @staff_api.route("/suspended", methods=["GET"])
 @answers_errors
 def list_suspended() -> Any:

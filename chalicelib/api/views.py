@@ -22,12 +22,14 @@ def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
         "assignee": ticket.assignee or None,
         "priority": ticket.priority,
         "tags": list(ticket.tags),
-        "participants": list(ticket.participants),
+        "participants": list(ticket.copied),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "messages": ticket.message_count,
         "attachments": ticket.attachment_count,
         "merged_into": merged_into or None,
+        "related_ticket": ticket.related_ticket or None,
+        "related_reason": ticket.related_reason or None,
     }
 
 
@@ -68,6 +70,8 @@ def message_json(view: MessageView) -> dict[str, Any]:
         "related_ticket": m.related_ticket or None,
         "reason": m.reason or None,
         "verdicts": dict(m.verdicts),
+        "authenticated": m.authenticated,
+        "trust_reason": m.trust_reason or None,
         "text": body.text,
         "html": body.html,
         "reply_text": body.reply_text,

@@ -14,7 +14,7 @@ from chalicelib.adapters.dynamodb_queue import QueueQuery
 from chalicelib.adapters.sns_events import ASSIGNED, NOTE_ADDED, STATUS_CHANGED
 from chalicelib.domain.tickets import STATUSES, Body, StoredAttachment, StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, RawMailMissing, TicketNotFound
-from chalicelib.services import ticket_split_merge
+from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_parts import DeskParts, editable
 from chalicelib.settings import Settings
 
@@ -207,6 +207,19 @@ class TicketDesk:
     def merge(self, ticket_id: str, agent: str, into: str) -> Ticket:
         """Move every message of this ticket into `into`; this one closes, pointing there."""
         return ticket_split_merge.merge(self.parts, ticket_id, agent, into)
+
+    # -- participants (see ticket_participants.py) ---------------------------
+    def add_participant(self, ticket_id: str, agent: str, address: str) -> Ticket:
+        """Copy `address` on this ticket's replies from now on."""
+        ticket = ticket_participants.add(self.parts, self.settings, ticket_id, address)
+        log.info("participants: %s added %s to %s", agent, address, ticket.id)
+        return ticket
+
+    def remove_participant(self, ticket_id: str, agent: str, address: str) -> Ticket:
+        """Stop copying `address` on this ticket's replies."""
+        ticket = ticket_participants.remove(self.parts, ticket_id, address)
+        log.info("participants: %s removed %s from %s", agent, address, ticket.id)
+        return ticket
 
     # -- helpers -----------------------------------------------------------
     def _announce(self, before: Ticket, after: Ticket, agent: str) -> None:

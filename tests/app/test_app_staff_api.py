@@ -28,6 +28,8 @@ STAFF_ROUTES = {
     ("POST", "/api/tickets/{ticket_id}/notes"),
     ("POST", "/api/tickets/{ticket_id}/split"),
     ("POST", "/api/tickets/{ticket_id}/merge"),
+    ("POST", "/api/tickets/{ticket_id}/participants"),
+    ("POST", "/api/tickets/{ticket_id}/participants/remove"),
     ("GET", "/api/suspended"),
     ("POST", "/api/suspended/{mailbox}/{key}/release"),
     ("POST", "/api/suspended/{mailbox}/{key}/discard"),

@@ -1,0 +1,54 @@
+"""Staff adding and removing a ticket's participants (the people its replies copy)."""
+
+from __future__ import annotations
+
+from chalicelib.domain import participants
+from chalicelib.domain.mail import MAX_ADDRESS_BYTES, parse_addresses
+from chalicelib.domain.send_policy import is_own_address
+from chalicelib.domain.tickets import Ticket
+from chalicelib.errors import InvalidRequest, TicketConflict
+from chalicelib.services.desk_parts import DeskParts, editable
+from chalicelib.settings import Settings
+
+
+def _address(text: str) -> str:
+    """One bare mailbox, lower-cased; InvalidRequest for anything else (names, lists, breaks)."""
+    found = parse_addresses(text)
+    cleaned = text.strip().strip("<>").lower()
+    if (
+        len(found) != 1
+        or found[0].email != cleaned
+        or len(cleaned.encode()) > MAX_ADDRESS_BYTES
+        or any(c in cleaned for c in ',;<>"\r\n')
+    ):
+        raise InvalidRequest("address must be one email address, such as bob@customer.example")
+    return cleaned
+
+
+def add(parts: DeskParts, settings: Settings, ticket_id: str, address: str) -> Ticket:
+    """Copy `address` on the ticket's replies from now on (at most MAX_PARTICIPANTS)."""
+    email = _address(address)
+    if is_own_address(email, settings.domain, settings.mailboxes):
+        raise InvalidRequest(f"{email} is one of our own addresses")
+    ticket = editable(parts, ticket_id)
+    if ticket.has_participant(email):
+        return ticket
+    if len(ticket.copied) >= participants.MAX_PARTICIPANTS:
+        raise TicketConflict(
+            f"{ticket.id} has {len(ticket.copied)} participants already, the most a ticket may have; remove one first"
+        )
+    # The set holds the requester too: room for the others plus them, before this one.
+    parts.edits.change_participants(ticket, "ADD", email, parts.now(), participants.MAX_PARTICIPANTS)
+    return parts.queue.load(ticket.id)[0]
+
+
+def remove(parts: DeskParts, ticket_id: str, address: str) -> Ticket:
+    """Stop copying `address`; the requester cannot be removed (replies go to them)."""
+    email = _address(address)
+    ticket = editable(parts, ticket_id)
+    if email == ticket.requester:
+        raise InvalidRequest(f"{email} is the requester of {ticket.id}; replies always go to them")
+    if email not in ticket.copied:
+        return ticket
+    parts.edits.change_participants(ticket, "DELETE", email, parts.now(), 0)
+    return parts.queue.load(ticket.id)[0]
