@@ -59,6 +59,9 @@ def received_notification(
     virus: str = "PASS",
     dmarc: str = "PASS",
     timestamp: str = "2026-11-27T10:00:01.000Z",
+    spf: str = "PASS",
+    dkim: str = "PASS",
+    source: str = "alice@customer.org",
 ) -> str:
     """The SES "Received" notification of an S3 action, as raw SQS delivery carries it."""
     return json.dumps(
@@ -70,8 +73,8 @@ def received_notification(
                 "recipients": list(recipients),
                 "spamVerdict": {"status": spam},
                 "virusVerdict": {"status": virus},
-                "spfVerdict": {"status": "PASS"},
-                "dkimVerdict": {"status": "PASS"},
+                "spfVerdict": {"status": spf},
+                "dkimVerdict": {"status": dkim},
                 "dmarcVerdict": {"status": dmarc},
                 "action": {
                     "type": "S3",
@@ -82,7 +85,7 @@ def received_notification(
             },
             "mail": {
                 "timestamp": timestamp,
-                "source": "alice@customer.org",
+                "source": source,
                 "messageId": message_id,
                 "destination": list(recipients),
                 "headersTruncated": False,
@@ -91,3 +94,18 @@ def received_notification(
             },
         }
     )
+
+
+def stored_by_ses(raw: bytes, domain: str = "customer.org", dmarc: str = "pass") -> bytes:
+    """`raw` as SES stores it in S3: its verdict headers prepended (what the sweeper and replay
+    read when no notification came). SES writes these above everything the sender wrote."""
+    head = (
+        f"Return-Path: <alice@{domain}>\r\n"
+        "X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"
+        f"Received-SPF: pass (spfCheck: domain of {domain} designates 192.0.2.1 as permitted sender)"
+        f" client-ip=192.0.2.1; envelope-from=alice@{domain}; helo=mail.{domain};\r\n"
+        f"Authentication-Results: amazonses.com; spf=pass (spfCheck: domain of {domain} designates"
+        f" 192.0.2.1 as permitted sender) client-ip=192.0.2.1; envelope-from=alice@{domain};"
+        f" helo=mail.{domain}; dkim=pass header.i=@{domain}; dmarc={dmarc} header.from={domain};\r\n"
+    )
+    return head.encode() + raw

@@ -60,7 +60,7 @@ from tests.adapters.test_feedback import bounce_note, complaint_note
 from tests.events import sqs_event
 from tests.iam_policy import UNSCOPABLE, Need, Policy, Unmapped, needs, restage
 from tests.mail_factory import make_mail as _make_mail
-from tests.mail_factory import received_notification, ses_id
+from tests.mail_factory import received_notification, ses_id, stored_by_ses
 from tests.staff_auth import PASSWORD, jwks_server, moto_jwks, sign_in
 
 REPO = Path(__file__).resolve().parents[2]
@@ -406,7 +406,9 @@ class Run:
                 body="line of text\n" * 7800,
                 attachments=(("scan.pdf", "application/pdf", PDF),),
             ),
-            "iamswept3reply": make_mail(subject="Re: Printer", in_reply_to="<iam-1@customer.org>"),
+            "iamswept3reply": stored_by_ses(
+                make_mail(subject="Re: Printer", in_reply_to="<iam-1@customer.org>")
+            ),
             "iamswept4bounce": _delivery_failure(
                 "carol@customer.org", self._acknowledgement_id(self.unmoved["ticket"])
             ),
