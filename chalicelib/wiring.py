@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from chalicelib.settings import Settings
 
@@ -66,6 +66,14 @@ class _OnFirstUse:
         return getattr(self._client, name)
 
 
+_Client = TypeVar("_Client")
+
+
+def _on_first_use(build: Callable[[], _Client]) -> _Client:
+    """What `build` returns, built by its first use; the proxy stands in for that client's type."""
+    return cast(_Client, _OnFirstUse(build))
+
+
 def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = None) -> Services:
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
@@ -83,7 +91,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
     session = session or boto3.session.Session()
     s3, dynamodb = _client(session, "s3", settings), _client(session, "dynamodb", settings)
-    ssm = _OnFirstUse(lambda: _client(session, "ssm", settings))
+    ssm = _on_first_use(lambda: _client(session, "ssm", settings))
     parts = IntakeParts(
         store=S3MailStore(s3, settings.mail_bucket),
         tickets=DynamoDBTickets(dynamodb, settings.tickets_table),
@@ -92,7 +100,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
         renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
         reply_secrets=SsmReplySecrets(ssm, settings.reply_secret_parameter),
     )
-    signer = _OnFirstUse(lambda: _signing_s3(session, settings))
+    signer = _on_first_use(lambda: _signing_s3(session, settings))
     mail_out = _mail_out(settings, session, parts, dynamodb, signer)
     desk = _desk(settings, session, parts, dynamodb, signer)
     mail_out.outbound.parts = dataclasses.replace(mail_out.outbound.parts, publish_event=desk.publish_event)
@@ -155,10 +163,10 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
 
     guard = DynamoDBSuppression(dynamodb, settings.suppression_table)
     sender = SesSender(
-        _OnFirstUse(lambda: _client(session, "ses", settings)),
+        _on_first_use(lambda: _client(session, "ses", settings)),
         settings.configuration_set,
         settings.sending_identity_arn,
-        _OnFirstUse(lambda: _client(session, "sesv2", settings)),
+        _on_first_use(lambda: _client(session, "sesv2", settings)),
     )
     links = S3DownloadLinks(signer, settings.mail_bucket, settings.attachment_link_seconds)
     outbound = OutboundService(

@@ -151,7 +151,9 @@ class Context:
             if service == "s3" and self.endpoint_url:
                 # Emulators answer on one host name; virtual-host buckets would not resolve.
                 config = Config(s3={"addressing_style": "path"})
-            self._clients[service] = self.session.client(
+            # boto3-stubs types clients by literal service name; `service` is any name.
+            make: Callable[..., Any] = self.session.client
+            self._clients[service] = make(
                 service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
             )
         return self._clients[service]

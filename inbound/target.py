@@ -29,7 +29,7 @@ DEFAULT_DATA_DIR = ".inbound"
 STACK_FILE = "stack.json"
 CHALICE_CONFIG = Path(".chalice/config.json")
 # What moto's server accepts and AWS refuses: the local stack never sees real credentials.
-LOCAL_CREDENTIALS = {
+LOCAL_CREDENTIALS: dict[str, Any] = {  # Session's keyword arguments
     k: "embedded" for k in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 }
 

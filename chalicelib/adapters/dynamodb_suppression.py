@@ -28,7 +28,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -39,6 +39,7 @@ from chalicelib.domain.reputation import DayCounts
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 DAY = 86_400
 MARKER_SECONDS = 15 * DAY
@@ -232,7 +233,10 @@ class DynamoDBSuppression:
             offered = [e for e in expiring if e.address not in held]
             conditional = [_put(self.table, entry_item(e), OVER_EXPIRING) for e in offered]
             try:
-                self._db.transact_write_items(TransactItems=[*head, *conditional, *tail])
+                operations = [*head, *conditional, *tail]
+                self._db.transact_write_items(
+                    TransactItems=cast("list[TransactWriteItemTypeDef]", operations)
+                )
                 return Applied(held_back=frozenset(held))
             except ClientError as exc:
                 if error_code(exc) != "TransactionCanceledException":
@@ -331,7 +335,7 @@ class DynamoDBSuppression:
         operations.append(
             self._counter_update(at[:10], {"sent": len(recipients)}, random.randrange(SHARDS), now)
         )
-        self._db.transact_write_items(TransactItems=operations)
+        self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
 
     def sent_messages(self, message_ids: Sequence[str], now: int) -> dict[str, frozenset[str]]:
         """Which of `message_ids` we sent within SENT_SECONDS, each with its recipients."""

@@ -9,7 +9,7 @@ bodies stay where they are in S3: the message item carries their keys.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -20,6 +20,7 @@ from chalicelib.errors import ConcurrentUpdate
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # TransactWriteItems takes 100 actions: 3 per message plus the two ticket updates.
 MERGE_CHUNK = 30
@@ -176,7 +177,7 @@ class DynamoDBTicketEdits:
 
     def _transact(self, operations: list[dict[str, Any]], ticket_id: str) -> None:
         try:
-            self._db.transact_write_items(TransactItems=operations)
+            self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -21,6 +21,7 @@ from chalicelib.errors import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 FIRST_TICKET_NUMBER = 1000
 _COUNTER_KEY = {"pk": {"S": "COUNTER"}, "sk": {"S": "TICKET"}}
@@ -210,7 +211,8 @@ class DynamoDBTickets:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             old = (
-                exc.response.get("Item")
+                # ReturnValuesOnConditionCheckFailure: the error carries the item that failed.
+                cast("dict[str, Any] | None", exc.response.get("Item"))
                 or self._db.get_item(
                     TableName=self.table, Key=items.delivery_key(ses_message_id, "ALLOC"), ConsistentRead=True
                 )["Item"]
@@ -230,7 +232,7 @@ class DynamoDBTickets:
 
     def _transact(self, operations: list[dict[str, Any]], message_id: str = "") -> None:
         try:
-            self._db.transact_write_items(TransactItems=operations)
+            self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
@@ -415,7 +417,7 @@ class DynamoDBTickets:
             }
             operations.append({"Put": {"TableName": self.table, "Item": index}})
         try:
-            self._db.transact_write_items(TransactItems=operations)
+            self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

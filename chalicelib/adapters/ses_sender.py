@@ -144,5 +144,7 @@ class SesSender:
         if domain == SIMULATOR_DOMAIN:
             return True
         found = self._ses.get_identity_verification_attributes(Identities=[address, domain])
-        attributes = found.get("VerificationAttributes", {})
-        return any(attributes.get(i, {}).get("VerificationStatus") == "Success" for i in (address, domain))
+        statuses = {
+            i: a.get("VerificationStatus") for i, a in found.get("VerificationAttributes", {}).items()
+        }
+        return any(statuses.get(i) == "Success" for i in (address, domain))

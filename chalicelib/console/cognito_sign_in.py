@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import InboundError
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 
 class SignInRefused(InboundError):
@@ -73,7 +76,7 @@ class SignInResult:
 
 
 class CognitoSignIn:
-    def __init__(self, client: Any, client_id: str) -> None:
+    def __init__(self, client: CognitoIdentityProviderClient, client_id: str) -> None:
         self._cognito = client
         self._client_id = client_id
 

@@ -54,3 +54,18 @@ def test_a_test_run_that_selects_no_test_fails_and_prints_the_summary():
     assert done.returncode != 0
     assert "Error 5" in done.stderr
     assert "deselected" in done.stdout.splitlines()[-1]
+
+
+def test_pre_commit_runs_what_make_lint_and_types_run():
+    import yaml
+
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+
+    planned = make("-n", "lint", "types")
+
+    assert planned.returncode == 0, planned.stderr
+    assert [hook["entry"] for hook in hooks] == [
+        line for line in planned.stdout.splitlines() if line.startswith(".venv/bin/")
+    ]
+    assert {hook["language"] for hook in hooks} == {"system"}, "hooks use the project's .venv, no download"
