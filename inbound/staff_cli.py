@@ -95,9 +95,14 @@ class _Pool:
 
 
 def _pool(args: argparse.Namespace) -> _Pool:
-    from inbound.target import resolve
+    from inbound.target import DEFAULT_DATA_DIR, Target, resolve
 
-    target = resolve(args)
+    if args.user_pool_id and not (args.stage or args.endpoint_url):
+        # A pool id alone names a deployed stage's pool, in the default session's account.
+        region = args.region or os.environ.get("AWS_REGION") or "us-east-1"
+        target = Target("", region, None, Path(args.data_dir or DEFAULT_DATA_DIR))
+    else:
+        target = resolve(args)
     session = target.session()
     cognito = target.client("cognito-idp", session)
     pool_id = args.user_pool_id or target.user_pool_id(session)

@@ -85,7 +85,10 @@ def _alive(pid: Any) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process: it exists
-    return True
+    try:  # a killed process not yet reaped (a zombie) still answers signal 0
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 @dataclass(frozen=True)

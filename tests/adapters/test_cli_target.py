@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -151,15 +152,20 @@ def test_no_running_stack_says_how_to_start_one(tmp_path, bare_shell, capsys):
             f"no inbound stack is running in {tmp_path} — start it with `make run` (or `inbound up`), "
             "or pass --data-dir, --stage or --endpoint-url\n"
         ), argv
-    # A run killed with -9 leaves its stack.json behind.
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    (tmp_path / "stack.json").write_text(
-        json.dumps({"pid": int(gone.stdout), "endpoint_url": "http://127.0.0.1:1"})
-    )
-    code, _, err = run(capsys, "reputation", "--data-dir", str(tmp_path))
-    assert code == 1 and f"(its last run, process {int(gone.stdout)}, has stopped)" in err
+    # A run killed with -9 leaves its stack.json behind; until its parent reaps it, it is a zombie.
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    killed.kill()
+    os.waitid(os.P_PID, killed.pid, os.WEXITED | os.WNOWAIT)  # dead, not reaped: a zombie
+    try:
+        (tmp_path / "stack.json").write_text(
+            json.dumps({"pid": killed.pid, "endpoint_url": "http://127.0.0.1:1"})
+        )
+        for _ in range(2):
+            code, _, err = run(capsys, "reputation", "--data-dir", str(tmp_path))
+            assert code == 1 and f"(its last run, process {killed.pid}, has stopped)" in err
+            killed.wait()  # and once reaped
+    finally:
+        killed.wait()
 
 
 def test_missing_credentials_and_an_unreachable_endpoint_are_one_line(bare_shell, capsys):
@@ -234,3 +240,16 @@ def test_an_api_nobody_answers_is_named():
     assert explain(ApiError(0, "unreachable", "cannot reach http://127.0.0.1:1: refused")) == (
         "cannot reach http://127.0.0.1:1: refused: is the stack running (`make run`)? or check --url"
     )
+
+
+def test_staff_on_a_deployed_stage_finds_its_pool_by_name_or_by_id(stack, capsys):
+    """GIVEN a provisioned stage (moto in-process plays AWS) WHEN `inbound staff` runs with
+    --stage, or with --user-pool-id alone THEN both work on that stage's pool."""
+    pool = stack.outputs["INBOUND_USER_POOL_ID"]
+    code, out, _ = run(capsys, "staff", "add", "ops@example.com", "--stage", "test", "--region", REGION)
+    assert code == 0 and f"created in pool {pool}" in out
+    code, out, _ = run(capsys, "staff", "list", "--json", "--user-pool-id", pool, "--region", REGION)
+    assert code == 0 and [json.loads(line)["email"] for line in out.splitlines()] == ["ops@example.com"]
+    assert run(capsys, "staff", "remove", "ops@example.com", "--stage", "test")[0] == 0
+    code, _, err = run(capsys, "staff", "list", "--stage", "nostage")
+    assert code == 1 and "stage nostage has no user pool inbound-nostage" in err
