@@ -37,6 +37,7 @@ from typing import Any
 import boto3
 from chalice.utils import to_cfn_resource_name
 
+from inbound import gateway_responses
 from inbound.alarms import alarm_specs
 from inbound.iam_policies import policy_documents
 from inbound.provision_context import Context, Names
@@ -74,6 +75,9 @@ RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 # Queues go with the stack, as with `inbound provision --delete`: the raw mail behind every
 # notification stays in the bucket's incoming/ and the sweeper re-drives it.
 DELETE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
+
+
+REST_API = "RestAPI"  # the logical id `chalice package` gives the staff API
 
 
 def template_names(stage: str, domain: str) -> Names:
@@ -376,6 +380,8 @@ def merge_template(
         **_ses(names, ctx, mailboxes),
         **_identity(names),
         **_alarms(names),
+        # Chalice merges key by key: this adds to the DefinitionBody `chalice package` writes.
+        REST_API: {"Properties": {"DefinitionBody": gateway_responses.rest_api_definition()}},
     }
     outputs = {
         "MailBucketName": ("the mail bucket", _ref("MailBucket")),

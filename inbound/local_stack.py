@@ -10,7 +10,6 @@ credentials that real AWS refuses.
 
 from __future__ import annotations
 
-import functools
 import importlib
 import json
 import logging
@@ -29,6 +28,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib.adapters.aws_errors import is_not_found
 from chalicelib.errors import BadNotification
 from inbound.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
+from inbound.gateway_responses import local_http_server
 from inbound.local_lambda import SQS_POLLERS, Poller, Scheduler, app_sources
 from inbound.local_ses import SesEmulator
 from inbound.local_ses import install as install_ses_emulator
@@ -99,19 +99,7 @@ def _chalice_config() -> Any:
 
 def _http_server(app_module: Any, config: Any, host: str, port: int, busy: Callable[[], Any]) -> Any:
     """Chalice's local server; requests that may write run inside `busy()` (see local_state)."""
-    from chalice.local import ChaliceRequestHandler, create_local_server
-
-    class QuietWrites(ChaliceRequestHandler):
-        def _quiet(self) -> None:
-            with busy():
-                self._generic_handle()
-
-        do_PUT = do_POST = do_DELETE = do_PATCH = _quiet
-
-    server = create_local_server(app_module.app, config, host, port)
-    server.server.RequestHandlerClass = functools.partial(
-        QuietWrites, app_object=app_module.app, config=config
-    )
+    server = local_http_server(app_module.app, config, host, port, busy)
     threading.Thread(target=server.server.serve_forever, name="http", daemon=True).start()
     return server
 
