@@ -1,7 +1,7 @@
 """`inbound up` end to end: real SMTP in, tickets in DynamoDB, bytes in S3, a restart in between.
 
-One `inbound up` serves the module (start-up costs seconds); the restart test runs last
-and restarts it on the same data dir.
+One `inbound up` serves the module (start-up costs seconds); the restart test restarts it
+on the same data dir, and the tests after it (in a random order) use the restarted stack.
 """
 
 from __future__ import annotations
@@ -217,6 +217,8 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     ticket = ticket_of(before, msg)
     key = stored_message(before, ticket, msg).attachments[0].key
     secret = secret_of(before)
+    # Its own agent, so the test holds alone and in any order (not test_staff_add's).
+    _staff_add(local_stack.data_dir, "kept.agent@example.com")
     # The acknowledgement is stored on the ticket just after the ticket itself: wait for it.
     ticket = eventually(
         lambda: t if (t := tickets(before).get_ticket(ticket.id)) and t.message_count == 2 else None,
@@ -239,7 +241,7 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     assert kept == secret
     assert _sign_in(after, local_stack.credentials())
     pool = json.loads((after.data_dir / "stack.json").read_text())["user_pool_id"]
-    agent = after.client("cognito-idp").admin_get_user(UserPoolId=pool, Username="second.agent@example.com")
+    agent = after.client("cognito-idp").admin_get_user(UserPoolId=pool, Username="kept.agent@example.com")
     assert agent["UserStatus"] == "FORCE_CHANGE_PASSWORD"  # `staff add` agents come back too
 
     assert ticket_of(after, pending).subject == "Arrived just before the stop"  # re-driven on start
