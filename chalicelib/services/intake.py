@@ -39,6 +39,10 @@ from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.intake")
 
+# The object (and "Received" notification) SES writes once when a receipt rule's S3 action
+# is created, to check that it may write to the bucket: SES's, not mail anyone sent.
+SES_SETUP_NOTIFICATION = "AMAZON_SES_SETUP_NOTIFICATION"
+
 
 class IntakeService:
     def __init__(self, settings: Settings, parts: IntakeParts) -> None:
@@ -107,6 +111,8 @@ class IntakeService:
 
     # -- the pipeline ---------------------------------------------------------
     def _process(self, received: ReceivedMail) -> Outcome:
+        if received.ses_message_id == SES_SETUP_NOTIFICATION:
+            return self._setup_probe(received)
         limit = self.settings.max_message_bytes
         size, raw = self.parts.store.get_raw_within(received.bucket, received.key, limit)
         if raw is None:
@@ -176,6 +182,20 @@ class IntakeService:
         )
         self._record(received, outcome)
         self._archive(received, received.received_at)
+        return outcome
+
+    def _setup_probe(self, received: ReceivedMail) -> Outcome:
+        """Recorded (a later creation of the rule writes it again: a duplicate) and archived."""
+        outcome = Outcome(
+            outcome="auto_reply",
+            ses_message_id=received.ses_message_id,
+            reason="ses_setup_notification: SES checked that its receipt rule may write to the bucket",
+        )
+        self._record(received, outcome)
+        try:
+            self._archive(received, received.received_at)
+        except RawMailMissing:
+            pass  # the notification came without its object: nothing to archive
         return outcome
 
     def _record_bounce(self, received: ReceivedMail, mail: ParsedMail, decision: Classification) -> Outcome:

@@ -257,3 +257,20 @@ def test_ingest_and_staff_replies_tell_integrations_through_ticket_events(stack)
     assert ("ticket.created", first.ticket) in seen
     assert ("ticket.customer_replied", first.ticket) in seen
     assert ("ticket.staff_replied", first.ticket) in seen
+
+
+def test_ses_setup_probe_is_recorded_and_archived_never_a_ticket(stack):
+    """GIVEN the object and notification SES writes when the receipt rule is created
+    (its body is SES's own text, not mail) WHEN ingested, and again when a later rule is
+    created THEN no ticket and no held auto-reply exist, it is recorded and archived."""
+    probe = b"This is a test message from Amazon SES to verify the S3 action.\r\n"
+    first = deliver(stack, probe, message_id="AMAZON_SES_SETUP_NOTIFICATION")
+    assert (first.outcome, first.ticket) == ("auto_reply", None)
+    assert first.reason.startswith("ses_setup_notification")
+    assert stack.keys("incoming/") == [] and stack.keys("quarantine/") == []
+    assert stack.keys("archive/") == ["archive/2026/11/27/AMAZON_SES_SETUP_NOTIFICATION.eml"]
+    assert stack.tickets.get_delivery("AMAZON_SES_SETUP_NOTIFICATION")["outcome"] == "auto_reply"
+
+    again = deliver(stack, probe, message_id="AMAZON_SES_SETUP_NOTIFICATION")
+    assert again.outcome == "duplicate" and again.ticket is None
+    assert stack.keys("incoming/") == []
