@@ -9,7 +9,11 @@ closes those gaps in the same process as moto's threaded server:
 - SES's events (see `ses_events`) go to the configuration set's SNS topic a moment
   later, from a worker thread, as SES publishes them asynchronously;
 - the sandbox (verified recipients and the simulator only, 200 per 24 h, 1 per
-  second) and the account-level suppression list are enforced when switched on.
+  second) and the account-level suppression list are enforced when switched on;
+- with `hold` on (`inbound up`), an accepted send waits in memory and leaves (outbox,
+  events, simulator replies) only once `release()` is called, after the state that
+  produced it is saved: SES accepts a send and delivers it later, and no mail may reach
+  a customer carrying a ticket number a crash could hand out again (see local_journal).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import smtplib
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +60,9 @@ class SesEmulator:
     feedback_topic_arn: str
     sandbox: bool = False
     smtp_address: tuple[str, int] | None = None  # where ooto@ replies are mailed back
+    hold: bool = False  # keep accepted sends until release() (see the module docstring)
+    on_held: Callable[[], None] | None = None  # told when a send starts waiting
+    _held: list[tuple[str, str, list[str], str, str]] = field(default_factory=list)
     _sends: deque[float] = field(default_factory=deque)
     _events: "queue.Queue[tuple[float, Any]]" = field(default_factory=queue.Queue)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -113,6 +121,28 @@ class SesEmulator:
             self._sends.append(now)
 
     def accepted(
+        self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
+    ) -> None:
+        if not self.hold:
+            self._deliver(message_id, source, destinations, raw, config_set)
+            return
+        with self._lock:
+            self._held.append((message_id, source, destinations, raw, config_set))
+        if self.on_held is not None:
+            self.on_held()
+
+    def held(self) -> list[tuple[str, str, list[str], str, str]]:
+        """The sends waiting now (taken while the state about to be saved is still)."""
+        with self._lock:
+            waiting, self._held = self._held, []
+        return waiting
+
+    def release(self, sends: list[tuple[str, str, list[str], str, str]]) -> None:
+        """Let sends taken by `held()` leave, once the state that produced them is saved."""
+        for send in sends:
+            self._deliver(*send)
+
+    def _deliver(
         self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
     ) -> None:
         message = email.message_from_string(raw)

@@ -17,155 +17,51 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import secrets
-import string
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-from email.utils import format_datetime, formataddr, getaddresses
 from typing import Any
 from urllib.parse import quote, unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.settings import SES_MAX_MESSAGE_BYTES
+from inbound.local_journal import Entry, Journal
+from inbound.ses_received import (
+    SMTP_HOST_NAME,
+    Envelope,
+    envelope_from_record,
+    envelope_record,
+    new_message_id,
+    notification,
+    recipient_matches,
+    ses_headers,
+)
 
 log = logging.getLogger("inbound.local")
 
-SMTP_HOST_NAME = "inbound-smtp.local"
-HEADERS_NOTIFICATION_LIMIT = 10 * 1024  # SES truncates the notification's headers above 10 KB
 REJECTED = "550 5.1.1 Recipient address rejected"
-_ID_ALPHABET = string.ascii_lowercase + string.digits
+SNS_MAX_MESSAGE_BYTES = 256 * 1024
 
 
-def new_message_id() -> str:
-    """An SES-like receiving message id: lowercase letters and digits."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(28))
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def recipient_matches(patterns: list[str], address: str) -> bool:
-    """SES's rule: an address matches itself, a domain every address at it, `.domain` its subdomains.
-    A rule without recipients matches every address."""
-    if not patterns:
-        return True
-    address = address.lower()
-    host = address.rpartition("@")[2]
-    for pattern in (p.lower() for p in patterns):
-        if "@" in pattern:
-            if address == pattern:
-                return True
-        elif pattern.startswith("."):
-            if host.endswith(pattern):
-                return True
-        elif host == pattern:
-            return True
-    return False
+class Refused(Exception):
+    """A message SES would not accept; the SMTP reply says why (nothing was stored)."""
 
 
 @dataclass(frozen=True)
-class Envelope:
-    mail_from: str
-    recipients: tuple[str, ...]
-    helo: str = "unknown"
-    peer: str = "127.0.0.1"
-    received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+class _Delivery:
+    """One S3 action's share of a message: where it goes and what its topic is told."""
 
-
-def ses_headers(envelope: Envelope, message_id: str, raw: bytes) -> bytes:
-    """The trace and verdict headers SES prepends (offline: no DNS, so no SPF/DKIM/DMARC)."""
-    sender = envelope.mail_from or "<>"
-    from_domain = _from_domain(raw) or sender.rpartition("@")[2]
-    first = envelope.recipients[0] if envelope.recipients else ""
-    lines = [
-        f"Return-Path: <{envelope.mail_from}>",
-        f"Received: from {envelope.helo} ({envelope.peer}) by {SMTP_HOST_NAME} with SMTP id {message_id}"
-        f" for {first}; {format_datetime(envelope.received_at)}",
-        "X-SES-Spam-Verdict: PASS",
-        "X-SES-Virus-Verdict: PASS",
-        f"Received-SPF: none (spfCheck: no DNS lookups on the local stack) client-ip={envelope.peer};"
-        f" envelope-from={sender}; helo={envelope.helo};",
-        # A DKIM-Signature, if any, stays unverified: the public key is in DNS, which the
-        # local stack cannot query, so dkim=none (not fail).
-        f"Authentication-Results: amazonses.com; spf=none (spfCheck: no DNS lookups on the local"
-        f" stack) smtp.mailfrom={sender}; dkim=none; dmarc=none header.from={from_domain};",
-    ]
-    return "".join(line + "\r\n" for line in lines).encode("utf-8")
-
-
-def _headers(raw: bytes) -> Any:
-    return BytesHeaderParser(policy=compat32).parsebytes(raw)
-
-
-def _text(value: Any) -> str:
-    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def _from_domain(raw: bytes) -> str:
-    found = getaddresses([_text(v) for v in _headers(raw).get_all("From", [])])
-    return found[0][1].rpartition("@")[2].lower() if found and found[0][1] else ""
-
-
-def notification(action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes) -> dict[str, Any]:
-    """SES's "Received" notification of an S3 action, as the action's topic gets it."""
-    parsed = _headers(raw)
-    headers, size, truncated = [], 0, False
-    for name, value in parsed.items():
-        size += len(name) + len(_text(value))
-        if size > HEADERS_NOTIFICATION_LIMIT:
-            truncated = True
-            break
-        headers.append({"name": name, "value": _text(value)})
-    common: dict[str, Any] = {"returnPath": envelope.mail_from}
-    for header, key in (("From", "from"), ("To", "to"), ("Cc", "cc"), ("Reply-To", "replyTo")):
-        found = getaddresses([_text(v) for v in parsed.get_all(header, [])])
-        if found:
-            common[key] = [formataddr(pair) for pair in found if pair[1]]
-    for header, key in (("Date", "date"), ("Message-ID", "messageId"), ("Subject", "subject")):
-        if parsed.get(header) is not None:
-            common[key] = _text(parsed.get(header))
-    timestamp = _iso(envelope.received_at)
-    verdict_none = {"status": "GRAY"}
-    return {
-        "notificationType": "Received",
-        "receipt": {
-            "timestamp": timestamp,
-            "processingTimeMillis": 1,
-            "recipients": list(envelope.recipients),
-            "spamVerdict": {"status": "PASS"},
-            "virusVerdict": {"status": "PASS"},
-            "spfVerdict": verdict_none,
-            "dkimVerdict": verdict_none,
-            "dmarcVerdict": verdict_none,
-            "action": {
-                "type": "S3",
-                "topicArn": action.get("TopicArn", ""),
-                "bucketName": action["BucketName"],
-                "objectKeyPrefix": action.get("ObjectKeyPrefix", ""),
-                "objectKey": action.get("ObjectKeyPrefix", "") + message_id,
-            },
-        },
-        "mail": {
-            "timestamp": timestamp,
-            "source": envelope.mail_from,
-            "messageId": message_id,
-            "destination": list(envelope.recipients),
-            "headersTruncated": truncated,
-            "headers": headers,
-            "commonHeaders": common,
-        },
-    }
+    action: dict[str, Any]
+    envelope: Envelope
+    note: str  # the notification, as JSON; "" without a topic
 
 
 class SesReceiver:
     """The receiving half of SES against an AWS endpoint (ses, s3 and sns clients)."""
 
-    def __init__(self, clients: dict[str, Any]) -> None:
+    def __init__(self, clients: dict[str, Any], journal: Journal | None = None) -> None:
         self._ses, self._s3, self._sns = clients["ses"], clients["s3"], clients["sns"]
+        self.journal = journal
 
     def rules(self) -> list[dict[str, Any]]:
         """The enabled rules of the active rule set, in order."""
@@ -176,9 +72,35 @@ class SesReceiver:
         return any(recipient_matches(r.get("Recipients") or [], address) for r in self.rules())
 
     def receive(self, envelope: Envelope, content: bytes) -> str:
-        """Run the matching rules' actions on one message; returns the SES message id."""
+        """Run the matching rules' actions on one message; returns the SES message id.
+
+        Everything is built first (headers, notifications): a message that cannot be
+        described is refused before anything is written. Then the journal entry is made
+        durable, then S3 and SNS are written; a failure there discards the entry, as the
+        sender is told to retry."""
         message_id = new_message_id()
         raw = ses_headers(envelope, message_id, content) + content
+        deliveries = [
+            _Delivery(action, matched, self._note(action, matched, message_id, raw))
+            for action, matched in self._plan(envelope)
+        ]
+        if self.journal is not None:
+            actions = [{**d.action, "recipients": list(d.envelope.recipients)} for d in deliveries]
+            self.journal.write(Entry(message_id, envelope_record(envelope), actions, raw))
+        try:
+            for delivery in deliveries:
+                self._put(delivery.action, delivery.envelope, message_id, raw)
+                if delivery.note:
+                    self._sns.publish(TopicArn=delivery.action["TopicArn"], Message=delivery.note)
+        except (ClientError, BotoCoreError):
+            if self.journal is not None:
+                self.journal.discard(message_id)
+            raise
+        return message_id
+
+    def _plan(self, envelope: Envelope) -> list[tuple[dict[str, Any], Envelope]]:
+        """The S3 actions of the rules the recipients match, up to a StopAction."""
+        plan = []
         for rule in self.rules():
             matched = tuple(
                 r for r in envelope.recipients if recipient_matches(rule.get("Recipients") or [], r)
@@ -187,29 +109,42 @@ class SesReceiver:
                 continue
             for action in rule.get("Actions") or []:
                 if "S3Action" in action:
-                    self._store(action["S3Action"], replace(envelope, recipients=matched), message_id, raw)
+                    plan.append((action["S3Action"], replace(envelope, recipients=matched)))
                 elif "StopAction" in action:
-                    return message_id
+                    return plan
                 else:
                     log.warning(
                         "smtp: rule %s: action %s is not emulated locally", rule["Name"], sorted(action)
                     )
-        return message_id
+        return plan
 
-    def _store(self, action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes) -> None:
+    @staticmethod
+    def _note(action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes) -> str:
+        if not action.get("TopicArn"):
+            return ""
+        note = json.dumps(notification(action, envelope, message_id, raw))
+        if len(note.encode("utf-8")) > SNS_MAX_MESSAGE_BYTES:  # cannot happen once cut; never stored
+            raise Refused(f"554 5.6.0 The message's notification exceeds {SNS_MAX_MESSAGE_BYTES} bytes")
+        return note
+
+    def _put(self, action: dict[str, Any], envelope: Envelope, message_id: str, raw: bytes) -> None:
         key = action.get("ObjectKeyPrefix", "") + message_id
         # SES stores the raw bytes only; the envelope rides along as object metadata
         # (local only) so that the start-up re-drive can rebuild the same notification.
         metadata = {
             "ses-source": quote(envelope.mail_from),
             "ses-recipients": quote(",".join(envelope.recipients)),
-            "ses-timestamp": _iso(envelope.received_at),
+            "ses-timestamp": envelope.received_at.isoformat(),
             "ses-topic": action.get("TopicArn", ""),
         }
         self._s3.put_object(Bucket=action["BucketName"], Key=key, Body=raw, Metadata=metadata)
-        if action.get("TopicArn"):
-            note = notification(action, envelope, message_id, raw)
-            self._sns.publish(TopicArn=action["TopicArn"], Message=json.dumps(note))
+
+    def restore(self, entry: Entry) -> None:
+        """Put a journal entry's raw mail back under its actions' keys (the re-drive publishes)."""
+        envelope = envelope_from_record(entry.envelope)
+        for action in entry.actions:
+            recipients = tuple(action.get("recipients") or envelope.recipients)
+            self._put(action, replace(envelope, recipients=recipients), entry.ses_message_id, entry.raw)
 
     def redrive(self, bucket: str, key: str) -> bool:
         """Publish the notification again for a message still in incoming/ (the sweeper)."""
@@ -234,7 +169,8 @@ class SesReceiver:
             received_at=datetime.fromisoformat(stamp) if stamp else datetime.now(UTC),
         )
         raw = self._s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-        self._sns.publish(TopicArn=topic, Message=json.dumps(notification(action, envelope, message_id, raw)))
+        note = self._note(action, envelope, message_id, raw)
+        self._sns.publish(TopicArn=topic, Message=note)
         return True
 
 
@@ -268,6 +204,9 @@ class SmtpHandler:
         loop = asyncio.get_running_loop()
         try:
             message_id = await loop.run_in_executor(None, self._receive, mail, content)
+        except Refused as refused:
+            log.warning("smtp: refused from <%s>: %s", mail.mail_from, refused)
+            return str(refused)
         except (ClientError, BotoCoreError) as exc:
             log.warning("smtp: delivery failed, sender will retry: %s", exc)
             return "451 4.3.0 Temporary failure, try again later"
@@ -283,8 +222,19 @@ class SmtpHandler:
 def start_smtp(receiver: SesReceiver, busy: Any, host: str, port: int) -> Any:
     """The listener in its own thread; call `.stop()` on the result to close it."""
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
 
-    controller = Controller(
+    class SesSmtp(SMTP):
+        # RFC 5321 caps a line at 1,000 octets and aiosmtpd answers a longer one with a
+        # permanent 500. SES documents no such limit for receiving, only the message size,
+        # and stores the raw mail unmodified: a base64 attachment on one line arrives.
+        line_length_limit = SES_MAX_MESSAGE_BYTES
+
+    class SesController(Controller):
+        def factory(self) -> SMTP:
+            return SesSmtp(self.handler, **self.SMTP_kwargs)
+
+    controller = SesController(
         SmtpHandler(receiver, busy),
         hostname=host,
         port=port,

@@ -25,11 +25,11 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.adapters.aws_errors import is_not_found
-from chalicelib.errors import BadNotification
 from inbound.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.gateway_responses import local_http_server
+from inbound.local_journal import Journal
 from inbound.local_lambda import SQS_POLLERS, Poller, Scheduler, app_sources
+from inbound.local_recovery import quarantine_failed, redrive_incoming, restore_journal
 from inbound.local_ses import SesEmulator
 from inbound.local_ses import install as install_ses_emulator
 from inbound.local_smtp import SesReceiver, start_smtp
@@ -40,7 +40,10 @@ log = logging.getLogger("inbound.local")
 
 STAGE = "local"
 SAVE_EVERY_SECONDS = 3.0
-FULL_CHECK_ROUNDS = 20  # every minute, compare even when no worker did anything
+# A send waits for the next save (local_ses's hold); the save waits this long after the
+# first waiting send, so that a burst's acknowledgements leave with one save, not one each.
+GROUP_SAVE_SECONDS = 0.2
+FULL_CHECK_SECONDS = 60.0  # compare even when no worker did anything
 # .chalice/config.json has no "local" stage; the dev stage's per-function settings apply.
 CHALICE_STAGE = "dev"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -104,44 +107,19 @@ def _http_server(app_module: Any, config: Any, host: str, port: int, busy: Calla
     return server
 
 
-def _quarantine_failed(stack: EmbeddedStack) -> Callable[[dict[str, Any]], None]:
-    """After the last failed receive: the raw mail leaves incoming/ for quarantine/failed/."""
-    from chalicelib.services import notifications
-
-    def move(record: dict[str, Any]) -> None:
-        try:
-            received = notifications.decode(record["body"], stack.settings.mail_bucket).received
-        except BadNotification:
-            return  # nothing in the bucket to move; the record itself goes to the DLQ
-        attempts = record["attributes"].get("ApproximateReceiveCount")
-        detail = f"ingest failed {attempts} times; its notification is in the dead-letter queue"
-        try:
-            stack.store.quarantine(received.bucket, received.key, received.ses_message_id, "failed", detail)
-        except ClientError as exc:
-            if not is_not_found(exc):
-                raise
-            return  # already moved out of incoming/
-        log.warning("lambda ingest: %s quarantined in quarantine/failed/", received.ses_message_id)
-
-    return move
-
-
-def _redrive_incoming(stack: EmbeddedStack, receiver: SesReceiver) -> int:
-    """Everything still in incoming/ (its notification was lost with the last run's queue)."""
-    keys = stack.keys("incoming/")
-    return sum(receiver.redrive(stack.settings.mail_bucket, key) for key in keys)
-
-
 class LocalStack:
     """Everything `inbound up` runs; `start()` brings it up, `stop()` takes it down and saves."""
 
-    def __init__(self, options: UpOptions, endpoint: str) -> None:
+    def __init__(self, options: UpOptions, endpoint: str, wake: threading.Event | None = None) -> None:
         self.options, self.endpoint = options, endpoint
         self.quiet = Quiet()
         self.workers: list[Any] = []
         self.smtp: Any = None
         self.http: Any = None
         self.state: LocalState | None = None  # set once restored: only then may it be saved
+        self.journal: Journal | None = None
+        self.ses: SesEmulator | None = None
+        self.wake = wake or threading.Event()  # set when a send waits for the next save
         self._saved_after = -1
 
     def start(self) -> None:
@@ -159,7 +137,8 @@ class LocalStack:
         )
         restore_staff(clients["cognito-idp"], pool, options.data_dir)
         # Before any worker runs: every send (a re-driven mail's acknowledgement too) and
-        # every sesv2 look-up must meet the emulator, not bare moto.
+        # every sesv2 look-up must meet the emulator, not bare moto; and every send waits
+        # for the save that holds what produced it (hold).
         self.ses = SesEmulator(
             endpoint_url=self.endpoint,
             data_dir=options.data_dir,
@@ -169,6 +148,8 @@ class LocalStack:
             feedback_topic_arn=stack.outputs["INBOUND_FEEDBACK_TOPIC_ARN"],
             sandbox=options.sandbox,
             smtp_address=(options.host, options.smtp_port),
+            hold=True,
+            on_held=self.wake.set,
         )
         install_ses_emulator(self.ses)
         app_module = _import_app(_app_environment(stack, self.endpoint))
@@ -177,7 +158,7 @@ class LocalStack:
         def timeout_of(name: str) -> int:
             return int(config.scope(CHALICE_STAGE, name).lambda_timeout or 60)
 
-        hooks = {"ingest": _quarantine_failed(stack)}
+        hooks = {"ingest": quarantine_failed(stack)}
         queues, schedules = app_sources(app_module.app, clients["sqs"], timeout_of, hooks)
         # Lambda polls an SQS source with several concurrent pollers (five to start with)
         # and runs their batches in parallel; two keep a burst from queueing behind one.
@@ -188,21 +169,31 @@ class LocalStack:
         for worker in self.workers:
             worker.start()
         log.info("lambda: %s", ", ".join(f"{q.name} <- {q.queue_url.rsplit('/', 1)[1]}" for q in queues))
-        receiver = SesReceiver(clients)
-        self.redriven = _redrive_incoming(stack, receiver)
+        self.journal = Journal(options.data_dir / "accepted")
+        receiver = SesReceiver(clients, self.journal)
+        self.journaled = restore_journal(self.journal, state.covered, receiver)
+        self.redriven, self.quarantined = redrive_incoming(stack, receiver)
         self.smtp = start_smtp(receiver, self.quiet.busy, options.host, options.smtp_port)
         self.http = _http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
 
     def save(self, force: bool = False) -> bool:
         """Snapshot when work was done since the last one (`force`: compare anyway, for
-        writes that bypass the workers, e.g. a client talking to the endpoint directly)."""
+        writes that bypass the workers, e.g. a client talking to the endpoint directly);
+        then let the sends made before it leave, and drop the journal entries it holds."""
         if self.state is None:
             return False
         with self.quiet.still():
-            if not force and self.quiet.done == self._saved_after:
+            sends = self.ses.held() if self.ses is not None else []
+            if not (force or sends) and self.quiet.done == self._saved_after:
                 return False
             self._saved_after = self.quiet.done
-            return self.state.save()
+            accepted = self.journal.ids() if self.journal is not None else []
+            saved = self.state.save(accepted)
+        if self.journal is not None:
+            self.journal.retire(accepted)
+        if self.ses is not None:
+            self.ses.release(sends)
+        return saved
 
     def stop(self) -> None:
         """Stop taking work, let running work finish, then save."""
@@ -211,7 +202,7 @@ class LocalStack:
         if self.http is not None:
             self.http.server.shutdown()
             self.http.server.server_close()
-        if getattr(self, "ses", None) is not None:
+        if self.ses is not None:
             self.ses.stop()
         for worker in self.workers:
             worker.stop()
@@ -239,12 +230,15 @@ def _announce(local: LocalStack, seconds: float) -> None:
     )
     r = local.restored
     log.info(
-        "up in %.1f s; restored %d objects, %d items from %s; re-driven %d from incoming/",
+        "up in %.1f s; restored %d objects, %d items from %s; %d accepted mails back from the"
+        " journal; re-driven %d from incoming/, %d quarantined",
         seconds,
         r["objects"],
         r["items"],
         o.data_dir,
+        local.journaled,
         local.redriven,
+        local.quarantined,
     )
 
 
@@ -270,9 +264,14 @@ def _write_runtime(local: LocalStack) -> Path:
 def run(options: UpOptions) -> int:
     """Run until SIGINT or SIGTERM; save the state every few seconds and on the way out."""
     started = time.perf_counter()
-    stop = threading.Event()
+    stop, wake = threading.Event(), threading.Event()
+
+    def on_signal(*_: Any) -> None:
+        stop.set()
+        wake.set()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, on_signal)
     logging.basicConfig(
         level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
@@ -282,7 +281,7 @@ def run(options: UpOptions) -> int:
     options.data_dir.mkdir(parents=True, exist_ok=True)
     # Loopback only, whatever --host says: --host is for SMTP and the console (moto_endpoint).
     with moto_server() as endpoint:
-        local = LocalStack(options, endpoint)
+        local = LocalStack(options, endpoint, wake)
         try:
             local.start()
         except OSError as exc:
@@ -292,10 +291,16 @@ def run(options: UpOptions) -> int:
         runtime = _write_runtime(local)
         _announce(local, time.perf_counter() - started)
         try:
-            rounds = 0
-            while not stop.wait(SAVE_EVERY_SECONDS):
-                rounds += 1
-                _save_quietly(local, force=rounds % FULL_CHECK_ROUNDS == 0)
+            checked = time.monotonic()
+            while not stop.is_set():
+                if wake.wait(SAVE_EVERY_SECONDS) and not stop.is_set():
+                    time.sleep(GROUP_SAVE_SECONDS)  # a burst's sends leave with one save
+                wake.clear()
+                if stop.is_set():
+                    break
+                force = time.monotonic() - checked > FULL_CHECK_SECONDS
+                checked = time.monotonic() if force else checked
+                _save_quietly(local, force)
         finally:
             # A second Ctrl-C while shutting down stops at once.
             signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -28,7 +28,9 @@ credentials.json, see `ensure_agent`).
 Consistency: `save` runs while `Quiet.still()` holds the workers (Lambda pollers, SMTP
 deliveries, staff API writes) between units of work, so a snapshot never holds half a
 delivery. The manifest `state.json` is replaced atomically after its blobs are written;
-a crash loses at most the changes since the last save, never the previous snapshot.
+a crash loses at most the changes since the last save, never the previous snapshot, and
+what it loses is rebuilt: the manifest names the accepted mail it holds (`accepted`),
+and whatever the journal has beyond that is re-driven on start (`local_journal`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
+from inbound.local_journal import fsync_dir, write_durably
 
 log = logging.getLogger("inbound.local")
 
@@ -108,15 +111,6 @@ def _b64_items(value: Any, encode: bool) -> Any:
     return out
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
 class _MotoView:
     """Read-only access to moto's backends in this process (see the module docstring)."""
 
@@ -166,6 +160,7 @@ class LocalState:
         self._prefix = f"inbound-{stage}-"
         self._parameters = f"/inbound/{stage}/"
         self._saved: dict[str, Any] = {}
+        self.covered: list[str] = []  # journal entries the restored snapshot holds
 
     # -- restore ---------------------------------------------------------------
     def restore(self) -> dict[str, int]:
@@ -173,6 +168,7 @@ class LocalState:
         if not self.manifest.exists():
             return {"objects": 0, "items": 0, "parameters": 0}
         state = json.loads(self.manifest.read_text())
+        self.covered = list(state.get("accepted", []))
         for name, value in state.get("ssm", {}).items():
             self._ssm.put_parameter(Name=name, Value=value["value"], Type=value["type"], Overwrite=True)
         objects = 0
@@ -208,24 +204,28 @@ class LocalState:
         return len(rows)
 
     # -- save --------------------------------------------------------------------
-    def save(self) -> bool:
-        """Write a new snapshot when anything changed since the last one; True if written."""
-        state = self._snapshot()
+    def save(self, accepted: list[str] | None = None) -> bool:
+        """Write a new snapshot when anything changed since the last one; True if written.
+        `accepted`: the journal entries (all already in S3) this snapshot holds."""
+        state = {**self._snapshot(), "accepted": sorted(accepted or [])}
         if state == self._saved:
             return False
         self.root.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self.manifest, json.dumps(state, sort_keys=True).encode("utf-8"))
+        write_durably(self.manifest, json.dumps(state, sort_keys=True).encode("utf-8"))
         self._saved = state
         self._prune(state)
         return True
 
     def _snapshot(self) -> dict[str, Any]:
         moto = _MotoView(self._account, self._region)
-        s3 = {bucket: self._objects(moto, bucket) for bucket in moto.buckets(self._prefix)}
+        written: set[Path] = set()
+        s3 = {bucket: self._objects(moto, bucket, written) for bucket in moto.buckets(self._prefix)}
+        for folder in written:  # the new blobs' names are on disk before a manifest names them
+            fsync_dir(folder)
         dynamodb = {table: moto.items(table) for table in moto.tables(self._prefix)}
         return {"format": FORMAT, "s3": s3, "dynamodb": dynamodb, "ssm": self._parameter_values()}
 
-    def _objects(self, moto: _MotoView, bucket: str) -> dict[str, Any]:
+    def _objects(self, moto: _MotoView, bucket: str, written: set[Path]) -> dict[str, Any]:
         known = self._saved.get("s3", {}).get(bucket, {})
         entries: dict[str, Any] = {}
         for name, key in moto.objects(bucket):
@@ -236,7 +236,8 @@ class LocalState:
                 blob = self._blob(entry["sha256"])
                 if not blob.exists():
                     blob.parent.mkdir(parents=True, exist_ok=True)
-                    _write_atomically(blob, data)
+                    write_durably(blob, data, sync_dir=False)
+                    written.update((blob.parent, self.blobs))
             entries[name] = entry
         return entries
 
