@@ -158,6 +158,13 @@ def notification(action: dict[str, Any], envelope: Envelope, message_id: str, ra
     }
 
 
+def _address(name: str, address: str) -> str:
+    try:
+        return formataddr((name, address))
+    except UnicodeEncodeError:  # an RFC 6531 (SMTPUTF8) address: formataddr wants ASCII
+        return f"{name} <{address}>" if name else address
+
+
 def _common_headers(parsed: Any, envelope: Envelope) -> tuple[dict[str, Any], bool]:
     """`commonHeaders`, within the 10 KB budget (see the module docstring); and whether cut."""
     budget = HEADERS_NOTIFICATION_LIMIT
@@ -168,7 +175,7 @@ def _common_headers(parsed: Any, envelope: Envelope) -> tuple[dict[str, Any], bo
         for pair in getaddresses([_text(v) for v in parsed.get_all(header, [])]):
             if not pair[1]:
                 continue
-            address = formataddr(pair)
+            address = _address(*pair)
             if len(address) > budget:
                 cut = True
                 break
