@@ -169,6 +169,8 @@ def explain(exc: BaseException) -> str | None:
         )
     if isinstance(exc, boto.TokenRetrievalError | boto.SSOError):
         return f"your AWS sign-in has expired: {_CREDENTIALS_HINT}"
+    if isinstance(exc, boto.ProfileNotFound):
+        return f"{exc}: name a profile of ~/.aws/config in AWS_PROFILE, or unset it"
     if isinstance(exc, boto.NoRegionError):
         return "no AWS Region: pass --region"
     if isinstance(

@@ -113,7 +113,7 @@ class Target:
         import boto3
 
         if self.is_local or (self.endpoint_url and not _has_credentials()):
-            return boto3.session.Session(region_name=self.region, **LOCAL_CREDENTIALS)
+            return local_session(self.region)
         return boto3.session.Session(region_name=self.region)
 
     def client(self, name: str, session: Any = None) -> Any:
@@ -153,6 +153,16 @@ class Target:
                 if pool["Name"] == name:
                     return str(pool["Id"])
         raise CommandError(f"{self.description} has no user pool {name}: run `inbound provision` first")
+
+
+def local_session(region: str) -> Any:
+    """A session for a local endpoint: its credentials, and no profile from the shell (the
+    shell's AWS_PROFILE is for AWS; a profile missing on this machine must not stop local work)."""
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    return boto3.session.Session(botocore_session=core, region_name=region, **LOCAL_CREDENTIALS)
 
 
 def _has_credentials() -> bool:

@@ -64,9 +64,10 @@ def cognito(running):
 
 
 def test_suppression_and_reputation_work_on_the_running_stack_with_no_credentials(
-    running, bare_shell, capsys
+    running, bare_shell, capsys, monkeypatch
 ):
     data = ("--data-dir", str(running.data_dir))
+    monkeypatch.setenv("AWS_PROFILE", "work-account")  # a profile for AWS, absent here: not needed
     code, out, err = run(capsys, "suppression", "check", "someone@example.org", "--json", *data)
     assert (code, err) == (0, "")
     assert json.loads(out) == {"address": "someone@example.org", "suppressed": False, "reason": None}
@@ -166,6 +167,15 @@ def test_no_running_stack_says_how_to_start_one(tmp_path, bare_shell, capsys):
             killed.wait()  # and once reaped
     finally:
         killed.wait()
+
+
+def test_a_missing_profile_is_one_line(bare_shell, capsys, monkeypatch):
+    monkeypatch.setenv("AWS_PROFILE", "work-account")
+    code, _, err = run(capsys, "reputation", "--stage", "prod")
+    assert code == 1 and err == (
+        "inbound reputation: The config profile (work-account) could not be found: "
+        "name a profile of ~/.aws/config in AWS_PROFILE, or unset it\n"
+    )
 
 
 def test_missing_credentials_and_an_unreachable_endpoint_are_one_line(bare_shell, capsys):
