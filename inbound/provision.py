@@ -19,6 +19,7 @@ from __future__ import annotations
 import boto3
 
 from inbound.provision_alarms import delete_alarms, ensure_alarms
+from inbound.provision_api import ensure_gateway_responses
 from inbound.provision_context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.provision_identity import (
     delete_identity,
@@ -69,6 +70,7 @@ def provision(
     feedback_function_timeout: int = FEEDBACK_FUNCTION_TIMEOUT,
     mail_from_subdomain: str = "bounce",
     tls: str = "optional",
+    rest_api: tuple[str, str] | None = None,
 ) -> ProvisionReport:
     """Create or update the stage's resources; report per resource and the DNS to publish.
 
@@ -76,7 +78,8 @@ def provision(
     the default mailbox). `activate` puts the stage's receipt rule into the active rule
     set of the account and Region, beside the rules already there (or makes the stage's
     own set active when none is); see provision_receiving. `tls`: the rule's TlsPolicy,
-    "optional" (default) or "require".
+    "optional" (default) or "require". `rest_api`: (id, API Gateway stage) of the API
+    `chalice deploy` made, whose gateway responses are set (provision_api).
     """
     ctx = _context(session, stage, domain, region, endpoint_url)
     n = ctx.names
@@ -95,6 +98,8 @@ def provision(
     client_id = ensure_user_pool_client(ctx, pool_id)
     secret = ensure_reply_secret(ctx)
     ensure_alarms(ctx)
+    if rest_api:
+        ensure_gateway_responses(ctx, *rest_api)
 
     outputs.update(
         {

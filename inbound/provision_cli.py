@@ -12,6 +12,7 @@ def _provision(args: argparse.Namespace) -> int:
     import boto3
 
     from inbound.provision import delete, provision
+    from inbound.provision_api import deployed_rest_api
     from inbound.provision_context import ProvisionError
     from inbound.provision_report import render_report
 
@@ -35,6 +36,7 @@ def _provision(args: argparse.Namespace) -> int:
             endpoint_url=args.endpoint_url,
             activate=args.activate,
             tls=args.tls,
+            rest_api=deployed_rest_api(Path(args.project_dir), args.stage),
         )
     except ProvisionError as exc:
         print(f"inbound provision: {exc}", file=sys.stderr)

@@ -1,0 +1,64 @@
+"""After `chalice deploy`: API Gateway's own answers for the REST API Chalice made.
+
+`chalice deploy` writes the API from a definition with no place for gateway responses,
+so a stage deployed that way would answer an unknown route with API Gateway's 403 that
+quotes the Authorization header (inbound/gateway_responses.py). `inbound provision` finds
+the API in `.chalice/deployed/<stage>.json`, sets the same responses as the CloudFormation
+path, and deploys the API stage again when it changed one. Chalice overwrites the whole
+API definition on every deploy, so provision runs after each `chalice deploy`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from inbound.gateway_responses import rest_api_definition
+from inbound.provision_context import Context, error_code
+
+_FIELDS = ("statusCode", "responseParameters", "responseTemplates")
+
+
+def deployed_rest_api(project_dir: Path, stage: str) -> tuple[str, str] | None:
+    """(REST API id, API Gateway stage name) that `chalice deploy` recorded for `stage`."""
+    deployed = project_dir / ".chalice" / "deployed" / f"{stage}.json"
+    if not deployed.exists():
+        return None
+    apis = [
+        r
+        for r in json.loads(deployed.read_text()).get("resources", [])
+        if r.get("resource_type") == "rest_api"
+    ]
+    if not apis:
+        return None
+    config = json.loads((project_dir / ".chalice" / "config.json").read_text())
+    api_stage = config.get("stages", {}).get(stage, {}).get("api_gateway_stage") or config.get(
+        "api_gateway_stage", "api"
+    )
+    return str(apis[0]["rest_api_id"]), str(api_stage)
+
+
+def ensure_gateway_responses(ctx: Context, rest_api_id: str, api_stage: str) -> list[str]:
+    """Put the responses that differ; redeploy `api_stage` when any did. What changed."""
+    apigateway = ctx.client("apigateway")
+    wanted: dict[str, dict[str, Any]] = rest_api_definition()["x-amazon-apigateway-gateway-responses"]
+    changed = []
+    for kind, response in wanted.items():
+        try:
+            have = apigateway.get_gateway_response(restApiId=rest_api_id, responseType=kind)
+        except ClientError as exc:
+            if error_code(exc) != "NotFoundException":
+                raise
+            have = {}
+        if any(have.get(field) != response.get(field) for field in _FIELDS):
+            apigateway.put_gateway_response(restApiId=rest_api_id, responseType=kind, **response)
+            changed.append(kind)
+    if changed:
+        apigateway.create_deployment(
+            restApiId=rest_api_id, stageName=api_stage, description="inbound provision: gateway responses"
+        )
+    ctx.report.record("apigateway-gateway-responses", rest_api_id, created=False, changes=changed)
+    return changed
