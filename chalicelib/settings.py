@@ -67,6 +67,11 @@ class Settings:
     max_send_bytes: int = SES_V1_MAX_SEND_BYTES
     attachment_link_seconds: int = 24 * 3600
     auto_replies_per_sender_per_day: int = 3
+    # Acknowledgements to unauthenticated senders (SECURITY.md) per recipient domain and
+    # day: a spoofed From makes the acknowledgement land on someone who never wrote.
+    auto_replies_per_domain_per_day: int = 20
+    # Mailboxes (names) that acknowledge authenticated senders only; "*": every mailbox.
+    ack_authenticated_only: frozenset[str] = frozenset()
     soft_bounce_limit: int = 3
     soft_bounce_window_hours: int = 72
     soft_suppression_days: int = 7
@@ -77,6 +82,9 @@ class Settings:
     bounce_pause_rate: float = 0.04
     complaint_pause_rate: float = 0.0008
     reputation_min_volume: int = 200
+
+    def acknowledges_unauthenticated(self, mailbox: str) -> bool:
+        return not ({mailbox, "*"} & self.ack_authenticated_only)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -118,6 +126,10 @@ class Settings:
             max_send_bytes=int(env.get("INBOUND_MAX_SEND_BYTES", SES_V1_MAX_SEND_BYTES)),
             attachment_link_seconds=int(env.get("INBOUND_ATTACHMENT_LINK_SECONDS", 24 * 3600)),
             auto_replies_per_sender_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_SENDER_PER_DAY", 3)),
+            auto_replies_per_domain_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_DOMAIN_PER_DAY", 20)),
+            ack_authenticated_only=frozenset(
+                m.strip() for m in env.get("INBOUND_ACK_AUTHENTICATED_ONLY", "").split(",") if m.strip()
+            ),
             soft_bounce_limit=int(env.get("INBOUND_SOFT_BOUNCE_LIMIT", 3)),
             soft_bounce_window_hours=int(env.get("INBOUND_SOFT_BOUNCE_WINDOW_HOURS", 72)),
             soft_suppression_days=int(env.get("INBOUND_SOFT_SUPPRESSION_DAYS", 7)),

@@ -13,6 +13,7 @@ delete an expired item up to a few days late, so reads compare `expires_at` too.
 | reputation counters   | REPUTATION           | <day>#<shard>         | 40 days            |
 | message we sent       | OUT#<message-id>     | OUT                   | 30 days            |
 | automatic replies     | AUTO#<address>       | <day>                 | 2 days             |
+| ... to a domain       | AUTODOMAIN#<domain>  | <day>                 | 2 days             |
 | acknowledgement       | ACK#<ticket>         | ACK                   | 30 days            |
 
 One partition holds the whole list: `list` is one paginated Query, `check` one
@@ -358,20 +359,55 @@ class DynamoDBSuppression:
         raw = self._db.get_item(TableName=self.table, Key=_key(f"AUTO#{address}", day)).get("Item")
         return int(raw["count"]["N"]) if raw and "count" in raw else 0
 
-    def take_auto_reply(self, address: str, day: str, limit: int, now: int) -> bool:
-        """Count one automatic reply to `address` today, unless `limit` is reached."""
-        return self._unless_condition_fails(
-            self._db.update_item,
-            Key=_key(f"AUTO#{address}", day),
-            UpdateExpression="ADD #n :one SET expires_at = :ttl",
-            ConditionExpression="attribute_not_exists(#n) OR #n < :limit",
-            ExpressionAttributeNames={"#n": "count"},
-            ExpressionAttributeValues={
-                ":one": {"N": "1"},
-                ":limit": {"N": str(limit)},
-                ":ttl": {"N": str(now + AUTO_SECONDS)},
-            },
-        )
+    def take_auto_reply(self, address: str, day: str, limit: int, now: int, domain_limit: int = 0) -> str:
+        """Count one automatic reply to `address` today, and with `domain_limit` one to its
+        domain, unless a limit is reached: "" when counted, else "recipient" or "domain".
+
+        Both counters move in one transaction or neither does (conditional updates of two
+        items; no read first, so two senders racing for the last one cannot both get it)."""
+        values = {":one": {"N": "1"}, ":limit": {"N": str(limit)}, ":ttl": {"N": str(now + AUTO_SECONDS)}}
+        counting = {
+            "UpdateExpression": "ADD #n :one SET expires_at = :ttl",
+            "ConditionExpression": "attribute_not_exists(#n) OR #n < :limit",
+            "ExpressionAttributeNames": {"#n": "count"},
+        }
+        if not domain_limit:
+            taken = self._unless_condition_fails(
+                self._db.update_item,
+                Key=_key(f"AUTO#{address}", day),
+                ExpressionAttributeValues=values,
+                **counting,
+            )
+            return "" if taken else "recipient"
+        domain = address.rpartition("@")[2]
+        updates = [
+            (f"AUTO#{address}", values),
+            (f"AUTODOMAIN#{domain}", {**values, ":limit": {"N": str(domain_limit)}}),
+        ]
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self.table,
+                            "Key": _key(pk, day),
+                            "ExpressionAttributeValues": counted,
+                            **counting,
+                        }
+                    }
+                    for pk, counted in updates
+                ]
+            )
+        except ClientError as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return "recipient"
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                return "domain"
+            raise
+        return ""
 
     def claim_ack(self, ticket_id: str, at: str, now: int) -> dict[str, Any] | None:
         """Claim the one acknowledgement of a ticket: None when claimed now, else the earlier claim."""

@@ -88,6 +88,11 @@ def tagged_subject(subject: str, ticket_id: str) -> str:
     return f"{subject} [{ticket_id}]".strip() if subject else f"[{ticket_id}]"
 
 
+def acknowledgement_subject(ticket_id: str) -> str:
+    """`We received your request [T-123]`: the tag threads replies; no word of the sender's."""
+    return f"We received your request [{ticket_id}]"
+
+
 def reply_subject(subject: str, ticket_id: str) -> str:
     """`Re: subject [T-123]`, without stacking a second "Re:".
 

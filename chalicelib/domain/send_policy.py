@@ -11,7 +11,10 @@ refusal that applies is the one staff see. Order and meaning:
 5. automatic mail only:
    automatic_recipient a no-reply, mailer-daemon, postmaster address, or one of our own
    automatic_trigger   the mail we would answer was itself automatic, or asked for no answers
+   unauthenticated     the sender is not authenticated (domain/sender_trust.py) and the
+                       mailbox acknowledges authenticated senders only
    rate_limited        the ticket was acknowledged already, or the sender had enough today
+                       (or, unauthenticated, the recipient's domain had enough today)
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ REASONS = (
     "reputation",
     "automatic_recipient",
     "automatic_trigger",
+    "unauthenticated",
     "rate_limited",
 )
 SIMULATOR_DOMAIN = "simulator.amazonses.com"  # SES's mailbox simulator: always allowed in the sandbox
@@ -48,6 +52,8 @@ class SendFacts:
     reputation_note: str = ""
     own_address: bool = False  # one of our mailboxes or our domain: answering it loops
     trigger_automatic: str = ""  # why the mail we answer is automatic; "" when a person wrote it
+    # The mail we answer is not from an authenticated sender, and the mailbox answers only those.
+    unauthenticated_refused: str = ""  # the trust reason; "" otherwise
     ticket_acknowledged: bool = False
     sent_to_recipient_today: int = 0
     daily_limit: int = 3
@@ -88,6 +94,11 @@ def decide(facts: SendFacts) -> Decision:
         if facts.trigger_automatic:
             return _refuse(
                 "automatic_trigger", f"the mail to answer is automatic ({facts.trigger_automatic})"
+            )
+        if facts.unauthenticated_refused:
+            return _refuse(
+                "unauthenticated",
+                f"this mailbox acknowledges authenticated senders only ({facts.unauthenticated_refused})",
             )
         if facts.ticket_acknowledged:
             return _refuse("rate_limited", "this ticket was acknowledged already")

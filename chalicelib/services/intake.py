@@ -22,7 +22,7 @@ from typing import Any
 
 from chalicelib import observability
 from chalicelib.adapters.s3_mail_store import archive_key
-from chalicelib.domain import attachment_rules, correlation, verdicts
+from chalicelib.domain import attachment_rules, correlation, sender_trust, verdicts
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import ParsedMail, ReceivedMail
@@ -101,7 +101,7 @@ class IntakeService:
                 # The first run may have failed while acknowledging; the
                 # acknowledger skips tickets it has already answered.
                 raw = self.parts.store.get_raw(self.parts.store.bucket, archived)
-                self._acknowledge(outcome.ticket, self.parts.read_mail(raw))
+                self._acknowledge(outcome.ticket, self.parts.read_mail(raw), received)
         return replace(
             outcome,
             outcome="duplicate",
@@ -157,7 +157,7 @@ class IntakeService:
         self._archive(received, received.received_at)
         self._announce(outcome)
         if outcome.outcome == "created":
-            self._acknowledge(outcome.ticket or "", mail)
+            self._acknowledge(outcome.ticket or "", mail, received)
         return outcome
 
     def _announce(self, outcome: Outcome) -> None:
@@ -166,9 +166,12 @@ class IntakeService:
             detail = {"mailbox": outcome.mailbox, "thread_signal": outcome.thread_signal}
             self.parts.publish_event(kind, outcome.ticket, detail)
 
-    def _acknowledge(self, ticket_id: str, mail: ParsedMail) -> None:
+    def _acknowledge(self, ticket_id: str, mail: ParsedMail, received: ReceivedMail) -> None:
+        """Through the outbound guard, which needs to know whether the sender is authenticated."""
         if self.parts.acknowledge is not None:
-            self.parts.acknowledge(ticket_id, mail)
+            if not received.from_notification:  # a redelivery re-reads the verdicts SES wrote
+                received = replace(received, verdicts=verdicts.from_headers(mail))
+            self.parts.acknowledge(ticket_id, mail, sender_trust.assess(mail, received))
 
     # -- the other outcomes ------------------------------------------------------
     def _duplicate(self, received: ReceivedMail, where: Route, exc: DuplicateMessageId) -> Outcome:

@@ -11,6 +11,7 @@ from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.domain.classify_types import BounceReport
 from chalicelib.domain.mail import ParsedMail
+from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.feedback import InboundReport
 from chalicelib.services.message_builder import Renderers
@@ -27,7 +28,7 @@ class IntakeParts:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Sends the acknowledgement of a new ticket through the outbound guard. It must
     # be idempotent per ticket: a redelivery after a failed send calls it again.
-    acknowledge: Callable[[str, ParsedMail], object] | None = None
+    acknowledge: Callable[[str, ParsedMail, SenderTrust], object] | None = None
     # Bounces and complaints that come back as mail feed the suppression list where
     # they name a message we sent to the address (recipients, permanent, delivery,
     # referenced Message-IDs, complaint); idempotent per (delivery, recipient), so a

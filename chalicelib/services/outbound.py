@@ -32,6 +32,7 @@ from chalicelib.domain.mail import Attachment, ParsedMail
 from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
 from chalicelib.domain.send_policy import Decision, SendFacts
+from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import SendRefused, Suppressed
@@ -76,10 +77,17 @@ class OutboundService:
         self.parts = parts
 
     # -- use cases ----------------------------------------------------------------
-    def acknowledge(self, ticket_id: str, mail: ParsedMail) -> AckResult:
-        """Answer a new ticket once, unless the guard refuses; never raises a refusal."""
+    def acknowledge(self, ticket_id: str, mail: ParsedMail, trust: SenderTrust | None = None) -> AckResult:
+        """Answer a new ticket once, unless the guard refuses; never raises a refusal.
+
+        The answer quotes nothing the sender wrote (`_acknowledgement`). A sender the trust
+        policy did not authenticate (or `trust` None: not judged) is answered only where the
+        mailbox answers such senders, and counts against its domain's daily cap as well.
+        """
         ticket = self.parts.tickets.require_ticket(ticket_id)
         recipient = ticket.requester  # who staff replies go to, too
+        authenticated = trust is not None and trust.authenticated
+        quiet = not authenticated and not self.settings.acknowledges_unauthenticated(ticket.mailbox)
         now = self.parts.clock()
         guard = self.parts.guard
         earlier = guard.claim_ack(ticket_id, iso_millis(now), _epoch(now))
@@ -89,12 +97,24 @@ class OutboundService:
             )
         settled = False  # SES took the mail, or the refusal is recorded: keep the claim
         try:
-            decision = self.check(recipient, automatic=True, trigger=send_policy.trigger_reason(mail))
+            why_quiet = (trust.reason if trust else "sender not judged") if quiet else ""
+            decision = self.check(
+                recipient, automatic=True, trigger=send_policy.trigger_reason(mail), quiet=why_quiet
+            )
             limit = self.settings.auto_replies_per_sender_per_day
-            if decision.allowed and not guard.take_auto_reply(
-                recipient, now.date().isoformat(), limit, _epoch(now)
-            ):
+            domain_limit = 0 if authenticated else self.settings.auto_replies_per_domain_per_day
+            full = decision.allowed and guard.take_auto_reply(
+                recipient, now.date().isoformat(), limit, _epoch(now), domain_limit
+            )
+            if full == "recipient":
                 decision = Decision(False, "rate_limited", f"{recipient} had {limit} automatic replies today")
+            elif full == "domain":
+                domain = recipient.rpartition("@")[2]
+                decision = Decision(
+                    False,
+                    "rate_limited",
+                    f"{domain} had {domain_limit} automatic replies to unauthenticated senders today",
+                )
             if not decision.allowed:
                 raise refusal(decision, recipient)
             outgoing = self._acknowledgement(ticket, mail, recipient, now)
@@ -171,9 +191,15 @@ class OutboundService:
         return message
 
     def check(
-        self, recipient: str, automatic: bool, trigger: str = "", state: GuardState | None = None
+        self,
+        recipient: str,
+        automatic: bool,
+        trigger: str = "",
+        state: GuardState | None = None,
+        quiet: str = "",
     ) -> Decision:
-        """The guard's decision for one recipient; look-ups stop at the first refusal."""
+        """The guard's decision for one recipient; look-ups stop at the first refusal.
+        `quiet`: why an automatic answer to this unauthenticated sender is not wanted."""
         now = self.parts.clock()
         entry = self.parts.guard.get(recipient, _epoch(now)) if recipient else None
         facts = SendFacts(
@@ -182,6 +208,7 @@ class OutboundService:
             suppression_reason=entry.reason if entry else "",
             own_address=bool(recipient) and self._own(recipient),
             trigger_automatic=trigger,
+            unauthenticated_refused=quiet,
             daily_limit=self.settings.auto_replies_per_sender_per_day,
         )
         if entry is None and recipient:
@@ -203,21 +230,24 @@ class OutboundService:
     def _acknowledgement(
         self, ticket: Ticket, mail: ParsedMail, recipient: str, now: datetime
     ) -> om.OutgoingMail:
-        sender = mail.sender
-        hello = f"Hello {sender.name}," if sender and sender.name else "Hello,"
+        """The same neutral words for everyone: no display name, no subject, nothing the mail
+        said. Whoever writes From: can make us send this to that address, so anything of
+        theirs in it (a name with line breaks, a subject "Your account is locked: call ...")
+        would go out from our domain, DKIM-signed by SES: a phishing relay. A cleaned,
+        shortened subject can still carry a phone number or a lure, so none is quoted."""
+        team = self._team(ticket.mailbox)
         text = (
-            f"{hello}\n\nthank you for writing to us. We have received your message and opened "
-            f"ticket {ticket.id} for it; a member of our team will answer soon.\n\n"
-            f"To add anything, reply to this mail and keep [{ticket.id}] in the subject.\n\n"
-            f"-- \n{self._team(ticket.mailbox)}\n"
+            f"Hello,\n\nwe have received your request {ticket.id}. A member of our team will "
+            f"answer soon.\n\nTo add anything, reply to this mail and keep [{ticket.id}] in the "
+            f"subject.\n\n-- \n{team}\n"
         )
         return om.OutgoingMail(
             ticket_id=ticket.id,
             from_address=self._mailbox_address(ticket.mailbox),
-            from_name=self._team(ticket.mailbox),
+            from_name=team,
             to=(recipient,),
             reply_to=self._reply_to(ticket),
-            subject=om.reply_subject(mail.subject or ticket.subject, ticket.id),
+            subject=om.acknowledgement_subject(ticket.id),
             text=text,
             message_id=om.new_message_id(self.settings.domain, ticket.id),
             in_reply_to=mail.message_id,

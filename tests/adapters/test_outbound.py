@@ -66,7 +66,7 @@ def test_a_new_ticket_is_acknowledged_once_threaded_and_stored_on_the_ticket(sta
     assert request["Source"] == "support@example.com" and request["Destinations"] == ["alice@customer.org"]
     assert request["ConfigurationSetName"] == stack.settings.configuration_set == "inbound-test"
     ack = mime(request)
-    assert ack["Subject"] == f"Re: Printer on fire [{outcome.ticket}]"
+    assert ack["Subject"] == f"We received your request [{outcome.ticket}]"
     assert ack["Reply-To"] == reply_address(
         stack.secret(),
         "support@example.com",
@@ -126,6 +126,41 @@ def test_a_sender_gets_a_few_acknowledgements_a_day_not_one_per_mail(stack, wire
     tickets = [deliver(svc, make_mail(subject=f"Question {n}")).ticket for n in range(4)]
     assert len(sent) == 3 and len(set(tickets)) == 4
     assert len(stack.tickets.messages(tickets[-1])) == 1
+
+
+def test_the_domain_cap_holds_back_unauthenticated_senders_only(stack, wire):
+    """GIVEN a cap of 2 a day per domain WHEN three authenticated and three spoofed senders of
+    one domain write THEN all three authenticated and two spoofed ones are acknowledged."""
+    svc, sent = wire(auto_replies_per_domain_per_day=2)
+    for n in range(3):
+        deliver(svc, make_mail(sender=f"real{n}@customer.org"))
+        deliver(svc, make_mail(sender=f"spoof{n}@customer.org"), dmarc="FAIL")
+    reached = [r["Destinations"][0] for r in sent]
+    assert sorted(reached) == [f"real{n}@customer.org" for n in range(3)] + [
+        "spoof0@customer.org",
+        "spoof1@customer.org",
+    ]
+    held = svc.outbound.parts.guard.claim_ack("T-1006", "", 0)
+    assert (held["state"], held["reason"]) == ("refused", "rate_limited")
+
+
+def test_a_mailbox_may_acknowledge_authenticated_senders_only(stack, wire):
+    svc, sent = wire(ack_authenticated_only=frozenset({"support"}))
+    spoofed = deliver(svc, make_mail(sender="spoof@customer.org"), dmarc="FAIL")
+    deliver(
+        svc,
+        make_mail(sender="spoof@customer.org", to="billing@example.com"),
+        dmarc="FAIL",
+        recipients=("billing@example.com",),
+    )
+    deliver(svc, make_mail(sender="real@customer.org"))
+    assert [(r["Source"], r["Destinations"]) for r in sent] == [
+        ("billing@example.com", ["spoof@customer.org"]),
+        ("support@example.com", ["real@customer.org"]),
+    ]
+    result = svc.outbound.acknowledge(spoofed.ticket, svc.intake.parts.read_mail(make_mail()))
+    assert (result.state, result.reason, result.detail) == ("already", "refused", "unauthenticated")
+    assert stack.tickets.get_ticket(spoofed.ticket).status == "new", "the mail is still a ticket"
 
 
 def test_a_staff_reply_goes_to_the_requester_with_cc_and_threads(stack, wire):
@@ -204,8 +239,9 @@ def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_un
     raw = b"From: alice@customer.org\r\nTo: support@example.com\r\nMessage-ID: <inj@customer.org>\r\n"
     raw += b"Subject: =?utf-8?q?Hi=0D=0ABcc=3A_victim=40else=2Eorg?=\r\n\r\nHello\r\n"
     assert sent == []
-    # A customer's subject that decodes to a line break is answered with the break as a
-    # space: one Subject line, no Bcc, the customer the only recipient.
+    # A customer's subject that decodes to a line break: the acknowledgement quotes no
+    # subject at all, a staff reply answers with the break as a space: one Subject line,
+    # no Bcc, the customer the only recipient.
     injected = deliver(svc, raw)
     result = svc.outbound.acknowledge(injected.ticket, svc.intake.parts.read_mail(raw))
     assert result.state == "sent"
@@ -213,9 +249,12 @@ def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_un
     assert len(sent) == 2
     for request in sent:
         assert request["Destinations"] == ["alice@customer.org"]
-        out = mime(request)
-        assert out["Bcc"] is None
-        assert out["Subject"] == f"Re: Hi Bcc: victim@else.org [{injected.ticket}]"
+        assert mime(request)["Bcc"] is None
+    subjects = [mime(request)["Subject"] for request in sent]
+    assert subjects == [
+        f"We received your request [{injected.ticket}]",
+        f"Re: Hi Bcc: victim@else.org [{injected.ticket}]",
+    ]
 
 
 def test_attachments_over_the_send_limit_travel_as_short_lived_links(stack, wire):

@@ -9,6 +9,7 @@ requests achieved.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import boto3
 import pytest
@@ -63,8 +64,8 @@ NEW_TICKET = {
 }
 
 
-def ingest(stack, svc, raw: bytes, recipients=("support@example.com",)):
-    note = notification_for(stack, raw, recipients)
+def ingest(stack, svc, raw: bytes, recipients=("support@example.com",), **verdicts):
+    note = notification_for(stack, raw, recipients, **verdicts)
     return svc.intake.ingest(decode(note, stack.settings.mail_bucket))
 
 
@@ -104,6 +105,26 @@ def test_a_redelivered_mail_is_recognised_by_the_same_read_and_only_archived(sta
     }
     assert (again.outcome, again.ticket) == ("duplicate", first.ticket)
     assert stack.keys("incoming/") == []
+
+
+def test_acknowledging_an_unauthenticated_sender_costs_what_an_authenticated_one_does(stack):
+    """The domain cap is counted in the same write as the recipient's (one transaction of two
+    conditional updates instead of one update), and the sent message's record rides in the
+    send's transaction: so the acknowledgement's requests are the same for both senders."""
+    requests = Requests()
+    session = boto3.session.Session(region_name="us-east-1")
+    session.events.register("before-call.*.*", requests)
+    svc = build_services(replace(stack.settings, acknowledge_new_tickets=True), session)
+    ingest(stack, svc, make_mail(sender="first@customer.org"))  # clients and caches warm
+    requests.take()
+    ingest(stack, svc, make_mail(sender="real@customer.org"))
+    authenticated = requests.take()
+    ingest(stack, svc, make_mail(sender="spoof@customer.org"), dmarc="FAIL")
+    unauthenticated = requests.take()
+    assert authenticated["ses.SendRawEmail"] == unauthenticated["ses.SendRawEmail"] == 1
+    assert sum(unauthenticated.values()) == sum(authenticated.values())
+    assert writes(unauthenticated) == writes(authenticated)
+    assert unauthenticated["dynamodb.TransactWriteItems"] == authenticated["dynamodb.TransactWriteItems"] + 1
 
 
 # -- feedback: at most one write request per recipient, batched -----------------------

@@ -31,6 +31,7 @@ STAFF = SendFacts(recipient="alice@customer.org", automatic=False)
         (replace(ACK, recipient=""), "automatic_recipient"),
         (replace(ACK, own_address=True), "automatic_recipient"),
         (replace(ACK, trigger_automatic="Auto-Submitted: auto-replied"), "automatic_trigger"),
+        (replace(ACK, unauthenticated_refused="DMARC failed for customer.org"), "unauthenticated"),
         (replace(ACK, ticket_acknowledged=True), "rate_limited"),
         (replace(ACK, sent_to_recipient_today=3, daily_limit=3), "rate_limited"),
     ],
@@ -50,6 +51,7 @@ def test_the_first_rule_that_applies_is_the_one_staff_see():
         recipient_verified=False,
         reputation_state="paused",
         trigger_automatic="Precedence: bulk",
+        unauthenticated_refused="DMARC failed for shop.example",
         sent_to_recipient_today=9,
     )
     order = []
@@ -61,6 +63,7 @@ def test_the_first_rule_that_applies_is_the_one_staff_see():
         {"reputation_state": "ok"},
         {"recipient": "alice@customer.org"},
         {"trigger_automatic": ""},
+        {"unauthenticated_refused": ""},
         {"sent_to_recipient_today": 0},
     ):
         order.append(decide(facts).reason)
@@ -72,6 +75,7 @@ def test_the_first_rule_that_applies_is_the_one_staff_see():
         "reputation",
         "automatic_recipient",
         "automatic_trigger",
+        "unauthenticated",
         "rate_limited",
     ]
     assert decide(facts).allowed
