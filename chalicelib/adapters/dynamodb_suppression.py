@@ -366,7 +366,7 @@ class DynamoDBSuppression:
         Both counters move in one transaction or neither does (conditional updates of two
         items; no read first, so two senders racing for the last one cannot both get it)."""
         values = {":one": {"N": "1"}, ":limit": {"N": str(limit)}, ":ttl": {"N": str(now + AUTO_SECONDS)}}
-        counting = {
+        counting: dict[str, Any] = {
             "UpdateExpression": "ADD #n :one SET expires_at = :ttl",
             "ConditionExpression": "attribute_not_exists(#n) OR #n < :limit",
             "ExpressionAttributeNames": {"#n": "count"},
@@ -380,24 +380,22 @@ class DynamoDBSuppression:
             )
             return "" if taken else "recipient"
         domain = address.rpartition("@")[2]
-        updates = [
-            (f"AUTO#{address}", values),
-            (f"AUTODOMAIN#{domain}", {**values, ":limit": {"N": str(domain_limit)}}),
+        updates: list[dict[str, Any]] = [
+            {
+                "Update": {
+                    "TableName": self.table,
+                    "Key": _key(pk, day),
+                    "ExpressionAttributeValues": v,
+                    **counting,
+                }
+            }
+            for pk, v in (
+                (f"AUTO#{address}", values),
+                (f"AUTODOMAIN#{domain}", {**values, ":limit": {"N": str(domain_limit)}}),
+            )
         ]
         try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self.table,
-                            "Key": _key(pk, day),
-                            "ExpressionAttributeValues": counted,
-                            **counting,
-                        }
-                    }
-                    for pk, counted in updates
-                ]
-            )
+            self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", updates))
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
