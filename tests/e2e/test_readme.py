@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -232,11 +234,16 @@ def readme_folder(tmp_path: Path):
         text=True,
     )
     try:
-        assert up.stdout is not None
-        first = up.stdout.readline().rstrip("\n")  # blocks until ready, or "" when it died
-        assert first == READY_LINE, (
-            f"inbound up printed {first!r}:\n{(tmp_path / 'up.stderr').read_text()[-4000:]}"
-        )
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(
+            target=lambda: lines.put(up.stdout.readline() if up.stdout else ""), daemon=True
+        ).start()
+        try:
+            first = lines.get(timeout=TIMEOUT).rstrip("\n")  # "" when it died first
+        except queue.Empty:
+            first = f"nothing within {TIMEOUT} s"
+        stderr = (tmp_path / "up.stderr").read_text()[-4000:]
+        assert first == READY_LINE, f"inbound up printed {first!r}:\n{stderr}"
         yield Folder(folder, env, up)
     finally:
         up.send_signal(signal.SIGINT)
