@@ -183,6 +183,31 @@ def resolve(args: argparse.Namespace) -> Target:
     )
 
 
+def deployed_api(stage: str) -> dict[str, str]:
+    """The staff API of a stage `chalice deploy` deployed from this project (its URL), and the
+    Cognito app client staff sign in with (from `inbound provision --write-config`)."""
+    deployed = CHALICE_CONFIG.parent / "deployed" / f"{stage}.json"
+    try:
+        resources = json.loads(deployed.read_text()).get("resources", [])
+    except FileNotFoundError:
+        raise CommandError(
+            f"stage {stage} was not deployed from this folder ({deployed} is missing): "
+            f"run `chalice deploy --stage {stage}` here, or pass --url"
+        ) from None
+    urls = [r.get("rest_api_url") for r in resources if r.get("resource_type") == "rest_api"]
+    if not any(urls):
+        raise CommandError(
+            f"{deployed} names no REST API: run `chalice deploy --stage {stage}`, or pass --url"
+        )
+    env = _chalice_environment(stage)
+    pool = env.get("INBOUND_USER_POOL_ID", "")
+    return {
+        "http": str(next(u for u in urls if u)).rstrip("/"),
+        "user_pool_client_id": env.get("INBOUND_USER_POOL_CLIENT_ID", ""),
+        "region": pool.partition("_")[0] if "_" in pool else "",
+    }
+
+
 # -- a stage's settings, derived ------------------------------------------------------------
 def _chalice_environment(stage: str) -> dict[str, str]:
     """What the stage's functions get from .chalice/config.json (global, then the stage's)."""

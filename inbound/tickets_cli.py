@@ -20,6 +20,7 @@ def register(subparsers: Any) -> None:
     """Add `login` and `tickets` to the `inbound` command's subparsers."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", default=None, help="the API's base URL (default: the running local stack)")
+    common.add_argument("--stage", default=None, help="a stage `chalice deploy` deployed from this folder")
     common.add_argument(
         "--data-dir", default=".inbound", help="the local stack's data dir, where the token is kept"
     )
@@ -76,13 +77,18 @@ def register(subparsers: Any) -> None:
 def _api_target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     """(the API's base URL, the running local stack's stack.json or {} for another API).
 
-    `--url` (or INBOUND_URL) names an API; else the `inbound up` of `--data-dir`; else the
-    API the last `inbound login` signed in to. A token a local run left is no such login.
+    `--stage` names a deployed stage's API (`.chalice/deployed/`), `--url` (or INBOUND_URL)
+    any API; else the `inbound up` of `--data-dir`; else the API the last `inbound login`
+    signed in to. A token a local run left is no such login.
     """
     from inbound.staff_login import load_tokens
     from inbound.target import NoStackRunning, running_stack
 
     data_dir = Path(args.data_dir)
+    if args.stage:
+        from inbound.target import deployed_api
+
+        return deployed_api(args.stage)["http"], {}
     named = args.url or os.environ.get("INBOUND_URL")
     try:
         local = running_stack(data_dir)
@@ -120,8 +126,14 @@ def _login(args: argparse.Namespace) -> int:
     from inbound.staff_login import local_stack, save_tokens, sign_in
 
     data_dir = Path(args.data_dir)
-    url = args.url or os.environ.get("INBOUND_URL") or local_stack(data_dir).get("http") or DEFAULT_URL
-    local = local_stack(data_dir)
+    if args.stage:  # a deployed stage: its API and app client, never the local agent
+        from inbound.target import deployed_api
+
+        local = {k: v for k, v in deployed_api(args.stage).items() if v}
+        url = local.pop("http")
+    else:
+        local = local_stack(data_dir)
+        url = args.url or os.environ.get("INBOUND_URL") or local.get("http") or DEFAULT_URL
     email = args.email or local.get("email")
     client_id = args.client_id or local.get("user_pool_client_id")
     if not (email and client_id):

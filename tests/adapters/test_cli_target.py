@@ -246,6 +246,47 @@ def test_api_failures_are_one_line(tmp_path, capsys, status, line):
     assert (code, out, err) == (1, "", f"inbound tickets: {line.format(url=url)}\n")
 
 
+def test_tickets_and_login_find_a_deployed_stage_from_the_chalice_files(tmp_path, capsys, monkeypatch, stack):
+    """GIVEN a project where `chalice deploy --stage test` and `inbound provision
+    --write-config` ran WHEN `inbound login`/`tickets` get --stage test THEN they use that
+    stage's API URL and Cognito app client; a stage not deployed from here is one line."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FailingApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    api = f"http://127.0.0.1:{server.server_address[1]}/api"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".chalice" / "deployed").mkdir(parents=True)
+    rest_api = {
+        "name": "rest_api",
+        "resource_type": "rest_api",
+        "rest_api_id": "x",
+        "rest_api_url": api + "/",
+    }
+    (tmp_path / ".chalice" / "deployed" / "test.json").write_text(json.dumps({"resources": [rest_api]}))
+    env = {k: stack.outputs[k] for k in ("INBOUND_USER_POOL_ID", "INBOUND_USER_POOL_CLIENT_ID")}
+    config = {"stages": {"test": {"environment_variables": env}}}
+    (tmp_path / ".chalice" / "config.json").write_text(json.dumps(config))
+    data = ("--data-dir", str(tmp_path / "tokens"))
+    try:
+        monkeypatch.setenv("INBOUND_PASSWORD", "Not-the-password-1")
+        code, _, err = run(capsys, "login", "--stage", "test", "--email", "nobody@example.com", *data)
+        assert code == 1 and "sign-in refused (UserNotFoundException)" in err  # the stage's pool answered
+        save_tokens(tmp_path / "tokens", Tokens("id", "access", "", 4e9, "client", REGION, None, AGENT, api))
+        code, _, err = run(capsys, "tickets", "list", "--stage", "test", *data)
+        assert (code, err) == (
+            1,
+            "inbound tickets: the table is gone (HTTP 500) — the API failed; its log "
+            "(`inbound up`'s output, or CloudWatch) says why\n",
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    code, _, err = run(capsys, "tickets", "list", "--stage", "prod", *data)
+    assert code == 1 and err == (
+        "inbound tickets: stage prod was not deployed from this folder (.chalice/deployed/prod.json is "
+        "missing): run `chalice deploy --stage prod` here, or pass --url\n"
+    )
+
+
 def test_an_api_nobody_answers_is_named():
     assert explain(ApiError(0, "unreachable", "cannot reach http://127.0.0.1:1: refused")) == (
         "cannot reach http://127.0.0.1:1: refused: is the stack running (`make run`)? or check --url"
