@@ -246,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     from inbound.provision_cli import register as register_provision
 
     register_provision(commands)
+    from inbound.verify_cli import register as register_verify
+
+    register_verify(commands)
     from inbound.suppression_cli import register as register_suppression
 
     register_suppression(commands)

@@ -13,7 +13,9 @@ closes those gaps in the same process as moto's threaded server:
 - with `hold` on (`inbound up`), an accepted send waits in memory and leaves (outbox,
   events, simulator replies) only once `release()` is called, after the state that
   produced it is saved: SES accepts a send and delivers it later, and no mail may reach
-  a customer carrying a ticket number a crash could hand out again (see local_journal).
+  a customer carrying a ticket number a crash could hand out again (see local_journal);
+- mail to the stack's own domain is delivered to its SMTP listener, as SES's send reaches
+  the domain's MX (SES receiving) in an account (`inbound verify`'s round trip).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class SesEmulator:
     hold: bool = False  # keep accepted sends until release() (see the module docstring)
     on_held: Callable[[], None] | None = None  # told when a send starts waiting
     _held: list[tuple[str, str, list[str], str, str]] = field(default_factory=list)
+    receiving_domains: tuple[str, ...] = ()  # mail to these goes to smtp_address too
     _sends: deque[float] = field(default_factory=deque)
     _events: "queue.Queue[tuple[float, Any]]" = field(default_factory=queue.Queue)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -169,6 +172,9 @@ class SesEmulator:
         reply = out_of_office_reply(sent)
         if reply is not None:
             self._events.put((time.monotonic() + 0.5, ("mail", reply)))
+        ours = [d for d in unique if d.rpartition("@")[2].lower() in self.receiving_domains]
+        if ours:
+            self._events.put((time.monotonic() + 0.2, ("deliver", (source, ours, raw.encode()))))
 
     # -- publishing, off the request thread ---------------------------------------------
     def start(self) -> None:
@@ -191,6 +197,10 @@ class SesEmulator:
             try:
                 if kind == "event":
                     sns.publish(TopicArn=self.feedback_topic_arn, Message=json.dumps(payload))
+                elif kind == "deliver" and self.smtp_address is not None:
+                    source, recipients, raw = payload
+                    with smtplib.SMTP(*self.smtp_address, timeout=10) as smtp:
+                        smtp.sendmail(source, recipients, raw)
                 elif self.smtp_address is not None:
                     self._mail_back(payload)
             except Exception:  # noqa: BLE001

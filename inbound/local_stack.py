@@ -25,6 +25,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from inbound.dns_check import publish_local_zone
 from inbound.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.gateway_responses import local_http_server
 from inbound.local_journal import Journal
@@ -136,6 +137,7 @@ class LocalStack:
             clients["cognito-idp"], pool, options.data_dir, options.domain
         )
         restore_staff(clients["cognito-idp"], pool, options.data_dir)
+        publish_local_zone(clients["ses"], options.domain, REGION, options.data_dir)  # for `inbound verify`
         # Before any worker runs: every send (a re-driven mail's acknowledgement too) and
         # every sesv2 look-up must meet the emulator, not bare moto; and every send waits
         # for the save that holds what produced it (hold).
@@ -150,6 +152,7 @@ class LocalStack:
             smtp_address=(options.host, options.smtp_port),
             hold=True,
             on_held=self.wake.set,
+            receiving_domains=(options.domain,),
         )
         install_ses_emulator(self.ses)
         app_module = _import_app(_app_environment(stack, self.endpoint))

@@ -220,7 +220,11 @@ def _create_destination(ctx: Context, wanted: dict[str, Any], name: str) -> None
 
 
 def dns_records(ctx: Context, tokens: list[str], mail_from_domain: str) -> list[DnsRecord]:
-    domain, region = ctx.names.domain, ctx.region
+    return records_to_publish(ctx.names.domain, ctx.region, tokens, mail_from_domain)
+
+
+def records_to_publish(domain: str, region: str, tokens: list[str], mail_from_domain: str) -> list[DnsRecord]:
+    """What the domain's zone must hold for SES to receive, sign and send for it."""
     records = [
         DnsRecord(domain, "MX", f"10 inbound-smtp.{region}.amazonaws.com", "SES receiving"),
     ]
