@@ -180,7 +180,9 @@ def explain(exc: BaseException) -> str | None:
         | boto.ConnectTimeoutError
         | boto.ReadTimeoutError,
     ):
-        where = exc.kwargs.get("endpoint_url", "AWS")
+        where = str(exc.kwargs.get("endpoint_url", "AWS"))
+        if ".amazonaws.com" in where:
+            return f"cannot reach {where}: check your network (or its proxy) and try again"
         return f"cannot reach {where}: is the stack still running (`make run`)? or check your network"
     if isinstance(exc, boto.ClientError):
         error = exc.response.get("Error", {})
