@@ -17,6 +17,10 @@ what the bytecode buys. Children run with fake credentials, IMDS disabled and
 timed wall-clock from the parent (interpreter start-up included on both sides), its CPU
 time from the parent's rusage of children; best of N, the kinds interleaved so drift hits
 all alike. Building the package needs chalice's cache (.chalice/deployments) or PyPI.
+
+Wall-clock on a shared machine moves with its load, so where valgrind is installed the
+measured and baseline children also run once each under callgrind: their instruction
+counts give a ratio the load cannot move (valgrind is slow: about a minute).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -76,6 +81,11 @@ class ColdStart:
     runs: int
     pycs: int
     load: tuple[float, float, float]  # 1, 5, 15-minute load average when the timed runs began
+    instructions: tuple[int, int] | None = None  # callgrind's count: measured, baseline
+
+    @property
+    def instruction_ratio(self) -> float | None:
+        return self.instructions[0] / self.instructions[1] if self.instructions else None
 
     @property
     def ratio(self) -> float:
@@ -127,6 +137,25 @@ def _run(code: str, cwd: Path) -> tuple[Timing, str]:
         raise RuntimeError(f"cold-start child failed ({done.returncode}):\n{done.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Timing(elapsed, cpu), done.stdout
+
+
+def _instructions(code: str, cwd: Path) -> int:
+    """Instructions the child executes, counted by callgrind (deterministic, unlike time)."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+        + [sys.executable, "-I", "-S", "-B", "-c", code],
+        cwd=cwd,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    collected = re.search(r"Collected\s*:\s*(\d+)", done.stderr)
+    if done.returncode != 0 or not collected:
+        raise RuntimeError(
+            f"cold-start child under callgrind failed ({done.returncode}):\n{done.stderr[-2000:]}"
+        )
+    return int(collected.group(1))
 
 
 def _runtime_dir(dest: Path) -> Path:
@@ -190,10 +219,13 @@ def run(runs: int = RUNS) -> ColdStart:
         for _ in range(runs):
             for kind, (code, cwd) in kinds.items():
                 timed[kind].append(_run(code, cwd)[0])
+        instructions = None
+        if shutil.which("valgrind"):
+            instructions = (_instructions(*kinds["measured"]), _instructions(*kinds["baseline"]))
         if sorted(p for p in task.rglob("*")) != files_before:
             raise RuntimeError("cold-start bench: a child wrote into the task directory")
 
     def best(kind: str) -> Timing:
         return Timing(min(t.wall_s for t in timed[kind]), min(t.cpu_s for t in timed[kind]))
 
-    return ColdStart(best("measured"), best("source"), best("baseline"), runs, pycs, load)
+    return ColdStart(best("measured"), best("source"), best("baseline"), runs, pycs, load, instructions)
