@@ -79,7 +79,7 @@ class StoredMessage:
     ticket_id: str
     key: str  # the SES message id: unique per delivery
     direction: str  # "inbound" | "outbound"
-    kind: str  # "customer" | "auto_reply" | "staff" | "note" | "acknowledgement"
+    kind: str  # "customer" | "auto_reply" | "staff" | "note" | "acknowledgement" | "report"
     sender: str
     sender_name: str
     to: tuple[str, ...]

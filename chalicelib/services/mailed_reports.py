@@ -34,6 +34,7 @@ class MailedReports:
         Suppression comes first: if it fails nothing is recorded and the queue retries
         (it is idempotent per delivery and address)."""
         suppressed: tuple[str, ...] = ()
+        verified: tuple[str, ...] = ()
         unverified: tuple[str, ...] = ()
         note = ""
         if self.parts.suppress_bounced is not None:
@@ -44,7 +45,8 @@ class MailedReports:
                 decision.referenced_ids,
                 decision.complaint,
             )
-            suppressed, unverified = report.summary.suppressed, report.check.unverified
+            suppressed, verified = report.summary.suppressed, report.check.verified
+            unverified = report.check.unverified
             note = report.check.summary
         mailbox = route(
             received.recipients or tuple(a.email for a in mail.to + mail.cc),
@@ -65,11 +67,14 @@ class MailedReports:
             **outcome.as_record(),
             "received_at": received.received_at,
             "permanent": decision.permanent,
-            "suppressed": list(suppressed),
+            "verified": list(verified),
+            "suppressed": list(suppressed),  # by this delivery: a redelivery finds them applied
             "unverified": list(unverified),
         }
         if ticket_id:
-            self._on_ticket(received, mail, mailbox, ticket_id, outcome, record, suppressed)
+            done = [f"verified for {', '.join(verified)}"] if verified else []
+            done += [f"suppressed: {', '.join(suppressed)}"] if suppressed else []
+            self._on_ticket(received, mail, mailbox, ticket_id, outcome, record, "; ".join(done))
         else:
             self.parts.tickets.record_delivery(received.ses_message_id, record)
         return outcome
@@ -89,13 +94,12 @@ class MailedReports:
         ticket_id: str,
         outcome: Outcome,
         record: dict[str, Any],
-        suppressed: tuple[str, ...],
+        done: str,
     ) -> None:
         ses_id = received.ses_message_id
         body = message_builder.render_body(
             self.parts.store, self.parts.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
         )
-        done = f"suppressed: {', '.join(suppressed)}" if suppressed else ""
         sender = mail.from_[0] if mail.from_ else None
         message = StoredMessage(
             ticket_id=ticket_id,

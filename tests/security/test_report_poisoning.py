@@ -175,6 +175,8 @@ def test_a_genuine_dsn_for_a_message_we_sent_still_suppresses(desk, which_id):
 
     assert report.outcome == "bounce" and "unverified" not in report.reason
     assert desk.svc.suppression.check(ALICE)["reason"] == "BOUNCE"
+    record = desk.stack.tickets.get_delivery(report.ses_message_id)
+    assert (record["verified"], record["unverified"]) == ([ALICE], [])
     [note] = [m for m in desk.stack.tickets.messages(created.ticket) if m.kind == "report"]
     assert "suppressed: alice@customer.org" in note.reason
     with pytest.raises(Suppressed):

@@ -34,7 +34,7 @@
   };
   const KINDS = {
     customer: 'customer', staff: 'reply', note: 'internal note',
-    auto_reply: 'auto-reply', acknowledgement: 'acknowledgement',
+    auto_reply: 'auto-reply', acknowledgement: 'acknowledgement', report: 'bounce or complaint report',
   };
   const STATUS_ACTIONS = [
     { status: 'pending', label: 'Pending', key: 'p' },
