@@ -119,3 +119,21 @@ def test_after_a_restart_the_token_of_the_last_run_is_not_refreshed_at_its_gone_
     code, out, err = run(capsys, "tickets", "list", "--data-dir", str(local_agent))
     assert code == 0 and "after the restart" in out and "Error" not in err
     assert load_tokens(local_agent).endpoint_url is None  # this run's (moto in-process)
+
+
+def test_an_expired_token_of_this_run_is_refreshed_at_this_runs_cognito(api, local_agent, capsys):
+    """GIVEN this run's cached token, expired WHEN a command runs THEN its refresh token gets a
+    new ID token from this run's Cognito (no new sign-in: the refresh token is kept)."""
+    from dataclasses import replace
+
+    from inbound.staff_login import load_tokens, save_tokens
+
+    data = ("--data-dir", str(local_agent))
+    assert run(capsys, "tickets", "list", *data)[0] == 0
+    signed_in = load_tokens(local_agent)
+    save_tokens(local_agent, replace(signed_in, id_token="expired", expires_at=0))
+    new_ticket(api.stack, "after an hour")
+    code, out, _ = run(capsys, "tickets", "list", *data)
+    assert code == 0 and "after an hour" in out
+    renewed = load_tokens(local_agent)
+    assert renewed.id_token not in ("expired", "") and renewed.refresh_token == signed_in.refresh_token
