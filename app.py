@@ -23,9 +23,13 @@ app.register_blueprint(console)  # the staff console at /: page, assets, sign-in
 # stage's value comes from .chalice/config.json.
 INGEST_QUEUE = os.environ.get("INBOUND_INGEST_QUEUE", "inbound-dev-ingest")
 FEEDBACK_QUEUE = os.environ.get("INBOUND_FEEDBACK_QUEUE", "inbound-dev-feedback")
+# Lambda scales an SQS source up to 1,000 concurrent batches; these caps keep a mail
+# flood from exhausting the account's concurrency or SES's sending rate (each new ticket
+# sends an acknowledgement) while the queue holds the rest. AWS's minimum is 2.
+INGEST_CONCURRENCY, FEEDBACK_CONCURRENCY = 5, 2
 
 
-@app.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="ingest")
+@app.on_sqs_message(queue=INGEST_QUEUE, batch_size=10, name="ingest", maximum_concurrency=INGEST_CONCURRENCY)
 @observed
 def ingest(event):
     svc = services()
@@ -33,7 +37,9 @@ def ingest(event):
     return result.response(svc.settings.partial_batch_responses)
 
 
-@app.on_sqs_message(queue=FEEDBACK_QUEUE, batch_size=10, name="record_feedback")
+@app.on_sqs_message(
+    queue=FEEDBACK_QUEUE, batch_size=10, name="record_feedback", maximum_concurrency=FEEDBACK_CONCURRENCY
+)
 @observed
 def record_feedback(event):
     svc = services()

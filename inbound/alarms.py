@@ -164,6 +164,48 @@ def _dlq_alarm(names: Names, role: str, consumer: str) -> AlarmSpec:
     )
 
 
+# The deployed functions, by the names `chalice deploy` gives them (the API handler's is
+# the app and stage only).
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler")
+ERROR_PERIODS = 3  # 15 minutes of failing invocations: a retry storm, not one bad record
+
+
+def _function_alarms(names: Names) -> list[AlarmSpec]:
+    specs = []
+    for function in FUNCTIONS:
+        deployed = names.prefix if function == "api_handler" else f"{names.prefix}-{function}"
+        dimension = (("FunctionName", deployed),)
+        specs.append(
+            AlarmSpec(
+                name=f"{names.prefix}-{function}-errors",
+                description=(
+                    f"{deployed} failed invocations in each of the last {ERROR_PERIODS * DLQ_PERIOD // 60} "
+                    f"minutes. Read its logs (chalice logs --name {function})."
+                ),
+                comparison="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=ERROR_PERIODS,
+                treat_missing_data="notBreaching",  # no invocations, no errors
+                metric=Metric("AWS/Lambda", "Errors", dimension, "Sum", DLQ_PERIOD),
+            )
+        )
+        specs.append(
+            AlarmSpec(
+                name=f"{names.prefix}-{function}-throttles",
+                description=(
+                    f"Lambda throttled {deployed}: the account's concurrency is used up (queued "
+                    "mail waits; API requests fail with 429)."
+                ),
+                comparison="GreaterThanThreshold",
+                threshold=0,
+                evaluation_periods=1,
+                treat_missing_data="notBreaching",
+                metric=Metric("AWS/Lambda", "Throttles", dimension, "Sum", DLQ_PERIOD),
+            )
+        )
+    return specs
+
+
 def alarm_specs(
     names: Names,
     *,
@@ -233,4 +275,5 @@ def alarm_specs(
             treat_missing_data="notBreaching",
             metric=Metric("AWS/SES", "Reputation.ComplaintRate", (), "Maximum", HOUR),
         ),
+        *_function_alarms(names),
     ]

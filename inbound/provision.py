@@ -41,7 +41,15 @@ from inbound.provision_ses import (
 )
 from inbound.provision_storage import delete_storage, ensure_storage
 
-__all__ = ["ProvisionError", "ProvisionReport", "delete", "provision", "render_report", "rotate_reply_secret"]
+__all__ = [
+    "ProvisionError",
+    "ProvisionReport",
+    "after_deploy",
+    "delete",
+    "provision",
+    "render_report",
+    "rotate_reply_secret",
+]
 
 # Lambda timeouts the queues' visibility timeouts are derived from (6x each); keep them in
 # step with .chalice/config.json.
@@ -142,6 +150,21 @@ def delete(
     delete_alarms(ctx)
     delete_identity(ctx, keep_data)
     delete_storage(ctx, keep_data)
+    return ctx.report
+
+
+def after_deploy(
+    session: boto3.session.Session,
+    stage: str,
+    region: str,
+    endpoint_url: str | None = None,
+) -> ProvisionReport:
+    """After `chalice deploy`: partial batch responses on the SQS functions (see
+    provision_functions)."""
+    from inbound.provision_functions import after_deploy as set_partial_batches
+
+    ctx = _context(session, stage, "", region, endpoint_url)
+    set_partial_batches(ctx)
     return ctx.report
 
 

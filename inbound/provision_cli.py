@@ -11,13 +11,16 @@ from typing import Any
 def _provision(args: argparse.Namespace) -> int:
     import boto3
 
-    from inbound.provision import delete, provision
+    from inbound.provision import after_deploy, delete, provision
     from inbound.provision_api import deployed_rest_api
     from inbound.provision_context import ProvisionError
     from inbound.provision_report import render_report
 
     session = boto3.session.Session(region_name=args.region)
     try:
+        if args.after_deploy:
+            print(render_report(after_deploy(session, args.stage, args.region, args.endpoint_url)), end="")
+            return 0
         if args.delete:
             delete(
                 session,
@@ -95,6 +98,11 @@ def register(commands: Any) -> None:
         default="optional",
         help="the receipt rule's TLS policy: require refuses mail from servers without STARTTLS "
         "(default optional)",
+    )
+    prov.add_argument(
+        "--after-deploy",
+        action="store_true",
+        help="after every `chalice deploy`: the SQS functions report failed records only (ReportBatchItemFailures)",
     )
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
     prov.add_argument(

@@ -57,3 +57,19 @@ def test_provision_write_config_for_another_domain_and_account_writes_policies_n
             "support@acme-support.test",
         ]
         assert "example.com" not in json.dumps(policy)
+
+
+def test_queue_sources_are_capped_and_log_groups_expire_on_chalice_deploy():
+    """Chalice 1.34 sets both on deploy and package: MaximumConcurrency on the SQS event
+    sources (AWS's minimum is 2) and a retention on each function's log group."""
+    from chalice.config import Config
+
+    from app import app
+
+    caps = {s.name: s.maximum_concurrency for s in app.event_sources if hasattr(s, "queue")}
+    assert caps == {"ingest": 5, "record_feedback": 2}
+    config = json.loads((REPO / ".chalice" / "config.json").read_text())
+    for stage in ("dev", "prod"):
+        for function in ("ingest", "record_feedback", "sweep_incoming", "api_handler"):
+            scoped = Config(chalice_stage=stage, function_name=function, config_from_disk=config)
+            assert scoped.log_retention_in_days == 90, (stage, function)

@@ -147,7 +147,7 @@ class TestProvisionedAlarms:
         found = alarms(session)
         topics = [t["TopicArn"] for t in client(session, "sns").list_topics()["Topics"]]
 
-        assert len(found) == 6
+        assert len(found) == 6 + 2 * 4  # and each function's errors and throttles
         assert TOPIC_ARN in topics
         for alarm in found.values():
             assert alarm["ActionsEnabled"] is True
@@ -160,7 +160,7 @@ def test_second_run_changes_no_alarm(session):
     again = provision(session, STAGE, DOMAIN, REGION)
 
     entries = [e for e in again.entries if e.resource == "cloudwatch-alarm"]
-    assert len(entries) == 6
+    assert len(entries) == 14
     assert {e.action for e in entries} == {"unchanged"}
     assert again.action("sns-topic", "inbound-test-alarms") == "unchanged"
 
@@ -202,3 +202,25 @@ def test_delete_removes_the_alarms_and_their_topic(session):
     assert TOPIC_ARN not in topics
     assert report.action("cloudwatch-alarm", "inbound-test-quarantine-rate") == "deleted"
     assert report.action("sns-topic", "inbound-test-alarms") == "deleted"
+
+
+def test_each_function_alarms_on_a_quarter_hour_of_errors_and_on_any_throttle(session):
+    provision(session, STAGE, DOMAIN, REGION)
+    found = alarms(session)
+    for function, deployed in (("ingest", "inbound-test-ingest"), ("api_handler", "inbound-test")):
+        errors, throttles = (
+            found[f"inbound-test-{function}-errors"],
+            found[f"inbound-test-{function}-throttles"],
+        )
+        assert single_metric(errors) == (
+            "AWS/Lambda",
+            "Errors",
+            [("FunctionName", deployed)],
+            "Sum",
+            300,
+            "GreaterThanThreshold",
+            0.0,
+        )
+        assert (errors["EvaluationPeriods"], errors["DatapointsToAlarm"]) == (3, 3)
+        assert single_metric(throttles)[1:3] == ("Throttles", [("FunctionName", deployed)])
+        assert throttles["EvaluationPeriods"] == 1
