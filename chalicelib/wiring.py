@@ -33,6 +33,7 @@ class Services:
     suppression: Any = None  # SuppressionService: list, check, remove, import, reputation
     sweeper: Any = None  # IncomingSweeper: re-drives mail left in incoming/
     sign_in_guard: Any = None  # SignInGuard: attempts the console's sign-in proxy lets through
+    search: Any = None  # TicketFinder: search, customer history, the index's backfill
 
 
 def _client(session: Any, name: str, settings: Settings) -> Any:
@@ -123,6 +124,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
         suppression=mail_out.suppression,
         sweeper=_sweeper(settings, intake),
         sign_in_guard=_sign_in_guard(settings, dynamodb),
+        search=_search(settings, dynamodb, parts, desk),
     )
 
 
@@ -207,6 +209,15 @@ def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: A
         now=parts.now,
     )
     return TicketDesk(settings, desk_parts)
+
+
+def _search(settings: Settings, dynamodb: Any, parts: Any, desk: Any) -> Any:
+    from chalicelib.adapters.dynamodb_search import DynamoDBSearch
+    from chalicelib.services.ticket_search import TicketFinder
+
+    return TicketFinder(
+        DynamoDBSearch(dynamodb, settings.tickets_table), parts.tickets, desk.mailbox, desk._assignee
+    )
 
 
 def _signing_s3(session: Any, settings: Settings) -> Any:

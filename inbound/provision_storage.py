@@ -46,7 +46,11 @@ _TABLE_KEYS = [
     {"AttributeName": "pk", "KeyType": "HASH"},
     {"AttributeName": "sk", "KeyType": "RANGE"},
 ]
-TICKETS_INDEXES = {"queue": ("gsi1pk", "gsi1sk"), "byassignee": ("gsi2pk", "gsi2sk")}
+TICKETS_INDEXES = {
+    "queue": ("gsi1pk", "gsi1sk"),
+    "byassignee": ("gsi2pk", "gsi2sk"),
+    "byrequester": ("gsi3pk", "gsi3sk"),  # customer history (chalicelib/adapters/dynamodb_search.py)
+}
 TTL_ATTRIBUTE = "expires_at"
 
 

@@ -13,6 +13,9 @@ or Query on a known key, never a Scan):
 | split's number  | DELIVERY#split.<id>.<key>   | ALLOC                        |
 | suspended mail  | SUSPENDED#<mailbox>         | <received-at>#<ses-id>       |
 | counter         | COUNTER                     | TICKET                       |
+| search term     | TERM#<term>                 | <created-at>#<ticket-id>     |
+
+(search terms: see dynamodb_search)
 """
 
 from __future__ import annotations
@@ -80,6 +83,15 @@ def queue_keys(
     return keys
 
 
+def requester_pk(requester: str) -> str:
+    return f"REQUESTER#{requester.lower()[:900]}"
+
+
+def requester_keys(requester: str, created_at: str, ticket_id: str) -> dict[str, str]:
+    """`byrequester` index keys: a customer's tickets in every mailbox, by age."""
+    return {"gsi3pk": requester_pk(requester), "gsi3sk": f"{created_at}#{ticket_id}"}
+
+
 def ticket_item(ticket: Ticket) -> dict[str, Any]:
     item = {
         "pk": f"TICKET#{ticket.id}",
@@ -107,6 +119,8 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
             ticket.mailbox, ticket.status, ticket.assignee, ticket.priority, ticket.created_at, ticket.id
         )
     )
+    if ticket.requester:
+        item.update(requester_keys(ticket.requester, ticket.created_at, ticket.id))
     return serialize(item)
 
 

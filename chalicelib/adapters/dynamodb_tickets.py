@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import (
@@ -263,8 +264,10 @@ class DynamoDBTickets:
         message: StoredMessage,
         record: dict[str, Any],
         last_number: int,
+        terms: tuple[str, ...] = (),
     ) -> None:
-        """Ticket, first message, Message-ID index, delivery record and counter, all or nothing.
+        """Ticket, first message, its search terms, Message-ID index, delivery record and
+        counter, all or nothing.
 
         The ticket's number is `last_number + 1` or more (ticket.id), and the counter
         moves to it only if it still holds `last_number`: a number is spent only by
@@ -297,9 +300,10 @@ class DynamoDBTickets:
             },
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
         ]
+        operations += term_puts(self.table, ticket.id, ticket.created_at, terms)
         operations += self._index_ops(ticket.mailbox, message)
         try:
-            self._transact(operations, message.message_id if len(operations) == 5 else "")
+            self._transact(operations, message.message_id)
         except ConcurrentUpdate as exc:
             reasons = _reasons(exc.__cause__)
             if reasons[1:3] == ["None", "None"]:
@@ -313,8 +317,11 @@ class DynamoDBTickets:
         change: TicketChange,
         message: StoredMessage,
         record: dict[str, Any],
+        terms: tuple[str, ...] = (),
+        created_at: str = "",
     ) -> None:
-        """A message joins an existing ticket, all or nothing."""
+        """A message joins an existing ticket (created at `created_at`, which keys its new
+        search `terms`), all or nothing."""
         names = {"#u": "updated_at", "#mc": "message_count", "#ac": "attachment_count"}
         values: dict[str, Any] = {
             ":u": {"S": change.updated_at},
@@ -357,8 +364,10 @@ class DynamoDBTickets:
             },
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
         ]
+        if created_at:
+            operations += term_puts(self.table, change.ticket_id, created_at, terms)
         operations += self._index_ops(mailbox, message)
-        self._transact(operations, message.message_id if len(operations) == 4 else "")
+        self._transact(operations, message.message_id)
 
     def _index_ops(self, mailbox: str, message: StoredMessage) -> list[dict[str, Any]]:
         if not message.message_id:

@@ -36,7 +36,7 @@ def public_routes(*paths: str) -> None:
     PUBLIC_ROUTES.update(paths)
 
 
-QUEUE_PARAMS = ("mailbox", "status", "assignee", "tag", "cursor", "limit")
+QUEUE_PARAMS = ("mailbox", "status", "assignee", "tag", "cursor", "limit", "q")
 
 
 @staff_api.middleware("http")
@@ -65,6 +65,18 @@ def _agent() -> str:
 def list_tickets() -> Any:
     q = query_params(_request(), QUEUE_PARAMS)
     status, limit = listed(q.get("status")), number(q.get("limit"), "limit")
+    if "q" in q:  # search: the same page shape, newest first, any status unless asked
+        found = services().search.search(
+            _agent(),
+            q["q"],
+            q.get("mailbox"),
+            status,
+            q.get("assignee"),
+            q.get("tag"),
+            q.get("cursor"),
+            limit or 25,
+        )
+        return views.queue_json(found)
     page = services().desk.queue(
         _agent(), q.get("mailbox"), status, q.get("assignee"), q.get("tag"), q.get("cursor"), limit
     )
@@ -82,6 +94,13 @@ def claim_next() -> Any:
 @answers_errors
 def show_ticket(ticket_id: str) -> Any:
     return views.detail_json(services().desk.show(ticket_id))
+
+
+@staff_api.route("/tickets/{ticket_id}/history", methods=["GET"])
+@answers_errors
+def ticket_history(ticket_id: str) -> Any:
+    cursor = query_params(_request(), ("cursor",)).get("cursor")
+    return views.queue_json(services().search.history(ticket_id, cursor))
 
 
 @staff_api.route("/tickets/{ticket_id}", methods=["PATCH"])

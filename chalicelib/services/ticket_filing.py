@@ -13,6 +13,7 @@ from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, parse_addr
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.reply_tokens import claimed_ticket, new_nonce, read_token
 from chalicelib.domain.routing import Route
+from chalicelib.domain.search_terms import MessageText, message_terms
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
@@ -46,6 +47,15 @@ class Threading:
     decision: correlation.ThreadDecision
     tickets: dict[str, Ticket]
     trust: sender_trust.SenderTrust
+
+
+def _search_terms(message: StoredMessage) -> tuple[str, ...]:
+    """What the message is found by; committed with it (domain/search_terms.py)."""
+    text = message.body.reply_text or message.body.text
+    names = tuple(a.filename for a in message.attachments if a.filename)
+    return message_terms(
+        MessageText(message.ticket_id, message.sender, message.sender_name, message.subject, text, names)
+    )
 
 
 class TicketFiling:
@@ -181,6 +191,7 @@ class TicketFiling:
             notes=thread.notes,
         )
         record = {**outcome.as_record(), "received_at": received.received_at}
+        terms = _search_terms(message)
         if known is None:
             ticket = Ticket(
                 id=ticket_id,
@@ -196,10 +207,10 @@ class TicketFiling:
                 related_ticket=thread.related_ticket,
                 related_reason="; ".join(thread.notes) if thread.related_ticket else "",
             )
-            tickets.commit_new(ses_id, ticket, message, record, last_number)
+            tickets.commit_new(ses_id, ticket, message, record, last_number, terms)
         else:
             change = self._change(known, now, message, admission.added, len(attachments))
-            tickets.commit_thread(ses_id, where.mailbox, change, message, record)
+            tickets.commit_thread(ses_id, where.mailbox, change, message, record, terms, known.created_at)
         return outcome
 
     def _change(

@@ -166,6 +166,7 @@ class TestOneProvisionedStage:
         assert indexes == {
             "queue": (["gsi1pk", "gsi1sk"], "ALL"),
             "byassignee": (["gsi2pk", "gsi2sk"], "ALL"),
+            "byrequester": (["gsi3pk", "gsi3sk"], "ALL"),
         }
         suppression = ddb.describe_table(TableName=outputs["INBOUND_SUPPRESSION_TABLE"])["Table"]
         assert not suppression.get("GlobalSecondaryIndexes")

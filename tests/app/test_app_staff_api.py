@@ -23,6 +23,7 @@ STAFF_ROUTES = {
     ("GET", "/api/tickets"),
     ("POST", "/api/tickets/next"),
     ("GET", "/api/tickets/{ticket_id}"),
+    ("GET", "/api/tickets/{ticket_id}/history"),
     ("PATCH", "/api/tickets/{ticket_id}"),
     ("POST", "/api/tickets/{ticket_id}/reply"),
     ("POST", "/api/tickets/{ticket_id}/notes"),

@@ -1,0 +1,167 @@
+"""Search terms: what a customer's message is found by, and what a query asks for.
+
+One tokeniser serves both sides, so a query term is spelled exactly as the index
+spelled it:
+
+- ticket ids (`T-1042` -> `t-1042`);
+- addresses whole (`anna@kunde.de`), and their domain and parent domains
+  (`kunde.de`); a query `@kunde.de` or `kunde.de` asks for the domain;
+- dotted names whole (`rechnung_2024.pdf`, `example.com`), and their words;
+- words in any script, case-folded; Latin words folded the German way (ä -> a,
+  ö -> o, ü -> u, ß -> ss, and ae/oe/ue -> a/o/u as in Snowball's German2), so
+  "Rückerstattung", "Rueckerstattung" and "RÜCKERSTATTUNG" are one term; compounds
+  are whole words ("Rechnungsadresse" is not found by "Rechnung");
+- Chinese, Japanese and Korean text, written without spaces, as overlapping
+  character bigrams ("請求書" -> "請求", "求書"); a query matches where all of its
+  bigrams occur.
+
+A message gives at most MAX_TERMS_PER_MESSAGE distinct terms (ticket id, sender,
+subject, attachment names, then its text, in that order): each term is one item
+in the transaction that stores the message, and DynamoDB's TransactWriteItems
+takes at most 100 items.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+MAX_TERMS_PER_MESSAGE = 50
+MAX_QUERY_TERMS = 8
+MAX_TERM_CHARS = 40  # words are cut here (both sides alike); addresses and names at 200
+MAX_NAME_CHARS = 200
+
+_TICKET_ID = re.compile(r"(?<![\w-])T-([0-9]{1,12})(?![\w-])", re.IGNORECASE)
+_ADDRESS = re.compile(r"[\w.+'&-]*@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_DOTTED = re.compile(r"[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Han, Hiragana, Katakana (and half-width), Hangul: scripts written without spaces.
+_CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
+_PIECE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"[{_CJK}]+")
+_GERMAN_PAIRS = re.compile(r"(?<!q)ue|ae|oe")
+
+# Words too common to be worth an index item (English and German); never a query term either.
+STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have i in is it of on or re the to was we with you your "
+    "aw fw fwd wg sv "
+    "am auf aus bei bin das dem den der des die du ein eine einen er es fur hat ich ihr im ist "
+    "mit nicht noch sie sind und uns von wir zu".split()
+)
+
+
+@dataclass(frozen=True)
+class MessageText:
+    """What of a stored customer message is searchable."""
+
+    ticket_id: str
+    sender: str
+    sender_name: str
+    subject: str
+    text: str
+    attachment_names: tuple[str, ...] = ()
+
+
+def fold_word(word: str) -> str:
+    """A word as the index spells it: case-folded, German umlauts and ß folded."""
+    folded = unicodedata.normalize("NFKD", word.casefold())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    if folded.isascii():
+        folded = _GERMAN_PAIRS.sub(lambda m: m.group(0)[0], folded)
+    return folded[:MAX_TERM_CHARS]
+
+
+def _address_terms(address: str) -> list[str]:
+    address = address.casefold().strip(".")[:MAX_NAME_CHARS]
+    local, _, domain = address.rpartition("@")
+    labels = domain.split(".")
+    domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return ([address] if local else []) + domains
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Words and bigrams of plain text (no ids, addresses or dotted names left in it)."""
+    for piece in _PIECE.findall(text):
+        if _CJK_RUN.fullmatch(piece):
+            yield from _bigrams(piece)
+            continue
+        word = fold_word(piece)
+        if len(word) > 1 and word not in STOP_WORDS:
+            yield word
+
+
+def _terms(text: str, derived: bool) -> Iterator[str]:
+    """Terms in the order they appear; `derived` adds what indexing needs besides the
+    term itself (an address's domains, a dotted name's words)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _TICKET_ID.sub(lambda m: f" \x00t-{int(m.group(1))}\x00 ", text)
+    for chunk in re.split(r"(\x00[^\x00]*\x00|\s+)", text):
+        if not chunk or chunk.isspace():
+            continue
+        if chunk.startswith("\x00"):
+            yield chunk.strip("\x00")
+            continue
+        yield from _chunk_terms(chunk, derived)
+
+
+def _chunk_terms(chunk: str, derived: bool) -> Iterator[str]:
+    rest = chunk
+    for found in _ADDRESS.finditer(chunk):
+        address = found.group(0)
+        terms = _address_terms(address)
+        yield from terms if derived else terms[:1]
+        rest = rest.replace(address, " ")
+    for found in _DOTTED.finditer(rest):
+        name = found.group(0).strip(".-").casefold()[:MAX_NAME_CHARS]
+        if not name:
+            continue
+        yield name
+        if derived:
+            yield from _pieces(name)
+        rest = rest.replace(found.group(0), " ")
+    yield from _pieces(rest)
+
+
+def message_terms(message: MessageText, limit: int = MAX_TERMS_PER_MESSAGE) -> tuple[str, ...]:
+    """The first `limit` distinct terms of a message, most telling parts first."""
+    sources: list[Iterable[str]] = [
+        [f"t-{int(message.ticket_id.removeprefix('T-'))}"] if message.ticket_id.startswith("T-") else [],
+        _address_terms(message.sender) if "@" in message.sender else [],
+        _terms(message.sender_name, derived=True),
+        _terms(message.subject, derived=True),
+        *(_terms(name, derived=True) for name in message.attachment_names),
+        _terms(message.text, derived=True),
+    ]
+    found: dict[str, None] = {}
+    for source in sources:
+        for term in source:
+            found.setdefault(term)
+            if len(found) >= limit:
+                return tuple(found)
+    return tuple(found)
+
+
+def query_terms(query: str) -> tuple[str, ...]:
+    """The terms a query asks for, all of which a ticket must have (at most MAX_QUERY_TERMS).
+
+    `@kunde.de` asks for the domain. Empty when the query has nothing searchable.
+    """
+    query = re.sub(r"(?<![\w.+'&-])@(?=[\w-])", "", query)
+    return tuple(dict.fromkeys(_terms(query, derived=False)))[:MAX_QUERY_TERMS]
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """Tickets having every term, narrowed to a mailbox, statuses (empty: any), an
+    assignee (None: anyone's, "": unassigned only) and a tag."""
+
+    terms: tuple[str, ...]
+    mailbox: str | None = None
+    statuses: tuple[str, ...] = ()
+    assignee: str | None = None
+    tag: str | None = None

@@ -1,0 +1,129 @@
+"""Finding tickets: search by id, address, words and file names; a customer's history;
+and indexing the tickets filed before search existed.
+
+The index behind `TicketSearch` is DynamoDB's (adapters/dynamodb_search.py), kept in
+the same transaction as each message; a managed search engine can take its place behind
+this port without the desk or the API changing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets, ticket_id_for
+from chalicelib.domain.search_terms import MessageText, SearchQuery, message_terms, query_terms
+from chalicelib.domain.tickets import STATUSES, Ticket
+from chalicelib.errors import InvalidRequest
+from chalicelib.services.ticket_desk import MAX_LIMIT, QueuePage
+
+MAX_QUERY_CHARS = 500
+HISTORY_LIMIT = 25
+
+
+class TicketSearch(Protocol):
+    def search(
+        self, query: SearchQuery, limit: int, cursor: str | None = None
+    ) -> tuple[list[Ticket], str | None]:
+        """Tickets having every term of the query, newest first, and the next page's cursor."""
+
+    def requester_tickets(
+        self, requester: str, limit: int, cursor: str | None = None
+    ) -> tuple[list[Ticket], str | None]:
+        """A requester's tickets in every mailbox, newest first."""
+
+    def add_terms(self, ticket: Ticket, terms: Sequence[str]) -> None:
+        """Index a ticket filed before the index existed (idempotent)."""
+
+
+@dataclass(frozen=True)
+class Reindexed:
+    tickets: int
+    terms: int
+
+
+class TicketFinder:
+    def __init__(
+        self,
+        index: TicketSearch,
+        tickets: DynamoDBTickets,
+        mailbox: Callable[[str | None], str],
+        assignee: Callable[[str, str], str],
+    ) -> None:
+        self.index = index
+        self.tickets = tickets
+        self._mailbox = mailbox  # validates a mailbox name (the desk's rule)
+        self._assignee = assignee  # "me"/"none"/an agent -> the stored value (the desk's rule)
+
+    def search(
+        self,
+        agent: str,
+        text: str,
+        mailbox: str | None = None,
+        statuses: Sequence[str] | None = None,
+        assignee: str | None = None,
+        tag: str | None = None,
+        cursor: str | None = None,
+        limit: int = 25,
+    ) -> QueuePage:
+        """Tickets matching every term of `text`, newest first, in any status unless asked."""
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidRequest(f"a search is at most {MAX_QUERY_CHARS} characters")
+        terms = query_terms(text)
+        if not terms:
+            raise InvalidRequest("search for a ticket id, an address, a domain, words or a file name")
+        wanted = tuple(dict.fromkeys(statuses or ()))
+        if unknown := [s for s in wanted if s not in STATUSES]:
+            raise InvalidRequest(f"unknown status {unknown[0]!r}; use {', '.join(STATUSES)}")
+        query = SearchQuery(
+            terms,
+            self._mailbox(mailbox) if mailbox else None,
+            wanted,
+            None if assignee is None else self._assignee(agent, assignee),
+            (tag or "").strip() or None,
+        )
+        found, next_cursor = self.index.search(query, limit, cursor or None)
+        return QueuePage(tuple(found), next_cursor)
+
+    def history(self, ticket_id: str, cursor: str | None = None, limit: int = HISTORY_LIMIT) -> QueuePage:
+        """The requester's other tickets, in every mailbox, newest first."""
+        ticket = self.tickets.require_ticket(ticket_id)
+        if not ticket.requester:
+            return QueuePage((), None)
+        found, next_cursor = self.index.requester_tickets(ticket.requester, limit + 1, cursor or None)
+        others = [t for t in found if t.id != ticket.id][:limit]
+        return QueuePage(tuple(others), next_cursor)
+
+    def reindex(self, progress: Callable[[Reindexed], object] = lambda _: None) -> Reindexed:
+        """Index every ticket: numbers 1 to the counter's, read 100 at a time (BatchGetItem),
+        each ticket's messages one Query; no Scan. Safe to run again or alongside ingest."""
+        count = terms = 0
+        for ticket in self._every_ticket():
+            found: list[str] = []
+            for message in self.tickets.messages(ticket.id):
+                if message.direction != "inbound" or not message.sender:
+                    continue
+                text = message.body.reply_text or message.body.text
+                names = tuple(a.filename for a in message.attachments if a.filename)
+                found += message_terms(
+                    MessageText(ticket.id, message.sender, message.sender_name, message.subject, text, names)
+                )
+            unique = tuple(
+                dict.fromkeys(
+                    [*found, *message_terms(MessageText(ticket.id, ticket.requester, "", ticket.subject, ""))]
+                )
+            )
+            self.index.add_terms(ticket, unique)
+            count, terms = count + 1, terms + len(unique)
+            progress(Reindexed(count, terms))
+        return Reindexed(count, terms)
+
+    def _every_ticket(self) -> Iterator[Ticket]:
+        last = self.tickets.ticket_counter()
+        for start in range(1, last + 1, 100):
+            ids = [ticket_id_for(n) for n in range(start, min(start + 100, last + 1))]
+            found = self.tickets.get_tickets(ids)
+            yield from (found[i] for i in ids if i in found)

@@ -1,0 +1,203 @@
+"""Ticket search and customer history against moto: the index is written with the
+ticket, queries are Queries (never a Scan), terms intersect, filters and pages hold."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import boto3
+import pytest
+
+from chalicelib.adapters import dynamodb_search
+from chalicelib.domain.search_terms import SearchQuery
+from chalicelib.errors import InvalidRequest
+from chalicelib.wiring import build_services
+from tests.adapters.deliver import deliver
+from tests.desk_helpers import new_ticket
+from tests.mail_factory import make_mail
+
+ANN, BOB = "ann@example.com", "bob@example.com"
+ANNA = "Anna Berg <anna.berg@kunde.de>"
+
+
+class Operations:
+    """Every AWS operation the session sends (a botocore hook, registered before any client)."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+
+    def __call__(self, event_name: str = "", **_: object) -> None:
+        self.seen[event_name.split(".", 2)[2]] += 1
+
+    def take(self) -> dict[str, int]:
+        taken = dict(self.seen)
+        self.seen.clear()
+        return taken
+
+
+@pytest.fixture
+def recorded(stack):
+    operations = Operations()
+    session = boto3.session.Session(region_name="us-east-1")
+    session.events.register("before-call.dynamodb.*", operations)
+    return build_services(stack.settings, session), operations
+
+
+def found(page) -> list[str]:
+    return [t.id for t in page.tickets]
+
+
+def search(svc, text: str, **filters) -> list[str]:
+    return found(svc.search.search(ANN, text, **filters))
+
+
+def test_a_new_ticket_is_found_by_id_address_domain_words_and_file_name(stack, recorded):
+    svc, operations = recorded
+    ticket = new_ticket(
+        stack,
+        "Rückerstattung für März",
+        sender=ANNA,
+        body="請求書が届きません。Bitte prüfen Sie die Straße.",
+        attachments=(("Rechnung März.pdf", "application/pdf", b"%PDF-1.4"),),
+    )
+    new_ticket(stack, "Something else", sender="carl@other.org", body="Nothing in common")
+    operations.take()
+    for query in (
+        ticket,
+        "anna.berg@kunde.de",
+        "@kunde.de",
+        "Rueckerstattung",
+        "STRASSE",
+        "請求書",
+        "Rechnung März.pdf",
+        "rechnung",
+        "Anna Berg",
+    ):
+        assert search(svc, query) == [ticket], query
+    assert "Scan" not in operations.take()
+
+
+def test_a_reply_adds_its_words_to_its_ticket_once(stack, recorded):
+    svc, _ = recorded
+    first_id = "<first@kunde.de>"
+    ticket = new_ticket(stack, "Printer", sender=ANNA, body="It is broken", message_id=first_id)
+    outcome = deliver(
+        stack,
+        make_mail(
+            subject=f"Re: [{ticket}] Printer",
+            sender=ANNA,
+            body="Now the toner leaks too",
+            in_reply_to=first_id,
+            references=first_id,
+        ),
+    )
+    assert (outcome.outcome, outcome.ticket) == ("threaded", ticket)
+    assert search(svc, "toner") == [ticket]
+    assert search(svc, "printer broken") == [ticket]
+
+
+def test_several_terms_intersect_newest_first(stack, recorded):
+    svc, operations = recorded
+    both_old = new_ticket(stack, "refund invoice", sender="a@one.org")
+    new_ticket(stack, "refund only", sender="b@two.org")
+    new_ticket(stack, "invoice only", sender="c@three.org")
+    both_new = new_ticket(stack, "invoice and refund", sender="d@four.org")
+    operations.take()
+    assert search(svc, "refund invoice") == [both_new, both_old]
+    assert search(svc, "refund") == [both_new, "T-1002", both_old]
+    assert search(svc, "refund nothing") == []
+    seen = operations.take()
+    assert set(seen) == {"Query", "BatchGetItem"}
+
+
+def test_a_rare_term_beside_a_common_one_reads_few_index_pages(stack, recorded):
+    """Leapfrogging: the common term's partition is entered where the rare one points, not
+    read through (30 tickets in pages of 5 would be 7 Queries)."""
+    svc, operations = recorded
+    rare = new_ticket(stack, "common rare")
+    for n in range(30):
+        new_ticket(stack, f"common {n}")
+    index = dynamodb_search.DynamoDBSearch(svc.search.index._db, stack.settings.tickets_table, term_page=5)
+    operations.take()
+    tickets, cursor = index.search(SearchQuery(("rare", "common")), limit=10)
+    assert ([t.id for t in tickets], cursor) == ([rare], None)
+    assert operations.take() == {"Query": 3, "BatchGetItem": 1}
+
+
+def test_filters_by_mailbox_status_and_assignee(stack, recorded):
+    svc, _ = recorded
+    support = new_ticket(stack, "refund please")
+    billing_out = deliver(
+        stack, make_mail(subject="refund please", to="billing@example.com"), ("billing@example.com",)
+    )
+    billing = billing_out.ticket
+    mine = new_ticket(stack, "refund please")
+    svc.desk.update(mine, ANN, assignee="me", status="pending")
+    assert search(svc, "refund") == [mine, billing, support]
+    assert search(svc, "refund", mailbox="billing") == [billing]
+    assert search(svc, "refund", statuses=["pending"]) == [mine]
+    assert search(svc, "refund", assignee="me") == [mine]
+    assert search(svc, "refund", assignee="none") == [billing, support]
+    with pytest.raises(InvalidRequest):
+        svc.search.search(ANN, "refund", statuses=["lost"])
+    with pytest.raises(InvalidRequest):
+        svc.search.search(ANN, "the and")
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(stack, recorded):
+    svc, _ = recorded
+    made = [new_ticket(stack, f"printer {n}") for n in range(7)]
+    seen, cursor = [], None
+    while True:
+        page = svc.search.search(ANN, "printer", limit=3, cursor=cursor)
+        assert len(page.tickets) <= 3
+        seen += found(page)
+        if page.cursor is None:
+            break
+        cursor = page.cursor
+    assert seen == made[::-1]
+    with pytest.raises(InvalidRequest):
+        svc.search.search(ANN, "printer", cursor="not-a-cursor")
+
+
+def test_customer_history_is_the_requesters_other_tickets_in_every_mailbox(stack, recorded):
+    svc, operations = recorded
+    first = new_ticket(stack, "one", sender=ANNA)
+    new_ticket(stack, "someone else", sender="carl@other.org")
+    billing = deliver(
+        stack, make_mail(subject="two", sender=ANNA, to="billing@example.com"), ("billing@example.com",)
+    )
+    latest = new_ticket(stack, "three", sender="ANNA.BERG@kunde.de")
+    operations.take()
+    history = svc.search.history(latest)
+    assert found(history) == [billing.ticket, first]
+    assert operations.take() == {"GetItem": 1, "Query": 1}
+    assert found(svc.search.history(first)) == [latest, billing.ticket]
+
+
+def test_reindex_builds_the_index_of_tickets_filed_before_it(stack, recorded):
+    """GIVEN tickets whose index items are gone (as before search existed) WHEN reindexed
+    THEN they are found again, by words and as history; without a Scan."""
+    svc, operations = recorded
+    old = new_ticket(stack, "Kaffeemaschine kaputt", sender=ANNA)
+    newer = new_ticket(stack, "Kaffeemaschine again", sender=ANNA)
+    db = stack.client("dynamodb")
+    table = stack.settings.tickets_table
+    for page in db.get_paginator("scan").paginate(TableName=table):  # the test's own look
+        for item in page["Items"]:
+            if item["pk"]["S"].startswith("TERM#"):
+                db.delete_item(TableName=table, Key={"pk": item["pk"], "sk": item["sk"]})
+            elif "gsi3pk" in item:
+                db.update_item(
+                    TableName=table,
+                    Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression="REMOVE gsi3pk, gsi3sk",
+                )
+    assert search(svc, "kaffeemaschine") == [] and found(svc.search.history(newer)) == []
+    operations.take()
+    done = svc.search.reindex()
+    assert done.tickets == 2 and done.terms > 4
+    assert "Scan" not in operations.take()
+    assert search(svc, "kaffeemaschine") == [newer, old]
+    assert search(svc, old) == [old]
+    assert found(svc.search.history(newer)) == [old]
