@@ -11,6 +11,7 @@ from chalicelib.domain import reputation
 from chalicelib.domain.mail import Address, ParsedMail
 from chalicelib.domain.reputation import DayCounts, Thresholds
 from chalicelib.domain.send_policy import SendFacts, decide, is_own_address, trigger_reason
+from chalicelib.settings import Settings
 
 ACK = SendFacts(recipient="alice@customer.org", automatic=True)
 STAFF = SendFacts(recipient="alice@customer.org", automatic=False)
@@ -171,3 +172,17 @@ def test_volume_is_the_larger_of_ses_send_events_and_our_own_count_never_their_s
     assert _day(0, volume=150, sent=0).volume == 150
     row = _day(0, volume=200, bounces=5).as_dict()
     assert row["bounce_rate"] == 0.025 and row["volume"] == 200
+
+
+def test_the_acknowledgement_settings_read_from_the_stage_environment():
+    default = Settings.from_env({})
+    assert default.auto_replies_per_domain_per_day == 20
+    assert default.acknowledges_unauthenticated("support") and default.acknowledges_unauthenticated("billing")
+    quiet = Settings.from_env(
+        {"INBOUND_ACK_AUTHENTICATED_ONLY": " billing ,", "INBOUND_AUTO_REPLIES_PER_DOMAIN_PER_DAY": "5"}
+    )
+    assert quiet.auto_replies_per_domain_per_day == 5
+    assert quiet.acknowledges_unauthenticated("support") and not quiet.acknowledges_unauthenticated("billing")
+    assert not Settings.from_env({"INBOUND_ACK_AUTHENTICATED_ONLY": "*"}).acknowledges_unauthenticated(
+        "support"
+    )
