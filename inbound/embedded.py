@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
-from inbound import moto_fidelity
+from inbound import aws_contract, moto_fidelity, moto_sesv2
 
 REGION = "us-east-1"
 
@@ -25,6 +25,14 @@ def offline_credentials() -> None:
         os.environ[name] = "embedded"
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     os.environ.pop("AWS_PROFILE", None)
+
+
+def emulated_aws() -> None:
+    """moto as the embedded stack needs it, and the AWS contract on every session from now on:
+    locally, requests AWS would refuse fail as they would in an account (inbound/aws_contract.py)."""
+    moto_fidelity.install()
+    moto_sesv2.install()
+    aws_contract.install()
 
 
 @dataclass
@@ -67,7 +75,7 @@ def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterato
     from inbound.provision import provision
 
     offline_credentials()
-    moto_fidelity.install()
+    emulated_aws()
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
         report = provision(session, stage=stage, domain=domain, region=REGION)
@@ -81,7 +89,7 @@ def moto_server(port: int = 0) -> Iterator[str]:
     yields its endpoint URL."""
     from inbound import moto_endpoint
 
-    moto_fidelity.install()
+    emulated_aws()
     with moto_endpoint.serve(port) as endpoint:
         yield endpoint
 
@@ -100,6 +108,7 @@ def stack_at(endpoint_url: str, stage: str = "local", domain: str = "example.com
 
     from inbound.provision import provision
 
+    aws_contract.install()
     session = boto3.session.Session(region_name=REGION)
     report = provision(session, stage=stage, domain=domain, region=REGION, endpoint_url=endpoint_url)
     settings = Settings.from_env(

@@ -1,10 +1,10 @@
 """SES: domain identity, Easy DKIM, MAIL FROM, configuration set, DNS (receipt rules:
 provision_receiving.py).
 
-Everything here uses the v1 `ses` API: receipt rules exist only there, and moto
-implements configuration-set event destinations only in v1 (its `sesv2` has no event
-destination calls). moto v1 lacks Update/DeleteConfigurationSetEventDestination and
-DeleteReceiptRule; those paths report "unsupported-here" (see `Context.is_unsupported`).
+The v1 `ses` API, except for the configuration set's event destination: SES's
+DELIVERY_DELAY event type exists only in the v2 API (`sesv2`; v1 answers
+ValidationError), so the destination is created, read and updated there
+(inbound/moto_sesv2.py adds those calls to moto, which has them in v1 only).
 """
 
 from __future__ import annotations
@@ -26,7 +26,10 @@ from inbound.provision_report import (
     DnsRecord,
 )
 
+# CloudFormation's spelling (AWS::SES::ConfigurationSetEventDestination) ...
 EVENT_TYPES = ("send", "reject", "bounce", "complaint", "delivery", "deliveryDelay")
+# ... and the sesv2 API's.
+SESV2_EVENT_TYPES = ("SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY")
 MAIL_FROM_BEHAVIOR = "UseDefaultValue"
 _DESTINATION_RACES = frozenset({"InvalidSNSDestination", "InvalidSnsTopic"})
 
@@ -133,27 +136,23 @@ def _enable_dkim_signing(ctx: Context, domain: str) -> None:
     ctx.report.add("ses-dkim", domain, CHANGED, "DKIM signing re-enabled")
 
 
-def _destination(ctx: Context, feedback_topic_arn: str) -> dict[str, Any]:
+def _destination(feedback_topic_arn: str) -> dict[str, Any]:
     return {
-        "Name": ctx.names.event_destination,
         "Enabled": True,
-        "MatchingEventTypes": list(EVENT_TYPES),
-        "SNSDestination": {"TopicARN": feedback_topic_arn},
+        "MatchingEventTypes": list(SESV2_EVENT_TYPES),
+        "SnsDestination": {"TopicArn": feedback_topic_arn},
     }
 
 
 def _normal_destination(dest: dict[str, Any]) -> tuple[Any, ...]:
-    topic = (dest.get("SNSDestination") or {}).get("TopicARN")
+    topic = (dest.get("SnsDestination") or {}).get("TopicArn")
     return (bool(dest.get("Enabled")), sorted(dest.get("MatchingEventTypes") or []), topic)
 
 
 def ensure_configuration_set(ctx: Context, feedback_topic_arn: str) -> None:
     ses, n = ctx.client("ses"), ctx.names
     try:
-        described = ses.describe_configuration_set(
-            ConfigurationSetName=n.configuration_set,
-            ConfigurationSetAttributeNames=["eventDestinations"],
-        )
+        ses.describe_configuration_set(ConfigurationSetName=n.configuration_set)
         ctx.report.add("ses-configuration-set", n.configuration_set, UNCHANGED)
     except ClientError as exc:
         if error_code(exc) != "ConfigurationSetDoesNotExist":
@@ -164,57 +163,43 @@ def ensure_configuration_set(ctx: Context, feedback_topic_arn: str) -> None:
             if error_code(race) != "ConfigurationSetAlreadyExists":
                 raise
         ctx.report.record("ses-configuration-set", n.configuration_set, created=True, changes=[])
-        described = {}
 
-    wanted = _destination(ctx, feedback_topic_arn)
-    # Skip empty entries: moto models "no destination" as a None entry.
-    found = [d for d in described.get("EventDestinations") or [] if d and d.get("Name") == wanted["Name"]]
-    name = f"{n.configuration_set}/{wanted['Name']}"
+    wanted = _destination(feedback_topic_arn)
+    sesv2, destination = ctx.client("sesv2"), n.event_destination
+    described = sesv2.get_configuration_set_event_destinations(ConfigurationSetName=n.configuration_set)
+    found = [d for d in described.get("EventDestinations") or [] if d.get("Name") == destination]
+    name = f"{n.configuration_set}/{destination}"
     if not found:
         _create_destination(ctx, wanted, name)
         return
     if _normal_destination(found[0]) == _normal_destination(wanted):
         ctx.report.add("ses-event-destination", name, UNCHANGED)
         return
-    try:
-        ctx.retry(
-            lambda: ses.update_configuration_set_event_destination(
-                ConfigurationSetName=n.configuration_set, EventDestination=wanted
-            ),
-            _DESTINATION_RACES,
-        )
-    except UNSUPPORTED_SIGNALS as exc:
-        if not ctx.is_unsupported(exc):
-            raise
-        # moto gap: no UpdateConfigurationSetEventDestination (nor Delete), so a differing
-        # destination cannot be fixed on the emulator.
-        detail = "differs; emulator lacks UpdateConfigurationSetEventDestination"
-        ctx.report.add("ses-event-destination", name, UNSUPPORTED, detail)
-        return
+    ctx.retry(
+        lambda: sesv2.update_configuration_set_event_destination(
+            ConfigurationSetName=n.configuration_set, EventDestinationName=destination, EventDestination=wanted
+        ),
+        _DESTINATION_RACES,
+    )
     ctx.report.record("ses-event-destination", name, created=False, changes=["event types/topic"])
 
 
 def _create_destination(ctx: Context, wanted: dict[str, Any], name: str) -> None:
-    ses, n = ctx.client("ses"), ctx.names
+    sesv2, n = ctx.client("sesv2"), ctx.names
     try:
         ctx.retry(
-            lambda: ses.create_configuration_set_event_destination(
-                ConfigurationSetName=n.configuration_set, EventDestination=wanted
+            lambda: sesv2.create_configuration_set_event_destination(
+                ConfigurationSetName=n.configuration_set,
+                EventDestinationName=n.event_destination,
+                EventDestination=wanted,
             ),
             _DESTINATION_RACES,
         )
     except ClientError as exc:
-        if error_code(exc) != "EventDestinationAlreadyExists":
+        if error_code(exc) != "AlreadyExistsException":
             raise
-        # Real AWS: a concurrent run created it. moto: it keeps destination names in one
-        # account-wide registry that DeleteConfigurationSet never clears, so a set deleted
-        # and re-created cannot get its destination back on the emulator.
-        ctx.report.add(
-            "ses-event-destination",
-            name,
-            UNSUPPORTED,
-            "name already registered; emulator keeps names of deleted configuration sets",
-        )
+        # A concurrent run created it; the next run compares it and updates it.
+        ctx.report.add("ses-event-destination", name, UNCHANGED, "created by a concurrent run")
         return
     ctx.report.record("ses-event-destination", name, created=True, changes=[])
 

@@ -64,10 +64,12 @@ from chalicelib.services.notifications import decode
 from chalicelib.services.ticket_filing import sender_of
 from chalicelib.settings import Settings
 from chalicelib.wiring import build_services
+from inbound import aws_contract
+from inbound.aws_message_rules import S3_KEY_BYTES
+from inbound.aws_service_rules import PARTITION_KEY_BYTES
 from tests import mime_strategies as mime
 from tests.conftest import empty_stack
 from tests.corpus import mail_files, require_corpus
-from tests.fault_injection import AwsLimits
 from tests.mail_factory import received_notification
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -276,12 +278,12 @@ def _within_aws_limits(mail: ParsedMail, mailbox: str, s3_keys: list[str]) -> No
         text.encode("utf-8")  # a lone surrogate would fail boto3's serialisation
     for message_id in (mail.message_id, *mail.in_reply_to, *mail.references):
         key = items.message_id_key(mailbox, message_id)["pk"]["S"]
-        assert len(key.encode()) <= 2048, f"Message-ID index key of {len(key.encode())} bytes"
+        assert len(key.encode()) <= PARTITION_KEY_BYTES, f"Message-ID index key of {len(key.encode())} bytes"
     for address in (*addresses, sender_of(mail)):
         # RFC 5321 4.5.3.1.3; addresses become keys of the suppression and loop-limit items
         assert len(address.email.encode()) <= 254, f"address of {len(address.email.encode())} bytes"
     for key in s3_keys:
-        assert len(key.encode()) <= 1024, f"S3 key of {len(key.encode())} bytes"
+        assert len(key.encode()) <= S3_KEY_BYTES, f"S3 key of {len(key.encode())} bytes"
 
 
 @_backstop(CASES["pure"])
@@ -310,13 +312,13 @@ def test_fuzzed_mail_through_the_pure_pipeline():
 @pytest.fixture(scope="module")
 def pipeline():
     """The embedded stack's services as dev and prod run them (acknowledgements on), on a
-    session that refuses what AWS refuses and moto lets through (tests/fault_injection.py)."""
+    session that refuses what AWS refuses and moto lets through (inbound/aws_contract.py),
+    recording each refusal even where the pipeline handles it."""
     from inbound.embedded import embedded_stack
 
-    with embedded_stack(stage="fuzz") as stack:
-        limits = AwsLimits(stack.session)
+    with embedded_stack(stage="fuzz") as stack, aws_contract.recording() as refused:
         services = build_services(replace(stack.settings, acknowledge_new_tickets=True), stack.session)
-        yield SimpleNamespace(stack=stack, services=services, limits=limits, ids=iter(range(10**9)))
+        yield SimpleNamespace(stack=stack, services=services, refused=refused, ids=iter(range(10**9)))
 
 
 def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts: Verdicts, recipient: str):
@@ -407,7 +409,7 @@ def test_fuzzed_mail_through_the_whole_ingest(pipeline):
     assert set(log.outcomes) >= {"created", "threaded", "duplicate", "quarantined", "bounce", "auto_reply"}, (
         f"the generators must reach every outcome: {log.outcomes}"
     )
-    assert pipeline.limits.refused == []
+    assert pipeline.refused == []
 
 
 @_backstop(CASES["corpus"])
@@ -426,7 +428,7 @@ def test_mutated_corpus_mail_through_the_whole_ingest(pipeline):
     run()
     print(log.report())
     assert log.count >= CASES["corpus"]
-    assert pipeline.limits.refused == []
+    assert pipeline.refused == []
 
 
 # What a user sees of each extreme shape; every other one becomes a ticket.
@@ -462,4 +464,4 @@ def test_each_extreme_shape_at_full_size_through_the_whole_ingest(pipeline, shap
     print(log.report(), outcome.outcome, outcome.reason)
     expected, reason = EXTREME_OUTCOMES.get((shape, kind), ("created", ""))
     assert (outcome.outcome, (outcome.reason or "")[: len(reason)]) == (expected, reason)
-    assert pipeline.limits.refused == []
+    assert pipeline.refused == []

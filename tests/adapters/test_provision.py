@@ -226,22 +226,22 @@ class TestOneProvisionedStage:
         ]
 
     def test_configuration_set_sends_delivery_events_to_the_feedback_topic(self, session, outputs):
-        ses = client(session, "ses")
-        described = ses.describe_configuration_set(
-            ConfigurationSetName=outputs["INBOUND_CONFIGURATION_SET"],
-            ConfigurationSetAttributeNames=["eventDestinations"],
+        # Through SES v2: DELIVERY_DELAY is not a v1 event type (v1 answers ValidationError).
+        sesv2 = client(session, "sesv2")
+        described = sesv2.get_configuration_set_event_destinations(
+            ConfigurationSetName=outputs["INBOUND_CONFIGURATION_SET"]
         )
         (destination,) = described["EventDestinations"]
         assert destination["Enabled"] is True
         assert set(destination["MatchingEventTypes"]) == {
-            "send",
-            "reject",
-            "bounce",
-            "complaint",
-            "delivery",
-            "deliveryDelay",
+            "SEND",
+            "REJECT",
+            "BOUNCE",
+            "COMPLAINT",
+            "DELIVERY",
+            "DELIVERY_DELAY",
         }
-        assert destination["SNSDestination"]["TopicARN"] == outputs["INBOUND_FEEDBACK_TOPIC_ARN"]
+        assert destination["SnsDestination"]["TopicArn"] == outputs["INBOUND_FEEDBACK_TOPIC_ARN"]
 
     def test_staff_pool_is_invite_only_by_email_with_a_public_client(self, session, outputs):
         cognito = client(session, "cognito-idp")
@@ -449,26 +449,29 @@ def test_rotation_keeps_the_previous_secret_and_provision_leaves_both_alone(sess
     assert secret_value(session, name) == new
 
 
-def test_emulator_gap_is_reported_not_raised(session):
-    """moto has no UpdateConfigurationSetEventDestination: a differing destination is
-    reported "unsupported-here" instead of failing the run."""
-    ses, sns = client(session, "ses"), client(session, "sns")
+def test_a_differing_event_destination_is_updated_in_place(session):
+    """A destination left by an older provision (v1 event types only) gains DELIVERY_DELAY."""
+    ses, sesv2, sns = client(session, "ses"), client(session, "sesv2"), client(session, "sns")
     topic = sns.create_topic(Name="inbound-test-feedback")["TopicArn"]
     ses.create_configuration_set(ConfigurationSet={"Name": "inbound-test"})
-    ses.create_configuration_set_event_destination(
+    sesv2.create_configuration_set_event_destination(
         ConfigurationSetName="inbound-test",
+        EventDestinationName="inbound-test-feedback",
         EventDestination={
-            "Name": "inbound-test-feedback",
             "Enabled": True,
-            "MatchingEventTypes": ["send"],
-            "SNSDestination": {"TopicARN": topic},
+            "MatchingEventTypes": ["SEND"],
+            "SnsDestination": {"TopicArn": topic},
         },
     )
 
     report = provision(session, STAGE, DOMAIN, REGION)
 
-    assert report.action("ses-event-destination") == "unsupported-here"
-    assert "UpdateConfigurationSetEventDestination" in render_report(report)
+    assert report.action("ses-event-destination") == "changed"
+    (destination,) = sesv2.get_configuration_set_event_destinations(ConfigurationSetName="inbound-test")[
+        "EventDestinations"
+    ]
+    assert "DELIVERY_DELAY" in destination["MatchingEventTypes"]
+    assert provision(session, STAGE, DOMAIN, REGION).action("ses-event-destination") == "unchanged"
 
 
 def test_mailboxes_must_belong_to_the_domain_and_stage_must_fit_names(session):
