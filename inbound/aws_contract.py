@@ -59,11 +59,15 @@ class ContractViolation(ClientError):
     """AWS would refuse this request (`rule` names the rule); moto would have accepted it."""
 
     def __init__(self, code: str, message: str, operation: str, rule: str) -> None:
-        error = {"Code": code, "Message": f"{message} [aws contract: {rule}]"}
-        super().__init__({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)
+        text = f"{message} [aws contract: {rule}]"
+        response: Any = {
+            "Error": {"Code": code, "Message": text},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
+        super().__init__(response, operation)
         self.rule = rule
         for refused in _recorders:
-            refused.append(f"{operation}: {error['Message']}")
+            refused.append(f"{operation}: {text}")
 
 
 _recorders: list[list[str]] = []

@@ -177,7 +177,9 @@ def ensure_configuration_set(ctx: Context, feedback_topic_arn: str) -> None:
         return
     ctx.retry(
         lambda: sesv2.update_configuration_set_event_destination(
-            ConfigurationSetName=n.configuration_set, EventDestinationName=destination, EventDestination=wanted
+            ConfigurationSetName=n.configuration_set,
+            EventDestinationName=destination,
+            EventDestination=wanted,
         ),
         _DESTINATION_RACES,
     )
