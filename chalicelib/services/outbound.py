@@ -103,8 +103,10 @@ class OutboundService:
             )
             limit = self.settings.auto_replies_per_sender_per_day
             domain_limit = 0 if authenticated else self.settings.auto_replies_per_domain_per_day
-            full = decision.allowed and guard.take_auto_reply(
-                recipient, now.date().isoformat(), limit, _epoch(now), domain_limit
+            full = (
+                guard.take_auto_reply(recipient, now.date().isoformat(), limit, _epoch(now), domain_limit)
+                if decision.allowed
+                else ""
             )
             if full == "recipient":
                 decision = Decision(False, "rate_limited", f"{recipient} had {limit} automatic replies today")
