@@ -88,6 +88,8 @@ def _common(a: _Arns, mailboxes: list[str]) -> dict[str, dict[str, Any]]:
             [a.arn("ses", f"configuration-set/{n.configuration_set}")],
         ),
         "SesAccountLookups": _statement("SesAccountLookups", list(_SES_LOOKUPS), ["*"]),
+        # The account's SES reputation (AWS/SES Reputation.*) for the outbound guard.
+        "AccountReputation": _statement("AccountReputation", ["cloudwatch:GetMetricData"], ["*"]),
         "TicketEvents": _statement("TicketEvents", ["sns:Publish"], [n.topic_arn("events")]),
     }
 

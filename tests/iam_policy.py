@@ -30,6 +30,7 @@ UNSCOPABLE = {
     "ses:GetSuppressedDestination": "the account-level suppression list has no ARN",
     "ses:GetIdentityVerificationAttributes": "SES v1 reads identities by name, not by ARN",
     # Not in the policies today; listed so that adding them needs no change here.
+    "cloudwatch:GetMetricData": "no resource type (the outbound guard reads AWS/SES Reputation.*)",
     "cloudwatch:PutMetricData": "no resource type; scope it with a cloudwatch:namespace Condition",
     "xray:PutTraceSegments": "no resource type (active tracing)",
     "xray:PutTelemetryRecords": "no resource type (active tracing)",
@@ -308,6 +309,12 @@ def _cognito(op: str, p: Mapping[str, Any], region: str, account: str) -> Pairs:
     return [(f"cognito-idp:{op}", f"arn:aws:cognito-idp:{region}:{account}:userpool/{p['UserPoolId']}")]
 
 
+def _cloudwatch(op: str, p: Mapping[str, Any], region: str, account: str) -> Pairs:
+    if op == "GetMetricData":
+        return [("cloudwatch:GetMetricData", "*")]
+    raise Unmapped(f"cloudwatch.{op}")
+
+
 _RULES = {
     "s3": _s3,
     "dynamodb": _dynamodb,
@@ -317,4 +324,5 @@ _RULES = {
     "ses": _ses,
     "sesv2": _ses,  # SES v2 shares the "ses" action prefix
     "cognito-idp": _cognito,
+    "cloudwatch": _cloudwatch,
 }

@@ -120,3 +120,22 @@ def assess(days: list[DayCounts], limits: Thresholds) -> GuardState:
         note = f"{figures} (warn at {limits.bounce_warn:.2%} / {limits.complaint_warn:.3%})"
         return GuardState("warning", bounce_rate, complaint_rate, volume, used, note)
     return GuardState("ok", bounce_rate, complaint_rate, volume, used, figures)
+
+
+def with_account(
+    stage: GuardState, bounce: float | None, complaint: float | None, limits: Thresholds
+) -> GuardState:
+    """The stricter of the stage's own state and the account's rates as SES publishes them
+    (CloudWatch Reputation.*; None: unknown). SES's figures are already over its own
+    representative volume, so no minimum applies to them."""
+    rates = f"the account's SES rates: bounces {bounce or 0:.2%}, complaints {complaint or 0:.3%}"
+    if (bounce or 0) >= limits.bounce_pause or (complaint or 0) >= limits.complaint_pause:
+        state = "paused"
+    elif (bounce or 0) >= limits.bounce_warn or (complaint or 0) >= limits.complaint_warn:
+        state = "warning"
+    else:
+        return stage
+    order = ("ok", "warning", "paused")
+    if order.index(stage.state) >= order.index(state):
+        return stage
+    return GuardState(state, stage.bounce_rate, stage.complaint_rate, stage.volume, stage.window_days, rates)

@@ -54,6 +54,8 @@ class OutboundParts:
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Ticket events for integrations (the desk's SNS publisher); best effort.
     publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
+    # The SES account's (bounce, complaint) rates, cached (adapters/cloudwatch_reputation).
+    account_rates: Callable[[], tuple[float | None, float | None]] = lambda: (None, None)
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ class OutboundService:
         tickets = self.parts.tickets
         ticket = tickets.require_ticket(ticket_id)
         now = self.parts.clock()
-        state = guard_state(self.parts.guard, self.settings, now)
+        state = guard_state(self.parts.guard, self.settings, now, self.parts.account_rates())
         requester = self.check(ticket.requester, automatic=False, state=state)
         if not requester.allowed:
             raise refusal(requester, ticket.requester)
@@ -221,7 +223,7 @@ class OutboundService:
         sandbox = self._sandbox()
         if sandbox:
             facts = replace(facts, sandbox=True, recipient_verified=self.parts.sender.is_verified(recipient))
-        state = state or guard_state(self.parts.guard, self.settings, now)
+        state = state or guard_state(self.parts.guard, self.settings, now, self.parts.account_rates())
         facts = replace(facts, reputation_state=state.state, reputation_note=state.note)
         if automatic and recipient:
             today = now.date().isoformat()

@@ -29,10 +29,19 @@ def thresholds(settings: Settings) -> Thresholds:
     )
 
 
-def guard_state(store: DynamoDBSuppression, settings: Settings, now: datetime) -> GuardState:
-    """The reputation guard now: one Query over the last 30 days of counters."""
+def guard_state(
+    store: DynamoDBSuppression,
+    settings: Settings,
+    now: datetime,
+    account: tuple[float | None, float | None] = (None, None),
+) -> GuardState:
+    """The reputation guard now: one Query over the last 30 days of counters, and the
+    account's own rates (bounce, complaint) from SES, the stricter deciding."""
     days = reputation.days_back(now.astimezone(UTC).date(), REPORT_DAYS)
-    return reputation.assess(store.day_counts(days[-1], days[0]), thresholds(settings))
+    limits = thresholds(settings)
+    return reputation.with_account(
+        reputation.assess(store.day_counts(days[-1], days[0]), limits), *account, limits
+    )
 
 
 @dataclass

@@ -583,7 +583,7 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["body gone"] == (200, True)
     assert seen["sandboxed reply"] == (409, "sandbox") and seen["close"] == 200
     services_called = {c.service for c in scenario.calls if c.signed}
-    assert services_called == {"s3", "dynamodb", "ses", "sesv2", "sns", "ssm"}
+    assert services_called == {"s3", "dynamodb", "ses", "sesv2", "sns", "ssm", "cloudwatch"}
     assert any(c.presigned for c in scenario.calls)
 
 
