@@ -105,7 +105,40 @@ def install() -> None:
     Table.__deepcopy__ = _narrow_deepcopy  # type: ignore[attr-defined]
     _conditional_denials()
     _delete_receipt_rule()
+    _raw_email_recipients()
     _installed = True
+
+
+def _raw_email_recipients() -> None:
+    """SendRawEmail counts a message's recipients once: SES's limit is 50 across To, Cc and
+    Bcc. moto adds the header addresses to the Destinations given and counts both lists, so
+    a reply to 26 people (each named in Destinations and in To/Cc) failed as "too many"."""
+    from email.utils import getaddresses
+
+    from moto.ses.models import SESBackend
+
+    original = SESBackend.send_raw_email
+
+    def send_raw_email(self: Any, source: str, destinations: list[str], raw_data: str) -> Any:
+        head = raw_data.split("\r\n\r\n", 1)[0].split("\n\n", 1)[0]
+        fields = [
+            line for line in _unfolded(head) if line.split(":", 1)[0].strip().lower() in ("to", "cc", "bcc")
+        ]
+        named = {a.lower() for _, a in getaddresses([f.split(":", 1)[1] for f in fields]) if a}
+        extra = [d for d in destinations if getaddresses([d])[0][1].lower() not in named]
+        return original(self, source, extra, raw_data)
+
+    SESBackend.send_raw_email = send_raw_email  # type: ignore[method-assign]
+
+
+def _unfolded(head: str) -> list[str]:
+    lines: list[str] = []
+    for line in head.replace("\r\n", "\n").split("\n"):
+        if line[:1] in (" ", "\t") and lines:
+            lines[-1] += line
+        else:
+            lines.append(line)
+    return lines
 
 
 def _delete_receipt_rule() -> None:
