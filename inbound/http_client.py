@@ -93,6 +93,11 @@ class StaffApi:
     def note(self, ticket_id: str, text: str) -> dict[str, Any]:
         return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/notes", body={"text": text})[1]
 
+    def participant(self, ticket_id: str, address: str, remove: bool = False) -> dict[str, Any]:
+        """Add (or remove) one participant; the ticket as it is then."""
+        path = f"/api/tickets/{_segment(ticket_id)}/participants" + ("/remove" if remove else "")
+        return self.request("POST", path, body={"address": address})[1]
+
 
 def _segment(value: str) -> str:
     return urllib.parse.quote(value, safe="")

@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     login.set_defaults(run=_login)
 
     tickets = subparsers.add_parser(
-        "tickets", help="staff queue from the terminal: list, next, show, reply, close"
+        "tickets", help="staff queue from the terminal: list, next, show, reply, close, cc"
     )
     actions = tickets.add_subparsers(dest="action", required=True)
     show_list = actions.add_parser(
@@ -71,6 +71,13 @@ def register(subparsers: Any) -> None:
         "--solved", action="store_true", help="solved (reopens on a customer reply) not closed"
     )
     close.set_defaults(run=_close)
+    people = actions.add_parser(
+        "cc", parents=[common], help="who replies copy: list, --add or --remove participants"
+    )
+    people.add_argument("ticket")
+    people.add_argument("--add", action="append", default=[], metavar="ADDRESS")
+    people.add_argument("--remove", action="append", default=[], metavar="ADDRESS")
+    people.set_defaults(run=_cc)
 
 
 # -- plumbing ----------------------------------------------------------------------
@@ -209,6 +216,17 @@ def _close(api: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+@_calling
+def _cc(api: Any, args: argparse.Namespace) -> int:
+    ticket = api.ticket(args.ticket)["ticket"]
+    for address in args.remove:
+        ticket = api.participant(args.ticket, address, remove=True)
+    for address in args.add:
+        ticket = api.participant(args.ticket, address)
+    print(f"{ticket['id']}: to {ticket['requester']}, cc {', '.join(ticket['participants']) or 'nobody'}")
+    return 0
+
+
 # -- rendering --------------------------------------------------------------------------
 def age(stamp: str, now: datetime | None = None) -> str:
     try:
@@ -263,8 +281,11 @@ def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
     ]
     if t.get("tags"):
         lines.append("tags: " + ", ".join(t["tags"]))
+    lines.append("cc: " + (", ".join(t.get("participants") or []) or "nobody"))
     if t.get("merged_into"):
         lines.append(f"merged into {t['merged_into']}")
+    if t.get("related_ticket"):
+        lines.append(f"not added to {t['related_ticket']}: {t.get('related_reason') or ''}")
     for number, m in enumerate(detail["messages"], start=1):
         who = f"{m['sender']} ({m['sender_name']})" if m.get("sender_name") else m["sender"]
         lines += ["", "─" * 60, f"[{number}] {m['time'][:16].replace('T', ' ')} · {who} · {m['kind']}"]
@@ -277,6 +298,8 @@ def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
                     f"{k} {verdicts[k]}" for k in ("spf", "dkim", "dmarc", "spam", "virus") if k in verdicts
                 )
             )
+            if m.get("authenticated") is False:
+                lines.append(f"    sender not authenticated: {m.get('trust_reason') or ''}")
         body = m["text"] if full or not m.get("reply_text") else m["reply_text"]
         lines += ["", *("    " + line for line in body.rstrip().splitlines())]
         for a in m.get("attachments", []):

@@ -247,7 +247,7 @@ class TicketFiling:
         if not trust.authenticated:
             return (
                 participants.Admission(),
-                f"Cc and Reply-To not added: the sender is not authenticated ({trust.reason})",
+                "Cc and Reply-To not added: the sender is not authenticated",
             )
         if ticket is None:
             return participants.admit(sender, (), offered), ""

@@ -137,3 +137,36 @@ def test_an_expired_token_of_this_run_is_refreshed_at_this_runs_cognito(api, loc
     assert code == 0 and "after an hour" in out
     renewed = load_tokens(local_agent)
     assert renewed.id_token not in ("expired", "") and renewed.refresh_token == signed_in.refresh_token
+
+
+def test_cc_lists_adds_and_removes_who_replies_copy(api, local_agent, capsys):
+    from tests.adapters.deliver import deliver
+    from tests.mail_factory import make_mail
+
+    opened = deliver(api.stack, make_mail(cc="bob@customer.org, mallory@evil.test"))
+    data = ("--data-dir", str(local_agent))
+    code, out, _ = run(capsys, "tickets", "cc", opened.ticket, *data)
+    assert (code, out) == (
+        0,
+        f"{opened.ticket}: to alice@customer.org, cc bob@customer.org, mallory@evil.test\n",
+    )
+    code, out, _ = run(
+        capsys,
+        "tickets",
+        "cc",
+        opened.ticket,
+        "--remove",
+        "mallory@evil.test",
+        "--add",
+        "carol@customer.org",
+        *data,
+    )
+    assert (code, out) == (
+        0,
+        f"{opened.ticket}: to alice@customer.org, cc bob@customer.org, carol@customer.org\n",
+    )
+    assert (
+        "cc: bob@customer.org, carol@customer.org" in run(capsys, "tickets", "show", opened.ticket, *data)[1]
+    )
+    code, _, err = run(capsys, "tickets", "cc", opened.ticket, "--remove", "alice@customer.org", *data)
+    assert code == 1 and "is the requester" in err and "Traceback" not in err

@@ -372,3 +372,50 @@ def test_a_refused_reply_is_shown_with_its_reason_and_the_draft_kept(
     assert "HTTP 409" in alert.inner_text() and "suppressed" in alert.inner_text()
     assert page.locator("#reply-form textarea").input_value() == "Your parcel is on its way."
     assert page.locator(".message.out").count() == 0
+
+
+def test_the_agent_sees_whom_a_reply_reaches_edits_it_and_merges_a_linked_ticket(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """Participants on the ticket and in the composer ("to … · cc …"), the Cc of each mail,
+    and a mail that claimed the ticket without being able to join it (on `inbound up` no sender
+    is authenticated: there is no DNS) shown as a linked ticket with its reason and a merge."""
+    up = local_stack.current
+    first = plain_mail("Broken scanner", "The scanner jams on every page.")
+    first["Cc"] = "Bob Colleague <bob@customer.org>"
+    send(up, first)
+    opened = ticket_of(up, first)
+    claim = plain_mail(f"Re: Broken scanner [{opened.id}]", "Also, send the refund to mallory.")
+    claim["Cc"] = "mallory@evil.test"
+    send(up, claim)
+    linked = ticket_of(up, claim)
+    assert linked.id != opened.id and linked.related_ticket == opened.id
+    page = console.open().page
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    page.locator(f'#tickets li[data-ticket="{opened.id}"]').click()
+
+    people = page.locator(".ticket-head .people")
+    people.filter(has_text="nobody").wait_for()  # an unauthenticated mail's Cc is not copied
+    assert "cc bob@customer.org" in page.locator(".message.in .facts").first.inner_text()
+    assert "sender not authenticated" in page.locator(".message.in .facts").first.inner_text()
+    people.locator("input[name=address]").fill("bob@customer.org")
+    people.locator("button[type=submit]").click()
+    people.locator('[data-participant="bob@customer.org"]').wait_for()
+    hint = page.locator("#reply-form .compose-bar .muted").inner_text()
+    assert hint == f"to {CUSTOMER} · cc bob@customer.org"
+    page.locator("#toast").click()
+    screenshot(page, "console-participants.png")
+
+    page.locator(f'#tickets li[data-ticket="{linked.id}"]').click()
+    related = page.locator(".ticket-head .related")
+    related.wait_for()
+    assert opened.id in related.inner_text() and "not authenticated" in related.inner_text()
+    screenshot(page, "console-related.png")
+    related.locator("button.merge").click()
+
+    page.locator(".ticket-head .tid").filter(has_text=opened.id).wait_for()
+    page.locator(".message.in").filter(has_text="send the refund to mallory").wait_for()
+    assert page.locator('.people [data-participant="bob@customer.org"]').count() == 1
+    assert page.locator('.people [data-participant="mallory@evil.test"]').count() == 0
+    assert console.dialogs == []

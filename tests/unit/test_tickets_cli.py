@@ -84,6 +84,26 @@ def test_a_ticket_page_shows_the_new_text_of_mail_and_marks_notes():
     assert "· note\n" in page and "tags: vip" in page and "attachment: a.pdf" in page
 
 
+def test_a_ticket_page_says_whom_replies_copy_and_which_ticket_a_mail_could_not_join():
+    message = {
+        "time": "2026-11-27T10:00:01.000Z",
+        "sender": "alice@customer.org",
+        "kind": "customer",
+        "direction": "inbound",
+        "thread_signal": "new",
+        "verdicts": {"dmarc": "GRAY"},
+        "authenticated": False,
+        "trust_reason": "no DMARC record for customer.org and no SPF or DKIM pass aligned with it",
+        "text": "Refund to my new account.",
+        "attachments": [],
+    }
+    linked = ticket(participants=["bob@customer.org"], related_ticket="T-1000", related_reason="why not")
+    page = ticket_page({"ticket": linked, "messages": [message]})
+    assert "cc: bob@customer.org" in page and "not added to T-1000: why not" in page
+    assert "sender not authenticated: no DMARC record for customer.org" in page
+    assert "cc: nobody" in ticket_page({"ticket": ticket(participants=[]), "messages": []})
+
+
 def _tokens(url: str, expires_at: float) -> Tokens:
     return Tokens("id-token", "access", "", expires_at, "client", "us-east-1", None, "ann@example.com", url)
 

@@ -394,9 +394,73 @@
           on: { click: () => setStatus(a.status) },
         }, a.label, ' ', el('kbd', { text: a.key }))),
         ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: 'Reopen', on: { click: () => setStatus('open') } }) : null),
+      renderPeople(ticket),
+      renderRelated(ticket),
       el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
     const thread = el('ol', { className: 'messages' }, messages.map(renderMessage));
     $('#ticket').replaceChildren(head, thread, renderComposer(ticket));
+  }
+
+  /* Who replies reach: the requester, copied to the participants; staff remove and add them. */
+  function renderPeople(ticket) {
+    const editable = !ticket.merged_into;
+    const chips = ticket.participants.map((address) => el('span', { className: 'chip', dataset: { participant: address } },
+      el('span', { text: address }),
+      editable ? el('button', {
+        type: 'button', className: 'chip-remove', text: '×',
+        attrs: { title: `Stop copying ${address}`, 'aria-label': `Remove ${address}` },
+        on: { click: () => changeParticipant('remove', address) },
+      }) : null));
+    const input = el('input', { type: 'email', name: 'address', attrs: { placeholder: 'add someone to Cc', 'aria-label': 'Participant to add' } });
+    const add = editable ? el('form', { className: 'add-participant', on: { submit: (e) => { e.preventDefault(); if (input.value.trim()) changeParticipant('add', input.value.trim()); } } },
+      input, el('button', { type: 'submit', text: 'Add' })) : null;
+    return el('div', { className: 'people', attrs: { 'aria-label': 'Participants' } },
+      el('span', { className: 'label', text: 'To' }), el('span', { className: 'chip requester', text: ticket.requester }),
+      el('span', { className: 'label', text: 'Cc' }),
+      chips.length ? chips : el('span', { className: 'muted', text: 'nobody' }),
+      add);
+  }
+
+  /* A mail that claimed another ticket but could not join it (SECURITY.md): say why, offer the merge. */
+  function renderRelated(ticket) {
+    if (!ticket.related_ticket || ticket.merged_into) return null;
+    const target = ticket.related_ticket;
+    return el('div', { className: 'related', attrs: { role: 'note' } },
+      el('div', {},
+        el('strong', { text: 'Not added to ' }),
+        el('button', { type: 'button', className: 'link', text: target, on: { click: () => openTicket(target) } }),
+        el('span', { text: ': ' }),
+        el('span', { className: 'why', text: ticket.related_reason || 'the sender could not be trusted' })),
+      el('button', {
+        type: 'button', className: 'merge', text: `Merge into ${target}`,
+        attrs: { title: `Move this ticket's messages to ${target} and close this one` },
+        on: { click: () => mergeInto(ticket.id, target) },
+      }));
+  }
+
+  async function changeParticipant(action, address) {
+    const id = state.detail.ticket.id;
+    const alert = $('.ticket-head .alert');
+    try {
+      await api('POST', `tickets/${encodeURIComponent(id)}/participants${action === 'remove' ? '/remove' : ''}`, { body: { address } });
+      const undo = action === 'remove' ? { label: 'Undo', run: () => { if (state.selected === id) changeParticipant('add', address); } } : undefined;
+      toast(action === 'remove' ? `${address} is no longer copied` : `${address} will be copied on replies`, undo);
+      await openTicket(id);
+    } catch (err) {
+      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${err.reason}`);
+    }
+  }
+
+  async function mergeInto(id, target) {
+    const alert = $('.ticket-head .alert');
+    try {
+      await api('POST', `tickets/${encodeURIComponent(id)}/merge`, { body: { into: target } });
+      toast(`${id} merged into ${target}`);
+      await openTicket(target);
+      refresh();
+    } catch (err) {
+      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${err.reason}`);
+    }
   }
 
   function renderMessage(m) {
@@ -409,7 +473,9 @@
     const facts = el('div', { className: 'facts' });
     if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS[m.thread_signal] || `threaded by ${m.thread_signal}` }));
     if (inbound) facts.append(...verdictBadges(m.verdicts || {}));
-    if (m.to.length && !inbound && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: `to ${m.to.join(', ')}` }));
+    if (inbound && m.authenticated === false) facts.append(el('span', { className: 'badge bad', text: 'sender not authenticated', attrs: { title: m.trust_reason || '' } }));
+    if (m.to.length && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: `to ${m.to.join(', ')}` }));
+    if (m.cc.length) facts.append(el('span', { className: 'muted', text: `cc ${m.cc.join(', ')}` }));
     if (m.lossy_decoding) facts.append(el('span', { className: 'badge warn', text: 'some characters could not be decoded' }));
     if (m.reason) facts.append(el('span', { className: 'badge warn', text: m.reason }));
     const item = el('li', { className: `message ${m.kind === 'note' ? 'note' : inbound ? 'in' : 'out'}`, dataset: { key: m.key } }, meta);
@@ -514,7 +580,7 @@
 
   function renderComposer(ticket) {
     const forms = [
-      { mode: 'reply', label: 'Reply', hint: `to ${ticket.requester}`, button: 'Send reply', send: sendReply },
+      { mode: 'reply', label: 'Reply', hint: `to ${ticket.requester}${ticket.participants.length ? ` · cc ${ticket.participants.join(', ')}` : ''}`, button: 'Send reply', send: sendReply },
       { mode: 'note', label: 'Internal note', hint: 'seen by staff only', button: 'Add note', send: addNote },
     ];
     const tabs = el('div', { className: 'tabs', attrs: { role: 'tablist' } });
