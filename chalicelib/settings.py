@@ -83,6 +83,17 @@ class Settings:
     complaint_pause_rate: float = 0.0008
     reputation_min_volume: int = 200
 
+    # -- announcements (services/announcements.py) --
+    # Where the one-click unsubscribe link points: the stage's API URL (`/u/<token>` on it).
+    public_url: str = "http://127.0.0.1:8000"
+    announcement_configuration_set: str = "inbound-dev-announcements"
+    announcement_queue: str = "inbound-dev-announce"
+    # Of the 24-hour quota, the share announcements leave to acknowledgements and replies.
+    announcement_quota_reserve: float = 0.2
+    # Announcements pause before transactional mail does (and whenever it warns).
+    announcement_bounce_pause_rate: float = 0.02
+    announcement_complaint_pause_rate: float = 0.0005
+
     def acknowledges_unauthenticated(self, mailbox: str) -> bool:
         return not ({mailbox, "*"} & self.ack_authenticated_only)
 
@@ -138,4 +149,14 @@ class Settings:
             bounce_pause_rate=float(env.get("INBOUND_BOUNCE_PAUSE_RATE", 0.04)),
             complaint_pause_rate=float(env.get("INBOUND_COMPLAINT_PAUSE_RATE", 0.0008)),
             reputation_min_volume=int(env.get("INBOUND_REPUTATION_MIN_VOLUME", 200)),
+            public_url=env.get("INBOUND_PUBLIC_URL", "http://127.0.0.1:8000"),
+            announcement_configuration_set=env.get(
+                "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET", f"inbound-{stage}-announcements"
+            ),
+            announcement_queue=env.get("INBOUND_ANNOUNCE_QUEUE", f"inbound-{stage}-announce"),
+            announcement_quota_reserve=float(env.get("INBOUND_ANNOUNCEMENT_QUOTA_RESERVE", 0.2)),
+            announcement_bounce_pause_rate=float(env.get("INBOUND_ANNOUNCEMENT_BOUNCE_PAUSE_RATE", 0.02)),
+            announcement_complaint_pause_rate=float(
+                env.get("INBOUND_ANNOUNCEMENT_COMPLAINT_PAUSE_RATE", 0.0005)
+            ),
         )

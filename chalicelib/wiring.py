@@ -34,6 +34,8 @@ class Services:
     sweeper: Any = None  # IncomingSweeper: re-drives mail left in incoming/
     sign_in_guard: Any = None  # SignInGuard: attempts the console's sign-in proxy lets through
     search: Any = None  # TicketFinder: search, customer history, the index's backfill
+    announcements: Any = None  # AnnouncementService: audience, preview, test, queue, report, opt-out
+    announcement_sender: Any = None  # AnnouncementSender: one queued batch, paced, once per recipient
 
 
 def _client(session: Any, name: str, settings: Settings) -> Any:
@@ -113,6 +115,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
     if settings.acknowledge_new_tickets:
         parts = dataclasses.replace(parts, acknowledge=mail_out.outbound.acknowledge)
     intake = IntakeService(settings, parts)
+    announcing = _announcements(settings, session, dynamodb, mail_out, desk)
     return Services(
         settings=settings,
         intake=intake,
@@ -125,6 +128,8 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
         sweeper=_sweeper(settings, intake),
         sign_in_guard=_sign_in_guard(settings, dynamodb),
         search=_search(settings, dynamodb, parts, desk),
+        announcements=announcing.service,
+        announcement_sender=announcing.sender,
     )
 
 
@@ -191,6 +196,65 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
         feedback=FeedbackService(settings, guard),
         suppression=SuppressionService(settings, guard, sender.account_suppressed),
     )
+
+
+def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: Any, desk: Any) -> Any:
+    """Announcements: their own table items, queue and SES configuration set, the one guard."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
+    from chalicelib.adapters.ses_sender import SesSender
+    from chalicelib.adapters.sesv2_quota import send_quota
+    from chalicelib.adapters.sqs_batches import SqsBatches
+    from chalicelib.services import announcement_sending as sending
+    from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
+    from chalicelib.services.suppression import REPORT_DAYS
+
+    outbound = mail_out.outbound
+    transactional = outbound.parts.sender
+    sender = SesSender(
+        transactional.client, settings.announcement_configuration_set, settings.sending_identity_arn
+    )
+    sesv2 = _on_first_use(lambda: _client(session, "sesv2", settings))
+    batches = SqsBatches(
+        _on_first_use(lambda: _client(session, "sqs", settings)), settings.announcement_queue
+    )
+    store = DynamoDBAnnouncements(dynamodb, settings.tickets_table)
+    guard = outbound.parts.guard
+    service = AnnouncementService(
+        settings,
+        AnnouncementParts(
+            store=store,
+            queue=desk.parts.queue,
+            sanitise_html=desk.parts.sanitise_html,
+            reply_secrets=outbound.parts.reply_secrets,
+            send_test=sender.send_raw,
+            check=lambda address: outbound.check(address, automatic=False),
+            enqueue=batches.enqueue,
+        ),
+    )
+
+    def guard_state() -> Any:
+        from chalicelib.domain import reputation
+
+        days = reputation.days_back(datetime.now(UTC).date(), REPORT_DAYS)
+        return sending.announcement_guard(guard.day_counts(days[-1], days[0]), settings)
+
+    parts = sending.SendingParts(
+        store=store,
+        check=lambda address, state: outbound.check(address, automatic=False, state=state),
+        guard_state=guard_state,
+        build=service.build,
+        send_raw=sender.send_raw,
+        quota=lambda: send_quota(sesv2),
+        enqueue=batches.enqueue,
+        from_address=service.from_address,
+    )
+    announcer = sending.AnnouncementSender(
+        parts, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve
+    )
+    return SimpleNamespace(service=service, sender=announcer)
 
 
 def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: Any) -> Any:

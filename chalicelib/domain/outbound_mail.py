@@ -61,6 +61,8 @@ class OutgoingMail:
     attachments: tuple[Attachment, ...] = ()
     links: tuple[DownloadLink, ...] = ()
     date: datetime | None = None
+    # Further headers (announcements: List-Unsubscribe and friends), checked like the rest.
+    extra_headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -175,6 +177,8 @@ def build_mime(mail: OutgoingMail) -> bytes:
     if mail.automatic:
         for name, value in AUTOMATIC_HEADERS:
             msg[name] = value
+    for name, value in mail.extra_headers:
+        msg[check_header("header name", name)] = check_header(name, value)
     msg.set_content(_text_with_links(mail.text, mail.links))
     msg.add_alternative(_html_with_links(mail.html or text_to_html(mail.text), mail.links), subtype="html")
     for attachment in mail.attachments:

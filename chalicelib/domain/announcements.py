@@ -1,0 +1,185 @@
+"""Announcements: one message to many requesters, sent once each, that they can opt out of.
+
+Standard library only. What lives here: the announcement and recipient records, the
+recipient states and the moves between them, per-recipient placeholders, the signed
+one-click unsubscribe token (RFC 8058), and the pacing of sends against SES's quota.
+
+Recipient states. `pending` -> `sending` (claimed by one invocation, conditional write)
+-> `sent` (SES took it) -> `delivered` | `bounced` | `complained` (SES events); from
+`pending` also `refused` (the guard said no, with its reason) and from `sent`/`delivered`
+`unsubscribed` (the one-click link). A recipient never leaves `sending` for a second
+send: see services/announcements.py for the one window this leaves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import html
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+PENDING, SENDING, SENT = "pending", "sending", "sent"
+DELIVERED, BOUNCED, COMPLAINED = "delivered", "bounced", "complained"
+REFUSED, UNSUBSCRIBED = "refused", "unsubscribed"
+STATES = (PENDING, SENDING, SENT, DELIVERED, BOUNCED, COMPLAINED, UNSUBSCRIBED, REFUSED)
+# Where an SES event may move a recipient from (a late Delivery never undoes a Bounce).
+EVENT_MOVES = {
+    SENT: (SENDING,),  # SES's Send event settles a recipient a crash left in `sending`
+    DELIVERED: (SENDING, SENT),
+    BOUNCED: (SENDING, SENT, DELIVERED),
+    COMPLAINED: (SENDING, SENT, DELIVERED, BOUNCED),
+    UNSUBSCRIBED: (SENT, DELIVERED),
+}
+LIST_NAME = "announcements"  # the one list a requester opts out of; never ticket replies
+PLACEHOLDERS = ("name", "email", "ticket")
+_PLACEHOLDER = re.compile(r"\{(name|email|ticket)\}")
+_TOKEN_MAC_BYTES = 16
+
+
+@dataclass(frozen=True)
+class Recipient:
+    address: str  # bare, lower-case
+    name: str = ""
+    ticket: str = ""  # the ticket that put them in the audience ("" for an uploaded list)
+    state: str = PENDING
+    reason: str = ""  # why refused, or the bounce/complaint detail
+    ses_message_id: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: str
+    mailbox: str  # sent From this mailbox's address
+    subject: str
+    text: str
+    html: str = ""  # already sanitised (nh3) when set
+    audience: str = ""  # how the audience was chosen, for the report
+    created_at: str = ""
+    created_by: str = ""
+    state: str = "draft"  # draft | sending | done
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "mailbox": self.mailbox,
+            "subject": self.subject,
+            "audience": self.audience,
+            "created_at": self.created_at,
+            "created_by": self.created_by,
+            "state": self.state,
+            "total": self.total,
+            "counts": {s: int(self.counts.get(s, 0)) for s in STATES},
+        }
+
+
+def new_id(now: datetime) -> str:
+    """`A-20261207-3f2c9a`: sortable by day, unguessable enough to be no secret's stand-in."""
+    return f"A-{now.strftime('%Y%m%d')}-{secrets.token_hex(3)}"
+
+
+def render(template: str, recipient: Recipient, as_html: bool = False) -> str:
+    """`template` with {name}, {email} and {ticket} filled in; nothing else is a placeholder
+    (no attribute access, no format spec: a body is text, not a format string). In HTML the
+    values are escaped: a requester's display name is theirs to choose."""
+
+    def value(match: re.Match[str]) -> str:
+        found = {
+            "name": recipient.name or recipient.address.partition("@")[0],
+            "email": recipient.address,
+            "ticket": recipient.ticket,
+        }[match.group(1)]
+        return html.escape(found) if as_html else found
+
+    return _PLACEHOLDER.sub(value, template)
+
+
+# -- one-click unsubscribe (RFC 8058) ------------------------------------------------------
+def _mac(secret: bytes, address: str, list_name: str) -> bytes:
+    message = b"\0".join((b"unsubscribe", list_name.encode(), address.lower().encode()))
+    return hmac.new(secret, message, hashlib.sha256).digest()[:_TOKEN_MAC_BYTES]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def unsubscribe_token(secret: bytes, address: str, list_name: str = LIST_NAME) -> str:
+    """`<address>.<mac>`, both base64url: the URL carries everything the endpoint needs, and
+    only a holder of the secret can make one (so nobody opts a stranger out)."""
+    return f"{_b64(address.lower().encode())}.{_b64(_mac(secret, address, list_name))}"
+
+
+def verify_unsubscribe(token: str, secrets_: tuple[bytes, ...], list_name: str = LIST_NAME) -> str | None:
+    """The address a token names when it verifies under any of `secrets_` (rotation), else None."""
+    encoded, _, mac = token.partition(".")
+    try:
+        address = _unb64(encoded).decode()
+        given = _unb64(mac)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if "@" not in address or len(address) > 320:
+        return None
+    if any(hmac.compare_digest(given, _mac(s, address, list_name)) for s in secrets_):
+        return address.lower()
+    return None
+
+
+def unsubscribe_headers(url: str, mailto: str) -> tuple[tuple[str, str], ...]:
+    """RFC 2369 List-Unsubscribe with both an https and a mailto URI, and RFC 8058's
+    List-Unsubscribe-Post that makes the https one a one-click POST. Receivers honour the
+    POST only when a DKIM signature covers both headers: SES's Easy DKIM signs every header
+    it finds present, so these are signed as long as they are in the raw message we hand over."""
+    return (
+        ("List-Unsubscribe", f"<{url}>, <mailto:{mailto}?subject=unsubscribe>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
+
+
+# -- pacing ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SendQuota:
+    """SES's GetAccount SendQuota. `max_24_hour` -1: unlimited (SES says so for some accounts)."""
+
+    max_24_hour: float
+    max_rate: float
+    sent_last_24_hours: float
+
+    def remaining(self, reserve_share: float) -> int:
+        """Sends left today for announcements, keeping `reserve_share` of the day's quota
+        for transactional mail (acknowledgements and replies must never find it empty)."""
+        if self.max_24_hour < 0:
+            return 1 << 30
+        return max(0, int(self.max_24_hour * (1 - reserve_share) - self.sent_last_24_hours))
+
+
+class Pacer:
+    """At most `rate` sends a second: `wait()` before each send sleeps until its slot.
+
+    The clock and the sleep are ports, so tests run a virtual clock and never sleep."""
+
+    def __init__(self, rate: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 1.0
+        self._clock, self._sleep = clock, sleep
+        self._next = float("-inf")
+
+    def wait(self) -> float:
+        """Block until the next slot; the time it starts at."""
+        now = self._clock()
+        if now < self._next:
+            self._sleep(self._next - now)
+            now = self._clock()
+        self._next = max(now, self._next) + self.interval
+        return now

@@ -1,0 +1,194 @@
+"""send_announcement: one queued batch of recipients, each sent at most once, paced.
+
+A batch message names an announcement and up to BATCH_RECIPIENTS addresses. For each:
+
+1. `claim`: pending -> sending, a conditional write. A redelivered batch, or a second
+   invocation holding it, finds the recipient no longer pending and skips it.
+2. the guard: the announcement opt-out list, then the one outbound guard (suppression
+   list, SES's account-level list, sandbox) and the announcements' reputation state; a
+   refusal settles sending -> refused with the reason, and nothing is sent.
+3. the pacer waits for the next slot (the account's MaxSendRate shared by the concurrent
+   invocations), SES SendRawEmail with the announcements' configuration set.
+4. `settle`: sending -> sent, with SES's message id.
+
+A send that SES did not take (throttling, a network error) puts the recipient back to
+pending and fails the batch, so SQS redelivers it. The one window exactly-once cannot
+close: the process dies after SES accepted the mail and before step 4. The recipient
+stays in `sending`, is never sent again (at most once beats twice for a customer), and is
+settled to `sent` by SES's own Send event for it (the configuration set publishes Send
+events; the mail carries the announcement id in X-Inbound-Announcement). The window is one
+SendRawEmail call wide and holds at most one recipient per crashed invocation; a recipient
+still in `sending` without any SES event was never accepted, and `inbound announce status`
+lists it.
+
+Quota: each batch reads GetAccount's SendQuota once and sends no more than the 24-hour
+quota leaves (keeping a share for transactional mail); what does not fit is queued again,
+delayed by SQS's maximum of 15 minutes, until the quota's window has room.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
+from chalicelib.domain import announcements as ann
+from chalicelib.domain import reputation
+from chalicelib.domain.reputation import DayCounts, GuardState
+from chalicelib.domain.timestamps import iso_millis
+from chalicelib.errors import InvalidRequest, SendRefused
+from chalicelib.services.suppression import thresholds
+from chalicelib.settings import Settings
+
+log = logging.getLogger("inbound.announcements")
+
+BATCH_RECIPIENTS = 50  # 50 at SES's lowest production rate (14/s) take under 4 s
+DEFER_SECONDS = 900  # SQS's largest DelaySeconds
+# app.py's maximum_concurrency for send_announcement: each invocation paces at this share
+# of the account's rate, so together they stay under MaxSendRate. AWS's minimum is 2.
+SEND_CONCURRENCY = 2
+ANNOUNCE_PREFIX = "announce_"  # reputation counters of mail sent with the announcements' set
+
+
+@dataclass(frozen=True)
+class SendingParts:
+    store: DynamoDBAnnouncements
+    # The guard's decision for one address (OutboundService.check, staff-mail rules).
+    check: Callable[[str, GuardState], Any]
+    guard_state: Callable[[], GuardState]  # the announcements' reputation state now
+    build: Callable[[ann.Announcement, ann.Recipient], bytes]  # the raw mail for one recipient
+    send_raw: Callable[[bytes, str, list[str]], str]  # SES with the announcements' configuration set
+    quota: Callable[[], ann.SendQuota | None]  # None: SES cannot say (no quota is imposed)
+    enqueue: Callable[[dict[str, Any], int], None]  # a batch message, delayed by N seconds
+    from_address: Callable[[str], str]  # a mailbox's address
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+@dataclass
+class BatchOutcome:
+    sent: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # not pending: claimed or settled before
+    deferred: list[str] = field(default_factory=list)  # queued again: the quota is spent
+
+
+class AnnouncementSender:
+    def __init__(
+        self, parts: SendingParts, concurrency: int, reserve_share: float, fallback_rate: float = 1.0
+    ) -> None:
+        self.parts = parts
+        self.concurrency = max(1, concurrency)
+        self.reserve_share = reserve_share
+        self.fallback_rate = fallback_rate
+
+    def send_batch(self, body: dict[str, Any]) -> BatchOutcome:
+        announcement_id = str(body.get("announcement", ""))
+        addresses = [str(a) for a in body.get("recipients", []) if a]
+        announcement = self.parts.store.get(announcement_id)
+        if announcement is None:
+            raise InvalidRequest(f"no announcement {announcement_id!r}")
+        quota = self.parts.quota()
+        budget = quota.remaining(self.reserve_share) if quota else len(addresses)
+        rate = (quota.max_rate if quota else self.fallback_rate) / self.concurrency
+        pacer = ann.Pacer(rate, self.parts.monotonic, self.parts.sleep)
+        opted_out = self.parts.store.opted_out(addresses)
+        state = self.parts.guard_state()
+        outcome = BatchOutcome()
+        for n, address in enumerate(addresses):
+            if budget <= 0:
+                outcome.deferred = addresses[n:]
+                break
+            claimed = self.parts.store.claim(announcement_id, address, self._now())
+            if claimed is None:
+                outcome.skipped.append(address)
+                continue
+            why = self._refusal(address, address in opted_out, state)
+            if why:
+                self._settle(announcement_id, address, ann.REFUSED, why)
+                outcome.refused[address] = why
+                continue
+            budget -= 1
+            pacer.wait()
+            if self._send(announcement, claimed, outcome):
+                outcome.sent.append(address)
+        if outcome.deferred:
+            self.parts.enqueue(
+                {"announcement": announcement_id, "recipients": outcome.deferred}, DEFER_SECONDS
+            )
+        log.info(
+            "announcement %s: %d sent, %d refused, %d skipped, %d deferred",
+            announcement_id,
+            len(outcome.sent),
+            len(outcome.refused),
+            len(outcome.skipped),
+            len(outcome.deferred),
+        )
+        return outcome
+
+    def _refusal(self, address: str, opted_out: bool, state: GuardState) -> str:
+        if opted_out:
+            return "unsubscribed: opted out of announcements"
+        if state.state == "paused":
+            return f"reputation: announcements are paused: {state.note}"
+        decision = self.parts.check(address, state)
+        return "" if decision.allowed else f"{decision.reason}: {decision.detail}"
+
+    def _send(self, announcement: ann.Announcement, recipient: ann.Recipient, outcome: BatchOutcome) -> bool:
+        address = recipient.address
+        try:
+            raw = self.parts.build(announcement, recipient)
+            ses_id = self.parts.send_raw(raw, self.parts.from_address(announcement.mailbox), [address])
+        except SendRefused as exc:  # final: SES or the mail itself refused
+            self._settle(announcement.id, address, ann.REFUSED, f"{exc.reason}: {exc}")
+            outcome.refused[address] = exc.reason
+            return False
+        except BaseException:
+            # SES did not take it (throttled, unreachable): pending again, and the batch fails
+            # so SQS redelivers it. Not a catch-all: it re-raises after undoing the claim.
+            self.parts.store.settle(announcement.id, address, ann.PENDING, (ann.SENDING,), self._now())
+            raise
+        self.parts.store.settle(
+            announcement.id, address, ann.SENT, (ann.SENDING,), self._now(), ses_message_id=ses_id
+        )
+        return True
+
+    def _settle(self, announcement_id: str, address: str, state: str, reason: str) -> None:
+        self.parts.store.settle(announcement_id, address, state, (ann.SENDING,), self._now(), reason)
+
+    def _now(self) -> str:
+        return iso_millis(self.parts.clock())
+
+
+def announcement_guard(days: list[DayCounts], settings: Settings) -> GuardState:
+    """The announcements' reputation state: their own rates (counters kept apart under
+    `announce_*` by record_feedback, for mail sent with their configuration set) against lower
+    thresholds, and paused outright while transactional mail is anything but ok: a bad
+    announcement must never cost the acknowledgements and replies their reputation."""
+    transactional = reputation.assess(days, thresholds(settings))
+    if transactional.state != "ok":
+        return replace(transactional, state="paused", note=f"transactional mail: {transactional.note}")
+    own = [
+        DayCounts(
+            d.day,
+            {
+                k.removeprefix(ANNOUNCE_PREFIX): v
+                for k, v in d.counts.items()
+                if k.startswith(ANNOUNCE_PREFIX)
+            },
+        )
+        for d in days
+    ]
+    limits = replace(
+        thresholds(settings),
+        bounce_warn=settings.announcement_bounce_pause_rate / 2,
+        complaint_warn=settings.announcement_complaint_pause_rate / 2,
+        bounce_pause=settings.announcement_bounce_pause_rate,
+        complaint_pause=settings.announcement_complaint_pause_rate,
+    )
+    return reputation.assess(own, limits)

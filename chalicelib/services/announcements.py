@@ -1,0 +1,267 @@
+"""Announcements: choose an audience, preview, test, queue the send, report, opt out.
+
+The audience comes from the staff queue's own index (a Query per mailbox and status
+lane, `DynamoDBQueue.page`, filtered by tag and creation date: no Scan), or from an
+uploaded list. Each requester is one recipient, however many tickets they have; their
+newest matching ticket fills {ticket}. The send itself is `announcement_sending`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parseaddr
+from typing import Any
+
+from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
+from chalicelib.adapters.dynamodb_queue import DynamoDBQueue, QueueQuery
+from chalicelib.domain import announcements as ann
+from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.feedback import normalise_address
+from chalicelib.domain.tickets import STATUSES
+from chalicelib.domain.timestamps import iso_millis
+from chalicelib.errors import InvalidRequest, SendRefused
+from chalicelib.services.announcement_sending import BATCH_RECIPIENTS
+from chalicelib.settings import Settings
+
+log = logging.getLogger("inbound.announcements")
+PAGE = 100
+HEADER = "X-Inbound-Announcement"  # names the announcement in SES's events (mail.headers)
+
+
+@dataclass(frozen=True)
+class AudienceFilter:
+    mailbox: str | None = None  # None: every mailbox
+    statuses: tuple[str, ...] = STATUSES
+    tag: str | None = None
+    created_from: str = ""  # ISO date or time, inclusive
+    created_to: str = ""  # ISO date or time, inclusive (a date covers its whole day)
+
+    def describe(self) -> str:
+        parts = [f"mailbox {self.mailbox or 'any'}", f"status {','.join(self.statuses)}"]
+        if self.tag:
+            parts.append(f"tag {self.tag}")
+        if self.created_from or self.created_to:
+            parts.append(f"created {self.created_from or '…'}..{self.created_to or '…'}")
+        return "requesters of tickets: " + ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Draft:
+    announcement: ann.Announcement
+    recipients: list[ann.Recipient]
+    invalid: list[str]
+    sample: bytes  # the mail the first recipient would get
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            **self.announcement.as_dict(),
+            "audience_count": len(self.recipients),
+            "invalid": self.invalid,
+        }
+
+
+@dataclass(frozen=True)
+class AnnouncementParts:
+    store: DynamoDBAnnouncements
+    queue: DynamoDBQueue
+    sanitise_html: Callable[[str], str]
+    reply_secrets: Callable[[], tuple[bytes, ...]]
+    send_test: Callable[[bytes, str, list[str]], str]  # the guard's check is the caller's
+    check: Callable[[str], Any]  # the outbound guard's decision (staff-mail rules)
+    enqueue: Callable[[dict[str, Any], int], None]
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+class AnnouncementService:
+    def __init__(self, settings: Settings, parts: AnnouncementParts) -> None:
+        self.settings = settings
+        self.parts = parts
+
+    # -- audience -----------------------------------------------------------------
+    def audience(self, chosen: AudienceFilter) -> list[ann.Recipient]:
+        """One recipient per requester of the matching tickets, with their newest ticket."""
+        for status in chosen.statuses:
+            if status not in STATUSES:
+                raise InvalidRequest(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+        mailboxes = [chosen.mailbox] if chosen.mailbox else sorted(set(self.settings.mailboxes.values()))
+        newest: dict[str, tuple[str, str]] = {}  # address -> (created_at, ticket)
+        end = chosen.created_to + ("T99" if len(chosen.created_to) == 10 else "")
+        for mailbox in mailboxes:
+            query = QueueQuery(mailbox, chosen.statuses, tag=chosen.tag)
+            cursor: str | None = None
+            while True:
+                tickets, cursor = self.parts.queue.page(query, PAGE, cursor)
+                for t in tickets:
+                    if chosen.created_from and t.created_at < chosen.created_from:
+                        continue
+                    if end and t.created_at > end:
+                        continue
+                    address = normalise_address(t.requester)
+                    if address and (address not in newest or newest[address][0] < t.created_at):
+                        newest[address] = (t.created_at, t.id)
+                if cursor is None:
+                    break
+        return [ann.Recipient(a, ticket=newest[a][1]) for a in sorted(newest)]
+
+    @staticmethod
+    def audience_from_list(lines: Iterable[str]) -> tuple[list[ann.Recipient], list[str]]:
+        """`address`, `Name <address>` or `address,Name` a line; (recipients, invalid lines)."""
+        found: dict[str, ann.Recipient] = {}
+        invalid: list[str] = []
+        for line in (raw.strip() for raw in lines):
+            if not line or line.startswith("#"):
+                continue
+            first, _, rest = line.partition(",")
+            name, address = parseaddr(first)
+            address = normalise_address(address)
+            if not address or "@" not in address or address.startswith("@") or address.endswith("@"):
+                invalid.append(line)
+                continue
+            found.setdefault(address, ann.Recipient(address, name=(name or rest).strip()))
+        return list(found.values()), invalid
+
+    # -- drafting -----------------------------------------------------------------
+    def draft(
+        self,
+        mailbox: str,
+        subject: str,
+        text: str,
+        recipients: list[ann.Recipient],
+        html: str = "",
+        audience: str = "",
+        by: str = "",
+        invalid: list[str] | None = None,
+    ) -> Draft:
+        """The announcement as it would be stored, and one rendered mail; nothing is written."""
+        if mailbox not in self.settings.mailboxes.values():
+            raise InvalidRequest(
+                f"unknown mailbox {mailbox!r}: one of {', '.join(self.settings.mailboxes.values())}"
+            )
+        if not subject.strip() or not text.strip():
+            raise InvalidRequest("an announcement needs a subject and a text body")
+        now = self.parts.clock()
+        announcement = ann.Announcement(
+            id=ann.new_id(now),
+            mailbox=mailbox,
+            subject=" ".join(subject.split()),
+            text=text,
+            html=self.parts.sanitise_html(html) if html.strip() else "",
+            audience=audience,
+            created_at=iso_millis(now),
+            created_by=by,
+            total=len(recipients),
+        )
+        sample = self.build(announcement, recipients[0]) if recipients else b""
+        return Draft(announcement, recipients, list(invalid or []), sample)
+
+    def create(self, draft: Draft) -> ann.Announcement:
+        if not draft.recipients:
+            raise InvalidRequest("the audience is empty: nothing to announce")
+        self.parts.store.create(draft.announcement, draft.recipients)
+        return draft.announcement
+
+    def require(self, announcement_id: str) -> ann.Announcement:
+        found = self.parts.store.get(announcement_id)
+        if found is None:
+            raise InvalidRequest(f"no announcement {announcement_id!r}: `inbound announce list` shows them")
+        return found
+
+    # -- the mail -------------------------------------------------------------------
+    def unsubscribe_url(self, address: str) -> str:
+        token = ann.unsubscribe_token(self.parts.reply_secrets()[0], address)
+        return f"{self.settings.public_url.rstrip('/')}/u/{token}"
+
+    def _link(self, announcement: ann.Announcement, address: str) -> str:
+        return f"{self.unsubscribe_url(address)}?a={announcement.id}"
+
+    def build(self, announcement: ann.Announcement, recipient: ann.Recipient) -> bytes:
+        """The raw mail for one recipient: placeholders filled, the opt-out link in the
+        body's footer and in RFC 8058's headers."""
+        url = self._link(announcement, recipient.address)
+        from_address = self.from_address(announcement.mailbox)
+        footer = f"\n\n-- \nYou receive this because you wrote to us. Unsubscribe: {url}\n"
+        html = ann.render(announcement.html, recipient, as_html=True) if announcement.html else ""
+        if html:
+            html += f'<hr><p style="font-size:small"><a href="{url}">Unsubscribe</a> from announcements.</p>'
+        outgoing = om.OutgoingMail(
+            ticket_id="",
+            from_address=from_address,
+            from_name=f"{announcement.mailbox.replace('-', ' ').title()} team",
+            to=(recipient.address,),
+            reply_to=from_address,
+            subject=ann.render(announcement.subject, recipient).replace("\r", " ").replace("\n", " "),
+            text=ann.render(announcement.text, recipient).rstrip() + footer,
+            html=html,
+            message_id=om.new_message_id(self.settings.domain),
+            date=self.parts.clock(),
+            extra_headers=(
+                *ann.unsubscribe_headers(url, from_address),
+                (HEADER, announcement.id),
+                # RFC 3834 responders do not answer bulk mail: no out-of-office flood back.
+                ("Precedence", "bulk"),
+            ),
+        )
+        return om.build_mime(outgoing)
+
+    def test(self, announcement_id: str, to: str) -> str:
+        """One copy to `to` (staff themselves), through the guard; SES's message id."""
+        announcement = self.require(announcement_id)
+        address = normalise_address(to)
+        decision = self.parts.check(address)
+        if not decision.allowed:
+            raise SendRefused(decision.detail, decision.reason, address)
+        raw = self.build(announcement, ann.Recipient(address, name="", ticket="T-0"))
+        return self.parts.send_test(raw, self.from_address(announcement.mailbox), [address])
+
+    # -- sending and reporting ---------------------------------------------------------
+    def start(self, announcement_id: str) -> int:
+        """Queue the pending recipients in batches; how many were queued. Running it again
+        queues again only those still pending: a batch sent twice sends nothing twice."""
+        announcement = self.require(announcement_id)
+        pending = [r.address for r in self.parts.store.recipients(announcement.id) if r.state == ann.PENDING]
+        for start in range(0, len(pending), BATCH_RECIPIENTS):
+            batch = pending[start : start + BATCH_RECIPIENTS]
+            self.parts.enqueue({"announcement": announcement.id, "recipients": batch}, 0)
+        if announcement.state == "draft":
+            self.parts.store.set_state(announcement.id, "sending")
+        return len(pending)
+
+    def status(self, announcement_id: str) -> tuple[ann.Announcement, list[ann.Recipient]]:
+        announcement = self.require(announcement_id)
+        recipients = list(self.parts.store.recipients(announcement.id))
+        counts = {s: 0 for s in ann.STATES}
+        for r in recipients:
+            counts[r.state] = counts.get(r.state, 0) + 1
+        return replace(announcement, counts=counts, total=len(recipients)), recipients
+
+    def listed(self) -> list[ann.Announcement]:
+        return [self.require(i) for i in self.parts.store.listed()]
+
+    def unsubscribe(self, token: str, announcement_id: str = "", source: str = "one-click") -> str | None:
+        """Record the opt-out a token names; the address, or None for a token that does not
+        verify. Announcements only: the suppression list (and so ticket replies) is untouched.
+        `announcement_id` (the link's `a`, not signed) only marks that announcement's recipient
+        unsubscribed; the opt-out itself rests on the token alone."""
+        address = ann.verify_unsubscribe(token, self.parts.reply_secrets())
+        if address is None:
+            return None
+        self.parts.store.opt_out(address, iso_millis(self.parts.clock()), source)
+        if announcement_id:
+            self.record_event(announcement_id, address, ann.UNSUBSCRIBED)
+        return address
+
+    def record_event(self, announcement_id: str, address: str, state: str, reason: str = "") -> bool:
+        """An SES event for one recipient (Send, Delivery, Bounce, Complaint)."""
+        moved = self.parts.store.settle(
+            announcement_id, address, state, ann.EVENT_MOVES[state], iso_millis(self.parts.clock()), reason
+        )
+        return moved is not None
+
+    def from_address(self, mailbox: str) -> str:
+        for address, name in self.settings.mailboxes.items():
+            if name == mailbox:
+                return address
+        return f"{mailbox}@{self.settings.domain}"

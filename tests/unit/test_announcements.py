@@ -1,0 +1,57 @@
+"""Announcements' pure parts: placeholders, the unsubscribe token, the quota and the pacer."""
+
+from __future__ import annotations
+
+from chalicelib.domain import announcements as ann
+
+SECRET, OLD = b"s" * 32, b"o" * 32
+
+
+def test_placeholders_are_the_three_named_and_nothing_else():
+    who = ann.Recipient("ann@a.org", name="Ann", ticket="T-9")
+    assert ann.render("{name} {email} {ticket} {other} {name.__class__} {0}", who) == (
+        "Ann ann@a.org T-9 {other} {name.__class__} {0}"
+    )
+    assert ann.render("Hi {name}", ann.Recipient("bob@b.org")) == "Hi bob"
+    assert ann.render("<p>{name}</p>", ann.Recipient("x@y.org", name="<i>&"), as_html=True) == (
+        "<p>&lt;i&gt;&amp;</p>"
+    )
+
+
+def test_a_token_names_its_address_and_cannot_be_made_for_another():
+    token = ann.unsubscribe_token(SECRET, "Ann@A.org")
+    assert ann.verify_unsubscribe(token, (SECRET,)) == "ann@a.org"
+    assert ann.verify_unsubscribe(token, (b"x" * 32,)) is None
+    other = ann.unsubscribe_token(SECRET, "bob@b.org")
+    forged = token.partition(".")[0] + "." + other.partition(".")[2]  # bob's mac on ann's address
+    assert ann.verify_unsubscribe(forged, (SECRET,)) is None
+    assert ann.verify_unsubscribe(ann.unsubscribe_token(SECRET, "ann@a.org", "other-list"), (SECRET,)) is None
+    for junk in ("", ".", "%%%.###", "YQ.YQ", token + "."):
+        assert ann.verify_unsubscribe(junk, (SECRET,)) is None
+
+
+def test_a_token_of_the_previous_secret_still_verifies_after_rotation():
+    assert ann.verify_unsubscribe(ann.unsubscribe_token(OLD, "c@c.org"), (SECRET, OLD)) == "c@c.org"
+
+
+def test_the_quota_leaves_a_share_to_transactional_mail():
+    assert ann.SendQuota(1000, 14, 100).remaining(0.2) == 700
+    assert ann.SendQuota(1000, 14, 990).remaining(0.2) == 0
+    assert ann.SendQuota(-1, 14, 5).remaining(0.2) > 10**6
+
+
+def test_the_pacer_spaces_sends_by_the_rate_on_its_clock():
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = ann.Pacer(5.0, lambda: now[0], sleep)
+    starts = [pacer.wait() for _ in range(6)]
+    assert starts[0] == 0.0 and all(abs(b - a - 0.2) < 1e-9 for a, b in zip(starts, starts[1:], strict=False))
+    now[0] += 10  # idle: the next send goes at once, and no burst of saved-up slots follows it
+    idle = now[0]
+    assert pacer.wait() == idle
+    assert abs(pacer.wait() - (idle + 0.2)) < 1e-9
