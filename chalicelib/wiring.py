@@ -237,9 +237,12 @@ def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: An
 
     def guard_state() -> Any:
         from chalicelib.domain import reputation
+        from chalicelib.services.suppression import guard_state as transactional_state
 
-        days = reputation.days_back(datetime.now(UTC).date(), REPORT_DAYS)
-        return sending.announcement_guard(guard.day_counts(days[-1], days[0]), settings)
+        now = datetime.now(UTC)
+        days = reputation.days_back(now.date(), REPORT_DAYS)
+        transactional = transactional_state(guard, settings, now, outbound.parts.account_rates())
+        return sending.announcement_guard(transactional, guard.day_counts(days[-1], days[0]), settings)
 
     parts = sending.SendingParts(
         store=store,

@@ -165,12 +165,12 @@ class AnnouncementSender:
         return iso_millis(self.parts.clock())
 
 
-def announcement_guard(days: list[DayCounts], settings: Settings) -> GuardState:
-    """The announcements' reputation state: their own rates (counters kept apart under
-    `announce_*` by record_feedback, for mail sent with their configuration set) against lower
-    thresholds, and paused outright while transactional mail is anything but ok: a bad
-    announcement must never cost the acknowledgements and replies their reputation."""
-    transactional = reputation.assess(days, thresholds(settings))
+def announcement_guard(transactional: GuardState, days: list[DayCounts], settings: Settings) -> GuardState:
+    """The announcements' reputation state: paused outright while transactional mail (the
+    outbound guard's own state, the account's rates included) is anything but ok, else their
+    own rates (counters kept apart under `announce_*` by record_feedback, for mail sent with
+    their configuration set) against lower thresholds. A bad announcement must never cost
+    the acknowledgements and replies their reputation."""
     if transactional.state != "ok":
         return replace(transactional, state="paused", note=f"transactional mail: {transactional.note}")
     own = [

@@ -55,3 +55,21 @@ def test_the_pacer_spaces_sends_by_the_rate_on_its_clock():
     idle = now[0]
     assert pacer.wait() == idle
     assert abs(pacer.wait() - (idle + 0.2)) < 1e-9
+
+
+def test_announcements_pause_before_transactional_mail_does():
+    from chalicelib.domain.reputation import DayCounts, GuardState
+    from chalicelib.services.announcement_sending import announcement_guard
+    from chalicelib.settings import Settings
+
+    settings = Settings()
+    ok = GuardState("ok", 0.0, 0.0, 1000, 1, "fine")
+    warning = GuardState("warning", 0.03, 0.0, 1000, 1, "bounces 3%")
+    # 1,000 transactional sends without trouble; 300 announcements with 9 bounces (3 %):
+    # below SES's 5 % and the transactional pause (4 %), above the announcements' 2 %.
+    day = DayCounts("2026-12-07", {"sent": 1000, "announce_sends": 300, "announce_bounces": 9})
+    assert announcement_guard(ok, [day], settings).state == "paused"
+    clean = DayCounts("2026-12-07", {"sent": 1000, "announce_sends": 300, "announce_bounces": 1})
+    assert announcement_guard(ok, [clean], settings).state == "ok"
+    paused = announcement_guard(warning, [clean], settings)
+    assert paused.state == "paused" and "transactional mail" in paused.note
