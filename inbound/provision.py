@@ -20,6 +20,7 @@ import boto3
 
 from inbound.provision_alarms import delete_alarms, ensure_alarms
 from inbound.provision_api import ensure_gateway_responses
+from inbound.provision_functions import after_deploy as set_partial_batches
 from inbound.provision_context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.provision_identity import (
     delete_identity,
@@ -158,13 +159,15 @@ def after_deploy(
     stage: str,
     region: str,
     endpoint_url: str | None = None,
+    rest_api: tuple[str, str] | None = None,
 ) -> ProvisionReport:
-    """After `chalice deploy`: partial batch responses on the SQS functions (see
-    provision_functions)."""
-    from inbound.provision_functions import after_deploy as set_partial_batches
-
+    """After every `chalice deploy`: partial batch responses on the SQS functions (see
+    provision_functions) and, given the deployed API, its gateway responses (provision_api),
+    both of which a deploy cannot set or takes away."""
     ctx = _context(session, stage, "", region, endpoint_url)
     set_partial_batches(ctx)
+    if rest_api:
+        ensure_gateway_responses(ctx, *rest_api)
     return ctx.report
 
 

@@ -19,7 +19,11 @@ def _provision(args: argparse.Namespace) -> int:
     session = boto3.session.Session(region_name=args.region)
     try:
         if args.after_deploy:
-            print(render_report(after_deploy(session, args.stage, args.region, args.endpoint_url)), end="")
+            rest_api = deployed_rest_api(Path(args.project_dir), args.stage)
+            print(
+                render_report(after_deploy(session, args.stage, args.region, args.endpoint_url, rest_api)),
+                end="",
+            )
             return 0
         if args.delete:
             delete(
@@ -102,7 +106,8 @@ def register(commands: Any) -> None:
     prov.add_argument(
         "--after-deploy",
         action="store_true",
-        help="after every `chalice deploy`: the SQS functions report failed records only (ReportBatchItemFailures)",
+        help="after every `chalice deploy`: the SQS functions report failed records only "
+        "(ReportBatchItemFailures) and the API's gateway responses are set again",
     )
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
     prov.add_argument(
