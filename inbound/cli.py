@@ -266,6 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     from inbound.redrive_cli import register as register_redrive
 
     register_redrive(commands)
+    from inbound.reindex_cli import register as register_reindex
+
+    register_reindex(commands)
     return parser
 
 

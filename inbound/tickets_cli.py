@@ -8,7 +8,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     login.set_defaults(run=_login)
 
     tickets = subparsers.add_parser(
-        "tickets", help="staff queue from the terminal: list, next, show, reply, close, cc"
+        "tickets", help="staff queue from the terminal: list, search, next, show, reply, close, cc"
     )
     actions = tickets.add_subparsers(dest="action", required=True)
     show_list = actions.add_parser(
@@ -48,6 +48,17 @@ def register(subparsers: Any) -> None:
     show_list.add_argument("--all", action="store_true", help="every page, not only the first")
     show_list.add_argument("--json", action="store_true", help="one JSON object per ticket")
     show_list.set_defaults(run=_list)
+    search = actions.add_parser(
+        "search", parents=[common], help="find tickets by id, address, domain, words or file name"
+    )
+    search.add_argument("query", help="e.g. T-1042, anna@kunde.de, @kunde.de, 'refund invoice', 請求書")
+    search.add_argument("--mailbox")
+    search.add_argument("--status", help="comma-separated, or 'all' (the default)")
+    search.add_argument("--assignee", help="'me', 'none' or an agent")
+    search.add_argument("--limit", type=int, default=50)
+    search.add_argument("--all", action="store_true", help="every page, not only the first")
+    search.add_argument("--json", action="store_true", help="one JSON object per ticket, as `list --json`")
+    search.set_defaults(run=_search)
     claim = actions.add_parser("next", parents=[common], help="claim the next unassigned ticket")
     claim.add_argument("--mailbox")
     claim.add_argument("--json", action="store_true")
@@ -165,7 +176,18 @@ def _ask_code() -> str:
 def _list(api: Any, args: argparse.Namespace) -> int:
     filters = {"mailbox": args.mailbox, "status": args.status, "assignee": args.assignee, "tag": args.tag}
     found = api.tickets(follow=args.all, limit=min(max(args.limit, 1), 100), **filters)
-    if args.json:
+    return _print_tickets(found, args.json)
+
+
+@_calling
+def _search(api: Any, args: argparse.Namespace) -> int:
+    filters = {"mailbox": args.mailbox, "status": args.status, "assignee": args.assignee}
+    found = api.tickets(follow=args.all, limit=min(max(args.limit, 1), 100), q=args.query, **filters)
+    return _print_tickets(found, args.json)
+
+
+def _print_tickets(found: Iterator[dict[str, Any]], as_json: bool) -> int:
+    if as_json:
         for ticket in found:
             print(json.dumps({k: ticket.get(k) for k in LIST_FIELDS}, ensure_ascii=False), flush=True)
         return 0

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate
 
@@ -42,8 +43,16 @@ class DynamoDBTicketEdits:
             ticket.id,
         )
 
-    def split(self, source: Ticket, message: StoredMessage, new: Ticket, updated_at: str) -> None:
-        """Move one message of `source` to the new ticket `new`, all or nothing."""
+    def split(
+        self,
+        source: Ticket,
+        message: StoredMessage,
+        new: Ticket,
+        updated_at: str,
+        terms: tuple[str, ...] = (),
+    ) -> None:
+        """Move one message of `source` to the new ticket `new` (found by its search
+        `terms`), all or nothing."""
         moved = replace(message, ticket_id=new.id)
         update = self._counts(source.id, updated_at, messages=-1, attachments=-len(message.attachments))
         update["Update"]["ConditionExpression"] += " AND message_count > :one"
@@ -52,6 +61,7 @@ class DynamoDBTicketEdits:
             self._put(items.ticket_item(new), "attribute_not_exists(pk)"),
             update,
             *self._move(message, moved, source.mailbox),
+            *term_puts(self.table, new.id, new.created_at, terms),
         ]
         self._transact(operations, source.id)
 

@@ -28,6 +28,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from chalicelib.domain.tickets import StoredMessage
+
 MAX_TERMS_PER_MESSAGE = 50
 MAX_QUERY_TERMS = 8
 MAX_TERM_CHARS = 40  # words are cut here (both sides alike); addresses and names at 200
@@ -144,6 +146,16 @@ def message_terms(message: MessageText, limit: int = MAX_TERMS_PER_MESSAGE) -> t
             if len(found) >= limit:
                 return tuple(found)
     return tuple(found)
+
+
+def stored_message_terms(message: StoredMessage) -> tuple[str, ...]:
+    """The terms of a stored message: its new text (quoted history left out), subject,
+    sender and attachment names."""
+    text = message.body.reply_text or message.body.text
+    names = tuple(a.filename for a in message.attachments if a.filename)
+    return message_terms(
+        MessageText(message.ticket_id, message.sender, message.sender_name, message.subject, text, names)
+    )
 
 
 def query_terms(query: str) -> tuple[str, ...]:

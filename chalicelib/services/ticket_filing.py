@@ -13,7 +13,7 @@ from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, parse_addr
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.reply_tokens import claimed_ticket, new_nonce, read_token
 from chalicelib.domain.routing import Route
-from chalicelib.domain.search_terms import MessageText, message_terms
+from chalicelib.domain.search_terms import stored_message_terms
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
@@ -47,15 +47,6 @@ class Threading:
     decision: correlation.ThreadDecision
     tickets: dict[str, Ticket]
     trust: sender_trust.SenderTrust
-
-
-def _search_terms(message: StoredMessage) -> tuple[str, ...]:
-    """What the message is found by; committed with it (domain/search_terms.py)."""
-    text = message.body.reply_text or message.body.text
-    names = tuple(a.filename for a in message.attachments if a.filename)
-    return message_terms(
-        MessageText(message.ticket_id, message.sender, message.sender_name, message.subject, text, names)
-    )
 
 
 class TicketFiling:
@@ -191,7 +182,7 @@ class TicketFiling:
             notes=thread.notes,
         )
         record = {**outcome.as_record(), "received_at": received.received_at}
-        terms = _search_terms(message)
+        terms = stored_message_terms(message)  # committed with the message
         if known is None:
             ticket = Ticket(
                 id=ticket_id,

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets, ticket_id_for
-from chalicelib.domain.search_terms import MessageText, SearchQuery, message_terms, query_terms
+from chalicelib.domain.search_terms import (
+    MessageText,
+    SearchQuery,
+    message_terms,
+    query_terms,
+    stored_message_terms,
+)
 from chalicelib.domain.tickets import STATUSES, Ticket
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.ticket_desk import MAX_LIMIT, QueuePage
@@ -104,18 +110,10 @@ class TicketFinder:
         for ticket in self._every_ticket():
             found: list[str] = []
             for message in self.tickets.messages(ticket.id):
-                if message.direction != "inbound" or not message.sender:
-                    continue
-                text = message.body.reply_text or message.body.text
-                names = tuple(a.filename for a in message.attachments if a.filename)
-                found += message_terms(
-                    MessageText(ticket.id, message.sender, message.sender_name, message.subject, text, names)
-                )
-            unique = tuple(
-                dict.fromkeys(
-                    [*found, *message_terms(MessageText(ticket.id, ticket.requester, "", ticket.subject, ""))]
-                )
-            )
+                if message.direction == "inbound" and message.sender:
+                    found += stored_message_terms(message)
+            ticket_terms = message_terms(MessageText(ticket.id, ticket.requester, "", ticket.subject, ""))
+            unique = tuple(dict.fromkeys([*ticket_terms, *found]))
             self.index.add_terms(ticket, unique)
             count, terms = count + 1, terms + len(unique)
             progress(Reindexed(count, terms))

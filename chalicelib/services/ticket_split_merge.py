@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from chalicelib.adapters.dynamodb_ticket_edits import MERGE_CHUNK
 from chalicelib.adapters.sns_events import CREATED, MERGED, SPLIT
 from chalicelib.domain.reply_tokens import new_nonce
+from chalicelib.domain.search_terms import stored_message_terms
 from chalicelib.domain.tickets import Ticket
 from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, TicketNotFound
 from chalicelib.services.desk_parts import DeskParts, editable
@@ -35,7 +38,8 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
         attachment_count=len(message.attachments),
         token_nonce=new_nonce(),
     )
-    parts.edits.split(source, message, new, now)
+    moved = replace(message, ticket_id=new.id)
+    parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else ())
     parts.events.publish_event(SPLIT, source.id, {"by": agent, "message": message_key, "into": new.id})
     parts.events.publish_event(CREATED, new.id, {"by": agent, "split_from": source.id})
     return new

@@ -201,3 +201,17 @@ def test_reindex_builds_the_index_of_tickets_filed_before_it(stack, recorded):
     assert search(svc, "kaffeemaschine") == [newer, old]
     assert search(svc, old) == [old]
     assert found(svc.search.history(newer)) == [old]
+
+
+def test_a_split_ticket_is_found_by_its_id_and_its_message_at_once(stack, recorded):
+    svc, _ = recorded
+    first_id = "<first@kunde.de>"
+    source = new_ticket(stack, "Printer", sender=ANNA, body="It is broken", message_id=first_id)
+    deliver(
+        stack,
+        make_mail(subject="Re: Printer", sender=ANNA, body="Another topic: Lieferschein", in_reply_to=first_id),
+    )
+    key = next(m.key for m in stack.tickets.messages(source) if "Lieferschein" in m.body.text)
+    split = svc.desk.split(source, ANN, key)
+    assert search(svc, split.id) == [split.id]
+    assert search(svc, "lieferschein") == [split.id, source]  # the source keeps its older terms
