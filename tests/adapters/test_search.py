@@ -209,7 +209,9 @@ def test_a_split_ticket_is_found_by_its_id_and_its_message_at_once(stack, record
     source = new_ticket(stack, "Printer", sender=ANNA, body="It is broken", message_id=first_id)
     deliver(
         stack,
-        make_mail(subject="Re: Printer", sender=ANNA, body="Another topic: Lieferschein", in_reply_to=first_id),
+        make_mail(
+            subject="Re: Printer", sender=ANNA, body="Another topic: Lieferschein", in_reply_to=first_id
+        ),
     )
     key = next(m.key for m in stack.tickets.messages(source) if "Lieferschein" in m.body.text)
     split = svc.desk.split(source, ANN, key)
