@@ -59,8 +59,11 @@ def wait_for(up: UpProcess, count: int) -> list[dict]:
 
 def test_search_from_the_terminal(local_stack: LocalStackRun) -> None:
     up = local_stack.current
+    # One at a time: inbound up files mails in parallel, and newest first means filed last.
     send(up, ANNA, "Rückerstattung für März", "Die Straße stimmt nicht.")
+    assert len(wait_for(up, 1)) == 1
     send(up, "carl@other.org", "Printer", "Nothing to see here.")
+    assert len(wait_for(up, 2)) == 2
     send(up, ANNA, "請求書について", "請求書が届きません。")
     listed = wait_for(up, 3)
     assert len(listed) == 3, listed
