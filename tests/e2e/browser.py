@@ -49,7 +49,8 @@ def ensure_chromium() -> Path:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for command in (
         ["apt-get", "update"],
-        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
+        # A Japanese font too, so the search screenshots show the text and not empty boxes.
+        ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-ipafont-gothic"],
     ):
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=INSTALL_TIMEOUT)
         if done.returncode != 0:

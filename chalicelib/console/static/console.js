@@ -46,6 +46,7 @@
     session: null, config: null, mailbox: '', view: 'working',
     tickets: [], cursor: null, selected: null, detail: null,
     remote: new Set(), drafts: new Map(), composer: 'reply', timer: null, counts: {},
+    search: '', // the search shown in the list instead of a view ('' = none)
   };
 
   // -- DOM -------------------------------------------------------------------
@@ -255,9 +256,9 @@
   function renderViews(counts = {}) {
     const nav = $('#views');
     nav.replaceChildren(...VIEWS.map((view) => el('button', {
-      type: 'button', className: `view${view.key === state.view ? ' active' : ''}`,
-      attrs: { 'aria-pressed': view.key === state.view, 'data-view': view.key },
-      on: { click: () => { state.view = view.key; state.cursor = null; loadQueue(); } },
+      type: 'button', className: `view${!state.search && view.key === state.view ? ' active' : ''}`,
+      attrs: { 'aria-pressed': !state.search && view.key === state.view, 'data-view': view.key },
+      on: { click: () => { state.view = view.key; state.cursor = null; endSearch(); loadQueue(); } },
     }, el('span', { className: 'label', text: view.label }), el('span', { className: 'count', text: counts[view.key] ?? '…' }))));
   }
 
@@ -281,11 +282,14 @@
   }
 
   async function loadQueue({ append = false, quiet = false } = {}) {
-    const query = { mailbox: state.mailbox, status: currentView().statuses, limit: 50 };
+    const searched = state.search;
+    // A search looks in every mailbox and status, newest first (the API's ?q=).
+    const query = searched ? { q: searched, limit: 50 } : { mailbox: state.mailbox, status: currentView().statuses, limit: 50 };
     if (append) query.cursor = state.cursor;
     renderViews(state.counts);
     try {
       const { data } = await api('GET', 'tickets', { query });
+      if (searched !== state.search) return;
       state.tickets = append ? state.tickets.concat(data.tickets) : data.tickets;
       state.cursor = data.cursor;
       renderQueue();
@@ -311,6 +315,7 @@
         el('span', { className: 'tid', text: t.id }),
         el('span', { className: `pill status-${t.status}`, text: t.status }),
         assignee,
+        state.search ? el('span', { className: 'pill mailbox', text: t.mailbox }) : null,
         el('span', { className: 'ago', text: ago(t.updated_at || t.created_at), attrs: { title: when(t.updated_at || t.created_at) } })),
       el('div', { className: 'subject', text: t.subject || '(no subject)' }),
       el('div', { className: 'who' },
@@ -319,9 +324,21 @@
     }));
     const empty = $('#queue-empty');
     empty.hidden = state.tickets.length > 0;
-    empty.textContent = `No ${currentView().label.toLowerCase()} tickets in ${state.mailbox}.`;
+    empty.textContent = state.search ? `No ticket matches “${state.search}”.`
+      : `No ${currentView().label.toLowerCase()} tickets in ${state.mailbox}.`;
     $('#more').hidden = !state.cursor;
   }
+
+  /* Search: the list shows what matches until the box is cleared or a view is chosen. */
+  function onSearch(event) {
+    event.preventDefault();
+    const text = $('#search').value.trim();
+    if (text === state.search) return;
+    state.search = text; state.cursor = null;
+    loadQueue();
+  }
+
+  function endSearch() { state.search = ''; $('#search').value = ''; }
 
   /* A poll saw the open ticket change: show it, unless the agent is typing there. */
   function followOpenTicket() {
@@ -396,9 +413,42 @@
         ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: 'Reopen', on: { click: () => setStatus('open') } }) : null),
       renderPeople(ticket),
       renderRelated(ticket),
+      renderHistory(ticket),
       el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
     const thread = el('ol', { className: 'messages' }, messages.map(renderMessage));
     $('#ticket').replaceChildren(head, thread, renderComposer(ticket));
+  }
+
+  /* The requester's other tickets, in every mailbox, one click away (the history route). */
+  function renderHistory(ticket) {
+    const box = el('div', { className: 'history' });
+    const show = el('button', {
+      type: 'button', className: 'quiet', text: `Customer history of ${ticket.requester}`,
+      attrs: { 'aria-expanded': 'false' }, on: { click: () => loadHistory(ticket.id, box, show) },
+    });
+    box.append(show);
+    return box;
+  }
+
+  async function loadHistory(id, box, button) {
+    button.disabled = true;
+    try {
+      const { data } = await api('GET', `tickets/${encodeURIComponent(id)}/history`);
+      if (state.selected !== id) return;
+      button.setAttribute('aria-expanded', 'true');
+      const items = data.tickets.map((t) => el('li', {},
+        el('button', { type: 'button', className: 'link', dataset: { history: t.id }, on: { click: () => openTicket(t.id) } },
+          el('span', { className: 'tid', text: t.id }), ' ',
+          el('span', { className: `pill status-${t.status}`, text: t.status }), ' ',
+          el('span', { className: 'pill mailbox', text: t.mailbox }), ' ',
+          el('span', { text: t.subject || '(no subject)' }), ' ',
+          el('span', { className: 'muted', text: ago(t.created_at), attrs: { title: when(t.created_at) } }))));
+      box.replaceChildren(el('h3', { text: 'Customer history' }),
+        items.length ? el('ol', { className: 'history-list' }, items) : el('p', { className: 'muted', text: 'No other tickets from this customer.' }));
+    } catch (err) {
+      button.disabled = false;
+      toast(`History: ${err.reason}`);
+    }
   }
 
   /* Who replies reach: the requester, copied to the participants; staff remove and add them. */
@@ -682,6 +732,7 @@
     const actions = {
       n: claimNext, j: () => move(1), k: () => move(-1), r: () => focusComposer('reply'), i: () => focusComposer('note'),
       p: () => setStatus('pending'), s: () => setStatus('solved'), c: () => setStatus('closed'), '?': () => $('#help').showModal(),
+      '/': () => $('#search').focus(),
     };
     if (actions[e.key]) { e.preventDefault(); actions[e.key](); }
   }
@@ -716,11 +767,13 @@
     $('#sign-out').addEventListener('click', () => signOut('Signed out.'));
     $('#help-open').addEventListener('click', () => $('#help').showModal());
     $('#more').addEventListener('click', () => loadQueue({ append: true }));
+    $('#search-form').addEventListener('submit', onSearch);
+    $('#search').addEventListener('input', (e) => { if (!e.target.value && state.search) { endSearch(); loadQueue(); } });
     $('#toast').addEventListener('click', (e) => { if (e.target.tagName !== 'BUTTON') e.currentTarget.hidden = true; });
     $('#mailbox').addEventListener('change', (e) => {
       state.mailbox = e.target.value;
       localStorage.setItem(MAILBOX_KEY, state.mailbox);
-      state.selected = null; state.detail = null; state.cursor = null; state.counts = {};
+      state.selected = null; state.detail = null; state.cursor = null; state.counts = {}; endSearch();
       $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', { text: `Mailbox ${state.mailbox}: select a ticket, or press n to claim the next one.` })));
       loadQueue(); loadCounts();
     });
