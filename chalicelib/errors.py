@@ -96,6 +96,15 @@ class TicketConflict(InboundError):
     """The ticket's current state does not allow the change (merged, its only message, ...)."""
 
 
+class MergedTicket(TicketConflict):
+    """The ticket was merged into another: work, and reply, on that one (`into`)."""
+
+    def __init__(self, ticket_id: str, into: str) -> None:
+        super().__init__(f"{ticket_id} was merged into {into}; work on that ticket")
+        self.ticket_id = ticket_id
+        self.into = into
+
+
 class Unauthorized(InboundError):
     """The request carries no valid staff token."""
 

@@ -217,7 +217,12 @@ def _show(api: Any, args: argparse.Namespace) -> int:
 
 @_calling
 def _reply(api: Any, args: argparse.Namespace) -> int:
-    sent = api.reply(args.ticket, _text(args.text))
+    from inbound.target import CommandError
+
+    text = _text(args.text)
+    if not text.strip():
+        raise CommandError("the reply is empty: give its text (or '-' to read it from standard input)")
+    sent = api.reply(args.ticket, text)
     print(f"Sent to {', '.join(sent['to'] + sent['cc'])} on {sent['ticket']}.")
     if sent.get("warnings"):
         print(f"Note: {sent['warnings']}")

@@ -16,6 +16,7 @@ from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
     DuplicateMessageId,
+    MergedTicket,
     TicketNotFound,
     TicketNumberTaken,
 )
@@ -70,6 +71,16 @@ class DynamoDBTickets:
         if ticket is None:
             raise TicketNotFound(ticket_id)
         return ticket
+
+    def live_ticket(self, ticket_id: str) -> Ticket:
+        """The ticket as it is now (strongly consistent); MergedTicket when it was merged away."""
+        found = self._db.get_item(TableName=self.table, Key=items.ticket_key(ticket_id), ConsistentRead=True)
+        raw = found.get("Item")
+        if raw is None:
+            raise TicketNotFound(ticket_id)
+        if "merged_into" in raw:
+            raise MergedTicket(ticket_id, raw["merged_into"]["S"])
+        return items.ticket_from_item(raw)
 
     def tickets_by_message_ids(self, mailbox: str, message_ids: list[str]) -> dict[str, str]:
         """Message-ID -> ticket id for the ids this mailbox stored or sent (one BatchGetItem)."""
@@ -387,12 +398,21 @@ class DynamoDBTickets:
         ]
 
     def record_outbound(
-        self, mailbox: str, message: StoredMessage, aliases: tuple[str, ...] = (), ses_message_id: str = ""
+        self,
+        mailbox: str,
+        message: StoredMessage,
+        aliases: tuple[str, ...] = (),
+        ses_message_id: str = "",
+        moved: tuple[Ticket, str] | None = None,
     ) -> bool:
         """A sent message joins its ticket with its Message-ID (and `aliases`) indexed, all or nothing.
 
         False when this message was stored before (a retry). `aliases` are the ids SES may
         give the message in place of ours, so a reply that references those threads too.
+        `moved` (the ticket as read, a status): the status it moves to in the same write,
+        only if nobody changed its status, assignee or priority since; else the message is
+        stored all the same and the status left as the colleague set it. MergedTicket when
+        the ticket was merged away meanwhile (the mail is sent: store it on the survivor).
         """
         message_item = items.message_item(message)
         if ses_message_id:
@@ -405,19 +425,7 @@ class DynamoDBTickets:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": items.ticket_key(message.ticket_id),
-                    "UpdateExpression": "SET updated_at = :u ADD message_count :one, attachment_count :n",
-                    "ConditionExpression": "attribute_exists(pk)",
-                    "ExpressionAttributeValues": {
-                        ":u": {"S": message.received_at},
-                        ":one": {"N": "1"},
-                        ":n": {"N": str(len(message.attachments))},
-                    },
-                }
-            },
+            {"Update": self._outbound_count(message, moved)},
         ]
         for message_id in dict.fromkeys(i for i in (message.message_id, *aliases) if i):
             index = {
@@ -434,9 +442,42 @@ class DynamoDBTickets:
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return False
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise TicketNotFound(message.ticket_id) from exc
+                self.live_ticket(message.ticket_id)  # gone or merged: raises
+                if moved is not None:  # the status changed under us: keep the colleague's
+                    return self.record_outbound(mailbox, message, aliases, ses_message_id)
+                raise ConcurrentUpdate(f"{message.ticket_id} changed while storing a reply") from exc
             raise
         return True
+
+    def _outbound_count(self, message: StoredMessage, moved: tuple[Ticket, str] | None) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            ":u": {"S": message.received_at},
+            ":one": {"N": "1"},
+            ":n": {"N": str(len(message.attachments))},
+        }
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": items.ticket_key(message.ticket_id),
+            "UpdateExpression": "SET updated_at = :u ADD message_count :one, attachment_count :n",
+            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(merged_into)",
+            "ExpressionAttributeValues": values,
+        }
+        if moved is None or moved[0].status == moved[1]:
+            return update
+        before, status = moved
+        old = items.queue_keys(
+            before.mailbox, before.status, before.assignee, before.priority, before.created_at, before.id
+        )
+        new = items.queue_keys(
+            before.mailbox, status, before.assignee, before.priority, before.created_at, before.id
+        )
+        sets = ["updated_at = :u", "#s = :s"] + [f"{name} = :{name}" for name in sorted(new)]
+        values.update({f":{name}": {"S": value} for name, value in new.items()})
+        values.update({":s": {"S": status}, ":olds": {"S": before.status}, ":oldq": {"S": old["gsi1sk"]}})
+        update["UpdateExpression"] = "SET " + ", ".join(sets) + " ADD message_count :one, attachment_count :n"
+        update["ConditionExpression"] += " AND #s = :olds AND gsi1sk = :oldq"
+        update["ExpressionAttributeNames"] = {"#s": "status"}
+        return update
 
 
 def _reasons(exc: BaseException | None) -> list[str]:

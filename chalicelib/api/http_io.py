@@ -27,11 +27,18 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_PATH_PARAMETER_BYTES = 512  # ticket ids and suspended keys are far shorter
 
 
-def error(status: int, code: str, reason: str, headers: Mapping[str, str] | None = None) -> Response:
+def error(
+    status: int,
+    code: str,
+    reason: str,
+    headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
     # Said outright: a Response built here gets no Content-Type from Chalice, and the local
     # server (`inbound up`) would send none, leaving a client to guess what the reason holds.
     sent: dict[str, str | list[str]] = {"Content-Type": "application/json", **(headers or {})}
-    return Response(body={"error": code, "reason": reason}, status_code=status, headers=sent)
+    body = {"error": code, "reason": reason, **(extra or {})}
+    return Response(body=body, status_code=status, headers=sent)
 
 
 def unauthorized(reason: str) -> Response:
@@ -62,6 +69,8 @@ def response_for(exc: errors.InboundError) -> Response:
         return unauthorized(str(exc))
     if isinstance(exc, errors.TooManyAttempts):
         return error(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, errors.MergedTicket):
+        return error(409, "merged", str(exc), extra={"merged_into": exc.into})
     if isinstance(exc, errors.TicketNotFound):
         return error(404, "ticket_not_found", f"there is no ticket {exc}")
     if isinstance(exc, errors.SuspendedNotFound):

@@ -47,9 +47,12 @@ class ThreadDecision:
 
 
 def _closed(ticket: Ticket, notes: list[str]) -> bool:
-    """Closed tickets take no more mail: a reply becomes a follow-up ticket."""
+    """Closed tickets take no more mail: a reply becomes a follow-up ticket. The token, each
+    References entry and the subject tag may all name the same ticket: noted once."""
     if ticket.status == "closed":
-        notes.append(f"{ticket.id} is closed: opened a follow-up ticket")
+        note = f"{ticket.id} is closed: opened a follow-up ticket"
+        if note not in notes:
+            notes.append(note)
         return True
     return False
 

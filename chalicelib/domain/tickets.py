@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The desk's status model: `new` until an agent takes it up (assigns it or answers),
+# `open` while the team works on it, `pending` once staff answered and the customer's turn
+# has come (their next mail reopens it), `solved` (a customer mail reopens it too),
+# `closed` (a customer mail opens a follow-up ticket instead).
 STATUSES = ("new", "open", "pending", "solved", "closed")
 THREAD_SIGNALS = ("new", "token", "references", "subject")
+
+
+def status_after_assigning(status: str, assignee: str) -> str:
+    """An agent taking a new ticket opens it; other statuses stay as they are."""
+    return "open" if status == "new" and assignee else status
+
+
+def status_after_reply(status: str) -> str:
+    """A staff answer hands the turn to the customer: new and open tickets become pending."""
+    return "pending" if status in ("new", "open") else status
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from chalicelib.adapters.s3_download_links import S3DownloadLinks
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.adapters.sns_events import SnsEvents
 from chalicelib.domain.tickets import Ticket
-from chalicelib.errors import TicketConflict
+from chalicelib.errors import MergedTicket
 
 
 @dataclass(frozen=True)
@@ -31,5 +31,5 @@ def editable(parts: DeskParts, ticket_id: str) -> Ticket:
     """The ticket as it is now; TicketConflict when it was merged away (work on the target)."""
     ticket, merged_into = parts.queue.load(ticket_id)
     if merged_into:
-        raise TicketConflict(f"{ticket.id} was merged into {merged_into}; work on that ticket")
+        raise MergedTicket(ticket.id, merged_into)
     return ticket

@@ -33,9 +33,9 @@ from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
 from chalicelib.domain.send_policy import Decision, SendFacts
 from chalicelib.domain.sender_trust import SenderTrust
-from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
+from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket, status_after_reply
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.errors import SendRefused, Suppressed
+from chalicelib.errors import InvalidRequest, MergedTicket, SendRefused, Suppressed
 from chalicelib.services import message_builder
 from chalicelib.services.suppression import guard_state
 from chalicelib.settings import Settings
@@ -149,9 +149,14 @@ class OutboundService:
         A refused requester raises (Suppressed or SendRefused with its reason); a refused
         Cc, or one over SES's recipient limit, is left out and named in the message's
         `reason`, with any reputation warning: participants never make a reply fail.
+        A blank reply is refused (InvalidRequest), and so is one to a ticket merged into
+        another (MergedTicket, naming the survivor): nothing is sent. A sent reply moves the
+        ticket to `pending` (domain/tickets.py's status model).
         """
+        if not text.strip() and not attachments:
+            raise InvalidRequest("the reply is empty: write the answer first")
         tickets = self.parts.tickets
-        ticket = tickets.require_ticket(ticket_id)
+        ticket = tickets.live_ticket(ticket_id)
         now = self.parts.clock()
         state = guard_state(self.parts.guard, self.settings, now, self.parts.account_rates())
         requester = self.check(ticket.requester, automatic=False, state=state)
@@ -189,7 +194,12 @@ class OutboundService:
             date=now,
         )
         ses_id = self._hand_over(outgoing, stored)
-        message = self._store(ticket, outgoing, "staff", ses_id, agent, stored, "; ".join(warnings), now, key)
+        warning = "; ".join(warnings)
+        try:
+            message = self._store(ticket, outgoing, "staff", ses_id, agent, stored, warning, now, key)
+        except MergedTicket as merged:  # merged while it was being sent: keep it on the survivor
+            survivor = tickets.live_ticket(merged.into)
+            message = self._store(survivor, outgoing, "staff", ses_id, agent, stored, warning, now, key)
         if self.parts.publish_event is not None:
             self.parts.publish_event("ticket.staff_replied", ticket_id, {"by": agent, "message": message.key})
         return message
@@ -284,6 +294,7 @@ class OutboundService:
         now: datetime,
         key: str = "",
     ) -> StoredMessage:
+        """Store what was sent on `ticket`; a staff reply moves its status on too."""
         key = key or f"out-{ses_id}"
         text, html = outgoing.text, outgoing.html
         body = Body(text=text, html=html)
@@ -310,7 +321,8 @@ class OutboundService:
         )
         region = self.settings.region
         aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{region}.amazonses.com>")
-        self.parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id)
+        moved = (ticket, status_after_reply(ticket.status)) if kind == "staff" else None
+        self.parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved)
         ids = (outgoing.message_id, *aliases)
         self.parts.guard.record_sent(outgoing.recipients, ids, message.received_at, _epoch(now))
         return message

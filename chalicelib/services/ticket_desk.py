@@ -12,7 +12,14 @@ from typing import Any
 from chalicelib.adapters.dynamodb_items import PRIORITY_RANK
 from chalicelib.adapters.dynamodb_queue import QueueQuery
 from chalicelib.adapters.sns_events import ASSIGNED, NOTE_ADDED, STATUS_CHANGED
-from chalicelib.domain.tickets import STATUSES, Body, StoredAttachment, StoredMessage, Ticket
+from chalicelib.domain.tickets import (
+    STATUSES,
+    Body,
+    StoredAttachment,
+    StoredMessage,
+    Ticket,
+    status_after_assigning,
+)
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, RawMailMissing, TicketNotFound
 from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_parts import DeskParts, editable
@@ -144,7 +151,10 @@ class TicketDesk:
         priority: str | None = None,
         tags: Sequence[str] | None = None,
     ) -> Ticket:
-        """Change status, assignee ("" unassigns, "me" is the caller), priority or tags."""
+        """Change status, assignee ("" unassigns, "me" is the caller), priority or tags.
+
+        Assigning a new ticket opens it, unless the same request sets a status.
+        """
         changes: dict[str, Any] = {}
         if status is not None:
             changes["status"] = _one_of("status", status, STATUSES)
@@ -159,6 +169,8 @@ class TicketDesk:
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
             before = editable(self.parts, ticket_id)
             after = replace(before, **changes)
+            if "assignee" in changes and "status" not in changes:
+                after = replace(after, status=status_after_assigning(after.status, after.assignee))
             if after == before:
                 return before
             after = replace(after, updated_at=self.parts.now())

@@ -61,7 +61,7 @@ def test_filters_narrow_the_queue(stack):
     assert ids(desk.queue(ANN, assignee="me")) == [mine]
     assert ids(desk.queue(ANN, assignee="none")) == [plain, tagged]
     assert ids(desk.queue(ANN, statuses=["pending"])) == [waiting]
-    assert ids(desk.queue(ANN, assignee="me", statuses=["new", "pending"])) == [mine, waiting]
+    assert ids(desk.queue(ANN, assignee="me", statuses=["open", "pending"])) == [mine, waiting]
     assert ids(desk.queue(BOB, mailbox="billing")) == []
 
 

@@ -170,3 +170,16 @@ def test_cc_lists_adds_and_removes_who_replies_copy(api, local_agent, capsys):
     )
     code, _, err = run(capsys, "tickets", "cc", opened.ticket, "--remove", "alice@customer.org", *data)
     assert code == 1 and "is the requester" in err and "Traceback" not in err
+
+
+def test_a_blank_reply_from_the_terminal_is_one_line_and_mails_nothing(api, local_agent, capsys, monkeypatch):
+    import io
+
+    ticket_id = new_ticket(api.stack, "Printer on fire")
+    data = ("--data-dir", str(local_agent))
+    code, out, err = run(capsys, "tickets", "reply", ticket_id, "   ", *data)
+    assert (code, out) == (1, "") and err.count("\n") == 1 and "the reply is empty" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n\n"))
+    code, _, err = run(capsys, "tickets", "reply", ticket_id, "-", *data)
+    assert code == 1 and "the reply is empty" in err
+    assert [m.kind for m in api.stack.tickets.messages(ticket_id)] == ["customer"]

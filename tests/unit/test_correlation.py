@@ -137,3 +137,21 @@ def test_an_unauthenticated_sender_with_a_valid_token_joins():
     """The token is a bearer secret: holding it is the proof, whatever DMARC could not say."""
     facts = ThreadFacts(mailbox="support", sender=ALICE, token=TokenClaim("T-1", True), token_ticket=ticket())
     assert decide(facts).signal == "token"
+
+
+def test_a_reply_naming_a_closed_ticket_four_ways_notes_the_follow_up_once():
+    """GIVEN a customer's reply to our mail on a closed ticket: its token, In-Reply-To, References
+    and subject tag all name it WHEN threaded THEN one follow-up note, not four."""
+    closed = ticket(status="closed")
+    facts = ThreadFacts(
+        mailbox="support",
+        sender=ALICE,
+        authenticated=True,
+        token=TokenClaim("T-1", True),
+        token_ticket=closed,
+        referenced=(closed, closed),
+        subject_ticket=closed,
+    )
+    result = decide(facts)
+    assert (result.ticket_id, result.related_ticket) == (None, "T-1")
+    assert result.notes == ("T-1 is closed: opened a follow-up ticket",)

@@ -1,0 +1,85 @@
+"""Desk bugs a team of two hit on its first day (issue 15), each as staff meet it over the API."""
+
+from __future__ import annotations
+
+from chalicelib.wiring import services
+from tests.adapters.deliver import deliver
+from tests.app.conftest import ANN
+from tests.desk_helpers import new_ticket
+from tests.mail_factory import make_mail
+
+
+def sent_mail() -> list[dict]:
+    """Every SendRawEmail the app's outbound service makes from now on."""
+    sent: list[dict] = []
+    client = services().outbound.parts.sender.client
+    client.meta.events.register("before-call.ses.SendRawEmail", lambda params, **_: sent.append(params))
+    return sent
+
+
+def test_a_blank_reply_is_refused_and_nothing_is_mailed(api):
+    ticket_id = new_ticket(api.stack)
+    sent = sent_mail()
+    for blank in ("", "  \n\t  "):
+        refused = api.post(f"/api/tickets/{ticket_id}/reply", {"text": blank})
+        assert refused.status_code == 400 and "empty" in refused.json_body["reason"], blank
+    assert sent == []
+    assert [m.kind for m in api.stack.tickets.messages(ticket_id)] == ["customer"]
+
+
+def test_a_reply_on_a_merged_ticket_is_refused_naming_the_surviving_ticket(api):
+    """GIVEN T-b merged into T-a WHEN an agent still on T-b replies THEN 409 naming T-a, nothing
+    is mailed, and T-a's thread is as it was (the agent answers there)."""
+    survivor = new_ticket(api.stack, "Printer on fire")
+    merged = new_ticket(api.stack, "Printer still on fire")
+    assert api.post(f"/api/tickets/{merged}/merge", {"into": survivor}).status_code == 200
+    before = api.stack.tickets.messages(survivor)
+    sent = sent_mail()
+    refused = api.post(f"/api/tickets/{merged}/reply", {"text": "We are on it."})
+    assert refused.status_code == 409, refused.json_body
+    assert (refused.json_body["error"], refused.json_body["merged_into"]) == ("merged", survivor)
+    assert survivor in refused.json_body["reason"]
+    assert sent == [] and api.stack.tickets.messages(survivor) == before
+    answered = api.post(f"/api/tickets/{survivor}/reply", {"text": "We are on it."})
+    assert answered.status_code == 201 and len(sent) == 1
+
+
+def test_the_status_moves_on_as_an_agent_takes_and_answers_a_ticket(api):
+    """new -> open when assigned, -> pending when answered, -> open again on the customer's mail."""
+    first = deliver(api.stack, make_mail(message_id="<q1@customer.org>"))
+    ticket_id = str(first.ticket)
+    taken = api.patch(f"/api/tickets/{ticket_id}", {"assignee": "me"}).json_body
+    assert (taken["assignee"], taken["status"]) == (ANN, "open")
+    assert api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Try turning it off."}).status_code == 201
+    assert api.get(f"/api/tickets/{ticket_id}").json_body["ticket"]["status"] == "pending"
+    mine = api.get("/api/tickets?assignee=me&status=pending").json_body["tickets"]
+    assert [t["id"] for t in mine] == [ticket_id], "the queue index follows the status"
+    deliver(
+        api.stack, make_mail(subject=f"Re: [{ticket_id}] Printer on fire", in_reply_to="<q1@customer.org>")
+    )
+    assert api.get(f"/api/tickets/{ticket_id}").json_body["ticket"]["status"] == "open"
+
+
+def test_a_reply_on_an_unassigned_new_ticket_leaves_it_pending_for_the_customer(api):
+    ticket_id = new_ticket(api.stack)
+    assert api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Which model is it?"}).status_code == 201
+    assert api.stack.tickets.get_ticket(ticket_id).status == "pending"
+
+
+def test_a_reply_sent_while_its_ticket_is_merged_is_stored_on_the_surviving_ticket(api):
+    """GIVEN a colleague merges the ticket while SES takes the reply THEN the sent reply is on
+    the surviving ticket's thread (never on the closed one, where nobody would see it)."""
+    survivor = new_ticket(api.stack, "Printer on fire")
+    merged = new_ticket(api.stack, "Printer still on fire")
+    client = services().outbound.parts.sender.client
+
+    def merge_meanwhile(**_):
+        client.meta.events.unregister("before-call.ses.SendRawEmail", merge_meanwhile)
+        services().desk.merge(merged, "bob@example.com", survivor)
+
+    client.meta.events.register("before-call.ses.SendRawEmail", merge_meanwhile)
+    answered = api.post(f"/api/tickets/{merged}/reply", {"text": "We are on it."})
+    assert answered.status_code == 201 and answered.json_body["ticket"] == survivor
+    thread = api.get(f"/api/tickets/{survivor}").json_body["messages"]
+    assert [m["kind"] for m in thread] == ["customer", "customer", "staff"]
+    assert api.get(f"/api/tickets/{merged}").json_body["messages"] == []
