@@ -20,8 +20,8 @@ import boto3
 
 from inbound.provision_alarms import delete_alarms, ensure_alarms
 from inbound.provision_api import ensure_gateway_responses
-from inbound.provision_functions import after_deploy as set_partial_batches
 from inbound.provision_context import Context, Names, ProvisionError, account_of, partition_of
+from inbound.provision_functions import after_deploy as set_partial_batches
 from inbound.provision_identity import (
     delete_identity,
     ensure_reply_secret,

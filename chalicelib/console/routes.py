@@ -87,6 +87,12 @@ def _serve(name: str) -> Response:
 
 @console.route(PAGE, methods=["GET"])
 def page() -> Response:
+    # API Gateway serves the stage's root without the slash (`…/api`) from this route too;
+    # the page's relative links (console.js, api/...) would then resolve outside the
+    # stage and fail. The request's path carries the stage: send the browser to `…/api/`.
+    path = str((console.current_request.context or {}).get("path") or "/")
+    if not path.endswith("/"):
+        return Response(body="", status_code=308, headers={**SECURITY_HEADERS, "Location": f"{path}/"})
     return _serve("index.html")
 
 

@@ -113,3 +113,37 @@ def test_a_refresh_token_renews_the_session_and_a_bad_one_is_refused(api: Api) -
 )
 def test_a_malformed_sign_in_is_a_bad_request(api: Api, body: str) -> None:
     assert api.call("POST", "/console/login", body, token="").status_code == 400
+
+
+def test_the_stage_root_without_its_slash_redirects_to_it(api: Api) -> None:
+    """GIVEN API Gateway's event for `https://<api>.execute-api.<region>.amazonaws.com/api`
+    (the stage's root without a trailing slash, served by the "/" route) WHEN the API
+    handler answers THEN the browser goes to `/api/`, where the page's relative links
+    (console.js, api/tickets) stay inside the stage."""
+    from types import SimpleNamespace
+
+    from app import app
+
+    event = {
+        "resource": "/",
+        "path": "/",
+        "httpMethod": "GET",
+        "headers": {"Host": "abc123.execute-api.us-east-1.amazonaws.com"},
+        "multiValueQueryStringParameters": None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "body": None,
+        "isBase64Encoded": False,
+        "requestContext": {
+            "resourcePath": "/",
+            "httpMethod": "GET",
+            "path": "/api",
+            "stage": "api",
+            "identity": {"sourceIp": "203.0.113.9"},
+        },
+    }
+    answer = app(event, SimpleNamespace(aws_request_id="r-1", function_name="inbound-dev"))
+    assert (answer["statusCode"], answer["headers"]["Location"]) == (308, "/api/")
+    event["requestContext"]["path"] = "/api/"
+    page = app(event, SimpleNamespace(aws_request_id="r-2", function_name="inbound-dev"))
+    assert page["statusCode"] == 200 and "console.js" in page["body"]
