@@ -81,7 +81,13 @@ class StaffApi:
         return ticket if status == 200 else None
 
     def ticket(self, ticket_id: str) -> dict[str, Any]:
-        return self.request("GET", f"/api/tickets/{_segment(ticket_id)}")[1]
+        """The ticket with every message: the API sends long threads in pages, latest first."""
+        path = f"/api/tickets/{_segment(ticket_id)}"
+        detail = self.request("GET", path)[1]
+        while detail.get("before"):
+            earlier = self.request("GET", f"{path}?before={urllib.parse.quote(detail['before'], safe='')}")[1]
+            detail = {**earlier, "messages": earlier["messages"] + detail["messages"]}
+        return detail
 
     def update(self, ticket_id: str, **fields: Any) -> dict[str, Any]:
         return self.request("PATCH", f"/api/tickets/{_segment(ticket_id)}", body=fields)[1]

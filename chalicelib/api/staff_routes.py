@@ -93,7 +93,8 @@ def claim_next() -> Any:
 @staff_api.route("/tickets/{ticket_id}", methods=["GET"])
 @answers_errors
 def show_ticket(ticket_id: str) -> Any:
-    return views.detail_json(services().desk.show(ticket_id))
+    before = query_params(_request(), ("before",)).get("before")  # the earlier page
+    return views.detail_json(services().desk.show(ticket_id, before=before or None))
 
 
 @staff_api.route("/tickets/{ticket_id}/history", methods=["GET"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.outcome import Outcome
@@ -81,11 +82,40 @@ def message_json(view: MessageView) -> dict[str, Any]:
     }
 
 
-def detail_json(detail: TicketDetail) -> dict[str, Any]:
+# Lambda returns at most 6 MB (6,291,456 bytes) of response, and API Gateway's proxy
+# response carries the body as a JSON string inside JSON, which escapes it once more (a
+# quote or backslash doubles). Half the limit for the messages leaves room for both.
+RESPONSE_BUDGET = 3_000_000
+
+
+def detail_json(detail: TicketDetail, budget: int = RESPONSE_BUDGET) -> dict[str, Any]:
+    """The ticket and the latest of its messages that fit `budget` bytes of JSON; `earlier`
+    says how many come before them and `before` is the `?before=` that fetches those."""
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for view in reversed(detail.messages):
+        message = message_json(view)
+        size = len(json.dumps(message))
+        if kept and used + size > budget:
+            break
+        if size > budget:  # one message alone too big: its bodies are cut to fit
+            message = _cut(message, budget)
+        kept.append(message)
+        used += size
+    kept.reverse()
+    earlier = detail.earlier + len(detail.messages) - len(kept)
     return {
         "ticket": ticket_json(detail.ticket, detail.merged_into),
-        "messages": [message_json(view) for view in detail.messages],
+        "messages": kept,
+        "earlier": earlier,
+        "before": kept[0]["key"] if earlier and kept else None,
     }
+
+
+def _cut(message: dict[str, Any], budget: int) -> dict[str, Any]:
+    share = budget // 8  # text, html and reply_text, each escaped at most 2x
+    cut = {field: str(message[field] or "")[:share] for field in ("text", "html", "reply_text")}
+    return {**message, **cut, "truncated": True}
 
 
 def note_json(note: StoredMessage) -> dict[str, Any]:

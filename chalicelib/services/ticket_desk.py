@@ -62,6 +62,13 @@ class TicketDetail:
     ticket: Ticket
     merged_into: str
     messages: tuple[MessageView, ...]
+    earlier: int = 0  # messages before these, not loaded (see `show`)
+
+
+# A ticket's messages come in pages: a thread of hundreds of mails, each with a body
+# of up to the message size limit, would not fit Lambda's 6 MB response (api/views.py
+# also holds each page to a byte budget).
+MESSAGES_PER_PAGE = 50
 
 
 class TicketDesk:
@@ -101,10 +108,17 @@ class TicketDesk:
         tickets, next_cursor = self.parts.queue.page(query, size, cursor or None)
         return QueuePage(tuple(tickets), next_cursor)
 
-    def show(self, ticket_id: str) -> TicketDetail:
+    def show(self, ticket_id: str, before: str | None = None, limit: int = MESSAGES_PER_PAGE) -> TicketDetail:
+        """The ticket and its latest `limit` messages (those before the message `before`,
+        when given), oldest first; `earlier` counts the rest. Bodies are read for these only."""
         ticket, merged_into = self.parts.queue.load(ticket_id)
-        views = tuple(self._view(m) for m in self.parts.tickets.messages(ticket.id))
-        return TicketDetail(ticket, merged_into, views)
+        stored = self.parts.tickets.messages(ticket.id)
+        if before:
+            keys = [m.key for m in stored]
+            stored = stored[: keys.index(before)] if before in keys else []
+        page = stored[-limit:] if limit > 0 else []
+        views = tuple(self._view(m) for m in page)
+        return TicketDetail(ticket, merged_into, views, earlier=len(stored) - len(page))
 
     def _view(self, message: StoredMessage) -> MessageView:
         body = message.body

@@ -183,3 +183,19 @@ def test_a_blank_reply_from_the_terminal_is_one_line_and_mails_nothing(api, loca
     code, _, err = run(capsys, "tickets", "reply", ticket_id, "-", *data)
     assert code == 1 and "the reply is empty" in err
     assert [m.kind for m in api.stack.tickets.messages(ticket_id)] == ["customer"]
+
+
+def test_show_json_follows_the_pages_of_a_long_ticket(api, local_agent, capsys):
+    """The API sends a long thread in pages; `tickets show` prints every message."""
+    from tests.adapters.deliver import deliver
+    from tests.mail_factory import make_mail
+
+    big = "Still on fire. " * 100_000  # 1.5 MB: one message per page
+    first = deliver(api.stack, make_mail(message_id="<cli-1@customer.org>", body="1 " + big))
+    deliver(
+        api.stack,
+        make_mail(subject="Re: Printer on fire", in_reply_to="<cli-1@customer.org>", body="2 " + big),
+    )
+    code, out, _ = run(capsys, "tickets", "show", first.ticket, "--json", "--data-dir", str(local_agent))
+    assert code == 0
+    assert [m["text"][:2] for m in json.loads(out)["messages"]] == ["1 ", "2 "]

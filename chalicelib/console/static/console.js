@@ -416,7 +416,20 @@
       renderHistory(ticket),
       el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
     const thread = el('ol', { className: 'messages' }, messages.map(renderMessage));
-    $('#ticket').replaceChildren(head, thread, renderComposer(ticket));
+    // Long threads come in pages (a response stays under Lambda's 6 MB): older ones on demand.
+    const earlier = state.detail.earlier ? el('button', {
+      type: 'button', className: 'earlier',
+      text: `Show ${state.detail.earlier} earlier message${state.detail.earlier === 1 ? '' : 's'}`,
+      on: { click: () => loadEarlier(ticket.id) },
+    }) : null;
+    $('#ticket').replaceChildren(head, earlier || '', thread, renderComposer(ticket));
+  }
+
+  async function loadEarlier(id) {
+    const { data } = await api('GET', `tickets/${encodeURIComponent(id)}?before=${encodeURIComponent(state.detail.before)}`);
+    if (state.selected !== id) return;
+    state.detail = { ...data, messages: [...data.messages, ...state.detail.messages] };
+    renderTicket();
   }
 
   /* The requester's other tickets, in every mailbox, one click away (the history route). */
