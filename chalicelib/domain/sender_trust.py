@@ -22,11 +22,10 @@ looser, so a shared hosting suffix (`victim.github.io`, `evil.github.io`) cannot
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail
-from chalicelib.domain.verdicts import trusted_results
+from chalicelib.domain.verdicts import resinfos, trusted_results
 
 # Suffixes under which unrelated owners register names; a domain equal to one of them
 # is never an alignment anchor. A short list, not the PSL: see the module docstring.
@@ -38,12 +37,6 @@ _SHARED_SUFFIXES = frozenset(
         "co.kr", "com.sg", "com.hk", "com.tw", "co.il", "com.ar",
     }
 )  # fmt: skip
-_DKIM_DOMAIN = re.compile(
-    r"\bdkim\s*=\s*pass\b[^;]*?\bheader\.(?:d=|i=[^@\s;]*@)([a-z0-9.-]+)", re.IGNORECASE
-)
-_SPF_DOMAIN = re.compile(
-    r"\bspf\s*=\s*pass\b[^;]*?\b(?:smtp\.mailfrom|envelope-from)=(?:[^@\s;]*@)?([a-z0-9.-]+)", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -83,9 +76,16 @@ def evidence(mail: ParsedMail, received: ReceivedMail) -> Evidence:
     The SPF domain is the MAIL FROM SES checked: the notification's `mail.source`, else
     the topmost Return-Path (SES writes it above everything the sender sent).
     """
-    results = trusted_results(mail)
-    dkim = tuple(dict.fromkeys(d.lower().rstrip(".") for d in _DKIM_DOMAIN.findall(results)))
-    spf = [d.lower().rstrip(".") for d in _SPF_DOMAIN.findall(results)]
+    results = resinfos(trusted_results(mail))
+    passed = [r for r in results if r.result == "pass"]
+    dkim = tuple(
+        dict.fromkeys(
+            _domain(d) for r in passed if r.method == "dkim" for d in r.values("header.d", "header.i")
+        )
+    )
+    spf = [
+        _domain(d) for r in passed if r.method == "spf" for d in r.values("smtp.mailfrom", "envelope-from")
+    ]
     if received.verdicts.spf == "PASS":
         envelope = received.envelope_from or (mail.header_values("return-path") or [""])[0]
         spf.append(_domain(envelope))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.mail import ParsedMail, Verdicts
@@ -60,10 +61,69 @@ def from_notification(receipt: Mapping[str, Any]) -> Verdicts:
     )
 
 
+def _scrub(value: str) -> str:
+    """The value without comments and with every quoted string emptied (RFC 8601 2.2).
+
+    What is left is structure only: `method=result` and `ptype.property=value` tokens
+    between `;`. A quoted local part of the MAIL FROM SES quotes back
+    (`smtp.mailfrom="x; dmarc=pass"@evil.test`) is the sender's text, not a result. An
+    unterminated quote or comment swallows the rest, which is then never read.
+    """
+    out: list[str] = []
+    quoted, depth, escaped = False, 0, False
+    for ch in value:
+        if escaped:
+            escaped = False
+        elif ch == "\\" and (quoted or depth):
+            escaped = True
+        elif quoted:
+            if ch == '"':
+                quoted = False
+                out.append(ch)
+        elif depth:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if not depth:
+                out.append(" ")
+        elif ch == '"':
+            quoted = True
+            out.append(ch)
+        elif ch == "(":
+            depth = 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class ResInfo:
+    """One `method=result ptype.property=value ...` of an Authentication-Results header."""
+
+    method: str  # lower-case, without a version
+    result: str  # lower-case
+    properties: tuple[tuple[str, str], ...] = ()  # (ptype.property lower-cased, value)
+
+    def values(self, *names: str) -> list[str]:
+        return [value for name, value in self.properties if name in names]
+
+
+def resinfos(value: str) -> list[ResInfo]:
+    """The results of an Authentication-Results value, after its authserv-id."""
+    found = []
+    for segment in _scrub(value).split(";")[1:]:
+        tokens = re.sub(r"\s*=\s*", "=", segment.strip()).split()
+        method, eq, result = (tokens[0] if tokens else "").partition("=")
+        if not eq or not result:
+            continue
+        props = tuple((name.lower(), prop) for name, eq, prop in (t.partition("=") for t in tokens[1:]) if eq)
+        found.append(ResInfo(method.split("/")[0].lower(), result.lower(), props))
+    return found
+
+
 def _ar_results(value: str) -> dict[str, str]:
     results: dict[str, str] = {}
-    for method, result in re.findall(r"\b(spf|dkim|dmarc)\s*=\s*([a-z]+)", value, re.IGNORECASE):
-        results.setdefault(method.lower(), _AR_STATUS.get(result.lower(), "NONE"))
+    for info in resinfos(value):
+        if info.method in ("spf", "dkim", "dmarc"):
+            results.setdefault(info.method, _AR_STATUS.get(info.result, "NONE"))
     return results
 
 
