@@ -221,7 +221,7 @@ def install(emulator: SesEmulator) -> None:
     emulator.start()
     if _installed:
         return
-    _serve_account_api()
+    serve_account_api()
     from moto.ses.models import SESBackend
     from moto.ses.responses import EmailResponse
 
@@ -260,7 +260,9 @@ _SUPPRESSED_PATH = "{0}/v2/email/suppression/addresses/(?P<address>[^/]+)$"
 _JSON = {"Content-Type": "application/json"}
 
 
-def _serve_account_api() -> None:
+def serve_account_api() -> None:
+    """Adds the routes; before moto's server answers its first sesv2 request (provision's
+    event destination), since it builds its sesv2 app then, from these paths (idempotent)."""
     from moto.sesv2 import urls
 
     urls.url_paths.setdefault(_ACCOUNT_PATH, _get_account)
