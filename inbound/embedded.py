@@ -30,8 +30,11 @@ def offline_credentials() -> None:
 def emulated_aws() -> None:
     """moto as the embedded stack needs it, and the AWS contract on every session from now on:
     locally, requests AWS would refuse fail as they would in an account (inbound/aws_contract.py)."""
+    from inbound.local_ses import serve_account_api
+
     moto_fidelity.install()
     moto_sesv2.install()
+    serve_account_api()
     aws_contract.install()
 
 

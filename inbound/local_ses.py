@@ -261,8 +261,9 @@ _JSON = {"Content-Type": "application/json"}
 
 
 def serve_account_api() -> None:
-    """Adds the routes; before moto's server answers its first sesv2 request (provision's
-    event destination), since it builds its sesv2 app then, from these paths (idempotent)."""
+    """Adds the routes (idempotent). moto's server builds its sesv2 app from these paths on
+    its first sesv2 request (provision's event destination), so embedded.emulated_aws adds
+    them before any server starts."""
     from moto.sesv2 import urls
 
     urls.url_paths.setdefault(_ACCOUNT_PATH, _get_account)

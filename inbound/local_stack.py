@@ -33,7 +33,6 @@ from inbound.local_lambda import SQS_POLLERS, Poller, Scheduler, app_sources
 from inbound.local_recovery import quarantine_failed, redrive_incoming, restore_journal
 from inbound.local_ses import SesEmulator
 from inbound.local_ses import install as install_ses_emulator
-from inbound.local_ses import serve_account_api
 from inbound.local_smtp import SesReceiver, start_smtp
 from inbound.local_state import LocalState, Quiet, ensure_agent
 from inbound.staff_cli import restore_local as restore_staff
@@ -283,7 +282,6 @@ def run(options: UpOptions) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto server: one line per AWS call
     offline_credentials()
     options.data_dir.mkdir(parents=True, exist_ok=True)
-    serve_account_api()
     # Loopback only, whatever --host says: --host is for SMTP and the console (moto_endpoint).
     with moto_server() as endpoint:
         local = LocalStack(options, endpoint, wake)
