@@ -261,6 +261,7 @@ def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: An
 
 
 def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: Any) -> Any:
+    from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
@@ -278,6 +279,7 @@ def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: A
         events=SnsEvents(sns, settings.events_topic_arn),
         sanitise_html=parts.renderers.sanitise_html,
         now=parts.now,
+        is_agent=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,
     )
     return TicketDesk(settings, desk_parts)
 

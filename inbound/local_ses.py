@@ -21,6 +21,8 @@ closes those gaps in the same process as moto's threaded server:
 from __future__ import annotations
 
 import email
+import email.errors
+import email.header
 import email.utils
 import json
 import logging
@@ -314,7 +316,22 @@ def _get_suppressed_destination(request: Any, full_url: str, headers: dict[str, 
 
 
 def read_outbox(data_dir: Path) -> list[dict[str, Any]]:
+    """The outbox's index, oldest first; `subject` decoded for reading (RFC 2047 encoded
+    words such as `=?utf-8?q?Gr=C3=BC=C3=9Fe?=` and folding are how the header travels)."""
     index = data_dir / "outbox" / "index.jsonl"
     if not index.exists():
         return []
-    return [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
+    entries = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
+    return [{**entry, "subject": readable_subject(entry.get("subject", ""))} for entry in entries]
+
+
+def readable_subject(raw: str) -> str:
+    """A Subject header as a person reads it; the raw text when it does not decode."""
+    try:
+        return (
+            str(email.header.make_header(email.header.decode_header(raw)))
+            .replace("\r\n", "")
+            .replace("\n", "")
+        )
+    except (UnicodeError, LookupError, email.errors.HeaderParseError):
+        return raw

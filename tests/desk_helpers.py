@@ -79,3 +79,12 @@ def serialize_moto_dynamodb(monkeypatch) -> None:
             return original(self)
 
     monkeypatch.setattr(DynamoHandler, "call_action", one_at_a_time)
+
+
+def enlist(stack, *names: str) -> None:
+    """Agents as the staff directory knows them once each has signed in."""
+    from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
+
+    agents = DynamoDBAgents(stack.client("dynamodb"), stack.settings.tickets_table)
+    for name in names:
+        agents.record(f"sub-{name}", name)

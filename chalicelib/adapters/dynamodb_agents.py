@@ -1,11 +1,15 @@
 """Agent names by Cognito `sub`, in the tickets table: one item per agent, written once.
 
-| item        | pk            | sk    | attributes          |
-| ----------- | ------------- | ----- | ------------------- |
-| agent name  | AGENT#<sub>   | NAME  | name, named_at      |
+| item        | pk               | sk    | attributes          |
+| ----------- | ---------------- | ----- | ------------------- |
+| agent name  | AGENT#<sub>      | NAME  | name, named_at      |
+| directory   | AGENTNAME#<name> | AGENT | sub                 |
 
 The put is conditional on the item not existing, so a name is never overwritten: two
-first requests of a new agent racing both end with the name the first one wrote.
+first requests of a new agent racing both end with the name the first one wrote. The
+directory entry (written with the name, in one transaction) is how the desk knows that
+an assignee is a real agent without a Scan; agents named before it existed are entered
+by `enlist` when a container first reads their name.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ def _key(subject: str) -> dict:
     return {"pk": {"S": f"AGENT#{subject}"}, "sk": {"S": "NAME"}}
 
 
+def _directory_key(name: str) -> dict:
+    # DynamoDB keys stop at 2048 bytes; an agent name is an email address (at most 254).
+    return {"pk": {"S": f"AGENTNAME#{name[:1000]}"}, "sk": {"S": "AGENT"}}
+
+
 class DynamoDBAgents:
     def __init__(self, client: "DynamoDBClient", table: str) -> None:
         self._db = client
@@ -38,14 +47,34 @@ class DynamoDBAgents:
     def record(self, subject: str, name: str) -> str:
         """Record `name` for `sub` unless it has one; the name it has afterwards."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
+        named = {**_key(subject), "name": {"S": name}, "named_at": {"S": at}}
         try:
-            self._db.put_item(
-                TableName=self.table,
-                Item={**_key(subject), "name": {"S": name}, "named_at": {"S": at}},
-                ConditionExpression="attribute_not_exists(pk)",
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table,
+                            "Item": named,
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Put": {"TableName": self.table, "Item": self._entry(subject, name)}},
+                ]
             )
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != "TransactionCanceledException":
                 raise
             return self.name_of(subject)
         return name
+
+    def enlist(self, subject: str, name: str) -> None:
+        """Enter an agent named before the directory existed (idempotent)."""
+        self._db.put_item(TableName=self.table, Item=self._entry(subject, name))
+
+    def is_agent(self, name: str) -> bool:
+        """Whether `name` is the name of an agent (one who has signed in)."""
+        found = self._db.get_item(TableName=self.table, Key=_directory_key(name), ConsistentRead=True)
+        return "Item" in found
+
+    def _entry(self, subject: str, name: str) -> dict:
+        return {**_directory_key(name), "sub": {"S": subject}}

@@ -25,6 +25,8 @@ class DeskParts:
     events: SnsEvents
     sanitise_html: Callable[[str], str]
     now: Callable[[], str]
+    # Whether a name is an agent's (the staff directory, adapters/dynamodb_agents.py).
+    is_agent: Callable[[str], bool]
 
 
 def editable(parts: DeskParts, ticket_id: str) -> Ticket:

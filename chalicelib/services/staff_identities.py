@@ -17,6 +17,8 @@ class AgentNames(Protocol):
 
     def record(self, subject: str, name: str) -> str: ...
 
+    def enlist(self, subject: str, name: str) -> None: ...
+
 
 class StaffIdentities:
     def __init__(self, verifier: Any, names: AgentNames) -> None:
@@ -36,7 +38,9 @@ class StaffIdentities:
         if known:
             return known
         name = self.names.name_of(subject)
-        if not name:
+        if name:
+            self.names.enlist(subject, name)  # named before the staff directory: enter them
+        else:
             first, why_not = first_name(token_use, claims)
             if not first:
                 raise UnknownAgent(why_not)

@@ -175,7 +175,7 @@ class TicketDesk:
         if priority is not None:
             changes["priority"] = _one_of("priority", priority, PRIORITIES)
         if assignee is not None:
-            changes["assignee"] = self._assignee(agent, assignee) if assignee not in ("", "none") else ""
+            changes["assignee"] = self._agent(agent, assignee) if assignee not in ("", "none") else ""
         if tags is not None:
             changes["tags"] = _tags(tags)
         if not changes:
@@ -264,6 +264,16 @@ class TicketDesk:
         if box not in known:
             raise InvalidRequest(f"unknown mailbox {box!r}; use {', '.join(sorted(known))}")
         return box
+
+    def _agent(self, agent: str, value: str) -> str:
+        """The agent an assignment names; InvalidRequest for anyone not in the staff directory
+        (a typo would own the ticket and take it out of the pool)."""
+        name = self._assignee(agent, value)
+        if name and name != agent and not self.parts.is_agent(name):
+            raise InvalidRequest(
+                f"{name} is not an agent: assign to a colleague who has signed in (inbound staff list)"
+            )
+        return name
 
     @staticmethod
     def _assignee(agent: str, value: str) -> str:

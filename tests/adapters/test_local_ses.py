@@ -135,3 +135,31 @@ def test_sesv2_answers_from_the_emulated_account_list_and_sandbox(emulated, capl
         assert stack.client("sesv2").get_account()["ProductionAccessEnabled"] is False
     finally:
         emulator.sandbox = False
+
+
+def test_inbound_outbox_prints_subjects_decoded_not_as_encoded_words(emulated, capsys):
+    """GIVEN a reply whose Subject travels as RFC 2047 encoded words, folded THEN `inbound outbox`
+    shows the words a person wrote, in the table and in --json."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+
+    from inbound.cli import main
+
+    stack, emulator = emulated
+    message = EmailMessage(policy=SMTP)
+    subject = "Re: Grüße aus München, 東京の件 — Ihre Bestellung ist unterwegs [T-1042]"
+    message["From"], message["To"], message["Subject"] = "support@example.com", "anna@example.de", subject
+    message["Message-ID"] = f"<m-{time.time_ns()}@example.com>"
+    message.set_content("Hallo")
+    raw = message.as_bytes()
+    assert b"=?utf-8?" in raw and subject.encode() not in raw
+    ses = stack.session.client("ses", endpoint_url=stack.settings.endpoint_url)
+    ses.send_raw_email(
+        Source="support@example.com", Destinations=["anna@example.de"], RawMessage={"Data": raw}
+    )
+    assert main(["outbox", "--data-dir", str(emulator.data_dir)]) == 0
+    out = capsys.readouterr().out
+    assert repr(subject) in out and "=?utf-8?" not in out
+    assert main(["outbox", "--json", "--data-dir", str(emulator.data_dir)]) == 0
+    entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert subject in [e["subject"] for e in entries]

@@ -14,7 +14,7 @@ from chalicelib.errors import (
     TicketNotFound,
 )
 from tests.adapters.deliver import deliver
-from tests.desk_helpers import events_inbox, new_ticket, serialize_moto_dynamodb
+from tests.desk_helpers import enlist, events_inbox, new_ticket, serialize_moto_dynamodb
 from tests.mail_factory import make_mail
 
 ANN, BOB = "ann@example.com", "bob@example.com"
@@ -26,6 +26,7 @@ def ids(page) -> list[str]:
 
 def test_the_queue_shows_unassigned_first_then_by_priority_then_oldest_first(stack):
     desk = stack.services.desk
+    enlist(stack, BOB)
     oldest, middle, urgent, taken = (new_ticket(stack, f"ticket {n}") for n in range(4))
     desk.update(urgent, ANN, priority="urgent")
     desk.update(taken, ANN, priority="urgent", assignee=BOB)
@@ -173,6 +174,7 @@ def test_a_note_is_kept_with_the_messages_and_never_sent(stack):
 
 def test_status_assignee_priority_and_tags_change_and_the_queue_follows(stack):
     desk = stack.services.desk
+    enlist(stack, BOB)
     ticket_id = new_ticket(stack)
     with events_inbox(stack) as inbox:
         updated = desk.update(
@@ -194,6 +196,9 @@ def test_status_assignee_priority_and_tags_change_and_the_queue_follows(stack):
     assert ids(desk.queue(BOB, assignee="me", statuses=["pending"])) == []
     with pytest.raises(InvalidRequest, match="status must be one of"):
         desk.update(ticket_id, ANN, status="done")
+    with pytest.raises(InvalidRequest, match="bbo@example.com is not an agent"):
+        desk.update(ticket_id, ANN, assignee="bbo@example.com")
+    assert stack.tickets.get_ticket(ticket_id).assignee == "", "a typo owns nothing"
     with pytest.raises(InvalidRequest, match="priority must be one of"):
         desk.update(ticket_id, ANN, priority="asap")
     with pytest.raises(InvalidRequest, match="nothing to change"):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from chalicelib.wiring import services
 from tests.adapters.deliver import deliver
-from tests.app.conftest import ANN
+from tests.app.conftest import ANN, pool_of
 from tests.desk_helpers import new_ticket
 from tests.mail_factory import make_mail
+from tests.staff_auth import sign_in
 
 
 def sent_mail() -> list[dict]:
@@ -83,3 +84,16 @@ def test_a_reply_sent_while_its_ticket_is_merged_is_stored_on_the_surviving_tick
     thread = api.get(f"/api/tickets/{survivor}").json_body["messages"]
     assert [m["kind"] for m in thread] == ["customer", "customer", "staff"]
     assert api.get(f"/api/tickets/{merged}").json_body["messages"] == []
+
+
+def test_only_real_agents_can_be_assigned_and_a_typo_is_a_400(api):
+    """GIVEN bob has signed in once WHEN ann assigns to 'bbo@example.com' (a typo) THEN 400 and
+    the ticket stays in the pool; assigning to bob works."""
+    ticket_id = new_ticket(api.stack)
+    bob = sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), "bob@example.com")
+    assert api.get("/api/tickets", token=bob["id"]).status_code == 200  # bob's first request
+    typo = api.patch(f"/api/tickets/{ticket_id}", {"assignee": "bbo@example.com"})
+    assert typo.status_code == 400 and "bbo@example.com is not an agent" in typo.json_body["reason"]
+    assert [t["id"] for t in api.get("/api/tickets?assignee=none").json_body["tickets"]] == [ticket_id]
+    assigned = api.patch(f"/api/tickets/{ticket_id}", {"assignee": "Bob@Example.com"})
+    assert assigned.status_code == 200 and assigned.json_body["assignee"] == "bob@example.com"

@@ -25,6 +25,9 @@ class RecordedNames:
     def record(self, subject: str, name: str) -> str:
         return self.recorded.setdefault(subject, name)
 
+    def enlist(self, subject: str, name: str) -> None:
+        assert self.recorded[subject] == name, "only a recorded name is entered"
+
 
 def staff(names: RecordedNames) -> StaffIdentities:
     return StaffIdentities(TokenVerifier(POOL, CLIENT, moto_jwks), names)
