@@ -52,11 +52,19 @@ class DynamoDBTicketEdits:
         terms: tuple[str, ...] = (),
     ) -> None:
         """Move one message of `source` to the new ticket `new` (found by its search
-        `terms`), all or nothing."""
+        `terms`), all or nothing; `source` links to `new` unless it links somewhere already."""
         moved = replace(message, ticket_id=new.id)
         update = self._counts(source.id, updated_at, messages=-1, attachments=-len(message.attachments))
-        update["Update"]["ConditionExpression"] += " AND message_count > :one"
-        update["Update"]["ExpressionAttributeValues"][":one"] = {"N": "1"}
+        change = update["Update"]
+        change["ConditionExpression"] += " AND message_count > :one"
+        change["UpdateExpression"] = change["UpdateExpression"].replace(
+            "SET updated_at = :u",
+            "SET updated_at = :u, related_ticket = if_not_exists(related_ticket, :rt),"
+            " related_reason = if_not_exists(related_reason, :rr)",
+        )
+        change["ExpressionAttributeValues"].update(
+            {":one": {"N": "1"}, ":rt": {"S": new.id}, ":rr": {"S": f"a message was split into {new.id}"}}
+        )
         operations = [
             self._put(items.ticket_item(new), "attribute_not_exists(pk)"),
             update,

@@ -15,6 +15,11 @@ from chalicelib.domain.tickets import Ticket
 _SUBJECT_TAG = re.compile(r"\[\s*(T-\d{1,12})\s*\]", re.IGNORECASE)
 
 
+def without_ticket_tags(subject: str) -> str:
+    """The subject with every `[T-123]` tag taken out (a split ticket gets a tag of its own)."""
+    return " ".join(_SUBJECT_TAG.sub(" ", subject or "").split())
+
+
 def subject_ticket_id(subject: str) -> str | None:
     """The first `[T-123]` tag in a subject, normalised."""
     match = _SUBJECT_TAG.search(subject or "")

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from chalicelib.adapters.dynamodb_ticket_edits import MERGE_CHUNK
 from chalicelib.adapters.sns_events import CREATED, MERGED, SPLIT
+from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.reply_tokens import new_nonce
 from chalicelib.domain.search_terms import stored_message_terms
 from chalicelib.domain.tickets import Ticket
@@ -14,7 +15,12 @@ from chalicelib.services.desk_parts import DeskParts, editable
 
 
 def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Ticket:
-    """Move one message out into a new, unassigned ticket of the same mailbox."""
+    """Move one message out into a new, unassigned ticket of the same mailbox.
+
+    The new ticket's subject loses the old `[T-n]` tag (its replies carry its own, and a
+    customer answering one must not thread back by the old tag); the two tickets link to
+    each other (the source keeps a link it already had).
+    """
     source = editable(parts, ticket_id)
     messages = parts.tickets.messages(source.id)
     message = next((m for m in messages if m.key == message_key), None)
@@ -28,7 +34,7 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
         # Pinned to the (ticket, message) pair: a retried split gets the same number.
         id=parts.tickets.allocate_ticket_id(f"split.{source.id}.{message_key}"),
         mailbox=source.mailbox,
-        subject=message.subject or source.subject,
+        subject=without_ticket_tags(message.subject) or without_ticket_tags(source.subject) or "(no subject)",
         requester=message.sender if customer else source.requester,
         participants=(message.sender,) if customer else source.participants,
         priority=source.priority,
@@ -37,6 +43,8 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
         message_count=1,
         attachment_count=len(message.attachments),
         token_nonce=new_nonce(),
+        related_ticket=source.id,
+        related_reason=f"split from {source.id} by {agent}",
     )
     moved = replace(message, ticket_id=new.id)
     parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else ())

@@ -227,7 +227,7 @@ def test_splitting_moves_one_message_to_a_new_ticket_that_its_replies_follow(sta
     assert second.ticket == first.ticket
     new = desk.split(first.ticket, ANN, second.ses_message_id)
     assert (new.requester, new.status, new.message_count) == ("alice@customer.org", "new", 1)
-    assert new.subject == f"[{first.ticket}] also my scanner"
+    assert (new.subject, new.related_ticket) == ("also my scanner", first.ticket), "a fresh tag, linked back"
     assert [m.message.key for m in desk.show(new.id).messages] == [second.ses_message_id]
     assert [m.message.key for m in desk.show(first.ticket).messages] == [first.ses_message_id]
     assert stack.tickets.get_ticket(first.ticket).message_count == 1

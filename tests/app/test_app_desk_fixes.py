@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes, policy
+
 from chalicelib.wiring import services
 from tests.adapters.deliver import deliver
 from tests.app.conftest import ANN, pool_of
@@ -14,7 +16,9 @@ def sent_mail() -> list[dict]:
     """Every SendRawEmail the app's outbound service makes from now on."""
     sent: list[dict] = []
     client = services().outbound.parts.sender.client
-    client.meta.events.register("before-call.ses.SendRawEmail", lambda params, **_: sent.append(params))
+    client.meta.events.register(
+        "provide-client-params.ses.SendRawEmail", lambda params, **_: sent.append(params)
+    )
     return sent
 
 
@@ -97,3 +101,34 @@ def test_only_real_agents_can_be_assigned_and_a_typo_is_a_400(api):
     assert [t["id"] for t in api.get("/api/tickets?assignee=none").json_body["tickets"]] == [ticket_id]
     assigned = api.patch(f"/api/tickets/{ticket_id}", {"assignee": "Bob@Example.com"})
     assert assigned.status_code == 200 and assigned.json_body["assignee"] == "bob@example.com"
+
+
+def test_a_split_gets_a_fresh_subject_tag_and_both_tickets_link_to_each_other(api):
+    """GIVEN a second question sent as a reply ('Re: [T-a] Printer on fire') WHEN split out THEN
+    the new ticket's subject has no [T-a], a reply on it carries its own tag only, and each
+    ticket links to the other."""
+    first = deliver(api.stack, make_mail(message_id="<q1@customer.org>"))
+    second = deliver(
+        api.stack,
+        make_mail(
+            subject=f"Re: [{first.ticket}] Printer on fire - and the scanner?",
+            in_reply_to="<q1@customer.org>",
+        ),
+    )
+    assert second.ticket == first.ticket
+    split = api.post(f"/api/tickets/{first.ticket}/split", {"message_key": second.ses_message_id}).json_body
+    new_id = split["id"]
+    assert split["subject"] == "Re: Printer on fire - and the scanner?"
+    assert (split["related_ticket"], split["related_reason"]) == (
+        first.ticket,
+        f"split from {first.ticket} by {ANN}",
+    )
+    source = api.get(f"/api/tickets/{first.ticket}").json_body["ticket"]
+    assert (source["related_ticket"], source["related_reason"]) == (
+        new_id,
+        f"a message was split into {new_id}",
+    )
+    sent = sent_mail()
+    assert api.post(f"/api/tickets/{new_id}/reply", {"text": "About the scanner:"}).status_code == 201
+    mail = message_from_bytes(sent[0]["RawMessage"]["Data"], policy=policy.default)
+    assert mail["Subject"] == f"Re: Printer on fire - and the scanner? [{new_id}]"
