@@ -25,6 +25,8 @@ Left out, on purpose:
 - The SES domain identity (DKIM, MAIL FROM): it belongs to the account and Region and is
   shared by every stage on the domain, so no stage's stack may own it; `inbound provision`
   creates it and prints the DNS records.
+  Its feedback settings go with it: email forwarding off, through the
+  `inbound-<stage>-identity-feedback` topic that SES requires for that.
 
 Data stays when the stack goes (DeletionPolicy Retain on the bucket, the tables and the
 user pool), as with `inbound provision --delete`.
@@ -336,6 +338,13 @@ def _functions(names: Names) -> dict[str, Any]:
             # without this the mapping could be created before its queue.
             resource["DependsOn"] = [f"{_cfn_id(role)}Queue"]
         resources[function_logical_id(function)] = resource
+        # With log_retention_in_days Chalice adds `<Function>LogGroup` named by
+        # `${<Function>}`, but for the API handler it writes `${ApiHandler}` while the
+        # function is `APIHandler`: name each group by the function's fixed name instead.
+        log_group = f"{to_cfn_resource_name(function)}LogGroup"
+        resources[log_group] = {
+            "Properties": {"LogGroupName": f"/aws/lambda/{function_name(names, function)}"}
+        }
     return resources
 
 

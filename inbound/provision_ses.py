@@ -234,9 +234,9 @@ def records_to_publish(domain: str, region: str, tokens: list[str], mail_from_do
 
 DMARC_NOTE = (
     "DMARC starts at p=none (receivers report, nothing is rejected). To read the aggregate "
-    "reports add rua=mailto:<an address that is NOT at this domain, whose mail SES turns into "
-    "tickets>; once they show SPF or DKIM aligned for all your mail (a few weeks), move to "
-    "p=quarantine."
+    "reports add rua=mailto:<an address that is NOT at this domain> (every address of this "
+    "domain becomes a ticket); once they show SPF or DKIM aligned for all your mail (a few "
+    "weeks), move to p=quarantine."
 )
 
 

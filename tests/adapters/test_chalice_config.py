@@ -73,3 +73,17 @@ def test_queue_sources_are_capped_and_log_groups_expire_on_chalice_deploy():
         for function in ("ingest", "record_feedback", "sweep_incoming", "api_handler"):
             scoped = Config(chalice_stage=stage, function_name=function, config_from_disk=config)
             assert scoped.log_retention_in_days == 90, (stage, function)
+
+
+def test_inbound_policies_writes_the_files_again_from_config_json(tmp_path, capsys):
+    """A hand edit of a policy file is put back from the stage's config by `inbound policies`."""
+    from inbound.cli import main
+
+    shutil.copytree(REPO / ".chalice", tmp_path / ".chalice", ignore=shutil.ignore_patterns("deployments"))
+    assert main(["policies", "--stage", "dev", "--project-dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.strip().endswith("up to date")
+    edited = tmp_path / ".chalice" / "policy-dev-ingest.json"
+    edited.write_text(edited.read_text().replace("ses:SendRawEmail", "ses:*"))
+    assert main(["policies", "--stage", "dev", "--project-dir", str(tmp_path)]) == 0
+    assert "policy-dev-ingest.json written" in capsys.readouterr().out
+    assert edited.read_text() == (REPO / ".chalice" / "policy-dev-ingest.json").read_text()

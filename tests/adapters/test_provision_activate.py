@@ -95,3 +95,15 @@ def test_a_second_stage_activated_beside_the_first_keeps_the_firsts_rule():
         assert active(ses) == ("inbound-dev", ["inbound-prod-receive"])
         assert main(["provision", "--stage", "prod", "--region", REGION, "--delete"]) == 0
         assert active(ses) == ("inbound-dev", [])  # prod leaves dev's set alone
+
+
+def test_tls_is_optional_by_default_and_required_on_request(ses):
+    """Most mail still may arrive without STARTTLS: requiring it is the operator's choice."""
+
+    def tls() -> str:
+        return ses.describe_receipt_rule(RuleSetName="inbound-test", RuleName="inbound-test-receive")["Rule"][
+            "TlsPolicy"
+        ]
+
+    assert main(ARGS) == 0 and tls() == "Optional"
+    assert main([*ARGS, "--tls", "require"]) == 0 and tls() == "Require"
