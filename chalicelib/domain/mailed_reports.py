@@ -7,8 +7,11 @@ an attacker cannot know is the Message-ID of a message we sent to someone else. 
 report counts for a named address only when it names (in its returned headers,
 In-Reply-To or References) a Message-ID of a message we sent to that very address in
 the last 30 days (the outbound guard records each sent message under every id it may
-travel with, SES's included). Everyone else it names is *unverified*: recorded with
-the report, never suppressed. SES's own feedback events (record_feedback) are not
+travel with, SES's included), and only when that message went to that address
+alone: a staff reply copied to participants is in every participant's mailbox, so its
+Message-ID proves nothing about any one of its recipients (a participant could name the
+requester). Everyone else it names is *unverified*: recorded with the report, never
+suppressed. SES's own feedback events (record_feedback) are not
 reports by mail and are trusted as they are.
 """
 
@@ -40,17 +43,23 @@ def check_report(
 ) -> ReportCheck:
     """Split the `named` addresses by whether a `referenced` id is a message we `sent` them.
 
-    `sent` maps the referenced ids that are ours to the recipients of that message.
+    `sent` maps the referenced ids that are ours to the recipients of that message. Only
+    a message with one recipient vouches for it (see the module docstring).
     """
-    ours = frozenset().union(*(sent[m] for m in referenced if m in sent))
+    named_ours = [sent[m] for m in referenced if m in sent]
+    ours = frozenset().union(*(to for to in named_ours if len(to) == 1))
     verified = tuple(a for a in named if a in ours)
     unverified = tuple(a for a in named if a not in ours)
     if not unverified:
         note = ""
     elif not referenced:
         note = "it names no Message-ID of the mail it reports on"
-    elif not sent.keys() & set(referenced):
+    elif not named_ours:
         note = "it names no message we sent in the last 30 days"
+    elif any(a in to for a in unverified for to in named_ours):
+        note = (
+            "the message of ours it names went to more than one recipient, any of whom could have written it"
+        )
     else:
         note = "the message of ours it names was not sent to that address"
     return ReportCheck(verified, unverified, note)

@@ -181,3 +181,24 @@ def test_a_genuine_dsn_for_a_message_we_sent_still_suppresses(desk, which_id):
     assert "suppressed: alice@customer.org" in note.reason
     with pytest.raises(Suppressed):
         desk.svc.outbound.reply(created.ticket, "agent@example.com", "Here is the answer.")
+
+
+def test_a_participant_copied_on_alices_reply_cannot_suppress_her_with_its_message_id(desk):
+    """Mallory is a participant of alice's ticket (alice copied her once, or staff added her):
+    she receives the staff reply that went to alice too, so she knows a Message-ID of ours
+    that was sent to alice. A message with several recipients proves nothing about any one
+    of them; SES's own bounce event for it still does."""
+    created = desk.deliver(make_mail(subject="Question", sender=f"Alice <{ALICE}>"))
+    desk.svc.outbound.reply(created.ticket, "agent@example.com", "Hello.")
+    desk.svc.desk.add_participant(created.ticket, "agent@example.com", "mallory@evil.test")
+    desk.svc.outbound.reply(created.ticket, "agent@example.com", "Here is the answer.")
+    [copied] = desk.to("mallory@evil.test")
+    assert sorted(copied["Destinations"]) == [ALICE, "mallory@evil.test"]
+    ours = str(message_from_bytes(copied["Raw"], policy=policy.default)["Message-ID"])
+    for returned in (ours, f"<{copied['MessageId']}@email.amazonses.com>"):
+        headers = f"From: {SUPPORT}\r\nTo: {ALICE}, mallory@evil.test\r\nSubject: Re: Question\r\nMessage-ID: {returned}"
+        report = desk.deliver(dsn(ALICE, headers, in_reply_to=returned), dmarc="GRAY")
+        assert report.outcome == "bounce" and not desk.suppressed(ALICE)
+        assert "unverified report for alice@customer.org" in report.reason
+        assert "went to more than one recipient" in report.reason
+    assert_staff_reply_reaches(desk, created.ticket, ALICE)

@@ -54,3 +54,10 @@ def test_a_report_acts_only_for_recipients_of_a_message_of_ours_it_names():
     assert check_report(["alice@customer.org"], [], sent).note.startswith("it names no Message-ID")
     assert "no message we sent" in check_report(["alice@customer.org"], ["<x@else.org>"], sent).note
     assert check_report(["alice@customer.org"], ["<ours@example.com>"], sent).summary == ""
+
+
+def test_a_message_of_ours_with_several_recipients_vouches_for_none_of_them():
+    sent = {"<reply@example.com>": frozenset({"alice@customer.org", "mallory@evil.test"})}
+    check = check_report(["alice@customer.org"], ["<reply@example.com>"], sent)
+    assert (check.verified, check.unverified) == ((), ("alice@customer.org",))
+    assert "went to more than one recipient" in check.note
