@@ -51,6 +51,7 @@ def _attachment_json(view: AttachmentView) -> dict[str, Any]:
         "disposition": view.disposition,
         "url": view.url,
         "url_expires_in": view.expires_in,
+        "url_expires_at": view.expires_at,
     }
 
 

@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters.dynamodb_items import PRIORITY_RANK
@@ -20,6 +21,7 @@ from chalicelib.domain.tickets import (
     Ticket,
     status_after_assigning,
 )
+from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, RawMailMissing, TicketNotFound
 from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_parts import DeskParts, editable
@@ -48,6 +50,7 @@ class AttachmentView:
     url: str
     disposition: str  # "inline" or "attachment"
     expires_in: int  # seconds the link works
+    expires_at: str = ""  # when it stops working (ISO 8601, UTC)
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,10 @@ class TicketDesk:
         if body.html:
             body = replace(body, html=self.parts.sanitise_html(body.html))
         expires = self.parts.links.expires
-        links = tuple(AttachmentView(a, *self.parts.links.link(a), expires) for a in message.attachments)
+        until = iso_millis(datetime.fromisoformat(self.parts.now()) + timedelta(seconds=expires))
+        links = tuple(
+            AttachmentView(a, *self.parts.links.link(a), expires, until) for a in message.attachments
+        )
         return MessageView(message, body, links)
 
     # -- working the queue -------------------------------------------------

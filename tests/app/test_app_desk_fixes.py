@@ -132,3 +132,19 @@ def test_a_split_gets_a_fresh_subject_tag_and_both_tickets_link_to_each_other(ap
     assert api.post(f"/api/tickets/{new_id}/reply", {"text": "About the scanner:"}).status_code == 201
     mail = message_from_bytes(sent[0]["RawMessage"]["Data"], policy=policy.default)
     assert mail["Subject"] == f"Re: Printer on fire - and the scanner? [{new_id}]"
+
+
+def test_attachment_links_say_when_they_expire(api):
+    """The console renews links before this time; it is when S3 stops honouring the signature."""
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import parse_qs, urlsplit
+
+    pdf = b"%PDF-1.4\n" + b"0" * 64
+    outcome = deliver(api.stack, make_mail(attachments=(("scan.pdf", "application/pdf", pdf),)))
+    [message] = api.get(f"/api/tickets/{outcome.ticket}").json_body["messages"]
+    [attachment] = message["attachments"]
+    signed = parse_qs(urlsplit(attachment["url"]).query)
+    assert int(signed["X-Amz-Expires"][0]) == attachment["url_expires_in"] == 300
+    signed_at = datetime.strptime(signed["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    expires_at = datetime.fromisoformat(attachment["url_expires_at"])
+    assert abs(expires_at - (signed_at + timedelta(seconds=300))) < timedelta(seconds=2)

@@ -17,6 +17,7 @@
   const MAILBOX_KEY = 'inbound.console.mailbox';
   const POLL_MS = 15000;
   const REFRESH_MARGIN_MS = 60000;
+  const LINK_MARGIN_MS = 30000; // attachment links are fetched again this long before they expire
   const COUNT_LIMIT = 100;
   const VIEWS = [
     { key: 'working', label: 'Working', statuses: 'new,open' },
@@ -46,6 +47,7 @@
     session: null, config: null, mailbox: '', view: 'working',
     tickets: [], cursor: null, selected: null, detail: null,
     remote: new Set(), drafts: new Map(), composer: 'reply', timer: null, counts: {},
+    detailAt: 0, linkTimer: null, // when the open ticket's attachment links were signed
     search: '', // the search shown in the list instead of a view ('' = none)
   };
 
@@ -316,7 +318,9 @@
         el('span', { className: `pill status-${t.status}`, text: t.status }),
         assignee,
         state.search ? el('span', { className: 'pill mailbox', text: t.mailbox }) : null,
-        el('span', { className: 'ago', text: ago(t.updated_at || t.created_at), attrs: { title: when(t.updated_at || t.created_at) } })),
+        // The queue is ordered by when tickets were opened (after assignment and priority):
+        // that is the time shown; the last activity is in the tooltip.
+        el('span', { className: 'ago', text: `opened ${ago(t.created_at)}`, attrs: { title: `opened ${when(t.created_at)} · last activity ${when(t.updated_at || t.created_at)}` } })),
       el('div', { className: 'subject', text: t.subject || '(no subject)' }),
       el('div', { className: 'who' },
         el('span', { text: t.requester }),
@@ -379,6 +383,7 @@
       const { data } = await api('GET', `tickets/${encodeURIComponent(id)}`);
       if (state.selected !== id) return;
       state.detail = data;
+      state.detailAt = Date.now();
       renderTicket();
     } catch (err) {
       if (state.selected !== id) return;
@@ -423,6 +428,7 @@
       on: { click: () => loadEarlier(ticket.id) },
     }) : null;
     $('#ticket').replaceChildren(head, earlier || '', thread, renderComposer(ticket));
+    scheduleLinkRefresh();
   }
 
   async function loadEarlier(id) {
@@ -542,7 +548,7 @@
     if (m.lossy_decoding) facts.append(el('span', { className: 'badge warn', text: 'some characters could not be decoded' }));
     if (m.reason) facts.append(el('span', { className: 'badge warn', text: m.reason }));
     const item = el('li', { className: `message ${m.kind === 'note' ? 'note' : inbound ? 'in' : 'out'}`, dataset: { key: m.key } }, meta);
-    const open = () => item.append(facts.childNodes.length ? facts : '', renderBody(m), renderAttachments(m.attachments) || '');
+    const open = () => item.append(facts.childNodes.length ? facts : '', renderBody(m), renderAttachments(m.attachments, m.key) || '');
     if (m.kind === 'acknowledgement') {  // the same words every time: folded until asked for
       item.classList.add('folded');
       const show = el('button', { type: 'button', className: 'link', text: 'Show', on: { click: () => { show.remove(); item.classList.remove('folded'); open(); } } });
@@ -633,12 +639,56 @@
     return String(name || 'attachment').replace(BIDI_CONTROLS, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase()}]`);
   }
 
-  function renderAttachments(attachments) {
+  function renderAttachments(attachments, key) {
     if (!attachments.length) return null;
-    return el('ul', { className: 'attachments' }, attachments.map((a) => el('li', {},
-      el('a', { href: /^https?:/i.test(a.url) ? a.url : undefined, text: fileName(a.filename), attrs: { download: fileName(a.filename), rel: 'noopener noreferrer', target: '_blank', referrerpolicy: 'no-referrer' } }),
+    return el('ul', { className: 'attachments' }, attachments.map((a, n) => el('li', {},
+      el('a', { href: /^https?:/i.test(a.url) ? a.url : undefined, text: fileName(a.filename), dataset: { att: `${key}/${n}` }, attrs: { download: fileName(a.filename), rel: 'noopener noreferrer', target: '_blank', referrerpolicy: 'no-referrer' }, on: { click: followLink } }),
       el('span', { className: 'muted', text: ` ${a.detected_type || a.content_type} · ${bytes(a.size)}` }),
       a.risky ? el('span', { className: 'badge bad', text: 'risky type: open with care' }) : null)));
+  }
+
+  /* Attachment links are presigned for a few minutes (url_expires_in): while a ticket stays
+     open they are fetched again before they expire, and a click on one that expired (a
+     sleeping laptop) renews them first instead of opening S3's AccessDenied page. */
+  function linksExpireAt() {
+    const seconds = state.detail ? state.detail.messages.flatMap((m) => m.attachments.map((a) => a.url_expires_in || 0)).filter((s) => s > 0) : [];
+    return seconds.length ? state.detailAt + Math.min(...seconds) * 1000 : Infinity;
+  }
+
+  function scheduleLinkRefresh() {
+    clearTimeout(state.linkTimer);
+    const at = linksExpireAt();
+    if (at !== Infinity) state.linkTimer = setTimeout(refreshLinks, Math.max(1000, at - Date.now() - LINK_MARGIN_MS));
+  }
+
+  async function refreshLinks() {
+    const id = state.selected;
+    if (!id || !state.detail) return;
+    if (document.hidden) { state.linkTimer = setTimeout(refreshLinks, 5000); return; }
+    try {
+      const { data } = await api('GET', `tickets/${encodeURIComponent(id)}`);
+      if (state.selected !== id) return;
+      const fresh = new Map();
+      for (const m of data.messages) m.attachments.forEach((a, n) => fresh.set(`${m.key}/${n}`, a));
+      for (const m of state.detail.messages) {
+        m.attachments.forEach((a, n) => { const f = fresh.get(`${m.key}/${n}`); if (f) Object.assign(a, { url: f.url, url_expires_in: f.url_expires_in }); });
+      }
+      document.querySelectorAll('#ticket a[data-att]').forEach((a) => {
+        const f = fresh.get(a.dataset.att);
+        if (f && /^https?:/i.test(f.url)) a.href = f.url;
+      });
+      state.detailAt = Date.now();
+    } catch (err) {
+      if (err.status !== 401) toast(`Attachment links: ${err.reason}`);
+    }
+    scheduleLinkRefresh();
+  }
+
+  async function followLink(event) {
+    if (Date.now() < linksExpireAt() - 5000) return;
+    event.preventDefault();
+    await refreshLinks();
+    toast('The attachment link had expired and was renewed: click it again.');
   }
 
   function renderComposer(ticket) {
