@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,7 @@ log = logging.getLogger("inbound.local")
 
 REJECTED = "550 5.1.1 Recipient address rejected"
 SNS_MAX_MESSAGE_BYTES = 256 * 1024
+RULES_SECONDS = 2.0
 
 
 class Refused(Exception):
@@ -62,11 +64,17 @@ class SesReceiver:
     def __init__(self, clients: dict[str, Any], journal: Journal | None = None) -> None:
         self._ses, self._s3, self._sns = clients["ses"], clients["s3"], clients["sns"]
         self.journal = journal
+        self._rules: tuple[float, list[dict[str, Any]]] = (-RULES_SECONDS - 1, [])
 
     def rules(self) -> list[dict[str, Any]]:
-        """The enabled rules of the active rule set, in order."""
-        active = self._ses.describe_active_receipt_rule_set()
-        return [r for r in active.get("Rules") or [] if r.get("Enabled")]
+        """The enabled rules of the active rule set, in order (read again after RULES_SECONDS:
+        SES too takes a while to apply a rule change, and a burst asks for each RCPT)."""
+        read_at, rules = self._rules
+        if time.monotonic() - read_at > RULES_SECONDS:
+            active = self._ses.describe_active_receipt_rule_set()
+            rules = [r for r in active.get("Rules") or [] if r.get("Enabled")]
+            self._rules = (time.monotonic(), rules)
+        return rules
 
     def accepts(self, address: str) -> bool:
         return any(recipient_matches(r.get("Recipients") or [], address) for r in self.rules())

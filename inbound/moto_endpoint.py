@@ -24,6 +24,7 @@ stack's data is real customer mail, so the endpoint it runs is narrowed:
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -81,7 +82,14 @@ def serve(port: int = 0) -> Iterator[str]:
     )
     from werkzeug.serving import make_server
 
-    app = Guard(DomainDispatcherApplication(create_backend_app))
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    # moto resolves the service of every request under one lock, listing its own package
+    # folder (a stat per entry) and matching hundreds of URL patterns: the same answer
+    # for the same host each time, so it is remembered.
+    dispatcher.get_backend_for_host = functools.lru_cache(maxsize=256)(  # type: ignore[method-assign]
+        dispatcher.get_backend_for_host
+    )
+    app = Guard(dispatcher)
     server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
     thread.start()

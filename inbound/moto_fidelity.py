@@ -62,14 +62,14 @@ def _narrow_deepcopy(table: Any, memo: dict[int, Any]) -> Any:
         memo[id(table)] = clone
         clone.__dict__.update(copy.deepcopy(table.__dict__, memo))
         return clone
-    touched = _touched_hashes(table, transact_items)
     clone = copy.copy(table)
-    items: defaultdict[Any, Any] = defaultdict(dict)
-    for hash_value, bucket in table.items.items():
-        if hash_value in touched:
-            items[hash_value] = copy.deepcopy(bucket)
-        else:
-            items[hash_value] = dict(bucket) if isinstance(bucket, dict) else bucket
+    # One C-level copy of the mapping shares every bucket (the transaction cannot change
+    # an untouched one, and requests run one at a time); only the touched are deep-copied.
+    # A Python loop over the buckets, hashing each key, cost O(table) per transaction.
+    items: defaultdict[Any, Any] = defaultdict(dict, table.items)
+    for hash_value in _touched_hashes(table, transact_items):
+        if hash_value in table.items:
+            items[hash_value] = copy.deepcopy(table.items[hash_value])
     clone.items = items
     return clone
 
