@@ -12,7 +12,7 @@ import concurrent.futures
 import multiprocessing
 import sys
 
-from bench import cold_start, feedback, large_message, queue, report, typical_mail
+from bench import cold_start, feedback, large_message, queue, report, search, typical_mail
 from bench.report import Row, ms, yes
 
 
@@ -206,7 +206,12 @@ def _queue() -> tuple[list[Row], str]:
     return queue.rows(result), queue.details(result)
 
 
-BENCHMARKS = ("typical", "cold", "large", "feedback", "queue")
+def _search() -> tuple[list[Row], str]:
+    result = search.run(log=lambda line: print(line, file=sys.stderr))
+    return search.rows(result), search.details(result)
+
+
+BENCHMARKS = ("typical", "cold", "large", "feedback", "queue", "search")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -226,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         "large": _large_message,  # wall-clock too: alone, after the others
         "feedback": _feedback,  # CPU time, moto in this process
         "queue": _queue,
+        "search": _search,
     }
     rows: list[Row] = []
     details: list[str] = []
