@@ -1,4 +1,4 @@
-"""`inbound tickets list|next|show|reply|note|close` and `inbound login`: the staff queue
+"""`inbound tickets list|search|next|show|reply|note|close` and `inbound login`: the staff queue
 from a terminal, over the same HTTP API as the console (local stack or a deployed stage)."""
 
 from __future__ import annotations
