@@ -326,7 +326,9 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
         principals = [s["Principal"] for s in role["trust"]["Statement"]]
         assert principals == [{"Service": "lambda.amazonaws.com"}], name
         function_name = fn["arn"].rpartition(":function:")[2]
-        log_group = f"arn:aws:logs:*:*:log-group:/aws/lambda/{function_name}:*"
+        # --write-config wrote the policies for the provisioned account and Region.
+        region, account = fn["arn"].split(":")[3:5]
+        log_group = f"arn:aws:logs:{region}:{account}:log-group:/aws/lambda/{function_name}:*"
         assert [s["Resource"] for s in policy["Statement"] if s["Action"][0].startswith("logs:")] == [
             log_group
         ], name
