@@ -358,8 +358,13 @@ class Run:
             self._stored(make_mail(subject="Re: Printer", in_reply_to="<iam-1@customer.org>"))
         )
         seen["reply"] = (reply["outcome"], reply["ticket"] == ticket)
+        # SES throttles its account-list look-up (a management call): the guard goes on
+        # without it and the acknowledgement still leaves; the record does not fail.
+        self.recorder.throttle = "sesv2.GetSuppressedDestination"
         inline = self._ingest(self._inline(make_mail(subject="Delivered inline")))
         seen["inline"], self.other_ticket = inline["outcome"], inline["ticket"]
+        seen["acknowledged though throttled"] = "acknowledgement" in self._kinds(inline["ticket"])
+        seen["throttle taken"] = self.recorder.throttle == ""
         # Bob's acknowledgement bounces back as mail: Bob goes on the suppression list.
         bob = self._ingest(self._stored(make_mail(subject="Broken scanner", sender="Bob <bob@customer.org>")))
         # Carol's bounces too, but its notification is lost: the sweeper finds it (stale_mail).
@@ -557,6 +562,7 @@ def test_the_scenario_went_down_every_path(scenario):
     seen = scenario.seen
     assert seen["new mail"] == ("created", False) and seen["acknowledged on redelivery"]
     assert (seen["redelivery"], seen["reply"], seen["inline"]) == (0, ("threaded", True), "created")
+    assert seen["acknowledged though throttled"] and seen["throttle taken"]
     assert (seen["bounce"], seen["spam"]) == ("bounce", ("quarantined", "quarantined"))
     assert seen["suppressed"] == {
         "bob@customer.org": "BOUNCE",  # ingested DSN
