@@ -1,11 +1,13 @@
 """Chalice wiring only: each handler decodes its event, calls one service, maps errors."""
 
+import json
 import logging
 import os
 
 from chalice import Chalice, Rate
 
 from chalicelib.api.staff_routes import staff_api
+from chalicelib.api.unsubscribe_routes import unsubscribe
 from chalicelib.console.routes import console
 from chalicelib.observability import observed
 from chalicelib.wiring import services
@@ -18,11 +20,13 @@ app.log.setLevel(logging.INFO)
 # The staff API (/api/tickets, /api/suspended, ...) and its token check on every route but /api/health.
 app.register_blueprint(staff_api, url_prefix="/api")
 app.register_blueprint(console)  # the staff console at /: page, assets, sign-in proxy; no token
+app.register_blueprint(unsubscribe)  # /u/<token>: announcements' one-click unsubscribe; no token
 
 # Read at import because Chalice wires event sources from the decorators; the
 # stage's value comes from .chalice/config.json.
 INGEST_QUEUE = os.environ.get("INBOUND_INGEST_QUEUE", "inbound-dev-ingest")
 FEEDBACK_QUEUE = os.environ.get("INBOUND_FEEDBACK_QUEUE", "inbound-dev-feedback")
+ANNOUNCE_QUEUE = os.environ.get("INBOUND_ANNOUNCE_QUEUE", "inbound-dev-announce")
 # Lambda scales an SQS source up to 1,000 concurrent batches; these caps keep a mail
 # flood from exhausting the account's concurrency or SES's sending rate (each new ticket
 # sends an acknowledgement) while the queue holds the rest. AWS's minimum is 2.
@@ -45,6 +49,17 @@ def record_feedback(event):
     svc = services()
     result = svc.feedback.record_batch((r.to_dict()["messageId"], r.body) for r in event)
     return result.response(svc.settings.partial_batch_responses)
+
+
+# One message (up to 50 recipients) per invocation: a failure redelivers that batch alone,
+# and the recipients' conditional claims make the redelivery send nothing twice. Two at a
+# time share the account's send rate (chalicelib/services/announcement_sending.py).
+@app.on_sqs_message(queue=ANNOUNCE_QUEUE, batch_size=1, name="send_announcement", maximum_concurrency=2)
+@observed
+def send_announcement(event):
+    sender = services().announcement_sender
+    for record in event:
+        sender.send_batch(json.loads(record.body))
 
 
 @app.route("/api/health")

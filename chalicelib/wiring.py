@@ -257,6 +257,7 @@ def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: An
     announcer = sending.AnnouncementSender(
         parts, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve
     )
+    mail_out.feedback.on_announcement_events = service.record_events
     return SimpleNamespace(service=service, sender=announcer)
 
 

@@ -42,6 +42,7 @@ from chalice.utils import to_cfn_resource_name
 from inbound import gateway_responses
 from inbound.alarms import alarm_specs
 from inbound.iam_policies import policy_documents
+from inbound.provision_announcements import SEND_FUNCTION_TIMEOUT
 from inbound.provision_context import Context, Names
 from inbound.provision_identity import _CLIENT_SETTINGS, _POOL_SETTINGS
 from inbound.provision_messaging import (
@@ -69,8 +70,10 @@ from inbound.provision_storage import (
 
 # The Lambda functions app.py declares (Chalice names their resources after them), and the
 # two that read a queue, with the queue role each reads.
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler")
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
 SQS_FUNCTIONS = {"ingest": "ingest", "record_feedback": "feedback"}
+# send_announcement reads one message per invocation (no partial batch responses needed).
+ANNOUNCE_FUNCTION, ANNOUNCE_ROLE = "send_announcement", "announce"
 # Which topic feeds which queue (as in provision_messaging.ensure_messaging).
 PIPES = {"ingest": "received", "feedback": "feedback"}
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
@@ -233,6 +236,51 @@ def _messaging(names: Names, ctx: Context, timeouts: dict[str, int]) -> dict[str
     return resources
 
 
+def _announcements(names: Names, timeout: int) -> dict[str, Any]:
+    """The announcements' queue of recipient batches (no topic feeds it) and their own
+    configuration set, publishing to the feedback topic (provision_announcements)."""
+    queue, dlq = "AnnounceQueue", "AnnounceDeadLetterQueue"
+    return {
+        dlq: {
+            "Type": "AWS::SQS::Queue",
+            **DELETE,
+            "Properties": {
+                "QueueName": names.queue(f"{ANNOUNCE_ROLE}-dlq"),
+                "MessageRetentionPeriod": FOURTEEN_DAYS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        queue: {
+            "Type": "AWS::SQS::Queue",
+            **DELETE,
+            "Properties": {
+                "QueueName": names.queue(ANNOUNCE_ROLE),
+                "MessageRetentionPeriod": FOURTEEN_DAYS,
+                "VisibilityTimeout": min(timeout * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY),
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
+            },
+        },
+        "AnnouncementConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {"Name": f"{names.configuration_set}-announcements"},
+        },
+        "AnnouncementConfigurationSetEventDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": ["FeedbackTopicPolicy"],
+            "Properties": {
+                "ConfigurationSetName": _ref("AnnouncementConfigurationSet"),
+                "EventDestination": {
+                    "Name": names.event_destination,
+                    "Enabled": True,
+                    "MatchingEventTypes": list(EVENT_TYPES),
+                    "SnsDestination": {"TopicARN": _ref("FeedbackTopic")},
+                },
+            },
+        },
+    }
+
+
 def _ses(names: Names, ctx: Context, mailboxes: list[str]) -> dict[str, Any]:
     rule = desired_rule(ctx, mailboxes, names.topic_arn("received"))
     return {
@@ -315,6 +363,8 @@ def function_environment(names: Names) -> dict[str, Any]:
         "INBOUND_USER_POOL_CLIENT_ID": _ref("StaffUserPoolClient"),
         "INBOUND_INGEST_QUEUE": names.queue("ingest"),
         "INBOUND_FEEDBACK_QUEUE": names.queue("feedback"),
+        "INBOUND_ANNOUNCE_QUEUE": names.queue(ANNOUNCE_ROLE),
+        "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": _ref("AnnouncementConfigurationSet"),
         "INBOUND_REPLY_SECRET_PARAMETER": names.reply_secret_parameter,
     }
 
@@ -337,6 +387,8 @@ def _functions(names: Names) -> dict[str, Any]:
             # Chalice points the event source at the queue by name, not by reference:
             # without this the mapping could be created before its queue.
             resource["DependsOn"] = [f"{_cfn_id(role)}Queue"]
+        elif function == ANNOUNCE_FUNCTION:
+            resource["DependsOn"] = ["AnnounceQueue"]
         resources[function_logical_id(function)] = resource
         # With log_retention_in_days Chalice adds `<Function>LogGroup` named by
         # `${<Function>}`, but for the API handler it writes `${ApiHandler}` while the
@@ -368,6 +420,7 @@ def merge_template(
     mailboxes: list[str],
     ingest_function_timeout: int,
     feedback_function_timeout: int,
+    announce_function_timeout: int = SEND_FUNCTION_TIMEOUT,
 ) -> dict[str, Any]:
     """The template to merge into `chalice package`'s for the stage `names` describes.
 
@@ -386,6 +439,7 @@ def merge_template(
     resources: dict[str, Any] = {
         **_storage(names, ctx),
         **_messaging(names, ctx, timeouts),
+        **_announcements(names, announce_function_timeout),
         **_ses(names, ctx, mailboxes),
         **_identity(names),
         **_alarms(names),

@@ -269,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     from inbound.reindex_cli import register as register_reindex
 
     register_reindex(commands)
+    from inbound.announce_cli import register as register_announce
+
+    register_announce(commands)
     return parser
 
 

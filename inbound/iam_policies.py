@@ -26,7 +26,7 @@ from typing import Any
 
 from inbound.provision_context import Names
 
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler")
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
 # An account id still unknown (before provision): one that matches any 12-digit account
 # but no other name, unlike `*` which would also match `/` and other buckets.
 ANY_ACCOUNT = "????????????"
@@ -152,6 +152,27 @@ def _record_feedback(a: _Arns) -> list[dict[str, Any]]:
         _own_logs(a, "record_feedback"),
         _statement("FeedbackQueueEventSource", list(_EVENT_SOURCE_ACTIONS), [a.n.queue_arn("feedback")]),
         _suppression(a, ["PutItem", "UpdateItem", "BatchGetItem"]),
+        # An announcement recipient's state from its SES events (sent, delivered, bounced...).
+        _tickets(a, ["UpdateItem"]),
+    ]
+
+
+def _send_announcement(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    n = a.n
+    queue = n.queue_arn("announce")
+    return [
+        _own_logs(a, "send_announcement"),
+        _statement("AnnounceQueueEventSource", list(_EVENT_SOURCE_ACTIONS), [queue]),
+        # What the 24-hour quota cannot hold goes back on the queue, delayed.
+        _statement("AnnounceQueueDefer", ["sqs:SendMessage", "sqs:GetQueueUrl"], [queue]),
+        _tickets(a, ["GetItem", "UpdateItem", "BatchGetItem"]),
+        _suppression(a, ["GetItem", "Query"]),
+        _statement(
+            "SendThroughAnnouncementSet",
+            ["ses:SendRawEmail"],
+            [a.arn("ses", f"configuration-set/{n.configuration_set}-announcements")],
+        ),
+        *(v for k, v in common.items() if k not in ("SendThroughConfigurationSet", "TicketEvents")),
     ]
 
 
@@ -184,6 +205,7 @@ def policy_documents(names: Names, mailboxes: list[str]) -> dict[str, dict[str, 
         "record_feedback": _record_feedback(a),
         "sweep_incoming": _sweep_incoming(a, common),
         "api_handler": _api_handler(a, common),
+        "send_announcement": _send_announcement(a, common),
     }
     return {f: {"Version": "2012-10-17", "Statement": s} for f, s in statements.items()}
 

@@ -63,6 +63,8 @@ class SesEmulator:
     configuration_set: str
     feedback_topic_arn: str
     sandbox: bool = False
+    # Further sets that publish the same events to the same topic (the announcements').
+    other_configuration_sets: tuple[str, ...] = ()
     smtp_address: tuple[str, int] | None = None  # where ooto@ replies are mailed back
     hold: bool = False  # keep accepted sends until release() (see the module docstring)
     on_held: Callable[[], None] | None = None  # told when a send starts waiting
@@ -156,7 +158,8 @@ class SesEmulator:
         self.outbox.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         (self.outbox / f"{stamp}-{message_id}.eml").write_text(raw)
-        events = events_for(sent, self.account_suppressed()) if config_set == self.configuration_set else []
+        publishing = (self.configuration_set, *self.other_configuration_sets)
+        events = events_for(sent, self.account_suppressed()) if config_set in publishing else []
         with (self.outbox / "index.jsonl").open("a") as index:
             record = {
                 "message_id": message_id,

@@ -61,9 +61,11 @@ class UpOptions:
     sandbox: bool = False
 
 
-def _app_environment(stack: EmbeddedStack, endpoint: str) -> dict[str, str]:
+def _app_environment(stack: EmbeddedStack, endpoint: str, http_url: str = "") -> dict[str, str]:
     """What Chalice would set on the functions, from provision's outputs."""
     env = {**stack.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint}
+    if http_url:  # announcements' one-click unsubscribe links point at this stack's /u/
+        env["INBOUND_PUBLIC_URL"] = http_url
     # As the deployed stages do (.chalice/config.json): new tickets are acknowledged.
     env["INBOUND_ACKNOWLEDGE"] = "true"
     # The local poller honours batchItemFailures, as a mapping with ReportBatchItemFailures does.
@@ -147,6 +149,7 @@ class LocalStack:
             account=account,
             region=REGION,
             configuration_set=stack.outputs["INBOUND_CONFIGURATION_SET"],
+            other_configuration_sets=(stack.outputs["INBOUND_ANNOUNCEMENT_CONFIGURATION_SET"],),
             feedback_topic_arn=stack.outputs["INBOUND_FEEDBACK_TOPIC_ARN"],
             sandbox=options.sandbox,
             smtp_address=(options.host, options.smtp_port),
@@ -155,7 +158,8 @@ class LocalStack:
             receiving_domains=(options.domain,),
         )
         install_ses_emulator(self.ses)
-        app_module = _import_app(_app_environment(stack, self.endpoint))
+        http_url = f"http://{options.host}:{options.http_port}"
+        app_module = _import_app(_app_environment(stack, self.endpoint, http_url))
         config = _chalice_config()
 
         def timeout_of(name: str) -> int:

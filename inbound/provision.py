@@ -19,6 +19,7 @@ from __future__ import annotations
 import boto3
 
 from inbound.provision_alarms import delete_alarms, ensure_alarms
+from inbound.provision_announcements import delete_announcements, ensure_announcements
 from inbound.provision_api import ensure_gateway_responses
 from inbound.provision_context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.provision_functions import after_deploy as set_partial_batches
@@ -103,6 +104,7 @@ def provision(
     rule = desired_rule(ctx, addresses, outputs["INBOUND_RECEIVED_TOPIC_ARN"], tls)
     ensure_receipt_rule(ctx, rule, activate)
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
+    outputs.update(ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"]))
     pool_id = ensure_user_pool(ctx)
     client_id = ensure_user_pool_client(ctx, pool_id)
     secret = ensure_reply_secret(ctx)
@@ -147,6 +149,7 @@ def delete(
     """
     ctx = _context(session, stage, "", region, endpoint_url)
     delete_ses(ctx)  # stop receiving first
+    delete_announcements(ctx)
     delete_messaging(ctx)
     delete_alarms(ctx)
     delete_identity(ctx, keep_data)

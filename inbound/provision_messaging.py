@@ -33,7 +33,12 @@ _QUEUE_RECENTLY_DELETED = frozenset({"AWS.SimpleQueueService.QueueDeletedRecentl
 def topic_policy(ctx: Context, role: str) -> dict[str, Any]:
     """Let SES publish to `role`'s topic, for this account's rule or configuration set only."""
     n = ctx.names
-    source = n.rule_arn_pattern if role == "received" else n.configuration_set_arn
+    # feedback: the stage's configuration set and the announcements' (provision_announcements)
+    source: str | list[str] = (
+        n.rule_arn_pattern
+        if role == "received"
+        else [n.configuration_set_arn, f"{n.configuration_set_arn}-announcements"]
+    )
     return {
         "Version": "2012-10-17",
         "Statement": [

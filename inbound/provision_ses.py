@@ -149,35 +149,38 @@ def _normal_destination(dest: dict[str, Any]) -> tuple[Any, ...]:
     return (bool(dest.get("Enabled")), sorted(dest.get("MatchingEventTypes") or []), topic)
 
 
-def ensure_configuration_set(ctx: Context, feedback_topic_arn: str) -> None:
+def ensure_configuration_set(ctx: Context, feedback_topic_arn: str, set_name: str = "") -> None:
+    """The stage's configuration set (or `set_name`: the announcements' own) publishing to
+    the feedback topic."""
     ses, n = ctx.client("ses"), ctx.names
+    set_name = set_name or n.configuration_set
     try:
-        ses.describe_configuration_set(ConfigurationSetName=n.configuration_set)
-        ctx.report.add("ses-configuration-set", n.configuration_set, UNCHANGED)
+        ses.describe_configuration_set(ConfigurationSetName=set_name)
+        ctx.report.add("ses-configuration-set", set_name, UNCHANGED)
     except ClientError as exc:
         if error_code(exc) != "ConfigurationSetDoesNotExist":
             raise
         try:
-            ses.create_configuration_set(ConfigurationSet={"Name": n.configuration_set})
+            ses.create_configuration_set(ConfigurationSet={"Name": set_name})
         except ClientError as race:
             if error_code(race) != "ConfigurationSetAlreadyExists":
                 raise
-        ctx.report.record("ses-configuration-set", n.configuration_set, created=True, changes=[])
+        ctx.report.record("ses-configuration-set", set_name, created=True, changes=[])
 
     wanted = _destination(feedback_topic_arn)
     sesv2, destination = ctx.client("sesv2"), n.event_destination
-    described = sesv2.get_configuration_set_event_destinations(ConfigurationSetName=n.configuration_set)
+    described = sesv2.get_configuration_set_event_destinations(ConfigurationSetName=set_name)
     found = [d for d in described.get("EventDestinations") or [] if d.get("Name") == destination]
-    name = f"{n.configuration_set}/{destination}"
+    name = f"{set_name}/{destination}"
     if not found:
-        _create_destination(ctx, wanted, name)
+        _create_destination(ctx, wanted, name, set_name)
         return
     if _normal_destination(found[0]) == _normal_destination(wanted):
         ctx.report.add("ses-event-destination", name, UNCHANGED)
         return
     ctx.retry(
         lambda: sesv2.update_configuration_set_event_destination(
-            ConfigurationSetName=n.configuration_set,
+            ConfigurationSetName=set_name,
             EventDestinationName=destination,
             EventDestination=wanted,
         ),
@@ -186,12 +189,12 @@ def ensure_configuration_set(ctx: Context, feedback_topic_arn: str) -> None:
     ctx.report.record("ses-event-destination", name, created=False, changes=["event types/topic"])
 
 
-def _create_destination(ctx: Context, wanted: dict[str, Any], name: str) -> None:
+def _create_destination(ctx: Context, wanted: dict[str, Any], name: str, set_name: str) -> None:
     sesv2, n = ctx.client("sesv2"), ctx.names
     try:
         ctx.retry(
             lambda: sesv2.create_configuration_set_event_destination(
-                ConfigurationSetName=n.configuration_set,
+                ConfigurationSetName=set_name,
                 EventDestinationName=n.event_destination,
                 EventDestination=wanted,
             ),

@@ -126,6 +126,8 @@ class Target:
         if self.is_local and self.local.get("outputs"):
             env = {**self.local["outputs"], "AWS_REGION": self.region}
             env.update(INBOUND_ENDPOINT_URL=str(self.endpoint_url), INBOUND_ACKNOWLEDGE="true")
+            if self.local.get("http"):  # as local_stack._app_environment: unsubscribe links
+                env["INBOUND_PUBLIC_URL"] = str(self.local["http"])
             for key, value in self.local["outputs"].items():
                 if key.endswith("_QUEUE_URL"):  # as local_stack._app_environment names the queues
                     env[key.removesuffix("_URL")] = str(value).rsplit("/", 1)[1]
@@ -251,6 +253,8 @@ def _derived_environment(session: Any, stage: str, region: str, endpoint_url: st
         "INBOUND_EVENTS_TOPIC_ARN": names.topic_arn("events"),
         "INBOUND_INGEST_QUEUE": names.queue("ingest"),
         "INBOUND_FEEDBACK_QUEUE": names.queue("feedback"),
+        "INBOUND_ANNOUNCE_QUEUE": names.queue("announce"),
+        "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": f"{names.configuration_set}-announcements",
     }
     env.update(_mailboxes(session, names, region, endpoint_url))
     if endpoint_url:

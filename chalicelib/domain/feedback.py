@@ -75,6 +75,10 @@ class FeedbackEvent:
     subtype: str = ""
     status: str = ""
     diagnostic: str = ""
+    # The configuration set SES sent it with (its `ses:configuration-set` tag): announcements
+    # have their own, and their events are counted apart. "" for mail reported as mail.
+    configuration_set: str = ""
+    announcement: str = ""  # the X-Inbound-Announcement header of the mail, when it had one
 
 
 @dataclass(frozen=True)
@@ -187,10 +191,19 @@ def _recipient_list(part: dict[str, Any], field: str, kind: str) -> list[dict[st
 
 
 def _base(kind: str, mail: dict[str, Any], part: dict[str, Any]) -> dict[str, str]:
+    tags, headers = mail.get("tags"), mail.get("headers")
+    sets = tags.get("ses:configuration-set") if isinstance(tags, dict) else None
+    announced = [
+        str(h.get("value") or "")
+        for h in (headers if isinstance(headers, list) else [])
+        if isinstance(h, dict) and str(h.get("name") or "").lower() == "x-inbound-announcement"
+    ]
     return {
         "kind": kind,
         "at": str(part.get("timestamp") or mail.get("timestamp") or ""),
         "ses_message_id": str(mail.get("messageId") or ""),
+        "configuration_set": str(sets[0]) if isinstance(sets, list) and sets else "",
+        "announcement": announced[0][:64] if announced else "",
     }
 
 

@@ -41,6 +41,7 @@ from chalicelib.domain import reputation
 from chalicelib.domain.reputation import DayCounts, GuardState
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
+from chalicelib.services.feedback import ANNOUNCE_PREFIX
 from chalicelib.services.suppression import thresholds
 from chalicelib.settings import Settings
 
@@ -51,7 +52,6 @@ DEFER_SECONDS = 900  # SQS's largest DelaySeconds
 # app.py's maximum_concurrency for send_announcement: each invocation paces at this share
 # of the account's rate, so together they stay under MaxSendRate. AWS's minimum is 2.
 SEND_CONCURRENCY = 2
-ANNOUNCE_PREFIX = "announce_"  # reputation counters of mail sent with the announcements' set
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
 from chalicelib.adapters.dynamodb_queue import DynamoDBQueue, QueueQuery
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
-from chalicelib.domain.feedback import normalise_address
+from chalicelib.domain.feedback import FeedbackEvent, normalise_address
 from chalicelib.domain.tickets import STATUSES
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
@@ -29,6 +29,12 @@ from chalicelib.settings import Settings
 log = logging.getLogger("inbound.announcements")
 PAGE = 100
 HEADER = "X-Inbound-Announcement"  # names the announcement in SES's events (mail.headers)
+_EVENT_STATES = {
+    ("send", "count"): ann.SENT,
+    ("delivery", "count"): ann.DELIVERED,
+    ("bounce", "suppress"): ann.BOUNCED,
+    ("complaint", "suppress"): ann.COMPLAINED,
+}
 
 
 @dataclass(frozen=True)
@@ -252,6 +258,16 @@ class AnnouncementService:
         if announcement_id:
             self.record_event(announcement_id, address, ann.UNSUBSCRIBED)
         return address
+
+    def record_events(self, events: list[FeedbackEvent]) -> int:
+        """SES's events for announcement mail into its recipients' states; how many moved.
+        A soft bounce or a delay changes nothing: SES goes on trying."""
+        moved = 0
+        for e in events:
+            state = _EVENT_STATES.get((e.kind, e.action))
+            if state is not None and e.announcement:
+                moved += self.record_event(e.announcement, e.recipient, state, e.diagnostic or e.subtype)
+        return moved
 
     def record_event(self, announcement_id: str, address: str, state: str, reason: str = "") -> bool:
         """An SES event for one recipient (Send, Delivery, Bounce, Complaint)."""

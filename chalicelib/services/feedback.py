@@ -40,6 +40,7 @@ from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.feedback")
+ANNOUNCE_PREFIX = "announce_"  # counters of announcement mail (read by announcement_sending)
 TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
 WRITES_ENTRY = ("suppress", "account_suppressed")  # actions that write an entry beside the marker
 SOFT_ATTEMPTS = 5  # transactions per chunk while concurrent soft bounces keep moving a count
@@ -67,6 +68,16 @@ class FeedbackService:
         self.settings = settings
         self.store = store
         self.clock = clock
+        # Announcements' per-recipient states from their events (AnnouncementService).
+        self.on_announcement_events: Callable[[list[FeedbackEvent]], object] | None = None
+
+    def _attributed(self, event: FeedbackEvent) -> FeedbackEvent:
+        """Events of mail sent with the announcements' configuration set count on their own
+        counters (`announce_bounces`...), which the transactional guard never reads: the
+        announcements' guard pauses them at lower rates (announcement_sending)."""
+        if event.counter and event.configuration_set == self.settings.announcement_configuration_set:
+            return replace(event, counter=ANNOUNCE_PREFIX + event.counter)
+        return event
 
     # -- entry points ---------------------------------------------------------------
     def record_batch(self, records: Iterable[tuple[str, Any]]) -> BatchResult:
@@ -74,7 +85,7 @@ class FeedbackService:
         return run_batch(records, self.record)
 
     def record(self, body: Any) -> FeedbackSummary:
-        events = feedback.parse(body)
+        events = [self._attributed(e) for e in feedback.parse(body)]
         if events:  # one notification: one message we sent, one kind of feedback
             observability.add_keys(
                 ses_message_id=events[0].ses_message_id,
@@ -82,6 +93,8 @@ class FeedbackService:
                 recipients=len({e.recipient for e in events}),
             )
         summary = self.apply(events, source="ses-feedback")
+        if self.on_announcement_events is not None and any(e.announcement for e in events):
+            self.on_announcement_events([e for e in events if e.announcement])
         observability.count(observability.FEEDBACK_EVENTS, summary.events)
         observability.count(observability.SUPPRESSED, len(summary.suppressed))
         if events:

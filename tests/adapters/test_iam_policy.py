@@ -52,6 +52,7 @@ from botocore.handlers import BUILTIN_HANDLERS
 from chalice.config import Config
 
 from chalicelib.adapters.s3_mail_store import archive_key
+from chalicelib.domain.announcements import Recipient, unsubscribe_token
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
 from inbound.chalice_config import write_stage_config, write_stage_policies
@@ -76,7 +77,7 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
 # The Lambda functions app.py declares, by the names Chalice gives them (and their roles,
 # `inbound-<stage>-<function>`). `api_handler` serves every route of API Gateway.
 API_HANDLER = "api_handler"
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", API_HANDLER)
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", API_HANDLER, "send_announcement")
 
 
 def make_mail(**kwargs: Any) -> bytes:
@@ -101,6 +102,7 @@ _EVENT_SOURCE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueu
 _QUEUES = {
     "ingest": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-ingest",
     "record_feedback": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-feedback",
+    "send_announcement": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-announce",
 }
 
 
@@ -113,6 +115,15 @@ def _not_exercised(function: str) -> dict[tuple[str, str], str]:
 
 
 NOT_EXERCISED: dict[str, dict[tuple[str, str], str]] = {f: _not_exercised(f) for f in FUNCTIONS}
+NOT_EXERCISED["send_announcement"].update(
+    {
+        (action, _QUEUES["send_announcement"]): (
+            "a batch the 24-hour quota cannot hold goes back on the queue (moto has no quota; "
+            "tests/adapters/test_announcements.py)"
+        )
+        for action in ("sqs:SendMessage", "sqs:GetQueueUrl")
+    }
+)
 
 # What ingest may do and the sweeper, which re-drives mail through ingest's code path,
 # may not: the sweeper starts from raw mail it has just listed in incoming/, never from a
@@ -278,6 +289,7 @@ class Run:
         self.last_function = ""
         self.ingest_arn = stack.outputs["INBOUND_INGEST_QUEUE_ARN"]
         self.feedback_arn = stack.outputs["INBOUND_FEEDBACK_QUEUE_ARN"]
+        self.announce_arn = stack.outputs["INBOUND_ANNOUNCE_QUEUE_ARN"]
 
     # -- helpers: the only ways the scenario invokes a function
     def invoke(self, function: str, event: Any) -> Any:
@@ -399,6 +411,44 @@ class Run:
         self.invoke("record_feedback", sqs_event(notes, self.feedback_arn))
         self.invoke("record_feedback", sqs_event(notes[:1], self.feedback_arn))  # SQS delivers it again
 
+    def _announcement(self, *addresses: str) -> str:
+        """An announcement made with the stack's own session (the operator's CLI: not recorded),
+        its batch sent by send_announcement twice (SQS redelivers it); its id."""
+        service = self.stack.services.announcements
+        draft = service.draft("support", "News", "Hello {name}", [Recipient(a) for a in addresses])
+        announcement = service.create(draft)
+        body = json.dumps({"announcement": announcement.id, "recipients": list(addresses)})
+        for _ in range(2):
+            self.invoke("send_announcement", sqs_event([body], self.announce_arn))
+        return str(announcement.id)
+
+    def announce(self) -> None:
+        """An announcement: one recipient sent, one refused (suppressed by feedback()); SES's
+        Delivery event for the sent one; then its one-click unsubscribe through the API."""
+        announced = self._announcement("ivy@customer.org", "bounced@customer.org")
+        store = self.stack.services.announcements.parts.store
+        message_id = store.recipient(announced, "ivy@customer.org").ses_message_id
+        delivery = {
+            "eventType": "Delivery",
+            "mail": {
+                "messageId": message_id,
+                "destination": ["ivy@customer.org"],
+                "tags": {"ses:configuration-set": [self.stack.settings.announcement_configuration_set]},
+                "headers": [{"name": "X-Inbound-Announcement", "value": announced}],
+            },
+            "delivery": {"recipients": ["ivy@customer.org"]},
+        }
+        self.invoke("record_feedback", sqs_event([json.dumps(delivery)], self.feedback_arn))
+        token = unsubscribe_token(self.stack.secret(), "ivy@customer.org")
+        page = self.http(
+            "POST",
+            f"/u/{token}?a={announced}",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=b"List-Unsubscribe=One-Click",
+        )
+        self.seen["announcement"] = {r.address: r.state for r in store.recipients(announced)}
+        self.seen["unsubscribe"] = page.status_code
+
     def stale_mail(self) -> None:
         """Mail whose notification never came stays in incoming/ until the sweeper re-drives
         it through ingest's code path: one of each outcome the raw mail alone can lead to
@@ -507,6 +557,9 @@ class Run:
         self.seen["sandboxed acknowledgements"] = [self._kinds(d["ticket"]) for d in (ingested, swept)]
         refused = self._api("POST", f"/api/tickets/{self.other_ticket}/reply", {"text": "Sandboxed."})
         self.seen["sandboxed reply"] = (refused.status_code, refused.json_body.get("error"))
+        sandboxed = self._announcement("jill@customer.org")
+        store = self.stack.services.announcements.parts.store
+        self.seen["sandboxed announcement"] = store.recipient(sandboxed, "jill@customer.org").reason
         self.env.setenv("INBOUND_SWEEP_MAX_ATTEMPTS", "0")
         services.cache_clear()
         self.stack.store.put_incoming("iamlostnotification2", make_mail(subject="Given up"))
@@ -541,6 +594,7 @@ def _run_scenario(client_class: Any, stack: Any, env: Any, jwks_url: str) -> Sce
             run = Run(stack, client, token, env, recorder)
             run.ingest()
             run.feedback()
+            run.announce()
             run.stale_mail()
             run.console()
             run.staff_api()
@@ -588,6 +642,8 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["sandboxed acknowledgements"] == [["customer", "acknowledgement"], ["customer"]]
     assert seen["body gone"] == (200, True)
     assert seen["sandboxed reply"] == (409, "sandbox") and seen["close"] == 200
+    assert seen["announcement"] == {"ivy@customer.org": "unsubscribed", "bounced@customer.org": "refused"}
+    assert seen["unsubscribe"] == 200 and seen["sandboxed announcement"].startswith("sandbox")
     services_called = {c.service for c in scenario.calls if c.signed}
     assert services_called == {"s3", "dynamodb", "ses", "sesv2", "sns", "ssm", "cloudwatch"}
     assert any(c.presigned for c in scenario.calls)

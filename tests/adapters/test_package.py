@@ -133,6 +133,7 @@ def test_each_function_has_chalice_deploys_name_and_a_role_holding_its_own_polic
         "RecordFeedback": "record_feedback",
         "SweepIncoming": "sweep_incoming",
         "APIHandler": "api_handler",
+        "SendAnnouncement": "send_announcement",
     }
     assert set(functions) == set(expected)
     roles = {props["Role"]["Fn::GetAtt"][0] for props in functions.values()}
@@ -156,6 +157,8 @@ def test_every_function_finds_the_stacks_resources(template):
         assert env["INBOUND_USER_POOL_CLIENT_ID"] == {"Ref": "StaffUserPoolClient"}, function
         assert env["INBOUND_REPLY_SECRET_PARAMETER"] == "/inbound/dev/reply-token-secret", function
         assert env["POWERTOOLS_SERVICE_NAME"] == "inbound", "Chalice's own variables stay"
+        assert env["INBOUND_ANNOUNCEMENT_CONFIGURATION_SET"] == {"Ref": "AnnouncementConfigurationSet"}
+        assert env["INBOUND_ANNOUNCE_QUEUE"] == "inbound-dev-announce", function
 
 
 def _name_of(template: dict[str, Any]) -> dict[str, tuple[str, Callable[[dict[str, Any]], str]]]:

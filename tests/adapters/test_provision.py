@@ -466,12 +466,13 @@ def test_a_differing_event_destination_is_updated_in_place(session):
 
     report = provision(session, STAGE, DOMAIN, REGION)
 
-    assert report.action("ses-event-destination") == "changed"
+    assert report.action("ses-event-destination", "inbound-test/inbound-test-feedback") == "changed"
     (destination,) = sesv2.get_configuration_set_event_destinations(ConfigurationSetName="inbound-test")[
         "EventDestinations"
     ]
     assert "DELIVERY_DELAY" in destination["MatchingEventTypes"]
-    assert provision(session, STAGE, DOMAIN, REGION).action("ses-event-destination") == "unchanged"
+    again = provision(session, STAGE, DOMAIN, REGION)
+    assert again.action("ses-event-destination", "inbound-test/inbound-test-feedback") == "unchanged"
 
 
 def test_mailboxes_must_belong_to_the_domain_and_stage_must_fit_names(session):
@@ -544,3 +545,30 @@ def test_a_region_without_ses_receiving_is_refused_in_one_line(session):
     report = provision(session, STAGE, DOMAIN, REGION)
     assert report.action("ses-receiving") == "unchanged"
     assert f"inbound-smtp.{REGION}.amazonaws.com" in render_report(report)
+
+
+def test_announcements_get_their_own_configuration_set_and_queue(session):
+    """GIVEN a provisioned stage THEN announcements send with a set of their own, publishing the
+    same events to the same feedback topic (so they are counted apart), and read a queue with a
+    dead-letter queue; a second run changes nothing."""
+    report = provision(session, STAGE, DOMAIN, REGION)
+    sesv2, sqs = session.client("sesv2", region_name=REGION), session.client("sqs", region_name=REGION)
+    assert report.outputs["INBOUND_ANNOUNCEMENT_CONFIGURATION_SET"] == "inbound-test-announcements"
+    (destination,) = sesv2.get_configuration_set_event_destinations(
+        ConfigurationSetName="inbound-test-announcements"
+    )["EventDestinations"]
+    assert destination["SnsDestination"]["TopicArn"] == report.outputs["INBOUND_FEEDBACK_TOPIC_ARN"]
+    assert "COMPLAINT" in destination["MatchingEventTypes"] and "SEND" in destination["MatchingEventTypes"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=report.outputs["INBOUND_ANNOUNCE_QUEUE_URL"], AttributeNames=["RedrivePolicy"]
+    )["Attributes"]
+    assert (
+        json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
+        == report.outputs["INBOUND_ANNOUNCE_DLQ_ARN"]
+    )
+    again = provision(session, STAGE, DOMAIN, REGION)
+    assert again.action("sqs-queue", "inbound-test-announce") == "unchanged"
+    assert (
+        again.action("ses-event-destination", "inbound-test-announcements/inbound-test-feedback")
+        == "unchanged"
+    )

@@ -1,0 +1,154 @@
+"""Announcements against `inbound up`: from the terminal, through the queue and the guard, once each.
+
+Requesters write in over real SMTP; `inbound announce create --dry-run`, `create`, `test`,
+`send` and `status --json` run as an operator runs them; the `send_announcement` function
+is driven by the local stack's SQS poller and sends through the emulated SES, whose outbox
+is counted. A second announcement to an uploaded list meets the mailbox simulator's bounce
+and complaint addresses, a suppressed address and one that unsubscribed with one click.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.parse
+import urllib.request
+from email import message_from_string, policy
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import LocalStackRun
+from tests.e2e.test_local_stack import _inbound, eventually
+from tests.e2e.test_outbound_flow import _outbox, _send
+
+pytestmark = pytest.mark.e2e
+# One domain each: acknowledgements to unauthenticated senders are capped per domain and day.
+REQUESTERS = [f"customer{n:02d}@c{n:02d}.test" for n in range(30)]
+SUPPRESSED = REQUESTERS[:3]
+
+
+def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*_inbound(), *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120
+    )
+    if check and done.returncode != 0:
+        pytest.fail(f"inbound {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def _status(data_dir: Path, announcement: str) -> dict[str, Any]:
+    return dict(json.loads(_run(data_dir, "announce", "status", announcement, "--json").stdout))
+
+
+def _settled(data_dir: Path, announcement: str, waiting: tuple[str, ...]) -> dict[str, Any] | None:
+    status = _status(data_dir, announcement)
+    return None if any(status["counts"][s] for s in waiting) else status
+
+
+def _mails(data_dir: Path, subject: str) -> list[dict[str, Any]]:
+    return [m for m in _outbox(data_dir) if m["subject"] == subject]
+
+
+def _requester_mail(sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, "support@example.com", "Login fails"
+    msg["Message-ID"] = make_msgid(domain="customer.test")
+    msg.set_content("I cannot log in.")
+    return msg
+
+
+def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalStackRun, tmp_path: Path):
+    up, data = local_stack.current, local_stack.data_dir
+    for sender in REQUESTERS:
+        _send(up, _requester_mail(sender), "support@example.com")
+    eventually(
+        lambda: True if len({m["to"][0] for m in _outbox(data)}) >= len(REQUESTERS) else None,
+        timeout=120,
+        what="every requester's acknowledgement",
+    )
+    (tmp_path / "suppressed.txt").write_text("\n".join(SUPPRESSED) + "\n")
+    _run(data, "suppression", "import", str(tmp_path / "suppressed.txt"))
+
+    # GIVEN the audience of every requester of an open ticket, previewed first
+    create = ("announce", "create", "--status", "new", "--subject", "Login outage, {name}")
+    text = ("--text", "We know about {ticket}. It is fixed by noon.")
+    preview = json.loads(_run(data, *create, *text, "--dry-run", "--json").stdout)
+    assert preview["audience_count"] == len(REQUESTERS) and preview["dry_run"] is True
+    assert preview["sample"]["list_unsubscribe_post"] == "List-Unsubscribe=One-Click"
+    assert preview["sample"]["text"].startswith("We know about T-")
+    assert _run(data, "announce", "list").stdout == ""  # a dry run stores nothing
+    created = json.loads(_run(data, *create, *text, "--json").stdout)
+    announcement = created["id"]
+    _run(data, "announce", "test", announcement, "--to", "me@example.org")
+    subject_of = {r: f"Login outage, {r.partition('@')[0]}" for r in REQUESTERS}
+    eventually(lambda: _mails(data, "Login outage, me") or None, what="the test send")
+
+    # WHEN it is sent
+    _run(data, "announce", "send", announcement)
+    status = eventually(
+        lambda: _settled(data, announcement, ("pending", "sending", "sent")),
+        timeout=120,
+        what="every recipient sent and delivered",
+    )
+
+    # THEN each allowed requester got exactly one mail, the suppressed none, with their reason
+    allowed = [r for r in REQUESTERS if r not in SUPPRESSED]
+    got = {r: len(_mails(data, subject_of[r])) for r in REQUESTERS}
+    assert got == {r: (0 if r in SUPPRESSED else 1) for r in REQUESTERS}
+    states = {r["address"]: (r["state"], r["reason"].partition(":")[0]) for r in status["recipients"]}
+    assert {a: states[a] for a in SUPPRESSED} == dict.fromkeys(SUPPRESSED, ("refused", "suppressed"))
+    assert {states[a][0] for a in allowed} == {"delivered"}
+    assert status["counts"]["delivered"] == len(allowed) and status["counts"]["refused"] == 3
+
+    # WHEN one recipient unsubscribes with one click (RFC 8058's POST, no sign-in)
+    quitter = allowed[0]
+    [record] = _mails(data, subject_of[quitter])
+    mail = message_from_string((data / "outbox" / record["file"]).read_text(), policy=policy.default)
+    url = str(mail["List-Unsubscribe"]).split(",")[0].strip(" <>")
+    assert url.startswith(up.http + "/u/")
+    with urllib.request.urlopen(url, timeout=30) as page:  # GET: a confirm page, changes nothing
+        assert b"<form method='post'" in page.read()
+    form = urllib.parse.urlencode({"List-Unsubscribe": "One-Click"}).encode()
+    request = urllib.request.Request(url, data=form, method="POST")
+    request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    with urllib.request.urlopen(request, timeout=30) as page:
+        assert b"You are unsubscribed" in page.read()
+    assert _status(data, announcement)["counts"]["unsubscribed"] == 1
+    check = json.loads(_run(data, "suppression", "check", quitter, "--json").stdout)
+    assert check["suppressed"] is False  # ticket replies still reach them
+
+    # AND a second announcement, to an uploaded list, meets the simulator and the opt-out
+    bounce, complaint = "bounce@simulator.amazonses.com", "complaint@simulator.amazonses.com"
+    fresh = ["newcomer@customer.test", "Dora <dora@customer.test>"]
+    (tmp_path / "list.txt").write_text("\n".join([*fresh, bounce, complaint, quitter, SUPPRESSED[0]]) + "\n")
+    second = json.loads(
+        _run(
+            data, "announce", "create", "--list", str(tmp_path / "list.txt"),
+            "--subject", "Policy update", "--text", "Hello {name}.", "--json",
+        ).stdout
+    )["id"]  # fmt: skip
+    _run(data, "announce", "send", second)
+    status = eventually(
+        lambda: _settled(data, second, ("pending", "sending", "sent")), timeout=120, what="the second send"
+    )
+    states = {r["address"]: (r["state"], r["reason"].partition(":")[0]) for r in status["recipients"]}
+    assert states == {
+        "newcomer@customer.test": ("delivered", ""),
+        "dora@customer.test": ("delivered", ""),
+        bounce: ("bounced", states[bounce][1]),
+        complaint: ("complained", states[complaint][1]),
+        quitter: ("refused", "unsubscribed"),
+        SUPPRESSED[0]: ("refused", "suppressed"),
+    }
+    second_mails = _mails(data, "Policy update")
+    assert sorted(a for m in second_mails for a in m["to"]) == sorted(
+        ["newcomer@customer.test", "dora@customer.test", bounce, complaint]
+    )
+    # The bounce and the complaint are counted apart from transactional mail.
+    report = json.loads(_run(data, "reputation", "--json").stdout)
+    today = report["days"][0] if report["days"] else {}
+    assert today.get("bounces", 0) == 0 and today.get("complaints", 0) == 0, today
