@@ -96,6 +96,23 @@ class TicketConflict(InboundError):
     """The ticket's current state does not allow the change (merged, its only message, ...)."""
 
 
+class StaleReply(TicketConflict):
+    """A reply written against an old thread: the customer or a colleague wrote since
+    (`newer`: those messages). Nothing was sent."""
+
+    def __init__(self, reason: str, newer: tuple = ()) -> None:
+        super().__init__(reason)
+        self.newer = newer
+
+
+class AssignedElsewhere(TicketConflict):
+    """The ticket belongs to another agent: taking it must be asked for (take_over)."""
+
+    def __init__(self, ticket_id: str, assignee: str) -> None:
+        super().__init__(f"{ticket_id} is assigned to {assignee}: take it over only if they agree")
+        self.assignee = assignee
+
+
 class MergedTicket(TicketConflict):
     """The ticket was merged into another: work, and reply, on that one (`into`)."""
 

@@ -92,8 +92,15 @@ class StaffApi:
     def update(self, ticket_id: str, **fields: Any) -> dict[str, Any]:
         return self.request("PATCH", f"/api/tickets/{_segment(ticket_id)}", body=fields)[1]
 
-    def reply(self, ticket_id: str, text: str, html: str | None = None) -> dict[str, Any]:
-        body = {"text": text, **({"html": html} if html else {})}
+    def reply(
+        self, ticket_id: str, text: str, html: str | None = None, last_seen: str | None = None
+    ) -> dict[str, Any]:
+        """`last_seen`: the newest message the agent read; the API refuses a stale reply."""
+        body = {
+            "text": text,
+            **({"html": html} if html else {}),
+            **({"last_seen": last_seen} if last_seen else {}),
+        }
         return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/reply", body=body)[1]
 
     def note(self, ticket_id: str, text: str) -> dict[str, Any]:

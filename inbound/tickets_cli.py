@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     login.set_defaults(run=_login)
 
     tickets = subparsers.add_parser(
-        "tickets", help="staff queue from the terminal: list, search, next, show, reply, close, cc"
+        "tickets", help="staff queue from the terminal: list, search, next, show, reply, close, cc, assign"
     )
     actions = tickets.add_subparsers(dest="action", required=True)
     show_list = actions.add_parser(
@@ -89,6 +89,9 @@ def register(subparsers: Any) -> None:
     people.add_argument("--add", action="append", default=[], metavar="ADDRESS")
     people.add_argument("--remove", action="append", default=[], metavar="ADDRESS")
     people.set_defaults(run=_cc)
+    from inbound import tickets_team
+
+    tickets_team.register(actions, common, _calling)
 
 
 # -- plumbing ----------------------------------------------------------------------
@@ -210,8 +213,11 @@ def _next(api: Any, args: argparse.Namespace) -> int:
 
 @_calling
 def _show(api: Any, args: argparse.Namespace) -> int:
+    from inbound.tickets_team import remember_seen
+
     detail = api.ticket(args.ticket)
     print(json.dumps(detail, ensure_ascii=False, indent=2) if args.json else ticket_page(detail, args.full))
+    remember_seen(args.data_dir, detail)
     return 0
 
 
@@ -222,7 +228,13 @@ def _reply(api: Any, args: argparse.Namespace) -> int:
     text = _text(args.text)
     if not text.strip():
         raise CommandError("the reply is empty: give its text (or '-' to read it from standard input)")
-    sent = api.reply(args.ticket, text)
+    from inbound.http_client import ApiError
+    from inbound.tickets_team import last_seen, stale
+
+    try:
+        sent = api.reply(args.ticket, text, last_seen=last_seen(args.data_dir, args.ticket))
+    except ApiError as exc:
+        raise stale(exc, args.ticket) or exc from None
     print(f"Sent to {', '.join(sent['to'] + sent['cc'])} on {sent['ticket']}.")
     if sent.get("warnings"):
         print(f"Note: {sent['warnings']}")

@@ -69,6 +69,14 @@ def response_for(exc: errors.InboundError) -> Response:
         return unauthorized(str(exc))
     if isinstance(exc, errors.TooManyAttempts):
         return error(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, errors.StaleReply):
+        newer = [
+            {"key": m.key, "kind": m.kind, "sender": m.sender_name or m.sender, "time": m.received_at}
+            for m in exc.newer
+        ]
+        return error(409, "stale", str(exc), extra={"newer": newer})
+    if isinstance(exc, errors.AssignedElsewhere):
+        return error(409, "assigned", str(exc), extra={"assignee": exc.assignee})
     if isinstance(exc, errors.MergedTicket):
         return error(409, "merged", str(exc), extra={"merged_into": exc.into})
     if isinstance(exc, errors.TicketNotFound):

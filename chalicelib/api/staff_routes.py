@@ -107,15 +107,19 @@ def ticket_history(ticket_id: str) -> Any:
 @staff_api.route("/tickets/{ticket_id}", methods=["PATCH"])
 @answers_errors
 def update_ticket(ticket_id: str) -> Any:
-    body = json_object(_request(), {}, {"status": str, "assignee": str, "priority": str, "tags": list})
+    body = json_object(
+        _request(), {}, {"status": str, "assignee": str, "priority": str, "tags": list, "take_over": bool}
+    )
     return views.ticket_json(services().desk.update(ticket_id, _agent(), **body))
 
 
 @staff_api.route("/tickets/{ticket_id}/reply", methods=["POST"])
 @answers_errors
 def reply(ticket_id: str) -> Any:
-    body = json_object(_request(), {"text": str}, {"html": str}, free_text=("text", "html"))
-    sent = services().outbound.reply(ticket_id, _agent(), body["text"], html=body.get("html") or None)
+    body = json_object(_request(), {"text": str}, {"html": str, "last_seen": str}, free_text=("text", "html"))
+    sent = services().outbound.reply(
+        ticket_id, _agent(), body["text"], html=body.get("html") or None, last_seen=body.get("last_seen")
+    )
     return Response(body=views.reply_json(sent), status_code=201)
 
 

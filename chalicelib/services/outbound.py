@@ -26,8 +26,8 @@ from typing import Any
 from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.adapters.ses_sender import SesSender
+from chalicelib.domain import collisions, participants, send_policy
 from chalicelib.domain import outbound_mail as om
-from chalicelib.domain import participants, send_policy
 from chalicelib.domain.mail import Attachment, ParsedMail
 from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
@@ -35,7 +35,7 @@ from chalicelib.domain.send_policy import Decision, SendFacts
 from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket, status_after_reply
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.errors import InvalidRequest, MergedTicket, SendRefused, Suppressed
+from chalicelib.errors import InvalidRequest, MergedTicket, SendRefused, StaleReply, Suppressed
 from chalicelib.services import message_builder
 from chalicelib.services.suppression import guard_state
 from chalicelib.settings import Settings
@@ -143,6 +143,7 @@ class OutboundService:
         text: str,
         html: str | None = None,
         attachments: tuple[Attachment, ...] = (),
+        last_seen: str | None = None,
     ) -> StoredMessage:
         """Send a staff reply to the requester (Cc the other participants); the stored message.
 
@@ -151,7 +152,9 @@ class OutboundService:
         `reason`, with any reputation warning: participants never make a reply fail.
         A blank reply is refused (InvalidRequest), and so is one to a ticket merged into
         another (MergedTicket, naming the survivor): nothing is sent. A sent reply moves the
-        ticket to `pending` (domain/tickets.py's status model).
+        ticket to `pending` (domain/tickets.py's status model). `last_seen`: the key of the
+        last message the agent saw; a customer mail or a colleague's reply after it refuses
+        the reply (StaleReply, domain/collisions.py).
         """
         if not text.strip() and not attachments:
             raise InvalidRequest("the reply is empty: write the answer first")
@@ -172,6 +175,10 @@ class OutboundService:
         recipients = participants.reply_recipients(ticket.requester, copied, refusal_of)
         warnings += recipients.left_out
         history = tickets.messages(ticket_id)
+        if last_seen is not None:
+            newer = collisions.unseen(history, last_seen, agent)
+            if newer != ():
+                raise StaleReply(collisions.stale_reason(newer, now), newer or ())
         inbound = [m for m in history if m.direction == "inbound" and m.message_id]
         key = f"out-{uuid.uuid4().hex[:24]}"
         stored = message_builder.store_attachments(

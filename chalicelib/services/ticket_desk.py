@@ -22,7 +22,13 @@ from chalicelib.domain.tickets import (
     status_after_assigning,
 )
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.errors import ConcurrentUpdate, InvalidRequest, RawMailMissing, TicketNotFound
+from chalicelib.errors import (
+    AssignedElsewhere,
+    ConcurrentUpdate,
+    InvalidRequest,
+    RawMailMissing,
+    TicketNotFound,
+)
 from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_parts import DeskParts, editable
 from chalicelib.settings import Settings
@@ -170,10 +176,13 @@ class TicketDesk:
         assignee: str | None = None,
         priority: str | None = None,
         tags: Sequence[str] | None = None,
+        take_over: bool = False,
     ) -> Ticket:
         """Change status, assignee ("" unassigns, "me" is the caller), priority or tags.
 
-        Assigning a new ticket opens it, unless the same request sets a status.
+        Assigning a new ticket opens it, unless the same request sets a status. Moving a
+        ticket away from another agent (to oneself, to a third agent or to nobody) must be
+        asked for with `take_over`; else AssignedElsewhere names who has it.
         """
         changes: dict[str, Any] = {}
         if status is not None:
@@ -189,6 +198,8 @@ class TicketDesk:
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
             before = editable(self.parts, ticket_id)
             after = replace(before, **changes)
+            if before.assignee not in ("", agent, after.assignee) and not take_over:
+                raise AssignedElsewhere(before.id, before.assignee)
             if "assignee" in changes and "status" not in changes:
                 after = replace(after, status=status_after_assigning(after.status, after.assignee))
             if after == before:

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from chalicelib.errors import (
+    AssignedElsewhere,
     ConcurrentUpdate,
     InvalidRequest,
     MessageNotFound,
@@ -189,7 +190,9 @@ def test_status_assignee_priority_and_tags_change_and_the_queue_follows(stack):
     )
     assert ids(desk.queue(ANN)) == []
     assert ids(desk.queue(BOB, assignee="me", statuses=["pending"])) == [ticket_id]
-    desk.update(ticket_id, ANN, status="open", assignee="", tags=[])
+    with pytest.raises(AssignedElsewhere, match=f"assigned to {BOB}"):
+        desk.update(ticket_id, ANN, status="open", assignee="", tags=[])
+    desk.update(ticket_id, ANN, status="open", assignee="", tags=[], take_over=True)
     stored = stack.tickets.get_ticket(ticket_id)
     assert (stored.status, stored.assignee, stored.tags) == ("open", "", ())
     assert ids(desk.queue(ANN, assignee="none")) == [ticket_id]

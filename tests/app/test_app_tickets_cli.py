@@ -199,3 +199,38 @@ def test_show_json_follows_the_pages_of_a_long_ticket(api, local_agent, capsys):
     code, out, _ = run(capsys, "tickets", "show", first.ticket, "--json", "--data-dir", str(local_agent))
     assert code == 0
     assert [m["text"][:2] for m in json.loads(out)["messages"]] == ["1 ", "2 "]
+
+
+def test_the_terminal_refuses_a_stale_reply_and_asks_before_taking_a_ticket(api, local_agent, capsys):
+    from tests.adapters.deliver import deliver
+    from tests.mail_factory import make_mail
+
+    data = ("--data-dir", str(local_agent))
+    first = deliver(api.stack, make_mail(message_id="<q1@customer.org>"))
+    ticket_id = str(first.ticket)
+    assert run(capsys, "tickets", "show", ticket_id, *data)[0] == 0
+    deliver(
+        api.stack, make_mail(subject=f"Re: [{ticket_id}] Printer on fire", in_reply_to="<q1@customer.org>")
+    )
+    code, out, err = run(capsys, "tickets", "reply", ticket_id, "Unplug it.", *data)
+    line = err.splitlines()[-1]  # above it: the local server's request log
+    assert (code, out) == (1, "") and "Traceback" not in err
+    assert line.startswith("inbound tickets: not sent: alice@customer.org wrote again ")
+    assert line.endswith(f"review and send again (`inbound tickets show {ticket_id}`, then reply again)")
+    assert run(capsys, "tickets", "show", ticket_id, *data)[0] == 0
+    assert run(capsys, "tickets", "reply", ticket_id, "Unplug it.", *data)[0] == 0
+
+    bob = sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), "bob@example.com")
+    assert api.get("/api/tickets", token=bob["id"]).status_code == 200
+    assert run(capsys, "tickets", "assign", ticket_id, "bob@example.com", *data)[1] == (
+        f"{ticket_id} is assigned to bob@example.com (pending).\n"
+    )
+    code, _, err = run(capsys, "tickets", "assign", ticket_id, "me", *data)
+    assert code == 1 and "Traceback" not in err
+    assert err.splitlines()[-1] == (
+        f"inbound tickets: {ticket_id} is assigned to bob@example.com: take it over only if they agree;"
+        " add --force to take it over"
+    )
+    assert run(capsys, "tickets", "assign", ticket_id, "me", "--force", *data)[1] == (
+        f"{ticket_id} is assigned to {ANN} (pending).\n"
+    )

@@ -133,7 +133,9 @@
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
     if (!response.ok) {
       const reason = (data && (data.reason || data.Message || data.message)) || `${response.status} ${response.statusText}`;
-      throw new ApiError(response.status, (data && data.error) || 'error', reason);
+      const err = new ApiError(response.status, (data && data.error) || 'error', reason);
+      err.data = data || {};
+      throw err;
     }
     return { status: response.status, data };
   }
@@ -409,7 +411,7 @@
         assignee ? `assigned to ${assignee === me ? 'you' : ticket.assignee}` : 'unassigned',
         ticket.merged_into ? ` · merged into ${ticket.merged_into}` : ''),
       el('div', { className: 'actions' },
-        assignee !== me ? el('button', { type: 'button', text: 'Assign to me', on: { click: () => update({ assignee: 'me' }, 'Assigned to you') } }) : null,
+        assignee !== me ? el('button', { type: 'button', text: 'Assign to me', on: { click: () => takeTicket(ticket) } }) : null,
         ...STATUS_ACTIONS.map((a) => el('button', {
           type: 'button', className: a.status === 'closed' ? 'danger' : '', disabled: ticket.status === a.status,
           attrs: { 'data-status': a.status, title: `Mark ${a.status} (${a.key})` },
@@ -736,33 +738,58 @@
     area.focus();
   }
 
-  async function post(form, key, path, done) {
+  async function post(form, key, path, done, extra = {}) {
     const text = form.elements.text.value;
     const alert = $('.alert', form);
     if (!text.trim()) { showAlert(alert, { reason: 'Write something first.' }); return; }
     const button = $('button[type=submit]', form);
     button.disabled = true;
     try {
-      const { data } = await api('POST', path, { body: { text } });
+      const { data } = await api('POST', path, { body: { text, ...extra } });
       state.drafts.delete(key);
       done(data);
       await openTicket(state.detail.ticket.id);
     } catch (err) {
+      if (err.code === 'stale') { await showStale(err); return; }
       showAlert(alert, err);  // the draft stays in the box
       button.disabled = false;
     }
   }
 
+  /* A reply written before the customer or a colleague wrote again is refused (409 stale):
+     the thread is loaded again with the new messages marked, the draft kept, the reason shown. */
+  async function showStale(err) {
+    const id = state.detail.ticket.id;
+    await openTicket(id);
+    if (state.selected !== id) return;
+    for (const m of (err.data && err.data.newer) || []) {
+      const item = $(`li.message[data-key="${CSS.escape(m.key)}"]`);
+      if (item) item.classList.add('unseen');
+    }
+    focusComposer('reply');
+    showAlert($('#reply-form .alert'), err);
+  }
+
   function sendReply(form, key) {
     const id = state.detail.ticket.id;
+    const thread = state.detail.messages;
+    // The newest message on screen: the API refuses the reply if anyone wrote after it.
+    const seen = thread.length ? { last_seen: thread[thread.length - 1].key } : {};
     post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
       toast(sent.warnings ? `Reply sent; ${sent.warnings}` : `Reply sent to ${sent.to.join(', ')}`);
       refresh();
-    });
+    }, seen);
   }
 
   function addNote(form, key) {
     post(form, key, `tickets/${encodeURIComponent(state.detail.ticket.id)}/notes`, () => toast('Note added'));
+  }
+
+  /* Taking a colleague's ticket is asked first; the API wants take_over for it too. */
+  function takeTicket(ticket) {
+    if (!ticket.assignee) { update({ assignee: 'me' }, 'Assigned to you'); return; }
+    if (!window.confirm(`${ticket.id} is assigned to ${ticket.assignee}. Take it over?`)) return;
+    update({ assignee: 'me', take_over: true }, `Taken over from ${ticket.assignee}`);
   }
 
   async function update(changes, message, undo) {

@@ -1,0 +1,53 @@
+"""Two agents, one ticket: what a reply must not go out without having seen.
+
+A reply carries the key of the last message its agent saw. Mail from the customer after
+it, or a colleague's reply after it, means the answer was written against an old thread:
+the reply is refused, to be reviewed and sent again. Notes, acknowledgements, automatic
+replies and the agent's own replies do not count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from chalicelib.domain.tickets import StoredMessage
+
+
+def unseen(messages: Sequence[StoredMessage], last_seen: str, agent: str) -> tuple[StoredMessage, ...] | None:
+    """What came after `last_seen` that `agent` must read first (thread order); None when
+    `last_seen` is no message of the thread (moved away by a split or a merge)."""
+    keys = [m.key for m in messages]
+    if last_seen not in keys:
+        return None
+    later = messages[keys.index(last_seen) + 1 :]
+    return tuple(m for m in later if _matters(m, agent))
+
+
+def _matters(message: StoredMessage, agent: str) -> bool:
+    if message.direction == "inbound":
+        return message.kind == "customer"
+    return message.kind == "staff" and message.sender_name != agent
+
+
+def stale_reason(newer: tuple[StoredMessage, ...] | None, now: datetime) -> str:
+    """One line for the agent: who wrote, how long ago, and what to do."""
+    if newer is None:
+        return "the thread changed (a message was moved) — review and send again"
+    last = newer[-1]
+    ago = _ago(now, last.received_at)
+    if last.direction == "inbound":
+        return f"{last.sender or 'the customer'} wrote again {ago} — review and send again"
+    return f"a colleague ({last.sender_name}) replied {ago} — review and send again"
+
+
+def _ago(now: datetime, stamp: str) -> str:
+    try:
+        seconds = max(0, int((now - datetime.fromisoformat(stamp)).total_seconds()))
+    except ValueError:
+        return "just now"
+    if seconds < 120:
+        return f"{seconds} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"

@@ -1,0 +1,91 @@
+"""Two agents, one ticket (issue 15, item 3): stale replies and taking a colleague's ticket."""
+
+from __future__ import annotations
+
+from tests.adapters.deliver import deliver
+from tests.app.conftest import ANN, pool_of
+from tests.app.test_app_desk_fixes import sent_mail
+from tests.mail_factory import make_mail
+from tests.staff_auth import sign_in
+
+BOB = "bob@example.com"
+
+
+def last_key(api, ticket_id: str, token: str | None = None) -> str:
+    return api.get(f"/api/tickets/{ticket_id}", token=token).json_body["messages"][-1]["key"]
+
+
+def bob_token(api) -> str:
+    token = sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), BOB)["id"]
+    assert api.get("/api/tickets", token=token).status_code == 200  # bob is an agent now
+    return token
+
+
+def test_a_reply_after_a_newer_customer_mail_is_refused_and_says_so(api):
+    """GIVEN ann read the ticket WHEN the customer writes again before ann sends THEN her reply
+    is refused with 409 naming the new mail, nothing is mailed; sent again after reading, it goes."""
+    first = deliver(api.stack, make_mail(message_id="<q1@customer.org>"))
+    seen = last_key(api, first.ticket)
+    more = deliver(
+        api.stack, make_mail(subject=f"Re: [{first.ticket}] Printer on fire", in_reply_to="<q1@customer.org>")
+    )
+    assert more.ticket == first.ticket
+    sent = sent_mail()
+    refused = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it.", "last_seen": seen})
+    assert refused.status_code == 409 and refused.json_body["error"] == "stale", refused.json_body
+    assert refused.json_body["reason"].startswith("alice@customer.org wrote again ")
+    assert refused.json_body["reason"].endswith(" ago — review and send again")
+    assert [n["key"] for n in refused.json_body["newer"]] == [more.ses_message_id] and sent == []
+    again = api.post(
+        f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it.", "last_seen": last_key(api, first.ticket)}
+    )
+    assert again.status_code == 201 and len(sent) == 1
+
+
+def test_a_reply_after_a_colleagues_reply_is_refused_but_notes_and_own_replies_do_not_count(api):
+    first = deliver(api.stack, make_mail())
+    bob = bob_token(api)
+    seen = last_key(api, first.ticket)
+    assert api.post(f"/api/tickets/{first.ticket}/notes", {"text": "VIP"}, token=bob).status_code == 201
+    mine = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Looking into it.", "last_seen": seen})
+    assert mine.status_code == 201, "a colleague's note is no reason to hold a reply"
+    assert (
+        api.post(
+            f"/api/tickets/{first.ticket}/reply", {"text": "Still on it.", "last_seen": seen}
+        ).status_code
+        == 201
+    )
+    bobs = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Fixed it.", "last_seen": seen}, token=bob)
+    assert bobs.status_code == 409 and bobs.json_body["reason"].startswith(f"a colleague ({ANN}) replied ")
+    seen = last_key(api, first.ticket, token=bob)
+    assert (
+        api.post(
+            f"/api/tickets/{first.ticket}/reply", {"text": "Fixed it.", "last_seen": seen}, token=bob
+        ).status_code
+        == 201
+    )
+    late = api.post(
+        f"/api/tickets/{first.ticket}/reply", {"text": "Try this.", "last_seen": first.ses_message_id}
+    )
+    assert late.status_code == 409 and late.json_body["reason"].startswith(f"a colleague ({BOB}) replied ")
+    gone = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Try this.", "last_seen": "no-such-key"})
+    assert gone.status_code == 409 and "the thread changed" in gone.json_body["reason"]
+
+
+def test_taking_a_colleagues_ticket_must_be_asked_for(api):
+    """GIVEN bob's ticket WHEN ann assigns it to herself THEN 409 naming bob, and only with
+    take_over: true does it become hers; her own or an unassigned ticket needs no asking."""
+    first = deliver(api.stack, make_mail())
+    bob = bob_token(api)
+    assert (
+        api.patch(f"/api/tickets/{first.ticket}", {"assignee": "me"}, token=bob).json_body["assignee"] == BOB
+    )
+    for change in ({"assignee": "me"}, {"assignee": "none"}):
+        asked = api.patch(f"/api/tickets/{first.ticket}", change)
+        assert asked.status_code == 409, change
+        assert (asked.json_body["error"], asked.json_body["assignee"]) == ("assigned", BOB)
+    assert api.stack.tickets.get_ticket(first.ticket).assignee == BOB
+    assert api.patch(f"/api/tickets/{first.ticket}", {"priority": "high"}).status_code == 200
+    taken = api.patch(f"/api/tickets/{first.ticket}", {"assignee": "me", "take_over": True})
+    assert taken.status_code == 200 and taken.json_body["assignee"] == ANN
+    assert api.patch(f"/api/tickets/{first.ticket}", {"assignee": BOB}).json_body["assignee"] == BOB
