@@ -270,7 +270,13 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
         again = read_back(endpoint, second)
 
     functions = state["functions"]
-    assert sorted(functions) == ["api_handler", "ingest", "record_feedback", "sweep_incoming"]
+    assert sorted(functions) == [
+        "api_handler",
+        "ingest",
+        "record_feedback",
+        "send_announcement",
+        "sweep_incoming",
+    ]
     assert sorted(fn["arn"] for fn in functions.values()) == state["all_functions"]
     stage = config["stages"][STAGE]
     for name, fn in functions.items():
@@ -301,8 +307,13 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
         assert [(arn, size, st) for _, arn, size, st in functions[name]["mappings"]] == [
             (queue_arn, 10, "Enabled")
         ], name
+    # One batch of recipients per invocation (chalicelib/services/announcement_sending.py).
+    announce_arn = stage["environment_variables"]["INBOUND_ANNOUNCE_QUEUE_ARN"]
+    assert [(arn, size, st) for _, arn, size, st in functions["send_announcement"]["mappings"]] == [
+        (announce_arn, 1, "Enabled")
+    ]
     assert functions["sweep_incoming"]["mappings"] == functions["api_handler"]["mappings"] == []
-    assert len(state["all_mappings"]) == 2
+    assert len(state["all_mappings"]) == 3
 
     sweep_arn = functions["sweep_incoming"]["arn"]
     schedules = [r for r in state["rules"].values() if any(arn == sweep_arn for _, arn in r["targets"])]
