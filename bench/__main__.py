@@ -12,7 +12,7 @@ import concurrent.futures
 import multiprocessing
 import sys
 
-from bench import cold_start, feedback, large_message, queue, report, search, typical_mail
+from bench import cold_start, feedback, large_message, local_burst, queue, report, search, typical_mail
 from bench.report import Row, ms, yes
 
 
@@ -211,7 +211,12 @@ def _search() -> tuple[list[Row], str]:
     return search.rows(result), search.details(result)
 
 
-BENCHMARKS = ("typical", "cold", "large", "feedback", "queue", "search")
+def _burst() -> tuple[list[Row], str]:
+    result = local_burst.run(log=lambda line: print(line, file=sys.stderr))
+    return local_burst.rows(result), local_burst.details(result)
+
+
+BENCHMARKS = ("typical", "cold", "large", "feedback", "queue", "search", "burst")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         "feedback": _feedback,  # CPU time, moto in this process
         "queue": _queue,
         "search": _search,
+        "burst": _burst,  # wall-clock, two processes: last, alone
     }
     rows: list[Row] = []
     details: list[str] = []
