@@ -32,6 +32,7 @@ from inbound.provision_context import Names, account_of, partition_of
 
 AGENT = "inbound-verify"
 BOUNCE_SIMULATOR = "bounce@simulator.amazonses.com"
+STEPS = ("sending", "dns", "receiving", "mail", "bounce")
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,23 @@ class Verifier:
     def client(self, name: str) -> Any:
         return self.session.client(name, region_name=self.region, endpoint_url=self.endpoint_url)
 
-    def run(self) -> list[Step]:
-        return [self.sending(), self.dns(), self.receiving(), self.mail(), self.bounce()]
+    def run(
+        self, progress: Callable[[Step], object] = lambda step: None, only: tuple[str, ...] = STEPS
+    ) -> list[Step]:
+        """The steps named in `only`, in order; `progress` hears each as it ends. AWS refusing
+        a call a step needs (permissions, throttling) fails that step, not the run."""
+        steps = []
+        for check in (getattr(self, name) for name in STEPS if name in only):
+            try:
+                step = check()
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                operation = getattr(exc, "operation_name", "a call")
+                fix = "run verify with credentials allowed what provision and the functions do, or retry"
+                step = Step(check.__name__, False, f"AWS refused {operation} ({code})", fix)
+            steps.append(step)
+            progress(step)
+        return steps
 
     # -- 1 --------------------------------------------------------------------------
     def sending(self) -> Step:

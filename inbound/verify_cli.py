@@ -11,7 +11,7 @@ from typing import Any
 def _verify(args: argparse.Namespace) -> int:
     from inbound.dns_check import ZONE_FILE, PublicDns, Resolver, ZoneFile
     from inbound.target import resolve
-    from inbound.verify import Verifier
+    from inbound.verify import STEPS, Verifier
 
     target = resolve(args)
     resolver: Resolver = ZoneFile(target.data_dir / ZONE_FILE) if target.is_local else PublicDns()
@@ -20,12 +20,11 @@ def _verify(args: argparse.Namespace) -> int:
         print(
             f"inbound verify: {target.description}, {verifier.settings.domain} in {target.region}", flush=True
         )
-    steps = []
-    for check in (verifier.sending, verifier.dns, verifier.receiving, verifier.mail, verifier.bounce):
-        step = check()
-        steps.append(step)
-        if not args.json:
-            print(step.line(), flush=True)
+    only = tuple(args.step or STEPS)
+    if args.json:
+        steps = verifier.run(only=only)
+    else:
+        steps = verifier.run(lambda step: print(step.line(), flush=True), only)
     ok = all(step.ok for step in steps)
     if args.json:
         print(json.dumps({"stage": target.stage, "ok": ok, "steps": [s.as_json() for s in steps]}))
@@ -42,4 +41,10 @@ def register(commands: Any) -> None:
     )
     verify.add_argument("--json", action="store_true", help="one JSON object with every step")
     verify.add_argument("--timeout", type=float, default=120.0, help="seconds each round trip may take")
+    verify.add_argument(
+        "--step",
+        action="append",
+        choices=("sending", "dns", "receiving", "mail", "bounce"),
+        help="run only this step (repeatable; default: all five)",
+    )
     verify.set_defaults(run=_verify)

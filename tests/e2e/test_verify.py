@@ -165,3 +165,21 @@ def test_feedback_that_never_reaches_record_feedback_fails_the_bounce_step(local
         assert "event destination" in step.fix and "record_feedback" in step.fix
     finally:
         _resubscribe(sns, topic, queue)
+
+
+def test_a_refused_aws_call_fails_its_step_and_the_run_goes_on(local_stack):
+    """Credentials without ses:DescribeActiveReceiptRuleSet: that step fails saying so, the
+    others still run (a botocore hook answers AccessDenied)."""
+    from botocore.exceptions import ClientError
+
+    def refuse(model: Any, **_: Any) -> None:
+        if model.name == "DescribeActiveReceiptRuleSet":
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, model.name)
+
+    core = botocore.session.get_session()
+    core.register("before-call.ses", refuse)
+    session = boto3.session.Session(botocore_session=core, region_name="us-east-1", **LOCAL_CREDENTIALS)
+    steps = by_step(verifier(local_stack, session).run(only=("sending", "dns", "receiving")))
+    assert list(steps) == ["sending", "dns", "receiving"] and not steps["receiving"].ok
+    assert steps["receiving"].detail == "AWS refused DescribeActiveReceiptRuleSet (AccessDenied)"
+    assert steps["sending"].ok and steps["dns"].ok
