@@ -166,7 +166,7 @@ def _dlq_alarm(names: Names, role: str, consumer: str) -> AlarmSpec:
 
 # The deployed functions, by the names `chalice deploy` gives them (the API handler's is
 # the app and stage only).
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler")
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
 ERROR_PERIODS = 3  # 15 minutes of failing invocations: a retry storm, not one bad record
 
 
@@ -219,6 +219,7 @@ def alarm_specs(
     return [
         _dlq_alarm(names, "ingest", "ingest"),
         _dlq_alarm(names, "feedback", "record_feedback"),
+        _dlq_alarm(names, "announce", "send_announcement"),
         AlarmSpec(
             name=f"{p}-quarantine-rate",
             description=(

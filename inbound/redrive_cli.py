@@ -28,6 +28,9 @@ def _build(args: argparse.Namespace) -> Any:
     env = target.environment(session)
     services = build_services(Settings.from_env(env), session)
     queues = [] if args.quarantine_only else [env["INBOUND_INGEST_QUEUE"], env["INBOUND_FEEDBACK_QUEUE"]]
+    if not args.quarantine_only and env.get("INBOUND_ANNOUNCE_QUEUE"):
+        # Announcement batches: sending one again sends nobody twice (recipients are claimed).
+        queues.append(env["INBOUND_ANNOUNCE_QUEUE"])
     return build_redrive(services, session, queues)
 
 

@@ -77,7 +77,7 @@ class TestProvisionedAlarms:
         found = alarms(session)
         queues = {url.rsplit("/", 1)[1] for url in client(session, "sqs").list_queues()["QueueUrls"]}
 
-        for role in ("ingest", "feedback"):
+        for role in ("ingest", "feedback", "announce"):
             alarm = found[f"inbound-test-{role}-dlq-not-empty"]
             dlq = f"inbound-test-{role}-dlq"
             assert dlq in queues, "the alarm watches a queue provision created"
@@ -147,7 +147,7 @@ class TestProvisionedAlarms:
         found = alarms(session)
         topics = [t["TopicArn"] for t in client(session, "sns").list_topics()["Topics"]]
 
-        assert len(found) == 6 + 2 * 4  # and each function's errors and throttles
+        assert len(found) == 7 + 2 * 5  # and each function's errors and throttles
         assert TOPIC_ARN in topics
         for alarm in found.values():
             assert alarm["ActionsEnabled"] is True
@@ -160,7 +160,7 @@ def test_second_run_changes_no_alarm(session):
     again = provision(session, STAGE, DOMAIN, REGION)
 
     entries = [e for e in again.entries if e.resource == "cloudwatch-alarm"]
-    assert len(entries) == 14
+    assert len(entries) == 17
     assert {e.action for e in entries} == {"unchanged"}
     assert again.action("sns-topic", "inbound-test-alarms") == "unchanged"
 

@@ -96,6 +96,7 @@ def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_de
     assert [(q["queue"], q["moved"]) for q in report["queues"]] == [
         ("inbound-local-ingest", 1),
         ("inbound-local-feedback", 0),
+        ("inbound-local-announce", 0),
     ]
     # The notification went back to the ingest queue; the local Lambda answers it as a duplicate.
     eventually(
@@ -110,7 +111,7 @@ def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_de
 
     again = _redrive(up)
 
-    assert again["mail"] == [] and [q["moved"] for q in again["queues"]] == [0, 0]
+    assert again["mail"] == [] and [q["moved"] for q in again["queues"]] == [0, 0, 0]
     assert _queue_empty(up, "inbound-local-ingest-dlq")
     keys = [o["Key"] for o in up.client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
     assert [k for k in keys if k.startswith(("incoming/", "quarantine/"))] == []
