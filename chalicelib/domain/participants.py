@@ -1,7 +1,7 @@
 """A ticket's participants: who besides the requester takes part, and whom a reply reaches.
 
 Participants are added only from authenticated mail (sender_trust, SECURITY.md) of the
-requester or of a participant: the Cc and Reply-To addresses that mail names, at most
+requester or of a participant: the Reply-To, Cc and To addresses that mail names, at most
 MAX_PARTICIPANTS per ticket. Staff add and remove them by hand. A staff reply goes to the
 requester and copies the participants the outbound guard allows, within SES's limit on
 recipients per message, and says whom it left out instead of failing.
@@ -20,8 +20,9 @@ SES_MAX_RECIPIENTS = 50
 
 
 def offered(mail: ParsedMail, own: Callable[[str], bool]) -> tuple[str, ...]:
-    """The addresses a mail asks to bring in: its Reply-To and Cc, none of our own."""
-    people = (a.email for a in mail.reply_to + mail.cc)
+    """The addresses a mail asks to bring in: its Reply-To, Cc and the other To addresses
+    (a co-recipient in To takes part as one in Cc does), none of our own."""
+    people = (a.email for a in mail.reply_to + mail.cc + mail.to)
     return tuple(dict.fromkeys(p for p in people if p and not own(p)))
 
 

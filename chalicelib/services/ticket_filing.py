@@ -83,7 +83,9 @@ class TicketFiling:
             from_mailboxes=len(mail.from_),
             token=token,
             token_ticket=known.get(token.ticket_id) if token else None,
-            referenced=tuple(known[hits[m]] for m in wanted if m in hits and hits[m] in known),
+            referenced=tuple(
+                known[t] for t in dict.fromkeys(hits[m] for m in wanted if m in hits) if t in known
+            ),
             subject_ticket=known.get(subject_id) if subject_id else None,
         )
         return Threading(correlation.decide(facts), known, trust)
@@ -226,7 +228,7 @@ class TicketFiling:
     def _participants(
         self, mail: ParsedMail, trust: sender_trust.SenderTrust, ticket: Ticket | None, sender: str
     ) -> tuple[participants.Admission, str]:
-        """Who this mail brings in (its Cc and Reply-To), and why nobody when it brings none.
+        """Who this mail brings in (its Cc, To and Reply-To), and why nobody when it brings none.
 
         Only authenticated mail of the requester or a participant adds anyone (SECURITY.md):
         the Cc of a spoofed mail must not be copied on the victim's replies.
@@ -238,10 +240,10 @@ class TicketFiling:
         if not trust.authenticated:
             return (
                 participants.Admission(),
-                "Cc and Reply-To not added: the sender is not authenticated",
+                "Cc, To and Reply-To not added: the sender is not authenticated",
             )
         if ticket is None:
             return participants.admit(sender, (), offered), ""
         if not ticket.has_participant(sender):
-            return participants.Admission(), f"Cc and Reply-To not added: {sender} is not a participant"
+            return participants.Admission(), f"Cc, To and Reply-To not added: {sender} is not a participant"
         return participants.admit(ticket.requester, ticket.participants, offered), ""
