@@ -139,9 +139,10 @@ def verify_unsubscribe(token: str, secrets_: tuple[bytes, ...], list_name: str =
 
 def unsubscribe_headers(url: str, mailto: str) -> tuple[tuple[str, str], ...]:
     """RFC 2369 List-Unsubscribe with both an https and a mailto URI, and RFC 8058's
-    List-Unsubscribe-Post that makes the https one a one-click POST. Receivers honour the
-    POST only when a DKIM signature covers both headers: SES's Easy DKIM signs every header
-    it finds present, so these are signed as long as they are in the raw message we hand over."""
+    List-Unsubscribe-Post that makes the https one a one-click POST. RFC 8058 §4: receivers
+    honour the POST only when a valid DKIM signature covers both headers; SES's Easy DKIM
+    signs what we hand over with the domain's key, and DEPLOY.md says how to check that its
+    `h=` lists them on a received announcement."""
     return (
         ("List-Unsubscribe", f"<{url}>, <mailto:{mailto}?subject=unsubscribe>"),
         ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
