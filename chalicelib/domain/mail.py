@@ -6,6 +6,7 @@ outside `chalicelib/adapters/mailparser_reader.py` sees mail-parser's dicts.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address as _StdAddress
@@ -21,6 +22,8 @@ MAX_ADDRESS_BYTES = 254  # RFC 5321 4.5.3.1.3: a longer path is no mailbox
 MAX_ADDRESSES = 100  # per address header (To, Cc, ...)
 MAX_SUBJECT_BYTES = 100_000  # UTF-8: a 100 KB Subject is still kept whole
 MAX_NAME_CHARS = 256  # display names, file names, Content-IDs
+# A local part that needs no quotes (RFC 5322 dot-atom-text).
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 
 
 def cut(text: str, limit: int) -> str:
@@ -49,12 +52,23 @@ class Address:
         return str(_StdAddress(display_name=self.name, addr_spec=self.email))
 
 
+def canonical_address(addr: str) -> str:
+    """One spelling per mailbox, lower-cased: `"bob"@corp.test` and `bob@corp.test.` are
+    bob@corp.test (RFC 5321 4.1.2: quotes that protect nothing; 2.3.5: the root's dot).
+    Otherwise each spelling was an address of its own: its own acknowledgement cap, and a
+    participant that cannot be written into a header."""
+    local, at, host = addr.strip().strip("<>").lower().rpartition("@")
+    if len(local) > 2 and local[0] == local[-1] == '"' and _DOT_ATOM.fullmatch(local[1:-1]):
+        local = local[1:-1]
+    return f"{local}{at}{host.rstrip('.')}"
+
+
 def parse_addresses(*values: str) -> tuple[Address, ...]:
-    """Addresses from header values; malformed entries are skipped, not fatal."""
+    """Addresses from header values, canonical; malformed entries are skipped, not fatal."""
     found: list[Address] = []
     seen: set[str] = set()
     for name, addr in getaddresses([v for v in values if v]):
-        addr = addr.strip().strip("<>").lower()
+        addr = canonical_address(addr)
         if "@" not in addr or addr in seen or any(c.isspace() for c in addr):
             continue
         if len(addr.encode("utf-8", "surrogateescape")) > MAX_ADDRESS_BYTES:

@@ -113,6 +113,15 @@ def thread_ids(ids: list[str] | tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in ids if i))[-MAX_REFERENCES:]
 
 
+def writable(address: str) -> bool:
+    """Whether `address` can be written into a header (a stored participant may not be)."""
+    try:
+        _address("Cc", address)
+    except SendRefused:
+        return False
+    return True
+
+
 def _address(name: str, address: str, display: str = "") -> HeaderAddress:
     check_header(name, address)
     check_header(name, display)

@@ -124,6 +124,7 @@ def is_own_address(address: str, domain: str, mailboxes: dict[str, str]) -> bool
     """An address of ours: a configured mailbox (with or without a +tag) or our domain."""
     address = address.strip().lower()
     local, _, host = address.rpartition("@")
+    host = host.rstrip(".")  # `support@example.com.` is ours too (the DNS root's dot)
     base = local.partition("+")[0]
     domain = domain.lower()
     return f"{base}@{host}" in mailboxes or host == domain or host.endswith("." + domain)

@@ -168,6 +168,8 @@ class OutboundService:
         warnings = [requester.warning] if requester.warning else []
 
         def refusal_of(address: str) -> str:
+            if not om.writable(address):
+                return "not a valid address"
             decision = self.check(address, automatic=False, state=state)
             return "" if decision.allowed else f"{decision.reason} ({decision.detail})"
 

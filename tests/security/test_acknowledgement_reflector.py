@@ -93,3 +93,14 @@ def test_fifty_spoofed_senders_at_one_domain_get_at_most_the_domain_cap(stack, w
     # Another domain's senders are not held back by it.
     other = deliver(svc, make_mail(subject="Hi", sender="someone@else.test"), dmarc="FAIL")
     assert other.outcome == "created" and sent[-1]["Destinations"] == ["someone@else.test"]
+
+
+def test_spellings_of_one_mailbox_share_its_acknowledgement_cap(stack, wired):
+    """`"victim"@d`, `victim@d.` and `VICTIM@D` are victim@d (RFC 5321 4.1.2 and 2.3.5): each
+    spelling once had a cap of its own, a fourth and fifth acknowledgement to one mailbox."""
+    svc, sent = wired()
+    local, _, host = VICTIM.partition("@")
+    for sender in (VICTIM, VICTIM, VICTIM, f'"{local}"@{host}', f"{VICTIM}.", VICTIM.upper()):
+        raw = f"From: {sender}\r\nTo: support@example.com\r\nSubject: Hi\r\n\r\nHello.\r\n".encode()
+        assert deliver(svc, raw, dmarc="FAIL").outcome == "created"
+    assert [r["Destinations"] for r in sent] == [[VICTIM]] * 3  # the documented 3 a day
