@@ -8,9 +8,10 @@ fsynced, renamed, and the directory fsynced: after `250` a `kill -9` or a power 
 keeps it.
 
 An entry leaves the journal once a snapshot holds what it became: each snapshot's
-manifest lists the entries that existed while it was taken (every one of them already in
-moto's S3, because a delivery and a snapshot never overlap, see `Quiet`), and after the
-manifest is on disk those entries are deleted. On start, an entry the restored manifest
+manifest lists the entries that were in moto's S3 while it was taken (an entry is
+"in flight" from its write until its S3 puts are done, and `ids()` leaves those out, so
+SMTP never waits for a snapshot), and after the manifest is on disk those entries are
+deleted. On start, an entry the restored manifest
 lists is deleted too (the crash came between the two steps); any other entry is newer
 than the snapshot, so its raw mail is put back under `incoming/` and re-driven with the
 rest of `incoming/`, once. The pipeline is idempotent by SES message id (its delivery
@@ -23,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,18 +69,34 @@ class Journal:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
+        self._in_flight: set[str] = set()
+        self._lock = threading.Lock()
 
     def write(self, entry: Entry) -> None:
+        """Durable, and in flight until `landed` or `discard`."""
         head = {"envelope": entry.envelope, "actions": entry.actions}
         line = json.dumps(head, ensure_ascii=False).encode("utf-8") + b"\n"
+        with self._lock:
+            self._in_flight.add(entry.ses_message_id)
         write_durably(self.root / entry.ses_message_id, line, entry.raw)
+
+    def landed(self, ses_message_id: str) -> None:
+        """Its raw mail is in S3 now: a snapshot taken from here on holds it."""
+        with self._lock:
+            self._in_flight.discard(ses_message_id)
 
     def discard(self, ses_message_id: str) -> None:
         """Forget an entry whose delivery was refused (the sender was told to retry)."""
         (self.root / ses_message_id).unlink(missing_ok=True)
+        self.landed(ses_message_id)
 
     def ids(self) -> list[str]:
-        return sorted(p.name for p in self.root.iterdir() if not p.name.endswith(_TMP))
+        """The entries in S3 now (in-flight ones left out)."""
+        with self._lock:
+            flying = set(self._in_flight)
+        return sorted(
+            p.name for p in self.root.iterdir() if not p.name.endswith(_TMP) and p.name not in flying
+        )
 
     def read(self, ses_message_id: str) -> Entry:
         data = (self.root / ses_message_id).read_bytes()

@@ -43,7 +43,7 @@ STAGE = "local"
 SAVE_EVERY_SECONDS = 3.0
 # A send waits for the next save (local_ses's hold); the save waits this long after the
 # first waiting send, so that a burst's acknowledgements leave with one save, not one each.
-GROUP_SAVE_SECONDS = 0.2
+GROUP_SAVE_SECONDS = 1.0
 FULL_CHECK_SECONDS = 60.0  # compare even when no worker did anything
 # .chalice/config.json has no "local" stage; the dev stage's per-function settings apply.
 CHALICE_STAGE = "dev"
