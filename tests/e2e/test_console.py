@@ -488,3 +488,67 @@ def test_the_agent_finds_a_customer_by_address_and_by_a_japanese_word_and_opens_
     page.locator("#search").fill("zzzunknownword")
     page.locator("#search").press("Enter")
     page.locator("#queue-empty").filter(has_text="No ticket matches").wait_for()
+
+
+def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """GIVEN a second agent writing a reply in the console WHEN the first agent answers the
+    customer meanwhile (from the terminal) THEN the second agent's send is refused (409, stale),
+    the colleague's reply is on screen, marked, the draft kept; sent again, it goes."""
+    up = local_stack.current
+    msg = plain_mail("Scanner jammed", "The scanner on floor 2 is jammed.")
+    send(up, msg)
+    ticket = ticket_of(up, msg)
+    email, password = "second.agent@example.com", "Second-agent-9-Password"
+    added = subprocess.run(
+        [_inbound(), "staff", "add", email, "--data-dir", str(local_stack.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    page = console.open().page
+    console.sign_in(email, added.stdout.split("one-time password: ", 1)[1].split()[0])
+    form = page.locator("#new-password-form")
+    form.locator("input[name=new_password]").fill(password)
+    form.locator("input[name=repeat]").fill(password)
+    form.locator("button[type=submit]").click()
+    page.locator(f'#tickets li[data-ticket="{ticket.id}"]').click()
+    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+    page.keyboard.press("r")
+    draft = "Please switch it off and on again."
+    page.locator("#reply-form textarea").fill(draft)
+
+    first_agent = local_stack.credentials()["username"]
+    subprocess.run(
+        [
+            _inbound(),
+            "tickets",
+            "reply",
+            ticket.id,
+            "A technician is on the way.",
+            "--data-dir",
+            str(local_stack.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    page.locator("#reply-form button[type=submit]").click()
+
+    alert = page.locator("#reply-form .alert")
+    alert.filter(has_text="Refused:").wait_for()
+    said = alert.inner_text()
+    assert f"a colleague ({first_agent}) replied " in said and "review and send again" in said, said
+    assert "stale, HTTP 409" in said
+    assert page.locator("#reply-form textarea").input_value() == draft
+    colleague = page.locator(".message.out.unseen")
+    assert colleague.count() == 1 and "A technician is on the way." in colleague.inner_text()
+    alert.scroll_into_view_if_needed()  # the marked reply above it, the reason under the draft
+    screenshot(page, "console-stale-reply.png")
+
+    page.locator("#reply-form button[type=submit]").click()  # reviewed: send again
+    page.locator(".message.out").filter(has_text=draft).wait_for()
+    assert page.locator(".message.out:not(.folded)").count() == 2  # the colleague's and this one
