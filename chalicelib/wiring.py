@@ -36,6 +36,7 @@ class Services:
     search: Any = None  # TicketFinder: search, customer history, the index's backfill
     announcements: Any = None  # AnnouncementService: audience, preview, test, queue, report, opt-out
     announcement_sender: Any = None  # AnnouncementSender: one queued batch, paced, once per recipient
+    presence: Any = None  # TicketPresence: who else has a ticket open or is writing on it
 
 
 def _client(session: Any, name: str, settings: Settings) -> Any:
@@ -130,6 +131,7 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
         search=_search(settings, dynamodb, parts, desk),
         announcements=announcing.service,
         announcement_sender=announcing.sender,
+        presence=_presence(settings, dynamodb),
     )
 
 
@@ -283,6 +285,15 @@ def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: A
         is_agent=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,
     )
     return TicketDesk(settings, desk_parts)
+
+
+def _presence(settings: Settings, dynamodb: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
+    from chalicelib.services.ticket_presence import TicketPresence
+
+    return TicketPresence(DynamoDBPresence(dynamodb, settings.tickets_table), lambda: datetime.now(UTC))
 
 
 def _search(settings: Settings, dynamodb: Any, parts: Any, desk: Any) -> Any:

@@ -178,3 +178,24 @@ def release_suspended(mailbox: str, key: str) -> Any:
 def discard_suspended(mailbox: str, key: str) -> Any:
     services().suspended.discard(mailbox, key)
     return Response(body="", status_code=204)
+
+
+@staff_api.route("/tickets/{ticket_id}/presence", methods=["PUT"])
+@answers_errors
+def touch_presence(ticket_id: str) -> Any:
+    writing = json_object(_request(), {}, {"writing": bool}).get("writing", False)
+    others = services().presence.touch(ticket_id, _agent(), writing)
+    return views.presence_json(ticket_id, others)
+
+
+@staff_api.route("/tickets/{ticket_id}/presence", methods=["GET"])
+@answers_errors
+def show_presence(ticket_id: str) -> Any:
+    return views.presence_json(ticket_id, services().presence.others(ticket_id, _agent()))
+
+
+@staff_api.route("/tickets/{ticket_id}/presence", methods=["DELETE"])
+@answers_errors
+def leave_presence(ticket_id: str) -> Any:
+    services().presence.leave(ticket_id, _agent())
+    return Response(body="", status_code=204)

@@ -157,3 +157,11 @@ def reply_json(sent: StoredMessage) -> dict[str, Any]:
         "time": sent.received_at,
         "warnings": sent.reason or None,
     }
+
+
+def presence_json(ticket_id: str, others: Any) -> dict[str, Any]:
+    """Who else has the ticket open (`writing`: a reply or note in progress), and since when seen."""
+    return {
+        "ticket": ticket_id,
+        "present": [{"agent": p.agent, "writing": p.writing, "seen_at": p.seen_at} for p in others],
+    }

@@ -89,3 +89,35 @@ def test_taking_a_colleagues_ticket_must_be_asked_for(api):
     taken = api.patch(f"/api/tickets/{first.ticket}", {"assignee": "me", "take_over": True})
     assert taken.status_code == 200 and taken.json_body["assignee"] == ANN
     assert api.patch(f"/api/tickets/{first.ticket}", {"assignee": BOB}).json_body["assignee"] == BOB
+
+
+def test_each_agent_sees_who_else_has_the_ticket_open_and_who_is_writing(api):
+    first = deliver(api.stack, make_mail())
+    path = f"/api/tickets/{first.ticket}/presence"
+    bob = bob_token(api)
+    assert api.call("PUT", path, {}).json_body == {"ticket": first.ticket, "present": []}
+    seen_by_bob = api.call("PUT", path, {"writing": True}, token=bob).json_body["present"]
+    assert [(p["agent"], p["writing"]) for p in seen_by_bob] == [(ANN, False)]
+    assert [(p["agent"], p["writing"]) for p in api.get(path).json_body["present"]] == [(BOB, True)]
+    assert api.call("DELETE", path, token=bob).status_code == 204
+    assert api.get(path).json_body["present"] == []
+    assert api.call("PUT", "/api/tickets/not-a-ticket/presence", {}).status_code == 404
+    assert api.call("PUT", path, {"writing": "yes"}).status_code == 400
+
+
+def test_a_presence_lapses_on_its_own_when_the_console_stops_renewing_it(stack):
+    """An agent whose laptop closed is not shown for long: the item expires (DynamoDB's TTL
+    deletes it some time later; reads leave it out at once)."""
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
+    from chalicelib.services.ticket_presence import PRESENCE_SECONDS, TicketPresence
+
+    now = [datetime(2026, 12, 7, 10, 0, tzinfo=UTC)]
+    presence = TicketPresence(
+        DynamoDBPresence(stack.client("dynamodb"), stack.settings.tickets_table), lambda: now[0]
+    )
+    presence.touch("T-1001", BOB, writing=True)
+    assert [p.agent for p in presence.others("T-1001", ANN)] == [BOB]
+    now[0] += timedelta(seconds=PRESENCE_SECONDS + 1)
+    assert presence.others("T-1001", ANN) == []

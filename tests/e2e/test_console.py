@@ -536,10 +536,27 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
         timeout=60,
         check=True,
     )
+    # The first agent still has the ticket open and writes a follow-up (presence, as their console
+    # would renew it), with the token the terminal signed in with.
+    from inbound.staff_login import load_tokens
+
+    token = load_tokens(local_stack.data_dir).id_token
+    presence = urllib.request.Request(
+        f"{up.http}/api/tickets/{ticket.id}/presence",
+        data=json.dumps({"writing": True}).encode(),
+        method="PUT",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(presence, timeout=10) as answered:
+        others = json.loads(answered.read())["present"]
+    assert [(p["agent"], p["writing"]) for p in others] == [(email, False)]  # opened, before typing
     page.locator("#reply-form button[type=submit]").click()
 
     alert = page.locator("#reply-form .alert")
     alert.filter(has_text="Refused:").wait_for()
+    page.locator(".ticket-head .presence .pill.writing").filter(
+        has_text=f"{first_agent} is writing"
+    ).wait_for()
     said = alert.inner_text()
     assert f"a colleague ({first_agent}) replied " in said and "review and send again" in said, said
     assert "stale, HTTP 409" in said

@@ -48,6 +48,7 @@
     tickets: [], cursor: null, selected: null, detail: null,
     remote: new Set(), drafts: new Map(), composer: 'reply', timer: null, counts: {},
     detailAt: 0, linkTimer: null, // when the open ticket's attachment links were signed
+    present: [], // the colleagues who have the open ticket open too (presence)
     search: '', // the search shown in the list instead of a view ('' = none)
   };
 
@@ -377,6 +378,7 @@
 
   // -- one ticket --------------------------------------------------------------
   async function openTicket(id) {
+    if (state.selected && state.selected !== id) { leavePresence(state.selected); state.present = []; }
     state.selected = id;
     renderQueue();
     const item = $(`li[data-ticket="${CSS.escape(id)}"]`);
@@ -387,6 +389,7 @@
       state.detail = data;
       state.detailAt = Date.now();
       renderTicket();
+      touchPresence();
     } catch (err) {
       if (state.selected !== id) return;
       const pane = $('#ticket');
@@ -406,6 +409,7 @@
         ticket.priority && ticket.priority !== 'normal' ? el('span', { className: 'pill', text: `${ticket.priority} priority` }) : null,
         ...ticket.tags.map((tag) => el('span', { className: 'pill tag', text: tag }))),
       el('h2', { className: 'subject', text: ticket.subject || '(no subject)', attrs: { title: ticket.subject } }),
+      el('p', { className: 'presence', attrs: { 'aria-live': 'polite' } }),
       el('p', { className: 'muted' },
         `${ticket.requester} · ${ticket.mailbox} · opened ${ago(ticket.created_at)} · `,
         assignee ? `assigned to ${assignee === me ? 'you' : ticket.assignee}` : 'unassigned',
@@ -430,6 +434,7 @@
       on: { click: () => loadEarlier(ticket.id) },
     }) : null;
     $('#ticket').replaceChildren(head, earlier || '', thread, renderComposer(ticket));
+    renderPresence();
     scheduleLinkRefresh();
   }
 
@@ -827,8 +832,38 @@
     if (actions[e.key]) { e.preventDefault(); actions[e.key](); }
   }
 
+  /* Presence: who else has this ticket open, or a draft on it; renewed with every poll and
+     lapsing on its own on the server when it is not (a closed laptop). A hint only. */
+  async function touchPresence() {
+    const id = state.selected;
+    if (!id || !state.session) return;
+    const writing = [...state.drafts.entries()].some(([key, text]) => key.startsWith(`${id}:`) && text.trim());
+    try {
+      const { data } = await api('PUT', `tickets/${encodeURIComponent(id)}/presence`, { body: { writing } });
+      if (state.selected !== id) return;
+      state.present = data.present;
+      renderPresence();
+    } catch (err) { /* no presence shown is the fallback */ }
+  }
+
+  function renderPresence() {
+    const box = $('#ticket .presence');
+    if (!box) return;
+    box.replaceChildren(...state.present.map((p) => el('span', {
+      className: `pill ${p.writing ? 'writing' : 'viewing'}`,
+      text: `${p.agent} ${p.writing ? 'is writing' : 'has it open'}`,
+      attrs: { title: `seen ${when(p.seen_at)}` },
+    })));
+    box.hidden = !state.present.length;
+  }
+
+  function leavePresence(id) {
+    api('DELETE', `tickets/${encodeURIComponent(id)}/presence`).catch(() => {});
+  }
+
   function refresh() {
     if (!state.session) return;
+    touchPresence();
     loadCounts();
     loadQueue({ quiet: true });
   }
