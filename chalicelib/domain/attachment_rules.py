@@ -74,7 +74,11 @@ RISKY_EXTENSIONS = frozenset(
     # Office formats with macros, add-ins and data links; Access databases
     "docm dotm xlsm xltm xlsb pptm potm ppsm ppam sldm iqy slk ade adp mda mdb mde mdt mdw mdz accde "
     # certificates a click offers to install
-    "cer crt der".split()
+    "cer crt der "
+    # the rest of Outlook's Level 1 list: Access shortcuts, Office and IIS settings, server pages,
+    # old script and macro formats, Windows themes and printer exports
+    "asp aspx asx bas fxp mad maf mag mam maq mar mas mat mau mav maw ops osd pcd plg prf prg pst tmp "
+    "vsmacros vsw xnk appcontent-ms theme printerexport webpnp psdm1 bgi".split()
 )
 
 
