@@ -1,5 +1,5 @@
 """Service rules real AWS enforces that botocore's models do not carry (and moto does not check):
-DynamoDB's here, SNS/SQS/S3/SES's in inbound/aws_message_rules.py.
+DynamoDB's and Lambda's here, SNS/SQS/S3/SES's in inbound/aws_message_rules.py.
 
 Each rule cites the AWS documentation it comes from. `check` returns the first
 refusal as (error code or None for the service's validation code, rule, message).
@@ -8,6 +8,7 @@ Sizes are measured as AWS measures them: UTF-8 bytes, not characters.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -195,7 +196,32 @@ def _query_refusal(params: dict[str, Any]) -> Refusal | None:
     return None
 
 
-_RULES: dict[str, Callable[..., Refusal | None]] = {"dynamodb": dynamodb, "sns": sns, "sqs": sqs, "s3": s3}
+# Lambda, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html: "Function
+# environment variables: 4 KB, for all environment variables associated with the function, in
+# aggregate"; Lambda measures the variables as JSON (its error quotes the "String measured").
+LAMBDA_ENVIRONMENT_BYTES = 4096
+
+
+def lambda_(model: Any, params: dict[str, Any]) -> Refusal | None:
+    if model.name not in ("CreateFunction", "UpdateFunctionConfiguration"):
+        return None
+    variables = (params.get("Environment") or {}).get("Variables")
+    if not isinstance(variables, dict):
+        return None
+    size = _bytes(json.dumps(variables, separators=(",", ":"), ensure_ascii=False))
+    if size > LAMBDA_ENVIRONMENT_BYTES:
+        message = f"Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit ({size} bytes)"
+        return "InvalidParameterValueException", "lambda-environment-size", message
+    return None
+
+
+_RULES: dict[str, Callable[..., Refusal | None]] = {
+    "dynamodb": dynamodb,
+    "lambda": lambda_,
+    "sns": sns,
+    "sqs": sqs,
+    "s3": s3,
+}
 _RULES_IN_CONTEXT: dict[str, Callable[..., Refusal | None]] = {"ses": ses, "sesv2": sesv2}
 
 

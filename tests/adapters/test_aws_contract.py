@@ -405,3 +405,25 @@ def test_the_hook_is_on_for_sessions_made_after_install() -> None:
             "InvalidParameterValue",
             "sqs-message-size",
         )
+
+
+def test_lambda_environment_of_at_most_4_kb(sessions: Sessions) -> None:
+    aws, bare = sessions.both("lambda")
+    iam = sessions.aws.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+
+    def create(client: Any, name: str, value_bytes: int) -> None:
+        client.create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role,
+            Handler="app.handler",
+            Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+            Environment={"Variables": {"INBOUND_X": "é" * (value_bytes // 2)}},
+        )
+
+    create(bare, "too-big", 4096)  # 4,096 bytes of value, plus the name and the JSON around it
+    refused(
+        lambda: create(aws, "too-big-here", 4096), "InvalidParameterValueException", "lambda-environment-size"
+    )
+    create(aws, "fits", 4000)
