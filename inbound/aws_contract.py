@@ -96,9 +96,12 @@ def validation_code(service_model: Any) -> str:
 # -- the model's constraints, compiled once per shape into a checker --
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, shape: Any) -> str:
+    """The value as AWS quotes it; a sensitive one (a password, a secret) never, as in AWS."""
+    if shape.metadata.get("sensitive"):
+        return "at"
     text = repr(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
+    return f"{text if len(text) <= 60 else text[:57] + '...'} at"
 
 
 def _limit_check(shape: Any, measure: Callable[[Any], Any], what: str, types: Any) -> Check | None:
@@ -119,7 +122,7 @@ def _limit_check(shape: Any, measure: Callable[[Any], Any], what: str, types: An
         else:
             return
         problems.append(
-            f"Value {_show(value)} at '{path}' failed to satisfy constraint: Member must have {what} {bound}"
+            f"Value {_show(value, shape)} '{path}' failed to satisfy constraint: Member must have {what} {bound}"
         )
 
     return check
@@ -134,7 +137,7 @@ def _string_check(shape: Any) -> Check | None:
         def in_enum(value: Any, path: str, problems: list[str]) -> None:
             if isinstance(value, str) and value not in allowed:
                 problems.append(
-                    f"Value {_show(value)} at '{path}' failed to satisfy constraint: "
+                    f"Value {_show(value, shape)} '{path}' failed to satisfy constraint: "
                     f"Member must satisfy enum value set: [{', '.join(enum)}]"
                 )
 

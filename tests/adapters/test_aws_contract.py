@@ -158,6 +158,14 @@ def test_min_size_of_a_map(sessions: Sessions) -> None:
     aws.batch_get_item(RequestItems={"t": {"Keys": [{"pk": {"S": "a"}, "sk": {"S": "b"}}]}})
 
 
+def test_a_sensitive_value_is_never_quoted() -> None:
+    model = botocore.session.get_session().get_service_model("cognito-idp").operation_model("AdminCreateUser")
+    request = {"UserPoolId": "us-east-1_a", "Username": "ann", "TemporaryPassword": "s3cr3t" * 50}
+    with pytest.raises(ClientError) as caught:
+        aws_contract.check_request(model, request)
+    assert "s3cr3t" not in str(caught.value) and "at 'TemporaryPassword'" in str(caught.value)
+
+
 def test_max_length_of_a_blob() -> None:
     # Checked without a request: moto implements no operation with a bounded blob inbound could send.
     model = (
