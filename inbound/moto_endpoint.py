@@ -9,7 +9,8 @@ stack's data is real customer mail, so the endpoint it runs is narrowed:
 - it listens on 127.0.0.1 only, whatever `inbound up --host` says (that option is for
   the SMTP listener and the staff console);
 - a request carrying `Origin` (every cross-origin request a browser sends, and every
-  same-origin POST) and every `OPTIONS` preflight are refused, and no response carries
+  same-origin POST), one a browser marks `Sec-Fetch-Site: cross-site` (a page's `<img>`
+  or `<iframe>` GET, which has no Origin) and every `OPTIONS` preflight are refused, and no response carries
   an `Access-Control-*` header: the browser lets no page read an answer;
 - the `Host` header must name loopback, so a DNS-rebinding page (evil.test resolved to
   127.0.0.1) is refused too;
@@ -37,6 +38,10 @@ _SIGNED_QUERY = ("X-Amz-Credential=", "AWSAccessKeyId=")  # presigned links (Sig
 def refusal(environ: dict[str, Any]) -> str:
     """Why this request may not reach moto, or "" when it may."""
     if environ.get("HTTP_ORIGIN") is not None or environ.get("REQUEST_METHOD") == "OPTIONS":
+        return "requests from web pages are not served"
+    # A page's <img>/<script>/<iframe> GET carries no Origin, but browsers name its site in
+    # Sec-Fetch-Site; the console's own links (another port of this host) are same-site.
+    if str(environ.get("HTTP_SEC_FETCH_SITE", "")).lower() == "cross-site":
         return "requests from web pages are not served"
     host = str(environ.get("HTTP_HOST", ""))
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host

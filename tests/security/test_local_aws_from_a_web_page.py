@@ -100,3 +100,25 @@ def test_unsigned_cognito_sign_in_still_reaches_moto(endpoint: str) -> None:
             AuthFlow="USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": "nobody@example.com", "PASSWORD": json.dumps("x")},
         )
+
+
+def test_an_image_tag_on_a_web_page_reaches_nothing(endpoint: str) -> None:
+    """`<img src="http://127.0.0.1:PORT/bucket?list-type=2&X-Amz-Credential=x">` on evil.test:
+    a no-cors GET carries no Origin, and the presigned marker costs the page nothing to add
+    (no signature is checked). The browser names the request's site in Sec-Fetch-Site."""
+    s3 = _client(endpoint, "s3")
+    s3.create_bucket(Bucket="imaged")
+    s3.put_object(Bucket="imaged", Key="mail.eml", Body=b"secret mail")
+    host = urlsplit(endpoint).netloc
+    tag = {
+        "Host": host,
+        "Sec-Fetch-Site": "cross-site",
+        "Sec-Fetch-Mode": "no-cors",
+        "Sec-Fetch-Dest": "image",
+    }
+    for path in ("/imaged?list-type=2&X-Amz-Credential=x", "/imaged/mail.eml?X-Amz-Credential=x"):
+        assert _request(endpoint, "GET", path, tag).status == 403
+    # The console's own links (another port of the same host: same-site) still open.
+    link = urlsplit(s3.generate_presigned_url("get_object", Params={"Bucket": "imaged", "Key": "mail.eml"}))
+    console = {"Host": link.netloc, "Sec-Fetch-Site": "same-site", "Sec-Fetch-Dest": "document"}
+    assert _request(endpoint, "GET", f"{link.path}?{link.query}", console).status == 200
