@@ -114,9 +114,11 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
         else:
             return ThreadDecision(token_ticket.id, "token", notes=tuple(notes))
 
-    for ticket in facts.referenced:
-        if ticket.mailbox != facts.mailbox:
+    seen: set[str] = set()
+    for ticket in facts.referenced:  # In-Reply-To and References may name one ticket many times
+        if ticket.mailbox != facts.mailbox or ticket.id in seen:
             continue
+        seen.add(ticket.id)
         if _closed(ticket, notes):
             related = related or ticket.id
             continue

@@ -155,3 +155,15 @@ def test_a_reply_naming_a_closed_ticket_four_ways_notes_the_follow_up_once():
     result = decide(facts)
     assert (result.ticket_id, result.related_ticket) == (None, "T-1")
     assert result.notes == ("T-1 is closed: opened a follow-up ticket",)
+
+
+def test_a_stranger_naming_one_ticket_in_three_references_gets_one_reason():
+    """Our acknowledgement's id in In-Reply-To and References, and the customer's own first
+    mail too: staff read the reason once, not three times."""
+    claimed = ticket()
+    facts = ThreadFacts(
+        mailbox="support", sender=ALICE, trust_reason="no DMARC", referenced=(claimed, claimed, claimed)
+    )
+    result = decide(facts)
+    assert (result.ticket_id, result.related_ticket) == (None, "T-1")
+    assert result.notes == ("references T-1, but the sender is not authenticated (no DMARC)",)
