@@ -17,6 +17,8 @@ than the snapshot, so its raw mail is put back under `incoming/` and re-driven w
 rest of `incoming/`, once. The pipeline is idempotent by SES message id (its delivery
 record), so a mail filed before the crash but after the snapshot is filed again from
 scratch, and nothing it produced can have left the machine (see `local_ses`'s hold).
+The sends a snapshot lets go are kept in its manifest, and a start delivers any of them
+that a crash kept from reaching the outbox.
 """
 
 from __future__ import annotations

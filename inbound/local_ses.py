@@ -144,6 +144,14 @@ class SesEmulator:
             waiting, self._held = self._held, []
         return waiting
 
+    def hold_again(self, sends: list[tuple[str, str, list[str], str, str]]) -> None:
+        """Put back sends taken for a save that failed."""
+        with self._lock:
+            self._held[:0] = sends
+
+    def in_outbox(self, message_id: str) -> bool:
+        return any(self.outbox.glob(f"*-{message_id}.eml"))
+
     def release(self, sends: list[tuple[str, str, list[str], str, str]]) -> None:
         """Let sends taken by `held()` leave, once the state that produced them is saved."""
         for send in sends:

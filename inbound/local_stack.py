@@ -158,6 +158,8 @@ class LocalStack:
             receiving_domains=(options.domain,),
         )
         install_ses_emulator(self.ses)
+        # Sends the last snapshot let go that a crash kept from the outbox.
+        self.ses.release([tuple(send) for send in state.unsent if not self.ses.in_outbox(send[0])])
         http_url = f"http://{options.host}:{options.http_port}"
         app_module = _import_app(_app_environment(stack, self.endpoint, http_url))
         config = _chalice_config()
@@ -195,7 +197,12 @@ class LocalStack:
                 return False
             self._saved_after = self.quiet.done
             accepted = self.journal.ids() if self.journal is not None else []
-            saved = self.state.save(accepted)
+            try:
+                saved = self.state.save(accepted, [list(send) for send in sends])
+            except BaseException:
+                if self.ses is not None:
+                    self.ses.hold_again(sends)  # they leave with the next save that works
+                raise
         if self.journal is not None:
             self.journal.retire(accepted)
         if self.ses is not None:

@@ -161,6 +161,7 @@ class LocalState:
         self._parameters = f"/inbound/{stage}/"
         self._saved: dict[str, Any] = {}
         self.covered: list[str] = []  # journal entries the restored snapshot holds
+        self.unsent: list[list[Any]] = []  # sends the restored snapshot let go (see save)
 
     # -- restore ---------------------------------------------------------------
     def restore(self) -> dict[str, int]:
@@ -169,6 +170,7 @@ class LocalState:
             return {"objects": 0, "items": 0, "parameters": 0}
         state = json.loads(self.manifest.read_text())
         self.covered = list(state.get("accepted", []))
+        self.unsent = list(state.get("sends", []))
         for name, value in state.get("ssm", {}).items():
             self._ssm.put_parameter(Name=name, Value=value["value"], Type=value["type"], Overwrite=True)
         objects = 0
@@ -204,10 +206,12 @@ class LocalState:
         return len(rows)
 
     # -- save --------------------------------------------------------------------
-    def save(self, accepted: list[str] | None = None) -> bool:
+    def save(self, accepted: list[str] | None = None, sends: list[Any] | None = None) -> bool:
         """Write a new snapshot when anything changed since the last one; True if written.
-        `accepted`: the journal entries (all already in S3) this snapshot holds."""
-        state = {**self._snapshot(), "accepted": sorted(accepted or [])}
+        `accepted`: the journal entries (all already in S3) this snapshot holds; `sends`:
+        the mail its state sent, let go once it is written (a start delivers any of them
+        a crash kept from the outbox)."""
+        state = {**self._snapshot(), "accepted": sorted(accepted or []), "sends": list(sends or [])}
         if state == self._saved:
             return False
         self.root.mkdir(parents=True, exist_ok=True)
