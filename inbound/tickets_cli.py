@@ -325,8 +325,17 @@ def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
         lines.append(f"merged into {t['merged_into']}")
     if t.get("related_ticket"):
         lines.append(f"not added to {t['related_ticket']}: {t.get('related_reason') or ''}")
-    for number, m in enumerate(detail["messages"], start=1):
-        who = f"{m['sender']} ({m['sender_name']})" if m.get("sender_name") else m["sender"]
+    number = 0
+    for m in detail["messages"]:
+        if m["kind"] == "event":  # the audit trail: one line each
+            lines.append(f"  · {m['time'][:16].replace('T', ' ')} {m['sender']} {m['text']}")
+            continue
+        number += 1
+        who = (
+            f"{m['sender']} ({m['sender_name']})"
+            if m.get("sender_name") and m["sender_name"] != m["sender"]
+            else m["sender"]
+        )
         lines += ["", "─" * 60, f"[{number}] {m['time'][:16].replace('T', ' ')} · {who} · {m['kind']}"]
         if m["direction"] == "inbound":
             lines[-1] += f" · joined by {m['thread_signal']}"

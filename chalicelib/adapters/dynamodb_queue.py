@@ -20,17 +20,18 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
-from chalicelib.domain.tickets import Ticket
+from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 QUEUE_INDEX, ASSIGNEE_INDEX = "queue", "byassignee"
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
@@ -207,8 +208,9 @@ class DynamoDBQueue:
         return items.ticket_from_item(raw), raw.get("merged_into", {}).get("S", "")
 
     # -- writes ------------------------------------------------------------
-    def replace(self, before: Ticket, after: Ticket) -> None:
-        """Write `after`'s staff-editable fields and queue keys, if the ticket is still `before`.
+    def replace(self, before: Ticket, after: Ticket, events: tuple[StoredMessage, ...] = ()) -> None:
+        """Write `after`'s staff-editable fields and queue keys, if the ticket is still `before`,
+        and its audit `events` (thread lines) in the same transaction.
 
         ConcurrentUpdate when someone changed its status, priority or assignee first (or
         merged it away); TicketNotFound when it does not exist.
@@ -257,18 +259,23 @@ class DynamoDBQueue:
             values[":empty"] = {"S": ""}
             condition += " AND (attribute_not_exists(#a) OR #a = :empty)"
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": items.ticket_key(before.id),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
         try:
-            self._db.update_item(
-                TableName=self.table,
-                Key=items.ticket_key(before.id),
-                UpdateExpression=expression,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+            if events:
+                lines = [{"Put": {"TableName": self.table, "Item": items.message_item(e)}} for e in events]
+                operations = cast("list[TransactWriteItemTypeDef]", [{"Update": update}, *lines])
+                self._db.transact_write_items(TransactItems=operations)
+            else:
+                self._db.update_item(**update, ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) not in ("ConditionalCheckFailedException", "TransactionCanceledException"):
                 raise
             if not (exc.response.get("Item") or self._exists(before.id)):
                 raise TicketNotFound(before.id) from exc

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_search import term_puts
+from chalicelib.domain.audit import counted
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate
 
@@ -50,9 +51,11 @@ class DynamoDBTicketEdits:
         new: Ticket,
         updated_at: str,
         terms: tuple[str, ...] = (),
+        events: tuple[StoredMessage, ...] = (),
     ) -> None:
         """Move one message of `source` to the new ticket `new` (found by its search
-        `terms`), all or nothing; `source` links to `new` unless it links somewhere already."""
+        `terms`), all or nothing, with the audit `events`; `source` links to `new` unless
+        it links somewhere already."""
         moved = replace(message, ticket_id=new.id)
         update = self._counts(source.id, updated_at, messages=-1, attachments=-len(message.attachments))
         change = update["Update"]
@@ -70,6 +73,7 @@ class DynamoDBTicketEdits:
             update,
             *self._move(message, moved, source.mailbox),
             *term_puts(self.table, new.id, new.created_at, terms),
+            *(self._put(items.message_item(e)) for e in events),
         ]
         self._transact(operations, source.id)
 
@@ -77,7 +81,7 @@ class DynamoDBTicketEdits:
         self, source: Ticket, target: Ticket, messages: list[StoredMessage], updated_at: str
     ) -> None:
         """Move some messages of `source` to `target` (call in chunks of MERGE_CHUNK)."""
-        count, attachments = len(messages), sum(len(m.attachments) for m in messages)
+        count, attachments = len(counted(messages)), sum(len(m.attachments) for m in messages)
         # The source may already be closed as merged: a message that threaded into it
         # while it was being merged is swept over afterwards.
         operations = [
@@ -88,8 +92,11 @@ class DynamoDBTicketEdits:
             operations += self._move(message, replace(message, ticket_id=target.id), source.mailbox)
         self._transact(operations, source.id)
 
-    def close_merged(self, source: Ticket, target: Ticket, updated_at: str) -> None:
-        """The last merge step: the source closes with its pointer; its people join the target."""
+    def close_merged(
+        self, source: Ticket, target: Ticket, updated_at: str, events: tuple[StoredMessage, ...] = ()
+    ) -> None:
+        """The last merge step: the source closes with its pointer; its people join the
+        target; the audit `events` are written with it."""
         closed = replace(source, status="closed", updated_at=updated_at)
         keys = items.queue_keys(
             closed.mailbox, closed.status, closed.assignee, closed.priority, closed.created_at, closed.id
@@ -123,30 +130,39 @@ class DynamoDBTicketEdits:
                 }
             },
             {"Update": target_update},
+            *(self._put(items.message_item(e)) for e in events),
         ]
         self._transact(operations, source.id)
 
     def change_participants(
-        self, ticket: Ticket, action: str, address: str, updated_at: str, room: int
+        self,
+        ticket: Ticket,
+        action: str,
+        address: str,
+        updated_at: str,
+        room: int,
+        events: tuple[StoredMessage, ...] = (),
     ) -> None:
-        """ADD or DELETE one participant; an ADD only while the set (requester included) is
-        within `room`. ConcurrentUpdate when the ticket was merged away or filled up meanwhile."""
+        """ADD or DELETE one participant, with the audit `events`; an ADD only while the set
+        (requester included) is within `room`. ConcurrentUpdate when the ticket was merged
+        away or filled up meanwhile."""
         values: dict[str, Any] = {":a": {"SS": [address]}, ":u": {"S": updated_at}}
         condition = _NOT_MERGED
         if action == "ADD":
             values[":room"] = {"N": str(room)}
             condition += " AND size(participants) <= :room"
+        update = {
+            "TableName": self.table,
+            "Key": items.ticket_key(ticket.id),
+            "UpdateExpression": f"SET updated_at = :u {action} participants :a",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
         try:
-            self._db.update_item(
-                TableName=self.table,
-                Key=items.ticket_key(ticket.id),
-                UpdateExpression=f"SET updated_at = :u {action} participants :a",
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
+            self._transact(
+                [{"Update": update}, *(self._put(items.message_item(e)) for e in events)], ticket.id
             )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        except ConcurrentUpdate as exc:
             raise ConcurrentUpdate(f"{ticket.id} changed while editing its participants") from exc
 
     # -- building blocks ---------------------------------------------------

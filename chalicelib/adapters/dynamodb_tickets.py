@@ -397,6 +397,10 @@ class DynamoDBTickets:
             }
         ]
 
+    def record_event(self, event: StoredMessage) -> None:
+        """An audit line on its ticket's thread (not counted as a message)."""
+        self._db.put_item(TableName=self.table, Item=items.message_item(event))
+
     def record_outbound(
         self,
         mailbox: str,

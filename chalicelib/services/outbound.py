@@ -26,7 +26,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.adapters.ses_sender import SesSender
-from chalicelib.domain import collisions, participants, send_policy
+from chalicelib.domain import audit, collisions, participants, send_policy
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.mail import Attachment, ParsedMail
 from chalicelib.domain.reply_tokens import reply_address
@@ -164,6 +164,7 @@ class OutboundService:
         state = guard_state(self.parts.guard, self.settings, now, self.parts.account_rates())
         requester = self.check(ticket.requester, automatic=False, state=state)
         if not requester.allowed:
+            self._refused(ticket, agent, f"{requester.reason} ({requester.detail})", now)
             raise refusal(requester, ticket.requester)
         warnings = [requester.warning] if requester.warning else []
 
@@ -180,7 +181,9 @@ class OutboundService:
         if last_seen is not None:
             newer = collisions.unseen(history, last_seen, agent)
             if newer != ():
-                raise StaleReply(collisions.stale_reason(newer, now), newer or ())
+                reason = collisions.stale_reason(newer, now)
+                self._refused(ticket, agent, reason, now)
+                raise StaleReply(reason, newer or ())
         inbound = [m for m in history if m.direction == "inbound" and m.message_id]
         key = f"out-{uuid.uuid4().hex[:24]}"
         stored = message_builder.store_attachments(
@@ -250,6 +253,12 @@ class OutboundService:
         return send_policy.decide(facts)
 
     # -- steps ----------------------------------------------------------------------
+    def _refused(self, ticket: Ticket, agent: str, why: str, now: datetime) -> None:
+        """The audit line of a reply that was not sent, and why."""
+        self.parts.tickets.record_event(
+            audit.event(ticket.id, agent, f"reply not sent: {why}", iso_millis(now))
+        )
+
     def _acknowledgement(
         self, ticket: Ticket, mail: ParsedMail, recipient: str, now: datetime
     ) -> om.OutgoingMail:

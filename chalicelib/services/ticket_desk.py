@@ -13,6 +13,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb_items import PRIORITY_RANK
 from chalicelib.adapters.dynamodb_queue import QueueQuery
 from chalicelib.adapters.sns_events import ASSIGNED, NOTE_ADDED, STATUS_CHANGED
+from chalicelib.domain import audit
 from chalicelib.domain.tickets import (
     STATUSES,
     Body,
@@ -160,8 +161,9 @@ class TicketDesk:
             if attempt >= CLAIM_ATTEMPTS:
                 raise ConcurrentUpdate("the queue is changing too fast; try again")
             claimed = replace(seen, assignee=agent, status="open", updated_at=self.parts.now())
+            trail = audit.events_of(seen.id, agent, audit.change_lines(seen, claimed), claimed.updated_at)
             try:
-                self.parts.queue.replace(seen, claimed)
+                self.parts.queue.replace(seen, claimed, trail)
             except (ConcurrentUpdate, TicketNotFound):
                 continue  # another agent won it, or it changed: try the next one
             self._announce(seen, claimed, agent)
@@ -205,8 +207,9 @@ class TicketDesk:
             if after == before:
                 return before
             after = replace(after, updated_at=self.parts.now())
+            trail = audit.events_of(before.id, agent, audit.change_lines(before, after), after.updated_at)
             try:
-                self.parts.queue.replace(before, after)
+                self.parts.queue.replace(before, after, trail)
             except ConcurrentUpdate:
                 if attempt == UPDATE_ATTEMPTS:
                     raise
@@ -254,13 +257,13 @@ class TicketDesk:
     # -- participants (see ticket_participants.py) ---------------------------
     def add_participant(self, ticket_id: str, agent: str, address: str) -> Ticket:
         """Copy `address` on this ticket's replies from now on."""
-        ticket = ticket_participants.add(self.parts, self.settings, ticket_id, address)
+        ticket = ticket_participants.add(self.parts, self.settings, ticket_id, address, agent)
         log.info("participants: %s added %s to %s", agent, address, ticket.id)
         return ticket
 
     def remove_participant(self, ticket_id: str, agent: str, address: str) -> Ticket:
         """Stop copying `address` on this ticket's replies."""
-        ticket = ticket_participants.remove(self.parts, ticket_id, address)
+        ticket = ticket_participants.remove(self.parts, ticket_id, address, agent)
         log.info("participants: %s removed %s from %s", agent, address, ticket.id)
         return ticket
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalicelib.domain import participants
+from chalicelib.domain import audit, participants
 from chalicelib.domain.mail import MAX_ADDRESS_BYTES, parse_addresses
 from chalicelib.domain.send_policy import is_own_address
 from chalicelib.domain.tickets import Ticket
@@ -25,7 +25,7 @@ def _address(text: str) -> str:
     return cleaned
 
 
-def add(parts: DeskParts, settings: Settings, ticket_id: str, address: str) -> Ticket:
+def add(parts: DeskParts, settings: Settings, ticket_id: str, address: str, agent: str = "") -> Ticket:
     """Copy `address` on the ticket's replies from now on (at most MAX_PARTICIPANTS)."""
     email = _address(address)
     if is_own_address(email, settings.domain, settings.mailboxes):
@@ -38,11 +38,13 @@ def add(parts: DeskParts, settings: Settings, ticket_id: str, address: str) -> T
             f"{ticket.id} has {len(ticket.copied)} participants already, the most a ticket may have; remove one first"
         )
     # The set holds the requester too: room for the others plus them, before this one.
-    parts.edits.change_participants(ticket, "ADD", email, parts.now(), participants.MAX_PARTICIPANTS)
+    now = parts.now()
+    trail = (audit.event(ticket.id, agent, f"added {email} to Cc", now),) if agent else ()
+    parts.edits.change_participants(ticket, "ADD", email, now, participants.MAX_PARTICIPANTS, trail)
     return parts.queue.load(ticket.id)[0]
 
 
-def remove(parts: DeskParts, ticket_id: str, address: str) -> Ticket:
+def remove(parts: DeskParts, ticket_id: str, address: str, agent: str = "") -> Ticket:
     """Stop copying `address`; the requester cannot be removed (replies go to them)."""
     email = _address(address)
     ticket = editable(parts, ticket_id)
@@ -50,5 +52,7 @@ def remove(parts: DeskParts, ticket_id: str, address: str) -> Ticket:
         raise InvalidRequest(f"{email} is the requester of {ticket.id}; replies always go to them")
     if email not in ticket.copied:
         return ticket
-    parts.edits.change_participants(ticket, "DELETE", email, parts.now(), 0)
+    now = parts.now()
+    trail = (audit.event(ticket.id, agent, f"removed {email} from Cc", now),) if agent else ()
+    parts.edits.change_participants(ticket, "DELETE", email, now, 0, trail)
     return parts.queue.load(ticket.id)[0]

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from chalicelib.adapters.dynamodb_ticket_edits import MERGE_CHUNK
 from chalicelib.adapters.sns_events import CREATED, MERGED, SPLIT
+from chalicelib.domain import audit
 from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.reply_tokens import new_nonce
 from chalicelib.domain.search_terms import stored_message_terms
@@ -24,9 +25,9 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
     source = editable(parts, ticket_id)
     messages = parts.tickets.messages(source.id)
     message = next((m for m in messages if m.key == message_key), None)
-    if message is None:
+    if message is None or message.kind == audit.EVENT:
         raise MessageNotFound(f"{source.id} has no message {message_key}")
-    if len(messages) < 2:
+    if len(audit.counted(messages)) < 2:
         raise TicketConflict(f"{message_key} is the only message of {source.id}")
     now = parts.now()
     customer = message.direction == "inbound" and bool(message.sender)
@@ -47,7 +48,12 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
         related_reason=f"split from {source.id} by {agent}",
     )
     moved = replace(message, ticket_id=new.id)
-    parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else ())
+    who = message.sender or "staff"
+    trail = (
+        audit.event(source.id, agent, f"split the message of {who} out into {new.id}", now),
+        audit.event(new.id, agent, f"split from {source.id}", now),
+    )
+    parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else (), trail)
     parts.events.publish_event(SPLIT, source.id, {"by": agent, "message": message_key, "into": new.id})
     parts.events.publish_event(CREATED, new.id, {"by": agent, "split_from": source.id})
     return new
@@ -75,7 +81,8 @@ def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
         raise TicketConflict(f"{source.id} and {target.id} belong to different mailboxes")
     now = parts.now()
     moved = _move_all(parts, source, target, now)
-    parts.edits.close_merged(source, target, now)
+    trail = (audit.event(target.id, agent, f"merged {source.id} into this ticket", now),)
+    parts.edits.close_merged(source, target, now, trail)
     moved += _move_all(parts, source, target, now)
     parts.events.publish_event(MERGED, source.id, {"by": agent, "into": target.id, "messages": moved})
     return parts.queue.load(target.id)[0]

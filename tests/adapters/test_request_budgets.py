@@ -283,13 +283,14 @@ def test_a_queue_page_of_new_and_open_tickets_is_one_query_from_the_start_or_a_c
     assert [t.id for t in first.tickets + second.tickets] == made[:4]
 
 
-def test_claiming_the_next_ticket_is_one_query_and_one_conditional_update(desk_with_tickets):
+def test_claiming_the_next_ticket_is_one_query_and_one_conditional_transaction(desk_with_tickets):
+    """The claim and its audit line ('assigned to ann') are one transaction."""
     desk, requests, made = desk_with_tickets
     claimed = desk.claim_next(ANN)
     calls = requests.take()
     assert {op: n for op, n in calls.items() if op.startswith("dynamodb.")} == {
         "dynamodb.Query": 1,
-        "dynamodb.UpdateItem": 1,
+        "dynamodb.TransactWriteItems": 1,
     }
     assert calls.get("sns.Publish") == 2, "ticket.status_changed and ticket.assigned, after the write"
     assert (claimed.id, claimed.assignee, claimed.status) == (made[0], ANN, "open")

@@ -561,6 +561,8 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     assert f"a colleague ({first_agent}) replied " in said and "review and send again" in said, said
     assert "stale, HTTP 409" in said
     assert page.locator("#reply-form textarea").input_value() == draft
+    refused = page.locator(".messages li.event").filter(has_text="reply not sent: a colleague")
+    assert refused.count() == 1 and email in refused.inner_text()  # the audit trail's line
     colleague = page.locator(".message.out.unseen")
     assert colleague.count() == 1 and "A technician is on the way." in colleague.inner_text()
     alert.scroll_into_view_if_needed()  # the marked reply above it, the reason under the draft

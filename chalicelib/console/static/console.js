@@ -540,6 +540,11 @@
   }
 
   function renderMessage(m) {
+    if (m.kind === 'event') {  // the audit trail: who changed what, when, as one small line
+      return el('li', { className: 'event', dataset: { key: m.key } },
+        el('span', { className: 'who', text: m.sender }), ` ${m.text} · `,
+        el('time', { text: ago(m.time), attrs: { datetime: m.time, title: when(m.time) } }));
+    }
     const inbound = m.direction === 'inbound';
     const name = m.sender_name ? `${m.sender_name} <${m.sender}>` : m.sender;
     const meta = el('div', { className: 'meta' },

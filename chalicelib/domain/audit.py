@@ -1,0 +1,63 @@
+"""The audit trail: each change to a ticket is a line in its thread, with who and when.
+
+An event line is a StoredMessage of kind `event` (direction `internal`): never sent,
+not counted as a message of the ticket, moved with the thread by a merge.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from chalicelib.domain.tickets import Body, StoredMessage, Ticket
+
+EVENT = "event"
+
+
+def event(ticket_id: str, agent: str, text: str, at: str, seq: int = 0) -> StoredMessage:
+    """One line of the trail on `ticket_id`: `agent` did `text` at `at`; `seq` orders the
+    lines of one change (the thread is sorted by time, then key)."""
+    return StoredMessage(
+        ticket_id=ticket_id,
+        key=f"event-{seq:02d}-{uuid.uuid4().hex[:24]}",
+        direction="internal",
+        kind=EVENT,
+        sender=agent,
+        sender_name=agent,
+        to=(),
+        cc=(),
+        subject="",
+        message_id="",
+        received_at=at,
+        thread_signal="staff",
+        body=Body(text=text),
+    )
+
+
+def change_lines(before: Ticket, after: Ticket) -> list[str]:
+    """What a staff edit changed, one line each, in the words the console shows."""
+    lines = []
+    if after.assignee != before.assignee:
+        if not after.assignee:
+            lines.append(f"unassigned (was {before.assignee})")
+        elif before.assignee:
+            lines.append(f"assigned to {after.assignee} (was {before.assignee})")
+        else:
+            lines.append(f"assigned to {after.assignee}")
+    if after.status != before.status:
+        lines.append(f"status {before.status} → {after.status}")
+    if after.priority != before.priority:
+        lines.append(f"priority {before.priority} → {after.priority}")
+    added = sorted(set(after.tags) - set(before.tags))
+    removed = sorted(set(before.tags) - set(after.tags))
+    if added or removed:
+        lines.append("tags " + " ".join([*(f"+{t}" for t in added), *(f"−{t}" for t in removed)]))
+    return lines
+
+
+def events_of(ticket_id: str, agent: str, lines: list[str], at: str) -> tuple[StoredMessage, ...]:
+    return tuple(event(ticket_id, agent, line, at, seq) for seq, line in enumerate(lines))
+
+
+def counted(messages: list[StoredMessage]) -> list[StoredMessage]:
+    """The messages a ticket counts: mail and notes, not its event lines."""
+    return [m for m in messages if m.kind != EVENT]
