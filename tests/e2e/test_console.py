@@ -571,3 +571,30 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     page.locator("#reply-form button[type=submit]").click()  # reviewed: send again
     page.locator(".message.out").filter(has_text=draft).wait_for()
     assert page.locator(".message.out:not(.folded)").count() == 2  # the colleague's and this one
+
+
+def test_an_open_ticket_renews_its_attachment_links_before_they_expire(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """Links are presigned for 5 minutes: a ticket left open longer gets fresh ones in place
+    (Playwright's clock runs the page 4.5 minutes ahead). The list says when tickets opened."""
+    up = local_stack.current
+    msg = plain_mail("Invoice attached", "Please see the invoice.")
+    msg.add_attachment(b"%PDF-1.4 invoice", maintype="application", subtype="pdf", filename="invoice.pdf")
+    send(up, msg)
+    ticket = ticket_of(up, msg)
+    page = console.page
+    page.clock.install()
+    console.open()
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    item = page.locator(f'#tickets li[data-ticket="{ticket.id}"]')
+    assert item.locator(".ago").inner_text().startswith("opened ")
+    item.click()
+    link = page.locator(".attachments a").filter(has_text="invoice.pdf")
+    first = link.get_attribute("href")
+    assert "X-Amz-Expires=300" in first
+    page.wait_for_timeout(1100)  # the next signature is made in another second (X-Amz-Date)
+    page.clock.fast_forward("04:35")
+    eventually(lambda: (link.get_attribute("href") != first) or None, 20, "the attachment link to be renewed")
+    assert "X-Amz-Signature=" in link.get_attribute("href")
