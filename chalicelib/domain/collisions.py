@@ -46,6 +46,8 @@ def _ago(now: datetime, stamp: str) -> str:
         seconds = max(0, int((now - datetime.fromisoformat(stamp)).total_seconds()))
     except ValueError:
         return "just now"
+    if seconds < 5:
+        return "just now"
     if seconds < 120:
         return f"{seconds} s ago"
     if seconds < 7200:
