@@ -10,6 +10,7 @@ and complaint addresses, a suppressed address and one that unsubscribed with one
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import urllib.parse
 import urllib.request
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalStackRun
+from tests.e2e.conftest import LocalStackRun, start_up
 from tests.e2e.test_local_stack import _inbound, eventually
 from tests.e2e.test_outbound_flow import _outbox, _send
 
@@ -152,3 +153,66 @@ def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalS
     report = json.loads(_run(data, "reputation", "--json").stdout)
     today = report["days"][0] if report["days"] else {}
     assert today.get("bounces", 0) == 0 and today.get("complaints", 0) == 0, today
+
+
+def _sent_so_far(data_dir: Path, subject: str) -> list[str]:
+    """Recipients of `subject` in the emulated SES outbox, read straight from its index."""
+    index = data_dir / "outbox" / "index.jsonl"
+    if not index.exists():
+        return []
+    records = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
+    return [a for r in records if r["subject"] == subject for a in r["to"]]
+
+
+def test_a_kill_9_half_way_through_a_send_sends_nobody_twice(tmp_path: Path):
+    """GIVEN 400 recipients being sent WHEN `inbound up` is killed with SIGKILL after the first
+    mails left, started again and the send resumed THEN nobody gets two mails; a recipient
+    caught in the one window (SES took it, `sent` not written) stays `sending`, never resent."""
+    data, started = tmp_path / "data", []
+    # 8 batches of 50: the local stack runs 3 at a time and saves (releasing their held
+    # mail) between rounds, so the first mails leave while most recipients are still queued.
+    addresses = [f"reader{n:03d}@r{n:03d}.test" for n in range(400)]
+    (tmp_path / "list.txt").write_text("\n".join(addresses) + "\n")
+    try:
+        up = start_up(data, tmp_path, started)
+        created = _run(
+            data, "announce", "create", "--list", str(tmp_path / "list.txt"),
+            "--subject", "Maintenance tonight", "--text", "Hello {name}.", "--json",
+        )  # fmt: skip
+        announcement = json.loads(created.stdout)["id"]
+        _run(data, "announce", "send", announcement)
+        before = eventually(
+            lambda: found if (found := _sent_so_far(data, "Maintenance tonight")) else None,
+            timeout=120,
+            what="the first mails of the send",
+        )
+        up.proc.send_signal(signal.SIGKILL)
+        up.proc.wait(timeout=30)
+        start_up(data, tmp_path, started)
+        # The batches in flight come back after the queue's visibility timeout (30 minutes, as
+        # on AWS); sending again queues the recipients still pending at once.
+        _run(data, "announce", "send", announcement)
+
+        # A round's mail leaves the emulated SES with the save after it (every few seconds);
+        # events SES had not published when the process died are gone, so those recipients
+        # stay `sent`. Done when nobody is pending or being sent and the outbox stopped growing.
+        looks: list[int] = []
+
+        def resumed() -> dict[str, Any] | None:
+            status = _settled(data, announcement, ("pending", "sending"))
+            looks.append(len(_sent_so_far(data, "Maintenance tonight")) if status else -1)
+            return status if len(looks) >= 3 and len(set(looks[-3:])) == 1 and looks[-1] >= 0 else None
+
+        status = eventually(resumed, timeout=180, what="the resumed send")
+        sent = _sent_so_far(data, "Maintenance tonight")
+        assert len(sent) == len(set(sent)), f"sent twice: {sorted(a for a in set(sent) if sent.count(a) > 1)}"
+        states = {r["address"]: r["state"] for r in status["recipients"]}
+        assert set(states.values()) <= {"delivered", "sent"}, status["counts"]
+        assert {a for a, s in states.items() if s == "delivered"} <= set(sent)
+        assert len(sent) > len(before), "the send went on after the restart"
+        assert len(before) < len(addresses) and states.get(before[0]) in ("delivered", "sent")
+        print(f"{len(before)} mails out before the kill, {len(sent)} in all; {status['counts']}")
+    finally:
+        for run in started:
+            if run.proc.poll() is None:
+                run.stop()
