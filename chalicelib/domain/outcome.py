@@ -30,6 +30,7 @@ class Outcome:
             "thread_signal": self.thread_signal,
             "attachments": list(self.attachments),
             "reason": self.reason,
+            "related_ticket": self.related_ticket,
         }
 
     def as_record(self) -> dict[str, Any]:
