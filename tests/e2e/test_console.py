@@ -26,7 +26,7 @@ import pytest
 
 from tests.e2e.browser import chromium_context
 from tests.e2e.conftest import ROOT, LocalStackRun, UpProcess
-from tests.e2e.test_local_stack import CUSTOMER, eventually, send, ticket_of
+from tests.e2e.test_local_stack import CUSTOMER, eventually, send, ticket_of, tickets
 
 # A hung browser fails its test (and its fixtures still take chromium and the stack down).
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -568,9 +568,25 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     alert.scroll_into_view_if_needed()  # the marked reply above it, the reason under the draft
     screenshot(page, "console-stale-reply.png")
 
+    # Meanwhile the first agent takes the ticket (from the terminal).
+    subprocess.run(
+        [_inbound(), "tickets", "assign", ticket.id, "me", "--data-dir", str(local_stack.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     page.locator("#reply-form button[type=submit]").click()  # reviewed: send again
     page.locator(".message.out").filter(has_text=draft).wait_for()
     assert page.locator(".message.out:not(.folded)").count() == 2  # the colleague's and this one
+
+    # "Assign to me" on the colleague's ticket asks first; declined, the ticket stays theirs.
+    page.locator(".ticket-head").filter(has_text=f"assigned to {first_agent}").wait_for()
+    page.locator(".ticket-head button").filter(has_text="Assign to me").click()
+    eventually(lambda: console.dialogs or None, 10, "the take-over question")
+    assert console.dialogs == [f"{ticket.id} is assigned to {first_agent}. Take it over?"]
+    console.dialogs.clear()
+    assert tickets(up).get_ticket(ticket.id).assignee == first_agent
 
 
 def test_an_open_ticket_renews_its_attachment_links_before_they_expire(
