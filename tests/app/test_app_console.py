@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chalicelib.api import unsubscribe_routes
 from chalicelib.console.routes import PUBLIC_ROUTES
 from tests.app.conftest import ANN, Api, pool_of
 from tests.staff_auth import PASSWORD, sign_in
@@ -22,7 +23,10 @@ def _post(api: Api, path: str, body: dict) -> object:
 def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api) -> None:
     from app import app
 
-    assert {path for path in app.routes if not path.startswith("/api/")} == PUBLIC_ROUTES
+    # Outside /api/ only the console's own routes and the announcements' one-click
+    # unsubscribe (RFC 8058: a mailbox provider POSTs it with no credentials) are served.
+    outside_api = {path for path in app.routes if not path.startswith("/api/")}
+    assert outside_api == PUBLIC_ROUTES | {unsubscribe_routes.ROUTE}
     for path, kind in (("/", "text/html"), ("/console.js", "text/javascript"), ("/console.css", "text/css")):
         response = api.get(path, token="")
         assert response.status_code == 200, path
