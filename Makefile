@@ -48,7 +48,7 @@ types: install
 
 check: lint types test
 
-# `make bench BENCH="feedback queue"` runs only those (typical cold large feedback queue burst).
+# `make bench BENCH="feedback queue"` runs only those (typical cold large feedback queue search burst).
 bench: install
 	$(BIN)/python -m bench $(BENCH)
 
