@@ -94,3 +94,10 @@ def test_a_long_word_is_cut_alike_on_both_sides():
     word = "Donaudampfschifffahrtsgesellschaftskapitänsmütze" * 3
     assert finds(word, text=word)
     assert all(len(t) <= 200 for t in indexed(text=word * 10))
+
+
+def test_a_word_after_a_200_kb_run_without_spaces_is_still_found():
+    # The address and dotted-name patterns backtrack over a run without white space;
+    # only its first characters are read, so a hostile Subject costs no more than a word.
+    hostile = "A" * 200_000 + "@" + "b" * 100
+    assert finds("refund", subject=f"{hostile} refund {hostile}.x")
