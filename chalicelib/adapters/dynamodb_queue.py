@@ -20,18 +20,18 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_requests import query_all, transact_write
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 QUEUE_INDEX, ASSIGNEE_INDEX = "queue", "byassignee"
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
@@ -184,17 +184,12 @@ class DynamoDBQueue:
         kwargs["ExpressionAttributeValues"] = values
         if start:
             kwargs["ExclusiveStartKey"] = start
-        while True:
-            try:
-                response = self._db.query(**kwargs)
-            except ClientError as exc:
-                if error_code(exc) == "ValidationException" and start:
-                    raise InvalidRequest("cursor belongs to another query") from exc
-                raise
-            yield from response.get("Items", [])
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        try:
+            yield from query_all(self._db, **kwargs)
+        except ClientError as exc:
+            if error_code(exc) == "ValidationException" and start:
+                raise InvalidRequest("cursor belongs to another query") from exc
+            raise
 
     def load(self, ticket_id: str) -> tuple[Ticket, str]:
         """The ticket as it is now (strongly consistent) and the ticket it was merged into."""
@@ -270,8 +265,7 @@ class DynamoDBQueue:
         try:
             if events:
                 lines = [{"Put": {"TableName": self.table, "Item": items.message_item(e)}} for e in events]
-                operations = cast("list[TransactWriteItemTypeDef]", [{"Update": update}, *lines])
-                self._db.transact_write_items(TransactItems=operations)
+                transact_write(self._db, [{"Update": update}, *lines])
             else:
                 self._db.update_item(**update, ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as exc:

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters.dynamodb_requests import batch_get
 from chalicelib.domain.search_terms import SearchQuery
 from chalicelib.domain.tickets import Ticket
 from chalicelib.errors import InvalidRequest
@@ -228,14 +229,6 @@ class DynamoDBSearch:
             )
 
     def _tickets(self, ticket_ids: list[str]) -> dict[str, Ticket]:
-        request: dict[str, Any] = {
-            self.table: {"Keys": [items.ticket_key(t) for t in dict.fromkeys(ticket_ids)]}
-        }
-        found: dict[str, Ticket] = {}
-        while request:
-            response = self._db.batch_get_item(RequestItems=request)
-            for raw in response.get("Responses", {}).get(self.table, []):
-                ticket = items.ticket_from_item(raw)
-                found[ticket.id] = ticket
-            request = response.get("UnprocessedKeys") or {}
-        return found
+        keys = [items.ticket_key(t) for t in dict.fromkeys(ticket_ids)]
+        tickets = (items.ticket_from_item(raw) for raw in batch_get(self._db, self.table, keys))
+        return {ticket.id: ticket for ticket in tickets}

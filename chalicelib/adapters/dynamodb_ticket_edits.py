@@ -9,12 +9,12 @@ bodies stay where they are in S3: the message item carries their keys.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
-from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_requests import CONDITION_FAILED, cancellation_reasons, transact_write
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.audit import counted
 from chalicelib.domain.tickets import StoredMessage, Ticket
@@ -22,7 +22,6 @@ from chalicelib.errors import ConcurrentUpdate
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 # TransactWriteItems takes 100 actions: 3 per message plus the two ticket updates.
 MERGE_CHUNK = 30
@@ -211,12 +210,12 @@ class DynamoDBTicketEdits:
 
     def _transact(self, operations: list[dict[str, Any]], ticket_id: str) -> None:
         try:
-            self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
+            transact_write(self._db, operations)
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
+            reasons = cancellation_reasons(exc)
+            if not reasons:
                 raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons:
+            if CONDITION_FAILED in reasons:
                 raise ConcurrentUpdate(f"{ticket_id} changed while editing it: {reasons}") from exc
             if "TransactionConflict" in reasons:
                 raise ConcurrentUpdate(f"{ticket_id} is being edited by another request") from exc

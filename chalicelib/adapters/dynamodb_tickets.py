@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
-from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_requests import (
+    CONDITION_FAILED,
+    batch_get,
+    cancellation_reasons,
+    condition_failed,
+    query_all,
+    transact_write,
+)
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.tickets import StoredMessage, Ticket
@@ -23,7 +30,6 @@ from chalicelib.errors import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 FIRST_TICKET_NUMBER = 1000
 _COUNTER_KEY = {"pk": {"S": "COUNTER"}, "sk": {"S": "TICKET"}}
@@ -88,15 +94,11 @@ class DynamoDBTickets:
         if not wanted:
             return {}
         keys = [items.message_id_key(mailbox, m) for m in wanted]
-        found: dict[str, str] = {}
-        request: dict[str, Any] = {self.table: {"Keys": keys, "ProjectionExpression": "pk, ticket_id"}}
         prefix = f"MID#{mailbox}#"
-        while request:
-            response = self._db.batch_get_item(RequestItems=request)
-            for raw in response.get("Responses", {}).get(self.table, []):
-                found[raw["pk"]["S"][len(prefix) :]] = raw["ticket_id"]["S"]
-            request = response.get("UnprocessedKeys") or {}
-        return found
+        return {
+            raw["pk"]["S"][len(prefix) :]: raw["ticket_id"]["S"]
+            for raw in batch_get(self._db, self.table, keys, projection="pk, ticket_id")
+        }
 
     def look_up(self, ses_message_id: str, mailbox: str, message_ids: list[str]) -> Lookup:
         """The delivery record, the ticket counter and the Message-ID index entries at once.
@@ -109,22 +111,18 @@ class DynamoDBTickets:
         wanted = list(dict.fromkeys(m for m in message_ids if m))[:98]
         delivery_key = items.delivery_key(ses_message_id)
         keys = [delivery_key, _COUNTER_KEY] + [items.message_id_key(mailbox, m) for m in wanted]
-        request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
         delivery: dict[str, Any] | None = None
         last_number = 0
         found: dict[str, str] = {}
         prefix = f"MID#{mailbox}#"
-        while request:
-            response = self._db.batch_get_item(RequestItems=request)
-            for raw in response.get("Responses", {}).get(self.table, []):
-                pk = raw["pk"]["S"]
-                if pk == delivery_key["pk"]["S"]:
-                    delivery = items.deserialize(raw)
-                elif pk == "COUNTER":
-                    last_number = int(raw["next_number"]["N"])
-                else:
-                    found[pk[len(prefix) :]] = raw["ticket_id"]["S"]
-            request = response.get("UnprocessedKeys") or {}
+        for raw in batch_get(self._db, self.table, keys, consistent=True):
+            pk = raw["pk"]["S"]
+            if pk == delivery_key["pk"]["S"]:
+                delivery = items.deserialize(raw)
+            elif pk == "COUNTER":
+                last_number = int(raw["next_number"]["N"])
+            else:
+                found[pk[len(prefix) :]] = raw["ticket_id"]["S"]
         return Lookup(delivery, last_number, found)
 
     def ticket_counter(self) -> int:
@@ -136,15 +134,9 @@ class DynamoDBTickets:
         wanted = list(dict.fromkeys(ticket_ids))[:100]
         if not wanted:
             return {}
-        request: dict[str, Any] = {self.table: {"Keys": [items.ticket_key(t) for t in wanted]}}
-        found: dict[str, Ticket] = {}
-        while request:
-            response = self._db.batch_get_item(RequestItems=request)
-            for raw in response.get("Responses", {}).get(self.table, []):
-                ticket = items.ticket_from_item(raw)
-                found[ticket.id] = ticket
-            request = response.get("UnprocessedKeys") or {}
-        return found
+        keys = [items.ticket_key(t) for t in wanted]
+        tickets = (items.ticket_from_item(raw) for raw in batch_get(self._db, self.table, keys))
+        return {ticket.id: ticket for ticket in tickets}
 
     def get_delivery(self, ses_message_id: str) -> dict[str, Any] | None:
         raw = self._db.get_item(
@@ -153,26 +145,22 @@ class DynamoDBTickets:
         return items.deserialize(raw) if raw else None
 
     def messages(self, ticket_id: str) -> list[StoredMessage]:
-        found: list[StoredMessage] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :msg)",
-            "ExpressionAttributeValues": {":pk": {"S": f"TICKET#{ticket_id}"}, ":msg": {"S": "MSG#"}},
-        }
-        while True:
-            response = self._db.query(**kwargs)
-            found.extend(items.message_from_item(raw) for raw in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return found
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        found = query_all(
+            self._db,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :msg)",
+            ExpressionAttributeValues={":pk": {"S": f"TICKET#{ticket_id}"}, ":msg": {"S": "MSG#"}},
+        )
+        return [items.message_from_item(raw) for raw in found]
 
     def suspended(self, mailbox: str) -> list[dict[str, Any]]:
-        response = self._db.query(
+        found = query_all(
+            self._db,
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": f"SUSPENDED#{mailbox}"}},
         )
-        return [items.deserialize(raw) for raw in response.get("Items", [])]
+        return [items.deserialize(raw) for raw in found]
 
     def get_suspended(self, mailbox: str, key: str) -> dict[str, Any] | None:
         raw = self._db.get_item(
@@ -220,7 +208,7 @@ class DynamoDBTickets:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if not condition_failed(exc):
                 raise
             old = (
                 # ReturnValuesOnConditionCheckFailure: the error carries the item that failed.
@@ -244,18 +232,18 @@ class DynamoDBTickets:
 
     def _transact(self, operations: list[dict[str, Any]], message_id: str = "") -> None:
         try:
-            self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
+            transact_write(self._db, operations)
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
+            reasons = cancellation_reasons(exc)
+            if not reasons:
                 raise
-            reasons = _reasons(exc)
             # The delivery record is always the first operation.
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if reasons[0] == CONDITION_FAILED:
                 raise AlreadyProcessed(operations[0]["Put"]["Item"]["pk"]["S"]) from exc
             # The Message-ID index, when present, is always the last operation.
-            if message_id and len(reasons) == len(operations) and reasons[-1] == "ConditionalCheckFailed":
+            if message_id and len(reasons) == len(operations) and reasons[-1] == CONDITION_FAILED:
                 raise DuplicateMessageId(message_id) from exc
-            if "ConditionalCheckFailed" in reasons:
+            if CONDITION_FAILED in reasons:
                 raise ConcurrentUpdate(f"ticket changed while committing: {reasons}") from exc
             raise
 
@@ -316,10 +304,10 @@ class DynamoDBTickets:
         try:
             self._transact(operations, message.message_id)
         except ConcurrentUpdate as exc:
-            reasons = _reasons(exc.__cause__)
+            reasons = cancellation_reasons(exc.__cause__)
             if reasons[1:3] == ["None", "None"]:
                 raise
-            raise TicketNumberTaken(number, ticket_exists=reasons[1] == "ConditionalCheckFailed") from exc
+            raise TicketNumberTaken(number, ticket_exists=reasons[1] == CONDITION_FAILED) from exc
 
     def commit_thread(
         self,
@@ -438,14 +426,14 @@ class DynamoDBTickets:
             }
             operations.append({"Put": {"TableName": self.table, "Item": index}})
         try:
-            self._db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", operations))
+            transact_write(self._db, operations)
         except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
+            reasons = cancellation_reasons(exc)
+            if not reasons:
                 raise
-            reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
-            if reasons[:1] == ["ConditionalCheckFailed"]:
+            if reasons[0] == CONDITION_FAILED:
                 return False
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
                 self.live_ticket(message.ticket_id)  # gone or merged: raises
                 if moved is not None:  # the status changed under us: keep the colleague's
                     return self.record_outbound(mailbox, message, aliases, ses_message_id)
@@ -482,10 +470,3 @@ class DynamoDBTickets:
         update["ConditionExpression"] += " AND #s = :olds AND gsi1sk = :oldq"
         update["ExpressionAttributeNames"] = {"#s": "status"}
         return update
-
-
-def _reasons(exc: BaseException | None) -> list[str]:
-    """A cancelled transaction's reasons, one per operation in order ("None": that one was fine)."""
-    if not isinstance(exc, ClientError):
-        return []
-    return [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]

@@ -1,0 +1,110 @@
+"""DynamoDB's request plumbing (moto): batch reads finish what DynamoDB hands back unread,
+queries read every page, a cancelled transaction says which operation failed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from chalicelib.adapters.dynamodb_requests import (
+    CONDITION_FAILED,
+    batch_get,
+    cancellation_reasons,
+    condition_failed,
+    query_all,
+    transact_write,
+)
+
+TABLE = "requests"
+
+
+@pytest.fixture
+def session():
+    with mock_aws():
+        session = boto3.Session(region_name="us-east-1")
+        session.client("dynamodb").create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield session
+
+
+def _key(pk: str, sk: str = "A") -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def test_batch_get_reads_every_key_in_requests_of_100_and_retries_what_came_back_unread(session):
+    requests: list[int] = []
+
+    def throttle_one(parsed: dict[str, Any], **_: Any) -> None:
+        # The first answer hands one item back unread, as DynamoDB does under throttling
+        # (UnprocessedKeys repeats the request's projection and read consistency).
+        requests.append(1)
+        if len(requests) == 1:
+            item = parsed["Responses"][TABLE].pop()
+            unread = {"Keys": [{"pk": item["pk"], "sk": item["sk"]}], "ProjectionExpression": "pk, sk, n"}
+            parsed["UnprocessedKeys"] = {TABLE: {**unread, "ConsistentRead": True}}
+
+    session.events.register("after-call.dynamodb.BatchGetItem", throttle_one)
+    db = session.client("dynamodb")
+    for n in range(250):
+        db.put_item(TableName=TABLE, Item={**_key(f"P#{n}"), "n": {"N": str(n)}, "body": {"S": "x"}})
+    keys = [_key(f"P#{n}") for n in range(250)] + [_key("P#missing")]
+
+    found = list(batch_get(db, TABLE, keys, consistent=True, projection="pk, sk, n"))
+
+    assert sorted(int(raw["n"]["N"]) for raw in found) == list(range(250))
+    assert {frozenset(raw) for raw in found} == {frozenset({"pk", "sk", "n"})}
+    assert len(requests) == 4  # 100 + 100 + 51 keys, and one retry of the unread item
+
+
+def test_query_all_reads_every_page(session):
+    db = session.client("dynamodb")
+    for n in range(7):
+        db.put_item(TableName=TABLE, Item=_key("Q", f"{n:02}"))
+
+    found = query_all(
+        db,
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "Q"}},
+        Limit=2,
+    )
+
+    assert [raw["sk"]["S"] for raw in found] == [f"{n:02}" for n in range(7)]
+
+
+def test_a_cancelled_transaction_names_the_operation_whose_condition_failed(session):
+    db = session.client("dynamodb")
+    db.put_item(TableName=TABLE, Item=_key("T#taken"))
+    operations = [
+        {"Put": {"TableName": TABLE, "Item": _key("T#free"), "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Put": {"TableName": TABLE, "Item": _key("T#taken"), "ConditionExpression": "attribute_not_exists(pk)"}},
+    ]
+
+    with pytest.raises(ClientError) as cancelled:
+        transact_write(db, operations)
+
+    assert cancellation_reasons(cancelled.value) == ["None", CONDITION_FAILED]
+    assert "Item" not in db.get_item(TableName=TABLE, Key=_key("T#free"))  # all or nothing
+
+
+def test_other_errors_have_no_cancellation_reasons_and_a_refused_put_is_a_failed_condition(session):
+    db = session.client("dynamodb")
+    db.put_item(TableName=TABLE, Item=_key("C"))
+
+    with pytest.raises(ClientError) as refused:
+        db.put_item(TableName=TABLE, Item=_key("C"), ConditionExpression="attribute_not_exists(pk)")
+
+    assert condition_failed(refused.value)
+    assert cancellation_reasons(refused.value) == []
+    assert cancellation_reasons(ValueError("not AWS")) == []
