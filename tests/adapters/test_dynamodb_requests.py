@@ -28,7 +28,10 @@ def session():
         session = boto3.Session(region_name="us-east-1")
         session.client("dynamodb").create_table(
             TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
             AttributeDefinitions=[
                 {"AttributeName": "pk", "AttributeType": "S"},
                 {"AttributeName": "sk", "AttributeType": "S"},
@@ -87,8 +90,20 @@ def test_a_cancelled_transaction_names_the_operation_whose_condition_failed(sess
     db = session.client("dynamodb")
     db.put_item(TableName=TABLE, Item=_key("T#taken"))
     operations = [
-        {"Put": {"TableName": TABLE, "Item": _key("T#free"), "ConditionExpression": "attribute_not_exists(pk)"}},
-        {"Put": {"TableName": TABLE, "Item": _key("T#taken"), "ConditionExpression": "attribute_not_exists(pk)"}},
+        {
+            "Put": {
+                "TableName": TABLE,
+                "Item": _key("T#free"),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+        {
+            "Put": {
+                "TableName": TABLE,
+                "Item": _key("T#taken"),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
     ]
 
     with pytest.raises(ClientError) as cancelled:
