@@ -171,7 +171,7 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
     from chalicelib.services.outbound import OutboundParts, OutboundService
     from chalicelib.services.suppression import SuppressionService
 
-    guard = DynamoDBSuppression(dynamodb, settings.suppression_table)
+    table = DynamoDBSuppression(dynamodb, settings.suppression_table)
     sender = SesSender(
         _on_first_use(lambda: _client(session, "ses", settings)),
         settings.configuration_set,
@@ -183,7 +183,11 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
         settings,
         OutboundParts(
             sender=sender,
-            guard=guard,
+            suppression_list=table,
+            auto_replies=table,
+            acknowledgements=table,
+            send_ledger=table,
+            counters=table,
             tickets=parts.tickets,
             store=parts.store,
             presign=lambda attachment: links.link(attachment)[0],
@@ -195,8 +199,8 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
     )
     return SimpleNamespace(
         outbound=outbound,
-        feedback=FeedbackService(settings, guard),
-        suppression=SuppressionService(settings, guard, sender.account_suppressed),
+        feedback=FeedbackService(settings, table, table),
+        suppression=SuppressionService(settings, table, table, sender.account_suppressed),
     )
 
 
@@ -223,7 +227,7 @@ def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: An
         _on_first_use(lambda: _client(session, "sqs", settings)), settings.announcement_queue
     )
     store = DynamoDBAnnouncements(dynamodb, settings.tickets_table)
-    guard = outbound.parts.guard
+    counters = outbound.parts.counters
     service = AnnouncementService(
         settings,
         AnnouncementParts(
@@ -243,8 +247,8 @@ def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: An
 
         now = datetime.now(UTC)
         days = reputation.days_back(now.date(), REPORT_DAYS)
-        transactional = transactional_state(guard, settings, now, outbound.parts.account_rates())
-        return sending.announcement_guard(transactional, guard.day_counts(days[-1], days[0]), settings)
+        transactional = transactional_state(counters, settings, now, outbound.parts.account_rates())
+        return sending.announcement_guard(transactional, counters.day_counts(days[-1], days[0]), settings)
 
     parts = sending.SendingParts(
         store=store,

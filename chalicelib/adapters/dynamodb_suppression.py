@@ -28,7 +28,6 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -37,6 +36,7 @@ from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_items import deserialize, serialize
 from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
+from chalicelib.services.ports import AckClaim, Applied, ListChange, SoftRead, SoftWrite
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -53,35 +53,6 @@ SHARDS = 4
 CONFLICT_RETRIES = 6
 OVER_EXPIRING = "attribute_not_exists(pk) OR attribute_exists(expires_at)"  # never over a permanent entry
 _ENTRY_FIELDS = ("reason", "at", "source", "subtype", "diagnostic", "feedback_id", "note")
-
-
-@dataclass(frozen=True)
-class SoftWrite:
-    """An address's soft bounces as a transaction writes them: only over the version
-    `state` was read from, with the next version, kept until `expires_at`."""
-
-    state: SoftBounces
-    expires_at: int
-
-
-@dataclass(frozen=True)
-class SoftRead:
-    """What `soft_bounces` read: each address's soft bounces, and which have a permanent entry."""
-
-    states: dict[str, SoftBounces]
-    permanent: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Applied:
-    """What `apply` did. `before`: keys applied earlier. `moved`: addresses whose soft
-    bounces changed since they were read. With either, nothing was written and the caller
-    retries (without those keys; after reading those addresses again). `held_back`:
-    addresses whose expiring entry was not written because they have a permanent one."""
-
-    before: frozenset[str] = frozenset()
-    moved: frozenset[str] = frozenset()
-    held_back: frozenset[str] = frozenset()
 
 
 def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -153,19 +124,19 @@ class DynamoDBSuppression:
             self._db.put_item, Item=entry_item(entry), **conditions.get(only_over, {})
         )
 
-    def remove(self, address: str, audit: dict[str, Any]) -> None:
+    def remove(self, address: str, change: ListChange) -> None:
         """Delete the entry and write the audit item, together."""
         self._db.transact_write_items(
             TransactItems=[
                 {"Delete": {"TableName": self.table, "Key": _key("SUPPRESSION", address)}},
-                {"Put": {"TableName": self.table, "Item": _audit_item(address, audit)}},
+                {"Put": {"TableName": self.table, "Item": _audit_item(change)}},
             ]
         )
 
-    def audit(self, address: str, audit: dict[str, Any]) -> None:
-        self._db.put_item(TableName=self.table, Item=_audit_item(address, audit))
+    def audit(self, change: ListChange) -> None:
+        self._db.put_item(TableName=self.table, Item=_audit_item(change))
 
-    def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
+    def audit_log(self, limit: int = 100) -> list[ListChange]:
         response = self._db.query(
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
@@ -173,7 +144,7 @@ class DynamoDBSuppression:
             ScanIndexForward=False,
             Limit=limit,
         )
-        return [deserialize(raw) for raw in response.get("Items", [])]
+        return [_change_from_item(raw) for raw in response.get("Items", [])]
 
     # -- feedback events -------------------------------------------------------
     def soft_bounces(self, addresses: Sequence[str]) -> SoftRead:
@@ -407,7 +378,7 @@ class DynamoDBSuppression:
             raise
         return ""
 
-    def claim_ack(self, ticket_id: str, at: str, now: int) -> dict[str, Any] | None:
+    def claim_ack(self, ticket_id: str, at: str, now: int) -> AckClaim | None:
         """Claim the one acknowledgement of a ticket: None when claimed now, else the earlier claim."""
         key = _key(f"ACK#{ticket_id}", "ACK")
         item = {
@@ -420,9 +391,9 @@ class DynamoDBSuppression:
             self._db.put_item, Item=item, ConditionExpression="attribute_not_exists(pk)"
         ):
             return None
-        return deserialize(
-            self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item", {})
-        )
+        raw = self._db.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item", {})
+        earlier = deserialize(raw)  # {} when released between the two requests
+        return AckClaim(str(earlier.get("state", "")), str(earlier.get("reason", "")))
 
     def finish_ack(self, ticket_id: str, state: str, reason: str = "", message_key: str = "") -> None:
         self._db.update_item(
@@ -444,6 +415,16 @@ def _put(table: str, item: dict[str, Any], condition: str = "") -> dict[str, Any
     return {"Put": put}
 
 
-def _audit_item(address: str, audit: dict[str, Any]) -> dict[str, Any]:
-    sk = f"{audit['at']}#{address}#{audit['action']}"
-    return serialize({"pk": "AUDIT", "sk": sk, "type": "audit", "address": address, **audit})
+_CHANGE_FIELDS = ("action", "at", "by", "why", "address")
+
+
+def _audit_item(change: ListChange) -> dict[str, Any]:
+    sk = f"{change.at}#{change.address}#{change.action}"
+    fields = {name: getattr(change, name) for name in _CHANGE_FIELDS}
+    return serialize({"pk": "AUDIT", "sk": sk, "type": "audit", **change.details, **fields})
+
+
+def _change_from_item(raw: dict[str, Any]) -> ListChange:
+    item = deserialize(raw)
+    details = {k: v for k, v in item.items() if k not in ("pk", "sk", "type", *_CHANGE_FIELDS)}
+    return ListChange(**{name: str(item.get(name, "")) for name in _CHANGE_FIELDS}, details=details)

@@ -35,13 +35,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import reputation
 from chalicelib.domain.reputation import DayCounts, GuardState
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
+from chalicelib.services.ports import AnnouncementStore, QuotaLookup
 from chalicelib.services.suppression import thresholds
 from chalicelib.settings import Settings
 
@@ -56,13 +56,13 @@ SEND_CONCURRENCY = 2
 
 @dataclass(frozen=True)
 class SendingParts:
-    store: DynamoDBAnnouncements
+    store: AnnouncementStore
     # The guard's decision for one address (OutboundService.check, staff-mail rules).
     check: Callable[[str, GuardState], Any]
     guard_state: Callable[[], GuardState]  # the announcements' reputation state now
     build: Callable[[ann.Announcement, ann.Recipient], bytes]  # the raw mail for one recipient
     send_raw: Callable[[bytes, str, list[str]], str]  # SES with the announcements' configuration set
-    quota: Callable[[], ann.SendQuota | None]  # None: SES cannot say (no quota is imposed)
+    quota: QuotaLookup  # None: SES cannot say (no quota is imposed)
     enqueue: Callable[[dict[str, Any], int], None]  # a batch message, delayed by N seconds
     from_address: Callable[[str], str]  # a mailbox's address
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

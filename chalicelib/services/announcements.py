@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
 
-from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
 from chalicelib.adapters.dynamodb_queue import DynamoDBQueue, QueueQuery
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
@@ -24,6 +23,7 @@ from chalicelib.domain.tickets import STATUSES
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.announcement_sending import BATCH_RECIPIENTS
+from chalicelib.services.ports import AnnouncementStore
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.announcements")
@@ -71,7 +71,7 @@ class Draft:
 
 @dataclass(frozen=True)
 class AnnouncementParts:
-    store: DynamoDBAnnouncements
+    store: AnnouncementStore
     queue: DynamoDBQueue
     sanitise_html: Callable[[str], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]

@@ -31,11 +31,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import observability
-from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression, SoftRead, SoftWrite
 from chalicelib.domain import feedback, mailed_reports
 from chalicelib.domain.feedback import FeedbackEvent, SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate
+from chalicelib.services.ports import FeedbackLedger, SendLedger, SoftRead, SoftWrite
 from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.settings import Settings
 
@@ -62,11 +62,13 @@ class FeedbackService:
     def __init__(
         self,
         settings: Settings,
-        store: DynamoDBSuppression,
+        feedback_ledger: FeedbackLedger,
+        send_ledger: SendLedger,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
-        self.store = store
+        self.feedback_ledger = feedback_ledger
+        self.send_ledger = send_ledger
         self.clock = clock
         # Announcements' per-recipient states from their events (AnnouncementService).
         self.on_announcement_events: Callable[[list[FeedbackEvent]], object] | None = None
@@ -122,7 +124,7 @@ class FeedbackService:
         """
         now = self.clock()
         addresses = list(dict.fromkeys(a for a in (feedback.normalise_address(r) for r in recipients) if a))
-        sent = self.store.sent_messages(message_ids, int(now.timestamp())) if addresses else {}
+        sent = self.send_ledger.sent_messages(message_ids, int(now.timestamp())) if addresses else {}
         check = mailed_reports.check_report(addresses, message_ids, sent)
         at = iso_millis(now)
         events = [
@@ -150,13 +152,13 @@ class FeedbackService:
         unique = list({e.key: e for e in events}.values())
         now = self.clock()
         soft = [e.recipient for e in unique if e.action == "soft"]
-        known = self.store.soft_bounces(soft) if soft else SoftRead({})
+        known = self.feedback_ledger.soft_bounces(soft) if soft else SoftRead({})
         applied: list[FeedbackEvent] = []
         suppressed: list[str] = []
         pending, moves = unique, 0
         while pending:
             plan = self._plan(pending, known, source, now)
-            result = self.store.apply(
+            result = self.feedback_ledger.apply(
                 [e.key for e in plan.events],
                 plan.entries,
                 plan.soft,
@@ -171,7 +173,7 @@ class FeedbackService:
                 moves += 1
                 if moves == SOFT_ATTEMPTS:
                     raise ConcurrentUpdate(f"soft bounces of {', '.join(sorted(result.moved))} kept changing")
-                again = self.store.soft_bounces(sorted(result.moved))
+                again = self.feedback_ledger.soft_bounces(sorted(result.moved))
                 known = SoftRead({**known.states, **again.states}, known.permanent | again.permanent)
                 continue
             moves = 0

@@ -2,8 +2,8 @@
 
 Every message passes the guard (`domain/send_policy.py`) recipient by recipient,
 is built here (`domain/outbound_mail.py`), handed to SES with the configuration
-set, stored on its ticket with its Message-ID indexed, and noted in the guard's
-table under each Message-ID it may travel with, with its recipients: a bounce or
+set, stored on its ticket with its Message-ID indexed, and noted in the send ledger
+under each Message-ID it may travel with, with its recipients: a bounce or
 complaint that comes back as mail counts only for a recipient of a message it names.
 
 Acknowledgements are idempotent per ticket through a marker claimed with a
@@ -23,9 +23,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
-from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-from chalicelib.adapters.ses_sender import SesSender
 from chalicelib.domain import audit, collisions, participants, send_policy
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.mail import Attachment, ParsedMail
@@ -37,6 +34,16 @@ from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Tic
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, MergedTicket, SendRefused, StaleReply, Suppressed
 from chalicelib.services import message_builder
+from chalicelib.services.ports import (
+    AccountRates,
+    AcknowledgementClaims,
+    AutoReplyLimits,
+    ReplyTickets,
+    ReputationCounters,
+    Sender,
+    SendLedger,
+    SuppressionList,
+)
 from chalicelib.services.suppression import guard_state
 from chalicelib.settings import Settings
 
@@ -45,9 +52,13 @@ log = logging.getLogger("inbound.outbound")
 
 @dataclass(frozen=True)
 class OutboundParts:
-    sender: SesSender
-    guard: DynamoDBSuppression
-    tickets: DynamoDBTickets
+    sender: Sender
+    suppression_list: SuppressionList
+    auto_replies: AutoReplyLimits
+    acknowledgements: AcknowledgementClaims
+    send_ledger: SendLedger
+    counters: ReputationCounters
+    tickets: ReplyTickets
     store: message_builder.AttachmentSink
     presign: Callable[[StoredAttachment], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]
@@ -55,7 +66,7 @@ class OutboundParts:
     # Ticket events for integrations (the desk's SNS publisher); best effort.
     publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
     # The SES account's (bounce, complaint) rates, cached (adapters/cloudwatch_reputation).
-    account_rates: Callable[[], tuple[float | None, float | None]] = lambda: (None, None)
+    account_rates: AccountRates = lambda: (None, None)
 
 
 @dataclass(frozen=True)
@@ -91,12 +102,10 @@ class OutboundService:
         authenticated = trust is not None and trust.authenticated
         quiet = not authenticated and not self.settings.acknowledges_unauthenticated(ticket.mailbox)
         now = self.parts.clock()
-        guard = self.parts.guard
-        earlier = guard.claim_ack(ticket_id, iso_millis(now), _epoch(now))
+        acknowledgements = self.parts.acknowledgements
+        earlier = acknowledgements.claim_ack(ticket_id, iso_millis(now), _epoch(now))
         if earlier is not None:
-            return AckResult(
-                ticket_id, "already", str(earlier.get("state", "")), str(earlier.get("reason", ""))
-            )
+            return AckResult(ticket_id, "already", earlier.state, earlier.reason)
         settled = False  # SES took the mail, or the refusal is recorded: keep the claim
         try:
             why_quiet = (trust.reason if trust else "sender not judged") if quiet else ""
@@ -106,7 +115,9 @@ class OutboundService:
             limit = self.settings.auto_replies_per_sender_per_day
             domain_limit = 0 if authenticated else self.settings.auto_replies_per_domain_per_day
             full = (
-                guard.take_auto_reply(recipient, now.date().isoformat(), limit, _epoch(now), domain_limit)
+                self.parts.auto_replies.take_auto_reply(
+                    recipient, now.date().isoformat(), limit, _epoch(now), domain_limit
+                )
                 if decision.allowed
                 else ""
             )
@@ -125,15 +136,15 @@ class OutboundService:
             ses_id = self._hand_over(outgoing)
             settled = True
         except SendRefused as exc:
-            guard.finish_ack(ticket_id, "refused", exc.reason)
+            acknowledgements.finish_ack(ticket_id, "refused", exc.reason)
             settled = True
             log.info("acknowledgement of %s refused: %s (%s)", ticket_id, exc.reason, exc)
             return AckResult(ticket_id, "refused", exc.reason, str(exc))
         finally:
             if not settled:
-                guard.release_ack(ticket_id)  # SES never took it: the queue's retry may send
+                acknowledgements.release_ack(ticket_id)  # SES never took it: the queue's retry may send
         message = self._store(ticket, outgoing, "acknowledgement", ses_id, "", (), decision.warning, now)
-        guard.finish_ack(ticket_id, "sent", "", message.key)
+        acknowledgements.finish_ack(ticket_id, "sent", "", message.key)
         return AckResult(ticket_id, "sent", message=message)
 
     def reply(
@@ -161,7 +172,7 @@ class OutboundService:
         tickets = self.parts.tickets
         ticket = tickets.live_ticket(ticket_id)
         now = self.parts.clock()
-        state = guard_state(self.parts.guard, self.settings, now, self.parts.account_rates())
+        state = guard_state(self.parts.counters, self.settings, now, self.parts.account_rates())
         requester = self.check(ticket.requester, automatic=False, state=state)
         if not requester.allowed:
             self._refused(ticket, agent, f"{requester.reason} ({requester.detail})", now)
@@ -227,7 +238,7 @@ class OutboundService:
         """The guard's decision for one recipient; look-ups stop at the first refusal.
         `quiet`: why an automatic answer to this unauthenticated sender is not wanted."""
         now = self.parts.clock()
-        entry = self.parts.guard.get(recipient, _epoch(now)) if recipient else None
+        entry = self.parts.suppression_list.get(recipient, _epoch(now)) if recipient else None
         facts = SendFacts(
             recipient=recipient,
             automatic=automatic,
@@ -245,11 +256,13 @@ class OutboundService:
         sandbox = self._sandbox()
         if sandbox:
             facts = replace(facts, sandbox=True, recipient_verified=self.parts.sender.is_verified(recipient))
-        state = state or guard_state(self.parts.guard, self.settings, now, self.parts.account_rates())
+        state = state or guard_state(self.parts.counters, self.settings, now, self.parts.account_rates())
         facts = replace(facts, reputation_state=state.state, reputation_note=state.note)
         if automatic and recipient:
             today = now.date().isoformat()
-            facts = replace(facts, sent_to_recipient_today=self.parts.guard.auto_replies(recipient, today))
+            facts = replace(
+                facts, sent_to_recipient_today=self.parts.auto_replies.auto_replies(recipient, today)
+            )
         return send_policy.decide(facts)
 
     # -- steps ----------------------------------------------------------------------
@@ -342,7 +355,7 @@ class OutboundService:
         moved = (ticket, status_after_reply(ticket.status)) if kind == "staff" else None
         self.parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved)
         ids = (outgoing.message_id, *aliases)
-        self.parts.guard.record_sent(outgoing.recipients, ids, message.received_at, _epoch(now))
+        self.parts.send_ledger.record_sent(outgoing.recipients, ids, message.received_at, _epoch(now))
         return message
 
     # -- small facts ------------------------------------------------------------------

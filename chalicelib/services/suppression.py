@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
 from chalicelib.domain import reputation
 from chalicelib.domain.feedback import SuppressionEntry, normalise_address
 from chalicelib.domain.reputation import GuardState, Thresholds
+from chalicelib.services.ports import ListChange, ReputationCounters, SuppressionList
 from chalicelib.settings import Settings
 
 REPORT_DAYS = 30
@@ -30,7 +30,7 @@ def thresholds(settings: Settings) -> Thresholds:
 
 
 def guard_state(
-    store: DynamoDBSuppression,
+    counters: ReputationCounters,
     settings: Settings,
     now: datetime,
     account: tuple[float | None, float | None] = (None, None),
@@ -40,7 +40,7 @@ def guard_state(
     days = reputation.days_back(now.astimezone(UTC).date(), REPORT_DAYS)
     limits = thresholds(settings)
     return reputation.with_account(
-        reputation.assess(store.day_counts(days[-1], days[0]), limits), *account, limits
+        reputation.assess(counters.day_counts(days[-1], days[0]), limits), *account, limits
     )
 
 
@@ -58,12 +58,14 @@ class SuppressionService:
     def __init__(
         self,
         settings: Settings,
-        store: DynamoDBSuppression,
+        suppression_list: SuppressionList,
+        counters: ReputationCounters,
         account_lookup: Callable[[str], tuple[bool | None, str]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.settings = settings
-        self.store = store
+        self.suppression_list = suppression_list
+        self.counters = counters
         self.account_lookup = account_lookup
         self.clock = clock
 
@@ -72,12 +74,12 @@ class SuppressionService:
         return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", int(now.timestamp())
 
     def list(self) -> list[SuppressionEntry]:
-        return sorted(self.store.entries(self._now()[1]), key=lambda e: e.address)
+        return sorted(self.suppression_list.entries(self._now()[1]), key=lambda e: e.address)
 
     def check(self, address: str) -> dict[str, object]:
         """`{"address", "suppressed", "reason", ...}` (the DESIGN contract of `suppression check`)."""
         wanted = normalise_address(address) or address.strip().lower()
-        entry = self.store.get(wanted, self._now()[1])
+        entry = self.suppression_list.get(wanted, self._now()[1])
         if entry is not None:
             return {"address": wanted, "suppressed": True, "reason": entry.reason, "entry": entry.as_dict()}
         if self.account_lookup is not None:
@@ -90,11 +92,11 @@ class SuppressionService:
         """Take an address off the list, recording who and why; None when it was not on it."""
         wanted = normalise_address(address) or address.strip().lower()
         at, epoch = self._now()
-        entry = self.store.get(wanted, epoch)
+        entry = self.suppression_list.get(wanted, epoch)
         if entry is None:
             return None
-        audit = {"action": "removed", "at": at, "by": by, "why": why, "previous": entry.as_dict()}
-        self.store.remove(wanted, audit)
+        change = ListChange("removed", at, by, why, wanted, {"previous": entry.as_dict()})
+        self.suppression_list.remove(wanted, change)
         return entry
 
     def import_list(self, text: str, by: str, source: str = "import") -> ImportReport:
@@ -114,18 +116,18 @@ class SuppressionService:
                 source=source,
                 note=reason.strip()[:500],
             )
-            if self.store.put(entry, only_over="absent"):
+            if self.suppression_list.put(entry, only_over="absent"):
                 report.imported += 1
             else:
                 report.already += 1
-        self.store.audit("*", {"action": "imported", "at": at, "by": by, "why": source, **report.as_dict()})
+        self.suppression_list.audit(ListChange("imported", at, by, source, details=report.as_dict()))
         return report
 
     def reputation(self) -> dict[str, object]:
         """Daily rates over the last 30 days (newest first) and the guard state."""
         now = self.clock()
         days = reputation.days_back(now.astimezone(UTC).date(), REPORT_DAYS)
-        counted = {d.day: d for d in self.store.day_counts(days[-1], days[0])}
+        counted = {d.day: d for d in self.counters.day_counts(days[-1], days[0])}
         rows = [(counted.get(day) or reputation.DayCounts(day, {})).as_dict() for day in days]
         limits = thresholds(self.settings)
         state = reputation.assess(list(counted.values()), limits)

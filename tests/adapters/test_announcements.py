@@ -144,7 +144,9 @@ def test_a_send_goes_through_the_guard_once_per_recipient_at_the_rate(stack, wir
     second of the (virtual) clock, and the two are refused with their reasons."""
     svc, sent, queued, clock = wire
     addresses = [f"r{n}@example.net" for n in range(8)]
-    svc.outbound.parts.guard.put(SuppressionEntry("r1@example.net", "BOUNCE", "2026-12-01T00:00:00.000Z"))
+    svc.outbound.parts.suppression_list.put(
+        SuppressionEntry("r1@example.net", "BOUNCE", "2026-12-01T00:00:00.000Z")
+    )
     svc.announcements.parts.store.opt_out("r2@example.net", "2026-12-01T00:00:00.000Z", "test")
     announcement = _announce(svc, addresses)
     assert svc.announcements.start(announcement.id) == 8

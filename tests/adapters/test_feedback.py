@@ -208,7 +208,9 @@ def test_soft_bounces_count_only_within_the_window(wired):
 
 def test_soft_bounces_that_come_back_as_mail_suppress_at_the_limit(wired):
     svc, _ = wired
-    svc.suppression.store.record_sent(["full@customer.org"], ["<o1@example.com>"], iso(), now_epoch())
+    svc.outbound.parts.send_ledger.record_sent(
+        ["full@customer.org"], ["<o1@example.com>"], iso(), now_epoch()
+    )
     reports = [
         svc.feedback.suppress_from_inbound_bounce(
             ["full@customer.org"], False, f"sesdsn{n}", ["<o1@example.com>"]
@@ -277,11 +279,11 @@ def now_epoch() -> int:
 
 def test_bounces_that_come_back_as_mail_suppress_only_recipients_of_a_message_they_name(wired):
     svc, _ = wired
-    store = svc.suppression.store
-    store.record_sent(
+    send_ledger = svc.outbound.parts.send_ledger
+    send_ledger.record_sent(
         ["alice@customer.org"], ["<ours-1@example.com>", "<ses-1@email.amazonses.com>"], iso(), now_epoch()
     )
-    store.record_sent(["bob@customer.org"], ["<ours-2@example.com>"], iso(), now_epoch())
+    send_ledger.record_sent(["bob@customer.org"], ["<ours-2@example.com>"], iso(), now_epoch())
     named = ["Alice@Customer.org", "bob@customer.org", "stranger@else.org"]
     report = svc.feedback.suppress_from_inbound_bounce(
         named, True, "sesdsn1", ["<ses-1@email.amazonses.com>"]
@@ -300,7 +302,9 @@ def test_bounces_that_come_back_as_mail_suppress_only_recipients_of_a_message_th
 
 def test_a_mailed_report_naming_no_message_of_ours_suppresses_nobody(wired):
     svc, _ = wired
-    svc.suppression.store.record_sent(["alice@customer.org"], ["<ours-1@example.com>"], iso(), now_epoch())
+    svc.outbound.parts.send_ledger.record_sent(
+        ["alice@customer.org"], ["<ours-1@example.com>"], iso(), now_epoch()
+    )
     for ids, why in (([], "names no Message-ID"), (["<a1@customer.org>"], "names no message we sent")):
         report = svc.feedback.suppress_from_inbound_bounce(["alice@customer.org"], True, "sesdsn9", ids, True)
         assert report.summary.applied == 0 and why in report.check.summary
@@ -339,15 +343,15 @@ def test_managing_the_list_import_check_remove_with_an_audit_trail(wired):
         "reason": None,
     }
     assert svc.suppression.remove("jane@customer.org", by="x", why="y") is None
-    audit = svc.suppression.store.audit_log()
-    removal = next(a for a in audit if a["action"] == "removed")
-    assert (removal["address"], removal["by"], removal["why"]) == (
+    audit = svc.suppression.suppression_list.audit_log()
+    removal = next(a for a in audit if a.action == "removed")
+    assert (removal.address, removal.by, removal.why) == (
         "jane@customer.org",
         "agent@example.com",
         "mailbox fixed, customer called",
     )
-    assert removal["previous"]["reason"] == "BOUNCE"
-    assert any(a["action"] == "imported" and a["by"] == "ops" for a in audit)
+    assert removal.details["previous"]["reason"] == "BOUNCE"
+    assert any(a.action == "imported" and a.by == "ops" for a in audit)
 
 
 def test_the_cli_checks_imports_removes_and_reports(stack, tmp_path, capsys):

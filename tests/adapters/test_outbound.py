@@ -140,8 +140,8 @@ def test_the_domain_cap_holds_back_unauthenticated_senders_only(stack, wire):
         "spoof0@customer.org",
         "spoof1@customer.org",
     ]
-    held = svc.outbound.parts.guard.claim_ack("T-1006", "", 0)
-    assert (held["state"], held["reason"]) == ("refused", "rate_limited")
+    held = svc.outbound.parts.acknowledgements.claim_ack("T-1006", "", 0)
+    assert (held.state, held.reason) == ("refused", "rate_limited")
 
 
 def test_a_mailbox_may_acknowledge_authenticated_senders_only(stack, wire):

@@ -39,7 +39,7 @@ def racing(stack):
 
 
 def soft_count(svc, address: str = ADDRESS) -> int:
-    return len(svc.feedback.store.soft_bounces([address]).states[address].times)
+    return len(svc.feedback.feedback_ledger.soft_bounces([address]).states[address].times)
 
 
 def test_two_soft_bounces_at_once_both_count_and_the_one_reaching_the_limit_suppresses(stack, racing):
