@@ -164,6 +164,7 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
     from types import SimpleNamespace
 
     from chalicelib.adapters.cloudwatch_reputation import AccountReputation
+    from chalicelib.adapters.dynamodb_reply_claims import DynamoDBReplyClaims
     from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
     from chalicelib.adapters.ses_sender import SesSender
@@ -192,6 +193,7 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
             store=parts.store,
             presign=lambda attachment: links.link(attachment)[0],
             reply_secrets=parts.reply_secrets,
+            reply_claims=DynamoDBReplyClaims(dynamodb, settings.tickets_table),
             account_rates=AccountReputation(
                 _on_first_use(lambda: _client(session, "cloudwatch", settings))
             ).rates,

@@ -4,12 +4,15 @@
 | ----------- | ---------------- | ----- | ------------------- |
 | agent name  | AGENT#<sub>      | NAME  | name, named_at      |
 | directory   | AGENTNAME#<name> | AGENT | sub                 |
+| roster      | AGENTS           | <name> | sub                |
 
 The put is conditional on the item not existing, so a name is never overwritten: two
 first requests of a new agent racing both end with the name the first one wrote. The
 directory entry (written with the name, in one transaction) is how the desk knows that
 an assignee is a real agent without a Scan; agents named before it existed are entered
-by `enlist` when a container first reads their name.
+by `enlist` when a container first reads their name. The roster (one partition, one item
+per agent, written with the directory entry) is how the console lists colleagues to assign
+to with one Query.
 """
 
 from __future__ import annotations
@@ -27,6 +30,13 @@ if TYPE_CHECKING:
 
 def _key(subject: str) -> dict:
     return {"pk": {"S": f"AGENT#{subject}"}, "sk": {"S": "NAME"}}
+
+
+ROSTER = "AGENTS"
+
+
+def _roster_entry(subject: str, name: str) -> dict:
+    return {"pk": {"S": ROSTER}, "sk": {"S": name[:1000]}, "sub": {"S": subject}}
 
 
 def _directory_key(name: str) -> dict:
@@ -59,6 +69,7 @@ class DynamoDBAgents:
                         }
                     },
                     {"Put": {"TableName": self.table, "Item": self._entry(subject, name)}},
+                    {"Put": {"TableName": self.table, "Item": _roster_entry(subject, name)}},
                 ]
             )
         except ClientError as exc:
@@ -70,6 +81,22 @@ class DynamoDBAgents:
     def enlist(self, subject: str, name: str) -> None:
         """Enter an agent named before the directory existed (idempotent)."""
         self._db.put_item(TableName=self.table, Item=self._entry(subject, name))
+        self._db.put_item(TableName=self.table, Item=_roster_entry(subject, name))
+
+    def roster(self) -> list[str]:
+        """Every agent's name, sorted (one Query, paged)."""
+        names: list[str] = []
+        kwargs: dict = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": ROSTER}},
+        }
+        while True:
+            found = self._db.query(**kwargs)
+            names.extend(str(item["sk"]["S"]) for item in found.get("Items", []))
+            if "LastEvaluatedKey" not in found:
+                return names
+            kwargs["ExclusiveStartKey"] = found["LastEvaluatedKey"]
 
     def is_agent(self, name: str) -> bool:
         """Whether `name` is the name of an agent (one who has signed in)."""

@@ -218,6 +218,10 @@ class DynamoDBQueue:
         }
         sets = ["#s = :s", "#p = :p", "#u = :u"]
         removes = []
+        if after.mailbox != before.mailbox:  # moved: the queue keys below follow it
+            names["#m"] = "mailbox"
+            values[":m"] = {"S": after.mailbox}
+            sets.append("#m = :m")
         keys = items.queue_keys(
             after.mailbox, after.status, after.assignee, after.priority, after.created_at, after.id
         )

@@ -83,6 +83,12 @@ def list_tickets() -> Any:
     return views.queue_json(page)
 
 
+@staff_api.route("/agents", methods=["GET"])
+@answers_errors
+def list_agents() -> Any:
+    return {"agents": services().auth.agents()}
+
+
 @staff_api.route("/tickets/next", methods=["POST"])
 @answers_errors
 def claim_next() -> Any:
@@ -108,7 +114,9 @@ def ticket_history(ticket_id: str) -> Any:
 @answers_errors
 def update_ticket(ticket_id: str) -> Any:
     body = json_object(
-        _request(), {}, {"status": str, "assignee": str, "priority": str, "tags": list, "take_over": bool}
+        _request(),
+        {},
+        {"status": str, "assignee": str, "priority": str, "tags": list, "take_over": bool, "mailbox": str},
     )
     return views.ticket_json(services().desk.update(ticket_id, _agent(), **body))
 

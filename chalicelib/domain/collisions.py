@@ -41,6 +41,11 @@ def stale_reason(newer: tuple[StoredMessage, ...] | None, now: datetime) -> str:
     return f"a colleague ({last.sender_name}) replied {ago} — review and send again"
 
 
+def sending_reason(colleague: str) -> str:
+    """The line for a Send pressed while a colleague's reply to the same thread was going out."""
+    return f"a colleague ({colleague}) is sending a reply right now — review and send again"
+
+
 def _ago(now: datetime, stamp: str) -> str:
     try:
         seconds = max(0, int((now - datetime.fromisoformat(stamp)).total_seconds()))

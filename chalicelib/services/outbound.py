@@ -38,6 +38,7 @@ from chalicelib.services.ports import (
     AccountRates,
     AcknowledgementClaims,
     AutoReplyLimits,
+    ReplyClaims,
     ReplyTickets,
     ReputationCounters,
     Sender,
@@ -62,6 +63,8 @@ class OutboundParts:
     store: message_builder.AttachmentSink
     presign: Callable[[StoredAttachment], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]
+    # Who is answering which message: two Sends at the same moment mail once.
+    reply_claims: ReplyClaims
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Ticket events for integrations (the desk's SNS publisher); best effort.
     publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
@@ -195,6 +198,11 @@ class OutboundService:
                 reason = collisions.stale_reason(newer, now)
                 self._refused(ticket, agent, reason, now)
                 raise StaleReply(reason, newer or ())
+            holder = self.parts.reply_claims.claim(ticket_id, last_seen, agent, int(now.timestamp()))
+            if holder != agent:  # a colleague pressed Send on the same thread a moment earlier
+                reason = collisions.sending_reason(holder)
+                self._refused(ticket, agent, reason, now)
+                raise StaleReply(reason)
         inbound = [m for m in history if m.direction == "inbound" and m.message_id]
         key = f"out-{uuid.uuid4().hex[:24]}"
         stored = message_builder.store_attachments(
@@ -216,7 +224,12 @@ class OutboundService:
             attachments=attachments,
             date=now,
         )
-        ses_id = self._hand_over(outgoing, stored)
+        try:
+            ses_id = self._hand_over(outgoing, stored)
+        except Exception:
+            if last_seen is not None:  # nothing went out: a colleague may answer after all
+                self.parts.reply_claims.release(ticket_id, last_seen, agent)
+            raise
         warning = "; ".join(warnings)
         try:
             message = self._store(ticket, outgoing, "staff", ses_id, agent, stored, warning, now, key)

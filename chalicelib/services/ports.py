@@ -225,6 +225,18 @@ class AnnouncementStore(Protocol):
     def opted_out(self, addresses: Iterable[str]) -> set[str]: ...
 
 
+class ReplyClaims(Protocol):
+    """Who is answering which message (two Sends at the same moment mail once)."""
+
+    def claim(self, ticket_id: str, last_seen: str, agent: str, now: int) -> str:
+        """Claim the reply after `last_seen`; the agent who holds it afterwards."""
+        ...
+
+    def release(self, ticket_id: str, last_seen: str, agent: str) -> None:
+        """Give the claim back (nothing was sent), if it is still `agent`'s."""
+        ...
+
+
 class ReplyTickets(Protocol):
     """What sending needs of the tickets: read them, store what was sent on them."""
 

@@ -19,6 +19,8 @@ class AgentNames(Protocol):
 
     def enlist(self, subject: str, name: str) -> None: ...
 
+    def roster(self) -> list[str]: ...
+
 
 class StaffIdentities:
     def __init__(self, verifier: Any, names: AgentNames) -> None:
@@ -31,6 +33,10 @@ class StaffIdentities:
         """The caller's Identity, its `agent` the name recorded for the token's `sub`."""
         identity = self.verifier.verify(authorization)
         return replace(identity, agent=self._name(identity.subject, identity.token_use, identity.claims))
+
+    def agents(self) -> list[str]:
+        """Every agent's name: whom a ticket may be assigned to."""
+        return self.names.roster()
 
     def _name(self, subject: str, token_use: str, claims: Any) -> str:
         with self._lock:

@@ -179,8 +179,10 @@ class TicketDesk:
         priority: str | None = None,
         tags: Sequence[str] | None = None,
         take_over: bool = False,
+        mailbox: str | None = None,
     ) -> Ticket:
-        """Change status, assignee ("" unassigns, "me" is the caller), priority or tags.
+        """Change status, assignee ("" unassigns, "me" is the caller), priority, tags or
+        mailbox (moved to another configured mailbox's queue).
 
         Assigning a new ticket opens it, unless the same request sets a status. Moving a
         ticket away from another agent (to oneself, to a third agent or to nobody) must be
@@ -195,8 +197,10 @@ class TicketDesk:
             changes["assignee"] = self._agent(agent, assignee) if assignee not in ("", "none") else ""
         if tags is not None:
             changes["tags"] = _tags(tags)
+        if mailbox is not None:
+            changes["mailbox"] = self.mailbox(mailbox)
         if not changes:
-            raise InvalidRequest("nothing to change: give status, assignee, priority or tags")
+            raise InvalidRequest("nothing to change: give status, assignee, priority, tags or mailbox")
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
             before = editable(self.parts, ticket_id)
             after = replace(before, **changes)

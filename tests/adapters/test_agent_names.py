@@ -22,3 +22,12 @@ def test_the_staff_directory_knows_recorded_and_enlisted_agents_only(stack):
     assert agents.is_agent("old@example.com")
     assert agents.record("sub-1", "boss@example.com") == "ann@example.com"
     assert not agents.is_agent("boss@example.com"), "a refused rename enters nobody"
+
+
+def test_the_roster_lists_recorded_and_enlisted_agents_once_each_and_not_refused_names(stack):
+    agents = DynamoDBAgents(stack.client("dynamodb"), stack.settings.tickets_table)
+    agents.record("sub-1", "ann@example.com")
+    agents.enlist("sub-2", "old@example.com")
+    agents.enlist("sub-2", "old@example.com")  # every container enlists again
+    agents.record("sub-1", "boss@example.com")
+    assert agents.roster() == ["ann@example.com", "old@example.com"]

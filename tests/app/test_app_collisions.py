@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
+from chalicelib.wiring import services
 from tests.adapters.deliver import deliver
 from tests.app.conftest import ANN, pool_of
 from tests.app.test_app_desk_fixes import sent_mail
@@ -121,3 +124,69 @@ def test_a_presence_lapses_on_its_own_when_the_console_stops_renewing_it(stack):
     assert [p.agent for p in presence.others("T-1001", ANN)] == [BOB]
     now[0] += timedelta(seconds=PRESENCE_SECONDS + 1)
     assert presence.others("T-1001", ANN) == []
+
+
+def test_two_agents_pressing_send_at_the_same_moment_mail_once_and_the_second_gets_409(api):
+    """GIVEN ann and bob read the same thread WHEN both press Send at the same moment (bob's
+    request arrives while ann's mail is being handed to SES: both passed the stale check, no
+    reply stored yet) THEN exactly one mail leaves and bob gets 409 naming ann, draft unsent."""
+    first = deliver(api.stack, make_mail())
+    bob = bob_token(api)
+    seen = last_key(api, first.ticket)
+    sent = sent_mail()
+    bobs: list = []
+    pressed = []
+
+    def bob_presses_send(**_: object) -> None:
+        if not pressed:  # once: inside ann's send, before her reply is stored
+            pressed.append(True)
+            bobs.append(
+                api.post(
+                    f"/api/tickets/{first.ticket}/reply", {"text": "Fixed it.", "last_seen": seen}, token=bob
+                )
+            )
+
+    client = services().outbound.parts.sender.client
+    client.meta.events.register("before-call.ses.SendRawEmail", bob_presses_send)
+    anns = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it.", "last_seen": seen})
+
+    assert anns.status_code == 201, anns.json_body
+    assert bobs[0].status_code == 409 and bobs[0].json_body["error"] == "stale", bobs[0].json_body
+    assert (
+        bobs[0].json_body["reason"]
+        == f"a colleague ({ANN}) is sending a reply right now — review and send again"
+    )
+    assert len(sent) == 1 and b"Unplug it." in sent[0]["RawMessage"]["Data"]
+    thread = api.get(f"/api/tickets/{first.ticket}").json_body["messages"]
+    assert [m["text"] for m in thread if m["kind"] == "staff"] == ["Unplug it."]
+    # Bob reads the thread again (ann's reply now in it) and sends: it goes.
+    again = api.post(
+        f"/api/tickets/{first.ticket}/reply",
+        {"text": "Fixed it.", "last_seen": last_key(api, first.ticket, token=bob)},
+        token=bob,
+    )
+    assert again.status_code == 201 and len(sent) == 2
+
+
+def test_a_send_that_fails_gives_the_reply_back_so_a_colleague_can_answer(api):
+    """GIVEN ann's reply fails at SES (nothing mailed) WHEN bob then answers the same thread
+    THEN his reply goes: a failed send holds nobody back."""
+    first = deliver(api.stack, make_mail())
+    bob = bob_token(api)
+    seen = last_key(api, first.ticket)
+    client = services().outbound.parts.sender.client
+    failing = [True]
+
+    def fail_once(**_: object) -> None:
+        if failing.pop() if failing else False:
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "injected"}}, "SendRawEmail")
+
+    client.meta.events.register("before-call.ses.SendRawEmail", fail_once)
+    assert (
+        api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it.", "last_seen": seen}).status_code
+        >= 500
+    )
+    sent = sent_mail()
+    bobs = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Fixed it.", "last_seen": seen}, token=bob)
+    assert bobs.status_code == 201, bobs.json_body
+    assert len(sent) == 1
