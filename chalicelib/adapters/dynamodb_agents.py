@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_requests import query_all
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -85,18 +86,13 @@ class DynamoDBAgents:
 
     def roster(self) -> list[str]:
         """Every agent's name, sorted (one Query, paged)."""
-        names: list[str] = []
-        kwargs: dict = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": ROSTER}},
-        }
-        while True:
-            found = self._db.query(**kwargs)
-            names.extend(str(item["sk"]["S"]) for item in found.get("Items", []))
-            if "LastEvaluatedKey" not in found:
-                return names
-            kwargs["ExclusiveStartKey"] = found["LastEvaluatedKey"]
+        found = query_all(
+            self._db,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": ROSTER}},
+        )
+        return [str(item["sk"]["S"]) for item in found]
 
     def is_agent(self, name: str) -> bool:
         """Whether `name` is the name of an agent (one who has signed in)."""
