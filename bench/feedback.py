@@ -408,7 +408,7 @@ class FeedbackResult:
 
 
 def run(log: Callable[[str], None] = print) -> FeedbackResult:
-    from inbound.embedded import embedded_stack
+    from inbound.local.embedded import embedded_stack
 
     with _quiet_logs(), embedded_stack(stage="bench") as stack:
         counts, crossing = measure_requests(stack)

@@ -245,7 +245,7 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ingest_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
-    from inbound.embedded import offline_credentials
+    from inbound.local.embedded import offline_credentials
 
     offline_credentials()
     from chalicelib.services import notifications
@@ -269,7 +269,7 @@ def _ingest_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
 
 
 def _s3_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
-    from inbound.embedded import offline_credentials
+    from inbound.local.embedded import offline_credentials
 
     offline_credentials()
     from chalicelib.settings import Settings
@@ -297,7 +297,7 @@ def _s3_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
 @contextmanager
 def _moto_process() -> Iterator[str]:
     """moto's server in a process of its own, on loopback; yields its endpoint."""
-    from inbound.embedded import free_port
+    from inbound.local.embedded import free_port
 
     port = free_port()
     server = subprocess.Popen(
@@ -324,7 +324,7 @@ def _moto_process() -> Iterator[str]:
 
 
 def _serve(port: int) -> None:
-    from inbound.embedded import moto_server
+    from inbound.local.embedded import moto_server
 
     with moto_server(port=port):
         print("ready", flush=True)
@@ -389,7 +389,7 @@ class LargeMessageResult:
 
 
 def run(runs: int = RUNS, log: Callable[[str], None] = lambda line: None) -> LargeMessageResult:
-    from inbound.embedded import offline_credentials, stack_at
+    from inbound.local.embedded import offline_credentials, stack_at
 
     offline_credentials()
     mail = large_mail()

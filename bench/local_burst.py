@@ -88,7 +88,7 @@ def mails(count: int = MAILS) -> list[tuple[str, bytes]]:
 
 
 def _free_port() -> int:
-    from inbound.embedded import free_port
+    from inbound.local.embedded import free_port
 
     return free_port()
 
@@ -161,7 +161,7 @@ def _pipeline(batch: list[tuple[str, bytes]], log: Callable[[str], None]) -> tup
     """(seconds until the last 250, seconds until every delivery record, inbound up's CPU)."""
     import boto3
 
-    from inbound.embedded import REGION, offline_credentials
+    from inbound.local.embedded import REGION, offline_credentials
 
     offline_credentials()
     with tempfile.TemporaryDirectory(prefix="inbound-burst-") as tmp:

@@ -215,7 +215,7 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> QueueResult
 
     from chalicelib.adapters.dynamodb_queue import QueueQuery
     from chalicelib.wiring import build_services
-    from inbound.embedded import embedded_stack
+    from inbound.local.embedded import embedded_stack
 
     tickets = seeded_tickets(count)
     order = _Order(tickets)

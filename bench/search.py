@@ -135,7 +135,7 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> SearchResul
 
     from chalicelib.adapters import dynamodb_search
     from chalicelib.wiring import build_services
-    from inbound.embedded import embedded_stack
+    from inbound.local.embedded import embedded_stack
 
     tickets = search_tickets(count)
     words = _vocabulary()

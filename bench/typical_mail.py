@@ -221,8 +221,8 @@ class RequestResult:
 
 def measure_requests(files: list[tuple[str, bytes]]) -> RequestResult:
     from chalicelib.wiring import build_services
-    from inbound.embedded import embedded_stack
-    from inbound.replay import Replayer
+    from inbound.local.embedded import embedded_stack
+    from inbound.local.replay import Replayer
 
     counter = _RequestCounter()
     by_outcome: dict[str, list[int]] = defaultdict(list)

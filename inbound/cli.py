@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 
 def _process(args: argparse.Namespace) -> int:
-    from inbound.embedded import embedded_stack
-    from inbound.replay import Replayer, eml_files
+    from inbound.local.embedded import embedded_stack
+    from inbound.local.replay import Replayer, eml_files
 
     logging.basicConfig(level=logging.WARNING if not args.verbose else logging.INFO, stream=sys.stderr)
     counts: Counter[str] = Counter()
@@ -64,7 +64,7 @@ def _package(args: argparse.Namespace) -> int:
 def _up(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from inbound.local_stack import UpOptions, run
+    from inbound.local.stack import UpOptions, run
 
     options = UpOptions(
         args.smtp_port, args.http_port, Path(args.data_dir), args.domain.lower(), args.host, args.sandbox
@@ -75,7 +75,7 @@ def _up(args: argparse.Namespace) -> int:
 def _outbox(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from inbound.local_ses import read_outbox
+    from inbound.local.ses_sending import read_outbox
     from inbound.target import NoStackRunning
 
     data_dir = Path(args.data_dir)

@@ -4,7 +4,7 @@ provision_receiving.py).
 The v1 `ses` API, except for the configuration set's event destination: SES's
 DELIVERY_DELAY event type exists only in the v2 API (`sesv2`; v1 answers
 ValidationError), so the destination is created, read and updated there
-(inbound/moto_sesv2.py adds those calls to moto, which has them in v1 only).
+(inbound/local/moto_sesv2.py adds those calls to moto, which has them in v1 only).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ def bucket_policy(ctx: Context) -> dict[str, Any]:
     whichever rule set it lives, see provision_receiving); nobody may use the bucket
     without TLS.
 
-    moto (before inbound.moto_fidelity) applied a Deny statement without evaluating its
+    moto (before inbound.local.moto_fidelity) applied a Deny statement without evaluating its
     condition, refusing every object call: the embedded stack installs that fix.
     """
     n = ctx.names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from inbound.embedded import embedded_stack, emulated_aws, offline_credentials
+from inbound.local.embedded import embedded_stack, emulated_aws, offline_credentials
 
 # Before any boto3 client exists: moto intercepts, and nothing can reach AWS; every
 # session of the suite refuses what AWS would refuse (inbound/aws_contract.py).

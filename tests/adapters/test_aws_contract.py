@@ -99,7 +99,7 @@ def test_enum_ses_v1_event_types_lack_delivery_delay(sessions: Sessions) -> None
     aws.create_configuration_set_event_destination(
         ConfigurationSetName="a", EventDestination=destination("a", ["delivery"])
     )
-    # SES v2 has the event type (inbound/moto_sesv2.py gives moto the call), as provision uses it.
+    # SES v2 has the event type (inbound/local/moto_sesv2.py gives moto the call), as provision uses it.
     sesv2 = sessions.aws.client("sesv2", region_name=REGION)
     sesv2.create_configuration_set_event_destination(
         ConfigurationSetName="a",

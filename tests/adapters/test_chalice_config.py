@@ -33,7 +33,7 @@ def test_provision_write_config_for_another_domain_and_account_writes_policies_n
     `inbound provision --stage dev --domain acme-support.test --write-config`, THEN the
     stage's environment and every function's policy name that domain and account."""
     from inbound.cli import main
-    from inbound.embedded import moto_server
+    from inbound.local.embedded import moto_server
 
     (tmp_path / ".chalice").mkdir()
     shutil.copy(REPO / ".chalice" / "config.json", tmp_path / ".chalice" / "config.json")

@@ -21,9 +21,9 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from inbound.cli import explain, main
-from inbound.embedded import REGION, free_port, moto_server, stack_at
 from inbound.http_client import ApiError
-from inbound.local_stack import UpOptions, _write_runtime
+from inbound.local.embedded import REGION, free_port, moto_server, stack_at
+from inbound.local.stack import UpOptions, _write_runtime
 from inbound.staff_cli import restore_local
 from inbound.staff_login import Tokens, save_tokens
 

@@ -7,7 +7,7 @@ import collections
 import pytest
 
 from chalicelib.domain.outcome import OUTCOMES
-from inbound.replay import Replayer
+from inbound.local.replay import Replayer
 from tests.corpus import mail_files, relative, require_corpus
 
 pytestmark = pytest.mark.corpus

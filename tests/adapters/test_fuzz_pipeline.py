@@ -314,7 +314,7 @@ def pipeline():
     """The embedded stack's services as dev and prod run them (acknowledgements on), on a
     session that refuses what AWS refuses and moto lets through (inbound/aws_contract.py),
     recording each refusal even where the pipeline handles it."""
-    from inbound.embedded import embedded_stack
+    from inbound.local.embedded import embedded_stack
 
     with embedded_stack(stage="fuzz") as stack, aws_contract.recording() as refused:
         services = build_services(replace(stack.settings, acknowledge_new_tickets=True), stack.session)

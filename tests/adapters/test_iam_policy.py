@@ -56,7 +56,7 @@ from chalicelib.domain.announcements import Recipient, unsubscribe_token
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
 from inbound.chalice_config import write_stage_config, write_stage_policies
-from inbound.embedded import REGION, embedded_stack
+from inbound.local.embedded import REGION, embedded_stack
 from tests.adapters.test_feedback import bounce_note, complaint_note
 from tests.events import sqs_event
 from tests.iam_policy import UNSCOPABLE, Need, Policy, Unmapped, needs, restage

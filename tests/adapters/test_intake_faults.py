@@ -89,7 +89,7 @@ def _fault_plans(total_calls: int) -> list[set[int]]:
 @pytest.mark.timeout(7200 if LONG else 1800, method="thread")
 @pytest.mark.parametrize("kind", ["error", "timeout"])
 def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
-    from inbound.embedded import embedded_stack
+    from inbound.local.embedded import embedded_stack
 
     with embedded_stack(stage="clean") as clean:
         injector = FaultInjector(clean.session)
@@ -124,7 +124,7 @@ def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
 def test_twenty_parallel_deliveries_of_one_notification_store_one_message():
     """GIVEN one notification delivered 20 times at once (moto's server: real HTTP, real threads)
     THEN one message is stored and every other run answers duplicate."""
-    from inbound.embedded import moto_server, stack_at
+    from inbound.local.embedded import moto_server, stack_at
 
     with moto_server() as endpoint:
         _twenty_parallel(stack_at(endpoint, stage="parallel"))

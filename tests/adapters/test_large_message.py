@@ -20,7 +20,7 @@ import pytest
 from chalicelib.adapters.mailparser_reader import read_mail
 from chalicelib.adapters.mime_stream import SpooledAttachment
 from chalicelib.services.notifications import decode
-from inbound.embedded import free_port, stack_at
+from inbound.local.embedded import free_port, stack_at
 from tests.adapters.deliver import deliver
 from tests.mail_factory import make_mail, received_notification, ses_id
 
@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[2]
 SIZE = 12 * 2**20
 _SERVE = (
     "import sys\n"
-    "from inbound.embedded import moto_server\n"
+    "from inbound.local.embedded import moto_server\n"
     "with moto_server(port=int(sys.argv[1])):\n"
     "    print('ready', flush=True)\n"
     "    sys.stdin.read()\n"

@@ -9,8 +9,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from inbound.embedded import moto_server, stack_at
-from inbound.local_ses import SesEmulator, install, read_outbox
+from inbound.local.embedded import moto_server, stack_at
+from inbound.local.ses_sending import SesEmulator, install, read_outbox
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from chalicelib.settings import Settings
-from inbound import moto_fidelity
+from inbound.local import moto_fidelity
 from inbound.provision import delete, provision, rotate_reply_secret
 from inbound.provision_context import ProvisionError
 from inbound.provision_report import render_report

@@ -18,8 +18,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from inbound import moto_fidelity
 from inbound.cli import main
+from inbound.local import moto_fidelity
 
 REGION = "eu-west-1"
 ARGS = ["provision", "--stage", "test", "--domain", "example.com", "--region", REGION]

@@ -407,7 +407,7 @@ def test_a_dead_letter_whose_copy_the_queue_refuses_stays_dead_lettered(wired):
 def test_two_redrives_and_the_sweeper_at_once_double_nothing():
     """GIVEN five quarantined mails WHEN two redrives and a sweeper run at the same time
     THEN each mail is exactly one ticket message and nothing is left behind."""
-    from inbound.embedded import moto_server, stack_at
+    from inbound.local.embedded import moto_server, stack_at
 
     with moto_server() as endpoint:
         stack = stack_at(endpoint, stage="redrive")

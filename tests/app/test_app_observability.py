@@ -15,7 +15,7 @@ from chalicelib.domain.outcome import OUTCOMES
 from chalicelib.observability import OUTCOME_METRICS
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.sweeper import IncomingSweeper
-from inbound.replay import Replayer
+from inbound.local.replay import Replayer
 from tests.adapters.test_feedback import bounce_note, complaint_note
 from tests.events import load_event, sqs_event
 from tests.mail_factory import make_mail, received_notification

@@ -108,7 +108,7 @@ def test_after_a_restart_the_token_of_the_last_run_is_not_refreshed_at_its_gone_
     """GIVEN the token an earlier run of `inbound up` left (its Cognito on a port that is now
     closed, expired) WHEN `inbound tickets list` runs against the current run THEN the local
     agent is signed in at the current run's Cognito, not refreshed at the old port."""
-    from inbound.embedded import free_port
+    from inbound.local.embedded import free_port
     from inbound.staff_login import Tokens, load_tokens, save_tokens
 
     client_id = json.loads((local_agent / "stack.json").read_text())["user_pool_client_id"]

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from inbound.embedded import REGION, free_port
+from inbound.local.embedded import REGION, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90

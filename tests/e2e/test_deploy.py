@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 
 from inbound.bytecode import pyc_name
-from inbound.embedded import moto_server
+from inbound.local.embedded import moto_server
 from tests.e2e.deployed_stack import read_back, resources
 from tests.e2e.moto_swagger_import import swagger2_import
 

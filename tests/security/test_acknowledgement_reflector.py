@@ -19,7 +19,7 @@ import boto3
 import pytest
 
 from chalicelib.wiring import build_services
-from inbound.embedded import REGION
+from inbound.local.embedded import REGION
 from tests.adapters.test_outbound import _request, deliver
 from tests.mail_factory import make_mail
 

@@ -15,7 +15,7 @@ evil.test) or are read back from the stored headers (`inbound process`, a redeli
 
 from __future__ import annotations
 
-from inbound.replay import Replayer
+from inbound.local.replay import Replayer
 from tests.adapters.deliver import deliver
 from tests.security import test_ticket_hijack as hijack
 from tests.security.test_ticket_hijack import (

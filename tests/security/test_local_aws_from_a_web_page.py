@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import boto3
 import pytest
 
-from inbound.embedded import REGION, moto_server, offline_credentials
+from inbound.local.embedded import REGION, moto_server, offline_credentials
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import pytest
 from chalicelib.domain.outcome import Outcome
 from chalicelib.errors import Suppressed
 from chalicelib.wiring import build_services
-from inbound.embedded import REGION
+from inbound.local.embedded import REGION
 from tests.adapters.deliver import deliver as deliver_to
 from tests.adapters.test_outbound import _request
 from tests.mail_factory import make_mail

@@ -25,7 +25,7 @@ import pytest
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.reply_tokens import reply_address, sign
 from chalicelib.wiring import build_services
-from inbound.embedded import REGION
+from inbound.local.embedded import REGION
 from inbound.provision import rotate_reply_secret
 from tests.adapters.deliver import deliver as deliver_to
 from tests.adapters.test_outbound import _request

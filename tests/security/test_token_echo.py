@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from inbound.gateway_responses import NOT_FOUND
-from inbound.local_stack import _chalice_config, _http_server
+from inbound.local.stack import _chalice_config, _http_server
 from tests.app.conftest import Api
 
 UNKNOWN = [

@@ -14,7 +14,8 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
-from inbound import aws_contract, moto_fidelity, moto_sesv2
+from inbound import aws_contract
+from inbound.local import moto_fidelity, moto_sesv2
 
 REGION = "us-east-1"
 
@@ -30,7 +31,7 @@ def offline_credentials() -> None:
 def emulated_aws() -> None:
     """moto as the embedded stack needs it, and the AWS contract on every session from now on:
     locally, requests AWS would refuse fail as they would in an account (inbound/aws_contract.py)."""
-    from inbound.local_ses import serve_account_api
+    from inbound.local.ses_sending import serve_account_api
 
     moto_fidelity.install()
     moto_sesv2.install()
@@ -90,7 +91,7 @@ def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterato
 def moto_server(port: int = 0) -> Iterator[str]:
     """moto's server in a thread on 127.0.0.1 (only), closed to web pages (see moto_endpoint);
     yields its endpoint URL."""
-    from inbound import moto_endpoint
+    from inbound.local import moto_endpoint
 
     emulated_aws()
     with moto_endpoint.serve(port) as endpoint:

@@ -26,15 +26,15 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from inbound.dns_check import publish_local_zone
-from inbound.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.gateway_responses import local_http_server
-from inbound.local_journal import Journal
-from inbound.local_lambda import SQS_POLLERS, Poller, Scheduler, app_sources
-from inbound.local_recovery import quarantine_failed, redrive_incoming, restore_journal
-from inbound.local_ses import SesEmulator
-from inbound.local_ses import install as install_ses_emulator
-from inbound.local_smtp import SesReceiver, start_smtp
-from inbound.local_state import LocalState, Quiet, ensure_agent
+from inbound.local.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
+from inbound.local.event_sources import SQS_POLLERS, Poller, Scheduler, app_sources
+from inbound.local.journal import Journal
+from inbound.local.recovery import quarantine_failed, redrive_incoming, restore_journal
+from inbound.local.ses_sending import SesEmulator
+from inbound.local.ses_sending import install as install_ses_emulator
+from inbound.local.smtp import SesReceiver, start_smtp
+from inbound.local.state import LocalState, Quiet, ensure_agent
 from inbound.staff_cli import restore_local as restore_staff
 
 log = logging.getLogger("inbound.local")
@@ -47,7 +47,7 @@ GROUP_SAVE_SECONDS = 1.0
 FULL_CHECK_SECONDS = 60.0  # compare even when no worker did anything
 # .chalice/config.json has no "local" stage; the dev stage's per-function settings apply.
 CHALICE_STAGE = "dev"
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inbound.ses_events import (
+from inbound.local.ses_events import (
     SentMail,
     bounced_or_complained,
     events_for,

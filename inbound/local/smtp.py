@@ -26,8 +26,8 @@ from urllib.parse import quote, unquote
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.settings import SES_MAX_MESSAGE_BYTES
-from inbound.local_journal import Entry, Journal
-from inbound.ses_received import (
+from inbound.local.journal import Entry, Journal
+from inbound.local.ses_received import (
     SMTP_HOST_NAME,
     Envelope,
     envelope_from_record,

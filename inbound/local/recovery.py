@@ -21,9 +21,9 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import is_not_found
 from chalicelib.errors import BadNotification
-from inbound.embedded import EmbeddedStack
-from inbound.local_journal import Journal
-from inbound.local_smtp import SesReceiver
+from inbound.local.embedded import EmbeddedStack
+from inbound.local.journal import Journal
+from inbound.local.smtp import SesReceiver
 
 log = logging.getLogger("inbound.local")
 

@@ -51,7 +51,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
-from inbound.local_journal import fsync_dir, write_durably
+from inbound.local.journal import fsync_dir, write_durably
 
 log = logging.getLogger("inbound.local")
 
