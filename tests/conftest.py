@@ -7,7 +7,7 @@ import pytest
 from inbound.local.embedded import embedded_stack, emulated_aws, offline_credentials
 
 # Before any boto3 client exists: moto intercepts, and nothing can reach AWS; every
-# session of the suite refuses what AWS would refuse (inbound/aws_contract.py).
+# session of the suite refuses what AWS would refuse (inbound/local/aws_contract/).
 offline_credentials()
 emulated_aws()
 

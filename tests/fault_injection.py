@@ -4,7 +4,7 @@ They fire once per API call outside botocore's retry loop, so what they raise
 reaches the code under test as a real failure does once botocore has given up.
 Register them before any client of the session exists: a client copies the
 session's hooks when it is created. What AWS refuses by its own rules is
-inbound/aws_contract.py's, on for every session of the suite.
+inbound/local/aws_contract/'s, on for every session of the suite.
 """
 
 from __future__ import annotations

@@ -14,8 +14,7 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
-from inbound import aws_contract
-from inbound.local import moto_fidelity, moto_sesv2
+from inbound.local import aws_contract, moto_fidelity, moto_sesv2
 
 REGION = "us-east-1"
 
@@ -30,7 +29,7 @@ def offline_credentials() -> None:
 
 def emulated_aws() -> None:
     """moto as the embedded stack needs it, and the AWS contract on every session from now on:
-    locally, requests AWS would refuse fail as they would in an account (inbound/aws_contract.py)."""
+    locally, requests AWS would refuse fail as they would in an account (inbound/local/aws_contract/)."""
     from inbound.local.ses_sending import serve_account_api
 
     moto_fidelity.install()

@@ -1,4 +1,4 @@
-"""The AWS contract hook (inbound/aws_contract.py): each rule refuses a request moto accepts,
+"""The AWS contract hook (inbound/local/aws_contract/): each rule refuses a request moto accepts,
 and accepts its valid neighbour.
 
 GIVEN two sessions on one moto, `bare` without the hook and `aws` with it,
@@ -18,8 +18,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from inbound import aws_contract
-from inbound.aws_patterns import translate_pattern
+from inbound.local import aws_contract
+from inbound.local.aws_contract.patterns import translate_pattern
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -64,9 +64,9 @@ from chalicelib.services.notifications import decode
 from chalicelib.services.ticket_filing import sender_of
 from chalicelib.settings import Settings
 from chalicelib.wiring import build_services
-from inbound import aws_contract
-from inbound.aws_message_rules import S3_KEY_BYTES
-from inbound.aws_service_rules import PARTITION_KEY_BYTES
+from inbound.local import aws_contract
+from inbound.local.aws_contract.message_rules import S3_KEY_BYTES
+from inbound.local.aws_contract.service_rules import PARTITION_KEY_BYTES
 from tests import mime_strategies as mime
 from tests.conftest import empty_stack
 from tests.corpus import mail_files, require_corpus
@@ -312,7 +312,7 @@ def test_fuzzed_mail_through_the_pure_pipeline():
 @pytest.fixture(scope="module")
 def pipeline():
     """The embedded stack's services as dev and prod run them (acknowledgements on), on a
-    session that refuses what AWS refuses and moto lets through (inbound/aws_contract.py),
+    session that refuses what AWS refuses and moto lets through (inbound/local/aws_contract/),
     recording each refusal even where the pipeline handles it."""
     from inbound.local.embedded import embedded_stack
 

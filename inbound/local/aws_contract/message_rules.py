@@ -1,5 +1,5 @@
 """Service rules of SNS, SQS, S3 and SES that botocore's models do not carry (see
-inbound/aws_service_rules.py). Sizes are UTF-8 bytes, as AWS measures them."""
+inbound/local/aws_contract/service_rules.py). Sizes are UTF-8 bytes, as AWS measures them."""
 
 from __future__ import annotations
 

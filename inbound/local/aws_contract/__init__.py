@@ -9,7 +9,7 @@ request before it is sent:
   values, maximum lengths (strings, lists, maps, blobs), numeric maximums and patterns.
   botocore's ParamValidator (botocore/validate.py) already checks types, required
   members and minimums of strings, lists and numbers, so those are left to it;
-- the service rules the models do not carry (inbound/aws_service_rules.py).
+- the service rules the models do not carry (inbound/local/aws_contract/service_rules.py).
 
 A refusal is a `ContractViolation`, a ClientError with the code that service answers
 validation failures with, so adapters' error mapping runs as it would against AWS.
@@ -33,8 +33,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound import aws_service_rules
-from inbound.aws_patterns import translate_pattern
+from inbound.local.aws_contract import service_rules
+from inbound.local.aws_contract.patterns import translate_pattern
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ def check_request(model: Any, params: Any, context: Any = None, **_kwargs: Any) 
         detected = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: "
         code = validation_code(model.service_model)
         raise ContractViolation(code, detected + "; ".join(problems), model.name, "model")
-    refusal = aws_service_rules.check(model, params, context or {})
+    refusal = service_rules.check(model, params, context or {})
     if refusal is not None:
         service_code, rule, message = refusal
         code = service_code or validation_code(model.service_model)

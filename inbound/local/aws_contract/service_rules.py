@@ -1,5 +1,5 @@
 """Service rules real AWS enforces that botocore's models do not carry (and moto does not check):
-DynamoDB's and Lambda's here, SNS/SQS/S3/SES's in inbound/aws_message_rules.py.
+DynamoDB's and Lambda's here, SNS/SQS/S3/SES's in inbound/local/aws_contract/message_rules.py.
 
 Each rule cites the AWS documentation it comes from. `check` returns the first
 refusal as (error code or None for the service's validation code, rule, message).
@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from inbound.aws_message_rules import s3, ses, sesv2, sns, sqs
+from inbound.local.aws_contract.message_rules import s3, ses, sesv2, sns, sqs
 
 Refusal = tuple[str | None, str, str]
 Rule = Callable[[dict[str, Any], dict[str, Any]], Refusal | None]
