@@ -25,18 +25,28 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.domain.attachment_rules import is_risky
-from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
+from chalicelib.domain.tickets import (
+    Body,
+    Direction,
+    MessageKind,
+    Priority,
+    StoredAttachment,
+    StoredMessage,
+    ThreadSignal,
+    Ticket,
+    TicketStatus,
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
-PRIORITY_RANK = {"urgent": "0", "high": "1", "normal": "2", "low": "3"}
+PRIORITY_RANK = {Priority.URGENT: "0", Priority.HIGH: "1", Priority.NORMAL: "2", Priority.LOW: "3"}
 # The queue index keeps the working statuses in one partition per mailbox, so the
 # default queue page and claiming the next ticket are one Query each.
-QUEUE_LANES = {"new": "working", "open": "working"}
+QUEUE_LANES = {TicketStatus.NEW: "working", TicketStatus.OPEN: "working"}
 
 
-def queue_lane(status: str) -> str:
+def queue_lane(status: TicketStatus) -> str:
     """The queue index partition of a status: `working` for new and open, else the status."""
     return QUEUE_LANES.get(status, status)
 
@@ -69,11 +79,11 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def queue_keys(
-    mailbox: str, status: str, assignee: str, priority: str, created_at: str, ticket_id: str
+    mailbox: str, status: TicketStatus, assignee: str, priority: Priority, created_at: str, ticket_id: str
 ) -> dict[str, str]:
     """GSI keys: a mailbox's queue by lane, unassigned first, then priority, then age."""
     assigned = "1" if assignee else "0"
-    rank = PRIORITY_RANK.get(priority, "2")
+    rank = PRIORITY_RANK[priority]
     keys = {
         "gsi1pk": f"QUEUE#{mailbox}#{queue_lane(status)}",
         "gsi1sk": f"{assigned}#{rank}#{created_at}#{ticket_id}",
@@ -131,10 +141,10 @@ def ticket_from_item(raw: dict[str, Any]) -> Ticket:
         mailbox=item.get("mailbox", ""),
         subject=item.get("subject", ""),
         requester=item.get("requester", ""),
-        status=item.get("status", "new"),
+        status=TicketStatus(item.get("status", TicketStatus.NEW)),
         participants=tuple(sorted(item.get("participants", set()))),
         assignee=item.get("assignee", ""),
-        priority=item.get("priority", "normal"),
+        priority=Priority(item.get("priority", Priority.NORMAL)),
         tags=tuple(sorted(item.get("tags", set()))),
         created_at=item.get("created_at", ""),
         updated_at=item.get("updated_at", ""),
@@ -219,8 +229,8 @@ def message_from_item(raw: dict[str, Any]) -> StoredMessage:
     return StoredMessage(
         ticket_id=item["ticket_id"],
         key=item["key"],
-        direction=item.get("direction", "inbound"),
-        kind=item.get("kind", "customer"),
+        direction=Direction(item.get("direction", Direction.INBOUND)),
+        kind=MessageKind(item.get("kind", MessageKind.CUSTOMER)),
         sender=item.get("sender", ""),
         sender_name=item.get("sender_name", ""),
         to=tuple(item.get("to", [])),
@@ -229,7 +239,7 @@ def message_from_item(raw: dict[str, Any]) -> StoredMessage:
         message_id=item.get("message_id", ""),
         received_at=item.get("received_at", ""),
         date=item.get("date", ""),
-        thread_signal=item.get("thread_signal", "new"),
+        thread_signal=ThreadSignal(item.get("thread_signal", ThreadSignal.NEW)),
         related_ticket=item.get("related_ticket", ""),
         reason=item.get("reason", ""),
         verdicts=dict(item.get("verdicts", {})),

@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import query_all, transact_write
-from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class QueueQuery:
     """Which tickets: `assignee` None = anyone's, "" = unassigned only, else that agent's."""
 
     mailbox: str | None
-    statuses: tuple[str, ...]
+    statuses: tuple[TicketStatus, ...]
     assignee: str | None = None
     tag: str | None = None
 
@@ -78,12 +78,12 @@ def _partitions(query: QueueQuery) -> list[_Partition]:
             for s in query.statuses
         ]
     prefix = "0#" if query.assignee == "" else ""
-    lanes: dict[str, list[str]] = {}
+    lanes: dict[str, list[TicketStatus]] = {}
     for status in query.statuses:
         lanes.setdefault(items.queue_lane(status), []).append(status)
     partitions = []
     for lane, wanted in lanes.items():
-        held = {s for s, name in items.QUEUE_LANES.items() if name == lane} or {lane}
+        held: set[str] = {s for s, name in items.QUEUE_LANES.items() if name == lane} or {lane}
         narrow = tuple(wanted) if set(wanted) != held else ()
         partitions.append(
             _Partition(lane, QUEUE_INDEX, f"QUEUE#{query.mailbox}#{lane}", prefix, tuple(filters), narrow)
@@ -140,7 +140,7 @@ class DynamoDBQueue:
         tickets = [items.ticket_from_item(raw) for _, raw in shown]
         return tickets, encode_cursor(positions) if more else None
 
-    def unassigned(self, mailbox: str, statuses: tuple[str, ...]) -> Iterator[Ticket]:
+    def unassigned(self, mailbox: str, statuses: tuple[TicketStatus, ...]) -> Iterator[Ticket]:
         """Unassigned tickets of a mailbox in claim order, fetched page by page as consumed."""
         partitions = _partitions(QueueQuery(mailbox, statuses, assignee=""))
         return (items.ticket_from_item(raw) for _, raw in self._merged(partitions, {}, page_size=10))

@@ -17,7 +17,7 @@ from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.dynamodb_requests import CONDITION_FAILED, cancellation_reasons, transact_write
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.audit import counted
-from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate
 
 if TYPE_CHECKING:
@@ -96,11 +96,15 @@ class DynamoDBTicketEdits:
     ) -> None:
         """The last merge step: the source closes with its pointer; its people join the
         target; the audit `events` are written with it."""
-        closed = replace(source, status="closed", updated_at=updated_at)
+        closed = replace(source, status=TicketStatus.CLOSED, updated_at=updated_at)
         keys = items.queue_keys(
             closed.mailbox, closed.status, closed.assignee, closed.priority, closed.created_at, closed.id
         )
-        values: dict[str, Any] = {":s": {"S": "closed"}, ":m": {"S": target.id}, ":u": {"S": updated_at}}
+        values: dict[str, Any] = {
+            ":s": {"S": TicketStatus.CLOSED},
+            ":m": {"S": target.id},
+            ":u": {"S": updated_at},
+        }
         sets = ["#s = :s", "merged_into = :m", "updated_at = :u"]
         names = {"#s": "status"}
         for index, (name, value) in enumerate(sorted(keys.items())):

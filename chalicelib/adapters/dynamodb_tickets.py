@@ -18,7 +18,7 @@ from chalicelib.adapters.dynamodb_requests import (
 )
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.participants import MAX_PARTICIPANTS
-from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
@@ -395,7 +395,7 @@ class DynamoDBTickets:
         message: StoredMessage,
         aliases: tuple[str, ...] = (),
         ses_message_id: str = "",
-        moved: tuple[Ticket, str] | None = None,
+        moved: tuple[Ticket, TicketStatus] | None = None,
     ) -> bool:
         """A sent message joins its ticket with its Message-ID (and `aliases`) indexed, all or nothing.
 
@@ -441,7 +441,9 @@ class DynamoDBTickets:
             raise
         return True
 
-    def _outbound_count(self, message: StoredMessage, moved: tuple[Ticket, str] | None) -> dict[str, Any]:
+    def _outbound_count(
+        self, message: StoredMessage, moved: tuple[Ticket, TicketStatus] | None
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {
             ":u": {"S": message.received_at},
             ":one": {"N": "1"},

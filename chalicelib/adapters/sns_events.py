@@ -1,7 +1,8 @@
 """Ticket events on the stage's SNS topic, for integrations (chat, reporting, webhooks).
 
-One JSON message per event, `{"kind", "ticket", "at", "detail"}`, with `kind` and
-`ticket` also as message attributes so subscriptions can filter. Events are
+One JSON message per event, `{"kind", "ticket", "at", "detail"}` (the kinds are in
+domain/ticket_events.py), with `kind` and `ticket` also as message attributes so
+subscriptions can filter. Events are
 notifications about changes already committed to DynamoDB (the source of truth): a
 publish that fails is logged with its error code and reported as False, never
 raised, so that a staff action that succeeded is not reported as failed.
@@ -22,17 +23,9 @@ from chalicelib.adapters.aws_errors import error_code
 if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
 
-log = logging.getLogger(__name__)
+    from chalicelib.domain.ticket_events import EventKind
 
-# The kinds inbound publishes; others may publish more (the topic does not restrict them).
-CREATED = "ticket.created"
-CUSTOMER_REPLIED = "ticket.customer_replied"
-STAFF_REPLIED = "ticket.staff_replied"
-STATUS_CHANGED = "ticket.status_changed"
-ASSIGNED = "ticket.assigned"
-NOTE_ADDED = "ticket.note_added"
-SPLIT = "ticket.split"
-MERGED = "ticket.merged"
+log = logging.getLogger(__name__)
 
 
 def _now() -> str:
@@ -45,7 +38,7 @@ class SnsEvents:
         self.topic_arn = topic_arn
         self._clock = clock
 
-    def publish_event(self, kind: str, ticket_id: str, detail: Mapping[str, Any] | None = None) -> bool:
+    def publish_event(self, kind: EventKind, ticket_id: str, detail: Mapping[str, Any] | None = None) -> bool:
         """Publish one event; True when SNS accepted it, False when disabled or refused."""
         if not self.topic_arn or self._sns is None:
             return False

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import uuid
 
-from chalicelib.domain.tickets import Body, StoredMessage, Ticket
-
-EVENT = "event"
+from chalicelib.domain.tickets import Body, Direction, MessageKind, StoredMessage, ThreadSignal, Ticket
 
 
 def event(ticket_id: str, agent: str, text: str, at: str, seq: int = 0) -> StoredMessage:
@@ -19,8 +17,8 @@ def event(ticket_id: str, agent: str, text: str, at: str, seq: int = 0) -> Store
     return StoredMessage(
         ticket_id=ticket_id,
         key=f"event-{seq:02d}-{uuid.uuid4().hex[:24]}",
-        direction="internal",
-        kind=EVENT,
+        direction=Direction.INTERNAL,
+        kind=MessageKind.EVENT,
         sender=agent,
         sender_name=agent,
         to=(),
@@ -28,7 +26,7 @@ def event(ticket_id: str, agent: str, text: str, at: str, seq: int = 0) -> Store
         subject="",
         message_id="",
         received_at=at,
-        thread_signal="staff",
+        thread_signal=ThreadSignal.STAFF,
         body=Body(text=text),
     )
 
@@ -62,4 +60,4 @@ def events_of(ticket_id: str, agent: str, lines: list[str], at: str) -> tuple[St
 
 def counted(messages: list[StoredMessage]) -> list[StoredMessage]:
     """The messages a ticket counts: mail and notes, not its event lines."""
-    return [m for m in messages if m.kind != EVENT]
+    return [m for m in messages if m.kind != MessageKind.EVENT]

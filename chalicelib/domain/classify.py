@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from chalicelib.domain.classify_types import BounceReport, Classification
+from chalicelib.domain.classify_types import BounceReport, Classification, MailKind
 from chalicelib.domain.mail import MAX_ADDRESSES, ParsedMail, Verdicts
 
 # Precedence values that mark list traffic or automatic answers (RFC 2076 §3.9;
@@ -110,12 +110,12 @@ _DAEMON_LOCAL = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "po
 def classify(mail: ParsedMail, verdicts: Verdicts, bounce: BounceReport | None) -> Classification:
     """What kind of mail this is, and which rule said so."""
     if verdicts.virus == "FAIL":
-        return Classification(kind="virus", reason="SES virus verdict: FAIL")
+        return Classification(kind=MailKind.VIRUS, reason="SES virus verdict: FAIL")
     if verdicts.spam == "FAIL":
-        return Classification(kind="spam", reason="SES spam verdict: FAIL")
+        return Classification(kind=MailKind.SPAM, reason="SES spam verdict: FAIL")
     if bounce is not None:
         return Classification(
-            kind="bounce",
+            kind=MailKind.BOUNCE,
             reason=bounce.reason,
             # The delivery record keeps them (one item); suppression reads the first 100 anyway.
             failed_recipients=bounce.recipients[:MAX_ADDRESSES],
@@ -125,8 +125,8 @@ def classify(mail: ParsedMail, verdicts: Verdicts, bounce: BounceReport | None) 
         )
     reason = automatic_reason(mail)
     if reason:
-        return Classification(kind="auto_reply", reason=reason)
-    return Classification(kind="normal")
+        return Classification(kind=MailKind.AUTO_REPLY, reason=reason)
+    return Classification(kind=MailKind.NORMAL)
 
 
 def automatic_reason(mail: ParsedMail) -> str:

@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class MailKind(StrEnum):
+    """What kind of mail a received message is, decided before any ticket work."""
+
+    NORMAL = "normal"
+    SPAM = "spam"
+    VIRUS = "virus"
+    BOUNCE = "bounce"
+    AUTO_REPLY = "auto_reply"
 
 
 @dataclass(frozen=True)
@@ -22,7 +33,7 @@ class BounceReport:
 class Classification:
     """What kind of mail this is, decided before any ticket work, and why."""
 
-    kind: str  # "normal" | "spam" | "virus" | "bounce" | "auto_reply"
+    kind: MailKind
     reason: str = ""
     failed_recipients: tuple[str, ...] = ()
     permanent: bool = False

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from chalicelib.domain.reply_tokens import TokenClaim
-from chalicelib.domain.tickets import Ticket
+from chalicelib.domain.tickets import ThreadSignal, Ticket, TicketStatus
 
 _SUBJECT_TAG = re.compile(r"\[\s*(T-\d{1,12})\s*\]", re.IGNORECASE)
 
@@ -46,7 +46,7 @@ class ThreadFacts:
 @dataclass(frozen=True)
 class ThreadDecision:
     ticket_id: str | None
-    signal: str  # "token" | "references" | "subject" | "new"
+    signal: ThreadSignal
     related_ticket: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
 
@@ -54,7 +54,7 @@ class ThreadDecision:
 def _closed(ticket: Ticket, notes: list[str]) -> bool:
     """Closed tickets take no more mail: a reply becomes a follow-up ticket. The token, each
     References entry and the subject tag may all name the same ticket: noted once."""
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         note = f"{ticket.id} is closed: opened a follow-up ticket"
         if note not in notes:
             notes.append(note)
@@ -112,7 +112,7 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
         elif doubt:
             related = related or token_ticket.id
         else:
-            return ThreadDecision(token_ticket.id, "token", notes=tuple(notes))
+            return ThreadDecision(token_ticket.id, ThreadSignal.TOKEN, notes=tuple(notes))
 
     seen: set[str] = set()
     for ticket in facts.referenced:  # In-Reply-To and References may name one ticket many times
@@ -123,7 +123,7 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
             related = related or ticket.id
             continue
         if not doubt and _claim(facts, ticket, "references", notes):
-            return ThreadDecision(ticket.id, "references", notes=tuple(notes))
+            return ThreadDecision(ticket.id, ThreadSignal.REFERENCES, notes=tuple(notes))
         related = related or ticket.id
 
     subject_ticket = facts.subject_ticket
@@ -133,7 +133,7 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
         elif _closed(subject_ticket, notes) or doubt:
             pass
         elif _claim(facts, subject_ticket, "subject tag names", notes):
-            return ThreadDecision(subject_ticket.id, "subject", notes=tuple(notes))
+            return ThreadDecision(subject_ticket.id, ThreadSignal.SUBJECT, notes=tuple(notes))
         related = related or subject_ticket.id
 
-    return ThreadDecision(None, "new", related_ticket=related, notes=tuple(notes))
+    return ThreadDecision(None, ThreadSignal.NEW, related_ticket=related, notes=tuple(notes))

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-OUTCOMES = ("created", "threaded", "duplicate", "quarantined", "bounce", "auto_reply")
+from chalicelib.domain.tickets import ThreadSignal
+
+
+class OutcomeKind(StrEnum):
+    """What became of one raw message: every one ends as exactly one of these."""
+
+    CREATED = "created"  # a new ticket
+    THREADED = "threaded"  # a message on an existing ticket
+    DUPLICATE = "duplicate"  # a delivery or Message-ID seen before
+    QUARANTINED = "quarantined"  # kept aside with a reason (spam, virus, unparseable, failed)
+    BOUNCE = "bounce"  # a recognised bounce or complaint report
+    AUTO_REPLY = "auto_reply"  # an automatic answer (RFC 3834)
+
+
+OUTCOMES = tuple(OutcomeKind)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    outcome: str
+    outcome: OutcomeKind
     ses_message_id: str
     ticket: str | None = None
     mailbox: str | None = None
-    thread_signal: str | None = None
+    thread_signal: ThreadSignal | None = None
     attachments: tuple[dict[str, Any], ...] = ()
     reason: str | None = None
     related_ticket: str | None = None
@@ -49,11 +64,12 @@ class Outcome:
     @classmethod
     def from_record(cls, ses_message_id: str, record: dict[str, Any]) -> "Outcome":
         return cls(
-            outcome=str(record.get("outcome", "")),
+            # Every delivery record holds its outcome; one that cannot be read was processed before.
+            outcome=OutcomeKind(record.get("outcome") or OutcomeKind.DUPLICATE),
             ses_message_id=ses_message_id,
             ticket=record.get("ticket") or None,
             mailbox=record.get("mailbox") or None,
-            thread_signal=record.get("thread_signal") or None,
+            thread_signal=ThreadSignal(record["thread_signal"]) if record.get("thread_signal") else None,
             attachments=tuple({**a, "size": int(a.get("size", 0))} for a in record.get("attachments") or ()),
             reason=record.get("reason") or None,
             related_ticket=record.get("related_ticket") or None,

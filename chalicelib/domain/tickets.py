@@ -3,23 +3,69 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-# The desk's status model: `new` until an agent takes it up (assigns it or answers),
-# `open` while the team works on it, `pending` once staff answered and the customer's turn
-# has come (their next mail reopens it), `solved` (a customer mail reopens it too),
-# `closed` (a customer mail opens a follow-up ticket instead).
-STATUSES = ("new", "open", "pending", "solved", "closed")
-THREAD_SIGNALS = ("new", "token", "references", "subject")
+from enum import StrEnum
 
 
-def status_after_assigning(status: str, assignee: str) -> str:
+class TicketStatus(StrEnum):
+    """The desk's status model: `new` until an agent takes it up (assigns it or answers),
+    `open` while the team works on it, `pending` once staff answered and the customer's turn
+    has come (their next mail reopens it), `solved` (a customer mail reopens it too),
+    `closed` (a customer mail opens a follow-up ticket instead)."""
+
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    """Most urgent first: the queue's order within a status."""
+
+    URGENT = "urgent"
+    HIGH = "high"
+    NORMAL = "normal"
+    LOW = "low"
+
+
+class ThreadSignal(StrEnum):
+    """Which signal put a message on its ticket (see correlation.py)."""
+
+    NEW = "new"
+    TOKEN = "token"
+    REFERENCES = "references"
+    SUBJECT = "subject"
+    STAFF = "staff"  # written here (a reply, a note, the trail), not threaded by a mail
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"  # received mail
+    OUTBOUND = "outbound"  # mail we sent
+    INTERNAL = "internal"  # never sent: staff notes and the audit trail
+
+
+class MessageKind(StrEnum):
+    CUSTOMER = "customer"  # a person's mail
+    AUTO_REPLY = "auto_reply"  # an automatic answer (RFC 3834) kept on the ticket
+    REPORT = "report"  # a mailed bounce or complaint report about a message we sent
+    STAFF = "staff"  # a staff reply
+    ACKNOWLEDGEMENT = "acknowledgement"  # our automatic acknowledgement of a new ticket
+    NOTE = "note"  # a staff note, never sent
+    EVENT = "event"  # a line of the audit trail (audit.py)
+
+
+STATUSES = tuple(TicketStatus)
+WORKING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
+
+
+def status_after_assigning(status: TicketStatus, assignee: str) -> TicketStatus:
     """An agent taking a new ticket opens it; other statuses stay as they are."""
-    return "open" if status == "new" and assignee else status
+    return TicketStatus.OPEN if status == TicketStatus.NEW and assignee else status
 
 
-def status_after_reply(status: str) -> str:
+def status_after_reply(status: TicketStatus) -> TicketStatus:
     """A staff answer hands the turn to the customer: new and open tickets become pending."""
-    return "pending" if status in ("new", "open") else status
+    return TicketStatus.PENDING if status in WORKING_STATUSES else status
 
 
 @dataclass(frozen=True)
@@ -53,10 +99,10 @@ class Ticket:
     mailbox: str
     subject: str
     requester: str
-    status: str = "new"
+    status: TicketStatus = TicketStatus.NEW
     participants: tuple[str, ...] = ()
     assignee: str = ""
-    priority: str = "normal"
+    priority: Priority = Priority.NORMAL
     tags: tuple[str, ...] = ()
     created_at: str = ""
     updated_at: str = ""
@@ -92,8 +138,8 @@ class Body:
 class StoredMessage:
     ticket_id: str
     key: str  # the SES message id: unique per delivery
-    direction: str  # "inbound" | "outbound"
-    kind: str  # "customer" | "auto_reply" | "staff" | "note" | "acknowledgement" | "report"
+    direction: Direction
+    kind: MessageKind
     sender: str
     sender_name: str
     to: tuple[str, ...]
@@ -101,7 +147,7 @@ class StoredMessage:
     subject: str
     message_id: str
     received_at: str
-    thread_signal: str
+    thread_signal: ThreadSignal
     body: Body = field(default_factory=Body)
     related_ticket: str = ""
     reason: str = ""

@@ -19,7 +19,7 @@ from chalicelib.adapters.dynamodb_queue import DynamoDBQueue, QueueQuery
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.feedback import FeedbackEvent, normalise_address
-from chalicelib.domain.tickets import STATUSES
+from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.announcement_sending import BATCH_RECIPIENTS
@@ -96,7 +96,7 @@ class AnnouncementService:
         newest: dict[str, tuple[str, str]] = {}  # address -> (created_at, ticket)
         end = chosen.created_to + ("T99" if len(chosen.created_to) == 10 else "")
         for mailbox in mailboxes:
-            query = QueueQuery(mailbox, chosen.statuses, tag=chosen.tag)
+            query = QueueQuery(mailbox, tuple(TicketStatus(s) for s in chosen.statuses), tag=chosen.tag)
             cursor: str | None = None
             while True:
                 tickets, cursor = self.parts.queue.page(query, PAGE, cursor)

@@ -24,10 +24,12 @@ from chalicelib import observability
 from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain import attachment_rules, correlation, sender_trust, verdicts
 from chalicelib.domain.classify import classify
-from chalicelib.domain.classify_types import Classification
+from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import ParsedMail, ReceivedMail
-from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.routing import Route, route
+from chalicelib.domain.ticket_events import EventKind
+from chalicelib.domain.tickets import ThreadSignal
 from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing
 from chalicelib.services import notifications
 from chalicelib.services.intake_parts import IntakeParts
@@ -42,6 +44,8 @@ log = logging.getLogger("inbound.intake")
 # The object (and "Received" notification) SES writes once when a receipt rule's S3 action
 # is created, to check that it may write to the bucket: SES's, not mail anyone sent.
 SES_SETUP_NOTIFICATION = "AMAZON_SES_SETUP_NOTIFICATION"
+# The outcomes integrations hear about (the others file nothing on a ticket).
+_EVENTS = {OutcomeKind.CREATED: EventKind.CREATED, OutcomeKind.THREADED: EventKind.CUSTOMER_REPLIED}
 
 
 class IntakeService:
@@ -97,14 +101,18 @@ class IntakeService:
             archived = self.parts.store.archive(
                 received.bucket, received.key, received.ses_message_id, received_at
             )
-            if outcome.outcome == "created" and outcome.ticket and self.parts.acknowledge is not None:
+            if (
+                outcome.outcome == OutcomeKind.CREATED
+                and outcome.ticket
+                and self.parts.acknowledge is not None
+            ):
                 # The first run may have failed while acknowledging; the
                 # acknowledger skips tickets it has already answered.
                 raw = self.parts.store.get_raw(self.parts.store.bucket, archived)
                 self._acknowledge(outcome.ticket, self.parts.read_mail(raw), received)
         return replace(
             outcome,
-            outcome="duplicate",
+            outcome=OutcomeKind.DUPLICATE,
             reason=f"delivery {received.ses_message_id} was already processed ({outcome.outcome}"
             + (f" {outcome.ticket})" if outcome.ticket else ")"),
         )
@@ -124,12 +132,12 @@ class IntakeService:
         if not received.from_notification:
             received = replace(received, verdicts=verdicts.from_headers(mail))
         decision = classify(mail, received.verdicts, self.parts.detect_bounce(mail))
-        if decision.kind in ("spam", "virus"):
+        if decision.kind in (MailKind.SPAM, MailKind.VIRUS):
             return self._quarantine(received, decision.kind, decision.reason)
-        if decision.kind == "bounce":
+        if decision.kind == MailKind.BOUNCE:
             return self._record_bounce(received, mail, decision)
 
-        if decision.kind == "normal" and not sender_of(mail).email:
+        if decision.kind == MailKind.NORMAL and not sender_of(mail).email:
             return self._quarantine(
                 received, "no-sender", "no address in From, Reply-To, Sender or Return-Path"
             )
@@ -149,19 +157,19 @@ class IntakeService:
             return self._finish_redelivery(received, found.delivery)
         try:
             threading = self.filing.decide_thread(mail, received, mailbox_route, found.message_ids)
-            if decision.kind == "auto_reply" and threading.decision.ticket_id is None:
+            if decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None:
                 return self._suspend(received, mail, mailbox_route, decision, threading.decision)
             outcome = self.filing.file(received, mail, mailbox_route, decision, threading, found.last_number)
         except DuplicateMessageId as exc:
             return self._duplicate(received, mailbox_route, exc)
         self._archive(received, received.received_at)
         self._announce(outcome)
-        if outcome.outcome == "created":
+        if outcome.outcome == OutcomeKind.CREATED:
             self._acknowledge(outcome.ticket or "", mail, received)
         return outcome
 
     def _announce(self, outcome: Outcome) -> None:
-        kind = {"created": "ticket.created", "threaded": "ticket.customer_replied"}.get(outcome.outcome)
+        kind = _EVENTS.get(outcome.outcome)
         if kind and outcome.ticket and self.parts.publish_event is not None:
             detail = {"mailbox": outcome.mailbox, "thread_signal": outcome.thread_signal}
             self.parts.publish_event(kind, outcome.ticket, detail)
@@ -176,7 +184,7 @@ class IntakeService:
     # -- the other outcomes ------------------------------------------------------
     def _duplicate(self, received: ReceivedMail, where: Route, exc: DuplicateMessageId) -> Outcome:
         outcome = Outcome(
-            outcome="duplicate",
+            outcome=OutcomeKind.DUPLICATE,
             ses_message_id=received.ses_message_id,
             ticket=exc.ticket_id or None,
             mailbox=where.mailbox,
@@ -190,7 +198,7 @@ class IntakeService:
     def _setup_probe(self, received: ReceivedMail) -> Outcome:
         """Recorded (a later creation of the rule writes it again: a duplicate) and archived."""
         outcome = Outcome(
-            outcome="auto_reply",
+            outcome=OutcomeKind.AUTO_REPLY,
             ses_message_id=received.ses_message_id,
             reason="ses_setup_notification: SES checked that its receipt rule may write to the bucket",
         )
@@ -216,10 +224,10 @@ class IntakeService:
     ) -> Outcome:
         """Automatic mail that threads nowhere is held for staff review, never dropped."""
         outcome = Outcome(
-            outcome="auto_reply",
+            outcome=OutcomeKind.AUTO_REPLY,
             ses_message_id=received.ses_message_id,
             mailbox=where.mailbox,
-            thread_signal="new",
+            thread_signal=ThreadSignal.NEW,
             reason=f"{decision.reason}; suspended for review",
             related_ticket=thread.related_ticket or None,
         )
@@ -242,7 +250,9 @@ class IntakeService:
 
     def _quarantine(self, received: ReceivedMail, reason: str, detail: str) -> Outcome:
         outcome = Outcome(
-            outcome="quarantined", ses_message_id=received.ses_message_id, reason=f"{reason}: {detail}"
+            outcome=OutcomeKind.QUARANTINED,
+            ses_message_id=received.ses_message_id,
+            reason=f"{reason}: {detail}",
         )
         self._record(received, outcome, {"quarantine_reason": reason})
         self._move_to_quarantine(received, reason, detail)
@@ -257,7 +267,7 @@ class IntakeService:
         done = self.parts.tickets.get_delivery(ses_message_id)
         if done is not None:  # committed after all: only its move out of incoming/ was missing
             return self._observe(self._finish_redelivery(received, done))
-        outcome = Outcome(outcome="quarantined", ses_message_id=ses_message_id, reason=f"failed: {detail}")
+        outcome = Outcome(OutcomeKind.QUARANTINED, ses_message_id, reason=f"failed: {detail}")
         self._record(received, outcome, {"quarantine_reason": "failed"})
         self._move_to_quarantine(received, "failed", detail)
         return self._observe(outcome)

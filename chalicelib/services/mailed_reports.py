@@ -15,9 +15,9 @@ from typing import Any
 from chalicelib.adapters.dynamodb_tickets import TicketChange
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import ParsedMail, ReceivedMail
-from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.routing import route
-from chalicelib.domain.tickets import StoredMessage
+from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, ThreadSignal
 from chalicelib.services import message_builder
 from chalicelib.services.intake_parts import IntakeParts
 from chalicelib.settings import Settings
@@ -56,7 +56,7 @@ class MailedReports:
         ).mailbox
         ticket_id = self._referenced_ticket(mailbox, decision.referenced_ids)
         outcome = Outcome(
-            outcome="bounce",
+            outcome=OutcomeKind.BOUNCE,
             ses_message_id=received.ses_message_id,
             ticket=ticket_id or None,
             mailbox=mailbox if ticket_id else None,
@@ -104,8 +104,8 @@ class MailedReports:
         message = StoredMessage(
             ticket_id=ticket_id,
             key=ses_id,
-            direction="inbound",
-            kind="report",
+            direction=Direction.INBOUND,
+            kind=MessageKind.REPORT,
             sender=sender.email if sender else "",
             sender_name=sender.name if sender else "",
             to=tuple(a.email for a in mail.to),
@@ -114,7 +114,7 @@ class MailedReports:
             message_id="",  # never indexed: nothing threads by a report
             received_at=received.received_at,
             date=mail.date.isoformat() if mail.date else "",
-            thread_signal="references",
+            thread_signal=ThreadSignal.REFERENCES,
             body=body,
             reason="; ".join(filter(None, (outcome.reason, done))),
             verdicts=received.verdicts.as_dict(),

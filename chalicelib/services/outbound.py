@@ -30,7 +30,17 @@ from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
 from chalicelib.domain.send_policy import Decision, SendFacts
 from chalicelib.domain.sender_trust import SenderTrust
-from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket, status_after_reply
+from chalicelib.domain.ticket_events import EventKind
+from chalicelib.domain.tickets import (
+    Body,
+    Direction,
+    MessageKind,
+    StoredAttachment,
+    StoredMessage,
+    ThreadSignal,
+    Ticket,
+    status_after_reply,
+)
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, MergedTicket, SendRefused, StaleReply, Suppressed
 from chalicelib.services import message_builder
@@ -146,7 +156,9 @@ class OutboundService:
         finally:
             if not settled:
                 acknowledgements.release_ack(ticket_id)  # SES never took it: the queue's retry may send
-        message = self._store(ticket, outgoing, "acknowledgement", ses_id, "", (), decision.warning, now)
+        message = self._store(
+            ticket, outgoing, MessageKind.ACKNOWLEDGEMENT, ses_id, "", (), decision.warning, now
+        )
         acknowledgements.finish_ack(ticket_id, "sent", "", message.key)
         return AckResult(ticket_id, "sent", message=message)
 
@@ -232,12 +244,18 @@ class OutboundService:
             raise
         warning = "; ".join(warnings)
         try:
-            message = self._store(ticket, outgoing, "staff", ses_id, agent, stored, warning, now, key)
+            message = self._store(
+                ticket, outgoing, MessageKind.STAFF, ses_id, agent, stored, warning, now, key
+            )
         except MergedTicket as merged:  # merged while it was being sent: keep it on the survivor
             survivor = tickets.live_ticket(merged.into)
-            message = self._store(survivor, outgoing, "staff", ses_id, agent, stored, warning, now, key)
+            message = self._store(
+                survivor, outgoing, MessageKind.STAFF, ses_id, agent, stored, warning, now, key
+            )
         if self.parts.publish_event is not None:
-            self.parts.publish_event("ticket.staff_replied", ticket_id, {"by": agent, "message": message.key})
+            self.parts.publish_event(
+                EventKind.STAFF_REPLIED, ticket_id, {"by": agent, "message": message.key}
+            )
         return message
 
     def check(
@@ -330,7 +348,7 @@ class OutboundService:
         self,
         ticket: Ticket,
         outgoing: om.OutgoingMail,
-        kind: str,
+        kind: MessageKind,
         ses_id: str,
         agent: str,
         attachments: tuple[StoredAttachment, ...],
@@ -349,7 +367,7 @@ class OutboundService:
         message = StoredMessage(
             ticket_id=ticket.id,
             key=key,
-            direction="outbound",
+            direction=Direction.OUTBOUND,
             kind=kind,
             sender=outgoing.from_address,
             sender_name=agent or outgoing.from_name,
@@ -358,14 +376,14 @@ class OutboundService:
             subject=outgoing.subject,
             message_id=outgoing.message_id,
             received_at=iso_millis(now),
-            thread_signal="new",
+            thread_signal=ThreadSignal.NEW,
             body=body,
             reason=warning,
             attachments=attachments,
         )
         region = self.settings.region
         aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{region}.amazonses.com>")
-        moved = (ticket, status_after_reply(ticket.status)) if kind == "staff" else None
+        moved = (ticket, status_after_reply(ticket.status)) if kind == MessageKind.STAFF else None
         self.parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved)
         ids = (outgoing.message_id, *aliases)
         self.parts.send_ledger.record_sent(outgoing.recipients, ids, message.received_at, _epoch(now))

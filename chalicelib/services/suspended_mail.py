@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.domain import verdicts
-from chalicelib.domain.classify_types import Classification
+from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.routing import Route
@@ -42,7 +42,7 @@ class SuspendedMail:
             received_at=str(held["received_at"]),
         )
         where = Route(mailbox=mailbox, address="")
-        decision = Classification(kind="normal", reason="released by staff from the suspended list")
+        decision = Classification(kind=MailKind.NORMAL, reason="released by staff from the suspended list")
         # The raw stays in archive/: filing never moves it, only ingest does.
         found = self.parts.tickets.look_up(received.ses_message_id, mailbox, wanted_message_ids(mail))
         try:

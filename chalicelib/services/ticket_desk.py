@@ -8,18 +8,24 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from chalicelib.adapters.dynamodb_items import PRIORITY_RANK
 from chalicelib.adapters.dynamodb_queue import QueueQuery
-from chalicelib.adapters.sns_events import ASSIGNED, NOTE_ADDED, STATUS_CHANGED
 from chalicelib.domain import audit
+from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import (
     STATUSES,
+    WORKING_STATUSES,
     Body,
+    Direction,
+    MessageKind,
+    Priority,
     StoredAttachment,
     StoredMessage,
+    ThreadSignal,
     Ticket,
+    TicketStatus,
     status_after_assigning,
 )
 from chalicelib.domain.timestamps import iso_millis
@@ -36,8 +42,6 @@ from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
 
-PRIORITIES = tuple(PRIORITY_RANK)
-WORKING_STATUSES = ("new", "open")
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 MAX_TAGS, MAX_TAG_CHARS = 20, 40
 MAX_NOTE_CHARS = 50_000  # a note lives in its item: DynamoDB items stop at 400 KB
@@ -86,7 +90,7 @@ class TicketDesk:
         self.settings = settings
         self.parts = parts
 
-    def publish_event(self, kind: str, ticket_id: str, detail: Mapping[str, Any] | None = None) -> bool:
+    def publish_event(self, kind: EventKind, ticket_id: str, detail: Mapping[str, Any] | None = None) -> bool:
         """Tell integrations about a committed change (see adapters/sns_events.py)."""
         return self.parts.events.publish_event(kind, ticket_id, detail)
 
@@ -108,9 +112,10 @@ class TicketDesk:
         """
         who = None if assignee is None else self._assignee(agent, assignee)
         box = self.mailbox(mailbox) if mailbox or not who else None
-        wanted = tuple(dict.fromkeys(statuses or WORKING_STATUSES))
-        if unknown := [s for s in wanted if s not in STATUSES]:
+        asked = tuple(dict.fromkeys(statuses or WORKING_STATUSES))
+        if unknown := [s for s in asked if s not in STATUSES]:
             raise InvalidRequest(f"unknown status {unknown[0]!r}; use {', '.join(STATUSES)}")
+        wanted = tuple(TicketStatus(s) for s in asked)
         size = DEFAULT_LIMIT if limit is None else limit
         if not 1 <= size <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
@@ -160,7 +165,7 @@ class TicketDesk:
         for attempt, seen in enumerate(self.parts.queue.unassigned(box, WORKING_STATUSES)):
             if attempt >= CLAIM_ATTEMPTS:
                 raise ConcurrentUpdate("the queue is changing too fast; try again")
-            claimed = replace(seen, assignee=agent, status="open", updated_at=self.parts.now())
+            claimed = replace(seen, assignee=agent, status=TicketStatus.OPEN, updated_at=self.parts.now())
             trail = audit.events_of(seen.id, agent, audit.change_lines(seen, claimed), claimed.updated_at)
             try:
                 self.parts.queue.replace(seen, claimed, trail)
@@ -190,9 +195,9 @@ class TicketDesk:
         """
         changes: dict[str, Any] = {}
         if status is not None:
-            changes["status"] = _one_of("status", status, STATUSES)
+            changes["status"] = _one_of("status", status, TicketStatus)
         if priority is not None:
-            changes["priority"] = _one_of("priority", priority, PRIORITIES)
+            changes["priority"] = _one_of("priority", priority, Priority)
         if assignee is not None:
             changes["assignee"] = self._agent(agent, assignee) if assignee not in ("", "none") else ""
         if tags is not None:
@@ -233,8 +238,8 @@ class TicketDesk:
         note = StoredMessage(
             ticket_id=ticket.id,
             key=f"note-{uuid.uuid4().hex}",
-            direction="internal",
-            kind="note",
+            direction=Direction.INTERNAL,
+            kind=MessageKind.NOTE,
             sender=agent,
             sender_name="",
             to=(),
@@ -242,11 +247,11 @@ class TicketDesk:
             subject="",
             message_id="",
             received_at=now,
-            thread_signal="staff",
+            thread_signal=ThreadSignal.STAFF,
             body=Body(text=text),
         )
         self.parts.edits.add_message(ticket, note, now)
-        self.publish_event(NOTE_ADDED, ticket.id, {"by": agent, "message": note.key})
+        self.publish_event(EventKind.NOTE_ADDED, ticket.id, {"by": agent, "message": note.key})
         return note
 
     # -- split and merge (see ticket_split_merge.py) ------------------------
@@ -275,10 +280,10 @@ class TicketDesk:
     def _announce(self, before: Ticket, after: Ticket, agent: str) -> None:
         if after.status != before.status:
             detail = {"from": before.status, "to": after.status, "by": agent}
-            self.publish_event(STATUS_CHANGED, after.id, detail)
+            self.publish_event(EventKind.STATUS_CHANGED, after.id, detail)
         if after.assignee != before.assignee:
             self.publish_event(
-                ASSIGNED, after.id, {"from": before.assignee, "to": after.assignee, "by": agent}
+                EventKind.ASSIGNED, after.id, {"from": before.assignee, "to": after.assignee, "by": agent}
             )
 
     def mailbox(self, mailbox: str | None) -> str:
@@ -311,10 +316,14 @@ class TicketDesk:
         return value
 
 
-def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return value
+_Word = TypeVar("_Word", bound=StrEnum)
+
+
+def _one_of(name: str, value: str, allowed: type[_Word]) -> _Word:
+    try:
+        return allowed(value)
+    except ValueError:
+        raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}; got {value!r}") from None
 
 
 def _tags(tags: Sequence[str]) -> tuple[str, ...]:

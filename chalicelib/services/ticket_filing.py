@@ -8,19 +8,19 @@ from chalicelib import observability
 from chalicelib.adapters.dynamodb_items import queue_keys
 from chalicelib.adapters.dynamodb_tickets import TicketChange, ticket_id_for
 from chalicelib.domain import correlation, participants, sender_trust
-from chalicelib.domain.classify_types import Classification
+from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, parse_addresses
-from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.reply_tokens import claimed_ticket, new_nonce, read_token
 from chalicelib.domain.routing import Route
 from chalicelib.domain.search_terms import stored_message_terms
-from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
 from chalicelib.services.intake_parts import IntakeParts
 from chalicelib.settings import Settings
 
-REOPENING_STATUSES = ("pending", "solved")
+REOPENING_STATUSES = (TicketStatus.PENDING, TicketStatus.SOLVED)
 MAX_NUMBER_ATTEMPTS = 5  # new tickets committed by others between one delivery's read and commit
 
 
@@ -149,8 +149,8 @@ class TicketFiling:
         message = StoredMessage(
             ticket_id=ticket_id,
             key=ses_id,
-            direction="inbound",
-            kind="auto_reply" if decision.kind == "auto_reply" else "customer",
+            direction=Direction.INBOUND,
+            kind=MessageKind.AUTO_REPLY if decision.kind == MailKind.AUTO_REPLY else MessageKind.CUSTOMER,
             sender=sender.email,
             sender_name=sender.name,
             to=tuple(a.email for a in mail.to),
@@ -171,15 +171,15 @@ class TicketFiling:
             defects=mail.defects,
         )
         outcome = Outcome(
-            outcome="auto_reply"
-            if decision.kind == "auto_reply"
-            else ("threaded" if thread.ticket_id else "created"),
+            outcome=OutcomeKind.AUTO_REPLY
+            if decision.kind == MailKind.AUTO_REPLY
+            else (OutcomeKind.THREADED if thread.ticket_id else OutcomeKind.CREATED),
             ses_message_id=ses_id,
             ticket=ticket_id,
             mailbox=where.mailbox,
             thread_signal=thread.signal,
             attachments=tuple(a.as_outcome() for a in attachments),
-            reason=decision.reason or None if decision.kind == "auto_reply" else None,
+            reason=decision.reason or None if decision.kind == MailKind.AUTO_REPLY else None,
             related_ticket=thread.related_ticket or None,
             notes=thread.notes,
         )
@@ -210,16 +210,21 @@ class TicketFiling:
         self, ticket: Ticket, now: str, message: StoredMessage, participants: tuple[str, ...], count: int
     ) -> TicketChange:
         ticket_id = ticket.id
-        reopen = message.kind == "customer" and ticket.status in REOPENING_STATUSES
+        reopen = message.kind == MessageKind.CUSTOMER and ticket.status in REOPENING_STATUSES
         return TicketChange(
             ticket_id=ticket_id,
             updated_at=now,
             new_participants=tuple(p for p in participants if not ticket.has_participant(p)),
             attachments=count,
-            reopen_to="open" if reopen else "",
+            reopen_to=TicketStatus.OPEN if reopen else "",
             old_status=ticket.status,
             queue_keys=queue_keys(
-                ticket.mailbox, "open", ticket.assignee, ticket.priority, ticket.created_at, ticket.id
+                ticket.mailbox,
+                TicketStatus.OPEN,
+                ticket.assignee,
+                ticket.priority,
+                ticket.created_at,
+                ticket.id,
             )
             if reopen
             else None,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from chalicelib.adapters.dynamodb_ticket_edits import MERGE_CHUNK
-from chalicelib.adapters.sns_events import CREATED, MERGED, SPLIT
 from chalicelib.domain import audit
 from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.reply_tokens import new_nonce
 from chalicelib.domain.search_terms import stored_message_terms
-from chalicelib.domain.tickets import Ticket
+from chalicelib.domain.ticket_events import EventKind
+from chalicelib.domain.tickets import MessageKind, Ticket
 from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, TicketNotFound
 from chalicelib.services.desk_parts import DeskParts, editable
 
@@ -25,7 +25,7 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
     source = editable(parts, ticket_id)
     messages = parts.tickets.messages(source.id)
     message = next((m for m in messages if m.key == message_key), None)
-    if message is None or message.kind == audit.EVENT:
+    if message is None or message.kind == MessageKind.EVENT:
         raise MessageNotFound(f"{source.id} has no message {message_key}")
     if len(audit.counted(messages)) < 2:
         raise TicketConflict(f"{message_key} is the only message of {source.id}")
@@ -54,8 +54,10 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
         audit.event(new.id, agent, f"split from {source.id}", now),
     )
     parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else (), trail)
-    parts.events.publish_event(SPLIT, source.id, {"by": agent, "message": message_key, "into": new.id})
-    parts.events.publish_event(CREATED, new.id, {"by": agent, "split_from": source.id})
+    parts.events.publish_event(
+        EventKind.SPLIT, source.id, {"by": agent, "message": message_key, "into": new.id}
+    )
+    parts.events.publish_event(EventKind.CREATED, new.id, {"by": agent, "split_from": source.id})
     return new
 
 
@@ -84,7 +86,9 @@ def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
     trail = (audit.event(target.id, agent, f"merged {source.id} into this ticket", now),)
     parts.edits.close_merged(source, target, now, trail)
     moved += _move_all(parts, source, target, now)
-    parts.events.publish_event(MERGED, source.id, {"by": agent, "into": target.id, "messages": moved})
+    parts.events.publish_event(
+        EventKind.MERGED, source.id, {"by": agent, "into": target.id, "messages": moved}
+    )
     return parts.queue.load(target.id)[0]
 
 

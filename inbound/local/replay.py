@@ -11,7 +11,7 @@ from pathlib import Path
 
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.domain.mail import ReceivedMail
-from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.notifications import Delivery
 
@@ -64,4 +64,4 @@ class Replayer:
         detail = f"failed after {ATTEMPTS} attempts: {type(last).__name__}: {last}"
         if self.store.exists(key):
             self.store.quarantine(self.store.bucket, key, ses_id, "failed", detail)
-        return Outcome(outcome="quarantined", ses_message_id=ses_id, reason=f"failed: {detail}")
+        return Outcome(outcome=OutcomeKind.QUARANTINED, ses_message_id=ses_id, reason=f"failed: {detail}")

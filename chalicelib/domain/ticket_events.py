@@ -1,0 +1,20 @@
+"""The kinds of ticket event inbound publishes for integrations (chat, reporting, webhooks).
+
+Each is one JSON message `{"kind", "ticket", "at", "detail"}` on the stage's topic (see
+adapters/sns_events.py); others may publish more kinds, the topic does not restrict them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventKind(StrEnum):
+    CREATED = "ticket.created"
+    CUSTOMER_REPLIED = "ticket.customer_replied"
+    STAFF_REPLIED = "ticket.staff_replied"
+    STATUS_CHANGED = "ticket.status_changed"
+    ASSIGNED = "ticket.assigned"
+    NOTE_ADDED = "ticket.note_added"
+    SPLIT = "ticket.split"
+    MERGED = "ticket.merged"

@@ -1,0 +1,99 @@
+"""The domain's words are types (StrEnum) whose stored and printed forms are the plain words.
+
+GIVEN a ticket, a message or an outcome built from enum members
+WHEN it is stored (DynamoDB's typed form, as botocore sends it) or printed as JSON
+THEN the bytes are those of the plain strings, and reading them back gives the members.
+"""
+
+import json
+
+import pytest
+
+from chalicelib.adapters import dynamodb_items as items
+from chalicelib.domain.outcome import Outcome, OutcomeKind
+from chalicelib.domain.tickets import (
+    Direction,
+    MessageKind,
+    Priority,
+    StoredMessage,
+    ThreadSignal,
+    Ticket,
+    TicketStatus,
+)
+
+
+def _ticket(**words):
+    return Ticket(id="T-7", mailbox="support", subject="Printer", requester="a@customer.org", **words)
+
+
+def _message(**words):
+    return StoredMessage(
+        ticket_id="T-7",
+        key="ses-1",
+        sender="a@customer.org",
+        sender_name="A",
+        to=("support@example.com",),
+        cc=(),
+        subject="Printer",
+        message_id="<m1@customer.org>",
+        received_at="2026-12-07T10:00:00.000Z",
+        **words,
+    )
+
+
+def test_a_stored_ticket_is_byte_for_byte_the_item_of_plain_words():
+    typed = _ticket(status=TicketStatus.PENDING, priority=Priority.URGENT)
+    plain = _ticket(status="pending", priority="urgent")  # as stored before the words were types
+    assert json.dumps(items.ticket_item(typed), sort_keys=True) == json.dumps(
+        items.ticket_item(plain), sort_keys=True
+    )
+    assert items.ticket_item(typed)["status"] == {"S": "pending"}
+    assert items.ticket_item(typed)["gsi1sk"]["S"].startswith("0#0#")  # urgent ranks first
+
+
+def test_a_ticket_read_back_carries_the_words_as_members():
+    back = items.ticket_from_item(
+        items.ticket_item(_ticket(status=TicketStatus.SOLVED, priority=Priority.LOW))
+    )
+    assert type(back.status) is TicketStatus and back.status is TicketStatus.SOLVED
+    assert type(back.priority) is Priority and back.priority is Priority.LOW
+
+
+def test_a_stored_message_round_trips_its_direction_kind_and_signal():
+    typed = _message(
+        direction=Direction.INBOUND, kind=MessageKind.AUTO_REPLY, thread_signal=ThreadSignal.TOKEN
+    )
+    plain = _message(direction="inbound", kind="auto_reply", thread_signal="token")
+    item = items.message_item(typed)
+    assert json.dumps(item, sort_keys=True) == json.dumps(items.message_item(plain), sort_keys=True)
+    back = items.message_from_item(item)
+    assert (back.direction, back.kind, back.thread_signal) == (
+        Direction.INBOUND,
+        MessageKind.AUTO_REPLY,
+        ThreadSignal.TOKEN,
+    )
+    assert type(back.kind) is MessageKind
+
+
+def test_the_outcome_json_line_is_unchanged_and_its_record_reads_back_typed():
+    outcome = Outcome(
+        OutcomeKind.THREADED, "ses-1", ticket="T-7", mailbox="support", thread_signal=ThreadSignal.REFERENCES
+    )
+    line = json.dumps(outcome.as_json("mail/x.eml"))
+    assert '"outcome": "threaded"' in line and '"thread_signal": "references"' in line
+    back = Outcome.from_record("ses-1", json.loads(json.dumps(outcome.as_record())))
+    assert back == outcome and type(back.outcome) is OutcomeKind and type(back.thread_signal) is ThreadSignal
+
+
+def test_a_record_without_its_outcome_reads_as_a_duplicate():
+    """Only a delivery committed before has a record: whatever it lacks, it was processed."""
+    assert Outcome.from_record("ses-1", {}).outcome is OutcomeKind.DUPLICATE
+
+
+@pytest.mark.parametrize("word", ["", "reopened", "NEW"])
+def test_a_stored_status_outside_the_vocabulary_is_refused_on_read(word):
+    """A status the desk never writes is a damaged item: reading it says so instead of guessing."""
+    raw = items.ticket_item(_ticket())
+    raw["status"] = {"S": word} if word else {"NULL": True}
+    with pytest.raises(ValueError):
+        items.ticket_from_item(raw)
