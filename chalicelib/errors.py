@@ -1,5 +1,7 @@
 """A shallow error tree: one base, one class per thing a caller may handle."""
 
+from chalicelib.domain.refusals import RefusalReason
+
 
 class InboundError(Exception):
     """Base of every error inbound raises on purpose."""
@@ -34,16 +36,12 @@ class ConfigurationError(InboundError):
 
 
 class SendRefused(InboundError):
-    """The outbound guard refused a mail; `reason` is a stable code the API and CLI show.
+    """The outbound guard refused a mail; `reason` is a stable code the API and CLI show
+    (domain/refusals.py)."""
 
-    Codes: suppressed, account_suppressed, sandbox, reputation, automatic_recipient,
-    automatic_trigger, rate_limited, header_injection, invalid_address, too_large,
-    ses_rejected.
-    """
+    default_reason = RefusalReason.REFUSED
 
-    default_reason = "refused"
-
-    def __init__(self, detail: str, reason: str = "", recipient: str = "") -> None:
+    def __init__(self, detail: str, reason: RefusalReason | None = None, recipient: str = "") -> None:
         super().__init__(detail)
         self.reason = reason or self.default_reason
         self.recipient = recipient
@@ -53,13 +51,13 @@ class SendRefused(InboundError):
 class Suppressed(SendRefused):
     """The recipient is on the suppression list; nothing was sent."""
 
-    default_reason = "suppressed"
+    default_reason = RefusalReason.SUPPRESSED
 
 
 class HeaderInjection(SendRefused):
     """A header value from a user or a mail holds CR or LF; nothing was sent."""
 
-    default_reason = "header_injection"
+    default_reason = RefusalReason.HEADER_INJECTION
 
 
 class AlreadyProcessed(InboundError):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.domain.refusals import RefusalReason
 from chalicelib.errors import SendRefused
 
 if TYPE_CHECKING:
@@ -124,7 +125,9 @@ class SesSender:
             code = error_code(exc)
             if code in REJECTED_CODES:
                 message = exc.response.get("Error", {}).get("Message", "")
-                raise SendRefused(f"SES refused the message ({code}): {message}", "ses_rejected") from exc
+                raise SendRefused(
+                    f"SES refused the message ({code}): {message}", RefusalReason.SES_REJECTED
+                ) from exc
             raise
 
     def account_suppressed(self, address: str) -> tuple[bool | None, str]:

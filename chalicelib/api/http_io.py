@@ -16,13 +16,11 @@ from urllib.parse import unquote
 from chalice import Response
 
 from chalicelib import errors
+from chalicelib.domain.refusals import INVALID_REQUEST, RefusalReason
 from chalicelib.domain.tickets import STATUSES
 
 log = logging.getLogger(__name__)
 
-# Refusals whose cause is the request itself; the others are the state of the world
-# (suppression, reputation, sandbox), which the same request may pass later.
-_INVALID_SEND = frozenset({"header_injection", "invalid_address", "too_large"})
 MAX_BODY_BYTES = 1024 * 1024
 MAX_PATH_PARAMETER_BYTES = 512  # ticket ids and suspended keys are far shorter
 
@@ -46,7 +44,9 @@ def unauthorized(reason: str) -> Response:
 
 
 def _send_refused(exc: errors.SendRefused) -> Response:
-    status = 422 if exc.reason in _INVALID_SEND else 429 if exc.reason == "rate_limited" else 409
+    status = (
+        422 if exc.reason in INVALID_REQUEST else 429 if exc.reason == RefusalReason.RATE_LIMITED else 409
+    )
     return error(status, exc.reason, exc.detail)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain.tickets import StoredMessage
+from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage
 
 
 def unseen(messages: Sequence[StoredMessage], last_seen: str, agent: str) -> tuple[StoredMessage, ...] | None:
@@ -25,9 +25,9 @@ def unseen(messages: Sequence[StoredMessage], last_seen: str, agent: str) -> tup
 
 
 def _matters(message: StoredMessage, agent: str) -> bool:
-    if message.direction == "inbound":
-        return message.kind == "customer"
-    return message.kind == "staff" and message.sender_name != agent
+    if message.direction == Direction.INBOUND:
+        return message.kind == MessageKind.CUSTOMER
+    return message.kind == MessageKind.STAFF and message.sender_name != agent
 
 
 def stale_reason(newer: tuple[StoredMessage, ...] | None, now: datetime) -> str:
@@ -36,7 +36,7 @@ def stale_reason(newer: tuple[StoredMessage, ...] | None, now: datetime) -> str:
         return "the thread changed (a message was moved) — review and send again"
     last = newer[-1]
     ago = _ago(now, last.received_at)
-    if last.direction == "inbound":
+    if last.direction == Direction.INBOUND:
         return f"{last.sender or 'the customer'} wrote again {ago} — review and send again"
     return f"a colleague ({last.sender_name}) replied {ago} — review and send again"
 

@@ -21,6 +21,7 @@ from email.utils import format_datetime
 
 from chalicelib.domain.correlation import subject_ticket_id
 from chalicelib.domain.mail import Attachment
+from chalicelib.domain.refusals import RefusalReason
 from chalicelib.errors import HeaderInjection, SendRefused
 
 # RFC 3834 §5 and [MS-OXCMAIL] 2.1.3.2.20: mark automatic mail, ask for no answers to it.
@@ -128,9 +129,11 @@ def _address(name: str, address: str, display: str = "") -> HeaderAddress:
     try:
         parsed = HeaderAddress(display_name=display, addr_spec=address)
     except (ValueError, IndexError, HeaderParseError) as exc:
-        raise SendRefused(f"{name} address {address!r} is not valid", "invalid_address", address) from exc
+        raise SendRefused(
+            f"{name} address {address!r} is not valid", RefusalReason.INVALID_ADDRESS, address
+        ) from exc
     if not parsed.username or not parsed.domain or " " in address:
-        raise SendRefused(f"{name} address {address!r} is not valid", "invalid_address", address)
+        raise SendRefused(f"{name} address {address!r} is not valid", RefusalReason.INVALID_ADDRESS, address)
     return parsed
 
 

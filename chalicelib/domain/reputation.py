@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 SES_BOUNCE_REVIEW_RATE = 0.05
 SES_COMPLAINT_REVIEW_RATE = 0.001
@@ -69,9 +70,17 @@ class DayCounts:
         }
 
 
+class ReputationState(StrEnum):
+    """The reputation guard, from least to most strict."""
+
+    OK = "ok"
+    WARNING = "warning"  # staff see a warning; automatic mail still goes
+    PAUSED = "paused"  # automatic mail is refused; staff replies go, with a warning
+
+
 @dataclass(frozen=True)
 class GuardState:
-    state: str  # "ok" | "warning" | "paused"
+    state: ReputationState
     bounce_rate: float
     complaint_rate: float
     volume: int
@@ -112,14 +121,14 @@ def assess(days: list[DayCounts], limits: Thresholds) -> GuardState:
     figures = f"bounces {bounce_rate:.2%}, complaints {complaint_rate:.3%} over {volume} sends"
     if volume < limits.min_volume:
         note = f"{figures}: below the {limits.min_volume} sends a representative rate needs"
-        return GuardState("ok", bounce_rate, complaint_rate, volume, used, note)
+        return GuardState(ReputationState.OK, bounce_rate, complaint_rate, volume, used, note)
     if bounce_rate >= limits.bounce_pause or complaint_rate >= limits.complaint_pause:
         note = f"{figures} (pause at {limits.bounce_pause:.2%} / {limits.complaint_pause:.3%})"
-        return GuardState("paused", bounce_rate, complaint_rate, volume, used, note)
+        return GuardState(ReputationState.PAUSED, bounce_rate, complaint_rate, volume, used, note)
     if bounce_rate >= limits.bounce_warn or complaint_rate >= limits.complaint_warn:
         note = f"{figures} (warn at {limits.bounce_warn:.2%} / {limits.complaint_warn:.3%})"
-        return GuardState("warning", bounce_rate, complaint_rate, volume, used, note)
-    return GuardState("ok", bounce_rate, complaint_rate, volume, used, figures)
+        return GuardState(ReputationState.WARNING, bounce_rate, complaint_rate, volume, used, note)
+    return GuardState(ReputationState.OK, bounce_rate, complaint_rate, volume, used, figures)
 
 
 def with_account(
@@ -130,12 +139,12 @@ def with_account(
     representative volume, so no minimum applies to them."""
     rates = f"the account's SES rates: bounces {bounce or 0:.2%}, complaints {complaint or 0:.3%}"
     if (bounce or 0) >= limits.bounce_pause or (complaint or 0) >= limits.complaint_pause:
-        state = "paused"
+        state = ReputationState.PAUSED
     elif (bounce or 0) >= limits.bounce_warn or (complaint or 0) >= limits.complaint_warn:
-        state = "warning"
+        state = ReputationState.WARNING
     else:
         return stage
-    order = ("ok", "warning", "paused")
+    order = tuple(ReputationState)
     if order.index(stage.state) >= order.index(state):
         return stage
     return GuardState(state, stage.bounce_rate, stage.complaint_rate, stage.volume, stage.window_days, rates)

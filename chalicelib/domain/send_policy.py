@@ -23,17 +23,9 @@ from dataclasses import dataclass
 
 from chalicelib.domain.classify import automatic_reason, is_automatic_address, requests_no_auto_reply
 from chalicelib.domain.mail import ParsedMail
+from chalicelib.domain.refusals import RefusalReason
+from chalicelib.domain.reputation import ReputationState
 
-REASONS = (
-    "suppressed",
-    "account_suppressed",
-    "sandbox",
-    "reputation",
-    "automatic_recipient",
-    "automatic_trigger",
-    "unauthenticated",
-    "rate_limited",
-)
 SIMULATOR_DOMAIN = "simulator.amazonses.com"  # SES's mailbox simulator: always allowed in the sandbox
 
 
@@ -48,7 +40,7 @@ class SendFacts:
     # None: unknown (INBOUND_SES_SANDBOX=auto and GetAccount not available).
     sandbox: bool | None = None
     recipient_verified: bool | None = None
-    reputation_state: str = "ok"  # "ok" | "warning" | "paused" (see reputation.py)
+    reputation_state: ReputationState = ReputationState.OK
     reputation_note: str = ""
     own_address: bool = False  # one of our mailboxes or our domain: answering it loops
     trigger_automatic: str = ""  # why the mail we answer is automatic; "" when a person wrote it
@@ -62,12 +54,12 @@ class SendFacts:
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reason: str = ""  # one of REASONS when refused
+    reason: RefusalReason | None = None  # None when allowed
     detail: str = ""
     warning: str = ""
 
 
-def _refuse(reason: str, detail: str) -> Decision:
+def _refuse(reason: RefusalReason, detail: str) -> Decision:
     return Decision(allowed=False, reason=reason, detail=detail)
 
 
@@ -75,36 +67,43 @@ def decide(facts: SendFacts) -> Decision:
     """The first rule that refuses, or an allowed decision (perhaps with a warning)."""
     who = facts.recipient
     if facts.suppression_reason:
-        return _refuse("suppressed", f"{who} is on the suppression list ({facts.suppression_reason})")
+        return _refuse(
+            RefusalReason.SUPPRESSED, f"{who} is on the suppression list ({facts.suppression_reason})"
+        )
     if facts.account_suppressed:
-        return _refuse("account_suppressed", f"{who} is on the SES account-level suppression list")
+        return _refuse(
+            RefusalReason.ACCOUNT_SUPPRESSED, f"{who} is on the SES account-level suppression list"
+        )
     if facts.sandbox and facts.recipient_verified is False and not who.endswith("@" + SIMULATOR_DOMAIN):
-        return _refuse("sandbox", f"the SES account is in the sandbox and {who} is not a verified identity")
+        return _refuse(
+            RefusalReason.SANDBOX, f"the SES account is in the sandbox and {who} is not a verified identity"
+        )
     warning = ""
-    if facts.reputation_state == "paused":
+    if facts.reputation_state == ReputationState.PAUSED:
         if facts.automatic:
-            return _refuse("reputation", f"automatic mail is paused: {facts.reputation_note}")
+            return _refuse(RefusalReason.REPUTATION, f"automatic mail is paused: {facts.reputation_note}")
         warning = f"sending reputation at risk, automatic mail is paused: {facts.reputation_note}"
-    elif facts.reputation_state == "warning":
+    elif facts.reputation_state == ReputationState.WARNING:
         warning = f"sending reputation warning: {facts.reputation_note}"
     if facts.automatic:
         if facts.own_address or is_automatic_address(who):
             what = "one of our own addresses" if facts.own_address else "an address no person reads"
-            return _refuse("automatic_recipient", f"{who or '<>'} is {what}")
+            return _refuse(RefusalReason.AUTOMATIC_RECIPIENT, f"{who or '<>'} is {what}")
         if facts.trigger_automatic:
             return _refuse(
-                "automatic_trigger", f"the mail to answer is automatic ({facts.trigger_automatic})"
+                RefusalReason.AUTOMATIC_TRIGGER,
+                f"the mail to answer is automatic ({facts.trigger_automatic})",
             )
         if facts.unauthenticated_refused:
             return _refuse(
-                "unauthenticated",
+                RefusalReason.UNAUTHENTICATED,
                 f"this mailbox acknowledges authenticated senders only ({facts.unauthenticated_refused})",
             )
         if facts.ticket_acknowledged:
-            return _refuse("rate_limited", "this ticket was acknowledged already")
+            return _refuse(RefusalReason.RATE_LIMITED, "this ticket was acknowledged already")
         if facts.sent_to_recipient_today >= facts.daily_limit:
             return _refuse(
-                "rate_limited",
+                RefusalReason.RATE_LIMITED,
                 f"{who} had {facts.sent_to_recipient_today} automatic replies today (limit {facts.daily_limit})",
             )
     return Decision(allowed=True, warning=warning)

@@ -37,7 +37,7 @@ from typing import Any
 
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import reputation
-from chalicelib.domain.reputation import DayCounts, GuardState
+from chalicelib.domain.reputation import DayCounts, GuardState, ReputationState
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
@@ -134,7 +134,7 @@ class AnnouncementSender:
     def _refusal(self, address: str, opted_out: bool, state: GuardState) -> str:
         if opted_out:
             return "unsubscribed: opted out of announcements"
-        if state.state == "paused":
+        if state.state == ReputationState.PAUSED:
             return f"reputation: announcements are paused: {state.note}"
         decision = self.parts.check(address, state)
         return "" if decision.allowed else f"{decision.reason}: {decision.detail}"
@@ -171,8 +171,10 @@ def announcement_guard(transactional: GuardState, days: list[DayCounts], setting
     own rates (counters kept apart under `announce_*` by record_feedback, for mail sent with
     their configuration set) against lower thresholds. A bad announcement must never cost
     the acknowledgements and replies their reputation."""
-    if transactional.state != "ok":
-        return replace(transactional, state="paused", note=f"transactional mail: {transactional.note}")
+    if transactional.state != ReputationState.OK:
+        return replace(
+            transactional, state=ReputationState.PAUSED, note=f"transactional mail: {transactional.note}"
+        )
     own = [
         DayCounts(
             d.day,

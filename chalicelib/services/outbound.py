@@ -26,6 +26,7 @@ from typing import Any
 from chalicelib.domain import audit, collisions, participants, send_policy
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.mail import Attachment, ParsedMail
+from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
 from chalicelib.domain.send_policy import Decision, SendFacts
@@ -93,7 +94,7 @@ class AckResult:
 
 def refusal(decision: Decision, recipient: str) -> SendRefused:
     """The typed error for a refused decision."""
-    kind = Suppressed if decision.reason == "suppressed" else SendRefused
+    kind = Suppressed if decision.reason == RefusalReason.SUPPRESSED else SendRefused
     return kind(decision.detail, decision.reason, recipient)
 
 
@@ -135,12 +136,14 @@ class OutboundService:
                 else ""
             )
             if full == "recipient":
-                decision = Decision(False, "rate_limited", f"{recipient} had {limit} automatic replies today")
+                decision = Decision(
+                    False, RefusalReason.RATE_LIMITED, f"{recipient} had {limit} automatic replies today"
+                )
             elif full == "domain":
                 domain = recipient.rpartition("@")[2]
                 decision = Decision(
                     False,
-                    "rate_limited",
+                    RefusalReason.RATE_LIMITED,
                     f"{domain} had {domain_limit} automatic replies to unauthenticated senders today",
                 )
             if not decision.allowed:
@@ -215,7 +218,7 @@ class OutboundService:
                 reason = collisions.sending_reason(holder)
                 self._refused(ticket, agent, reason, now)
                 raise StaleReply(reason)
-        inbound = [m for m in history if m.direction == "inbound" and m.message_id]
+        inbound = [m for m in history if m.direction == Direction.INBOUND and m.message_id]
         key = f"out-{uuid.uuid4().hex[:24]}"
         stored = message_builder.store_attachments(
             self.parts.store, ParsedMail(attachments=attachments), ticket_id, key
@@ -341,7 +344,9 @@ class OutboundService:
             outgoing = replace(outgoing, attachments=(), links=links)
             raw = om.build_mime(outgoing)
         if len(raw) > limit:
-            raise SendRefused(f"the message is {len(raw)} bytes; SES accepts {limit}", "too_large")
+            raise SendRefused(
+                f"the message is {len(raw)} bytes; SES accepts {limit}", RefusalReason.TOO_LARGE
+            )
         return self.parts.sender.send_raw(raw, outgoing.from_address, list(outgoing.recipients))
 
     def _store(

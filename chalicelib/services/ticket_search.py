@@ -20,7 +20,7 @@ from chalicelib.domain.search_terms import (
     query_terms,
     stored_message_terms,
 )
-from chalicelib.domain.tickets import STATUSES, Ticket
+from chalicelib.domain.tickets import STATUSES, Direction, Ticket
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.ticket_desk import MAX_LIMIT, QueuePage
 
@@ -110,7 +110,7 @@ class TicketFinder:
         for ticket in self._every_ticket():
             found: list[str] = []
             for message in self.tickets.messages(ticket.id):
-                if message.direction == "inbound" and message.sender:
+                if message.direction == Direction.INBOUND and message.sender:
                     found += stored_message_terms(message)
             ticket_terms = message_terms(MessageText(ticket.id, ticket.requester, "", ticket.subject, ""))
             unique = tuple(dict.fromkeys([*ticket_terms, *found]))

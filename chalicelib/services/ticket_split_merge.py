@@ -10,7 +10,7 @@ from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.reply_tokens import new_nonce
 from chalicelib.domain.search_terms import stored_message_terms
 from chalicelib.domain.ticket_events import EventKind
-from chalicelib.domain.tickets import MessageKind, Ticket
+from chalicelib.domain.tickets import Direction, MessageKind, Ticket
 from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, TicketNotFound
 from chalicelib.services.desk_parts import DeskParts, editable
 
@@ -30,7 +30,7 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
     if len(audit.counted(messages)) < 2:
         raise TicketConflict(f"{message_key} is the only message of {source.id}")
     now = parts.now()
-    customer = message.direction == "inbound" and bool(message.sender)
+    customer = message.direction == Direction.INBOUND and bool(message.sender)
     new = Ticket(
         # Pinned to the (ticket, message) pair: a retried split gets the same number.
         id=parts.tickets.allocate_ticket_id(f"split.{source.id}.{message_key}"),

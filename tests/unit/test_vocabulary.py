@@ -97,3 +97,16 @@ def test_a_stored_status_outside_the_vocabulary_is_refused_on_read(word):
     raw["status"] = {"S": word} if word else {"NULL": True}
     with pytest.raises(ValueError):
         items.ticket_from_item(raw)
+
+
+def test_a_refusal_carries_its_reason_as_a_member_and_shows_the_plain_code():
+    from chalicelib.domain.refusals import RefusalReason
+    from chalicelib.domain.reputation import ReputationState
+    from chalicelib.domain.send_policy import SendFacts, decide
+
+    decision = decide(
+        SendFacts("a@customer.org", automatic=True, reputation_state=ReputationState.PAUSED, reputation_note="high")
+    )
+    assert decision.reason is RefusalReason.REPUTATION
+    assert json.dumps({"error": decision.reason}) == '{"error": "reputation"}'
+    assert decide(SendFacts("a@customer.org", automatic=False)).reason is None  # allowed: no reason
