@@ -164,15 +164,23 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
     from types import SimpleNamespace
 
     from chalicelib.adapters.cloudwatch_reputation import AccountReputation
+    from chalicelib.adapters.dynamodb_acknowledgements import DynamoDBAcknowledgements
+    from chalicelib.adapters.dynamodb_auto_replies import DynamoDBAutoReplies
+    from chalicelib.adapters.dynamodb_feedback_ledger import DynamoDBFeedbackLedger
     from chalicelib.adapters.dynamodb_reply_claims import DynamoDBReplyClaims
-    from chalicelib.adapters.dynamodb_suppression import DynamoDBSuppression
+    from chalicelib.adapters.dynamodb_reputation_counters import DynamoDBReputationCounters
+    from chalicelib.adapters.dynamodb_send_ledger import DynamoDBSendLedger
+    from chalicelib.adapters.dynamodb_suppression_list import DynamoDBSuppressionList
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
     from chalicelib.adapters.ses_sender import SesSender
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.outbound import OutboundParts, OutboundService
     from chalicelib.services.suppression import SuppressionService
 
-    table = DynamoDBSuppression(dynamodb, settings.suppression_table)
+    table = settings.suppression_table
+    suppression_list = DynamoDBSuppressionList(dynamodb, table)
+    counters = DynamoDBReputationCounters(dynamodb, table)
+    send_ledger = DynamoDBSendLedger(dynamodb, table)
     sender = SesSender(
         _on_first_use(lambda: _client(session, "ses", settings)),
         settings.configuration_set,
@@ -184,11 +192,11 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
         settings,
         OutboundParts(
             sender=sender,
-            suppression_list=table,
-            auto_replies=table,
-            acknowledgements=table,
-            send_ledger=table,
-            counters=table,
+            suppression_list=suppression_list,
+            auto_replies=DynamoDBAutoReplies(dynamodb, table),
+            acknowledgements=DynamoDBAcknowledgements(dynamodb, table),
+            send_ledger=send_ledger,
+            counters=counters,
             tickets=parts.tickets,
             store=parts.store,
             presign=lambda attachment: links.link(attachment)[0],
@@ -201,8 +209,8 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
     )
     return SimpleNamespace(
         outbound=outbound,
-        feedback=FeedbackService(settings, table, table),
-        suppression=SuppressionService(settings, table, table, sender.account_suppressed),
+        feedback=FeedbackService(settings, DynamoDBFeedbackLedger(dynamodb, table), send_ledger),
+        suppression=SuppressionService(settings, suppression_list, counters, sender.account_suppressed),
     )
 
 

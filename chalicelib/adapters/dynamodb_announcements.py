@@ -19,20 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_items import deserialize, serialize
+from chalicelib.adapters.dynamodb_requests import (
+    batch_get,
+    condition_failed,
+    item_key,
+    query_all,
+    unless_refused,
+)
 from chalicelib.domain.announcements import LIST_NAME, PENDING, SENDING, Announcement, Recipient
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 BATCH_WRITE = 25  # BatchWriteItem's limit
-BATCH_GET = 100  # BatchGetItem's limit
 _RECIPIENT_FIELDS = ("name", "ticket", "state", "reason", "ses_message_id", "updated_at")
-
-
-def _key(pk: str, sk: str) -> dict[str, Any]:
-    return {"pk": {"S": pk}, "sk": {"S": sk}}
 
 
 def _pk(announcement_id: str) -> str:
@@ -100,7 +101,7 @@ class DynamoDBAnnouncements:
 
     def get(self, announcement_id: str) -> Announcement | None:
         raw = self._db.get_item(
-            TableName=self.table, Key=_key(_pk(announcement_id), "ANNOUNCEMENT"), ConsistentRead=True
+            TableName=self.table, Key=item_key(_pk(announcement_id), "ANNOUNCEMENT"), ConsistentRead=True
         ).get("Item")
         if raw is None:
             return None
@@ -121,7 +122,7 @@ class DynamoDBAnnouncements:
     def set_state(self, announcement_id: str, state: str) -> None:
         self._db.update_item(
             TableName=self.table,
-            Key=_key(_pk(announcement_id), "ANNOUNCEMENT"),
+            Key=item_key(_pk(announcement_id), "ANNOUNCEMENT"),
             UpdateExpression="SET #s = :s",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#s": "state"},
@@ -142,21 +143,17 @@ class DynamoDBAnnouncements:
     # -- recipients ---------------------------------------------------------------
     def recipients(self, announcement_id: str) -> Iterator[Recipient]:
         """Every recipient, in address order, page by page (a Query on one partition)."""
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :r)",
-            "ExpressionAttributeValues": {":pk": {"S": _pk(announcement_id)}, ":r": {"S": "R#"}},
-        }
-        while True:
-            response = self._db.query(**kwargs)
-            yield from (_recipient(raw) for raw in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        found = query_all(
+            self._db,
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :r)",
+            ExpressionAttributeValues={":pk": {"S": _pk(announcement_id)}, ":r": {"S": "R#"}},
+        )
+        return (_recipient(raw) for raw in found)
 
     def recipient(self, announcement_id: str, address: str) -> Recipient | None:
         raw = self._db.get_item(
-            TableName=self.table, Key=_key(_pk(announcement_id), f"R#{address}"), ConsistentRead=True
+            TableName=self.table, Key=item_key(_pk(announcement_id), f"R#{address}"), ConsistentRead=True
         ).get("Item")
         return _recipient(raw) if raw else None
 
@@ -200,7 +197,7 @@ class DynamoDBAnnouncements:
         try:
             response = self._db.update_item(
                 TableName=self.table,
-                Key=_key(_pk(announcement_id), f"R#{address}"),
+                Key=item_key(_pk(announcement_id), f"R#{address}"),
                 UpdateExpression="SET " + ", ".join(sets),
                 ConditionExpression=f"attribute_exists(pk) AND #s IN ({', '.join(wanted)})",
                 ExpressionAttributeNames={"#s": "state"},
@@ -208,7 +205,7 @@ class DynamoDBAnnouncements:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return None
             raise
         return _recipient(response["Attributes"])
@@ -217,26 +214,14 @@ class DynamoDBAnnouncements:
     def opt_out(self, address: str, at: str, source: str) -> bool:
         """Record the opt-out; False when it was recorded before (the first one is kept)."""
         item = {"pk": f"OPTOUT#{address}", "sk": LIST_NAME, "at": at, "source": source}
-        try:
-            self._db.put_item(
-                TableName=self.table, Item=serialize(item), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return unless_refused(
+            self._db.put_item,
+            TableName=self.table,
+            Item=serialize(item),
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def opted_out(self, addresses: Iterable[str]) -> set[str]:
         """Which of `addresses` opted out of announcements (BatchGetItem, 100 a request)."""
-        wanted = list(dict.fromkeys(addresses))
-        found: set[str] = set()
-        for start in range(0, len(wanted), BATCH_GET):
-            keys = [_key(f"OPTOUT#{a}", LIST_NAME) for a in wanted[start : start + BATCH_GET]]
-            request: dict[str, Any] = {self.table: {"Keys": keys}}
-            while request:
-                response = self._db.batch_get_item(RequestItems=request)
-                for raw in response.get("Responses", {}).get(self.table, []):
-                    found.add(str(raw["pk"]["S"]).removeprefix("OPTOUT#"))
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        keys = [item_key(f"OPTOUT#{a}", LIST_NAME) for a in dict.fromkeys(addresses)]
+        return {str(raw["pk"]["S"]).removeprefix("OPTOUT#") for raw in batch_get(self._db, self.table, keys)}

@@ -9,7 +9,7 @@ shapes and key layout stay in each table's own adapter.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -76,3 +76,19 @@ def cancellation_reasons(exc: BaseException | None) -> list[str]:
 def condition_failed(exc: ClientError) -> bool:
     """Whether a single conditional write was refused by its condition."""
     return error_code(exc) == "ConditionalCheckFailedException"
+
+
+def item_key(pk: str, sk: str) -> dict[str, Any]:
+    """The typed key of an item in a table keyed by `pk` and `sk` (both tables are)."""
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def unless_refused(write: Callable[..., object], **kwargs: Any) -> bool:
+    """Run one conditional write (PutItem, UpdateItem...); False when its condition refused it."""
+    try:
+        write(**kwargs)
+    except ClientError as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True

@@ -15,8 +15,10 @@ from chalicelib.adapters.dynamodb_requests import (
     batch_get,
     cancellation_reasons,
     condition_failed,
+    item_key,
     query_all,
     transact_write,
+    unless_refused,
 )
 
 TABLE = "requests"
@@ -123,3 +125,14 @@ def test_other_errors_have_no_cancellation_reasons_and_a_refused_put_is_a_failed
     assert condition_failed(refused.value)
     assert cancellation_reasons(refused.value) == []
     assert cancellation_reasons(ValueError("not AWS")) == []
+
+
+def test_a_conditional_write_refused_by_its_condition_is_false_and_other_errors_raise(session):
+    db = session.client("dynamodb")
+    new = {"TableName": TABLE, "Item": item_key("U", "A"), "ConditionExpression": "attribute_not_exists(pk)"}
+
+    assert unless_refused(db.put_item, **new) is True
+    assert unless_refused(db.put_item, **new) is False
+    with pytest.raises(ClientError) as missing:
+        unless_refused(db.put_item, **{**new, "TableName": "no-such-table"})
+    assert not condition_failed(missing.value)
