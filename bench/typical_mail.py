@@ -52,9 +52,9 @@ STEPS = ("read_mail", "detect_bounce", "classify", "sanitise_html", "latest_repl
 def pipeline(step_done: Callable[[str], None] | None = None) -> Callable[[bytes], None]:
     """The pure processing intake does per message, without AWS; `step_done` is called
     with each name in STEPS as that step ends (for the per-step breakdown)."""
-    from chalicelib.adapters.body_render import latest_reply, sanitise_html
-    from chalicelib.adapters.flufl_bounce_detector import detect_bounce
-    from chalicelib.adapters.mailparser_reader import read_mail
+    from chalicelib.adapters.mail.body_render import latest_reply, sanitise_html
+    from chalicelib.adapters.mail.bounce_detector import detect_bounce
+    from chalicelib.adapters.mail.reader import read_mail
     from chalicelib.domain.classify import classify
     from chalicelib.domain.correlation import subject_ticket_id
     from chalicelib.domain.html_text import html_to_text

@@ -82,8 +82,8 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
 
-    from chalicelib.adapters import body_render
     from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+    from chalicelib.adapters.mail import body_render
     from chalicelib.adapters.s3_mail_store import S3MailStore
     from chalicelib.adapters.ssm_secrets import SsmReplySecrets
     from chalicelib.services.intake import IntakeService
@@ -138,13 +138,13 @@ def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = No
 # The mail readers are imported by the first message, not by `build_services`: mail-parser
 # and flufl.bounce compile many regular expressions at import (about 100 ms of cold start).
 def _read_mail(raw: bytes) -> ParsedMail:
-    from chalicelib.adapters.mailparser_reader import read_mail
+    from chalicelib.adapters.mail.reader import read_mail
 
     return read_mail(raw)
 
 
 def _detect_bounce(mail: ParsedMail) -> BounceReport | None:
-    from chalicelib.adapters.flufl_bounce_detector import detect_bounce
+    from chalicelib.adapters.mail.bounce_detector import detect_bounce
 
     return detect_bounce(mail)
 

@@ -2,7 +2,7 @@
 automatic reply or a person writing to support.
 
 Standard library only. The bounce report comes from an adapter
-(`chalicelib/adapters/flufl_bounce_detector.py`); everything here reads headers.
+(`chalicelib/adapters/mail/bounce_detector.py`); everything here reads headers.
 """
 
 from __future__ import annotations

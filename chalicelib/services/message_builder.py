@@ -24,7 +24,7 @@ class AttachmentSink(Protocol):
 
 @runtime_checkable
 class SpooledFile(Protocol):
-    """A large attachment decoded into a file, not memory (adapters/mime_stream.py)."""
+    """A large attachment decoded into a file, not memory (adapters/mail/mime_stream.py)."""
 
     sha256: str
     head: bytes  # the first bytes, for sniffing

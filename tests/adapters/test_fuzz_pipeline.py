@@ -48,10 +48,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, seed, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters import body_render
 from chalicelib.adapters import dynamodb_items as items
-from chalicelib.adapters.flufl_bounce_detector import detect_bounce
-from chalicelib.adapters.mailparser_reader import read_mail
+from chalicelib.adapters.mail import body_render
+from chalicelib.adapters.mail.bounce_detector import detect_bounce
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain import attachment_rules
 from chalicelib.domain import verdicts as verdict_rules

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from chalicelib.adapters.mailparser_reader import read_mail
-from chalicelib.adapters.mime_stream import SpooledAttachment
+from chalicelib.adapters.mail.mime_stream import SpooledAttachment
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.services.notifications import decode
 from inbound.local.embedded import free_port, stack_at
 from tests.adapters.deliver import deliver

@@ -9,7 +9,7 @@ from email.header import decode_header, make_header
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.flufl_bounce_detector import COMPLAINT_REASON, FLUFL_MAX_BYTES, detect_bounce
+from chalicelib.adapters.mail.bounce_detector import COMPLAINT_REASON, FLUFL_MAX_BYTES, detect_bounce
 from chalicelib.domain.classify import classify
 from chalicelib.domain.mail import ParsedMail, Verdicts, parse_addresses
 

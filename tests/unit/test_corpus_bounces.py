@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from chalicelib.adapters.flufl_bounce_detector import detect_bounce
-from chalicelib.adapters.mailparser_reader import read_mail
+from chalicelib.adapters.mail.bounce_detector import detect_bounce
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import Verdicts

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.adapters.mailparser_reader import read_mail
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.mail import ParsedMail
 from tests.corpus import mail_files, relative, require_corpus
 

@@ -18,9 +18,9 @@ from flufl.bounce import all_failures
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters import flufl_bounce_detector
-from chalicelib.adapters.flufl_bounce_detector import _flufl_scan, detect_bounce, looks_like_bounce
-from chalicelib.adapters.mailparser_reader import read_mail
+from chalicelib.adapters.mail import bounce_detector
+from chalicelib.adapters.mail.bounce_detector import _flufl_scan, detect_bounce, looks_like_bounce
+from chalicelib.adapters.mail.reader import read_mail
 from tests.corpus import mail_files, relative, require_corpus
 
 HEADERS = (
@@ -139,7 +139,7 @@ def test_no_character_outside_ascii_case_matches_a_letter_unnoticed():
         char
         for char in matched
         if not any(re.fullmatch(a, char, re.IGNORECASE) and char.lower() == a for a in string.ascii_lowercase)
-        and not flufl_bounce_detector._FOLDS_TO_ASCII.search(char)
+        and not bounce_detector._FOLDS_TO_ASCII.search(char)
     ]
 
     assert unnoticed == []
@@ -161,7 +161,7 @@ def test_start_literal_is_only_what_every_match_begins_with(pattern, literal):
     """GIVEN a start pattern (flufl.bounce may add patterns shaped like these)
     WHEN its literal shortcut is derived
     THEN the literal is text every match begins with, so no bounce is skipped by it."""
-    assert flufl_bounce_detector._required_literal(re.compile(pattern, re.IGNORECASE)) == literal
+    assert bounce_detector._required_literal(re.compile(pattern, re.IGNORECASE)) == literal
 
 
 _PHRASES = (

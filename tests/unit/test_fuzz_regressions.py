@@ -15,9 +15,9 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.adapters import dynamodb_items as items
-from chalicelib.adapters.body_render import MAX_BLOCK_NESTING, sanitise_html
-from chalicelib.adapters.flufl_bounce_detector import detect_bounce
-from chalicelib.adapters.mailparser_reader import read_mail
+from chalicelib.adapters.mail.body_render import MAX_BLOCK_NESTING, sanitise_html
+from chalicelib.adapters.mail.bounce_detector import detect_bounce
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.attachment_rules import listing_overflow
 from chalicelib.domain.classify import classify
 from chalicelib.domain.feedback import normalise_address

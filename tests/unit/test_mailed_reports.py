@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.adapters.flufl_bounce_detector import detect_bounce
-from chalicelib.adapters.mailparser_reader import read_mail
+from chalicelib.adapters.mail.bounce_detector import detect_bounce
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.mailed_reports import check_report
 
 

@@ -18,13 +18,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.mailparser_reader import read_mail
-from chalicelib.adapters.mime_stream import (
+from chalicelib.adapters.mail.mime_stream import (
     NotStreamable,
     SpooledAttachment,
     decode_run,
     find_large_parts,
 )
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.mail import ParsedMail
 from tests.corpus import mail_files, require_corpus
 

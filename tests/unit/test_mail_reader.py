@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.mailparser_reader import read_mail
+from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.mail import Address, ParsedMail
 
 PDF = b"%PDF-1.4\n\x00\xff\xfe binary \r\n\x80 bytes"

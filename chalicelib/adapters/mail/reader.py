@@ -42,8 +42,8 @@ from email.utils import parsedate_to_datetime
 
 import mailparser
 
-from chalicelib.adapters import mime_stream
-from chalicelib.adapters.mime_walk import (
+from chalicelib.adapters.mail import mime_stream
+from chalicelib.adapters.mail.mime_walk import (
     PART_ERRORS,
     content_type_of,
     decode_text,

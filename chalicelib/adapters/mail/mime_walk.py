@@ -35,7 +35,7 @@ from email.message import Message
 from email.policy import compat32
 from typing import NamedTuple
 
-from chalicelib.adapters.mime_stream import LargeParts, NotStreamable
+from chalicelib.adapters.mail.mime_stream import LargeParts, NotStreamable
 from chalicelib.domain.mail import MAX_NAME_CHARS, Attachment, cut
 
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
