@@ -27,7 +27,13 @@ from chalicelib.adapters.dynamodb_requests import (
     query_all,
     unless_refused,
 )
-from chalicelib.domain.announcements import LIST_NAME, PENDING, SENDING, Announcement, Recipient
+from chalicelib.domain.announcements import (
+    LIST_NAME,
+    Announcement,
+    AnnouncementState,
+    Recipient,
+    RecipientState,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -42,9 +48,8 @@ def _pk(announcement_id: str) -> str:
 
 def _recipient(raw: dict[str, Any]) -> Recipient:
     item = deserialize(raw)
-    return Recipient(
-        address=str(item["sk"])[2:], **{name: str(item.get(name, "")) for name in _RECIPIENT_FIELDS}
-    )
+    fields = {name: str(item.get(name, "")) for name in _RECIPIENT_FIELDS if name != "state"}
+    return Recipient(address=str(item["sk"])[2:], state=RecipientState(item["state"]), **fields)
 
 
 class DynamoDBAnnouncements:
@@ -115,11 +120,11 @@ class DynamoDBAnnouncements:
             audience=str(item.get("audience", "")),
             created_at=str(item.get("created_at", "")),
             created_by=str(item.get("created_by", "")),
-            state=str(item.get("state", "draft")),
+            state=AnnouncementState(item.get("state", AnnouncementState.DRAFT)),
             total=int(item.get("total", 0)),
         )
 
-    def set_state(self, announcement_id: str, state: str) -> None:
+    def set_state(self, announcement_id: str, state: AnnouncementState) -> None:
         self._db.update_item(
             TableName=self.table,
             Key=item_key(_pk(announcement_id), "ANNOUNCEMENT"),
@@ -160,14 +165,14 @@ class DynamoDBAnnouncements:
     def claim(self, announcement_id: str, address: str, at: str) -> Recipient | None:
         """pending -> sending; the recipient as claimed, or None when it was not pending
         (another invocation has it, or it was settled before: a redelivered batch)."""
-        return self._move(announcement_id, address, SENDING, (PENDING,), at)
+        return self._move(announcement_id, address, RecipientState.SENDING, (RecipientState.PENDING,), at)
 
     def settle(
         self,
         announcement_id: str,
         address: str,
-        state: str,
-        from_states: tuple[str, ...],
+        state: RecipientState,
+        from_states: tuple[RecipientState, ...],
         at: str,
         reason: str = "",
         ses_message_id: str = "",
@@ -179,8 +184,8 @@ class DynamoDBAnnouncements:
         self,
         announcement_id: str,
         address: str,
-        state: str,
-        from_states: tuple[str, ...],
+        state: RecipientState,
+        from_states: tuple[RecipientState, ...],
         at: str,
         reason: str = "",
         ses_message_id: str = "",

@@ -23,18 +23,36 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-PENDING, SENDING, SENT = "pending", "sending", "sent"
-DELIVERED, BOUNCED, COMPLAINED = "delivered", "bounced", "complained"
-REFUSED, UNSUBSCRIBED = "refused", "unsubscribed"
-STATES = (PENDING, SENDING, SENT, DELIVERED, BOUNCED, COMPLAINED, UNSUBSCRIBED, REFUSED)
+
+class RecipientState(StrEnum):
+    """Where one recipient of an announcement stands (the moves: this module's docstring)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    UNSUBSCRIBED = "unsubscribed"
+    REFUSED = "refused"
+
+
+class AnnouncementState(StrEnum):
+    DRAFT = "draft"  # created, nobody queued yet
+    SENDING = "sending"  # its recipients are queued
+    DONE = "done"
+
+
+_R = RecipientState
 # Where an SES event may move a recipient from (a late Delivery never undoes a Bounce).
 EVENT_MOVES = {
-    SENT: (SENDING,),  # SES's Send event settles a recipient a crash left in `sending`
-    DELIVERED: (SENDING, SENT),
-    BOUNCED: (SENDING, SENT, DELIVERED),
-    COMPLAINED: (SENDING, SENT, DELIVERED, BOUNCED),
-    UNSUBSCRIBED: (SENT, DELIVERED),
+    _R.SENT: (_R.SENDING,),  # SES's Send event settles a recipient a crash left in `sending`
+    _R.DELIVERED: (_R.SENDING, _R.SENT),
+    _R.BOUNCED: (_R.SENDING, _R.SENT, _R.DELIVERED),
+    _R.COMPLAINED: (_R.SENDING, _R.SENT, _R.DELIVERED, _R.BOUNCED),
+    _R.UNSUBSCRIBED: (_R.SENT, _R.DELIVERED),
 }
 LIST_NAME = "announcements"  # the one list a requester opts out of; never ticket replies
 PLACEHOLDERS = ("name", "email", "ticket")
@@ -47,7 +65,7 @@ class Recipient:
     address: str  # bare, lower-case
     name: str = ""
     ticket: str = ""  # the ticket that put them in the audience ("" for an uploaded list)
-    state: str = PENDING
+    state: RecipientState = RecipientState.PENDING
     reason: str = ""  # why refused, or the bounce/complaint detail
     ses_message_id: str = ""
     updated_at: str = ""
@@ -63,9 +81,9 @@ class Announcement:
     audience: str = ""  # how the audience was chosen, for the report
     created_at: str = ""
     created_by: str = ""
-    state: str = "draft"  # draft | sending | done
+    state: AnnouncementState = AnnouncementState.DRAFT
     total: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[RecipientState, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -77,7 +95,7 @@ class Announcement:
             "created_by": self.created_by,
             "state": self.state,
             "total": self.total,
-            "counts": {s: int(self.counts.get(s, 0)) for s in STATES},
+            "counts": {s: int(self.counts.get(s, 0)) for s in RecipientState},
         }
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import reputation
+from chalicelib.domain.announcements import RecipientState
 from chalicelib.domain.reputation import DayCounts, GuardState, ReputationState
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
@@ -110,7 +111,7 @@ class AnnouncementSender:
                 continue
             why = self._refusal(address, address in opted_out, state)
             if why:
-                self._settle(announcement_id, address, ann.REFUSED, why)
+                self._settle(announcement_id, address, RecipientState.REFUSED, why)
                 outcome.refused[address] = why
                 continue
             budget -= 1
@@ -145,21 +146,30 @@ class AnnouncementSender:
             raw = self.parts.build(announcement, recipient)
             ses_id = self.parts.send_raw(raw, self.parts.from_address(announcement.mailbox), [address])
         except SendRefused as exc:  # final: SES or the mail itself refused
-            self._settle(announcement.id, address, ann.REFUSED, f"{exc.reason}: {exc}")
+            self._settle(announcement.id, address, RecipientState.REFUSED, f"{exc.reason}: {exc}")
             outcome.refused[address] = exc.reason
             return False
         except BaseException:
             # SES did not take it (throttled, unreachable): pending again, and the batch fails
             # so SQS redelivers it. Not a catch-all: it re-raises after undoing the claim.
-            self.parts.store.settle(announcement.id, address, ann.PENDING, (ann.SENDING,), self._now())
+            self.parts.store.settle(
+                announcement.id, address, RecipientState.PENDING, (RecipientState.SENDING,), self._now()
+            )
             raise
         self.parts.store.settle(
-            announcement.id, address, ann.SENT, (ann.SENDING,), self._now(), ses_message_id=ses_id
+            announcement.id,
+            address,
+            RecipientState.SENT,
+            (RecipientState.SENDING,),
+            self._now(),
+            ses_message_id=ses_id,
         )
         return True
 
-    def _settle(self, announcement_id: str, address: str, state: str, reason: str) -> None:
-        self.parts.store.settle(announcement_id, address, state, (ann.SENDING,), self._now(), reason)
+    def _settle(self, announcement_id: str, address: str, state: RecipientState, reason: str) -> None:
+        self.parts.store.settle(
+            announcement_id, address, state, (RecipientState.SENDING,), self._now(), reason
+        )
 
     def _now(self) -> str:
         return iso_millis(self.parts.clock())

@@ -18,6 +18,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb_queue import DynamoDBQueue, QueueQuery
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.feedback import FeedbackEvent, normalise_address
 from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
@@ -30,10 +31,10 @@ log = logging.getLogger("inbound.announcements")
 PAGE = 100
 HEADER = "X-Inbound-Announcement"  # names the announcement in SES's events (mail.headers)
 _EVENT_STATES = {
-    ("send", "count"): ann.SENT,
-    ("delivery", "count"): ann.DELIVERED,
-    ("bounce", "suppress"): ann.BOUNCED,
-    ("complaint", "suppress"): ann.COMPLAINED,
+    ("send", "count"): RecipientState.SENT,
+    ("delivery", "count"): RecipientState.DELIVERED,
+    ("bounce", "suppress"): RecipientState.BOUNCED,
+    ("complaint", "suppress"): RecipientState.COMPLAINED,
 }
 
 
@@ -227,18 +228,22 @@ class AnnouncementService:
         """Queue the pending recipients in batches; how many were queued. Running it again
         queues again only those still pending: a batch sent twice sends nothing twice."""
         announcement = self.require(announcement_id)
-        pending = [r.address for r in self.parts.store.recipients(announcement.id) if r.state == ann.PENDING]
+        pending = [
+            r.address
+            for r in self.parts.store.recipients(announcement.id)
+            if r.state == RecipientState.PENDING
+        ]
         for start in range(0, len(pending), BATCH_RECIPIENTS):
             batch = pending[start : start + BATCH_RECIPIENTS]
             self.parts.enqueue({"announcement": announcement.id, "recipients": batch}, 0)
-        if announcement.state == "draft":
-            self.parts.store.set_state(announcement.id, "sending")
+        if announcement.state == AnnouncementState.DRAFT:
+            self.parts.store.set_state(announcement.id, AnnouncementState.SENDING)
         return len(pending)
 
     def status(self, announcement_id: str) -> tuple[ann.Announcement, list[ann.Recipient]]:
         announcement = self.require(announcement_id)
         recipients = list(self.parts.store.recipients(announcement.id))
-        counts = {s: 0 for s in ann.STATES}
+        counts = {s: 0 for s in RecipientState}
         for r in recipients:
             counts[r.state] = counts.get(r.state, 0) + 1
         return replace(announcement, counts=counts, total=len(recipients)), recipients
@@ -256,7 +261,7 @@ class AnnouncementService:
             return None
         self.parts.store.opt_out(address, iso_millis(self.parts.clock()), source)
         if announcement_id:
-            self.record_event(announcement_id, address, ann.UNSUBSCRIBED)
+            self.record_event(announcement_id, address, RecipientState.UNSUBSCRIBED)
         return address
 
     def record_events(self, events: list[FeedbackEvent]) -> int:
@@ -269,7 +274,9 @@ class AnnouncementService:
                 moved += self.record_event(e.announcement, e.recipient, state, e.diagnostic or e.subtype)
         return moved
 
-    def record_event(self, announcement_id: str, address: str, state: str, reason: str = "") -> bool:
+    def record_event(
+        self, announcement_id: str, address: str, state: RecipientState, reason: str = ""
+    ) -> bool:
         """An SES event for one recipient (Send, Delivery, Bounce, Complaint)."""
         moved = self.parts.store.settle(
             announcement_id, address, state, ann.EVENT_MOVES[state], iso_millis(self.parts.clock()), reason

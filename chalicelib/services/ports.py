@@ -12,7 +12,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chalicelib.domain.announcements import Announcement, Recipient, SendQuota
+from chalicelib.domain.announcements import (
+    Announcement,
+    AnnouncementState,
+    Recipient,
+    RecipientState,
+    SendQuota,
+)
 from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
 from chalicelib.domain.tickets import StoredMessage, Ticket
@@ -191,7 +197,7 @@ class AnnouncementStore(Protocol):
 
     def get(self, announcement_id: str) -> Announcement | None: ...
 
-    def set_state(self, announcement_id: str, state: str) -> None: ...
+    def set_state(self, announcement_id: str, state: AnnouncementState) -> None: ...
 
     def listed(self, limit: int = 50) -> list[str]:
         """The newest announcement ids."""
@@ -209,8 +215,8 @@ class AnnouncementStore(Protocol):
         self,
         announcement_id: str,
         address: str,
-        state: str,
-        from_states: tuple[str, ...],
+        state: RecipientState,
+        from_states: tuple[RecipientState, ...],
         at: str,
         reason: str = "",
         ses_message_id: str = "",

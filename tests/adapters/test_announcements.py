@@ -202,7 +202,7 @@ def test_a_crash_between_ses_and_the_write_sends_no_second_mail(stack, wire):
     assert sorted(a for s in sent for a in s["to"]) == ["x@example.net", "y@example.net"]
     assert redelivered.sent == ["y@example.net"] and redelivered.skipped == ["x@example.net"]
     assert svc.announcements.parts.store.recipient(announcement.id, "x@example.net").state == "sending"
-    assert svc.announcements.record_event(announcement.id, "x@example.net", ann.SENT)
+    assert svc.announcements.record_event(announcement.id, "x@example.net", ann.RecipientState.SENT)
     assert svc.announcements.parts.store.recipient(announcement.id, "x@example.net").state == "sent"
 
 

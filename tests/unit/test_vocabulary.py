@@ -105,7 +105,9 @@ def test_a_refusal_carries_its_reason_as_a_member_and_shows_the_plain_code():
     from chalicelib.domain.send_policy import SendFacts, decide
 
     decision = decide(
-        SendFacts("a@customer.org", automatic=True, reputation_state=ReputationState.PAUSED, reputation_note="high")
+        SendFacts(
+            "a@customer.org", automatic=True, reputation_state=ReputationState.PAUSED, reputation_note="high"
+        )
     )
     assert decision.reason is RefusalReason.REPUTATION
     assert json.dumps({"error": decision.reason}) == '{"error": "reputation"}'
