@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.announcements import PENDING, REFUSED, SENDING, SENT, Announcement, Recipient
+from chalicelib.domain.announcements import Announcement, AnnouncementState, Recipient
+from chalicelib.domain.announcements import RecipientState as S
 
 AT = "2026-12-01T10:00:00.000Z"
 
@@ -22,7 +23,7 @@ def test_an_announcement_is_stored_with_its_recipients_and_listed_newest_first(a
     assert announcement_store.listed() == ["A-2", "A-1"]
     assert [r.address for r in announcement_store.recipients("A-2")] == ["a@x.org", "b@x.org"]
     assert announcement_store.recipient("A-2", "b@x.org") == Recipient("b@x.org", name="Bo", ticket="T-9")
-    announcement_store.set_state("A-2", "sending")
+    announcement_store.set_state("A-2", AnnouncementState.SENDING)
     assert announcement_store.get("A-2").state == "sending"
 
 
@@ -31,11 +32,11 @@ def test_a_recipient_is_claimed_once_and_moves_only_from_the_states_named(announ
 
     claimed = announcement_store.claim("A-1", "a@x.org", AT)
 
-    assert (claimed.state, claimed.updated_at) == (SENDING, AT)
+    assert (claimed.state, claimed.updated_at) == (S.SENDING, AT)
     assert announcement_store.claim("A-1", "a@x.org", AT) is None
-    assert announcement_store.settle("A-1", "a@x.org", REFUSED, (PENDING,), AT, "no") is None
-    sent = announcement_store.settle("A-1", "a@x.org", SENT, (SENDING,), AT, ses_message_id="ses-1")
-    assert (sent.state, sent.ses_message_id, sent.reason) == (SENT, "ses-1", "")
+    assert announcement_store.settle("A-1", "a@x.org", S.REFUSED, (S.PENDING,), AT, "no") is None
+    sent = announcement_store.settle("A-1", "a@x.org", S.SENT, (S.SENDING,), AT, ses_message_id="ses-1")
+    assert (sent.state, sent.ses_message_id, sent.reason) == (S.SENT, "ses-1", "")
     assert announcement_store.claim("A-1", "nobody@x.org", AT) is None
 
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.announcements import PENDING, SENDING, Announcement, Recipient
+from chalicelib.domain.announcements import (
+    Announcement,
+    AnnouncementState,
+    Recipient,
+    RecipientState,
+)
 
 
 @dataclass
@@ -26,7 +31,7 @@ class FakeAnnouncementStore:
     def get(self, announcement_id: str) -> Announcement | None:
         return self.announcements.get(announcement_id)
 
-    def set_state(self, announcement_id: str, state: str) -> None:
+    def set_state(self, announcement_id: str, state: AnnouncementState) -> None:
         self.announcements[announcement_id] = replace(self.announcements[announcement_id], state=state)
 
     def listed(self, limit: int = 50) -> list[str]:
@@ -40,14 +45,14 @@ class FakeAnnouncementStore:
         return self.audience.get(announcement_id, {}).get(address)
 
     def claim(self, announcement_id: str, address: str, at: str) -> Recipient | None:
-        return self.settle(announcement_id, address, SENDING, (PENDING,), at)
+        return self.settle(announcement_id, address, RecipientState.SENDING, (RecipientState.PENDING,), at)
 
     def settle(
         self,
         announcement_id: str,
         address: str,
-        state: str,
-        from_states: tuple[str, ...],
+        state: RecipientState,
+        from_states: tuple[RecipientState, ...],
         at: str,
         reason: str = "",
         ses_message_id: str = "",
