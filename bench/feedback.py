@@ -309,7 +309,7 @@ def measure_throughput(stack: Any, passes: int = PASSES, log: Callable[[str], No
     from chalice.test import Client
 
     from chalicelib.wiring import build_services
-    from tests.events import sqs_event
+    from tests.support.events import sqs_event
 
     db = stack.client("dynamodb")
     table = stack.settings.suppression_table

@@ -118,8 +118,8 @@ def layout_check(stack: Any, seeded: Any) -> Any:
     from dataclasses import replace
 
     from chalicelib.adapters import dynamodb_items as items
-    from tests.adapters.deliver import deliver
-    from tests.mail_factory import make_mail
+    from tests.support.deliver import deliver
+    from tests.support.mail_factory import make_mail
 
     outcome = deliver(stack, make_mail(subject="Printer on fire", sender="alice@customer.org"))
     if outcome.outcome != "created":

@@ -97,8 +97,8 @@ def seed(stack: Any, tickets: list[Any], log: Callable[[str], None]) -> Seeding:
 
 def layout_check(stack: Any) -> None:
     """A ticket filed by ingest has the term items `terms_of` would give it, keyed alike."""
-    from tests.adapters.deliver import deliver
-    from tests.mail_factory import make_mail
+    from tests.support.deliver import deliver
+    from tests.support.mail_factory import make_mail
 
     outcome = deliver(stack, make_mail(subject="layoutcheck", sender="layout@check.example", body=""))
     ticket = stack.tickets.get_ticket(outcome.ticket)

@@ -261,7 +261,7 @@ class _quiet_logs:
 # -- corpus --------------------------------------------------------------------------
 def corpus_files(limit: int | None = None) -> tuple[Path, list[tuple[str, bytes]]]:
     """(corpus root, [(corpus-relative name, bytes)]); empty when the corpus is absent."""
-    from tests.corpus import CORPUS, corpus_available, mail_files, relative
+    from tests.support.corpus import CORPUS, corpus_available, mail_files, relative
 
     if not corpus_available():
         return CORPUS, []

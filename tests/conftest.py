@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inbound.local.embedded import embedded_stack, emulated_aws, offline_credentials
+from tests.support.embedded import empty_stack
 
 # Before any boto3 client exists: moto intercepts, and nothing can reach AWS; every
 # session of the suite refuses what AWS would refuse (inbound/local/aws_contract/).
@@ -17,18 +18,6 @@ def _module_stack():
     """Provisioning costs seconds, so a module shares one stack and each test empties it."""
     with embedded_stack(stage="test") as built:
         yield built
-
-
-def empty_stack(stack) -> None:
-    """Every item of both tables and every object of the bucket deleted (by Scan: tests only)."""
-    db = stack.client("dynamodb")
-    for table in (stack.settings.tickets_table, stack.settings.suppression_table):
-        for page in db.get_paginator("scan").paginate(TableName=table, ProjectionExpression="pk, sk"):
-            for item in page["Items"]:
-                db.delete_item(TableName=table, Key=item)
-    s3 = stack.client("s3")
-    for key in stack.keys(""):
-        s3.delete_object(Bucket=stack.settings.mail_bucket, Key=key)
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.cloudwatch_reputation import AccountReputation
 from chalicelib.domain.reputation import GuardState, Thresholds, with_account
 from chalicelib.wiring import build_services
-from tests.adapters.test_outbound import deliver
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver_via
+from tests.support.mail_factory import make_mail
 
 
 class CloudWatchAnswers:
@@ -47,7 +47,7 @@ def test_the_accounts_bounce_rate_pauses_acknowledgements_even_when_the_stage_is
         "before-call.ses.SendRawEmail", lambda **_: sent.append(1)
     )
 
-    outcome = deliver(svc, make_mail(sender="dora@else.org"))
+    outcome = deliver_via(svc, make_mail(sender="dora@else.org"))
 
     assert outcome.outcome == "created" and sent == []
     reply = svc.outbound.reply(outcome.ticket, "agent", "We are on it")

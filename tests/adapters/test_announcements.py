@@ -16,8 +16,8 @@ from chalicelib.domain.feedback import SuppressionEntry
 from chalicelib.services.announcement_sending import AnnouncementSender
 from chalicelib.services.announcements import AudienceFilter
 from chalicelib.wiring import build_services
-from tests.adapters.deliver import deliver
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
 
 
 class VirtualClock:

@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain.outcome import OUTCOMES
 from inbound.local.replay import Replayer
-from tests.corpus import mail_files, relative, require_corpus
+from tests.support.corpus import mail_files, relative, require_corpus
 
 pytestmark = pytest.mark.corpus
 

@@ -28,9 +28,9 @@ import pytest
 from chalicelib.adapters.dynamodb_items import deserialize
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import build_services
-from tests.adapters.test_feedback import bounce_note, complaint_note, send_note
-from tests.events import sqs_event
-from tests.fault_injection import FaultInjector
+from tests.support.events import sqs_event
+from tests.support.fault_injection import FaultInjector
+from tests.support.ses_feedback import bounce_note, complaint_note, send_note
 
 FEEDBACK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:inbound-test-feedback"
 # Every run reads the same clock, so entries, expiries and marker lifetimes compare equal.

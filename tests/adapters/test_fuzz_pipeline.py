@@ -1,7 +1,7 @@
 """Fuzzing ingest: hostile MIME in, exactly one stored outcome out, within a bounded time.
 
 GIVEN raw mail that Hypothesis generates, damages or blows up to extreme shapes
-(tests/mime_strategies.py), and mutated files of the shared corpus
+(tests/support/mime_strategies.py), and mutated files of the shared corpus
 WHEN each is delivered as SES delivers it (raw object in incoming/, then the
 "Received" notification, verdicts included) and ingested by the real services
 on the embedded stack, acknowledgements on as in dev and prod
@@ -67,10 +67,10 @@ from chalicelib.wiring import build_services
 from inbound.local import aws_contract
 from inbound.local.aws_contract.message_rules import S3_KEY_BYTES
 from inbound.local.aws_contract.service_rules import PARTITION_KEY_BYTES
-from tests import mime_strategies as mime
-from tests.conftest import empty_stack
-from tests.corpus import mail_files, require_corpus
-from tests.mail_factory import received_notification
+from tests.support import mime_strategies as mime
+from tests.support.corpus import mail_files, require_corpus
+from tests.support.embedded import empty_stack
+from tests.support.mail_factory import received_notification
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG = os.environ.get("INBOUND_LONG") == "1"

@@ -14,7 +14,7 @@ boto3 session created in the process records each API call it makes (botocore's
 presigned links included), with the function being invoked when it was made, and
 AWS's HTTP status. A function invoked after another starts cold (the services are built
 again), as in Lambda, where functions share no container: what a container fetches once
-is fetched, and recorded, by each function. `tests/iam_policy.py` turns each call into
+is fetched, and recorded, by each function. `tests/support/iam_policy.py` turns each call into
 the (action, resource ARN) pairs IAM authorizes (a read of a missing S3 key also needs
 s3:ListBucket, or S3 answers 403 instead of the 404 the code looks for) and evaluates
 them against the policy of the function that made it (prod: the same calls with the
@@ -57,12 +57,12 @@ from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
 from inbound.chalice_config import write_stage_config, write_stage_policies
 from inbound.local.embedded import REGION, embedded_stack
-from tests.adapters.test_feedback import bounce_note, complaint_note
-from tests.events import sqs_event
-from tests.iam_policy import UNSCOPABLE, Need, Policy, Unmapped, needs, restage
-from tests.mail_factory import make_mail as _make_mail
-from tests.mail_factory import received_notification, ses_id, stored_by_ses
-from tests.staff_auth import PASSWORD, jwks_server, moto_jwks, sign_in
+from tests.support.events import sqs_event
+from tests.support.iam_policy import UNSCOPABLE, Need, Policy, Unmapped, needs, restage
+from tests.support.mail_factory import make_mail as _make_mail
+from tests.support.mail_factory import received_notification, ses_id, stored_by_ses
+from tests.support.ses_feedback import bounce_note, complaint_note
+from tests.support.staff_auth import PASSWORD, jwks_server, moto_jwks, sign_in
 
 REPO = Path(__file__).resolve().parents[2]
 STAGES = ("dev", "prod")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from chalicelib.domain.reply_tokens import reply_address
-from tests.adapters.deliver import deliver
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
 
 
 def test_new_mail_becomes_a_ticket_and_the_raw_moves_to_the_archive(stack):
@@ -247,7 +247,7 @@ def test_staff_can_release_a_suspended_auto_reply_into_a_ticket_or_discard_one(s
 def test_ingest_and_staff_replies_tell_integrations_through_ticket_events(stack):
     """GIVEN an integration subscribed to the events topic WHEN a mail opens a ticket, the customer
     writes again and staff reply THEN it hears created, customer_replied and staff_replied."""
-    from tests.desk_helpers import events_inbox
+    from tests.support.desk_helpers import events_inbox
 
     with events_inbox(stack) as inbox:
         first = deliver(stack, make_mail(message_id="<ev1@customer.org>"))

@@ -16,9 +16,9 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
-from tests.adapters.deliver import notification_for
-from tests.fault_injection import FaultInjector
-from tests.mail_factory import make_mail
+from tests.support.deliver import notification_for
+from tests.support.fault_injection import FaultInjector
+from tests.support.mail_factory import make_mail
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8
 LONG = os.environ.get("INBOUND_LONG") == "1"

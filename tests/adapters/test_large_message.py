@@ -21,8 +21,8 @@ from chalicelib.adapters.mail.mime_stream import SpooledAttachment
 from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.services.notifications import decode
 from inbound.local.embedded import free_port, stack_at
-from tests.adapters.deliver import deliver
-from tests.mail_factory import make_mail, received_notification, ses_id
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail, received_notification, ses_id
 
 REPO = Path(__file__).resolve().parents[2]
 SIZE = 12 * 2**20

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
-from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -17,9 +15,10 @@ from chalicelib.domain.mail import Attachment
 from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.errors import HeaderInjection, SendRefused, Suppressed
 from chalicelib.wiring import build_services
-from tests.adapters.deliver import deliver as deliver_to
-from tests.adapters.test_feedback import bounce_note, send_note
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver_via
+from tests.support.mail_factory import make_mail
+from tests.support.ses_feedback import bounce_note, send_note
+from tests.support.ses_requests import send_raw_request
 
 DELEGATE = "arn:aws:ses:us-east-1:999999999999:identity/example.com"
 
@@ -33,25 +32,11 @@ def wire(stack):
         svc = build_services(settings, boto3.session.Session(region_name="us-east-1"))
         sent: list[dict] = []
         svc.outbound.parts.sender.client.meta.events.register(
-            "before-call.ses.SendRawEmail", lambda params, **_: sent.append(_request(params["body"]))
+            "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
         )
         return svc, sent
 
     return build
-
-
-def _request(body: dict) -> dict:
-    """The SendRawEmail request as it goes on the wire (query protocol), made readable."""
-    fields = dict(body)
-    fields["Destinations"] = [v for k, v in sorted(body.items()) if k.startswith("Destinations.member.")]
-    fields["Raw"] = base64.b64decode(body["RawMessage.Data"])
-    return fields
-
-
-def deliver(svc, raw: bytes, **kwargs):
-    return deliver_to(
-        SimpleNamespace(store=svc.intake.parts.store, settings=svc.settings, intake=svc.intake), raw, **kwargs
-    )
 
 
 def mime(params: dict):
@@ -61,7 +46,7 @@ def mime(params: dict):
 def test_a_new_ticket_is_acknowledged_once_threaded_and_stored_on_the_ticket(stack, wire):
     """GIVEN a new mail WHEN ingested (and redelivered) THEN one acknowledgement leaves and is on the ticket."""
     svc, sent = wire()
-    outcome = deliver(svc, make_mail(message_id="<first@customer.org>"))
+    outcome = deliver_via(svc, make_mail(message_id="<first@customer.org>"))
     [request] = sent
     assert request["Source"] == "support@example.com" and request["Destinations"] == ["alice@customer.org"]
     assert request["ConfigurationSetName"] == stack.settings.configuration_set == "inbound-test"
@@ -90,9 +75,9 @@ def test_a_new_ticket_is_acknowledged_once_threaded_and_stored_on_the_ticket(sta
 
 def test_a_customer_reply_to_our_mail_threads_by_its_message_id(stack, wire):
     svc, sent = wire()
-    first = deliver(svc, make_mail())
+    first = deliver_via(svc, make_mail())
     ack_id = mime(sent[0])["Message-ID"]
-    reply = deliver(svc, make_mail(subject="Re: thanks", in_reply_to=ack_id, references=ack_id))
+    reply = deliver_via(svc, make_mail(subject="Re: thanks", in_reply_to=ack_id, references=ack_id))
     assert (reply.outcome, reply.ticket, reply.thread_signal) == ("threaded", first.ticket, "references")
     stored = next(m for m in stack.tickets.messages(first.ticket) if m.kind == "acknowledgement")
     ses_alias = stack.client("dynamodb").get_item(
@@ -114,7 +99,7 @@ def test_a_customer_reply_to_our_mail_threads_by_its_message_id(stack, wire):
 )
 def test_acknowledgements_are_refused_where_they_would_loop(stack, wire, mail, reason):
     svc, sent = wire(acknowledge_new_tickets=False)
-    outcome = deliver(svc, mail)
+    outcome = deliver_via(svc, mail)
     result = svc.outbound.acknowledge(outcome.ticket, svc.intake.parts.read_mail(mail))
     assert (result.state, result.reason) == ("refused", reason) and sent == []
     assert len(stack.tickets.messages(outcome.ticket)) == 1
@@ -123,7 +108,7 @@ def test_acknowledgements_are_refused_where_they_would_loop(stack, wire, mail, r
 
 def test_a_sender_gets_a_few_acknowledgements_a_day_not_one_per_mail(stack, wire):
     svc, sent = wire()
-    tickets = [deliver(svc, make_mail(subject=f"Question {n}")).ticket for n in range(4)]
+    tickets = [deliver_via(svc, make_mail(subject=f"Question {n}")).ticket for n in range(4)]
     assert len(sent) == 3 and len(set(tickets)) == 4
     assert len(stack.tickets.messages(tickets[-1])) == 1
 
@@ -133,8 +118,8 @@ def test_the_domain_cap_holds_back_unauthenticated_senders_only(stack, wire):
     one domain write THEN all three authenticated and two spoofed ones are acknowledged."""
     svc, sent = wire(auto_replies_per_domain_per_day=2)
     for n in range(3):
-        deliver(svc, make_mail(sender=f"real{n}@customer.org"))
-        deliver(svc, make_mail(sender=f"spoof{n}@customer.org"), dmarc="FAIL")
+        deliver_via(svc, make_mail(sender=f"real{n}@customer.org"))
+        deliver_via(svc, make_mail(sender=f"spoof{n}@customer.org"), dmarc="FAIL")
     reached = [r["Destinations"][0] for r in sent]
     assert sorted(reached) == [f"real{n}@customer.org" for n in range(3)] + [
         "spoof0@customer.org",
@@ -146,14 +131,14 @@ def test_the_domain_cap_holds_back_unauthenticated_senders_only(stack, wire):
 
 def test_a_mailbox_may_acknowledge_authenticated_senders_only(stack, wire):
     svc, sent = wire(ack_authenticated_only=frozenset({"support"}))
-    spoofed = deliver(svc, make_mail(sender="spoof@customer.org"), dmarc="FAIL")
-    deliver(
+    spoofed = deliver_via(svc, make_mail(sender="spoof@customer.org"), dmarc="FAIL")
+    deliver_via(
         svc,
         make_mail(sender="spoof@customer.org", to="billing@example.com"),
         dmarc="FAIL",
         recipients=("billing@example.com",),
     )
-    deliver(svc, make_mail(sender="real@customer.org"))
+    deliver_via(svc, make_mail(sender="real@customer.org"))
     assert [(r["Source"], r["Destinations"]) for r in sent] == [
         ("billing@example.com", ["spoof@customer.org"]),
         ("support@example.com", ["real@customer.org"]),
@@ -165,7 +150,7 @@ def test_a_mailbox_may_acknowledge_authenticated_senders_only(stack, wire):
 
 def test_a_staff_reply_goes_to_the_requester_with_cc_and_threads(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
-    outcome = deliver(svc, make_mail(message_id="<q1@customer.org>", cc="Bob <bob@customer.org>"))
+    outcome = deliver_via(svc, make_mail(message_id="<q1@customer.org>", cc="Bob <bob@customer.org>"))
     message = svc.outbound.reply(
         outcome.ticket, "agent-7", "Have you tried water?", html="<p>Have you tried <b>water</b>?</p>"
     )
@@ -191,7 +176,7 @@ def test_a_staff_reply_goes_to_the_requester_with_cc_and_threads(stack, wire):
 
 def test_suppressed_requester_refuses_the_reply_and_a_suppressed_cc_is_left_out(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
-    outcome = deliver(svc, make_mail(cc="bob@customer.org"))
+    outcome = deliver_via(svc, make_mail(cc="bob@customer.org"))
     svc.feedback.record(bounce_note("bob@customer.org"))
     message = svc.outbound.reply(outcome.ticket, "agent", "Hello")
     assert (
@@ -208,7 +193,7 @@ def test_suppressed_requester_refuses_the_reply_and_a_suppressed_cc_is_left_out(
 
 def test_in_the_sandbox_only_verified_recipients_get_mail(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False, ses_sandbox="true")
-    outcome = deliver(svc, make_mail())
+    outcome = deliver_via(svc, make_mail())
     with pytest.raises(SendRefused) as refused:
         svc.outbound.reply(outcome.ticket, "agent", "Hello")
     assert refused.value.reason == "sandbox" and sent == []
@@ -216,12 +201,12 @@ def test_in_the_sandbox_only_verified_recipients_get_mail(stack, wire):
     svc.outbound.reply(outcome.ticket, "agent", "Hello")
     assert len(sent) == 1
     auto, _ = wire(acknowledge_new_tickets=False, ses_sandbox="auto")  # moto has no GetAccount: unknown, skip
-    auto.outbound.reply(deliver(auto, make_mail(sender="carol@else.org")).ticket, "agent", "Hi")
+    auto.outbound.reply(deliver_via(auto, make_mail(sender="carol@else.org")).ticket, "agent", "Hi")
 
 
 def test_a_delegate_sender_passes_the_identity_arn_three_times(wire):
     svc, sent = wire(acknowledge_new_tickets=False, sending_identity_arn=DELEGATE)
-    svc.outbound.reply(deliver(svc, make_mail()).ticket, "agent", "Hello")
+    svc.outbound.reply(deliver_via(svc, make_mail()).ticket, "agent", "Hello")
     [request] = sent
     assert (request["SourceArn"], request["FromArn"], request["ReturnPathArn"]) == (
         DELEGATE,
@@ -232,7 +217,7 @@ def test_a_delegate_sender_passes_the_identity_arn_three_times(wire):
 
 def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_unfolded(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
-    outcome = deliver(svc, make_mail())
+    outcome = deliver_via(svc, make_mail())
     evil = Attachment("a.pdf\r\nBcc: victim@else.org", "application/pdf", b"%PDF")
     with pytest.raises(HeaderInjection):
         svc.outbound.reply(outcome.ticket, "agent", "Hello", attachments=(evil,))
@@ -242,7 +227,7 @@ def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_un
     # A customer's subject that decodes to a line break: the acknowledgement quotes no
     # subject at all, a staff reply answers with the break as a space: one Subject line,
     # no Bcc, the customer the only recipient.
-    injected = deliver(svc, raw)
+    injected = deliver_via(svc, raw)
     result = svc.outbound.acknowledge(injected.ticket, svc.intake.parts.read_mail(raw))
     assert result.state == "sent"
     svc.outbound.reply(injected.ticket, "agent", "Hello")
@@ -259,7 +244,7 @@ def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_un
 
 def test_attachments_over_the_send_limit_travel_as_short_lived_links(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False, max_send_bytes=60_000)
-    outcome = deliver(svc, make_mail())
+    outcome = deliver_via(svc, make_mail())
     big = Attachment("big report.bin", "application/octet-stream", bytes(range(256)) * 400)
     message = svc.outbound.reply(outcome.ticket, "agent", "The report is attached.", attachments=(big,))
     reply = mime(sent[0])
@@ -278,7 +263,7 @@ def test_attachments_over_the_send_limit_travel_as_short_lived_links(stack, wire
 
 def test_ses_rejecting_the_message_is_a_refusal_with_its_reason(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
-    outcome = deliver(svc, make_mail())
+    outcome = deliver_via(svc, make_mail())
     unverified = replace(svc.settings, mailboxes={"help@unverified.example": "support"})
     svc.outbound.settings = unverified
     with pytest.raises(SendRefused) as refused:
@@ -288,7 +273,7 @@ def test_ses_rejecting_the_message_is_a_refusal_with_its_reason(stack, wire):
 
 def test_a_throttled_acknowledgement_is_retried_by_the_next_delivery(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
-    outcome = deliver(svc, make_mail())
+    outcome = deliver_via(svc, make_mail())
     mail = svc.intake.parts.read_mail(make_mail())
 
     def throttle(**_):
@@ -311,7 +296,7 @@ def test_the_reputation_guard_pauses_automatic_mail_and_reopens_on_clean_traffic
         svc.feedback.record(send_note(f"m{n}", *[f"u{n}-{k}@customer.org" for k in range(50)]))
     svc.feedback.record(bounce_note(*[f"u0-{k}@customer.org" for k in range(12)]))
     assert svc.suppression.reputation()["guard"]["state"] == "paused"
-    paused = deliver(svc, make_mail(sender="dora@else.org"))
+    paused = deliver_via(svc, make_mail(sender="dora@else.org"))
     assert sent == [] and len(stack.tickets.messages(paused.ticket)) == 1
     reply = svc.outbound.reply(paused.ticket, "agent", "We are on it")
     assert "automatic mail is paused" in reply.reason and "4.80%" in reply.reason and len(sent) == 1
@@ -320,7 +305,7 @@ def test_the_reputation_guard_pauses_automatic_mail_and_reopens_on_clean_traffic
     svc.outbound.parts = replace(svc.outbound.parts, clock=lambda: tomorrow)
     for n in range(6):
         svc.feedback.record(send_note(f"d{n}", *[f"v{n}-{k}@customer.org" for k in range(50)], at=tomorrow))
-    reopened = deliver(svc, make_mail(sender="erin@else.org"))
+    reopened = deliver_via(svc, make_mail(sender="erin@else.org"))
     assert [m.kind for m in stack.tickets.messages(reopened.ticket)] == ["customer", "acknowledgement"]
 
 
@@ -331,6 +316,6 @@ def test_a_warning_rate_lets_acknowledgements_through(stack, wire):
     svc.feedback.record(bounce_note(*[f"w0-{k}@customer.org" for k in range(6)]))
     report = svc.suppression.reputation()
     assert report["guard"]["state"] == "warning" and report["days"][0]["bounce_rate"] == 0.03
-    deliver(svc, make_mail(sender="fay@else.org"))
+    deliver_via(svc, make_mail(sender="fay@else.org"))
     assert len(sent) == 1
     assert json.dumps(report)  # the CLI prints it as JSON

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from inbound.cli import main
-from tests.mail_factory import make_mail
+from tests.support.mail_factory import make_mail
 
 
 def test_a_reply_by_references_from_a_stranger_names_the_ticket_it_is_linked_to(tmp_path, capsys):

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.sqs_redrive import SqsDeadLetters
 from chalicelib.services.sweeper import IncomingSweeper
 from chalicelib.wiring import build_redrive, build_services
-from tests.mail_factory import make_mail, received_notification, ses_id
+from tests.support.mail_factory import make_mail, received_notification, ses_id
 
 LATER = datetime.now(UTC) + timedelta(hours=3)
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8

@@ -16,10 +16,10 @@ import pytest
 
 from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
-from tests.adapters.deliver import notification_for
-from tests.adapters.test_feedback import bounce_note, send_note
-from tests.desk_helpers import new_ticket
-from tests.mail_factory import make_mail
+from tests.support.deliver import notification_for
+from tests.support.desk_helpers import new_ticket
+from tests.support.mail_factory import make_mail
+from tests.support.ses_feedback import bounce_note, send_note
 
 ANN = "ann@example.com"
 

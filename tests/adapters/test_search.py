@@ -12,9 +12,9 @@ from chalicelib.adapters import dynamodb_search
 from chalicelib.domain.search_terms import SearchQuery
 from chalicelib.errors import InvalidRequest
 from chalicelib.wiring import build_services
-from tests.adapters.deliver import deliver
-from tests.desk_helpers import new_ticket
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.desk_helpers import new_ticket
+from tests.support.mail_factory import make_mail
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 ANNA = "Anna Berg <anna.berg@kunde.de>"

@@ -15,8 +15,8 @@ import pytest
 from chalicelib.errors import ConcurrentUpdate
 from chalicelib.services import feedback
 from chalicelib.wiring import build_services
-from tests.adapters.test_feedback import bounce_note, today
-from tests.fault_injection import CommitFirst
+from tests.support.fault_injection import CommitFirst
+from tests.support.ses_feedback import bounce_note, today
 
 ADDRESS = "full@customer.org"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from chalicelib.services.sweeper import IncomingSweeper
-from tests.mail_factory import make_mail
+from tests.support.mail_factory import make_mail
 
 LATER = datetime.now(UTC) + timedelta(hours=3)
 

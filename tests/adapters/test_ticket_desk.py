@@ -14,9 +14,9 @@ from chalicelib.errors import (
     TicketConflict,
     TicketNotFound,
 )
-from tests.adapters.deliver import deliver
-from tests.desk_helpers import enlist, events_inbox, new_ticket, serialize_moto_dynamodb
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.desk_helpers import enlist, events_inbox, new_ticket, serialize_moto_dynamodb
+from tests.support.mail_factory import make_mail
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 

@@ -15,9 +15,9 @@ import pytest
 from chalicelib.services import ticket_filing
 from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
-from tests.adapters.deliver import deliver, notification_for
-from tests.fault_injection import CommitFirst
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver, notification_for
+from tests.support.fault_injection import CommitFirst
+from tests.support.mail_factory import make_mail
 
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
 

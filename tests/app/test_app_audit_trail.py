@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.adapters.deliver import deliver
-from tests.app.conftest import ANN
-from tests.app.test_app_collisions import BOB, bob_token
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
+from tests.support.staff_api import ANN, BOB, bob_token
 
 
 def trail(api, ticket_id: str) -> list[tuple[str, str]]:

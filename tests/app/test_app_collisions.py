@@ -5,23 +5,13 @@ from __future__ import annotations
 from botocore.exceptions import ClientError
 
 from chalicelib.wiring import services
-from tests.adapters.deliver import deliver
-from tests.app.conftest import ANN, pool_of
-from tests.app.test_app_desk_fixes import sent_mail
-from tests.mail_factory import make_mail
-from tests.staff_auth import sign_in
-
-BOB = "bob@example.com"
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
+from tests.support.staff_api import ANN, BOB, bob_token, sent_mail
 
 
 def last_key(api, ticket_id: str, token: str | None = None) -> str:
     return api.get(f"/api/tickets/{ticket_id}", token=token).json_body["messages"][-1]["key"]
-
-
-def bob_token(api) -> str:
-    token = sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), BOB)["id"]
-    assert api.get("/api/tickets", token=token).status_code == 200  # bob is an agent now
-    return token
 
 
 def test_a_reply_after_a_newer_customer_mail_is_refused_and_says_so(api):

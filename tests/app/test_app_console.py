@@ -9,8 +9,8 @@ import pytest
 
 from chalicelib.api import unsubscribe_routes
 from chalicelib.console.routes import PUBLIC_ROUTES
-from tests.app.conftest import ANN, Api, pool_of
-from tests.staff_auth import PASSWORD, sign_in
+from tests.support.staff_api import ANN, Api, pool_of
+from tests.support.staff_auth import PASSWORD, sign_in
 
 NEW_AGENT = "bo@example.com"
 ONE_TIME = "One-time-Pass-42"

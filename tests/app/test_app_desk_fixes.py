@@ -5,21 +5,11 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 
 from chalicelib.wiring import services
-from tests.adapters.deliver import deliver
-from tests.app.conftest import ANN, pool_of
-from tests.desk_helpers import new_ticket
-from tests.mail_factory import make_mail
-from tests.staff_auth import sign_in
-
-
-def sent_mail() -> list[dict]:
-    """Every SendRawEmail the app's outbound service makes from now on."""
-    sent: list[dict] = []
-    client = services().outbound.parts.sender.client
-    client.meta.events.register(
-        "provide-client-params.ses.SendRawEmail", lambda params, **_: sent.append(params)
-    )
-    return sent
+from tests.support.deliver import deliver
+from tests.support.desk_helpers import new_ticket
+from tests.support.mail_factory import make_mail
+from tests.support.staff_api import ANN, pool_of, sent_mail
+from tests.support.staff_auth import sign_in
 
 
 def test_a_blank_reply_is_refused_and_nothing_is_mailed(api):

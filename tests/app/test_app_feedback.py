@@ -8,9 +8,9 @@ import pytest
 
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
-from tests.adapters.test_feedback import bounce_note, complaint_note
-from tests.corpus import aws_events, require_corpus
-from tests.events import sqs_event
+from tests.support.corpus import aws_events, require_corpus
+from tests.support.events import sqs_event
+from tests.support.ses_feedback import bounce_note, complaint_note
 
 FEEDBACK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:inbound-test-feedback"
 

@@ -8,9 +8,9 @@ import pytest
 
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
-from tests.corpus import aws_events, relative, require_corpus
-from tests.events import sqs_event
-from tests.mail_factory import make_mail, received_notification
+from tests.support.corpus import aws_events, relative, require_corpus
+from tests.support.events import sqs_event
+from tests.support.mail_factory import make_mail, received_notification
 
 
 def _ses_receiving_samples():

@@ -16,9 +16,9 @@ from chalicelib.observability import OUTCOME_METRICS
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.sweeper import IncomingSweeper
 from inbound.local.replay import Replayer
-from tests.adapters.test_feedback import bounce_note, complaint_note
-from tests.events import load_event, sqs_event
-from tests.mail_factory import make_mail, received_notification
+from tests.support.events import load_event, sqs_event
+from tests.support.mail_factory import make_mail, received_notification
+from tests.support.ses_feedback import bounce_note, complaint_note
 
 FEEDBACK_QUEUE_ARN = "arn:aws:sqs:us-east-1:123456789012:inbound-test-feedback"
 SCHEDULED = load_event("scheduled-event.json")  # what EventBridge hands a rate(...) schedule

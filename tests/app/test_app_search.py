@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import urllib.parse
 
-from tests.adapters.deliver import deliver
-from tests.desk_helpers import new_ticket
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.desk_helpers import new_ticket
+from tests.support.mail_factory import make_mail
 
 ANNA = "Anna Berg <anna.berg@kunde.de>"
 

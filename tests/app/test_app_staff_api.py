@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from chalicelib.wiring import services
-from tests.adapters.deliver import deliver
-from tests.app.conftest import ANN, Api, pool_of
-from tests.desk_helpers import new_ticket, serialize_moto_dynamodb
-from tests.mail_factory import make_mail
-from tests.staff_auth import claims_for, sign_in, signed, tampered, unsigned
+from tests.support.deliver import deliver
+from tests.support.desk_helpers import new_ticket, serialize_moto_dynamodb
+from tests.support.mail_factory import make_mail
+from tests.support.staff_api import ANN, Api, pool_of
+from tests.support.staff_auth import claims_for, sign_in, signed, tampered, unsigned
 
 STAFF_ROUTES = {
     ("GET", "/api/tickets"),

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 
-from tests.adapters.deliver import deliver
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
 
 LAMBDA_RESPONSE_LIMIT = 6_291_456
 BIG = "All the printers are on fire again. " * 40_000  # 1.4 MB of text

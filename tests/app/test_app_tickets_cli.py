@@ -9,9 +9,9 @@ import stat
 import pytest
 
 from inbound.cli import main
-from tests.app.conftest import ANN, pool_of
-from tests.desk_helpers import new_ticket
-from tests.staff_auth import PASSWORD, sign_in
+from tests.support.desk_helpers import new_ticket
+from tests.support.staff_api import ANN, pool_of
+from tests.support.staff_auth import PASSWORD, sign_in
 
 
 @pytest.fixture
@@ -140,8 +140,8 @@ def test_an_expired_token_of_this_run_is_refreshed_at_this_runs_cognito(api, loc
 
 
 def test_cc_lists_adds_and_removes_who_replies_copy(api, local_agent, capsys):
-    from tests.adapters.deliver import deliver
-    from tests.mail_factory import make_mail
+    from tests.support.deliver import deliver
+    from tests.support.mail_factory import make_mail
 
     opened = deliver(api.stack, make_mail(cc="bob@customer.org, mallory@evil.test"))
     data = ("--data-dir", str(local_agent))
@@ -188,8 +188,8 @@ def test_a_blank_reply_from_the_terminal_is_one_line_and_mails_nothing(api, loca
 
 def test_show_json_follows_the_pages_of_a_long_ticket(api, local_agent, capsys):
     """The API sends a long thread in pages; `tickets show` prints every message."""
-    from tests.adapters.deliver import deliver
-    from tests.mail_factory import make_mail
+    from tests.support.deliver import deliver
+    from tests.support.mail_factory import make_mail
 
     big = "Still on fire. " * 100_000  # 1.5 MB: one message per page
     first = deliver(api.stack, make_mail(message_id="<cli-1@customer.org>", body="1 " + big))
@@ -203,8 +203,8 @@ def test_show_json_follows_the_pages_of_a_long_ticket(api, local_agent, capsys):
 
 
 def test_the_terminal_refuses_a_stale_reply_and_asks_before_taking_a_ticket(api, local_agent, capsys):
-    from tests.adapters.deliver import deliver
-    from tests.mail_factory import make_mail
+    from tests.support.deliver import deliver
+    from tests.support.mail_factory import make_mail
 
     data = ("--data-dir", str(local_agent))
     first = deliver(api.stack, make_mail(message_id="<q1@customer.org>"))

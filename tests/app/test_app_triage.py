@@ -3,9 +3,8 @@ assigned to, and moving a ticket to another mailbox."""
 
 from __future__ import annotations
 
-from tests.app.conftest import ANN
-from tests.app.test_app_collisions import BOB, bob_token
-from tests.desk_helpers import new_ticket
+from tests.support.desk_helpers import new_ticket
+from tests.support.staff_api import ANN, BOB, bob_token
 
 
 def test_the_colleagues_to_assign_to_are_the_agents_who_signed_in_and_no_one_else(api):

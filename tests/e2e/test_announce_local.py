@@ -22,9 +22,14 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalStackRun, start_up
-from tests.e2e.test_local_stack import _inbound, eventually
-from tests.e2e.test_outbound_flow import _outbox, _send
+from tests.support.local_up import (
+    LocalStackRun,
+    eventually,
+    inbound_command,
+    local_outbox,
+    send_as_sender,
+    start_up,
+)
 
 pytestmark = pytest.mark.e2e
 # One domain each: acknowledgements to unauthenticated senders are capped per domain and day.
@@ -34,7 +39,7 @@ SUPPRESSED = REQUESTERS[:3]
 
 def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [*_inbound(), *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120
+        [*inbound_command(), *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120
     )
     if check and done.returncode != 0:
         pytest.fail(f"inbound {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -51,7 +56,7 @@ def _settled(data_dir: Path, announcement: str, waiting: tuple[str, ...]) -> dic
 
 
 def _mails(data_dir: Path, subject: str) -> list[dict[str, Any]]:
-    return [m for m in _outbox(data_dir) if m["subject"] == subject]
+    return [m for m in local_outbox(data_dir) if m["subject"] == subject]
 
 
 def _requester_mail(sender: str) -> EmailMessage:
@@ -65,9 +70,9 @@ def _requester_mail(sender: str) -> EmailMessage:
 def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalStackRun, tmp_path: Path):
     up, data = local_stack.current, local_stack.data_dir
     for sender in REQUESTERS:
-        _send(up, _requester_mail(sender), "support@example.com")
+        send_as_sender(up, _requester_mail(sender), "support@example.com")
     eventually(
-        lambda: True if len({m["to"][0] for m in _outbox(data)}) >= len(REQUESTERS) else None,
+        lambda: True if len({m["to"][0] for m in local_outbox(data)}) >= len(REQUESTERS) else None,
         timeout=120,
         what="every requester's acknowledgement",
     )

@@ -30,8 +30,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-from tests.e2e.conftest import STOP_TIMEOUT, UpProcess, start_up
-from tests.e2e.test_local_stack import TICKETS_TABLE
+from tests.support.local_up import STOP_TIMEOUT, TICKETS_TABLE, UpProcess, start_up
 
 pytestmark = pytest.mark.e2e
 

@@ -36,14 +36,14 @@ import pytest
 
 from inbound.bytecode import pyc_name
 from inbound.local.embedded import moto_server
-from tests.e2e.deployed_stack import read_back, resources
-from tests.e2e.moto_swagger_import import swagger2_import
+from tests.support.deployed_stack import read_back, resources
+from tests.support.moto_swagger_import import swagger2_import
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-PROBE = Path(__file__).with_name("cold_start_probe.py")
+PROBE = Path(__file__).parents[1] / "support" / "cold_start_probe.py"
 STAGE = "dev"
 REGION = "us-east-1"
 MB = 1024 * 1024

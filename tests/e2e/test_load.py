@@ -25,8 +25,7 @@ from email.utils import make_msgid
 
 import pytest
 
-from tests.e2e.conftest import LocalStackRun, UpProcess
-from tests.e2e.test_local_stack import TICKETS_TABLE
+from tests.support.local_up import TICKETS_TABLE, LocalStackRun, UpProcess
 
 pytestmark = pytest.mark.e2e
 

@@ -11,100 +11,29 @@ import os
 import smtplib
 import stat
 import subprocess
-import sys
-import time
 import urllib.request
-from collections.abc import Callable
-from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
-from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain.reply_tokens import reply_address
-from chalicelib.domain.tickets import StoredMessage, Ticket
-from tests.e2e.conftest import LocalStackRun, UpProcess
+from tests.support.local_up import (
+    CUSTOMER,
+    LocalStackRun,
+    UpProcess,
+    eventually,
+    inbound_command,
+    mail,
+    mail_bucket,
+    s3_bytes,
+    secret_of,
+    send,
+    stored_message,
+    ticket_of,
+    tickets,
+)
 
 pytestmark = pytest.mark.e2e
-
-T = TypeVar("T")
-TICKETS_TABLE = "inbound-local-tickets"
-SECRET_PARAMETER = "/inbound/local/reply-token-secret"
-CUSTOMER = "alice@customer.org"
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 30.0, what: str = "") -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            pytest.fail(f"gave up after {timeout} s waiting for {what or probe}")
-        time.sleep(0.2)
-
-
-def mail(
-    subject: str, to: str = "support@example.com", attachment: tuple[str, bytes] | None = None
-) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = f"Alice Example <{CUSTOMER}>"
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="customer.org")
-    msg.set_content(f"{subject}: please help.")
-    if attachment:
-        name, payload = attachment
-        msg.add_attachment(payload, maintype="application", subtype="octet-stream", filename=name)
-    return msg
-
-
-def send(up: UpProcess, msg: EmailMessage, to: list[str] | None = None) -> None:
-    with smtplib.SMTP("127.0.0.1", up.smtp_port, timeout=30) as smtp:
-        smtp.send_message(msg, from_addr=CUSTOMER, to_addrs=to or [str(msg["To"])])
-
-
-def tickets(up: UpProcess) -> DynamoDBTickets:
-    return DynamoDBTickets(up.client("dynamodb"), TICKETS_TABLE)
-
-
-def ticket_of(up: UpProcess, msg: EmailMessage, timeout: float = 30.0) -> Ticket:
-    """The ticket the pipeline stored `msg` on, once it has."""
-    store, message_id = tickets(up), str(msg["Message-ID"]).strip("<>")
-
-    def probe() -> Ticket | None:
-        found = store.tickets_by_message_ids("support", [message_id, f"<{message_id}>"])
-        ticket_id = next(iter(found.values()), None)
-        return store.get_ticket(ticket_id) if ticket_id else None
-
-    return eventually(probe, timeout, f"a ticket for {message_id}")
-
-
-def stored_message(up: UpProcess, ticket: Ticket, msg: EmailMessage) -> StoredMessage:
-    wanted = str(msg["Message-ID"]).strip("<>")
-    return eventually(
-        lambda: next(
-            (m for m in tickets(up).messages(ticket.id) if m.message_id.strip("<>") == wanted), None
-        ),
-        what=f"message {wanted} on {ticket.id}",
-    )
-
-
-def secret_of(up: UpProcess) -> str:
-    """The reply-token secret, as the Lambda reads it from SSM."""
-    parameter = up.client("ssm").get_parameter(Name=SECRET_PARAMETER, WithDecryption=True)["Parameter"]
-    return str(parameter["Value"])
-
-
-def _bucket(up: UpProcess) -> str:
-    names = [b["Name"] for b in up.client("s3").list_buckets()["Buckets"]]
-    return next(name for name in names if name.startswith("inbound-local-mail-"))
-
-
-def s3_bytes(up: UpProcess, key: str) -> bytes:
-    return bytes(up.client("s3").get_object(Bucket=_bucket(up), Key=key)["Body"].read())
 
 
 def test_health_answers_without_a_token(local_stack: LocalStackRun) -> None:
@@ -180,13 +109,9 @@ def _sign_in(up: UpProcess, creds: dict[str, str]) -> str:
     return str(result["AuthenticationResult"]["IdToken"])
 
 
-def _inbound() -> list[str]:
-    return [str(Path(sys.executable).with_name("inbound"))]
-
-
 def _staff_add(data_dir: Path, email: str) -> str:
     done = subprocess.run(
-        [*_inbound(), "staff", "add", email, "--data-dir", str(data_dir)],
+        [*inbound_command(), "staff", "add", email, "--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -227,7 +152,7 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     # Received but not yet processed when the stack stops: only the raw mail in incoming/.
     pending = mail("Arrived just before the stop")
     s3 = before.client("s3")
-    s3.put_object(Bucket=_bucket(before), Key="incoming/pendingbeforestop", Body=pending.as_bytes())
+    s3.put_object(Bucket=mail_bucket(before), Key="incoming/pendingbeforestop", Body=pending.as_bytes())
 
     code, after = local_stack.restart()
 

@@ -6,7 +6,6 @@ Real SMTP in, the emulated SES outbox and event stream out, the staff API in bet
 from __future__ import annotations
 
 import json
-import smtplib
 import subprocess
 import urllib.error
 import urllib.request
@@ -14,12 +13,20 @@ from email import message_from_string
 from email.message import EmailMessage
 from email.policy import default
 from email.utils import make_msgid, parseaddr
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import LocalStackRun, UpProcess
-from tests.e2e.test_local_stack import _inbound, eventually, stored_message, ticket_of, tickets
+from tests.support.local_up import (
+    LocalStackRun,
+    UpProcess,
+    eventually,
+    inbound_command,
+    local_outbox,
+    send_as_sender,
+    stored_message,
+    ticket_of,
+    tickets,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -35,22 +42,6 @@ def _mail(sender: str, subject: str, to: str = "support@example.com", in_reply_t
         msg["References"] = in_reply_to
     msg.set_content(f"{subject}.")
     return msg
-
-
-def _send(up: UpProcess, msg: EmailMessage, rcpt: str) -> None:
-    with smtplib.SMTP("127.0.0.1", up.smtp_port, timeout=30) as smtp:
-        smtp.send_message(msg, from_addr=parseaddr(str(msg["From"]))[1], to_addrs=[rcpt])
-
-
-def _outbox(data_dir: Path) -> list[dict]:
-    out = subprocess.run(
-        [*_inbound(), "outbox", "--json", "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
 
 
 def _token(up: UpProcess, creds: dict[str, str]) -> str:
@@ -84,10 +75,10 @@ def test_the_acknowledgement_lands_in_the_outbox_and_a_reply_to_it_threads(
     THEN the answer joins the same ticket by its reply token."""
     up = local_stack.current
     first = _mail("Alice Example <alice@customer.org>", "Printer on fire")
-    _send(up, first, "support@example.com")
+    send_as_sender(up, first, "support@example.com")
     ticket = ticket_of(up, first)
     sent = eventually(
-        lambda: next((m for m in _outbox(up.data_dir) if ticket.id in m["subject"]), None),
+        lambda: next((m for m in local_outbox(up.data_dir) if ticket.id in m["subject"]), None),
         what=f"the acknowledgement of {ticket.id} in the outbox",
     )
     assert sent["to"] == ["alice@customer.org"] and sent["events"] == ["Send", "Delivery"]
@@ -104,7 +95,7 @@ def test_the_acknowledgement_lands_in_the_outbox_and_a_reply_to_it_threads(
         to=reply_to,
         in_reply_to=str(acknowledgement["Message-ID"]),
     )
-    _send(up, answer, reply_to)
+    send_as_sender(up, answer, reply_to)
     message = stored_message(up, ticket, answer)
     assert message.thread_signal == "token"
     assert tickets(up).get_ticket(ticket.id).message_count == 3  # mail, acknowledgement, answer
@@ -118,7 +109,7 @@ def test_a_reply_to_a_bouncing_address_ends_with_it_suppressed_and_the_next_repl
     up = local_stack.current
     bouncing = "bounce+e2e@simulator.amazonses.com"
     first = _mail(f"Bouncer <{bouncing}>", "Please answer me")
-    _send(up, first, "support@example.com")
+    send_as_sender(up, first, "support@example.com")
     ticket = ticket_of(up, first)
     token = _token(up, local_stack.credentials())
 
@@ -128,7 +119,7 @@ def test_a_reply_to_a_bouncing_address_ends_with_it_suppressed_and_the_next_repl
     def suppressed() -> dict | None:
         out = subprocess.run(
             [
-                *_inbound(),
+                *inbound_command(),
                 "suppression",
                 "check",
                 bouncing,
@@ -157,7 +148,7 @@ def test_a_reply_to_a_bouncing_address_ends_with_it_suppressed_and_the_next_repl
 
 def _cli(up: UpProcess, *argv: str) -> str:
     done = subprocess.run(
-        [*_inbound(), "tickets", *argv, "--data-dir", str(up.data_dir), "--url", up.http],
+        [*inbound_command(), "tickets", *argv, "--data-dir", str(up.data_dir), "--url", up.http],
         capture_output=True,
         text=True,
         timeout=120,
@@ -171,7 +162,7 @@ def test_a_shift_in_the_terminal_against_the_local_stack(local_stack: LocalStack
     THEN list and show find it, the reply reaches the outbox and close closes it."""
     up = local_stack.current
     first = _mail("Carol <carol@customer.org>", "Terminal shift")
-    _send(up, first, "support@example.com")
+    send_as_sender(up, first, "support@example.com")
     ticket = ticket_of(up, first)
     listed = [json.loads(line) for line in _cli(up, "list", "--json", "--status", "all").splitlines()]
     row = next(t for t in listed if t["id"] == ticket.id)
@@ -182,7 +173,7 @@ def test_a_shift_in_the_terminal_against_the_local_stack(local_stack: LocalStack
     _cli(up, "reply", ticket.id, "Fixed from the terminal.")
 
     def to_carol() -> list[dict] | None:
-        sent = [m for m in _outbox(up.data_dir) if m["to"] == ["carol@customer.org"]]
+        sent = [m for m in local_outbox(up.data_dir) if m["to"] == ["carol@customer.org"]]
         return sent if len(sent) == 2 else None  # the acknowledgement, then the reply
 
     acknowledgement, reply = eventually(to_carol, what="the reply in the outbox")

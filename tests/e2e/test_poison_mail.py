@@ -18,8 +18,7 @@ from email.utils import make_msgid
 
 import pytest
 
-from tests.e2e.conftest import LocalStackRun, UpProcess
-from tests.e2e.test_local_stack import TICKETS_TABLE, _bucket, eventually, tickets
+from tests.support.local_up import TICKETS_TABLE, LocalStackRun, UpProcess, eventually, mail_bucket, tickets
 
 pytestmark = pytest.mark.e2e
 
@@ -100,7 +99,7 @@ def _outcome(up: UpProcess, ses_id: str) -> dict:
 
 
 def _incoming(up: UpProcess) -> list[str]:
-    listed = up.client("s3").list_objects_v2(Bucket=_bucket(up), Prefix="incoming/")
+    listed = up.client("s3").list_objects_v2(Bucket=mail_bucket(up), Prefix="incoming/")
     return [o["Key"] for o in listed.get("Contents", [])]
 
 
@@ -147,7 +146,7 @@ def test_a_utf8_envelope_sender_becomes_a_ticket(local_stack: LocalStackRun) -> 
 def test_a_start_quarantines_what_it_cannot_redrive_and_carries_on(local_stack: LocalStackRun) -> None:
     """Left in incoming/ by an earlier run: one mail whose topic is gone, and a poison one."""
     before = local_stack.current
-    s3, bucket = before.client("s3"), _bucket(before)
+    s3, bucket = before.client("s3"), mail_bucket(before)
     gone = "arn:aws:sns:us-east-1:123456789012:deleted-topic"
     s3.put_object(
         Bucket=bucket, Key="incoming/topicgone", Body=_raw(_base_headers()), Metadata={"ses-topic": gone}

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ROOT
+from tests.support.local_up import ROOT
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,18 @@ import pytest
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import build_services
-from tests.e2e.conftest import ROOT, LocalStackRun, UpProcess
-from tests.e2e.test_local_stack import CUSTOMER, _bucket, _inbound, eventually, mail, tickets
-from tests.mail_factory import received_notification
+from tests.support.local_up import (
+    CUSTOMER,
+    ROOT,
+    LocalStackRun,
+    UpProcess,
+    eventually,
+    inbound_command,
+    mail,
+    mail_bucket,
+    tickets,
+)
+from tests.support.mail_factory import received_notification
 
 pytestmark = pytest.mark.e2e
 
@@ -27,14 +36,14 @@ def _services(up: UpProcess) -> Any:
         "INBOUND_STAGE": "local",
         "AWS_REGION": "us-east-1",
         "INBOUND_ENDPOINT_URL": up.endpoint,
-        "INBOUND_MAIL_BUCKET": _bucket(up),
+        "INBOUND_MAIL_BUCKET": mail_bucket(up),
     }
     return build_services(Settings.from_env(env), boto3.session.Session(region_name="us-east-1"))
 
 
 def _redrive(up: UpProcess, *argv: str) -> dict[str, Any]:
     done = subprocess.run(
-        [*_inbound(), "redrive", "--data-dir", str(up.data_dir), "--json", *argv],
+        [*inbound_command(), "redrive", "--data-dir", str(up.data_dir), "--json", *argv],
         capture_output=True,
         text=True,
         timeout=120,
@@ -58,7 +67,7 @@ def _queue_empty(up: UpProcess, name: str) -> bool:
 
 def _tickets_cli(up: UpProcess, *argv: str) -> str:
     done = subprocess.run(
-        [*_inbound(), "tickets", *argv, "--data-dir", str(up.data_dir), "--url", up.http],
+        [*inbound_command(), "tickets", *argv, "--data-dir", str(up.data_dir), "--url", up.http],
         capture_output=True,
         text=True,
         timeout=120,
@@ -74,7 +83,7 @@ def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_de
     its notification in the ingest dead-letter queue) WHEN `inbound redrive` runs, twice
     THEN the mail is one ticket with its attachment, acknowledged once, and nothing is left."""
     up = local_stack.current
-    bucket, ses_id = _bucket(up), f"redrive{secrets.token_hex(10)}"
+    bucket, ses_id = mail_bucket(up), f"redrive{secrets.token_hex(10)}"
     msg = mail("Stuck after five tries", attachment=("trace.log", b"line\n" * 500))
     up.client("s3").put_object(Bucket=bucket, Key=f"incoming/{ses_id}", Body=msg.as_bytes())
     services = _services(up)
@@ -119,7 +128,7 @@ def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_de
     acknowledgements = [
         json.loads(line)
         for line in subprocess.run(
-            [*_inbound(), "outbox", "--json", "--data-dir", str(up.data_dir)],
+            [*inbound_command(), "outbox", "--json", "--data-dir", str(up.data_dir)],
             capture_output=True,
             text=True,
             timeout=60,

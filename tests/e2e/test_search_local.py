@@ -13,7 +13,7 @@ from email.utils import make_msgid
 
 import pytest
 
-from tests.e2e.conftest import ROOT, LocalStackRun, UpProcess, _inbound_command
+from tests.support.local_up import ROOT, LocalStackRun, UpProcess, inbound_command
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +34,7 @@ def send(up: UpProcess, sender: str, subject: str, text: str) -> None:
 
 def inbound(up: UpProcess, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*_inbound_command(), *argv, "--data-dir", str(up.data_dir)],
+        [*inbound_command(), *argv, "--data-dir", str(up.data_dir)],
         cwd=ROOT,
         capture_output=True,
         text=True,

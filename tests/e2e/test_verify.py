@@ -24,7 +24,7 @@ from inbound.cli import main
 from inbound.dns_check import ZONE_FILE, ZoneFile
 from inbound.target import LOCAL_CREDENTIALS, resolve
 from inbound.verify import Step, Verifier
-from tests.e2e.conftest import LocalStackRun
+from tests.support.local_up import LocalStackRun
 
 pytestmark = pytest.mark.e2e
 

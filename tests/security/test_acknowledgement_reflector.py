@@ -20,8 +20,9 @@ import pytest
 
 from chalicelib.wiring import build_services
 from inbound.local.embedded import REGION
-from tests.adapters.test_outbound import _request, deliver
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver_via
+from tests.support.mail_factory import make_mail
+from tests.support.ses_requests import send_raw_request
 
 VICTIM = "victim@bank-customer.test"
 # RFC 2047 words that decode to line breaks: the name alone would be a two-line message.
@@ -45,7 +46,7 @@ def wired(stack):
         svc = build_services(settings, boto3.session.Session(region_name=REGION))
         sent: list[dict] = []
         svc.outbound.parts.sender.client.meta.events.register(
-            "before-call.ses.SendRawEmail", lambda params, **_: sent.append(_request(params["body"]))
+            "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
         )
         return svc, sent
 
@@ -54,7 +55,7 @@ def wired(stack):
 
 def test_the_acknowledgement_of_a_spoofed_mail_carries_none_of_its_words(stack, wired):
     svc, sent = wired()
-    outcome = deliver(svc, spoofed(), dmarc="FAIL")
+    outcome = deliver_via(svc, spoofed(), dmarc="FAIL")
     assert outcome.outcome == "created"
     [request] = sent  # default: unauthenticated senders are acknowledged, neutrally
     assert request["Destinations"] == [VICTIM]
@@ -83,7 +84,9 @@ def test_fifty_spoofed_senders_at_one_domain_get_at_most_the_domain_cap(stack, w
     svc, sent = wired()
     cap = 20  # the documented default, INBOUND_AUTO_REPLIES_PER_DOMAIN_PER_DAY
     outcomes = [
-        deliver(svc, make_mail(subject="Hi", sender=f"Victim {n} <v{n}@bank-customer.test>"), dmarc="FAIL")
+        deliver_via(
+            svc, make_mail(subject="Hi", sender=f"Victim {n} <v{n}@bank-customer.test>"), dmarc="FAIL"
+        )
         for n in range(50)
     ]
     assert all(o.outcome == "created" for o in outcomes), "every mail is still a ticket"
@@ -91,7 +94,7 @@ def test_fifty_spoofed_senders_at_one_domain_get_at_most_the_domain_cap(stack, w
     assert len(sent) == len(reached) == cap
     assert reached == {f"v{n}@bank-customer.test" for n in range(cap)}
     # Another domain's senders are not held back by it.
-    other = deliver(svc, make_mail(subject="Hi", sender="someone@else.test"), dmarc="FAIL")
+    other = deliver_via(svc, make_mail(subject="Hi", sender="someone@else.test"), dmarc="FAIL")
     assert other.outcome == "created" and sent[-1]["Destinations"] == ["someone@else.test"]
 
 
@@ -102,5 +105,5 @@ def test_spellings_of_one_mailbox_share_its_acknowledgement_cap(stack, wired):
     local, _, host = VICTIM.partition("@")
     for sender in (VICTIM, VICTIM, VICTIM, f'"{local}"@{host}', f"{VICTIM}.", VICTIM.upper()):
         raw = f"From: {sender}\r\nTo: support@example.com\r\nSubject: Hi\r\n\r\nHello.\r\n".encode()
-        assert deliver(svc, raw, dmarc="FAIL").outcome == "created"
+        assert deliver_via(svc, raw, dmarc="FAIL").outcome == "created"
     assert [r["Destinations"] for r in sent] == [[VICTIM]] * 3  # the documented 3 a day

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from tests.app.conftest import Api, pool_of
-from tests.desk_helpers import new_ticket
-from tests.staff_auth import PASSWORD, sign_in
+from tests.support.desk_helpers import new_ticket
+from tests.support.staff_api import Api, pool_of
+from tests.support.staff_auth import PASSWORD, sign_in
 
 
 def _fresh(name: str) -> str:

@@ -23,7 +23,7 @@ import requests
 
 from chalicelib.api import views
 from chalicelib.domain.attachment_rules import MAX_NAME_BYTES
-from tests.adapters.deliver import deliver
+from tests.support.deliver import deliver
 
 LONG = "A" * 600 + ".pdf"
 # (the part's header lines after Content-Type, the name the customer's client would show)

@@ -16,9 +16,8 @@ evil.test) or are read back from the stored headers (`inbound process`, a redeli
 from __future__ import annotations
 
 from inbound.local.replay import Replayer
-from tests.adapters.deliver import deliver
-from tests.security import test_ticket_hijack as hijack
-from tests.security.test_ticket_hijack import (
+from tests.support.deliver import deliver
+from tests.support.hijack import (
     MALLORY,
     Outbox,
     Victim,
@@ -26,8 +25,6 @@ from tests.security.test_ticket_hijack import (
     assert_replies_reach_alice_alone,
     spoof,
 )
-
-alice, outbox = hijack.alice, hijack.outbox  # the hijack tests' fixtures: alice's ticket, SES's outbox
 
 INJECTED = '"x dkim=pass header.d=customer.org dmarc=pass"@evil.test'
 SEMICOLONS = '"x;dkim=pass header.i=@customer.org;dmarc=pass"@evil.test'

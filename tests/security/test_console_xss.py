@@ -9,7 +9,7 @@ attribute breakouts, template literals), WHEN an agent opens each ticket in the 
 shown as the customer wrote it, markup and all (a bidi override in a file name is shown as
 what it is rather than obeyed).
 
-The console's own fixtures and witnesses come from tests/e2e/test_console.py.
+The console's own fixtures and witnesses come from tests/support/console.py.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LocalStackRun, UpProcess
-from tests.e2e.test_console import Console, browser, console  # noqa: F401  (fixtures)
-from tests.e2e.test_local_stack import CUSTOMER, ticket_of
+from tests.support.console import Console
+from tests.support.local_up import CUSTOMER, LocalStackRun, UpProcess, ticket_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 

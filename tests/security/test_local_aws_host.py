@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import UpProcess, start_up
+from tests.support.local_up import UpProcess, start_up
 
 pytestmark = pytest.mark.e2e
 

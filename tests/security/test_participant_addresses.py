@@ -12,12 +12,9 @@ says: participants never make a reply fail.
 
 from __future__ import annotations
 
-from tests.adapters.deliver import deliver
-from tests.mail_factory import make_mail
-from tests.security import test_ticket_hijack as hijack
-from tests.security.test_ticket_hijack import ALICE, BOB, Outbox, Victim
-
-alice, outbox = hijack.alice, hijack.outbox  # alice's ticket (DMARC-passing), SES's outbox
+from tests.support.deliver import deliver
+from tests.support.hijack import ALICE, BOB, Outbox, Victim
+from tests.support.mail_factory import make_mail
 
 CARELESS_CC = 'carol@customer.org., "dave"@customer.org, a..b@customer.org, support@example.com.'
 

@@ -24,9 +24,9 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.errors import Suppressed
 from chalicelib.wiring import build_services
 from inbound.local.embedded import REGION
-from tests.adapters.deliver import deliver as deliver_to
-from tests.adapters.test_outbound import _request
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver as deliver_to
+from tests.support.mail_factory import make_mail
+from tests.support.ses_requests import send_raw_request
 
 ALICE = "alice@customer.org"
 SUPPORT = "support@example.com"
@@ -58,7 +58,9 @@ def desk(stack) -> Desk:
     )
     sent: list[dict] = []
     events = svc.outbound.parts.sender.client.meta.events
-    events.register("before-call.ses.SendRawEmail", lambda params, **_: sent.append(_request(params["body"])))
+    events.register(
+        "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
+    )
     events.register(
         "after-call.ses.SendRawEmail", lambda parsed, **_: sent[-1].update(MessageId=parsed["MessageId"])
     )

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 import pytest
 
 from chalicelib.api import views
-from tests.adapters.deliver import deliver
+from tests.support.deliver import deliver
 
 SCRIPT = b"WScript.CreateObject('WScript.Shell').Run('calc');\r\n"
 

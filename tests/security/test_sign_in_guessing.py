@@ -19,8 +19,8 @@ import pytest
 from chalicelib.console.cognito_sign_in import sign_in_for
 from chalicelib.domain.sign_in_throttle import PER_ADDRESS, PER_CLIENT, WINDOW_SECONDS
 from chalicelib.wiring import services
-from tests.app.conftest import ANN, Api, pool_of
-from tests.staff_auth import PASSWORD, sign_in
+from tests.support.staff_api import ANN, Api, pool_of
+from tests.support.staff_auth import PASSWORD, sign_in
 
 
 def _post(api: Api, path: str, body: dict) -> Any:

@@ -22,11 +22,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.wiring import services
-from tests.adapters.deliver import deliver
-from tests.adapters.test_outbound import _request
-from tests.app.conftest import Api
-from tests.desk_helpers import new_ticket
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.desk_helpers import new_ticket
+from tests.support.mail_factory import make_mail
+from tests.support.ses_requests import send_raw_request
+from tests.support.staff_api import Api
 
 CUSTOMER = "alice@customer.org"
 VICTIM = "victim@evil.test"
@@ -94,7 +94,7 @@ class Outbox:
 def outbox(api: Api) -> Outbox:
     box = Outbox()
     services().outbound.parts.sender.client.meta.events.register(
-        "before-call.ses.SendRawEmail", lambda params, **_: box.sent.append(_request(params["body"]))
+        "before-call.ses.SendRawEmail", lambda params, **_: box.sent.append(send_raw_request(params["body"]))
     )
     return box
 

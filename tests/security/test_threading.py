@@ -27,9 +27,9 @@ from chalicelib.domain.reply_tokens import reply_address, sign
 from chalicelib.wiring import build_services
 from inbound.local.embedded import REGION
 from inbound.provision import rotate_reply_secret
-from tests.adapters.deliver import deliver as deliver_to
-from tests.adapters.test_outbound import _request
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver as deliver_to
+from tests.support.mail_factory import make_mail
+from tests.support.ses_requests import send_raw_request
 
 ALICE = "alice@customer.org"
 MALLORY = "mallory@evil.test"
@@ -91,7 +91,7 @@ def _desk(stack) -> Desk:
     svc = build_services(settings, boto3.session.Session(region_name=REGION))
     sent: list[dict] = []
     svc.outbound.parts.sender.client.meta.events.register(
-        "before-call.ses.SendRawEmail", lambda params, **_: sent.append(_request(params["body"]))
+        "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
     )
     return Desk(stack, svc, sent)
 

@@ -22,7 +22,7 @@ import requests
 
 from inbound.gateway_responses import NOT_FOUND
 from inbound.local.stack import _chalice_config, _http_server
-from tests.app.conftest import Api
+from tests.support.staff_api import Api
 
 UNKNOWN = [
     ("GET", "/api/nothing-here"),

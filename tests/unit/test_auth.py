@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.api.auth import TokenVerifier, bearer_token, http_jwks_fetcher, issuer_of, jwks_location
 from chalicelib.errors import ConfigurationError, KeysUnavailable, Unauthorized
-from tests.staff_auth import another_rsa_key, claims_for, moto_jwks, signed, tampered, unsigned
+from tests.support.staff_auth import another_rsa_key, claims_for, moto_jwks, signed, tampered, unsigned
 
 POOL, CLIENT = "us-east-1_Staff0001", "staffconsoleclient01"
 

@@ -16,7 +16,7 @@ from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import Verdicts
-from tests.corpus import index, mail_files, relative, require_corpus
+from tests.support.corpus import index, mail_files, relative, require_corpus
 
 pytestmark = pytest.mark.corpus
 

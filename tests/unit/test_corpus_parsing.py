@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.mail import ParsedMail
-from tests.corpus import mail_files, relative, require_corpus
+from tests.support.corpus import mail_files, relative, require_corpus
 
 pytestmark = pytest.mark.corpus
 require_corpus()  # skips this module, saying where it looked, when the corpus is absent

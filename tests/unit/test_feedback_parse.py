@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain.feedback import parse
 from chalicelib.errors import BadNotification
-from tests.corpus import aws_events, relative, require_corpus
+from tests.support.corpus import aws_events, relative, require_corpus
 
 # Every SES sending-feedback sample in the corpus, and what it must turn into:
 # (kind, action, counter, recipient) per event, in order.

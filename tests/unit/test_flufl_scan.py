@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from chalicelib.adapters.mail import bounce_detector
 from chalicelib.adapters.mail.bounce_detector import _flufl_scan, detect_bounce, looks_like_bounce
 from chalicelib.adapters.mail.reader import read_mail
-from tests.corpus import mail_files, relative, require_corpus
+from tests.support.corpus import mail_files, relative, require_corpus
 
 HEADERS = (
     "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\n"

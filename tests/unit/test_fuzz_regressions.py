@@ -23,7 +23,7 @@ from chalicelib.domain.classify import classify
 from chalicelib.domain.feedback import normalise_address
 from chalicelib.domain.mail import MAX_ADDRESSES, MAX_NAME_CHARS, MAX_SUBJECT_BYTES, Verdicts, parse_addresses
 from chalicelib.services.ticket_filing import sender_of
-from tests import mime_strategies as mime
+from tests.support import mime_strategies as mime
 
 DYNAMODB_KEY_BYTES = 2048
 

@@ -26,7 +26,7 @@ from chalicelib.adapters.mail.mime_stream import (
 )
 from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.mail import ParsedMail
-from tests.corpus import mail_files, require_corpus
+from tests.support.corpus import mail_files, require_corpus
 
 SMALL = 256  # spool every base64 body of 256 bytes or more
 

@@ -7,7 +7,7 @@ import pytest
 from chalicelib.api.auth import TokenVerifier
 from chalicelib.errors import UnknownAgent
 from chalicelib.services.staff_identities import StaffIdentities
-from tests.staff_auth import claims_for, moto_jwks, signed
+from tests.support.staff_auth import claims_for, moto_jwks, signed
 
 POOL, CLIENT = "us-east-1_Staff0001", "staffconsoleclient01"
 SUB = "0b7c4a8e-1111-4000-8000-00000000ann1"

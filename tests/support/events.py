@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-DATA = Path(__file__).parent / "data" / "events"
+DATA = Path(__file__).parents[1] / "data" / "events"
 
 
 def load_event(name: str) -> Any:

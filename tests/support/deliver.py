@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from chalicelib.domain.outcome import Outcome
 from chalicelib.services.notifications import decode
-from tests.mail_factory import received_notification, ses_id
+from tests.support.mail_factory import received_notification, ses_id
 
 
 def deliver(
@@ -20,3 +22,10 @@ def notification_for(stack, raw: bytes, recipients=("support@example.com",), **v
     message_id = ses_id()
     stack.store.put_incoming(message_id, raw)
     return received_notification(message_id, stack.settings.mail_bucket, tuple(recipients), **verdicts)
+
+
+def deliver_via(svc, raw: bytes, **kwargs):
+    """`deliver` into a stack's store and intake as `svc` (services built with other settings) has them."""
+    return deliver(
+        SimpleNamespace(store=svc.intake.parts.store, settings=svc.settings, intake=svc.intake), raw, **kwargs
+    )

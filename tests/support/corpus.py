@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 CORPUS = Path(
-    os.environ.get("INBOUND_CORPUS") or Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+    os.environ.get("INBOUND_CORPUS") or Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 )
 # Files in the corpus that describe it rather than being test data.
 _NOT_DATA = {"INDEX.tsv", "MANIFEST.md"}

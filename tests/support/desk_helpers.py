@@ -9,8 +9,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from tests.adapters.deliver import deliver
-from tests.mail_factory import make_mail
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
 
 
 def new_ticket(

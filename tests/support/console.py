@@ -1,0 +1,90 @@
+"""One tab of the staff console in chromium, with everything a payload could leave behind:
+the fixtures of the browser tests (tests/e2e/test_console.py, tests/security/test_console_xss.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.browser import chromium_context
+from tests.support.local_up import ROOT, LocalStackRun, UpProcess
+
+ARTIFACTS = ROOT / "test-artifacts"
+TIMEOUT_MS = 20_000
+TITLE = "inbound · support queue"
+
+
+@dataclass
+class Console:
+    """One browser tab on the console, with everything a payload could leave behind."""
+
+    page: Any
+    up: UpProcess
+    dialogs: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def open(self) -> Console:
+        self.page.goto(f"{self.up.http}/")
+        self.page.locator("#login-form").wait_for()
+        return self
+
+    def sign_in(self, email: str, password: str) -> None:
+        form = self.page.locator("#login-form")
+        form.locator("input[name=email]").fill(email)
+        form.locator("input[name=password]").fill(password)
+        form.locator("button[type=submit]").click()
+
+    def tickets_listed(self) -> list[str]:
+        return self.page.locator("#tickets li").evaluate_all("items => items.map(i => i.dataset.ticket)")
+
+    def served(self, path: str) -> bool:
+        """Whether the console's server was asked for `path` (its request log is on stderr).
+        Chromium runs sandboxed frames apart, so the server is the witness, not the page."""
+        return f'"GET {path}' in self.up.stderr_path.read_text(errors="replace")
+
+    def assert_nothing_ran(self) -> None:
+        assert self.dialogs == [], f"a dialog opened: {self.dialogs}"
+        assert not [url for url in self.requests if "/pwned" in url], self.requests
+        assert not self.served("/pwned")
+        assert self.page.evaluate("() => window.__xss") is None
+        assert self.page.title() == TITLE
+        # The mail frames themselves. (Frames nested in a mail never get a script context:
+        # they inherit the sandbox, and Playwright would wait for one forever.)
+        # A re-rendered mail (after "Show remote images") is a new iframe: Playwright learns of
+        # its srcdoc navigation a moment after the server saw the frame's requests, so wait,
+        # through Playwright's own clock so that its events keep arriving meanwhile.
+        mail_frames: list[Any] = []
+        for _ in range(50):
+            mail_frames = [f for f in self.page.main_frame.child_frames if f.url == "about:srcdoc"]
+            if mail_frames:
+                break
+            self.page.wait_for_timeout(200)
+        assert mail_frames, "no mail frame to look into"
+        for frame in mail_frames:
+            assert frame.evaluate("() => window.__xss") is None, "a script ran in the mail frame"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_executable: Path) -> Iterator[Any]:
+    with chromium_context(chromium_executable) as context:
+        context.set_default_timeout(TIMEOUT_MS)
+        yield context
+
+
+@pytest.fixture
+def console(browser: Any, local_stack: LocalStackRun) -> Iterator[Console]:
+    page = browser.new_page()
+    tab = Console(page, local_stack.current)
+    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: tab.requests.append(request.url))
+    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    try:
+        yield tab
+    finally:
+        page.close()
+    assert tab.errors == [], f"the console threw: {tab.errors}"
