@@ -25,6 +25,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.domain.attachment_rules import is_risky
+from chalicelib.domain.mail import Defect
 from chalicelib.domain.tickets import (
     Body,
     Direction,
@@ -199,7 +200,7 @@ def message_item(message: StoredMessage) -> dict[str, Any]:
         "body_pointer": message.body.pointer,
         "attachments": [_attachment_dict(a) for a in message.attachments],
         "lossy_decoding": message.lossy_decoding,
-        "defects": list(message.defects[:50]),
+        "defects": [str(d) for d in message.defects[:50]],
         "authenticated": message.authenticated,
         "trust_reason": message.trust_reason,
     }
@@ -251,7 +252,7 @@ def message_from_item(raw: dict[str, Any]) -> StoredMessage:
         ),
         attachments=attachments,
         lossy_decoding=bool(item.get("lossy_decoding")),
-        defects=tuple(item.get("defects", [])),
+        defects=tuple(Defect.parse(text) for text in item.get("defects", [])),
         authenticated=item.get("authenticated"),
         trust_reason=item.get("trust_reason", ""),
     )

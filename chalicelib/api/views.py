@@ -79,7 +79,7 @@ def message_json(view: MessageView) -> dict[str, Any]:
         "reply_text": body.reply_text,
         "attachments": [_attachment_json(a) for a in view.attachments],
         "lossy_decoding": m.lossy_decoding,
-        "defects": list(m.defects),
+        "defects": [str(d) for d in m.defects],
     }
 
 

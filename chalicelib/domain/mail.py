@@ -12,6 +12,7 @@ from datetime import datetime
 from email.headerregistry import Address as _StdAddress
 from email.message import Message
 from email.utils import getaddresses
+from enum import StrEnum
 
 # What one received mail can bring into a ticket. A stored message is one DynamoDB
 # item (400 KB at most) and addresses become keys (2,048 bytes at most); bodies over
@@ -117,6 +118,40 @@ class Verdicts:
         }
 
 
+class DefectKind(StrEnum):
+    """The defects the mail reader records itself; the others it records are named after the
+    stdlib's `email.errors` defect classes (`NoBoundaryInMultipartDefect`, ...)."""
+
+    PARSER_FALLBACK = "parser-fallback"  # a parsing step failed; a simpler one read the mail
+    CHARSET_DECODE = "CharsetDecodeDefect"  # a body's declared charset did not decode it
+    HEADER_TOO_LONG = "HeaderTooLongDefect"  # a header cut to its bound
+    ADDRESS_HEADER = "AddressHeaderDefect"  # an address header read item by item, or cut
+    PART_DECODE = "PartDecodeDefect"  # a MIME part that could not be read, skipped
+    ATTACHED_MESSAGE = "AttachedMessageDefect"  # an attached message not kept whole
+    BOUNDARY_RECOVERED = "BoundaryRecoveredDefect"  # a multipart split on a guessed boundary
+    TNEF_DECODE = "TNEFDecodeDefect"  # a winmail.dat whose files could not be read
+
+
+@dataclass(frozen=True)
+class Defect:
+    """One thing wrong with a received mail, and what the reader did about it.
+
+    `kind` is a DefectKind or the name of a stdlib defect class; shown and stored as the
+    text `kind: detail` (`Defect.parse` reads that text back).
+    """
+
+    kind: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.detail}" if self.detail else self.kind
+
+    @classmethod
+    def parse(cls, text: str) -> Defect:
+        kind, separator, detail = text.partition(": ")
+        return cls(kind, detail) if separator else cls(text)
+
+
 @dataclass(frozen=True)
 class ParsedMail:
     """A received message, decoded."""
@@ -138,7 +173,7 @@ class ParsedMail:
     content_type: str = "text/plain"
     # Top-level and nested MIME content types, in walk order.
     part_types: tuple[str, ...] = ()
-    defects: tuple[str, ...] = ()
+    defects: tuple[Defect, ...] = ()
     lossy_decoding: bool = False
     raw_size: int = 0
     # The stdlib tree the parser built, for detectors that read MIME structure

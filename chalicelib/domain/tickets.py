@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from chalicelib.domain.mail import Defect
+
 
 class TicketStatus(StrEnum):
     """The desk's status model: `new` until an agent takes it up (assigns it or answers),
@@ -155,7 +157,7 @@ class StoredMessage:
     attachments: tuple[StoredAttachment, ...] = ()
     date: str = ""
     lossy_decoding: bool = False
-    defects: tuple[str, ...] = ()
+    defects: tuple[Defect, ...] = ()
     # sender_trust's verdict on a received mail's From (None: outbound, or stored before).
     authenticated: bool | None = None
     trust_reason: str = ""

@@ -269,7 +269,7 @@ def expected_outcomes(
 
 def _within_aws_limits(mail: ParsedMail, mailbox: str, s3_keys: list[str]) -> None:
     """What AWS would refuse later: invalid text, keys built from mail content over the limits."""
-    texts = [mail.subject, mail.text, mail.html, mail.message_id, *mail.defects]
+    texts = [mail.subject, mail.text, mail.html, mail.message_id, *map(str, mail.defects)]
     texts += [v for pair in mail.headers for v in pair]
     texts += [a.filename for a in mail.attachments] + [a.content_id for a in mail.attachments]
     addresses = mail.from_ + mail.reply_to + mail.to + mail.cc

@@ -37,7 +37,7 @@ def _named_payloads(message: Message) -> list[tuple[str, bytes]]:
 
 
 def _assert_valid_text(parsed: ParsedMail) -> None:
-    texts = [parsed.subject, parsed.text, parsed.html, *parsed.defects]
+    texts = [parsed.subject, parsed.text, parsed.html, *map(str, parsed.defects)]
     texts += [value for pair in parsed.headers for value in pair]
     texts += [a.filename for a in parsed.attachments]
     for text in texts:

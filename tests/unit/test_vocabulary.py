@@ -112,3 +112,23 @@ def test_a_refusal_carries_its_reason_as_a_member_and_shows_the_plain_code():
     assert decision.reason is RefusalReason.REPUTATION
     assert json.dumps({"error": decision.reason}) == '{"error": "reputation"}'
     assert decide(SendFacts("a@customer.org", automatic=False)).reason is None  # allowed: no reason
+
+
+def test_a_defect_is_typed_in_the_mail_and_stored_and_shown_as_its_text():
+    from chalicelib.adapters.mail.reader import read_mail
+    from chalicelib.domain.mail import Defect, DefectKind
+
+    raw = b"From: a@customer.org\nSubject: x\nContent-Type: text/plain; charset=utf-8\n\n" + "é".encode(
+        "latin-1"
+    )
+    parsed = read_mail(raw)
+    [charset] = [d for d in parsed.defects if d.kind == DefectKind.CHARSET_DECODE]
+    assert str(charset).startswith("CharsetDecodeDefect: text/plain declared 'utf-8'")
+    stored = items.message_item(
+        _message(direction="inbound", kind="customer", thread_signal="new", defects=parsed.defects)
+    )
+    assert stored["defects"] == {"L": [{"S": str(d)} for d in parsed.defects]}
+    assert items.message_from_item(stored).defects == parsed.defects
+    assert Defect.parse("NoBoundaryInMultipartDefect: A message claimed to be a multipart") == Defect(
+        "NoBoundaryInMultipartDefect", "A message claimed to be a multipart"
+    )

@@ -36,7 +36,7 @@ from email.policy import compat32
 from typing import NamedTuple
 
 from chalicelib.adapters.mail.mime_stream import LargeParts, NotStreamable
-from chalicelib.domain.mail import MAX_NAME_CHARS, Attachment, cut
+from chalicelib.domain.mail import MAX_NAME_CHARS, Attachment, Defect, DefectKind, cut
 
 _BODY_TYPES = frozenset({"text/plain", "text/html"})
 _TEXT_VIEWS = _BODY_TYPES | {"text/rfc822-headers", "text/enriched", "text/richtext"}
@@ -90,7 +90,7 @@ class MimeContent:
     html: list[str] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
     part_types: list[str] = field(default_factory=list)
-    defects: list[str] = field(default_factory=list)
+    defects: list[Defect] = field(default_factory=list)
     lossy: bool = False
 
 
@@ -294,21 +294,21 @@ def split_uuencoded(data: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
     return b"".join(kept) + data[pos:], files
 
 
-def _tnef_files(data: bytes) -> tuple[list[tuple[str, bytes]], str]:
+def _tnef_files(data: bytes) -> tuple[list[tuple[str, bytes]], Defect | None]:
     """Files inside a winmail.dat when `tnefparse` is installed; a defect on failure."""
     try:
         from tnefparse import TNEF  # optional dependency, pure Python
     except ImportError:
-        return [], ""
+        return [], None
     try:
         found = []
         for item in TNEF(data, do_checksum=False).attachments:
             name = item.long_filename() or item.name
             name = _guess(name) if isinstance(name, bytes) else str(name)
             found.append((name.strip("\x00 "), bytes(item.data)))
-        return found, ""
+        return found, None
     except Exception as exc:  # noqa: BLE001 - a third-party parser on untrusted bytes
-        return [], f"TNEFDecodeDefect: winmail.dat not readable ({type(exc).__name__})"
+        return [], Defect(DefectKind.TNEF_DECODE, f"winmail.dat not readable ({type(exc).__name__})")
 
 
 class _Where(NamedTuple):
@@ -339,12 +339,12 @@ class _Walker:
                 else:
                     self.leaf(part, ctype, where)
             except (RecursionError, *PART_ERRORS) as exc:
-                self.defect(f"PartDecodeDefect: {ctype} part skipped ({exc!r:.80})")
-            self.found.defects.extend(f"{type(d).__name__}: {d.__doc__}" for d in part.defects)
+                self.defect(DefectKind.PART_DECODE, f"{ctype} part skipped ({exc!r:.80})")
+            self.found.defects.extend(Defect(type(d).__name__, f"{d.__doc__}") for d in part.defects)
         return self.found
 
-    def defect(self, text: str) -> None:
-        self.found.defects.append(text)
+    def defect(self, kind: DefectKind, detail: str) -> None:
+        self.found.defects.append(Defect(kind, detail))
 
     def push(self, kids: object, where: _Where) -> None:
         kids = kids if isinstance(kids, list) else []
@@ -387,7 +387,7 @@ class _Walker:
                 kids = [k for k in part.get_payload() if isinstance(k, Message)]
                 self.add(name, ctype, b"".join(map(_serialised, kids)), where.origin, part)
             except (RecursionError, *PART_ERRORS) as exc:
-                self.defect(f"AttachedMessageDefect: not serialisable ({exc!r:.80})")
+                self.defect(DefectKind.ATTACHED_MESSAGE, f"not serialisable ({exc!r:.80})")
         body = where.body and not attached and ctype in _WHOLE_MESSAGES
         self.push(part.get_payload(), _Where("rfc822", body, where.kept or attached, where.recovered))
 
@@ -399,7 +399,7 @@ class _Walker:
             head = b'Content-Type: multipart/mixed; boundary="' + line[1] + b'"\n\n'
             rebuilt = message_from_bytes(head + data, policy=compat32)
             if rebuilt.is_multipart():
-                self.defect(f"BoundaryRecoveredDefect: {ctype} split on {line[1]!r:.80}")
+                self.defect(DefectKind.BOUNDARY_RECOVERED, f"{ctype} split on {line[1]!r:.80}")
                 self.push(rebuilt.get_payload(), where._replace(recovered=True))
                 return
         self.leaf(part, "text/plain", where)
@@ -457,7 +457,9 @@ class _Walker:
         text, lossy = decode_text(payload, charset)
         if lossy:
             self.found.lossy = True
-            self.defect(f"CharsetDecodeDefect: {ctype} declared {charset!r:.40}; decoded with a fallback")
+            self.defect(
+                DefectKind.CHARSET_DECODE, f"{ctype} declared {charset!r:.40}; decoded with a fallback"
+            )
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if text.strip():
             (self.found.text if ctype == "text/plain" else self.found.html).append(text)

@@ -12,7 +12,7 @@ Malformed mail is normal mail: `read_mail` never raises. If mail-parser
 fails on the tree (it does on some lost boundaries and on deep nesting) the
 stdlib tree is read alone; if the bytes cannot be parsed as MIME the headers
 are read alone; if even that fails the bytes become the text. Each step down
-is a "parser-fallback: ..." defect.
+is a `parser-fallback` defect.
 
 Mail saved with old-Mac CR-only line endings is read with LF endings: the
 stdlib splits header lines on a lone CR already, but quoted-printable and
@@ -57,6 +57,8 @@ from chalicelib.domain.mail import (
     MAX_NAME_CHARS,
     MAX_SUBJECT_BYTES,
     Address,
+    Defect,
+    DefectKind,
     ParsedMail,
     cut,
     parse_addresses,
@@ -82,7 +84,7 @@ def read_mail(raw: bytes, stream_from: int = mime_stream.STREAM_MIN_BYTES) -> Pa
     large = _read_large(raw, stream_from)
     if large is not None:
         return large
-    defects: list[str] = []
+    defects: list[Defect] = []
     try:
         message = message_from_bytes(_lf_endings(raw), policy=compat32)
         date = _read_with_mailparser(message, defects)
@@ -109,7 +111,7 @@ def _read_large(raw: bytes, stream_from: int) -> ParsedMail | None:
             return None
         # Runs are only found in mail with LF endings, which `_lf_endings` leaves alone.
         message = message_from_bytes(large.stripped(), policy=compat32)
-        defects: list[str] = []
+        defects: list[Defect] = []
         date = _read_with_mailparser(message, defects)
         mail = _assemble(message, raw, date, defects, large)
         large.check_all_claimed()
@@ -122,28 +124,23 @@ def _lf_endings(raw: bytes) -> bytes:
     return raw.replace(b"\r", b"\n") if b"\r" in raw and b"\n" not in raw else raw
 
 
-def _read_with_mailparser(message: Message, defects: list[str]) -> datetime | None:
+def _read_with_mailparser(message: Message, defects: list[Defect]) -> datetime | None:
     """The date, with mail-parser's defects added to `defects`; stdlib's date if it fails."""
     try:
         parser = mailparser.MailParser(message)
     except Exception as exc:  # noqa: BLE001 - a mail-parser bug must not cost the message
         defects.append(_fallback("mail-parser", exc))
         return _date(message)
-    defects.extend(
-        text
-        for entry in parser.defects
-        for texts in entry.values()
-        for text in texts
-        # Body charset recovery is reported by the walk, which decodes the body we keep.
-        if not text.startswith("CharsetDecodeDefect")
-    )
+    reported = (Defect.parse(text) for entry in parser.defects for texts in entry.values() for text in texts)
+    # Body charset recovery is reported by the walk, which decodes the body we keep.
+    defects.extend(d for d in reported if d.kind != DefectKind.CHARSET_DECODE)
     date = parser.date
     if isinstance(date, datetime) and date.tzinfo is None:
         return date.replace(tzinfo=UTC)  # mail-parser gives naive UTC
     return date if isinstance(date, datetime) else None
 
 
-def _headers_only(raw: bytes, defects: list[str]) -> ParsedMail:
+def _headers_only(raw: bytes, defects: list[Defect]) -> ParsedMail:
     message = BytesParser(policy=compat32).parsebytes(_lf_endings(raw), headersonly=True)
     body = str(message.get_payload()).encode("utf-8", "surrogateescape")
     fields = _header_fields(message, defects)
@@ -164,7 +161,7 @@ def _assemble(
     message: Message,
     raw: bytes,
     date: datetime | None,
-    defects: list[str],
+    defects: list[Defect],
     large: mime_stream.LargeParts | None = None,
 ) -> ParsedMail:
     content = walk_parts(message, large)
@@ -177,14 +174,14 @@ def _assemble(
         attachments=tuple(content.attachments),
         content_type=content_type_of(message),
         part_types=tuple(content.part_types),
-        defects=tuple(dict.fromkeys(_printable(d) for d in defects + content.defects)),
+        defects=tuple(dict.fromkeys(Defect(d.kind, _printable(d.detail)) for d in defects + content.defects)),
         lossy_decoding=content.lossy,
         raw_size=len(raw),
         message=message,
     )
 
 
-def _header_fields(message: Message, defects: list[str]) -> dict:
+def _header_fields(message: Message, defects: list[Defect]) -> dict:
     """Subject, addresses, ids and the decoded header list of a message's top level."""
     raw_items = [(unescape(k).strip().lower(), v) for k, v in message.raw_items()]
     headers = tuple((name, header_text(value)) for name, value in raw_items)
@@ -197,7 +194,9 @@ def _header_fields(message: Message, defects: list[str]) -> dict:
     subject = next((v for k, v in headers if k == "subject"), "")
     encoded = subject.encode("utf-8", "replace")
     if len(encoded) > MAX_SUBJECT_BYTES:
-        defects.append(f"HeaderTooLongDefect: Subject of {len(encoded)} bytes cut to {MAX_SUBJECT_BYTES}")
+        defects.append(
+            Defect(DefectKind.HEADER_TOO_LONG, f"Subject of {len(encoded)} bytes cut to {MAX_SUBJECT_BYTES}")
+        )
         subject = encoded[:MAX_SUBJECT_BYTES].decode("utf-8", "ignore")
     return fields | {
         "subject": subject,
@@ -208,18 +207,23 @@ def _header_fields(message: Message, defects: list[str]) -> dict:
     }
 
 
-def _addresses(values: list[str], name: str, defects: list[str]) -> tuple[Address, ...]:
+def _addresses(values: list[str], name: str, defects: list[Defect]) -> tuple[Address, ...]:
     """Mailboxes, split before RFC 2047 decoding so that an encoded comma splits nothing."""
     try:
         found = parse_addresses(*values) or parse_addresses(*map(decode_words, values))
     except (RecursionError, *PART_ERRORS) as exc:
         # The stdlib address parser recurses once per word; read each item alone.
-        defects.append(_printable(f"AddressHeaderDefect: {name} read item by item ({exc!r:.60})"))
+        defects.append(
+            Defect(DefectKind.ADDRESS_HEADER, _printable(f"{name} read item by item ({exc!r:.60})"))
+        )
         items = [item for value in values for item in value.split(",")]
         found = tuple({a.email: a for item in items for a in _item_addresses(item)}.values())
     if len(found) > MAX_ADDRESSES:
         defects.append(
-            f"AddressHeaderDefect: {name} names {len(found)} mailboxes; kept the first {MAX_ADDRESSES}"
+            Defect(
+                DefectKind.ADDRESS_HEADER,
+                f"{name} names {len(found)} mailboxes; kept the first {MAX_ADDRESSES}",
+            )
         )
     return tuple(
         Address(email=a.email, name=cut(decode_words(a.name).strip(), MAX_NAME_CHARS))
@@ -261,8 +265,10 @@ def _date(message: Message) -> datetime | None:
     return date.replace(tzinfo=UTC) if date.tzinfo is None else date.astimezone(UTC)
 
 
-def _fallback(step: str, exc: BaseException) -> str:
-    return _printable(f"parser-fallback: {step} failed ({type(exc).__name__}: {exc})")[:300]
+def _fallback(step: str, exc: BaseException) -> Defect:
+    """A step down; its rendered text is at most 300 characters, as it always was."""
+    detail = _printable(f"{step} failed ({type(exc).__name__}: {exc})")
+    return Defect(DefectKind.PARSER_FALLBACK, detail[: 300 - len(DefectKind.PARSER_FALLBACK) - 2])
 
 
 def _printable(text: str) -> str:
