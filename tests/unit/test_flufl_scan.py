@@ -18,8 +18,9 @@ from flufl.bounce import all_failures
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.adapters.mail import bounce_detector
-from chalicelib.adapters.mail.bounce_detector import _flufl_scan, detect_bounce, looks_like_bounce
+from chalicelib.adapters.mail import flufl_reading
+from chalicelib.adapters.mail.bounce_detector import detect_bounce, looks_like_bounce
+from chalicelib.adapters.mail.flufl_reading import _flufl_scan
 from chalicelib.adapters.mail.reader import read_mail
 from tests.support.corpus import mail_files, relative, require_corpus
 
@@ -139,7 +140,7 @@ def test_no_character_outside_ascii_case_matches_a_letter_unnoticed():
         char
         for char in matched
         if not any(re.fullmatch(a, char, re.IGNORECASE) and char.lower() == a for a in string.ascii_lowercase)
-        and not bounce_detector._FOLDS_TO_ASCII.search(char)
+        and not flufl_reading._FOLDS_TO_ASCII.search(char)
     ]
 
     assert unnoticed == []
@@ -161,7 +162,7 @@ def test_start_literal_is_only_what_every_match_begins_with(pattern, literal):
     """GIVEN a start pattern (flufl.bounce may add patterns shaped like these)
     WHEN its literal shortcut is derived
     THEN the literal is text every match begins with, so no bounce is skipped by it."""
-    assert bounce_detector._required_literal(re.compile(pattern, re.IGNORECASE)) == literal
+    assert flufl_reading._required_literal(re.compile(pattern, re.IGNORECASE)) == literal
 
 
 _PHRASES = (
