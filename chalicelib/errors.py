@@ -27,10 +27,6 @@ class ConcurrentUpdate(InboundError):
     """Another writer changed the item first; retry the operation."""
 
 
-class StorageError(InboundError):
-    """An AWS storage call failed in a way a retry may cure."""
-
-
 class ConfigurationError(InboundError):
     """A setting or secret the app needs is missing or invalid."""
 

@@ -62,7 +62,6 @@ class Settings:
     # An identity of another account that authorised us to send (sending authorization).
     sending_identity_arn: str = ""
     ses_sandbox: str = "auto"  # "true" | "false" | "auto" (ask sesv2 GetAccount)
-    feedback_queue: str = "inbound-dev-feedback"
     acknowledge_new_tickets: bool = False
     max_send_bytes: int = SES_V1_MAX_SEND_BYTES
     attachment_link_seconds: int = 24 * 3600
@@ -132,7 +131,6 @@ class Settings:
             configuration_set=env.get("INBOUND_CONFIGURATION_SET", f"inbound-{stage}"),
             sending_identity_arn=env.get("INBOUND_SENDING_IDENTITY_ARN", ""),
             ses_sandbox=env.get("INBOUND_SES_SANDBOX", "auto").lower(),
-            feedback_queue=env.get("INBOUND_FEEDBACK_QUEUE", f"inbound-{stage}-feedback"),
             acknowledge_new_tickets=env.get("INBOUND_ACKNOWLEDGE", "").lower() == "true",
             max_send_bytes=int(env.get("INBOUND_MAX_SEND_BYTES", SES_V1_MAX_SEND_BYTES)),
             attachment_link_seconds=int(env.get("INBOUND_ATTACHMENT_LINK_SECONDS", 24 * 3600)),

@@ -74,10 +74,6 @@ class ProvisionReport:
         return found[0].action
 
     @property
-    def changed_anything(self) -> bool:
-        return any(e.action in (CREATED, CHANGED, DELETED) for e in self.entries)
-
-    @property
     def gaps(self) -> list[ReportEntry]:
         return [e for e in self.entries if e.action == UNSUPPORTED]
 
@@ -105,11 +101,6 @@ def render_dns(report: ProvisionReport) -> str:
     title = "DNS records to publish (TXT values without the surrounding quotes):"
     notes = [f"Note: {r.note}" for r in report.dns_records if r.note]
     return "\n".join([title, *_table(("NAME", "TYPE", "VALUE", "PURPOSE"), rows), *notes])
-
-
-def render_env(report: ProvisionReport) -> str:
-    """`NAME=value` lines: the environment the Lambda functions need."""
-    return "\n".join(f"{key}={value}" for key, value in sorted(report.outputs.items()))
 
 
 def render_report(report: ProvisionReport) -> str:

@@ -56,7 +56,7 @@ EVENT_MOVES = {
 }
 LIST_NAME = "announcements"  # the one list a requester opts out of; never ticket replies
 PLACEHOLDERS = ("name", "email", "ticket")
-_PLACEHOLDER = re.compile(r"\{(name|email|ticket)\}")
+_PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _TOKEN_MAC_BYTES = 16
 
 

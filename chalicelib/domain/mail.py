@@ -106,7 +106,6 @@ class Verdicts:
     spf: str = "NONE"
     dkim: str = "NONE"
     dmarc: str = "NONE"
-    dmarc_policy: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {

@@ -57,7 +57,6 @@ def from_notification(receipt: Mapping[str, Any]) -> Verdicts:
         spf=_status(receipt.get("spfVerdict")),
         dkim=_status(receipt.get("dkimVerdict")),
         dmarc=_status(dmarc),
-        dmarc_policy=str(receipt.get("dmarcPolicy") or "").upper(),
     )
 
 

@@ -53,10 +53,6 @@ class FeedbackSummary:
     applied: int
     suppressed: tuple[str, ...] = ()
 
-    @property
-    def duplicates(self) -> int:
-        return self.events - self.applied
-
 
 class FeedbackService:
     def __init__(
