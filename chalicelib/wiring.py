@@ -12,11 +12,21 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ses import SESClient
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+
     from chalicelib.domain.classify_types import BounceReport
     from chalicelib.domain.mail import ParsedMail
 
@@ -39,12 +49,30 @@ class Services:
     presence: Any = None  # TicketPresence: who else has a ticket open or is writing on it
 
 
-def _client(session: Any, name: str, settings: Settings) -> Any:
+# Each client the Lambdas build, typed by boto3-stubs (a dev dependency; types only).
+@overload
+def _client(session: Session, name: Literal["cloudwatch"], settings: Settings) -> CloudWatchClient: ...
+@overload
+def _client(session: Session, name: Literal["dynamodb"], settings: Settings) -> DynamoDBClient: ...
+@overload
+def _client(session: Session, name: Literal["s3"], settings: Settings) -> S3Client: ...
+@overload
+def _client(session: Session, name: Literal["ses"], settings: Settings) -> SESClient: ...
+@overload
+def _client(session: Session, name: Literal["sesv2"], settings: Settings) -> SESV2Client: ...
+@overload
+def _client(session: Session, name: Literal["sns"], settings: Settings) -> SNSClient: ...
+@overload
+def _client(session: Session, name: Literal["sqs"], settings: Settings) -> SQSClient: ...
+@overload
+def _client(session: Session, name: Literal["ssm"], settings: Settings) -> SSMClient: ...
+def _client(session: Session, name: str, settings: Settings) -> Any:
     from botocore.config import Config
 
     config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
+    service: Any = name  # one of the names above; the stubs type each by its literal name
     return session.client(
-        name, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+        service, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
     )
 
 
@@ -78,7 +106,7 @@ def _on_first_use(build: Callable[[], _Client]) -> _Client:
     return cast(_Client, _OnFirstUse(build))
 
 
-def build_services(settings: Settings, session: Any = None, fetch_jwks: Any = None) -> Services:
+def build_services(settings: Settings, session: Session | None = None, fetch_jwks: Any = None) -> Services:
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
 
@@ -159,7 +187,9 @@ def _sweeper(settings: Settings, intake: Any) -> Any:
     )
 
 
-def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: Any) -> Any:
+def _mail_out(
+    settings: Settings, session: Session, parts: Any, dynamodb: DynamoDBClient, signer: S3Client
+) -> Any:
     """The outbound guard and what feeds it: one suppression table, one SES sender."""
     from types import SimpleNamespace
 
@@ -214,7 +244,9 @@ def _mail_out(settings: Settings, session: Any, parts: Any, dynamodb: Any, signe
     )
 
 
-def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: Any, desk: Any) -> Any:
+def _announcements(
+    settings: Settings, session: Session, dynamodb: DynamoDBClient, mail_out: Any, desk: Any
+) -> Any:
     """Announcements: their own table items, queue and SES configuration set, the one guard."""
     from datetime import UTC, datetime
     from types import SimpleNamespace
@@ -277,7 +309,9 @@ def _announcements(settings: Settings, session: Any, dynamodb: Any, mail_out: An
     return SimpleNamespace(service=service, sender=announcer)
 
 
-def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: Any) -> Any:
+def _desk(
+    settings: Settings, session: Session, parts: Any, dynamodb: DynamoDBClient, signer: S3Client
+) -> Any:
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
@@ -301,7 +335,7 @@ def _desk(settings: Settings, session: Any, parts: Any, dynamodb: Any, signer: A
     return TicketDesk(settings, desk_parts)
 
 
-def _presence(settings: Settings, dynamodb: Any) -> Any:
+def _presence(settings: Settings, dynamodb: DynamoDBClient) -> Any:
     from datetime import UTC, datetime
 
     from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
@@ -310,7 +344,7 @@ def _presence(settings: Settings, dynamodb: Any) -> Any:
     return TicketPresence(DynamoDBPresence(dynamodb, settings.tickets_table), lambda: datetime.now(UTC))
 
 
-def _search(settings: Settings, dynamodb: Any, parts: Any, desk: Any) -> Any:
+def _search(settings: Settings, dynamodb: DynamoDBClient, parts: Any, desk: Any) -> Any:
     from chalicelib.adapters.dynamodb_search import DynamoDBSearch
     from chalicelib.services.ticket_search import TicketFinder
 
@@ -319,7 +353,7 @@ def _search(settings: Settings, dynamodb: Any, parts: Any, desk: Any) -> Any:
     )
 
 
-def _signing_s3(session: Any, settings: Settings) -> Any:
+def _signing_s3(session: Session, settings: Settings) -> S3Client:
     """Presigned links need Signature Version 4 (the only one newer regions accept)."""
     from botocore.config import Config
 
@@ -329,14 +363,14 @@ def _signing_s3(session: Any, settings: Settings) -> Any:
     )
 
 
-def _sign_in_guard(settings: Settings, dynamodb: Any) -> Any:
+def _sign_in_guard(settings: Settings, dynamodb: DynamoDBClient) -> Any:
     from chalicelib.adapters.dynamodb_sign_in_attempts import DynamoDBSignInAttempts
     from chalicelib.services.sign_in_guard import SignInGuard
 
     return SignInGuard(DynamoDBSignInAttempts(dynamodb, settings.tickets_table))
 
 
-def _staff_identities(settings: Settings, dynamodb: Any, fetch_jwks: Any = None) -> Any:
+def _staff_identities(settings: Settings, dynamodb: DynamoDBClient, fetch_jwks: Any = None) -> Any:
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.services.staff_identities import StaffIdentities
 
@@ -360,7 +394,7 @@ def _no_jwks() -> dict:
     return {"keys": []}
 
 
-def build_redrive(services: Services, session: Any, queues: list[str], wait_seconds: int = 1) -> Any:
+def build_redrive(services: Services, session: Session, queues: list[str], wait_seconds: int = 1) -> Any:
     """The operator's re-drive (`inbound redrive`): quarantine/failed/ back through ingest,
     the dead-letter queues of `queues` back to them. Built on demand; no Lambda uses it."""
     from chalicelib.adapters.dynamodb_redrive import DynamoDBRedrive
