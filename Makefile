@@ -25,10 +25,11 @@ run: install
 test: install
 	$(BIN)/pytest -ra $(PYTEST_ARGS)
 
-# The edit loop, under a minute: the pure unit tier (no sockets, no moto), without the
-# sweeps over the shared corpus (marker `corpus`, in `make test`).
+# The edit loop, under a minute: the pure unit tier and the service tests on in-memory
+# fakes (no sockets, no moto), without the sweeps over the shared corpus (marker `corpus`,
+# in `make test`).
 test-fast: install
-	$(BIN)/pytest tests/unit -m "not corpus" -q $(PYTEST_ARGS)
+	$(BIN)/pytest tests/unit tests/services -m "not corpus" -q $(PYTEST_ARGS)
 
 # The local stack over real SMTP/HTTP, the browser, the deploy: every test marked e2e.
 e2e: install

@@ -14,9 +14,8 @@ import pytest
 from moto import mock_aws
 
 from tests.fakes.announcements import FakeAnnouncementStore
-from tests.fakes.send_records import FakeAcknowledgements, FakeAutoReplies, FakeSendLedger
 from tests.fakes.sender import FakeSender
-from tests.fakes.suppression import FakeFeedbackLedger, FakeReputationCounters, FakeSuppressionList
+from tests.fakes.suppression_table import FakeSuppressionTable
 
 TABLE = "contract"
 REGION = "us-east-1"
@@ -43,23 +42,11 @@ def aws() -> Iterator[boto3.Session]:
         yield boto3.Session(region_name=REGION)
 
 
-def fake_suppression_table() -> SimpleNamespace:
-    suppression_list, counters = FakeSuppressionList(), FakeReputationCounters()
-    return SimpleNamespace(
-        suppression_list=suppression_list,
-        counters=counters,
-        feedback_ledger=FakeFeedbackLedger(suppression_list, counters),
-        send_ledger=FakeSendLedger(counters),
-        auto_replies=FakeAutoReplies(),
-        acknowledgements=FakeAcknowledgements(),
-    )
-
-
 @pytest.fixture(params=["fake", "dynamodb"])
 def suppression_table(request: pytest.FixtureRequest) -> Iterator[SimpleNamespace]:
     """The suppression table's ports, sharing one table (or one fake's state)."""
     if request.param == "fake":
-        yield fake_suppression_table()
+        yield FakeSuppressionTable()
         return
     from chalicelib.adapters.dynamodb_acknowledgements import DynamoDBAcknowledgements
     from chalicelib.adapters.dynamodb_auto_replies import DynamoDBAutoReplies

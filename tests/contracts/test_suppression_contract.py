@@ -3,6 +3,9 @@ DynamoDB adapters keep the same promises (see tests/contracts/conftest.py)."""
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
+
 from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.services.ports import Applied, ListChange, SoftWrite
 
@@ -122,3 +125,14 @@ def test_day_counts_sum_what_every_writer_added_for_the_days_asked(suppression_t
         ("2026-11-30", {"bounces": 1}),
         (DAY, {"complaints": 3, "deliveries": 5, "sent": 2}),
     ]
+
+
+def test_a_transaction_of_more_than_100_items_is_refused_and_writes_nothing(suppression_table):
+    ledger = suppression_table.feedback_ledger
+    keys = [f"k{n}" for n in range(100)]
+
+    with pytest.raises((ClientError, ValueError)):
+        ledger.apply(keys, [entry("a@x.org")], [], {}, NOW)
+
+    assert suppression_table.suppression_list.get("a@x.org", NOW) is None
+    assert ledger.apply(keys[:1], [], [], {}, NOW) == Applied()

@@ -14,6 +14,8 @@ from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
 from chalicelib.services.ports import Applied, ListChange, SoftRead, SoftWrite
 
+TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems: the caller sizes it
+
 
 def _live(entry: SuppressionEntry | None, now: int) -> SuppressionEntry | None:
     return entry if entry and not (entry.expires_at and entry.expires_at <= now) else None
@@ -94,6 +96,9 @@ class FakeFeedbackLedger:
         now: int,
         expiring: Sequence[SuppressionEntry] = (),
     ) -> Applied:
+        items = len(keys) + len(entries) + len(expiring) + len(soft) + sum(1 for a in counts.values() if a)
+        if items > TRANSACTION_ITEMS:  # DynamoDB refuses it (ValidationException), writing nothing
+            raise ValueError(f"a transaction of {items} items: DynamoDB takes at most {TRANSACTION_ITEMS}")
         before = frozenset(k for k in keys if k in self.applied)
         if before:
             return Applied(before=before)
