@@ -23,7 +23,7 @@ from chalicelib.wiring import services
 
 console = Blueprint(__name__)
 
-PAGE, SCRIPT, STYLESHEET = "/", "/console.js", "/console.css"
+PAGE, SCRIPT, TRIAGE, STYLESHEET = "/", "/console.js", "/triage.js", "/console.css"
 CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/config.json",
     "/console/login",
@@ -31,7 +31,7 @@ CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/login/refresh",
 )
 # Every route of this blueprint: none needs a token, so the API's token check lets them by.
-PUBLIC_ROUTES = frozenset({PAGE, SCRIPT, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
+PUBLIC_ROUTES = frozenset({PAGE, SCRIPT, TRIAGE, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
 public_routes(*PUBLIC_ROUTES)
 
 # The page's own policy. Mail is shown in `<iframe sandbox srcdoc>` documents, which
@@ -66,6 +66,7 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
 ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
+    "triage.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
 }
 
@@ -99,6 +100,11 @@ def page() -> Response:
 @console.route(SCRIPT, methods=["GET"])
 def script() -> Response:
     return _serve("console.js")
+
+
+@console.route(TRIAGE, methods=["GET"])
+def triage_script() -> Response:
+    return _serve("triage.js")
 
 
 @console.route(STYLESHEET, methods=["GET"])

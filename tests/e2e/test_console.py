@@ -372,54 +372,6 @@ def _filed(up: UpProcess, mailbox: str, msg: EmailMessage) -> str:
     )
 
 
-def test_the_agent_finds_a_customer_by_address_and_by_a_japanese_word_and_opens_her_history(
-    console: Console, local_stack: LocalStackRun
-) -> None:
-    up = local_stack.current
-    anna = "Anna Berg <anna.berg@kunde.de>"
-    german = _customer_mail(anna, "Rückerstattung für März", "Die Rechnung ging an die falsche Straße.")
-    send(up, german, to=["support@example.com"])
-    german_id = _filed(up, "support", german)
-    japanese = _customer_mail(anna, "請求書について", "請求書がまだ届きません。", to="billing@example.com")
-    send(up, japanese, to=["billing@example.com"])
-    japanese_id = _filed(up, "billing", japanese)
-    page = console.open().page
-    creds = local_stack.credentials()
-    console.sign_in(creds["username"], creds["password"])
-    page.locator("#tickets li").first.wait_for()
-
-    page.locator("body").press("/")
-    assert page.evaluate("() => document.activeElement.id") == "search"
-    page.keyboard.type("anna.berg@kunde.de")
-    page.keyboard.press("Enter")
-    page.locator(f'#tickets li[data-ticket="{japanese_id}"]').wait_for()  # billing's: not in the queue shown
-    assert console.tickets_listed() == [japanese_id, german_id]  # both mailboxes, newest first
-    assert page.locator("#views .view.active").count() == 0
-    screenshot(page, "console-search-address.png")
-
-    page.locator("#search").fill("届きません")
-    page.locator("#search").press("Enter")
-    page.locator(f'#tickets li[data-ticket="{german_id}"]').wait_for(state="detached")
-    assert console.tickets_listed() == [japanese_id]
-    page.locator(f'#tickets li[data-ticket="{japanese_id}"]').click()
-    page.locator(".ticket-head .subject").filter(has_text="請求書について").wait_for()
-    screenshot(page, "console-search-japanese.png")
-
-    page.locator(".history button", has_text="Customer history").click()
-    earlier = page.locator(f'.history-list [data-history="{german_id}"]')
-    earlier.wait_for()
-    assert "support" in earlier.inner_text() and "Rückerstattung" in earlier.inner_text()
-    screenshot(page, "console-history.png")
-    earlier.click()
-    page.locator(".ticket-head .subject").filter(has_text="Rückerstattung für März").wait_for()
-
-    page.locator("#search").fill("")
-    page.locator("#views .view.active").wait_for()
-    page.locator("#search").fill("zzzunknownword")
-    page.locator("#search").press("Enter")
-    page.locator("#queue-empty").filter(has_text="No ticket matches").wait_for()
-
-
 def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     console: Console, local_stack: LocalStackRun
 ) -> None:

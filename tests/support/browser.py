@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -90,27 +90,37 @@ def _kill_leftovers(marker: str) -> list[int]:
 @contextmanager
 def chromium_context(executable: Path) -> Iterator[Any]:
     """A headless chromium with a fresh profile, as one Playwright browser context."""
+    with chromium_contexts(executable, 1) as (context,):
+        yield context
+
+
+@contextmanager
+def chromium_contexts(executable: Path, count: int) -> Iterator[tuple[Any, ...]]:
+    """`count` headless chromiums, each with its own fresh profile (nothing shared: one per
+    agent), under one Playwright (its sync API runs one at a time in a thread)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extras")
-    profile = tempfile.mkdtemp(prefix="inbound-chromium-")
+    profiles = [tempfile.mkdtemp(prefix="inbound-chromium-") for _ in range(count)]
     try:
-        with sync_api.sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                profile,
-                executable_path=str(executable),
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport=VIEWPORT,
-                locale="en-GB",
-                timezone_id="Europe/Berlin",
-                timeout=60_000,  # to start; a browser that does not come up fails the test
-            )
-            try:
-                yield context
-            finally:
-                context.close()
+        with sync_api.sync_playwright() as playwright, ExitStack() as opened:
+            contexts = []
+            for profile in profiles:
+                context = playwright.chromium.launch_persistent_context(
+                    profile,
+                    executable_path=str(executable),
+                    headless=True,
+                    args=CHROMIUM_ARGS,
+                    viewport=VIEWPORT,
+                    locale="en-GB",
+                    timezone_id="Europe/Berlin",
+                    timeout=60_000,  # to start; a browser that does not come up fails the test
+                )
+                opened.callback(context.close)
+                contexts.append(context)
+            yield tuple(contexts)
     finally:
         deadline = time.monotonic() + 5
-        while _processes_using(profile) and time.monotonic() < deadline:
+        while any(_processes_using(p) for p in profiles) and time.monotonic() < deadline:
             time.sleep(0.1)
-        _kill_leftovers(profile)
-        shutil.rmtree(profile, ignore_errors=True)
+        for profile in profiles:
+            _kill_leftovers(profile)
+            shutil.rmtree(profile, ignore_errors=True)

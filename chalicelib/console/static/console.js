@@ -7,7 +7,11 @@
  *    <iframe sandbox=""> documents (no scripts, opaque origin) whose own Content
  *    Security Policy blocks every load but data: and inline images until the agent
  *    asks for remote images.
- *  - The token lives in sessionStorage (this tab only) and goes only to this origin.
+ *  - The token lives in sessionStorage and goes only to this origin. Other tabs of this
+ *    console get it from a signed-in tab over a BroadcastChannel (see `shareSession`).
+ *  - Every ticket and view has its own address (?mailbox=&view=&q=&ticket=, the history
+ *    API): a reload keeps the ticket open, back and forward work, a link can be pasted.
+ *  - Drafts are kept per agent and ticket in localStorage until sent (see `keepDraft`).
  */
 'use strict';
 
@@ -15,17 +19,22 @@
   const BASE = new URL('.', document.currentScript.src);
   const SESSION_KEY = 'inbound.console.session';
   const MAILBOX_KEY = 'inbound.console.mailbox';
+  const DRAFT_PREFIX = 'inbound.console.draft:';
+  const DRAFT_DAYS_MS = 14 * 86400 * 1000;
   const POLL_MS = 15000;
   const REFRESH_MARGIN_MS = 60000;
   const LINK_MARGIN_MS = 30000; // attachment links are fetched again this long before they expire
   const COUNT_LIMIT = 100;
   const VIEWS = [
     { key: 'working', label: 'Working', statuses: 'new,open' },
+    // Mine: the agent's own tickets still to work on, in every mailbox.
+    { key: 'mine', label: 'Mine', statuses: 'new,open,pending', assignee: 'me' },
     { key: 'new', label: 'New', statuses: 'new' },
     { key: 'open', label: 'Open', statuses: 'open' },
     { key: 'pending', label: 'Pending', statuses: 'pending' },
     { key: 'solved', label: 'Solved', statuses: 'solved' },
     { key: 'closed', label: 'Closed', statuses: 'closed' },
+    { key: 'held', label: 'Held', held: true }, // automatic mail held for review (triage.js)
   ];
   const SIGNALS = {
     new: 'started this ticket',
@@ -50,7 +59,9 @@
     detailAt: 0, linkTimer: null, // when the open ticket's attachment links were signed
     present: [], // the colleagues who have the open ticket open too (presence)
     search: '', // the search shown in the list instead of a view ('' = none)
+    chosen: new Set(), // tickets selected in the queue for a bulk action
   };
+  let triage = null; // triage.js, given what it shares at boot
 
   // -- DOM -------------------------------------------------------------------
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -152,6 +163,53 @@
     sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
   }
 
+  /* Tabs share one sign-in. The token stays in each tab's sessionStorage, never on disk:
+     a new tab asks the open ones for it over a BroadcastChannel (same origin only) and
+     signs in by itself when none answers; signing out in one tab signs out all of them.
+     The trade-off against localStorage: a token there would outlive the browser session
+     and sit on disk for anyone with the profile; here closing the last tab ends it. Any
+     script of this origin could ask the channel as it could read sessionStorage, which
+     is why the page allows only its own scripts (routes.py's policy: no inline, no remote). */
+  const channel = 'BroadcastChannel' in window ? new BroadcastChannel('inbound.console.session') : null;
+  function shareSession(event) {
+    const message = event.data || {};
+    if (message.type === 'ask' && state.session) channel.postMessage({ type: 'session', session: state.session });
+    else if (message.type === 'session' && !state.session && message.session && message.session.idToken) {
+      state.session = message.session;
+      sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
+      startDesk();
+    } else if (message.type === 'signed-out' && state.session) signOut('Signed out in another tab.', { quiet: true });
+  }
+
+  /* Drafts, per agent and ticket, in localStorage: they survive a reload or a crashed tab,
+     and go when sent, when two weeks old, or on signing out with the button (a shared
+     computer); an expired session keeps them, as it is no decision of the agent's. */
+  function draftKey(key) { return `${DRAFT_PREFIX}${agentEmail()}:${key}`; }
+  function keepDraft(key, text) {
+    state.drafts.set(key, text);
+    try {
+      if (text.trim()) localStorage.setItem(draftKey(key), JSON.stringify({ text, at: Date.now() }));
+      else localStorage.removeItem(draftKey(key));
+    } catch (e) { /* storage full or refused: the draft lives in this page only */ }
+  }
+  function draftOf(key) {
+    if (state.drafts.has(key)) return state.drafts.get(key);
+    try {
+      const kept = JSON.parse(localStorage.getItem(draftKey(key)) || 'null');
+      if (kept && Date.now() - kept.at < DRAFT_DAYS_MS) { state.drafts.set(key, kept.text); return kept.text; }
+    } catch (e) { /* unreadable: no draft */ }
+    return '';
+  }
+  function dropDraft(key) { state.drafts.delete(key); localStorage.removeItem(draftKey(key)); }
+  function dropDrafts(all) {
+    for (const name of Object.keys(localStorage)) {
+      if (!name.startsWith(DRAFT_PREFIX)) continue;
+      let old = all;
+      try { old = old || Date.now() - JSON.parse(localStorage.getItem(name)).at > DRAFT_DAYS_MS; } catch (e) { old = true; }
+      if (old) localStorage.removeItem(name);
+    }
+  }
+
   let refreshing = null;
   function refreshSession() {
     if (!refreshing) {
@@ -203,8 +261,11 @@
     form.elements.email.focus();
   }
 
-  function signOut(message) {
+  function signOut(message, { quiet = false, button = false } = {}) {
     sessionStorage.removeItem(SESSION_KEY);
+    if (button) dropDrafts(true);
+    if (!quiet && channel) channel.postMessage({ type: 'signed-out' });
+    if (triage) triage.forget();
     state.session = null; state.detail = null; state.selected = null; state.drafts.clear();
     clearInterval(state.timer);
     $('#ticket').replaceChildren();
@@ -235,6 +296,7 @@
         return;
       }
       saveSession(data, email);
+      if (channel) channel.postMessage({ type: 'session', session: state.session });
       startDesk();
     });
   }
@@ -263,7 +325,7 @@
     nav.replaceChildren(...VIEWS.map((view) => el('button', {
       type: 'button', className: `view${!state.search && view.key === state.view ? ' active' : ''}`,
       attrs: { 'aria-pressed': !state.search && view.key === state.view, 'data-view': view.key },
-      on: { click: () => { state.view = view.key; state.cursor = null; endSearch(); loadQueue(); } },
+      on: { click: () => { state.view = view.key; state.cursor = null; endSearch(); remember(); loadQueue(); } },
     }, el('span', { className: 'label', text: view.label }), el('span', { className: 'count', text: counts[view.key] ?? '…' }))));
   }
 
@@ -282,19 +344,30 @@
       if (status === 'new' || status === 'open') { working += n || 0; more = more || cursor; }
     }
     counts.working = `${working}${more ? '+' : ''}`;
+    const [mine, held] = await Promise.all([
+      api('GET', 'tickets', { query: { assignee: 'me', status: 'new,open,pending', limit: COUNT_LIMIT } })
+        .then(({ data }) => `${data.tickets.length}${data.cursor ? '+' : ''}`).catch(() => '?'),
+      api('GET', 'suspended', { query: { mailbox: box } }).then(({ data }) => String(data.suspended.length)).catch(() => '?'),
+    ]);
+    if (box !== state.mailbox) return;
+    Object.assign(counts, { mine, held });
     state.counts = counts;
     renderViews(counts);
   }
 
   async function loadQueue({ append = false, quiet = false } = {}) {
     const searched = state.search;
-    // A search looks in every mailbox and status, newest first (the API's ?q=).
-    const query = searched ? { q: searched, limit: 50 } : { mailbox: state.mailbox, status: currentView().statuses, limit: 50 };
+    const view = currentView();
+    if (!searched && view.held) { renderViews(state.counts); $('#bulk').hidden = true; triage.loadHeld(); return; }
+    // A search looks in every mailbox and status, newest first (the API's ?q=); Mine too.
+    const query = searched ? { q: searched, limit: 50 }
+      : view.assignee ? { assignee: view.assignee, status: view.statuses, limit: 50 }
+        : { mailbox: state.mailbox, status: view.statuses, limit: 50 };
     if (append) query.cursor = state.cursor;
     renderViews(state.counts);
     try {
       const { data } = await api('GET', 'tickets', { query });
-      if (searched !== state.search) return;
+      if (searched !== state.search || view !== currentView()) return;
       state.tickets = append ? state.tickets.concat(data.tickets) : data.tickets;
       state.cursor = data.cursor;
       renderQueue();
@@ -311,16 +384,19 @@
       const assignee = !t.assignee ? el('span', { className: 'pill unassigned', text: 'unassigned' })
         : t.assignee.toLowerCase() === me ? el('span', { className: 'pill mine', text: 'you' })
           : el('span', { className: 'pill assignee', text: t.assignee });
+      const everywhere = state.search || currentView().assignee;
       return el('li', {
         className: `item${t.id === state.selected ? ' selected' : ''}`,
         attrs: { tabindex: 0, 'aria-current': t.id === state.selected, 'data-ticket': t.id },
         on: { click: () => openTicket(t.id), keydown: (e) => { if (e.key === 'Enter') openTicket(t.id); } },
       },
       el('div', { className: 'line' },
+        triage.chooser(t),
         el('span', { className: 'tid', text: t.id }),
         el('span', { className: `pill status-${t.status}`, text: t.status }),
         assignee,
-        state.search ? el('span', { className: 'pill mailbox', text: t.mailbox }) : null,
+        ...triage.itemPills(t),
+        everywhere ? el('span', { className: 'pill mailbox', text: t.mailbox }) : null,
         // The queue is ordered by when tickets were opened (after assignment and priority):
         // that is the time shown; the last activity is in the tooltip.
         el('span', { className: 'ago', text: `opened ${ago(t.created_at)}`, attrs: { title: `opened ${when(t.created_at)} · last activity ${when(t.updated_at || t.created_at)}` } })),
@@ -332,8 +408,10 @@
     const empty = $('#queue-empty');
     empty.hidden = state.tickets.length > 0;
     empty.textContent = state.search ? `No ticket matches “${state.search}”.`
-      : `No ${currentView().label.toLowerCase()} tickets in ${state.mailbox}.`;
+      : currentView().assignee ? 'Nothing assigned to you is waiting.'
+        : `No ${currentView().label.toLowerCase()} tickets in ${state.mailbox}.`;
     $('#more').hidden = !state.cursor;
+    triage.renderBulk();
   }
 
   /* Search: the list shows what matches until the box is cleared or a view is chosen. */
@@ -342,10 +420,57 @@
     const text = $('#search').value.trim();
     if (text === state.search) return;
     state.search = text; state.cursor = null;
+    remember();
     loadQueue();
   }
 
   function endSearch() { state.search = ''; $('#search').value = ''; }
+
+  // -- addresses ---------------------------------------------------------------
+  /* What is on screen as a query string on the page's own path (the one route that
+     serves the page; API Gateway's stage prefix stays in the path). */
+  function here() {
+    const p = new URLSearchParams();
+    if (state.search) p.set('q', state.search);
+    else {
+      if (!currentView().assignee && state.config && state.mailbox !== state.config.defaultMailbox) p.set('mailbox', state.mailbox);
+      if (state.view !== 'working') p.set('view', state.view);
+    }
+    if (state.selected) p.set('ticket', state.selected);
+    const query = p.toString();
+    return `${location.pathname}${query ? `?${query}` : ''}`;
+  }
+
+  /* A new entry in the history when the agent went somewhere (not when a poll reloads). */
+  function remember() {
+    const url = here();
+    if (url !== `${location.pathname}${location.search}`) history.pushState(null, '', url);
+  }
+
+  /* Show what the address names: at start, after a reload, on back and forward. */
+  function applyAddress() {
+    const p = new URLSearchParams(location.search);
+    const saved = localStorage.getItem(MAILBOX_KEY);
+    const boxes = state.config.mailboxes;
+    const named = p.get('mailbox');
+    state.mailbox = boxes.includes(named) ? named : boxes.includes(saved) ? saved : state.config.defaultMailbox;
+    state.view = VIEWS.some((v) => v.key === p.get('view')) ? p.get('view') : 'working';
+    state.search = (p.get('q') || '').trim();
+    state.cursor = null;
+    $('#search').value = state.search;
+    $('#mailbox').value = state.mailbox;
+    const ticket = p.get('ticket') || null;
+    const opening = ticket && (ticket !== state.selected || !state.detail);
+    if (ticket !== state.selected) {
+      if (state.selected) leavePresence(state.selected);
+      state.detail = null; state.present = [];
+      if (!ticket) $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', { text: 'Select a ticket, or press n to claim the next one.' })));
+    }
+    state.selected = ticket;
+    history.replaceState(null, '', here());  // the same place, written the one way
+    loadQueue(); loadCounts();
+    if (opening) openTicket(ticket);
+  }
 
   /* A poll saw the open ticket change: show it, unless the agent is typing there. */
   function followOpenTicket() {
@@ -380,6 +505,7 @@
   async function openTicket(id) {
     if (state.selected && state.selected !== id) { leavePresence(state.selected); state.present = []; }
     state.selected = id;
+    remember();
     renderQueue();
     const item = $(`li[data-ticket="${CSS.escape(id)}"]`);
     if (item) item.scrollIntoView({ block: 'nearest' });
@@ -406,7 +532,7 @@
       el('div', { className: 'line' },
         el('span', { className: 'tid', text: ticket.id }),
         el('span', { className: `pill status-${ticket.status}`, text: ticket.status }),
-        ticket.priority && ticket.priority !== 'normal' ? el('span', { className: 'pill', text: `${ticket.priority} priority` }) : null,
+        ticket.priority && ticket.priority !== 'normal' ? el('span', { className: `pill priority-${ticket.priority}`, text: `${ticket.priority} priority` }) : null,
         ...ticket.tags.map((tag) => el('span', { className: 'pill tag', text: tag }))),
       el('h2', { className: 'subject', text: ticket.subject || '(no subject)', attrs: { title: ticket.subject } }),
       el('p', { className: 'presence', attrs: { 'aria-live': 'polite' } }),
@@ -422,11 +548,14 @@
           on: { click: () => setStatus(a.status) },
         }, a.label, ' ', el('kbd', { text: a.key }))),
         ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: 'Reopen', on: { click: () => setStatus('open') } }) : null),
+      triage.ticketTools(ticket, me),
       renderPeople(ticket),
       renderRelated(ticket),
       renderHistory(ticket),
       el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
-    const thread = el('ol', { className: 'messages' }, messages.map(renderMessage));
+    // What a split may leave behind: mail and notes (an acknowledgement alone is no ticket).
+    const counted = messages.filter((m) => ['customer', 'staff', 'note'].includes(m.kind)).length + (state.detail.earlier || 0);
+    const thread = el('ol', { className: 'messages' }, messages.map((m) => renderMessage(m, ticket, counted)));
     // Long threads come in pages (a response stays under Lambda's 6 MB): older ones on demand.
     const earlier = state.detail.earlier ? el('button', {
       type: 'button', className: 'earlier',
@@ -501,6 +630,13 @@
   function renderRelated(ticket) {
     if (!ticket.related_ticket || ticket.merged_into) return null;
     const target = ticket.related_ticket;
+    const split = /^(split from|a message was split into) /.exec(ticket.related_reason || '');
+    if (split) {  // a split links both ways; nothing to merge
+      return el('div', { className: 'related split-from', attrs: { role: 'note' } },
+        el('span', { text: split[1] === 'split from' ? 'Split from ' : 'A message was split out into ' }),
+        el('button', { type: 'button', className: 'link', text: target, dataset: { goto: target }, on: { click: () => openTicket(target) } }),
+        split[1] === 'split from' ? el('span', { className: 'muted', text: ` (${ticket.related_reason.replace(/^split from \S+ /, '')})` }) : null);
+    }
     return el('div', { className: 'related', attrs: { role: 'note' } },
       el('div', {},
         el('strong', { text: 'Not added to ' }),
@@ -539,10 +675,10 @@
     }
   }
 
-  function renderMessage(m) {
+  function renderMessage(m, ticket, counted) {
     if (m.kind === 'event') {  // the audit trail: who changed what, when, as one small line
       return el('li', { className: 'event', dataset: { key: m.key } },
-        el('span', { className: 'who', text: m.sender }), ` ${m.text} · `,
+        el('span', { className: 'who', text: m.sender }), ' ', ...triage.linkedText(m.text), ' · ',
         el('time', { text: ago(m.time), attrs: { datetime: m.time, title: when(m.time) } }));
     }
     const inbound = m.direction === 'inbound';
@@ -550,7 +686,8 @@
     const meta = el('div', { className: 'meta' },
       el('span', { className: 'sender', text: name }),
       el('span', { className: `pill kind-${m.kind}`, text: KINDS[m.kind] || m.kind }),
-      el('time', { text: when(m.time), attrs: { datetime: m.time, title: m.date ? `Date header: ${m.date}` : m.time } }));
+      el('time', { text: when(m.time), attrs: { datetime: m.time, title: m.date ? `Date header: ${m.date}` : m.time } }),
+      triage.splitButton(ticket, m, counted));
     const facts = el('div', { className: 'facts' });
     if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS[m.thread_signal] || `threaded by ${m.thread_signal}` }));
     if (inbound) facts.append(...verdictBadges(m.verdicts || {}));
@@ -713,10 +850,10 @@
     for (const f of forms) {
       const key = `${ticket.id}:${f.mode}`;
       const area = el('textarea', {
-        name: 'text', rows: 6, value: state.drafts.get(key) || '',
+        name: 'text', rows: 6, value: draftOf(key),
         attrs: { placeholder: f.mode === 'reply' ? 'Write to the customer…' : 'Only staff will see this…', 'aria-label': f.label },
         on: {
-          input: (e) => state.drafts.set(key, e.target.value),
+          input: (e) => keepDraft(key, e.target.value),
           keydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); } },
         },
       });
@@ -756,7 +893,7 @@
     button.disabled = true;
     try {
       const { data } = await api('POST', path, { body: { text, ...extra } });
-      state.drafts.delete(key);
+      dropDraft(key);
       done(data);
       await openTicket(state.detail.ticket.id);
     } catch (err) {
@@ -771,6 +908,7 @@
   async function showStale(err) {
     const id = state.detail.ticket.id;
     await openTicket(id);
+    refresh();
     if (state.selected !== id) return;
     for (const m of (err.data && err.data.newer) || []) {
       const item = $(`li.message[data-key="${CSS.escape(m.key)}"]`);
@@ -881,11 +1019,9 @@
     if (!state.config) {
       try { state.config = (await call('GET', 'console/config.json')).data; } catch (e) { state.config = { mailboxes: ['support'], defaultMailbox: 'support' }; }
     }
-    const saved = localStorage.getItem(MAILBOX_KEY);
-    state.mailbox = state.config.mailboxes.includes(saved) ? saved : state.config.defaultMailbox;
-    $('#mailbox').replaceChildren(...state.config.mailboxes.map((box) => el('option', { value: box, text: box, selected: box === state.mailbox })));
+    $('#mailbox').replaceChildren(...state.config.mailboxes.map((box) => el('option', { value: box, text: box })));
     renderViews();
-    await Promise.all([loadQueue(), loadCounts()]);
+    applyAddress();
     clearInterval(state.timer);
     state.timer = setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
   }
@@ -894,23 +1030,36 @@
     $('#login-form').addEventListener('submit', onLogin);
     $('#new-password-form').addEventListener('submit', onNewPassword);
     $('#claim-next').addEventListener('click', claimNext);
-    $('#sign-out').addEventListener('click', () => signOut('Signed out.'));
+    $('#sign-out').addEventListener('click', () => signOut('Signed out.', { button: true }));
     $('#help-open').addEventListener('click', () => $('#help').showModal());
     $('#more').addEventListener('click', () => loadQueue({ append: true }));
     $('#search-form').addEventListener('submit', onSearch);
-    $('#search').addEventListener('input', (e) => { if (!e.target.value && state.search) { endSearch(); loadQueue(); } });
+    $('#search').addEventListener('input', (e) => { if (!e.target.value && state.search) { endSearch(); remember(); loadQueue(); } });
     $('#toast').addEventListener('click', (e) => { if (e.target.tagName !== 'BUTTON') e.currentTarget.hidden = true; });
     $('#mailbox').addEventListener('change', (e) => {
       state.mailbox = e.target.value;
       localStorage.setItem(MAILBOX_KEY, state.mailbox);
       state.selected = null; state.detail = null; state.cursor = null; state.counts = {}; endSearch();
+      if (currentView().assignee) state.view = 'working';  // Mine spans every mailbox: show this one's queue
+      remember();
       $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', { text: `Mailbox ${state.mailbox}: select a ticket, or press n to claim the next one.` })));
       loadQueue(); loadCounts();
     });
     document.addEventListener('keydown', onKey);
+    window.addEventListener('popstate', () => { if (state.session && state.config) applyAddress(); });
+    if (channel) channel.addEventListener('message', shareSession);
+    dropDrafts(false);
+    triage = window.InboundTriage({
+      api, el, $, toast, showAlert, state, when, agentEmail, openTicket, refresh, mergeInto,
+      renderTicket: () => { if (state.detail) renderTicket(); }, renderQueue, renderViews,
+    });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
-    if (state.session && state.session.idToken) startDesk(); else showSignIn();
+    if (state.session && state.session.idToken) startDesk();
+    else {
+      showSignIn();
+      if (channel) channel.postMessage({ type: 'ask' });  // another tab may be signed in
+    }
   }
 
   boot();

@@ -1,0 +1,274 @@
+"""The team's day in the console (issue 15's done-when test): two agents, two browsers, one
+`inbound up`.
+
+Ann searches a customer by address and by a word of her Japanese mail, opens her history,
+and triages without leaving the console: she gives the ticket to her colleague Bob, makes it
+urgent, tags it, merges the customer's follow-up into it (with the picker) and splits a
+message out again. Every place has its own address (reload, back and forward, a second tab
+signed in already), a draft survives a reload, held mail is released, a selection is tagged
+and closed at once. Bob, writing in the meantime, has his stale reply refused (409) and
+shown. Each step's screenshot is kept in test-artifacts/console-team-*.png.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.browser import chromium_contexts
+from tests.e2e.conftest import LocalStackRun
+from tests.e2e.test_console import TIMEOUT_MS, Console, _customer_mail, _filed, _inbound, screenshot
+from tests.e2e.test_local_stack import eventually, send, tickets
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+ANNA = "Anna Berg <anna.berg@kunde.de>"
+BOB, BOB_PASSWORD = "bob.agent@example.com", "Bob-the-agent-9-Password"
+
+
+@pytest.fixture(scope="module")
+def browsers(chromium_executable: Path) -> Iterator[tuple[Any, Any]]:
+    """Two browsers, one per agent: nothing shared (storage, tabs, cookies)."""
+    with chromium_contexts(chromium_executable, 2) as (ann, bob):
+        for context in (ann, bob):
+            context.set_default_timeout(TIMEOUT_MS)
+        yield ann, bob
+
+
+def _tab(context: Any, local_stack: LocalStackRun) -> Console:
+    page = context.new_page()
+    tab = Console(page, local_stack.current)
+    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    return tab
+
+
+def _accept_next_dialog(page: Any, said: list[str]) -> None:
+    page.once("dialog", lambda dialog: (said.append(dialog.message), dialog.accept()))
+
+
+def _shot(page: Any, n: int, name: str) -> None:
+    toast = page.locator("#toast")
+    if toast.is_visible():
+        toast.evaluate("t => { t.hidden = true; }")  # it would hide the queue's foot
+    screenshot(page, f"console-team-{n:02d}-{name}.png")
+
+
+def _bob_signs_in_for_the_first_time(bob: Console, data_dir: Path) -> None:
+    added = subprocess.run(
+        [_inbound(), "staff", "add", BOB, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    bob.open().sign_in(BOB, added.stdout.split("one-time password: ", 1)[1].split()[0])
+    form = bob.page.locator("#new-password-form")
+    form.locator("input[name=new_password]").fill(BOB_PASSWORD)
+    form.locator("input[name=repeat]").fill(BOB_PASSWORD)
+    form.locator("button[type=submit]").click()
+    bob.page.locator("#desk").wait_for()
+
+
+def _held_mail() -> EmailMessage:
+    msg = _customer_mail("Out Of Office <ooo@kunde.de>", "Abwesenheitsnotiz", "Ich bin bis Montag nicht da.")
+    msg["Auto-Submitted"] = "auto-replied"
+    return msg
+
+
+def test_two_agents_work_the_day_in_the_console(
+    browsers: tuple[Any, Any], local_stack: LocalStackRun
+) -> None:
+    up = local_stack.current
+    german = _customer_mail(ANNA, "Rückerstattung für März", "Die Rechnung ging an die falsche Straße.")
+    send(up, german, to=["support@example.com"])
+    german_id = _filed(up, "support", german)
+    japanese = _customer_mail(ANNA, "請求書について", "請求書がまだ届きません。", to="billing@example.com")
+    send(up, japanese, to=["billing@example.com"])
+    japanese_id = _filed(up, "billing", japanese)
+    follow_up = _customer_mail(ANNA, "Nochmals: Rückerstattung", "Meine neue Adresse ist Gartenweg 5.")
+    send(up, follow_up, to=["support@example.com"])
+    follow_up_id = _filed(up, "support", follow_up)
+    ann_browser, bob_browser = browsers
+    bob = _tab(bob_browser, local_stack)
+    _bob_signs_in_for_the_first_time(bob, local_stack.data_dir)  # now an agent Ann can pick
+    ann = _tab(ann_browser, local_stack)
+    page = ann.open().page
+    creds = local_stack.credentials()
+    ann.sign_in(creds["username"], creds["password"])
+    page.locator("#tickets li").first.wait_for()
+    dialogs: list[str] = []
+
+    # 1. Search by address: both of Anna's mailboxes, newest first.
+    page.locator("body").press("/")
+    page.keyboard.type("anna.berg@kunde.de")
+    page.keyboard.press("Enter")
+    page.locator(f'#tickets li[data-ticket="{japanese_id}"]').wait_for()
+    assert ann.tickets_listed() == [follow_up_id, japanese_id, german_id]
+    assert "q=anna.berg%40kunde.de" in page.url and page.locator("#views .view.active").count() == 0
+    _shot(page, 1, "search-address")
+
+    # 2. By a word of her Japanese mail (after one that nothing has), then her history.
+    page.locator("#search").fill("zzzunknownword")
+    page.locator("#search").press("Enter")
+    page.locator("#queue-empty").filter(has_text="No ticket matches").wait_for()
+    page.locator("#search").fill("届きません")
+    page.locator("#search").press("Enter")
+    page.locator(f'#tickets li[data-ticket="{german_id}"]').wait_for(state="detached")
+    assert ann.tickets_listed() == [japanese_id]
+    page.locator(f'#tickets li[data-ticket="{japanese_id}"]').click()
+    page.locator(".ticket-head .subject").filter(has_text="請求書について").wait_for()
+    _shot(page, 2, "search-japanese")
+    page.locator(".history button", has_text="Customer history").click()
+    page.locator(f'.history-list [data-history="{german_id}"]').wait_for()
+    _shot(page, 3, "history")
+    page.locator(f'.history-list [data-history="{german_id}"]').click()
+    head = page.locator(".ticket-head")
+    head.locator(".subject").filter(has_text="Rückerstattung für März").wait_for()
+    assert f"ticket={german_id}" in page.url
+
+    # 3. Triage: to Bob (the picker lists agents only), urgent, tagged.
+    picker = head.locator("select[data-triage=assignee]")
+    eventually(lambda: BOB in picker.locator("option").all_inner_texts() or None, 10, "Bob in the picker")
+    options = picker.locator("option").evaluate_all("os => os.map(o => o.value)")
+    assert options[0] == "" and sorted(options[1:]) == sorted([creds["username"], BOB]), options
+    picker.select_option(BOB)
+    head.filter(has_text=f"assigned to {BOB}").wait_for()
+    head.locator("select[data-triage=priority]").select_option("urgent")
+    head.locator(".pill", has_text="urgent priority").wait_for()
+    head.locator(".add-tag input[name=tag]").fill("vip")
+    head.locator(".add-tag button[type=submit]").click()
+    head.locator('.chip.tag[data-tag="vip"]').wait_for()
+    stored = tickets(up).get_ticket(german_id)
+    assert (stored.assignee, stored.priority, stored.tags) == (BOB, "urgent", ("vip",))
+    events = page.locator(".messages li.event").all_inner_texts()
+    assert any(f"assigned to {BOB}" in e for e in events) and any(
+        "priority normal → urgent" in e for e in events
+    )
+    page.locator("#search").fill("")  # back to the working queue: priority and tag are in the list
+    page.locator("#views .view.active").wait_for()
+    item = page.locator(f'#tickets li[data-ticket="{german_id}"]')
+    item.locator(".pill.priority-urgent").wait_for()
+    assert item.locator(".pill.tag").all_inner_texts() == ["vip"]
+    _shot(page, 4, "triaged")
+
+    # 4. Merge the follow-up into it, found with the picker's search.
+    page.locator(f'#tickets li[data-ticket="{follow_up_id}"]').click()
+    head.locator(".tid").filter(has_text=follow_up_id).wait_for()
+    head.locator("button.merge-open").click()
+    merge = page.locator("#merge-dialog")
+    merge.locator("input[name=q]").fill("Rückerstattung")
+    merge.locator("input[name=q]").press("Enter")
+    merge.locator(f'[data-pick="{german_id}"]').click()
+    assert merge.locator(f'[data-pick="{follow_up_id}"]').count() == 0  # not itself
+    _shot(page, 5, "merge-picker")
+    merge.locator("button.primary").filter(has_text=f"Merge {follow_up_id} into {german_id}").click()
+    head.locator(".tid").filter(has_text=german_id).wait_for()
+    moved = page.locator(".message.in").filter(has_text="Gartenweg 5")
+    moved.wait_for()
+    page.locator(f'#tickets li[data-ticket="{follow_up_id}"]').wait_for(state="detached")  # closed
+    assert tickets(up).get_ticket(follow_up_id).status == "closed"
+    _shot(page, 6, "merged")
+
+    # 5. Split that message out again: a new ticket with its own subject, linked both ways.
+    _accept_next_dialog(page, dialogs)
+    moved.locator("button.split").click()
+    split_from = head.locator(".related.split-from")
+    split_from.wait_for()
+    split_id = head.locator(".tid").inner_text()
+    assert split_id not in (german_id, follow_up_id) and german_id in split_from.inner_text()
+    assert head.locator(".subject").inner_text() == "Nochmals: Rückerstattung"
+    assert dialogs and dialogs[-1].startswith(f"Move this message of anna.berg@kunde.de out of {german_id}")
+    assert f"ticket={split_id}" in page.url
+    _shot(page, 7, "split")
+
+    # 6. Addresses: reload keeps it, back and forward move between tickets, a second tab
+    # opened on a pasted link is signed in already.
+    page.reload()
+    head.locator(".tid").filter(has_text=split_id).wait_for()
+    page.go_back()
+    head.locator(".tid").filter(has_text=german_id).wait_for()
+    back_to_source = page.locator(".messages li.event").filter(has_text=f"out into {split_id}")
+    back_to_source.locator(f'[data-goto="{split_id}"]').wait_for()  # the links to the new ticket
+    assert head.locator(".related.split-from").text_content() == f"A message was split out into {split_id}"
+    assert head.locator(".related button.merge").count() == 0
+    page.go_forward()
+    head.locator(".tid").filter(has_text=split_id).wait_for()
+    second = _tab(ann_browser, local_stack)
+    second.page.goto(f"{up.http}/?ticket={german_id}")
+    second.page.locator(".ticket-head .tid").filter(has_text=german_id).wait_for()
+    assert second.page.locator("#login-form").is_hidden()
+    second.page.close()
+
+    # 7. A draft survives a reload, and goes once sent.
+    page.keyboard.press("r")
+    page.locator("#reply-form textarea").fill("Wir haben die Adresse geändert.")
+    page.reload()
+    head.locator(".tid").filter(has_text=split_id).wait_for()
+    assert page.locator("#reply-form textarea").input_value() == "Wir haben die Adresse geändert."
+    page.locator("#reply-form button[type=submit]").click()
+    page.locator(".message.out").filter(has_text="Adresse geändert").wait_for()
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.includes('draft'))") == []
+
+    # 8. Bob finds the ticket in Mine and writes; Ann answers first; Bob's send is refused.
+    bob_page = bob.page
+    bob_page.locator('#views [data-view="mine"]').click()
+    bob_page.locator(f'#tickets li[data-ticket="{german_id}"]').click()
+    bob_page.locator(".ticket-head .tid").filter(has_text=german_id).wait_for()
+    assert "view=mine" in bob_page.url
+    _shot(bob_page, 8, "bob-mine")
+    bob_page.keyboard.press("r")
+    bob_page.locator("#reply-form textarea").fill("Die Erstattung ist unterwegs.")
+    page.go_back()
+    head.locator(".tid").filter(has_text=german_id).wait_for()
+    page.keyboard.press("r")
+    page.locator("#reply-form textarea").fill("Wir prüfen die Rechnung.")
+    page.locator("#reply-form button[type=submit]").click()
+    page.locator(".message.out").filter(has_text="Wir prüfen die Rechnung").wait_for()
+    bob_page.locator("#reply-form button[type=submit]").click()
+    alert = bob_page.locator("#reply-form .alert")
+    alert.filter(has_text="Refused:").wait_for()
+    said = alert.inner_text()
+    assert "stale, HTTP 409" in said and f"a colleague ({creds['username']}) replied" in said, said
+    assert bob_page.locator("#reply-form textarea").input_value() == "Die Erstattung ist unterwegs."
+    bob_page.locator(".message.out.unseen").filter(has_text="Wir prüfen die Rechnung").wait_for()
+    alert.scroll_into_view_if_needed()
+    _shot(bob_page, 9, "bob-stale-reply")
+
+    # 9. Held mail: listed, released into a ticket.
+    send(up, _held_mail(), to=["support@example.com"])
+    eventually(lambda: tickets(up).suspended("support") or None, 30, "the auto-reply to be held")
+    page.locator('#views [data-view="held"]').click()
+    held = page.locator("#tickets li.held").filter(has_text="Abwesenheitsnotiz")
+    held.wait_for()
+    assert "ooo@kunde.de" in held.inner_text() and "view=held" in page.url
+    _shot(page, 10, "held")
+    held.locator("button", has_text="Release").click()
+    page.locator("#toast").filter(has_text="Released").wait_for()
+    held.wait_for(state="detached")
+    assert tickets(up).suspended("support") == []
+
+    # 10. Bulk: the two answered tickets (pending now) selected, tagged, then closed at once.
+    page.locator('#views [data-view="pending"]').click()
+    bar = page.locator("#bulk")
+    for ticket_id in (german_id, split_id):
+        page.locator(f'#tickets [data-choose="{ticket_id}"]').check()
+    bar.filter(has_text="2 selected").wait_for()
+    bar.locator("input[name=tag]").fill("refund")
+    _shot(page, 11, "bulk")
+    bar.locator("button[data-bulk=tag]").click()
+    page.locator("#toast").filter(has_text="2 tickets tagged refund").wait_for()
+    for ticket_id in (german_id, split_id):
+        page.locator(f'#tickets [data-choose="{ticket_id}"]').check()
+    bar.locator("button[data-bulk=close]").click()
+    page.locator("#toast").filter(has_text="2 tickets closed").wait_for()
+    page.locator(f'#tickets li[data-ticket="{german_id}"]').wait_for(state="detached")
+    for ticket_id in (german_id, split_id):
+        done = tickets(up).get_ticket(ticket_id)
+        assert done.status == "closed" and "refund" in done.tags, done
+    assert tickets(up).get_ticket(japanese_id).status == "new"
+    assert ann.errors == [] and bob.errors == [], (ann.errors, bob.errors)
