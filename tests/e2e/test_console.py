@@ -12,21 +12,18 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.console import ARTIFACTS, Console
+from tests.support.console import Console, inbound_executable, screenshot
 from tests.support.local_up import (
     CUSTOMER,
     LocalStackRun,
-    UpProcess,
     eventually,
     send,
     ticket_of,
@@ -77,17 +74,6 @@ def plain_mail(subject: str, text: str) -> EmailMessage:
     msg["Message-ID"] = make_msgid(domain="customer.org")
     msg.set_content(text)
     return msg
-
-
-def _inbound() -> str:
-    return str(Path(sys.executable).with_name("inbound"))
-
-
-def screenshot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))
-    return path
 
 
 def test_the_page_is_served_without_a_token_under_a_strict_policy(local_stack: LocalStackRun) -> None:
@@ -231,7 +217,7 @@ def test_a_new_agent_signs_in_with_the_one_time_password_and_chooses_their_own(
     email = "new.agent@example.com"
     added = subprocess.run(
         [
-            _inbound(),
+            inbound_executable(),
             "staff",
             "add",
             email,
@@ -276,7 +262,7 @@ def test_a_refused_reply_is_shown_with_its_reason_and_the_draft_kept(
     up = local_stack.current
     bounced = "gone@customer.org"
     subprocess.run(
-        [_inbound(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
+        [inbound_executable(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
         input=f"{bounced},BOUNCE\n",
         capture_output=True,
         text=True,
@@ -351,27 +337,6 @@ def test_the_agent_sees_whom_a_reply_reaches_edits_it_and_merges_a_linked_ticket
     assert console.dialogs == []
 
 
-def _customer_mail(sender: str, subject: str, text: str, to: str = "support@example.com") -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="kunde.de")
-    msg.set_content(text)
-    return msg
-
-
-def _filed(up: UpProcess, mailbox: str, msg: EmailMessage) -> str:
-    from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-
-    store = DynamoDBTickets(up.client("dynamodb"), "inbound-local-tickets")
-    wanted = str(msg["Message-ID"]).strip("<>")
-    return eventually(
-        lambda: next(iter(store.tickets_by_message_ids(mailbox, [wanted, f"<{wanted}>"]).values()), None),
-        what=f"a ticket for {wanted}",
-    )
-
-
 def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     console: Console, local_stack: LocalStackRun
 ) -> None:
@@ -384,7 +349,7 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     ticket = ticket_of(up, msg)
     email, password = "second.agent@example.com", "Second-agent-9-Password"
     added = subprocess.run(
-        [_inbound(), "staff", "add", email, "--data-dir", str(local_stack.data_dir)],
+        [inbound_executable(), "staff", "add", email, "--data-dir", str(local_stack.data_dir)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -405,7 +370,7 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     first_agent = local_stack.credentials()["username"]
     subprocess.run(
         [
-            _inbound(),
+            inbound_executable(),
             "tickets",
             "reply",
             ticket.id,
@@ -452,7 +417,7 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
 
     # Meanwhile the first agent takes the ticket (from the terminal).
     subprocess.run(
-        [_inbound(), "tickets", "assign", ticket.id, "me", "--data-dir", str(local_stack.data_dir)],
+        [inbound_executable(), "tickets", "assign", ticket.id, "me", "--data-dir", str(local_stack.data_dir)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -15,15 +15,15 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser import chromium_contexts
-from tests.e2e.conftest import LocalStackRun
-from tests.e2e.test_console import TIMEOUT_MS, Console, _customer_mail, _filed, _inbound, screenshot
-from tests.e2e.test_local_stack import eventually, send, tickets
+from tests.support.browser import chromium_contexts
+from tests.support.console import TIMEOUT_MS, Console, inbound_executable, screenshot
+from tests.support.local_up import TICKETS_TABLE, LocalStackRun, UpProcess, eventually, send, tickets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -60,7 +60,7 @@ def _shot(page: Any, n: int, name: str) -> None:
 
 def _bob_signs_in_for_the_first_time(bob: Console, data_dir: Path) -> None:
     added = subprocess.run(
-        [_inbound(), "staff", "add", BOB, "--data-dir", str(data_dir)],
+        [inbound_executable(), "staff", "add", BOB, "--data-dir", str(data_dir)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -72,6 +72,27 @@ def _bob_signs_in_for_the_first_time(bob: Console, data_dir: Path) -> None:
     form.locator("input[name=repeat]").fill(BOB_PASSWORD)
     form.locator("button[type=submit]").click()
     bob.page.locator("#desk").wait_for()
+
+
+def _customer_mail(sender: str, subject: str, text: str, to: str = "support@example.com") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="kunde.de")
+    msg.set_content(text)
+    return msg
+
+
+def _filed(up: UpProcess, mailbox: str, msg: EmailMessage) -> str:
+    from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+
+    store = DynamoDBTickets(up.client("dynamodb"), TICKETS_TABLE)
+    wanted = str(msg["Message-ID"]).strip("<>")
+    return eventually(
+        lambda: next(iter(store.tickets_by_message_ids(mailbox, [wanted, f"<{wanted}>"]).values()), None),
+        what=f"a ticket for {wanted}",
+    )
 
 
 def _held_mail() -> EmailMessage:
@@ -118,7 +139,7 @@ def test_two_agents_work_the_day_in_the_console(
     page.locator("#queue-empty").filter(has_text="No ticket matches").wait_for()
     page.locator("#search").fill("届きません")
     page.locator("#search").press("Enter")
-    page.locator(f'#tickets li[data-ticket="{german_id}"]').wait_for(state="detached")
+    page.locator(f'#tickets li[data-ticket="{japanese_id}"]').wait_for()
     assert ann.tickets_listed() == [japanese_id]
     page.locator(f'#tickets li[data-ticket="{japanese_id}"]').click()
     page.locator(".ticket-head .subject").filter(has_text="請求書について").wait_for()

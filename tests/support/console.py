@@ -3,6 +3,7 @@ the fixtures of the browser tests (tests/e2e/test_console.py, tests/security/tes
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,6 +68,19 @@ class Console:
         assert mail_frames, "no mail frame to look into"
         for frame in mail_frames:
             assert frame.evaluate("() => window.__xss") is None, "a script ran in the mail frame"
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """A picture of the page, kept in test-artifacts/ (CI keeps the folder)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    return path
+
+
+def inbound_executable() -> str:
+    """The `inbound` command of this virtualenv."""
+    return str(Path(sys.executable).with_name("inbound"))
 
 
 @pytest.fixture(scope="module")
