@@ -13,11 +13,9 @@ outlive the send, and the stored reply then moves `last_seen` on for everyone.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_requests import item_key, unless_refused
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,13 +23,13 @@ if TYPE_CHECKING:
 CLAIM_SECONDS = 86_400
 
 
-def _key(ticket_id: str, last_seen: str) -> dict:
+def _key(ticket_id: str, last_seen: str) -> dict[str, Any]:
     # DynamoDB sort keys stop at 1024 bytes; message keys are short (SES ids, out-<hex>).
-    return {"pk": {"S": f"REPLY#{ticket_id}"}, "sk": {"S": f"AFTER#{last_seen[:900]}"}}
+    return item_key(f"REPLY#{ticket_id}", f"AFTER#{last_seen[:900]}")
 
 
 class DynamoDBReplyClaims:
-    def __init__(self, client: "DynamoDBClient", table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._db = client
         self.table = table
 
@@ -43,35 +41,29 @@ class DynamoDBReplyClaims:
             "agent": {"S": agent},
             "expires_at": {"N": str(now + CLAIM_SECONDS)},
         }
-        try:
-            self._db.put_item(
-                TableName=self.table,
-                Item=item,
-                # The same agent may send twice after one message (a follow-up): only a
-                # colleague's claim holds a reply back, as in domain/collisions.py.
-                ConditionExpression="attribute_not_exists(pk) OR #a = :me",
-                ExpressionAttributeNames={"#a": "agent"},  # a reserved word
-                ExpressionAttributeValues={":me": {"S": agent}},
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            found = self._db.get_item(
-                TableName=self.table, Key=_key(ticket_id, last_seen), ConsistentRead=True
-            ).get("Item")
-            return str(found["agent"]["S"]) if found else agent
-        return agent
+        if unless_refused(
+            self._db.put_item,
+            TableName=self.table,
+            Item=item,
+            # The same agent may send twice after one message (a follow-up): only a
+            # colleague's claim holds a reply back, as in domain/collisions.py.
+            ConditionExpression="attribute_not_exists(pk) OR #a = :me",
+            ExpressionAttributeNames={"#a": "agent"},  # a reserved word
+            ExpressionAttributeValues={":me": {"S": agent}},
+        ):
+            return agent
+        found = self._db.get_item(
+            TableName=self.table, Key=_key(ticket_id, last_seen), ConsistentRead=True
+        ).get("Item")
+        return str(found["agent"]["S"]) if found else agent
 
     def release(self, ticket_id: str, last_seen: str, agent: str) -> None:
         """Give the claim back (the send failed), if it is still this agent's."""
-        try:
-            self._db.delete_item(
-                TableName=self.table,
-                Key=_key(ticket_id, last_seen),
-                ConditionExpression="#a = :me",
-                ExpressionAttributeNames={"#a": "agent"},
-                ExpressionAttributeValues={":me": {"S": agent}},
-            )
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
+        unless_refused(
+            self._db.delete_item,
+            TableName=self.table,
+            Key=_key(ticket_id, last_seen),
+            ConditionExpression="#a = :me",
+            ExpressionAttributeNames={"#a": "agent"},
+            ExpressionAttributeValues={":me": {"S": agent}},
+        )

@@ -14,6 +14,7 @@ import pytest
 from moto import mock_aws
 
 from tests.fakes.announcements import FakeAnnouncementStore
+from tests.fakes.reply_claims import FakeReplyClaims
 from tests.fakes.sender import FakeSender
 from tests.fakes.suppression_table import FakeSuppressionTable
 
@@ -91,3 +92,14 @@ def sender(request: pytest.FixtureRequest):
     ses.verify_domain_identity(Domain="example.com")
     ses.verify_email_identity(EmailAddress="owner@example.org")
     return SesSender(ses, configuration_set="")
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def reply_claims(request: pytest.FixtureRequest):
+    if request.param == "fake":
+        return FakeReplyClaims()
+    from chalicelib.adapters.dynamodb_reply_claims import DynamoDBReplyClaims
+
+    session = request.getfixturevalue("aws")
+    _pk_sk_table(session)
+    return DynamoDBReplyClaims(session.client("dynamodb"), TABLE)

@@ -53,3 +53,14 @@ def test_a_ticket_is_acknowledged_once_unless_the_claim_is_released(suppression_
     assert claims.claim_ack("T-2", AT, NOW) is None
     claims.release_ack("T-2")
     assert claims.claim_ack("T-2", AT, NOW) is None
+
+
+def test_a_reply_after_a_message_is_claimed_by_the_first_agent_until_released(reply_claims):
+    assert reply_claims.claim("T-1", "m-1", "ann", NOW) == "ann"
+    assert reply_claims.claim("T-1", "m-1", "bob", NOW) == "ann"
+    assert reply_claims.claim("T-1", "m-1", "ann", NOW) == "ann"  # her follow-up
+    assert reply_claims.claim("T-1", "m-2", "bob", NOW) == "bob"
+    reply_claims.release("T-1", "m-1", "bob")  # not his: nothing changes
+    assert reply_claims.claim("T-1", "m-1", "bob", NOW) == "ann"
+    reply_claims.release("T-1", "m-1", "ann")
+    assert reply_claims.claim("T-1", "m-1", "bob", NOW) == "bob"
