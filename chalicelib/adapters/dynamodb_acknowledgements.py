@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb_items import deserialize
 from chalicelib.adapters.dynamodb_requests import item_key, unless_refused
+from chalicelib.domain.send_policy import AckState
 from chalicelib.services.ports import AckClaim
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ class DynamoDBAcknowledgements:
         """Claim the one acknowledgement of a ticket: None when claimed now, else the earlier claim."""
         item = {
             **_key(ticket_id),
-            "state": {"S": "claimed"},
+            "state": {"S": AckState.CLAIMED},
             "at": {"S": at},
             "expires_at": {"N": str(now + ACK_SECONDS)},
         }
@@ -47,9 +48,10 @@ class DynamoDBAcknowledgements:
             "Item", {}
         )
         earlier = deserialize(raw)  # {} when released between the two requests
-        return AckClaim(str(earlier.get("state", "")), str(earlier.get("reason", "")))
+        state = AckState(earlier["state"]) if "state" in earlier else None
+        return AckClaim(state, str(earlier.get("reason", "")))
 
-    def finish_ack(self, ticket_id: str, state: str, reason: str = "", message_key: str = "") -> None:
+    def finish_ack(self, ticket_id: str, state: AckState, reason: str = "", message_key: str = "") -> None:
         self._db.update_item(
             TableName=self.table,
             Key=_key(ticket_id),

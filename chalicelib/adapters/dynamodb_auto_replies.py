@@ -24,6 +24,8 @@ from chalicelib.adapters.dynamodb_requests import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from chalicelib.services.ports import LimitReached
+
 AUTO_SECONDS = 2 * 86_400
 # No read first: two senders racing for the last one cannot both get it.
 _COUNTING: dict[str, Any] = {
@@ -42,7 +44,9 @@ class DynamoDBAutoReplies:
         raw = self._db.get_item(TableName=self.table, Key=item_key(f"AUTO#{address}", day)).get("Item")
         return int(raw["count"]["N"]) if raw and "count" in raw else 0
 
-    def take_auto_reply(self, address: str, day: str, limit: int, now: int, domain_limit: int = 0) -> str:
+    def take_auto_reply(
+        self, address: str, day: str, limit: int, now: int, domain_limit: int = 0
+    ) -> LimitReached:
         """Count one automatic reply to `address` today, and with `domain_limit` one to its
         domain, unless a limit is reached: "" when counted, else "recipient" or "domain".
 

@@ -20,6 +20,7 @@ refusal that applies is the one staff see. Order and meaning:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from chalicelib.domain.classify import automatic_reason, is_automatic_address, requests_no_auto_reply
 from chalicelib.domain.mail import ParsedMail
@@ -27,6 +28,14 @@ from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reputation import ReputationState
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"  # SES's mailbox simulator: always allowed in the sandbox
+
+
+class AckState(StrEnum):
+    """A ticket's one acknowledgement, as stored: claimed before it is sent, then settled."""
+
+    CLAIMED = "claimed"  # an invocation is sending it (or crashed doing so: the claim expires)
+    SENT = "sent"  # SES took it
+    REFUSED = "refused"  # the guard said no (the reason is stored with it)
 
 
 @dataclass(frozen=True)

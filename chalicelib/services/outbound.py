@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.domain import audit, collisions, participants, send_policy
 from chalicelib.domain import outbound_mail as om
@@ -29,7 +29,7 @@ from chalicelib.domain.mail import Attachment, ParsedMail
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.domain.reputation import GuardState
-from chalicelib.domain.send_policy import Decision, SendFacts
+from chalicelib.domain.send_policy import AckState, Decision, SendFacts
 from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import (
@@ -86,7 +86,7 @@ class OutboundParts:
 @dataclass(frozen=True)
 class AckResult:
     ticket_id: str
-    state: str  # "sent" | "refused" | "already"
+    state: Literal["sent", "refused", "already"]
     reason: str = ""
     detail: str = ""
     message: StoredMessage | None = None
@@ -119,7 +119,7 @@ class OutboundService:
         acknowledgements = self.parts.acknowledgements
         earlier = acknowledgements.claim_ack(ticket_id, iso_millis(now), _epoch(now))
         if earlier is not None:
-            return AckResult(ticket_id, "already", earlier.state, earlier.reason)
+            return AckResult(ticket_id, "already", earlier.state or "", earlier.reason)
         settled = False  # SES took the mail, or the refusal is recorded: keep the claim
         try:
             why_quiet = (trust.reason if trust else "sender not judged") if quiet else ""
@@ -152,7 +152,7 @@ class OutboundService:
             ses_id = self._hand_over(outgoing)
             settled = True
         except SendRefused as exc:
-            acknowledgements.finish_ack(ticket_id, "refused", exc.reason)
+            acknowledgements.finish_ack(ticket_id, AckState.REFUSED, exc.reason)
             settled = True
             log.info("acknowledgement of %s refused: %s (%s)", ticket_id, exc.reason, exc)
             return AckResult(ticket_id, "refused", exc.reason, str(exc))
@@ -162,7 +162,7 @@ class OutboundService:
         message = self._store(
             ticket, outgoing, MessageKind.ACKNOWLEDGEMENT, ses_id, "", (), decision.warning, now
         )
-        acknowledgements.finish_ack(ticket_id, "sent", "", message.key)
+        acknowledgements.finish_ack(ticket_id, AckState.SENT, "", message.key)
         return AckResult(ticket_id, "sent", message=message)
 
     def reply(

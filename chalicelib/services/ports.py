@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from chalicelib.domain.announcements import (
     Announcement,
@@ -21,6 +21,7 @@ from chalicelib.domain.announcements import (
 )
 from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
+from chalicelib.domain.send_policy import AckState
 from chalicelib.domain.tickets import StoredMessage, Ticket
 
 # --- tickets, deliveries, held mail, mail store, search, events, secrets, clock ---
@@ -136,12 +137,18 @@ class SendLedger(Protocol):
         ...
 
 
+# Which daily limit refused an automatic reply; "" when it was counted.
+LimitReached = Literal["", "recipient", "domain"]
+
+
 class AutoReplyLimits(Protocol):
     """Automatic replies counted per recipient and per domain per day (the loop limits)."""
 
     def auto_replies(self, address: str, day: str) -> int: ...
 
-    def take_auto_reply(self, address: str, day: str, limit: int, now: int, domain_limit: int = 0) -> str:
+    def take_auto_reply(
+        self, address: str, day: str, limit: int, now: int, domain_limit: int = 0
+    ) -> LimitReached:
         """Count one unless a limit is reached: "" when counted, else "recipient" or "domain"."""
         ...
 
@@ -150,7 +157,7 @@ class AutoReplyLimits(Protocol):
 class AckClaim:
     """An earlier claim on a ticket's one acknowledgement, as it stands."""
 
-    state: str  # "claimed" | "sent" | "refused"
+    state: AckState | None  # None: given back (SES never took it) since it was seen
     reason: str = ""
 
 
@@ -161,7 +168,9 @@ class AcknowledgementClaims(Protocol):
         """None when claimed now, else the earlier claim."""
         ...
 
-    def finish_ack(self, ticket_id: str, state: str, reason: str = "", message_key: str = "") -> None: ...
+    def finish_ack(
+        self, ticket_id: str, state: AckState, reason: str = "", message_key: str = ""
+    ) -> None: ...
 
     def release_ack(self, ticket_id: str) -> None:
         """Give the claim up: SES never took the mail, so a retry may send."""

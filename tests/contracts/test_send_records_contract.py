@@ -3,6 +3,7 @@ the DynamoDB adapters keep the same promises (see tests/contracts/conftest.py)."
 
 from __future__ import annotations
 
+from chalicelib.domain.send_policy import AckState
 from chalicelib.services.ports import AckClaim
 
 NOW = 1_796_000_000
@@ -47,9 +48,10 @@ def test_a_ticket_is_acknowledged_once_unless_the_claim_is_released(suppression_
     claims = suppression_table.acknowledgements
 
     assert claims.claim_ack("T-1", AT, NOW) is None
-    assert claims.claim_ack("T-1", AT, NOW) == AckClaim("claimed")
-    claims.finish_ack("T-1", "refused", "rate_limited")
-    assert claims.claim_ack("T-1", AT, NOW) == AckClaim("refused", "rate_limited")
+    assert claims.claim_ack("T-1", AT, NOW) == AckClaim(AckState.CLAIMED)
+    claims.finish_ack("T-1", AckState.REFUSED, "rate_limited")
+    earlier = claims.claim_ack("T-1", AT, NOW)
+    assert earlier == AckClaim(AckState.REFUSED, "rate_limited") and type(earlier.state) is AckState
     assert claims.claim_ack("T-2", AT, NOW) is None
     claims.release_ack("T-2")
     assert claims.claim_ack("T-2", AT, NOW) is None

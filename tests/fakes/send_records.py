@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from chalicelib.services.ports import AckClaim
+from chalicelib.domain.send_policy import AckState
+from chalicelib.services.ports import AckClaim, LimitReached
 from tests.fakes.suppression import FakeReputationCounters
 
 SENT_SECONDS = 30 * 86_400
@@ -44,7 +45,9 @@ class FakeAutoReplies:
     def auto_replies(self, address: str, day: str) -> int:
         return self.counted.get((f"AUTO#{address}", day), 0)
 
-    def take_auto_reply(self, address: str, day: str, limit: int, now: int, domain_limit: int = 0) -> str:
+    def take_auto_reply(
+        self, address: str, day: str, limit: int, now: int, domain_limit: int = 0
+    ) -> LimitReached:
         counters = [(f"AUTO#{address}", day, limit, "recipient")]
         if domain_limit:
             domain = address.rpartition("@")[2]
@@ -60,16 +63,16 @@ class FakeAutoReplies:
 
 @dataclass
 class FakeAcknowledgements:
-    claims: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # ticket -> state, reason, key
+    claims: dict[str, tuple[AckState, str, str]] = field(default_factory=dict)  # ticket -> state, reason, key
 
     def claim_ack(self, ticket_id: str, at: str, now: int) -> AckClaim | None:
         if ticket_id in self.claims:
             state, reason, _ = self.claims[ticket_id]
             return AckClaim(state, reason)
-        self.claims[ticket_id] = ("claimed", "", "")
+        self.claims[ticket_id] = (AckState.CLAIMED, "", "")
         return None
 
-    def finish_ack(self, ticket_id: str, state: str, reason: str = "", message_key: str = "") -> None:
+    def finish_ack(self, ticket_id: str, state: AckState, reason: str = "", message_key: str = "") -> None:
         self.claims[ticket_id] = (state, reason, message_key)
 
     def release_ack(self, ticket_id: str) -> None:
