@@ -2,7 +2,7 @@
 Lambda package, against `import boto3` and one client, each in a fresh interpreter.
 
 The measured side is what Lambda runs: `inbound package --stage dev` (chalice's zip with
-the compiled bytecode inbound/bytecode.py adds), unpacked into a task directory. Both
+the compiled bytecode inbound/stage/bytecode.py adds), unpacked into a task directory. Both
 sides run as `python -I -S -B -c CODE` with the working directory in the task directory:
 isolated from the repository and its virtual environment (no site-packages, no .pth
 hooks, no PYTHON* variables), and writing no `__pycache__` (`-B`, what
@@ -173,7 +173,7 @@ def _runtime_dir(dest: Path) -> Path:
 
 def _package(dest: Path) -> Path:
     """`inbound package --stage dev`, unpacked into dest/task."""
-    from inbound.package import package
+    from inbound.stage.package import package
 
     package("dev", dest / "out", REPO)
     task = dest / "task"

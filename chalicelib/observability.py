@@ -9,7 +9,7 @@ A handler wrapped in `observed` (app.py) runs as one invocation:
 - what services `count` or `gauge` leaves, when the invocation ends, as one CloudWatch
   Embedded Metric Format blob (Powertools Metrics): namespace `inbound`, dimensions
   `service`=`inbound` and `stage`=<INBOUND_STAGE>, the ones the stage's alarms
-  (inbound/alarms.py) are written against.
+  (inbound/stage/alarms.py) are written against.
 
 Outside an invocation (`inbound process`, service tests) every call here does nothing, so
 the CLI prints what it printed before. Powertools is imported by the first invocation,

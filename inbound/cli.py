@@ -50,7 +50,7 @@ def _process(args: argparse.Namespace) -> int:
 def _package(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from inbound.package import PackageFailed, package
+    from inbound.stage.package import PackageFailed, package
 
     try:
         template = package(args.stage, Path(args.outdir), Path(args.project_dir))

@@ -11,10 +11,10 @@ from typing import Any
 def _provision(args: argparse.Namespace) -> int:
     import boto3
 
-    from inbound.provision import after_deploy, delete, provision
-    from inbound.provision_api import deployed_rest_api
-    from inbound.provision_context import ProvisionError
-    from inbound.provision_report import render_report
+    from inbound.stage.provision.api import deployed_rest_api
+    from inbound.stage.provision.context import ProvisionError
+    from inbound.stage.provision.report import render_report
+    from inbound.stage.provision.run import after_deploy, delete, provision
 
     session = boto3.session.Session(region_name=args.region)
     try:
@@ -60,7 +60,7 @@ def _provision(args: argparse.Namespace) -> int:
             f"--region {args.region}{endpoint} --activate\n"
         )
     if args.write_config:
-        from inbound.chalice_config import write_stage_config
+        from inbound.stage.chalice_config import write_stage_config
 
         changed = write_stage_config(Path(args.project_dir), args.stage, report.outputs)
         print(
@@ -71,7 +71,7 @@ def _provision(args: argparse.Namespace) -> int:
 
 
 def _policies(args: argparse.Namespace) -> int:
-    from inbound.chalice_config import write_stage_policies
+    from inbound.stage.chalice_config import write_stage_policies
 
     chalice_dir = Path(args.project_dir) / ".chalice"
     changed = write_stage_policies(chalice_dir, args.stage)

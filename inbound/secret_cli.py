@@ -13,8 +13,8 @@ from typing import Any
 
 
 def _rotate(args: argparse.Namespace) -> int:
-    from inbound.provision import rotate_reply_secret
-    from inbound.provision_report import render_report
+    from inbound.stage.provision.report import render_report
+    from inbound.stage.provision.run import rotate_reply_secret
     from inbound.target import resolve
 
     target = resolve(args)

@@ -144,7 +144,7 @@ class Target:
     def user_pool_id(self, session: Any = None) -> str:
         if self.is_local:
             return str(self.local["user_pool_id"])
-        from inbound.provision_context import Names, account_of, partition_of
+        from inbound.stage.provision.context import Names, account_of, partition_of
 
         session = session or self.session()
         account = account_of(session, self.region, self.endpoint_url)
@@ -239,7 +239,7 @@ def _mailboxes(session: Any, names: Any, region: str, endpoint_url: str | None) 
 
 
 def _derived_environment(session: Any, stage: str, region: str, endpoint_url: str | None) -> dict[str, str]:
-    from inbound.provision_context import Names, account_of, partition_of
+    from inbound.stage.provision.context import Names, account_of, partition_of
 
     names = Names(stage, "", region, account_of(session, region, endpoint_url), partition_of(session, region))
     env = {

@@ -1,5 +1,5 @@
 """`inbound verify --stage S [--json]`: the operator's check, after `chalice deploy`, that
-the stage's whole loop works (see inbound/verify.py). Exits 1 when a step fails."""
+the stage's whole loop works (see inbound/stage/verify.py). Exits 1 when a step fails."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from inbound.dns_check import ZONE_FILE, PublicDns, Resolver, ZoneFile
+    from inbound.stage.dns_check import ZONE_FILE, PublicDns, Resolver, ZoneFile
+    from inbound.stage.verify import STEPS, Verifier
     from inbound.target import resolve
-    from inbound.verify import STEPS, Verifier
 
     target = resolve(args)
     resolver: Resolver = ZoneFile(target.data_dir / ZONE_FILE) if target.is_local else PublicDns()

@@ -75,7 +75,7 @@ def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterato
     import boto3
     from moto import mock_aws
 
-    from inbound.provision import provision
+    from inbound.stage.provision.run import provision
 
     offline_credentials()
     emulated_aws()
@@ -109,7 +109,7 @@ def stack_at(endpoint_url: str, stage: str = "local", domain: str = "example.com
     """Provision (idempotently) and wire the services against an AWS-compatible endpoint."""
     import boto3
 
-    from inbound.provision import provision
+    from inbound.stage.provision.run import provision
 
     aws_contract.install()
     session = boto3.session.Session(region_name=REGION)

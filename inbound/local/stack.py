@@ -25,8 +25,6 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from inbound.dns_check import publish_local_zone
-from inbound.gateway_responses import local_http_server
 from inbound.local.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.local.event_sources import SQS_POLLERS, Poller, Scheduler, app_sources
 from inbound.local.journal import Journal
@@ -36,6 +34,8 @@ from inbound.local.ses_sending import install as install_ses_emulator
 from inbound.local.smtp import SesReceiver, start_smtp
 from inbound.local.state import LocalState, Quiet, ensure_agent
 from inbound.staff_cli import restore_local as restore_staff
+from inbound.stage.dns_check import publish_local_zone
+from inbound.stage.gateway_responses import local_http_server
 
 log = logging.getLogger("inbound.local")
 

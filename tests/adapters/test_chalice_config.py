@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from inbound.chalice_config import write_stage_environment
+from inbound.stage.chalice_config import write_stage_environment
 
 REPO = Path(__file__).resolve().parents[2]
 

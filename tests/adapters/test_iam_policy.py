@@ -3,7 +3,7 @@
 Chalice gives each Lambda function its own role (autogen_policy is off) whose one
 inline policy is the function's `iam_policy_file` in .chalice/config.json:
 `.chalice/policy-<stage>-<function>.json`, written by `inbound provision --write-config`
-(inbound/iam_policies.py). Here the stage is provisioned for a domain and an account that
+(inbound/stage/iam_policies.py). Here the stage is provisioned for a domain and an account that
 are not the defaults (acme-support.test, account 210987654321), and its configuration
 and policies are written into a copy of the project exactly as `--write-config` writes
 them. The functions (`ingest`, `record_feedback`, `sweep_incoming` and `api_handler`,
@@ -55,8 +55,8 @@ from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain.announcements import Recipient, unsubscribe_token
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
-from inbound.chalice_config import write_stage_config, write_stage_policies
 from inbound.local.embedded import REGION, embedded_stack
+from inbound.stage.chalice_config import write_stage_config, write_stage_policies
 from tests.support.events import sqs_event
 from tests.support.iam_policy import UNSCOPABLE, Need, Policy, Unmapped, needs, restage
 from tests.support.mail_factory import make_mail as _make_mail

@@ -24,12 +24,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from inbound.alarms import alarm_specs
 from inbound.cli import main
-from inbound.package import read_stage_config
-from inbound.provision import FEEDBACK_FUNCTION_TIMEOUT, INGEST_FUNCTION_TIMEOUT, provision
-from inbound.provision_context import Names, canonical
-from inbound.provision_report import ProvisionReport
+from inbound.stage.alarms import alarm_specs
+from inbound.stage.package import read_stage_config
+from inbound.stage.provision.context import Names, canonical
+from inbound.stage.provision.report import ProvisionReport
+from inbound.stage.provision.run import FEEDBACK_FUNCTION_TIMEOUT, INGEST_FUNCTION_TIMEOUT, provision
 
 pytestmark = [pytest.mark.pypi, pytest.mark.timeout(600)]
 
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 STAGE = "dev"
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"  # moto's default account
-# What provision makes that the template leaves out, and why (see inbound/cfn_template.py):
+# What provision makes that the template leaves out, and why (see inbound/stage/cfn_template.py):
 # the domain identity is shared by the account's stages; CloudFormation can neither
 # activate a rule set nor create a SecureString parameter.
 NOT_IN_TEMPLATE = {
@@ -125,7 +125,7 @@ def test_both_sqs_event_sources_report_failed_records_only_and_the_functions_kno
 
 def test_each_function_has_chalice_deploys_name_and_a_role_holding_its_own_policy(template):
     """As with `chalice deploy`: one role per function, whose one policy is the function's
-    generated policy (inbound/iam_policies.py) for the stack's account and Region, which
+    generated policy (inbound/stage/iam_policies.py) for the stack's account and Region, which
     grants the logs of the function's name only."""
     functions = of_type(template, "AWS::Serverless::Function")
     expected = {

@@ -18,9 +18,9 @@ from moto.server import ThreadedMotoServer
 
 from chalicelib.settings import Settings
 from inbound.local import moto_fidelity
-from inbound.provision import delete, provision, rotate_reply_secret
-from inbound.provision_context import ProvisionError
-from inbound.provision_report import render_report
+from inbound.stage.provision.context import ProvisionError
+from inbound.stage.provision.report import render_report
+from inbound.stage.provision.run import delete, provision, rotate_reply_secret
 
 REGION = "eu-west-1"  # not us-east-1: bucket creation needs a LocationConstraint here
 STAGE = "test"

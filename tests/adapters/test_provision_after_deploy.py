@@ -23,7 +23,7 @@ import pytest
 from moto import mock_aws
 
 from inbound.cli import main
-from inbound.provision import provision
+from inbound.stage.provision.run import provision
 
 REGION = "eu-west-1"
 STAGE = "test"

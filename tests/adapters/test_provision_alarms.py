@@ -16,7 +16,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from inbound.provision import delete, provision
+from inbound.stage.provision.run import delete, provision
 
 REGION = "eu-west-1"
 STAGE = "test"

@@ -16,9 +16,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from inbound.gateway_responses import NOT_FOUND
-from inbound.provision import provision
-from inbound.provision_api import deployed_rest_api
+from inbound.stage.gateway_responses import NOT_FOUND
+from inbound.stage.provision.api import deployed_rest_api
+from inbound.stage.provision.run import provision
 
 REGION = "eu-west-1"
 

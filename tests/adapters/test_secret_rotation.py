@@ -17,7 +17,7 @@ from moto import mock_aws
 from chalicelib.adapters.ssm_secrets import SsmReplySecrets
 from chalicelib.domain.reply_tokens import read_token, reply_address
 from inbound.cli import main
-from inbound.provision import provision
+from inbound.stage.provision.run import provision
 
 REGION = "eu-west-1"
 PARAMETER = "/inbound/test/reply-token-secret"

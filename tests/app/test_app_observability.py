@@ -34,7 +34,7 @@ def metric_values(blob: dict[str, Any]) -> dict[str, tuple[str, Any]]:
     """name -> (unit, values) of one EMF blob, after checking its namespace and dimensions."""
     [directive] = blob["_aws"]["CloudWatchMetrics"]
     assert directive["Namespace"] == "inbound"
-    # Exactly the dimensions the stage's alarms (inbound/alarms.py) ask for.
+    # Exactly the dimensions the stage's alarms (inbound/stage/alarms.py) ask for.
     assert [sorted(d) for d in directive["Dimensions"]] == [["service", "stage"]]
     assert (blob["service"], blob["stage"]) == ("inbound", "test")
     return {m["Name"]: (m["Unit"], blob[m["Name"]]) for m in directive["Metrics"]}

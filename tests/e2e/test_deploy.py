@@ -34,8 +34,8 @@ from typing import Any
 
 import pytest
 
-from inbound.bytecode import pyc_name
 from inbound.local.embedded import moto_server
+from inbound.stage.bytecode import pyc_name
 from tests.support.deployed_stack import read_back, resources
 from tests.support.moto_swagger_import import swagger2_import
 

@@ -26,7 +26,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.reply_tokens import reply_address, sign
 from chalicelib.wiring import build_services
 from inbound.local.embedded import REGION
-from inbound.provision import rotate_reply_secret
+from inbound.stage.provision.run import rotate_reply_secret
 from tests.support.deliver import deliver as deliver_to
 from tests.support.mail_factory import make_mail
 from tests.support.ses_requests import send_raw_request

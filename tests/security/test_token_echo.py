@@ -20,8 +20,8 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from inbound.gateway_responses import NOT_FOUND
 from inbound.local.stack import _chalice_config, _http_server
+from inbound.stage.gateway_responses import NOT_FOUND
 from tests.support.staff_api import Api
 
 UNKNOWN = [

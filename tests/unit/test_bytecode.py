@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from inbound.bytecode import BytecodeFailed, add_bytecode, pyc_name, runtime_of_this_python
+from inbound.stage.bytecode import BytecodeFailed, add_bytecode, pyc_name, runtime_of_this_python
 
 SOURCES = {
     "app.py": "from pkg.mod import VALUE\n",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from inbound.cfn_template import REST_API, merge_template, template_names
-from inbound.gateway_responses import NOT_FOUND
+from inbound.stage.cfn_template import REST_API, merge_template, template_names
+from inbound.stage.gateway_responses import NOT_FOUND
 
 
 def _gateway_responses() -> dict:

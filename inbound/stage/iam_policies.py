@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from inbound.provision_context import Names
+from inbound.stage.provision.context import Names
 
 FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
 # An account id still unknown (before provision): one that matches any 12-digit account

@@ -21,8 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.provision_context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
-from inbound.provision_report import ABSENT, CHANGED, DELETED, UNCHANGED, UNSUPPORTED
+from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
+from inbound.stage.provision.report import ABSENT, CHANGED, DELETED, UNCHANGED, UNSUPPORTED
 
 # Regions with an SES email-receiving endpoint (inbound-smtp.<region>.amazonaws.com), from
 # the "Email receiving" table of https://docs.aws.amazon.com/general/latest/gr/ses.html.

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from inbound.provision_context import Context, ProvisionError, error_code
-from inbound.provision_report import CHANGED, UNCHANGED
+from inbound.stage.provision.context import Context, ProvisionError, error_code
+from inbound.stage.provision.report import CHANGED, UNCHANGED
 
 REPORT_FAILURES = "ReportBatchItemFailures"
 PARTIAL_SWITCH = "INBOUND_PARTIAL_BATCH_RESPONSES"

@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.provision_context import Context, ProvisionError, canonical, error_code, policy_json
-from inbound.provision_report import ABSENT, DELETED, KEPT
+from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code, policy_json
+from inbound.stage.provision.report import ABSENT, DELETED, KEPT
 
 # Archived raw mail moves to Glacier Instant Retrieval after 30 days, not Deep Archive:
 # replaying or re-processing an archived message must be a plain GetObject (milliseconds),

@@ -15,8 +15,8 @@ import json
 
 from botocore.exceptions import ClientError
 
-from inbound.provision_context import Context, error_code
-from inbound.provision_messaging import (
+from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.messaging import (
     FOURTEEN_DAYS,
     MAX_RECEIVE_COUNT,
     SQS_MAX_VISIBILITY,
@@ -24,8 +24,8 @@ from inbound.provision_messaging import (
     _queue_url,
     ensure_queue,
 )
-from inbound.provision_report import ABSENT, DELETED
-from inbound.provision_ses import ensure_configuration_set
+from inbound.stage.provision.report import ABSENT, DELETED
+from inbound.stage.provision.ses import ensure_configuration_set
 
 ROLE = "announce"
 SEND_FUNCTION_TIMEOUT = 300  # 50 recipients at 1 a second (the sandbox's rate) and margin

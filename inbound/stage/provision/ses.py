@@ -13,10 +13,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.provision_context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
-from inbound.provision_messaging import ensure_topic
-from inbound.provision_receiving import delete_receiving
-from inbound.provision_report import (
+from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
+from inbound.stage.provision.messaging import ensure_topic
+from inbound.stage.provision.receiving import delete_receiving
+from inbound.stage.provision.report import (
     ABSENT,
     CHANGED,
     CREATED,

@@ -13,7 +13,7 @@ key, so only the keys named here change): both SQS event sources get
 only (see chalicelib/services/queue_batch.py); every function gets the names of the
 stack's resources in its environment, as `inbound provision --write-config` would write
 them, and the name `chalice deploy` gives it (its role's policy names its log group);
-each function's role gets its policy from `inbound.iam_policies` for the stack's account
+each function's role gets its policy from `inbound.stage.iam_policies` for the stack's account
 and Region (in place of the `.chalice/policy-*.json` file Chalice copied in, which
 `inbound provision --write-config` writes for one account).
 
@@ -39,13 +39,13 @@ from typing import Any
 import boto3
 from chalice.utils import to_cfn_resource_name
 
-from inbound import gateway_responses
-from inbound.alarms import alarm_specs
-from inbound.iam_policies import policy_documents
-from inbound.provision_announcements import SEND_FUNCTION_TIMEOUT
-from inbound.provision_context import Context, Names
-from inbound.provision_identity import _CLIENT_SETTINGS, _POOL_SETTINGS
-from inbound.provision_messaging import (
+from inbound.stage import gateway_responses
+from inbound.stage.alarms import alarm_specs
+from inbound.stage.iam_policies import policy_documents
+from inbound.stage.provision.announcements import SEND_FUNCTION_TIMEOUT
+from inbound.stage.provision.context import Context, Names
+from inbound.stage.provision.identity import _CLIENT_SETTINGS, _POOL_SETTINGS
+from inbound.stage.provision.messaging import (
     FOURTEEN_DAYS,
     MAX_RECEIVE_COUNT,
     SQS_MAX_VISIBILITY,
@@ -53,10 +53,10 @@ from inbound.provision_messaging import (
     queue_policy,
     topic_policy,
 )
-from inbound.provision_receiving import desired_rule
-from inbound.provision_report import ProvisionReport
-from inbound.provision_ses import EVENT_TYPES
-from inbound.provision_storage import (
+from inbound.stage.provision.receiving import desired_rule
+from inbound.stage.provision.report import ProvisionReport
+from inbound.stage.provision.ses import EVENT_TYPES
+from inbound.stage.provision.storage import (
     _ENCRYPTION,
     _LIFECYCLE_RULES,
     _PUBLIC_ACCESS_BLOCK,

@@ -4,7 +4,7 @@ The functions find every resource through environment variables; names that carr
 the account id (the bucket) or ids AWS assigns (the Cognito pool and client, topic
 ARNs) are only known after provisioning, so the operator runs
 `inbound provision --stage S --domain D --write-config` and then `chalice deploy --stage S`.
-The same step writes each function's IAM policy file (`inbound.iam_policies`), derived
+The same step writes each function's IAM policy file (`inbound.stage.iam_policies`), derived
 from the environment it has just written, so policy and names cannot disagree.
 """
 
@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from inbound.iam_policies import names_from_environment, write_policies
+from inbound.stage.iam_policies import names_from_environment, write_policies
 
 # Outputs that only the local stack uses, or that the functions do not read.
 _SKIP = {"INBOUND_ENDPOINT_URL"}

@@ -11,10 +11,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.alarms import AlarmSpec, alarm_specs
-from inbound.provision_context import Context, error_code
-from inbound.provision_messaging import ensure_topic
-from inbound.provision_report import ABSENT, DELETED
+from inbound.stage.alarms import AlarmSpec, alarm_specs
+from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.messaging import ensure_topic
+from inbound.stage.provision.report import ABSENT, DELETED
 
 ALARMS_TOPIC_ROLE = "alarms"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.provision_context import Context, ProvisionError, canonical, error_code
-from inbound.provision_report import ABSENT, CHANGED, CREATED, DELETED, KEPT, UNCHANGED
+from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code
+from inbound.stage.provision.report import ABSENT, CHANGED, CREATED, DELETED, KEPT, UNCHANGED
 
 PASSWORD_POLICY = {
     "MinimumLength": 12,

@@ -27,8 +27,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.dns_check import Resolver, expected_records, missing_records
-from inbound.provision_context import Names, account_of, partition_of
+from inbound.stage.dns_check import Resolver, expected_records, missing_records
+from inbound.stage.provision.context import Names, account_of, partition_of
 
 AGENT = "inbound-verify"
 BOUNCE_SIMULATOR = "bounce@simulator.amazonses.com"

@@ -2,7 +2,7 @@
 
 `chalice deploy` writes the API from a definition with no place for gateway responses,
 so a stage deployed that way would answer an unknown route with API Gateway's 403 that
-quotes the Authorization header (inbound/gateway_responses.py). `inbound provision` finds
+quotes the Authorization header (inbound/stage/gateway_responses.py). `inbound provision` finds
 the API in `.chalice/deployed/<stage>.json`, sets the same responses as the CloudFormation
 path, and deploys the API stage again when it changed one. Chalice overwrites the whole
 API definition on every deploy, so provision runs after each `chalice deploy`.
@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.gateway_responses import rest_api_definition
-from inbound.provision_context import Context, error_code
+from inbound.stage.gateway_responses import rest_api_definition
+from inbound.stage.provision.context import Context, error_code
 
 _FIELDS = ("statusCode", "responseParameters", "responseTemplates")
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.settings import Settings
-from inbound.provision_context import Names
+from inbound.stage.provision.context import Names
 
 APP_NAMESPACE = "inbound"
 SERVICE = "inbound"

@@ -17,8 +17,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, Protocol
 
-from inbound.provision_report import DnsRecord
-from inbound.provision_ses import records_to_publish
+from inbound.stage.provision.report import DnsRecord
+from inbound.stage.provision.ses import records_to_publish
 
 ZONE_FILE = "dns-zone.json"
 

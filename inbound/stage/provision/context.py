@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
 from chalicelib.errors import InboundError
-from inbound.provision_report import ProvisionReport
+from inbound.stage.provision.report import ProvisionReport
 
 T = TypeVar("T")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.provision_context import Context, canonical, error_code, policy_json
-from inbound.provision_report import ABSENT, DELETED
+from inbound.stage.provision.context import Context, canonical, error_code, policy_json
+from inbound.stage.provision.report import ABSENT, DELETED
 
 FOURTEEN_DAYS = 1_209_600  # the SQS maximum
 MAX_RECEIVE_COUNT = 5

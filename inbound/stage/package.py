@@ -5,7 +5,7 @@ It writes `cfn_template.merge_template` for the stage to a temporary file and ru
 Python, i.e. the project's virtual environment), which leaves `deployment.zip` and
 `sam.json` in OUTDIR. Chalice downloads Linux wheels for requirements.txt from PyPI when
 its cache (.chalice/deployments) has no package for them yet. The zip is then rewritten
-with compiled bytecode for the functions' runtime (inbound/bytecode.py): Lambda's task
+with compiled bytecode for the functions' runtime (inbound/stage/bytecode.py): Lambda's task
 directory is read-only, so without it every cold start compiles every module it imports.
 
 The function timeouts, the domain and the mailboxes come from the stage in
@@ -27,8 +27,8 @@ from chalice.config import Config
 from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
 
 from chalicelib.errors import InboundError
-from inbound.bytecode import BytecodeFailed, add_bytecode
-from inbound.cfn_template import merge_template, template_names
+from inbound.stage.bytecode import BytecodeFailed, add_bytecode
+from inbound.stage.cfn_template import merge_template, template_names
 
 
 class PackageFailed(InboundError):

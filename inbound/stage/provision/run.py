@@ -18,22 +18,22 @@ from __future__ import annotations
 
 import boto3
 
-from inbound.provision_alarms import delete_alarms, ensure_alarms
-from inbound.provision_announcements import delete_announcements, ensure_announcements
-from inbound.provision_api import ensure_gateway_responses
-from inbound.provision_context import Context, Names, ProvisionError, account_of, partition_of
-from inbound.provision_functions import after_deploy as set_partial_batches
-from inbound.provision_identity import (
+from inbound.stage.provision.alarms import delete_alarms, ensure_alarms
+from inbound.stage.provision.announcements import delete_announcements, ensure_announcements
+from inbound.stage.provision.api import ensure_gateway_responses
+from inbound.stage.provision.context import Context, Names, ProvisionError, account_of, partition_of
+from inbound.stage.provision.functions import after_deploy as set_partial_batches
+from inbound.stage.provision.identity import (
     delete_identity,
     ensure_reply_secret,
     ensure_user_pool,
     ensure_user_pool_client,
     rotate_secret,
 )
-from inbound.provision_messaging import delete_messaging, ensure_messaging
-from inbound.provision_receiving import check_receiving_region, desired_rule, ensure_receipt_rule
-from inbound.provision_report import ProvisionReport, render_report
-from inbound.provision_ses import (
+from inbound.stage.provision.messaging import delete_messaging, ensure_messaging
+from inbound.stage.provision.receiving import check_receiving_region, desired_rule, ensure_receipt_rule
+from inbound.stage.provision.report import ProvisionReport, render_report
+from inbound.stage.provision.ses import (
     check_mailboxes,
     delete_ses,
     dns_records,
@@ -41,7 +41,7 @@ from inbound.provision_ses import (
     ensure_feedback_forwarding_off,
     ensure_identity,
 )
-from inbound.provision_storage import delete_storage, ensure_storage
+from inbound.stage.provision.storage import delete_storage, ensure_storage
 
 __all__ = [
     "ProvisionError",
