@@ -29,7 +29,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypedDict
 
 from chalicelib.domain.mail import MAX_ADDRESS_BYTES
 from chalicelib.domain.sns_envelope import unwrap
@@ -60,11 +61,32 @@ IGNORED_TYPES = frozenset(
 Reader = Callable[[dict[str, Any], dict[str, Any]], list["FeedbackEvent"]]
 
 
+class FeedbackKind(StrEnum):
+    """What SES reported about one recipient of a message we sent."""
+
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+    DELIVERY = "delivery"
+    SEND = "send"
+    REJECT = "reject"
+    DELAY = "delay"
+
+
+class FeedbackAction(StrEnum):
+    """What the service does about one event (the table in this module's docstring)."""
+
+    SUPPRESS = "suppress"
+    SOFT = "soft"
+    ACCOUNT_SUPPRESSED = "account_suppressed"
+    COUNT = "count"
+    RECORD = "record"
+
+
 @dataclass(frozen=True)
 class FeedbackEvent:
     key: str  # applied once per key
-    kind: str  # bounce | complaint | delivery | send | reject | delay
-    action: str  # suppress | soft | account_suppressed | count | record
+    kind: FeedbackKind
+    action: FeedbackAction
     counter: str  # the reputation counter it adds one to (reputation.COUNTERS)
     recipient: str
     at: str  # when it happened (ISO 8601, from SES)
@@ -190,7 +212,17 @@ def _recipient_list(part: dict[str, Any], field: str, kind: str) -> list[dict[st
     return usable
 
 
-def _base(kind: str, mail: dict[str, Any], part: dict[str, Any]) -> dict[str, str]:
+class _Base(TypedDict):
+    """The fields every event of one notification shares."""
+
+    kind: FeedbackKind
+    at: str
+    ses_message_id: str
+    configuration_set: str
+    announcement: str
+
+
+def _base(kind: FeedbackKind, mail: dict[str, Any], part: dict[str, Any]) -> _Base:
     tags, headers = mail.get("tags"), mail.get("headers")
     sets = tags.get("ses:configuration-set") if isinstance(tags, dict) else None
     announced = [
@@ -207,23 +239,23 @@ def _base(kind: str, mail: dict[str, Any], part: dict[str, Any]) -> dict[str, st
     }
 
 
-def _bounce_action(bounce_type: str, subtype: str, recipient: dict[str, Any]) -> tuple[str, str]:
+def _bounce_action(bounce_type: str, subtype: str, recipient: dict[str, Any]) -> tuple[FeedbackAction, str]:
     """(action, counter) for one bounced recipient."""
     action = str(recipient.get("action") or "").lower()
     status = str(recipient.get("status") or "")
     if bounce_type == "Permanent" and subtype == "OnAccountSuppressionList":
-        return "account_suppressed", "account_suppressed"
+        return FeedbackAction.ACCOUNT_SUPPRESSED, "account_suppressed"
     if bounce_type == "Permanent" and action != "delayed" and not status.startswith("4."):
-        return "suppress", "bounces"
+        return FeedbackAction.SUPPRESS, "bounces"
     if bounce_type == "Permanent" or bounce_type == "Undetermined" or subtype in SOFT_BOUNCE_SUBTYPES:
-        return "soft", "soft_bounces"  # includes a recipient a permanent bounce lists as delayed
-    return "record", "ignored_bounces"
+        return FeedbackAction.SOFT, "soft_bounces"  # includes a recipient a permanent bounce lists as delayed
+    return FeedbackAction.RECORD, "ignored_bounces"
 
 
 def _bounce(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
     bounce = _part(note, "bounce", "Bounce")
     bounce_type, subtype = str(bounce.get("bounceType") or ""), str(bounce.get("bounceSubType") or "")
-    base = _base("bounce", mail, bounce)
+    base = _base(FeedbackKind.BOUNCE, mail, bounce)
     feedback_id = str(bounce.get("feedbackId") or f"{base['ses_message_id']}#{base['at']}")
     events = []
     for entry in _recipient_list(bounce, "bouncedRecipients", "Bounce"):
@@ -249,16 +281,16 @@ def _bounce(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
 
 def _complaint(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
     complaint = _part(note, "complaint", "Complaint")
-    base = _base("complaint", mail, complaint)
+    base = _base(FeedbackKind.COMPLAINT, mail, complaint)
     feedback_id = str(complaint.get("feedbackId") or f"{base['ses_message_id']}#{base['at']}")
     subtype = str(complaint.get("complaintSubType") or "")
     feedback_type = str(complaint.get("complaintFeedbackType") or "")
     if subtype == "OnAccountSuppressionList":
-        action, counter = "account_suppressed", "account_suppressed"
+        action, counter = FeedbackAction.ACCOUNT_SUPPRESSED, "account_suppressed"
     elif feedback_type == "not-spam":  # the reporter says it is NOT abuse (RFC 5965)
-        action, counter = "record", ""
+        action, counter = FeedbackAction.RECORD, ""
     else:
-        action, counter = "suppress", "complaints"
+        action, counter = FeedbackAction.SUPPRESS, "complaints"
     return [
         FeedbackEvent(
             key=f"complaint#{feedback_id}#{address}",
@@ -279,13 +311,13 @@ def _complaint(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent
 
 def _delay(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
     delay = _part(note, "deliveryDelay", "DeliveryDelay")
-    base = _base("delay", mail, delay)
+    base = _base(FeedbackKind.DELAY, mail, delay)
     delay_type = str(delay.get("delayType") or "")
     soft = delay_type in SOFT_DELAY_TYPES
     return [
         FeedbackEvent(
             key=f"delay#{base['ses_message_id']}#{normalise_address(r.get('emailAddress'))}",
-            action="soft" if soft else "record",
+            action=FeedbackAction.SOFT if soft else FeedbackAction.RECORD,
             counter="soft_bounces" if soft else "",
             recipient=normalise_address(r.get("emailAddress")),
             subtype=delay_type,
@@ -297,7 +329,7 @@ def _delay(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
     ]
 
 
-def _counted(kind: str, part_name: str, field: str, counter: str) -> Reader:
+def _counted(kind: FeedbackKind, part_name: str, field: str, counter: str) -> Reader:
     """Send, Delivery and Reject: one counted event per recipient."""
 
     def read(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
@@ -313,7 +345,7 @@ def _counted(kind: str, part_name: str, field: str, counter: str) -> Reader:
         return [
             FeedbackEvent(
                 key=f"{kind}#{base['ses_message_id']}#{address}",
-                action="count",
+                action=FeedbackAction.COUNT,
                 counter=counter,
                 recipient=address,
                 **base,
@@ -328,7 +360,7 @@ _READERS = {
     "Bounce": _bounce,
     "Complaint": _complaint,
     "DeliveryDelay": _delay,
-    "Delivery": _counted("delivery", "delivery", "recipients", "deliveries"),
-    "Send": _counted("send", "send", "destination", "sends"),
-    "Reject": _counted("reject", "reject", "destination", "rejects"),
+    "Delivery": _counted(FeedbackKind.DELIVERY, "delivery", "recipients", "deliveries"),
+    "Send": _counted(FeedbackKind.SEND, "send", "destination", "sends"),
+    "Reject": _counted(FeedbackKind.REJECT, "reject", "destination", "rejects"),
 }

@@ -19,7 +19,7 @@ from chalicelib.adapters.dynamodb_queue import DynamoDBQueue, QueueQuery
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
-from chalicelib.domain.feedback import FeedbackEvent, normalise_address
+from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind, normalise_address
 from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
@@ -31,10 +31,10 @@ log = logging.getLogger("inbound.announcements")
 PAGE = 100
 HEADER = "X-Inbound-Announcement"  # names the announcement in SES's events (mail.headers)
 _EVENT_STATES = {
-    ("send", "count"): RecipientState.SENT,
-    ("delivery", "count"): RecipientState.DELIVERED,
-    ("bounce", "suppress"): RecipientState.BOUNCED,
-    ("complaint", "suppress"): RecipientState.COMPLAINED,
+    (FeedbackKind.SEND, FeedbackAction.COUNT): RecipientState.SENT,
+    (FeedbackKind.DELIVERY, FeedbackAction.COUNT): RecipientState.DELIVERED,
+    (FeedbackKind.BOUNCE, FeedbackAction.SUPPRESS): RecipientState.BOUNCED,
+    (FeedbackKind.COMPLAINT, FeedbackAction.SUPPRESS): RecipientState.COMPLAINED,
 }
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from chalicelib import observability
 from chalicelib.domain import feedback, mailed_reports
-from chalicelib.domain.feedback import FeedbackEvent, SuppressionEntry
+from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind, SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate
 from chalicelib.services.ports import FeedbackLedger, SendLedger, SoftRead, SoftWrite
@@ -42,7 +42,10 @@ from chalicelib.settings import Settings
 log = logging.getLogger("inbound.feedback")
 ANNOUNCE_PREFIX = "announce_"  # counters of announcement mail (read by announcement_sending)
 TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems
-WRITES_ENTRY = ("suppress", "account_suppressed")  # actions that write an entry beside the marker
+WRITES_ENTRY = (
+    FeedbackAction.SUPPRESS,
+    FeedbackAction.ACCOUNT_SUPPRESSED,
+)  # actions that write an entry beside the marker
 SOFT_ATTEMPTS = 5  # transactions per chunk while concurrent soft bounces keep moving a count
 SOFT_TIMES_KEPT = 100  # an address's soft bounces kept in the window (at least the limit)
 
@@ -126,8 +129,8 @@ class FeedbackService:
         events = [
             FeedbackEvent(
                 key=f"dsn#{ses_message_id}#{address}",
-                kind="complaint" if complaint else "bounce",
-                action="suppress" if permanent else "soft",
+                kind=FeedbackKind.COMPLAINT if complaint else FeedbackKind.BOUNCE,
+                action=FeedbackAction.SUPPRESS if permanent else FeedbackAction.SOFT,
                 counter="",
                 recipient=address,
                 at=at,
@@ -147,7 +150,7 @@ class FeedbackService:
     def apply(self, events: list[FeedbackEvent], source: str) -> FeedbackSummary:
         unique = list({e.key: e for e in events}.values())
         now = self.clock()
-        soft = [e.recipient for e in unique if e.action == "soft"]
+        soft = [e.recipient for e in unique if e.action == FeedbackAction.SOFT]
         known = self.feedback_ledger.soft_bounces(soft) if soft else SoftRead({})
         applied: list[FeedbackEvent] = []
         suppressed: list[str] = []
@@ -183,18 +186,20 @@ class FeedbackService:
     def _plan(self, pending: list[FeedbackEvent], known: SoftRead, source: str, now: datetime) -> Plan:
         """The longest run of `pending` whose items fit one transaction, and its writes."""
         chunk = pending[: _fits(pending, self._reaching(pending, known, now), now)]
-        entries = {e.recipient: self._entry(e, source, now) for e in chunk if e.action == "suppress"}
+        entries = {
+            e.recipient: self._entry(e, source, now) for e in chunk if e.action == FeedbackAction.SUPPRESS
+        }
         expires = int((now + timedelta(days=self.settings.soft_suppression_days)).timestamp())
         expiring = {
             e.recipient: self._entry(e, source, now, "ACCOUNT_SUPPRESSED", expires)
             for e in chunk
-            if e.action == "account_suppressed" and e.recipient not in entries
+            if e.action == FeedbackAction.ACCOUNT_SUPPRESSED and e.recipient not in entries
         }
         window, since = self._window(now)
         keep = max(self.settings.soft_bounce_limit, SOFT_TIMES_KEPT)
         soft: list[SoftWrite] = []
-        for address in dict.fromkeys(e.recipient for e in chunk if e.action == "soft"):
-            mine = [e for e in chunk if e.recipient == address and e.action == "soft"]
+        for address in dict.fromkeys(e.recipient for e in chunk if e.action == FeedbackAction.SOFT):
+            mine = [e for e in chunk if e.recipient == address and e.action == FeedbackAction.SOFT]
             state = known.states[address].adding((feedback.epoch(e.at, now) for e in mine), since, keep)
             soft.append(SoftWrite(state, max((*state.times, int(now.timestamp()))) + window))
             count = len(state.times)
@@ -218,7 +223,7 @@ class FeedbackService:
         _, since = self._window(now)
         added: dict[str, int] = {}
         for e in events:
-            if e.action == "soft" and feedback.epoch(e.at, now) >= since:
+            if e.action == FeedbackAction.SOFT and feedback.epoch(e.at, now) >= since:
                 added[e.recipient] = added.get(e.recipient, 0) + 1
         return {
             a
@@ -276,13 +281,13 @@ def _fits(events: list[FeedbackEvent], reaching: set[str], now: datetime) -> int
     for n, event in enumerate(events):
         day = feedback.day_of(event.at, now) if event.counter else ""
         cost = 1 + (event.action in WRITES_ENTRY) + (bool(day) and day not in days)
-        if event.action == "soft" and event.recipient not in addresses:
+        if event.action == FeedbackAction.SOFT and event.recipient not in addresses:
             cost += 1 + (event.recipient in reaching)
         if n and items + cost > TRANSACTION_ITEMS:
             return n
         items += cost
         if day:
             days.add(day)
-        if event.action == "soft":
+        if event.action == FeedbackAction.SOFT:
             addresses.add(event.recipient)
     return len(events)
