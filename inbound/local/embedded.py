@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
-from inbound.local import aws_contract, moto_fidelity, moto_sesv2
+from inbound.local import aws_contract, moto_fidelity, moto_sesv2, moto_speed
 
 REGION = "us-east-1"
 
@@ -33,6 +33,7 @@ def emulated_aws() -> None:
     from inbound.local.ses_sending import serve_account_api
 
     moto_fidelity.install()
+    moto_speed.install()
     moto_sesv2.install()
     serve_account_api()
     aws_contract.install()

@@ -5,7 +5,7 @@
    tests) a check and a write can interleave and two conditional writers both win.
    One request at a time restores the guarantee.
 
-2. Transaction cost: O(items touched) instead of O(table).
+2. Transaction cost: O(items named) instead of O(table).
 
 3. Bucket policies: moto takes a `Bool` condition as always met, so the bucket's
    `Deny ... if aws:SecureTransport is false` refused every object call. `Bool`
@@ -18,60 +18,94 @@
    identity's BounceTopic/ComplaintTopic, which moto stores but never reports.
 
 moto 5.2.5 backs up every table a TransactWriteItems names with `copy.deepcopy`
-before applying it, so each transaction copies the whole table: replaying a few
-thousand messages on the embedded stack becomes quadratic (over a second per
-message after ~600). Real DynamoDB has no such cost.
+before applying it (once per item of the transaction), so each transaction copies the
+whole table: replaying a few thousand messages on the embedded stack becomes quadratic
+(over a second per message after ~600). Real DynamoDB has no such cost.
 
-The backup only has to restore what the transaction can change: the hash-key
-buckets it names. While a transaction runs, a table's deep copy therefore shares
-every untouched bucket with the live table and deep-copies only the touched ones.
-Semantics are moto's own (same rollback on failure); only the copying is narrowed.
+A failed transaction only has to put back what it named. While one runs, a table's
+"backup" is therefore the live table itself, and the items the transaction names (a
+deep copy of each, or "absent") are kept aside and put back if it fails. Sharing the
+untouched partitions was not enough: a partition every mail writes to (a common search
+term's, TERM#order) grows with the table, and copying it made a burst quadratic again.
+Semantics are moto's own (the same items after a rollback); only the copying is narrowed.
 """
 
 from __future__ import annotations
 
 import copy
 import threading
-from collections import defaultdict
 from typing import Any
 
 _active = threading.local()
 _installed = False
 
 
-def _touched_hashes(table: Any, transact_items: list[dict[str, Any]]) -> set[Any]:
+def _touched_keys(table: Any, transact_items: list[dict[str, Any]]) -> dict[Any, set[Any]]:
+    """The items of `table` a transaction names: hash key -> range keys (None without one)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    hashes = set()
+    touched: dict[Any, set[Any]] = {}
     for entry in transact_items:
         _, op = next(iter(entry.items()))
         if op.get("TableName") != table.name:
             continue
         key = op.get("Key") or op.get("Item") or {}
         value = key.get(table.hash_key_attr)
-        if value is not None:
-            hashes.add(DynamoType(value))
-    return hashes
+        if value is None:
+            continue
+        sort = key.get(table.range_key_attr) if table.range_key_attr else None
+        touched.setdefault(DynamoType(value), set()).add(DynamoType(sort) if sort is not None else None)
+    return touched
 
 
 def _narrow_deepcopy(table: Any, memo: dict[int, Any]) -> Any:
-    transact_items = getattr(_active, "items", None)
-    if transact_items is None:
+    undo = getattr(_active, "undo", None)
+    if undo is None:
         # Not inside a transaction: moto's own full deep copy (backups, restores).
         clone = copy.copy(table)
         memo[id(table)] = clone
         clone.__dict__.update(copy.deepcopy(table.__dict__, memo))
         return clone
-    clone = copy.copy(table)
-    # One C-level copy of the mapping shares every bucket (the transaction cannot change
-    # an untouched one, and requests run one at a time); only the touched are deep-copied.
-    # A Python loop over the buckets, hashing each key, cost O(table) per transaction.
-    items: defaultdict[Any, Any] = defaultdict(dict, table.items)
-    for hash_value in _touched_hashes(table, transact_items):
-        if hash_value in table.items:
-            items[hash_value] = copy.deepcopy(table.items[hash_value])
-    clone.items = items
-    return clone
+    # Inside a transaction, moto's "backup" is the live table itself, and what the
+    # transaction can change (the items it names, as they are now) is kept aside to be
+    # put back if it fails (`_undo`). moto asks for a table's backup once per item of
+    # the transaction; the items are kept the first time.
+    if table.name not in undo:
+        undo[table.name] = (table, _saved_items(table, _active.items))
+    return table
+
+
+def _saved_items(table: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
+    """(hash, range, a deep copy of the item or None when absent) of every item named."""
+    saved = []
+    for hash_value, sorts in _touched_keys(table, transact_items).items():
+        partition = table.items.get(hash_value)  # .get: items is a defaultdict
+        if not table.range_key_attr:
+            saved.append((hash_value, None, copy.deepcopy(partition)))
+            continue
+        for sort in sorts:
+            item = partition.get(sort) if partition is not None else None
+            saved.append((hash_value, sort, copy.deepcopy(item)))
+    return saved
+
+
+def _undo(undo: dict[str, tuple[Any, list[tuple[Any, Any, Any]]]]) -> None:
+    """Put back every item a failed transaction named, as it was before it."""
+    for table, saved in undo.values():
+        for hash_value, sort, item in saved:
+            if not table.range_key_attr:
+                if item is None:
+                    table.items.pop(hash_value, None)
+                else:
+                    table.items[hash_value] = item
+                continue
+            partition = table.items[hash_value]
+            if item is None:
+                partition.pop(sort, None)
+            else:
+                partition[sort] = item
+            if not partition:
+                del table.items[hash_value]
 
 
 def install() -> None:
@@ -95,11 +129,14 @@ def install() -> None:
     original = DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        _active.items = transact_items
+        _active.items, _active.undo = transact_items, {}
         try:
             original(self, transact_items)
+        except BaseException:
+            _undo(_active.undo)
+            raise
         finally:
-            _active.items = None
+            _active.items = _active.undo = None
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.__deepcopy__ = _narrow_deepcopy  # type: ignore[attr-defined]

@@ -1,0 +1,71 @@
+"""Where moto 5.2.5 pays per request for the size of a table or a queue, and AWS does not.
+
+1. Query. moto answers a Query of the base table by sorting every item of the table and
+   keeping the partition's (DynamoDB reads the partition's keys only). A Query without
+   an index reads the partition here; the result (items, order, pages) is moto's own.
+2. ReceiveMessage. For every message it hands out, moto computes all of the queue's
+   attributes (three passes over every message in the queue, for the approximate counts)
+   to read one, MessageRetentionPeriod: O(queue) per message received. It is read here
+   from the queue itself.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Any
+
+_active = threading.local()
+_installed = False
+
+
+def install() -> None:
+    """Patch moto's DynamoDB Query and SQS ReceiveMessage in this process (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    _query_reads_the_partition()
+    _retention_from_the_queue()
+    _installed = True
+
+
+def _query_reads_the_partition() -> None:
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+    signature = inspect.signature(query)
+
+    def partition_query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = signature.bind(self, *args, **kwargs).arguments
+        if bound.get("index_name") is not None or bound.get("hash_key") is None:
+            return query(self, *args, **kwargs)
+        _active.partition = bound["hash_key"]
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            _active.partition = None
+
+    def items_of_partition(self: Any) -> list[Any]:
+        partition = getattr(_active, "partition", None)
+        if partition is None:
+            return all_items(self)
+        found = self.items.get(partition)  # .get: items is a defaultdict
+        if found is None:
+            return []
+        if not self.range_key_attr:
+            return [found]
+        return sorted(found.values(), key=lambda item: item.range_key)
+
+    Table.query = partition_query  # type: ignore[method-assign]
+    Table.all_items = items_of_partition  # type: ignore[method-assign]
+
+
+def _retention_from_the_queue() -> None:
+    from moto.core.utils import unix_time
+    from moto.sqs.models import SQSBackend
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention = int(self.get_queue(queue_name).message_retention_period)
+        return bool(retention + message.sent_timestamp / 1000 > unix_time())
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]

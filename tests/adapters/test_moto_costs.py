@@ -1,0 +1,151 @@
+"""moto's DynamoDB and SQS as the embedded stack patches them (inbound/local/moto_fidelity.py,
+moto_speed.py): what a transaction, a Query and a receive return is moto's own; only what
+they copy and read is narrowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def _backend_table(stack: Any) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    account = stack.client("sts").get_caller_identity()["Account"]
+    return dynamodb_backends[account]["us-east-1"].tables[stack.settings.tickets_table]
+
+
+def _put(db: Any, table: str, pk: str, sk: str, n: int) -> None:
+    db.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": sk}, "n": {"N": str(n)}})
+
+
+def _everything(db: Any, table: str) -> list[tuple[str, str, str]]:
+    items = db.scan(TableName=table)["Items"]
+    return sorted((i["pk"]["S"], i["sk"]["S"], i.get("n", {}).get("N", "")) for i in items)
+
+
+def _key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def _failing_transaction(table: str) -> list[dict[str, Any]]:
+    """Update, delete and put in a partition, put in a new one, then a condition that fails."""
+    return [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": _key("P", "s1"),
+                "UpdateExpression": "SET n = :n",
+                "ExpressionAttributeValues": {":n": {"N": "99"}},
+            }
+        },
+        {"Delete": {"TableName": table, "Key": _key("P", "s2")}},
+        {"Put": {"TableName": table, "Item": _key("P", "new")}},
+        {"Put": {"TableName": table, "Item": _key("Q", "new")}},
+        {
+            "Put": {
+                "TableName": table,
+                "Item": _key("P", "s3"),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+    ]
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(stack):
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    for n in range(5):
+        _put(db, table, "P", f"s{n}", n)
+    _put(db, table, "R", "r", 7)
+    before = _everything(db, table)
+
+    with pytest.raises(ClientError) as refused:
+        db.transact_write_items(TransactItems=_failing_transaction(table))
+
+    assert refused.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert _everything(db, table) == before
+    assert (
+        db.query(
+            TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "Q"}}
+        )["Items"]
+        == []
+    )
+
+
+def test_a_cancelled_transaction_copies_only_the_items_it_named(stack):
+    """moto put a deep copy of the whole table back after a cancelled transaction; now the
+    table and every item the transaction did not name are the very objects they were."""
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    for n in range(5):
+        _put(db, table, "P", f"s{n}", n)
+    live = _backend_table(stack)
+    partition = next(key for key in live.items if key.value == "P")
+    untouched = {sk: item for sk, item in live.items[partition].items() if sk.value in ("s0", "s4")}
+
+    with pytest.raises(ClientError):
+        db.transact_write_items(TransactItems=_failing_transaction(table))
+
+    after = _backend_table(stack)
+    assert after is live
+    assert len(untouched) == 2
+    assert all(after.items[partition][sk] is item for sk, item in untouched.items())
+
+
+def test_a_transaction_that_commits_applies_every_item(stack):
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    for n in range(3):
+        _put(db, table, "P", f"s{n}", n)
+
+    db.transact_write_items(TransactItems=_failing_transaction(table)[:4])
+
+    assert _everything(db, table) == [
+        ("P", "new", ""),
+        ("P", "s0", "0"),
+        ("P", "s1", "99"),
+        ("Q", "new", ""),
+    ]
+
+
+def test_a_query_reads_its_partition_in_order_and_by_pages(stack):
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    for n in range(7):
+        _put(db, table, "P", f"s{n}", n)
+        _put(db, table, "O", f"s{n}", 100 + n)  # another partition, interleaved
+    query = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":p": {"S": "P"}, ":a": {"S": "s1"}, ":b": {"S": "s5"}},
+        "ScanIndexForward": False,
+        "Limit": 2,
+    }
+    seen = []
+    while True:
+        page = db.query(**query)
+        seen += [(i["sk"]["S"], i["n"]["N"]) for i in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            break
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    assert seen == [("s5", "5"), ("s4", "4"), ("s3", "3"), ("s2", "2"), ("s1", "1")]
+    assert (
+        db.query(
+            TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "none"}}
+        )["Items"]
+        == []
+    )
+
+
+def test_a_receive_still_hands_out_every_message_once(stack):
+    sqs = stack.client("sqs")
+    url = sqs.create_queue(QueueName="moto-costs", Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    for n in range(15):
+        sqs.send_message(QueueUrl=url, MessageBody=str(n))
+
+    bodies = []
+    for _ in range(3):
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=60)
+        bodies += [m["Body"] for m in got.get("Messages", [])]
+
+    assert sorted(bodies, key=int) == [str(n) for n in range(15)]
