@@ -11,7 +11,6 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
 
 from chalicelib.settings import Settings
@@ -27,26 +26,27 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_ssm import SSMClient
 
+    from chalicelib.adapters.sns_events import SnsEvents
     from chalicelib.domain.classify_types import BounceReport
     from chalicelib.domain.mail import ParsedMail
+    from chalicelib.services.announcement_sending import AnnouncementSender
+    from chalicelib.services.announcements import AnnouncementService
+    from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.intake import IntakeService
+    from chalicelib.services.intake_parts import IntakeParts
+    from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.sign_in_guard import SignInGuard
+    from chalicelib.services.staff_identities import StaffIdentities
+    from chalicelib.services.suppression import SuppressionService
+    from chalicelib.services.suspended_mail import SuspendedMail
+    from chalicelib.services.sweeper import IncomingSweeper
+    from chalicelib.services.ticket_desk import TicketDesk
+    from chalicelib.services.ticket_presence import TicketPresence
+    from chalicelib.services.ticket_search import TicketFinder
 
 
-@dataclass
-class Services:
-    settings: Settings
-    intake: Any  # IntakeService; typed loosely to keep imports lazy
-    suspended: Any  # SuspendedMail
-    desk: Any  # TicketDesk: the staff queue and ticket edits
-    auth: Any  # StaffIdentities: staff tokens (JWKS fetched on first use) named by their `sub`
-    outbound: Any = None  # OutboundService: every mail that leaves, through the guard
-    feedback: Any = None  # FeedbackService: SES bounce/complaint feedback -> suppression list
-    suppression: Any = None  # SuppressionService: list, check, remove, import, reputation
-    sweeper: Any = None  # IncomingSweeper: re-drives mail left in incoming/
-    sign_in_guard: Any = None  # SignInGuard: attempts the console's sign-in proxy lets through
-    search: Any = None  # TicketFinder: search, customer history, the index's backfill
-    announcements: Any = None  # AnnouncementService: audience, preview, test, queue, report, opt-out
-    announcement_sender: Any = None  # AnnouncementSender: one queued batch, paced, once per recipient
-    presence: Any = None  # TicketPresence: who else has a ticket open or is writing on it
+# A boto3 session must not build two clients at once (`inbound up` serves from threads).
+_SESSION_LOCK = threading.RLock()
 
 
 # Each client the Lambdas build, typed by boto3-stubs (a dev dependency; types only).
@@ -71,20 +71,18 @@ def _client(session: Session, name: str, settings: Settings) -> Any:
 
     config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
     service: Any = name  # one of the names above; the stubs type each by its literal name
-    return session.client(
-        service, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
-    )
+    with _SESSION_LOCK:
+        return session.client(
+            service, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+        )
 
 
 class _OnFirstUse:
     """A boto3 client built by its first use instead of by `build_services`.
 
     For the clients many invocations never call (SSM for reply tokens, SES, presigning):
-    each costs 10-30 ms of cold start, mostly loading its service model. One lock for all
-    of them, because a boto3 session must not build two clients at once.
+    each costs 10-30 ms of cold start, mostly loading its service model.
     """
-
-    _lock = threading.Lock()
 
     def __init__(self, build: Callable[[], Any]) -> None:
         self._build = build
@@ -92,7 +90,7 @@ class _OnFirstUse:
 
     def __getattr__(self, name: str) -> Any:
         if self._client is None:
-            with self._lock:
+            with _SESSION_LOCK:
                 if self._client is None:
                     self._client = self._build()
         return getattr(self._client, name)
@@ -110,57 +108,160 @@ def build_services(settings: Settings, session: Session | None = None, fetch_jwk
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
 
-    from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-    from chalicelib.adapters.mail import body_render
-    from chalicelib.adapters.s3_mail_store import S3MailStore
-    from chalicelib.adapters.ssm_secrets import SsmReplySecrets
-    from chalicelib.services.intake import IntakeService
-    from chalicelib.services.intake_parts import IntakeParts
-    from chalicelib.services.message_builder import Renderers
-    from chalicelib.services.suspended_mail import SuspendedMail
-
     # flufl.bounce logs every detector it runs at INFO; keep Lambda logs for our own lines.
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
-    session = session or boto3.session.Session()
-    s3, dynamodb = _client(session, "s3", settings), _client(session, "dynamodb", settings)
-    ssm = _on_first_use(lambda: _client(session, "ssm", settings))
-    parts = IntakeParts(
-        store=S3MailStore(s3, settings.mail_bucket),
-        tickets=DynamoDBTickets(dynamodb, settings.tickets_table),
-        read_mail=_read_mail,
-        detect_bounce=_detect_bounce,
-        renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
-        reply_secrets=SsmReplySecrets(ssm, settings.reply_secret_parameter),
-    )
-    signer = _on_first_use(lambda: _signing_s3(session, settings))
-    mail_out = _mail_out(settings, session, parts, dynamodb, signer)
-    desk = _desk(settings, session, parts, dynamodb, signer)
-    mail_out.outbound.parts = dataclasses.replace(mail_out.outbound.parts, publish_event=desk.publish_event)
-    parts = dataclasses.replace(
-        parts,
-        suppress_bounced=mail_out.feedback.suppress_from_inbound_bounce,
-        publish_event=desk.publish_event,
-    )
-    if settings.acknowledge_new_tickets:
-        parts = dataclasses.replace(parts, acknowledge=mail_out.outbound.acknowledge)
-    intake = IntakeService(settings, parts)
-    announcing = _announcements(settings, session, dynamodb, mail_out, desk)
-    return Services(
-        settings=settings,
-        intake=intake,
-        suspended=SuspendedMail(parts, intake.filing),
-        desk=desk,
-        auth=_staff_identities(settings, dynamodb, fetch_jwks),
-        outbound=mail_out.outbound,
-        feedback=mail_out.feedback,
-        suppression=mail_out.suppression,
-        sweeper=_sweeper(settings, intake),
-        sign_in_guard=_sign_in_guard(settings, dynamodb),
-        search=_search(settings, dynamodb, parts, desk),
-        announcements=announcing.service,
-        announcement_sender=announcing.sender,
-        presence=_presence(settings, dynamodb),
-    )
+    return Services(settings, session or boto3.session.Session(), fetch_jwks)
+
+
+class Services:
+    """The container's services, each built by its first use, with the clients it needs.
+
+    All of the stage's functions run this one app, and each touches few services: ingest
+    the intake, record_feedback the feedback, a staff request the desk and the identities.
+    Building them all would import some 90 modules at every cold start, about 70 frozen
+    dataclasses among them (each compiles its generated methods at import: about 4M
+    instructions apiece), so each is built on first use. Services call each other through
+    these attributes, so one that is never used is never built. `functools.cached_property`
+    holds a lock per attribute (Python 3.11), and the dependencies have no cycle, so two
+    threads of `inbound up` cannot build one twice or deadlock.
+    """
+
+    def __init__(self, settings: Settings, session: Session, fetch_jwks: Any = None) -> None:
+        self.settings = settings
+        self._session = session
+        self._fetch_jwks = fetch_jwks
+
+    # -- clients and the adapters several services share --------------------
+    @functools.cached_property
+    def _s3(self) -> S3Client:
+        return _client(self._session, "s3", self.settings)
+
+    @functools.cached_property
+    def _dynamodb(self) -> DynamoDBClient:
+        return _client(self._session, "dynamodb", self.settings)
+
+    @functools.cached_property
+    def _signer(self) -> S3Client:
+        return _on_first_use(lambda: _signing_s3(self._session, self.settings))
+
+    @functools.cached_property
+    def _parts(self) -> IntakeParts:
+        """The mail store, the tickets, the readers and the reply secrets every side shares."""
+        from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+        from chalicelib.adapters.mail import body_render
+        from chalicelib.adapters.s3_mail_store import S3MailStore
+        from chalicelib.adapters.ssm_secrets import SsmReplySecrets
+        from chalicelib.services.intake_parts import IntakeParts
+        from chalicelib.services.message_builder import Renderers
+
+        settings = self.settings
+        ssm = _on_first_use(lambda: _client(self._session, "ssm", settings))
+        return IntakeParts(
+            store=S3MailStore(self._s3, settings.mail_bucket),
+            tickets=DynamoDBTickets(self._dynamodb, settings.tickets_table),
+            read_mail=_read_mail,
+            detect_bounce=_detect_bounce,
+            renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
+            reply_secrets=SsmReplySecrets(ssm, settings.reply_secret_parameter),
+        )
+
+    @functools.cached_property
+    def _events(self) -> SnsEvents:
+        """Ticket events for integrations; the SNS client is built by the first event."""
+        from chalicelib.adapters.sns_events import SnsEvents
+
+        topic = self.settings.events_topic_arn
+        sns = _on_first_use(lambda: _client(self._session, "sns", self.settings)) if topic else None
+        return SnsEvents(sns, topic)
+
+    @functools.cached_property
+    def _mail_out(self) -> Any:
+        mail_out = _mail_out(self.settings, self._session, self._parts, self._dynamodb, self._signer)
+        outbound = mail_out.outbound
+        outbound.parts = dataclasses.replace(outbound.parts, publish_event=self._events.publish_event)
+        mail_out.feedback.on_announcement_events = lambda events: self.announcements.record_events(events)
+        return mail_out
+
+    @functools.cached_property
+    def _announcing(self) -> Any:
+        return _announcements(self.settings, self._session, self._dynamodb, self._mail_out, self.desk)
+
+    # -- the services --------------------------------------------------------
+    @functools.cached_property
+    def intake(self) -> IntakeService:
+        from chalicelib.services.intake import IntakeService
+
+        # The outbound side and the feedback are built by the first acknowledgement or
+        # bounce that needs them, not by every ingest's cold start.
+        parts = dataclasses.replace(
+            self._parts,
+            suppress_bounced=lambda *report: self.feedback.suppress_from_inbound_bounce(*report),
+            publish_event=self._events.publish_event,
+        )
+        if self.settings.acknowledge_new_tickets:
+            parts = dataclasses.replace(parts, acknowledge=lambda *ticket: self.outbound.acknowledge(*ticket))
+        return IntakeService(self.settings, parts)
+
+    @functools.cached_property
+    def suspended(self) -> SuspendedMail:
+        from chalicelib.services.suspended_mail import SuspendedMail
+
+        return SuspendedMail(self.intake.parts, self.intake.filing)
+
+    @functools.cached_property
+    def desk(self) -> TicketDesk:
+        """The staff queue and ticket edits."""
+        return _desk(self.settings, self._parts, self._dynamodb, self._signer, self._events)
+
+    @functools.cached_property
+    def auth(self) -> StaffIdentities:
+        """Staff tokens (JWKS fetched on first use) named by their `sub`."""
+        return _staff_identities(self.settings, self._dynamodb, self._fetch_jwks)
+
+    @functools.cached_property
+    def outbound(self) -> OutboundService:
+        """Every mail that leaves, through the guard."""
+        return self._mail_out.outbound  # type: ignore[no-any-return]
+
+    @functools.cached_property
+    def feedback(self) -> FeedbackService:
+        """SES bounce/complaint feedback -> suppression list."""
+        return self._mail_out.feedback  # type: ignore[no-any-return]
+
+    @functools.cached_property
+    def suppression(self) -> SuppressionService:
+        """List, check, remove, import, reputation."""
+        return self._mail_out.suppression  # type: ignore[no-any-return]
+
+    @functools.cached_property
+    def sweeper(self) -> IncomingSweeper:
+        """Re-drives mail left in incoming/."""
+        return _sweeper(self.settings, self.intake)
+
+    @functools.cached_property
+    def sign_in_guard(self) -> SignInGuard:
+        """Attempts the console's sign-in proxy lets through."""
+        return _sign_in_guard(self.settings, self._dynamodb)
+
+    @functools.cached_property
+    def search(self) -> TicketFinder:
+        """Search, customer history, the index's backfill."""
+        return _search(self.settings, self._dynamodb, self._parts, self.desk)
+
+    @functools.cached_property
+    def announcements(self) -> AnnouncementService:
+        """Audience, preview, test, queue, report, opt-out."""
+        return self._announcing.service  # type: ignore[no-any-return]
+
+    @functools.cached_property
+    def announcement_sender(self) -> AnnouncementSender:
+        """One queued batch, paced, once per recipient."""
+        return self._announcing.sender  # type: ignore[no-any-return]
+
+    @functools.cached_property
+    def presence(self) -> TicketPresence:
+        """Who else has a ticket open or is writing on it."""
+        return _presence(self.settings, self._dynamodb)
 
 
 # The mail readers are imported by the first message, not by `build_services`: mail-parser
@@ -305,29 +406,26 @@ def _announcements(
     announcer = sending.AnnouncementSender(
         parts, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve
     )
-    mail_out.feedback.on_announcement_events = service.record_events
     return SimpleNamespace(service=service, sender=announcer)
 
 
 def _desk(
-    settings: Settings, session: Session, parts: Any, dynamodb: DynamoDBClient, signer: S3Client
+    settings: Settings, parts: Any, dynamodb: DynamoDBClient, signer: S3Client, events: SnsEvents
 ) -> Any:
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
-    from chalicelib.adapters.sns_events import SnsEvents
     from chalicelib.services.desk_parts import DeskParts
     from chalicelib.services.ticket_desk import TicketDesk
 
-    sns = _client(session, "sns", settings) if settings.events_topic_arn else None
     desk_parts = DeskParts(
         queue=DynamoDBQueue(dynamodb, settings.tickets_table),
         edits=DynamoDBTicketEdits(dynamodb, settings.tickets_table),
         tickets=parts.tickets,
         bodies=parts.store,
         links=S3DownloadLinks(signer, settings.mail_bucket),
-        events=SnsEvents(sns, settings.events_topic_arn),
+        events=events,
         sanitise_html=parts.renderers.sanitise_html,
         now=parts.now,
         is_agent=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from email.headerregistry import Address as _StdAddress
 from email.message import Message
 from email.utils import getaddresses
 from enum import StrEnum
@@ -50,7 +49,11 @@ class Address:
     def __str__(self) -> str:
         if not self.name:
             return self.email
-        return str(_StdAddress(display_name=self.name, addr_spec=self.email))
+        # email.headerregistry (and its header parser) weighs on every cold start; a
+        # display name is quoted only when an address is written out.
+        from email.headerregistry import Address as HeaderAddress
+
+        return str(HeaderAddress(display_name=self.name, addr_spec=self.email))
 
 
 def canonical_address(addr: str) -> str:

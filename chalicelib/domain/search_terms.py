@@ -23,6 +23,7 @@ takes at most 100 items.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -40,14 +41,22 @@ MAX_NAME_CHARS = 200
 # 200 KB Subject of one word took over 12 s of CPU).
 MAX_CHUNK_CHARS = 256
 
-_TICKET_ID = re.compile(r"(?<![\w-])T-([0-9]{1,12})(?![\w-])", re.IGNORECASE)
-_ADDRESS = re.compile(r"[\w.+'&-]*@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_DOTTED = re.compile(r"[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_TICKET_ID = r"(?i)(?<![\w-])T-([0-9]{1,12})(?![\w-])"
+_ADDRESS = r"[\w.+'&-]*@[\w-]+(?:\.[\w-]+)+"
+_DOTTED = r"[\w-]+(?:\.[\w-]+)+"
 # Han, Hiragana, Katakana (and half-width), Hangul: scripts written without spaces.
 _CJK = "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af"
-_PIECE = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
-_CJK_RUN = re.compile(rf"[{_CJK}]+")
-_GERMAN_PAIRS = re.compile(r"(?<!q)ue|ae|oe")
+_PIECE = rf"[{_CJK}]+|[^\W_{_CJK}]+"
+_CJK_RUN = rf"[{_CJK}]+"
+_GERMAN_PAIRS = r"(?<!q)ue|ae|oe"
+
+
+@functools.cache
+def _re(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled by its first use, not at import: for the CJK ranges `re` fills a
+    65,536-entry table in Python, some 57M instructions of every function's cold start."""
+    return re.compile(pattern)
+
 
 # Words too common to be worth an index item (English and German); never a query term either.
 STOP_WORDS = frozenset(
@@ -75,7 +84,7 @@ def fold_word(word: str) -> str:
     folded = unicodedata.normalize("NFKD", word.casefold())
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     if folded.isascii():
-        folded = _GERMAN_PAIRS.sub(lambda m: m.group(0)[0], folded)
+        folded = _re(_GERMAN_PAIRS).sub(lambda m: m.group(0)[0], folded)
     return folded[:MAX_TERM_CHARS]
 
 
@@ -93,8 +102,8 @@ def _bigrams(run: str) -> list[str]:
 
 def _pieces(text: str) -> Iterator[str]:
     """Words and bigrams of plain text (no ids, addresses or dotted names left in it)."""
-    for piece in _PIECE.findall(text):
-        if _CJK_RUN.fullmatch(piece):
+    for piece in _re(_PIECE).findall(text):
+        if _re(_CJK_RUN).fullmatch(piece):
             yield from _bigrams(piece)
             continue
         word = fold_word(piece)
@@ -106,7 +115,7 @@ def _terms(text: str, derived: bool) -> Iterator[str]:
     """Terms in the order they appear; `derived` adds what indexing needs besides the
     term itself (an address's domains, a dotted name's words)."""
     text = unicodedata.normalize("NFKC", text)
-    text = _TICKET_ID.sub(lambda m: f" \x00t-{int(m.group(1))}\x00 ", text)
+    text = _re(_TICKET_ID).sub(lambda m: f" \x00t-{int(m.group(1))}\x00 ", text)
     for chunk in re.split(r"(\x00[^\x00]*\x00|\s+)", text):
         if not chunk or chunk.isspace():
             continue
@@ -118,12 +127,12 @@ def _terms(text: str, derived: bool) -> Iterator[str]:
 
 def _chunk_terms(chunk: str, derived: bool) -> Iterator[str]:
     rest = chunk
-    for found in _ADDRESS.finditer(chunk):
+    for found in _re(_ADDRESS).finditer(chunk):
         address = found.group(0)
         terms = _address_terms(address)
         yield from terms if derived else terms[:1]
         rest = rest.replace(address, " ")
-    for found in _DOTTED.finditer(rest):
+    for found in _re(_DOTTED).finditer(rest):
         name = found.group(0).strip(".-").casefold()[:MAX_NAME_CHARS]
         if not name:
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.adapters.s3_mail_store import S3MailStore
@@ -13,8 +13,11 @@ from chalicelib.domain.classify_types import BounceReport
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.services.feedback import InboundReport
 from chalicelib.services.message_builder import Renderers
+
+if TYPE_CHECKING:
+    from chalicelib.domain.ticket_events import EventKind
+    from chalicelib.services.feedback import InboundReport
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,7 @@ class IntakeParts:
         None
     )
     # Ticket events for integrations (SNS); best effort, after the commit.
-    publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
+    publish_event: Callable[[EventKind, str, dict[str, Any]], object] | None = None
 
     def now(self) -> str:
         """The clock as DynamoDB sort keys want it: ISO 8601 UTC with milliseconds."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 import functools
 import re
 
-import nh3
-
 # Reply parsers are regular-expression heavy; on pathological bodies their time
 # grows quickly, so only the head of a long body is searched for the reply.
 REPLY_SCAN_LIMIT = 64 * 1024
@@ -64,6 +62,8 @@ def sanitise_html(html: str) -> str:
     """HTML safe to show inside the console's sandboxed frame."""
     if not html:
         return ""
+    import nh3  # a compiled (Rust) library: loaded by the first HTML body, not every cold start
+
     return nh3.clean(
         _flatten_deep_blocks(html),
         tags=_ALLOWED_TAGS,

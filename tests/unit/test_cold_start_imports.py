@@ -1,0 +1,80 @@
+"""A cold start imports only what its function's first event needs.
+
+GIVEN a fresh interpreter, WHEN it does what the ingest function's cold start does (`import
+app`, then the handler's `services().intake`), THEN none of the modules that other functions,
+or only some messages, need has been imported, and the search index's regular expressions
+are not compiled yet: each of them once cost every cold start of every function (bench cold,
+bench/RESULTS.md). A fact about `sys.modules`, not a timing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Imported by the first message that needs them, never by the cold start itself.
+FIRST_MESSAGE = (
+    "mailparser",  # read_mail (chalicelib/adapters/mailparser_reader.py)
+    "flufl.bounce",  # detect_bounce
+    "nh3",  # the first HTML body (sanitise_html)
+    "email.headerregistry",  # an address written out with its display name
+)
+# Services the ingest function never builds before a message asks for them (an
+# acknowledgement, a bounce), or never at all (the desk's, the console's, announcements).
+OTHER_SERVICES = (
+    "chalicelib.services.outbound",
+    "chalicelib.services.feedback",
+    "chalicelib.services.suppression",
+    "chalicelib.services.ticket_desk",
+    "chalicelib.services.ticket_search",
+    "chalicelib.services.ticket_presence",
+    "chalicelib.services.announcements",
+    "chalicelib.services.announcement_sending",
+    "chalicelib.services.staff_identities",
+    "chalicelib.services.sign_in_guard",
+    "chalicelib.services.sweeper",
+    "chalicelib.services.suspended_mail",
+)
+
+COLD_INGEST = """
+import json, sys
+import app
+from chalicelib.domain import search_terms
+from chalicelib.wiring import services
+
+services().intake
+compiled = search_terms._re.cache_info().currsize if hasattr(search_terms, "_re") else "at import"
+print(json.dumps({"modules": sorted(sys.modules), "patterns": compiled}))
+"""
+
+
+def cold_start(code: str) -> dict:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_ACCESS_KEY_ID": "cold-start-test",
+        "AWS_SECRET_ACCESS_KEY": "cold-start-test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_ingest_cold_start_leaves_other_functions_modules_unimported():
+    found = cold_start(COLD_INGEST)
+    modules = set(found["modules"])
+
+    assert "chalicelib.services.intake" in modules  # the probe did build the intake
+    assert sorted(m for m in FIRST_MESSAGE if m in modules) == []
+    assert sorted(m for m in OTHER_SERVICES if m in modules) == []
+    assert found["patterns"] == 0, "search_terms compiled its patterns at import"
