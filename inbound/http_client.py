@@ -106,6 +106,15 @@ class StaffApi:
     def note(self, ticket_id: str, text: str) -> dict[str, Any]:
         return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/notes", body={"text": text})[1]
 
+    def merge(self, ticket_id: str, into: str) -> dict[str, Any]:
+        """Move every message of `ticket_id` into `into`; the surviving ticket."""
+        return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/merge", body={"into": into})[1]
+
+    def split(self, ticket_id: str, message_key: str) -> dict[str, Any]:
+        """Move one message out into a new ticket; the new ticket."""
+        path = f"/api/tickets/{_segment(ticket_id)}/split"
+        return self.request("POST", path, body={"message_key": message_key})[1]
+
     def participant(self, ticket_id: str, address: str, remove: bool = False) -> dict[str, Any]:
         """Add (or remove) one participant; the ticket as it is then."""
         path = f"/api/tickets/{_segment(ticket_id)}/participants" + ("/remove" if remove else "")

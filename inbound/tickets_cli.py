@@ -1,4 +1,5 @@
-"""`inbound tickets list|search|next|show|reply|note|close` and `inbound login`: the staff queue
+"""`inbound tickets list|search|next|show|reply|note|close|cc` (assign: tickets_team.py;
+priority, tag, merge, split, reopen: tickets_triage.py) and `inbound login`: the staff queue
 from a terminal, over the same HTTP API as the console (local stack or a deployed stage)."""
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def register(subparsers: Any) -> None:
     login.set_defaults(run=_login)
 
     tickets = subparsers.add_parser(
-        "tickets", help="staff queue from the terminal: list, search, next, show, reply, close, cc, assign"
+        "tickets",
+        help="staff queue from the terminal: list, search, next, show, reply, close, cc, assign, priority, "
+        "tag, merge, split, reopen",
     )
     actions = tickets.add_subparsers(dest="action", required=True)
     show_list = actions.add_parser(
@@ -89,9 +92,10 @@ def register(subparsers: Any) -> None:
     people.add_argument("--add", action="append", default=[], metavar="ADDRESS")
     people.add_argument("--remove", action="append", default=[], metavar="ADDRESS")
     people.set_defaults(run=_cc)
-    from inbound import tickets_team
+    from inbound import tickets_team, tickets_triage
 
     tickets_team.register(actions, common, _calling)
+    tickets_triage.register(actions, common, _calling)
 
 
 # -- plumbing ----------------------------------------------------------------------
@@ -323,8 +327,11 @@ def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
     lines.append("cc: " + (", ".join(t.get("participants") or []) or "nobody"))
     if t.get("merged_into"):
         lines.append(f"merged into {t['merged_into']}")
-    if t.get("related_ticket"):
-        lines.append(f"not added to {t['related_ticket']}: {t.get('related_reason') or ''}")
+    reason = t.get("related_reason") or ""
+    if t.get("related_ticket") and reason.startswith(("split from ", "a message was split into ")):
+        lines.append(reason)  # a split links both ways, in its own words
+    elif t.get("related_ticket"):
+        lines.append(f"not added to {t['related_ticket']}: {reason}")
     number = 0
     for m in detail["messages"]:
         if m["kind"] == "event":  # the audit trail: one line each

@@ -235,3 +235,42 @@ def test_the_terminal_refuses_a_stale_reply_and_asks_before_taking_a_ticket(api,
     assert run(capsys, "tickets", "assign", ticket_id, "me", "--force", *data)[1] == (
         f"{ticket_id} is assigned to {ANN} (pending).\n"
     )
+
+
+def test_triage_from_the_terminal_priority_tags_merge_split_and_reopen(api, local_agent, capsys):
+    first = new_ticket(api.stack, "Printer on fire")
+    second = new_ticket(api.stack, "Printer still on fire")
+    data = ("--data-dir", str(local_agent))
+    assert run(capsys, "tickets", "priority", second, "urgent", *data)[:2] == (
+        0,
+        f"{second} has urgent priority.\n",
+    )
+    assert run(capsys, "tickets", "tag", second, "vip", "printer", *data)[:2] == (
+        0,
+        f"{second} tags: printer, vip.\n",
+    )
+    assert run(capsys, "tickets", "tag", second, "--remove", "printer", *data)[:2] == (
+        0,
+        f"{second} tags: vip.\n",
+    )
+
+    code, out, _ = run(capsys, "tickets", "merge", first, second, *data)
+    assert code == 0 and out.startswith(f"{first} merged into {second} (")
+    show = json.loads(run(capsys, "tickets", "show", second, "--json", *data)[1])
+    numbered = [m for m in show["messages"] if m["kind"] != "event"]
+    moved = next(
+        n for n, m in enumerate(numbered, 1) if m["subject"] == "Printer on fire" and m["kind"] == "customer"
+    )
+    code, out, _ = run(capsys, "tickets", "split", second, str(moved), *data)
+    assert code == 0, out
+    new = out.split()[2].rstrip(":")
+    assert out == f"Split into {new}: Printer on fire (linked to {second}).\n"
+    assert f"\na message was split into {new}\n" in run(capsys, "tickets", "show", second, *data)[1]
+    assert f"\nsplit from {second} by {ANN}\n" in run(capsys, "tickets", "show", new, *data)[1]
+
+    assert run(capsys, "tickets", "close", new, *data)[0] == 0
+    assert run(capsys, "tickets", "reopen", new, *data)[:2] == (0, f"{new} is open again.\n")
+    code, _, err = run(capsys, "tickets", "split", second, "99", *data)
+    assert code == 1 and f"{second} has messages [1] to [" in err and "Traceback" not in err
+    code, _, err = run(capsys, "tickets", "tag", second, *data)
+    assert code == 1 and "name a tag to add" in err
