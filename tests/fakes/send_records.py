@@ -48,7 +48,7 @@ class FakeAutoReplies:
     def take_auto_reply(
         self, address: str, day: str, limit: int, now: int, domain_limit: int = 0
     ) -> LimitReached:
-        counters = [(f"AUTO#{address}", day, limit, "recipient")]
+        counters: list[tuple[str, str, int, LimitReached]] = [(f"AUTO#{address}", day, limit, "recipient")]
         if domain_limit:
             domain = address.rpartition("@")[2]
             counters.append((f"AUTODOMAIN#{domain}", day, domain_limit, "domain"))
