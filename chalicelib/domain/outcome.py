@@ -23,6 +23,17 @@ class OutcomeKind(StrEnum):
 OUTCOMES = tuple(OutcomeKind)
 
 
+class QuarantineReason(StrEnum):
+    """Why a raw message was kept aside: its folder, `quarantine/<reason>/` (DESIGN.md)."""
+
+    SPAM = "spam"
+    VIRUS = "virus"
+    OVERSIZE = "oversize"
+    UNPARSEABLE = "unparseable"
+    NO_SENDER = "no-sender"
+    FAILED = "failed"  # failed every attempt: re-drivable with `inbound redrive`
+
+
 @dataclass(frozen=True)
 class Outcome:
     outcome: OutcomeKind

@@ -26,7 +26,7 @@ from chalicelib.domain import attachment_rules, correlation, sender_trust, verdi
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import ParsedMail, ReceivedMail
-from chalicelib.domain.outcome import Outcome, OutcomeKind
+from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.domain.routing import Route, route
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import ThreadSignal
@@ -95,7 +95,8 @@ class IntakeService:
         """A delivery already committed: finish the move out of incoming/ and answer the same."""
         outcome = Outcome.from_record(received.ses_message_id, done)
         if done.get("quarantine_reason"):
-            self._move_to_quarantine(received, str(done["quarantine_reason"]), outcome.reason or "")
+            reason = QuarantineReason(done["quarantine_reason"])
+            self._move_to_quarantine(received, reason, outcome.reason or "")
         else:
             received_at = str(done.get("received_at") or received.received_at)
             archived = self.parts.store.archive(
@@ -124,26 +125,28 @@ class IntakeService:
         limit = self.settings.max_message_bytes
         size, raw = self.parts.store.get_raw_within(received.bucket, received.key, limit)
         if raw is None:
-            return self._quarantine(received, "oversize", f"{size} bytes exceeds the limit of {limit}")
+            return self._quarantine(
+                received, QuarantineReason.OVERSIZE, f"{size} bytes exceeds the limit of {limit}"
+            )
         mail = self.parts.read_mail(raw)
         unparseable = _unparseable_reason(raw, mail)
         if unparseable:
-            return self._quarantine(received, "unparseable", unparseable)
+            return self._quarantine(received, QuarantineReason.UNPARSEABLE, unparseable)
         if not received.from_notification:
             received = replace(received, verdicts=verdicts.from_headers(mail))
         decision = classify(mail, received.verdicts, self.parts.detect_bounce(mail))
         if decision.kind in (MailKind.SPAM, MailKind.VIRUS):
-            return self._quarantine(received, decision.kind, decision.reason)
+            return self._quarantine(received, QuarantineReason(decision.kind), decision.reason)
         if decision.kind == MailKind.BOUNCE:
             return self._record_bounce(received, mail, decision)
 
         if decision.kind == MailKind.NORMAL and not sender_of(mail).email:
             return self._quarantine(
-                received, "no-sender", "no address in From, Reply-To, Sender or Return-Path"
+                received, QuarantineReason.NO_SENDER, "no address in From, Reply-To, Sender or Return-Path"
             )
         unlisted = attachment_rules.listing_overflow(mail.attachments)
         if unlisted:  # the commit would fail on every retry
-            return self._quarantine(received, "oversize", unlisted)
+            return self._quarantine(received, QuarantineReason.OVERSIZE, unlisted)
         mailbox_route = route(
             received.recipients or tuple(a.email for a in mail.to + mail.cc),
             self.settings.mailboxes,
@@ -248,7 +251,7 @@ class IntakeService:
         self._archive(received, received.received_at)
         return outcome
 
-    def _quarantine(self, received: ReceivedMail, reason: str, detail: str) -> Outcome:
+    def _quarantine(self, received: ReceivedMail, reason: QuarantineReason, detail: str) -> Outcome:
         outcome = Outcome(
             outcome=OutcomeKind.QUARANTINED,
             ses_message_id=received.ses_message_id,
@@ -268,8 +271,8 @@ class IntakeService:
         if done is not None:  # committed after all: only its move out of incoming/ was missing
             return self._observe(self._finish_redelivery(received, done))
         outcome = Outcome(OutcomeKind.QUARANTINED, ses_message_id, reason=f"failed: {detail}")
-        self._record(received, outcome, {"quarantine_reason": "failed"})
-        self._move_to_quarantine(received, "failed", detail)
+        self._record(received, outcome, {"quarantine_reason": QuarantineReason.FAILED})
+        self._move_to_quarantine(received, QuarantineReason.FAILED, detail)
         return self._observe(outcome)
 
     def _record(
@@ -287,7 +290,7 @@ class IntakeService:
         # queue redelivers; the redelivery sees the record and only re-archives.
         self.parts.store.archive(received.bucket, received.key, received.ses_message_id, received_at)
 
-    def _move_to_quarantine(self, received: ReceivedMail, reason: str, detail: str) -> None:
+    def _move_to_quarantine(self, received: ReceivedMail, reason: QuarantineReason, detail: str) -> None:
         self.parts.store.quarantine(received.bucket, received.key, received.ses_message_id, reason, detail)
 
 

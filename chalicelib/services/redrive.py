@@ -39,7 +39,7 @@ from chalicelib.adapters.dynamodb_redrive import DynamoDBRedrive
 from chalicelib.adapters.s3_quarantine import QuarantinedMail, S3Quarantine
 from chalicelib.adapters.sqs_redrive import SqsDeadLetters
 from chalicelib.domain.mail import ReceivedMail
-from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.notifications import Delivery
 
@@ -110,7 +110,8 @@ def _is_failed(record: dict[str, Any] | None) -> bool:
     """The `failed` verdict of IntakeService.quarantine_failed (not a committed outcome)."""
     if record is None:
         return False
-    return record.get("outcome") == "quarantined" and record.get("quarantine_reason") == "failed"
+    quarantined = record.get("outcome") == OutcomeKind.QUARANTINED
+    return quarantined and record.get("quarantine_reason") == QuarantineReason.FAILED
 
 
 class RedriveService:
