@@ -1,6 +1,6 @@
 """The stage's CloudWatch alarms, as data: one source for `inbound provision` and the template.
 
-`alarm_specs` is pure: it derives every alarm from `Names`; `provision_alarms` puts them
+`alarm_specs` is pure: it derives every alarm from `Names`; `provision/alarms.py` puts them
 with PutMetricAlarm and `cfn_template` writes them as AWS::CloudWatch::Alarm resources.
 Both take `AlarmSpec.properties`, whose keys are PutMetricAlarm's parameters, which are
 also the alarm resource's property names.

@@ -1,8 +1,9 @@
 """The CloudFormation side of a stage: what `chalice package --merge-template` merges in.
 
 `merge_template` describes every resource `inbound provision` creates, built from the same
-`Names` and the same documents (bucket, topic and queue policies, the receipt rule, the
-pool settings, `alarm_specs`), so the stack and provision cannot drift apart. Names that
+`Names` and the same documents (`documents`: bucket, table, topic and queue settings and
+policies, the receipt rule, the pool settings; `alarms.alarm_specs`; `iam_policies`), so the
+stack and provision cannot drift apart. Names that
 carry the account, Region or partition are made with CloudFormation's pseudo parameters
 (`template_names`) and end up in `Fn::Sub`, so one template serves any account.
 
@@ -36,46 +37,42 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from chalice.utils import to_cfn_resource_name
 
 from inbound.stage import gateway_responses
 from inbound.stage.alarms import alarm_specs
-from inbound.stage.iam_policies import policy_documents
-from inbound.stage.provision.announcements import SEND_FUNCTION_TIMEOUT
-from inbound.stage.provision.context import Context, Names
-from inbound.stage.provision.identity import _CLIENT_SETTINGS, _POOL_SETTINGS
-from inbound.stage.provision.messaging import (
+from inbound.stage.documents import (
+    ANNOUNCE_ROLE,
+    CLIENT_SETTINGS,
+    ENCRYPTION,
+    EVENT_TYPES,
     FOURTEEN_DAYS,
+    LIFECYCLE_RULES,
     MAX_RECEIVE_COUNT,
-    SQS_MAX_VISIBILITY,
-    VISIBILITY_PER_FUNCTION_TIMEOUT,
-    queue_policy,
-    topic_policy,
-)
-from inbound.stage.provision.receiving import desired_rule
-from inbound.stage.provision.report import ProvisionReport
-from inbound.stage.provision.ses import EVENT_TYPES
-from inbound.stage.provision.storage import (
-    _ENCRYPTION,
-    _LIFECYCLE_RULES,
-    _PUBLIC_ACCESS_BLOCK,
-    _TABLE_KEYS,
-    TICKETS_INDEXES,
+    PIPES,
+    POOL_SETTINGS,
+    POOL_SIGN_IN,
+    PUBLIC_ACCESS_BLOCK,
+    SEND_FUNCTION_TIMEOUT,
     TTL_ATTRIBUTE,
-    _attributes,
-    _gsi,
+    announcement_configuration_set,
     bucket_policy,
+    queue_policy,
+    receipt_rule,
+    table_definition,
+    tables,
+    topic_policy,
+    visibility_timeout,
 )
+from inbound.stage.iam_policies import policy_documents
+from inbound.stage.provision.context import Names
 
 # The Lambda functions app.py declares (Chalice names their resources after them), and the
 # two that read a queue, with the queue role each reads.
 FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
 SQS_FUNCTIONS = {"ingest": "ingest", "record_feedback": "feedback"}
 # send_announcement reads one message per invocation (no partial batch responses needed).
-ANNOUNCE_FUNCTION, ANNOUNCE_ROLE = "send_announcement", "announce"
-# Which topic feeds which queue (as in provision_messaging.ensure_messaging).
-PIPES = {"ingest": "received", "feedback": "feedback"}
+ANNOUNCE_FUNCTION = "send_announcement"
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 # Queues go with the stack, as with `inbound provision --delete`: the raw mail behind every
 # notification stays in the bucket's incoming/ and the sweeper re-drives it.
@@ -130,9 +127,9 @@ def _arn(logical_id: str) -> dict[str, list[str]]:
     return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
-def _storage(names: Names, ctx: Context) -> dict[str, Any]:
+def _storage(names: Names) -> dict[str, Any]:
     lifecycle = []
-    for rule in _LIFECYCLE_RULES:
+    for rule in LIFECYCLE_RULES:
         cfn_rule: dict[str, Any] = {"Id": rule["ID"], "Status": rule["Status"]}
         if rule["Filter"].get("Prefix"):
             cfn_rule["Prefix"] = rule["Filter"]["Prefix"]
@@ -149,7 +146,7 @@ def _storage(names: Names, ctx: Context) -> dict[str, Any]:
             "ServerSideEncryptionByDefault": r["ApplyServerSideEncryptionByDefault"],
             "BucketKeyEnabled": r["BucketKeyEnabled"],
         }
-        for r in _ENCRYPTION["Rules"]
+        for r in ENCRYPTION["Rules"]
     ]
     resources: dict[str, Any] = {
         "MailBucket": {
@@ -157,37 +154,28 @@ def _storage(names: Names, ctx: Context) -> dict[str, Any]:
             **RETAIN,
             "Properties": {
                 "BucketName": names.bucket,
-                "PublicAccessBlockConfiguration": dict(_PUBLIC_ACCESS_BLOCK),
+                "PublicAccessBlockConfiguration": dict(PUBLIC_ACCESS_BLOCK),
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": encryption},
                 "LifecycleConfiguration": {"Rules": lifecycle},
             },
         },
         "MailBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
-            "Properties": {"Bucket": _ref("MailBucket"), "PolicyDocument": bucket_policy(ctx)},
+            "Properties": {"Bucket": _ref("MailBucket"), "PolicyDocument": bucket_policy(names)},
         },
     }
-    for logical_id, table, indexes in (
-        ("TicketsTable", names.tickets_table, TICKETS_INDEXES),
-        ("SuppressionTable", names.suppression_table, {}),
-    ):
+    logical_ids = {names.tickets_table: "TicketsTable", names.suppression_table: "SuppressionTable"}
+    for table, indexes in tables(names).items():
         properties: dict[str, Any] = {
-            "TableName": table,
-            "BillingMode": "PAY_PER_REQUEST",
-            "KeySchema": _TABLE_KEYS,
-            "AttributeDefinitions": _attributes(
-                "pk", "sk", *(key for pair in indexes.values() for key in pair)
-            ),
+            **table_definition(table, indexes),
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "TimeToLiveSpecification": {"AttributeName": TTL_ATTRIBUTE, "Enabled": True},
         }
-        if indexes:
-            properties["GlobalSecondaryIndexes"] = [_gsi(name, *keys) for name, keys in indexes.items()]
-        resources[logical_id] = {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": properties}
+        resources[logical_ids[table]] = {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": properties}
     return resources
 
 
-def _messaging(names: Names, ctx: Context, timeouts: dict[str, int]) -> dict[str, Any]:
+def _messaging(names: Names, timeouts: dict[str, int]) -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for role in ("received", "feedback", "events"):
         topic = f"{_cfn_id(role)}Topic"
@@ -195,11 +183,10 @@ def _messaging(names: Names, ctx: Context, timeouts: dict[str, int]) -> dict[str
         if role in PIPES.values():
             resources[f"{topic}Policy"] = {
                 "Type": "AWS::SNS::TopicPolicy",
-                "Properties": {"Topics": [_ref(topic)], "PolicyDocument": topic_policy(ctx, role)},
+                "Properties": {"Topics": [_ref(topic)], "PolicyDocument": topic_policy(names, role)},
             }
     for role, topic_role in PIPES.items():
         queue, dlq = f"{_cfn_id(role)}Queue", f"{_cfn_id(role)}DeadLetterQueue"
-        visibility = min(timeouts[role] * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY)
         resources[dlq] = {
             "Type": "AWS::SQS::Queue",
             **DELETE,
@@ -215,14 +202,14 @@ def _messaging(names: Names, ctx: Context, timeouts: dict[str, int]) -> dict[str
             "Properties": {
                 "QueueName": names.queue(role),
                 "MessageRetentionPeriod": FOURTEEN_DAYS,
-                "VisibilityTimeout": visibility,
+                "VisibilityTimeout": visibility_timeout(timeouts[role]),
                 "SqsManagedSseEnabled": True,
                 "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
             },
         }
         resources[f"{queue}Policy"] = {
             "Type": "AWS::SQS::QueuePolicy",
-            "Properties": {"Queues": [_ref(queue)], "PolicyDocument": queue_policy(ctx, role, topic_role)},
+            "Properties": {"Queues": [_ref(queue)], "PolicyDocument": queue_policy(names, role, topic_role)},
         }
         resources[f"{_cfn_id(topic_role)}To{queue}Subscription"] = {
             "Type": "AWS::SNS::Subscription",
@@ -238,7 +225,7 @@ def _messaging(names: Names, ctx: Context, timeouts: dict[str, int]) -> dict[str
 
 def _announcements(names: Names, timeout: int) -> dict[str, Any]:
     """The announcements' queue of recipient batches (no topic feeds it) and their own
-    configuration set, publishing to the feedback topic (provision_announcements)."""
+    configuration set, publishing to the feedback topic (as provision/announcements.py makes them)."""
     queue, dlq = "AnnounceQueue", "AnnounceDeadLetterQueue"
     return {
         dlq: {
@@ -256,14 +243,14 @@ def _announcements(names: Names, timeout: int) -> dict[str, Any]:
             "Properties": {
                 "QueueName": names.queue(ANNOUNCE_ROLE),
                 "MessageRetentionPeriod": FOURTEEN_DAYS,
-                "VisibilityTimeout": min(timeout * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY),
+                "VisibilityTimeout": visibility_timeout(timeout),
                 "SqsManagedSseEnabled": True,
                 "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
             },
         },
         "AnnouncementConfigurationSet": {
             "Type": "AWS::SES::ConfigurationSet",
-            "Properties": {"Name": f"{names.configuration_set}-announcements"},
+            "Properties": {"Name": announcement_configuration_set(names)},
         },
         "AnnouncementConfigurationSetEventDestination": {
             "Type": "AWS::SES::ConfigurationSetEventDestination",
@@ -281,8 +268,8 @@ def _announcements(names: Names, timeout: int) -> dict[str, Any]:
     }
 
 
-def _ses(names: Names, ctx: Context, mailboxes: list[str]) -> dict[str, Any]:
-    rule = desired_rule(ctx, mailboxes, names.topic_arn("received"))
+def _ses(names: Names, mailboxes: list[str]) -> dict[str, Any]:
+    rule = receipt_rule(names, mailboxes, names.topic_arn("received"))
     return {
         "ReceiptRuleSet": {"Type": "AWS::SES::ReceiptRuleSet", "Properties": {"RuleSetName": names.rule_set}},
         # SES checks, when the rule is created, that it may write to the bucket and
@@ -319,11 +306,10 @@ def _identity(names: Names) -> dict[str, Any]:
             **RETAIN,
             "Properties": {
                 "UserPoolName": names.user_pool,
-                "UsernameAttributes": ["email"],
-                "UsernameConfiguration": {"CaseSensitive": False},
+                **POOL_SIGN_IN,
                 "MfaConfiguration": "OPTIONAL",
                 "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
-                **_POOL_SETTINGS,
+                **POOL_SETTINGS,
             },
         },
         "StaffUserPoolClient": {
@@ -332,7 +318,7 @@ def _identity(names: Names) -> dict[str, Any]:
                 "UserPoolId": _ref("StaffUserPool"),
                 "ClientName": names.user_pool_client,
                 "GenerateSecret": False,
-                **_CLIENT_SETTINGS,
+                **CLIENT_SETTINGS,
             },
         },
     }
@@ -427,20 +413,12 @@ def merge_template(
     `names` comes from `template_names`; `mailboxes` are the receipt rule's addresses; the
     function timeouts (from .chalice/config.json) set the queues' visibility timeouts.
     """
-    # provision's document builders take a Context but read only its names.
-    ctx = Context(
-        boto3.session.Session(region_name="us-east-1"),
-        names.region,
-        None,
-        names,
-        ProvisionReport(names.stage, names.region, names.account),
-    )
     timeouts = {"ingest": ingest_function_timeout, "feedback": feedback_function_timeout}
     resources: dict[str, Any] = {
-        **_storage(names, ctx),
-        **_messaging(names, ctx, timeouts),
+        **_storage(names),
+        **_messaging(names, timeouts),
         **_announcements(names, announce_function_timeout),
-        **_ses(names, ctx, mailboxes),
+        **_ses(names, mailboxes),
         **_identity(names),
         **_alarms(names),
         # Chalice merges key by key: this adds to the DefinitionBody `chalice package` writes.

@@ -15,41 +15,35 @@ import json
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.provision.context import Context, error_code
-from inbound.stage.provision.messaging import (
+from inbound.stage.documents import (
+    ANNOUNCE_ROLE,
     FOURTEEN_DAYS,
     MAX_RECEIVE_COUNT,
-    SQS_MAX_VISIBILITY,
-    VISIBILITY_PER_FUNCTION_TIMEOUT,
-    _queue_url,
-    ensure_queue,
+    SEND_FUNCTION_TIMEOUT,
+    announcement_configuration_set,
+    visibility_timeout,
 )
+from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.messaging import _queue_url, ensure_queue
 from inbound.stage.provision.report import ABSENT, DELETED
 from inbound.stage.provision.ses import ensure_configuration_set
-
-ROLE = "announce"
-SEND_FUNCTION_TIMEOUT = 300  # 50 recipients at 1 a second (the sandbox's rate) and margin
-
-
-def configuration_set(ctx: Context) -> str:
-    return f"{ctx.names.configuration_set}-announcements"
 
 
 def ensure_announcements(
     ctx: Context, feedback_topic_arn: str, function_timeout: int = SEND_FUNCTION_TIMEOUT
 ) -> dict[str, str]:
-    ensure_configuration_set(ctx, feedback_topic_arn, configuration_set(ctx))
+    ensure_configuration_set(ctx, feedback_topic_arn, announcement_configuration_set(ctx.names))
     dlq_url, dlq_arn = ensure_queue(
-        ctx, f"{ROLE}-dlq", {"MessageRetentionPeriod": str(FOURTEEN_DAYS), "SqsManagedSseEnabled": "true"}
+        ctx,
+        f"{ANNOUNCE_ROLE}-dlq",
+        {"MessageRetentionPeriod": str(FOURTEEN_DAYS), "SqsManagedSseEnabled": "true"},
     )
     url, arn = ensure_queue(
         ctx,
-        ROLE,
+        ANNOUNCE_ROLE,
         {
             "MessageRetentionPeriod": str(FOURTEEN_DAYS),
-            "VisibilityTimeout": str(
-                min(function_timeout * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY)
-            ),
+            "VisibilityTimeout": str(visibility_timeout(function_timeout)),
             "SqsManagedSseEnabled": "true",
             "RedrivePolicy": json.dumps(
                 {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
@@ -57,7 +51,7 @@ def ensure_announcements(
         },
     )
     return {
-        "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": configuration_set(ctx),
+        "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": announcement_configuration_set(ctx.names),
         "INBOUND_ANNOUNCE_QUEUE_URL": url,
         "INBOUND_ANNOUNCE_QUEUE_ARN": arn,
         "INBOUND_ANNOUNCE_DLQ_URL": dlq_url,
@@ -67,7 +61,7 @@ def ensure_announcements(
 
 def delete_announcements(ctx: Context) -> None:
     ses, sqs, n = ctx.client("ses"), ctx.client("sqs"), ctx.names
-    name = configuration_set(ctx)
+    name = announcement_configuration_set(ctx.names)
     try:
         ses.delete_configuration_set(ConfigurationSetName=name)
         ctx.report.add("ses-configuration-set", name, DELETED)
@@ -75,7 +69,7 @@ def delete_announcements(ctx: Context) -> None:
         if error_code(exc) != "ConfigurationSetDoesNotExist":
             raise
         ctx.report.add("ses-configuration-set", name, ABSENT)
-    for role in (ROLE, f"{ROLE}-dlq"):
+    for role in (ANNOUNCE_ROLE, f"{ANNOUNCE_ROLE}-dlq"):
         url = _queue_url(sqs, n.queue(role))
         if url is None:
             ctx.report.add("sqs-queue", n.queue(role), ABSENT)

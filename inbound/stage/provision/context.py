@@ -1,4 +1,4 @@
-"""Names, clients and error handling shared by the provision_* modules."""
+"""Names, clients and error handling shared by the modules of inbound/stage/provision."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ class Names:
     @property
     def rule_arn_pattern(self) -> str:
         """The stage's rule in any rule set of the account: it may live in the active set
-        an operator owns (see provision_receiving). For ArnLike conditions."""
+        an operator owns (see provision/receiving.py). For ArnLike conditions."""
         return self._arn("ses", f"receipt-rule-set/*:receipt-rule/{self.rule}")
 
     @property

@@ -7,38 +7,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from inbound.stage.documents import CLIENT_SETTINGS, PASSWORD_POLICY, POOL_SETTINGS, POOL_SIGN_IN
 from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code
 from inbound.stage.provision.report import ABSENT, CHANGED, CREATED, DELETED, KEPT, UNCHANGED
 
-PASSWORD_POLICY = {
-    "MinimumLength": 12,
-    "RequireUppercase": True,
-    "RequireLowercase": True,
-    "RequireNumbers": True,
-    "RequireSymbols": True,
-    "TemporaryPasswordValidityDays": 3,
-}
-# update_user_pool resets whatever it is not given, so these travel together.
-_POOL_SETTINGS: dict[str, Any] = {
-    "Policies": {"PasswordPolicy": PASSWORD_POLICY},
-    "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
-    "AutoVerifiedAttributes": ["email"],
-    "AccountRecoverySetting": {"RecoveryMechanisms": [{"Priority": 1, "Name": "verified_email"}]},
-}
-AUTH_FLOWS = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH"]
-_CLIENT_SETTINGS: dict[str, Any] = {
-    "ExplicitAuthFlows": AUTH_FLOWS,
-    "PreventUserExistenceErrors": "ENABLED",
-    "EnableTokenRevocation": True,
-    "AccessTokenValidity": 60,
-    "IdTokenValidity": 60,
-    "RefreshTokenValidity": 30,
-    "TokenValidityUnits": {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"},
-    # What ID tokens carry: the app names a new agent only by a verified email
-    # (chalicelib/domain/staff_identity.py). Said outright: moto puts only the attributes
-    # listed here into its ID tokens, where Cognito's default is every attribute.
-    "ReadAttributes": ["email", "email_verified"],
-}
 SECRET_BYTES = 32
 
 
@@ -67,7 +39,7 @@ def _pool_drift(pool: dict[str, Any]) -> list[str]:
         changes.append("admin-create-user only")
     if sorted(pool.get("AutoVerifiedAttributes") or []) != ["email"]:
         changes.append("auto-verified email")
-    recovery = _POOL_SETTINGS["AccountRecoverySetting"]
+    recovery = POOL_SETTINGS["AccountRecoverySetting"]
     if canonical(pool.get("AccountRecoverySetting") or {}) != canonical(recovery):
         changes.append("account recovery by email")
     return changes
@@ -96,11 +68,10 @@ def ensure_user_pool(ctx: Context) -> str:
     if pool_id is None:
         pool_id = cognito.create_user_pool(
             PoolName=name,
-            UsernameAttributes=["email"],
-            UsernameConfiguration={"CaseSensitive": False},
+            **POOL_SIGN_IN,
             # MFA starts OFF: OPTIONAL needs a factor configured, which _ensure_mfa does next.
             MfaConfiguration="OFF",
-            **_POOL_SETTINGS,
+            **POOL_SETTINGS,
         )["UserPool"]["Id"]
         _ensure_mfa(ctx, pool_id)
         ctx.report.record("cognito-user-pool", name, created=True, changes=[])
@@ -109,7 +80,7 @@ def ensure_user_pool(ctx: Context) -> str:
     changes = _pool_drift(pool)
     if changes:
         current_mfa = cognito.get_user_pool_mfa_config(UserPoolId=pool_id)["MfaConfiguration"]
-        cognito.update_user_pool(UserPoolId=pool_id, MfaConfiguration=current_mfa, **_POOL_SETTINGS)
+        cognito.update_user_pool(UserPoolId=pool_id, MfaConfiguration=current_mfa, **POOL_SETTINGS)
     changes += _ensure_mfa(ctx, pool_id)
     ctx.report.record("cognito-user-pool", name, created=False, changes=changes)
     return str(pool_id)
@@ -122,7 +93,7 @@ def _client_drift(client: dict[str, Any]) -> list[str]:
             "one. Delete the client and run provision again"
         )
     changes = []
-    for key, wanted in _CLIENT_SETTINGS.items():
+    for key, wanted in CLIENT_SETTINGS.items():
         have = client.get(key)
         if key in ("ExplicitAuthFlows", "ReadAttributes"):
             have, wanted = sorted(have or []), sorted(wanted)
@@ -139,7 +110,7 @@ def ensure_user_pool_client(ctx: Context, pool_id: str) -> str:
     ids = [c["ClientId"] for page in pages for c in page["UserPoolClients"] if c["ClientName"] == name]
     if not ids:
         client_id = cognito.create_user_pool_client(
-            UserPoolId=pool_id, ClientName=name, GenerateSecret=False, **_CLIENT_SETTINGS
+            UserPoolId=pool_id, ClientName=name, GenerateSecret=False, **CLIENT_SETTINGS
         )["UserPoolClient"]["ClientId"]
         ctx.report.record("cognito-user-pool-client", name, created=True, changes=[])
         return str(client_id)
@@ -149,7 +120,7 @@ def ensure_user_pool_client(ctx: Context, pool_id: str) -> str:
     if changes:
         # update_user_pool_client resets what it is not given: send the whole set.
         cognito.update_user_pool_client(
-            UserPoolId=pool_id, ClientId=client_id, ClientName=name, **_CLIENT_SETTINGS
+            UserPoolId=pool_id, ClientId=client_id, ClientName=name, **CLIENT_SETTINGS
         )
     ctx.report.record("cognito-user-pool-client", name, created=False, changes=changes)
     return str(client_id)

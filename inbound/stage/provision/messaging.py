@@ -16,63 +16,19 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from inbound.stage.documents import (
+    FOURTEEN_DAYS,
+    MAX_RECEIVE_COUNT,
+    PIPES,
+    queue_policy,
+    topic_policy,
+    visibility_timeout,
+)
 from inbound.stage.provision.context import Context, canonical, error_code, policy_json
 from inbound.stage.provision.report import ABSENT, DELETED
 
-FOURTEEN_DAYS = 1_209_600  # the SQS maximum
-MAX_RECEIVE_COUNT = 5
-# AWS: an SQS event source's visibility timeout should be at least 6x the function timeout,
-# so a batch retried by Lambda is not handed to a second invocation while the first runs.
-VISIBILITY_PER_FUNCTION_TIMEOUT = 6
-SQS_MAX_VISIBILITY = 43_200
-
 _QUEUE_MISSING = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 _QUEUE_RECENTLY_DELETED = frozenset({"AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently"})
-
-
-def topic_policy(ctx: Context, role: str) -> dict[str, Any]:
-    """Let SES publish to `role`'s topic, for this account's rule or configuration set only."""
-    n = ctx.names
-    # feedback: the stage's configuration set and the announcements' (provision_announcements)
-    source: str | list[str] = (
-        n.rule_arn_pattern
-        if role == "received"
-        else [n.configuration_set_arn, f"{n.configuration_set_arn}-announcements"]
-    )
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowSESPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": "ses.amazonaws.com"},
-                "Action": "SNS:Publish",
-                "Resource": n.topic_arn(role),
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": n.account},
-                    "ArnLike": {"aws:SourceArn": source},
-                },
-            }
-        ],
-    }
-
-
-def queue_policy(ctx: Context, queue_role: str, topic_role: str) -> dict[str, Any]:
-    """Only `topic_role`'s topic may send to the queue."""
-    n = ctx.names
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowTopicSend",
-                "Effect": "Allow",
-                "Principal": {"Service": "sns.amazonaws.com"},
-                "Action": "sqs:SendMessage",
-                "Resource": n.queue_arn(queue_role),
-                "Condition": {"ArnEquals": {"aws:SourceArn": n.topic_arn(topic_role)}},
-            }
-        ],
-    }
 
 
 def ensure_topic(ctx: Context, role: str) -> str:
@@ -88,7 +44,7 @@ def ensure_topic(ctx: Context, role: str) -> str:
         attributes, created = {}, True
     changes = []
     if role in ("received", "feedback"):
-        wanted = topic_policy(ctx, role)
+        wanted = topic_policy(ctx.names, role)
         if canonical(attributes.get("Policy", "{}")) != canonical(wanted):
             sns.set_topic_attributes(TopicArn=arn, AttributeName="Policy", AttributeValue=policy_json(wanted))
             changes.append("topic policy")
@@ -195,19 +151,18 @@ def ensure_pipe(ctx: Context, topic_arn: str, role: str, function_timeout: int) 
         # so the DLQ gets the maximum retention to leave time for a re-drive.
         {"MessageRetentionPeriod": str(FOURTEEN_DAYS), "SqsManagedSseEnabled": "true"},
     )
-    visibility = min(function_timeout * VISIBILITY_PER_FUNCTION_TIMEOUT, SQS_MAX_VISIBILITY)
-    topic_role = "received" if role == "ingest" else "feedback"
+    topic_role = PIPES[role]
     url, arn = ensure_queue(
         ctx,
         role,
         {
             "MessageRetentionPeriod": str(FOURTEEN_DAYS),
-            "VisibilityTimeout": str(visibility),
+            "VisibilityTimeout": str(visibility_timeout(function_timeout)),
             "SqsManagedSseEnabled": "true",
             "RedrivePolicy": json.dumps(
                 {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
             ),
-            "Policy": policy_json(queue_policy(ctx, role, topic_role)),
+            "Policy": policy_json(queue_policy(ctx.names, role, topic_role)),
         },
     )
     ensure_subscription(ctx, topic_arn, arn)

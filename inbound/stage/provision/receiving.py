@@ -41,7 +41,6 @@ RECEIVING_REGIONS = frozenset(
         "ap-northeast-1",
     }
 )
-TLS_POLICIES = {"require": "Require", "optional": "Optional"}
 _RULE_RACES = frozenset({"InvalidS3Configuration", "InvalidSnsTopic"})
 
 
@@ -54,33 +53,6 @@ def check_receiving_region(ctx: Context) -> None:
         f"SES does not receive mail in {ctx.region} (https://docs.aws.amazon.com/general/latest/gr/ses.html, "
         f"Email receiving): provision the stage in one of {', '.join(sorted(RECEIVING_REGIONS))}"
     )
-
-
-def desired_rule(
-    ctx: Context, mailboxes: list[str], received_topic_arn: str, tls: str = "optional"
-) -> dict[str, Any]:
-    """The stage's rule. TLS `optional` (the default) accepts mail from servers that do not
-    offer STARTTLS, as most mail still may arrive; `require` refuses it (SES answers 530)."""
-    n = ctx.names
-    return {
-        "Name": n.rule,
-        "Enabled": True,
-        "TlsPolicy": TLS_POLICIES[tls],
-        # A recipient that is a bare domain matches every address of that domain, so
-        # plus-addresses (support+T-1.token@) and unknown local parts reach the app too;
-        # the app routes those to the default mailbox.
-        "Recipients": sorted({*mailboxes, n.domain}),
-        "ScanEnabled": True,
-        "Actions": [
-            {
-                "S3Action": {
-                    "BucketName": n.bucket,
-                    "ObjectKeyPrefix": "incoming/",
-                    "TopicArn": received_topic_arn,
-                }
-            }
-        ],
-    }
 
 
 def _normal_rule(rule: dict[str, Any]) -> dict[str, Any]:

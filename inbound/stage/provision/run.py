@@ -3,8 +3,9 @@
 `provision` reads each resource, compares it with what the app needs and writes only the
 difference, so a second run with the same arguments makes no write call and reports
 every entry "unchanged". It owns the documents it writes (bucket, topic and queue
-policies, the lifecycle configuration, the receipt rule): hand edits to them are put back
-and reported "changed".
+policies, the lifecycle configuration, the receipt rule; built in inbound/stage/documents.py,
+which the CloudFormation template reads too): hand edits to them are put back and
+reported "changed".
 
 Order matters on real AWS: SES checks, when a receipt rule is created, that it may write
 to the bucket and publish to the topic, so topics and bucket policy come first.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import boto3
 
+from inbound.stage.documents import receipt_rule
 from inbound.stage.provision.alarms import delete_alarms, ensure_alarms
 from inbound.stage.provision.announcements import delete_announcements, ensure_announcements
 from inbound.stage.provision.api import ensure_gateway_responses
@@ -31,7 +33,7 @@ from inbound.stage.provision.identity import (
     rotate_secret,
 )
 from inbound.stage.provision.messaging import delete_messaging, ensure_messaging
-from inbound.stage.provision.receiving import check_receiving_region, desired_rule, ensure_receipt_rule
+from inbound.stage.provision.receiving import check_receiving_region, ensure_receipt_rule
 from inbound.stage.provision.report import ProvisionReport, render_report
 from inbound.stage.provision.ses import (
     check_mailboxes,
@@ -87,9 +89,9 @@ def provision(
     `mailboxes` are addresses at `domain` (default support@ and billing@, the first being
     the default mailbox). `activate` puts the stage's receipt rule into the active rule
     set of the account and Region, beside the rules already there (or makes the stage's
-    own set active when none is); see provision_receiving. `tls`: the rule's TlsPolicy,
+    own set active when none is); see provision/receiving.py. `tls`: the rule's TlsPolicy,
     "optional" (default) or "require". `rest_api`: (id, API Gateway stage) of the API
-    `chalice deploy` made, whose gateway responses are set (provision_api).
+    `chalice deploy` made, whose gateway responses are set (provision/api.py).
     """
     ctx = _context(session, stage, domain, region, endpoint_url)
     n = ctx.names
@@ -101,7 +103,7 @@ def provision(
     ensure_storage(ctx)
     tokens = ensure_identity(ctx, mail_from)
     ensure_feedback_forwarding_off(ctx)
-    rule = desired_rule(ctx, addresses, outputs["INBOUND_RECEIVED_TOPIC_ARN"], tls)
+    rule = receipt_rule(n, addresses, outputs["INBOUND_RECEIVED_TOPIC_ARN"], tls)
     ensure_receipt_rule(ctx, rule, activate)
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
     outputs.update(ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"]))
@@ -145,7 +147,7 @@ def delete(
 ) -> ProvisionReport:
     """Tear the stage down. With `keep_data` (the default) the bucket, the tables, the
     user pool (staff accounts) and the reply secret stay, so a later `provision` picks
-    them up again. The SES domain identity always stays (see `provision_ses.delete_ses`).
+    them up again. The SES domain identity always stays (see `provision/ses.py`'s `delete_ses`).
     """
     ctx = _context(session, stage, "", region, endpoint_url)
     delete_ses(ctx)  # stop receiving first
@@ -165,7 +167,7 @@ def after_deploy(
     rest_api: tuple[str, str] | None = None,
 ) -> ProvisionReport:
     """After every `chalice deploy`: partial batch responses on the SQS functions (see
-    provision_functions) and, given the deployed API, its gateway responses (provision_api),
+    provision/functions.py) and, given the deployed API, its gateway responses (provision/api.py),
     both of which a deploy cannot set or takes away."""
     ctx = _context(session, stage, "", region, endpoint_url)
     set_partial_batches(ctx)

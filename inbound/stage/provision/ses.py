@@ -1,5 +1,5 @@
 """SES: domain identity, Easy DKIM, MAIL FROM, configuration set, DNS (receipt rules:
-provision_receiving.py).
+receiving.py).
 
 The v1 `ses` API, except for the configuration set's event destination: SES's
 DELIVERY_DELAY event type exists only in the v2 API (`sesv2`; v1 answers
@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from inbound.stage.documents import SESV2_EVENT_TYPES
 from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
 from inbound.stage.provision.messaging import ensure_topic
 from inbound.stage.provision.receiving import delete_receiving
@@ -26,10 +27,6 @@ from inbound.stage.provision.report import (
     DnsRecord,
 )
 
-# CloudFormation's spelling (AWS::SES::ConfigurationSetEventDestination) ...
-EVENT_TYPES = ("send", "reject", "bounce", "complaint", "delivery", "deliveryDelay")
-# ... and the sesv2 API's.
-SESV2_EVENT_TYPES = ("SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY")
 MAIL_FROM_BEHAVIOR = "UseDefaultValue"
 _DESTINATION_RACES = frozenset({"InvalidSNSDestination", "InvalidSnsTopic"})
 

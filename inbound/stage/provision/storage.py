@@ -6,87 +6,20 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from inbound.stage.documents import (
+    ENCRYPTION,
+    LIFECYCLE_RULES,
+    PUBLIC_ACCESS_BLOCK,
+    TABLE_KEYS,
+    TTL_ATTRIBUTE,
+    attribute_definitions,
+    bucket_policy,
+    index_definition,
+    table_definition,
+    tables,
+)
 from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code, policy_json
 from inbound.stage.provision.report import ABSENT, DELETED, KEPT
-
-# Archived raw mail moves to Glacier Instant Retrieval after 30 days, not Deep Archive:
-# replaying or re-processing an archived message must be a plain GetObject (milliseconds),
-# while Deep Archive needs a restore job of 12-48 hours and bills 180 days minimum.
-# S3 by default does not transition objects under 128 KB (most plain mail), which is what
-# we want: Glacier IR bills small objects as 128 KB anyway.
-ARCHIVE_TRANSITION_DAYS = 30
-ARCHIVE_STORAGE_CLASS = "GLACIER_IR"
-MULTIPART_ABORT_DAYS = 7
-
-_PUBLIC_ACCESS_BLOCK = {
-    "BlockPublicAcls": True,
-    "IgnorePublicAcls": True,
-    "BlockPublicPolicy": True,
-    "RestrictPublicBuckets": True,
-}
-_ENCRYPTION = {
-    "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]
-}
-# incoming/ has no rule on purpose: unprocessed mail never expires. quarantine/ neither.
-_LIFECYCLE_RULES: list[dict[str, Any]] = [
-    {
-        "ID": "archive-to-glacier-ir",
-        "Status": "Enabled",
-        "Filter": {"Prefix": "archive/"},
-        "Transitions": [{"Days": ARCHIVE_TRANSITION_DAYS, "StorageClass": ARCHIVE_STORAGE_CLASS}],
-    },
-    {
-        "ID": "abort-incomplete-multipart-uploads",
-        "Status": "Enabled",
-        "Filter": {},
-        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": MULTIPART_ABORT_DAYS},
-    },
-]
-_TABLE_KEYS = [
-    {"AttributeName": "pk", "KeyType": "HASH"},
-    {"AttributeName": "sk", "KeyType": "RANGE"},
-]
-TICKETS_INDEXES = {
-    "queue": ("gsi1pk", "gsi1sk"),
-    "byassignee": ("gsi2pk", "gsi2sk"),
-    "byrequester": ("gsi3pk", "gsi3sk"),  # customer history (chalicelib/adapters/dynamodb_search.py)
-}
-TTL_ATTRIBUTE = "expires_at"
-
-
-def bucket_policy(ctx: Context) -> dict[str, Any]:
-    """SES may write raw mail to incoming/, for this account's receipt rule only (in
-    whichever rule set it lives, see provision_receiving); nobody may use the bucket
-    without TLS.
-
-    moto (before inbound.local.moto_fidelity) applied a Deny statement without evaluating its
-    condition, refusing every object call: the embedded stack installs that fix.
-    """
-    n = ctx.names
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AllowSESReceiptRulePuts",
-                "Effect": "Allow",
-                "Principal": {"Service": "ses.amazonaws.com"},
-                "Action": "s3:PutObject",
-                "Resource": f"{n.bucket_arn}/incoming/*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": n.account},
-                    "ArnLike": {"aws:SourceArn": n.rule_arn_pattern},
-                },
-            },
-            {
-                "Sid": "DenyInsecureTransport",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:*",
-                "Resource": [n.bucket_arn, f"{n.bucket_arn}/*"],
-                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-            },
-        ],
-    }
 
 
 def _read(call: Any, missing: str, **kwargs: Any) -> Any:
@@ -135,27 +68,27 @@ def ensure_bucket(ctx: Context) -> None:
     changes: list[str] = []
 
     pab = _read(s3.get_public_access_block, "NoSuchPublicAccessBlockConfiguration", Bucket=bucket)
-    if (pab or {}).get("PublicAccessBlockConfiguration") != _PUBLIC_ACCESS_BLOCK:
-        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=_PUBLIC_ACCESS_BLOCK)
+    if (pab or {}).get("PublicAccessBlockConfiguration") != PUBLIC_ACCESS_BLOCK:
+        s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration=PUBLIC_ACCESS_BLOCK)
         changes.append("public access block")
 
     enc = _read(s3.get_bucket_encryption, "ServerSideEncryptionConfigurationNotFoundError", Bucket=bucket)
     rules = (enc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
     default = rules[0].get("ApplyServerSideEncryptionByDefault", {}) if rules else {}
     if default.get("SSEAlgorithm") != "AES256" or default.get("KMSMasterKeyID"):
-        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=_ENCRYPTION)
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration=ENCRYPTION)
         changes.append("default encryption")
 
-    wanted_policy = bucket_policy(ctx)
+    wanted_policy = bucket_policy(ctx.names)
     policy = _read(s3.get_bucket_policy, "NoSuchBucketPolicy", Bucket=bucket)
     if canonical((policy or {}).get("Policy", "{}")) != canonical(wanted_policy):
         s3.put_bucket_policy(Bucket=bucket, Policy=policy_json(wanted_policy))
         changes.append("bucket policy")
 
     lifecycle = _read(s3.get_bucket_lifecycle_configuration, "NoSuchLifecycleConfiguration", Bucket=bucket)
-    if _normal_rules((lifecycle or {}).get("Rules", [])) != _normal_rules(_LIFECYCLE_RULES):
+    if _normal_rules((lifecycle or {}).get("Rules", [])) != _normal_rules(LIFECYCLE_RULES):
         s3.put_bucket_lifecycle_configuration(
-            Bucket=bucket, LifecycleConfiguration={"Rules": _LIFECYCLE_RULES}
+            Bucket=bucket, LifecycleConfiguration={"Rules": LIFECYCLE_RULES}
         )
         changes.append("lifecycle rules")
 
@@ -183,27 +116,12 @@ def _wait_active(ctx: Context, table: str) -> dict[str, Any]:
     raise ProvisionError(f"table {table} did not become ACTIVE in 10 minutes")
 
 
-def _gsi(name: str, hash_key: str, range_key: str) -> dict[str, Any]:
-    return {
-        "IndexName": name,
-        "KeySchema": [
-            {"AttributeName": hash_key, "KeyType": "HASH"},
-            {"AttributeName": range_key, "KeyType": "RANGE"},
-        ],
-        "Projection": {"ProjectionType": "ALL"},
-    }
-
-
-def _attributes(*names: str) -> list[dict[str, str]]:
-    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
-
-
 def _add_index(ctx: Context, table: str, index: dict[str, Any], keys: tuple[str, str]) -> None:
     """One index per update_table call: AWS refuses several index creations at once."""
     ctx.retry(
         lambda: ctx.client("dynamodb").update_table(
             TableName=table,
-            AttributeDefinitions=_attributes(*keys),
+            AttributeDefinitions=attribute_definitions(*keys),
             GlobalSecondaryIndexUpdates=[{"Create": index}],
         ),
         frozenset({"ResourceInUseException", "LimitExceededException"}),
@@ -216,18 +134,8 @@ def ensure_table(ctx: Context, table: str, indexes: dict[str, tuple[str, str]]) 
     desc = _describe_table(ddb, table)
     created = False
     if desc is None:
-        kwargs: dict[str, Any] = {
-            "TableName": table,
-            "BillingMode": "PAY_PER_REQUEST",
-            "KeySchema": _TABLE_KEYS,
-            "AttributeDefinitions": _attributes(
-                "pk", "sk", *(key for pair in indexes.values() for key in pair)
-            ),
-        }
-        if indexes:
-            kwargs["GlobalSecondaryIndexes"] = [_gsi(n, *keys) for n, keys in indexes.items()]
         try:
-            ddb.create_table(**kwargs)
+            ddb.create_table(**table_definition(table, indexes))
             created = True
         except ClientError as exc:
             if error_code(exc) != "ResourceInUseException":  # a concurrent run made it
@@ -235,7 +143,7 @@ def ensure_table(ctx: Context, table: str, indexes: dict[str, tuple[str, str]]) 
     desc = _wait_active(ctx, table)
     changes: list[str] = []
 
-    if desc["KeySchema"] != _TABLE_KEYS:
+    if desc["KeySchema"] != TABLE_KEYS:
         raise ProvisionError(f"table {table} has key schema {desc['KeySchema']}; expected pk/sk")
     if desc.get("BillingModeSummary", {}).get("BillingMode") != "PAY_PER_REQUEST":
         ddb.update_table(TableName=table, BillingMode="PAY_PER_REQUEST")
@@ -243,7 +151,7 @@ def ensure_table(ctx: Context, table: str, indexes: dict[str, tuple[str, str]]) 
         desc = _wait_active(ctx, table)
     existing = {g["IndexName"]: g for g in desc.get("GlobalSecondaryIndexes", [])}
     for name, keys in indexes.items():
-        wanted = _gsi(name, *keys)
+        wanted = index_definition(name, *keys)
         if name not in existing:
             _add_index(ctx, table, wanted, keys)
             changes.append(f"index {name} added")
@@ -288,8 +196,8 @@ def ensure_table(ctx: Context, table: str, indexes: dict[str, tuple[str, str]]) 
 
 def ensure_storage(ctx: Context) -> None:
     ensure_bucket(ctx)
-    ensure_table(ctx, ctx.names.tickets_table, TICKETS_INDEXES)
-    ensure_table(ctx, ctx.names.suppression_table, {})
+    for name, indexes in tables(ctx.names).items():
+        ensure_table(ctx, name, indexes)
 
 
 def _empty_bucket(s3: Any, bucket: str) -> None:
@@ -314,11 +222,11 @@ def delete_storage(ctx: Context, keep_data: bool) -> None:
         _empty_bucket(s3, n.bucket)
         s3.delete_bucket(Bucket=n.bucket)
         ctx.report.add("s3-bucket", n.bucket, DELETED)
-    for table in (n.tickets_table, n.suppression_table):
-        if _describe_table(ddb, table) is None:
-            ctx.report.add("dynamodb-table", table, ABSENT)
+    for name in tables(n):
+        if _describe_table(ddb, name) is None:
+            ctx.report.add("dynamodb-table", name, ABSENT)
         elif keep_data:
-            ctx.report.add("dynamodb-table", table, KEPT, "keep_data")
+            ctx.report.add("dynamodb-table", name, KEPT, "keep_data")
         else:
-            ddb.delete_table(TableName=table)
-            ctx.report.add("dynamodb-table", table, DELETED)
+            ddb.delete_table(TableName=name)
+            ctx.report.add("dynamodb-table", name, DELETED)
