@@ -358,7 +358,6 @@ def _announcements(
     from chalicelib.adapters.sqs_batches import SqsBatches
     from chalicelib.services import announcement_sending as sending
     from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
-    from chalicelib.services.suppression import REPORT_DAYS
 
     outbound = mail_out.outbound
     transactional = outbound.parts.sender
@@ -384,19 +383,12 @@ def _announcements(
         ),
     )
 
-    def guard_state() -> Any:
-        from chalicelib.domain import reputation
-        from chalicelib.services.suppression import guard_state as transactional_state
-
-        now = datetime.now(UTC)
-        days = reputation.days_back(now.date(), REPORT_DAYS)
-        transactional = transactional_state(counters, settings, now, outbound.parts.account_rates())
-        return sending.announcement_guard(transactional, counters.day_counts(days[-1], days[0]), settings)
-
     parts = sending.SendingParts(
         store=store,
         check=lambda address, state: outbound.check(address, automatic=False, state=state),
-        guard_state=guard_state,
+        guard_state=lambda: sending.announcements_state(
+            counters, settings, datetime.now(UTC), outbound.parts.account_rates()
+        ),
         build=service.build,
         send_raw=sender.send_raw,
         quota=lambda: send_quota(sesv2),

@@ -42,8 +42,8 @@ from chalicelib.domain.reputation import DayCounts, GuardState, ReputationState
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
-from chalicelib.services.ports import AnnouncementStore, QuotaLookup
-from chalicelib.services.suppression import thresholds
+from chalicelib.services.ports import AnnouncementStore, QuotaLookup, ReputationCounters
+from chalicelib.services.suppression import REPORT_DAYS, guard_state, thresholds
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.announcements")
@@ -204,3 +204,16 @@ def announcement_guard(transactional: GuardState, days: list[DayCounts], setting
         complaint_pause=settings.announcement_complaint_pause_rate,
     )
     return reputation.assess(own, limits)
+
+
+def announcements_state(
+    counters: ReputationCounters,
+    settings: Settings,
+    now: datetime,
+    account: tuple[float | None, float | None] = (None, None),
+) -> GuardState:
+    """The announcements' reputation state now (`announcement_guard`), from the transactional
+    guard's state and the last 30 days of counters."""
+    transactional = guard_state(counters, settings, now, account)
+    window = reputation.days_back(now.astimezone(UTC).date(), REPORT_DAYS)
+    return announcement_guard(transactional, counters.day_counts(window[-1], window[0]), settings)
