@@ -35,14 +35,21 @@ def _build(args: argparse.Namespace) -> Any:
 
 
 def _print_text(report: Any) -> None:
-    verb = {"redriven": "re-driven", "requarantined": "quarantined again", "failed": "failed, left in place"}
+    from chalicelib.domain.outcome import OutcomeKind
+    from chalicelib.services.redrive import RedriveResult
+
+    verb = {
+        RedriveResult.REDRIVEN: "re-driven",
+        RedriveResult.REQUARANTINED: "quarantined again",
+        RedriveResult.FAILED: "failed, left in place",
+    }
     for mail in report.mail:
-        if mail.result == "pending":
+        if mail.result == RedriveResult.PENDING:
             print(f"{mail.key}: would re-drive ({mail.detail})")
             continue
         found = mail.outcome
         what = f"{found.outcome} {found.ticket or ''}".strip() if found else ""
-        detail = mail.detail or (found.reason if found and found.outcome == "duplicate" else "") or ""
+        detail = mail.detail or (found.reason if found and found.outcome == OutcomeKind.DUPLICATE else "") or ""
         line = f"{mail.key}: {verb.get(mail.result, mail.result)}"
         print(line + (f": {what}" if what else "") + (f" ({detail})" if detail else ""))
     for queue in report.queues:
@@ -58,7 +65,7 @@ def _print_text(report: Any) -> None:
         if queue.error:
             notes.append(f"stopped: {queue.error}")
         print(f"{route}: {', '.join(notes)}")
-    redriven = sum(m.result == "redriven" for m in report.mail)
+    redriven = sum(m.result == RedriveResult.REDRIVEN for m in report.mail)
     moved = sum(q.moved for q in report.queues)
     summary = f"{redriven} of {len(report.mail)} quarantined mails re-driven, {moved} dead letters moved"
     print(("dry run: nothing changed; " if report.dry_run else "") + summary, file=sys.stderr)

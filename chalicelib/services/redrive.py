@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from chalicelib.adapters.dynamodb_redrive import DynamoDBRedrive
@@ -45,19 +46,22 @@ from chalicelib.services.notifications import Delivery
 
 log = logging.getLogger("inbound.redrive")
 
-# What became of one quarantined object.
-REDRIVEN = "redriven"  # ingest answered; the quarantined copy is gone
-REQUARANTINED = "requarantined"  # ingest ended in quarantine/failed/ again; left there
-FAILED = "failed"  # an error; left in quarantine/failed/ (see the log)
-GONE = "gone"  # no longer there: another re-drive took it
-PENDING = "pending"  # dry run: would be re-driven
+
+class RedriveResult(StrEnum):
+    """What became of one quarantined object."""
+
+    REDRIVEN = "redriven"  # ingest answered; the quarantined copy is gone
+    REQUARANTINED = "requarantined"  # ingest ended in quarantine/failed/ again; left there
+    FAILED = "failed"  # an error; left in quarantine/failed/ (see the log)
+    GONE = "gone"  # no longer there: another re-drive took it
+    PENDING = "pending"  # dry run: would be re-driven
 
 
 @dataclass(frozen=True)
 class MailRedrive:
     ses_message_id: str
     key: str
-    result: str
+    result: RedriveResult
     outcome: Outcome | None = None
     detail: str = ""
 
@@ -95,7 +99,9 @@ class RedriveReport:
 
     @property
     def ok(self) -> bool:
-        mail_ok = all(m.result in (REDRIVEN, GONE, PENDING) for m in self.mail)
+        mail_ok = all(
+            m.result in (RedriveResult.REDRIVEN, RedriveResult.GONE, RedriveResult.PENDING) for m in self.mail
+        )
         return mail_ok and not any(q.refused or q.error for q in self.queues)
 
     def as_json(self) -> dict[str, Any]:
@@ -145,7 +151,7 @@ class RedriveService:
         else:
             done = Outcome.from_record(item.ses_message_id, record)
             detail = f"already processed ({done.outcome} {done.ticket or ''}".rstrip() + "): would be cleared"
-        return MailRedrive(item.ses_message_id, item.key, PENDING, detail=detail)
+        return MailRedrive(item.ses_message_id, item.key, RedriveResult.PENDING, detail=detail)
 
     def _mail_guarded(self, item: QuarantinedMail) -> MailRedrive:
         # The outermost boundary of one object: its failure must not stop the others.
@@ -154,7 +160,9 @@ class RedriveService:
             return self._mail(item)
         except Exception as exc:  # noqa: BLE001
             log.exception("redrive of %s failed; left in %s", item.ses_message_id, item.key)
-            return MailRedrive(item.ses_message_id, item.key, FAILED, detail=f"{type(exc).__name__}: {exc}")
+            return MailRedrive(
+                item.ses_message_id, item.key, RedriveResult.FAILED, detail=f"{type(exc).__name__}: {exc}"
+            )
 
     def _mail(self, item: QuarantinedMail) -> MailRedrive:
         ses_id = item.ses_message_id
@@ -162,7 +170,9 @@ class RedriveService:
         self.records.reset_sweep_attempts(ses_id)
         self.records.clear_failed(ses_id)
         if not self.quarantine.copy_back(item, target):
-            return MailRedrive(ses_id, item.key, GONE, detail="no longer quarantined (another re-drive)")
+            return MailRedrive(
+                ses_id, item.key, RedriveResult.GONE, detail="no longer quarantined (another re-drive)"
+            )
         received = ReceivedMail(ses_message_id=ses_id, bucket=self.quarantine.bucket, key=target)
         try:
             outcome = self.intake.ingest(Delivery(received=received))
@@ -174,10 +184,10 @@ class RedriveService:
         record = self.intake.parts.tickets.get_delivery(ses_id)
         if record is None or _is_failed(record):
             # A sweeper gave up on the copy in the meantime: quarantined again, by the same rules.
-            return MailRedrive(ses_id, item.key, REQUARANTINED, outcome)
+            return MailRedrive(ses_id, item.key, RedriveResult.REQUARANTINED, outcome)
         self.quarantine.discard(item)
         log.info("redrive: %s -> %s %s", ses_id, outcome.outcome, outcome.ticket or "")
-        return MailRedrive(ses_id, item.key, REDRIVEN, outcome)
+        return MailRedrive(ses_id, item.key, RedriveResult.REDRIVEN, outcome)
 
     # -- dead-letter queues ------------------------------------------------------------
     def _queue_guarded(self, pair: SqsDeadLetters, dry_run: bool) -> QueueRedrive:
