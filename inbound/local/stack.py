@@ -25,6 +25,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from inbound.cli.staff import restore_local as restore_staff
 from inbound.local.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.local.event_sources import SQS_POLLERS, Poller, Scheduler, app_sources
 from inbound.local.journal import Journal
@@ -33,7 +34,6 @@ from inbound.local.ses_sending import SesEmulator
 from inbound.local.ses_sending import install as install_ses_emulator
 from inbound.local.smtp import SesReceiver, start_smtp
 from inbound.local.state import LocalState, Quiet, ensure_agent
-from inbound.staff_cli import restore_local as restore_staff
 from inbound.stage.dns_check import publish_local_zone
 from inbound.stage.gateway_responses import local_http_server
 

@@ -52,7 +52,7 @@ class Step:
 
 @dataclass
 class Verifier:
-    """One run against a stage (`target`, see inbound/target.py); `session` reaches it."""
+    """One run against a stage (`target`, see inbound/cli/target.py); `session` reaches it."""
 
     target: Any
     session: Any

@@ -20,12 +20,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from inbound.cli import explain, main
-from inbound.http_client import ApiError
+from inbound.cli import main
+from inbound.cli.http_client import ApiError
+from inbound.cli.main import explain
+from inbound.cli.staff import restore_local
+from inbound.cli.staff_login import Tokens, save_tokens
 from inbound.local.embedded import REGION, free_port, moto_server, stack_at
 from inbound.local.stack import UpOptions, _write_runtime
-from inbound.staff_cli import restore_local
-from inbound.staff_login import Tokens, save_tokens
 
 AGENT = "agent@example.com"
 

@@ -108,8 +108,8 @@ def test_after_a_restart_the_token_of_the_last_run_is_not_refreshed_at_its_gone_
     """GIVEN the token an earlier run of `inbound up` left (its Cognito on a port that is now
     closed, expired) WHEN `inbound tickets list` runs against the current run THEN the local
     agent is signed in at the current run's Cognito, not refreshed at the old port."""
+    from inbound.cli.staff_login import Tokens, load_tokens, save_tokens
     from inbound.local.embedded import free_port
-    from inbound.staff_login import Tokens, load_tokens, save_tokens
 
     client_id = json.loads((local_agent / "stack.json").read_text())["user_pool_client_id"]
     old_run = f"http://127.0.0.1:{free_port()}"
@@ -126,7 +126,7 @@ def test_an_expired_token_of_this_run_is_refreshed_at_this_runs_cognito(api, loc
     new ID token from this run's Cognito (no new sign-in: the refresh token is kept)."""
     from dataclasses import replace
 
-    from inbound.staff_login import load_tokens, save_tokens
+    from inbound.cli.staff_login import load_tokens, save_tokens
 
     data = ("--data-dir", str(local_agent))
     assert run(capsys, "tickets", "list", *data)[0] == 0

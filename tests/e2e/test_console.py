@@ -385,7 +385,7 @@ def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
     )
     # The first agent still has the ticket open and writes a follow-up (presence, as their console
     # would renew it), with the token the terminal signed in with.
-    from inbound.staff_login import load_tokens
+    from inbound.cli.staff_login import load_tokens
 
     token = load_tokens(local_stack.data_dir).id_token
     presence = urllib.request.Request(

@@ -21,9 +21,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from inbound.cli import main
+from inbound.cli.target import LOCAL_CREDENTIALS, resolve
 from inbound.stage.dns_check import ZONE_FILE, ZoneFile
 from inbound.stage.verify import Step, Verifier
-from inbound.target import LOCAL_CREDENTIALS, resolve
 from tests.support.local_up import LocalStackRun
 
 pytestmark = pytest.mark.e2e

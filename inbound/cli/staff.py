@@ -1,6 +1,6 @@
 """`inbound staff add|list|disable|enable|remove`: the agents in the stage's Cognito pool.
 
-The pool is the one `inbound provision` made, on the target `inbound.target` resolves:
+The pool is the one `inbound provision` made, on the target `inbound.cli.target` resolves:
 by default the `inbound up` running with the same data dir (no AWS credentials needed).
 moto keeps no users across a restart, so on the local stack each change is also recorded
 in `staff.json` (0600) and redone on every start (`restore_local`).
@@ -95,7 +95,7 @@ class _Pool:
 
 
 def _pool(args: argparse.Namespace) -> _Pool:
-    from inbound.target import DEFAULT_DATA_DIR, Target, resolve
+    from inbound.cli.target import DEFAULT_DATA_DIR, Target, resolve
 
     if args.user_pool_id and not (args.stage or args.endpoint_url):
         # A pool id alone names a deployed stage's pool, in the default session's account.
@@ -198,7 +198,7 @@ def _enable(args: argparse.Namespace) -> int:
 def _remove(args: argparse.Namespace) -> int:
     pool, email = _pool(args), _email(args.email)
     if email == pool.own_agent:
-        from inbound.target import CommandError
+        from inbound.cli.target import CommandError
 
         raise CommandError(
             f"{email} is the agent this local stack signs `inbound tickets` in as (credentials.json) "
@@ -212,7 +212,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    from inbound.target import options
+    from inbound.cli.target import options
 
     common = argparse.ArgumentParser(add_help=False, parents=[options()])
     common.add_argument("--user-pool-id", default=None, help="the pool (default: the target's own)")

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from inbound.target import CommandError
+from inbound.cli.target import CommandError
 
 
 def _seen_file(data_dir: str) -> Path:
@@ -60,7 +60,7 @@ def register(actions: Any, common: argparse.ArgumentParser, calling: Any) -> Non
 
 
 def _assign(api: Any, args: argparse.Namespace) -> int:
-    from inbound.http_client import ApiError
+    from inbound.cli.http_client import ApiError
 
     try:
         ticket = api.update(args.ticket, assignee=args.agent, **({"take_over": True} if args.force else {}))

@@ -92,7 +92,7 @@ def register(subparsers: Any) -> None:
     people.add_argument("--add", action="append", default=[], metavar="ADDRESS")
     people.add_argument("--remove", action="append", default=[], metavar="ADDRESS")
     people.set_defaults(run=_cc)
-    from inbound import tickets_team, tickets_triage
+    from inbound.cli import tickets_team, tickets_triage
 
     tickets_team.register(actions, common, _calling)
     tickets_triage.register(actions, common, _calling)
@@ -106,12 +106,12 @@ def _api_target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     any API; else the `inbound up` of `--data-dir`; else the API the last `inbound login`
     signed in to. A token a local run left is no such login.
     """
-    from inbound.staff_login import load_tokens
-    from inbound.target import NoStackRunning, running_stack
+    from inbound.cli.staff_login import load_tokens
+    from inbound.cli.target import NoStackRunning, running_stack
 
     data_dir = Path(args.data_dir)
     if args.stage:
-        from inbound.target import deployed_api
+        from inbound.cli.target import deployed_api
 
         return deployed_api(args.stage)["http"], {}
     named = args.url or os.environ.get("INBOUND_URL")
@@ -131,8 +131,8 @@ def _api_target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
 
 def _calling(action: Callable[[Any, argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        from inbound.http_client import StaffApi
-        from inbound.staff_login import TokenSource
+        from inbound.cli.http_client import StaffApi
+        from inbound.cli.staff_login import TokenSource
 
         url, local = _api_target(args)
         return action(StaffApi(url, TokenSource(Path(args.data_dir), url, local=local)), args)
@@ -147,12 +147,12 @@ def _text(value: str) -> str:
 def _login(args: argparse.Namespace) -> int:
     import getpass
 
-    from inbound.http_client import DEFAULT_URL
-    from inbound.staff_login import local_stack, save_tokens, sign_in
+    from inbound.cli.http_client import DEFAULT_URL
+    from inbound.cli.staff_login import local_stack, save_tokens, sign_in
 
     data_dir = Path(args.data_dir)
     if args.stage:  # a deployed stage: its API and app client, never the local agent
-        from inbound.target import deployed_api
+        from inbound.cli.target import deployed_api
 
         local = {k: v for k, v in deployed_api(args.stage).items() if v}
         url = local.pop("http")
@@ -217,7 +217,7 @@ def _next(api: Any, args: argparse.Namespace) -> int:
 
 @_calling
 def _show(api: Any, args: argparse.Namespace) -> int:
-    from inbound.tickets_team import remember_seen
+    from inbound.cli.tickets_team import remember_seen
 
     detail = api.ticket(args.ticket)
     print(json.dumps(detail, ensure_ascii=False, indent=2) if args.json else ticket_page(detail, args.full))
@@ -227,13 +227,13 @@ def _show(api: Any, args: argparse.Namespace) -> int:
 
 @_calling
 def _reply(api: Any, args: argparse.Namespace) -> int:
-    from inbound.target import CommandError
+    from inbound.cli.target import CommandError
 
     text = _text(args.text)
     if not text.strip():
         raise CommandError("the reply is empty: give its text (or '-' to read it from standard input)")
-    from inbound.http_client import ApiError
-    from inbound.tickets_team import last_seen, stale
+    from inbound.cli.http_client import ApiError
+    from inbound.cli.tickets_team import last_seen, stale
 
     try:
         sent = api.reply(args.ticket, text, last_seen=last_seen(args.data_dir, args.ticket))

@@ -5,7 +5,7 @@ known before the quarantined copy is deleted; see chalicelib/services/redrive.py
 the ingest and feedback dead-letter queues are moved back to their queues, where the
 functions pick them up. Safe to run twice, or alongside the sweeper: nothing doubles.
 
-Where it runs (`inbound.target`): the running `inbound up` of `--data-dir`, an endpoint
+Where it runs (`inbound.cli.target`): the running `inbound up` of `--data-dir`, an endpoint
 (`--endpoint-url`) or a deployed stage (`--stage`), with the stage's functions' settings.
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 def _build(args: argparse.Namespace) -> Any:
     from chalicelib.settings import Settings
     from chalicelib.wiring import build_redrive, build_services
-    from inbound.target import resolve
+    from inbound.cli.target import resolve
 
     target = resolve(args)
     session = target.session()
@@ -89,7 +89,7 @@ def _redrive(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add `redrive` to the `inbound` command's subparsers."""
-    from inbound.target import options
+    from inbound.cli.target import options
 
     redrive = commands.add_parser(
         "redrive",

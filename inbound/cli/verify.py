@@ -9,9 +9,9 @@ from typing import Any
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from inbound.cli.target import resolve
     from inbound.stage.dns_check import ZONE_FILE, PublicDns, Resolver, ZoneFile
     from inbound.stage.verify import STEPS, Verifier
-    from inbound.target import resolve
 
     target = resolve(args)
     resolver: Resolver = ZoneFile(target.data_dir / ZONE_FILE) if target.is_local else PublicDns()
@@ -32,7 +32,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    from inbound.target import options
+    from inbound.cli.target import options
 
     verify = commands.add_parser(
         "verify",

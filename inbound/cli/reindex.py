@@ -3,7 +3,7 @@ search existed (or repair them). Walks ticket numbers 1 to the counter's with Ba
 and each ticket's messages with one Query: no Scan. Safe to run again, or while mail
 arrives (a term written twice is the same item).
 
-Where it runs (`inbound.target`): the running `inbound up` of `--data-dir`, an endpoint
+Where it runs (`inbound.cli.target`): the running `inbound up` of `--data-dir`, an endpoint
 (`--endpoint-url`) or a deployed stage (`--stage`).
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 def _reindex(args: argparse.Namespace) -> int:
     from chalicelib.settings import Settings
     from chalicelib.wiring import build_services
-    from inbound.target import resolve
+    from inbound.cli.target import resolve
 
     target = resolve(args)
     session = target.session()
@@ -38,7 +38,7 @@ def _reindex(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add `reindex` to the `inbound` command's subparsers."""
-    from inbound.target import options
+    from inbound.cli.target import options
 
     reindex = commands.add_parser(
         "reindex",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from inbound.target import CommandError
+from inbound.cli.target import CommandError
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 

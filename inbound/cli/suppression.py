@@ -2,7 +2,7 @@
 
 They work on the running `inbound up` of this folder (or `--data-dir`), on an
 AWS-compatible endpoint (`--endpoint-url`) or on a deployed stage (`--stage`): see
-`inbound.target`.
+`inbound.cli.target`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 
 def _services(args: argparse.Namespace) -> Any:
-    from inbound.target import resolve
+    from inbound.cli.target import resolve
 
     return resolve(args).services()
 
@@ -91,7 +91,7 @@ def _reputation(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     """Add `suppression` and `reputation` to the `inbound` command's subparsers."""
-    from inbound.target import options
+    from inbound.cli.target import options
 
     common = options()
     suppression = commands.add_parser("suppression", help="the outbound suppression list")

@@ -1,7 +1,7 @@
 """`inbound announce create|list|test|send|status`: one message to many requesters.
 
 Against the running `inbound up` of this folder (or `--data-dir`), an endpoint or a
-deployed stage, as every stack command (inbound.target). `send` only queues the recipient
+deployed stage, as every stack command (inbound.cli.target). `send` only queues the recipient
 batches; the `send_announcement` function sends them, paced, and `status` follows it.
 """
 
@@ -14,14 +14,14 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
-from inbound.target import CommandError
+from inbound.cli.target import CommandError
 
 BAR_WIDTH = 30
 DONE = ("sent", "delivered", "bounced", "complained", "unsubscribed", "refused")
 
 
 def _services(args: argparse.Namespace) -> Any:
-    from inbound.target import resolve
+    from inbound.cli.target import resolve
 
     target = resolve(args)
     svc = target.services()
@@ -161,7 +161,7 @@ def register(commands: Any) -> None:
     """Add `announce` to the `inbound` command's subparsers."""
     import os
 
-    from inbound.target import options
+    from inbound.cli.target import options
 
     common = options()
     announce = commands.add_parser(

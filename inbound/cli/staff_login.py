@@ -74,7 +74,7 @@ def save_tokens(data_dir: Path, tokens: Tokens) -> Path:
 def _cognito(region: str, endpoint_url: str | None) -> Any:
     import boto3
 
-    from inbound.target import local_session
+    from inbound.cli.target import local_session
 
     # Sign-in is unsigned; a local stack's session must not trip over the shell's AWS_PROFILE.
     session = local_session(region) if endpoint_url else boto3.session.Session()

@@ -3,7 +3,7 @@
 Reply addresses carry an HMAC token signed with the stage's secret (SSM SecureString).
 Verifiers accept the current and the previous value, so a rotation never breaks the
 addresses customers already hold; rotating twice drops the oldest value. Works on the
-running local stack by default, or on `--stage`/`--endpoint-url` (`inbound.target`).
+running local stack by default, or on `--stage`/`--endpoint-url` (`inbound.cli.target`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any
 
 
 def _rotate(args: argparse.Namespace) -> int:
+    from inbound.cli.target import resolve
     from inbound.stage.provision.report import render_report
     from inbound.stage.provision.run import rotate_reply_secret
-    from inbound.target import resolve
 
     target = resolve(args)
     report = rotate_reply_secret(target.session(), target.stage, target.region, target.endpoint_url)
@@ -26,7 +26,7 @@ def _rotate(args: argparse.Namespace) -> int:
 
 
 def register(commands: Any) -> None:
-    from inbound.target import options
+    from inbound.cli.target import options
 
     secret = commands.add_parser("secret", help="the reply-token secret of a stage")
     actions = secret.add_subparsers(dest="secret_command", required=True)

@@ -75,8 +75,8 @@ def _up(args: argparse.Namespace) -> int:
 def _outbox(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from inbound.cli.target import NoStackRunning
     from inbound.local.ses_sending import read_outbox
-    from inbound.target import NoStackRunning
 
     data_dir = Path(args.data_dir)
     if not data_dir.is_dir():
@@ -148,9 +148,9 @@ def explain(exc: BaseException) -> str | None:
     from botocore import exceptions as boto
 
     from chalicelib.errors import InboundError, SendRefused
-    from inbound.http_client import ApiError
-    from inbound.staff_login import LoginRequired
-    from inbound.target import CommandError
+    from inbound.cli.http_client import ApiError
+    from inbound.cli.staff_login import LoginRequired
+    from inbound.cli.target import CommandError
 
     if isinstance(exc, CommandError | LoginRequired):
         return str(exc)
@@ -245,31 +245,31 @@ def build_parser() -> argparse.ArgumentParser:
     pkg.add_argument("outdir", help="where deployment.zip and sam.json go")
     pkg.set_defaults(run=_package)
 
-    from inbound.provision_cli import register as register_provision
+    from inbound.cli.provision import register as register_provision
 
     register_provision(commands)
-    from inbound.verify_cli import register as register_verify
+    from inbound.cli.verify import register as register_verify
 
     register_verify(commands)
-    from inbound.suppression_cli import register as register_suppression
+    from inbound.cli.suppression import register as register_suppression
 
     register_suppression(commands)
-    from inbound.tickets_cli import register as register_tickets
+    from inbound.cli.tickets import register as register_tickets
 
     register_tickets(commands)
-    from inbound.staff_cli import register as register_staff
+    from inbound.cli.staff import register as register_staff
 
     register_staff(commands)
-    from inbound.secret_cli import register as register_secret
+    from inbound.cli.secret import register as register_secret
 
     register_secret(commands)
-    from inbound.redrive_cli import register as register_redrive
+    from inbound.cli.redrive import register as register_redrive
 
     register_redrive(commands)
-    from inbound.reindex_cli import register as register_reindex
+    from inbound.cli.reindex import register as register_reindex
 
     register_reindex(commands)
-    from inbound.announce_cli import register as register_announce
+    from inbound.cli.announce import register as register_announce
 
     register_announce(commands)
     return parser
