@@ -1,0 +1,73 @@
+"""`inbound up`: the whole system on this machine; `inbound outbox`: the mail it sent."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def _up(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from inbound.local.stack import UpOptions, run
+
+    options = UpOptions(
+        args.smtp_port, args.http_port, Path(args.data_dir), args.domain.lower(), args.host, args.sandbox
+    )
+    return run(options)
+
+
+def _outbox(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from inbound.cli.target import NoStackRunning
+    from inbound.local.ses_sending import read_outbox
+
+    data_dir = Path(args.data_dir)
+    if not data_dir.is_dir():
+        raise NoStackRunning(data_dir)  # the outbox is read from disk; a stopped stack's too
+    entries = read_outbox(data_dir)
+    if args.message_id:
+        found = [e for e in entries if e["message_id"] == args.message_id]
+        if not found:
+            print(f"no message {args.message_id} in {data_dir / 'outbox'}", file=sys.stderr)
+            return 1
+        sys.stdout.write((data_dir / "outbox" / found[0]["file"]).read_text())
+        return 0
+    for entry in entries:
+        if args.json:
+            print(json.dumps(entry))
+        else:
+            events = ",".join(entry["events"]) or "no events"
+            print(
+                f"{entry['sent_at']}  {entry['message_id']}  to {', '.join(entry['to'])}  {entry['subject']!r}  [{events}]"
+            )
+    if not entries and not args.json:
+        print(f"the outbox at {data_dir / 'outbox'} is empty")
+    return 0
+
+
+def register(commands: Any) -> None:
+    up = commands.add_parser("up", help="run the whole system on this machine, in the foreground")
+    up.add_argument("--smtp-port", type=int, default=2525)
+    up.add_argument("--http-port", type=int, default=8000)
+    up.add_argument("--data-dir", default=".inbound", help="state kept across restarts (default .inbound/)")
+    up.add_argument("--domain", default="example.com")
+    up.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address SMTP and the console listen on (loopback by default; the embedded AWS stays on loopback)",
+    )
+    up.add_argument("--sandbox", action="store_true", help="emulate the SES sandbox for outgoing mail")
+    up.set_defaults(run=_up)
+
+    outbox = commands.add_parser("outbox", help="mail the local stack sent (its emulated SES outbox)")
+    outbox.add_argument("message_id", nargs="?", help="show this message in full")
+    outbox.add_argument(
+        "--data-dir", default=".inbound", help="the local stack's data dir (default .inbound/)"
+    )
+    outbox.add_argument("--json", action="store_true")
+    outbox.add_argument("-v", "--verbose", action="store_true", help="tracebacks for failures")
+    outbox.set_defaults(run=_outbox)
