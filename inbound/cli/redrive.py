@@ -49,7 +49,9 @@ def _print_text(report: Any) -> None:
             continue
         found = mail.outcome
         what = f"{found.outcome} {found.ticket or ''}".strip() if found else ""
-        detail = mail.detail or (found.reason if found and found.outcome == OutcomeKind.DUPLICATE else "") or ""
+        detail = (
+            mail.detail or (found.reason if found and found.outcome == OutcomeKind.DUPLICATE else "") or ""
+        )
         line = f"{mail.key}: {verb.get(mail.result, mail.result)}"
         print(line + (f": {what}" if what else "") + (f" ({detail})" if detail else ""))
     for queue in report.queues:

@@ -1,7 +1,7 @@
 """Accepted mail, on disk before the SMTP listener answers `250`.
 
 SES answers `250` only once a message is stored; the local stack's S3 is moto's memory,
-saved as a snapshot every few seconds (`local_state`), so the listener first writes each
+saved as a snapshot every few seconds (`state`), so the listener first writes each
 accepted message here: `<data_dir>/accepted/<ses-message-id>`, the envelope and S3
 actions as one JSON line, then the raw bytes SES stored. Written to a temporary name,
 fsynced, renamed, and the directory fsynced: after `250` a `kill -9` or a power cut
@@ -16,7 +16,7 @@ lists is deleted too (the crash came between the two steps); any other entry is 
 than the snapshot, so its raw mail is put back under `incoming/` and re-driven with the
 rest of `incoming/`, once. The pipeline is idempotent by SES message id (its delivery
 record), so a mail filed before the crash but after the snapshot is filed again from
-scratch, and nothing it produced can have left the machine (see `local_ses`'s hold).
+scratch, and nothing it produced can have left the machine (see `ses_sending`'s hold).
 The sends a snapshot lets go are kept in its manifest, and a start delivers any of them
 that a crash kept from reaching the outbox.
 """

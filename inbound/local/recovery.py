@@ -1,7 +1,7 @@
 """What a start of the local stack does with what the last run left, and with mail that fails.
 
-On start, after the snapshot is restored (`local_state`): every journal entry the
-snapshot does not hold goes back under `incoming/` (`local_journal`), then everything in
+On start, after the snapshot is restored (`state`): every journal entry the
+snapshot does not hold goes back under `incoming/` (`journal`), then everything in
 `incoming/` is re-driven: its "Received" notification is published again, as the
 sweeper would. A mail whose notification cannot be published (or even built) is
 quarantined under `quarantine/failed/` with the reason, its outcome recorded, and the

@@ -13,7 +13,7 @@ closes those gaps in the same process as moto's threaded server:
 - with `hold` on (`inbound up`), an accepted send waits in memory and leaves (outbox,
   events, simulator replies) only once `release()` is called, after the state that
   produced it is saved: SES accepts a send and delivers it later, and no mail may reach
-  a customer carrying a ticket number a crash could hand out again (see local_journal);
+  a customer carrying a ticket number a crash could hand out again (see journal.py);
 - mail to the stack's own domain is delivered to its SMTP listener, as SES's send reaches
   the domain's MX (SES receiving) in an account (`inbound verify`'s round trip).
 """

@@ -1,10 +1,10 @@
 """`inbound up`: the whole system on this machine, in the foreground.
 
 moto's server plays AWS on loopback, provisioned by the same `provision()` as the cloud.
-Around it: the SMTP listener that plays SES receiving (`local_smtp`), the Lambda event
-sources that drive the Chalice handlers (`local_lambda`), Chalice's local HTTP server for
+Around it: the SMTP listener that plays SES receiving (`smtp`), the Lambda event
+sources that drive the Chalice handlers (`event_sources`), Chalice's local HTTP server for
 the staff API and console, and the snapshot that carries the data across restarts
-(`local_state`). Nothing here talks to real AWS: every client gets the local endpoint and
+(`state`). Nothing here talks to real AWS: every client gets the local endpoint and
 credentials that real AWS refuses.
 """
 
@@ -41,7 +41,7 @@ log = logging.getLogger("inbound.local")
 
 STAGE = "local"
 SAVE_EVERY_SECONDS = 3.0
-# A send waits for the next save (local_ses's hold); the save waits this long after the
+# A send waits for the next save (ses_sending's hold); the save waits this long after the
 # first waiting send, so that a burst's acknowledgements leave with one save, not one each.
 GROUP_SAVE_SECONDS = 1.0
 FULL_CHECK_SECONDS = 60.0  # compare even when no worker did anything
@@ -104,7 +104,7 @@ def _chalice_config() -> Any:
 
 
 def _http_server(app_module: Any, config: Any, host: str, port: int, busy: Callable[[], Any]) -> Any:
-    """Chalice's local server; requests that may write run inside `busy()` (see local_state)."""
+    """Chalice's local server; requests that may write run inside `busy()` (see state.py)."""
     server = local_http_server(app_module.app, config, host, port, busy)
     threading.Thread(target=server.server.serve_forever, name="http", daemon=True).start()
     return server

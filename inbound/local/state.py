@@ -30,7 +30,7 @@ deliveries, staff API writes) between units of work, so a snapshot never holds h
 delivery. The manifest `state.json` is replaced atomically after its blobs are written;
 a crash loses at most the changes since the last save, never the previous snapshot, and
 what it loses is rebuilt: the manifest names the accepted mail it holds (`accepted`),
-and whatever the journal has beyond that is re-driven on start (`local_journal`).
+and whatever the journal has beyond that is re-driven on start (`journal`).
 """
 
 from __future__ import annotations

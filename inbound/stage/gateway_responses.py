@@ -64,7 +64,7 @@ class QuietGateway(LocalGateway):
 
 def local_http_server(app: Any, config: Any, host: str, port: int, busy: Callable[[], Any]) -> Any:
     """Chalice's local server with QuietGateway; requests that may write run inside `busy()`
-    (see local_state). Not started: the caller runs `server.server.serve_forever`."""
+    (see local/state.py). Not started: the caller runs `server.server.serve_forever`."""
     from http.server import BaseHTTPRequestHandler
 
     from chalice.local import ChaliceRequestHandler, LocalChalice, LocalDevServer, create_local_server

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Imported by the first message that needs them, never by the cold start itself.
 FIRST_MESSAGE = (
-    "mailparser",  # read_mail (chalicelib/adapters/mailparser_reader.py)
+    "mailparser",  # read_mail (chalicelib/adapters/mail/reader.py)
     "flufl.bounce",  # detect_bounce
     "nh3",  # the first HTML body (sanitise_html)
     "email.headerregistry",  # an address written out with its display name
