@@ -11,7 +11,7 @@ import re
 import unicodedata
 
 from chalicelib.domain.classify_types import BounceReport, Classification, MailKind
-from chalicelib.domain.mail import MAX_ADDRESSES, ParsedMail, Verdicts
+from chalicelib.domain.mail import MAX_ADDRESSES, ParsedMail, Verdict, Verdicts
 
 # Precedence values that mark list traffic or automatic answers (RFC 2076 §3.9;
 # cPanel/BoxTrapper write "auto_reply"). X-Precedence is the same header spelled
@@ -109,9 +109,9 @@ _DAEMON_LOCAL = frozenset({"mailer-daemon", "mailer_daemon", "mailerdaemon", "po
 
 def classify(mail: ParsedMail, verdicts: Verdicts, bounce: BounceReport | None) -> Classification:
     """What kind of mail this is, and which rule said so."""
-    if verdicts.virus == "FAIL":
+    if verdicts.virus == Verdict.FAIL:
         return Classification(kind=MailKind.VIRUS, reason="SES virus verdict: FAIL")
-    if verdicts.spam == "FAIL":
+    if verdicts.spam == Verdict.FAIL:
         return Classification(kind=MailKind.SPAM, reason="SES spam verdict: FAIL")
     if bounce is not None:
         return Classification(

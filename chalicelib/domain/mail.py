@@ -100,15 +100,26 @@ class Attachment:
         return len(self.payload)
 
 
+class Verdict(StrEnum):
+    """SES's words for one receipt check (its `status`); NONE: no verdict was given."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+    GRAY = "GRAY"
+    PROCESSING_FAILED = "PROCESSING_FAILED"
+    DISABLED = "DISABLED"
+    NONE = "NONE"
+
+
 @dataclass(frozen=True)
 class Verdicts:
-    """SES receipt verdicts: PASS, FAIL, GRAY, PROCESSING_FAILED or NONE."""
+    """SES receipt verdicts."""
 
-    spam: str = "NONE"
-    virus: str = "NONE"
-    spf: str = "NONE"
-    dkim: str = "NONE"
-    dmarc: str = "NONE"
+    spam: Verdict = Verdict.NONE
+    virus: Verdict = Verdict.NONE
+    spf: Verdict = Verdict.NONE
+    dkim: Verdict = Verdict.NONE
+    dmarc: Verdict = Verdict.NONE
 
     def as_dict(self) -> dict[str, str]:
         return {

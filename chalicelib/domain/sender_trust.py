@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail
+from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict
 from chalicelib.domain.verdicts import resinfos, trusted_results
 
 # Suffixes under which unrelated owners register names; a domain equal to one of them
@@ -86,27 +86,29 @@ def evidence(mail: ParsedMail, received: ReceivedMail) -> Evidence:
     spf = [
         _domain(d) for r in passed if r.method == "spf" for d in r.values("smtp.mailfrom", "envelope-from")
     ]
-    if received.verdicts.spf == "PASS":
+    if received.verdicts.spf == Verdict.PASS:
         envelope = received.envelope_from or (mail.header_values("return-path") or [""])[0]
         spf.append(_domain(envelope))
     return Evidence(spf_domains=tuple(dict.fromkeys(d for d in spf if d)), dkim_domains=dkim)
 
 
-def judge(dmarc: str, spf: str, dkim: str, from_: tuple[Address, ...], found: Evidence) -> SenderTrust:
-    """The policy itself, on SES's verdict words (PASS, FAIL, GRAY, PROCESSING_FAILED, NONE)."""
+def judge(
+    dmarc: Verdict, spf: Verdict, dkim: Verdict, from_: tuple[Address, ...], found: Evidence
+) -> SenderTrust:
+    """The policy itself, on SES's verdict words."""
     if len(from_) != 1:
         return SenderTrust(False, f"From names {len(from_)} mailboxes" if from_ else "no From mailbox")
     domain = from_[0].domain
-    if dmarc == "PASS":
+    if dmarc == Verdict.PASS:
         return SenderTrust(True, f"DMARC pass for {domain}")
-    if dmarc != "GRAY":
-        words = {"FAIL": "DMARC failed", "PROCESSING_FAILED": "DMARC could not be checked"}
+    if dmarc != Verdict.GRAY:
+        words = {Verdict.FAIL: "DMARC failed", Verdict.PROCESSING_FAILED: "DMARC could not be checked"}
         return SenderTrust(False, f"{words.get(dmarc, 'no DMARC verdict')} for {domain}")
-    if spf == "PASS":
+    if spf == Verdict.PASS:
         for checked in found.spf_domains:
             if aligned(checked, domain):
                 return SenderTrust(True, f"no DMARC record; SPF pass for {checked}, aligned with {domain}")
-    if dkim == "PASS":
+    if dkim == Verdict.PASS:
         for signer in found.dkim_domains:
             if aligned(signer, domain):
                 return SenderTrust(True, f"no DMARC record; DKIM pass for {signer}, aligned with {domain}")

@@ -14,38 +14,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.domain.mail import ParsedMail, Verdicts
+from chalicelib.domain.mail import ParsedMail, Verdict, Verdicts
 
 TRUSTED_AUTHSERV_IDS = ("amazonses.com",)
 
+_V = Verdict
 # Received-SPF results (RFC 7208 section 9.1) mapped onto SES's status words.
 _SPF_STATUS = {
-    "pass": "PASS",
-    "fail": "FAIL",
-    "softfail": "GRAY",
-    "neutral": "GRAY",
-    "none": "GRAY",
-    "temperror": "PROCESSING_FAILED",
-    "permerror": "PROCESSING_FAILED",
+    "pass": _V.PASS,
+    "fail": _V.FAIL,
+    "softfail": _V.GRAY,
+    "neutral": _V.GRAY,
+    "none": _V.GRAY,
+    "temperror": _V.PROCESSING_FAILED,
+    "permerror": _V.PROCESSING_FAILED,
 }
-_AR_STATUS = {
-    "pass": "PASS",
-    "fail": "FAIL",
-    "softfail": "GRAY",
-    "neutral": "GRAY",
-    "none": "GRAY",
-    "policy": "FAIL",
-    "temperror": "PROCESSING_FAILED",
-    "permerror": "PROCESSING_FAILED",
-}
-_STATUSES = {"PASS", "FAIL", "GRAY", "PROCESSING_FAILED", "DISABLED"}
+_AR_STATUS = {**_SPF_STATUS, "policy": _V.FAIL}
 
 
-def _status(value: Any) -> str:
+def _status(value: Any) -> Verdict:
     if isinstance(value, Mapping):
         value = value.get("status")
     text = str(value or "").strip().upper()
-    return text if text in _STATUSES else "NONE"
+    return Verdict(text) if text in Verdict.__members__ else Verdict.NONE
 
 
 def from_notification(receipt: Mapping[str, Any]) -> Verdicts:
@@ -118,11 +109,11 @@ def resinfos(value: str) -> list[ResInfo]:
     return found
 
 
-def _ar_results(value: str) -> dict[str, str]:
-    results: dict[str, str] = {}
+def _ar_results(value: str) -> dict[str, Verdict]:
+    results: dict[str, Verdict] = {}
     for info in resinfos(value):
         if info.method in ("spf", "dkim", "dmarc"):
-            results.setdefault(info.method, _AR_STATUS.get(info.result, "NONE"))
+            results.setdefault(info.method, _AR_STATUS.get(info.result, Verdict.NONE))
     return results
 
 
@@ -144,12 +135,12 @@ def from_headers(mail: ParsedMail, trusted: tuple[str, ...] = TRUSTED_AUTHSERV_I
     spam = _status(mail.header("x-ses-spam-verdict"))
     virus = _status(mail.header("x-ses-virus-verdict"))
     spf_word = mail.header("received-spf").strip().split(" ", 1)[0].lower()
-    spf = _SPF_STATUS.get(spf_word, "NONE")
+    spf = _SPF_STATUS.get(spf_word, Verdict.NONE)
     results = _ar_results(trusted_results(mail, trusted))
     return Verdicts(
         spam=spam,
         virus=virus,
         spf=results.get("spf", spf),
-        dkim=results.get("dkim", "NONE"),
-        dmarc=results.get("dmarc", "NONE"),
+        dkim=results.get("dkim", Verdict.NONE),
+        dmarc=results.get("dmarc", Verdict.NONE),
     )

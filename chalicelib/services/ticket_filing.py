@@ -9,7 +9,7 @@ from chalicelib.adapters.dynamodb_items import queue_keys
 from chalicelib.adapters.dynamodb_tickets import TicketChange, ticket_id_for
 from chalicelib.domain import correlation, participants, sender_trust
 from chalicelib.domain.classify_types import Classification, MailKind
-from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, parse_addresses
+from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict, parse_addresses
 from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.reply_tokens import claimed_ticket, new_nonce, read_token
 from chalicelib.domain.routing import Route
@@ -79,7 +79,7 @@ class TicketFiling:
             sender=sender,
             authenticated=trust.authenticated,
             trust_reason=trust.reason,
-            dmarc_failed=received.verdicts.dmarc == "FAIL",
+            dmarc_failed=received.verdicts.dmarc == Verdict.FAIL,
             from_mailboxes=len(mail.from_),
             token=token,
             token_ticket=known.get(token.ticket_id) if token else None,

@@ -132,3 +132,26 @@ def test_a_defect_is_typed_in_the_mail_and_stored_and_shown_as_its_text():
     assert Defect.parse("NoBoundaryInMultipartDefect: A message claimed to be a multipart") == Defect(
         "NoBoundaryInMultipartDefect", "A message claimed to be a multipart"
     )
+
+
+def test_ses_verdicts_are_members_and_store_as_ses_wrote_them():
+    from chalicelib.domain import verdicts
+    from chalicelib.domain.mail import Verdict
+
+    read = verdicts.from_notification(
+        {
+            "spamVerdict": {"status": "pass"},
+            "dkimVerdict": {"status": "GRAY"},
+            "dmarcVerdict": {"status": "odd"},
+        }
+    )
+    assert (read.spam, read.dkim, read.dmarc, read.virus) == (
+        Verdict.PASS,
+        Verdict.GRAY,
+        Verdict.NONE,
+        Verdict.NONE,
+    )
+    assert type(read.spam) is Verdict
+    assert json.dumps(read.as_dict()) == (
+        '{"spam": "PASS", "virus": "NONE", "spf": "NONE", "dkim": "GRAY", "dmarc": "NONE"}'
+    )
