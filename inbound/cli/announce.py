@@ -14,10 +14,15 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
+from chalicelib.domain.announcements import RecipientState
+from chalicelib.domain.tickets import STATUSES
 from inbound.cli.target import CommandError
 
 BAR_WIDTH = 30
-DONE = ("sent", "delivered", "bounced", "complained", "unsubscribed", "refused")
+_R = RecipientState
+DONE = (_R.SENT, _R.DELIVERED, _R.BOUNCED, _R.COMPLAINED, _R.UNSUBSCRIBED, _R.REFUSED)
+# Worth a line each in `status`: the recipients who got nothing, or may not have yet.
+_NOTED = (_R.REFUSED, _R.BOUNCED, _R.COMPLAINED, _R.SENDING)
 
 
 def _services(args: argparse.Namespace) -> Any:
@@ -54,7 +59,7 @@ def _create(args: argparse.Namespace) -> int:
     else:
         chosen = AudienceFilter(
             mailbox=args.tickets_mailbox,
-            statuses=tuple(args.status or ("new", "open", "pending", "solved", "closed")),
+            statuses=tuple(args.status or STATUSES),
             tag=args.tag,
             created_from=args.created_from or "",
             created_to=args.created_to or "",
@@ -152,7 +157,7 @@ def _status(args: argparse.Namespace) -> int:
     print(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total}")
     print("  ".join(f"{state} {counts.get(state, 0)}" for state in counts if counts.get(state, 0)))
     for r in recipients:
-        if r.state in ("refused", "bounced", "complained", "sending") or args.all:
+        if r.state in _NOTED or args.all:
             print(f"{r.address}\t{r.state}\t{r.reason}")
     return 0
 

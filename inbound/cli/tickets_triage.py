@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from chalicelib.domain.tickets import Priority
 from inbound.cli.target import CommandError
 
-PRIORITIES = ("low", "normal", "high", "urgent")
+PRIORITIES = tuple(p.value for p in reversed(Priority))  # plain words: argparse shows their repr
 
 
 def register(actions: Any, common: argparse.ArgumentParser, calling: Any) -> None:
