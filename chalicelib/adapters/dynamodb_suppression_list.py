@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb_items import deserialize, serialize
 from chalicelib.adapters.dynamodb_requests import item_key, query_all, unless_refused
-from chalicelib.domain.feedback import SuppressionEntry
+from chalicelib.domain.feedback import ListAction, SuppressionEntry
 from chalicelib.services.ports import ListChange
 
 if TYPE_CHECKING:
@@ -124,4 +124,5 @@ def _audit_item(change: ListChange) -> dict[str, Any]:
 def _change_from_item(raw: dict[str, Any]) -> ListChange:
     item = deserialize(raw)
     details = {k: v for k, v in item.items() if k not in ("pk", "sk", "type", *_CHANGE_FIELDS)}
-    return ListChange(**{name: str(item.get(name, "")) for name in _CHANGE_FIELDS}, details=details)
+    fields = {name: str(item.get(name, "")) for name in _CHANGE_FIELDS if name != "action"}
+    return ListChange(action=ListAction(item["action"]), **fields, details=details)

@@ -103,6 +103,13 @@ class FeedbackEvent:
     announcement: str = ""  # the X-Inbound-Announcement header of the mail, when it had one
 
 
+class ListAction(StrEnum):
+    """A line of the suppression list's audit trail (services/ports.ListChange)."""
+
+    REMOVED = "removed"  # an address taken off the list, by whom and why
+    IMPORTED = "imported"  # a list of addresses put on it
+
+
 @dataclass(frozen=True)
 class SuppressionEntry:
     """One address on the project's suppression list."""

@@ -19,7 +19,7 @@ from chalicelib.domain.announcements import (
     RecipientState,
     SendQuota,
 )
-from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
+from chalicelib.domain.feedback import ListAction, SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
 from chalicelib.domain.send_policy import AckState
 from chalicelib.domain.tickets import StoredMessage, Ticket
@@ -35,7 +35,7 @@ class ListChange:
     """One line of the suppression list's audit trail: an address taken off it, or an import.
     `details`: what a removal took off (`previous`, the entry's fields) or an import's counts."""
 
-    action: str  # "removed" | "imported"
+    action: ListAction
     at: str
     by: str
     why: str

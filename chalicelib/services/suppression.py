@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from chalicelib.domain import reputation
-from chalicelib.domain.feedback import SuppressionEntry, normalise_address
+from chalicelib.domain.feedback import ListAction, SuppressionEntry, normalise_address
 from chalicelib.domain.reputation import GuardState, Thresholds
 from chalicelib.services.ports import ListChange, ReputationCounters, SuppressionList
 from chalicelib.settings import Settings
@@ -95,7 +95,7 @@ class SuppressionService:
         entry = self.suppression_list.get(wanted, epoch)
         if entry is None:
             return None
-        change = ListChange("removed", at, by, why, wanted, {"previous": entry.as_dict()})
+        change = ListChange(ListAction.REMOVED, at, by, why, wanted, {"previous": entry.as_dict()})
         self.suppression_list.remove(wanted, change)
         return entry
 
@@ -120,7 +120,7 @@ class SuppressionService:
                 report.imported += 1
             else:
                 report.already += 1
-        self.suppression_list.audit(ListChange("imported", at, by, source, details=report.as_dict()))
+        self.suppression_list.audit(ListChange(ListAction.IMPORTED, at, by, source, details=report.as_dict()))
         return report
 
     def reputation(self) -> dict[str, object]:

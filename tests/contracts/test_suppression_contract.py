@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
+from chalicelib.domain.feedback import ListAction, SoftBounces, SuppressionEntry
 from chalicelib.services.ports import Applied, ListChange, SoftWrite
 
 NOW = 1_796_000_000  # 2026-12-01, epoch seconds
@@ -51,9 +51,9 @@ def test_an_expiring_entry_never_replaces_a_permanent_one_and_an_import_never_re
 def test_a_removal_and_an_import_are_in_the_audit_trail_newest_first(suppression_table):
     listed = suppression_table.suppression_list
     listed.put(entry("jane@x.org"))
-    listed.audit(ListChange("imported", "2026-12-01T09:00:00.000Z", "ops", "import", details={"imported": 2}))
+    listed.audit(ListChange(ListAction.IMPORTED, "2026-12-01T09:00:00.000Z", "ops", "import", details={"imported": 2}))
     previous = entry("jane@x.org").as_dict()
-    removal = ListChange("removed", AT, "agent@example.com", "fixed", "jane@x.org", {"previous": previous})
+    removal = ListChange(ListAction.REMOVED, AT, "agent@example.com", "fixed", "jane@x.org", {"previous": previous})
 
     listed.remove("jane@x.org", removal)
 
@@ -67,6 +67,7 @@ def test_a_removal_and_an_import_are_in_the_audit_trail_newest_first(suppression
     )
     assert newest.details["previous"]["reason"] == "BOUNCE"
     assert (older.action, older.address, older.details["imported"]) == ("imported", "*", 2)
+    assert type(newest.action) is ListAction and type(older.action) is ListAction
 
 
 def test_an_event_applies_once(suppression_table):
