@@ -26,6 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from inbound.cli.staff import restore_local as restore_staff
+from inbound.local import moto_changes
 from inbound.local.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.local.event_sources import SQS_POLLERS, Poller, Scheduler, app_sources
 from inbound.local.journal import Journal
@@ -131,6 +132,7 @@ class LocalStack:
         names = ("s3", "dynamodb", "ssm", "ses", "sns", "sqs", "cognito-idp", "sts")
         clients = {name: stack.client(name) for name in names}
         account = clients["sts"].get_caller_identity()["Account"]
+        moto_changes.install()  # before the restore: a snapshot re-reads only what changed
         state = LocalState(options.data_dir, clients, STAGE, account, REGION)
         self.restored = state.restore()
         self.state = state

@@ -18,7 +18,11 @@ Restore goes through the AWS API after provisioning (overwriting the secret prov
 made). Saving reads moto's in-process backends directly (the server runs in this process):
 through the API, moto 5.2.5's response serializer costs ~4 ms per DynamoDB item and ~2 ms
 per listed S3 object, so a 300-ticket stack took 15 s per save, with the workers held;
-the direct read takes well under a second. It is the one place that knows moto's models.
+the direct read takes well under a second. Even so, reading and encoding every item
+each save is O(table), and saves come every second or two while mail arrives: a snapshot
+re-reads only the items DynamoDB requests wrote since the last one (`moto_changes`;
+S3 objects are compared by ETag, their bytes written once). It is the one place that
+knows moto's models.
 
 Not kept: SQS messages (anything not yet processed is still under `incoming/` and the
 stack re-drives it on start), the dead-letter queue (its raw mail is in
@@ -46,12 +50,14 @@ import string
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
+from inbound.local import moto_changes
 from inbound.local.journal import fsync_dir, write_durably
+from inbound.local.moto_changes import key_text
 
 log = logging.getLogger("inbound.local")
 
@@ -134,9 +140,38 @@ class _MotoView:
     def tables(self, prefix: str) -> list[str]:
         return [name for name in list(self._db.tables) if name.startswith(prefix)]
 
-    def items(self, table: str) -> list[dict[str, Any]]:
-        rows = [_b64_items(item.to_json()["Attributes"], True) for item in self._db.tables[table].all_items()]
-        return sorted(rows, key=lambda row: json.dumps(row, sort_keys=True))
+    def rows(self, table: str) -> dict[str, dict[str, Any]]:
+        """Every item of a table, by its key's text (moto's all_items would sort them first)."""
+        found = self._db.tables[table]
+        rows = {}
+        for partition in list(found.items.values()):
+            for item in list(partition.values()) if found.range_key_attr else [partition]:
+                rows[key_text(_item_key(found, item))] = _row(item)
+        return rows
+
+    def row(self, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        """One item by its key (DynamoDB JSON), None when it is not there."""
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        found = self._db.tables.get(table)
+        if found is None or found.hash_key_attr not in key:
+            return None
+        partition = found.items.get(DynamoType(key[found.hash_key_attr]))  # .get: a defaultdict
+        if partition is None or not found.range_key_attr:
+            return _row(partition) if partition is not None else None
+        item = partition.get(DynamoType(key[found.range_key_attr])) if found.range_key_attr in key else None
+        return _row(item) if item is not None else None
+
+
+def _row(item: Any) -> dict[str, Any]:
+    return cast("dict[str, Any]", _b64_items(item.to_json()["Attributes"], True))
+
+
+def _item_key(table: Any, item: Any) -> dict[str, Any]:
+    key = {table.hash_key_attr: item.hash_key.to_json()}
+    if table.range_key_attr:
+        key[table.range_key_attr] = item.range_key.to_json()
+    return key
 
 
 def _moto_meta(key: Any) -> dict[str, Any]:
@@ -160,6 +195,7 @@ class LocalState:
         self._prefix = f"inbound-{stage}-"
         self._parameters = f"/inbound/{stage}/"
         self._saved: dict[str, Any] = {}
+        self._rows: dict[str, dict[str, dict[str, Any]]] = {}  # table -> key text -> item, as last read
         self.covered: list[str] = []  # journal entries the restored snapshot holds
         self.unsent: list[list[Any]] = []  # sends the restored snapshot let go (see save)
 
@@ -226,8 +262,31 @@ class LocalState:
         s3 = {bucket: self._objects(moto, bucket, written) for bucket in moto.buckets(self._prefix)}
         for folder in written:  # the new blobs' names are on disk before a manifest names them
             fsync_dir(folder)
-        dynamodb = {table: moto.items(table) for table in moto.tables(self._prefix)}
+        try:
+            dynamodb = self._tables(moto)
+        except BaseException:
+            moto_changes.feed.everything()  # what was taken is read again next time
+            raise
         return {"format": FORMAT, "s3": s3, "dynamodb": dynamodb, "ssm": self._parameter_values()}
+
+    def _tables(self, moto: _MotoView) -> dict[str, list[dict[str, Any]]]:
+        """Every item of the stage's tables, re-reading only those changed since the last
+        snapshot (moto_changes); a table not read before is read whole."""
+        changes = moto_changes.feed.take()
+        names = moto.tables(self._prefix)
+        self._rows = {name: rows for name, rows in self._rows.items() if name in names}
+        for name in names:
+            rows = self._rows.get(name)
+            if rows is None or changes.everything:
+                self._rows[name] = moto.rows(name)
+                continue
+            for text, key in changes.items.get(name, {}).items():
+                row = moto.row(name, key)
+                if row is None:
+                    rows.pop(text, None)
+                else:
+                    rows[text] = row
+        return {name: [rows[text] for text in sorted(rows)] for name, rows in self._rows.items()}
 
     def _objects(self, moto: _MotoView, bucket: str, written: set[Path]) -> dict[str, Any]:
         known = self._saved.get("s3", {}).get(bucket, {})
