@@ -7,25 +7,30 @@
    attributes (three passes over every message in the queue, for the approximate counts)
    to read one, MessageRetentionPeriod: O(queue) per message received. It is read here
    from the queue itself.
+3. SendMessage (and so every SNS publish to a queue) computes them all too, to read
+   ContentBasedDeduplication: with a backlog of a burst's notifications in the ingest
+   queue, each new one cost a pass over all of them. While a message is sent, a queue's
+   attributes are that one attribute (for a FIFO queue; a standard queue has none).
 """
 
 from __future__ import annotations
 
 import inspect
 import threading
-from typing import Any
+from typing import Any, cast
 
 _active = threading.local()
 _installed = False
 
 
 def install() -> None:
-    """Patch moto's DynamoDB Query and SQS ReceiveMessage in this process (idempotent)."""
+    """Patch moto's DynamoDB Query and SQS ReceiveMessage and SendMessage in this process (idempotent)."""
     global _installed
     if _installed:
         return
     _query_reads_the_partition()
     _retention_from_the_queue()
+    _sending_reads_one_attribute()
     _installed = True
 
 
@@ -69,3 +74,27 @@ def _retention_from_the_queue() -> None:
         return bool(retention + message.sent_timestamp / 1000 > unix_time())
 
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+def _sending_reads_one_attribute() -> None:
+    from moto.sqs.models import Queue, SQSBackend
+
+    every_attribute: Any = Queue.attributes  # the property itself
+    send = SQSBackend.send_message
+
+    def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _active.sending = True
+        try:
+            return send(self, *args, **kwargs)
+        finally:
+            _active.sending = False
+
+    def attributes(self: Any) -> dict[str, Any]:
+        if not getattr(_active, "sending", False):
+            return cast("dict[str, Any]", every_attribute.fget(self))
+        if not self.fifo_queue:
+            return {}
+        return {"ContentBasedDeduplication": "true" if self.content_based_deduplication else "false"}
+
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+    Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]

@@ -149,3 +149,24 @@ def test_a_receive_still_hands_out_every_message_once(stack):
         bodies += [m["Body"] for m in got.get("Messages", [])]
 
     assert sorted(bodies, key=int) == [str(n) for n in range(15)]
+
+
+def test_sending_keeps_fifo_deduplication_and_the_queue_counts(stack):
+    sqs = stack.client("sqs")
+    fifo = sqs.create_queue(
+        QueueName="moto-costs.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+    )["QueueUrl"]
+    for _ in range(2):
+        sqs.send_message(QueueUrl=fifo, MessageBody="same", MessageGroupId="g")
+    plain = sqs.create_queue(QueueName="moto-costs-plain")["QueueUrl"]
+    for n in range(3):
+        sqs.send_message(QueueUrl=plain, MessageBody=str(n))
+
+    def count(url: str) -> str:
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        return str(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+    assert (count(fifo), count(plain)) == ("1", "3")
+    with pytest.raises(ClientError):  # a FIFO queue without content-based deduplication needs an id
+        other = sqs.create_queue(QueueName="moto-costs-ids.fifo", Attributes={"FifoQueue": "true"})
+        sqs.send_message(QueueUrl=other["QueueUrl"], MessageBody="x", MessageGroupId="g")
