@@ -95,8 +95,8 @@ def _filed(up: UpProcess, mailbox: str, msg: EmailMessage) -> str:
     )
 
 
-def _held_mail() -> EmailMessage:
-    msg = _customer_mail("Out Of Office <ooo@kunde.de>", "Abwesenheitsnotiz", "Ich bin bis Montag nicht da.")
+def _held_mail(subject: str) -> EmailMessage:
+    msg = _customer_mail("Out Of Office <ooo@kunde.de>", subject, "Ich bin bis Montag nicht da.")
     msg["Auto-Submitted"] = "auto-replied"
     return msg
 
@@ -260,20 +260,42 @@ def test_two_agents_work_the_day_in_the_console(
     alert.scroll_into_view_if_needed()
     _shot(bob_page, 9, "bob-stale-reply")
 
-    # 9. Held mail: listed, released into a ticket.
-    send(up, _held_mail(), to=["support@example.com"])
-    eventually(lambda: tickets(up).suspended("support") or None, 30, "the auto-reply to be held")
+    # 9. Held mail: listed; one discarded, one released into a ticket.
+    released, discarded = _held_mail("Abwesenheitsnotiz"), _held_mail("Out of office")
+    for msg in (released, discarded):
+        send(up, msg, to=["support@example.com"])
+    eventually(lambda: len(tickets(up).suspended("support")) == 2 or None, 30, "two auto-replies held")
     page.locator('#views [data-view="held"]').click()
-    held = page.locator("#tickets li.held").filter(has_text="Abwesenheitsnotiz")
-    held.wait_for()
-    assert "ooo@kunde.de" in held.inner_text() and "view=held" in page.url
+    held = page.locator("#tickets li.held")
+    held.filter(has_text="Out of office").wait_for()
+    assert held.count() == 2 and "ooo@kunde.de" in held.first.inner_text() and "view=held" in page.url
     _shot(page, 10, "held")
-    held.locator("button", has_text="Release").click()
+    _accept_next_dialog(page, dialogs)
+    held.filter(has_text="Out of office").locator("button", has_text="Discard").click()
+    held.filter(has_text="Out of office").wait_for(state="detached")
+    assert dialogs[-1].startswith("Discard the mail from ooo@kunde.de?")
+    held.filter(has_text="Abwesenheitsnotiz").locator("button", has_text="Release").click()
     page.locator("#toast").filter(has_text="Released").wait_for()
-    held.wait_for(state="detached")
+    held.filter(has_text="Abwesenheitsnotiz").wait_for(state="detached")
     assert tickets(up).suspended("support") == []
+    released_id = _filed(up, "support", released)
 
-    # 10. Bulk: the two answered tickets (pending now) selected, tagged, then closed at once.
+    # 10. The released auto-reply belongs to billing: moved there, then marked spam in bulk.
+    page.locator('#views [data-view="working"]').click()
+    page.locator(f'#tickets li[data-ticket="{released_id}"]').click()
+    head.locator(".tid").filter(has_text=released_id).wait_for()
+    head.locator("select[data-triage=mailbox]").select_option("billing")
+    head.filter(has_text="· billing ·").wait_for()
+    page.locator(f'#tickets li[data-ticket="{released_id}"]').wait_for(state="detached")  # not support's
+    page.locator("#mailbox").select_option("billing")
+    page.locator(f'#tickets [data-choose="{released_id}"]').check()
+    page.locator("#bulk button[data-bulk=spam]").click()
+    page.locator("#toast").filter(has_text="1 ticket marked spam and closed").wait_for()
+    spam = tickets(up).get_ticket(released_id)
+    assert (spam.mailbox, spam.status, spam.tags) == ("billing", "closed", ("spam",))
+    page.locator("#mailbox").select_option("support")
+
+    # 11. Bulk: the two answered tickets (pending now) selected, tagged, then closed at once.
     page.locator('#views [data-view="pending"]').click()
     bar = page.locator("#bulk")
     for ticket_id in (german_id, split_id):
@@ -283,8 +305,10 @@ def test_two_agents_work_the_day_in_the_console(
     _shot(page, 11, "bulk")
     bar.locator("button[data-bulk=tag]").click()
     page.locator("#toast").filter(has_text="2 tickets tagged refund").wait_for()
-    for ticket_id in (german_id, split_id):
+    for ticket_id in (german_id, split_id):  # the list as it is after the tagging
+        page.locator(f'#tickets li[data-ticket="{ticket_id}"] .pill.tag', has_text="refund").wait_for()
         page.locator(f'#tickets [data-choose="{ticket_id}"]').check()
+    bar.filter(has_text="2 selected").wait_for()
     bar.locator("button[data-bulk=close]").click()
     page.locator("#toast").filter(has_text="2 tickets closed").wait_for()
     page.locator(f'#tickets li[data-ticket="{german_id}"]').wait_for(state="detached")
