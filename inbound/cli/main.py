@@ -16,8 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
         "-v", "--verbose", dest="verbose_all", action="store_true", help="tracebacks for failures"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    # Imported here, not at the top: `inbound.cli.<group>` stays importable on its own (the
-    # local stack reads the staff roster through inbound.cli.staff).
+    # Imported here, not at the top: importing `inbound.cli.<module>` loads no other group.
     from inbound.cli import (
         announce,
         package,

@@ -3,7 +3,7 @@
 The pool is the one `inbound provision` made, on the target `inbound.cli.target` resolves:
 by default the `inbound up` running with the same data dir (no AWS credentials needed).
 moto keeps no users across a restart, so on the local stack each change is also recorded
-in `staff.json` (0600) and redone on every start (`restore_local`).
+in `staff.json` (0600) and redone on every start (inbound/local/staff_roster.py).
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-STAFF_FILE = "staff.json"
+from inbound.local.staff_roster import add_agent, remember_local
 
 
 def one_time_password(length: int = 20) -> str:
@@ -30,60 +28,6 @@ def one_time_password(length: int = 20) -> str:
     chars += [secrets.choice("".join(classes)) for _ in range(length - len(chars))]
     secrets.SystemRandom().shuffle(chars)
     return "".join(chars)
-
-
-def add_agent(cognito: Any, pool_id: str, email: str, password: str) -> bool:
-    """Create the agent with a temporary password; False when the address exists already.
-
-    MessageAction SUPPRESS: Cognito would otherwise mail the password itself; the
-    operator hands it over, and the agent sets their own at first sign-in.
-    """
-    try:
-        cognito.admin_create_user(
-            UserPoolId=pool_id,
-            Username=email,
-            TemporaryPassword=password,
-            MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "UsernameExistsException":
-            return False
-        raise
-    return True
-
-
-def _read_local(data_dir: Path) -> list[dict[str, Any]]:
-    path = data_dir / STAFF_FILE
-    return list(json.loads(path.read_text())) if path.exists() else []
-
-
-def _write_local(data_dir: Path, staff: list[dict[str, Any]]) -> None:
-    path = data_dir / STAFF_FILE
-    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-        json.dump(staff, handle, indent=2)
-
-
-def remember_local(data_dir: Path, email: str, **fields: Any) -> None:
-    """Record (or with `removed=True` forget) what `inbound up` must redo on its next start."""
-    staff = _read_local(data_dir)
-    found = next((s for s in staff if s["email"] == email), {"email": email})
-    staff = [s for s in staff if s["email"] != email]
-    if not fields.pop("removed", False):
-        staff.append({**found, **fields})
-    _write_local(data_dir, staff)
-
-
-def restore_local(cognito: Any, pool_id: str, data_dir: Path) -> int:
-    """Create again the agents `staff add` made on the local stack, disabled where `staff
-    disable` left them; returns how many entries were applied."""
-    staff = _read_local(data_dir)
-    for agent in staff:
-        if agent.get("temporary_password"):
-            add_agent(cognito, pool_id, agent["email"], agent["temporary_password"])
-        if agent.get("enabled") is False:
-            cognito.admin_disable_user(UserPoolId=pool_id, Username=agent["email"])
-    return len(staff)
 
 
 @dataclass(frozen=True)

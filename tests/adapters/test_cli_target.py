@@ -23,10 +23,10 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from inbound.cli import main
 from inbound.cli.failures import explain
 from inbound.cli.http_client import ApiError
-from inbound.cli.staff import restore_local
 from inbound.cli.staff_login import Tokens, save_tokens
 from inbound.local.embedded import REGION, free_port, moto_server, stack_at
 from inbound.local.stack import UpOptions, _write_runtime
+from inbound.local.staff_roster import restore_local
 
 AGENT = "agent@example.com"
 
