@@ -147,6 +147,8 @@ class Services:
     @functools.cached_property
     def _parts(self) -> IntakeParts:
         """The mail store, the tickets, the readers and the reply secrets every side shares."""
+        from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
+        from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
         from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
         from chalicelib.adapters.mail import body_render
         from chalicelib.adapters.s3_mail_store import S3MailStore
@@ -159,6 +161,8 @@ class Services:
         return IntakeParts(
             store=S3MailStore(self._s3, settings.mail_bucket),
             tickets=DynamoDBTickets(self._dynamodb, settings.tickets_table),
+            deliveries=DynamoDBDeliveries(self._dynamodb, settings.tickets_table),
+            suspended=DynamoDBSuspended(self._dynamodb, settings.tickets_table),
             read_mail=_read_mail,
             detect_bounce=_detect_bounce,
             renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
@@ -487,7 +491,6 @@ def _no_jwks() -> dict:
 def build_redrive(services: Services, session: Session, queues: list[str], wait_seconds: int = 1) -> Any:
     """The operator's re-drive (`inbound redrive`): quarantine/failed/ back through ingest,
     the dead-letter queues of `queues` back to them. Built on demand; no Lambda uses it."""
-    from chalicelib.adapters.dynamodb_redrive import DynamoDBRedrive
     from chalicelib.adapters.s3_quarantine import S3Quarantine
     from chalicelib.adapters.sqs_redrive import SqsDeadLetters
     from chalicelib.services.redrive import RedriveService
@@ -497,7 +500,6 @@ def build_redrive(services: Services, session: Session, queues: list[str], wait_
     return RedriveService(
         services.intake,
         S3Quarantine(_client(session, "s3", settings), settings.mail_bucket),
-        DynamoDBRedrive(_client(session, "dynamodb", settings), settings.tickets_table),
         [SqsDeadLetters.of(sqs, name, wait_seconds) for name in queues],
     )
 

@@ -10,18 +10,12 @@ items only eventually (typically within days), so reads leave out what has expir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from chalicelib.services.ports import Presence
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-@dataclass(frozen=True)
-class Presence:
-    agent: str
-    writing: bool
-    seen_at: str
 
 
 def _key(ticket_id: str, agent: str) -> dict:

@@ -29,6 +29,7 @@ from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import query_all, transact_write
 from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
+from chalicelib.services.ports import QueueQuery
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -36,16 +37,6 @@ if TYPE_CHECKING:
 QUEUE_INDEX, ASSIGNEE_INDEX = "queue", "byassignee"
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
 _INDEX_KEYS = {QUEUE_INDEX: ("gsi1pk", "gsi1sk"), ASSIGNEE_INDEX: ("gsi2pk", "gsi2sk")}
-
-
-@dataclass(frozen=True)
-class QueueQuery:
-    """Which tickets: `assignee` None = anyone's, "" = unassigned only, else that agent's."""
-
-    mailbox: str | None
-    statuses: tuple[TicketStatus, ...]
-    assignee: str | None = None
-    tag: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.audit import counted
 from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate
+from chalicelib.services.ports import ParticipantChange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -29,6 +30,8 @@ _NOT_MERGED = "attribute_exists(pk) AND attribute_not_exists(merged_into)"
 
 
 class DynamoDBTicketEdits:
+    merge_chunk = MERGE_CHUNK
+
     def __init__(self, client: "DynamoDBClient", table: str) -> None:
         self._db = client
         self.table = table
@@ -140,24 +143,25 @@ class DynamoDBTicketEdits:
     def change_participants(
         self,
         ticket: Ticket,
-        action: str,
+        action: ParticipantChange,
         address: str,
         updated_at: str,
         room: int,
         events: tuple[StoredMessage, ...] = (),
     ) -> None:
-        """ADD or DELETE one participant, with the audit `events`; an ADD only while the set
+        """Add or remove one participant, with the audit `events`; an addition only while the set
         (requester included) is within `room`. ConcurrentUpdate when the ticket was merged
         away or filled up meanwhile."""
         values: dict[str, Any] = {":a": {"SS": [address]}, ":u": {"S": updated_at}}
         condition = _NOT_MERGED
-        if action == "ADD":
+        verb = "ADD" if action == "add" else "DELETE"
+        if action == "add":
             values[":room"] = {"N": str(room)}
             condition += " AND size(participants) <= :room"
         update = {
             "TableName": self.table,
             "Key": items.ticket_key(ticket.id),
-            "UpdateExpression": f"SET updated_at = :u {action} participants :a",
+            "UpdateExpression": f"SET updated_at = :u {verb} participants :a",
             "ConditionExpression": condition,
             "ExpressionAttributeValues": values,
         }

@@ -1,13 +1,14 @@
-"""Tickets, messages and delivery records in DynamoDB (item shapes in dynamodb_items)."""
+"""Tickets, their messages, the Message-ID index and the ticket counter in DynamoDB (item
+shapes in dynamodb_items). A commit writes the delivery record too (dynamodb_deliveries)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters.dynamodb_deliveries import delivery_put, record_from_item
 from chalicelib.adapters.dynamodb_requests import (
     CONDITION_FAILED,
     batch_get,
@@ -18,7 +19,7 @@ from chalicelib.adapters.dynamodb_requests import (
 )
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.participants import MAX_PARTICIPANTS
-from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
+from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, StoredMessage, Ticket, TicketStatus, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
@@ -27,39 +28,12 @@ from chalicelib.errors import (
     TicketNotFound,
     TicketNumberTaken,
 )
+from chalicelib.services.ports import DeliveryRecord, Lookup, TicketChange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-FIRST_TICKET_NUMBER = 1000
 _COUNTER_KEY = {"pk": {"S": "COUNTER"}, "sk": {"S": "TICKET"}}
-
-
-def ticket_id_for(number: int) -> str:
-    """`T-1001` for the first number the counter hands out."""
-    return f"T-{FIRST_TICKET_NUMBER + number}"
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What ingest reads before filing a mail, in one BatchGetItem."""
-
-    delivery: dict[str, Any] | None  # the delivery record, when this delivery was committed before
-    last_number: int  # the ticket counter: the next new ticket is number last_number + 1
-    message_ids: dict[str, str]  # Message-ID -> ticket id, for the ids this mailbox stored or sent
-
-
-@dataclass(frozen=True)
-class TicketChange:
-    """How an existing ticket changes when a message joins it."""
-
-    ticket_id: str
-    updated_at: str
-    new_participants: tuple[str, ...] = ()
-    attachments: int = 0
-    reopen_to: str = ""  # new status, when the message reopens the ticket
-    old_status: str = ""
-    queue_keys: dict[str, str] | None = None
 
 
 class DynamoDBTickets:
@@ -111,14 +85,14 @@ class DynamoDBTickets:
         wanted = list(dict.fromkeys(m for m in message_ids if m))[:98]
         delivery_key = items.delivery_key(ses_message_id)
         keys = [delivery_key, _COUNTER_KEY] + [items.message_id_key(mailbox, m) for m in wanted]
-        delivery: dict[str, Any] | None = None
+        delivery: DeliveryRecord | None = None
         last_number = 0
         found: dict[str, str] = {}
         prefix = f"MID#{mailbox}#"
         for raw in batch_get(self._db, self.table, keys, consistent=True):
             pk = raw["pk"]["S"]
             if pk == delivery_key["pk"]["S"]:
-                delivery = items.deserialize(raw)
+                delivery = record_from_item(raw)
             elif pk == "COUNTER":
                 last_number = int(raw["next_number"]["N"])
             else:
@@ -138,12 +112,6 @@ class DynamoDBTickets:
         tickets = (items.ticket_from_item(raw) for raw in batch_get(self._db, self.table, keys))
         return {ticket.id: ticket for ticket in tickets}
 
-    def get_delivery(self, ses_message_id: str) -> dict[str, Any] | None:
-        raw = self._db.get_item(
-            TableName=self.table, Key=items.delivery_key(ses_message_id), ConsistentRead=True
-        ).get("Item")
-        return items.deserialize(raw) if raw else None
-
     def messages(self, ticket_id: str) -> list[StoredMessage]:
         found = query_all(
             self._db,
@@ -153,38 +121,7 @@ class DynamoDBTickets:
         )
         return [items.message_from_item(raw) for raw in found]
 
-    def suspended(self, mailbox: str) -> list[dict[str, Any]]:
-        found = query_all(
-            self._db,
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"SUSPENDED#{mailbox}"}},
-        )
-        return [items.deserialize(raw) for raw in found]
-
-    def get_suspended(self, mailbox: str, key: str) -> dict[str, Any] | None:
-        raw = self._db.get_item(
-            TableName=self.table, Key={"pk": {"S": f"SUSPENDED#{mailbox}"}, "sk": {"S": key}}
-        ).get("Item")
-        return items.deserialize(raw) if raw else None
-
-    def delete_suspended(self, mailbox: str, key: str) -> None:
-        self._db.delete_item(
-            TableName=self.table, Key={"pk": {"S": f"SUSPENDED#{mailbox}"}, "sk": {"S": key}}
-        )
-
     # -- writes ------------------------------------------------------------
-    def count_sweep_attempt(self, ses_message_id: str) -> int:
-        """One more sweep of this raw mail; returns how many there have been."""
-        response = self._db.update_item(
-            TableName=self.table,
-            Key=items.delivery_key(ses_message_id, "SWEEP"),
-            UpdateExpression="ADD attempts :one",
-            ExpressionAttributeValues={":one": {"N": "1"}},
-            ReturnValues="UPDATED_NEW",
-        )
-        return int(response["Attributes"]["attempts"]["N"])
-
     def allocate_ticket_id(self, ses_message_id: str) -> str:
         """A ticket number for this delivery, the same one on every retry (splitting a ticket).
 
@@ -220,16 +157,6 @@ class DynamoDBTickets:
             return str(old["ticket_id"]["S"])
         return ticket_id
 
-    def _delivery_put(self, ses_message_id: str, record: dict[str, Any]) -> dict[str, Any]:
-        item = {**items.delivery_key(ses_message_id), **items.serialize({"type": "delivery", **record})}
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-
     def _transact(self, operations: list[dict[str, Any]], message_id: str = "") -> None:
         try:
             transact_write(self._db, operations)
@@ -247,21 +174,12 @@ class DynamoDBTickets:
                 raise ConcurrentUpdate(f"ticket changed while committing: {reasons}") from exc
             raise
 
-    def record_delivery(
-        self, ses_message_id: str, record: dict[str, Any], extra: list[dict[str, Any]] | None = None
-    ) -> None:
-        """Record a non-ticket outcome (bounce, quarantine, suspended); once only."""
-        operations = [self._delivery_put(ses_message_id, record)]
-        for item in extra or []:
-            operations.append({"Put": {"TableName": self.table, "Item": items.serialize(item)}})
-        self._transact(operations)
-
     def commit_new(
         self,
         ses_message_id: str,
         ticket: Ticket,
         message: StoredMessage,
-        record: dict[str, Any],
+        record: DeliveryRecord,
         last_number: int,
         terms: tuple[str, ...] = (),
     ) -> None:
@@ -280,7 +198,7 @@ class DynamoDBTickets:
         if last_number:
             values[":last"] = {"N": str(last_number)}
         operations = [
-            self._delivery_put(ses_message_id, record),
+            delivery_put(self.table, ses_message_id, record),
             {
                 "Put": {
                     "TableName": self.table,
@@ -315,7 +233,7 @@ class DynamoDBTickets:
         mailbox: str,
         change: TicketChange,
         message: StoredMessage,
-        record: dict[str, Any],
+        record: DeliveryRecord,
         terms: tuple[str, ...] = (),
         created_at: str = "",
     ) -> None:
@@ -345,12 +263,14 @@ class DynamoDBTickets:
             values[":old"] = {"S": change.old_status}
             sets.append("#s = :s")
             condition += " AND #s = :old"
-            for index, (key, value) in enumerate((change.queue_keys or {}).items()):
+            reopened = change.reopened
+            keys = {} if reopened is None else _queue_keys(reopened, TicketStatus(change.reopen_to))
+            for index, (key, value) in enumerate(keys.items()):
                 names[f"#q{index}"] = key
                 values[f":q{index}"] = {"S": value}
                 sets.append(f"#q{index} = :q{index}")
         operations = [
-            self._delivery_put(ses_message_id, record),
+            delivery_put(self.table, ses_message_id, record),
             {
                 "Update": {
                     "TableName": self.table,
@@ -472,3 +392,10 @@ class DynamoDBTickets:
         update["ConditionExpression"] += " AND #s = :olds AND gsi1sk = :oldq"
         update["ExpressionAttributeNames"] = {"#s": "status"}
         return update
+
+
+def _queue_keys(ticket: Ticket, status: TicketStatus) -> dict[str, str]:
+    """The queue index keys of `ticket` once it has `status`."""
+    return items.queue_keys(
+        ticket.mailbox, status, ticket.assignee, ticket.priority, ticket.created_at, ticket.id
+    )

@@ -88,6 +88,9 @@ class S3MailStore:
             raise
         self._s3.delete_object(Bucket=bucket, Key=key)
 
+    def archive_key(self, ses_message_id: str, received_at: str) -> str:
+        return archive_key(ses_message_id, received_at)
+
     def archive(self, bucket: str, key: str, ses_message_id: str, received_at: str) -> str:
         target = archive_key(ses_message_id, received_at)
         self._move(bucket, key, target)

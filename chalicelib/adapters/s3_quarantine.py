@@ -6,12 +6,12 @@ no-sender) are verdicts of the pipeline, not failures of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import is_not_found
+from chalicelib.services.ports import QuarantinedMail
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -19,15 +19,9 @@ if TYPE_CHECKING:
 FAILED_PREFIX = "quarantine/failed/"
 
 
-@dataclass(frozen=True)
-class QuarantinedMail:
-    key: str  # quarantine/failed/<ses-message-id>
-    ses_message_id: str
-
-    @property
-    def incoming_key(self) -> str:
-        """Where SES stored it: the quarantine keeps the id, incoming/ is the S3 action's prefix."""
-        return f"incoming/{self.ses_message_id}"
+def _incoming_key(mail: QuarantinedMail) -> str:
+    """Where SES stored it: the quarantine keeps the id, incoming/ is the S3 action's prefix."""
+    return f"incoming/{mail.ses_message_id}"
 
 
 class S3Quarantine:
@@ -52,11 +46,11 @@ class S3Quarantine:
             metadata = self._s3.head_object(Bucket=self.bucket, Key=mail.key).get("Metadata", {})
         except ClientError as exc:
             if is_not_found(exc):
-                return mail.incoming_key
+                return _incoming_key(mail)
             raise
         source = metadata.get("source-key", "")
         ok = source.startswith("incoming/") and source.rpartition("/")[2] == mail.ses_message_id
-        return source if ok else mail.incoming_key
+        return source if ok else _incoming_key(mail)
 
     def copy_back(self, mail: QuarantinedMail, target: str) -> bool:
         """Copy (not move) to `target`; False when the quarantined object is gone already.

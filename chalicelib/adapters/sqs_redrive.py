@@ -11,24 +11,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import ConfigurationError
+from chalicelib.services.ports import DeadLetter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 # Received messages stay invisible this long: ample for one send and one delete of ten.
 VISIBILITY_SECONDS = 120
-
-
-@dataclass(frozen=True)
-class DeadLetter:
-    message_id: str
-    receipt_handle: str
-    body: str
-    message_attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def _name_of(url_or_arn: str) -> str:

@@ -9,6 +9,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import StoredMessage, Ticket
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
+    from chalicelib.services.ports import SuspendedMessage
     from chalicelib.services.ticket_desk import AttachmentView, MessageView, QueuePage, TicketDetail
 
 
@@ -123,15 +124,15 @@ def note_json(note: StoredMessage) -> dict[str, Any]:
     return {"key": note.key, "ticket": note.ticket_id, "sender": note.sender, "time": note.received_at}
 
 
-def suspended_json(held: dict[str, Any]) -> dict[str, Any]:
+def suspended_json(held: SuspendedMessage) -> dict[str, Any]:
     return {
-        "key": held.get("sk", ""),
-        "ses_message_id": held.get("ses_message_id", ""),
-        "sender": held.get("sender", ""),
-        "subject": held.get("subject", ""),
-        "reason": held.get("reason", ""),
-        "received_at": held.get("received_at", ""),
-        "recipients": list(held.get("recipients") or ()),
+        "key": held.key,
+        "ses_message_id": held.ses_message_id,
+        "sender": held.sender,
+        "subject": held.subject,
+        "reason": held.reason,
+        "received_at": held.received_at,
+        "recipients": list(held.recipients),
     }
 
 

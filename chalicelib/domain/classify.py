@@ -1,8 +1,8 @@
 """Decide what kind of mail arrived before any ticket work: virus, spam, bounce,
 automatic reply or a person writing to support.
 
-Standard library only. The bounce report comes from an adapter
-(`chalicelib/adapters/mail/bounce_detector.py`); everything here reads headers.
+Standard library only. The bounce report comes from the bounce detector (flufl.bounce,
+injected by the wiring as `detect_bounce`); everything here reads headers.
 """
 
 from __future__ import annotations

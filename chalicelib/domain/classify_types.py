@@ -1,4 +1,4 @@
-"""Shared result types of classification (kept apart so adapters can build them)."""
+"""Shared result types of classification (kept apart so the bounce detector can build them)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The project's own picture of one received mail.
 
-Everything downstream of the parser adapter works on these types; nothing
-outside `chalicelib/adapters/mail/reader.py` sees mail-parser's dicts.
+Everything downstream of the parser works on these types; nothing outside the
+mail-parser reader (the one module that imports mail-parser) sees mail-parser's dicts.
 """
 
 from __future__ import annotations

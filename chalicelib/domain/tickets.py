@@ -58,6 +58,12 @@ class MessageKind(StrEnum):
 
 STATUSES = tuple(TicketStatus)
 WORKING_STATUSES = (TicketStatus.NEW, TicketStatus.OPEN)
+FIRST_TICKET_NUMBER = 1000
+
+
+def ticket_id_for(number: int) -> str:
+    """`T-1001` for the first number the ticket counter hands out."""
+    return f"T-{FIRST_TICKET_NUMBER + number}"
 
 
 def status_after_assigning(status: TicketStatus, assignee: str) -> TicketStatus:

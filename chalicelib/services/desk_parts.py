@@ -1,31 +1,26 @@
-"""What the staff desk is built from: adapters and functions, injected."""
+"""What the staff desk is built from: ports and functions, injected."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
-from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
-from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-from chalicelib.adapters.s3_download_links import S3DownloadLinks
-from chalicelib.adapters.s3_mail_store import S3MailStore
-from chalicelib.adapters.sns_events import SnsEvents
 from chalicelib.domain.tickets import Ticket
 from chalicelib.errors import MergedTicket
+from chalicelib.services.ports import DownloadLinks, Events, MailStore, TicketEdits, TicketQueue, TicketStore
 
 
 @dataclass(frozen=True)
 class DeskParts:
-    queue: DynamoDBQueue
-    edits: DynamoDBTicketEdits
-    tickets: DynamoDBTickets
-    bodies: S3MailStore
-    links: S3DownloadLinks
-    events: SnsEvents
+    queue: TicketQueue
+    edits: TicketEdits
+    tickets: TicketStore
+    bodies: MailStore
+    links: DownloadLinks
+    events: Events
     sanitise_html: Callable[[str], str]
     now: Callable[[], str]
-    # Whether a name is an agent's (the staff directory, adapters/dynamodb_agents.py).
+    # Whether a name is an agent's (one who has signed in: the staff directory).
     is_agent: Callable[[str], bool]
 
 

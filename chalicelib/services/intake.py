@@ -21,7 +21,6 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib import observability
-from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain import attachment_rules, correlation, sender_trust, verdicts
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import Classification, MailKind
@@ -35,6 +34,7 @@ from chalicelib.services import notifications
 from chalicelib.services.intake_parts import IntakeParts
 from chalicelib.services.mailed_reports import MailedReports
 from chalicelib.services.notifications import Delivery
+from chalicelib.services.ports import DeliveryRecord, SuspendedMessage
 from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.services.ticket_filing import TicketFiling, sender_of, wanted_message_ids
 from chalicelib.settings import Settings
@@ -86,12 +86,12 @@ class IntakeService:
             # Committed before: by an earlier delivery of this notification, which
             # may have moved the raw already, or by a parallel run. Answer as a
             # redelivery does.
-            done = self.parts.tickets.get_delivery(received.ses_message_id)
+            done = self.parts.deliveries.get_delivery(received.ses_message_id)
             if done is None:
                 raise
             return self._finish_redelivery(received, done)
 
-    def _finish_redelivery(self, received: ReceivedMail, done: dict[str, Any]) -> Outcome:
+    def _finish_redelivery(self, received: ReceivedMail, done: DeliveryRecord) -> Outcome:
         """A delivery already committed: finish the move out of incoming/ and answer the same."""
         outcome = Outcome.from_record(received.ses_message_id, done)
         if done.get("quarantine_reason"):
@@ -234,20 +234,17 @@ class IntakeService:
             reason=f"{decision.reason}; suspended for review",
             related_ticket=thread.related_ticket or None,
         )
-        sender = sender_of(mail).email
-        suspended = {
-            "pk": f"SUSPENDED#{where.mailbox}",
-            "sk": f"{received.received_at}#{received.ses_message_id}",
-            "type": "suspended",
-            "ses_message_id": received.ses_message_id,
-            "archive_key": archive_key(received.ses_message_id, received.received_at),
-            "sender": sender,
-            "subject": mail.subject,
-            "reason": decision.reason,
-            "received_at": received.received_at,
-            "recipients": list(received.recipients),
-        }
-        self._record(received, outcome, extra=[suspended])
+        held = SuspendedMessage(
+            mailbox=where.mailbox,
+            ses_message_id=received.ses_message_id,
+            received_at=received.received_at,
+            archive_key=self.parts.store.archive_key(received.ses_message_id, received.received_at),
+            sender=sender_of(mail).email,
+            subject=mail.subject,
+            reason=decision.reason,
+            recipients=received.recipients,
+        )
+        self._record(received, outcome, suspended=held)
         self._archive(received, received.received_at)
         return outcome
 
@@ -267,7 +264,7 @@ class IntakeService:
             ses_message_id=ses_message_id, bucket=bucket, key=key, received_at=self.parts.now()
         )
         observability.add_keys(ses_message_id=ses_message_id)
-        done = self.parts.tickets.get_delivery(ses_message_id)
+        done = self.parts.deliveries.get_delivery(ses_message_id)
         if done is not None:  # committed after all: only its move out of incoming/ was missing
             return self._observe(self._finish_redelivery(received, done))
         outcome = Outcome(OutcomeKind.QUARANTINED, ses_message_id, reason=f"failed: {detail}")
@@ -280,10 +277,10 @@ class IntakeService:
         received: ReceivedMail,
         outcome: Outcome,
         fields: dict[str, Any] | None = None,
-        extra: list[dict[str, Any]] | None = None,
+        suspended: SuspendedMessage | None = None,
     ) -> None:
         record = {**outcome.as_record(), "received_at": received.received_at, **(fields or {})}
-        self.parts.tickets.record_delivery(received.ses_message_id, record, extra)
+        self.parts.deliveries.record_delivery(received.ses_message_id, record, suspended)
 
     def _archive(self, received: ReceivedMail, received_at: str) -> None:
         # Runs after the commit. If it fails, the exception propagates and the

@@ -1,4 +1,4 @@
-"""What the ingest use cases are built from: adapters and functions, injected."""
+"""What the ingest use cases are built from: ports and functions, injected."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.domain.classify_types import BounceReport
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.message_builder import Renderers
+from chalicelib.services.ports import Deliveries, MailStore, ReplySecrets, SuspendedList, TicketStore
 
 if TYPE_CHECKING:
     from chalicelib.domain.ticket_events import EventKind
@@ -22,12 +21,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class IntakeParts:
-    store: S3MailStore
-    tickets: DynamoDBTickets
+    store: MailStore
+    tickets: TicketStore
+    deliveries: Deliveries
+    suspended: SuspendedList
     read_mail: Callable[[bytes], ParsedMail]
     detect_bounce: Callable[[ParsedMail], BounceReport | None]
     renderers: Renderers
-    reply_secrets: Callable[[], tuple[bytes, ...]]
+    reply_secrets: ReplySecrets
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Sends the acknowledgement of a new ticket through the outbound guard. It must
     # be idempotent per ticket: a redelivery after a failed send calls it again.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.dynamodb_tickets import TicketChange
 from chalicelib.domain.classify_types import Classification
 from chalicelib.domain.mail import ParsedMail, ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind
@@ -20,6 +19,7 @@ from chalicelib.domain.routing import route
 from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, ThreadSignal
 from chalicelib.services import message_builder
 from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ports import TicketChange
 from chalicelib.settings import Settings
 
 
@@ -76,7 +76,7 @@ class MailedReports:
             done += [f"suppressed: {', '.join(suppressed)}"] if suppressed else []
             self._on_ticket(received, mail, mailbox, ticket_id, outcome, record, "; ".join(done))
         else:
-            self.parts.tickets.record_delivery(received.ses_message_id, record)
+            self.parts.deliveries.record_delivery(received.ses_message_id, record)
         return outcome
 
     def _referenced_ticket(self, mailbox: str, message_ids: tuple[str, ...]) -> str:

@@ -36,13 +36,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.adapters.dynamodb_redrive import DynamoDBRedrive
-from chalicelib.adapters.s3_quarantine import QuarantinedMail, S3Quarantine
-from chalicelib.adapters.sqs_redrive import SqsDeadLetters
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.notifications import Delivery
+from chalicelib.services.ports import DeadLetters, DeliveryRecord, Quarantine, QuarantinedMail
 
 log = logging.getLogger("inbound.redrive")
 
@@ -112,7 +110,7 @@ class RedriveReport:
         }
 
 
-def _is_failed(record: dict[str, Any] | None) -> bool:
+def _is_failed(record: DeliveryRecord | None) -> bool:
     """The `failed` verdict of IntakeService.quarantine_failed (not a committed outcome)."""
     if record is None:
         return False
@@ -124,13 +122,11 @@ class RedriveService:
     def __init__(
         self,
         intake: IntakeService,
-        quarantine: S3Quarantine,
-        records: DynamoDBRedrive,
-        queues: list[SqsDeadLetters],
+        quarantine: Quarantine,
+        queues: list[DeadLetters],
     ) -> None:
         self.intake = intake
         self.quarantine = quarantine
-        self.records = records
         self.queues = queues
 
     def redrive(self, dry_run: bool = False, mail: bool = True, queues: bool = True) -> RedriveReport:
@@ -145,7 +141,7 @@ class RedriveService:
 
     # -- quarantine/failed/ --------------------------------------------------------
     def _describe(self, item: QuarantinedMail) -> MailRedrive:
-        record = self.intake.parts.tickets.get_delivery(item.ses_message_id)
+        record = self.intake.parts.deliveries.get_delivery(item.ses_message_id)
         if record is None or _is_failed(record):
             detail = "would be ingested again"
         else:
@@ -167,8 +163,9 @@ class RedriveService:
     def _mail(self, item: QuarantinedMail) -> MailRedrive:
         ses_id = item.ses_message_id
         target = self.quarantine.original_key(item)
-        self.records.reset_sweep_attempts(ses_id)
-        self.records.clear_failed(ses_id)
+        records = self.intake.parts.deliveries
+        records.reset_sweep_attempts(ses_id)
+        records.clear_failed(ses_id)
         if not self.quarantine.copy_back(item, target):
             return MailRedrive(
                 ses_id, item.key, RedriveResult.GONE, detail="no longer quarantined (another re-drive)"
@@ -181,7 +178,7 @@ class RedriveService:
             detail = f"re-drive failed: {type(exc).__name__}: {exc}"
             self.intake.quarantine_failed(self.quarantine.bucket, target, ses_id, detail)
             raise
-        record = self.intake.parts.tickets.get_delivery(ses_id)
+        record = records.get_delivery(ses_id)
         if record is None or _is_failed(record):
             # A sweeper gave up on the copy in the meantime: quarantined again, by the same rules.
             return MailRedrive(ses_id, item.key, RedriveResult.REQUARANTINED, outcome)
@@ -190,7 +187,7 @@ class RedriveService:
         return MailRedrive(ses_id, item.key, RedriveResult.REDRIVEN, outcome)
 
     # -- dead-letter queues ------------------------------------------------------------
-    def _queue_guarded(self, pair: SqsDeadLetters, dry_run: bool) -> QueueRedrive:
+    def _queue_guarded(self, pair: DeadLetters, dry_run: bool) -> QueueRedrive:
         moved = QueueRedrive(pair.name, pair.dead_letter_name)
         # The outermost boundary of one queue: the counts so far are reported with the error.
         try:
@@ -204,7 +201,7 @@ class RedriveService:
         return moved
 
     @staticmethod
-    def _move(pair: SqsDeadLetters, moved: QueueRedrive) -> None:
+    def _move(pair: DeadLetters, moved: QueueRedrive) -> None:
         seen: set[str] = set()
         while True:
             # A message whose copy was refused stays invisible for a while; seeing it

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
 
-from chalicelib.domain.sign_in_throttle import Counter, counters, retry_after
+from chalicelib.domain.sign_in_throttle import counters, retry_after
 from chalicelib.errors import TooManyAttempts
-
-
-class AttemptCounters(Protocol):
-    def add(self, counter: Counter) -> int: ...
+from chalicelib.services.ports import AttemptCounters
 
 
 class SignInGuard:

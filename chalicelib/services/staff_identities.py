@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from chalicelib.domain.staff_identity import first_name
 from chalicelib.errors import UnknownAgent
+from chalicelib.services.ports import AgentNames
 
 MAX_CACHED = 4096  # names never change, so a container keeps what it has read
-
-
-class AgentNames(Protocol):
-    def name_of(self, subject: str) -> str: ...
-
-    def record(self, subject: str, name: str) -> str: ...
-
-    def enlist(self, subject: str, name: str) -> None: ...
-
-    def roster(self) -> list[str]: ...
 
 
 class StaffIdentities:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.domain import verdicts
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import ReceivedMail
@@ -11,6 +9,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.routing import Route
 from chalicelib.errors import AlreadyProcessed, SuspendedNotFound
 from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ports import SuspendedMessage
 from chalicelib.services.ticket_filing import TicketFiling, wanted_message_ids
 
 
@@ -19,8 +18,8 @@ class SuspendedMail:
         self.parts = parts
         self.filing = filing
 
-    def list(self, mailbox: str) -> list[dict[str, Any]]:
-        return self.parts.tickets.suspended(mailbox)
+    def list(self, mailbox: str) -> list[SuspendedMessage]:
+        return self.parts.suspended.suspended(mailbox)
 
     def release(self, mailbox: str, suspended_key: str) -> Outcome:
         """Staff decided a held automatic mail is support work: make it a ticket message.
@@ -28,18 +27,18 @@ class SuspendedMail:
         The raw stays where it is (in archive/); the release is its own delivery
         (`<ses-id>.released`), so releasing twice stores one message.
         """
-        held = self.parts.tickets.get_suspended(mailbox, suspended_key)
+        held = self.parts.suspended.get_suspended(mailbox, suspended_key)
         if held is None:
             raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
-        raw = self.parts.store.get_raw(self.parts.store.bucket, str(held["archive_key"]))
+        raw = self.parts.store.get_raw(self.parts.store.bucket, held.archive_key)
         mail = self.parts.read_mail(raw)
         received = ReceivedMail(
-            ses_message_id=f"{held['ses_message_id']}.released",
+            ses_message_id=f"{held.ses_message_id}.released",
             bucket=self.parts.store.bucket,
-            key=str(held["archive_key"]),
-            recipients=tuple(held.get("recipients") or ()),
+            key=held.archive_key,
+            recipients=held.recipients,
             verdicts=verdicts.from_headers(mail),
-            received_at=str(held["received_at"]),
+            received_at=held.received_at,
         )
         where = Route(mailbox=mailbox, address="")
         decision = Classification(kind=MailKind.NORMAL, reason="released by staff from the suspended list")
@@ -51,13 +50,13 @@ class SuspendedMail:
             threading = self.filing.decide_thread(mail, received, where, found.message_ids)
             outcome = self.filing.file(received, mail, where, decision, threading, found.last_number)
         except AlreadyProcessed:
-            done = found.delivery or self.parts.tickets.get_delivery(received.ses_message_id) or {}
+            done = found.delivery or self.parts.deliveries.get_delivery(received.ses_message_id) or {}
             outcome = Outcome.from_record(received.ses_message_id, done)
-        self.parts.tickets.delete_suspended(mailbox, suspended_key)
+        self.parts.suspended.delete_suspended(mailbox, suspended_key)
         return outcome
 
     def discard(self, mailbox: str, suspended_key: str) -> None:
         """Staff decided a held mail needs nothing; the raw stays in archive/."""
-        if self.parts.tickets.get_suspended(mailbox, suspended_key) is None:
+        if self.parts.suspended.get_suspended(mailbox, suspended_key) is None:
             raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
-        self.parts.tickets.delete_suspended(mailbox, suspended_key)
+        self.parts.suspended.delete_suspended(mailbox, suspended_key)

@@ -68,7 +68,7 @@ class IncomingSweeper:
     def _sweep_one(self, key: str, ses_id: str, report: SweepReport) -> bool:
         """Re-drive one object, or quarantine it after the last attempt; False: it stays."""
         store = self.intake.parts.store
-        attempts = self.intake.parts.tickets.count_sweep_attempt(ses_id)
+        attempts = self.intake.parts.deliveries.count_sweep_attempt(ses_id)
         if attempts > self.max_attempts:
             detail = f"still in incoming/ after {self.max_attempts} sweeps"
             self.intake.quarantine_failed(store.bucket, key, ses_id, detail)

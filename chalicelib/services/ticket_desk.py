@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from chalicelib.adapters.dynamodb_queue import QueueQuery
 from chalicelib.domain import audit
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import (
@@ -38,6 +37,7 @@ from chalicelib.errors import (
 )
 from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_parts import DeskParts, editable
+from chalicelib.services.ports import QueueQuery
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ class TicketDesk:
         self.parts = parts
 
     def publish_event(self, kind: EventKind, ticket_id: str, detail: Mapping[str, Any] | None = None) -> bool:
-        """Tell integrations about a committed change (see adapters/sns_events.py)."""
+        """Tell integrations about a committed change (kinds: domain/ticket_events.py)."""
         return self.parts.events.publish_event(kind, ticket_id, detail)
 
     # -- reading -----------------------------------------------------------

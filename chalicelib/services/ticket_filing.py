@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib import observability
-from chalicelib.adapters.dynamodb_items import queue_keys
-from chalicelib.adapters.dynamodb_tickets import TicketChange, ticket_id_for
 from chalicelib.domain import correlation, participants, sender_trust
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict, parse_addresses
@@ -14,10 +12,18 @@ from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.reply_tokens import claimed_ticket, new_nonce, read_token
 from chalicelib.domain.routing import Route
 from chalicelib.domain.search_terms import stored_message_terms
-from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, Ticket, TicketStatus
+from chalicelib.domain.tickets import (
+    Direction,
+    MessageKind,
+    StoredMessage,
+    Ticket,
+    TicketStatus,
+    ticket_id_for,
+)
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
 from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ports import TicketChange
 from chalicelib.settings import Settings
 
 REOPENING_STATUSES = (TicketStatus.PENDING, TicketStatus.SOLVED)
@@ -218,16 +224,7 @@ class TicketFiling:
             attachments=count,
             reopen_to=TicketStatus.OPEN if reopen else "",
             old_status=ticket.status,
-            queue_keys=queue_keys(
-                ticket.mailbox,
-                TicketStatus.OPEN,
-                ticket.assignee,
-                ticket.priority,
-                ticket.created_at,
-                ticket.id,
-            )
-            if reopen
-            else None,
+            reopened=ticket if reopen else None,
         )
 
     def _participants(

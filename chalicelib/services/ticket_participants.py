@@ -40,7 +40,7 @@ def add(parts: DeskParts, settings: Settings, ticket_id: str, address: str, agen
     # The set holds the requester too: room for the others plus them, before this one.
     now = parts.now()
     trail = (audit.event(ticket.id, agent, f"added {email} to Cc", now),) if agent else ()
-    parts.edits.change_participants(ticket, "ADD", email, now, participants.MAX_PARTICIPANTS, trail)
+    parts.edits.change_participants(ticket, "add", email, now, participants.MAX_PARTICIPANTS, trail)
     return parts.queue.load(ticket.id)[0]
 
 
@@ -54,5 +54,5 @@ def remove(parts: DeskParts, ticket_id: str, address: str, agent: str = "") -> T
         return ticket
     now = parts.now()
     trail = (audit.event(ticket.id, agent, f"removed {email} from Cc", now),) if agent else ()
-    parts.edits.change_participants(ticket, "DELETE", email, now, 0, trail)
+    parts.edits.change_participants(ticket, "remove", email, now, 0, trail)
     return parts.queue.load(ticket.id)[0]

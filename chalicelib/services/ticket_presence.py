@@ -6,23 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Protocol
 
-from chalicelib.adapters.dynamodb_presence import Presence
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import TicketNotFound
+from chalicelib.services.ports import Presence, PresenceStore
 
 # The console renews every 15 s; two missed renewals and the agent is gone.
 PRESENCE_SECONDS = 45
 _TICKET_ID = re.compile(r"T-[0-9]{1,12}")
-
-
-class PresenceStore(Protocol):
-    def touch(self, ticket_id: str, agent: str, writing: bool, seen_at: str, expires_at: int) -> None: ...
-
-    def leave(self, ticket_id: str, agent: str) -> None: ...
-
-    def present(self, ticket_id: str, now: int) -> list[Presence]: ...
 
 
 class TicketPresence:

@@ -1,18 +1,16 @@
 """Finding tickets: search by id, address, words and file names; a customer's history;
 and indexing the tickets filed before search existed.
 
-The index behind `TicketSearch` is DynamoDB's (adapters/dynamodb_search.py), kept in
-the same transaction as each message; a managed search engine can take its place behind
-this port without the desk or the API changing.
+The index behind `ports.SearchIndex` is kept in the same transaction as each message; a
+managed search engine can take its place behind that port without the desk or the API
+changing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets, ticket_id_for
 from chalicelib.domain.search_terms import (
     MessageText,
     SearchQuery,
@@ -20,27 +18,13 @@ from chalicelib.domain.search_terms import (
     query_terms,
     stored_message_terms,
 )
-from chalicelib.domain.tickets import STATUSES, Direction, Ticket
+from chalicelib.domain.tickets import STATUSES, Direction, Ticket, ticket_id_for
 from chalicelib.errors import InvalidRequest
+from chalicelib.services.ports import SearchIndex, TicketStore
 from chalicelib.services.ticket_desk import MAX_LIMIT, QueuePage
 
 MAX_QUERY_CHARS = 500
 HISTORY_LIMIT = 25
-
-
-class TicketSearch(Protocol):
-    def search(
-        self, query: SearchQuery, limit: int, cursor: str | None = None
-    ) -> tuple[list[Ticket], str | None]:
-        """Tickets having every term of the query, newest first, and the next page's cursor."""
-
-    def requester_tickets(
-        self, requester: str, limit: int, cursor: str | None = None
-    ) -> tuple[list[Ticket], str | None]:
-        """A requester's tickets in every mailbox, newest first."""
-
-    def add_terms(self, ticket: Ticket, terms: Sequence[str]) -> None:
-        """Index a ticket filed before the index existed (idempotent)."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +36,8 @@ class Reindexed:
 class TicketFinder:
     def __init__(
         self,
-        index: TicketSearch,
-        tickets: DynamoDBTickets,
+        index: SearchIndex,
+        tickets: TicketStore,
         mailbox: Callable[[str | None], str],
         assignee: Callable[[str, str], str],
     ) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chalicelib.adapters.dynamodb_ticket_edits import MERGE_CHUNK
 from chalicelib.domain import audit
 from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.reply_tokens import new_nonce
@@ -94,6 +93,7 @@ def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
 
 def _move_all(parts: DeskParts, source: Ticket, target: Ticket, now: str) -> int:
     messages = parts.tickets.messages(source.id)
-    for start in range(0, len(messages), MERGE_CHUNK):
-        parts.edits.merge_messages(source, target, messages[start : start + MERGE_CHUNK], now)
+    chunk = parts.edits.merge_chunk
+    for start in range(0, len(messages), chunk):
+        parts.edits.merge_messages(source, target, messages[start : start + chunk], now)
     return len(messages)

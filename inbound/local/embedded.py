@@ -55,6 +55,14 @@ class EmbeddedStack:
         return self.services.intake.parts.tickets
 
     @property
+    def deliveries(self) -> Any:
+        return self.services.intake.parts.deliveries
+
+    @property
+    def suspended(self) -> Any:
+        return self.services.intake.parts.suspended
+
+    @property
     def store(self) -> Any:
         return self.services.intake.parts.store
 

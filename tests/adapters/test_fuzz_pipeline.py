@@ -343,7 +343,7 @@ def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts:
     outcome = log.run(family, raw, lambda: services.intake.ingest(decode(note, bucket)))
 
     assert outcome.outcome in OUTCOMES and outcome.outcome in allowed, (outcome, allowed)
-    record = tickets.get_delivery(ses_id)
+    record = services.intake.parts.deliveries.get_delivery(ses_id)
     assert record is not None and record["outcome"] == outcome.outcome, record
     assert not store.exists(f"incoming/{ses_id}"), "the raw mail was left in incoming/"
     archived = archive_key(ses_id, record["received_at"])
@@ -360,7 +360,10 @@ def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts:
     ):
         assert outcome.reason, f"{outcome.outcome} without a reason"
     if outcome.outcome == "auto_reply" and not outcome.ticket:
-        assert tickets.get_suspended(outcome.mailbox, f"{record['received_at']}#{ses_id}"), "not suspended"
+        held = services.intake.parts.suspended.get_suspended(
+            outcome.mailbox, f"{record['received_at']}#{ses_id}"
+        )
+        assert held is not None and held.ses_message_id == ses_id, "not suspended"
     if outcome.outcome in ("created", "threaded") or (outcome.outcome == "auto_reply" and outcome.ticket):
         assert tickets.get_ticket(outcome.ticket) is not None, outcome.ticket
         raw_item = pipeline.stack.client("dynamodb").get_item(

@@ -315,7 +315,7 @@ class Run:
     def _ingest(self, body: str) -> dict[str, Any]:
         self.invoke("ingest", sqs_event([body], self.ingest_arn))
         message_id = json.loads(body)["mail"]["messageId"]
-        return {**self.stack.tickets.get_delivery(message_id), "ses_id": message_id}
+        return {**self.stack.deliveries.get_delivery(message_id), "ses_id": message_id}
 
     def _stored(self, raw: bytes, **verdicts: Any) -> str:
         """SES stores the raw mail (with the stack's own session) and notifies: the SQS body."""
@@ -359,7 +359,7 @@ class Run:
         self.recorder.throttle = "ses.SendRawEmail"
         with pytest.raises(BatchFailed):
             self._ingest(first)
-        created = self.stack.tickets.get_delivery(json.loads(first)["mail"]["messageId"])
+        created = self.stack.deliveries.get_delivery(json.loads(first)["mail"]["messageId"])
         ticket = created["ticket"]
         seen["new mail"] = (created["outcome"], "acknowledgement" in self._kinds(ticket))
         seen["acknowledged on redelivery"] = "acknowledgement" in self._kinds(self._ingest(first)["ticket"])
@@ -479,7 +479,7 @@ class Run:
         self.recorder.throttle = "ses.SendRawEmail"  # SES throttles the sweeper's first acknowledgement
         self.seen["swept"] = self.sweep()
         self.seen["left in incoming"] = store.list_incoming()
-        deliveries = {i: self.stack.tickets.get_delivery(i) for i in stale}
+        deliveries = {i: self.stack.deliveries.get_delivery(i) for i in stale}
         self.seen["swept outcomes"] = [d["outcome"] for d in deliveries.values()]
         self.seen["swept reply threads"] = deliveries["iamswept3reply"]["ticket"] == self.ticket
         self.seen["swept acknowledged"] = {
@@ -553,7 +553,7 @@ class Run:
         late = make_mail(subject="Swept in the sandbox", sender="Hank <hank@customer.org>")
         self.stack.store.put_incoming("iamswept6sandbox", late)
         self.sweep()
-        swept = self.stack.tickets.get_delivery("iamswept6sandbox")
+        swept = self.stack.deliveries.get_delivery("iamswept6sandbox")
         self.seen["sandboxed acknowledgements"] = [self._kinds(d["ticket"]) for d in (ingested, swept)]
         refused = self._api("POST", f"/api/tickets/{self.other_ticket}/reply", {"text": "Sandboxed."})
         self.seen["sandboxed reply"] = (refused.status_code, refused.json_body.get("error"))

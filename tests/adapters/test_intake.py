@@ -161,7 +161,7 @@ def test_delivery_status_notification_is_a_bounce_without_ticket(stack):
     outcome = deliver(stack, dsn)
     assert outcome.outcome == "bounce" and outcome.ticket is None
     assert outcome.failed_recipients == ("gone@customer.org",)
-    record = stack.tickets.get_delivery(outcome.ses_message_id)
+    record = stack.deliveries.get_delivery(outcome.ses_message_id)
     assert record["failed_recipients"] == ["gone@customer.org"]
 
 
@@ -178,8 +178,8 @@ def test_auto_reply_threads_without_reopening_or_is_suspended_for_review(stack):
     assert stack.tickets.get_ticket(first.ticket).status == "new"
     lonely = deliver(stack, make_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}))
     assert lonely.outcome == "auto_reply" and lonely.ticket is None and "suspended" in lonely.reason
-    [held] = stack.tickets.suspended("support")
-    assert held["ses_message_id"] == lonely.ses_message_id and held["sender"] == "alice@customer.org"
+    [held] = stack.suspended.suspended("support")
+    assert held.ses_message_id == lonely.ses_message_id and held.sender == "alice@customer.org"
 
 
 def test_customer_reply_reopens_a_solved_ticket(stack):
@@ -234,13 +234,13 @@ def test_staff_can_release_a_suspended_auto_reply_into_a_ticket_or_discard_one(s
     THEN the first is a ticket message, the list is empty and both raw messages are kept."""
     keep = deliver(stack, make_mail(subject="Out of office, but read this", headers={"Precedence": "bulk"}))
     drop = deliver(stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
-    held = {h["ses_message_id"]: h["sk"] for h in stack.tickets.suspended("support")}
+    held = {h.ses_message_id: h.key for h in stack.suspended.suspended("support")}
     released = stack.services.suspended.release("support", held[keep.ses_message_id])
     assert released.outcome == "created" and released.ticket
     [message] = stack.tickets.messages(released.ticket)
     assert message.subject == "Out of office, but read this" and "released by staff" in message.reason
     stack.services.suspended.discard("support", held[drop.ses_message_id])
-    assert stack.tickets.suspended("support") == []
+    assert stack.suspended.suspended("support") == []
     assert len(stack.keys("archive/")) == 2  # both raw messages are kept
 
 
@@ -269,7 +269,7 @@ def test_ses_setup_probe_is_recorded_and_archived_never_a_ticket(stack):
     assert first.reason.startswith("ses_setup_notification")
     assert stack.keys("incoming/") == [] and stack.keys("quarantine/") == []
     assert stack.keys("archive/") == ["archive/2026/11/27/AMAZON_SES_SETUP_NOTIFICATION.eml"]
-    assert stack.tickets.get_delivery("AMAZON_SES_SETUP_NOTIFICATION")["outcome"] == "auto_reply"
+    assert stack.deliveries.get_delivery("AMAZON_SES_SETUP_NOTIFICATION")["outcome"] == "auto_reply"
 
     again = deliver(stack, probe, message_id="AMAZON_SES_SETUP_NOTIFICATION")
     assert again.outcome == "duplicate" and again.ticket is None

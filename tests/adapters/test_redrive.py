@@ -150,7 +150,7 @@ def poisoned(w: Wired, raw: bytes) -> str:
 
 def messages_of(w: Wired, ses_message_id: str) -> list[Any]:
     """Every stored message of the delivery's ticket (its record names the ticket)."""
-    record = w.stack.tickets.get_delivery(ses_message_id)
+    record = w.stack.deliveries.get_delivery(ses_message_id)
     assert record is not None and record.get("ticket"), record
     return [m for m in w.stack.tickets.messages(record["ticket"])]
 
@@ -200,7 +200,7 @@ def test_a_mail_that_always_fails_is_redriven_into_exactly_one_ticket_message_wi
     quarantined = f"quarantine/failed/{message_id}"
     assert w.stack.keys("quarantine/") == [quarantined] and w.stack.keys("incoming/") == []
     assert w.waiting("INGEST_DLQ") == 1
-    assert w.stack.tickets.get_delivery(message_id)["quarantine_reason"] == "failed"
+    assert w.stack.deliveries.get_delivery(message_id)["quarantine_reason"] == "failed"
 
     planned = w.redrive.redrive(dry_run=True)
     assert [(m.ses_message_id, m.result) for m in planned.mail] == [(message_id, "pending")]
@@ -239,7 +239,7 @@ def test_a_redrive_that_fails_again_puts_the_mail_back_where_it_was(wired):
     assert not report.ok
     assert w.stack.keys("quarantine/") == [f"quarantine/failed/{message_id}"]
     assert w.stack.keys("incoming/") == []
-    assert w.stack.tickets.get_delivery(message_id)["reason"].startswith("failed: re-drive failed")
+    assert w.stack.deliveries.get_delivery(message_id)["reason"].startswith("failed: re-drive failed")
     assert w.waiting("INGEST_DLQ") == 1  # --quarantine-only left the queue alone
 
 
@@ -307,9 +307,9 @@ def test_a_copy_the_sweeper_ingested_meanwhile_is_only_cleared(wired):
     message_id = poisoned(w, make_mail(subject="Swept meanwhile"))
     w.faults.clear()
     [item] = w.redrive.quarantine.failed()
-    w.redrive.records.reset_sweep_attempts(message_id)  # the dead run's first three steps
-    assert w.redrive.records.clear_failed(message_id)
-    assert w.redrive.quarantine.copy_back(item, item.incoming_key)
+    w.services.intake.parts.deliveries.reset_sweep_attempts(message_id)  # the dead run's first three steps
+    assert w.services.intake.parts.deliveries.clear_failed(message_id)
+    assert w.redrive.quarantine.copy_back(item, f"incoming/{item.ses_message_id}")
     [swept] = IncomingSweeper(w.services.intake, timedelta(minutes=120), 2).sweep(now=LATER).redriven
     assert swept.outcome == "created"
 
@@ -329,8 +329,8 @@ def test_a_committed_ticket_record_is_never_cleared(wired):
     w.sns.publish(TopicArn=w.stack.outputs["INBOUND_RECEIVED_TOPIC_ARN"], Message=note)
     [outcome] = run_lambda(w)
 
-    assert w.redrive.records.clear_failed(message_id) is False
-    assert w.stack.tickets.get_delivery(message_id)["ticket"] == outcome.ticket
+    assert w.services.intake.parts.deliveries.clear_failed(message_id) is False
+    assert w.stack.deliveries.get_delivery(message_id)["ticket"] == outcome.ticket
 
 
 # -- the feedback queue -----------------------------------------------------------------
@@ -439,7 +439,7 @@ def test_two_redrives_and_the_sweeper_at_once_double_nothing():
 
         assert errors == []
         for message_id in ids:
-            record = stack.tickets.get_delivery(message_id)
+            record = stack.deliveries.get_delivery(message_id)
             assert record["outcome"] == "created", record
             assert len(stack.tickets.messages(record["ticket"])) == 1
         assert stack.keys("quarantine/") == [] and stack.keys("incoming/") == []

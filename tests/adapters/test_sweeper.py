@@ -49,4 +49,4 @@ def test_a_mail_that_always_fails_ends_in_quarantine_failed(stack):
     assert sweeper.sweep(now=LATER).quarantined == ["alwaysfails000001"]
     assert stack.keys("incoming/") == []
     assert stack.keys("quarantine/failed/") == ["quarantine/failed/alwaysfails000001"]
-    assert stack.tickets.get_delivery("alwaysfails000001")["outcome"] == "quarantined"
+    assert stack.deliveries.get_delivery("alwaysfails000001")["outcome"] == "quarantined"

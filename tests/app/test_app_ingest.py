@@ -62,7 +62,7 @@ def test_every_ses_receiving_sample_ends_with_one_outcome(app_stack, sample):
             s3.create_bucket(Bucket=bucket)
         s3.put_object(Bucket=bucket, Key=key, Body=_raw_for(note))
     client.lambda_.invoke("ingest", sqs_event([json.dumps(doc)]))
-    record = stack.tickets.get_delivery(ses_id)
+    record = stack.deliveries.get_delivery(ses_id)
     assert record is not None and record["outcome"] in ("created", "quarantined", "auto_reply", "bounce")
     if note["receipt"].get("spamVerdict", {}).get("status") == "FAIL":
         assert record["outcome"] == "quarantined"
@@ -84,7 +84,7 @@ def test_sns_envelope_and_raw_delivery_both_make_tickets(app_stack):
     )
     client.lambda_.invoke("ingest", sqs_event([raw, wrapped]))
     subjects = sorted(
-        stack.tickets.get_ticket(stack.tickets.get_delivery(i)["ticket"]).subject
+        stack.tickets.get_ticket(stack.deliveries.get_delivery(i)["ticket"]).subject
         for i in ("rawdelivery000001", "snsenvelope000001")
     )
     assert subjects == ["raw", "wrapped"]
@@ -100,7 +100,7 @@ def test_a_poison_record_does_not_hold_back_the_good_ones(app_stack, monkeypatch
     event = sqs_event(["{not json", received_notification("goodrecord0000001", stack.settings.mail_bucket)])
     response = client.lambda_.invoke("ingest", event)
     assert response.payload == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
-    assert stack.tickets.get_delivery("goodrecord0000001")["outcome"] == "created"
+    assert stack.deliveries.get_delivery("goodrecord0000001")["outcome"] == "created"
 
 
 def test_without_partial_batch_support_a_failed_record_fails_the_whole_batch(app_stack):
@@ -111,7 +111,7 @@ def test_without_partial_batch_support_a_failed_record_fails_the_whole_batch(app
     event = sqs_event(["{not json", received_notification("goodrecord0000002", stack.settings.mail_bucket)])
     with pytest.raises(BatchFailed):
         client.lambda_.invoke("ingest", event)
-    assert stack.tickets.get_delivery("goodrecord0000002")["outcome"] == "created"
+    assert stack.deliveries.get_delivery("goodrecord0000002")["outcome"] == "created"
 
 
 def test_health_needs_no_token(app_stack):

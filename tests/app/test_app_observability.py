@@ -58,8 +58,8 @@ def test_each_ingest_record_logs_with_its_own_keys_and_the_batch_emits_its_count
     client.lambda_.invoke("ingest", event)
     logs, blobs = json_lines(capsys.readouterr().err)
 
-    ticket = stack.tickets.get_delivery("observedticket001")["ticket"]
-    assert ticket and stack.tickets.get_delivery("observedspam00001")["outcome"] == "quarantined"
+    ticket = stack.deliveries.get_delivery("observedticket001")["ticket"]
+    assert ticket and stack.deliveries.get_delivery("observedspam00001")["outcome"] == "quarantined"
     assert logs and all(line["function_name"] == "ingest" for line in logs)
     first, second = (
         [line for line in logs if line.get("sqs_message_id") == record["messageId"]]

@@ -135,7 +135,7 @@ def test_a_forged_dsn_naming_a_customer_we_acknowledged_suppresses_nobody(desk, 
     assert (
         "unverified report for alice@customer.org" in report.reason and "nobody suppressed" in report.reason
     )
-    record = desk.stack.tickets.get_delivery(report.ses_message_id)
+    record = desk.stack.deliveries.get_delivery(report.ses_message_id)
     assert (record["unverified"], record["suppressed"]) == ([ALICE], [])
     if reference == "the spoofed mail":  # recorded on the ticket it names, for staff to see
         assert report.ticket == spoofed.ticket
@@ -177,7 +177,7 @@ def test_a_genuine_dsn_for_a_message_we_sent_still_suppresses(desk, which_id):
 
     assert report.outcome == "bounce" and "unverified" not in report.reason
     assert desk.svc.suppression.check(ALICE)["reason"] == "BOUNCE"
-    record = desk.stack.tickets.get_delivery(report.ses_message_id)
+    record = desk.stack.deliveries.get_delivery(report.ses_message_id)
     assert (record["verified"], record["unverified"]) == ([ALICE], [])
     [note] = [m for m in desk.stack.tickets.messages(created.ticket) if m.kind == "report"]
     assert "suppressed: alice@customer.org" in note.reason

@@ -311,16 +311,16 @@ def test_hostile_ticket_ids_in_the_path_are_not_found(api, outbox, key_limits, m
 @pytest.mark.parametrize("action", ["release", "discard"])
 def test_hostile_suspended_mailboxes_and_keys_are_refused(api, outbox, key_limits, action):
     held = deliver(api.stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
-    [item] = api.stack.tickets.suspended("support")
+    [item] = api.stack.suspended.suspended("support")
     for kind, value in HOSTILE.items():
         for mailbox, key in (
-            (quote(value, safe=""), quote(item["sk"], safe="")),
+            (quote(value, safe=""), quote(item.key, safe="")),
             ("support", quote(value, safe="")),
         ):
             response = send(api, "POST", f"/api/suspended/{mailbox}/{key}/{action}", "")
             assert_refused(response, kind, (400, 404))
-    [still] = api.stack.tickets.suspended("support")
-    assert still["ses_message_id"] == held.ses_message_id
+    [still] = api.stack.suspended.suspended("support")
+    assert still.ses_message_id == held.ses_message_id
     assert outbox.sent == [] and key_limits == []
 
 
