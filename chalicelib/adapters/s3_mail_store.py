@@ -74,7 +74,8 @@ class S3MailStore:
         return key
 
     def _move(self, bucket: str, key: str, target: str, metadata: dict[str, str] | None = None) -> None:
-        """Copy then delete. Idempotent: a source already moved is not an error."""
+        """Copy then delete. Idempotent: a source already moved is not an error; RawMailMissing
+        when neither the source nor the target is there."""
         extra: dict[str, Any] = {}
         if metadata is not None:
             extra = {"Metadata": metadata, "MetadataDirective": "REPLACE"}
@@ -83,9 +84,11 @@ class S3MailStore:
                 Bucket=self.bucket, Key=target, CopySource={"Bucket": bucket, "Key": key}, **extra
             )
         except ClientError as exc:
-            if is_not_found(exc) and self.exists(target):
+            if not is_not_found(exc):
+                raise
+            if self.exists(target):
                 return
-            raise
+            raise RawMailMissing(f"s3://{bucket}/{key} does not exist") from exc
         self._s3.delete_object(Bucket=bucket, Key=key)
 
     def archive_key(self, ses_message_id: str, received_at: str) -> str:

@@ -1,7 +1,7 @@
 """The kinds of ticket event inbound publishes for integrations (chat, reporting, webhooks).
 
-Each is one JSON message `{"kind", "ticket", "at", "detail"}` on the stage's topic (see
-adapters/sns_events.py); others may publish more kinds, the topic does not restrict them.
+Each is one JSON message `{"kind", "ticket", "at", "detail"}` on the stage's SNS topic (the
+sns_events adapter); others may publish more kinds, the topic does not restrict them.
 """
 
 from __future__ import annotations

@@ -1,0 +1,236 @@
+"""One contract, two implementations: the in-memory tickets of tests/fakes and the DynamoDB
+adapters (moto) answer the same calls the same way, so a service test on the fake proves
+something about the real thing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
+from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
+from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.tickets import Body, StoredMessage, Ticket, ticket_id_for
+from chalicelib.errors import (
+    AlreadyProcessed,
+    ConcurrentUpdate,
+    DuplicateMessageId,
+    TicketNotFound,
+    TicketNumberTaken,
+)
+from chalicelib.services.ports import Deliveries, SuspendedList, SuspendedMessage, TicketChange, TicketStore
+from tests.fakes.tickets import MemoryTickets
+
+
+@dataclass
+class Store:
+    tickets: TicketStore
+    deliveries: Deliveries
+    suspended: SuspendedList
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def store(request) -> Store:
+    if request.param == "memory":
+        memory = MemoryTickets()
+        return Store(memory, memory, memory)
+    stack = request.getfixturevalue("stack")
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    return Store(DynamoDBTickets(db, table), DynamoDBDeliveries(db, table), DynamoDBSuspended(db, table))
+
+
+def _message(
+    ticket_id: str, key: str, at: str, message_id: str = "", sender: str = "alice@customer.org"
+) -> StoredMessage:
+    return StoredMessage(
+        ticket_id=ticket_id,
+        key=key,
+        direction="inbound",
+        kind="customer",
+        sender=sender,
+        sender_name="Alice",
+        to=("support@example.com",),
+        cc=(),
+        subject="Printer on fire",
+        message_id=message_id,
+        received_at=at,
+        thread_signal="new",
+        body=Body(text="It is on fire."),
+    )
+
+
+def _ticket(
+    number: int, at: str = "2026-12-07T10:00:00.000Z", requester: str = "alice@customer.org"
+) -> Ticket:
+    return Ticket(
+        id=ticket_id_for(number),
+        mailbox="support",
+        subject="Printer on fire",
+        requester=requester,
+        created_at=at,
+        updated_at=at,
+        message_count=1,
+        token_nonce="n0nce",
+    )
+
+
+def _record(outcome: str, ticket: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {**Outcome(outcome, "x", ticket=ticket, mailbox="support").as_record(), **extra}
+
+
+def _new(store: Store, ses_id: str, number: int, message_id: str = "", last: int | None = None) -> Ticket:
+    ticket = _ticket(number)
+    message = _message(ticket.id, ses_id, ticket.created_at, message_id)
+    previous = number - 1 if last is None else last
+    store.tickets.commit_new(ses_id, ticket, message, _record("created", ticket.id), previous)
+    return ticket
+
+
+def test_a_new_ticket_is_read_back_with_its_message_index_counter_and_delivery(store):
+    ticket = _new(store, "ses-1", 1, "m1@customer.org")
+
+    assert store.tickets.get_ticket(ticket.id) == ticket.__class__(
+        **{**ticket.__dict__, "participants": ("alice@customer.org",)}
+    )
+    assert [m.key for m in store.tickets.messages(ticket.id)] == ["ses-1"]
+    assert store.tickets.tickets_by_message_ids("support", ["m1@customer.org", "other"]) == {
+        "m1@customer.org": ticket.id
+    }
+    found = store.tickets.look_up("ses-1", "support", ["m1@customer.org", "m1@customer.org", ""])
+    assert (found.last_number, found.message_ids) == (1, {"m1@customer.org": ticket.id})
+    assert found.delivery is not None
+    assert Outcome.from_record("ses-1", found.delivery) == Outcome("created", "ses-1", ticket.id, "support")
+    assert store.tickets.get_tickets([ticket.id, "T-9999", ticket.id]) == {
+        ticket.id: store.tickets.get_ticket(ticket.id)
+    }
+    with pytest.raises(TicketNotFound):
+        store.tickets.require_ticket("T-9999")
+
+
+def test_a_delivery_a_message_id_and_a_ticket_number_are_each_used_once(store):
+    _new(store, "ses-1", 1, "m1@customer.org")
+
+    with pytest.raises(AlreadyProcessed):
+        _new(store, "ses-1", 2)
+    with pytest.raises(DuplicateMessageId):
+        _new(store, "ses-2", 2, "m1@customer.org")
+    with pytest.raises(TicketNumberTaken) as taken:
+        _new(store, "ses-3", 1, last=0)
+    assert taken.value.ticket_exists
+    with pytest.raises(TicketNumberTaken) as behind:
+        _new(store, "ses-4", 3, last=0)
+    assert not behind.value.ticket_exists
+    assert store.tickets.ticket_counter() == 1
+    assert store.deliveries.get_delivery("ses-2") is None  # nothing of a refused commit stays
+
+
+def test_a_reply_joins_its_ticket_and_reopens_it_only_from_the_status_it_was_read_in(store):
+    ticket = _new(store, "ses-1", 1)
+    later = "2026-12-07T11:00:00.000Z"
+    change = TicketChange(
+        ticket.id,
+        later,
+        ("bob@customer.org",),
+        attachments=2,
+        reopen_to="open",
+        old_status="new",
+        reopened=ticket,
+    )
+    reply = _message(ticket.id, "ses-2", later, "m2@customer.org")
+
+    store.tickets.commit_thread(
+        "ses-2", "support", change, reply, _record("threaded", ticket.id), (), ticket.created_at
+    )
+
+    joined = store.tickets.require_ticket(ticket.id)
+    assert (joined.status, joined.message_count, joined.attachment_count, joined.updated_at) == (
+        "open",
+        2,
+        2,
+        later,
+    )
+    assert joined.participants == ("alice@customer.org", "bob@customer.org")
+    assert [m.key for m in store.tickets.messages(ticket.id)] == ["ses-1", "ses-2"]
+    stale = TicketChange(ticket.id, later, reopen_to="open", old_status="solved", reopened=joined)
+    with pytest.raises(ConcurrentUpdate):
+        store.tickets.commit_thread(
+            "ses-3", "support", stale, _message(ticket.id, "ses-3", later), _record("threaded")
+        )
+    assert store.deliveries.get_delivery("ses-3") is None
+
+
+def test_a_split_number_is_pinned_to_its_key(store):
+    first = store.tickets.allocate_ticket_id("split.T-1001.a")
+
+    assert store.tickets.allocate_ticket_id("split.T-1001.a") == first
+    assert store.tickets.allocate_ticket_id("split.T-1001.b") != first
+
+
+def test_a_stored_reply_is_stored_once(store):
+    ticket = _new(store, "ses-1", 1)
+    reply = StoredMessage(
+        ticket_id=ticket.id,
+        key="reply-1",
+        direction="outbound",
+        kind="reply",
+        sender="agent",
+        sender_name="",
+        to=("alice@customer.org",),
+        cc=(),
+        subject="Re: Printer on fire",
+        message_id="r1@example.com",
+        received_at="2026-12-07T12:00:00.000Z",
+        thread_signal="staff",
+        body=Body(text="Water."),
+    )
+
+    assert store.tickets.record_outbound(
+        "support", reply, ("ses-alias@email.amazonses.com",), "out-1", (ticket, "pending")
+    )
+    assert not store.tickets.record_outbound("support", reply)
+    stored = store.tickets.require_ticket(ticket.id)
+    assert (stored.status, stored.message_count) == ("pending", 2)
+    assert store.tickets.tickets_by_message_ids("support", ["ses-alias@email.amazonses.com"]) == {
+        "ses-alias@email.amazonses.com": ticket.id
+    }
+
+
+def test_a_held_mail_is_recorded_with_its_delivery_once_and_listed_until_deleted(store):
+    held = SuspendedMessage(
+        mailbox="support",
+        ses_message_id="ses-9",
+        received_at="2026-12-07T09:00:00.000Z",
+        archive_key="archive/2026/12/07/ses-9.eml",
+        sender="robot@customer.org",
+        subject="Out of office",
+        reason="Auto-Submitted: auto-replied",
+        recipients=("support@example.com",),
+    )
+    store.deliveries.record_delivery("ses-9", _record("auto_reply", received_at=held.received_at), held)
+
+    assert store.suspended.suspended("support") == [held]
+    assert store.suspended.suspended("billing") == []
+    assert store.suspended.get_suspended("support", held.key) == held
+    with pytest.raises(AlreadyProcessed):
+        store.deliveries.record_delivery("ses-9", _record("auto_reply"), held)
+    store.suspended.delete_suspended("support", held.key)
+    assert store.suspended.get_suspended("support", held.key) is None
+    record = store.deliveries.get_delivery("ses-9")
+    assert record is not None and record["received_at"] == held.received_at
+    assert "pk" not in record and "sk" not in record  # the record's fields, not the item's keys
+
+
+def test_only_a_failed_verdict_is_cleared_and_sweeps_are_counted_until_reset(store):
+    store.deliveries.record_delivery("ses-f", _record("quarantined", quarantine_reason="failed"))
+    store.deliveries.record_delivery("ses-s", _record("quarantined", quarantine_reason="spam"))
+
+    assert [store.deliveries.count_sweep_attempt("ses-f") for _ in range(3)] == [1, 2, 3]
+    assert not store.deliveries.clear_failed("ses-s")
+    assert not store.deliveries.clear_failed("ses-none")
+    assert store.deliveries.clear_failed("ses-f")
+    assert store.deliveries.get_delivery("ses-f") is None
+    store.deliveries.reset_sweep_attempts("ses-f")
+    assert store.deliveries.count_sweep_attempt("ses-f") == 1

@@ -1,0 +1,211 @@
+"""In-memory tickets, delivery records and the suspended list (ports.TicketStore, Deliveries,
+SuspendedList), held to the DynamoDB adapters by tests/contracts/test_ticket_store_contract.py.
+
+One `MemoryTickets` keeps all three kinds, as the one table does, so a commit writes its
+delivery record with the message, all or nothing, exactly as the adapter's transaction does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from chalicelib.domain.participants import MAX_PARTICIPANTS
+from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, StoredMessage, Ticket, ticket_id_for
+from chalicelib.errors import (
+    AlreadyProcessed,
+    ConcurrentUpdate,
+    DuplicateMessageId,
+    MergedTicket,
+    TicketNotFound,
+    TicketNumberTaken,
+)
+from chalicelib.services.ports import DeliveryRecord, Lookup, SuspendedMessage, TicketChange
+
+
+@dataclass
+class MemoryTickets:
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    merged_into: dict[str, str] = field(default_factory=dict)
+    thread: dict[str, dict[str, StoredMessage]] = field(default_factory=dict)  # ticket -> key -> message
+    index: dict[tuple[str, str], str] = field(default_factory=dict)  # (mailbox, Message-ID) -> ticket
+    counter: int = 0
+    allocated: dict[str, str] = field(default_factory=dict)
+    records: dict[str, DeliveryRecord] = field(default_factory=dict)
+    sweeps: dict[str, int] = field(default_factory=dict)
+    held: dict[tuple[str, str], SuspendedMessage] = field(default_factory=dict)
+
+    # -- TicketStore: reads ----------------------------------------------------
+    def get_ticket(self, ticket_id: str) -> Ticket | None:
+        return self.tickets.get(ticket_id)
+
+    def require_ticket(self, ticket_id: str) -> Ticket:
+        if ticket_id not in self.tickets:
+            raise TicketNotFound(ticket_id)
+        return self.tickets[ticket_id]
+
+    def live_ticket(self, ticket_id: str) -> Ticket:
+        ticket = self.require_ticket(ticket_id)
+        if ticket_id in self.merged_into:
+            raise MergedTicket(ticket_id, self.merged_into[ticket_id])
+        return ticket
+
+    def get_tickets(self, ticket_ids: list[str]) -> dict[str, Ticket]:
+        return {t: self.tickets[t] for t in list(dict.fromkeys(ticket_ids))[:100] if t in self.tickets}
+
+    def tickets_by_message_ids(self, mailbox: str, message_ids: list[str]) -> dict[str, str]:
+        wanted = list(dict.fromkeys(m for m in message_ids if m))[:100]
+        return {m: self.index[mailbox, m] for m in wanted if (mailbox, m) in self.index}
+
+    def look_up(self, ses_message_id: str, mailbox: str, message_ids: list[str]) -> Lookup:
+        wanted = list(dict.fromkeys(m for m in message_ids if m))[:98]
+        found = {m: self.index[mailbox, m] for m in wanted if (mailbox, m) in self.index}
+        return Lookup(self.get_delivery(ses_message_id), self.counter, found)
+
+    def ticket_counter(self) -> int:
+        return self.counter
+
+    def messages(self, ticket_id: str) -> list[StoredMessage]:
+        return sorted(self.thread.get(ticket_id, {}).values(), key=lambda m: (m.received_at, m.key))
+
+    # -- TicketStore: writes ---------------------------------------------------
+    def allocate_ticket_id(self, ses_message_id: str) -> str:
+        self.counter += 1
+        return self.allocated.setdefault(ses_message_id, ticket_id_for(self.counter))
+
+    def commit_new(
+        self,
+        ses_message_id: str,
+        ticket: Ticket,
+        message: StoredMessage,
+        record: DeliveryRecord,
+        last_number: int,
+        terms: tuple[str, ...] = (),
+    ) -> None:
+        self._check_delivery(ses_message_id)
+        self._check_index(ticket.mailbox, message)
+        number = int(ticket.id.removeprefix("T-")) - FIRST_TICKET_NUMBER
+        if ticket.id in self.tickets or self.counter != last_number:
+            raise TicketNumberTaken(number, ticket_exists=ticket.id in self.tickets)
+        self.counter = number
+        everyone = tuple(sorted(set(ticket.participants) | {ticket.requester}))
+        self.tickets[ticket.id] = replace(ticket, participants=everyone, tags=tuple(sorted(ticket.tags)))
+        self._store(ses_message_id, ticket.mailbox, message, record)
+
+    def commit_thread(
+        self,
+        ses_message_id: str,
+        mailbox: str,
+        change: TicketChange,
+        message: StoredMessage,
+        record: DeliveryRecord,
+        terms: tuple[str, ...] = (),
+        created_at: str = "",
+    ) -> None:
+        self._check_delivery(ses_message_id)
+        self._check_index(mailbox, message)
+        ticket = self.tickets.get(change.ticket_id)
+        new = set(change.new_participants)
+        if (
+            ticket is None
+            or (new and len(ticket.participants) > MAX_PARTICIPANTS + 1 - len(new))
+            or (change.reopen_to and ticket.status != change.old_status)
+        ):
+            raise ConcurrentUpdate(f"ticket changed while committing: {change.ticket_id}")
+        self.tickets[ticket.id] = replace(
+            ticket,
+            updated_at=change.updated_at,
+            message_count=ticket.message_count + 1,
+            attachment_count=ticket.attachment_count + change.attachments,
+            participants=tuple(sorted(set(ticket.participants) | new)),
+            status=change.reopen_to or ticket.status,
+        )
+        self._store(ses_message_id, mailbox, message, record)
+
+    def record_event(self, event: StoredMessage) -> None:
+        self.thread.setdefault(event.ticket_id, {})[event.key] = event
+
+    def record_outbound(
+        self,
+        mailbox: str,
+        message: StoredMessage,
+        aliases: tuple[str, ...] = (),
+        ses_message_id: str = "",
+        moved: tuple[Ticket, str] | None = None,
+    ) -> bool:
+        if message.key in self.thread.get(message.ticket_id, {}):
+            return False
+        ticket = self.live_ticket(message.ticket_id)
+        status = ticket.status
+        if moved is not None and moved[0].status != moved[1]:
+            before = moved[0]
+            unchanged = (ticket.status, ticket.assignee, ticket.priority) == (
+                before.status,
+                before.assignee,
+                before.priority,
+            )
+            status = moved[1] if unchanged else ticket.status
+        self.tickets[ticket.id] = replace(
+            ticket,
+            status=status,
+            updated_at=message.received_at,
+            message_count=ticket.message_count + 1,
+            attachment_count=ticket.attachment_count + len(message.attachments),
+        )
+        self.thread.setdefault(message.ticket_id, {})[message.key] = message
+        for message_id in (message.message_id, *aliases):
+            if message_id:
+                self.index[mailbox, message_id] = message.ticket_id
+        return True
+
+    def _check_delivery(self, ses_message_id: str) -> None:
+        if ses_message_id in self.records:
+            raise AlreadyProcessed(ses_message_id)
+
+    def _check_index(self, mailbox: str, message: StoredMessage) -> None:
+        if message.message_id and (mailbox, message.message_id) in self.index:
+            raise DuplicateMessageId(message.message_id)
+
+    def _store(
+        self, ses_message_id: str, mailbox: str, message: StoredMessage, record: DeliveryRecord
+    ) -> None:
+        self.records[ses_message_id] = {k: v for k, v in record.items() if v is not None and v != ""}
+        self.thread.setdefault(message.ticket_id, {})[message.key] = message
+        if message.message_id:
+            self.index[mailbox, message.message_id] = message.ticket_id
+
+    # -- Deliveries --------------------------------------------------------------
+    def get_delivery(self, ses_message_id: str) -> DeliveryRecord | None:
+        found = self.records.get(ses_message_id)
+        return dict(found) if found is not None else None
+
+    def record_delivery(
+        self, ses_message_id: str, record: DeliveryRecord, suspended: SuspendedMessage | None = None
+    ) -> None:
+        self._check_delivery(ses_message_id)
+        self.records[ses_message_id] = {k: v for k, v in record.items() if v is not None and v != ""}
+        if suspended is not None:
+            self.held[suspended.mailbox, suspended.key] = suspended
+
+    def count_sweep_attempt(self, ses_message_id: str) -> int:
+        self.sweeps[ses_message_id] = self.sweeps.get(ses_message_id, 0) + 1
+        return self.sweeps[ses_message_id]
+
+    def clear_failed(self, ses_message_id: str) -> bool:
+        record = self.records.get(ses_message_id) or {}
+        if (record.get("outcome"), record.get("quarantine_reason")) != ("quarantined", "failed"):
+            return False
+        del self.records[ses_message_id]
+        return True
+
+    def reset_sweep_attempts(self, ses_message_id: str) -> None:
+        self.sweeps.pop(ses_message_id, None)
+
+    # -- SuspendedList -------------------------------------------------------------
+    def suspended(self, mailbox: str) -> list[SuspendedMessage]:
+        return [held for (box, key), held in sorted(self.held.items()) if box == mailbox]
+
+    def get_suspended(self, mailbox: str, key: str) -> SuspendedMessage | None:
+        return self.held.get((mailbox, key))
+
+    def delete_suspended(self, mailbox: str, key: str) -> None:
+        self.held.pop((mailbox, key), None)
