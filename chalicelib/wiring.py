@@ -6,7 +6,6 @@ importing the app touches no AWS and creates no client.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import threading
@@ -26,15 +25,25 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_ssm import SSMClient
 
+    from chalicelib.adapters.dynamodb_feedback_ledger import DynamoDBFeedbackLedger
+    from chalicelib.adapters.dynamodb_reputation_counters import DynamoDBReputationCounters
+    from chalicelib.adapters.dynamodb_send_ledger import DynamoDBSendLedger
+    from chalicelib.adapters.dynamodb_suppression_list import DynamoDBSuppressionList
+    from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+    from chalicelib.adapters.s3_mail_store import S3MailStore
+    from chalicelib.adapters.ses_sender import SesSender
     from chalicelib.adapters.sns_events import SnsEvents
+    from chalicelib.adapters.ssm_secrets import SsmReplySecrets
+    from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.domain.classify_types import BounceReport
     from chalicelib.domain.mail import ParsedMail
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.intake import IntakeService
-    from chalicelib.services.intake_parts import IntakeParts
+    from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.ports import Events, MailStore, ReplySecrets, TicketStore
     from chalicelib.services.sign_in_guard import SignInGuard
     from chalicelib.services.staff_identities import StaffIdentities
     from chalicelib.services.suppression import SuppressionService
@@ -145,29 +154,30 @@ class Services:
         return _on_first_use(lambda: _signing_s3(self._session, self.settings))
 
     @functools.cached_property
-    def _parts(self) -> IntakeParts:
-        """The mail store, the tickets, the readers and the reply secrets every side shares."""
-        from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
-        from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
-        from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-        from chalicelib.adapters.mail import body_render
+    def _store(self) -> S3MailStore:
         from chalicelib.adapters.s3_mail_store import S3MailStore
+
+        return S3MailStore(self._s3, self.settings.mail_bucket)
+
+    @functools.cached_property
+    def _tickets(self) -> DynamoDBTickets:
+        from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+
+        return DynamoDBTickets(self._dynamodb, self.settings.tickets_table)
+
+    @functools.cached_property
+    def _reply_secrets(self) -> SsmReplySecrets:
         from chalicelib.adapters.ssm_secrets import SsmReplySecrets
-        from chalicelib.services.intake_parts import IntakeParts
+
+        ssm = _on_first_use(lambda: _client(self._session, "ssm", self.settings))
+        return SsmReplySecrets(ssm, self.settings.reply_secret_parameter)
+
+    @functools.cached_property
+    def _renderers(self) -> Renderers:
+        from chalicelib.adapters.mail import body_render
         from chalicelib.services.message_builder import Renderers
 
-        settings = self.settings
-        ssm = _on_first_use(lambda: _client(self._session, "ssm", settings))
-        return IntakeParts(
-            store=S3MailStore(self._s3, settings.mail_bucket),
-            tickets=DynamoDBTickets(self._dynamodb, settings.tickets_table),
-            deliveries=DynamoDBDeliveries(self._dynamodb, settings.tickets_table),
-            suspended=DynamoDBSuspended(self._dynamodb, settings.tickets_table),
-            read_mail=_read_mail,
-            detect_bounce=_detect_bounce,
-            renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
-            reply_secrets=SsmReplySecrets(ssm, settings.reply_secret_parameter),
-        )
+        return Renderers(body_render.sanitise_html, body_render.latest_reply)
 
     @functools.cached_property
     def _events(self) -> SnsEvents:
@@ -179,31 +189,46 @@ class Services:
         return SnsEvents(sns, topic)
 
     @functools.cached_property
-    def _mail_out(self) -> Any:
-        mail_out = _mail_out(self.settings, self._session, self._parts, self._dynamodb, self._signer)
-        outbound = mail_out.outbound
-        outbound.parts = dataclasses.replace(outbound.parts, publish_event=self._events.publish_event)
-        mail_out.feedback.on_announcement_events = lambda events: self.announcements.record_events(events)
-        return mail_out
+    def _mail_out(self) -> _MailOut:
+        return _mail_out(
+            self.settings,
+            self._session,
+            self._dynamodb,
+            self._signer,
+            self._tickets,
+            self._store,
+            self._reply_secrets,
+            self._events,
+        )
 
     @functools.cached_property
-    def _announcing(self) -> Any:
+    def _announcing(self) -> _Announcing:
         return _announcements(self.settings, self._session, self._dynamodb, self._mail_out, self.desk)
 
     # -- the services --------------------------------------------------------
     @functools.cached_property
     def intake(self) -> IntakeService:
+        from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
+        from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
         from chalicelib.services.intake import IntakeService
+        from chalicelib.services.intake_parts import IntakeParts
 
         # The outbound side and the feedback are built by the first acknowledgement or
         # bounce that needs them, not by every ingest's cold start.
-        parts = dataclasses.replace(
-            self._parts,
+        acknowledge = self.settings.acknowledge_new_tickets
+        parts = IntakeParts(
+            store=self._store,
+            tickets=self._tickets,
+            deliveries=DynamoDBDeliveries(self._dynamodb, self.settings.tickets_table),
+            suspended=DynamoDBSuspended(self._dynamodb, self.settings.tickets_table),
+            read_mail=_read_mail,
+            detect_bounce=_detect_bounce,
+            renderers=self._renderers,
+            reply_secrets=self._reply_secrets,
+            acknowledge=(lambda *ticket: self.outbound.acknowledge(*ticket)) if acknowledge else None,
             suppress_bounced=lambda *report: self.feedback.suppress_from_inbound_bounce(*report),
             publish_event=self._events.publish_event,
         )
-        if self.settings.acknowledge_new_tickets:
-            parts = dataclasses.replace(parts, acknowledge=lambda *ticket: self.outbound.acknowledge(*ticket))
         return IntakeService(self.settings, parts)
 
     @functools.cached_property
@@ -215,7 +240,15 @@ class Services:
     @functools.cached_property
     def desk(self) -> TicketDesk:
         """The staff queue and ticket edits."""
-        return _desk(self.settings, self._parts, self._dynamodb, self._signer, self._events)
+        return _desk(
+            self.settings,
+            self._dynamodb,
+            self._signer,
+            self._tickets,
+            self._store,
+            self._renderers,
+            self._events,
+        )
 
     @functools.cached_property
     def auth(self) -> StaffIdentities:
@@ -225,17 +258,30 @@ class Services:
     @functools.cached_property
     def outbound(self) -> OutboundService:
         """Every mail that leaves, through the guard."""
-        return self._mail_out.outbound  # type: ignore[no-any-return]
+        return self._mail_out.outbound
 
     @functools.cached_property
     def feedback(self) -> FeedbackService:
-        """SES bounce/complaint feedback -> suppression list."""
-        return self._mail_out.feedback  # type: ignore[no-any-return]
+        """SES bounce/complaint feedback -> suppression list; announcements' events to them."""
+        from chalicelib.services.feedback import FeedbackService
+
+        mail_out = self._mail_out
+        return FeedbackService(
+            self.settings,
+            mail_out.feedback_ledger,
+            mail_out.send_ledger,
+            on_announcement_events=lambda events: self.announcements.record_events(events),
+        )
 
     @functools.cached_property
     def suppression(self) -> SuppressionService:
         """List, check, remove, import, reputation."""
-        return self._mail_out.suppression  # type: ignore[no-any-return]
+        from chalicelib.services.suppression import SuppressionService
+
+        mail_out = self._mail_out
+        return SuppressionService(
+            self.settings, mail_out.suppression_list, mail_out.counters, mail_out.sender.account_suppressed
+        )
 
     @functools.cached_property
     def sweeper(self) -> IncomingSweeper:
@@ -250,22 +296,53 @@ class Services:
     @functools.cached_property
     def search(self) -> TicketFinder:
         """Search, customer history, the index's backfill."""
-        return _search(self.settings, self._dynamodb, self._parts, self.desk)
+        return _search(self.settings, self._dynamodb, self._tickets, self.desk)
 
     @functools.cached_property
     def announcements(self) -> AnnouncementService:
         """Audience, preview, test, queue, report, opt-out."""
-        return self._announcing.service  # type: ignore[no-any-return]
+        return self._announcing.service
 
     @functools.cached_property
     def announcement_sender(self) -> AnnouncementSender:
         """One queued batch, paced, once per recipient."""
-        return self._announcing.sender  # type: ignore[no-any-return]
+        return self._announcing.sender
 
     @functools.cached_property
     def presence(self) -> TicketPresence:
         """Who else has a ticket open or is writing on it."""
         return _presence(self.settings, self._dynamodb)
+
+    @functools.cached_property
+    def console_sign_in(self) -> CognitoSignIn:
+        """The console's sign-in proxy to the user pool."""
+        return _console_sign_in(self.settings, self._session)
+
+
+class _MailOut:
+    """The outbound guard and the suppression table's parts the feedback and the list share."""
+
+    def __init__(
+        self,
+        outbound: OutboundService,
+        sender: SesSender,
+        suppression_list: DynamoDBSuppressionList,
+        counters: DynamoDBReputationCounters,
+        send_ledger: DynamoDBSendLedger,
+        feedback_ledger: DynamoDBFeedbackLedger,
+    ) -> None:
+        self.outbound = outbound
+        self.sender = sender
+        self.suppression_list = suppression_list
+        self.counters = counters
+        self.send_ledger = send_ledger
+        self.feedback_ledger = feedback_ledger
+
+
+class _Announcing:
+    def __init__(self, service: AnnouncementService, sender: AnnouncementSender) -> None:
+        self.service = service
+        self.sender = sender
 
 
 # The mail readers are imported by the first message, not by `build_services`: mail-parser
@@ -282,7 +359,7 @@ def _detect_bounce(mail: ParsedMail) -> BounceReport | None:
     return detect_bounce(mail)
 
 
-def _sweeper(settings: Settings, intake: Any) -> Any:
+def _sweeper(settings: Settings, intake: IntakeService) -> IncomingSweeper:
     from datetime import timedelta
 
     from chalicelib.services.sweeper import IncomingSweeper
@@ -293,11 +370,16 @@ def _sweeper(settings: Settings, intake: Any) -> Any:
 
 
 def _mail_out(
-    settings: Settings, session: Session, parts: Any, dynamodb: DynamoDBClient, signer: S3Client
-) -> Any:
-    """The outbound guard and what feeds it: one suppression table, one SES sender."""
-    from types import SimpleNamespace
-
+    settings: Settings,
+    session: Session,
+    dynamodb: DynamoDBClient,
+    signer: S3Client,
+    tickets: TicketStore,
+    store: MailStore,
+    reply_secrets: ReplySecrets,
+    events: Events,
+) -> _MailOut:
+    """The outbound guard and what it stands on: one suppression table, one SES sender."""
     from chalicelib.adapters.cloudwatch_reputation import AccountReputation
     from chalicelib.adapters.dynamodb_acknowledgements import DynamoDBAcknowledgements
     from chalicelib.adapters.dynamodb_auto_replies import DynamoDBAutoReplies
@@ -308,9 +390,7 @@ def _mail_out(
     from chalicelib.adapters.dynamodb_suppression_list import DynamoDBSuppressionList
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
     from chalicelib.adapters.ses_sender import SesSender
-    from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.outbound import OutboundParts, OutboundService
-    from chalicelib.services.suppression import SuppressionService
 
     table = settings.suppression_table
     suppression_list = DynamoDBSuppressionList(dynamodb, table)
@@ -332,31 +412,29 @@ def _mail_out(
             acknowledgements=DynamoDBAcknowledgements(dynamodb, table),
             send_ledger=send_ledger,
             counters=counters,
-            tickets=parts.tickets,
-            store=parts.store,
+            tickets=tickets,
+            store=store,
             presign=lambda attachment: links.link(attachment)[0],
-            reply_secrets=parts.reply_secrets,
+            reply_secrets=reply_secrets,
             reply_claims=DynamoDBReplyClaims(dynamodb, settings.tickets_table),
             account_rates=AccountReputation(
                 _on_first_use(lambda: _client(session, "cloudwatch", settings))
             ).rates,
+            publish_event=events.publish_event,
         ),
     )
-    return SimpleNamespace(
-        outbound=outbound,
-        feedback=FeedbackService(settings, DynamoDBFeedbackLedger(dynamodb, table), send_ledger),
-        suppression=SuppressionService(settings, suppression_list, counters, sender.account_suppressed),
-    )
+    feedback_ledger = DynamoDBFeedbackLedger(dynamodb, table)
+    return _MailOut(outbound, sender, suppression_list, counters, send_ledger, feedback_ledger)
 
 
 def _announcements(
-    settings: Settings, session: Session, dynamodb: DynamoDBClient, mail_out: Any, desk: Any
-) -> Any:
+    settings: Settings, session: Session, dynamodb: DynamoDBClient, mail_out: _MailOut, desk: TicketDesk
+) -> _Announcing:
     """Announcements: their own table items, queue and SES configuration set, the one guard."""
     from datetime import UTC, datetime
-    from types import SimpleNamespace
 
     from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
+    from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.ses_sender import SesSender
     from chalicelib.adapters.sesv2_quota import send_quota
     from chalicelib.adapters.sqs_batches import SqsBatches
@@ -364,9 +442,8 @@ def _announcements(
     from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
 
     outbound = mail_out.outbound
-    transactional = outbound.parts.sender
     sender = SesSender(
-        transactional.client, settings.announcement_configuration_set, settings.sending_identity_arn
+        mail_out.sender.client, settings.announcement_configuration_set, settings.sending_identity_arn
     )
     sesv2 = _on_first_use(lambda: _client(session, "sesv2", settings))
     batches = SqsBatches(
@@ -378,7 +455,7 @@ def _announcements(
         settings,
         AnnouncementParts(
             store=store,
-            queue=desk.parts.queue,
+            queue=DynamoDBQueue(dynamodb, settings.tickets_table),
             sanitise_html=desk.parts.sanitise_html,
             reply_secrets=outbound.parts.reply_secrets,
             send_test=sender.send_raw,
@@ -402,12 +479,18 @@ def _announcements(
     announcer = sending.AnnouncementSender(
         parts, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve
     )
-    return SimpleNamespace(service=service, sender=announcer)
+    return _Announcing(service, announcer)
 
 
 def _desk(
-    settings: Settings, parts: Any, dynamodb: DynamoDBClient, signer: S3Client, events: SnsEvents
-) -> Any:
+    settings: Settings,
+    dynamodb: DynamoDBClient,
+    signer: S3Client,
+    tickets: TicketStore,
+    store: MailStore,
+    renderers: Renderers,
+    events: Events,
+) -> TicketDesk:
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
@@ -418,18 +501,26 @@ def _desk(
     desk_parts = DeskParts(
         queue=DynamoDBQueue(dynamodb, settings.tickets_table),
         edits=DynamoDBTicketEdits(dynamodb, settings.tickets_table),
-        tickets=parts.tickets,
-        bodies=parts.store,
+        tickets=tickets,
+        bodies=store,
         links=S3DownloadLinks(signer, settings.mail_bucket),
         events=events,
-        sanitise_html=parts.renderers.sanitise_html,
-        now=parts.now,
+        sanitise_html=renderers.sanitise_html,
+        now=_now,
         is_agent=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,
     )
     return TicketDesk(settings, desk_parts)
 
 
-def _presence(settings: Settings, dynamodb: DynamoDBClient) -> Any:
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    from chalicelib.domain.timestamps import iso_millis
+
+    return iso_millis(datetime.now(UTC))
+
+
+def _presence(settings: Settings, dynamodb: DynamoDBClient) -> TicketPresence:
     from datetime import UTC, datetime
 
     from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
@@ -438,12 +529,14 @@ def _presence(settings: Settings, dynamodb: DynamoDBClient) -> Any:
     return TicketPresence(DynamoDBPresence(dynamodb, settings.tickets_table), lambda: datetime.now(UTC))
 
 
-def _search(settings: Settings, dynamodb: DynamoDBClient, parts: Any, desk: Any) -> Any:
+def _search(
+    settings: Settings, dynamodb: DynamoDBClient, tickets: TicketStore, desk: TicketDesk
+) -> TicketFinder:
     from chalicelib.adapters.dynamodb_search import DynamoDBSearch
     from chalicelib.services.ticket_search import TicketFinder
 
     return TicketFinder(
-        DynamoDBSearch(dynamodb, settings.tickets_table), parts.tickets, desk.mailbox, desk._assignee
+        DynamoDBSearch(dynamodb, settings.tickets_table), tickets, desk.mailbox, desk._assignee
     )
 
 
@@ -457,14 +550,44 @@ def _signing_s3(session: Session, settings: Settings) -> S3Client:
     )
 
 
-def _sign_in_guard(settings: Settings, dynamodb: DynamoDBClient) -> Any:
+def _sign_in_guard(settings: Settings, dynamodb: DynamoDBClient) -> SignInGuard:
     from chalicelib.adapters.dynamodb_sign_in_attempts import DynamoDBSignInAttempts
     from chalicelib.services.sign_in_guard import SignInGuard
 
     return SignInGuard(DynamoDBSignInAttempts(dynamodb, settings.tickets_table))
 
 
-def _staff_identities(settings: Settings, dynamodb: DynamoDBClient, fetch_jwks: Any = None) -> Any:
+def _console_sign_in(settings: Settings, session: Session) -> CognitoSignIn:
+    """The console's sign-in proxy; its Cognito client is built by the first sign-in.
+
+    Unsigned: InitiateAuth and RespondToAuthChallenge are public operations of a pool's
+    app client, so the Lambda needs no IAM permission (nor credentials) for them."""
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    from chalicelib.console.cognito_sign_in import CognitoSignIn
+
+    config = Config(
+        signature_version=UNSIGNED,
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=5,
+        read_timeout=15,
+    )
+    # The pool's own region is the prefix of its id (us-east-1_AbC...).
+    region = settings.user_pool_id.partition("_")[0] or settings.region
+
+    def build() -> Any:
+        with _SESSION_LOCK:
+            return session.client(
+                "cognito-idp", region_name=region, endpoint_url=settings.endpoint_url, config=config
+            )
+
+    return CognitoSignIn(_on_first_use(build), settings.user_pool_client_id)
+
+
+def _staff_identities(
+    settings: Settings, dynamodb: DynamoDBClient, fetch_jwks: Any = None
+) -> StaffIdentities:
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.services.staff_identities import StaffIdentities
 

@@ -9,12 +9,10 @@ error code, never by message text.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import InboundError
-from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -125,7 +123,9 @@ class CognitoSignIn:
 
 
 def _refusal(exc: Any) -> SignInRefused:
-    code = str(exc.response.get("Error", {}).get("Code", ""))
+    from chalicelib.adapters.aws_errors import error_code  # botocore: not at the app's import
+
+    code = error_code(exc)
     if code == "InvalidPasswordException":  # the pool's password policy: its words help
         message = str(exc.response.get("Error", {}).get("Message", "")) or "password does not meet the policy"
         return SignInRefused(422, "invalid_password", message)
@@ -152,27 +152,3 @@ def _result(answer: dict[str, Any]) -> SignInResult:
         refresh_token=str(tokens.get("RefreshToken", "")),
         expires_in=int(tokens.get("ExpiresIn", 3600)),
     )
-
-
-def sign_in_for(settings: Settings) -> CognitoSignIn:
-    """The sign-in of these settings' pool, its client built once per pool and endpoint."""
-    region = settings.user_pool_id.partition("_")[0] or settings.region
-    return _sign_in(region, settings.endpoint_url, settings.user_pool_client_id)
-
-
-@functools.lru_cache(maxsize=4)
-def _sign_in(region: str, endpoint_url: str | None, client_id: str) -> CognitoSignIn:
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
-
-    config = Config(
-        signature_version=UNSIGNED,
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=5,
-        read_timeout=15,
-    )
-    client = boto3.session.Session().client(
-        "cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config
-    )
-    return CognitoSignIn(client, client_id)

@@ -16,9 +16,8 @@ from chalice import Blueprint, Response
 
 from chalicelib.api.http_io import error, json_object, response_for
 from chalicelib.api.staff_routes import public_routes
-from chalicelib.console.cognito_sign_in import SignInRefused, SignInResult, sign_in_for
+from chalicelib.console.cognito_sign_in import CognitoSignIn, SignInRefused, SignInResult
 from chalicelib.errors import InboundError
-from chalicelib.settings import Settings
 from chalicelib.wiring import services
 
 console = Blueprint(__name__)
@@ -125,14 +124,14 @@ def configuration() -> Response:
     )
 
 
-def _signing_in(view: Callable[[Settings], SignInResult]) -> Callable[[], Response]:
+def _signing_in(view: Callable[[CognitoSignIn], SignInResult]) -> Callable[[], Response]:
     """Tokens are never cached; refusals are `{"error", "reason"}` like the API's."""
 
     @functools.wraps(view)
     def wrapped() -> Response:
         headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
         try:
-            result = view(services().settings)
+            result = view(services().console_sign_in)
         except SignInRefused as exc:
             refused = error(exc.status, exc.code, exc.reason)
         except InboundError as exc:
@@ -158,25 +157,25 @@ def _throttle(address: str = "") -> None:
 
 @console.route(LOGIN, methods=["POST"])
 @_signing_in
-def login(settings: Settings) -> SignInResult:
+def login(cognito: CognitoSignIn) -> SignInResult:
     body = _body({"email": str, "password": str})
     email = body["email"].strip().lower()
     _throttle(email)
-    return sign_in_for(settings).password(email, body["password"])
+    return cognito.password(email, body["password"])
 
 
 @console.route(NEW_PASSWORD, methods=["POST"])
 @_signing_in
-def choose_password(settings: Settings) -> SignInResult:
+def choose_password(cognito: CognitoSignIn) -> SignInResult:
     body = _body({"email": str, "session": str, "new_password": str})
     email = body["email"].strip().lower()
     _throttle(email)
-    return sign_in_for(settings).new_password(email, body["session"], body["new_password"])
+    return cognito.new_password(email, body["session"], body["new_password"])
 
 
 @console.route(REFRESH, methods=["POST"])
 @_signing_in
-def refresh(settings: Settings) -> SignInResult:
+def refresh(cognito: CognitoSignIn) -> SignInResult:
     token = _body({"refresh_token": str})["refresh_token"]
     _throttle()
-    return sign_in_for(settings).refresh(token)
+    return cognito.refresh(token)

@@ -64,13 +64,14 @@ class FeedbackService:
         feedback_ledger: FeedbackLedger,
         send_ledger: SendLedger,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        on_announcement_events: Callable[[list[FeedbackEvent]], object] | None = None,
     ) -> None:
         self.settings = settings
         self.feedback_ledger = feedback_ledger
         self.send_ledger = send_ledger
         self.clock = clock
         # Announcements' per-recipient states from their events (AnnouncementService).
-        self.on_announcement_events: Callable[[list[FeedbackEvent]], object] | None = None
+        self.on_announcement_events = on_announcement_events
 
     def _attributed(self, event: FeedbackEvent) -> FeedbackEvent:
         """Events of mail sent with the announcements' configuration set count on their own

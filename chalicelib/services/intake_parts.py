@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain.classify_types import BounceReport
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.sender_trust import SenderTrust
+from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.message_builder import Renderers
 from chalicelib.services.ports import Deliveries, MailStore, ReplySecrets, SuspendedList, TicketStore

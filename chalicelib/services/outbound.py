@@ -78,7 +78,7 @@ class OutboundParts:
     reply_claims: ReplyClaims
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     # Ticket events for integrations (the desk's SNS publisher); best effort.
-    publish_event: Callable[[str, str, dict[str, Any]], object] | None = None
+    publish_event: Callable[[EventKind, str, dict[str, Any]], object] | None = None
     # The SES account's (bounce, complaint) rates, cached (adapters/cloudwatch_reputation).
     account_rates: AccountRates = lambda: (None, None)
 

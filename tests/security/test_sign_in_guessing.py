@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from chalicelib.console.cognito_sign_in import sign_in_for
 from chalicelib.domain.sign_in_throttle import PER_ADDRESS, PER_CLIENT, WINDOW_SECONDS
 from chalicelib.wiring import services
 from tests.support.staff_api import ANN, Api, pool_of
@@ -35,7 +34,7 @@ def cognito_calls(api: Api) -> list[str]:
     def record(model: Any, **_: Any) -> None:
         calls.append(model.name)
 
-    client = sign_in_for(services().settings)._cognito  # built once per pool: unregister after
+    client = services().console_sign_in._cognito  # built once per container: unregister after
     client.meta.events.register("before-call.cognito-idp", record)
     yield calls
     client.meta.events.unregister("before-call.cognito-idp", record)
