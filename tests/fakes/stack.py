@@ -1,18 +1,23 @@
-"""The ingest services wired to in-memory ports: what `deliver` (tests/support/deliver.py)
-needs of a stack (`store`, `settings`, `intake`), with no AWS at all."""
+"""Ingest and the staff desk wired to in-memory ports, with no AWS at all: what `deliver`
+(tests/support/deliver.py) needs of a stack (`store`, `settings`, `intake`), and the desk."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from chalicelib.adapters.mail import body_render
 from chalicelib.adapters.mail.bounce_detector import detect_bounce
 from chalicelib.adapters.mail.reader import read_mail
+from chalicelib.domain.timestamps import iso_millis
+from chalicelib.services.desk_parts import DeskParts
 from chalicelib.services.intake import IntakeService
 from chalicelib.services.intake_parts import IntakeParts
 from chalicelib.services.message_builder import Renderers
 from chalicelib.services.suspended_mail import SuspendedMail
+from chalicelib.services.ticket_desk import TicketDesk
 from chalicelib.settings import Settings
+from tests.fakes.desk import MemoryEdits, MemoryEvents, MemoryLinks, MemoryQueue
 from tests.fakes.mail_store import MemoryMailStore
 from tests.fakes.tickets import MemoryTickets
 
@@ -21,13 +26,18 @@ SECRET = b"fake-reply-token-secret-32-bytes"
 
 @dataclass
 class FakeStack:
-    """Ingest on fakes. The mail readers are the real ones: pure code, no AWS."""
+    """Ingest and the desk on fakes. The mail readers and the HTML sanitiser are the real
+    ones: pure code, no AWS. `clock` is when the desk acts; `agents` who may be assigned."""
 
     settings: Settings = field(default_factory=Settings)
     tickets: MemoryTickets = field(default_factory=MemoryTickets)
+    events: MemoryEvents = field(default_factory=MemoryEvents)
+    clock: datetime = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    agents: set[str] = field(default_factory=lambda: {"ann@example.com", "bob@example.com"})
     store: MemoryMailStore = field(init=False)
     intake: IntakeService = field(init=False)
     suspended: SuspendedMail = field(init=False)
+    desk: TicketDesk = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = MemoryMailStore(bucket=self.settings.mail_bucket)
@@ -43,6 +53,18 @@ class FakeStack:
         )
         self.intake = IntakeService(self.settings, parts)
         self.suspended = SuspendedMail(parts, self.intake.filing)
+        desk = DeskParts(
+            queue=MemoryQueue(self.tickets),
+            edits=MemoryEdits(self.tickets),
+            tickets=self.tickets,
+            bodies=self.store,
+            links=MemoryLinks(),
+            events=self.events,
+            sanitise_html=body_render.sanitise_html,
+            now=lambda: iso_millis(self.clock),
+            is_agent=lambda name: name in self.agents,
+        )
+        self.desk = TicketDesk(self.settings, desk)
 
     def keys(self, prefix: str) -> list[str]:
         return self.store.keys(prefix)

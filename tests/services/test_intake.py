@@ -11,7 +11,7 @@ import pytest
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.reply_tokens import reply_address
 from chalicelib.services.notifications import Delivery
-from tests.fakes.intake import SECRET, FakeStack
+from tests.fakes.stack import SECRET, FakeStack
 from tests.support.deliver import deliver
 from tests.support.mail_factory import make_mail
 

@@ -1,0 +1,156 @@
+"""The desk's queue and edits: the in-memory fakes and the DynamoDB adapters (moto) answer
+the same calls the same way (queue order, filters, pages, stale writes, split and merge)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pytest
+
+from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
+from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
+from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
+from chalicelib.errors import ConcurrentUpdate, TicketNotFound
+from chalicelib.services.ports import QueueQuery, TicketEdits, TicketQueue, TicketStore
+from tests.fakes.desk import MemoryEdits, MemoryQueue
+from tests.fakes.tickets import MemoryTickets
+
+WORKING = (TicketStatus.NEW, TicketStatus.OPEN)
+
+
+@dataclass
+class Desk:
+    tickets: TicketStore
+    queue: TicketQueue
+    edits: TicketEdits
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def desk(request) -> Desk:
+    if request.param == "memory":
+        memory = MemoryTickets()
+        return Desk(memory, MemoryQueue(memory), MemoryEdits(memory))
+    stack = request.getfixturevalue("stack")
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    return Desk(DynamoDBTickets(db, table), DynamoDBQueue(db, table), DynamoDBTicketEdits(db, table))
+
+
+def _message(ticket_id: str, key: str, at: str, message_id: str = "") -> StoredMessage:
+    return StoredMessage(
+        ticket_id=ticket_id,
+        key=key,
+        direction="inbound",
+        kind="customer",
+        sender="alice@customer.org",
+        sender_name="",
+        to=("support@example.com",),
+        cc=(),
+        subject="Printer",
+        message_id=message_id,
+        received_at=at,
+        thread_signal="new",
+        body=Body(text="hello"),
+    )
+
+
+def _tickets(desk: Desk, count: int, mailbox: str = "support") -> list[Ticket]:
+    made = []
+    for n in range(1, count + 1):
+        at = f"2026-12-07T10:{n:02}:00.000Z"
+        ticket = Ticket(
+            id=ticket_id_for(n),
+            mailbox=mailbox,
+            subject=f"ticket {n}",
+            requester="alice@customer.org",
+            created_at=at,
+            updated_at=at,
+            message_count=1,
+        )
+        record = Outcome("created", f"ses-{n}", ticket.id).as_record()
+        desk.tickets.commit_new(
+            f"ses-{n}", ticket, _message(ticket.id, f"ses-{n}", at, f"m{n}@c.org"), record, n - 1
+        )
+        made.append(desk.tickets.require_ticket(ticket.id))
+    return made
+
+
+def _ids(tickets: list[Ticket]) -> list[str]:
+    return [t.id for t in tickets]
+
+
+def test_the_queue_reads_unassigned_first_then_by_priority_then_oldest_and_pages_through(desk):
+    a, b, c, d, e = _tickets(desk, 5)
+    desk.queue.replace(c, replace(c, priority="urgent"))
+    desk.queue.replace(d, replace(d, assignee="bob@example.com", status=TicketStatus.OPEN))
+    desk.queue.replace(e, replace(e, tags=("vip",)))
+
+    whole, end = desk.queue.page(QueueQuery("support", WORKING), 10)
+    assert (_ids(whole), end) == ([c.id, a.id, b.id, e.id, d.id], None)
+    first, cursor = desk.queue.page(QueueQuery("support", WORKING), 2)
+    second, cursor = desk.queue.page(QueueQuery("support", WORKING), 2, cursor)
+    third, last = desk.queue.page(QueueQuery("support", WORKING), 2, cursor)
+    assert _ids(first + second + third) == _ids(whole) and last is None
+    assert _ids(desk.queue.page(QueueQuery("support", WORKING, tag="vip"), 10)[0]) == [e.id]
+    assert _ids(desk.queue.page(QueueQuery(None, WORKING, assignee="bob@example.com"), 10)[0]) == [d.id]
+    assert _ids(desk.queue.unassigned("support", WORKING)) == [c.id, a.id, b.id, e.id]
+    assert desk.queue.page(QueueQuery("billing", WORKING), 10) == ([], None)
+
+
+def test_a_write_from_a_stale_view_is_refused_and_a_missing_ticket_is_not_found(desk):
+    [ticket] = _tickets(desk, 1)
+    desk.queue.replace(ticket, replace(ticket, assignee="bob@example.com"))
+
+    with pytest.raises(ConcurrentUpdate):
+        desk.queue.replace(ticket, replace(ticket, assignee="ann@example.com"))
+    assert desk.queue.load(ticket.id) == (desk.tickets.require_ticket(ticket.id), "")
+    assert desk.tickets.require_ticket(ticket.id).assignee == "bob@example.com"
+    ghost = replace(ticket, id="T-9999")
+    with pytest.raises(TicketNotFound):
+        desk.queue.replace(ghost, replace(ghost, status=TicketStatus.OPEN))
+    with pytest.raises(TicketNotFound):
+        desk.queue.load("not-a-ticket")
+
+
+def test_a_split_message_moves_to_its_new_ticket_which_the_source_links_to(desk):
+    [source] = _tickets(desk, 1)
+    later = _message(source.id, "ses-2b", "2026-12-07T11:00:00.000Z", "m2b@c.org")
+    desk.edits.add_message(source, later, later.received_at)
+    new = replace(
+        source, id=ticket_id_for(7), subject="also", created_at=later.received_at, related_ticket=source.id
+    )
+
+    desk.edits.split(desk.tickets.require_ticket(source.id), later, new, later.received_at)
+
+    assert [m.key for m in desk.tickets.messages(new.id)] == ["ses-2b"]
+    assert [m.key for m in desk.tickets.messages(source.id)] == ["ses-1"]
+    kept = desk.tickets.require_ticket(source.id)
+    assert (kept.message_count, kept.related_ticket) == (1, new.id)
+    assert desk.tickets.tickets_by_message_ids("support", ["m2b@c.org"]) == {"m2b@c.org": new.id}
+    with pytest.raises(ConcurrentUpdate):  # the last message stays
+        desk.edits.split(kept, desk.tickets.messages(source.id)[0], replace(new, id=ticket_id_for(8)), "x")
+
+
+def test_a_merged_ticket_hands_its_messages_and_people_over_and_closes_pointing_there(desk):
+    source, target = _tickets(desk, 2)
+    desk.edits.merge_messages(source, target, desk.tickets.messages(source.id), "2026-12-07T12:00:00.000Z")
+    desk.edits.close_merged(source, target, "2026-12-07T12:00:00.000Z")
+
+    closed, into = desk.queue.load(source.id)
+    assert (closed.status, closed.message_count, into) == ("closed", 0, target.id)
+    assert desk.tickets.require_ticket(target.id).message_count == 2
+    assert sorted(m.key for m in desk.tickets.messages(target.id)) == ["ses-1", "ses-2"]
+    with pytest.raises(ConcurrentUpdate):
+        desk.edits.add_message(closed, _message(source.id, "late", "2026-12-07T13:00:00.000Z"), "x")
+
+
+def test_a_participant_is_added_only_while_there_is_room_and_removed_any_time(desk):
+    [ticket] = _tickets(desk, 1)
+    desk.edits.change_participants(ticket, "add", "bob@customer.org", "2026-12-07T12:00:00.000Z", 1)
+
+    assert desk.tickets.require_ticket(ticket.id).participants == ("alice@customer.org", "bob@customer.org")
+    with pytest.raises(ConcurrentUpdate):
+        desk.edits.change_participants(ticket, "add", "carol@customer.org", "2026-12-07T12:01:00.000Z", 1)
+    desk.edits.change_participants(ticket, "remove", "bob@customer.org", "2026-12-07T12:02:00.000Z", 0)
+    assert desk.tickets.require_ticket(ticket.id).participants == ("alice@customer.org",)
