@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, cast
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters import dynamodb_ticket_updates as updates
 from chalicelib.adapters.dynamodb_deliveries import delivery_put, record_from_item
 from chalicelib.adapters.dynamodb_requests import (
     CONDITION_FAILED,
@@ -18,7 +19,6 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
 )
 from chalicelib.adapters.dynamodb_search import term_puts
-from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, StoredMessage, Ticket, TicketStatus, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
@@ -193,10 +193,6 @@ class DynamoDBTickets:
         the counter (or holds the ticket) first.
         """
         number = int(ticket.id.removeprefix("T-")) - FIRST_TICKET_NUMBER
-        condition = "attribute_not_exists(next_number)" if last_number == 0 else "next_number = :last"
-        values: dict[str, Any] = {":n": {"N": str(number)}}
-        if last_number:
-            values[":last"] = {"N": str(last_number)}
         operations = [
             delivery_put(self.table, ses_message_id, record),
             {
@@ -206,19 +202,11 @@ class DynamoDBTickets:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": _COUNTER_KEY,
-                    "UpdateExpression": "SET next_number = :n",
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeValues": values,
-                }
-            },
+            {"Update": updates.counter_update(self.table, _COUNTER_KEY, number, last_number)},
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
         ]
         operations += term_puts(self.table, ticket.id, ticket.created_at, terms)
-        operations += self._index_ops(ticket.mailbox, message)
+        operations += updates.index_puts(self.table, ticket.mailbox, message)
         try:
             self._transact(operations, message.message_id)
         except ConcurrentUpdate as exc:
@@ -239,71 +227,15 @@ class DynamoDBTickets:
     ) -> None:
         """A message joins an existing ticket (created at `created_at`, which keys its new
         search `terms`), all or nothing."""
-        names = {"#u": "updated_at", "#mc": "message_count", "#ac": "attachment_count"}
-        values: dict[str, Any] = {
-            ":u": {"S": change.updated_at},
-            ":one": {"N": "1"},
-            ":n": {"N": str(change.attachments)},
-        }
-        sets = ["#u = :u"]
-        adds = ["#mc :one", "#ac :n"]
-        condition = "attribute_exists(pk)"
-        if change.new_participants:
-            names["#p"] = "participants"
-            new = sorted(set(change.new_participants))
-            values[":p"] = {"SS": new}
-            adds.append("#p :p")
-            # The cap holds against a parallel delivery too: the set (requester included)
-            # must still have room when this one commits.
-            values[":room"] = {"N": str(MAX_PARTICIPANTS + 1 - len(new))}
-            condition += " AND size(#p) <= :room"
-        if change.reopen_to:
-            names["#s"] = "status"
-            values[":s"] = {"S": change.reopen_to}
-            values[":old"] = {"S": change.old_status}
-            sets.append("#s = :s")
-            condition += " AND #s = :old"
-            reopened = change.reopened
-            keys = {} if reopened is None else _queue_keys(reopened, TicketStatus(change.reopen_to))
-            for index, (key, value) in enumerate(keys.items()):
-                names[f"#q{index}"] = key
-                values[f":q{index}"] = {"S": value}
-                sets.append(f"#q{index} = :q{index}")
         operations = [
             delivery_put(self.table, ses_message_id, record),
-            {
-                "Update": {
-                    "TableName": self.table,
-                    "Key": items.ticket_key(change.ticket_id),
-                    "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": values,
-                }
-            },
+            {"Update": updates.thread_update(self.table, change)},
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
         ]
         if created_at:
             operations += term_puts(self.table, change.ticket_id, created_at, terms)
-        operations += self._index_ops(mailbox, message)
+        operations += updates.index_puts(self.table, mailbox, message)
         self._transact(operations, message.message_id)
-
-    def _index_ops(self, mailbox: str, message: StoredMessage) -> list[dict[str, Any]]:
-        if not message.message_id:
-            return []
-        item = {
-            **items.message_id_key(mailbox, message.message_id),
-            **items.serialize({"type": "message-id", "ticket_id": message.ticket_id, "key": message.key}),
-        }
-        return [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": item,
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-        ]
 
     def record_event(self, event: StoredMessage) -> None:
         """An audit line on its ticket's thread (not counted as a message)."""
@@ -337,14 +269,9 @@ class DynamoDBTickets:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            {"Update": self._outbound_count(message, moved)},
+            {"Update": updates.outbound_update(self.table, message, moved)},
         ]
-        for message_id in dict.fromkeys(i for i in (message.message_id, *aliases) if i):
-            index = {
-                **items.message_id_key(mailbox, message_id),
-                **items.serialize({"type": "message-id", "ticket_id": message.ticket_id, "key": message.key}),
-            }
-            operations.append({"Put": {"TableName": self.table, "Item": index}})
+        operations += updates.index_puts(self.table, mailbox, message, aliases, conditional=False)
         try:
             transact_write(self._db, operations)
         except ClientError as exc:
@@ -360,42 +287,3 @@ class DynamoDBTickets:
                 raise ConcurrentUpdate(f"{message.ticket_id} changed while storing a reply") from exc
             raise
         return True
-
-    def _outbound_count(
-        self, message: StoredMessage, moved: tuple[Ticket, TicketStatus] | None
-    ) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            ":u": {"S": message.received_at},
-            ":one": {"N": "1"},
-            ":n": {"N": str(len(message.attachments))},
-        }
-        update: dict[str, Any] = {
-            "TableName": self.table,
-            "Key": items.ticket_key(message.ticket_id),
-            "UpdateExpression": "SET updated_at = :u ADD message_count :one, attachment_count :n",
-            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(merged_into)",
-            "ExpressionAttributeValues": values,
-        }
-        if moved is None or moved[0].status == moved[1]:
-            return update
-        before, status = moved
-        old = items.queue_keys(
-            before.mailbox, before.status, before.assignee, before.priority, before.created_at, before.id
-        )
-        new = items.queue_keys(
-            before.mailbox, status, before.assignee, before.priority, before.created_at, before.id
-        )
-        sets = ["updated_at = :u", "#s = :s"] + [f"{name} = :{name}" for name in sorted(new)]
-        values.update({f":{name}": {"S": value} for name, value in new.items()})
-        values.update({":s": {"S": status}, ":olds": {"S": before.status}, ":oldq": {"S": old["gsi1sk"]}})
-        update["UpdateExpression"] = "SET " + ", ".join(sets) + " ADD message_count :one, attachment_count :n"
-        update["ConditionExpression"] += " AND #s = :olds AND gsi1sk = :oldq"
-        update["ExpressionAttributeNames"] = {"#s": "status"}
-        return update
-
-
-def _queue_keys(ticket: Ticket, status: TicketStatus) -> dict[str, str]:
-    """The queue index keys of `ticket` once it has `status`."""
-    return items.queue_keys(
-        ticket.mailbox, status, ticket.assignee, ticket.priority, ticket.created_at, ticket.id
-    )

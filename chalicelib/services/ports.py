@@ -4,6 +4,9 @@ Services import these and the domain only; the adapter package implements them a
 AWS, and tests/fakes implement them in memory. A contract suite runs the same tests against
 both, so a fake cannot promise what the real adapter does not do. Storage key layout (pk/sk,
 GSI names) lives in the adapter modules, never here: the records below are typed values.
+
+Over 300 lines on purpose: every port in one module, read as the list of what the services
+need (two sections: the desk and ingest side, the outbound side).
 """
 
 from __future__ import annotations

@@ -1,0 +1,125 @@
+"""The writes that change a ticket item inside dynamodb_tickets' transactions, built here:
+the counter a new ticket takes its number from, a message joining a ticket (reopening it
+and moving it in the queue), a sent reply, and the Message-ID index entries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.adapters import dynamodb_items as items
+from chalicelib.domain.participants import MAX_PARTICIPANTS
+from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
+from chalicelib.services.ports import TicketChange
+
+
+def counter_update(table: str, key: dict[str, Any], number: int, last_number: int) -> dict[str, Any]:
+    """The counter moves to `number` only if it still holds `last_number` (absent before the first)."""
+    condition = "attribute_not_exists(next_number)" if last_number == 0 else "next_number = :last"
+    values: dict[str, Any] = {":n": {"N": str(number)}}
+    if last_number:
+        values[":last"] = {"N": str(last_number)}
+    return {
+        "TableName": table,
+        "Key": key,
+        "UpdateExpression": "SET next_number = :n",
+        "ConditionExpression": condition,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def thread_update(table: str, change: TicketChange) -> dict[str, Any]:
+    """A message joins the ticket: counts, new participants (within the cap), reopening."""
+    names = {"#u": "updated_at", "#mc": "message_count", "#ac": "attachment_count"}
+    values: dict[str, Any] = {
+        ":u": {"S": change.updated_at},
+        ":one": {"N": "1"},
+        ":n": {"N": str(change.attachments)},
+    }
+    sets = ["#u = :u"]
+    adds = ["#mc :one", "#ac :n"]
+    condition = "attribute_exists(pk)"
+    if change.new_participants:
+        names["#p"] = "participants"
+        new = sorted(set(change.new_participants))
+        values[":p"] = {"SS": new}
+        adds.append("#p :p")
+        # The cap holds against a parallel delivery too: the set (requester included)
+        # must still have room when this one commits.
+        values[":room"] = {"N": str(MAX_PARTICIPANTS + 1 - len(new))}
+        condition += " AND size(#p) <= :room"
+    if change.reopen_to:
+        names["#s"] = "status"
+        values[":s"] = {"S": change.reopen_to}
+        values[":old"] = {"S": change.old_status}
+        sets.append("#s = :s")
+        condition += " AND #s = :old"
+        reopened = change.reopened
+        keys = {} if reopened is None else _queue_keys(reopened, TicketStatus(change.reopen_to))
+        for index, (key, value) in enumerate(keys.items()):
+            names[f"#q{index}"] = key
+            values[f":q{index}"] = {"S": value}
+            sets.append(f"#q{index} = :q{index}")
+    return {
+        "TableName": table,
+        "Key": items.ticket_key(change.ticket_id),
+        "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+        "ConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def outbound_update(
+    table: str, message: StoredMessage, moved: tuple[Ticket, TicketStatus] | None
+) -> dict[str, Any]:
+    """A sent reply joins the ticket; with `moved`, the ticket takes that status only if its
+    status and queue position are still as read."""
+    values: dict[str, Any] = {
+        ":u": {"S": message.received_at},
+        ":one": {"N": "1"},
+        ":n": {"N": str(len(message.attachments))},
+    }
+    update: dict[str, Any] = {
+        "TableName": table,
+        "Key": items.ticket_key(message.ticket_id),
+        "UpdateExpression": "SET updated_at = :u ADD message_count :one, attachment_count :n",
+        "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(merged_into)",
+        "ExpressionAttributeValues": values,
+    }
+    if moved is None or moved[0].status == moved[1]:
+        return update
+    before, status = moved
+    old = _queue_keys(before, TicketStatus(before.status))
+    new = _queue_keys(before, status)
+    sets = ["updated_at = :u", "#s = :s"] + [f"{name} = :{name}" for name in sorted(new)]
+    values.update({f":{name}": {"S": value} for name, value in new.items()})
+    values.update({":s": {"S": status}, ":olds": {"S": before.status}, ":oldq": {"S": old["gsi1sk"]}})
+    update["UpdateExpression"] = "SET " + ", ".join(sets) + " ADD message_count :one, attachment_count :n"
+    update["ConditionExpression"] += " AND #s = :olds AND gsi1sk = :oldq"
+    update["ExpressionAttributeNames"] = {"#s": "status"}
+    return update
+
+
+def index_puts(
+    table: str, mailbox: str, message: StoredMessage, aliases: tuple[str, ...] = (), conditional: bool = True
+) -> list[dict[str, Any]]:
+    """The Message-ID index entries of `message` (and `aliases`) in `mailbox`; `conditional`:
+    only where the id is not stored yet (a received mail's duplicate check)."""
+    operations = []
+    for message_id in dict.fromkeys(i for i in (message.message_id, *aliases) if i):
+        item = {
+            **items.message_id_key(mailbox, message_id),
+            **items.serialize({"type": "message-id", "ticket_id": message.ticket_id, "key": message.key}),
+        }
+        put: dict[str, Any] = {"TableName": table, "Item": item}
+        if conditional:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        operations.append({"Put": put})
+    return operations
+
+
+def _queue_keys(ticket: Ticket, status: TicketStatus) -> dict[str, str]:
+    """The queue index keys of `ticket` once it has `status`."""
+    return items.queue_keys(
+        ticket.mailbox, status, ticket.assignee, ticket.priority, ticket.created_at, ticket.id
+    )
