@@ -107,6 +107,8 @@ def sign_in(
     """USER_PASSWORD_AUTH, answering a TOTP challenge with `ask_code` when MFA is on."""
     from botocore.exceptions import ClientError
 
+    from chalicelib.adapters.aws_errors import error_code
+
     cognito = _cognito(region, endpoint_url)
     blank = Tokens("", "", "", 0, client_id, region, endpoint_url, email.lower(), url)
     try:
@@ -123,7 +125,7 @@ def sign_in(
                 ChallengeResponses={"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": ask_code()},
             )
     except ClientError as exc:
-        code = exc.response.get("Error", {}).get("Code", "")
+        code = error_code(exc)
         raise LoginRequired(
             f"sign-in refused ({code}): {exc.response.get('Error', {}).get('Message', '')}"
         ) from exc

@@ -11,6 +11,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.aws_errors import error_code
+
 STAFF_FILE = "staff.json"
 
 
@@ -29,7 +31,7 @@ def add_agent(cognito: Any, pool_id: str, email: str, password: str) -> bool:
             UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
         )
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "UsernameExistsException":
+        if error_code(exc) == "UsernameExistsException":
             return False
         raise
     return True

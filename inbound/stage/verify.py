@@ -27,6 +27,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.aws_errors import error_code
 from inbound.stage.dns_check import Resolver, expected_records, missing_records
 from inbound.stage.provision.context import Names, account_of, partition_of
 
@@ -91,7 +92,7 @@ class Verifier:
             try:
                 step = check()
             except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
+                code = error_code(exc)
                 operation = getattr(exc, "operation_name", "a call")
                 fix = "run verify with credentials allowed what provision and the functions do, or retry"
                 step = Step(check.__name__, False, f"AWS refused {operation} ({code})", fix)
@@ -104,7 +105,7 @@ class Verifier:
         try:
             account = self.client("sesv2").get_account()
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = error_code(exc)
             return Step(
                 "sending",
                 False,
@@ -168,7 +169,7 @@ class Verifier:
         try:
             self._send(mail, [support])
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = error_code(exc)
             return Step(
                 "mail", False, f"SES refused the test mail to {support} ({code})", "see the sending step"
             )
@@ -198,7 +199,7 @@ class Verifier:
         try:
             self._send(mail, [address])
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = error_code(exc)
             return Step(
                 "bounce", False, f"SES refused the send to {address} ({code})", "see the sending step"
             )

@@ -14,6 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
+from chalicelib.adapters.aws_errors import error_code as error_code  # the provision modules' import
 from chalicelib.errors import InboundError
 from inbound.stage.provision.report import ProvisionReport
 
@@ -30,10 +31,6 @@ UNSUPPORTED_SIGNALS = (NotImplementedError, ClientError, ResponseParserError)
 
 class ProvisionError(InboundError):
     """The account holds something provision cannot fix in place; an operator must act."""
-
-
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 @dataclass(frozen=True)
