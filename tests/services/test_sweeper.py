@@ -1,13 +1,22 @@
-"""The sweeper: raw mail left in incoming/ is re-driven, and quarantined after the last attempt."""
+"""The sweeper on in-memory ports: raw mail left in incoming/ is re-driven, and quarantined
+after the last attempt."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from chalicelib.services.sweeper import IncomingSweeper
+from tests.fakes.stack import FakeStack
 from tests.support.mail_factory import make_mail
 
 LATER = datetime.now(UTC) + timedelta(hours=3)
+
+
+@pytest.fixture
+def stack() -> FakeStack:
+    return FakeStack()
 
 
 class BrokenReader:
@@ -31,7 +40,7 @@ def test_a_lost_notification_is_recovered_as_a_ticket(stack):
     report = sweeper.sweep(now=LATER)
     [outcome] = report.redriven
     assert outcome.outcome == "created"
-    assert stack.tickets.get_ticket(outcome.ticket).subject == "Lost notification"
+    assert stack.tickets.require_ticket(outcome.ticket).subject == "Lost notification"
     assert stack.keys("incoming/") == []
 
 
@@ -49,4 +58,4 @@ def test_a_mail_that_always_fails_ends_in_quarantine_failed(stack):
     assert sweeper.sweep(now=LATER).quarantined == ["alwaysfails000001"]
     assert stack.keys("incoming/") == []
     assert stack.keys("quarantine/failed/") == ["quarantine/failed/alwaysfails000001"]
-    assert stack.deliveries.get_delivery("alwaysfails000001")["outcome"] == "quarantined"
+    assert stack.tickets.get_delivery("alwaysfails000001")["outcome"] == "quarantined"
