@@ -7,16 +7,8 @@ stack and provision cannot drift apart. Names that
 carry the account, Region or partition are made with CloudFormation's pseudo parameters
 (`template_names`) and end up in `Fn::Sub`, so one template serves any account.
 
-It also edits what Chalice generates for the functions (Chalice merges dictionaries key by
-key, so only the keys named here change): both SQS event sources get
-`FunctionResponseTypes: [ReportBatchItemFailures]`, and their functions the switch
-`INBOUND_PARTIAL_BATCH_RESPONSES=true` that makes the app answer with the failed records
-only (see chalicelib/services/queue_batch.py); every function gets the names of the
-stack's resources in its environment, as `inbound provision --write-config` would write
-them, and the name `chalice deploy` gives it (its role's policy names its log group);
-each function's role gets its policy from `inbound.stage.iam_policies` for the stack's account
-and Region (in place of the `.chalice/policy-*.json` file Chalice copied in, which
-`inbound provision --write-config` writes for one account).
+What the template changes in the function resources Chalice generates is in
+`cfn_functions`.
 
 Left out, on purpose:
 
@@ -31,6 +23,10 @@ Left out, on purpose:
 
 Data stays when the stack goes (DeletionPolicy Retain on the bucket, the tables and the
 user pool), as with `inbound provision --delete`.
+
+Over 300 lines on purpose: one builder per group of resources, each a flat mapping of
+CloudFormation properties that refer to each other's logical ids; apart, those ids would be
+read across modules.
 """
 
 from __future__ import annotations
@@ -41,6 +37,7 @@ from chalice.utils import to_cfn_resource_name
 
 from inbound.stage import gateway_responses
 from inbound.stage.alarms import alarm_specs
+from inbound.stage.cfn_functions import function_resources, role_resources
 from inbound.stage.documents import (
     ANNOUNCE_ROLE,
     CLIENT_SETTINGS,
@@ -64,15 +61,8 @@ from inbound.stage.documents import (
     topic_policy,
     visibility_timeout,
 )
-from inbound.stage.iam_policies import policy_documents
 from inbound.stage.provision.context import Names
 
-# The Lambda functions app.py declares (Chalice names their resources after them), and the
-# two that read a queue, with the queue role each reads.
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
-SQS_FUNCTIONS = {"ingest": "ingest", "record_feedback": "feedback"}
-# send_announcement reads one message per invocation (no partial batch responses needed).
-ANNOUNCE_FUNCTION = "send_announcement"
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 # Queues go with the stack, as with `inbound provision --delete`: the raw mail behind every
 # notification stays in the bucket's incoming/ and the sweeper re-drives it.
@@ -85,23 +75,6 @@ REST_API = "RestAPI"  # the logical id `chalice package` gives the staff API
 def template_names(stage: str, domain: str) -> Names:
     """`Names` whose account, Region and partition are CloudFormation pseudo parameters."""
     return Names(stage, domain.lower(), "${AWS::Region}", "${AWS::AccountId}", "${AWS::Partition}")
-
-
-def function_logical_id(function: str) -> str:
-    """The logical id `chalice package` gives a function: `record_feedback` -> `RecordFeedback`."""
-    return "APIHandler" if function == "api_handler" else to_cfn_resource_name(function)
-
-
-def function_name(names: Names, function: str) -> str:
-    """The name `chalice deploy` gives a function (the API handler's is app and stage only).
-    The stack names its functions the same: each role's policy (.chalice/policy-<stage>-
-    <function>.json) grants the logs of `/aws/lambda/<that name>` only."""
-    return names.prefix if function == "api_handler" else f"{names.prefix}-{function}"
-
-
-def sqs_event_logical_id(function: str) -> str:
-    """Chalice 1.34 names a function's SQS event source `<function>-sqs-event-source`."""
-    return to_cfn_resource_name(f"{function}-sqs-event-source")
 
 
 def _cfn_id(role: str) -> str:
@@ -337,69 +310,6 @@ def _alarms(names: Names) -> dict[str, Any]:
     return resources
 
 
-def function_environment(names: Names) -> dict[str, Any]:
-    """What the functions read to find the stack's resources (see chalicelib/settings.py)."""
-    return {
-        "INBOUND_MAIL_BUCKET": _ref("MailBucket"),
-        "INBOUND_TICKETS_TABLE": _ref("TicketsTable"),
-        "INBOUND_SUPPRESSION_TABLE": _ref("SuppressionTable"),
-        "INBOUND_CONFIGURATION_SET": _ref("ConfigurationSet"),
-        "INBOUND_EVENTS_TOPIC_ARN": _ref("EventsTopic"),
-        "INBOUND_USER_POOL_ID": _ref("StaffUserPool"),
-        "INBOUND_USER_POOL_CLIENT_ID": _ref("StaffUserPoolClient"),
-        "INBOUND_INGEST_QUEUE": names.queue("ingest"),
-        "INBOUND_FEEDBACK_QUEUE": names.queue("feedback"),
-        "INBOUND_ANNOUNCE_QUEUE": names.queue(ANNOUNCE_ROLE),
-        "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": _ref("AnnouncementConfigurationSet"),
-        "INBOUND_REPLY_SECRET_PARAMETER": names.reply_secret_parameter,
-    }
-
-
-def _functions(names: Names) -> dict[str, Any]:
-    """The keys merged into Chalice's AWS::Serverless::Function resources."""
-    resources: dict[str, Any] = {}
-    for function in FUNCTIONS:
-        variables = function_environment(names)
-        properties: dict[str, Any] = {
-            "FunctionName": function_name(names, function),
-            "Environment": {"Variables": variables},
-        }
-        resource: dict[str, Any] = {"Properties": properties}
-        role = SQS_FUNCTIONS.get(function)
-        if role:
-            variables["INBOUND_PARTIAL_BATCH_RESPONSES"] = "true"
-            event = {"Properties": {"FunctionResponseTypes": ["ReportBatchItemFailures"]}}
-            properties["Events"] = {sqs_event_logical_id(function): event}
-            # Chalice points the event source at the queue by name, not by reference:
-            # without this the mapping could be created before its queue.
-            resource["DependsOn"] = [f"{_cfn_id(role)}Queue"]
-        elif function == ANNOUNCE_FUNCTION:
-            resource["DependsOn"] = ["AnnounceQueue"]
-        resources[function_logical_id(function)] = resource
-        # With log_retention_in_days Chalice adds `<Function>LogGroup` named by
-        # `${<Function>}`, but for the API handler it writes `${ApiHandler}` while the
-        # function is `APIHandler`: name each group by the function's fixed name instead.
-        log_group = f"{to_cfn_resource_name(function)}LogGroup"
-        resources[log_group] = {
-            "Properties": {"LogGroupName": f"/aws/lambda/{function_name(names, function)}"}
-        }
-    return resources
-
-
-def role_logical_id(function: str) -> str:
-    """Chalice names a function's role resource `<function>_role`: `IngestRole`."""
-    return to_cfn_resource_name(f"{function}_role")
-
-
-def _roles(names: Names, mailboxes: list[str]) -> dict[str, Any]:
-    resources: dict[str, Any] = {}
-    for function, document in policy_documents(names, mailboxes).items():
-        role = role_logical_id(function)
-        policy = {"PolicyName": f"{role}Policy", "PolicyDocument": document}
-        resources[role] = {"Properties": {"Policies": [policy]}}
-    return resources
-
-
 def merge_template(
     names: Names,
     *,
@@ -446,7 +356,9 @@ def merge_template(
             "--activate`: it creates the reply-token secret and the SES domain identity, and "
             "activates the receipt rule set, which CloudFormation cannot do."
         ),
-        "Resources": _substitute({**resources, **_functions(names), **_roles(names, mailboxes)}),
+        "Resources": _substitute(
+            {**resources, **function_resources(names), **role_resources(names, mailboxes)}
+        ),
         "Outputs": _substitute(
             {
                 key: {"Description": description, "Value": value}
