@@ -21,7 +21,7 @@ from chalicelib.api.http_io import (
     query_params,
     response_for,
 )
-from chalicelib.errors import InboundError
+from chalicelib.errors import InboundError, InvalidRequest
 from chalicelib.wiring import services
 
 staff_api = Blueprint(__name__)
@@ -142,8 +142,13 @@ def add_note(ticket_id: str) -> Any:
 @staff_api.route("/tickets/{ticket_id}/split", methods=["POST"])
 @answers_errors
 def split_ticket(ticket_id: str) -> Any:
-    key = json_object(_request(), {"message_key": str})["message_key"]
-    return Response(body=views.ticket_json(services().desk.split(ticket_id, _agent(), key)), status_code=201)
+    """`message_key`, or `message_keys` (several messages into the one new ticket)."""
+    body = json_object(_request(), {}, {"message_key": str, "message_keys": list})
+    keys = [body["message_key"]] if "message_key" in body else body.get("message_keys") or []
+    if not keys or not all(isinstance(k, str) and k for k in keys):
+        raise InvalidRequest("give message_key, or message_keys: a list of the messages to split out")
+    new = services().desk.split(ticket_id, _agent(), keys[0], keys[1:])
+    return Response(body=views.ticket_json(new), status_code=201)
 
 
 @staff_api.route("/tickets/{ticket_id}/merge", methods=["POST"])

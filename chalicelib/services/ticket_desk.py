@@ -255,9 +255,9 @@ class TicketDesk:
         return note
 
     # -- split and merge (see ticket_split_merge.py) ------------------------
-    def split(self, ticket_id: str, agent: str, message_key: str) -> Ticket:
-        """Move one message out into a new ticket of the same mailbox; returns the new ticket."""
-        return ticket_split_merge.split(self.parts, ticket_id, agent, message_key)
+    def split(self, ticket_id: str, agent: str, message_key: str, more: Sequence[str] = ()) -> Ticket:
+        """Move one message (and `more`) out into a new ticket of the same mailbox; the new ticket."""
+        return ticket_split_merge.split(self.parts, ticket_id, agent, message_key, more)
 
     def merge(self, ticket_id: str, agent: str, into: str) -> Ticket:
         """Move every message of this ticket into `into`; this one closes, pointing there."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 from chalicelib.domain import audit
@@ -14,20 +15,28 @@ from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, T
 from chalicelib.services.desk_parts import DeskParts, editable
 
 
-def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Ticket:
-    """Move one message out into a new, unassigned ticket of the same mailbox.
+def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str, more: Sequence[str] = ()) -> Ticket:
+    """Move one message (with any `more`) out into a new, unassigned ticket of the same mailbox.
 
     The new ticket's subject loses the old `[T-n]` tag (its replies carry its own, and a
     customer answering one must not thread back by the old tag); the two tickets link to
-    each other (the source keeps a link it already had).
+    each other (the source keeps a link it already had). The earliest message chosen makes
+    the new ticket (its subject and requester); the others follow it as a merge moves
+    messages, in chunks of one transaction each.
     """
     source = editable(parts, ticket_id)
     messages = parts.tickets.messages(source.id)
-    message = next((m for m in messages if m.key == message_key), None)
-    if message is None or message.kind == MessageKind.EVENT:
-        raise MessageNotFound(f"{source.id} has no message {message_key}")
-    if len(audit.counted(messages)) < 2:
-        raise TicketConflict(f"{message_key} is the only message of {source.id}")
+    keys = list(dict.fromkeys([message_key, *more]))
+    chosen = [m for m in messages if m.key in keys and m.kind != MessageKind.EVENT]
+    if len(chosen) != len(keys):
+        missing = sorted(set(keys) - {m.key for m in chosen})
+        raise MessageNotFound(f"{source.id} has no message {', '.join(missing)}")
+    if len(audit.counted(messages)) - len(chosen) < 1:
+        if len(chosen) == 1:
+            raise TicketConflict(f"{chosen[0].key} is the only message of {source.id}")
+        raise TicketConflict(f"a split would leave {source.id} without a message")
+    message, rest = chosen[0], chosen[1:]
+    message_key = message.key
     now = parts.now()
     customer = message.direction == Direction.INBOUND and bool(message.sender)
     new = Ticket(
@@ -48,16 +57,19 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str) -> Tic
     )
     moved = replace(message, ticket_id=new.id)
     who = message.sender or "staff"
+    what = f"{len(chosen)} messages" if rest else f"the message of {who}"
     trail = (
-        audit.event(source.id, agent, f"split the message of {who} out into {new.id}", now),
+        audit.event(source.id, agent, f"split {what} out into {new.id}", now),
         audit.event(new.id, agent, f"split from {source.id}", now),
     )
     parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else (), trail)
+    for start in range(0, len(rest), MERGE_CHUNK):
+        parts.edits.merge_messages(source, new, rest[start : start + MERGE_CHUNK], now)
     parts.events.publish_event(
-        EventKind.SPLIT, source.id, {"by": agent, "message": message_key, "into": new.id}
+        EventKind.SPLIT, source.id, {"by": agent, "message": message_key, "messages": keys, "into": new.id}
     )
     parts.events.publish_event(EventKind.CREATED, new.id, {"by": agent, "split_from": source.id})
-    return new
+    return parts.queue.load(new.id)[0] if rest else new  # its counts as the moves left them
 
 
 def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:

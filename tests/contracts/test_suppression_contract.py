@@ -51,9 +51,13 @@ def test_an_expiring_entry_never_replaces_a_permanent_one_and_an_import_never_re
 def test_a_removal_and_an_import_are_in_the_audit_trail_newest_first(suppression_table):
     listed = suppression_table.suppression_list
     listed.put(entry("jane@x.org"))
-    listed.audit(ListChange(ListAction.IMPORTED, "2026-12-01T09:00:00.000Z", "ops", "import", details={"imported": 2}))
+    listed.audit(
+        ListChange(ListAction.IMPORTED, "2026-12-01T09:00:00.000Z", "ops", "import", details={"imported": 2})
+    )
     previous = entry("jane@x.org").as_dict()
-    removal = ListChange(ListAction.REMOVED, AT, "agent@example.com", "fixed", "jane@x.org", {"previous": previous})
+    removal = ListChange(
+        ListAction.REMOVED, AT, "agent@example.com", "fixed", "jane@x.org", {"previous": previous}
+    )
 
     listed.remove("jane@x.org", removal)
 

@@ -196,16 +196,19 @@ def test_two_agents_work_the_day_in_the_console(
     _shot(page, 6, "merged")
 
     # 5. Split that message out again: a new ticket with its own subject, linked both ways.
+    moved.locator("input[data-split]").check()
+    page.locator(".split-bar").filter(has_text="1 message chosen").wait_for()
+    _shot(page, 7, "split-chosen")
     _accept_next_dialog(page, dialogs)
-    moved.locator("button.split").click()
+    page.locator(".split-bar button[data-action=split]").click()
     split_from = head.locator(".related.split-from")
     split_from.wait_for()
     split_id = head.locator(".tid").inner_text()
     assert split_id not in (german_id, follow_up_id) and german_id in split_from.inner_text()
     assert head.locator(".subject").inner_text() == "Nochmals: Rückerstattung"
-    assert dialogs and dialogs[-1].startswith(f"Move this message of anna.berg@kunde.de out of {german_id}")
+    assert dialogs and dialogs[-1] == f"Move this message out of {german_id} into a new ticket?"
     assert f"ticket={split_id}" in page.url
-    _shot(page, 7, "split")
+    _shot(page, 8, "split")
 
     # 6. Addresses: reload keeps it, back and forward move between tickets, a second tab
     # opened on a pasted link is signed in already.
@@ -241,7 +244,7 @@ def test_two_agents_work_the_day_in_the_console(
     bob_page.locator(f'#tickets li[data-ticket="{german_id}"]').click()
     bob_page.locator(".ticket-head .tid").filter(has_text=german_id).wait_for()
     assert "view=mine" in bob_page.url
-    _shot(bob_page, 8, "bob-mine")
+    _shot(bob_page, 9, "bob-mine")
     bob_page.keyboard.press("r")
     bob_page.locator("#reply-form textarea").fill("Die Erstattung ist unterwegs.")
     page.go_back()
@@ -258,7 +261,7 @@ def test_two_agents_work_the_day_in_the_console(
     assert bob_page.locator("#reply-form textarea").input_value() == "Die Erstattung ist unterwegs."
     bob_page.locator(".message.out.unseen").filter(has_text="Wir prüfen die Rechnung").wait_for()
     alert.scroll_into_view_if_needed()
-    _shot(bob_page, 9, "bob-stale-reply")
+    _shot(bob_page, 10, "bob-stale-reply")
 
     # 9. Held mail: listed; one discarded, one released into a ticket.
     released, discarded = _held_mail("Abwesenheitsnotiz"), _held_mail("Out of office")
@@ -269,7 +272,7 @@ def test_two_agents_work_the_day_in_the_console(
     held = page.locator("#tickets li.held")
     held.filter(has_text="Out of office").wait_for()
     assert held.count() == 2 and "ooo@kunde.de" in held.first.inner_text() and "view=held" in page.url
-    _shot(page, 10, "held")
+    _shot(page, 11, "held")
     _accept_next_dialog(page, dialogs)
     held.filter(has_text="Out of office").locator("button", has_text="Discard").click()
     held.filter(has_text="Out of office").wait_for(state="detached")
@@ -302,7 +305,7 @@ def test_two_agents_work_the_day_in_the_console(
         page.locator(f'#tickets [data-choose="{ticket_id}"]').check()
     bar.filter(has_text="2 selected").wait_for()
     bar.locator("input[name=tag]").fill("refund")
-    _shot(page, 11, "bulk")
+    _shot(page, 12, "bulk")
     bar.locator("button[data-bulk=tag]").click()
     page.locator("#toast").filter(has_text="2 tickets tagged refund").wait_for()
     for ticket_id in (german_id, split_id):  # the list as it is after the tagging

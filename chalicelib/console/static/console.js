@@ -562,7 +562,7 @@
       text: `Show ${state.detail.earlier} earlier message${state.detail.earlier === 1 ? '' : 's'}`,
       on: { click: () => loadEarlier(ticket.id) },
     }) : null;
-    $('#ticket').replaceChildren(head, earlier || '', thread, renderComposer(ticket));
+    $('#ticket').replaceChildren(head, earlier || '', thread, triage.splitBar(ticket, counted), renderComposer(ticket));
     renderPresence();
     scheduleLinkRefresh();
   }

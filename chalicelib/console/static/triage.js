@@ -142,20 +142,50 @@ window.InboundTriage = (desk) => {
     input.focus();
   }
 
-  /* Split: one message out into a new ticket (fresh subject; the two link to each other). */
-  function splitButton(ticket, m, counted) {
-    if (ticket.merged_into || counted < 2 || !['customer', 'staff', 'note'].includes(m.kind)) return null;
-    return el('button', {
-      type: 'button', className: 'link split', text: 'Split out', dataset: { split: m.key },
-      attrs: { title: 'Move this message into a new ticket of its own' },
-      on: { click: () => split(ticket, m) },
-    });
+  /* Split: the messages ticked move out into one new ticket (fresh subject, from the
+     earliest of them; the two tickets link to each other). The choice outlives a re-render
+     of the same ticket (a poll), not a move to another ticket. */
+  let splitting = { ticket: '', keys: new Set() };
+  function chosenFor(ticket) {
+    if (splitting.ticket !== ticket.id) splitting = { ticket: ticket.id, keys: new Set() };
+    return splitting.keys;
   }
 
-  async function split(ticket, m) {
-    if (!window.confirm(`Move this message of ${m.sender || 'staff'} out of ${ticket.id} into a new ticket?`)) return;
+  function splitButton(ticket, m, counted) {
+    if (ticket.merged_into || counted < 2 || !['customer', 'staff', 'note'].includes(m.kind)) return null;
+    const keys = chosenFor(ticket);
+    return el('label', { className: 'split', attrs: { title: 'Tick the messages to move into a new ticket of their own' } },
+      el('input', {
+        type: 'checkbox', checked: keys.has(m.key), dataset: { split: m.key },
+        on: { change: (e) => { if (e.target.checked) keys.add(m.key); else keys.delete(m.key); renderSplitBar(ticket, counted); } },
+      }), ' Split out');
+  }
+
+  function splitBar(ticket, counted) {
+    const bar = el('div', { className: 'split-bar', attrs: { role: 'toolbar', 'aria-label': 'Split' }, hidden: true });
+    queueMicrotask(() => renderSplitBar(ticket, counted));
+    return bar;
+  }
+
+  function renderSplitBar(ticket, counted) {
+    const bar = $('#ticket .split-bar');
+    if (!bar) return;
+    const keys = chosenFor(ticket);
+    bar.hidden = keys.size === 0;
+    const all = keys.size >= counted;
+    bar.replaceChildren(
+      el('span', { text: all ? 'One message must stay on the ticket.' : `${keys.size} message${keys.size === 1 ? '' : 's'} chosen` }),
+      el('button', { type: 'button', className: 'primary', text: 'Split into a new ticket', disabled: all, dataset: { action: 'split' }, on: { click: () => split(ticket) } }),
+      el('button', { type: 'button', className: 'quiet', text: 'Cancel', on: { click: () => { keys.clear(); desk.renderTicket(); } } }));
+  }
+
+  async function split(ticket) {
+    const keys = [...chosenFor(ticket)];
+    const many = keys.length === 1 ? 'this message' : `these ${keys.length} messages`;
+    if (!window.confirm(`Move ${many} out of ${ticket.id} into a new ticket?`)) return;
     try {
-      const { data } = await api('POST', `tickets/${encodeURIComponent(ticket.id)}/split`, { body: { message_key: m.key } });
+      const { data } = await api('POST', `tickets/${encodeURIComponent(ticket.id)}/split`, { body: { message_keys: keys } });
+      chosenFor(ticket).clear();
       toast(`Split into ${data.id}`);
       await desk.openTicket(data.id);
       desk.refresh();
@@ -288,5 +318,5 @@ window.InboundTriage = (desk) => {
     loadHeld();
   }
 
-  return { ticketTools, splitButton, linkedText, itemPills, chooser, renderBulk, loadHeld, loadAgents, forget };
+  return { ticketTools, splitButton, splitBar, linkedText, itemPills, chooser, renderBulk, loadHeld, loadAgents, forget };
 };
