@@ -63,8 +63,9 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str, more: 
         audit.event(new.id, agent, f"split from {source.id}", now),
     )
     parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else (), trail)
-    for start in range(0, len(rest), MERGE_CHUNK):
-        parts.edits.merge_messages(source, new, rest[start : start + MERGE_CHUNK], now)
+    chunk = parts.edits.merge_chunk
+    for start in range(0, len(rest), chunk):
+        parts.edits.merge_messages(source, new, rest[start : start + chunk], now)
     parts.events.publish_event(
         EventKind.SPLIT, source.id, {"by": agent, "message": message_key, "messages": keys, "into": new.id}
     )
