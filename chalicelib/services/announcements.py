@@ -1,7 +1,7 @@
 """Announcements: choose an audience, preview, test, queue the send, report, opt out.
 
 The audience comes from the staff queue's own index (a Query per mailbox and status
-lane, `DynamoDBQueue.page`, filtered by tag and creation date: no Scan), or from an
+lane, `TicketQueue.page`, filtered by tag and creation date: no Scan), or from an
 uploaded list. Each requester is one recipient, however many tickets they have; their
 newest matching ticket fills {ticket}. The send itself is `announcement_sending`.
 """
@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import Any
 
-from chalicelib.adapters.dynamodb_queue import DynamoDBQueue, QueueQuery
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
@@ -24,7 +23,7 @@ from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.announcement_sending import BATCH_RECIPIENTS
-from chalicelib.services.ports import AnnouncementStore
+from chalicelib.services.ports import AnnouncementStore, QueueQuery, TicketQueue
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.announcements")
@@ -73,7 +72,7 @@ class Draft:
 @dataclass(frozen=True)
 class AnnouncementParts:
     store: AnnouncementStore
-    queue: DynamoDBQueue
+    queue: TicketQueue
     sanitise_html: Callable[[str], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]
     send_test: Callable[[bytes, str, list[str]], str]  # the guard's check is the caller's

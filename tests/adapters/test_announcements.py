@@ -1,18 +1,17 @@
-"""Announcements against moto: the audience from the queue's index, the guard, exactly once."""
+"""Announcements against moto: the audience from the queue's index, and exactly once when SES
+throttles or the process dies between SES and the write (faults through botocore hooks). The
+rest on fakes: tests/services/test_announcements.py."""
 
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import replace
-from email import message_from_bytes, policy
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.domain import announcements as ann
-from chalicelib.domain.feedback import SuppressionEntry
 from chalicelib.services.announcement_sending import AnnouncementSender
 from chalicelib.services.announcements import AudienceFilter
 from chalicelib.wiring import build_services
@@ -97,87 +96,10 @@ def test_the_audience_is_the_requesters_of_matching_tickets_once_each(stack, wir
     assert later == [] and first != again
 
 
-def test_an_uploaded_list_takes_names_and_reports_bad_lines(wire):
-    svc, *_ = wire
-    recipients, invalid = svc.announcements.audience_from_list(
-        ["Dana <Dana@D.org>", "eve@e.org,Eve E", "# comment", "not an address", "eve@e.org"]
-    )
-    assert [(r.address, r.name) for r in recipients] == [("dana@d.org", "Dana"), ("eve@e.org", "Eve E")]
-    assert invalid == ["not an address"]
-
-
-def test_the_preview_fills_placeholders_and_carries_one_click_unsubscribe(stack, wire):
-    """GIVEN a draft WHEN previewed THEN the sample mail is personal, escaped in HTML, and has
-    RFC 8058's headers with a token that verifies for that address only."""
-    svc, *_ = wire
-    recipient = ann.Recipient("dana@d.org", name="<b>Dana</b>", ticket="T-7")
-    draft = svc.announcements.draft(
-        "support",
-        "Outage for {name}",
-        "Hello {name}, about {ticket} ({email}).",
-        [recipient],
-        html="<p>Hello {name}<script>alert(1)</script></p>",
-    )
-    mail = message_from_bytes(draft.sample, policy=policy.default)
-    assert mail["Subject"] == "Outage for <b>Dana</b>"
-    assert "Hello <b>Dana</b>, about T-7 (dana@d.org)." in mail.get_body(("plain",)).get_content()
-    html = mail.get_body(("html",)).get_content()
-    assert "&lt;b&gt;Dana&lt;/b&gt;" in html and "<script>" not in html
-    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    https, mailto = [u.strip(" <>") for u in mail["List-Unsubscribe"].split(",")]
-    assert https.startswith("https://support.example.com/api/u/") and mailto.startswith("mailto:support@")
-    token = https.rsplit("/u/", 1)[1].partition("?")[0]
-    assert ann.verify_unsubscribe(token, (stack.secret(),)) == "dana@d.org"
-    assert mail["X-Inbound-Announcement"] == draft.announcement.id
-    assert svc.announcements.parts.store.get(draft.announcement.id) is None  # a preview writes nothing
-
-
 def _announce(svc, addresses):
     recipients = [ann.Recipient(a) for a in addresses]
     draft = svc.announcements.draft("support", "News", "Hello {name}", recipients)
     return svc.announcements.create(draft)
-
-
-def test_a_send_goes_through_the_guard_once_per_recipient_at_the_rate(stack, wire):
-    """GIVEN 8 recipients, one suppressed and one opted out WHEN the batch runs twice (a redelivery)
-    THEN the other 6 get one mail each, with the announcements' configuration set, at most 4 a
-    second of the (virtual) clock, and the two are refused with their reasons."""
-    svc, sent, queued, clock = wire
-    addresses = [f"r{n}@example.net" for n in range(8)]
-    svc.outbound.parts.suppression_list.put(
-        SuppressionEntry("r1@example.net", "BOUNCE", "2026-12-01T00:00:00.000Z")
-    )
-    svc.announcements.parts.store.opt_out("r2@example.net", "2026-12-01T00:00:00.000Z", "test")
-    announcement = _announce(svc, addresses)
-    assert svc.announcements.start(announcement.id) == 8
-    [batch] = queued
-    first = svc.announcement_sender.send_batch(batch)
-    again = svc.announcement_sender.send_batch(batch)
-    assert sorted(first.sent) == [a for a in addresses if a not in ("r1@example.net", "r2@example.net")]
-    assert again.sent == [] and sorted(again.skipped) == addresses
-    assert sorted(a for s in sent for a in s["to"]) == sorted(first.sent)
-    assert {s["set"] for s in sent} == {stack.settings.announcement_configuration_set}
-    moments = [s["at"] for s in sent]
-    assert all(b - a >= 1 / 2 for a, b in zip(moments, moments[1:], strict=False))  # 4/s over 2 invocations
-    _, recipients = svc.announcements.status(announcement.id)
-    states = {r.address: (r.state, r.reason.partition(":")[0]) for r in recipients}
-    assert states["r1@example.net"] == ("refused", "suppressed")
-    assert states["r2@example.net"] == ("refused", "unsubscribed")
-    assert all(states[a] == ("sent", "") for a in first.sent)
-
-
-def test_what_the_daily_quota_cannot_hold_is_queued_again_for_later(stack, wire):
-    svc, sent, queued, _ = wire
-    svc.announcement_sender.parts = replace(
-        svc.announcement_sender.parts,
-        quota=lambda: ann.SendQuota(max_24_hour=100, max_rate=10, sent_last_24_hours=77),
-    )
-    announcement = _announce(svc, [f"q{n}@example.net" for n in range(6)])
-    svc.announcements.start(announcement.id)
-    outcome = svc.announcement_sender.send_batch(queued[0])
-    assert len(outcome.sent) == 3  # 80 % of 100 for announcements, 77 used
-    assert queued[-1] == {"announcement": announcement.id, "recipients": outcome.deferred, "delay": 900}
-    assert len(outcome.deferred) == 3 and len(sent) == 3
 
 
 def test_a_crash_between_ses_and_the_write_sends_no_second_mail(stack, wire):
@@ -224,38 +146,3 @@ def test_ses_throttling_puts_the_recipient_back_for_the_retry(stack, wire):
         svc.announcement_sender.send_batch(queued[0])
     assert svc.announcements.parts.store.recipient(announcement.id, "t@example.net").state == "pending"
     assert svc.announcement_sender.send_batch(queued[0]).sent == ["t@example.net"]
-
-
-def test_a_one_click_unsubscribe_opts_out_of_announcements_only(stack, wire):
-    svc, sent, queued, _ = wire
-    announcement = _announce(svc, ["u@example.net"])
-    svc.announcements.start(announcement.id)
-    svc.announcement_sender.send_batch(queued[0])
-    token = ann.unsubscribe_token(stack.secret(), "u@example.net")
-    assert svc.announcements.unsubscribe(token + "x", announcement.id) is None
-    assert svc.announcements.unsubscribe(token, announcement.id) == "u@example.net"
-    assert svc.announcements.parts.store.opted_out(["u@example.net"]) == {"u@example.net"}
-    assert svc.announcements.parts.store.recipient(announcement.id, "u@example.net").state == "unsubscribed"
-    assert svc.suppression.check("u@example.net")["suppressed"] is False  # replies still reach them
-
-
-def test_announcements_pause_first(stack, wire):
-    """GIVEN transactional mail at a warning WHEN an announcement batch runs THEN it refuses with
-    'reputation' (staff replies would still go)."""
-    svc, sent, queued, _ = wire
-    from chalicelib.domain.reputation import GuardState
-
-    warned = GuardState("paused", 0.03, 0.0, 500, 1, "transactional mail: bounces 3%")
-    svc.announcement_sender.parts = replace(svc.announcement_sender.parts, guard_state=lambda: warned)
-    announcement = _announce(svc, ["p@example.net"])
-    svc.announcements.start(announcement.id)
-    outcome = svc.announcement_sender.send_batch(queued[0])
-    assert outcome.refused["p@example.net"].startswith("reputation") and sent == []
-
-
-def test_the_queue_message_is_json_the_handler_reads(wire):
-    svc, _, queued, _ = wire
-    announcement = _announce(svc, [f"j{n}@example.net" for n in range(120)])
-    svc.announcements.start(announcement.id)
-    assert [len(b["recipients"]) for b in queued] == [50, 50, 20]
-    assert json.loads(json.dumps(queued[0]))["announcement"] == announcement.id

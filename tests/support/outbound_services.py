@@ -1,34 +1,178 @@
-"""The outbound side's services on in-memory fakes: no AWS, no moto."""
+"""The outbound side's services on in-memory fakes: no AWS, no moto.
+
+`mail_out()` builds feedback, the suppression list's management, the outbound guard and
+announcements over one fake suppression table and fake SES, beside ingest and the desk
+on fakes (tests/fakes/stack.py) for the tickets they answer.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
 
+from chalicelib.adapters.mail import body_render
+from chalicelib.domain import announcements as ann
+from chalicelib.domain.tickets import StoredAttachment
+from chalicelib.services import announcement_sending as sending
+from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
 from chalicelib.services.feedback import FeedbackService
+from chalicelib.services.intake import IntakeService
+from chalicelib.services.outbound import OutboundParts, OutboundService
 from chalicelib.services.suppression import SuppressionService
 from chalicelib.settings import Settings
+from tests.fakes.announcements import FakeAnnouncementStore
+from tests.fakes.desk import MemoryQueue
+from tests.fakes.reply_claims import FakeReplyClaims
 from tests.fakes.sender import FakeSender
+from tests.fakes.stack import SECRET, FakeStack
 from tests.fakes.suppression_table import FakeSuppressionTable
+
+
+class VirtualClock:
+    """A monotonic clock whose sleep moves time on instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 @dataclass
 class MailOut:
-    """Feedback and the suppression list's management over one fake suppression table."""
+    """Every outbound service over one fake suppression table and fake SES. `sender` is the
+    transactional configuration set's SES, `announcement_ses` the announcements'; `queued`
+    holds the announcement batches enqueued (with their delay)."""
 
     settings: Settings
+    desk: FakeStack
     table: FakeSuppressionTable
     sender: FakeSender
+    announcement_ses: FakeSender
+    claims: FakeReplyClaims
+    outbound: OutboundService
     feedback: FeedbackService
     suppression: SuppressionService
+    announcement_store: FakeAnnouncementStore
+    announcements: AnnouncementService
+    announcement_sender: sending.AnnouncementSender
+    pacing: VirtualClock
+    queued: list[dict[str, Any]] = field(default_factory=list)
+    quota: ann.SendQuota | None = ann.SendQuota(max_24_hour=50_000, max_rate=4.0, sent_last_24_hours=0)
+    account_rates: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def intake(self) -> IntakeService:
+        """Ingest on the desk's fakes, acknowledging and applying mailed reports through these."""
+        return self.desk.intake
 
 
-def mail_out(settings: Settings | None = None) -> MailOut:
-    settings = settings or Settings()
-    table, sender = FakeSuppressionTable(), FakeSender(verified={settings.domain})
-    return MailOut(
+def mail_out(**changes: Any) -> MailOut:
+    """The services with `changes` to the default Settings (sandbox off, new tickets acknowledged,
+    unless changed), all on
+    one clock, `desk.clock`: now when built (SES's events in tests are stamped now)."""
+    defaults = {
+        "ses_sandbox": "false",
+        "public_url": "https://support.example.com/api",
+        "acknowledge_new_tickets": True,
+    }
+    settings = replace(Settings(), **{**defaults, **changes})
+    desk = FakeStack(settings=settings, clock=datetime.now(UTC))
+    table = FakeSuppressionTable()
+    sender = FakeSender(verified={settings.domain})
+    announcement_ses = FakeSender(verified={settings.domain})
+    claims = FakeReplyClaims()
+    built: dict[str, MailOut] = {}
+
+    def rates() -> tuple[float | None, float | None]:
+        return built["it"].account_rates
+
+    outbound = OutboundService(
         settings,
-        table,
-        sender,
-        FeedbackService(settings, table.feedback_ledger, table.send_ledger),
-        SuppressionService(settings, table.suppression_list, table.counters, sender.account_suppressed),
+        OutboundParts(
+            sender=sender,
+            suppression_list=table.suppression_list,
+            auto_replies=table.auto_replies,
+            acknowledgements=table.acknowledgements,
+            send_ledger=table.send_ledger,
+            counters=table.counters,
+            tickets=desk.tickets,
+            store=desk.store,
+            presign=_presign,
+            reply_secrets=lambda: (SECRET,),
+            reply_claims=claims,
+            clock=lambda: desk.clock,
+            account_rates=rates,
+        ),
     )
+    store = FakeAnnouncementStore()
+    queued: list[dict[str, Any]] = []
+    announcements = AnnouncementService(
+        settings,
+        AnnouncementParts(
+            store=store,
+            queue=MemoryQueue(desk.tickets),
+            sanitise_html=body_render.sanitise_html,
+            reply_secrets=lambda: (SECRET,),
+            send_test=announcement_ses.send_raw,
+            check=lambda address: outbound.check(address, automatic=False),
+            enqueue=lambda body, delay: queued.append({**body, "delay": delay}),
+            clock=lambda: desk.clock,
+        ),
+    )
+    pacing = VirtualClock()
+    announcer = sending.AnnouncementSender(
+        sending.SendingParts(
+            store=store,
+            check=lambda address, state: outbound.check(address, automatic=False, state=state),
+            guard_state=lambda: sending.announcements_state(table.counters, settings, desk.clock, rates()),
+            build=announcements.build,
+            send_raw=announcement_ses.send_raw,
+            quota=lambda: built["it"].quota,
+            enqueue=lambda body, delay: queued.append({**body, "delay": delay}),
+            from_address=announcements.from_address,
+            clock=lambda: desk.clock,
+            monotonic=pacing,
+            sleep=pacing.sleep,
+        ),
+        sending.SEND_CONCURRENCY,
+        settings.announcement_quota_reserve,
+    )
+    feedback = FeedbackService(settings, table.feedback_ledger, table.send_ledger, lambda: desk.clock)
+    desk.intake = IntakeService(
+        settings,
+        replace(
+            desk.intake.parts,
+            acknowledge=outbound.acknowledge if settings.acknowledge_new_tickets else None,
+            suppress_bounced=feedback.suppress_from_inbound_bounce,
+        ),
+    )
+    built["it"] = MailOut(
+        settings=settings,
+        desk=desk,
+        table=table,
+        sender=sender,
+        announcement_ses=announcement_ses,
+        claims=claims,
+        outbound=outbound,
+        feedback=feedback,
+        suppression=SuppressionService(
+            settings, table.suppression_list, table.counters, sender.account_suppressed, lambda: desk.clock
+        ),
+        announcement_store=store,
+        announcements=announcements,
+        announcement_sender=announcer,
+        pacing=pacing,
+        queued=queued,
+    )
+    return built["it"]
+
+
+def _presign(attachment: StoredAttachment) -> str:
+    return f"https://mail.example.com/{attachment.key}?expires=short"
