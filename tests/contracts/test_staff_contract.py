@@ -1,0 +1,57 @@
+"""Agent names and presence: the in-memory fakes and the DynamoDB adapters (moto) agree."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
+from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
+from chalicelib.services.ports import Presence
+from tests.fakes.staff import MemoryAgents, MemoryPresence
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def agents(request):
+    if request.param == "memory":
+        return MemoryAgents()
+    stack = request.getfixturevalue("stack")
+    return DynamoDBAgents(stack.client("dynamodb"), stack.settings.tickets_table)
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def presence(request):
+    if request.param == "memory":
+        return MemoryPresence()
+    stack = request.getfixturevalue("stack")
+    return DynamoDBPresence(stack.client("dynamodb"), stack.settings.tickets_table)
+
+
+def test_a_name_is_written_once_and_makes_its_holder_an_agent(agents):
+    assert agents.name_of("sub-1") == "" and not agents.is_agent("ann@example.com")
+
+    assert agents.record("sub-1", "ann@example.com") == "ann@example.com"
+    assert agents.record("sub-1", "someone-else@example.com") == "ann@example.com"
+    agents.enlist("sub-2", "bob@example.com")
+
+    assert agents.name_of("sub-1") == "ann@example.com"
+    assert agents.is_agent("ann@example.com") and agents.is_agent("bob@example.com")
+    assert not agents.is_agent("someone-else@example.com")
+    assert agents.roster() == ["ann@example.com", "bob@example.com"]
+
+
+def test_presence_lapses_at_its_expiry_and_ends_on_leaving(presence):
+    presence.touch("T-1001", "bob@example.com", True, "2026-12-07T10:00:00.000Z", 1_800_000_045)
+    presence.touch("T-1001", "ann@example.com", False, "2026-12-07T10:00:01.000Z", 1_800_000_030)
+    presence.touch("T-1002", "carol@example.com", False, "2026-12-07T10:00:02.000Z", 1_800_000_045)
+
+    assert presence.present("T-1001", 1_800_000_000) == [
+        Presence("ann@example.com", False, "2026-12-07T10:00:01.000Z"),
+        Presence("bob@example.com", True, "2026-12-07T10:00:00.000Z"),
+    ]
+    assert presence.present("T-1001", 1_800_000_030) == [
+        Presence("bob@example.com", True, "2026-12-07T10:00:00.000Z")
+    ]
+    presence.leave("T-1001", "bob@example.com")
+    assert presence.present("T-1001", 1_800_000_000) == [
+        Presence("ann@example.com", False, "2026-12-07T10:00:01.000Z")
+    ]
