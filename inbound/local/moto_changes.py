@@ -115,7 +115,11 @@ def install() -> None:
         try:
             return call_action(self)
         finally:
-            _record(self, self._get_action())
+            try:
+                action = str(self._get_action())
+            except Exception:  # noqa: BLE001 - never mask the request's own answer or error
+                action = ""  # unknown: everything is read again
+            _record(self, action)
 
     DynamoHandler.call_action = recorded  # type: ignore[method-assign]
     feed.installed = True
