@@ -27,7 +27,6 @@ from tests.support.local_up import (
     eventually,
     send,
     ticket_of,
-    tickets,
 )
 
 # A hung browser fails its test (and its fixtures still take chromium and the stack down).
@@ -335,105 +334,6 @@ def test_the_agent_sees_whom_a_reply_reaches_edits_it_and_merges_a_linked_ticket
     assert page.locator('.people [data-participant="bob@customer.org"]').count() == 1
     assert page.locator('.people [data-participant="mallory@evil.test"]').count() == 0
     assert console.dialogs == []
-
-
-def test_a_reply_written_before_a_colleagues_reply_is_refused_and_shown(
-    console: Console, local_stack: LocalStackRun
-) -> None:
-    """GIVEN a second agent writing a reply in the console WHEN the first agent answers the
-    customer meanwhile (from the terminal) THEN the second agent's send is refused (409, stale),
-    the colleague's reply is on screen, marked, the draft kept; sent again, it goes."""
-    up = local_stack.current
-    msg = plain_mail("Scanner jammed", "The scanner on floor 2 is jammed.")
-    send(up, msg)
-    ticket = ticket_of(up, msg)
-    email, password = "second.agent@example.com", "Second-agent-9-Password"
-    added = subprocess.run(
-        [inbound_executable(), "staff", "add", email, "--data-dir", str(local_stack.data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    page = console.open().page
-    console.sign_in(email, added.stdout.split("one-time password: ", 1)[1].split()[0])
-    form = page.locator("#new-password-form")
-    form.locator("input[name=new_password]").fill(password)
-    form.locator("input[name=repeat]").fill(password)
-    form.locator("button[type=submit]").click()
-    page.locator(f'#tickets li[data-ticket="{ticket.id}"]').click()
-    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
-    page.keyboard.press("r")
-    draft = "Please switch it off and on again."
-    page.locator("#reply-form textarea").fill(draft)
-
-    first_agent = local_stack.credentials()["username"]
-    subprocess.run(
-        [
-            inbound_executable(),
-            "tickets",
-            "reply",
-            ticket.id,
-            "A technician is on the way.",
-            "--data-dir",
-            str(local_stack.data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    # The first agent still has the ticket open and writes a follow-up (presence, as their console
-    # would renew it), with the token the terminal signed in with.
-    from inbound.cli.staff_login import load_tokens
-
-    token = load_tokens(local_stack.data_dir).id_token
-    presence = urllib.request.Request(
-        f"{up.http}/api/tickets/{ticket.id}/presence",
-        data=json.dumps({"writing": True}).encode(),
-        method="PUT",
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(presence, timeout=10) as answered:
-        others = json.loads(answered.read())["present"]
-    assert [(p["agent"], p["writing"]) for p in others] == [(email, False)]  # opened, before typing
-    page.locator("#reply-form button[type=submit]").click()
-
-    alert = page.locator("#reply-form .alert")
-    alert.filter(has_text="Refused:").wait_for()
-    page.locator(".ticket-head .presence .pill.writing").filter(
-        has_text=f"{first_agent} is writing"
-    ).wait_for()
-    said = alert.inner_text()
-    assert f"a colleague ({first_agent}) replied " in said and "review and send again" in said, said
-    assert "stale, HTTP 409" in said
-    assert page.locator("#reply-form textarea").input_value() == draft
-    refused = page.locator(".messages li.event").filter(has_text="reply not sent: a colleague")
-    assert refused.count() == 1 and email in refused.inner_text()  # the audit trail's line
-    colleague = page.locator(".message.out.unseen")
-    assert colleague.count() == 1 and "A technician is on the way." in colleague.inner_text()
-    alert.scroll_into_view_if_needed()  # the marked reply above it, the reason under the draft
-    screenshot(page, "console-stale-reply.png")
-
-    # Meanwhile the first agent takes the ticket (from the terminal).
-    subprocess.run(
-        [inbound_executable(), "tickets", "assign", ticket.id, "me", "--data-dir", str(local_stack.data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    page.locator("#reply-form button[type=submit]").click()  # reviewed: send again
-    page.locator(".message.out").filter(has_text=draft).wait_for()
-    assert page.locator(".message.out:not(.folded)").count() == 2  # the colleague's and this one
-
-    # "Assign to me" on the colleague's ticket asks first; declined, the ticket stays theirs.
-    page.locator(".ticket-head").filter(has_text=f"assigned to {first_agent}").wait_for()
-    page.locator(".ticket-head button").filter(has_text="Assign to me").click()
-    eventually(lambda: console.dialogs or None, 10, "the take-over question")
-    assert console.dialogs == [f"{ticket.id} is assigned to {first_agent}. Take it over?"]
-    console.dialogs.clear()
-    assert tickets(up).get_ticket(ticket.id).assignee == first_agent
 
 
 def test_an_open_ticket_renews_its_attachment_links_before_they_expire(

@@ -268,6 +268,21 @@ def test_two_agents_work_the_day_in_the_console(
     bob_page.locator(".message.out.unseen").filter(has_text="Wir prüfen die Rechnung").wait_for()
     alert.scroll_into_view_if_needed()
     _shot(bob_page, 10, "bob-stale-reply")
+    # Ann has it open (presence); the refusal is a line of the thread; reviewed, Bob's goes.
+    bob_page.locator(".ticket-head .presence .pill").filter(
+        has_text=f"{creds['username']} has it open"
+    ).wait_for()
+    refused = bob_page.locator(".messages li.event").filter(has_text="reply not sent: a colleague")
+    assert refused.count() == 1 and BOB in refused.inner_text()
+    bob_page.locator("#reply-form button[type=submit]").click()
+    bob_page.locator(".message.out").filter(has_text="Die Erstattung ist unterwegs.").wait_for()
+    # Taking Bob's ticket asks Ann first; declined, it stays his.
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    head.locator("button").filter(has_text="Assign to me").click()
+    eventually(
+        lambda: dialogs[-1] == f"{german_id} is assigned to {BOB}. Take it over?" or None, 10, "the question"
+    )
+    assert tickets(up).get_ticket(german_id).assignee == BOB
 
     # 9. Held mail: listed; one discarded, one released into a ticket.
     released, discarded = _held_mail("Abwesenheitsnotiz"), _held_mail("Out of office")
