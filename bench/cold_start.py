@@ -1,5 +1,10 @@
-"""Cold start: `import app` plus `build_services(Settings.from_env())` from the unpacked
-Lambda package, against `import boto3` and one client, each in a fresh interpreter.
+"""Cold start: `import app` plus the services a function's first event needs, from the
+unpacked Lambda package, against `import boto3` and one client, each in a fresh interpreter.
+
+Each service is built by its first use (chalicelib/wiring.py), so what a cold start costs
+depends on the function: the ingest function's handler asks for `services().intake` (which
+builds the S3 and DynamoDB clients it needs), a staff API request for `services().auth` and
+`services().desk`. The ingest is the goal's figure; the API request is measured beside it.
 
 The measured side is what Lambda runs: `inbound package --stage dev` (chalice's zip with
 the compiled bytecode inbound/stage/bytecode.py adds), unpacked into a task directory. Both
@@ -11,16 +16,17 @@ directory, then a directory holding only what the Lambda runtime provides (boto3
 dependencies, linked from this environment), as /var/task comes before /var/runtime on
 Lambda. A check run first proves every other imported module came from the task directory.
 
-A second row times the same package without its bytecode (chalice's zip as it is), to show
-what the bytecode buys. Children run with fake credentials, IMDS disabled and
+Another row times the ingest's cold start from the same package without its bytecode
+(chalice's zip as it is), to show what the bytecode buys. Children run with fake credentials, IMDS disabled and
 `socket.connect` refused, so building clients provably makes no request. Each child is
 timed wall-clock from the parent (interpreter start-up included on both sides), its CPU
-time from the parent's rusage of children; best of N, the kinds interleaved so drift hits
-all alike. Building the package needs chalice's cache (.chalice/deployments) or PyPI.
+time from the parent's rusage of children; the median of N runs of each kind (the same N
+for all), the kinds interleaved so drift hits all alike. Building the package needs chalice's cache (.chalice/deployments) or PyPI.
 
-Wall-clock on a shared machine moves with its load, so where valgrind is installed the
-measured and baseline children also run once each under callgrind: their instruction
-counts give a ratio the load cannot move (valgrind is slow: about a minute).
+Wall-clock on a shared machine moves with its load, so where valgrind is installed each
+kind (and one that builds every service, the figure before services were built on first
+use) also runs once under callgrind: instruction counts give ratios the load cannot move
+(valgrind is slow: two to three minutes).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,8 +46,10 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import cold_first_message
+
 REPO = Path(__file__).resolve().parents[1]
-RUNS = 7
+RUNS = 11
 GOAL = 1.3
 # What the Lambda Python runtime brings besides the standard library (/var/runtime).
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
@@ -52,11 +61,19 @@ _NO_NETWORK = (
     "socket.socket.connect = _refuse\n"
     "socket.socket.connect_ex = _refuse\n"
 )
-MEASURED = (
+# What the ingest function's handler does before its first record: `services().intake`.
+MEASURED = "import app\nfrom chalicelib.wiring import services\nservices().intake\n"
+# A staff API request: the token check (`services().auth`), then the desk.
+API = "import app\nfrom chalicelib.wiring import services\nservices().auth\nservices().desk\n"
+# Every service built: what one container never needs, and what `build_services` built before.
+EVERY_SERVICE = (
     "import app\n"
-    "from chalicelib.settings import Settings\n"
-    "from chalicelib.wiring import build_services\n"
-    "build_services(Settings.from_env())\n"
+    "from chalicelib.wiring import services\n"
+    "svc = services()\n"
+    "for name in ('intake', 'suspended', 'desk', 'auth', 'outbound', 'feedback', 'suppression',\n"
+    "             'sweeper', 'sign_in_guard', 'search', 'announcements', 'announcement_sender',\n"
+    "             'presence'):\n"
+    "    getattr(svc, name)\n"
 )
 BASELINE = "import boto3\nboto3.session.Session().client('s3', region_name='us-east-1')\n"
 # Appended to MEASURED once, untimed: where every module outside the standard library came from.
@@ -75,29 +92,32 @@ class Timing:
 
 @dataclass(frozen=True)
 class ColdStart:
-    measured: Timing  # the package with bytecode
-    source_only: Timing  # the same package without it
-    baseline: Timing
+    timings: dict[str, Timing]  # median per kind: measured (ingest), api, source, baseline
     runs: int
     pycs: int
     load: tuple[float, float, float]  # 1, 5, 15-minute load average when the timed runs began
-    instructions: tuple[int, int] | None = None  # callgrind's count: measured, baseline
+    # callgrind's count per kind: measured, api, every, baseline, and the first message's
+    # (first, first_baseline: bench/cold_first_message.py); None without valgrind
+    instructions: dict[str, int] | None = None
 
     @property
-    def instruction_ratio(self) -> float | None:
-        return self.instructions[0] / self.instructions[1] if self.instructions else None
+    def measured(self) -> Timing:
+        return self.timings["measured"]
 
     @property
-    def ratio(self) -> float:
-        return self.measured.wall_s / self.baseline.wall_s
+    def baseline(self) -> Timing:
+        return self.timings["baseline"]
 
-    @property
-    def source_ratio(self) -> float:
-        return self.source_only.wall_s / self.baseline.wall_s
+    def ratio(self, kind: str = "measured") -> float:
+        return self.timings[kind].wall_s / self.baseline.wall_s
 
-    @property
-    def cpu_ratio(self) -> float:
-        return self.measured.cpu_s / self.baseline.cpu_s
+    def cpu_ratio(self, kind: str = "measured") -> float:
+        return self.timings[kind].cpu_s / self.baseline.cpu_s
+
+    def instruction_ratio(self, kind: str = "measured") -> float | None:
+        if not self.instructions:
+            return None
+        return self.instructions[kind] / self.instructions["baseline"]
 
 
 def _env() -> dict[str, str]:
@@ -183,7 +203,7 @@ def _package(dest: Path) -> Path:
 
 
 def _check_origins(task: Path, path: list[Path]) -> None:
-    _, out = _run(_child(MEASURED + _ORIGINS, path), task)
+    _, out = _run(_child(EVERY_SERVICE + _ORIGINS, path), task)
     origins: dict[str, str | None] = json.loads(out.strip().splitlines()[-1])
     elsewhere = {
         name: origin
@@ -209,6 +229,7 @@ def run(runs: int = RUNS) -> ColdStart:
         _check_origins(task, [task, runtime])
         kinds = {
             "measured": (_child(MEASURED, [task, runtime]), task),
+            "api": (_child(API, [task, runtime]), task),
             "source": (_child(MEASURED, [source, runtime]), source),
             "baseline": (_child(BASELINE, [runtime]), task),
         }
@@ -221,11 +242,17 @@ def run(runs: int = RUNS) -> ColdStart:
                 timed[kind].append(_run(code, cwd)[0])
         instructions = None
         if shutil.which("valgrind"):
-            instructions = (_instructions(*kinds["measured"]), _instructions(*kinds["baseline"]))
+            counted = {**kinds, "every": (_child(EVERY_SERVICE, [task, runtime]), task)}
+            instructions = {
+                kind: _instructions(*counted[kind]) for kind in ("measured", "api", "every", "baseline")
+            }
+            instructions["first"], instructions["first_baseline"] = cold_first_message.count(task, runtime)
         if sorted(p for p in task.rglob("*")) != files_before:
             raise RuntimeError("cold-start bench: a child wrote into the task directory")
 
-    def best(kind: str) -> Timing:
-        return Timing(min(t.wall_s for t in timed[kind]), min(t.cpu_s for t in timed[kind]))
+    def median(kind: str) -> Timing:
+        return Timing(
+            statistics.median(t.wall_s for t in timed[kind]), statistics.median(t.cpu_s for t in timed[kind])
+        )
 
-    return ColdStart(best("measured"), best("source"), best("baseline"), runs, pycs, load, instructions)
+    return ColdStart({kind: median(kind) for kind in kinds}, runs, pycs, load, instructions)
