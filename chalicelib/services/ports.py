@@ -14,22 +14,26 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, Any, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
-from chalicelib.domain.announcements import (
-    Announcement,
-    AnnouncementState,
-    Recipient,
-    RecipientState,
-    SendQuota,
-)
-from chalicelib.domain.feedback import ListAction, SoftBounces, SuppressionEntry
-from chalicelib.domain.reputation import DayCounts
-from chalicelib.domain.search_terms import SearchQuery
-from chalicelib.domain.send_policy import AckState
-from chalicelib.domain.sign_in_throttle import Counter
-from chalicelib.domain.ticket_events import EventKind
-from chalicelib.domain.tickets import StoredAttachment, StoredMessage, Ticket, TicketStatus
+# The domain types appear only in annotations here. Imported at run time they would load the
+# announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
+# cold start of every function, the ingest's included, through any service naming a port.
+if TYPE_CHECKING:
+    from chalicelib.domain.announcements import (
+        Announcement,
+        AnnouncementState,
+        Recipient,
+        RecipientState,
+        SendQuota,
+    )
+    from chalicelib.domain.feedback import ListAction, SoftBounces, SuppressionEntry
+    from chalicelib.domain.reputation import DayCounts
+    from chalicelib.domain.search_terms import SearchQuery
+    from chalicelib.domain.send_policy import AckState
+    from chalicelib.domain.sign_in_throttle import Counter
+    from chalicelib.domain.ticket_events import EventKind
+    from chalicelib.domain.tickets import StoredAttachment, StoredMessage, Ticket, TicketStatus
 
 ParticipantChange = Literal["add", "remove"]
 
@@ -480,7 +484,7 @@ class Sender(Protocol):
 # The account's own (bounce, complaint) rates from CloudWatch, cached; None: not known.
 AccountRates = Callable[[], tuple[float | None, float | None]]
 # SES's 24-hour quota and rate (sesv2 GetAccount); None: SES cannot say.
-QuotaLookup = Callable[[], SendQuota | None]
+QuotaLookup = Callable[[], "SendQuota | None"]
 
 
 class AnnouncementStore(Protocol):
