@@ -19,21 +19,26 @@ from chalicelib.services.ticket_desk import TicketDesk
 from chalicelib.settings import Settings
 from tests.fakes.desk import MemoryEdits, MemoryEvents, MemoryLinks, MemoryQueue
 from tests.fakes.mail_store import MemoryMailStore
+from tests.fakes.staff import MemoryAgents
 from tests.fakes.tickets import MemoryTickets
 
 SECRET = b"fake-reply-token-secret-32-bytes"
+ANN_AND_BOB = ("ann@example.com", "bob@example.com")
 
 
 @dataclass
 class FakeStack:
     """Ingest and the desk on fakes. The mail readers and the HTML sanitiser are the real
-    ones: pure code, no AWS. `clock` is when the desk acts; `agents` who may be assigned."""
+    ones: pure code, no AWS. `clock` is when the desk acts; `agents` the staff directory
+    (Ann and Bob have signed in)."""
 
     settings: Settings = field(default_factory=Settings)
     tickets: MemoryTickets = field(default_factory=MemoryTickets)
     events: MemoryEvents = field(default_factory=MemoryEvents)
     clock: datetime = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    agents: set[str] = field(default_factory=lambda: {"ann@example.com", "bob@example.com"})
+    agents: MemoryAgents = field(
+        default_factory=lambda: MemoryAgents(directory=dict.fromkeys(ANN_AND_BOB, ""))
+    )
     store: MemoryMailStore = field(init=False)
     intake: IntakeService = field(init=False)
     suspended: SuspendedMail = field(init=False)
@@ -62,7 +67,7 @@ class FakeStack:
             events=self.events,
             sanitise_html=body_render.sanitise_html,
             now=lambda: iso_millis(self.clock),
-            is_agent=lambda name: name in self.agents,
+            is_agent=self.agents.is_agent,
         )
         self.desk = TicketDesk(self.settings, desk)
 
