@@ -39,6 +39,7 @@ from chalicelib.domain import announcements as ann
 from chalicelib.domain import reputation
 from chalicelib.domain.announcements import RecipientState
 from chalicelib.domain.reputation import DayCounts, GuardState, ReputationState
+from chalicelib.domain.send_policy import Decision
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
@@ -59,7 +60,7 @@ SEND_CONCURRENCY = 2
 class SendingParts:
     store: AnnouncementStore
     # The guard's decision for one address (OutboundService.check, staff-mail rules).
-    check: Callable[[str, GuardState], Any]
+    check: Callable[[str, GuardState], Decision]
     guard_state: Callable[[], GuardState]  # the announcements' reputation state now
     build: Callable[[ann.Announcement, ann.Recipient], bytes]  # the raw mail for one recipient
     send_raw: Callable[[bytes, str, list[str]], str]  # SES with the announcements' configuration set

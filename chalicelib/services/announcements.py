@@ -19,6 +19,7 @@ from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind, normalise_address
+from chalicelib.domain.send_policy import Decision
 from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
@@ -76,7 +77,7 @@ class AnnouncementParts:
     sanitise_html: Callable[[str], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]
     send_test: Callable[[bytes, str, list[str]], str]  # the guard's check is the caller's
-    check: Callable[[str], Any]  # the outbound guard's decision (staff-mail rules)
+    check: Callable[[str], Decision]  # the outbound guard's decision (staff-mail rules)
     enqueue: Callable[[dict[str, Any], int], None]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
