@@ -340,4 +340,20 @@ def test_two_agents_work_the_day_in_the_console(
         done = tickets(up).get_ticket(ticket_id)
         assert done.status == "closed" and "refund" in done.tags, done
     assert tickets(up).get_ticket(japanese_id).status == "new"
-    assert ann.errors == [] and bob.errors == [], (ann.errors, bob.errors)
+
+    # 12. Signing out with the button in one tab signs out every tab and drops the drafts.
+    page.locator(f'#tickets li[data-ticket="{japanese_id}"]').wait_for(state="detached")  # billing's
+    page.goto(f"{up.http}/?q=anna.berg%40kunde.de&ticket={japanese_id}")
+    page.locator("#reply-form textarea").fill("Die Rechnung kommt morgen.")
+    other = _tab(ann_browser, local_stack)
+    other.page.goto(f"{up.http}/?view=mine")
+    other.page.locator('#views [data-view="mine"][aria-pressed="true"]').wait_for()
+    other.page.locator("#sign-out").click()
+    page.locator("#login-form .alert").filter(has_text="Signed out in another tab.").wait_for()
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.includes('draft'))") == []
+    assert page.evaluate("() => sessionStorage.length") == 0
+    assert ann.errors == [] and bob.errors == [] and other.errors == [], (
+        ann.errors,
+        bob.errors,
+        other.errors,
+    )
