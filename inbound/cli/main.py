@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Imported here, not at the top: importing `inbound.cli.<module>` loads no other group.
     from inbound.cli import (
         announce,
+        identity,
         package,
         process,
         provision,
@@ -45,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         redrive,
         reindex,
         announce,
+        identity,
     )
     for group in groups:
         group.register(commands)

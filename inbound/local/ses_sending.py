@@ -163,22 +163,9 @@ class SesEmulator:
         message = email.message_from_string(raw)
         unique = tuple(dict.fromkeys(d for d in destinations))
         sent = SentMail(message_id, source, unique, message, config_set or "", self.account, self.region)
-        self.outbox.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        (self.outbox / f"{stamp}-{message_id}.eml").write_text(raw)
         publishing = (self.configuration_set, *self.other_configuration_sets)
         events = events_for(sent, self.account_suppressed()) if config_set in publishing else []
-        with (self.outbox / "index.jsonl").open("a") as index:
-            record = {
-                "message_id": message_id,
-                "file": f"{stamp}-{message_id}.eml",
-                "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "source": source,
-                "to": list(unique),
-                "subject": str(message.get("Subject", "")),
-                "events": [e["eventType"] for e in events],
-            }
-            index.write(json.dumps(record) + "\n")
+        self.to_outbox(message_id, source, unique, raw, [e["eventType"] for e in events])
         self._add_account_suppressed(bounced_or_complained(events))
         for event in events:
             self._events.put((time.monotonic() + 0.2, ("event", event)))
@@ -188,6 +175,26 @@ class SesEmulator:
         ours = [d for d in unique if d.rpartition("@")[2].lower() in self.receiving_domains]
         if ours:
             self._events.put((time.monotonic() + 0.2, ("deliver", (source, ours, raw.encode()))))
+
+    def to_outbox(
+        self, message_id: str, source: str, to: tuple[str, ...], raw: str, events: list[str]
+    ) -> None:
+        """Keep a mail SES sent where `inbound outbox` reads it (SES's own mail too)."""
+        message = email.message_from_string(raw)
+        self.outbox.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%dT%H%M%S")
+        (self.outbox / f"{stamp}-{message_id}.eml").write_text(raw)
+        with (self.outbox / "index.jsonl").open("a") as index:
+            record = {
+                "message_id": message_id,
+                "file": f"{stamp}-{message_id}.eml",
+                "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "source": source,
+                "to": list(to),
+                "subject": str(message.get("Subject", "")),
+                "events": events,
+            }
+            index.write(json.dumps(record) + "\n")
 
     # -- publishing, off the request thread ---------------------------------------------
     def start(self) -> None:
@@ -230,7 +237,10 @@ class SesEmulator:
 def install(emulator: SesEmulator) -> None:
     """Hook the emulator into moto's SES in this process (moto's server must run here)."""
     global _installed
+    from inbound.local import ses_identities
+
     _emulators[(emulator.account, emulator.region)] = emulator
+    ses_identities.restore(emulator)  # the address identities of earlier runs
     emulator.start()
     if _installed:
         return

@@ -227,7 +227,26 @@ def ses(model: Any, params: dict[str, Any], context: dict[str, Any]) -> Refusal 
     return None
 
 
+# Identity policies (v1 PutIdentityPolicy and v2 CreateEmailIdentityPolicy, API reference):
+# "The policy name cannot exceed 64 characters and can only include alphanumeric characters,
+# dashes, and underscores"; "The policy cannot exceed 4 KB". botocore's model has the length only.
+SES_POLICY_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SES_POLICY_BYTES = 4096
+_POLICY_OPERATIONS = ("CreateEmailIdentityPolicy", "UpdateEmailIdentityPolicy", "DeleteEmailIdentityPolicy")
+
+
+def _policy_refusal(params: dict[str, Any]) -> Refusal | None:
+    name = str(params.get("PolicyName", ""))
+    if not SES_POLICY_NAME.match(name):
+        return "BadRequestException", "ses-policy-name", f"Invalid policy name {name!r}"
+    if len(str(params.get("Policy", "")).encode()) > SES_POLICY_BYTES:
+        return "BadRequestException", "ses-policy-size", f"Policy exceeds {SES_POLICY_BYTES} bytes"
+    return None
+
+
 def sesv2(model: Any, params: dict[str, Any], context: dict[str, Any]) -> Refusal | None:
+    if model.name in _POLICY_OPERATIONS:
+        return _policy_refusal(params)
     if model.name != "SendEmail":
         return None
     destination = params.get("Destination") or {}
