@@ -390,7 +390,8 @@ def _mail_out(
     from chalicelib.adapters.dynamodb_suppression_list import DynamoDBSuppressionList
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
     from chalicelib.adapters.ses_sender import SesSender
-    from chalicelib.services.outbound import OutboundParts, OutboundService
+    from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.outbound_parts import OutboundParts
 
     table = settings.suppression_table
     suppression_list = DynamoDBSuppressionList(dynamodb, table)

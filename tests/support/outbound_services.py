@@ -18,7 +18,8 @@ from chalicelib.services import announcement_sending as sending
 from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
 from chalicelib.services.feedback import FeedbackService
 from chalicelib.services.intake import IntakeService
-from chalicelib.services.outbound import OutboundParts, OutboundService
+from chalicelib.services.outbound import OutboundService
+from chalicelib.services.outbound_parts import OutboundParts
 from chalicelib.services.suppression import SuppressionService
 from chalicelib.settings import Settings
 from tests.fakes.announcements import FakeAnnouncementStore

@@ -1,0 +1,44 @@
+"""What the outbound services need: the ports of the suppression table, SES, the tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from chalicelib.domain.ticket_events import EventKind
+from chalicelib.domain.tickets import StoredAttachment
+from chalicelib.services import message_builder
+from chalicelib.services.ports import (
+    AccountRates,
+    AcknowledgementClaims,
+    AutoReplyLimits,
+    ReplyClaims,
+    ReplyTickets,
+    ReputationCounters,
+    Sender,
+    SendLedger,
+    SuppressionList,
+)
+
+
+@dataclass(frozen=True)
+class OutboundParts:
+    sender: Sender
+    suppression_list: SuppressionList
+    auto_replies: AutoReplyLimits
+    acknowledgements: AcknowledgementClaims
+    send_ledger: SendLedger
+    counters: ReputationCounters
+    tickets: ReplyTickets
+    store: message_builder.AttachmentSink
+    presign: Callable[[StoredAttachment], str]
+    reply_secrets: Callable[[], tuple[bytes, ...]]
+    # Who is answering which message: two Sends at the same moment mail once.
+    reply_claims: ReplyClaims
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # Ticket events for integrations (the desk's SNS publisher); best effort.
+    publish_event: Callable[[EventKind, str, dict[str, Any]], object] | None = None
+    # The SES account's (bounce, complaint) rates, cached (adapters/cloudwatch_reputation).
+    account_rates: AccountRates = lambda: (None, None)

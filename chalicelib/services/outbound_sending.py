@@ -1,0 +1,138 @@
+"""Sending one mail and keeping it: the acknowledgement's words, the hand-over to SES (links
+in place of attachments when the mail would be too large), and the sent message stored on its
+ticket, with its Message-ID and SES's aliases indexed, and in the send ledger."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.mail import ParsedMail
+from chalicelib.domain.refusals import RefusalReason
+from chalicelib.domain.reply_tokens import reply_address
+from chalicelib.domain.tickets import (
+    Body,
+    Direction,
+    MessageKind,
+    StoredAttachment,
+    StoredMessage,
+    ThreadSignal,
+    Ticket,
+    status_after_reply,
+)
+from chalicelib.domain.timestamps import iso_millis
+from chalicelib.errors import SendRefused
+from chalicelib.services.outbound_parts import OutboundParts
+from chalicelib.settings import Settings
+
+
+def acknowledgement(
+    settings: Settings, parts: OutboundParts, ticket: Ticket, mail: ParsedMail, recipient: str, now: datetime
+) -> om.OutgoingMail:
+    """The same neutral words for everyone: no display name, no subject, nothing the mail
+    said. Whoever writes From: can make us send this to that address, so anything of
+    theirs in it (a name with line breaks, a subject "Your account is locked: call ...")
+    would go out from our domain, DKIM-signed by SES: a phishing relay. A cleaned,
+    shortened subject can still carry a phone number or a lure, so none is quoted."""
+    team = team_name(ticket.mailbox)
+    text = (
+        f"Hello,\n\nwe have received your request {ticket.id}. A member of our team will "
+        f"answer soon.\n\nTo add anything, reply to this mail and keep [{ticket.id}] in the "
+        f"subject.\n\n-- \n{team}\n"
+    )
+    return om.OutgoingMail(
+        ticket_id=ticket.id,
+        from_address=mailbox_address(settings, ticket.mailbox),
+        from_name=team,
+        to=(recipient,),
+        reply_to=reply_to(settings, parts, ticket),
+        subject=om.acknowledgement_subject(ticket.id),
+        text=text,
+        message_id=om.new_message_id(settings.domain, ticket.id),
+        in_reply_to=mail.message_id,
+        references=om.thread_ids([*mail.references, mail.message_id]),
+        automatic=True,
+        date=now,
+    )
+
+
+def hand_over(
+    settings: Settings,
+    parts: OutboundParts,
+    outgoing: om.OutgoingMail,
+    stored: tuple[StoredAttachment, ...] = (),
+) -> str:
+    """Build the MIME (links instead of attachments when too large) and send it."""
+    raw = om.build_mime(outgoing)
+    limit = settings.max_send_bytes
+    if len(raw) > limit and stored:
+        links = tuple(om.DownloadLink(a.filename, parts.presign(a), a.size) for a in stored)
+        outgoing = replace(outgoing, attachments=(), links=links)
+        raw = om.build_mime(outgoing)
+    if len(raw) > limit:
+        raise SendRefused(f"the message is {len(raw)} bytes; SES accepts {limit}", RefusalReason.TOO_LARGE)
+    return parts.sender.send_raw(raw, outgoing.from_address, list(outgoing.recipients))
+
+
+def store_sent(
+    settings: Settings,
+    parts: OutboundParts,
+    ticket: Ticket,
+    outgoing: om.OutgoingMail,
+    kind: MessageKind,
+    ses_id: str,
+    agent: str,
+    attachments: tuple[StoredAttachment, ...],
+    warning: str,
+    now: datetime,
+    key: str = "",
+) -> StoredMessage:
+    """Store what was sent on `ticket`; a staff reply moves its status on too."""
+    key = key or f"out-{ses_id}"
+    text, html = outgoing.text, outgoing.html
+    body = Body(text=text, html=html)
+    if len(text.encode()) + len(html.encode()) > settings.inline_body_limit:
+        pointer = f"bodies/{ticket.id}/{key}.json"
+        parts.store.put_body(pointer, {"text": text, "html": html, "reply_text": ""})
+        body = Body(text=text[:2000], pointer=pointer)
+    message = StoredMessage(
+        ticket_id=ticket.id,
+        key=key,
+        direction=Direction.OUTBOUND,
+        kind=kind,
+        sender=outgoing.from_address,
+        sender_name=agent or outgoing.from_name,
+        to=outgoing.to,
+        cc=outgoing.cc,
+        subject=outgoing.subject,
+        message_id=outgoing.message_id,
+        received_at=iso_millis(now),
+        thread_signal=ThreadSignal.NEW,
+        body=body,
+        reason=warning,
+        attachments=attachments,
+    )
+    region = settings.region
+    aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{region}.amazonses.com>")
+    moved = (ticket, status_after_reply(ticket.status)) if kind == MessageKind.STAFF else None
+    parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved)
+    ids = (outgoing.message_id, *aliases)
+    parts.send_ledger.record_sent(outgoing.recipients, ids, message.received_at, int(now.timestamp()))
+    return message
+
+
+def mailbox_address(settings: Settings, mailbox: str) -> str:
+    for address, name in settings.mailboxes.items():
+        if name == mailbox:
+            return address
+    return f"{mailbox}@{settings.domain}"
+
+
+def team_name(mailbox: str) -> str:
+    return f"{mailbox.replace('-', ' ').title()} team"
+
+
+def reply_to(settings: Settings, parts: OutboundParts, ticket: Ticket) -> str:
+    secret = parts.reply_secrets()[0]
+    return reply_address(secret, mailbox_address(settings, ticket.mailbox), ticket.id, ticket.token_nonce)
