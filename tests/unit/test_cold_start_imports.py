@@ -39,6 +39,12 @@ OTHER_SERVICES = (
     "chalicelib.services.sign_in_guard",
     "chalicelib.services.sweeper",
     "chalicelib.services.suspended_mail",
+    # Their domain, once imported by services/ports.py for its annotations alone.
+    "chalicelib.domain.announcements",
+    "chalicelib.domain.feedback",
+    "chalicelib.domain.reputation",
+    "chalicelib.domain.send_policy",
+    "chalicelib.domain.sign_in_throttle",
 )
 
 COLD_INGEST = """
