@@ -92,6 +92,9 @@ class Settings:
     # Announcements pause before transactional mail does (and whenever it warns).
     announcement_bounce_pause_rate: float = 0.02
     announcement_complaint_pause_rate: float = 0.0005
+    # A standard dedicated IP pool announcements send from, on the warm-up plan
+    # (domain/warmup.py); empty: none (shared IPs, or a managed pool SES warms up itself).
+    warmup_pool: str = ""
 
     def acknowledges_unauthenticated(self, mailbox: str) -> bool:
         return not ({mailbox, "*"} & self.ack_authenticated_only)
@@ -157,4 +160,5 @@ class Settings:
             announcement_complaint_pause_rate=float(
                 env.get("INBOUND_ANNOUNCEMENT_COMPLAINT_PAUSE_RATE", 0.0005)
             ),
+            warmup_pool=env.get("INBOUND_WARMUP_POOL", ""),
         )

@@ -437,6 +437,7 @@ def _announcements(
     from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.ses_sender import SesSender
+    from chalicelib.adapters.sesv2_dedicated_ips import warmup_plan
     from chalicelib.adapters.sesv2_quota import send_quota
     from chalicelib.adapters.sqs_batches import SqsBatches
     from chalicelib.services import announcement_sending as sending
@@ -465,6 +466,16 @@ def _announcements(
         ),
     )
 
+    def no_cap() -> int | None:
+        return None
+
+    warmup_left = (
+        sending.warmup_allowance(
+            lambda: warmup_plan(sesv2, settings.warmup_pool), counters, lambda: datetime.now(UTC)
+        )
+        if settings.warmup_pool
+        else no_cap
+    )
     parts = sending.SendingParts(
         store=store,
         check=lambda address, state: outbound.check(address, automatic=False, state=state),
@@ -476,6 +487,7 @@ def _announcements(
         quota=lambda: send_quota(sesv2),
         enqueue=batches.enqueue,
         from_address=service.from_address,
+        warmup_left=warmup_left,
     )
     announcer = sending.AnnouncementSender(
         parts, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve

@@ -24,6 +24,12 @@ lists it.
 Quota: each batch reads GetAccount's SendQuota once and sends no more than the 24-hour
 quota leaves (keeping a share for transactional mail); what does not fit is queued again,
 delayed by SQS's maximum of 15 minutes, until the quota's window has room.
+
+Warm-up: with a standard dedicated IP pool (`INBOUND_WARMUP_POOL`), each batch also reads the
+pool's warm-up (GetDedicatedIps) and sends no more than the day's cap leaves
+(domain/warmup.py), counted against today's announcement Send events; the rest is queued
+again the same way, until the next (UTC) day's cap has room. Held-back recipients are never
+claimed, so a redelivered or re-queued batch still sends each of them once.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from chalicelib.domain.announcements import RecipientState
 from chalicelib.domain.reputation import DayCounts, GuardState, ReputationState
 from chalicelib.domain.send_policy import Decision
 from chalicelib.domain.timestamps import iso_millis
+from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
 from chalicelib.services.ports import AnnouncementStore, QuotaLookup, ReputationCounters
@@ -67,6 +74,8 @@ class SendingParts:
     quota: QuotaLookup  # None: SES cannot say (no quota is imposed)
     enqueue: Callable[[dict[str, Any], int], None]  # a batch message, delayed by N seconds
     from_address: Callable[[str], str]  # a mailbox's address
+    # Mails the dedicated pool's warm-up leaves for today; None: no cap (no pool warming).
+    warmup_left: Callable[[], int | None] = lambda: None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -97,6 +106,9 @@ class AnnouncementSender:
             raise InvalidRequest(f"no announcement {announcement_id!r}")
         quota = self.parts.quota()
         budget = quota.remaining(self.reserve_share) if quota else len(addresses)
+        warmup_left = self.parts.warmup_left()
+        if warmup_left is not None:
+            budget = min(budget, warmup_left)
         rate = (quota.max_rate if quota else self.fallback_rate) / self.concurrency
         pacer = ann.Pacer(rate, self.parts.monotonic, self.parts.sleep)
         opted_out = self.parts.store.opted_out(addresses)
@@ -174,6 +186,29 @@ class AnnouncementSender:
 
     def _now(self) -> str:
         return iso_millis(self.parts.clock())
+
+
+def warmup_allowance(
+    plan: Callable[[], WarmupPlan | None], counters: ReputationCounters, clock: Callable[[], datetime]
+) -> Callable[[], int | None]:
+    """`SendingParts.warmup_left` for a standard pool: the plan's cap for today less today's
+    announcement Send events (counted by record_feedback, so a few seconds behind). When SES
+    cannot say how warm the pool is, nothing goes out this time: better late than through a
+    cold IP."""
+
+    def left() -> int | None:
+        found = plan()
+        if found is None:
+            return 0
+        return found.left_today(sent_today(counters, clock()))
+
+    return left
+
+
+def sent_today(counters: ReputationCounters, now: datetime) -> int:
+    """Today's (UTC) announcement Send events."""
+    (today,) = reputation.days_back(now.astimezone(UTC).date(), 1)
+    return sum(d[f"{ANNOUNCE_PREFIX}sends"] for d in counters.day_counts(today, today))
 
 
 def announcement_guard(transactional: GuardState, days: list[DayCounts], settings: Settings) -> GuardState:

@@ -16,6 +16,9 @@ def _provision(args: argparse.Namespace) -> int:
     from inbound.stage.provision.report import render_report
     from inbound.stage.provision.run import after_deploy, delete, provision
 
+    if args.managed and not args.dedicated_pool:
+        print("inbound provision: --managed goes with --dedicated-pool NAME", file=sys.stderr)
+        return 2
     session = boto3.session.Session(region_name=args.region)
     try:
         if args.after_deploy:
@@ -44,6 +47,8 @@ def _provision(args: argparse.Namespace) -> int:
             activate=args.activate,
             tls=args.tls,
             rest_api=deployed_rest_api(Path(args.project_dir), args.stage),
+            dedicated_pool=args.dedicated_pool,
+            managed_pool=args.managed,
         )
     except ProvisionError as exc:
         print(f"inbound provision: {exc}", file=sys.stderr)
@@ -102,6 +107,18 @@ def register(commands: Any) -> None:
         default="optional",
         help="the receipt rule's TLS policy: require refuses mail from servers without STARTTLS "
         "(default optional)",
+    )
+    prov.add_argument(
+        "--dedicated-pool",
+        metavar="NAME",
+        default=None,
+        help="announcements send from this dedicated IP pool (created if absent): the account's "
+        "leased dedicated IPs on a warm-up plan, or SES's managed pool with --managed",
+    )
+    prov.add_argument(
+        "--managed",
+        action="store_true",
+        help="with --dedicated-pool: SES leases, scales and warms up the pool's IPs (MANAGED)",
     )
     prov.add_argument(
         "--after-deploy",

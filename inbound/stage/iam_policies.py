@@ -157,9 +157,14 @@ def _record_feedback(a: _Arns) -> list[dict[str, Any]]:
     ]
 
 
-def _send_announcement(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _send_announcement(
+    a: _Arns, common: dict[str, dict[str, Any]], warmup_pool: bool
+) -> list[dict[str, Any]]:
     n = a.n
     queue = n.queue_arn("announce")
+    # A standard dedicated pool's warm-up (INBOUND_WARMUP_POOL): GetDedicatedIps has no
+    # resource type (it lists the account's IPs, by pool or not), so IAM takes only "*".
+    warmup = [_statement("DedicatedPoolWarmup", ["ses:GetDedicatedIps"], ["*"])] if warmup_pool else []
     return [
         _own_logs(a, "send_announcement"),
         _statement("AnnounceQueueEventSource", list(_EVENT_SOURCE_ACTIONS), [queue]),
@@ -172,6 +177,7 @@ def _send_announcement(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict
             ["ses:SendRawEmail"],
             [a.arn("ses", f"configuration-set/{n.configuration_set}-announcements")],
         ),
+        *warmup,
         *(v for k, v in common.items() if k not in ("SendThroughConfigurationSet", "TicketEvents")),
     ]
 
@@ -193,10 +199,13 @@ def _api_handler(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, 
     ]
 
 
-def policy_documents(names: Names, mailboxes: list[str]) -> dict[str, dict[str, Any]]:
+def policy_documents(
+    names: Names, mailboxes: list[str], warmup_pool: bool = False
+) -> dict[str, dict[str, Any]]:
     """Every function's policy document, by function name.
 
-    `mailboxes`: the addresses the stage sends from (INBOUND_MAILBOXES).
+    `mailboxes`: the addresses the stage sends from (INBOUND_MAILBOXES). `warmup_pool`:
+    announcements send from a standard dedicated pool on its warm-up plan (INBOUND_WARMUP_POOL).
     """
     a = _Arns(names)
     common = _common(a, [m.lower() for m in mailboxes])
@@ -205,7 +214,7 @@ def policy_documents(names: Names, mailboxes: list[str]) -> dict[str, dict[str, 
         "record_feedback": _record_feedback(a),
         "sweep_incoming": _sweep_incoming(a, common),
         "api_handler": _api_handler(a, common),
-        "send_announcement": _send_announcement(a, common),
+        "send_announcement": _send_announcement(a, common, warmup_pool),
     }
     return {f: {"Version": "2012-10-17", "Statement": s} for f, s in statements.items()}
 
@@ -214,10 +223,12 @@ def policy_file_name(stage: str, function: str) -> str:
     return f"policy-{stage}-{function}.json"
 
 
-def write_policies(chalice_dir: Path, names: Names, mailboxes: list[str]) -> list[str]:
+def write_policies(
+    chalice_dir: Path, names: Names, mailboxes: list[str], warmup_pool: bool = False
+) -> list[str]:
     """Write the stage's policy files into `chalice_dir`; returns the names of those that changed."""
     changed = []
-    for function, document in policy_documents(names, mailboxes).items():
+    for function, document in policy_documents(names, mailboxes, warmup_pool).items():
         path = chalice_dir / policy_file_name(names.stage, function)
         text = json.dumps(document, indent=2) + "\n"
         if not path.exists() or path.read_text() != text:

@@ -50,12 +50,14 @@ from botocore import UNSIGNED
 from botocore.exceptions import ClientError
 from botocore.handlers import BUILTIN_HANDLERS
 from chalice.config import Config
+from moto.ses.models import ses_backends
 
 from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain.announcements import Recipient, unsubscribe_token
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import services
 from inbound.local.embedded import REGION, embedded_stack
+from inbound.local.moto_sesv2 import lease_dedicated_ips
 from inbound.stage.chalice_config import write_stage_config, write_stage_policies
 from tests.support.events import sqs_event
 from tests.support.iam_policy import UNSCOPABLE, Need, Policy, Unmapped, needs, restage
@@ -576,10 +578,20 @@ def scenario() -> Iterator[Scenario]:
             yield _run_scenario(Client, stack, env, jwks_url)
 
 
+def warming_pool(stack: Any) -> dict[str, str]:
+    """Announcements send from a standard dedicated pool (`inbound provision --dedicated-pool`)
+    whose IP is warm: send_announcement reads its warm-up (GetDedicatedIps) before each batch."""
+    sesv2 = stack.client("sesv2")
+    sesv2.create_dedicated_ip_pool(PoolName="bulk", ScalingMode="STANDARD")
+    lease_dedicated_ips(ses_backends[ACCOUNT][REGION], {"198.51.100.7": 100})
+    sesv2.put_dedicated_ip_in_pool(Ip="198.51.100.7", DestinationPoolName="bulk")
+    return {"INBOUND_WARMUP_POOL": "bulk"}
+
+
 def _run_scenario(client_class: Any, stack: Any, env: Any, jwks_url: str) -> Scenario:
     # `inbound provision --write-config` into the project copy: Chalice's test client
     # sets the stage's variables from its config.json around every invocation.
-    project = provisioned_project(stack.outputs)
+    project = provisioned_project({**stack.outputs, **warming_pool(stack)})
     env.setenv("INBOUND_JWKS_URL", jwks_url)
     env.setenv("INBOUND_SWEEP_AFTER_MINUTES", "0")  # the sweeper takes what the test leaves
     pool, app_client = stack.outputs["INBOUND_USER_POOL_ID"], stack.outputs["INBOUND_USER_POOL_CLIENT_ID"]

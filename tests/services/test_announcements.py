@@ -5,10 +5,12 @@ rate, the quota, opting out, the pause. SES throttling and a crash between SES a
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 from chalicelib.domain import announcements as ann
 from chalicelib.domain.feedback import SuppressionEntry
+from chalicelib.domain.warmup import IpWarmup, WarmupPlan
 from chalicelib.services.announcements import AudienceFilter
 from tests.fakes.stack import SECRET
 from tests.support.deliver import deliver_via
@@ -110,6 +112,46 @@ def test_what_the_daily_quota_cannot_hold_is_queued_again_for_later():
     assert len(outcome.sent) == 3  # 80 % of 100 for announcements, 77 used
     assert svc.queued[-1] == {"announcement": announcement.id, "recipients": outcome.deferred, "delay": 900}
     assert len(outcome.deferred) == 3 and len(svc.announcement_ses.sent) == 3
+
+
+def test_the_warm_up_plan_holds_back_what_exceeds_the_days_cap_until_the_next_day():
+    """GIVEN a standard dedicated pool of one IP at 0% warm-up (50 mails a day) and 46
+    announcement mails already sent today WHEN a batch of 7 runs THEN 4 go out, 3 are queued
+    again unclaimed; the re-queued batch sends nothing more that day, and all 3 the next
+    day, each recipient exactly once."""
+    svc = mail_out()
+    svc.warmup = WarmupPlan("bulk", (IpWarmup("198.51.100.1", "IN_PROGRESS", 0),))
+    today = svc.desk.clock.date().isoformat()
+    svc.table.counters.add(today, {"announce_sends": 46})
+    addresses = [f"w{n}@example.net" for n in range(7)]
+    announcement = _announce(svc, addresses)
+    svc.announcements.start(announcement.id)
+
+    first = svc.announcement_sender.send_batch(svc.queued[0])
+
+    assert first.sent == addresses[:4] and first.deferred == addresses[4:]
+    assert svc.queued[-1] == {"announcement": announcement.id, "recipients": addresses[4:], "delay": 900}
+    _, recipients = svc.announcements.status(announcement.id)
+    assert {r.address: r.state for r in recipients if r.address in first.deferred} == dict.fromkeys(
+        addresses[4:], "pending"
+    )
+    svc.table.counters.add(today, {"announce_sends": 4})  # SES's Send events for the 4
+    later = svc.announcement_sender.send_batch(svc.queued[-1])
+    assert later.sent == [] and later.deferred == addresses[4:]
+
+    svc.desk.clock += timedelta(days=1)
+    next_day = svc.announcement_sender.send_batch(svc.queued[-1])
+    assert next_day.sent == addresses[4:] and next_day.deferred == []
+    assert sorted(svc.announcement_ses.recipients()) == addresses  # once each
+
+
+def test_an_ip_done_warming_up_no_longer_caps_the_day():
+    svc = mail_out()
+    svc.warmup = WarmupPlan("bulk", (IpWarmup("198.51.100.1", "DONE", 100),))
+    svc.table.counters.add(svc.desk.clock.date().isoformat(), {"announce_sends": 10_000})
+    announcement = _announce(svc, ["d@example.net"])
+    svc.announcements.start(announcement.id)
+    assert svc.announcement_sender.send_batch(svc.queued[0]).sent == ["d@example.net"]
 
 
 def test_a_send_ses_did_not_take_puts_the_recipient_back_for_the_retry():

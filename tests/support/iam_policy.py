@@ -29,6 +29,7 @@ UNSCOPABLE = {
     "ses:GetAccount": "SES v2 account details (sandbox or production)",
     "ses:GetSuppressedDestination": "the account-level suppression list has no ARN",
     "ses:GetIdentityVerificationAttributes": "SES v1 reads identities by name, not by ARN",
+    "ses:GetDedicatedIps": "lists the account's dedicated IPs (a pool is a filter, not a resource)",
     # Not in the policies today; listed so that adding them needs no change here.
     "cloudwatch:GetMetricData": "no resource type (the outbound guard reads AWS/SES Reputation.*)",
     "cloudwatch:PutMetricData": "no resource type; scope it with a cloudwatch:namespace Condition",

@@ -14,6 +14,7 @@ from typing import Any
 from chalicelib.adapters.mail import body_render
 from chalicelib.domain import announcements as ann
 from chalicelib.domain.tickets import StoredAttachment
+from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.services import announcement_sending as sending
 from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
 from chalicelib.services.feedback import FeedbackService
@@ -67,6 +68,8 @@ class MailOut:
     queued: list[dict[str, Any]] = field(default_factory=list)
     quota: ann.SendQuota | None = ann.SendQuota(max_24_hour=50_000, max_rate=4.0, sent_last_24_hours=0)
     account_rates: tuple[float | None, float | None] = (None, None)
+    # A standard dedicated pool warming up (GetDedicatedIps); None: announcements use no such pool.
+    warmup: WarmupPlan | None = None
 
     @property
     def intake(self) -> IntakeService:
@@ -128,6 +131,7 @@ def mail_out(**changes: Any) -> MailOut:
         ),
     )
     pacing = VirtualClock()
+    allowance = sending.warmup_allowance(lambda: built["it"].warmup, table.counters, lambda: desk.clock)
     announcer = sending.AnnouncementSender(
         sending.SendingParts(
             store=store,
@@ -138,6 +142,7 @@ def mail_out(**changes: Any) -> MailOut:
             quota=lambda: built["it"].quota,
             enqueue=lambda body, delay: queued.append({**body, "delay": delay}),
             from_address=announcements.from_address,
+            warmup_left=lambda: None if built["it"].warmup is None else allowance(),
             clock=lambda: desk.clock,
             monotonic=pacing,
             sleep=pacing.sleep,

@@ -24,6 +24,7 @@ from inbound.stage.provision.alarms import delete_alarms, ensure_alarms
 from inbound.stage.provision.announcements import delete_announcements, ensure_announcements
 from inbound.stage.provision.api import ensure_gateway_responses
 from inbound.stage.provision.context import Context, Names, ProvisionError, account_of, partition_of
+from inbound.stage.provision.dedicated_pool import delete_dedicated_pool, ensure_dedicated_pool, kept_pool
 from inbound.stage.provision.functions import after_deploy as set_partial_batches
 from inbound.stage.provision.identity import (
     delete_identity,
@@ -83,6 +84,8 @@ def provision(
     mail_from_subdomain: str = "bounce",
     tls: str = "optional",
     rest_api: tuple[str, str] | None = None,
+    dedicated_pool: str | None = None,
+    managed_pool: bool = False,
 ) -> ProvisionReport:
     """Create or update the stage's resources; report per resource and the DNS to publish.
 
@@ -92,6 +95,8 @@ def provision(
     own set active when none is); see provision/receiving.py. `tls`: the rule's TlsPolicy,
     "optional" (default) or "require". `rest_api`: (id, API Gateway stage) of the API
     `chalice deploy` made, whose gateway responses are set (provision/api.py).
+    `dedicated_pool`: announcements send from this dedicated IP pool, SES's managed one
+    with `managed_pool`, else the account's leased IPs on a warm-up plan (provision/dedicated_pool.py).
     """
     ctx = _context(session, stage, domain, region, endpoint_url)
     n = ctx.names
@@ -107,6 +112,10 @@ def provision(
     ensure_receipt_rule(ctx, rule, activate)
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
     outputs.update(ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"]))
+    if dedicated_pool:
+        outputs.update(ensure_dedicated_pool(ctx, dedicated_pool, managed_pool))
+    else:
+        outputs.update(kept_pool(ctx))
     pool_id = ensure_user_pool(ctx)
     client_id = ensure_user_pool_client(ctx, pool_id)
     secret = ensure_reply_secret(ctx)
@@ -151,6 +160,7 @@ def delete(
     """
     ctx = _context(session, stage, "", region, endpoint_url)
     delete_ses(ctx)  # stop receiving first
+    delete_dedicated_pool(ctx)  # read from the announcements' set, so before it goes
     delete_announcements(ctx)
     delete_messaging(ctx)
     delete_alarms(ctx)
