@@ -3,8 +3,8 @@
 | item        | pk               | sk    | attributes          |
 | ----------- | ---------------- | ----- | ------------------- |
 | agent name  | AGENT#<sub>      | NAME  | name, named_at      |
-| directory   | AGENTNAME#<name> | AGENT | sub                 |
-| roster      | AGENTS           | <name> | sub                |
+| directory   | AGENTNAME#<name> | AGENT | sub, disabled?      |
+| roster      | AGENTS           | <name> | sub, disabled?     |
 
 The put is conditional on the item not existing, so a name is never overwritten: two
 first requests of a new agent racing both end with the name the first one wrote. The
@@ -12,7 +12,9 @@ directory entry (written with the name, in one transaction) is how the desk know
 an assignee is a real agent without a Scan; agents named before it existed are entered
 by `enlist` when a container first reads their name. The roster (one partition, one item
 per agent, written with the directory entry) is how the console lists colleagues to assign
-to with one Query.
+to with one Query. `inbound staff disable` stops the agent signing in (Cognito's
+AdminDisableUser) and marks both entries `disabled`, so the agent leaves the roster and
+cannot be assigned; `enlist` only sets `sub`, so a token still valid keeps the mark.
 """
 
 from __future__ import annotations
@@ -36,8 +38,16 @@ def _key(subject: str) -> dict:
 ROSTER = "AGENTS"
 
 
+def _roster_key(name: str) -> dict:
+    return {"pk": {"S": ROSTER}, "sk": {"S": name[:1000]}}
+
+
 def _roster_entry(subject: str, name: str) -> dict:
-    return {"pk": {"S": ROSTER}, "sk": {"S": name[:1000]}, "sub": {"S": subject}}
+    return {**_roster_key(name), "sub": {"S": subject}}
+
+
+def _disabled(item: dict) -> bool:
+    return bool(item.get("disabled", {}).get("BOOL"))
 
 
 def _directory_key(name: str) -> dict:
@@ -80,24 +90,46 @@ class DynamoDBAgents:
         return name
 
     def enlist(self, subject: str, name: str) -> None:
-        """Enter an agent named before the directory existed (idempotent)."""
-        self._db.put_item(TableName=self.table, Item=self._entry(subject, name))
-        self._db.put_item(TableName=self.table, Item=_roster_entry(subject, name))
+        """Enter an agent named before the directory existed (idempotent; keeps `disabled`)."""
+        for key in (_directory_key(name), _roster_key(name)):
+            self._db.update_item(
+                TableName=self.table,
+                Key=key,
+                UpdateExpression="SET #sub = :sub",
+                ExpressionAttributeNames={"#sub": "sub"},
+                ExpressionAttributeValues={":sub": {"S": subject}},
+            )
+
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        """Mark (or unmark) an agent disabled; nothing for a name that never signed in."""
+        update = (
+            {"UpdateExpression": "SET disabled = :yes", "ExpressionAttributeValues": {":yes": {"BOOL": True}}}
+            if disabled
+            else {"UpdateExpression": "REMOVE disabled"}
+        )
+        for key in (_directory_key(name), _roster_key(name)):
+            try:
+                self._db.update_item(
+                    TableName=self.table, Key=key, ConditionExpression="attribute_exists(pk)", **update
+                )
+            except ClientError as exc:
+                if error_code(exc) != "ConditionalCheckFailedException":
+                    raise
 
     def roster(self) -> list[str]:
-        """Every agent's name, sorted (one Query, paged)."""
+        """Every enabled agent's name, sorted (one Query, paged)."""
         found = query_all(
             self._db,
             TableName=self.table,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": ROSTER}},
         )
-        return [str(item["sk"]["S"]) for item in found]
+        return [str(item["sk"]["S"]) for item in found if not _disabled(item)]
 
     def is_agent(self, name: str) -> bool:
-        """Whether `name` is the name of an agent (one who has signed in)."""
+        """Whether `name` is the name of an agent (one who has signed in) not disabled."""
         found = self._db.get_item(TableName=self.table, Key=_directory_key(name), ConsistentRead=True)
-        return "Item" in found
+        return "Item" in found and not _disabled(found["Item"])
 
     def _entry(self, subject: str, name: str) -> dict:
         return {**_directory_key(name), "sub": {"S": subject}}

@@ -300,7 +300,8 @@ class TicketDesk:
         name = self._assignee(agent, value)
         if name and name != agent and not self.parts.is_agent(name):
             raise InvalidRequest(
-                f"{name} is not an agent: assign to a colleague who has signed in (inbound staff list)"
+                f"{name} is not an agent, or is disabled: assign to a colleague who has signed in "
+                "(inbound staff list)"
             )
         return name
 

@@ -4,6 +4,9 @@ The pool is the one `inbound provision` made, on the target `inbound.cli.target`
 by default the `inbound up` running with the same data dir (no AWS credentials needed).
 moto keeps no users across a restart, so on the local stack each change is also recorded
 in `staff.json` (0600) and redone on every start (inbound/local/staff_roster.py).
+Cognito's disable only stops sign-in; the console's roster of assignees lives in the tickets
+table, so disable, enable and remove mark it too (a disabled agent is neither listed nor
+assignable; tickets keep their name).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import secrets
 import string
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,15 @@ class _Pool:
     pool_id: str
     data_dir: Path | None  # the local stack's, where its changes are recorded; None elsewhere
     own_agent: str  # the local stack's first agent (credentials.json), "" elsewhere
+    roster: Callable[[], Any] | None  # the stage's DynamoDBAgents; None when only a pool id names it
+
+
+def _roster(target: Any, session: Any) -> Any:
+    from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
+    from chalicelib.settings import Settings
+
+    table = Settings.from_env(target.environment(session)).tickets_table
+    return DynamoDBAgents(target.client("dynamodb", session), table)
 
 
 def _pool(args: argparse.Namespace) -> _Pool:
@@ -50,13 +63,25 @@ def _pool(args: argparse.Namespace) -> _Pool:
     session = target.session()
     cognito = target.client("cognito-idp", session)
     pool_id = args.user_pool_id or target.user_pool_id(session)
+    roster = (lambda: _roster(target, session)) if target.stage or target.is_local else None
     if not target.is_local:
-        return _Pool(cognito, pool_id, None, "")
+        return _Pool(cognito, pool_id, None, "", roster)
     try:
         own = str(json.loads((target.data_dir / "credentials.json").read_text())["username"])
     except (OSError, ValueError, KeyError):
         own = ""
-    return _Pool(cognito, pool_id, target.data_dir, own)
+    return _Pool(cognito, pool_id, target.data_dir, own, roster)
+
+
+def _mark(pool: _Pool, email: str, disabled: bool) -> None:
+    """Keep the console's roster (who can be assigned) in step with the pool."""
+    if pool.roster is None:
+        print(
+            f"note: the roster of assignees was not updated (give --stage); {email} may still be assigned",
+            file=sys.stderr,
+        )
+        return
+    pool.roster().set_disabled(email, disabled)
 
 
 def _email(value: str) -> str:
@@ -124,15 +149,20 @@ def _disable(args: argparse.Namespace) -> int:
     pool.cognito.admin_disable_user(UserPoolId=pool.pool_id, Username=email)
     # Refresh tokens stop working too; an ID token already issued lasts until it expires (1 h).
     pool.cognito.admin_user_global_sign_out(UserPoolId=pool.pool_id, Username=email)
+    _mark(pool, email, True)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, enabled=False)
-    print(f"{email} is disabled: they cannot sign in (`inbound staff enable {email}` undoes it)")
+    print(
+        f"{email} is disabled: they cannot sign in nor be assigned tickets "
+        f"(`inbound staff enable {email}` undoes it)"
+    )
     return 0
 
 
 def _enable(args: argparse.Namespace) -> int:
     pool, email = _pool(args), _email(args.email)
     pool.cognito.admin_enable_user(UserPoolId=pool.pool_id, Username=email)
+    _mark(pool, email, False)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, enabled=True)
     print(f"{email} is enabled: they can sign in again")
@@ -149,6 +179,7 @@ def _remove(args: argparse.Namespace) -> int:
             f"and is created again at every start; disable it instead: inbound staff disable {email}"
         )
     pool.cognito.admin_delete_user(UserPoolId=pool.pool_id, Username=email)
+    _mark(pool, email, True)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, removed=True)
     print(f"{email} is removed from pool {pool.pool_id}; their tickets keep their name")

@@ -20,6 +20,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
 from inbound.cli import main
 from inbound.cli.failures import explain
 from inbound.cli.http_client import ApiError
@@ -101,8 +102,13 @@ def test_staff_add_list_disable_enable_remove_on_the_local_stack(running, bare_s
     code, out, _ = run(capsys, "staff", "list", "--json", *data)
     listed = {a["email"]: a["status"] for a in map(json.loads, out.splitlines())}
     assert listed["colleague@example.com"] == "invited"
+    roster = DynamoDBAgents(running.stack.client("dynamodb"), running.stack.settings.tickets_table)
+    roster.record("sub-colleague", "colleague@example.com")  # as their first sign-in names them
+    assert "colleague@example.com" in roster.roster()
 
     assert run(capsys, "staff", "disable", "colleague@example.com", *data)[0] == 0
+    assert "colleague@example.com" not in roster.roster(), "the console's assign picker"
+    assert not roster.is_agent("colleague@example.com"), "an assignment is refused"
     with pytest.raises(ClientError, match="NotAuthorizedException"):
         sign_in()
     code, out, _ = run(capsys, "staff", "list", *data)
@@ -118,6 +124,7 @@ def test_staff_add_list_disable_enable_remove_on_the_local_stack(running, bare_s
 
     assert run(capsys, "staff", "enable", "colleague@example.com", *data)[0] == 0
     assert sign_in() == "NEW_PASSWORD_REQUIRED"
+    assert "colleague@example.com" in roster.roster() and roster.is_agent("colleague@example.com")
     assert run(capsys, "staff", "remove", "colleague@example.com", *data)[0] == 0
     code, out, _ = run(capsys, "staff", "list", "--json", *data)
     assert "colleague@example.com" not in out

@@ -39,6 +39,20 @@ def test_a_name_is_written_once_and_makes_its_holder_an_agent(agents):
     assert agents.roster() == ["ann@example.com", "bob@example.com"]
 
 
+def test_a_disabled_agent_leaves_the_roster_and_is_no_assignee_until_enabled(agents):
+    agents.record("sub-1", "ann@example.com")
+    agents.record("sub-2", "bob@example.com")
+
+    agents.set_disabled("bob@example.com", True)
+    agents.enlist("sub-2", "bob@example.com")  # a token still valid, read by a fresh container
+    agents.set_disabled("nobody@example.com", True)  # never signed in: nothing to mark
+
+    assert agents.roster() == ["ann@example.com"]
+    assert not agents.is_agent("bob@example.com") and not agents.is_agent("nobody@example.com")
+    agents.set_disabled("bob@example.com", False)
+    assert agents.roster() == ["ann@example.com", "bob@example.com"] and agents.is_agent("bob@example.com")
+
+
 def test_presence_lapses_at_its_expiry_and_ends_on_leaving(presence):
     presence.touch("T-1001", "bob@example.com", True, "2026-12-07T10:00:00.000Z", 1_800_000_045)
     presence.touch("T-1001", "ann@example.com", False, "2026-12-07T10:00:01.000Z", 1_800_000_030)

@@ -12,6 +12,7 @@ from chalicelib.services.ports import Presence
 class MemoryAgents:
     names: dict[str, str] = field(default_factory=dict)  # sub -> name, written once
     directory: dict[str, str] = field(default_factory=dict)  # name -> sub
+    disabled: set[str] = field(default_factory=set)  # names `inbound staff disable` marked
 
     def name_of(self, subject: str) -> str:
         return self.names.get(subject, "")
@@ -25,11 +26,15 @@ class MemoryAgents:
     def enlist(self, subject: str, name: str) -> None:
         self.directory[name] = subject
 
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        if name in self.directory:
+            (self.disabled.add if disabled else self.disabled.discard)(name)
+
     def roster(self) -> list[str]:
-        return sorted(self.directory)
+        return sorted(set(self.directory) - self.disabled)
 
     def is_agent(self, name: str) -> bool:
-        return name in self.directory
+        return name in self.directory and name not in self.disabled
 
 
 @dataclass

@@ -154,6 +154,10 @@ def test_status_assignee_priority_and_tags_change_and_the_queue_follows(stack):
     with pytest.raises(InvalidRequest, match="bbo@example.com is not an agent"):
         desk.update(ticket_id, ANN, assignee="bbo@example.com")
     assert stack.tickets.require_ticket(ticket_id).assignee == "", "a typo owns nothing"
+    stack.agents.set_disabled(BOB, True)  # `inbound staff disable`
+    with pytest.raises(InvalidRequest, match=f"{BOB} is not an agent, or is disabled"):
+        desk.update(ticket_id, ANN, assignee=BOB)
+    assert stack.tickets.require_ticket(ticket_id).assignee == "", "a disabled agent owns nothing"
     with pytest.raises(InvalidRequest, match="priority must be one of"):
         desk.update(ticket_id, ANN, priority="asap")
     with pytest.raises(InvalidRequest, match="nothing to change"):
