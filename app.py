@@ -37,7 +37,7 @@ INGEST_CONCURRENCY, FEEDBACK_CONCURRENCY = 5, 2
 @observed
 def ingest(event):
     svc = services()
-    result = svc.intake.ingest_batch((r.to_dict()["messageId"], r.body) for r in event)
+    result = svc.ingest.ingest_batch((r.to_dict()["messageId"], r.body) for r in event)
     return result.response(svc.settings.partial_batch_responses)
 
 

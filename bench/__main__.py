@@ -83,7 +83,7 @@ def _typical_details(cpu: typical_mail.CpuResult, req: typical_mail.RequestResul
     lines = ["## Typical mail", ""]
     lines.append(
         "Pipeline per message: `read_mail`, `detect_bounce`, `classify(from_headers)`, "
-        "`sanitise_html`, `latest_reply`, `subject_ticket_id`; as in intake, the last three "
+        "`sanitise_html`, `latest_reply`, `subject_ticket_id`; as in ingest, the last three "
         "only for mail that is filed (not bounces, spam or viruses). Baseline: "
         "`email.message_from_bytes(policy=default)` and `get_content()` (or "
         "`get_payload(decode=True)`) on every leaf. `time.process_time`; per message, the "
@@ -103,7 +103,7 @@ def _typical_details(cpu: typical_mail.CpuResult, req: typical_mail.RequestResul
     ]
     lines += [
         "",
-        "AWS requests made inside `intake.ingest` per message (the replayer's own put and "
+        "AWS requests made inside `ingest.ingest` per message (the replayer's own put and "
         "pre-checks excluded), by outcome:",
         "",
         "| outcome | messages | mean | min | max |",
@@ -149,7 +149,7 @@ def _cold_start() -> tuple[list[Row], str]:
     baseline = ms(result.baseline.wall_s) + " (`import boto3` + 1 client)"
     rows = [
         Row(
-            f"Cold start of the ingest function: `import app` + `services().intake`, package with bytecode (median of {result.runs})",
+            f"Cold start of the ingest function: `import app` + `services().ingest`, package with bytecode (median of {result.runs})",
             ms(result.measured.wall_s),
             baseline,
             f"{result.ratio():.2f}x (CPU {result.cpu_ratio():.2f}x; load {load})",

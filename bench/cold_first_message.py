@@ -1,6 +1,6 @@
 """Cold start through the first message: what building services on first use moved, counted.
 
-bench/cold_start.py measures the ingest function's cold start up to `services().intake`;
+bench/cold_start.py measures the ingest function's cold start up to `services().ingest`;
 what the services no longer build there is built by the first message that needs it (the
 mail readers, the acknowledgement's outbound side, the search index's patterns). This
 counts the whole of it: a fresh child in the unpacked package imports the app and handles

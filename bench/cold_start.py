@@ -2,7 +2,7 @@
 unpacked Lambda package, against `import boto3` and one client, each in a fresh interpreter.
 
 Each service is built by its first use (chalicelib/wiring.py), so what a cold start costs
-depends on the function: the ingest function's handler asks for `services().intake` (which
+depends on the function: the ingest function's handler asks for `services().ingest` (which
 builds the S3 and DynamoDB clients it needs), a staff API request for `services().auth` and
 `services().desk`. The ingest is the goal's figure; the API request is measured beside it.
 
@@ -61,8 +61,8 @@ _NO_NETWORK = (
     "socket.socket.connect = _refuse\n"
     "socket.socket.connect_ex = _refuse\n"
 )
-# What the ingest function's handler does before its first record: `services().intake`.
-MEASURED = "import app\nfrom chalicelib.wiring import services\nservices().intake\n"
+# What the ingest function's handler does before its first record: `services().ingest`.
+MEASURED = "import app\nfrom chalicelib.wiring import services\nservices().ingest\n"
 # A staff API request: the token check (`services().auth`), then the desk.
 API = "import app\nfrom chalicelib.wiring import services\nservices().auth\nservices().desk\n"
 # Every service built: what one container never needs, and what `build_services` built before.
@@ -70,7 +70,7 @@ EVERY_SERVICE = (
     "import app\n"
     "from chalicelib.wiring import services\n"
     "svc = services()\n"
-    "for name in ('intake', 'suspended', 'desk', 'auth', 'outbound', 'feedback', 'suppression',\n"
+    "for name in ('ingest', 'suspended', 'desk', 'auth', 'outbound', 'feedback', 'suppression',\n"
     "             'sweeper', 'sign_in_guard', 'search', 'announcements', 'announcement_sender',\n"
     "             'presence'):\n"
     "    getattr(svc, name)\n"

@@ -4,7 +4,7 @@ Every figure comes from a fresh child process, so a peak is that process's alone
 
 - ingest: `build_services` against a moto server running in another process, one small
   mail ingested first (lazy imports and clients warmed, as in a warm Lambda), then
-  `intake.ingest` of the large mail's `incoming/` key: read from S3, parsed, the
+  `ingest.ingest` of the large mail's `incoming/` key: read from S3, parsed, the
   attachment stored, the ticket written, the raw archived.
 - stdlib (the anchor): the same bytes read from a file, `email.message_from_bytes(
   policy=default)` and every leaf decoded (`typical_mail.baseline`).
@@ -256,11 +256,11 @@ def _ingest_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
     settings = Settings.from_env(env)
     services = build_services(settings)
     bucket = settings.mail_bucket
-    warm = services.intake.ingest(notifications.decode(spec["warm_note"], bucket))
+    warm = services.ingest.ingest(notifications.decode(spec["warm_note"], bucket))
     if warm.outcome != "created":
         raise RuntimeError(f"warm-up mail: {warm.outcome} ({warm.reason})")
     delivery = notifications.decode(spec["note"], bucket)
-    figures, outcome = measure(lambda: services.intake.ingest(delivery), traced)
+    figures, outcome = measure(lambda: services.ingest.ingest(delivery), traced)
     figures["outcome"] = outcome.outcome
     figures["reason"] = outcome.reason
     figures["ticket"] = outcome.ticket
@@ -276,7 +276,7 @@ def _s3_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
     from chalicelib.wiring import build_services
 
     env = {**spec["outputs"], "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": spec["endpoint"]}
-    store = build_services(Settings.from_env(env)).intake.parts.store
+    store = build_services(Settings.from_env(env)).ingest.parts.store
     bucket, key, name = store.bucket, spec["key"], spec["key"].rpartition("/")[2]
     store.put_attachment(f"attachments/warm/{name}", b"warm", "text/plain", "warm.txt")
 

@@ -1,5 +1,5 @@
 """Typical mail: the pure per-message processing against a bare stdlib parse, and
-the AWS requests `intake.ingest` makes per message, by outcome.
+the AWS requests `ingest.ingest` makes per message, by outcome.
 
 CPU time is `time.process_time`; every message is timed through the pipeline and
 through the baseline in the same pass (so drift hits both alike), three passes,
@@ -50,7 +50,7 @@ STEPS = ("read_mail", "detect_bounce", "classify", "sanitise_html", "latest_repl
 
 
 def pipeline(step_done: Callable[[str], None] | None = None) -> Callable[[bytes], None]:
-    """The pure processing intake does per message, without AWS; `step_done` is called
+    """The pure processing ingest does per message, without AWS; `step_done` is called
     with each name in STEPS as that step ends (for the per-step breakdown)."""
     from chalicelib.adapters.mail.body_render import latest_reply, sanitise_html
     from chalicelib.adapters.mail.bounce_detector import detect_bounce
@@ -70,7 +70,7 @@ def pipeline(step_done: Callable[[str], None] | None = None) -> Callable[[bytes]
         done("detect_bounce")
         decision = classify(mail, from_headers(mail), bounce)
         done("classify")
-        # As in intake: bounces and quarantined spam or viruses are recorded, never rendered.
+        # As in ingest: bounces and quarantined spam or viruses are recorded, never rendered.
         files = decision.kind not in ("bounce", "spam", "virus")
         if files:
             sanitise_html(mail.html)
@@ -187,18 +187,18 @@ class _RequestCounter:
             self.calls[f"{service}.{operation}"] += 1
 
 
-class _CountingIntake:
-    """The intake service, counting AWS requests made inside `ingest` only."""
+class _CountingIngest:
+    """The ingest service, counting AWS requests made inside `ingest` only."""
 
-    def __init__(self, intake: Any, counter: _RequestCounter) -> None:
-        self._intake = intake
+    def __init__(self, ingest: Any, counter: _RequestCounter) -> None:
+        self._ingest = ingest
         self._counter = counter
-        self.parts = intake.parts
+        self.parts = ingest.parts
 
     def ingest(self, delivery: Any) -> Any:
         self._counter.active = True
         try:
-            return self._intake.ingest(delivery)
+            return self._ingest.ingest(delivery)
         finally:
             self._counter.active = False
 
@@ -233,7 +233,7 @@ def measure_requests(files: list[tuple[str, bytes]]) -> RequestResult:
         # Clients copy the session's event hooks when built: register first, then build.
         stack.session.events.register("before-call.*.*", counter)
         services = build_services(stack.settings, stack.session)
-        replayer = Replayer(_CountingIntake(services.intake, counter), services.intake.parts.store)  # type: ignore[arg-type]
+        replayer = Replayer(_CountingIngest(services.ingest, counter), services.ingest.parts.store)  # type: ignore[arg-type]
         for _, raw in files:
             counter.calls.clear()
             outcome = replayer.process_bytes(raw)

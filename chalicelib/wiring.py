@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.feedback import FeedbackService
-    from chalicelib.services.intake import IntakeService
+    from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.ports import Events, MailStore, ReplySecrets, TicketStore
@@ -126,7 +126,7 @@ class Services:
     """The container's services, each built by its first use, with the clients it needs.
 
     All of the stage's functions run this one app, and each touches few services: ingest
-    the intake, record_feedback the feedback, a staff request the desk and the identities.
+    the ingest, record_feedback the feedback, a staff request the desk and the identities.
     Building them all would import some 90 modules at every cold start, about 70 frozen
     dataclasses among them (each compiles its generated methods at import: about 4M
     instructions apiece), so each is built on first use. Services call each other through
@@ -207,16 +207,16 @@ class Services:
 
     # -- the services --------------------------------------------------------
     @functools.cached_property
-    def intake(self) -> IntakeService:
+    def ingest(self) -> IngestService:
         from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
         from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
-        from chalicelib.services.intake import IntakeService
-        from chalicelib.services.intake_parts import IntakeParts
+        from chalicelib.services.ingest import IngestService
+        from chalicelib.services.ingest_parts import IngestParts
 
         # The outbound side and the feedback are built by the first acknowledgement or
         # bounce that needs them, not by every ingest's cold start.
         acknowledge = self.settings.acknowledge_new_tickets
-        parts = IntakeParts(
+        parts = IngestParts(
             store=self._store,
             tickets=self._tickets,
             deliveries=DynamoDBDeliveries(self._dynamodb, self.settings.tickets_table),
@@ -229,13 +229,13 @@ class Services:
             suppress_bounced=lambda *report: self.feedback.suppress_from_inbound_bounce(*report),
             publish_event=self._events.publish_event,
         )
-        return IntakeService(self.settings, parts)
+        return IngestService(self.settings, parts)
 
     @functools.cached_property
     def suspended(self) -> SuspendedMail:
         from chalicelib.services.suspended_mail import SuspendedMail
 
-        return SuspendedMail(self.intake.parts, self.intake.filing)
+        return SuspendedMail(self.ingest.parts, self.ingest.filing)
 
     @functools.cached_property
     def desk(self) -> TicketDesk:
@@ -286,7 +286,7 @@ class Services:
     @functools.cached_property
     def sweeper(self) -> IncomingSweeper:
         """Re-drives mail left in incoming/."""
-        return _sweeper(self.settings, self.intake)
+        return _sweeper(self.settings, self.ingest)
 
     @functools.cached_property
     def sign_in_guard(self) -> SignInGuard:
@@ -359,13 +359,13 @@ def _detect_bounce(mail: ParsedMail) -> BounceReport | None:
     return detect_bounce(mail)
 
 
-def _sweeper(settings: Settings, intake: IntakeService) -> IncomingSweeper:
+def _sweeper(settings: Settings, ingest: IngestService) -> IncomingSweeper:
     from datetime import timedelta
 
     from chalicelib.services.sweeper import IncomingSweeper
 
     return IncomingSweeper(
-        intake, timedelta(minutes=settings.sweep_after_minutes), settings.sweep_max_attempts
+        ingest, timedelta(minutes=settings.sweep_after_minutes), settings.sweep_max_attempts
     )
 
 
@@ -634,7 +634,7 @@ def build_redrive(services: Services, session: Session, queues: list[str], wait_
     settings = services.settings
     sqs = _client(session, "sqs", settings)
     return RedriveService(
-        services.intake,
+        services.ingest,
         S3Quarantine(_client(session, "s3", settings), settings.mail_bucket),
         [SqsDeadLetters.of(sqs, name, wait_seconds) for name in queues],
     )

@@ -10,7 +10,7 @@ of every commit that files a delivery: a ticket message (dynamodb_tickets) or an
 outcome (here, with the suspended list's entry when the mail is held).
 
 A re-drive may delete exactly the `failed` verdict and nothing else: that record is only
-written when nothing was committed for the delivery (`IntakeService.quarantine_failed`),
+written when nothing was committed for the delivery (`IngestService.quarantine_failed`),
 and while it exists nothing can be; so deleting it lets the delivery commit once, later,
 and never twice.
 """

@@ -18,13 +18,13 @@ from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.routing import route
 from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, ThreadSignal
 from chalicelib.services import message_builder
-from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ingest_parts import IngestParts
 from chalicelib.services.ports import TicketChange
 from chalicelib.settings import Settings
 
 
 class MailedReports:
-    def __init__(self, settings: Settings, parts: IntakeParts) -> None:
+    def __init__(self, settings: Settings, parts: IngestParts) -> None:
         self.settings = settings
         self.parts = parts
 

@@ -38,7 +38,7 @@ from typing import Any
 
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
-from chalicelib.services.intake import IntakeService
+from chalicelib.services.ingest import IngestService
 from chalicelib.services.notifications import Delivery
 from chalicelib.services.ports import DeadLetters, DeliveryRecord, Quarantine, QuarantinedMail
 
@@ -111,7 +111,7 @@ class RedriveReport:
 
 
 def _is_failed(record: DeliveryRecord | None) -> bool:
-    """The `failed` verdict of IntakeService.quarantine_failed (not a committed outcome)."""
+    """The `failed` verdict of IngestService.quarantine_failed (not a committed outcome)."""
     if record is None:
         return False
     quarantined = record.get("outcome") == OutcomeKind.QUARANTINED
@@ -121,11 +121,11 @@ def _is_failed(record: DeliveryRecord | None) -> bool:
 class RedriveService:
     def __init__(
         self,
-        intake: IntakeService,
+        ingest: IngestService,
         quarantine: Quarantine,
         queues: list[DeadLetters],
     ) -> None:
-        self.intake = intake
+        self.ingest = ingest
         self.quarantine = quarantine
         self.queues = queues
 
@@ -141,7 +141,7 @@ class RedriveService:
 
     # -- quarantine/failed/ --------------------------------------------------------
     def _describe(self, item: QuarantinedMail) -> MailRedrive:
-        record = self.intake.parts.deliveries.get_delivery(item.ses_message_id)
+        record = self.ingest.parts.deliveries.get_delivery(item.ses_message_id)
         if record is None or _is_failed(record):
             detail = "would be ingested again"
         else:
@@ -163,7 +163,7 @@ class RedriveService:
     def _mail(self, item: QuarantinedMail) -> MailRedrive:
         ses_id = item.ses_message_id
         target = self.quarantine.original_key(item)
-        records = self.intake.parts.deliveries
+        records = self.ingest.parts.deliveries
         records.reset_sweep_attempts(ses_id)
         records.clear_failed(ses_id)
         if not self.quarantine.copy_back(item, target):
@@ -172,11 +172,11 @@ class RedriveService:
             )
         received = ReceivedMail(ses_message_id=ses_id, bucket=self.quarantine.bucket, key=target)
         try:
-            outcome = self.intake.ingest(Delivery(received=received))
+            outcome = self.ingest.ingest(Delivery(received=received))
         except Exception as exc:
             # Back to where it was, with a fresh `failed` verdict; then report the failure.
             detail = f"re-drive failed: {type(exc).__name__}: {exc}"
-            self.intake.quarantine_failed(self.quarantine.bucket, target, ses_id, detail)
+            self.ingest.quarantine_failed(self.quarantine.bucket, target, ses_id, detail)
             raise
         record = records.get_delivery(ses_id)
         if record is None or _is_failed(record):

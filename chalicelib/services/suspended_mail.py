@@ -8,13 +8,13 @@ from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.routing import Route
 from chalicelib.errors import AlreadyProcessed, SuspendedNotFound
-from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ingest_parts import IngestParts
 from chalicelib.services.ports import SuspendedMessage
 from chalicelib.services.ticket_filing import TicketFiling, wanted_message_ids
 
 
 class SuspendedMail:
-    def __init__(self, parts: IntakeParts, filing: TicketFiling) -> None:
+    def __init__(self, parts: IngestParts, filing: TicketFiling) -> None:
         self.parts = parts
         self.filing = filing
 

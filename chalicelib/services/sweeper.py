@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from chalicelib import observability
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome
-from chalicelib.services.intake import IntakeService
+from chalicelib.services.ingest import IngestService
 from chalicelib.services.notifications import Delivery
 
 log = logging.getLogger("inbound.sweeper")
@@ -34,8 +34,8 @@ class SweepReport:
 
 
 class IncomingSweeper:
-    def __init__(self, intake: IntakeService, older_than: timedelta, max_attempts: int) -> None:
-        self.intake = intake
+    def __init__(self, ingest: IngestService, older_than: timedelta, max_attempts: int) -> None:
+        self.ingest = ingest
         self.older_than = older_than
         self.max_attempts = max_attempts
 
@@ -43,7 +43,7 @@ class IncomingSweeper:
         now = now or datetime.now(UTC)
         report = SweepReport()
         left: list[datetime] = []  # when what stays in incoming/ was written
-        for key, modified in self.intake.parts.store.list_incoming():
+        for key, modified in self.ingest.parts.store.list_incoming():
             if now - modified < self.older_than:
                 report.too_young += 1
                 left.append(modified)
@@ -67,18 +67,18 @@ class IncomingSweeper:
 
     def _sweep_one(self, key: str, ses_id: str, report: SweepReport) -> bool:
         """Re-drive one object, or quarantine it after the last attempt; False: it stays."""
-        store = self.intake.parts.store
-        attempts = self.intake.parts.deliveries.count_sweep_attempt(ses_id)
+        store = self.ingest.parts.store
+        attempts = self.ingest.parts.deliveries.count_sweep_attempt(ses_id)
         if attempts > self.max_attempts:
             detail = f"still in incoming/ after {self.max_attempts} sweeps"
-            self.intake.quarantine_failed(store.bucket, key, ses_id, detail)
+            self.ingest.quarantine_failed(store.bucket, key, ses_id, detail)
             report.quarantined.append(ses_id)
             return True
         received = ReceivedMail(ses_message_id=ses_id, bucket=store.bucket, key=key)
         # One object's failure must not stop the sweep of the others; it stays
         # in incoming/ and its attempt is counted.
         try:
-            report.redriven.append(self.intake.ingest(Delivery(received=received)))
+            report.redriven.append(self.ingest.ingest(Delivery(received=received)))
         except Exception:  # noqa: BLE001
             log.exception("sweep of %s failed (attempt %d of %d)", ses_id, attempts, self.max_attempts)
             report.failed.append(ses_id)

@@ -22,7 +22,7 @@ from chalicelib.domain.tickets import (
 )
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
-from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ingest_parts import IngestParts
 from chalicelib.services.ports import TicketChange
 from chalicelib.settings import Settings
 
@@ -56,7 +56,7 @@ class Threading:
 
 
 class TicketFiling:
-    def __init__(self, settings: Settings, parts: IntakeParts) -> None:
+    def __init__(self, settings: Settings, parts: IngestParts) -> None:
         self.settings = settings
         self.parts = parts
 

@@ -20,7 +20,7 @@ def _process(args: argparse.Namespace) -> int:
     counts: Counter[str] = Counter()
     with embedded_stack(domain=args.domain) as stack:
         started = time.perf_counter()
-        replayer = Replayer(stack.intake, stack.store)
+        replayer = Replayer(stack.ingest, stack.store)
         recipients = tuple(args.to) if args.to else ()
         for path in eml_files(args.paths):
             try:

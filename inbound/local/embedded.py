@@ -48,24 +48,24 @@ class EmbeddedStack:
     outputs: dict[str, str]
 
     @property
-    def intake(self) -> Any:
-        return self.services.intake
+    def ingest(self) -> Any:
+        return self.services.ingest
 
     @property
     def tickets(self) -> Any:
-        return self.services.intake.parts.tickets
+        return self.services.ingest.parts.tickets
 
     @property
     def deliveries(self) -> Any:
-        return self.services.intake.parts.deliveries
+        return self.services.ingest.parts.deliveries
 
     @property
     def suspended(self) -> Any:
-        return self.services.intake.parts.suspended
+        return self.services.ingest.parts.suspended
 
     @property
     def store(self) -> Any:
-        return self.services.intake.parts.store
+        return self.services.ingest.parts.store
 
     def keys(self, prefix: str) -> list[str]:
         keys: list[str] = self.store.list_keys(prefix)
@@ -76,7 +76,7 @@ class EmbeddedStack:
         return self.session.client(name, region_name=REGION, endpoint_url=self.settings.endpoint_url)
 
     def secret(self) -> bytes:
-        secrets: tuple[bytes, ...] = self.services.intake.parts.reply_secrets()
+        secrets: tuple[bytes, ...] = self.services.ingest.parts.reply_secrets()
         return secrets[0]
 
 

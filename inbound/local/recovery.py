@@ -73,7 +73,7 @@ def redrive_incoming(stack: EmbeddedStack, receiver: SesReceiver) -> tuple[int, 
         except Exception as exc:  # noqa: BLE001
             ses_message_id = key.rpartition("/")[2]
             detail = f"re-drive at start could not publish its notification: {type(exc).__name__}: {exc}"
-            stack.intake.quarantine_failed(bucket, key, ses_message_id, detail[:900])
+            stack.ingest.quarantine_failed(bucket, key, ses_message_id, detail[:900])
             log.warning("start: %s quarantined in quarantine/failed/: %s", ses_message_id, detail[:300])
             quarantined += 1
     return redriven, quarantined

@@ -12,7 +12,7 @@ from pathlib import Path
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind
-from chalicelib.services.intake import IntakeService
+from chalicelib.services.ingest import IngestService
 from chalicelib.services.notifications import Delivery
 
 log = logging.getLogger("inbound.replay")
@@ -37,7 +37,7 @@ def eml_files(paths: list[str]) -> Iterator[Path]:
 
 @dataclass
 class Replayer:
-    intake: IntakeService
+    ingest: IngestService
     store: S3MailStore
 
     def process_bytes(self, raw: bytes, recipients: tuple[str, ...] = ()) -> Outcome:
@@ -50,12 +50,12 @@ class Replayer:
             recipients=recipients,
             received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         )
-        if not self.store.exists(key) and self.intake.parts.deliveries.get_delivery(ses_id) is None:
+        if not self.store.exists(key) and self.ingest.parts.deliveries.get_delivery(ses_id) is None:
             self.store.put_incoming(ses_id, raw)
         last: Exception | None = None
         for _ in range(ATTEMPTS):
             try:
-                return self.intake.ingest(Delivery(received=received))
+                return self.ingest.ingest(Delivery(received=received))
             # Replay's outermost boundary: the same retry-then-quarantine that the
             # queue and its dead-letter handling give a deployed stack.
             except Exception as exc:  # noqa: BLE001

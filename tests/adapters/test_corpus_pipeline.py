@@ -18,7 +18,7 @@ def test_every_corpus_message_ends_with_exactly_one_outcome(stack):
     THEN each ends as exactly one outcome, none by crashing, and incoming/ is left empty."""
     require_corpus()
     files = mail_files()
-    replayer = Replayer(stack.intake, stack.store)
+    replayer = Replayer(stack.ingest, stack.store)
     outcomes = {}
     for path in files:
         outcomes[relative(path)] = replayer.process_bytes(path.read_bytes())

@@ -110,7 +110,7 @@ def test_ingesting_a_12_mb_attachment_allocates_well_under_3x_the_message(stack)
 
     tracemalloc.start()
     try:
-        outcome = stack.intake.ingest(delivery)
+        outcome = stack.ingest.ingest(delivery)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -68,7 +68,7 @@ def test_a_new_ticket_is_acknowledged_once_threaded_and_stored_on_the_ticket(sta
     )
     assert stack.tickets.get_ticket(outcome.ticket).message_count == 2
 
-    again = svc.outbound.acknowledge(outcome.ticket, svc.intake.parts.read_mail(make_mail()))
+    again = svc.outbound.acknowledge(outcome.ticket, svc.ingest.parts.read_mail(make_mail()))
     assert again.state == "already" and len(sent) == 1 and len(stack.tickets.messages(outcome.ticket)) == 2
 
 
@@ -143,7 +143,7 @@ def test_ses_rejecting_the_message_is_a_refusal_with_its_reason(stack, wire):
 def test_a_throttled_acknowledgement_is_retried_by_the_next_delivery(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
     outcome = deliver_via(svc, make_mail())
-    mail = svc.intake.parts.read_mail(make_mail())
+    mail = svc.ingest.parts.read_mail(make_mail())
 
     def throttle(**_):
         raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendRawEmail")

@@ -115,7 +115,7 @@ def run_lambda(w: Wired, queue: str = "INGEST_QUEUE", rounds: int = 30) -> list[
     """Lambda's SQS event source: a batch to the function, successes deleted. A failed record
     is made visible again at once (rather than after the visibility timeout), so that SQS's
     retries, and its move to the dead-letter queue after maxReceiveCount, happen here."""
-    handle = w.services.intake.ingest_batch if queue == "INGEST_QUEUE" else w.services.feedback.record_batch
+    handle = w.services.ingest.ingest_batch if queue == "INGEST_QUEUE" else w.services.feedback.record_batch
     results: list[Any] = []
     for _ in range(rounds):
         got = w.sqs.receive_message(QueueUrl=w.url(queue), MaxNumberOfMessages=10, WaitTimeSeconds=0)
@@ -143,7 +143,7 @@ def poisoned(w: Wired, raw: bytes) -> str:
     note = received_notification(message_id, w.stack.settings.mail_bucket)
     w.sns.publish(TopicArn=w.stack.outputs["INBOUND_RECEIVED_TOPIC_ARN"], Message=note)
     assert run_lambda(w) == []
-    sweeper = IncomingSweeper(w.services.intake, timedelta(minutes=120), 2)
+    sweeper = IncomingSweeper(w.services.ingest, timedelta(minutes=120), 2)
     assert [sweeper.sweep(now=LATER).quarantined for _ in range(3)] == [[], [], [message_id]]
     return message_id
 
@@ -179,7 +179,7 @@ def test_a_lost_notification_whose_first_two_sweeps_fail_becomes_a_ticket_on_the
     message_id = ses_id()
     w.faults.fail("GetObject", f"incoming/{message_id}", times=2)
     w.stack.store.put_incoming(message_id, make_mail(subject="No notification"))
-    sweeper = IncomingSweeper(w.services.intake, timedelta(minutes=120), 3)
+    sweeper = IncomingSweeper(w.services.ingest, timedelta(minutes=120), 3)
 
     reports = [sweeper.sweep(now=LATER) for _ in range(3)]
 
@@ -307,10 +307,10 @@ def test_a_copy_the_sweeper_ingested_meanwhile_is_only_cleared(wired):
     message_id = poisoned(w, make_mail(subject="Swept meanwhile"))
     w.faults.clear()
     [item] = w.redrive.quarantine.failed()
-    w.services.intake.parts.deliveries.reset_sweep_attempts(message_id)  # the dead run's first three steps
-    assert w.services.intake.parts.deliveries.clear_failed(message_id)
+    w.services.ingest.parts.deliveries.reset_sweep_attempts(message_id)  # the dead run's first three steps
+    assert w.services.ingest.parts.deliveries.clear_failed(message_id)
     assert w.redrive.quarantine.copy_back(item, f"incoming/{item.ses_message_id}")
-    [swept] = IncomingSweeper(w.services.intake, timedelta(minutes=120), 2).sweep(now=LATER).redriven
+    [swept] = IncomingSweeper(w.services.ingest, timedelta(minutes=120), 2).sweep(now=LATER).redriven
     assert swept.outcome == "created"
 
     report = w.redrive.redrive()
@@ -329,7 +329,7 @@ def test_a_committed_ticket_record_is_never_cleared(wired):
     w.sns.publish(TopicArn=w.stack.outputs["INBOUND_RECEIVED_TOPIC_ARN"], Message=note)
     [outcome] = run_lambda(w)
 
-    assert w.services.intake.parts.deliveries.clear_failed(message_id) is False
+    assert w.services.ingest.parts.deliveries.clear_failed(message_id) is False
     assert w.stack.deliveries.get_delivery(message_id)["ticket"] == outcome.ticket
 
 
@@ -415,10 +415,10 @@ def test_two_redrives_and_the_sweeper_at_once_double_nothing():
         for n in range(5):
             message_id = ses_id()
             stack.store.put_incoming(message_id, make_mail(subject=f"Parallel {n}"))
-            stack.intake.quarantine_failed(stack.store.bucket, f"incoming/{message_id}", message_id, "test")
+            stack.ingest.quarantine_failed(stack.store.bucket, f"incoming/{message_id}", message_id, "test")
             ids.append(message_id)
         redrives = [build_redrive(stack.services, stack.session, _queue_names(stack), 0) for _ in range(2)]
-        sweeper = IncomingSweeper(stack.intake, timedelta(minutes=120), 3)
+        sweeper = IncomingSweeper(stack.ingest, timedelta(minutes=120), 3)
         errors: list[BaseException] = []
         barrier = threading.Barrier(3)
 

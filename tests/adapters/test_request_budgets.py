@@ -68,7 +68,7 @@ NEW_TICKET = {
 
 def ingest(stack, svc, raw: bytes, recipients=("support@example.com",), **verdicts):
     note = notification_for(stack, raw, recipients, **verdicts)
-    return svc.intake.ingest(decode(note, stack.settings.mail_bucket))
+    return svc.ingest.ingest(decode(note, stack.settings.mail_bucket))
 
 
 def test_a_new_ticket_costs_six_requests_and_one_per_stored_file(stack, counted):
@@ -97,10 +97,10 @@ def test_a_reply_that_threads_costs_one_more_read_for_the_ticket_it_joins(stack,
 def test_a_redelivered_mail_is_recognised_by_the_same_read_and_only_archived(stack, counted):
     svc, requests = counted
     note = notification_for(stack, make_mail())
-    first = svc.intake.ingest(decode(note, stack.settings.mail_bucket))
+    first = svc.ingest.ingest(decode(note, stack.settings.mail_bucket))
     stack.store.put_incoming(first.ses_message_id, make_mail())  # as if the archive move had failed
     requests.take()
-    again = svc.intake.ingest(decode(note, stack.settings.mail_bucket))
+    again = svc.ingest.ingest(decode(note, stack.settings.mail_bucket))
     assert requests.take() == {
         "s3.GetObject": 1,
         "dynamodb.BatchGetItem": 1,

@@ -37,7 +37,7 @@ def racing(stack):
 
 def ingest(stack, services, raw: bytes):
     note = notification_for(stack, raw)
-    return services.intake.ingest(decode(note, stack.settings.mail_bucket))
+    return services.ingest.ingest(decode(note, stack.settings.mail_bucket))
 
 
 def test_a_number_taken_by_a_parallel_commit_moves_this_ticket_and_its_files_to_the_next(stack, racing):
@@ -80,10 +80,10 @@ def test_a_delivery_that_keeps_losing_the_race_fails_for_the_queue_to_retry_and_
     note = notification_for(stack, make_mail(subject="Mine"))
     # WHEN it is ingested THEN it fails, and its raw mail waits in incoming/ for the retry
     with pytest.raises(Exception, match="no free ticket number"):
-        services.intake.ingest(decode(note, stack.settings.mail_bucket))
+        services.ingest.ingest(decode(note, stack.settings.mail_bucket))
     assert len(stack.keys("incoming/")) == 1
     # AND the retry (the queue's redelivery) files it under the next free number
-    retried = services.intake.ingest(decode(note, stack.settings.mail_bucket))
+    retried = services.ingest.ingest(decode(note, stack.settings.mail_bucket))
     assert retried.ticket == f"T-{1001 + len(others)}"
     assert sorted(o.ticket for o in other.done) == [f"T-{1001 + n}" for n in range(len(others))]
     assert stack.keys("incoming/") == []

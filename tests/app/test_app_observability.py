@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.domain.outcome import OUTCOMES
 from chalicelib.observability import OUTCOME_METRICS
-from chalicelib.services.intake import IntakeService
+from chalicelib.services.ingest import IngestService
 from chalicelib.services.sweeper import IncomingSweeper
 from inbound.local.replay import Replayer
 from tests.support.events import load_event, sqs_event
@@ -109,7 +109,7 @@ def test_mail_replayed_outside_a_function_leaves_stdout_to_the_command(app_stack
         "ingest", sqs_event([received_notification("observedbefore001", stack.settings.mail_bucket)])
     )
     capsys.readouterr()
-    outcome = Replayer(stack.intake, stack.store).process_bytes(make_mail(subject="Replayed"))
+    outcome = Replayer(stack.ingest, stack.store).process_bytes(make_mail(subject="Replayed"))
     written = capsys.readouterr()
     assert outcome.outcome == "created"
     assert written.out == ""
@@ -174,14 +174,14 @@ def test_the_oldest_age_counts_only_mail_the_sweep_leaves_behind(stack):
     re-driven one is gone (0), one that fails is left (its age)."""
     stack.store.put_incoming("observedaged00001", make_mail())
     [(_, written)] = stack.store.list_incoming()
-    sweeper = IncomingSweeper(stack.intake, timedelta(minutes=120), 3)
+    sweeper = IncomingSweeper(stack.ingest, timedelta(minutes=120), 3)
     assert sweeper.sweep(now=written + timedelta(minutes=30)).oldest_incoming_age_seconds == 1800.0
 
     def broken(raw: bytes) -> Any:
         raise RuntimeError("parser bug")
 
     failing = IncomingSweeper(
-        IntakeService(stack.settings, replace(stack.intake.parts, read_mail=broken)),
+        IngestService(stack.settings, replace(stack.ingest.parts, read_mail=broken)),
         timedelta(minutes=120),
         3,
     )

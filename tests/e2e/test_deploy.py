@@ -225,7 +225,7 @@ def test_the_deployment_zip_imports_cleanly_in_a_fresh_environment_and_stays_sma
     assert report["without_bytecode"] == []
     assert report["chalicelib_modules"] == expected_modules
     assert report["services"] == sorted(
-        ["intake", "suspended", "desk", "auth", "outbound", "feedback", "suppression", "sweeper"]
+        ["ingest", "suspended", "desk", "auth", "outbound", "feedback", "suppression", "sweeper"]
     )
     assert calls == [], "building the services called AWS"
     assert report["responses"]["/api/health"] == {"statusCode": 200, "body": '{"status":"ok"}'}

@@ -87,11 +87,11 @@ def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_de
     msg = mail("Stuck after five tries", attachment=("trace.log", b"line\n" * 500))
     up.client("s3").put_object(Bucket=bucket, Key=f"incoming/{ses_id}", Body=msg.as_bytes())
     services = _services(up)
-    services.intake.quarantine_failed(bucket, f"incoming/{ses_id}", ses_id, "ingest failed 5 times")
+    services.ingest.quarantine_failed(bucket, f"incoming/{ses_id}", ses_id, "ingest failed 5 times")
     sqs = up.client("sqs")
     dlq = sqs.get_queue_url(QueueName="inbound-local-ingest-dlq")["QueueUrl"]
     sqs.send_message(QueueUrl=dlq, MessageBody=received_notification(ses_id, bucket))
-    assert services.intake.parts.deliveries.get_delivery(ses_id)["quarantine_reason"] == "failed"
+    assert services.ingest.parts.deliveries.get_delivery(ses_id)["quarantine_reason"] == "failed"
 
     report = _redrive(up)
 

@@ -1,5 +1,5 @@
 """Ingest and the staff desk wired to in-memory ports, with no AWS at all: what `deliver`
-(tests/support/deliver.py) needs of a stack (`store`, `settings`, `intake`), and the desk."""
+(tests/support/deliver.py) needs of a stack (`store`, `settings`, `ingest`), and the desk."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from chalicelib.adapters.mail.bounce_detector import detect_bounce
 from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.desk_parts import DeskParts
-from chalicelib.services.intake import IntakeService
-from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ingest import IngestService
+from chalicelib.services.ingest_parts import IngestParts
 from chalicelib.services.message_builder import Renderers
 from chalicelib.services.suspended_mail import SuspendedMail
 from chalicelib.services.ticket_desk import TicketDesk
@@ -40,13 +40,13 @@ class FakeStack:
         default_factory=lambda: MemoryAgents(directory=dict.fromkeys(ANN_AND_BOB, ""))
     )
     store: MemoryMailStore = field(init=False)
-    intake: IntakeService = field(init=False)
+    ingest: IngestService = field(init=False)
     suspended: SuspendedMail = field(init=False)
     desk: TicketDesk = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = MemoryMailStore(bucket=self.settings.mail_bucket)
-        parts = IntakeParts(
+        parts = IngestParts(
             store=self.store,
             tickets=self.tickets,
             deliveries=self.tickets,
@@ -56,8 +56,8 @@ class FakeStack:
             renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
             reply_secrets=lambda: (SECRET,),
         )
-        self.intake = IntakeService(self.settings, parts)
-        self.suspended = SuspendedMail(parts, self.intake.filing)
+        self.ingest = IngestService(self.settings, parts)
+        self.suspended = SuspendedMail(parts, self.ingest.filing)
         desk = DeskParts(
             queue=MemoryQueue(self.tickets),
             edits=MemoryEdits(self.tickets),

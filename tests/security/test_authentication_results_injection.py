@@ -61,7 +61,7 @@ def test_results_in_the_envelope_sender_never_become_verdicts_read_back_from_the
     alice: Victim, outbox: Outbox
 ) -> None:
     """`inbound process` and redeliveries read the verdicts from the headers SES wrote."""
-    replayer = Replayer(alice.api.stack.intake, alice.api.stack.store)
+    replayer = Replayer(alice.api.stack.ingest, alice.api.stack.store)
     for mail_from in (INJECTED, SEMICOLONS):
         raw = ses_prefix(mail_from, "none", "none") + spoof(
             alice, "Cc", subject=f"Re: My invoice [{alice.ticket}]"

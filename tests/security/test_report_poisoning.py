@@ -40,7 +40,7 @@ class Desk:
 
     def deliver(self, raw: bytes, **verdicts: str) -> Outcome:
         target = SimpleNamespace(
-            store=self.svc.intake.parts.store, settings=self.svc.settings, intake=self.svc.intake
+            store=self.svc.ingest.parts.store, settings=self.svc.settings, ingest=self.svc.ingest
         )
         return deliver_to(target, raw, recipients=(SUPPORT,), **verdicts)
 

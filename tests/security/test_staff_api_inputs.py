@@ -119,7 +119,7 @@ def key_limits(api: Api) -> list[str]:
                     )
 
     # One client serves every DynamoDB adapter of the app (chalicelib/wiring.py).
-    client = services().intake.parts.tickets._db
+    client = services().ingest.parts.tickets._db
     for operation in ("GetItem", "DeleteItem", "UpdateItem", "BatchGetItem"):
         client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", check)
     return refused

@@ -35,7 +35,7 @@ def test_a_lost_notification_is_recovered_as_a_ticket(stack):
     """GIVEN a raw mail in incoming/ whose notification never came WHEN the sweeper runs later
     THEN it becomes a ticket and incoming/ is empty; young objects are left for their queue."""
     stack.store.put_incoming("lostnotification01", make_mail(subject="Lost notification"))
-    sweeper = IncomingSweeper(stack.intake, timedelta(minutes=120), 3)
+    sweeper = IncomingSweeper(stack.ingest, timedelta(minutes=120), 3)
     assert sweeper.sweep().too_young == 1
     report = sweeper.sweep(now=LATER)
     [outcome] = report.redriven
@@ -47,12 +47,12 @@ def test_a_lost_notification_is_recovered_as_a_ticket(stack):
 def test_a_mail_that_always_fails_ends_in_quarantine_failed(stack):
     from dataclasses import replace
 
-    from chalicelib.services.intake import IntakeService
+    from chalicelib.services.ingest import IngestService
 
-    reader = BrokenReader(stack.intake.parts.read_mail)
-    intake = IntakeService(stack.settings, replace(stack.intake.parts, read_mail=reader))
+    reader = BrokenReader(stack.ingest.parts.read_mail)
+    ingest = IngestService(stack.settings, replace(stack.ingest.parts, read_mail=reader))
     stack.store.put_incoming("alwaysfails000001", make_mail(subject="Poison"))
-    sweeper = IncomingSweeper(intake, timedelta(minutes=120), 2)
+    sweeper = IncomingSweeper(ingest, timedelta(minutes=120), 2)
     assert sweeper.sweep(now=LATER).failed == ["alwaysfails000001"]
     assert sweeper.sweep(now=LATER).failed == ["alwaysfails000001"]
     assert sweeper.sweep(now=LATER).quarantined == ["alwaysfails000001"]

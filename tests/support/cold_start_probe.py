@@ -63,7 +63,7 @@ def main(task: Path) -> dict[str, Any]:
     built = services()  # the cold container's one-time wiring, exactly as a handler calls it
     result["services"] = sorted(
         name
-        for name in ("intake", "suspended", "desk", "auth", "outbound", "feedback", "suppression", "sweeper")
+        for name in ("ingest", "suspended", "desk", "auth", "outbound", "feedback", "suppression", "sweeper")
         if getattr(built, name) is not None
     )
 

@@ -15,7 +15,7 @@ def deliver(
     message_id = message_id or ses_id()
     stack.store.put_incoming(message_id, raw)
     note = received_notification(message_id, stack.settings.mail_bucket, tuple(recipients), **verdicts)
-    return stack.intake.ingest(decode(note, stack.settings.mail_bucket))
+    return stack.ingest.ingest(decode(note, stack.settings.mail_bucket))
 
 
 def notification_for(stack, raw: bytes, recipients=("support@example.com",), **verdicts) -> str:
@@ -25,7 +25,7 @@ def notification_for(stack, raw: bytes, recipients=("support@example.com",), **v
 
 
 def deliver_via(svc, raw: bytes, **kwargs):
-    """`deliver` into a stack's store and intake as `svc` (services built with other settings) has them."""
+    """`deliver` into a stack's store and ingest as `svc` (services built with other settings) has them."""
     return deliver(
-        SimpleNamespace(store=svc.intake.parts.store, settings=svc.settings, intake=svc.intake), raw, **kwargs
+        SimpleNamespace(store=svc.ingest.parts.store, settings=svc.settings, ingest=svc.ingest), raw, **kwargs
     )

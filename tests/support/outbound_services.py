@@ -18,7 +18,7 @@ from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.services import announcement_sending as sending
 from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
 from chalicelib.services.feedback import FeedbackService
-from chalicelib.services.intake import IntakeService
+from chalicelib.services.ingest import IngestService
 from chalicelib.services.outbound import OutboundService
 from chalicelib.services.outbound_parts import OutboundParts
 from chalicelib.services.suppression import SuppressionService
@@ -72,9 +72,9 @@ class MailOut:
     warmup: WarmupPlan | None = None
 
     @property
-    def intake(self) -> IntakeService:
+    def ingest(self) -> IngestService:
         """Ingest on the desk's fakes, acknowledging and applying mailed reports through these."""
-        return self.desk.intake
+        return self.desk.ingest
 
 
 def mail_out(**changes: Any) -> MailOut:
@@ -151,10 +151,10 @@ def mail_out(**changes: Any) -> MailOut:
         settings.announcement_quota_reserve,
     )
     feedback = FeedbackService(settings, table.feedback_ledger, table.send_ledger, lambda: desk.clock)
-    desk.intake = IntakeService(
+    desk.ingest = IngestService(
         settings,
         replace(
-            desk.intake.parts,
+            desk.ingest.parts,
             acknowledge=outbound.acknowledge if settings.acknowledge_new_tickets else None,
             suppress_bounced=feedback.suppress_from_inbound_bounce,
         ),

@@ -1,7 +1,7 @@
 """A cold start imports only what its function's first event needs.
 
 GIVEN a fresh interpreter, WHEN it does what the ingest function's cold start does (`import
-app`, then the handler's `services().intake`), THEN none of the modules that other functions,
+app`, then the handler's `services().ingest`), THEN none of the modules that other functions,
 or only some messages, need has been imported, and the search index's regular expressions
 are not compiled yet: each of them once cost every cold start of every function (bench cold,
 bench/RESULTS.md). A fact about `sys.modules`, not a timing.
@@ -53,7 +53,7 @@ import app
 from chalicelib.domain import search_terms
 from chalicelib.wiring import services
 
-services().intake
+services().ingest
 compiled = search_terms._re.cache_info().currsize if hasattr(search_terms, "_re") else "at import"
 print(json.dumps({"modules": sorted(sys.modules), "patterns": compiled}))
 """
@@ -80,7 +80,7 @@ def test_the_ingest_cold_start_leaves_other_functions_modules_unimported():
     found = cold_start(COLD_INGEST)
     modules = set(found["modules"])
 
-    assert "chalicelib.services.intake" in modules  # the probe did build the intake
+    assert "chalicelib.services.ingest" in modules  # the probe did build the ingest
     assert sorted(m for m in FIRST_MESSAGE if m in modules) == []
     assert sorted(m for m in OTHER_SERVICES if m in modules) == []
     assert found["patterns"] == 0, "search_terms compiled its patterns at import"

@@ -281,7 +281,7 @@ window.InboundTriage = (desk) => {
   }
 
   // -- held mail -------------------------------------------------------------
-  /* Automatic mail that threads nowhere is held, never dropped (intake): here staff read
+  /* Automatic mail that threads nowhere is held, never dropped (ingest): here staff read
      who sent it and why it was held, and release it into a ticket or discard it. */
   async function loadHeld() {
     const box = state.mailbox;

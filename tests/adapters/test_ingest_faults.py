@@ -42,7 +42,7 @@ def _run(services, bucket, note, attempts=6):
     """Deliver like SQS: retry the same notification until it succeeds."""
     for _ in range(attempts):
         try:
-            return services.intake.ingest(decode(note, bucket))
+            return services.ingest.ingest(decode(note, bucket))
         except (ClientError, ReadTimeoutError):
             continue
     raise AssertionError("never succeeded")
@@ -139,7 +139,7 @@ def _twenty_parallel(stack):
     def work():
         barrier.wait()
         try:
-            outcomes.append(stack.intake.ingest(decode(note, bucket)))
+            outcomes.append(stack.ingest.ingest(decode(note, bucket)))
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class IntakeParts:
+class IngestParts:
     store: MailStore
     tickets: TicketStore
     deliveries: Deliveries

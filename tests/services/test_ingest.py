@@ -1,6 +1,6 @@
 """The ingest pipeline on in-memory ports: threading, duplicates, quarantine and the suspended
 list as staff and customers notice them. The ports' fakes are held to the DynamoDB and S3
-adapters by tests/contracts; what needs AWS itself stays in tests/adapters/test_intake.py."""
+adapters by tests/contracts; what needs AWS itself stays in tests/adapters/test_ingest.py."""
 
 from __future__ import annotations
 
@@ -115,9 +115,9 @@ def test_spam_and_virus_go_to_quarantine_and_create_nothing(stack):
 
 
 def test_oversize_and_empty_input_are_quarantined_with_a_reason(stack):
-    stack.intake.settings = replace(stack.settings, max_message_bytes=1000)
+    stack.ingest.settings = replace(stack.settings, max_message_bytes=1000)
     big = deliver(stack, make_mail(body="x" * 5000))
-    stack.intake.settings = stack.settings
+    stack.ingest.settings = stack.settings
     empty = deliver(stack, b"")
     assert big.outcome == "quarantined" and big.reason.startswith("oversize")
     assert empty.outcome == "quarantined" and "empty" in empty.reason
@@ -175,7 +175,7 @@ def test_verdicts_come_from_ses_headers_when_there_is_no_notification(stack):
         key="incoming/sweptmessage0001",
         received_at="2026-11-27T10:00:00.000Z",
     )
-    outcome = stack.intake.ingest(Delivery(received=received))
+    outcome = stack.ingest.ingest(Delivery(received=received))
     assert outcome.outcome == "quarantined" and outcome.reason.startswith("spam")
 
 

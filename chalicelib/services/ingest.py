@@ -31,7 +31,7 @@ from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import ThreadSignal
 from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing
 from chalicelib.services import notifications
-from chalicelib.services.intake_parts import IntakeParts
+from chalicelib.services.ingest_parts import IngestParts
 from chalicelib.services.mailed_reports import MailedReports
 from chalicelib.services.notifications import Delivery
 from chalicelib.services.ports import DeliveryRecord, SuspendedMessage
@@ -39,7 +39,7 @@ from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.services.ticket_filing import TicketFiling, sender_of, wanted_message_ids
 from chalicelib.settings import Settings
 
-log = logging.getLogger("inbound.intake")
+log = logging.getLogger("inbound.ingest")
 
 # The object (and "Received" notification) SES writes once when a receipt rule's S3 action
 # is created, to check that it may write to the bucket: SES's, not mail anyone sent.
@@ -48,8 +48,8 @@ SES_SETUP_NOTIFICATION = "AMAZON_SES_SETUP_NOTIFICATION"
 _EVENTS = {OutcomeKind.CREATED: EventKind.CREATED, OutcomeKind.THREADED: EventKind.CUSTOMER_REPLIED}
 
 
-class IntakeService:
-    def __init__(self, settings: Settings, parts: IntakeParts) -> None:
+class IngestService:
+    def __init__(self, settings: Settings, parts: IngestParts) -> None:
         self.settings = settings
         self.parts = parts
         self.filing = TicketFiling(settings, parts)
