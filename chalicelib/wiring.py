@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.domain.classify_types import BounceReport
     from chalicelib.domain.mail import ParsedMail
+    from chalicelib.domain.warmup import WarmupPlan
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.feedback import FeedbackService
@@ -279,8 +280,22 @@ class Services:
         from chalicelib.services.suppression import SuppressionService
 
         mail_out = self._mail_out
+        warmup = None
+        if self.settings.warmup_pool:
+            from chalicelib.adapters.sesv2_dedicated_ips import warmup_plan
+
+            sesv2 = _on_first_use(lambda: _client(self._session, "sesv2", self.settings))
+            pool = self.settings.warmup_pool
+
+            def warmup() -> WarmupPlan | None:
+                return warmup_plan(sesv2, pool)
+
         return SuppressionService(
-            self.settings, mail_out.suppression_list, mail_out.counters, mail_out.sender.account_suppressed
+            self.settings,
+            mail_out.suppression_list,
+            mail_out.counters,
+            mail_out.sender.account_suppressed,
+            warmup=warmup,
         )
 
     @functools.cached_property

@@ -51,7 +51,7 @@ from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
 from chalicelib.services.ports import AnnouncementStore, QuotaLookup, ReputationCounters
-from chalicelib.services.suppression import REPORT_DAYS, guard_state, thresholds
+from chalicelib.services.suppression import REPORT_DAYS, guard_state, sent_today, thresholds
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.announcements")
@@ -203,12 +203,6 @@ def warmup_allowance(
         return found.left_today(sent_today(counters, clock()))
 
     return left
-
-
-def sent_today(counters: ReputationCounters, now: datetime) -> int:
-    """Today's (UTC) announcement Send events."""
-    (today,) = reputation.days_back(now.astimezone(UTC).date(), 1)
-    return sum(d[f"{ANNOUNCE_PREFIX}sends"] for d in counters.day_counts(today, today))
 
 
 def announcement_guard(transactional: GuardState, days: list[DayCounts], settings: Settings) -> GuardState:

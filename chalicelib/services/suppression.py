@@ -7,12 +7,16 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from chalicelib.domain import reputation
 from chalicelib.domain.feedback import ListAction, SuppressionEntry, normalise_address
 from chalicelib.domain.reputation import GuardState, Thresholds
 from chalicelib.services.ports import ListChange, ReputationCounters, SuppressionList
 from chalicelib.settings import Settings
+
+if TYPE_CHECKING:  # the warm-up's domain loads only where a pool is configured
+    from chalicelib.domain.warmup import WarmupPlan
 
 REPORT_DAYS = 30
 _REASON_CODE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZ_")
@@ -62,12 +66,15 @@ class SuppressionService:
         counters: ReputationCounters,
         account_lookup: Callable[[str], tuple[bool | None, str]] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        warmup: Callable[[], WarmupPlan | None] | None = None,
     ) -> None:
         self.settings = settings
         self.suppression_list = suppression_list
         self.counters = counters
         self.account_lookup = account_lookup
         self.clock = clock
+        # A standard dedicated pool's warm-up (GetDedicatedIps); None: announcements use none.
+        self.warmup = warmup
 
     def _now(self) -> tuple[str, int]:
         now = self.clock()
@@ -143,7 +150,27 @@ class SuppressionService:
                 "ses_complaint_review": reputation.SES_COMPLAINT_REVIEW_RATE,
             },
             "days": rows,
+            **({"warmup": self._warmup(now)} if self.warmup is not None else {}),
         }
+
+    def _warmup(self, now: datetime) -> dict[str, object]:
+        """The pool's plan today (None when SES cannot say) and the schedule it follows."""
+        from chalicelib.domain import warmup
+
+        assert self.warmup is not None
+        plan = self.warmup()
+        schedule = [{"percentage": p, "daily_cap_per_ip": cap} for p, cap in warmup.SCHEDULE]
+        if plan is None:
+            return {"pool": self.settings.warmup_pool, "unknown": "SES did not say", "schedule": schedule}
+        return {**plan.as_dict(sent_today(self.counters, now)), "schedule": schedule}
+
+
+def sent_today(counters: ReputationCounters, now: datetime) -> int:
+    """Today's (UTC) announcement Send events (counted apart by record_feedback)."""
+    from chalicelib.services.feedback import ANNOUNCE_PREFIX
+
+    (today,) = reputation.days_back(now.astimezone(UTC).date(), 1)
+    return sum(d[f"{ANNOUNCE_PREFIX}sends"] for d in counters.day_counts(today, today))
 
 
 def _rows(text: str) -> Iterable[tuple[str, str]]:

@@ -86,7 +86,29 @@ def _reputation(args: argparse.Namespace) -> int:
                 f"{day['day']}  {day['volume']:>6}  {day['bounces']:>7}  {day['complaints']:>10}"
                 f"  {day['bounce_rate']:>7.2%}  {day['complaint_rate']:>10.3%}"
             )
+    if "warmup" in report:
+        _print_warmup(report["warmup"])
     return 0
+
+
+def _print_warmup(plan: dict[str, Any]) -> None:
+    """The standard dedicated pool's warm-up plan: today's cap, each IP, the schedule."""
+    if "unknown" in plan:
+        print(f"warm-up of pool {plan['pool']}: unknown ({plan['unknown']}); announcements wait")
+        return
+    cap = plan["daily_cap"]
+    if cap is None:
+        print(f"warm-up of pool {plan['pool']}: done (no daily cap); {plan['sent_today']} sent today")
+    else:
+        print(
+            f"warm-up of pool {plan['pool']}: {plan['sent_today']} of {cap} announcement mails sent today "
+            f"(UTC), {plan['left_today']} left; the rest waits for tomorrow"
+        )
+    for ip in plan["ips"]:
+        limit = "no cap" if ip["daily_cap"] is None else f"{ip['daily_cap']} a day"
+        print(f"  {ip['ip']:<15}  {ip['status']:<14} {ip['percentage']:>3}%  {limit}")
+    steps = ", ".join(f"{s['percentage']}%: {s['daily_cap_per_ip']}" for s in plan["schedule"])
+    print(f"  schedule (cap per IP by SES's warm-up percentage): {steps}")
 
 
 def register(commands: Any) -> None:

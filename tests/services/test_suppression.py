@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.domain.feedback import SuppressionEntry
+from chalicelib.domain.warmup import IpWarmup, WarmupPlan
 from chalicelib.services.suppression import guard_state
 from tests.support.outbound_services import mail_out
 
@@ -65,3 +66,24 @@ def test_the_guard_takes_the_stricter_of_our_counts_and_the_accounts_rates(svc):
 
     assert (ours.state, with_account.state) == ("ok", "paused")
     assert "the account's SES rates" in with_account.note
+
+
+def test_the_reputation_report_shows_a_warming_pools_plan_for_today(svc):
+    """GIVEN a standard pool of two IPs, one at 50% and one done, and 300 announcement mails
+    sent today WHEN the report is read THEN it shows today's cap (the warming IP's step of the
+    schedule plus a warm IP's 50,000), what is left, each IP and the schedule."""
+    svc.table.counters.add(NOW.date().isoformat(), {"announce_sends": 300, "sends": 999})
+    plan = WarmupPlan(
+        "bulk", (IpWarmup("198.51.100.1", "IN_PROGRESS", 50), IpWarmup("198.51.100.2", "DONE", 100))
+    )
+    svc.suppression.warmup = lambda: plan
+
+    shown = svc.suppression.reputation()["warmup"]
+
+    assert (shown["pool"], shown["sent_today"]) == ("bulk", 300)
+    assert shown["daily_cap"] == 1581 + 50_000 and shown["left_today"] == 1581 + 50_000 - 300
+    assert [ip["daily_cap"] for ip in shown["ips"]] == [1581, None]
+    assert shown["schedule"][0] == {"percentage": 0, "daily_cap_per_ip": 50}
+    assert shown["schedule"][-1] == {"percentage": 100, "daily_cap_per_ip": 50_000}
+    svc.suppression.warmup = None
+    assert "warmup" not in svc.suppression.reputation()  # no pool on a warm-up plan
