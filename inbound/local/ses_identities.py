@@ -184,7 +184,7 @@ def _mail_verification(emulator: Any, identity: Any) -> None:
     mail = EmailMessage()
     mail["From"] = f"Amazon Web Services <{SES_SENDER}>"
     mail["To"] = address
-    mail["Subject"] = f"Amazon Web Services - Email Address Verification Request in region {emulator.region}"
+    mail["Subject"] = f"Email Address Verification Request in region {emulator.region}"
     mail["Date"] = email.utils.formatdate(usegmt=True)
     message_id = secrets.token_hex(16)
     mail["Message-ID"] = f"<{message_id}@email.amazonses.com>"

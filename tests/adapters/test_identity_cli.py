@@ -188,6 +188,19 @@ def test_a_delegate_account_is_authorized_least_privilege_listed_and_revoked(cap
     assert code == 0 and policies(capsys, running) == {}
 
 
+def test_an_endpoint_named_as_a_stage_is_found_by_its_receipt_rule(capsys, running):
+    # --endpoint-url: no stack.json; the domain comes from the stage's receipt rule, as for --stage
+    endpoint = ("--endpoint-url", running.stack.settings.endpoint_url, "--stage", "local")
+    code, out, _ = run(capsys, running, "authorize-sender", "--account", "444455556666", *endpoint)
+    assert code == 0 and out.startswith("example.com: policy inbound-delegate-444455556666 attached")
+    code, out, _ = run(
+        capsys, running, "authorize-sender", "--revoke", "inbound-delegate-444455556666", *endpoint
+    )
+    assert code == 0
+    code, out, _ = run(capsys, running, "identity", "list", *endpoint)
+    assert "example.com\tdomain\tsuccess" in out.splitlines()
+
+
 def test_authorize_sender_mistakes_are_one_line_each(capsys, running):
     for argv, says in [
         (("--account", "12345"), "not an AWS account id"),

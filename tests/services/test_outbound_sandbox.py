@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.refusals import RefusalReason
-from chalicelib.services.outbound import OutboundParts, OutboundService
+from chalicelib.services.outbound import OutboundService
+from chalicelib.services.outbound_parts import OutboundParts
 from chalicelib.settings import Settings
 from tests.fakes.mail_store import MemoryMailStore
 from tests.fakes.reply_claims import FakeReplyClaims
