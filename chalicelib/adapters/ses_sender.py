@@ -115,7 +115,8 @@ class SesSender:
             kwargs["ConfigurationSetName"] = self.configuration_set
         if self.identity_arn:
             # Sending authorization: the identity belongs to another account that
-            # authorised ours; SES bills and reports against that identity.
+            # authorised ours. The send counts against our quota, and its bounces and
+            # complaints against our reputation (SES guide, "Delegate sender tasks").
             kwargs.update(
                 SourceArn=self.identity_arn, FromArn=self.identity_arn, ReturnPathArn=self.identity_arn
             )

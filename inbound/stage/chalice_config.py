@@ -62,4 +62,10 @@ def write_stage_policies(chalice_dir: Path, stage: str) -> list[str]:
     env = {**config.get("environment_variables", {})}
     env.update(config.get("stages", {}).get(stage, {}).get("environment_variables", {}))
     names, mailboxes = names_from_environment(stage, env)
-    return write_policies(chalice_dir, names, mailboxes, warmup_pool=bool(env.get("INBOUND_WARMUP_POOL")))
+    return write_policies(
+        chalice_dir,
+        names,
+        mailboxes,
+        warmup_pool=bool(env.get("INBOUND_WARMUP_POOL")),
+        sending_identity_arn=env.get("INBOUND_SENDING_IDENTITY_ARN", ""),
+    )

@@ -65,9 +65,20 @@ class _Arns:
         return self.arn("logs", f"log-group:/aws/lambda/{lambda_name(self.n, function)}:*")
 
 
-def _common(a: _Arns, mailboxes: list[str]) -> dict[str, dict[str, Any]]:
+def _common(a: _Arns, mailboxes: list[str], sending_identity_arn: str = "") -> dict[str, dict[str, Any]]:
     n = a.n
+    # Sending authorization, inbound as the delegate (INBOUND_SENDING_IDENTITY_ARN): SES checks
+    # the caller's own IAM policy on the owner's identity ARN too, besides the owner's policy.
+    delegated = {
+        "SendAsTheOwnersIdentity": _statement(
+            "SendAsTheOwnersIdentity",
+            ["ses:SendRawEmail"],
+            [sending_identity_arn],
+            Condition={"StringEquals": {"ses:FromAddress": sorted(mailboxes)}},
+        )
+    }
     return {
+        **(delegated if sending_identity_arn else {}),
         "ReplySecret": _statement(
             "ReplySecret",
             ["ssm:GetParameter"],
@@ -200,15 +211,16 @@ def _api_handler(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, 
 
 
 def policy_documents(
-    names: Names, mailboxes: list[str], warmup_pool: bool = False
+    names: Names, mailboxes: list[str], warmup_pool: bool = False, sending_identity_arn: str = ""
 ) -> dict[str, dict[str, Any]]:
     """Every function's policy document, by function name.
 
     `mailboxes`: the addresses the stage sends from (INBOUND_MAILBOXES). `warmup_pool`:
     announcements send from a standard dedicated pool on its warm-up plan (INBOUND_WARMUP_POOL).
+    `sending_identity_arn`: another account's identity the stage sends as (INBOUND_SENDING_IDENTITY_ARN).
     """
     a = _Arns(names)
-    common = _common(a, [m.lower() for m in mailboxes])
+    common = _common(a, [m.lower() for m in mailboxes], sending_identity_arn)
     statements = {
         "ingest": _ingest(a, common),
         "record_feedback": _record_feedback(a),
@@ -224,11 +236,15 @@ def policy_file_name(stage: str, function: str) -> str:
 
 
 def write_policies(
-    chalice_dir: Path, names: Names, mailboxes: list[str], warmup_pool: bool = False
+    chalice_dir: Path,
+    names: Names,
+    mailboxes: list[str],
+    warmup_pool: bool = False,
+    sending_identity_arn: str = "",
 ) -> list[str]:
     """Write the stage's policy files into `chalice_dir`; returns the names of those that changed."""
     changed = []
-    for function, document in policy_documents(names, mailboxes, warmup_pool).items():
+    for function, document in policy_documents(names, mailboxes, warmup_pool, sending_identity_arn).items():
         path = chalice_dir / policy_file_name(names.stage, function)
         text = json.dumps(document, indent=2) + "\n"
         if not path.exists() or path.read_text() != text:
