@@ -213,7 +213,7 @@ class QueueResult:
 def run(log: Callable[[str], None] = print, count: int = TICKETS) -> QueueResult:
     import boto3
 
-    from chalicelib.services.ports import QueueQuery
+    from chalicelib.services.ports.records import QueueQuery
     from chalicelib.wiring import build_services
     from inbound.local.embedded import embedded_stack
 

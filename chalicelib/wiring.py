@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
-    from chalicelib.services.ports import Events, MailStore, ReplySecrets, TicketStore
+    from chalicelib.services.ports.records import ReplySecrets
+    from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
     from chalicelib.services.sign_in_guard import SignInGuard
     from chalicelib.services.staff_identities import StaffIdentities
     from chalicelib.services.suppression import SuppressionService

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.dynamodb_items import deserialize
 from chalicelib.adapters.dynamodb_requests import item_key, unless_refused
 from chalicelib.domain.send_policy import AckState
-from chalicelib.services.ports import AckClaim
+from chalicelib.services.ports.outbound import AckClaim
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

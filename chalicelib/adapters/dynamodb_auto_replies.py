@@ -24,7 +24,7 @@ from chalicelib.adapters.dynamodb_requests import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from chalicelib.services.ports import LimitReached
+    from chalicelib.services.ports.outbound import LimitReached
 
 AUTO_SECONDS = 2 * 86_400
 # No read first: two senders racing for the last one cannot both get it.

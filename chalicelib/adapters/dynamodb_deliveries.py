@@ -30,10 +30,11 @@ from chalicelib.adapters.dynamodb_requests import (
 )
 from chalicelib.adapters.dynamodb_suspended import suspended_item
 from chalicelib.errors import AlreadyProcessed
-from chalicelib.services.ports import DeliveryRecord, SuspendedMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from chalicelib.services.ports.records import DeliveryRecord, SuspendedMessage
 
 _KEY_ATTRIBUTES = ("pk", "sk", "type")
 

@@ -34,7 +34,7 @@ from chalicelib.adapters.dynamodb_requests import (
 )
 from chalicelib.adapters.dynamodb_suppression_list import LIST_PK, OVER_EXPIRING, entry_item, entry_key
 from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
-from chalicelib.services.ports import Applied, SoftRead, SoftWrite
+from chalicelib.services.ports.outbound import Applied, SoftRead, SoftWrite
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

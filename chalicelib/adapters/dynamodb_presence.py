@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chalicelib.services.ports import Presence
+from chalicelib.services.ports.records import Presence
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

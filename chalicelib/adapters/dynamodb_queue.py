@@ -29,7 +29,7 @@ from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import query_all, transact_write
 from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
-from chalicelib.services.ports import QueueQuery
+from chalicelib.services.ports.records import QueueQuery
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.dynamodb_requests import query_all
-from chalicelib.services.ports import SuspendedMessage
+from chalicelib.services.ports.records import SuspendedMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

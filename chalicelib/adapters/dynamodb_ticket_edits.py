@@ -17,12 +17,14 @@ from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.dynamodb_requests import CONDITION_FAILED, cancellation_reasons, transact_write
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.domain.audit import counted
-from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
+from chalicelib.domain.tickets import TicketStatus
 from chalicelib.errors import ConcurrentUpdate
-from chalicelib.services.ports import ParticipantChange
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from chalicelib.domain.tickets import StoredMessage, Ticket
+    from chalicelib.services.ports.records import ParticipantChange
 
 # TransactWriteItems takes 100 actions: 3 per message plus the two ticket updates.
 MERGE_CHUNK = 30

@@ -4,12 +4,15 @@ and moving it in the queue), a sent reply, and the Message-ID index entries."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.domain.participants import MAX_PARTICIPANTS
-from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
-from chalicelib.services.ports import TicketChange
+from chalicelib.domain.tickets import TicketStatus
+
+if TYPE_CHECKING:
+    from chalicelib.domain.tickets import StoredMessage, Ticket
+    from chalicelib.services.ports.records import TicketChange
 
 
 def counter_update(table: str, key: dict[str, Any], number: int, last_number: int) -> dict[str, Any]:

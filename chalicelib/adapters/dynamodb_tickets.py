@@ -19,7 +19,7 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
 )
 from chalicelib.adapters.dynamodb_search import term_puts
-from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, StoredMessage, Ticket, TicketStatus, ticket_id_for
+from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
@@ -28,10 +28,13 @@ from chalicelib.errors import (
     TicketNotFound,
     TicketNumberTaken,
 )
-from chalicelib.services.ports import DeliveryRecord, Lookup, TicketChange
+from chalicelib.services.ports.records import Lookup
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
+    from chalicelib.services.ports.records import DeliveryRecord, TicketChange
 
 _COUNTER_KEY = {"pk": {"S": "COUNTER"}, "sk": {"S": "TICKET"}}
 

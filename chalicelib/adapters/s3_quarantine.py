@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import is_not_found
-from chalicelib.services.ports import QuarantinedMail
+from chalicelib.services.ports.records import QuarantinedMail
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

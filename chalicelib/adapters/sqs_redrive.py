@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.errors import ConfigurationError
-from chalicelib.services.ports import DeadLetter
+from chalicelib.services.ports.records import DeadLetter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

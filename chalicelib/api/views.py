@@ -9,7 +9,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import StoredMessage, Ticket
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
-    from chalicelib.services.ports import SuspendedMessage
+    from chalicelib.services.ports.records import SuspendedMessage
     from chalicelib.services.ticket_desk import AttachmentView, MessageView, QueuePage, TicketDetail
 
 

@@ -50,7 +50,7 @@ from chalicelib.domain.timestamps import iso_millis
 from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
-from chalicelib.services.ports import AnnouncementStore, QuotaLookup, ReputationCounters
+from chalicelib.services.ports.outbound import AnnouncementStore, QuotaLookup, ReputationCounters
 from chalicelib.services.suppression import REPORT_DAYS, guard_state, sent_today, thresholds
 from chalicelib.settings import Settings
 

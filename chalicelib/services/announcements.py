@@ -13,19 +13,24 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
-from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind, normalise_address
-from chalicelib.domain.send_policy import Decision
+from chalicelib.domain.feedback import FeedbackAction, FeedbackKind, normalise_address
 from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.announcement_sending import BATCH_RECIPIENTS
-from chalicelib.services.ports import AnnouncementStore, QueueQuery, TicketQueue
-from chalicelib.settings import Settings
+from chalicelib.services.ports.records import QueueQuery
+
+if TYPE_CHECKING:
+    from chalicelib.domain.feedback import FeedbackEvent
+    from chalicelib.domain.send_policy import Decision
+    from chalicelib.services.ports.outbound import AnnouncementStore
+    from chalicelib.services.ports.tickets import TicketQueue
+    from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.announcements")
 PAGE = 100

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from chalicelib.domain.tickets import Ticket
 from chalicelib.errors import MergedTicket
-from chalicelib.services.ports import DownloadLinks, Events, MailStore, TicketEdits, TicketQueue, TicketStore
+
+if TYPE_CHECKING:
+    from chalicelib.domain.tickets import Ticket
+    from chalicelib.services.ports.tickets import (
+        DownloadLinks,
+        Events,
+        MailStore,
+        TicketEdits,
+        TicketQueue,
+        TicketStore,
+    )
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from chalicelib.domain import feedback, mailed_reports
 from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind, SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate
-from chalicelib.services.ports import FeedbackLedger, SendLedger, SoftRead, SoftWrite
+from chalicelib.services.ports.outbound import FeedbackLedger, SendLedger, SoftRead, SoftWrite
 from chalicelib.services.queue_batch import BatchResult, run_batch
 from chalicelib.settings import Settings
 

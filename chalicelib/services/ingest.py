@@ -18,26 +18,34 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib import observability
-from chalicelib.domain import attachment_rules, correlation, sender_trust, verdicts
+from chalicelib.domain import attachment_rules, sender_trust, verdicts
 from chalicelib.domain.classify import classify
-from chalicelib.domain.classify_types import Classification, MailKind
-from chalicelib.domain.mail import ParsedMail, ReceivedMail
+from chalicelib.domain.classify_types import MailKind
+from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
-from chalicelib.domain.routing import Route, route
+from chalicelib.domain.routing import route
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import ThreadSignal
 from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing
 from chalicelib.services import notifications
-from chalicelib.services.ingest_parts import IngestParts
 from chalicelib.services.mailed_reports import MailedReports
-from chalicelib.services.notifications import Delivery
-from chalicelib.services.ports import DeliveryRecord, SuspendedMessage
-from chalicelib.services.queue_batch import BatchResult, run_batch
+from chalicelib.services.ports.records import SuspendedMessage
+from chalicelib.services.queue_batch import run_batch
 from chalicelib.services.ticket_filing import TicketFiling, sender_of, wanted_message_ids
-from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from chalicelib.domain import correlation
+    from chalicelib.domain.classify_types import Classification
+    from chalicelib.domain.mail import ParsedMail
+    from chalicelib.domain.routing import Route
+    from chalicelib.services.ingest_parts import IngestParts
+    from chalicelib.services.notifications import Delivery
+    from chalicelib.services.ports.records import DeliveryRecord
+    from chalicelib.services.queue_batch import BatchResult
+    from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.ingest")
 

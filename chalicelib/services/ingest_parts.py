@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.classify_types import BounceReport
-from chalicelib.domain.mail import ParsedMail
-from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.services.message_builder import Renderers
-from chalicelib.services.ports import Deliveries, MailStore, ReplySecrets, SuspendedList, TicketStore
 
 if TYPE_CHECKING:
+    from chalicelib.domain.classify_types import BounceReport
+    from chalicelib.domain.mail import ParsedMail
+    from chalicelib.domain.sender_trust import SenderTrust
     from chalicelib.domain.ticket_events import EventKind
     from chalicelib.services.feedback import InboundReport
+    from chalicelib.services.message_builder import Renderers
+    from chalicelib.services.ports.records import ReplySecrets
+    from chalicelib.services.ports.tickets import Deliveries, MailStore, SuspendedList, TicketStore
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from chalicelib.domain.routing import route
 from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, ThreadSignal
 from chalicelib.services import message_builder
 from chalicelib.services.ingest_parts import IngestParts
-from chalicelib.services.ports import TicketChange
+from chalicelib.services.ports.records import TicketChange
 from chalicelib.settings import Settings
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import StoredAttachment
 from chalicelib.services import message_builder
-from chalicelib.services.ports import (
+from chalicelib.services.ports.outbound import (
     AccountRates,
     AcknowledgementClaims,
     AutoReplyLimits,

@@ -34,13 +34,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
-from chalicelib.services.ingest import IngestService
 from chalicelib.services.notifications import Delivery
-from chalicelib.services.ports import DeadLetters, DeliveryRecord, Quarantine, QuarantinedMail
+
+if TYPE_CHECKING:
+    from chalicelib.services.ingest import IngestService
+    from chalicelib.services.ports.records import DeliveryRecord, QuarantinedMail
+    from chalicelib.services.ports.tickets import DeadLetters, Quarantine
 
 log = logging.getLogger("inbound.redrive")
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.sign_in_throttle import counters, retry_after
 from chalicelib.errors import TooManyAttempts
-from chalicelib.services.ports import AttemptCounters
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports.tickets import AttemptCounters
 
 
 class SignInGuard:

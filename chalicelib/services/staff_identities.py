@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.staff_identity import first_name
 from chalicelib.errors import UnknownAgent
-from chalicelib.services.ports import AgentNames
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports.tickets import AgentNames
 
 MAX_CACHED = 4096  # names never change, so a container keeps what it has read
 

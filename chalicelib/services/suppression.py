@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain import reputation
 from chalicelib.domain.feedback import ListAction, SuppressionEntry, normalise_address
 from chalicelib.domain.reputation import GuardState, Thresholds
-from chalicelib.services.ports import ListChange, ReputationCounters, SuppressionList
+from chalicelib.services.ports.outbound import ListChange, ReputationCounters, SuppressionList
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:  # the warm-up's domain loads only where a pool is configured

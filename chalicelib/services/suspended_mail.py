@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalicelib.domain import verdicts
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.routing import Route
 from chalicelib.errors import AlreadyProcessed, SuspendedNotFound
-from chalicelib.services.ingest_parts import IngestParts
-from chalicelib.services.ports import SuspendedMessage
-from chalicelib.services.ticket_filing import TicketFiling, wanted_message_ids
+from chalicelib.services.ticket_filing import wanted_message_ids
+
+if TYPE_CHECKING:
+    from chalicelib.services.ingest_parts import IngestParts
+    from chalicelib.services.ports.records import SuspendedMessage
+    from chalicelib.services.ticket_filing import TicketFiling
 
 
 class SuspendedMail:

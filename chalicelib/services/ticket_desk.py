@@ -37,7 +37,7 @@ from chalicelib.errors import (
 )
 from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_parts import DeskParts, editable
-from chalicelib.services.ports import QueueQuery
+from chalicelib.services.ports.records import QueueQuery
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from chalicelib.domain.tickets import (
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
 from chalicelib.services.ingest_parts import IngestParts
-from chalicelib.services.ports import TicketChange
+from chalicelib.services.ports.records import TicketChange
 from chalicelib.settings import Settings
 
 REOPENING_STATUSES = (TicketStatus.PENDING, TicketStatus.SOLVED)

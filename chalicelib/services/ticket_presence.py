@@ -6,10 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import TicketNotFound
-from chalicelib.services.ports import Presence, PresenceStore
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports.records import Presence
+    from chalicelib.services.ports.tickets import PresenceStore
 
 # The console renews every 15 s; two missed renewals and the agent is gone.
 PRESENCE_SECONDS = 45

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.search_terms import (
     MessageText,
@@ -18,10 +19,13 @@ from chalicelib.domain.search_terms import (
     query_terms,
     stored_message_terms,
 )
-from chalicelib.domain.tickets import STATUSES, Direction, Ticket, ticket_id_for
+from chalicelib.domain.tickets import STATUSES, Direction, ticket_id_for
 from chalicelib.errors import InvalidRequest
-from chalicelib.services.ports import SearchIndex, TicketStore
 from chalicelib.services.ticket_desk import MAX_LIMIT, QueuePage
+
+if TYPE_CHECKING:
+    from chalicelib.domain.tickets import Ticket
+    from chalicelib.services.ports.tickets import SearchIndex, TicketStore
 
 MAX_QUERY_CHARS = 500
 HISTORY_LIMIT = 25

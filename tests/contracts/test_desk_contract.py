@@ -13,7 +13,8 @@ from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
 from chalicelib.errors import ConcurrentUpdate, TicketNotFound
-from chalicelib.services.ports import QueueQuery, TicketEdits, TicketQueue, TicketStore
+from chalicelib.services.ports.records import QueueQuery
+from chalicelib.services.ports.tickets import TicketEdits, TicketQueue, TicketStore
 from tests.fakes.desk import MemoryEdits, MemoryQueue
 from tests.fakes.tickets import MemoryTickets
 

@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.errors import RawMailMissing
-from chalicelib.services.ports import MailStore
+from chalicelib.services.ports.tickets import MailStore
 from tests.fakes.mail_store import MemoryMailStore
 
 

@@ -4,7 +4,7 @@ the DynamoDB adapters keep the same promises (see tests/contracts/conftest.py)."
 from __future__ import annotations
 
 from chalicelib.domain.send_policy import AckState
-from chalicelib.services.ports import AckClaim
+from chalicelib.services.ports.outbound import AckClaim
 
 NOW = 1_796_000_000
 AT = "2026-12-01T10:00:00.000Z"

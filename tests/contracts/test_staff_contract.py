@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
 from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
-from chalicelib.services.ports import Presence
+from chalicelib.services.ports.records import Presence
 from tests.fakes.staff import MemoryAgents, MemoryPresence
 
 

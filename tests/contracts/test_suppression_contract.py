@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.domain.feedback import ListAction, SoftBounces, SuppressionEntry
-from chalicelib.services.ports import Applied, ListChange, SoftWrite
+from chalicelib.services.ports.outbound import Applied, ListChange, SoftWrite
 
 NOW = 1_796_000_000  # 2026-12-01, epoch seconds
 AT = "2026-12-01T10:00:00.000Z"

@@ -21,7 +21,8 @@ from chalicelib.errors import (
     TicketNotFound,
     TicketNumberTaken,
 )
-from chalicelib.services.ports import Deliveries, SuspendedList, SuspendedMessage, TicketChange, TicketStore
+from chalicelib.services.ports.records import SuspendedMessage, TicketChange
+from chalicelib.services.ports.tickets import Deliveries, SuspendedList, TicketStore
 from tests.fakes.tickets import MemoryTickets
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from chalicelib.domain.send_policy import AckState
-from chalicelib.services.ports import AckClaim, LimitReached
+from chalicelib.services.ports.outbound import AckClaim, LimitReached
 from tests.fakes.suppression import FakeReputationCounters
 
 SENT_SECONDS = 30 * 86_400

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chalicelib.services.ports import Presence
+from chalicelib.services.ports.records import Presence
 
 
 @dataclass

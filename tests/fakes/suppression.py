@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
-from chalicelib.services.ports import Applied, ListChange, SoftRead, SoftWrite
+from chalicelib.services.ports.outbound import Applied, ListChange, SoftRead, SoftWrite
 
 TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems: the caller sizes it
 

@@ -19,7 +19,7 @@ from chalicelib.errors import (
     TicketNotFound,
     TicketNumberTaken,
 )
-from chalicelib.services.ports import DeliveryRecord, Lookup, SuspendedMessage, TicketChange
+from chalicelib.services.ports.records import DeliveryRecord, Lookup, SuspendedMessage, TicketChange
 
 
 @dataclass

@@ -39,7 +39,7 @@ OTHER_SERVICES = (
     "chalicelib.services.sign_in_guard",
     "chalicelib.services.sweeper",
     "chalicelib.services.suspended_mail",
-    # Their domain, once imported by services/ports.py for its annotations alone.
+    # Their domain, once imported by services/ports for its annotations alone.
     "chalicelib.domain.announcements",
     "chalicelib.domain.feedback",
     "chalicelib.domain.reputation",

@@ -1,0 +1,99 @@
+"""The typed values that cross the ticket side's ports (ports/tickets.py): what an adapter
+returns and a service passes, in place of raw DynamoDB items.
+
+Apart from the Protocols because they exist at run time: the ingest function's cold start
+loads these few records, not the ticket side's dozen Protocols, which only the type checker
+reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+# The domain types appear only in annotations here. Imported at run time they would load the
+# announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
+# cold start of every function, the ingest's included, through any service naming a port.
+if TYPE_CHECKING:
+    from chalicelib.domain.tickets import Ticket, TicketStatus
+
+ParticipantChange = Literal["add", "remove"]
+
+# The reply-token secrets, newest first (rotation keeps the previous one valid a while).
+ReplySecrets = Callable[[], tuple[bytes, ...]]
+# A delivery record: what a committed delivery left behind, so a redelivery answers the
+# same (Outcome.as_record() plus `received_at`, `quarantine_reason` and use-case details).
+DeliveryRecord = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What ingest reads before filing a mail, in one request."""
+
+    delivery: DeliveryRecord | None  # the delivery record, when this delivery was committed before
+    last_number: int  # the ticket counter: the next new ticket is number last_number + 1
+    message_ids: dict[str, str]  # Message-ID -> ticket id, for the ids this mailbox stored or sent
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """How an existing ticket changes when a message joins it."""
+
+    ticket_id: str
+    updated_at: str
+    new_participants: tuple[str, ...] = ()
+    attachments: int = 0
+    reopen_to: str = ""  # new status, when the message reopens the ticket
+    old_status: str = ""
+    reopened: Ticket | None = None  # the ticket as read, when reopen_to moves it in the queue
+
+
+@dataclass(frozen=True)
+class SuspendedMessage:
+    """Automatic mail that threaded nowhere, held for staff review (the suspended list)."""
+
+    mailbox: str
+    ses_message_id: str
+    received_at: str
+    archive_key: str  # where its raw mail is kept
+    sender: str = ""
+    subject: str = ""
+    reason: str = ""
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """Its name on the list (the API's path): receipt time first, so the list reads in order."""
+        return f"{self.received_at}#{self.ses_message_id}"
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """Which tickets: `assignee` None = anyone's, "" = unassigned only, else that agent's."""
+
+    mailbox: str | None
+    statuses: tuple[TicketStatus, ...]
+    assignee: str | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class Presence:
+    agent: str
+    writing: bool
+    seen_at: str
+
+
+@dataclass(frozen=True)
+class QuarantinedMail:
+    key: str  # where it lies in quarantine/failed/
+    ses_message_id: str
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    message_id: str
+    receipt_handle: str
+    body: str
+    message_attributes: dict[str, Any] = field(default_factory=dict)
