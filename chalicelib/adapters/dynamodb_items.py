@@ -154,6 +154,7 @@ def ticket_from_item(raw: dict[str, Any]) -> Ticket:
         token_nonce=item.get("token_nonce", ""),
         related_ticket=item.get("related_ticket", ""),
         related_reason=item.get("related_reason", ""),
+        merged_into=item.get("merged_into", ""),
     )
 
 

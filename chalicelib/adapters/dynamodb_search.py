@@ -67,6 +67,19 @@ def term_puts(table: str, ticket_id: str, created_at: str, terms: Sequence[str])
     ]
 
 
+def write_terms(
+    db: DynamoDBClient, table: str, ticket_id: str, created_at: str, terms: Sequence[str]
+) -> None:
+    """Index `terms` for a ticket outside a transaction (BatchWriteItem; idempotent)."""
+    puts = term_puts(table, ticket_id, created_at, terms)
+    for start in range(0, len(puts), 25):  # BatchWriteItem's limit
+        request: dict[str, Any] = {table: [{"PutRequest": p["Put"]} for p in puts[start : start + 25]]}
+        for p in request[table]:
+            del p["PutRequest"]["TableName"]
+        while request:
+            request = db.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+
+
 def _encode(below: str) -> str:
     return base64.urlsafe_b64encode(json.dumps({"below": below}).encode()).decode().rstrip("=")
 
@@ -209,15 +222,7 @@ class DynamoDBSearch:
 
     def add_terms(self, ticket: Ticket, terms: Sequence[str]) -> None:
         """Index an existing ticket (the backfill): its terms, and its requester key."""
-        puts = term_puts(self.table, ticket.id, ticket.created_at, terms)
-        for start in range(0, len(puts), 25):  # BatchWriteItem's limit
-            request: dict[str, Any] = {
-                self.table: [{"PutRequest": p["Put"]} for p in puts[start : start + 25]]
-            }
-            for p in request[self.table]:
-                del p["PutRequest"]["TableName"]
-            while request:
-                request = self._db.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        write_terms(self._db, self.table, ticket.id, ticket.created_at, terms)
         if ticket.requester:
             keys = items.requester_keys(ticket.requester, ticket.created_at, ticket.id)
             self._db.update_item(

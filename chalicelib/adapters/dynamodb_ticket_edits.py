@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.dynamodb_requests import CONDITION_FAILED, cancellation_reasons, transact_write
-from chalicelib.adapters.dynamodb_search import term_puts
+from chalicelib.adapters.dynamodb_search import term_puts, write_terms
 from chalicelib.domain.audit import counted
 from chalicelib.domain.tickets import TicketStatus
 from chalicelib.errors import ConcurrentUpdate
@@ -82,9 +82,17 @@ class DynamoDBTicketEdits:
         self._transact(operations, source.id)
 
     def merge_messages(
-        self, source: Ticket, target: Ticket, messages: list[StoredMessage], updated_at: str
+        self,
+        source: Ticket,
+        target: Ticket,
+        messages: list[StoredMessage],
+        updated_at: str,
+        terms: tuple[str, ...] = (),
     ) -> None:
-        """Move some messages of `source` to `target` (call in chunks of MERGE_CHUNK)."""
+        """Move some messages of `source` to `target` (call in chunks of MERGE_CHUNK),
+        `target` indexed by their `terms` first: a chunk's terms (up to 50 a message) do
+        not fit its transaction, and written before it they are there if it stops."""
+        write_terms(self._db, self.table, target.id, target.created_at, terms)
         count, attachments = len(counted(messages)), sum(len(m.attachments) for m in messages)
         # The source may already be closed as merged: a message that threaded into it
         # while it was being merged is swept over afterwards.

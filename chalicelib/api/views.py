@@ -29,7 +29,7 @@ def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
         "updated_at": ticket.updated_at,
         "messages": ticket.message_count,
         "attachments": ticket.attachment_count,
-        "merged_into": merged_into or None,
+        "merged_into": merged_into or ticket.merged_into or None,
         "related_ticket": ticket.related_ticket or None,
         "related_reason": ticket.related_reason or None,
     }

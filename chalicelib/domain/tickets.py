@@ -121,6 +121,8 @@ class Ticket:
     # The ticket a mail claimed but could not join (token, tag or References), and why.
     related_ticket: str = ""
     related_reason: str = ""
+    # The ticket this one was merged into (it is closed then, and kept for the links).
+    merged_into: str = ""
 
     def has_participant(self, address: str) -> bool:
         address = address.lower()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -10,7 +11,7 @@ from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.reply_tokens import new_nonce
 from chalicelib.domain.search_terms import stored_message_terms
 from chalicelib.domain.ticket_events import EventKind
-from chalicelib.domain.tickets import Direction, MessageKind, Ticket
+from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, Ticket
 from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, TicketNotFound
 from chalicelib.services.desk_parts import DeskParts, editable
 
@@ -22,26 +23,24 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str, more: 
     customer answering one must not thread back by the old tag); the two tickets link to
     each other (the source keeps a link it already had). The earliest message chosen makes
     the new ticket (its subject and requester); the others follow it as a merge moves
-    messages, in chunks of one transaction each.
+    messages, in chunks of one transaction each. The new ticket's number is pinned to the
+    request, so a split that stopped between its steps is finished by asking again.
     """
     source = editable(parts, ticket_id)
     messages = parts.tickets.messages(source.id)
     keys = list(dict.fromkeys([message_key, *more]))
     chosen = [m for m in messages if m.key in keys and m.kind != MessageKind.EVENT]
     if len(chosen) != len(keys):
-        missing = sorted(set(keys) - {m.key for m in chosen})
-        raise MessageNotFound(f"{source.id} has no message {', '.join(missing)}")
+        return _resume(parts, source, agent, keys, chosen)
     if len(audit.counted(messages)) - len(chosen) < 1:
         if len(chosen) == 1:
             raise TicketConflict(f"{chosen[0].key} is the only message of {source.id}")
         raise TicketConflict(f"a split would leave {source.id} without a message")
     message, rest = chosen[0], chosen[1:]
-    message_key = message.key
     now = parts.now()
     customer = message.direction == Direction.INBOUND and bool(message.sender)
     new = Ticket(
-        # Pinned to the (ticket, message) pair: a retried split gets the same number.
-        id=parts.tickets.allocate_ticket_id(f"split.{source.id}.{message_key}"),
+        id=parts.tickets.allocate_ticket_id(_pin(source.id, keys)),
         mailbox=source.mailbox,
         subject=without_ticket_tags(message.subject) or without_ticket_tags(source.subject) or "(no subject)",
         requester=message.sender if customer else source.requester,
@@ -55,22 +54,48 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str, more: 
         related_ticket=source.id,
         related_reason=f"split from {source.id} by {agent}",
     )
-    moved = replace(message, ticket_id=new.id)
     who = message.sender or "staff"
     what = f"{len(chosen)} messages" if rest else f"the message of {who}"
     trail = (
         audit.event(source.id, agent, f"split {what} out into {new.id}", now),
         audit.event(new.id, agent, f"split from {source.id}", now),
     )
-    parts.edits.split(source, message, new, now, stored_message_terms(moved) if customer else (), trail)
-    chunk = parts.edits.merge_chunk
-    for start in range(0, len(rest), chunk):
-        parts.edits.merge_messages(source, new, rest[start : start + chunk], now)
-    parts.events.publish_event(
-        EventKind.SPLIT, source.id, {"by": agent, "message": message_key, "messages": keys, "into": new.id}
-    )
-    parts.events.publish_event(EventKind.CREATED, new.id, {"by": agent, "split_from": source.id})
+    parts.edits.split(source, message, new, now, _terms([message], new), trail)
+    _move(parts, source, new, rest, now)
+    _announce_split(parts, source, agent, keys, new.id)
     return parts.queue.load(new.id)[0] if rest else new  # its counts as the moves left them
+
+
+def _resume(
+    parts: DeskParts, source: Ticket, agent: str, keys: list[str], left: list[StoredMessage]
+) -> Ticket:
+    """A split asked again after its first step: the messages not moved yet follow the
+    ticket it made (the number the request is pinned to); MessageNotFound for any key in
+    neither ticket."""
+    new_id = parts.tickets.allocate_ticket_id(_pin(source.id, keys))
+    new = parts.tickets.get_ticket(new_id)
+    ours = new is not None and new.related_ticket == source.id
+    moved = {m.key for m in parts.tickets.messages(new_id)} if ours else set()
+    missing = sorted(set(keys) - moved - {m.key for m in left})
+    if new is None or missing:
+        raise MessageNotFound(f"{source.id} has no message {', '.join(missing)}")
+    _move(parts, source, new, left, parts.now())
+    _announce_split(parts, source, agent, keys, new.id)
+    return parts.queue.load(new.id)[0]
+
+
+def _announce_split(parts: DeskParts, source: Ticket, agent: str, keys: list[str], new_id: str) -> None:
+    parts.events.publish_event(
+        EventKind.SPLIT, source.id, {"by": agent, "message": keys[0], "messages": keys, "into": new_id}
+    )
+    parts.events.publish_event(EventKind.CREATED, new_id, {"by": agent, "split_from": source.id})
+
+
+def _pin(source_id: str, keys: list[str]) -> str:
+    """What the new ticket's number is pinned to: the source and the messages asked for,
+    in any order (a retried split gets the same number)."""
+    digest = hashlib.sha256("\n".join(sorted(keys)).encode()).hexdigest()[:32]
+    return f"split.{source_id}.{digest}"
 
 
 def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
@@ -106,7 +131,24 @@ def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
 
 def _move_all(parts: DeskParts, source: Ticket, target: Ticket, now: str) -> int:
     messages = parts.tickets.messages(source.id)
+    _move(parts, source, target, messages, now)
+    return len(messages)
+
+
+def _move(parts: DeskParts, source: Ticket, target: Ticket, messages: list[StoredMessage], now: str) -> None:
+    """Move `messages` in chunks of one transaction each; the customer's words are indexed
+    under `target` first, so a move that stops half way leaves them findable there."""
     chunk = parts.edits.merge_chunk
     for start in range(0, len(messages), chunk):
-        parts.edits.merge_messages(source, target, messages[start : start + chunk], now)
-    return len(messages)
+        moving = messages[start : start + chunk]
+        parts.edits.merge_messages(source, target, moving, now, _terms(moving, target))
+
+
+def _terms(messages: Sequence[StoredMessage], target: Ticket) -> tuple[str, ...]:
+    """The search terms of the customers' messages among `messages`, as `target`'s."""
+    found = (
+        stored_message_terms(replace(m, ticket_id=target.id))
+        for m in messages
+        if m.direction == Direction.INBOUND and m.sender
+    )
+    return tuple(dict.fromkeys(term for terms in found for term in terms))

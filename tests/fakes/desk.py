@@ -128,7 +128,12 @@ class MemoryEdits:
             self.memory.record_event(event)
 
     def merge_messages(
-        self, source: Ticket, target: Ticket, messages: list[StoredMessage], updated_at: str
+        self,
+        source: Ticket,
+        target: Ticket,
+        messages: list[StoredMessage],
+        updated_at: str,
+        terms: tuple[str, ...] = (),
     ) -> None:
         self._live(target.id)
         self.memory.require_ticket(source.id)  # the source may be closed as merged already
@@ -145,7 +150,9 @@ class MemoryEdits:
     ) -> None:
         now = self._live(source.id)
         goal = self._live(target.id)
-        self.memory.tickets[source.id] = replace(now, status=TicketStatus.CLOSED, updated_at=updated_at)
+        self.memory.tickets[source.id] = replace(
+            now, status=TicketStatus.CLOSED, updated_at=updated_at, merged_into=target.id
+        )
         self.memory.merged_into[source.id] = target.id
         people = {source.requester, *source.participants} - {""}
         self.memory.tickets[target.id] = replace(

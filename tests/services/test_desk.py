@@ -192,8 +192,10 @@ def test_splitting_moves_one_message_to_a_new_ticket_that_its_replies_follow(sta
     assert (answer.outcome, answer.ticket, answer.thread_signal) == ("threaded", new.id, "references")
     still = deliver(stack, make_mail(subject="Re: printer", in_reply_to="<one@customer.org>"))
     assert still.ticket == first.ticket
+    again = desk.split(first.ticket, ANN, second.ses_message_id)  # a retried request
+    assert (again.id, again.message_count) == (new.id, 2), "the same ticket, nothing moved twice"
     with pytest.raises(MessageNotFound):
-        desk.split(first.ticket, ANN, second.ses_message_id)
+        desk.split(first.ticket, ANN, second.ses_message_id, ["no-such-message"])
 
 
 def test_the_only_message_of_a_ticket_cannot_be_split_out(stack):

@@ -156,8 +156,15 @@ class TicketEdits(Protocol):
         events: tuple[StoredMessage, ...] = (),
     ) -> None: ...
     def merge_messages(
-        self, source: Ticket, target: Ticket, messages: list[StoredMessage], updated_at: str
-    ) -> None: ...
+        self,
+        source: Ticket,
+        target: Ticket,
+        messages: list[StoredMessage],
+        updated_at: str,
+        terms: tuple[str, ...] = (),
+    ) -> None:
+        """Move some of `source`'s messages to `target`, `target` indexed by `terms` first."""
+        ...
     def close_merged(
         self, source: Ticket, target: Ticket, updated_at: str, events: tuple[StoredMessage, ...] = ()
     ) -> None: ...
