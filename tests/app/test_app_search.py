@@ -68,3 +68,19 @@ def test_history_lists_the_requesters_other_tickets_across_mailboxes(api):
     assert ids(history) == [billing.ticket, first]
     assert history.json_body["tickets"][0]["mailbox"] == "billing"
     assert api.get("/api/tickets/T-9999/history").status_code == 404
+
+
+def test_a_merged_ticket_is_found_with_the_ticket_it_was_merged_into(api):
+    """GIVEN a customer's second ticket merged into her first WHEN an agent searches a word of
+    the second THEN both are found, the closed one naming the surviving ticket (the console
+    shows "merged into", and its merge picker leaves it out)."""
+    older = new_ticket(api.stack, "Rechnung", sender=ANNA, body="Die Rechnung ist falsch")
+    newer = new_ticket(api.stack, "Rechnung 2", sender=ANNA, body="Bitte eine Gutschrift")
+    merged = api.post(f"/api/tickets/{newer}/merge", {"into": older})
+    assert merged.status_code == 200, merged.json_body
+
+    found = {t["id"]: t for t in api.get(q("gutschrift")).json_body["tickets"]}
+
+    assert sorted(found) == sorted([older, newer])
+    assert (found[newer]["status"], found[newer]["merged_into"]) == ("closed", older)
+    assert found[older]["merged_into"] is None

@@ -394,6 +394,7 @@
         triage.chooser(t),
         el('span', { className: 'tid', text: t.id }),
         el('span', { className: `pill status-${t.status}`, text: t.status }),
+        t.merged_into ? el('span', { className: 'pill merged', text: `merged into ${t.merged_into}` }) : null,
         assignee,
         ...triage.itemPills(t),
         everywhere ? el('span', { className: 'pill mailbox', text: t.mailbox }) : null,
