@@ -139,7 +139,7 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> SearchResul
 
     tickets = search_tickets(count)
     words = _vocabulary()
-    common, rare = words[0], words[40]
+    common, second, rare = words[0], words[1], words[40]
     hot = "@" + BIG_DOMAIN
     customer = _requester(7)
     by_id = f"T-{FIRST_ID + count // 2}"
@@ -197,6 +197,10 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> SearchResul
             f"two words, common and rare ({common!r} {rare!r})": (
                 lambda: finder.search(AGENT, f"{common} {rare}"),
                 _newest(tickets, in_words(common, rare)),
+            ),
+            f"two common words ({common!r} {second!r})": (
+                lambda: finder.search(AGENT, f"{common} {second}"),
+                _newest(tickets, in_words(common, second)),
             ),
             "Japanese word (請求書)": (
                 lambda: finder.search(AGENT, "請求書"),

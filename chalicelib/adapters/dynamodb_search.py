@@ -9,7 +9,10 @@ The sort key is the ticket's creation time, not the message's, so a term that co
 back in a later message of the same ticket overwrites its item instead of adding one.
 A query is one Query per term (ScanIndexForward=False); several terms intersect by
 leapfrogging: each partition skips to the newest ticket not newer than the others'
-(`sk <= :at`), so a rare term next to a common one costs few reads. The page's tickets
+(`sk <= :at`), so a rare term next to a common one costs few reads. Each further Query
+of a partition asks for twice the keys of the one before (up to MAX_TERM_PAGE), so two
+common terms, whose partitions are entered again and again, cost a few Queries a page
+instead of dozens (bench/RESULTS.md, Search). The page's tickets
 are one BatchGetItem, and the mailbox, status and assignee filters apply to the tickets
 as they are now (status and assignee change; the terms do not).
 
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
 
 REQUESTER_INDEX = "byrequester"
 TERM_PAGE = 100  # index items per Query of one term (sort keys only, about 40 bytes each)
+MAX_TERM_PAGE = 1600  # the most a partition read again asks for (about 64 KB of keys)
 BATCH_GET = 100  # tickets per BatchGetItem, DynamoDB's limit
 MAX_EXAMINED = 1000  # tickets read for one page before it is answered short, with a cursor
 
@@ -99,6 +103,7 @@ class _TermStream:
 
     def __init__(self, db: DynamoDBClient, table: str, term: str, below: str | None, page: int) -> None:
         self._db, self._table, self._pk, self._page = db, table, f"TERM#{term}", page
+        self._grow = max(page, MAX_TERM_PAGE)
         self._buffer: deque[str] = deque()
         self._bound, self._inclusive = below, False
         self._done = False
@@ -134,6 +139,9 @@ class _TermStream:
         found = [raw["sk"]["S"] for raw in response.get("Items", [])]
         self._buffer.extend(found)
         self._done = "LastEvaluatedKey" not in response
+        # A partition read again is a common term's, entered at every few candidates of a
+        # rarer one: twice the keys each time costs the same read units in fewer requests.
+        self._page = min(self._page * 2, self._grow)
         if found:
             self._bound, self._inclusive = found[-1], False
 

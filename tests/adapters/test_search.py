@@ -3,13 +3,16 @@ ticket, queries are Queries (never a Scan), terms intersect, filters and pages h
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 import boto3
 import pytest
 
+from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters import dynamodb_search
 from chalicelib.domain.search_terms import SearchQuery
+from chalicelib.domain.tickets import Ticket, ticket_id_for
 from chalicelib.errors import InvalidRequest
 from chalicelib.wiring import build_services
 from tests.support.deliver import deliver
@@ -217,3 +220,33 @@ def test_a_split_ticket_is_found_by_its_id_and_its_message_at_once(stack, record
     split = svc.desk.split(source, ANN, key)
     assert search(svc, split.id) == [split.id]
     assert search(svc, "lieferschein") == [split.id, source]  # the source keeps its older terms
+
+
+def test_two_common_terms_read_their_partitions_in_growing_pages(stack, recorded):
+    """GIVEN 600 tickets, one word in about half of them and another in about a tenth (a page
+    of 5 index keys stands for DynamoDB's 100) WHEN both are searched THEN the common word's
+    partition is not entered again at every few candidates: each Query of a partition reads
+    twice the keys of the one before (up to MAX_TERM_PAGE), so a page costs a few Queries."""
+    svc, operations = recorded
+    db, table = svc.search.index._db, stack.settings.tickets_table
+    rng = random.Random(7)
+    tickets = [
+        Ticket(
+            ticket_id_for(n), "support", f"ticket {n}", f"c{n}@example.org", created_at=f"2026-01-01T{n:08d}"
+        )
+        for n in range(1, 601)
+    ]
+    both = []
+    for ticket in tickets:
+        words = [w for w, share in (("alpha", 0.5), ("beta", 0.1)) if rng.random() < share]
+        dynamodb_search.write_terms(db, table, ticket.id, ticket.created_at, words)
+        db.put_item(TableName=table, Item=items.ticket_item(ticket))
+        both += [ticket.id] if len(words) == 2 else []
+    index = dynamodb_search.DynamoDBSearch(db, table, term_page=5)
+    operations.take()
+
+    found_ids, cursor = index.search(SearchQuery(("alpha", "beta")), limit=10)
+
+    assert found_ids and [t.id for t in found_ids] == both[::-1][:10] and cursor
+    queries = operations.take()["Query"]
+    assert queries <= 8, f"{queries} Queries for a page of two common words"
