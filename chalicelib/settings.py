@@ -21,7 +21,10 @@ def _mailbox_map(text: str) -> dict[str, str]:
     return mapping
 
 
-@dataclass(frozen=True)
+# No generated __eq__/__hash__/__repr__: nothing compares, hashes or prints the settings, and
+# each of those methods is compiled at import over all of the fields below (about 6M
+# instructions of every function's cold start together; see bench/RESULTS.md).
+@dataclass(frozen=True, eq=False, repr=False)
 class Settings:
     stage: str = "dev"
     region: str = "us-east-1"
