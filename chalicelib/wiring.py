@@ -418,6 +418,7 @@ def _mail_out(
         settings.configuration_set,
         settings.sending_identity_arn,
         _on_first_use(lambda: _client(session, "sesv2", settings)),
+        mailboxes=settings.mailboxes,
     )
     links = S3DownloadLinks(signer, settings.mail_bucket, settings.attachment_link_seconds)
     outbound = OutboundService(
@@ -461,7 +462,10 @@ def _announcements(
 
     outbound = mail_out.outbound
     sender = SesSender(
-        mail_out.sender.client, settings.announcement_configuration_set, settings.sending_identity_arn
+        mail_out.sender.client,
+        settings.announcement_configuration_set,
+        settings.sending_identity_arn,
+        mailboxes=settings.mailboxes,
     )
     sesv2 = _on_first_use(lambda: _client(session, "sesv2", settings))
     batches = SqsBatches(

@@ -18,9 +18,11 @@ kept. SES still enforces its own list and the sandbox when it sends.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -69,6 +71,9 @@ SIMULATOR_DOMAIN = "simulator.amazonses.com"
 LOOKUP_TTL_SECONDS = 300.0
 T = TypeVar("T")
 _UNKNOWN = object()
+# SES message tag values: ASCII letters, digits, "_" and "-", at most 256 characters.
+_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+MAILBOX_TAG = "mailbox"  # the configuration sets' CloudWatch destinations use it as a dimension
 
 
 class SesSender:
@@ -80,8 +85,11 @@ class SesSender:
         v2_client: SESV2Client | None = None,
         lookup_ttl: float = LOOKUP_TTL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        mailboxes: Mapping[str, str] | None = None,
     ) -> None:
         self._ses = self.client = client
+        # address -> mailbox: each mail is tagged with the mailbox it is sent from
+        self.mailboxes = {a.lower(): m for a, m in (mailboxes or {}).items()}
         self._v2 = v2_client
         self.configuration_set = configuration_set
         self.identity_arn = identity_arn
@@ -113,6 +121,11 @@ class SesSender:
         }
         if self.configuration_set:
             kwargs["ConfigurationSetName"] = self.configuration_set
+        mailbox = self.mailboxes.get(parseaddr(source)[1].lower())
+        if mailbox:
+            # SES copies message tags into every event of the mail; the CloudWatch event
+            # destination reads this one as the `mailbox` dimension (MESSAGE_TAG).
+            kwargs["Tags"] = [{"Name": MAILBOX_TAG, "Value": _TAG_UNSAFE.sub("_", mailbox)[:256]}]
         if self.identity_arn:
             # Sending authorization: the identity belongs to another account that
             # authorised ours. The send counts against our quota, and its bounces and

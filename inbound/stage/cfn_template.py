@@ -54,6 +54,8 @@ from inbound.stage.documents import (
     TTL_ATTRIBUTE,
     announcement_configuration_set,
     bucket_policy,
+    cloudwatch_destination_name,
+    cloudwatch_dimensions,
     queue_policy,
     receipt_rule,
     table_definition,
@@ -238,6 +240,27 @@ def _announcements(names: Names, timeout: int) -> dict[str, Any]:
                 },
             },
         },
+        "AnnouncementConfigurationSetCloudWatchDestination": _cloudwatch_destination(
+            names, "AnnouncementConfigurationSet", announcement_configuration_set(names)
+        ),
+    }
+
+
+def _cloudwatch_destination(names: Names, set_id: str, set_name: str) -> dict[str, Any]:
+    """A configuration set's CloudWatch destination (documents.cloudwatch_destination)."""
+    return {
+        "Type": "AWS::SES::ConfigurationSetEventDestination",
+        "Properties": {
+            "ConfigurationSetName": _ref(set_id),
+            "EventDestination": {
+                "Name": cloudwatch_destination_name(names),
+                "Enabled": True,
+                "MatchingEventTypes": list(EVENT_TYPES),
+                "CloudWatchDestination": {
+                    "DimensionConfigurations": cloudwatch_dimensions(set_name, "messageTag")
+                },
+            },
+        },
     }
 
 
@@ -269,6 +292,9 @@ def _ses(names: Names, mailboxes: list[str]) -> dict[str, Any]:
                 },
             },
         },
+        "ConfigurationSetCloudWatchDestination": _cloudwatch_destination(
+            names, "ConfigurationSet", names.configuration_set
+        ),
     }
 
 

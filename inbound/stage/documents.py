@@ -204,6 +204,42 @@ EVENT_TYPES = ("send", "reject", "bounce", "complaint", "delivery", "deliveryDel
 # ... and the sesv2 API's.
 SESV2_EVENT_TYPES = ("SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY")
 
+# The CloudWatch event destination of each configuration set, for SES's dashboards: every
+# event type counted by two dimensions, both from message tags (MESSAGE_TAG): SES's own
+# auto-tag naming the configuration set, and the `mailbox` tag the sender puts on every
+# mail (chalicelib/adapters/ses_sender.py). A mail without the tag counts under `none`.
+CLOUDWATCH_MAILBOX_DIMENSION = "mailbox"
+CLOUDWATCH_SET_DIMENSION = "ses:configuration-set"
+
+
+def cloudwatch_destination_name(n: Names) -> str:
+    return f"{n.prefix}-cloudwatch"
+
+
+def cloudwatch_dimensions(set_name: str, source: str = "MESSAGE_TAG") -> list[dict[str, str]]:
+    """`source`: the sesv2 API's MESSAGE_TAG, or CloudFormation's `messageTag`."""
+    return [
+        {
+            "DimensionName": CLOUDWATCH_SET_DIMENSION,
+            "DimensionValueSource": source,
+            "DefaultDimensionValue": set_name,
+        },
+        {
+            "DimensionName": CLOUDWATCH_MAILBOX_DIMENSION,
+            "DimensionValueSource": source,
+            "DefaultDimensionValue": "none",
+        },
+    ]
+
+
+def cloudwatch_destination(set_name: str) -> dict[str, Any]:
+    """The sesv2 EventDestination of a configuration set's CloudWatch destination."""
+    return {
+        "Enabled": True,
+        "MatchingEventTypes": list(SESV2_EVENT_TYPES),
+        "CloudWatchDestination": {"DimensionConfigurations": cloudwatch_dimensions(set_name)},
+    }
+
 
 def receipt_rule(
     n: Names, mailboxes: list[str], received_topic_arn: str, tls: str = "optional"

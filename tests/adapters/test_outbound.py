@@ -72,6 +72,20 @@ def test_a_new_ticket_is_acknowledged_once_threaded_and_stored_on_the_ticket(sta
     assert again.state == "already" and len(sent) == 1 and len(stack.tickets.messages(outcome.ticket)) == 2
 
 
+def test_each_mail_carries_its_mailbox_as_a_message_tag_for_the_cloudwatch_dimension(stack, wire):
+    """GIVEN mail to support@ and billing@ WHEN acknowledged THEN each SendRawEmail carries the
+    message tag `mailbox` (SES copies it into the events; the configuration set's CloudWatch
+    destination takes it as a dimension)."""
+    svc, sent = wire()
+    deliver_via(svc, make_mail(message_id="<s@customer.org>"))
+    deliver_via(svc, make_mail(to="billing@example.com"), recipients=("billing@example.com",))
+    tags = [(r["Source"], r["Tags.member.1.Name"], r["Tags.member.1.Value"]) for r in sent]
+    assert tags == [
+        ("support@example.com", "mailbox", "support"),
+        ("billing@example.com", "mailbox", "billing"),
+    ]
+
+
 def test_a_customer_reply_to_our_mail_threads_by_its_message_id(stack, wire):
     svc, sent = wire()
     first = deliver_via(svc, make_mail())

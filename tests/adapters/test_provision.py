@@ -231,7 +231,7 @@ class TestOneProvisionedStage:
         described = sesv2.get_configuration_set_event_destinations(
             ConfigurationSetName=outputs["INBOUND_CONFIGURATION_SET"]
         )
-        (destination,) = described["EventDestinations"]
+        (destination,) = [d for d in described["EventDestinations"] if "SnsDestination" in d]
         assert destination["Enabled"] is True
         assert set(destination["MatchingEventTypes"]) == {
             "SEND",
@@ -467,8 +467,12 @@ def test_a_differing_event_destination_is_updated_in_place(session):
     report = provision(session, STAGE, DOMAIN, REGION)
 
     assert report.action("ses-event-destination", "inbound-test/inbound-test-feedback") == "changed"
-    (destination,) = sesv2.get_configuration_set_event_destinations(ConfigurationSetName="inbound-test")[
-        "EventDestinations"
+    (destination,) = [
+        d
+        for d in sesv2.get_configuration_set_event_destinations(ConfigurationSetName="inbound-test")[
+            "EventDestinations"
+        ]
+        if d["Name"] == "inbound-test-feedback"
     ]
     assert "DELIVERY_DELAY" in destination["MatchingEventTypes"]
     again = provision(session, STAGE, DOMAIN, REGION)
@@ -554,9 +558,13 @@ def test_announcements_get_their_own_configuration_set_and_queue(session):
     report = provision(session, STAGE, DOMAIN, REGION)
     sesv2, sqs = session.client("sesv2", region_name=REGION), session.client("sqs", region_name=REGION)
     assert report.outputs["INBOUND_ANNOUNCEMENT_CONFIGURATION_SET"] == "inbound-test-announcements"
-    (destination,) = sesv2.get_configuration_set_event_destinations(
-        ConfigurationSetName="inbound-test-announcements"
-    )["EventDestinations"]
+    (destination,) = [
+        d
+        for d in sesv2.get_configuration_set_event_destinations(
+            ConfigurationSetName="inbound-test-announcements"
+        )["EventDestinations"]
+        if "SnsDestination" in d
+    ]
     assert destination["SnsDestination"]["TopicArn"] == report.outputs["INBOUND_FEEDBACK_TOPIC_ARN"]
     assert "COMPLAINT" in destination["MatchingEventTypes"] and "SEND" in destination["MatchingEventTypes"]
     attributes = sqs.get_queue_attributes(

@@ -25,6 +25,7 @@ from inbound.stage.provision.announcements import delete_announcements, ensure_a
 from inbound.stage.provision.api import ensure_gateway_responses
 from inbound.stage.provision.context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.stage.provision.dedicated_pool import delete_dedicated_pool, ensure_dedicated_pool, kept_pool
+from inbound.stage.provision.event_destinations import ensure_cloudwatch_destinations
 from inbound.stage.provision.functions import after_deploy as set_partial_batches
 from inbound.stage.provision.identity import (
     delete_identity,
@@ -112,6 +113,7 @@ def provision(
     ensure_receipt_rule(ctx, rule, activate)
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
     outputs.update(ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"]))
+    ensure_cloudwatch_destinations(ctx)
     if dedicated_pool:
         outputs.update(ensure_dedicated_pool(ctx, dedicated_pool, managed_pool))
     else:
