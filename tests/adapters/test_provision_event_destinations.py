@@ -77,7 +77,11 @@ def test_a_hand_edited_cloudwatch_destination_is_put_back(session):
             "MatchingEventTypes": ["SEND"],
             "CloudWatchDestination": {
                 "DimensionConfigurations": [
-                    {"DimensionName": "x", "DimensionValueSource": "EMAIL_HEADER", "DefaultDimensionValue": "y"}
+                    {
+                        "DimensionName": "x",
+                        "DimensionValueSource": "EMAIL_HEADER",
+                        "DefaultDimensionValue": "y",
+                    }
                 ]
             },
         },
