@@ -49,6 +49,7 @@ def _provision(args: argparse.Namespace) -> int:
             rest_api=deployed_rest_api(Path(args.project_dir), args.stage),
             dedicated_pool=args.dedicated_pool,
             managed_pool=args.managed,
+            firehose=args.firehose,
         )
     except ProvisionError as exc:
         print(f"inbound provision: {exc}", file=sys.stderr)
@@ -119,6 +120,12 @@ def register(commands: Any) -> None:
         "--managed",
         action="store_true",
         help="with --dedicated-pool: SES leases, scales and warms up the pool's IPs (MANAGED)",
+    )
+    prov.add_argument(
+        "--firehose",
+        action="store_true",
+        help="also send every SES event of both configuration sets into the mail bucket "
+        "(ses-events/) through a Kinesis Data Firehose delivery stream",
     )
     prov.add_argument(
         "--after-deploy",

@@ -16,7 +16,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
-from inbound.stage.provision.run import provision
+from inbound.stage.provision.run import delete, provision
 
 REGION = "eu-west-1"
 STAGE = "test"
@@ -93,3 +93,41 @@ def test_a_hand_edited_cloudwatch_destination_is_put_back(session):
     put_back = destinations(session, SETS[0])[CLOUDWATCH]
     assert put_back["Enabled"] is True and "BOUNCE" in put_back["MatchingEventTypes"]
     assert report.action("ses-event-destination", f"{SETS[1]}/{CLOUDWATCH}") == "unchanged"
+
+
+def test_firehose_puts_both_sets_events_into_the_mail_bucket_and_delete_removes_it(session):
+    """GIVEN --firehose WHEN provisioned THEN a delivery stream writes under ses-events/ in the
+    mail bucket with a role Firehose may assume, each set's destination names the stream and a
+    role only SES, for this account's two sets, may assume; a second run changes nothing;
+    --delete removes stream and roles."""
+    report = provision(session, STAGE, DOMAIN, REGION, firehose=True)
+
+    firehose, iam = session.client("firehose", region_name=REGION), session.client("iam", region_name=REGION)
+    stream = firehose.describe_delivery_stream(DeliveryStreamName="inbound-test-ses-events")[
+        "DeliveryStreamDescription"
+    ]
+    (s3,) = stream["Destinations"]
+    s3 = s3["ExtendedS3DestinationDescription"]
+    assert s3["BucketARN"] == f"arn:aws:s3:::{report.outputs['INBOUND_MAIL_BUCKET']}"
+    assert s3["Prefix"] == "ses-events/"
+    for set_name in SETS:
+        destination = destinations(session, set_name)["inbound-test-firehose"]["KinesisFirehoseDestination"]
+        assert destination["DeliveryStreamArn"] == stream["DeliveryStreamARN"]
+        trust = iam.get_role(RoleName="inbound-test-ses-firehose")["Role"]["AssumeRolePolicyDocument"]
+        (statement,) = trust["Statement"]
+        assert statement["Principal"] == {"Service": "ses.amazonaws.com"}
+        assert f"configuration-set/{set_name}" in " ".join(statement["Condition"]["ArnLike"]["aws:SourceArn"])
+        assert destination["IamRoleArn"].endswith(":role/inbound-test-ses-firehose")
+    put = iam.get_role_policy(RoleName="inbound-test-ses-firehose", PolicyName="inbound")["PolicyDocument"]
+    assert put["Statement"][0]["Action"] == ["firehose:PutRecordBatch"]
+
+    again = provision(session, STAGE, DOMAIN, REGION, firehose=True)
+    assert again.action("firehose-delivery-stream") == "unchanged"
+    assert {
+        again.action("iam-role", r) for r in ("inbound-test-ses-firehose", "inbound-test-firehose-delivery")
+    } == {"unchanged"}
+
+    gone = delete(session, STAGE, REGION)
+    assert gone.action("firehose-delivery-stream") == "deleted"
+    assert firehose.list_delivery_streams()["DeliveryStreamNames"] == []
+    assert [r["RoleName"] for r in iam.list_roles()["Roles"] if "firehose" in r["RoleName"]] == []

@@ -26,6 +26,7 @@ from inbound.stage.provision.api import ensure_gateway_responses
 from inbound.stage.provision.context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.stage.provision.dedicated_pool import delete_dedicated_pool, ensure_dedicated_pool, kept_pool
 from inbound.stage.provision.event_destinations import ensure_cloudwatch_destinations
+from inbound.stage.provision.firehose import delete_firehose, ensure_firehose
 from inbound.stage.provision.functions import after_deploy as set_partial_batches
 from inbound.stage.provision.identity import (
     delete_identity,
@@ -87,6 +88,7 @@ def provision(
     rest_api: tuple[str, str] | None = None,
     dedicated_pool: str | None = None,
     managed_pool: bool = False,
+    firehose: bool = False,
 ) -> ProvisionReport:
     """Create or update the stage's resources; report per resource and the DNS to publish.
 
@@ -98,6 +100,8 @@ def provision(
     `chalice deploy` made, whose gateway responses are set (provision/api.py).
     `dedicated_pool`: announcements send from this dedicated IP pool, SES's managed one
     with `managed_pool`, else the account's leased IPs on a warm-up plan (provision/dedicated_pool.py).
+    `firehose`: every SES event into the mail bucket too, through Kinesis Data Firehose
+    (provision/firehose.py).
     """
     ctx = _context(session, stage, domain, region, endpoint_url)
     n = ctx.names
@@ -114,6 +118,8 @@ def provision(
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
     outputs.update(ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"]))
     ensure_cloudwatch_destinations(ctx)
+    if firehose:
+        ensure_firehose(ctx)
     if dedicated_pool:
         outputs.update(ensure_dedicated_pool(ctx, dedicated_pool, managed_pool))
     else:
@@ -164,6 +170,7 @@ def delete(
     delete_ses(ctx)  # stop receiving first
     delete_dedicated_pool(ctx)  # read from the announcements' set, so before it goes
     delete_announcements(ctx)
+    delete_firehose(ctx)  # its destinations went with the configuration sets
     delete_messaging(ctx)
     delete_alarms(ctx)
     delete_identity(ctx, keep_data)

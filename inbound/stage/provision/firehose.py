@@ -1,0 +1,190 @@
+"""`inbound provision --firehose`: every SES event of both configuration sets into the mail
+bucket through Kinesis Data Firehose, for long-term analysis (Athena, a data lake).
+
+- `inbound-<stage>-ses-events`: a DirectPut delivery stream writing gzip'd batches of the
+  events' JSON under `ses-events/` in the mail bucket (Firehose adds `YYYY/MM/DD/HH/`).
+- `inbound-<stage>-firehose-delivery`: the role Firehose assumes to write there (PutObject
+  under that prefix only, plus the bucket look-ups its S3 writer makes).
+- `inbound-<stage>-ses-firehose`: the role SES assumes to put records on the stream; its
+  trust is held to this account and the stage's two configuration sets (SES's documented
+  aws:SourceAccount / aws:SourceArn conditions).
+- an event destination `inbound-<stage>-firehose` on each set.
+
+Without `--firehose` a later run leaves all of it as it is; `--delete` removes it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from inbound.stage.documents import SESV2_EVENT_TYPES, announcement_configuration_set
+from inbound.stage.provision.context import Context, Names, error_code
+from inbound.stage.provision.event_destinations import ensure_event_destination
+from inbound.stage.provision.report import ABSENT, CREATED, DELETED, UNCHANGED
+
+EVENTS_PREFIX = "ses-events/"
+POLICY_NAME = "inbound"
+
+
+def stream_name(n: Names) -> str:
+    return f"{n.prefix}-ses-events"
+
+
+def _role_names(n: Names) -> tuple[str, str]:
+    return f"{n.prefix}-firehose-delivery", f"{n.prefix}-ses-firehose"
+
+
+def _trust(service: str, condition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+                "Condition": condition,
+            }
+        ],
+    }
+
+
+def _documents(n: Names) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """role name -> (trust policy, inline policy)."""
+    delivery, ses = _role_names(n)
+    stream_arn = f"arn:{n.partition}:firehose:{n.region}:{n.account}:deliverystream/{stream_name(n)}"
+    sets = [
+        f"arn:{n.partition}:ses:{n.region}:{n.account}:configuration-set/{s}"
+        for s in (n.configuration_set, announcement_configuration_set(n))
+    ]
+    return {
+        delivery: (
+            _trust("firehose.amazonaws.com", {"StringEquals": {"sts:ExternalId": n.account}}),
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+                        "Resource": f"{n.bucket_arn}/{EVENTS_PREFIX}*",
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                        "Resource": n.bucket_arn,
+                    },
+                ],
+            },
+        ),
+        ses: (
+            _trust(
+                "ses.amazonaws.com",
+                {"StringEquals": {"aws:SourceAccount": n.account}, "ArnLike": {"aws:SourceArn": sets}},
+            ),
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": ["firehose:PutRecordBatch"], "Resource": stream_arn}
+                ],
+            },
+        ),
+    }
+
+
+def _ensure_role(ctx: Context, name: str, trust: dict[str, Any], policy: dict[str, Any]) -> str:
+    iam = ctx.client("iam")
+    try:
+        role = iam.get_role(RoleName=name)["Role"]
+        created = False
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        created = True
+    changes = []
+    if not created and _policy(role.get("AssumeRolePolicyDocument")) != trust:
+        iam.update_assume_role_policy(RoleName=name, PolicyDocument=json.dumps(trust))
+        changes.append("trust policy")
+    try:
+        current = _policy(iam.get_role_policy(RoleName=name, PolicyName=POLICY_NAME)["PolicyDocument"])
+    except ClientError as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        current = None
+    if current != policy:
+        iam.put_role_policy(RoleName=name, PolicyName=POLICY_NAME, PolicyDocument=json.dumps(policy))
+        changes += [] if created or current is None else ["permissions"]
+    ctx.report.record("iam-role", name, created=created, changes=changes)
+    return str(role["Arn"])
+
+
+def _policy(document: Any) -> Any:
+    """IAM answers a policy document URL-encoded JSON (botocore decodes it) or a dict."""
+    return json.loads(document) if isinstance(document, str) else document
+
+
+def ensure_firehose(ctx: Context) -> None:
+    n, firehose = ctx.names, ctx.client("firehose")
+    documents = _documents(n)
+    delivery, ses = _role_names(n)
+    delivery_arn = _ensure_role(ctx, delivery, *documents[delivery])
+    ses_arn = _ensure_role(ctx, ses, *documents[ses])
+    name = stream_name(n)
+    try:
+        stream_arn = firehose.describe_delivery_stream(DeliveryStreamName=name)["DeliveryStreamDescription"][
+            "DeliveryStreamARN"
+        ]
+        ctx.report.add("firehose-delivery-stream", name, UNCHANGED)
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        # A role just made may not be assumable for some seconds (IAM is eventually consistent).
+        stream_arn = ctx.retry(
+            lambda: firehose.create_delivery_stream(
+                DeliveryStreamName=name,
+                DeliveryStreamType="DirectPut",
+                ExtendedS3DestinationConfiguration={
+                    "RoleARN": delivery_arn,
+                    "BucketARN": n.bucket_arn,
+                    "Prefix": EVENTS_PREFIX,
+                    "CompressionFormat": "GZIP",
+                    "BufferingHints": {"IntervalInSeconds": 300, "SizeInMBs": 5},
+                },
+            )["DeliveryStreamARN"],
+            frozenset({"InvalidArgumentException"}),
+        )
+        ctx.report.add("firehose-delivery-stream", name, CREATED, f"into s3://{n.bucket}/{EVENTS_PREFIX}")
+    wanted = {
+        "Enabled": True,
+        "MatchingEventTypes": list(SESV2_EVENT_TYPES),
+        "KinesisFirehoseDestination": {"IamRoleArn": ses_arn, "DeliveryStreamArn": stream_arn},
+    }
+    for set_name in (n.configuration_set, announcement_configuration_set(n)):
+        ensure_event_destination(ctx, set_name, f"{n.prefix}-firehose", wanted)
+
+
+def delete_firehose(ctx: Context) -> None:
+    """After the configuration sets (and so their destinations) are gone."""
+    n, firehose, iam = ctx.names, ctx.client("firehose"), ctx.client("iam")
+    try:
+        firehose.delete_delivery_stream(DeliveryStreamName=stream_name(n))
+        ctx.report.add("firehose-delivery-stream", stream_name(n), DELETED)
+    except ClientError as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        ctx.report.add("firehose-delivery-stream", stream_name(n), ABSENT)
+    for role in _role_names(n):
+        try:
+            iam.delete_role_policy(RoleName=role, PolicyName=POLICY_NAME)
+        except ClientError as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+        try:
+            iam.delete_role(RoleName=role)
+            ctx.report.add("iam-role", role, DELETED)
+        except ClientError as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            ctx.report.add("iam-role", role, ABSENT)
