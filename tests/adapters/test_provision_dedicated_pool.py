@@ -15,6 +15,7 @@ import boto3
 import botocore.session
 import pytest
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 from moto.ses.models import ses_backends
 
 from inbound.local.moto_sesv2 import lease_dedicated_ips
@@ -110,3 +111,27 @@ def test_delete_removes_the_stages_pool_and_keeps_an_operators(session):
     report = delete(session, STAGE, REGION)
     assert report.action("ses-dedicated-ip-pool", "operators") == "kept"
     assert sesv2(session).list_dedicated_ip_pools()["DedicatedIpPools"] == ["operators"]
+
+
+def test_against_a_moto_server_as_inbound_up_uses_it():
+    """The emulated calls are routed by moto's server too (not only by the in-process mock)."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint, session = f"http://{host}:{port}", boto3.session.Session(region_name="us-east-1")
+        lease_dedicated_ips(ses_backends[ACCOUNT]["us-east-1"], {"203.0.113.9": 30})
+        first = provision(session, "local", DOMAIN, "us-east-1", endpoint_url=endpoint, dedicated_pool="bulk")
+        second = provision(
+            session, "local", DOMAIN, "us-east-1", endpoint_url=endpoint, dedicated_pool="bulk"
+        )
+        assert first.action("ses-dedicated-ip", "203.0.113.9") == "moved"
+        assert {e.action for e in second.entries} == {"unchanged"}
+        sesv2 = session.client("sesv2", region_name="us-east-1", endpoint_url=endpoint)
+        (ip,) = sesv2.get_dedicated_ips(PoolName="bulk")["DedicatedIps"]
+        assert (ip["Ip"], ip["WarmupStatus"], ip["WarmupPercentage"]) == ("203.0.113.9", "IN_PROGRESS", 30)
+        gone = delete(session, "local", "us-east-1", endpoint_url=endpoint, keep_data=False)
+        assert gone.action("ses-dedicated-ip-pool", "bulk") == "deleted"
+    finally:
+        server.stop()
+        ses_backends[ACCOUNT]["us-east-1"].__dict__.pop("v2_dedicated_ips", None)  # the lease, emulated
