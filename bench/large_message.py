@@ -276,7 +276,7 @@ def _s3_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
     from chalicelib.wiring import build_services
 
     env = {**spec["outputs"], "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": spec["endpoint"]}
-    store = build_services(Settings.from_env(env)).ingest.parts.store
+    store = build_services(Settings.from_env(env)).ingest.ports.store
     bucket, key, name = store.bucket, spec["key"], spec["key"].rpartition("/")[2]
     store.put_attachment(f"attachments/warm/{name}", b"warm", "text/plain", "warm.txt")
 

@@ -276,7 +276,7 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> QueueResult
         # The deep page's cursor: issued by the adapter after DEEP tickets (one request,
         # instead of DEEP / 100 pages of the API's largest page).
         deep = min(DEEP, len(order.sk) // 2)  # a small table (a quick run): half way in
-        _, deep_cursor = desk.parts.queue.page(QueueQuery("support", ("new", "open")), deep)
+        _, deep_cursor = desk.ports.queue.page(QueueQuery("support", ("new", "open")), deep)
         if deep_cursor is None:
             raise RuntimeError(f"queue bench: no cursor after {deep} tickets")
         deep_sk = _cursor_sk(deep_cursor)

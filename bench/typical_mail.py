@@ -193,7 +193,7 @@ class _CountingIngest:
     def __init__(self, ingest: Any, counter: _RequestCounter) -> None:
         self._ingest = ingest
         self._counter = counter
-        self.parts = ingest.parts
+        self.ports = ingest.ports
 
     def ingest(self, delivery: Any) -> Any:
         self._counter.active = True
@@ -233,7 +233,7 @@ def measure_requests(files: list[tuple[str, bytes]]) -> RequestResult:
         # Clients copy the session's event hooks when built: register first, then build.
         stack.session.events.register("before-call.*.*", counter)
         services = build_services(stack.settings, stack.session)
-        replayer = Replayer(_CountingIngest(services.ingest, counter), services.ingest.parts.store)  # type: ignore[arg-type]
+        replayer = Replayer(_CountingIngest(services.ingest, counter), services.ingest.ports.store)  # type: ignore[arg-type]
         for _, raw in files:
             counter.calls.clear()
             outcome = replayer.process_bytes(raw)

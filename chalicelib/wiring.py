@@ -213,12 +213,12 @@ class Services:
         from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
         from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
         from chalicelib.services.ingest import IngestService
-        from chalicelib.services.ingest_parts import IngestParts
+        from chalicelib.services.ingest_ports import IngestPorts
 
         # The outbound side and the feedback are built by the first acknowledgement or
         # bounce that needs them, not by every ingest's cold start.
         acknowledge = self.settings.acknowledge_new_tickets
-        parts = IngestParts(
+        ports = IngestPorts(
             store=self._store,
             tickets=self._tickets,
             deliveries=DynamoDBDeliveries(self._dynamodb, self.settings.tickets_table),
@@ -231,13 +231,13 @@ class Services:
             suppress_bounced=lambda *report: self.feedback.suppress_from_inbound_bounce(*report),
             publish_event=self._events.publish_event,
         )
-        return IngestService(self.settings, parts)
+        return IngestService(self.settings, ports)
 
     @functools.cached_property
     def suspended(self) -> SuspendedMail:
         from chalicelib.services.suspended_mail import SuspendedMail
 
-        return SuspendedMail(self.ingest.parts, self.ingest.filing)
+        return SuspendedMail(self.ingest.ports, self.ingest.filing)
 
     @functools.cached_property
     def desk(self) -> TicketDesk:
@@ -336,7 +336,7 @@ class Services:
 
 
 class _MailOut:
-    """The outbound guard and the suppression table's parts the feedback and the list share."""
+    """The outbound guard and the suppression table's ports the feedback and the list share."""
 
     def __init__(
         self,
@@ -407,7 +407,7 @@ def _mail_out(
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
     from chalicelib.adapters.ses_sender import SesSender
     from chalicelib.services.outbound import OutboundService
-    from chalicelib.services.outbound_parts import OutboundParts
+    from chalicelib.services.outbound_ports import OutboundPorts
 
     table = settings.suppression_table
     suppression_list = DynamoDBSuppressionList(dynamodb, table)
@@ -423,7 +423,7 @@ def _mail_out(
     links = S3DownloadLinks(signer, settings.mail_bucket, settings.attachment_link_seconds)
     outbound = OutboundService(
         settings,
-        OutboundParts(
+        OutboundPorts(
             sender=sender,
             suppression_list=suppression_list,
             auto_replies=DynamoDBAutoReplies(dynamodb, table),
@@ -458,7 +458,7 @@ def _announcements(
     from chalicelib.adapters.sesv2_quota import send_quota
     from chalicelib.adapters.sqs_batches import SqsBatches
     from chalicelib.services import announcement_sending as sending
-    from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
+    from chalicelib.services.announcements import AnnouncementPorts, AnnouncementService
 
     outbound = mail_out.outbound
     sender = SesSender(
@@ -472,14 +472,14 @@ def _announcements(
         _on_first_use(lambda: _client(session, "sqs", settings)), settings.announcement_queue
     )
     store = DynamoDBAnnouncements(dynamodb, settings.tickets_table)
-    counters = outbound.parts.counters
+    counters = outbound.ports.counters
     service = AnnouncementService(
         settings,
-        AnnouncementParts(
+        AnnouncementPorts(
             store=store,
             queue=DynamoDBQueue(dynamodb, settings.tickets_table),
-            sanitise_html=desk.parts.sanitise_html,
-            reply_secrets=outbound.parts.reply_secrets,
+            sanitise_html=desk.ports.sanitise_html,
+            reply_secrets=outbound.ports.reply_secrets,
             send_test=sender.send_raw,
             check=lambda address: outbound.check(address, automatic=False),
             enqueue=batches.enqueue,
@@ -496,11 +496,11 @@ def _announcements(
         if settings.warmup_pool
         else no_cap
     )
-    parts = sending.SendingParts(
+    ports = sending.SendingPorts(
         store=store,
         check=lambda address, state: outbound.check(address, automatic=False, state=state),
         guard_state=lambda: sending.announcements_state(
-            counters, settings, datetime.now(UTC), outbound.parts.account_rates()
+            counters, settings, datetime.now(UTC), outbound.ports.account_rates()
         ),
         build=service.build,
         send_raw=sender.send_raw,
@@ -510,7 +510,7 @@ def _announcements(
         warmup_left=warmup_left,
     )
     announcer = sending.AnnouncementSender(
-        parts, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve
+        ports, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve
     )
     return _Announcing(service, announcer)
 
@@ -528,10 +528,10 @@ def _desk(
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
-    from chalicelib.services.desk_parts import DeskParts
+    from chalicelib.services.desk_ports import DeskPorts
     from chalicelib.services.ticket_desk import TicketDesk
 
-    desk_parts = DeskParts(
+    desk_ports = DeskPorts(
         queue=DynamoDBQueue(dynamodb, settings.tickets_table),
         edits=DynamoDBTicketEdits(dynamodb, settings.tickets_table),
         tickets=tickets,
@@ -542,7 +542,7 @@ def _desk(
         now=_now,
         is_agent=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,
     )
-    return TicketDesk(settings, desk_parts)
+    return TicketDesk(settings, desk_ports)
 
 
 def _now() -> str:

@@ -64,7 +64,7 @@ SEND_CONCURRENCY = 2
 
 
 @dataclass(frozen=True)
-class SendingParts:
+class SendingPorts:
     store: AnnouncementStore
     # The guard's decision for one address (OutboundService.check, staff-mail rules).
     check: Callable[[str, GuardState], Decision]
@@ -91,9 +91,9 @@ class BatchOutcome:
 
 class AnnouncementSender:
     def __init__(
-        self, parts: SendingParts, concurrency: int, reserve_share: float, fallback_rate: float = 1.0
+        self, ports: SendingPorts, concurrency: int, reserve_share: float, fallback_rate: float = 1.0
     ) -> None:
-        self.parts = parts
+        self.ports = ports
         self.concurrency = max(1, concurrency)
         self.reserve_share = reserve_share
         self.fallback_rate = fallback_rate
@@ -101,24 +101,24 @@ class AnnouncementSender:
     def send_batch(self, body: dict[str, Any]) -> BatchOutcome:
         announcement_id = str(body.get("announcement", ""))
         addresses = [str(a) for a in body.get("recipients", []) if a]
-        announcement = self.parts.store.get(announcement_id)
+        announcement = self.ports.store.get(announcement_id)
         if announcement is None:
             raise InvalidRequest(f"no announcement {announcement_id!r}")
-        quota = self.parts.quota()
+        quota = self.ports.quota()
         budget = quota.remaining(self.reserve_share) if quota else len(addresses)
-        warmup_left = self.parts.warmup_left()
+        warmup_left = self.ports.warmup_left()
         if warmup_left is not None:
             budget = min(budget, warmup_left)
         rate = (quota.max_rate if quota else self.fallback_rate) / self.concurrency
-        pacer = ann.Pacer(rate, self.parts.monotonic, self.parts.sleep)
-        opted_out = self.parts.store.opted_out(addresses)
-        state = self.parts.guard_state()
+        pacer = ann.Pacer(rate, self.ports.monotonic, self.ports.sleep)
+        opted_out = self.ports.store.opted_out(addresses)
+        state = self.ports.guard_state()
         outcome = BatchOutcome()
         for n, address in enumerate(addresses):
             if budget <= 0:
                 outcome.deferred = addresses[n:]
                 break
-            claimed = self.parts.store.claim(announcement_id, address, self._now())
+            claimed = self.ports.store.claim(announcement_id, address, self._now())
             if claimed is None:
                 outcome.skipped.append(address)
                 continue
@@ -132,7 +132,7 @@ class AnnouncementSender:
             if self._send(announcement, claimed, outcome):
                 outcome.sent.append(address)
         if outcome.deferred:
-            self.parts.enqueue(
+            self.ports.enqueue(
                 {"announcement": announcement_id, "recipients": outcome.deferred}, DEFER_SECONDS
             )
         log.info(
@@ -150,14 +150,14 @@ class AnnouncementSender:
             return "unsubscribed: opted out of announcements"
         if state.state == ReputationState.PAUSED:
             return f"reputation: announcements are paused: {state.note}"
-        decision = self.parts.check(address, state)
+        decision = self.ports.check(address, state)
         return "" if decision.allowed else f"{decision.reason}: {decision.detail}"
 
     def _send(self, announcement: ann.Announcement, recipient: ann.Recipient, outcome: BatchOutcome) -> bool:
         address = recipient.address
         try:
-            raw = self.parts.build(announcement, recipient)
-            ses_id = self.parts.send_raw(raw, self.parts.from_address(announcement.mailbox), [address])
+            raw = self.ports.build(announcement, recipient)
+            ses_id = self.ports.send_raw(raw, self.ports.from_address(announcement.mailbox), [address])
         except SendRefused as exc:  # final: SES or the mail itself refused
             self._settle(announcement.id, address, RecipientState.REFUSED, f"{exc.reason}: {exc}")
             outcome.refused[address] = exc.reason
@@ -165,11 +165,11 @@ class AnnouncementSender:
         except BaseException:
             # SES did not take it (throttled, unreachable): pending again, and the batch fails
             # so SQS redelivers it. Not a catch-all: it re-raises after undoing the claim.
-            self.parts.store.settle(
+            self.ports.store.settle(
                 announcement.id, address, RecipientState.PENDING, (RecipientState.SENDING,), self._now()
             )
             raise
-        self.parts.store.settle(
+        self.ports.store.settle(
             announcement.id,
             address,
             RecipientState.SENT,
@@ -180,18 +180,18 @@ class AnnouncementSender:
         return True
 
     def _settle(self, announcement_id: str, address: str, state: RecipientState, reason: str) -> None:
-        self.parts.store.settle(
+        self.ports.store.settle(
             announcement_id, address, state, (RecipientState.SENDING,), self._now(), reason
         )
 
     def _now(self) -> str:
-        return iso_millis(self.parts.clock())
+        return iso_millis(self.ports.clock())
 
 
 def warmup_allowance(
     plan: Callable[[], WarmupPlan | None], counters: ReputationCounters, clock: Callable[[], datetime]
 ) -> Callable[[], int | None]:
-    """`SendingParts.warmup_left` for a standard pool: the plan's cap for today less today's
+    """`SendingPorts.warmup_left` for a standard pool: the plan's cap for today less today's
     announcement Send events (counted by record_feedback, so a few seconds behind). When SES
     cannot say how warm the pool is, nothing goes out this time: better late than through a
     cold IP."""

@@ -52,12 +52,12 @@ class AudienceFilter:
     created_to: str = ""  # ISO date or time, inclusive (a date covers its whole day)
 
     def describe(self) -> str:
-        parts = [f"mailbox {self.mailbox or 'any'}", f"status {','.join(self.statuses)}"]
+        words = [f"mailbox {self.mailbox or 'any'}", f"status {','.join(self.statuses)}"]
         if self.tag:
-            parts.append(f"tag {self.tag}")
+            words.append(f"tag {self.tag}")
         if self.created_from or self.created_to:
-            parts.append(f"created {self.created_from or '…'}..{self.created_to or '…'}")
-        return "requesters of tickets: " + ", ".join(parts)
+            words.append(f"created {self.created_from or '…'}..{self.created_to or '…'}")
+        return "requesters of tickets: " + ", ".join(words)
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Draft:
 
 
 @dataclass(frozen=True)
-class AnnouncementParts:
+class AnnouncementPorts:
     store: AnnouncementStore
     queue: TicketQueue
     sanitise_html: Callable[[str], str]
@@ -88,9 +88,9 @@ class AnnouncementParts:
 
 
 class AnnouncementService:
-    def __init__(self, settings: Settings, parts: AnnouncementParts) -> None:
+    def __init__(self, settings: Settings, ports: AnnouncementPorts) -> None:
         self.settings = settings
-        self.parts = parts
+        self.ports = ports
 
     # -- audience -----------------------------------------------------------------
     def audience(self, chosen: AudienceFilter) -> list[ann.Recipient]:
@@ -105,7 +105,7 @@ class AnnouncementService:
             query = QueueQuery(mailbox, tuple(TicketStatus(s) for s in chosen.statuses), tag=chosen.tag)
             cursor: str | None = None
             while True:
-                tickets, cursor = self.parts.queue.page(query, PAGE, cursor)
+                tickets, cursor = self.ports.queue.page(query, PAGE, cursor)
                 for t in tickets:
                     if chosen.created_from and t.created_at < chosen.created_from:
                         continue
@@ -154,13 +154,13 @@ class AnnouncementService:
             )
         if not subject.strip() or not text.strip():
             raise InvalidRequest("an announcement needs a subject and a text body")
-        now = self.parts.clock()
+        now = self.ports.clock()
         announcement = ann.Announcement(
             id=ann.new_id(now),
             mailbox=mailbox,
             subject=" ".join(subject.split()),
             text=text,
-            html=self.parts.sanitise_html(html) if html.strip() else "",
+            html=self.ports.sanitise_html(html) if html.strip() else "",
             audience=audience,
             created_at=iso_millis(now),
             created_by=by,
@@ -172,18 +172,18 @@ class AnnouncementService:
     def create(self, draft: Draft) -> ann.Announcement:
         if not draft.recipients:
             raise InvalidRequest("the audience is empty: nothing to announce")
-        self.parts.store.create(draft.announcement, draft.recipients)
+        self.ports.store.create(draft.announcement, draft.recipients)
         return draft.announcement
 
     def require(self, announcement_id: str) -> ann.Announcement:
-        found = self.parts.store.get(announcement_id)
+        found = self.ports.store.get(announcement_id)
         if found is None:
             raise InvalidRequest(f"no announcement {announcement_id!r}: `inbound announce list` shows them")
         return found
 
     # -- the mail -------------------------------------------------------------------
     def unsubscribe_url(self, address: str) -> str:
-        token = ann.unsubscribe_token(self.parts.reply_secrets()[0], address)
+        token = ann.unsubscribe_token(self.ports.reply_secrets()[0], address)
         return f"{self.settings.public_url.rstrip('/')}/u/{token}"
 
     def _link(self, announcement: ann.Announcement, address: str) -> str:
@@ -208,7 +208,7 @@ class AnnouncementService:
             text=ann.render(announcement.text, recipient).rstrip() + footer,
             html=html,
             message_id=om.new_message_id(self.settings.domain),
-            date=self.parts.clock(),
+            date=self.ports.clock(),
             extra_headers=(
                 *ann.unsubscribe_headers(url, from_address),
                 (HEADER, announcement.id),
@@ -222,11 +222,11 @@ class AnnouncementService:
         """One copy to `to` (staff themselves), through the guard; SES's message id."""
         announcement = self.require(announcement_id)
         address = normalise_address(to)
-        decision = self.parts.check(address)
+        decision = self.ports.check(address)
         if not decision.allowed:
             raise SendRefused(decision.detail, decision.reason, address)
         raw = self.build(announcement, ann.Recipient(address, name="", ticket="T-0"))
-        return self.parts.send_test(raw, self.from_address(announcement.mailbox), [address])
+        return self.ports.send_test(raw, self.from_address(announcement.mailbox), [address])
 
     # -- sending and reporting ---------------------------------------------------------
     def start(self, announcement_id: str) -> int:
@@ -235,36 +235,36 @@ class AnnouncementService:
         announcement = self.require(announcement_id)
         pending = [
             r.address
-            for r in self.parts.store.recipients(announcement.id)
+            for r in self.ports.store.recipients(announcement.id)
             if r.state == RecipientState.PENDING
         ]
         for start in range(0, len(pending), BATCH_RECIPIENTS):
             batch = pending[start : start + BATCH_RECIPIENTS]
-            self.parts.enqueue({"announcement": announcement.id, "recipients": batch}, 0)
+            self.ports.enqueue({"announcement": announcement.id, "recipients": batch}, 0)
         if announcement.state == AnnouncementState.DRAFT:
-            self.parts.store.set_state(announcement.id, AnnouncementState.SENDING)
+            self.ports.store.set_state(announcement.id, AnnouncementState.SENDING)
         return len(pending)
 
     def status(self, announcement_id: str) -> tuple[ann.Announcement, list[ann.Recipient]]:
         announcement = self.require(announcement_id)
-        recipients = list(self.parts.store.recipients(announcement.id))
+        recipients = list(self.ports.store.recipients(announcement.id))
         counts = {s: 0 for s in RecipientState}
         for r in recipients:
             counts[r.state] = counts.get(r.state, 0) + 1
         return replace(announcement, counts=counts, total=len(recipients)), recipients
 
     def listed(self) -> list[ann.Announcement]:
-        return [self.require(i) for i in self.parts.store.listed()]
+        return [self.require(i) for i in self.ports.store.listed()]
 
     def unsubscribe(self, token: str, announcement_id: str = "", source: str = "one-click") -> str | None:
         """Record the opt-out a token names; the address, or None for a token that does not
         verify. Announcements only: the suppression list (and so ticket replies) is untouched.
         `announcement_id` (the link's `a`, not signed) only marks that announcement's recipient
         unsubscribed; the opt-out itself rests on the token alone."""
-        address = ann.verify_unsubscribe(token, self.parts.reply_secrets())
+        address = ann.verify_unsubscribe(token, self.ports.reply_secrets())
         if address is None:
             return None
-        self.parts.store.opt_out(address, iso_millis(self.parts.clock()), source)
+        self.ports.store.opt_out(address, iso_millis(self.ports.clock()), source)
         if announcement_id:
             self.record_event(announcement_id, address, RecipientState.UNSUBSCRIBED)
         return address
@@ -283,8 +283,8 @@ class AnnouncementService:
         self, announcement_id: str, address: str, state: RecipientState, reason: str = ""
     ) -> bool:
         """An SES event for one recipient (Send, Delivery, Bounce, Complaint)."""
-        moved = self.parts.store.settle(
-            announcement_id, address, state, ann.EVENT_MOVES[state], iso_millis(self.parts.clock()), reason
+        moved = self.ports.store.settle(
+            announcement_id, address, state, ann.EVENT_MOVES[state], iso_millis(self.ports.clock()), reason
         )
         return moved is not None
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.classify_types import Classification
     from chalicelib.domain.mail import ParsedMail
     from chalicelib.domain.routing import Route
-    from chalicelib.services.ingest_parts import IngestParts
+    from chalicelib.services.ingest_ports import IngestPorts
     from chalicelib.services.notifications import Delivery
     from chalicelib.services.ports.records import DeliveryRecord
     from chalicelib.services.queue_batch import BatchResult
@@ -57,11 +57,11 @@ _EVENTS = {OutcomeKind.CREATED: EventKind.CREATED, OutcomeKind.THREADED: EventKi
 
 
 class IngestService:
-    def __init__(self, settings: Settings, parts: IngestParts) -> None:
+    def __init__(self, settings: Settings, ports: IngestPorts) -> None:
         self.settings = settings
-        self.parts = parts
-        self.filing = TicketFiling(settings, parts)
-        self.reports = MailedReports(settings, parts)
+        self.ports = ports
+        self.filing = TicketFiling(settings, ports)
+        self.reports = MailedReports(settings, ports)
 
     # -- entry points ---------------------------------------------------------
     def ingest_batch(self, records: Iterable[tuple[str, Any]]) -> BatchResult:
@@ -84,17 +84,17 @@ class IngestService:
     def _ingest(self, delivery: Delivery) -> Outcome:
         received = delivery.received
         if not received.received_at:
-            received = replace(received, received_at=self.parts.now())
+            received = replace(received, received_at=self.ports.now())
         if delivery.inline_content is not None:
-            self.parts.store.put_incoming(received.ses_message_id, delivery.inline_content)
-            received = replace(received, bucket=self.parts.store.bucket)
+            self.ports.store.put_incoming(received.ses_message_id, delivery.inline_content)
+            received = replace(received, bucket=self.ports.store.bucket)
         try:
             return self._process(received)
         except (AlreadyProcessed, RawMailMissing):
             # Committed before: by an earlier delivery of this notification, which
             # may have moved the raw already, or by a parallel run. Answer as a
             # redelivery does.
-            done = self.parts.deliveries.get_delivery(received.ses_message_id)
+            done = self.ports.deliveries.get_delivery(received.ses_message_id)
             if done is None:
                 raise
             return self._finish_redelivery(received, done)
@@ -107,18 +107,18 @@ class IngestService:
             self._move_to_quarantine(received, reason, outcome.reason or "")
         else:
             received_at = str(done.get("received_at") or received.received_at)
-            archived = self.parts.store.archive(
+            archived = self.ports.store.archive(
                 received.bucket, received.key, received.ses_message_id, received_at
             )
             if (
                 outcome.outcome == OutcomeKind.CREATED
                 and outcome.ticket
-                and self.parts.acknowledge is not None
+                and self.ports.acknowledge is not None
             ):
                 # The first run may have failed while acknowledging; the
                 # acknowledger skips tickets it has already answered.
-                raw = self.parts.store.get_raw(self.parts.store.bucket, archived)
-                self._acknowledge(outcome.ticket, self.parts.read_mail(raw), received)
+                raw = self.ports.store.get_raw(self.ports.store.bucket, archived)
+                self._acknowledge(outcome.ticket, self.ports.read_mail(raw), received)
         return replace(
             outcome,
             outcome=OutcomeKind.DUPLICATE,
@@ -131,18 +131,18 @@ class IngestService:
         if received.ses_message_id == SES_SETUP_NOTIFICATION:
             return self._setup_probe(received)
         limit = self.settings.max_message_bytes
-        size, raw = self.parts.store.get_raw_within(received.bucket, received.key, limit)
+        size, raw = self.ports.store.get_raw_within(received.bucket, received.key, limit)
         if raw is None:
             return self._quarantine(
                 received, QuarantineReason.OVERSIZE, f"{size} bytes exceeds the limit of {limit}"
             )
-        mail = self.parts.read_mail(raw)
+        mail = self.ports.read_mail(raw)
         unparseable = _unparseable_reason(raw, mail)
         if unparseable:
             return self._quarantine(received, QuarantineReason.UNPARSEABLE, unparseable)
         if not received.from_notification:
             received = replace(received, verdicts=verdicts.from_headers(mail))
-        decision = classify(mail, received.verdicts, self.parts.detect_bounce(mail))
+        decision = classify(mail, received.verdicts, self.ports.detect_bounce(mail))
         if decision.kind in (MailKind.SPAM, MailKind.VIRUS):
             return self._quarantine(received, QuarantineReason(decision.kind), decision.reason)
         if decision.kind == MailKind.BOUNCE:
@@ -161,7 +161,7 @@ class IngestService:
             self.settings.domain,
             self.settings.default_mailbox,
         )
-        found = self.parts.tickets.look_up(
+        found = self.ports.tickets.look_up(
             received.ses_message_id, mailbox_route.mailbox, wanted_message_ids(mail)
         )
         if found.delivery is not None:
@@ -181,16 +181,16 @@ class IngestService:
 
     def _announce(self, outcome: Outcome) -> None:
         kind = _EVENTS.get(outcome.outcome)
-        if kind and outcome.ticket and self.parts.publish_event is not None:
+        if kind and outcome.ticket and self.ports.publish_event is not None:
             detail = {"mailbox": outcome.mailbox, "thread_signal": outcome.thread_signal}
-            self.parts.publish_event(kind, outcome.ticket, detail)
+            self.ports.publish_event(kind, outcome.ticket, detail)
 
     def _acknowledge(self, ticket_id: str, mail: ParsedMail, received: ReceivedMail) -> None:
         """Through the outbound guard, which needs to know whether the sender is authenticated."""
-        if self.parts.acknowledge is not None:
+        if self.ports.acknowledge is not None:
             if not received.from_notification:  # a redelivery re-reads the verdicts SES wrote
                 received = replace(received, verdicts=verdicts.from_headers(mail))
-            self.parts.acknowledge(ticket_id, mail, sender_trust.assess(mail, received))
+            self.ports.acknowledge(ticket_id, mail, sender_trust.assess(mail, received))
 
     # -- the other outcomes ------------------------------------------------------
     def _duplicate(self, received: ReceivedMail, where: Route, exc: DuplicateMessageId) -> Outcome:
@@ -246,7 +246,7 @@ class IngestService:
             mailbox=where.mailbox,
             ses_message_id=received.ses_message_id,
             received_at=received.received_at,
-            archive_key=self.parts.store.archive_key(received.ses_message_id, received.received_at),
+            archive_key=self.ports.store.archive_key(received.ses_message_id, received.received_at),
             sender=sender_of(mail).email,
             subject=mail.subject,
             reason=decision.reason,
@@ -269,10 +269,10 @@ class IngestService:
     def quarantine_failed(self, bucket: str, key: str, ses_message_id: str, detail: str) -> Outcome:
         """Give up on a raw mail that failed every attempt: `quarantine/failed/`, re-drivable."""
         received = ReceivedMail(
-            ses_message_id=ses_message_id, bucket=bucket, key=key, received_at=self.parts.now()
+            ses_message_id=ses_message_id, bucket=bucket, key=key, received_at=self.ports.now()
         )
         observability.add_keys(ses_message_id=ses_message_id)
-        done = self.parts.deliveries.get_delivery(ses_message_id)
+        done = self.ports.deliveries.get_delivery(ses_message_id)
         if done is not None:  # committed after all: only its move out of incoming/ was missing
             return self._observe(self._finish_redelivery(received, done))
         outcome = Outcome(OutcomeKind.QUARANTINED, ses_message_id, reason=f"failed: {detail}")
@@ -288,15 +288,15 @@ class IngestService:
         suspended: SuspendedMessage | None = None,
     ) -> None:
         record = {**outcome.as_record(), "received_at": received.received_at, **(fields or {})}
-        self.parts.deliveries.record_delivery(received.ses_message_id, record, suspended)
+        self.ports.deliveries.record_delivery(received.ses_message_id, record, suspended)
 
     def _archive(self, received: ReceivedMail, received_at: str) -> None:
         # Runs after the commit. If it fails, the exception propagates and the
         # queue redelivers; the redelivery sees the record and only re-archives.
-        self.parts.store.archive(received.bucket, received.key, received.ses_message_id, received_at)
+        self.ports.store.archive(received.bucket, received.key, received.ses_message_id, received_at)
 
     def _move_to_quarantine(self, received: ReceivedMail, reason: QuarantineReason, detail: str) -> None:
-        self.parts.store.quarantine(received.bucket, received.key, received.ses_message_id, reason, detail)
+        self.ports.store.quarantine(received.bucket, received.key, received.ses_message_id, reason, detail)
 
 
 def _unparseable_reason(raw: bytes, mail: ParsedMail) -> str:

@@ -18,15 +18,15 @@ from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.routing import route
 from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, ThreadSignal
 from chalicelib.services import message_builder
-from chalicelib.services.ingest_parts import IngestParts
+from chalicelib.services.ingest_ports import IngestPorts
 from chalicelib.services.ports.records import TicketChange
 from chalicelib.settings import Settings
 
 
 class MailedReports:
-    def __init__(self, settings: Settings, parts: IngestParts) -> None:
+    def __init__(self, settings: Settings, ports: IngestPorts) -> None:
         self.settings = settings
-        self.parts = parts
+        self.ports = ports
 
     def record(self, received: ReceivedMail, mail: ParsedMail, decision: Classification) -> Outcome:
         """Apply what the report may change, then commit its delivery record (and ticket entry).
@@ -37,8 +37,8 @@ class MailedReports:
         verified: tuple[str, ...] = ()
         unverified: tuple[str, ...] = ()
         note = ""
-        if self.parts.suppress_bounced is not None:
-            report = self.parts.suppress_bounced(
+        if self.ports.suppress_bounced is not None:
+            report = self.ports.suppress_bounced(
                 decision.failed_recipients,
                 decision.permanent,
                 received.ses_message_id,
@@ -76,14 +76,14 @@ class MailedReports:
             done += [f"suppressed: {', '.join(suppressed)}"] if suppressed else []
             self._on_ticket(received, mail, mailbox, ticket_id, outcome, record, "; ".join(done))
         else:
-            self.parts.deliveries.record_delivery(received.ses_message_id, record)
+            self.ports.deliveries.record_delivery(received.ses_message_id, record)
         return outcome
 
     def _referenced_ticket(self, mailbox: str, message_ids: tuple[str, ...]) -> str:
         """The ticket of the first referenced Message-ID this mailbox stored or sent, or ""."""
         if not message_ids:
             return ""
-        found = self.parts.tickets.tickets_by_message_ids(mailbox, list(message_ids))
+        found = self.ports.tickets.tickets_by_message_ids(mailbox, list(message_ids))
         return next((found[m] for m in message_ids if m in found), "")
 
     def _on_ticket(
@@ -98,7 +98,7 @@ class MailedReports:
     ) -> None:
         ses_id = received.ses_message_id
         body = message_builder.render_body(
-            self.parts.store, self.parts.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
+            self.ports.store, self.ports.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
         )
         sender = mail.from_[0] if mail.from_ else None
         message = StoredMessage(
@@ -121,5 +121,5 @@ class MailedReports:
             lossy_decoding=mail.lossy_decoding,
             defects=mail.defects,
         )
-        change = TicketChange(ticket_id=ticket_id, updated_at=self.parts.now())
-        self.parts.tickets.commit_thread(ses_id, mailbox, change, message, record)
+        change = TicketChange(ticket_id=ticket_id, updated_at=self.ports.now())
+        self.ports.tickets.commit_thread(ses_id, mailbox, change, message, record)

@@ -36,7 +36,7 @@ from chalicelib.errors import InvalidRequest, MergedTicket, SendRefused, StaleRe
 from chalicelib.services import message_builder
 from chalicelib.services import outbound_guard as guard
 from chalicelib.services import outbound_sending as sending
-from chalicelib.services.outbound_parts import OutboundParts
+from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.services.suppression import guard_state
 from chalicelib.settings import Settings
 
@@ -53,9 +53,9 @@ class AckResult:
 
 
 class OutboundService:
-    def __init__(self, settings: Settings, parts: OutboundParts) -> None:
+    def __init__(self, settings: Settings, ports: OutboundPorts) -> None:
         self.settings = settings
-        self.parts = parts
+        self.ports = ports
 
     # -- use cases ----------------------------------------------------------------
     def acknowledge(self, ticket_id: str, mail: ParsedMail, trust: SenderTrust | None = None) -> AckResult:
@@ -65,12 +65,12 @@ class OutboundService:
         policy did not authenticate (or `trust` None: not judged) is answered only where the
         mailbox answers such senders, and counts against its domain's daily cap as well.
         """
-        ticket = self.parts.tickets.require_ticket(ticket_id)
+        ticket = self.ports.tickets.require_ticket(ticket_id)
         recipient = ticket.requester  # who staff replies go to, too
         authenticated = trust is not None and trust.authenticated
         quiet = not authenticated and not self.settings.acknowledges_unauthenticated(ticket.mailbox)
-        now = self.parts.clock()
-        acknowledgements = self.parts.acknowledgements
+        now = self.ports.clock()
+        acknowledgements = self.ports.acknowledgements
         earlier = acknowledgements.claim_ack(ticket_id, iso_millis(now), _epoch(now))
         if earlier is not None:
             return AckResult(ticket_id, "already", earlier.state or "", earlier.reason)
@@ -83,7 +83,7 @@ class OutboundService:
             limit = self.settings.auto_replies_per_sender_per_day
             domain_limit = 0 if authenticated else self.settings.auto_replies_per_domain_per_day
             full = (
-                self.parts.auto_replies.take_auto_reply(
+                self.ports.auto_replies.take_auto_reply(
                     recipient, now.date().isoformat(), limit, _epoch(now), domain_limit
                 )
                 if decision.allowed
@@ -102,8 +102,8 @@ class OutboundService:
                 )
             if not decision.allowed:
                 raise guard.refusal(decision, recipient)
-            outgoing = sending.acknowledgement(self.settings, self.parts, ticket, mail, recipient, now)
-            ses_id = sending.hand_over(self.settings, self.parts, outgoing)
+            outgoing = sending.acknowledgement(self.settings, self.ports, ticket, mail, recipient, now)
+            ses_id = sending.hand_over(self.settings, self.ports, outgoing)
             settled = True
         except SendRefused as exc:
             acknowledgements.finish_ack(ticket_id, AckState.REFUSED, exc.reason)
@@ -115,7 +115,7 @@ class OutboundService:
                 acknowledgements.release_ack(ticket_id)  # SES never took it: the queue's retry may send
         message = sending.store_sent(
             self.settings,
-            self.parts,
+            self.ports,
             ticket,
             outgoing,
             MessageKind.ACKNOWLEDGEMENT,
@@ -150,10 +150,10 @@ class OutboundService:
         """
         if not text.strip() and not attachments:
             raise InvalidRequest("the reply is empty: write the answer first")
-        tickets = self.parts.tickets
+        tickets = self.ports.tickets
         ticket = tickets.live_ticket(ticket_id)
-        now = self.parts.clock()
-        state = guard_state(self.parts.counters, self.settings, now, self.parts.account_rates())
+        now = self.ports.clock()
+        state = guard_state(self.ports.counters, self.settings, now, self.ports.account_rates())
         requester = self.check(ticket.requester, automatic=False, state=state)
         if not requester.allowed:
             self._refused(ticket, agent, f"{requester.reason} ({requester.detail})", now)
@@ -176,7 +176,7 @@ class OutboundService:
                 reason = collisions.stale_reason(newer, now)
                 self._refused(ticket, agent, reason, now)
                 raise StaleReply(reason, newer or ())
-            holder = self.parts.reply_claims.claim(ticket_id, last_seen, agent, int(now.timestamp()))
+            holder = self.ports.reply_claims.claim(ticket_id, last_seen, agent, int(now.timestamp()))
             if holder != agent:  # a colleague pressed Send on the same thread a moment earlier
                 reason = collisions.sending_reason(holder)
                 self._refused(ticket, agent, reason, now)
@@ -184,7 +184,7 @@ class OutboundService:
         inbound = [m for m in history if m.direction == Direction.INBOUND and m.message_id]
         key = f"out-{uuid.uuid4().hex[:24]}"
         stored = message_builder.store_attachments(
-            self.parts.store, ParsedMail(attachments=attachments), ticket_id, key
+            self.ports.store, ParsedMail(attachments=attachments), ticket_id, key
         )
         outgoing = om.OutgoingMail(
             ticket_id=ticket_id,
@@ -192,7 +192,7 @@ class OutboundService:
             from_name=sending.team_name(ticket.mailbox),
             to=recipients.to,
             cc=recipients.cc,
-            reply_to=sending.reply_to(self.settings, self.parts, ticket),
+            reply_to=sending.reply_to(self.settings, self.ports, ticket),
             subject=om.reply_subject(ticket.subject, ticket_id),
             text=text,
             html=html or "",
@@ -203,16 +203,16 @@ class OutboundService:
             date=now,
         )
         try:
-            ses_id = sending.hand_over(self.settings, self.parts, outgoing, stored)
+            ses_id = sending.hand_over(self.settings, self.ports, outgoing, stored)
         except Exception:
             if last_seen is not None:  # nothing went out: a colleague may answer after all
-                self.parts.reply_claims.release(ticket_id, last_seen, agent)
+                self.ports.reply_claims.release(ticket_id, last_seen, agent)
             raise
         warning = "; ".join(warnings)
         try:
             message = sending.store_sent(
                 self.settings,
-                self.parts,
+                self.ports,
                 ticket,
                 outgoing,
                 MessageKind.STAFF,
@@ -227,7 +227,7 @@ class OutboundService:
             survivor = tickets.live_ticket(merged.into)
             message = sending.store_sent(
                 self.settings,
-                self.parts,
+                self.ports,
                 survivor,
                 outgoing,
                 MessageKind.STAFF,
@@ -238,8 +238,8 @@ class OutboundService:
                 now,
                 key,
             )
-        if self.parts.publish_event is not None:
-            self.parts.publish_event(
+        if self.ports.publish_event is not None:
+            self.ports.publish_event(
                 EventKind.STAFF_REPLIED, ticket_id, {"by": agent, "message": message.key}
             )
         return message
@@ -254,12 +254,12 @@ class OutboundService:
     ) -> Decision:
         """The guard's decision for one recipient (services/outbound_guard.py).
         `quiet`: why an automatic answer to this unauthenticated sender is not wanted."""
-        return guard.decide(self.settings, self.parts, recipient, automatic, trigger, state, quiet)
+        return guard.decide(self.settings, self.ports, recipient, automatic, trigger, state, quiet)
 
     # -- steps ----------------------------------------------------------------------
     def _refused(self, ticket: Ticket, agent: str, why: str, now: datetime) -> None:
         """The audit line of a reply that was not sent, and why."""
-        self.parts.tickets.record_event(
+        self.ports.tickets.record_event(
             audit.event(ticket.id, agent, f"reply not sent: {why}", iso_millis(now))
         )
 

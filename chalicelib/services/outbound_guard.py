@@ -11,7 +11,7 @@ from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reputation import GuardState
 from chalicelib.domain.send_policy import Decision, SendFacts
 from chalicelib.errors import SendRefused, Suppressed
-from chalicelib.services.outbound_parts import OutboundParts
+from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.services.suppression import guard_state
 from chalicelib.settings import Settings
 
@@ -24,7 +24,7 @@ def refusal(decision: Decision, recipient: str) -> SendRefused:
 
 def decide(
     settings: Settings,
-    parts: OutboundParts,
+    ports: OutboundPorts,
     recipient: str,
     automatic: bool,
     trigger: str = "",
@@ -33,8 +33,8 @@ def decide(
 ) -> Decision:
     """The guard's decision for `recipient`; look-ups stop at the first refusal.
     `quiet`: why an automatic answer to this unauthenticated sender is not wanted."""
-    now = parts.clock()
-    entry = parts.suppression_list.get(recipient, int(now.timestamp())) if recipient else None
+    now = ports.clock()
+    entry = ports.suppression_list.get(recipient, int(now.timestamp())) if recipient else None
     facts = SendFacts(
         recipient=recipient,
         automatic=automatic,
@@ -45,26 +45,26 @@ def decide(
         daily_limit=settings.auto_replies_per_sender_per_day,
     )
     if entry is None and recipient:
-        facts = replace(facts, account_suppressed=parts.sender.account_suppressed(recipient)[0])
+        facts = replace(facts, account_suppressed=ports.sender.account_suppressed(recipient)[0])
     early = send_policy.decide(replace(facts, automatic=False))  # rules 1-2 only
     if not early.allowed:
         return early
-    if in_sandbox(settings, parts):
-        facts = replace(facts, sandbox=True, recipient_verified=parts.sender.is_verified(recipient))
-    state = state or guard_state(parts.counters, settings, now, parts.account_rates())
+    if in_sandbox(settings, ports):
+        facts = replace(facts, sandbox=True, recipient_verified=ports.sender.is_verified(recipient))
+    state = state or guard_state(ports.counters, settings, now, ports.account_rates())
     facts = replace(facts, reputation_state=state.state, reputation_note=state.note)
     if automatic and recipient:
         today = now.date().isoformat()
-        facts = replace(facts, sent_to_recipient_today=parts.auto_replies.auto_replies(recipient, today))
+        facts = replace(facts, sent_to_recipient_today=ports.auto_replies.auto_replies(recipient, today))
     return send_policy.decide(facts)
 
 
-def in_sandbox(settings: Settings, parts: OutboundParts) -> bool | None:
+def in_sandbox(settings: Settings, ports: OutboundPorts) -> bool | None:
     """Whether SES holds the account in its sandbox (settings, else the account; None: unknown)."""
     mode = settings.ses_sandbox
     if mode in ("true", "false"):
         return mode == "true"
-    production = parts.sender.production_access()
+    production = ports.sender.production_access()
     return None if production is None else not production
 
 

@@ -23,12 +23,12 @@ from chalicelib.domain.tickets import (
 )
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import SendRefused
-from chalicelib.services.outbound_parts import OutboundParts
+from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.settings import Settings
 
 
 def acknowledgement(
-    settings: Settings, parts: OutboundParts, ticket: Ticket, mail: ParsedMail, recipient: str, now: datetime
+    settings: Settings, ports: OutboundPorts, ticket: Ticket, mail: ParsedMail, recipient: str, now: datetime
 ) -> om.OutgoingMail:
     """The same neutral words for everyone: no display name, no subject, nothing the mail
     said. Whoever writes From: can make us send this to that address, so anything of
@@ -46,7 +46,7 @@ def acknowledgement(
         from_address=mailbox_address(settings, ticket.mailbox),
         from_name=team,
         to=(recipient,),
-        reply_to=reply_to(settings, parts, ticket),
+        reply_to=reply_to(settings, ports, ticket),
         subject=om.acknowledgement_subject(ticket.id),
         text=text,
         message_id=om.new_message_id(settings.domain, ticket.id),
@@ -59,7 +59,7 @@ def acknowledgement(
 
 def hand_over(
     settings: Settings,
-    parts: OutboundParts,
+    ports: OutboundPorts,
     outgoing: om.OutgoingMail,
     stored: tuple[StoredAttachment, ...] = (),
 ) -> str:
@@ -67,17 +67,17 @@ def hand_over(
     raw = om.build_mime(outgoing)
     limit = settings.max_send_bytes
     if len(raw) > limit and stored:
-        links = tuple(om.DownloadLink(a.filename, parts.presign(a), a.size) for a in stored)
+        links = tuple(om.DownloadLink(a.filename, ports.presign(a), a.size) for a in stored)
         outgoing = replace(outgoing, attachments=(), links=links)
         raw = om.build_mime(outgoing)
     if len(raw) > limit:
         raise SendRefused(f"the message is {len(raw)} bytes; SES accepts {limit}", RefusalReason.TOO_LARGE)
-    return parts.sender.send_raw(raw, outgoing.from_address, list(outgoing.recipients))
+    return ports.sender.send_raw(raw, outgoing.from_address, list(outgoing.recipients))
 
 
 def store_sent(
     settings: Settings,
-    parts: OutboundParts,
+    ports: OutboundPorts,
     ticket: Ticket,
     outgoing: om.OutgoingMail,
     kind: MessageKind,
@@ -94,7 +94,7 @@ def store_sent(
     body = Body(text=text, html=html)
     if len(text.encode()) + len(html.encode()) > settings.inline_body_limit:
         pointer = f"bodies/{ticket.id}/{key}.json"
-        parts.store.put_body(pointer, {"text": text, "html": html, "reply_text": ""})
+        ports.store.put_body(pointer, {"text": text, "html": html, "reply_text": ""})
         body = Body(text=text[:2000], pointer=pointer)
     message = StoredMessage(
         ticket_id=ticket.id,
@@ -116,9 +116,9 @@ def store_sent(
     region = settings.region
     aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{region}.amazonses.com>")
     moved = (ticket, status_after_reply(ticket.status)) if kind == MessageKind.STAFF else None
-    parts.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved)
+    ports.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved)
     ids = (outgoing.message_id, *aliases)
-    parts.send_ledger.record_sent(outgoing.recipients, ids, message.received_at, int(now.timestamp()))
+    ports.send_ledger.record_sent(outgoing.recipients, ids, message.received_at, int(now.timestamp()))
     return message
 
 
@@ -133,6 +133,6 @@ def team_name(mailbox: str) -> str:
     return f"{mailbox.replace('-', ' ').title()} team"
 
 
-def reply_to(settings: Settings, parts: OutboundParts, ticket: Ticket) -> str:
-    secret = parts.reply_secrets()[0]
+def reply_to(settings: Settings, ports: OutboundPorts, ticket: Ticket) -> str:
+    secret = ports.reply_secrets()[0]
     return reply_address(secret, mailbox_address(settings, ticket.mailbox), ticket.id, ticket.token_nonce)

@@ -144,7 +144,7 @@ class RedriveService:
 
     # -- quarantine/failed/ --------------------------------------------------------
     def _describe(self, item: QuarantinedMail) -> MailRedrive:
-        record = self.ingest.parts.deliveries.get_delivery(item.ses_message_id)
+        record = self.ingest.ports.deliveries.get_delivery(item.ses_message_id)
         if record is None or _is_failed(record):
             detail = "would be ingested again"
         else:
@@ -166,7 +166,7 @@ class RedriveService:
     def _mail(self, item: QuarantinedMail) -> MailRedrive:
         ses_id = item.ses_message_id
         target = self.quarantine.original_key(item)
-        records = self.ingest.parts.deliveries
+        records = self.ingest.ports.deliveries
         records.reset_sweep_attempts(ses_id)
         records.clear_failed(ses_id)
         if not self.quarantine.copy_back(item, target):

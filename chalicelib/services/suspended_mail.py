@@ -13,18 +13,18 @@ from chalicelib.errors import AlreadyProcessed, SuspendedNotFound
 from chalicelib.services.ticket_filing import wanted_message_ids
 
 if TYPE_CHECKING:
-    from chalicelib.services.ingest_parts import IngestParts
+    from chalicelib.services.ingest_ports import IngestPorts
     from chalicelib.services.ports.records import SuspendedMessage
     from chalicelib.services.ticket_filing import TicketFiling
 
 
 class SuspendedMail:
-    def __init__(self, parts: IngestParts, filing: TicketFiling) -> None:
-        self.parts = parts
+    def __init__(self, ports: IngestPorts, filing: TicketFiling) -> None:
+        self.ports = ports
         self.filing = filing
 
     def list(self, mailbox: str) -> list[SuspendedMessage]:
-        return self.parts.suspended.suspended(mailbox)
+        return self.ports.suspended.suspended(mailbox)
 
     def release(self, mailbox: str, suspended_key: str) -> Outcome:
         """Staff decided a held automatic mail is support work: make it a ticket message.
@@ -32,14 +32,14 @@ class SuspendedMail:
         The raw stays where it is (in archive/); the release is its own delivery
         (`<ses-id>.released`), so releasing twice stores one message.
         """
-        held = self.parts.suspended.get_suspended(mailbox, suspended_key)
+        held = self.ports.suspended.get_suspended(mailbox, suspended_key)
         if held is None:
             raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
-        raw = self.parts.store.get_raw(self.parts.store.bucket, held.archive_key)
-        mail = self.parts.read_mail(raw)
+        raw = self.ports.store.get_raw(self.ports.store.bucket, held.archive_key)
+        mail = self.ports.read_mail(raw)
         received = ReceivedMail(
             ses_message_id=f"{held.ses_message_id}.released",
-            bucket=self.parts.store.bucket,
+            bucket=self.ports.store.bucket,
             key=held.archive_key,
             recipients=held.recipients,
             verdicts=verdicts.from_headers(mail),
@@ -48,20 +48,20 @@ class SuspendedMail:
         where = Route(mailbox=mailbox, address="")
         decision = Classification(kind=MailKind.NORMAL, reason="released by staff from the suspended list")
         # The raw stays in archive/: filing never moves it, only ingest does.
-        found = self.parts.tickets.look_up(received.ses_message_id, mailbox, wanted_message_ids(mail))
+        found = self.ports.tickets.look_up(received.ses_message_id, mailbox, wanted_message_ids(mail))
         try:
             if found.delivery is not None:
                 raise AlreadyProcessed(received.ses_message_id)
             threading = self.filing.decide_thread(mail, received, where, found.message_ids)
             outcome = self.filing.file(received, mail, where, decision, threading, found.last_number)
         except AlreadyProcessed:
-            done = found.delivery or self.parts.deliveries.get_delivery(received.ses_message_id) or {}
+            done = found.delivery or self.ports.deliveries.get_delivery(received.ses_message_id) or {}
             outcome = Outcome.from_record(received.ses_message_id, done)
-        self.parts.suspended.delete_suspended(mailbox, suspended_key)
+        self.ports.suspended.delete_suspended(mailbox, suspended_key)
         return outcome
 
     def discard(self, mailbox: str, suspended_key: str) -> None:
         """Staff decided a held mail needs nothing; the raw stays in archive/."""
-        if self.parts.suspended.get_suspended(mailbox, suspended_key) is None:
+        if self.ports.suspended.get_suspended(mailbox, suspended_key) is None:
             raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
-        self.parts.suspended.delete_suspended(mailbox, suspended_key)
+        self.ports.suspended.delete_suspended(mailbox, suspended_key)

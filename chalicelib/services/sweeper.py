@@ -43,7 +43,7 @@ class IncomingSweeper:
         now = now or datetime.now(UTC)
         report = SweepReport()
         left: list[datetime] = []  # when what stays in incoming/ was written
-        for key, modified in self.ingest.parts.store.list_incoming():
+        for key, modified in self.ingest.ports.store.list_incoming():
             if now - modified < self.older_than:
                 report.too_young += 1
                 left.append(modified)
@@ -67,8 +67,8 @@ class IncomingSweeper:
 
     def _sweep_one(self, key: str, ses_id: str, report: SweepReport) -> bool:
         """Re-drive one object, or quarantine it after the last attempt; False: it stays."""
-        store = self.ingest.parts.store
-        attempts = self.ingest.parts.deliveries.count_sweep_attempt(ses_id)
+        store = self.ingest.ports.store
+        attempts = self.ingest.ports.deliveries.count_sweep_attempt(ses_id)
         if attempts > self.max_attempts:
             detail = f"still in incoming/ after {self.max_attempts} sweeps"
             self.ingest.quarantine_failed(store.bucket, key, ses_id, detail)

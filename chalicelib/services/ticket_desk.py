@@ -36,7 +36,7 @@ from chalicelib.errors import (
     TicketNotFound,
 )
 from chalicelib.services import ticket_participants, ticket_split_merge
-from chalicelib.services.desk_parts import DeskParts, editable
+from chalicelib.services.desk_ports import DeskPorts, editable
 from chalicelib.services.ports.records import QueueQuery
 from chalicelib.settings import Settings
 
@@ -86,13 +86,13 @@ MESSAGES_PER_PAGE = 50
 
 
 class TicketDesk:
-    def __init__(self, settings: Settings, parts: DeskParts) -> None:
+    def __init__(self, settings: Settings, ports: DeskPorts) -> None:
         self.settings = settings
-        self.parts = parts
+        self.ports = ports
 
     def publish_event(self, kind: EventKind, ticket_id: str, detail: Mapping[str, Any] | None = None) -> bool:
         """Tell integrations about a committed change (kinds: domain/ticket_events.py)."""
-        return self.parts.events.publish_event(kind, ticket_id, detail)
+        return self.ports.events.publish_event(kind, ticket_id, detail)
 
     # -- reading -----------------------------------------------------------
     def queue(
@@ -120,14 +120,14 @@ class TicketDesk:
         if not 1 <= size <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
         query = QueueQuery(box, wanted, who, (tag or "").strip() or None)
-        tickets, next_cursor = self.parts.queue.page(query, size, cursor or None)
+        tickets, next_cursor = self.ports.queue.page(query, size, cursor or None)
         return QueuePage(tuple(tickets), next_cursor)
 
     def show(self, ticket_id: str, before: str | None = None, limit: int = MESSAGES_PER_PAGE) -> TicketDetail:
         """The ticket and its latest `limit` messages (those before the message `before`,
         when given), oldest first; `earlier` counts the rest. Bodies are read for these only."""
-        ticket, merged_into = self.parts.queue.load(ticket_id)
-        stored = self.parts.tickets.messages(ticket.id)
+        ticket, merged_into = self.ports.queue.load(ticket_id)
+        stored = self.ports.tickets.messages(ticket.id)
         if before:
             keys = [m.key for m in stored]
             stored = stored[: keys.index(before)] if before in keys else []
@@ -139,18 +139,18 @@ class TicketDesk:
         body = message.body
         if body.pointer:
             try:
-                whole = self.parts.bodies.get_body(body.pointer)
+                whole = self.ports.bodies.get_body(body.pointer)
                 body = Body(
                     whole.get("text", ""), whole.get("html", ""), whole.get("reply_text", ""), body.pointer
                 )
             except RawMailMissing:
                 log.warning("body %s of %s is missing; showing the stored preview", body.pointer, message.key)
         if body.html:
-            body = replace(body, html=self.parts.sanitise_html(body.html))
-        expires = self.parts.links.expires
-        until = iso_millis(datetime.fromisoformat(self.parts.now()) + timedelta(seconds=expires))
+            body = replace(body, html=self.ports.sanitise_html(body.html))
+        expires = self.ports.links.expires
+        until = iso_millis(datetime.fromisoformat(self.ports.now()) + timedelta(seconds=expires))
         links = tuple(
-            AttachmentView(a, *self.parts.links.link(a), expires, until) for a in message.attachments
+            AttachmentView(a, *self.ports.links.link(a), expires, until) for a in message.attachments
         )
         return MessageView(message, body, links)
 
@@ -162,13 +162,13 @@ class TicketDesk:
         it, so agents claiming at once each get a different ticket.
         """
         box = self.mailbox(mailbox)
-        for attempt, seen in enumerate(self.parts.queue.unassigned(box, WORKING_STATUSES)):
+        for attempt, seen in enumerate(self.ports.queue.unassigned(box, WORKING_STATUSES)):
             if attempt >= CLAIM_ATTEMPTS:
                 raise ConcurrentUpdate("the queue is changing too fast; try again")
-            claimed = replace(seen, assignee=agent, status=TicketStatus.OPEN, updated_at=self.parts.now())
+            claimed = replace(seen, assignee=agent, status=TicketStatus.OPEN, updated_at=self.ports.now())
             trail = audit.events_of(seen.id, agent, audit.change_lines(seen, claimed), claimed.updated_at)
             try:
-                self.parts.queue.replace(seen, claimed, trail)
+                self.ports.queue.replace(seen, claimed, trail)
             except (ConcurrentUpdate, TicketNotFound):
                 continue  # another agent won it, or it changed: try the next one
             self._announce(seen, claimed, agent)
@@ -207,7 +207,7 @@ class TicketDesk:
         if not changes:
             raise InvalidRequest("nothing to change: give status, assignee, priority, tags or mailbox")
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
-            before = editable(self.parts, ticket_id)
+            before = editable(self.ports, ticket_id)
             after = replace(before, **changes)
             if before.assignee not in ("", agent, after.assignee) and not take_over:
                 raise AssignedElsewhere(before.id, before.assignee)
@@ -215,10 +215,10 @@ class TicketDesk:
                 after = replace(after, status=status_after_assigning(after.status, after.assignee))
             if after == before:
                 return before
-            after = replace(after, updated_at=self.parts.now())
+            after = replace(after, updated_at=self.ports.now())
             trail = audit.events_of(before.id, agent, audit.change_lines(before, after), after.updated_at)
             try:
-                self.parts.queue.replace(before, after, trail)
+                self.ports.queue.replace(before, after, trail)
             except ConcurrentUpdate:
                 if attempt == UPDATE_ATTEMPTS:
                     raise
@@ -233,8 +233,8 @@ class TicketDesk:
             raise InvalidRequest("text must not be empty")
         if len(text) > MAX_NOTE_CHARS:
             raise InvalidRequest(f"text is longer than {MAX_NOTE_CHARS} characters")
-        ticket = editable(self.parts, ticket_id)
-        now = self.parts.now()
+        ticket = editable(self.ports, ticket_id)
+        now = self.ports.now()
         note = StoredMessage(
             ticket_id=ticket.id,
             key=f"note-{uuid.uuid4().hex}",
@@ -250,29 +250,29 @@ class TicketDesk:
             thread_signal=ThreadSignal.STAFF,
             body=Body(text=text),
         )
-        self.parts.edits.add_message(ticket, note, now)
+        self.ports.edits.add_message(ticket, note, now)
         self.publish_event(EventKind.NOTE_ADDED, ticket.id, {"by": agent, "message": note.key})
         return note
 
     # -- split and merge (see ticket_split_merge.py) ------------------------
     def split(self, ticket_id: str, agent: str, message_key: str, more: Sequence[str] = ()) -> Ticket:
         """Move one message (and `more`) out into a new ticket of the same mailbox; the new ticket."""
-        return ticket_split_merge.split(self.parts, ticket_id, agent, message_key, more)
+        return ticket_split_merge.split(self.ports, ticket_id, agent, message_key, more)
 
     def merge(self, ticket_id: str, agent: str, into: str) -> Ticket:
         """Move every message of this ticket into `into`; this one closes, pointing there."""
-        return ticket_split_merge.merge(self.parts, ticket_id, agent, into)
+        return ticket_split_merge.merge(self.ports, ticket_id, agent, into)
 
     # -- participants (see ticket_participants.py) ---------------------------
     def add_participant(self, ticket_id: str, agent: str, address: str) -> Ticket:
         """Copy `address` on this ticket's replies from now on."""
-        ticket = ticket_participants.add(self.parts, self.settings, ticket_id, address, agent)
+        ticket = ticket_participants.add(self.ports, self.settings, ticket_id, address, agent)
         log.info("participants: %s added %s to %s", agent, address, ticket.id)
         return ticket
 
     def remove_participant(self, ticket_id: str, agent: str, address: str) -> Ticket:
         """Stop copying `address` on this ticket's replies."""
-        ticket = ticket_participants.remove(self.parts, ticket_id, address, agent)
+        ticket = ticket_participants.remove(self.ports, ticket_id, address, agent)
         log.info("participants: %s removed %s from %s", agent, address, ticket.id)
         return ticket
 
@@ -298,7 +298,7 @@ class TicketDesk:
         """The agent an assignment names; InvalidRequest for anyone not in the staff directory
         (a typo would own the ticket and take it out of the pool)."""
         name = self._assignee(agent, value)
-        if name and name != agent and not self.parts.is_agent(name):
+        if name and name != agent and not self.ports.is_agent(name):
             raise InvalidRequest(
                 f"{name} is not an agent, or is disabled: assign to a colleague who has signed in "
                 "(inbound staff list)"

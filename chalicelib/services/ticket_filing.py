@@ -22,7 +22,7 @@ from chalicelib.domain.tickets import (
 )
 from chalicelib.errors import ConcurrentUpdate, DuplicateMessageId, TicketNumberTaken
 from chalicelib.services import message_builder
-from chalicelib.services.ingest_parts import IngestParts
+from chalicelib.services.ingest_ports import IngestPorts
 from chalicelib.services.ports.records import TicketChange
 from chalicelib.settings import Settings
 
@@ -56,16 +56,16 @@ class Threading:
 
 
 class TicketFiling:
-    def __init__(self, settings: Settings, parts: IngestParts) -> None:
+    def __init__(self, settings: Settings, ports: IngestPorts) -> None:
         self.settings = settings
-        self.parts = parts
+        self.ports = ports
 
     def decide_thread(
         self, mail: ParsedMail, received: ReceivedMail, where: Route, hits: dict[str, str]
     ) -> Threading:
         """Which ticket this mail joins, given the Message-ID index entries `hits` of
         wanted_message_ids(mail); DuplicateMessageId when the mailbox has its Message-ID."""
-        tickets = self.parts.tickets
+        tickets = self.ports.tickets
         sender = mail.from_[0].email if mail.from_ else ""
         claimed = claimed_ticket(where.address) if where.tag else None
         wanted = wanted_message_ids(mail)
@@ -78,7 +78,7 @@ class TicketFiling:
         # The token verifies against the claimed ticket's own random value: a number
         # issued again holds another one, so an old ticket's token fails here.
         nonce = known[claimed].token_nonce if claimed in known else ""
-        token = read_token(self.parts.reply_secrets(), where.address, nonce) if claimed else None
+        token = read_token(self.ports.reply_secrets(), where.address, nonce) if claimed else None
         trust = sender_trust.assess(mail, received)
         facts = correlation.ThreadFacts(
             mailbox=where.mailbox,
@@ -123,7 +123,7 @@ class TicketFiling:
                     received, mail, where, decision, threading, ticket_id_for(number), last_number
                 )
             except TicketNumberTaken as taken:
-                last_number = self.parts.tickets.ticket_counter()
+                last_number = self.ports.tickets.ticket_counter()
                 # A ticket holding the number while the counter is behind it: step past it.
                 number = max(last_number, taken.number if taken.ticket_exists else 0) + 1
         raise ConcurrentUpdate(f"no free ticket number after {MAX_NUMBER_ATTEMPTS} attempts")
@@ -138,14 +138,14 @@ class TicketFiling:
         ticket_id: str,
         last_number: int = 0,
     ) -> Outcome:
-        tickets = self.parts.tickets
+        tickets = self.ports.tickets
         thread = threading.decision
-        now = self.parts.now()
+        now = self.ports.now()
         ses_id = received.ses_message_id
         observability.add_keys(ticket_id=ticket_id)
-        attachments = message_builder.store_attachments(self.parts.store, mail, ticket_id, ses_id)
+        attachments = message_builder.store_attachments(self.ports.store, mail, ticket_id, ses_id)
         body = message_builder.render_body(
-            self.parts.store, self.parts.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
+            self.ports.store, self.ports.renderers, mail, ticket_id, ses_id, self.settings.inline_body_limit
         )
         sender = sender_of(mail)
         known = None

@@ -7,7 +7,7 @@ from chalicelib.domain.mail import MAX_ADDRESS_BYTES, parse_addresses
 from chalicelib.domain.send_policy import is_own_address
 from chalicelib.domain.tickets import Ticket
 from chalicelib.errors import InvalidRequest, TicketConflict
-from chalicelib.services.desk_parts import DeskParts, editable
+from chalicelib.services.desk_ports import DeskPorts, editable
 from chalicelib.settings import Settings
 
 
@@ -25,12 +25,12 @@ def _address(text: str) -> str:
     return cleaned
 
 
-def add(parts: DeskParts, settings: Settings, ticket_id: str, address: str, agent: str = "") -> Ticket:
+def add(ports: DeskPorts, settings: Settings, ticket_id: str, address: str, agent: str = "") -> Ticket:
     """Copy `address` on the ticket's replies from now on (at most MAX_PARTICIPANTS)."""
     email = _address(address)
     if is_own_address(email, settings.domain, settings.mailboxes):
         raise InvalidRequest(f"{email} is one of our own addresses")
-    ticket = editable(parts, ticket_id)
+    ticket = editable(ports, ticket_id)
     if ticket.has_participant(email):
         return ticket
     if len(ticket.copied) >= participants.MAX_PARTICIPANTS:
@@ -38,21 +38,21 @@ def add(parts: DeskParts, settings: Settings, ticket_id: str, address: str, agen
             f"{ticket.id} has {len(ticket.copied)} participants already, the most a ticket may have; remove one first"
         )
     # The set holds the requester too: room for the others plus them, before this one.
-    now = parts.now()
+    now = ports.now()
     trail = (audit.event(ticket.id, agent, f"added {email} to Cc", now),) if agent else ()
-    parts.edits.change_participants(ticket, "add", email, now, participants.MAX_PARTICIPANTS, trail)
-    return parts.queue.load(ticket.id)[0]
+    ports.edits.change_participants(ticket, "add", email, now, participants.MAX_PARTICIPANTS, trail)
+    return ports.queue.load(ticket.id)[0]
 
 
-def remove(parts: DeskParts, ticket_id: str, address: str, agent: str = "") -> Ticket:
+def remove(ports: DeskPorts, ticket_id: str, address: str, agent: str = "") -> Ticket:
     """Stop copying `address`; the requester cannot be removed (replies go to them)."""
     email = _address(address)
-    ticket = editable(parts, ticket_id)
+    ticket = editable(ports, ticket_id)
     if email == ticket.requester:
         raise InvalidRequest(f"{email} is the requester of {ticket.id}; replies always go to them")
     if email not in ticket.copied:
         return ticket
-    now = parts.now()
+    now = ports.now()
     trail = (audit.event(ticket.id, agent, f"removed {email} from Cc", now),) if agent else ()
-    parts.edits.change_participants(ticket, "remove", email, now, 0, trail)
-    return parts.queue.load(ticket.id)[0]
+    ports.edits.change_participants(ticket, "remove", email, now, 0, trail)
+    return ports.queue.load(ticket.id)[0]

@@ -13,10 +13,10 @@ from chalicelib.domain.search_terms import stored_message_terms
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, Ticket
 from chalicelib.errors import InvalidRequest, MessageNotFound, TicketConflict, TicketNotFound
-from chalicelib.services.desk_parts import DeskParts, editable
+from chalicelib.services.desk_ports import DeskPorts, editable
 
 
-def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str, more: Sequence[str] = ()) -> Ticket:
+def split(ports: DeskPorts, ticket_id: str, agent: str, message_key: str, more: Sequence[str] = ()) -> Ticket:
     """Move one message (with any `more`) out into a new, unassigned ticket of the same mailbox.
 
     The new ticket's subject loses the old `[T-n]` tag (its replies carry its own, and a
@@ -26,21 +26,21 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str, more: 
     messages, in chunks of one transaction each. The new ticket's number is pinned to the
     request, so a split that stopped between its steps is finished by asking again.
     """
-    source = editable(parts, ticket_id)
-    messages = parts.tickets.messages(source.id)
+    source = editable(ports, ticket_id)
+    messages = ports.tickets.messages(source.id)
     keys = list(dict.fromkeys([message_key, *more]))
     chosen = [m for m in messages if m.key in keys and m.kind != MessageKind.EVENT]
     if len(chosen) != len(keys):
-        return _resume(parts, source, agent, keys, chosen)
+        return _resume(ports, source, agent, keys, chosen)
     if len(audit.counted(messages)) - len(chosen) < 1:
         if len(chosen) == 1:
             raise TicketConflict(f"{chosen[0].key} is the only message of {source.id}")
         raise TicketConflict(f"a split would leave {source.id} without a message")
     message, rest = chosen[0], chosen[1:]
-    now = parts.now()
+    now = ports.now()
     customer = message.direction == Direction.INBOUND and bool(message.sender)
     new = Ticket(
-        id=parts.tickets.allocate_ticket_id(_pin(source.id, keys)),
+        id=ports.tickets.allocate_ticket_id(_pin(source.id, keys)),
         mailbox=source.mailbox,
         subject=without_ticket_tags(message.subject) or without_ticket_tags(source.subject) or "(no subject)",
         requester=message.sender if customer else source.requester,
@@ -60,35 +60,35 @@ def split(parts: DeskParts, ticket_id: str, agent: str, message_key: str, more: 
         audit.event(source.id, agent, f"split {what} out into {new.id}", now),
         audit.event(new.id, agent, f"split from {source.id}", now),
     )
-    parts.edits.split(source, message, new, now, _terms([message], new), trail)
-    _move(parts, source, new, rest, now)
-    _announce_split(parts, source, agent, keys, new.id)
-    return parts.queue.load(new.id)[0] if rest else new  # its counts as the moves left them
+    ports.edits.split(source, message, new, now, _terms([message], new), trail)
+    _move(ports, source, new, rest, now)
+    _announce_split(ports, source, agent, keys, new.id)
+    return ports.queue.load(new.id)[0] if rest else new  # its counts as the moves left them
 
 
 def _resume(
-    parts: DeskParts, source: Ticket, agent: str, keys: list[str], left: list[StoredMessage]
+    ports: DeskPorts, source: Ticket, agent: str, keys: list[str], left: list[StoredMessage]
 ) -> Ticket:
     """A split asked again after its first step: the messages not moved yet follow the
     ticket it made (the number the request is pinned to); MessageNotFound for any key in
     neither ticket."""
-    new_id = parts.tickets.allocate_ticket_id(_pin(source.id, keys))
-    new = parts.tickets.get_ticket(new_id)
+    new_id = ports.tickets.allocate_ticket_id(_pin(source.id, keys))
+    new = ports.tickets.get_ticket(new_id)
     ours = new is not None and new.related_ticket == source.id
-    moved = {m.key for m in parts.tickets.messages(new_id)} if ours else set()
+    moved = {m.key for m in ports.tickets.messages(new_id)} if ours else set()
     missing = sorted(set(keys) - moved - {m.key for m in left})
     if new is None or missing:
         raise MessageNotFound(f"{source.id} has no message {', '.join(missing)}")
-    _move(parts, source, new, left, parts.now())
-    _announce_split(parts, source, agent, keys, new.id)
-    return parts.queue.load(new.id)[0]
+    _move(ports, source, new, left, ports.now())
+    _announce_split(ports, source, agent, keys, new.id)
+    return ports.queue.load(new.id)[0]
 
 
-def _announce_split(parts: DeskParts, source: Ticket, agent: str, keys: list[str], new_id: str) -> None:
-    parts.events.publish_event(
+def _announce_split(ports: DeskPorts, source: Ticket, agent: str, keys: list[str], new_id: str) -> None:
+    ports.events.publish_event(
         EventKind.SPLIT, source.id, {"by": agent, "message": keys[0], "messages": keys, "into": new_id}
     )
-    parts.events.publish_event(EventKind.CREATED, new_id, {"by": agent, "split_from": source.id})
+    ports.events.publish_event(EventKind.CREATED, new_id, {"by": agent, "split_from": source.id})
 
 
 def _pin(source_id: str, keys: list[str]) -> str:
@@ -98,7 +98,7 @@ def _pin(source_id: str, keys: list[str]) -> str:
     return f"split.{source_id}.{digest}"
 
 
-def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
+def merge(ports: DeskPorts, ticket_id: str, agent: str, into: str) -> Ticket:
     """Move every message of `ticket_id` into `into`; the source closes with `merged_into`.
 
     Messages move in chunks, each one transaction; a merge that stops half way is
@@ -107,41 +107,41 @@ def merge(parts: DeskParts, ticket_id: str, agent: str, into: str) -> Ticket:
     """
     if into == ticket_id:
         raise InvalidRequest("a ticket cannot be merged into itself")
-    source, merged_into = parts.queue.load(ticket_id)
+    source, merged_into = ports.queue.load(ticket_id)
     if merged_into:
         raise TicketConflict(f"{source.id} was already merged into {merged_into}")
     try:
-        target, target_merged = parts.queue.load(into)
+        target, target_merged = ports.queue.load(into)
     except TicketNotFound as exc:
         raise InvalidRequest(f"there is no ticket {into} to merge into") from exc
     if target_merged:
         raise TicketConflict(f"{target.id} was itself merged into {target_merged}")
     if target.mailbox != source.mailbox:
         raise TicketConflict(f"{source.id} and {target.id} belong to different mailboxes")
-    now = parts.now()
-    moved = _move_all(parts, source, target, now)
+    now = ports.now()
+    moved = _move_all(ports, source, target, now)
     trail = (audit.event(target.id, agent, f"merged {source.id} into this ticket", now),)
-    parts.edits.close_merged(source, target, now, trail)
-    moved += _move_all(parts, source, target, now)
-    parts.events.publish_event(
+    ports.edits.close_merged(source, target, now, trail)
+    moved += _move_all(ports, source, target, now)
+    ports.events.publish_event(
         EventKind.MERGED, source.id, {"by": agent, "into": target.id, "messages": moved}
     )
-    return parts.queue.load(target.id)[0]
+    return ports.queue.load(target.id)[0]
 
 
-def _move_all(parts: DeskParts, source: Ticket, target: Ticket, now: str) -> int:
-    messages = parts.tickets.messages(source.id)
-    _move(parts, source, target, messages, now)
+def _move_all(ports: DeskPorts, source: Ticket, target: Ticket, now: str) -> int:
+    messages = ports.tickets.messages(source.id)
+    _move(ports, source, target, messages, now)
     return len(messages)
 
 
-def _move(parts: DeskParts, source: Ticket, target: Ticket, messages: list[StoredMessage], now: str) -> None:
+def _move(ports: DeskPorts, source: Ticket, target: Ticket, messages: list[StoredMessage], now: str) -> None:
     """Move `messages` in chunks of one transaction each; the customer's words are indexed
     under `target` first, so a move that stops half way leaves them findable there."""
-    chunk = parts.edits.merge_chunk
+    chunk = ports.edits.merge_chunk
     for start in range(0, len(messages), chunk):
         moving = messages[start : start + chunk]
-        parts.edits.merge_messages(source, target, moving, now, _terms(moving, target))
+        ports.edits.merge_messages(source, target, moving, now, _terms(moving, target))
 
 
 def _terms(messages: Sequence[StoredMessage], target: Ticket) -> tuple[str, ...]:

@@ -53,19 +53,19 @@ class EmbeddedStack:
 
     @property
     def tickets(self) -> Any:
-        return self.services.ingest.parts.tickets
+        return self.services.ingest.ports.tickets
 
     @property
     def deliveries(self) -> Any:
-        return self.services.ingest.parts.deliveries
+        return self.services.ingest.ports.deliveries
 
     @property
     def suspended(self) -> Any:
-        return self.services.ingest.parts.suspended
+        return self.services.ingest.ports.suspended
 
     @property
     def store(self) -> Any:
-        return self.services.ingest.parts.store
+        return self.services.ingest.ports.store
 
     def keys(self, prefix: str) -> list[str]:
         keys: list[str] = self.store.list_keys(prefix)
@@ -76,7 +76,7 @@ class EmbeddedStack:
         return self.session.client(name, region_name=REGION, endpoint_url=self.settings.endpoint_url)
 
     def secret(self) -> bytes:
-        secrets: tuple[bytes, ...] = self.services.ingest.parts.reply_secrets()
+        secrets: tuple[bytes, ...] = self.services.ingest.ports.reply_secrets()
         return secrets[0]
 
 

@@ -50,7 +50,7 @@ class Replayer:
             recipients=recipients,
             received_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         )
-        if not self.store.exists(key) and self.ingest.parts.deliveries.get_delivery(ses_id) is None:
+        if not self.store.exists(key) and self.ingest.ports.deliveries.get_delivery(ses_id) is None:
             self.store.put_incoming(ses_id, raw)
         last: Exception | None = None
         for _ in range(ATTEMPTS):

@@ -173,7 +173,7 @@ class Verifier:
             return Step(
                 "mail", False, f"SES refused the test mail to {support} ({code})", "see the sending step"
             )
-        tickets = self.services.ingest.parts.tickets
+        tickets = self.services.ingest.ports.tickets
         mailbox = self.settings.default_mailbox
         found = self._wait(lambda: tickets.tickets_by_message_ids(mailbox, [message_id]).get(message_id))
         if not found:

@@ -43,7 +43,7 @@ def test_the_accounts_bounce_rate_pauses_acknowledgements_even_when_the_stage_is
     CloudWatchAnswers(session, bounce=[0.045, 0.01], complaint=[])
     svc = build_services(replace(stack.settings, acknowledge_new_tickets=True), session)
     sent: list[Any] = []
-    svc.outbound.parts.sender.client.meta.events.register(
+    svc.outbound.ports.sender.client.meta.events.register(
         "before-call.ses.SendRawEmail", lambda **_: sent.append(1)
     )
 

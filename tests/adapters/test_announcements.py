@@ -41,8 +41,8 @@ def wire(stack):
     session = boto3.session.Session(region_name="us-east-1")
     svc = build_services(settings, session)
     clock, queued, sent = VirtualClock(), [], []
-    svc.announcements.parts = replace(
-        svc.announcements.parts, enqueue=lambda body, delay: queued.append(body)
+    svc.announcements.ports = replace(
+        svc.announcements.ports, enqueue=lambda body, delay: queued.append(body)
     )
 
     def capture(params, **_):
@@ -56,10 +56,10 @@ def wire(stack):
             }
         )
 
-    svc.outbound.parts.sender.client.meta.events.register("before-call.ses.SendRawEmail", capture)
+    svc.outbound.ports.sender.client.meta.events.register("before-call.ses.SendRawEmail", capture)
     sender: AnnouncementSender = svc.announcement_sender
-    sender.parts = replace(
-        sender.parts,
+    sender.ports = replace(
+        sender.ports,
         monotonic=clock,
         sleep=clock.sleep,
         enqueue=lambda body, delay: queued.append({**body, "delay": delay}),
@@ -108,7 +108,7 @@ def test_a_crash_between_ses_and_the_write_sends_no_second_mail(stack, wire):
     svc, sent, queued, _ = wire
     announcement = _announce(svc, ["x@example.net", "y@example.net"])
     svc.announcements.start(announcement.id)
-    db = svc.announcements.parts.store._db
+    db = svc.announcements.ports.store._db
     broken = {"left": 1}
 
     def die_after_ses(params, **_):
@@ -123,9 +123,9 @@ def test_a_crash_between_ses_and_the_write_sends_no_second_mail(stack, wire):
     redelivered = svc.announcement_sender.send_batch(queued[0])
     assert sorted(a for s in sent for a in s["to"]) == ["x@example.net", "y@example.net"]
     assert redelivered.sent == ["y@example.net"] and redelivered.skipped == ["x@example.net"]
-    assert svc.announcements.parts.store.recipient(announcement.id, "x@example.net").state == "sending"
+    assert svc.announcements.ports.store.recipient(announcement.id, "x@example.net").state == "sending"
     assert svc.announcements.record_event(announcement.id, "x@example.net", ann.RecipientState.SENT)
-    assert svc.announcements.parts.store.recipient(announcement.id, "x@example.net").state == "sent"
+    assert svc.announcements.ports.store.recipient(announcement.id, "x@example.net").state == "sent"
 
 
 def test_ses_throttling_puts_the_recipient_back_for_the_retry(stack, wire):
@@ -141,8 +141,8 @@ def test_ses_throttling_puts_the_recipient_back_for_the_retry(stack, wire):
                 {"Error": {"Code": "Throttling", "Message": "Maximum sending rate exceeded."}}, "x"
             )
 
-    svc.outbound.parts.sender.client.meta.events.register("before-call.ses.SendRawEmail", throttle)
+    svc.outbound.ports.sender.client.meta.events.register("before-call.ses.SendRawEmail", throttle)
     with pytest.raises(ClientError):
         svc.announcement_sender.send_batch(queued[0])
-    assert svc.announcements.parts.store.recipient(announcement.id, "t@example.net").state == "pending"
+    assert svc.announcements.ports.store.recipient(announcement.id, "t@example.net").state == "pending"
     assert svc.announcement_sender.send_batch(queued[0]).sent == ["t@example.net"]

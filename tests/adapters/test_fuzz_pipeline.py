@@ -325,8 +325,8 @@ def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts:
     """Deliver one raw mail as SES does, ingest it, and check the outcome against storage."""
     services = pipeline.services
     store, tickets, bucket = (
-        services.ingest.parts.store,
-        services.ingest.parts.tickets,
+        services.ingest.ports.store,
+        services.ingest.ports.tickets,
         services.settings.mail_bucket,
     )
     number = next(pipeline.ids)
@@ -343,7 +343,7 @@ def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts:
     outcome = log.run(family, raw, lambda: services.ingest.ingest(decode(note, bucket)))
 
     assert outcome.outcome in OUTCOMES and outcome.outcome in allowed, (outcome, allowed)
-    record = services.ingest.parts.deliveries.get_delivery(ses_id)
+    record = services.ingest.ports.deliveries.get_delivery(ses_id)
     assert record is not None and record["outcome"] == outcome.outcome, record
     assert not store.exists(f"incoming/{ses_id}"), "the raw mail was left in incoming/"
     archived = archive_key(ses_id, record["received_at"])
@@ -360,7 +360,7 @@ def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts:
     ):
         assert outcome.reason, f"{outcome.outcome} without a reason"
     if outcome.outcome == "auto_reply" and not outcome.ticket:
-        held = services.ingest.parts.suspended.get_suspended(
+        held = services.ingest.ports.suspended.get_suspended(
             outcome.mailbox, f"{record['received_at']}#{ses_id}"
         )
         assert held is not None and held.ses_message_id == ses_id, "not suspended"

@@ -428,7 +428,7 @@ class Run:
         """An announcement: one recipient sent, one refused (suppressed by feedback()); SES's
         Delivery event for the sent one; then its one-click unsubscribe through the API."""
         announced = self._announcement("ivy@customer.org", "bounced@customer.org")
-        store = self.stack.services.announcements.parts.store
+        store = self.stack.services.announcements.ports.store
         message_id = store.recipient(announced, "ivy@customer.org").ses_message_id
         delivery = {
             "eventType": "Delivery",
@@ -560,7 +560,7 @@ class Run:
         refused = self._api("POST", f"/api/tickets/{self.other_ticket}/reply", {"text": "Sandboxed."})
         self.seen["sandboxed reply"] = (refused.status_code, refused.json_body.get("error"))
         sandboxed = self._announcement("jill@customer.org")
-        store = self.stack.services.announcements.parts.store
+        store = self.stack.services.announcements.ports.store
         self.seen["sandboxed announcement"] = store.recipient(sandboxed, "jill@customer.org").reason
         self.env.setenv("INBOUND_SWEEP_MAX_ATTEMPTS", "0")
         services.cache_clear()

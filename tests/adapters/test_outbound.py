@@ -30,7 +30,7 @@ def wire(stack):
         settings = replace(stack.settings, **{"acknowledge_new_tickets": True, **changes})
         svc = build_services(settings, boto3.session.Session(region_name="us-east-1"))
         sent: list[dict] = []
-        svc.outbound.parts.sender.client.meta.events.register(
+        svc.outbound.ports.sender.client.meta.events.register(
             "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
         )
         return svc, sent
@@ -68,7 +68,7 @@ def test_a_new_ticket_is_acknowledged_once_threaded_and_stored_on_the_ticket(sta
     )
     assert stack.tickets.get_ticket(outcome.ticket).message_count == 2
 
-    again = svc.outbound.acknowledge(outcome.ticket, svc.ingest.parts.read_mail(make_mail()))
+    again = svc.outbound.acknowledge(outcome.ticket, svc.ingest.ports.read_mail(make_mail()))
     assert again.state == "already" and len(sent) == 1 and len(stack.tickets.messages(outcome.ticket)) == 2
 
 
@@ -157,12 +157,12 @@ def test_ses_rejecting_the_message_is_a_refusal_with_its_reason(stack, wire):
 def test_a_throttled_acknowledgement_is_retried_by_the_next_delivery(stack, wire):
     svc, sent = wire(acknowledge_new_tickets=False)
     outcome = deliver_via(svc, make_mail())
-    mail = svc.ingest.parts.read_mail(make_mail())
+    mail = svc.ingest.ports.read_mail(make_mail())
 
     def throttle(**_):
         raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "SendRawEmail")
 
-    client = svc.outbound.parts.sender.client
+    client = svc.outbound.ports.sender.client
     client.meta.events.register_first("before-call.ses.SendRawEmail", throttle)
     with pytest.raises(ClientError):
         svc.outbound.acknowledge(outcome.ticket, mail)

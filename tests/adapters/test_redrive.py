@@ -307,8 +307,8 @@ def test_a_copy_the_sweeper_ingested_meanwhile_is_only_cleared(wired):
     message_id = poisoned(w, make_mail(subject="Swept meanwhile"))
     w.faults.clear()
     [item] = w.redrive.quarantine.failed()
-    w.services.ingest.parts.deliveries.reset_sweep_attempts(message_id)  # the dead run's first three steps
-    assert w.services.ingest.parts.deliveries.clear_failed(message_id)
+    w.services.ingest.ports.deliveries.reset_sweep_attempts(message_id)  # the dead run's first three steps
+    assert w.services.ingest.ports.deliveries.clear_failed(message_id)
     assert w.redrive.quarantine.copy_back(item, f"incoming/{item.ses_message_id}")
     [swept] = IncomingSweeper(w.services.ingest, timedelta(minutes=120), 2).sweep(now=LATER).redriven
     assert swept.outcome == "created"
@@ -329,7 +329,7 @@ def test_a_committed_ticket_record_is_never_cleared(wired):
     w.sns.publish(TopicArn=w.stack.outputs["INBOUND_RECEIVED_TOPIC_ARN"], Message=note)
     [outcome] = run_lambda(w)
 
-    assert w.services.ingest.parts.deliveries.clear_failed(message_id) is False
+    assert w.services.ingest.ports.deliveries.clear_failed(message_id) is False
     assert w.stack.deliveries.get_delivery(message_id)["ticket"] == outcome.ticket
 
 

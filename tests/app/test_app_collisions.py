@@ -136,7 +136,7 @@ def test_two_agents_pressing_send_at_the_same_moment_mail_once_and_the_second_ge
                 )
             )
 
-    client = services().outbound.parts.sender.client
+    client = services().outbound.ports.sender.client
     client.meta.events.register("before-call.ses.SendRawEmail", bob_presses_send)
     anns = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it.", "last_seen": seen})
 
@@ -164,7 +164,7 @@ def test_a_send_that_fails_gives_the_reply_back_so_a_colleague_can_answer(api):
     first = deliver(api.stack, make_mail())
     bob = bob_token(api)
     seen = last_key(api, first.ticket)
-    client = services().outbound.parts.sender.client
+    client = services().outbound.ports.sender.client
     failing = [True]
 
     def fail_once(**_: object) -> None:

@@ -66,7 +66,7 @@ def test_a_reply_sent_while_its_ticket_is_merged_is_stored_on_the_surviving_tick
     the surviving ticket's thread (never on the closed one, where nobody would see it)."""
     survivor = new_ticket(api.stack, "Printer on fire")
     merged = new_ticket(api.stack, "Printer still on fire")
-    client = services().outbound.parts.sender.client
+    client = services().outbound.ports.sender.client
 
     def merge_meanwhile(**_):
         client.meta.events.unregister("before-call.ses.SendRawEmail", merge_meanwhile)

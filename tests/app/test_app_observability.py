@@ -181,7 +181,7 @@ def test_the_oldest_age_counts_only_mail_the_sweep_leaves_behind(stack):
         raise RuntimeError("parser bug")
 
     failing = IncomingSweeper(
-        IngestService(stack.settings, replace(stack.ingest.parts, read_mail=broken)),
+        IngestService(stack.settings, replace(stack.ingest.ports, read_mail=broken)),
         timedelta(minutes=120),
         3,
     )

@@ -91,7 +91,7 @@ def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_de
     sqs = up.client("sqs")
     dlq = sqs.get_queue_url(QueueName="inbound-local-ingest-dlq")["QueueUrl"]
     sqs.send_message(QueueUrl=dlq, MessageBody=received_notification(ses_id, bucket))
-    assert services.ingest.parts.deliveries.get_delivery(ses_id)["quarantine_reason"] == "failed"
+    assert services.ingest.ports.deliveries.get_delivery(ses_id)["quarantine_reason"] == "failed"
 
     report = _redrive(up)
 

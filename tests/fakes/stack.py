@@ -10,9 +10,9 @@ from chalicelib.adapters.mail import body_render
 from chalicelib.adapters.mail.bounce_detector import detect_bounce
 from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.services.desk_parts import DeskParts
+from chalicelib.services.desk_ports import DeskPorts
 from chalicelib.services.ingest import IngestService
-from chalicelib.services.ingest_parts import IngestParts
+from chalicelib.services.ingest_ports import IngestPorts
 from chalicelib.services.message_builder import Renderers
 from chalicelib.services.suspended_mail import SuspendedMail
 from chalicelib.services.ticket_desk import TicketDesk
@@ -46,7 +46,7 @@ class FakeStack:
 
     def __post_init__(self) -> None:
         self.store = MemoryMailStore(bucket=self.settings.mail_bucket)
-        parts = IngestParts(
+        parts = IngestPorts(
             store=self.store,
             tickets=self.tickets,
             deliveries=self.tickets,
@@ -58,7 +58,7 @@ class FakeStack:
         )
         self.ingest = IngestService(self.settings, parts)
         self.suspended = SuspendedMail(parts, self.ingest.filing)
-        desk = DeskParts(
+        desk = DeskPorts(
             queue=MemoryQueue(self.tickets),
             edits=MemoryEdits(self.tickets),
             tickets=self.tickets,

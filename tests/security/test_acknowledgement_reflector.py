@@ -45,7 +45,7 @@ def wired(stack):
         settings = replace(stack.settings, acknowledge_new_tickets=True, **changes)
         svc = build_services(settings, boto3.session.Session(region_name=REGION))
         sent: list[dict] = []
-        svc.outbound.parts.sender.client.meta.events.register(
+        svc.outbound.ports.sender.client.meta.events.register(
             "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
         )
         return svc, sent

@@ -40,7 +40,7 @@ class Desk:
 
     def deliver(self, raw: bytes, **verdicts: str) -> Outcome:
         target = SimpleNamespace(
-            store=self.svc.ingest.parts.store, settings=self.svc.settings, ingest=self.svc.ingest
+            store=self.svc.ingest.ports.store, settings=self.svc.settings, ingest=self.svc.ingest
         )
         return deliver_to(target, raw, recipients=(SUPPORT,), **verdicts)
 
@@ -57,7 +57,7 @@ def desk(stack) -> Desk:
         replace(stack.settings, acknowledge_new_tickets=True), boto3.session.Session(region_name=REGION)
     )
     sent: list[dict] = []
-    events = svc.outbound.parts.sender.client.meta.events
+    events = svc.outbound.ports.sender.client.meta.events
     events.register(
         "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
     )

@@ -93,7 +93,7 @@ class Outbox:
 @pytest.fixture
 def outbox(api: Api) -> Outbox:
     box = Outbox()
-    services().outbound.parts.sender.client.meta.events.register(
+    services().outbound.ports.sender.client.meta.events.register(
         "before-call.ses.SendRawEmail", lambda params, **_: box.sent.append(send_raw_request(params["body"]))
     )
     return box
@@ -119,7 +119,7 @@ def key_limits(api: Api) -> list[str]:
                     )
 
     # One client serves every DynamoDB adapter of the app (chalicelib/wiring.py).
-    client = services().ingest.parts.tickets._db
+    client = services().ingest.ports.tickets._db
     for operation in ("GetItem", "DeleteItem", "UpdateItem", "BatchGetItem"):
         client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", check)
     return refused

@@ -47,7 +47,7 @@ class Desk:
 
     def deliver(self, raw: bytes, to: str = SUPPORT, **verdicts: str) -> Outcome:
         target = SimpleNamespace(
-            store=self.svc.ingest.parts.store, settings=self.svc.settings, ingest=self.svc.ingest
+            store=self.svc.ingest.ports.store, settings=self.svc.settings, ingest=self.svc.ingest
         )
         return deliver_to(target, raw, recipients=(to,), **verdicts)
 
@@ -90,7 +90,7 @@ def _desk(stack) -> Desk:
     settings = replace(stack.settings, acknowledge_new_tickets=True)
     svc = build_services(settings, boto3.session.Session(region_name=REGION))
     sent: list[dict] = []
-    svc.outbound.parts.sender.client.meta.events.register(
+    svc.outbound.ports.sender.client.meta.events.register(
         "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))
     )
     return Desk(stack, svc, sent)
@@ -206,7 +206,7 @@ def test_in_reply_to_and_references_of_alices_thread_from_mallory_do_not_thread(
 def test_a_token_signed_for_another_mailbox_does_not_verify_here(scene):
     """(e) billing's valid signature on alice's (support) ticket id, sent to support: the
     mailbox is part of what is signed, so a token from one mailbox opens nothing in another."""
-    secret = scene.desk.svc.ingest.parts.reply_secrets()[0]
+    secret = scene.desk.svc.ingest.ports.reply_secrets()[0]
     billing = reply_address(secret, "billing@example.com", scene.alice.ticket, _nonce(scene))
     address = f"support+{scene.alice.ticket}.{_token_of(billing)}@example.com"
     outcome = scene.desk.deliver(make_mail(sender=MALLORY, to=address), to=address)
@@ -216,7 +216,7 @@ def test_a_token_signed_for_another_mailbox_does_not_verify_here(scene):
 def test_a_valid_billing_address_naming_a_support_ticket_opens_a_billing_ticket(scene):
     """(e) The billing mailbox's own, correctly signed address for alice's ticket id: the
     signature holds, but the ticket is not one of billing's, so billing gets a new ticket."""
-    secret = scene.desk.svc.ingest.parts.reply_secrets()[0]
+    secret = scene.desk.svc.ingest.ports.reply_secrets()[0]
     address = reply_address(secret, "billing@example.com", scene.alice.ticket, _nonce(scene))
     outcome = scene.desk.deliver(make_mail(sender=MALLORY, to=address), to=address)
     assert outcome.mailbox == "billing"
@@ -237,7 +237,7 @@ def test_a_token_from_a_rotated_out_secret_does_not_verify(scene, stack):
     rotate_reply_secret(stack.session, "test", REGION)
     desk = _desk(stack)
     scene.desk = desk
-    secrets = desk.svc.ingest.parts.reply_secrets()
+    secrets = desk.svc.ingest.ports.reply_secrets()
     assert len(secrets) == 2 and _token_of(scene.alice_reply_to) not in {
         sign(s, "support", scene.alice.ticket, _nonce(scene)) for s in secrets
     }

@@ -17,7 +17,7 @@ ONE_CLICK = "List-Unsubscribe=One-Click"
 
 
 def _opted_out(api, address: str) -> bool:
-    return address in api.stack.services.announcements.parts.store.opted_out([address])
+    return address in api.stack.services.announcements.ports.store.opted_out([address])
 
 
 def test_forged_tokens_opt_nobody_out(api):

@@ -169,7 +169,7 @@ def test_an_edit_based_on_a_stale_view_of_the_ticket_is_refused(stack):
     seen = stack.tickets.require_ticket(ticket_id)
     stack.desk.update(ticket_id, BOB, assignee=BOB)
     with pytest.raises(ConcurrentUpdate):
-        stack.desk.parts.queue.replace(seen, replace(seen, assignee=ANN))
+        stack.desk.ports.queue.replace(seen, replace(seen, assignee=ANN))
     assert stack.tickets.require_ticket(ticket_id).assignee == BOB
 
 

@@ -36,11 +36,11 @@ def test_acknowledgements_are_refused_where_they_would_loop(mail, reason):
     svc = mail_out(acknowledge_new_tickets=False)
     outcome = deliver_via(svc, mail)
 
-    result = svc.outbound.acknowledge(outcome.ticket, svc.ingest.parts.read_mail(mail))
+    result = svc.outbound.acknowledge(outcome.ticket, svc.ingest.ports.read_mail(mail))
 
     assert (result.state, result.reason) == ("refused", reason) and svc.sender.sent == []
     assert len(svc.desk.tickets.messages(outcome.ticket)) == 1
-    assert svc.outbound.acknowledge(outcome.ticket, svc.ingest.parts.read_mail(mail)).state == "already"
+    assert svc.outbound.acknowledge(outcome.ticket, svc.ingest.ports.read_mail(mail)).state == "already"
 
 
 def test_a_sender_gets_a_few_acknowledgements_a_day_not_one_per_mail():
@@ -83,7 +83,7 @@ def test_a_mailbox_may_acknowledge_authenticated_senders_only():
         ("billing@example.com", ("spoof@customer.org",)),
         ("support@example.com", ("real@customer.org",)),
     ]
-    result = svc.outbound.acknowledge(spoofed.ticket, svc.ingest.parts.read_mail(make_mail()))
+    result = svc.outbound.acknowledge(spoofed.ticket, svc.ingest.ports.read_mail(make_mail()))
     assert (result.state, result.reason, result.detail) == ("already", "refused", "unauthenticated")
     assert svc.desk.tickets.get_ticket(spoofed.ticket).status == "new", "the mail is still a ticket"
 
@@ -182,7 +182,7 @@ def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_un
     raw += b"Subject: =?utf-8?q?Hi=0D=0ABcc=3A_victim=40else=2Eorg?=\r\n\r\nHello\r\n"
 
     injected = deliver_via(svc, raw)
-    assert svc.outbound.acknowledge(injected.ticket, svc.ingest.parts.read_mail(raw)).state == "sent"
+    assert svc.outbound.acknowledge(injected.ticket, svc.ingest.ports.read_mail(raw)).state == "sent"
     svc.outbound.reply(injected.ticket, "agent", "Hello")
 
     assert [s.destinations for s in svc.sender.sent] == [("alice@customer.org",)] * 2
@@ -210,7 +210,7 @@ def test_attachments_over_the_send_limit_travel_as_links():
 def test_a_send_ses_did_not_take_releases_the_acknowledgement_for_the_retry():
     svc = mail_out(acknowledge_new_tickets=False)
     outcome = deliver_via(svc, make_mail())
-    mail = svc.ingest.parts.read_mail(make_mail())
+    mail = svc.ingest.ports.read_mail(make_mail())
     svc.sender.failures.append(ConnectionError("SES unreachable"))
 
     with pytest.raises(ConnectionError):

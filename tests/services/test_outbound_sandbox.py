@@ -8,7 +8,7 @@ import pytest
 
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.services.outbound import OutboundService
-from chalicelib.services.outbound_parts import OutboundParts
+from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.settings import Settings
 from tests.fakes.mail_store import MemoryMailStore
 from tests.fakes.reply_claims import FakeReplyClaims
@@ -19,7 +19,7 @@ from tests.fakes.tickets import MemoryTickets
 
 def guard(sender: FakeSender) -> OutboundService:
     table = FakeSuppressionTable()
-    parts = OutboundParts(
+    parts = OutboundPorts(
         sender=sender,
         suppression_list=table.suppression_list,
         auto_replies=table.auto_replies,

@@ -49,8 +49,8 @@ def test_a_mail_that_always_fails_ends_in_quarantine_failed(stack):
 
     from chalicelib.services.ingest import IngestService
 
-    reader = BrokenReader(stack.ingest.parts.read_mail)
-    ingest = IngestService(stack.settings, replace(stack.ingest.parts, read_mail=reader))
+    reader = BrokenReader(stack.ingest.ports.read_mail)
+    ingest = IngestService(stack.settings, replace(stack.ingest.ports, read_mail=reader))
     stack.store.put_incoming("alwaysfails000001", make_mail(subject="Poison"))
     sweeper = IncomingSweeper(ingest, timedelta(minutes=120), 2)
     assert sweeper.sweep(now=LATER).failed == ["alwaysfails000001"]

@@ -27,5 +27,5 @@ def notification_for(stack, raw: bytes, recipients=("support@example.com",), **v
 def deliver_via(svc, raw: bytes, **kwargs):
     """`deliver` into a stack's store and ingest as `svc` (services built with other settings) has them."""
     return deliver(
-        SimpleNamespace(store=svc.ingest.parts.store, settings=svc.settings, ingest=svc.ingest), raw, **kwargs
+        SimpleNamespace(store=svc.ingest.ports.store, settings=svc.settings, ingest=svc.ingest), raw, **kwargs
     )

@@ -30,7 +30,7 @@ class Outbox:
 @pytest.fixture
 def outbox(api: Api) -> Outbox:
     box = Outbox()
-    services().outbound.parts.sender.client.meta.events.register(
+    services().outbound.ports.sender.client.meta.events.register(
         "before-call.ses.SendRawEmail", lambda params, **_: box.sent.append(send_raw_request(params["body"]))
     )
     return box

@@ -16,11 +16,11 @@ from chalicelib.domain import announcements as ann
 from chalicelib.domain.tickets import StoredAttachment
 from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.services import announcement_sending as sending
-from chalicelib.services.announcements import AnnouncementParts, AnnouncementService
+from chalicelib.services.announcements import AnnouncementPorts, AnnouncementService
 from chalicelib.services.feedback import FeedbackService
 from chalicelib.services.ingest import IngestService
 from chalicelib.services.outbound import OutboundService
-from chalicelib.services.outbound_parts import OutboundParts
+from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.services.suppression import SuppressionService
 from chalicelib.settings import Settings
 from tests.fakes.announcements import FakeAnnouncementStore
@@ -99,7 +99,7 @@ def mail_out(**changes: Any) -> MailOut:
 
     outbound = OutboundService(
         settings,
-        OutboundParts(
+        OutboundPorts(
             sender=sender,
             suppression_list=table.suppression_list,
             auto_replies=table.auto_replies,
@@ -119,7 +119,7 @@ def mail_out(**changes: Any) -> MailOut:
     queued: list[dict[str, Any]] = []
     announcements = AnnouncementService(
         settings,
-        AnnouncementParts(
+        AnnouncementPorts(
             store=store,
             queue=MemoryQueue(desk.tickets),
             sanitise_html=body_render.sanitise_html,
@@ -133,7 +133,7 @@ def mail_out(**changes: Any) -> MailOut:
     pacing = VirtualClock()
     allowance = sending.warmup_allowance(lambda: built["it"].warmup, table.counters, lambda: desk.clock)
     announcer = sending.AnnouncementSender(
-        sending.SendingParts(
+        sending.SendingPorts(
             store=store,
             check=lambda address, state: outbound.check(address, automatic=False, state=state),
             guard_state=lambda: sending.announcements_state(table.counters, settings, desk.clock, rates()),
@@ -154,7 +154,7 @@ def mail_out(**changes: Any) -> MailOut:
     desk.ingest = IngestService(
         settings,
         replace(
-            desk.ingest.parts,
+            desk.ingest.ports,
             acknowledge=outbound.acknowledge if settings.acknowledge_new_tickets else None,
             suppress_bounced=feedback.suppress_from_inbound_bounce,
         ),

@@ -109,7 +109,7 @@ def bob_token(api) -> str:
 def sent_mail() -> list[dict]:
     """Every SendRawEmail the app's outbound service makes from now on."""
     sent: list[dict] = []
-    client = services().outbound.parts.sender.client
+    client = services().outbound.ports.sender.client
     client.meta.events.register(
         "provide-client-params.ses.SendRawEmail", lambda params, **_: sent.append(params)
     )

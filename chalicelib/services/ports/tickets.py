@@ -165,6 +165,7 @@ class TicketEdits(Protocol):
     ) -> None:
         """Move some of `source`'s messages to `target`, `target` indexed by `terms` first."""
         ...
+
     def close_merged(
         self, source: Ticket, target: Ticket, updated_at: str, events: tuple[StoredMessage, ...] = ()
     ) -> None: ...

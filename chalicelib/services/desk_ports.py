@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class DeskParts:
+class DeskPorts:
     queue: TicketQueue
     edits: TicketEdits
     tickets: TicketStore
@@ -34,9 +34,9 @@ class DeskParts:
     is_agent: Callable[[str], bool]
 
 
-def editable(parts: DeskParts, ticket_id: str) -> Ticket:
+def editable(ports: DeskPorts, ticket_id: str) -> Ticket:
     """The ticket as it is now; TicketConflict when it was merged away (work on the target)."""
-    ticket, merged_into = parts.queue.load(ticket_id)
+    ticket, merged_into = ports.queue.load(ticket_id)
     if merged_into:
         raise MergedTicket(ticket.id, merged_into)
     return ticket

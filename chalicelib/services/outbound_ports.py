@@ -24,7 +24,7 @@ from chalicelib.services.ports.outbound import (
 
 
 @dataclass(frozen=True)
-class OutboundParts:
+class OutboundPorts:
     sender: Sender
     suppression_list: SuppressionList
     auto_replies: AutoReplyLimits

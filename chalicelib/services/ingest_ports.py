@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class IngestParts:
+class IngestPorts:
     store: MailStore
     tickets: TicketStore
     deliveries: Deliveries
