@@ -20,7 +20,7 @@ class TicketNotFound(InboundError):
 
 
 class SuspendedNotFound(InboundError):
-    """No held automatic mail has that key."""
+    """No suspended automatic mail has that key."""
 
 
 class ConcurrentUpdate(InboundError):

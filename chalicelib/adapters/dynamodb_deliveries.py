@@ -7,7 +7,7 @@
 
 Exactly-once rests on the record's conditional put (`delivery_put`), the first operation
 of every commit that files a delivery: a ticket message (dynamodb_tickets) or another
-outcome (here, with the suspended list's entry when the mail is held).
+outcome (here, with the suspended list's entry when the mail is suspended).
 
 A re-drive may delete exactly the `failed` verdict and nothing else: that record is only
 written when nothing was committed for the delivery (`IngestService.quarantine_failed`),

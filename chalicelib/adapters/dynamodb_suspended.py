@@ -1,4 +1,4 @@
-"""The suspended list in the tickets table: automatic mail held for staff review.
+"""The suspended list in the tickets table: automatic mail kept for staff review.
 
 | item           | pk                  | sk                      |
 | -------------- | ------------------- | ----------------------- |
@@ -27,19 +27,19 @@ def _key(mailbox: str, key: str) -> dict[str, Any]:
     return {"pk": {"S": _pk(mailbox)}, "sk": {"S": key}}
 
 
-def suspended_item(held: SuspendedMessage) -> dict[str, Any]:
+def suspended_item(suspended: SuspendedMessage) -> dict[str, Any]:
     return items.serialize(
         {
-            "pk": _pk(held.mailbox),
-            "sk": held.key,
+            "pk": _pk(suspended.mailbox),
+            "sk": suspended.key,
             "type": "suspended",
-            "ses_message_id": held.ses_message_id,
-            "archive_key": held.archive_key,
-            "sender": held.sender,
-            "subject": held.subject,
-            "reason": held.reason,
-            "received_at": held.received_at,
-            "recipients": list(held.recipients),
+            "ses_message_id": suspended.ses_message_id,
+            "archive_key": suspended.archive_key,
+            "sender": suspended.sender,
+            "subject": suspended.subject,
+            "reason": suspended.reason,
+            "received_at": suspended.received_at,
+            "recipients": list(suspended.recipients),
         }
     )
 
@@ -64,7 +64,7 @@ class DynamoDBSuspended:
         self.table = table
 
     def suspended(self, mailbox: str) -> list[SuspendedMessage]:
-        """A mailbox's held mail, oldest first (one Query, page after page)."""
+        """A mailbox's suspended mail, oldest first (one Query, page after page)."""
         found = query_all(
             self._db,
             TableName=self.table,

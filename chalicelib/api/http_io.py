@@ -82,7 +82,7 @@ def response_for(exc: errors.InboundError) -> Response:
     if isinstance(exc, errors.TicketNotFound):
         return error(404, "ticket_not_found", f"there is no ticket {exc}")
     if isinstance(exc, errors.SuspendedNotFound):
-        return error(404, "suspended_not_found", f"nothing is held as {exc}")
+        return error(404, "suspended_not_found", f"nothing is suspended as {exc}")
     for kind, status, code in _STATUS:
         if isinstance(exc, kind):
             if status >= 500:

@@ -124,15 +124,15 @@ def note_json(note: StoredMessage) -> dict[str, Any]:
     return {"key": note.key, "ticket": note.ticket_id, "sender": note.sender, "time": note.received_at}
 
 
-def suspended_json(held: SuspendedMessage) -> dict[str, Any]:
+def suspended_json(suspended: SuspendedMessage) -> dict[str, Any]:
     return {
-        "key": held.key,
-        "ses_message_id": held.ses_message_id,
-        "sender": held.sender,
-        "subject": held.subject,
-        "reason": held.reason,
-        "received_at": held.received_at,
-        "recipients": list(held.recipients),
+        "key": suspended.key,
+        "ses_message_id": suspended.ses_message_id,
+        "sender": suspended.sender,
+        "subject": suspended.subject,
+        "reason": suspended.reason,
+        "received_at": suspended.received_at,
+        "recipients": list(suspended.recipients),
     }
 
 

@@ -233,7 +233,7 @@ class IngestService:
         decision: Classification,
         thread: correlation.ThreadDecision,
     ) -> Outcome:
-        """Automatic mail that threads nowhere is held for staff review, never dropped."""
+        """Automatic mail that threads nowhere is kept for staff review, never dropped."""
         outcome = Outcome(
             outcome=OutcomeKind.AUTO_REPLY,
             ses_message_id=received.ses_message_id,
@@ -242,7 +242,7 @@ class IngestService:
             reason=f"{decision.reason}; suspended for review",
             related_ticket=thread.related_ticket or None,
         )
-        held = SuspendedMessage(
+        suspended = SuspendedMessage(
             mailbox=where.mailbox,
             ses_message_id=received.ses_message_id,
             received_at=received.received_at,
@@ -252,7 +252,7 @@ class IngestService:
             reason=decision.reason,
             recipients=received.recipients,
         )
-        self._record(received, outcome, suspended=held)
+        self._record(received, outcome, suspended=suspended)
         self._archive(received, received.received_at)
         return outcome
 

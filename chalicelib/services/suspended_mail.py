@@ -1,4 +1,4 @@
-"""The suspended list: automatic mail that threaded nowhere, held for staff to review."""
+"""The suspended list: automatic mail that threaded nowhere, kept for staff to review."""
 
 from __future__ import annotations
 
@@ -27,23 +27,23 @@ class SuspendedMail:
         return self.ports.suspended.suspended(mailbox)
 
     def release(self, mailbox: str, suspended_key: str) -> Outcome:
-        """Staff decided a held automatic mail is support work: make it a ticket message.
+        """Staff decided a suspended automatic mail is support work: make it a ticket message.
 
         The raw stays where it is (in archive/); the release is its own delivery
         (`<ses-id>.released`), so releasing twice stores one message.
         """
-        held = self.ports.suspended.get_suspended(mailbox, suspended_key)
-        if held is None:
+        suspended = self.ports.suspended.get_suspended(mailbox, suspended_key)
+        if suspended is None:
             raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
-        raw = self.ports.store.get_raw(self.ports.store.bucket, held.archive_key)
+        raw = self.ports.store.get_raw(self.ports.store.bucket, suspended.archive_key)
         mail = self.ports.read_mail(raw)
         received = ReceivedMail(
-            ses_message_id=f"{held.ses_message_id}.released",
+            ses_message_id=f"{suspended.ses_message_id}.released",
             bucket=self.ports.store.bucket,
-            key=held.archive_key,
-            recipients=held.recipients,
+            key=suspended.archive_key,
+            recipients=suspended.recipients,
             verdicts=verdicts.from_headers(mail),
-            received_at=held.received_at,
+            received_at=suspended.received_at,
         )
         where = Route(mailbox=mailbox, address="")
         decision = Classification(kind=MailKind.NORMAL, reason="released by staff from the suspended list")
@@ -61,7 +61,7 @@ class SuspendedMail:
         return outcome
 
     def discard(self, mailbox: str, suspended_key: str) -> None:
-        """Staff decided a held mail needs nothing; the raw stays in archive/."""
+        """Staff decided a suspended mail needs nothing; the raw stays in archive/."""
         if self.ports.suspended.get_suspended(mailbox, suspended_key) is None:
             raise SuspendedNotFound(f"{mailbox}/{suspended_key}")
         self.ports.suspended.delete_suspended(mailbox, suspended_key)

@@ -248,7 +248,7 @@ def test_suspended_mail_is_listed_released_and_discarded(api):
     )
     drop = deliver(api.stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
     listed = api.get("/api/suspended?mailbox=support").json_body["suspended"]
-    keys = {held["ses_message_id"]: held["key"] for held in listed}
+    keys = {suspended["ses_message_id"]: suspended["key"] for suspended in listed}
     assert set(keys) == {keep.ses_message_id, drop.ses_message_id}
     released = api.post(f"/api/suspended/support/{keys[keep.ses_message_id].replace('#', '%23')}/release")
     assert released.status_code == 200 and released.json_body["outcome"] == "created"

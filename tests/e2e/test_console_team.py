@@ -5,7 +5,7 @@ Ann searches a customer by address and by a word of her Japanese mail, opens her
 and triages without leaving the console: she gives the ticket to her colleague Bob, makes it
 urgent, tags it, merges the customer's follow-up into it (with the picker) and splits a
 message out again. Every place has its own address (reload, back and forward, a second tab
-signed in already), a draft survives a reload, held mail is released, a selection is tagged
+signed in already), a draft survives a reload, suspended mail is released, a selection is tagged
 and closed at once. Bob, writing in the meantime, has his stale reply refused (409) and
 shown. Each step's screenshot is kept in test-artifacts/console-team-*.png.
 """
@@ -95,13 +95,13 @@ def _filed(up: UpProcess, mailbox: str, msg: EmailMessage) -> str:
     )
 
 
-def _held(up: UpProcess) -> list[Any]:
+def _suspended(up: UpProcess) -> list[Any]:
     from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
 
     return DynamoDBSuspended(up.client("dynamodb"), TICKETS_TABLE).suspended("support")
 
 
-def _held_mail(subject: str) -> EmailMessage:
+def _suspended_mail(subject: str) -> EmailMessage:
     msg = _customer_mail("Out Of Office <ooo@kunde.de>", subject, "Ich bin bis Montag nicht da.")
     msg["Auto-Submitted"] = "auto-replied"
     return msg
@@ -284,24 +284,28 @@ def test_two_agents_work_the_day_in_the_console(
     )
     assert tickets(up).get_ticket(german_id).assignee == BOB
 
-    # 9. Held mail: listed; one discarded, one released into a ticket.
-    released, discarded = _held_mail("Abwesenheitsnotiz"), _held_mail("Out of office")
+    # 9. Suspended mail: listed; one discarded, one released into a ticket.
+    released, discarded = _suspended_mail("Abwesenheitsnotiz"), _suspended_mail("Out of office")
     for msg in (released, discarded):
         send(up, msg, to=["support@example.com"])
-    eventually(lambda: len(_held(up)) == 2 or None, 30, "two auto-replies held")
-    page.locator('#views [data-view="held"]').click()
-    held = page.locator("#tickets li.held")
-    held.filter(has_text="Out of office").wait_for()
-    assert held.count() == 2 and "ooo@kunde.de" in held.first.inner_text() and "view=held" in page.url
-    _shot(page, 11, "held")
+    eventually(lambda: len(_suspended(up)) == 2 or None, 30, "two auto-replies suspended")
+    page.locator('#views [data-view="suspended"]').click()
+    suspended = page.locator("#tickets li.suspended")
+    suspended.filter(has_text="Out of office").wait_for()
+    assert (
+        suspended.count() == 2
+        and "ooo@kunde.de" in suspended.first.inner_text()
+        and "view=suspended" in page.url
+    )
+    _shot(page, 11, "suspended")
     _accept_next_dialog(page, dialogs)
-    held.filter(has_text="Out of office").locator("button", has_text="Discard").click()
-    held.filter(has_text="Out of office").wait_for(state="detached")
+    suspended.filter(has_text="Out of office").locator("button", has_text="Discard").click()
+    suspended.filter(has_text="Out of office").wait_for(state="detached")
     assert dialogs[-1].startswith("Discard the mail from ooo@kunde.de?")
-    held.filter(has_text="Abwesenheitsnotiz").locator("button", has_text="Release").click()
+    suspended.filter(has_text="Abwesenheitsnotiz").locator("button", has_text="Release").click()
     page.locator("#toast").filter(has_text="Released").wait_for()
-    held.filter(has_text="Abwesenheitsnotiz").wait_for(state="detached")
-    assert _held(up) == []
+    suspended.filter(has_text="Abwesenheitsnotiz").wait_for(state="detached")
+    assert _suspended(up) == []
     released_id = _filed(up, "support", released)
 
     # 10. The released auto-reply belongs to billing: moved there, then marked spam in bulk.

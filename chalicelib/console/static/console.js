@@ -34,7 +34,7 @@
     { key: 'pending', label: 'Pending', statuses: 'pending' },
     { key: 'solved', label: 'Solved', statuses: 'solved' },
     { key: 'closed', label: 'Closed', statuses: 'closed' },
-    { key: 'held', label: 'Held', held: true }, // automatic mail held for review (triage.js)
+    { key: 'suspended', label: 'Suspended', suspended: true }, // automatic mail suspended for review (triage.js)
   ];
   const SIGNALS = {
     new: 'started this ticket',
@@ -344,13 +344,13 @@
       if (status === 'new' || status === 'open') { working += n || 0; more = more || cursor; }
     }
     counts.working = `${working}${more ? '+' : ''}`;
-    const [mine, held] = await Promise.all([
+    const [mine, suspended] = await Promise.all([
       api('GET', 'tickets', { query: { assignee: 'me', status: 'new,open,pending', limit: COUNT_LIMIT } })
         .then(({ data }) => `${data.tickets.length}${data.cursor ? '+' : ''}`).catch(() => '?'),
       api('GET', 'suspended', { query: { mailbox: box } }).then(({ data }) => String(data.suspended.length)).catch(() => '?'),
     ]);
     if (box !== state.mailbox) return;
-    Object.assign(counts, { mine, held });
+    Object.assign(counts, { mine, suspended });
     state.counts = counts;
     renderViews(counts);
   }
@@ -358,7 +358,7 @@
   async function loadQueue({ append = false, quiet = false } = {}) {
     const searched = state.search;
     const view = currentView();
-    if (!searched && view.held) { renderViews(state.counts); $('#bulk').hidden = true; triage.loadHeld(); return; }
+    if (!searched && view.suspended) { renderViews(state.counts); $('#bulk').hidden = true; triage.loadSuspended(); return; }
     // A search looks in every mailbox and status, newest first (the API's ?q=); Mine too.
     const query = searched ? { q: searched, limit: 50 }
       : view.assignee ? { assignee: view.assignee, status: view.statuses, limit: 50 }

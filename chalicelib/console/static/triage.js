@@ -1,5 +1,5 @@
 /* inbound staff console: triage. Assign to a colleague, priority, tags, mailbox, merge and
- * split on the open ticket; bulk actions on a selection of the queue; the held-mail screen.
+ * split on the open ticket; bulk actions on a selection of the queue; the suspended-mail screen.
  *
  * console.js calls InboundTriage(desk) once with what it shares (the API, the state, the
  * DOM helpers, opening a ticket); nothing here is global but that one function. The same
@@ -280,43 +280,43 @@ window.InboundTriage = (desk) => {
     if (state.selected && chosen.some((t) => t.id === state.selected)) desk.openTicket(state.selected);
   }
 
-  // -- held mail -------------------------------------------------------------
-  /* Automatic mail that threads nowhere is held, never dropped (ingest): here staff read
-     who sent it and why it was held, and release it into a ticket or discard it. */
-  async function loadHeld() {
+  // -- suspended mail -------------------------------------------------------------
+  /* Automatic mail that threads nowhere is suspended, never dropped (ingest): here staff read
+     who sent it and why it was suspended, and release it into a ticket or discard it. */
+  async function loadSuspended() {
     const box = state.mailbox;
     const list = $('#tickets');
     try {
       const { data } = await api('GET', 'suspended', { query: { mailbox: box } });
-      if (box !== state.mailbox || state.view !== 'held') return;
-      list.replaceChildren(...data.suspended.map((h) => el('li', { className: 'item held', dataset: { held: h.key } },
+      if (box !== state.mailbox || state.view !== 'suspended') return;
+      list.replaceChildren(...data.suspended.map((h) => el('li', { className: 'item suspended', dataset: { suspended: h.key } },
         el('div', { className: 'line' },
-          el('span', { className: 'pill held', text: 'held' }),
+          el('span', { className: 'pill suspended', text: 'suspended' }),
           el('span', { className: 'ago', text: when(h.received_at) })),
         el('div', { className: 'subject', text: h.subject || '(no subject)' }),
         el('div', { className: 'who' }, el('span', { text: h.sender || '(no sender)' }), el('span', { className: 'muted', text: ` · ${h.reason}` })),
-        el('div', { className: 'held-actions' },
+        el('div', { className: 'suspended-actions' },
           el('button', { type: 'button', text: 'Release', dataset: { release: h.key }, attrs: { title: 'File it as a ticket' }, on: { click: () => settle(box, h, 'release') } }),
           el('button', { type: 'button', className: 'danger', text: 'Discard', dataset: { discard: h.key }, on: { click: () => settle(box, h, 'discard') } })))));
       const empty = $('#queue-empty');
       empty.hidden = data.suspended.length > 0;
-      empty.textContent = `No held mail in ${box}.`;
+      empty.textContent = `No suspended mail in ${box}.`;
       $('#more').hidden = true;
-      state.counts.held = String(data.suspended.length);
+      state.counts.suspended = String(data.suspended.length);
       desk.renderViews(state.counts);
     } catch (err) {
-      toast(`Held mail: ${err.reason}`);
+      toast(`Suspended mail: ${err.reason}`);
     }
   }
 
-  async function settle(box, held, action) {
-    if (action === 'discard' && !window.confirm(`Discard the mail from ${held.sender || 'an unknown sender'}? It cannot be brought back.`)) return;
+  async function settle(box, suspended, action) {
+    if (action === 'discard' && !window.confirm(`Discard the mail from ${suspended.sender || 'an unknown sender'}? It cannot be brought back.`)) return;
     try {
-      const { data } = await api('POST', `suspended/${encodeURIComponent(box)}/${encodeURIComponent(held.key)}/${action}`);
+      const { data } = await api('POST', `suspended/${encodeURIComponent(box)}/${encodeURIComponent(suspended.key)}/${action}`);
       toast(action === 'release' ? `Released: ${data && data.ticket ? `${data.outcome} ${data.ticket}` : (data && data.outcome) || 'filed'}` : 'Discarded');
-    } catch (err) { toast(`Held mail: ${err.reason}`); }
-    loadHeld();
+    } catch (err) { toast(`Suspended mail: ${err.reason}`); }
+    loadSuspended();
   }
 
-  return { ticketTools, splitButton, splitBar, linkedText, itemPills, chooser, renderBulk, loadHeld, loadAgents, forget };
+  return { ticketTools, splitButton, splitBar, linkedText, itemPills, chooser, renderBulk, loadSuspended, loadAgents, forget };
 };

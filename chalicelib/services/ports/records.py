@@ -51,7 +51,7 @@ class TicketChange:
 
 @dataclass(frozen=True)
 class SuspendedMessage:
-    """Automatic mail that threaded nowhere, held for staff review (the suspended list)."""
+    """Automatic mail that threaded nowhere, kept for staff review (the suspended list)."""
 
     mailbox: str
     ses_message_id: str

@@ -1,5 +1,5 @@
 """What the ticket side needs from the outside world, as Protocols: tickets, deliveries,
-held mail, the mail store, the queue and its edits, search, events, presence, staff names.
+suspended mail, the mail store, the queue and its edits, search, events, presence, staff names.
 
 Services import these and the domain only; the adapter package implements them against
 AWS, and tests/fakes implement them in memory. A contract suite runs the same tests against
