@@ -107,9 +107,7 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
         elif token_ticket is None or token_ticket.mailbox != facts.mailbox:
             notes.append(f"reply token names {facts.token.ticket_id}, not a ticket of this mailbox")
             related = related or facts.token.ticket_id
-        elif _closed(token_ticket, notes):
-            related = related or token_ticket.id
-        elif doubt:
+        elif _closed(token_ticket, notes) or doubt:
             related = related or token_ticket.id
         else:
             return ThreadDecision(token_ticket.id, ThreadSignal.TOKEN, notes=tuple(notes))

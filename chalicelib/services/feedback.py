@@ -204,13 +204,13 @@ class FeedbackService:
             state = known.states[address].adding((feedback.epoch(e.at, now) for e in mine), since, keep)
             soft.append(SoftWrite(state, max((*state.times, int(now.timestamp()))) + window))
             count = len(state.times)
-            if count >= self.settings.soft_bounce_limit and address not in known.permanent:
-                if address not in entries and address not in expiring:
-                    expiring[address] = replace(
-                        self._entry(mine[-1], source, now, "SOFT_BOUNCE", expires),
-                        note=f"{count} soft bounces or delays within "
-                        f"{self.settings.soft_bounce_window_hours} hours",
-                    )
+            at_limit = count >= self.settings.soft_bounce_limit and address not in known.permanent
+            if at_limit and address not in entries and address not in expiring:
+                expiring[address] = replace(
+                    self._entry(mine[-1], source, now, "SOFT_BOUNCE", expires),
+                    note=f"{count} soft bounces or delays within "
+                    f"{self.settings.soft_bounce_window_hours} hours",
+                )
         counts: dict[str, dict[str, int]] = {}
         for e in chunk:
             if e.counter:

@@ -15,6 +15,7 @@ delivery record for outcomes that file no ticket.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
@@ -214,10 +215,8 @@ class IngestService:
             reason="ses_setup_notification: SES checked that its receipt rule may write to the bucket",
         )
         self._record(received, outcome)
-        try:
+        with contextlib.suppress(RawMailMissing):  # the notification came without its object
             self._archive(received, received.received_at)
-        except RawMailMissing:
-            pass  # the notification came without its object: nothing to archive
         return outcome
 
     def _record_bounce(self, received: ReceivedMail, mail: ParsedMail, decision: Classification) -> Outcome:

@@ -87,7 +87,7 @@ class Outbox:
             assert str(mail["To"]) == customer and mail["Bcc"] is None
             assert (str(mail["Cc"]) if cc else mail["Cc"]) == (", ".join(cc) or None)
             for part in mail.walk():  # the parts' own headers too
-                assert {k.lower() for k in part.keys()} <= ALLOWED_HEADERS | {"content-disposition"}
+                assert {k.lower() for k in part} <= ALLOWED_HEADERS | {"content-disposition"}
 
 
 @pytest.fixture

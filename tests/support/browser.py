@@ -9,6 +9,7 @@ directory, so only processes these tests started) is killed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -80,10 +81,8 @@ def _processes_using(marker: str) -> list[int]:
 def _kill_leftovers(marker: str) -> list[int]:
     leftovers = _processes_using(marker)
     for pid in leftovers:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     return leftovers
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -272,10 +273,9 @@ def _leaf(draw: Any) -> bytes:
     charset = _pick(draw, CHARSETS)
     data = draw(_body)
     if ctype.startswith(b"text/") and _one_in(draw, 2):
-        try:  # honest text in its declared charset, when that codec exists and can
+        # Honest text in its declared charset, when that codec exists and can.
+        with contextlib.suppress(LookupError, ValueError, UnicodeError, TypeError):
             data = data.decode("utf-8", "replace").encode(charset, "replace")
-        except (LookupError, ValueError, UnicodeError, TypeError):
-            pass
     if ctype == b"message/rfc822" and _one_in(draw, 2):
         data = b"From: inner@customer.org\nSubject: inner\n\n" + data
     cte, body = _transfer_encoded(draw, data)
