@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Extra pytest arguments for any test target: `make test-fast PYTEST_ARGS="-k bounce --lf"`.
 PYTEST_ARGS ?=
+# The long tiers spread over the cores (pytest-xdist). A worker takes whole files, so a module's
+# shared stack (embedded, or one `inbound up`) is built once, and the slow files start first
+# (tests/conftest.py). `make test PARALLEL=` runs in one process (as --sw needs).
+PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: install run test test-fast e2e test-random check lint types bench package clean
 
@@ -23,22 +27,22 @@ run: install
 # Every tier CI needs. -ra ends the run with the skipped, failed and errored tests and why.
 # pytest exits 5 when it ran no test at all (a wrong path or marker): make fails on it too.
 test: install
-	$(BIN)/pytest -ra $(PYTEST_ARGS)
+	$(BIN)/pytest -ra $(PARALLEL) $(PYTEST_ARGS)
 
-# The edit loop, under a minute: the pure unit tier and the service tests on in-memory
-# fakes (no sockets, no moto), without the sweeps over the shared corpus (marker `corpus`,
-# in `make test`).
+# The edit loop, under a minute: the pure unit tier, the service tests on in-memory fakes
+# and the fakes' side of the port contracts (their adapters' side, on moto, is in `make test`);
+# no sockets, no moto, and not the sweeps over the shared corpus (marker `corpus`).
 test-fast: install
-	$(BIN)/pytest tests/unit tests/services -m "not corpus" -q $(PYTEST_ARGS)
+	$(BIN)/pytest tests/unit tests/services tests/contracts -m "not corpus" -k "fake or not contracts" -q $(PYTEST_ARGS)
 
 # The local stack over real SMTP/HTTP, the browser, the deploy: every test marked e2e.
 e2e: install
-	$(BIN)/pytest -m e2e -ra $(PYTEST_ARGS)
+	$(BIN)/pytest -m e2e -ra $(PARALLEL) $(PYTEST_ARGS)
 
 # The whole suite in a random order (pytest-randomly; off by default). The seed it prints
 # replays the order: `make test-random PYTEST_ARGS=--randomly-seed=N`.
 test-random: install
-	$(BIN)/pytest -p randomly -ra $(PYTEST_ARGS)
+	$(BIN)/pytest -p randomly -ra $(PARALLEL) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check app.py chalicelib inbound tests bench

@@ -25,3 +25,15 @@ def stack(_module_stack):
     """A provisioned embedded AWS (moto in-process) with the real services wired to it, empty."""
     empty_stack(_module_stack)
     yield _module_stack
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, the files of the slow tiers first (the local stack, the browser, the
+    corpus sweeps): a worker that takes one of them near the end would leave the run waiting on it.
+    Every worker sorts alike, so they agree on the order; a run in one process keeps its own."""
+    if hasattr(config, "workerinput"):
+        items.sort(
+            key=lambda item: (
+                0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("corpus") else 2
+            )
+        )
