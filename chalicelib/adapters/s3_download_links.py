@@ -16,6 +16,8 @@ from chalicelib.domain.tickets import StoredAttachment
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+    from chalicelib.services.ports.records import Disposition
+
 LINK_SECONDS = 300
 SAFE_INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"})
 
@@ -43,10 +45,10 @@ class S3DownloadLinks:
         self.bucket = bucket
         self.expires = expires
 
-    def link(self, attachment: StoredAttachment) -> tuple[str, str]:
+    def link(self, attachment: StoredAttachment) -> tuple[str, Disposition]:
         """(url, disposition) for one attachment."""
         inline = shows_inline(attachment)
-        disposition = "inline" if inline else "attachment"
+        disposition: Disposition = "inline" if inline else "attachment"
         content_type = attachment.sniffed_type if inline else "application/octet-stream"
         url = self._s3.generate_presigned_url(
             "get_object",

@@ -37,7 +37,7 @@ from chalicelib.errors import (
 )
 from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_ports import DeskPorts, editable
-from chalicelib.services.ports.records import QueueQuery
+from chalicelib.services.ports.records import Disposition, QueueQuery
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class QueuePage:
 class AttachmentView:
     attachment: StoredAttachment
     url: str
-    disposition: str  # "inline" or "attachment"
+    disposition: Disposition
     expires_in: int  # seconds the link works
     expires_at: str = ""  # when it stops working (ISO 8601, UTC)
 

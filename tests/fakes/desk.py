@@ -13,7 +13,7 @@ from chalicelib.domain.audit import counted
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import Priority, StoredAttachment, StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
-from chalicelib.services.ports.records import ParticipantChange, QueueQuery
+from chalicelib.services.ports.records import Disposition, ParticipantChange, QueueQuery
 from tests.fakes.tickets import MemoryTickets
 
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
@@ -208,7 +208,7 @@ class MemoryLinks:
 
     expires: int = 300
 
-    def link(self, attachment: StoredAttachment) -> tuple[str, str]:
+    def link(self, attachment: StoredAttachment) -> tuple[str, Disposition]:
         return f"https://files.invalid/{attachment.key}", "attachment"
 
 

@@ -27,6 +27,10 @@ ReplySecrets = Callable[[], tuple[bytes, ...]]
 DeliveryRecord = dict[str, Any]
 
 
+# How a download link asks the browser to treat a file (Content-Disposition, RFC 6266).
+Disposition = Literal["inline", "attachment"]
+
+
 @dataclass(frozen=True)
 class Lookup:
     """What ingest reads before filing a mail, in one request."""

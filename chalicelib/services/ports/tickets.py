@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports.records import (
         DeadLetter,
         DeliveryRecord,
+        Disposition,
         Lookup,
         ParticipantChange,
         Presence,
@@ -117,8 +118,8 @@ class MailStore(Protocol):
 class DownloadLinks(Protocol):
     expires: int  # seconds a link works
 
-    def link(self, attachment: StoredAttachment) -> tuple[str, str]:
-        """A short-lived URL for the file, and its disposition ("inline" or "attachment")."""
+    def link(self, attachment: StoredAttachment) -> tuple[str, Disposition]:
+        """A short-lived URL for the file, and its disposition."""
         ...
 
 
