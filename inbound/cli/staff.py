@@ -1,4 +1,4 @@
-"""`inbound staff add|list|disable|enable|remove`: the agents in the stage's Cognito pool.
+"""`inbound staff add|list|disable|enable|remove|role`: the staff in the stage's Cognito pool.
 
 The pool is the one `inbound provision` made, on the target `inbound.cli.target` resolves:
 by default the `inbound up` running with the same data dir (no AWS credentials needed).
@@ -6,7 +6,8 @@ moto keeps no users across a restart, so on the local stack each change is also 
 in `staff.json` (0600) and redone on every start (inbound/local/staff_roster.py).
 Cognito's disable only stops sign-in; the console's roster of assignees lives in the tickets
 table, so disable, enable and remove mark it too (a disabled agent is neither listed nor
-assignable; tickets keep their name).
+assignable; tickets keep their name). A role (admin, agent) is a Cognito group
+(chalicelib/adapters/cognito_staff.py); admins administer staff in the console.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chalicelib.adapters.cognito_staff import ADMIN, AGENT, ROLES, admins, set_role
 from inbound.local.staff_roster import add_agent, remember_local
 
 
@@ -97,9 +99,10 @@ def _add(args: argparse.Namespace) -> int:
             f"{email} is already an agent of pool {pool.pool_id} (see `inbound staff list`)", file=sys.stderr
         )
         return 1
+    set_role(pool.cognito, pool.pool_id, email, args.role)
     if pool.data_dir is not None:
-        remember_local(pool.data_dir, email, temporary_password=password, enabled=True)
-    print(f"agent {email} created in pool {pool.pool_id}")
+        remember_local(pool.data_dir, email, temporary_password=password, enabled=True, role=args.role)
+    print(f"{args.role} {email} created in pool {pool.pool_id}")
     print(f"one-time password: {password}  (they choose their own at first sign-in)")
     return 0
 
@@ -110,7 +113,7 @@ _STATUS = {"CONFIRMED": "active", "FORCE_CHANGE_PASSWORD": "invited", "RESET_REQ
 
 def agents(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
     """Every user of the pool: email, status (active, invited, disabled, ...), since when."""
-    found = []
+    found, admin_names = [], admins(cognito, pool_id)
     for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
         for user in page["Users"]:
             attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
@@ -123,6 +126,7 @@ def agents(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
                     if user.get("Enabled", True)
                     else "disabled",
                     "enabled": bool(user.get("Enabled", True)),
+                    "role": ADMIN if user["Username"] in admin_names else AGENT,
                     "cognito_status": status,
                     "created": created.isoformat(timespec="seconds") if created else None,
                 }
@@ -138,9 +142,10 @@ def _list(args: argparse.Namespace) -> int:
             print(json.dumps(agent), flush=True)
         return 0
     width = max([len("EMAIL"), *(len(a["email"]) for a in found)])
-    print(f"{'EMAIL'.ljust(width)}  {'STATUS':<8}  CREATED")
+    print(f"{'EMAIL'.ljust(width)}  {'STATUS':<8}  {'ROLE':<5}  CREATED")
     for agent in found:
-        print(f"{agent['email'].ljust(width)}  {agent['status']:<8}  {(agent['created'] or '-')[:10]}")
+        created = (agent["created"] or "-")[:10]
+        print(f"{agent['email'].ljust(width)}  {agent['status']:<8}  {agent['role']:<5}  {created}")
     return 0
 
 
@@ -186,6 +191,15 @@ def _remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _role(args: argparse.Namespace) -> int:
+    pool, email = _pool(args), _email(args.email)
+    set_role(pool.cognito, pool.pool_id, email, args.role)
+    if pool.data_dir is not None:
+        remember_local(pool.data_dir, email, role=args.role)
+    print(f"{email} is now {args.role} (from their next sign-in, within the hour)")
+    return 0
+
+
 def register(commands: Any) -> None:
     from inbound.cli.target import options
 
@@ -195,7 +209,12 @@ def register(commands: Any) -> None:
     actions = staff.add_subparsers(dest="staff_command", required=True)
     add = actions.add_parser("add", parents=[common], help="create an agent and print a one-time password")
     add.add_argument("email")
+    add.add_argument("--role", choices=ROLES, default=AGENT, help="admin administers staff (default: agent)")
     add.set_defaults(run=_add)
+    role = actions.add_parser("role", parents=[common], help="make someone admin or agent")
+    role.add_argument("email")
+    role.add_argument("role", choices=ROLES)
+    role.set_defaults(run=_role)
     listing = actions.add_parser("list", parents=[common], help="every agent and their status")
     listing.add_argument("--json", action="store_true", help="one JSON object per agent")
     listing.set_defaults(run=_list)

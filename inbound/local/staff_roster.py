@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.cognito_staff import set_role
 
 STAFF_FILE = "staff.json"
 
@@ -59,12 +60,14 @@ def remember_local(data_dir: Path, email: str, **fields: Any) -> None:
 
 
 def restore_local(cognito: Any, pool_id: str, data_dir: Path) -> int:
-    """Create again the agents `staff add` made on the local stack, disabled where `staff
-    disable` left them; returns how many entries were applied."""
+    """Create again the agents `staff add` made on the local stack, in their role, disabled
+    where `staff disable` left them; returns how many entries were applied."""
     staff = _read_local(data_dir)
     for agent in staff:
         if agent.get("temporary_password"):
             add_agent(cognito, pool_id, agent["email"], agent["temporary_password"])
+        if agent.get("role"):
+            set_role(cognito, pool_id, agent["email"], agent["role"])
         if agent.get("enabled") is False:
             cognito.admin_disable_user(UserPoolId=pool_id, Username=agent["email"])
     return len(staff)

@@ -112,9 +112,9 @@ def test_staff_add_list_disable_enable_remove_on_the_local_stack(running, bare_s
     with pytest.raises(ClientError, match="NotAuthorizedException"):
         sign_in()
     code, out, _ = run(capsys, "staff", "list", *data)
-    assert out.splitlines()[0].split() == ["EMAIL", "STATUS", "CREATED"]
-    assert [line.split()[:2] for line in out.splitlines() if "colleague" in line] == [
-        ["colleague@example.com", "disabled"]
+    assert out.splitlines()[0].split() == ["EMAIL", "STATUS", "ROLE", "CREATED"]
+    assert [line.split()[:3] for line in out.splitlines() if "colleague" in line] == [
+        ["colleague@example.com", "disabled", "agent"]
     ]
     # moto keeps no users across a restart: `inbound up` redoes staff.json, disabled included.
     idp.admin_delete_user(UserPoolId=pool, Username="colleague@example.com")
@@ -129,6 +129,35 @@ def test_staff_add_list_disable_enable_remove_on_the_local_stack(running, bare_s
     code, out, _ = run(capsys, "staff", "list", "--json", *data)
     assert "colleague@example.com" not in out
     assert json.loads((running.data_dir / "staff.json").read_text()) == []
+
+
+def test_staff_roles_are_cognito_groups_kept_across_a_restart(running, bare_shell, capsys):
+    data = ("--data-dir", str(running.data_dir))
+    pool = running.stack.outputs["INBOUND_USER_POOL_ID"]
+    idp = cognito(running)
+    code, out, _ = run(capsys, "staff", "add", "boss@example.com", "--role", "admin", *data)
+    assert code == 0 and "admin boss@example.com created" in out
+
+    def groups() -> list[str]:
+        found = idp.admin_list_groups_for_user(UserPoolId=pool, Username="boss@example.com")
+        return [g["GroupName"] for g in found["Groups"]]
+
+    def role() -> str:
+        listed = map(json.loads, run(capsys, "staff", "list", "--json", *data)[1].splitlines())
+        return next(a["role"] for a in listed if a["email"] == "boss@example.com")
+
+    assert groups() == ["admin"] and role() == "admin"
+    assert run(capsys, "staff", "role", "boss@example.com", "agent", *data)[0] == 0
+    assert groups() == ["agent"] and role() == "agent"
+    assert run(capsys, "staff", "role", "boss@example.com", "admin", *data)[0] == 0
+    # moto keeps no users across a restart: `inbound up` redoes staff.json, the role included.
+    idp.admin_delete_user(UserPoolId=pool, Username="boss@example.com")
+    restore_local(idp, pool, running.data_dir)
+    assert groups() == ["admin"]
+    with pytest.raises(SystemExit):
+        main(["staff", "role", "boss@example.com", "owner", *data])
+    assert "invalid choice: 'owner'" in capsys.readouterr().err
+    assert run(capsys, "staff", "remove", "boss@example.com", *data)[0] == 0
 
 
 def test_expected_staff_failures_are_one_line(running, bare_shell, capsys):

@@ -256,6 +256,8 @@ class TestOneProvisionedStage:
             password[k] for k in ("RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols")
         )
         assert cognito.get_user_pool_mfa_config(UserPoolId=pool_id)["MfaConfiguration"] == "OPTIONAL"
+        groups = cognito.list_groups(UserPoolId=pool_id)["Groups"]
+        assert sorted(g["GroupName"] for g in groups) == ["admin", "agent"], "the staff roles"
 
         app = cognito.describe_user_pool_client(
             UserPoolId=pool_id, ClientId=outputs["INBOUND_USER_POOL_CLIENT_ID"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.cognito_staff import ROLES, ensure_group
 from inbound.stage.documents import CLIENT_SETTINGS, PASSWORD_POLICY, POOL_SETTINGS, POOL_SIGN_IN
 from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code
 from inbound.stage.provision.report import ABSENT, CHANGED, CREATED, DELETED, KEPT, UNCHANGED
@@ -84,6 +85,14 @@ def ensure_user_pool(ctx: Context) -> str:
     changes += _ensure_mfa(ctx, pool_id)
     ctx.report.record("cognito-user-pool", name, created=False, changes=changes)
     return str(pool_id)
+
+
+def ensure_staff_groups(ctx: Context, pool_id: str) -> None:
+    """The role groups (admin, agent): a token's `cognito:groups` names the caller's role."""
+    cognito = ctx.client("cognito-idp")
+    for role in ROLES:
+        created = ensure_group(cognito, pool_id, role)
+        ctx.report.add("cognito-group", role, CREATED if created else UNCHANGED)
 
 
 def _client_drift(client: dict[str, Any]) -> list[str]:

@@ -31,6 +31,7 @@ from inbound.stage.provision.functions import after_deploy as set_partial_batche
 from inbound.stage.provision.identity import (
     delete_identity,
     ensure_reply_secret,
+    ensure_staff_groups,
     ensure_user_pool,
     ensure_user_pool_client,
     rotate_secret,
@@ -125,6 +126,7 @@ def provision(
     else:
         outputs.update(kept_pool(ctx))
     pool_id = ensure_user_pool(ctx)
+    ensure_staff_groups(ctx, pool_id)
     client_id = ensure_user_pool_client(ctx, pool_id)
     secret = ensure_reply_secret(ctx)
     ensure_alarms(ctx)
