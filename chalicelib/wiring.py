@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.warmup import WarmupPlan
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
+    from chalicelib.services.change_feed import ChangeFeed
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
@@ -323,6 +324,15 @@ class Services:
     def announcement_sender(self) -> AnnouncementSender:
         """One queued batch, paced, once per recipient."""
         return self._announcing.sender
+
+    @functools.cached_property
+    def changes(self) -> ChangeFeed:
+        """The change counters an open console polls."""
+        from chalicelib.adapters.dynamodb_changes import DynamoDBChanges
+        from chalicelib.services.change_feed import ChangeFeed
+
+        boxes = [self.settings.default_mailbox, *self.settings.mailboxes.values()]
+        return ChangeFeed(DynamoDBChanges(self._dynamodb, self.settings.tickets_table), boxes)
 
     @functools.cached_property
     def presence(self) -> TicketPresence:

@@ -124,6 +124,8 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
         "token_nonce": ticket.token_nonce,
         "related_ticket": ticket.related_ticket,
         "related_reason": ticket.related_reason,
+        "last_from": ticket.last_from,
+        "staff_replied": ticket.staff_replied or None,
     }
     item.update(
         queue_keys(
@@ -155,6 +157,8 @@ def ticket_from_item(raw: dict[str, Any]) -> Ticket:
         related_ticket=item.get("related_ticket", ""),
         related_reason=item.get("related_reason", ""),
         merged_into=item.get("merged_into", ""),
+        last_from=item.get("last_from", ""),
+        staff_replied=bool(item.get("staff_replied", False)),
     )
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.domain.participants import MAX_PARTICIPANTS
-from chalicelib.domain.tickets import TicketStatus
+from chalicelib.domain.tickets import MessageKind, TicketStatus
+from chalicelib.services.ports.records import AGENT_SCOPE
 
 if TYPE_CHECKING:
     from chalicelib.domain.tickets import StoredMessage, Ticket
@@ -41,6 +42,9 @@ def thread_update(table: str, change: TicketChange) -> dict[str, Any]:
     sets = ["#u = :u"]
     adds = ["#mc :one", "#ac :n"]
     condition = "attribute_exists(pk)"
+    if change.last_from:
+        values[":from"] = {"S": change.last_from}
+        sets.append("last_from = :from")
     if change.new_participants:
         names["#p"] = "participants"
         new = sorted(set(change.new_participants))
@@ -82,10 +86,16 @@ def outbound_update(
         ":one": {"N": "1"},
         ":n": {"N": str(len(message.attachments))},
     }
+    # A staff reply clears the "customer replied" marker (Ticket.customer_replied).
+    replied = ["last_from = :staff", "staff_replied = :true"] if message.kind == MessageKind.STAFF else []
+    if replied:
+        values.update({":staff": {"S": "staff"}, ":true": {"BOOL": True}})
     update: dict[str, Any] = {
         "TableName": table,
         "Key": items.ticket_key(message.ticket_id),
-        "UpdateExpression": "SET updated_at = :u ADD message_count :one, attachment_count :n",
+        "UpdateExpression": "SET "
+        + ", ".join(["updated_at = :u", *replied])
+        + " ADD message_count :one, attachment_count :n",
         "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(merged_into)",
         "ExpressionAttributeValues": values,
     }
@@ -94,7 +104,7 @@ def outbound_update(
     before, status = moved
     old = _queue_keys(before, TicketStatus(before.status))
     new = _queue_keys(before, status)
-    sets = ["updated_at = :u", "#s = :s"] + [f"{name} = :{name}" for name in sorted(new)]
+    sets = ["updated_at = :u", *replied, "#s = :s"] + [f"{name} = :{name}" for name in sorted(new)]
     values.update({f":{name}": {"S": value} for name, value in new.items()})
     values.update({":s": {"S": status}, ":olds": {"S": before.status}, ":oldq": {"S": old["gsi1sk"]}})
     update["UpdateExpression"] = "SET " + ", ".join(sets) + " ADD message_count :one, attachment_count :n"
@@ -126,3 +136,27 @@ def _queue_keys(ticket: Ticket, status: TicketStatus) -> dict[str, str]:
     return items.queue_keys(
         ticket.mailbox, status, ticket.assignee, ticket.priority, ticket.created_at, ticket.id
     )
+
+
+def changes_key(scope: str) -> dict[str, Any]:
+    """A change counter's key (dynamodb_changes.py): a mailbox's, or an agent's."""
+    if scope.startswith(AGENT_SCOPE):
+        return {"pk": {"S": f"CHANGES#AGENT#{scope.removeprefix(AGENT_SCOPE)}"}, "sk": {"S": "CHANGES"}}
+    return {"pk": {"S": f"CHANGES#{scope}"}, "sk": {"S": "CHANGES"}}
+
+
+def changes_bump(table: str, scope: str, ticket_id: str, *counted: str) -> dict[str, Any]:
+    """A transaction item: the counter's `changes` and each of `counted` (tickets, replies) up by one.
+
+    One hot item per mailbox: transactions touching it at the same moment conflict
+    (TransactionConflict) and the delivery is retried from the queue, as new tickets
+    already are on the ticket-number counter."""
+    adds = ", ".join(f"{name} :one" for name in ("changes", *counted))
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": changes_key(scope),
+            "UpdateExpression": f"SET ticket = :t ADD {adds}",
+            "ExpressionAttributeValues": {":t": {"S": ticket_id}, ":one": {"N": "1"}},
+        }
+    }

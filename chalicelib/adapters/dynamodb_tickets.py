@@ -28,7 +28,7 @@ from chalicelib.errors import (
     TicketNotFound,
     TicketNumberTaken,
 )
-from chalicelib.services.ports.records import Lookup
+from chalicelib.services.ports.records import AGENT_SCOPE, Lookup
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -207,6 +207,7 @@ class DynamoDBTickets:
             },
             {"Update": updates.counter_update(self.table, _COUNTER_KEY, number, last_number)},
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
+            updates.changes_bump(self.table, ticket.mailbox, ticket.id, "tickets"),
         ]
         operations += term_puts(self.table, ticket.id, ticket.created_at, terms)
         operations += updates.index_puts(self.table, ticket.mailbox, message)
@@ -234,7 +235,12 @@ class DynamoDBTickets:
             delivery_put(self.table, ses_message_id, record),
             {"Update": updates.thread_update(self.table, change)},
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
+            updates.changes_bump(self.table, mailbox, change.ticket_id),
         ]
+        if change.assignee and change.last_from == "customer":
+            operations.append(
+                updates.changes_bump(self.table, AGENT_SCOPE + change.assignee, change.ticket_id, "replies")
+            )
         if created_at:
             operations += term_puts(self.table, change.ticket_id, created_at, terms)
         operations += updates.index_puts(self.table, mailbox, message)

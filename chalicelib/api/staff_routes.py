@@ -83,6 +83,12 @@ def list_tickets() -> Any:
     return views.queue_json(page)
 
 
+@staff_api.route("/changes", methods=["GET"])
+@answers_errors
+def changes() -> Any:
+    return views.changes_json(services().changes.read(_agent()))
+
+
 @staff_api.route("/agents", methods=["GET"])
 @answers_errors
 def list_agents() -> Any:

@@ -9,6 +9,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import StoredMessage, Ticket
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
+    from chalicelib.services.change_feed import Changes
     from chalicelib.services.ports.records import SuspendedMessage
     from chalicelib.services.ticket_desk import AttachmentView, MessageView, QueuePage, TicketDetail
 
@@ -32,6 +33,19 @@ def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
         "merged_into": merged_into or ticket.merged_into or None,
         "related_ticket": ticket.related_ticket or None,
         "related_reason": ticket.related_reason or None,
+        "customer_replied": ticket.customer_replied,
+    }
+
+
+def changes_json(changes: Changes) -> dict[str, Any]:
+    """The counters an open console compares with what it last saw."""
+    mine = changes.mine
+    return {
+        "mailboxes": {
+            c.scope: {"changes": c.changes, "tickets": c.tickets, "ticket": c.ticket or None}
+            for c in changes.mailboxes
+        },
+        "mine": {"changes": mine.changes, "replies": mine.replies, "ticket": mine.ticket or None},
     }
 
 

@@ -22,7 +22,7 @@ from chalicelib.wiring import services
 
 console = Blueprint(__name__)
 
-PAGE, SCRIPT, TRIAGE, STYLESHEET = "/", "/console.js", "/triage.js", "/console.css"
+PAGE, SCRIPT, TRIAGE, NOTIFY, STYLESHEET = "/", "/console.js", "/triage.js", "/notify.js", "/console.css"
 CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/config.json",
     "/console/login",
@@ -30,7 +30,7 @@ CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/login/refresh",
 )
 # Every route of this blueprint: none needs a token, so the API's token check lets them by.
-PUBLIC_ROUTES = frozenset({PAGE, SCRIPT, TRIAGE, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
+PUBLIC_ROUTES = frozenset({PAGE, SCRIPT, TRIAGE, NOTIFY, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
 public_routes(*PUBLIC_ROUTES)
 
 # The page's own policy. Mail is shown in `<iframe sandbox srcdoc>` documents, which
@@ -66,6 +66,7 @@ ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
     "triage.js": "text/javascript; charset=utf-8",
+    "notify.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
 }
 
@@ -104,6 +105,11 @@ def script() -> Response:
 @console.route(TRIAGE, methods=["GET"])
 def triage_script() -> Response:
     return _serve("triage.js")
+
+
+@console.route(NOTIFY, methods=["GET"])
+def notify_script() -> Response:
+    return _serve("notify.js")
 
 
 @console.route(STYLESHEET, methods=["GET"])

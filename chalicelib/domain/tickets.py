@@ -123,6 +123,15 @@ class Ticket:
     related_reason: str = ""
     # The ticket this one was merged into (it is closed then, and kept for the links).
     merged_into: str = ""
+    # Who wrote the latest customer or staff message ("customer", "staff"; "" before this
+    # was kept), and whether staff ever replied: together, the "customer replied" marker.
+    last_from: str = ""
+    staff_replied: bool = False
+
+    @property
+    def customer_replied(self) -> bool:
+        """The customer wrote last, after a staff reply (a solved ticket answered, say)."""
+        return self.last_from == "customer" and self.staff_replied
 
     def has_participant(self, address: str) -> bool:
         address = address.lower()

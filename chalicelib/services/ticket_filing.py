@@ -205,6 +205,7 @@ class TicketFiling:
                 token_nonce=new_nonce(),
                 related_ticket=thread.related_ticket,
                 related_reason="; ".join(thread.notes) if thread.related_ticket else "",
+                last_from="customer" if message.kind == MessageKind.CUSTOMER else "",
             )
             tickets.commit_new(ses_id, ticket, message, record, last_number, terms)
         else:
@@ -216,7 +217,8 @@ class TicketFiling:
         self, ticket: Ticket, now: str, message: StoredMessage, participants: tuple[str, ...], count: int
     ) -> TicketChange:
         ticket_id = ticket.id
-        reopen = message.kind == MessageKind.CUSTOMER and ticket.status in REOPENING_STATUSES
+        customer = message.kind == MessageKind.CUSTOMER
+        reopen = customer and ticket.status in REOPENING_STATUSES
         return TicketChange(
             ticket_id=ticket_id,
             updated_at=now,
@@ -225,6 +227,8 @@ class TicketFiling:
             reopen_to=TicketStatus.OPEN if reopen else "",
             old_status=ticket.status,
             reopened=ticket if reopen else None,
+            last_from="customer" if customer else "",
+            assignee=ticket.assignee,
         )
 
     def _participants(

@@ -20,11 +20,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.console import Console, inbound_executable, screenshot
+from chalicelib.domain.reply_tokens import reply_address
+from tests.support.console import TITLE, Console, inbound_executable, screenshot
 from tests.support.local_up import (
     CUSTOMER,
     LocalStackRun,
     eventually,
+    secret_of,
     send,
     ticket_of,
 )
@@ -361,3 +363,50 @@ def test_an_open_ticket_renews_its_attachment_links_before_they_expire(
     page.clock.fast_forward("04:35")
     eventually(lambda: (link.get_attribute("href") != first) or None, 20, "the attachment link to be renewed")
     assert "X-Amz-Signature=" in link.get_attribute("href")
+
+
+def test_a_new_mail_reaches_an_open_console_within_seconds_and_counts_in_the_title(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """GIVEN a signed-in console, untouched WHEN a mail arrives THEN within 5 s (the change
+    counters are read every 3 s) its ticket is listed and the title counts it; when the
+    agent looks (a click) the count goes. After the agent's reply, the customer's answer
+    marks the ticket "customer replied". The sound setting is kept across a reload."""
+    up = local_stack.current
+    page = console.open().page
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    page.locator("#desk").wait_for()
+    page.wait_for_function(f"() => document.title === '{TITLE}'")
+    page.wait_for_timeout(3500)  # the counters read once: what is there counts as seen
+
+    subject = f"Fast lane {make_msgid()[1:9]}"
+    first = plain_mail(subject, "Is anyone there?")
+    send(up, first)  # returns once SMTP said 250
+
+    item = page.locator("#tickets li").filter(has_text=subject)
+    item.wait_for(timeout=5000)
+    page.wait_for_function(f"() => document.title === '(1) {TITLE}'", timeout=5000)
+    item.click()
+    page.wait_for_function(f"() => document.title === '{TITLE}'")
+    assert item.locator(".pill.replied").count() == 0
+
+    page.keyboard.press("r")
+    page.locator("#reply-form textarea").fill("Yes: what can we do for you?")
+    page.locator("#reply-form textarea").press("Control+Enter")
+    page.locator(".message.out").filter(has_text="what can we do for you").wait_for()
+    ticket = ticket_of(up, first)
+    address = reply_address(secret_of(up).encode(), "support@example.com", ticket.id, ticket.token_nonce)
+    answer = plain_mail(f"Re: {subject}", "The printer again.")
+    del answer["To"]
+    answer["To"] = address
+    send(up, answer)
+
+    item.locator(".pill.replied").wait_for(timeout=5000)
+    screenshot(page, "console-notify.png")
+
+    page.locator("#notify-sound").click()
+    assert page.locator("#notify-sound").get_attribute("aria-pressed") == "true"
+    page.reload()
+    page.locator("#notify-sound[aria-pressed=true]").wait_for()
+    assert page.locator("#notify-desktop").inner_text() == "Notify: off"  # asked for by a button only

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.participants import MAX_PARTICIPANTS
-from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, StoredMessage, Ticket, ticket_id_for
+from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, StoredMessage, Ticket, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
@@ -19,7 +19,14 @@ from chalicelib.errors import (
     TicketNotFound,
     TicketNumberTaken,
 )
-from chalicelib.services.ports.records import DeliveryRecord, Lookup, SuspendedMessage, TicketChange
+from chalicelib.services.ports.records import (
+    AGENT_SCOPE,
+    ChangeCount,
+    DeliveryRecord,
+    Lookup,
+    SuspendedMessage,
+    TicketChange,
+)
 
 
 @dataclass
@@ -33,6 +40,17 @@ class MemoryTickets:
     records: dict[str, DeliveryRecord] = field(default_factory=dict)
     sweeps: dict[str, int] = field(default_factory=dict)
     held: dict[tuple[str, str], SuspendedMessage] = field(default_factory=dict)
+    changes: dict[str, ChangeCount] = field(default_factory=dict)  # scope -> counter
+
+    # -- ChangeCounters ----------------------------------------------------------
+    def counts(self, scopes: list[str]) -> list[ChangeCount]:
+        return [self.changes.get(s, ChangeCount(scope=s)) for s in dict.fromkeys(scopes)]
+
+    def bump(self, scope: str, ticket_id: str, *counted: str) -> None:
+        """What the adapter's transaction item `dynamodb_changes.bump` does."""
+        now = self.changes.get(scope, ChangeCount(scope=scope))
+        more = {name: getattr(now, name) + 1 for name in ("changes", *counted)}
+        self.changes[scope] = replace(now, ticket=ticket_id, **more)
 
     # -- TicketStore: reads ----------------------------------------------------
     def get_ticket(self, ticket_id: str) -> Ticket | None:
@@ -90,6 +108,7 @@ class MemoryTickets:
         everyone = tuple(sorted(set(ticket.participants) | {ticket.requester}))
         self.tickets[ticket.id] = replace(ticket, participants=everyone, tags=tuple(sorted(ticket.tags)))
         self._store(ses_message_id, ticket.mailbox, message, record)
+        self.bump(ticket.mailbox, ticket.id, "tickets")
 
     def commit_thread(
         self,
@@ -118,8 +137,12 @@ class MemoryTickets:
             attachment_count=ticket.attachment_count + change.attachments,
             participants=tuple(sorted(set(ticket.participants) | new)),
             status=change.reopen_to or ticket.status,
+            last_from=change.last_from or ticket.last_from,
         )
         self._store(ses_message_id, mailbox, message, record)
+        self.bump(mailbox, ticket.id)
+        if change.assignee and change.last_from == "customer":
+            self.bump(AGENT_SCOPE + change.assignee, ticket.id, "replies")
 
     def record_event(self, event: StoredMessage) -> None:
         self.thread.setdefault(event.ticket_id, {})[event.key] = event
@@ -150,6 +173,7 @@ class MemoryTickets:
             updated_at=message.received_at,
             message_count=ticket.message_count + 1,
             attachment_count=ticket.attachment_count + len(message.attachments),
+            **({"last_from": "staff", "staff_replied": True} if message.kind == MessageKind.STAFF else {}),
         )
         self.thread.setdefault(message.ticket_id, {})[message.key] = message
         for message_id in (message.message_id, *aliases):

@@ -62,6 +62,7 @@
     chosen: new Set(), // tickets selected in the queue for a bulk action
   };
   let triage = null; // triage.js, given what it shares at boot
+  let notify = null; // notify.js: the unseen count, notifications and the change polling
 
   // -- DOM -------------------------------------------------------------------
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -266,6 +267,7 @@
     if (button) dropDrafts(true);
     if (!quiet && channel) channel.postMessage({ type: 'signed-out' });
     if (triage) triage.forget();
+    if (notify) notify.stop();
     state.session = null; state.detail = null; state.selected = null; state.drafts.clear();
     clearInterval(state.timer);
     $('#ticket').replaceChildren();
@@ -397,6 +399,7 @@
         t.merged_into ? el('span', { className: 'pill merged', text: `merged into ${t.merged_into}` }) : null,
         assignee,
         ...triage.itemPills(t),
+        notify.marker(t),
         everywhere ? el('span', { className: 'pill mailbox', text: t.mailbox }) : null,
         // The queue is ordered by when tickets were opened (after assignment and priority):
         // that is the time shown; the last activity is in the tooltip.
@@ -1005,11 +1008,18 @@
     api('DELETE', `tickets/${encodeURIComponent(id)}/presence`).catch(() => {});
   }
 
+  /* The queue and the counts again (notify.js decides when, from the change counters). */
+  function reload() {
+    if (!state.session) return;
+    loadCounts();
+    loadQueue({ quiet: true });
+  }
+
   function refresh() {
     if (!state.session) return;
     touchPresence();
-    loadCounts();
-    loadQueue({ quiet: true });
+    reload();
+    if (notify) notify.reloaded();
   }
 
   async function startDesk() {
@@ -1024,7 +1034,9 @@
     renderViews();
     applyAddress();
     clearInterval(state.timer);
-    state.timer = setInterval(() => { if (!document.hidden) refresh(); }, POLL_MS);
+    // Presence is renewed on this beat; the queue follows the change counters (notify.js).
+    state.timer = setInterval(() => { if (!document.hidden) touchPresence(); }, POLL_MS);
+    notify.start();
   }
 
   function boot() {
@@ -1054,6 +1066,7 @@
       api, el, $, toast, showAlert, state, when, agentEmail, openTicket, refresh, mergeInto,
       renderTicket: () => { if (state.detail) renderTicket(); }, renderQueue, renderViews,
     });
+    notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
     if (state.session && state.session.idToken) startDesk();

@@ -51,6 +51,23 @@ class TicketChange:
     reopen_to: str = ""  # new status, when the message reopens the ticket
     old_status: str = ""
     reopened: Ticket | None = None  # the ticket as read, when reopen_to moves it in the queue
+    last_from: str = ""  # "customer" when a customer's message joins (Ticket.last_from)
+    assignee: str = ""  # the ticket's agent as read: their change counter counts a customer's reply
+
+
+@dataclass(frozen=True)
+class ChangeCount:
+    """A mailbox's or an agent's change counter, bumped in the transaction that files a
+    received message: what an open console polls instead of re-reading its queue."""
+
+    scope: str  # a mailbox, or AGENT_SCOPE + the agent's address
+    changes: int = 0  # any received message filed
+    tickets: int = 0  # new tickets (a mailbox's)
+    replies: int = 0  # customer messages on the agent's tickets (an agent's)
+    ticket: str = ""  # the ticket of the latest change
+
+
+AGENT_SCOPE = "agent:"
 
 
 @dataclass(frozen=True)

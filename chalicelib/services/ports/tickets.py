@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.ticket_events import EventKind
     from chalicelib.domain.tickets import StoredAttachment, StoredMessage, Ticket, TicketStatus
     from chalicelib.services.ports.records import (
+        ChangeCount,
         DeadLetter,
         DeliveryRecord,
         Disposition,
@@ -196,6 +197,12 @@ class SearchIndex(Protocol):
 
     def add_terms(self, ticket: Ticket, terms: Sequence[str]) -> None:
         """Index a ticket filed before the index existed (idempotent)."""
+        ...
+
+
+class ChangeCounters(Protocol):
+    def counts(self, scopes: Sequence[str]) -> list[ChangeCount]:
+        """The counters of `scopes` (zeros for one never bumped), in one read."""
         ...
 
 

@@ -1,0 +1,97 @@
+"""What an open console polls (GET /api/changes) and the "customer replied" marker in the
+queue, over the API on the moto-backed stack (issue 16, item 2)."""
+
+from __future__ import annotations
+
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
+from tests.support.staff_api import ANN
+
+
+def queued(api, ticket_id: str) -> dict:
+    page = api.get("/api/tickets?mailbox=support&status=new,open,pending,solved").json_body
+    return next(t for t in page["tickets"] if t["id"] == ticket_id)
+
+
+def test_counters_move_with_new_mail_and_a_customer_answer_marks_the_ticket(api):
+    """GIVEN an open console WHEN a mail opens a ticket, ann answers and solves it and the
+    customer writes back THEN the counters say so and the queue marks the ticket."""
+    idle = api.get("/api/changes")
+    assert idle.status_code == 200
+    assert idle.json_body == {
+        "mailboxes": {
+            "support": {"changes": 0, "tickets": 0, "ticket": None},
+            "billing": {"changes": 0, "tickets": 0, "ticket": None},
+        },
+        "mine": {"changes": 0, "replies": 0, "ticket": None},
+    }
+    first = deliver(api.stack, make_mail(message_id="<q1@customer.org>"))
+    changed = api.get("/api/changes").json_body
+    assert changed["mailboxes"]["support"] == {"changes": 1, "tickets": 1, "ticket": first.ticket}
+    assert queued(api, first.ticket)["customer_replied"] is False
+
+    assert api.patch(f"/api/tickets/{first.ticket}", {"assignee": ANN}).status_code == 200
+    sent = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it."})
+    assert sent.status_code == 201, sent.json_body
+    assert api.patch(f"/api/tickets/{first.ticket}", {"status": "solved"}).status_code == 200
+    assert queued(api, first.ticket)["customer_replied"] is False
+
+    deliver(
+        api.stack, make_mail(subject=f"Re: [{first.ticket}] Printer on fire", in_reply_to="<q1@customer.org>")
+    )
+    answered = queued(api, first.ticket)
+    assert answered["customer_replied"] is True and answered["status"] == "open"
+    now = api.get("/api/changes").json_body
+    # The new ticket and the customer's answer; ann's reply and its acknowledgement bump nothing.
+    assert now["mailboxes"]["support"] == {"changes": 2, "tickets": 1, "ticket": first.ticket}
+    assert now["mine"] == {"changes": 1, "replies": 1, "ticket": first.ticket}
+
+
+class DynamoDBRequests:
+    """Every DynamoDB request the app makes, counted by a botocore hook on its own client."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, **_: object) -> None:
+        self.count += 1
+
+    def during(self, calls) -> int:
+        before = self.count
+        calls()
+        return self.count - before
+
+
+# What one refresh of console.js reads (loadCounts and loadQueue; presence is renewed
+# every 15 s either way and left out of both figures).
+REFRESH = [
+    *(
+        f"/api/tickets?mailbox=support&status={s}&limit=100"
+        for s in ("new", "open", "pending", "solved", "closed")
+    ),
+    "/api/tickets?assignee=me&status=new,open,pending&limit=100",
+    "/api/suspended?mailbox=support",
+    "/api/tickets?mailbox=support&status=new,open&limit=50",
+]
+
+
+def test_polling_the_counters_costs_fewer_dynamodb_requests_a_minute_than_polling_the_queue(api):
+    """GIVEN an open console WHEN it polls the counters every 3 s and re-reads its queue once a
+    minute (and on a change) THEN it makes fewer DynamoDB requests a minute than the 15 s
+    queue polling did (the figures in bench/RESULTS.md)."""
+    from chalicelib.wiring import services
+
+    for n in range(3):
+        deliver(api.stack, make_mail(subject=f"Question {n}"))
+    assert api.get("/api/changes").status_code == 200  # sign-in and clients built before counting
+    requests = DynamoDBRequests()
+    services()._dynamodb.meta.events.register("before-call.dynamodb", requests)
+
+    refresh = requests.during(lambda: [api.get(path) for path in REFRESH])
+    poll = requests.during(lambda: api.get("/api/changes"))
+
+    before = 4 * refresh  # every 15 s
+    after = 20 * poll + refresh  # every 3 s, and the fallback re-read once a minute
+    print(f"refresh={refresh} counters={poll} before={before}/min after(idle)={after}/min")
+    assert poll == 1 and refresh >= len(REFRESH)
+    assert after < before
