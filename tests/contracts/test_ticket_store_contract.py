@@ -4,11 +4,12 @@ something about the real thing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
+from chalicelib.adapters.dynamodb_changes import DynamoDBChanges
 from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
 from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
@@ -21,8 +22,8 @@ from chalicelib.errors import (
     TicketNotFound,
     TicketNumberTaken,
 )
-from chalicelib.services.ports.records import SuspendedMessage, TicketChange
-from chalicelib.services.ports.tickets import Deliveries, SuspendedList, TicketStore
+from chalicelib.services.ports.records import AGENT_SCOPE, ChangeCount, SuspendedMessage, TicketChange
+from chalicelib.services.ports.tickets import ChangeCounters, Deliveries, SuspendedList, TicketStore
 from tests.fakes.tickets import MemoryTickets
 
 
@@ -31,16 +32,22 @@ class Store:
     tickets: TicketStore
     deliveries: Deliveries
     suspended: SuspendedList
+    changes: ChangeCounters
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def store(request) -> Store:
     if request.param == "memory":
         memory = MemoryTickets()
-        return Store(memory, memory, memory)
+        return Store(memory, memory, memory, memory)
     stack = request.getfixturevalue("stack")
     db, table = stack.client("dynamodb"), stack.settings.tickets_table
-    return Store(DynamoDBTickets(db, table), DynamoDBDeliveries(db, table), DynamoDBSuspended(db, table))
+    return Store(
+        DynamoDBTickets(db, table),
+        DynamoDBDeliveries(db, table),
+        DynamoDBSuspended(db, table),
+        DynamoDBChanges(db, table),
+    )
 
 
 def _message(
@@ -235,3 +242,27 @@ def test_only_a_failed_verdict_is_cleared_and_sweeps_are_counted_until_reset(sto
     assert store.deliveries.get_delivery("ses-f") is None
     store.deliveries.reset_sweep_attempts("ses-f")
     assert store.deliveries.count_sweep_attempt("ses-f") == 1
+
+
+def test_filing_counts_new_tickets_and_the_agents_customer_replies_and_marks_the_answer(store):
+    """The change counters (new tickets per mailbox, customer replies per agent) and the
+    'customer replied' marker (the customer wrote last, after a staff reply)."""
+    ann = AGENT_SCOPE + "ann@example.com"
+    assert store.changes.counts(["support", ann]) == [ChangeCount("support"), ChangeCount(ann)]
+    ticket = _new(store, "ses-1", 1)
+    staff = replace(
+        _message(ticket.id, "out-1", "2026-12-07T11:00:00.000Z"), direction="outbound", kind="staff"
+    )
+    store.tickets.record_outbound("support", staff)
+    assert not store.tickets.require_ticket(ticket.id).customer_replied
+    answer = _message(ticket.id, "ses-2", "2026-12-07T12:00:00.000Z", "m2@customer.org")
+    change = TicketChange(ticket.id, answer.received_at, last_from="customer", assignee="ann@example.com")
+
+    store.tickets.commit_thread("ses-2", "support", change, answer, _record("threaded", ticket.id))
+
+    assert store.tickets.require_ticket(ticket.id).customer_replied
+    assert store.changes.counts(["support", ann, "billing"]) == [
+        ChangeCount("support", changes=2, tickets=1, ticket=ticket.id),
+        ChangeCount(ann, changes=1, replies=1, ticket=ticket.id),
+        ChangeCount("billing"),
+    ]
