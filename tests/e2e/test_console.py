@@ -21,7 +21,14 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.reply_tokens import reply_address
-from tests.support.console import TITLE, Console, inbound_executable, screenshot
+from tests.support.console import (
+    TITLE,
+    Console,
+    inbound_executable,
+    screenshot,
+    scrolls_sideways,
+    within_window,
+)
 from tests.support.local_up import (
     CUSTOMER,
     LocalStackRun,
@@ -410,3 +417,73 @@ def test_a_new_mail_reaches_an_open_console_within_seconds_and_counts_in_the_tit
     page.reload()
     page.locator("#notify-sound[aria-pressed=true]").wait_for()
     assert page.locator("#notify-desktop").inner_text() == "Notify: off"  # asked for by a button only
+
+
+def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """At 390 px (and 360, 420) nothing is wider than the screen: the queue, a ticket with its
+    triage controls, the composer with its Send button; Sign out and ? stay on screen. A
+    tapped ticket is a screen of its own, left by "← Queue" or the browser's back."""
+    up = local_stack.current
+    long_word = "Refund-for-invoice-" + "x" * 60
+    msg = plain_mail(f"Phone: {long_word}", f"Order {long_word} never came.\n\nAlice")
+    msg["Cc"] = "a.very.long.colleague.address@customer-subsidiary.example.org"
+    send(up, msg)
+    ticket = ticket_of(up, msg)
+    page = console.page
+    page.set_viewport_size({"width": 390, "height": 844})
+    console.open()
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    item = page.locator(f'#tickets li[data-ticket="{ticket.id}"]')
+    item.wait_for()
+
+    assert not scrolls_sideways(page)
+    assert within_window(page.locator("#sign-out")) and within_window(page.locator("#help-open"))
+    assert not page.locator("#ticket").is_visible() and not page.locator("#to-queue").is_visible()
+    screenshot(page, "console-phone-390-queue.png")
+
+    item.click()
+    head = page.locator(".ticket-head")
+    head.locator(".tid").filter(has_text=ticket.id).wait_for()
+    assert f"ticket={ticket.id}" in page.url
+    assert not page.locator("#tickets").is_visible()
+    assert page.evaluate("() => window.scrollY") == 0 and within_window(page.locator("#to-queue"))
+    assert head.locator(".triage").is_visible() and not scrolls_sideways(page)
+    screenshot(page, "console-phone-390-ticket.png")
+
+    page.locator(".composer .tab").filter(has_text="Reply").click()
+    page.locator("#reply-form textarea").fill("On its way, sorry for the wait.")
+    send_button = page.locator("#reply-form button[type=submit]")
+    assert within_window(send_button) and not scrolls_sideways(page)
+    screenshot(page, "console-phone-390-composer.png")
+
+    page.locator("#to-queue").click()
+    item.wait_for()
+    assert "ticket=" not in page.url and not page.locator("#ticket").is_visible()
+    page.go_back()
+    head.locator(".tid").filter(has_text=ticket.id).wait_for()
+    assert not page.locator("#tickets").is_visible()
+    page.go_forward()
+    item.wait_for()
+    assert not page.locator("#ticket").is_visible()
+
+    for width in (360, 420):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert not scrolls_sideways(page), width
+        assert within_window(page.locator("#sign-out")) and within_window(page.locator("#help-open"))
+        screenshot(page, f"console-phone-{width}-queue.png")
+        item.click()
+        head.locator(".tid").filter(has_text=ticket.id).wait_for()
+        assert not scrolls_sideways(page), width
+        assert within_window(send_button) and not scrolls_sideways(page), width
+        screenshot(page, f"console-phone-{width}-composer.png")
+        page.locator("#to-queue").click()
+        item.wait_for()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    item.click()
+    send_button.click()  # the draft kept since
+    page.locator(".message.out").filter(has_text="On its way").wait_for()
+    assert not scrolls_sideways(page)

@@ -80,6 +80,23 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
+def scrolls_sideways(page: Any) -> bool:
+    """Whether the page is wider than the window (a phone would scroll it sideways)."""
+    return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"))
+
+
+def within_window(locator: Any) -> bool:
+    """Whether the element is shown whole inside the window (scrolled into view first)."""
+    locator.scroll_into_view_if_needed()
+    return bool(
+        locator.evaluate(
+            """e => { const r = e.getBoundingClientRect();
+                      return r.width > 0 && r.left >= 0 && r.top >= 0
+                        && r.right <= window.innerWidth && r.bottom <= window.innerHeight; }"""
+        )
+    )
+
+
 def inbound_executable() -> str:
     """The `inbound` command of this virtualenv."""
     return str(Path(sys.executable).with_name("inbound"))

@@ -449,6 +449,24 @@
   function remember() {
     const url = here();
     if (url !== `${location.pathname}${location.search}`) history.pushState(null, '', url);
+    showScreen();
+  }
+
+  /* At phone width the queue and the open ticket are two screens (console.css): a new
+     screen starts at its top. */
+  function showScreen() {
+    const desk = $('#desk');
+    if (desk.classList.contains('reading') === Boolean(state.selected)) return;
+    desk.classList.toggle('reading', Boolean(state.selected));
+    window.scrollTo(0, 0);
+  }
+
+  /* The phone's way back from a ticket: the same address without it, as a new entry. */
+  function toQueue() {
+    const p = new URLSearchParams(location.search);
+    p.delete('ticket');
+    history.pushState(null, '', `${location.pathname}${p.toString() ? `?${p}` : ''}`);
+    applyAddress();
   }
 
   /* Show what the address names: at start, after a reload, on back and forward. */
@@ -472,6 +490,7 @@
     }
     state.selected = ticket;
     history.replaceState(null, '', here());  // the same place, written the one way
+    showScreen();
     loadQueue(); loadCounts();
     if (opening) openTicket(ticket);
   }
@@ -1045,6 +1064,7 @@
     $('#claim-next').addEventListener('click', claimNext);
     $('#sign-out').addEventListener('click', () => signOut('Signed out.', { button: true }));
     $('#help-open').addEventListener('click', () => $('#help').showModal());
+    $('#to-queue').addEventListener('click', toQueue);
     $('#more').addEventListener('click', () => loadQueue({ append: true }));
     $('#search-form').addEventListener('submit', onSearch);
     $('#search').addEventListener('input', (e) => { if (!e.target.value && state.search) { endSearch(); remember(); loadQueue(); } });
