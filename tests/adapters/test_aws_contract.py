@@ -371,6 +371,55 @@ def test_ses_identity_arn_must_cover_the_from_domain(ses: tuple[Any, Any]) -> No
     aws.send_raw_email(**send, FromArn=address)
 
 
+def test_ses_message_tags_are_letters_digits_underscores_and_dashes(ses: tuple[Any, Any]) -> None:
+    aws, bare = ses
+    send = {
+        "Source": "support@example.com",
+        "Destinations": ["ann@customer.test"],
+        "RawMessage": {"Data": RAW},
+    }
+    bare.send_raw_email(**send, Tags=[{"Name": "mailbox", "Value": "sales.eu"}])
+    refused(
+        lambda: aws.send_raw_email(**send, Tags=[{"Name": "mailbox", "Value": "sales.eu"}]),
+        "InvalidParameterValue",
+        "ses-message-tag",
+    )
+    aws.send_raw_email(**send, Tags=[{"Name": "mailbox", "Value": "sales_eu"}])
+
+
+def test_ses_cloudwatch_dimension_names_and_defaults(sessions: Sessions) -> None:
+    sessions.aws.client("ses", region_name=REGION).create_configuration_set(ConfigurationSet={"Name": "a"})
+    aws, bare = sessions.both("sesv2")
+
+    def destination(name: str, default: str) -> dict[str, Any]:
+        dimension = {
+            "DimensionName": name,
+            "DimensionValueSource": "MESSAGE_TAG",
+            "DefaultDimensionValue": default,
+        }
+        return {
+            "MatchingEventTypes": ["SEND"],
+            "CloudWatchDestination": {"DimensionConfigurations": [dimension]},
+        }
+
+    bare.create_configuration_set_event_destination(
+        ConfigurationSetName="a", EventDestinationName="bad", EventDestination=destination("mail box", "x")
+    )
+    for wanted in (destination("mail box", "none"), destination("mailbox", "no value")):
+        refused(
+            lambda wanted=wanted: aws.create_configuration_set_event_destination(
+                ConfigurationSetName="a", EventDestinationName="cw", EventDestination=wanted
+            ),
+            "BadRequestException",
+            "ses-dimension",
+        )
+    aws.create_configuration_set_event_destination(
+        ConfigurationSetName="a",
+        EventDestinationName="cw",
+        EventDestination=destination("ses:configuration-set", "a"),
+    )
+
+
 def test_ses_v1_raw_message_size(ses: tuple[Any, Any]) -> None:
     aws, bare = ses
     body = (b"x" * 76 + b"\r\n") * 136_000  # 10.6 MB in lines SES accepts

@@ -204,11 +204,40 @@ def _address(value: Any) -> str:
     return email.utils.parseaddr(str(value or ""))[1]
 
 
+# Message tags (SendRawEmail's Tags) and CloudWatch dimensions (API references: MessageTag,
+# CloudWatchDimensionConfiguration); botocore's model has neither pattern. Dimension names
+# may carry SES's auto-tags (`ses:configuration-set`), hence the colon.
+SES_TAG = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+SES_DIMENSION_NAME = re.compile(r"^[A-Za-z0-9_:-]{1,256}$")
+SES_DIMENSION_DEFAULT = re.compile(r"^[A-Za-z0-9_.@-]{1,256}$")
+
+
+def _tag_refusal(params: dict[str, Any]) -> Refusal | None:
+    for tag in params.get("Tags") or []:
+        if not (SES_TAG.match(str(tag.get("Name", ""))) and SES_TAG.match(str(tag.get("Value", "")))):
+            return "InvalidParameterValue", "ses-message-tag", f"Invalid message tag {tag!r}"
+    return None
+
+
+def _dimension_refusal(params: dict[str, Any]) -> Refusal | None:
+    cloudwatch = (params.get("EventDestination") or {}).get("CloudWatchDestination") or {}
+    for dimension in cloudwatch.get("DimensionConfigurations") or []:
+        name, default = (
+            str(dimension.get("DimensionName", "")),
+            str(dimension.get("DefaultDimensionValue", "")),
+        )
+        if not (SES_DIMENSION_NAME.match(name) and SES_DIMENSION_DEFAULT.match(default)):
+            return "BadRequestException", "ses-dimension", f"Invalid CloudWatch dimension {dimension!r}"
+    return None
+
+
 def ses(model: Any, params: dict[str, Any], context: dict[str, Any]) -> Refusal | None:
     if model.name != "SendRawEmail":
         return None
     raw = (params.get("RawMessage") or {}).get("Data")
-    refusal = _raw_refusal(raw, SES_V1_RAW_BYTES, list(params.get("Destinations") or []))
+    refusal = _raw_refusal(raw, SES_V1_RAW_BYTES, list(params.get("Destinations") or [])) or _tag_refusal(
+        params
+    )
     if refusal or not any(params.get(m) for m in ("SourceArn", "FromArn", "ReturnPathArn")):
         return refusal
     headers = _headers(raw) if raw is not None else {}
@@ -247,6 +276,8 @@ def _policy_refusal(params: dict[str, Any]) -> Refusal | None:
 def sesv2(model: Any, params: dict[str, Any], context: dict[str, Any]) -> Refusal | None:
     if model.name in _POLICY_OPERATIONS:
         return _policy_refusal(params)
+    if model.name in ("CreateConfigurationSetEventDestination", "UpdateConfigurationSetEventDestination"):
+        return _dimension_refusal(params)
     if model.name != "SendEmail":
         return None
     destination = params.get("Destination") or {}
