@@ -17,6 +17,7 @@ from chalicelib.settings import Settings
 if TYPE_CHECKING:
     from boto3.session import Session
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_ses import SESClient
@@ -619,7 +620,7 @@ def _console_sign_in(settings: Settings, session: Session) -> CognitoSignIn:
     # The pool's own region is the prefix of its id (us-east-1_AbC...).
     region = settings.user_pool_id.partition("_")[0] or settings.region
 
-    def build() -> Any:
+    def build() -> CognitoIdentityProviderClient:
         with _SESSION_LOCK:
             return session.client(
                 "cognito-idp", region_name=region, endpoint_url=settings.endpoint_url, config=config
