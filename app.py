@@ -6,6 +6,7 @@ import os
 
 from chalice import Chalice, Rate
 
+from chalicelib.api.staff_admin_routes import staff_admin
 from chalicelib.api.staff_routes import staff_api
 from chalicelib.api.unsubscribe_routes import unsubscribe
 from chalicelib.console.routes import console
@@ -19,6 +20,7 @@ app = Chalice(app_name="inbound", configure_logs=False)
 app.log.setLevel(logging.INFO)
 # The staff API (/api/tickets, /api/suspended, ...) and its token check on every route but /api/health.
 app.register_blueprint(staff_api, url_prefix="/api")
+app.register_blueprint(staff_admin, url_prefix="/api")  # admins only: list, invite, disable, roles
 app.register_blueprint(console)  # the staff console at /: page, assets, sign-in proxy; no token
 app.register_blueprint(unsubscribe)  # /u/<token>: announcements' one-click unsubscribe; no token
 

@@ -120,6 +120,10 @@ class Unauthorized(InboundError):
     """The request carries no valid staff token."""
 
 
+class Forbidden(InboundError):
+    """The caller's role does not allow the request (an agent on an admin's route)."""
+
+
 class KeysUnavailable(InboundError):
     """The user pool's signing keys could not be fetched; tokens cannot be checked now."""
 

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports.records import ReplySecrets
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
     from chalicelib.services.sign_in_guard import SignInGuard
+    from chalicelib.services.staff_admin import StaffAdmin
     from chalicelib.services.staff_identities import StaffIdentities
     from chalicelib.services.suppression import SuppressionService
     from chalicelib.services.suspended_mail import SuspendedMail
@@ -341,6 +342,11 @@ class Services:
         return _presence(self.settings, self._dynamodb)
 
     @functools.cached_property
+    def staff_admin(self) -> StaffAdmin:
+        """The console's staff administration: the user pool, the roster, invitations."""
+        return _staff_admin(self.settings, self._session, self._dynamodb, self.outbound)
+
+    @functools.cached_property
     def console_sign_in(self) -> CognitoSignIn:
         """The console's sign-in proxy to the user pool."""
         return _console_sign_in(self.settings, self._session)
@@ -627,6 +633,29 @@ def _console_sign_in(settings: Settings, session: Session) -> CognitoSignIn:
             )
 
     return CognitoSignIn(_on_first_use(build), settings.user_pool_client_id)
+
+
+def _staff_admin(
+    settings: Settings, session: Session, dynamodb: DynamoDBClient, outbound: OutboundService
+) -> StaffAdmin:
+    """Signed Cognito calls (AdminCreateUser and friends): the Lambda's role grants them."""
+    from botocore.config import Config
+
+    from chalicelib.adapters.cognito_staff import CognitoStaff
+    from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
+    from chalicelib.services.staff_admin import StaffAdmin
+
+    config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=15)
+    region = settings.user_pool_id.partition("_")[0] or settings.region  # the pool's own region
+    with _SESSION_LOCK:
+        cognito = session.client(
+            "cognito-idp", region_name=region, endpoint_url=settings.endpoint_url, config=config
+        )
+    return StaffAdmin(
+        CognitoStaff(cognito, settings.user_pool_id),
+        DynamoDBAgents(dynamodb, settings.tickets_table),
+        outbound,
+    )
 
 
 def _staff_identities(

@@ -57,6 +57,7 @@ _STATUS: tuple[tuple[type[errors.InboundError], int, str], ...] = (
     (errors.ConcurrentUpdate, 409, "concurrent_update"),
     (errors.Unauthorized, 401, "unauthorized"),
     (errors.UnknownAgent, 403, "unknown_agent"),
+    (errors.Forbidden, 403, "forbidden"),
     (errors.KeysUnavailable, 503, "auth_unavailable"),
     (errors.ConfigurationError, 500, "misconfigured"),
 )

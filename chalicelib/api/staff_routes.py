@@ -21,6 +21,7 @@ from chalicelib.api.http_io import (
     query_params,
     response_for,
 )
+from chalicelib.domain.staff_identity import is_admin
 from chalicelib.errors import InboundError, InvalidRequest
 from chalicelib.wiring import services
 
@@ -48,7 +49,11 @@ def require_staff_token(event: Any, get_response: Any) -> Any:
         identity = services().auth.verify(event.headers.get("authorization", ""))
     except InboundError as exc:
         return response_for(exc)
-    event.context["staff"] = {"agent": identity.agent, "token_use": identity.token_use}
+    event.context["staff"] = {
+        "agent": identity.agent,
+        "token_use": identity.token_use,
+        "admin": is_admin(identity.claims),
+    }
     return get_response(event)
 
 

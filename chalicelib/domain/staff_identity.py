@@ -14,6 +14,8 @@ first ID token after this change records exactly the name their tickets already 
 
 from __future__ import annotations
 
+import secrets
+import string
 from collections.abc import Mapping
 from typing import Any
 
@@ -38,3 +40,23 @@ def first_name(token_use: str, claims: Mapping[str, Any]) -> tuple[str, str]:
     if not name:
         return "", "the token's email is not verified; verify it, or ask an administrator to"
     return name, ""
+
+
+def one_time_password(length: int = 20) -> str:
+    """Random, with every character class Cognito's strong policy asks for."""
+    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, "!#%+-=?@^_")
+    chars = [secrets.choice(group) for group in classes]
+    chars += [secrets.choice("".join(classes)) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+# Staff roles, as Cognito groups: a token's `cognito:groups` claim names the caller's.
+ADMIN, AGENT = "admin", "agent"
+ROLES = (ADMIN, AGENT)
+
+
+def is_admin(claims: Mapping[str, Any]) -> bool:
+    """Whether the token's user is in the admin group (the claim is absent with no group)."""
+    groups = claims.get("cognito:groups") or ()
+    return isinstance(groups, (list, tuple)) and ADMIN in groups

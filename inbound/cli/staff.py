@@ -15,25 +15,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
-import string
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.adapters.cognito_staff import ADMIN, AGENT, ROLES, admins, set_role
+from chalicelib.adapters.cognito_staff import AGENT, ROLES, members, set_role
+from chalicelib.domain.staff_identity import one_time_password
 from inbound.local.staff_roster import add_agent, remember_local
-
-
-def one_time_password(length: int = 20) -> str:
-    """Random, with every character class Cognito's strong policy asks for."""
-    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, "!#%+-=?@^_")
-    chars = [secrets.choice(group) for group in classes]
-    chars += [secrets.choice("".join(classes)) for _ in range(length - len(chars))]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
 
 
 @dataclass(frozen=True)
@@ -107,36 +97,9 @@ def _add(args: argparse.Namespace) -> int:
     return 0
 
 
-# Cognito's UserStatus, in words an operator acts on.
-_STATUS = {"CONFIRMED": "active", "FORCE_CHANGE_PASSWORD": "invited", "RESET_REQUIRED": "must reset password"}
-
-
-def agents(cognito: Any, pool_id: str) -> list[dict[str, Any]]:
-    """Every user of the pool: email, status (active, invited, disabled, ...), since when."""
-    found, admin_names = [], admins(cognito, pool_id)
-    for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
-        for user in page["Users"]:
-            attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
-            status = str(user.get("UserStatus", ""))
-            created = user.get("UserCreateDate")
-            found.append(
-                {
-                    "email": attributes.get("email") or user["Username"],
-                    "status": _STATUS.get(status, status.lower())
-                    if user.get("Enabled", True)
-                    else "disabled",
-                    "enabled": bool(user.get("Enabled", True)),
-                    "role": ADMIN if user["Username"] in admin_names else AGENT,
-                    "cognito_status": status,
-                    "created": created.isoformat(timespec="seconds") if created else None,
-                }
-            )
-    return sorted(found, key=lambda a: a["email"])
-
-
 def _list(args: argparse.Namespace) -> int:
     pool = _pool(args)
-    found = agents(pool.cognito, pool.pool_id)
+    found = members(pool.cognito, pool.pool_id)
     if args.json:
         for agent in found:
             print(json.dumps(agent), flush=True)

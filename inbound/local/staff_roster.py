@@ -9,33 +9,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from chalicelib.adapters.aws_errors import error_code
-from chalicelib.adapters.cognito_staff import set_role
+from chalicelib.adapters.cognito_staff import create_user, set_role
 
 STAFF_FILE = "staff.json"
 
 
 def add_agent(cognito: Any, pool_id: str, email: str, password: str) -> bool:
-    """Create the agent with a temporary password; False when the address exists already.
-
-    MessageAction SUPPRESS: Cognito would otherwise mail the password itself; the
-    operator hands it over, and the agent sets their own at first sign-in.
-    """
-    try:
-        cognito.admin_create_user(
-            UserPoolId=pool_id,
-            Username=email,
-            TemporaryPassword=password,
-            MessageAction="SUPPRESS",
-            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        )
-    except ClientError as exc:
-        if error_code(exc) == "UsernameExistsException":
-            return False
-        raise
-    return True
+    """Create the agent with a temporary password; False when the address exists already."""
+    return create_user(cognito, pool_id, email, password)
 
 
 def _read_local(data_dir: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,68 @@
+"""Staff administration, mounted under /api: admins only (the token's `cognito:groups`).
+
+The token check of api/staff_routes.py runs first, as for every route; these handlers then
+refuse a caller who is not an admin with 403 before anything else happens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http_io import answers_errors, json_object
+from chalicelib.errors import Forbidden, InvalidRequest
+from chalicelib.wiring import services
+
+staff_admin = Blueprint(__name__)
+
+
+def _require_admin() -> None:
+    staff = staff_admin.current_request.context.get("staff") or {}
+    if not staff.get("admin"):
+        raise Forbidden("only an admin administers staff (Cognito group admin)")
+
+
+def _console_url() -> str:
+    return f"{services().settings.public_url.rstrip('/')}/"
+
+
+@staff_admin.route("/staff", methods=["GET"])
+@answers_errors
+def list_staff() -> Any:
+    _require_admin()
+    return {"staff": services().staff_admin.members()}
+
+
+@staff_admin.route("/staff", methods=["POST"])
+@answers_errors
+def invite() -> Any:
+    _require_admin()
+    body = json_object(staff_admin.current_request, {"email": str}, {"role": str})
+    member = services().staff_admin.invite(body["email"], body.get("role", "agent"), _console_url())
+    return Response(body=member, status_code=201)
+
+
+@staff_admin.route("/staff/{email}", methods=["PATCH"])
+@answers_errors
+def change(email: str) -> Any:
+    """`enabled` (false: disable, true: enable) and/or `role` (admin, agent)."""
+    _require_admin()
+    body = json_object(staff_admin.current_request, {}, {"enabled": bool, "role": str})
+    if not body:
+        raise InvalidRequest("give enabled (true or false) or role (admin or agent)")
+    admin = services().staff_admin
+    member: dict[str, Any] = {}
+    if "role" in body:
+        member = admin.set_role(email, body["role"])
+    if "enabled" in body:
+        member = admin.set_enabled(email, body["enabled"])
+    return member
+
+
+@staff_admin.route("/staff/{email}", methods=["DELETE"])
+@answers_errors
+def remove(email: str) -> Any:
+    _require_admin()
+    services().staff_admin.remove(email)
+    return Response(body="", status_code=204)

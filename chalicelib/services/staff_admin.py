@@ -1,0 +1,132 @@
+"""Staff administration from the console: list, invite, disable, enable, remove, role.
+
+Only an admin (a token whose `cognito:groups` holds `admin`) gets here (api/staff_admin_routes.py).
+An invitation is a Cognito user made with a one-time password and MessageAction SUPPRESS;
+the mail that carries the password is ours, through the outbound guard like every mail
+that leaves (a suppressed address is refused before the user is made). The last enabled
+admin cannot be disabled, removed or made agent: nobody could administer staff after.
+The agents' roster (who can be assigned) follows disable, enable and remove.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.staff_identity import ADMIN, ROLES, one_time_password
+from chalicelib.domain.timestamps import iso_millis
+from chalicelib.errors import InvalidRequest, TicketConflict
+from chalicelib.services import outbound_guard as guard
+from chalicelib.services import outbound_sending as sending
+
+if TYPE_CHECKING:
+    from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.ports.staff import StaffDirectory
+    from chalicelib.services.ports.tickets import AgentNames
+
+
+class StaffConflict(TicketConflict):
+    """The change would leave the staff without an admin, or the address is taken."""
+
+
+def _email(value: str) -> str:
+    email = value.strip().lower()
+    if not om.writable(email) or "@" not in email:
+        raise InvalidRequest(f"not an email address: {value!r}")
+    return email
+
+
+class StaffAdmin:
+    def __init__(self, directory: StaffDirectory, roster: AgentNames, outbound: OutboundService) -> None:
+        self.directory = directory
+        self.roster = roster
+        self.outbound = outbound
+
+    def members(self) -> list[dict[str, Any]]:
+        return self.directory.members()
+
+    def invite(self, email: str, role: str, console_url: str) -> dict[str, Any]:
+        """Make the user and mail them the one-time password and where to sign in."""
+        email, role = _email(email), _role(role)
+        decision = self.outbound.check(email, automatic=False)
+        if not decision.allowed:
+            raise guard.refusal(decision, email)
+        password = one_time_password()
+        if not self.directory.create(email, password, role):
+            raise StaffConflict(f"{email} is already on the staff")
+        try:
+            self._mail(email, password, console_url)
+        except Exception:
+            self.directory.delete(email)  # nothing reached them: the invitation can be made again
+            raise
+        self.roster.set_disabled(email, False)  # a former colleague's roster entry, invited back
+        return self._member(email)
+
+    def set_enabled(self, email: str, enabled: bool) -> dict[str, Any]:
+        email = _email(email)
+        if not enabled:
+            self._keep_an_admin(email, "disable")
+        self.directory.set_enabled(email, enabled)
+        self.roster.set_disabled(email, not enabled)
+        return self._member(email)
+
+    def remove(self, email: str) -> None:
+        email = _email(email)
+        self._keep_an_admin(email, "remove")
+        self.directory.delete(email)
+        self.roster.set_disabled(email, True)  # leaves the assign picker; tickets keep the name
+
+    def set_role(self, email: str, role: str) -> dict[str, Any]:
+        email, role = _email(email), _role(role)
+        if role != ADMIN:
+            self._keep_an_admin(email, "make agent")
+        self.directory.set_role(email, role)
+        return self._member(email)
+
+    def _member(self, email: str) -> dict[str, Any]:
+        found = [m for m in self.directory.members() if m["email"] == email]
+        if not found:
+            raise InvalidRequest(f"{email} is not on the staff")
+        return found[0]
+
+    def _keep_an_admin(self, email: str, what: str) -> None:
+        members = self.directory.members()
+        if not any(m["email"] == email for m in members):
+            raise InvalidRequest(f"{email} is not on the staff")
+        others = [m for m in members if m["role"] == ADMIN and m["enabled"] and m["email"] != email]
+        target = next(m for m in members if m["email"] == email)
+        if target["role"] == ADMIN and not others:
+            raise StaffConflict(f"{email} is the last admin: make someone else admin before you {what} them")
+
+    def _mail(self, email: str, password: str, console_url: str) -> None:
+        settings = self.outbound.settings
+        mailbox = next(iter(settings.mailboxes.values()), "support")
+        now: datetime = self.outbound.ports.clock()
+        text = (
+            f"Hello,\n\nyou are invited to the support console:\n\n  {console_url}\n\n"
+            f"Sign in as {email} with this one-time password, then choose your own:\n\n"
+            f"  {password}\n\nIt expires in a few days; ask your admin for a new invitation then.\n"
+        )
+        outgoing = om.OutgoingMail(
+            ticket_id="",
+            from_address=sending.mailbox_address(settings, mailbox),
+            from_name=sending.team_name(mailbox),
+            to=(email,),
+            subject="Your invitation to the support console",
+            text=text,
+            message_id=om.new_message_id(settings.domain),
+            date=now,
+        )
+        ses_id = sending.hand_over(settings, self.outbound.ports, outgoing)
+        aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{settings.region}.amazonses.com>")
+        # In the send ledger like every mail we send: a bounce of it counts for this address.
+        self.outbound.ports.send_ledger.record_sent(
+            outgoing.recipients, (outgoing.message_id, *aliases), iso_millis(now), int(now.timestamp())
+        )
+
+
+def _role(value: str) -> str:
+    if value not in ROLES:
+        raise InvalidRequest(f"role must be admin or agent, not {value!r}")
+    return value

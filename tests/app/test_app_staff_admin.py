@@ -1,0 +1,122 @@
+"""Staff administration over the API: admins only (Cognito group `admin`), invitations
+through the outbound guard, and never without an admin."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chalicelib.wiring import services
+from tests.support.staff_api import ANN, BOB, Api, pool_of, sent_mail
+from tests.support.staff_auth import sign_in
+
+
+def _as(api: Api, email: str, *groups: str) -> str:
+    """A fresh ID token of `email` in exactly these groups (the claim is read from the token)."""
+    cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
+    sign_in(cognito, pool, client, email)  # the account exists
+    for group in ("admin", "agent"):
+        call = cognito.admin_add_user_to_group if group in groups else cognito.admin_remove_user_from_group
+        call(UserPoolId=pool, Username=email, GroupName=group)
+    token = sign_in(cognito, pool, client, email)["id"]
+    assert api.get("/api/tickets", token=token).status_code == 200  # named as an agent
+    return token
+
+
+def _listed(api: Api, token: str) -> dict[str, dict]:
+    answer = api.get("/api/staff", token=token)
+    assert answer.status_code == 200, answer.json_body
+    return {m["email"]: m for m in answer.json_body["staff"]}
+
+
+def test_an_agent_is_refused_every_staff_route(api):
+    token = _as(api, ANN, "agent")
+    before = _listed(api, _as(api, BOB, "admin"))
+    for method, path, body in (
+        ("GET", "/api/staff", None),
+        ("POST", "/api/staff", {"email": "mallory@example.com", "role": "admin"}),
+        ("PATCH", f"/api/staff/{BOB}", {"enabled": False}),
+        ("PATCH", f"/api/staff/{ANN}", {"role": "admin"}),
+        ("DELETE", f"/api/staff/{BOB}", None),
+    ):
+        answer = api.call(method, path, body, token=token)
+        assert (answer.status_code, answer.json_body["error"]) == (403, "forbidden"), (method, path)
+    no_group = _as(api, ANN)
+    assert api.get("/api/staff", token=no_group).status_code == 403
+    assert _listed(api, _as(api, BOB, "admin")) == before, "nothing changed"
+
+
+def test_an_admin_invites_disables_enables_and_removes(api):
+    admin = _as(api, ANN, "admin")
+    mail = sent_mail()
+    invited = api.post("/api/staff", {"email": "Newbie@Example.com"}, token=admin)
+    assert invited.status_code == 201, invited.json_body
+    assert invited.json_body | {"created": None} == {
+        "email": "newbie@example.com",
+        "status": "invited",
+        "enabled": True,
+        "role": "agent",
+        "cognito_status": "FORCE_CHANGE_PASSWORD",
+        "created": None,
+    }
+    # Our own mail, through the guard, carries the one-time password (Cognito's is suppressed).
+    assert [m["Destinations"] for m in mail] == [["newbie@example.com"]]
+    invitation = message_from_bytes(mail[0]["RawMessage"]["Data"], policy=policy.default)
+    assert invitation["Subject"] == "Your invitation to the support console"
+    text = invitation.get_body(("plain",)).get_content()
+    password = text.split("with this one-time password, then choose your own:")[1].split()[0]
+    assert f"{services().settings.public_url}/" in text
+    cognito, client = api.stack.client("cognito-idp"), pool_of(api.stack)[1]
+    challenge = cognito.initiate_auth(
+        ClientId=client,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "newbie@example.com", "PASSWORD": password},
+    )
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    again = api.post("/api/staff", {"email": "newbie@example.com"}, token=admin)
+    assert again.status_code == 409 and len(mail) == 1
+
+    services().staff_admin.roster.record("sub-newbie", "newbie@example.com")  # their first sign-in
+    assert "newbie@example.com" in api.get("/api/agents", token=admin).json_body["agents"]
+    disabled = api.patch("/api/staff/newbie@example.com", {"enabled": False}, token=admin)
+    assert disabled.status_code == 200 and disabled.json_body["status"] == "disabled"
+    assert "newbie@example.com" not in api.get("/api/agents", token=admin).json_body["agents"]
+    with pytest.raises(ClientError, match="NotAuthorizedException"):
+        cognito.initiate_auth(
+            ClientId=client,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "newbie@example.com", "PASSWORD": password},
+        )
+    enabled = api.patch("/api/staff/newbie@example.com", {"enabled": True}, token=admin)
+    assert enabled.json_body["enabled"] is True
+    assert "newbie@example.com" in api.get("/api/agents", token=admin).json_body["agents"]
+    promoted = api.patch("/api/staff/newbie@example.com", {"role": "admin"}, token=admin)
+    assert promoted.json_body["role"] == "admin"
+    assert api.patch("/api/staff/newbie@example.com", {"role": "owner"}, token=admin).status_code == 400
+    assert api.call("DELETE", "/api/staff/newbie@example.com", token=admin).status_code == 204
+    assert "newbie@example.com" not in _listed(api, admin)
+    assert "newbie@example.com" not in api.get("/api/agents", token=admin).json_body["agents"]
+    assert api.call("DELETE", "/api/staff/nobody@example.com", token=admin).status_code == 400
+
+
+def test_the_last_admin_cannot_demote_disable_or_remove_themselves(api):
+    admin = _as(api, ANN, "admin")
+    _as(api, BOB, "agent")
+    for method, body in (("PATCH", {"role": "agent"}), ("PATCH", {"enabled": False}), ("DELETE", None)):
+        refused = api.call(method, f"/api/staff/{ANN}", body, token=admin)
+        assert refused.status_code == 409 and "last admin" in refused.json_body["reason"], method
+    assert _listed(api, admin)[ANN]["role"] == "admin" and _listed(api, admin)[ANN]["enabled"]
+    assert api.patch(f"/api/staff/{BOB}", {"role": "admin"}, token=admin).status_code == 200
+    assert api.patch(f"/api/staff/{ANN}", {"role": "agent"}, token=admin).json_body["role"] == "agent"
+
+
+def test_an_invitation_to_a_suppressed_address_is_refused_and_nobody_is_made(api):
+    admin = _as(api, ANN, "admin")
+    services().suppression.import_list("bounced-staff@example.com,BOUNCE", by="test")
+    mail = sent_mail()
+    refused = api.post("/api/staff", {"email": "bounced-staff@example.com"}, token=admin)
+    assert (refused.status_code, refused.json_body["error"]) == (409, "suppressed")
+    assert mail == [] and "bounced-staff@example.com" not in _listed(api, admin)
+    assert api.post("/api/staff", {"email": "not an address"}, token=admin).status_code == 400
