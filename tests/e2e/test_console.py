@@ -443,6 +443,12 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     assert within_window(page.locator("#sign-out")) and within_window(page.locator("#help-open"))
     assert not page.locator("#ticket").is_visible() and not page.locator("#to-queue").is_visible()
     screenshot(page, "console-phone-390-queue.png")
+    item.locator("input.choose").check()  # the queue's triage: a selection's bulk actions
+    page.locator("#bulk button[data-bulk=spam]").wait_for()
+    assert not scrolls_sideways(page) and within_window(page.locator("#bulk"))
+    screenshot(page, "console-phone-390-bulk.png")
+    page.locator("#bulk button").filter(has_text="Clear").click()
+    page.locator("#bulk").wait_for(state="hidden")
 
     item.click()
     head = page.locator(".ticket-head")
@@ -452,6 +458,14 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     assert page.evaluate("() => window.scrollY") == 0 and within_window(page.locator("#to-queue"))
     assert head.locator(".triage").is_visible() and not scrolls_sideways(page)
     screenshot(page, "console-phone-390-ticket.png")
+    head.locator("button.merge-open").click()
+    picker = page.locator("#merge-dialog")
+    picker.locator("input[name=q]").fill("Phone")
+    picker.locator("input[name=q]").press("Enter")
+    picker.locator(".picks li").first.wait_for()
+    assert within_window(picker) and not scrolls_sideways(page)
+    screenshot(page, "console-phone-390-merge.png")
+    picker.locator("button").filter(has_text="Cancel").click()
 
     page.locator(".composer .tab").filter(has_text="Reply").click()
     page.locator("#reply-form textarea").fill("On its way, sorry for the wait.")
