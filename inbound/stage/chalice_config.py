@@ -68,4 +68,5 @@ def write_stage_policies(chalice_dir: Path, stage: str) -> list[str]:
         mailboxes,
         warmup_pool=bool(env.get("INBOUND_WARMUP_POOL")),
         sending_identity_arn=env.get("INBOUND_SENDING_IDENTITY_ARN", ""),
+        user_pool_id=env.get("INBOUND_USER_POOL_ID", ""),
     )

@@ -193,8 +193,27 @@ def _send_announcement(
     ]
 
 
-def _api_handler(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+# The console's staff administration (services/staff_admin.py): the stage's user pool only.
+_STAFF_ADMINISTRATION = [
+    f"cognito-idp:{action}"
+    for action in (
+        "ListUsers",
+        "ListUsersInGroup",
+        "AdminCreateUser",
+        "AdminAddUserToGroup",
+        "AdminRemoveUserFromGroup",
+        "AdminEnableUser",
+        "AdminDisableUser",
+        "AdminUserGlobalSignOut",
+        "AdminDeleteUser",
+    )
+]
+
+
+def _api_handler(a: _Arns, common: dict[str, dict[str, Any]], user_pool_id: str) -> list[dict[str, Any]]:
     n = a.n
+    # A pool's ARN holds its id, which provision learns: `*` (of this account and Region) until then.
+    pool = a.arn("cognito-idp", f"userpool/{user_pool_id or '*'}")
     return [
         _own_logs(a, "api_handler"),
         _statement("ReadMail", ["s3:GetObject"], a.objects("archive", "attachments", "bodies")),
@@ -206,18 +225,24 @@ def _api_handler(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, 
         _tickets(a, ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "Query"]),
         _statement("TicketQueues", ["dynamodb:Query"], [a.table(f"{n.tickets_table}/index/*")]),
         _suppression(a, ["GetItem", "UpdateItem", "Query"]),
+        _statement("StaffAdministration", _STAFF_ADMINISTRATION, [pool]),
         *common.values(),
     ]
 
 
 def policy_documents(
-    names: Names, mailboxes: list[str], warmup_pool: bool = False, sending_identity_arn: str = ""
+    names: Names,
+    mailboxes: list[str],
+    warmup_pool: bool = False,
+    sending_identity_arn: str = "",
+    user_pool_id: str = "",
 ) -> dict[str, dict[str, Any]]:
     """Every function's policy document, by function name.
 
     `mailboxes`: the addresses the stage sends from (INBOUND_MAILBOXES). `warmup_pool`:
     announcements send from a standard dedicated pool on its warm-up plan (INBOUND_WARMUP_POOL).
     `sending_identity_arn`: another account's identity the stage sends as (INBOUND_SENDING_IDENTITY_ARN).
+    `user_pool_id`: the staff pool the console administers (INBOUND_USER_POOL_ID).
     """
     a = _Arns(names)
     common = _common(a, [m.lower() for m in mailboxes], sending_identity_arn)
@@ -225,7 +250,7 @@ def policy_documents(
         "ingest": _ingest(a, common),
         "record_feedback": _record_feedback(a),
         "sweep_incoming": _sweep_incoming(a, common),
-        "api_handler": _api_handler(a, common),
+        "api_handler": _api_handler(a, common, user_pool_id),
         "send_announcement": _send_announcement(a, common, warmup_pool),
     }
     return {f: {"Version": "2012-10-17", "Statement": s} for f, s in statements.items()}
@@ -241,10 +266,12 @@ def write_policies(
     mailboxes: list[str],
     warmup_pool: bool = False,
     sending_identity_arn: str = "",
+    user_pool_id: str = "",
 ) -> list[str]:
     """Write the stage's policy files into `chalice_dir`; returns the names of those that changed."""
     changed = []
-    for function, document in policy_documents(names, mailboxes, warmup_pool, sending_identity_arn).items():
+    documents = policy_documents(names, mailboxes, warmup_pool, sending_identity_arn, user_pool_id)
+    for function, document in documents.items():
         path = chalice_dir / policy_file_name(names.stage, function)
         text = json.dumps(document, indent=2) + "\n"
         if not path.exists() or path.read_text() != text:

@@ -539,6 +539,25 @@ class Run:
         shown = self._api("GET", f"/api/tickets/{ticket}")
         seen["body gone"] = (shown.status_code, 0 < len(shown.json_body["messages"][0]["text"]) < 100_000)
 
+    def staff_admin(self) -> None:
+        """An admin (Cognito group admin) invites, disables, enables, promotes and removes."""
+        cognito = self.stack.client("cognito-idp")  # the stack's own session: not recorded
+        pool, app_client = (
+            self.stack.outputs[k] for k in ("INBOUND_USER_POOL_ID", "INBOUND_USER_POOL_CLIENT_ID")
+        )
+        cognito.admin_add_user_to_group(UserPoolId=pool, Username=AGENT, GroupName="admin")
+        agent_token, self.token = self.token, sign_in(cognito, pool, app_client, AGENT)["id"]
+        new = "/api/staff/newcomer@example.com"
+        self.seen["staff admin"] = [
+            self._api("GET", "/api/staff").status_code,
+            self._api("POST", "/api/staff", {"email": "newcomer@example.com"}).status_code,
+            self._api("PATCH", new, {"enabled": False}).status_code,
+            self._api("PATCH", new, {"enabled": True, "role": "admin"}).status_code,
+            self._api("PATCH", new, {"role": "agent"}).status_code,
+            self._api("DELETE", new).status_code,
+        ]
+        self.token = agent_token
+
     def last_chances(self) -> None:
         """Other configurations. An account still in the SES sandbox (moto cannot say so),
         where every mail out first asks whether its recipient is verified (none is here):
@@ -610,6 +629,7 @@ def _run_scenario(client_class: Any, stack: Any, env: Any, jwks_url: str) -> Sce
             run.stale_mail()
             run.console()
             run.staff_api()
+            run.staff_admin()
             run.last_chances()
             run.seen["suppressed"] = {
                 e.address: e.reason for e in stack.services.suppression.list()
@@ -653,11 +673,12 @@ def test_the_scenario_went_down_every_path(scenario):
     assert (seen["release"], seen["released"], seen["discard"]) == ("created", (True, ["logo.png"]), 204)
     assert seen["sandboxed acknowledgements"] == [["customer", "acknowledgement"], ["customer"]]
     assert seen["body gone"] == (200, True)
+    assert seen["staff admin"] == [200, 201, 200, 200, 200, 204]
     assert seen["sandboxed reply"] == (409, "sandbox") and seen["close"] == 200
     assert seen["announcement"] == {"ivy@customer.org": "unsubscribed", "bounced@customer.org": "refused"}
     assert seen["unsubscribe"] == 200 and seen["sandboxed announcement"].startswith("sandbox")
     services_called = {c.service for c in scenario.calls if c.signed}
-    assert services_called == {"s3", "dynamodb", "ses", "sesv2", "sns", "ssm", "cloudwatch"}
+    assert services_called == {"s3", "dynamodb", "ses", "sesv2", "sns", "ssm", "cloudwatch", "cognito-idp"}
     assert any(c.presigned for c in scenario.calls)
 
 
@@ -759,6 +780,8 @@ def test_no_grant_is_wider_than_its_resources(scenario, stage, function):
                 wide.append(f"{grant}: {grant.action} can name its resources")
         elif not (
             re.search(rf"inbound[-/]{stage}(?=[-/:]|$)", grant.resource)
+            # The stage's own user pool, named by its id (a pool's ARN holds no name).
+            or re.fullmatch(rf"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_\w+", grant.resource)
             or (
                 grant.resource == f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/*"
                 and set(grant.condition.get("StringEquals", {}).get("ses:FromAddress", [])) == mailboxes
