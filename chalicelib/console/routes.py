@@ -23,6 +23,7 @@ from chalicelib.wiring import services
 console = Blueprint(__name__)
 
 PAGE, SCRIPT, TRIAGE, NOTIFY, STYLESHEET = "/", "/console.js", "/triage.js", "/notify.js", "/console.css"
+STAFF = "/staff.js"
 CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/config.json",
     "/console/login",
@@ -30,7 +31,9 @@ CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/login/refresh",
 )
 # Every route of this blueprint: none needs a token, so the API's token check lets them by.
-PUBLIC_ROUTES = frozenset({PAGE, SCRIPT, TRIAGE, NOTIFY, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
+PUBLIC_ROUTES = frozenset(
+    {PAGE, SCRIPT, TRIAGE, NOTIFY, STAFF, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH}
+)
 public_routes(*PUBLIC_ROUTES)
 
 # The page's own policy. Mail is shown in `<iframe sandbox srcdoc>` documents, which
@@ -67,6 +70,7 @@ ASSETS = {
     "console.js": "text/javascript; charset=utf-8",
     "triage.js": "text/javascript; charset=utf-8",
     "notify.js": "text/javascript; charset=utf-8",
+    "staff.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
 }
 
@@ -110,6 +114,11 @@ def triage_script() -> Response:
 @console.route(NOTIFY, methods=["GET"])
 def notify_script() -> Response:
     return _serve("notify.js")
+
+
+@console.route(STAFF, methods=["GET"])
+def staff_script() -> Response:
+    return _serve("staff.js")
 
 
 @console.route(STYLESHEET, methods=["GET"])

@@ -27,13 +27,18 @@ def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api)
     # unsubscribe (RFC 8058: a mailbox provider POSTs it with no credentials) are served.
     outside_api = {path for path in app.routes if not path.startswith("/api/")}
     assert outside_api == PUBLIC_ROUTES | {unsubscribe_routes.ROUTE}
-    for path, kind in (("/", "text/html"), ("/console.js", "text/javascript"), ("/console.css", "text/css")):
+    scripts = [
+        (f"/{name}", "text/javascript") for name in ("console.js", "triage.js", "notify.js", "staff.js")
+    ]
+    for path, kind in (("/", "text/html"), *scripts, ("/console.css", "text/css")):
         response = api.get(path, token="")
         assert response.status_code == 200, path
         assert response.headers["Content-Type"].startswith(kind)
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "no-referrer"
-    policy = api.get("/", token="").headers["Content-Security-Policy"]
+    page = api.get("/", token="")
+    assert all(f'<script src="{path[1:]}" defer></script>' in page.body.decode() for path, _ in scripts)
+    policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
     assert api.get("/api/tickets", token="").status_code == 401  # the data still needs one
 

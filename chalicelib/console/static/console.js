@@ -1087,6 +1087,7 @@
       renderTicket: () => { if (state.detail) renderTicket(); }, renderQueue, renderViews,
     });
     notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
+    window.InboundStaff({ api, el, $, toast, showAlert, state });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
     if (state.session && state.session.idToken) startDesk();

@@ -1,0 +1,99 @@
+/* inbound staff console: staff administration, for admins (Cognito group `admin`).
+ *
+ * console.js calls InboundStaff(desk) once with what it shares (the API, the DOM helpers,
+ * the state); nothing here is global but that one function. A "Staff" button appears in the
+ * top bar when the signed-in token's `cognito:groups` holds `admin` (the API checks the same
+ * claim: the button only spares an agent a 403). The screen is a dialog: everyone on the
+ * staff with their status and role, an invitation form (the one-time password goes out by
+ * mail, through the outbound guard), and disable, enable, role and remove per person.
+ * Data from the API reaches the page as text only.
+ */
+'use strict';
+
+window.InboundStaff = (desk) => {
+  const { api, el, $, toast, showAlert, state } = desk;
+  const dialog = el('dialog', { id: 'staff-dialog', className: 'picker staff', attrs: { 'aria-label': 'Staff' } });
+  const button = el('button', { type: 'button', className: 'quiet', id: 'staff-open', text: 'Staff', hidden: true, title: 'Staff administration (admins)' });
+
+  function claims() {
+    try {
+      const part = state.session.idToken.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      return JSON.parse(atob(part));
+    } catch (e) { return {}; }
+  }
+  function isAdmin() {
+    const groups = state.session && state.session.idToken ? claims()['cognito:groups'] : null;
+    return Array.isArray(groups) && groups.includes('admin');
+  }
+
+  async function act(method, path, body, done) {
+    const alert = $('.alert', dialog);
+    try {
+      await api(method, path, body === undefined ? {} : { body });
+      showAlert(alert, null);
+      toast(done);
+      await load();
+    } catch (err) { showAlert(alert, err); }
+  }
+
+  function row(member, me) {
+    const who = `staff/${encodeURIComponent(member.email)}`;
+    const other = member.role === 'admin' ? 'agent' : 'admin';
+    return el('tr', { dataset: { staff: member.email } },
+      el('td', { text: member.email === me ? `${member.email} (you)` : member.email }),
+      el('td', { text: member.status }),
+      el('td', { text: member.role }),
+      el('td', { className: 'staff-actions' },
+        el('button', { type: 'button', className: 'quiet', text: member.enabled ? 'Disable' : 'Enable',
+          on: { click: () => act('PATCH', who, { enabled: !member.enabled }, `${member.email} is ${member.enabled ? 'disabled' : 'enabled'}`) } }),
+        el('button', { type: 'button', className: 'quiet', text: `Make ${other}`,
+          on: { click: () => act('PATCH', who, { role: other }, `${member.email} is ${other} from their next sign-in`) } }),
+        el('button', { type: 'button', className: 'quiet danger', text: 'Remove',
+          on: { click: () => { if (window.confirm(`Remove ${member.email}? Their tickets keep their name.`)) act('DELETE', who, undefined, `${member.email} is removed`); } } })));
+  }
+
+  async function load() {
+    const body = $('tbody', dialog);
+    try {
+      const { data } = await api('GET', 'staff');
+      const me = (claims().email || '').toLowerCase();
+      body.replaceChildren(...data.staff.map((member) => row(member, me)));
+    } catch (err) { showAlert($('.alert', dialog), err); }
+  }
+
+  function invite(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const email = form.elements.email.value.trim();
+    if (!email) return;
+    act('POST', 'staff', { email, role: form.elements.role.value }, `${email} is invited: the one-time password is on its way by mail`)
+      .then(() => { if ($('.alert', dialog).hidden) form.reset(); });
+  }
+
+  function open() {
+    const form = el('form', { className: 'staff-invite', on: { submit: invite } },
+      el('input', { type: 'email', name: 'email', required: true, placeholder: 'new.colleague@example.com', maxLength: 254, attrs: { 'aria-label': 'Email address to invite' } }),
+      el('select', { name: 'role', attrs: { 'aria-label': 'Role' } },
+        el('option', { value: 'agent', text: 'agent' }), el('option', { value: 'admin', text: 'admin' })),
+      el('button', { type: 'submit', className: 'primary', text: 'Invite' }));
+    dialog.replaceChildren(
+      el('h2', { text: 'Staff' }),
+      el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }),
+      form,
+      el('table', { className: 'staff-list' },
+        el('thead', {}, el('tr', {}, ...['Email', 'Status', 'Role', ''].map((h) => el('th', { text: h })))),
+        el('tbody')),
+      el('div', { className: 'dialog-bar' }, el('button', { type: 'button', text: 'Close', on: { click: () => dialog.close() } })));
+    dialog.showModal();
+    load();
+  }
+
+  // The button follows the top bar: shown with it, for an admin's session only.
+  function sync() { button.hidden = $('#desk-tools').hidden || !isAdmin(); if (button.hidden && dialog.open) dialog.close(); }
+  button.addEventListener('click', open);
+  $('#sign-out').before(button);
+  document.body.append(dialog);
+  new MutationObserver(sync).observe($('#desk-tools'), { attributes: true, attributeFilter: ['hidden'] });
+  sync();
+  return { sync };
+};
