@@ -426,6 +426,8 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     triage controls, the composer with its Send button; Sign out and ? stay on screen. A
     tapped ticket is a screen of its own, left by "← Queue" or the browser's back."""
     up = local_stack.current
+    for n in range(8):  # a queue longer than the screen, the phone's ticket last
+        send(up, plain_mail(f"Phone queue {n}", "Hello."))
     long_word = "Refund-for-invoice-" + "x" * 60
     msg = plain_mail(f"Phone: {long_word}", f"Order {long_word} never came.\n\nAlice")
     msg["Cc"] = "a.very.long.colleague.address@customer-subsidiary.example.org"
@@ -476,6 +478,12 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     page.locator("#to-queue").click()
     item.wait_for()
     assert "ticket=" not in page.url and not page.locator("#ticket").is_visible()
+    in_sight = "e => e.getBoundingClientRect().top >= 0 && e.getBoundingClientRect().bottom <= innerHeight"
+    assert item.evaluate(in_sight)  # the queue shows where the agent left it
+    page.locator("#help-open").click()
+    assert within_window(page.locator("#help")) and not scrolls_sideways(page)
+    screenshot(page, "console-phone-390-help.png")
+    page.locator("#help button[type=submit]").click()
     page.go_back()
     head.locator(".tid").filter(has_text=ticket.id).wait_for()
     assert not page.locator("#tickets").is_visible()

@@ -452,13 +452,15 @@
     showScreen();
   }
 
-  /* At phone width the queue and the open ticket are two screens (console.css): a new
-     screen starts at its top. */
-  function showScreen() {
+  /* At phone width the queue and the open ticket are two screens (console.css): a ticket
+     starts at its top; back in the queue, the ticket just left is in sight. */
+  function showScreen(left = null) {
     const desk = $('#desk');
     if (desk.classList.contains('reading') === Boolean(state.selected)) return;
     desk.classList.toggle('reading', Boolean(state.selected));
-    window.scrollTo(0, 0);
+    const item = !state.selected && left && $(`li[data-ticket="${CSS.escape(left)}"]`);
+    if (item) item.scrollIntoView({ block: 'center' });
+    else window.scrollTo(0, 0);
   }
 
   /* The phone's way back from a ticket: the same address without it, as a new entry. */
@@ -482,6 +484,7 @@
     $('#search').value = state.search;
     $('#mailbox').value = state.mailbox;
     const ticket = p.get('ticket') || null;
+    const left = state.selected;
     const opening = ticket && (ticket !== state.selected || !state.detail);
     if (ticket !== state.selected) {
       if (state.selected) leavePresence(state.selected);
@@ -490,7 +493,7 @@
     }
     state.selected = ticket;
     history.replaceState(null, '', here());  // the same place, written the one way
-    showScreen();
+    showScreen(left);
     loadQueue(); loadCounts();
     if (opening) openTicket(ticket);
   }
