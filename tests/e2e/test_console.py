@@ -509,3 +509,45 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     send_button.click()  # the draft kept since
     page.locator(".message.out").filter(has_text="On its way").wait_for()
     assert not scrolls_sideways(page)
+
+
+def test_an_admin_invites_a_colleague_and_disables_them_in_the_staff_screen(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """`inbound staff add --role admin` makes an admin; their console has a Staff screen."""
+    email, password = "staff.admin@example.com", "An-Admin-9-Password"
+    added = subprocess.run(
+        [
+            inbound_executable(),
+            "staff",
+            "add",
+            email,
+            "--role",
+            "admin",
+            "--data-dir",
+            str(local_stack.data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    page = console.open().page
+    console.sign_in(email, added.stdout.split("one-time password: ", 1)[1].split()[0])
+    form = page.locator("#new-password-form")
+    form.locator("input[name=new_password]").fill(password)
+    form.locator("input[name=repeat]").fill(password)
+    form.locator("button[type=submit]").click()
+    page.locator("#desk").wait_for()
+
+    page.locator("#staff-open").click()
+    screen = page.locator("#staff-dialog")
+    screen.locator(f'tr[data-staff="{email}"]').wait_for()
+    screen.locator("input[name=email]").fill("invited.colleague@example.com")
+    screen.locator("button[type=submit]").click()
+    invited = screen.locator('tr[data-staff="invited.colleague@example.com"]')
+    invited.filter(has_text="invited").wait_for()
+    invited.get_by_role("button", name="Disable").click()
+    invited.filter(has_text="disabled").wait_for()
+    screenshot(page, "console-staff-admin.png")
+    assert screen.locator(".alert").is_hidden()
