@@ -426,8 +426,11 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     triage controls, the composer with its Send button; Sign out and ? stay on screen. A
     tapped ticket is a screen of its own, left by "← Queue" or the browser's back."""
     up = local_stack.current
-    for n in range(8):  # a queue longer than the screen, the phone's ticket last
-        send(up, plain_mail(f"Phone queue {n}", "Hello."))
+    queued = [plain_mail(f"Phone queue {n}", "Hello.") for n in range(8)]
+    for queued_mail in queued:
+        send(up, queued_mail)
+    for queued_mail in queued:  # filed before the phone's ticket: it comes last in the queue
+        ticket_of(up, queued_mail)
     long_word = "Refund-for-invoice-" + "x" * 60
     msg = plain_mail(f"Phone: {long_word}", f"Order {long_word} never came.\n\nAlice")
     msg["Cc"] = "a.very.long.colleague.address@customer-subsidiary.example.org"
