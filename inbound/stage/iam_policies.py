@@ -222,7 +222,11 @@ def _api_handler(a: _Arns, common: dict[str, dict[str, Any]], user_pool_id: str)
         # bucket, 403 AccessDenied to anyone else: the console's fallback for a body
         # that is gone needs the 404.
         _statement("ListForExistenceChecks", ["s3:ListBucket"], [n.bucket_arn]),
-        _tickets(a, ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "Query"]),
+        # BatchWriteItem: a split or merge indexes each moved message's search terms (up to
+        # 50 a message, more than the move's transaction can carry) just before the move.
+        _tickets(
+            a, ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "BatchGetItem", "BatchWriteItem", "Query"]
+        ),
         _statement("TicketQueues", ["dynamodb:Query"], [a.table(f"{n.tickets_table}/index/*")]),
         _suppression(a, ["GetItem", "UpdateItem", "Query"]),
         _statement("StaffAdministration", _STAFF_ADMINISTRATION, [pool]),
