@@ -35,6 +35,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
+from chalicelib.adapters.cognito_staff import GROUP_DESCRIPTIONS, ROLES
 from inbound.stage import gateway_responses
 from inbound.stage.alarms import alarm_specs
 from inbound.stage.cfn_functions import function_resources, role_resources
@@ -319,6 +320,18 @@ def _identity(names: Names) -> dict[str, Any]:
                 "GenerateSecret": False,
                 **CLIENT_SETTINGS,
             },
+        },
+        # The staff roles (a token's cognito:groups), as provision's ensure_staff_groups makes them.
+        **{
+            f"Staff{role.title()}Group": {
+                "Type": "AWS::Cognito::UserPoolGroup",
+                "Properties": {
+                    "UserPoolId": _ref("StaffUserPool"),
+                    "GroupName": role,
+                    "Description": GROUP_DESCRIPTIONS[role],
+                },
+            }
+            for role in ROLES
         },
     }
 

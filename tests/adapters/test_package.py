@@ -186,6 +186,7 @@ def _name_of(template: dict[str, Any]) -> dict[str, tuple[str, Callable[[dict[st
         ),
         "AWS::Cognito::UserPool": ("cognito-user-pool", lambda p: p["UserPoolName"]),
         "AWS::Cognito::UserPoolClient": ("cognito-user-pool-client", lambda p: p["ClientName"]),
+        "AWS::Cognito::UserPoolGroup": ("cognito-group", lambda p: p["GroupName"]),
         "AWS::CloudWatch::Alarm": ("cloudwatch-alarm", lambda p: p["AlarmName"]),
     }
 
