@@ -1,8 +1,9 @@
 """Change counters in the tickets table: one small item per mailbox and per agent, bumped
-in the transaction that files a received message (a new ticket, a message joining one),
-so an open console polls one BatchGetItem and re-reads its queue only when a counter
-moved. Sent mail (staff replies, acknowledgements) bumps nothing: the sender has it on
-screen, and a colleague's reply shows at the console's next full read.
+in the transaction that files a received message (a new ticket, a message joining one)
+and in the write of every staff edit (claim, assignment, status, priority, tags, move,
+note, participants, split, merge, a staff reply: the mailbox's `changes` only), so an
+open console polls one BatchGetItem and re-reads its queue only when a counter moved,
+and sees a colleague's edit within seconds. Acknowledgements bump nothing (filing did).
 
 | item    | pk                      | sk      | attributes                          |
 | ------- | ----------------------- | ------- | ----------------------------------- |
@@ -10,11 +11,13 @@ screen, and a colleague's reply shows at the console's next full read.
 | changes | CHANGES#AGENT#<agent>   | CHANGES | changes, replies, ticket            |
 
 The transaction items that bump them are `dynamodb_ticket_updates.changes_bump` (there so
-that the ingest's cold start loads no module more).
+that the ingest's cold start loads no module more); a staff edit that was one UpdateItem
+(dynamodb_queue.replace) is a transaction with the bump now: still one request.
 
 A counter is one hot item per mailbox: transactions that touch it at the same moment
-conflict (TransactionConflict) and the delivery is retried from the queue, as new
-tickets already are on the ticket-number counter.
+conflict (TransactionConflict): the delivery is retried from the queue, as new tickets
+already are on the ticket-number counter; a staff edit answers 409 (ConcurrentUpdate) and
+the agent retries, as after any collision.
 """
 
 from __future__ import annotations

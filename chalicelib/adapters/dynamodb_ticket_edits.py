@@ -1,4 +1,7 @@
 """Staff edits that move messages: notes, split and merge, each step one transaction.
+The mailbox's change counter (dynamodb_changes.py) is bumped in the transaction of a
+note, a split, a merge's last step and a participant change, so a colleague's open
+console re-reads its queue within seconds.
 
 Message items keep their sort key (`MSG#<received-at>#<key>`) when they move, so a
 moved message keeps its place in time; its Message-ID index entry follows it, so
@@ -16,6 +19,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.dynamodb_requests import CONDITION_FAILED, cancellation_reasons, transact_write
 from chalicelib.adapters.dynamodb_search import term_puts, write_terms
+from chalicelib.adapters.dynamodb_ticket_updates import changes_bump
 from chalicelib.domain.audit import counted
 from chalicelib.domain.tickets import TicketStatus
 from chalicelib.errors import ConcurrentUpdate
@@ -44,6 +48,7 @@ class DynamoDBTicketEdits:
             [
                 self._counts(ticket.id, updated_at, messages=1, attachments=len(message.attachments)),
                 self._put(items.message_item(message), "attribute_not_exists(pk)"),
+                changes_bump(self.table, ticket.mailbox, ticket.id),
             ],
             ticket.id,
         )
@@ -78,6 +83,7 @@ class DynamoDBTicketEdits:
             *self._move(message, moved, source.mailbox),
             *term_puts(self.table, new.id, new.created_at, terms),
             *(self._put(items.message_item(e)) for e in events),
+            changes_bump(self.table, source.mailbox, source.id),
         ]
         self._transact(operations, source.id)
 
@@ -147,6 +153,10 @@ class DynamoDBTicketEdits:
             },
             {"Update": target_update},
             *(self._put(items.message_item(e)) for e in events),
+            *(
+                changes_bump(self.table, box, target.id)
+                for box in dict.fromkeys((target.mailbox, source.mailbox))
+            ),
         ]
         self._transact(operations, source.id)
 
@@ -177,7 +187,12 @@ class DynamoDBTicketEdits:
         }
         try:
             self._transact(
-                [{"Update": update}, *(self._put(items.message_item(e)) for e in events)], ticket.id
+                [
+                    {"Update": update},
+                    *(self._put(items.message_item(e)) for e in events),
+                    changes_bump(self.table, ticket.mailbox, ticket.id),
+                ],
+                ticket.id,
             )
         except ConcurrentUpdate as exc:
             raise ConcurrentUpdate(f"{ticket.id} changed while editing its participants") from exc

@@ -19,7 +19,7 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
 )
 from chalicelib.adapters.dynamodb_search import term_puts
-from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, ticket_id_for
+from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
@@ -280,6 +280,8 @@ class DynamoDBTickets:
             },
             {"Update": updates.outbound_update(self.table, message, moved)},
         ]
+        if message.kind == MessageKind.STAFF:  # a colleague's open console learns of it
+            operations.append(updates.changes_bump(self.table, mailbox, message.ticket_id))
         operations += updates.index_puts(self.table, mailbox, message, aliases, conditional=False)
         try:
             transact_write(self._db, operations)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.support.deliver import deliver
 from tests.support.mail_factory import make_mail
-from tests.support.staff_api import ANN
+from tests.support.staff_api import ANN, BOB, bob_token
 
 
 def queued(api, ticket_id: str) -> dict:
@@ -42,9 +42,32 @@ def test_counters_move_with_new_mail_and_a_customer_answer_marks_the_ticket(api)
     answered = queued(api, first.ticket)
     assert answered["customer_replied"] is True and answered["status"] == "open"
     now = api.get("/api/changes").json_body
-    # The new ticket and the customer's answer; ann's reply and its acknowledgement bump nothing.
-    assert now["mailboxes"]["support"] == {"changes": 2, "tickets": 1, "ticket": first.ticket}
+    # The new ticket, ann's claim, reply and status change, the customer's answer (the
+    # acknowledgement bumps nothing); one new ticket.
+    assert now["mailboxes"]["support"] == {"changes": 5, "tickets": 1, "ticket": first.ticket}
     assert now["mine"] == {"changes": 1, "replies": 1, "ticket": first.ticket}
+
+
+def test_a_colleagues_claim_reply_and_note_move_the_mailboxs_counter(api):
+    """GIVEN ann's open console WHEN bob claims a ticket, replies, adds a note and tags it
+    THEN each moves the support counter ann polls (her console re-reads within seconds),
+    and none counts as a new ticket or a customer reply."""
+    bob = bob_token(api)
+    first = deliver(api.stack, make_mail(message_id="<c1@customer.org>"))
+    support = lambda: api.get("/api/changes").json_body["mailboxes"]["support"]  # noqa: E731
+    assert support() == {"changes": 1, "tickets": 1, "ticket": first.ticket}
+
+    assert api.patch(f"/api/tickets/{first.ticket}", {"assignee": BOB}, token=bob).status_code == 200
+    assert support()["changes"] == 2
+    sent = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "On it."}, token=bob)
+    assert sent.status_code == 201, sent.json_body
+    assert support()["changes"] == 3
+    noted = api.post(f"/api/tickets/{first.ticket}/notes", {"text": "Called them."}, token=bob)
+    assert noted.status_code == 201, noted.json_body
+    assert api.patch(f"/api/tickets/{first.ticket}", {"tags": ["vip"]}, token=bob).status_code == 200
+
+    assert support() == {"changes": 5, "tickets": 1, "ticket": first.ticket}
+    assert api.get("/api/changes").json_body["mine"] == {"changes": 0, "replies": 0, "ticket": None}
 
 
 class DynamoDBRequests:

@@ -7,14 +7,15 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from chalicelib.adapters.dynamodb_changes import DynamoDBChanges
 from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
 from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
 from chalicelib.errors import ConcurrentUpdate, TicketNotFound
-from chalicelib.services.ports.records import QueueQuery
-from chalicelib.services.ports.tickets import TicketEdits, TicketQueue, TicketStore
+from chalicelib.services.ports.records import ChangeCount, QueueQuery
+from chalicelib.services.ports.tickets import ChangeCounters, TicketEdits, TicketQueue, TicketStore
 from tests.fakes.desk import MemoryEdits, MemoryQueue
 from tests.fakes.tickets import MemoryTickets
 
@@ -26,16 +27,22 @@ class Desk:
     tickets: TicketStore
     queue: TicketQueue
     edits: TicketEdits
+    changes: ChangeCounters
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def desk(request) -> Desk:
     if request.param == "memory":
         memory = MemoryTickets()
-        return Desk(memory, MemoryQueue(memory), MemoryEdits(memory))
+        return Desk(memory, MemoryQueue(memory), MemoryEdits(memory), memory)
     stack = request.getfixturevalue("stack")
     db, table = stack.client("dynamodb"), stack.settings.tickets_table
-    return Desk(DynamoDBTickets(db, table), DynamoDBQueue(db, table), DynamoDBTicketEdits(db, table))
+    return Desk(
+        DynamoDBTickets(db, table),
+        DynamoDBQueue(db, table),
+        DynamoDBTicketEdits(db, table),
+        DynamoDBChanges(db, table),
+    )
 
 
 def _message(ticket_id: str, key: str, at: str, message_id: str = "") -> StoredMessage:
@@ -155,3 +162,35 @@ def test_a_participant_is_added_only_while_there_is_room_and_removed_any_time(de
         desk.edits.change_participants(ticket, "add", "carol@customer.org", "2026-12-07T12:01:00.000Z", 1)
     desk.edits.change_participants(ticket, "remove", "bob@customer.org", "2026-12-07T12:02:00.000Z", 0)
     assert desk.tickets.require_ticket(ticket.id).participants == ("alice@customer.org",)
+
+
+def test_every_staff_edit_moves_its_mailboxs_change_counter_and_a_move_moves_both(desk):
+    """So a colleague's open console re-reads its queue within seconds (notify.js): claim,
+    note, participants, split, merge and a move to another mailbox; none is a new ticket."""
+    one, two = _tickets(desk, 2)
+    counted = [ChangeCount("support", changes=2, tickets=2, ticket=two.id), ChangeCount("billing")]
+    assert desk.changes.counts(["support", "billing"]) == counted
+    at = "2026-12-07T11:00:00.000Z"
+
+    desk.queue.replace(one, replace(one, assignee="bob@example.com", status=TicketStatus.OPEN))
+    assert desk.changes.counts(["support"]) == [ChangeCount("support", changes=3, tickets=2, ticket=one.id)]
+    note = replace(_message(one.id, "note-1", at), direction="internal", kind="note")
+    desk.edits.add_message(desk.tickets.require_ticket(one.id), note, at)
+    desk.edits.change_participants(desk.tickets.require_ticket(one.id), "add", "bob@customer.org", at, 5)
+    later = _message(two.id, "ses-2b", at, "m2b@c.org")
+    desk.edits.add_message(two, later, at)
+    new = replace(two, id=ticket_id_for(7), created_at=at)
+    desk.edits.split(desk.tickets.require_ticket(two.id), later, new, at)
+    assert desk.changes.counts(["support"]) == [ChangeCount("support", changes=7, tickets=2, ticket=two.id)]
+    source, target = desk.tickets.require_ticket(new.id), desk.tickets.require_ticket(one.id)
+    desk.edits.merge_messages(source, target, desk.tickets.messages(new.id), at)
+    desk.edits.close_merged(source, target, at)
+    assert desk.changes.counts(["support"]) == [ChangeCount("support", changes=8, tickets=2, ticket=one.id)]
+
+    moved = desk.tickets.require_ticket(two.id)
+    desk.queue.replace(moved, replace(moved, mailbox="billing"))
+
+    assert desk.changes.counts(["support", "billing"]) == [
+        ChangeCount("support", changes=9, tickets=2, ticket=two.id),
+        ChangeCount("billing", changes=1, ticket=two.id),
+    ]

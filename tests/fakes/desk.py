@@ -78,6 +78,8 @@ class MemoryQueue:
         )
         for event in events:
             self.memory.record_event(event)
+        for box in dict.fromkeys((after.mailbox, before.mailbox)):
+            self.memory.bump(box, before.id)
 
 
 def _wanted(ticket: Ticket, query: QueueQuery) -> bool:
@@ -100,6 +102,7 @@ class MemoryEdits:
             raise ConcurrentUpdate(f"{ticket.id} changed while editing it")
         self._count(ticket.id, updated_at, 1, len(message.attachments))
         self.memory.record_event(message)
+        self.memory.bump(ticket.mailbox, ticket.id)
 
     def split(
         self,
@@ -126,6 +129,7 @@ class MemoryEdits:
         self._move(source.mailbox, message, new.id)
         for event in events:
             self.memory.record_event(event)
+        self.memory.bump(source.mailbox, source.id)
 
     def merge_messages(
         self,
@@ -160,6 +164,8 @@ class MemoryEdits:
         )
         for event in events:
             self.memory.record_event(event)
+        for box in dict.fromkeys((target.mailbox, source.mailbox)):
+            self.memory.bump(box, target.id)
 
     def change_participants(
         self,
@@ -180,6 +186,7 @@ class MemoryEdits:
         )
         for event in events:
             self.memory.record_event(event)
+        self.memory.bump(ticket.mailbox, ticket.id)
 
     def _live(self, ticket_id: str) -> Ticket:
         if ticket_id not in self.memory.tickets or ticket_id in self.memory.merged_into:

@@ -179,6 +179,8 @@ class MemoryTickets:
         for message_id in (message.message_id, *aliases):
             if message_id:
                 self.index[mailbox, message_id] = message.ticket_id
+        if message.kind == MessageKind.STAFF:
+            self.bump(mailbox, message.ticket_id)
         return True
 
     def _check_delivery(self, ses_message_id: str) -> None:

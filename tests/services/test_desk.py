@@ -242,3 +242,18 @@ def test_staff_copy_and_uncopy_a_participant_and_the_trail_says_who(stack):
     assert desk.remove_participant(ticket_id, ANN, "bob@customer.org").copied == ()
     trail = [m.message.body.text for m in desk.show(ticket_id).messages if m.message.kind == "event"]
     assert trail == ["added bob@customer.org to Cc", "removed bob@customer.org from Cc"]
+
+
+def test_a_colleagues_claim_note_and_edits_move_the_mailboxs_change_counter(stack):
+    """What an open console polls (notify.js): every staff edit moves its mailbox's counter,
+    none counts as a new ticket."""
+    desk = stack.desk
+    ticket_id = new_ticket(stack, "printer")
+    [before] = stack.tickets.counts(["support"])
+
+    assert desk.claim_next(BOB) is not None
+    desk.add_note(ticket_id, BOB, "Called them.")
+    desk.update(ticket_id, BOB, status="pending", priority="urgent", tags=["vip"])
+
+    [after] = stack.tickets.counts(["support"])
+    assert (after.changes - before.changes, after.tickets, after.ticket) == (3, before.tickets, ticket_id)

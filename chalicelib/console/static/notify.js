@@ -4,14 +4,15 @@
  *
  * How the console learns of a change: every CHANGES_MS it reads GET /api/changes (one
  * DynamoDB read: a counter per mailbox and one for the agent, bumped when a received
- * message is filed) and re-reads the queue only when a counter moved, or after a minute
- * without a re-read (a colleague's claim, status change or reply files no received
- * message). A re-read costs 10 DynamoDB requests, the counters 1
+ * message is filed or staff edit a ticket) and re-reads the queue only when a counter moved, or after a minute
+ * without a re-read (a safety net: a colleague's claim, status change, reply or note
+ * bumps its mailbox's counter too). A re-read costs 10 DynamoDB requests, the counters 1
  * (tests/app/test_app_changes.py); the 15 s polling made 4 re-reads a minute, 40 requests.
  * So at most REREADS_PER_MINUTE re-reads in any minute: 20 + 2 x 10 = 40 at worst, 30
  * when nothing arrives (bench/RESULTS.md). Beyond that, a burst's mail is counted in the
  * title at once and listed at the next allowed re-read. A hidden tab reads the counters
- * only (the title and notifications need nothing more) and the whole queue when shown.
+ * only, every HIDDEN_MS (the title and notifications need nothing more: 4 requests a
+ * minute), and the counters and the whole queue at once when shown.
  *
  * console.js calls InboundNotify(desk) once; nothing here is global but that function.
  * The tone is made with WebAudio (no file to fetch; the page's CSP allows none).
@@ -21,6 +22,7 @@
 window.InboundNotify = (desk) => {
   const { api, el, $, state, openTicket, reload } = desk;
   const CHANGES_MS = 3000;
+  const HIDDEN_MS = 15000;
   const REREADS_PER_MINUTE = 2;
   const MINUTE_MS = 60000;
   const SETTINGS_KEY = 'inbound.console.notify';
@@ -97,7 +99,13 @@ window.InboundNotify = (desk) => {
       showCount();
     } catch (err) { /* the next tick tries again */ }
     if (!document.hidden && Date.now() - readAt >= MINUTE_MS) reread();
-    if (state.session && !timer) timer = setTimeout(tick, CHANGES_MS);
+    if (state.session && !timer) timer = setTimeout(tick, document.hidden ? HIDDEN_MS : CHANGES_MS);
+  }
+
+  /* Shown again: the counters now, not at the hidden tab's slower pace. */
+  function shown() {
+    if (!document.hidden && timer) { clearTimeout(timer); tick(); }
+    look();
   }
 
   /* The queue again: now, or when this minute's allowance allows; a hidden tab waits until
@@ -191,7 +199,7 @@ window.InboundNotify = (desk) => {
   window.addEventListener('focus', look);
   document.addEventListener('pointerdown', look);
   document.addEventListener('keydown', look);
-  document.addEventListener('visibilitychange', look);
+  document.addEventListener('visibilitychange', shown);
   window.addEventListener('storage', (e) => { if (e.key === SETTINGS_KEY) { settings = readSettings(); renderSettings(); } });
   renderSettings();
 
