@@ -18,15 +18,12 @@ attached message inside an attached message is not kept again (its bytes are
 in the outer `.eml`). A multipart whose boundary the parser could not find is
 split again on the first boundary-like line in it, or else shown as text.
 File names and Content-IDs are cut to MAX_NAME_CHARS (chalicelib/domain/mail.py).
+How text is decoded is in `charsets`; file names, uuencoded blocks and winmail.dat in
+`mime_files`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import codecs
-import functools
-import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -35,6 +32,15 @@ from email.message import Message
 from email.policy import compat32
 from typing import NamedTuple
 
+from chalicelib.adapters.mail.charsets import decode_text, guess_text, unescape
+from chalicelib.adapters.mail.mime_files import (
+    UU_BEGIN,
+    derived_name,
+    filename_of,
+    guess_type,
+    split_uuencoded,
+    tnef_files,
+)
 from chalicelib.adapters.mail.mime_stream import LargeParts, NotStreamable
 from chalicelib.domain.mail import MAX_NAME_CHARS, Attachment, Defect, DefectKind, cut
 
@@ -43,41 +49,7 @@ _TEXT_VIEWS = _BODY_TYPES | {"text/rfc822-headers", "text/enriched", "text/richt
 # message/* that hold a whole message; the others (DSN, MDN, ARF fields) do not.
 _WHOLE_MESSAGES = frozenset({"message/rfc822", "message/global", "message/news"})
 _UU_ENCODINGS = frozenset({"x-uuencode", "uuencode", "uue", "x-uue"})
-# A superset decodes every valid text of its subset identically, and also
-# what senders mislabel (WHATWG practice), so it is tried first.
-_SUPERSETS = {
-    "ascii": "utf-8",
-    "iso8859-1": "cp1252",
-    "iso8859-9": "cp1254",
-    "shift_jis": "cp932",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "euc_kr": "cp949",
-    "big5": "big5hkscs",
-    "iso2022_jp": "iso2022_jp_2",
-}
-# Where a declared Japanese or Korean charset fails, the bytes are often its 8-bit sibling.
-_SIBLINGS = {
-    "iso2022_jp": ("euc_jp", "cp932"),
-    "shift_jis": ("euc_jp",),
-    "euc_jp": ("cp932",),
-    "iso2022_kr": ("cp949",),
-}
-# Codecs where one bad byte must not turn the whole text into Windows-1252 guesses.
-_MULTIBYTE_CODEC = re.compile(r"big5|cp9[345]|euc|gb|hz|iso2022|johab|shift_jis|utf[-_]?(16|32)")
-_EXTRA_TYPES = {
-    "text/calendar": ".ics",
-    "text/vcard": ".vcf",
-    "text/x-vcard": ".vcf",
-    "application/ms-tnef": ".dat",
-}
-_ALIASES = {"uft-8": "utf-8", "x-mac-cyrillic": "mac-cyrillic"}
-_SURROGATE = re.compile("[\ud800-\udfff]")
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
-_ENCODED_WORD = re.compile(r"=\?([^?\s*]+)(?:\*[^?]*)?\?([bBqQ])\?([^?]*)\?=")
 _BOUNDARY_LINE = re.compile(rb'^--([^\s"\\]{1,200})[ \t]*\r?\n(?=[A-Za-z][A-Za-z0-9-]*:)', re.M)
-_UU_END = re.compile(rb"^end[ \t]*\r?$", re.M)
-_UU_BEGIN = re.compile(rb"^begin [0-7]{3,4} ([^\r\n]+?)[ \t]*\r?$", re.M)
 # What the stdlib raises on malformed parts; one bad part must not cost the rest.
 PART_ERRORS = (LookupError, UnicodeError, ValueError, TypeError, IndexError, KeyError, MessageError)
 
@@ -92,138 +64,6 @@ class MimeContent:
     part_types: list[str] = field(default_factory=list)
     defects: list[Defect] = field(default_factory=list)
     lossy: bool = False
-
-
-@functools.lru_cache(maxsize=256)
-def _codec(charset: str | None) -> str | None:
-    """Python's name for a declared charset, or None when it names no text codec."""
-    name = (charset or "").strip().strip("\"'").lower().removeprefix("charset=")
-    try:
-        info = codecs.lookup(_ALIASES.get(name, name))
-    except (LookupError, ValueError, TypeError):
-        return None
-    return info.name if getattr(info, "_is_text_encoding", True) else None
-
-
-def _strict(data: bytes, codec: str) -> str | None:
-    try:
-        text = data.decode(codec)
-    except (LookupError, UnicodeError, ValueError):
-        return None
-    return None if _SURROGATE.search(text) else text
-
-
-def _guess(data: bytes) -> str:
-    """Text from bytes of unknown charset: UTF-8 if it is, else Windows-1252."""
-    text = _strict(data, "utf-8")
-    if text is None:
-        text = _strict(data, "cp1252")
-    return data.decode("latin-1") if text is None else text
-
-
-def _replaced(data: bytes, codec: str) -> str:
-    try:
-        return _SURROGATE.sub("\ufffd", data.decode(codec, "replace"))
-    except (LookupError, UnicodeError, ValueError):  # codecs that refuse "replace"
-        return data.decode("utf-8", "replace")
-
-
-def decode_text(data: bytes, charset: str | None) -> tuple[str, bool]:
-    """Decode body bytes; True when the text may differ from what was sent."""
-    codec = _codec(charset)
-    for candidate in dict.fromkeys((_SUPERSETS.get(codec, codec), codec) if codec else ()):
-        text = _strict(data, candidate)
-        if text is not None:
-            return text.removeprefix("\ufeff"), False
-    # Declared but unusable: lossy, unless there was nothing to lose.
-    lossy = bool(charset and charset.strip()) and not data.isascii()
-    for candidate in ("utf-8", *_SIBLINGS.get(codec or "", ())):
-        text = _strict(data, candidate)
-        if text is not None:
-            return text.removeprefix("\ufeff"), lossy
-    if codec and _MULTIBYTE_CODEC.match(codec):
-        return _replaced(data, _SUPERSETS.get(codec, codec)), True
-    if not _UTF8_MULTIBYTE.search(data):
-        return _guess(data), lossy  # no UTF-8 in it at all: Windows-1252 is the best bet
-    return _replaced(data, "utf-8"), True
-
-
-def unescape(value: object) -> str:
-    """A header value as real text: 8-bit bytes that the parser escaped are decoded."""
-    value = str(value)
-    if not _SURROGATE.search(value):
-        return value
-    try:
-        return _guess(value.encode("utf-8", "surrogateescape"))
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", value)
-
-
-def _word_bytes(encoding: str, text: str) -> bytes:
-    data = text.encode("utf-8", "replace")
-    if encoding in "qQ":
-        return binascii.a2b_qp(data, header=True)
-    data = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
-    if len(data) % 4 == 1:
-        data = data[:-1]  # a lone trailing character carries no byte
-    return base64.b64decode(data + b"=" * (-len(data) % 4))
-
-
-def decode_words(value: str) -> str:
-    """Decode RFC 2047 encoded words; adjacent words of one charset are joined first."""
-    out: list[str] = []
-    pending, pending_charset, pos = b"", "", 0
-    for match in _ENCODED_WORD.finditer(value):
-        charset, encoding, text = match[1].lower(), match[2], match[3]
-        gap = value[pos : match.start()]
-        try:
-            data = _word_bytes(encoding, text)
-        except (ValueError, binascii.Error):
-            continue  # stays in the text as it was written
-        adjacent = bool(pending_charset) and not gap.strip()
-        if adjacent and charset == pending_charset:
-            pending += data
-        else:
-            if pending_charset:
-                out.append(decode_text(pending, pending_charset)[0])
-            if not adjacent:
-                out.append(gap)
-            pending, pending_charset = data, charset
-        pos = match.end()
-    if pending_charset:
-        out.append(decode_text(pending, pending_charset)[0])
-    out.append(value[pos:])
-    return "".join(out)
-
-
-def header_text(value: object) -> str:
-    """A header value unfolded, 8-bit decoded and RFC 2047 decoded."""
-    return decode_words(unescape(value).replace("\r", "").replace("\n", "")).strip()
-
-
-def _param(view: Message, name: str, header: str) -> str | None:
-    value = view.get_param(name, None, header)
-    if not isinstance(value, tuple):
-        return None if value is None else decode_words(unescape(value)).strip()
-    charset, _language, text = value  # RFC 2231, already %-decoded to latin-1
-    try:
-        data = text.encode("latin-1", "surrogateescape")
-    except UnicodeEncodeError:
-        return text.strip()
-    return decode_text(data, charset or None)[0].strip()
-
-
-def filename_of(part: Message) -> str | None:
-    """The part's decoded file name; None when it names none, as `get_filename()`."""
-    view = part
-    raw = [(k, v) for k, v in part.raw_items() if k.lower().startswith("content-")]
-    if any(_SURROGATE.search(str(v)) for _k, v in raw):
-        view = Message()  # header-only copy whose 8-bit values are real text
-        for key, value in raw:
-            view[key] = unescape(value)
-    name = _param(view, "filename", "content-disposition")
-    name = name if name is not None else _param(view, "name", "content-type")
-    return None if name is None else cut(name, MAX_NAME_CHARS)
 
 
 def content_type_of(part: Message) -> str:
@@ -243,72 +83,6 @@ def _serialised(message: Message) -> bytes:
 def _payload(part: Message) -> bytes:
     data = part.get_payload(decode=True)  # bytes for every leaf
     return data if isinstance(data, bytes) else b""
-
-
-@functools.cache
-def _mime_types() -> mimetypes.MimeTypes:
-    table = mimetypes.MimeTypes()  # Python's own table: the same on every machine
-    for ctype, extension in _EXTRA_TYPES.items():
-        table.add_type(ctype, extension, strict=False)
-    return table
-
-
-def derived_name(content_type: str, number: int) -> str:
-    """A name for a part that has none, e.g. image-2.png or attachment-3.bin."""
-    prefix = content_type.partition("/")[0]
-    prefix = prefix if prefix in ("image", "message") else "attachment"
-    extension = _mime_types().guess_extension(content_type, strict=False) or ".bin"
-    return f"{prefix}-{number}{extension}"
-
-
-def _guess_type(filename: str) -> str:
-    return _mime_types().guess_type(filename, strict=False)[0] or "application/octet-stream"
-
-
-def _uu_line(line: bytes) -> bytes:
-    try:
-        return binascii.a2b_uu(line)
-    except binascii.Error:  # trailing garbage, cut off as the stdlib does
-        return binascii.a2b_uu(line[: (((line[0] - 32) & 63) * 4 + 5) // 3])
-
-
-def split_uuencoded(data: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
-    """Cut `begin 644 name` ... `end` blocks out of text: (rest, [(name, bytes)])."""
-    files: list[tuple[str, bytes]] = []
-    kept: list[bytes] = []
-    pos = 0
-    for begin in _UU_BEGIN.finditer(data):
-        if begin.start() < pos:
-            continue
-        end = _UU_END.search(data, begin.end())
-        if end is None:
-            break  # no later block can end either
-        lines = data[begin.end() : end.start()].split(b"\n")
-        try:
-            body = b"".join(_uu_line(x.strip(b"\r")) for x in lines if x.strip())
-        except (binascii.Error, IndexError):
-            continue  # not uuencode after all: leave it in the text
-        files.append((_guess(begin[1]), body))
-        kept.append(data[pos : begin.start()])
-        pos = end.end()
-    return b"".join(kept) + data[pos:], files
-
-
-def _tnef_files(data: bytes) -> tuple[list[tuple[str, bytes]], Defect | None]:
-    """Files inside a winmail.dat when `tnefparse` is installed; a defect on failure."""
-    try:
-        from tnefparse import TNEF  # optional dependency, pure Python
-    except ImportError:
-        return [], None
-    try:
-        found = []
-        for item in TNEF(data, do_checksum=False).attachments:
-            name = item.long_filename() or item.name
-            name = _guess(name) if isinstance(name, bytes) else str(name)
-            found.append((name.strip("\x00 "), bytes(item.data)))
-        return found, None
-    except Exception as exc:  # noqa: BLE001 - a third-party parser on untrusted bytes
-        return [], Defect(DefectKind.TNEF_DECODE, f"winmail.dat not readable ({type(exc).__name__})")
 
 
 class _Where(NamedTuple):
@@ -424,14 +198,14 @@ class _Walker:
         if name is None and not payload and part.get_content_disposition() != "attachment":
             return  # an empty unnamed part: nothing anyone could open
         if uu and not name:
-            begin = _UU_BEGIN.search(str(part.get_payload()).encode("ascii", "replace"))
-            name = _guess(begin[1]) if begin else name
+            begin = UU_BEGIN.search(str(part.get_payload()).encode("ascii", "replace"))
+            name = guess_text(begin[1]) if begin else name
         self.add(name, ctype, payload, "uuencode" if uu else where.origin, part)
         if ctype == "application/ms-tnef" or (name or "").lower() == "winmail.dat":
-            files, defect = _tnef_files(payload)
+            files, defect = tnef_files(payload)
             self.found.defects.extend([defect] if defect else [])
             for inner, data in files:
-                self.add(inner, _guess_type(inner), data, "tnef")
+                self.add(inner, guess_type(inner), data, "tnef")
 
     def large_file(self, part: Message, ctype: str, where: _Where, large: LargeParts) -> None:
         """A placeholder for a large base64 body (mime_stream): a file, decoded to a temporary file.
@@ -452,7 +226,7 @@ class _Walker:
         if ctype == "text/plain":
             payload, files = split_uuencoded(payload)
             for inner, data in files:
-                self.add(inner, _guess_type(inner), data, "uuencode")
+                self.add(inner, guess_type(inner), data, "uuencode")
         charset = part.get_content_charset()
         text, lossy = decode_text(payload, charset)
         if lossy:

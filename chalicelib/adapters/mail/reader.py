@@ -43,15 +43,8 @@ from email.utils import parsedate_to_datetime
 import mailparser
 
 from chalicelib.adapters.mail import mime_stream
-from chalicelib.adapters.mail.mime_walk import (
-    PART_ERRORS,
-    content_type_of,
-    decode_text,
-    decode_words,
-    header_text,
-    unescape,
-    walk_parts,
-)
+from chalicelib.adapters.mail.charsets import decode_text, decode_words, header_text, unescape
+from chalicelib.adapters.mail.mime_walk import PART_ERRORS, content_type_of, walk_parts
 from chalicelib.domain.mail import (
     MAX_ADDRESSES,
     MAX_NAME_CHARS,

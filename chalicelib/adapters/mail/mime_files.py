@@ -1,0 +1,117 @@
+"""The files in mail parts: their names (RFC 2231 and RFC 2047 parameters, cut to
+MAX_NAME_CHARS), names for parts that have none, and the files packed inside a text or
+attachment: uuencoded blocks and winmail.dat (TNEF, with `tnefparse` when installed).
+
+Standard library only (plus `tnefparse`, imported lazily); used by `mime_walk`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import mimetypes
+import re
+from email.message import Message
+
+from chalicelib.adapters.mail.charsets import SURROGATE, decode_text, decode_words, guess_text, unescape
+from chalicelib.domain.mail import MAX_NAME_CHARS, Defect, DefectKind, cut
+
+_EXTRA_TYPES = {
+    "text/calendar": ".ics",
+    "text/vcard": ".vcf",
+    "text/x-vcard": ".vcf",
+    "application/ms-tnef": ".dat",
+}
+_UU_END = re.compile(rb"^end[ \t]*\r?$", re.M)
+UU_BEGIN = re.compile(rb"^begin [0-7]{3,4} ([^\r\n]+?)[ \t]*\r?$", re.M)
+
+
+def _param(view: Message, name: str, header: str) -> str | None:
+    value = view.get_param(name, None, header)
+    if not isinstance(value, tuple):
+        return None if value is None else decode_words(unescape(value)).strip()
+    charset, _language, text = value  # RFC 2231, already %-decoded to latin-1
+    try:
+        data = text.encode("latin-1", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.strip()
+    return decode_text(data, charset or None)[0].strip()
+
+
+def filename_of(part: Message) -> str | None:
+    """The part's decoded file name; None when it names none, as `get_filename()`."""
+    view = part
+    raw = [(k, v) for k, v in part.raw_items() if k.lower().startswith("content-")]
+    if any(SURROGATE.search(str(v)) for _k, v in raw):
+        view = Message()  # header-only copy whose 8-bit values are real text
+        for key, value in raw:
+            view[key] = unescape(value)
+    name = _param(view, "filename", "content-disposition")
+    name = name if name is not None else _param(view, "name", "content-type")
+    return None if name is None else cut(name, MAX_NAME_CHARS)
+
+
+@functools.cache
+def _mime_types() -> mimetypes.MimeTypes:
+    table = mimetypes.MimeTypes()  # Python's own table: the same on every machine
+    for ctype, extension in _EXTRA_TYPES.items():
+        table.add_type(ctype, extension, strict=False)
+    return table
+
+
+def derived_name(content_type: str, number: int) -> str:
+    """A name for a part that has none, e.g. image-2.png or attachment-3.bin."""
+    prefix = content_type.partition("/")[0]
+    prefix = prefix if prefix in ("image", "message") else "attachment"
+    extension = _mime_types().guess_extension(content_type, strict=False) or ".bin"
+    return f"{prefix}-{number}{extension}"
+
+
+def guess_type(filename: str) -> str:
+    return _mime_types().guess_type(filename, strict=False)[0] or "application/octet-stream"
+
+
+def _uu_line(line: bytes) -> bytes:
+    try:
+        return binascii.a2b_uu(line)
+    except binascii.Error:  # trailing garbage, cut off as the stdlib does
+        return binascii.a2b_uu(line[: (((line[0] - 32) & 63) * 4 + 5) // 3])
+
+
+def split_uuencoded(data: bytes) -> tuple[bytes, list[tuple[str, bytes]]]:
+    """Cut `begin 644 name` ... `end` blocks out of text: (rest, [(name, bytes)])."""
+    files: list[tuple[str, bytes]] = []
+    kept: list[bytes] = []
+    pos = 0
+    for begin in UU_BEGIN.finditer(data):
+        if begin.start() < pos:
+            continue
+        end = _UU_END.search(data, begin.end())
+        if end is None:
+            break  # no later block can end either
+        lines = data[begin.end() : end.start()].split(b"\n")
+        try:
+            body = b"".join(_uu_line(x.strip(b"\r")) for x in lines if x.strip())
+        except (binascii.Error, IndexError):
+            continue  # not uuencode after all: leave it in the text
+        files.append((guess_text(begin[1]), body))
+        kept.append(data[pos : begin.start()])
+        pos = end.end()
+    return b"".join(kept) + data[pos:], files
+
+
+def tnef_files(data: bytes) -> tuple[list[tuple[str, bytes]], Defect | None]:
+    """Files inside a winmail.dat when `tnefparse` is installed; a defect on failure."""
+    try:
+        from tnefparse import TNEF  # optional dependency, pure Python
+    except ImportError:
+        return [], None
+    try:
+        found = []
+        for item in TNEF(data, do_checksum=False).attachments:
+            name = item.long_filename() or item.name
+            name = guess_text(name) if isinstance(name, bytes) else str(name)
+            found.append((name.strip("\x00 "), bytes(item.data)))
+        return found, None
+    except Exception as exc:  # noqa: BLE001 - a third-party parser on untrusted bytes
+        return [], Defect(DefectKind.TNEF_DECODE, f"winmail.dat not readable ({type(exc).__name__})")
