@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from inbound.cli.staff_login import LoginRequired, Tokens, TokenSource, load_tokens, save_tokens
-from inbound.cli.tickets import age, ticket_page, ticket_table
+from inbound.cli.ticket_view import age, ticket_page, ticket_table
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
