@@ -30,7 +30,7 @@ def offline_credentials() -> None:
 def emulated_aws() -> None:
     """moto as the embedded stack needs it, and the AWS contract on every session from now on:
     locally, requests AWS would refuse fail as they would in an account (inbound/local/aws_contract/)."""
-    from inbound.local.ses_sending import serve_account_api
+    from inbound.local.ses_account_api import serve_account_api
 
     moto_fidelity.install()
     moto_speed.install()
