@@ -28,13 +28,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inbound.local import moto_changes
 from inbound.local.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
 from inbound.local.event_sources import SQS_POLLERS, Poller, Scheduler, app_sources
+from inbound.local.first_agent import ensure_agent
 from inbound.local.journal import Journal
+from inbound.local.quiet import Quiet
 from inbound.local.recovery import quarantine_failed, redrive_incoming, restore_journal
 from inbound.local.ses_sending import SesEmulator
 from inbound.local.ses_sending import install as install_ses_emulator
 from inbound.local.smtp import SesReceiver, start_smtp
 from inbound.local.staff_roster import restore_local as restore_staff
-from inbound.local.state import LocalState, Quiet, ensure_agent
+from inbound.local.state import LocalState
 from inbound.stage.dns_check import publish_local_zone
 from inbound.stage.gateway_responses import local_http_server
 

@@ -27,9 +27,9 @@ knows moto's models.
 Not kept: SQS messages (anything not yet processed is still under `incoming/` and the
 stack re-drives it on start), the dead-letter queue (its raw mail is in
 `quarantine/failed/`), Cognito users (the first agent is re-created from
-credentials.json, see `ensure_agent`).
+credentials.json, see `first_agent`).
 
-Consistency: `save` runs while `Quiet.still()` holds the workers (Lambda pollers, SMTP
+Consistency: `save` runs while `quiet.Quiet.still()` holds the workers (Lambda pollers, SMTP
 deliveries, staff API writes) between units of work, so a snapshot never holds half a
 delivery. The manifest `state.json` is replaced atomically after its blobs are written;
 a crash loses at most the changes since the last save, never the previous snapshot, and
@@ -40,14 +40,9 @@ and whatever the journal has beyond that is re-driven on start (`journal`).
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import logging
-import os
-import secrets
-import string
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -63,41 +58,6 @@ log = logging.getLogger("inbound.local")
 
 FORMAT = 1
 _MISSING_TABLE = "ResourceNotFoundException"
-
-
-class Quiet:
-    """Workers run inside `busy()` (not nested); `still()` waits until none runs, holding new ones."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._busy = 0
-        self._held = False
-        self.done = 0  # units of work finished so far: unchanged means nothing to save
-
-    @contextlib.contextmanager
-    def busy(self) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: not self._held)
-            self._busy += 1
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._busy -= 1
-                self.done += 1
-                self._cond.notify_all()
-
-    @contextlib.contextmanager
-    def still(self) -> Iterator[None]:
-        with self._cond:
-            self._held = True
-            self._cond.wait_for(lambda: self._busy == 0)
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._held = False
-                self._cond.notify_all()
 
 
 def _b64_items(value: Any, encode: bool) -> Any:
@@ -325,40 +285,3 @@ class LocalState:
         for blob in self.blobs.glob("*/*"):
             if blob.name not in wanted and not blob.name.endswith(".tmp"):
                 blob.unlink(missing_ok=True)
-
-
-# -- the first agent ---------------------------------------------------------------------
-_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, "-_.!#%+=")
-
-
-def _strong_password(length: int = 24) -> str:
-    """Random, with every character class the pool's policy asks for."""
-    chars = [secrets.choice(group) for group in _CLASSES]
-    chars += [secrets.choice("".join(_CLASSES)) for _ in range(length - len(chars))]
-    secrets.SystemRandom().shuffle(chars)
-    return "".join(chars)
-
-
-def ensure_agent(cognito: Any, pool_id: str, data_dir: Path, domain: str) -> tuple[dict[str, str], bool]:
-    """The first staff account: made once and kept in credentials.json (0600), then created
-    again from that file on every start (moto keeps no users). Returns it and whether it is new."""
-    path = data_dir / "credentials.json"
-    new = not path.exists()
-    if new:
-        creds = {"username": f"agent@{domain}", "password": _strong_password()}
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
-            json.dump(creds, handle, indent=2)
-    creds = json.loads(path.read_text())
-    os.chmod(path, 0o600)
-    email = [{"Name": "email", "Value": creds["username"]}, {"Name": "email_verified", "Value": "true"}]
-    try:
-        cognito.admin_create_user(
-            UserPoolId=pool_id, Username=creds["username"], UserAttributes=email, MessageAction="SUPPRESS"
-        )
-    except ClientError as exc:
-        if error_code(exc) != "UsernameExistsException":
-            raise
-    cognito.admin_set_user_password(
-        UserPoolId=pool_id, Username=creds["username"], Password=creds["password"], Permanent=True
-    )
-    return creds, new
