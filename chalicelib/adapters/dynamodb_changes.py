@@ -16,8 +16,8 @@ that the ingest's cold start loads no module more); a staff edit that was one Up
 
 A counter is one hot item per mailbox: transactions that touch it at the same moment
 conflict (TransactionConflict): the delivery is retried from the queue, as new tickets
-already are on the ticket-number counter; a staff edit answers 409 (ConcurrentUpdate) and
-the agent retries, as after any collision.
+already are on the ticket-number counter; a staff edit's transaction is sent again up to
+twice (dynamodb_requests.EDIT_CONFLICT_RETRIES), then answers 409 (ConcurrentUpdate).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
-from chalicelib.adapters.dynamodb_requests import query_all, transact_write
+from chalicelib.adapters.dynamodb_requests import EDIT_CONFLICT_RETRIES, query_all, transact_write
 from chalicelib.adapters.dynamodb_ticket_updates import changes_bump
 from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
@@ -266,7 +266,9 @@ class DynamoDBQueue:
             changes_bump(self.table, box, before.id) for box in dict.fromkeys((after.mailbox, before.mailbox))
         ]
         try:
-            transact_write(self._db, [{"Update": update}, *lines, *bumps])
+            transact_write(
+                self._db, [{"Update": update}, *lines, *bumps], conflict_retries=EDIT_CONFLICT_RETRIES
+            )
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 BATCH_GET_KEYS = 100  # BatchGetItem's limit per request
 CONDITION_FAILED = "ConditionalCheckFailed"  # a transaction's reason for an operation whose condition failed
+# A staff edit's transaction sent again after a TransactionConflict (the mailbox's change
+# counter is one hot item, dynamodb_changes.py) before the agent is told to retry.
+EDIT_CONFLICT_RETRIES = 2
 
 
 def batch_get(
@@ -60,9 +63,28 @@ def query_all(db: DynamoDBClient, **kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def transact_write(db: DynamoDBClient, operations: Sequence[dict[str, Any]]) -> None:
-    """One TransactWriteItems: all of `operations` or none (at most 100)."""
-    db.transact_write_items(TransactItems=cast("list[TransactWriteItemTypeDef]", list(operations)))
+def transact_write(
+    db: DynamoDBClient, operations: Sequence[dict[str, Any]], conflict_retries: int = 0
+) -> None:
+    """One TransactWriteItems: all of `operations` or none (at most 100).
+
+    `conflict_retries`: sent again that many times at most when it was cancelled only because
+    another transaction held one of its items (TransactionConflict, which botocore does not
+    retry), as a staff edit and a mailbox's change counter may be; a cancelled transaction
+    wrote nothing, so sending it again is safe. A failed condition is never retried."""
+    items = cast("list[TransactWriteItemTypeDef]", list(operations))
+    for attempt in range(conflict_retries + 1):
+        try:
+            db.transact_write_items(TransactItems=items)
+            return
+        except ClientError as exc:
+            reasons = cancellation_reasons(exc)
+            if (
+                attempt == conflict_retries
+                or "TransactionConflict" not in reasons
+                or CONDITION_FAILED in reasons
+            ):
+                raise
 
 
 def cancellation_reasons(exc: BaseException | None) -> list[str]:

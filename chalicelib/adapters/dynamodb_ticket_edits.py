@@ -17,7 +17,12 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
-from chalicelib.adapters.dynamodb_requests import CONDITION_FAILED, cancellation_reasons, transact_write
+from chalicelib.adapters.dynamodb_requests import (
+    CONDITION_FAILED,
+    EDIT_CONFLICT_RETRIES,
+    cancellation_reasons,
+    transact_write,
+)
 from chalicelib.adapters.dynamodb_search import term_puts, write_terms
 from chalicelib.adapters.dynamodb_ticket_updates import changes_bump
 from chalicelib.domain.audit import counted
@@ -243,7 +248,7 @@ class DynamoDBTicketEdits:
 
     def _transact(self, operations: list[dict[str, Any]], ticket_id: str) -> None:
         try:
-            transact_write(self._db, operations)
+            transact_write(self._db, operations, conflict_retries=EDIT_CONFLICT_RETRIES)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             if not reasons:

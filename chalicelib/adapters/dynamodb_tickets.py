@@ -12,6 +12,7 @@ from chalicelib.adapters import dynamodb_ticket_updates as updates
 from chalicelib.adapters.dynamodb_deliveries import delivery_put, record_from_item
 from chalicelib.adapters.dynamodb_requests import (
     CONDITION_FAILED,
+    EDIT_CONFLICT_RETRIES,
     batch_get,
     cancellation_reasons,
     condition_failed,
@@ -284,7 +285,7 @@ class DynamoDBTickets:
             operations.append(updates.changes_bump(self.table, mailbox, message.ticket_id))
         operations += updates.index_puts(self.table, mailbox, message, aliases, conditional=False)
         try:
-            transact_write(self._db, operations)
+            transact_write(self._db, operations, conflict_retries=EDIT_CONFLICT_RETRIES)
         except ClientError as exc:
             reasons = cancellation_reasons(exc)
             if not reasons:

@@ -136,3 +136,58 @@ def test_a_conditional_write_refused_by_its_condition_is_false_and_other_errors_
     with pytest.raises(ClientError) as missing:
         unless_refused(db.put_item, **{**new, "TableName": "no-such-table"})
     assert not condition_failed(missing.value)
+
+
+class Conflicts:
+    """Cancels the next `times` TransactWriteItems as DynamoDB does when another transaction
+    holds one of its items (the second operation's reason TransactionConflict)."""
+
+    def __init__(self, session: Any, times: int) -> None:
+        self.times, self.sent = times, 0
+        session.events.register("before-call.dynamodb.TransactWriteItems", self)
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.sent += 1
+        if self.times:
+            self.times -= 1
+            reasons = [{"Code": "None"}, {"Code": "TransactionConflict", "Message": "in use"}]
+            error = {"Code": "TransactionCanceledException", "Message": "conflict"}
+            raise ClientError({"Error": error, "CancellationReasons": reasons}, model.name)  # type: ignore[typeddict-unknown-key]
+
+
+@pytest.mark.parametrize(("conflicts", "lands"), [(2, True), (3, False)])
+def test_a_transaction_cancelled_by_a_conflict_is_sent_again_as_often_as_asked(session, conflicts, lands):
+    conflict = Conflicts(session, conflicts)
+    db = session.client("dynamodb")
+    operations = [{"Put": {"TableName": TABLE, "Item": _key(f"T#{n}")}} for n in range(2)]
+
+    if lands:
+        transact_write(db, operations, conflict_retries=2)
+    else:
+        with pytest.raises(ClientError) as cancelled:
+            transact_write(db, operations, conflict_retries=2)
+        assert cancellation_reasons(cancelled.value) == ["None", "TransactionConflict"]
+
+    assert conflict.sent == 3
+    assert ("Item" in db.get_item(TableName=TABLE, Key=_key("T#1"))) is lands
+
+
+def test_a_transaction_without_retries_or_with_a_failed_condition_is_sent_once(session):
+    conflict = Conflicts(session, 1)
+    db = session.client("dynamodb")
+    with pytest.raises(ClientError):
+        transact_write(db, [{"Put": {"TableName": TABLE, "Item": _key("T#1")}}])
+    assert conflict.sent == 1
+    db.put_item(TableName=TABLE, Item=_key("T#taken"))
+    taken = {
+        "Put": {
+            "TableName": TABLE,
+            "Item": _key("T#taken"),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+    with pytest.raises(ClientError) as refused:
+        transact_write(db, [taken], conflict_retries=2)
+
+    assert cancellation_reasons(refused.value) == [CONDITION_FAILED] and conflict.sent == 2
