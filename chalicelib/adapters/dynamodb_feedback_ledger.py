@@ -33,7 +33,7 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
 )
 from chalicelib.adapters.dynamodb_suppression_list import LIST_PK, OVER_EXPIRING, entry_item, entry_key
-from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
+from chalicelib.domain.suppression import SoftBounces, SuppressionEntry
 from chalicelib.services.ports.outbound import Applied, SoftRead, SoftWrite
 
 if TYPE_CHECKING:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb_items import deserialize, serialize
 from chalicelib.adapters.dynamodb_requests import item_key, query_all, unless_refused
-from chalicelib.domain.feedback import ListAction, SuppressionEntry
+from chalicelib.domain.suppression import ListAction, SuppressionEntry
 from chalicelib.services.ports.outbound import ListChange
 
 if TYPE_CHECKING:

@@ -32,7 +32,8 @@ from typing import Any
 
 from chalicelib import observability
 from chalicelib.domain import feedback, mailed_reports
-from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind, SuppressionEntry
+from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind
+from chalicelib.domain.suppression import SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate
 from chalicelib.services.ports.outbound import FeedbackLedger, SendLedger, SoftRead, SoftWrite

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.domain.feedback import ListAction, SoftBounces, SuppressionEntry
+from chalicelib.domain.suppression import ListAction, SoftBounces, SuppressionEntry
 from chalicelib.services.ports.outbound import Applied, ListChange, SoftWrite
 
 NOW = 1_796_000_000  # 2026-12-01, epoch seconds

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain.feedback import SoftBounces, SuppressionEntry
 from chalicelib.domain.reputation import DayCounts
+from chalicelib.domain.suppression import SoftBounces, SuppressionEntry
 from chalicelib.services.ports.outbound import Applied, ListChange, SoftRead, SoftWrite
 
 TRANSACTION_ITEMS = 100  # DynamoDB's limit per TransactWriteItems: the caller sizes it

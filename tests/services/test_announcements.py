@@ -9,7 +9,7 @@ from datetime import timedelta
 from email import message_from_bytes, policy
 
 from chalicelib.domain import announcements as ann
-from chalicelib.domain.feedback import SuppressionEntry
+from chalicelib.domain.suppression import SuppressionEntry
 from chalicelib.domain.warmup import IpWarmup, WarmupPlan
 from chalicelib.services.announcements import AudienceFilter
 from tests.fakes.stack import SECRET

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chalicelib.domain.feedback import SuppressionEntry
+from chalicelib.domain.suppression import SuppressionEntry
 from chalicelib.domain.warmup import IpWarmup, WarmupPlan
 from chalicelib.services.suppression import guard_state
 from tests.support.outbound_services import mail_out

@@ -42,6 +42,7 @@ OTHER_SERVICES = (
     # Their domain, once imported by services/ports for its annotations alone.
     "chalicelib.domain.announcements",
     "chalicelib.domain.feedback",
+    "chalicelib.domain.suppression",
     "chalicelib.domain.reputation",
     "chalicelib.domain.send_policy",
     "chalicelib.domain.sign_in_throttle",

@@ -1,8 +1,8 @@
-"""An address's soft bounces in the counting window (chalicelib.domain.feedback.SoftBounces)."""
+"""An address's soft bounces in the counting window (chalicelib.domain.suppression.SoftBounces)."""
 
 from __future__ import annotations
 
-from chalicelib.domain.feedback import SoftBounces
+from chalicelib.domain.suppression import SoftBounces
 
 
 def test_adding_keeps_the_times_in_the_window_oldest_first_and_the_version_read():

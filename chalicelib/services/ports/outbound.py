@@ -23,9 +23,9 @@ if TYPE_CHECKING:
         RecipientState,
         SendQuota,
     )
-    from chalicelib.domain.feedback import ListAction, SoftBounces, SuppressionEntry
     from chalicelib.domain.reputation import DayCounts
     from chalicelib.domain.send_policy import AckState
+    from chalicelib.domain.suppression import ListAction, SoftBounces, SuppressionEntry
     from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 
 

@@ -1,0 +1,63 @@
+"""The project's suppression list in domain words: an address on it (`SuppressionEntry`), a
+line of its audit trail (`ListAction`), and an address's soft bounces counted in a window
+(`SoftBounces`). Standard library only; what SES reports is read in `feedback`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class ListAction(StrEnum):
+    """A line of the suppression list's audit trail (services/ports.ListChange)."""
+
+    REMOVED = "removed"  # an address taken off the list, by whom and why
+    IMPORTED = "imported"  # a list of addresses put on it
+
+
+@dataclass(frozen=True)
+class SuppressionEntry:
+    """One address on the project's suppression list."""
+
+    address: str
+    reason: str  # BOUNCE | COMPLAINT | SOFT_BOUNCE | ACCOUNT_SUPPRESSED | IMPORTED | MANUAL ...
+    at: str
+    source: str = ""  # ses-feedback | inbound-dsn | import | staff
+    subtype: str = ""
+    diagnostic: str = ""
+    feedback_id: str = ""
+    expires_at: int = 0  # epoch seconds; 0: never expires
+    note: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "address": self.address,
+            "reason": self.reason,
+            "at": self.at,
+            "source": self.source,
+            "subtype": self.subtype,
+            "diagnostic": self.diagnostic,
+            "feedback_id": self.feedback_id,
+            "expires_at": self.expires_at or None,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class SoftBounces:
+    """An address's soft bounces and delays: their times (epoch seconds, oldest first) and
+    the version of the stored item they were read from (0: there was none)."""
+
+    address: str
+    times: tuple[int, ...] = ()
+    version: int = 0
+
+    def count(self, since: int) -> int:
+        """How many happened at `since` or later."""
+        return sum(1 for t in self.times if t >= since)
+
+    def adding(self, times: Iterable[int], since: int, keep: int) -> SoftBounces:
+        """With `times` added, those before `since` dropped, and only the newest `keep` kept."""
+        kept = sorted(t for t in (*self.times, *times) if t >= since)
+        return replace(self, times=tuple(kept[-keep:] if keep > 0 else ()))
