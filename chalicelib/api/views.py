@@ -10,8 +10,8 @@ from chalicelib.domain.tickets import StoredMessage, Ticket
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
     from chalicelib.services.change_feed import Changes
+    from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
     from chalicelib.services.ports.records import SuspendedMessage
-    from chalicelib.services.ticket_desk import AttachmentView, MessageView, QueuePage, TicketDetail
 
 
 def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:

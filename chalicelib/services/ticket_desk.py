@@ -1,12 +1,13 @@
 """The staff desk: the queue, claiming the next ticket, reading one, notes, status and
-assignment changes, split and merge. Each change publishes a ticket event."""
+assignment changes, split and merge. Each change publishes a ticket event. What it
+returns for reading (a queue page, a ticket with its messages) is in `desk_views`."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -20,7 +21,6 @@ from chalicelib.domain.tickets import (
     Direction,
     MessageKind,
     Priority,
-    StoredAttachment,
     StoredMessage,
     ThreadSignal,
     Ticket,
@@ -37,7 +37,8 @@ from chalicelib.errors import (
 )
 from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_ports import DeskPorts, editable
-from chalicelib.services.ports.records import Disposition, QueueQuery
+from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
+from chalicelib.services.ports.records import QueueQuery
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,36 +48,6 @@ MAX_TAGS, MAX_TAG_CHARS = 20, 40
 MAX_NOTE_CHARS = 50_000  # a note lives in its item: DynamoDB items stop at 400 KB
 CLAIM_ATTEMPTS = 50
 UPDATE_ATTEMPTS = 3
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    tickets: tuple[Ticket, ...]
-    cursor: str | None
-
-
-@dataclass(frozen=True)
-class AttachmentView:
-    attachment: StoredAttachment
-    url: str
-    disposition: Disposition
-    expires_in: int  # seconds the link works
-    expires_at: str = ""  # when it stops working (ISO 8601, UTC)
-
-
-@dataclass(frozen=True)
-class MessageView:
-    message: StoredMessage
-    body: Body  # whole (fetched from S3 when large), HTML sanitised
-    attachments: tuple[AttachmentView, ...]
-
-
-@dataclass(frozen=True)
-class TicketDetail:
-    ticket: Ticket
-    merged_into: str
-    messages: tuple[MessageView, ...]
-    earlier: int = 0  # messages before these, not loaded (see `show`)
 
 
 # A ticket's messages come in pages: a thread of hundreds of mails, each with a body
