@@ -126,10 +126,10 @@ class Target:
         if self.is_local and self.local.get("outputs"):
             env = {**self.local["outputs"], "AWS_REGION": self.region}
             env.update(INBOUND_ENDPOINT_URL=str(self.endpoint_url), INBOUND_ACKNOWLEDGE="true")
-            if self.local.get("http"):  # as local/stack.py's _app_environment: unsubscribe links
+            if self.local.get("http"):  # as local/chalice_host.py's app_environment: unsubscribe links
                 env["INBOUND_PUBLIC_URL"] = str(self.local["http"])
             for key, value in self.local["outputs"].items():
-                if key.endswith("_QUEUE_URL"):  # as local/stack.py's _app_environment names the queues
+                if key.endswith("_QUEUE_URL"):  # as local/chalice_host.py's app_environment names the queues
                     env[key.removesuffix("_URL")] = str(value).rsplit("/", 1)[1]
             return env
         return _derived_environment(session, self.stage, self.region, self.endpoint_url)
@@ -259,7 +259,7 @@ def _derived_environment(session: Any, stage: str, region: str, endpoint_url: st
     env.update(_mailboxes(session, names, region, endpoint_url))
     if endpoint_url:
         env["INBOUND_ENDPOINT_URL"] = endpoint_url
-        # As `inbound up` runs its functions (local/stack.py's _app_environment).
+        # As `inbound up` runs its functions (local/chalice_host.py's app_environment).
         env["INBOUND_ACKNOWLEDGE"] = "true"
     else:
         env.update(_chalice_environment(stage))

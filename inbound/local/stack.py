@@ -3,14 +3,13 @@
 moto's server plays AWS on loopback, provisioned by the same `provision()` as the cloud.
 Around it: the SMTP listener that plays SES receiving (`smtp`), the Lambda event
 sources that drive the Chalice handlers (`event_sources`), Chalice's local HTTP server for
-the staff API and console, and the snapshot that carries the data across restarts
+the staff API and console (`chalice_host`), and the snapshot that carries the data across restarts
 (`state`). Nothing here talks to real AWS: every client gets the local endpoint and
 credentials that real AWS refuses.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -18,7 +17,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from inbound.local import moto_changes
-from inbound.local.embedded import REGION, EmbeddedStack, moto_server, offline_credentials, stack_at
+from inbound.local.chalice_host import CHALICE_STAGE, app_environment, chalice_config, http_server, import_app
+from inbound.local.embedded import REGION, moto_server, offline_credentials, stack_at
 from inbound.local.event_sources import SQS_POLLERS, Poller, Scheduler, app_sources
 from inbound.local.first_agent import ensure_agent
 from inbound.local.journal import Journal
@@ -38,7 +37,6 @@ from inbound.local.smtp import SesReceiver, start_smtp
 from inbound.local.staff_roster import restore_local as restore_staff
 from inbound.local.state import LocalState
 from inbound.stage.dns_check import publish_local_zone
-from inbound.stage.gateway_responses import local_http_server
 
 log = logging.getLogger("inbound.local")
 
@@ -48,9 +46,6 @@ SAVE_EVERY_SECONDS = 3.0
 # first waiting send, so that a burst's acknowledgements leave with one save, not one each.
 GROUP_SAVE_SECONDS = 1.0
 FULL_CHECK_SECONDS = 60.0  # compare even when no worker did anything
-# .chalice/config.json has no "local" stage; the dev stage's per-function settings apply.
-CHALICE_STAGE = "dev"
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -62,55 +57,6 @@ class UpOptions:
     host: str = "127.0.0.1"
     # Emulate the SES sandbox for sends (verified recipients and the simulator only).
     sandbox: bool = False
-
-
-def _app_environment(stack: EmbeddedStack, endpoint: str, http_url: str = "") -> dict[str, str]:
-    """What Chalice would set on the functions, from provision's outputs."""
-    env = {**stack.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint}
-    if http_url:  # announcements' one-click unsubscribe links point at this stack's /u/
-        env["INBOUND_PUBLIC_URL"] = http_url
-    # As the deployed stages do (.chalice/config.json): new tickets are acknowledged.
-    env["INBOUND_ACKNOWLEDGE"] = "true"
-    # The local poller honours batchItemFailures, as a mapping with ReportBatchItemFailures does.
-    env["INBOUND_PARTIAL_BATCH_RESPONSES"] = "true"
-    for key, value in stack.outputs.items():
-        if key.endswith("_QUEUE_URL"):  # app.py names its queues at import: INBOUND_INGEST_QUEUE
-            env[key.removesuffix("_URL")] = value.rsplit("/", 1)[1]
-    return env
-
-
-def _import_app(env: dict[str, str]) -> Any:
-    """`app.py` with the stack's settings, as a freshly started Lambda container sees them."""
-    os.environ.update(env)
-    if str(PROJECT_DIR) not in sys.path:
-        sys.path.insert(0, str(PROJECT_DIR))
-    module = importlib.import_module("app")
-    # Chalice's app logger is named after the app ("inbound", the parent of every
-    # logger here): Chalice points it at stdout at level ERROR. Locally, logs go to
-    # stderr at INFO and stdout carries only the announcements.
-    app_log = logging.getLogger(module.app.app_name)
-    app_log.handlers.clear()
-    app_log.propagate = True
-    app_log.setLevel(logging.INFO)
-    from chalicelib.wiring import services
-
-    services.cache_clear()
-    return module
-
-
-def _chalice_config() -> Any:
-    from chalice.config import Config
-
-    on_disk = json.loads((PROJECT_DIR / ".chalice" / "config.json").read_text())
-    defaults = {"project_dir": str(PROJECT_DIR)}
-    return Config(chalice_stage=CHALICE_STAGE, config_from_disk=on_disk, default_params=defaults)
-
-
-def _http_server(app_module: Any, config: Any, host: str, port: int, busy: Callable[[], Any]) -> Any:
-    """Chalice's local server; requests that may write run inside `busy()` (see state.py)."""
-    server = local_http_server(app_module.app, config, host, port, busy)
-    threading.Thread(target=server.server.serve_forever, name="http", daemon=True).start()
-    return server
 
 
 class LocalStack:
@@ -165,8 +111,8 @@ class LocalStack:
         # Sends the last snapshot let go that a crash kept from the outbox.
         self.ses.release([tuple(send) for send in state.unsent if not self.ses.in_outbox(send[0])])
         http_url = f"http://{options.host}:{options.http_port}"
-        app_module = _import_app(_app_environment(stack, self.endpoint, http_url))
-        config = _chalice_config()
+        app_module = import_app(app_environment(stack, self.endpoint, http_url))
+        config = chalice_config()
 
         def timeout_of(name: str) -> int:
             return int(config.scope(CHALICE_STAGE, name).lambda_timeout or 60)
@@ -187,7 +133,7 @@ class LocalStack:
         self.journaled = restore_journal(self.journal, state.covered, receiver)
         self.redriven, self.quarantined = redrive_incoming(stack, receiver)
         self.smtp = start_smtp(receiver, self.quiet.busy, options.host, options.smtp_port)
-        self.http = _http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
+        self.http = http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
 
     def save(self, force: bool = False) -> bool:
         """Snapshot when work was done since the last one (`force`: compare anyway, for

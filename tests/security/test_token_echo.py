@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from inbound.local.stack import _chalice_config, _http_server
+from inbound.local.chalice_host import chalice_config, http_server
 from inbound.stage.gateway_responses import NOT_FOUND
 from tests.support.staff_api import Api
 
@@ -37,8 +37,8 @@ UNKNOWN = [
 @pytest.fixture
 def served(api: Api) -> Iterator[str]:
     """The app as `inbound up` serves it, on a port the OS picks (the api fixture set the env)."""
-    server = _http_server(
-        importlib.import_module("app"), _chalice_config(), "127.0.0.1", 0, contextlib.nullcontext
+    server = http_server(
+        importlib.import_module("app"), chalice_config(), "127.0.0.1", 0, contextlib.nullcontext
     )
     try:
         yield f"http://127.0.0.1:{server.server.server_address[1]}"
