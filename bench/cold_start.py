@@ -1,7 +1,7 @@
 """Cold start: `import app` plus the services a function's first event needs, from the
 unpacked Lambda package, against `import boto3` and one client, each in a fresh interpreter.
 
-Each service is built by its first use (chalicelib/wiring.py), so what a cold start costs
+Each service is built by its first use (chalicelib/wiring/), so what a cold start costs
 depends on the function: the ingest function's handler asks for `services().ingest` (which
 builds the S3 and DynamoDB clients it needs), a staff API request for `services().auth` and
 `services().desk`. The ingest is the goal's figure; the API request is measured beside it.

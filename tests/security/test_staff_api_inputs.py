@@ -118,7 +118,7 @@ def key_limits(api: Api) -> list[str]:
                         {"Error": {"Code": "ValidationException", "Message": f"{name} too large"}}, model.name
                     )
 
-    # One client serves every DynamoDB adapter of the app (chalicelib/wiring.py).
+    # One client serves every DynamoDB adapter of the app (chalicelib/wiring/).
     client = services().ingest.ports.tickets._db
     for operation in ("GetItem", "DeleteItem", "UpdateItem", "BatchGetItem"):
         client.meta.events.register(f"before-parameter-build.dynamodb.{operation}", check)

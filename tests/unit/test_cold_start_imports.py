@@ -39,6 +39,9 @@ OTHER_SERVICES = (
     "chalicelib.services.sign_in_guard",
     "chalicelib.services.sweeper",
     "chalicelib.services.suspended_mail",
+    # The wiring's builders of the other sides (chalicelib/wiring/).
+    "chalicelib.wiring.desk",
+    "chalicelib.wiring.outbound",
     # Their domain, once imported by services/ports for its annotations alone.
     "chalicelib.domain.announcements",
     "chalicelib.domain.feedback",

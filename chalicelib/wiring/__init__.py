@@ -1,0 +1,296 @@
+"""The one place that builds clients and assembles services (the composition root).
+
+Nothing here runs at import: `app.py` calls `services()` inside handlers, so importing the
+app touches no AWS and creates no client. `Services` builds each service by its first use
+from builders grouped by side, each module imported by the first property that needs it,
+so a cold start loads only its own function's side:
+
+- `clients`: the boto3 clients (one session and lock, clients built by their first use);
+- `ingest`: the ingest's ports, the mail readers, the sweeper;
+- `desk`: the staff API and console (desk, search, presence, change counters, identities,
+  the sign-in guard and proxy, staff administration);
+- `outbound`: every mail that leaves (the guard, feedback, the suppression list) and
+  announcements.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import Settings
+from chalicelib.wiring.clients import client, on_first_use, signing_s3
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+    from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+    from chalicelib.adapters.s3_mail_store import S3MailStore
+    from chalicelib.adapters.sns_events import SnsEvents
+    from chalicelib.adapters.ssm_secrets import SsmReplySecrets
+    from chalicelib.console.cognito_sign_in import CognitoSignIn
+    from chalicelib.services.announcement_sending import AnnouncementSender
+    from chalicelib.services.announcements import AnnouncementService
+    from chalicelib.services.change_feed import ChangeFeed
+    from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.ingest import IngestService
+    from chalicelib.services.message_builder import Renderers
+    from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.sign_in_guard import SignInGuard
+    from chalicelib.services.staff_admin import StaffAdmin
+    from chalicelib.services.staff_identities import StaffIdentities
+    from chalicelib.services.suppression import SuppressionService
+    from chalicelib.services.suspended_mail import SuspendedMail
+    from chalicelib.services.sweeper import IncomingSweeper
+    from chalicelib.services.ticket_desk import TicketDesk
+    from chalicelib.services.ticket_presence import TicketPresence
+    from chalicelib.services.ticket_search import TicketFinder
+    from chalicelib.wiring.outbound import Announcing, MailOut
+
+
+def build_services(settings: Settings, session: Session | None = None, fetch_jwks: Any = None) -> Services:
+    """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
+    import boto3
+
+    # flufl.bounce logs every detector it runs at INFO; keep Lambda logs for our own lines.
+    logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
+    return Services(settings, session or boto3.session.Session(), fetch_jwks)
+
+
+class Services:
+    """The container's services, each built by its first use, with the clients it needs.
+
+    All of the stage's functions run this one app, and each touches few services: ingest
+    the ingest, record_feedback the feedback, a staff request the desk and the identities.
+    Building them all would import some 90 modules at every cold start, about 70 frozen
+    dataclasses among them (each compiles its generated methods at import: about 4M
+    instructions apiece), so each is built on first use. Services call each other through
+    these attributes, so one that is never used is never built. `functools.cached_property`
+    holds a lock per attribute (Python 3.11), and the dependencies have no cycle, so two
+    threads of `inbound up` cannot build one twice or deadlock.
+    """
+
+    def __init__(self, settings: Settings, session: Session, fetch_jwks: Any = None) -> None:
+        self.settings = settings
+        self._session = session
+        self._fetch_jwks = fetch_jwks
+
+    # -- clients and the adapters several services share --------------------
+    @functools.cached_property
+    def _s3(self) -> S3Client:
+        return client(self._session, "s3", self.settings)
+
+    @functools.cached_property
+    def _dynamodb(self) -> DynamoDBClient:
+        return client(self._session, "dynamodb", self.settings)
+
+    @functools.cached_property
+    def _signer(self) -> S3Client:
+        return on_first_use(lambda: signing_s3(self._session, self.settings))
+
+    @functools.cached_property
+    def _store(self) -> S3MailStore:
+        from chalicelib.adapters.s3_mail_store import S3MailStore
+
+        return S3MailStore(self._s3, self.settings.mail_bucket)
+
+    @functools.cached_property
+    def _tickets(self) -> DynamoDBTickets:
+        from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+
+        return DynamoDBTickets(self._dynamodb, self.settings.tickets_table)
+
+    @functools.cached_property
+    def _reply_secrets(self) -> SsmReplySecrets:
+        from chalicelib.adapters.ssm_secrets import SsmReplySecrets
+
+        ssm = on_first_use(lambda: client(self._session, "ssm", self.settings))
+        return SsmReplySecrets(ssm, self.settings.reply_secret_parameter)
+
+    @functools.cached_property
+    def _renderers(self) -> Renderers:
+        from chalicelib.adapters.mail import body_render
+        from chalicelib.services.message_builder import Renderers
+
+        return Renderers(body_render.sanitise_html, body_render.latest_reply)
+
+    @functools.cached_property
+    def _events(self) -> SnsEvents:
+        """Ticket events for integrations; the SNS client is built by the first event."""
+        from chalicelib.adapters.sns_events import SnsEvents
+
+        topic = self.settings.events_topic_arn
+        sns = on_first_use(lambda: client(self._session, "sns", self.settings)) if topic else None
+        return SnsEvents(sns, topic)
+
+    @functools.cached_property
+    def _mail_out(self) -> MailOut:
+        from chalicelib.wiring.outbound import mail_out
+
+        return mail_out(
+            self.settings,
+            self._session,
+            self._dynamodb,
+            self._signer,
+            self._tickets,
+            self._store,
+            self._reply_secrets,
+            self._events,
+        )
+
+    @functools.cached_property
+    def _announcing(self) -> Announcing:
+        from chalicelib.wiring.outbound import announcements
+
+        return announcements(self.settings, self._session, self._dynamodb, self._mail_out, self.desk)
+
+    # -- the services --------------------------------------------------------
+    @functools.cached_property
+    def ingest(self) -> IngestService:
+        from chalicelib.wiring.ingest import ingest_service
+
+        acknowledge = self.settings.acknowledge_new_tickets
+        return ingest_service(
+            self.settings,
+            self._dynamodb,
+            self._store,
+            self._tickets,
+            self._renderers,
+            self._reply_secrets,
+            self._events,
+            acknowledge=(lambda *ticket: self.outbound.acknowledge(*ticket)) if acknowledge else None,
+            suppress_bounced=lambda *report: self.feedback.suppress_from_inbound_bounce(*report),
+        )
+
+    @functools.cached_property
+    def suspended(self) -> SuspendedMail:
+        from chalicelib.services.suspended_mail import SuspendedMail
+
+        return SuspendedMail(self.ingest.ports, self.ingest.filing)
+
+    @functools.cached_property
+    def desk(self) -> TicketDesk:
+        """The staff queue and ticket edits."""
+        from chalicelib.wiring.desk import desk
+
+        return desk(
+            self.settings,
+            self._dynamodb,
+            self._signer,
+            self._tickets,
+            self._store,
+            self._renderers,
+            self._events,
+        )
+
+    @functools.cached_property
+    def auth(self) -> StaffIdentities:
+        """Staff tokens (JWKS fetched on first use) named by their `sub`."""
+        from chalicelib.wiring.desk import staff_identities
+
+        return staff_identities(self.settings, self._dynamodb, self._fetch_jwks)
+
+    @functools.cached_property
+    def outbound(self) -> OutboundService:
+        """Every mail that leaves, through the guard."""
+        return self._mail_out.outbound
+
+    @functools.cached_property
+    def feedback(self) -> FeedbackService:
+        """SES bounce/complaint feedback -> suppression list; announcements' events to them."""
+        from chalicelib.wiring.outbound import feedback_service
+
+        return feedback_service(
+            self.settings, self._mail_out, lambda events: self.announcements.record_events(events)
+        )
+
+    @functools.cached_property
+    def suppression(self) -> SuppressionService:
+        """List, check, remove, import, reputation."""
+        from chalicelib.wiring.outbound import suppression_service
+
+        return suppression_service(self.settings, self._session, self._mail_out)
+
+    @functools.cached_property
+    def sweeper(self) -> IncomingSweeper:
+        """Re-drives mail left in incoming/."""
+        from chalicelib.wiring.ingest import sweeper
+
+        return sweeper(self.settings, self.ingest)
+
+    @functools.cached_property
+    def sign_in_guard(self) -> SignInGuard:
+        """Attempts the console's sign-in proxy lets through."""
+        from chalicelib.wiring.desk import sign_in_guard
+
+        return sign_in_guard(self.settings, self._dynamodb)
+
+    @functools.cached_property
+    def search(self) -> TicketFinder:
+        """Search, customer history, the index's backfill."""
+        from chalicelib.wiring.desk import search
+
+        return search(self.settings, self._dynamodb, self._tickets, self.desk)
+
+    @functools.cached_property
+    def announcements(self) -> AnnouncementService:
+        """Audience, preview, test, queue, report, opt-out."""
+        return self._announcing.service
+
+    @functools.cached_property
+    def announcement_sender(self) -> AnnouncementSender:
+        """One queued batch, paced, once per recipient."""
+        return self._announcing.sender
+
+    @functools.cached_property
+    def changes(self) -> ChangeFeed:
+        """The change counters an open console polls."""
+        from chalicelib.wiring.desk import change_feed
+
+        return change_feed(self.settings, self._dynamodb)
+
+    @functools.cached_property
+    def presence(self) -> TicketPresence:
+        """Who else has a ticket open or is writing on it."""
+        from chalicelib.wiring.desk import presence
+
+        return presence(self.settings, self._dynamodb)
+
+    @functools.cached_property
+    def staff_admin(self) -> StaffAdmin:
+        """The console's staff administration: the user pool, the roster, invitations."""
+        from chalicelib.wiring.desk import staff_admin
+
+        return staff_admin(self.settings, self._session, self._dynamodb, self.outbound)
+
+    @functools.cached_property
+    def console_sign_in(self) -> CognitoSignIn:
+        """The console's sign-in proxy to the user pool."""
+        from chalicelib.wiring.desk import console_sign_in
+
+        return console_sign_in(self.settings, self._session)
+
+
+def build_redrive(services: Services, session: Session, queues: list[str], wait_seconds: int = 1) -> Any:
+    """The operator's re-drive (`inbound redrive`): quarantine/failed/ back through ingest,
+    the dead-letter queues of `queues` back to them. Built on demand; no Lambda uses it."""
+    from chalicelib.adapters.s3_quarantine import S3Quarantine
+    from chalicelib.adapters.sqs_redrive import SqsDeadLetters
+    from chalicelib.services.redrive import RedriveService
+
+    settings = services.settings
+    sqs = client(session, "sqs", settings)
+    return RedriveService(
+        services.ingest,
+        S3Quarantine(client(session, "s3", settings), settings.mail_bucket),
+        [SqsDeadLetters.of(sqs, name, wait_seconds) for name in queues],
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def services() -> Services:
+    """The Lambda container's services, built on first use."""
+    return build_services(Settings.from_env())

@@ -1,0 +1,90 @@
+"""The boto3 clients the Lambdas build: one session, one lock, one retry policy, and a
+proxy for the clients many invocations never call (built by their first use)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast, overload
+
+from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_ses import SESClient
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_ssm import SSMClient
+
+
+# A boto3 session must not build two clients at once (`inbound up` serves from threads).
+SESSION_LOCK = threading.RLock()
+
+
+# Each client the Lambdas build, typed by boto3-stubs (a dev dependency; types only).
+@overload
+def client(session: Session, name: Literal["cloudwatch"], settings: Settings) -> CloudWatchClient: ...
+@overload
+def client(session: Session, name: Literal["dynamodb"], settings: Settings) -> DynamoDBClient: ...
+@overload
+def client(session: Session, name: Literal["s3"], settings: Settings) -> S3Client: ...
+@overload
+def client(session: Session, name: Literal["ses"], settings: Settings) -> SESClient: ...
+@overload
+def client(session: Session, name: Literal["sesv2"], settings: Settings) -> SESV2Client: ...
+@overload
+def client(session: Session, name: Literal["sns"], settings: Settings) -> SNSClient: ...
+@overload
+def client(session: Session, name: Literal["sqs"], settings: Settings) -> SQSClient: ...
+@overload
+def client(session: Session, name: Literal["ssm"], settings: Settings) -> SSMClient: ...
+def client(session: Session, name: str, settings: Settings) -> Any:
+    from botocore.config import Config
+
+    config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
+    service: Any = name  # one of the names above; the stubs type each by its literal name
+    with SESSION_LOCK:
+        return session.client(
+            service, region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+        )
+
+
+class _OnFirstUse:
+    """A boto3 client built by its first use instead of by `build_services`.
+
+    For the clients many invocations never call (SSM for reply tokens, SES, presigning):
+    each costs 10-30 ms of cold start, mostly loading its service model.
+    """
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            with SESSION_LOCK:
+                if self._client is None:
+                    self._client = self._build()
+        return getattr(self._client, name)
+
+
+_Client = TypeVar("_Client")
+
+
+def on_first_use(build: Callable[[], _Client]) -> _Client:
+    """What `build` returns, built by its first use; the proxy stands in for that client's type."""
+    return cast(_Client, _OnFirstUse(build))
+
+
+def signing_s3(session: Session, settings: Settings) -> S3Client:
+    """Presigned links need Signature Version 4 (the only one newer regions accept)."""
+    from botocore.config import Config
+
+    config = Config(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    return session.client(
+        "s3", region_name=settings.region, endpoint_url=settings.endpoint_url, config=config
+    )

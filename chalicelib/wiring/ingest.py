@@ -1,0 +1,80 @@
+"""The ingest side of the wiring: the ingest service's ports, the mail readers it calls, and
+the sweeper that re-drives what it left in incoming/. Loaded by every ingest cold start, so
+it imports nothing at import time but the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+    from chalicelib.domain.classify_types import BounceReport
+    from chalicelib.domain.mail import ParsedMail
+    from chalicelib.services.ingest import IngestService
+    from chalicelib.services.message_builder import Renderers
+    from chalicelib.services.ports.records import ReplySecrets
+    from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
+    from chalicelib.services.sweeper import IncomingSweeper
+
+
+def ingest_service(
+    settings: Settings,
+    dynamodb: DynamoDBClient,
+    store: MailStore,
+    tickets: TicketStore,
+    renderers: Renderers,
+    reply_secrets: ReplySecrets,
+    events: Events,
+    acknowledge: Callable[..., Any] | None,
+    suppress_bounced: Callable[..., Any],
+) -> IngestService:
+    """The outbound side and the feedback are reached through `acknowledge` and
+    `suppress_bounced`, built by the first acknowledgement or bounce that needs them, not by
+    every ingest's cold start."""
+    from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
+    from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
+    from chalicelib.services.ingest import IngestService
+    from chalicelib.services.ingest_ports import IngestPorts
+
+    ports = IngestPorts(
+        store=store,
+        tickets=tickets,
+        deliveries=DynamoDBDeliveries(dynamodb, settings.tickets_table),
+        suspended=DynamoDBSuspended(dynamodb, settings.tickets_table),
+        read_mail=read_mail,
+        detect_bounce=detect_bounce,
+        renderers=renderers,
+        reply_secrets=reply_secrets,
+        acknowledge=acknowledge,
+        suppress_bounced=suppress_bounced,
+        publish_event=events.publish_event,
+    )
+    return IngestService(settings, ports)
+
+
+# The mail readers are imported by the first message, not by `build_services`: mail-parser
+# and flufl.bounce compile many regular expressions at import (about 100 ms of cold start).
+def read_mail(raw: bytes) -> ParsedMail:
+    from chalicelib.adapters.mail.reader import read_mail as read
+
+    return read(raw)
+
+
+def detect_bounce(mail: ParsedMail) -> BounceReport | None:
+    from chalicelib.adapters.mail.bounce_detector import detect_bounce as detect
+
+    return detect(mail)
+
+
+def sweeper(settings: Settings, ingest: IngestService) -> IncomingSweeper:
+    from datetime import timedelta
+
+    from chalicelib.services.sweeper import IncomingSweeper
+
+    return IncomingSweeper(
+        ingest, timedelta(minutes=settings.sweep_after_minutes), settings.sweep_max_attempts
+    )
