@@ -28,7 +28,7 @@ UNKNOWN = [
     ("GET", "/api/nothing-here"),
     ("GET", "/api/tickets/T-1000/messages/m-1/raw"),
     ("POST", "/api/tickets/T-1000/forward"),
-    ("DELETE", "/api/staff/ann@example.com"),
+    ("DELETE", "/api/staffers/ann@example.com"),
     ("GET", "/api/../../etc/passwd"),
     ("GET", "/admin"),
 ]
@@ -65,6 +65,13 @@ def test_an_unknown_route_is_a_404_that_does_not_quote_the_bearer_token(api, ser
     _assert_not_quoted(answer, api.token)
     assert answer.status_code == 404, answer.text[:300]
     assert answer.json() == NOT_FOUND
+
+
+def test_an_admin_route_refuses_an_agent_without_quoting_the_token(api, served):
+    """DELETE /api/staff/{email} exists (staff administration): an agent's token is a 403, unquoted."""
+    answer = _answer("DELETE", served + "/api/staff/ann@example.com", f"Bearer {api.token}")
+    _assert_not_quoted(answer, api.token)
+    assert answer.status_code == 403, answer.text[:300]
 
 
 @pytest.mark.parametrize(
