@@ -73,14 +73,16 @@ def settled(up: UpProcess, count: int) -> list[dict]:
 
 def test_search_from_the_terminal(local_stack: LocalStackRun) -> None:
     up = local_stack.current
+    # The module's stack is shared: count from what the tests before this one left (any order).
+    base = len(rows(up, "list", "--status", "all"))
     # One at a time: inbound up files mails in parallel, and newest first means filed last.
     send(up, ANNA, "Rückerstattung für März", "Die Straße stimmt nicht.")
-    assert len(wait_for(up, 1)) == 1
+    assert len(wait_for(up, base + 1)) == base + 1
     send(up, "carl@other.org", "Printer", "Nothing to see here.")
-    assert len(wait_for(up, 2)) == 2
+    assert len(wait_for(up, base + 2)) == base + 2
     send(up, ANNA, "請求書について", "請求書が届きません。")
-    listed = settled(up, 3)
-    assert len(listed) == 3, listed
+    listed = settled(up, base + 3)
+    assert len(listed) == base + 3, listed
     by_subject = {r["subject"]: r for r in listed}
     german, japanese = by_subject["Rückerstattung für März"], by_subject["請求書について"]
 
