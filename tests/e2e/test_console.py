@@ -34,7 +34,7 @@ from tests.support.local_up import (
     LocalStackRun,
     UpProcess,
     eventually,
-    inbound_command,
+    run_inbound,
     secret_of,
     send,
     ticket_of,
@@ -110,19 +110,10 @@ def test_the_page_is_served_without_a_token_under_a_strict_policy(local_stack: L
 def _close_the_working_queue(up: UpProcess) -> None:
     """The module's stack is shared: close what earlier tests (in any order) left open, so
     the queue holds only this test's tickets and `n` claims the one it expects."""
-
-    def tickets(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*inbound_command(), "tickets", *argv, "--data-dir", str(up.data_dir)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    listed = tickets("list", "--status", "new,open,pending", "--all", "--json")
+    listed = run_inbound(up, "tickets", "list", "--status", "new,open,pending", "--all", "--json")
     assert listed.returncode == 0, listed.stderr
     for line in listed.stdout.splitlines():
-        closed = tickets("close", json.loads(line)["id"])
+        closed = run_inbound(up, "tickets", "close", json.loads(line)["id"])
         assert closed.returncode == 0, closed.stderr
 
 

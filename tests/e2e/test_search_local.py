@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import smtplib
-import subprocess
 import time
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
 
-from tests.support.local_up import ROOT, LocalStackRun, UpProcess, inbound_command
+from tests.support.local_up import LocalStackRun, UpProcess, run_inbound
 
 pytestmark = pytest.mark.e2e
 
@@ -32,18 +31,8 @@ def send(up: UpProcess, sender: str, subject: str, text: str) -> None:
         smtp.send_message(msg, from_addr=sender, to_addrs=["support@example.com"])
 
 
-def inbound(up: UpProcess, *argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*inbound_command(), *argv, "--data-dir", str(up.data_dir)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def rows(up: UpProcess, *argv: str) -> list[dict]:
-    done = inbound(up, "tickets", *argv, "--json")
+    done = run_inbound(up, "tickets", *argv, "--json")
     assert done.returncode == 0, done.stderr
     return [json.loads(line) for line in done.stdout.splitlines()]
 
@@ -95,10 +84,10 @@ def test_search_from_the_terminal(local_stack: LocalStackRun) -> None:
     assert [r["id"] for r in rows(up, "search", german["id"])] == [german["id"]]
     assert rows(up, "search", ANNA, "--status", "closed") == []
 
-    table = inbound(up, "tickets", "search", "kunde.de")
+    table = run_inbound(up, "tickets", "search", "kunde.de")
     assert table.returncode == 0 and german["id"] in table.stdout and "請求書について" in table.stdout
 
-    refused = inbound(up, "tickets", "search", "the")
+    refused = run_inbound(up, "tickets", "search", "the")
     assert refused.returncode != 0
     assert len(refused.stderr.strip().splitlines()) == 1 and "Traceback" not in refused.stderr
 
@@ -118,7 +107,7 @@ def test_reindex_rebuilds_a_lost_index(local_stack: LocalStackRun) -> None:
                 db.delete_item(TableName=TICKETS_TABLE, Key={"pk": item["pk"], "sk": item["sk"]})
                 lost += 1
     assert lost and rows(up, "search", "kaffeemaschine") == []
-    done = inbound(up, "reindex", "--json")
+    done = run_inbound(up, "reindex", "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["tickets"] >= 1
     assert rows(up, "search", "kaffeemaschine") == [ticket]

@@ -35,6 +35,17 @@ def inbound_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "inbound.cli"]
 
 
+def run_inbound(up: UpProcess, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`inbound ARGV --data-dir <up's>` from the project folder, its output captured."""
+    return subprocess.run(
+        [*inbound_command(), *argv, "--data-dir", str(up.data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 @dataclass
 class UpProcess:
     """One running `inbound up`: its ports, its AWS endpoint and its output so far."""
