@@ -29,6 +29,7 @@ from chalicelib.adapters.dynamodb_requests import (
 )
 from chalicelib.domain.announcements import (
     LIST_NAME,
+    MARKS_KEPT,
     Announcement,
     AnnouncementState,
     Recipient,
@@ -49,7 +50,13 @@ def _pk(announcement_id: str) -> str:
 def _recipient(raw: dict[str, Any]) -> Recipient:
     item = deserialize(raw)
     fields = {name: str(item.get(name, "")) for name in _RECIPIENT_FIELDS if name != "state"}
-    return Recipient(address=str(item["sk"])[2:], state=RecipientState(item["state"]), **fields)
+    return Recipient(
+        address=str(item["sk"])[2:],
+        state=RecipientState(item["state"]),
+        opens=len(item.get("opens") or ()),
+        clicks=len(item.get("clicks") or ()),
+        **fields,
+    )
 
 
 class DynamoDBAnnouncements:
@@ -214,6 +221,21 @@ class DynamoDBAnnouncements:
                 return None
             raise
         return _recipient(response["Attributes"])
+
+    def engage(self, announcement_id: str, address: str, clicked: bool, mark: str) -> bool:
+        """Add one open (or click) mark to the recipient's set: ADD of a mark already there
+        changes nothing, so SNS delivering an event twice counts it once. False when the
+        recipient is unknown or holds MARKS_KEPT marks already."""
+        name = "clicks" if clicked else "opens"
+        return unless_refused(
+            self._db.update_item,
+            TableName=self.table,
+            Key=item_key(_pk(announcement_id), f"R#{address}"),
+            UpdateExpression="ADD #m :m",
+            ConditionExpression="attribute_exists(pk) AND (attribute_not_exists(#m) OR size(#m) < :kept)",
+            ExpressionAttributeNames={"#m": name},
+            ExpressionAttributeValues={":m": {"SS": [mark]}, ":kept": {"N": str(MARKS_KEPT)}},
+        )
 
     # -- opt-outs ------------------------------------------------------------------
     def opt_out(self, address: str, at: str, source: str) -> bool:

@@ -9,6 +9,11 @@ Recipient states. `pending` -> `sending` (claimed by one invocation, conditional
 `pending` also `refused` (the guard said no, with its reason) and from `sent`/`delivered`
 `unsubscribed` (the one-click link). A recipient never leaves `sending` for a second
 send: see services/announcements.py for the one window this leaves.
+
+Opens and clicks (SES's Open and Click events, tracked by the announcements' configuration
+set only) are not states: a recipient keeps its state and gathers one mark per open or
+click (the event's moment, and the link for a click), a set, so an event delivered twice
+counts once.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ LIST_NAME = "announcements"  # the one list a requester opts out of; never ticke
 PLACEHOLDERS = ("name", "email", "ticket")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 _TOKEN_MAC_BYTES = 16
+MARKS_KEPT = 100  # opens or clicks kept per recipient (a mail client that re-opens forever)
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class Recipient:
     reason: str = ""  # why refused, or the bounce/complaint detail
     ses_message_id: str = ""
     updated_at: str = ""
+    opens: int = 0  # how many tracked opens (distinct SES events)
+    clicks: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,8 @@ class Announcement:
     state: AnnouncementState = AnnouncementState.DRAFT
     total: int = 0
     counts: dict[RecipientState, int] = field(default_factory=dict)
+    opened: int = 0  # recipients with at least one open (`status` counts them)
+    clicked: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -96,6 +106,8 @@ class Announcement:
             "state": self.state,
             "total": self.total,
             "counts": {s: int(self.counts.get(s, 0)) for s in RecipientState},
+            "opened": self.opened,
+            "clicked": self.clicked,
         }
 
 

@@ -4,9 +4,10 @@ Standard library only. Two shapes carry the same facts: identity notifications
 (`notificationType`: Bounce, Complaint, Delivery) and configuration-set event
 publishing (`eventType`: also Send, Reject, DeliveryDelay, Open, Click, ...). Either
 may arrive raw or inside an SNS envelope. Unknown fields are ignored, and so are
-event types that say nothing about deliverability (Open, Click, Subscription,
-Rendering Failure); a record that is not JSON, or names a Bounce without
-recipients, is malformed (`BadNotification`).
+event types that say nothing about deliverability (Subscription, Rendering Failure), and
+Open and Click of any mail but an announcement (only the announcements' configuration set
+tracks them); a record that is not JSON, or names a Bounce without recipients, is
+malformed (`BadNotification`).
 
 Actions (see `_bounce_action`, `_complaint` and `_delay` for the rules):
 
@@ -57,9 +58,7 @@ SOFT_DELAY_TYPES = frozenset(
         "General",
     }
 )
-IGNORED_TYPES = frozenset(
-    {"Open", "Click", "Rendering Failure", "Subscription", "Received", "AmazonSnsSubscriptionSucceeded"}
-)
+IGNORED_TYPES = frozenset({"Rendering Failure", "Subscription", "Received", "AmazonSnsSubscriptionSucceeded"})
 
 
 Reader = Callable[[dict[str, Any], dict[str, Any]], list["FeedbackEvent"]]
@@ -74,6 +73,11 @@ class FeedbackKind(StrEnum):
     SEND = "send"
     REJECT = "reject"
     DELAY = "delay"
+    OPEN = "open"  # engagement: an announcement's tracked open or click, never a counter
+    CLICK = "click"
+
+
+ENGAGEMENT = frozenset({FeedbackKind.OPEN, FeedbackKind.CLICK})
 
 
 class FeedbackAction(StrEnum):
@@ -313,7 +317,37 @@ def _counted(kind: FeedbackKind, part_name: str, field: str, counter: str) -> Re
     return read
 
 
+def _engaged(kind: FeedbackKind) -> Reader:
+    """Open and Click of an announcement: one event per recipient, keyed on its moment (SES
+    publishes one per open or click; SNS may deliver any of them twice). `diagnostic` holds
+    the clicked link. Nothing to record (no announcement, no recipient) is not malformed."""
+
+    def read(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
+        found = note.get(kind.value)
+        part: dict[str, Any] = found if isinstance(found, dict) else {}
+        base = _base(kind, mail, part if "timestamp" in part else mail)
+        if not base["announcement"] or not base["ses_message_id"]:
+            return []
+        link = str(part.get("link") or "")[:1000]
+        addresses = dict.fromkeys(a for a in map(normalise_address, mail.get("destination") or []) if a)
+        return [
+            FeedbackEvent(
+                key=f"{kind}#{base['ses_message_id']}#{address}#{base['at']}#{link}",
+                action=FeedbackAction.RECORD,
+                counter="",
+                recipient=address,
+                diagnostic=link,
+                **base,
+            )
+            for address in addresses
+        ]
+
+    return read
+
+
 _READERS = {
+    "Open": _engaged(FeedbackKind.OPEN),
+    "Click": _engaged(FeedbackKind.CLICK),
     "Bounce": _bounce,
     "Complaint": _complaint,
     "DeliveryDelay": _delay,

@@ -197,7 +197,12 @@ class AnnouncementService:
         footer = f"\n\n-- \nYou receive this because you wrote to us. Unsubscribe: {url}\n"
         html = ann.render(announcement.html, recipient, as_html=True) if announcement.html else ""
         if html:
-            html += f'<hr><p style="font-size:small"><a href="{url}">Unsubscribe</a> from announcements.</p>'
+            # `ses:no-track`: SES leaves this link as it is (no click-tracking redirect), so
+            # the opt-out needs nobody's redirect and is never counted as a click.
+            html += (
+                f'<hr><p style="font-size:small"><a ses:no-track href="{url}">Unsubscribe</a>'
+                " from announcements.</p>"
+            )
         outgoing = om.OutgoingMail(
             ticket_id="",
             from_address=from_address,
@@ -251,7 +256,10 @@ class AnnouncementService:
         counts = {s: 0 for s in RecipientState}
         for r in recipients:
             counts[r.state] = counts.get(r.state, 0) + 1
-        return replace(announcement, counts=counts, total=len(recipients)), recipients
+        opened = sum(1 for r in recipients if r.opens or r.clicks)  # a click needs an open
+        clicked = sum(1 for r in recipients if r.clicks)
+        summary = replace(announcement, counts=counts, total=len(recipients), opened=opened, clicked=clicked)
+        return summary, recipients
 
     def listed(self) -> list[ann.Announcement]:
         return [self.require(i) for i in self.ports.store.listed()]
@@ -270,10 +278,16 @@ class AnnouncementService:
         return address
 
     def record_events(self, events: list[FeedbackEvent]) -> int:
-        """SES's events for announcement mail into its recipients' states; how many moved.
-        A soft bounce or a delay changes nothing: SES goes on trying."""
+        """SES's events for announcement mail into its recipients' states, and their opens
+        and clicks into their marks; how many recorded. A soft bounce or a delay changes
+        nothing: SES goes on trying."""
         moved = 0
         for e in events:
+            if e.kind in (FeedbackKind.OPEN, FeedbackKind.CLICK) and e.announcement:
+                clicked = e.kind == FeedbackKind.CLICK
+                mark = f"{e.at} {e.diagnostic}" if clicked else e.at
+                moved += self.ports.store.engage(e.announcement, e.recipient, clicked, mark or e.key)
+                continue
             state = _EVENT_STATES.get((e.kind, e.action))
             if state is not None and e.announcement:
                 moved += self.record_event(e.announcement, e.recipient, state, e.diagnostic or e.subtype)

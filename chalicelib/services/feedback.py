@@ -95,7 +95,9 @@ class FeedbackService:
                 notification_type=events[0].kind,
                 recipients=len({e.recipient for e in events}),
             )
-        summary = self.apply(events, source="ses-feedback")
+        # Opens and clicks only mark an announcement's recipient (idempotently, see
+        # AnnouncementService.record_events): no ledger, counter or suppression write.
+        summary = self.apply([e for e in events if e.kind not in feedback.ENGAGEMENT], source="ses-feedback")
         if self.on_announcement_events is not None and any(e.announcement for e in events):
             self.on_announcement_events([e for e in events if e.announcement])
         observability.count(observability.FEEDBACK_EVENTS, summary.events)

@@ -43,7 +43,6 @@ from inbound.stage.documents import (
     ANNOUNCE_ROLE,
     CLIENT_SETTINGS,
     ENCRYPTION,
-    EVENT_TYPES,
     FOURTEEN_DAYS,
     LIFECYCLE_RULES,
     MAX_RECEIVE_COUNT,
@@ -57,6 +56,7 @@ from inbound.stage.documents import (
     bucket_policy,
     cloudwatch_destination_name,
     cloudwatch_dimensions,
+    event_types,
     queue_policy,
     receipt_rule,
     table_definition,
@@ -236,7 +236,7 @@ def _announcements(names: Names, timeout: int) -> dict[str, Any]:
                 "EventDestination": {
                     "Name": names.event_destination,
                     "Enabled": True,
-                    "MatchingEventTypes": list(EVENT_TYPES),
+                    "MatchingEventTypes": event_types(names, announcement_configuration_set(names), "cfn"),
                     "SnsDestination": {"TopicARN": _ref("FeedbackTopic")},
                 },
             },
@@ -256,7 +256,7 @@ def _cloudwatch_destination(names: Names, set_id: str, set_name: str) -> dict[st
             "EventDestination": {
                 "Name": cloudwatch_destination_name(names),
                 "Enabled": True,
-                "MatchingEventTypes": list(EVENT_TYPES),
+                "MatchingEventTypes": event_types(names, set_name, "cfn"),
                 "CloudWatchDestination": {
                     "DimensionConfigurations": cloudwatch_dimensions(set_name, "messageTag")
                 },
@@ -288,7 +288,7 @@ def _ses(names: Names, mailboxes: list[str]) -> dict[str, Any]:
                 "EventDestination": {
                     "Name": names.event_destination,
                     "Enabled": True,
-                    "MatchingEventTypes": list(EVENT_TYPES),
+                    "MatchingEventTypes": event_types(names, names.configuration_set, "cfn"),
                     "SnsDestination": {"TopicARN": _ref("FeedbackTopic")},
                 },
             },

@@ -203,6 +203,21 @@ TLS_POLICIES = {"require": "Require", "optional": "Optional"}
 EVENT_TYPES = ("send", "reject", "bounce", "complaint", "delivery", "deliveryDelay")
 # ... and the sesv2 API's.
 SESV2_EVENT_TYPES = ("SEND", "REJECT", "BOUNCE", "COMPLAINT", "DELIVERY", "DELIVERY_DELAY")
+# Open and click tracking, for announcements only. SES tracks a configuration set's mail
+# (an open pixel, links through its redirect) when any of the set's event destinations takes
+# OPEN or CLICK; the set's TrackingOptions only name a custom redirect domain. So the
+# announcements' destinations take them, and the transactional set's (acknowledgements,
+# replies to customers) never do: nobody's reply is tracked.
+TRACKING_EVENT_TYPES = {"sesv2": ("OPEN", "CLICK"), "cfn": ("open", "click")}
+
+
+def event_types(n: Names, set_name: str, spelling: str = "sesv2") -> list[str]:
+    """What a destination of `set_name` publishes: every delivery event type, and for the
+    announcements' set the tracked opens and clicks (`spelling`: sesv2, or cfn's)."""
+    types = SESV2_EVENT_TYPES if spelling == "sesv2" else EVENT_TYPES
+    tracked = TRACKING_EVENT_TYPES[spelling] if set_name == announcement_configuration_set(n) else ()
+    return [*types, *tracked]
+
 
 # The CloudWatch event destination of each configuration set, for SES's dashboards: every
 # event type counted by two dimensions, both from message tags (MESSAGE_TAG): SES's own
@@ -232,11 +247,11 @@ def cloudwatch_dimensions(set_name: str, source: str = "MESSAGE_TAG") -> list[di
     ]
 
 
-def cloudwatch_destination(set_name: str) -> dict[str, Any]:
+def cloudwatch_destination(n: Names, set_name: str) -> dict[str, Any]:
     """The sesv2 EventDestination of a configuration set's CloudWatch destination."""
     return {
         "Enabled": True,
-        "MatchingEventTypes": list(SESV2_EVENT_TYPES),
+        "MatchingEventTypes": event_types(n, set_name),
         "CloudWatchDestination": {"DimensionConfigurations": cloudwatch_dimensions(set_name)},
     }
 

@@ -131,3 +131,20 @@ def test_firehose_puts_both_sets_events_into_the_mail_bucket_and_delete_removes_
     assert gone.action("firehose-delivery-stream") == "deleted"
     assert firehose.list_delivery_streams()["DeliveryStreamNames"] == []
     assert [r["RoleName"] for r in iam.list_roles()["Roles"] if "firehose" in r["RoleName"]] == []
+
+
+def test_only_the_announcements_set_tracks_opens_and_clicks(session):
+    """SES tracks a set's mail (open pixel, redirected links) when a destination of the set
+    takes OPEN or CLICK: every destination of the announcements' set does, none of the
+    transactional set's (acknowledgements and replies to customers are never tracked)."""
+    provision(session, STAGE, DOMAIN, REGION)
+
+    transactional, announcements = (destinations(session, s) for s in SETS)
+    assert all({"OPEN", "CLICK"} <= set(d["MatchingEventTypes"]) for d in announcements.values())
+    assert not any({"OPEN", "CLICK"} & set(d["MatchingEventTypes"]) for d in transactional.values())
+    assert (
+        provision(session, STAGE, DOMAIN, REGION).action(
+            "ses-event-destination", f"{SETS[1]}/inbound-test-feedback"
+        )
+        == "unchanged"
+    )

@@ -44,3 +44,17 @@ def test_the_first_opt_out_is_kept(announcement_store):
     assert announcement_store.opt_out("u@x.org", AT, "one-click") is True
     assert announcement_store.opt_out("u@x.org", AT, "again") is False
     assert announcement_store.opted_out(["u@x.org", "v@x.org", "u@x.org"]) == {"u@x.org"}
+
+
+def test_opens_and_clicks_gather_as_marks_and_a_mark_twice_counts_once(announcement_store):
+    announcement_store.create(announcement("A-1"), [Recipient("a@x.org")])
+
+    assert announcement_store.engage("A-1", "a@x.org", False, AT) is True
+    assert announcement_store.engage("A-1", "a@x.org", False, AT) is True  # redelivered: no change
+    assert announcement_store.engage("A-1", "a@x.org", False, "2026-12-01T11:00:00.000Z") is True
+    assert announcement_store.engage("A-1", "a@x.org", True, f"{AT} https://x.org/") is True
+    assert announcement_store.engage("A-1", "nobody@x.org", False, AT) is False
+
+    found = announcement_store.recipient("A-1", "a@x.org")
+    assert (found.opens, found.clicks, found.state) == (2, 1, S.PENDING)
+    assert [(r.opens, r.clicks) for r in announcement_store.recipients("A-1")] == [(2, 1)]

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from chalicelib.domain.announcements import (
+    MARKS_KEPT,
     Announcement,
     AnnouncementState,
     Recipient,
@@ -22,6 +23,7 @@ class FakeAnnouncementStore:
     announcements: dict[str, Announcement] = field(default_factory=dict)
     audience: dict[str, dict[str, Recipient]] = field(default_factory=dict)
     opt_outs: dict[str, tuple[str, str]] = field(default_factory=dict)  # address -> at, source
+    marks: dict[tuple[str, str, bool], set[str]] = field(default_factory=dict)  # (id, address, clicked)
 
     def create(self, announcement: Announcement, recipients: Iterable[Recipient]) -> None:
         assert announcement.id not in self.announcements, "ids are new: the adapter refuses a second"
@@ -67,6 +69,16 @@ class FakeAnnouncementStore:
             moved = replace(moved, ses_message_id=ses_message_id)
         self.audience[announcement_id][address] = moved
         return moved
+
+    def engage(self, announcement_id: str, address: str, clicked: bool, mark: str) -> bool:
+        there = self.recipient(announcement_id, address)
+        marks = self.marks.setdefault((announcement_id, address, clicked), set())
+        if there is None or len(marks) >= MARKS_KEPT:
+            return False
+        marks.add(mark)
+        field_name = "clicks" if clicked else "opens"
+        self.audience[announcement_id][address] = replace(there, **{field_name: len(marks)})
+        return True
 
     def opt_out(self, address: str, at: str, source: str) -> bool:
         if address in self.opt_outs:

@@ -16,7 +16,7 @@ from tests.fakes.stack import SECRET
 from tests.support.deliver import deliver_via
 from tests.support.mail_factory import make_mail
 from tests.support.outbound_services import mail_out
-from tests.support.ses_feedback import bounce_note, send_note
+from tests.support.ses_feedback import bounce_note, engagement_note, send_note
 
 AT = "2026-12-01T00:00:00.000Z"
 
@@ -204,6 +204,53 @@ def test_ses_events_move_recipients_and_a_bounce_suppresses_them_for_replies_too
     day = svc.desk.clock.date().isoformat()
     [counted] = svc.table.counters.day_counts(day, day)
     assert (counted["announce_bounces"], counted["bounces"]) == (1, 0)  # apart from transactional mail
+
+
+def test_opens_and_clicks_are_recorded_per_recipient_once_each_under_redelivery():
+    """GIVEN a sent announcement WHEN SES's Open and Click events arrive, one of them twice
+    (SNS redelivery) THEN each recipient counts each event once, the report counts who
+    opened and who clicked, and no ledger, counter or suppression entry is written."""
+    svc = mail_out()
+    announcement = _announce(svc, ["o@example.net", "c@example.net", "n@example.net"])
+    svc.announcements.start(announcement.id)
+    svc.announcement_sender.send_batch(svc.queued[0])
+    svc.feedback.on_announcement_events = svc.announcements.record_events
+    counted_before = svc.table.counters.day_counts("2000-01-01", "2100-01-01")
+    notes = [
+        engagement_note("Open", "m-o", "o@example.net", announcement.id, at="2026-12-01T10:00:00.000Z"),
+        engagement_note("Open", "m-o", "o@example.net", announcement.id, at="2026-12-01T11:00:00.000Z"),
+        engagement_note("Open", "m-c", "c@example.net", announcement.id),
+        engagement_note("Click", "m-c", "c@example.net", announcement.id),
+    ]
+
+    for note in [*notes, notes[0], notes[3]]:  # the first open and the click delivered twice
+        svc.feedback.record(note)
+
+    summary, recipients = svc.announcements.status(announcement.id)
+    marks = {r.address: (r.opens, r.clicks, r.state) for r in recipients}
+    assert marks == {
+        "o@example.net": (2, 0, "sent"),
+        "c@example.net": (1, 1, "sent"),
+        "n@example.net": (0, 0, "sent"),
+    }
+    assert (summary.opened, summary.clicked) == (2, 1)
+    assert summary.as_dict()["opened"] == 2
+    assert svc.table.counters.day_counts("2000-01-01", "2100-01-01") == counted_before
+    assert svc.suppression.check("c@example.net")["suppressed"] is False
+
+
+def test_an_announcements_html_unsubscribe_link_is_not_click_tracked():
+    svc = mail_out()
+    recipients = [ann.Recipient("h@example.net")]
+    draft = svc.announcements.draft(
+        "support",
+        "News",
+        "Hi",
+        recipients,
+        html='<p>See <a href="https://status.example.com/">status</a></p>',
+    )
+    html = message_from_bytes(draft.sample, policy=policy.default).get_body(("html",)).get_content()
+    assert '<a ses:no-track href="http' in html and '<a href="https://status.example.com/"' in html
 
 
 def test_announcements_pause_first():

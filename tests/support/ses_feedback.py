@@ -73,3 +73,31 @@ def send_note(message_id: str, *recipients: str, at: datetime | None = None) -> 
 
 def today(svc) -> dict:
     return svc.suppression.reputation()["days"][0]
+
+
+def engagement_note(
+    kind: str,
+    message_id: str,
+    recipient: str,
+    announcement: str = "",
+    at: str = "2026-12-01T10:00:00.000Z",
+    link: str = "https://status.example.com/",
+) -> str:
+    """SES's Open or Click event (event publishing) for one recipient of `message_id`;
+    `announcement` is the X-Inbound-Announcement header the mail carried ("" for none)."""
+    part: dict = {"timestamp": at, "ipAddress": "192.0.2.1", "userAgent": "Mail/1.0"}
+    if kind == "Click":
+        part.update(link=link, linkTags={})
+    headers = [{"name": "X-Inbound-Announcement", "value": announcement}] if announcement else []
+    return json.dumps(
+        {
+            "eventType": kind,
+            "mail": {
+                "messageId": message_id,
+                "timestamp": at,
+                "destination": [recipient],
+                "headers": headers,
+            },
+            kind.lower(): part,
+        }
+    )

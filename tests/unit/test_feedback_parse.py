@@ -9,6 +9,7 @@ import pytest
 from chalicelib.domain.feedback import parse
 from chalicelib.errors import BadNotification
 from tests.support.corpus import aws_events, relative, require_corpus
+from tests.support.ses_feedback import engagement_note
 
 # Every SES sending-feedback sample in the corpus, and what it must turn into:
 # (kind, action, counter, recipient) per event, in order.
@@ -252,6 +253,20 @@ def test_malformed_feedback_is_refused_so_it_lands_in_the_dead_letter_queue(body
 def test_types_that_say_nothing_about_deliverability_are_ignored():
     for kind in ("Open", "Click", "Rendering Failure", "Subscription", "Received", "SomethingNew"):
         assert parse(json.dumps({"eventType": kind, "mail": {"messageId": "m"}})) == []
+    # Opens and clicks of any mail but an announcement's say nothing we record.
+    assert parse(engagement_note("Open", "m-1", "a@x.org")) == []
+
+
+def test_an_announcements_open_and_click_are_one_event_each_keyed_on_their_moment():
+    opened = parse(engagement_note("Open", "m-1", "A@x.org", "A-1", at="2026-12-01T10:00:00.000Z"))
+    again = parse(engagement_note("Open", "m-1", "a@x.org", "A-1", at="2026-12-01T10:05:00.000Z"))
+    [clicked] = parse(engagement_note("Click", "m-1", "a@x.org", "A-1", link="https://x.org/status"))
+
+    assert [(e.kind, e.recipient, e.announcement, e.counter) for e in opened] == [
+        ("open", "a@x.org", "A-1", "")
+    ]
+    assert opened[0].key != again[0].key  # a second open is a second event
+    assert (clicked.kind, clicked.diagnostic) == ("click", "https://x.org/status")
     assert parse(json.dumps({"Type": "SubscriptionConfirmation", "Message": "confirm"})) == []
 
 

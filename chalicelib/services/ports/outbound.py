@@ -235,6 +235,11 @@ class AnnouncementStore(Protocol):
         """To `state` only from one of `from_states`; None when it was elsewhere."""
         ...
 
+    def engage(self, announcement_id: str, address: str, clicked: bool, mark: str) -> bool:
+        """One open (or click) mark into the recipient's set (a mark there already changes
+        nothing); False for an unknown recipient or one holding MARKS_KEPT marks."""
+        ...
+
     def opt_out(self, address: str, at: str, source: str) -> bool:
         """False when recorded before (the first one is kept)."""
         ...

@@ -66,5 +66,5 @@ def ensure_event_destination(ctx: Context, set_name: str, name: str, wanted: dic
 def ensure_cloudwatch_destinations(ctx: Context) -> None:
     for set_name in (ctx.names.configuration_set, announcement_configuration_set(ctx.names)):
         ensure_event_destination(
-            ctx, set_name, cloudwatch_destination_name(ctx.names), cloudwatch_destination(set_name)
+            ctx, set_name, cloudwatch_destination_name(ctx.names), cloudwatch_destination(ctx.names, set_name)
         )

@@ -20,7 +20,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.documents import SESV2_EVENT_TYPES, announcement_configuration_set
+from inbound.stage.documents import announcement_configuration_set, event_types
 from inbound.stage.provision.context import Context, Names, error_code
 from inbound.stage.provision.event_destinations import ensure_event_destination
 from inbound.stage.provision.report import ABSENT, CREATED, DELETED, UNCHANGED
@@ -156,12 +156,12 @@ def ensure_firehose(ctx: Context) -> None:
             frozenset({"InvalidArgumentException"}),
         )
         ctx.report.add("firehose-delivery-stream", name, CREATED, f"into s3://{n.bucket}/{EVENTS_PREFIX}")
-    wanted = {
-        "Enabled": True,
-        "MatchingEventTypes": list(SESV2_EVENT_TYPES),
-        "KinesisFirehoseDestination": {"IamRoleArn": ses_arn, "DeliveryStreamArn": stream_arn},
-    }
     for set_name in (n.configuration_set, announcement_configuration_set(n)):
+        wanted = {
+            "Enabled": True,
+            "MatchingEventTypes": event_types(n, set_name),
+            "KinesisFirehoseDestination": {"IamRoleArn": ses_arn, "DeliveryStreamArn": stream_arn},
+        }
         ensure_event_destination(ctx, set_name, f"{n.prefix}-firehose", wanted)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.documents import SESV2_EVENT_TYPES
+from inbound.stage.documents import event_types
 from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
 from inbound.stage.provision.messaging import ensure_topic
 from inbound.stage.provision.receiving import delete_receiving
@@ -133,10 +133,10 @@ def _enable_dkim_signing(ctx: Context, domain: str) -> None:
     ctx.report.add("ses-dkim", domain, CHANGED, "DKIM signing re-enabled")
 
 
-def _destination(feedback_topic_arn: str) -> dict[str, Any]:
+def _destination(feedback_topic_arn: str, types: list[str]) -> dict[str, Any]:
     return {
         "Enabled": True,
-        "MatchingEventTypes": list(SESV2_EVENT_TYPES),
+        "MatchingEventTypes": types,
         "SnsDestination": {"TopicArn": feedback_topic_arn},
     }
 
@@ -164,7 +164,7 @@ def ensure_configuration_set(ctx: Context, feedback_topic_arn: str, set_name: st
                 raise
         ctx.report.record("ses-configuration-set", set_name, created=True, changes=[])
 
-    wanted = _destination(feedback_topic_arn)
+    wanted = _destination(feedback_topic_arn, event_types(n, set_name))
     sesv2, destination = ctx.client("sesv2"), n.event_destination
     described = sesv2.get_configuration_set_event_destinations(ConfigurationSetName=set_name)
     found = [d for d in described.get("EventDestinations") or [] if d.get("Name") == destination]
