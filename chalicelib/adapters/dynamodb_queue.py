@@ -225,6 +225,10 @@ class DynamoDBQueue:
             sets.append("#a = :a")
         else:
             removes += ["#a", "gsi2pk", "gsi2sk"]
+        sla_sets, sla_values, sla_removes = items.sla_update(after)
+        sets += sla_sets
+        values.update(sla_values)
+        removes += sla_removes
         if set(after.tags) != set(before.tags):  # a stale index copy must not undo a tag edit
             if after.tags:
                 values[":t"] = {"SS": sorted(set(after.tags))}

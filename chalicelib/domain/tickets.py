@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from chalicelib.domain.mail import Defect
+from chalicelib.domain.sla import SlaClock
 
 
 class TicketStatus(StrEnum):
@@ -71,6 +72,9 @@ def status_after_assigning(status: TicketStatus, assignee: str) -> TicketStatus:
     return TicketStatus.OPEN if status == TicketStatus.NEW and assignee else status
 
 
+DONE_STATUSES = (TicketStatus.SOLVED, TicketStatus.CLOSED)
+
+
 def status_after_reply(status: TicketStatus) -> TicketStatus:
     """A staff answer hands the turn to the customer: new and open tickets become pending."""
     return TicketStatus.PENDING if status in WORKING_STATUSES else status
@@ -127,6 +131,8 @@ class Ticket:
     # was kept), and whether staff ever replied: together, the "customer replied" marker.
     last_from: str = ""
     staff_replied: bool = False
+    # Its first-response and resolution clocks (domain/sla.py).
+    sla: SlaClock = SlaClock()
 
     @property
     def customer_replied(self) -> bool:

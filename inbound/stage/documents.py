@@ -94,6 +94,10 @@ TICKETS_INDEXES = {
     "queue": ("gsi1pk", "gsi1sk"),
     "byassignee": ("gsi2pk", "gsi2sk"),
     "byrequester": ("gsi3pk", "gsi3sk"),  # customer history (chalicelib/adapters/dynamodb_search.py)
+    # SLA (chalicelib/adapters/dynamodb_items.due_keys): the queue's lanes by due time, and
+    # the sparse index of clocks still to breach, which the sweeper reads up to now.
+    "queuebydue": ("gsi1pk", "duesk"),
+    "slawatch": ("watchpk", "watchsk"),
 }
 TTL_ATTRIBUTE = "expires_at"
 
@@ -124,8 +128,10 @@ def table_definition(name: str, indexes: dict[str, tuple[str, str]]) -> dict[str
         "TableName": name,
         "BillingMode": "PAY_PER_REQUEST",
         "KeySchema": TABLE_KEYS,
+        # Two indexes may share a key attribute (queue and queuebydue: gsi1pk); AWS refuses
+        # an attribute defined twice.
         "AttributeDefinitions": attribute_definitions(
-            "pk", "sk", *(key for pair in indexes.values() for key in pair)
+            *dict.fromkeys(("pk", "sk", *(key for pair in indexes.values() for key in pair)))
         ),
     }
     if indexes:

@@ -167,6 +167,8 @@ class TestOneProvisionedStage:
             "queue": (["gsi1pk", "gsi1sk"], "ALL"),
             "byassignee": (["gsi2pk", "gsi2sk"], "ALL"),
             "byrequester": (["gsi3pk", "gsi3sk"], "ALL"),
+            "queuebydue": (["gsi1pk", "duesk"], "ALL"),
+            "slawatch": (["watchpk", "watchsk"], "ALL"),
         }
         suppression = ddb.describe_table(TableName=outputs["INBOUND_SUPPRESSION_TABLE"])["Table"]
         assert not suppression.get("GlobalSecondaryIndexes")

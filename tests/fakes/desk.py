@@ -75,6 +75,7 @@ class MemoryQueue:
             mailbox=after.mailbox,
             assignee=after.assignee,
             tags=tags,
+            sla=after.sla,
         )
         for event in events:
             self.memory.record_event(event)
