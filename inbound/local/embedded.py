@@ -14,7 +14,7 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
-from inbound.local import aws_contract, moto_fidelity, moto_sesv2, moto_speed, ses_identities
+from inbound.local import aws_contract, moto_fidelity, moto_sesv2, moto_speed, ses_identities, ses_tracking
 
 REGION = "us-east-1"
 
@@ -36,6 +36,7 @@ def emulated_aws() -> None:
     moto_speed.install()
     moto_sesv2.install()
     ses_identities.install()
+    ses_tracking.install()
     serve_account_api()
     aws_contract.install()
 

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inbound.local import ses_tracking
 from inbound.local.ses_events import (
     SentMail,
     bounced_or_complained,
@@ -163,12 +164,17 @@ class SesEmulator:
     def _deliver(
         self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
     ) -> None:
+        tracked = (
+            ses_tracking.tracked_types(self.account, self.region, config_set) if config_set else frozenset()
+        )
+        if tracked:
+            raw = ses_tracking.rewrite(self, message_id, raw, tracked)
         message = email.message_from_string(raw)
         unique = tuple(dict.fromkeys(d for d in destinations))
         sent = SentMail(message_id, source, unique, message, config_set or "", self.account, self.region)
         publishing = (self.configuration_set, *self.other_configuration_sets)
         events = events_for(sent, self.account_suppressed()) if config_set in publishing else []
-        self.to_outbox(message_id, source, unique, raw, [e["eventType"] for e in events])
+        self.to_outbox(message_id, source, unique, raw, [e["eventType"] for e in events], config_set)
         self._add_account_suppressed(bounced_or_complained(events))
         for event in events:
             self._events.put((time.monotonic() + 0.2, ("event", event)))
@@ -180,7 +186,13 @@ class SesEmulator:
             self._events.put((time.monotonic() + 0.2, ("deliver", (source, ours, raw.encode()))))
 
     def to_outbox(
-        self, message_id: str, source: str, to: tuple[str, ...], raw: str, events: list[str]
+        self,
+        message_id: str,
+        source: str,
+        to: tuple[str, ...],
+        raw: str,
+        events: list[str],
+        configuration_set: str = "",
     ) -> None:
         """Keep a mail SES sent where `inbound outbox` reads it (SES's own mail too)."""
         message = email.message_from_string(raw)
@@ -196,10 +208,15 @@ class SesEmulator:
                 "to": list(to),
                 "subject": str(message.get("Subject", "")),
                 "events": events,
+                "configuration_set": configuration_set,
             }
             index.write(json.dumps(record) + "\n")
 
     # -- publishing, off the request thread ---------------------------------------------
+    def publish_later(self, event: dict[str, Any]) -> None:
+        """One more event to the feedback topic (an Open or Click of ses_tracking)."""
+        self._events.put((time.monotonic() + 0.2, ("event", event)))
+
     def start(self) -> None:
         threading.Thread(target=self._publish_loop, name="ses-events", daemon=True).start()
 

@@ -165,3 +165,72 @@ def test_inbound_outbox_prints_subjects_decoded_not_as_encoded_words(emulated, c
     assert main(["outbox", "--json", "--data-dir", str(emulator.data_dir)]) == 0
     entries = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert subject in [e["subject"] for e in entries]
+
+
+def _send_html(stack, configuration_set, html):
+    from email.message import EmailMessage
+
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "support@example.com", "reader@elsewhere.test", "News"
+    mail["Message-ID"] = f"<m-{time.time_ns()}@example.com>"
+    mail["X-Inbound-Announcement"] = "A-1"
+    mail.set_content("News")
+    mail.add_alternative(html, subtype="html")
+    ses = stack.session.client("ses", endpoint_url=stack.settings.endpoint_url)
+    return ses.send_raw_email(
+        Source="support@example.com",
+        Destinations=["reader@elsewhere.test"],
+        RawMessage={"Data": mail.as_bytes()},
+        ConfigurationSetName=configuration_set,
+    )["MessageId"]
+
+
+def _get(url):
+    """One GET, redirects not followed (a click's Location is the customer's link, elsewhere)."""
+    import http.client
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("GET", f"{parts.path}?{parts.query}")
+    response = connection.getresponse()
+    return response.status, response.getheader("Location"), response.getheader("Content-Type")
+
+
+def test_the_announcements_set_tracks_opens_and_clicks_and_the_tracker_publishes_them(emulated):
+    """GIVEN provisioned sets (only the announcements' takes OPEN and CLICK) WHEN an HTML mail
+    goes out with each THEN only the announcement's links run through the tracker (not the
+    `ses:no-track` one) with an open image; fetching the image and following a link publish
+    Open and Click with the mail's headers, and answer a GIF and a redirect to the link."""
+    import re
+
+    stack, emulator = emulated
+    html = (
+        '<p><a href="https://status.example.com/now?a=1&amp;b=2">status</a> '
+        '<a ses:no-track href="https://example.com/u/token">Unsubscribe</a></p>'
+    )
+    plain = _send_html(stack, stack.outputs["INBOUND_CONFIGURATION_SET"], html)
+    tracked = _send_html(stack, stack.outputs["INBOUND_ANNOUNCEMENT_CONFIGURATION_SET"], html)
+    by_id = {e["message_id"]: e for e in read_outbox(emulator.data_dir)}
+    untouched = (emulator.data_dir / "outbox" / by_id[plain]["file"]).read_text()
+    rewritten = (emulator.data_dir / "outbox" / by_id[tracked]["file"]).read_text()
+    from email import message_from_string, policy
+
+    body = message_from_string(rewritten, policy=policy.default).get_body(("html",)).get_content()
+    assert "/track/" not in untouched and "https://status.example.com/now" in untouched
+    [click] = re.findall(r'href="([^"]*/track/click/[^"]*)"', body)
+    [pixel] = re.findall(r'src="([^"]*/track/open/[^"]*)"', body)
+    assert 'ses:no-track href="https://example.com/u/token"' in body
+    _events(stack, tracked, 10, timeout=1)  # whatever the send itself published
+
+    opened = _get(pixel.replace("&amp;", "&"))
+    clicked = _get(click.replace("&amp;", "&"))
+
+    assert opened[0] == 200 and opened[2] == "image/gif"
+    assert clicked[:2] == (302, "https://status.example.com/now?a=1&b=2")
+    events = {e["eventType"]: e for e in _events(stack, tracked, 2)}
+    assert set(events) == {"Open", "Click"}
+    assert events["Click"]["click"]["link"] == "https://status.example.com/now?a=1&b=2"
+    headers = {h["name"]: h["value"] for h in events["Open"]["mail"]["headers"]}
+    assert headers["X-Inbound-Announcement"] == "A-1"
+    assert events["Open"]["mail"]["destination"] == ["reader@elsewhere.test"]
