@@ -27,9 +27,8 @@ def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api)
     # unsubscribe (RFC 8058: a mailbox provider POSTs it with no credentials) are served.
     outside_api = {path for path in app.routes if not path.startswith("/api/")}
     assert outside_api == PUBLIC_ROUTES | {unsubscribe_routes.ROUTE}
-    scripts = [
-        (f"/{name}", "text/javascript") for name in ("console.js", "triage.js", "notify.js", "staff.js")
-    ]
+    names = ("i18n/en.js", "i18n/de.js", "i18n/i18n.js", "console.js", "triage.js", "notify.js", "staff.js")
+    scripts = [(f"/{name}", "text/javascript") for name in names]
     for path, kind in (("/", "text/html"), *scripts, ("/console.css", "text/css")):
         response = api.get(path, token="")
         assert response.status_code == 200, path
@@ -41,6 +40,7 @@ def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api)
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
     assert api.get("/api/tickets", token="").status_code == 401  # the data still needs one
+    assert api.get("/i18n/fr.js", token="").status_code == 404  # the catalogue's files only
 
 
 def test_an_unchanged_page_is_not_sent_again(api: Api) -> None:

@@ -26,15 +26,15 @@
   const LINK_MARGIN_MS = 30000; // attachment links are fetched again this long before they expire
   const COUNT_LIMIT = 100;
   const VIEWS = [
-    { key: 'working', label: 'Working', statuses: 'new,open' },
+    { key: 'working', statuses: 'new,open' },
     // Mine: the agent's own tickets still to work on, in every mailbox.
-    { key: 'mine', label: 'Mine', statuses: 'new,open,pending', assignee: 'me' },
-    { key: 'new', label: 'New', statuses: 'new' },
-    { key: 'open', label: 'Open', statuses: 'open' },
-    { key: 'pending', label: 'Pending', statuses: 'pending' },
-    { key: 'solved', label: 'Solved', statuses: 'solved' },
-    { key: 'closed', label: 'Closed', statuses: 'closed' },
-    { key: 'suspended', label: 'Suspended', suspended: true }, // automatic mail suspended for review (triage.js)
+    { key: 'mine', statuses: 'new,open,pending', assignee: 'me' },
+    { key: 'new', statuses: 'new' },
+    { key: 'open', statuses: 'open' },
+    { key: 'pending', statuses: 'pending' },
+    { key: 'solved', statuses: 'solved' },
+    { key: 'closed', statuses: 'closed' },
+    { key: 'suspended', suspended: true }, // automatic mail suspended for review (triage.js)
   ];
   const SIGNALS = {
     new: 'started this ticket',
@@ -85,22 +85,8 @@
     return node;
   }
 
-  const time = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-  const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-  function when(iso) { const d = new Date(iso); return Number.isNaN(d.getTime()) ? '' : time.format(d); }
-  function ago(iso) {
-    const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
-    if (Number.isNaN(seconds)) return '';
-    for (const [unit, size] of [['day', 86400], ['hour', 3600], ['minute', 60]]) {
-      if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
-    }
-    return 'just now';
-  }
-  function bytes(n) {
-    if (n < 1024) return `${n} B`;
-    if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KB`;
-    return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  }
+  // Words, times, dates and sizes in the agent's language: the catalogue's (i18n.js).
+  const { t, tNodes, when, ago, bytes } = window.InboundI18n;
 
   let toastTimer = null;
   function toast(message, action) {
@@ -116,7 +102,7 @@
     node.replaceChildren();
     if (!err) { node.hidden = true; return; }
     const refused = err.status === 409 || err.status === 422 || err.status === 429;
-    node.append(el('strong', { text: refused ? 'Refused: ' : 'Failed: ' }), err.reason || String(err));
+    node.append(el('strong', { text: t(refused ? 'alert.refused' : 'alert.failed') }), err.reason || String(err));
     if (err.status) node.append(el('span', { className: 'code', text: ` (${err.code || 'error'}, HTTP ${err.status})` }));
     node.hidden = false;
   }
@@ -139,7 +125,7 @@
         credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
       });
     } catch (e) {
-      throw new ApiError(0, 'unreachable', 'the server cannot be reached; check your connection');
+      throw new ApiError(0, 'unreachable', t('error.unreachable'));
     }
     const text = await response.text();
     let data = null;
@@ -179,7 +165,7 @@
       state.session = message.session;
       sessionStorage.setItem(SESSION_KEY, JSON.stringify(state.session));
       startDesk();
-    } else if (message.type === 'signed-out' && state.session) signOut('Signed out in another tab.', { quiet: true });
+    } else if (message.type === 'signed-out' && state.session) signOut(t('signin.signed_out_elsewhere'), { quiet: true });
   }
 
   /* Drafts, per agent and ticket, in localStorage: they survive a reload or a crashed tab,
@@ -223,7 +209,7 @@
 
   /* The API with the agent's token; one refresh on expiry or 401, then back to sign-in. */
   async function api(method, path, options = {}) {
-    if (!state.session) throw new ApiError(401, 'unauthorized', 'not signed in');
+    if (!state.session) throw new ApiError(401, 'unauthorized', t('signin.not_signed_in'));
     try {
       if (Date.now() > state.session.expiresAt - REFRESH_MARGIN_MS && state.session.refreshToken) await refreshSession();
       return await call(method, `api/${path}`, { ...options, token: state.session.idToken });
@@ -234,7 +220,7 @@
       await refreshSession();
       return await call(method, `api/${path}`, { ...options, token: state.session.idToken });
     } catch (err) {
-      if (err.status === 401 || err.status === 400) signOut('Your session has ended. Please sign in again.');
+      if (err.status === 401 || err.status === 400) signOut(t('signin.session_ended'));
       throw err;
     }
   }
@@ -285,7 +271,7 @@
     const form = event.target;
     const email = form.elements.email.value.trim();
     const password = form.elements.password.value;
-    if (!email || !password) { showAlert($('.alert', form), { reason: 'Enter your email and password.' }); return; }
+    if (!email || !password) { showAlert($('.alert', form), { reason: t('signin.missing') }); return; }
     submitting(form, async () => {
       const { data } = await call('POST', 'console/login', { body: { email, password } });
       if (data.challenge === 'NEW_PASSWORD_REQUIRED') {
@@ -307,7 +293,7 @@
     event.preventDefault();
     const form = event.target;
     const chosen = form.elements.new_password.value;
-    if (chosen !== form.elements.repeat.value) { showAlert($('.alert', form), { reason: 'The two passwords differ.' }); return; }
+    if (chosen !== form.elements.repeat.value) { showAlert($('.alert', form), { reason: t('signin.passwords_differ') }); return; }
     submitting(form, async () => {
       const { data } = await call('POST', 'console/login/new-password', {
         body: { email: challenge.email, session: challenge.session, new_password: chosen },
@@ -328,7 +314,7 @@
       type: 'button', className: `view${!state.search && view.key === state.view ? ' active' : ''}`,
       attrs: { 'aria-pressed': !state.search && view.key === state.view, 'data-view': view.key },
       on: { click: () => { state.view = view.key; state.cursor = null; endSearch(); remember(); loadQueue(); } },
-    }, el('span', { className: 'label', text: view.label }), el('span', { className: 'count', text: counts[view.key] ?? '…' }))));
+    }, el('span', { className: 'label', text: t(`view.${view.key}`) }), el('span', { className: 'count', text: counts[view.key] ?? '…' }))));
   }
 
   /* Counts per status: one short query each (the API pages at most 100 at a time). */
@@ -382,38 +368,38 @@
   function renderQueue() {
     const list = $('#tickets');
     const me = agentEmail().toLowerCase();
-    list.replaceChildren(...state.tickets.map((t) => {
-      const assignee = !t.assignee ? el('span', { className: 'pill unassigned', text: 'unassigned' })
-        : t.assignee.toLowerCase() === me ? el('span', { className: 'pill mine', text: 'you' })
-          : el('span', { className: 'pill assignee', text: t.assignee });
+    list.replaceChildren(...state.tickets.map((ticket) => {
+      const assignee = !ticket.assignee ? el('span', { className: 'pill unassigned', text: t('queue.unassigned') })
+        : ticket.assignee.toLowerCase() === me ? el('span', { className: 'pill mine', text: t('queue.you') })
+          : el('span', { className: 'pill assignee', text: ticket.assignee });
       const everywhere = state.search || currentView().assignee;
       return el('li', {
-        className: `item${t.id === state.selected ? ' selected' : ''}`,
-        attrs: { tabindex: 0, 'aria-current': t.id === state.selected, 'data-ticket': t.id },
-        on: { click: () => openTicket(t.id), keydown: (e) => { if (e.key === 'Enter') openTicket(t.id); } },
+        className: `item${ticket.id === state.selected ? ' selected' : ''}`,
+        attrs: { tabindex: 0, 'aria-current': ticket.id === state.selected, 'data-ticket': ticket.id },
+        on: { click: () => openTicket(ticket.id), keydown: (e) => { if (e.key === 'Enter') openTicket(ticket.id); } },
       },
       el('div', { className: 'line' },
-        triage.chooser(t),
-        el('span', { className: 'tid', text: t.id }),
-        el('span', { className: `pill status-${t.status}`, text: t.status }),
-        t.merged_into ? el('span', { className: 'pill merged', text: `merged into ${t.merged_into}` }) : null,
+        triage.chooser(ticket),
+        el('span', { className: 'tid', text: ticket.id }),
+        el('span', { className: `pill status-${ticket.status}`, text: t(`status.${ticket.status}`) }),
+        ticket.merged_into ? el('span', { className: 'pill merged', text: t('queue.merged_into', { id: ticket.merged_into }) }) : null,
         assignee,
-        ...triage.itemPills(t),
-        notify.marker(t),
-        everywhere ? el('span', { className: 'pill mailbox', text: t.mailbox }) : null,
+        ...triage.itemPills(ticket),
+        notify.marker(ticket),
+        everywhere ? el('span', { className: 'pill mailbox', text: ticket.mailbox }) : null,
         // The queue is ordered by when tickets were opened (after assignment and priority):
         // that is the time shown; the last activity is in the tooltip.
-        el('span', { className: 'ago', text: `opened ${ago(t.created_at)}`, attrs: { title: `opened ${when(t.created_at)} · last activity ${when(t.updated_at || t.created_at)}` } })),
-      el('div', { className: 'subject', text: t.subject || '(no subject)' }),
+        el('span', { className: 'ago', text: t('queue.opened', { ago: ago(ticket.created_at) }), attrs: { title: t('queue.opened_title', { opened: when(ticket.created_at), last: when(ticket.updated_at || ticket.created_at) }) } })),
+      el('div', { className: 'subject', text: ticket.subject || t('ticket.no_subject') }),
       el('div', { className: 'who' },
-        el('span', { text: t.requester }),
-        el('span', { className: 'muted', text: ` · ${t.messages} message${t.messages === 1 ? '' : 's'}${t.attachments ? ` · ${t.attachments} attachment${t.attachments === 1 ? '' : 's'}` : ''}` })));
+        el('span', { text: ticket.requester }),
+        el('span', { className: 'muted', text: ` · ${t('queue.messages', { count: ticket.messages })}${ticket.attachments ? ` · ${t('queue.attachments', { count: ticket.attachments })}` : ''}` })));
     }));
     const empty = $('#queue-empty');
     empty.hidden = state.tickets.length > 0;
-    empty.textContent = state.search ? `No ticket matches “${state.search}”.`
-      : currentView().assignee ? 'Nothing assigned to you is waiting.'
-        : `No ${currentView().label.toLowerCase()} tickets in ${state.mailbox}.`;
+    empty.textContent = state.search ? t('queue.no_match', { search: state.search })
+      : currentView().assignee ? t('queue.none_mine')
+        : t(`queue.none_${currentView().key}`, { mailbox: state.mailbox });
     $('#more').hidden = !state.cursor;
     triage.renderBulk();
   }
@@ -1049,6 +1035,7 @@
     $('#desk').hidden = false;
     $('#desk-tools').hidden = false;
     $('#agent').textContent = agentEmail();
+    window.InboundI18n.forAgent(agentEmail());  // the agent's own language, if another
     if (!state.config) {
       try { state.config = (await call('GET', 'console/config.json')).data; } catch (e) { state.config = { mailboxes: ['support'], defaultMailbox: 'support' }; }
     }
@@ -1062,10 +1049,11 @@
   }
 
   function boot() {
+    $('.topbar').append(window.InboundI18n.picker(() => (state.session ? agentEmail() : '')));
     $('#login-form').addEventListener('submit', onLogin);
     $('#new-password-form').addEventListener('submit', onNewPassword);
     $('#claim-next').addEventListener('click', claimNext);
-    $('#sign-out').addEventListener('click', () => signOut('Signed out.', { button: true }));
+    $('#sign-out').addEventListener('click', () => signOut(t('signin.signed_out'), { button: true }));
     $('#help-open').addEventListener('click', () => $('#help').showModal());
     $('#to-queue').addEventListener('click', toQueue);
     $('#more').addEventListener('click', () => loadQueue({ append: true }));

@@ -1,0 +1,175 @@
+/* inbound staff console: languages. Every visible string of the console comes from one
+ * catalogue (i18n-en.js, i18n-de.js: one table per language, loaded before this file), and
+ * one language setting drives every string, relative time and date on the page: there is
+ * no other formatter (a bare `new Intl.DateTimeFormat()` would follow the browser's locale
+ * and mix "vor 4 Minuten" into an English page).
+ *
+ * Use from any console script, loaded after this one:
+ *   const { t, tNodes, when, ago, count } = window.InboundI18n;
+ *   t('queue.opened', { ago: ago(iso) })            -> "opened 4 minutes ago"
+ *   t('queue.messages', { count: 3 })               -> "3 messages" (plural by Intl.PluralRules)
+ *   tNodes('ticket.none_open', { 0: kbdNode })     -> text and nodes, for strings with markup
+ * Static HTML says `data-i18n="key"` (its text; `{0}`, `{1}`... stand for the element's own
+ * child elements, e.g. a <kbd>) and `data-i18n-title` / `-placeholder` / `-aria-label`.
+ *
+ * A table entry is a string with `{name}` placeholders, or for counts an object of plural
+ * categories (`one`, `other`; Intl.PluralRules picks by `count`). A key missing in the
+ * chosen language shows the English text (and the German browser test fails on it); a key
+ * missing everywhere shows the key. tests/unit/test_console_catalogue.py holds both tables
+ * to the same keys, placeholders and plural forms, and every key the scripts ask for to
+ * the tables.
+ *
+ * The choice: the agent's own (kept per agent in localStorage), else the last one chosen in
+ * this browser, else the first of the browser's languages the console speaks, else English.
+ * Choosing another reloads the page (the address, drafts and sign-in survive a reload), so
+ * no string of the old language can stay behind on the screen.
+ */
+'use strict';
+
+window.InboundI18n = (() => {
+  const TABLES = window.InboundStrings || {};
+  const LANGUAGES = ['en', 'de'];
+  const FALLBACK = 'en';
+  const CHOSEN_KEY = 'inbound.console.language'; // this browser's last choice
+  const AGENT_PREFIX = 'inbound.console.language:'; // the agent's own, by address
+
+  function stored(key) {
+    try { return localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function store(key, value) {
+    try { localStorage.setItem(key, value); } catch (e) { /* refused: this page only */ }
+  }
+
+  function spoken(tag) {
+    const code = String(tag || '').toLowerCase().split('-')[0];
+    return LANGUAGES.includes(code) ? code : null;
+  }
+
+  function browserLanguage() {
+    for (const tag of navigator.languages || [navigator.language]) if (spoken(tag)) return spoken(tag);
+    return FALLBACK;
+  }
+
+  const lang = spoken(stored(CHOSEN_KEY)) || browserLanguage();
+  // Dates and numbers in the chosen language, with the browser's region when it speaks the
+  // same language (en-GB writes 7 Dec, en-US Dec 7); never the browser's language instead.
+  const region = (navigator.languages || [navigator.language]).find((tag) => spoken(tag) === lang);
+  const locale = Intl.DateTimeFormat.supportedLocalesOf([region || lang, lang])[0] || lang;
+  const plurals = new Intl.PluralRules(locale);
+  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const numbers = new Intl.NumberFormat(locale);
+
+  function entry(key) {
+    const own = (TABLES[lang] || {})[key];
+    return own !== undefined ? own : (TABLES[FALLBACK] || {})[key];
+  }
+
+  function pick(value, params) {
+    if (value === undefined) return null;
+    if (typeof value === 'string') return value;
+    return value[plurals.select(Number(params.count))] ?? value.other;
+  }
+
+  /* The template's text split at its placeholders: [text, name, text, name, ..., text]. */
+  function pieces(key, params) {
+    const template = pick(entry(key), params);
+    return template === null ? [key] : template.split(/\{(\w+)\}/);
+  }
+
+  function shown(name, params) {
+    const value = params[name];
+    if (value === undefined || value === null) return `{${name}}`;
+    return name === 'count' && typeof value === 'number' ? numbers.format(value) : String(value);
+  }
+
+  /* The string for `key` in the chosen language, `{name}` filled from `params`. */
+  function t(key, params = {}) {
+    return pieces(key, params).map((part, n) => (n % 2 ? shown(part, params) : part)).join('');
+  }
+
+  /* The same as a list of text and nodes: a placeholder may be a node (a <kbd>, a link). */
+  function tNodes(key, params = {}) {
+    return pieces(key, params)
+      .map((part, n) => {
+        if (!(n % 2)) return part;
+        return params[part] instanceof Node ? params[part] : shown(part, params);
+      })
+      .filter((part) => part !== '');
+  }
+
+  function when(iso) {
+    const d = new Date(iso);
+    return Number.isNaN(d.getTime()) ? '' : dateTime.format(d);
+  }
+
+  function ago(iso) {
+    const seconds = (new Date(iso).getTime() - Date.now()) / 1000;
+    if (Number.isNaN(seconds)) return '';
+    for (const [unit, size] of [['day', 86400], ['hour', 3600], ['minute', 60]]) {
+      if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
+    }
+    return t('time.just_now');
+  }
+
+  function number(n, options) {
+    return options ? new Intl.NumberFormat(locale, options).format(n) : numbers.format(n);
+  }
+
+  function bytes(n) {
+    if (n < 1024) return t('size.bytes', { n: number(n) });
+    if (n < 1024 * 1024) return t('size.kb', { n: number(n / 1024, { maximumFractionDigits: 0 }) });
+    return t('size.mb', { n: number(n / 1024 / 1024, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
+  }
+
+  const ATTRIBUTES = { i18nTitle: 'title', i18nPlaceholder: 'placeholder', i18nAriaLabel: 'aria-label' };
+
+  /* The page's own words (index.html), and those of any markup added later with the same
+     data-i18n attributes: call again with the new root. */
+  function translate(root = document) {
+    const marked = root.querySelectorAll('[data-i18n], [data-i18n-title], [data-i18n-placeholder], [data-i18n-aria-label]');
+    for (const node of marked) {
+      if (node.dataset.i18n) {
+        const own = Object.fromEntries([...node.children].map((child, n) => [n, child]));
+        node.replaceChildren(...tNodes(node.dataset.i18n, own));
+      }
+      for (const [data, attribute] of Object.entries(ATTRIBUTES)) {
+        if (node.dataset[data]) node.setAttribute(attribute, t(node.dataset[data]));
+      }
+    }
+  }
+
+  /* The agent's own choice wins over this browser's; a different one reloads the page. */
+  function forAgent(email) {
+    const own = spoken(stored(AGENT_PREFIX + String(email || '').toLowerCase()));
+    if (own && own !== lang) choose(own, email);
+  }
+
+  function choose(code, email) {
+    if (!spoken(code)) return;
+    store(CHOSEN_KEY, code);
+    if (email) store(AGENT_PREFIX + String(email).toLowerCase(), code);
+    if (code !== lang) location.reload();
+  }
+
+  /* The language menu of the top bar: each language named in its own words. */
+  function picker(email) {
+    const select = document.createElement('select');
+    select.id = 'language';
+    select.setAttribute('aria-label', t('language.choose'));
+    select.title = t('language.choose');
+    for (const code of LANGUAGES) {
+      const option = new Option(TABLES[code] ? TABLES[code]['language.short'] : code, code, false, code === lang);
+      option.title = TABLES[code] ? TABLES[code]['language.name'] : code;
+      select.append(option);
+    }
+    select.addEventListener('change', () => choose(select.value, email()));
+    return select;
+  }
+
+  document.documentElement.lang = lang;
+  translate();
+
+  return { t, tNodes, when, ago, number, bytes, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
+})();

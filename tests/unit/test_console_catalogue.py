@@ -1,0 +1,121 @@
+"""The console's string catalogue (chalicelib/console/static/i18n*.js): every language has
+every string, with the same placeholders and plural forms; every key the scripts and the
+page ask for is in it; and nothing formats a time, date or number past the chosen language."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from chalicelib.console.routes import I18N_FILES
+from chalicelib.domain.tickets import Priority, TicketStatus
+
+STATIC = Path(__file__).resolve().parents[2] / "chalicelib" / "console" / "static"
+LANGUAGES = ("en", "de")
+PLURAL_FORMS = {"one", "other"}  # what Intl.PluralRules answers for English and German
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+# t('key', ...) and tNodes('key', ...) with a literal key, in any console script
+LITERAL_KEY = re.compile(r"\btNodes?\(\s*'([^'`]+)'|\bt\(\s*'([^'`]+)'")
+# t(`prefix.${...}`): a key made from a value; the values it can take are listed below
+MADE_KEY = re.compile(r"\btNodes?\(\s*`([\w.]+)\$\{|\bt\(\s*`([\w.]+)\$\{")
+VIEWS = ("working", "mine", "new", "open", "pending", "solved", "closed", "suspended")
+MADE_KEYS: dict[str, tuple[str, ...]] = {
+    "status.": tuple(TicketStatus),
+    "priority.": tuple(Priority),
+    "view.": VIEWS,
+    "queue.none_": VIEWS,
+}
+HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
+
+
+def table(language: str) -> dict[str, str | dict[str, str]]:
+    """The language's table: the JSON object after `InboundStrings.<language> =`."""
+    text = (STATIC / f"i18n-{language}.js").read_text("utf-8")
+    head = f"window.InboundStrings.{language} = "
+    assert head in text, f"i18n-{language}.js does not assign {head.strip()}"
+    body = text.split(head, 1)[1].strip()
+    assert body.endswith(";"), f"i18n-{language}.js must end with the table's `}};`"
+    try:
+        parsed = json.loads(body[:-1])
+    except json.JSONDecodeError as exc:
+        pytest.fail(f"i18n-{language}.js is not JSON inside (double quotes, no trailing comma): {exc}")
+    return parsed
+
+
+def _no_duplicate_keys(language: str) -> list[str]:
+    text = (STATIC / f"i18n-{language}.js").read_text("utf-8")
+    keys = re.findall(r'^\s*"([^"]+)":', text, flags=re.MULTILINE)
+    return sorted({key for key in keys if keys.count(key) > 1})
+
+
+def _placeholders(value: str | dict[str, str]) -> set[str]:
+    forms = value.values() if isinstance(value, dict) else [value]
+    return {name for form in forms for name in PLACEHOLDER.findall(form)}
+
+
+def _scripts() -> dict[str, str]:
+    return {path.name: path.read_text("utf-8") for path in sorted(STATIC.glob("*.js"))}
+
+
+def test_every_language_has_every_key() -> None:
+    tables = {language: table(language) for language in LANGUAGES}
+    for language in LANGUAGES:
+        assert _no_duplicate_keys(language) == [], f"keys given twice in i18n-{language}.js"
+        missing = sorted(set(tables["en"]) - set(tables[language]))
+        extra = sorted(set(tables[language]) - set(tables["en"]))
+        assert (missing, extra) == ([], []), f"{language}: missing {missing}, not in English {extra}"
+
+
+def test_translations_keep_the_placeholders_and_plural_forms() -> None:
+    english, german = table("en"), table("de")
+    for key, value in english.items():
+        other = german[key]
+        assert isinstance(value, dict) == isinstance(other, dict), f"{key}: plural in one language only"
+        for entry in (value, other):
+            if isinstance(entry, dict):
+                assert set(entry) == PLURAL_FORMS, f"{key}: plural forms {sorted(entry)}"
+                assert all("{count}" in form for form in entry.values()), f"{key}: a form without {{count}}"
+            forms = entry.values() if isinstance(entry, dict) else [entry]
+            assert all(isinstance(form, str) and form.strip() for form in forms), f"{key}: empty"
+        assert _placeholders(value) == _placeholders(other), f"{key}: placeholders differ"
+
+
+def test_every_key_the_console_asks_for_is_in_the_catalogue() -> None:
+    known = set(table("en"))
+    asked: dict[str, str] = {}
+    for name, text in _scripts().items():
+        for match in LITERAL_KEY.finditer(text):
+            asked.setdefault(match.group(1) or match.group(2), name)
+        for match in MADE_KEY.finditer(text):
+            prefix = match.group(1) or match.group(2)
+            assert prefix in MADE_KEYS, (
+                f"{name} makes keys from `{prefix}${{...}}`: list the values it takes in MADE_KEYS"
+            )
+            for value in MADE_KEYS[prefix]:
+                asked.setdefault(prefix + value, name)
+    for key in HTML_KEY.findall((STATIC / "index.html").read_text("utf-8")):
+        asked.setdefault(key, "index.html")
+    missing = {key: name for key, name in asked.items() if key not in known}
+    assert missing == {}, f"keys asked for but not in i18n-en.js: {missing}"
+    assert len(asked) > 50  # the pattern above finds the calls at all
+
+
+def test_only_the_catalogue_formats_times_dates_and_numbers() -> None:
+    """One language setting drives every date and relative time: a formatter made elsewhere
+    (`Intl.RelativeTimeFormat(undefined)`, `toLocaleString()`) would follow the browser's
+    locale and put "vor 4 Minuten" beside "just now"."""
+    for name, text in _scripts().items():
+        if name == "i18n.js":
+            continue
+        found = re.findall(r"\bIntl\.\w+|\.toLocale\w*String\(", text)
+        assert found == [], f"{name} formats by itself ({found}); use InboundI18n's when/ago/number"
+
+
+def test_the_page_loads_the_tables_then_the_mechanism_before_every_other_script() -> None:
+    page = (STATIC / "index.html").read_text("utf-8")
+    scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
+    assert scripts[:3] == ["i18n/en.js", "i18n/de.js", "i18n/i18n.js"]
+    assert {f"i18n/{name}" for name in I18N_FILES} == set(scripts[:3])
