@@ -87,16 +87,17 @@ def _kill_leftovers(marker: str) -> list[int]:
 
 
 @contextmanager
-def chromium_context(executable: Path) -> Iterator[Any]:
+def chromium_context(executable: Path, locale: str = "en-GB") -> Iterator[Any]:
     """A headless chromium with a fresh profile, as one Playwright browser context."""
-    with chromium_contexts(executable, 1) as (context,):
+    with chromium_contexts(executable, 1, locale) as (context,):
         yield context
 
 
 @contextmanager
-def chromium_contexts(executable: Path, count: int) -> Iterator[tuple[Any, ...]]:
+def chromium_contexts(executable: Path, count: int, locale: str = "en-GB") -> Iterator[tuple[Any, ...]]:
     """`count` headless chromiums, each with its own fresh profile (nothing shared: one per
-    agent), under one Playwright (its sync API runs one at a time in a thread)."""
+    agent), under one Playwright (its sync API runs one at a time in a thread); `locale` is
+    the browser's language (navigator.languages, Accept-Language)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extras")
     profiles = [tempfile.mkdtemp(prefix="inbound-chromium-") for _ in range(count)]
     try:
@@ -109,7 +110,7 @@ def chromium_contexts(executable: Path, count: int) -> Iterator[tuple[Any, ...]]
                     headless=True,
                     args=CHROMIUM_ARGS,
                     viewport=VIEWPORT,
-                    locale="en-GB",
+                    locale=locale,
                     timezone_id="Europe/Berlin",
                     timeout=60_000,  # to start; a browser that does not come up fails the test
                 )

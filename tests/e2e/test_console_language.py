@@ -1,0 +1,139 @@
+"""The console in German (issue 16, item 7), in a real browser against `inbound up`.
+
+A browser whose language is German gets the console in German: the sign-in page, the queue
+and a ticket, with German relative times and dates, and no English word of the console's
+own left on those screens. The check for leftovers reads the English table itself: every
+phrase of it that the German table does not share must be absent from the visible text and
+the visible elements' titles, labels and placeholders (the same check on the English page
+finds them, so it can fail). Switching back to English is remembered for the agent.
+Screenshots at laptop and at phone width go to test-artifacts/console-language-*.png.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.browser import chromium_context
+from tests.support.console import TIMEOUT_MS, Console, screenshot, scrolls_sideways
+from tests.support.local_up import LocalStackRun, send, ticket_of
+from tests.unit.test_console_catalogue import table
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+
+# What a German relative time reads like (Intl.RelativeTimeFormat('de', {numeric: 'auto'})).
+GERMAN_AGO = r"(gerade eben|jetzt|vor \d+ (Minute|Minuten|Stunde|Stunden|Tag|Tagen)|gestern|vorgestern)"
+GERMAN_DATE = r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}"  # dateStyle medium, timeStyle short in German
+
+# The visible text of `root` and the titles, labels and placeholders of its visible
+# elements, less what customers and agents wrote (subjects, names, addresses, mail text).
+VISIBLE_TEXT = """root => {
+  const skip = '.subject, .who > span:first-child, .sender, .body, .chip, .agent, .tid, .pill.mailbox,'
+    + ' .pill.assignee, .pill.tag, .event .who, #mailbox, .history-list';
+  const out = [];
+  const visible = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility !== 'hidden';
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const p = n.parentElement;
+    if (!p || !n.data.trim() || p.closest(skip) || p.closest('script, style, template') || !visible(p)) continue;
+    out.push(n.data.trim());
+  }
+  for (const e of root.querySelectorAll('[title], [aria-label], [placeholder]')) {
+    if (e.closest(skip) || !visible(e)) continue;
+    for (const a of ['title', 'aria-label', 'placeholder']) if (e.getAttribute(a)) out.push(e.getAttribute(a));
+  }
+  return out;
+}"""
+
+
+def _english_phrases() -> list[str]:
+    """Each piece of English text between placeholders that German does not share."""
+    english, german = table("en"), table("de")
+
+    def pieces(value: Any) -> set[str]:
+        forms = value.values() if isinstance(value, dict) else [value]
+        return {part.strip(" .,:;·()“”„‘’?!…") for form in forms for part in re.split(r"\{\w+\}", form)}
+
+    found: set[str] = set()
+    for key, value in english.items():
+        if key.startswith("language."):
+            continue  # the language menu names each language in its own words
+        shared = pieces(german[key])
+        found |= {p for p in pieces(value) - shared if len(re.sub(r"[^A-Za-z]", "", p)) >= 3}
+    return sorted(found, key=len, reverse=True)
+
+
+ENGLISH = _english_phrases()
+
+
+def english_left(page: Any, root: str = "body") -> list[str]:
+    texts = page.locator(root).evaluate(VISIBLE_TEXT)
+    return sorted(
+        {
+            phrase
+            for phrase in ENGLISH
+            for text in texts
+            if re.search(rf"(?<![A-Za-zÄÖÜäöüß]){re.escape(phrase)}(?![A-Za-zÄÖÜäöüß])", text)
+        }
+    )
+
+
+def customer_mail(subject: str, text: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Jürgen Weiß <juergen.weiss@kunde.de>"
+    msg["To"] = "support@example.com"
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="kunde.de")
+    msg.set_content(text)
+    return msg
+
+
+@pytest.fixture(scope="module")
+def german_browser(chromium_executable: Path) -> Iterator[Any]:
+    with chromium_context(chromium_executable, locale="de-DE") as context:
+        context.set_default_timeout(TIMEOUT_MS)
+        yield context
+
+
+@pytest.fixture
+def german(german_browser: Any, local_stack: LocalStackRun) -> Iterator[Console]:
+    page = german_browser.new_page()
+    tab = Console(page, local_stack.current)
+    page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    try:
+        yield tab
+    finally:
+        page.close()
+    assert tab.errors == [], f"the console threw: {tab.errors}"
+
+
+def test_a_german_browser_gets_the_sign_in_page_and_the_queue_in_german(
+    german: Console, local_stack: LocalStackRun
+) -> None:
+    up = local_stack.current
+    first = customer_mail("Rechnung doppelt", "Ich habe die Rechnung zweimal bekommen.")
+    send(up, first)
+    ticket_of(up, first)
+    page = german.page
+
+    german.open()
+    assert page.locator("html").get_attribute("lang") == "de"
+    assert page.locator("#login-form h1").inner_text() == "Anmelden"
+    assert english_left(page, "#signin") == []
+    screenshot(page, "console-language-01-anmelden.png")
+
+    creds = local_stack.credentials()
+    german.sign_in(creds["username"], creds["password"])
+    page.locator("#tickets li").first.wait_for()
+    assert page.locator("#views .view[data-view=working] .label").inner_text() == "In Arbeit"
+    for opened in page.locator("#tickets .ago").all_inner_texts():
+        assert re.fullmatch(rf"eröffnet {GERMAN_AGO}", opened), opened
+    assert english_left(page, "#tickets") == []
+    screenshot(page, "console-language-02-warteschlange.png")
+    assert not scrolls_sideways(page)
