@@ -1,0 +1,84 @@
+"""Announcements over the API, as the console's admin screen uses them: admins only, a preview
+that stores nothing, create, a test to oneself, send, and the report with each recipient."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+from tests.app.test_app_staff_admin import _as
+from tests.support.staff_api import ANN, BOB, sent_mail
+
+LIST = "Dora <dora@customer.test>\nnewcomer@customer.test\nnot an address\n"
+DRAFT = {
+    "subject": "Login outage, {name}",
+    "text": "We know, {name}. It is fixed by noon.",
+    "html": "<p>We know, <b>{name}</b>.</p><script>alert(1)</script>",
+    "list": LIST,
+}
+
+
+def test_an_agent_is_refused_every_announcement_route(api):
+    token = _as(api, ANN, "agent")
+    for method, path, body in (
+        ("GET", "/api/announcements", None),
+        ("POST", "/api/announcements", {"action": "create", **DRAFT}),
+        ("GET", "/api/announcements/A-20261207-abcdef", None),
+        ("POST", "/api/announcements/A-20261207-abcdef", {"action": "send"}),
+    ):
+        answer = api.call(method, path, body, token=token)
+        assert (answer.status_code, answer.json_body["error"]) == (403, "forbidden"), (method, path)
+    assert api.get("/api/announcements", token=_as(api, BOB, "admin")).json_body == {"announcements": []}
+
+
+def test_an_admin_previews_creates_tests_sends_and_reads_the_report(api):
+    admin = _as(api, ANN, "admin")
+
+    preview = api.post("/api/announcements", {"action": "preview", **DRAFT}, token=admin)
+
+    assert preview.status_code == 200, preview.json_body
+    shown = preview.json_body
+    assert (shown["audience_count"], shown["invalid"]) == (2, ["not an address"])
+    assert shown["sample"]["subject"] == "Login outage, Dora"
+    assert shown["sample"]["list_unsubscribe_post"] == "List-Unsubscribe=One-Click"
+    assert "<b>Dora</b>" in shown["sample"]["html"] and "<script" not in shown["sample"]["html"]
+    assert api.get("/api/announcements", token=admin).json_body == {"announcements": []}  # nothing stored
+
+    created = api.post("/api/announcements", {"action": "create", **DRAFT}, token=admin)
+    assert created.status_code == 201, created.json_body
+    announcement = created.json_body["id"]
+    listed = api.get("/api/announcements", token=admin).json_body["announcements"]
+    assert [(a["id"], a["state"], a["total"]) for a in listed] == [(announcement, "draft", 2)]
+
+    mail = sent_mail()
+    tested = api.post(f"/api/announcements/{announcement}", {"action": "test", "to": ANN}, token=admin)
+    assert tested.status_code == 200, tested.json_body
+    [test_mail] = mail
+    assert test_mail["Destinations"] == [ANN]
+    assert message_from_bytes(test_mail["RawMessage"]["Data"], policy=policy.default)["Subject"] == (
+        "Login outage, ann"
+    )
+
+    sent = api.post(f"/api/announcements/{announcement}", {"action": "send"}, token=admin)
+    assert sent.json_body == {"id": announcement, "queued": 2}
+
+    report = api.get(f"/api/announcements/{announcement}", token=admin).json_body
+    assert report["state"] == "sending" and report["counts"]["pending"] == 2
+    assert [(r["address"], r["name"], r["state"], r["opens"]) for r in report["recipients"]] == [
+        ("dora@customer.test", "Dora", "pending", 0),
+        ("newcomer@customer.test", "", "pending", 0),
+    ]
+    counts = api.get(f"/api/announcements/{announcement}?recipients=0", token=admin).json_body
+    assert "recipients" not in counts and counts["total"] == 2 and counts["opened"] == 0
+
+
+def test_wrong_actions_and_unknown_announcements_say_what_to_do(api):
+    admin = _as(api, ANN, "admin")
+    wrong = api.post("/api/announcements", {"action": "send", **DRAFT}, token=admin)
+    assert (wrong.status_code, wrong.json_body["reason"]) == (400, "action is preview or create")
+    unknown = api.get("/api/announcements/A-nope", token=admin)
+    assert unknown.status_code == 400 and "no announcement" in unknown.json_body["reason"]
+    empty = api.post("/api/announcements", {"action": "create", **DRAFT, "list": "nobody\n"}, token=admin)
+    assert (empty.status_code, empty.json_body["reason"]) == (
+        400,
+        "the audience is empty: nothing to announce",
+    )
