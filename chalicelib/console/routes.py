@@ -23,7 +23,7 @@ from chalicelib.wiring import services
 console = Blueprint(__name__)
 
 PAGE, SCRIPT, TRIAGE, NOTIFY, STYLESHEET = "/", "/console.js", "/triage.js", "/notify.js", "/console.css"
-STAFF = "/staff.js"
+STAFF, ANNOUNCE = "/staff.js", "/announce.js"
 # The string catalogue: one route for the mechanism and every language's table (static/i18n*.js).
 I18N = "/i18n/{name}"
 I18N_FILES = {"i18n.js": "i18n.js", "en.js": "i18n-en.js", "de.js": "i18n-de.js"}
@@ -35,7 +35,7 @@ CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
 )
 # Every route of this blueprint: none needs a token, so the API's token check lets them by.
 PUBLIC_ROUTES = frozenset(
-    {PAGE, SCRIPT, TRIAGE, NOTIFY, STAFF, I18N, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH}
+    {PAGE, SCRIPT, TRIAGE, NOTIFY, STAFF, ANNOUNCE, I18N, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH}
 )
 public_routes(*PUBLIC_ROUTES)
 
@@ -74,6 +74,7 @@ ASSETS = {
     "triage.js": "text/javascript; charset=utf-8",
     "notify.js": "text/javascript; charset=utf-8",
     "staff.js": "text/javascript; charset=utf-8",
+    "announce.js": "text/javascript; charset=utf-8",
     **{file: "text/javascript; charset=utf-8" for file in I18N_FILES.values()},
     "console.css": "text/css; charset=utf-8",
 }
@@ -130,6 +131,11 @@ def catalogue(name: str) -> Response:
     if name not in I18N_FILES:
         return error(404, "not_found", "no such catalogue file")
     return _serve(I18N_FILES[name])
+
+
+@console.route(ANNOUNCE, methods=["GET"])
+def announce_script() -> Response:
+    return _serve("announce.js")
 
 
 @console.route(STYLESHEET, methods=["GET"])

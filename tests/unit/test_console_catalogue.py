@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chalicelib.console.routes import I18N_FILES
+from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.tickets import Priority, TicketStatus
 
 STATIC = Path(__file__).resolve().parents[2] / "chalicelib" / "console" / "static"
@@ -27,6 +28,8 @@ MADE_KEYS: dict[str, tuple[str, ...]] = {
     "priority.": tuple(Priority),
     "view.": VIEWS,
     "queue.none_": VIEWS,
+    # announce.js: an announcement's and a recipient's state, and the report's two filters
+    "announce.state_": (*AnnouncementState, *RecipientState, "opened", "clicked"),
 }
 HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
 

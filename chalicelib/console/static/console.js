@@ -1079,6 +1079,7 @@
     });
     notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
     window.InboundStaff({ api, el, $, toast, showAlert, state });
+    window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
     if (state.session && state.session.idToken) startDesk();
