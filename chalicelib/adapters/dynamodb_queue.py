@@ -27,7 +27,8 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import EDIT_CONFLICT_RETRIES, query_all, transact_write
-from chalicelib.adapters.dynamodb_ticket_updates import changes_bump
+from chalicelib.adapters.dynamodb_ticket_updates import changes_bump, report_adds
+from chalicelib.domain import report_counts
 from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
 from chalicelib.services.ports.records import QueueQuery
@@ -197,7 +198,8 @@ class DynamoDBQueue:
     # -- writes ------------------------------------------------------------
     def replace(self, before: Ticket, after: Ticket, events: tuple[StoredMessage, ...] = ()) -> None:
         """Write `after`'s staff-editable fields and queue keys, if the ticket is still `before`,
-        its audit `events` (thread lines) and the mailbox's change counter in one transaction.
+        its audit `events` (thread lines), the mailbox's change counter and the report's
+        counters (solved, reopened, moved: report_counts.status_changed) in one transaction.
 
         ConcurrentUpdate when someone changed its status, priority or assignee first (or
         merged it away); TicketNotFound when it does not exist.
@@ -269,9 +271,12 @@ class DynamoDBQueue:
         bumps = [
             changes_bump(self.table, box, before.id) for box in dict.fromkeys((after.mailbox, before.mailbox))
         ]
+        counted = report_adds(self.table, report_counts.status_changed(before, after))
         try:
             transact_write(
-                self._db, [{"Update": update}, *lines, *bumps], conflict_retries=EDIT_CONFLICT_RETRIES
+                self._db,
+                [{"Update": update}, *lines, *bumps, *counted],
+                conflict_retries=EDIT_CONFLICT_RETRIES,
             )
         except ClientError as exc:
             if error_code(exc) != "TransactionCanceledException":

@@ -1,7 +1,8 @@
 """Staff edits that move messages: notes, split and merge, each step one transaction.
 The mailbox's change counter (dynamodb_changes.py) is bumped in the transaction of a
 note, a split, a merge's last step and a participant change, so a colleague's open
-console re-reads its queue within seconds.
+console re-reads its queue within seconds. A split adds its new ticket, and a merge's last
+step takes the closed one away, in the report's count of unsolved tickets.
 
 Message items keep their sort key (`MSG#<received-at>#<key>`) when they move, so a
 moved message keeps its place in time; its Message-ID index entry follows it, so
@@ -24,7 +25,8 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
 )
 from chalicelib.adapters.dynamodb_search import term_puts, write_terms
-from chalicelib.adapters.dynamodb_ticket_updates import changes_bump
+from chalicelib.adapters.dynamodb_ticket_updates import changes_bump, report_adds
+from chalicelib.domain import report_counts
 from chalicelib.domain.audit import counted
 from chalicelib.domain.tickets import TicketStatus
 from chalicelib.errors import ConcurrentUpdate
@@ -89,6 +91,7 @@ class DynamoDBTicketEdits:
             *term_puts(self.table, new.id, new.created_at, terms),
             *(self._put(items.message_item(e)) for e in events),
             changes_bump(self.table, source.mailbox, source.id),
+            *report_adds(self.table, report_counts.opened(new)),
         ]
         self._transact(operations, source.id)
 
@@ -162,6 +165,7 @@ class DynamoDBTicketEdits:
                 changes_bump(self.table, box, target.id)
                 for box in dict.fromkeys((target.mailbox, source.mailbox))
             ),
+            *report_adds(self.table, report_counts.merged_away(source, updated_at)),
         ]
         self._transact(operations, source.id)
 

@@ -1,6 +1,8 @@
 """The writes that change a ticket item inside dynamodb_tickets' transactions, built here:
 the counter a new ticket takes its number from, a message joining a ticket (reopening it
-and moving it in the queue), a sent reply, and the Message-ID index entries."""
+and moving it in the queue), a sent reply, the Message-ID index entries, and the change
+and report counters every ticket write adds to (here so that the ingest's cold start
+loads no module more)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from chalicelib.domain.tickets import MessageKind, TicketStatus
 from chalicelib.services.ports.records import AGENT_SCOPE
 
 if TYPE_CHECKING:
+    from chalicelib.domain.report_counts import Tally
     from chalicelib.domain.tickets import StoredMessage, Ticket
     from chalicelib.services.ports.records import TicketChange
 
@@ -158,5 +161,46 @@ def changes_bump(table: str, scope: str, ticket_id: str, *counted: str) -> dict[
             "Key": changes_key(scope),
             "UpdateExpression": f"SET ticket = :t ADD {adds}",
             "ExpressionAttributeValues": {":t": {"S": ticket_id}, ":one": {"N": "1"}},
+        }
+    }
+
+
+def report_key(mailbox: str, sk: str) -> dict[str, Any]:
+    """A report counter's key (dynamodb_report_counters.py)."""
+    return {"pk": {"S": f"REPORT#{mailbox}"}, "sk": {"S": sk}}
+
+
+def report_day_sk(day: str, agent: str = "") -> str:
+    return f"DAY#{day}#AGENT#{agent}" if agent else f"DAY#{day}"
+
+
+OPEN_SK = "~OPEN"  # the mailbox's unsolved tickets now; sorts after every DAY# item
+
+
+def report_adds(table: str, tallies: list[Tally]) -> list[dict[str, Any]]:
+    """Transaction items adding `tallies` (report_counts.combined: one per item) to the report's
+    day counters, and each mailbox's `net` to its count of unsolved tickets."""
+    operations = [
+        _adds(table, report_key(t.mailbox, report_day_sk(t.day, t.agent)), t.counts) for t in tallies
+    ]
+    opened: dict[str, int] = {}
+    for tally in tallies:
+        if not tally.agent and tally.counts.get("net"):
+            opened[tally.mailbox] = opened.get(tally.mailbox, 0) + tally.counts["net"]
+    operations += [_adds(table, report_key(box, OPEN_SK), {"open": n}) for box, n in opened.items() if n]
+    return operations
+
+
+def _adds(table: str, key: dict[str, Any], counts: dict[str, int]) -> dict[str, Any]:
+    names = {f"#c{i}": name for i, name in enumerate(counts)}
+    values = {f":c{i}": {"N": str(n)} for i, n in enumerate(counts.values())}
+    adds = ", ".join(f"#c{i} :c{i}" for i in range(len(counts)))
+    return {
+        "Update": {
+            "TableName": table,
+            "Key": key,
+            "UpdateExpression": f"ADD {adds}",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
         }
     }

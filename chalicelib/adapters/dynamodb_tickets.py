@@ -3,6 +3,7 @@ shapes in dynamodb_items). A commit writes the delivery record too (dynamodb_del
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -20,6 +21,7 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
 )
 from chalicelib.adapters.dynamodb_search import term_puts
+from chalicelib.domain import report_counts
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
@@ -209,6 +211,7 @@ class DynamoDBTickets:
             {"Update": updates.counter_update(self.table, _COUNTER_KEY, number, last_number)},
             {"Put": {"TableName": self.table, "Item": items.message_item(message)}},
             updates.changes_bump(self.table, ticket.mailbox, ticket.id, "tickets"),
+            *updates.report_adds(self.table, report_counts.filed(ticket)),
         ]
         operations += term_puts(self.table, ticket.id, ticket.created_at, terms)
         operations += updates.index_puts(self.table, ticket.mailbox, message)
@@ -242,6 +245,9 @@ class DynamoDBTickets:
             operations.append(
                 updates.changes_bump(self.table, AGENT_SCOPE + change.assignee, change.ticket_id, "replies")
             )
+        if change.reopen_to:
+            tallies = report_counts.reopened(mailbox, change.old_status, change.reopen_to, change.updated_at)
+            operations += updates.report_adds(self.table, tallies)
         if created_at:
             operations += term_puts(self.table, change.ticket_id, created_at, terms)
         operations += updates.index_puts(self.table, mailbox, message)
@@ -267,10 +273,26 @@ class DynamoDBTickets:
         only if nobody changed its status, assignee or priority since; else the message is
         stored all the same and the status left as the colleague set it. MergedTicket when
         the ticket was merged away meanwhile (the mail is sent: store it on the survivor).
+        The first staff reply on a ticket adds its response time to the report's counters,
+        on condition that no other reply was first.
         """
+        first = moved[0] if moved is not None else None
+        return self._record_outbound(mailbox, message, aliases, ses_message_id, moved, first)
+
+    def _record_outbound(
+        self,
+        mailbox: str,
+        message: StoredMessage,
+        aliases: tuple[str, ...],
+        ses_message_id: str,
+        moved: tuple[Ticket, TicketStatus] | None,
+        read: Ticket | None,
+        retried: bool = False,
+    ) -> bool:
         message_item = items.message_item(message)
         if ses_message_id:
             message_item["ses_message_id"] = {"S": ses_message_id}
+        update = updates.outbound_update(self.table, message, moved)
         operations: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -279,10 +301,23 @@ class DynamoDBTickets:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
-            {"Update": updates.outbound_update(self.table, message, moved)},
+            {"Update": update},
         ]
+        tallies: list[report_counts.Tally] = []
         if message.kind == MessageKind.STAFF:  # a colleague's open console learns of it
             operations.append(updates.changes_bump(self.table, mailbox, message.ticket_id))
+            if read is not None and not read.staff_replied:
+                tallies += report_counts.first_response(read, message.sender_name, message.received_at)
+                update["ConditionExpression"] += (
+                    " AND (attribute_not_exists(staff_replied) OR staff_replied = :no)"
+                )
+                update["ExpressionAttributeValues"][":no"] = {"BOOL": False}
+        if moved is not None and moved[0].status != moved[1]:
+            before = moved[0]
+            tallies += report_counts.status_changed(
+                before, replace(before, status=moved[1], updated_at=message.received_at)
+            )
+        operations += updates.report_adds(self.table, report_counts.combined(tallies))
         operations += updates.index_puts(self.table, mailbox, message, aliases, conditional=False)
         try:
             transact_write(self._db, operations, conflict_retries=EDIT_CONFLICT_RETRIES)
@@ -293,9 +328,11 @@ class DynamoDBTickets:
             if reasons[0] == CONDITION_FAILED:
                 return False
             if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
-                self.live_ticket(message.ticket_id)  # gone or merged: raises
-                if moved is not None:  # the status changed under us: keep the colleague's
-                    return self.record_outbound(mailbox, message, aliases, ses_message_id)
+                live = self.live_ticket(message.ticket_id)  # gone or merged: raises
+                if not retried and (moved is not None or tallies):
+                    # The status or the first reply changed under us: keep the colleague's status,
+                    # and count this reply as the first only if it still is.
+                    return self._record_outbound(mailbox, message, aliases, ses_message_id, None, live, True)
                 raise ConcurrentUpdate(f"{message.ticket_id} changed while storing a reply") from exc
             raise
         return True

@@ -94,6 +94,14 @@ def changes() -> Any:
     return views.changes_json(services().changes.read(_agent()))
 
 
+@staff_api.route("/reports", methods=["GET"])
+@answers_errors
+def team_report() -> Any:
+    """The team report (services/team_reports.py) for ?from=&to= (YYYY-MM-DD) and ?mailbox=."""
+    q = query_params(_request(), ("from", "to", "mailbox"))
+    return services().reports.report(q.get("from"), q.get("to"), q.get("mailbox"))
+
+
 @staff_api.route("/agents", methods=["GET"])
 @answers_errors
 def list_agents() -> Any:

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from chalicelib.services.suppression import SuppressionService
     from chalicelib.services.suspended_mail import SuspendedMail
     from chalicelib.services.sweeper import IncomingSweeper
+    from chalicelib.services.team_reports import TeamReports
     from chalicelib.services.ticket_desk import TicketDesk
     from chalicelib.services.ticket_presence import TicketPresence
     from chalicelib.services.ticket_search import TicketFinder
@@ -251,6 +252,13 @@ class Services:
         from chalicelib.wiring.desk import change_feed
 
         return change_feed(self.settings, self._dynamodb)
+
+    @functools.cached_property
+    def reports(self) -> TeamReports:
+        """The team report, from the counters ticket writes keep."""
+        from chalicelib.wiring.desk import team_reports
+
+        return team_reports(self.settings, self._dynamodb)
 
     @functools.cached_property
     def presence(self) -> TicketPresence:

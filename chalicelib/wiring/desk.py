@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.services.sign_in_guard import SignInGuard
     from chalicelib.services.staff_admin import StaffAdmin
     from chalicelib.services.staff_identities import StaffIdentities
+    from chalicelib.services.team_reports import TeamReports
     from chalicelib.services.ticket_desk import TicketDesk
     from chalicelib.services.ticket_presence import TicketPresence
     from chalicelib.services.ticket_search import TicketFinder
@@ -175,3 +176,20 @@ def change_feed(settings: Settings, dynamodb: DynamoDBClient) -> ChangeFeed:
 
     boxes = [settings.default_mailbox, *settings.mailboxes.values()]
     return ChangeFeed(DynamoDBChanges(dynamodb, settings.tickets_table), boxes)
+
+
+def team_reports(settings: Settings, dynamodb: DynamoDBClient) -> TeamReports:
+    """The team report: the report counters (tickets table), the reputation counters
+    (suppression table); no SES client."""
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.dynamodb_report_counters import DynamoDBReportCounters
+    from chalicelib.adapters.dynamodb_reputation_counters import DynamoDBReputationCounters
+    from chalicelib.services.team_reports import TeamReports
+
+    return TeamReports(
+        settings,
+        DynamoDBReportCounters(dynamodb, settings.tickets_table),
+        DynamoDBReputationCounters(dynamodb, settings.suppression_table),
+        lambda: datetime.now(UTC),
+    )

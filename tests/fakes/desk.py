@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chalicelib.domain import report_counts
 from chalicelib.domain.audit import counted
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import Priority, StoredAttachment, StoredMessage, Ticket, TicketStatus
@@ -81,6 +82,7 @@ class MemoryQueue:
             self.memory.record_event(event)
         for box in dict.fromkeys((after.mailbox, before.mailbox)):
             self.memory.bump(box, before.id)
+        self.memory.add_report(report_counts.status_changed(before, after))
 
 
 def _wanted(ticket: Ticket, query: QueueQuery) -> bool:
@@ -131,6 +133,7 @@ class MemoryEdits:
         for event in events:
             self.memory.record_event(event)
         self.memory.bump(source.mailbox, source.id)
+        self.memory.add_report(report_counts.opened(new))
 
     def merge_messages(
         self,
@@ -167,6 +170,7 @@ class MemoryEdits:
             self.memory.record_event(event)
         for box in dict.fromkeys((target.mailbox, source.mailbox)):
             self.memory.bump(box, target.id)
+        self.memory.add_report(report_counts.merged_away(source, updated_at))
 
     def change_participants(
         self,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from chalicelib.domain import report_counts
 from chalicelib.domain.participants import MAX_PARTICIPANTS
+from chalicelib.domain.reports import DayCounters
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, StoredMessage, Ticket, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
@@ -41,6 +43,28 @@ class MemoryTickets:
     sweeps: dict[str, int] = field(default_factory=dict)
     held: dict[tuple[str, str], SuspendedMessage] = field(default_factory=dict)
     changes: dict[str, ChangeCount] = field(default_factory=dict)  # scope -> counter
+    report: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)  # (box, day, agent)
+    unsolved: dict[str, int] = field(default_factory=dict)  # mailbox -> report's open count
+
+    # -- ReportCounters --------------------------------------------------------
+    def stored_days(self, mailbox: str, first_day: str) -> tuple[list[DayCounters], int]:
+        rows = [
+            DayCounters(box, day, agent, dict(counts))
+            for (box, day, agent), counts in sorted(self.report.items())
+            if box == mailbox and day >= first_day
+        ]
+        return rows, self.unsolved.get(mailbox, 0)
+
+    def add_report(self, tallies: list[report_counts.Tally]) -> None:
+        """What the adapter's `report_adds` transaction items do."""
+        for tally in report_counts.combined(tallies):
+            counts = self.report.setdefault((tally.mailbox, tally.day, tally.agent), {})
+            for name, n in tally.counts.items():
+                counts[name] = counts.get(name, 0) + n
+            if not tally.agent:
+                self.unsolved[tally.mailbox] = self.unsolved.get(tally.mailbox, 0) + tally.counts.get(
+                    "net", 0
+                )
 
     # -- ChangeCounters ----------------------------------------------------------
     def counts(self, scopes: list[str]) -> list[ChangeCount]:
@@ -109,6 +133,7 @@ class MemoryTickets:
         self.tickets[ticket.id] = replace(ticket, participants=everyone, tags=tuple(sorted(ticket.tags)))
         self._store(ses_message_id, ticket.mailbox, message, record)
         self.bump(ticket.mailbox, ticket.id, "tickets")
+        self.add_report(report_counts.filed(ticket))
 
     def commit_thread(
         self,
@@ -141,6 +166,10 @@ class MemoryTickets:
         )
         self._store(ses_message_id, mailbox, message, record)
         self.bump(mailbox, ticket.id)
+        if change.reopen_to:
+            self.add_report(
+                report_counts.reopened(mailbox, change.old_status, change.reopen_to, change.updated_at)
+            )
         if change.assignee and change.last_from == "customer":
             self.bump(AGENT_SCOPE + change.assignee, ticket.id, "replies")
 
@@ -167,6 +196,14 @@ class MemoryTickets:
                 before.priority,
             )
             status = moved[1] if unchanged else ticket.status
+        tallies = []
+        if message.kind == MessageKind.STAFF and not ticket.staff_replied:
+            tallies += report_counts.first_response(ticket, message.sender_name, message.received_at)
+        if status != ticket.status:
+            tallies += report_counts.status_changed(
+                ticket, replace(ticket, status=status, updated_at=message.received_at)
+            )
+        self.add_report(tallies)
         self.tickets[ticket.id] = replace(
             ticket,
             status=status,

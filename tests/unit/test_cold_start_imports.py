@@ -39,6 +39,7 @@ OTHER_SERVICES = (
     "chalicelib.services.sign_in_guard",
     "chalicelib.services.sweeper",
     "chalicelib.services.suspended_mail",
+    "chalicelib.services.team_reports",
     # The wiring's builders of the other sides (chalicelib/wiring/).
     "chalicelib.wiring.desk",
     "chalicelib.wiring.outbound",
@@ -49,6 +50,7 @@ OTHER_SERVICES = (
     "chalicelib.domain.reputation",
     "chalicelib.domain.send_policy",
     "chalicelib.domain.sign_in_throttle",
+    "chalicelib.domain.reports",  # the team report's reading side (its counting side is loaded)
 )
 
 COLD_INGEST = """

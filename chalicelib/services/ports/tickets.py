@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
 # cold start of every function, the ingest's included, through any service naming a port.
 if TYPE_CHECKING:
+    from chalicelib.domain.reports import DayCounters
     from chalicelib.domain.search_terms import SearchQuery
     from chalicelib.domain.sign_in_throttle import Counter
     from chalicelib.domain.ticket_events import EventKind
@@ -203,6 +204,13 @@ class SearchIndex(Protocol):
 class ChangeCounters(Protocol):
     def counts(self, scopes: Sequence[str]) -> list[ChangeCount]:
         """The counters of `scopes` (zeros for one never bumped), in one read."""
+        ...
+
+
+class ReportCounters(Protocol):
+    def stored_days(self, mailbox: str, first_day: str) -> tuple[list[DayCounters], int]:
+        """The report counters of `mailbox` from `first_day` to the newest (one Query), and its
+        unsolved tickets now."""
         ...
 
 

@@ -1,0 +1,98 @@
+"""What ticket changes add to the report's daily counters, and percentiles read from the
+fixed-bucket histograms (domain/report_counts.py, domain/reports.py)."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from chalicelib.domain import report_counts as rc
+from chalicelib.domain import reports
+from chalicelib.domain.tickets import Ticket, TicketStatus
+
+T0 = "2026-11-23T09:00:00.000Z"
+
+
+def _ticket(**changes) -> Ticket:
+    base = {"id": "T-1001", "mailbox": "support", "subject": "s", "requester": "a@b.c", "created_at": T0}
+    return Ticket(**{**base, **changes})
+
+
+def test_every_bucket_edge_is_at_most_one_and_a_half_times_the_one_below_it():
+    edges = rc.BUCKET_EDGES
+    assert edges[0] == 60 and edges[-1] == 27 * 86400
+    assert all(1 < b / a <= 1.5 for a, b in itertools.pairwise(edges[1:]))
+    assert [rc.bucket(s) for s in (0, 60, 61, 120, 27 * 86400, 27 * 86400 + 1)] == [
+        0,
+        0,
+        1,
+        1,
+        rc.OVERFLOW - 1,
+        rc.OVERFLOW,
+    ]
+
+
+def test_a_percentile_is_never_below_the_true_figure_and_at_most_half_above_it():
+    rng = random.Random(7)
+    for _ in range(200):
+        durations = [rng.uniform(120, 20 * 86400) for _ in range(rng.randint(1, 60))]
+        shape = [0] * (rc.OVERFLOW + 1)
+        for d in durations:
+            shape[rc.bucket(d)] += 1
+        for share in (0.5, 0.9):
+            true = sorted(durations)[max(1, -(-int(share * 1000) * len(durations) // 1000)) - 1]
+            shown = reports.percentile(shape, share)
+            assert shown is not None and true <= shown <= 1.5 * true
+
+
+def test_no_data_has_no_percentile_and_beyond_the_last_edge_says_so():
+    assert reports.percentile([0] * (rc.OVERFLOW + 1), 0.5) is None
+    shape = [0] * (rc.OVERFLOW + 1)
+    shape[rc.OVERFLOW] = 3
+    assert reports.percentile(shape, 0.9) == -1
+
+
+def test_solving_counts_for_the_mailbox_and_the_assignee_with_its_resolution_bucket():
+    before = _ticket(status=TicketStatus.PENDING, assignee="ann")
+    after = _ticket(status=TicketStatus.SOLVED, assignee="ann", updated_at="2026-11-24T09:00:00.000Z")
+    found = {(t.mailbox, t.day, t.agent): t.counts for t in rc.status_changed(before, after)}
+    edge = rc.bucket(86400)
+    assert found == {
+        ("support", "2026-11-24", ""): {"net": -1, "solved": 1, f"rs{edge}": 1},
+        ("support", "2026-11-24", "ann"): {"solved": 1, f"rs{edge}": 1},
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "counts"),
+    [
+        (TicketStatus.NEW, TicketStatus.OPEN, None),
+        (TicketStatus.SOLVED, TicketStatus.CLOSED, None),
+        (TicketStatus.CLOSED, TicketStatus.OPEN, {"net": 1, "reopened": 1}),
+    ],
+)
+def test_moves_within_unsolved_or_within_solved_count_nothing_and_reopening_counts(old, new, counts):
+    found = rc.status_changed(_ticket(status=old), _ticket(status=new, updated_at=T0))
+    assert (found[0].counts if found else None) == counts
+
+
+def test_moving_an_unsolved_ticket_to_another_mailbox_moves_it_in_the_backlog():
+    found = rc.status_changed(_ticket(), _ticket(mailbox="billing", updated_at=T0))
+    assert {(t.mailbox, t.counts["net"]) for t in found} == {("support", -1), ("billing", 1)}
+
+
+def test_the_backlog_of_past_days_is_todays_count_less_the_later_days_net():
+    rows = [
+        reports.DayCounters("support", "2026-11-23", "", {"net": 2}),
+        reports.DayCounters("support", "2026-11-24", "", {"net": -1}),
+        reports.DayCounters("support", "2026-11-24", "ann", {"net": 5}),  # agents' rows hold no net
+        reports.DayCounters("support", "2026-11-26", "", {"net": 3}),
+    ]
+    days = reports.days_between("2026-11-23", "2026-11-25")
+    assert reports.backlog_by_day(days, rows, open_now=4) == {
+        "2026-11-23": 2,
+        "2026-11-24": 1,
+        "2026-11-25": 1,
+    }
