@@ -68,6 +68,10 @@ class Settings:
     acknowledge_new_tickets: bool = False
     max_send_bytes: int = SES_V1_MAX_SEND_BYTES
     attachment_link_seconds: int = 24 * 3600
+    # Reply attachments (domain/reply_uploads.py): each file up to this size; a reply whose
+    # files make the mail larger than max_send_bytes carries links to them instead.
+    upload_max_bytes: int = 25 * 1024 * 1024
+    upload_form_seconds: int = 300  # how long a presigned POST form may be used
     auto_replies_per_sender_per_day: int = 3
     # Acknowledgements to unauthenticated senders (SECURITY.md) per recipient domain and
     # day: a spoofed From makes the acknowledgement land on someone who never wrote.
@@ -140,6 +144,8 @@ class Settings:
             acknowledge_new_tickets=env.get("INBOUND_ACKNOWLEDGE", "").lower() == "true",
             max_send_bytes=int(env.get("INBOUND_MAX_SEND_BYTES", SES_V1_MAX_SEND_BYTES)),
             attachment_link_seconds=int(env.get("INBOUND_ATTACHMENT_LINK_SECONDS", 24 * 3600)),
+            upload_max_bytes=int(env.get("INBOUND_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)),
+            upload_form_seconds=int(env.get("INBOUND_UPLOAD_FORM_SECONDS", 300)),
             auto_replies_per_sender_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_SENDER_PER_DAY", 3)),
             auto_replies_per_domain_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_DOMAIN_PER_DAY", 20)),
             ack_authenticated_only=frozenset(

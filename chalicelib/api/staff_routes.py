@@ -143,9 +143,17 @@ def update_ticket(ticket_id: str) -> Any:
 @staff_api.route("/tickets/{ticket_id}/reply", methods=["POST"])
 @answers_errors
 def reply(ticket_id: str) -> Any:
-    body = json_object(_request(), {"text": str}, {"html": str, "last_seen": str}, free_text=("text", "html"))
-    sent = services().outbound.reply(
-        ticket_id, _agent(), body["text"], html=body.get("html") or None, last_seen=body.get("last_seen")
+    optional = {"html": str, "last_seen": str, "uploads": list}
+    body = json_object(_request(), {"text": str}, optional, free_text=("text", "html"))
+    svc = services()
+    files = svc.uploads.attachments(ticket_id, body["uploads"]) if body.get("uploads") else ()
+    sent = svc.outbound.reply(
+        ticket_id,
+        _agent(),
+        body["text"],
+        html=body.get("html") or None,
+        attachments=files,
+        last_seen=body.get("last_seen"),
     )
     return Response(body=views.reply_json(sent), status_code=201)
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.reply_uploads import ReplyUploads
     from chalicelib.services.sign_in_guard import SignInGuard
     from chalicelib.services.staff_admin import StaffAdmin
     from chalicelib.services.staff_identities import StaffIdentities
@@ -273,6 +274,15 @@ class Services:
         from chalicelib.wiring.desk import staff_admin
 
         return staff_admin(self.settings, self._session, self._dynamodb, self.outbound)
+
+    @functools.cached_property
+    def uploads(self) -> ReplyUploads:
+        """Reply attachments: presigned POST forms, the uploads judged again at send."""
+        from chalicelib.adapters.s3_uploads import S3Uploads
+        from chalicelib.services.reply_uploads import ReplyUploads
+
+        store = S3Uploads(self._signer, self.settings.mail_bucket)
+        return ReplyUploads(self.settings, store, self._tickets.live_ticket)
 
     @functools.cached_property
     def console_sign_in(self) -> CognitoSignIn:

@@ -114,6 +114,8 @@ def _storage(names: Names) -> dict[str, Any]:
                 {"TransitionInDays": t["Days"], "StorageClass": t["StorageClass"]}
                 for t in rule["Transitions"]
             ]
+        if "Expiration" in rule:
+            cfn_rule["ExpirationInDays"] = rule["Expiration"]["Days"]
         if "AbortIncompleteMultipartUpload" in rule:
             cfn_rule["AbortIncompleteMultipartUpload"] = rule["AbortIncompleteMultipartUpload"]
         lifecycle.append(cfn_rule)

@@ -23,6 +23,7 @@ from inbound.stage.provision.context import Names
 ARCHIVE_TRANSITION_DAYS = 30
 ARCHIVE_STORAGE_CLASS = "GLACIER_IR"
 MULTIPART_ABORT_DAYS = 7
+UPLOAD_EXPIRY_DAYS = 1
 
 PUBLIC_ACCESS_BLOCK = {
     "BlockPublicAcls": True,
@@ -40,6 +41,14 @@ LIFECYCLE_RULES: list[dict[str, Any]] = [
         "Status": "Enabled",
         "Filter": {"Prefix": "archive/"},
         "Transitions": [{"Days": ARCHIVE_TRANSITION_DAYS, "StorageClass": ARCHIVE_STORAGE_CLASS}],
+    },
+    {
+        # Reply attachments the console uploaded (chalicelib/domain/reply_uploads.py): a sent
+        # reply keeps its own copy under attachments/; an upload never sent is dropped.
+        "ID": "expire-reply-uploads",
+        "Status": "Enabled",
+        "Filter": {"Prefix": "uploads/"},
+        "Expiration": {"Days": UPLOAD_EXPIRY_DAYS},
     },
     {
         "ID": "abort-incomplete-multipart-uploads",
@@ -81,6 +90,29 @@ def bucket_policy(n: Names) -> dict[str, Any]:
                 "Condition": {"Bool": {"aws:SecureTransport": "false"}},
             },
         ],
+    }
+
+
+def console_origin(rest_api_id: str, region: str, url_suffix: str = "amazonaws.com") -> str:
+    """The origin the console is served from: the stage's API (chalice deploy's REST API)."""
+    return f"https://{rest_api_id}.execute-api.{region}.{url_suffix}"
+
+
+def upload_cors(console_origin: str) -> dict[str, Any]:
+    """The console posts reply attachments straight to the bucket (a presigned POST, see
+    chalicelib/adapters/s3_uploads.py). A browser sends that cross-origin POST (a form body:
+    no preflight) and lets the page read S3's answer only when the bucket's CORS rule names
+    the console's origin and POST; nothing else of the bucket is opened to any page."""
+    return {
+        "CORSRules": [
+            {
+                "ID": "console-reply-uploads",
+                "AllowedOrigins": [console_origin],
+                "AllowedMethods": ["POST"],
+                "AllowedHeaders": ["*"],
+                "MaxAgeSeconds": 600,
+            }
+        ]
     }
 
 

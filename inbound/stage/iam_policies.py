@@ -217,6 +217,9 @@ def _api_handler(a: _Arns, common: dict[str, dict[str, Any]], user_pool_id: str)
     return [
         _own_logs(a, "api_handler"),
         _statement("ReadMail", ["s3:GetObject"], a.objects("archive", "attachments", "bodies")),
+        # Reply attachments: S3 authorizes a presigned POST as s3:PutObject of whoever signed
+        # the policy (this role), and the reply reads the upload back to check and send it.
+        _statement("ReplyUploads", ["s3:PutObject", "s3:GetObject"], a.objects("uploads")),
         _statement("TicketContent", ["s3:PutObject"], a.objects("attachments", "bodies")),
         # A read of a missing key is answered 404 only to a caller that may list the
         # bucket, 403 AccessDenied to anyone else: the console's fallback for a body

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from botocore import UNSIGNED
 from botocore.exceptions import ClientError
 from botocore.handlers import BUILTIN_HANDLERS
@@ -273,8 +274,13 @@ class Scenario:
         for call in self.calls:
             if call.signed and call.function == function:
                 not_found = call.status == 404
+                # botocore's generate_presigned_post serializes as a presigned CreateBucket
+                # naming the bucket only: it is the console's POST form of a reply upload.
+                operation = call.operation
+                if call.presigned and (call.service, operation) == ("s3", "CreateBucket"):
+                    operation = "PostObject"
                 for need in needs(
-                    call.service, call.operation, call.params, REGION, ACCOUNT, not_found, call.sandbox
+                    call.service, operation, call.params, REGION, ACCOUNT, not_found, call.sandbox
                 ):
                     found.append(replace(need, resource=restage(need.resource, "dev", stage)))
         return found
@@ -514,6 +520,18 @@ class Run:
         seen["staff reply"] = self._api(
             "POST", f"/api/tickets/{ticket}/reply", {"text": "On it."}
         ).status_code
+        # A reply attachment: the API signs a POST form, the browser posts the file to S3
+        # with it (not a function's call), the reply reads the upload back to send it.
+        offer = self._api(
+            "POST",
+            f"/api/tickets/{ticket}/uploads",
+            {"filename": "r.pdf", "content_type": "application/pdf", "size": len(PDF)},
+        ).json_body
+        posted = requests.post(offer["url"], data=offer["fields"], files={"file": ("r.pdf", PDF)}, timeout=10)
+        attached = self._api(
+            "POST", f"/api/tickets/{ticket}/reply", {"text": "Attached.", "uploads": [offer["key"]]}
+        )
+        seen["attached reply"] = (posted.status_code, attached.status_code)
         seen["note"] = self._api("POST", f"/api/tickets/{ticket}/notes", {"text": "Called them."}).status_code
         split = self._api("POST", f"/api/tickets/{ticket}/split", {"message_key": self.reply_key})
         seen["split"] = split.status_code
@@ -668,6 +686,7 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["queue"] >= 1 and seen["claimed"] == (200, AGENT) and seen["mine"] >= 1
     assert seen["read"] == (True, ["invoice.pdf"]) and seen["link"]
     assert (seen["update"], seen["staff reply"], seen["note"]) == (200, 201, 201)
+    assert seen["attached reply"] == (204, 201)
     assert (seen["split"], seen["merge"]) == (201, 200)
     assert seen["held"] == ["Away", "Out of office", "Vacation"]
     assert (seen["release"], seen["released"], seen["discard"]) == ("created", (True, ["logo.png"]), 204)

@@ -142,7 +142,9 @@ class TestOneProvisionedStage:
         assert rules["abort-incomplete-multipart-uploads"]["AbortIncompleteMultipartUpload"] == {
             "DaysAfterInitiation": 7
         }
-        assert not any("Expiration" in rule for rule in rules.values()), "no mail may ever expire"
+        expiring = {r["Filter"]["Prefix"]: r["Expiration"] for r in rules.values() if "Expiration" in r}
+        # No mail may ever expire; only reply attachments uploaded and never sent do.
+        assert expiring == {"uploads/": {"Days": 1}}
 
     def test_tables_are_on_demand_with_recovery_ttl_and_the_queue_indexes(self, session, outputs):
         ddb = client(session, "dynamodb")

@@ -70,7 +70,15 @@ def test_provision_sets_the_gateway_responses_of_the_deployed_api_once(session, 
     assert first.action("apigateway-gateway-responses") == "changed"
     assert len(apigateway.get_deployments(restApiId=api_id)["items"]) == 1
 
+    # The console (served by this API) may post reply attachments to the bucket, and no other page.
+    bucket = first.outputs["INBOUND_MAIL_BUCKET"]
+    [rule] = session.client("s3").get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert rule["AllowedOrigins"] == [f"https://{api_id}.execute-api.{REGION}.amazonaws.com"]
+    assert rule["AllowedMethods"] == ["POST"]
+    assert first.action("s3-bucket-cors") == "changed"
+
     second = provision(session, "test", "example.com", REGION, rest_api=rest_api)
+    assert second.action("s3-bucket-cors") == "unchanged"
     assert second.action("apigateway-gateway-responses") == "unchanged"
     assert len(apigateway.get_deployments(restApiId=api_id)["items"]) == 1
 

@@ -214,6 +214,10 @@ def _s3(op: str, p: Mapping[str, Any], region: str, account: str) -> Pairs:
         return [("s3:GetObject", obj(p["Bucket"], p["Key"]))]
     if op in ("PutObject", "DeleteObject"):
         return [(f"s3:{op}", obj(p["Bucket"], p["Key"]))]
+    if op == "PostObject":  # a presigned POST form: S3 authorizes the upload as s3:PutObject of
+        # the signer; the recorded call names no key, and inbound signs forms for uploads/ only
+        # (chalicelib/adapters/s3_uploads.py, domain/reply_uploads.py)
+        return [("s3:PutObject", obj(p["Bucket"], "uploads/*"))]
     if op == "DeleteObjects":
         return [("s3:DeleteObject", obj(p["Bucket"], o["Key"])) for o in p["Delete"]["Objects"]]
     if op == "CopyObject":  # read the source, write the target

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import boto3
 
-from inbound.stage.documents import receipt_rule
+from inbound.stage.documents import console_origin, receipt_rule
 from inbound.stage.provision.alarms import delete_alarms, ensure_alarms
 from inbound.stage.provision.announcements import delete_announcements, ensure_announcements
 from inbound.stage.provision.api import ensure_gateway_responses
@@ -47,7 +47,7 @@ from inbound.stage.provision.ses import (
     ensure_feedback_forwarding_off,
     ensure_identity,
 )
-from inbound.stage.provision.storage import delete_storage, ensure_storage
+from inbound.stage.provision.storage import delete_storage, ensure_storage, ensure_upload_cors
 
 __all__ = [
     "ProvisionError",
@@ -132,6 +132,7 @@ def provision(
     ensure_alarms(ctx)
     if rest_api:
         ensure_gateway_responses(ctx, *rest_api)
+        ensure_upload_cors(ctx, console_origin(rest_api[0], n.region))
 
     outputs.update(
         {
@@ -194,6 +195,7 @@ def after_deploy(
     set_partial_batches(ctx)
     if rest_api:
         ensure_gateway_responses(ctx, *rest_api)
+        ensure_upload_cors(ctx, console_origin(rest_api[0], ctx.names.region))
     return ctx.report
 
 

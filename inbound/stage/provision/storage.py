@@ -17,6 +17,7 @@ from inbound.stage.documents import (
     index_definition,
     table_definition,
     tables,
+    upload_cors,
 )
 from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code, policy_json
 from inbound.stage.provision.report import ABSENT, DELETED, KEPT
@@ -93,6 +94,17 @@ def ensure_bucket(ctx: Context) -> None:
         changes.append("lifecycle rules")
 
     ctx.report.record("s3-bucket", bucket, created=created, changes=[] if created else changes)
+
+
+def ensure_upload_cors(ctx: Context, console_origin: str) -> None:
+    """The bucket's CORS rule for the console's attachment uploads (documents.upload_cors)."""
+    s3, bucket = ctx.client("s3"), ctx.names.bucket
+    wanted = upload_cors(console_origin)
+    have = _read(s3.get_bucket_cors, "NoSuchCORSConfiguration", Bucket=bucket) or {}
+    changed = have.get("CORSRules") != wanted["CORSRules"]
+    if changed:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration=wanted)  # type: ignore[arg-type]
+    ctx.report.record("s3-bucket-cors", bucket, created=False, changes=[console_origin] if changed else [])
 
 
 def _describe_table(ddb: Any, table: str) -> dict[str, Any] | None:

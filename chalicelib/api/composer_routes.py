@@ -1,0 +1,34 @@
+"""The composer's routes beside the reply, mounted under /api: upload forms for reply
+attachments. The token check of api/staff_routes.py runs first, as for every route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.api.http_io import answers_errors, json_object
+from chalicelib.wiring import services
+
+composer_api = Blueprint(__name__)
+
+
+@composer_api.route("/tickets/{ticket_id}/uploads", methods=["POST"])
+@answers_errors
+def offer_upload(ticket_id: str) -> Any:
+    """A presigned POST for one file of a reply: {filename, content_type, size}."""
+    body = json_object(
+        composer_api.current_request, {"filename": str, "size": int}, {"content_type": str}, ("filename",)
+    )
+    offer = services().uploads.offer(ticket_id, body["filename"], body.get("content_type", ""), body["size"])
+    return Response(
+        body={
+            "key": offer.key,
+            "filename": offer.filename,
+            "content_type": offer.content_type,
+            "max_bytes": offer.max_bytes,
+            "url": offer.url,
+            "fields": offer.fields,
+        },
+        status_code=201,
+    )

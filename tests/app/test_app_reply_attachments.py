@@ -1,0 +1,60 @@
+"""Reply attachments through the staff API: the upload form, the browser's POST to S3, the
+reply that names the upload and the mail SES is handed."""
+
+from __future__ import annotations
+
+from email import message_from_bytes, policy
+
+import requests
+
+from tests.support.desk_helpers import new_ticket
+from tests.support.staff_api import sent_mail
+
+PDF = b"%PDF-1.4\n" + b"refund " * 300 + b"\n%%EOF\n"
+
+
+def offer(api, ticket_id, name="refund.pdf", content_type="application/pdf", size=0):
+    body = {"filename": name, "content_type": content_type, "size": size or len(PDF)}
+    return api.post(f"/api/tickets/{ticket_id}/uploads", body)
+
+
+def test_a_reply_sends_the_uploaded_pdf_as_an_attachment(api):
+    ticket_id = new_ticket(api.stack)
+    form = offer(api, ticket_id)
+    assert form.status_code == 201, form.json_body
+    assert form.json_body["key"].startswith(f"uploads/{ticket_id}/") and form.json_body["key"].endswith(
+        "/refund.pdf"
+    )
+    posted = requests.post(
+        form.json_body["url"], data=form.json_body["fields"], files={"file": ("refund.pdf", PDF)}, timeout=10
+    )
+    assert posted.status_code == 204
+    sent = sent_mail()
+
+    reply = api.post(
+        f"/api/tickets/{ticket_id}/reply", {"text": "Attached.", "uploads": [form.json_body["key"]]}
+    )
+
+    assert reply.status_code == 201, reply.json_body
+    mail = message_from_bytes(sent[0]["RawMessage"]["Data"], policy=policy.default)
+    [part] = list(mail.iter_attachments())
+    assert (part.get_filename(), part.get_content_type(), part.get_content()) == (
+        "refund.pdf",
+        "application/pdf",
+        PDF,
+    )
+    shown = api.get(f"/api/tickets/{ticket_id}").json_body["messages"][-1]
+    assert [a["filename"] for a in shown["attachments"]] == ["refund.pdf"]
+
+
+def test_executables_and_unknown_uploads_are_refused_with_the_reason(api):
+    ticket_id = new_ticket(api.stack)
+    refused = offer(api, ticket_id, "tool.exe", "application/octet-stream")
+    assert refused.status_code == 400 and "run or render" in refused.json_body["reason"]
+    too_big = offer(api, ticket_id, size=26 * 1024 * 1024)
+    assert too_big.status_code == 400 and "bytes each" in too_big.json_body["reason"]
+    missing = api.post(
+        f"/api/tickets/{ticket_id}/reply", {"text": "x", "uploads": [f"uploads/{ticket_id}/{'0' * 32}/a.pdf"]}
+    )
+    assert missing.status_code == 400 and "was not uploaded" in missing.json_body["reason"]
+    assert offer(api, "T-999999").status_code == 404
