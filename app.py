@@ -8,6 +8,7 @@ from chalice import Chalice, Rate
 
 from chalicelib.api.announcement_routes import announcement_api
 from chalicelib.api.composer_routes import composer_api
+from chalicelib.api.reply_tools_routes import reply_tools
 from chalicelib.api.staff_admin_routes import staff_admin
 from chalicelib.api.staff_routes import staff_api
 from chalicelib.api.unsubscribe_routes import unsubscribe
@@ -25,6 +26,7 @@ app.register_blueprint(staff_api, url_prefix="/api")
 app.register_blueprint(staff_admin, url_prefix="/api")  # admins only: list, invite, disable, roles
 app.register_blueprint(announcement_api, url_prefix="/api")  # admins only: announcements
 app.register_blueprint(composer_api, url_prefix="/api")  # reply attachments' upload forms
+app.register_blueprint(reply_tools, url_prefix="/api")  # saved replies, profile, preview
 app.register_blueprint(console)  # the staff console at /: page, assets, sign-in proxy; no token
 app.register_blueprint(unsubscribe)  # /u/<token>: announcements' one-click unsubscribe; no token
 

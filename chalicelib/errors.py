@@ -86,6 +86,10 @@ class MessageNotFound(InboundError):
     """The ticket has no message with that key."""
 
 
+class SavedReplyNotFound(InboundError):
+    """The mailbox has no saved reply with that id (deleted by a colleague, say)."""
+
+
 class TicketConflict(InboundError):
     """The ticket's current state does not allow the change (merged, its only message, ...)."""
 

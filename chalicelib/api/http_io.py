@@ -53,6 +53,7 @@ def _send_refused(exc: errors.SendRefused) -> Response:
 _STATUS: tuple[tuple[type[errors.InboundError], int, str], ...] = (
     (errors.InvalidRequest, 400, "invalid_request"),
     (errors.MessageNotFound, 404, "message_not_found"),
+    (errors.SavedReplyNotFound, 404, "saved_reply_not_found"),
     (errors.TicketConflict, 409, "conflict"),
     (errors.ConcurrentUpdate, 409, "concurrent_update"),
     (errors.Unauthorized, 401, "unauthorized"),

@@ -143,17 +143,21 @@ def update_ticket(ticket_id: str) -> Any:
 @staff_api.route("/tickets/{ticket_id}/reply", methods=["POST"])
 @answers_errors
 def reply(ticket_id: str) -> Any:
-    optional = {"html": str, "last_seen": str, "uploads": list}
+    """`format`: "markdown" (the console's) is rendered to safe HTML, "text" (the default) is
+    sent as written; either way with the agent's signature (services/composer.py)."""
+    optional = {"html": str, "last_seen": str, "uploads": list, "format": str}
     body = json_object(_request(), {"text": str}, optional, free_text=("text", "html"))
     svc = services()
     files = svc.uploads.attachments(ticket_id, body["uploads"]) if body.get("uploads") else ()
+    written = svc.composer.written(_agent(), body["text"], body.get("format") or "text")
     sent = svc.outbound.reply(
         ticket_id,
         _agent(),
-        body["text"],
-        html=body.get("html") or None,
+        written.text,
+        html=written.html or body.get("html") or None,
         attachments=files,
         last_seen=body.get("last_seen"),
+        display_name=written.display_name,
     )
     return Response(body=views.reply_json(sent), status_code=201)
 

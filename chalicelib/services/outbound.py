@@ -136,6 +136,7 @@ class OutboundService:
         html: str | None = None,
         attachments: tuple[Attachment, ...] = (),
         last_seen: str | None = None,
+        display_name: str = "",
     ) -> StoredMessage:
         """Send a staff reply to the requester (Cc the other participants); the stored message.
 
@@ -146,7 +147,8 @@ class OutboundService:
         another (MergedTicket, naming the survivor): nothing is sent. A sent reply moves the
         ticket to `pending` (domain/tickets.py's status model). `last_seen`: the key of the
         last message the agent saw; a customer mail or a colleague's reply after it refuses
-        the reply (StaleReply, domain/collisions.py).
+        the reply (StaleReply, domain/collisions.py). `display_name`: the agent's, for From
+        ("Ana at Support team"); the address stays the mailbox's.
         """
         if not text.strip() and not attachments:
             raise InvalidRequest("the reply is empty: write the answer first")
@@ -189,7 +191,7 @@ class OutboundService:
         outgoing = om.OutgoingMail(
             ticket_id=ticket_id,
             from_address=sending.mailbox_address(self.settings, ticket.mailbox),
-            from_name=sending.team_name(ticket.mailbox),
+            from_name=sending.team_name(ticket.mailbox, display_name),
             to=recipients.to,
             cc=recipients.cc,
             reply_to=sending.reply_to(self.settings, self.ports, ticket),

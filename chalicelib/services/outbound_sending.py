@@ -129,8 +129,10 @@ def mailbox_address(settings: Settings, mailbox: str) -> str:
     return f"{mailbox}@{settings.domain}"
 
 
-def team_name(mailbox: str) -> str:
-    return f"{mailbox.replace('-', ' ').title()} team"
+def team_name(mailbox: str, agent_name: str = "") -> str:
+    """ "Support team", or with the agent's display name "Ana at Support team"."""
+    team = f"{mailbox.replace('-', ' ').title()} team"
+    return f"{agent_name} at {team}" if agent_name else team
 
 
 def reply_to(settings: Settings, ports: OutboundPorts, ticket: Ticket) -> str:

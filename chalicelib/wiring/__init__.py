@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.change_feed import ChangeFeed
+    from chalicelib.services.composer import Composer
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
@@ -283,6 +284,13 @@ class Services:
 
         store = S3Uploads(self._signer, self.settings.mail_bucket)
         return ReplyUploads(self.settings, store, self._tickets.live_ticket)
+
+    @functools.cached_property
+    def composer(self) -> Composer:
+        """Saved replies, signatures, a reply's markdown as safe HTML."""
+        from chalicelib.wiring.desk import composer
+
+        return composer(self.settings, self._dynamodb, self._tickets)
 
     @functools.cached_property
     def console_sign_in(self) -> CognitoSignIn:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.services.change_feed import ChangeFeed
+    from chalicelib.services.composer import Composer
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
@@ -192,4 +193,19 @@ def team_reports(settings: Settings, dynamodb: DynamoDBClient) -> TeamReports:
         DynamoDBReportCounters(dynamodb, settings.tickets_table),
         DynamoDBReputationCounters(dynamodb, settings.suppression_table),
         lambda: datetime.now(UTC),
+    )
+
+
+def composer(settings: Settings, dynamodb: DynamoDBClient, tickets: TicketStore) -> Composer:
+    """Saved replies, the agents' profiles, a reply as it is sent."""
+    from chalicelib.adapters.dynamodb_agent_profiles import DynamoDBAgentProfiles
+    from chalicelib.adapters.dynamodb_saved_replies import DynamoDBSavedReplies
+    from chalicelib.services.composer import Composer
+
+    return Composer(
+        DynamoDBSavedReplies(dynamodb, settings.tickets_table),
+        DynamoDBAgentProfiles(dynamodb, settings.tickets_table),
+        tickets,
+        [settings.default_mailbox, *settings.mailboxes.values()],
+        now,
     )

@@ -40,6 +40,9 @@ OTHER_SERVICES = (
     "chalicelib.services.sweeper",
     "chalicelib.services.suspended_mail",
     "chalicelib.services.team_reports",
+    "chalicelib.services.composer",  # saved replies, signatures, the markdown renderer
+    "chalicelib.domain.markdown_render",
+    "chalicelib.domain.saved_replies",
     # The wiring's builders of the other sides (chalicelib/wiring/).
     "chalicelib.wiring.desk",
     "chalicelib.wiring.outbound",
