@@ -13,7 +13,7 @@ def _package(args: argparse.Namespace) -> int:
     from inbound.stage.package import PackageFailed, package
 
     try:
-        template = package(args.stage, Path(args.outdir), Path(args.project_dir))
+        template = package(args.stage, Path(args.outdir), Path(args.project_dir), args.firehose)
     except PackageFailed as exc:
         print(f"inbound package: {exc}", file=sys.stderr)
         return 1
@@ -27,5 +27,10 @@ def register(commands: Any) -> None:
     )
     pkg.add_argument("--stage", required=True)
     pkg.add_argument("--project-dir", default=".", help="the Chalice project (default: here)")
+    pkg.add_argument(
+        "--firehose",
+        action="store_true",
+        help="every SES event into the mail bucket through Kinesis Data Firehose (as provision --firehose)",
+    )
     pkg.add_argument("outdir", help="where deployment.zip and sam.json go")
     pkg.set_defaults(run=_package)

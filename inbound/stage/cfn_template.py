@@ -64,6 +64,14 @@ from inbound.stage.documents import (
     topic_policy,
     visibility_timeout,
 )
+from inbound.stage.firehose_documents import POLICY_NAME as FIREHOSE_POLICY
+from inbound.stage.firehose_documents import (
+    destination_name,
+    role_names,
+    roles,
+    s3_destination,
+    stream_name,
+)
 from inbound.stage.provision.context import Names
 
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
@@ -301,6 +309,53 @@ def _ses(names: Names, mailboxes: list[str]) -> dict[str, Any]:
     }
 
 
+def _firehose(names: Names) -> dict[str, Any]:
+    """`--firehose`: the stream into the mail bucket, its two roles and a destination on each
+    configuration set (firehose_documents, as provision/firehose.py makes them)."""
+    delivery, ses = role_names(names)
+    resources: dict[str, Any] = {
+        f"{to_cfn_resource_name(name)}Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": name,
+                "AssumeRolePolicyDocument": trust,
+                "Policies": [{"PolicyName": FIREHOSE_POLICY, "PolicyDocument": policy}],
+            },
+        }
+        for name, (trust, policy) in roles(names).items()
+    }
+    delivery_role, ses_role = (f"{to_cfn_resource_name(name)}Role" for name in (delivery, ses))
+    resources["SesEventsDeliveryStream"] = {
+        "Type": "AWS::KinesisFirehose::DeliveryStream",
+        "DependsOn": ["MailBucket"],  # named by its ARN, a string: no GetAtt orders them
+        "Properties": {
+            "DeliveryStreamName": stream_name(names),
+            "DeliveryStreamType": "DirectPut",
+            "ExtendedS3DestinationConfiguration": s3_destination(names, _arn(delivery_role)),
+        },
+    }
+    for set_id, set_name in (
+        ("ConfigurationSet", names.configuration_set),
+        ("AnnouncementConfigurationSet", announcement_configuration_set(names)),
+    ):
+        resources[f"{set_id}FirehoseDestination"] = {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "Properties": {
+                "ConfigurationSetName": _ref(set_id),
+                "EventDestination": {
+                    "Name": destination_name(names),
+                    "Enabled": True,
+                    "MatchingEventTypes": event_types(names, set_name, "cfn"),
+                    "KinesisFirehoseDestination": {
+                        "DeliveryStreamARN": _arn("SesEventsDeliveryStream"),
+                        "IAMRoleARN": _arn(ses_role),
+                    },
+                },
+            },
+        }
+    return resources
+
+
 def _identity(names: Names) -> dict[str, Any]:
     return {
         "StaffUserPool": {
@@ -358,11 +413,13 @@ def merge_template(
     ingest_function_timeout: int,
     feedback_function_timeout: int,
     announce_function_timeout: int = SEND_FUNCTION_TIMEOUT,
+    firehose: bool = False,
 ) -> dict[str, Any]:
     """The template to merge into `chalice package`'s for the stage `names` describes.
 
     `names` comes from `template_names`; `mailboxes` are the receipt rule's addresses; the
-    function timeouts (from .chalice/config.json) set the queues' visibility timeouts.
+    function timeouts (from .chalice/config.json) set the queues' visibility timeouts;
+    `firehose` adds what `inbound provision --firehose` makes.
     """
     timeouts = {"ingest": ingest_function_timeout, "feedback": feedback_function_timeout}
     resources: dict[str, Any] = {
@@ -372,6 +429,7 @@ def merge_template(
         **_ses(names, mailboxes),
         **_identity(names),
         **_alarms(names),
+        **(_firehose(names) if firehose else {}),
         # Chalice merges key by key: this adds to the DefinitionBody `chalice package` writes.
         REST_API: {"Properties": {"DefinitionBody": gateway_responses.rest_api_definition()}},
     }

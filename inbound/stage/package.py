@@ -67,13 +67,14 @@ def read_stage_config(project_dir: Path, stage: str) -> StageConfig:
     )
 
 
-def stage_template(project_dir: Path, stage: str) -> dict[str, Any]:
+def stage_template(project_dir: Path, stage: str, firehose: bool = False) -> dict[str, Any]:
     config = read_stage_config(project_dir, stage)
     return merge_template(
         template_names(stage, config.domain),
         mailboxes=config.mailboxes,
         ingest_function_timeout=config.ingest_function_timeout,
         feedback_function_timeout=config.feedback_function_timeout,
+        firehose=firehose,
     )
 
 
@@ -83,9 +84,9 @@ def chalice_command() -> str:
     return str(here) if here.exists() else "chalice"
 
 
-def package(stage: str, outdir: Path, project_dir: Path = Path(".")) -> Path:
+def package(stage: str, outdir: Path, project_dir: Path = Path("."), firehose: bool = False) -> Path:
     """Build the stage's package into `outdir`; returns the merged template's path."""
-    template = stage_template(project_dir, stage)
+    template = stage_template(project_dir, stage, firehose)
     env = dict(os.environ)
     # The template names its Region with ${AWS::Region}; Chalice still wants one set.
     env.setdefault("AWS_DEFAULT_REGION", env.get("AWS_REGION", "us-east-1"))

@@ -1,14 +1,7 @@
 """`inbound provision --firehose`: every SES event of both configuration sets into the mail
-bucket through Kinesis Data Firehose, for long-term analysis (Athena, a data lake).
-
-- `inbound-<stage>-ses-events`: a DirectPut delivery stream writing gzip'd batches of the
-  events' JSON under `ses-events/` in the mail bucket (Firehose adds `YYYY/MM/DD/HH/`).
-- `inbound-<stage>-firehose-delivery`: the role Firehose assumes to write there (PutObject
-  under that prefix only, plus the bucket look-ups its S3 writer makes).
-- `inbound-<stage>-ses-firehose`: the role SES assumes to put records on the stream; its
-  trust is held to this account and the stage's two configuration sets (SES's documented
-  aws:SourceAccount / aws:SourceArn conditions).
-- an event destination `inbound-<stage>-firehose` on each set.
+bucket through Kinesis Data Firehose: the stream, its two roles and an event destination on
+each set, as inbound/stage/firehose_documents.py describes them (the template declares the
+same with `inbound package --firehose`).
 
 Without `--firehose` a later run leaves all of it as it is; `--delete` removes it.
 """
@@ -21,76 +14,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from inbound.stage.documents import announcement_configuration_set, event_types
-from inbound.stage.provision.context import Context, Names, error_code
+from inbound.stage.firehose_documents import (
+    EVENTS_PREFIX,
+    POLICY_NAME,
+    destination_name,
+    role_names,
+    roles,
+    s3_destination,
+    stream_name,
+)
+from inbound.stage.provision.context import Context, error_code
 from inbound.stage.provision.event_destinations import ensure_event_destination
 from inbound.stage.provision.report import ABSENT, CREATED, DELETED, UNCHANGED
-
-EVENTS_PREFIX = "ses-events/"
-POLICY_NAME = "inbound"
-
-
-def stream_name(n: Names) -> str:
-    return f"{n.prefix}-ses-events"
-
-
-def _role_names(n: Names) -> tuple[str, str]:
-    return f"{n.prefix}-firehose-delivery", f"{n.prefix}-ses-firehose"
-
-
-def _trust(service: str, condition: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-                "Condition": condition,
-            }
-        ],
-    }
-
-
-def _documents(n: Names) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """role name -> (trust policy, inline policy)."""
-    delivery, ses = _role_names(n)
-    stream_arn = f"arn:{n.partition}:firehose:{n.region}:{n.account}:deliverystream/{stream_name(n)}"
-    sets = [
-        f"arn:{n.partition}:ses:{n.region}:{n.account}:configuration-set/{s}"
-        for s in (n.configuration_set, announcement_configuration_set(n))
-    ]
-    return {
-        delivery: (
-            _trust("firehose.amazonaws.com", {"StringEquals": {"sts:ExternalId": n.account}}),
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
-                        "Resource": f"{n.bucket_arn}/{EVENTS_PREFIX}*",
-                    },
-                    {
-                        "Effect": "Allow",
-                        "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-                        "Resource": n.bucket_arn,
-                    },
-                ],
-            },
-        ),
-        ses: (
-            _trust(
-                "ses.amazonaws.com",
-                {"StringEquals": {"aws:SourceAccount": n.account}, "ArnLike": {"aws:SourceArn": sets}},
-            ),
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": ["firehose:PutRecordBatch"], "Resource": stream_arn}
-                ],
-            },
-        ),
-    }
 
 
 def _ensure_role(ctx: Context, name: str, trust: dict[str, Any], policy: dict[str, Any]) -> str:
@@ -127,8 +62,8 @@ def _policy(document: Any) -> Any:
 
 def ensure_firehose(ctx: Context) -> None:
     n, firehose = ctx.names, ctx.client("firehose")
-    documents = _documents(n)
-    delivery, ses = _role_names(n)
+    documents = roles(n)
+    delivery, ses = role_names(n)
     delivery_arn = _ensure_role(ctx, delivery, *documents[delivery])
     ses_arn = _ensure_role(ctx, ses, *documents[ses])
     name = stream_name(n)
@@ -145,13 +80,7 @@ def ensure_firehose(ctx: Context) -> None:
             lambda: firehose.create_delivery_stream(
                 DeliveryStreamName=name,
                 DeliveryStreamType="DirectPut",
-                ExtendedS3DestinationConfiguration={
-                    "RoleARN": delivery_arn,
-                    "BucketARN": n.bucket_arn,
-                    "Prefix": EVENTS_PREFIX,
-                    "CompressionFormat": "GZIP",
-                    "BufferingHints": {"IntervalInSeconds": 300, "SizeInMBs": 5},
-                },
+                ExtendedS3DestinationConfiguration=s3_destination(n, delivery_arn),
             )["DeliveryStreamARN"],
             frozenset({"InvalidArgumentException"}),
         )
@@ -162,7 +91,7 @@ def ensure_firehose(ctx: Context) -> None:
             "MatchingEventTypes": event_types(n, set_name),
             "KinesisFirehoseDestination": {"IamRoleArn": ses_arn, "DeliveryStreamArn": stream_arn},
         }
-        ensure_event_destination(ctx, set_name, f"{n.prefix}-firehose", wanted)
+        ensure_event_destination(ctx, set_name, destination_name(n), wanted)
 
 
 def delete_firehose(ctx: Context) -> None:
@@ -175,7 +104,7 @@ def delete_firehose(ctx: Context) -> None:
         if error_code(exc) != "ResourceNotFoundException":
             raise
         ctx.report.add("firehose-delivery-stream", stream_name(n), ABSENT)
-    for role in _role_names(n):
+    for role in role_names(n):
         try:
             iam.delete_role_policy(RoleName=role, PolicyName=POLICY_NAME)
         except ClientError as exc:
