@@ -22,8 +22,7 @@ from chalicelib.wiring import services
 
 console = Blueprint(__name__)
 
-PAGE, SCRIPT, TRIAGE, NOTIFY, STYLESHEET = "/", "/console.js", "/triage.js", "/notify.js", "/console.css"
-STAFF, ANNOUNCE = "/staff.js", "/announce.js"
+PAGE, ASSET = "/", "/{name}"
 # The string catalogue: one route for the mechanism and every language's table (static/i18n*.js).
 I18N = "/i18n/{name}"
 I18N_FILES = {"i18n.js": "i18n.js", "en.js": "i18n-en.js", "de.js": "i18n-de.js"}
@@ -34,9 +33,7 @@ CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/login/refresh",
 )
 # Every route of this blueprint: none needs a token, so the API's token check lets them by.
-PUBLIC_ROUTES = frozenset(
-    {PAGE, SCRIPT, TRIAGE, NOTIFY, STAFF, ANNOUNCE, I18N, STYLESHEET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH}
-)
+PUBLIC_ROUTES = frozenset({PAGE, ASSET, I18N, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
 public_routes(*PUBLIC_ROUTES)
 
 # The page's own policy. Mail is shown in `<iframe sandbox srcdoc>` documents, which
@@ -68,19 +65,18 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
-ASSETS = {
-    "index.html": "text/html; charset=utf-8",
-    "console.js": "text/javascript; charset=utf-8",
-    "triage.js": "text/javascript; charset=utf-8",
-    "notify.js": "text/javascript; charset=utf-8",
-    "staff.js": "text/javascript; charset=utf-8",
-    "announce.js": "text/javascript; charset=utf-8",
-    **{file: "text/javascript; charset=utf-8" for file in I18N_FILES.values()},
-    "console.css": "text/css; charset=utf-8",
+# The page's scripts and stylesheet, each served at `/<name>` by the one ASSET route: a new
+# console file is a name here, not a route (Chalice registers every route at import, so
+# each one costs every function's cold start: bench cold).
+ASSETS = frozenset({"console.js", "triage.js", "notify.js", "staff.js", "announce.js", "console.css"})
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "js": "text/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8",
 }
 
 
-@functools.lru_cache(maxsize=len(ASSETS))
+@functools.lru_cache(maxsize=len(ASSETS) + len(I18N_FILES) + 1)
 def _asset(name: str) -> tuple[str, str]:
     """The file's text and its ETag, read from the package once per container."""
     text = importlib.resources.files(__package__).joinpath("static", name).read_text("utf-8")
@@ -92,7 +88,8 @@ def _serve(name: str) -> Response:
     headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "ETag": etag, "Cache-Control": "no-cache"}
     if etag in (console.current_request.headers.get("if-none-match") or ""):
         return Response(body="", status_code=304, headers=headers)
-    return Response(body=text, status_code=200, headers={**headers, "Content-Type": ASSETS[name]})
+    kind = CONTENT_TYPES[name.rpartition(".")[2]]
+    return Response(body=text, status_code=200, headers={**headers, "Content-Type": kind})
 
 
 @console.route(PAGE, methods=["GET"])
@@ -106,24 +103,11 @@ def page() -> Response:
     return _serve("index.html")
 
 
-@console.route(SCRIPT, methods=["GET"])
-def script() -> Response:
-    return _serve("console.js")
-
-
-@console.route(TRIAGE, methods=["GET"])
-def triage_script() -> Response:
-    return _serve("triage.js")
-
-
-@console.route(NOTIFY, methods=["GET"])
-def notify_script() -> Response:
-    return _serve("notify.js")
-
-
-@console.route(STAFF, methods=["GET"])
-def staff_script() -> Response:
-    return _serve("staff.js")
+@console.route(ASSET, methods=["GET"])
+def asset(name: str) -> Response:
+    if name not in ASSETS:
+        return error(404, "not_found", "no such console file")
+    return _serve(name)
 
 
 @console.route(I18N, methods=["GET"])
@@ -131,16 +115,6 @@ def catalogue(name: str) -> Response:
     if name not in I18N_FILES:
         return error(404, "not_found", "no such catalogue file")
     return _serve(I18N_FILES[name])
-
-
-@console.route(ANNOUNCE, methods=["GET"])
-def announce_script() -> Response:
-    return _serve("announce.js")
-
-
-@console.route(STYLESHEET, methods=["GET"])
-def stylesheet() -> Response:
-    return _serve("console.css")
 
 
 @console.route(CONFIG, methods=["GET"])

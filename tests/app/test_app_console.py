@@ -4,6 +4,7 @@ sign-in proxy to moto's Cognito (password, one-time password, refresh)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -41,6 +42,26 @@ def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api)
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
     assert api.get("/api/tickets", token="").status_code == 401  # the data still needs one
     assert api.get("/i18n/fr.js", token="").status_code == 404  # the catalogue's files only
+
+
+def test_every_console_file_is_served_through_the_asset_routes_and_nothing_else(api: Api) -> None:
+    """GIVEN the files in chalicelib/console/static WHEN each is asked for by the path the page
+    uses THEN each is served (a new file needs its name in ASSETS, not a route of its own),
+    and a name outside the list is a 404, not a file read from the package."""
+    from chalicelib.console import routes
+
+    static = Path(routes.__file__).with_name("static")
+    catalogue = {file: f"/i18n/{name}" for name, file in routes.I18N_FILES.items()}
+    for file in sorted(p.name for p in static.iterdir()):
+        path = "/" if file == "index.html" else catalogue.get(file, f"/{file}")
+        response = api.get(path, token="")
+        assert response.status_code == 200, file
+        assert response.body.decode() == (static / file).read_text("utf-8"), file
+        assert response.headers["Content-Security-Policy"] == routes.PAGE_POLICY
+    for name in ("index.html", "routes.py", "__init__.py", "missing.js", "console.js.map"):
+        answer = api.get(f"/{name}", token="")
+        assert answer.status_code == 404, name
+        assert answer.json_body["error"] == "not_found"
 
 
 def test_an_unchanged_page_is_not_sent_again(api: Api) -> None:
