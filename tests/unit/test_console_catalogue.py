@@ -12,16 +12,19 @@ import pytest
 
 from chalicelib.console.routes import I18N_FILES
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
-from chalicelib.domain.tickets import Priority, TicketStatus
+from chalicelib.domain.refusals import RefusalReason
+from chalicelib.domain.tickets import MessageKind, Priority, ThreadSignal, TicketStatus
 
 STATIC = Path(__file__).resolve().parents[2] / "chalicelib" / "console" / "static"
 LANGUAGES = ("en", "de")
 PLURAL_FORMS = {"one", "other"}  # what Intl.PluralRules answers for English and German
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
-# t('key', ...) and tNodes('key', ...) with a literal key, in any console script
-LITERAL_KEY = re.compile(r"\btNodes?\(\s*'([^'`]+)'|\bt\(\s*'([^'`]+)'")
-# t(`prefix.${...}`): a key made from a value; the values it can take are listed below
-MADE_KEY = re.compile(r"\btNodes?\(\s*`([\w.]+)\$\{|\bt\(\s*`([\w.]+)\$\{")
+# t('key', ...) and tNodes('key', ...): the literal keys in the first argument (also
+# t(done ? 'a.x' : 'a.y')), in any console script
+KEY_ARGUMENT = re.compile(r"\b(?:t|tNodes)\(([^,)]*)")
+LITERAL = re.compile(r"'([a-z][a-z0-9_]*\.[a-z0-9_.]+)'")  # key-shaped: area.what
+# t(`prefix.${...}suffix`): a key made from a value; the values it can take are listed below
+MADE_KEY = re.compile(r"\b(?:t|tNodes)\(\s*`([\w.]*)\$\{[^}`]+\}([\w.]*)`")
 VIEWS = ("working", "mine", "new", "open", "pending", "solved", "closed", "suspended")
 MADE_KEYS: dict[str, tuple[str, ...]] = {
     "status.": tuple(TicketStatus),
@@ -30,6 +33,11 @@ MADE_KEYS: dict[str, tuple[str, ...]] = {
     "queue.none_": VIEWS,
     # announce.js: an announcement's and a recipient's state, and the report's two filters
     "announce.state_": (*AnnouncementState, *RecipientState, "opened", "clicked"),
+    "action.": ("pending", "solved", "closed"),  # console.js STATUS_ACTIONS
+    "kind.": tuple(kind for kind in MessageKind if kind != MessageKind.EVENT),  # console.js KINDS
+    "signal.": tuple(signal for signal in ThreadSignal if signal != ThreadSignal.STAFF),  # SIGNALS
+    "verdict.": ("fail", "gray", "processing_failed", "none", "disabled"),  # console.js VERDICTS
+    "composer.": ("reply", "note"),  # the composer's two modes
 }
 HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
 
@@ -90,19 +98,22 @@ def test_every_key_the_console_asks_for_is_in_the_catalogue() -> None:
     known = set(table("en"))
     asked: dict[str, str] = {}
     for name, text in _scripts().items():
-        for match in LITERAL_KEY.finditer(text):
-            asked.setdefault(match.group(1) or match.group(2), name)
+        for argument in KEY_ARGUMENT.findall(text):
+            for key in LITERAL.findall(argument):
+                asked.setdefault(key, name)
         for match in MADE_KEY.finditer(text):
-            prefix = match.group(1) or match.group(2)
+            prefix, suffix = match.groups()
             assert prefix in MADE_KEYS, (
                 f"{name} makes keys from `{prefix}${{...}}`: list the values it takes in MADE_KEYS"
             )
             for value in MADE_KEYS[prefix]:
-                asked.setdefault(prefix + value, name)
+                asked.setdefault(prefix + value + suffix, name)
     for key in HTML_KEY.findall((STATIC / "index.html").read_text("utf-8")):
         asked.setdefault(key, "index.html")
     missing = {key: name for key, name in asked.items() if key not in known}
-    assert missing == {}, f"keys asked for but not in i18n-en.js: {missing}"
+    assert missing == {}, "keys asked for but not in i18n-en.js:\n" + "\n".join(
+        f"{k} ({n})" for k, n in sorted(missing.items())
+    )
     assert len(asked) > 50  # the pattern above finds the calls at all
 
 
@@ -122,3 +133,16 @@ def test_the_page_loads_the_tables_then_the_mechanism_before_every_other_script(
     scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
     assert scripts[:3] == ["i18n/en.js", "i18n/de.js", "i18n/i18n.js"]
     assert {f"i18n/{name}" for name in I18N_FILES} == set(scripts[:3])
+
+
+def test_every_error_code_the_api_answers_has_its_sentence() -> None:
+    """The console says what went wrong by the error's code (i18n.js reason): every code the
+    API, the guard and the sign-in can answer has its sentence."""
+    chalicelib = STATIC.parents[1]
+    sources = [*chalicelib.joinpath("api").glob("*.py"), *chalicelib.joinpath("console").glob("*.py")]
+    # error(409, "stale", ...), SignInRefused(403, "not_confirmed", ...), (errors.X, 400, "invalid_request")
+    codes = {code for path in sources for code in re.findall(r'\b[45]\d\d,\s*"([a-z_]+)"', path.read_text())}
+    codes |= set(RefusalReason) | {"unreachable"}  # the guard's refusals; the console's own
+    assert {"stale", "not_confirmed", "password_reset_required", "suppressed"} <= codes
+    missing = sorted(code for code in codes if f"error.{code}" not in table("en"))
+    assert missing == [], f"error codes without an error.<code> sentence in the catalogue: {missing}"

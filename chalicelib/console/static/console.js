@@ -36,20 +36,13 @@
     { key: 'closed', statuses: 'closed' },
     { key: 'suspended', suspended: true }, // automatic mail suspended for review (triage.js)
   ];
-  const SIGNALS = {
-    new: 'started this ticket',
-    token: 'joined by reply token',
-    references: 'joined by In-Reply-To / References',
-    subject: 'joined by subject tag',
-  };
-  const KINDS = {
-    customer: 'customer', staff: 'reply', note: 'internal note',
-    auto_reply: 'auto-reply', acknowledgement: 'acknowledgement', report: 'bounce or complaint report',
-  };
+  const SIGNALS = ['new', 'token', 'references', 'subject']; // how a mail joined its ticket: signal.*
+  const KINDS = ['customer', 'staff', 'note', 'auto_reply', 'acknowledgement', 'report']; // kind.*
+  const VERDICTS = ['FAIL', 'GRAY', 'PROCESSING_FAILED', 'NONE', 'DISABLED']; // SES's verdicts: verdict.*
   const STATUS_ACTIONS = [
-    { status: 'pending', label: 'Pending', key: 'p' },
-    { status: 'solved', label: 'Solved', key: 's' },
-    { status: 'closed', label: 'Close', key: 'c' },
+    { status: 'pending', key: 'p' },
+    { status: 'solved', key: 's' },
+    { status: 'closed', key: 'c' },
   ];
 
   const state = {
@@ -86,7 +79,7 @@
   }
 
   // Words, times, dates and sizes in the agent's language: the catalogue's (i18n.js).
-  const { t, tNodes, when, ago, bytes } = window.InboundI18n;
+  const { t, tNodes, when, ago, bytes, reason, readBack } = window.InboundI18n;
 
   let toastTimer = null;
   function toast(message, action) {
@@ -102,7 +95,7 @@
     node.replaceChildren();
     if (!err) { node.hidden = true; return; }
     const refused = err.status === 409 || err.status === 422 || err.status === 429;
-    node.append(el('strong', { text: t(refused ? 'alert.refused' : 'alert.failed') }), err.reason || String(err));
+    node.append(el('strong', { text: t(refused ? 'alert.refused' : 'alert.failed') }), el('span', { text: reason(err), attrs: { title: err.reason || '' } }));
     if (err.status) node.append(el('span', { className: 'code', text: ` (${err.code || 'error'}, HTTP ${err.status})` }));
     node.hidden = false;
   }
@@ -361,7 +354,7 @@
       renderQueue();
       if (quiet) followOpenTicket();
     } catch (err) {
-      if (!quiet && err.status !== 401) toast(`Queue: ${err.reason}`);
+      if (!quiet && err.status !== 401) toast(t('queue.failed', { reason: reason(err) }));
     }
   }
 
@@ -475,7 +468,7 @@
     if (ticket !== state.selected) {
       if (state.selected) leavePresence(state.selected);
       state.detail = null; state.present = [];
-      if (!ticket) $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', { text: 'Select a ticket, or press n to claim the next one.' })));
+      if (!ticket) $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', {}, ...tNodes('ticket.none_open', { 0: el('kbd', { text: 'n' }) }))));
     }
     state.selected = ticket;
     history.replaceState(null, '', here());  // the same place, written the one way
@@ -504,12 +497,12 @@
     button.disabled = true;
     try {
       const { status, data } = await api('POST', 'tickets/next', { query: { mailbox: state.mailbox } });
-      if (status === 204 || !data) { toast(`Nothing left to claim in ${state.mailbox}.`); return; }
-      toast(`Claimed ${data.id}`);
+      if (status === 204 || !data) { toast(t('claim.nothing', { mailbox: state.mailbox })); return; }
+      toast(t('claim.done', { id: data.id }));
       await openTicket(data.id);
       refresh();
     } catch (err) {
-      toast(`Claim next: ${err.reason}`);
+      toast(t('claim.failed', { reason: reason(err) }));
     } finally { button.disabled = false; }
   }
 
@@ -543,23 +536,23 @@
     const head = el('header', { className: 'ticket-head' },
       el('div', { className: 'line' },
         el('span', { className: 'tid', text: ticket.id }),
-        el('span', { className: `pill status-${ticket.status}`, text: ticket.status }),
-        ticket.priority && ticket.priority !== 'normal' ? el('span', { className: `pill priority-${ticket.priority}`, text: `${ticket.priority} priority` }) : null,
+        el('span', { className: `pill status-${ticket.status}`, text: t(`status.${ticket.status}`) }),
+        ticket.priority && ticket.priority !== 'normal' ? el('span', { className: `pill priority-${ticket.priority}`, text: t('ticket.priority', { priority: t(`priority.${ticket.priority}`) }) }) : null,
         ...ticket.tags.map((tag) => el('span', { className: 'pill tag', text: tag }))),
-      el('h2', { className: 'subject', text: ticket.subject || '(no subject)', attrs: { title: ticket.subject } }),
+      el('h2', { className: 'subject', text: ticket.subject || t('ticket.no_subject'), attrs: { title: ticket.subject } }),
       el('p', { className: 'presence', attrs: { 'aria-live': 'polite' } }),
       el('p', { className: 'muted' },
-        `${ticket.requester} · ${ticket.mailbox} · opened ${ago(ticket.created_at)} · `,
-        assignee ? `assigned to ${assignee === me ? 'you' : ticket.assignee}` : 'unassigned',
-        ticket.merged_into ? ` · merged into ${ticket.merged_into}` : ''),
+        `${ticket.requester} · ${ticket.mailbox} · ${t('queue.opened', { ago: ago(ticket.created_at) })} · `,
+        !assignee ? t('queue.unassigned') : assignee === me ? t('ticket.assigned_to_you') : t('ticket.assigned_to', { agent: ticket.assignee }),
+        ticket.merged_into ? ` · ${t('queue.merged_into', { id: ticket.merged_into })}` : ''),
       el('div', { className: 'actions' },
-        assignee !== me ? el('button', { type: 'button', text: 'Assign to me', on: { click: () => takeTicket(ticket) } }) : null,
+        assignee !== me ? el('button', { type: 'button', text: t('ticket.assign_to_me'), on: { click: () => takeTicket(ticket) } }) : null,
         ...STATUS_ACTIONS.map((a) => el('button', {
           type: 'button', className: a.status === 'closed' ? 'danger' : '', disabled: ticket.status === a.status,
-          attrs: { 'data-status': a.status, title: `Mark ${a.status} (${a.key})` },
+          attrs: { 'data-status': a.status, title: t('ticket.mark_title', { status: t(`status.${a.status}`), key: a.key }) },
           on: { click: () => setStatus(a.status) },
-        }, a.label, ' ', el('kbd', { text: a.key }))),
-        ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: 'Reopen', on: { click: () => setStatus('open') } }) : null),
+        }, t(`action.${a.status}`), ' ', el('kbd', { text: a.key }))),
+        ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: t('ticket.reopen'), on: { click: () => setStatus('open') } }) : null),
       triage.ticketTools(ticket, me),
       renderPeople(ticket),
       renderRelated(ticket),
@@ -571,7 +564,7 @@
     // Long threads come in pages (a response stays under Lambda's 6 MB): older ones on demand.
     const earlier = state.detail.earlier ? el('button', {
       type: 'button', className: 'earlier',
-      text: `Show ${state.detail.earlier} earlier message${state.detail.earlier === 1 ? '' : 's'}`,
+      text: t('ticket.show_earlier', { count: state.detail.earlier }),
       on: { click: () => loadEarlier(ticket.id) },
     }) : null;
     $('#ticket').replaceChildren(head, earlier || '', thread, triage.splitBar(ticket, counted), renderComposer(ticket));
@@ -590,7 +583,7 @@
   function renderHistory(ticket) {
     const box = el('div', { className: 'history' });
     const show = el('button', {
-      type: 'button', className: 'quiet', text: `Customer history of ${ticket.requester}`,
+      type: 'button', className: 'quiet', text: t('history.open', { customer: ticket.requester }),
       attrs: { 'aria-expanded': 'false' }, on: { click: () => loadHistory(ticket.id, box, show) },
     });
     box.append(show);
@@ -603,18 +596,18 @@
       const { data } = await api('GET', `tickets/${encodeURIComponent(id)}/history`);
       if (state.selected !== id) return;
       button.setAttribute('aria-expanded', 'true');
-      const items = data.tickets.map((t) => el('li', {},
-        el('button', { type: 'button', className: 'link', dataset: { history: t.id }, on: { click: () => openTicket(t.id) } },
-          el('span', { className: 'tid', text: t.id }), ' ',
-          el('span', { className: `pill status-${t.status}`, text: t.status }), ' ',
-          el('span', { className: 'pill mailbox', text: t.mailbox }), ' ',
-          el('span', { text: t.subject || '(no subject)' }), ' ',
-          el('span', { className: 'muted', text: ago(t.created_at), attrs: { title: when(t.created_at) } }))));
-      box.replaceChildren(el('h3', { text: 'Customer history' }),
-        items.length ? el('ol', { className: 'history-list' }, items) : el('p', { className: 'muted', text: 'No other tickets from this customer.' }));
+      const items = data.tickets.map((past) => el('li', {},
+        el('button', { type: 'button', className: 'link', dataset: { history: past.id }, on: { click: () => openTicket(past.id) } },
+          el('span', { className: 'tid', text: past.id }), ' ',
+          el('span', { className: `pill status-${past.status}`, text: t(`status.${past.status}`) }), ' ',
+          el('span', { className: 'pill mailbox', text: past.mailbox }), ' ',
+          el('span', { className: 'subject', text: past.subject || t('ticket.no_subject') }), ' ',
+          el('span', { className: 'muted', text: ago(past.created_at), attrs: { title: when(past.created_at) } }))));
+      box.replaceChildren(el('h3', { text: t('history.title') }),
+        items.length ? el('ol', { className: 'history-list' }, items) : el('p', { className: 'muted', text: t('history.none') }));
     } catch (err) {
       button.disabled = false;
-      toast(`History: ${err.reason}`);
+      toast(t('history.failed', { reason: reason(err) }));
     }
   }
 
@@ -625,16 +618,16 @@
       el('span', { text: address }),
       editable ? el('button', {
         type: 'button', className: 'chip-remove', text: '×',
-        attrs: { title: `Stop copying ${address}`, 'aria-label': `Remove ${address}` },
+        attrs: { title: t('people.stop_copying', { address }), 'aria-label': t('people.remove', { address }) },
         on: { click: () => changeParticipant('remove', address) },
       }) : null));
-    const input = el('input', { type: 'email', name: 'address', attrs: { placeholder: 'add someone to Cc', 'aria-label': 'Participant to add' } });
+    const input = el('input', { type: 'email', name: 'address', attrs: { placeholder: t('people.add_placeholder'), 'aria-label': t('people.add_label') } });
     const add = editable ? el('form', { className: 'add-participant', on: { submit: (e) => { e.preventDefault(); if (input.value.trim()) changeParticipant('add', input.value.trim()); } } },
-      input, el('button', { type: 'submit', text: 'Add' })) : null;
-    return el('div', { className: 'people', attrs: { 'aria-label': 'Participants' } },
-      el('span', { className: 'label', text: 'To' }), el('span', { className: 'chip requester', text: ticket.requester }),
-      el('span', { className: 'label', text: 'Cc' }),
-      chips.length ? chips : el('span', { className: 'muted', text: 'nobody' }),
+      input, el('button', { type: 'submit', text: t('people.add') })) : null;
+    return el('div', { className: 'people', attrs: { 'aria-label': t('people.label') } },
+      el('span', { className: 'label', text: t('people.to') }), el('span', { className: 'chip requester', text: ticket.requester }),
+      el('span', { className: 'label', text: t('people.cc') }),
+      chips.length ? chips : el('span', { className: 'muted', text: t('people.nobody') }),
       add);
   }
 
@@ -645,19 +638,19 @@
     const split = /^(split from|a message was split into) /.exec(ticket.related_reason || '');
     if (split) {  // a split links both ways; nothing to merge
       return el('div', { className: 'related split-from', attrs: { role: 'note' } },
-        el('span', { text: split[1] === 'split from' ? 'Split from ' : 'A message was split out into ' }),
-        el('button', { type: 'button', className: 'link', text: target, dataset: { goto: target }, on: { click: () => openTicket(target) } }),
-        split[1] === 'split from' ? el('span', { className: 'muted', text: ` (${ticket.related_reason.replace(/^split from \S+ /, '')})` }) : null);
+        ...tNodes(split[1] === 'split from' ? 'related.split_from' : 'related.split_into', {
+          ticket: el('button', { type: 'button', className: 'link', text: target, dataset: { goto: target }, on: { click: () => openTicket(target) } }),
+        }),
+        split[1] === 'split from' ? el('span', { className: 'muted', text: ` (${readBack('related.by', ticket.related_reason.replace(/^split from \S+ /, ''))})` }) : null);
     }
     return el('div', { className: 'related', attrs: { role: 'note' } },
       el('div', {},
-        el('strong', { text: 'Not added to ' }),
-        el('button', { type: 'button', className: 'link', text: target, on: { click: () => openTicket(target) } }),
-        el('span', { text: ': ' }),
-        el('span', { className: 'why', text: ticket.related_reason || 'the sender could not be trusted' })),
+        el('strong', {}, ...tNodes('related.not_added', { ticket: el('button', { type: 'button', className: 'link', text: target, on: { click: () => openTicket(target) } }) })),
+        el('span', { text: ' ' }),
+        el('span', { className: 'why', text: ticket.related_reason || t('related.untrusted'), attrs: { lang: ticket.related_reason ? 'en' : null } })),
       el('button', {
-        type: 'button', className: 'merge', text: `Merge into ${target}`,
-        attrs: { title: `Move this ticket's messages to ${target} and close this one` },
+        type: 'button', className: 'merge', text: t('related.merge', { ticket: target }),
+        attrs: { title: t('related.merge_title', { ticket: target }) },
         on: { click: () => mergeInto(ticket.id, target) },
       }));
   }
@@ -667,11 +660,11 @@
     const alert = $('.ticket-head .alert');
     try {
       await api('POST', `tickets/${encodeURIComponent(id)}/participants${action === 'remove' ? '/remove' : ''}`, { body: { address } });
-      const undo = action === 'remove' ? { label: 'Undo', run: () => { if (state.selected === id) changeParticipant('add', address); } } : undefined;
-      toast(action === 'remove' ? `${address} is no longer copied` : `${address} will be copied on replies`, undo);
+      const undo = action === 'remove' ? { label: t('toast.undo'), run: () => { if (state.selected === id) changeParticipant('add', address); } } : undefined;
+      toast(t(action === 'remove' ? 'people.removed' : 'people.added', { address }), undo);
       await openTicket(id);
     } catch (err) {
-      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${err.reason}`);
+      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${reason(err)}`);
     }
   }
 
@@ -679,40 +672,40 @@
     const alert = $('.ticket-head .alert');
     try {
       await api('POST', `tickets/${encodeURIComponent(id)}/merge`, { body: { into: target } });
-      toast(`${id} merged into ${target}`);
+      toast(t('merge.done', { id, target }));
       await openTicket(target);
       refresh();
     } catch (err) {
-      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${err.reason}`);
+      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${reason(err)}`);
     }
   }
 
   function renderMessage(m, ticket, counted) {
     if (m.kind === 'event') {  // the audit trail: who changed what, when, as one small line
       return el('li', { className: 'event', dataset: { key: m.key } },
-        el('span', { className: 'who', text: m.sender }), ' ', ...triage.linkedText(m.text), ' · ',
+        el('span', { className: 'who', text: m.sender }), ' ', ...triage.linkedText(readBack('event.', m.text)), ' · ',
         el('time', { text: ago(m.time), attrs: { datetime: m.time, title: when(m.time) } }));
     }
     const inbound = m.direction === 'inbound';
     const name = m.sender_name ? `${m.sender_name} <${m.sender}>` : m.sender;
     const meta = el('div', { className: 'meta' },
       el('span', { className: 'sender', text: name }),
-      el('span', { className: `pill kind-${m.kind}`, text: KINDS[m.kind] || m.kind }),
-      el('time', { text: when(m.time), attrs: { datetime: m.time, title: m.date ? `Date header: ${m.date}` : m.time } }),
+      el('span', { className: `pill kind-${m.kind}`, text: KINDS.includes(m.kind) ? t(`kind.${m.kind}`) : m.kind }),
+      el('time', { text: when(m.time), attrs: { datetime: m.time, title: m.date ? t('message.date_header', { date: m.date }) : m.time } }),
       triage.splitButton(ticket, m, counted));
     const facts = el('div', { className: 'facts' });
-    if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS[m.thread_signal] || `threaded by ${m.thread_signal}` }));
+    if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS.includes(m.thread_signal) ? t(`signal.${m.thread_signal}`) : t('signal.other', { signal: m.thread_signal }) }));
     if (inbound) facts.append(...verdictBadges(m.verdicts || {}));
-    if (inbound && m.authenticated === false) facts.append(el('span', { className: 'badge bad', text: 'sender not authenticated', attrs: { title: m.trust_reason || '' } }));
-    if (m.to.length && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: `to ${m.to.join(', ')}` }));
-    if (m.cc.length) facts.append(el('span', { className: 'muted', text: `cc ${m.cc.join(', ')}` }));
-    if (m.lossy_decoding) facts.append(el('span', { className: 'badge warn', text: 'some characters could not be decoded' }));
-    if (m.reason) facts.append(el('span', { className: 'badge warn', text: m.reason }));
+    if (inbound && m.authenticated === false) facts.append(el('span', { className: 'badge bad', text: t('message.unauthenticated'), attrs: { title: m.trust_reason || '' } }));
+    if (m.to.length && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: t('message.to', { addresses: m.to.join(', ') }) }));
+    if (m.cc.length) facts.append(el('span', { className: 'muted', text: t('message.cc', { addresses: m.cc.join(', ') }) }));
+    if (m.lossy_decoding) facts.append(el('span', { className: 'badge warn', text: t('message.lossy') }));
+    if (m.reason) facts.append(el('span', { className: 'badge warn', text: m.reason, attrs: { lang: 'en' } }));
     const item = el('li', { className: `message ${m.kind === 'note' ? 'note' : inbound ? 'in' : 'out'}`, dataset: { key: m.key } }, meta);
     const open = () => item.append(facts.childNodes.length ? facts : '', renderBody(m), renderAttachments(m.attachments, m.key) || '');
     if (m.kind === 'acknowledgement') {  // the same words every time: folded until asked for
       item.classList.add('folded');
-      const show = el('button', { type: 'button', className: 'link', text: 'Show', on: { click: () => { show.remove(); item.classList.remove('folded'); open(); } } });
+      const show = el('button', { type: 'button', className: 'link', text: t('message.show'), on: { click: () => { show.remove(); item.classList.remove('folded'); open(); } } });
       meta.insertBefore(show, meta.querySelector('time'));
     } else open();
     return item;
@@ -722,10 +715,11 @@
     const badge = (label, value) => {
       const status = String(value || 'NONE').toUpperCase();
       const tone = status === 'PASS' ? 'ok' : status === 'FAIL' ? 'bad' : status === 'PROCESSING_FAILED' ? 'warn' : 'none';
-      return el('span', { className: `badge ${tone}`, attrs: { title: `${label}: ${status}` }, text: `${label} ${status === 'PASS' ? '✓' : status.toLowerCase()}` });
+      const said = VERDICTS.includes(status) ? t(`verdict.${status.toLowerCase()}`) : status.toLowerCase();
+      return el('span', { className: `badge ${tone}`, attrs: { title: `${label}: ${status}` }, text: `${label} ${status === 'PASS' ? '✓' : said}` });
     };
     const badges = [badge('SPF', v.spf), badge('DKIM', v.dkim), badge('DMARC', v.dmarc)];
-    for (const [label, key] of [['spam', 'spam'], ['virus', 'virus']]) {
+    for (const [label, key] of [[t('message.spam'), 'spam'], [t('message.virus'), 'virus']]) {
       if (v[key] && !['PASS', 'NONE', 'DISABLED'].includes(String(v[key]).toUpperCase())) badges.push(badge(label, v[key]));
     }
     return badges;
@@ -738,24 +732,24 @@
     const showText = (full) => {
       const pre = el('div', { className: 'text', text: full || !short ? text : short });
       const tools = el('div', { className: 'body-tools' });
-      if (short) tools.append(el('button', { type: 'button', className: 'link', text: full ? 'Hide quoted text' : 'Show quoted text', on: { click: () => box.replaceChildren(...showText(!full)) } }));
-      if (m.html) tools.append(el('button', { type: 'button', className: 'link', text: 'Show formatted', on: { click: () => box.replaceChildren(...showHtml()) } }));
+      if (short) tools.append(el('button', { type: 'button', className: 'link', text: t(full ? 'message.hide_quoted' : 'message.show_quoted'), on: { click: () => box.replaceChildren(...showText(!full)) } }));
+      if (m.html) tools.append(el('button', { type: 'button', className: 'link', text: t('message.show_formatted'), on: { click: () => box.replaceChildren(...showHtml()) } }));
       return [pre, tools.childNodes.length ? tools : ''];
     };
     const showHtml = () => {
       const remote = state.remote.has(m.key);
       const { srcdoc, blocked, blocks } = mailDocument(m, remote);
-      const frame = el('iframe', { className: 'mail', title: `Message from ${m.sender}`, attrs: { sandbox: '', referrerpolicy: 'no-referrer' } });
+      const frame = el('iframe', { className: 'mail', title: t('message.frame_title', { sender: m.sender }), attrs: { sandbox: '', referrerpolicy: 'no-referrer' } });
       frame.srcdoc = srcdoc;
       const wrap = el('div', { className: 'frame-wrap' }, frame);
       const lines = Math.max(blocks * 1.6, text.split('\n').length);  // a guess: the frame cannot be measured
       wrap.style.height = `${Math.round(Math.min(640, Math.max(140, 48 + 24 * lines)))}px`;
       const tools = el('div', { className: 'body-tools' });
       if (blocked && !remote) {
-        tools.append(el('span', { className: 'muted', text: `${blocked} remote image${blocked === 1 ? '' : 's'} blocked. ` }),
-          el('button', { type: 'button', className: 'link', attrs: { 'data-action': 'remote-images' }, text: 'Show remote images', on: { click: () => { state.remote.add(m.key); box.replaceChildren(...showHtml()); } } }));
+        tools.append(el('span', { className: 'muted', text: `${t('message.images_blocked', { count: blocked })} ` }),
+          el('button', { type: 'button', className: 'link', attrs: { 'data-action': 'remote-images' }, text: t('message.show_images'), on: { click: () => { state.remote.add(m.key); box.replaceChildren(...showHtml()); } } }));
       }
-      tools.append(el('button', { type: 'button', className: 'link', text: 'Plain text', on: { click: () => box.replaceChildren(...showText(false)) } }));
+      tools.append(el('button', { type: 'button', className: 'link', text: t('message.plain_text'), on: { click: () => box.replaceChildren(...showText(false)) } }));
       return [wrap, tools];
     };
     box.append(...(m.html ? showHtml() : showText(false)));
@@ -797,7 +791,7 @@
    * reads "invoiceexe.pdf"): they are shown as what they are, not obeyed. */
   const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
   function fileName(name) {
-    return String(name || 'attachment').replace(BIDI_CONTROLS, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase()}]`);
+    return String(name || t('attachment.unnamed')).replace(BIDI_CONTROLS, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase()}]`);
   }
 
   function renderAttachments(attachments, key) {
@@ -805,7 +799,7 @@
     return el('ul', { className: 'attachments' }, attachments.map((a, n) => el('li', {},
       el('a', { href: /^https?:/i.test(a.url) ? a.url : undefined, text: fileName(a.filename), dataset: { att: `${key}/${n}` }, attrs: { download: fileName(a.filename), rel: 'noopener noreferrer', target: '_blank', referrerpolicy: 'no-referrer' }, on: { click: followLink } }),
       el('span', { className: 'muted', text: ` ${a.detected_type || a.content_type} · ${bytes(a.size)}` }),
-      a.risky ? el('span', { className: 'badge bad', text: 'risky type: open with care' }) : null)));
+      a.risky ? el('span', { className: 'badge bad', text: t('attachment.risky') }) : null)));
   }
 
   /* Attachment links are presigned for a few minutes (url_expires_in): while a ticket stays
@@ -840,7 +834,7 @@
       });
       state.detailAt = Date.now();
     } catch (err) {
-      if (err.status !== 401) toast(`Attachment links: ${err.reason}`);
+      if (err.status !== 401) toast(t('attachment.links_failed', { reason: reason(err) }));
     }
     scheduleLinkRefresh();
   }
@@ -849,21 +843,22 @@
     if (Date.now() < linksExpireAt() - 5000) return;
     event.preventDefault();
     await refreshLinks();
-    toast('The attachment link had expired and was renewed: click it again.');
+    toast(t('attachment.renewed'));
   }
 
   function renderComposer(ticket) {
     const forms = [
-      { mode: 'reply', label: 'Reply', hint: `to ${ticket.requester}${ticket.participants.length ? ` · cc ${ticket.participants.join(', ')}` : ''}`, button: 'Send reply', send: sendReply },
-      { mode: 'note', label: 'Internal note', hint: 'seen by staff only', button: 'Add note', send: addNote },
+      { mode: 'reply', send: sendReply,
+        hint: `${t('message.to', { addresses: ticket.requester })}${ticket.participants.length ? ` · ${t('message.cc', { addresses: ticket.participants.join(', ') })}` : ''}` },
+      { mode: 'note', hint: t('composer.note_hint'), send: addNote },
     ];
     const tabs = el('div', { className: 'tabs', attrs: { role: 'tablist' } });
-    const box = el('section', { className: 'composer', attrs: { 'aria-label': 'Write' } }, tabs);
+    const box = el('section', { className: 'composer', attrs: { 'aria-label': t('composer.label') } }, tabs);
     for (const f of forms) {
       const key = `${ticket.id}:${f.mode}`;
       const area = el('textarea', {
         name: 'text', rows: 6, value: draftOf(key),
-        attrs: { placeholder: f.mode === 'reply' ? 'Write to the customer…' : 'Only staff will see this…', 'aria-label': f.label },
+        attrs: { placeholder: t(`composer.${f.mode}_placeholder`), 'aria-label': t(`composer.${f.mode}`) },
         on: {
           input: (e) => keepDraft(key, e.target.value),
           keydown: (e) => { if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); } },
@@ -872,10 +867,10 @@
       const form = el('form', { id: `${f.mode}-form`, className: `compose ${f.mode}`, hidden: state.composer !== f.mode, on: { submit: (e) => { e.preventDefault(); f.send(form, key); } } },
         area, el('div', { className: 'compose-bar' },
           el('span', { className: 'muted', text: f.hint }),
-          el('button', { type: 'submit', className: f.mode === 'reply' ? 'primary' : '', text: f.button })),
+          el('button', { type: 'submit', className: f.mode === 'reply' ? 'primary' : '', text: t(`composer.${f.mode}_send`) })),
         el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
       tabs.append(el('button', {
-        type: 'button', className: `tab${state.composer === f.mode ? ' active' : ''}`, text: f.label,
+        type: 'button', className: `tab${state.composer === f.mode ? ' active' : ''}`, text: t(`composer.${f.mode}`), dataset: { mode: f.mode },
         attrs: { role: 'tab', 'aria-selected': state.composer === f.mode }, on: { click: () => focusComposer(f.mode) },
       }));
       box.append(form);
@@ -887,7 +882,7 @@
     if (!state.detail) return;
     state.composer = mode;
     for (const tab of document.querySelectorAll('.composer .tab')) {
-      const active = tab.textContent === (mode === 'reply' ? 'Reply' : 'Internal note');
+      const active = tab.dataset.mode === mode;
       tab.classList.toggle('active', active);
       tab.setAttribute('aria-selected', active);
     }
@@ -900,7 +895,7 @@
   async function post(form, key, path, done, extra = {}) {
     const text = form.elements.text.value;
     const alert = $('.alert', form);
-    if (!text.trim()) { showAlert(alert, { reason: 'Write something first.' }); return; }
+    if (!text.trim()) { showAlert(alert, { reason: t('composer.empty') }); return; }
     const button = $('button[type=submit]', form);
     button.disabled = true;
     try {
@@ -936,20 +931,20 @@
     // The newest message on screen: the API refuses the reply if anyone wrote after it.
     const seen = thread.length ? { last_seen: thread[thread.length - 1].key } : {};
     post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
-      toast(sent.warnings ? `Reply sent; ${sent.warnings}` : `Reply sent to ${sent.to.join(', ')}`);
+      toast(sent.warnings ? t('composer.sent_warning', { warnings: sent.warnings }) : t('composer.sent', { addresses: sent.to.join(', ') }));
       refresh();
     }, seen);
   }
 
   function addNote(form, key) {
-    post(form, key, `tickets/${encodeURIComponent(state.detail.ticket.id)}/notes`, () => toast('Note added'));
+    post(form, key, `tickets/${encodeURIComponent(state.detail.ticket.id)}/notes`, () => toast(t('composer.noted')));
   }
 
   /* Taking a colleague's ticket is asked first; the API wants take_over for it too. */
   function takeTicket(ticket) {
-    if (!ticket.assignee) { update({ assignee: 'me' }, 'Assigned to you'); return; }
-    if (!window.confirm(`${ticket.id} is assigned to ${ticket.assignee}. Take it over?`)) return;
-    update({ assignee: 'me', take_over: true }, `Taken over from ${ticket.assignee}`);
+    if (!ticket.assignee) { update({ assignee: 'me' }, t('ticket.assigned_you')); return; }
+    if (!window.confirm(t('ticket.take_over_confirm', { id: ticket.id, agent: ticket.assignee }))) return;
+    update({ assignee: 'me', take_over: true }, t('ticket.taken_over', { agent: ticket.assignee }));
   }
 
   async function update(changes, message, undo) {
@@ -962,15 +957,15 @@
       await openTicket(id);
       refresh();
     } catch (err) {
-      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${err.reason}`);
+      if (alert && state.selected === id) showAlert(alert, err); else toast(`${id}: ${reason(err)}`);
     }
   }
 
   function setStatus(status) {
     if (!state.detail || state.detail.ticket.status === status) return;
     const { id, status: before } = state.detail.ticket;
-    const undo = { label: 'Undo', run: () => { if (state.selected === id) update({ status: before }, `${id} is ${before} again`); } };
-    update({ status }, `${id} marked ${status}`, undo);
+    const undo = { label: t('toast.undo'), run: () => { if (state.selected === id) update({ status: before }, t('ticket.status_again', { id, status: t(`status.${before}`) })); } };
+    update({ status }, t('ticket.marked', { id, status: t(`status.${status}`) }), undo);
   }
 
   // -- keyboard, polling, start ----------------------------------------------
@@ -1006,8 +1001,8 @@
     if (!box) return;
     box.replaceChildren(...state.present.map((p) => el('span', {
       className: `pill ${p.writing ? 'writing' : 'viewing'}`,
-      text: `${p.agent} ${p.writing ? 'is writing' : 'has it open'}`,
-      attrs: { title: `seen ${when(p.seen_at)}` },
+      text: t(p.writing ? 'presence.writing' : 'presence.viewing', { agent: p.agent }),
+      attrs: { title: t('presence.seen', { when: when(p.seen_at) }) },
     })));
     box.hidden = !state.present.length;
   }
@@ -1066,7 +1061,7 @@
       state.selected = null; state.detail = null; state.cursor = null; state.counts = {}; endSearch();
       if (currentView().assignee) state.view = 'working';  // Mine spans every mailbox: show this one's queue
       remember();
-      $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', { text: `Mailbox ${state.mailbox}: select a ticket, or press n to claim the next one.` })));
+      $('#ticket').replaceChildren(el('div', { className: 'placeholder' }, el('p', {}, ...tNodes('ticket.none_open_in', { mailbox: state.mailbox, 0: el('kbd', { text: 'n' }) }))));
       loadQueue(); loadCounts();
     });
     document.addEventListener('keydown', onKey);

@@ -123,6 +123,48 @@ window.InboundI18n = (() => {
     return t('size.mb', { n: number(n / 1024 / 1024, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) });
   }
 
+  /* What went wrong, for the agent: the server's own words in English (they are the most
+     precise); in another language the catalogue's sentence for the error's code (the API's
+     stable `error` field: chalicelib/api/http_io.py, the guard's refusal reasons, the
+     sign-in's codes), with the server's words left in the alert's title. */
+  function reason(err) {
+    const key = `error.${err.code}`;
+    if (lang === FALLBACK || (TABLES[lang] || {})[key] === undefined) return err.reason || String(err);
+    return t(key, { ...(err.data || {}) });
+  }
+
+  /* Lines the server writes in English (the audit trail, domain/audit.py), said in the
+     chosen language: the line is matched against each English template under `prefix`
+     (the longest first, so "assigned to {agent} (was {was})" wins over "assigned to
+     {agent}") and said again with the same values; a value named `*_status` or
+     `*_priority` is itself translated. A line no template matches is shown as written. */
+  function readBack(prefix, text) {
+    if (lang === FALLBACK) return text;
+    const english = TABLES[FALLBACK] || {};
+    const templates = Object.keys(english).filter((key) => key.startsWith(prefix))
+      .flatMap((key) => (typeof english[key] === 'string' ? [english[key]] : Object.values(english[key])).map((form) => [key, form]))
+      .sort((a, b) => b[1].length - a[1].length);
+    for (const [key, form] of templates) {
+      const names = [];
+      const pattern = form.split(/\{(\w+)\}/).map((part, n) => {
+        if (!(n % 2)) return part.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+        names.push(part);
+        return '(.+?)';
+      }).join('');
+      const found = new RegExp(`^${pattern}$`, 's').exec(text);
+      if (!found) continue;
+      const params = {};
+      names.forEach((name, n) => {
+        const value = found[n + 1];
+        if (name.endsWith('_status')) params[name] = t(`status.${value}`);
+        else if (name.endsWith('_priority')) params[name] = t(`priority.${value}`);
+        else params[name] = name === 'count' ? Number(value) : value;
+      });
+      return t(key, params);
+    }
+    return text;
+  }
+
   const ATTRIBUTES = { i18nTitle: 'title', i18nPlaceholder: 'placeholder', i18nAriaLabel: 'aria-label' };
 
   /* The page's own words (index.html), and those of any markup added later with the same
@@ -171,5 +213,5 @@ window.InboundI18n = (() => {
   document.documentElement.lang = lang;
   translate();
 
-  return { t, tNodes, when, ago, number, bytes, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
+  return { t, tNodes, when, ago, number, bytes, reason, readBack, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
 })();

@@ -1,0 +1,66 @@
+"""The audit trail is written in English (domain/audit.py and the desk's services); the
+console says each line in the agent's language by matching it against the English
+`event.*` templates of its catalogue (i18n.js readBack). Every line the desk writes must
+match one, or a German console would show it in English."""
+
+from __future__ import annotations
+
+import re
+
+from tests.fakes.stack import FakeStack
+from tests.support.deliver import deliver
+from tests.support.desk_helpers import new_ticket
+from tests.support.mail_factory import make_mail
+from tests.unit.test_console_catalogue import table
+
+ANN, BOB = "ann@example.com", "bob@example.com"
+
+
+def _templates() -> list[re.Pattern[str]]:
+    """Each English form of `event.*`, as i18n.js reads it: placeholders match anything."""
+    found = []
+    for key, value in table("en").items():
+        if not key.startswith("event."):
+            continue
+        for form in value.values() if isinstance(value, dict) else [value]:
+            parts = re.split(r"\{\w+\}", form)
+            found.append(re.compile("(.+?)".join(re.escape(part) for part in parts), re.DOTALL))
+    return found
+
+
+def _trail(stack: FakeStack, *ticket_ids: str) -> list[str]:
+    return [
+        m.message.body.text
+        for ticket_id in ticket_ids
+        for m in stack.desk.show(ticket_id).messages
+        if m.message.kind == "event"
+    ]
+
+
+def test_every_line_of_the_trail_the_desk_writes_has_its_template() -> None:
+    stack = FakeStack()
+    desk = stack.desk
+    first = deliver(stack, make_mail(message_id="<one@customer.org>"))
+    ticket_id = str(first.ticket)
+    for n in range(3):
+        deliver(stack, make_mail(subject=f"[{ticket_id}] more {n}", message_id=f"<more{n}@customer.org>"))
+    desk.update(ticket_id, ANN, assignee=ANN)
+    desk.update(ticket_id, ANN, assignee=BOB, take_over=True, priority="urgent", tags=["vip", "refund"])
+    desk.add_participant(ticket_id, ANN, "carol@customer.org")
+    desk.remove_participant(ticket_id, ANN, "carol@customer.org")
+    keys = [m.message.key for m in desk.show(ticket_id).messages if m.message.kind == "customer"]
+    one = desk.split(ticket_id, ANN, keys[1])
+    two = desk.split(ticket_id, ANN, keys[2], [keys[3]])
+    other = new_ticket(stack, "Another one")
+    desk.merge(other, ANN, one.id)
+    desk.update(ticket_id, BOB, assignee="", status="pending", tags=["vip"], mailbox="billing")
+
+    lines = _trail(stack, ticket_id, one.id, two.id, other)
+    templates = _templates()
+    unread = [line for line in lines if not any(t.fullmatch(line) for t in templates)]
+    assert unread == [], f"trail lines no event.* template of i18n-en.js matches: {unread}"
+    # the walk above wrote each kind of line at least once
+    said = " | ".join(lines)
+    for words in ("assigned to", "(was", "unassigned", "moved from", "status", "priority", "tags", "Cc"):
+        assert words in said, (words, lines)
+    assert "split" in said and "merged" in said, lines
