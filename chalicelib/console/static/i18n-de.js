@@ -57,6 +57,7 @@ window.InboundStrings.de = {
   "error.message_not_found": "diese Nachricht gibt es in diesem Ticket nicht",
   "error.suspended_not_found": "diese Post wird nicht mehr zurückgehalten",
   "error.ticket_not_found": "dieses Ticket gibt es nicht",
+  "error.saved_reply_not_found": "diese gespeicherte Antwort gibt es nicht",
   "error.assigned": "das Ticket ist {assignee} zugewiesen",
   "error.concurrent_update": "jemand hat das Ticket im selben Moment geändert; bitte erneut versuchen",
   "error.conflict": "das Ticket hat sich inzwischen geändert; laden Sie es neu und versuchen Sie es erneut",

@@ -58,6 +58,7 @@ window.InboundStrings.en = {
   "error.message_not_found": "there is no such message on this ticket",
   "error.suspended_not_found": "this mail is no longer suspended",
   "error.ticket_not_found": "there is no such ticket",
+  "error.saved_reply_not_found": "there is no such saved reply",
   "error.assigned": "the ticket is assigned to {assignee}",
   "error.concurrent_update": "someone changed the ticket at the same moment; try again",
   "error.conflict": "the ticket changed in the meantime; reload it and try again",
