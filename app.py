@@ -79,8 +79,10 @@ def health():
 @observed
 def sweep_incoming(event):
     report = services().sweeper.sweep()
+    breaches = services().sla_sweep.sweep()
     return {
         "redriven": len(report.redriven),
         "failed": len(report.failed),
         "quarantined": len(report.quarantined),
+        "sla_breaches": len(breaches.breaches),
     }

@@ -211,6 +211,27 @@ def sla_update(ticket: Ticket) -> tuple[list[str], dict[str, Any], list[str]]:
     return sets, values, removes
 
 
+def sla_condition(ticket: Ticket) -> tuple[str, dict[str, Any]]:
+    """A ConditionExpression that holds while the stored clock is still `ticket`'s, and its
+    values: a write computed from a clock read earlier must not undo a breach flagged (or a
+    first reply recorded) since."""
+    clock = ticket.sla
+    parts, values = [], {}
+    for name in SLA_TIMES:
+        if value := getattr(clock, name):
+            parts.append(f"sla_{name} = :was_{name}")
+            values[f":was_{name}"] = {"S": value}
+        else:
+            parts.append(f"attribute_not_exists(sla_{name})")
+    for name in SLA_FLAGS:
+        if getattr(clock, name):
+            parts.append(f"sla_{name} = :was_{name}")
+            values[f":was_{name}"] = {"BOOL": True}
+        else:
+            parts.append(f"attribute_not_exists(sla_{name})")
+    return " AND ".join(parts), values
+
+
 def sla_from_item(item: dict[str, Any]) -> SlaClock:
     values: dict[str, Any] = {name: item.get(f"sla_{name}", "") for name in SLA_TIMES}
     values.update({name: bool(item.get(f"sla_{name}", False)) for name in SLA_FLAGS})

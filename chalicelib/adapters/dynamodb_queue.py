@@ -249,6 +249,9 @@ class DynamoDBQueue:
             "attribute_exists(pk) AND attribute_not_exists(merged_into) AND gsi1pk = :q1 AND gsi1sk = :q2"
             " AND #s = :olds"
         )
+        clock_unchanged, clock_values = items.sla_condition(before)
+        condition += " AND " + clock_unchanged
+        values.update(clock_values)
         if before.assignee:
             values[":olda"] = {"S": before.assignee}
             condition += " AND #a = :olda"

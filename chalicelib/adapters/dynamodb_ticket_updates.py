@@ -69,10 +69,16 @@ def thread_update(table: str, change: TicketChange) -> dict[str, Any]:
             names[f"#q{index}"] = key
             values[f":q{index}"] = {"S": value}
             sets.append(f"#q{index} = :q{index}")
+    removes: list[str] = []
+    if change.restarted is not None:  # a new SLA clock (a solved ticket reopened)
+        sla_sets, sla_values, removes = items.sla_update(change.restarted)
+        sets += sla_sets
+        values.update(sla_values)
+    remove = f" REMOVE {', '.join(removes)}" if removes else ""
     return {
         "TableName": table,
         "Key": items.ticket_key(change.ticket_id),
-        "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+        "UpdateExpression": f"SET {', '.join(sets)} ADD {', '.join(adds)}{remove}",
         "ConditionExpression": condition,
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
@@ -80,10 +86,14 @@ def thread_update(table: str, change: TicketChange) -> dict[str, Any]:
 
 
 def outbound_update(
-    table: str, message: StoredMessage, moved: tuple[Ticket, TicketStatus] | None
+    table: str,
+    message: StoredMessage,
+    moved: tuple[Ticket, TicketStatus] | None,
+    answered: Ticket | None = None,
 ) -> dict[str, Any]:
     """A sent reply joins the ticket; with `moved`, the ticket takes that status only if its
-    status and queue position are still as read."""
+    status and queue position are still as read; with `answered` (the ticket with its
+    first-response clock stopped), the clock and its due keys."""
     values: dict[str, Any] = {
         ":u": {"S": message.received_at},
         ":one": {"N": "1"},
@@ -93,12 +103,24 @@ def outbound_update(
     replied = ["last_from = :staff", "staff_replied = :true"] if message.kind == MessageKind.STAFF else []
     if replied:
         values.update({":staff": {"S": "staff"}, ":true": {"BOOL": True}})
+    if answered is not None:
+        # if_not_exists: a parallel first reply that committed first keeps its time.
+        keys = items.due_keys(answered)
+        replied.append("sla_first_response_at = if_not_exists(sla_first_response_at, :fra)")
+        values[":fra"] = {"S": answered.sla.first_response_at}
+        replied += [f"{name} = :{name}" for name, value in keys.items() if value is not None]
+        values.update({f":{name}": {"S": value} for name, value in keys.items() if value is not None})
+        gone = [name for name, value in keys.items() if value is None]
+    else:
+        gone = []
+    remove = f" REMOVE {', '.join(gone)}" if gone else ""
     update: dict[str, Any] = {
         "TableName": table,
         "Key": items.ticket_key(message.ticket_id),
         "UpdateExpression": "SET "
         + ", ".join(["updated_at = :u", *replied])
-        + " ADD message_count :one, attachment_count :n",
+        + " ADD message_count :one, attachment_count :n"
+        + remove,
         "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(merged_into)",
         "ExpressionAttributeValues": values,
     }
@@ -110,7 +132,9 @@ def outbound_update(
     sets = ["updated_at = :u", *replied, "#s = :s"] + [f"{name} = :{name}" for name in sorted(new)]
     values.update({f":{name}": {"S": value} for name, value in new.items()})
     values.update({":s": {"S": status}, ":olds": {"S": before.status}, ":oldq": {"S": old["gsi1sk"]}})
-    update["UpdateExpression"] = "SET " + ", ".join(sets) + " ADD message_count :one, attachment_count :n"
+    update["UpdateExpression"] = (
+        "SET " + ", ".join(sets) + " ADD message_count :one, attachment_count :n" + remove
+    )
     update["ConditionExpression"] += " AND #s = :olds AND gsi1sk = :oldq"
     update["ExpressionAttributeNames"] = {"#s": "status"}
     return update

@@ -21,6 +21,7 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
 )
 from chalicelib.adapters.dynamodb_search import term_puts
+from chalicelib.adapters.dynamodb_sla import SLA_KEY, policy_from_item
 from chalicelib.domain import report_counts
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, ticket_id_for
 from chalicelib.errors import (
@@ -81,18 +82,20 @@ class DynamoDBTickets:
         }
 
     def look_up(self, ses_message_id: str, mailbox: str, message_ids: list[str]) -> Lookup:
-        """The delivery record, the ticket counter and the Message-ID index entries at once.
+        """The delivery record, the ticket counter, the SLA targets and the Message-ID index entries
+        at once.
 
         One BatchGetItem with ConsistentRead: a delivery committed a moment ago by
         a parallel run, and the counter it moved, are seen. DynamoDB refuses a
         batch naming a key twice, so the ids are deduplicated; it returns at most
-        100 keys, the two fixed ones included.
+        100 keys, the three fixed ones included.
         """
-        wanted = list(dict.fromkeys(m for m in message_ids if m))[:98]
+        wanted = list(dict.fromkeys(m for m in message_ids if m))[:97]
         delivery_key = items.delivery_key(ses_message_id)
-        keys = [delivery_key, _COUNTER_KEY] + [items.message_id_key(mailbox, m) for m in wanted]
+        keys = [delivery_key, _COUNTER_KEY, SLA_KEY] + [items.message_id_key(mailbox, m) for m in wanted]
         delivery: DeliveryRecord | None = None
         last_number = 0
+        sla = None
         found: dict[str, str] = {}
         prefix = f"MID#{mailbox}#"
         for raw in batch_get(self._db, self.table, keys, consistent=True):
@@ -101,9 +104,11 @@ class DynamoDBTickets:
                 delivery = record_from_item(raw)
             elif pk == "COUNTER":
                 last_number = int(raw["next_number"]["N"])
+            elif pk == SLA_KEY["pk"]["S"]:
+                sla = policy_from_item(raw)
             else:
                 found[pk[len(prefix) :]] = raw["ticket_id"]["S"]
-        return Lookup(delivery, last_number, found)
+        return Lookup(delivery, last_number, found, sla)
 
     def ticket_counter(self) -> int:
         """The number of the last ticket the counter handed out (0 before the first)."""
@@ -264,6 +269,7 @@ class DynamoDBTickets:
         aliases: tuple[str, ...] = (),
         ses_message_id: str = "",
         moved: tuple[Ticket, TicketStatus] | None = None,
+        answered: Ticket | None = None,
     ) -> bool:
         """A sent message joins its ticket with its Message-ID (and `aliases`) indexed, all or nothing.
 
@@ -271,13 +277,14 @@ class DynamoDBTickets:
         give the message in place of ours, so a reply that references those threads too.
         `moved` (the ticket as read, a status): the status it moves to in the same write,
         only if nobody changed its status, assignee or priority since; else the message is
-        stored all the same and the status left as the colleague set it. MergedTicket when
+        stored all the same and the status left as the colleague set it. `answered`: the ticket
+        with its first-response clock stopped by this reply (domain/sla.py). MergedTicket when
         the ticket was merged away meanwhile (the mail is sent: store it on the survivor).
         The first staff reply on a ticket adds its response time to the report's counters,
         on condition that no other reply was first.
         """
         first = moved[0] if moved is not None else None
-        return self._record_outbound(mailbox, message, aliases, ses_message_id, moved, first)
+        return self._record_outbound(mailbox, message, aliases, ses_message_id, moved, first, answered)
 
     def _record_outbound(
         self,
@@ -287,12 +294,13 @@ class DynamoDBTickets:
         ses_message_id: str,
         moved: tuple[Ticket, TicketStatus] | None,
         read: Ticket | None,
+        answered: Ticket | None,
         retried: bool = False,
     ) -> bool:
         message_item = items.message_item(message)
         if ses_message_id:
             message_item["ses_message_id"] = {"S": ses_message_id}
-        update = updates.outbound_update(self.table, message, moved)
+        update = updates.outbound_update(self.table, message, moved, answered)
         operations: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -332,7 +340,9 @@ class DynamoDBTickets:
                 if not retried and (moved is not None or tallies):
                     # The status or the first reply changed under us: keep the colleague's status,
                     # and count this reply as the first only if it still is.
-                    return self._record_outbound(mailbox, message, aliases, ses_message_id, None, live, True)
+                    return self._record_outbound(
+                        mailbox, message, aliases, ses_message_id, None, live, answered, True
+                    )
                 raise ConcurrentUpdate(f"{message.ticket_id} changed while storing a reply") from exc
             raise
         return True

@@ -77,7 +77,8 @@ class SlaClock:
 
     @property
     def awaiting_first_response(self) -> bool:
-        return bool(self.first_response_due) and not self.first_response_at
+        """Due and not given; a ticket solved without a reply needs none."""
+        return bool(self.first_response_due) and not self.first_response_at and not self.resolved_at
 
     @property
     def unresolved(self) -> bool:

@@ -18,3 +18,6 @@ class EventKind(StrEnum):
     NOTE_ADDED = "ticket.note_added"
     SPLIT = "ticket.split"
     MERGED = "ticket.merged"
+    # An SLA clock ran past its due time (detail: clock, due, mailbox, priority, assignee);
+    # once per clock and due time (services/sla_clocks.py).
+    SLA_BREACHED = "ticket.sla_breached"

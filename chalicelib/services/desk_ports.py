@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         DownloadLinks,
         Events,
         MailStore,
+        SlaSettings,
         TicketEdits,
         TicketQueue,
         TicketStore,
@@ -32,6 +33,7 @@ class DeskPorts:
     now: Callable[[], str]
     # Whether a name is an agent's (one who has signed in: the staff directory).
     is_agent: Callable[[str], bool]
+    sla: SlaSettings  # the targets: read when a change moves a ticket's due times
 
 
 def editable(ports: DeskPorts, ticket_id: str) -> Ticket:

@@ -171,7 +171,9 @@ class IngestService:
             threading = self.filing.decide_thread(mail, received, mailbox_route, found.message_ids)
             if decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None:
                 return self._suspend(received, mail, mailbox_route, decision, threading.decision)
-            outcome = self.filing.file(received, mail, mailbox_route, decision, threading, found.last_number)
+            outcome = self.filing.file(
+                received, mail, mailbox_route, decision, threading, found.last_number, found.sla
+            )
         except DuplicateMessageId as exc:
             return self._duplicate(received, mailbox_route, exc)
         self._archive(received, received.received_at)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain import outbound_mail as om
+from chalicelib.domain import sla
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reply_tokens import reply_address
@@ -116,7 +117,10 @@ def store_sent(
     region = settings.region
     aliases = (f"<{ses_id}@email.amazonses.com>", f"<{ses_id}@{region}.amazonses.com>")
     moved = (ticket, status_after_reply(ticket.status)) if kind == MessageKind.STAFF else None
-    ports.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved)
+    answered = None  # the first staff reply stops the first-response clock (domain/sla.py)
+    if kind == MessageKind.STAFF and not ticket.sla.first_response_at:
+        answered = replace(ticket, sla=sla.answered(ticket.sla, message.received_at))
+    ports.tickets.record_outbound(ticket.mailbox, message, aliases, ses_id, moved, answered)
     ids = (outgoing.message_id, *aliases)
     ports.send_ledger.record_sent(outgoing.recipients, ids, message.received_at, int(now.timestamp()))
     return message

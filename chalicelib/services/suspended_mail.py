@@ -53,7 +53,9 @@ class SuspendedMail:
             if found.delivery is not None:
                 raise AlreadyProcessed(received.ses_message_id)
             threading = self.filing.decide_thread(mail, received, where, found.message_ids)
-            outcome = self.filing.file(received, mail, where, decision, threading, found.last_number)
+            outcome = self.filing.file(
+                received, mail, where, decision, threading, found.last_number, found.sla
+            )
         except AlreadyProcessed:
             done = found.delivery or self.ports.deliveries.get_delivery(received.ses_message_id) or {}
             outcome = Outcome.from_record(received.ses_message_id, done)

@@ -39,6 +39,7 @@ from chalicelib.services import ticket_participants, ticket_split_merge
 from chalicelib.services.desk_ports import DeskPorts, editable
 from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
 from chalicelib.services.ports.records import QueueQuery
+from chalicelib.services.sla_clocks import edited_clock
 from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -187,6 +188,7 @@ class TicketDesk:
             if after == before:
                 return before
             after = replace(after, updated_at=self.ports.now())
+            after = replace(after, sla=edited_clock(self.ports.sla.policy, before, after, after.updated_at))
             trail = audit.events_of(before.id, agent, audit.change_lines(before, after), after.updated_at)
             try:
                 self.ports.queue.replace(before, after, trail)

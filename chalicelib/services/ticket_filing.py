@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib import observability
-from chalicelib.domain import correlation, participants, sender_trust
+from chalicelib.domain import correlation, participants, sender_trust, sla
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict, parse_addresses
 from chalicelib.domain.outcome import Outcome, OutcomeKind
@@ -15,6 +15,7 @@ from chalicelib.domain.search_terms import stored_message_terms
 from chalicelib.domain.tickets import (
     Direction,
     MessageKind,
+    Priority,
     StoredMessage,
     Ticket,
     TicketStatus,
@@ -104,9 +105,11 @@ class TicketFiling:
         decision: Classification,
         threading: Threading,
         last_number: int,
+        policy: sla.SlaPolicy | None = None,
     ) -> Outcome:
         """Attachments and bodies to S3, then the ticket write, the message, its Message-ID
-        and the delivery record at once.
+        and the delivery record at once. `policy`: the SLA targets, which start the new
+        ticket's clocks (or restart a solved one's).
 
         A new ticket takes the number after `last_number`, the counter as read. If
         another delivery commits a new ticket first, the counter is read again and
@@ -114,13 +117,16 @@ class TicketFiling:
         unreferenced, under the number lost); after MAX_NUMBER_ATTEMPTS the
         delivery fails and the queue retries it.
         """
+        policy = policy or sla.SlaPolicy()
         if threading.decision.ticket_id:
-            return self._file_once(received, mail, where, decision, threading, threading.decision.ticket_id)
+            return self._file_once(
+                received, mail, where, decision, threading, threading.decision.ticket_id, policy
+            )
         number = last_number + 1
         for _ in range(MAX_NUMBER_ATTEMPTS):
             try:
                 return self._file_once(
-                    received, mail, where, decision, threading, ticket_id_for(number), last_number
+                    received, mail, where, decision, threading, ticket_id_for(number), policy, last_number
                 )
             except TicketNumberTaken as taken:
                 last_number = self.ports.tickets.ticket_counter()
@@ -136,6 +142,7 @@ class TicketFiling:
         decision: Classification,
         threading: Threading,
         ticket_id: str,
+        policy: sla.SlaPolicy,
         last_number: int = 0,
     ) -> Outcome:
         tickets = self.ports.tickets
@@ -206,19 +213,30 @@ class TicketFiling:
                 related_ticket=thread.related_ticket,
                 related_reason="; ".join(thread.notes) if thread.related_ticket else "",
                 last_from="customer" if message.kind == MessageKind.CUSTOMER else "",
+                sla=sla.start(policy.target(where.mailbox, Priority.NORMAL), now),
             )
             tickets.commit_new(ses_id, ticket, message, record, last_number, terms)
         else:
-            change = self._change(known, now, message, admission.added, len(attachments))
+            change = self._change(known, now, message, admission.added, len(attachments), policy)
             tickets.commit_thread(ses_id, where.mailbox, change, message, record, terms, known.created_at)
         return outcome
 
     def _change(
-        self, ticket: Ticket, now: str, message: StoredMessage, participants: tuple[str, ...], count: int
+        self,
+        ticket: Ticket,
+        now: str,
+        message: StoredMessage,
+        participants: tuple[str, ...],
+        count: int,
+        policy: sla.SlaPolicy,
     ) -> TicketChange:
         ticket_id = ticket.id
         customer = message.kind == MessageKind.CUSTOMER
         reopen = customer and ticket.status in REOPENING_STATUSES
+        restarted = None
+        if reopen and ticket.status == TicketStatus.SOLVED:  # a new resolution clock from now
+            target = policy.target(ticket.mailbox, ticket.priority)
+            restarted = replace(ticket, sla=sla.reopened(ticket.sla, target, now))
         return TicketChange(
             ticket_id=ticket_id,
             updated_at=now,
@@ -229,6 +247,7 @@ class TicketFiling:
             reopened=ticket if reopen else None,
             last_from="customer" if customer else "",
             assignee=ticket.assignee,
+            restarted=restarted,
         )
 
     def _participants(

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
+    from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
     from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
     from chalicelib.adapters.s3_mail_store import S3MailStore
     from chalicelib.adapters.sns_events import SnsEvents
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.reply_uploads import ReplyUploads
     from chalicelib.services.sign_in_guard import SignInGuard
+    from chalicelib.services.sla_clocks import SlaSweep
     from chalicelib.services.staff_admin import StaffAdmin
     from chalicelib.services.staff_identities import StaffIdentities
     from chalicelib.services.suppression import SuppressionService
@@ -223,6 +225,22 @@ class Services:
         from chalicelib.wiring.ingest import sweeper
 
         return sweeper(self.settings, self.ingest)
+
+    @functools.cached_property
+    def sla_sweep(self) -> SlaSweep:
+        """Publishes each SLA breach once (run by the scheduled sweep)."""
+        from chalicelib.adapters.dynamodb_sla import DynamoDBSlaWatch
+        from chalicelib.services.sla_clocks import SlaSweep
+
+        watch = DynamoDBSlaWatch(self._dynamodb, self.settings.tickets_table)
+        return SlaSweep(list(self.settings.mailboxes.values()), watch, self._events)
+
+    @functools.cached_property
+    def sla_settings(self) -> DynamoDBSlaSettings:
+        """The SLA targets per mailbox and priority."""
+        from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
+
+        return DynamoDBSlaSettings(self._dynamodb, self.settings.tickets_table)
 
     @functools.cached_property
     def sign_in_guard(self) -> SignInGuard:

@@ -41,6 +41,7 @@ def desk(
 ) -> TicketDesk:
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
+    from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
     from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
     from chalicelib.adapters.s3_download_links import S3DownloadLinks
     from chalicelib.services.desk_ports import DeskPorts
@@ -56,6 +57,7 @@ def desk(
         sanitise_html=renderers.sanitise_html,
         now=now,
         is_agent=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,
+        sla=DynamoDBSlaSettings(dynamodb, settings.tickets_table),
     )
     return TicketDesk(settings, desk_ports)
 

@@ -153,6 +153,8 @@ def _sweep_incoming(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[st
         _statement("TicketContent", ["s3:PutObject"], a.objects("attachments", "bodies")),
         _statement("ListIncomingAndExistenceChecks", ["s3:ListBucket"], [n.bucket_arn]),
         _tickets(a, _TICKETS_WRITE),
+        # The SLA breach watch (chalicelib/adapters/dynamodb_sla.py), run after the sweep.
+        _statement("SlaWatch", ["dynamodb:Query"], [a.table(f"{n.tickets_table}/index/slawatch")]),
         _suppression(a, _SUPPRESSION_WRITE),
         *common.values(),
     ]

@@ -677,7 +677,7 @@ def test_the_scenario_went_down_every_path(scenario):
     }
     # The sweep files every kind of stale mail and finishes Carol's unmoved one. SES
     # throttled Dan's acknowledgement: his ticket is filed and the sweep counts it failed.
-    assert seen["swept"] == {"redriven": 5, "failed": 1, "quarantined": 0}
+    assert seen["swept"] == {"redriven": 5, "failed": 1, "quarantined": 0, "sla_breaches": 0}
     assert seen["swept outcomes"] == ["created", "created", "threaded", "bounce", "auto_reply"]
     assert seen["left in incoming"] == [] and seen["swept reply threads"]
     assert "acknowledgement" in seen["swept acknowledged"]["iamswept2large"]
@@ -770,7 +770,8 @@ def test_every_grant_is_used_by_its_function_or_listed_with_who_uses_it(scenario
 def test_the_sweeper_may_do_what_ingest_does_but_what_only_a_notification_brings(scenario, stage):
     """The sweeper re-drives stale mail through ingest's code path: a grant ingest has and
     the sweeper lacks must be one only a notification leads to (INGEST_ONLY), and the
-    sweeper has nothing ingest lacks. Each writes its own log group."""
+    sweeper has nothing ingest lacks but the SLA breach watch's index. Each writes its own
+    log group."""
 
     def grants(function: str) -> set[tuple[str, str]]:
         policy = Policy(policy_document(stage, function))
@@ -778,7 +779,10 @@ def test_the_sweeper_may_do_what_ingest_does_but_what_only_a_notification_brings
 
     ingest, sweeper = grants("ingest"), grants("sweep_incoming")
     assert ingest - sweeper == {(a, restage(r, "dev", stage)) for a, r in INGEST_ONLY}
-    assert sweeper - ingest == set()
+    watch = restage(
+        f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/inbound-dev-tickets/index/slawatch", "dev", stage
+    )
+    assert sweeper - ingest == {("dynamodb:Query", watch)}
 
 
 @pytest.mark.parametrize("stage", STAGES)

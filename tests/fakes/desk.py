@@ -65,6 +65,7 @@ class MemoryQueue:
         if (
             before.id in self.memory.merged_into
             or (now.mailbox, now.status, now.assignee, now.priority) != seen
+            or now.sla != before.sla
         ):
             raise ConcurrentUpdate(f"{before.id} changed while updating it")
         tags = tuple(sorted(set(after.tags))) if set(after.tags) != set(before.tags) else now.tags

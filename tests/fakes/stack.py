@@ -68,6 +68,7 @@ class FakeStack:
             sanitise_html=body_render.sanitise_html,
             now=lambda: iso_millis(self.clock),
             is_agent=self.agents.is_agent,
+            sla=self.tickets,
         )
         self.desk = TicketDesk(self.settings, desk)
 

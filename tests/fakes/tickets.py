@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chalicelib.domain import report_counts
+from chalicelib.domain import sla
 from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.reports import DayCounters
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, StoredMessage, Ticket, ticket_id_for
@@ -65,6 +66,31 @@ class MemoryTickets:
                 self.unsolved[tally.mailbox] = self.unsolved.get(tally.mailbox, 0) + tally.counts.get(
                     "net", 0
                 )
+    sla_policy: sla.SlaPolicy = field(default_factory=sla.SlaPolicy)
+
+    # -- SlaWatch ----------------------------------------------------------------
+    def overdue(self, mailbox: str, now: str, limit: int) -> list[Ticket]:
+        """The adapter's sparse index: tickets with a due still to breach, by that due."""
+        watched = [
+            t
+            for t in self.tickets.values()
+            if t.mailbox == mailbox and t.sla.watch_due and t.sla.watch_due <= now
+        ]
+        return sorted(watched, key=lambda t: (t.sla.watch_due, t.id))[:limit]
+
+    def flag(self, before: Ticket, after: Ticket) -> bool:
+        now = self.tickets.get(before.id)
+        if now is None or now.sla != before.sla:
+            return False
+        self.tickets[before.id] = replace(now, sla=after.sla)
+        return True
+
+    # -- SlaSettings -------------------------------------------------------------
+    def policy(self) -> sla.SlaPolicy:
+        return self.sla_policy
+
+    def set_target(self, mailbox: str, priority: str, target: sla.SlaTarget) -> None:
+        self.sla_policy = self.sla_policy.with_target(mailbox, priority, target)
 
     # -- ChangeCounters ----------------------------------------------------------
     def counts(self, scopes: list[str]) -> list[ChangeCount]:
@@ -101,7 +127,8 @@ class MemoryTickets:
     def look_up(self, ses_message_id: str, mailbox: str, message_ids: list[str]) -> Lookup:
         wanted = list(dict.fromkeys(m for m in message_ids if m))[:98]
         found = {m: self.index[mailbox, m] for m in wanted if (mailbox, m) in self.index}
-        return Lookup(self.get_delivery(ses_message_id), self.counter, found)
+        policy = self.sla_policy if self.sla_policy.targets else None
+        return Lookup(self.get_delivery(ses_message_id), self.counter, found, policy)
 
     def ticket_counter(self) -> int:
         return self.counter
@@ -163,6 +190,7 @@ class MemoryTickets:
             participants=tuple(sorted(set(ticket.participants) | new)),
             status=change.reopen_to or ticket.status,
             last_from=change.last_from or ticket.last_from,
+            sla=change.restarted.sla if change.restarted is not None else ticket.sla,
         )
         self._store(ses_message_id, mailbox, message, record)
         self.bump(mailbox, ticket.id)
@@ -183,6 +211,7 @@ class MemoryTickets:
         aliases: tuple[str, ...] = (),
         ses_message_id: str = "",
         moved: tuple[Ticket, str] | None = None,
+        answered: Ticket | None = None,
     ) -> bool:
         if message.key in self.thread.get(message.ticket_id, {}):
             return False
@@ -211,6 +240,7 @@ class MemoryTickets:
             message_count=ticket.message_count + 1,
             attachment_count=ticket.attachment_count + len(message.attachments),
             **({"last_from": "staff", "staff_replied": True} if message.kind == MessageKind.STAFF else {}),
+            sla=ticket.sla if answered is None else sla.answered(ticket.sla, answered.sla.first_response_at),
         )
         self.thread.setdefault(message.ticket_id, {})[message.key] = message
         for message_id in (message.message_id, *aliases):

@@ -279,4 +279,5 @@ class ReplyTickets(Protocol):
         aliases: tuple[str, ...] = (),
         ses_message_id: str = "",
         moved: tuple[Ticket, TicketStatus] | None = None,
+        answered: Ticket | None = None,
     ) -> bool: ...

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
 # cold start of every function, the ingest's included, through any service naming a port.
 if TYPE_CHECKING:
+    from chalicelib.domain.sla import SlaPolicy
     from chalicelib.domain.tickets import Ticket, TicketStatus
 
 ParticipantChange = Literal["add", "remove"]
@@ -38,6 +39,7 @@ class Lookup:
     delivery: DeliveryRecord | None  # the delivery record, when this delivery was committed before
     last_number: int  # the ticket counter: the next new ticket is number last_number + 1
     message_ids: dict[str, str]  # Message-ID -> ticket id, for the ids this mailbox stored or sent
+    sla: SlaPolicy | None = None  # the SLA targets (None: none set)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class TicketChange:
     reopened: Ticket | None = None  # the ticket as read, when reopen_to moves it in the queue
     last_from: str = ""  # "customer" when a customer's message joins (Ticket.last_from)
     assignee: str = ""  # the ticket's agent as read: their change counter counts a customer's reply
+    restarted: Ticket | None = None  # the ticket with its new SLA clock, when the message restarts it
 
 
 @dataclass(frozen=True)

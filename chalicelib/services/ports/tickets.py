@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.reports import DayCounters
     from chalicelib.domain.search_terms import SearchQuery
     from chalicelib.domain.sign_in_throttle import Counter
+    from chalicelib.domain.sla import SlaPolicy, SlaTarget
     from chalicelib.domain.ticket_events import EventKind
     from chalicelib.domain.tickets import StoredAttachment, StoredMessage, Ticket, TicketStatus
     from chalicelib.services.ports.records import (
@@ -77,6 +78,7 @@ class TicketStore(Protocol):
         aliases: tuple[str, ...] = (),
         ses_message_id: str = "",
         moved: tuple[Ticket, TicketStatus] | None = None,
+        answered: Ticket | None = None,
     ) -> bool: ...
 
 
@@ -198,6 +200,27 @@ class SearchIndex(Protocol):
 
     def add_terms(self, ticket: Ticket, terms: Sequence[str]) -> None:
         """Index a ticket filed before the index existed (idempotent)."""
+        ...
+
+
+class SlaSettings(Protocol):
+    """The SLA targets per mailbox and priority (domain/sla.py), set by an admin."""
+
+    def policy(self) -> SlaPolicy: ...
+    def set_target(self, mailbox: str, priority: str, target: SlaTarget) -> None:
+        """Set one pair's target; SlaTarget() (two zeros) clears it."""
+        ...
+
+
+class SlaWatch(Protocol):
+    """The tickets whose next SLA breach is due, and the write that flags it."""
+
+    def overdue(self, mailbox: str, now: str, limit: int) -> list[Ticket]:
+        """Up to `limit` tickets of `mailbox` with a running clock due by `now`, earliest first."""
+        ...
+
+    def flag(self, before: Ticket, after: Ticket) -> bool:
+        """Write `after`'s clock if the clock is still `before`'s; False when it changed."""
         ...
 
 

@@ -1,0 +1,103 @@
+"""The SLA targets and the breach watch: the in-memory fake and the DynamoDB adapters (moto,
+with the stage's real indexes) answer alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pytest
+
+from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings, DynamoDBSlaWatch
+from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.domain import sla
+from chalicelib.domain.outcome import Outcome
+from chalicelib.domain.sla import SlaTarget
+from chalicelib.domain.tickets import Body, StoredMessage, Ticket, ticket_id_for
+from chalicelib.services.ports.tickets import SlaSettings, SlaWatch, TicketStore
+from tests.fakes.tickets import MemoryTickets
+
+FILED = "2026-12-07T09:00:00.000Z"
+
+
+@dataclass
+class Sla:
+    tickets: TicketStore
+    settings: SlaSettings
+    watch: SlaWatch
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def store(request) -> Sla:
+    if request.param == "memory":
+        memory = MemoryTickets()
+        return Sla(memory, memory, memory)
+    stack = request.getfixturevalue("stack")
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    return Sla(DynamoDBTickets(db, table), DynamoDBSlaSettings(db, table), DynamoDBSlaWatch(db, table))
+
+
+def _file(store: Sla, n: int, target: SlaTarget, mailbox: str = "support") -> Ticket:
+    ticket = Ticket(
+        id=ticket_id_for(n),
+        mailbox=mailbox,
+        subject=f"ticket {n}",
+        requester="alice@customer.org",
+        created_at=FILED,
+        updated_at=FILED,
+        message_count=1,
+        sla=sla.start(target, FILED),
+    )
+    message = StoredMessage(
+        ticket_id=ticket.id,
+        key=f"ses-{n}",
+        direction="inbound",
+        kind="customer",
+        sender="alice@customer.org",
+        sender_name="",
+        to=(),
+        cc=(),
+        subject="s",
+        message_id="",
+        received_at=FILED,
+        thread_signal="new",
+        body=Body(text="hi"),
+    )
+    record = Outcome("created", f"ses-{n}", ticket.id).as_record()
+    store.tickets.commit_new(f"ses-{n}", ticket, message, record, n - 1)
+    return ticket
+
+
+def test_targets_are_set_per_mailbox_and_priority_cleared_with_zeros_and_read_with_a_lookup(store):
+    assert store.settings.policy().targets == {}
+    store.settings.set_target("support", "urgent", SlaTarget(15, 120))
+    store.settings.set_target("billing", "normal", SlaTarget(60, 0))
+    policy = store.settings.policy()
+    assert policy.target("support", "urgent") == SlaTarget(15, 120)
+    assert policy.target("billing", "normal") == SlaTarget(60, 0)
+    assert store.tickets.look_up("ses-x", "support", []).sla == policy
+    store.settings.set_target("support", "urgent", SlaTarget())
+    assert store.settings.policy().targets == {("billing", "normal"): SlaTarget(60, 0)}
+
+
+def test_the_watch_returns_tickets_due_by_now_earliest_first_per_mailbox(store):
+    late = _file(store, 1, SlaTarget(120, 0))
+    early = _file(store, 2, SlaTarget(30, 0))
+    _file(store, 3, SlaTarget(30, 0), mailbox="billing")
+    _file(store, 4, SlaTarget())  # no clock: never watched
+    assert store.watch.overdue("support", "2026-12-07T09:29:59.999Z", 10) == []
+    assert [t.id for t in store.watch.overdue("support", "2026-12-07T09:30:00.000Z", 10)] == [early.id]
+    assert [t.id for t in store.watch.overdue("support", "2026-12-07T12:00:00.000Z", 10)] == [
+        early.id,
+        late.id,
+    ]
+    assert [t.id for t in store.watch.overdue("support", "2026-12-07T12:00:00.000Z", 1)] == [early.id]
+
+
+def test_a_flag_is_written_once_and_takes_the_ticket_off_the_watch(store):
+    ticket = _file(store, 1, SlaTarget(30, 0))
+    [seen] = store.watch.overdue("support", "2026-12-07T10:00:00.000Z", 10)
+    flagged = replace(seen, sla=seen.sla.flag((sla.Clock.FIRST_RESPONSE,)))
+    assert store.watch.flag(seen, flagged)
+    assert not store.watch.flag(seen, flagged), "a second sweep that read the same clock loses"
+    assert store.tickets.require_ticket(ticket.id).sla.first_response_breached
+    assert store.watch.overdue("support", "2099-01-01T00:00:00.000Z", 10) == []
