@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from chalicelib.domain import report_counts
-from chalicelib.domain import sla
+from chalicelib.domain import report_counts, sla
 from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.reports import DayCounters
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, StoredMessage, Ticket, ticket_id_for
@@ -66,6 +65,7 @@ class MemoryTickets:
                 self.unsolved[tally.mailbox] = self.unsolved.get(tally.mailbox, 0) + tally.counts.get(
                     "net", 0
                 )
+
     sla_policy: sla.SlaPolicy = field(default_factory=sla.SlaPolicy)
 
     # -- SlaWatch ----------------------------------------------------------------
