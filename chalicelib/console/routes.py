@@ -68,7 +68,9 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
 # The page's scripts and stylesheet, each served at `/<name>` by the one ASSET route: a new
 # console file is a name here, not a route (Chalice registers every route at import, so
 # each one costs every function's cold start: bench cold).
-ASSETS = frozenset({"console.js", "triage.js", "notify.js", "staff.js", "announce.js", "console.css"})
+ASSETS = frozenset(
+    {"console.js", "triage.js", "notify.js", "staff.js", "announce.js", "reports.js", "console.css"}
+)
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "js": "text/javascript; charset=utf-8",

@@ -1075,6 +1075,7 @@
     notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
     window.InboundStaff({ api, el, $, toast, showAlert, state });
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
+    window.InboundReports({ api, el, $, showAlert });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
     if (state.session && state.session.idToken) startDesk();
