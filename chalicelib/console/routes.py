@@ -11,6 +11,7 @@ import importlib.resources
 import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
@@ -69,7 +70,16 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
 # console file is a name here, not a route (Chalice registers every route at import, so
 # each one costs every function's cold start: bench cold).
 ASSETS = frozenset(
-    {"console.js", "triage.js", "notify.js", "staff.js", "announce.js", "reports.js", "console.css"}
+    {
+        "console.js",
+        "triage.js",
+        "notify.js",
+        "staff.js",
+        "announce.js",
+        "reports.js",
+        "attachments.js",
+        "console.css",
+    }
 )
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
@@ -85,9 +95,24 @@ def _asset(name: str) -> tuple[str, str]:
     return text, '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
-def _serve(name: str) -> Response:
+def upload_origins(endpoint_url: str | None, bucket: str, region: str) -> str:
+    """Where the page posts reply attachments (a presigned POST to the mail bucket): the
+    bucket's virtual-hosted S3 endpoints (us-east-1's global name and the regional one), or
+    the local stack's endpoint."""
+    if endpoint_url:
+        parts = urlsplit(endpoint_url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return f"https://{bucket}.s3.amazonaws.com https://{bucket}.s3.{region}.amazonaws.com"
+
+
+def _serve(name: str, policy: str = PAGE_POLICY) -> Response:
     text, etag = _asset(name)
-    headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "ETag": etag, "Cache-Control": "no-cache"}
+    headers: dict[str, str | list[str]] = {
+        **SECURITY_HEADERS,
+        "Content-Security-Policy": policy,
+        "ETag": etag,
+        "Cache-Control": "no-cache",
+    }
     if etag in (console.current_request.headers.get("if-none-match") or ""):
         return Response(body="", status_code=304, headers=headers)
     kind = CONTENT_TYPES[name.rpartition(".")[2]]
@@ -102,7 +127,9 @@ def page() -> Response:
     path = str((console.current_request.context or {}).get("path") or "/")
     if not path.endswith("/"):
         return Response(body="", status_code=308, headers={**SECURITY_HEADERS, "Location": f"{path}/"})
-    return _serve("index.html")
+    settings = services().settings
+    uploads = upload_origins(settings.endpoint_url, settings.mail_bucket, settings.region)
+    return _serve("index.html", PAGE_POLICY.replace("connect-src 'self'", f"connect-src 'self' {uploads}"))
 
 
 @console.route(ASSET, methods=["GET"])

@@ -9,7 +9,8 @@ stack's data is real customer mail, so the endpoint it runs is narrowed:
 - it listens on 127.0.0.1 only, whatever `inbound up --host` says (that option is for
   the SMTP listener and the staff console);
 - a request carrying `Origin` (every cross-origin request a browser sends, and every
-  same-origin POST), one a browser marks `Sec-Fetch-Site: cross-site` (a page's `<img>`
+  same-origin POST), but the console's presigned POST of a reply attachment (browser_uploads:
+  only from an origin the bucket's CORS rule names, only as S3 would take the form), one a browser marks `Sec-Fetch-Site: cross-site` (a page's `<img>`
   or `<iframe>` GET, which has no Origin) and every `OPTIONS` preflight are refused, and no response carries
   an `Access-Control-*` header: the browser lets no page read an answer;
 - the `Host` header must name loopback, so a DNS-rebinding page (evil.test resolved to
@@ -30,6 +31,9 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from inbound.local import browser_uploads
+from inbound.local.browser_uploads import is_form_upload
+
 LOOPBACK = "127.0.0.1"
 _LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
 _SIGNED_QUERY = ("X-Amz-Credential=", "AWSAccessKeyId=")  # presigned links (SigV4, SigV2)
@@ -43,16 +47,20 @@ def refusal(environ: dict[str, Any]) -> str:
     # Sec-Fetch-Site; the console's own links (another port of this host) are same-site.
     if str(environ.get("HTTP_SEC_FETCH_SITE", "")).lower() == "cross-site":
         return "requests from web pages are not served"
-    host = str(environ.get("HTTP_HOST", ""))
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    if name.lower() not in _LOOPBACK_NAMES:
-        return f"Host {host!r} is not loopback"
+    if not _loopback_host(environ):
+        return f"Host {environ.get('HTTP_HOST', '')!r} is not loopback"
     signed = str(environ.get("HTTP_AUTHORIZATION", "")).startswith(("AWS4-HMAC-SHA256 ", "AWS "))
     query = str(environ.get("QUERY_STRING", ""))
     presigned = any(marker in query for marker in _SIGNED_QUERY)
     if not (signed or presigned or environ.get("HTTP_X_AMZ_TARGET")):
         return "unsigned request"
     return ""
+
+
+def _loopback_host(environ: dict[str, Any]) -> bool:
+    host = str(environ.get("HTTP_HOST", ""))
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name.lower() in _LOOPBACK_NAMES
 
 
 class Guard:
@@ -62,6 +70,8 @@ class Guard:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if is_form_upload(environ) and _loopback_host(environ):  # the console's reply attachments
+            return browser_uploads.handle(environ, start_response, self.app)
         why = refusal(environ)
         if why:
             body = f"refused by the local stack: {why}\n".encode()

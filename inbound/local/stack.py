@@ -37,6 +37,7 @@ from inbound.local.smtp import SesReceiver, start_smtp
 from inbound.local.staff_roster import restore_local as restore_staff
 from inbound.local.state import LocalState
 from inbound.stage.dns_check import publish_local_zone
+from inbound.stage.documents import upload_cors
 
 log = logging.getLogger("inbound.local")
 
@@ -111,6 +112,12 @@ class LocalStack:
         # Sends the last snapshot let go that a crash kept from the outbox.
         self.ses.release([tuple(send) for send in state.unsent if not self.ses.in_outbox(send[0])])
         http_url = f"http://{options.host}:{options.http_port}"
+        # The console posts reply attachments to the bucket (browser_uploads): its origin is
+        # this stack's console, under either loopback name a browser may have opened it by.
+        origins = {http_url, http_url.replace("//127.0.0.1:", "//localhost:")}
+        clients["s3"].put_bucket_cors(
+            Bucket=stack.settings.mail_bucket, CORSConfiguration=upload_cors(*sorted(origins))
+        )
         app_module = import_app(app_environment(stack, self.endpoint, http_url))
         config = chalice_config()
 

@@ -98,7 +98,7 @@ def console_origin(rest_api_id: str, region: str, url_suffix: str = "amazonaws.c
     return f"https://{rest_api_id}.execute-api.{region}.{url_suffix}"
 
 
-def upload_cors(console_origin: str) -> dict[str, Any]:
+def upload_cors(*console_origins: str) -> dict[str, Any]:
     """The console posts reply attachments straight to the bucket (a presigned POST, see
     chalicelib/adapters/s3_uploads.py). A browser sends that cross-origin POST (a form body:
     no preflight) and lets the page read S3's answer only when the bucket's CORS rule names
@@ -107,7 +107,7 @@ def upload_cors(console_origin: str) -> dict[str, Any]:
         "CORSRules": [
             {
                 "ID": "console-reply-uploads",
-                "AllowedOrigins": [console_origin],
+                "AllowedOrigins": list(console_origins),
                 "AllowedMethods": ["POST"],
                 "AllowedHeaders": ["*"],
                 "MaxAgeSeconds": 600,

@@ -57,7 +57,12 @@ def test_every_console_file_is_served_through_the_asset_routes_and_nothing_else(
         response = api.get(path, token="")
         assert response.status_code == 200, file
         assert response.body.decode() == (static / file).read_text("utf-8"), file
-        assert response.headers["Content-Security-Policy"] == routes.PAGE_POLICY
+        policy = response.headers["Content-Security-Policy"]
+        if file == "index.html":  # the page may post reply attachments to the mail bucket, nowhere else
+            bucket = api.stack.settings.mail_bucket
+            uploads = f"https://{bucket}.s3.amazonaws.com https://{bucket}.s3.us-east-1.amazonaws.com"
+            policy = policy.replace(f"connect-src 'self' {uploads};", "connect-src 'self';")
+        assert policy == routes.PAGE_POLICY, file
     for name in ("index.html", "routes.py", "__init__.py", "missing.js", "console.js.map"):
         answer = api.get(f"/{name}", token="")
         assert answer.status_code == 404, name

@@ -38,6 +38,8 @@ MADE_KEYS: dict[str, tuple[str, ...]] = {
     "signal.": tuple(signal for signal in ThreadSignal if signal != ThreadSignal.STAFF),  # SIGNALS
     "verdict.": ("fail", "gray", "processing_failed", "none", "disabled"),  # console.js VERDICTS
     "composer.": ("reply", "note"),  # the composer's two modes
+    # attachments.js: a reply file's upload state
+    "attach.state_": ("uploading", "ready", "failed"),
 }
 HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
 

@@ -56,6 +56,7 @@
   };
   let triage = null; // triage.js, given what it shares at boot
   let notify = null; // notify.js: the unseen count, notifications and the change polling
+  let attachments = null; // attachments.js: files on a reply, uploaded straight to S3
 
   // -- DOM -------------------------------------------------------------------
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -869,6 +870,7 @@
           el('span', { className: 'muted', text: f.hint }),
           el('button', { type: 'submit', className: f.mode === 'reply' ? 'primary' : '', text: t(`composer.${f.mode}_send`) })),
         el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
+      if (f.mode === 'reply') attachments.decorate(form, ticket.id);
       tabs.append(el('button', {
         type: 'button', className: `tab${state.composer === f.mode ? ' active' : ''}`, text: t(`composer.${f.mode}`), dataset: { mode: f.mode },
         attrs: { role: 'tab', 'aria-selected': state.composer === f.mode }, on: { click: () => focusComposer(f.mode) },
@@ -925,15 +927,18 @@
     showAlert($('#reply-form .alert'), err);
   }
 
-  function sendReply(form, key) {
+  async function sendReply(form, key) {
     const id = state.detail.ticket.id;
     const thread = state.detail.messages;
     // The newest message on screen: the API refuses the reply if anyone wrote after it.
     const seen = thread.length ? { last_seen: thread[thread.length - 1].key } : {};
+    let files;
+    try { files = await attachments.ready(form); } catch (err) { showAlert($('.alert', form), err); return; }
     post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
+      attachments.clear(form);
       toast(sent.warnings ? t('composer.sent_warning', { warnings: sent.warnings }) : t('composer.sent', { addresses: sent.to.join(', ') }));
       refresh();
-    }, seen);
+    }, { ...seen, ...files });
   }
 
   function addNote(form, key) {
@@ -1074,6 +1079,7 @@
     });
     notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
     window.InboundStaff({ api, el, $, toast, showAlert, state });
+    attachments = window.InboundAttachments({ api, el, $ });
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     window.InboundReports({ api, el, $, showAlert });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });

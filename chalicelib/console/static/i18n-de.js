@@ -256,6 +256,14 @@ window.InboundStrings.de = {
 
   "ticket.none_open": "Wählen Sie ein Ticket oder drücken Sie {0}, um das nächste zu übernehmen.",
   "ticket.help_hint": "Drücken Sie {0} für alle Tastenkürzel.",
+  "attach.button": "Dateien anhängen",
+  "attach.list": "An diese Antwort angehängte Dateien",
+  "attach.remove": "{name} entfernen",
+  "attach.state_uploading": "wird hochgeladen…",
+  "attach.state_ready": "angehängt",
+  "attach.state_failed": "nicht angehängt:",
+  "attach.refused_by_storage": "der Speicher hat die Datei abgelehnt ({code})",
+  "attach.failed_first": "{name} konnte nicht angehängt werden: {reason}. Entfernen Sie die Datei oder hängen Sie sie erneut an.",
   "merge.dialog_label": "In ein anderes Ticket zusammenführen",
 
   "help.title": "Tastenkürzel",

@@ -257,6 +257,14 @@ window.InboundStrings.en = {
 
   "ticket.none_open": "Select a ticket, or press {0} to claim the next one.",
   "ticket.help_hint": "Press {0} for all shortcuts.",
+  "attach.button": "Attach files",
+  "attach.list": "Files attached to this reply",
+  "attach.remove": "Remove {name}",
+  "attach.state_uploading": "uploading…",
+  "attach.state_ready": "attached",
+  "attach.state_failed": "not attached:",
+  "attach.refused_by_storage": "the storage refused the file ({code})",
+  "attach.failed_first": "{name} could not be attached: {reason}. Remove it or attach it again.",
   "merge.dialog_label": "Merge into another ticket",
 
   "help.title": "Keyboard shortcuts",

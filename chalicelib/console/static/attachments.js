@@ -1,0 +1,96 @@
+/* inbound staff console: files attached to a reply.
+ *
+ * console.js calls InboundAttachments(desk) once; `decorate(form, ticketId)` adds an
+ * "Attach files" button and the list of files to the reply form, `ready(form)` waits for
+ * the uploads still running and gives the reply's `uploads` field, `clear(form)` empties
+ * the list once the reply is sent. Nothing else is global.
+ *
+ * Each file goes straight to S3: the API signs a POST form for it (POST
+ * api/tickets/{id}/uploads: the key, the Content-Type and the largest size S3 will take),
+ * and the file is posted to the bucket with those fields, the file last (S3 ignores
+ * fields after it). The API refuses files that run or render when opened before any
+ * upload, and judges the stored file again when the reply is sent. File names and
+ * reasons reach the page as text only.
+ */
+'use strict';
+
+window.InboundAttachments = (desk) => {
+  const { api, el, $ } = desk;
+  const { t, bytes } = window.InboundI18n;
+  const files = new WeakMap(); // reply form -> [{ name, size, state, key, reason, done }]
+
+  function listOf(form) {
+    if (!files.has(form)) files.set(form, []);
+    return files.get(form);
+  }
+
+  function render(form) {
+    const list = $('.reply-files', form);
+    if (!list) return;
+    list.replaceChildren(...listOf(form).map((f) => el('li', { className: `chip file-${f.state}` },
+      el('span', { className: 'file-name', text: f.name }),
+      el('span', { className: 'muted', text: ` ${bytes(f.size)} · ${t(`attach.state_${f.state}`)}` }),
+      f.reason ? el('span', { className: 'file-reason', text: ` ${f.reason}` }) : null,
+      el('button', {
+        type: 'button', className: 'chip-remove', text: '×',
+        attrs: { 'aria-label': t('attach.remove', { name: f.name }), title: t('attach.remove', { name: f.name }) },
+        on: { click: () => { files.set(form, listOf(form).filter((x) => x !== f)); render(form); } },
+      }))));
+    list.hidden = !listOf(form).length;
+  }
+
+  async function upload(form, ticketId, file) {
+    const entry = { name: file.name, size: file.size, state: 'uploading', key: '', reason: '' };
+    listOf(form).push(entry);
+    render(form);
+    entry.done = (async () => {
+      try {
+        const body = { filename: file.name, content_type: file.type || 'application/octet-stream', size: file.size };
+        const { data } = await api('POST', `tickets/${encodeURIComponent(ticketId)}/uploads`, { body });
+        const post = new FormData();
+        for (const [name, value] of Object.entries(data.fields)) post.append(name, value);
+        post.append('file', file); // last: S3 reads no field after the file
+        const answer = await fetch(data.url, { method: 'POST', body: post, credentials: 'omit', referrerPolicy: 'no-referrer' });
+        if (!answer.ok) {
+          const code = (/<Code>([^<]*)<\/Code>/.exec(await answer.text()) || [])[1] || `HTTP ${answer.status}`;
+          throw new Error(t('attach.refused_by_storage', { code }));
+        }
+        Object.assign(entry, { state: 'ready', key: data.key });
+      } catch (err) {
+        Object.assign(entry, { state: 'failed', reason: err.reason || err.message || String(err) });
+      }
+      render(form);
+    })();
+  }
+
+  function decorate(form, ticketId) {
+    const picker = el('input', {
+      type: 'file', multiple: true, hidden: true, className: 'reply-file-input',
+      attrs: { 'aria-label': t('attach.button') },
+      on: { change: () => { for (const file of picker.files) upload(form, ticketId, file); picker.value = ''; } },
+    });
+    const button = el('button', { type: 'button', className: 'quiet attach', text: t('attach.button'), on: { click: () => picker.click() } });
+    const list = el('ul', { className: 'reply-files', hidden: true, attrs: { 'aria-label': t('attach.list') } });
+    const bar = $('.compose-bar', form);
+    bar.insertBefore(button, bar.lastElementChild);
+    form.insertBefore(list, bar);
+    form.append(picker);
+    render(form);
+  }
+
+  /* The reply's `uploads` once every upload has finished; a failed one stops the send. */
+  async function ready(form) {
+    await Promise.all(listOf(form).map((f) => f.done));
+    const failed = listOf(form).find((f) => f.state === 'failed');
+    if (failed) throw Object.assign(new Error(failed.reason), { reason: t('attach.failed_first', { name: failed.name, reason: failed.reason }) });
+    const keys = listOf(form).map((f) => f.key);
+    return keys.length ? { uploads: keys } : {};
+  }
+
+  function clear(form) {
+    files.set(form, []);
+    render(form);
+  }
+
+  return { decorate, ready, clear };
+};

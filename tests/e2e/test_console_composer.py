@@ -1,0 +1,140 @@
+"""The composer's sending tools in the browser against `inbound up` (issue 16, item 1).
+
+An agent replies with a PDF attached from disk (uploaded by the page straight to the
+stack's S3 with a presigned POST) and the outbox shows the mail sent with the PDF as a
+part; a file too large for the send limit leaves as a time-limited link in the body.
+Screenshots in test-artifacts/console-composer-*.png.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from email import message_from_string, policy
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.browser import chromium_context
+from tests.support.console import TIMEOUT_MS, Console, screenshot
+from tests.support.local_up import LocalStackRun, eventually, local_outbox, send, start_up, ticket_of
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+SEND_LIMIT = 200_000  # bytes of one mail; a larger file goes as a link
+PDF = b"%PDF-1.4\n" + b"Refund confirmation for order 4471.\n" * 1000 + b"%%EOF\n"  # 36 KB
+SCAN = b"%PDF-1.4\n" + bytes(range(256)) * 1200 + b"\n%%EOF\n"  # 300 KB: over the limit
+
+
+@pytest.fixture(scope="module")
+def composer_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackRun]:
+    """`inbound up` with a small send limit, so that a 300 KB file is too large to mail."""
+    base = tmp_path_factory.mktemp("inbound-up-composer")
+    run = LocalStackRun(data_dir=base / "data", logs=base)
+    before = os.environ.get("INBOUND_MAX_SEND_BYTES")
+    os.environ["INBOUND_MAX_SEND_BYTES"] = str(SEND_LIMIT)
+    try:
+        start_up(run.data_dir, run.logs, run.started)
+    finally:
+        if before is None:
+            os.environ.pop("INBOUND_MAX_SEND_BYTES")
+        else:
+            os.environ["INBOUND_MAX_SEND_BYTES"] = before
+    try:
+        yield run
+    finally:
+        for up in run.started:
+            up.stop()
+
+
+@pytest.fixture
+def ann(chromium_executable: Path, composer_stack: LocalStackRun) -> Iterator[Console]:
+    with chromium_context(chromium_executable) as context:
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        tab = Console(page, composer_stack.current)
+        page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+        tab.open()
+        creds = composer_stack.credentials()
+        tab.sign_in(creds["username"], creds["password"])
+        page.locator("#desk").wait_for()
+        yield tab
+        assert tab.errors == []
+
+
+def _customer_mail(subject: str, text: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Dora Kunde <dora@customer.org>"
+    msg["To"] = "support@example.com"
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="customer.org")
+    msg.set_content(text)
+    return msg
+
+
+def _sent(stack: LocalStackRun, subject_part: str) -> tuple[dict[str, Any], Any]:
+    record = eventually(
+        lambda: next((m for m in local_outbox(stack.data_dir) if subject_part in m["subject"]), None),
+        what=f"a sent mail about {subject_part!r} in the outbox",
+    )
+    raw = (stack.data_dir / "outbox" / record["file"]).read_text()
+    return record, message_from_string(raw, policy=policy.default)
+
+
+def _open(ann: Console, ticket_id: str) -> Any:
+    page = ann.page
+    page.goto(f"{ann.up.http}/?ticket={ticket_id}")
+    page.locator(".ticket-head .tid", has_text=ticket_id).wait_for()
+    return page
+
+
+def _attach(page: Any, tmp_path: Path, name: str, payload: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(payload)
+    form = page.locator("#reply-form")
+    form.locator("input[type=file]").set_input_files(str(path))
+    form.locator(".reply-files .file-ready", has_text=name).wait_for()
+
+
+def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
+    ann: Console, composer_stack: LocalStackRun, tmp_path: Path
+) -> None:
+    up = composer_stack.current
+    question = _customer_mail("Refund for order 4471", "Where is my refund confirmation?")
+    send(up, question, to=["support@example.com"])
+    ticket = ticket_of(up, question)
+    page = _open(ann, ticket.id)
+
+    _attach(page, tmp_path, "refund-4471.pdf", PDF)
+    screenshot(page, "console-composer-1-attached.png")
+    page.locator("#reply-form textarea").fill("Your refund confirmation is attached.")
+    page.locator("#reply-form button[type=submit]").click()
+    page.locator("#reply-form .reply-files").wait_for(state="hidden")
+
+    record, mail = _sent(composer_stack, f"Re: Refund for order 4471 [{ticket.id}]")
+    assert record["to"] == ["dora@customer.org"] and "Send" in record["events"]
+    [part] = list(mail.iter_attachments())
+    assert (part.get_filename(), part.get_content_type(), part.get_content()) == (
+        "refund-4471.pdf",
+        "application/pdf",
+        PDF,
+    )
+    page.locator(".messages li.message.out .attachments", has_text="refund-4471.pdf").wait_for()
+    screenshot(page, "console-composer-2-sent.png")
+
+    # A scan over the send limit: the mail carries a link to it, not the file.
+    follow_up = _customer_mail("Scan of the invoice", "Can you send the scanned invoice?")
+    send(up, follow_up, to=["support@example.com"])
+    scanned = ticket_of(up, follow_up)
+    page = _open(ann, scanned.id)
+    _attach(page, tmp_path, "invoice-scan.pdf", SCAN)
+    page.locator("#reply-form textarea").fill("Here is the scan.")
+    page.locator("#reply-form button[type=submit]").click()
+    record, mail = _sent(composer_stack, f"Re: Scan of the invoice [{scanned.id}]")
+    text = mail.get_body(("plain",)).get_content()
+    assert list(mail.iter_attachments()) == []
+    assert "invoice-scan.pdf (300.0 KB): http" in text and "X-Amz-Signature=" in text
+    screenshot(page, "console-composer-3-link.png")
