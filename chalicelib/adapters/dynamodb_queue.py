@@ -36,9 +36,13 @@ from chalicelib.services.ports.records import QueueQuery
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-QUEUE_INDEX, ASSIGNEE_INDEX = "queue", "byassignee"
+QUEUE_INDEX, ASSIGNEE_INDEX, DUE_INDEX = "queue", "byassignee", "queuebydue"
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
-_INDEX_KEYS = {QUEUE_INDEX: ("gsi1pk", "gsi1sk"), ASSIGNEE_INDEX: ("gsi2pk", "gsi2sk")}
+_INDEX_KEYS = {
+    QUEUE_INDEX: ("gsi1pk", "gsi1sk"),
+    ASSIGNEE_INDEX: ("gsi2pk", "gsi2sk"),
+    DUE_INDEX: ("gsi1pk", "duesk"),  # the queue's lanes by due time (dynamodb_items.due_keys)
+}
 
 
 @dataclass(frozen=True)
@@ -56,14 +60,18 @@ class _Partition:
         return sk.partition("#")[2] if self.index == ASSIGNEE_INDEX else sk
 
     def position(self, raw: dict[str, Any]) -> dict[str, str]:
-        return {name: raw[name]["S"] for name in ("pk", "sk", *_INDEX_KEYS[self.index])}
+        return {name: raw[name]["S"] for name in dict.fromkeys(("pk", "sk", *_INDEX_KEYS[self.index]))}
 
 
 def _partitions(query: QueueQuery) -> list[_Partition]:
     filters: list[tuple[str, str, str]] = []
     if query.tag:
         filters.append(("contains(tags, :tag)", ":tag", query.tag))
-    if query.assignee:
+    if query.assignee and query.sort == "due":
+        if not query.mailbox:
+            raise InvalidRequest("sorting by due time needs a mailbox")
+        filters.append(("assignee = :who", ":who", query.assignee))
+    elif query.assignee:
         if query.mailbox:
             filters.append(("mailbox = :mailbox", ":mailbox", query.mailbox))
         return [
@@ -71,6 +79,11 @@ def _partitions(query: QueueQuery) -> list[_Partition]:
             for s in query.statuses
         ]
     prefix = "0#" if query.assignee == "" else ""
+    index = QUEUE_INDEX
+    if query.sort == "due":
+        if query.assignee == "":  # the due index's keys do not start with the assigned flag
+            filters.append(("(attribute_not_exists(assignee) OR assignee = :none)", ":none", ""))
+        prefix, index = "", DUE_INDEX
     lanes: dict[str, list[TicketStatus]] = {}
     for status in query.statuses:
         lanes.setdefault(items.queue_lane(status), []).append(status)
@@ -79,7 +92,7 @@ def _partitions(query: QueueQuery) -> list[_Partition]:
         held: set[str] = {s for s, name in items.QUEUE_LANES.items() if name == lane} or {lane}
         narrow = tuple(wanted) if set(wanted) != held else ()
         partitions.append(
-            _Partition(lane, QUEUE_INDEX, f"QUEUE#{query.mailbox}#{lane}", prefix, tuple(filters), narrow)
+            _Partition(lane, index, f"QUEUE#{query.mailbox}#{lane}", prefix, tuple(filters), narrow)
         )
     return partitions
 

@@ -229,17 +229,22 @@ class DynamoDBSearch:
         return tickets, _encode(raws[limit - 1]["gsi3sk"]["S"]) if more else None
 
     def add_terms(self, ticket: Ticket, terms: Sequence[str]) -> None:
-        """Index an existing ticket (the backfill): its terms, and its requester key."""
+        """Index an existing ticket (the backfill): its terms, its requester key, and its
+        place in the queue sorted by due time (a ticket from before SLA has none: last)."""
         write_terms(self._db, self.table, ticket.id, ticket.created_at, terms)
+        sets = ["duesk = if_not_exists(duesk, :due)"]
+        values = {":due": {"S": str(items.due_keys(ticket)["duesk"])}}
         if ticket.requester:
             keys = items.requester_keys(ticket.requester, ticket.created_at, ticket.id)
-            self._db.update_item(
-                TableName=self.table,
-                Key=items.ticket_key(ticket.id),
-                UpdateExpression="SET gsi3pk = :pk, gsi3sk = :sk",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":pk": {"S": keys["gsi3pk"]}, ":sk": {"S": keys["gsi3sk"]}},
-            )
+            sets += ["gsi3pk = :pk", "gsi3sk = :sk"]
+            values.update({":pk": {"S": keys["gsi3pk"]}, ":sk": {"S": keys["gsi3sk"]}})
+        self._db.update_item(
+            TableName=self.table,
+            Key=items.ticket_key(ticket.id),
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=values,
+        )
 
     def _tickets(self, ticket_ids: list[str]) -> dict[str, Ticket]:
         keys = [items.ticket_key(t) for t in dict.fromkeys(ticket_ids)]

@@ -66,3 +66,33 @@ def remove(email: str) -> Any:
     _require_admin()
     services().staff_admin.remove(email)
     return Response(body="", status_code=204)
+
+
+@staff_admin.route("/sla", methods=["GET", "PUT"])
+@answers_errors
+def sla_targets() -> Any:
+    """The SLA targets per mailbox and priority (any staff may read them); PUT, admins only,
+    sets one: {mailbox, priority, first_response_minutes, resolution_minutes} (0: no target)."""
+    from chalicelib.api.views import sla_targets_json
+    from chalicelib.services.sla_clocks import set_target
+
+    svc = services()
+    mailboxes = list(svc.settings.mailboxes.values())
+    if staff_admin.current_request.method == "GET":
+        return sla_targets_json(svc.sla_settings.policy(), mailboxes)
+    staff = staff_admin.current_request.context.get("staff") or {}
+    if not staff.get("admin"):
+        raise Forbidden("only an admin sets SLA targets (Cognito group admin)")
+    body = json_object(
+        staff_admin.current_request,
+        {"mailbox": str, "priority": str, "first_response_minutes": int, "resolution_minutes": int},
+    )
+    policy = set_target(
+        svc.sla_settings,
+        mailboxes,
+        body["mailbox"],
+        body["priority"],
+        body["first_response_minutes"],
+        body["resolution_minutes"],
+    )
+    return sla_targets_json(policy, mailboxes)

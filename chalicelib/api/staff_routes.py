@@ -37,7 +37,7 @@ def public_routes(*paths: str) -> None:
     PUBLIC_ROUTES.update(paths)
 
 
-QUEUE_PARAMS = ("mailbox", "status", "assignee", "tag", "cursor", "limit", "q")
+QUEUE_PARAMS = ("mailbox", "status", "assignee", "tag", "cursor", "limit", "q", "sort")
 
 
 @staff_api.middleware("http")
@@ -83,7 +83,14 @@ def list_tickets() -> Any:
         )
         return views.queue_json(found)
     page = services().desk.queue(
-        _agent(), q.get("mailbox"), status, q.get("assignee"), q.get("tag"), q.get("cursor"), limit
+        _agent(),
+        q.get("mailbox"),
+        status,
+        q.get("assignee"),
+        q.get("tag"),
+        q.get("cursor"),
+        limit,
+        q.get("sort"),
     )
     return views.queue_json(page)
 

@@ -9,6 +9,7 @@ from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import StoredMessage, Ticket
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
+    from chalicelib.domain.sla import SlaPolicy
     from chalicelib.services.change_feed import Changes
     from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
     from chalicelib.services.ports.records import SuspendedMessage
@@ -34,6 +35,27 @@ def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
         "related_ticket": ticket.related_ticket or None,
         "related_reason": ticket.related_reason or None,
         "customer_replied": ticket.customer_replied,
+        "staff_replied": ticket.staff_replied,
+        "sla": sla_json(ticket),
+    }
+
+
+def sla_json(ticket: Ticket) -> dict[str, Any]:
+    """Its SLA clock (domain/sla.py); `due` is the time the team works against now (null:
+    none runs), `breached` whether either clock ran past its due time."""
+    clock = ticket.sla
+    return {
+        "due": clock.next_due or None,
+        "due_clock": ("first_response" if clock.awaiting_first_response else "resolution")
+        if clock.next_due
+        else None,
+        "breached": clock.breached,
+        "first_response_due": clock.first_response_due or None,
+        "first_response_at": clock.first_response_at or None,
+        "first_response_breached": clock.first_response_breached,
+        "resolution_due": clock.resolution_due or None,
+        "resolved_at": clock.resolved_at or None,
+        "resolution_breached": clock.resolution_breached,
     }
 
 
@@ -180,3 +202,22 @@ def presence_json(ticket_id: str, others: Any) -> dict[str, Any]:
         "ticket": ticket_id,
         "present": [{"agent": p.agent, "writing": p.writing, "seen_at": p.seen_at} for p in others],
     }
+
+
+def sla_targets_json(policy: SlaPolicy, mailboxes: list[str]) -> dict[str, Any]:
+    """Every mailbox and priority with its target in minutes (0: none); wall-clock time."""
+    from chalicelib.domain.tickets import Priority
+
+    rows = []
+    for mailbox in dict.fromkeys(mailboxes):
+        for priority in Priority:
+            target = policy.target(mailbox, priority)
+            rows.append(
+                {
+                    "mailbox": mailbox,
+                    "priority": str(priority),
+                    "first_response_minutes": target.first_response_minutes,
+                    "resolution_minutes": target.resolution_minutes,
+                }
+            )
+    return {"targets": rows, "clock": "wall-clock"}

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from chalicelib.domain import audit
 from chalicelib.domain.ticket_events import EventKind
@@ -76,11 +76,13 @@ class TicketDesk:
         tag: str | None = None,
         cursor: str | None = None,
         limit: int | None = None,
+        sort: str | None = None,
     ) -> QueuePage:
-        """Working tickets of a mailbox, unassigned first, then by priority, then oldest first.
+        """Working tickets of a mailbox, unassigned first, then by priority, then oldest first;
+        with `sort` "due", by SLA due time instead (the soonest due first, none last).
 
         `assignee`: "me", "none" (unassigned only) or an agent; with an agent the mailbox
-        is a filter and may be left out (all mailboxes).
+        is a filter and may be left out (all mailboxes), except when sorting by due time.
         """
         who = None if assignee is None else self._assignee(agent, assignee)
         box = self.mailbox(mailbox) if mailbox or not who else None
@@ -91,7 +93,10 @@ class TicketDesk:
         size = DEFAULT_LIMIT if limit is None else limit
         if not 1 <= size <= MAX_LIMIT:
             raise InvalidRequest(f"limit must be between 1 and {MAX_LIMIT}")
-        query = QueueQuery(box, wanted, who, (tag or "").strip() or None)
+        order: Literal["queue", "due"] = "due" if sort == "due" else "queue"
+        if sort not in (None, "", "queue", "due"):
+            raise InvalidRequest(f"sort must be queue or due; got {sort!r}")
+        query = QueueQuery(box, wanted, who, (tag or "").strip() or None, order)
         tickets, next_cursor = self.ports.queue.page(query, size, cursor or None)
         return QueuePage(tuple(tickets), next_cursor)
 

@@ -7,13 +7,17 @@ from dataclasses import dataclass, replace
 
 import pytest
 
+from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
 from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings, DynamoDBSlaWatch
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain import sla
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.sla import SlaTarget
-from chalicelib.domain.tickets import Body, StoredMessage, Ticket, ticket_id_for
-from chalicelib.services.ports.tickets import SlaSettings, SlaWatch, TicketStore
+from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
+from chalicelib.errors import InvalidRequest
+from chalicelib.services.ports.records import QueueQuery
+from chalicelib.services.ports.tickets import SlaSettings, SlaWatch, TicketQueue, TicketStore
+from tests.fakes.desk import MemoryQueue
 from tests.fakes.tickets import MemoryTickets
 
 FILED = "2026-12-07T09:00:00.000Z"
@@ -24,16 +28,22 @@ class Sla:
     tickets: TicketStore
     settings: SlaSettings
     watch: SlaWatch
+    queue: TicketQueue
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def store(request) -> Sla:
     if request.param == "memory":
         memory = MemoryTickets()
-        return Sla(memory, memory, memory)
+        return Sla(memory, memory, memory, MemoryQueue(memory))
     stack = request.getfixturevalue("stack")
     db, table = stack.client("dynamodb"), stack.settings.tickets_table
-    return Sla(DynamoDBTickets(db, table), DynamoDBSlaSettings(db, table), DynamoDBSlaWatch(db, table))
+    return Sla(
+        DynamoDBTickets(db, table),
+        DynamoDBSlaSettings(db, table),
+        DynamoDBSlaWatch(db, table),
+        DynamoDBQueue(db, table),
+    )
 
 
 def _file(store: Sla, n: int, target: SlaTarget, mailbox: str = "support") -> Ticket:
@@ -101,3 +111,27 @@ def test_a_flag_is_written_once_and_takes_the_ticket_off_the_watch(store):
     assert not store.watch.flag(seen, flagged), "a second sweep that read the same clock loses"
     assert store.tickets.require_ticket(ticket.id).sla.first_response_breached
     assert store.watch.overdue("support", "2099-01-01T00:00:00.000Z", 10) == []
+
+
+def test_the_queue_sorted_by_due_shows_the_soonest_due_first_and_tickets_without_one_last(store):
+    late = _file(store, 1, SlaTarget(240, 0))
+    none = _file(store, 2, SlaTarget())
+    soon = _file(store, 3, SlaTarget(15, 0))
+    middle = _file(store, 4, SlaTarget(60, 0))
+    working = (TicketStatus.NEW, TicketStatus.OPEN)
+    by_due = QueueQuery("support", working, sort="due")
+    first, cursor = store.queue.page(by_due, 2)
+    rest, end = store.queue.page(by_due, 2, cursor)
+    assert [t.id for t in first + rest] == [soon.id, middle.id, late.id, none.id]
+    assert end is None
+    # Taking one moves it out of the unassigned view, in due order still.
+    taken = replace(middle, assignee="ann@example.com", status=TicketStatus.OPEN)
+    store.queue.replace(middle, taken)
+    unassigned, _ = store.queue.page(QueueQuery("support", working, assignee="", sort="due"), 10)
+    assert [t.id for t in unassigned] == [soon.id, late.id, none.id]
+    mine, _ = store.queue.page(QueueQuery("support", working, assignee="ann@example.com", sort="due"), 10)
+    assert [t.id for t in mine] == [middle.id]
+    with pytest.raises(InvalidRequest):
+        store.queue.page(QueueQuery(None, working, assignee="ann@example.com", sort="due"), 10)
+    with pytest.raises(InvalidRequest):
+        store.queue.page(QueueQuery("support", working), 2, cursor)  # the due order's cursor

@@ -34,10 +34,15 @@ class MemoryQueue:
         self, query: QueueQuery, limit: int, cursor: str | None = None
     ) -> tuple[list[Ticket], str | None]:
         found = [t for t in self.memory.tickets.values() if _wanted(t, query)]
-        # An agent's own queue reads by age across statuses (the adapter's byassignee index).
-        found.sort(key=(lambda t: (t.created_at, t.id)) if query.assignee else _queue_order)
+        if query.sort == "due":  # the adapter's queuebydue index
+            if query.assignee and not query.mailbox:
+                raise InvalidRequest("sorting by due time needs a mailbox")
+            found.sort(key=lambda t: (t.sla.next_due or "~", t.created_at, t.id))
+        else:
+            # An agent's own queue reads by age across statuses (the adapter's byassignee index).
+            found.sort(key=(lambda t: (t.created_at, t.id)) if query.assignee else _queue_order)
         # The cursor names its query, as the adapter's names its index partitions.
-        asked = f"{query.mailbox}|{','.join(query.statuses)}|{query.assignee}|{query.tag}"
+        asked = f"{query.mailbox}|{','.join(query.statuses)}|{query.assignee}|{query.tag}|{query.sort}"
         start = 0
         if cursor:
             named, _, offset = cursor.rpartition("@")

@@ -100,6 +100,9 @@ class QueueQuery:
     statuses: tuple[TicketStatus, ...]
     assignee: str | None = None
     tag: str | None = None
+    # "queue": unassigned first, then priority, then age; "due": by the due time the team
+    # works against (domain/sla.SlaClock.next_due), tickets without one last (a mailbox's queue only).
+    sort: Literal["queue", "due"] = "queue"
 
 
 @dataclass(frozen=True)
