@@ -78,6 +78,7 @@ ASSETS = frozenset(
         "announce.js",
         "reports.js",
         "attachments.js",
+        "replies.js",
         "console.css",
     }
 )

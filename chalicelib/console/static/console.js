@@ -57,6 +57,7 @@
   let triage = null; // triage.js, given what it shares at boot
   let notify = null; // notify.js: the unseen count, notifications and the change polling
   let attachments = null; // attachments.js: files on a reply, uploaded straight to S3
+  let replies = null; // replies.js: saved replies, the signature, the reply's preview
 
   // -- DOM -------------------------------------------------------------------
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -871,6 +872,7 @@
           el('button', { type: 'submit', className: f.mode === 'reply' ? 'primary' : '', text: t(`composer.${f.mode}_send`) })),
         el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }));
       if (f.mode === 'reply') attachments.decorate(form, ticket.id);
+      if (f.mode === 'reply' && replies) replies.attach(form, ticket);
       tabs.append(el('button', {
         type: 'button', className: `tab${state.composer === f.mode ? ' active' : ''}`, text: t(`composer.${f.mode}`), dataset: { mode: f.mode },
         attrs: { role: 'tab', 'aria-selected': state.composer === f.mode }, on: { click: () => focusComposer(f.mode) },
@@ -934,6 +936,7 @@
     const seen = thread.length ? { last_seen: thread[thread.length - 1].key } : {};
     let files;
     try { files = await attachments.ready(form); } catch (err) { showAlert($('.alert', form), err); return; }
+    seen.format = 'markdown'; // the server renders it to safe HTML and signs it (replies.js)
     post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
       attachments.clear(form);
       toast(sent.warnings ? t('composer.sent_warning', { warnings: sent.warnings }) : t('composer.sent', { addresses: sent.to.join(', ') }));
@@ -1082,6 +1085,7 @@
     attachments = window.InboundAttachments({ api, el, $ });
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     window.InboundReports({ api, el, $, showAlert });
+    replies = window.InboundReplies({ api, el, $, toast, showAlert, state });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
     if (state.session && state.session.idToken) startDesk();
