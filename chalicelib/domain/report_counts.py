@@ -13,7 +13,10 @@ Counters of a mailbox's day, and of an agent's day in that mailbox (`agent` set)
   reopening, moving between mailboxes, splitting, merging), so the backlog of any past
   day is today's count less the later days' `net`;
 - `responded` and `fr<n>`: first staff replies, and the histogram bucket `n` of the time
-  from filing to that reply; `rs<n>`: the same for the time from filing to solving.
+  from filing to that reply; `rs<n>`: the same for the time from filing to solving;
+- `sla_met` of `sla_total`: the SLA clocks (domain/sla.py) that stopped that day, a first
+  reply or a solving, on a ticket whose mailbox has a target for its priority, and of them
+  those stopped by their due time (attainment is met / total).
 
 An agent's counters are those of the agent who replied, and of the ticket's assignee when
 it was solved (an unassigned ticket's solving counts for the mailbox only).
@@ -121,7 +124,8 @@ def status_changed(before: Ticket, after: Ticket) -> list[Tally]:
     ]
     if was and not now:
         solved = {"solved": 1, f"rs{bucket(seconds_between(after.created_at, after.updated_at))}": 1}
-        found.append(Tally(after.mailbox, day, "", solved))
+        due = "" if before.sla.resolved_at else before.sla.resolution_due
+        found.append(Tally(after.mailbox, day, "", {**solved, **_sla(due, after.updated_at)}))
         if after.assignee:
             found.append(Tally(after.mailbox, day, after.assignee, solved))
     elif now and not was:
@@ -133,6 +137,12 @@ def first_response(ticket: Ticket, agent: str, at: str) -> list[Tally]:
     """The first staff reply on `ticket`, by `agent` at `at`."""
     counts = {"responded": 1, f"fr{bucket(seconds_between(ticket.created_at, at))}": 1}
     day = day_of(at)
-    return [Tally(ticket.mailbox, day, "", counts)] + (
+    team = {**counts, **_sla(ticket.sla.first_response_due, at)}
+    return [Tally(ticket.mailbox, day, "", team)] + (
         [Tally(ticket.mailbox, day, agent, counts)] if agent else []
     )
+
+
+def _sla(due: str, at: str) -> dict[str, int]:
+    """A clock stopped at `at` against its `due` time ("": no target, not counted)."""
+    return {"sla_total": 1, "sla_met": int(at <= due)} if due else {}

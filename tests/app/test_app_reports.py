@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from chalicelib.domain.sla import SlaTarget
 from chalicelib.wiring import services
 from inbound.cli import main
 from inbound.local.embedded import moto_server
@@ -99,3 +100,17 @@ def test_a_bad_range_is_a_400_and_a_bad_cli_range_one_line(api, target, capsys):
     assert api.get("/api/reports", token="").status_code == 401
     code, out, err = cli(capsys, "report", "--from", "monday", *target)
     assert code != 0 and out == "" and len(err.strip().splitlines()) == 1 and "YYYY-MM-DD" in err
+
+
+def test_sla_attainment_is_counted_in_the_ticket_writes_on_dynamodb(api):
+    """The same week with support/normal targets (1 h to the first reply, 36 h to solved) set
+    through the SLA settings: 3 of 5 stopped clocks met them (tests/services/test_team_reports.py)."""
+    bob_token(api)
+    svc = services()
+    svc.sla_settings.set_target(
+        "support", "normal", SlaTarget(first_response_minutes=60, resolution_minutes=36 * 60)
+    )
+    wk.work_the_week(wk.on_clock(svc.settings, svc.ingest, svc.desk, svc.outbound))
+    report = api.get(f"/api/reports?{RANGE}").json_body
+    assert report["totals"]["sla"] == {"met": 3, "total": 5, "rate": 0.6}
+    assert [m["sla"]["total"] for m in report["per_mailbox"]] == [5, 0]

@@ -51,6 +51,7 @@ MUST_RUN = (
     ".venv/bin/inbound staff disable",
     ".venv/bin/inbound suppression check",
     ".venv/bin/inbound reputation",
+    ".venv/bin/inbound report",
     ".venv/bin/inbound process",
 )
 READY_LINE = "inbound ready smtp=127.0.0.1:2525 http=http://127.0.0.1:8000"  # as README says

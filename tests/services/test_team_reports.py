@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chalicelib.domain.sla import SlaTarget
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.notifications import decode
 from chalicelib.services.team_reports import TeamReports
@@ -96,3 +97,30 @@ def test_a_bad_range_or_mailbox_is_refused_with_what_to_give(first, last, mailbo
     )
     with pytest.raises(InvalidRequest, match=says):
         reports.report(first, last, mailbox)
+
+
+def test_sla_attainment_counts_each_stopped_clock_against_its_due_time():
+    """GIVEN targets for support/normal (first reply within 1 h, solved within 36 h) WHEN the
+    week is worked THEN A's reply (30 min) and solving (24 h) and F's reply (1 min) met them,
+    B's reply (2 h) and solving (48 h) did not; billing has no target and counts nothing."""
+    svc = mail_out(acknowledge_new_tickets=False)
+    svc.desk.tickets.set_target(
+        "support", "normal", SlaTarget(first_response_minutes=60, resolution_minutes=36 * 60)
+    )
+    wk.work_the_week(wk.on_clock(svc.settings, svc.desk.ingest, svc.desk.desk, svc.outbound))
+    reports = TeamReports(
+        svc.settings, svc.desk.tickets, svc.table.counters, lambda: datetime(2026, 11, 29, tzinfo=UTC)
+    )
+    report = reports.report(wk.FIRST_DAY, wk.LAST_DAY)
+    assert report["totals"]["sla"] == {"met": 3, "total": 5, "rate": 0.6}
+    assert [(d["sla"]["met"], d["sla"]["total"]) for d in report["days"]] == [
+        (1, 2),
+        (1, 1),
+        (0, 1),
+        (0, 0),
+        (0, 0),
+        (1, 1),
+        (0, 0),
+    ]
+    boxes = {m["mailbox"]: m["sla"]["total"] for m in report["per_mailbox"]}
+    assert boxes == {"support": 5, "billing": 0}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -96,3 +97,20 @@ def test_the_backlog_of_past_days_is_todays_count_less_the_later_days_net():
         "2026-11-24": 1,
         "2026-11-25": 1,
     }
+
+
+def test_a_stopped_sla_clock_counts_met_by_its_due_time_and_no_target_counts_nothing():
+    from chalicelib.domain.sla import SlaClock
+
+    clock = SlaClock(first_response_due="2026-11-23T10:00:00.000Z", resolution_due="2026-11-24T09:00:00.000Z")
+    ticket = _ticket(sla=clock)
+    on_time = rc.first_response(ticket, "ann", "2026-11-23T10:00:00.000Z")[0].counts
+    late = rc.first_response(ticket, "ann", "2026-11-23T10:00:00.001Z")[0].counts
+    assert (on_time["sla_met"], on_time["sla_total"], late["sla_met"], late["sla_total"]) == (1, 1, 0, 1)
+    assert "sla_total" not in rc.first_response(_ticket(), "ann", T0)[0].counts
+    assert "sla_total" not in rc.first_response(ticket, "ann", T0)[1].counts  # the agent's row: no SLA
+    solved = rc.status_changed(
+        replace(ticket, status=TicketStatus.OPEN),
+        replace(ticket, status=TicketStatus.SOLVED, updated_at="2026-11-25T09:00:00.000Z"),
+    )
+    assert (solved[0].counts.get("sla_met", 0), solved[0].counts["sla_total"]) == (0, 1)  # zeros are not written
