@@ -244,6 +244,17 @@ window.InboundStrings.de = {
   "event.merged": "{ticket} in dieses Ticket zusammengeführt",
   "event.not_sent": "Antwort nicht gesendet: {why}",
 
+  "notify.desktop_on": "Hinweise: an",
+  "notify.desktop_off": "Hinweise: aus",
+  "notify.sound_on": "Ton: an",
+  "notify.sound_off": "Ton: aus",
+  "notify.blocked": "Benachrichtigungen sind für diese Seite in den Browsereinstellungen blockiert.",
+  "notify.replied": "Der Kunde hat auf {ticket} geantwortet",
+  "notify.new_ticket": "Neues Ticket {ticket} in {mailbox}",
+  "notify.new_tickets": {"one": "Neues Ticket {ticket} in {mailbox} ({count} neu)", "other": "Neues Ticket {ticket} in {mailbox} ({count} neu)"},
+  "notify.marker": "Kunde hat geantwortet",
+  "notify.marker_title": "Der Kunde hat nach der letzten Antwort des Teams geschrieben",
+
   "queue.label": "Warteschlange",
   "queue.search_label": "Tickets suchen",
   "queue.search_placeholder": "Suche: T-1042, Adresse, @domain, Wörter, Datei (/)",

@@ -245,6 +245,17 @@ window.InboundStrings.en = {
   "event.merged": "merged {ticket} into this ticket",
   "event.not_sent": "reply not sent: {why}",
 
+  "notify.desktop_on": "Notify: on",
+  "notify.desktop_off": "Notify: off",
+  "notify.sound_on": "Sound: on",
+  "notify.sound_off": "Sound: off",
+  "notify.blocked": "Notifications are blocked for this site in the browser’s settings.",
+  "notify.replied": "The customer replied on {ticket}",
+  "notify.new_ticket": "New ticket {ticket} in {mailbox}",
+  "notify.new_tickets": {"one": "New ticket {ticket} in {mailbox} ({count} new)", "other": "New ticket {ticket} in {mailbox} ({count} new)"},
+  "notify.marker": "customer replied",
+  "notify.marker_title": "The customer answered after the last staff reply",
+
   "queue.label": "Queue",
   "queue.search_label": "Search tickets",
   "queue.search_placeholder": "Search: T-1042, address, @domain, words, file (/)",

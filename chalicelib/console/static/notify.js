@@ -21,6 +21,7 @@
 
 window.InboundNotify = (desk) => {
   const { api, el, $, state, openTicket, reload } = desk;
+  const { t } = window.InboundI18n;
   const CHANGES_MS = 3000;
   const HIDDEN_MS = 15000;
   const REREADS_PER_MINUTE = 2;
@@ -135,7 +136,8 @@ window.InboundNotify = (desk) => {
     if (!document.hidden && document.hasFocus()) return;  // on screen already
     const box = Object.keys(now.mailboxes).find((name) => now.mailboxes[name].tickets > (before.mailboxes[name] || { tickets: 0 }).tickets);
     const ticket = replies > 0 ? now.mine.ticket : box && now.mailboxes[box].ticket;
-    const body = replies > 0 ? `The customer replied on ${ticket}` : `New ticket ${ticket} in ${box}${tickets > 1 ? ` (${tickets} new)` : ''}`;
+    const body = replies > 0 ? t('notify.replied', { ticket })
+      : tickets > 1 ? t('notify.new_tickets', { ticket, mailbox: box, count: tickets }) : t('notify.new_ticket', { ticket, mailbox: box });
     const note = new Notification('inbound', { body, tag: 'inbound-changes' });
     note.addEventListener('click', () => { window.focus(); if (ticket) openTicket(ticket); note.close(); });
   }
@@ -168,9 +170,9 @@ window.InboundNotify = (desk) => {
     const granted = 'Notification' in window && Notification.permission === 'granted';
     desktopButton.hidden = !('Notification' in window);
     desktopButton.setAttribute('aria-pressed', String(settings.desktop && granted));
-    desktopButton.textContent = settings.desktop && granted ? 'Notify: on' : 'Notify: off';
+    desktopButton.textContent = t(settings.desktop && granted ? 'notify.desktop_on' : 'notify.desktop_off');
     soundButton.setAttribute('aria-pressed', String(settings.sound));
-    soundButton.textContent = settings.sound ? 'Sound: on' : 'Sound: off';
+    soundButton.textContent = t(settings.sound ? 'notify.sound_on' : 'notify.sound_off');
   }
 
   async function toggleDesktop() {
@@ -178,7 +180,7 @@ window.InboundNotify = (desk) => {
     else {
       const answer = Notification.permission === 'granted' ? 'granted' : await Notification.requestPermission();
       settings.desktop = answer === 'granted';
-      if (answer === 'denied') desk.toast('Notifications are blocked for this site in the browser’s settings.');
+      if (answer === 'denied') desk.toast(t('notify.blocked'));
     }
     save(); renderSettings();
   }
@@ -191,7 +193,7 @@ window.InboundNotify = (desk) => {
 
   /* The list's marker: the customer wrote last, after a staff reply. */
   function marker(ticket) {
-    return ticket.customer_replied ? el('span', { className: 'pill replied', text: 'customer replied', attrs: { title: 'The customer answered after the last staff reply' } }) : null;
+    return ticket.customer_replied ? el('span', { className: 'pill replied', text: t('notify.marker'), attrs: { title: t('notify.marker_title') } }) : null;
   }
 
   $('#notify-desktop').addEventListener('click', toggleDesktop);
