@@ -9,9 +9,11 @@
 
 window.InboundTriage = (desk) => {
   const { api, el, $, toast, showAlert, state, when } = desk;
+  const { t, reason } = window.InboundI18n;
   const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
   const SPAM_TAG = 'spam';
   const TICKET_ID = /\bT-\d+\b/g;
+  const OUTCOMES = ['created', 'threaded', 'duplicate', 'quarantined', 'bounce', 'auto_reply']; // outcome.*
 
   // -- colleagues ------------------------------------------------------------
   /* The agents a ticket may be given to (GET /api/agents: those who have signed in, the
@@ -27,8 +29,8 @@ window.InboundTriage = (desk) => {
   function agentOptions(current, me) {
     const names = [...new Set([...(agents || []), ...(current ? [current] : [])])].sort();
     return [
-      el('option', { value: '', text: 'nobody', selected: !current }),
-      ...names.map((name) => el('option', { value: name, text: name === me ? `${name} (you)` : name, selected: name === current })),
+      el('option', { value: '', text: t('people.nobody'), selected: !current }),
+      ...names.map((name) => el('option', { value: name, text: name === me ? t('triage.agent_you', { agent: name }) : name, selected: name === current })),
     ];
   }
 
@@ -41,7 +43,7 @@ window.InboundTriage = (desk) => {
       await desk.openTicket(ticket.id);
       desk.refresh();
     } catch (err) {
-      if (alert && state.selected === ticket.id) showAlert(alert, err); else toast(`${ticket.id}: ${err.reason}`);
+      if (alert && state.selected === ticket.id) showAlert(alert, err); else toast(`${ticket.id}: ${reason(err)}`);
       if (state.selected === ticket.id) desk.renderTicket();  // the controls show what is stored again
     }
   }
@@ -50,12 +52,12 @@ window.InboundTriage = (desk) => {
     const from = ticket.assignee || '';
     if (to === from) return;
     const taking = from && from !== me;
-    if (taking && !window.confirm(`${ticket.id} is assigned to ${from}. Give it to ${to || 'nobody'}?`)) {
+    if (taking && !window.confirm(t('triage.give_confirm', { id: ticket.id, from, to: to || t('people.nobody') }))) {
       desk.renderTicket();
       return;
     }
     const body = { assignee: to || 'none', ...(taking ? { take_over: true } : {}) };
-    change(ticket, body, to ? `${ticket.id} assigned to ${to === me ? 'you' : to}` : `${ticket.id} unassigned`);
+    change(ticket, body, !to ? t('triage.unassigned', { id: ticket.id }) : to === me ? t('triage.assigned_you', { id: ticket.id }) : t('triage.assigned', { id: ticket.id, agent: to }));
   }
 
   function setTags(ticket, tags, message) {
@@ -68,31 +70,31 @@ window.InboundTriage = (desk) => {
     if (ticket.merged_into) return null;
     const select = (name, label, options, on) => el('label', { className: 'field' }, label,
       el('select', { name, attrs: { 'data-triage': name }, on: { change: (e) => on(e.target.value) } }, options));
-    const tagInput = el('input', { type: 'text', name: 'tag', maxLength: 40, attrs: { placeholder: 'add a tag', 'aria-label': 'Tag to add', autocomplete: 'off' } });
-    const tags = el('div', { className: 'tags', attrs: { 'aria-label': 'Tags' } },
+    const tagInput = el('input', { type: 'text', name: 'tag', maxLength: 40, attrs: { placeholder: t('triage.tag_placeholder'), 'aria-label': t('triage.tag_label'), autocomplete: 'off' } });
+    const tags = el('div', { className: 'tags', attrs: { 'aria-label': t('triage.tags') } },
       ...ticket.tags.map((tag) => el('span', { className: 'chip tag', dataset: { tag } },
         el('span', { text: tag }),
         el('button', {
-          type: 'button', className: 'chip-remove', text: '×', attrs: { 'aria-label': `Remove tag ${tag}`, title: `Remove tag ${tag}` },
-          on: { click: () => setTags(ticket, ticket.tags.filter((t) => t !== tag), `${ticket.id}: tag ${tag} removed`) },
+          type: 'button', className: 'chip-remove', text: '×', attrs: { 'aria-label': t('triage.tag_remove', { tag }), title: t('triage.tag_remove', { tag }) },
+          on: { click: () => setTags(ticket, ticket.tags.filter((other) => other !== tag), t('triage.tag_removed', { id: ticket.id, tag })) },
         }))),
       el('form', { className: 'add-tag', on: { submit: (e) => {
         e.preventDefault();
         const tag = tagInput.value.trim();
-        if (tag) setTags(ticket, [...ticket.tags, tag], `${ticket.id} tagged ${tag}`);
-      } } }, tagInput, el('button', { type: 'submit', text: 'Tag' })));
+        if (tag) setTags(ticket, [...ticket.tags, tag], t('triage.tagged', { id: ticket.id, tag }));
+      } } }, tagInput, el('button', { type: 'submit', text: t('triage.tag') })));
     const boxes = (state.config && state.config.mailboxes) || [ticket.mailbox];
-    const assignee = select('assignee', 'Assignee', agentOptions(ticket.assignee, me), (to) => assign(ticket, to, me));
+    const assignee = select('assignee', t('triage.assignee'), agentOptions(ticket.assignee, me), (to) => assign(ticket, to, me));
     // The first time, the colleagues arrive after the ticket: only the picker is filled in
     // then (a re-rendered head would lose what the agent is typing in it).
     if (!agents) loadAgents().then(() => $('select', assignee).replaceChildren(...agentOptions(ticket.assignee, me)));
-    const row = el('div', { className: 'triage', attrs: { 'aria-label': 'Triage' } },
+    const row = el('div', { className: 'triage', attrs: { 'aria-label': t('triage.label') } },
       assignee,
-      select('priority', 'Priority', PRIORITIES.map((p) => el('option', { value: p, text: p, selected: p === ticket.priority })),
-        (priority) => change(ticket, { priority }, `${ticket.id}: priority ${priority}`)),
-      select('mailbox', 'Mailbox', boxes.map((box) => el('option', { value: box, text: box, selected: box === ticket.mailbox })),
-        (mailbox) => change(ticket, { mailbox }, `${ticket.id} moved to ${mailbox}`)),
-      el('button', { type: 'button', className: 'merge-open', text: 'Merge into…', on: { click: () => openMerge(ticket) } }),
+      select('priority', t('triage.priority'), PRIORITIES.map((p) => el('option', { value: p, text: t(`priority.${p}`), selected: p === ticket.priority })),
+        (priority) => change(ticket, { priority }, t('triage.priority_set', { id: ticket.id, priority: t(`priority.${priority}`) }))),
+      select('mailbox', t('top.mailbox'), boxes.map((box) => el('option', { value: box, text: box, selected: box === ticket.mailbox })),
+        (mailbox) => change(ticket, { mailbox }, t('triage.moved', { id: ticket.id, mailbox }))),
+      el('button', { type: 'button', className: 'merge-open', text: t('merge.open'), on: { click: () => openMerge(ticket) } }),
       tags);
     return row;
   }
@@ -101,10 +103,10 @@ window.InboundTriage = (desk) => {
      the ticket that survives, confirm. */
   function openMerge(ticket) {
     const dialog = $('#merge-dialog');
-    const input = el('input', { type: 'search', name: 'q', maxLength: 500, attrs: { placeholder: 'T-1042, address, words…', 'aria-label': 'Find the ticket to merge into', autocomplete: 'off' } });
-    const results = el('ol', { className: 'picks', attrs: { 'aria-label': 'Tickets to merge into' } });
+    const input = el('input', { type: 'search', name: 'q', maxLength: 500, attrs: { placeholder: t('merge.search_placeholder'), 'aria-label': t('merge.search_label'), autocomplete: 'off' } });
+    const results = el('ol', { className: 'picks', attrs: { 'aria-label': t('merge.results_label') } });
     const alert = el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true });
-    const go = el('button', { type: 'button', className: 'primary', text: 'Merge', disabled: true });
+    const go = el('button', { type: 'button', className: 'primary', text: t('merge.go'), disabled: true });
     let target = null;
     const find = async (e) => {
       if (e) e.preventDefault();
@@ -112,18 +114,18 @@ window.InboundTriage = (desk) => {
       if (!q) return;
       try {
         const { data } = await api('GET', 'tickets', { query: { q, mailbox: ticket.mailbox, limit: 10 } });
-        const found = data.tickets.filter((t) => t.id !== ticket.id && !t.merged_into);
-        results.replaceChildren(...found.map((t) => el('li', {}, el('button', {
-          type: 'button', className: 'pick', dataset: { pick: t.id }, attrs: { 'aria-pressed': 'false' },
+        const found = data.tickets.filter((other) => other.id !== ticket.id && !other.merged_into);
+        results.replaceChildren(...found.map((other) => el('li', {}, el('button', {
+          type: 'button', className: 'pick', dataset: { pick: other.id }, attrs: { 'aria-pressed': 'false' },
           on: { click: (ev) => {
-            target = t.id;
+            target = other.id;
             for (const b of results.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b === ev.currentTarget));
             go.disabled = false;
-            go.textContent = `Merge ${ticket.id} into ${t.id}`;
+            go.textContent = t('merge.go_into', { id: ticket.id, target: other.id });
           } },
-        }, el('span', { className: 'tid', text: t.id }), ' ', el('span', { className: `pill status-${t.status}`, text: t.status }), ' ',
-        el('span', { text: t.subject || '(no subject)' }), ' ', el('span', { className: 'muted', text: `${t.requester} · ${when(t.created_at)}` })))));
-        if (!found.length) results.append(el('li', { className: 'muted', text: `No other ticket in ${ticket.mailbox} matches.` }));
+        }, el('span', { className: 'tid', text: other.id }), ' ', el('span', { className: `pill status-${other.status}`, text: t(`status.${other.status}`) }), ' ',
+        el('span', { className: 'subject', text: other.subject || t('ticket.no_subject') }), ' ', el('span', { className: 'muted', text: `${other.requester} · ${when(other.created_at)}` })))));
+        if (!found.length) results.append(el('li', { className: 'muted', text: t('merge.none', { mailbox: ticket.mailbox }) }));
       } catch (err) { showAlert(alert, err); }
     };
     go.addEventListener('click', async () => {
@@ -132,12 +134,12 @@ window.InboundTriage = (desk) => {
       await desk.mergeInto(ticket.id, target);
     });
     dialog.replaceChildren(
-      el('h2', { text: `Merge ${ticket.id} into another ticket` }),
-      el('p', { className: 'muted', text: `Its messages move to the ticket you choose; ${ticket.id} is closed and points there.` }),
+      el('h2', { text: t('merge.title', { id: ticket.id }) }),
+      el('p', { className: 'muted', text: t('merge.explain', { id: ticket.id }) }),
       el('form', { className: 'search', attrs: { role: 'search' }, on: { submit: find } }, input),
       results, alert,
       el('div', { className: 'dialog-bar' },
-        el('button', { type: 'button', text: 'Cancel', on: { click: () => dialog.close() } }), go));
+        el('button', { type: 'button', text: t('triage.cancel'), on: { click: () => dialog.close() } }), go));
     dialog.showModal();
     input.focus();
   }
@@ -154,15 +156,15 @@ window.InboundTriage = (desk) => {
   function splitButton(ticket, m, counted) {
     if (ticket.merged_into || counted < 2 || !['customer', 'staff', 'note'].includes(m.kind)) return null;
     const keys = chosenFor(ticket);
-    return el('label', { className: 'split', attrs: { title: 'Tick the messages to move into a new ticket of their own' } },
+    return el('label', { className: 'split', attrs: { title: t('split.title') } },
       el('input', {
         type: 'checkbox', checked: keys.has(m.key), dataset: { split: m.key },
         on: { change: (e) => { if (e.target.checked) keys.add(m.key); else keys.delete(m.key); renderSplitBar(ticket, counted); } },
-      }), ' Split out');
+      }), ` ${t('split.out')}`);
   }
 
   function splitBar(ticket, counted) {
-    const bar = el('div', { className: 'split-bar', attrs: { role: 'toolbar', 'aria-label': 'Split' }, hidden: true });
+    const bar = el('div', { className: 'split-bar', attrs: { role: 'toolbar', 'aria-label': t('split.label') }, hidden: true });
     queueMicrotask(() => renderSplitBar(ticket, counted));
     return bar;
   }
@@ -174,19 +176,18 @@ window.InboundTriage = (desk) => {
     bar.hidden = keys.size === 0;
     const all = keys.size >= counted;
     bar.replaceChildren(
-      el('span', { text: all ? 'One message must stay on the ticket.' : `${keys.size} message${keys.size === 1 ? '' : 's'} chosen` }),
-      el('button', { type: 'button', className: 'primary', text: 'Split into a new ticket', disabled: all, dataset: { action: 'split' }, on: { click: () => split(ticket) } }),
-      el('button', { type: 'button', className: 'quiet', text: 'Cancel', on: { click: () => { keys.clear(); desk.renderTicket(); } } }));
+      el('span', { text: all ? t('split.one_stays') : t('split.chosen', { count: keys.size }) }),
+      el('button', { type: 'button', className: 'primary', text: t('split.go'), disabled: all, dataset: { action: 'split' }, on: { click: () => split(ticket) } }),
+      el('button', { type: 'button', className: 'quiet', text: t('triage.cancel'), on: { click: () => { keys.clear(); desk.renderTicket(); } } }));
   }
 
   async function split(ticket) {
     const keys = [...chosenFor(ticket)];
-    const many = keys.length === 1 ? 'this message' : `these ${keys.length} messages`;
-    if (!window.confirm(`Move ${many} out of ${ticket.id} into a new ticket?`)) return;
+    if (!window.confirm(t('split.confirm', { count: keys.length, id: ticket.id }))) return;
     try {
       const { data } = await api('POST', `tickets/${encodeURIComponent(ticket.id)}/split`, { body: { message_keys: keys } });
       chosenFor(ticket).clear();
-      toast(`Split into ${data.id}`);
+      toast(t('split.done', { id: data.id }));
       await desk.openTicket(data.id);
       desk.refresh();
     } catch (err) { showAlert($('.ticket-head .alert'), err); }
@@ -207,27 +208,27 @@ window.InboundTriage = (desk) => {
   }
 
   // -- the queue: what each line shows, and bulk actions on a selection --------
-  function itemPills(t) {
+  function itemPills(ticket) {
     return [
-      t.priority && t.priority !== 'normal' ? el('span', { className: `pill priority-${t.priority}`, text: t.priority }) : null,
-      ...t.tags.map((tag) => el('span', { className: 'pill tag', text: tag })),
+      ticket.priority && ticket.priority !== 'normal' ? el('span', { className: `pill priority-${ticket.priority}`, text: t(`priority.${ticket.priority}`) }) : null,
+      ...ticket.tags.map((tag) => el('span', { className: 'pill tag', text: tag })),
     ];
   }
 
-  function chooser(t) {
+  function chooser(ticket) {
     return el('input', {
-      type: 'checkbox', className: 'choose', checked: state.chosen.has(t.id),
-      attrs: { 'aria-label': `Select ${t.id}`, 'data-choose': t.id },
+      type: 'checkbox', className: 'choose', checked: state.chosen.has(ticket.id),
+      attrs: { 'aria-label': t('bulk.select', { id: ticket.id }), 'data-choose': ticket.id },
       on: {
         click: (e) => e.stopPropagation(),
-        change: (e) => { if (e.target.checked) state.chosen.add(t.id); else state.chosen.delete(t.id); renderBulk(); },
+        change: (e) => { if (e.target.checked) state.chosen.add(ticket.id); else state.chosen.delete(ticket.id); renderBulk(); },
       },
     });
   }
 
   function renderBulk() {
     const bar = $('#bulk');
-    const listed = new Set(state.tickets.map((t) => t.id));
+    const listed = new Set(state.tickets.map((ticket) => ticket.id));
     for (const id of [...state.chosen]) if (!listed.has(id)) state.chosen.delete(id);
     bar.hidden = state.chosen.size === 0;
     if (bar.hidden) { bar.replaceChildren(); delete bar.dataset.size; return; }
@@ -236,48 +237,49 @@ window.InboundTriage = (desk) => {
     const typed = $('input[name=tag]', bar);
     const me = desk.agentEmail();
     const options = () => [
-      el('option', { value: '', text: 'Assign to…', disabled: true, selected: true }),
-      el('option', { value: 'none', text: 'nobody' }),
-      ...(agents || [me]).map((name) => el('option', { value: name, text: name === me ? `${name} (you)` : name }))];
-    const to = el('select', { name: 'assignee', attrs: { 'aria-label': 'Assign the selection to' } }, options());
+      el('option', { value: '', text: t('bulk.assign_to'), disabled: true, selected: true }),
+      el('option', { value: 'none', text: t('people.nobody') }),
+      ...(agents || [me]).map((name) => el('option', { value: name, text: name === me ? t('triage.agent_you', { agent: name }) : name }))];
+    const to = el('select', { name: 'assignee', attrs: { 'aria-label': t('bulk.assign_label') } }, options());
     if (!agents) loadAgents().then(() => to.replaceChildren(...options()));
     to.addEventListener('change', () => bulk('assign', to.value));
-    const tag = el('input', { type: 'text', name: 'tag', maxLength: 40, value: typed ? typed.value : '', attrs: { placeholder: 'tag', 'aria-label': 'Tag the selection', autocomplete: 'off' } });
+    const tag = el('input', { type: 'text', name: 'tag', maxLength: 40, value: typed ? typed.value : '', attrs: { placeholder: t('bulk.tag_placeholder'), 'aria-label': t('bulk.tag_label'), autocomplete: 'off' } });
     bar.replaceChildren(
-      el('span', { className: 'count', text: `${state.chosen.size} selected` }), to,
-      el('button', { type: 'button', text: 'Close', dataset: { bulk: 'close' }, on: { click: () => bulk('close') } }),
+      el('span', { className: 'count', text: t('bulk.selected', { count: state.chosen.size }) }), to,
+      el('button', { type: 'button', text: t('bulk.close'), dataset: { bulk: 'close' }, on: { click: () => bulk('close') } }),
       el('form', { className: 'bulk-tag', on: { submit: (e) => { e.preventDefault(); if (tag.value.trim()) bulk('tag', tag.value.trim()); } } },
-        tag, el('button', { type: 'submit', text: 'Tag', dataset: { bulk: 'tag' } })),
-      el('button', { type: 'button', className: 'danger', text: 'Spam', dataset: { bulk: 'spam' }, attrs: { title: 'Tag spam and close' }, on: { click: () => bulk('spam') } }),
-      el('button', { type: 'button', className: 'quiet', text: 'Clear', on: { click: () => { state.chosen.clear(); desk.renderQueue(); } } }));
+        tag, el('button', { type: 'submit', text: t('triage.tag'), dataset: { bulk: 'tag' } })),
+      el('button', { type: 'button', className: 'danger', text: t('bulk.spam'), dataset: { bulk: 'spam' }, attrs: { title: t('bulk.spam_title') }, on: { click: () => bulk('spam') } }),
+      el('button', { type: 'button', className: 'quiet', text: t('bulk.clear'), on: { click: () => { state.chosen.clear(); desk.renderQueue(); } } }));
   }
 
   /* One PATCH per ticket (each its own conditional write, as in the ticket pane); what
      failed is named, the rest is done. Taking colleagues' tickets is asked once. */
   async function bulk(action, value) {
     const me = desk.agentEmail();
-    const chosen = state.tickets.filter((t) => state.chosen.has(t.id));
-    const theirs = chosen.filter((t) => t.assignee && t.assignee !== me && (action !== 'assign' || t.assignee !== value));
+    const chosen = state.tickets.filter((ticket) => state.chosen.has(ticket.id));
+    const theirs = chosen.filter((ticket) => ticket.assignee && ticket.assignee !== me && (action !== 'assign' || ticket.assignee !== value));
     let take = false;
     if (action === 'assign' && theirs.length) {
-      take = window.confirm(`${theirs.map((t) => t.id).join(', ')} ${theirs.length === 1 ? 'is' : 'are'} assigned to a colleague. Reassign ${theirs.length === 1 ? 'it' : 'them'} too?`);
+      take = window.confirm(t('bulk.reassign_confirm', { ids: theirs.map((ticket) => ticket.id).join(', '), count: theirs.length }));
     }
-    const body = (t) => ({
+    const body = (ticket) => ({
       assign: { assignee: value, ...(take ? { take_over: true } : {}) },
       close: { status: 'closed' },
-      tag: { tags: [...new Set([...t.tags, value])] },
-      spam: { status: 'closed', tags: [...new Set([...t.tags, SPAM_TAG])] },
+      tag: { tags: [...new Set([...ticket.tags, value])] },
+      spam: { status: 'closed', tags: [...new Set([...ticket.tags, SPAM_TAG])] },
     })[action];
-    const done = await Promise.all(chosen.map((t) => api('PATCH', `tickets/${encodeURIComponent(t.id)}`, { body: body(t) })
-      .then(() => null).catch((err) => `${t.id}: ${err.reason}`)));
+    const done = await Promise.all(chosen.map((ticket) => api('PATCH', `tickets/${encodeURIComponent(ticket.id)}`, { body: body(ticket) })
+      .then(() => null).catch((err) => `${ticket.id}: ${reason(err)}`)));
     const failed = done.filter(Boolean);
-    const verb = { assign: `assigned to ${value === 'none' ? 'nobody' : value === me ? 'you' : value}`, close: 'closed', tag: `tagged ${value}`, spam: 'marked spam and closed' }[action];
     const ok = chosen.length - failed.length;
-    toast(`${ok} ticket${ok === 1 ? '' : 's'} ${verb}${failed.length ? `; not changed: ${failed.join('; ')}` : ''}`);
+    const kind = action !== 'assign' ? action : value === 'none' ? 'unassigned' : value === me ? 'assigned_you' : 'assigned';
+    const said = t(`bulk.done_${kind}`, { count: ok, agent: value, tag: value });
+    toast(failed.length ? t('bulk.not_changed', { done: said, failed: failed.join('; ') }) : said);
     state.chosen.clear();
     renderBulk();
     desk.refresh();
-    if (state.selected && chosen.some((t) => t.id === state.selected)) desk.openTicket(state.selected);
+    if (state.selected && chosen.some((ticket) => ticket.id === state.selected)) desk.openTicket(state.selected);
   }
 
   // -- suspended mail -------------------------------------------------------------
@@ -291,30 +293,31 @@ window.InboundTriage = (desk) => {
       if (box !== state.mailbox || state.view !== 'suspended') return;
       list.replaceChildren(...data.suspended.map((h) => el('li', { className: 'item suspended', dataset: { suspended: h.key } },
         el('div', { className: 'line' },
-          el('span', { className: 'pill suspended', text: 'suspended' }),
+          el('span', { className: 'pill suspended', text: t('suspended.pill') }),
           el('span', { className: 'ago', text: when(h.received_at) })),
-        el('div', { className: 'subject', text: h.subject || '(no subject)' }),
-        el('div', { className: 'who' }, el('span', { text: h.sender || '(no sender)' }), el('span', { className: 'muted', text: ` · ${h.reason}` })),
+        el('div', { className: 'subject', text: h.subject || t('ticket.no_subject') }),
+        el('div', { className: 'who' }, el('span', { text: h.sender || t('suspended.no_sender') }), ' · ', el('span', { className: 'muted', text: h.reason, attrs: { lang: 'en' } })),
         el('div', { className: 'suspended-actions' },
-          el('button', { type: 'button', text: 'Release', dataset: { release: h.key }, attrs: { title: 'File it as a ticket' }, on: { click: () => settle(box, h, 'release') } }),
-          el('button', { type: 'button', className: 'danger', text: 'Discard', dataset: { discard: h.key }, on: { click: () => settle(box, h, 'discard') } })))));
+          el('button', { type: 'button', text: t('suspended.release'), dataset: { release: h.key }, attrs: { title: t('suspended.release_title') }, on: { click: () => settle(box, h, 'release') } }),
+          el('button', { type: 'button', className: 'danger', text: t('suspended.discard'), dataset: { discard: h.key }, on: { click: () => settle(box, h, 'discard') } })))));
       const empty = $('#queue-empty');
       empty.hidden = data.suspended.length > 0;
-      empty.textContent = `No suspended mail in ${box}.`;
+      empty.textContent = t('queue.none_suspended', { mailbox: box });
       $('#more').hidden = true;
       state.counts.suspended = String(data.suspended.length);
       desk.renderViews(state.counts);
     } catch (err) {
-      toast(`Suspended mail: ${err.reason}`);
+      toast(t('suspended.failed', { reason: reason(err) }));
     }
   }
 
   async function settle(box, suspended, action) {
-    if (action === 'discard' && !window.confirm(`Discard the mail from ${suspended.sender || 'an unknown sender'}? It cannot be brought back.`)) return;
+    if (action === 'discard' && !window.confirm(t('suspended.discard_confirm', { sender: suspended.sender || t('suspended.unknown_sender') }))) return;
     try {
       const { data } = await api('POST', `suspended/${encodeURIComponent(box)}/${encodeURIComponent(suspended.key)}/${action}`);
-      toast(action === 'release' ? `Released: ${data && data.ticket ? `${data.outcome} ${data.ticket}` : (data && data.outcome) || 'filed'}` : 'Discarded');
-    } catch (err) { toast(`Suspended mail: ${err.reason}`); }
+      const outcome = data && OUTCOMES.includes(data.outcome) ? t(`outcome.${data.outcome}`) : (data && data.outcome) || t('outcome.filed');
+      toast(action === 'release' ? t('suspended.released', { outcome: data && data.ticket ? `${outcome} ${data.ticket}` : outcome }) : t('suspended.discarded'));
+    } catch (err) { toast(t('suspended.failed', { reason: reason(err) })); }
     loadSuspended();
   }
 
