@@ -1052,7 +1052,7 @@
   }
 
   function boot() {
-    $('.topbar').append(window.InboundI18n.picker(() => (state.session ? agentEmail() : '')));
+    $('.brand').after(window.InboundI18n.picker(() => (state.session ? agentEmail() : '')));
     $('#login-form').addEventListener('submit', onLogin);
     $('#new-password-form').addEventListener('submit', onNewPassword);
     $('#claim-next').addEventListener('click', claimNext);

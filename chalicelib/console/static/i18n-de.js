@@ -267,7 +267,7 @@ window.InboundStrings.de = {
   "triage.moved": "{id} nach {mailbox} verschoben",
   "triage.tags": "Tags",
   "triage.tag": "Taggen",
-  "triage.tag_placeholder": "Tag hinzufügen",
+  "triage.tag_placeholder": "neues Tag",
   "triage.tag_label": "Hinzuzufügendes Tag",
   "triage.tag_remove": "Tag {tag} entfernen",
   "triage.tag_removed": "{id}: Tag {tag} entfernt",
