@@ -11,10 +11,12 @@ import pytest
 
 from chalicelib.adapters.dynamodb_changes import DynamoDBChanges
 from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
+from chalicelib.adapters.dynamodb_report_counters import DynamoDBReportCounters
 from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain.outcome import Outcome
-from chalicelib.domain.tickets import Body, StoredMessage, Ticket, ticket_id_for
+from chalicelib.domain.report_counts import bucket
+from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
@@ -23,7 +25,13 @@ from chalicelib.errors import (
     TicketNumberTaken,
 )
 from chalicelib.services.ports.records import AGENT_SCOPE, ChangeCount, SuspendedMessage, TicketChange
-from chalicelib.services.ports.tickets import ChangeCounters, Deliveries, SuspendedList, TicketStore
+from chalicelib.services.ports.tickets import (
+    ChangeCounters,
+    Deliveries,
+    ReportCounters,
+    SuspendedList,
+    TicketStore,
+)
 from tests.fakes.tickets import MemoryTickets
 
 
@@ -33,13 +41,14 @@ class Store:
     deliveries: Deliveries
     suspended: SuspendedList
     changes: ChangeCounters
+    reports: ReportCounters
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
 def store(request) -> Store:
     if request.param == "memory":
         memory = MemoryTickets()
-        return Store(memory, memory, memory, memory)
+        return Store(memory, memory, memory, memory, memory)
     stack = request.getfixturevalue("stack")
     db, table = stack.client("dynamodb"), stack.settings.tickets_table
     return Store(
@@ -47,6 +56,7 @@ def store(request) -> Store:
         DynamoDBDeliveries(db, table),
         DynamoDBSuspended(db, table),
         DynamoDBChanges(db, table),
+        DynamoDBReportCounters(db, table),
     )
 
 
@@ -266,3 +276,29 @@ def test_filing_counts_new_tickets_and_the_agents_customer_replies_and_marks_the
         ChangeCount(ann, changes=1, replies=1, ticket=ticket.id),
         ChangeCount("billing"),
     ]
+
+
+def test_the_report_counters_count_a_filing_and_the_first_reply_once(store):
+    """Filing adds `in` and one unsolved ticket; the first staff reply its response time, for
+    the mailbox and the agent; a second reply written against the same stale read of the
+    ticket, and the first one stored again (a retry), add nothing."""
+    ticket = _new(store, "ses-1", 1)
+    staff = replace(
+        _message(ticket.id, "out-1", "2026-12-07T11:00:00.000Z"),
+        direction="outbound",
+        kind="staff",
+        sender_name="ann@example.com",
+    )
+    assert store.tickets.record_outbound("support", staff, moved=(ticket, TicketStatus.PENDING))
+    assert not store.tickets.record_outbound("support", staff, moved=(ticket, TicketStatus.PENDING))
+    again = replace(staff, key="out-2", received_at="2026-12-07T12:00:00.000Z")
+    assert store.tickets.record_outbound("support", again, moved=(ticket, TicketStatus.PENDING))
+
+    rows, unsolved = store.reports.stored_days("support", "2026-12-07")
+    hour = f"fr{bucket(3600)}"
+    assert {(r.day, r.agent): r.counts for r in rows} == {
+        ("2026-12-07", ""): {"in": 1, "net": 1, "responded": 1, hour: 1},
+        ("2026-12-07", "ann@example.com"): {"responded": 1, hour: 1},
+    }
+    assert unsolved == 1
+    assert store.reports.stored_days("support", "2026-12-08") == ([], 1)

@@ -226,7 +226,7 @@ class MemoryTickets:
             )
             status = moved[1] if unchanged else ticket.status
         tallies = []
-        if message.kind == MessageKind.STAFF and not ticket.staff_replied:
+        if moved is not None and message.kind == MessageKind.STAFF and not ticket.staff_replied:
             tallies += report_counts.first_response(ticket, message.sender_name, message.received_at)
         if status != ticket.status:
             tallies += report_counts.status_changed(

@@ -113,4 +113,7 @@ def test_a_stopped_sla_clock_counts_met_by_its_due_time_and_no_target_counts_not
         replace(ticket, status=TicketStatus.OPEN),
         replace(ticket, status=TicketStatus.SOLVED, updated_at="2026-11-25T09:00:00.000Z"),
     )
-    assert (solved[0].counts.get("sla_met", 0), solved[0].counts["sla_total"]) == (0, 1)  # zeros are not written
+    assert (solved[0].counts.get("sla_met", 0), solved[0].counts["sla_total"]) == (
+        0,
+        1,
+    )  # zeros are not written
