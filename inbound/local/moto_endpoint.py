@@ -89,13 +89,16 @@ class Guard:
 
 @contextlib.contextmanager
 def serve(port: int = 0) -> Iterator[str]:
-    """moto's application behind the guard, on 127.0.0.1, in a thread; yields its endpoint URL."""
+    """moto's application behind the guard, on 127.0.0.1, in a thread; yields its endpoint URL.
+    Clients in this process reach the same application without the socket (`moto_direct`)."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
         create_backend_app,
     )
     from werkzeug.serving import make_server
+
+    from inbound.local import moto_direct
 
     dispatcher = DomainDispatcherApplication(create_backend_app)
     # moto resolves the service of every request under one lock, listing its own package
@@ -108,9 +111,12 @@ def serve(port: int = 0) -> Iterator[str]:
     server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
     thread.start()
+    endpoint = f"http://{LOOPBACK}:{server.server_port}"
+    moto_direct.route(endpoint, app)
     try:
-        yield f"http://{LOOPBACK}:{server.server_port}"
+        yield endpoint
     finally:
+        moto_direct.unroute(endpoint)
         server.shutdown()
         server.server_close()
         thread.join()
