@@ -11,11 +11,21 @@
    ContentBasedDeduplication: with a backlog of a burst's notifications in the ingest
    queue, each new one cost a pass over all of them. While a message is sent, a queue's
    attributes are that one attribute (for a FIFO queue; a standard queue has none).
+4. UpdateExpression. moto parses an update expression twice per Update (the request's
+   check and the backend's), and its validator deep-copies the parsed tree (copy.deepcopy,
+   node by node) before resolving it against the item: at a burst's ~11 Updates per mail
+   (the ticket counter, the change counter, the acknowledgement's guard, reputation)
+   this was a tenth of `inbound up`'s CPU. An expression is parsed once and kept as
+   pickled bytes; every use gets its own tree from them, and the validator's copy is
+   made the same way: the same tree as moto's, at a quarter of the cost.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import inspect
+import pickle
 import threading
 from typing import Any, cast
 
@@ -31,6 +41,7 @@ def install() -> None:
     _query_reads_the_partition()
     _retention_from_the_queue()
     _sending_reads_one_attribute()
+    _update_expressions_parsed_once()
     _installed = True
 
 
@@ -98,3 +109,33 @@ def _sending_reads_one_attribute() -> None:
 
     SQSBackend.send_message = send_message  # type: ignore[method-assign]
     Queue.attributes = property(attributes)  # type: ignore[assignment,method-assign]
+
+
+@functools.lru_cache(maxsize=1024)
+def parsed_update_expression(expression: str) -> bytes:
+    """moto's tree of an update expression, pickled (a parse error is raised each time)."""
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    return pickle.dumps(_parse(UpdateExpressionParser, expression), pickle.HIGHEST_PROTOCOL)
+
+
+def _parse(parser: Any, expression: str) -> Any:
+    return parser.moto_make(expression)
+
+
+def _update_expressions_parsed_once() -> None:
+    from moto.dynamodb.parsing import validators
+    from moto.dynamodb.parsing.ast_nodes import Node  # type: ignore[attr-defined]
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    def make(expression: str) -> Any:
+        return pickle.loads(parsed_update_expression(expression))
+
+    def tree_copy(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, Node):
+            return pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+        return copy.deepcopy(value, memo)
+
+    UpdateExpressionParser.moto_make = UpdateExpressionParser.make  # type: ignore[attr-defined]
+    UpdateExpressionParser.make = staticmethod(make)  # type: ignore[method-assign,assignment]
+    validators.deepcopy = tree_copy  # type: ignore[attr-defined,assignment]
