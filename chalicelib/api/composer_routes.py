@@ -1,5 +1,5 @@
 """The composer's routes beside the reply, mounted under /api: upload forms for reply
-attachments. The token check of api/staff_routes.py runs first, as for every route."""
+attachments, forwards. The token check of api/staff_routes.py runs first, as for every route."""
 
 from __future__ import annotations
 
@@ -30,5 +30,22 @@ def offer_upload(ticket_id: str) -> Any:
             "url": offer.url,
             "fields": offer.fields,
         },
+        status_code=201,
+    )
+
+
+@composer_api.route("/tickets/{ticket_id}/forward", methods=["POST"])
+@answers_errors
+def forward(ticket_id: str) -> Any:
+    """{to, note?, message_key?}: one message, or without message_key the whole ticket."""
+    body = json_object(
+        composer_api.current_request, {"to": str}, {"note": str, "message_key": str}, free_text=("note",)
+    )
+    agent = str(composer_api.current_request.context["staff"]["agent"])
+    line = services().forwarding.forward(
+        ticket_id, agent, body["to"], body.get("note", ""), body.get("message_key", "")
+    )
+    return Response(
+        body={"ticket": ticket_id, "to": body["to"].strip().lower(), "recorded": line.body.text},
         status_code=201,
     )

@@ -79,6 +79,7 @@ ASSETS = frozenset(
         "reports.js",
         "attachments.js",
         "replies.js",
+        "forward.js",
         "console.css",
     }
 )

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from chalicelib.services.sweeper import IncomingSweeper
     from chalicelib.services.team_reports import TeamReports
     from chalicelib.services.ticket_desk import TicketDesk
+    from chalicelib.services.ticket_forwarding import TicketForwarding
     from chalicelib.services.ticket_presence import TicketPresence
     from chalicelib.services.ticket_search import TicketFinder
     from chalicelib.wiring.outbound import Announcing, MailOut
@@ -309,6 +310,13 @@ class Services:
         from chalicelib.wiring.desk import composer
 
         return composer(self.settings, self._dynamodb, self._tickets)
+
+    @functools.cached_property
+    def forwarding(self) -> TicketForwarding:
+        """Forward a message or a ticket to any address, through the outbound guard."""
+        from chalicelib.services.ticket_forwarding import TicketForwarding
+
+        return TicketForwarding(self.settings, self.outbound, self._store)
 
     @functools.cached_property
     def console_sign_in(self) -> CognitoSignIn:

@@ -532,6 +532,8 @@ class Run:
             "POST", f"/api/tickets/{ticket}/reply", {"text": "Attached.", "uploads": [offer["key"]]}
         )
         seen["attached reply"] = (posted.status_code, attached.status_code)
+        forwarded = self._api("POST", f"/api/tickets/{ticket}/forward", {"to": f"engineering@{DOMAIN}"})
+        seen["forward"] = forwarded.status_code
         seen["note"] = self._api("POST", f"/api/tickets/{ticket}/notes", {"text": "Called them."}).status_code
         split = self._api("POST", f"/api/tickets/{ticket}/split", {"message_key": self.reply_key})
         seen["split"] = split.status_code
@@ -686,7 +688,7 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["queue"] >= 1 and seen["claimed"] == (200, AGENT) and seen["mine"] >= 1
     assert seen["read"] == (True, ["invoice.pdf"]) and seen["link"]
     assert (seen["update"], seen["staff reply"], seen["note"]) == (200, 201, 201)
-    assert seen["attached reply"] == (204, 201)
+    assert seen["attached reply"] == (204, 201) and seen["forward"] == 201
     assert (seen["split"], seen["merge"]) == (201, 200)
     assert seen["held"] == ["Away", "Out of office", "Vacation"]
     assert (seen["release"], seen["released"], seen["discard"]) == ("created", (True, ["logo.png"]), 204)

@@ -2,7 +2,9 @@
 
 An agent replies with a PDF attached from disk (uploaded by the page straight to the
 stack's S3 with a presigned POST) and the outbox shows the mail sent with the PDF as a
-part; a file too large for the send limit leaves as a time-limited link in the body.
+part; forwards the customer's message to engineering with a note (the outbox shows it
+sent, the thread shows who forwarded it to whom); a file too large for the send limit
+leaves as a time-limited link in the body.
 Screenshots in test-artifacts/console-composer-*.png.
 """
 
@@ -125,6 +127,22 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     page.locator(".messages li.message.out .attachments", has_text="refund-4471.pdf").wait_for()
     screenshot(page, "console-composer-2-sent.png")
 
+    # The customer's message to engineering, with a note; the thread records it.
+    page.locator(".messages li.message.in .forward-message").click()
+    dialog = page.locator("#forward-dialog")
+    dialog.locator("input[name=to]").fill("engineering@partner.test")
+    dialog.locator("textarea[name=note]").fill("Refund stuck for order 4471, can you check?")
+    screenshot(page, "console-composer-3-forward.png")
+    dialog.locator("button[type=submit]").click()
+    line = page.locator(".messages li.event", has_text="to engineering@partner.test")
+    line.wait_for()
+    assert "forwarded the message from dora@customer.org" in line.inner_text()
+    record, mail = _sent(composer_stack, f"Fwd: Refund for order 4471 [{ticket.id}]")
+    assert record["to"] == ["engineering@partner.test"] and "Send" in record["events"]
+    text = mail.get_body(("plain",)).get_content()
+    assert text.startswith("Refund stuck for order 4471") and "Where is my refund confirmation?" in text
+    screenshot(page, "console-composer-4-forwarded.png")
+
     # A scan over the send limit: the mail carries a link to it, not the file.
     follow_up = _customer_mail("Scan of the invoice", "Can you send the scanned invoice?")
     send(up, follow_up, to=["support@example.com"])
@@ -137,4 +155,4 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     text = mail.get_body(("plain",)).get_content()
     assert list(mail.iter_attachments()) == []
     assert "invoice-scan.pdf (300.0 KB): http" in text and "X-Amz-Signature=" in text
-    screenshot(page, "console-composer-3-link.png")
+    screenshot(page, "console-composer-5-link.png")

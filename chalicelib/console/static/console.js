@@ -58,6 +58,7 @@
   let notify = null; // notify.js: the unseen count, notifications and the change polling
   let attachments = null; // attachments.js: files on a reply, uploaded straight to S3
   let replies = null; // replies.js: saved replies, the signature, the reply's preview
+  let forward = null; // forward.js: a message or the ticket to any address
 
   // -- DOM -------------------------------------------------------------------
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -554,7 +555,8 @@
           attrs: { 'data-status': a.status, title: t('ticket.mark_title', { status: t(`status.${a.status}`), key: a.key }) },
           on: { click: () => setStatus(a.status) },
         }, t(`action.${a.status}`), ' ', el('kbd', { text: a.key }))),
-        ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: t('ticket.reopen'), on: { click: () => setStatus('open') } }) : null),
+        ['solved', 'closed', 'pending'].includes(ticket.status) ? el('button', { type: 'button', text: t('ticket.reopen'), on: { click: () => setStatus('open') } }) : null,
+        forward.ticketButton(ticket)),
       triage.ticketTools(ticket, me),
       renderPeople(ticket),
       renderRelated(ticket),
@@ -694,6 +696,7 @@
       el('span', { className: 'sender', text: name }),
       el('span', { className: `pill kind-${m.kind}`, text: KINDS.includes(m.kind) ? t(`kind.${m.kind}`) : m.kind }),
       el('time', { text: when(m.time), attrs: { datetime: m.time, title: m.date ? t('message.date_header', { date: m.date }) : m.time } }),
+      forward.messageButton(ticket, m),
       triage.splitButton(ticket, m, counted));
     const facts = el('div', { className: 'facts' });
     if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS.includes(m.thread_signal) ? t(`signal.${m.thread_signal}`) : t('signal.other', { signal: m.thread_signal }) }));
@@ -1083,6 +1086,7 @@
     notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
     window.InboundStaff({ api, el, $, toast, showAlert, state });
     attachments = window.InboundAttachments({ api, el, $ });
+    forward = window.InboundForward({ api, el, $, toast, showAlert, openTicket });
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     window.InboundReports({ api, el, $, showAlert });
     replies = window.InboundReplies({ api, el, $, toast, showAlert, state });

@@ -1,5 +1,6 @@
-"""Reply attachments through the staff API: the upload form, the browser's POST to S3, the
-reply that names the upload and the mail SES is handed."""
+"""The composer's sending tools through the staff API: reply attachments (the upload form, the
+browser's POST to S3, the reply that names the upload and the mail SES is handed) and
+forwards (the mail to a third party, the line in the thread)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,18 @@ def test_executables_and_unknown_uploads_are_refused_with_the_reason(api):
     )
     assert missing.status_code == 400 and "was not uploaded" in missing.json_body["reason"]
     assert offer(api, "T-999999").status_code == 404
+
+
+def test_a_forward_sends_the_ticket_to_another_address_and_shows_in_the_thread(api):
+    ticket_id = new_ticket(api.stack)
+    sent = sent_mail()
+
+    answer = api.post(f"/api/tickets/{ticket_id}/forward", {"to": "engineering@example.com", "note": "Bug?"})
+
+    assert answer.status_code == 201, answer.json_body
+    assert sent[0]["Destinations"] == ["engineering@example.com"]
+    events = [m for m in api.get(f"/api/tickets/{ticket_id}").json_body["messages"] if m["kind"] == "event"]
+    assert events[-1]["text"] == "forwarded the ticket to engineering@example.com: “Bug?”"
+    assert api.post(f"/api/tickets/{ticket_id}/forward", {"to": "not an address"}).status_code == 400
+    unknown = api.post(f"/api/tickets/{ticket_id}/forward", {"to": "a@b.example", "message_key": "nope"})
+    assert unknown.status_code == 404
