@@ -112,6 +112,13 @@ def test_every_key_the_console_asks_for_is_in_the_catalogue() -> None:
             )
             for value in MADE_KEYS[prefix]:
                 asked.setdefault(prefix + value + suffix, name)
+    # keys kept in a script's own table (staff.js STATUSES): any key-shaped literal of an area
+    areas = {key.split(".", 1)[0] for key in known}
+    for name, text in _scripts().items():
+        if not name.startswith("i18n"):
+            for key in LITERAL.findall(text):
+                if key.split(".", 1)[0] in areas:
+                    asked.setdefault(key, name)
     for key in HTML_KEY.findall((STATIC / "index.html").read_text("utf-8")):
         asked.setdefault(key, "index.html")
     missing = {key: name for key, name in asked.items() if key not in known}

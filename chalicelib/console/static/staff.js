@@ -12,8 +12,12 @@
 
 window.InboundStaff = (desk) => {
   const { api, el, $, toast, showAlert, state } = desk;
-  const dialog = el('dialog', { id: 'staff-dialog', className: 'picker staff', attrs: { 'aria-label': 'Staff' } });
-  const button = el('button', { type: 'button', className: 'quiet', id: 'staff-open', text: 'Staff', hidden: true, title: 'Staff administration (admins)' });
+  const { t } = window.InboundI18n;
+  // What the API says of a member (adapters' Cognito statuses), in the agent's language.
+  const STATUSES = { active: 'staff.status_active', invited: 'staff.status_invited', 'must reset password': 'staff.status_reset', disabled: 'staff.status_disabled' };
+  const ROLES = { admin: 'staff.role_admin', agent: 'staff.role_agent' };
+  const dialog = el('dialog', { id: 'staff-dialog', className: 'picker staff', attrs: { 'aria-label': t('staff.title') } });
+  const button = el('button', { type: 'button', className: 'quiet', id: 'staff-open', text: t('staff.title'), hidden: true, title: t('staff.button_title') });
 
   function claims() {
     try {
@@ -40,16 +44,16 @@ window.InboundStaff = (desk) => {
     const who = `staff/${encodeURIComponent(member.email)}`;
     const other = member.role === 'admin' ? 'agent' : 'admin';
     return el('tr', { dataset: { staff: member.email } },
-      el('td', { text: member.email === me ? `${member.email} (you)` : member.email }),
-      el('td', { text: member.status }),
-      el('td', { text: member.role }),
+      el('td', { text: member.email === me ? t('triage.agent_you', { agent: member.email }) : member.email }),
+      el('td', { text: STATUSES[member.status] ? t(STATUSES[member.status]) : member.status }),
+      el('td', { text: ROLES[member.role] ? t(ROLES[member.role]) : member.role }),
       el('td', { className: 'staff-actions' },
-        el('button', { type: 'button', className: 'quiet', text: member.enabled ? 'Disable' : 'Enable',
-          on: { click: () => act('PATCH', who, { enabled: !member.enabled }, `${member.email} is ${member.enabled ? 'disabled' : 'enabled'}`) } }),
-        el('button', { type: 'button', className: 'quiet', text: `Make ${other}`,
-          on: { click: () => act('PATCH', who, { role: other }, `${member.email} is ${other} from their next sign-in`) } }),
-        el('button', { type: 'button', className: 'quiet danger', text: 'Remove',
-          on: { click: () => { if (window.confirm(`Remove ${member.email}? Their tickets keep their name.`)) act('DELETE', who, undefined, `${member.email} is removed`); } } })));
+        el('button', { type: 'button', className: 'quiet', text: t(member.enabled ? 'staff.disable' : 'staff.enable'),
+          on: { click: () => act('PATCH', who, { enabled: !member.enabled }, t(member.enabled ? 'staff.disabled' : 'staff.enabled', { email: member.email })) } }),
+        el('button', { type: 'button', className: 'quiet', text: t(other === 'admin' ? 'staff.make_admin' : 'staff.make_agent'),
+          on: { click: () => act('PATCH', who, { role: other }, t(other === 'admin' ? 'staff.now_admin' : 'staff.now_agent', { email: member.email })) } }),
+        el('button', { type: 'button', className: 'quiet danger', text: t('staff.remove'),
+          on: { click: () => { if (window.confirm(t('staff.remove_confirm', { email: member.email }))) act('DELETE', who, undefined, t('staff.removed', { email: member.email })); } } })));
   }
 
   async function load() {
@@ -66,24 +70,24 @@ window.InboundStaff = (desk) => {
     const form = event.currentTarget;
     const email = form.elements.email.value.trim();
     if (!email) return;
-    act('POST', 'staff', { email, role: form.elements.role.value }, `${email} is invited: the one-time password is on its way by mail`)
+    act('POST', 'staff', { email, role: form.elements.role.value }, t('staff.invited', { email }))
       .then(() => { if ($('.alert', dialog).hidden) form.reset(); });
   }
 
   function open() {
     const form = el('form', { className: 'staff-invite', on: { submit: invite } },
-      el('input', { type: 'email', name: 'email', required: true, placeholder: 'new.colleague@example.com', maxLength: 254, attrs: { 'aria-label': 'Email address to invite' } }),
-      el('select', { name: 'role', attrs: { 'aria-label': 'Role' } },
-        el('option', { value: 'agent', text: 'agent' }), el('option', { value: 'admin', text: 'admin' })),
-      el('button', { type: 'submit', className: 'primary', text: 'Invite' }));
+      el('input', { type: 'email', name: 'email', required: true, placeholder: t('staff.invite_placeholder'), maxLength: 254, attrs: { 'aria-label': t('staff.invite_label') } }),
+      el('select', { name: 'role', attrs: { 'aria-label': t('staff.role') } },
+        el('option', { value: 'agent', text: t('staff.role_agent') }), el('option', { value: 'admin', text: t('staff.role_admin') })),
+      el('button', { type: 'submit', className: 'primary', text: t('staff.invite') }));
     dialog.replaceChildren(
-      el('h2', { text: 'Staff' }),
+      el('h2', { text: t('staff.title') }),
       el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }),
       form,
       el('table', { className: 'staff-list' },
-        el('thead', {}, el('tr', {}, ...['Email', 'Status', 'Role', ''].map((h) => el('th', { text: h })))),
+        el('thead', {}, el('tr', {}, ...[t('staff.email'), t('staff.status'), t('staff.role'), ''].map((h) => el('th', { text: h })))),
         el('tbody')),
-      el('div', { className: 'dialog-bar' }, el('button', { type: 'button', text: 'Close', on: { click: () => dialog.close() } })));
+      el('div', { className: 'dialog-bar' }, el('button', { type: 'button', text: t('help.close'), on: { click: () => dialog.close() } })));
     dialog.showModal();
     load();
   }
