@@ -151,17 +151,19 @@ def update_ticket(ticket_id: str) -> Any:
 @answers_errors
 def reply(ticket_id: str) -> Any:
     """`format`: "markdown" (the console's) is rendered to safe HTML, "text" (the default) is
-    sent as written; either way with the agent's signature (services/composer.py)."""
+    sent as written, an `html` part sanitised; either way signed (services/composer.py)."""
     optional = {"html": str, "last_seen": str, "uploads": list, "format": str}
     body = json_object(_request(), {"text": str}, optional, free_text=("text", "html"))
     svc = services()
     files = svc.uploads.attachments(ticket_id, body["uploads"]) if body.get("uploads") else ()
-    written = svc.composer.written(_agent(), body["text"], body.get("format") or "text")
+    written = svc.composer.written(
+        _agent(), body["text"], body.get("format") or "text", body.get("html") or ""
+    )
     sent = svc.outbound.reply(
         ticket_id,
         _agent(),
         written.text,
-        html=written.html or body.get("html") or None,
+        html=written.html or None,
         attachments=files,
         last_seen=body.get("last_seen"),
         display_name=written.display_name,

@@ -50,6 +50,7 @@ class Composer:
         tickets: TicketStore,
         mailboxes: Sequence[str],
         now: Callable[[], str],
+        sanitise: Callable[[str], str],
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12],
     ) -> None:
         self.replies = replies
@@ -57,6 +58,7 @@ class Composer:
         self.tickets = tickets
         self.mailboxes = tuple(dict.fromkeys(mailboxes))
         self.now = now
+        self.sanitise = sanitise  # nh3, as for received mail (adapters/mail/body_render.py)
         self.new_id = new_id
 
     # -- saved replies ------------------------------------------------------------
@@ -113,18 +115,23 @@ class Composer:
         return after
 
     # -- a reply as it is sent ------------------------------------------------------
-    def written(self, agent: str, text: str, format: str = "text") -> Written:
-        """`text` as sent by `agent`: signed; with `format` markdown, rendered to safe HTML."""
+    def written(self, agent: str, text: str, format: str = "text", html: str = "") -> Written:
+        """`text` as sent by `agent`: signed; with `format` markdown, rendered to safe HTML.
+        `html` (the API's own HTML part, "text" format only) is sanitised like received mail
+        and signed too: no reply leaves with HTML that neither renderer has been through."""
         if format not in FORMATS:
             raise InvalidRequest(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+        if format == "markdown" and html:
+            raise InvalidRequest("give markdown text or an html part, not both")
         if not text.strip():  # nothing written: a signature alone must not make a blank reply go
-            return Written(text, "", "")
+            return Written(text, self.sanitise(html) if html else "", "")
         profile = self.profile(agent)
         if format == "markdown":
             rendered = render(text, profile.signature)
             return Written(rendered.text, rendered.html, profile.display_name)
         signed = f"{text.rstrip()}\n\n-- \n{profile.signature}\n" if profile.signature else text
-        return Written(signed, "", profile.display_name)
+        own = self.sanitise(html) + render("", profile.signature).html if html else ""
+        return Written(signed, own, profile.display_name)
 
     def preview(self, agent: str, text: str) -> Rendered:
         """What `written(agent, text, "markdown")` would send."""

@@ -309,7 +309,7 @@ class Services:
         """Saved replies, signatures, a reply's markdown as safe HTML."""
         from chalicelib.wiring.desk import composer
 
-        return composer(self.settings, self._dynamodb, self._tickets)
+        return composer(self.settings, self._dynamodb, self._tickets, self._renderers)
 
     @functools.cached_property
     def forwarding(self) -> TicketForwarding:

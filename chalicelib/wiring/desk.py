@@ -198,7 +198,9 @@ def team_reports(settings: Settings, dynamodb: DynamoDBClient) -> TeamReports:
     )
 
 
-def composer(settings: Settings, dynamodb: DynamoDBClient, tickets: TicketStore) -> Composer:
+def composer(
+    settings: Settings, dynamodb: DynamoDBClient, tickets: TicketStore, renderers: Renderers
+) -> Composer:
     """Saved replies, the agents' profiles, a reply as it is sent."""
     from chalicelib.adapters.dynamodb_agent_profiles import DynamoDBAgentProfiles
     from chalicelib.adapters.dynamodb_saved_replies import DynamoDBSavedReplies
@@ -210,4 +212,5 @@ def composer(settings: Settings, dynamodb: DynamoDBClient, tickets: TicketStore)
         tickets,
         [settings.default_mailbox, *settings.mailboxes.values()],
         now,
+        renderers.sanitise_html,
     )

@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
+from chalicelib.adapters.mail.body_render import sanitise_html
 from chalicelib.errors import Forbidden, InvalidRequest, SavedReplyNotFound
 from chalicelib.services.composer import Composer
 from tests.fakes.composer import MemoryAgentProfiles, MemorySavedReplies
@@ -27,6 +28,7 @@ def composer(tickets=None) -> Composer:
         tickets or MemoryTickets(),
         ["support", "billing"],
         lambda: "2026-12-07T10:00:00.000Z",
+        sanitise_html,
         new_id=lambda: next(ids),
     )
 
@@ -149,3 +151,21 @@ def test_a_plain_reply_is_signed_too_and_an_agent_without_a_profile_sends_as_the
     assert (blank.text.strip(), blank.html) == ("", ""), "a blank reply stays blank, to be refused"
     with pytest.raises(InvalidRequest, match="format"):
         tools.written(BOB, "Done.", "html")
+
+
+def test_an_html_part_given_by_the_api_is_sanitised_and_signed():
+    tools = composer()
+    tools.set_profile(ANN, "", "Ann")
+    hostile = '<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:alert(1)">y</a></p>'
+
+    written = tools.written(ANN, "Hi y", html=hostile)
+
+    assert (
+        "<script" not in written.html and "onclick" not in written.html and "javascript:" not in written.html
+    )
+    assert (
+        written.html.endswith('<div class="signature"><p>Ann</p></div>')
+        and written.text == "Hi y\n\n-- \nAnn\n"
+    )
+    with pytest.raises(InvalidRequest, match="not both"):
+        tools.written(ANN, "Hi", "markdown", html="<p>Hi</p>")
