@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.console import Console, inbound_executable, screenshot
+from tests.support.console import Console, inbound_executable, screenshot, scrolls_sideways, within_window
 from tests.support.local_up import LocalStackRun, eventually, local_outbox, send, ticket_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -133,6 +133,16 @@ def test_a_saved_reply_inserted_by_keyboard_goes_out_signed_with_both_parts(
     alert = page.locator("#reply-form .alert")
     assert alert.is_hidden(), alert.inner_text()
     _shot(page, 4, "sent")
+
+    # At a phone's width the reply box, its tools and the picker fit the screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.keyboard.press("r")
+    page.keyboard.type("/")
+    picker.locator("li").filter(has_text="Refund on its way").wait_for()
+    assert within_window(page.locator(".reply-tools")) and within_window(picker)
+    assert not scrolls_sideways(page)
+    _shot(page, 5, "phone-picker")
+    page.keyboard.press("Escape")
 
     sent = eventually(
         lambda: next(
