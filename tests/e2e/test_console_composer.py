@@ -1,10 +1,12 @@
 """The composer's sending tools in the browser against `inbound up` (issue 16, item 1).
 
-An agent replies with a PDF attached from disk (uploaded by the page straight to the
-stack's S3 with a presigned POST) and the outbox shows the mail sent with the PDF as a
-part; forwards the customer's message to engineering with a note (the outbox shows it
-sent, the thread shows who forwarded it to whom); a file too large for the send limit
-leaves as a time-limited link in the body.
+The issue's "done when": an agent (an admin, so that they may save replies) sets their
+signature and a saved reply, then answers a customer with the saved reply picked by
+keyboard, signed, with a PDF attached from disk (uploaded by the page straight to the
+stack's S3 with a presigned POST): the outbox shows the mail sent with the filled reply,
+the signature and the PDF as a part. The agent forwards the customer's message to
+engineering with a note (the outbox shows it sent, the thread shows who forwarded it to
+whom); a file too large for the send limit leaves as a time-limited link in the body.
 Screenshots in test-artifacts/console-composer-*.png.
 """
 
@@ -22,13 +24,22 @@ import pytest
 
 from tests.support.browser import chromium_context
 from tests.support.console import TIMEOUT_MS, Console, screenshot
-from tests.support.local_up import LocalStackRun, eventually, local_outbox, send, start_up, ticket_of
+from tests.support.local_up import (
+    LocalStackRun,
+    eventually,
+    local_outbox,
+    run_inbound,
+    send,
+    start_up,
+    ticket_of,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 SEND_LIMIT = 200_000  # bytes of one mail; a larger file goes as a link
 PDF = b"%PDF-1.4\n" + b"Refund confirmation for order 4471.\n" * 1000 + b"%%EOF\n"  # 36 KB
 SCAN = b"%PDF-1.4\n" + bytes(range(256)) * 1200 + b"\n%%EOF\n"  # 300 KB: over the limit
+SAVED = "Hello {{customer_first_name|there}}, the confirmation for {{ticket_id}} is attached."
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +70,9 @@ def ann(chromium_executable: Path, composer_stack: LocalStackRun) -> Iterator[Co
         page = context.new_page()
         tab = Console(page, composer_stack.current)
         page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
-        tab.open()
         creds = composer_stack.credentials()
+        run_inbound(composer_stack.current, "staff", "role", creds["username"], "admin")
+        tab.open()
         tab.sign_in(creds["username"], creds["password"])
         page.locator("#desk").wait_for()
         yield tab
@@ -110,14 +122,38 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     ticket = ticket_of(up, question)
     page = _open(ann, ticket.id)
 
+    # Settings: a signature and a saved reply with the customer's name and the ticket.
+    page.locator("#replies-open").click()
+    screen = page.locator("#replies-dialog")
+    screen.locator("input[name=display_name]").fill("Ann")
+    screen.locator("textarea[name=signature]").fill("Ann Agent\nRefunds, Example Ltd")
+    screen.get_by_role("button", name="Save name and signature").click()
+    page.locator("#toast").filter(has_text="Your name and signature are saved").wait_for()
+    screen.locator("input[name=title]").fill("Refund confirmation")
+    screen.locator("textarea[name=body]").fill(SAVED)
+    screen.get_by_role("button", name="Add saved reply").click()
+    screen.locator(".saved-replies li").filter(has_text="Refund confirmation").wait_for()
+    screen.get_by_role("button", name="Close").click()
+    page.locator(".reply-tools .signed").filter(has_text="Ann Agent").wait_for()
+
+    # The reply: the saved reply by keyboard, the PDF from disk.
+    area = page.locator("#reply-form textarea")
+    area.click()
+    page.keyboard.type("/refund")
+    page.locator(".reply-picker li.active").filter(has_text="Refund confirmation").wait_for()
+    page.keyboard.press("Enter")
+    assert area.input_value().startswith(f"Hello Dora, the confirmation for {ticket.id} is attached.")
     _attach(page, tmp_path, "refund-4471.pdf", PDF)
     screenshot(page, "console-composer-1-attached.png")
-    page.locator("#reply-form textarea").fill("Your refund confirmation is attached.")
     page.locator("#reply-form button[type=submit]").click()
     page.locator("#reply-form .reply-files").wait_for(state="hidden")
 
     record, mail = _sent(composer_stack, f"Re: Refund for order 4471 [{ticket.id}]")
     assert record["to"] == ["dora@customer.org"] and "Send" in record["events"]
+    assert mail["From"] == "Ann at Support team <support@example.com>"
+    plain = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert plain.startswith(f"Hello Dora, the confirmation for {ticket.id} is attached.")
+    assert plain.endswith("\n-- \nAnn Agent\nRefunds, Example Ltd\n")
     [part] = list(mail.iter_attachments())
     assert (part.get_filename(), part.get_content_type(), part.get_content()) == (
         "refund-4471.pdf",
