@@ -80,6 +80,7 @@ ASSETS = frozenset(
         "attachments.js",
         "replies.js",
         "forward.js",
+        "sla.js",
         "console.css",
     }
 )

@@ -14,6 +14,7 @@ from chalicelib.console.routes import I18N_FILES
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.outcome import OutcomeKind
 from chalicelib.domain.refusals import RefusalReason
+from chalicelib.domain.sla import Clock
 from chalicelib.domain.tickets import MessageKind, Priority, ThreadSignal, TicketStatus
 
 STATIC = Path(__file__).resolve().parents[2] / "chalicelib" / "console" / "static"
@@ -43,6 +44,9 @@ MADE_KEYS: dict[str, tuple[str, ...]] = {
     "attach.state_": ("uploading", "ready", "failed"),
     "outcome.": tuple(OutcomeKind),  # triage.js OUTCOMES: a released mail's
     "bulk.done_": ("assigned", "unassigned", "assigned_you", "close", "tag", "spam"),  # triage.js bulk
+    # sla.js: the clock a due time belongs to (domain/sla.Clock), the targets table's columns
+    "sla.clock_": tuple(Clock),
+    "sla.col_": ("mailbox", "priority", "first", "resolution"),
 }
 HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
 

@@ -55,6 +55,7 @@
     chosen: new Set(), // tickets selected in the queue for a bulk action
   };
   let triage = null; // triage.js, given what it shares at boot
+  let sla = null; // sla.js: due times, sort by due, the targets
   let notify = null; // notify.js: the unseen count, notifications and the change polling
   let attachments = null; // attachments.js: files on a reply, uploaded straight to S3
   let replies = null; // replies.js: saved replies, the signature, the reply's preview
@@ -346,7 +347,7 @@
     // A search looks in every mailbox and status, newest first (the API's ?q=); Mine too.
     const query = searched ? { q: searched, limit: 50 }
       : view.assignee ? { assignee: view.assignee, status: view.statuses, limit: 50 }
-        : { mailbox: state.mailbox, status: view.statuses, limit: 50 };
+        : { mailbox: state.mailbox, status: view.statuses, limit: 50, ...sla.query() };
     if (append) query.cursor = state.cursor;
     renderViews(state.counts);
     try {
@@ -382,6 +383,7 @@
         assignee,
         ...triage.itemPills(ticket),
         notify.marker(ticket),
+        ...sla.itemPills(ticket),
         everywhere ? el('span', { className: 'pill mailbox', text: ticket.mailbox }) : null,
         // The queue is ordered by when tickets were opened (after assignment and priority):
         // that is the time shown; the last activity is in the tooltip.
@@ -397,6 +399,7 @@
       : currentView().assignee ? t('queue.none_mine')
         : t(`queue.none_${currentView().key}`, { mailbox: state.mailbox });
     $('#more').hidden = !state.cursor;
+    sla.showSort(!state.search && !currentView().assignee);
     triage.renderBulk();
   }
 
@@ -548,6 +551,7 @@
         `${ticket.requester} · ${ticket.mailbox} · ${t('queue.opened', { ago: ago(ticket.created_at) })} · `,
         !assignee ? t('queue.unassigned') : assignee === me ? t('ticket.assigned_to_you') : t('ticket.assigned_to', { agent: ticket.assignee }),
         ticket.merged_into ? ` · ${t('queue.merged_into', { id: ticket.merged_into })}` : ''),
+      sla.ticketLine(ticket),
       el('div', { className: 'actions' },
         assignee !== me ? el('button', { type: 'button', text: t('ticket.assign_to_me'), on: { click: () => takeTicket(ticket) } }) : null,
         ...STATUS_ACTIONS.map((a) => el('button', {
@@ -1090,6 +1094,7 @@
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     window.InboundReports({ api, el, $, showAlert });
     replies = window.InboundReplies({ api, el, $, toast, showAlert, state });
+    sla = window.InboundSla({ api, el, $, toast, showAlert, state, reload: () => { state.cursor = null; loadQueue(); } });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
     if (state.session && state.session.idToken) startDesk();

@@ -1,0 +1,162 @@
+"""SLA in the console (issue 16, item 3), against one `inbound up`.
+
+An admin sets targets in the console's SLA screen; three customer mails arrive; one is made
+urgent. The breach watch then runs with a clock the test sets (20 minutes after the urgent
+ticket was filed: its 15-minute first response is breached, the others are not), and the
+browser's clock is set to the same moment, so what the list says ("was due", "due in")
+matches. The list shows due times, the breach and "waiting since"; "Sort: due" orders it by
+due time; the ticket shows both clocks. Screenshots: test-artifacts/console-sla-*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.dynamodb_sla import DynamoDBSlaWatch
+from chalicelib.domain.timestamps import iso_millis
+from chalicelib.services.sla_clocks import SlaSweep
+from tests.fakes.desk import MemoryEvents
+from tests.support.console import Console, inbound_executable, screenshot
+from tests.support.local_up import TICKETS_TABLE, LocalStackRun, eventually, run_inbound, send, ticket_of
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+ADMIN, PASSWORD = "sla.admin@example.com", "An-Sla-Admin-9-Password"
+
+
+def _mail(subject: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Alice Example <alice@customer.org>"
+    msg["To"] = "support@example.com"
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain="customer.org")
+    msg.set_content(f"About: {subject}")
+    return msg
+
+
+def _admin_signs_in(console: Console, data_dir: Path) -> Any:
+    added = subprocess.run(
+        [inbound_executable(), "staff", "add", ADMIN, "--role", "admin", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    page = console.open().page
+    console.sign_in(ADMIN, added.stdout.split("one-time password: ", 1)[1].split()[0])
+    form = page.locator("#new-password-form")
+    form.locator("input[name=new_password]").fill(PASSWORD)
+    form.locator("input[name=repeat]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.locator("#desk").wait_for()
+    return page
+
+
+def _set_target(page: Any, priority: str, first: int, resolution: int) -> None:
+    row = page.locator(f'#sla-dialog tr[data-mailbox="support"][data-priority="{priority}"]')
+    row.locator("input[name=first]").fill(str(first))
+    row.locator("input[name=resolution]").fill(str(resolution))
+    row.get_by_role("button", name="Save").click()
+    page.locator("#toast").filter(has_text=f"SLA target saved: support, {priority}").wait_for()
+
+
+def _listed(page: Any, ours: set[str]) -> list[str]:
+    return [
+        t
+        for t in page.locator("#tickets li").evaluate_all("ls => ls.map(l => l.dataset.ticket)")
+        if t in ours
+    ]
+
+
+def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    up = local_stack.current
+    page = _admin_signs_in(console, local_stack.data_dir)
+
+    # 1. The targets, in the admin's SLA screen (wall-clock minutes).
+    page.locator("#sla-open").click()
+    page.locator('#sla-dialog tr[data-priority="urgent"]').first.wait_for()
+    _set_target(page, "normal", 60, 480)
+    _set_target(page, "urgent", 15, 120)
+    screenshot(page, "console-sla-1-targets.png")
+    page.locator("#sla-dialog").get_by_role("button", name="Close").click()
+    shown = json.loads(run_inbound(up, "sla", "show", "--json").stdout)
+    assert {
+        "mailbox": "support",
+        "priority": "urgent",
+        "first_response_minutes": 15,
+        "resolution_minutes": 120,
+    } in (shown["targets"])
+
+    # 2. Three mails; the second is made urgent, the third low (no target: no due time).
+    mails = [_mail("Printer jams"), _mail("Site is down"), _mail("A small question")]
+    made = []
+    for msg in mails:
+        send(up, msg)
+        made.append(ticket_of(up, msg))
+    normal, urgent, low = made
+    for ticket, priority in ((urgent, "urgent"), (low, "low")):
+        changed = run_inbound(up, "tickets", "priority", ticket.id, priority)
+        assert changed.returncode == 0, changed.stderr
+
+    # 3. The breach watch at the test's clock: the urgent ticket's first response is late.
+    now = datetime.fromisoformat(urgent.created_at) + timedelta(minutes=20)
+    events = MemoryEvents()
+    watch = DynamoDBSlaWatch(up.client("dynamodb"), TICKETS_TABLE)
+    report = SlaSweep(["support", "billing"], watch, events).sweep(iso_millis(now))
+    assert report.breaches == [(urgent.id, "first_response")]
+    assert SlaSweep(["support", "billing"], watch, events).sweep(iso_millis(now)).breaches == []  # once
+
+    # 4. The list at that moment (the browser's clock set to it).
+    page.clock.set_fixed_time(now)
+    page.reload()
+    ours = {t.id for t in made}
+    eventually(
+        lambda: _listed(page, ours) if len(_listed(page, ours)) == 3 else None, 20, "our three tickets"
+    )
+    item = page.locator(f'#tickets li[data-ticket="{urgent.id}"]')
+    item.locator(".pill.sla-breached").wait_for()
+    assert item.locator(".pill.sla-due.overdue").inner_text() == "was due 5 minutes ago"
+    on_time = page.locator(f'#tickets li[data-ticket="{normal.id}"]')
+    assert on_time.locator(".pill.sla-due").inner_text() == "due in 40 minutes"
+    assert on_time.locator(".pill.sla-breached").count() == 0
+    assert "waiting since" in on_time.locator(".waiting").inner_text()
+    assert page.locator(f'#tickets li[data-ticket="{low.id}"] .pill.sla-due').count() == 0
+    queue_order = _listed(page, ours)
+    assert queue_order[0] == urgent.id and queue_order[1:] == [normal.id, low.id]  # priority first
+    screenshot(page, "console-sla-2-queue.png")
+
+    # 5. Sort by due time: the soonest due first, no due time last (the API's ?sort=due).
+    page.locator("#sort-due").click()
+    page.locator("#sort-due").filter(has_text="Sort: due").wait_for()
+    eventually(
+        lambda: True if _listed(page, ours) == [urgent.id, normal.id, low.id] else None, 20, "due order"
+    )
+    # A ticket made urgent now is due 15 minutes after its filing: it moves ahead of the normal one.
+    assert run_inbound(up, "tickets", "priority", low.id, "urgent").returncode == 0
+    page.locator("#sort-due").click()  # back to the queue's order, then due again: a fresh read
+    page.locator("#sort-due").click()
+    eventually(
+        lambda: True if _listed(page, ours) == [urgent.id, low.id, normal.id] else None, 20, "re-sorted"
+    )
+    screenshot(page, "console-sla-3-sorted-by-due.png")
+
+    # 6. The ticket: both clocks, the breached one marked.
+    item.click()
+    line = page.locator(".ticket-head .sla-line")
+    line.wait_for()
+    first = line.locator('[data-clock="first_response"]')
+    assert first.get_attribute("class") == "sla-clock breached"
+    assert "first response due" in first.inner_text() and "5 minutes ago" in first.inner_text()
+    assert "resolution due" in line.locator('[data-clock="resolution"]').inner_text()
+    line.locator(".pill.sla-breached").wait_for()
+    screenshot(page, "console-sla-4-ticket.png")
