@@ -10,6 +10,10 @@ _ticket_edits; what they count: domain/report_counts.py), read here by one Query
 
 `~OPEN` sorts after every day, so the Query from a report's first day to the end returns the
 days the backlog needs (every day since the first, to today) and the count of now with them.
+What it costs: the items ride in transactions the write makes anyway (no request more), each
+2 write units: filing adds two (the day, ~OPEN), a first reply two (the mailbox's and the
+agent's day), a solving three (the days and ~OPEN), a reopening two, a move, split or merge two to
+four; other edits none.
 Counting began when this shipped: tickets filed before it are not in `open`, so a stage that
 had unsolved tickets then shows a backlog too low by that many.
 """

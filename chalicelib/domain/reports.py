@@ -20,6 +20,9 @@ BUCKET_NOTE = (
     "shows as over 27 days."
 )
 MAX_DAYS = 92
+# How far back a report may start: its Query reads every day from there to today (the backlog
+# of a past day is counted back from today's), so this bounds what one report reads.
+MAX_DAYS_BACK = 366
 
 
 @dataclass(frozen=True)

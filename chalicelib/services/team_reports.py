@@ -59,6 +59,8 @@ class TeamReports:
             raise InvalidRequest("from must not be after to")
         if (end - start).days >= reports.MAX_DAYS:
             raise InvalidRequest(f"a report covers at most {reports.MAX_DAYS} days")
+        if (today - start).days > reports.MAX_DAYS_BACK:
+            raise InvalidRequest(f"a report starts at most {reports.MAX_DAYS_BACK} days back")
         boxes = self.mailboxes()
         if mailbox:
             if mailbox.strip().lower() not in boxes:

@@ -17,7 +17,7 @@ from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
 from chalicelib.adapters.dynamodb_reputation_counters import counter_update
 from inbound.local.embedded import stack_at
 from tests.support import report_week as wk
-from tests.support.console import Console, screenshot
+from tests.support.console import Console, screenshot, scrolls_sideways
 from tests.support.local_up import LocalStackRun, run_inbound
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -125,3 +125,9 @@ def test_the_reports_page_the_api_and_the_cli_agree_on_a_seeded_week(
     page.wait_for_function(
         "() => document.querySelector('#reports-dialog [data-figure=in] strong').textContent === '2'"
     )
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    dialog.locator("svg.report-chart").first.scroll_into_view_if_needed()
+    assert not scrolls_sideways(page)
+    assert dialog.evaluate("d => d.getBoundingClientRect().right <= window.innerWidth")
+    screenshot(page, "console-reports-3-phone.png")

@@ -86,6 +86,7 @@ def test_the_reputation_rows_carry_the_rates_and_the_lines_to_draw():
         ("2026-11-30", None, None, "from must not be after to"),
         (None, "2026-12-01", None, "after today"),
         ("2026-01-01", "2026-11-29", None, "at most 92 days"),
+        ("2025-11-01", "2025-11-30", None, "at most 366 days back"),
         ("monday", None, None, "YYYY-MM-DD"),
         (None, None, "sales", "unknown mailbox"),
     ],

@@ -53,10 +53,11 @@ window.InboundReports = (desk) => {
     parent.append(n);
     return n;
   }
-  function niceTicks(max) {
+  function niceTicks(max, whole = false) {
     const top = Math.max(max, 1);
     const raw = top / 4, power = 10 ** Math.floor(Math.log10(raw));
-    const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+    const nice = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+    const step = whole ? Math.max(1, Math.round(nice)) : nice;  // no half tickets
     const ticks = [];
     for (let v = 0; v <= top + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
     if (ticks[ticks.length - 1] < top) ticks.push(ticks[ticks.length - 1] + step);
@@ -107,7 +108,7 @@ window.InboundReports = (desk) => {
 
   function volumeChart(report) {
     const days = report.days.map((d) => d.day), height = 280;
-    const ticks = niceTicks(Math.max(...report.days.map((d) => Math.max(d.in, d.solved, d.backlog))));
+    const ticks = niceTicks(Math.max(...report.days.map((d) => Math.max(d.in, d.solved, d.backlog))), true);
     const top = ticks[ticks.length - 1];
     const y = (v) => height - PAD.bottom - ((height - PAD.bottom - PAD.top) * v) / top;
     const svg = svgFor(height, t('report.chart_volume'));
