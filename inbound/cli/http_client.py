@@ -93,13 +93,20 @@ class StaffApi:
         return self.request("PATCH", f"/api/tickets/{_segment(ticket_id)}", body=fields)[1]
 
     def reply(
-        self, ticket_id: str, text: str, html: str | None = None, last_seen: str | None = None
+        self,
+        ticket_id: str,
+        text: str,
+        html: str | None = None,
+        last_seen: str | None = None,
+        format: str = "",
     ) -> dict[str, Any]:
-        """`last_seen`: the newest message the agent read; the API refuses a stale reply."""
+        """`last_seen`: the newest message the agent read; the API refuses a stale reply.
+        `format`: "markdown" to have the text rendered to HTML (the API's default is text)."""
         body = {
             "text": text,
             **({"html": html} if html else {}),
             **({"last_seen": last_seen} if last_seen else {}),
+            **({"format": format} if format else {}),
         }
         return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/reply", body=body)[1]
 

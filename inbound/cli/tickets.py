@@ -76,6 +76,11 @@ def register(subparsers: Any) -> None:
     reply = actions.add_parser("reply", parents=[common], help="reply to the requester (through the guard)")
     reply.add_argument("ticket")
     reply.add_argument("text", help="the reply; '-' reads it from standard input")
+    reply.add_argument(
+        "--markdown",
+        action="store_true",
+        help="the text is markdown, as in the console (sent as HTML and text)",
+    )
     reply.set_defaults(run=_reply)
     note = actions.add_parser("note", parents=[common], help="add an internal note")
     note.add_argument("ticket")
@@ -238,7 +243,8 @@ def _reply(api: Any, args: argparse.Namespace) -> int:
     from inbound.cli.tickets_team import last_seen, stale
 
     try:
-        sent = api.reply(args.ticket, text, last_seen=last_seen(args.data_dir, args.ticket))
+        seen = last_seen(args.data_dir, args.ticket)
+        sent = api.reply(args.ticket, text, last_seen=seen, format="markdown" if args.markdown else "")
     except ApiError as exc:
         raise stale(exc, args.ticket) or exc from None
     print(f"Sent to {', '.join(sent['to'] + sent['cc'])} on {sent['ticket']}.")

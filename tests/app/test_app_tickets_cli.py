@@ -274,3 +274,35 @@ def test_triage_from_the_terminal_priority_tags_merge_split_and_reopen(api, loca
     assert code == 1 and f"{second} has messages [1] to [" in err and "Traceback" not in err
     code, _, err = run(capsys, "tickets", "tag", second, *data)
     assert code == 1 and "name a tag to add" in err
+
+
+def test_a_markdown_reply_from_the_terminal_leaves_as_html_and_text_signed(api, local_agent, capsys):
+    import base64
+    from email import message_from_bytes, policy
+
+    from tests.support.staff_api import sent_mail
+
+    ticket_id = new_ticket(api.stack, "Printer on fire")
+    assert api.call("PUT", "/api/profile", {"display_name": "Ann", "signature": "Ann"}).status_code == 200
+    outbox = sent_mail()
+    capsys.readouterr()
+
+    code, out, _ = run(
+        capsys,
+        "tickets",
+        "reply",
+        ticket_id,
+        "It is **fixed**.",
+        "--markdown",
+        "--data-dir",
+        str(local_agent),
+    )
+
+    assert code == 0 and out.startswith("Sent to alice@customer.org")
+    data = outbox[-1]["RawMessage"]["Data"]
+    mail = message_from_bytes(
+        data if isinstance(data, bytes) else base64.b64decode(data), policy=policy.default
+    )
+    assert mail["From"] == "Ann at Support team <support@example.com>"
+    assert "<p>It is <strong>fixed</strong>.</p>" in mail.get_body(("html",)).get_content()
+    assert mail.get_body(("plain",)).get_content().replace("\r\n", "\n") == "It is *fixed*.\n\n-- \nAnn\n"

@@ -23,7 +23,8 @@ window.InboundReplies = (desk) => {
   // What a saved reply may hold (chalicelib/domain/saved_replies.py); {{name|fallback}} too.
   const PLACEHOLDERS = ['customer_name', 'customer_first_name', 'customer_email', 'ticket_id', 'ticket_subject', 'agent_name', 'mailbox']
     .map((name) => `{{${name}}}`).join(' ');
-  const cache = new Map(); // ticket id -> its filled saved replies (a promise)
+  const cache = new Map(); // ticket id -> {at, replies: a promise of its filled saved replies}
+  const REREAD_MS = 60000;
   let profile = null; // the agent's own {display_name, signature}, read once per session
 
   function claims() {
@@ -40,13 +41,15 @@ window.InboundReplies = (desk) => {
     if (!profile) profile = api('GET', 'profile').then(({ data }) => data).catch(() => { profile = null; return null; });
     return profile;
   }
+  /* Read again after a minute: a colleague may have added one meanwhile. */
   function filledFor(ticketId) {
-    if (!cache.has(ticketId)) {
-      cache.set(ticketId, api('GET', 'replies', { query: { ticket: ticketId } })
-        .then(({ data }) => data.replies)
-        .catch((err) => { cache.delete(ticketId); throw err; }));
-    }
-    return cache.get(ticketId);
+    const kept = cache.get(ticketId);
+    if (kept && Date.now() - kept.at < REREAD_MS) return kept.replies;
+    const replies = api('GET', 'replies', { query: { ticket: ticketId } })
+      .then(({ data }) => data.replies)
+      .catch((err) => { cache.delete(ticketId); throw err; });
+    cache.set(ticketId, { at: Date.now(), replies });
+    return replies;
   }
 
   // -- the picker ----------------------------------------------------------------
