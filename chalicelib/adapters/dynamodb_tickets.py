@@ -3,7 +3,6 @@ shapes in dynamodb_items). A commit writes the delivery record too (dynamodb_del
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
@@ -13,7 +12,6 @@ from chalicelib.adapters import dynamodb_ticket_updates as updates
 from chalicelib.adapters.dynamodb_deliveries import delivery_put, record_from_item
 from chalicelib.adapters.dynamodb_requests import (
     CONDITION_FAILED,
-    EDIT_CONFLICT_RETRIES,
     batch_get,
     cancellation_reasons,
     condition_failed,
@@ -23,7 +21,7 @@ from chalicelib.adapters.dynamodb_requests import (
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.adapters.dynamodb_sla import SLA_KEY, policy_from_item
 from chalicelib.domain import report_counts
-from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, ticket_id_for
+from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
     ConcurrentUpdate,
@@ -283,66 +281,19 @@ class DynamoDBTickets:
         The first staff reply on a ticket adds its response time to the report's counters,
         on condition that no other reply was first.
         """
-        first = moved[0] if moved is not None else None
-        return self._record_outbound(mailbox, message, aliases, ses_message_id, moved, first, answered)
+        # Loaded by the first mail sent, not by the ingest's cold start.
+        from chalicelib.adapters.dynamodb_sent_messages import record_sent
 
-    def _record_outbound(
-        self,
-        mailbox: str,
-        message: StoredMessage,
-        aliases: tuple[str, ...],
-        ses_message_id: str,
-        moved: tuple[Ticket, TicketStatus] | None,
-        read: Ticket | None,
-        answered: Ticket | None,
-        retried: bool = False,
-    ) -> bool:
-        message_item = items.message_item(message)
-        if ses_message_id:
-            message_item["ses_message_id"] = {"S": ses_message_id}
-        update = updates.outbound_update(self.table, message, moved, answered)
-        operations: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": self.table,
-                    "Item": message_item,
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            },
-            {"Update": update},
-        ]
-        tallies: list[report_counts.Tally] = []
-        if message.kind == MessageKind.STAFF:  # a colleague's open console learns of it
-            operations.append(updates.changes_bump(self.table, mailbox, message.ticket_id))
-            if read is not None and not read.staff_replied:
-                tallies += report_counts.first_response(read, message.sender_name, message.received_at)
-                update["ConditionExpression"] += (
-                    " AND (attribute_not_exists(staff_replied) OR staff_replied = :no)"
-                )
-                update["ExpressionAttributeValues"][":no"] = {"BOOL": False}
-        if moved is not None and moved[0].status != moved[1]:
-            before = moved[0]
-            tallies += report_counts.status_changed(
-                before, replace(before, status=moved[1], updated_at=message.received_at)
-            )
-        operations += updates.report_adds(self.table, report_counts.combined(tallies))
-        operations += updates.index_puts(self.table, mailbox, message, aliases, conditional=False)
-        try:
-            transact_write(self._db, operations, conflict_retries=EDIT_CONFLICT_RETRIES)
-        except ClientError as exc:
-            reasons = cancellation_reasons(exc)
-            if not reasons:
-                raise
-            if reasons[0] == CONDITION_FAILED:
-                return False
-            if len(reasons) > 1 and reasons[1] == CONDITION_FAILED:
-                live = self.live_ticket(message.ticket_id)  # gone or merged: raises
-                if not retried and (moved is not None or tallies):
-                    # The status or the first reply changed under us: keep the colleague's status,
-                    # and count this reply as the first only if it still is.
-                    return self._record_outbound(
-                        mailbox, message, aliases, ses_message_id, None, live, answered, True
-                    )
-                raise ConcurrentUpdate(f"{message.ticket_id} changed while storing a reply") from exc
-            raise
-        return True
+        first = moved[0] if moved is not None else None
+        return record_sent(
+            self._db,
+            self.table,
+            self.live_ticket,
+            mailbox,
+            message,
+            aliases,
+            ses_message_id,
+            moved,
+            first,
+            answered,
+        )

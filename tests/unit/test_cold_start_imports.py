@@ -46,6 +46,8 @@ OTHER_SERVICES = (
     # The wiring's builders of the other sides (chalicelib/wiring/).
     "chalicelib.wiring.desk",
     "chalicelib.wiring.outbound",
+    # How a sent mail is stored (the first acknowledgement loads it).
+    "chalicelib.adapters.dynamodb_sent_messages",
     # Their domain, once imported by services/ports for its annotations alone.
     "chalicelib.domain.announcements",
     "chalicelib.domain.feedback",
