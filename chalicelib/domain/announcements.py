@@ -199,12 +199,15 @@ class SendQuota:
 class Pacer:
     """At most `rate` sends a second: `wait()` before each send sleeps until its slot.
 
-    The clock and the sleep are ports, so tests run a virtual clock and never sleep."""
+    The first slot is one interval after the pacer starts: the invocation before this one on
+    the same concurrency slot may have sent a moment ago, and without that interval the two
+    would send back to back, over the rate. The clock and the sleep are ports, so tests run a
+    virtual clock and never sleep."""
 
     def __init__(self, rate: float, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         self.interval = 1.0 / rate if rate > 0 else 1.0
         self._clock, self._sleep = clock, sleep
-        self._next = float("-inf")
+        self._next = clock() + self.interval
 
     def wait(self) -> float:
         """Block until the next slot; the time it starts at."""

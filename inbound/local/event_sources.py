@@ -29,7 +29,7 @@ from typing import Any
 log = logging.getLogger("inbound.local")
 
 WAIT_SECONDS = 1
-SQS_POLLERS = 3  # concurrent batches per SQS source
+SQS_POLLERS = 3  # concurrent batches per SQS source, unless its mapping's maximum_concurrency is lower
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 _QUEUE_MISSING = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
@@ -45,6 +45,9 @@ class SqsSource:
     max_receive_count: int = 0  # from the queue's redrive policy; 0: none
     timeout_seconds: int = 60
     on_exhausted: Callable[[dict[str, Any]], None] | None = None
+    # Lambda's maximum_concurrency for the mapping: send_announcement paces each invocation
+    # at its share of SES's rate, so more pollers than that would send over the rate.
+    pollers: int = SQS_POLLERS
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,7 @@ def app_sources(
                     limit,
                     timeout_of(config.name),
                     on_exhausted.get(config.name),
+                    min(SQS_POLLERS, getattr(config, "maximum_concurrency", None) or SQS_POLLERS),
                 )
             )
         elif isinstance(config, ScheduledEventConfig):

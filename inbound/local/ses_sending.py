@@ -52,6 +52,7 @@ log = logging.getLogger("inbound.local_ses")
 
 SANDBOX_DAILY_QUOTA = 200
 SANDBOX_RATE_PER_SECOND = 1.0
+RATE_WINDOW = 5.0  # seconds: measure_rate's window
 
 _request = threading.local()
 _emulators: dict[tuple[str, str], "SesEmulator"] = {}
@@ -75,6 +76,8 @@ class SesEmulator:
     _held: list[tuple[str, str, list[str], str, str]] = field(default_factory=list)
     receiving_domains: tuple[str, ...] = ()  # mail to these goes to smtp_address too
     _sends: deque[float] = field(default_factory=deque)
+    _recent: dict[str, deque[float]] = field(default_factory=dict)  # set -> sends in the last RATE_WINDOW
+    _peaks: dict[str, int] = field(default_factory=dict)
     _events: "queue.Queue[tuple[float, Any]]" = field(default_factory=queue.Queue)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -130,6 +133,24 @@ class SesEmulator:
             if self._sends and now - self._sends[-1] < 1 / SANDBOX_RATE_PER_SECOND:
                 raise Throttling("Maximum sending rate exceeded.")
             self._sends.append(now)
+
+    def measure_rate(self, config_set: str) -> None:
+        """Keep the most sends any RATE_WINDOW seconds saw per configuration set, in the data
+        dir's ses-send-rate.json: what a test compares with GetAccount's MaxSendRate. Over a
+        few seconds, not one: a send's trip to SES varies by some milliseconds, which moves
+        one send across a one-second window's edge now and then."""
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent.setdefault(config_set, deque())
+            recent.append(now)
+            while now - recent[0] >= RATE_WINDOW:
+                recent.popleft()
+            path = self.data_dir / "ses-send-rate.json"
+            if not self._peaks and path.exists():  # an earlier run's
+                self._peaks.update(json.loads(path.read_text()))
+            if len(recent) > self._peaks.get(config_set, 0):
+                self._peaks[config_set] = len(recent)
+                path.write_text(json.dumps(self._peaks))
 
     def accepted(
         self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
@@ -288,6 +309,7 @@ def install(emulator: SesEmulator) -> None:
         message = original_backend(self, source, destinations, raw_data)
         if found is not None:
             config_set = getattr(_request, "config_set", "")
+            found.measure_rate(config_set)
             found.accepted(message.id, message.source or "", list(message.destinations), raw_data, config_set)
         return message
 

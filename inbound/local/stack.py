@@ -5,11 +5,14 @@ Around it: the SMTP listener that plays SES receiving (`smtp`), the Lambda event
 sources that drive the Chalice handlers (`event_sources`), Chalice's local HTTP server for
 the staff API and console (`chalice_host`), and the snapshot that carries the data across restarts
 (`state`). Nothing here talks to real AWS: every client gets the local endpoint and
-credentials that real AWS refuses.
+credentials that real AWS refuses. The endpoint keeps its port across restarts when it is
+free (the data dir's `aws-port`): links the emulated SES mailed point at it (an address's
+verification, an announcement's tracked image and links), as SES's stay valid.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -26,7 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inbound.local import moto_changes
 from inbound.local.chalice_host import CHALICE_STAGE, app_environment, chalice_config, http_server, import_app
 from inbound.local.embedded import REGION, moto_server, offline_credentials, stack_at
-from inbound.local.event_sources import SQS_POLLERS, Poller, Scheduler, app_sources
+from inbound.local.event_sources import Poller, Scheduler, app_sources
 from inbound.local.first_agent import ensure_agent
 from inbound.local.journal import Journal
 from inbound.local.quiet import Quiet
@@ -129,7 +132,7 @@ class LocalStack:
         # Lambda polls an SQS source with several concurrent pollers (five to start with)
         # and runs their batches in parallel; two keep a burst from queueing behind one.
         self.workers = [
-            Poller(q, clients["sqs"], REGION, self.quiet.busy) for q in queues for _ in range(SQS_POLLERS)
+            Poller(q, clients["sqs"], REGION, self.quiet.busy) for q in queues for _ in range(q.pollers)
         ]
         self.workers.append(Scheduler(schedules, REGION, account, self.quiet.busy))
         for worker in self.workers:
@@ -232,6 +235,23 @@ def _write_runtime(local: LocalStack) -> Path:
     return path
 
 
+def _embedded_aws(aws: contextlib.ExitStack, data_dir: Path) -> str:
+    """moto's server on the port of the last run when it is free, else on any; its endpoint."""
+    saved = data_dir / "aws-port"
+    try:
+        port = int(saved.read_text())
+    except (OSError, ValueError):
+        port = 0
+    try:
+        endpoint = aws.enter_context(moto_server(port))
+    except OSError:
+        if not port:
+            raise
+        endpoint = aws.enter_context(moto_server())
+    saved.write_text(endpoint.rpartition(":")[2])
+    return endpoint
+
+
 def run(options: UpOptions) -> int:
     """Run until SIGINT or SIGTERM; save the state every few seconds and on the way out."""
     started = time.perf_counter()
@@ -251,7 +271,8 @@ def run(options: UpOptions) -> int:
     offline_credentials()
     options.data_dir.mkdir(parents=True, exist_ok=True)
     # Loopback only, whatever --host says: --host is for SMTP and the console (moto_endpoint).
-    with moto_server() as endpoint:
+    with contextlib.ExitStack() as aws:
+        endpoint = _embedded_aws(aws, options.data_dir)
         local = LocalStack(options, endpoint, wake)
         try:
             local.start()
