@@ -256,6 +256,11 @@ class AnnouncementService:
         counts = {s: 0 for s in RecipientState}
         for r in recipients:
             counts[r.state] = counts.get(r.state, 0) + 1
+        if announcement.state == AnnouncementState.SENDING and not (
+            counts[RecipientState.PENDING] or counts[RecipientState.SENDING]
+        ):  # everyone sent or refused: done (kept, so the list says so too)
+            self.ports.store.set_state(announcement.id, AnnouncementState.DONE)
+            announcement = replace(announcement, state=AnnouncementState.DONE)
         opened = sum(1 for r in recipients if r.opens or r.clicks)  # a click needs an open
         clicked = sum(1 for r in recipients if r.clicks)
         summary = replace(announcement, counts=counts, total=len(recipients), opened=opened, clicked=clicked)

@@ -227,6 +227,7 @@ def test_opens_and_clicks_are_recorded_per_recipient_once_each_under_redelivery(
         svc.feedback.record(note)
 
     summary, recipients = svc.announcements.status(announcement.id)
+    assert summary.state == "done" and svc.announcement_store.get(announcement.id).state == "done"
     marks = {r.address: (r.opens, r.clicks, r.state) for r in recipients}
     assert marks == {
         "o@example.net": (2, 0, "sent"),

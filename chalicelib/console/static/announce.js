@@ -211,7 +211,7 @@ window.InboundAnnounce = (desk) => {
     const tools = el('div', { className: 'announce-tools' },
       testTo,
       el('button', { type: 'button', id: 'announce-test', text: t('announce.test'), on: { click: () => act({ action: 'test', to: testTo.value.trim() }, t('announce.tested', { to: testTo.value.trim() })) } }),
-      el('button', { type: 'button', className: 'primary', id: 'announce-send', text: t('announce.send', { count: a.counts.pending }), disabled: !a.counts.pending,
+      el('button', { type: 'button', className: 'primary', id: 'announce-send', text: t('announce.send', { count: a.counts.pending }), hidden: !a.counts.pending,
         on: { click: () => { if (window.confirm(t('announce.send_confirm', { count: a.counts.pending }))) act({ action: 'send' }, t('announce.queued')); } } }));
     view(a.subject,
       el('p', { className: 'muted', text: `${t(`announce.state_${a.state}`)} · ${a.audience} · ${t('announce.by', { who: a.created_by || '—', at: when(a.created_at) })}` }),
