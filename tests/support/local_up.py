@@ -94,9 +94,16 @@ def _read_lines(proc: subprocess.Popen[str], into: queue.Queue[str | None]) -> N
     into.put(None)
 
 
-def start_up(data_dir: Path, logs: Path, started: list[UpProcess], extra: tuple[str, ...] = ()) -> UpProcess:
-    """Start `inbound up` (with `extra` arguments) and wait for its ready and endpoint lines."""
-    smtp_port, http_port = free_port(), free_port()
+def start_up(
+    data_dir: Path,
+    logs: Path,
+    started: list[UpProcess],
+    extra: tuple[str, ...] = (),
+    ports: tuple[int, int] | None = None,
+) -> UpProcess:
+    """Start `inbound up` (with `extra` arguments, on `ports` (SMTP, HTTP) or free ones) and
+    wait for its ready and endpoint lines."""
+    smtp_port, http_port = ports or (free_port(), free_port())
     stderr_path = logs / f"up-{len(started)}.stderr"
     command = inbound_command() + [
         "up",
