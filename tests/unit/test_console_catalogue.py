@@ -12,8 +12,10 @@ import pytest
 
 from chalicelib.console.routes import I18N_FILES
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
+from chalicelib.domain.mail import Address, Verdict
 from chalicelib.domain.outcome import OutcomeKind
 from chalicelib.domain.refusals import RefusalReason
+from chalicelib.domain.sender_trust import Evidence, judge
 from chalicelib.domain.sla import Clock
 from chalicelib.domain.tickets import MessageKind, Priority, ThreadSignal, TicketStatus
 
@@ -161,3 +163,37 @@ def test_every_error_code_the_api_answers_has_its_sentence() -> None:
     assert {"stale", "not_confirmed", "password_reset_required", "suppressed"} <= codes
     missing = sorted(code for code in codes if f"error.{code}" not in table("en"))
     assert missing == [], f"error codes without an error.<code> sentence in the catalogue: {missing}"
+
+
+def read_back(prefix: str, line: str) -> str | None:
+    """The `prefix` key whose English template says `line` (as i18n.js readBack finds it)."""
+    for key, value in table("en").items():
+        if key.startswith(prefix):
+            for form in value.values() if isinstance(value, dict) else [value]:
+                parts = re.split(r"\{\w+\}", form)
+                if re.fullmatch("(.+?)".join(re.escape(part) for part in parts), line, re.DOTALL):
+                    return key
+    return None
+
+
+def test_every_sender_trust_reason_reads_back_in_the_console() -> None:
+    """The badge "sender not authenticated" carries the trust policy's reason (written in
+    English by domain/sender_trust.py) in its title; each of the policy's answers has its
+    `trust.*` template, so a German console says it in German."""
+    one = (Address("anna@kunde.de"),)
+    spf, dkim = Evidence(spf_domains=("kunde.de",)), Evidence(dkim_domains=("kunde.de",))
+    answers = [
+        judge(Verdict.PASS, Verdict.PASS, Verdict.PASS, (), Evidence()),
+        judge(Verdict.PASS, Verdict.PASS, Verdict.PASS, (*one, Address("b@x.de")), Evidence()),
+        *(
+            judge(dmarc, Verdict.PASS, Verdict.PASS, one, Evidence())
+            for dmarc in Verdict
+            if dmarc != Verdict.GRAY
+        ),
+        judge(Verdict.GRAY, Verdict.PASS, Verdict.NONE, one, spf),
+        judge(Verdict.GRAY, Verdict.NONE, Verdict.PASS, one, dkim),
+        judge(Verdict.GRAY, Verdict.FAIL, Verdict.FAIL, one, Evidence()),
+    ]
+    unread = [answer.reason for answer in answers if read_back("trust.", answer.reason) is None]
+    assert unread == [], f"trust reasons no trust.* template of i18n-en.js says: {unread}"
+    assert len({read_back("trust.", answer.reason) for answer in answers}) == 9

@@ -358,6 +358,16 @@ window.InboundStrings.de = {
   "staff.invite_label": "E-Mail-Adresse für die Einladung",
   "staff.invited": "{email} ist eingeladen: das Einmalpasswort ist per Mail unterwegs",
 
+  "trust.from_many": "From nennt {count} Postfächer",
+  "trust.no_from": "kein Postfach in From",
+  "trust.dmarc_pass": "DMARC bestanden für {domain}",
+  "trust.dmarc_failed": "DMARC fehlgeschlagen für {domain}",
+  "trust.dmarc_unchecked": "DMARC konnte für {domain} nicht geprüft werden",
+  "trust.dmarc_none": "kein DMARC-Ergebnis für {domain}",
+  "trust.spf_aligned": "kein DMARC-Eintrag; SPF bestanden für {checked}, passend zu {domain}",
+  "trust.dkim_aligned": "kein DMARC-Eintrag; DKIM bestanden für {signer}, passend zu {domain}",
+  "trust.unaligned": "kein DMARC-Eintrag für {domain} und kein zu ihr passendes SPF- oder DKIM-Ergebnis",
+
   "queue.label": "Warteschlange",
   "queue.search_label": "Tickets suchen",
   "queue.search_placeholder": "Suche: T-1042, Adresse, @domain, Wörter, Datei (/)",

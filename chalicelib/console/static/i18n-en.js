@@ -359,6 +359,16 @@ window.InboundStrings.en = {
   "staff.invite_label": "Email address to invite",
   "staff.invited": "{email} is invited: the one-time password is on its way by mail",
 
+  "trust.from_many": "From names {count} mailboxes",
+  "trust.no_from": "no From mailbox",
+  "trust.dmarc_pass": "DMARC pass for {domain}",
+  "trust.dmarc_failed": "DMARC failed for {domain}",
+  "trust.dmarc_unchecked": "DMARC could not be checked for {domain}",
+  "trust.dmarc_none": "no DMARC verdict for {domain}",
+  "trust.spf_aligned": "no DMARC record; SPF pass for {checked}, aligned with {domain}",
+  "trust.dkim_aligned": "no DMARC record; DKIM pass for {signer}, aligned with {domain}",
+  "trust.unaligned": "no DMARC record for {domain} and no SPF or DKIM pass aligned with it",
+
   "queue.label": "Queue",
   "queue.search_label": "Search tickets",
   "queue.search_placeholder": "Search: T-1042, address, @domain, words, file (/)",
