@@ -192,7 +192,8 @@ window.InboundI18n = (() => {
     if (!spoken(code)) return;
     store(CHOSEN_KEY, code);
     if (email) store(AGENT_PREFIX + String(email).toLowerCase(), code);
-    if (code !== lang) location.reload();
+    // Only when kept: a reload that came back in the old language would ask again, forever.
+    if (code !== lang && stored(CHOSEN_KEY) === code) location.reload();
   }
 
   /* The language menu of the top bar: each language named in its own words. */
