@@ -109,6 +109,18 @@ def team_report() -> Any:
     return services().reports.report(q.get("from"), q.get("to"), q.get("mailbox"))
 
 
+@staff_api.route("/alerts", methods=["GET", "PUT"])
+@answers_errors
+def reply_alerts() -> Any:
+    """The caller's own choice: a mail when a customer replies on their ticket (off by default).
+    PUT {"customer_reply_mail": true|false}."""
+    preferences = services().alert_preferences
+    if _request().method == "PUT":
+        body = json_object(_request(), {"customer_reply_mail": bool})
+        preferences.set_reply_mail(_agent(), body["customer_reply_mail"])
+    return {"customer_reply_mail": preferences.wants_reply_mail(_agent())}
+
+
 @staff_api.route("/agents", methods=["GET"])
 @answers_errors
 def list_agents() -> Any:

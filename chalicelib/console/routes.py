@@ -81,6 +81,7 @@ ASSETS = frozenset(
         "replies.js",
         "forward.js",
         "sla.js",
+        "alerts.js",
         "console.css",
     }
 )

@@ -29,7 +29,7 @@ from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.domain.routing import route
 from chalicelib.domain.ticket_events import EventKind
-from chalicelib.domain.tickets import ThreadSignal
+from chalicelib.domain.tickets import ThreadSignal, Ticket
 from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing
 from chalicelib.services import notifications
 from chalicelib.services.mailed_reports import MailedReports
@@ -178,9 +178,20 @@ class IngestService:
             return self._duplicate(received, mailbox_route, exc)
         self._archive(received, received.received_at)
         self._announce(outcome)
+        self._answer(outcome, mail, received, threading.tickets.get(outcome.ticket or ""))
+        return outcome
+
+    def _answer(
+        self, outcome: Outcome, mail: ParsedMail, received: ReceivedMail, joined: Ticket | None
+    ) -> None:
+        """A new ticket's acknowledgement; or for a customer's reply on an agent's ticket, their
+        mail if they asked for it (the choice is read only for an assigned ticket)."""
         if outcome.outcome == OutcomeKind.CREATED:
             self._acknowledge(outcome.ticket or "", mail, received)
-        return outcome
+        elif outcome.outcome == OutcomeKind.THREADED and joined is not None and joined.assignee:
+            alert = self.ports.alert_assignee
+            if alert is not None:
+                alert(joined)
 
     def _announce(self, outcome: Outcome) -> None:
         kind = _EVENTS.get(outcome.outcome)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.mail import ParsedMail
     from chalicelib.domain.sender_trust import SenderTrust
     from chalicelib.domain.ticket_events import EventKind
+    from chalicelib.domain.tickets import Ticket
     from chalicelib.services.feedback import InboundReport
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.ports.records import ReplySecrets
@@ -42,6 +43,9 @@ class IngestPorts:
     suppress_bounced: Callable[[tuple[str, ...], bool, str, tuple[str, ...], bool], InboundReport] | None = (
         None
     )
+    # Mails a ticket's agent that its customer replied (services/assignee_alerts.py), if they
+    # asked for it; never raises a refusal. Called once, after the commit (a redelivery does not).
+    alert_assignee: Callable[[Ticket], object] | None = None
     # Ticket events for integrations (SNS); best effort, after the commit.
     publish_event: Callable[[EventKind, str, dict[str, Any]], object] | None = None
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
+    from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
     from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
     from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
     from chalicelib.adapters.s3_mail_store import S3MailStore
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
+    from chalicelib.services.assignee_alerts import AssigneeAlerts
     from chalicelib.services.change_feed import ChangeFeed
     from chalicelib.services.composer import Composer
     from chalicelib.services.feedback import FeedbackService
@@ -169,7 +171,22 @@ class Services:
             self._events,
             acknowledge=(lambda *ticket: self.outbound.acknowledge(*ticket)) if acknowledge else None,
             suppress_bounced=lambda *report: self.feedback.suppress_from_inbound_bounce(*report),
+            alert_assignee=lambda ticket: self.assignee_alerts.customer_replied(ticket),
         )
+
+    @functools.cached_property
+    def alert_preferences(self) -> DynamoDBAlertPreferences:
+        """Each agent's choice of a mail when their ticket's customer replies."""
+        from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
+
+        return DynamoDBAlertPreferences(self._dynamodb, self.settings.tickets_table)
+
+    @functools.cached_property
+    def assignee_alerts(self) -> AssigneeAlerts:
+        """Mail to an agent whose ticket's customer replied, through the outbound guard."""
+        from chalicelib.services.assignee_alerts import AssigneeAlerts
+
+        return AssigneeAlerts(self.settings, self.outbound.ports, self.alert_preferences)
 
     @functools.cached_property
     def suspended(self) -> SuspendedMail:

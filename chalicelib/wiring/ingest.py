@@ -31,6 +31,7 @@ def ingest_service(
     events: Events,
     acknowledge: Callable[..., Any] | None,
     suppress_bounced: Callable[..., Any],
+    alert_assignee: Callable[..., Any] | None = None,
 ) -> IngestService:
     """The outbound side and the feedback are reached through `acknowledge` and
     `suppress_bounced`, built by the first acknowledgement or bounce that needs them, not by
@@ -51,6 +52,7 @@ def ingest_service(
         reply_secrets=reply_secrets,
         acknowledge=acknowledge,
         suppress_bounced=suppress_bounced,
+        alert_assignee=alert_assignee,
         publish_event=events.publish_event,
     )
     return IngestService(settings, ports)

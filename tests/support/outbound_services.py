@@ -17,12 +17,14 @@ from chalicelib.domain.tickets import StoredAttachment
 from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.services import announcement_sending as sending
 from chalicelib.services.announcements import AnnouncementPorts, AnnouncementService
+from chalicelib.services.assignee_alerts import AssigneeAlerts
 from chalicelib.services.feedback import FeedbackService
 from chalicelib.services.ingest import IngestService
 from chalicelib.services.outbound import OutboundService
 from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.services.suppression import SuppressionService
 from chalicelib.settings import Settings
+from tests.fakes.alert_preferences import MemoryAlertPreferences
 from tests.fakes.announcements import FakeAnnouncementStore
 from tests.fakes.desk import MemoryQueue
 from tests.fakes.reply_claims import FakeReplyClaims
@@ -70,6 +72,8 @@ class MailOut:
     account_rates: tuple[float | None, float | None] = (None, None)
     # A standard dedicated pool warming up (GetDedicatedIps); None: announcements use no such pool.
     warmup: WarmupPlan | None = None
+    # The agents' choice of a mail when their ticket's customer replies (services/assignee_alerts.py).
+    alert_preferences: MemoryAlertPreferences = field(default_factory=MemoryAlertPreferences)
 
     @property
     def ingest(self) -> IngestService:
@@ -151,12 +155,15 @@ def mail_out(**changes: Any) -> MailOut:
         settings.announcement_quota_reserve,
     )
     feedback = FeedbackService(settings, table.feedback_ledger, table.send_ledger, lambda: desk.clock)
+    alert_preferences = MemoryAlertPreferences()
+    alerts = AssigneeAlerts(settings, outbound.ports, alert_preferences)
     desk.ingest = IngestService(
         settings,
         replace(
             desk.ingest.ports,
             acknowledge=outbound.acknowledge if settings.acknowledge_new_tickets else None,
             suppress_bounced=feedback.suppress_from_inbound_bounce,
+            alert_assignee=alerts.customer_replied,
         ),
     )
     built["it"] = MailOut(
@@ -176,6 +183,7 @@ def mail_out(**changes: Any) -> MailOut:
         announcement_sender=announcer,
         pacing=pacing,
         queued=queued,
+        alert_preferences=alert_preferences,
     )
     return built["it"]
 

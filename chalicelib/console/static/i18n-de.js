@@ -596,5 +596,12 @@ window.InboundStrings.de = {
   "sla.col_resolution": "Lösung (Min.)",
   "sla.save": "Speichern",
   "sla.saved": "SLA-Ziel gespeichert: {mailbox}, {priority}",
-  "sla.close": "Schließen"
+  "sla.close": "Schließen",
+
+  "alerts.off": "Antwort-Mail: aus",
+  "alerts.on": "Antwort-Mail: an",
+  "alerts.title": "Eine Mail an Sie, wenn ein Kunde auf eines Ihrer Tickets antwortet (nur an Sie, nie an den Kunden)",
+  "alerts.saved_on": "Sie erhalten eine Mail, wenn ein Kunde auf Ihre Tickets antwortet",
+  "alerts.saved_off": "Keine Mail mehr bei Kundenantworten",
+  "alerts.failed": "Antwort-Mail: {reason}"
 };

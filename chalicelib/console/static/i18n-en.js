@@ -597,5 +597,12 @@ window.InboundStrings.en = {
   "sla.col_resolution": "Resolution (min)",
   "sla.save": "Save",
   "sla.saved": "SLA target saved: {mailbox}, {priority}",
-  "sla.close": "Close"
+  "sla.close": "Close",
+
+  "alerts.off": "Reply mail: off",
+  "alerts.on": "Reply mail: on",
+  "alerts.title": "A mail to you when a customer replies on one of your tickets (to you only, never the customer)",
+  "alerts.saved_on": "You get a mail when a customer replies on your tickets",
+  "alerts.saved_off": "No more mail when a customer replies",
+  "alerts.failed": "Reply mail: {reason}"
 };

@@ -224,6 +224,13 @@ class SlaWatch(Protocol):
         ...
 
 
+class AlertPreferences(Protocol):
+    """Whether an agent wants a mail when a customer replies on their ticket (default: no)."""
+
+    def wants_reply_mail(self, agent: str) -> bool: ...
+    def set_reply_mail(self, agent: str, on: bool) -> None: ...
+
+
 class ChangeCounters(Protocol):
     def counts(self, scopes: Sequence[str]) -> list[ChangeCount]:
         """The counters of `scopes` (zeros for one never bumped), in one read."""
