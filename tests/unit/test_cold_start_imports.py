@@ -55,6 +55,7 @@ OTHER_SERVICES = (
     "chalicelib.domain.reputation",
     "chalicelib.domain.send_policy",
     "chalicelib.domain.sign_in_throttle",
+    "chalicelib.domain.report_counts",  # the team report's counting: the first mail filed loads it
     "chalicelib.domain.reports",  # the team report's reading side (its counting side is loaded)
 )
 
