@@ -410,6 +410,7 @@ window.InboundStrings.de = {
   "help.i": "eine interne Notiz schreiben",
   "help.psc": "als wartend / gelöst / geschlossen markieren",
   "help.send": "die Antwort oder Notiz senden, die Sie schreiben",
+  "help.saved_reply": "in der Antwort, am Zeilenanfang: Textbaustein einfügen (↑ ↓, Enter, Esc)",
   "help.esc": "das Textfeld verlassen",
   "help.help": "diese Hilfe",
   "help.close": "Schließen",

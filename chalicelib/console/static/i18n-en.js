@@ -411,6 +411,7 @@ window.InboundStrings.en = {
   "help.i": "write an internal note",
   "help.psc": "mark pending / solved / closed",
   "help.send": "send the reply or note you are writing",
+  "help.saved_reply": "in the reply, at a line's start: insert a saved reply (↑ ↓, Enter, Esc)",
   "help.esc": "leave the text box",
   "help.help": "this help",
   "help.close": "Close",
