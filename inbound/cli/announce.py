@@ -143,7 +143,14 @@ def _status(args: argparse.Namespace) -> int:
                 {
                     **announcement.as_dict(),
                     "recipients": [
-                        {"address": r.address, "state": r.state, "reason": r.reason} for r in recipients
+                        {
+                            "address": r.address,
+                            "state": r.state,
+                            "reason": r.reason,
+                            "opens": r.opens,
+                            "clicks": r.clicks,
+                        }
+                        for r in recipients
                     ],
                 },
                 ensure_ascii=False,
@@ -156,6 +163,8 @@ def _status(args: argparse.Namespace) -> int:
     print(f"{announcement.id} {announcement.subject!r}: {announcement.state}")
     print(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total}")
     print("  ".join(f"{state} {counts.get(state, 0)}" for state in counts if counts.get(state, 0)))
+    if announcement.opened or announcement.clicked:
+        print(f"opened {announcement.opened}  clicked {announcement.clicked}")
     for r in recipients:
         if r.state in _NOTED or args.all:
             print(f"{r.address}\t{r.state}\t{r.reason}")
