@@ -166,9 +166,11 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
 
         # THEN each allowed recipient exactly once, the suppressed never, under the rate
         got = [a for r in _announced(data) for a in r["to"]]
-        assert sorted(got) == sorted(allowed), {
-            a: got.count(a) for a in set(got) | set(allowed) if got.count(a) != 1
+        wrong = {a: got.count(a) for a in set(got) | set(allowed) if got.count(a) != 1}
+        said = {
+            r["address"]: (r["state"], r["reason"]) for r in status["recipients"] if r["address"] in wrong
         }
+        assert sorted(got) == sorted(allowed), (wrong, said)
         assert len(before) < len(allowed), "the kill came after the send had finished"
         peaks = json.loads((data / "ses-send-rate.json").read_text())
         [peak] = [n for name, n in peaks.items() if name.endswith("-announcements")]
@@ -208,6 +210,8 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
             return found if done == (len(quitters), len(openers) + len(clickers), len(clickers)) else None
 
         report = eventually(reported, timeout=120, what="opens, clicks and opt-outs in the report")
+        marks = {r["address"]: (r["opens"], r["clicks"]) for r in report["recipients"]}
+        assert {marks[a] for a in openers} == {(1, 0)} and {marks[a] for a in clickers} == {(1, 1)}
         counts = report["counts"]
         assert (counts["refused"], counts["bounced"], counts["complained"]) == (
             len(groups["suppressed"]),
