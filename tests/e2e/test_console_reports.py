@@ -131,3 +131,26 @@ def test_the_reports_page_the_api_and_the_cli_agree_on_a_seeded_week(
     assert not scrolls_sideways(page)
     assert dialog.evaluate("d => d.getBoundingClientRect().right <= window.innerWidth")
     screenshot(page, "console-reports-3-phone.png")
+
+    # In German: the catalogue's words, German day labels and numbers.
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    dialog.evaluate("d => d.close()")
+    with page.expect_navigation():
+        page.locator("#language").select_option("de")
+    page.locator("#reports-open").click()
+    form.locator("input[name=from]").fill(wk.FIRST_DAY)
+    form.locator("input[name=to]").fill(wk.LAST_DAY)
+    with page.expect_response(lambda r: "/api/reports?" in r.url and wk.FIRST_DAY in r.url):
+        form.locator("button[type=submit]").click()
+    page.wait_for_function(
+        "() => document.querySelector('#reports-dialog [data-figure=in] strong')?.textContent === '6'"
+    )
+    assert dialog.locator("h2").inner_text() == "Berichte"
+    assert _tile(page, "resolution") == "24 Std. / 4 T."
+    volume = dialog.locator("svg.report-chart").nth(0)
+    assert _texts(volume.locator("text.legend"))[0] == "Eingang"
+    assert _texts(volume.locator("text.tick"))[-7:][0] == "23.11."
+    assert "SES-Prüfung 5\u00a0%" in _texts(  # Intl puts a no-break space before %
+        dialog.locator("svg.report-chart").nth(2).locator("text.limit-label")
+    )
+    screenshot(page, "console-reports-4-deutsch.png")

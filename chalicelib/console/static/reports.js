@@ -36,7 +36,7 @@ window.InboundReports = (desk) => {
   // -- drawing ---------------------------------------------------------------------
   // The plot's margins: the y labels at the left, the day labels and the legend below, and
   // room at the right for the names of the limit lines (the rate charts).
-  const W = 880, PAD = { left: 64, right: 20, top: 14, bottom: 58 };
+  const W = 880, PAD = { left: 78, right: 20, top: 14, bottom: 58 };
   const RATE_RIGHT = 130;
   function svgFor(height, label) {
     const svg = document.createElementNS(SVG, 'svg');
