@@ -17,6 +17,14 @@
    stage's one rule from an active rule set it shares with other rules. And an
    identity's BounceTopic/ComplaintTopic, which moto stores but never reports.
 
+5. S3 objects overwritten or deleted while a request reads them: moto closes the old
+   object's buffer at once, so a PutObject of the same key still computing its ETag, or
+   a GetObject or CopyObject still reading, fails with "I/O operation on closed file" (a
+   500). S3 never fails a request for a concurrent write. A buffer is closed here when
+   nothing refers to its object any more (moto's own `__del__`), which is at once when
+   no request holds it. Twenty concurrent ingests of one notification hit this at once in
+   process (`moto_direct`); over the socket, only now and then.
+
 moto 5.2.5 backs up every table a TransactWriteItems names with `copy.deepcopy`
 before applying it (once per item of the transaction), so each transaction copies the
 whole table: replaying a few thousand messages on the embedded stack becomes quadratic
@@ -141,9 +149,26 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.__deepcopy__ = _narrow_deepcopy  # type: ignore[attr-defined]
     _conditional_denials()
+    _s3_buffers_closed_when_unreferenced()
     _delete_receipt_rule()
     _raw_email_recipients()
     _installed = True
+
+
+def _s3_buffers_closed_when_unreferenced() -> None:
+    from moto.s3.models import FakeKey
+
+    close = FakeKey.dispose
+
+    def dispose(self: Any, garbage: bool = False) -> None:
+        """Asked by an overwrite, a delete or a reset: left to `__del__` (a request may
+        still be reading the object)."""
+
+    def closed_when_collected(self: Any) -> None:
+        close(self)  # nothing refers to it: moto's own disposal, without its warning
+
+    FakeKey.dispose = dispose  # type: ignore[method-assign]
+    FakeKey.__del__ = closed_when_collected  # type: ignore[method-assign]
 
 
 def _raw_email_recipients() -> None:

@@ -207,3 +207,24 @@ def test_an_update_expression_is_parsed_once_and_each_update_resolves_its_own_tr
     assert (got["old"]["n"]["N"], got["old"]["who"]["S"], got["old"]["seen"]["N"]) == ("43", "cy", "2")
     assert (got["new"]["n"]["N"], got["new"]["who"]["S"], got["new"]["seen"]["N"]) == ("5", "bob", "1")
 
+
+def test_an_object_overwritten_or_deleted_mid_read_stays_readable_to_that_read(stack):
+    """moto closed an overwritten or deleted object's buffer at once, so a request still
+    reading it (a PutObject computing its ETag, a GetObject) failed with a 500; S3 does not
+    fail a read for a concurrent write (moto_fidelity closes it once nothing refers to it)."""
+    from moto.s3.models import s3_backends
+
+    s3, bucket = stack.client("s3"), stack.settings.mail_bucket
+    account = stack.client("sts").get_caller_identity()["Account"]
+    backend = s3_backends[account]["aws"]
+    s3.put_object(Bucket=bucket, Key="incoming/same", Body=b"first")
+    s3.put_object(Bucket=bucket, Key="incoming/gone", Body=b"kept while read")
+    in_flight = backend.get_object(bucket, "incoming/same")  # what a request in flight holds
+    deleted_in_flight = backend.get_object(bucket, "incoming/gone")
+
+    s3.put_object(Bucket=bucket, Key="incoming/same", Body=b"second")
+    s3.delete_object(Bucket=bucket, Key="incoming/gone")
+
+    assert in_flight.value == b"first" and in_flight.etag.strip('"')
+    assert deleted_in_flight.value == b"kept while read"
+    assert s3.get_object(Bucket=bucket, Key="incoming/same")["Body"].read() == b"second"
