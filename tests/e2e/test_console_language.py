@@ -22,7 +22,7 @@ import pytest
 
 from tests.support.browser import chromium_context
 from tests.support.console import TIMEOUT_MS, Console, screenshot, scrolls_sideways, within_window
-from tests.support.local_up import LocalStackRun, send, ticket_of
+from tests.support.local_up import LocalStackRun, run_inbound, send, ticket_of
 from tests.unit.test_console_catalogue import table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -145,9 +145,14 @@ def test_a_german_browser_gets_the_sign_in_page_and_the_queue_in_german(
 
 
 def _sign_in(tab: Console, local_stack: LocalStackRun) -> None:
+    """Signed in, in German (the agent's choice outlives a test: it is kept in the browser)."""
     creds = local_stack.credentials()
     tab.open().sign_in(creds["username"], creds["password"])
-    tab.page.locator("#tickets li").first.wait_for()
+    tab.page.locator("#desk").wait_for()
+    if tab.page.locator("html").get_attribute("lang") != "de":
+        tab.page.locator("#language").select_option("de")
+        tab.page.locator("html[lang=de]").wait_for()
+        tab.page.locator("#desk").wait_for()
 
 
 def _hide_toast(page: Any) -> None:
@@ -233,7 +238,7 @@ def test_switching_back_to_english_is_kept_for_the_agent(german: Console, local_
     # The check above can fail: on an English page it finds the English phrases.
     page.locator("#language").select_option("en")
     page.locator("html[lang=en]").wait_for()
-    page.locator("#tickets li").first.wait_for()
+    page.locator("#desk").wait_for()
     assert page.locator("#views .view[data-view=working] .label").inner_text() == "Working"
     for opened in page.locator("#tickets .ago").all_inner_texts():
         assert re.fullmatch(r"opened (just now|\d+ (minute|minutes|hour|hours) ago|yesterday)", opened), (
@@ -247,6 +252,35 @@ def test_switching_back_to_english_is_kept_for_the_agent(german: Console, local_
     assert page.locator("#login-form h1").inner_text() == "Sign in"
     creds = local_stack.credentials()
     german.sign_in(creds["username"], creds["password"])
-    page.locator("#tickets li").first.wait_for()
+    page.locator("#desk").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#sign-out").inner_text() == "Sign out"
+    page.locator("#language").select_option("de")  # and back: the other tests' language
+    page.locator("html[lang=de]").wait_for()
+    assert page.locator("#sign-out").inner_text() == "Abmelden"
+
+
+SCREENS = ("staff", "announce", "reports", "replies")  # the top bar's dialogs (admins see them all)
+
+
+def test_every_screen_of_the_top_bar_is_german_too(german: Console, local_stack: LocalStackRun) -> None:
+    made = run_inbound(local_stack.current, "staff", "role", local_stack.credentials()["username"], "admin")
+    assert made.returncode == 0, made.stderr
+    page = german.page
+    _sign_in(german, local_stack)
+    screenshot(page, "console-language-07-top-bar.png")
+    assert not scrolls_sideways(page)  # the longer German top bar still fits the laptop screen
+    opened = []
+    for name in SCREENS:
+        button = page.locator(f"#{name}-open")
+        if not button.is_visible():
+            continue
+        button.click()
+        dialog = page.locator(f"#{name}-dialog")
+        dialog.wait_for()
+        page.wait_for_timeout(500)  # its list or figures arrive from the API
+        assert english_left(page, f"#{name}-dialog") == {}, name
+        screenshot(page, f"console-language-08-{name}.png")
+        dialog.evaluate("d => d.close()")
+        opened.append(name)
+    assert opened == list(SCREENS)

@@ -1045,6 +1045,7 @@
     $('#desk').hidden = false;
     $('#desk-tools').hidden = false;
     $('#agent').textContent = agentEmail();
+    $('#agent').title = agentEmail();
     window.InboundI18n.forAgent(agentEmail());  // the agent's own language, if another
     if (!state.config) {
       try { state.config = (await call('GET', 'console/config.json')).data; } catch (e) { state.config = { mailboxes: ['support'], defaultMailbox: 'support' }; }
