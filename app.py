@@ -35,6 +35,7 @@ app.register_blueprint(unsubscribe)  # /u/<token>: announcements' one-click unsu
 INGEST_QUEUE = os.environ.get("INBOUND_INGEST_QUEUE", "inbound-dev-ingest")
 FEEDBACK_QUEUE = os.environ.get("INBOUND_FEEDBACK_QUEUE", "inbound-dev-feedback")
 ANNOUNCE_QUEUE = os.environ.get("INBOUND_ANNOUNCE_QUEUE", "inbound-dev-announce")
+OUTBOX_QUEUE = os.environ.get("INBOUND_OUTBOX_QUEUE", "inbound-dev-outbox")
 # Lambda scales an SQS source up to 1,000 concurrent batches; these caps keep a mail
 # flood from exhausting the account's concurrency or SES's sending rate (each new ticket
 # sends an acknowledgement) while the queue holds the rest. AWS's minimum is 2.
@@ -68,6 +69,17 @@ def send_announcement(event):
     sender = services().announcement_sender
     for record in event:
         sender.send_batch(json.loads(record.body))
+
+
+# Undo-send: each held reply's queue message arrives when its window has passed; the send
+# claims the reply first, so an undo that came earlier wins (chalicelib/services/held_replies.py).
+@app.on_sqs_message(queue=OUTBOX_QUEUE, batch_size=1, name="send_reply", maximum_concurrency=5)
+@observed
+def send_reply(event):
+    held = services().held_replies
+    for record in event:
+        body = json.loads(record.body)
+        held.send_due(body["ticket"], body["hold"])
 
 
 @app.route("/api/health")

@@ -72,6 +72,10 @@ class Settings:
     # files make the mail larger than max_send_bytes carries links to them instead.
     upload_max_bytes: int = 25 * 1024 * 1024
     upload_form_seconds: int = 300  # how long a presigned POST form may be used
+    # Undo-send (domain/held_replies.py): a console reply waits this long before it leaves,
+    # on this queue (read by send_reply); 0: replies leave at once, with no undo.
+    send_delay_seconds: int = 10
+    outbox_queue: str = "inbound-dev-outbox"
     auto_replies_per_sender_per_day: int = 3
     # Acknowledgements to unauthenticated senders (SECURITY.md) per recipient domain and
     # day: a spoofed From makes the acknowledgement land on someone who never wrote.
@@ -146,6 +150,8 @@ class Settings:
             attachment_link_seconds=int(env.get("INBOUND_ATTACHMENT_LINK_SECONDS", 24 * 3600)),
             upload_max_bytes=int(env.get("INBOUND_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)),
             upload_form_seconds=int(env.get("INBOUND_UPLOAD_FORM_SECONDS", 300)),
+            send_delay_seconds=int(env.get("INBOUND_SEND_DELAY_SECONDS", 10)),
+            outbox_queue=env.get("INBOUND_OUTBOX_QUEUE", f"inbound-{stage}-outbox"),
             auto_replies_per_sender_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_SENDER_PER_DAY", 3)),
             auto_replies_per_domain_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_DOMAIN_PER_DAY", 20)),
             ack_authenticated_only=frozenset(

@@ -1,5 +1,5 @@
 """The composer's routes beside the reply, mounted under /api: upload forms for reply
-attachments, forwards. The token check of api/staff_routes.py runs first, as for every route."""
+attachments, forwards, held replies (undo-send). The token check of api/staff_routes.py runs first, as for every route."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api import views
 from chalicelib.api.http_io import answers_errors, json_object
 from chalicelib.wiring import services
 
@@ -49,3 +50,14 @@ def forward(ticket_id: str) -> Any:
         body={"ticket": ticket_id, "to": body["to"].strip().lower(), "recorded": line.body.text},
         status_code=201,
     )
+
+
+@composer_api.route("/tickets/{ticket_id}/held/{hold_id}", methods=["GET", "DELETE"])
+@answers_errors
+def held_reply(ticket_id: str, hold_id: str) -> Any:
+    """GET: what became of a held reply; DELETE: undo it (409 once its send has begun)."""
+    held = services().held_replies
+    if composer_api.current_request.method == "DELETE":
+        agent = str(composer_api.current_request.context["staff"]["agent"])
+        return views.held_json(held.undo(ticket_id, hold_id, agent))
+    return views.held_json(held.status(ticket_id, hold_id))

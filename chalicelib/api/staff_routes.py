@@ -163,14 +163,26 @@ def update_ticket(ticket_id: str) -> Any:
 @answers_errors
 def reply(ticket_id: str) -> Any:
     """`format`: "markdown" (the console's) is rendered to safe HTML, "text" (the default) is
-    sent as written, an `html` part sanitised; either way signed (services/composer.py)."""
-    optional = {"html": str, "last_seen": str, "uploads": list, "format": str}
+    sent as written, an `html` part sanitised; either way signed (services/composer.py).
+    `undo`: hold the reply for the stage's send delay (202, services/held_replies.py)."""
+    optional = {"html": str, "last_seen": str, "uploads": list, "format": str, "undo": bool}
     body = json_object(_request(), {"text": str}, optional, free_text=("text", "html"))
     svc = services()
-    files = svc.uploads.attachments(ticket_id, body["uploads"]) if body.get("uploads") else ()
     written = svc.composer.written(
         _agent(), body["text"], body.get("format") or "text", body.get("html") or ""
     )
+    if body.get("undo") and svc.settings.send_delay_seconds > 0:  # held for the undo window
+        held = svc.held_replies.hold(
+            ticket_id,
+            _agent(),
+            written.text,
+            written.html,
+            written.display_name,
+            tuple(body.get("uploads") or ()),
+            body.get("last_seen"),
+        )
+        return Response(body=views.held_json(held), status_code=202)
+    files = svc.uploads.attachments(ticket_id, body["uploads"]) if body.get("uploads") else ()
     sent = svc.outbound.reply(
         ticket_id,
         _agent(),

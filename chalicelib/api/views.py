@@ -196,6 +196,19 @@ def reply_json(sent: StoredMessage) -> dict[str, Any]:
     }
 
 
+def held_json(held: Any) -> dict[str, Any]:
+    """A reply held for its undo window (domain/held_replies.py) and what became of it."""
+    return {
+        "held": held.hold_id,
+        "ticket": held.ticket_id,
+        "state": str(held.state),
+        "held_at": held.held_at,
+        "send_at": held.send_at,
+        "reason": held.reason or None,
+        "message": held.message_key or None,
+    }
+
+
 def presence_json(ticket_id: str, others: Any) -> dict[str, Any]:
     """Who else has the ticket open (`writing`: a reply or note in progress), and since when seen."""
     return {

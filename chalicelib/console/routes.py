@@ -82,6 +82,7 @@ ASSETS = frozenset(
         "forward.js",
         "sla.js",
         "alerts.js",
+        "undo_send.js",
         "console.css",
     }
 )

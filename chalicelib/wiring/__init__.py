@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.services.change_feed import ChangeFeed
     from chalicelib.services.composer import Composer
     from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.held_replies import HeldReplySender
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
@@ -334,6 +335,20 @@ class Services:
         from chalicelib.services.ticket_forwarding import TicketForwarding
 
         return TicketForwarding(self.settings, self.outbound, self._store)
+
+    @functools.cached_property
+    def held_replies(self) -> HeldReplySender:
+        """Undo-send: replies held for the send delay, sent by send_reply unless undone."""
+        from chalicelib.adapters.dynamodb_held_replies import DynamoDBHeldReplies
+        from chalicelib.adapters.sqs_batches import SqsBatches
+        from chalicelib.services.held_replies import HeldReplySender
+
+        settings = self.settings
+        queue = SqsBatches(
+            on_first_use(lambda: client(self._session, "sqs", settings)), settings.outbox_queue
+        )
+        store = DynamoDBHeldReplies(self._dynamodb, settings.tickets_table)
+        return HeldReplySender(store, queue, self.outbound, self.uploads, settings.send_delay_seconds)
 
     @functools.cached_property
     def console_sign_in(self) -> CognitoSignIn:

@@ -166,7 +166,7 @@ def _dlq_alarm(names: Names, role: str, consumer: str) -> AlarmSpec:
 
 # The deployed functions, by the names `chalice deploy` gives them (the API handler's is
 # the app and stage only).
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement", "send_reply")
 ERROR_PERIODS = 3  # 15 minutes of failing invocations: a retry storm, not one bad record
 
 
@@ -220,6 +220,7 @@ def alarm_specs(
         _dlq_alarm(names, "ingest", "ingest"),
         _dlq_alarm(names, "feedback", "record_feedback"),
         _dlq_alarm(names, "announce", "send_announcement"),
+        _dlq_alarm(names, "outbox", "send_reply"),
         AlarmSpec(
             name=f"{p}-quarantine-rate",
             description=(

@@ -20,16 +20,17 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
-from inbound.stage.documents import ANNOUNCE_ROLE
+from inbound.stage.documents import ANNOUNCE_ROLE, OUTBOX_ROLE
 from inbound.stage.iam_policies import policy_documents
 from inbound.stage.provision.context import Names
 
 # The Lambda functions app.py declares (Chalice names their resources after them), and the
 # two that read a queue, with the queue role each reads.
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement", "send_reply")
 SQS_FUNCTIONS = {"ingest": "ingest", "record_feedback": "feedback"}
 # send_announcement reads one message per invocation (no partial batch responses needed).
 ANNOUNCE_FUNCTION = "send_announcement"
+REPLY_FUNCTION = "send_reply"  # one held reply per invocation, likewise
 
 
 def _ref(logical_id: str) -> dict[str, str]:
@@ -66,6 +67,7 @@ def function_environment(names: Names) -> dict[str, Any]:
         "INBOUND_INGEST_QUEUE": names.queue("ingest"),
         "INBOUND_FEEDBACK_QUEUE": names.queue("feedback"),
         "INBOUND_ANNOUNCE_QUEUE": names.queue(ANNOUNCE_ROLE),
+        "INBOUND_OUTBOX_QUEUE": names.queue(OUTBOX_ROLE),
         "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": _ref("AnnouncementConfigurationSet"),
         "INBOUND_REPLY_SECRET_PARAMETER": names.reply_secret_parameter,
     }
@@ -91,6 +93,8 @@ def function_resources(names: Names) -> dict[str, Any]:
             resource["DependsOn"] = [f"{to_cfn_resource_name(role)}Queue"]
         elif function == ANNOUNCE_FUNCTION:
             resource["DependsOn"] = ["AnnounceQueue"]
+        elif function == REPLY_FUNCTION:
+            resource["DependsOn"] = ["OutboxQueue"]
         resources[function_logical_id(function)] = resource
         # With log_retention_in_days Chalice adds `<Function>LogGroup` named by
         # `${<Function>}`, but for the API handler it writes `${ApiHandler}` while the

@@ -46,10 +46,12 @@ from inbound.stage.documents import (
     FOURTEEN_DAYS,
     LIFECYCLE_RULES,
     MAX_RECEIVE_COUNT,
+    OUTBOX_ROLE,
     PIPES,
     POOL_SETTINGS,
     POOL_SIGN_IN,
     PUBLIC_ACCESS_BLOCK,
+    REPLY_FUNCTION_TIMEOUT,
     SEND_FUNCTION_TIMEOUT,
     TTL_ATTRIBUTE,
     announcement_configuration_set,
@@ -207,6 +209,33 @@ def _messaging(names: Names, timeouts: dict[str, int]) -> dict[str, Any]:
             },
         }
     return resources
+
+
+def _outbox(names: Names) -> dict[str, Any]:
+    """Undo-send's queue of delayed sends and its dead-letter queue (provision/outbox.py)."""
+    dlq = "OutboxDeadLetterQueue"
+    return {
+        dlq: {
+            "Type": "AWS::SQS::Queue",
+            **DELETE,
+            "Properties": {
+                "QueueName": names.queue(f"{OUTBOX_ROLE}-dlq"),
+                "MessageRetentionPeriod": FOURTEEN_DAYS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        "OutboxQueue": {
+            "Type": "AWS::SQS::Queue",
+            **DELETE,
+            "Properties": {
+                "QueueName": names.queue(OUTBOX_ROLE),
+                "MessageRetentionPeriod": FOURTEEN_DAYS,
+                "VisibilityTimeout": visibility_timeout(REPLY_FUNCTION_TIMEOUT),
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
+            },
+        },
+    }
 
 
 def _announcements(names: Names, timeout: int) -> dict[str, Any]:
@@ -426,6 +455,7 @@ def merge_template(
         **_storage(names),
         **_messaging(names, timeouts),
         **_announcements(names, announce_function_timeout),
+        **_outbox(names),
         **_ses(names, mailboxes),
         **_identity(names),
         **_alarms(names),

@@ -24,7 +24,7 @@ def stage_environment(outputs: dict[str, str]) -> dict[str, str]:
     """The stage's environment variables from provision's outputs."""
     env = {k: v for k, v in outputs.items() if k.startswith("INBOUND_") and k not in _SKIP}
     # Chalice wires SQS event sources by queue name, read from these at import.
-    for role in ("INGEST", "FEEDBACK", "ANNOUNCE"):
+    for role in ("INGEST", "FEEDBACK", "ANNOUNCE", "OUTBOX"):
         arn = outputs.get(f"INBOUND_{role}_QUEUE_ARN", "")
         if arn:
             env[f"INBOUND_{role}_QUEUE"] = arn.rsplit(":", 1)[1]

@@ -183,6 +183,9 @@ SQS_MAX_VISIBILITY = 43_200
 # `inbound announce send` and from send_announcement itself).
 PIPES = {"ingest": "received", "feedback": "feedback"}
 ANNOUNCE_ROLE = "announce"
+# Undo-send: held replies' delayed sends (chalicelib/services/held_replies.py), read by send_reply.
+OUTBOX_ROLE = "outbox"
+REPLY_FUNCTION_TIMEOUT = 60
 SEND_FUNCTION_TIMEOUT = 300  # 50 recipients at 1 a second (the sandbox's rate) and margin
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from inbound.stage.provision.context import Names
 
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement")
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement", "send_reply")
 # An account id still unknown (before provision): one that matches any 12-digit account
 # but no other name, unlike `*` which would also match `/` and other buckets.
 ANY_ACCOUNT = "????????????"
@@ -212,6 +212,20 @@ _STAFF_ADMINISTRATION = [
 ]
 
 
+def _send_reply(a: _Arns, common: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A held reply when its undo window has passed: the staff reply's path (the tickets,
+    the guard's suppression table, the reply's files, SES) and nothing of the API's else."""
+    return [
+        _own_logs(a, "send_reply"),
+        _statement("OutboxQueueEventSource", list(_EVENT_SOURCE_ACTIONS), [a.n.queue_arn("outbox")]),
+        _statement("ReplyUploads", ["s3:GetObject"], a.objects("uploads")),
+        _statement("TicketContent", ["s3:PutObject"], a.objects("attachments", "bodies")),
+        _tickets(a, ["GetItem", "PutItem", "UpdateItem", "Query"]),
+        _suppression(a, ["GetItem", "UpdateItem", "Query"]),
+        *common.values(),
+    ]
+
+
 def _api_handler(a: _Arns, common: dict[str, dict[str, Any]], user_pool_id: str) -> list[dict[str, Any]]:
     n = a.n
     # A pool's ARN holds its id, which provision learns: `*` (of this account and Region) until then.
@@ -235,6 +249,8 @@ def _api_handler(a: _Arns, common: dict[str, dict[str, Any]], user_pool_id: str)
         _statement("TicketQueues", ["dynamodb:Query"], [a.table(f"{n.tickets_table}/index/*")]),
         _suppression(a, ["GetItem", "UpdateItem", "Query"]),
         _statement("StaffAdministration", _STAFF_ADMINISTRATION, [pool]),
+        # Undo-send: a held reply's send, delayed by its window (read by send_reply).
+        _statement("HoldReplies", ["sqs:SendMessage", "sqs:GetQueueUrl"], [n.queue_arn("outbox")]),
         *common.values(),
     ]
 
@@ -261,6 +277,7 @@ def policy_documents(
         "sweep_incoming": _sweep_incoming(a, common),
         "api_handler": _api_handler(a, common, user_pool_id),
         "send_announcement": _send_announcement(a, common, warmup_pool),
+        "send_reply": _send_reply(a, common),
     }
     return {f: {"Version": "2012-10-17", "Statement": s} for f, s in statements.items()}
 

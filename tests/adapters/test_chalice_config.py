@@ -69,10 +69,17 @@ def test_queue_sources_are_capped_and_log_groups_expire_on_chalice_deploy():
 
     caps = {s.name: s.maximum_concurrency for s in app.event_sources if hasattr(s, "queue")}
     # send_announcement paces each invocation at MaxSendRate / SEND_CONCURRENCY: the cap must agree.
-    assert caps == {"ingest": 5, "record_feedback": 2, "send_announcement": SEND_CONCURRENCY}
+    assert caps == {"ingest": 5, "record_feedback": 2, "send_announcement": SEND_CONCURRENCY, "send_reply": 5}
     config = json.loads((REPO / ".chalice" / "config.json").read_text())
     for stage in ("dev", "prod"):
-        for function in ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement"):
+        for function in (
+            "ingest",
+            "record_feedback",
+            "sweep_incoming",
+            "api_handler",
+            "send_announcement",
+            "send_reply",
+        ):
             scoped = Config(chalice_stage=stage, function_name=function, config_from_disk=config)
             assert scoped.log_retention_in_days == 90, (stage, function)
 

@@ -80,7 +80,7 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4
 # The Lambda functions app.py declares, by the names Chalice gives them (and their roles,
 # `inbound-<stage>-<function>`). `api_handler` serves every route of API Gateway.
 API_HANDLER = "api_handler"
-FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", API_HANDLER, "send_announcement")
+FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", API_HANDLER, "send_announcement", "send_reply")
 
 
 def make_mail(**kwargs: Any) -> bytes:
@@ -106,6 +106,7 @@ _QUEUES = {
     "ingest": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-ingest",
     "record_feedback": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-feedback",
     "send_announcement": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-announce",
+    "send_reply": f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-dev-outbox",
 }
 
 
@@ -126,6 +127,12 @@ NOT_EXERCISED["send_announcement"].update(
         )
         for action in ("sqs:SendMessage", "sqs:GetQueueUrl")
     }
+)
+
+# Queues a function sends to without reading them: the API queues held replies' sends.
+_SENDS_TO = {f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-{stage}-outbox" for stage in STAGES}
+NOT_EXERCISED["send_reply"][("ses:GetIdentityVerificationAttributes", "*")] = (
+    "in the SES sandbox a reply's recipients are looked up first (the API's sandboxed reply shows it)"
 )
 
 # What ingest may do and the sweeper, which re-drives mail through ingest's code path,
@@ -298,6 +305,7 @@ class Run:
         self.ingest_arn = stack.outputs["INBOUND_INGEST_QUEUE_ARN"]
         self.feedback_arn = stack.outputs["INBOUND_FEEDBACK_QUEUE_ARN"]
         self.announce_arn = stack.outputs["INBOUND_ANNOUNCE_QUEUE_ARN"]
+        self.outbox_arn = stack.outputs["INBOUND_OUTBOX_QUEUE_ARN"]
 
     # -- helpers: the only ways the scenario invokes a function
     def invoke(self, function: str, event: Any) -> Any:
@@ -506,6 +514,32 @@ class Run:
         response = self.http("POST", "/console/login", headers=headers, body=login)
         self.seen["sign-in"] = response.status_code
 
+    def held_replies(self, ticket: str) -> None:
+        """Undo-send: a long reply with a file held (the API queues its send), its queue
+        message delivered to send_reply (twice: SQS may redeliver), another one undone."""
+        offer = self._api(
+            "POST",
+            f"/api/tickets/{ticket}/uploads",
+            {"filename": "h.pdf", "content_type": "application/pdf", "size": len(PDF)},
+        ).json_body
+        requests.post(offer["url"], data=offer["fields"], files={"file": ("h.pdf", PDF)}, timeout=10)
+        long_text = "A long answer. " * 8_000  # over the inline limit: the body goes to bodies/
+        held = self._api(
+            "POST",
+            f"/api/tickets/{ticket}/reply",
+            {"text": long_text, "uploads": [offer["key"]], "undo": True},
+        )
+        body = json.dumps({"ticket": ticket, "hold": held.json_body["held"]})
+        for _ in range(2):
+            self.invoke("send_reply", sqs_event([body], self.outbox_arn))
+        state = self._api("GET", f"/api/tickets/{ticket}/held/{held.json_body['held']}").json_body["state"]
+        undone = self._api("POST", f"/api/tickets/{ticket}/reply", {"text": "Oops.", "undo": True}).json_body
+        cancelled = self._api("DELETE", f"/api/tickets/{ticket}/held/{undone['held']}")
+        self.invoke(
+            "send_reply", sqs_event([json.dumps({"ticket": ticket, "hold": undone["held"]})], self.outbox_arn)
+        )
+        self.seen["held reply"] = (held.status_code, state, cancelled.status_code)
+
     def staff_api(self) -> None:
         ticket, seen = self.ticket, self.seen
         seen["queue"] = len(self._api("GET", "/api/tickets?mailbox=support").json_body["tickets"])
@@ -534,6 +568,7 @@ class Run:
         seen["attached reply"] = (posted.status_code, attached.status_code)
         forwarded = self._api("POST", f"/api/tickets/{ticket}/forward", {"to": f"engineering@{DOMAIN}"})
         seen["forward"] = forwarded.status_code
+        self.held_replies(ticket)
         seen["note"] = self._api("POST", f"/api/tickets/{ticket}/notes", {"text": "Called them."}).status_code
         split = self._api("POST", f"/api/tickets/{ticket}/split", {"message_key": self.reply_key})
         seen["split"] = split.status_code
@@ -689,6 +724,7 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["read"] == (True, ["invoice.pdf"]) and seen["link"]
     assert (seen["update"], seen["staff reply"], seen["note"]) == (200, 201, 201)
     assert seen["attached reply"] == (204, 201) and seen["forward"] == 201
+    assert seen["held reply"] == (202, "sent", 200)
     assert (seen["split"], seen["merge"]) == (201, 200)
     assert seen["held"] == ["Away", "Out of office", "Vacation"]
     assert (seen["release"], seen["released"], seen["discard"]) == ("created", (True, ["logo.png"]), 204)
@@ -699,7 +735,18 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["announcement"] == {"ivy@customer.org": "unsubscribed", "bounced@customer.org": "refused"}
     assert seen["unsubscribe"] == 200 and seen["sandboxed announcement"].startswith("sandbox")
     services_called = {c.service for c in scenario.calls if c.signed}
-    assert services_called == {"s3", "dynamodb", "ses", "sesv2", "sns", "ssm", "cloudwatch", "cognito-idp"}
+    # sqs: the API queues a held reply's send (undo-send)
+    assert services_called == {
+        "s3",
+        "dynamodb",
+        "ses",
+        "sesv2",
+        "sns",
+        "ssm",
+        "cloudwatch",
+        "cognito-idp",
+        "sqs",
+    }
     assert any(c.presigned for c in scenario.calls)
 
 
@@ -817,7 +864,7 @@ def test_no_grant_is_wider_than_its_resources(scenario, stage, function):
             wide.append(f"{grant}: `*` in a bucket name also matches '/' and other buckets")
         if grant.action.startswith("logs:") and grant.resource != own_log_group:
             wide.append(f"{grant}: {function} writes {own_log_group} only")
-        if grant.action.startswith("sqs:") and function not in _QUEUES:
+        if grant.action.startswith("sqs:") and function not in _QUEUES and grant.resource not in _SENDS_TO:
             wide.append(f"{grant}: {function} reads no queue")
     assert not wide, "\n  ".join(["too wide:", *wide])
 

@@ -134,6 +134,7 @@ def test_each_function_has_chalice_deploys_name_and_a_role_holding_its_own_polic
         "SweepIncoming": "sweep_incoming",
         "APIHandler": "api_handler",
         "SendAnnouncement": "send_announcement",
+        "SendReply": "send_reply",
     }
     assert set(functions) == set(expected)
     roles = {props["Role"]["Fn::GetAtt"][0] for props in functions.values()}
@@ -159,6 +160,7 @@ def test_every_function_finds_the_stacks_resources(template):
         assert env["POWERTOOLS_SERVICE_NAME"] == "inbound", "Chalice's own variables stay"
         assert env["INBOUND_ANNOUNCEMENT_CONFIGURATION_SET"] == {"Ref": "AnnouncementConfigurationSet"}
         assert env["INBOUND_ANNOUNCE_QUEUE"] == "inbound-dev-announce", function
+        assert env["INBOUND_OUTBOX_QUEUE"] == "inbound-dev-outbox", function
 
 
 def _name_of(template: dict[str, Any]) -> dict[str, tuple[str, Callable[[dict[str, Any]], str]]]:

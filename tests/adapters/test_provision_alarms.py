@@ -147,7 +147,7 @@ class TestProvisionedAlarms:
         found = alarms(session)
         topics = [t["TopicArn"] for t in client(session, "sns").list_topics()["Topics"]]
 
-        assert len(found) == 7 + 2 * 5  # and each function's errors and throttles
+        assert len(found) == 8 + 2 * 6  # and each function's errors and throttles
         assert TOPIC_ARN in topics
         for alarm in found.values():
             assert alarm["ActionsEnabled"] is True
@@ -160,7 +160,7 @@ def test_second_run_changes_no_alarm(session):
     again = provision(session, STAGE, DOMAIN, REGION)
 
     entries = [e for e in again.entries if e.resource == "cloudwatch-alarm"]
-    assert len(entries) == 17
+    assert len(entries) == 20
     assert {e.action for e in entries} == {"unchanged"}
     assert again.action("sns-topic", "inbound-test-alarms") == "unchanged"
 

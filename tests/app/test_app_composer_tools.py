@@ -8,6 +8,7 @@ from email import message_from_bytes, policy
 
 import requests
 
+from chalicelib.wiring import services
 from tests.support.desk_helpers import new_ticket
 from tests.support.staff_api import sent_mail
 
@@ -74,3 +75,28 @@ def test_a_forward_sends_the_ticket_to_another_address_and_shows_in_the_thread(a
     assert api.post(f"/api/tickets/{ticket_id}/forward", {"to": "not an address"}).status_code == 400
     unknown = api.post(f"/api/tickets/{ticket_id}/forward", {"to": "a@b.example", "message_key": "nope"})
     assert unknown.status_code == 404
+
+
+def test_a_reply_held_for_undo_is_queued_and_an_undo_cancels_it_for_certain(api):
+    ticket_id = new_ticket(api.stack)
+    last = api.get(f"/api/tickets/{ticket_id}").json_body["messages"][-1]["key"]
+    sent = sent_mail()
+
+    held = api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Oops.", "undo": True, "last_seen": last})
+
+    assert held.status_code == 202 and held.json_body["state"] == "waiting", held.json_body
+    queued = (
+        api.stack.client("sqs")
+        .receive_message(QueueUrl=api.stack.outputs["INBOUND_OUTBOX_QUEUE_URL"], WaitTimeSeconds=0)
+        .get("Messages", [])
+    )
+    assert queued == []  # delayed: not visible before its window has passed
+    path = f"/api/tickets/{ticket_id}/held/{held.json_body['held']}"
+    follow_up = api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Me too", "last_seen": last})
+    assert follow_up.status_code == 201  # the same agent may follow up; a colleague gets 409 (services tests)
+    undone = api.call("DELETE", path)
+    assert (undone.status_code, undone.json_body["state"]) == (200, "cancelled")
+    assert api.get(path).json_body["state"] == "cancelled"
+    assert services().held_replies.send_due(ticket_id, held.json_body["held"]) is None
+    assert [m["Destinations"] for m in sent] == [["alice@customer.org"]]  # "Me too" only
+    assert api.call("DELETE", path).status_code == 409

@@ -37,6 +37,7 @@ from tests.support.local_up import (
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 SEND_LIMIT = 200_000  # bytes of one mail; a larger file goes as a link
+SEND_DELAY = 8  # seconds a reply waits for its Undo (the console sends every reply that way)
 PDF = b"%PDF-1.4\n" + b"Refund confirmation for order 4471.\n" * 1000 + b"%%EOF\n"  # 36 KB
 SCAN = b"%PDF-1.4\n" + bytes(range(256)) * 1200 + b"\n%%EOF\n"  # 300 KB: over the limit
 SAVED = "Hello {{customer_first_name|there}}, the confirmation for {{ticket_id}} is attached."
@@ -44,18 +45,21 @@ SAVED = "Hello {{customer_first_name|there}}, the confirmation for {{ticket_id}}
 
 @pytest.fixture(scope="module")
 def composer_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackRun]:
-    """`inbound up` with a small send limit, so that a 300 KB file is too large to mail."""
+    """`inbound up` with a small send limit, so that a 300 KB file is too large to mail, and
+    an undo window long enough for a click."""
     base = tmp_path_factory.mktemp("inbound-up-composer")
     run = LocalStackRun(data_dir=base / "data", logs=base)
-    before = os.environ.get("INBOUND_MAX_SEND_BYTES")
-    os.environ["INBOUND_MAX_SEND_BYTES"] = str(SEND_LIMIT)
+    settings = {"INBOUND_MAX_SEND_BYTES": str(SEND_LIMIT), "INBOUND_SEND_DELAY_SECONDS": str(SEND_DELAY)}
+    before = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
     try:
         start_up(run.data_dir, run.logs, run.started)
     finally:
-        if before is None:
-            os.environ.pop("INBOUND_MAX_SEND_BYTES")
-        else:
-            os.environ["INBOUND_MAX_SEND_BYTES"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
     try:
         yield run
     finally:
@@ -96,6 +100,10 @@ def _sent(stack: LocalStackRun, subject_part: str) -> tuple[dict[str, Any], Any]
     )
     raw = (stack.data_dir / "outbox" / record["file"]).read_text()
     return record, message_from_string(raw, policy=policy.default)
+
+
+def _text_of(stack: LocalStackRun, record: dict[str, Any]) -> str:
+    return (stack.data_dir / "outbox" / record["file"]).read_text()
 
 
 def _open(ann: Console, ticket_id: str) -> Any:
@@ -179,6 +187,19 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     assert text.startswith("Refund stuck for order 4471") and "Where is my refund confirmation?" in text
     screenshot(page, "console-composer-4-forwarded.png")
 
+    # Undo: the reply waits in its window; Undo cancels it and gives the text back.
+    area = page.locator("#reply-form textarea")
+    area.fill("Sorry, wrong ticket: please ignore.")
+    page.locator("#reply-form button[type=submit]").click()
+    sending = page.locator("#undo-send")
+    sending.filter(has_text="Sending…").wait_for()
+    screenshot(page, "console-composer-5-sending.png")
+    sending.get_by_role("button", name="Undo").click()
+    sending.filter(has_text="Not sent: the reply is back in the box.").wait_for()
+    assert area.input_value() == "Sorry, wrong ticket: please ignore."
+    screenshot(page, "console-composer-6-undone.png")
+    area.fill("")
+
     # A scan over the send limit: the mail carries a link to it, not the file.
     follow_up = _customer_mail("Scan of the invoice", "Can you send the scanned invoice?")
     send(up, follow_up, to=["support@example.com"])
@@ -191,4 +212,8 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     text = mail.get_body(("plain",)).get_content()
     assert list(mail.iter_attachments()) == []
     assert "invoice-scan.pdf (300.0 KB): http" in text and "X-Amz-Signature=" in text
-    screenshot(page, "console-composer-5-link.png")
+    screenshot(page, "console-composer-7-link.png")
+    # Sent after the undone reply's window had passed: the undone one never left.
+    assert not [
+        m for m in local_outbox(composer_stack.data_dir) if "wrong ticket" in _text_of(composer_stack, m)
+    ]

@@ -115,7 +115,8 @@ def start_up(
         str(data_dir),
         *extra,
     ]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Replies leave at once unless a test asks for the undo window (tests/e2e/test_console_composer.py).
+    env = {"INBOUND_SEND_DELAY_SECONDS": "0", **os.environ, "PYTHONUNBUFFERED": "1"}
     with open(stderr_path, "w") as err:
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
     up = UpProcess(proc, smtp_port, http_port, data_dir, stderr_path)

@@ -60,6 +60,7 @@
   let attachments = null; // attachments.js: files on a reply, uploaded straight to S3
   let replies = null; // replies.js: saved replies, the signature, the reply's preview
   let forward = null; // forward.js: a message or the ticket to any address
+  let undoSend = null; // undo_send.js: "Sending… Undo" while a reply is held
 
   // -- DOM -------------------------------------------------------------------
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -944,11 +945,13 @@
     let files;
     try { files = await attachments.ready(form); } catch (err) { showAlert($('.alert', form), err); return; }
     seen.format = 'markdown'; // the server renders it to safe HTML and signs it (replies.js)
+    const text = form.elements.text.value;
     post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
       attachments.clear(form);
+      if (sent.held) { undoSend.track(id, sent, text); return; } // held for the undo window (undo_send.js)
       toast(sent.warnings ? t('composer.sent_warning', { warnings: sent.warnings }) : t('composer.sent', { addresses: sent.to.join(', ') }));
       refresh();
-    }, { ...seen, ...files });
+    }, { ...seen, ...files, undo: true });
   }
 
   function addNote(form, key) {
@@ -1092,6 +1095,7 @@
     window.InboundStaff({ api, el, $, toast, showAlert, state });
     attachments = window.InboundAttachments({ api, el, $ });
     forward = window.InboundForward({ api, el, $, toast, showAlert, openTicket });
+    undoSend = window.InboundUndoSend({ api, el, $, toast, openTicket, state });
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     window.InboundReports({ api, el, $, showAlert });
     replies = window.InboundReplies({ api, el, $, toast, showAlert, state });

@@ -380,6 +380,12 @@ window.InboundStrings.de = {
 
   "ticket.none_open": "Wählen Sie ein Ticket oder drücken Sie {0}, um das nächste zu übernehmen.",
   "ticket.help_hint": "Drücken Sie {0} für alle Tastenkürzel.",
+  "undo.sending": "Wird gesendet…",
+  "undo.button": "Rückgängig",
+  "undo.cancelled": "Nicht gesendet: Die Antwort steht wieder im Eingabefeld.",
+  "undo.too_late": "Zu spät zum Rückgängigmachen: Die Antwort wurde gesendet.",
+  "undo.sent": "Antwort gesendet",
+  "undo.refused": "Die Antwort wurde nicht gesendet: {reason}",
   "forward.button": "Weiterleiten",
   "forward.ticket_button": "Ticket weiterleiten",
   "forward.title": "Weiterleiten",

@@ -381,6 +381,12 @@ window.InboundStrings.en = {
 
   "ticket.none_open": "Select a ticket, or press {0} to claim the next one.",
   "ticket.help_hint": "Press {0} for all shortcuts.",
+  "undo.sending": "Sending…",
+  "undo.button": "Undo",
+  "undo.cancelled": "Not sent: the reply is back in the box.",
+  "undo.too_late": "Too late to undo: the reply was sent.",
+  "undo.sent": "Reply sent",
+  "undo.refused": "The reply was not sent: {reason}",
   "forward.button": "Forward",
   "forward.ticket_button": "Forward ticket",
   "forward.title": "Forward",

@@ -37,6 +37,7 @@ from inbound.stage.provision.identity import (
     rotate_secret,
 )
 from inbound.stage.provision.messaging import delete_messaging, ensure_messaging
+from inbound.stage.provision.outbox import delete_outbox, ensure_outbox
 from inbound.stage.provision.receiving import check_receiving_region, ensure_receipt_rule
 from inbound.stage.provision.report import ProvisionReport, render_report
 from inbound.stage.provision.ses import (
@@ -118,6 +119,7 @@ def provision(
     ensure_receipt_rule(ctx, rule, activate)
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
     outputs.update(ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"]))
+    outputs.update(ensure_outbox(ctx))
     ensure_cloudwatch_destinations(ctx)
     if firehose:
         ensure_firehose(ctx)
@@ -173,6 +175,7 @@ def delete(
     delete_ses(ctx)  # stop receiving first
     delete_dedicated_pool(ctx)  # read from the announcements' set, so before it goes
     delete_announcements(ctx)
+    delete_outbox(ctx)
     delete_firehose(ctx)  # its destinations went with the configuration sets
     delete_messaging(ctx)
     delete_alarms(ctx)

@@ -1,0 +1,96 @@
+"""Held replies (undo-send) in the tickets table: one item per reply in its undo window.
+
+| item       | pk            | sk     | attributes                                             |
+| ---------- | ------------- | ------ | ------------------------------------------------------ |
+| held reply | HELD#<ticket> | <hold> | state, agent, text, html, display_name, uploads, last_seen, held_at, send_at, reason, message_key, expires_at |
+
+Every change of state is an UpdateItem conditioned on the state it leaves: the sender's
+claim (`waiting` -> `sending`) and the agent's undo (`waiting` -> `cancelled`) cannot both
+succeed. `expires_at` is the table's TTL attribute.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.adapters.dynamodb_requests import item_key, unless_refused
+from chalicelib.domain.held_replies import HeldReply, HeldState
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _key(ticket_id: str, hold_id: str) -> dict[str, Any]:
+    return item_key(f"HELD#{ticket_id}", hold_id)
+
+
+class DynamoDBHeldReplies:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._db = client
+        self.table = table
+
+    def hold(self, reply: HeldReply, expires_at: int) -> None:
+        item: dict[str, Any] = {
+            **_key(reply.ticket_id, reply.hold_id),
+            "state": {"S": str(reply.state)},
+            "agent": {"S": reply.agent},
+            "text": {"S": reply.text},
+            "html": {"S": reply.html},
+            "display_name": {"S": reply.display_name},
+            "last_seen": {"S": reply.last_seen},
+            "held_at": {"S": reply.held_at},
+            "send_at": {"S": reply.send_at},
+            "expires_at": {"N": str(expires_at)},
+        }
+        if reply.uploads:
+            item["uploads"] = {"L": [{"S": key} for key in reply.uploads]}
+        self._db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+    def get(self, ticket_id: str, hold_id: str) -> HeldReply | None:
+        found = self._db.get_item(TableName=self.table, Key=_key(ticket_id, hold_id), ConsistentRead=True)
+        item = found.get("Item")
+        if not item:
+            return None
+
+        def s(name: str) -> str:
+            return str(item.get(name, {}).get("S", ""))
+
+        return HeldReply(
+            ticket_id=ticket_id,
+            hold_id=hold_id,
+            agent=s("agent"),
+            text=s("text"),
+            html=s("html"),
+            display_name=s("display_name"),
+            uploads=tuple(str(v["S"]) for v in item.get("uploads", {}).get("L", [])),
+            last_seen=s("last_seen"),
+            held_at=s("held_at"),
+            send_at=s("send_at"),
+            state=HeldState(s("state")),
+            reason=s("reason"),
+            message_key=s("message_key"),
+        )
+
+    def move(
+        self,
+        ticket_id: str,
+        hold_id: str,
+        before: HeldState,
+        after: HeldState,
+        reason: str = "",
+        message_key: str = "",
+    ) -> bool:
+        return unless_refused(
+            self._db.update_item,
+            TableName=self.table,
+            Key=_key(ticket_id, hold_id),
+            UpdateExpression="SET #s = :after, #r = :reason, #m = :message",
+            ConditionExpression="#s = :before",
+            ExpressionAttributeNames={"#s": "state", "#r": "reason", "#m": "message_key"},  # reserved words
+            ExpressionAttributeValues={
+                ":after": {"S": str(after)},
+                ":before": {"S": str(before)},
+                ":reason": {"S": reason},
+                ":message": {"S": message_key},
+            },
+        )

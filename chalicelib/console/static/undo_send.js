@@ -1,0 +1,77 @@
+/* inbound staff console: undo-send.
+ *
+ * console.js asks the API to hold each reply for the stage's send delay (`undo: true`);
+ * when the API holds it (202, services/held_replies.py) console.js calls
+ * `track(ticketId, held, text)`: a bar says "Sending… Undo" until the reply's time has come.
+ * Undo asks the API to cancel it (DELETE api/tickets/{id}/held/{hold}); the API answers
+ * for certain: cancelled (the text goes back into the reply box) or too late (it was sent).
+ * After its time the bar follows the reply until it is sent, or shows why it was refused.
+ * A stage with no delay answers 201 at once and nothing here runs. Nothing else is global.
+ */
+'use strict';
+
+window.InboundUndoSend = (desk) => {
+  const { api, el, $, toast, openTicket, state } = desk;
+  const { t } = window.InboundI18n;
+  const FOLLOW_MS = 1500; // how often a reply past its time is asked about until it has left
+  const bar = el('div', { id: 'undo-send', className: 'toast undo-send', hidden: true, attrs: { role: 'status', 'aria-live': 'polite' } });
+  document.body.append(bar);
+
+  function path(ticketId, held) {
+    return `tickets/${encodeURIComponent(ticketId)}/held/${encodeURIComponent(held.held)}`;
+  }
+
+  function show(message, undo) {
+    bar.replaceChildren(el('span', { text: message }));
+    if (undo) bar.append(el('button', { type: 'button', className: 'link', text: t('undo.button'), on: { click: undo } }));
+    bar.hidden = false;
+  }
+
+  function restore(ticketId, text) {
+    if (state.selected !== ticketId) return;
+    const area = $('#reply-form textarea');
+    if (!area) return;
+    area.value = text;
+    area.dispatchEvent(new Event('input', { bubbles: true })); // console.js keeps it as the draft again
+    area.focus();
+  }
+
+  function track(ticketId, held, text) {
+    let settled = false;
+    let timer = null;
+    const undo = async () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      try {
+        await api('DELETE', path(ticketId, held));
+        show(t('undo.cancelled'));
+        restore(ticketId, text);
+      } catch (err) {
+        show(err.status === 409 ? t('undo.too_late') : (err.reason || String(err)));
+      }
+      setTimeout(() => { bar.hidden = true; }, 4000);
+    };
+    const follow = async () => {
+      if (settled) return;
+      let now = held;
+      try { now = (await api('GET', path(ticketId, held))).data; } catch (err) { now = held; }
+      if (now.state === 'waiting' || now.state === 'sending') { timer = setTimeout(follow, FOLLOW_MS); return; }
+      settled = true;
+      if (now.state === 'sent') {
+        bar.hidden = true;
+        toast(t('undo.sent'));
+      } else if (now.state === 'refused') {
+        show(t('undo.refused', { reason: now.reason || '' }));
+        restore(ticketId, text);
+        setTimeout(() => { bar.hidden = true; }, 8000);
+      }
+      if (state.selected === ticketId) await openTicket(ticketId);
+    };
+    show(t('undo.sending'), undo);
+    const wait = Math.max(0, Date.parse(held.send_at) - Date.parse(held.held_at));
+    timer = setTimeout(follow, wait);
+  }
+
+  return { track };
+};

@@ -1,0 +1,145 @@
+"""Undo-send on fakes: a held reply leaves when its delayed queue message arrives, unless
+undone first; the undo and the send cannot both happen; a colleague's simultaneous Send
+is still refused at once (409)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from chalicelib.domain.held_replies import HeldState
+from chalicelib.errors import Forbidden, StaleReply, Suppressed, TicketConflict
+from chalicelib.services.held_replies import HeldReplySender
+from chalicelib.services.reply_uploads import ReplyUploads
+from tests.fakes.held_replies import FakeHeldReplies, FakeSendQueue
+from tests.fakes.uploads import FakeUploads
+from tests.support.deliver import deliver_via
+from tests.support.mail_factory import make_mail
+from tests.support.outbound_services import mail_out
+
+ANN, BOB = "ann@example.com", "bob@example.com"
+
+
+def setup(delay: int = 10):
+    svc = mail_out(acknowledge_new_tickets=False)
+    store, queue = FakeHeldReplies(), FakeSendQueue()
+    uploads = ReplyUploads(svc.settings, FakeUploads(), svc.desk.tickets.live_ticket)
+    held = HeldReplySender(store, queue, svc.outbound, uploads, delay, clock=lambda: svc.desk.clock)
+    ticket = deliver_via(svc, make_mail()).ticket
+    last_seen = svc.desk.tickets.messages(ticket)[-1].key
+    return svc, held, store, queue, ticket, last_seen
+
+
+def arrive(held: HeldReplySender, queue: FakeSendQueue) -> list[HeldState | None]:
+    """The delayed queue messages arrive (send_reply runs once for each)."""
+    return [held.send_due(body["ticket"], body["hold"]) for body, _ in queue.queued]
+
+
+def test_a_held_reply_waits_for_its_queue_message_then_leaves_through_the_guard():
+    svc, held, store, queue, ticket, seen = setup()
+
+    reply = held.hold(ticket, ANN, "On it.", last_seen=seen)
+
+    assert svc.sender.sent == [] and queue.queued == [({"ticket": ticket, "hold": reply.hold_id}, 10)]
+    assert arrive(held, queue) == [HeldState.SENT]
+    assert [s.destinations for s in svc.sender.sent] == [("alice@customer.org",)]
+    done = held.status(ticket, reply.hold_id)
+    assert done.state == HeldState.SENT and done.message_key == svc.desk.tickets.messages(ticket)[-1].key
+    assert arrive(held, queue) == [None]  # a redelivered queue message sends nothing twice
+    assert len(svc.sender.sent) == 1
+
+
+def test_an_undone_reply_is_never_sent_and_the_thread_can_be_answered_again():
+    svc, held, store, queue, ticket, seen = setup()
+    reply = held.hold(ticket, ANN, "Wrong answer", last_seen=seen)
+
+    assert held.undo(ticket, reply.hold_id, ANN).state == HeldState.CANCELLED
+
+    assert arrive(held, queue) == [None] and svc.sender.sent == []
+    again = held.hold(ticket, BOB, "The right answer", last_seen=seen)  # the claim was given back
+    assert arrive(held, queue)[-1] == HeldState.SENT and again.agent == BOB
+
+
+def test_an_undo_after_the_send_began_is_refused_and_the_reply_goes_out():
+    svc, held, store, queue, ticket, seen = setup()
+    reply = held.hold(ticket, ANN, "On it.", last_seen=seen)
+    arrive(held, queue)
+
+    with pytest.raises(TicketConflict, match="too late to undo: the reply is sent"):
+        held.undo(ticket, reply.hold_id, ANN)
+    with pytest.raises(Forbidden):
+        held.undo(ticket, reply.hold_id, BOB)
+    assert len(svc.sender.sent) == 1
+
+
+def test_undo_and_send_racing_never_both_happen():
+    """GIVEN 200 held replies WHEN each one's undo and send run at the same moment in two
+    threads THEN each reply is either sent once (and the undo refused) or never sent."""
+    svc, held, store, queue, ticket, _ = setup()
+    outcomes = []
+    for n in range(200):
+        reply = held.hold(ticket, ANN, f"Reply {n}")
+        start = threading.Barrier(2)
+        result: dict[str, object] = {}
+
+        def undo(hold_id=reply.hold_id, result=result, start=start):
+            start.wait()
+            try:
+                result["undo"] = held.undo(ticket, hold_id, ANN).state
+            except TicketConflict:
+                result["undo"] = "too late"
+
+        def send(hold_id=reply.hold_id, result=result, start=start):
+            start.wait()
+            result["send"] = held.send_due(ticket, hold_id)
+
+        threads = [threading.Thread(target=undo), threading.Thread(target=send)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        outcomes.append((result["undo"], result["send"]))
+    assert set(outcomes) <= {(HeldState.CANCELLED, None), ("too late", HeldState.SENT)}
+    sent = sum(1 for _, s in outcomes if s == HeldState.SENT)
+    assert len(svc.sender.sent) == sent
+
+
+def test_a_colleagues_simultaneous_send_is_refused_at_once_as_without_a_delay():
+    svc, held, store, queue, ticket, seen = setup()
+    held.hold(ticket, ANN, "Mine", last_seen=seen)
+
+    with pytest.raises(StaleReply, match=f"a colleague \\({ANN}\\) is sending a reply"):
+        held.hold(ticket, BOB, "Mine too", last_seen=seen)
+    assert len(queue.queued) == 1
+
+
+def test_a_customer_mail_in_the_window_refuses_the_reply_with_the_reason():
+    svc, held, store, queue, ticket, seen = setup()
+    reply = held.hold(ticket, ANN, "On it.", last_seen=seen)
+    deliver_via(svc, make_mail(subject=f"Re: [{ticket}] Printer on fire", body="Also the scanner."))
+
+    assert arrive(held, queue) == [HeldState.REFUSED]
+
+    assert svc.sender.sent == []
+    assert "wrote" in held.status(ticket, reply.hold_id).reason
+
+
+def test_a_send_ses_did_not_take_waits_again_for_the_queues_retry():
+    svc, held, store, queue, ticket, seen = setup()
+    reply = held.hold(ticket, ANN, "On it.", last_seen=seen)
+    svc.sender.failures.append(ConnectionError("SES unreachable"))
+
+    with pytest.raises(ConnectionError):
+        arrive(held, queue)
+    assert held.status(ticket, reply.hold_id).state == HeldState.WAITING
+    assert arrive(held, queue) == [HeldState.SENT]
+
+
+def test_a_suppressed_requester_is_refused_at_once_not_after_the_window():
+    svc, held, store, queue, ticket, seen = setup()
+    svc.suppression.import_list("alice@customer.org,BOUNCE", by="test")
+
+    with pytest.raises(Suppressed):
+        held.hold(ticket, ANN, "On it.", last_seen=seen)
+    assert queue.queued == [] and store.items == {}
