@@ -64,9 +64,10 @@ window.InboundSla = (desk) => {
     return pills;
   }
 
+  /* A clock with no target (no due time) is not shown, stopped or not. */
   function clockText(due, doneAt, doneKey, dueKey) {
-    if (doneAt) return t(doneKey, { when: when(doneAt), due: due ? when(due) : '–' });
-    return due ? t(dueKey, { when: when(due), ago: ago(due) }) : null;
+    if (!due) return null;
+    return doneAt ? t(doneKey, { when: when(doneAt), due: when(due) }) : t(dueKey, { when: when(due), ago: ago(due) });
   }
 
   function ticketLine(ticket) {
