@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 
-from chalicelib.domain import audit
+from chalicelib.domain import audit, sla
 from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.reply_tokens import new_nonce
 from chalicelib.domain.search_terms import stored_message_terms
@@ -53,6 +53,8 @@ def split(ports: DeskPorts, ticket_id: str, agent: str, message_key: str, more: 
         token_nonce=new_nonce(),
         related_ticket=source.id,
         related_reason=f"split from {source.id} by {agent}",
+        # A ticket of its own from now: its SLA clocks start at the split (domain/sla.py).
+        sla=sla.start(ports.sla.policy().target(source.mailbox, source.priority), now),
     )
     who = message.sender or "staff"
     what = f"{len(chosen)} messages" if rest else f"the message of {who}"

@@ -149,3 +149,17 @@ def test_an_admin_sets_a_target_for_a_known_mailbox_and_priority_only(stack):
     assert (
         set_target(stack.tickets, MAILBOXES, "billing", "high", 0, 0).target("billing", "high") == SlaTarget()
     )
+
+
+def test_a_message_split_out_starts_its_own_clocks_from_the_split_and_a_merged_ticket_leaves_the_watch(stack):
+    first = deliver(stack, make_mail(message_id="<a@customer.org>")).ticket
+    second = deliver(stack, make_mail(message_id="<b@customer.org>", in_reply_to="<a@customer.org>"))
+    assert second.ticket == first
+    split = stack.desk.split(first, ANN, second.ses_message_id)
+    clock = stack.tickets.require_ticket(split.id).sla
+    assert clock.started_at == iso_millis(stack.clock)
+    assert clock.first_response_due == at(iso_millis(stack.clock), 60)
+    stack.desk.merge(split.id, ANN, into=first)
+    report = sweep(stack, "2099-01-01T00:00:00.000Z")
+    assert (split.id, "first_response") not in report.breaches, "a merged-away ticket is breached no more"
+    assert stack.tickets.require_ticket(split.id).sla.watch_due == ""
