@@ -5,7 +5,7 @@ or `{{customer_name|there}}` to say what stands when the ticket has no value. A 
 anything in `{{ }}` that is not a known placeholder is refused when it is saved, so a typo
 never reaches a customer as `{{custmer_name}}`. Filling, a missing value without a fallback
 is left out with the space before it: "Hello {{customer_name}}," becomes "Hello,".
-What a customer wrote (their name, the subject) goes in with markdown's markers escaped, so
+What a customer wrote (their name, the subject, their address) goes in with markdown's markers escaped, so
 it reads as they wrote it and never becomes a link or emphasis in the reply.
 """
 

@@ -151,7 +151,8 @@ class Composer:
         return {
             "customer_name": sr.escape_markup(name),
             "customer_first_name": sr.escape_markup(sr.first_name(name)),
-            "customer_email": ticket.requester,
+            # A quoted local part may hold any markdown: "[Pay](https://evil.test)"@x.test.
+            "customer_email": sr.escape_markup(ticket.requester),
             "ticket_id": ticket.id,
             "ticket_subject": sr.escape_markup(ticket.subject),
             "agent_name": sr.escape_markup(profile.display_name or agent),
