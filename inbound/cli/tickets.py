@@ -49,6 +49,9 @@ def register(subparsers: Any) -> None:
     show_list.add_argument("--status", help="comma-separated, or 'all' (default new,open)")
     show_list.add_argument("--assignee", help="'me', 'none' or an agent")
     show_list.add_argument("--tag")
+    show_list.add_argument(
+        "--sort", choices=("queue", "due"), default="queue", help="due: by SLA due time, the soonest first"
+    )
     show_list.add_argument("--limit", type=int, default=50)
     show_list.add_argument("--all", action="store_true", help="every page, not only the first")
     show_list.add_argument("--json", action="store_true", help="one JSON object per ticket")
@@ -189,6 +192,8 @@ def _ask_code() -> str:
 @_calling
 def _list(api: Any, args: argparse.Namespace) -> int:
     filters = {"mailbox": args.mailbox, "status": args.status, "assignee": args.assignee, "tag": args.tag}
+    if args.sort != "queue":
+        filters["sort"] = args.sort
     found = api.tickets(follow=args.all, limit=min(max(args.limit, 1), 100), **filters)
     return _print_tickets(found, args.json)
 

@@ -306,3 +306,23 @@ def test_a_markdown_reply_from_the_terminal_leaves_as_html_and_text_signed(api, 
     assert mail["From"] == "Ann at Support team <support@example.com>"
     assert "<p>It is <strong>fixed</strong>.</p>" in mail.get_body(("html",)).get_content()
     assert mail.get_body(("plain",)).get_content().replace("\r\n", "\n") == "It is *fixed*.\n\n-- \nAnn\n"
+
+
+def test_list_sort_due_puts_the_soonest_due_first(api, local_agent, capsys):
+    from chalicelib.domain.sla import SlaTarget
+    from chalicelib.wiring import services
+
+    services().sla_settings.set_target("support", "normal", SlaTarget(10, 0))
+    services().sla_settings.set_target("support", "high", SlaTarget(120, 0))  # a looser contract
+    soon, later = new_ticket(api.stack, "first"), new_ticket(api.stack, "second")
+    assert api.patch(f"/api/tickets/{later}", {"priority": "high"}).status_code == 200
+    data = ("--json", "--mailbox", "support", "--data-dir", str(local_agent))
+
+    def listed(*sort: str) -> list[str]:
+        code, out, _ = run(capsys, "tickets", "list", *sort, *data)
+        assert code == 0
+        ids = [json.loads(line)["id"] for line in out.splitlines()]
+        return [i for i in ids if i in (soon, later)]
+
+    assert listed() == [later, soon]  # the queue: priority first
+    assert listed("--sort", "due") == [soon, later]
