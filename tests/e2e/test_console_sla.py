@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 from datetime import datetime, timedelta
+from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -25,7 +26,15 @@ from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.sla_clocks import SlaSweep
 from tests.fakes.desk import MemoryEvents
 from tests.support.console import Console, inbound_executable, screenshot
-from tests.support.local_up import TICKETS_TABLE, LocalStackRun, eventually, run_inbound, send, ticket_of
+from tests.support.local_up import (
+    TICKETS_TABLE,
+    LocalStackRun,
+    eventually,
+    local_outbox,
+    run_inbound,
+    send,
+    ticket_of,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -160,3 +169,37 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
     assert "resolution due" in line.locator('[data-clock="resolution"]').inner_text()
     line.locator(".pill.sla-breached").wait_for()
     screenshot(page, "console-sla-4-ticket.png")
+
+    # 7. Reply mail (item 2): the admin turns it on, takes the ticket, and the customer's
+    # answer (to the acknowledgement's tokened Reply-To) is mailed to them, marked automatic.
+    page.locator("#reply-mail").filter(has_text="Reply mail: off").click()
+    page.locator("#reply-mail").filter(has_text="Reply mail: on").wait_for()
+    assert run_inbound(up, "tickets", "assign", urgent.id, ADMIN, "--force").returncode == 0
+    ack = eventually(
+        lambda: next((m for m in local_outbox(local_stack.data_dir) if urgent.id in m["subject"]), None)
+    )
+    acked = message_from_string(
+        (local_stack.data_dir / "outbox" / ack["file"]).read_text(), policy=policy.default
+    )
+    answer = _mail("Re: Site is down")
+    answer["In-Reply-To"] = str(mails[1]["Message-ID"])
+    send(up, answer, to=[str(acked["Reply-To"])])
+
+    def alert() -> dict[str, Any] | None:
+        return next(
+            (
+                m
+                for m in local_outbox(local_stack.data_dir)
+                if m["subject"] == f"Customer replied on {urgent.id}"
+            ),
+            None,
+        )
+
+    record = eventually(alert, 30, "the reply mail to the agent")
+    mailed = message_from_string(
+        (local_stack.data_dir / "outbox" / record["file"]).read_text(), policy=policy.default
+    )
+    assert (mailed["To"], mailed["Reply-To"], mailed["Auto-Submitted"]) == (ADMIN, ADMIN, "auto-generated")
+    assert "alice@customer.org" not in str(record["to"])
+    page.reload()
+    page.locator("#reply-mail").filter(has_text="Reply mail: on").wait_for()  # kept for the agent
