@@ -11,7 +11,8 @@ stay as they are. With an emulator (`ses_sending`) installed, as `inbound up` in
   image and the links pointing at this moto server (presigned-looking, as SES's are, so
   moto_endpoint's guard lets a browser's GET through);
 - fetching the image answers a 1x1 GIF and publishes Open; following a link answers a 302
-  to the original and publishes Click (each fetch one event, as SES does).
+  to the original and publishes Click (each fetch one event, as SES does). Only a link the
+  mail carries is followed: SES's links are opaque, this one names its target in the query.
 
 A test opens or clicks by fetching the URLs in the outbox's mail, as a recipient's mail
 client would. What the event says comes from the mail as it lies in the outbox, so a link
@@ -90,15 +91,15 @@ def rewrite(emulator: Any, message_id: str, raw: str, types: frozenset[str]) -> 
     return message.as_string() if changed else raw
 
 
-def _event(emulator: Any, kind: str, message_id: str, link: str) -> dict[str, Any] | None:
-    """The Open or Click event of a mail in the outbox; None when there is no such mail."""
+def _sent(emulator: Any, message_id: str) -> SentMail | None:
+    """A tracked mail as it lies in the outbox; None when there is no such mail."""
     from inbound.local.ses_sending import read_outbox
 
     record = next((r for r in read_outbox(emulator.data_dir) if r["message_id"] == message_id), None)
     if record is None or not record.get("configuration_set"):
         return None
     raw = (emulator.outbox / record["file"]).read_text()
-    sent = SentMail(
+    return SentMail(
         message_id,
         record["source"],
         tuple(record["to"]),
@@ -107,6 +108,25 @@ def _event(emulator: Any, kind: str, message_id: str, link: str) -> dict[str, An
         emulator.account,
         emulator.region,
     )
+
+
+def tracked_links(message: Any) -> frozenset[str]:
+    """The targets of the click links `rewrite` put into a mail's HTML parts."""
+    found: set[str] = set()
+    for part in message.walk():
+        if part.get_content_type() != "text/html" or part.get_content_disposition() == "attachment":
+            continue
+        payload = part.get_payload(decode=True) or b""
+        text = payload.decode(part.get_content_charset() or "utf-8", "replace")
+        for _attributes, href in _LINK.findall(text):
+            url = urllib.parse.urlsplit(html.unescape(href))
+            if "/track/click/" in url.path:
+                found.update(v for k, v in urllib.parse.parse_qsl(url.query) if k == "u")
+    return frozenset(found)
+
+
+def _event(emulator: Any, kind: str, sent: SentMail, link: str) -> dict[str, Any]:
+    """The Open or Click event of a mail in the outbox."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     part: dict[str, Any] = {"timestamp": now, "ipAddress": "127.0.0.1", "userAgent": "inbound-local"}
     if kind == "click":
@@ -121,15 +141,21 @@ def _follow(request: Any, full_url: str, headers: dict[str, str]) -> Any:
     parsed = urllib.parse.urlsplit(full_url)
     _, region_part, _, kind, message_id = parsed.path.split("/")[-5:]
     link = dict(urllib.parse.parse_qsl(parsed.query)).get("u", "")
-    if kind == "click" and not link.startswith(("https://", "http://")):
-        return 400, {"Content-Type": "text/plain"}, "not a tracked link\n"
-    for (_account, region), emulator in list(_emulators.items()):
-        if f"ses_{region}" != region_part:
-            continue
-        event = _event(emulator, kind, message_id, link)
-        if event is not None:
-            emulator.publish_later(event)
-            break
+    sent = next(
+        (
+            (emulator, found)
+            for (_account, region), emulator in list(_emulators.items())
+            if f"ses_{region}" == region_part and (found := _sent(emulator, message_id)) is not None
+        ),
+        None,
+    )
+    # SES's click links are opaque: a recipient cannot point one elsewhere. Here the target
+    # is in the query, so only a link the mail carries is followed; any other `u` would
+    # make this an open redirect and forge a Click for a link that was never sent.
+    if kind == "click" and (sent is None or link not in tracked_links(sent[1].message)):
+        return 404, {"Content-Type": "text/plain"}, "not a tracked link\n"
+    if sent is not None:
+        sent[0].publish_later(_event(sent[0], kind, sent[1], link))
     if kind == "open":
         return 200, {"Content-Type": "image/gif", "Cache-Control": "no-store"}, _PIXEL
     return 302, {"Location": link, "Cache-Control": "no-store"}, ""
