@@ -18,6 +18,8 @@ from enum import StrEnum
 SQS_MAX_DELAY_SECONDS = 900
 # A held reply is kept this long after it was written (DynamoDB TTL), whatever became of it.
 KEEP_SECONDS = 86_400
+# A held reply is one DynamoDB item (400 KB at most, attribute names and the rest included).
+MAX_HELD_BYTES = 300_000
 
 
 class HeldState(StrEnum):

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from chalicelib.domain import collisions
-from chalicelib.domain.held_replies import KEEP_SECONDS, HeldReply, HeldState, send_delay
+from chalicelib.domain.held_replies import KEEP_SECONDS, MAX_HELD_BYTES, HeldReply, HeldState, send_delay
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import (
     Forbidden,
@@ -67,6 +67,8 @@ class HeldReplySender:
         """Hold the reply for the window and queue its send; what would refuse it, now."""
         if not text.strip() and not uploads:
             raise InvalidRequest("the reply is empty: write the answer first")
+        if len(text.encode()) + len(html.encode()) > MAX_HELD_BYTES:
+            raise InvalidRequest(f"a reply over {MAX_HELD_BYTES} bytes cannot wait for an undo: shorten it")
         ports = self.outbound.ports
         ticket = ports.tickets.live_ticket(ticket_id)  # MergedTicket / TicketNotFound
         decision = self.outbound.check(ticket.requester, automatic=False)

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from chalicelib.domain.held_replies import HeldState
-from chalicelib.errors import Forbidden, StaleReply, Suppressed, TicketConflict
+from chalicelib.errors import Forbidden, InvalidRequest, StaleReply, Suppressed, TicketConflict
 from chalicelib.services.held_replies import HeldReplySender
 from chalicelib.services.reply_uploads import ReplyUploads
 from tests.fakes.held_replies import FakeHeldReplies, FakeSendQueue
@@ -142,4 +142,11 @@ def test_a_suppressed_requester_is_refused_at_once_not_after_the_window():
 
     with pytest.raises(Suppressed):
         held.hold(ticket, ANN, "On it.", last_seen=seen)
+    assert queue.queued == [] and store.items == {}
+
+
+def test_a_reply_too_large_for_one_item_is_refused_before_anything_is_held():
+    svc, held, store, queue, ticket, seen = setup()
+    with pytest.raises(InvalidRequest, match="cannot wait for an undo"):
+        held.hold(ticket, ANN, "x" * 200_000, html="<p>" + "x" * 200_000 + "</p>", last_seen=seen)
     assert queue.queued == [] and store.items == {}
