@@ -163,6 +163,18 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
             lambda: _settled(data, announcement, looks), timeout=300 + len(everyone), what="the resumed send"
         )
         sent_at = time.monotonic()
+        # The simulator's bounces and complaints follow their mail by a moment (record_feedback
+        # reads them off the feedback queue, behind every Send and Delivery event before them).
+        simulated = set(groups["bounce"] + groups["complaint"])
+
+        def simulator_settled() -> dict[str, Any] | None:
+            found = _status(data, announcement)
+            states = {r["state"] for r in found["recipients"] if r["address"] in simulated}
+            return found if states <= {"bounced", "complained"} else None
+
+        status = eventually(
+            simulator_settled, timeout=120 + len(everyone), what="the simulator's bounces and complaints"
+        )
 
         # THEN each allowed recipient exactly once, the suppressed never, under the rate
         got = [a for r in _announced(data) for a in r["to"]]
