@@ -260,7 +260,7 @@ def test_switching_back_to_english_is_kept_for_the_agent(german: Console, local_
     assert page.locator("#sign-out").inner_text() == "Abmelden"
 
 
-SCREENS = ("staff", "announce", "reports", "replies")  # the top bar's dialogs (admins see them all)
+SCREENS = ("staff", "announce", "reports", "replies", "sla")  # the top bar's dialogs (admins see them all)
 
 
 def test_every_screen_of_the_top_bar_is_german_too(german: Console, local_stack: LocalStackRun) -> None:

@@ -237,6 +237,7 @@
   function showSignIn(message) {
     $('#desk').hidden = true;
     $('#desk-tools').hidden = true;
+    $('.brand').after($('#language'));
     $('#signin').hidden = false;
     $('#new-password-form').hidden = true;
     const form = $('#login-form');
@@ -1049,6 +1050,7 @@
     $('#desk-tools').hidden = false;
     $('#agent').textContent = agentEmail();
     $('#agent').title = agentEmail();
+    $('#desk-tools').append($('#language'));  // the last of the tools while signed in
     window.InboundI18n.forAgent(agentEmail());  // the agent's own language, if another
     if (!state.config) {
       try { state.config = (await call('GET', 'console/config.json')).data; } catch (e) { state.config = { mailboxes: ['support'], defaultMailbox: 'support' }; }
