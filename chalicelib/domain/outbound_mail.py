@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -137,6 +138,13 @@ def _address(name: str, address: str, display: str = "") -> HeaderAddress:
     return parsed
 
 
+def _label(filename: str) -> str:
+    """A file's name as a Content-Disposition parameter: a label, so controls, line and
+    paragraph separators and lone surrogates are left out rather than refusing the mail
+    (RFC 2231 lets a received name carry any of them; the email package raises on some)."""
+    return "".join(c for c in filename if unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029")
+
+
 def _text_with_links(text: str, links: tuple[DownloadLink, ...]) -> str:
     if not links:
         return text
@@ -194,7 +202,7 @@ def build_mime(mail: OutgoingMail) -> bytes:
     msg.set_content(_text_with_links(mail.text, mail.links))
     msg.add_alternative(_html_with_links(mail.html or text_to_html(mail.text), mail.links), subtype="html")
     for attachment in mail.attachments:
-        filename = check_header("attachment filename", attachment.filename)
+        filename = _label(attachment.filename)
         maintype, _, subtype = (attachment.content_type or "application/octet-stream").partition("/")
         msg.add_attachment(
             attachment.payload,
