@@ -106,7 +106,7 @@ def _send(request: Any, **_: Any) -> Any:
     from botocore.compat import HTTPHeaders
 
     url = str(request.url)
-    app = next((a for endpoint, a in _routes.items() if url.startswith(endpoint + "/")), None)
+    app = next((a for endpoint, a in list(_routes.items()) if url.startswith(endpoint + "/")), None)
     if app is None:
         return None  # not ours: botocore sends it
     body = _body_bytes(request.body)
