@@ -10,6 +10,8 @@ sandbox, the reputation's stop), to the agent only, never to the customer, and c
    auto-reply came to a mailbox anyway, ingest files it as an auto-reply, never a ticket;
  - its Reply-To is the agent and its Message-ID names no ticket, so an answer goes back to
    the agent and threads nowhere;
+ - it is bounded: after a staff reply, the customer's first answer alerts and more mail
+   before the next staff reply does not; and an agent gets at most ALERTS_PER_AGENT_PER_DAY;
  - it quotes nothing the customer wrote (their subject could carry a lure, as with
    acknowledgements): the ticket id and the console link only.
 It is noted in the send ledger, so a bounce or complaint about it counts for the agent's address.
@@ -35,22 +37,37 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("inbound.alerts")
 
+# An agent's working day rarely sees more customer answers than this; a flood stops here.
+ALERTS_PER_AGENT_PER_DAY = 200
 ALERT_HEADERS = (("Auto-Submitted", "auto-generated"), ("X-Auto-Response-Suppress", "All"))
 
 
 class AssigneeAlerts:
-    def __init__(self, settings: Settings, ports: OutboundPorts, preferences: AlertPreferences) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        ports: OutboundPorts,
+        preferences: AlertPreferences,
+        per_day: int = ALERTS_PER_AGENT_PER_DAY,
+    ) -> None:
         self.settings = settings
         self.ports = ports
         self.preferences = preferences
+        self.per_day = per_day
 
     def customer_replied(self, ticket: Ticket) -> str:
         """Mail `ticket`'s agent, if they asked for it: "sent", "off" (not asked, or nobody
-        has the ticket) or the guard's refusal reason. Never raises a refusal: the customer's
+        has the ticket), "already" (`ticket`, as it was before this mail, had its customer's
+        answer alerted), "rate_limited" (the agent's alerts of the day) or the guard's refusal reason. Never raises a refusal: the customer's
         mail is filed whatever happens here."""
         agent = ticket.assignee
         if not agent or not self.preferences.wants_reply_mail(agent):
             return "off"
+        if ticket.customer_replied:
+            # The customer had answered the staff reply already, and that answer was alerted:
+            # another would say nothing new, and one per mail let a customer's flood become
+            # a stream of our mail to the agent.
+            return "already"
         if send_policy.is_own_address(agent, "", self.settings.mailboxes):
             log.info("reply alert for %s not sent: %s is one of our mailboxes", ticket.id, agent)
             return str(RefusalReason.AUTOMATIC_RECIPIENT)
@@ -59,6 +76,13 @@ class AssigneeAlerts:
             log.info("reply alert for %s to %s refused: %s", ticket.id, agent, decision.reason)
             return str(decision.reason)
         now = self.ports.clock()
+        # A ceiling for what the turn rule above does not bound: mail on tickets the agent
+        # has not answered yet. Counted as the automatic mail it is, per agent and day.
+        if self.ports.auto_replies.take_auto_reply(
+            agent, now.date().isoformat(), self.per_day, int(now.timestamp())
+        ):
+            log.info("reply alert for %s not sent: %s had %d today", ticket.id, agent, self.per_day)
+            return str(RefusalReason.RATE_LIMITED)
         link = f"{self.settings.public_url.rstrip('/')}/?ticket={ticket.id}"
         outgoing = om.OutgoingMail(
             ticket_id=ticket.id,
