@@ -133,6 +133,13 @@ def test_a_german_browser_gets_the_sign_in_page_and_the_queue_in_german(
     assert english_left(page, "#signin") == {}
     screenshot(page, "console-language-01-anmelden.png")
 
+    # The server's refusal, said by its code in German (its own English words in the title).
+    german.sign_in("nobody@example.com", "not-the-password-9")
+    alert = page.locator("#login-form .alert")
+    alert.filter(has_text="E-Mail oder Passwort falsch").wait_for()
+    assert "(unauthorized, HTTP 401)" in alert.inner_text()
+    assert english_left(page, "#signin") == {}
+
     creds = local_stack.credentials()
     german.sign_in(creds["username"], creds["password"])
     page.locator("#tickets li").first.wait_for()
