@@ -5,27 +5,14 @@ match one, or a German console would show it in English."""
 
 from __future__ import annotations
 
-import re
-
+from chalicelib.domain import audit, forwards
 from tests.fakes.stack import FakeStack
 from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
-from tests.unit.test_console_catalogue import table
+from tests.unit.test_console_catalogue import read_back
 
 ANN, BOB = "ann@example.com", "bob@example.com"
-
-
-def _templates() -> list[re.Pattern[str]]:
-    """Each English form of `event.*`, as i18n.js reads it: placeholders match anything."""
-    found = []
-    for key, value in table("en").items():
-        if not key.startswith("event."):
-            continue
-        for form in value.values() if isinstance(value, dict) else [value]:
-            parts = re.split(r"\{\w+\}", form)
-            found.append(re.compile("(.+?)".join(re.escape(part) for part in parts), re.DOTALL))
-    return found
 
 
 def _trail(stack: FakeStack, *ticket_ids: str) -> list[str]:
@@ -56,11 +43,29 @@ def test_every_line_of_the_trail_the_desk_writes_has_its_template() -> None:
     desk.update(ticket_id, BOB, assignee="", status="pending", tags=["vip"], mailbox="billing")
 
     lines = _trail(stack, ticket_id, one.id, two.id, other)
-    templates = _templates()
-    unread = [line for line in lines if not any(t.fullmatch(line) for t in templates)]
+    unread = [line for line in lines if read_back("event.", line) is None]
     assert unread == [], f"trail lines no event.* template of i18n-en.js matches: {unread}"
     # the walk above wrote each kind of line at least once
     said = " | ".join(lines)
     for words in ("assigned to", "(was", "unassigned", "moved from", "status", "priority", "tags", "Cc"):
         assert words in said, (words, lines)
     assert "split" in said and "merged" in said, lines
+
+
+def test_a_forwards_line_has_its_template_with_and_without_a_note() -> None:
+    mail = audit.event(
+        "T-1001", "anna@kunde.de", "", "2026-12-07T17:03:00.000Z"
+    )  # a message's sender and time
+    lines = [
+        forwards.audit_line("eng@example.com", None, ""),
+        forwards.audit_line("eng@example.com", None, "Bitte  prüfen:\nder Drucker"),
+        forwards.audit_line("eng@example.com", mail, ""),
+        forwards.audit_line("eng@example.com", mail, "see below"),
+    ]
+    keys = [read_back("event.", line) for line in lines]
+    assert keys == [
+        "event.forwarded_ticket",
+        "event.forwarded_ticket_note",
+        "event.forwarded_message",
+        "event.forwarded_message_note",
+    ], lines

@@ -166,13 +166,18 @@ def test_every_error_code_the_api_answers_has_its_sentence() -> None:
 
 
 def read_back(prefix: str, line: str) -> str | None:
-    """The `prefix` key whose English template says `line` (as i18n.js readBack finds it)."""
-    for key, value in table("en").items():
-        if key.startswith(prefix):
-            for form in value.values() if isinstance(value, dict) else [value]:
-                parts = re.split(r"\{\w+\}", form)
-                if re.fullmatch("(.+?)".join(re.escape(part) for part in parts), line, re.DOTALL):
-                    return key
+    """The `prefix` key whose English template says `line`, as i18n.js readBack finds it: the
+    longest template first, placeholders matching anything."""
+    forms = [
+        (key, form)
+        for key, value in table("en").items()
+        if key.startswith(prefix)
+        for form in (value.values() if isinstance(value, dict) else [value])
+    ]
+    for key, form in sorted(forms, key=lambda pair: len(pair[1]), reverse=True):
+        parts = re.split(r"\{\w+\}", form)
+        if re.fullmatch("(.+?)".join(re.escape(part) for part in parts), line, re.DOTALL):
+            return key
     return None
 
 

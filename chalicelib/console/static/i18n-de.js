@@ -243,6 +243,10 @@ window.InboundStrings.de = {
   "event.split_from": "abgespalten von {ticket}",
   "event.merged": "{ticket} in dieses Ticket zusammengeführt",
   "event.not_sent": "Antwort nicht gesendet: {why}",
+  "event.forwarded_ticket": "das Ticket an {to} weitergeleitet",
+  "event.forwarded_ticket_note": "das Ticket an {to} weitergeleitet: „{note}“",
+  "event.forwarded_message": "die Nachricht von {sender} vom {at} an {to} weitergeleitet",
+  "event.forwarded_message_note": "die Nachricht von {sender} vom {at} an {to} weitergeleitet: „{note}“",
 
   "notify.desktop_on": "Hinweise: an",
   "notify.desktop_off": "Hinweise: aus",

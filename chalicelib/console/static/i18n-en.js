@@ -244,6 +244,10 @@ window.InboundStrings.en = {
   "event.split_from": "split from {ticket}",
   "event.merged": "merged {ticket} into this ticket",
   "event.not_sent": "reply not sent: {why}",
+  "event.forwarded_ticket": "forwarded the ticket to {to}",
+  "event.forwarded_ticket_note": "forwarded the ticket to {to}: “{note}”",
+  "event.forwarded_message": "forwarded the message from {sender} of {at} to {to}",
+  "event.forwarded_message_note": "forwarded the message from {sender} of {at} to {to}: “{note}”",
 
   "notify.desktop_on": "Notify: on",
   "notify.desktop_off": "Notify: off",
