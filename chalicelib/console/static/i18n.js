@@ -137,9 +137,10 @@ window.InboundI18n = (() => {
      chosen language: the line is matched against each English template under `prefix`
      (the longest first, so "assigned to {agent} (was {was})" wins over "assigned to
      {agent}") and said again with the same values; a value named `*_status` or
-     `*_priority` is itself translated. A line no template matches is shown as written. */
+     `*_priority` is itself translated, and one named `at` (a UTC time the server wrote as
+     "2026-12-07 17:03") is formatted as every date is. A line no template matches is shown
+     as written. English lines are read back too, for their dates. */
   function readBack(prefix, text) {
-    if (lang === FALLBACK) return text;
     const english = TABLES[FALLBACK] || {};
     const templates = Object.keys(english).filter((key) => key.startsWith(prefix))
       .flatMap((key) => (typeof english[key] === 'string' ? [english[key]] : Object.values(english[key])).map((form) => [key, form]))
@@ -158,6 +159,7 @@ window.InboundI18n = (() => {
         const value = found[n + 1];
         if (name.endsWith('_status')) params[name] = t(`status.${value}`);
         else if (name.endsWith('_priority')) params[name] = t(`priority.${value}`);
+        else if (name === 'at' && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(value)) params[name] = when(`${value.replace(' ', 'T')}Z`);
         else params[name] = name === 'count' ? Number(value) : value;
       });
       return t(key, params);
