@@ -187,9 +187,15 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     assert text.startswith("Refund stuck for order 4471") and "Where is my refund confirmation?" in text
     screenshot(page, "console-composer-4-forwarded.png")
 
-    # Undo: the reply waits in its window; Undo cancels it and gives the text back.
+    # Undo: the reply waits in its window; Undo cancels it and gives the text and file back.
+    # A file stays on the reply while the ticket is drawn again (here: a tag added).
     area = page.locator("#reply-form textarea")
     area.fill("Sorry, wrong ticket: please ignore.")
+    _attach(page, tmp_path, "wrong-label.pdf", PDF)
+    page.locator(".add-tag input[name=tag]").fill("refund")
+    page.locator(".add-tag input[name=tag]").press("Enter")
+    page.locator(".tags .chip.tag", has_text="refund").wait_for()
+    assert page.locator("#reply-form .reply-files .file-ready", has_text="wrong-label.pdf").count() == 1
     page.locator("#reply-form button[type=submit]").click()
     sending = page.locator("#undo-send")
     sending.filter(has_text="Sending…").wait_for()
@@ -197,8 +203,10 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     sending.get_by_role("button", name="Undo").click()
     sending.filter(has_text="Not sent: the reply is back in the box.").wait_for()
     assert area.input_value() == "Sorry, wrong ticket: please ignore."
+    assert page.locator("#reply-form .reply-files .file-ready", has_text="wrong-label.pdf").count() == 1
     screenshot(page, "console-composer-6-undone.png")
     area.fill("")
+    page.locator("#reply-form .reply-files .chip-remove").click()
 
     # A scan over the send limit: the mail carries a link to it, not the file.
     follow_up = _customer_mail("Scan of the invoice", "Can you send the scanned invoice?")

@@ -3,7 +3,10 @@
  * console.js calls InboundAttachments(desk) once; `decorate(form, ticketId)` adds an
  * "Attach files" button and the list of files to the reply form, `ready(form)` waits for
  * the uploads still running and gives the reply's `uploads` field, `clear(form)` empties
- * the list once the reply is sent. Nothing else is global.
+ * the list once the reply is sent and gives back the files it held, which `restore(ticketId,
+ * files)` puts back when the reply is undone. The list belongs to the ticket, not to the
+ * form: a ticket drawn again (a poll, a tag) keeps its files as it keeps its draft.
+ * Nothing else is global.
  *
  * Each file goes straight to S3: the API signs a POST form for it (POST
  * api/tickets/{id}/uploads: the key, the Content-Type and the largest size S3 will take),
@@ -17,11 +20,19 @@
 window.InboundAttachments = (desk) => {
   const { api, el, $ } = desk;
   const { t, bytes } = window.InboundI18n;
-  const files = new WeakMap(); // reply form -> [{ name, size, state, key, reason, done }]
+  const files = new Map(); // ticket id -> [{ name, size, state, key, reason, done }]
 
   function listOf(form) {
-    if (!files.has(form)) files.set(form, []);
-    return files.get(form);
+    const ticketId = form.dataset.ticket;
+    if (!files.has(ticketId)) files.set(ticketId, []);
+    return files.get(ticketId);
+  }
+
+  /* The reply form on screen now: the one an upload started in may have been drawn again. */
+  function current(form) {
+    if (form.isConnected) return form;
+    const shown = $('#reply-form');
+    return shown && shown.dataset.ticket === form.dataset.ticket ? shown : form;
   }
 
   function render(form) {
@@ -34,7 +45,7 @@ window.InboundAttachments = (desk) => {
       el('button', {
         type: 'button', className: 'chip-remove', text: '×',
         attrs: { 'aria-label': t('attach.remove', { name: f.name }), title: t('attach.remove', { name: f.name }) },
-        on: { click: () => { files.set(form, listOf(form).filter((x) => x !== f)); render(form); } },
+        on: { click: () => { files.set(form.dataset.ticket, listOf(form).filter((x) => x !== f)); render(current(form)); } },
       }))));
     list.hidden = !listOf(form).length;
   }
@@ -59,11 +70,12 @@ window.InboundAttachments = (desk) => {
       } catch (err) {
         Object.assign(entry, { state: 'failed', reason: err.reason || err.message || String(err) });
       }
-      render(form);
+      render(current(form));
     })();
   }
 
   function decorate(form, ticketId) {
+    form.dataset.ticket = ticketId;
     const picker = el('input', {
       type: 'file', multiple: true, hidden: true, className: 'reply-file-input',
       attrs: { 'aria-label': t('attach.button') },
@@ -88,9 +100,17 @@ window.InboundAttachments = (desk) => {
   }
 
   function clear(form) {
-    files.set(form, []);
+    const taken = listOf(form);
+    files.set(form.dataset.ticket, []);
     render(form);
+    return taken;
   }
 
-  return { decorate, ready, clear };
+  function restore(ticketId, taken) {
+    files.set(ticketId, [...taken, ...(files.get(ticketId) || [])]);
+    const form = $('#reply-form');
+    if (form && form.dataset.ticket === ticketId) render(form);
+  }
+
+  return { decorate, ready, clear, restore };
 };

@@ -948,8 +948,8 @@
     seen.format = 'markdown'; // the server renders it to safe HTML and signs it (replies.js)
     const text = form.elements.text.value;
     post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
-      attachments.clear(form);
-      if (sent.held) { undoSend.track(id, sent, text); return; } // held for the undo window (undo_send.js)
+      const taken = attachments.clear(form);
+      if (sent.held) { undoSend.track(id, sent, text, taken); return; } // held for the undo window (undo_send.js)
       toast(sent.warnings ? t('composer.sent_warning', { warnings: sent.warnings }) : t('composer.sent', { addresses: sent.to.join(', ') }));
       refresh();
     }, { ...seen, ...files, undo: true });
@@ -1097,7 +1097,7 @@
     window.InboundStaff({ api, el, $, toast, showAlert, state });
     attachments = window.InboundAttachments({ api, el, $ });
     forward = window.InboundForward({ api, el, $, toast, showAlert, openTicket });
-    undoSend = window.InboundUndoSend({ api, el, $, toast, openTicket, state });
+    undoSend = window.InboundUndoSend({ api, el, $, toast, openTicket, state, attachments });
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     window.InboundReports({ api, el, $, showAlert });
     replies = window.InboundReplies({ api, el, $, toast, showAlert, state });

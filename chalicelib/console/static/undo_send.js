@@ -2,16 +2,17 @@
  *
  * console.js asks the API to hold each reply for the stage's send delay (`undo: true`);
  * when the API holds it (202, services/held_replies.py) console.js calls
- * `track(ticketId, held, text)`: a bar says "Sending… Undo" until the reply's time has come.
+ * `track(ticketId, held, text, files)`: a bar says "Sending… Undo" until the reply's time has come.
  * Undo asks the API to cancel it (DELETE api/tickets/{id}/held/{hold}); the API answers
- * for certain: cancelled (the text goes back into the reply box) or too late (it was sent).
+ * for certain: cancelled (the text and the attached files go back into the reply box) or
+ * too late (it was sent).
  * After its time the bar follows the reply until it is sent, or shows why it was refused.
  * A stage with no delay answers 201 at once and nothing here runs. Nothing else is global.
  */
 'use strict';
 
 window.InboundUndoSend = (desk) => {
-  const { api, el, $, toast, openTicket, state } = desk;
+  const { api, el, $, toast, openTicket, state, attachments } = desk;
   const { t } = window.InboundI18n;
   const FOLLOW_MS = 1500; // how often a reply past its time is asked about until it has left
   const bar = el('div', { id: 'undo-send', className: 'toast undo-send', hidden: true, attrs: { role: 'status', 'aria-live': 'polite' } });
@@ -27,7 +28,8 @@ window.InboundUndoSend = (desk) => {
     bar.hidden = false;
   }
 
-  function restore(ticketId, text) {
+  function restore(ticketId, text, files) {
+    attachments.restore(ticketId, files); // uploaded already: the cancelled reply left them in S3
     if (state.selected !== ticketId) return;
     const area = $('#reply-form textarea');
     if (!area) return;
@@ -36,7 +38,7 @@ window.InboundUndoSend = (desk) => {
     area.focus();
   }
 
-  function track(ticketId, held, text) {
+  function track(ticketId, held, text, files = []) {
     let settled = false;
     let timer = null;
     const undo = async () => {
@@ -46,7 +48,7 @@ window.InboundUndoSend = (desk) => {
       try {
         await api('DELETE', path(ticketId, held));
         show(t('undo.cancelled'));
-        restore(ticketId, text);
+        restore(ticketId, text, files);
       } catch (err) {
         show(err.status === 409 ? t('undo.too_late') : (err.reason || String(err)));
       }
@@ -63,7 +65,7 @@ window.InboundUndoSend = (desk) => {
         toast(t('undo.sent'));
       } else if (now.state === 'refused') {
         show(t('undo.refused', { reason: now.reason || '' }));
-        restore(ticketId, text);
+        restore(ticketId, text, files);
         setTimeout(() => { bar.hidden = true; }, 8000);
       }
       if (state.selected === ticketId) await openTicket(ticketId);
