@@ -12,6 +12,7 @@ sandbox, the reputation's stop), to the agent only, never to the customer, and c
    the agent and threads nowhere;
  - it is bounded: after a staff reply, the customer's first answer alerts and more mail
    before the next staff reply does not; and an agent gets at most ALERTS_PER_AGENT_PER_DAY;
+ - only to an agent on the staff: one disabled or removed gets none, whatever they chose;
  - it quotes nothing the customer wrote (their subject could carry a lure, as with
    acknowledgements): the ticket id and the console link only.
 It is noted in the send ledger, so a bounce or complaint about it counts for the agent's address.
@@ -20,6 +21,7 @@ It is noted in the send ledger, so a bounce or complaint about it counts for the
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import outbound_mail as om
@@ -48,16 +50,18 @@ class AssigneeAlerts:
         settings: Settings,
         ports: OutboundPorts,
         preferences: AlertPreferences,
+        is_agent: Callable[[str], bool],
         per_day: int = ALERTS_PER_AGENT_PER_DAY,
     ) -> None:
         self.settings = settings
         self.ports = ports
         self.preferences = preferences
+        self.is_agent = is_agent  # on the staff and not disabled (adapters/dynamodb_agents.py)
         self.per_day = per_day
 
     def customer_replied(self, ticket: Ticket) -> str:
-        """Mail `ticket`'s agent, if they asked for it: "sent", "off" (not asked, or nobody
-        has the ticket), "already" (`ticket`, as it was before this mail, had its customer's
+        """Mail `ticket`'s agent, if they asked for it: "sent", "off" (not asked, nobody
+        has the ticket, or its agent is disabled), "already" (`ticket`, as it was before this mail, had its customer's
         answer alerted), "rate_limited" (the agent's alerts of the day) or the guard's refusal reason. Never raises a refusal: the customer's
         mail is filed whatever happens here."""
         agent = ticket.assignee
@@ -68,6 +72,11 @@ class AssigneeAlerts:
             # another would say nothing new, and one per mail let a customer's flood become
             # a stream of our mail to the agent.
             return "already"
+        if not self.is_agent(agent):
+            # Disabled or removed, with the ticket still in their name: they left the staff,
+            # so their choice of mail lapses; the customer's mail goes to nobody outside.
+            log.info("reply alert for %s not sent: %s is not an enabled agent", ticket.id, agent)
+            return "off"
         if send_policy.is_own_address(agent, "", self.settings.mailboxes):
             log.info("reply alert for %s not sent: %s is one of our mailboxes", ticket.id, agent)
             return str(RefusalReason.AUTOMATIC_RECIPIENT)

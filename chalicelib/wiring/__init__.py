@@ -185,9 +185,11 @@ class Services:
     @functools.cached_property
     def assignee_alerts(self) -> AssigneeAlerts:
         """Mail to an agent whose ticket's customer replied, through the outbound guard."""
+        from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
         from chalicelib.services.assignee_alerts import AssigneeAlerts
 
-        return AssigneeAlerts(self.settings, self.outbound.ports, self.alert_preferences)
+        agents = DynamoDBAgents(self._dynamodb, self.settings.tickets_table)
+        return AssigneeAlerts(self.settings, self.outbound.ports, self.alert_preferences, agents.is_agent)
 
     @functools.cached_property
     def suspended(self) -> SuspendedMail:

@@ -21,6 +21,7 @@ ANN = "ann@example.com"
 def test_a_flood_of_customer_mail_sends_the_agent_one_alert_per_staff_reply():
     svc = mail_out(acknowledge_new_tickets=False)
     svc.alert_preferences.set_reply_mail(ANN, True)
+    svc.desk.agents.record("sub-ann", ANN)
     ticket = deliver_via(svc, make_mail(message_id="<q0@customer.org>")).ticket
     svc.desk.desk.update(ticket, ANN, assignee="me")
     svc.outbound.reply(ticket, ANN, "Have you tried water?")
@@ -41,9 +42,12 @@ def test_a_flood_of_customer_mail_sends_the_agent_one_alert_per_staff_reply():
 def test_mail_on_a_ticket_not_yet_answered_alerts_at_most_the_agents_daily_ceiling():
     svc = mail_out(acknowledge_new_tickets=False)
     svc.alert_preferences.set_reply_mail(ANN, True)
+    svc.desk.agents.record("sub-ann", ANN)
     ticket = deliver_via(svc, make_mail(message_id="<u0@customer.org>")).ticket
     svc.desk.desk.update(ticket, ANN, assignee="me")
-    alerts = AssigneeAlerts(svc.settings, svc.outbound.ports, svc.alert_preferences, per_day=3)
+    alerts = AssigneeAlerts(
+        svc.settings, svc.outbound.ports, svc.alert_preferences, svc.desk.agents.is_agent, per_day=3
+    )
     waiting = svc.desk.tickets.require_ticket(ticket)
     before = len(svc.sender.sent)
 

@@ -20,6 +20,7 @@ def mime(sent):
 
 
 def _assigned_and_answered(svc):
+    svc.desk.agents.record("sub-ann", ANN)  # ANN has signed in: an agent of the staff
     first = deliver_via(svc, make_mail(message_id="<q1@customer.org>", subject="Printer on fire"))
     svc.desk.desk.update(first.ticket, ANN, assignee="me")
     svc.outbound.reply(first.ticket, ANN, "Have you tried water?")

@@ -156,7 +156,7 @@ def mail_out(**changes: Any) -> MailOut:
     )
     feedback = FeedbackService(settings, table.feedback_ledger, table.send_ledger, lambda: desk.clock)
     alert_preferences = MemoryAlertPreferences()
-    alerts = AssigneeAlerts(settings, outbound.ports, alert_preferences)
+    alerts = AssigneeAlerts(settings, outbound.ports, alert_preferences, desk.agents.is_agent)
     desk.ingest = IngestService(
         settings,
         replace(
