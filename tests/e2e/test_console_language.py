@@ -162,6 +162,21 @@ def _sign_in(tab: Console, local_stack: LocalStackRun) -> None:
         tab.page.locator("#desk").wait_for()
 
 
+def _record_toasts(page: Any) -> None:
+    """Every toast's text into window.__toasts: a toast shows for 4 s, a busy machine may
+    look too late."""
+    page.evaluate(
+        """() => { window.__toasts = [];
+          new MutationObserver(() => { const t = document.querySelector('#toast');
+            if (!t.hidden) window.__toasts.push(t.textContent); })
+            .observe(document.querySelector('#toast'), { childList: true, subtree: true, attributes: true }); }"""
+    )
+
+
+def _toasted(page: Any, words: str) -> None:
+    page.wait_for_function("words => window.__toasts.some(t => t.includes(words))", arg=words)
+
+
 def _hide_toast(page: Any) -> None:
     toast = page.locator("#toast")
     if toast.is_visible():
@@ -178,19 +193,20 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
     page = german.page
     _sign_in(german, local_stack)
 
+    _record_toasts(page)
     item = page.locator(f"#tickets li[data-ticket='{ticket.id}']")
     item.click()
     head = page.locator(".ticket-head")
     head.locator(".tid").filter(has_text=ticket.id).wait_for()
     head.get_by_role("button", name="Mir zuweisen").click()
-    page.locator("#toast").filter(has_text="Ihnen zugewiesen").wait_for()
+    _toasted(page, "Ihnen zugewiesen")
     head.get_by_role("button", name="Mir zuweisen").wait_for(state="detached")  # shown again
     page.locator("select[data-triage=priority]").select_option("high")
-    page.locator("#toast").filter(has_text="Priorität hoch").wait_for()
+    _toasted(page, "Priorität hoch")
     head.locator(".pill.priority-high").filter(has_text="Priorität hoch").wait_for()
     page.locator(".add-tag input[name=tag]").fill("versand")
     page.locator(".add-tag button[type=submit]").click()
-    page.locator("#toast").filter(has_text="mit versand getaggt").wait_for()
+    _toasted(page, "mit versand getaggt")
     page.locator(".ticket-head .pill.tag").filter(has_text="versand").wait_for()
 
     # The audit trail, written in English by the server, reads in German, with German times.
@@ -219,7 +235,7 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
 
     page.locator("#reply-form textarea").fill("Wir schicken Ersatz.")
     page.locator("#reply-form button[type=submit]").click()
-    page.locator("#toast").filter(has_text="Antwort gesendet an").wait_for()
+    _toasted(page, "Antwort gesendet an")
     # the reply is shown formatted (markdown, in its frame): its kind says it is there
     page.locator(".message.out .pill.kind-staff").filter(has_text="Antwort").wait_for()
 
