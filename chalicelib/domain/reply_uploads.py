@@ -65,7 +65,8 @@ def name_of(key: str) -> str:
 
 
 def judge_stored(key: str, declared: str, head: bytes, size: int, max_bytes: int) -> str:
-    """The type to send a stored upload as (what its bytes show), or UploadRefused."""
+    """The type to send a stored upload as, or UploadRefused. The bytes judge the risk; the
+    type stays the declared one (a .docx sniffs as a zip) unless that says nothing."""
     name = name_of(key)
     if size <= 0:
         raise UploadRefused(f"{name} is empty")
@@ -75,4 +76,4 @@ def judge_stored(key: str, declared: str, head: bytes, size: int, max_bytes: int
     sniffed = attachment_rules.sniff(head, declared)
     if attachment_rules.is_risky(name, declared, sniffed):
         raise UploadRefused(f"{name}: its content is a file that runs or renders when opened")
-    return sniffed
+    return sniffed if declared in ("application/octet-stream", "binary/octet-stream") else declared

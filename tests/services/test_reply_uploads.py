@@ -127,3 +127,14 @@ def test_no_upload_form_for_a_merged_ticket():
     svc.desk.desk.merge(ticket, "agent", survivor)
     with pytest.raises(MergedTicket):
         uploads.offer(ticket, "a.pdf", "application/pdf", 10)
+
+
+def test_a_document_keeps_its_declared_type_and_an_untyped_file_gets_the_one_its_bytes_show():
+    svc, store, uploads, ticket = setup()
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    word = upload(store, uploads, ticket, "offer.docx", b"PK\x03\x04" + bytes(100), docx)
+    scan = upload(store, uploads, ticket, "scan", PDF, "application/octet-stream")
+
+    got = uploads.attachments(ticket, [word, scan])
+
+    assert [(a.filename, a.content_type) for a in got] == [("offer.docx", docx), ("scan", "application/pdf")]
