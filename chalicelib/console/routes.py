@@ -140,7 +140,9 @@ def page() -> Response:
 @console.route(ASSET, methods=["GET"])
 def asset(name: str) -> Response:
     if name not in ASSETS:
-        return error(404, "not_found", "no such console file")
+        # The gateway's own 404 for a path no route takes (inbound/stage/gateway_responses.py):
+        # the catch-all `/{name}` must not tell a scanner that a top-level name is special.
+        return error(404, "not_found", "no route here answers this method and path")
     return _serve(name)
 
 

@@ -27,7 +27,7 @@ from tests.support.staff_api import Api
 UNKNOWN = [
     ("GET", "/api/nothing-here"),
     ("GET", "/api/tickets/T-1000/messages/m-1/raw"),
-    ("POST", "/api/tickets/T-1000/forward"),
+    ("POST", "/api/tickets/T-1000/teleport"),
     ("DELETE", "/api/staffers/ann@example.com"),
     ("GET", "/api/../../etc/passwd"),
     ("GET", "/admin"),
