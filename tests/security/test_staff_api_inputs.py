@@ -282,6 +282,11 @@ TICKET_ROUTES = [
     ("POST", "/merge", {"into": "T-1"}),
     ("POST", "/participants", {"address": "bob@customer.org"}),
     ("POST", "/participants/remove", {"address": "bob@customer.org"}),
+    ("GET", "/history", None),
+    ("POST", "/uploads", {"filename": "a.pdf", "size": 10}),
+    ("POST", "/forward", {"to": "engineering@example.com"}),
+    ("GET", "/held/0123456789abcdef0123456789abcdef", None),
+    ("DELETE", "/held/0123456789abcdef0123456789abcdef", None),
 ]
 
 
@@ -386,3 +391,28 @@ def test_a_reply_to_a_subject_that_encodes_crlf_goes_out_with_the_break_as_a_spa
     mail = message_from_bytes(sent["Raw"], policy=policy.default)
     assert mail["Bcc"] is None and str(mail["To"]) == CUSTOMER
     assert mail["Subject"] == f"Re: Hi Bcc: {VICTIM} [{outcome.ticket}]"
+
+
+SUB_RESOURCES = [
+    ("GET", "/api/tickets/{ticket}/held/{id}", None),
+    ("DELETE", "/api/tickets/{ticket}/held/{id}", None),
+    ("PUT", "/api/replies/support/{id}", {"title": "t", "body": "b"}),
+    ("DELETE", "/api/replies/support/{id}", None),
+    ("PUT", "/api/replies/{id}/r1", {"title": "t", "body": "b"}),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "body"), SUB_RESOURCES, ids=[f"{m} {r}" for m, r, _ in SUB_RESOURCES]
+)
+def test_hostile_ids_of_held_and_saved_replies_are_refused(api, outbox, key_limits, method, route, body):
+    ticket = new_ticket(api.stack)
+    ids = {
+        **{kind: quote(v, safe="") for kind, v in HOSTILE.items()},
+        "traversal": quote("../x", safe=""),
+        "not UTF-8": "%FF%FE",
+    }
+    for kind, value in ids.items():
+        response = send(api, method, route.format(ticket=ticket, id=value), body if body is not None else "")
+        assert_refused(response, kind, (400, 403, 404))
+    assert outbox.sent == [] and key_limits == []
