@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.domain.timestamps import iso_millis
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
     from chalicelib.domain.sla import SlaPolicy
@@ -40,22 +42,24 @@ def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
     }
 
 
-def sla_json(ticket: Ticket) -> dict[str, Any]:
+def sla_json(ticket: Ticket, now: str = "") -> dict[str, Any]:
     """Its SLA clock (domain/sla.py); `due` is the time the team works against now (null:
-    none runs), `breached` whether either clock ran past its due time."""
+    none runs), `breached` whether either clock ran past its due time by `now` (default:
+    this moment), whether or not the sweep has flagged it yet."""
     clock = ticket.sla
+    first_missed, resolution_missed = clock.missed(now or iso_millis(datetime.now(UTC)))
     return {
         "due": clock.next_due or None,
         "due_clock": ("first_response" if clock.awaiting_first_response else "resolution")
         if clock.next_due
         else None,
-        "breached": clock.breached,
+        "breached": first_missed or resolution_missed,
         "first_response_due": clock.first_response_due or None,
         "first_response_at": clock.first_response_at or None,
-        "first_response_breached": clock.first_response_breached,
+        "first_response_breached": first_missed,
         "resolution_due": clock.resolution_due or None,
         "resolved_at": clock.resolved_at or None,
-        "resolution_breached": clock.resolution_breached,
+        "resolution_breached": resolution_missed,
     }
 
 

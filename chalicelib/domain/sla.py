@@ -106,6 +106,21 @@ class SlaClock:
     def breached(self) -> bool:
         return self.first_response_breached or self.resolution_breached
 
+    def missed(self, now: str) -> tuple[bool, bool]:
+        """Whether the first-response and the resolution clock ran past their due times by
+        `now`: still running at or after it (as the sweep judges), or stopped after it. The
+        sweep flags a breach only when it next runs (every 15 minutes); what staff see is
+        read from the times, so it shows at once, and a late stop before a sweep counts."""
+
+        def late(due: str, stopped: str) -> bool:
+            return bool(due) and (stopped > due if stopped else now >= due)
+
+        return (
+            self.first_response_breached
+            or late(self.first_response_due, self.first_response_at or self.resolved_at),
+            self.resolution_breached or late(self.resolution_due, self.resolved_at),
+        )
+
     def due_breaches(self, now: str) -> tuple[Clock, ...]:
         """The clocks that ran past their due time by `now` and are not flagged yet."""
         found = []

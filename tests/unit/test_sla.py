@@ -3,9 +3,12 @@ first staff reply and by solving, restarted by a reopening; breaches found once.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.api.views import sla_json
 from chalicelib.domain import sla
 from chalicelib.domain.sla import Clock, SlaClock, SlaPolicy, SlaTarget
 from chalicelib.domain.tickets import Priority, Ticket
@@ -132,3 +135,27 @@ def test_a_ticket_without_a_clock_sorts_last_and_is_not_watched():
     )
     assert raw["duesk"]["S"].startswith(items.NO_DUE) and "watchpk" not in raw
     assert items.ticket_from_item(raw).sla == SlaClock()
+
+
+def test_a_clock_past_its_due_time_reads_as_missed_before_any_sweep_flags_it():
+    clock = sla.start(VIP, FILED)
+    assert clock.missed("2026-12-07T09:59:59.999Z") == (False, False)
+    assert clock.missed("2026-12-07T10:00:00.000Z") == (True, False)
+    late = sla.answered(clock, "2026-12-07T10:20:00.000Z")
+    assert late.missed("2026-12-07T10:30:00.000Z") == (True, False), "answered, but late"
+    on_time = sla.resolved(sla.answered(clock, "2026-12-07T09:20:00.000Z"), "2026-12-07T12:00:00.000Z")
+    assert on_time.missed("2099-01-01T00:00:00.000Z") == (False, False)
+    assert clock.flag((Clock.RESOLUTION,)).missed(FILED) == (False, True), "the sweep's flag counts"
+    assert sla.start(SlaTarget(), FILED).missed("2099-01-01T00:00:00.000Z") == (False, False)
+
+
+def test_the_api_says_breached_as_soon_as_a_due_time_has_passed_not_at_the_next_sweep():
+    ticket = Ticket(id="T-1001", mailbox="support", subject="s", requester="a@b.org", created_at=FILED)
+    ticket = replace(ticket, sla=sla.start(VIP, FILED))
+    assert sla_json(ticket, now="2026-12-07T09:30:00.000Z")["breached"] is False
+    shown = sla_json(ticket, now="2026-12-07T10:05:00.000Z")
+    assert (shown["breached"], shown["first_response_breached"], shown["resolution_breached"]) == (
+        True,
+        True,
+        False,
+    )
