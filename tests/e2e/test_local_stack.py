@@ -160,10 +160,14 @@ def test_state_survives_a_restart(local_stack: LocalStackRun) -> None:
     assert code == 0
     assert any(line.startswith("inbound stopped") for line in before.lines)
     # A fresh moto server, filled from the data dir (its port may be the last run's again:
-    # the OS hands a free port out again, and in-process requests leave no connections on it)
-    restored = re.search(r"restored (\d+) objects, (\d+) items", after.stderr())
+    # the OS hands a free port out again, and in-process requests leave no connections on it);
+    # the line is logged just after the ready line
+    restored = eventually(
+        lambda: re.search(r"restored (\d+) objects, (\d+) items", after.stderr()),
+        what="the restart's 'restored ... objects, ... items' line",
+    )
     assert after.proc.pid != before.proc.pid
-    assert restored and int(restored[1]) > 0 and int(restored[2]) > 0, after.stderr()
+    assert int(restored[1]) > 0 and int(restored[2]) > 0, after.stderr()
     assert tickets(after).get_ticket(ticket.id) == ticket
     assert s3_bytes(after, key) == payload
     # Reply addresses handed out before the restart still verify.
