@@ -11,6 +11,7 @@ for announcements only: the suppression list, and so replies to tickets, stay as
 from __future__ import annotations
 
 import html
+from urllib.parse import quote
 
 from chalice import Blueprint, Response
 
@@ -47,7 +48,10 @@ def _announcement() -> str:
 
 @unsubscribe.route(ROUTE, methods=["GET"])
 def confirm(token: str) -> Response:
-    action = html.escape(f"{token}?a={_announcement()}" if _announcement() else token, quote=True)
+    # Relative to this page and percent-encoded: a link anyone can make (`/u/javascript:...`)
+    # must not turn the form's action into a scheme of its own.
+    query = f"?a={quote(_announcement(), safe='')}" if _announcement() else ""
+    action = html.escape(f"./{quote(token, safe='')}{query}", quote=True)
     return _page(
         "Unsubscribe from announcements",
         "<p>You will no longer receive announcements from us. Replies to your own requests "

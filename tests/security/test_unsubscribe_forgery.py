@@ -47,3 +47,15 @@ def test_a_get_only_asks_and_the_post_opts_out_of_announcements_only(api):
     assert done.status_code == 200 and b"You are unsubscribed" in done.body
     assert _opted_out(api, alice)
     assert api.stack.services.suppression.check(alice)["suppressed"] is False
+
+
+def test_the_confirmation_page_posts_back_to_itself_whatever_the_link_says(api):
+    """A link made by anyone (`/u/javascript:alert(1)`, `?a=` with markup) must not make the
+    page's form post elsewhere or run script: only the page's CSP stood in the way."""
+    import re
+
+    for path in ("/u/javascript:alert(document.domain)", "/u/data:text,x", "/u/t?a=%27%20onclick%3Dalert(1)"):
+        page = api.client.http.get(path).body.decode()
+        [action] = re.findall(r"action='([^']*)'", page)
+        assert action.startswith("./") and ":" not in action, (path, action)
+        assert not re.search(r"['\"<>\s]", action), (path, action)
