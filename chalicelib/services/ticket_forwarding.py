@@ -54,6 +54,12 @@ class TicketForwarding:
         to = to.strip().lower()
         if not om.writable(to) or "@" not in to:
             raise InvalidRequest(f"{to!r} is not an address to forward to")
+        if self._received_here(to):
+            domain = self.settings.domain
+            raise InvalidRequest(
+                f"{to} would come back to this desk as a new ticket (this desk receives"
+                f" every address at {domain}): forward to an address outside {domain}"
+            )
         if len(note) > forwards.MAX_NOTE_CHARS:
             raise InvalidRequest(f"the note is longer than {forwards.MAX_NOTE_CHARS} characters")
         ports = self.outbound.ports
@@ -93,6 +99,12 @@ class TicketForwarding:
         ports.tickets.record_event(line)
         log.info("%s forwarded %s to %s", agent, message_key or ticket.id, to)
         return line
+
+    def _received_here(self, to: str) -> bool:
+        """Whether SES would deliver `to` back to us: the receipt rule takes the mailboxes'
+        addresses and every address at the domain (inbound/stage/documents.py)."""
+        ours = {address.lower() for address in self.settings.mailboxes}
+        return to in ours or to.rpartition("@")[2] == self.settings.domain.lower()
 
     def _chosen(self, history: list[StoredMessage], message_key: str) -> list[StoredMessage]:
         if not message_key:

@@ -66,12 +66,12 @@ def test_a_forward_sends_the_ticket_to_another_address_and_shows_in_the_thread(a
     ticket_id = new_ticket(api.stack)
     sent = sent_mail()
 
-    answer = api.post(f"/api/tickets/{ticket_id}/forward", {"to": "engineering@example.com", "note": "Bug?"})
+    answer = api.post(f"/api/tickets/{ticket_id}/forward", {"to": "engineering@partner.test", "note": "Bug?"})
 
     assert answer.status_code == 201, answer.json_body
-    assert sent[0]["Destinations"] == ["engineering@example.com"]
+    assert sent[0]["Destinations"] == ["engineering@partner.test"]
     events = [m for m in api.get(f"/api/tickets/{ticket_id}").json_body["messages"] if m["kind"] == "event"]
-    assert events[-1]["text"] == "forwarded the ticket to engineering@example.com: “Bug?”"
+    assert events[-1]["text"] == "forwarded the ticket to engineering@partner.test: “Bug?”"
     assert api.post(f"/api/tickets/{ticket_id}/forward", {"to": "not an address"}).status_code == 400
     unknown = api.post(f"/api/tickets/{ticket_id}/forward", {"to": "a@b.example", "message_key": "nope"})
     assert unknown.status_code == 404

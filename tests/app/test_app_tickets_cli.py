@@ -330,10 +330,10 @@ def test_list_sort_due_puts_the_soonest_due_first(api, local_agent, capsys):
 
 def test_the_terminals_ticket_view_shows_who_forwarded_to_whom(api, local_agent, capsys):
     ticket_id = new_ticket(api.stack)
-    api.post(f"/api/tickets/{ticket_id}/forward", {"to": "engineering@example.com", "note": "Bug?"})
+    api.post(f"/api/tickets/{ticket_id}/forward", {"to": "engineering@partner.test", "note": "Bug?"})
 
     code = main(["tickets", "show", ticket_id, "--data-dir", str(local_agent)])
 
     page = capsys.readouterr().out
     [line] = [row for row in page.splitlines() if "forwarded" in row]
-    assert code == 0 and line.endswith(f"{ANN} forwarded the ticket to engineering@example.com: “Bug?”")
+    assert code == 0 and line.endswith(f"{ANN} forwarded the ticket to engineering@partner.test: “Bug?”")

@@ -33,11 +33,11 @@ def test_a_ticket_whose_file_name_holds_line_breaks_is_forwarded_with_the_file()
     ticket = deliver_via(svc, HOSTILE).ticket
     forwarding = TicketForwarding(svc.settings, svc.outbound, svc.desk.store)
 
-    forwarding.forward(ticket, "ann@example.com", "engineering@example.com")
+    forwarding.forward(ticket, "ann@example.com", "engineering@partner.test")
 
     [sent] = svc.sender.sent
     mail = message_from_bytes(sent.raw, policy=policy.default)
     assert [(p.get_filename(), p.get_content()) for p in mail.iter_attachments()] == [
         ("invoiceBcc: x@evil.test.pdf", PDF)
     ]
-    assert mail["Bcc"] is None and sent.destinations == ("engineering@example.com",)
+    assert mail["Bcc"] is None and sent.destinations == ("engineering@partner.test",)

@@ -284,7 +284,7 @@ TICKET_ROUTES = [
     ("POST", "/participants/remove", {"address": "bob@customer.org"}),
     ("GET", "/history", None),
     ("POST", "/uploads", {"filename": "a.pdf", "size": 10}),
-    ("POST", "/forward", {"to": "engineering@example.com"}),
+    ("POST", "/forward", {"to": "engineering@partner.test"}),
     ("GET", "/held/0123456789abcdef0123456789abcdef", None),
     ("DELETE", "/held/0123456789abcdef0123456789abcdef", None),
 ]

@@ -40,11 +40,13 @@ def test_a_message_goes_to_engineering_with_its_files_and_the_note_and_is_record
     svc, forwarding, ticket = setup()
     [customer] = svc.desk.tickets.messages(ticket)
 
-    line = forwarding.forward(ticket, AGENT, "Engineering@Example.com", "Can you look at this?", customer.key)
+    line = forwarding.forward(
+        ticket, AGENT, "Engineering@Partner.test", "Can you look at this?", customer.key
+    )
 
     [sent] = svc.sender.sent
     mail = mime(sent)
-    assert sent.destinations == ("engineering@example.com",)
+    assert sent.destinations == ("engineering@partner.test",)
     assert (mail["Subject"], mail["Reply-To"], mail["From"]) == (
         f"Fwd: Export crashes [{ticket}]",
         AGENT,
@@ -58,7 +60,7 @@ def test_a_message_goes_to_engineering_with_its_files_and_the_note_and_is_record
     events = [m for m in svc.desk.tickets.messages(ticket) if m.kind == "event"]
     assert [(e.sender, e.body.text) for e in events] == [(AGENT, line.body.text)]
     assert line.body.text.startswith("forwarded the message from alice@customer.org of ")
-    assert line.body.text.endswith("to engineering@example.com: “Can you look at this?”")
+    assert line.body.text.endswith("to engineering@partner.test: “Can you look at this?”")
 
 
 def test_the_whole_ticket_carries_its_mail_but_no_notes():
@@ -79,13 +81,22 @@ def test_the_whole_ticket_carries_its_mail_but_no_notes():
 
 def test_a_suppressed_address_is_refused_and_nothing_is_sent_or_recorded():
     svc, forwarding, ticket = setup()
-    svc.suppression.import_list("engineering@example.com,BOUNCE", by="test")
+    svc.suppression.import_list("engineering@partner.test,BOUNCE", by="test")
 
     with pytest.raises(Suppressed):
-        forwarding.forward(ticket, AGENT, "engineering@example.com")
+        forwarding.forward(ticket, AGENT, "engineering@partner.test")
     with pytest.raises(InvalidRequest, match="not an address"):
-        forwarding.forward(ticket, AGENT, "engineering@example.com\r\nBcc: x@evil.test")
+        forwarding.forward(ticket, AGENT, "engineering@partner.test\r\nBcc: x@evil.test")
 
+    assert svc.sender.sent == []
+    assert [m for m in svc.desk.tickets.messages(ticket) if m.kind == "event"] == []
+
+
+def test_an_address_this_desk_receives_is_refused_it_would_come_back_as_a_ticket():
+    svc, forwarding, ticket = setup()
+    for here in ("engineering@example.com", "Billing@Example.com"):
+        with pytest.raises(InvalidRequest, match="would come back to this desk as a new ticket"):
+            forwarding.forward(ticket, AGENT, here)
     assert svc.sender.sent == []
     assert [m for m in svc.desk.tickets.messages(ticket) if m.kind == "event"] == []
 
@@ -94,13 +105,13 @@ def test_a_note_is_not_forwarded():
     svc, forwarding, ticket = setup()
     note = svc.desk.desk.add_note(ticket, AGENT, "internal")
     with pytest.raises(InvalidRequest, match="note is not forwarded"):
-        forwarding.forward(ticket, AGENT, "engineering@example.com", message_key=note.key)
+        forwarding.forward(ticket, AGENT, "engineering@partner.test", message_key=note.key)
 
 
 def test_files_too_large_for_one_mail_go_as_links():
     svc, forwarding, ticket = setup(max_send_bytes=40_000)
 
-    forwarding.forward(ticket, AGENT, "engineering@example.com")
+    forwarding.forward(ticket, AGENT, "engineering@partner.test")
 
     mail = mime(svc.sender.sent[0])
     assert list(mail.iter_attachments()) == []
@@ -111,7 +122,7 @@ def test_files_too_large_for_one_mail_go_as_links():
 
 def test_a_bounce_from_the_forward_address_counts_against_it():
     svc, forwarding, ticket = setup()
-    forwarding.forward(ticket, AGENT, "engineering@example.com")
+    forwarding.forward(ticket, AGENT, "engineering@partner.test")
     sent = mime(svc.sender.sent[0])
     known = svc.table.send_ledger.sent_messages([sent["Message-ID"]], int(svc.desk.clock.timestamp()))
-    assert known == {sent["Message-ID"]: frozenset({"engineering@example.com"})}
+    assert known == {sent["Message-ID"]: frozenset({"engineering@partner.test"})}
