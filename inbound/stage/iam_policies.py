@@ -251,6 +251,14 @@ def _api_handler(a: _Arns, common: dict[str, dict[str, Any]], user_pool_id: str)
         _statement("StaffAdministration", _STAFF_ADMINISTRATION, [pool]),
         # Undo-send: a held reply's send, delayed by its window (read by send_reply).
         _statement("HoldReplies", ["sqs:SendMessage", "sqs:GetQueueUrl"], [n.queue_arn("outbox")]),
+        # The console's announcements (admins): a test copy goes through their own
+        # configuration set, and the send queues the recipient batches send_announcement reads.
+        _statement(
+            "AnnouncementTests",
+            ["ses:SendRawEmail"],
+            [a.arn("ses", f"configuration-set/{n.configuration_set}-announcements")],
+        ),
+        _statement("AnnouncementBatches", ["sqs:SendMessage", "sqs:GetQueueUrl"], [n.queue_arn("announce")]),
         *common.values(),
     ]
 

@@ -130,7 +130,11 @@ NOT_EXERCISED["send_announcement"].update(
 )
 
 # Queues a function sends to without reading them: the API queues held replies' sends.
-_SENDS_TO = {f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-{stage}-outbox" for stage in STAGES}
+_SENDS_TO = {
+    f"arn:aws:sqs:{REGION}:{ACCOUNT}:inbound-{stage}-{queue}"
+    for stage in STAGES
+    for queue in ("outbox", "announce")  # a held reply; an announcement's batches (the console)
+}
 NOT_EXERCISED["send_reply"][("ses:GetIdentityVerificationAttributes", "*")] = (
     "in the SES sandbox a reply's recipients are looked up first (the API's sandboxed reply shows it)"
 )
@@ -611,6 +615,20 @@ class Run:
             self._api("PATCH", new, {"role": "agent"}).status_code,
             self._api("DELETE", new).status_code,
         ]
+        # The console's announcement screen: a draft from an uploaded list, a test copy to
+        # the admin (through the announcements' configuration set), the send's batches queued.
+        created = self._api(
+            "POST",
+            "/api/announcements",
+            {"action": "create", "subject": "News", "text": "Hello {name}.", "list": "kim@customer.org\n"},
+        )
+        mine = f"/api/announcements/{created.json_body['id']}"
+        self.seen["console announcement"] = [
+            created.status_code,
+            self._api("POST", mine, {"action": "test", "to": AGENT}).status_code,
+            self._api("POST", mine, {"action": "send"}).json_body["queued"],
+            self._api("GET", mine).json_body["counts"]["pending"],
+        ]
         self.token = agent_token
 
     def last_chances(self) -> None:
@@ -731,6 +749,7 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["sandboxed acknowledgements"] == [["customer", "acknowledgement"], ["customer"]]
     assert seen["body gone"] == (200, True)
     assert seen["staff admin"] == [200, 201, 200, 200, 200, 204]
+    assert seen["console announcement"] == [201, 200, 1, 1]
     assert seen["sandboxed reply"] == (409, "sandbox") and seen["close"] == 200
     assert seen["announcement"] == {"ivy@customer.org": "unsubscribed", "bounced@customer.org": "refused"}
     assert seen["unsubscribe"] == 200 and seen["sandboxed announcement"].startswith("sandbox")
