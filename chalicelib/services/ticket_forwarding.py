@@ -6,27 +6,33 @@ who would be copied on the customer's mail. It is noted in the send ledger (a bo
 complaint from that address counts) and recorded in the thread as an audit line
 (domain/forwards.py). The forwarded mail's files go along as they were received, except
 risky ones (attachment_rules: they would leave from our domain), which are named instead;
-files too large for one mail go as time-limited links (outbound_sending.hand_over).
+files too large for one mail go as time-limited links (outbound_sending.hand_over). Forward
+is the one way an agent mails any address, so each agent's forwards are counted per day
+(FORWARDS_PER_AGENT_PER_DAY): past it, refused as rate_limited.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 from typing import Protocol
 
 from chalicelib.domain import audit, forwards
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.mail import Attachment
+from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.tickets import StoredAttachment, StoredMessage
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.errors import InvalidRequest, MessageNotFound
+from chalicelib.errors import InvalidRequest, MessageNotFound, SendRefused
 from chalicelib.services import outbound_guard as guard
 from chalicelib.services import outbound_sending as sending
 from chalicelib.services.outbound import OutboundService
 from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.forward")
+# Forwards one agent may send a day: a busy day's handful many times over, a relay's few.
+FORWARDS_PER_AGENT_PER_DAY = 100
 # MIME's base64 makes a file a third larger; the headers and text parts need some room too.
 _BASE64 = 4 / 3
 _HEADROOM = 64 * 1024
@@ -41,10 +47,17 @@ class StoredMail(Protocol):
 
 
 class TicketForwarding:
-    def __init__(self, settings: Settings, outbound: OutboundService, mail: StoredMail) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        outbound: OutboundService,
+        mail: StoredMail,
+        per_agent_per_day: int = FORWARDS_PER_AGENT_PER_DAY,
+    ) -> None:
         self.settings = settings
         self.outbound = outbound
         self.mail = mail
+        self.per_day = per_agent_per_day
 
     def forward(
         self, ticket_id: str, agent: str, to: str, note: str = "", message_key: str = ""
@@ -70,6 +83,7 @@ class TicketForwarding:
         if not decision.allowed:
             raise guard.refusal(decision, to)
         now = ports.clock()
+        self._count(agent, now)
         files = tuple(a for m in chosen for a in m.attachments)
         sent_files = tuple(a for a in files if not a.risky)
         left_out = [a.filename for a in files if a.risky]
@@ -105,6 +119,20 @@ class TicketForwarding:
         addresses and every address at the domain (inbound/stage/documents.py)."""
         ours = {address.lower() for address in self.settings.mailboxes}
         return to in ours or to.rpartition("@")[2] == self.settings.domain.lower()
+
+    def _count(self, agent: str, now: datetime) -> None:
+        """One forward of `agent` today, or SendRefused (rate_limited) past the day's cap.
+        Forward is the one way an agent mails any address: uncounted, a script with an
+        agent's token was a relay from our domain until SES paused the whole account."""
+        day = now.date().isoformat()
+        # The daily counters of automatic replies, under a key no address can have.
+        if self.outbound.ports.auto_replies.take_auto_reply(
+            f"forwards by {agent}", day, self.per_day, int(now.timestamp())
+        ):
+            raise SendRefused(
+                f"{agent} sent {self.per_day} forwards today; more go tomorrow (the cap stops a relay)",
+                RefusalReason.RATE_LIMITED,
+            )
 
     def _chosen(self, history: list[StoredMessage], message_key: str) -> list[StoredMessage]:
         if not message_key:
