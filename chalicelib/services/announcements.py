@@ -19,6 +19,7 @@ from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.feedback import FeedbackAction, FeedbackKind, normalise_address
+from chalicelib.domain.send_policy import is_own_address
 from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
@@ -94,7 +95,8 @@ class AnnouncementService:
 
     # -- audience -----------------------------------------------------------------
     def audience(self, chosen: AudienceFilter) -> list[ann.Recipient]:
-        """One recipient per requester of the matching tickets, with their newest ticket."""
+        """One recipient per requester of the matching tickets, with their newest ticket; none
+        of our own addresses (a ticket from one: the mail would come back in to the desk)."""
         for status in chosen.statuses:
             if status not in STATUSES:
                 raise InvalidRequest(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
@@ -112,6 +114,8 @@ class AnnouncementService:
                     if end and t.created_at > end:
                         continue
                     address = normalise_address(t.requester)
+                    if is_own_address(address, self.settings.domain, self.settings.mailboxes):
+                        continue
                     if address and (address not in newest or newest[address][0] < t.created_at):
                         newest[address] = (t.created_at, t.id)
                 if cursor is None:

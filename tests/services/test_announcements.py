@@ -39,6 +39,15 @@ def test_the_audience_is_the_requesters_of_matching_tickets_once_each():
     assert svc.announcements.audience(AudienceFilter(mailbox="billing")) == []
 
 
+def test_a_ticket_from_one_of_our_own_addresses_adds_no_recipient():
+    """An announcement to our own mailbox would come back in as mail (suspended, or a ticket)."""
+    svc = mail_out(acknowledge_new_tickets=False)
+    for sender in ["a@x.org", "support@example.com", "Eng@Example.com"]:
+        deliver_via(svc, make_mail(sender=sender, subject=f"from {sender}"))
+
+    assert [r.address for r in svc.announcements.audience(AudienceFilter())] == ["a@x.org"]
+
+
 def test_an_uploaded_list_takes_names_and_reports_bad_lines():
     svc = mail_out()
     recipients, invalid = svc.announcements.audience_from_list(
