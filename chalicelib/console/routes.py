@@ -24,9 +24,6 @@ from chalicelib.wiring import services
 console = Blueprint(__name__)
 
 PAGE, ASSET = "/", "/{name}"
-# The string catalogue: one route for the mechanism and every language's table (static/i18n*.js).
-I18N = "/i18n/{name}"
-I18N_FILES = {"i18n.js": "i18n.js", "en.js": "i18n-en.js", "de.js": "i18n-de.js"}
 CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/config.json",
     "/console/login",
@@ -34,7 +31,7 @@ CONFIG, LOGIN, NEW_PASSWORD, REFRESH = (
     "/console/login/refresh",
 )
 # Every route of this blueprint: none needs a token, so the API's token check lets them by.
-PUBLIC_ROUTES = frozenset({PAGE, ASSET, I18N, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
+PUBLIC_ROUTES = frozenset({PAGE, ASSET, CONFIG, LOGIN, NEW_PASSWORD, REFRESH})
 public_routes(*PUBLIC_ROUTES)
 
 # The page's own policy. Mail is shown in `<iframe sandbox srcdoc>` documents, which
@@ -71,6 +68,10 @@ SECURITY_HEADERS: dict[str, str | list[str]] = {
 # each one costs every function's cold start: bench cold).
 ASSETS = frozenset(
     {
+        # the string catalogue: the mechanism and one table per language, loaded first
+        "i18n.js",
+        "i18n-en.js",
+        "i18n-de.js",
         "console.js",
         "triage.js",
         "notify.js",
@@ -93,7 +94,7 @@ CONTENT_TYPES = {
 }
 
 
-@functools.lru_cache(maxsize=len(ASSETS) + len(I18N_FILES) + 1)
+@functools.lru_cache(maxsize=len(ASSETS) + 1)
 def _asset(name: str) -> tuple[str, str]:
     """The file's text and its ETag, read from the package once per container."""
     text = importlib.resources.files(__package__).joinpath("static", name).read_text("utf-8")
@@ -144,13 +145,6 @@ def asset(name: str) -> Response:
         # the catch-all `/{name}` must not tell a scanner that a top-level name is special.
         return error(404, "not_found", "no route here answers this method and path")
     return _serve(name)
-
-
-@console.route(I18N, methods=["GET"])
-def catalogue(name: str) -> Response:
-    if name not in I18N_FILES:
-        return error(404, "not_found", "no such catalogue file")
-    return _serve(I18N_FILES[name])
 
 
 @console.route(CONFIG, methods=["GET"])

@@ -28,7 +28,7 @@ def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api)
     # unsubscribe (RFC 8058: a mailbox provider POSTs it with no credentials) are served.
     outside_api = {path for path in app.routes if not path.startswith("/api/")}
     assert outside_api == PUBLIC_ROUTES | {unsubscribe_routes.ROUTE}
-    names = ("i18n/en.js", "i18n/de.js", "i18n/i18n.js", "console.js", "triage.js", "notify.js", "staff.js")
+    names = ("i18n-en.js", "i18n-de.js", "i18n.js", "console.js", "triage.js", "notify.js", "staff.js")
     scripts = [(f"/{name}", "text/javascript") for name in names]
     for path, kind in (("/", "text/html"), *scripts, ("/console.css", "text/css")):
         response = api.get(path, token="")
@@ -41,7 +41,7 @@ def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api)
     policy = page.headers["Content-Security-Policy"]
     assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
     assert api.get("/api/tickets", token="").status_code == 401  # the data still needs one
-    assert api.get("/i18n/fr.js", token="").status_code == 404  # the catalogue's files only
+    assert api.get("/i18n-fr.js", token="").status_code == 404  # the catalogue's own files only
 
 
 def test_every_console_file_is_served_through_the_asset_routes_and_nothing_else(api: Api) -> None:
@@ -51,9 +51,8 @@ def test_every_console_file_is_served_through_the_asset_routes_and_nothing_else(
     from chalicelib.console import routes
 
     static = Path(routes.__file__).with_name("static")
-    catalogue = {file: f"/i18n/{name}" for name, file in routes.I18N_FILES.items()}
     for file in sorted(p.name for p in static.iterdir()):
-        path = "/" if file == "index.html" else catalogue.get(file, f"/{file}")
+        path = "/" if file == "index.html" else f"/{file}"
         response = api.get(path, token="")
         assert response.status_code == 200, file
         assert response.body.decode() == (static / file).read_text("utf-8"), file
