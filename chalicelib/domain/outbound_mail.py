@@ -71,6 +71,17 @@ class OutgoingMail:
         return tuple(dict.fromkeys(self.to + self.cc))
 
 
+def as_text(value: str) -> str:
+    """`value` with every `=?` broken (`= ?`), so that no RFC 2047 encoded word is in it.
+
+    CPython's email package decodes an encoded word it is handed in a header value and
+    writes the decoded text back unquoted (CVE-2024-6923; 3.11.7 still does): a subject
+    `=?utf-8?q?x=0D=0ABcc=3A_v=40evil.test?=` became a Bcc header. The values we write
+    are text (a customer's decoded subject, a display name, a file's name), never encoded
+    words, so none may open one."""
+    return value.replace("=?", "= ?")
+
+
 def check_header(name: str, value: str) -> str:
     """`value` unchanged, or HeaderInjection when it holds a line break."""
     if any(mark in value for mark in _LINE_BREAKS):
@@ -142,7 +153,9 @@ def _label(filename: str) -> str:
     """A file's name as a Content-Disposition parameter: a label, so controls, line and
     paragraph separators and lone surrogates are left out rather than refusing the mail
     (RFC 2231 lets a received name carry any of them; the email package raises on some)."""
-    return "".join(c for c in filename if unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029")
+    return as_text(
+        "".join(c for c in filename if unicodedata.category(c)[0] != "C" and c not in "\u2028\u2029")
+    )
 
 
 def _text_with_links(text: str, links: tuple[DownloadLink, ...]) -> str:
@@ -180,20 +193,22 @@ def _size(size: int) -> str:
 def build_mime(mail: OutgoingMail) -> bytes:
     """The raw RFC 5322 message (CRLF line ends), or HeaderInjection / SendRefused."""
     msg = EmailMessage(policy=_POLICY)
-    msg["From"] = _address("From", mail.from_address, mail.from_name)
+    msg["From"] = _address("From", mail.from_address, as_text(mail.from_name))
     msg["To"] = [_address("To", a) for a in mail.to]
     if mail.cc:
         msg["Cc"] = [_address("Cc", a) for a in mail.cc]
     if mail.reply_to:
         msg["Reply-To"] = _address("Reply-To", mail.reply_to)
-    msg["Subject"] = check_header("Subject", mail.subject)
+    msg["Subject"] = as_text(check_header("Subject", mail.subject))
     if mail.date is not None:
         msg["Date"] = format_datetime(mail.date)
     msg["Message-ID"] = check_header("Message-ID", mail.message_id)
-    if mail.in_reply_to:
+    # A message id holding an encoded word is a customer's trick, not an id: left out.
+    if mail.in_reply_to and "=?" not in mail.in_reply_to:
         msg["In-Reply-To"] = check_header("In-Reply-To", mail.in_reply_to)
-    if mail.references:
-        msg["References"] = " ".join(check_header("References", r) for r in mail.references)
+    references = [check_header("References", r) for r in mail.references if "=?" not in r]
+    if references:
+        msg["References"] = " ".join(references)
     if mail.automatic:
         for name, value in AUTOMATIC_HEADERS:
             msg[name] = value
