@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from chalicelib.domain.frozen import frozen
 
 # SES receiving accepts at most 40 MB per message, headers and encoding included.
 SES_MAX_MESSAGE_BYTES = 40 * 1024 * 1024
@@ -21,10 +23,7 @@ def _mailbox_map(text: str) -> dict[str, str]:
     return mapping
 
 
-# No generated __eq__/__hash__/__repr__: nothing compares, hashes or prints the settings, and
-# each of those methods is compiled at import over all of the fields below (about 6M
-# instructions of every function's cold start together; see bench/RESULTS.md).
-@dataclass(frozen=True, eq=False, repr=False)
+@frozen
 class Settings:
     stage: str = "dev"
     region: str = "us-east-1"

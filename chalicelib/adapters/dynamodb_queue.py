@@ -19,7 +19,6 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -29,6 +28,7 @@ from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import EDIT_CONFLICT_RETRIES, query_all, transact_write
 from chalicelib.adapters.dynamodb_ticket_updates import changes_bump, report_adds
 from chalicelib.domain import report_counts
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
 from chalicelib.services.ports.records import QueueQuery
@@ -45,7 +45,7 @@ _INDEX_KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class _Partition:
     name: str  # the status
     index: str

@@ -18,10 +18,11 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlparse
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.errors import ConfigurationError, KeysUnavailable, Unauthorized
 
 ACCEPTED_ALGORITHM = "RS256"
@@ -36,7 +37,7 @@ _MOTO_COGNITO_AUTH = (
 JwksFetcher = Callable[[], Mapping[str, Any]]
 
 
-@dataclass(frozen=True)
+@frozen
 class Identity:
     """Who called: `subject` is the Cognito `sub`; `agent` the stable name tickets and notes
     carry, given by services/staff_identities.py ("" until then: never read from a claim)."""

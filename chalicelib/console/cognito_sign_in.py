@@ -9,9 +9,9 @@ error code, never by message text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.errors import InboundError
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ _REFUSALS: dict[str, tuple[int, str, str]] = {
 SESSION_LENGTH = (20, 2048)
 
 
-@dataclass(frozen=True)
+@frozen
 class SignInResult:
     """Tokens, or the challenge to answer first (then `session` carries it)."""
 

@@ -26,9 +26,11 @@ import html
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
+
+from chalicelib.domain.frozen import frozen
 
 
 class RecipientState(StrEnum):
@@ -66,7 +68,7 @@ _TOKEN_MAC_BYTES = 16
 MARKS_KEPT = 100  # opens or clicks kept per recipient (a mail client that re-opens forever)
 
 
-@dataclass(frozen=True)
+@frozen
 class Recipient:
     address: str  # bare, lower-case
     name: str = ""
@@ -79,7 +81,7 @@ class Recipient:
     clicks: int = 0
 
 
-@dataclass(frozen=True)
+@frozen
 class Announcement:
     id: str
     mailbox: str  # sent From this mailbox's address
@@ -180,7 +182,7 @@ def unsubscribe_headers(url: str, mailto: str) -> tuple[tuple[str, str], ...]:
 
 
 # -- pacing ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@frozen
 class SendQuota:
     """SES's GetAccount SendQuota. `max_24_hour` -1: unlimited (SES says so for some accounts)."""
 

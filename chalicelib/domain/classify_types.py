@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from chalicelib.domain.frozen import frozen
 
 
 class MailKind(StrEnum):
@@ -16,7 +17,7 @@ class MailKind(StrEnum):
     AUTO_REPLY = "auto_reply"
 
 
-@dataclass(frozen=True)
+@frozen
 class BounceReport:
     """A delivery status notification or non-standard bounce, as recognised."""
 
@@ -29,7 +30,7 @@ class BounceReport:
     complaint: bool = False
 
 
-@dataclass(frozen=True)
+@frozen
 class Classification:
     """What kind of mail this is, decided before any ticket work, and why."""
 

@@ -7,8 +7,9 @@ subject tag); this module only decides, so every rule is testable without AWS.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.reply_tokens import TokenClaim
 from chalicelib.domain.tickets import ThreadSignal, Ticket, TicketStatus
 
@@ -26,7 +27,7 @@ def subject_ticket_id(subject: str) -> str | None:
     return f"T-{int(match.group(1)[2:])}" if match else None
 
 
-@dataclass(frozen=True)
+@frozen
 class ThreadFacts:
     mailbox: str
     sender: str
@@ -43,7 +44,7 @@ class ThreadFacts:
     subject_ticket: Ticket | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class ThreadDecision:
     ticket_id: str | None
     signal: ThreadSignal

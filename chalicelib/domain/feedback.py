@@ -31,12 +31,12 @@ above are one reading of one record, top to bottom.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, TypedDict
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import MAX_ADDRESS_BYTES
 from chalicelib.domain.sns_envelope import unwrap
 from chalicelib.errors import BadNotification
@@ -90,7 +90,7 @@ class FeedbackAction(StrEnum):
     RECORD = "record"
 
 
-@dataclass(frozen=True)
+@frozen
 class FeedbackEvent:
     key: str  # applied once per key
     kind: FeedbackKind

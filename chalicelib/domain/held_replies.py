@@ -12,8 +12,9 @@ the reason (the console shows it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+
+from chalicelib.domain.frozen import frozen
 
 SQS_MAX_DELAY_SECONDS = 900
 # A held reply is kept this long after it was written (DynamoDB TTL), whatever became of it.
@@ -30,7 +31,7 @@ class HeldState(StrEnum):
     REFUSED = "refused"  # the guard or the thread refused it when its time came
 
 
-@dataclass(frozen=True)
+@frozen
 class HeldReply:
     """What the reply route was given, as it will be sent (signature and markdown applied)."""
 

@@ -7,11 +7,13 @@ mail-parser reader (the one module that imports mail-parser) sees mail-parser's 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from email.message import Message
 from email.utils import getaddresses
 from enum import StrEnum
+
+from chalicelib.domain.frozen import frozen
 
 # What one received mail can bring into a ticket. A stored message is one DynamoDB
 # item (400 KB at most) and addresses become keys (2,048 bytes at most); bodies over
@@ -31,7 +33,7 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 17] + "…" + text[-16:]
 
 
-@dataclass(frozen=True)
+@frozen
 class Address:
     """One mailbox: display name and lower-cased address."""
 
@@ -82,7 +84,7 @@ def parse_addresses(*values: str) -> tuple[Address, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True)
+@frozen
 class Attachment:
     """One decoded MIME part that is a file rather than a body."""
 
@@ -111,7 +113,7 @@ class Verdict(StrEnum):
     NONE = "NONE"
 
 
-@dataclass(frozen=True)
+@frozen
 class Verdicts:
     """SES receipt verdicts."""
 
@@ -145,7 +147,7 @@ class DefectKind(StrEnum):
     TNEF_DECODE = "TNEFDecodeDefect"  # a winmail.dat whose files could not be read
 
 
-@dataclass(frozen=True)
+@frozen
 class Defect:
     """One thing wrong with a received mail, and what the reader did about it.
 
@@ -165,7 +167,7 @@ class Defect:
         return cls(kind, detail) if separator else cls(text)
 
 
-@dataclass(frozen=True)
+@frozen
 class ParsedMail:
     """A received message, decoded."""
 
@@ -217,7 +219,7 @@ class ParsedMail:
         return any(key == name for key, _ in self.headers)
 
 
-@dataclass(frozen=True)
+@frozen
 class ReceivedMail:
     """What the SES notification (or the headers SES adds) tells about a delivery."""
 

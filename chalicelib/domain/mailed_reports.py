@@ -18,10 +18,11 @@ reports by mail and are trusted as they are.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from chalicelib.domain.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class ReportCheck:
     """Which named addresses a mailed report may act on, and why the others may not."""
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+
+from chalicelib.domain.frozen import frozen
 
 SIGNATURE_SEPARATOR = "-- "  # RFC 3676 4.3: "-- " alone on a line opens the signature
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -38,7 +39,7 @@ _INLINE = re.compile(
 _TRAILING = ".,;:!?)'\""  # left out of a bare address: "see https://x.example/a." ends at a
 
 
-@dataclass(frozen=True)
+@frozen
 class Rendered:
     html: str
     text: str

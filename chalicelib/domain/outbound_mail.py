@@ -12,7 +12,6 @@ import html as html_lib
 import re
 import unicodedata
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.errors import HeaderParseError
@@ -21,6 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from chalicelib.domain.correlation import subject_ticket_id
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Attachment
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.errors import HeaderInjection, SendRefused
@@ -34,7 +34,7 @@ _LINE_BREAKS = ("\r", "\n")
 _POLICY = policy.SMTP.clone(cte_type="7bit")
 
 
-@dataclass(frozen=True)
+@frozen
 class DownloadLink:
     """An attachment too large to send, offered as a short-lived link instead."""
 
@@ -43,7 +43,7 @@ class DownloadLink:
     size: int
 
 
-@dataclass(frozen=True)
+@frozen
 class OutgoingMail:
     """One message to send: addresses bare and lower-case, bodies as text."""
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from typing import Any
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.tickets import ThreadSignal
 
 
@@ -34,7 +35,7 @@ class QuarantineReason(StrEnum):
     FAILED = "failed"  # failed every attempt: re-drivable with `inbound redrive`
 
 
-@dataclass(frozen=True)
+@frozen
 class Outcome:
     outcome: OutcomeKind
     ses_message_id: str

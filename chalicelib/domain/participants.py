@@ -10,8 +10,8 @@ recipients per message, and says whom it left out instead of failing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import ParsedMail
 
 MAX_PARTICIPANTS = 10  # besides the requester
@@ -26,7 +26,7 @@ def offered(mail: ParsedMail, own: Callable[[str], bool]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p for p in people if p and not own(p)))
 
 
-@dataclass(frozen=True)
+@frozen
 class Admission:
     added: tuple[str, ...] = ()
     refused: tuple[str, ...] = ()  # over MAX_PARTICIPANTS
@@ -49,7 +49,7 @@ def admit(requester: str, current: Iterable[str], candidates: Iterable[str]) -> 
     return Admission(added=tuple(new[:room]), refused=tuple(new[room:]))
 
 
-@dataclass(frozen=True)
+@frozen
 class Recipients:
     """Whom a staff reply goes to, and one line per participant it leaves out."""
 

@@ -19,7 +19,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+
+from chalicelib.domain.frozen import frozen
 
 TOKEN_LENGTH = 16  # 80 bits of base32: forging one by guessing is hopeless
 
@@ -53,7 +54,7 @@ def reply_address(secret: bytes, mailbox_address: str, ticket_id: str, nonce: st
     return f"{local}+{ticket_id}.{sign(secret, local, ticket_id, nonce)}@{domain}"
 
 
-@dataclass(frozen=True)
+@frozen
 class TokenClaim:
     """What a plus-address says, and whether its signature holds."""
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 
 from chalicelib.domain import attachment_rules
+from chalicelib.domain.frozen import frozen
 from chalicelib.errors import InvalidRequest
 
 UPLOAD_ROOT = "uploads/"
@@ -27,7 +27,7 @@ class UploadRefused(InvalidRequest):
     """The file may not be attached (400); the message says why, for the agent."""
 
 
-@dataclass(frozen=True)
+@frozen
 class PlannedUpload:
     """Where one file goes and what the POST policy holds it to."""
 

@@ -25,9 +25,10 @@ it was solved (an unassigned ticket's solving counts for the mailbox only).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.tickets import Ticket, TicketStatus
 
 UNSOLVED = frozenset({TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING})
@@ -42,7 +43,7 @@ BUCKET_EDGES = tuple(m * 60 for m in _MINUTES) + tuple(h * 3600 for h in _HOURS)
 OVERFLOW = len(BUCKET_EDGES)  # the index of the bucket beyond the last edge
 
 
-@dataclass(frozen=True)
+@frozen
 class Tally:
     """What one write adds to one day's counters of a mailbox (or of an agent in it)."""
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date, timedelta
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.report_counts import BUCKET_EDGES, OVERFLOW
 
 BUCKET_NOTE = (
@@ -25,7 +26,7 @@ MAX_DAYS = 92
 MAX_DAYS_BACK = 366
 
 
-@dataclass(frozen=True)
+@frozen
 class DayCounters:
     """One stored day of counters: a mailbox's (agent "") or an agent's in that mailbox."""
 

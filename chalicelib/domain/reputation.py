@@ -19,9 +19,10 @@ configuration set publishes Send events, and never counted twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+
+from chalicelib.domain.frozen import frozen
 
 SES_BOUNCE_REVIEW_RATE = 0.05
 SES_COMPLAINT_REVIEW_RATE = 0.001
@@ -38,7 +39,7 @@ COUNTERS = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class Thresholds:
     bounce_warn: float = 0.025
     complaint_warn: float = 0.0005
@@ -48,7 +49,7 @@ class Thresholds:
     window_days: int = 30
 
 
-@dataclass(frozen=True)
+@frozen
 class DayCounts:
     day: str  # YYYY-MM-DD (UTC)
     counts: dict[str, int]
@@ -78,7 +79,7 @@ class ReputationState(StrEnum):
     PAUSED = "paused"  # automatic mail is refused; staff replies go, with a warning
 
 
-@dataclass(frozen=True)
+@frozen
 class GuardState:
     state: ReputationState
     bounce_rate: float

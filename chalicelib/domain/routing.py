@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from chalicelib.domain.frozen import frozen
 
 
-@dataclass(frozen=True)
+@frozen
 class Route:
     mailbox: str
     # The recipient address that decided the route (it may carry a reply token).

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+
+from chalicelib.domain.frozen import frozen
 
 PLACEHOLDERS: dict[str, str] = {
     "customer_name": "the customer's name as their mail gave it",
@@ -39,7 +40,7 @@ class TemplateError(ValueError):
     """A saved reply, name or signature that cannot be kept as written."""
 
 
-@dataclass(frozen=True)
+@frozen
 class SavedReply:
     mailbox: str
     id: str
@@ -49,7 +50,7 @@ class SavedReply:
     updated_by: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class AgentProfile:
     agent: str
     display_name: str = ""

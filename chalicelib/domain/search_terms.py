@@ -27,8 +27,8 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.tickets import StoredMessage
 
 MAX_TERMS_PER_MESSAGE = 50
@@ -67,7 +67,7 @@ STOP_WORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class MessageText:
     """What of a stored customer message is searchable."""
 
@@ -181,7 +181,7 @@ def query_terms(query: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_terms(query, derived=False)))[:MAX_QUERY_TERMS]
 
 
-@dataclass(frozen=True)
+@frozen
 class SearchQuery:
     """Tickets having every term, narrowed to a mailbox, statuses (empty: any), an
     assignee (None: anyone's, "": unassigned only) and a tag."""

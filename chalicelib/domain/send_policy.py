@@ -19,10 +19,10 @@ refusal that applies is the one staff see. Order and meaning:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.domain.classify import automatic_reason, is_automatic_address, requests_no_auto_reply
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reputation import ReputationState
@@ -38,7 +38,7 @@ class AckState(StrEnum):
     REFUSED = "refused"  # the guard said no (the reason is stored with it)
 
 
-@dataclass(frozen=True)
+@frozen
 class SendFacts:
     recipient: str
     automatic: bool
@@ -60,7 +60,7 @@ class SendFacts:
     daily_limit: int = 3
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     allowed: bool
     reason: RefusalReason | None = None  # None when allowed

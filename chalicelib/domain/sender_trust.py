@@ -22,8 +22,7 @@ looser, so a shared hosting suffix (`victim.github.io`, `evil.github.io`) cannot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict
 from chalicelib.domain.verdicts import resinfos, trusted_results
 
@@ -39,7 +38,7 @@ _SHARED_SUFFIXES = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@frozen
 class SenderTrust:
     """Whether the From mailbox is proven, and why (shown to staff)."""
 
@@ -47,7 +46,7 @@ class SenderTrust:
     reason: str
 
 
-@dataclass(frozen=True)
+@frozen
 class Evidence:
     """The domains SES's SPF and DKIM checks passed for, as SES recorded them."""
 

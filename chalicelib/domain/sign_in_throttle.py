@@ -10,14 +10,15 @@ Counters are keyed by a digest, so no address or IP is stored in the clear.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+
+from chalicelib.domain.frozen import frozen
 
 WINDOW_SECONDS = 15 * 60
 PER_ADDRESS = 10  # an agent mistyping a password a few times stays far below
 PER_CLIENT = 60  # an office behind one NAT address signing in at 9:00
 
 
-@dataclass(frozen=True)
+@frozen
 class Counter:
     """One counter: its key, the window it counts and its limit."""
 

@@ -13,10 +13,11 @@ published as its own event). The first-response clock never restarts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.timestamps import iso_millis
 
 MAX_TARGET_MINUTES = 365 * 24 * 60
@@ -27,7 +28,7 @@ class Clock(StrEnum):
     RESOLUTION = "resolution"
 
 
-@dataclass(frozen=True)
+@frozen
 class SlaTarget:
     """Minutes allowed; 0: no target (that clock does not run)."""
 
@@ -40,7 +41,7 @@ class SlaTarget:
                 raise ValueError(f"a target must be 0 to {MAX_TARGET_MINUTES} minutes, got {minutes}")
 
 
-@dataclass(frozen=True)
+@frozen
 class SlaPolicy:
     """The targets an admin set, by (mailbox, priority); a pair not set has no target."""
 
@@ -58,7 +59,7 @@ class SlaPolicy:
         return SlaPolicy(changed)
 
 
-@dataclass(frozen=True)
+@frozen
 class SlaClock:
     """A ticket's SLA state: ISO 8601 UTC times ("" when not set) and breach flags.
 

@@ -5,8 +5,10 @@ line of its audit trail (`ListAction`), and an address's soft bounces counted in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
+
+from chalicelib.domain.frozen import frozen
 
 
 class ListAction(StrEnum):
@@ -16,7 +18,7 @@ class ListAction(StrEnum):
     IMPORTED = "imported"  # a list of addresses put on it
 
 
-@dataclass(frozen=True)
+@frozen
 class SuppressionEntry:
     """One address on the project's suppression list."""
 
@@ -44,7 +46,7 @@ class SuppressionEntry:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class SoftBounces:
     """An address's soft bounces and delays: their times (epoch seconds, oldest first) and
     the version of the stored item they were read from (0: there was none)."""

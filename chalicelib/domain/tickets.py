@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Defect
 from chalicelib.domain.sla import SlaClock
 
@@ -80,7 +81,7 @@ def status_after_reply(status: TicketStatus) -> TicketStatus:
     return TicketStatus.PENDING if status in WORKING_STATUSES else status
 
 
-@dataclass(frozen=True)
+@frozen
 class StoredAttachment:
     """An attachment as stored: where its bytes live and what they are."""
 
@@ -105,7 +106,7 @@ class StoredAttachment:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Ticket:
     id: str
     mailbox: str
@@ -149,7 +150,7 @@ class Ticket:
         return tuple(p for p in self.participants if p != self.requester)
 
 
-@dataclass(frozen=True)
+@frozen
 class Body:
     """The text forms of one message; large ones live in S3 behind `pointer`."""
 
@@ -159,7 +160,7 @@ class Body:
     pointer: str = ""
 
 
-@dataclass(frozen=True)
+@frozen
 class StoredMessage:
     ticket_id: str
     key: str  # the SES message id: unique per delivery

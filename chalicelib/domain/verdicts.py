@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import ParsedMail, Verdict, Verdicts
 
 TRUSTED_AUTHSERV_IDS = ("amazonses.com",)
@@ -84,7 +84,7 @@ def _scrub(value: str) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True)
+@frozen
 class ResInfo:
     """One `method=result ptype.property=value ...` of an Authentication-Results header."""
 

@@ -19,14 +19,14 @@ an IP that is DONE (or NOT_APPLICABLE: a managed pool's) no longer limits the da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from chalicelib.domain.frozen import frozen
 
 COLD_DAILY = 50  # mails per IP on the first day (0%)
 WARM_DAILY = 50_000  # SES: an IP reaches 50,000 a day within 45 days, and should keep it
 WARMUP_DAYS = 45
 
 
-@dataclass(frozen=True)
+@frozen
 class IpWarmup:
     ip: str
     status: str  # SES WarmupStatus: IN_PROGRESS, DONE, NOT_APPLICABLE
@@ -43,7 +43,7 @@ def ip_daily_cap(percentage: int) -> int:
     return round(COLD_DAILY * (WARM_DAILY / COLD_DAILY) ** share)
 
 
-@dataclass(frozen=True)
+@frozen
 class WarmupPlan:
     pool: str
     ips: tuple[IpWarmup, ...]

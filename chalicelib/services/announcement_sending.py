@@ -44,6 +44,7 @@ from typing import Any
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import reputation
 from chalicelib.domain.announcements import RecipientState
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.reputation import DayCounts, GuardState, ReputationState
 from chalicelib.domain.send_policy import Decision
 from chalicelib.domain.timestamps import iso_millis
@@ -63,7 +64,7 @@ DEFER_SECONDS = 900  # SQS's largest DelaySeconds
 SEND_CONCURRENCY = 2
 
 
-@dataclass(frozen=True)
+@frozen
 class SendingPorts:
     store: AnnouncementStore
     # The guard's decision for one address (OutboundService.check, staff-mail rules).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.feedback import FeedbackAction, FeedbackKind, normalise_address
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.send_policy import is_own_address
 from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
@@ -44,7 +45,7 @@ _EVENT_STATES = {
 }
 
 
-@dataclass(frozen=True)
+@frozen
 class AudienceFilter:
     mailbox: str | None = None  # None: every mailbox
     statuses: tuple[str, ...] = STATUSES
@@ -61,7 +62,7 @@ class AudienceFilter:
         return "requesters of tickets: " + ", ".join(words)
 
 
-@dataclass(frozen=True)
+@frozen
 class Draft:
     announcement: ann.Announcement
     recipients: list[ann.Recipient]
@@ -76,7 +77,7 @@ class Draft:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class AnnouncementPorts:
     store: AnnouncementStore
     queue: TicketQueue

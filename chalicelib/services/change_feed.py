@@ -5,16 +5,16 @@ only when one of them moved."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.services.ports.records import AGENT_SCOPE, ChangeCount
 
 if TYPE_CHECKING:
     from chalicelib.services.ports.tickets import ChangeCounters
 
 
-@dataclass(frozen=True)
+@frozen
 class Changes:
     mailboxes: tuple[ChangeCount, ...]  # new tickets and any received message filed, per mailbox
     mine: ChangeCount  # customer messages on the agent's tickets

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import saved_replies as sr
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.markdown_render import Rendered, render
 from chalicelib.domain.tickets import Direction
 from chalicelib.errors import Forbidden, InvalidRequest, SavedReplyNotFound
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 FORMATS = ("text", "markdown")
 
 
-@dataclass(frozen=True)
+@frozen
 class Written:
     """A reply as it leaves: its text part, its HTML part ("": made from the text), and the
     agent's display name for From ("": the team's name alone)."""

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.errors import MergedTicket
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     )
 
 
-@dataclass(frozen=True)
+@frozen
 class DeskPorts:
     queue: TicketQueue
     edits: TicketEdits

@@ -3,19 +3,18 @@ ticket with a page of its messages, each message's body and its attachments' lin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.tickets import Body, StoredAttachment, StoredMessage, Ticket
 from chalicelib.services.ports.records import Disposition
 
 
-@dataclass(frozen=True)
+@frozen
 class QueuePage:
     tickets: tuple[Ticket, ...]
     cursor: str | None
 
 
-@dataclass(frozen=True)
+@frozen
 class AttachmentView:
     attachment: StoredAttachment
     url: str
@@ -24,14 +23,14 @@ class AttachmentView:
     expires_at: str = ""  # when it stops working (ISO 8601, UTC)
 
 
-@dataclass(frozen=True)
+@frozen
 class MessageView:
     message: StoredMessage
     body: Body  # whole (fetched from S3 when large), HTML sanitised
     attachments: tuple[AttachmentView, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class TicketDetail:
     ticket: Ticket
     merged_into: str

@@ -26,13 +26,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import observability
 from chalicelib.domain import feedback, mailed_reports
 from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.suppression import SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate
@@ -51,7 +52,7 @@ SOFT_ATTEMPTS = 5  # transactions per chunk while concurrent soft bounces keep m
 SOFT_TIMES_KEPT = 100  # an address's soft bounces kept in the window (at least the limit)
 
 
-@dataclass(frozen=True)
+@frozen
 class FeedbackSummary:
     events: int
     applied: int
@@ -257,7 +258,7 @@ class FeedbackService:
         )
 
 
-@dataclass(frozen=True)
+@frozen
 class InboundReport:
     """What a report that came back as mail did: applied events, and whom it could not verify."""
 
@@ -265,7 +266,7 @@ class InboundReport:
     check: mailed_reports.ReportCheck
 
 
-@dataclass(frozen=True)
+@frozen
 class Plan:
     """One transaction's events and what it writes for them."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.timestamps import iso_millis
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports.tickets import Deliveries, MailStore, SuspendedList, TicketStore
 
 
-@dataclass(frozen=True)
+@frozen
 class IngestPorts:
     store: MailStore
     tickets: TicketStore

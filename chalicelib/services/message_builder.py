@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO, Protocol, runtime_checkable
 
 from chalicelib.domain import attachment_rules
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.html_text import html_to_text
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.tickets import Body, StoredAttachment
@@ -32,7 +32,7 @@ class SpooledFile(Protocol):
     def open(self) -> IO[bytes]: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class Renderers:
     sanitise_html: Callable[[str], str]
     latest_reply: Callable[[str], str]

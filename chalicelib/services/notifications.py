@@ -10,16 +10,16 @@ for replaying captured events.
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import verdicts
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.sns_envelope import unwrap
 from chalicelib.errors import BadNotification
 
 
-@dataclass(frozen=True)
+@frozen
 class Delivery:
     """A decoded notification, plus the raw MIME when SES sent it inline."""
 

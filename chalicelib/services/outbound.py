@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
 from chalicelib.domain import audit, collisions, participants, send_policy
 from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Attachment, ParsedMail
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reputation import GuardState
@@ -43,7 +43,7 @@ from chalicelib.settings import Settings
 log = logging.getLogger("inbound.outbound")
 
 
-@dataclass(frozen=True)
+@frozen
 class AckResult:
     ticket_id: str
     state: Literal["sent", "refused", "already"]

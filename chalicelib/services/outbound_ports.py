@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import StoredAttachment
 from chalicelib.services import message_builder
@@ -23,7 +23,7 @@ from chalicelib.services.ports.outbound import (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class OutboundPorts:
     sender: Sender
     suppression_list: SuppressionList

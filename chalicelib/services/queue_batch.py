@@ -25,7 +25,9 @@ class BatchFailed(InboundError):
     """Some records of an SQS batch failed; the batch must be redelivered."""
 
 
-@dataclass
+# Nothing compares or prints a batch's result: no generated __eq__ or __repr__ to compile
+# at every cold start (tests/unit/test_cold_start_imports.py).
+@dataclass(eq=False, repr=False)
 class BatchResult:
     succeeded: list[Any] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)

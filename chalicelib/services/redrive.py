@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.services.notifications import Delivery
@@ -58,7 +59,7 @@ class RedriveResult(StrEnum):
     PENDING = "pending"  # dry run: would be re-driven
 
 
-@dataclass(frozen=True)
+@frozen
 class MailRedrive:
     ses_message_id: str
     key: str

@@ -4,10 +4,10 @@ when the reply is sent (domain/reply_uploads.py says what is allowed and why twi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import reply_uploads as rules
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Attachment
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.ports.uploads import UploadStore
@@ -16,7 +16,7 @@ from chalicelib.settings import Settings
 MAX_FILES = 10  # per reply; each is checked, read and sent, so the list is kept short
 
 
-@dataclass(frozen=True)
+@frozen
 class UploadOffer:
     """What the console needs to upload one file, and the key to name in the reply."""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from chalicelib import observability
 from chalicelib.domain import correlation, participants, sender_trust, sla
 from chalicelib.domain.classify_types import Classification, MailKind
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict, parse_addresses
 from chalicelib.domain.outcome import Outcome, OutcomeKind
 from chalicelib.domain.reply_tokens import claimed_ticket, new_nonce, read_token
@@ -47,7 +48,7 @@ def wanted_message_ids(mail: ParsedMail) -> list[str]:
     return [*wanted, mail.message_id] if mail.message_id else wanted
 
 
-@dataclass(frozen=True)
+@frozen
 class Threading:
     """The threading decision and the tickets read to make it."""
 

@@ -9,9 +9,9 @@ changing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from chalicelib.domain.frozen import frozen
 from chalicelib.domain.search_terms import (
     MessageText,
     SearchQuery,
@@ -32,7 +32,7 @@ MAX_QUERY_CHARS = 500
 HISTORY_LIMIT = 25
 
 
-@dataclass(frozen=True)
+@frozen
 class Reindexed:
     tickets: int
     terms: int

@@ -9,8 +9,10 @@ start needs only those: this module loads on the first mail that is sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from chalicelib.domain.frozen import frozen
 
 # The domain types appear only in annotations here. Imported at run time they would load the
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
 # --- outbound: suppression list, feedback ledger, send ledger, sender ---
 
 
-@dataclass(frozen=True)
+@frozen
 class ListChange:
     """One line of the suppression list's audit trail: an address taken off it, or an import.
     `details`: what a removal took off (`previous`, the entry's fields) or an import's counts."""
@@ -69,7 +71,7 @@ class SuppressionList(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@frozen
 class SoftWrite:
     """An address's soft bounces as a transaction writes them: only over the version
     `state` was read from, with the next version, kept until `expires_at`."""
@@ -78,7 +80,7 @@ class SoftWrite:
     expires_at: int
 
 
-@dataclass(frozen=True)
+@frozen
 class SoftRead:
     """What `soft_bounces` read: each address's soft bounces, and which have a permanent entry."""
 
@@ -86,7 +88,7 @@ class SoftRead:
     permanent: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@frozen
 class Applied:
     """What `FeedbackLedger.apply` did. `before`: keys applied earlier. `moved`: addresses
     whose soft bounces changed since they were read. With either, nothing was written and the
@@ -155,7 +157,7 @@ class AutoReplyLimits(Protocol):
         ...
 
 
-@dataclass(frozen=True)
+@frozen
 class AckClaim:
     """An earlier claim on a ticket's one acknowledgement, as it stands."""
 

@@ -9,8 +9,10 @@ reads.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
+
+from chalicelib.domain.frozen import frozen
 
 # The domain types appear only in annotations here. Imported at run time they would load the
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
@@ -32,7 +34,7 @@ DeliveryRecord = dict[str, Any]
 Disposition = Literal["inline", "attachment"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Lookup:
     """What ingest reads before filing a mail, in one request."""
 
@@ -42,7 +44,7 @@ class Lookup:
     sla: SlaPolicy | None = None  # the SLA targets (None: none set)
 
 
-@dataclass(frozen=True)
+@frozen
 class TicketChange:
     """How an existing ticket changes when a message joins it."""
 
@@ -58,7 +60,7 @@ class TicketChange:
     restarted: Ticket | None = None  # the ticket with its new SLA clock, when the message restarts it
 
 
-@dataclass(frozen=True)
+@frozen
 class ChangeCount:
     """A mailbox's or an agent's change counter, bumped in the transaction that files a
     received message: what an open console polls instead of re-reading its queue."""
@@ -73,7 +75,7 @@ class ChangeCount:
 AGENT_SCOPE = "agent:"
 
 
-@dataclass(frozen=True)
+@frozen
 class SuspendedMessage:
     """Automatic mail that threaded nowhere, kept for staff review (the suspended list)."""
 
@@ -92,7 +94,7 @@ class SuspendedMessage:
         return f"{self.received_at}#{self.ses_message_id}"
 
 
-@dataclass(frozen=True)
+@frozen
 class QueueQuery:
     """Which tickets: `assignee` None = anyone's, "" = unassigned only, else that agent's."""
 
@@ -105,20 +107,20 @@ class QueueQuery:
     sort: Literal["queue", "due"] = "queue"
 
 
-@dataclass(frozen=True)
+@frozen
 class Presence:
     agent: str
     writing: bool
     seen_at: str
 
 
-@dataclass(frozen=True)
+@frozen
 class QuarantinedMail:
     key: str  # where it lies in quarantine/failed/
     ses_message_id: str
 
 
-@dataclass(frozen=True)
+@frozen
 class DeadLetter:
     message_id: str
     receipt_handle: str

@@ -4,14 +4,15 @@ object read back at send time (adapters/s3_uploads.py; tests/fakes/uploads.py)."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from chalicelib.domain.frozen import frozen
 
 if TYPE_CHECKING:
     from chalicelib.domain.reply_uploads import PlannedUpload
 
 
-@dataclass(frozen=True)
+@frozen
 class UploadForm:
     """Where the browser POSTs the file, and the form fields that go before it."""
 
@@ -19,7 +20,7 @@ class UploadForm:
     fields: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class StoredUpload:
     """An uploaded object as S3 holds it: its type as stored, its size and its bytes."""
 
