@@ -29,6 +29,9 @@ class MemoryMailStore:
     def keys(self, prefix: str = "") -> list[str]:
         return sorted(k for k in self.objects if k.startswith(prefix))
 
+    def exists(self, key: str) -> bool:
+        return key in self.objects
+
     def get_raw(self, bucket: str, key: str) -> bytes:
         if key not in self.objects:
             raise RawMailMissing(f"s3://{bucket}/{key} does not exist")
