@@ -278,9 +278,19 @@ def test_switching_back_to_english_is_kept_for_the_agent(german: Console, local_
     page.locator("#desk").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("#sign-out").inner_text() == "Sign out"
-    page.locator("#language").select_option("de")  # and back: the other tests' language
+
+    # Chosen on the sign-in page, German is the agent's own from this sign-in on.
+    page.locator("#sign-out").click()
+    page.locator("#language").select_option("de")
     page.locator("html[lang=de]").wait_for()
+    assert page.locator("#login-form h1").inner_text() == "Anmelden"
+    german.sign_in(creds["username"], creds["password"])
+    page.locator("#desk").wait_for()
     assert page.locator("#sign-out").inner_text() == "Abmelden"
+    own = page.evaluate(
+        "email => localStorage.getItem(`inbound.console.language:${email}`)", creds["username"]
+    )
+    assert own == "de"
 
 
 SCREENS = ("staff", "announce", "reports", "replies", "sla")  # the top bar's dialogs (admins see them all)

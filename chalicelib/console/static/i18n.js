@@ -20,7 +20,8 @@
  * the tables.
  *
  * The choice: the agent's own (kept per agent in localStorage), else the last one chosen in
- * this browser, else the first of the browser's languages the console speaks, else English.
+ * this browser, else the first of the browser's languages the console speaks, else English;
+ * a language chosen on the sign-in page becomes the agent's own who signs in next.
  * Choosing another reloads the page (the address, drafts and sign-in survive a reload), so
  * no string of the old language can stay behind on the screen.
  */
@@ -32,6 +33,7 @@ window.InboundI18n = (() => {
   const FALLBACK = 'en';
   const CHOSEN_KEY = 'inbound.console.language'; // this browser's last choice
   const AGENT_PREFIX = 'inbound.console.language:'; // the agent's own, by address
+  const UNCLAIMED_KEY = 'inbound.console.language.unclaimed'; // chosen on the sign-in page
 
   function stored(key) {
     try { return localStorage.getItem(key); } catch (e) { return null; }
@@ -184,8 +186,14 @@ window.InboundI18n = (() => {
     }
   }
 
-  /* The agent's own choice wins over this browser's; a different one reloads the page. */
+  /* At sign-in: a language chosen on the sign-in page becomes the agent's own; else the
+     agent's own choice wins over this browser's (a different one reloads the page). */
   function forAgent(email) {
+    if (stored(UNCLAIMED_KEY)) {
+      try { localStorage.removeItem(UNCLAIMED_KEY); } catch (e) { /* refused: nothing kept */ }
+      choose(lang, email);
+      return;
+    }
     const own = spoken(stored(AGENT_PREFIX + String(email || '').toLowerCase()));
     if (own && own !== lang) choose(own, email);
   }
@@ -194,6 +202,7 @@ window.InboundI18n = (() => {
     if (!spoken(code)) return;
     store(CHOSEN_KEY, code);
     if (email) store(AGENT_PREFIX + String(email).toLowerCase(), code);
+    else store(UNCLAIMED_KEY, '1');
     // Only when kept: a reload that came back in the old language would ask again, forever.
     if (code !== lang && stored(CHOSEN_KEY) === code) location.reload();
   }
