@@ -1,10 +1,22 @@
 """How the `inbound tickets` commands print a ticket: the queue as aligned columns
-(`ticket_table`) and one ticket with its messages and audit trail (`ticket_page`)."""
+(`ticket_table`) and one ticket with its messages and audit trail (`ticket_page`).
+
+Everything printed passes `terminal_text`: a customer's subject, name and body may carry
+terminal escape sequences (OSC 52 writes the agent's clipboard, `ESC[2J` wipes the screen),
+so every C0 and C1 control but line feed and tab is shown as U+FFFD."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_text(text: str) -> str:
+    """`text` safe to print: one U+FFFD for each control (so widths stay the same)."""
+    return _CONTROLS.sub("\ufffd", text)
 
 
 def age(stamp: str, now: datetime | None = None) -> str:
@@ -48,7 +60,7 @@ def ticket_table(tickets: list[dict[str, Any]], columns: int = 120) -> str:
     ]:
         cells = [_cut(value, widths[i]).ljust(widths[i]) for i, value in enumerate(row)]
         lines.append("  ".join([*cells, _cut(subject, room)]).rstrip())
-    return "\n".join(lines)
+    return terminal_text("\n".join(lines))
 
 
 def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
@@ -97,4 +109,4 @@ def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
             lines.append(
                 f"    attachment: {a['filename']} ({a['content_type']}, {a['size']} bytes, {a['disposition']}) {a['url']}"
             )
-    return "\n".join(lines)
+    return terminal_text("\n".join(lines))

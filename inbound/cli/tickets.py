@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from inbound.cli.ticket_view import ticket_page, ticket_table
+from inbound.cli.ticket_view import terminal_text, ticket_page, ticket_table
 
 LIST_FIELDS = ("id", "mailbox", "status", "subject", "requester", "assignee", "messages", "attachments")
 
@@ -223,7 +223,11 @@ def _next(api: Any, args: argparse.Namespace) -> int:
     elif args.json:
         print(json.dumps(ticket, ensure_ascii=False))
     else:
-        print(f"Claimed {ticket['id']}: {ticket['subject']} ({ticket['requester']}, {ticket['priority']})")
+        print(
+            terminal_text(
+                f"Claimed {ticket['id']}: {ticket['subject']} ({ticket['requester']}, {ticket['priority']})"
+            )
+        )
     return 0
 
 

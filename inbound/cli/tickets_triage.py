@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.domain.tickets import Priority
 from inbound.cli.target import CommandError
+from inbound.cli.ticket_view import terminal_text
 
 PRIORITIES = tuple(p.value for p in reversed(Priority))  # plain words: argparse shows their repr
 
@@ -62,7 +63,7 @@ def _merge(api: Any, args: argparse.Namespace) -> int:
 def _split(api: Any, args: argparse.Namespace) -> int:
     key = _message_key(api.ticket(args.ticket), args.ticket, args.message)
     new = api.split(args.ticket, key)
-    print(f"Split into {new['id']}: {new['subject']} (linked to {args.ticket}).")
+    print(terminal_text(f"Split into {new['id']}: {new['subject']} (linked to {args.ticket})."))
     return 0
 
 
