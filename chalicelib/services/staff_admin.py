@@ -49,6 +49,15 @@ class StaffAdmin:
     def invite(self, email: str, role: str, console_url: str) -> dict[str, Any]:
         """Make the user and mail them the one-time password and where to sign in."""
         email, role = _email(email), _role(role)
+        domain = self.outbound.settings.domain.lower()
+        if email.rpartition("@")[2] == domain:
+            # SES would deliver it to this desk's receipt rule (it takes the whole domain):
+            # the password would become a ticket every agent can read.
+            raise InvalidRequest(
+                f"{email} is received by this desk, so the invitation would land in the queue as a"
+                f" ticket: invite an address outside {domain}, or make the user with"
+                " `inbound staff add` (it prints the one-time password)"
+            )
         decision = self.outbound.check(email, automatic=False)
         if not decision.allowed:
             raise guard.refusal(decision, email)

@@ -51,10 +51,10 @@ def test_an_agent_is_refused_every_staff_route(api):
 def test_an_admin_invites_disables_enables_and_removes(api):
     admin = _as(api, ANN, "admin")
     mail = sent_mail()
-    invited = api.post("/api/staff", {"email": "Newbie@Example.com"}, token=admin)
+    invited = api.post("/api/staff", {"email": "Newbie@Staff.test"}, token=admin)
     assert invited.status_code == 201, invited.json_body
     assert invited.json_body | {"created": None} == {
-        "email": "newbie@example.com",
+        "email": "newbie@staff.test",
         "status": "invited",
         "enabled": True,
         "role": "agent",
@@ -62,7 +62,7 @@ def test_an_admin_invites_disables_enables_and_removes(api):
         "created": None,
     }
     # Our own mail, through the guard, carries the one-time password (Cognito's is suppressed).
-    assert [m["Destinations"] for m in mail] == [["newbie@example.com"]]
+    assert [m["Destinations"] for m in mail] == [["newbie@staff.test"]]
     invitation = message_from_bytes(mail[0]["RawMessage"]["Data"], policy=policy.default)
     assert invitation["Subject"] == "Your invitation to the support console"
     text = invitation.get_body(("plain",)).get_content()
@@ -72,32 +72,32 @@ def test_an_admin_invites_disables_enables_and_removes(api):
     challenge = cognito.initiate_auth(
         ClientId=client,
         AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "newbie@example.com", "PASSWORD": password},
+        AuthParameters={"USERNAME": "newbie@staff.test", "PASSWORD": password},
     )
     assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
-    again = api.post("/api/staff", {"email": "newbie@example.com"}, token=admin)
+    again = api.post("/api/staff", {"email": "newbie@staff.test"}, token=admin)
     assert again.status_code == 409 and len(mail) == 1
 
-    services().staff_admin.roster.record("sub-newbie", "newbie@example.com")  # their first sign-in
-    assert "newbie@example.com" in api.get("/api/agents", token=admin).json_body["agents"]
-    disabled = api.patch("/api/staff/newbie@example.com", {"enabled": False}, token=admin)
+    services().staff_admin.roster.record("sub-newbie", "newbie@staff.test")  # their first sign-in
+    assert "newbie@staff.test" in api.get("/api/agents", token=admin).json_body["agents"]
+    disabled = api.patch("/api/staff/newbie@staff.test", {"enabled": False}, token=admin)
     assert disabled.status_code == 200 and disabled.json_body["status"] == "disabled"
-    assert "newbie@example.com" not in api.get("/api/agents", token=admin).json_body["agents"]
+    assert "newbie@staff.test" not in api.get("/api/agents", token=admin).json_body["agents"]
     with pytest.raises(ClientError, match="NotAuthorizedException"):
         cognito.initiate_auth(
             ClientId=client,
             AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": "newbie@example.com", "PASSWORD": password},
+            AuthParameters={"USERNAME": "newbie@staff.test", "PASSWORD": password},
         )
-    enabled = api.patch("/api/staff/newbie@example.com", {"enabled": True}, token=admin)
+    enabled = api.patch("/api/staff/newbie@staff.test", {"enabled": True}, token=admin)
     assert enabled.json_body["enabled"] is True
-    assert "newbie@example.com" in api.get("/api/agents", token=admin).json_body["agents"]
-    promoted = api.patch("/api/staff/newbie@example.com", {"role": "admin"}, token=admin)
+    assert "newbie@staff.test" in api.get("/api/agents", token=admin).json_body["agents"]
+    promoted = api.patch("/api/staff/newbie@staff.test", {"role": "admin"}, token=admin)
     assert promoted.json_body["role"] == "admin"
-    assert api.patch("/api/staff/newbie@example.com", {"role": "owner"}, token=admin).status_code == 400
-    assert api.call("DELETE", "/api/staff/newbie@example.com", token=admin).status_code == 204
-    assert "newbie@example.com" not in _listed(api, admin)
-    assert "newbie@example.com" not in api.get("/api/agents", token=admin).json_body["agents"]
+    assert api.patch("/api/staff/newbie@staff.test", {"role": "owner"}, token=admin).status_code == 400
+    assert api.call("DELETE", "/api/staff/newbie@staff.test", token=admin).status_code == 204
+    assert "newbie@staff.test" not in _listed(api, admin)
+    assert "newbie@staff.test" not in api.get("/api/agents", token=admin).json_body["agents"]
     assert api.call("DELETE", "/api/staff/nobody@example.com", token=admin).status_code == 400
 
 
@@ -114,9 +114,17 @@ def test_the_last_admin_cannot_demote_disable_or_remove_themselves(api):
 
 def test_an_invitation_to_a_suppressed_address_is_refused_and_nobody_is_made(api):
     admin = _as(api, ANN, "admin")
-    services().suppression.import_list("bounced-staff@example.com,BOUNCE", by="test")
+    services().suppression.import_list("bounced-staff@staff.test,BOUNCE", by="test")
     mail = sent_mail()
-    refused = api.post("/api/staff", {"email": "bounced-staff@example.com"}, token=admin)
+    refused = api.post("/api/staff", {"email": "bounced-staff@staff.test"}, token=admin)
     assert (refused.status_code, refused.json_body["error"]) == (409, "suppressed")
-    assert mail == [] and "bounced-staff@example.com" not in _listed(api, admin)
+    assert mail == [] and "bounced-staff@staff.test" not in _listed(api, admin)
     assert api.post("/api/staff", {"email": "not an address"}, token=admin).status_code == 400
+
+
+def test_an_invitation_this_desk_would_receive_is_refused_the_password_would_land_in_the_queue(api):
+    admin = _as(api, ANN, "admin")
+    mail = sent_mail()
+    refused = api.post("/api/staff", {"email": "cleo@example.com"}, token=admin)
+    assert refused.status_code == 400 and "inbound staff add" in refused.json_body["reason"]
+    assert mail == [] and "cleo@example.com" not in _listed(api, admin)
