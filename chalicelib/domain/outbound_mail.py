@@ -30,6 +30,8 @@ AUTOMATIC_HEADERS = (("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppr
 MAX_REFERENCES = 20  # enough for any client to thread; keeps the header short
 _REPLY_PREFIX = re.compile(r"^\s*(re|aw|sv|vs|antw|r)\s*:", re.IGNORECASE)
 _LINE_BREAKS = ("\r", "\n")
+# `=?charset?Q?` / `=?charset?B?` (RFC 2047 section 2; charset*language too, RFC 2231).
+_ENCODED_WORD_OPENER = re.compile(r"=\?(?=[^?]*\?[bBqQ]\?)")
 # CRLF line ends; non-ASCII bodies quoted-printable or base64 (SES asks for 7-bit content).
 _POLICY = policy.SMTP.clone(cte_type="7bit")
 
@@ -72,14 +74,14 @@ class OutgoingMail:
 
 
 def as_text(value: str) -> str:
-    """`value` with every `=?` broken (`= ?`), so that no RFC 2047 encoded word is in it.
+    """`value` with every `=?` that opens an RFC 2047 encoded word broken (`= ?`).
 
     CPython's email package decodes an encoded word it is handed in a header value and
     writes the decoded text back unquoted (CVE-2024-6923; 3.11.7 still does): a subject
     `=?utf-8?q?x=0D=0ABcc=3A_v=40evil.test?=` became a Bcc header. The values we write
     are text (a customer's decoded subject, a display name, a file's name), never encoded
     words, so none may open one."""
-    return value.replace("=?", "= ?")
+    return _ENCODED_WORD_OPENER.sub("= ?", value)
 
 
 def check_header(name: str, value: str) -> str:

@@ -86,3 +86,8 @@ def test_no_header_value_we_are_handed_is_decoded_into_a_header(changes):
     _no_injected_header(raw)
     parsed = message_from_bytes(raw, policy=policy.default)
     assert [a.addr_spec for a in parsed["From"].addresses] == ["support@example.com"]
+
+
+def test_a_subject_that_only_looks_alike_is_written_as_it_is():
+    assert om.as_text("Is 1+1=? Re: a=?b") == "Is 1+1=? Re: a=?b"
+    assert om.as_text("x =?UTF-8*en?Q?y?= z") == "x = ?UTF-8*en?Q?y?= z"
