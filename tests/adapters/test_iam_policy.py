@@ -570,7 +570,7 @@ class Run:
             "POST", f"/api/tickets/{ticket}/reply", {"text": "Attached.", "uploads": [offer["key"]]}
         )
         seen["attached reply"] = (posted.status_code, attached.status_code)
-        forwarded = self._api("POST", f"/api/tickets/{ticket}/forward", {"to": f"engineering@{DOMAIN}"})
+        forwarded = self._api("POST", f"/api/tickets/{ticket}/forward", {"to": "engineering@partner.test"})
         seen["forward"] = forwarded.status_code
         self.held_replies(ticket)
         seen["note"] = self._api("POST", f"/api/tickets/{ticket}/notes", {"text": "Called them."}).status_code
@@ -606,10 +606,10 @@ class Run:
         )
         cognito.admin_add_user_to_group(UserPoolId=pool, Username=AGENT, GroupName="admin")
         agent_token, self.token = self.token, sign_in(cognito, pool, app_client, AGENT)["id"]
-        new = "/api/staff/newcomer@example.com"
+        new = "/api/staff/newcomer@staff.test"
         self.seen["staff admin"] = [
             self._api("GET", "/api/staff").status_code,
-            self._api("POST", "/api/staff", {"email": "newcomer@example.com"}).status_code,
+            self._api("POST", "/api/staff", {"email": "newcomer@staff.test"}).status_code,
             self._api("PATCH", new, {"enabled": False}).status_code,
             self._api("PATCH", new, {"enabled": True, "role": "admin"}).status_code,
             self._api("PATCH", new, {"role": "agent"}).status_code,
