@@ -27,6 +27,7 @@ from tests.support.console import (
     inbound_executable,
     screenshot,
     scrolls_sideways,
+    wait_for_sent,
     within_window,
 )
 from tests.support.local_up import (
@@ -175,7 +176,7 @@ def test_an_agent_works_a_hostile_ticket_from_claim_to_close(
     assert reply.evaluate("el => el === document.activeElement")
     reply.fill("We are on it: a technician is on the way.")
     reply.press("Control+Enter")
-    page.locator(".message.out").filter(has_text="a technician is on the way").wait_for()
+    wait_for_sent(page, "a technician is on the way")
     assert page.locator("#reply-form textarea").input_value() == ""
 
     page.keyboard.press("i")
@@ -414,7 +415,7 @@ def test_a_new_mail_reaches_an_open_console_within_seconds_and_counts_in_the_tit
     page.keyboard.press("r")
     page.locator("#reply-form textarea").fill("Yes: what can we do for you?")
     page.locator("#reply-form textarea").press("Control+Enter")
-    page.locator(".message.out").filter(has_text="what can we do for you").wait_for()
+    wait_for_sent(page, "what can we do for you")
     ticket = ticket_of(up, first)
     address = reply_address(secret_of(up).encode(), "support@example.com", ticket.id, ticket.token_nonce)
     answer = plain_mail(f"Re: {subject}", "The printer again.")
@@ -523,7 +524,7 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     page.set_viewport_size({"width": 390, "height": 844})
     item.click()
     send_button.click()  # the draft kept since
-    page.locator(".message.out").filter(has_text="On its way").wait_for()
+    wait_for_sent(page, "On its way")
     assert not scrolls_sideways(page)
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.support.browser import chromium_contexts
-from tests.support.console import TIMEOUT_MS, Console, inbound_executable, screenshot
+from tests.support.console import TIMEOUT_MS, Console, inbound_executable, screenshot, wait_for_sent
 from tests.support.local_up import TICKETS_TABLE, LocalStackRun, UpProcess, eventually, send, tickets
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -207,7 +207,9 @@ def test_two_agents_work_the_day_in_the_console(
     _shot(page, 7, "split-chosen")
     _accept_next_dialog(page, dialogs)
     page.locator(".split-bar button[data-action=split]").click()
-    split_from = head.locator(".related.split-from")
+    # The source ticket shows "A message was split out into ..." in the same place first; the
+    # console then opens the new ticket, which says where it came from.
+    split_from = head.locator(".related.split-from").filter(has_text="Split from")
     split_from.wait_for()
     split_id = head.locator(".tid").inner_text()
     assert split_id not in (german_id, follow_up_id) and german_id in split_from.inner_text()
@@ -241,7 +243,7 @@ def test_two_agents_work_the_day_in_the_console(
     head.locator(".tid").filter(has_text=split_id).wait_for()
     assert page.locator("#reply-form textarea").input_value() == "Wir haben die Adresse geändert."
     page.locator("#reply-form button[type=submit]").click()
-    page.locator(".message.out").filter(has_text="Adresse geändert").wait_for()
+    wait_for_sent(page, "Adresse geändert")
     assert page.evaluate("() => Object.keys(localStorage).filter(k => k.includes('draft'))") == []
 
     # 8. Bob finds the ticket in Mine and writes; Ann answers first; Bob's send is refused.
@@ -258,7 +260,7 @@ def test_two_agents_work_the_day_in_the_console(
     page.keyboard.press("r")
     page.locator("#reply-form textarea").fill("Wir prüfen die Rechnung.")
     page.locator("#reply-form button[type=submit]").click()
-    page.locator(".message.out").filter(has_text="Wir prüfen die Rechnung").wait_for()
+    wait_for_sent(page, "Wir prüfen die Rechnung")
     bob_page.locator("#reply-form button[type=submit]").click()
     alert = bob_page.locator("#reply-form .alert")
     alert.filter(has_text="Refused:").wait_for()
@@ -275,7 +277,7 @@ def test_two_agents_work_the_day_in_the_console(
     refused = bob_page.locator(".messages li.event").filter(has_text="reply not sent: a colleague")
     assert refused.count() == 1 and BOB in refused.inner_text()
     bob_page.locator("#reply-form button[type=submit]").click()
-    bob_page.locator(".message.out").filter(has_text="Die Erstattung ist unterwegs.").wait_for()
+    wait_for_sent(bob_page, "Die Erstattung ist unterwegs.")
     # Taking Bob's ticket asks Ann first; declined, it stays his.
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     head.locator("button").filter(has_text="Assign to me").click()

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.support.browser import chromium_context
-from tests.support.local_up import ROOT, LocalStackRun, UpProcess
+from tests.support.local_up import ROOT, LocalStackRun, UpProcess, eventually
 
 ARTIFACTS = ROOT / "test-artifacts"
 TIMEOUT_MS = 20_000
@@ -78,6 +78,24 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / name
     page.screenshot(path=str(path))
     return path
+
+
+def wait_for_sent(page: Any, text: str, timeout: float = TIMEOUT_MS / 1000) -> None:
+    """Until a sent message (`.message.out`) on the page shows `text`. The console sends a
+    reply as markdown and shows it as the HTML that left, in a sandboxed mail frame, so the
+    words are in the frame's document, not in the list item's own text."""
+    sent = page.locator(".message.out")
+    frames = page.frame_locator(".message.out iframe.mail")
+
+    def shown() -> bool | None:
+        if sent.filter(has_text=text).count():
+            return True
+        for i in range(page.locator(".message.out iframe.mail").count()):
+            if frames.nth(i).locator("body").filter(has_text=text).count():
+                return True
+        return None
+
+    eventually(shown, timeout, f"a sent message saying {text!r}")
 
 
 def scrolls_sideways(page: Any) -> bool:
