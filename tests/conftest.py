@@ -27,18 +27,26 @@ def stack(_module_stack):
     yield _module_stack
 
 
-# The two longest files of the suite, one test each taking minutes (the 1,000 fuzz cases; every
-# corpus message through the whole ingest): measured 357 s and 323 s at load 10, started last
-# they kept one worker busy for ten minutes after the other had finished.
-LONGEST_FILES = ("test_fuzz_pipeline.py", "test_corpus_pipeline.py")
+# The slowest files, slowest first, each measured alone (`pytest FILE --durations`, load 9-12 on
+# 2 CPUs, 2026-12-07): the fuzz (230-250 s), the console's browser walk (134 s), the corpus
+# on moto (90 s since it samples), kill -9 bursts (73 s), the two-agent console (55-75 s),
+# the load (56 s). Started last, one of them kept a worker busy minutes after the other finished.
+SLOWEST_FILES = (
+    "test_fuzz_pipeline.py",
+    "test_console.py",
+    "test_corpus_pipeline.py",
+    "test_crash.py",
+    "test_console_team.py",
+    "test_load.py",
+)
 
 
 def _slow_first(item: pytest.Item) -> int:
-    if item.path.name in LONGEST_FILES:
-        return 0
+    if item.path.name in SLOWEST_FILES:
+        return SLOWEST_FILES.index(item.path.name)
     if item.get_closest_marker("e2e"):
-        return 1
-    return 2 if item.get_closest_marker("corpus") else 3
+        return len(SLOWEST_FILES)
+    return len(SLOWEST_FILES) + (1 if item.get_closest_marker("corpus") else 2)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
