@@ -23,21 +23,18 @@ by both shapes, so an identity notification and the same configuration-set event
 count once), the others on the kind, the SES message id and the recipient. So a
 message SES reports as delayed several times counts as one soft failure.
 
-The suppression list's own words (an entry, its audit trail, soft bounces) are in
-`suppression`. Over 300 lines on purpose: the readers of both shapes and the action rules
-above are one reading of one record, top to bottom.
+What a reading yields (the event, its kind and action, and how its time and address
+are read) is in `feedback_events`; the suppression list's own words (an entry, its audit
+trail, soft bounces) are in `suppression`. The readers of both shapes and the action rules
+above stay here: they are one reading of one record, top to bottom.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parseaddr
-from enum import StrEnum
 from typing import Any, TypedDict
 
-from chalicelib.domain.frozen import frozen
-from chalicelib.domain.mail import MAX_ADDRESS_BYTES
+from chalicelib.domain.feedback_events import FeedbackAction, FeedbackEvent, FeedbackKind, normalise_address
 from chalicelib.domain.sns_envelope import unwrap
 from chalicelib.errors import BadNotification
 
@@ -61,80 +58,7 @@ SOFT_DELAY_TYPES = frozenset(
 IGNORED_TYPES = frozenset({"Rendering Failure", "Subscription", "Received", "AmazonSnsSubscriptionSucceeded"})
 
 
-Reader = Callable[[dict[str, Any], dict[str, Any]], list["FeedbackEvent"]]
-
-
-class FeedbackKind(StrEnum):
-    """What SES reported about one recipient of a message we sent."""
-
-    BOUNCE = "bounce"
-    COMPLAINT = "complaint"
-    DELIVERY = "delivery"
-    SEND = "send"
-    REJECT = "reject"
-    DELAY = "delay"
-    OPEN = "open"  # engagement: an announcement's tracked open or click, never a counter
-    CLICK = "click"
-
-
-ENGAGEMENT = frozenset({FeedbackKind.OPEN, FeedbackKind.CLICK})
-
-
-class FeedbackAction(StrEnum):
-    """What the service does about one event (the table in this module's docstring)."""
-
-    SUPPRESS = "suppress"
-    SOFT = "soft"
-    ACCOUNT_SUPPRESSED = "account_suppressed"
-    COUNT = "count"
-    RECORD = "record"
-
-
-@frozen
-class FeedbackEvent:
-    key: str  # applied once per key
-    kind: FeedbackKind
-    action: FeedbackAction
-    counter: str  # the reputation counter it adds one to (reputation.COUNTERS)
-    recipient: str
-    at: str  # when it happened (ISO 8601, from SES)
-    ses_message_id: str
-    feedback_id: str = ""
-    reason: str = ""  # suppression reason code for `suppress`: BOUNCE | COMPLAINT
-    bounce_type: str = ""
-    subtype: str = ""
-    status: str = ""
-    diagnostic: str = ""
-    # The configuration set SES sent it with (its `ses:configuration-set` tag): announcements
-    # have their own, and their events are counted apart. "" for mail reported as mail.
-    configuration_set: str = ""
-    announcement: str = ""  # the X-Inbound-Announcement header of the mail, when it had one
-
-
-def epoch(at: str, fallback: datetime) -> int:
-    """Seconds since 1970 of an SES timestamp, or of `fallback` when it does not parse."""
-    try:
-        moment = datetime.fromisoformat(at.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
-        moment = fallback
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
-
-
-def day_of(at: str, fallback: datetime) -> str:
-    """The UTC day (YYYY-MM-DD) an event happened on."""
-    return datetime.fromtimestamp(epoch(at, fallback), UTC).date().isoformat()
-
-
-def normalise_address(value: object) -> str:
-    """`Jane <JANE@Example.com>` -> `jane@example.com`; "" when there is no address."""
-    if not isinstance(value, str):
-        return ""
-    address = parseaddr(value)[1].strip().lower()
-    if len(address.encode("utf-8", "surrogateescape")) > MAX_ADDRESS_BYTES:
-        return ""  # no mailbox (RFC 5321), and too long for the keys built from it
-    return address if "@" in address and not any(c.isspace() for c in address) else ""
+Reader = Callable[[dict[str, Any], dict[str, Any]], list[FeedbackEvent]]
 
 
 def parse(body: Any) -> list[FeedbackEvent]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
-from chalicelib.domain.feedback import FeedbackAction, FeedbackKind, normalise_address
+from chalicelib.domain.feedback_events import FeedbackAction, FeedbackKind, normalise_address
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.send_policy import is_own_address
 from chalicelib.domain.tickets import STATUSES, TicketStatus
@@ -28,7 +28,7 @@ from chalicelib.services.announcement_sending import BATCH_RECIPIENTS
 from chalicelib.services.ports.records import QueueQuery
 
 if TYPE_CHECKING:
-    from chalicelib.domain.feedback import FeedbackEvent
+    from chalicelib.domain.feedback_events import FeedbackEvent
     from chalicelib.domain.send_policy import Decision
     from chalicelib.services.ports.outbound import AnnouncementStore
     from chalicelib.services.ports.tickets import TicketQueue

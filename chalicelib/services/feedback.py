@@ -31,8 +31,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib import observability
-from chalicelib.domain import feedback, mailed_reports
-from chalicelib.domain.feedback import FeedbackAction, FeedbackEvent, FeedbackKind
+from chalicelib.domain import feedback, feedback_events, mailed_reports
+from chalicelib.domain.feedback_events import FeedbackAction, FeedbackEvent, FeedbackKind
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.suppression import SuppressionEntry
 from chalicelib.domain.timestamps import iso_millis
@@ -98,7 +98,9 @@ class FeedbackService:
             )
         # Opens and clicks only mark an announcement's recipient (idempotently, see
         # AnnouncementService.record_events): no ledger, counter or suppression write.
-        summary = self.apply([e for e in events if e.kind not in feedback.ENGAGEMENT], source="ses-feedback")
+        summary = self.apply(
+            [e for e in events if e.kind not in feedback_events.ENGAGEMENT], source="ses-feedback"
+        )
         if self.on_announcement_events is not None and any(e.announcement for e in events):
             self.on_announcement_events([e for e in events if e.announcement])
         observability.count(observability.FEEDBACK_EVENTS, summary.events)
@@ -127,7 +129,9 @@ class FeedbackService:
         Not counted in the reputation rates: SES counts the bounces it receives itself.
         """
         now = self.clock()
-        addresses = list(dict.fromkeys(a for a in (feedback.normalise_address(r) for r in recipients) if a))
+        addresses = list(
+            dict.fromkeys(a for a in (feedback_events.normalise_address(r) for r in recipients) if a)
+        )
         sent = self.send_ledger.sent_messages(message_ids, int(now.timestamp())) if addresses else {}
         check = mailed_reports.check_report(addresses, message_ids, sent)
         at = iso_millis(now)
@@ -205,7 +209,9 @@ class FeedbackService:
         soft: list[SoftWrite] = []
         for address in dict.fromkeys(e.recipient for e in chunk if e.action == FeedbackAction.SOFT):
             mine = [e for e in chunk if e.recipient == address and e.action == FeedbackAction.SOFT]
-            state = known.states[address].adding((feedback.epoch(e.at, now) for e in mine), since, keep)
+            state = known.states[address].adding(
+                (feedback_events.epoch(e.at, now) for e in mine), since, keep
+            )
             soft.append(SoftWrite(state, max((*state.times, int(now.timestamp()))) + window))
             count = len(state.times)
             at_limit = count >= self.settings.soft_bounce_limit and address not in known.permanent
@@ -218,7 +224,7 @@ class FeedbackService:
         counts: dict[str, dict[str, int]] = {}
         for e in chunk:
             if e.counter:
-                day = counts.setdefault(feedback.day_of(e.at, now), {})
+                day = counts.setdefault(feedback_events.day_of(e.at, now), {})
                 day[e.counter] = day.get(e.counter, 0) + 1
         suppressing = [*entries, *expiring]
         return Plan(chunk, list(entries.values()), list(expiring.values()), soft, counts, suppressing)
@@ -228,7 +234,7 @@ class FeedbackService:
         _, since = self._window(now)
         added: dict[str, int] = {}
         for e in events:
-            if e.action == FeedbackAction.SOFT and feedback.epoch(e.at, now) >= since:
+            if e.action == FeedbackAction.SOFT and feedback_events.epoch(e.at, now) >= since:
                 added[e.recipient] = added.get(e.recipient, 0) + 1
         return {
             a
@@ -284,7 +290,7 @@ def _fits(events: list[FeedbackEvent], reaching: set[str], now: datetime) -> int
     limit), and one counter item per day. At least one."""
     items, days, addresses = 0, set[str](), set[str]()
     for n, event in enumerate(events):
-        day = feedback.day_of(event.at, now) if event.counter else ""
+        day = feedback_events.day_of(event.at, now) if event.counter else ""
         cost = 1 + (event.action in WRITES_ENTRY) + (bool(day) and day not in days)
         if event.action == FeedbackAction.SOFT and event.recipient not in addresses:
             cost += 1 + (event.recipient in reaching)

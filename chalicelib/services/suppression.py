@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain import reputation
-from chalicelib.domain.feedback import normalise_address
+from chalicelib.domain.feedback_events import normalise_address
 from chalicelib.domain.reputation import GuardState, Thresholds
 from chalicelib.domain.suppression import ListAction, SuppressionEntry
 from chalicelib.services.ports.outbound import ListChange, ReputationCounters, SuppressionList

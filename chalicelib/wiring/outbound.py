@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_send_ledger import DynamoDBSendLedger
     from chalicelib.adapters.dynamodb_suppression_list import DynamoDBSuppressionList
     from chalicelib.adapters.ses_sender import SesSender
-    from chalicelib.domain.feedback import FeedbackEvent
+    from chalicelib.domain.feedback_events import FeedbackEvent
     from chalicelib.domain.warmup import WarmupPlan
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService

@@ -52,6 +52,7 @@ OTHER_SERVICES = (
     # Their domain, once imported by services/ports for its annotations alone.
     "chalicelib.domain.announcements",
     "chalicelib.domain.feedback",
+    "chalicelib.domain.feedback_events",
     "chalicelib.domain.suppression",
     "chalicelib.domain.reputation",
     "chalicelib.domain.send_policy",

@@ -20,7 +20,7 @@ from chalicelib.adapters.mail.bounce_detector import detect_bounce
 from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.attachment_rules import listing_overflow
 from chalicelib.domain.classify import classify
-from chalicelib.domain.feedback import normalise_address
+from chalicelib.domain.feedback_events import normalise_address
 from chalicelib.domain.mail import MAX_ADDRESSES, MAX_NAME_CHARS, MAX_SUBJECT_BYTES, Verdicts, parse_addresses
 from chalicelib.services.ticket_filing import sender_of
 from tests.support import mime_strategies as mime
