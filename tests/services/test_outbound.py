@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from chalicelib.domain.mail import Attachment
-from chalicelib.errors import HeaderInjection, SendRefused, Suppressed
+from chalicelib.errors import SendRefused, Suppressed
 from tests.support.deliver import deliver_via
 from tests.support.mail_factory import make_mail
 from tests.support.outbound_services import mail_out
@@ -171,13 +171,15 @@ def test_in_auto_mode_the_account_decides_and_an_unknown_account_sends():
     assert svc.sender.recipients() == ["alice@customer.org"]
 
 
-def test_header_injection_from_staff_sends_nothing_and_a_subject_from_mail_is_unfolded():
+def test_a_file_name_with_a_line_break_adds_no_header_and_a_subject_from_mail_is_unfolded():
     svc = mail_out(acknowledge_new_tickets=False)
     outcome = deliver_via(svc, make_mail())
     evil = Attachment("a.pdf\r\nBcc: victim@else.org", "application/pdf", b"%PDF")
-    with pytest.raises(HeaderInjection):
-        svc.outbound.reply(outcome.ticket, "agent", "Hello", attachments=(evil,))
-    assert svc.sender.sent == []
+    svc.outbound.reply(outcome.ticket, "agent", "Hello", attachments=(evil,))
+    [filed] = svc.sender.sent
+    [part] = mime(filed).iter_attachments()
+    assert (mime(filed)["Bcc"], part.get_filename()) == (None, "a.pdfBcc: victim@else.org")
+    svc.sender.sent.clear()
     raw = b"From: alice@customer.org\r\nTo: support@example.com\r\nMessage-ID: <inj@customer.org>\r\n"
     raw += b"Subject: =?utf-8?q?Hi=0D=0ABcc=3A_victim=40else=2Eorg?=\r\n\r\nHello\r\n"
 
