@@ -8,6 +8,7 @@ from chalice import Chalice, Rate
 
 from chalicelib.api.announcement_routes import announcement_api
 from chalicelib.api.composer_routes import composer_api
+from chalicelib.api.file_link_routes import file_links
 from chalicelib.api.reply_tools_routes import reply_tools
 from chalicelib.api.staff_admin_routes import staff_admin
 from chalicelib.api.staff_routes import staff_api
@@ -29,6 +30,7 @@ app.register_blueprint(composer_api, url_prefix="/api")  # reply attachments' up
 app.register_blueprint(reply_tools, url_prefix="/api")  # saved replies, profile, preview
 app.register_blueprint(console)  # the staff console at /: page, assets, sign-in proxy; no token
 app.register_blueprint(unsubscribe)  # /u/<token>: announcements' one-click unsubscribe; no token
+app.register_blueprint(file_links)  # /files/<token>: large attachments' links in mail; no token
 
 # Read at import because Chalice wires event sources from the decorators; the
 # stage's value comes from .chalice/config.json.

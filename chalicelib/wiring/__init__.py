@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from chalicelib.services.change_feed import ChangeFeed
     from chalicelib.services.composer import Composer
     from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.file_links import FileLinks
     from chalicelib.services.held_replies import HeldReplySender
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
@@ -149,6 +150,13 @@ class Services:
             self._reply_secrets,
             self._events,
         )
+
+    @functools.cached_property
+    def file_links(self) -> FileLinks:
+        """What /files/<token> in outgoing mail answers: a fresh, short presigned GET."""
+        from chalicelib.wiring.outbound import file_links
+
+        return file_links(self.settings, self._signer, self._reply_secrets)
 
     @functools.cached_property
     def _announcing(self) -> Announcing:

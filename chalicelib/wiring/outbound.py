@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.file_links import FileLinks
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.ports.records import ReplySecrets
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
@@ -78,7 +79,6 @@ def mail_out(
     from chalicelib.adapters.dynamodb_reputation_counters import DynamoDBReputationCounters
     from chalicelib.adapters.dynamodb_send_ledger import DynamoDBSendLedger
     from chalicelib.adapters.dynamodb_suppression_list import DynamoDBSuppressionList
-    from chalicelib.adapters.s3_download_links import S3DownloadLinks
     from chalicelib.adapters.ses_sender import SesSender
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.outbound_ports import OutboundPorts
@@ -94,7 +94,7 @@ def mail_out(
         on_first_use(lambda: client(session, "sesv2", settings)),
         mailboxes=settings.mailboxes,
     )
-    links = S3DownloadLinks(signer, settings.mail_bucket, settings.attachment_link_seconds)
+    links = file_links(settings, signer, reply_secrets)
     outbound = OutboundService(
         settings,
         OutboundPorts(
@@ -106,7 +106,7 @@ def mail_out(
             counters=counters,
             tickets=tickets,
             store=store,
-            presign=lambda attachment: links.link(attachment)[0],
+            presign=links.url,
             reply_secrets=reply_secrets,
             reply_claims=DynamoDBReplyClaims(dynamodb, settings.tickets_table),
             account_rates=AccountReputation(
@@ -117,6 +117,18 @@ def mail_out(
     )
     feedback_ledger = DynamoDBFeedbackLedger(dynamodb, table)
     return MailOut(outbound, sender, suppression_list, counters, send_ledger, feedback_ledger)
+
+
+def file_links(settings: Settings, signer: S3Client, reply_secrets: ReplySecrets) -> FileLinks:
+    """Links in mail to files too large to attach: the stage's /files/<token> for the whole
+    promised lifetime, each answered with a presigned GET of a few minutes."""
+    import time
+
+    from chalicelib.adapters.s3_download_links import S3DownloadLinks
+    from chalicelib.services.file_links import FileLinks
+
+    short = S3DownloadLinks(signer, settings.mail_bucket)
+    return FileLinks(settings.public_url, reply_secrets, short, time.time, settings.attachment_link_seconds)
 
 
 def announcements(

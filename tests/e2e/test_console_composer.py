@@ -13,6 +13,8 @@ Screenshots in test-artifacts/console-composer-*.png.
 from __future__ import annotations
 
 import os
+import re
+import urllib.request
 from collections.abc import Iterator
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -219,7 +221,12 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     record, mail = _sent(composer_stack, f"Re: Scan of the invoice [{scanned.id}]")
     text = mail.get_body(("plain",)).get_content()
     assert list(mail.iter_attachments()) == []
-    assert "invoice-scan.pdf (300.0 KB): http" in text and "X-Amz-Signature=" in text
+    # The link is the stage's own /files/<token> (it outlives the credentials that sign S3
+    # URLs); following it redirects to a fresh presigned GET of the scan.
+    link = re.search(r"invoice-scan\.pdf \(300\.0 KB\): (http\S+)", text)
+    assert link is not None and "/files/" in link.group(1), text
+    with urllib.request.urlopen(link.group(1), timeout=30) as answer:
+        assert answer.read() == SCAN
     screenshot(page, "console-composer-7-link.png")
     # Sent after the undone reply's window had passed: the undone one never left.
     assert not [

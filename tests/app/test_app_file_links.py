@@ -1,0 +1,30 @@
+"""/files/<token>: the link mail carries for a file too large to attach, on the stage's API."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+from chalicelib.domain.tickets import StoredAttachment
+from chalicelib.wiring import services
+
+
+def _file(key: str) -> StoredAttachment:
+    return StoredAttachment(0, "big.pdf", "big.pdf", key, "application/pdf", "application/pdf", 9, "", False)
+
+
+def test_a_links_token_answers_a_fresh_short_presigned_get_of_its_one_object(api):
+    url = services().file_links.url(_file("attachments/T-1/0/big.pdf"))
+    path = urlsplit(url).path
+    assert path.startswith("/files/")
+
+    answer = api.get(path, token="")  # no sign-in: the customer follows it from the mail
+    assert answer.status_code == 302
+    location = urlsplit(answer.headers["Location"])
+    assert location.path.endswith("/attachments/T-1/0/big.pdf")
+    assert parse_qs(location.query)["X-Amz-Expires"] == ["300"]
+
+    token = path.removeprefix("/files/")
+    for bad in (token[:-3] + "AAA", "x" + token, "nothing"):
+        refused = api.get(f"/files/{bad}", token="")
+        assert refused.status_code == 404
+        assert "Location" not in refused.headers
