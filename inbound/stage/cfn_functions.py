@@ -57,7 +57,7 @@ def sqs_event_logical_id(function: str) -> str:
 def function_environment(names: Names) -> dict[str, Any]:
     """What the functions read to find the stack's resources (see chalicelib/settings.py)."""
     return {
-        "INBOUND_MAIL_BUCKET": _ref("MailBucket"),
+        "INBOUND_MAIL_BUCKET": names.bucket,  # not a Ref: the bucket's CORS rule names the API
         "INBOUND_TICKETS_TABLE": _ref("TicketsTable"),
         "INBOUND_SUPPRESSION_TABLE": _ref("SuppressionTable"),
         "INBOUND_CONFIGURATION_SET": _ref("ConfigurationSet"),

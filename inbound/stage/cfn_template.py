@@ -58,12 +58,14 @@ from inbound.stage.documents import (
     bucket_policy,
     cloudwatch_destination_name,
     cloudwatch_dimensions,
+    console_origin,
     event_types,
     queue_policy,
     receipt_rule,
     table_definition,
     tables,
     topic_policy,
+    upload_cors,
     visibility_timeout,
 )
 from inbound.stage.firehose_documents import POLICY_NAME as FIREHOSE_POLICY
@@ -136,6 +138,20 @@ def _storage(names: Names) -> dict[str, Any]:
         }
         for r in ENCRYPTION["Rules"]
     ]
+    # The console's origin is the stage's API, a resource of this very stack: CloudFormation
+    # resolves `${RestAPI}` in an Fn::Sub, which orders the bucket after the API. So no
+    # function may Ref the bucket (the API refers to its function: a cycle); they get its name.
+    origin = console_origin(f"${{{REST_API}}}", "${AWS::Region}", "${AWS::URLSuffix}")
+    cors = [
+        {
+            "Id": r["ID"],
+            "AllowedOrigins": r["AllowedOrigins"],
+            "AllowedMethods": r["AllowedMethods"],
+            "AllowedHeaders": r["AllowedHeaders"],
+            "MaxAge": r["MaxAgeSeconds"],
+        }
+        for r in upload_cors(origin)["CORSRules"]
+    ]
     resources: dict[str, Any] = {
         "MailBucket": {
             "Type": "AWS::S3::Bucket",
@@ -145,6 +161,7 @@ def _storage(names: Names) -> dict[str, Any]:
                 "PublicAccessBlockConfiguration": dict(PUBLIC_ACCESS_BLOCK),
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": encryption},
                 "LifecycleConfiguration": {"Rules": lifecycle},
+                "CorsConfiguration": {"CorsRules": cors},
             },
         },
         "MailBucketPolicy": {

@@ -145,6 +145,12 @@ def test_cfn_lint_passes_the_firehose_resources(tmp_path: Path):
         for logical_id, resource in full.items()
         if logical_id in kept or resource.get("Type") in FIREHOSE_TYPES or "Firehose" in logical_id
     }
+    # The bucket's CORS rule names the API `chalice package` adds, which this part lacks.
+    bucket = part["MailBucket"]["Properties"]
+    part["MailBucket"] = {
+        **part["MailBucket"],
+        "Properties": {k: v for k, v in bucket.items() if k != "CorsConfiguration"},
+    }
     path = tmp_path / "firehose.json"
     path.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09", "Resources": part}))
     lint = Path(sys.executable).with_name("cfn-lint")

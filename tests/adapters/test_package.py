@@ -26,6 +26,7 @@ from moto import mock_aws
 
 from inbound.cli import main
 from inbound.stage.alarms import alarm_specs
+from inbound.stage.documents import upload_cors
 from inbound.stage.package import read_stage_config
 from inbound.stage.provision.context import Names, canonical
 from inbound.stage.provision.report import ProvisionReport
@@ -153,7 +154,7 @@ def test_each_function_has_chalice_deploys_name_and_a_role_holding_its_own_polic
 def test_every_function_finds_the_stacks_resources(template):
     for function, props in of_type(template, "AWS::Serverless::Function").items():
         env = props["Environment"]["Variables"]
-        assert env["INBOUND_MAIL_BUCKET"] == {"Ref": "MailBucket"}, function
+        assert env["INBOUND_MAIL_BUCKET"] == "inbound-dev-mail-123456789012", function
         assert env["INBOUND_USER_POOL_ID"] == {"Ref": "StaffUserPool"}, function
         assert env["INBOUND_USER_POOL_CLIENT_ID"] == {"Ref": "StaffUserPoolClient"}, function
         assert env["INBOUND_REPLY_SECRET_PARAMETER"] == "/inbound/dev/reply-token-secret", function
@@ -207,6 +208,22 @@ def test_the_template_holds_what_provision_creates_under_the_same_names(template
     assert {e.resource for e in report.entries} - {kind for kind, _ in in_template} == NOT_IN_TEMPLATE
     policies = {"AWS::S3::BucketPolicy", "AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy"}
     assert policies <= {r["Type"] for r in template["Resources"].values()}
+
+
+def test_the_bucket_lets_the_stages_console_post_uploads_as_provision_does(template):
+    """The rule provision puts on the bucket (documents.upload_cors), for the API's origin."""
+    bucket = template["Resources"]["MailBucket"]["Properties"]
+    [rule] = upload_cors("https://API.execute-api.eu-west-1.amazonaws.com")["CORSRules"]
+    [cors] = bucket["CorsConfiguration"]["CorsRules"]
+    origin = {"Fn::Sub": "https://${RestAPI}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    assert cors == {
+        "Id": rule["ID"],
+        "AllowedOrigins": [origin],
+        "AllowedMethods": rule["AllowedMethods"],
+        "AllowedHeaders": rule["AllowedHeaders"],
+        "MaxAge": rule["MaxAgeSeconds"],
+    }
+    assert template["Resources"]["RestAPI"]["Type"] == "AWS::Serverless::Api"  # what ${RestAPI} names
 
 
 def test_policies_are_the_documents_provision_writes(template, provisioned):
