@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.api import unsubscribe_routes
+from chalicelib.api import file_link_routes, unsubscribe_routes
 from chalicelib.console.routes import PUBLIC_ROUTES
 from tests.support.staff_api import ANN, Api, pool_of
 from tests.support.staff_auth import PASSWORD, sign_in
@@ -24,10 +24,11 @@ def _post(api: Api, path: str, body: dict) -> object:
 def test_the_console_is_every_route_outside_the_api_and_needs_no_token(api: Api) -> None:
     from app import app
 
-    # Outside /api/ only the console's own routes and the announcements' one-click
-    # unsubscribe (RFC 8058: a mailbox provider POSTs it with no credentials) are served.
+    # Outside /api/ only the console's own routes, the announcements' one-click
+    # unsubscribe (RFC 8058: a mailbox provider POSTs it with no credentials) and the links
+    # in mail to files too large to attach (a customer follows them) are served.
     outside_api = {path for path in app.routes if not path.startswith("/api/")}
-    assert outside_api == PUBLIC_ROUTES | {unsubscribe_routes.ROUTE}
+    assert outside_api == PUBLIC_ROUTES | {unsubscribe_routes.ROUTE, file_link_routes.ROUTE}
     names = ("i18n-en.js", "i18n-de.js", "i18n.js", "console.js", "triage.js", "notify.js", "staff.js")
     scripts = [(f"/{name}", "text/javascript") for name in names]
     for path, kind in (("/", "text/html"), *scripts, ("/console.css", "text/css")):
