@@ -99,8 +99,9 @@ window.InboundTriage = (desk) => {
     return row;
   }
 
-  /* Merge picker: search (the API's ?q=, this mailbox only: a merge stays in one), choose
-     the ticket that survives, confirm. */
+  /* Merge picker: search (the API's ?q=, this mailbox only: a merge stays in one) as the
+     agent types, starting with the requester's other tickets (a duplicate is most often
+     theirs); choose the ticket that survives, confirm. */
   function openMerge(ticket) {
     const dialog = $('#merge-dialog');
     const input = el('input', { type: 'search', name: 'q', maxLength: 500, attrs: { placeholder: t('merge.search_placeholder'), 'aria-label': t('merge.search_label'), autocomplete: 'off' } });
@@ -108,12 +109,20 @@ window.InboundTriage = (desk) => {
     const alert = el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true });
     const go = el('button', { type: 'button', className: 'primary', text: t('merge.go'), disabled: true });
     let target = null;
+    let asked = 0; // the newest search: an older answer arriving late is dropped
+    let typing = null;
     const find = async (e) => {
       if (e) e.preventDefault();
+      clearTimeout(typing);
       const q = input.value.trim();
       if (!q) return;
+      const mine = ++asked;
       try {
         const { data } = await api('GET', 'tickets', { query: { q, mailbox: ticket.mailbox, limit: 10 } });
+        if (mine !== asked) return;
+        target = null; // a choice from an earlier list is not on this one
+        go.disabled = true;
+        go.textContent = t('merge.go');
         const found = data.tickets.filter((other) => other.id !== ticket.id && !other.merged_into);
         results.replaceChildren(...found.map((other) => el('li', {}, el('button', {
           type: 'button', className: 'pick', dataset: { pick: other.id }, attrs: { 'aria-pressed': 'false' },
@@ -140,8 +149,11 @@ window.InboundTriage = (desk) => {
       results, alert,
       el('div', { className: 'dialog-bar' },
         el('button', { type: 'button', text: t('triage.cancel'), on: { click: () => dialog.close() } }), go));
+    input.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(find, 300); });
     dialog.showModal();
-    input.focus();
+    input.value = ticket.requester;
+    input.select();
+    find();
   }
 
   /* Split: the messages ticked move out into one new ticket (fresh subject, from the
