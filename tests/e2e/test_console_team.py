@@ -271,7 +271,8 @@ def test_two_agents_work_the_day_in_the_console(
     said = alert.inner_text()
     assert "stale, HTTP 409" in said and f"a colleague ({creds['username']}) replied" in said, said
     assert bob_page.locator("#reply-form textarea").input_value() == "Die Erstattung ist unterwegs."
-    bob_page.locator(".message.out.unseen").filter(has_text="Wir prüfen die Rechnung").wait_for()
+    unseen = bob_page.frame_locator(".message.out.unseen iframe.mail").first  # the reply as it left
+    unseen.locator("body").filter(has_text="Wir prüfen die Rechnung").wait_for()
     alert.scroll_into_view_if_needed()
     _shot(bob_page, 10, "bob-stale-reply")
     # Ann has it open (presence); the refusal is a line of the thread; reviewed, Bob's goes.
