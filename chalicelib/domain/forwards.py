@@ -48,9 +48,11 @@ def _header_block(m: StoredMessage, body: str) -> str:
     return "\n".join(lines) + "\n\n" + body.rstrip() + "\n"
 
 
-def text(note: str, forwarded: Sequence[tuple[StoredMessage, str]]) -> str:
-    """The forward's text: the note, then each (message, its full text) in order."""
-    parts = [note.strip() + "\n"] if note.strip() else []
+def text(note: str, forwarded: Sequence[tuple[StoredMessage, str]], signature: str = "") -> str:
+    """The forward's text: the note signed as a reply is, then each (message, its full text)."""
+    own = note.strip() + ("\n\n" if note.strip() and signature.strip() else "")
+    own += f"-- \n{signature.strip()}" if signature.strip() else ""
+    parts = [own + "\n"] if own else []
     parts += [_header_block(m, body) for m, body in forwarded]
     return "\n".join(parts)
 

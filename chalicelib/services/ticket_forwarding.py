@@ -14,6 +14,7 @@ is the one way an agent mails any address, so each agent's forwards are counted 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
@@ -22,6 +23,7 @@ from chalicelib.domain import audit, forwards
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.mail import Attachment
 from chalicelib.domain.refusals import RefusalReason
+from chalicelib.domain.saved_replies import AgentProfile
 from chalicelib.domain.tickets import StoredAttachment, StoredMessage
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, MessageNotFound, SendRefused
@@ -53,11 +55,14 @@ class TicketForwarding:
         outbound: OutboundService,
         mail: StoredMail,
         per_agent_per_day: int = FORWARDS_PER_AGENT_PER_DAY,
+        profile: Callable[[str], AgentProfile] | None = None,
     ) -> None:
         self.settings = settings
         self.outbound = outbound
         self.mail = mail
         self.per_day = per_agent_per_day
+        # The agent's display name and signature (services/composer.py), as on their replies.
+        self.profile = profile or AgentProfile
 
     def forward(
         self, ticket_id: str, agent: str, to: str, note: str = "", message_key: str = ""
@@ -87,13 +92,14 @@ class TicketForwarding:
         files = tuple(a for m in chosen for a in m.attachments)
         sent_files = tuple(a for a in files if not a.risky)
         left_out = [a.filename for a in files if a.risky]
-        text = forwards.text(note, [(m, self._full_text(m)) for m in chosen])
+        profile = self.profile(agent)
+        text = forwards.text(note, [(m, self._full_text(m)) for m in chosen], profile.signature)
         if left_out:
             text += "\nNot forwarded (files that run or render when opened): " + ", ".join(left_out) + "\n"
         outgoing = om.OutgoingMail(
             ticket_id=ticket.id,
             from_address=sending.mailbox_address(self.settings, ticket.mailbox),
-            from_name=sending.team_name(ticket.mailbox),
+            from_name=sending.team_name(ticket.mailbox, profile.display_name),
             to=(to,),
             reply_to=agent if om.writable(agent) and "@" in agent else "",
             subject=forwards.subject(chosen[-1].subject if message_key else ticket.subject, ticket.id),

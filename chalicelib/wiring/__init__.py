@@ -344,7 +344,7 @@ class Services:
         """Forward a message or a ticket to any address, through the outbound guard."""
         from chalicelib.services.ticket_forwarding import TicketForwarding
 
-        return TicketForwarding(self.settings, self.outbound, self._store)
+        return TicketForwarding(self.settings, self.outbound, self._store, profile=self.composer.profile)
 
     @functools.cached_property
     def held_replies(self) -> HeldReplySender:

@@ -65,11 +65,18 @@ def test_executables_and_unknown_uploads_are_refused_with_the_reason(api):
 def test_a_forward_sends_the_ticket_to_another_address_and_shows_in_the_thread(api):
     ticket_id = new_ticket(api.stack)
     sent = sent_mail()
+    assert (
+        api.call("PUT", "/api/profile", {"display_name": "Ann", "signature": "Ann\nSupport"}).status_code
+        == 200
+    )
 
     answer = api.post(f"/api/tickets/{ticket_id}/forward", {"to": "engineering@partner.test", "note": "Bug?"})
 
     assert answer.status_code == 201, answer.json_body
     assert sent[0]["Destinations"] == ["engineering@partner.test"]
+    mail = message_from_bytes(sent[0]["RawMessage"]["Data"], policy=policy.default)
+    assert mail["From"] == "Ann at Support team <support@example.com>"  # as the agent's replies are
+    assert "Bug?\n\n-- \nAnn\nSupport\n" in mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
     events = [m for m in api.get(f"/api/tickets/{ticket_id}").json_body["messages"] if m["kind"] == "event"]
     assert events[-1]["text"] == "forwarded the ticket to engineering@partner.test: “Bug?”"
     assert api.post(f"/api/tickets/{ticket_id}/forward", {"to": "not an address"}).status_code == 400

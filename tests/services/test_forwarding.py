@@ -126,3 +126,23 @@ def test_a_bounce_from_the_forward_address_counts_against_it():
     sent = mime(svc.sender.sent[0])
     known = svc.table.send_ledger.sent_messages([sent["Message-ID"]], int(svc.desk.clock.timestamp()))
     assert known == {sent["Message-ID"]: frozenset({"engineering@partner.test"})}
+
+
+def test_a_forward_is_signed_and_named_as_the_agents_replies_are():
+    from chalicelib.domain.saved_replies import AgentProfile
+
+    svc = mail_out(acknowledge_new_tickets=False)
+    ana = AgentProfile(AGENT, "Ana", "Ana Lima\nSupport, Example Ltd")
+    forwarding = TicketForwarding(svc.settings, svc.outbound, svc.desk.store, profile=lambda agent: ana)
+    ticket = deliver_via(svc, make_mail(subject="Export crashes", body="The CSV export crashes.")).ticket
+
+    forwarding.forward(ticket, AGENT, "engineering@partner.test", "Can you look at this?")
+
+    [sent] = svc.sender.sent
+    mail = mime(sent)
+    assert mail["From"] == "Ana at Support team <support@example.com>"
+    text = mail.get_body(("plain",)).get_content()
+    assert text.replace("\r\n", "\n").startswith(
+        "Can you look at this?\n\n-- \nAna Lima\nSupport, Example Ltd\n"
+    )
+    assert text.index("Support, Example Ltd") < text.index("The CSV export crashes.")
