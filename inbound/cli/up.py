@@ -23,7 +23,7 @@ def _outbox(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from inbound.cli.target import NoStackRunning
-    from inbound.local.ses_sending import read_outbox
+    from inbound.local.ses_outbox import read_outbox
 
     data_dir = Path(args.data_dir)
     if not data_dir.is_dir():

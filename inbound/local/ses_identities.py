@@ -32,6 +32,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from inbound.local import ses_outbox
+
 _CONFIRM_PATH = "{0}/ses_(?P<region>[^/]+)/confirm-verification$"
 _V1_STATUS = {
     "SUCCESS": "Success",
@@ -195,7 +197,7 @@ def _mail_verification(emulator: Any, identity: Any) -> None:
         f"{verification_link(emulator, address, token)}\n",
         cte="7bit",  # the link on one line, as a person copies it (quoted-printable would fold it)
     )
-    emulator.to_outbox(message_id, SES_SENDER, (address,), mail.as_string(), [])
+    ses_outbox.write(emulator.outbox, message_id, SES_SENDER, (address,), mail.as_string(), [])
 
 
 _PAGE = {"Content-Type": "text/plain; charset=utf-8"}

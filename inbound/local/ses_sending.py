@@ -5,7 +5,8 @@ sandbox, quota or account-level suppression list, and its mailbox simulator
 publishes a placeholder that raw SNS-to-SQS delivery cannot carry. This module
 closes those gaps in the same process as moto's threaded server:
 
-- every accepted send lands in an outbox folder a user can read (`inbound outbox`);
+- every accepted send lands in an outbox folder a user can read (`inbound outbox`;
+  its files and index are `ses_outbox`'s);
 - SES's events (see `ses_events`) go to the configuration set's SNS topic a moment
   later, from a worker thread, as SES publishes them asynchronously;
 - the sandbox (verified recipients and the simulator only, 200 per 24 h, 1 per
@@ -24,8 +25,6 @@ sesv2's GetAccount and GetSuppressedDestination, answered from the emulator, are
 from __future__ import annotations
 
 import email
-import email.errors
-import email.header
 import email.utils
 import json
 import logging
@@ -39,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inbound.local import ses_tracking
+from inbound.local import ses_outbox, ses_tracking
 from inbound.local.ses_events import (
     SentMail,
     bounced_or_complained,
@@ -174,21 +173,6 @@ class SesEmulator:
         with self._lock:
             self._held[:0] = sends
 
-    def in_outbox(self, message_id: str) -> bool:
-        """Whether the outbox's index lists the send: its line is written after the mail's
-        file, so a kill between the two leaves a file the index does not list, and the send
-        leaves again (the index, what `inbound outbox` reads, then lists it once)."""
-        index = self.outbox / "index.jsonl"
-        if not index.exists():
-            return False
-        for line in index.read_text().splitlines():
-            try:
-                if json.loads(line)["message_id"] == message_id:
-                    return True
-            except (ValueError, KeyError, TypeError):
-                continue  # a line a kill cut short
-        return False
-
     def release(self, sends: list[tuple[str, str, list[str], str, str]]) -> None:
         """Let sends taken by `held()` leave, once the state that produced them is saved."""
         for send in sends:
@@ -207,7 +191,9 @@ class SesEmulator:
         sent = SentMail(message_id, source, unique, message, config_set or "", self.account, self.region)
         publishing = (self.configuration_set, *self.other_configuration_sets)
         events = events_for(sent, self.account_suppressed()) if config_set in publishing else []
-        self.to_outbox(message_id, source, unique, raw, [e["eventType"] for e in events], config_set)
+        ses_outbox.write(
+            self.outbox, message_id, source, unique, raw, [e["eventType"] for e in events], config_set
+        )
         self._add_account_suppressed(bounced_or_complained(events))
         for event in events:
             self._events.put((time.monotonic() + 0.2, ("event", event)))
@@ -217,33 +203,6 @@ class SesEmulator:
         ours = [d for d in unique if d.rpartition("@")[2].lower() in self.receiving_domains]
         if ours:
             self._events.put((time.monotonic() + 0.2, ("deliver", (source, ours, raw.encode()))))
-
-    def to_outbox(
-        self,
-        message_id: str,
-        source: str,
-        to: tuple[str, ...],
-        raw: str,
-        events: list[str],
-        configuration_set: str = "",
-    ) -> None:
-        """Keep a mail SES sent where `inbound outbox` reads it (SES's own mail too)."""
-        message = email.message_from_string(raw)
-        self.outbox.mkdir(parents=True, exist_ok=True)
-        stamp = time.strftime("%Y%m%dT%H%M%S")
-        (self.outbox / f"{stamp}-{message_id}.eml").write_text(raw)
-        with (self.outbox / "index.jsonl").open("a") as index:
-            record = {
-                "message_id": message_id,
-                "file": f"{stamp}-{message_id}.eml",
-                "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                "source": source,
-                "to": list(to),
-                "subject": str(message.get("Subject", "")),
-                "events": events,
-                "configuration_set": configuration_set,
-            }
-            index.write(json.dumps(record) + "\n")
 
     # -- publishing, off the request thread ---------------------------------------------
     def publish_later(self, event: dict[str, Any]) -> None:
@@ -328,25 +287,3 @@ def install(emulator: SesEmulator) -> None:
     EmailResponse.send_raw_email = response_send_raw_email  # type: ignore[method-assign]
     SESBackend.send_raw_email = backend_send_raw_email  # type: ignore[method-assign]
     _installed = True
-
-
-def read_outbox(data_dir: Path) -> list[dict[str, Any]]:
-    """The outbox's index, oldest first; `subject` decoded for reading (RFC 2047 encoded
-    words such as `=?utf-8?q?Gr=C3=BC=C3=9Fe?=` and folding are how the header travels)."""
-    index = data_dir / "outbox" / "index.jsonl"
-    if not index.exists():
-        return []
-    entries = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
-    return [{**entry, "subject": readable_subject(entry.get("subject", ""))} for entry in entries]
-
-
-def readable_subject(raw: str) -> str:
-    """A Subject header as a person reads it; the raw text when it does not decode."""
-    try:
-        return (
-            str(email.header.make_header(email.header.decode_header(raw)))
-            .replace("\r\n", "")
-            .replace("\n", "")
-        )
-    except (UnicodeError, LookupError, email.errors.HeaderParseError):
-        return raw

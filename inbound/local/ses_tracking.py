@@ -93,7 +93,7 @@ def rewrite(emulator: Any, message_id: str, raw: str, types: frozenset[str]) -> 
 
 def _sent(emulator: Any, message_id: str) -> SentMail | None:
     """A tracked mail as it lies in the outbox; None when there is no such mail."""
-    from inbound.local.ses_sending import read_outbox
+    from inbound.local.ses_outbox import read_outbox
 
     record = next((r for r in read_outbox(emulator.data_dir) if r["message_id"] == message_id), None)
     if record is None or not record.get("configuration_set"):

@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from inbound.local import moto_changes
+from inbound.local import moto_changes, ses_outbox
 from inbound.local.chalice_host import CHALICE_STAGE, app_environment, chalice_config, http_server, import_app
 from inbound.local.embedded import REGION, moto_server, offline_credentials, stack_at
 from inbound.local.event_sources import Poller, Scheduler, app_sources
@@ -113,7 +113,9 @@ class LocalStack:
         )
         install_ses_emulator(self.ses)
         # Sends the last snapshot let go that a crash kept from the outbox.
-        self.ses.release([tuple(send) for send in state.unsent if not self.ses.in_outbox(send[0])])
+        self.ses.release(
+            [tuple(send) for send in state.unsent if not ses_outbox.lists(self.ses.outbox, send[0])]
+        )
         http_url = f"http://{options.host}:{options.http_port}"
         # The console posts reply attachments to the bucket (browser_uploads): its origin is
         # this stack's console, under either loopback name a browser may have opened it by.

@@ -19,7 +19,8 @@ from botocore.exceptions import ClientError
 from inbound.cli import main
 from inbound.local import ses_identities, ses_sending
 from inbound.local.embedded import REGION, moto_server, stack_at
-from inbound.local.ses_sending import SesEmulator, read_outbox
+from inbound.local.ses_outbox import read_outbox
+from inbound.local.ses_sending import SesEmulator
 from inbound.local.stack import UpOptions, _write_runtime
 
 GINA = "gina@customer.org"

@@ -9,8 +9,10 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from inbound.local import ses_outbox
 from inbound.local.embedded import moto_server, stack_at
-from inbound.local.ses_sending import SesEmulator, install, read_outbox
+from inbound.local.ses_outbox import read_outbox
+from inbound.local.ses_sending import SesEmulator, install
 
 
 @pytest.fixture(scope="module")
@@ -239,12 +241,12 @@ def test_the_announcements_set_tracks_opens_and_clicks_and_the_tracker_publishes
 def test_a_send_the_index_does_not_list_is_not_in_the_outbox(tmp_path):
     """A kill between writing a mail's file and its index line (inbound up's restart then
     releases the snapshot's sends again): only the index says a send left, so it leaves once."""
-    emulator = SesEmulator("http://127.0.0.1:1", tmp_path, "123456789012", "us-east-1", "set", "arn:topic")
-    emulator.to_outbox("m-listed", "a@example.com", ("b@example.org",), "Subject: x\n\nx\n", [])
-    (tmp_path / "outbox" / "20261207T000000-m-cut.eml").write_text("Subject: y\n\ny\n")
-    with (tmp_path / "outbox" / "index.jsonl").open("a") as index:
+    outbox = tmp_path / "outbox"
+    ses_outbox.write(outbox, "m-listed", "a@example.com", ("b@example.org",), "Subject: x\n\nx\n", [])
+    (outbox / "20261207T000000-m-cut.eml").write_text("Subject: y\n\ny\n")
+    with (outbox / "index.jsonl").open("a") as index:
         index.write('{"message_id": "m-torn", "fi')  # the kill cut the line short
 
-    assert emulator.in_outbox("m-listed") is True
-    assert emulator.in_outbox("m-cut") is False
-    assert emulator.in_outbox("m-torn") is False
+    assert ses_outbox.lists(outbox, "m-listed") is True
+    assert ses_outbox.lists(outbox, "m-cut") is False
+    assert ses_outbox.lists(outbox, "m-torn") is False

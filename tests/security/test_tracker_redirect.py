@@ -22,7 +22,8 @@ from email.message import EmailMessage
 import pytest
 
 from inbound.local.embedded import moto_server, stack_at
-from inbound.local.ses_sending import SesEmulator, install, read_outbox
+from inbound.local.ses_outbox import read_outbox
+from inbound.local.ses_sending import SesEmulator, install
 
 EVIL = "https://evil.test/login"
 

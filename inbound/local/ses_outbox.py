@@ -1,0 +1,81 @@
+"""The local stack's outbox: every mail the emulated SES sent (`ses_sending`), as a file
+and a line in the folder's index.jsonl.
+
+The index is what `inbound outbox`, the tests and a restart's recovery read: a send is in
+the outbox when the index lists it. Its line is written after the mail's file, so a kill
+between the two leaves a file the index does not list, and the send leaves again.
+"""
+
+from __future__ import annotations
+
+import email
+import email.errors
+import email.header
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+
+def write(
+    outbox: Path,
+    message_id: str,
+    source: str,
+    to: tuple[str, ...],
+    raw: str,
+    events: list[str],
+    configuration_set: str = "",
+) -> None:
+    """Keep one sent mail in `outbox`: its file first, then its line in the index."""
+    message = email.message_from_string(raw)
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (outbox / f"{stamp}-{message_id}.eml").write_text(raw)
+    with (outbox / "index.jsonl").open("a") as index:
+        record = {
+            "message_id": message_id,
+            "file": f"{stamp}-{message_id}.eml",
+            "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "source": source,
+            "to": list(to),
+            "subject": str(message.get("Subject", "")),
+            "events": events,
+            "configuration_set": configuration_set,
+        }
+        index.write(json.dumps(record) + "\n")
+
+
+def lists(outbox: Path, message_id: str) -> bool:
+    """Whether the index of `outbox` lists the send (a file alone does not count)."""
+    index = outbox / "index.jsonl"
+    if not index.exists():
+        return False
+    for line in index.read_text().splitlines():
+        try:
+            if json.loads(line)["message_id"] == message_id:
+                return True
+        except (ValueError, KeyError, TypeError):
+            continue  # a line a kill cut short
+    return False
+
+
+def read_outbox(data_dir: Path) -> list[dict[str, Any]]:
+    """The outbox's index, oldest first; `subject` decoded for reading (RFC 2047 encoded
+    words such as `=?utf-8?q?Gr=C3=BC=C3=9Fe?=` and folding are how the header travels)."""
+    index = data_dir / "outbox" / "index.jsonl"
+    if not index.exists():
+        return []
+    entries = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
+    return [{**entry, "subject": readable_subject(entry.get("subject", ""))} for entry in entries]
+
+
+def readable_subject(raw: str) -> str:
+    """A Subject header as a person reads it; the raw text when it does not decode."""
+    try:
+        return (
+            str(email.header.make_header(email.header.decode_header(raw)))
+            .replace("\r\n", "")
+            .replace("\n", "")
+        )
+    except (UnicodeError, LookupError, email.errors.HeaderParseError):
+        return raw
