@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import EDIT_CONFLICT_RETRIES, query_all, transact_write
 from chalicelib.adapters.dynamodb_ticket_updates import changes_bump, report_adds
@@ -41,7 +42,7 @@ TICKET_ID = re.compile(r"T-[0-9]{1,12}")
 _INDEX_KEYS = {
     QUEUE_INDEX: ("gsi1pk", "gsi1sk"),
     ASSIGNEE_INDEX: ("gsi2pk", "gsi2sk"),
-    DUE_INDEX: ("gsi1pk", "duesk"),  # the queue's lanes by due time (dynamodb_items.due_keys)
+    DUE_INDEX: ("gsi1pk", "duesk"),  # the queue's lanes by due time (dynamodb_sla_clock.due_keys)
 }
 
 
@@ -240,7 +241,7 @@ class DynamoDBQueue:
             sets.append("#a = :a")
         else:
             removes += ["#a", "gsi2pk", "gsi2sk"]
-        sla_sets, sla_values, sla_removes = items.sla_update(after)
+        sla_sets, sla_values, sla_removes = sla_clock.sla_update(after)
         sets += sla_sets
         values.update(sla_values)
         removes += sla_removes
@@ -262,7 +263,7 @@ class DynamoDBQueue:
             "attribute_exists(pk) AND attribute_not_exists(merged_into) AND gsi1pk = :q1 AND gsi1sk = :q2"
             " AND #s = :olds"
         )
-        clock_unchanged, clock_values = items.sla_condition(before)
+        clock_unchanged, clock_values = sla_clock.sla_condition(before)
         condition += " AND " + clock_unchanged
         values.update(clock_values)
         if before.assignee:

@@ -35,6 +35,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.adapters.dynamodb_requests import batch_get
 from chalicelib.domain.search_terms import SearchQuery
 from chalicelib.domain.tickets import Ticket
@@ -233,7 +234,7 @@ class DynamoDBSearch:
         place in the queue sorted by due time (a ticket from before SLA has none: last)."""
         write_terms(self._db, self.table, ticket.id, ticket.created_at, terms)
         sets = ["duesk = if_not_exists(duesk, :due)"]
-        values = {":due": {"S": str(items.due_keys(ticket)["duesk"])}}
+        values = {":due": {"S": str(sla_clock.due_keys(ticket)["duesk"])}}
         if ticket.requester:
             keys = items.requester_keys(ticket.requester, ticket.created_at, ticket.id)
             sets += ["gsi3pk = :pk", "gsi3sk = :sk"]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import query_all
 from chalicelib.domain.sla import SlaPolicy, SlaTarget
@@ -101,8 +102,8 @@ class DynamoDBSlaWatch:
         return tickets
 
     def flag(self, before: Ticket, after: Ticket) -> bool:
-        sets, values, removes = items.sla_update(after)
-        unchanged, was = items.sla_condition(before)
+        sets, values, removes = sla_clock.sla_update(after)
+        unchanged, was = sla_clock.sla_condition(before)
         values.update(was)
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:

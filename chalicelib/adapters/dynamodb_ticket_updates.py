@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters import dynamodb_items as items
+from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.tickets import MessageKind, TicketStatus
 from chalicelib.services.ports.records import AGENT_SCOPE
@@ -71,7 +72,7 @@ def thread_update(table: str, change: TicketChange) -> dict[str, Any]:
             sets.append(f"#q{index} = :q{index}")
     removes: list[str] = []
     if change.restarted is not None:  # a new SLA clock (a solved ticket reopened)
-        sla_sets, sla_values, removes = items.sla_update(change.restarted)
+        sla_sets, sla_values, removes = sla_clock.sla_update(change.restarted)
         sets += sla_sets
         values.update(sla_values)
     remove = f" REMOVE {', '.join(removes)}" if removes else ""
@@ -105,7 +106,7 @@ def outbound_update(
         values.update({":staff": {"S": "staff"}, ":true": {"BOOL": True}})
     if answered is not None:
         # if_not_exists: a parallel first reply that committed first keeps its time.
-        keys = items.due_keys(answered)
+        keys = sla_clock.due_keys(answered)
         replied.append("sla_first_response_at = if_not_exists(sla_first_response_at, :fra)")
         values[":fra"] = {"S": answered.sla.first_response_at}
         replied += [f"{name} = :{name}" for name, value in keys.items() if value is not None]

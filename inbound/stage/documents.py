@@ -126,7 +126,7 @@ TICKETS_INDEXES = {
     "queue": ("gsi1pk", "gsi1sk"),
     "byassignee": ("gsi2pk", "gsi2sk"),
     "byrequester": ("gsi3pk", "gsi3sk"),  # customer history (chalicelib/adapters/dynamodb_search.py)
-    # SLA (chalicelib/adapters/dynamodb_items.due_keys): the queue's lanes by due time, and
+    # SLA (chalicelib/adapters/dynamodb_sla_clock.due_keys): the queue's lanes by due time, and
     # the sparse index of clocks still to breach, which the sweeper reads up to now.
     "queuebydue": ("gsi1pk", "duesk"),
     "slawatch": ("watchpk", "watchsk"),
