@@ -4,7 +4,7 @@ The functions find every resource through environment variables; names that carr
 the account id (the bucket) or ids AWS assigns (the Cognito pool and client, topic
 ARNs) are only known after provisioning, so the operator runs
 `inbound provision --stage S --domain D --write-config` and then `chalice deploy --stage S`.
-The same step writes each function's IAM policy file (`inbound.stage.iam_policies`), derived
+The same step writes each function's IAM policy file (its document from `iam_policies`), derived
 from the environment it has just written, so policy and names cannot disagree.
 """
 
@@ -14,10 +14,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from inbound.stage.iam_policies import names_from_environment, write_policies
+from inbound.stage.iam_policies import policy_documents
+from inbound.stage.provision.context import Names
 
 # Outputs that only the local stack uses, or that the functions do not read.
 _SKIP = {"INBOUND_ENDPOINT_URL"}
+
+# An account id still unknown (before provision): one that matches any 12-digit account
+# but no other name, unlike `*` which would also match `/` and other buckets.
+ANY_ACCOUNT = "????????????"
+ANY_REGION = "*"
 
 
 def stage_environment(outputs: dict[str, str]) -> dict[str, str]:
@@ -70,3 +76,44 @@ def write_stage_policies(chalice_dir: Path, stage: str) -> list[str]:
         sending_identity_arn=env.get("INBOUND_SENDING_IDENTITY_ARN", ""),
         user_pool_id=env.get("INBOUND_USER_POOL_ID", ""),
     )
+
+
+def policy_file_name(stage: str, function: str) -> str:
+    return f"policy-{stage}-{function}.json"
+
+
+def write_policies(
+    chalice_dir: Path,
+    names: Names,
+    mailboxes: list[str],
+    warmup_pool: bool = False,
+    sending_identity_arn: str = "",
+    user_pool_id: str = "",
+) -> list[str]:
+    """Write the stage's policy files into `chalice_dir`; returns the names of those that changed."""
+    changed = []
+    documents = policy_documents(names, mailboxes, warmup_pool, sending_identity_arn, user_pool_id)
+    for function, document in documents.items():
+        path = chalice_dir / policy_file_name(names.stage, function)
+        text = json.dumps(document, indent=2) + "\n"
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+            changed.append(path.name)
+    return changed
+
+
+def names_from_environment(stage: str, env: dict[str, str]) -> tuple[Names, list[str]]:
+    """The stage's names and mailboxes from its environment variables in .chalice/config.json.
+
+    The account and Region come from the events topic's ARN and the partition from it too
+    (both written by `inbound provision --write-config`); before that they are wildcards.
+    """
+    domain = env.get("INBOUND_DOMAIN", "example.com").lower()
+    listed = [item.partition("=")[0].strip().lower() for item in env.get("INBOUND_MAILBOXES", "").split(",")]
+    mailboxes = [m for m in listed if m] or [f"support@{domain}", f"billing@{domain}"]
+    arn = env.get("INBOUND_EVENTS_TOPIC_ARN", "").split(":")
+    if len(arn) == 6 and arn[0] == "arn":
+        partition, region, account = arn[1], arn[3], arn[4]
+    else:
+        partition, region, account = "aws", ANY_REGION, ANY_ACCOUNT
+    return Names(stage, domain, region, account, partition), mailboxes

@@ -2,7 +2,8 @@
 
 Chalice cannot see the clients the services build (it reads app.py only), so
 `autogen_policy` is off and every function's role gets `.chalice/policy-<stage>-<function>.json`.
-Those files are written from here, never by hand: by `inbound provision --write-config`
+Those files are written from these documents, never by hand (`chalice_config`, which also
+reads the stage's names from its environment): by `inbound provision --write-config`
 (with the account, Region, domain and mailboxes of the provisioned stage) and by
 `inbound policies --stage S` (from the stage in .chalice/config.json; an account or Region
 not known yet becomes a wildcard that matches one account: `????????????`). The
@@ -20,17 +21,11 @@ Source address), which SES's IAM guide lists for SendRawEmail. Naming only
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 from inbound.stage.provision.context import Names
 
 FUNCTIONS = ("ingest", "record_feedback", "sweep_incoming", "api_handler", "send_announcement", "send_reply")
-# An account id still unknown (before provision): one that matches any 12-digit account
-# but no other name, unlike `*` which would also match `/` and other buckets.
-ANY_ACCOUNT = "????????????"
-ANY_REGION = "*"
 
 _EVENT_SOURCE_ACTIONS = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
 # SES account look-ups: their actions have no resource type, IAM takes only "*".
@@ -288,44 +283,3 @@ def policy_documents(
         "send_reply": _send_reply(a, common),
     }
     return {f: {"Version": "2012-10-17", "Statement": s} for f, s in statements.items()}
-
-
-def policy_file_name(stage: str, function: str) -> str:
-    return f"policy-{stage}-{function}.json"
-
-
-def write_policies(
-    chalice_dir: Path,
-    names: Names,
-    mailboxes: list[str],
-    warmup_pool: bool = False,
-    sending_identity_arn: str = "",
-    user_pool_id: str = "",
-) -> list[str]:
-    """Write the stage's policy files into `chalice_dir`; returns the names of those that changed."""
-    changed = []
-    documents = policy_documents(names, mailboxes, warmup_pool, sending_identity_arn, user_pool_id)
-    for function, document in documents.items():
-        path = chalice_dir / policy_file_name(names.stage, function)
-        text = json.dumps(document, indent=2) + "\n"
-        if not path.exists() or path.read_text() != text:
-            path.write_text(text)
-            changed.append(path.name)
-    return changed
-
-
-def names_from_environment(stage: str, env: dict[str, str]) -> tuple[Names, list[str]]:
-    """The stage's names and mailboxes from its environment variables in .chalice/config.json.
-
-    The account and Region come from the events topic's ARN and the partition from it too
-    (both written by `inbound provision --write-config`); before that they are wildcards.
-    """
-    domain = env.get("INBOUND_DOMAIN", "example.com").lower()
-    listed = [item.partition("=")[0].strip().lower() for item in env.get("INBOUND_MAILBOXES", "").split(",")]
-    mailboxes = [m for m in listed if m] or [f"support@{domain}", f"billing@{domain}"]
-    arn = env.get("INBOUND_EVENTS_TOPIC_ARN", "").split(":")
-    if len(arn) == 6 and arn[0] == "arn":
-        partition, region, account = arn[1], arn[3], arn[4]
-    else:
-        partition, region, account = "aws", ANY_REGION, ANY_ACCOUNT
-    return Names(stage, domain, region, account, partition), mailboxes
