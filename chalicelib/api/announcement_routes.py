@@ -67,7 +67,7 @@ def _sample(raw: bytes) -> dict[str, str] | None:
 
 def _draft(body: dict[str, Any], by: str) -> Any:
     from chalicelib.domain.tickets import STATUSES
-    from chalicelib.services.announcements import AudienceFilter
+    from chalicelib.services.announcement_audience import AudienceFilter
 
     svc = services()
     service = svc.announcements

@@ -1,9 +1,8 @@
 """Announcements: choose an audience, preview, test, queue the send, report, opt out.
 
-The audience comes from the staff queue's own index (a Query per mailbox and status
-lane, `TicketQueue.page`, filtered by tag and creation date: no Scan), or from an
-uploaded list. Each requester is one recipient, however many tickets they have; their
-newest matching ticket fills {ticket}. The send itself is `announcement_sending`.
+Who it goes to (the requesters of matching tickets, read from the staff queue's own
+index, or an uploaded list) is `announcement_audience`'s; the send itself is
+`announcement_sending`'s.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import announcements as ann
@@ -20,12 +18,10 @@ from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.feedback_events import FeedbackAction, FeedbackKind, normalise_address
 from chalicelib.domain.frozen import frozen
-from chalicelib.domain.send_policy import is_own_address
-from chalicelib.domain.tickets import STATUSES, TicketStatus
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, SendRefused
+from chalicelib.services.announcement_audience import AudienceFilter, listed_recipients, requesters
 from chalicelib.services.announcement_sending import BATCH_RECIPIENTS
-from chalicelib.services.ports.records import QueueQuery
 
 if TYPE_CHECKING:
     from chalicelib.domain.feedback_events import FeedbackEvent
@@ -35,7 +31,6 @@ if TYPE_CHECKING:
     from chalicelib.settings import Settings
 
 log = logging.getLogger("inbound.announcements")
-PAGE = 100
 HEADER = "X-Inbound-Announcement"  # names the announcement in SES's events (mail.headers)
 _EVENT_STATES = {
     (FeedbackKind.SEND, FeedbackAction.COUNT): RecipientState.SENT,
@@ -43,23 +38,6 @@ _EVENT_STATES = {
     (FeedbackKind.BOUNCE, FeedbackAction.SUPPRESS): RecipientState.BOUNCED,
     (FeedbackKind.COMPLAINT, FeedbackAction.SUPPRESS): RecipientState.COMPLAINED,
 }
-
-
-@frozen
-class AudienceFilter:
-    mailbox: str | None = None  # None: every mailbox
-    statuses: tuple[str, ...] = STATUSES
-    tag: str | None = None
-    created_from: str = ""  # ISO date or time, inclusive
-    created_to: str = ""  # ISO date or time, inclusive (a date covers its whole day)
-
-    def describe(self) -> str:
-        words = [f"mailbox {self.mailbox or 'any'}", f"status {','.join(self.statuses)}"]
-        if self.tag:
-            words.append(f"tag {self.tag}")
-        if self.created_from or self.created_to:
-            words.append(f"created {self.created_from or '…'}..{self.created_to or '…'}")
-        return "requesters of tickets: " + ", ".join(words)
 
 
 @frozen
@@ -96,49 +74,13 @@ class AnnouncementService:
 
     # -- audience -----------------------------------------------------------------
     def audience(self, chosen: AudienceFilter) -> list[ann.Recipient]:
-        """One recipient per requester of the matching tickets, with their newest ticket; none
-        of our own addresses (a ticket from one: the mail would come back in to the desk)."""
-        for status in chosen.statuses:
-            if status not in STATUSES:
-                raise InvalidRequest(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
-        mailboxes = [chosen.mailbox] if chosen.mailbox else sorted(set(self.settings.mailboxes.values()))
-        newest: dict[str, tuple[str, str]] = {}  # address -> (created_at, ticket)
-        end = chosen.created_to + ("T99" if len(chosen.created_to) == 10 else "")
-        for mailbox in mailboxes:
-            query = QueueQuery(mailbox, tuple(TicketStatus(s) for s in chosen.statuses), tag=chosen.tag)
-            cursor: str | None = None
-            while True:
-                tickets, cursor = self.ports.queue.page(query, PAGE, cursor)
-                for t in tickets:
-                    if chosen.created_from and t.created_at < chosen.created_from:
-                        continue
-                    if end and t.created_at > end:
-                        continue
-                    address = normalise_address(t.requester)
-                    if is_own_address(address, self.settings.domain, self.settings.mailboxes):
-                        continue
-                    if address and (address not in newest or newest[address][0] < t.created_at):
-                        newest[address] = (t.created_at, t.id)
-                if cursor is None:
-                    break
-        return [ann.Recipient(a, ticket=newest[a][1]) for a in sorted(newest)]
+        """One recipient per requester of the matching tickets (`announcement_audience`)."""
+        return requesters(self.ports.queue, self.settings, chosen)
 
     @staticmethod
     def audience_from_list(lines: Iterable[str]) -> tuple[list[ann.Recipient], list[str]]:
-        """`address`, `Name <address>` or `address,Name` a line; (recipients, invalid lines)."""
-        found: dict[str, ann.Recipient] = {}
-        invalid: list[str] = []
-        for line in (raw.strip() for raw in lines):
-            if not line or line.startswith("#"):
-                continue
-            first, _, rest = line.partition(",")
-            name, address = parseaddr(first)
-            address = normalise_address(address)
-            if not address or "@" not in address or address.startswith("@") or address.endswith("@"):
-                invalid.append(line)
-                continue
-            found.setdefault(address, ann.Recipient(address, name=(name or rest).strip()))
-        return list(found.values()), invalid
+        """Recipients from an uploaded list, and its invalid lines (`announcement_audience`)."""
+        return listed_recipients(lines)
 
     # -- drafting -----------------------------------------------------------------
     def draft(

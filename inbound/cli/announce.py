@@ -46,7 +46,7 @@ def _read(path: str) -> str:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from chalicelib.services.announcements import AudienceFilter
+    from chalicelib.services.announcement_audience import AudienceFilter
 
     svc = _services(args)
     service = svc.announcements

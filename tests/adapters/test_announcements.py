@@ -12,8 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.domain import announcements as ann
+from chalicelib.services.announcement_audience import AudienceFilter
 from chalicelib.services.announcement_sending import AnnouncementSender
-from chalicelib.services.announcements import AudienceFilter
 from chalicelib.wiring import build_services
 from tests.support.deliver import deliver
 from tests.support.mail_factory import make_mail

@@ -11,7 +11,7 @@ from email import message_from_bytes, policy
 from chalicelib.domain import announcements as ann
 from chalicelib.domain.suppression import SuppressionEntry
 from chalicelib.domain.warmup import IpWarmup, WarmupPlan
-from chalicelib.services.announcements import AudienceFilter
+from chalicelib.services.announcement_audience import AudienceFilter
 from tests.fakes.stack import SECRET
 from tests.support.deliver import deliver_via
 from tests.support.mail_factory import make_mail

@@ -36,6 +36,7 @@ OTHER_SERVICES = (
     "chalicelib.services.ticket_presence",
     "chalicelib.services.announcements",
     "chalicelib.services.announcement_sending",
+    "chalicelib.services.announcement_audience",
     "chalicelib.services.staff_identities",
     "chalicelib.services.sign_in_guard",
     "chalicelib.services.sweeper",

@@ -1,0 +1,90 @@
+"""Who an announcement goes to: the requesters of matching tickets, or an uploaded list.
+
+The requesters come from the staff queue's own index (a Query per mailbox and status lane,
+`TicketQueue.page`, filtered by tag and creation date: no Scan). Each requester is one
+recipient, however many tickets they have, with their newest matching ticket (it fills
+{ticket}); none of the desk's own addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from email.utils import parseaddr
+from typing import TYPE_CHECKING
+
+from chalicelib.domain import announcements as ann
+from chalicelib.domain.feedback_events import normalise_address
+from chalicelib.domain.frozen import frozen
+from chalicelib.domain.send_policy import is_own_address
+from chalicelib.domain.tickets import STATUSES, TicketStatus
+from chalicelib.errors import InvalidRequest
+from chalicelib.services.ports.records import QueueQuery
+
+if TYPE_CHECKING:
+    from chalicelib.services.ports.tickets import TicketQueue
+    from chalicelib.settings import Settings
+
+PAGE = 100
+
+
+@frozen
+class AudienceFilter:
+    mailbox: str | None = None  # None: every mailbox
+    statuses: tuple[str, ...] = STATUSES
+    tag: str | None = None
+    created_from: str = ""  # ISO date or time, inclusive
+    created_to: str = ""  # ISO date or time, inclusive (a date covers its whole day)
+
+    def describe(self) -> str:
+        words = [f"mailbox {self.mailbox or 'any'}", f"status {','.join(self.statuses)}"]
+        if self.tag:
+            words.append(f"tag {self.tag}")
+        if self.created_from or self.created_to:
+            words.append(f"created {self.created_from or '…'}..{self.created_to or '…'}")
+        return "requesters of tickets: " + ", ".join(words)
+
+
+def requesters(queue: TicketQueue, settings: Settings, chosen: AudienceFilter) -> list[ann.Recipient]:
+    """One recipient per requester of the matching tickets, with their newest ticket; none
+    of our own addresses (a ticket from one: the mail would come back in to the desk)."""
+    for status in chosen.statuses:
+        if status not in STATUSES:
+            raise InvalidRequest(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+    mailboxes = [chosen.mailbox] if chosen.mailbox else sorted(set(settings.mailboxes.values()))
+    newest: dict[str, tuple[str, str]] = {}  # address -> (created_at, ticket)
+    end = chosen.created_to + ("T99" if len(chosen.created_to) == 10 else "")
+    for mailbox in mailboxes:
+        query = QueueQuery(mailbox, tuple(TicketStatus(s) for s in chosen.statuses), tag=chosen.tag)
+        cursor: str | None = None
+        while True:
+            tickets, cursor = queue.page(query, PAGE, cursor)
+            for t in tickets:
+                if chosen.created_from and t.created_at < chosen.created_from:
+                    continue
+                if end and t.created_at > end:
+                    continue
+                address = normalise_address(t.requester)
+                if is_own_address(address, settings.domain, settings.mailboxes):
+                    continue
+                if address and (address not in newest or newest[address][0] < t.created_at):
+                    newest[address] = (t.created_at, t.id)
+            if cursor is None:
+                break
+    return [ann.Recipient(a, ticket=newest[a][1]) for a in sorted(newest)]
+
+
+def listed_recipients(lines: Iterable[str]) -> tuple[list[ann.Recipient], list[str]]:
+    """`address`, `Name <address>` or `address,Name` a line; (recipients, invalid lines)."""
+    found: dict[str, ann.Recipient] = {}
+    invalid: list[str] = []
+    for line in (raw.strip() for raw in lines):
+        if not line or line.startswith("#"):
+            continue
+        first, _, rest = line.partition(",")
+        name, address = parseaddr(first)
+        address = normalise_address(address)
+        if not address or "@" not in address or address.startswith("@") or address.endswith("@"):
+            invalid.append(line)
+            continue
+        found.setdefault(address, ann.Recipient(address, name=(name or rest).strip()))
+    return list(found.values()), invalid
