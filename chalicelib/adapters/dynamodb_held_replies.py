@@ -49,27 +49,23 @@ class DynamoDBHeldReplies:
     def get(self, ticket_id: str, hold_id: str) -> HeldReply | None:
         found = self._db.get_item(TableName=self.table, Key=_key(ticket_id, hold_id), ConsistentRead=True)
         item = found.get("Item")
-        if not item:
-            return None
+        return _reply(ticket_id, item) if item else None
 
-        def s(name: str) -> str:
-            return str(item.get(name, {}).get("S", ""))
-
-        return HeldReply(
-            ticket_id=ticket_id,
-            hold_id=hold_id,
-            agent=s("agent"),
-            text=s("text"),
-            html=s("html"),
-            display_name=s("display_name"),
-            uploads=tuple(str(v["S"]) for v in item.get("uploads", {}).get("L", [])),
-            last_seen=s("last_seen"),
-            held_at=s("held_at"),
-            send_at=s("send_at"),
-            state=HeldState(s("state")),
-            reason=s("reason"),
-            message_key=s("message_key"),
-        )
+    def of_ticket(self, ticket_id: str) -> list[HeldReply]:
+        """Every held reply of the ticket still kept (a day: the TTL), in any state."""
+        replies: list[HeldReply] = []
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"HELD#{ticket_id}"}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**request)
+            replies += [_reply(ticket_id, item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return replies
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def move(
         self,
@@ -94,3 +90,24 @@ class DynamoDBHeldReplies:
                 ":message": {"S": message_key},
             },
         )
+
+
+def _reply(ticket_id: str, item: dict[str, Any]) -> HeldReply:
+    def s(name: str) -> str:
+        return str(item.get(name, {}).get("S", ""))
+
+    return HeldReply(
+        ticket_id=ticket_id,
+        hold_id=s("sk"),
+        agent=s("agent"),
+        text=s("text"),
+        html=s("html"),
+        display_name=s("display_name"),
+        uploads=tuple(str(v["S"]) for v in item.get("uploads", {}).get("L", [])),
+        last_seen=s("last_seen"),
+        held_at=s("held_at"),
+        send_at=s("send_at"),
+        state=HeldState(s("state")),
+        reason=s("reason"),
+        message_key=s("message_key"),
+    )

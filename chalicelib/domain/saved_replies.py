@@ -57,6 +57,15 @@ class AgentProfile:
     signature: str = ""
 
 
+def unsigned(text: str, signature: str) -> str:
+    """A signed reply's text as the agent wrote it: the `-- ` block the composer added at
+    send (services/composer.py) taken off, so a reply given back to the box is not signed twice."""
+    head, sep, tail = text.rpartition("\n-- \n")
+    if sep and signature.strip() and tail.strip() == signature.strip():
+        return head.rstrip()
+    return text
+
+
 def check_reply(title: str, body: str) -> tuple[str, str]:
     """The title and body, trimmed, or TemplateError saying what to change."""
     title, body = _one_line(title), body.strip()

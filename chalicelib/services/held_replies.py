@@ -106,6 +106,14 @@ class HeldReplySender:
             raise MessageNotFound(f"no held reply {hold_id} on {ticket_id}")
         return held
 
+    def pending(self, ticket_id: str, agent: str) -> list[HeldReply]:
+        """`agent`'s replies on the ticket not yet sent (a page loaded again shows them)."""
+        return [
+            held
+            for held in self.store.of_ticket(ticket_id)
+            if held.agent == agent and held.state in (HeldState.WAITING, HeldState.SENDING)
+        ]
+
     def undo(self, ticket_id: str, hold_id: str, agent: str) -> HeldReply:
         """Cancel the reply for certain, or TicketConflict (409) when its send began first."""
         held = self.status(ticket_id, hold_id)

@@ -10,7 +10,7 @@ import requests
 
 from chalicelib.wiring import services
 from tests.support.desk_helpers import new_ticket
-from tests.support.staff_api import sent_mail
+from tests.support.staff_api import bob_token, sent_mail
 
 PDF = b"%PDF-1.4\n" + b"refund " * 300 + b"\n%%EOF\n"
 
@@ -99,11 +99,17 @@ def test_a_reply_held_for_undo_is_queued_and_an_undo_cancels_it_for_certain(api)
     )
     assert queued == []  # delayed: not visible before its window has passed
     path = f"/api/tickets/{ticket_id}/held/{held.json_body['held']}"
+    waiting = api.get(f"/api/tickets/{ticket_id}/held/waiting").json_body["held"]  # a page loaded again
+    assert [(h["held"], h["state"], h["text"]) for h in waiting] == [
+        (held.json_body["held"], "waiting", "Oops.")
+    ]
+    assert api.get(f"/api/tickets/{ticket_id}/held/waiting", token=bob_token(api)).json_body == {"held": []}
     follow_up = api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Me too", "last_seen": last})
     assert follow_up.status_code == 201  # the same agent may follow up; a colleague gets 409 (services tests)
     undone = api.call("DELETE", path)
     assert (undone.status_code, undone.json_body["state"]) == (200, "cancelled")
     assert api.get(path).json_body["state"] == "cancelled"
+    assert api.get(f"/api/tickets/{ticket_id}/held/waiting").json_body == {"held": []}
     assert services().held_replies.send_due(ticket_id, held.json_body["held"]) is None
     assert [m["Destinations"] for m in sent] == [["alice@customer.org"]]  # "Me too" only
     assert api.call("DELETE", path).status_code == 409

@@ -55,3 +55,17 @@ def test_the_claim_and_the_undo_cannot_both_succeed(store):
     got = store.get("T-1001", REPLY.hold_id)
     assert (got.state, got.message_key, got.reason) == (HeldState.SENT, "out-1", "")
     assert not store.move("T-1001", "c" * 32, HeldState.WAITING, HeldState.CANCELLED)
+
+
+def test_a_tickets_held_replies_are_listed_whole_and_only_its_own(store):
+    from dataclasses import replace
+
+    second = replace(REPLY, hold_id="c" * 32, text="Second.")
+    other = replace(REPLY, ticket_id="T-1002")
+    for reply in (REPLY, second, other):
+        store.hold(reply, 2_000_000_000)
+    store.move("T-1001", second.hold_id, HeldState.WAITING, HeldState.CANCELLED)
+
+    listed = sorted(store.of_ticket("T-1001"), key=lambda h: h.hold_id)
+    assert listed == [REPLY, replace(second, state=HeldState.CANCELLED)]
+    assert store.of_ticket("T-9") == []

@@ -210,6 +210,19 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     area.fill("")
     page.locator("#reply-form .reply-files .chip-remove").click()
 
+    # A page loaded again while a reply waits shows it, from the API, and can still undo it.
+    area.fill("Sent too soon: please ignore.")
+    page.locator("#reply-form button[type=submit]").click()
+    sending.filter(has_text="Sending…").wait_for()
+    page = _open(ann, ticket.id)
+    sending = page.locator("#undo-send")
+    sending.filter(has_text="Sending…").get_by_role("button", name="Undo").click()
+    sending.filter(has_text="Not sent: the reply is back in the box.").wait_for()
+    area = page.locator("#reply-form textarea")
+    assert area.input_value() == "Sent too soon: please ignore."
+    screenshot(page, "console-composer-6b-undone-after-reload.png")
+    area.fill("")
+
     # A scan over the send limit: the mail carries a link to it, not the file.
     follow_up = _customer_mail("Scan of the invoice", "Can you send the scanned invoice?")
     send(up, follow_up, to=["support@example.com"])
@@ -228,7 +241,9 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     with urllib.request.urlopen(link.group(1), timeout=30) as answer:
         assert answer.read() == SCAN
     screenshot(page, "console-composer-7-link.png")
-    # Sent after the undone reply's window had passed: the undone one never left.
+    # Sent after the undone replies' windows had passed: the undone ones never left.
     assert not [
-        m for m in local_outbox(composer_stack.data_dir) if "wrong ticket" in _text_of(composer_stack, m)
+        m
+        for m in local_outbox(composer_stack.data_dir)
+        if "wrong ticket" in _text_of(composer_stack, m) or "too soon" in _text_of(composer_stack, m)
     ]

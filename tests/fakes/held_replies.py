@@ -23,6 +23,9 @@ class FakeHeldReplies:
     def get(self, ticket_id: str, hold_id: str) -> HeldReply | None:
         return self.items.get((ticket_id, hold_id))
 
+    def of_ticket(self, ticket_id: str) -> list[HeldReply]:
+        return [reply for (ticket, _), reply in sorted(self.items.items()) if ticket == ticket_id]
+
     def move(
         self,
         ticket_id: str,

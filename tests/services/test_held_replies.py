@@ -150,3 +150,15 @@ def test_a_reply_too_large_for_one_item_is_refused_before_anything_is_held():
     with pytest.raises(InvalidRequest, match="cannot wait for an undo"):
         held.hold(ticket, ANN, "x" * 200_000, html="<p>" + "x" * 200_000 + "</p>", last_seen=seen)
     assert queue.queued == [] and store.items == {}
+
+
+def test_a_page_loaded_again_finds_the_agents_replies_not_yet_sent_and_only_theirs():
+    svc, held, store, queue, ticket, seen = setup()
+    undone = held.hold(ticket, ANN, "Wrong answer")
+    held.undo(ticket, undone.hold_id, ANN)
+    waiting = held.hold(ticket, ANN, "On it.")
+    held.hold(ticket, BOB, "Bob's answer")
+
+    assert [(h.hold_id, h.text) for h in held.pending(ticket, ANN)] == [(waiting.hold_id, "On it.")]
+    arrive(held, queue)
+    assert held.pending(ticket, ANN) == [] and len(svc.sender.sent) == 2

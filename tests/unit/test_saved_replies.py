@@ -67,3 +67,12 @@ def test_a_display_name_is_one_line_fit_for_from_and_the_signature_is_kept_as_li
             check_profile(name, "")
     with pytest.raises(TemplateError):
         check_profile("Ana", "s" * 2001)
+
+
+def test_a_held_reply_given_back_loses_only_the_signature_the_composer_added():
+    from chalicelib.domain.saved_replies import unsigned
+
+    signed = "On it.\n\n-- \nAnn Agent\nRefunds, Example Ltd\n"
+    assert unsigned(signed, "Ann Agent\nRefunds, Example Ltd") == "On it."
+    assert unsigned(signed, "") == signed  # no signature: nothing was added
+    assert unsigned("Quote:\n-- \nnot mine", "Ann") == "Quote:\n-- \nnot mine"

@@ -529,6 +529,7 @@
       state.detailAt = Date.now();
       renderTicket();
       touchPresence();
+      undoSend.resume(id); // replies still held after a reload (undo_send.js)
     } catch (err) {
       if (state.selected !== id) return;
       const pane = $('#ticket');

@@ -8,6 +8,9 @@
  * too late (it was sent).
  * After its time the bar follows the reply until it is sent, or shows why it was refused.
  * A stage with no delay answers 201 at once and nothing here runs. Nothing else is global.
+ * After a reload console.js calls `resume(ticketId)` when a ticket opens: the agent's replies
+ * on it still held (GET api/tickets/{id}/held/waiting) get their bar again, Undo included
+ * (their text comes back on Undo; their files stay in S3 but are not listed again).
  */
 'use strict';
 
@@ -38,7 +41,20 @@ window.InboundUndoSend = (desk) => {
     area.focus();
   }
 
+  const tracked = new Set(); // hold ids with a bar on this page
+  const resumed = new Set(); // tickets asked about since the page loaded
+
+  async function resume(ticketId) {
+    if (resumed.has(ticketId)) return;
+    resumed.add(ticketId);
+    let held = [];
+    try { held = (await api('GET', `tickets/${encodeURIComponent(ticketId)}/held/waiting`)).data.held; } catch (err) { return; }
+    for (const reply of held) track(ticketId, reply, reply.text);
+  }
+
   function track(ticketId, held, text, files = []) {
+    if (tracked.has(held.held)) return;
+    tracked.add(held.held);
     let settled = false;
     let timer = null;
     const undo = async () => {
@@ -71,9 +87,9 @@ window.InboundUndoSend = (desk) => {
       if (state.selected === ticketId) await openTicket(ticketId);
     };
     show(t('undo.sending'), undo);
-    const wait = Math.max(0, Date.parse(held.send_at) - Date.parse(held.held_at));
+    const wait = Math.max(0, Date.parse(held.send_at) - Math.max(Date.parse(held.held_at), Date.now()));
     timer = setTimeout(follow, wait);
   }
 
-  return { track };
+  return { track, resume };
 };

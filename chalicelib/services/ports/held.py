@@ -16,6 +16,10 @@ class HeldReplies(Protocol):
 
     def get(self, ticket_id: str, hold_id: str) -> HeldReply | None: ...
 
+    def of_ticket(self, ticket_id: str) -> list[HeldReply]:
+        """The ticket's held replies still kept, in any state."""
+        ...
+
     def move(
         self,
         ticket_id: str,
