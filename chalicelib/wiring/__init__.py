@@ -6,11 +6,12 @@ from builders grouped by side, each module imported by the first property that n
 so a cold start loads only its own function's side:
 
 - `clients`: the boto3 clients (one session and lock, clients built by their first use);
-- `ingest`: the ingest's ports, the mail readers, the sweeper;
+- `shared`: the clients and adapters several services share (`Services` extends it);
+- `ingest`: the ingest's ports, the mail readers, the sweeper, the operator's re-drive;
 - `desk`: the staff API and console (desk, search, presence, change counters, identities,
   the sign-in guard and proxy, staff administration);
-- `outbound`: every mail that leaves (the guard, feedback, the suppression list) and
-  announcements.
+- `outbound`: every mail that leaves (the guard, feedback, the suppression list, replies
+  held for undo-send) and announcements.
 """
 
 from __future__ import annotations
@@ -20,19 +21,13 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import Settings
-from chalicelib.wiring.clients import client, on_first_use, signing_s3
+from chalicelib.wiring.shared import SharedAdapters
 
 if TYPE_CHECKING:
     from boto3.session import Session
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_s3 import S3Client
 
     from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
     from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
-    from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-    from chalicelib.adapters.s3_mail_store import S3MailStore
-    from chalicelib.adapters.sns_events import SnsEvents
-    from chalicelib.adapters.ssm_secrets import SsmReplySecrets
     from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
@@ -43,7 +38,6 @@ if TYPE_CHECKING:
     from chalicelib.services.file_links import FileLinks
     from chalicelib.services.held_replies import HeldReplySender
     from chalicelib.services.ingest import IngestService
-    from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.reply_uploads import ReplyUploads
     from chalicelib.services.sign_in_guard import SignInGuard
@@ -58,7 +52,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ticket_forwarding import TicketForwarding
     from chalicelib.services.ticket_presence import TicketPresence
     from chalicelib.services.ticket_search import TicketFinder
-    from chalicelib.wiring.outbound import Announcing, MailOut
+    from chalicelib.wiring.outbound import Announcing
 
 
 def build_services(settings: Settings, session: Session | None = None, fetch_jwks: Any = None) -> Services:
@@ -70,7 +64,7 @@ def build_services(settings: Settings, session: Session | None = None, fetch_jwk
     return Services(settings, session or boto3.session.Session(), fetch_jwks)
 
 
-class Services:
+class Services(SharedAdapters):
     """The container's services, each built by its first use, with the clients it needs.
 
     All of the stage's functions run this one app, and each touches few services: ingest
@@ -82,74 +76,6 @@ class Services:
     holds a lock per attribute (Python 3.11), and the dependencies have no cycle, so two
     threads of `inbound up` cannot build one twice or deadlock.
     """
-
-    def __init__(self, settings: Settings, session: Session, fetch_jwks: Any = None) -> None:
-        self.settings = settings
-        self._session = session
-        self._fetch_jwks = fetch_jwks
-
-    # -- clients and the adapters several services share --------------------
-    @functools.cached_property
-    def _s3(self) -> S3Client:
-        return client(self._session, "s3", self.settings)
-
-    @functools.cached_property
-    def _dynamodb(self) -> DynamoDBClient:
-        return client(self._session, "dynamodb", self.settings)
-
-    @functools.cached_property
-    def _signer(self) -> S3Client:
-        return on_first_use(lambda: signing_s3(self._session, self.settings))
-
-    @functools.cached_property
-    def _store(self) -> S3MailStore:
-        from chalicelib.adapters.s3_mail_store import S3MailStore
-
-        return S3MailStore(self._s3, self.settings.mail_bucket)
-
-    @functools.cached_property
-    def _tickets(self) -> DynamoDBTickets:
-        from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-
-        return DynamoDBTickets(self._dynamodb, self.settings.tickets_table)
-
-    @functools.cached_property
-    def _reply_secrets(self) -> SsmReplySecrets:
-        from chalicelib.adapters.ssm_secrets import SsmReplySecrets
-
-        ssm = on_first_use(lambda: client(self._session, "ssm", self.settings))
-        return SsmReplySecrets(ssm, self.settings.reply_secret_parameter)
-
-    @functools.cached_property
-    def _renderers(self) -> Renderers:
-        from chalicelib.adapters.mail import body_render
-        from chalicelib.services.message_builder import Renderers
-
-        return Renderers(body_render.sanitise_html, body_render.latest_reply)
-
-    @functools.cached_property
-    def _events(self) -> SnsEvents:
-        """Ticket events for integrations; the SNS client is built by the first event."""
-        from chalicelib.adapters.sns_events import SnsEvents
-
-        topic = self.settings.events_topic_arn
-        sns = on_first_use(lambda: client(self._session, "sns", self.settings)) if topic else None
-        return SnsEvents(sns, topic)
-
-    @functools.cached_property
-    def _mail_out(self) -> MailOut:
-        from chalicelib.wiring.outbound import mail_out
-
-        return mail_out(
-            self.settings,
-            self._session,
-            self._dynamodb,
-            self._signer,
-            self._tickets,
-            self._store,
-            self._reply_secrets,
-            self._events,
-        )
 
     @functools.cached_property
     def file_links(self) -> FileLinks:
@@ -164,7 +90,7 @@ class Services:
 
         return announcements(self.settings, self._session, self._dynamodb, self._mail_out, self.desk)
 
-    # -- the services --------------------------------------------------------
+    # -- the services (the clients and adapters they share: `shared`) ----------
     @functools.cached_property
     def ingest(self) -> IngestService:
         from chalicelib.wiring.ingest import ingest_service
@@ -349,16 +275,9 @@ class Services:
     @functools.cached_property
     def held_replies(self) -> HeldReplySender:
         """Undo-send: replies held for the send delay, sent by send_reply unless undone."""
-        from chalicelib.adapters.dynamodb_held_replies import DynamoDBHeldReplies
-        from chalicelib.adapters.sqs_batches import SqsBatches
-        from chalicelib.services.held_replies import HeldReplySender
+        from chalicelib.wiring.outbound import held_replies
 
-        settings = self.settings
-        queue = SqsBatches(
-            on_first_use(lambda: client(self._session, "sqs", settings)), settings.outbox_queue
-        )
-        store = DynamoDBHeldReplies(self._dynamodb, settings.tickets_table)
-        return HeldReplySender(store, queue, self.outbound, self.uploads, settings.send_delay_seconds)
+        return held_replies(self.settings, self._session, self._dynamodb, self.outbound, self.uploads)
 
     @functools.cached_property
     def console_sign_in(self) -> CognitoSignIn:
@@ -366,22 +285,6 @@ class Services:
         from chalicelib.wiring.desk import console_sign_in
 
         return console_sign_in(self.settings, self._session)
-
-
-def build_redrive(services: Services, session: Session, queues: list[str], wait_seconds: int = 1) -> Any:
-    """The operator's re-drive (`inbound redrive`): quarantine/failed/ back through ingest,
-    the dead-letter queues of `queues` back to them. Built on demand; no Lambda uses it."""
-    from chalicelib.adapters.s3_quarantine import S3Quarantine
-    from chalicelib.adapters.sqs_redrive import SqsDeadLetters
-    from chalicelib.services.redrive import RedriveService
-
-    settings = services.settings
-    sqs = client(session, "sqs", settings)
-    return RedriveService(
-        services.ingest,
-        S3Quarantine(client(session, "s3", settings), settings.mail_bucket),
-        [SqsDeadLetters.of(sqs, name, wait_seconds) for name in queues],
-    )
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
-"""The ingest side of the wiring: the ingest service's ports, the mail readers it calls, and
-the sweeper that re-drives what it left in incoming/. Loaded by every ingest cold start, so
-it imports nothing at import time but the settings."""
+"""The ingest side of the wiring: the ingest service's ports, the mail readers it calls, the
+sweeper that re-drives what it left in incoming/, and the operator's re-drive of quarantine
+and dead letters. Loaded by every ingest cold start, so it imports nothing at
+import time but the settings."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings
 
 if TYPE_CHECKING:
+    from boto3.session import Session
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from chalicelib.domain.classify_types import BounceReport
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.services.ports.records import ReplySecrets
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
     from chalicelib.services.sweeper import IncomingSweeper
+    from chalicelib.wiring import Services
 
 
 def ingest_service(
@@ -79,4 +82,21 @@ def sweeper(settings: Settings, ingest: IngestService) -> IncomingSweeper:
 
     return IncomingSweeper(
         ingest, timedelta(minutes=settings.sweep_after_minutes), settings.sweep_max_attempts
+    )
+
+
+def build_redrive(services: Services, session: Session, queues: list[str], wait_seconds: int = 1) -> Any:
+    """The operator's re-drive (`inbound redrive`): quarantine/failed/ back through ingest,
+    the dead-letter queues of `queues` back to them. Built on demand; no Lambda uses it."""
+    from chalicelib.adapters.s3_quarantine import S3Quarantine
+    from chalicelib.adapters.sqs_redrive import SqsDeadLetters
+    from chalicelib.services.redrive import RedriveService
+    from chalicelib.wiring.clients import client
+
+    settings = services.settings
+    sqs = client(session, "sqs", settings)
+    return RedriveService(
+        services.ingest,
+        S3Quarantine(client(session, "s3", settings), settings.mail_bucket),
+        [SqsDeadLetters.of(sqs, name, wait_seconds) for name in queues],
     )

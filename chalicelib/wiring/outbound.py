@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.file_links import FileLinks
+    from chalicelib.services.held_replies import HeldReplySender
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.ports.records import ReplySecrets
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
+    from chalicelib.services.reply_uploads import ReplyUploads
     from chalicelib.services.suppression import SuppressionService
     from chalicelib.services.ticket_desk import TicketDesk
 
@@ -234,3 +236,20 @@ def suppression_service(settings: Settings, session: Session, mail_out: MailOut)
         mail_out.sender.account_suppressed,
         warmup=warmup,
     )
+
+
+def held_replies(
+    settings: Settings,
+    session: Session,
+    dynamodb: DynamoDBClient,
+    outbound: OutboundService,
+    uploads: ReplyUploads,
+) -> HeldReplySender:
+    """Undo-send: replies held for the send delay, sent by send_reply unless undone."""
+    from chalicelib.adapters.dynamodb_held_replies import DynamoDBHeldReplies
+    from chalicelib.adapters.sqs_batches import SqsBatches
+    from chalicelib.services.held_replies import HeldReplySender
+
+    queue = SqsBatches(on_first_use(lambda: client(session, "sqs", settings)), settings.outbox_queue)
+    store = DynamoDBHeldReplies(dynamodb, settings.tickets_table)
+    return HeldReplySender(store, queue, outbound, uploads, settings.send_delay_seconds)

@@ -20,7 +20,8 @@ from typing import Any
 
 def _build(args: argparse.Namespace) -> Any:
     from chalicelib.settings import Settings
-    from chalicelib.wiring import build_redrive, build_services
+    from chalicelib.wiring import build_services
+    from chalicelib.wiring.ingest import build_redrive
     from inbound.cli.target import resolve
 
     target = resolve(args)

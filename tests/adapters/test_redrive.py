@@ -19,7 +19,8 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.sqs_redrive import SqsDeadLetters
 from chalicelib.services.sweeper import IncomingSweeper
-from chalicelib.wiring import build_redrive, build_services
+from chalicelib.wiring import build_services
+from chalicelib.wiring.ingest import build_redrive
 from tests.support.mail_factory import make_mail, received_notification, ses_id
 
 LATER = datetime.now(UTC) + timedelta(hours=3)

@@ -1,0 +1,94 @@
+"""The clients and adapters several services share, each built by its first use.
+
+`Services` (this package's `__init__`) extends `SharedAdapters` with the services
+themselves; a client or adapter here is built once, by the first service that needs it.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import Settings
+from chalicelib.wiring.clients import client, on_first_use, signing_s3
+
+if TYPE_CHECKING:
+    from boto3.session import Session
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+    from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+    from chalicelib.adapters.s3_mail_store import S3MailStore
+    from chalicelib.adapters.sns_events import SnsEvents
+    from chalicelib.adapters.ssm_secrets import SsmReplySecrets
+    from chalicelib.services.message_builder import Renderers
+    from chalicelib.wiring.outbound import MailOut
+
+
+class SharedAdapters:
+    def __init__(self, settings: Settings, session: Session, fetch_jwks: Any = None) -> None:
+        self.settings = settings
+        self._session = session
+        self._fetch_jwks = fetch_jwks
+
+    @functools.cached_property
+    def _s3(self) -> S3Client:
+        return client(self._session, "s3", self.settings)
+
+    @functools.cached_property
+    def _dynamodb(self) -> DynamoDBClient:
+        return client(self._session, "dynamodb", self.settings)
+
+    @functools.cached_property
+    def _signer(self) -> S3Client:
+        return on_first_use(lambda: signing_s3(self._session, self.settings))
+
+    @functools.cached_property
+    def _store(self) -> S3MailStore:
+        from chalicelib.adapters.s3_mail_store import S3MailStore
+
+        return S3MailStore(self._s3, self.settings.mail_bucket)
+
+    @functools.cached_property
+    def _tickets(self) -> DynamoDBTickets:
+        from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+
+        return DynamoDBTickets(self._dynamodb, self.settings.tickets_table)
+
+    @functools.cached_property
+    def _reply_secrets(self) -> SsmReplySecrets:
+        from chalicelib.adapters.ssm_secrets import SsmReplySecrets
+
+        ssm = on_first_use(lambda: client(self._session, "ssm", self.settings))
+        return SsmReplySecrets(ssm, self.settings.reply_secret_parameter)
+
+    @functools.cached_property
+    def _renderers(self) -> Renderers:
+        from chalicelib.adapters.mail import body_render
+        from chalicelib.services.message_builder import Renderers
+
+        return Renderers(body_render.sanitise_html, body_render.latest_reply)
+
+    @functools.cached_property
+    def _events(self) -> SnsEvents:
+        """Ticket events for integrations; the SNS client is built by the first event."""
+        from chalicelib.adapters.sns_events import SnsEvents
+
+        topic = self.settings.events_topic_arn
+        sns = on_first_use(lambda: client(self._session, "sns", self.settings)) if topic else None
+        return SnsEvents(sns, topic)
+
+    @functools.cached_property
+    def _mail_out(self) -> MailOut:
+        from chalicelib.wiring.outbound import mail_out
+
+        return mail_out(
+            self.settings,
+            self._session,
+            self._dynamodb,
+            self._signer,
+            self._tickets,
+            self._store,
+            self._reply_secrets,
+            self._events,
+        )
