@@ -122,6 +122,15 @@ class StaffApi:
         path = f"/api/tickets/{_segment(ticket_id)}/split"
         return self.request("POST", path, body={"message_key": message_key})[1]
 
+    def forward(self, ticket_id: str, to: str, note: str = "", message_key: str = "") -> dict[str, Any]:
+        """Forward the ticket (or one message) to `to`; {ticket, to, recorded}."""
+        body = {
+            "to": to,
+            **({"note": note} if note else {}),
+            **({"message_key": message_key} if message_key else {}),
+        }
+        return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/forward", body=body)[1]
+
     def participant(self, ticket_id: str, address: str, remove: bool = False) -> dict[str, Any]:
         """Add (or remove) one participant; the ticket as it is then."""
         path = f"/api/tickets/{_segment(ticket_id)}/participants" + ("/remove" if remove else "")

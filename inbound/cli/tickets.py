@@ -1,5 +1,5 @@
 """`inbound tickets list|search|next|show|reply|note|close|cc` (assign: tickets_team.py;
-priority, tag, merge, split, reopen: tickets_triage.py) and `inbound login`: the staff queue
+priority, tag, merge, split, reopen: tickets_triage.py; forward: tickets_forward.py) and `inbound login`: the staff queue
 from a terminal, over the same HTTP API as the console (local stack or a deployed stage).
 How a ticket prints: ticket_view.py."""
 
@@ -102,10 +102,11 @@ def register(subparsers: Any) -> None:
     people.add_argument("--add", action="append", default=[], metavar="ADDRESS")
     people.add_argument("--remove", action="append", default=[], metavar="ADDRESS")
     people.set_defaults(run=_cc)
-    from inbound.cli import tickets_team, tickets_triage
+    from inbound.cli import tickets_forward, tickets_team, tickets_triage
 
     tickets_team.register(actions, common, _calling)
     tickets_triage.register(actions, common, _calling)
+    tickets_forward.register(actions, common, _calling)
 
 
 # -- plumbing ----------------------------------------------------------------------

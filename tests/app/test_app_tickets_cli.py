@@ -10,7 +10,7 @@ import pytest
 
 from inbound.cli import main
 from tests.support.desk_helpers import new_ticket
-from tests.support.staff_api import ANN, pool_of
+from tests.support.staff_api import ANN, pool_of, sent_mail
 from tests.support.staff_auth import PASSWORD, sign_in
 
 
@@ -337,3 +337,27 @@ def test_the_terminals_ticket_view_shows_who_forwarded_to_whom(api, local_agent,
     page = capsys.readouterr().out
     [line] = [row for row in page.splitlines() if "forwarded" in row]
     assert code == 0 and line.endswith(f"{ANN} forwarded the ticket to engineering@partner.test: “Bug?”")
+
+
+def test_tickets_forward_sends_the_ticket_or_one_message_and_says_what_it_recorded(api, local_agent, capsys):
+    ticket_id = new_ticket(api.stack)
+    sent = sent_mail()
+    data = ("--data-dir", str(local_agent))
+
+    code, out, _ = run(
+        capsys, "tickets", "forward", ticket_id, "--to", "Eng@Partner.test", "--note", "Bug?", *data
+    )
+    assert code == 0 and out == f"{ticket_id}: forwarded the ticket to eng@partner.test: “Bug?”.\n"
+    code, out, _ = run(
+        capsys, "tickets", "forward", ticket_id, "--to", "eng@partner.test", "--message", "1", *data
+    )
+    assert code == 0 and "forwarded the message from " in out
+    assert [m["Destinations"] for m in sent] == [["eng@partner.test"], ["eng@partner.test"]]
+
+    code, out, err = run(capsys, "tickets", "forward", ticket_id, "--to", "not an address", *data)
+    # stderr holds the in-process server's access log too; the command's own line is the last
+    assert code != 0 and "Traceback" not in err
+    assert (
+        err.strip().splitlines()[-1]
+        == "inbound tickets: 'not an address' is not an address to forward to (HTTP 400)"
+    )
