@@ -2,8 +2,9 @@
 
 The pool is the one `inbound provision` made, on the target `inbound.cli.target` resolves:
 by default the `inbound up` running with the same data dir (no AWS credentials needed).
-moto keeps no users across a restart, so on the local stack each change is also recorded
-in `staff.json` (0600) and redone on every start (inbound/local/staff_roster.py).
+moto keeps no users across a restart: `inbound up` keeps the pool in staff-pool.json
+(inbound/local/staff_pool.py); each change here is also recorded in `staff.json` (0600),
+which a start redoes only for a data dir without staff-pool.json (staff_roster.py).
 Cognito's disable only stops sign-in; the console's roster of assignees lives in the tickets
 table, so disable, enable and remove mark it too (a disabled agent is neither listed nor
 assignable; tickets keep their name). A role (admin, agent) is a Cognito group

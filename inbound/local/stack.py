@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from inbound.local import moto_changes, ses_outbox
+from inbound.local import moto_changes, ses_outbox, staff_pool
 from inbound.local.chalice_host import CHALICE_STAGE, app_environment, chalice_config, http_server, import_app
 from inbound.local.embedded import REGION, moto_server, offline_credentials, stack_at
 from inbound.local.event_sources import Poller, Scheduler, app_sources
@@ -37,7 +37,6 @@ from inbound.local.recovery import quarantine_failed, redrive_incoming, restore_
 from inbound.local.ses_sending import SesEmulator
 from inbound.local.ses_sending import install as install_ses_emulator
 from inbound.local.smtp import SesReceiver, start_smtp
-from inbound.local.staff_roster import restore_local as restore_staff
 from inbound.local.state import LocalState
 from inbound.stage.dns_check import publish_local_zone
 from inbound.stage.documents import upload_cors
@@ -77,6 +76,7 @@ class LocalStack:
         self.ses: SesEmulator | None = None
         self.wake = wake or threading.Event()  # set when a send waits for the next save
         self._saved_after = -1
+        self.staff: staff_pool.PoolKeeper | None = None
 
     def start(self) -> None:
         options = self.options
@@ -92,7 +92,8 @@ class LocalStack:
         self.creds, self.new_agent = ensure_agent(
             clients["cognito-idp"], pool, options.data_dir, options.domain
         )
-        restore_staff(clients["cognito-idp"], pool, options.data_dir)
+        staff_pool.restore(clients["cognito-idp"], pool, options.data_dir)
+        self.staff = staff_pool.PoolKeeper(options.data_dir, account, REGION, pool)
         publish_local_zone(clients["ses"], options.domain, REGION, options.data_dir)  # for `inbound verify`
         # Before any worker runs: every send (a re-driven mail's acknowledgement too) and
         # every sesv2 look-up must meet the emulator, not bare moto; and every send waits
@@ -154,9 +155,12 @@ class LocalStack:
         if self.state is None:
             return False
         with self.quiet.still():
+            # Every time: the pool changes with no worker's help too (a sign-in's new password,
+            # `inbound staff` on the endpoint); a compare of a few users is cheap.
+            staff_saved = self.staff.save() if self.staff is not None else False
             sends = self.ses.held() if self.ses is not None else []
             if not (force or sends) and self.quiet.done == self._saved_after:
-                return False
+                return staff_saved
             self._saved_after = self.quiet.done
             accepted = self.journal.ids() if self.journal is not None else []
             try:

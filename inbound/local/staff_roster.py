@@ -1,6 +1,7 @@
 """The local stack's staff roster: moto keeps no Cognito users across a restart, so each
 `inbound staff` change made on the local stack is also recorded in `staff.json` (0600) in its
-data dir, and `inbound up` redoes them on every start (`restore_local`)."""
+data dir. `inbound up` keeps the whole pool in staff-pool.json (`staff_pool`) and redoes
+staff.json (`restore_local`) only for a data dir from before that file."""
 
 from __future__ import annotations
 

@@ -26,8 +26,8 @@ knows moto's models.
 
 Not kept: SQS messages (anything not yet processed is still under `incoming/` and the
 stack re-drives it on start), the dead-letter queue (its raw mail is in
-`quarantine/failed/`), Cognito users (the first agent is re-created from
-credentials.json, see `first_agent`).
+`quarantine/failed/`). Cognito users are kept beside it (`staff_pool`, staff-pool.json,
+written at every save of the stack).
 
 Consistency: `save` runs while `quiet.Quiet.still()` holds the workers (Lambda pollers, SMTP
 deliveries, staff API writes) between units of work, so a snapshot never holds half a
