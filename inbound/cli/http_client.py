@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -99,16 +101,58 @@ class StaffApi:
         html: str | None = None,
         last_seen: str | None = None,
         format: str = "",
+        uploads: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         """`last_seen`: the newest message the agent read; the API refuses a stale reply.
-        `format`: "markdown" to have the text rendered to HTML (the API's default is text)."""
+        `format`: "markdown" to have the text rendered to HTML (the API's default is text).
+        `uploads`: keys `upload` returned, sent as the reply's files."""
         body = {
             "text": text,
             **({"html": html} if html else {}),
             **({"last_seen": last_seen} if last_seen else {}),
             **({"format": format} if format else {}),
+            **({"uploads": list(uploads)} if uploads else {}),
         }
         return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/reply", body=body)[1]
+
+    def upload(self, ticket_id: str, filename: str, content_type: str, payload: bytes) -> str:
+        """One file of a reply, as the console sends it: the API signs a presigned POST for
+        it (POST .../uploads) and the file goes straight to the bucket; its key."""
+        body = {"filename": filename, "content_type": content_type, "size": len(payload)}
+        form = self.request("POST", f"/api/tickets/{_segment(ticket_id)}/uploads", body=body)[1]
+        boundary = uuid.uuid4().hex
+        parts = [
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            for name, value in form["fields"].items()
+        ]
+        # S3 reads the file from the form's last field; the name in it is not used (the key is).
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="upload"\r\n'
+            f"Content-Type: {form['content_type']}\r\n\r\n".encode()
+            + payload
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        request = urllib.request.Request(
+            form["url"],
+            data=b"".join(parts),
+            method="POST",
+            # S3 takes a presigned POST from anyone holding the form; the local stack's moto
+            # takes a form POST only from the console's origin (inbound/local/browser_uploads),
+            # the API this client talks to, so the client names it as the console's page does.
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Origin": self._origin()},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self._timeout) as answer:
+                answer.read()
+        except urllib.error.HTTPError as exc:
+            detail = re.search(rb"<Message>(.*?)</Message>", exc.read() or b"")
+            reason = detail.group(1).decode(errors="replace") if detail else exc.reason
+            raise ApiError(exc.code, "upload_refused", f"the bucket refused {filename}: {reason}") from None
+        return str(form["key"])
+
+    def _origin(self) -> str:
+        parts = urllib.parse.urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def note(self, ticket_id: str, text: str) -> dict[str, Any]:
         return self.request("POST", f"/api/tickets/{_segment(ticket_id)}/notes", body={"text": text})[1]

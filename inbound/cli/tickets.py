@@ -84,6 +84,9 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="the text is markdown, as in the console (sent as HTML and text)",
     )
+    reply.add_argument(
+        "--attach", action="append", default=[], metavar="FILE", help="a file to send with it (repeatable)"
+    )
     reply.set_defaults(run=_reply)
     note = actions.add_parser("note", parents=[common], help="add an internal note")
     note.add_argument("ticket")
@@ -252,15 +255,34 @@ def _reply(api: Any, args: argparse.Namespace) -> int:
     from inbound.cli.http_client import ApiError
     from inbound.cli.tickets_team import last_seen, stale
 
+    files = [_attachment(path) for path in args.attach]
     try:
+        keys = tuple(api.upload(args.ticket, *file) for file in files)
         seen = last_seen(args.data_dir, args.ticket)
-        sent = api.reply(args.ticket, text, last_seen=seen, format="markdown" if args.markdown else "")
+        form = "markdown" if args.markdown else ""
+        sent = api.reply(args.ticket, text, last_seen=seen, format=form, uploads=keys)
     except ApiError as exc:
         raise stale(exc, args.ticket) or exc from None
     print(f"Sent to {', '.join(sent['to'] + sent['cc'])} on {sent['ticket']}.")
     if sent.get("warnings"):
         print(f"Note: {sent['warnings']}")
     return 0
+
+
+def _attachment(path: str) -> tuple[str, str, bytes]:
+    """(name, type, bytes) of a file to attach; its type as the console's browser would
+    guess it from the name (the API judges the bytes again)."""
+    import mimetypes
+    from pathlib import Path
+
+    from inbound.cli.target import CommandError
+
+    try:
+        payload = Path(path).read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}: attach a file that exists") from None
+    kind = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return Path(path).name, kind, payload
 
 
 @_calling

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import urllib.request
 from collections.abc import Iterator
 from email import message_from_string, policy
@@ -27,8 +28,10 @@ import pytest
 from tests.support.browser import chromium_context
 from tests.support.console import TIMEOUT_MS, Console, screenshot
 from tests.support.local_up import (
+    ROOT,
     LocalStackRun,
     eventually,
+    inbound_command,
     local_outbox,
     run_inbound,
     send,
@@ -247,3 +250,38 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
         for m in local_outbox(composer_stack.data_dir)
         if "wrong ticket" in _text_of(composer_stack, m) or "too soon" in _text_of(composer_stack, m)
     ]
+
+
+def test_the_cli_replies_with_a_file_and_forwards_through_the_consoles_api(
+    composer_stack: LocalStackRun, tmp_path: Path
+) -> None:
+    """`inbound tickets reply --attach` and `tickets forward` against `inbound up`, in a shell
+    with no AWS credentials: the file goes to the stack's S3 by the API's presigned POST."""
+    up = composer_stack.current
+    question = _customer_mail("Invoice copy", "Could you send the invoice again?")
+    send(up, question, to=["support@example.com"])
+    ticket = ticket_of(up, question)
+    invoice = tmp_path / "invoice.pdf"
+    invoice.write_bytes(PDF)
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")} | {"HOME": str(tmp_path)}
+
+    def bare_inbound(up: Any, *argv: str) -> subprocess.CompletedProcess[str]:
+        command = [*inbound_command(), *argv, "--data-dir", str(up.data_dir)]
+        return subprocess.run(command, cwd=ROOT, env=bare, capture_output=True, text=True, timeout=120)
+
+    done = bare_inbound(up, "tickets", "reply", ticket.id, "Attached.", "--attach", str(invoice))
+    assert done.returncode == 0, done.stderr
+    _, mail = _sent(composer_stack, f"Re: Invoice copy [{ticket.id}]")
+    assert [(p.get_filename(), p.get_content()) for p in mail.iter_attachments()] == [("invoice.pdf", PDF)]
+
+    missing = bare_inbound(
+        up, "tickets", "reply", ticket.id, "Again.", "--attach", str(tmp_path / "nope.pdf")
+    )
+    assert missing.returncode != 0 and missing.stderr.count("\n") == 1 and "nope.pdf" in missing.stderr
+
+    forwarded = run_inbound(
+        up, "tickets", "forward", ticket.id, "--to", "accounts@partner.test", "--note", "FYI"
+    )
+    assert forwarded.returncode == 0, forwarded.stderr
+    record, _ = _sent(composer_stack, f"Fwd: Invoice copy [{ticket.id}]")
+    assert record["to"] == ["accounts@partner.test"]
