@@ -24,6 +24,7 @@ sesv2's GetAccount and GetSuppressedDestination, answered from the emulator, are
 
 from __future__ import annotations
 
+import contextlib
 import email
 import email.utils
 import json
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from inbound.local import ses_outbox, ses_tracking
+from inbound.local.journal import write_durably
 from inbound.local.ses_events import (
     SentMail,
     bounced_or_complained,
@@ -146,10 +148,12 @@ class SesEmulator:
                 recent.popleft()
             path = self.data_dir / "ses-send-rate.json"
             if not self._peaks and path.exists():  # an earlier run's
-                self._peaks.update(json.loads(path.read_text()))
+                # Cut short by a kill: a measurement, never a reason to refuse a send.
+                with contextlib.suppress(ValueError):
+                    self._peaks.update(json.loads(path.read_text()))
             if len(recent) > self._peaks.get(config_set, 0):
                 self._peaks[config_set] = len(recent)
-                path.write_text(json.dumps(self._peaks))
+                write_durably(path, json.dumps(self._peaks).encode(), sync_dir=False)
 
     def accepted(
         self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str

@@ -250,3 +250,21 @@ def test_a_send_the_index_does_not_list_is_not_in_the_outbox(tmp_path):
     assert ses_outbox.lists(outbox, "m-listed") is True
     assert ses_outbox.lists(outbox, "m-cut") is False
     assert ses_outbox.lists(outbox, "m-torn") is False
+
+
+def test_a_send_rate_file_cut_short_by_a_kill_does_not_refuse_sends(tmp_path):
+    """GIVEN ses-send-rate.json left empty by a kill -9 mid-write, WHEN the next run sends,
+    THEN the send is measured afresh (every send raised JSONDecodeError: no mail left)."""
+    (tmp_path / "ses-send-rate.json").write_text("")
+    emulator = SesEmulator(
+        endpoint_url="http://127.0.0.1:9",
+        data_dir=tmp_path,
+        account="123456789012",
+        region="us-east-1",
+        configuration_set="set",
+        feedback_topic_arn="arn:aws:sns:us-east-1:123456789012:feedback",
+    )
+
+    emulator.measure_rate("set")
+
+    assert json.loads((tmp_path / "ses-send-rate.json").read_text()) == {"set": 1}
