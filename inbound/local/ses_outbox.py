@@ -3,7 +3,10 @@ and a line in the folder's index.jsonl.
 
 The index is what `inbound outbox`, the tests and a restart's recovery read: a send is in
 the outbox when the index lists it. Its line is written after the mail's file, so a kill
-between the two leaves a file the index does not list, and the send leaves again.
+between the two leaves a file the index does not list, and the send leaves again: into the
+same file (named by its message id), so the folder never holds one send twice. A kill in
+the middle of a line leaves it cut short; the next line starts on a line of its own, and
+readers skip the cut one.
 """
 
 from __future__ import annotations
@@ -29,12 +32,17 @@ def write(
     """Keep one sent mail in `outbox`: its file first, then its line in the index."""
     message = email.message_from_string(raw)
     outbox.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    (outbox / f"{stamp}-{message_id}.eml").write_text(raw)
-    with (outbox / "index.jsonl").open("a") as index:
+    earlier = sorted(outbox.glob(f"*-{message_id}.eml"))  # the same send, cut short by a kill
+    name = earlier[0].name if earlier else f"{time.strftime('%Y%m%dT%H%M%S')}-{message_id}.eml"
+    (outbox / name).write_text(raw)
+    path = outbox / "index.jsonl"
+    cut = _ends_cut(path)
+    with path.open("a") as index:
+        if cut:
+            index.write("\n")
         record = {
             "message_id": message_id,
-            "file": f"{stamp}-{message_id}.eml",
+            "file": name,
             "sent_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "source": source,
             "to": list(to),
@@ -43,6 +51,15 @@ def write(
             "configuration_set": configuration_set,
         }
         index.write(json.dumps(record) + "\n")
+
+
+def _ends_cut(path: Path) -> bool:
+    """Whether the file's last line lacks its newline (a kill cut it short)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with path.open("rb") as handle:
+        handle.seek(-1, 2)
+        return handle.read(1) != b"\n"
 
 
 def lists(outbox: Path, message_id: str) -> bool:
@@ -65,7 +82,12 @@ def read_outbox(data_dir: Path) -> list[dict[str, Any]]:
     index = data_dir / "outbox" / "index.jsonl"
     if not index.exists():
         return []
-    entries = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
+    entries = []
+    for line in index.read_text().splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            continue  # a line a kill cut short (its send left again on the next start)
     return [{**entry, "subject": readable_subject(entry.get("subject", ""))} for entry in entries]
 
 

@@ -252,6 +252,26 @@ def test_a_send_the_index_does_not_list_is_not_in_the_outbox(tmp_path):
     assert ses_outbox.lists(outbox, "m-torn") is False
 
 
+def test_a_send_left_again_after_a_kill_is_one_file_and_one_line_of_the_outbox(tmp_path):
+    """GIVEN the kill left m-cut's file unlisted and m-torn's index line cut short, WHEN the
+    restart sends both again, THEN the folder holds one file per send (the crash test counts
+    files: a second file was 'a ticket number acknowledged twice'), the index lists each once,
+    and `inbound outbox` reads past the cut line."""
+    outbox = tmp_path / "outbox"
+    (outbox).mkdir()
+    (outbox / "20261207T000000-m-cut.eml").write_text("Subject: y\n\ny\n")
+    with (outbox / "index.jsonl").open("a") as index:
+        index.write('{"message_id": "m-torn", "fi')
+
+    for message_id in ("m-cut", "m-torn"):
+        ses_outbox.write(outbox, message_id, "a@example.com", ("b@example.org",), "Subject: y\n\ny\n", [])
+
+    assert sorted(p.name for p in outbox.glob("*.eml"))[0] == "20261207T000000-m-cut.eml"
+    assert len(list(outbox.glob("*-m-cut.eml"))) == 1 and len(list(outbox.glob("*-m-torn.eml"))) == 1
+    listed = [entry["message_id"] for entry in ses_outbox.read_outbox(tmp_path)]
+    assert listed == ["m-cut", "m-torn"]
+
+
 def test_a_send_rate_file_cut_short_by_a_kill_does_not_refuse_sends(tmp_path):
     """GIVEN ses-send-rate.json left empty by a kill -9 mid-write, WHEN the next run sends,
     THEN the send is measured afresh (every send raised JSONDecodeError: no mail left)."""
