@@ -275,6 +275,7 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
         "ingest",
         "record_feedback",
         "send_announcement",
+        "send_reply",
         "sweep_incoming",
     ]
     assert sorted(fn["arn"] for fn in functions.values()) == state["all_functions"]
@@ -312,8 +313,13 @@ def test_provision_then_chalice_deploy_on_moto_and_a_second_deploy_creates_nothi
     assert [(arn, size, st) for _, arn, size, st in functions["send_announcement"]["mappings"]] == [
         (announce_arn, 1, "Enabled")
     ]
+    # One held reply per invocation (undo-send: chalicelib/services/held_replies.py).
+    outbox_arn = stage["environment_variables"]["INBOUND_OUTBOX_QUEUE_ARN"]
+    assert [(arn, size, st) for _, arn, size, st in functions["send_reply"]["mappings"]] == [
+        (outbox_arn, 1, "Enabled")
+    ]
     assert functions["sweep_incoming"]["mappings"] == functions["api_handler"]["mappings"] == []
-    assert len(state["all_mappings"]) == 3
+    assert len(state["all_mappings"]) == 4
 
     sweep_arn = functions["sweep_incoming"]["arn"]
     schedules = [r for r in state["rules"].values() if any(arn == sweep_arn for _, arn in r["targets"])]
