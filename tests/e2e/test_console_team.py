@@ -155,7 +155,11 @@ def test_two_agents_work_the_day_in_the_console(
     _shot(page, 3, "history")
     page.locator(f'.history-list [data-history="{german_id}"]').click()
     head = page.locator(".ticket-head")
-    head.locator(".subject").filter(has_text="Rückerstattung für März").wait_for()
+    # The history list sits in the head of the ticket it was opened from and names the German
+    # ticket's subject too: wait for the head's own id, or the triage below would go to the
+    # Japanese ticket still on screen (seen: three PATCHes of T-1002 under load).
+    head.locator(":scope > .line > .tid").filter(has_text=german_id).wait_for()
+    head.locator(".subject").filter(has_text="Rückerstattung für März").first.wait_for()
     assert f"ticket={german_id}" in page.url
 
     # 3. Triage: to Bob (the picker lists agents only), urgent, tagged.
