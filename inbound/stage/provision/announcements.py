@@ -11,20 +11,15 @@
 
 from __future__ import annotations
 
-import json
-
 from botocore.exceptions import ClientError
 
 from inbound.stage.documents import (
     ANNOUNCE_ROLE,
-    FOURTEEN_DAYS,
-    MAX_RECEIVE_COUNT,
     SEND_FUNCTION_TIMEOUT,
     announcement_configuration_set,
-    visibility_timeout,
 )
 from inbound.stage.provision.context import Context, error_code
-from inbound.stage.provision.messaging import _queue_url, ensure_queue
+from inbound.stage.provision.messaging import delete_queues, ensure_worker_queue
 from inbound.stage.provision.report import ABSENT, DELETED
 from inbound.stage.provision.ses import ensure_configuration_set
 
@@ -33,34 +28,14 @@ def ensure_announcements(
     ctx: Context, feedback_topic_arn: str, function_timeout: int = SEND_FUNCTION_TIMEOUT
 ) -> dict[str, str]:
     ensure_configuration_set(ctx, feedback_topic_arn, announcement_configuration_set(ctx.names))
-    dlq_url, dlq_arn = ensure_queue(
-        ctx,
-        f"{ANNOUNCE_ROLE}-dlq",
-        {"MessageRetentionPeriod": str(FOURTEEN_DAYS), "SqsManagedSseEnabled": "true"},
-    )
-    url, arn = ensure_queue(
-        ctx,
-        ANNOUNCE_ROLE,
-        {
-            "MessageRetentionPeriod": str(FOURTEEN_DAYS),
-            "VisibilityTimeout": str(visibility_timeout(function_timeout)),
-            "SqsManagedSseEnabled": "true",
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
-            ),
-        },
-    )
     return {
         "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": announcement_configuration_set(ctx.names),
-        "INBOUND_ANNOUNCE_QUEUE_URL": url,
-        "INBOUND_ANNOUNCE_QUEUE_ARN": arn,
-        "INBOUND_ANNOUNCE_DLQ_URL": dlq_url,
-        "INBOUND_ANNOUNCE_DLQ_ARN": dlq_arn,
+        **ensure_worker_queue(ctx, ANNOUNCE_ROLE, function_timeout),
     }
 
 
 def delete_announcements(ctx: Context) -> None:
-    ses, sqs, n = ctx.client("ses"), ctx.client("sqs"), ctx.names
+    ses = ctx.client("ses")
     name = announcement_configuration_set(ctx.names)
     try:
         ses.delete_configuration_set(ConfigurationSetName=name)
@@ -69,10 +44,4 @@ def delete_announcements(ctx: Context) -> None:
         if error_code(exc) != "ConfigurationSetDoesNotExist":
             raise
         ctx.report.add("ses-configuration-set", name, ABSENT)
-    for role in (ANNOUNCE_ROLE, f"{ANNOUNCE_ROLE}-dlq"):
-        url = _queue_url(sqs, n.queue(role))
-        if url is None:
-            ctx.report.add("sqs-queue", n.queue(role), ABSENT)
-        else:
-            sqs.delete_queue(QueueUrl=url)
-            ctx.report.add("sqs-queue", n.queue(role), DELETED)
+    delete_queues(ctx, (ANNOUNCE_ROLE,))

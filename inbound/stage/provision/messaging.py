@@ -142,8 +142,10 @@ def ensure_subscription(ctx: Context, topic_arn: str, queue_arn: str) -> None:
     ctx.report.record("sns-subscription", name, created=False, changes=changes)
 
 
-def ensure_pipe(ctx: Context, topic_arn: str, role: str, function_timeout: int) -> dict[str, str]:
-    """Queue + dead-letter queue fed by `topic_arn`; returns the outputs for both."""
+def ensure_worker_queue(
+    ctx: Context, role: str, function_timeout: int, policy: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """A function's queue with its dead-letter queue; returns the outputs for both."""
     dlq_url, dlq_arn = ensure_queue(
         ctx,
         f"{role}-dlq",
@@ -151,21 +153,15 @@ def ensure_pipe(ctx: Context, topic_arn: str, role: str, function_timeout: int) 
         # so the DLQ gets the maximum retention to leave time for a re-drive.
         {"MessageRetentionPeriod": str(FOURTEEN_DAYS), "SqsManagedSseEnabled": "true"},
     )
-    topic_role = PIPES[role]
-    url, arn = ensure_queue(
-        ctx,
-        role,
-        {
-            "MessageRetentionPeriod": str(FOURTEEN_DAYS),
-            "VisibilityTimeout": str(visibility_timeout(function_timeout)),
-            "SqsManagedSseEnabled": "true",
-            "RedrivePolicy": json.dumps(
-                {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}
-            ),
-            "Policy": policy_json(queue_policy(ctx.names, role, topic_role)),
-        },
-    )
-    ensure_subscription(ctx, topic_arn, arn)
+    attributes = {
+        "MessageRetentionPeriod": str(FOURTEEN_DAYS),
+        "VisibilityTimeout": str(visibility_timeout(function_timeout)),
+        "SqsManagedSseEnabled": "true",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVE_COUNT}),
+    }
+    if policy is not None:
+        attributes["Policy"] = policy_json(policy)
+    url, arn = ensure_queue(ctx, role, attributes)
     key = role.upper()
     return {
         f"INBOUND_{key}_QUEUE_URL": url,
@@ -173,6 +169,25 @@ def ensure_pipe(ctx: Context, topic_arn: str, role: str, function_timeout: int) 
         f"INBOUND_{key}_DLQ_URL": dlq_url,
         f"INBOUND_{key}_DLQ_ARN": dlq_arn,
     }
+
+
+def delete_queues(ctx: Context, roles: tuple[str, ...]) -> None:
+    """Delete each role's queue, messages included, and its dead-letter queue."""
+    sqs, n = ctx.client("sqs"), ctx.names
+    for role in (queue for r in roles for queue in (r, f"{r}-dlq")):
+        url = _queue_url(sqs, n.queue(role))
+        if url is None:
+            ctx.report.add("sqs-queue", n.queue(role), ABSENT)
+        else:
+            sqs.delete_queue(QueueUrl=url)
+            ctx.report.add("sqs-queue", n.queue(role), DELETED)
+
+
+def ensure_pipe(ctx: Context, topic_arn: str, role: str, function_timeout: int) -> dict[str, str]:
+    """Queue + dead-letter queue fed by `topic_arn`; returns the outputs for both."""
+    outputs = ensure_worker_queue(ctx, role, function_timeout, queue_policy(ctx.names, role, PIPES[role]))
+    ensure_subscription(ctx, topic_arn, outputs[f"INBOUND_{role.upper()}_QUEUE_ARN"])
+    return outputs
 
 
 def ensure_messaging(ctx: Context, ingest_timeout: int, feedback_timeout: int) -> dict[str, str]:
@@ -194,7 +209,7 @@ def delete_messaging(ctx: Context) -> None:
 
     Raw mail is safe regardless: it stays in the bucket's incoming/ until processed.
     """
-    sns, sqs, n = ctx.client("sns"), ctx.client("sqs"), ctx.names
+    sns, n = ctx.client("sns"), ctx.names
     for role in ("received", "feedback", "events", "identity-feedback"):
         arn = n.topic_arn(role)
         try:
@@ -210,10 +225,4 @@ def delete_messaging(ctx: Context) -> None:
                     sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
         sns.delete_topic(TopicArn=arn)
         ctx.report.add("sns-topic", n.topic(role), DELETED)
-    for role in ("ingest", "ingest-dlq", "feedback", "feedback-dlq"):
-        url = _queue_url(sqs, n.queue(role))
-        if url is None:
-            ctx.report.add("sqs-queue", n.queue(role), ABSENT)
-        else:
-            sqs.delete_queue(QueueUrl=url)
-            ctx.report.add("sqs-queue", n.queue(role), DELETED)
+    delete_queues(ctx, ("ingest", "feedback"))
