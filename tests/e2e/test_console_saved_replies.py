@@ -12,7 +12,6 @@ nothing of the hostile paste but text. Screenshots: test-artifacts/console-repli
 from __future__ import annotations
 
 import re
-import subprocess
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -20,7 +19,13 @@ from typing import Any
 
 import pytest
 
-from tests.support.console import Console, inbound_executable, screenshot, scrolls_sideways, within_window
+from tests.support.console import (
+    Console,
+    admin_signs_in,
+    screenshot,
+    scrolls_sideways,
+    within_window,
+)
 from tests.support.local_up import LocalStackRun, eventually, local_outbox, send, ticket_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -41,24 +46,6 @@ def _shot(page: Any, n: int, name: str) -> None:
     screenshot(page, f"console-replies-{n:02d}-{name}.png")
 
 
-def _admin_signs_in(console: Console, data_dir: Any) -> Any:
-    added = subprocess.run(
-        [inbound_executable(), "staff", "add", ADMIN, "--role", "admin", "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    page = console.open().page
-    console.sign_in(ADMIN, added.stdout.split("one-time password: ", 1)[1].split()[0])
-    form = page.locator("#new-password-form")
-    form.locator("input[name=new_password]").fill(PASSWORD)
-    form.locator("input[name=repeat]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.locator("#desk").wait_for()
-    return page
-
-
 def _customer_mail() -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = "Anna Berg <alice@customer.org>"
@@ -76,7 +63,7 @@ def test_a_saved_reply_inserted_by_keyboard_goes_out_signed_with_both_parts(
     mail = _customer_mail()
     send(up, mail)
     ticket = ticket_of(up, mail)
-    page = _admin_signs_in(console, local_stack.data_dir)
+    page = admin_signs_in(console, local_stack.data_dir, ADMIN, PASSWORD)
 
     # Settings: one's own display name and signature, and the mailbox's saved replies.
     page.locator("#replies-open").click()

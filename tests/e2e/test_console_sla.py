@@ -11,12 +11,10 @@ due time; the ticket shows both clocks. Screenshots: test-artifacts/console-sla-
 from __future__ import annotations
 
 import json
-import subprocess
 from datetime import datetime, timedelta
 from email import message_from_string, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +23,7 @@ from chalicelib.adapters.dynamodb_sla import DynamoDBSlaWatch
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.sla_clocks import SlaSweep
 from tests.fakes.desk import MemoryEvents
-from tests.support.console import Console, inbound_executable, screenshot
+from tests.support.console import Console, admin_signs_in, screenshot
 from tests.support.local_up import (
     TICKETS_TABLE,
     LocalStackRun,
@@ -51,24 +49,6 @@ def _mail(subject: str) -> EmailMessage:
     return msg
 
 
-def _admin_signs_in(console: Console, data_dir: Path) -> Any:
-    added = subprocess.run(
-        [inbound_executable(), "staff", "add", ADMIN, "--role", "admin", "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    page = console.open().page
-    console.sign_in(ADMIN, added.stdout.split("one-time password: ", 1)[1].split()[0])
-    form = page.locator("#new-password-form")
-    form.locator("input[name=new_password]").fill(PASSWORD)
-    form.locator("input[name=repeat]").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.locator("#desk").wait_for()
-    return page
-
-
 def _set_target(page: Any, priority: str, first: int, resolution: int) -> None:
     row = page.locator(f'#sla-dialog tr[data-mailbox="support"][data-priority="{priority}"]')
     row.locator("input[name=first]").fill(str(first))
@@ -89,7 +69,7 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
     console: Console, local_stack: LocalStackRun
 ) -> None:
     up = local_stack.current
-    page = _admin_signs_in(console, local_stack.data_dir)
+    page = admin_signs_in(console, local_stack.data_dir, ADMIN, PASSWORD)
 
     # 1. The targets, in the admin's SLA screen (wall-clock minutes).
     page.locator("#sla-open").click()

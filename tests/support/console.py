@@ -4,6 +4,7 @@ the fixtures of the browser tests (tests/e2e/test_console.py, tests/security/tes
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -78,6 +79,26 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / name
     page.screenshot(path=str(path))
     return path
+
+
+def admin_signs_in(console: Console, data_dir: Path, email: str, password: str) -> Any:
+    """An admin made by `inbound staff add --role admin` signs in with the one-time password it
+    printed and sets `password`; the page, at the desk."""
+    added = subprocess.run(
+        [inbound_executable(), "staff", "add", email, "--role", "admin", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    page = console.open().page
+    console.sign_in(email, added.stdout.split("one-time password: ", 1)[1].split()[0])
+    form = page.locator("#new-password-form")
+    form.locator("input[name=new_password]").fill(password)
+    form.locator("input[name=repeat]").fill(password)
+    form.locator("button[type=submit]").click()
+    page.locator("#desk").wait_for()
+    return page
 
 
 def wait_for_sent(page: Any, text: str, timeout: float = TIMEOUT_MS / 1000) -> None:
