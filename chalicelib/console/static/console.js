@@ -1046,6 +1046,12 @@
   }
 
   async function startDesk() {
+    // The mailbox list comes first: the Reports and Announcements dialogs copy their mailbox
+    // choices from #mailbox when they open, so no tool may be clickable before it is filled.
+    if (!state.config) {
+      try { state.config = (await call('GET', 'console/config.json')).data; } catch (e) { state.config = { mailboxes: ['support'], defaultMailbox: 'support' }; }
+    }
+    $('#mailbox').replaceChildren(...state.config.mailboxes.map((box) => el('option', { value: box, text: box })));
     $('#signin').hidden = true;
     $('#desk').hidden = false;
     $('#desk-tools').hidden = false;
@@ -1053,10 +1059,6 @@
     $('#agent').title = agentEmail();
     $('#desk-tools').append($('#language'));  // the last of the tools while signed in
     window.InboundI18n.forAgent(agentEmail());  // the agent's own language, if another
-    if (!state.config) {
-      try { state.config = (await call('GET', 'console/config.json')).data; } catch (e) { state.config = { mailboxes: ['support'], defaultMailbox: 'support' }; }
-    }
-    $('#mailbox').replaceChildren(...state.config.mailboxes.map((box) => el('option', { value: box, text: box })));
     renderViews();
     applyAddress();
     clearInterval(state.timer);
