@@ -20,6 +20,7 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
+from inbound.stage.cfn_refs import ref
 from inbound.stage.documents import ANNOUNCE_ROLE, OUTBOX_ROLE
 from inbound.stage.iam_policies import policy_documents
 from inbound.stage.provision.context import Names
@@ -31,10 +32,6 @@ SQS_FUNCTIONS = {"ingest": "ingest", "record_feedback": "feedback"}
 # send_announcement reads one message per invocation (no partial batch responses needed).
 ANNOUNCE_FUNCTION = "send_announcement"
 REPLY_FUNCTION = "send_reply"  # one held reply per invocation, likewise
-
-
-def _ref(logical_id: str) -> dict[str, str]:
-    return {"Ref": logical_id}
 
 
 def function_logical_id(function: str) -> str:
@@ -58,17 +55,17 @@ def function_environment(names: Names) -> dict[str, Any]:
     """What the functions read to find the stack's resources (see chalicelib/settings.py)."""
     return {
         "INBOUND_MAIL_BUCKET": names.bucket,  # not a Ref: the bucket's CORS rule names the API
-        "INBOUND_TICKETS_TABLE": _ref("TicketsTable"),
-        "INBOUND_SUPPRESSION_TABLE": _ref("SuppressionTable"),
-        "INBOUND_CONFIGURATION_SET": _ref("ConfigurationSet"),
-        "INBOUND_EVENTS_TOPIC_ARN": _ref("EventsTopic"),
-        "INBOUND_USER_POOL_ID": _ref("StaffUserPool"),
-        "INBOUND_USER_POOL_CLIENT_ID": _ref("StaffUserPoolClient"),
+        "INBOUND_TICKETS_TABLE": ref("TicketsTable"),
+        "INBOUND_SUPPRESSION_TABLE": ref("SuppressionTable"),
+        "INBOUND_CONFIGURATION_SET": ref("ConfigurationSet"),
+        "INBOUND_EVENTS_TOPIC_ARN": ref("EventsTopic"),
+        "INBOUND_USER_POOL_ID": ref("StaffUserPool"),
+        "INBOUND_USER_POOL_CLIENT_ID": ref("StaffUserPoolClient"),
         "INBOUND_INGEST_QUEUE": names.queue("ingest"),
         "INBOUND_FEEDBACK_QUEUE": names.queue("feedback"),
         "INBOUND_ANNOUNCE_QUEUE": names.queue(ANNOUNCE_ROLE),
         "INBOUND_OUTBOX_QUEUE": names.queue(OUTBOX_ROLE),
-        "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": _ref("AnnouncementConfigurationSet"),
+        "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": ref("AnnouncementConfigurationSet"),
         "INBOUND_REPLY_SECRET_PARAMETER": names.reply_secret_parameter,
     }
 

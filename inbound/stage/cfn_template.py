@@ -7,7 +7,8 @@ stack and provision cannot drift apart. Names that
 carry the account, Region or partition are made with CloudFormation's pseudo parameters
 (`template_names`) and end up in `Fn::Sub`, so one template serves any account.
 
-What the template changes in the function resources Chalice generates is in
+The SES resources (receipt rule, configuration sets, their event destinations, Firehose) are
+in `cfn_ses`; what the template changes in the function resources Chalice generates is in
 `cfn_functions`.
 
 Left out, on purpose:
@@ -23,10 +24,6 @@ Left out, on purpose:
 
 Data stays when the stack goes (DeletionPolicy Retain on the bucket, the tables and the
 user pool), as with `inbound provision --delete`.
-
-Over 300 lines on purpose: one builder per group of resources, each a flat mapping of
-CloudFormation properties that refer to each other's logical ids; apart, those ids would be
-read across modules.
 """
 
 from __future__ import annotations
@@ -36,9 +33,10 @@ from typing import Any
 from chalice.utils import to_cfn_resource_name
 
 from chalicelib.adapters.cognito_staff import GROUP_DESCRIPTIONS, ROLES
-from inbound.stage import gateway_responses
+from inbound.stage import cfn_ses, gateway_responses
 from inbound.stage.alarms import alarm_specs
 from inbound.stage.cfn_functions import function_resources, role_resources
+from inbound.stage.cfn_refs import DELETE, RETAIN, arn, ref, substitute
 from inbound.stage.documents import (
     ANNOUNCE_ROLE,
     CLIENT_SETTINGS,
@@ -54,35 +52,16 @@ from inbound.stage.documents import (
     REPLY_FUNCTION_TIMEOUT,
     SEND_FUNCTION_TIMEOUT,
     TTL_ATTRIBUTE,
-    announcement_configuration_set,
     bucket_policy,
-    cloudwatch_destination_name,
-    cloudwatch_dimensions,
     console_origin,
-    event_types,
     queue_policy,
-    receipt_rule,
     table_definition,
     tables,
     topic_policy,
     upload_cors,
     visibility_timeout,
 )
-from inbound.stage.firehose_documents import POLICY_NAME as FIREHOSE_POLICY
-from inbound.stage.firehose_documents import (
-    destination_name,
-    role_names,
-    roles,
-    s3_destination,
-    stream_name,
-)
 from inbound.stage.provision.context import Names
-
-RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
-# Queues go with the stack, as with `inbound provision --delete`: the raw mail behind every
-# notification stays in the bucket's incoming/ and the sweeper re-drives it.
-DELETE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
-
 
 REST_API = "RestAPI"  # the logical id `chalice package` gives the staff API
 
@@ -90,29 +69,6 @@ REST_API = "RestAPI"  # the logical id `chalice package` gives the staff API
 def template_names(stage: str, domain: str) -> Names:
     """`Names` whose account, Region and partition are CloudFormation pseudo parameters."""
     return Names(stage, domain.lower(), "${AWS::Region}", "${AWS::AccountId}", "${AWS::Partition}")
-
-
-def _cfn_id(role: str) -> str:
-    return to_cfn_resource_name(role)
-
-
-def _substitute(value: Any) -> Any:
-    """Every string naming a pseudo parameter (`${AWS::AccountId}`...) becomes an Fn::Sub."""
-    if isinstance(value, str):
-        return {"Fn::Sub": value} if "${" in value else value
-    if isinstance(value, list):
-        return [_substitute(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _substitute(item) for key, item in value.items()}
-    return value
-
-
-def _ref(logical_id: str) -> dict[str, str]:
-    return {"Ref": logical_id}
-
-
-def _arn(logical_id: str) -> dict[str, list[str]]:
-    return {"Fn::GetAtt": [logical_id, "Arn"]}
 
 
 def _storage(names: Names) -> dict[str, Any]:
@@ -166,7 +122,7 @@ def _storage(names: Names) -> dict[str, Any]:
         },
         "MailBucketPolicy": {
             "Type": "AWS::S3::BucketPolicy",
-            "Properties": {"Bucket": _ref("MailBucket"), "PolicyDocument": bucket_policy(names)},
+            "Properties": {"Bucket": ref("MailBucket"), "PolicyDocument": bucket_policy(names)},
         },
     }
     logical_ids = {names.tickets_table: "TicketsTable", names.suppression_table: "SuppressionTable"}
@@ -180,91 +136,15 @@ def _storage(names: Names) -> dict[str, Any]:
     return resources
 
 
-def _messaging(names: Names, timeouts: dict[str, int]) -> dict[str, Any]:
-    resources: dict[str, Any] = {}
-    for role in ("received", "feedback", "events"):
-        topic = f"{_cfn_id(role)}Topic"
-        resources[topic] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.topic(role)}}
-        if role in PIPES.values():
-            resources[f"{topic}Policy"] = {
-                "Type": "AWS::SNS::TopicPolicy",
-                "Properties": {"Topics": [_ref(topic)], "PolicyDocument": topic_policy(names, role)},
-            }
-    for role, topic_role in PIPES.items():
-        queue, dlq = f"{_cfn_id(role)}Queue", f"{_cfn_id(role)}DeadLetterQueue"
-        resources[dlq] = {
+def _worker_queue(names: Names, role: str, timeout: int) -> dict[str, Any]:
+    """A function's queue and its dead-letter queue (provision's messaging.ensure_worker_queue)."""
+    queue, dlq = f"{to_cfn_resource_name(role)}Queue", f"{to_cfn_resource_name(role)}DeadLetterQueue"
+    return {
+        dlq: {
             "Type": "AWS::SQS::Queue",
             **DELETE,
             "Properties": {
                 "QueueName": names.queue(f"{role}-dlq"),
-                "MessageRetentionPeriod": FOURTEEN_DAYS,
-                "SqsManagedSseEnabled": True,
-            },
-        }
-        resources[queue] = {
-            "Type": "AWS::SQS::Queue",
-            **DELETE,
-            "Properties": {
-                "QueueName": names.queue(role),
-                "MessageRetentionPeriod": FOURTEEN_DAYS,
-                "VisibilityTimeout": visibility_timeout(timeouts[role]),
-                "SqsManagedSseEnabled": True,
-                "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
-            },
-        }
-        resources[f"{queue}Policy"] = {
-            "Type": "AWS::SQS::QueuePolicy",
-            "Properties": {"Queues": [_ref(queue)], "PolicyDocument": queue_policy(names, role, topic_role)},
-        }
-        resources[f"{_cfn_id(topic_role)}To{queue}Subscription"] = {
-            "Type": "AWS::SNS::Subscription",
-            "Properties": {
-                "TopicArn": _ref(f"{_cfn_id(topic_role)}Topic"),
-                "Protocol": "sqs",
-                "Endpoint": _arn(queue),
-                "RawMessageDelivery": True,
-            },
-        }
-    return resources
-
-
-def _outbox(names: Names) -> dict[str, Any]:
-    """Undo-send's queue of delayed sends and its dead-letter queue (provision/outbox.py)."""
-    dlq = "OutboxDeadLetterQueue"
-    return {
-        dlq: {
-            "Type": "AWS::SQS::Queue",
-            **DELETE,
-            "Properties": {
-                "QueueName": names.queue(f"{OUTBOX_ROLE}-dlq"),
-                "MessageRetentionPeriod": FOURTEEN_DAYS,
-                "SqsManagedSseEnabled": True,
-            },
-        },
-        "OutboxQueue": {
-            "Type": "AWS::SQS::Queue",
-            **DELETE,
-            "Properties": {
-                "QueueName": names.queue(OUTBOX_ROLE),
-                "MessageRetentionPeriod": FOURTEEN_DAYS,
-                "VisibilityTimeout": visibility_timeout(REPLY_FUNCTION_TIMEOUT),
-                "SqsManagedSseEnabled": True,
-                "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
-            },
-        },
-    }
-
-
-def _announcements(names: Names, timeout: int) -> dict[str, Any]:
-    """The announcements' queue of recipient batches (no topic feeds it) and their own
-    configuration set, publishing to the feedback topic (as provision/announcements.py makes them)."""
-    queue, dlq = "AnnounceQueue", "AnnounceDeadLetterQueue"
-    return {
-        dlq: {
-            "Type": "AWS::SQS::Queue",
-            **DELETE,
-            "Properties": {
-                "QueueName": names.queue(f"{ANNOUNCE_ROLE}-dlq"),
                 "MessageRetentionPeriod": FOURTEEN_DAYS,
                 "SqsManagedSseEnabled": True,
             },
@@ -273,130 +153,40 @@ def _announcements(names: Names, timeout: int) -> dict[str, Any]:
             "Type": "AWS::SQS::Queue",
             **DELETE,
             "Properties": {
-                "QueueName": names.queue(ANNOUNCE_ROLE),
+                "QueueName": names.queue(role),
                 "MessageRetentionPeriod": FOURTEEN_DAYS,
                 "VisibilityTimeout": visibility_timeout(timeout),
                 "SqsManagedSseEnabled": True,
-                "RedrivePolicy": {"deadLetterTargetArn": _arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
-            },
-        },
-        "AnnouncementConfigurationSet": {
-            "Type": "AWS::SES::ConfigurationSet",
-            "Properties": {"Name": announcement_configuration_set(names)},
-        },
-        "AnnouncementConfigurationSetEventDestination": {
-            "Type": "AWS::SES::ConfigurationSetEventDestination",
-            "DependsOn": ["FeedbackTopicPolicy"],
-            "Properties": {
-                "ConfigurationSetName": _ref("AnnouncementConfigurationSet"),
-                "EventDestination": {
-                    "Name": names.event_destination,
-                    "Enabled": True,
-                    "MatchingEventTypes": event_types(names, announcement_configuration_set(names), "cfn"),
-                    "SnsDestination": {"TopicARN": _ref("FeedbackTopic")},
-                },
-            },
-        },
-        "AnnouncementConfigurationSetCloudWatchDestination": _cloudwatch_destination(
-            names, "AnnouncementConfigurationSet", announcement_configuration_set(names)
-        ),
-    }
-
-
-def _cloudwatch_destination(names: Names, set_id: str, set_name: str) -> dict[str, Any]:
-    """A configuration set's CloudWatch destination (documents.cloudwatch_destination)."""
-    return {
-        "Type": "AWS::SES::ConfigurationSetEventDestination",
-        "Properties": {
-            "ConfigurationSetName": _ref(set_id),
-            "EventDestination": {
-                "Name": cloudwatch_destination_name(names),
-                "Enabled": True,
-                "MatchingEventTypes": event_types(names, set_name, "cfn"),
-                "CloudWatchDestination": {
-                    "DimensionConfigurations": cloudwatch_dimensions(set_name, "messageTag")
-                },
+                "RedrivePolicy": {"deadLetterTargetArn": arn(dlq), "maxReceiveCount": MAX_RECEIVE_COUNT},
             },
         },
     }
 
 
-def _ses(names: Names, mailboxes: list[str]) -> dict[str, Any]:
-    rule = receipt_rule(names, mailboxes, names.topic_arn("received"))
-    return {
-        "ReceiptRuleSet": {"Type": "AWS::SES::ReceiptRuleSet", "Properties": {"RuleSetName": names.rule_set}},
-        # SES checks, when the rule is created, that it may write to the bucket and
-        # publish to the topic: the policies first.
-        "ReceiptRule": {
-            "Type": "AWS::SES::ReceiptRule",
-            "DependsOn": ["MailBucketPolicy", "ReceivedTopicPolicy"],
-            "Properties": {"RuleSetName": _ref("ReceiptRuleSet"), "Rule": rule},
-        },
-        "ConfigurationSet": {
-            "Type": "AWS::SES::ConfigurationSet",
-            "Properties": {"Name": names.configuration_set},
-        },
-        "ConfigurationSetEventDestination": {
-            "Type": "AWS::SES::ConfigurationSetEventDestination",
-            "DependsOn": ["FeedbackTopicPolicy"],
-            "Properties": {
-                "ConfigurationSetName": _ref("ConfigurationSet"),
-                "EventDestination": {
-                    "Name": names.event_destination,
-                    "Enabled": True,
-                    "MatchingEventTypes": event_types(names, names.configuration_set, "cfn"),
-                    "SnsDestination": {"TopicARN": _ref("FeedbackTopic")},
-                },
-            },
-        },
-        "ConfigurationSetCloudWatchDestination": _cloudwatch_destination(
-            names, "ConfigurationSet", names.configuration_set
-        ),
-    }
-
-
-def _firehose(names: Names) -> dict[str, Any]:
-    """`--firehose`: the stream into the mail bucket, its two roles and a destination on each
-    configuration set (firehose_documents, as provision/firehose.py makes them)."""
-    delivery, ses = role_names(names)
-    resources: dict[str, Any] = {
-        f"{to_cfn_resource_name(name)}Role": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "RoleName": name,
-                "AssumeRolePolicyDocument": trust,
-                "Policies": [{"PolicyName": FIREHOSE_POLICY, "PolicyDocument": policy}],
-            },
+def _messaging(names: Names, timeouts: dict[str, int]) -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for role in ("received", "feedback", "events"):
+        topic = f"{to_cfn_resource_name(role)}Topic"
+        resources[topic] = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.topic(role)}}
+        if role in PIPES.values():
+            resources[f"{topic}Policy"] = {
+                "Type": "AWS::SNS::TopicPolicy",
+                "Properties": {"Topics": [ref(topic)], "PolicyDocument": topic_policy(names, role)},
+            }
+    for role, topic_role in PIPES.items():
+        queue = f"{to_cfn_resource_name(role)}Queue"
+        resources.update(_worker_queue(names, role, timeouts[role]))
+        resources[f"{queue}Policy"] = {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {"Queues": [ref(queue)], "PolicyDocument": queue_policy(names, role, topic_role)},
         }
-        for name, (trust, policy) in roles(names).items()
-    }
-    delivery_role, ses_role = (f"{to_cfn_resource_name(name)}Role" for name in (delivery, ses))
-    resources["SesEventsDeliveryStream"] = {
-        "Type": "AWS::KinesisFirehose::DeliveryStream",
-        "DependsOn": ["MailBucket"],  # named by its ARN, a string: no GetAtt orders them
-        "Properties": {
-            "DeliveryStreamName": stream_name(names),
-            "DeliveryStreamType": "DirectPut",
-            "ExtendedS3DestinationConfiguration": s3_destination(names, _arn(delivery_role)),
-        },
-    }
-    for set_id, set_name in (
-        ("ConfigurationSet", names.configuration_set),
-        ("AnnouncementConfigurationSet", announcement_configuration_set(names)),
-    ):
-        resources[f"{set_id}FirehoseDestination"] = {
-            "Type": "AWS::SES::ConfigurationSetEventDestination",
+        resources[f"{to_cfn_resource_name(topic_role)}To{queue}Subscription"] = {
+            "Type": "AWS::SNS::Subscription",
             "Properties": {
-                "ConfigurationSetName": _ref(set_id),
-                "EventDestination": {
-                    "Name": destination_name(names),
-                    "Enabled": True,
-                    "MatchingEventTypes": event_types(names, set_name, "cfn"),
-                    "KinesisFirehoseDestination": {
-                        "DeliveryStreamARN": _arn("SesEventsDeliveryStream"),
-                        "IAMRoleARN": _arn(ses_role),
-                    },
-                },
+                "TopicArn": ref(f"{to_cfn_resource_name(topic_role)}Topic"),
+                "Protocol": "sqs",
+                "Endpoint": arn(queue),
+                "RawMessageDelivery": True,
             },
         }
     return resources
@@ -418,7 +208,7 @@ def _identity(names: Names) -> dict[str, Any]:
         "StaffUserPoolClient": {
             "Type": "AWS::Cognito::UserPoolClient",
             "Properties": {
-                "UserPoolId": _ref("StaffUserPool"),
+                "UserPoolId": ref("StaffUserPool"),
                 "ClientName": names.user_pool_client,
                 "GenerateSecret": False,
                 **CLIENT_SETTINGS,
@@ -429,7 +219,7 @@ def _identity(names: Names) -> dict[str, Any]:
             f"Staff{role.title()}Group": {
                 "Type": "AWS::Cognito::UserPoolGroup",
                 "Properties": {
-                    "UserPoolId": _ref("StaffUserPool"),
+                    "UserPoolId": ref("StaffUserPool"),
                     "GroupName": role,
                     "Description": GROUP_DESCRIPTIONS[role],
                 },
@@ -447,7 +237,7 @@ def _alarms(names: Names) -> dict[str, Any]:
         logical_id = to_cfn_resource_name(spec.name.removeprefix(f"{names.prefix}-")) + "Alarm"
         resources[logical_id] = {
             "Type": "AWS::CloudWatch::Alarm",
-            "Properties": spec.properties(_ref("AlarmsTopic")),
+            "Properties": spec.properties(ref("AlarmsTopic")),
         }
     return resources
 
@@ -471,24 +261,27 @@ def merge_template(
     resources: dict[str, Any] = {
         **_storage(names),
         **_messaging(names, timeouts),
-        **_announcements(names, announce_function_timeout),
-        **_outbox(names),
-        **_ses(names, mailboxes),
+        # The announcements' queue of recipient batches (no topic feeds it) and undo-send's
+        # queue of delayed sends (provision/announcements.py, provision/outbox.py).
+        **_worker_queue(names, ANNOUNCE_ROLE, announce_function_timeout),
+        **cfn_ses.announcement_sending(names),
+        **_worker_queue(names, OUTBOX_ROLE, REPLY_FUNCTION_TIMEOUT),
+        **cfn_ses.receiving_and_sending(names, mailboxes),
         **_identity(names),
         **_alarms(names),
-        **(_firehose(names) if firehose else {}),
+        **(cfn_ses.firehose(names) if firehose else {}),
         # Chalice merges key by key: this adds to the DefinitionBody `chalice package` writes.
         REST_API: {"Properties": {"DefinitionBody": gateway_responses.rest_api_definition()}},
     }
     outputs = {
-        "MailBucketName": ("the mail bucket", _ref("MailBucket")),
-        "UserPoolId": ("INBOUND_USER_POOL_ID: `inbound staff add --user-pool-id`", _ref("StaffUserPool")),
+        "MailBucketName": ("the mail bucket", ref("MailBucket")),
+        "UserPoolId": ("INBOUND_USER_POOL_ID: `inbound staff add --user-pool-id`", ref("StaffUserPool")),
         "UserPoolClientId": (
             "INBOUND_USER_POOL_CLIENT_ID: `inbound login --client-id`",
-            _ref("StaffUserPoolClient"),
+            ref("StaffUserPoolClient"),
         ),
-        "AlarmsTopicArn": ("subscribe the on-call address to it", _ref("AlarmsTopic")),
-        "ReceiptRuleSetName": ("not active until `inbound provision --activate`", _ref("ReceiptRuleSet")),
+        "AlarmsTopicArn": ("subscribe the on-call address to it", ref("AlarmsTopic")),
+        "ReceiptRuleSetName": ("not active until `inbound provision --activate`", ref("ReceiptRuleSet")),
         "ReplySecretParameter": (
             "SSM SecureString the stack does not create: run `inbound provision`",
             names.reply_secret_parameter,
@@ -502,10 +295,10 @@ def merge_template(
             "--activate`: it creates the reply-token secret and the SES domain identity, and "
             "activates the receipt rule set, which CloudFormation cannot do."
         ),
-        "Resources": _substitute(
+        "Resources": substitute(
             {**resources, **function_resources(names), **role_resources(names, mailboxes)}
         ),
-        "Outputs": _substitute(
+        "Outputs": substitute(
             {
                 key: {"Description": description, "Value": value}
                 for key, (description, value) in outputs.items()
