@@ -122,7 +122,7 @@ class TicketForwarding:
 
     def _received_here(self, to: str) -> bool:
         """Whether SES would deliver `to` back to us: the receipt rule takes the mailboxes'
-        addresses and every address at the domain (inbound/stage/documents.py)."""
+        addresses and every address at the domain (inbound/stage/ses_documents.py)."""
         ours = {address.lower() for address in self.settings.mailboxes}
         return to in ours or to.rpartition("@")[2] == self.settings.domain.lower()
 

@@ -11,13 +11,6 @@ from typing import Any
 from chalice.utils import to_cfn_resource_name
 
 from inbound.stage.cfn_refs import arn, ref
-from inbound.stage.documents import (
-    announcement_configuration_set,
-    cloudwatch_destination_name,
-    cloudwatch_dimensions,
-    event_types,
-    receipt_rule,
-)
 from inbound.stage.firehose_documents import POLICY_NAME as FIREHOSE_POLICY
 from inbound.stage.firehose_documents import (
     destination_name,
@@ -27,6 +20,13 @@ from inbound.stage.firehose_documents import (
     stream_name,
 )
 from inbound.stage.provision.context import Names
+from inbound.stage.ses_documents import (
+    announcement_configuration_set,
+    cloudwatch_destination_name,
+    cloudwatch_dimensions,
+    event_types,
+    receipt_rule,
+)
 
 
 def _sending_events(names: Names, set_id: str, set_name: str) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def _sending_events(names: Names, set_id: str, set_name: str) -> dict[str, Any]:
 
 
 def _cloudwatch_destination(names: Names, set_id: str, set_name: str) -> dict[str, Any]:
-    """A configuration set's CloudWatch destination (documents.cloudwatch_destination)."""
+    """A configuration set's CloudWatch destination (ses_documents.cloudwatch_destination)."""
     return {
         "Type": "AWS::SES::ConfigurationSetEventDestination",
         "Properties": {

@@ -12,7 +12,7 @@ what `inbound package --firehose` declares (cfn_template.py) are built here from
 - `inbound-<stage>-ses-firehose`: the role SES assumes to put records on the stream; its
   trust is held to this account and the stage's two configuration sets (SES's documented
   aws:SourceAccount / aws:SourceArn conditions).
-- an event destination `inbound-<stage>-firehose` on each set (documents.event_types: the
+- an event destination `inbound-<stage>-firehose` on each set (ses_documents.event_types: the
   announcements' set with their opens and clicks).
 """
 
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from inbound.stage.documents import announcement_configuration_set
 from inbound.stage.provision.context import Names
+from inbound.stage.ses_documents import announcement_configuration_set
 
 EVENTS_PREFIX = "ses-events/"
 POLICY_NAME = "inbound"  # each role's one inline policy

@@ -13,15 +13,12 @@ from __future__ import annotations
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.documents import (
-    ANNOUNCE_ROLE,
-    SEND_FUNCTION_TIMEOUT,
-    announcement_configuration_set,
-)
+from inbound.stage.documents import ANNOUNCE_ROLE, SEND_FUNCTION_TIMEOUT
 from inbound.stage.provision.context import Context, error_code
 from inbound.stage.provision.messaging import delete_queues, ensure_worker_queue
 from inbound.stage.provision.report import ABSENT, DELETED
 from inbound.stage.provision.ses import ensure_configuration_set
+from inbound.stage.ses_documents import announcement_configuration_set
 
 
 def ensure_announcements(

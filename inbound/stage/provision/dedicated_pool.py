@@ -25,9 +25,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.documents import announcement_configuration_set
 from inbound.stage.provision.context import Context, ProvisionError, error_code
 from inbound.stage.provision.report import ABSENT, CREATED, DELETED, KEPT, UNCHANGED
+from inbound.stage.ses_documents import announcement_configuration_set
 
 STAGE_TAG = "inbound:stage"
 # Where SES keeps leased IPs that the account has put in no pool of its own.

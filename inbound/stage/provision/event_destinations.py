@@ -1,7 +1,7 @@
 """Configuration-set event destinations besides the feedback topic (SNS, provision/ses.py).
 
 - CloudWatch, on the transactional and the announcements' set alike: SES's dashboards and
-  alarms by configuration set and mailbox (documents.cloudwatch_destination).
+  alarms by configuration set and mailbox (ses_documents.cloudwatch_destination).
 
 Each is read, compared and written only when it differs, through the v2 API (the
 DELIVERY_DELAY event type exists only there; inbound/local/moto_sesv2.py emulates it).
@@ -14,12 +14,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.documents import (
+from inbound.stage.provision.context import Context, error_code
+from inbound.stage.ses_documents import (
     announcement_configuration_set,
     cloudwatch_destination,
     cloudwatch_destination_name,
 )
-from inbound.stage.provision.context import Context, error_code
 
 _KINDS = ("SnsDestination", "CloudWatchDestination", "KinesisFirehoseDestination")
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.documents import announcement_configuration_set, event_types
 from inbound.stage.firehose_documents import (
     EVENTS_PREFIX,
     POLICY_NAME,
@@ -26,6 +25,7 @@ from inbound.stage.firehose_documents import (
 from inbound.stage.provision.context import Context, error_code
 from inbound.stage.provision.event_destinations import ensure_event_destination
 from inbound.stage.provision.report import ABSENT, CREATED, DELETED, UNCHANGED
+from inbound.stage.ses_documents import announcement_configuration_set, event_types
 
 
 def _ensure_role(ctx: Context, name: str, trust: dict[str, Any], policy: dict[str, Any]) -> str:

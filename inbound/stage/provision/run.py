@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import boto3
 
-from inbound.stage.documents import console_origin, receipt_rule
+from inbound.stage.documents import console_origin
 from inbound.stage.provision.alarms import delete_alarms, ensure_alarms
 from inbound.stage.provision.announcements import delete_announcements, ensure_announcements
 from inbound.stage.provision.api import ensure_gateway_responses
@@ -49,6 +49,7 @@ from inbound.stage.provision.ses import (
     ensure_identity,
 )
 from inbound.stage.provision.storage import delete_storage, ensure_storage, ensure_upload_cors
+from inbound.stage.ses_documents import receipt_rule
 
 __all__ = [
     "ProvisionError",

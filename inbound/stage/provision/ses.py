@@ -13,7 +13,6 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from inbound.stage.documents import event_types
 from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
 from inbound.stage.provision.messaging import ensure_topic
 from inbound.stage.provision.receiving import delete_receiving
@@ -26,6 +25,7 @@ from inbound.stage.provision.report import (
     UNSUPPORTED,
     DnsRecord,
 )
+from inbound.stage.ses_documents import event_types
 
 MAIL_FROM_BEHAVIOR = "UseDefaultValue"
 _DESTINATION_RACES = frozenset({"InvalidSNSDestination", "InvalidSnsTopic"})
