@@ -15,7 +15,6 @@ delivery record for outcomes that file no ticket.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from collections.abc import Iterable
 from dataclasses import replace
@@ -29,19 +28,17 @@ from chalicelib.domain.mail import ReceivedMail
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.domain.routing import route
 from chalicelib.domain.ticket_events import EventKind
-from chalicelib.domain.tickets import ThreadSignal, Ticket
+from chalicelib.domain.tickets import Ticket
 from chalicelib.errors import AlreadyProcessed, DuplicateMessageId, RawMailMissing
 from chalicelib.services import notifications
+from chalicelib.services.ingest_outcomes import UnfiledOutcomes
 from chalicelib.services.mailed_reports import MailedReports
-from chalicelib.services.ports.records import SuspendedMessage
 from chalicelib.services.queue_batch import run_batch
 from chalicelib.services.ticket_filing import TicketFiling, sender_of, wanted_message_ids
 
 if TYPE_CHECKING:
-    from chalicelib.domain import correlation
     from chalicelib.domain.classify_types import Classification
     from chalicelib.domain.mail import ParsedMail
-    from chalicelib.domain.routing import Route
     from chalicelib.services.ingest_ports import IngestPorts
     from chalicelib.services.notifications import Delivery
     from chalicelib.services.ports.records import DeliveryRecord
@@ -63,6 +60,7 @@ class IngestService:
         self.ports = ports
         self.filing = TicketFiling(settings, ports)
         self.reports = MailedReports(settings, ports)
+        self.unfiled = UnfiledOutcomes(ports)
 
     # -- entry points ---------------------------------------------------------
     def ingest_batch(self, records: Iterable[tuple[str, Any]]) -> BatchResult:
@@ -105,7 +103,7 @@ class IngestService:
         outcome = Outcome.from_record(received.ses_message_id, done)
         if done.get("quarantine_reason"):
             reason = QuarantineReason(done["quarantine_reason"])
-            self._move_to_quarantine(received, reason, outcome.reason or "")
+            self.unfiled.move_to_quarantine(received, reason, outcome.reason or "")
         else:
             received_at = str(done.get("received_at") or received.received_at)
             archived = self.ports.store.archive(
@@ -130,32 +128,32 @@ class IngestService:
     # -- the pipeline ---------------------------------------------------------
     def _process(self, received: ReceivedMail) -> Outcome:
         if received.ses_message_id == SES_SETUP_NOTIFICATION:
-            return self._setup_probe(received)
+            return self.unfiled.setup_probe(received)
         limit = self.settings.max_message_bytes
         size, raw = self.ports.store.get_raw_within(received.bucket, received.key, limit)
         if raw is None:
-            return self._quarantine(
+            return self.unfiled.quarantine(
                 received, QuarantineReason.OVERSIZE, f"{size} bytes exceeds the limit of {limit}"
             )
         mail = self.ports.read_mail(raw)
         unparseable = _unparseable_reason(raw, mail)
         if unparseable:
-            return self._quarantine(received, QuarantineReason.UNPARSEABLE, unparseable)
+            return self.unfiled.quarantine(received, QuarantineReason.UNPARSEABLE, unparseable)
         if not received.from_notification:
             received = replace(received, verdicts=verdicts.from_headers(mail))
         decision = classify(mail, received.verdicts, self.ports.detect_bounce(mail))
         if decision.kind in (MailKind.SPAM, MailKind.VIRUS):
-            return self._quarantine(received, QuarantineReason(decision.kind), decision.reason)
+            return self.unfiled.quarantine(received, QuarantineReason(decision.kind), decision.reason)
         if decision.kind == MailKind.BOUNCE:
             return self._record_bounce(received, mail, decision)
 
         if decision.kind == MailKind.NORMAL and not sender_of(mail).email:
-            return self._quarantine(
+            return self.unfiled.quarantine(
                 received, QuarantineReason.NO_SENDER, "no address in From, Reply-To, Sender or Return-Path"
             )
         unlisted = attachment_rules.listing_overflow(mail.attachments)
         if unlisted:  # the commit would fail on every retry
-            return self._quarantine(received, QuarantineReason.OVERSIZE, unlisted)
+            return self.unfiled.quarantine(received, QuarantineReason.OVERSIZE, unlisted)
         mailbox_route = route(
             received.recipients or tuple(a.email for a in mail.to + mail.cc),
             self.settings.mailboxes,
@@ -170,13 +168,13 @@ class IngestService:
         try:
             threading = self.filing.decide_thread(mail, received, mailbox_route, found.message_ids)
             if decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None:
-                return self._suspend(received, mail, mailbox_route, decision, threading.decision)
+                return self.unfiled.suspend(received, mail, mailbox_route, decision, threading.decision)
             outcome = self.filing.file(
                 received, mail, mailbox_route, decision, threading, found.last_number, found.sla
             )
         except DuplicateMessageId as exc:
-            return self._duplicate(received, mailbox_route, exc)
-        self._archive(received, received.received_at)
+            return self.unfiled.duplicate(received, mailbox_route, exc)
+        self.unfiled.archive(received, received.received_at)
         self._announce(outcome)
         self._answer(outcome, mail, received, threading.tickets.get(outcome.ticket or ""))
         return outcome
@@ -206,76 +204,9 @@ class IngestService:
                 received = replace(received, verdicts=verdicts.from_headers(mail))
             self.ports.acknowledge(ticket_id, mail, sender_trust.assess(mail, received))
 
-    # -- the other outcomes ------------------------------------------------------
-    def _duplicate(self, received: ReceivedMail, where: Route, exc: DuplicateMessageId) -> Outcome:
-        outcome = Outcome(
-            outcome=OutcomeKind.DUPLICATE,
-            ses_message_id=received.ses_message_id,
-            ticket=exc.ticket_id or None,
-            mailbox=where.mailbox,
-            reason=f"Message-ID {exc.message_id} is already stored in mailbox {where.mailbox}"
-            + (f" on {exc.ticket_id}" if exc.ticket_id else ""),
-        )
-        self._record(received, outcome)
-        self._archive(received, received.received_at)
-        return outcome
-
-    def _setup_probe(self, received: ReceivedMail) -> Outcome:
-        """Recorded (a later creation of the rule writes it again: a duplicate) and archived."""
-        outcome = Outcome(
-            outcome=OutcomeKind.AUTO_REPLY,
-            ses_message_id=received.ses_message_id,
-            reason="ses_setup_notification: SES checked that its receipt rule may write to the bucket",
-        )
-        self._record(received, outcome)
-        with contextlib.suppress(RawMailMissing):  # the notification came without its object
-            self._archive(received, received.received_at)
-        return outcome
-
     def _record_bounce(self, received: ReceivedMail, mail: ParsedMail, decision: Classification) -> Outcome:
         outcome = self.reports.record(received, mail, decision)
-        self._archive(received, received.received_at)
-        return outcome
-
-    def _suspend(
-        self,
-        received: ReceivedMail,
-        mail: ParsedMail,
-        where: Route,
-        decision: Classification,
-        thread: correlation.ThreadDecision,
-    ) -> Outcome:
-        """Automatic mail that threads nowhere is kept for staff review, never dropped."""
-        outcome = Outcome(
-            outcome=OutcomeKind.AUTO_REPLY,
-            ses_message_id=received.ses_message_id,
-            mailbox=where.mailbox,
-            thread_signal=ThreadSignal.NEW,
-            reason=f"{decision.reason}; suspended for review",
-            related_ticket=thread.related_ticket or None,
-        )
-        suspended = SuspendedMessage(
-            mailbox=where.mailbox,
-            ses_message_id=received.ses_message_id,
-            received_at=received.received_at,
-            archive_key=self.ports.store.archive_key(received.ses_message_id, received.received_at),
-            sender=sender_of(mail).email,
-            subject=mail.subject,
-            reason=decision.reason,
-            recipients=received.recipients,
-        )
-        self._record(received, outcome, suspended=suspended)
-        self._archive(received, received.received_at)
-        return outcome
-
-    def _quarantine(self, received: ReceivedMail, reason: QuarantineReason, detail: str) -> Outcome:
-        outcome = Outcome(
-            outcome=OutcomeKind.QUARANTINED,
-            ses_message_id=received.ses_message_id,
-            reason=f"{reason}: {detail}",
-        )
-        self._record(received, outcome, {"quarantine_reason": reason})
-        self._move_to_quarantine(received, reason, detail)
+        self.unfiled.archive(received, received.received_at)
         return outcome
 
     def quarantine_failed(self, bucket: str, key: str, ses_message_id: str, detail: str) -> Outcome:
@@ -288,27 +219,9 @@ class IngestService:
         if done is not None:  # committed after all: only its move out of incoming/ was missing
             return self._observe(self._finish_redelivery(received, done))
         outcome = Outcome(OutcomeKind.QUARANTINED, ses_message_id, reason=f"failed: {detail}")
-        self._record(received, outcome, {"quarantine_reason": QuarantineReason.FAILED})
-        self._move_to_quarantine(received, QuarantineReason.FAILED, detail)
+        self.unfiled.record(received, outcome, {"quarantine_reason": QuarantineReason.FAILED})
+        self.unfiled.move_to_quarantine(received, QuarantineReason.FAILED, detail)
         return self._observe(outcome)
-
-    def _record(
-        self,
-        received: ReceivedMail,
-        outcome: Outcome,
-        fields: dict[str, Any] | None = None,
-        suspended: SuspendedMessage | None = None,
-    ) -> None:
-        record = {**outcome.as_record(), "received_at": received.received_at, **(fields or {})}
-        self.ports.deliveries.record_delivery(received.ses_message_id, record, suspended)
-
-    def _archive(self, received: ReceivedMail, received_at: str) -> None:
-        # Runs after the commit. If it fails, the exception propagates and the
-        # queue redelivers; the redelivery sees the record and only re-archives.
-        self.ports.store.archive(received.bucket, received.key, received.ses_message_id, received_at)
-
-    def _move_to_quarantine(self, received: ReceivedMail, reason: QuarantineReason, detail: str) -> None:
-        self.ports.store.quarantine(received.bucket, received.key, received.ses_message_id, reason, detail)
 
 
 def _unparseable_reason(raw: bytes, mail: ParsedMail) -> str:
