@@ -564,7 +564,16 @@ def test_an_admin_invites_a_colleague_and_disables_them_in_the_staff_screen(
     screen.locator("button[type=submit]").click()
     invited = screen.locator('tr[data-staff="invited.colleague@partner.test"]')
     invited.filter(has_text="invited").wait_for()
+    # Disable asks first (a misclick would lock a colleague out): Cancel changes nothing.
+    edits: list[str] = []
+    page.on("request", lambda r: edits.append(r.url) if r.method == "PATCH" else None)
+    invited.get_by_role("button", name="Disable").click()  # the fixture answers Cancel
+    assert console.dialogs == [
+        "Disable invited.colleague@partner.test? They can no longer sign in until an admin enables them again."
+    ]
+    console.accept_dialogs = True
     invited.get_by_role("button", name="Disable").click()
     invited.filter(has_text="disabled").wait_for()
+    assert len(console.dialogs) == 2 and len(edits) == 1, (console.dialogs, edits)  # Cancel sent nothing
     screenshot(page, "console-staff-admin.png")
     assert screen.locator(".alert").is_hidden()

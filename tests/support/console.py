@@ -30,6 +30,7 @@ class Console:
     dialogs: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    accept_dialogs: bool = False  # what the `console` fixture answers a confirm() with
 
     def open(self) -> Console:
         self.page.goto(f"{self.up.http}/")
@@ -152,7 +153,13 @@ def browser(chromium_executable: Path) -> Iterator[Any]:
 def console(browser: Any, local_stack: LocalStackRun) -> Iterator[Console]:
     page = browser.new_page()
     tab = Console(page, local_stack.current)
-    page.on("dialog", lambda dialog: (tab.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on(
+        "dialog",
+        lambda dialog: (
+            tab.dialogs.append(dialog.message),
+            dialog.accept() if tab.accept_dialogs else dialog.dismiss(),
+        ),
+    )
     page.on("request", lambda request: tab.requests.append(request.url))
     page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
     try:

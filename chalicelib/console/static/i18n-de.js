@@ -348,6 +348,7 @@ window.InboundStrings.de = {
   "staff.status_disabled": "gesperrt",
   "staff.disable": "Sperren",
   "staff.enable": "Entsperren",
+  "staff.disable_confirm": "{email} sperren? Die Anmeldung ist dann nicht mehr möglich, bis ein Admin wieder entsperrt.",
   "staff.disabled": "{email} ist gesperrt",
   "staff.enabled": "{email} ist entsperrt",
   "staff.make_admin": "Zum Admin machen",

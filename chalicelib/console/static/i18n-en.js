@@ -349,6 +349,7 @@ window.InboundStrings.en = {
   "staff.status_disabled": "disabled",
   "staff.disable": "Disable",
   "staff.enable": "Enable",
+  "staff.disable_confirm": "Disable {email}? They can no longer sign in until an admin enables them again.",
   "staff.disabled": "{email} is disabled",
   "staff.enabled": "{email} is enabled",
   "staff.make_admin": "Make admin",

@@ -40,6 +40,12 @@ window.InboundStaff = (desk) => {
     } catch (err) { showAlert(alert, err); }
   }
 
+  // A misclick on Disable would lock a colleague out mid-shift: asked first, as Remove is.
+  function toggle(who, member) {
+    if (member.enabled && !window.confirm(t('staff.disable_confirm', { email: member.email }))) return;
+    act('PATCH', who, { enabled: !member.enabled }, t(member.enabled ? 'staff.disabled' : 'staff.enabled', { email: member.email }));
+  }
+
   function row(member, me) {
     const who = `staff/${encodeURIComponent(member.email)}`;
     const other = member.role === 'admin' ? 'agent' : 'admin';
@@ -49,7 +55,7 @@ window.InboundStaff = (desk) => {
       el('td', { text: ROLES[member.role] ? t(ROLES[member.role]) : member.role }),
       el('td', { className: 'staff-actions' },
         el('button', { type: 'button', className: 'quiet', text: t(member.enabled ? 'staff.disable' : 'staff.enable'),
-          on: { click: () => act('PATCH', who, { enabled: !member.enabled }, t(member.enabled ? 'staff.disabled' : 'staff.enabled', { email: member.email })) } }),
+          on: { click: () => toggle(who, member) } }),
         el('button', { type: 'button', className: 'quiet', text: t(other === 'admin' ? 'staff.make_admin' : 'staff.make_agent'),
           on: { click: () => act('PATCH', who, { role: other }, t(other === 'admin' ? 'staff.now_admin' : 'staff.now_agent', { email: member.email })) } }),
         el('button', { type: 'button', className: 'quiet danger', text: t('staff.remove'),
