@@ -56,16 +56,27 @@ def forward(ticket_id: str) -> Any:
 @answers_errors
 def held_reply(ticket_id: str, hold_id: str) -> Any:
     """GET: what became of a held reply; DELETE: undo it (409 once its send has begun).
-    GET held/waiting (no hold id is a word): the caller's replies not yet sent, with their text,
-    for a page loaded again; one route more would cost every cold start."""
+    GET held/waiting (no hold id is a word): the caller's replies not yet sent, with their text
+    and files, for a page loaded again; one route more would cost every cold start."""
     held = services().held_replies
     agent = str(composer_api.current_request.context["staff"]["agent"])
     if composer_api.current_request.method == "DELETE":
         return views.held_json(held.undo(ticket_id, hold_id, agent))
     if hold_id == "waiting":
+        from chalicelib.domain.reply_uploads import name_of
         from chalicelib.domain.saved_replies import unsigned
 
         signature = services().composer.profile(agent).signature
         pending = held.pending(ticket_id, agent)
-        return {"held": [{**views.held_json(h), "text": unsigned(h.text, signature)} for h in pending]}
+        return {
+            "held": [
+                {
+                    **views.held_json(h),
+                    "text": unsigned(h.text, signature),
+                    # Uploaded already: an Undo puts them back on the reply by key.
+                    "files": [{"key": key, "name": name_of(key)} for key in h.uploads],
+                }
+                for h in pending
+            ]
+        }
     return views.held_json(held.status(ticket_id, hold_id))

@@ -89,7 +89,10 @@ def test_a_reply_held_for_undo_is_queued_and_an_undo_cancels_it_for_certain(api)
     last = api.get(f"/api/tickets/{ticket_id}").json_body["messages"][-1]["key"]
     sent = sent_mail()
 
-    held = api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Oops.", "undo": True, "last_seen": last})
+    form = offer(api, ticket_id).json_body
+    requests.post(form["url"], data=form["fields"], files={"file": ("refund.pdf", PDF)}, timeout=10)
+    reply = {"text": "Oops.", "undo": True, "last_seen": last, "uploads": [form["key"]]}
+    held = api.post(f"/api/tickets/{ticket_id}/reply", reply)
 
     assert held.status_code == 202 and held.json_body["state"] == "waiting", held.json_body
     queued = (
@@ -100,8 +103,8 @@ def test_a_reply_held_for_undo_is_queued_and_an_undo_cancels_it_for_certain(api)
     assert queued == []  # delayed: not visible before its window has passed
     path = f"/api/tickets/{ticket_id}/held/{held.json_body['held']}"
     waiting = api.get(f"/api/tickets/{ticket_id}/held/waiting").json_body["held"]  # a page loaded again
-    assert [(h["held"], h["state"], h["text"]) for h in waiting] == [
-        (held.json_body["held"], "waiting", "Oops.")
+    assert [(h["held"], h["state"], h["text"], h["files"]) for h in waiting] == [
+        (held.json_body["held"], "waiting", "Oops.", [{"key": form["key"], "name": "refund.pdf"}])
     ]
     assert api.get(f"/api/tickets/{ticket_id}/held/waiting", token=bob_token(api)).json_body == {"held": []}
     follow_up = api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Me too", "last_seen": last})

@@ -213,8 +213,10 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     area.fill("")
     page.locator("#reply-form .reply-files .chip-remove").click()
 
-    # A page loaded again while a reply waits shows it, from the API, and can still undo it.
+    # A page loaded again while a reply waits shows it, from the API, and can still undo it;
+    # the undone reply's text and its file come back.
     area.fill("Sent too soon: please ignore.")
+    _attach(page, tmp_path, "early-label.pdf", PDF)
     page.locator("#reply-form button[type=submit]").click()
     sending.filter(has_text="Sending…").wait_for()
     page = _open(ann, ticket.id)
@@ -223,8 +225,10 @@ def test_a_reply_carries_a_pdf_and_a_file_too_large_to_mail_becomes_a_link(
     sending.filter(has_text="Not sent: the reply is back in the box.").wait_for()
     area = page.locator("#reply-form textarea")
     assert area.input_value() == "Sent too soon: please ignore."
+    page.locator("#reply-form .reply-files .file-ready", has_text="early-label.pdf").wait_for()
     screenshot(page, "console-composer-6b-undone-after-reload.png")
     area.fill("")
+    page.locator("#reply-form .reply-files .chip-remove").click()
 
     # A scan over the send limit: the mail carries a link to it, not the file.
     follow_up = _customer_mail("Scan of the invoice", "Can you send the scanned invoice?")

@@ -40,7 +40,8 @@ window.InboundAttachments = (desk) => {
     if (!list) return;
     list.replaceChildren(...listOf(form).map((f) => el('li', { className: `chip file-${f.state}` },
       el('span', { className: 'file-name', text: f.name }),
-      el('span', { className: 'muted', text: ` ${bytes(f.size)} · ${t(`attach.state_${f.state}`)}` }),
+      // A file put back after a reload has no size the page knows (the API names the key only).
+      el('span', { className: 'muted', text: ` ${f.size == null ? '' : `${bytes(f.size)} · `}${t(`attach.state_${f.state}`)}` }),
       f.reason ? el('span', { className: 'file-reason', text: ` ${f.reason}` }) : null,
       el('button', {
         type: 'button', className: 'chip-remove', text: '×',

@@ -10,7 +10,7 @@
  * A stage with no delay answers 201 at once and nothing here runs. Nothing else is global.
  * After a reload console.js calls `resume(ticketId)` when a ticket opens: the agent's replies
  * on it still held (GET api/tickets/{id}/held/waiting) get their bar again, Undo included
- * (their text comes back on Undo; their files stay in S3 but are not listed again).
+ * (their text and their files, uploaded already, come back on Undo).
  */
 'use strict';
 
@@ -49,7 +49,10 @@ window.InboundUndoSend = (desk) => {
     resumed.add(ticketId);
     let held = [];
     try { held = (await api('GET', `tickets/${encodeURIComponent(ticketId)}/held/waiting`)).data.held; } catch (err) { return; }
-    for (const reply of held) track(ticketId, reply, reply.text);
+    // Files were uploaded before the reload: Undo lists them again by key, ready to send.
+    for (const reply of held) {
+      track(ticketId, reply, reply.text, (reply.files || []).map((f) => ({ name: f.name, size: null, state: 'ready', key: f.key, reason: '' })));
+    }
   }
 
   function track(ticketId, held, text, files = []) {
