@@ -27,6 +27,7 @@ from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import EDIT_CONFLICT_RETRIES, query_all, transact_write
+from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.adapters.dynamodb_ticket_updates import changes_bump, report_adds
 from chalicelib.domain import report_counts
 from chalicelib.domain.frozen import frozen
@@ -210,7 +211,13 @@ class DynamoDBQueue:
         return items.ticket_from_item(raw), raw.get("merged_into", {}).get("S", "")
 
     # -- writes ------------------------------------------------------------
-    def replace(self, before: Ticket, after: Ticket, events: tuple[StoredMessage, ...] = ()) -> None:
+    def replace(
+        self,
+        before: Ticket,
+        after: Ticket,
+        events: tuple[StoredMessage, ...] = (),
+        terms: tuple[str, ...] = (),
+    ) -> None:
         """Write `after`'s staff-editable fields and queue keys, if the ticket is still `before`,
         its audit `events` (thread lines), the mailbox's change counter and the report's
         counters (solved, reopened, moved: report_counts.status_changed) in one transaction.
@@ -226,6 +233,10 @@ class DynamoDBQueue:
         }
         sets = ["#s = :s", "#p = :p", "#u = :u"]
         removes = []
+        if after.subject != before.subject:
+            names["#subj"] = "subject"
+            values[":subj"] = {"S": after.subject}
+            sets.append("#subj = :subj")
         if after.mailbox != before.mailbox:  # moved: the queue keys below follow it
             names["#m"] = "mailbox"
             values[":m"] = {"S": after.mailbox}
@@ -292,7 +303,13 @@ class DynamoDBQueue:
         try:
             transact_write(
                 self._db,
-                [{"Update": update}, *lines, *bumps, *counted],
+                [
+                    {"Update": update},
+                    *lines,
+                    *bumps,
+                    *counted,
+                    *term_puts(self.table, before.id, before.created_at, terms),
+                ],
                 conflict_retries=EDIT_CONFLICT_RETRIES,
             )
         except ClientError as exc:

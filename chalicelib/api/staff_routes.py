@@ -154,7 +154,15 @@ def update_ticket(ticket_id: str) -> Any:
     body = json_object(
         _request(),
         {},
-        {"status": str, "assignee": str, "priority": str, "tags": list, "take_over": bool, "mailbox": str},
+        {
+            "status": str,
+            "assignee": str,
+            "priority": str,
+            "tags": list,
+            "take_over": bool,
+            "mailbox": str,
+            "subject": str,
+        },
     )
     return views.ticket_json(services().desk.update(ticket_id, _agent(), **body))
 

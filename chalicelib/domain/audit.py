@@ -43,6 +43,8 @@ def change_lines(before: Ticket, after: Ticket) -> list[str]:
             lines.append(f"assigned to {after.assignee}")
     if after.mailbox != before.mailbox:
         lines.append(f"moved from {before.mailbox} to {after.mailbox}")
+    if after.subject != before.subject:
+        lines.append(f"subject “{before.subject}” → “{after.subject}”")
     if after.status != before.status:
         lines.append(f"status {before.status} → {after.status}")
     if after.priority != before.priority:

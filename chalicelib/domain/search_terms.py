@@ -29,7 +29,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 
 from chalicelib.domain.frozen import frozen
-from chalicelib.domain.tickets import StoredMessage
+from chalicelib.domain.tickets import StoredMessage, Ticket
 
 MAX_TERMS_PER_MESSAGE = 50
 MAX_QUERY_TERMS = 8
@@ -141,6 +141,11 @@ def _chunk_terms(chunk: str, derived: bool) -> Iterator[str]:
             yield from _pieces(name)
         rest = rest.replace(found.group(0), " ")
     yield from _pieces(rest)
+
+
+def subject_terms(ticket: Ticket) -> tuple[str, ...]:
+    """The terms a ticket's own subject adds (after a staff edit of it)."""
+    return message_terms(MessageText(ticket.id, ticket.requester, "", ticket.subject, ""))
 
 
 def message_terms(message: MessageText, limit: int = MAX_TERMS_PER_MESSAGE) -> tuple[str, ...]:

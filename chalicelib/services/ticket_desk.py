@@ -13,6 +13,8 @@ from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 from chalicelib.domain import audit
+from chalicelib.domain.correlation import without_ticket_tags
+from chalicelib.domain.search_terms import subject_terms
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import (
     STATUSES,
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT, MAX_LIMIT = 25, 100
 MAX_TAGS, MAX_TAG_CHARS = 20, 40
+MAX_SUBJECT_CHARS = 200
 MAX_NOTE_CHARS = 50_000  # a note lives in its item: DynamoDB items stop at 400 KB
 CLAIM_ATTEMPTS = 50
 UPDATE_ATTEMPTS = 3
@@ -162,27 +165,25 @@ class TicketDesk:
         tags: Sequence[str] | None = None,
         take_over: bool = False,
         mailbox: str | None = None,
+        subject: str | None = None,
     ) -> Ticket:
-        """Change status, assignee ("" unassigns, "me" is the caller), priority, tags or
-        mailbox (moved to another configured mailbox's queue).
+        """Change status, assignee ("" unassigns, "me" is the caller), priority, tags,
+        mailbox (moved to another configured mailbox's queue) or subject (a split-out
+        ticket keeps the subject of the mail it began with; replies carry the new one).
 
         Assigning a new ticket opens it, unless the same request sets a status. Moving a
         ticket away from another agent (to oneself, to a third agent or to nobody) must be
         asked for with `take_over`; else AssignedElsewhere names who has it.
         """
-        changes: dict[str, Any] = {}
-        if status is not None:
-            changes["status"] = _one_of("status", status, TicketStatus)
-        if priority is not None:
-            changes["priority"] = _one_of("priority", priority, Priority)
+        changes = _field_changes(status, priority, tags, subject)
         if assignee is not None:
             changes["assignee"] = self._agent(agent, assignee) if assignee not in ("", "none") else ""
-        if tags is not None:
-            changes["tags"] = _tags(tags)
         if mailbox is not None:
             changes["mailbox"] = self.mailbox(mailbox)
         if not changes:
-            raise InvalidRequest("nothing to change: give status, assignee, priority, tags or mailbox")
+            raise InvalidRequest(
+                "nothing to change: give status, assignee, priority, tags, mailbox or subject"
+            )
         for attempt in range(1, UPDATE_ATTEMPTS + 1):
             before = editable(self.ports, ticket_id)
             after = replace(before, **changes)
@@ -195,8 +196,10 @@ class TicketDesk:
             after = replace(after, updated_at=self.ports.now())
             after = replace(after, sla=edited_clock(self.ports.sla.policy, before, after, after.updated_at))
             trail = audit.events_of(before.id, agent, audit.change_lines(before, after), after.updated_at)
+            # A new subject's words find the ticket in search (the old ones still do).
+            terms = subject_terms(after) if after.subject != before.subject else ()
             try:
-                self.ports.queue.replace(before, after, trail)
+                self.ports.queue.replace(before, after, trail, terms)
             except ConcurrentUpdate:
                 if attempt == UPDATE_ATTEMPTS:
                     raise
@@ -303,6 +306,29 @@ def _one_of(name: str, value: str, allowed: type[_Word]) -> _Word:
         return allowed(value)
     except ValueError:
         raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}; got {value!r}") from None
+
+
+def _field_changes(
+    status: str | None, priority: str | None, tags: Sequence[str] | None, subject: str | None
+) -> dict[str, Any]:
+    """The edits that need no look-up, checked."""
+    changes: dict[str, Any] = {}
+    if status is not None:
+        changes["status"] = _one_of("status", status, TicketStatus)
+    if priority is not None:
+        changes["priority"] = _one_of("priority", priority, Priority)
+    if tags is not None:
+        changes["tags"] = _tags(tags)
+    if subject is not None:
+        changes["subject"] = _subject(subject)
+    return changes
+
+
+def _subject(text: str) -> str:
+    cleaned = without_ticket_tags(text)  # mail we send adds the ticket's own [T-n]
+    if not 0 < len(cleaned) <= MAX_SUBJECT_CHARS:
+        raise InvalidRequest(f"a subject is 1 to {MAX_SUBJECT_CHARS} characters")
+    return cleaned
 
 
 def _tags(tags: Sequence[str]) -> tuple[str, ...]:

@@ -3,10 +3,12 @@ assigned to, and moving a ticket to another mailbox."""
 
 from __future__ import annotations
 
+from email import message_from_bytes
+
 from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
-from tests.support.staff_api import ANN, BOB, bob_token
+from tests.support.staff_api import ANN, BOB, bob_token, sent_mail
 
 
 def test_the_colleagues_to_assign_to_are_the_agents_who_signed_in_and_no_one_else(api):
@@ -74,3 +76,37 @@ def test_several_messages_split_out_together_into_one_new_ticket_and_one_must_st
     assert not {m["key"] for m in source["messages"]} & set(keys)
     assert source["ticket"]["messages"] == len([m for m in source["messages"] if m["kind"] != "event"])
     assert f"split 2 messages out into {new['id']}" in [m["text"] for m in source["messages"]]
+
+
+def test_a_split_out_ticket_takes_a_subject_of_its_own(api):
+    """GIVEN a ticket split out of a reply, so titled "Re: …" after the old question WHEN the
+    agent renames it THEN the queue, the search (by the new words) and the agent's reply carry
+    the new subject, the thread says who renamed it from what; a blank subject is refused."""
+    first = deliver(api.stack, make_mail(message_id="<r1@customer.org>"))
+    later = deliver(
+        api.stack,
+        make_mail(
+            subject=f"Re: [{first.ticket}] Printer offline",
+            in_reply_to="<r1@customer.org>",
+            message_id="<r2@customer.org>",
+        ),
+    )
+    split = api.post(f"/api/tickets/{first.ticket}/split", {"message_keys": [later.ses_message_id]})
+    new_id = split.json_body["id"]
+    assert split.json_body["subject"] == "Re: Printer offline"
+
+    renamed = api.patch(f"/api/tickets/{new_id}", {"subject": f"  Scanner driver [{new_id}] "})
+
+    assert renamed.status_code == 200, renamed.json_body
+    assert renamed.json_body["subject"] == "Scanner driver"
+    shown = api.get(f"/api/tickets/{new_id}").json_body
+    assert shown["ticket"]["subject"] == "Scanner driver"
+    assert "subject “Re: Printer offline” → “Scanner driver”" in [m["text"] for m in shown["messages"]]
+    found = api.get("/api/tickets?q=scanner+driver").json_body["tickets"]
+    assert [t["id"] for t in found] == [new_id]
+    sent = sent_mail()
+    assert api.post(f"/api/tickets/{new_id}/reply", {"text": "The driver is attached."}).status_code == 201
+    assert message_from_bytes(sent[0]["RawMessage"]["Data"])["Subject"] == f"Re: Scanner driver [{new_id}]"
+    for blank in ("", f"[{new_id}]", "x" * 201):
+        refused = api.patch(f"/api/tickets/{new_id}", {"subject": blank})
+        assert refused.status_code == 400 and "subject" in refused.json_body["reason"], refused.json_body

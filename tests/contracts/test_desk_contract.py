@@ -121,6 +121,15 @@ def test_a_write_from_a_stale_view_is_refused_and_a_missing_ticket_is_not_found(
         desk.queue.load("not-a-ticket")
 
 
+def test_a_staff_edit_of_the_subject_is_what_the_ticket_reads_afterwards(desk):
+    [ticket] = _tickets(desk, 1)
+
+    desk.queue.replace(ticket, replace(ticket, subject="Scanner driver"), terms=("scanner", "driver"))
+
+    assert desk.tickets.require_ticket(ticket.id).subject == "Scanner driver"
+    assert desk.queue.load(ticket.id)[0].subject == "Scanner driver"
+
+
 def test_a_split_message_moves_to_its_new_ticket_which_the_source_links_to(desk):
     [source] = _tickets(desk, 1)
     later = _message(source.id, "ses-2b", "2026-12-07T11:00:00.000Z", "m2b@c.org")

@@ -64,7 +64,13 @@ class MemoryQueue:
             raise TicketNotFound(ticket_id[:40])
         return self.memory.require_ticket(ticket_id), self.memory.merged_into.get(ticket_id, "")
 
-    def replace(self, before: Ticket, after: Ticket, events: tuple[StoredMessage, ...] = ()) -> None:
+    def replace(
+        self,
+        before: Ticket,
+        after: Ticket,
+        events: tuple[StoredMessage, ...] = (),
+        terms: tuple[str, ...] = (),
+    ) -> None:
         now = self.memory.require_ticket(before.id)
         seen = (before.mailbox, before.status, before.assignee, before.priority)
         if (
@@ -80,6 +86,7 @@ class MemoryQueue:
             priority=after.priority,
             updated_at=after.updated_at,
             mailbox=after.mailbox,
+            subject=after.subject,
             assignee=after.assignee,
             tags=tags,
             sla=after.sla,

@@ -41,13 +41,24 @@ def test_every_line_of_the_trail_the_desk_writes_has_its_template() -> None:
     other = new_ticket(stack, "Another one")
     desk.merge(other, ANN, one.id)
     desk.update(ticket_id, BOB, assignee="", status="pending", tags=["vip"], mailbox="billing")
+    desk.update(one.id, ANN, subject="Scanner driver for the X200")
 
     lines = _trail(stack, ticket_id, one.id, two.id, other)
     unread = [line for line in lines if read_back("event.", line) is None]
     assert unread == [], f"trail lines no event.* template of i18n-en.js matches: {unread}"
     # the walk above wrote each kind of line at least once
     said = " | ".join(lines)
-    for words in ("assigned to", "(was", "unassigned", "moved from", "status", "priority", "tags", "Cc"):
+    for words in (
+        "assigned to",
+        "(was",
+        "unassigned",
+        "moved from",
+        "status",
+        "priority",
+        "tags",
+        "Cc",
+        "subject",
+    ):
         assert words in said, (words, lines)
     assert "split" in said and "merged" in said, lines
 

@@ -233,6 +233,7 @@ window.InboundStrings.de = {
   "event.reassigned": "an {agent} zugewiesen (war {was})",
   "event.assigned": "an {agent} zugewiesen",
   "event.moved": "von {from} nach {to} verschoben",
+  "event.subject": "Betreff „{before}“ → „{after}“",
   "event.status": "Status {before_status} → {after_status}",
   "event.priority": "Priorität {before_priority} → {after_priority}",
   "event.tags": "Tags {tags}",

@@ -234,6 +234,7 @@ window.InboundStrings.en = {
   "event.reassigned": "assigned to {agent} (was {was})",
   "event.assigned": "assigned to {agent}",
   "event.moved": "moved from {from} to {to}",
+  "event.subject": "subject “{before}” → “{after}”",
   "event.status": "status {before_status} → {after_status}",
   "event.priority": "priority {before_priority} → {after_priority}",
   "event.tags": "tags {tags}",

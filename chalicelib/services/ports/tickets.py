@@ -142,8 +142,15 @@ class TicketQueue(Protocol):
         """The ticket as it is now and the ticket it was merged into ("" if none)."""
         ...
 
-    def replace(self, before: Ticket, after: Ticket, events: tuple[StoredMessage, ...] = ()) -> None:
-        """`after` in place of `before`, only if nobody changed it since (else ConcurrentUpdate)."""
+    def replace(
+        self,
+        before: Ticket,
+        after: Ticket,
+        events: tuple[StoredMessage, ...] = (),
+        terms: tuple[str, ...] = (),
+    ) -> None:
+        """`after` in place of `before`, only if nobody changed it since (else ConcurrentUpdate);
+        `terms` join the search index in the same write (a new subject's)."""
         ...
 
 
