@@ -1,6 +1,7 @@
 """The staff desk: the queue, claiming the next ticket, reading one, notes, status and
 assignment changes, split and merge. Each change publishes a ticket event. What it
-returns for reading (a queue page, a ticket with its messages) is in `desk_views`."""
+returns for reading (a queue page, a ticket with its messages) is in `desk_views`;
+how it checks what a request names (mailbox, assignee, status, tags, page size) in `desk_input`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,9 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from chalicelib.domain import audit
-from chalicelib.domain.correlation import without_ticket_tags
 from chalicelib.domain.search_terms import subject_terms
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import (
@@ -22,7 +21,6 @@ from chalicelib.domain.tickets import (
     Body,
     Direction,
     MessageKind,
-    Priority,
     StoredMessage,
     ThreadSignal,
     Ticket,
@@ -38,6 +36,13 @@ from chalicelib.errors import (
     TicketNotFound,
 )
 from chalicelib.services import ticket_participants, ticket_split_merge
+from chalicelib.services.desk_input import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    assignee_name,
+    field_changes,
+    mailbox_name,
+)
 from chalicelib.services.desk_ports import DeskPorts, editable
 from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
 from chalicelib.services.ports.records import QueueQuery
@@ -46,9 +51,6 @@ from chalicelib.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIMIT, MAX_LIMIT = 25, 100
-MAX_TAGS, MAX_TAG_CHARS = 20, 40
-MAX_SUBJECT_CHARS = 200
 MAX_NOTE_CHARS = 50_000  # a note lives in its item: DynamoDB items stop at 400 KB
 CLAIM_ATTEMPTS = 50
 UPDATE_ATTEMPTS = 3
@@ -87,7 +89,7 @@ class TicketDesk:
         `assignee`: "me", "none" (unassigned only) or an agent; with an agent the mailbox
         is a filter and may be left out (all mailboxes), except when sorting by due time.
         """
-        who = None if assignee is None else self._assignee(agent, assignee)
+        who = None if assignee is None else assignee_name(agent, assignee)
         box = self.mailbox(mailbox) if mailbox or not who else None
         asked = tuple(dict.fromkeys(statuses or WORKING_STATUSES))
         if unknown := [s for s in asked if s not in STATUSES]:
@@ -175,7 +177,7 @@ class TicketDesk:
         ticket away from another agent (to oneself, to a third agent or to nobody) must be
         asked for with `take_over`; else AssignedElsewhere names who has it.
         """
-        changes = _field_changes(status, priority, tags, subject)
+        changes = field_changes(status, priority, tags, subject)
         if assignee is not None:
             changes["assignee"] = self._agent(agent, assignee) if assignee not in ("", "none") else ""
         if mailbox is not None:
@@ -269,72 +271,15 @@ class TicketDesk:
 
     def mailbox(self, mailbox: str | None) -> str:
         """A configured mailbox name (the default one when none is given); InvalidRequest else."""
-        known = set(self.settings.mailboxes.values())
-        box = (mailbox or self.settings.default_mailbox).strip().lower()
-        if box not in known:
-            raise InvalidRequest(f"unknown mailbox {box!r}; use {', '.join(sorted(known))}")
-        return box
+        return mailbox_name(self.settings, mailbox)
 
     def _agent(self, agent: str, value: str) -> str:
         """The agent an assignment names; InvalidRequest for anyone not in the staff directory
         (a typo would own the ticket and take it out of the pool)."""
-        name = self._assignee(agent, value)
+        name = assignee_name(agent, value)
         if name and name != agent and not self.ports.is_agent(name):
             raise InvalidRequest(
                 f"{name} is not an agent, or is disabled: assign to a colleague who has signed in "
                 "(inbound staff list)"
             )
         return name
-
-    @staticmethod
-    def _assignee(agent: str, value: str) -> str:
-        value = value.strip().lower()
-        if value == "me":
-            return agent
-        if value == "none":
-            return ""
-        if not value or len(value) > 254 or any(c.isspace() or c == "#" for c in value):
-            raise InvalidRequest("assignee must be an agent's sign-in name, 'me' or 'none'")
-        return value
-
-
-_Word = TypeVar("_Word", bound=StrEnum)
-
-
-def _one_of(name: str, value: str, allowed: type[_Word]) -> _Word:
-    try:
-        return allowed(value)
-    except ValueError:
-        raise InvalidRequest(f"{name} must be one of {', '.join(allowed)}; got {value!r}") from None
-
-
-def _field_changes(
-    status: str | None, priority: str | None, tags: Sequence[str] | None, subject: str | None
-) -> dict[str, Any]:
-    """The edits that need no look-up, checked."""
-    changes: dict[str, Any] = {}
-    if status is not None:
-        changes["status"] = _one_of("status", status, TicketStatus)
-    if priority is not None:
-        changes["priority"] = _one_of("priority", priority, Priority)
-    if tags is not None:
-        changes["tags"] = _tags(tags)
-    if subject is not None:
-        changes["subject"] = _subject(subject)
-    return changes
-
-
-def _subject(text: str) -> str:
-    cleaned = without_ticket_tags(text)  # mail we send adds the ticket's own [T-n]
-    if not 0 < len(cleaned) <= MAX_SUBJECT_CHARS:
-        raise InvalidRequest(f"a subject is 1 to {MAX_SUBJECT_CHARS} characters")
-    return cleaned
-
-
-def _tags(tags: Sequence[str]) -> tuple[str, ...]:
-    cleaned = tuple(dict.fromkeys(t.strip() for t in tags))
-    if len(cleaned) > MAX_TAGS:
-        raise InvalidRequest(f"at most {MAX_TAGS} tags")
-    if any(not t or len(t) > MAX_TAG_CHARS for t in cleaned):
-        raise InvalidRequest(f"tags must be 1 to {MAX_TAG_CHARS} characters")
-    return tuple(sorted(cleaned))

@@ -21,8 +21,8 @@ from chalicelib.domain.search_terms import (
 )
 from chalicelib.domain.tickets import STATUSES, Direction, ticket_id_for
 from chalicelib.errors import InvalidRequest
+from chalicelib.services.desk_input import MAX_LIMIT
 from chalicelib.services.desk_views import QueuePage
-from chalicelib.services.ticket_desk import MAX_LIMIT
 
 if TYPE_CHECKING:
     from chalicelib.domain.tickets import Ticket

@@ -83,10 +83,11 @@ def search(
     settings: Settings, dynamodb: DynamoDBClient, tickets: TicketStore, desk: TicketDesk
 ) -> TicketFinder:
     from chalicelib.adapters.dynamodb_search import DynamoDBSearch
+    from chalicelib.services.desk_input import assignee_name
     from chalicelib.services.ticket_search import TicketFinder
 
     return TicketFinder(
-        DynamoDBSearch(dynamodb, settings.tickets_table), tickets, desk.mailbox, desk._assignee
+        DynamoDBSearch(dynamodb, settings.tickets_table), tickets, desk.mailbox, assignee_name
     )
 
 
