@@ -84,6 +84,7 @@ ASSETS = frozenset(
         "sla.js",
         "alerts.js",
         "undo_send.js",
+        "subject.js",
         "console.css",
     }
 )

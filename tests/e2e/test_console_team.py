@@ -225,6 +225,23 @@ def test_two_agents_work_the_day_in_the_console(
     assert dialogs and dialogs[-1] == f"Move this message out of {german_id} into a new ticket?"
     assert f"ticket={split_id}" in page.url
     _shot(page, 8, "split")
+    # It is named after the mail it began with: Ann gives it a subject of its own, by
+    # keyboard (Esc leaves the name as it was; Enter saves), and the queue and thread follow.
+    head.get_by_role("button", name="Rename").click()
+    field = head.locator(".subject-form input[name=subject]")
+    assert field.input_value() == "Nochmals: Rückerstattung"
+    page.keyboard.press("Escape")
+    head.locator(".subject").filter(has_text="Nochmals: Rückerstattung").wait_for()
+    assert field.count() == 0
+    page.keyboard.press("Enter")  # the focus went back to Rename
+    field.fill("Neue Lieferadresse")
+    page.keyboard.press("Enter")
+    head.locator(".subject").filter(has_text="Neue Lieferadresse").wait_for()
+    renamed = "subject “Nochmals: Rückerstattung” → “Neue Lieferadresse”"
+    page.locator(".messages li.event").filter(has_text=renamed).wait_for()
+    page.locator(f'#tickets li[data-ticket="{split_id}"] .subject', has_text="Neue Lieferadresse").wait_for()
+    assert tickets(up).get_ticket(split_id).subject == "Neue Lieferadresse"
+    _shot(page, 8, "split-renamed")
 
     # 6. Addresses: reload keeps it, back and forward move between tickets, a second tab
     # opened on a pasted link is signed in already.

@@ -61,6 +61,7 @@
   let replies = null; // replies.js: saved replies, the signature, the reply's preview
   let forward = null; // forward.js: a message or the ticket to any address
   let undoSend = null; // undo_send.js: "Sending… Undo" while a reply is held
+  let subjectEdit = null; // subject.js: the ticket head's subject and its Rename
 
   // -- DOM -------------------------------------------------------------------
   const $ = (selector, root = document) => root.querySelector(selector);
@@ -548,7 +549,7 @@
         el('span', { className: `pill status-${ticket.status}`, text: t(`status.${ticket.status}`) }),
         ticket.priority && ticket.priority !== 'normal' ? el('span', { className: `pill priority-${ticket.priority}`, text: t('ticket.priority', { priority: t(`priority.${ticket.priority}`) }) }) : null,
         ...ticket.tags.map((tag) => el('span', { className: 'pill tag', text: tag }))),
-      el('h2', { className: 'subject', text: ticket.subject || t('ticket.no_subject'), attrs: { title: ticket.subject } }),
+      subjectEdit.heading(ticket),
       el('p', { className: 'presence', attrs: { 'aria-live': 'polite' } }),
       el('p', { className: 'muted' },
         `${ticket.requester} · ${ticket.mailbox} · ${t('queue.opened', { ago: ago(ticket.created_at) })} · `,
@@ -1101,6 +1102,7 @@
     attachments = window.InboundAttachments({ api, el, $ });
     forward = window.InboundForward({ api, el, $, toast, showAlert, openTicket });
     undoSend = window.InboundUndoSend({ api, el, $, toast, openTicket, state, attachments });
+    subjectEdit = window.InboundSubject({ api, el, toast, showAlert, openTicket, refresh });
     window.InboundAnnounce({ api, el, $, toast, showAlert, state });
     window.InboundReports({ api, el, $, showAlert });
     replies = window.InboundReplies({ api, el, $, toast, showAlert, state });

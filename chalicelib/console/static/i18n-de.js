@@ -229,6 +229,14 @@ window.InboundStrings.de = {
   "composer.sent_warning": "Antwort gesendet; {warnings}",
   "composer.noted": "Notiz hinzugefügt",
 
+  "subject.rename": "Umbenennen",
+  "subject.rename_title": "Betreff des Tickets ändern (Antworten tragen den neuen)",
+  "subject.label": "Betreff",
+  "subject.save": "Speichern",
+  "subject.cancel": "Abbrechen",
+  "subject.empty": "Bitte zuerst einen Betreff eingeben.",
+  "subject.saved": "{id} umbenannt",
+
   "event.unassigned": "Zuweisung aufgehoben (war {was})",
   "event.reassigned": "an {agent} zugewiesen (war {was})",
   "event.assigned": "an {agent} zugewiesen",

@@ -230,6 +230,14 @@ window.InboundStrings.en = {
   "composer.sent_warning": "Reply sent; {warnings}",
   "composer.noted": "Note added",
 
+  "subject.rename": "Rename",
+  "subject.rename_title": "Edit the ticket's subject (replies carry the new one)",
+  "subject.label": "Subject",
+  "subject.save": "Save",
+  "subject.cancel": "Cancel",
+  "subject.empty": "Write a subject first.",
+  "subject.saved": "{id} renamed",
+
   "event.unassigned": "unassigned (was {was})",
   "event.reassigned": "assigned to {agent} (was {was})",
   "event.assigned": "assigned to {agent}",
