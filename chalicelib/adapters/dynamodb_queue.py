@@ -1,22 +1,16 @@
 """The staff queue on the tickets table's GSIs, and conditional ticket updates.
 
-Reads are Queries on `queue` (gsi1pk `QUEUE#<mailbox>#<lane>`, gsi1sk
-`<assigned>#<rank>#<created>#<id>`; one lane for the working statuses new and open, one
-per other status: see `dynamodb_items.queue_lane`) or `byassignee` (gsi2pk
-`ASSIGNEE#<agent>`, gsi2sk `<status>#<created>#<id>`, one prefix per status), merged in
-key order. The default queue page and claiming are therefore one Query each. A page's
-cursor holds, per partition, the index key of the last ticket it showed there (opaque
-base64 to callers). Writes condition on the status and queue position the caller saw,
-so the GSI keys always match the item and two writers cannot both win.
+Reads are Queries on the partitions of the queue indexes a query names (one per lane or
+status: see `dynamodb_queue_partitions`, which also holds the page cursor), merged in key
+order. The default queue page and claiming are therefore one Query each. Writes condition on
+the status and queue position the caller saw, so the GSI keys always match the item and two
+writers cannot both win.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import heapq
 import itertools
-import json
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -26,11 +20,18 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.adapters.aws_errors import error_code
+from chalicelib.adapters.dynamodb_queue_partitions import (
+    INDEX_KEYS,
+    QueuePartition,
+    decode_cursor,
+    encode_cursor,
+    query_partitions,
+    start_key_plain,
+)
 from chalicelib.adapters.dynamodb_requests import EDIT_CONFLICT_RETRIES, query_all, transact_write
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.adapters.dynamodb_ticket_updates import changes_bump, report_adds
 from chalicelib.domain import report_counts
-from chalicelib.domain.frozen import frozen
 from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
 from chalicelib.services.ports.records import QueueQuery
@@ -38,93 +39,7 @@ from chalicelib.services.ports.records import QueueQuery
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-QUEUE_INDEX, ASSIGNEE_INDEX, DUE_INDEX = "queue", "byassignee", "queuebydue"
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
-_INDEX_KEYS = {
-    QUEUE_INDEX: ("gsi1pk", "gsi1sk"),
-    ASSIGNEE_INDEX: ("gsi2pk", "gsi2sk"),
-    DUE_INDEX: ("gsi1pk", "duesk"),  # the queue's lanes by due time (dynamodb_sla_clock.due_keys)
-}
-
-
-@frozen
-class _Partition:
-    name: str  # the status
-    index: str
-    pk: str
-    sk_prefix: str
-    filters: tuple[tuple[str, str, str], ...]  # (expression, placeholder, value)
-    statuses: tuple[str, ...] = ()  # only these, when the partition holds more (a lane)
-
-    def order(self, raw: dict[str, Any]) -> str:
-        sk = raw[_INDEX_KEYS[self.index][1]]["S"]
-        # byassignee keys start with the status: order across statuses by age.
-        return sk.partition("#")[2] if self.index == ASSIGNEE_INDEX else sk
-
-    def position(self, raw: dict[str, Any]) -> dict[str, str]:
-        return {name: raw[name]["S"] for name in dict.fromkeys(("pk", "sk", *_INDEX_KEYS[self.index]))}
-
-
-def _partitions(query: QueueQuery) -> list[_Partition]:
-    filters: list[tuple[str, str, str]] = []
-    if query.tag:
-        filters.append(("contains(tags, :tag)", ":tag", query.tag))
-    if query.assignee and query.sort == "due":
-        if not query.mailbox:
-            raise InvalidRequest("sorting by due time needs a mailbox")
-        filters.append(("assignee = :who", ":who", query.assignee))
-    elif query.assignee:
-        if query.mailbox:
-            filters.append(("mailbox = :mailbox", ":mailbox", query.mailbox))
-        return [
-            _Partition(s, ASSIGNEE_INDEX, f"ASSIGNEE#{query.assignee}", f"{s}#", tuple(filters))
-            for s in query.statuses
-        ]
-    prefix = "0#" if query.assignee == "" else ""
-    index = QUEUE_INDEX
-    if query.sort == "due":
-        if query.assignee == "":  # the due index's keys do not start with the assigned flag
-            filters.append(("(attribute_not_exists(assignee) OR assignee = :none)", ":none", ""))
-        prefix, index = "", DUE_INDEX
-    lanes: dict[str, list[TicketStatus]] = {}
-    for status in query.statuses:
-        lanes.setdefault(items.queue_lane(status), []).append(status)
-    partitions = []
-    for lane, wanted in lanes.items():
-        held: set[str] = {s for s, name in items.QUEUE_LANES.items() if name == lane} or {lane}
-        narrow = tuple(wanted) if set(wanted) != held else ()
-        partitions.append(
-            _Partition(lane, index, f"QUEUE#{query.mailbox}#{lane}", prefix, tuple(filters), narrow)
-        )
-    return partitions
-
-
-def encode_cursor(positions: dict[str, dict[str, str]]) -> str:
-    raw = json.dumps(positions, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, partitions: list[_Partition]) -> dict[str, dict[str, Any]]:
-    """Start keys per status; InvalidRequest for a cursor this query did not issue."""
-    try:
-        positions = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidRequest("cursor is not one this API issued") from exc
-    by_name = {p.name: p for p in partitions}
-    if not isinstance(positions, dict) or not set(positions) <= set(by_name):
-        raise InvalidRequest("cursor belongs to another query (statuses differ)")
-    starts = {}
-    for name, position in positions.items():
-        part = by_name[name]
-        wanted = {"pk", "sk", *_INDEX_KEYS[part.index]}
-        if not isinstance(position, dict) or set(position) != wanted:
-            raise InvalidRequest("cursor belongs to another query")
-        if position[_INDEX_KEYS[part.index][0]] != part.pk or not all(
-            isinstance(v, str) for v in position.values()
-        ):
-            raise InvalidRequest("cursor belongs to another query")
-        starts[name] = {key: {"S": value} for key, value in position.items()}
-    return starts
 
 
 class DynamoDBQueue:
@@ -137,7 +52,7 @@ class DynamoDBQueue:
         self, query: QueueQuery, limit: int, cursor: str | None = None
     ) -> tuple[list[Ticket], str | None]:
         """Up to `limit` tickets in queue order, and the cursor of the next page (None: no more)."""
-        partitions = _partitions(query)
+        partitions = query_partitions(query)
         starts = decode_cursor(cursor, partitions) if cursor else {}
         merged = self._merged(partitions, starts, page_size=limit + 1)
         taken = list(itertools.islice(merged, limit + 1))
@@ -150,25 +65,25 @@ class DynamoDBQueue:
 
     def unassigned(self, mailbox: str, statuses: tuple[TicketStatus, ...]) -> Iterator[Ticket]:
         """Unassigned tickets of a mailbox in claim order, fetched page by page as consumed."""
-        partitions = _partitions(QueueQuery(mailbox, statuses, assignee=""))
+        partitions = query_partitions(QueueQuery(mailbox, statuses, assignee=""))
         return (items.ticket_from_item(raw) for _, raw in self._merged(partitions, {}, page_size=10))
 
     def _merged(
-        self, partitions: list[_Partition], starts: dict[str, Any], page_size: int
-    ) -> Iterator[tuple[_Partition, dict[str, Any]]]:
+        self, partitions: list[QueuePartition], starts: dict[str, Any], page_size: int
+    ) -> Iterator[tuple[QueuePartition, dict[str, Any]]]:
         streams = [self._tagged(part, starts.get(part.name), page_size) for part in partitions]
         return ((part, raw) for _, _, part, raw in heapq.merge(*streams, key=lambda entry: entry[:2]))
 
     def _tagged(
-        self, part: _Partition, start: dict[str, Any] | None, page_size: int
-    ) -> Iterator[tuple[str, str, _Partition, dict[str, Any]]]:
+        self, part: QueuePartition, start: dict[str, Any] | None, page_size: int
+    ) -> Iterator[tuple[str, str, QueuePartition, dict[str, Any]]]:
         for raw in self._query(part, start, page_size):
             yield part.order(raw), part.name, part, raw
 
     def _query(
-        self, part: _Partition, start: dict[str, Any] | None, page_size: int
+        self, part: QueuePartition, start: dict[str, Any] | None, page_size: int
     ) -> Iterator[dict[str, Any]]:
-        pk_name, sk_name = _INDEX_KEYS[part.index]
+        pk_name, sk_name = INDEX_KEYS[part.index]
         values: dict[str, Any] = {":pk": {"S": part.pk}}
         condition = f"{pk_name} = :pk"
         if part.sk_prefix:
@@ -325,7 +240,3 @@ class DynamoDBQueue:
             TableName=self.table, Key=key, ConsistentRead=True, ProjectionExpression="pk"
         )
         return "Item" in found
-
-
-def start_key_plain(key: dict[str, Any]) -> dict[str, str]:
-    return {name: value["S"] for name, value in key.items()}
