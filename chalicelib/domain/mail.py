@@ -75,7 +75,8 @@ def parse_addresses(*values: str) -> tuple[Address, ...]:
     seen: set[str] = set()
     for name, addr in getaddresses([v for v in values if v]):
         addr = canonical_address(addr)
-        if "@" not in addr or addr in seen or any(c.isspace() for c in addr):
+        local, _, domain = addr.rpartition("@")
+        if not (local and domain) or addr in seen or any(c.isspace() for c in addr):
             continue
         if len(addr.encode("utf-8", "surrogateescape")) > MAX_ADDRESS_BYTES:
             continue

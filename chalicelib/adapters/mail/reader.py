@@ -201,9 +201,12 @@ def _header_fields(message: Message, defects: list[Defect]) -> dict:
 
 
 def _addresses(values: list[str], name: str, defects: list[Defect]) -> tuple[Address, ...]:
-    """Mailboxes, split before RFC 2047 decoding so that an encoded comma splits nothing."""
+    """Mailboxes as written, never read out of RFC 2047 encoded words: section 5 forbids one in
+    an addr-spec, so no DMARC checker decodes one to find the From domain, and a mailbox only
+    the decoding shows (`=?utf-8?q?alice=40customer.org?= <@evil.test>`) is not the one SES
+    judged. Names are decoded after the split, so an encoded comma splits nothing."""
     try:
-        found = parse_addresses(*values) or parse_addresses(*map(decode_words, values))
+        found = parse_addresses(*values)
     except (RecursionError, *PART_ERRORS) as exc:
         # The stdlib address parser recurses once per word; read each item alone.
         defects.append(
