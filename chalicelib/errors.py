@@ -31,6 +31,10 @@ class ConfigurationError(InboundError):
     """A setting or secret the app needs is missing or invalid."""
 
 
+class PublicUrlMissing(ConfigurationError):
+    """A deployed stage does not know its own URL, so it mints no link that would lead nowhere."""
+
+
 class SendRefused(InboundError):
     """The outbound guard refused a mail; `reason` is a stable code the API and CLI show
     (domain/refusals.py)."""

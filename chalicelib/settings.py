@@ -92,9 +92,14 @@ class Settings:
     complaint_pause_rate: float = 0.0008
     reputation_min_volume: int = 200
 
-    # -- announcements (services/announcements.py) --
-    # Where the one-click unsubscribe link points: the stage's API URL (`/u/<token>` on it).
+    # -- links in mail (services/file_links.py, announcements, alerts, invitations) --
+    # The stage's API URL, or a custom domain in front of it (INBOUND_PUBLIC_URL). Empty on a
+    # deployed stage (on Lambda, or the CLI acting on a stage) when unset: then the URL comes
+    # from `public_url_parameter`, which the stack or `inbound provision` writes
+    # (adapters/ssm_public_url.py); a loopback URL is refused there.
     public_url: str = "http://127.0.0.1:8000"
+    public_url_parameter: str = "/inbound/dev/public-url"
+    deployed: bool = False
     announcement_configuration_set: str = "inbound-dev-announcements"
     announcement_queue: str = "inbound-dev-announce"
     # Of the 24-hour quota, the share announcements leave to acknowledgements and replies.
@@ -113,6 +118,8 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
         stage = env.get("INBOUND_STAGE", "dev")
+        # Lambda sets AWS_LAMBDA_FUNCTION_NAME; the CLI acting on a stage sets INBOUND_DEPLOYED.
+        deployed = bool(env.get("AWS_LAMBDA_FUNCTION_NAME")) or env.get("INBOUND_DEPLOYED") == "true"
         domain = env.get("INBOUND_DOMAIN", "example.com").lower()
         mailboxes = _mailbox_map(env.get("INBOUND_MAILBOXES", "")) or {
             f"support@{domain}": "support",
@@ -164,7 +171,9 @@ class Settings:
             bounce_pause_rate=float(env.get("INBOUND_BOUNCE_PAUSE_RATE", 0.04)),
             complaint_pause_rate=float(env.get("INBOUND_COMPLAINT_PAUSE_RATE", 0.0008)),
             reputation_min_volume=int(env.get("INBOUND_REPUTATION_MIN_VOLUME", 200)),
-            public_url=env.get("INBOUND_PUBLIC_URL", "http://127.0.0.1:8000"),
+            public_url=env.get("INBOUND_PUBLIC_URL", "" if deployed else "http://127.0.0.1:8000"),
+            public_url_parameter=env.get("INBOUND_PUBLIC_URL_PARAMETER", f"/inbound/{stage}/public-url"),
+            deployed=deployed,
             announcement_configuration_set=env.get(
                 "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET", f"inbound-{stage}-announcements"
             ),

@@ -24,7 +24,7 @@ def _require_admin() -> None:
 
 
 def _console_url() -> str:
-    return f"{services().settings.public_url.rstrip('/')}/"
+    return f"{services().public_url()}/"
 
 
 @staff_admin.route("/staff", methods=["GET"])

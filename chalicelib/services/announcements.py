@@ -61,6 +61,7 @@ class AnnouncementPorts:
     queue: TicketQueue
     sanitise_html: Callable[[str], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]
+    public_url: Callable[[], str]  # the stage's URL; PublicUrlMissing where it has none
     send_test: Callable[[bytes, str, list[str]], str]  # the guard's check is the caller's
     check: Callable[[str], Decision]  # the outbound guard's decision (staff-mail rules)
     enqueue: Callable[[dict[str, Any], int], None]
@@ -131,7 +132,7 @@ class AnnouncementService:
     # -- the mail -------------------------------------------------------------------
     def unsubscribe_url(self, address: str) -> str:
         token = ann.unsubscribe_token(self.ports.reply_secrets()[0], address)
-        return f"{self.settings.public_url.rstrip('/')}/u/{token}"
+        return f"{self.ports.public_url()}/u/{token}"
 
     def _link(self, announcement: ann.Announcement, address: str) -> str:
         return f"{self.unsubscribe_url(address)}?a={announcement.id}"

@@ -28,6 +28,7 @@ from chalicelib.domain import outbound_mail as om
 from chalicelib.domain import send_policy
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.timestamps import iso_millis
+from chalicelib.errors import PublicUrlMissing
 from chalicelib.services import outbound_guard as guard
 from chalicelib.services import outbound_sending as sending
 from chalicelib.settings import Settings
@@ -62,7 +63,8 @@ class AssigneeAlerts:
     def customer_replied(self, ticket: Ticket) -> str:
         """Mail `ticket`'s agent, if they asked for it: "sent", "off" (not asked, nobody
         has the ticket, or its agent is disabled), "already" (`ticket`, as it was before this mail, had its customer's
-        answer alerted), "rate_limited" (the agent's alerts of the day) or the guard's refusal reason. Never raises a refusal: the customer's
+        answer alerted), "rate_limited" (the agent's alerts of the day), "no_public_url" (a deployed
+        stage that does not know its URL: no mail with a dead link) or the guard's refusal reason. Never raises a refusal: the customer's
         mail is filed whatever happens here."""
         agent = ticket.assignee
         if not agent or not self.preferences.wants_reply_mail(agent):
@@ -84,6 +86,11 @@ class AssigneeAlerts:
         if not decision.allowed:
             log.info("reply alert for %s to %s refused: %s", ticket.id, agent, decision.reason)
             return str(decision.reason)
+        try:
+            link = f"{self.ports.public_url()}/?ticket={ticket.id}"
+        except PublicUrlMissing as exc:
+            log.error("reply alert for %s not sent: %s", ticket.id, exc)
+            return "no_public_url"
         now = self.ports.clock()
         # A ceiling for what the turn rule above does not bound: mail on tickets the agent
         # has not answered yet. Counted as the automatic mail it is, per agent and day.
@@ -92,7 +99,6 @@ class AssigneeAlerts:
         ):
             log.info("reply alert for %s not sent: %s had %d today", ticket.id, agent, self.per_day)
             return str(RefusalReason.RATE_LIMITED)
-        link = f"{self.settings.public_url.rstrip('/')}/?ticket={ticket.id}"
         outgoing = om.OutgoingMail(
             ticket_id=ticket.id,
             from_address=sending.mailbox_address(self.settings, ticket.mailbox),

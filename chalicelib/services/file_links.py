@@ -16,13 +16,13 @@ from chalicelib.services.ports.tickets import DownloadLinks
 class FileLinks:
     def __init__(
         self,
-        public_url: str,
+        public_url: Callable[[], str],
         secrets: Callable[[], tuple[bytes, ...]],
         links: DownloadLinks,
         clock: Callable[[], float],
         lifetime: int,
     ) -> None:
-        self.public_url = public_url.rstrip("/")
+        self.public_url = public_url  # raises PublicUrlMissing where the stage has none
         self.secrets = secrets
         self.links = links
         self.clock = clock
@@ -36,7 +36,7 @@ class FileLinks:
             attachment.risky,
             int(self.clock()) + self.lifetime,
         )
-        return f"{self.public_url}/files/{file_links.sign(self.secrets()[0], claim)}"
+        return f"{self.public_url()}/files/{file_links.sign(self.secrets()[0], claim)}"
 
     def redirect(self, token: str) -> str | None:
         """A short presigned URL for the object the token names, or None (forged, expired)."""

@@ -35,6 +35,8 @@ class OutboundPorts:
     store: message_builder.AttachmentSink
     presign: Callable[[StoredAttachment], str]
     reply_secrets: Callable[[], tuple[bytes, ...]]
+    # The stage's URL, base of links in mail; raises PublicUrlMissing where it has none.
+    public_url: Callable[[], str]
     # Who is answering which message: two Sends at the same moment mail once.
     reply_claims: ReplyClaims
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

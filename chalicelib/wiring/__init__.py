@@ -82,7 +82,7 @@ class Services(SharedAdapters):
         """What /files/<token> in outgoing mail answers: a fresh, short presigned GET."""
         from chalicelib.wiring.outbound import file_links
 
-        return file_links(self.settings, self._signer, self._reply_secrets)
+        return file_links(self.settings, self._signer, self._reply_secrets, self.public_url)
 
     @functools.cached_property
     def _announcing(self) -> Announcing:

@@ -71,6 +71,7 @@ def mail_out(
     store: MailStore,
     reply_secrets: ReplySecrets,
     events: Events,
+    public_url: Callable[[], str],
 ) -> MailOut:
     """The outbound guard and what it stands on: one suppression table, one SES sender."""
     from chalicelib.adapters.cloudwatch_reputation import AccountReputation
@@ -96,7 +97,7 @@ def mail_out(
         on_first_use(lambda: client(session, "sesv2", settings)),
         mailboxes=settings.mailboxes,
     )
-    links = file_links(settings, signer, reply_secrets)
+    links = file_links(settings, signer, reply_secrets, public_url)
     outbound = OutboundService(
         settings,
         OutboundPorts(
@@ -110,6 +111,7 @@ def mail_out(
             store=store,
             presign=links.url,
             reply_secrets=reply_secrets,
+            public_url=public_url,
             reply_claims=DynamoDBReplyClaims(dynamodb, settings.tickets_table),
             account_rates=AccountReputation(
                 on_first_use(lambda: client(session, "cloudwatch", settings))
@@ -121,7 +123,9 @@ def mail_out(
     return MailOut(outbound, sender, suppression_list, counters, send_ledger, feedback_ledger)
 
 
-def file_links(settings: Settings, signer: S3Client, reply_secrets: ReplySecrets) -> FileLinks:
+def file_links(
+    settings: Settings, signer: S3Client, reply_secrets: ReplySecrets, public_url: Callable[[], str]
+) -> FileLinks:
     """Links in mail to files too large to attach: the stage's /files/<token> for the whole
     promised lifetime, each answered with a presigned GET of a few minutes."""
     import time
@@ -130,7 +134,7 @@ def file_links(settings: Settings, signer: S3Client, reply_secrets: ReplySecrets
     from chalicelib.services.file_links import FileLinks
 
     short = S3DownloadLinks(signer, settings.mail_bucket)
-    return FileLinks(settings.public_url, reply_secrets, short, time.time, settings.attachment_link_seconds)
+    return FileLinks(public_url, reply_secrets, short, time.time, settings.attachment_link_seconds)
 
 
 def announcements(
@@ -166,6 +170,7 @@ def announcements(
             queue=DynamoDBQueue(dynamodb, settings.tickets_table),
             sanitise_html=desk.ports.sanitise_html,
             reply_secrets=outbound.ports.reply_secrets,
+            public_url=outbound.ports.public_url,
             send_test=sender.send_raw,
             check=lambda address: outbound.check(address, automatic=False),
             enqueue=batches.enqueue,

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
     from chalicelib.adapters.s3_mail_store import S3MailStore
     from chalicelib.adapters.sns_events import SnsEvents
+    from chalicelib.adapters.ssm_public_url import SsmPublicUrl
     from chalicelib.adapters.ssm_secrets import SsmReplySecrets
     from chalicelib.services.message_builder import Renderers
     from chalicelib.wiring.outbound import MailOut
@@ -63,6 +64,15 @@ class SharedAdapters:
         return SsmReplySecrets(ssm, self.settings.reply_secret_parameter)
 
     @functools.cached_property
+    def public_url(self) -> SsmPublicUrl:
+        """The base of links in mail: INBOUND_PUBLIC_URL, else (deployed) the stage's SSM parameter."""
+        from chalicelib.adapters.ssm_public_url import SsmPublicUrl
+
+        ssm = on_first_use(lambda: client(self._session, "ssm", self.settings))
+        s = self.settings
+        return SsmPublicUrl(ssm, s.public_url_parameter, s.public_url, s.deployed)
+
+    @functools.cached_property
     def _renderers(self) -> Renderers:
         from chalicelib.adapters.mail import body_render
         from chalicelib.services.message_builder import Renderers
@@ -91,4 +101,5 @@ class SharedAdapters:
             self._store,
             self._reply_secrets,
             self._events,
+            self.public_url,
         )

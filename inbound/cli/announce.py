@@ -29,12 +29,17 @@ def _services(args: argparse.Namespace) -> Any:
     from inbound.cli.target import resolve
 
     target = resolve(args)
+    from chalicelib.errors import PublicUrlMissing
+
     svc = target.services()
-    if not target.is_local and svc.settings.public_url.startswith("http://127.0.0.1"):
+    try:
+        svc.public_url()
+    except PublicUrlMissing:
         raise CommandError(
-            f"{target.description} has no INBOUND_PUBLIC_URL: set it to the stage's API URL "
-            "(unsubscribe links point there; see DEPLOY.md) and run again"
-        )
+            f"{target.description} does not know its URL (unsubscribe links point there): run "
+            f"`inbound provision --stage {target.stage} --after-deploy` after `chalice deploy`, "
+            "or set INBOUND_PUBLIC_URL (see DEPLOY.md), and run again"
+        ) from None
     return svc
 
 

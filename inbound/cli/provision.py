@@ -24,7 +24,11 @@ def _provision(args: argparse.Namespace) -> int:
         if args.after_deploy:
             rest_api = deployed_rest_api(Path(args.project_dir), args.stage)
             print(
-                render_report(after_deploy(session, args.stage, args.region, args.endpoint_url, rest_api)),
+                render_report(
+                    after_deploy(
+                        session, args.stage, args.region, args.endpoint_url, rest_api, args.public_url
+                    )
+                ),
                 end="",
             )
             return 0
@@ -50,6 +54,7 @@ def _provision(args: argparse.Namespace) -> int:
             dedicated_pool=args.dedicated_pool,
             managed_pool=args.managed,
             firehose=args.firehose,
+            public_url=args.public_url,
         )
     except ProvisionError as exc:
         print(f"inbound provision: {exc}", file=sys.stderr)
@@ -132,6 +137,11 @@ def register(commands: Any) -> None:
         action="store_true",
         help="after every `chalice deploy`: the SQS functions report failed records only "
         "(ReportBatchItemFailures) and the API's gateway responses are set again",
+    )
+    prov.add_argument(
+        "--public-url",
+        default="",
+        help="where links in mail point (a custom domain in front of the API); default: the deployed API's URL",
     )
     prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
     prov.add_argument(

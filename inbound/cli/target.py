@@ -255,6 +255,9 @@ def _derived_environment(session: Any, stage: str, region: str, endpoint_url: st
         "INBOUND_FEEDBACK_QUEUE": names.queue("feedback"),
         "INBOUND_ANNOUNCE_QUEUE": names.queue("announce"),
         "INBOUND_ANNOUNCEMENT_CONFIGURATION_SET": f"{names.configuration_set}-announcements",
+        # Links the CLI makes (announcements' unsubscribe links) name the stage's URL, as its
+        # functions' do: INBOUND_PUBLIC_URL, else the stage's SSM parameter, never loopback.
+        "INBOUND_DEPLOYED": "true",
     }
     env.update(_mailboxes(session, names, region, endpoint_url))
     if endpoint_url:

@@ -250,12 +250,14 @@ def merge_template(
     feedback_function_timeout: int,
     announce_function_timeout: int = SEND_FUNCTION_TIMEOUT,
     firehose: bool = False,
+    api_stage: str = "api",
 ) -> dict[str, Any]:
     """The template to merge into `chalice package`'s for the stage `names` describes.
 
     `names` comes from `template_names`; `mailboxes` are the receipt rule's addresses; the
     function timeouts (from .chalice/config.json) set the queues' visibility timeouts;
-    `firehose` adds what `inbound provision --firehose` makes.
+    `firehose` adds what `inbound provision --firehose` makes; `api_stage` is the API
+    Gateway stage `chalice package` names (api_gateway_stage), the last part of the API's URL.
     """
     timeouts = {"ingest": ingest_function_timeout, "feedback": feedback_function_timeout}
     resources: dict[str, Any] = {
@@ -270,6 +272,18 @@ def merge_template(
         **_identity(names),
         **_alarms(names),
         **(cfn_ses.firehose(names) if firehose else {}),
+        # The base of links in mail. Not an environment variable of the functions: the API
+        # names the API handler, so the handler naming the API would be a cycle; they read it
+        # by name (chalicelib/adapters/ssm_public_url.py). INBOUND_PUBLIC_URL overrides it.
+        "PublicUrlParameter": {
+            "Type": "AWS::SSM::Parameter",
+            "Properties": {
+                "Name": names.public_url_parameter,
+                "Type": "String",
+                "Value": f"https://${{{REST_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{api_stage}",
+                "Description": "inbound: the stage's public URL, the base of links in mail",
+            },
+        },
         # Chalice merges key by key: this adds to the DefinitionBody `chalice package` writes.
         REST_API: {"Properties": {"DefinitionBody": gateway_responses.rest_api_definition()}},
     }

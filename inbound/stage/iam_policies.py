@@ -82,6 +82,10 @@ def _common(a: _Arns, mailboxes: list[str], sending_identity_arn: str = "") -> d
                 a.arn("ssm", f"parameter{n.previous_reply_secret_parameter}"),
             ],
         ),
+        # The base of links in mail, when INBOUND_PUBLIC_URL does not name it (adapters/ssm_public_url.py).
+        "PublicUrl": _statement(
+            "PublicUrl", ["ssm:GetParameter"], [a.arn("ssm", f"parameter{n.public_url_parameter}")]
+        ),
         "SendAsTheStageMailboxes": _statement(
             "SendAsTheStageMailboxes",
             ["ses:SendRawEmail"],

@@ -42,6 +42,7 @@ class StageConfig:
     mailboxes: list[str]
     ingest_function_timeout: int
     feedback_function_timeout: int
+    api_stage: str = "api"
 
 
 def read_stage_config(project_dir: Path, stage: str) -> StageConfig:
@@ -64,6 +65,7 @@ def read_stage_config(project_dir: Path, stage: str) -> StageConfig:
         mailboxes,
         int(scoped("ingest").lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
         int(scoped("record_feedback").lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
+        scoped("api_handler").api_gateway_stage or "api",
     )
 
 
@@ -75,6 +77,7 @@ def stage_template(project_dir: Path, stage: str, firehose: bool = False) -> dic
         ingest_function_timeout=config.ingest_function_timeout,
         feedback_function_timeout=config.feedback_function_timeout,
         firehose=firehose,
+        api_stage=config.api_stage,
     )
 
 

@@ -135,6 +135,14 @@ _SENDS_TO = {
     for stage in STAGES
     for queue in ("outbox", "announce")  # a held reply; an announcement's batches (the console)
 }
+for _function in FUNCTIONS:
+    if _function != "record_feedback":
+        NOT_EXERCISED[_function][
+            ("ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/inbound/dev/public-url")
+        ] = (
+            "links in mail read the stage's URL from SSM only where INBOUND_PUBLIC_URL is unset on "
+            "Lambda (tests/adapters/test_public_url.py); the scenario's functions are given it"
+        )
 NOT_EXERCISED["send_reply"][("ses:GetIdentityVerificationAttributes", "*")] = (
     "in the SES sandbox a reply's recipients are looked up first (the API's sandboxed reply shows it)"
 )

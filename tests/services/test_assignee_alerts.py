@@ -97,3 +97,16 @@ def test_an_auto_reply_on_the_ticket_mails_nobody_and_the_alert_coming_back_is_n
     [alert] = svc.sender.sent[before:]
     bounced_back = deliver_via(svc, alert.raw)  # e.g. forwarded to support@ by a rule
     assert bounced_back.outcome != "created", bounced_back
+
+
+def test_a_stage_that_does_not_know_its_url_sends_no_alert_with_a_dead_link(caplog):
+    svc = mail_out(acknowledge_new_tickets=False)
+    svc.alert_preferences.set_reply_mail(ANN, True)
+    ticket_id = _assigned_and_answered(svc)
+    svc.knows_its_url = False
+    before = len(svc.sender.sent)
+
+    _customer_writes_again(svc, ticket_id)
+
+    assert svc.sender.sent[before:] == [], "no mail whose link would lead nowhere"
+    assert [r.levelname for r in caplog.records if "no public URL" in r.getMessage()] == ["ERROR"]

@@ -25,7 +25,7 @@ class Clock:
 
 
 def _links(clock: Clock, secrets: tuple[bytes, ...] = (b"s1",)) -> FileLinks:
-    return FileLinks("https://api.example.com/prod/", lambda: secrets, MemoryLinks(), clock, DAY)
+    return FileLinks(lambda: "https://api.example.com/prod", lambda: secrets, MemoryLinks(), clock, DAY)
 
 
 def _token(url: str) -> str:

@@ -30,6 +30,7 @@ def guard(sender: FakeSender) -> OutboundService:
         store=MemoryMailStore(),
         presign=lambda attachment: "",
         reply_secrets=lambda: (b"k" * 32,),
+        public_url=lambda: "https://support.example.com/api",
         reply_claims=FakeReplyClaims(),
     )
     return OutboundService(Settings(ses_sandbox="auto"), parts)

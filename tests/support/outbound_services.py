@@ -15,6 +15,7 @@ from chalicelib.adapters.mail import body_render
 from chalicelib.domain import announcements as ann
 from chalicelib.domain.tickets import StoredAttachment
 from chalicelib.domain.warmup import WarmupPlan
+from chalicelib.errors import PublicUrlMissing
 from chalicelib.services import announcement_sending as sending
 from chalicelib.services.announcements import AnnouncementPorts, AnnouncementService
 from chalicelib.services.assignee_alerts import AssigneeAlerts
@@ -74,6 +75,8 @@ class MailOut:
     warmup: WarmupPlan | None = None
     # The agents' choice of a mail when their ticket's customer replies (services/assignee_alerts.py).
     alert_preferences: MemoryAlertPreferences = field(default_factory=MemoryAlertPreferences)
+    # A deployed stage that does not know its URL (adapters/ssm_public_url.py): False.
+    knows_its_url: bool = True
 
     @property
     def ingest(self) -> IngestService:
@@ -101,6 +104,11 @@ def mail_out(**changes: Any) -> MailOut:
     def rates() -> tuple[float | None, float | None]:
         return built["it"].account_rates
 
+    def public_url() -> str:
+        if not built["it"].knows_its_url:
+            raise PublicUrlMissing("this stage has no public URL")
+        return settings.public_url.rstrip("/")
+
     outbound = OutboundService(
         settings,
         OutboundPorts(
@@ -114,6 +122,7 @@ def mail_out(**changes: Any) -> MailOut:
             store=desk.store,
             presign=_presign,
             reply_secrets=lambda: (SECRET,),
+            public_url=public_url,
             reply_claims=claims,
             clock=lambda: desk.clock,
             account_rates=rates,
@@ -128,6 +137,7 @@ def mail_out(**changes: Any) -> MailOut:
             queue=MemoryQueue(desk.tickets),
             sanitise_html=body_render.sanitise_html,
             reply_secrets=lambda: (SECRET,),
+            public_url=public_url,
             send_test=announcement_ses.send_raw,
             check=lambda address: outbound.check(address, automatic=False),
             enqueue=lambda body, delay: queued.append({**body, "delay": delay}),

@@ -1,4 +1,5 @@
-"""After `chalice deploy`: API Gateway's own answers for the REST API Chalice made.
+"""After `chalice deploy`: API Gateway's own answers for the REST API Chalice made, and
+the stage's public URL (the base of links in mail) that the functions read from SSM.
 
 `chalice deploy` writes the API from a definition with no place for gateway responses,
 so a stage deployed that way would answer an unknown route with API Gateway's 403 that
@@ -16,8 +17,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from inbound.stage.documents import console_origin
 from inbound.stage.gateway_responses import rest_api_definition
 from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.report import ABSENT, CHANGED, CREATED, DELETED, UNCHANGED
 
 _FIELDS = ("statusCode", "responseParameters", "responseTemplates")
 
@@ -62,3 +65,44 @@ def ensure_gateway_responses(ctx: Context, rest_api_id: str, api_stage: str) -> 
         )
     ctx.report.record("apigateway-gateway-responses", rest_api_id, created=False, changes=changed)
     return changed
+
+
+def api_url(rest_api_id: str, api_stage: str, region: str) -> str:
+    """The URL `chalice deploy` prints for the API: its routes, /files/ and /u/ hang off it."""
+    return f"{console_origin(rest_api_id, region)}/{api_stage}"
+
+
+def ensure_public_url(ctx: Context, url: str) -> None:
+    """Write the URL links in mail point at (chalicelib/adapters/ssm_public_url.py reads it).
+
+    A function cannot learn its own API's URL from `chalice deploy` (the API is made after
+    the functions), so without this a deployed stage would mint no links at all."""
+    ssm, name = ctx.client("ssm"), ctx.names.public_url_parameter
+    try:
+        current = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    except ClientError as exc:
+        if error_code(exc) != "ParameterNotFound":
+            raise
+        current = None
+    if current == url:
+        ctx.report.add("ssm-parameter", name, UNCHANGED, url)
+        return
+    ssm.put_parameter(
+        Name=name,
+        Value=url,
+        Type="String",
+        Overwrite=current is not None,
+        Description="inbound: the stage's public URL, the base of links in mail",
+    )
+    ctx.report.add("ssm-parameter", name, CREATED if current is None else CHANGED, url)
+
+
+def delete_public_url(ctx: Context) -> None:
+    try:
+        ctx.client("ssm").delete_parameter(Name=ctx.names.public_url_parameter)
+    except ClientError as exc:
+        if error_code(exc) != "ParameterNotFound":
+            raise
+        ctx.report.add("ssm-parameter", ctx.names.public_url_parameter, ABSENT)
+        return
+    ctx.report.add("ssm-parameter", ctx.names.public_url_parameter, DELETED)

@@ -129,6 +129,11 @@ class Names:
     def previous_reply_secret_parameter(self) -> str:
         return f"{self.reply_secret_parameter}-previous"
 
+    @property
+    def public_url_parameter(self) -> str:
+        """The stage's URL for links in mail (String; the stack or `provision` writes it)."""
+        return f"/inbound/{self.stage}/public-url"
+
 
 @dataclass
 class Context:

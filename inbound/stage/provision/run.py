@@ -22,7 +22,12 @@ import boto3
 from inbound.stage.documents import console_origin
 from inbound.stage.provision.alarms import delete_alarms, ensure_alarms
 from inbound.stage.provision.announcements import delete_announcements, ensure_announcements
-from inbound.stage.provision.api import ensure_gateway_responses
+from inbound.stage.provision.api import (
+    api_url,
+    delete_public_url,
+    ensure_gateway_responses,
+    ensure_public_url,
+)
 from inbound.stage.provision.context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.stage.provision.dedicated_pool import delete_dedicated_pool, ensure_dedicated_pool, kept_pool
 from inbound.stage.provision.event_destinations import ensure_cloudwatch_destinations
@@ -92,6 +97,7 @@ def provision(
     dedicated_pool: str | None = None,
     managed_pool: bool = False,
     firehose: bool = False,
+    public_url: str = "",
 ) -> ProvisionReport:
     """Create or update the stage's resources; report per resource and the DNS to publish.
 
@@ -104,7 +110,8 @@ def provision(
     `dedicated_pool`: announcements send from this dedicated IP pool, SES's managed one
     with `managed_pool`, else the account's leased IPs on a warm-up plan (provision/dedicated_pool.py).
     `firehose`: every SES event into the mail bucket too, through Kinesis Data Firehose
-    (provision/firehose.py).
+    (provision/firehose.py). `public_url`: where links in mail point (a custom domain),
+    else the deployed API's URL (provision/api.py).
     """
     ctx = _context(session, stage, domain, region, endpoint_url)
     n = ctx.names
@@ -136,6 +143,9 @@ def provision(
     if rest_api:
         ensure_gateway_responses(ctx, *rest_api)
         ensure_upload_cors(ctx, console_origin(rest_api[0], n.region))
+    url = public_url or (api_url(*rest_api, n.region) if rest_api else "")
+    if url:
+        ensure_public_url(ctx, url)
 
     outputs.update(
         {
@@ -181,6 +191,7 @@ def delete(
     delete_messaging(ctx)
     delete_alarms(ctx)
     delete_identity(ctx, keep_data)
+    delete_public_url(ctx)
     delete_storage(ctx, keep_data)
     return ctx.report
 
@@ -191,15 +202,20 @@ def after_deploy(
     region: str,
     endpoint_url: str | None = None,
     rest_api: tuple[str, str] | None = None,
+    public_url: str = "",
 ) -> ProvisionReport:
     """After every `chalice deploy`: partial batch responses on the SQS functions (see
     provision/functions.py) and, given the deployed API, its gateway responses (provision/api.py),
-    both of which a deploy cannot set or takes away."""
+    both of which a deploy cannot set or takes away; and the URL links in mail point at
+    (`public_url`, a custom domain, else the API's), which only exists after the deploy."""
     ctx = _context(session, stage, "", region, endpoint_url)
     set_partial_batches(ctx)
     if rest_api:
         ensure_gateway_responses(ctx, *rest_api)
         ensure_upload_cors(ctx, console_origin(rest_api[0], ctx.names.region))
+    url = public_url or (api_url(*rest_api, ctx.names.region) if rest_api else "")
+    if url:
+        ensure_public_url(ctx, url)
     return ctx.report
 
 
