@@ -259,6 +259,7 @@ def merge_template(
     `firehose` adds what `inbound provision --firehose` makes; `api_stage` is the API
     Gateway stage `chalice package` names (api_gateway_stage), the last part of the API's URL.
     """
+    public_url = f"https://${{{REST_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{api_stage}"
     timeouts = {"ingest": ingest_function_timeout, "feedback": feedback_function_timeout}
     resources: dict[str, Any] = {
         **_storage(names),
@@ -272,17 +273,11 @@ def merge_template(
         **_identity(names),
         **_alarms(names),
         **(cfn_ses.firehose(names) if firehose else {}),
-        # The base of links in mail. Not an environment variable of the functions: the API
-        # names the API handler, so the handler naming the API would be a cycle; they read it
-        # by name (chalicelib/adapters/ssm_public_url.py). INBOUND_PUBLIC_URL overrides it.
+        # The base of links in mail, read by name (chalicelib/adapters/ssm_public_url.py): as a
+        # function's variable it would be a cycle (the API names the API handler).
         "PublicUrlParameter": {
             "Type": "AWS::SSM::Parameter",
-            "Properties": {
-                "Name": names.public_url_parameter,
-                "Type": "String",
-                "Value": f"https://${{{REST_API}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{api_stage}",
-                "Description": "inbound: the stage's public URL, the base of links in mail",
-            },
+            "Properties": {"Name": names.public_url_parameter, "Type": "String", "Value": public_url},
         },
         # Chalice merges key by key: this adds to the DefinitionBody `chalice package` writes.
         REST_API: {"Properties": {"DefinitionBody": gateway_responses.rest_api_definition()}},
