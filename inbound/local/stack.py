@@ -17,10 +17,11 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +242,24 @@ def _write_runtime(local: LocalStack) -> Path:
     return path
 
 
+def _any_free_ports(options: UpOptions, hold: contextlib.ExitStack) -> UpOptions:
+    """Port 0 (SMTP or HTTP) means any free port: the OS picks one now, and a socket keeps it
+    bound until the run ends, so the banner, stack.json, the console's URL and the emulated
+    SES's mail to this domain all name the real port. The socket never listens and sets
+    SO_REUSEADDR, as the SMTP and HTTP listeners do: Linux lets them bind the same port
+    then, and no other process can take it meanwhile."""
+
+    def port(asked: int) -> int:
+        if asked:
+            return asked
+        held = hold.enter_context(socket.socket())
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        held.bind((options.host, 0))
+        return int(held.getsockname()[1])
+
+    return replace(options, smtp_port=port(options.smtp_port), http_port=port(options.http_port))
+
+
 def _embedded_aws(aws: contextlib.ExitStack, data_dir: Path) -> str:
     """moto's server on the port of the last run when it is free, else on any; its endpoint."""
     saved = data_dir / "aws-port"
@@ -278,6 +297,11 @@ def run(options: UpOptions) -> int:
     options.data_dir.mkdir(parents=True, exist_ok=True)
     # Loopback only, whatever --host says: --host is for SMTP and the console (moto_endpoint).
     with contextlib.ExitStack() as aws:
+        try:
+            options = _any_free_ports(options, aws)
+        except OSError as exc:
+            print(f"inbound up: cannot listen on {options.host}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
         endpoint = _embedded_aws(aws, options.data_dir)
         local = LocalStack(options, endpoint, wake)
         try:
