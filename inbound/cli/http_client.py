@@ -78,6 +78,12 @@ class StaffApi:
             if not (follow and cursor):
                 return
 
+    def mailboxes(self) -> tuple[str, list[str]]:
+        """(the default mailbox, every mailbox), as the console reads them before sign-in."""
+        config = self.request("GET", "/console/config.json")[1] or {}
+        boxes = [str(b) for b in config.get("mailboxes") or []]
+        return str(config.get("defaultMailbox") or (boxes[0] if boxes else "")), boxes
+
     def claim_next(self, mailbox: str | None = None) -> dict[str, Any] | None:
         status, ticket = self.request("POST", "/api/tickets/next", {"mailbox": mailbox})
         return ticket if status == 200 else None

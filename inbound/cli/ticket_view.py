@@ -36,10 +36,11 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def ticket_table(tickets: list[dict[str, Any]], columns: int = 120) -> str:
-    """Aligned columns; the subject takes what the terminal has left."""
-    heads = ("ID", "STATUS", "PRIORITY", "ASSIGNEE", "MSGS", "AGE", "REQUESTER")
-    rows = [
+def ticket_table(tickets: list[dict[str, Any]], columns: int = 120, mailbox: bool = False) -> str:
+    """Aligned columns; the subject takes what the terminal has left. `mailbox`: a MAILBOX
+    column, for a list of several mailboxes."""
+    heads: tuple[str, ...] = ("ID", "STATUS", "PRIORITY", "ASSIGNEE", "MSGS", "AGE", "REQUESTER")
+    rows: list[tuple[str, ...]] = [
         (
             t["id"],
             t["status"],
@@ -51,6 +52,9 @@ def ticket_table(tickets: list[dict[str, Any]], columns: int = 120) -> str:
         )
         for t in tickets
     ]
+    if mailbox:
+        heads = (*heads[:2], "MAILBOX", *heads[2:])
+        rows = [(*r[:2], t.get("mailbox") or "-", *r[2:]) for r, t in zip(rows, tickets, strict=True)]
     widths = [min(max(len(r[i]) for r in [heads, *rows]), 28) for i in range(len(heads))]
     room = max(columns - sum(widths) - 2 * len(widths), 20)
     lines = []
@@ -110,3 +114,16 @@ def ticket_page(detail: dict[str, Any], full: bool = False) -> str:
                 f"    attachment: {a['filename']} ({a['content_type']}, {a['size']} bytes, {a['disposition']}) {a['url']}"
             )
     return terminal_text("\n".join(lines))
+
+
+def mailbox_note(listed: str | None, default: str, boxes: list[str]) -> str:
+    """The line under `tickets list`: which mailbox it shows and how to see the others
+    (the API lists one mailbox's queue, the default one unless asked)."""
+    others = [b for b in boxes if b != (listed or default)]
+    how = f"--mailbox {others[0]}" if others else "--mailbox NAME"
+    if listed == "all":
+        return f"mailboxes {', '.join(boxes)} (all)"
+    shown = f"mailbox {default} (the default)" if listed is None else f"mailbox {listed}"
+    if not others:
+        return shown
+    return f"{shown}; also {', '.join(others)}: {how}, or --mailbox all"

@@ -6,6 +6,7 @@ console (local stack or a deployed stage). How a ticket prints: ticket_view.py."
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shutil
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from inbound.cli.ticket_view import terminal_text, ticket_page, ticket_table
+from inbound.cli.ticket_view import mailbox_note, terminal_text, ticket_page, ticket_table
 
 LIST_FIELDS = ("id", "mailbox", "status", "subject", "requester", "assignee", "messages", "attachments")
 
@@ -42,7 +43,7 @@ def register(subparsers: Any) -> None:
     show_list = actions.add_parser(
         "list", parents=[common], help="the queue: unassigned first, by priority, oldest"
     )
-    show_list.add_argument("--mailbox")
+    show_list.add_argument("--mailbox", help="one mailbox's queue (default: the default mailbox), or 'all'")
     show_list.add_argument("--status", help="comma-separated, or 'all' (default new,open)")
     show_list.add_argument("--assignee", help="'me', 'none' or an agent")
     show_list.add_argument("--tag")
@@ -158,11 +159,28 @@ def _text(value: str) -> str:
 # -- the commands ---------------------------------------------------------------------
 @_calling
 def _list(api: Any, args: argparse.Namespace) -> int:
-    filters = {"mailbox": args.mailbox, "status": args.status, "assignee": args.assignee, "tag": args.tag}
+    filters = {"status": args.status, "assignee": args.assignee, "tag": args.tag}
     if args.sort != "queue":
         filters["sort"] = args.sort
-    found = api.tickets(follow=args.all, limit=min(max(args.limit, 1), 100), **filters)
-    return _print_tickets(found, args.json)
+    limit = min(max(args.limit, 1), 100)
+    boxes: tuple[str, list[str]] | None = None
+    if args.mailbox == "all":
+        boxes = api.mailboxes()
+        found = itertools.chain.from_iterable(
+            api.tickets(follow=args.all, limit=limit, mailbox=box, **filters) for box in boxes[1]
+        )
+    else:
+        found = api.tickets(follow=args.all, limit=limit, mailbox=args.mailbox, **filters)
+    if args.json:
+        return _print_tickets(found, True)
+    rows = list(found)
+    default, every = boxes or api.mailboxes()
+    # With an assignee and no mailbox the API lists that agent's tickets of every mailbox.
+    spread = args.mailbox == "all" or bool(args.assignee and not args.mailbox)
+    width = shutil.get_terminal_size((120, 24)).columns
+    print(ticket_table(rows, width, mailbox=spread) if rows else "No tickets.")
+    print(mailbox_note("all" if spread else args.mailbox, default, every))
+    return 0
 
 
 @_calling

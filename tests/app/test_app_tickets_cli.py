@@ -9,7 +9,9 @@ import stat
 import pytest
 
 from inbound.cli import main
+from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket
+from tests.support.mail_factory import make_mail
 from tests.support.staff_api import ANN, pool_of, sent_mail
 from tests.support.staff_auth import PASSWORD, sign_in
 
@@ -361,3 +363,37 @@ def test_tickets_forward_sends_the_ticket_or_one_message_and_says_what_it_record
         err.strip().splitlines()[-1]
         == "inbound tickets: 'not an address' is not an address to forward to (HTTP 400)"
     )
+
+
+def test_list_says_which_mailbox_it_shows_and_lists_another_or_all(api, local_agent, capsys):
+    """GIVEN a ticket in support (the default mailbox) and one in billing, WHEN an agent runs
+    `tickets list`, THEN the line under the table names the mailbox shown and how to see the
+    other; `--mailbox billing` shows billing's, `--mailbox all` both, with their mailboxes."""
+    support = new_ticket(api.stack, "printer")
+    billing = deliver(
+        api.stack, make_mail(subject="invoice", to="billing@example.com"), ("billing@example.com",)
+    ).ticket
+    data = ("--data-dir", str(local_agent))
+
+    code, out, _ = run(capsys, "tickets", "list", *data)
+    assert code == 0 and support in out and billing not in out
+    assert (
+        out.splitlines()[-1]
+        == "mailbox support (the default); also billing: --mailbox billing, or --mailbox all"
+    )
+
+    code, out, _ = run(capsys, "tickets", "list", "--mailbox", "billing", *data)
+    assert code == 0 and billing in out and support not in out
+    assert out.splitlines()[-1] == "mailbox billing; also support: --mailbox support, or --mailbox all"
+
+    code, out, _ = run(capsys, "tickets", "list", "--mailbox", "all", *data)
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split()[:3] == ["ID", "STATUS", "MAILBOX"]
+    assert [line.split()[:3] for line in lines[1:3]] == [
+        [support, "new", "support"],
+        [billing, "new", "billing"],
+    ]
+    assert lines[-1] == "mailboxes support, billing (all)"
+
+    code, out, _ = run(capsys, "tickets", "list", "--mailbox", "all", "--json", *data)
+    assert [json.loads(line)["mailbox"] for line in out.splitlines()] == ["support", "billing"]
