@@ -17,21 +17,7 @@ from chalicelib.services.announcement_sending import AnnouncementSender
 from chalicelib.wiring import build_services
 from tests.support.deliver import deliver
 from tests.support.mail_factory import make_mail
-
-
-class VirtualClock:
-    """A monotonic clock whose sleep moves time on instead of waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support.outbound_services import VirtualClock
 
 
 @pytest.fixture

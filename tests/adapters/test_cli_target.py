@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import threading
-from types import SimpleNamespace
 
 import boto3
 import pytest
@@ -25,9 +24,9 @@ from inbound.cli import main
 from inbound.cli.failures import explain
 from inbound.cli.http_client import ApiError
 from inbound.cli.staff_login import Tokens, save_tokens
-from inbound.local.embedded import REGION, free_port, moto_server, stack_at
-from inbound.local.stack import UpOptions, _write_runtime
+from inbound.local.embedded import REGION, free_port
 from inbound.local.staff_roster import restore_local
+from tests.support.stack_dir import running_stack, without_aws_credentials
 
 AGENT = "agent@example.com"
 
@@ -35,23 +34,15 @@ AGENT = "agent@example.com"
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     """A data dir as a running `inbound up` leaves it, and its moto server."""
-    data_dir = tmp_path_factory.mktemp("data")
-    with moto_server() as endpoint:
-        stack = stack_at(endpoint, stage="local")
-        _write_runtime(SimpleNamespace(options=UpOptions(data_dir=data_dir), endpoint=endpoint, stack=stack))
-        (data_dir / "credentials.json").write_text(json.dumps({"username": AGENT, "password": "x"}))
-        yield SimpleNamespace(data_dir=data_dir, endpoint=endpoint, stack=stack)
+    with running_stack(tmp_path_factory.mktemp("data")) as stack_dir:
+        credentials = json.dumps({"username": AGENT, "password": "x"})
+        (stack_dir.data_dir / "credentials.json").write_text(credentials)
+        yield stack_dir
 
 
 @pytest.fixture
 def bare_shell(monkeypatch, tmp_path):
-    """No AWS credentials, profile or config, and no instance metadata to fall back on."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    without_aws_credentials(monkeypatch, tmp_path)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

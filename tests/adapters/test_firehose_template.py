@@ -23,9 +23,9 @@ from moto import mock_aws
 from inbound.stage.cfn_template import merge_template, template_names
 from inbound.stage.provision.context import canonical
 from inbound.stage.provision.run import provision
+from tests.support.cfn_resolve import resolve
 
 REGION = "eu-west-1"
-ACCOUNT = "123456789012"  # moto's default account
 STAGE, DOMAIN = "test", "example.com"
 _LOADER = botocore.session.get_session().get_component("data_loader")
 FIREHOSE_TYPES = {"AWS::KinesisFirehose::DeliveryStream"}
@@ -41,20 +41,6 @@ def _template(firehose: bool) -> dict[str, Any]:
     )
 
 
-def resolve(value: Any) -> Any:
-    """Fn::Sub strings as they resolve in moto's account and Region."""
-    if isinstance(value, dict) and set(value) == {"Fn::Sub"}:
-        text = value["Fn::Sub"]
-        for name, actual in (("AWS::AccountId", ACCOUNT), ("AWS::Region", REGION), ("AWS::Partition", "aws")):
-            text = text.replace("${" + name + "}", actual)
-        return text
-    if isinstance(value, dict):
-        return {key: resolve(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [resolve(item) for item in value]
-    return value
-
-
 @pytest.fixture(scope="module")
 def provisioned() -> Iterator[boto3.session.Session]:
     core = botocore.session.get_session()
@@ -66,7 +52,7 @@ def provisioned() -> Iterator[boto3.session.Session]:
 
 
 def test_the_template_declares_the_stream_roles_and_destinations_provision_made(provisioned):
-    resources = resolve(_template(firehose=True)["Resources"])
+    resources = resolve(_template(firehose=True)["Resources"], REGION)
     iam = provisioned.client("iam", region_name=REGION)
     sesv2 = provisioned.client("sesv2", region_name=REGION)
     firehose = provisioned.client("firehose", region_name=REGION)

@@ -17,46 +17,28 @@ import pytest
 from botocore.exceptions import ClientError
 
 from inbound.cli import main
-from inbound.local import ses_identities, ses_sending
-from inbound.local.embedded import REGION, moto_server, stack_at
+from inbound.local import ses_identities
+from inbound.local.embedded import REGION
 from inbound.local.ses_outbox import read_outbox
-from inbound.local.ses_sending import SesEmulator
-from inbound.local.stack import UpOptions, _write_runtime
+from tests.support.ses_emulation import emulated_ses
+from tests.support.stack_dir import running_stack, without_aws_credentials
 
 GINA = "gina@customer.org"
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("data")
-    with moto_server() as endpoint:
-        stack = stack_at(endpoint, stage="local")
-        _write_runtime(SimpleNamespace(options=UpOptions(data_dir=data_dir), endpoint=endpoint, stack=stack))
-        out = stack.outputs
-        emulator = SesEmulator(
-            endpoint_url=endpoint,
-            data_dir=data_dir,
-            account=out["INBOUND_FEEDBACK_TOPIC_ARN"].split(":")[4],
-            region=REGION,
-            configuration_set=out["INBOUND_CONFIGURATION_SET"],
-            feedback_topic_arn=out["INBOUND_FEEDBACK_TOPIC_ARN"],
-            sandbox=True,
-        )
-        ses_sending.install(emulator)
-        yield SimpleNamespace(data_dir=data_dir, stack=stack, emulator=emulator)
-        emulator.stop()
-        ses_sending._emulators.pop((emulator.account, emulator.region), None)
+    with (
+        running_stack(tmp_path_factory.mktemp("data")) as stack_dir,
+        emulated_ses(stack_dir.endpoint, stack_dir.stack, stack_dir.data_dir, sandbox=True) as emulator,
+    ):
+        yield SimpleNamespace(data_dir=stack_dir.data_dir, stack=stack_dir.stack, emulator=emulator)
 
 
 @pytest.fixture(autouse=True)
 def bare_shell(monkeypatch, tmp_path, running):
     """No AWS credentials, profile or config; the commands run in the stack's folder."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    without_aws_credentials(monkeypatch, tmp_path)
 
 
 def run(capsys, running, *argv: str) -> tuple[int, str, str]:

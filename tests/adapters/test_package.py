@@ -31,6 +31,7 @@ from inbound.stage.package import read_stage_config
 from inbound.stage.provision.context import Names, canonical
 from inbound.stage.provision.report import ProvisionReport
 from inbound.stage.provision.run import FEEDBACK_FUNCTION_TIMEOUT, INGEST_FUNCTION_TIMEOUT, provision
+from tests.support.cfn_resolve import resolve
 
 pytestmark = [pytest.mark.pypi, pytest.mark.timeout(600)]
 
@@ -69,24 +70,10 @@ def provisioned() -> Iterator[tuple[boto3.session.Session, ProvisionReport]]:
         yield session, provision(session, STAGE, "example.com", REGION)
 
 
-def resolve(value: Any) -> Any:
-    """The template's Fn::Sub strings as they resolve in moto's account and Region."""
-    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
-        text = value["Fn::Sub"]
-        for name, actual in (("AWS::AccountId", ACCOUNT), ("AWS::Region", REGION), ("AWS::Partition", "aws")):
-            text = text.replace("${" + name + "}", actual)
-        return text
-    if isinstance(value, dict):
-        return {key: resolve(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [resolve(item) for item in value]
-    return value
-
-
 def of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
     """Resolved properties of the template's resources of `kind`, by logical id."""
     return {
-        logical_id: resolve(resource.get("Properties", {}))
+        logical_id: resolve(resource.get("Properties", {}), REGION)
         for logical_id, resource in template["Resources"].items()
         if resource.get("Type") == kind
     }
@@ -169,7 +156,7 @@ def _name_of(template: dict[str, Any]) -> dict[str, tuple[str, Callable[[dict[st
 
     def named(ref: dict[str, Any], key: str) -> str:
         logical_id = ref["Ref"] if "Ref" in ref else ref["Fn::GetAtt"][0]
-        return str(resolve(resources[logical_id]["Properties"][key]))
+        return str(resolve(resources[logical_id]["Properties"][key], REGION))
 
     return {
         "AWS::S3::Bucket": ("s3-bucket", lambda p: p["BucketName"]),

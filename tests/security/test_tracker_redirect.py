@@ -23,7 +23,7 @@ import pytest
 
 from inbound.local.embedded import moto_server, stack_at
 from inbound.local.ses_outbox import read_outbox
-from inbound.local.ses_sending import SesEmulator, install
+from tests.support.ses_emulation import emulated_ses
 
 EVIL = "https://evil.test/login"
 
@@ -32,18 +32,8 @@ EVIL = "https://evil.test/login"
 def emulated(tmp_path_factory):
     with moto_server() as endpoint:
         stack = stack_at(endpoint, stage="tracker")
-        out = stack.outputs
-        emulator = SesEmulator(
-            endpoint_url=endpoint,
-            data_dir=tmp_path_factory.mktemp("data"),
-            account=out["INBOUND_FEEDBACK_TOPIC_ARN"].split(":")[4],
-            region="us-east-1",
-            configuration_set=out["INBOUND_CONFIGURATION_SET"],
-            feedback_topic_arn=out["INBOUND_FEEDBACK_TOPIC_ARN"],
-        )
-        install(emulator)
-        yield stack, emulator
-        emulator.stop()
+        with emulated_ses(endpoint, stack, tmp_path_factory.mktemp("data")) as emulator:
+            yield stack, emulator
 
 
 def _announce(stack, emulator) -> tuple[str, str]:
