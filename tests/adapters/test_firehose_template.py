@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -24,10 +23,10 @@ from inbound.stage.cfn_template import merge_template, template_names
 from inbound.stage.provision.context import canonical
 from inbound.stage.provision.run import provision
 from tests.support.cfn_resolve import resolve
+from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE, DOMAIN = "test", "example.com"
-_LOADER = botocore.session.get_session().get_component("data_loader")
 FIREHOSE_TYPES = {"AWS::KinesisFirehose::DeliveryStream"}
 
 
@@ -43,10 +42,8 @@ def _template(firehose: bool) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def provisioned() -> Iterator[boto3.session.Session]:
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _LOADER)
     with mock_aws():
-        session = boto3.session.Session(botocore_session=core, region_name=REGION)
+        session = session_sharing_models(REGION)
         provision(session, STAGE, DOMAIN, REGION, firehose=True)
         yield session
 

@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
@@ -21,6 +20,7 @@ from inbound.local import moto_fidelity
 from inbound.stage.provision.context import ProvisionError
 from inbound.stage.provision.report import render_report
 from inbound.stage.provision.run import delete, provision, rotate_reply_secret
+from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"  # not us-east-1: bucket creation needs a LocationConstraint here
 STAGE = "test"
@@ -54,19 +54,14 @@ OUTPUT_KEYS = {
 }
 
 
-# One model loader for the module: it caches the parsed service models, which otherwise
-# cost about a second per test.
-_LOADER = botocore.session.get_session().get_component("data_loader")
 # The embedded stack's moto fixes (a conditional Deny in the bucket policy, DeleteReceiptRule).
 moto_fidelity.install()
 
 
 @pytest.fixture
 def session() -> Iterator[boto3.session.Session]:
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _LOADER)
     with mock_aws():
-        yield boto3.session.Session(botocore_session=core, region_name=REGION)
+        yield session_sharing_models(REGION)
 
 
 @pytest.fixture
@@ -92,10 +87,8 @@ class TestOneProvisionedStage:
 
     @pytest.fixture(scope="class")
     def session(self) -> Iterator[boto3.session.Session]:
-        core = botocore.session.get_session()
-        core.register_component("data_loader", _LOADER)
         with mock_aws():
-            yield boto3.session.Session(botocore_session=core, region_name=REGION)
+            yield session_sharing_models(REGION)
 
     @pytest.fixture(scope="class")
     def outputs(self, session: boto3.session.Session) -> dict[str, str]:

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from moto import mock_aws
 
 from inbound.stage.provision.run import delete, provision
+from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE = "test"
@@ -25,14 +25,9 @@ ACCOUNT = "123456789012"  # moto's default account
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:inbound-test-alarms"
 APP_DIMENSIONS = [{"Name": "service", "Value": "inbound"}, {"Name": "stage", "Value": STAGE}]
 
-# One model loader for the module (see test_provision.py).
-_LOADER = botocore.session.get_session().get_component("data_loader")
-
 
 def _session() -> boto3.session.Session:
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _LOADER)
-    return boto3.session.Session(botocore_session=core, region_name=REGION)
+    return session_sharing_models(REGION)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
@@ -21,6 +20,7 @@ from moto.ses.models import ses_backends
 from inbound.local.moto_sesv2 import lease_dedicated_ips
 from inbound.stage.provision.context import ProvisionError
 from inbound.stage.provision.run import delete, provision
+from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE = "test"
@@ -28,16 +28,11 @@ DOMAIN = "example.com"
 ACCOUNT = "123456789012"  # moto's default account
 ANNOUNCEMENTS = "inbound-test-announcements"
 
-# One model loader for the module (see test_provision.py).
-_LOADER = botocore.session.get_session().get_component("data_loader")
-
 
 @pytest.fixture
 def session() -> Iterator[boto3.session.Session]:
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _LOADER)
     with mock_aws():
-        yield boto3.session.Session(botocore_session=core, region_name=REGION)
+        yield session_sharing_models(REGION)
 
 
 def sesv2(session: boto3.session.Session) -> Any:

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import botocore.session
 import pytest
 from moto import mock_aws
 
 from inbound.stage.provision.run import delete, provision
+from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE = "test"
@@ -24,16 +24,11 @@ DOMAIN = "example.com"
 SETS = ("inbound-test", "inbound-test-announcements")
 CLOUDWATCH = "inbound-test-cloudwatch"
 
-# One model loader for the module (see test_provision.py).
-_LOADER = botocore.session.get_session().get_component("data_loader")
-
 
 @pytest.fixture
 def session() -> Iterator[boto3.session.Session]:
-    core = botocore.session.get_session()
-    core.register_component("data_loader", _LOADER)
     with mock_aws():
-        yield boto3.session.Session(botocore_session=core, region_name=REGION)
+        yield session_sharing_models(REGION)
 
 
 def destinations(session: boto3.session.Session, set_name: str) -> dict[str, dict[str, Any]]:
