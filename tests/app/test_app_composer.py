@@ -7,24 +7,11 @@ import base64
 from email import message_from_bytes, policy
 
 from tests.support.desk_helpers import new_ticket
-from tests.support.staff_api import ANN, BOB, Api, pool_of, sent_mail
-from tests.support.staff_auth import sign_in
-
-
-def _as(api: Api, email: str, *groups: str) -> str:
-    """A fresh ID token of `email` in exactly these groups (the claim is read from the token)."""
-    cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
-    sign_in(cognito, pool, client, email)
-    for group in ("admin", "agent"):
-        call = cognito.admin_add_user_to_group if group in groups else cognito.admin_remove_user_from_group
-        call(UserPoolId=pool, Username=email, GroupName=group)
-    token = sign_in(cognito, pool, client, email)["id"]
-    assert api.get("/api/tickets", token=token).status_code == 200  # named as an agent
-    return token
+from tests.support.staff_api import ANN, BOB, sent_mail, token_in_groups
 
 
 def test_admins_manage_saved_replies_and_agents_use_them_filled_for_a_ticket(api):
-    admin, agent = _as(api, ANN, "admin"), _as(api, BOB, "agent")
+    admin, agent = token_in_groups(api, ANN, "admin"), token_in_groups(api, BOB, "agent")
     made = api.post(
         "/api/replies",
         {

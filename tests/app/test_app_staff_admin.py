@@ -9,20 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.wiring import services
-from tests.support.staff_api import ANN, BOB, Api, pool_of, sent_mail
-from tests.support.staff_auth import sign_in
-
-
-def _as(api: Api, email: str, *groups: str) -> str:
-    """A fresh ID token of `email` in exactly these groups (the claim is read from the token)."""
-    cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
-    sign_in(cognito, pool, client, email)  # the account exists
-    for group in ("admin", "agent"):
-        call = cognito.admin_add_user_to_group if group in groups else cognito.admin_remove_user_from_group
-        call(UserPoolId=pool, Username=email, GroupName=group)
-    token = sign_in(cognito, pool, client, email)["id"]
-    assert api.get("/api/tickets", token=token).status_code == 200  # named as an agent
-    return token
+from tests.support.staff_api import ANN, BOB, Api, pool_of, sent_mail, token_in_groups
 
 
 def _listed(api: Api, token: str) -> dict[str, dict]:
@@ -32,8 +19,8 @@ def _listed(api: Api, token: str) -> dict[str, dict]:
 
 
 def test_an_agent_is_refused_every_staff_route(api):
-    token = _as(api, ANN, "agent")
-    before = _listed(api, _as(api, BOB, "admin"))
+    token = token_in_groups(api, ANN, "agent")
+    before = _listed(api, token_in_groups(api, BOB, "admin"))
     for method, path, body in (
         ("GET", "/api/staff", None),
         ("POST", "/api/staff", {"email": "mallory@example.com", "role": "admin"}),
@@ -43,13 +30,13 @@ def test_an_agent_is_refused_every_staff_route(api):
     ):
         answer = api.call(method, path, body, token=token)
         assert (answer.status_code, answer.json_body["error"]) == (403, "forbidden"), (method, path)
-    no_group = _as(api, ANN)
+    no_group = token_in_groups(api, ANN)
     assert api.get("/api/staff", token=no_group).status_code == 403
-    assert _listed(api, _as(api, BOB, "admin")) == before, "nothing changed"
+    assert _listed(api, token_in_groups(api, BOB, "admin")) == before, "nothing changed"
 
 
 def test_an_admin_invites_disables_enables_and_removes(api):
-    admin = _as(api, ANN, "admin")
+    admin = token_in_groups(api, ANN, "admin")
     mail = sent_mail()
     invited = api.post("/api/staff", {"email": "Newbie@Staff.test"}, token=admin)
     assert invited.status_code == 201, invited.json_body
@@ -102,8 +89,8 @@ def test_an_admin_invites_disables_enables_and_removes(api):
 
 
 def test_the_last_admin_cannot_demote_disable_or_remove_themselves(api):
-    admin = _as(api, ANN, "admin")
-    _as(api, BOB, "agent")
+    admin = token_in_groups(api, ANN, "admin")
+    token_in_groups(api, BOB, "agent")
     for method, body in (("PATCH", {"role": "agent"}), ("PATCH", {"enabled": False}), ("DELETE", None)):
         refused = api.call(method, f"/api/staff/{ANN}", body, token=admin)
         assert refused.status_code == 409 and "last admin" in refused.json_body["reason"], method
@@ -113,7 +100,7 @@ def test_the_last_admin_cannot_demote_disable_or_remove_themselves(api):
 
 
 def test_an_invitation_to_a_suppressed_address_is_refused_and_nobody_is_made(api):
-    admin = _as(api, ANN, "admin")
+    admin = token_in_groups(api, ANN, "admin")
     services().suppression.import_list("bounced-staff@staff.test,BOUNCE", by="test")
     mail = sent_mail()
     refused = api.post("/api/staff", {"email": "bounced-staff@staff.test"}, token=admin)
@@ -123,7 +110,7 @@ def test_an_invitation_to_a_suppressed_address_is_refused_and_nobody_is_made(api
 
 
 def test_an_invitation_this_desk_would_receive_is_refused_the_password_would_land_in_the_queue(api):
-    admin = _as(api, ANN, "admin")
+    admin = token_in_groups(api, ANN, "admin")
     mail = sent_mail()
     refused = api.post("/api/staff", {"email": "cleo@example.com"}, token=admin)
     assert refused.status_code == 400 and "inbound staff add" in refused.json_body["reason"]

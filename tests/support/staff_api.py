@@ -114,3 +114,15 @@ def sent_mail() -> list[dict]:
         "provide-client-params.ses.SendRawEmail", lambda params, **_: sent.append(params)
     )
     return sent
+
+
+def token_in_groups(api: Api, email: str, *groups: str) -> str:
+    """A fresh ID token of `email` in exactly these groups (the claim is read from the token)."""
+    cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
+    sign_in(cognito, pool, client, email)  # the account exists
+    for group in ("admin", "agent"):
+        call = cognito.admin_add_user_to_group if group in groups else cognito.admin_remove_user_from_group
+        call(UserPoolId=pool, Username=email, GroupName=group)
+    token = sign_in(cognito, pool, client, email)["id"]
+    assert api.get("/api/tickets", token=token).status_code == 200  # named as an agent
+    return token

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-from email.header import decode_header, make_header
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.adapters.mail.bounce_detector import COMPLAINT_REASON, FLUFL_MAX_BYTES, detect_bounce
 from chalicelib.domain.classify import classify
-from chalicelib.domain.mail import ParsedMail, Verdicts, parse_addresses
-
-
-def parsed(raw: bytes, raw_size: int | None = None) -> ParsedMail:
-    """The ParsedMail the reader would build, from the stdlib alone."""
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    headers = tuple((name.lower(), _decoded(value)) for name, value in message.items())
-    first = dict(reversed(headers))
-    return ParsedMail(
-        subject=first.get("subject", ""),
-        from_=parse_addresses(first.get("from", "")),
-        headers=headers,
-        content_type=message.get_content_type(),
-        message=message,
-        raw_size=len(raw) if raw_size is None else raw_size,
-    )
-
-
-def _decoded(value) -> str:
-    try:
-        return str(make_header(decode_header(str(value))))
-    except (LookupError, UnicodeError, ValueError):
-        return str(value)
+from chalicelib.domain.mail import ParsedMail, Verdicts
+from tests.support.stdlib_mail import parsed
 
 
 def dsn(*recipient_blocks: str, sender: str = "Mail Delivery System <MAILER-DAEMON@mx.example.org>") -> bytes:

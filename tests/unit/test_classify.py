@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-from email.header import decode_header, make_header
 from email.message import EmailMessage
 
 import pytest
 
 from chalicelib.domain.classify import classify, is_automatic_address, requests_no_auto_reply
 from chalicelib.domain.classify_types import BounceReport
-from chalicelib.domain.mail import ParsedMail, Verdicts, parse_addresses
+from chalicelib.domain.mail import Verdicts
+from tests.support.stdlib_mail import parsed
 
 CLEAN = Verdicts(spam="PASS", virus="PASS")
-
-
-def parsed(raw: bytes) -> ParsedMail:
-    """The ParsedMail the reader would build, from the stdlib alone."""
-    message = email.message_from_bytes(raw, policy=email.policy.compat32)
-    headers = tuple(
-        (name.lower(), str(make_header(decode_header(str(value))))) for name, value in message.items()
-    )
-    first = dict(reversed(headers))
-    return ParsedMail(
-        subject=first.get("subject", ""),
-        from_=parse_addresses(first.get("from", "")),
-        headers=headers,
-        content_type=message.get_content_type(),
-        message=message,
-        raw_size=len(raw),
-    )
 
 
 def mail(
