@@ -99,6 +99,7 @@ def serve(port: int = 0) -> Iterator[str]:
     from werkzeug.serving import make_server
 
     from inbound.local import moto_direct
+    from inbound.local.moto_dispatch import Direct
 
     dispatcher = DomainDispatcherApplication(create_backend_app)
     # moto resolves the service of every request under one lock, listing its own package
@@ -107,7 +108,7 @@ def serve(port: int = 0) -> Iterator[str]:
     dispatcher.get_backend_for_host = functools.lru_cache(maxsize=256)(  # type: ignore[method-assign]
         dispatcher.get_backend_for_host
     )
-    app = Guard(dispatcher)
+    app = Guard(Direct(dispatcher))
     server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
     thread.start()
