@@ -228,3 +228,38 @@ def test_an_object_overwritten_or_deleted_mid_read_stays_readable_to_that_read(s
     assert in_flight.value == b"first" and in_flight.etag.strip('"')
     assert deleted_in_flight.value == b"kept while read"
     assert s3.get_object(Bucket=bucket, Key="incoming/same")["Body"].read() == b"second"
+
+
+def _calls_of(function: Any, action: Any) -> int:
+    """How often `function` ran during `action()` in this thread (a profile hook; no timing)."""
+    import sys
+
+    code, seen = function.__code__, [0]
+
+    def hook(frame: Any, event: str, _: Any) -> None:
+        if event == "call" and frame.f_code is code:
+            seen[0] += 1
+
+    sys.setprofile(hook)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return seen[0]
+
+
+def test_a_request_finds_its_handler_method_without_listing_the_class(stack):
+    """moto listed every function of the handler's class (inspect.getmembers) on each request
+    to find one; the action's method is looked up by name (moto_speed), and a method the local
+    stack adds to a moto class (moto_fidelity's DeleteReceiptRule) is still found."""
+    import inspect
+
+    db, ses = stack.client("dynamodb"), stack.client("ses")
+    key = _key("P", "looked-up")
+    ses.create_receipt_rule_set(RuleSetName="moto-costs-rules")
+
+    def requests() -> None:
+        db.get_item(TableName=stack.settings.tickets_table, Key=key)
+        ses.delete_receipt_rule(RuleSetName="moto-costs-rules", RuleName="absent")
+
+    assert _calls_of(inspect.getmembers, requests) == 0  # and both answered (no error raised)
