@@ -128,6 +128,10 @@ class Unauthorized(InboundError):
     """The request carries no valid staff token."""
 
 
+class AgentDisabled(Unauthorized):
+    """A valid token of an agent an admin has disabled or removed since it was issued."""
+
+
 class Forbidden(InboundError):
     """The caller's role does not allow the request (an agent on an admin's route)."""
 

@@ -39,8 +39,8 @@ def error(
     return Response(body=body, status_code=status, headers=sent)
 
 
-def unauthorized(reason: str) -> Response:
-    return error(401, "unauthorized", reason, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+def unauthorized(reason: str, code: str = "unauthorized") -> Response:
+    return error(401, code, reason, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def _send_refused(exc: errors.SendRefused) -> Response:
@@ -67,6 +67,8 @@ _STATUS: tuple[tuple[type[errors.InboundError], int, str], ...] = (
 def response_for(exc: errors.InboundError) -> Response:
     if isinstance(exc, errors.SendRefused):
         return _send_refused(exc)
+    if isinstance(exc, errors.AgentDisabled):
+        return unauthorized(str(exc), "agent_disabled")
     if isinstance(exc, errors.Unauthorized):
         return unauthorized(str(exc))
     if isinstance(exc, errors.TooManyAttempts):

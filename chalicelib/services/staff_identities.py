@@ -1,31 +1,69 @@
-"""Staff requests named by agent: a verified token, then the stable name of its `sub`."""
+"""Staff requests named by agent: a verified token, then the stable name of its `sub`,
+then whether that agent is still on the staff.
+
+A token outlives a disable: Cognito cannot revoke an ID token, and the API checks tokens
+itself. So each container asks the staff directory (the agent's `disabled` mark, which
+`inbound staff disable/remove` and the console set) at most once per ENABLED_FOR seconds
+per agent: a disabled or removed agent's requests are refused (401 `agent_disabled`)
+within that bound, while a busy agent costs one GetItem per container every 30 s.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.staff_identity import first_name
-from chalicelib.errors import UnknownAgent
+from chalicelib.errors import AgentDisabled, UnknownAgent
 
 if TYPE_CHECKING:
     from chalicelib.services.ports.tickets import AgentNames
 
 MAX_CACHED = 4096  # names never change, so a container keeps what it has read
+# How long a container trusts what it read of an agent's `disabled` mark (SECURITY.md).
+ENABLED_FOR = 30.0
 
 
 class StaffIdentities:
-    def __init__(self, verifier: Any, names: AgentNames) -> None:
+    def __init__(
+        self,
+        verifier: Any,
+        names: AgentNames,
+        clock: Callable[[], float] = time.monotonic,
+        enabled_for: float = ENABLED_FOR,
+    ) -> None:
         self.verifier = verifier
         self.names = names
+        self._clock = clock
+        self._enabled_for = enabled_for
         self._known: dict[str, str] = {}
+        self._checked: dict[str, tuple[bool, float]] = {}  # name -> (enabled, read at)
         self._lock = threading.Lock()
 
     def verify(self, authorization: str) -> Any:
-        """The caller's Identity, its `agent` the name recorded for the token's `sub`."""
+        """The caller's Identity, its `agent` the name recorded for the token's `sub`;
+        AgentDisabled when an admin has disabled or removed that agent."""
         identity = self.verifier.verify(authorization)
-        return replace(identity, agent=self._name(identity.subject, identity.token_use, identity.claims))
+        agent = self._name(identity.subject, identity.token_use, identity.claims)
+        if not self._enabled(agent):
+            raise AgentDisabled(f"{agent} is no longer enabled on the staff: sign in again or ask an admin")
+        return replace(identity, agent=agent)
+
+    def _enabled(self, agent: str) -> bool:
+        now = self._clock()
+        with self._lock:
+            cached = self._checked.get(agent)
+        if cached is not None and now - cached[1] < self._enabled_for:
+            return cached[0]
+        enabled = self.names.is_agent(agent)
+        with self._lock:
+            if len(self._checked) >= MAX_CACHED:
+                self._checked.clear()
+            self._checked[agent] = (enabled, now)
+        return enabled
 
     def agents(self) -> list[str]:
         """Every agent's name: whom a ticket may be assigned to."""

@@ -5,9 +5,10 @@ by default the `inbound up` running with the same data dir (no AWS credentials n
 moto keeps no users across a restart: `inbound up` keeps the pool in staff-pool.json
 (inbound/local/staff_pool.py); each change here is also recorded in `staff.json` (0600),
 which a start redoes only for a data dir without staff-pool.json (staff_roster.py).
-Cognito's disable only stops sign-in; the console's roster of assignees lives in the tickets
-table, so disable, enable and remove mark it too (a disabled agent is neither listed nor
-assignable; tickets keep their name). A role (admin, agent) is a Cognito group
+Cognito's disable only stops sign-in; the staff directory (who may use the API, who can be
+assigned) lives in the tickets table, so disable, enable and remove mark it too (a disabled
+agent's requests are refused, and they are neither listed nor assignable; tickets keep
+their name). A role (admin, agent) is a Cognito group
 (chalicelib/adapters/cognito_staff.py); admins administer staff in the console.
 """
 
@@ -70,7 +71,8 @@ def _mark(pool: _Pool, email: str, disabled: bool) -> None:
     """Keep the console's roster (who can be assigned) in step with the pool."""
     if pool.roster is None:
         print(
-            f"note: the roster of assignees was not updated (give --stage); {email} may still be assigned",
+            f"note: the staff directory was not updated (give --stage); {email} may still be assigned "
+            "and keeps API access until their token expires",
             file=sys.stderr,
         )
         return
@@ -116,7 +118,8 @@ def _list(args: argparse.Namespace) -> int:
 def _disable(args: argparse.Namespace) -> int:
     pool, email = _pool(args), _email(args.email)
     pool.cognito.admin_disable_user(UserPoolId=pool.pool_id, Username=email)
-    # Refresh tokens stop working too; an ID token already issued lasts until it expires (1 h).
+    # Refresh tokens stop working too; an ID token already issued is refused by the API once
+    # the directory's mark is read (within 30 s: chalicelib/services/staff_identities.py).
     pool.cognito.admin_user_global_sign_out(UserPoolId=pool.pool_id, Username=email)
     _mark(pool, email, True)
     if pool.data_dir is not None:

@@ -115,3 +115,25 @@ def test_an_invitation_this_desk_would_receive_is_refused_the_password_would_lan
     refused = api.post("/api/staff", {"email": "cleo@example.com"}, token=admin)
     assert refused.status_code == 400 and "inbound staff add" in refused.json_body["reason"]
     assert mail == [] and "cleo@example.com" not in _listed(api, admin)
+
+
+def test_a_disabled_agents_token_is_refused_with_agent_disabled_and_cannot_be_refreshed(api):
+    """Disable takes effect within the identity check's bound (services/staff_identities.py),
+    not when the token expires: a container whose check is older (here: a new one) refuses
+    the still-valid token with 401 `agent_disabled`, which the console answers by trying
+    its refresh token, which Cognito's global sign-out killed, and signing out."""
+    admin = _as(api, ANN, "admin")
+    cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
+    bob = sign_in(cognito, pool, client, BOB)
+    assert api.get("/api/tickets", token=bob["id"]).status_code == 200
+    assert api.post("/console/login/refresh", {"refresh_token": bob["refresh"]}, token="").status_code == 200
+
+    assert api.patch(f"/api/staff/{BOB}", {"enabled": False}, token=admin).status_code == 200
+    services.cache_clear()  # another container, or this one ENABLED_FOR seconds later
+
+    refused = api.get("/api/tickets", token=bob["id"])
+    assert (refused.status_code, refused.json_body["error"]) == (401, "agent_disabled")
+    # The console's next step on a 401 (console.js api()): its refresh, which ends in sign-in.
+    refresh = api.post("/console/login/refresh", {"refresh_token": bob["refresh"]}, token="")
+    assert (refresh.status_code, refresh.json_body["error"]) == (401, "unauthorized")
+    assert api.get("/api/tickets", token=admin).status_code == 200, "the admin works on"

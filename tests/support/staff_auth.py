@@ -87,7 +87,7 @@ def tampered(token: str, **changes: Any) -> str:
 
 
 def sign_in(cognito: Any, pool_id: str, client_id: str, email: str) -> dict[str, str]:
-    """A staff account in the pool (made once) and its tokens: {"id": ..., "access": ...}."""
+    """A staff account in the pool (made once) and its tokens: {"id", "access", "refresh"}."""
     try:
         cognito.admin_create_user(
             UserPoolId=pool_id,
@@ -104,7 +104,7 @@ def sign_in(cognito: Any, pool_id: str, client_id: str, email: str) -> dict[str,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
     )["AuthenticationResult"]
-    return {"id": result["IdToken"], "access": result["AccessToken"]}
+    return {"id": result["IdToken"], "access": result["AccessToken"], "refresh": result["RefreshToken"]}
 
 
 @contextlib.contextmanager

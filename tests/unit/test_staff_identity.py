@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.api.auth import TokenVerifier
-from chalicelib.errors import UnknownAgent
-from chalicelib.services.staff_identities import StaffIdentities
+from chalicelib.errors import AgentDisabled, UnknownAgent
+from chalicelib.services.staff_identities import ENABLED_FOR, StaffIdentities
 from tests.support.staff_auth import claims_for, moto_jwks, signed
 
 POOL, CLIENT = "us-east-1_Staff0001", "staffconsoleclient01"
@@ -18,6 +18,8 @@ class RecordedNames:
 
     def __init__(self, **recorded: str) -> None:
         self.recorded = dict(recorded)
+        self.disabled: set[str] = set()
+        self.directory_reads = 0
 
     def name_of(self, subject: str) -> str:
         return self.recorded.get(subject, "")
@@ -28,9 +30,21 @@ class RecordedNames:
     def enlist(self, subject: str, name: str) -> None:
         assert self.recorded[subject] == name, "only a recorded name is entered"
 
+    def is_agent(self, name: str) -> bool:
+        self.directory_reads += 1
+        return name in self.recorded.values() and name not in self.disabled
 
-def staff(names: RecordedNames) -> StaffIdentities:
-    return StaffIdentities(TokenVerifier(POOL, CLIENT, moto_jwks), names)
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def staff(names: RecordedNames, clock: Clock | None = None) -> StaffIdentities:
+    return StaffIdentities(TokenVerifier(POOL, CLIENT, moto_jwks), names, clock or Clock())
 
 
 def id_token(email: str, verified: object = True, sub: str = SUB) -> str:
@@ -81,3 +95,21 @@ def test_two_first_requests_racing_end_with_the_name_recorded_first():
             return super().record(subject, name)
 
     assert staff(Racing()).verify(id_token("ann.new@example.com")).agent == "ann@example.com"
+
+
+def test_a_disabled_agents_valid_token_is_refused_once_the_containers_check_is_30_seconds_old():
+    """Cognito cannot revoke an ID token: the directory's `disabled` mark, read at most every
+    ENABLED_FOR seconds per container, ends the agent's API access within that bound."""
+    names, clock = RecordedNames(**{SUB: "ann@example.com"}), Clock()
+    identities = staff(names, clock)
+    token = id_token("ann@example.com")
+    assert identities.verify(token).agent == "ann@example.com"
+    assert identities.verify(token).agent == "ann@example.com"
+    assert names.directory_reads == 1, "one directory read per agent and bound, not per request"
+
+    names.disabled.add("ann@example.com")  # an admin disables or removes her
+    clock.now += ENABLED_FOR
+    with pytest.raises(AgentDisabled, match="no longer enabled"):
+        identities.verify(token)
+    with pytest.raises(AgentDisabled):
+        identities.verify(access_token())
