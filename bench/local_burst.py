@@ -31,6 +31,8 @@ from typing import Any
 
 MAILS = int(os.environ.get("INBOUND_BURST_MAILS", "1000"))
 SENDERS = 10
+# `inbound up --workers N` (unset: its default, one worker process per CPU; 0: none).
+WORKERS = os.environ.get("INBOUND_BURST_WORKERS", "")
 GOAL = 15.0  # mails per second
 SETTLE_SECONDS = 1800
 POLL_SECONDS = 0.5
@@ -56,6 +58,7 @@ class BurstResult:
     accepted_s: float  # until the last 250 from inbound up
     filed_s: float  # until the last delivery record
     cpu_s: float  # inbound up's process CPU during the burst
+    workers_cpu_s: float  # its worker processes' (Lambda containers) CPU during the burst
     load_before: tuple[float, float, float]
     load_after: tuple[float, float, float]
 
@@ -108,9 +111,28 @@ def _bare_seconds(batch: list[tuple[str, bytes]]) -> float:
         proc.communicate(input="", timeout=30)
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name (field 3, the state, is [0])."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU of `inbound up`'s own process, and of its workers (the Lambda containers): the
+    live ones plus those it has reaped (a replaced container's time is in cutime/cstime)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    fields = _stat(pid)
+    own = (int(fields[11]) + int(fields[12])) / tick
+    workers = (int(fields[13]) + int(fields[14])) / tick
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = _stat(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile
+        if int(child[1]) == pid:
+            workers += (int(child[11]) + int(child[12])) / tick
+    return own, workers
 
 
 class _Up:
@@ -127,6 +149,7 @@ class _Up:
             str(http_port),
             "--data-dir",
             str(data_dir),
+            *(["--workers", WORKERS] if WORKERS else []),
         ]
         self.log = open(data_dir.parent / "up.stderr", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=self.log, text=True)
@@ -155,8 +178,11 @@ def _unfiled(client: Any, table: str, ses_ids: list[str]) -> list[str]:
     return [i for i in ses_ids if i not in found]
 
 
-def _pipeline(batch: list[tuple[str, bytes]], log: Callable[[str], None]) -> tuple[float, float, float]:
-    """(seconds until the last 250, seconds until every delivery record, inbound up's CPU)."""
+def _pipeline(
+    batch: list[tuple[str, bytes]], log: Callable[[str], None]
+) -> tuple[float, float, float, float]:
+    """(seconds until the last 250, seconds until every delivery record, inbound up's own
+    CPU, its workers' CPU)."""
     import boto3
 
     from inbound.local.embedded import REGION, offline_credentials
@@ -181,7 +207,8 @@ def _pipeline(batch: list[tuple[str, bytes]], log: Callable[[str], None]) -> tup
                 if waiting and waiting[0] in checked:  # the oldest are not all filed yet
                     time.sleep(POLL_SECONDS)
             filed = time.perf_counter() - started
-            return accepted, filed, _cpu_seconds(up.proc.pid) - cpu_before
+            cpu_after = _cpu_seconds(up.proc.pid)
+            return accepted, filed, cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1]
         finally:
             up.stop()
 
@@ -224,8 +251,8 @@ def run(log: Callable[[str], None] = print, count: int = MAILS) -> BurstResult:
     log(f"burst: load average {load_before[0]:.1f} before")
     bare = _bare_seconds(batch)
     log(f"burst: bare SMTP acceptance of {count} mails in {bare:.1f} s")
-    accepted, filed, cpu = _pipeline(batch, log)
-    return BurstResult(count, SENDERS, bare, accepted, filed, cpu, load_before, os.getloadavg())
+    accepted, filed, cpu, workers_cpu = _pipeline(batch, log)
+    return BurstResult(count, SENDERS, bare, accepted, filed, cpu, workers_cpu, load_before, os.getloadavg())
 
 
 def rows(result: BurstResult) -> list[Any]:
@@ -236,13 +263,18 @@ def rows(result: BurstResult) -> list[Any]:
             f"Local burst: {result.mails:,} mails over SMTP from {result.senders} senders to `inbound up`, "
             f"all filed (load {result.load_before[0]:.1f})",
             f"{result.rate:.1f} mails/s ({result.filed_s:.1f} s; "
-            f"{result.cpu_s / result.mails * 1000:.0f} ms CPU/mail)",
+            f"{_per_mail(result.cpu_s + result.workers_cpu_s, result)} ms CPU/mail: "
+            f"{_per_mail(result.cpu_s, result)} main, {_per_mail(result.workers_cpu_s, result)} workers)",
             f"{result.bare_rate:.0f} mails/s bare SMTP acceptance ({result.bare_s:.1f} s)",
             f"{result.filed_s / result.bare_s:.1f}x time",
             f"≥ {GOAL:g} mails/s",
             yes(result.rate >= GOAL),
         )
     ]
+
+
+def _per_mail(cpu_s: float, result: BurstResult) -> str:
+    return f"{cpu_s / result.mails * 1000:.0f}"
 
 
 def details(result: BurstResult) -> str:
@@ -254,9 +286,11 @@ def details(result: BurstResult) -> str:
             f"{result.mails:,} mails (a third with an HTML part, a tenth with a 20 KB attachment), "
             f"each from its own customer, over {result.senders} concurrent SMTP connections. "
             f"`inbound up` answered the last 250 after {result.accepted_s:.1f} s and had filed "
-            f"every mail after {result.filed_s:.1f} s ({result.rate:.1f} mails/s); its process used "
-            f"{result.cpu_s:.1f} s of CPU ({result.cpu_s / result.mails * 1000:.0f} ms per mail; "
-            "one Python process, so at most one core's worth at a time). Bare aiosmtpd took the "
+            f"every mail after {result.filed_s:.1f} s ({result.rate:.1f} mails/s); its own process used "
+            f"{result.cpu_s:.1f} s of CPU ({_per_mail(result.cpu_s, result)} ms per mail; moto, SMTP "
+            "and the pollers: at most one core's worth at a time), its worker processes (the Lambda "
+            f"handlers) {result.workers_cpu_s:.1f} s ({_per_mail(result.workers_cpu_s, result)} ms "
+            "per mail). Bare aiosmtpd took the "
             f"same mails in {result.bare_s:.1f} s. Load average before: {b[0]:.1f} {b[1]:.1f} "
             f"{b[2]:.1f}; after: {a[0]:.1f} {a[1]:.1f} {a[2]:.1f} (2 CPUs, shared).",
             "",

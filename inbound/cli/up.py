@@ -14,9 +14,25 @@ def _up(args: argparse.Namespace) -> int:
     from inbound.local.stack import UpOptions, run
 
     options = UpOptions(
-        args.smtp_port, args.http_port, Path(args.data_dir), args.domain.lower(), args.host, args.sandbox
+        args.smtp_port,
+        args.http_port,
+        Path(args.data_dir),
+        args.domain.lower(),
+        args.host,
+        args.sandbox,
+        args.workers,
     )
     return run(options)
+
+
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (0 or more)")
+    return count
 
 
 def _outbox(args: argparse.Namespace) -> int:
@@ -61,6 +77,14 @@ def register(commands: Any) -> None:
         help="address SMTP and the console listen on (loopback by default; the embedded AWS stays on loopback)",
     )
     up.add_argument("--sandbox", action="store_true", help="emulate the SES sandbox for outgoing mail")
+    up.add_argument(
+        "--workers",
+        type=_workers,
+        default=None,
+        metavar="N",
+        help="worker processes running the queue-driven Lambda handlers (default: one per CPU;"
+        " 0: in the main process)",
+    )
     up.set_defaults(run=_up)
 
     outbox = commands.add_parser("outbox", help="mail the local stack sent (its emulated SES outbox)")

@@ -35,7 +35,7 @@ class _Body(io.BytesIO):
             chunk = self.read(1 << 16)
 
 
-def _body_bytes(body: Any) -> bytes:
+def body_bytes(body: Any) -> bytes:
     if body is None:
         return b""
     if isinstance(body, bytes | bytearray):
@@ -100,20 +100,19 @@ def _unquoted_path(path: str) -> str:
     return unquote_to_bytes(path).decode("latin-1")
 
 
-def _send(request: Any, **_: Any) -> Any:
-    """botocore `before-send`: answer a request for a served endpoint from its application."""
-    from botocore.awsrequest import AWSResponse
-    from botocore.compat import HTTPHeaders
-
+def answer(request: Any) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """Status, headers and body the served endpoint's application gives this prepared request
+    (anything with botocore's `method`, `url`, `headers` and `body`); None when no endpoint
+    served here has its URL. `lambda_containers` answers its worker processes' requests here."""
     url = str(request.url)
     app = next((a for endpoint, a in list(_routes.items()) if url.startswith(endpoint + "/")), None)
     if app is None:
-        return None  # not ours: botocore sends it
-    body = _body_bytes(request.body)
-    answer: dict[str, Any] = {}
+        return None
+    body = body_bytes(request.body)
+    started: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Callable[[bytes], None]:
-        answer["status"], answer["headers"] = int(status.split(" ", 1)[0]), headers
+        started["status"], started["headers"] = int(status.split(" ", 1)[0]), headers
         return lambda _data: None
 
     chunks = app(environ_of(request, body), start_response)
@@ -123,10 +122,26 @@ def _send(request: Any, **_: Any) -> Any:
         close = getattr(chunks, "close", None)
         if close is not None:
             close()
-    headers = HTTPHeaders()
-    for name, value in answer["headers"]:
-        headers[name] = value
-    return AWSResponse(url, answer["status"], headers, _Body(content))
+    return started["status"], list(started["headers"]), content
+
+
+def aws_response(url: str, status: int, headers: list[tuple[str, str]], content: bytes) -> Any:
+    """The response botocore would have read from the socket."""
+    from botocore.awsrequest import AWSResponse
+    from botocore.compat import HTTPHeaders
+
+    fields = HTTPHeaders()
+    for name, value in headers:
+        fields[name] = value
+    return AWSResponse(url, status, fields, _Body(content))
+
+
+def _send(request: Any, **_: Any) -> Any:
+    """botocore `before-send`: answer a request for a served endpoint from its application."""
+    answered = answer(request)
+    if answered is None:
+        return None  # not ours: botocore sends it
+    return aws_response(str(request.url), *answered)
 
 
 def route(endpoint: str, app: _WsgiApp) -> None:

@@ -13,6 +13,7 @@ verification, an announcement's tracked image and links), as SES's stay valid.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -30,9 +31,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 from inbound.local import moto_changes, ses_outbox, staff_pool
 from inbound.local.chalice_host import CHALICE_STAGE, app_environment, chalice_config, http_server, import_app
 from inbound.local.embedded import REGION, moto_server, offline_credentials, stack_at
-from inbound.local.event_sources import Poller, Scheduler, app_sources
+from inbound.local.event_sources import Poller, Scheduler, SqsSource, app_sources
 from inbound.local.first_agent import ensure_agent
 from inbound.local.journal import Journal
+from inbound.local.lambda_pool import ContainersDidNotStart, LambdaPool, default_size
 from inbound.local.quiet import Quiet
 from inbound.local.recovery import quarantine_failed, redrive_incoming, restore_journal
 from inbound.local.ses_sending import SesEmulator
@@ -61,6 +63,9 @@ class UpOptions:
     host: str = "127.0.0.1"
     # Emulate the SES sandbox for sends (verified recipients and the simulator only).
     sandbox: bool = False
+    # Worker processes (Lambda containers) running the SQS sources' handlers; None: one
+    # per CPU; 0: the handlers run in this process's poller threads.
+    workers: int | None = None
 
 
 class LocalStack:
@@ -78,6 +83,7 @@ class LocalStack:
         self.wake = wake or threading.Event()  # set when a send waits for the next save
         self._saved_after = -1
         self.staff: staff_pool.PoolKeeper | None = None
+        self.containers: LambdaPool | None = None
 
     def start(self) -> None:
         options = self.options
@@ -125,7 +131,12 @@ class LocalStack:
         clients["s3"].put_bucket_cors(
             Bucket=stack.settings.mail_bucket, CORSConfiguration=upload_cors(*sorted(origins))
         )
-        app_module = import_app(app_environment(stack, self.endpoint, http_url))
+        environment = app_environment(stack, self.endpoint, http_url)
+        containers = default_size() if options.workers is None else options.workers
+        if containers > 0:  # they import the app while this process does the same
+            self.containers = LambdaPool(containers, environment, self.endpoint)
+            self.containers.start()
+        app_module = import_app(environment)
         config = chalice_config()
 
         def timeout_of(name: str) -> int:
@@ -133,6 +144,9 @@ class LocalStack:
 
         hooks = {"ingest": quarantine_failed(stack)}
         queues, schedules = app_sources(app_module.app, clients["sqs"], timeout_of, hooks)
+        if self.containers is not None:
+            self.containers.ready()
+            queues = [self._in_containers(app_module.app, q) for q in queues]
         # Lambda polls an SQS source with several concurrent pollers (five to start with)
         # and runs their batches in parallel; two keep a burst from queueing behind one.
         self.workers = [
@@ -148,6 +162,13 @@ class LocalStack:
         self.redriven, self.quarantined = redrive_incoming(stack, receiver)
         self.smtp = start_smtp(receiver, self.quiet.busy, options.host, options.smtp_port)
         self.http = http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
+
+    def _in_containers(self, chalice_app: Any, source: SqsSource) -> SqsSource:
+        """The source with its handler run in a Lambda container instead of this process."""
+        assert self.containers is not None
+        found = (c.handler_string for c in chalice_app.event_sources if c.name == source.name)
+        handler = self.containers.handler(next(found), source.name, source.timeout_seconds)
+        return dataclasses.replace(source, handler=handler)
 
     def save(self, force: bool = False) -> bool:
         """Snapshot when work was done since the last one (`force`: compare anyway, for
@@ -189,6 +210,8 @@ class LocalStack:
             worker.stop()
         for worker in self.workers:
             worker.join(timeout=150)
+        if self.containers is not None:
+            self.containers.close()
         self.save(force=True)
 
 
@@ -309,6 +332,10 @@ def run(options: UpOptions) -> int:
         except OSError as exc:
             local.stop()
             print(f"inbound up: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except ContainersDidNotStart as exc:
+            local.stop()
+            print(f"inbound up: {exc}", file=sys.stderr)
             return 1
         runtime = _write_runtime(local)
         _announce(local, time.perf_counter() - started)
