@@ -130,15 +130,7 @@ def json_object(
     """The request's JSON object, checked: required and optional fields with their types,
     nothing else. Strings outside `free_text` name things (a status, an agent, a tag, a
     ticket) and carry no control characters. InvalidRequest says what is wrong."""
-    raw = request.raw_body or b""
-    if len(raw) > MAX_BODY_BYTES:
-        raise errors.InvalidRequest(f"body is larger than {MAX_BODY_BYTES} bytes")
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise errors.InvalidRequest(f"body is not JSON: {exc}") from exc
-    if not isinstance(body, dict):
-        raise errors.InvalidRequest("body must be a JSON object")
+    body = _parsed(request.raw_body or b"")
     optional = optional or {}
     if unknown := sorted(set(body) - set(required) - set(optional)):
         raise errors.InvalidRequest(f"unknown field {unknown[0]!r}")
@@ -154,9 +146,24 @@ def json_object(
             raise errors.InvalidRequest(f"field {name!r} must be {_TYPE_NAMES.get(kind, kind.__name__)}")
         if isinstance(value, list) and not all(isinstance(item, str) for item in value):
             raise errors.InvalidRequest(f"field {name!r} must be a list of strings")
-        if name not in free_text:
-            for item in value if isinstance(value, list) else [value]:
+        for item in value if isinstance(value, list) else [value]:
+            _text(f"field {name!r}", item)
+            if name not in free_text:
                 _no_controls(f"field {name!r}", item)
+    return body
+
+
+def _parsed(raw: bytes) -> dict:
+    if len(raw) > MAX_BODY_BYTES:
+        raise errors.InvalidRequest(f"body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise errors.InvalidRequest(f"body is not JSON: {exc}") from exc
+    except RecursionError as exc:  # the decoder recurses once per level: `[[[[...` of 100 KB
+        raise errors.InvalidRequest("body is not JSON: nested too deeply") from exc
+    if not isinstance(body, dict):
+        raise errors.InvalidRequest("body must be a JSON object")
     return body
 
 
@@ -167,6 +174,16 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def _no_controls(what: str, value: Any) -> None:
     if isinstance(value, str) and _CONTROLS.search(value):
         raise errors.InvalidRequest(f"{what} must not contain control characters (line breaks, NUL)")
+
+
+def _text(what: str, value: Any) -> None:
+    """JSON's `\\ud800` decodes to a lone surrogate, which no UTF-8 write (DynamoDB, a mail,
+    a log line) can encode: refused here rather than a 500 wherever it is written."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise errors.InvalidRequest(f"{what} is not text (a lone UTF-16 surrogate)") from exc
 
 
 _TYPE_NAMES = {str: "a string", list: "a list of strings", int: "a number", bool: "true or false"}

@@ -47,7 +47,12 @@ NOT_JSON = {
     "array": '["text"]',
     "string": '"text"',
     "NUL byte": b'{"text": "a"}\x00',
+    # json.loads recurses once per level: a RecursionError, which no ValueError handler catches
+    "nested 100,000 deep": "[" * 100_000 + "]" * 100_000,
 }
+# Valid JSON, but not text: a lone surrogate (JSON's "\ud800") cannot be encoded to be
+# stored or mailed.
+LONE_SURROGATE = "\ud800"
 # Headers a staff reply may carry; anything else in an outgoing mail is an injection.
 ALLOWED_HEADERS = {
     "from",
@@ -211,6 +216,11 @@ def test_wrong_json_types_and_bodies_that_are_not_json_get_a_clear_400(
         assert repr(name) in reason, reason
     for kind, raw in NOT_JSON.items():
         assert_refused(send(api, method, path, raw), kind, (400,))
+    value = [LONE_SURROGATE] if name == "tags" else f"a{LONE_SURROGATE}"
+    reason = assert_refused(send(api, method, path, {**others, name: value}), "lone surrogate", (400,))[
+        "reason"
+    ]
+    assert repr(name) in reason, reason
     assert api.get(f"/api/tickets/{ticket}").json_body == before
     assert outbox.sent == []
 
@@ -416,3 +426,17 @@ def test_hostile_ids_of_held_and_saved_replies_are_refused(api, outbox, key_limi
         response = send(api, method, route.format(ticket=ticket, id=value), body if body is not None else "")
         assert_refused(response, kind, (400, 403, 404))
     assert outbox.sent == [] and key_limits == []
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        NOT_JSON["nested 100,000 deep"],
+        json.dumps({"email": f"a{LONE_SURROGATE}@example.com", "password": "x"}),
+    ],
+    ids=["nested 100,000 deep", "lone surrogate"],
+)
+def test_the_public_sign_in_answers_a_body_it_cannot_read_with_a_400(api, raw):
+    """The console's sign-in proxy reads its JSON as the API does, before any token."""
+    response = api.client.http.post("/console/login", headers={"Content-Type": "application/json"}, body=raw)
+    assert_refused(response, raw[:20], (400,))
