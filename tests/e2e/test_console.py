@@ -142,11 +142,21 @@ def test_an_agent_works_a_hostile_ticket_from_claim_to_close(
     assert page.locator("#tickets img").count() == 0
     screenshot(page, "console-queue.png")
 
+    asked = len(console.requests)
     page.keyboard.press("n")  # claim next
 
     head = page.locator(".ticket-head")
     head.locator(".tid").filter(has_text=claimed_first.id).wait_for()
     assert "assigned to you" in head.inner_text()
+    # One claim, one read of the queue and its counts: the claim moved the mailbox's change
+    # counter, and the change feed's next ticks must not read it all again (they did).
+    for _ in range(150):  # Playwright's own clock, so that its request events keep arriving
+        if sum("/api/changes" in url for url in console.requests[asked:]) >= 3:
+            break
+        page.wait_for_timeout(200)
+    since = console.requests[asked:]
+    assert sum("/api/changes" in url for url in since) >= 3, since
+    assert sum("status=pending" in url for url in since) == 1, since
     assert head.locator("h2").inner_text() == HOSTILE_SUBJECT
     attachment = page.locator(".attachments a")
     assert attachment.inner_text() == HOSTILE_FILENAME

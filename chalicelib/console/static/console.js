@@ -1042,8 +1042,7 @@
   function refresh() {
     if (!state.session) return;
     touchPresence();
-    reload();
-    if (notify) notify.reloaded();
+    if (notify) notify.resync(); else reload();
   }
 
   async function startDesk() {

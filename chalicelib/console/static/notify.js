@@ -33,6 +33,7 @@ window.InboundNotify = (desk) => {
   let seen = null; // the counters when the agent last looked at the console
   let timer = null;
   let readAt = 0; // when the queue was last read (here or by the console)
+  let epoch = 0; // bumped by resync(): a tick that began before it drops its answer
   let rereads = []; // when this minute's re-reads ran
   let due = null; // a re-read waiting for this minute's allowance
   let audio = null;
@@ -88,8 +89,10 @@ window.InboundNotify = (desk) => {
   async function tick() {
     timer = null;
     if (!state.session) return;
+    const asked = epoch;
     try {
       const { data } = await api('GET', 'changes');
+      if (asked !== epoch) throw new Error('older than the counters resync() read');
       const before = counters;
       counters = data;
       if (!seen) seen = data;
@@ -124,8 +127,23 @@ window.InboundNotify = (desk) => {
     else due = setTimeout(run, rereads[0] + MINUTE_MS - now);
   }
 
-  /* The console re-read everything for another reason (shown again, a triage action). */
-  function reloaded() { readAt = Date.now(); }
+  /* The console reads everything again after the agent's own change (a claim, a status, a
+     triage edit) or when shown again. The counters are read first: the agent's own change
+     moved them, and a tick seeing that move would read the whole queue a second time (it
+     did: 13 queue requests for one claim). A colleague's change after this read still
+     moves them and is re-read at the next tick; one before it is in the reload below. */
+  async function resync() {
+    epoch += 1; // a tick's answer in flight is older than this one
+    readAt = Date.now();
+    try {
+      const { data } = await api('GET', 'changes');
+      if (counters) announce(counters, data);
+      counters = data;
+      if (!seen) seen = data;
+      showCount();
+    } catch (err) { /* the next tick compares with the older counters and re-reads */ }
+    if (state.session) reload();
+  }
 
   // -- telling the agent ------------------------------------------------------
   function announce(before, now) {
@@ -205,5 +223,5 @@ window.InboundNotify = (desk) => {
   window.addEventListener('storage', (e) => { if (e.key === SETTINGS_KEY) { settings = readSettings(); renderSettings(); } });
   renderSettings();
 
-  return { start, stop, reloaded, marker, unseen };
+  return { start, stop, resync, marker, unseen };
 };
