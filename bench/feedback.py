@@ -164,10 +164,6 @@ class Count:
         return sum(n for op, n in self.first.items() if op in WRITES)
 
     @property
-    def reads(self) -> int:
-        return sum(n for op, n in self.first.items() if op not in WRITES)
-
-    @property
     def writes_per_recipient(self) -> float:
         return self.writes / self.recipients
 

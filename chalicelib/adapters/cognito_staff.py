@@ -28,15 +28,6 @@ def ensure_group(cognito: Any, pool_id: str, role: str) -> bool:
     return True
 
 
-def role_of(cognito: Any, pool_id: str, username: str) -> str:
-    """`admin` when the user is in the admin group, else `agent`."""
-    pages = cognito.get_paginator("admin_list_groups_for_user").paginate(
-        UserPoolId=pool_id, Username=username
-    )
-    groups = {group["GroupName"] for page in pages for group in page["Groups"]}
-    return ADMIN if ADMIN in groups else AGENT
-
-
 def admins(cognito: Any, pool_id: str) -> set[str]:
     """The usernames of the admin group (none when the group does not exist yet)."""
     try:

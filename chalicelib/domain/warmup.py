@@ -23,7 +23,6 @@ from chalicelib.domain.frozen import frozen
 
 COLD_DAILY = 50  # mails per IP on the first day (0%)
 WARM_DAILY = 50_000  # SES: an IP reaches 50,000 a day within 45 days, and should keep it
-WARMUP_DAYS = 45
 
 
 @frozen

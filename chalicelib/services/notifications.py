@@ -25,7 +25,6 @@ class Delivery:
 
     received: ReceivedMail
     inline_content: bytes | None = None
-    notification_type: str = "Received"
 
 
 def _unwrap(body: Any) -> dict[str, Any]:
@@ -72,4 +71,4 @@ def decode(body: Any, default_bucket: str) -> Delivery:
         from_notification=True,
         envelope_from=str(mail.get("source") or ""),
     )
-    return Delivery(received=received, inline_content=inline, notification_type=kind or "Received")
+    return Delivery(received=received, inline_content=inline)

@@ -5,17 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice.utils import to_cfn_resource_name
-
 RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
 # Queues go with the stack, as with `inbound provision --delete`: the raw mail behind every
 # notification stays in the bucket's incoming/ and the sweeper re-drives it.
 DELETE = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
-
-
-def cfn_id(name: str) -> str:
-    """A logical id made of a name as Chalice makes its own: `send-reply` -> `SendReply`."""
-    return to_cfn_resource_name(name)
 
 
 def ref(logical_id: str) -> dict[str, str]:

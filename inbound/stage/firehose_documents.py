@@ -45,10 +45,6 @@ def role_names(n: Names) -> tuple[str, str]:
     return f"{n.prefix}-firehose-delivery", f"{n.prefix}-ses-firehose"
 
 
-def role_arn(n: Names, name: str) -> str:
-    return f"arn:{n.partition}:iam::{n.account}:role/{name}"
-
-
 def _trust(service: str, condition: dict[str, Any]) -> dict[str, Any]:
     return {
         "Version": "2012-10-17",

@@ -71,11 +71,6 @@ def aws_events(*subdirs: str) -> list[Path]:
     return _files("aws-events", subdirs, lambda p: _is_data(p) and p.suffix == ".json")
 
 
-def reply_bodies(*subdirs: str) -> list[Path]:
-    """The body-only reply samples under reply-bodies/."""
-    return _files("reply-bodies", subdirs, _is_data)
-
-
 def index() -> dict[str, dict[str, str]]:
     """INDEX.tsv rows keyed by corpus-relative path (source, licence, tags, ...)."""
     path = CORPUS / "INDEX.tsv"

@@ -13,10 +13,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from inbound.local.aws_contract.message_rules import s3, ses, sesv2, sns, sqs
-
-Refusal = tuple[str | None, str, str]
-Rule = Callable[[dict[str, Any], dict[str, Any]], Refusal | None]
+from inbound.local.aws_contract.message_rules import Refusal, s3, ses, sesv2, sns, sqs
 
 # DynamoDB, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
 PARTITION_KEY_BYTES = 2048  # "Partition key value ... maximum length of 2048 bytes"
