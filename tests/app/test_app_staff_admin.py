@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.wiring import services
 from tests.support.staff_api import ANN, BOB, Api, pool_of, sent_mail, token_in_groups
+from tests.support.staff_auth import sign_in
 
 
 def _listed(api: Api, token: str) -> dict[str, dict]:
@@ -122,7 +123,7 @@ def test_a_disabled_agents_token_is_refused_with_agent_disabled_and_cannot_be_re
     not when the token expires: a container whose check is older (here: a new one) refuses
     the still-valid token with 401 `agent_disabled`, which the console answers by trying
     its refresh token, which Cognito's global sign-out killed, and signing out."""
-    admin = _as(api, ANN, "admin")
+    admin = token_in_groups(api, ANN, "admin")
     cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
     bob = sign_in(cognito, pool, client, BOB)
     assert api.get("/api/tickets", token=bob["id"]).status_code == 200
