@@ -32,36 +32,29 @@ Memory, two ways:
 
 Time is wall clock around the step; best of RUNS, the kinds interleaved so drift hits
 all alike. Memory figures are the worst of the runs.
+
+The mail is built in `large_message_mail`; the children, their measurement and moto's
+process in `large_message_processes`.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import gc
 import hashlib
 import json
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-import tracemalloc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.large_message_mail import SEED, LargeMail, large_mail, notification, small_mail
+from bench.large_message_processes import child, moto_process, run_child, serve
 from bench.report import mib
 
-REPO = Path(__file__).resolve().parents[1]
-REGION = "us-east-1"
 RUNS = 3
-SEED = 40
-ATTACHMENT_BYTES = 29 * 2**20  # base64 with CRLF lines: 41.6 MB of mail, under SES's 40 MiB
 MEMORY_GOAL = 2.5  # peak above idle, times the message size
 MEMORY_STRETCH = 1.5
 TIME_GOAL = 0.5  # ingest wall time, times the stdlib parse's
@@ -73,283 +66,6 @@ LABELS = {
     "floor": "floor: base64 decode + sha256",
     "s3": "ingest's S3 requests alone (GET raw, PUT attachment from a file, archive)",
 }
-_BOUNDARY = b"===============bench-large-message=="
-
-
-# -- the message ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class LargeMail:
-    body: bytes  # everything after the headers that vary per run
-    payload_sha256: str
-    payload_size: int
-    base64_start: int  # offsets of the attachment's base64 within `body`
-    base64_end: int
-
-    def raw(self, number: int) -> bytes:
-        """The message with a Message-ID of its own (same length for every number)."""
-        return _headers(number) + self.body
-
-    def offsets(self) -> tuple[int, int]:
-        head = len(_headers(0))
-        return head + self.base64_start, head + self.base64_end
-
-
-def _headers(number: int) -> bytes:
-    return (
-        b"Return-Path: <alice@customer.org>\r\n"
-        b"From: Alice Example <alice@customer.org>\r\n"
-        b"To: support@example.com\r\n"
-        b"Subject: The disk image you asked for\r\n"
-        b"Date: Fri, 27 Nov 2026 10:00:00 +0000\r\n"
-        b"Message-ID: <large-%06d@customer.org>\r\n"
-        b"MIME-Version: 1.0\r\n"
-        b'Content-Type: multipart/mixed; boundary="%s"\r\n'
-        b"\r\n" % (number, _BOUNDARY)
-    )
-
-
-def large_mail(size: int = ATTACHMENT_BYTES, seed: int = SEED) -> LargeMail:
-    """A text part and one attachment of seeded random bytes, base64 in 76-column CRLF lines."""
-    payload = random.Random(seed).randbytes(size)
-    encoded = base64.encodebytes(payload).replace(b"\n", b"\r\n")
-    text_part = (
-        b"--%s\r\n"
-        b'Content-Type: text/plain; charset="utf-8"\r\n'
-        b"Content-Transfer-Encoding: 7bit\r\n"
-        b"\r\n"
-        b"Hello, the disk image from the failing laptop is attached.\r\n"
-        b"\r\n"
-        b"Alice\r\n" % _BOUNDARY
-    )
-    file_head = (
-        b"--%s\r\n"
-        b"Content-Type: application/octet-stream\r\n"
-        b'Content-Disposition: attachment; filename="laptop-disk.img"\r\n'
-        b"Content-Transfer-Encoding: base64\r\n"
-        b"\r\n" % _BOUNDARY
-    )
-    start = len(text_part) + len(file_head)
-    body = text_part + file_head + encoded + b"--%s--\r\n" % _BOUNDARY
-    return LargeMail(body, hashlib.sha256(payload).hexdigest(), size, start, start + len(encoded))
-
-
-def small_mail(number: int) -> bytes:
-    return (
-        b"From: Bob Example <bob@customer.org>\r\n"
-        b"To: support@example.com\r\n"
-        b"Subject: Warm-up\r\n"
-        b"Date: Fri, 27 Nov 2026 09:00:00 +0000\r\n"
-        b"Message-ID: <warm-%06d@customer.org>\r\n"
-        b"MIME-Version: 1.0\r\n"
-        b"Content-Type: text/plain; charset=utf-8\r\n"
-        b"\r\n"
-        b"Just warming up.\r\n" % number
-    )
-
-
-def notification(ses_id: str, bucket: str) -> str:
-    """The SES "Received" notification of an S3 action, as raw SQS delivery carries it."""
-    passed = {"status": "PASS"}
-    return json.dumps(
-        {
-            "notificationType": "Received",
-            "receipt": {
-                "timestamp": "2026-11-27T10:00:01.000Z",
-                "recipients": ["support@example.com"],
-                **{f"{v}Verdict": passed for v in ("spam", "virus", "spf", "dkim", "dmarc")},
-                "action": {"type": "S3", "bucketName": bucket, "objectKey": f"incoming/{ses_id}"},
-            },
-            "mail": {"timestamp": "2026-11-27T10:00:01.000Z", "messageId": ses_id},
-        }
-    )
-
-
-# -- measuring inside a child ----------------------------------------------------------
-def _status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _reset_peak() -> bool:
-    """Set VmHWM back to the current RSS; False where the kernel does not allow it."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    return _status_kb("VmHWM") <= _status_kb("VmRSS") + 64
-
-
-def _maxrss_kb() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
-def measure(step: Callable[[], Any], traced: bool) -> tuple[dict[str, Any], Any]:
-    """Run `step` once from the idle state: seconds and peaks above idle, in bytes."""
-    gc.collect()
-    idle = _status_kb("VmRSS")
-    reset = _reset_peak()
-    hwm_before, maxrss_before = _status_kb("VmHWM"), _maxrss_kb()
-    if traced:
-        tracemalloc.start()
-    started = time.perf_counter()
-    result = step()
-    seconds = time.perf_counter() - started
-    figures: dict[str, Any] = {"seconds": seconds, "reset": reset, "idle_rss": idle * 1024}
-    if traced:
-        figures["traced_peak"] = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    # Without the reset, an earlier peak above idle hides part of the step's: a lower bound.
-    base = idle if reset else max(idle, hwm_before)
-    figures["rss_peak"] = (_status_kb("VmHWM") - base) * 1024
-    figures["maxrss_peak"] = (_maxrss_kb() - max(idle, maxrss_before)) * 1024
-    figures["maxrss_inherited"] = maxrss_before > hwm_before + 64
-    return figures, result
-
-
-def _child(spec: dict[str, Any]) -> dict[str, Any]:
-    kind, traced = spec["kind"], spec["traced"]
-    if kind == "ingest":
-        return _ingest_child(spec, traced)
-    if kind == "s3":
-        return _s3_child(spec, traced)
-    path = spec["path"]
-    start, end = spec["offsets"]
-    if kind == "stdlib":
-        from bench.typical_mail import baseline
-
-        baseline(small_mail(0))
-
-        def step() -> Any:
-            return baseline(Path(path).read_bytes())
-
-    elif kind == "mailparser":
-        import mailparser
-
-        mailparser.parse_from_bytes(small_mail(0))
-
-        def step() -> Any:
-            return mailparser.parse_from_bytes(Path(path).read_bytes())
-
-    elif kind == "floor":
-
-        def step() -> Any:
-            raw = Path(path).read_bytes()
-            return hashlib.sha256(binascii.a2b_base64(memoryview(raw)[start:end])).hexdigest()
-
-    else:
-        raise ValueError(f"unknown kind {kind!r}")
-    figures, _ = measure(step, traced)
-    return figures
-
-
-def _ingest_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
-    from inbound.local.embedded import offline_credentials
-
-    offline_credentials()
-    from chalicelib.services import notifications
-    from chalicelib.settings import Settings
-    from chalicelib.wiring import build_services
-
-    env = {**spec["outputs"], "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": spec["endpoint"]}
-    settings = Settings.from_env(env)
-    services = build_services(settings)
-    bucket = settings.mail_bucket
-    warm = services.ingest.ingest(notifications.decode(spec["warm_note"], bucket))
-    if warm.outcome != "created":
-        raise RuntimeError(f"warm-up mail: {warm.outcome} ({warm.reason})")
-    delivery = notifications.decode(spec["note"], bucket)
-    figures, outcome = measure(lambda: services.ingest.ingest(delivery), traced)
-    figures["outcome"] = outcome.outcome
-    figures["reason"] = outcome.reason
-    figures["ticket"] = outcome.ticket
-    figures["attachments"] = [dict(a) for a in outcome.attachments]
-    return figures
-
-
-def _s3_child(spec: dict[str, Any], traced: bool) -> dict[str, Any]:
-    from inbound.local.embedded import offline_credentials
-
-    offline_credentials()
-    from chalicelib.settings import Settings
-    from chalicelib.wiring import build_services
-
-    env = {**spec["outputs"], "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": spec["endpoint"]}
-    store = build_services(Settings.from_env(env)).ingest.ports.store
-    bucket, key, name = store.bucket, spec["key"], spec["key"].rpartition("/")[2]
-    store.put_attachment(f"attachments/warm/{name}", b"warm", "text/plain", "warm.txt")
-
-    def step() -> Any:
-        _, raw = store.get_raw_within(bucket, key, 2**31)
-        with open(spec["payload_path"], "rb") as payload:
-            store.put_attachment(
-                f"attachments/s3/{name}/1-a.bin", payload, "application/octet-stream", "a.bin"
-            )
-        store.archive(bucket, key, name, "2026-11-27T10:00:01.000Z")
-        return len(raw)
-
-    figures, _ = measure(step, traced)
-    return figures
-
-
-# -- the parent ------------------------------------------------------------------------
-@contextmanager
-def _moto_process() -> Iterator[str]:
-    """moto's server in a process of its own, on loopback; yields its endpoint."""
-    from inbound.local.embedded import free_port
-
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.large_message", "--serve", str(port)],
-        cwd=REPO,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # one log line per request
-        text=True,
-    )
-    try:
-        assert server.stdout is not None
-        if server.stdout.readline().strip() != "ready":
-            raise RuntimeError("moto server did not start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        assert server.stdin is not None
-        server.stdin.close()  # the server stops when its stdin closes
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-def _serve(port: int) -> None:
-    from inbound.local.embedded import moto_server
-
-    with moto_server(port=port):
-        print("ready", flush=True)
-        sys.stdin.read()
-
-
-# A process inherits, at exec, the peak RSS of the process it was forked from as its
-# ru_maxrss, and clear_refs cannot reset that: children are started from this small
-# launcher, not from the bench's own (large) process, so that ru_maxrss stays readable.
-_LAUNCHER = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
-
-
-def _run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.large_message", "--child", json.dumps(spec)]
-    done = subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, *command],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{spec['kind']} child failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 @dataclass
@@ -396,7 +112,7 @@ def run(runs: int = RUNS, log: Callable[[str], None] = lambda line: None) -> Lar
     numbers = iter(range(1, 10_000))
     samples: dict[str, list[dict[str, Any]]] = {kind: [] for kind in KINDS}
     traced: dict[str, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory() as scratch, _moto_process() as endpoint:
+    with tempfile.TemporaryDirectory() as scratch, moto_process() as endpoint:
         path = Path(scratch) / "large.eml"
         path.write_bytes(mail.raw(0))
         payload_path = Path(scratch) / "payload.bin"
@@ -429,13 +145,13 @@ def run(runs: int = RUNS, log: Callable[[str], None] = lambda line: None) -> Lar
 
         for number in range(runs):
             for kind in KINDS:
-                figures = _run_child(spec(kind, False))
+                figures = run_child(spec(kind, False))
                 log(f"large message run {number + 1}/{runs}: {kind} {figures['seconds']:.2f} s")
                 if kind == "ingest":
                     _check_ingest(figures, mail, stack if number == 0 else None)
                 samples[kind].append(figures)
         for kind in KINDS:
-            traced[kind] = _run_child(spec(kind, True))
+            traced[kind] = run_child(spec(kind, True))
             log(f"large message traced: {kind} {traced[kind]['traced_peak'] / 2**20:.0f} MiB")
     kinds = {
         kind: KindResult(
@@ -534,10 +250,10 @@ def summary(result: LargeMessageResult) -> str:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--serve"]:
-        _serve(int(argv[1]))
+        serve(int(argv[1]))
         return 0
     if argv[:1] == ["--child"]:
-        print(json.dumps(_child(json.loads(argv[1]))))
+        print(json.dumps(child(json.loads(argv[1]))))
         return 0
     runs = int(argv[argv.index("--runs") + 1]) if "--runs" in argv else RUNS
     result = run(runs, log=lambda line: print(line, file=sys.stderr))
