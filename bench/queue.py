@@ -1,9 +1,8 @@
 """Queue: the staff desk's reads and claims with 100,000 tickets in the tickets table.
 
-The tickets are written straight into the embedded stack's table (moto in this process)
-with BatchWriteItem, each item built by the adapter's own `dynamodb_items.ticket_item`;
-one ticket made by the real ingest pipeline first checks that the two agree on the item
-layout. A year of tickets, most of them closed: see `MIX`.
+The tickets are `queue_tickets`': a year of them, most closed, written straight into the
+embedded stack's table (moto in this process), their item layout checked against a ticket
+the real ingest pipeline filed.
 
 Requests are counted exactly by a botocore `before-call` hook on the session the
 services are built on, for: the first queue page, a deep page (via a cursor issued
@@ -18,121 +17,23 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-TICKETS = 100_000
+from bench.queue_tickets import AGENTS, MAILBOXES, MIX, TICKETS, Seeding, layout_check, seed, seeded_tickets
+
 DEEP = 1_500  # tickets before the deep page's cursor
 PAGE = 25  # the API's default page
 REPS = 3
-SEED = 11
 AGENT = "bench-agent@example.com"
-AGENTS = tuple(f"agent{n}@example.com" for n in range(8))
-FIRST_ID = 200_000  # seeded ids T-200000..; the pipeline's own counter starts at T-1001
 PAGE_GOAL = 1  # Query requests per page
 CLAIM_GOAL = 2  # DynamoDB requests per uncontended claim
-# (status, share of tickets, share of those assigned)
-MIX = (
-    ("new", 0.02, 0.0),
-    ("open", 0.03, 0.67),
-    ("pending", 0.05, 1.0),
-    ("solved", 0.20, 1.0),
-    ("closed", 0.70, 1.0),
-)
-MAILBOXES = (("support", 0.8), ("billing", 0.2))
-PRIORITIES = (("urgent", 0.02), ("high", 0.10), ("normal", 0.80), ("low", 0.08))
 
 
-def _pick(rng: random.Random, shares: tuple[tuple[str, float], ...]) -> str:
-    return rng.choices([name for name, _ in shares], [share for _, share in shares])[0]
-
-
-def seeded_tickets(count: int = TICKETS, seed: int = SEED) -> list[Any]:
-    """`count` tickets over the past year, statuses and assignees as MIX says."""
-    from chalicelib.domain.tickets import Ticket
-    from chalicelib.domain.timestamps import iso_millis
-
-    rng = random.Random(seed)
-    start = datetime.now(UTC) - timedelta(days=365)
-    step = timedelta(days=365) / count
-    statuses = tuple((status, share) for status, share, _ in MIX)
-    assigned = {status: share for status, _, share in MIX}
-    tickets = []
-    for n in range(count):
-        status = _pick(rng, statuses)
-        created = iso_millis(start + step * n)
-        requester = f"customer{n}@customer.example"
-        tickets.append(
-            Ticket(
-                id=f"T-{FIRST_ID + n}",
-                mailbox=_pick(rng, MAILBOXES),
-                subject=f"Question number {n} about my order",
-                requester=requester,
-                status=status,
-                participants=(requester,),
-                assignee=rng.choice(AGENTS) if rng.random() < assigned[status] else "",
-                priority=_pick(rng, PRIORITIES),
-                created_at=created,
-                updated_at=created,
-                message_count=1 + n % 4,
-                attachment_count=int(n % 3 == 0),
-            )
-        )
-    return tickets
-
-
-@dataclass(frozen=True)
-class Seeding:
-    tickets: int
-    requests: int
-    wall_s: float
-    cpu_s: float
-
-
-def seed(stack: Any, tickets: list[Any], log: Callable[[str], None]) -> Seeding:
-    from chalicelib.adapters import dynamodb_items as items
-
-    db = stack.client("dynamodb")
-    table = stack.settings.tickets_table
-    requests = 0
-    wall, cpu = time.perf_counter(), time.process_time()
-    for start in range(0, len(tickets), 25):
-        request: dict[str, Any] = {
-            table: [{"PutRequest": {"Item": items.ticket_item(t)}} for t in tickets[start : start + 25]]
-        }
-        while request:
-            request = db.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-            requests += 1
-        if (start + 25) % 20_000 == 0:
-            log(f"queue: {start + 25} tickets seeded, {time.perf_counter() - wall:.0f} s")
-    return Seeding(len(tickets), requests, time.perf_counter() - wall, time.process_time() - cpu)
-
-
-def layout_check(stack: Any, seeded: Any) -> Any:
-    """A ticket made by ingest and a seeded one of the same state have the same attributes."""
-    from dataclasses import replace
-
-    from chalicelib.adapters import dynamodb_items as items
-    from tests.support.deliver import deliver
-    from tests.support.mail_factory import make_mail
-
-    outcome = deliver(stack, make_mail(subject="Printer on fire", sender="alice@customer.org"))
-    if outcome.outcome != "created":
-        raise RuntimeError(f"queue bench: the layout check's mail was not filed: {outcome}")
-    db = stack.client("dynamodb")
-    real = db.get_item(TableName=stack.settings.tickets_table, Key=items.ticket_key(outcome.ticket))["Item"]
-    twin = items.ticket_item(replace(seeded, status="new", assignee="", tags=()))
-    if set(real) != set(twin):
-        raise RuntimeError(f"queue bench: seeded item layout differs from ingest's: {set(real) ^ set(twin)}")
-    return items.ticket_from_item(real)
-
-
-class _Counter:
+class RequestCounter:
     """Counts every request (service.operation) of the session it is registered on."""
 
     def __init__(self) -> None:
@@ -225,7 +126,7 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> QueueResult
         shown = filed.id
         seeding = seed(stack, tickets, log)
         log(f"queue: seeded {seeding.tickets} tickets in {seeding.wall_s:.0f} s ({seeding.cpu_s:.0f} s CPU)")
-        counter = _Counter()
+        counter = RequestCounter()
         session = boto3.session.Session(region_name="us-east-1")
         session.events.register("before-call.*.*", counter)  # before any client exists
         desk = build_services(stack.settings, session).desk
@@ -319,7 +220,7 @@ def _expect(what: str, got: list[Any], wanted: list[Any]) -> None:
 
 
 # -- report ----------------------------------------------------------------------
-def _ops(calls: dict[str, int]) -> str:
+def ops_text(calls: dict[str, int]) -> str:
     return ", ".join(f"{n} {op.split('.', 1)[1]}" for op, n in sorted(calls.items())) or "none"
 
 
@@ -346,7 +247,7 @@ def rows(result: QueueResult) -> list[Any]:
     out.append(
         Row(
             "Queue claim next, uncontended",
-            f"{claim.dynamodb} DynamoDB ({_ops({k: v for k, v in claim.calls.items() if k.startswith('dynamodb.')})})"
+            f"{claim.dynamodb} DynamoDB ({ops_text({k: v for k, v in claim.calls.items() if k.startswith('dynamodb.')})})"
             f" + up to {sns} SNS Publish, {ms(min(claim.cpu_s))} CPU",
             f"1 bare Query of the lane, {ms(min(claim.baseline_s))}",
             f"{claim.ratio:.2f}x time",
@@ -358,7 +259,7 @@ def rows(result: QueueResult) -> list[Any]:
     out.append(
         Row(
             "Queue read one ticket (`desk.show`)",
-            f"{sum(read.calls.values())} requests ({_ops(read.calls)}), {ms(min(read.cpu_s))} CPU",
+            f"{sum(read.calls.values())} requests ({ops_text(read.calls)}), {ms(min(read.cpu_s))} CPU",
             f"bare {result.read_baseline}, {ms(min(read.baseline_s))}",
             f"{read.ratio:.2f}x time",
             "—",
@@ -387,7 +288,7 @@ def details(result: QueueResult) -> str:
     ]
     for op in result.ops.values():
         lines.append(
-            f"| {op.name} | {_ops(op.calls)} | {min(op.cpu_s) * 1000:.1f} ms | "
+            f"| {op.name} | {ops_text(op.calls)} | {min(op.cpu_s) * 1000:.1f} ms | "
             f"{min(op.baseline_s) * 1000:.1f} ms | {op.ratio:.2f}x{' (one run)' if len(op.cpu_s) == 1 else ''} |"
         )
     lines += [

@@ -1,6 +1,6 @@
 """Search: ticket search and customer history with 100,000 tickets and their search terms.
 
-The tickets are the queue benchmark's (`bench.queue.seeded_tickets`), each given a requester
+The tickets are the queue benchmark's (`bench.queue_tickets.seeded_tickets`), each given a requester
 (20,000 customers: half at one big mail provider, half at 500 small domains) and a subject
 of two words from a Zipf-distributed vocabulary. Their items are the adapters' own
 (`dynamodb_items.ticket_item`, `dynamodb_search.term_puts` of `search_terms.message_terms`:
@@ -24,7 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench.queue import AGENT, FIRST_ID, TICKETS, Op, _Counter, _ops, seeded_tickets
+from bench.queue import AGENT, Op, RequestCounter, ops_text
+from bench.queue_tickets import FIRST_ID, TICKETS, seeded_tickets
 
 REPS = 1  # each Query of moto scans the 600,000 items: one pass is minutes on a shared machine
 SEED = 23
@@ -151,7 +152,7 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> SearchResul
         # which would otherwise walk them all again and again while the searches run.
         gc.collect()
         gc.freeze()
-        counter = _Counter()
+        counter = RequestCounter()
         session = boto3.session.Session(region_name="us-east-1")
         session.events.register("before-call.*.*", counter)
         services = build_services(stack.settings, session)
@@ -240,7 +241,7 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> SearchResul
                 op.cpu_s.append(spent)
                 op.baseline_s.append(base)
                 shown[name] = len(got)
-                log(f"search: {name}: {_ops(calls)}, {spent:.2f} s CPU (bare {base:.2f} s)")
+                log(f"search: {name}: {ops_text(calls)}, {spent:.2f} s CPU (bare {base:.2f} s)")
             log(f"search: rep {rep + 1}/{REPS} done")
     return SearchResult(seeding, ops, shown, count)
 
@@ -256,7 +257,7 @@ def rows(result: SearchResult) -> list[Any]:
         out.append(
             Row(
                 f"Search: {name}; {result.tickets:,} tickets",
-                f"{dynamodb} request{'' if dynamodb == 1 else 's'} ({_ops(op.calls)}), {ms(min(op.cpu_s))} CPU",
+                f"{dynamodb} request{'' if dynamodb == 1 else 's'} ({ops_text(op.calls)}), {ms(min(op.cpu_s))} CPU",
                 f"1 bare Query of the queue, {ms(min(op.baseline_s))}",
                 f"{op.ratio:.2f}x time",
                 "no Scan",
@@ -283,7 +284,7 @@ def details(result: SearchResult) -> str:
     ]
     for name, op in result.ops.items():
         lines.append(
-            f"| {name} | {_ops(op.calls)} | {result.shown[name]} | {min(op.cpu_s) * 1000:.1f} ms | "
+            f"| {name} | {ops_text(op.calls)} | {result.shown[name]} | {min(op.cpu_s) * 1000:.1f} ms | "
             f"{min(op.baseline_s) * 1000:.1f} ms | {op.ratio:.2f}x{' (one run)' if len(op.cpu_s) == 1 else ''} |"
         )
     lines += [
