@@ -30,10 +30,18 @@ class StaffConflict(TicketConflict):
     """The change would leave the staff without an admin, or the address is taken."""
 
 
+# The address is the Cognito user name, which AdminCreateUser takes up to 128 characters.
+MAX_USERNAME_CHARS = 128
+
+
 def _email(value: str) -> str:
     email = value.strip().lower()
     if not om.writable(email) or "@" not in email:
         raise InvalidRequest(f"not an email address: {value!r}")
+    if len(email) > MAX_USERNAME_CHARS:
+        raise InvalidRequest(
+            f"a staff address is at most {MAX_USERNAME_CHARS} characters (a Cognito user name)"
+        )
     return email
 
 
@@ -76,6 +84,8 @@ class StaffAdmin:
         email = _email(email)
         if not enabled:
             self._keep_an_admin(email, "disable")
+        else:
+            self._member(email)  # Cognito's UserNotFoundException would be a 500
         self.directory.set_enabled(email, enabled)
         self.roster.set_disabled(email, not enabled)
         return self._member(email)
@@ -90,6 +100,8 @@ class StaffAdmin:
         email, role = _email(email), _role(role)
         if role != ADMIN:
             self._keep_an_admin(email, "make agent")
+        else:
+            self._member(email)  # Cognito's UserNotFoundException would be a 500
         self.directory.set_role(email, role)
         return self._member(email)
 
