@@ -26,9 +26,13 @@ import importlib
 import logging
 import os
 import signal
+import socket
+import subprocess
 import sys
 import threading
+import time
 import traceback
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -130,6 +134,101 @@ def main(argv: list[str]) -> int:
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
     return serve(Connection(fd))
+
+
+# The parent's side: starting and stopping containers (`lambda_pool` runs them).
+
+START_SECONDS = 120  # importing app.py on a loaded machine
+STOP_SECONDS = 10
+
+
+class ContainersDidNotStart(RuntimeError):
+    """A container exited or stayed silent while importing the app."""
+
+
+@dataclass(eq=False)
+class Container:
+    proc: subprocess.Popen[bytes]
+    conn: Connection
+    broken: bool = False
+    busy: bool = False
+    since: float = field(default_factory=time.monotonic)  # last taken or given back
+
+
+@dataclass
+class Setup:
+    """A container's first message: the app's environment, the endpoint its requests are
+    for, and the parent's logger levels and line format (`_logging` copies them)."""
+
+    environment: dict[str, str]
+    endpoint: str
+    levels: dict[str, int]
+    format: str
+
+    @classmethod
+    def of(cls, environment: dict[str, str], endpoint: str) -> Setup:
+        levels = {"": logging.getLogger().level}
+        for name, logger in logging.root.manager.loggerDict.items():
+            if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
+                levels[name] = logger.level
+        handlers = logging.getLogger().handlers
+        formatter = handlers[0].formatter if handlers else None
+        fmt = getattr(formatter, "_fmt", None) or "%(levelname)s %(name)s: %(message)s"
+        return cls(dict(environment), endpoint, levels, fmt)
+
+
+def start_containers(setup: Setup, count: int) -> list[Container]:
+    """Start `count` containers side by side; return once each has imported the app."""
+    started = [_start_one(setup) for _ in range(count)]
+    deadline = time.monotonic() + START_SECONDS
+    for container in started:
+        ready = container.conn.poll(max(0.0, deadline - time.monotonic()))
+        try:
+            if not ready or container.conn.recv()[0] != "ready":
+                raise EOFError
+        except (EOFError, OSError):
+            for other in started:
+                other.proc.kill()
+            raise ContainersDidNotStart(
+                "a lambda container did not start (see the lines above); --workers 0 runs"
+                " the handlers in this process"
+            ) from None
+    return started
+
+
+def _start_one(setup: Setup) -> Container:
+    ours, theirs = socket.socketpair()
+    with theirs:
+        command = [
+            sys.executable,
+            "-m",
+            "inbound.local.lambda_container",
+            str(theirs.fileno()),
+            str(os.getpid()),
+        ]
+        proc = subprocess.Popen(
+            command,
+            pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,
+            stdout=2,  # onto stderr: stdout carries only `inbound up`'s announcements
+            env={**os.environ, **setup.environment},
+        )
+    conn = Connection(ours.detach())
+    conn.send(setup.__dict__)
+    return Container(proc, conn)
+
+
+def stop_containers(containers: list[Container]) -> None:
+    """End-of-file for each: it exits; one that does not in time is killed."""
+    for container in containers:
+        container.conn.close()
+    deadline = time.monotonic() + STOP_SECONDS
+    for container in containers:
+        try:
+            container.proc.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            container.proc.kill()
+            container.proc.wait()
 
 
 if __name__ == "__main__":

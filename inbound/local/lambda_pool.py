@@ -8,6 +8,12 @@ an invocation, the poller's thread answers its AWS requests from moto (`moto_dir
 the guard in front of moto included) and gets back its return value, or the traceback of
 the exception it raised (the whole batch is then retried, as today).
 
+There are `size` containers (one per CPU): more would only queue at moto, which answers
+in one process. Lambda gives each concurrent invocation a container of its own, though,
+so invocations that hold one for long (an announcement pacing its sends at SES's rate
+sleeps between them) do not count: while they run and others wait, more containers are
+started, up to the pollers' total, and those above `size` end after a minute idle.
+
 A container that dies (a crash, the OOM killer) fails the invocation it was running (its
 batch comes back after the visibility timeout, as in Lambda) and is replaced. Containers
 are started by one supervising thread, which lives as long as the pool: PR_SET_PDEATHSIG
@@ -18,25 +24,26 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any, NamedTuple
 
 from inbound.local import moto_direct
+from inbound.local.lambda_container import (
+    Container,
+    ContainersDidNotStart,
+    Setup,
+    start_containers,
+    stop_containers,
+)
 
 log = logging.getLogger("inbound.local")
 
-START_SECONDS = 120  # importing app.py on a loaded machine
-STOP_SECONDS = 10
 CHECK_SECONDS = 0.5  # how often the supervisor looks for containers that died
 TAKE_SECONDS = 1.0
+LONG_INVOCATION_SECONDS = 10.0  # a container this long on one invocation does not count as capacity
+IDLE_SECONDS = 60.0  # a container above the pool's size idle this long ends
 
 
 def default_size() -> int:
@@ -56,10 +63,6 @@ class InvocationFailed(Exception):
     """The handler raised in its container; the message carries the container's traceback."""
 
 
-class ContainersDidNotStart(RuntimeError):
-    """A container exited or stayed silent while importing the app."""
-
-
 class PoolClosed(Exception):
     """No container will take the invocation: the pool is closed or could not start one."""
 
@@ -73,42 +76,18 @@ class _Forwarded(NamedTuple):
     body: bytes
 
 
-@dataclass(eq=False)
-class _Container:
-    proc: subprocess.Popen[bytes]
-    conn: Connection
-    broken: bool = False
-
-
-@dataclass
-class _Setup:
-    environment: dict[str, str]
-    endpoint: str
-    levels: dict[str, int] = field(default_factory=dict)
-    format: str = "%(levelname)s %(name)s: %(message)s"
-
-
-def _logging_setup() -> tuple[dict[str, int], str]:
-    """This process's logger levels and line format, for the containers to copy."""
-    levels = {"": logging.getLogger().level}
-    for name, logger in logging.root.manager.loggerDict.items():
-        if isinstance(logger, logging.Logger) and logger.level != logging.NOTSET:
-            levels[name] = logger.level
-    handlers = logging.getLogger().handlers
-    formatter = handlers[0].formatter if handlers else None
-    fmt = getattr(formatter, "_fmt", None) or "%(levelname)s %(name)s: %(message)s"
-    return levels, fmt
-
-
 class LambdaPool:
-    """`size` containers of the app imported with `environment`, clients of `endpoint`."""
+    """`size` containers of the app imported with `environment`, clients of `endpoint`;
+    up to `most` while long invocations hold some (`scale_up_to`)."""
 
     def __init__(self, size: int, environment: dict[str, str], endpoint: str) -> None:
-        levels, fmt = _logging_setup()
-        self.size = size
-        self.setup = _Setup(dict(environment), endpoint, levels, fmt)
-        self._idle: queue.Queue[_Container] = queue.Queue()
-        self._all: list[_Container] = []
+        self.size = self.most = size
+        self.long_invocation_seconds = LONG_INVOCATION_SECONDS
+        self.setup = Setup.of(environment, endpoint)
+        self._cond = threading.Condition()  # guards _idle, _all, _waiting and the busy marks
+        self._idle: list[Container] = []
+        self._all: list[Container] = []
+        self._waiting = 0  # invocations waiting for a container
         self._closing = threading.Event()
         self._started = threading.Event()
         self._failure: BaseException | None = None
@@ -124,6 +103,10 @@ class LambdaPool:
         if self._failure is not None:
             self.close()
             raise self._failure
+
+    def scale_up_to(self, most: int) -> None:
+        """At most `most` containers while long invocations hold some (the module's docstring)."""
+        self.most = max(self.size, most)
 
     def handler(self, handler_string: str, name: str, timeout_seconds: int) -> Callable[[Any, Any], Any]:
         """What a poller calls as the function's handler: the invocation, in a container."""
@@ -147,8 +130,12 @@ class LambdaPool:
         finally:
             if container.broken:
                 container.proc.kill()  # the supervisor replaces it
-            else:
-                self._idle.put(container)
+            with self._cond:
+                container.since = time.monotonic()
+                container.busy = False
+                if not container.broken:
+                    self._idle.append(container)
+                    self._cond.notify()
 
     def close(self) -> None:
         """Containers get end-of-file and exit; those that do not in time are killed."""
@@ -156,7 +143,7 @@ class LambdaPool:
         if self._supervisor.is_alive() and threading.current_thread() is not self._supervisor:
             self._supervisor.join()
 
-    def _run(self, container: _Container, invocation: tuple[Any, ...]) -> Any:
+    def _run(self, container: Container, invocation: tuple[Any, ...]) -> Any:
         conn = container.conn
         conn.send(invocation)
         while True:
@@ -168,97 +155,86 @@ class LambdaPool:
             else:
                 raise InvocationFailed(f"the handler raised in its container:\n{message[1]}")
 
-    def _take(self) -> _Container:
-        while not self._closing.is_set():
+    def _take(self) -> Container:
+        with self._cond:
+            self._waiting += 1
             try:
-                container = self._idle.get(timeout=TAKE_SECONDS)
-            except queue.Empty:
-                continue
-            if container.proc.poll() is None and not container.broken:
-                return container
+                while not self._closing.is_set():
+                    while self._idle:
+                        container = self._idle.pop()  # the last used: warm, and the others may retire
+                        if container.proc.poll() is None and not container.broken:
+                            container.busy, container.since = True, time.monotonic()
+                            return container
+                    self._cond.wait(TAKE_SECONDS)
+            finally:
+                self._waiting -= 1
         raise PoolClosed("the lambda containers are stopping")
 
     def _supervise(self) -> None:
         try:
-            for container in self._spawn(self.size):
-                self._all.append(container)
-                self._idle.put(container)
+            self._add(start_containers(self.setup, self.size))
         except BaseException as exc:  # noqa: BLE001 - handed to start(), which raises it
             self._failure = exc
         self._started.set()
         while self._failure is None and not self._closing.wait(CHECK_SECONDS):
-            self._replace_dead()
+            self._forget_dead()
+            self._retire_idle()
+            wanted = self._wanted()
+            if not wanted:
+                continue
+            if len(self._all) >= self.size:
+                log.info("lambda containers: long invocations hold them; starting %d more", wanted)
+            try:
+                self._add(start_containers(self.setup, wanted))
+            except (OSError, ContainersDidNotStart) as exc:
+                log.warning("lambda container: could not start another (%s); trying again", exc)
         self._stop_all()
 
-    def _replace_dead(self) -> None:
-        dead = [c for c in self._all if c.proc.poll() is not None]
+    def _add(self, containers: list[Container]) -> None:
+        with self._cond:
+            self._all.extend(containers)
+            self._idle.extend(containers)
+            self._cond.notify_all()
+
+    def _forget_dead(self) -> None:
+        with self._cond:
+            dead = [c for c in self._all if c.proc.poll() is not None]
+            for container in dead:
+                self._all.remove(container)
+                if container in self._idle:
+                    self._idle.remove(container)
         for container in dead:
-            self._all.remove(container)
             container.conn.close()
             log.warning(
                 "lambda container %d exited with code %s; starting another",
                 container.proc.pid,
                 container.proc.returncode,
             )
-        if not dead:
-            return
-        try:
-            for container in self._spawn(len(dead)):
-                self._all.append(container)
-                self._idle.put(container)
-        except (OSError, ContainersDidNotStart) as exc:
-            log.warning("lambda container: could not start another (%s); trying again", exc)
 
-    def _spawn(self, count: int) -> list[_Container]:
-        """Start `count` containers side by side; each once it has imported the app."""
-        started = [self._start_one() for _ in range(count)]
-        deadline = time.monotonic() + START_SECONDS
-        for container in started:
-            ready = container.conn.poll(max(0.0, deadline - time.monotonic()))
-            try:
-                if not ready or container.conn.recv()[0] != "ready":
-                    raise EOFError
-            except (EOFError, OSError):
-                for other in started:
-                    other.proc.kill()
-                raise ContainersDidNotStart(
-                    "a lambda container did not start (see the lines above); --workers 0 runs"
-                    " the handlers in this process"
-                ) from None
-        return started
+    def _wanted(self) -> int:
+        """Containers to start: back to `size`, and more while long invocations hold some
+        and others wait."""
+        now = time.monotonic()
+        with self._cond:
+            short = [c for c in self._all if not (c.busy and now - c.since > self.long_invocation_seconds)]
+            missing = self.size - len(short) if self._waiting else self.size - len(self._all)
+            return max(0, min(missing, self.most - len(self._all)))
 
-    def _start_one(self) -> _Container:
-        ours, theirs = socket.socketpair()
-        with theirs:
-            command = [
-                sys.executable,
-                "-m",
-                "inbound.local.lambda_container",
-                str(theirs.fileno()),
-                str(os.getpid()),
-            ]
-            proc = subprocess.Popen(
-                command,
-                pass_fds=[theirs.fileno()],
-                stdin=subprocess.DEVNULL,
-                stdout=2,  # onto stderr: stdout carries only `inbound up`'s announcements
-                env={**os.environ, **self.setup.environment},
-            )
-        conn = Connection(ours.detach())
-        conn.send(self.setup.__dict__)
-        return _Container(proc, conn)
+    def _retire_idle(self) -> None:
+        """Containers above `size` idle for a while end, as Lambda's do."""
+        now = time.monotonic()
+        with self._cond:
+            spare = len(self._all) - self.size
+            retired = [c for c in self._idle if now - c.since > IDLE_SECONDS][: max(0, spare)]
+            for container in retired:
+                self._idle.remove(container)
+                self._all.remove(container)
+        stop_containers(retired)
 
     def _stop_all(self) -> None:
-        for container in self._all:
-            container.conn.close()
-        deadline = time.monotonic() + STOP_SECONDS
-        for container in self._all:
-            try:
-                container.proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                container.proc.kill()
-                container.proc.wait()
-        self._all.clear()
+        with self._cond:
+            stopping, self._all, self._idle = list(self._all), [], []
+        stop_containers(stopping)
 
 
 def _answer(request: _Forwarded) -> tuple[int, list[tuple[str, str]], bytes]:

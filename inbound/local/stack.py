@@ -146,6 +146,7 @@ class LocalStack:
         queues, schedules = app_sources(app_module.app, clients["sqs"], timeout_of, hooks)
         if self.containers is not None:
             self.containers.ready()
+            self.containers.scale_up_to(sum(q.pollers for q in queues))
             queues = [self._in_containers(app_module.app, q) for q in queues]
         # Lambda polls an SQS source with several concurrent pollers (five to start with)
         # and runs their batches in parallel; two keep a burst from queueing behind one.

@@ -3,13 +3,14 @@
 GIVEN moto's server as `inbound up` serves it and a pool of worker processes that imported
 the app, WHEN a handler is invoked in a container, THEN it runs in another process, its
 AWS requests reach this process's moto without a socket and under the AWS contract, its
-return value and its exceptions come back, a container that dies is replaced, and its
-log lines reach the shared stderr once.
+return value and its exceptions come back, a container that dies is replaced, a long
+invocation does not keep the others waiting, and its log lines reach the shared stderr once.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -96,6 +97,26 @@ def test_a_container_that_dies_fails_its_invocation_and_is_replaced(endpoint, po
 
     assert after["pid"] != before["pid"]
     assert _s3(endpoint).get_object(Bucket=bucket, Key="b")["Body"].read() == b"b"
+
+
+def test_a_long_invocation_does_not_keep_others_waiting(endpoint, bucket):
+    pool = _pool(endpoint)  # one container, up to two while long invocations hold them
+    pool.scale_up_to(2)
+    pool.long_invocation_seconds = 0.5
+    held: dict[str, Any] = {}
+    event = {"bucket": bucket, "key": "release", "body": "go"}
+    try:
+        waiting = threading.Thread(
+            target=lambda: held.update(pool.invoke(f"{HANDLERS}.waits_for", "send_announcement", event, 60))
+        )
+        waiting.start()
+        quick = pool.invoke(f"{HANDLERS}.put_object", "ingest", event, 60)  # writes what it waits for
+        waiting.join()
+    finally:
+        pool.close()
+
+    assert held["released"] is True  # the quick one ran while the long one held its container
+    assert quick["pid"] != held["pid"]
 
 
 def test_a_containers_log_line_reaches_stderr_once(endpoint, capfd):

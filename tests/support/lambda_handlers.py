@@ -51,3 +51,19 @@ def dies(event: dict[str, Any], context: Any) -> None:
 
 def logs(event: dict[str, Any], context: Any) -> None:
     logging.getLogger("inbound.container_test").warning("container says %s", event["word"])
+
+
+def waits_for(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Holds its container until the event's object exists (what another invocation writes),
+    for at most a minute: a long invocation, as an announcement pacing its sends is."""
+    import time
+
+    s3, deadline = _client("s3"), time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            s3.head_object(Bucket=event["bucket"], Key=event["key"])
+        except ClientError:
+            time.sleep(0.1)
+            continue
+        return {"released": True, "pid": os.getpid()}
+    return {"released": False, "pid": os.getpid()}
