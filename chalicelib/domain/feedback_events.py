@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 from enum import StrEnum
 
+from chalicelib.domain.address_ascii import ascii_domain
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import MAX_ADDRESS_BYTES
 
@@ -79,10 +80,11 @@ def day_of(at: str, fallback: datetime) -> str:
 
 
 def normalise_address(value: object) -> str:
-    """`Jane <JANE@Example.com>` -> `jane@example.com`; "" when there is no address."""
+    """`Jane <JANE@Example.com>` -> `jane@example.com`, a Unicode domain as SES names it
+    (`bob@xn--bcher-kva.example`, domain/address_ascii.py); "" when there is no address."""
     if not isinstance(value, str):
         return ""
-    address = parseaddr(value)[1].strip().lower()
+    address = ascii_domain(parseaddr(value)[1].strip().lower())
     if len(address.encode("utf-8", "surrogateescape")) > MAX_ADDRESS_BYTES:
         return ""  # no mailbox (RFC 5321), and too long for the keys built from it
     return address if "@" in address and not any(c.isspace() for c in address) else ""

@@ -13,6 +13,7 @@ from email.message import Message
 from email.utils import getaddresses
 from enum import StrEnum
 
+from chalicelib.domain.address_ascii import ascii_domain
 from chalicelib.domain.frozen import frozen
 
 # What one received mail can bring into a ticket. A stored message is one DynamoDB
@@ -62,11 +63,12 @@ def canonical_address(addr: str) -> str:
     """One spelling per mailbox, lower-cased: `"bob"@corp.test` and `bob@corp.test.` are
     bob@corp.test (RFC 5321 4.1.2: quotes that protect nothing; 2.3.5: the root's dot).
     Otherwise each spelling was an address of its own: its own acknowledgement cap, and a
-    participant that cannot be written into a header."""
+    participant that cannot be written into a header. A Unicode domain is read as its IDNA
+    A-labels (domain/address_ascii.py), the form SES sends to and reports."""
     local, at, host = addr.strip().strip("<>").lower().rpartition("@")
     if len(local) > 2 and local[0] == local[-1] == '"' and _DOT_ATOM.fullmatch(local[1:-1]):
         local = local[1:-1]
-    return f"{local}{at}{host.rstrip('.')}"
+    return ascii_domain(f"{local}{at}{host.rstrip('.')}")
 
 
 def parse_addresses(*values: str) -> tuple[Address, ...]:

@@ -83,7 +83,13 @@ def listed_recipients(lines: Iterable[str]) -> tuple[list[ann.Recipient], list[s
         first, _, rest = line.partition(",")
         name, address = parseaddr(first)
         address = normalise_address(address)
-        if not address or "@" not in address or address.startswith("@") or address.endswith("@"):
+        if (
+            not address
+            or "@" not in address
+            or address.startswith("@")
+            or address.endswith("@")
+            or not address.isascii()  # SES sends to no UTF-8 local part (domain/address_ascii.py)
+        ):
             invalid.append(line)
             continue
         found.setdefault(address, ann.Recipient(address, name=(name or rest).strip()))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.address_ascii import NotSendable, sendable
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.feedback_events import FeedbackAction, FeedbackKind, normalise_address
 from chalicelib.domain.frozen import frozen
@@ -174,7 +175,10 @@ class AnnouncementService:
     def test(self, announcement_id: str, to: str) -> str:
         """One copy to `to` (staff themselves), through the guard; SES's message id."""
         announcement = self.require(announcement_id)
-        address = normalise_address(to)
+        try:
+            address = sendable(normalise_address(to))
+        except NotSendable as exc:
+            raise InvalidRequest(str(exc)) from None
         decision = self.ports.check(address)
         if not decision.allowed:
             raise SendRefused(decision.detail, decision.reason, address)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.address_ascii import NotSendable, sendable
 from chalicelib.domain.staff_identity import ADMIN, ROLES, one_time_password
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, TicketConflict
@@ -35,7 +36,10 @@ MAX_USERNAME_CHARS = 128
 
 
 def _email(value: str) -> str:
-    email = value.strip().lower()
+    try:
+        email = sendable(value.strip().lower())  # the invitation is mail: a domain as SES takes it
+    except NotSendable as exc:
+        raise InvalidRequest(str(exc)) from None
     if not om.writable(email) or "@" not in email:
         raise InvalidRequest(f"not an email address: {value!r}")
     if len(email) > MAX_USERNAME_CHARS:

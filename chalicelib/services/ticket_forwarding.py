@@ -21,6 +21,7 @@ from typing import Protocol
 
 from chalicelib.domain import audit, forwards
 from chalicelib.domain import outbound_mail as om
+from chalicelib.domain.address_ascii import NotSendable, sendable
 from chalicelib.domain.mail import Attachment
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.saved_replies import AgentProfile
@@ -70,6 +71,10 @@ class TicketForwarding:
         """Send the forward; the audit line it left on the ticket. A refused address raises
         (Suppressed / SendRefused), an invalid one InvalidRequest; nothing is sent then."""
         to = to.strip().lower()
+        try:
+            to = sendable(to)  # a Unicode domain as SES takes it (and the guard keys it)
+        except NotSendable as exc:
+            raise InvalidRequest(str(exc)) from None
         if not om.writable(to) or "@" not in to:
             raise InvalidRequest(f"{to!r} is not an address to forward to")
         if self._received_here(to):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chalicelib.domain import audit, participants
+from chalicelib.domain.address_ascii import NotSendable, ascii_domain, sendable
 from chalicelib.domain.mail import MAX_ADDRESS_BYTES, parse_addresses
 from chalicelib.domain.send_policy import is_own_address
 from chalicelib.domain.tickets import Ticket
@@ -12,17 +13,21 @@ from chalicelib.settings import Settings
 
 
 def _address(text: str) -> str:
-    """One bare mailbox, lower-cased; InvalidRequest for anything else (names, lists, breaks)."""
+    """One bare mailbox, lower-cased, its domain in IDNA; InvalidRequest for anything else
+    (names, lists, breaks, a local part SES cannot send to)."""
     found = parse_addresses(text)
     cleaned = text.strip().strip("<>").lower()
     if (
         len(found) != 1
-        or found[0].email != cleaned
-        or len(cleaned.encode()) > MAX_ADDRESS_BYTES
+        or found[0].email != ascii_domain(cleaned)
+        or len(found[0].email.encode()) > MAX_ADDRESS_BYTES
         or any(c in cleaned for c in ',;<>"\r\n')
     ):
         raise InvalidRequest("address must be one email address, such as bob@customer.example")
-    return cleaned
+    try:
+        return sendable(found[0].email)
+    except NotSendable as exc:
+        raise InvalidRequest(str(exc)) from None
 
 
 def add(ports: DeskPorts, settings: Settings, ticket_id: str, address: str, agent: str = "") -> Ticket:

@@ -80,7 +80,10 @@ def _mark(pool: _Pool, email: str, disabled: bool) -> None:
 
 
 def _email(value: str) -> str:
-    return value.strip().lower()
+    from chalicelib.domain.address_ascii import ascii_domain
+
+    # As the console's Staff screen spells it (services/staff_admin.py): one Cognito user.
+    return ascii_domain(value.strip().lower())
 
 
 def _add(args: argparse.Namespace) -> int:

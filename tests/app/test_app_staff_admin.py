@@ -138,3 +138,14 @@ def test_a_disabled_agents_token_is_refused_with_agent_disabled_and_cannot_be_re
     refresh = api.post("/console/login/refresh", {"refresh_token": bob["refresh"]}, token="")
     assert (refresh.status_code, refresh.json_body["error"]) == (401, "unauthorized")
     assert api.get("/api/tickets", token=admin).status_code == 200, "the admin works on"
+
+
+def test_an_invitation_to_a_unicode_domain_is_sent_to_its_punycode_and_a_utf8_local_part_is_refused(api):
+    admin = token_in_groups(api, ANN, "admin")
+    mail = sent_mail()
+    invited = api.post("/api/staff", {"email": "Cleo@Bücher.test"}, token=admin)
+    assert (invited.status_code, invited.json_body["email"]) == (201, "cleo@xn--bcher-kva.test")
+    assert [m["Destinations"] for m in mail] == [["cleo@xn--bcher-kva.test"]]
+    refused = api.post("/api/staff", {"email": "jösé@partner.test"}, token=admin)
+    assert refused.status_code == 400 and "no SMTPUTF8" in refused.json_body["reason"]
+    assert len(mail) == 1
