@@ -279,11 +279,20 @@ def test_two_agents_work_the_day_in_the_console(
     assert "view=mine" in bob_page.url
     _shot(bob_page, 9, "bob-mine")
     bob_page.keyboard.press("r")
+    bob_said: list[tuple[str, str]] = []
+    bob_page.on("request", lambda r: bob_said.append((r.url, r.post_data or "")))
     bob_page.locator("#reply-form textarea").fill("Die Erstattung ist unterwegs.")
     page.go_back()
     head.locator(".tid").filter(has_text=german_id).wait_for()
     page.keyboard.press("r")
     page.locator("#reply-form textarea").fill("Wir prüfen die Rechnung.")
+    # Starting to write says so at once, not at the next presence renewal (15 s): Ann, who
+    # starts second, sees Bob writing before she sends.
+    head.locator(".presence .pill.writing").filter(has_text=f"{BOB} is writing").wait_for()
+    said = [(url.rpartition("/")[2], body) for url, body in bob_said]
+    first_presence = next(n for n, (path, _) in enumerate(said) if path == "presence")
+    assert '"writing":true' in said[first_presence][1].replace(" ", ""), said
+    assert "changes" not in [path for path, _ in said[:first_presence]], said  # before the next tick
     page.locator("#reply-form button[type=submit]").click()
     wait_for_sent(page, "Wir prüfen die Rechnung")
     bob_page.locator("#reply-form button[type=submit]").click()

@@ -172,7 +172,11 @@
      computer); an expired session keeps them, as it is no decision of the agent's. */
   function draftKey(key) { return `${DRAFT_PREFIX}${agentEmail()}:${key}`; }
   function keepDraft(key, text) {
+    const started = !(state.drafts.get(key) || '').trim() && text.trim();
     state.drafts.set(key, text);
+    // Starting to write says so now, not at the next presence renewal (POLL_MS): a colleague
+    // who starts on the same ticket sees it before sending, and this agent sees theirs.
+    if (started && key.startsWith(`${state.selected}:`)) touchPresence();
     try {
       if (text.trim()) localStorage.setItem(draftKey(key), JSON.stringify({ text, at: Date.now() }));
       else localStorage.removeItem(draftKey(key));
