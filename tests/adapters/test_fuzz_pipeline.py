@@ -69,6 +69,7 @@ from chalicelib.wiring import build_services
 from inbound.local import aws_contract
 from inbound.local.aws_contract.message_rules import S3_KEY_BYTES
 from inbound.local.aws_contract.service_rules import PARTITION_KEY_BYTES
+from tests.support import mime_extremes as extremes
 from tests.support import mime_strategies as mime
 from tests.support.corpus import mail_files, require_corpus
 from tests.support.embedded import empty_stack
@@ -387,10 +388,10 @@ def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts:
 
 
 EXPLICIT = [
-    ("hostile", mime.huge_subject(200_000)),
-    ("hostile", mime.many_headers(10_000)),
-    ("hostile", mime.deep_nesting(200)),
-    ("hostile", mime.many_parts(2_000)),
+    ("hostile", extremes.huge_subject(200_000)),
+    ("hostile", extremes.many_headers(10_000)),
+    ("hostile", extremes.deep_nesting(200)),
+    ("hostile", extremes.many_parts(2_000)),
     ("hostile", b""),
     ("hostile", b"\x00" * 100),
 ]
@@ -465,7 +466,7 @@ EXTREME_OUTCOMES = {
 def _extremes() -> list:
     return [
         pytest.param(shape, kind, size, id=f"{shape}-{kind}-{size}")
-        for shape, (_, kinds, _, size) in mime.HOSTILE_SHAPES.items()
+        for shape, (_, kinds, _, size) in extremes.HOSTILE_SHAPES.items()
         for kind in kinds
     ]
 
@@ -475,7 +476,7 @@ def _extremes() -> list:
 def test_each_extreme_shape_at_full_size_through_the_whole_ingest(pipeline, shape, kind, size):
     """GIVEN one extreme shape at its named size (200 KB Subject, 10,000 headers, 200 levels,
     2,000 parts, 500 KB ids and names, ...) WHEN ingested THEN one confirmed outcome, in budget."""
-    builder = mime.HOSTILE_SHAPES[shape][0]
+    builder = extremes.HOSTILE_SHAPES[shape][0]
     log = CaseLog(f"{shape} {kind}")
     outcome = ingest_and_verify(
         pipeline, log, shape, builder(size, kind), Verdicts(spam="PASS"), "support@example.com"

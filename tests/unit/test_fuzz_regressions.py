@@ -23,14 +23,14 @@ from chalicelib.domain.classify import classify
 from chalicelib.domain.feedback_events import normalise_address
 from chalicelib.domain.mail import MAX_ADDRESSES, MAX_NAME_CHARS, MAX_SUBJECT_BYTES, Verdicts, parse_addresses
 from chalicelib.services.ticket_filing import sender_of
-from tests.support import mime_strategies as mime
+from tests.support import mime_extremes as extremes
 
 DYNAMODB_KEY_BYTES = 2048
 
 
 def test_an_8bit_message_id_too_long_for_the_index_key_is_left_out():
     # GIVEN a Message-ID of 3,000 four-byte characters (found: a 12 KB index key)
-    mail = read_mail(mime.long_field(3_000, "message-id-8bit"))
+    mail = read_mail(extremes.long_field(3_000, "message-id-8bit"))
     # THEN it is not used, and no id of the mail builds a key DynamoDB refuses
     assert mail.message_id == ""
     assert mail.from_[0].email == "alice@customer.org"
@@ -49,7 +49,7 @@ def test_message_ids_are_kept_up_to_900_bytes_so_the_index_never_cuts_two_into_o
 def test_a_from_address_longer_than_rfc_5321_allows_is_no_sender():
     # GIVEN From: <3,000 characters>@customer.org (found: the acknowledgement's loop-limit
     # key AUTO#<address> over 2,048 bytes, after the ticket was committed)
-    mail = read_mail(mime.long_field(3_000, "from-local"))
+    mail = read_mail(extremes.long_field(3_000, "from-local"))
     # THEN there is no sender, which ingest quarantines as no-sender instead of failing
     assert mail.from_ == () and sender_of(mail).email == ""
     assert parse_addresses("a" * 241 + "@customer.org")[0].email == "a" * 241 + "@customer.org"  # 254 bytes
@@ -64,19 +64,19 @@ def test_a_bounced_recipient_longer_than_rfc_5321_allows_is_not_looked_up():
 
 def test_a_subject_of_500_kb_is_cut_to_100_kb_with_a_defect():
     # found: the ticket and message items over DynamoDB's 400 KB
-    mail = read_mail(mime.huge_subject(500_000, "8bit"))
+    mail = read_mail(extremes.huge_subject(500_000, "8bit"))
     assert len(mail.subject.encode()) == MAX_SUBJECT_BYTES and mail.subject.startswith("ééé")
     assert "HeaderTooLongDefect: Subject of 500000 bytes cut to 100000" in [str(d) for d in mail.defects]
 
 
 def test_a_display_name_of_500_kb_is_cut():
-    mail = read_mail(mime.long_field(500_000, "display-name"))
+    mail = read_mail(extremes.long_field(500_000, "display-name"))
     assert mail.from_[0].email == "alice@customer.org"
     assert len(mail.from_[0].name) == MAX_NAME_CHARS
 
 
 def test_ten_thousand_cc_keep_the_first_hundred_with_a_defect():
-    mail = read_mail(mime.many_headers(10_000, "cc"))
+    mail = read_mail(extremes.many_headers(10_000, "cc"))
     assert [a.email for a in mail.cc] == [f"person{n}@customer.org" for n in range(MAX_ADDRESSES)]
     assert any("cc names 10000 mailboxes" in d.detail for d in mail.defects), mail.defects
 
@@ -84,17 +84,17 @@ def test_ten_thousand_cc_keep_the_first_hundred_with_a_defect():
 def test_two_thousand_attachments_are_more_than_one_stored_message_can_list():
     # found: the message item over 400 KB on every retry, each retry uploading 2,000 files
     # again; ingest now quarantines such mail as oversize before storing anything
-    mail = read_mail(mime.many_parts(2_000, "attachments"))
+    mail = read_mail(extremes.many_parts(2_000, "attachments"))
     assert len(mail.attachments) == 2_000
     assert listing_overflow(mail.attachments).startswith("2000 attachments need ")
 
 
 def test_a_file_name_and_a_content_id_of_500_kb_are_cut_and_the_file_kept():
-    named = read_mail(mime.long_field(500_000, "filename"))
+    named = read_mail(extremes.long_field(500_000, "filename"))
     [attachment] = named.attachments
     assert len(attachment.filename) == MAX_NAME_CHARS and attachment.filename.endswith("xxx.pdf")
     assert attachment.payload == b"%PDF body"
-    [image] = read_mail(mime.long_field(500_000, "content-id")).attachments
+    [image] = read_mail(extremes.long_field(500_000, "content-id")).attachments
     assert len(image.content_id) == MAX_NAME_CHARS
 
 
@@ -115,7 +115,7 @@ def test_the_largest_real_attachment_list_of_the_corpus_can_be_listed():
 
 def test_a_bounce_naming_20000_recipients_records_the_first_hundred():
     # found: the delivery record (one item) listing 20,000 failed recipients, over 400 KB
-    mail = read_mail(mime.bounce_with_recipients(20_000))
+    mail = read_mail(extremes.bounce_with_recipients(20_000))
     decision = classify(mail, Verdicts(), detect_bounce(mail))
     assert decision.kind == "bounce" and decision.permanent
     assert decision.failed_recipients == tuple(f"uuuu{n}@customer.org" for n in range(MAX_ADDRESSES))
