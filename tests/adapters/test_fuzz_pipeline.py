@@ -31,6 +31,9 @@ blow-up and fails with its size and family. The signal is handled between
 Python bytecodes (the `re` engine checks for it too), so a hang inside native
 code (nh3's Rust, found so) is ended by the backstop instead: a generous
 wall-clock pytest-timeout per test.
+
+Over 300 lines on purpose: one harness (the delivery as SES makes it, the storage audit of
+each outcome) that every fuzzing family runs through.
 """
 
 from __future__ import annotations

@@ -30,6 +30,9 @@ Outside the policy by design: Cognito sign-in is unsigned (public operations), t
 JWKS is fetched over HTTPS, the reply secret is a SecureString under the AWS managed
 key aws/ssm (its key policy admits the account's principals through SSM), and the
 queues use SQS-managed encryption, so neither SSM nor the event source needs kms:Decrypt.
+
+Over 300 lines on purpose: one recorded scenario (every path of every function, run once)
+and the checks that read it; apart, the scenario's calls would be read across modules.
 """
 
 from __future__ import annotations

@@ -2,6 +2,10 @@
 
 GIVEN an empty (moto) account, WHEN provision runs, THEN each resource exists with the
 properties the pipeline relies on; a second run writes nothing; drift is put back.
+
+Over 300 lines on purpose: one provisioned stage read by many checks
+(TestOneProvisionedStage, provisioned once), then the runs that change it; apart, each
+module would provision its own.
 """
 
 from __future__ import annotations

@@ -3,6 +3,10 @@
 Mail arrives as SES delivers it (object in incoming/, notification published to the
 topic, which feeds the queue); a small stand-in for Lambda's SQS event source works the
 queue; a fault injector makes chosen AWS calls fail for chosen keys or addresses.
+
+Over 300 lines on purpose: one small world (the fault injector, the stand-in event source,
+the wired services) that every re-drive case runs in, from a retry that succeeds to two re-
+drives at once.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ Announcements screen, screenshots in test-artifacts/) shows every status and the
 
 Size: REQUESTERS (120) in `make test`; 500 with INBOUND_LONG=1. Measured on this machine
 (2 shared cores) with INBOUND_LONG=1: see bench/RESULTS.md, "Announcements: 500 requesters".
+
+Over 300 lines on purpose: one scenario (send, kill, resume, engage, report) whose steps
+build on each other.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ writes a note and closes the ticket. Mail that tries to run script (in its HTML,
 subject, its attachment's name) must not: every payload would set `window.__xss`, change
 the title, open a dialog or request /pwned, and the tests look for each of those.
 Screenshots of the queue and of a ticket go to test-artifacts/.
+
+Over 300 lines on purpose: one `inbound up` and one browser for every step of an agent's
+day; apart, each module would start its own.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ phrase of it that the German table does not share must be absent from the visibl
 the visible elements' titles, labels and placeholders (the same check on the English page
 finds them, so it can fail). Switching back to English is remembered for the agent.
 Screenshots at laptop and at phone width go to test-artifacts/console-language-*.png.
+
+Over 300 lines on purpose: one German browser and `inbound up` for every screen, each
+checked for leftover English by the same reading of the English table.
 """
 
 from __future__ import annotations

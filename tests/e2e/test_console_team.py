@@ -8,6 +8,9 @@ message out again. Every place has its own address (reload, back and forward, a 
 signed in already), a draft survives a reload, suspended mail is released, a selection is tagged
 and closed at once. Bob, writing in the meantime, has his stale reply refused (409) and
 shown. Each step's screenshot is kept in test-artifacts/console-team-*.png.
+
+Over 300 lines on purpose: one scenario, two agents in two browsers, whose steps build on
+each other.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@
 
 Both work on a copy of the project, so `.chalice/deployments/` and `.chalice/deployed/`
 never appear in the repository.
+
+Over 300 lines on purpose: both tests need the one packaged project (the session's `package`
+fixture) and the helpers that run it offline.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ ticket that names alice's as related, so staff can see what was tried.
 The pure rules are in tests/unit/test_correlation.py and test_reply_tokens_and_routing.py;
 this module checks that the pipeline feeds them the right facts (the envelope recipient, the
 SES DMARC verdict, the stored Message-IDs, the secret as it is after a rotation).
+
+Over 300 lines on purpose: one attack scenario (alice, mallory, their acknowledged tickets)
+and every forgery tried against it.
 """
 
 from __future__ import annotations

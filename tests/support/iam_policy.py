@@ -11,6 +11,9 @@ condition on a key the call carries (`ses:FromAddress`, the Source of a send) is
 evaluated, and fails when the call lacks the key, as IAM does; other conditions cannot be
 checked against a recorded call, so they count as satisfied; `Grant.condition` keeps them
 for the report.
+
+Over 300 lines on purpose: one evaluator, what a call needs and whether a policy grants it,
+read together.
 """
 
 from __future__ import annotations
