@@ -1,8 +1,10 @@
-"""Markers of the adapter tests."""
+"""Markers of the adapter tests, and the AWS contract tests' two sessions (`sessions`)."""
 
 from __future__ import annotations
 
 import pytest
+
+from tests.support.aws_contract_sessions import sessions  # noqa: F401  (a fixture)
 
 
 def pytest_configure(config: pytest.Config) -> None:
