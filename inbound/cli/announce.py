@@ -8,7 +8,6 @@ batches; the `send_announcement` function sends them, paced, and `status` follow
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from chalicelib.domain.announcements import RecipientState
 from chalicelib.domain.tickets import STATUSES
 from inbound.cli.target import CommandError
+from inbound.cli.terminal import json_line, terminal_text
 
 BAR_WIDTH = 30
 _R = RecipientState
@@ -77,14 +77,14 @@ def _create(args: argparse.Namespace) -> int:
         return 1 if invalid else 0
     announcement = service.create(draft)
     if args.json:
-        print(json.dumps(draft.as_dict(), ensure_ascii=False))
+        print(json_line(draft.as_dict()))
     else:
-        print(f"{announcement.id}: {len(recipients)} recipients ({audience})")
+        print(terminal_text(f"{announcement.id}: {len(recipients)} recipients ({audience})"))
         print(
             f"test it: inbound announce test {announcement.id} --to YOU; send: inbound announce send {announcement.id}"
         )
     for line in invalid:
-        print(f"invalid: {line}", file=sys.stderr)
+        print(terminal_text(f"invalid: {line}"), file=sys.stderr)
     return 1 if invalid else 0
 
 
@@ -105,26 +105,34 @@ def _preview(draft: Any, as_json: bool) -> None:
                 "list_unsubscribe_post": str(mail["List-Unsubscribe-Post"]),
                 "text": _text_of(mail),
             }
-        print(json.dumps({**draft.as_dict(), "dry_run": True, "sample": sample}, ensure_ascii=False))
+        print(json_line({**draft.as_dict(), "dry_run": True, "sample": sample}))
         return
-    print(f"dry run: {len(draft.recipients)} recipients ({draft.announcement.audience}); nothing stored")
+    print(
+        terminal_text(
+            f"dry run: {len(draft.recipients)} recipients ({draft.announcement.audience}); nothing stored"
+        )
+    )
     for line in draft.invalid:
-        print(f"invalid: {line}", file=sys.stderr)
+        print(terminal_text(f"invalid: {line}"), file=sys.stderr)
     if mail is None:
         return
     print("--- the mail the first recipient would get ---")
     for name in ("From", "To", "Subject", "List-Unsubscribe", "List-Unsubscribe-Post"):
-        print(f"{name}: {mail[name]}")
+        print(terminal_text(f"{name}: {mail[name]}"))
     print()
-    print(_text_of(mail).rstrip())
+    print(terminal_text(_text_of(mail).rstrip()))
 
 
 def _list(args: argparse.Namespace) -> int:
     for announcement in _services(args).announcements.listed():
         if args.json:
-            print(json.dumps(announcement.as_dict(), ensure_ascii=False))
+            print(json_line(announcement.as_dict()))
         else:
-            print(f"{announcement.id}\t{announcement.state}\t{announcement.total}\t{announcement.subject}")
+            print(
+                terminal_text(
+                    f"{announcement.id}\t{announcement.state}\t{announcement.total}\t{announcement.subject}"
+                )
+            )
     return 0
 
 
@@ -144,7 +152,7 @@ def _status(args: argparse.Namespace) -> int:
     announcement, recipients = _services(args).announcements.status(args.id)
     if args.json:
         print(
-            json.dumps(
+            json_line(
                 {
                     **announcement.as_dict(),
                     "recipients": [
@@ -158,21 +166,20 @@ def _status(args: argparse.Namespace) -> int:
                         for r in recipients
                     ],
                 },
-                ensure_ascii=False,
             )
         )
         return 0
     counts, total = announcement.counts, announcement.total
     done = sum(counts.get(s, 0) for s in DONE)
     filled = BAR_WIDTH * done // total if total else BAR_WIDTH
-    print(f"{announcement.id} {announcement.subject!r}: {announcement.state}")
+    print(terminal_text(f"{announcement.id} {announcement.subject!r}: {announcement.state}"))
     print(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total}")
     print("  ".join(f"{state} {counts.get(state, 0)}" for state in counts if counts.get(state, 0)))
     if announcement.opened or announcement.clicked:
         print(f"opened {announcement.opened}  clicked {announcement.clicked}")
     for r in recipients:
         if r.state in _NOTED or args.all:
-            print(f"{r.address}\t{r.state}\t{r.reason}")
+            print(terminal_text(f"{r.address}\t{r.state}\t{r.reason}"))
     return 0
 
 

@@ -4,12 +4,13 @@ one outcome per file."""
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
 from collections import Counter
 from typing import Any
+
+from inbound.cli.terminal import json_line, terminal_text
 
 
 def _process(args: argparse.Namespace) -> int:
@@ -32,14 +33,14 @@ def _process(args: argparse.Namespace) -> int:
             outcome = replayer.process_bytes(raw, recipients)
             counts[outcome.outcome] += 1
             if args.json:
-                print(json.dumps(outcome.as_json(str(path)), ensure_ascii=False), flush=True)
+                print(json_line(outcome.as_json(str(path))), flush=True)
             else:
                 detail = outcome.ticket or ""
                 if outcome.thread_signal and outcome.ticket:
                     detail += f" ({outcome.thread_signal})"
                 if outcome.reason:
                     detail += f" {outcome.reason}"
-                print(f"{path}: {outcome.outcome} {detail}".rstrip(), flush=True)
+                print(terminal_text(f"{path}: {outcome.outcome} {detail}".rstrip()), flush=True)
         elapsed = time.perf_counter() - started
     total = sum(counts.values())
     summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))

@@ -12,10 +12,11 @@ Where it runs (`inbound.cli.target`): the running `inbound up` of `--data-dir`, 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from typing import Any
+
+from inbound.cli.terminal import json_line, terminal_text
 
 
 def _build(args: argparse.Namespace) -> Any:
@@ -46,7 +47,7 @@ def _print_text(report: Any) -> None:
     }
     for mail in report.mail:
         if mail.result == RedriveResult.PENDING:
-            print(f"{mail.key}: would re-drive ({mail.detail})")
+            print(terminal_text(f"{mail.key}: would re-drive ({mail.detail})"))
             continue
         found = mail.outcome
         what = f"{found.outcome} {found.ticket or ''}".strip() if found else ""
@@ -54,7 +55,7 @@ def _print_text(report: Any) -> None:
             mail.detail or (found.reason if found and found.outcome == OutcomeKind.DUPLICATE else "") or ""
         )
         line = f"{mail.key}: {verb.get(mail.result, mail.result)}"
-        print(line + (f": {what}" if what else "") + (f" ({detail})" if detail else ""))
+        print(terminal_text(line + (f": {what}" if what else "") + (f" ({detail})" if detail else "")))
     for queue in report.queues:
         route = f"{queue.dead_letter_queue} -> {queue.queue}"
         if report.dry_run:
@@ -84,7 +85,7 @@ def _redrive(args: argparse.Namespace) -> int:
     redrive = _build(args)
     report = redrive.redrive(dry_run=args.dry_run, mail=not args.dlq_only, queues=not args.quarantine_only)
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False), flush=True)
+        print(json_line(report.as_json()), flush=True)
     else:
         _print_text(report)
     return 0 if report.ok else 1

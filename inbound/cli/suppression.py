@@ -8,11 +8,12 @@ AWS-compatible endpoint (`--endpoint-url`) or on a deployed stage (`--stage`): s
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+from inbound.cli.terminal import json_line, terminal_text
 
 
 def _services(args: argparse.Namespace) -> Any:
@@ -22,7 +23,7 @@ def _services(args: argparse.Namespace) -> Any:
 
 
 def _print_json(value: Any) -> None:
-    print(json.dumps(value, ensure_ascii=False, sort_keys=False), flush=True)
+    print(json_line(value, sort_keys=False), flush=True)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -32,7 +33,7 @@ def _list(args: argparse.Namespace) -> int:
             _print_json(entry.as_dict())
         else:
             until = f" until {entry.expires_at}" if entry.expires_at else ""
-            print(f"{entry.address}\t{entry.reason}\t{entry.at}\t{entry.source}{until}")
+            print(terminal_text(f"{entry.address}\t{entry.reason}\t{entry.at}\t{entry.source}{until}"))
     if not args.json:
         print(f"{len(entries)} suppressed", file=sys.stderr)
     return 0
@@ -45,18 +46,20 @@ def _check(args: argparse.Namespace) -> int:
             {"address": found["address"], "suppressed": found["suppressed"], "reason": found["reason"]}
         )
     elif found["suppressed"]:
-        print(f"{found['address']}: suppressed ({found['reason']})")
+        print(terminal_text(f"{found['address']}: suppressed ({found['reason']})"))
     else:
-        print(f"{found['address']}: not suppressed")
+        print(terminal_text(f"{found['address']}: not suppressed"))
     return 0
 
 
 def _remove(args: argparse.Namespace) -> int:
     removed = _services(args).suppression.remove(args.address, by=args.by, why=args.why)
     if removed is None:
-        print(f"{args.address}: not on the suppression list", file=sys.stderr)
+        print(terminal_text(f"{args.address}: not on the suppression list"), file=sys.stderr)
         return 1
-    print(f"{removed.address}: removed (was {removed.reason}); recorded by {args.by}: {args.why}")
+    print(
+        terminal_text(f"{removed.address}: removed (was {removed.reason}); recorded by {args.by}: {args.why}")
+    )
     return 0
 
 
@@ -68,7 +71,7 @@ def _import(args: argparse.Namespace) -> int:
     else:
         print(f"{report.imported} imported, {report.already} already listed, {len(report.invalid)} invalid")
         for bad in report.invalid:
-            print(f"invalid: {bad}", file=sys.stderr)
+            print(terminal_text(f"invalid: {bad}"), file=sys.stderr)
     return 1 if report.invalid else 0
 
 

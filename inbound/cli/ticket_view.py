@@ -1,22 +1,15 @@
 """How the `inbound tickets` commands print a ticket: the queue as aligned columns
 (`ticket_table`) and one ticket with its messages and audit trail (`ticket_page`).
 
-Everything printed passes `terminal_text`: a customer's subject, name and body may carry
-terminal escape sequences (OSC 52 writes the agent's clipboard, `ESC[2J` wipes the screen),
-so every C0 and C1 control but line feed and tab is shown as U+FFFD."""
+Everything printed passes `terminal_text` (inbound/cli/terminal.py): a customer's subject,
+name and body may carry terminal escape sequences and bidi overrides."""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def terminal_text(text: str) -> str:
-    """`text` safe to print: one U+FFFD for each control (so widths stay the same)."""
-    return _CONTROLS.sub("\ufffd", text)
+from inbound.cli.terminal import terminal_text
 
 
 def age(stamp: str, now: datetime | None = None) -> str:

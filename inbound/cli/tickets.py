@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import os
 import shutil
 import sys
@@ -15,7 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from inbound.cli.ticket_view import mailbox_note, terminal_text, ticket_page, ticket_table
+from inbound.cli.terminal import json_line, terminal_text
+from inbound.cli.ticket_view import mailbox_note, ticket_page, ticket_table
 
 LIST_FIELDS = ("id", "mailbox", "status", "subject", "requester", "assignee", "messages", "attachments")
 
@@ -193,7 +193,7 @@ def _search(api: Any, args: argparse.Namespace) -> int:
 def _print_tickets(found: Iterator[dict[str, Any]], as_json: bool) -> int:
     if as_json:
         for ticket in found:
-            print(json.dumps({k: ticket.get(k) for k in LIST_FIELDS}, ensure_ascii=False), flush=True)
+            print(json_line({k: ticket.get(k) for k in LIST_FIELDS}), flush=True)
         return 0
     rows = list(found)
     print(ticket_table(rows, shutil.get_terminal_size((120, 24)).columns) if rows else "No tickets.")
@@ -206,7 +206,7 @@ def _next(api: Any, args: argparse.Namespace) -> int:
     if ticket is None:
         print(f"No unassigned ticket in {args.mailbox or 'the default mailbox'}.")
     elif args.json:
-        print(json.dumps(ticket, ensure_ascii=False))
+        print(json_line(ticket))
     else:
         print(
             terminal_text(
@@ -221,7 +221,7 @@ def _show(api: Any, args: argparse.Namespace) -> int:
     from inbound.cli.tickets_team import remember_seen
 
     detail = api.ticket(args.ticket)
-    print(json.dumps(detail, ensure_ascii=False, indent=2) if args.json else ticket_page(detail, args.full))
+    print(json_line(detail, indent=2) if args.json else ticket_page(detail, args.full))
     remember_seen(args.data_dir, detail)
     return 0
 
@@ -244,9 +244,9 @@ def _reply(api: Any, args: argparse.Namespace) -> int:
         sent = api.reply(args.ticket, text, last_seen=seen, format=form, uploads=keys)
     except ApiError as exc:
         raise stale(exc, args.ticket) or exc from None
-    print(f"Sent to {', '.join(sent['to'] + sent['cc'])} on {sent['ticket']}.")
+    print(terminal_text(f"Sent to {', '.join(sent['to'] + sent['cc'])} on {sent['ticket']}."))
     if sent.get("warnings"):
-        print(f"Note: {sent['warnings']}")
+        print(terminal_text(f"Note: {sent['warnings']}"))
     return 0
 
 
@@ -287,5 +287,9 @@ def _cc(api: Any, args: argparse.Namespace) -> int:
         ticket = api.participant(args.ticket, address, remove=True)
     for address in args.add:
         ticket = api.participant(args.ticket, address)
-    print(f"{ticket['id']}: to {ticket['requester']}, cc {', '.join(ticket['participants']) or 'nobody'}")
+    print(
+        terminal_text(
+            f"{ticket['id']}: to {ticket['requester']}, cc {', '.join(ticket['participants']) or 'nobody'}"
+        )
+    )
     return 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from inbound.cli.ticket_view import terminal_text
+from inbound.cli.terminal import terminal_text
 from inbound.cli.tickets_triage import _message_key
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.domain.tickets import Priority
 from inbound.cli.target import CommandError
-from inbound.cli.ticket_view import terminal_text
+from inbound.cli.terminal import terminal_text
 
 PRIORITIES = tuple(p.value for p in reversed(Priority))  # plain words: argparse shows their repr
 

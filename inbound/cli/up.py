@@ -39,6 +39,7 @@ def _outbox(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from inbound.cli.target import NoStackRunning
+    from inbound.cli.terminal import terminal_text
     from inbound.local.ses_outbox import read_outbox
 
     data_dir = Path(args.data_dir)
@@ -50,7 +51,9 @@ def _outbox(args: argparse.Namespace) -> int:
         if not found:
             print(f"no message {args.message_id} in {data_dir / 'outbox'}", file=sys.stderr)
             return 1
-        sys.stdout.write((data_dir / "outbox" / found[0]["file"]).read_text())
+        raw = (data_dir / "outbox" / found[0]["file"]).read_text()
+        # The mail as sent, byte for byte, into a pipe; on a terminal its controls are shown.
+        sys.stdout.write(terminal_text(raw.replace("\r\n", "\n")) if sys.stdout.isatty() else raw)
         return 0
     for entry in entries:
         if args.json:
@@ -58,7 +61,10 @@ def _outbox(args: argparse.Namespace) -> int:
         else:
             events = ",".join(entry["events"]) or "no events"
             print(
-                f"{entry['sent_at']}  {entry['message_id']}  to {', '.join(entry['to'])}  {entry['subject']!r}  [{events}]"
+                terminal_text(
+                    f"{entry['sent_at']}  {entry['message_id']}  to {', '.join(entry['to'])}  "
+                    f"{entry['subject']!r}  [{events}]"
+                )
             )
     if not entries and not args.json:
         print(f"the outbox at {data_dir / 'outbox'} is empty")
