@@ -570,6 +570,21 @@ def test_an_admin_invites_a_colleague_and_disables_them_in_the_staff_screen(
     form.locator("button[type=submit]").click()
     page.locator("#desk").wait_for()
 
+    # An admin's top bar holds a dozen tools: on two rows, inside the bar (the second row
+    # spilled over the queue when the desk below was long: here a long mail).
+    long_mail = plain_mail("Meeting notes", "".join(f"Point {n}: agreed.\n" for n in range(120)))
+    send(local_stack.current, long_mail)
+    page.goto(f"{local_stack.current.http}/?ticket={ticket_of(local_stack.current, long_mail).id}")
+    page.locator(".ticket-head .subject", has_text="Meeting notes").wait_for()
+    spilled = page.evaluate(
+        """() => {
+          const bar = document.querySelector('.topbar').getBoundingClientRect();
+          return [...document.querySelectorAll('.topbar button, .topbar select')]
+            .filter((e) => e.offsetParent && e.getBoundingClientRect().bottom > bar.bottom + 0.5)
+            .map((e) => e.id);
+        }"""
+    )
+    assert spilled == [], spilled
     page.locator("#staff-open").click()
     screen = page.locator("#staff-dialog")
     screen.locator(f'tr[data-staff="{email}"]').wait_for()
