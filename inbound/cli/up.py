@@ -11,7 +11,8 @@ from typing import Any
 def _up(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from inbound.local.stack import UpOptions, run
+    from inbound.local.foreground import run
+    from inbound.local.stack import UpOptions
 
     options = UpOptions(
         args.smtp_port,

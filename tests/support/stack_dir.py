@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import pytest
 
 from inbound.local.embedded import moto_server, stack_at
-from inbound.local.stack import UpOptions, _write_runtime
+from inbound.local.foreground import write_runtime
+from inbound.local.stack import UpOptions
 
 
 @contextmanager
@@ -20,7 +21,7 @@ def running_stack(data_dir: Path) -> Iterator[SimpleNamespace]:
     `stack.json` `inbound up` writes (by its own writer): `data_dir`, `endpoint`, `stack`."""
     with moto_server() as endpoint:
         stack = stack_at(endpoint, stage="local")
-        _write_runtime(SimpleNamespace(options=UpOptions(data_dir=data_dir), endpoint=endpoint, stack=stack))
+        write_runtime(SimpleNamespace(options=UpOptions(data_dir=data_dir), endpoint=endpoint, stack=stack))
         yield SimpleNamespace(data_dir=data_dir, endpoint=endpoint, stack=stack)
 
 
