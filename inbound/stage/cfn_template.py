@@ -8,7 +8,7 @@ carry the account, Region or partition are made with CloudFormation's pseudo par
 (`template_names`) and end up in `Fn::Sub`, so one template serves any account.
 
 The SES resources (receipt rule, configuration sets, their event destinations, Firehose) are
-in `cfn_ses`; what the template changes in the function resources Chalice generates is in
+in `cfn_ses`, the staff user pool in `cfn_staff_pool`; what the template changes in the function resources Chalice generates is in
 `cfn_functions`.
 
 Left out, on purpose:
@@ -32,22 +32,19 @@ from typing import Any
 
 from chalice.utils import to_cfn_resource_name
 
-from chalicelib.adapters.cognito_staff import GROUP_DESCRIPTIONS, ROLES
 from inbound.stage import cfn_ses, gateway_responses
 from inbound.stage.alarms import alarm_specs
 from inbound.stage.cfn_functions import function_resources, role_resources
 from inbound.stage.cfn_refs import DELETE, RETAIN, arn, ref, substitute
+from inbound.stage.cfn_staff_pool import staff_pool_resources
 from inbound.stage.documents import (
     ANNOUNCE_ROLE,
-    CLIENT_SETTINGS,
     ENCRYPTION,
     FOURTEEN_DAYS,
     LIFECYCLE_RULES,
     MAX_RECEIVE_COUNT,
     OUTBOX_ROLE,
     PIPES,
-    POOL_SETTINGS,
-    POOL_SIGN_IN,
     PUBLIC_ACCESS_BLOCK,
     REPLY_FUNCTION_TIMEOUT,
     SEND_FUNCTION_TIMEOUT,
@@ -192,43 +189,6 @@ def _messaging(names: Names, timeouts: dict[str, int]) -> dict[str, Any]:
     return resources
 
 
-def _identity(names: Names) -> dict[str, Any]:
-    return {
-        "StaffUserPool": {
-            "Type": "AWS::Cognito::UserPool",
-            **RETAIN,
-            "Properties": {
-                "UserPoolName": names.user_pool,
-                **POOL_SIGN_IN,
-                "MfaConfiguration": "OPTIONAL",
-                "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
-                **POOL_SETTINGS,
-            },
-        },
-        "StaffUserPoolClient": {
-            "Type": "AWS::Cognito::UserPoolClient",
-            "Properties": {
-                "UserPoolId": ref("StaffUserPool"),
-                "ClientName": names.user_pool_client,
-                "GenerateSecret": False,
-                **CLIENT_SETTINGS,
-            },
-        },
-        # The staff roles (a token's cognito:groups), as provision's ensure_staff_groups makes them.
-        **{
-            f"Staff{role.title()}Group": {
-                "Type": "AWS::Cognito::UserPoolGroup",
-                "Properties": {
-                    "UserPoolId": ref("StaffUserPool"),
-                    "GroupName": role,
-                    "Description": GROUP_DESCRIPTIONS[role],
-                },
-            }
-            for role in ROLES
-        },
-    }
-
-
 def _alarms(names: Names) -> dict[str, Any]:
     resources: dict[str, Any] = {
         "AlarmsTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": names.topic("alarms")}}
@@ -270,7 +230,7 @@ def merge_template(
         **cfn_ses.announcement_sending(names),
         **_worker_queue(names, OUTBOX_ROLE, REPLY_FUNCTION_TIMEOUT),
         **cfn_ses.receiving_and_sending(names, mailboxes),
-        **_identity(names),
+        **staff_pool_resources(names),
         **_alarms(names),
         **(cfn_ses.firehose(names) if firehose else {}),
         # The base of links in mail, read by name (chalicelib/adapters/ssm_public_url.py): as a
