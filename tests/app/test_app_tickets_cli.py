@@ -1,42 +1,18 @@
-"""`inbound tickets` and `inbound login` against the app under Chalice's local HTTP server."""
+"""`inbound tickets` against the app under Chalice's local HTTP server: the queue, a shift,
+replies and pages (signing in: test_app_login_cli.py; cc, triage and forward:
+test_app_tickets_triage_cli.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import stat
 
-import pytest
-
-from inbound.cli import main
 from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
 from tests.support.staff_api import ANN, pool_of, sent_mail
-from tests.support.staff_auth import PASSWORD, sign_in
-
-
-@pytest.fixture
-def local_agent(api, local_server, tmp_path):
-    """A data dir as `inbound up` leaves it: the first agent's credentials and the stack's endpoints."""
-    pool_id, client_id = pool_of(api.stack)
-    sign_in(api.stack.client("cognito-idp"), pool_id, client_id, ANN)
-    (tmp_path / "credentials.json").write_text(json.dumps({"username": ANN, "password": PASSWORD}))
-    # A running stack (this process) whose AWS is moto in-process: no endpoint_url.
-    stack = {
-        "pid": os.getpid(),
-        "http": local_server,
-        "user_pool_client_id": client_id,
-        "region": "us-east-1",
-    }
-    (tmp_path / "stack.json").write_text(json.dumps(stack))
-    return tmp_path
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.staff_auth import sign_in
+from tests.support.tickets_cli import run
 
 
 def test_list_json_signs_the_local_agent_in_and_prints_one_object_per_ticket(api, local_agent, capsys):
@@ -80,98 +56,6 @@ def test_a_shift_from_the_terminal_next_note_reply_close(api, local_agent, capsy
     assert api.stack.tickets.get_ticket(ticket_id).status == "closed"
     code, _, err = run(capsys, "tickets", "show", "T-999999", *data)
     assert code == 1 and "there is no ticket T-999999 (HTTP 404)" in err
-
-
-def test_login_with_an_email_and_password_caches_a_token_the_other_commands_use(
-    api, local_server, tmp_path, capsys, monkeypatch
-):
-    pool_id, client_id = pool_of(api.stack)
-    sign_in(api.stack.client("cognito-idp"), pool_id, client_id, "bob@example.com")
-    monkeypatch.setenv("INBOUND_PASSWORD", PASSWORD)
-    data = ("--data-dir", str(tmp_path), "--url", local_server)
-    code, out, _ = run(capsys, "login", "--email", "bob@example.com", "--client-id", client_id, *data)
-    assert code == 0 and "as bob@example.com" in out
-    new_ticket(api.stack)
-    claimed = json.loads(run(capsys, "tickets", "next", "--json", *data)[1])
-    assert claimed["assignee"] == "bob@example.com"
-    monkeypatch.setenv("INBOUND_PASSWORD", "Wrong-password-1")
-    code, _, err = run(capsys, "login", "--email", "bob@example.com", "--client-id", client_id, *data)
-    assert code == 1 and "NotAuthorizedException" in err
-
-
-def test_without_a_token_or_local_credentials_the_cli_says_to_log_in(local_server, tmp_path, capsys):
-    code, _, err = run(capsys, "tickets", "list", "--url", local_server, "--data-dir", str(tmp_path))
-    assert code == 1 and "run `inbound login`" in err
-
-
-def test_after_a_restart_the_token_of_the_last_run_is_not_refreshed_at_its_gone_endpoint(
-    api, local_agent, capsys
-):
-    """GIVEN the token an earlier run of `inbound up` left (its Cognito on a port that is now
-    closed, expired) WHEN `inbound tickets list` runs against the current run THEN the local
-    agent is signed in at the current run's Cognito, not refreshed at the old port."""
-    from inbound.cli.staff_login import Tokens, load_tokens, save_tokens
-    from inbound.local.embedded import free_port
-
-    client_id = json.loads((local_agent / "stack.json").read_text())["user_pool_client_id"]
-    old_run = f"http://127.0.0.1:{free_port()}"
-    server = json.loads((local_agent / "stack.json").read_text())["http"]
-    save_tokens(local_agent, Tokens("old", "old", "refresh", 0, client_id, "us-east-1", old_run, ANN, server))
-    new_ticket(api.stack, "after the restart")
-    code, out, err = run(capsys, "tickets", "list", "--data-dir", str(local_agent))
-    assert code == 0 and "after the restart" in out and "Error" not in err
-    assert load_tokens(local_agent).endpoint_url is None  # this run's (moto in-process)
-
-
-def test_an_expired_token_of_this_run_is_refreshed_at_this_runs_cognito(api, local_agent, capsys):
-    """GIVEN this run's cached token, expired WHEN a command runs THEN its refresh token gets a
-    new ID token from this run's Cognito (no new sign-in: the refresh token is kept)."""
-    from dataclasses import replace
-
-    from inbound.cli.staff_login import load_tokens, save_tokens
-
-    data = ("--data-dir", str(local_agent))
-    assert run(capsys, "tickets", "list", *data)[0] == 0
-    signed_in = load_tokens(local_agent)
-    save_tokens(local_agent, replace(signed_in, id_token="expired", expires_at=0))
-    new_ticket(api.stack, "after an hour")
-    code, out, _ = run(capsys, "tickets", "list", *data)
-    assert code == 0 and "after an hour" in out
-    renewed = load_tokens(local_agent)
-    assert renewed.id_token not in ("expired", "") and renewed.refresh_token == signed_in.refresh_token
-
-
-def test_cc_lists_adds_and_removes_who_replies_copy(api, local_agent, capsys):
-    from tests.support.deliver import deliver
-    from tests.support.mail_factory import make_mail
-
-    opened = deliver(api.stack, make_mail(cc="bob@customer.org, mallory@evil.test"))
-    data = ("--data-dir", str(local_agent))
-    code, out, _ = run(capsys, "tickets", "cc", opened.ticket, *data)
-    assert (code, out) == (
-        0,
-        f"{opened.ticket}: to alice@customer.org, cc bob@customer.org, mallory@evil.test\n",
-    )
-    code, out, _ = run(
-        capsys,
-        "tickets",
-        "cc",
-        opened.ticket,
-        "--remove",
-        "mallory@evil.test",
-        "--add",
-        "carol@customer.org",
-        *data,
-    )
-    assert (code, out) == (
-        0,
-        f"{opened.ticket}: to alice@customer.org, cc bob@customer.org, carol@customer.org\n",
-    )
-    assert (
-        "cc: bob@customer.org, carol@customer.org" in run(capsys, "tickets", "show", opened.ticket, *data)[1]
-    )
-    code, _, err = run(capsys, "tickets", "cc", opened.ticket, "--remove", "alice@customer.org", *data)
-    assert code == 1 and "is the requester" in err and "Traceback" not in err
 
 
 def test_a_blank_reply_from_the_terminal_is_one_line_and_mails_nothing(api, local_agent, capsys, monkeypatch):
@@ -239,50 +123,9 @@ def test_the_terminal_refuses_a_stale_reply_and_asks_before_taking_a_ticket(api,
     )
 
 
-def test_triage_from_the_terminal_priority_tags_merge_split_and_reopen(api, local_agent, capsys):
-    first = new_ticket(api.stack, "Printer on fire")
-    second = new_ticket(api.stack, "Printer still on fire")
-    data = ("--data-dir", str(local_agent))
-    assert run(capsys, "tickets", "priority", second, "urgent", *data)[:2] == (
-        0,
-        f"{second} has urgent priority.\n",
-    )
-    assert run(capsys, "tickets", "tag", second, "vip", "printer", *data)[:2] == (
-        0,
-        f"{second} tags: printer, vip.\n",
-    )
-    assert run(capsys, "tickets", "tag", second, "--remove", "printer", *data)[:2] == (
-        0,
-        f"{second} tags: vip.\n",
-    )
-
-    code, out, _ = run(capsys, "tickets", "merge", first, second, *data)
-    assert code == 0 and out.startswith(f"{first} merged into {second} (")
-    show = json.loads(run(capsys, "tickets", "show", second, "--json", *data)[1])
-    numbered = [m for m in show["messages"] if m["kind"] != "event"]
-    moved = next(
-        n for n, m in enumerate(numbered, 1) if m["subject"] == "Printer on fire" and m["kind"] == "customer"
-    )
-    code, out, _ = run(capsys, "tickets", "split", second, str(moved), *data)
-    assert code == 0, out
-    new = out.split()[2].rstrip(":")
-    assert out == f"Split into {new}: Printer on fire (linked to {second}).\n"
-    assert f"\na message was split into {new}\n" in run(capsys, "tickets", "show", second, *data)[1]
-    assert f"\nsplit from {second} by {ANN}\n" in run(capsys, "tickets", "show", new, *data)[1]
-
-    assert run(capsys, "tickets", "close", new, *data)[0] == 0
-    assert run(capsys, "tickets", "reopen", new, *data)[:2] == (0, f"{new} is open again.\n")
-    code, _, err = run(capsys, "tickets", "split", second, "99", *data)
-    assert code == 1 and f"{second} has messages [1] to [" in err and "Traceback" not in err
-    code, _, err = run(capsys, "tickets", "tag", second, *data)
-    assert code == 1 and "name a tag to add" in err
-
-
 def test_a_markdown_reply_from_the_terminal_leaves_as_html_and_text_signed(api, local_agent, capsys):
     import base64
     from email import message_from_bytes, policy
-
-    from tests.support.staff_api import sent_mail
 
     ticket_id = new_ticket(api.stack, "Printer on fire")
     assert api.call("PUT", "/api/profile", {"display_name": "Ann", "signature": "Ann"}).status_code == 200
@@ -328,41 +171,6 @@ def test_list_sort_due_puts_the_soonest_due_first(api, local_agent, capsys):
 
     assert listed() == [later, soon]  # the queue: priority first
     assert listed("--sort", "due") == [soon, later]
-
-
-def test_the_terminals_ticket_view_shows_who_forwarded_to_whom(api, local_agent, capsys):
-    ticket_id = new_ticket(api.stack)
-    api.post(f"/api/tickets/{ticket_id}/forward", {"to": "engineering@partner.test", "note": "Bug?"})
-
-    code = main(["tickets", "show", ticket_id, "--data-dir", str(local_agent)])
-
-    page = capsys.readouterr().out
-    [line] = [row for row in page.splitlines() if "forwarded" in row]
-    assert code == 0 and line.endswith(f"{ANN} forwarded the ticket to engineering@partner.test: “Bug?”")
-
-
-def test_tickets_forward_sends_the_ticket_or_one_message_and_says_what_it_recorded(api, local_agent, capsys):
-    ticket_id = new_ticket(api.stack)
-    sent = sent_mail()
-    data = ("--data-dir", str(local_agent))
-
-    code, out, _ = run(
-        capsys, "tickets", "forward", ticket_id, "--to", "Eng@Partner.test", "--note", "Bug?", *data
-    )
-    assert code == 0 and out == f"{ticket_id}: forwarded the ticket to eng@partner.test: “Bug?”.\n"
-    code, out, _ = run(
-        capsys, "tickets", "forward", ticket_id, "--to", "eng@partner.test", "--message", "1", *data
-    )
-    assert code == 0 and "forwarded the message from " in out
-    assert [m["Destinations"] for m in sent] == [["eng@partner.test"], ["eng@partner.test"]]
-
-    code, out, err = run(capsys, "tickets", "forward", ticket_id, "--to", "not an address", *data)
-    # stderr holds the in-process server's access log too; the command's own line is the last
-    assert code != 0 and "Traceback" not in err
-    assert (
-        err.strip().splitlines()[-1]
-        == "inbound tickets: 'not an address' is not an address to forward to (HTTP 400)"
-    )
 
 
 def test_list_says_which_mailbox_it_shows_and_lists_another_or_all(api, local_agent, capsys):
