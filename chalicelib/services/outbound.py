@@ -77,9 +77,8 @@ class OutboundService:
         settled = False  # SES took the mail, or the refusal is recorded: keep the claim
         try:
             why_quiet = (trust.reason if trust else "sender not judged") if quiet else ""
-            decision = self.check(
-                recipient, automatic=True, trigger=send_policy.trigger_reason(mail), quiet=why_quiet
-            )
+            trigger = send_policy.trigger_reason(mail) or self._answers_our_mail(mail, recipient, now)
+            decision = self.check(recipient, automatic=True, trigger=trigger, quiet=why_quiet)
             limit = self.settings.auto_replies_per_sender_per_day
             domain_limit = 0 if authenticated else self.settings.auto_replies_per_domain_per_day
             full = (
@@ -259,6 +258,15 @@ class OutboundService:
         return guard.decide(self.settings, self.ports, recipient, automatic, trigger, state, quiet)
 
     # -- steps ----------------------------------------------------------------------
+    def _answers_our_mail(self, mail: ParsedMail, recipient: str, now: datetime) -> str:
+        """Why a mail that answers mail we sent to `recipient` gets no automatic answer, or "".
+        An auto-responder without RFC 3834's Auto-Submitted answers our acknowledgement, which
+        (unauthenticated) opens a ticket, which would be acknowledged again: a loop."""
+        ids = list(dict.fromkeys([*mail.in_reply_to, *mail.references[-20:]]))
+        sent = self.ports.send_ledger.sent_messages(ids, _epoch(now)) if ids else {}
+        answered = next((m for m, to in sent.items() if recipient in to), "")
+        return f"a reply to {answered}, which we sent to {recipient}" if answered else ""
+
     def _refused(self, ticket: Ticket, agent: str, why: str, now: datetime) -> None:
         """The audit line of a reply that was not sent, and why."""
         self.ports.tickets.record_event(
