@@ -6,6 +6,7 @@ import pytest
 
 from inbound.local.embedded import embedded_stack, emulated_aws, offline_credentials
 from tests.support.embedded import empty_stack
+from tests.support.local_up import shared_local_stack  # noqa: F401  (fixture: one per process, e2e and security alike)
 
 # Before any boto3 client exists: moto intercepts, and nothing can reach AWS; every
 # session of the suite refuses what AWS would refuse (inbound/local/aws_contract/).

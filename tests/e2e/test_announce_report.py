@@ -41,7 +41,7 @@ from tests.support.browser import chromium_context
 from tests.support.console import Console, screenshot
 from tests.support.local_up import eventually, send_as_sender, start_up
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack, pytest.mark.timeout(1800)]
 LONG = os.environ.get("INBOUND_LONG") == "1"
 REQUESTERS = 500 if LONG else 120  # 120: three batches, so the kill comes half way
 SUBJECT = "Login outage, {name}"

@@ -45,7 +45,7 @@ from tests.support.local_up import (
 )
 
 # A hung browser fails its test (and its fixtures still take chromium and the stack down).
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack, pytest.mark.timeout(180)]
 
 # Each payload, if it ever ran, would leave a trace the tests look for.
 RUN = "window.__xss=1;document.title='pwned';fetch('/pwned');alert(1)"
@@ -112,8 +112,8 @@ def test_the_page_is_served_without_a_token_under_a_strict_policy(local_stack: L
 
 
 def _close_the_working_queue(up: UpProcess) -> None:
-    """The module's stack is shared: close what earlier tests (in any order) left open, so
-    the queue holds only this test's tickets and `n` claims the one it expects."""
+    """The stack is shared (with other modules too): close what earlier tests (in any order)
+    left open, so the queue holds only this test's tickets and `n` claims the one it expects."""
     listed = run_inbound(up, "tickets", "list", "--status", "new,open,pending", "--all", "--json")
     assert listed.returncode == 0, listed.stderr
     for line in listed.stdout.splitlines():

@@ -28,7 +28,7 @@ from tests.support.console import (
 )
 from tests.support.local_up import LocalStackRun, eventually, local_outbox, send, ticket_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack, pytest.mark.timeout(240)]
 
 ADMIN, PASSWORD = "ana.admin@example.com", "Ana-the-admin-9-Password"
 SAVED = (

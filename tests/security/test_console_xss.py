@@ -26,7 +26,7 @@ import pytest
 from tests.support.console import Console
 from tests.support.local_up import CUSTOMER, LocalStackRun, UpProcess, ticket_of
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack, pytest.mark.timeout(420)]
 
 # What every vector does if it ever runs; no quotes, so it fits any attribute context.
 RUN = "window.__xss=1,fetch(/pwned/.source),alert(1)"

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
@@ -165,9 +165,8 @@ class LocalStackRun:
         return dict(json.loads((self.data_dir / "credentials.json").read_text()))
 
 
-@pytest.fixture(scope="module")
-def local_stack(tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("inbound-up")
+def _running(base: Path) -> Iterator[LocalStackRun]:
+    """`inbound up` on a data dir under `base`, stopped (every start of it) afterwards."""
     run = LocalStackRun(data_dir=base / "data", logs=base)
     try:
         start_up(run.data_dir, run.logs, run.started)
@@ -181,6 +180,25 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory):
                 except subprocess.TimeoutExpired:
                     up.proc.kill()
                     up.proc.wait()
+
+
+@pytest.fixture(scope="session")
+def shared_local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackRun]:
+    """One `inbound up` for this pytest process (each xdist worker has its own) that every
+    module marked `shared_stack` uses: a start and a stop cost 10-20 s, once instead of once
+    per module. Never restarted; its data is whatever those modules' tests left, in any order."""
+    yield from _running(tmp_path_factory.mktemp("inbound-up-shared"))
+
+
+@pytest.fixture(scope="module")
+def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """The module's `inbound up`: its own, or with `pytestmark = pytest.mark.shared_stack` the
+    process's shared one. A shared module's tests use their own addresses, subjects and staff,
+    do not restart the stack, and assert nothing about tickets, mail or staff they did not make."""
+    if request.node.get_closest_marker("shared_stack"):
+        yield request.getfixturevalue("shared_local_stack")
+        return
+    yield from _running(tmp_path_factory.mktemp("inbound-up"))
 
 
 @pytest.fixture(scope="session")
