@@ -42,7 +42,9 @@ from tests.support.local_up import (
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 SEND_LIMIT = 200_000  # bytes of one mail; a larger file goes as a link
-SEND_DELAY = 8  # seconds a reply waits for its Undo (the console sends every reply that way)
+# Seconds a reply waits for its Undo (the console sends every reply that way). Each reply the
+# test sends waits it out (two do), and the Undo after a reload must come within it: 5 s.
+SEND_DELAY = 5
 PDF = b"%PDF-1.4\n" + b"Refund confirmation for order 4471.\n" * 1000 + b"%%EOF\n"  # 36 KB
 SCAN = b"%PDF-1.4\n" + bytes(range(256)) * 1200 + b"\n%%EOF\n"  # 300 KB: over the limit
 SAVED = "Hello {{customer_first_name|there}}, the confirmation for {{ticket_id}} is attached."
