@@ -1,23 +1,19 @@
 """A real browser for the console tests: Debian's chromium driven by Playwright for Python.
 
 Playwright's own browser download cannot be reached from here, so the tests use
-`/usr/bin/chromium` and install it with apt when it is missing (CI runs as root). The
-browser runs headless with a fresh profile and no background networking, and is always
-taken down: Playwright closes it, and whatever survives (found by its unique profile
-directory, so only processes these tests started) is killed.
+`/usr/bin/chromium` and install it with apt when it is missing (CI runs as root). One
+headless chromium per pytest process, with no background networking, serves every browser
+test; each module (each agent) gets a fresh context of it, with its own storage, cookies and
+tabs. Playwright takes it down at the end of the session.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
 import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,64 +59,60 @@ def ensure_chromium() -> Path:
     return CHROMIUM
 
 
-def _processes_using(marker: str) -> list[int]:
-    """Ids of processes whose command line names `marker` (our unique profile dir)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if marker in command:
-            found.append(int(entry.name))
-    return found
-
-
-def _kill_leftovers(marker: str) -> list[int]:
-    leftovers = _processes_using(marker)
-    for pid in leftovers:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-    return leftovers
-
-
 @contextmanager
 def chromium_context(executable: Path, locale: str = "en-GB") -> Iterator[Any]:
-    """A headless chromium with a fresh profile, as one Playwright browser context."""
+    """A fresh browser context (its own storage, cookies and tabs) in this process's chromium."""
     with chromium_contexts(executable, 1, locale) as (context,):
         yield context
 
 
 @contextmanager
 def chromium_contexts(executable: Path, count: int, locale: str = "en-GB") -> Iterator[tuple[Any, ...]]:
-    """`count` headless chromiums, each with its own fresh profile (nothing shared: one per
-    agent), under one Playwright (its sync API runs one at a time in a thread); `locale` is
-    the browser's language (navigator.languages, Accept-Language)."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extras")
-    profiles = [tempfile.mkdtemp(prefix="inbound-chromium-") for _ in range(count)]
+    """`count` fresh contexts (nothing shared between them or with any other: one per agent)
+    in this process's chromium; `locale` is the browser's language (navigator.languages,
+    Accept-Language). Closed on leaving; the chromium stays for the next module."""
+    browser = _shared_chromium(executable)
+    contexts: list[Any] = []
     try:
-        with sync_api.sync_playwright() as playwright, ExitStack() as opened:
-            contexts = []
-            for profile in profiles:
-                context = playwright.chromium.launch_persistent_context(
-                    profile,
-                    executable_path=str(executable),
-                    headless=True,
-                    args=CHROMIUM_ARGS,
-                    viewport=VIEWPORT,
-                    locale=locale,
-                    timezone_id="Europe/Berlin",
-                    timeout=60_000,  # to start; a browser that does not come up fails the test
-                )
-                opened.callback(context.close)
-                contexts.append(context)
-            yield tuple(contexts)
+        for _ in range(count):
+            contexts.append(
+                browser.new_context(viewport=VIEWPORT, locale=locale, timezone_id="Europe/Berlin")
+            )
+        yield tuple(contexts)
     finally:
-        deadline = time.monotonic() + 5
-        while any(_processes_using(p) for p in profiles) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        for profile in profiles:
-            _kill_leftovers(profile)
-            shutil.rmtree(profile, ignore_errors=True)
+        for context in contexts:
+            context.close()
+
+
+# One chromium per pytest process (each xdist worker has its own), started by the first test
+# that asks and closed by `close_chromium` when the session ends (the `chromium_executable`
+# fixture): a start costs seconds, a context a few milliseconds.
+_RUNNING: dict[Path, tuple[Any, Any]] = {}
+
+
+def _shared_chromium(executable: Path) -> Any:
+    if executable not in _RUNNING:
+        sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extras")
+        playwright = sync_api.sync_playwright().start()
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=str(executable),
+                headless=True,
+                args=CHROMIUM_ARGS,
+                timeout=60_000,  # to start; a browser that does not come up fails the test
+            )
+        except BaseException:
+            playwright.stop()
+            raise
+        _RUNNING[executable] = (playwright, browser)
+    return _RUNNING[executable][1]
+
+
+def close_chromium() -> None:
+    """Close this process's chromium (Playwright ends it and its children) and its driver."""
+    while _RUNNING:
+        _, (playwright, browser) = _RUNNING.popitem()
+        try:
+            browser.close()
+        finally:
+            playwright.stop()

@@ -202,11 +202,13 @@ def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture(scope="session")
-def chromium_executable() -> Path:
-    """Debian's chromium for the browser tests, installed with apt-get when missing."""
-    from tests.support.browser import ensure_chromium
+def chromium_executable() -> Iterator[Path]:
+    """Debian's chromium for the browser tests, installed with apt-get when missing; the one
+    chromium the session's browser tests started is closed at its end."""
+    from tests.support.browser import close_chromium, ensure_chromium
 
-    return ensure_chromium()
+    yield ensure_chromium()
+    close_chromium()
 
 
 T = TypeVar("T")
