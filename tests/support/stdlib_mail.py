@@ -1,4 +1,5 @@
-"""Raw mail read with the standard library alone, for unit tests of what reads a ParsedMail
+"""Raw mail read with the standard library alone (and a customer's mail built with it), for unit
+tests of what reads a ParsedMail
 (classify, the bounce detector) without the reader's own parsing in the way."""
 
 from __future__ import annotations
@@ -6,6 +7,7 @@ from __future__ import annotations
 import email
 import email.policy
 from email.header import decode_header, make_header
+from email.message import EmailMessage
 
 from chalicelib.domain.mail import ParsedMail, parse_addresses
 
@@ -30,3 +32,17 @@ def _decoded(value: object) -> str:
         return str(make_header(decode_header(str(value))))
     except (LookupError, UnicodeError, ValueError):
         return str(value)
+
+
+def customer_mail(
+    subject: str = "My invoice is wrong", sender: str = "Alice <alice@customer.example>", **headers: str
+) -> ParsedMail:
+    """A customer's mail with extra headers (underscores in names become dashes)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "support@example.com"
+    msg["Subject"] = subject
+    for name, value in headers.items():
+        msg[name.replace("_", "-")] = value
+    msg.set_content("Hello, the amount on invoice 42 is wrong.")
+    return parsed(msg.as_bytes())
