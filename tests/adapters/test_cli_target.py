@@ -4,6 +4,9 @@ and every expected failure is one line saying what to do (a traceback only with 
 The stack is moto's server on loopback, provisioned as `inbound up` provisions it, with
 the `stack.json` that `inbound up` writes (by its own writer); the commands run in-process
 through `inbound.cli.main` with every AWS credential removed from the environment.
+
+Over 300 lines on purpose: one stack as `inbound up` leaves it and one bare shell, shared by
+every command whose failures must be one line.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ mail that leaves goes to the ticket's customer alone, with no header it should n
 
 The token checks of every route are in tests/app/test_app_staff_api.py; what the outbound guard does
 with a line break it is handed is unit-tested in tests/unit/test_outbound_mail.py.
+
+Over 300 lines on purpose: one table of hostile values and one witness of what leaves (the
+Outbox that checks every sent mail's recipients and headers), shared by every field's test.
 """
 
 from __future__ import annotations

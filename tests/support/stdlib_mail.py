@@ -1,6 +1,6 @@
-"""Raw mail read with the standard library alone (and a customer's mail built with it), for unit
-tests of what reads a ParsedMail
-(classify, the bounce detector) without the reader's own parsing in the way."""
+"""Raw mail read with the standard library alone (and a customer's mail built with it), for
+unit tests of what reads a ParsedMail (classify, the bounce detector) without the reader's
+own parsing in the way."""
 
 from __future__ import annotations
 
