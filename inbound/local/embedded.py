@@ -14,7 +14,15 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
-from inbound.local import aws_contract, moto_fidelity, moto_sesv2, moto_speed, ses_identities, ses_tracking
+from inbound.local import (
+    aws_contract,
+    moto_fidelity,
+    moto_sesv2,
+    moto_speed,
+    moto_validation,
+    ses_identities,
+    ses_tracking,
+)
 
 REGION = "us-east-1"
 
@@ -34,6 +42,7 @@ def emulated_aws() -> None:
 
     moto_fidelity.install()
     moto_speed.install()
+    moto_validation.install()
     moto_sesv2.install()
     ses_identities.install()
     ses_tracking.install()

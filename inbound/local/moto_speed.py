@@ -158,6 +158,12 @@ def update_expression_tree(expression: str) -> Any:
     return tree
 
 
+def tree_pickle(tree: Any) -> bytes | None:
+    """The pickle of a shared tree (one per expression text), None for any other tree."""
+    known = _PICKLED.get(id(tree))
+    return known[1] if known is not None and known[0] is tree else None
+
+
 def _tree_copy(value: Any, memo: Any = None) -> Any:
     """The validator's copy of a tree: from the shared tree's pickle (a copy.deepcopy of
     moto's node objects cost four times as much)."""

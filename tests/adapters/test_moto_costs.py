@@ -263,3 +263,45 @@ def test_a_request_finds_its_handler_method_without_listing_the_class(stack):
         ses.delete_receipt_rule(RuleSetName="moto-costs-rules", RuleName="absent")
 
     assert _calls_of(inspect.getmembers, requests) == 0  # and both answered (no error raised)
+
+
+def test_update_expressions_are_checked_as_moto_checks_them_and_a_passed_check_is_not_walked_again(stack):
+    """moto walks an update expression's tree ten times per validation, its action-count check
+    listing the clauses again at every node (moto_validation): the checks that change nothing
+    run once per expression, names and table; failures fail every time, with moto's errors."""
+    from moto.dynamodb.parsing.validators import ActionCountValidator
+
+    db, table = stack.client("dynamodb"), stack.settings.tickets_table
+    expression = "SET #a = if_not_exists(#a, :zero) + :one, tags = list_append(if_not_exists(tags, :none), :t) REMOVE gone"
+
+    def update(sk: str, text: str = expression, names: dict[str, str] | None = None) -> None:
+        values = {":zero": {"N": "0"}, ":one": {"N": "1"}, ":none": {"L": []}, ":t": {"L": [{"S": sk}]}}
+        used = {k: v for k, v in values.items() if k in text}
+        db.update_item(
+            TableName=table,
+            Key=_key("V", sk),
+            UpdateExpression=text,
+            ExpressionAttributeNames=names or {"#a": "count"},
+            **({"ExpressionAttributeValues": used} if used else {}),
+        )
+
+    update("first")
+    checks = _calls_of(ActionCountValidator.verify_action_counts, lambda: (update("first"), update("second")))
+    refusals = []
+    for _ in range(2):
+        for text, names in [
+            ("SET #a = :one SET tags = :t", None),  # two SET clauses
+            ("SET #a = :one, #a = :zero", None),  # the same path twice
+            ("SET #a = :one", {"#a": "pk"}),  # a key attribute
+        ]:
+            with pytest.raises(ClientError) as refused:
+                update("refused", text, names)
+            refusals.append(refused.value.response["Error"]["Message"])
+
+    assert checks == 0
+    got = {i["sk"]["S"]: i for i in db.scan(TableName=table)["Items"] if i["pk"]["S"] == "V"}
+    assert got["first"]["count"] == {"N": "2"} and got["first"]["tags"]["L"] == [{"S": "first"}] * 2
+    assert got["second"]["count"] == {"N": "1"} and "refused" not in got
+    assert refusals[:3] == refusals[3:]
+    assert '"SET" section can only be used once' in refusals[0]
+    assert "paths overlap" in refusals[1] and "Cannot update attribute pk" in refusals[2]
