@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
 from inbound.local.embedded import REGION, emulated_aws, offline_credentials
-from inbound.local.moto_direct import _Body, _body_bytes, environ_of
+from inbound.local.moto_direct import _Body, body_bytes, environ_of
 
 ENDPOINT = "http://127.0.0.1:4599"
 _VARYING = re.compile(r"(request-?id|id-2|^date$|access-control-)", re.IGNORECASE)
@@ -70,7 +70,7 @@ class _Both:
         self.client.meta.events.register("before-send", self._send)
 
     def _send(self, request: Any, **_: Any) -> AWSResponse:
-        body = _body_bytes(request.body)
+        body = body_bytes(request.body)
         if self.compare:
             flask = _call(self.flask, environ_of(request, body))
         status, headers, content = _call(self.direct, environ_of(request, body))
@@ -146,7 +146,7 @@ def test_flask_runs_only_for_what_direct_does_not_know(apps):
     db, s3 = _Both(apps, "dynamodb"), _Both(apps, "s3")
     environs: list[dict[str, Any]] = []
     db.client.meta.events.register_first(
-        "before-send", lambda request, **_: environs.append(environ_of(request, _body_bytes(request.body)))
+        "before-send", lambda request, **_: environs.append(environ_of(request, body_bytes(request.body)))
     )
     request_started.connect(started)
     try:
