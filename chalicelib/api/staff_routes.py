@@ -37,7 +37,7 @@ def public_routes(*paths: str) -> None:
     PUBLIC_ROUTES.update(paths)
 
 
-QUEUE_PARAMS = ("mailbox", "status", "assignee", "tag", "cursor", "limit", "q", "sort")
+QUEUE_PARAMS = ("mailbox", "status", "assignee", "tag", "cursor", "limit", "q", "sort", "counts")
 
 
 @staff_api.middleware("http")
@@ -69,6 +69,8 @@ def _agent() -> str:
 @answers_errors
 def list_tickets() -> Any:
     q = query_params(_request(), QUEUE_PARAMS)
+    if "counts" in q:  # the console's view tabs: how many, not which (no route more at cold start)
+        return views.counts_json(services().desk.counts(_agent(), q.get("mailbox")))
     status, limit = listed(q.get("status")), number(q.get("limit"), "limit")
     if "q" in q:  # search: the same page shape, newest first, any status unless asked
         found = services().search.search(

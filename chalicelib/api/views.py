@@ -11,10 +11,13 @@ from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.domain.timestamps import iso_millis
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
+    from collections.abc import Mapping
+
     from chalicelib.domain.sla import SlaPolicy
     from chalicelib.services.change_feed import Changes
     from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
     from chalicelib.services.ports.records import SuspendedMessage
+    from chalicelib.services.queue_counts import ViewCount
 
 
 def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
@@ -73,6 +76,11 @@ def changes_json(changes: Changes) -> dict[str, Any]:
         },
         "mine": {"changes": mine.changes, "replies": mine.replies, "ticket": mine.ticket or None},
     }
+
+
+def counts_json(counts: Mapping[str, ViewCount]) -> dict[str, Any]:
+    """{"counts": {"new": {"count": 3, "more": false}, ..., "mine": {...}}} (services/queue_counts.py)."""
+    return {"counts": {name: {"count": c.count, "more": c.more} for name, c in counts.items()}}
 
 
 def queue_json(page: QueuePage) -> dict[str, Any]:

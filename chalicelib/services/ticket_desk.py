@@ -46,6 +46,7 @@ from chalicelib.services.desk_input import (
 from chalicelib.services.desk_ports import DeskPorts, editable
 from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
 from chalicelib.services.ports.records import QueueQuery
+from chalicelib.services.queue_counts import ViewCount, view_counts
 from chalicelib.services.sla_clocks import edited_clock
 from chalicelib.settings import Settings
 
@@ -104,6 +105,10 @@ class TicketDesk:
         query = QueueQuery(box, wanted, who, (tag or "").strip() or None, order)
         tickets, next_cursor = self.ports.queue.page(query, size, cursor or None)
         return QueuePage(tuple(tickets), next_cursor)
+
+    def counts(self, agent: str, mailbox: str | None = None) -> dict[str, ViewCount]:
+        """How many tickets each of the console's views holds (services/queue_counts.py)."""
+        return view_counts(self.ports.queue, self.mailbox(mailbox), agent)
 
     def show(self, ticket_id: str, before: str | None = None, limit: int = MESSAGES_PER_PAGE) -> TicketDetail:
         """The ticket and its latest `limit` messages (those before the message `before`,

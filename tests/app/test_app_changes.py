@@ -4,6 +4,7 @@ queue, over the API on the moto-backed stack (issue 16, item 2)."""
 from __future__ import annotations
 
 from tests.support.deliver import deliver
+from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
 from tests.support.staff_api import ANN, BOB, bob_token
 
@@ -143,3 +144,33 @@ def test_a_staff_edit_bumps_the_counter_in_the_one_write_it_makes(api):
 
     assert writes == ["TransactWriteItems", "TransactWriteItems"]
     assert api.get("/api/changes").json_body["mailboxes"]["support"]["changes"] == 3
+
+
+def test_the_views_counts_come_in_one_request_as_the_lists_would_count_them(api):
+    """GIVEN tickets new, open (ann's), pending (bob's) and one in billing WHEN the console
+    asks for its view tabs' counts THEN one request says how many each view lists: the
+    mailbox's by status, and ann's own in every mailbox."""
+    bob = bob_token(api)
+    fresh, mine, bobs = (new_ticket(api.stack, f"Question {n}") for n in range(3))
+    billed = deliver(
+        api.stack, make_mail(subject="Invoice", to="billing@example.com"), ("billing@example.com",)
+    )
+    billing = str(billed.ticket)
+    assert api.patch(f"/api/tickets/{mine}", {"assignee": ANN}).status_code == 200
+    assert api.patch(f"/api/tickets/{billing}", {"assignee": ANN}).status_code == 200
+    assert (
+        api.patch(f"/api/tickets/{bobs}", {"assignee": BOB, "status": "pending"}, token=bob).status_code
+        == 200
+    )
+
+    answer = api.get("/api/tickets?mailbox=support&counts=1")
+
+    assert answer.status_code == 200, answer.json_body
+    counts = {name: c["count"] for name, c in answer.json_body["counts"].items()}
+    assert counts == {"new": 1, "open": 1, "pending": 1, "solved": 0, "closed": 0, "mine": 2}
+    for status in ("new", "open", "pending"):
+        listed = api.get(f"/api/tickets?mailbox=support&status={status}").json_body["tickets"]
+        assert len(listed) == counts[status]
+    assert not any(c["more"] for c in answer.json_body["counts"].values())
+    assert fresh in [t["id"] for t in api.get("/api/tickets?mailbox=support&status=new").json_body["tickets"]]
+    assert api.get("/api/tickets?mailbox=nowhere&counts=1").status_code == 400

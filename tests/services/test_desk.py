@@ -257,3 +257,17 @@ def test_a_colleagues_claim_note_and_edits_move_the_mailboxs_change_counter(stac
 
     [after] = stack.tickets.counts(["support"])
     assert (after.changes - before.changes, after.tickets, after.ticket) == (3, before.tickets, ticket_id)
+
+
+def test_a_views_count_stops_at_the_cap_and_says_there_are_more(stack):
+    """GIVEN three new tickets WHEN the views are counted up to two THEN "new" says 2 and more,
+    the others 0 and no more (the console shows "2+")."""
+    from chalicelib.services.queue_counts import view_counts
+
+    for n in range(3):
+        new_ticket(stack, f"Question {n}")
+
+    counts = view_counts(stack.desk.ports.queue, "support", "ann@example.com", cap=2)
+
+    assert (counts["new"].count, counts["new"].more) == (2, True)
+    assert [(c.count, c.more) for name, c in counts.items() if name != "new"] == [(0, False)] * 5
