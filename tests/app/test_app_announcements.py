@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
-from tests.app.test_app_staff_admin import _as
-from tests.support.staff_api import ANN, BOB, sent_mail
+from tests.support.staff_api import ANN, BOB, sent_mail, token_in_groups
 
 LIST = "Dora <dora@customer.test>\nnewcomer@customer.test\nnot an address\n"
 DRAFT = {
@@ -18,7 +17,7 @@ DRAFT = {
 
 
 def test_an_agent_is_refused_every_announcement_route(api):
-    token = _as(api, ANN, "agent")
+    token = token_in_groups(api, ANN, "agent")
     for method, path, body in (
         ("GET", "/api/announcements", None),
         ("POST", "/api/announcements", {"action": "create", **DRAFT}),
@@ -27,11 +26,13 @@ def test_an_agent_is_refused_every_announcement_route(api):
     ):
         answer = api.call(method, path, body, token=token)
         assert (answer.status_code, answer.json_body["error"]) == (403, "forbidden"), (method, path)
-    assert api.get("/api/announcements", token=_as(api, BOB, "admin")).json_body == {"announcements": []}
+    assert api.get("/api/announcements", token=token_in_groups(api, BOB, "admin")).json_body == {
+        "announcements": []
+    }
 
 
 def test_an_admin_previews_creates_tests_sends_and_reads_the_report(api):
-    admin = _as(api, ANN, "admin")
+    admin = token_in_groups(api, ANN, "admin")
 
     preview = api.post("/api/announcements", {"action": "preview", **DRAFT}, token=admin)
 
@@ -72,7 +73,7 @@ def test_an_admin_previews_creates_tests_sends_and_reads_the_report(api):
 
 
 def test_wrong_actions_and_unknown_announcements_say_what_to_do(api):
-    admin = _as(api, ANN, "admin")
+    admin = token_in_groups(api, ANN, "admin")
     wrong = api.post("/api/announcements", {"action": "send", **DRAFT}, token=admin)
     assert (wrong.status_code, wrong.json_body["reason"]) == (400, "action is preview or create")
     unknown = api.get("/api/announcements/A-nope", token=admin)
