@@ -208,6 +208,14 @@ def test_an_agent_works_a_hostile_ticket_from_claim_to_close(
     page.locator(f'#tickets li[data-ticket="{claimed_first.id}"]').wait_for(state="detached")
     console.assert_nothing_ran()
 
+    # By keyboard: Enter on a queue item opens it and the next Tab is in the ticket, not on
+    # the next of the queue's items.
+    page.locator("#tickets li").first.focus()
+    page.keyboard.press("Enter")
+    head.locator(".subject", has_text="Printer on fire").wait_for()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.querySelector('#ticket').contains(document.activeElement)")
+
 
 def test_mail_html_cannot_run_even_if_the_sanitiser_let_it_through(
     console: Console, local_stack: LocalStackRun

@@ -372,7 +372,7 @@
       return el('li', {
         className: `item${ticket.id === state.selected ? ' selected' : ''}`,
         attrs: { tabindex: 0, 'aria-current': ticket.id === state.selected, 'data-ticket': ticket.id },
-        on: { click: () => openTicket(ticket.id), keydown: (e) => { if (e.key === 'Enter') openTicket(ticket.id); } },
+        on: { click: () => openTicket(ticket.id), keydown: (e) => { if (e.key === 'Enter') openByKeyboard(ticket.id); } },
       },
       el('div', { className: 'line' },
         triage.chooser(ticket),
@@ -533,6 +533,16 @@
       pane.replaceChildren(el('p', { className: 'alert', attrs: { role: 'alert' } }));
       showAlert($('.alert', pane), err);
     }
+  }
+
+  /* Enter on a queue item: the ticket opens and the focus goes to it, so that Tab walks its
+     actions next, not the rest of the queue (two stops per ticket, a hundred tickets). */
+  async function openByKeyboard(id) {
+    await openTicket(id);
+    const head = $('#ticket .ticket-head');
+    if (!head || state.selected !== id) return;
+    head.tabIndex = -1;
+    head.focus();
   }
 
   function renderTicket() {
