@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
 from tests.support.deliver import notification_for
+from tests.support.embedded import empty_stack
 from tests.support.fault_injection import FaultInjector
 from tests.support.mail_factory import make_mail
 
@@ -103,10 +104,12 @@ def test_a_failure_at_any_aws_call_loses_and_doubles_nothing(kind):
 
     assert expected[0][0][:3] == ("T-1001", "Printer on fire", 2)  # the reply threaded into it
     assert expected[2] == 1
-    plans = _fault_plans(total_calls)
-    for fail_at in plans:
-        with embedded_stack(stage="faulty") as stack:
-            injector = FaultInjector(stack.session, kind)
+    # One provisioned stack for every plan (provisioning costs seconds), emptied before each
+    # as the `stack` fixture empties it between tests, with services built afresh.
+    with embedded_stack(stage="faulty") as stack:
+        injector = FaultInjector(stack.session, kind)
+        for fail_at in _fault_plans(total_calls):
+            empty_stack(stack)
             services = build_services(stack.settings, stack.session)
             notes = _workflow(stack, services)
             injector.calls.clear()
