@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamodb_requests import (
     transact_write,
     unless_refused,
 )
+from tests.support.dynamodb_tables import pk_sk_table
 
 TABLE = "requests"
 
@@ -28,18 +29,7 @@ TABLE = "requests"
 def session():
     with mock_aws():
         session = boto3.Session(region_name="us-east-1")
-        session.client("dynamodb").create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        pk_sk_table(session.client("dynamodb"), TABLE)
         yield session
 
 

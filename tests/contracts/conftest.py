@@ -17,24 +17,10 @@ from tests.fakes.announcements import FakeAnnouncementStore
 from tests.fakes.reply_claims import FakeReplyClaims
 from tests.fakes.sender import FakeSender
 from tests.fakes.suppression_table import FakeSuppressionTable
+from tests.support.dynamodb_tables import pk_sk_table
 
 TABLE = "contract"
 REGION = "us-east-1"
-
-
-def _pk_sk_table(session: boto3.Session) -> None:
-    session.client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
 
 
 @pytest.fixture
@@ -57,7 +43,7 @@ def suppression_table(request: pytest.FixtureRequest) -> Iterator[SimpleNamespac
     from chalicelib.adapters.dynamodb_suppression_list import DynamoDBSuppressionList
 
     session = request.getfixturevalue("aws")
-    _pk_sk_table(session)
+    pk_sk_table(session.client("dynamodb"), TABLE)
     db = session.client("dynamodb")
     yield SimpleNamespace(
         suppression_list=DynamoDBSuppressionList(db, TABLE),
@@ -76,7 +62,7 @@ def announcement_store(request: pytest.FixtureRequest):
     from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
 
     session = request.getfixturevalue("aws")
-    _pk_sk_table(session)
+    pk_sk_table(session.client("dynamodb"), TABLE)
     return DynamoDBAnnouncements(session.client("dynamodb"), TABLE)
 
 
@@ -101,5 +87,5 @@ def reply_claims(request: pytest.FixtureRequest):
     from chalicelib.adapters.dynamodb_reply_claims import DynamoDBReplyClaims
 
     session = request.getfixturevalue("aws")
-    _pk_sk_table(session)
+    pk_sk_table(session.client("dynamodb"), TABLE)
     return DynamoDBReplyClaims(session.client("dynamodb"), TABLE)

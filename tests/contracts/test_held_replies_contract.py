@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib.domain.held_replies import HeldReply, HeldState
-from tests.contracts.conftest import TABLE, _pk_sk_table
 from tests.fakes.held_replies import FakeHeldReplies
+from tests.support.dynamodb_tables import pk_sk_table
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -21,8 +21,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[object]:
     from chalicelib.adapters.dynamodb_held_replies import DynamoDBHeldReplies
 
     session = request.getfixturevalue("aws")
-    _pk_sk_table(session)
-    yield DynamoDBHeldReplies(session.client("dynamodb"), TABLE)
+    yield DynamoDBHeldReplies(session.client("dynamodb"), pk_sk_table(session.client("dynamodb"), "contract"))
 
 
 REPLY = HeldReply(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import urllib.parse
 import urllib.request
 from email import message_from_string, policy
@@ -25,10 +24,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.announce_cli import announcement_status, inbound_in
 from tests.support.local_up import (
     LocalStackRun,
     eventually,
-    inbound_command,
     local_outbox,
     send_as_sender,
     start_up,
@@ -40,21 +39,8 @@ REQUESTERS = [f"customer{n:02d}@c{n:02d}.test" for n in range(30)]
 SUPPRESSED = REQUESTERS[:3]
 
 
-def _run(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [*inbound_command(), *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120
-    )
-    if check and done.returncode != 0:
-        pytest.fail(f"inbound {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done
-
-
-def _status(data_dir: Path, announcement: str) -> dict[str, Any]:
-    return dict(json.loads(_run(data_dir, "announce", "status", announcement, "--json").stdout))
-
-
 def _settled(data_dir: Path, announcement: str, waiting: tuple[str, ...]) -> dict[str, Any] | None:
-    status = _status(data_dir, announcement)
+    status = announcement_status(data_dir, announcement)
     return None if any(status["counts"][s] for s in waiting) else status
 
 
@@ -80,24 +66,24 @@ def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalS
         what="every requester's acknowledgement",
     )
     (tmp_path / "suppressed.txt").write_text("\n".join(SUPPRESSED) + "\n")
-    _run(data, "suppression", "import", str(tmp_path / "suppressed.txt"))
+    inbound_in(data, "suppression", "import", str(tmp_path / "suppressed.txt"))
 
     # GIVEN the audience of every requester of an open ticket, previewed first
     create = ("announce", "create", "--status", "new", "--subject", "Login outage, {name}")
     text = ("--text", "We know about {ticket}. It is fixed by noon.")
-    preview = json.loads(_run(data, *create, *text, "--dry-run", "--json").stdout)
+    preview = json.loads(inbound_in(data, *create, *text, "--dry-run", "--json").stdout)
     assert preview["audience_count"] == len(REQUESTERS) and preview["dry_run"] is True
     assert preview["sample"]["list_unsubscribe_post"] == "List-Unsubscribe=One-Click"
     assert preview["sample"]["text"].startswith("We know about T-")
-    assert _run(data, "announce", "list").stdout == ""  # a dry run stores nothing
-    created = json.loads(_run(data, *create, *text, "--json").stdout)
+    assert inbound_in(data, "announce", "list").stdout == ""  # a dry run stores nothing
+    created = json.loads(inbound_in(data, *create, *text, "--json").stdout)
     announcement = created["id"]
-    _run(data, "announce", "test", announcement, "--to", "me@example.org")
+    inbound_in(data, "announce", "test", announcement, "--to", "me@example.org")
     subject_of = {r: f"Login outage, {r.partition('@')[0]}" for r in REQUESTERS}
     eventually(lambda: _mails(data, "Login outage, me") or None, what="the test send")
 
     # WHEN it is sent
-    _run(data, "announce", "send", announcement)
+    inbound_in(data, "announce", "send", announcement)
     status = eventually(
         lambda: _settled(data, announcement, ("pending", "sending", "sent")),
         timeout=120,
@@ -126,8 +112,8 @@ def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalS
     request.add_header("Content-Type", "application/x-www-form-urlencoded")
     with urllib.request.urlopen(request, timeout=30) as page:
         assert b"You are unsubscribed" in page.read()
-    assert _status(data, announcement)["counts"]["unsubscribed"] == 1
-    check = json.loads(_run(data, "suppression", "check", quitter, "--json").stdout)
+    assert announcement_status(data, announcement)["counts"]["unsubscribed"] == 1
+    check = json.loads(inbound_in(data, "suppression", "check", quitter, "--json").stdout)
     assert check["suppressed"] is False  # ticket replies still reach them
 
     # AND a second announcement, to an uploaded list, meets the simulator and the opt-out
@@ -135,12 +121,12 @@ def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalS
     fresh = ["newcomer@customer.test", "Dora <dora@customer.test>"]
     (tmp_path / "list.txt").write_text("\n".join([*fresh, bounce, complaint, quitter, SUPPRESSED[0]]) + "\n")
     second = json.loads(
-        _run(
+        inbound_in(
             data, "announce", "create", "--list", str(tmp_path / "list.txt"),
             "--subject", "Policy update", "--text", "Hello {name}.", "--json",
         ).stdout
     )["id"]  # fmt: skip
-    _run(data, "announce", "send", second)
+    inbound_in(data, "announce", "send", second)
     status = eventually(
         lambda: _settled(data, second, ("pending", "sending", "sent")), timeout=120, what="the second send"
     )
@@ -158,7 +144,7 @@ def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalS
         ["newcomer@customer.test", "dora@customer.test", bounce, complaint]
     )
     # The bounce and the complaint are counted apart from transactional mail.
-    report = json.loads(_run(data, "reputation", "--json").stdout)
+    report = json.loads(inbound_in(data, "reputation", "--json").stdout)
     today = report["days"][0] if report["days"] else {}
     assert today.get("bounces", 0) == 0 and today.get("complaints", 0) == 0, today
 
@@ -188,12 +174,12 @@ def test_a_kill_9_half_way_through_a_send_sends_nobody_twice(tmp_path: Path):
     (tmp_path / "list.txt").write_text("\n".join(addresses) + "\n")
     try:
         up = start_up(data, tmp_path, started)
-        created = _run(
+        created = inbound_in(
             data, "announce", "create", "--list", str(tmp_path / "list.txt"),
             "--subject", "Maintenance tonight", "--text", "Hello {name}.", "--json",
         )  # fmt: skip
         announcement = json.loads(created.stdout)["id"]
-        _run(data, "announce", "send", announcement)
+        inbound_in(data, "announce", "send", announcement)
         before = eventually(
             lambda: found if (found := _sent_so_far(data, "Maintenance tonight")) else None,
             timeout=120,
@@ -204,7 +190,7 @@ def test_a_kill_9_half_way_through_a_send_sends_nobody_twice(tmp_path: Path):
         start_up(data, tmp_path, started)
         # The batches in flight come back after the queue's visibility timeout (30 minutes, as
         # on AWS); sending again queues the recipients still pending at once.
-        _run(data, "announce", "send", announcement)
+        inbound_in(data, "announce", "send", announcement)
 
         # A round's mail leaves the emulated SES with the save after it (every few seconds);
         # events SES had not published when the process died are gone, so those recipients

@@ -36,7 +36,7 @@ import pytest
 
 from chalicelib.services.announcement_sending import SEND_CONCURRENCY
 from inbound.local.ses_sending import RATE_WINDOW
-from tests.e2e.test_announce_local import _run, _status
+from tests.support.announce_cli import announcement_status, inbound_in
 from tests.support.browser import chromium_context
 from tests.support.console import Console, screenshot
 from tests.support.local_up import eventually, send_as_sender, start_up
@@ -108,7 +108,7 @@ def _fetch(url: str, form: bytes | None = None) -> int:
 def _settled(data: Path, announcement: str, looks: list[int]) -> dict[str, Any] | None:
     """The status once nobody is pending or being sent, nobody merely `sent` is still
     waiting for SES's events of this run, and the outbox stopped growing (three looks)."""
-    status = _status(data, announcement)
+    status = announcement_status(data, announcement)
     busy = status["counts"]["pending"] + status["counts"]["sending"]
     looks.append(-1 if busy else len(_announced(data)))
     return status if len(looks) >= 3 and len(set(looks[-3:])) == 1 and looks[-1] >= 0 else None
@@ -130,14 +130,14 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
         for sender in everyone:
             send_as_sender(up, _writes_in(sender), "support@example.com")
         (tmp_path / "suppressed.txt").write_text("\n".join(groups["suppressed"]) + "\n")
-        _run(data, "suppression", "import", str(tmp_path / "suppressed.txt"))
+        inbound_in(data, "suppression", "import", str(tmp_path / "suppressed.txt"))
         create = ("announce", "create", "--status", "new", "--subject", SUBJECT, "--text", "We know, {name}.")
         html = '<p>We know, {name}. <a href="https://status.example.com/login">Status page</a></p>'
         (tmp_path / "body.html").write_text(html)
         eventually(
             lambda: (
                 True
-                if json.loads(_run(data, *create, "--dry-run", "--json").stdout)["audience_count"]
+                if json.loads(inbound_in(data, *create, "--dry-run", "--json").stdout)["audience_count"]
                 == len(everyone)
                 else None
             ),
@@ -145,9 +145,11 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
             what=f"{len(everyone)} tickets filed",
         )
         filed = time.monotonic()
-        created = json.loads(_run(data, *create, "--html-file", str(tmp_path / "body.html"), "--json").stdout)
+        created = json.loads(
+            inbound_in(data, *create, "--html-file", str(tmp_path / "body.html"), "--json").stdout
+        )
         announcement = created["id"]
-        _run(data, "announce", "send", announcement)
+        inbound_in(data, "announce", "send", announcement)
 
         # WHEN inbound up dies half way through the send, and is started again
         before = eventually(
@@ -160,7 +162,7 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
         # Started again as an operator does, on the same ports: the links mailed before
         # (one-click unsubscribe, tracking) point at them.
         up = start_up(data, tmp_path, started, ports=(up.smtp_port, up.http_port))
-        _run(data, "announce", "send", announcement)  # the batches in flight wait 30 minutes otherwise
+        inbound_in(data, "announce", "send", announcement)  # the batches in flight wait 30 minutes otherwise
         looks: list[int] = []
         status = eventually(
             lambda: _settled(data, announcement, looks), timeout=300 + len(everyone), what="the resumed send"
@@ -171,7 +173,7 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
         simulated = set(groups["bounce"] + groups["complaint"])
 
         def simulator_settled() -> dict[str, Any] | None:
-            found = _status(data, announcement)
+            found = announcement_status(data, announcement)
             states = {r["state"] for r in found["recipients"] if r["address"] in simulated}
             return found if states <= {"bounced", "complained"} else None
 
@@ -219,7 +221,7 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
 
         # THEN the report counts each of them, once
         def reported() -> dict[str, Any] | None:
-            found = _status(data, announcement)
+            found = announcement_status(data, announcement)
             counts = found["counts"]
             done = (counts["unsubscribed"], found["opened"], found["clicked"])
             return found if done == (len(quitters), len(openers) + len(clickers), len(clickers)) else None
@@ -250,7 +252,7 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
 
 def _report_in_the_console(up: Any, data: Path, chromium: Path, announcement: str, report: dict) -> None:
     """An admin opens the announcement's report: every status, the funnel; screenshots."""
-    added = _run(data, "staff", "add", ADMIN, "--role", "admin")
+    added = inbound_in(data, "staff", "add", ADMIN, "--role", "admin")
     with chromium_context(chromium) as context:
         context.set_default_timeout(30_000)
         tab = Console(context.new_page(), up)
@@ -311,7 +313,7 @@ def test_the_report_counts_live_while_the_console_sends(console: Console, local_
     addresses = [f"live{k:02d}@l{k:02d}.test" for k in range(60)]
     listing = data.parent / "live.txt"
     listing.write_text("\n".join(addresses) + "\n")
-    created = _run(
+    created = inbound_in(
         data,
         "announce",
         "create",
@@ -324,7 +326,7 @@ def test_the_report_counts_live_while_the_console_sends(console: Console, local_
         "--json",
     )
     announcement = json.loads(created.stdout)["id"]
-    added = _run(data, "staff", "add", "live.admin@example.com", "--role", "admin")
+    added = inbound_in(data, "staff", "add", "live.admin@example.com", "--role", "admin")
     page = console.open().page
     console.sign_in("live.admin@example.com", added.stdout.split("one-time password: ", 1)[1].split()[0])
     form = page.locator("#new-password-form")

@@ -25,8 +25,8 @@ import pytest
 
 from tests.support.browser import chromium_context
 from tests.support.console import TIMEOUT_MS, Console, screenshot, scrolls_sideways, within_window
+from tests.support.console_catalogue import table
 from tests.support.local_up import LocalStackRun, run_inbound, send, ticket_of
-from tests.unit.test_console_catalogue import table
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 

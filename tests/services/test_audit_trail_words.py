@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from chalicelib.domain import audit, forwards
 from tests.fakes.stack import FakeStack
+from tests.support.console_catalogue import read_back
 from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
-from tests.unit.test_console_catalogue import read_back
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 

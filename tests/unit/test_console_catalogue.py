@@ -4,11 +4,7 @@ page ask for is in it; and nothing formats a time, date or number past the chose
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
-
-import pytest
 
 from chalicelib.console.routes import ASSETS
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
@@ -18,8 +14,8 @@ from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.sender_trust import Evidence, judge
 from chalicelib.domain.sla import Clock
 from chalicelib.domain.tickets import MessageKind, Priority, ThreadSignal, TicketStatus
+from tests.support.console_catalogue import STATIC, read_back, table
 
-STATIC = Path(__file__).resolve().parents[2] / "chalicelib" / "console" / "static"
 LANGUAGES = ("en", "de")
 PLURAL_FORMS = {"one", "other"}  # what Intl.PluralRules answers for English and German
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -51,20 +47,6 @@ MADE_KEYS: dict[str, tuple[str, ...]] = {
     "sla.col_": ("mailbox", "priority", "first", "resolution"),
 }
 HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
-
-
-def table(language: str) -> dict[str, str | dict[str, str]]:
-    """The language's table: the JSON object after `InboundStrings.<language> =`."""
-    text = (STATIC / f"i18n-{language}.js").read_text("utf-8")
-    head = f"window.InboundStrings.{language} = "
-    assert head in text, f"i18n-{language}.js does not assign {head.strip()}"
-    body = text.split(head, 1)[1].strip()
-    assert body.endswith(";"), f"i18n-{language}.js must end with the table's `}};`"
-    try:
-        parsed = json.loads(body[:-1])
-    except json.JSONDecodeError as exc:
-        pytest.fail(f"i18n-{language}.js is not JSON inside (double quotes, no trailing comma): {exc}")
-    return parsed
 
 
 def _no_duplicate_keys(language: str) -> list[str]:
@@ -163,22 +145,6 @@ def test_every_error_code_the_api_answers_has_its_sentence() -> None:
     assert {"stale", "not_confirmed", "password_reset_required", "suppressed"} <= codes
     missing = sorted(code for code in codes if f"error.{code}" not in table("en"))
     assert missing == [], f"error codes without an error.<code> sentence in the catalogue: {missing}"
-
-
-def read_back(prefix: str, line: str) -> str | None:
-    """The `prefix` key whose English template says `line`, as i18n.js readBack finds it: the
-    longest template first, placeholders matching anything."""
-    forms = [
-        (key, form)
-        for key, value in table("en").items()
-        if key.startswith(prefix)
-        for form in (value.values() if isinstance(value, dict) else [value])
-    ]
-    for key, form in sorted(forms, key=lambda pair: len(pair[1]), reverse=True):
-        parts = re.split(r"\{\w+\}", form)
-        if re.fullmatch("(.+?)".join(re.escape(part) for part in parts), line, re.DOTALL):
-            return key
-    return None
 
 
 def test_every_sender_trust_reason_reads_back_in_the_console() -> None:
