@@ -60,3 +60,15 @@ def is_admin(claims: Mapping[str, Any]) -> bool:
     """Whether the token's user is in the admin group (the claim is absent with no group)."""
     groups = claims.get("cognito:groups") or ()
     return isinstance(groups, (list, tuple)) and ADMIN in groups
+
+
+def last_admin_refusal(members: list[dict], email: str, what: str) -> str:
+    """Why `what` ("disable", "remove", "make agent") may not be done to `email`: they are
+    the last enabled admin, and nobody could administer staff after; "" when it may. The
+    console's Staff screen and `inbound staff` ask the same question of the same pool."""
+    target = next((m for m in members if m["email"] == email), None)
+    if target is None or target["role"] != ADMIN:
+        return ""
+    if any(m["role"] == ADMIN and m["enabled"] and m["email"] != email for m in members):
+        return ""
+    return f"{email} is the last admin: make someone else admin before you {what} them"

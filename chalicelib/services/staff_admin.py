@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.address_ascii import NotSendable, sendable
-from chalicelib.domain.staff_identity import ADMIN, ROLES, one_time_password
+from chalicelib.domain.staff_identity import ADMIN, ROLES, last_admin_refusal, one_time_password
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest, TicketConflict
 from chalicelib.services import outbound_guard as guard
@@ -119,10 +119,9 @@ class StaffAdmin:
         members = self.directory.members()
         if not any(m["email"] == email for m in members):
             raise InvalidRequest(f"{email} is not on the staff")
-        others = [m for m in members if m["role"] == ADMIN and m["enabled"] and m["email"] != email]
-        target = next(m for m in members if m["email"] == email)
-        if target["role"] == ADMIN and not others:
-            raise StaffConflict(f"{email} is the last admin: make someone else admin before you {what} them")
+        refusal = last_admin_refusal(members, email, what)
+        if refusal:
+            raise StaffConflict(refusal)
 
     def _mail(self, email: str, password: str, console_url: str) -> None:
         settings = self.outbound.settings

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chalicelib.adapters.cognito_staff import AGENT, ROLES, members, set_role
+from chalicelib.adapters.cognito_staff import ADMIN, AGENT, ROLES, members, set_role
 from chalicelib.domain.staff_identity import one_time_password
 from inbound.local.staff_roster import add_agent, remember_local
 
@@ -79,6 +79,16 @@ def _mark(pool: _Pool, email: str, disabled: bool) -> None:
     pool.roster().set_disabled(email, disabled)
 
 
+def _keep_an_admin(pool: _Pool, email: str, what: str) -> None:
+    """The console's rule (services/staff_admin.py): never the pool's last enabled admin."""
+    from chalicelib.domain.staff_identity import last_admin_refusal
+    from inbound.cli.target import CommandError
+
+    refusal = last_admin_refusal(members(pool.cognito, pool.pool_id), email, what)
+    if refusal:
+        raise CommandError(refusal)
+
+
 def _email(value: str) -> str:
     from chalicelib.domain.address_ascii import ascii_domain
 
@@ -120,6 +130,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _disable(args: argparse.Namespace) -> int:
     pool, email = _pool(args), _email(args.email)
+    _keep_an_admin(pool, email, "disable")
     pool.cognito.admin_disable_user(UserPoolId=pool.pool_id, Username=email)
     # Refresh tokens stop working too; an ID token already issued is refused by the API once
     # the directory's mark is read (within 30 s: chalicelib/services/staff_identities.py).
@@ -153,6 +164,7 @@ def _remove(args: argparse.Namespace) -> int:
             f"{email} is the agent this local stack signs `inbound tickets` in as (credentials.json) "
             f"and is created again at every start; disable it instead: inbound staff disable {email}"
         )
+    _keep_an_admin(pool, email, "remove")
     pool.cognito.admin_delete_user(UserPoolId=pool.pool_id, Username=email)
     _mark(pool, email, True)
     if pool.data_dir is not None:
@@ -163,6 +175,8 @@ def _remove(args: argparse.Namespace) -> int:
 
 def _role(args: argparse.Namespace) -> int:
     pool, email = _pool(args), _email(args.email)
+    if args.role != ADMIN:
+        _keep_an_admin(pool, email, "make agent")
     set_role(pool.cognito, pool.pool_id, email, args.role)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, role=args.role)

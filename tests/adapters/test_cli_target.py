@@ -131,6 +131,8 @@ def test_staff_roles_are_cognito_groups_kept_across_a_restart(running, bare_shel
     idp = cognito(running)
     code, out, _ = run(capsys, "staff", "add", "boss@example.com", "--role", "admin", *data)
     assert code == 0 and "admin boss@example.com created" in out
+    # Another admin, so that boss is not the last one (test_staff_cli_last_admin.py).
+    assert run(capsys, "staff", "add", "chief@example.com", "--role", "admin", *data)[0] == 0
 
     def groups() -> list[str]:
         found = idp.admin_list_groups_for_user(UserPoolId=pool, Username="boss@example.com")
