@@ -44,9 +44,15 @@ class AudienceFilter:
         return "requesters of tickets: " + ", ".join(words)
 
 
+# The console's Spam action closes a ticket and tags it so (static/triage.js, SPAM_TAG).
+SPAM_TAG = "spam"
+
+
 def requesters(queue: TicketQueue, settings: Settings, chosen: AudienceFilter) -> list[ann.Recipient]:
     """One recipient per requester of the matching tickets, with their newest ticket; none
-    of our own addresses (a ticket from one: the mail would come back in to the desk)."""
+    of our own addresses (a ticket from one: the mail would come back in to the desk), and
+    none of a ticket marked as spam (a spammer's address, or a stranger's the spam forged:
+    bulk mail to them costs complaints and bounces, whatever the filter asks for)."""
     for status in chosen.statuses:
         if status not in STATUSES:
             raise InvalidRequest(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
@@ -59,6 +65,8 @@ def requesters(queue: TicketQueue, settings: Settings, chosen: AudienceFilter) -
         while True:
             tickets, cursor = queue.page(query, PAGE, cursor)
             for t in tickets:
+                if SPAM_TAG in t.tags:
+                    continue
                 if chosen.created_from and t.created_at < chosen.created_from:
                     continue
                 if end and t.created_at > end:
