@@ -52,12 +52,15 @@ def _announce(local: LocalStack, seconds: float) -> None:
     )
     r = local.restored
     log.info(
-        "up in %.1f s; restored %d objects, %d items from %s; %d accepted mails back from the"
-        " journal; re-driven %d from incoming/, %d quarantined",
+        "up in %.1f s; restored %d objects, %d items, %d queued messages from %s; %d of SES's events"
+        " or mails sent again; %d accepted mails back from the journal; re-driven %d from incoming/,"
+        " %d quarantined",
         seconds,
         r["objects"],
         r["items"],
+        r["messages"],
         o.data_dir,
+        local.republished,
         local.journaled,
         local.redriven,
         local.quarantined,

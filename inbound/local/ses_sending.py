@@ -8,7 +8,8 @@ closes those gaps in the same process as moto's threaded server:
 - every accepted send lands in an outbox folder a user can read (`inbound outbox`;
   its files and index are `ses_outbox`'s);
 - SES's events (see `ses_events`) go to the configuration set's SNS topic a moment
-  later, from a worker thread, as SES publishes them asynchronously;
+  later, from a worker thread, as SES publishes them asynchronously; they, and mail SES
+  hands back to the stack's SMTP listener, are on disk until done (`ses_publisher`);
 - the sandbox (verified recipients and the simulator only, 200 per 24 h, 1 per
   second) and the account-level suppression list are enforced when switched on;
 - with `hold` on (`inbound up`), an accepted send waits in memory and leaves (outbox,
@@ -29,8 +30,6 @@ import email
 import email.utils
 import json
 import logging
-import queue
-import smtplib
 import threading
 import time
 from collections import deque
@@ -48,6 +47,7 @@ from inbound.local.ses_events import (
     out_of_office_reply,
     simulator_kind,
 )
+from inbound.local.ses_publisher import DELIVER, EVENTS, MAIL, SesPublisher
 
 log = logging.getLogger("inbound.local_ses")
 
@@ -79,9 +79,19 @@ class SesEmulator:
     _sends: deque[float] = field(default_factory=deque)
     _recent: dict[str, deque[float]] = field(default_factory=dict)  # set -> sends in the last RATE_WINDOW
     _peaks: dict[str, int] = field(default_factory=dict)
-    _events: "queue.Queue[tuple[float, Any]]" = field(default_factory=queue.Queue)
+    # Publishing events is a unit of work a snapshot waits for (`inbound up`: quiet.busy).
+    busy: Callable[[], contextlib.AbstractContextManager[Any]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.publisher = SesPublisher(
+            self.data_dir / "ses-pending",
+            self.region,
+            self.endpoint_url,
+            self.feedback_topic_arn,
+            self.smtp_address,
+            self.busy,
+        )
 
     # -- state on disk -----------------------------------------------------------
     @property
@@ -195,59 +205,34 @@ class SesEmulator:
         sent = SentMail(message_id, source, unique, message, config_set or "", self.account, self.region)
         publishing = (self.configuration_set, *self.other_configuration_sets)
         events = events_for(sent, self.account_suppressed()) if config_set in publishing else []
+        # Everything SES does after accepting the send is on disk before the outbox lists it:
+        # a start delivers again only a send the outbox lacks (stack.py), so a kill -9 at any
+        # point loses none of it, and a send delivered again publishes the events it had.
+        if events:
+            self.publisher.put(f"{message_id}.events", EVENTS, events, 0.2)
+        reply = out_of_office_reply(sent)
+        if reply is not None:
+            back = email.message_from_bytes(reply)
+            to = [a for _, a in email.utils.getaddresses([str(back.get("To", ""))]) if a]
+            self.publisher.put_mail(f"{message_id}.reply", MAIL, str(back["From"]), to, reply)
+        ours = [d for d in unique if d.rpartition("@")[2].lower() in self.receiving_domains]
+        if ours:
+            self.publisher.put_mail(f"{message_id}.deliver", DELIVER, source, ours, raw.encode())
+        self._add_account_suppressed(bounced_or_complained(events))
         ses_outbox.write(
             self.outbox, message_id, source, unique, raw, [e["eventType"] for e in events], config_set
         )
-        self._add_account_suppressed(bounced_or_complained(events))
-        for event in events:
-            self._events.put((time.monotonic() + 0.2, ("event", event)))
-        reply = out_of_office_reply(sent)
-        if reply is not None:
-            self._events.put((time.monotonic() + 0.5, ("mail", reply)))
-        ours = [d for d in unique if d.rpartition("@")[2].lower() in self.receiving_domains]
-        if ours:
-            self._events.put((time.monotonic() + 0.2, ("deliver", (source, ours, raw.encode()))))
 
-    # -- publishing, off the request thread ---------------------------------------------
+    # -- publishing, off the request thread (ses_publisher) ---------------------------------
     def publish_later(self, event: dict[str, Any]) -> None:
         """One more event to the feedback topic (an Open or Click of ses_tracking)."""
-        self._events.put((time.monotonic() + 0.2, ("event", event)))
+        self.publisher.put(f"{self.publisher.new_name()}.events", EVENTS, [event], 0.2)
 
     def start(self) -> None:
-        threading.Thread(target=self._publish_loop, name="ses-events", daemon=True).start()
+        self.publisher.start()
 
     def stop(self) -> None:
-        self._stop.set()
-
-    def _publish_loop(self) -> None:
-        import boto3
-
-        sns = boto3.client("sns", region_name=self.region, endpoint_url=self.endpoint_url)
-        while not self._stop.is_set():
-            try:
-                due, (kind, payload) = self._events.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            time.sleep(max(0.0, due - time.monotonic()))
-            # The emulator's outermost loop: one failed publish is logged, never kills the thread.
-            try:
-                if kind == "event":
-                    sns.publish(TopicArn=self.feedback_topic_arn, Message=json.dumps(payload))
-                elif kind == "deliver" and self.smtp_address is not None:
-                    source, recipients, raw = payload
-                    with smtplib.SMTP(*self.smtp_address, timeout=10) as smtp:
-                        smtp.sendmail(source, recipients, raw)
-                elif self.smtp_address is not None:
-                    self._mail_back(payload)
-            except Exception:  # noqa: BLE001
-                log.exception("could not deliver emulated SES %s", kind)
-
-    def _mail_back(self, raw: bytes) -> None:
-        message = email.message_from_bytes(raw)
-        recipients = [a for _, a in email.utils.getaddresses([str(message.get("To", ""))]) if a]
-        assert self.smtp_address is not None
-        with smtplib.SMTP(*self.smtp_address, timeout=10) as smtp:
-            smtp.sendmail(str(message["From"]), recipients, raw)
+        self.publisher.stop()
 
 
 def install(emulator: SesEmulator) -> None:

@@ -104,8 +104,11 @@ class LocalStack:
             hold=True,
             on_held=self.wake.set,
             receiving_domains=(options.domain,),
+            busy=self.quiet.busy,
         )
         install_ses_emulator(self.ses)
+        # What SES had accepted and not yet published, or not in the snapshot: again.
+        self.republished = self.ses.publisher.recover(state.published)
         # Sends the last snapshot let go that a crash kept from the outbox.
         self.ses.release(
             [tuple(send) for send in state.unsent if not ses_outbox.lists(self.ses.outbox, send[0])]
@@ -172,8 +175,9 @@ class LocalStack:
                 return staff_saved
             self._saved_after = self.quiet.done
             accepted = self.journal.ids() if self.journal is not None else []
+            published = self.ses.publisher.published() if self.ses is not None else []
             try:
-                saved = self.state.save(accepted, [list(send) for send in sends])
+                saved = self.state.save(accepted, [list(send) for send in sends], published)
             except BaseException:
                 if self.ses is not None:
                     self.ses.hold_again(sends)  # they leave with the next save that works
@@ -181,6 +185,7 @@ class LocalStack:
         if self.journal is not None:
             self.journal.retire(accepted)
         if self.ses is not None:
+            self.ses.publisher.retire(published)
             self.ses.release(sends)
         return saved
 

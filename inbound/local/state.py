@@ -24,10 +24,13 @@ re-reads only the items DynamoDB requests wrote since the last one (`moto_change
 S3 objects are compared by ETag, their bytes written once). It is the one place that
 knows moto's models.
 
-Not kept: SQS messages (anything not yet processed is still under `incoming/` and the
-stack re-drives it on start), the dead-letter queue (its raw mail is in
-`quarantine/failed/`). Cognito users are kept beside it (`staff_pool`, staff-pool.json,
-written at every save of the stack).
+- SQS: every message of the stage's queues but the ingest queue (`sqs_snapshot`), and the
+  emulated SES's event files the snapshot holds on its feedback queue (`published`, see
+  `ses_publisher`): a start publishes only the others again.
+
+Not kept: the ingest queue's notifications (anything not yet processed is still under
+`incoming/` and the stack re-drives it on start). Cognito users are kept beside it
+(`staff_pool`, staff-pool.json, written at every save of the stack).
 
 Consistency: `save` runs while `quiet.Quiet.still()` holds the workers (Lambda pollers, SMTP
 deliveries, staff API writes) between units of work, so a snapshot never holds half a
@@ -50,7 +53,7 @@ from typing import Any, cast
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
-from inbound.local import moto_changes
+from inbound.local import moto_changes, sqs_snapshot
 from inbound.local.journal import fsync_dir, write_durably
 from inbound.local.moto_changes import key_text
 
@@ -152,21 +155,24 @@ class LocalState:
         self.blobs = self.root / "blobs"
         self.manifest = self.root / "state.json"
         self._s3, self._db, self._ssm = clients["s3"], clients["dynamodb"], clients["ssm"]
+        self._sqs = clients.get("sqs")
         self._prefix = f"inbound-{stage}-"
         self._parameters = f"/inbound/{stage}/"
         self._saved: dict[str, Any] = {}
         self._rows: dict[str, dict[str, dict[str, Any]]] = {}  # table -> key text -> item, as last read
         self.covered: list[str] = []  # journal entries the restored snapshot holds
         self.unsent: list[list[Any]] = []  # sends the restored snapshot let go (see save)
+        self.published: list[str] = []  # emulated SES event files the restored snapshot holds
 
     # -- restore ---------------------------------------------------------------
     def restore(self) -> dict[str, int]:
         """Put the last snapshot back; returns counts of what was restored."""
         if not self.manifest.exists():
-            return {"objects": 0, "items": 0, "parameters": 0}
+            return {"objects": 0, "items": 0, "parameters": 0, "messages": 0}
         state = json.loads(self.manifest.read_text())
         self.covered = list(state.get("accepted", []))
         self.unsent = list(state.get("sends", []))
+        self.published = list(state.get("published", []))
         for name, value in state.get("ssm", {}).items():
             self._ssm.put_parameter(Name=name, Value=value["value"], Type=value["type"], Overwrite=True)
         objects = 0
@@ -183,8 +189,14 @@ class LocalState:
                 entry["etag"] = put["ETag"]  # so the next save does not download it again
                 objects += 1
         items = sum(self._put_items(table, rows) for table, rows in state.get("dynamodb", {}).items())
+        messages = sqs_snapshot.restore(self._sqs, state.get("sqs", {})) if self._sqs is not None else 0
         self._saved = state
-        return {"objects": objects, "items": items, "parameters": len(state.get("ssm", {}))}
+        return {
+            "objects": objects,
+            "items": items,
+            "parameters": len(state.get("ssm", {})),
+            "messages": messages,
+        }
 
     def _put_items(self, table: str, rows: list[dict[str, Any]]) -> int:
         for start in range(0, len(rows), 25):
@@ -202,12 +214,23 @@ class LocalState:
         return len(rows)
 
     # -- save --------------------------------------------------------------------
-    def save(self, accepted: list[str] | None = None, sends: list[Any] | None = None) -> bool:
+    def save(
+        self,
+        accepted: list[str] | None = None,
+        sends: list[Any] | None = None,
+        published: list[str] | None = None,
+    ) -> bool:
         """Write a new snapshot when anything changed since the last one; True if written.
         `accepted`: the journal entries (all already in S3) this snapshot holds; `sends`:
         the mail its state sent, let go once it is written (a start delivers any of them
-        a crash kept from the outbox)."""
-        state = {**self._snapshot(), "accepted": sorted(accepted or []), "sends": list(sends or [])}
+        a crash kept from the outbox); `published`: the emulated SES's event files whose
+        events are on the feedback queue (or already consumed) in this snapshot."""
+        state = {
+            **self._snapshot(),
+            "accepted": sorted(accepted or []),
+            "sends": list(sends or []),
+            "published": sorted(published or []),
+        }
         if state == self._saved:
             return False
         self.root.mkdir(parents=True, exist_ok=True)
@@ -227,7 +250,8 @@ class LocalState:
         except BaseException:
             moto_changes.feed.everything()  # what was taken is read again next time
             raise
-        return {"format": FORMAT, "s3": s3, "dynamodb": dynamodb, "ssm": self._parameter_values()}
+        sqs = sqs_snapshot.read(self._account, self._region, self._prefix)
+        return {"format": FORMAT, "s3": s3, "dynamodb": dynamodb, "ssm": self._parameter_values(), "sqs": sqs}
 
     def _tables(self, moto: _MotoView) -> dict[str, list[dict[str, Any]]]:
         """Every item of the stage's tables, re-reading only those changed since the last

@@ -188,13 +188,14 @@ def test_a_kill_9_half_way_through_a_send_sends_nobody_twice(tmp_path: Path):
         up.proc.send_signal(signal.SIGKILL)
         up.proc.wait(timeout=30)
         start_up(data, tmp_path, started)
-        # The batches in flight come back after the queue's visibility timeout (30 minutes, as
-        # on AWS); sending again queues the recipients still pending at once.
+        # The batches the last snapshot held come back at once (inbound/local/sqs_snapshot.py);
+        # sending again queues the recipients still pending too: each recipient's claim keeps
+        # the two from sending anyone twice.
         inbound_in(data, "announce", "send", announcement)
 
         # A round's mail leaves the emulated SES with the save after it (every few seconds);
-        # events SES had not published when the process died are gone, so those recipients
-        # stay `sent`. Done when nobody is pending or being sent and the outbox stopped growing.
+        # a recipient whose Delivery event is not applied yet stays `sent`. Done when nobody is
+        # pending or being sent and the outbox stopped growing.
         looks: list[int] = []
 
         def resumed() -> dict[str, Any] | None:

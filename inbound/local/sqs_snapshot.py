@@ -1,0 +1,99 @@
+"""The stage's SQS messages in the local stack's snapshot (`state`).
+
+Without them a kill -9 lost whatever waited on a queue: SES's Send, Delivery, Bounce and
+Complaint events on the feedback queue (a lost bounce never reaches the suppression
+list, and the next mail goes to a dead address), announcement batches, replies held for
+undo-send. Each snapshot keeps every message of the stage's queues, dead-letter queues
+included, read from moto's in-process backend as `state` reads S3 and DynamoDB: body,
+message attributes, and when a delayed one becomes visible (wall clock, so a held reply
+whose undo window ran out while the stack was down is sent at once after the restart).
+
+A message in flight at the snapshot (received, not yet deleted) comes back visible: the
+snapshot is taken while no worker runs (quiet.py), so no worker was processing it, and
+nobody will hold its receipt handle after a restart. SQS itself would show it again only
+after its visibility timeout. What restarts afresh: message ids, receive counts and sent
+times (SendMessage sets them).
+
+Not kept: the ingest queue. Its notifications are rebuilt on start from the raw mail under
+`incoming/` (`recovery.redrive_incoming`), the one place that knows which mail still waits;
+keeping them too would deliver each such mail twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from typing import Any
+
+log = logging.getLogger("inbound.local")
+
+REBUILT = ("ingest",)  # queue roles whose messages a start makes again (see above)
+SQS_MAX_DELAY = 900  # seconds: SendMessage's DelaySeconds limit
+_BATCH = 10  # SendMessageBatch's limit
+
+
+def read(account: str, region: str, prefix: str) -> dict[str, list[dict[str, Any]]]:
+    """Queue name -> its messages, for the stage's queues (`prefix`), from moto in this process."""
+    from moto.core.utils import unix_time_millis
+    from moto.sqs.models import sqs_backends
+
+    now_ms = unix_time_millis()  # moto's clock: the wall clock, in milliseconds
+    skipped = {f"{prefix}{role}" for role in REBUILT}
+    queues: dict[str, list[dict[str, Any]]] = {}
+    for name, found in list(sqs_backends[account][region].queues.items()):
+        if not name.startswith(prefix) or name in skipped:
+            continue
+        queues[name] = [_message(m, now_ms) for m in list(found._messages)]
+    return queues
+
+
+def _message(message: Any, now_ms: float) -> dict[str, Any]:
+    kept: dict[str, Any] = {"body": message.body}
+    if message.delayed_until > now_ms:  # still delayed: visible from then on
+        kept["visible_at"] = int(message.delayed_until)
+    if message.message_attributes:
+        kept["attributes"] = {name: _encoded(value) for name, value in message.message_attributes.items()}
+    return kept
+
+
+def _encoded(value: dict[str, Any]) -> dict[str, Any]:
+    binary = value.get("BinaryValue")
+    if isinstance(binary, bytes):
+        return {**value, "BinaryValue": base64.b64encode(binary).decode("ascii")}
+    return dict(value)
+
+
+def restore(sqs: Any, queues: dict[str, list[dict[str, Any]]]) -> int:
+    """Send the snapshot's messages again; returns how many."""
+    restored = 0
+    now_ms = time.time() * 1000
+    for name, messages in queues.items():
+        if not messages:
+            continue
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        for start in range(0, len(messages), _BATCH):
+            entries = [_entry(n, m, now_ms) for n, m in enumerate(messages[start : start + _BATCH])]
+            answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
+            for failed in answer.get("Failed", []):
+                log.error("state: %s refused a message of the snapshot: %s", name, failed.get("Message"))
+            restored += len(answer.get("Successful", []))
+    return restored
+
+
+def _entry(n: int, message: dict[str, Any], now_ms: float) -> dict[str, Any]:
+    delay = int(max(0.0, message.get("visible_at", 0) - now_ms) // 1000)
+    entry: dict[str, Any] = {
+        "Id": str(n),
+        "MessageBody": message["body"],
+        "DelaySeconds": min(delay, SQS_MAX_DELAY),
+    }
+    attributes = message.get("attributes")
+    if attributes:
+        entry["MessageAttributes"] = {
+            name: {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
+            if "BinaryValue" in value
+            else value
+            for name, value in attributes.items()
+        }
+    return entry
