@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.lookalike_names import mixed_scripts
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import StoredMessage, Ticket
 from chalicelib.domain.timestamps import iso_millis
@@ -112,6 +113,8 @@ def message_json(view: MessageView) -> dict[str, Any]:
         "direction": m.direction,
         "sender": m.sender,
         "sender_name": m.sender_name,
+        # A name in lookalike letters ("Support Team" with a Cyrillic S): the console marks it.
+        "sender_name_mixed_scripts": m.direction == "inbound" and mixed_scripts(m.sender_name),
         "to": list(m.to),
         "cc": list(m.cc),
         "subject": m.subject,

@@ -715,6 +715,7 @@
     const facts = el('div', { className: 'facts' });
     if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS.includes(m.thread_signal) ? t(`signal.${m.thread_signal}`) : t('signal.other', { signal: m.thread_signal }) }));
     if (inbound) facts.append(...verdictBadges(m.verdicts || {}));
+    if (m.sender_name_mixed_scripts) facts.append(el('span', { className: 'badge warn', text: t('message.mixed_scripts'), attrs: { title: t('message.mixed_scripts_title') } }));
     if (inbound && m.authenticated === false) facts.append(el('span', { className: 'badge bad', text: t('message.unauthenticated'), attrs: { title: readBack('trust.', m.trust_reason || '') } }));
     if (m.to.length && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: t('message.to', { addresses: m.to.join(', ') }) }));
     if (m.cc.length) facts.append(el('span', { className: 'muted', text: t('message.cc', { addresses: m.cc.join(', ') }) }));

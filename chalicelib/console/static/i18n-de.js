@@ -197,6 +197,8 @@ window.InboundStrings.de = {
 
   "message.date_header": "Date-Kopfzeile: {date}",
   "message.unauthenticated": "Absender nicht authentifiziert",
+  "message.mixed_scripts": "Name in gemischten Schriften",
+  "message.mixed_scripts_title": "Der Name des Absenders mischt Buchstaben verschiedener Alphabete, wie Namen, die jemand anderen (etwa Ihr Team) nachahmen. Prüfen Sie die Adresse.",
   "message.to": "an {addresses}",
   "message.cc": "Cc {addresses}",
   "message.lossy": "einige Zeichen konnten nicht dekodiert werden",

@@ -198,6 +198,8 @@ window.InboundStrings.en = {
 
   "message.date_header": "Date header: {date}",
   "message.unauthenticated": "sender not authenticated",
+  "message.mixed_scripts": "name in mixed scripts",
+  "message.mixed_scripts_title": "The sender's name mixes letters of different alphabets, as names imitating someone else (for example your team) do. Check the address.",
   "message.to": "to {addresses}",
   "message.cc": "cc {addresses}",
   "message.lossy": "some characters could not be decoded",
