@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.local_up import LocalStackRun, UpProcess, run_inbound
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack]
 
 ANNA = "anna.berg@kunde.de"
 TICKETS_TABLE = "inbound-local-tickets"
@@ -40,7 +40,7 @@ def rows(up: UpProcess, *argv: str) -> list[dict]:
 def wait_for(up: UpProcess, count: int) -> list[dict]:
     deadline = time.monotonic() + 60
     while True:
-        listed = rows(up, "list", "--status", "all")
+        listed = rows(up, "list", "--status", "all", "--all")
         if len(listed) >= count or time.monotonic() > deadline:
             return listed
         time.sleep(0.5)
@@ -53,7 +53,7 @@ def settled(up: UpProcess, count: int) -> list[dict]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         time.sleep(1.0)
-        again = rows(up, "list", "--status", "all")
+        again = rows(up, "list", "--status", "all", "--all")
         if again == listed:
             break
         listed = again
@@ -62,8 +62,9 @@ def settled(up: UpProcess, count: int) -> list[dict]:
 
 def test_search_from_the_terminal(local_stack: LocalStackRun) -> None:
     up = local_stack.current
-    # The module's stack is shared: count from what the tests before this one left (any order).
-    base = len(rows(up, "list", "--status", "all"))
+    # The stack is shared (with other modules' tests too): count from what the tests before
+    # this one left, in any order, every page of them.
+    base = len(rows(up, "list", "--status", "all", "--all"))
     # One at a time: inbound up files mails in parallel, and newest first means filed last.
     send(up, ANNA, "Rückerstattung für März", "Die Straße stimmt nicht.")
     assert len(wait_for(up, base + 1)) == base + 1
