@@ -17,6 +17,7 @@ from chalicelib.wiring import Services, build_services
 from inbound.local import (
     aws_contract,
     moto_fidelity,
+    moto_serialize,
     moto_sesv2,
     moto_speed,
     moto_validation,
@@ -43,6 +44,7 @@ def emulated_aws() -> None:
     moto_fidelity.install()
     moto_speed.install()
     moto_validation.install()
+    moto_serialize.install()
     moto_sesv2.install()
     ses_identities.install()
     ses_tracking.install()
