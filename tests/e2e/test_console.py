@@ -27,6 +27,7 @@ from chalicelib.domain.reply_tokens import reply_address
 from tests.support.console import (
     TITLE,
     Console,
+    admin_signs_in,
     inbound_executable,
     screenshot,
     scrolls_sideways,
@@ -555,29 +556,7 @@ def test_an_admin_invites_a_colleague_and_disables_them_in_the_staff_screen(
 ) -> None:
     """`inbound staff add --role admin` makes an admin; their console has a Staff screen."""
     email, password = "staff.admin@example.com", "An-Admin-9-Password"
-    added = subprocess.run(
-        [
-            inbound_executable(),
-            "staff",
-            "add",
-            email,
-            "--role",
-            "admin",
-            "--data-dir",
-            str(local_stack.data_dir),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    page = console.open().page
-    console.sign_in(email, added.stdout.split("one-time password: ", 1)[1].split()[0])
-    form = page.locator("#new-password-form")
-    form.locator("input[name=new_password]").fill(password)
-    form.locator("input[name=repeat]").fill(password)
-    form.locator("button[type=submit]").click()
-    page.locator("#desk").wait_for()
+    page = admin_signs_in(console, local_stack.data_dir, email, password)
 
     # An admin's top bar holds a dozen tools: on two rows, inside the bar (the second row
     # spilled over the queue when the desk below was long: here a long mail).
