@@ -85,6 +85,7 @@ ASSETS = frozenset(
         "alerts.js",
         "undo_send.js",
         "subject.js",
+        "bulk_merge.js",
         "console.css",
     }
 )

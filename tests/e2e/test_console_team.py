@@ -363,14 +363,38 @@ def test_two_agents_work_the_day_in_the_console(
     assert (spam.mailbox, spam.status, spam.tags) == ("billing", "closed", ("spam",))
     page.locator("#mailbox").select_option("support")
 
-    # 11. Bulk: the two answered tickets (pending now) selected, tagged, then closed at once.
+    # 11. A customer who wrote three times in an hour: the three tickets ticked in the queue
+    # and merged into the oldest at once, after one question.
+    eager = [
+        _customer_mail("Eager Ed <ed@eager.test>", subject, "Our site is down, call me.")
+        for subject in ("Site down", "STILL DOWN", "Hello??")
+    ]
+    for msg in eager:
+        send(up, msg, to=["support@example.com"])
+    ed_ids = [_filed(up, "support", msg) for msg in eager]
+    page.locator('#views [data-view="working"]').click()
+    for ticket_id in ed_ids:
+        page.locator(f'#tickets [data-choose="{ticket_id}"]').check()
+    bar = page.locator("#bulk")
+    bar.filter(has_text="3 selected").wait_for()
+    _shot(page, 12, "bulk-merge")
+    _accept_next_dialog(page, dialogs)
+    bar.locator("button[data-bulk=merge]", has_text=f"Merge into {ed_ids[0]}").click()
+    page.locator("#toast").filter(has_text=f"2 tickets merged into {ed_ids[0]}").wait_for()
+    assert dialogs[-1].endswith(f" into {ed_ids[0]}? Their messages move there and they close."), dialogs
+    assert all(ticket_id in dialogs[-1] for ticket_id in ed_ids[1:]), dialogs
+    head.locator(".tid").filter(has_text=ed_ids[0]).wait_for()
+    page.locator(".messages li.event", has_text=f"merged {ed_ids[2]} into this ticket").wait_for()
+    assert [tickets(up).get_ticket(i).status for i in ed_ids[1:]] == ["closed", "closed"]
+
+    # 12. Bulk: the two answered tickets (pending now) selected, tagged, then closed at once.
     page.locator('#views [data-view="pending"]').click()
     bar = page.locator("#bulk")
     for ticket_id in (german_id, split_id):
         page.locator(f'#tickets [data-choose="{ticket_id}"]').check()
     bar.filter(has_text="2 selected").wait_for()
     bar.locator("input[name=tag]").fill("refund")
-    _shot(page, 12, "bulk")
+    _shot(page, 12, "bulk-tag")
     bar.locator("button[data-bulk=tag]").click()
     page.locator("#toast").filter(has_text="2 tickets tagged refund").wait_for()
     for ticket_id in (german_id, split_id):  # the list as it is after the tagging
@@ -385,7 +409,7 @@ def test_two_agents_work_the_day_in_the_console(
         assert done.status == "closed" and "refund" in done.tags, done
     assert tickets(up).get_ticket(japanese_id).status == "new"
 
-    # 12. Signing out with the button in one tab signs out every tab and drops the drafts.
+    # 13. Signing out with the button in one tab signs out every tab and drops the drafts.
     page.locator(f'#tickets li[data-ticket="{japanese_id}"]').wait_for(state="detached")  # billing's
     page.goto(f"{up.http}/?q=anna.berg%40kunde.de&ticket={japanese_id}")
     page.locator("#reply-form textarea").fill("Die Rechnung kommt morgen.")

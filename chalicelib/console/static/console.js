@@ -1102,6 +1102,7 @@
     triage = window.InboundTriage({
       api, el, $, toast, showAlert, state, when, agentEmail, openTicket, refresh, mergeInto,
       renderTicket: () => { if (state.detail) renderTicket(); }, renderQueue, renderViews,
+      bulkMerge: window.InboundBulkMerge({ api, el, toast }),
     });
     notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
     window.InboundStaff({ api, el, $, toast, showAlert, state });

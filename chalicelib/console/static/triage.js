@@ -261,8 +261,16 @@ window.InboundTriage = (desk) => {
       el('button', { type: 'button', text: t('bulk.close'), dataset: { bulk: 'close' }, on: { click: () => bulk('close') } }),
       el('form', { className: 'bulk-tag', on: { submit: (e) => { e.preventDefault(); if (tag.value.trim()) bulk('tag', tag.value.trim()); } } },
         tag, el('button', { type: 'submit', text: t('triage.tag'), dataset: { bulk: 'tag' } })),
+      desk.bulkMerge.button(state.tickets.filter((ticket) => state.chosen.has(ticket.id)), merged),
       el('button', { type: 'button', className: 'danger', text: t('bulk.spam'), dataset: { bulk: 'spam' }, attrs: { title: t('bulk.spam_title') }, on: { click: () => bulk('spam') } }),
       el('button', { type: 'button', className: 'quiet', text: t('bulk.clear'), on: { click: () => { state.chosen.clear(); desk.renderQueue(); } } }));
+  }
+
+  function merged(target) {  // bulk_merge.js merged the selection into `target`
+    state.chosen.clear();
+    renderBulk();
+    desk.refresh();
+    desk.openTicket(target);
   }
 
   /* One PATCH per ticket (each its own conditional write, as in the ticket pane); what
