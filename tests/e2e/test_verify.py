@@ -29,12 +29,15 @@ from tests.support.local_up import LocalStackRun
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 20.0  # each round trip; the local stack takes a second or two
+# A step broken on purpose waits out its whole timeout before it fails: 8 s, still four
+# times what the round trip takes when nothing is broken (the first test, with TIMEOUT).
+BROKEN_TIMEOUT = 8.0
 
 
-def verifier(local_stack: LocalStackRun, session: Any = None) -> Verifier:
+def verifier(local_stack: LocalStackRun, session: Any = None, timeout: float = TIMEOUT) -> Verifier:
     target = resolve(argparse.Namespace(data_dir=str(local_stack.data_dir), stage=None, endpoint_url=None))
     zone = ZoneFile(Path(local_stack.data_dir) / ZONE_FILE)
-    return Verifier(target, session or target.session(), zone, timeout=TIMEOUT, poll=0.5)
+    return Verifier(target, session or target.session(), zone, timeout=timeout, poll=0.5)
 
 
 def by_step(steps: list[Step]) -> dict[str, Step]:
@@ -119,7 +122,7 @@ def test_no_active_rule_fails_the_receiving_step_and_the_mail_step(local_stack, 
     active = ses.describe_active_receipt_rule_set()["Metadata"]["Name"]
     ses.set_active_receipt_rule_set()  # nothing active: SES receives nothing
     try:
-        check = verifier(local_stack)
+        check = verifier(local_stack, timeout=BROKEN_TIMEOUT)
         receiving = check.receiving()
         assert not receiving.ok and "no receipt rule set is active" in receiving.detail
         assert receiving.fix.endswith("--activate")
@@ -149,7 +152,7 @@ def _resubscribe(sns: Any, topic: str, queue_arn: str) -> None:
 def test_received_mail_that_never_reaches_ingest_fails_only_the_mail_step(local_stack):
     sns, topic, queue = _unsubscribe(local_stack, "received")  # SES stores it; nobody is told
     try:
-        check = verifier(local_stack)
+        check = verifier(local_stack, timeout=BROKEN_TIMEOUT)
         assert check.receiving().ok
         step = check.mail()
         assert not step.ok and "ingest queue" in step.fix
@@ -160,7 +163,7 @@ def test_received_mail_that_never_reaches_ingest_fails_only_the_mail_step(local_
 def test_feedback_that_never_reaches_record_feedback_fails_the_bounce_step(local_stack):
     sns, topic, queue = _unsubscribe(local_stack, "feedback")
     try:
-        step = verifier(local_stack).bounce()
+        step = verifier(local_stack, timeout=BROKEN_TIMEOUT).bounce()
         assert not step.ok and "is not on the suppression list" in step.detail
         assert "event destination" in step.fix and "record_feedback" in step.fix
     finally:
