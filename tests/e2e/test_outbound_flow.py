@@ -26,6 +26,7 @@ from tests.support.local_up import (
     stored_message,
     ticket_of,
     tickets,
+    tickets_cli,
 )
 
 pytestmark = pytest.mark.e2e
@@ -146,17 +147,6 @@ def test_a_reply_to_a_bouncing_address_ends_with_it_suppressed_and_the_next_repl
     assert status == 409 and body["error"] == "suppressed", body
 
 
-def _cli(up: UpProcess, *argv: str) -> str:
-    done = subprocess.run(
-        [*inbound_command(), "tickets", *argv, "--data-dir", str(up.data_dir), "--url", up.http],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_a_shift_in_the_terminal_against_the_local_stack(local_stack: LocalStackRun) -> None:
     """GIVEN a new mail WHEN an agent works it with `inbound tickets` (signed in automatically)
     THEN list and show find it, the reply reaches the outbox and close closes it."""
@@ -164,13 +154,13 @@ def test_a_shift_in_the_terminal_against_the_local_stack(local_stack: LocalStack
     first = _mail("Carol <carol@customer.org>", "Terminal shift")
     send_as_sender(up, first, "support@example.com")
     ticket = ticket_of(up, first)
-    listed = [json.loads(line) for line in _cli(up, "list", "--json", "--status", "all").splitlines()]
+    listed = [json.loads(line) for line in tickets_cli(up, "list", "--json", "--status", "all").splitlines()]
     row = next(t for t in listed if t["id"] == ticket.id)
     assert row["requester"] == "carol@customer.org" and row["subject"] == "Terminal shift"
-    claimed = _cli(up, "next")
+    claimed = tickets_cli(up, "next")
     assert "T-" in claimed  # the oldest unassigned ticket is now the agent's
-    assert "Terminal shift" in _cli(up, "show", ticket.id)
-    _cli(up, "reply", ticket.id, "Fixed from the terminal.")
+    assert "Terminal shift" in tickets_cli(up, "show", ticket.id)
+    tickets_cli(up, "reply", ticket.id, "Fixed from the terminal.")
 
     def to_carol() -> list[dict] | None:
         sent = [m for m in local_outbox(up.data_dir) if m["to"] == ["carol@customer.org"]]
@@ -179,5 +169,5 @@ def test_a_shift_in_the_terminal_against_the_local_stack(local_stack: LocalStack
     acknowledgement, reply = eventually(to_carol, what="the reply in the outbox")
     sent = message_from_string((up.data_dir / "outbox" / reply["file"]).read_text(), policy=default)
     assert "Fixed from the terminal." in sent.get_body(("plain",)).get_content()
-    _cli(up, "close", ticket.id)
+    tickets_cli(up, "close", ticket.id)
     assert tickets(up).get_ticket(ticket.id).status == "closed"

@@ -22,6 +22,7 @@ from tests.support.local_up import (
     mail,
     mail_bucket,
     tickets,
+    tickets_cli,
 )
 from tests.support.mail_factory import received_notification
 
@@ -65,17 +66,6 @@ def _queue_empty(up: UpProcess, name: str) -> bool:
     )
 
 
-def _tickets_cli(up: UpProcess, *argv: str) -> str:
-    done = subprocess.run(
-        [*inbound_command(), "tickets", *argv, "--data-dir", str(up.data_dir), "--url", up.http],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_dead_letter_queue(
     local_stack: LocalStackRun,
 ) -> None:
@@ -111,7 +101,7 @@ def test_redrive_brings_a_quarantined_mail_back_as_one_ticket_and_empties_the_de
     eventually(
         lambda: True if _queue_empty(up, "inbound-local-ingest") else None, what="ingest queue drained"
     )
-    listed = [json.loads(line) for line in _tickets_cli(up, "list", "--json", "--status", "all").splitlines()]
+    listed = [json.loads(line) for line in tickets_cli(up, "list", "--json", "--status", "all").splitlines()]
     row = next(t for t in listed if t["id"] == ticket_id)
     assert (row["subject"], row["requester"], row["attachments"]) == ("Stuck after five tries", CUSTOMER, 1)
     wanted = str(msg["Message-ID"]).strip("<>")

@@ -46,6 +46,18 @@ def run_inbound(up: UpProcess, *argv: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def tickets_cli(up: UpProcess, *argv: str) -> str:
+    """`inbound tickets ARGV` against up's API from the project folder; its output (it must succeed)."""
+    done = subprocess.run(
+        [*inbound_command(), "tickets", *argv, "--data-dir", str(up.data_dir), "--url", up.http],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @dataclass
 class UpProcess:
     """One running `inbound up`: its ports, its AWS endpoint and its output so far."""
