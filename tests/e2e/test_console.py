@@ -290,6 +290,16 @@ def test_a_new_agent_signs_in_with_the_one_time_password_and_chooses_their_own(
     page.locator("#desk").wait_for()
     assert page.locator("#agent").inner_text() == email
 
+    # An admin disables them: the API refuses their still-valid token once its check of the
+    # staff directory is older than 30 s (401 agent_disabled), the refresh fails (disable
+    # signed them out everywhere), and the open console shows sign-in by itself.
+    disable = [inbound_executable(), "staff", "disable", email, "--data-dir", str(local_stack.data_dir)]
+    subprocess.run(disable, capture_output=True, text=True, timeout=60, check=True)
+    page.locator("#login-form .alert").filter(has_text="session has ended").wait_for(timeout=120_000)
+    screenshot(page, "console-disabled-agent-signed-out.png")
+    enable = [inbound_executable(), "staff", "enable", email, "--data-dir", str(local_stack.data_dir)]
+    subprocess.run(enable, capture_output=True, text=True, timeout=60, check=True)
+
     # A session the API no longer accepts (and cannot refresh) leads back to sign-in.
     page.evaluate(
         """() => sessionStorage.setItem('inbound.console.session', JSON.stringify(
@@ -333,6 +343,28 @@ def test_a_refused_reply_is_shown_with_its_reason_and_the_draft_kept(
     assert "HTTP 409" in alert.inner_text() and "suppressed" in alert.inner_text()
     assert page.locator("#reply-form textarea").input_value() == "Your parcel is on its way."
     assert page.locator(".message.out").count() == 0
+
+
+def test_a_customer_posing_as_the_team_is_marked_in_the_thread(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """GIVEN a customer named "Support Team" in lookalike Cyrillic letters WHEN the agent
+    opens the ticket THEN the thread shows their address and a "name in mixed scripts" chip."""
+    up = local_stack.current
+    msg = plain_mail("Refund to my new account", "Please refund T-1001 to the account below.")
+    msg.replace_header("From", "\u0405upport \u0422eam <eve@evil.test>")
+    send(up, msg)
+    ticket = ticket_of(up, msg)
+    page = console.open().page
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    page.locator(f'#tickets li[data-ticket="{ticket.id}"]').click()
+    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+
+    message = page.locator(".message.in").first
+    message.locator(".badge.warn").filter(has_text="name in mixed scripts").wait_for()
+    assert "<eve@evil.test>" in message.locator(".sender").inner_text()
+    screenshot(page, "console-lookalike-sender.png")
 
 
 def test_the_agent_sees_whom_a_reply_reaches_edits_it_and_merges_a_linked_ticket(
