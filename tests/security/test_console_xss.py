@@ -186,3 +186,42 @@ def test_no_vector_runs_anywhere_in_the_console_and_every_text_shows_as_written(
 
     assert console.dialogs == [] and console.page.evaluate("() => window.__xss") is None
     assert not console.served("/pwned")
+
+
+def test_a_bidi_override_in_a_name_or_subject_does_not_reorder_the_address_beside_it(
+    console: Console,  # noqa: F811
+    local_stack: LocalStackRun,
+) -> None:
+    """A display name ending in U+202E (right-to-left override) ran on over the address shown
+    after it in the same line, so `Support <mallory@evil.test>` read as
+    `Support >tset.live@yrollam<`; a subject's override ran on over the time after it in a
+    customer's history. Each customer text is isolated now: the address keeps its order."""
+    up = local_stack.current
+    override = "\u202e"
+    message = EmailMessage()
+    message["From"], message["To"] = CUSTOMER, "support@example.com"
+    message["Subject"], message["Message-ID"] = "placeholder", make_msgid(domain="customer.org")
+    message.set_content("Where is my refund?")
+    raw = message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+    raw = raw.replace(
+        f"From: {CUSTOMER}".encode(),
+        f"From: {encoded_words('Support team' + override)} <{CUSTOMER}>".encode(),
+    )
+    raw = raw.replace(
+        b"Subject: placeholder", f"Subject: {encoded_words('Refund ' + override + 'due')}".encode()
+    )
+    send_raw(up, Hostile(message, raw, "", "", [], ""))
+    ticket = ticket_of(up, message).id
+    page = console.open().page
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    page.locator(f'#tickets li[data-ticket="{ticket}"]').click()
+    page.locator(".ticket-head .tid").filter(has_text=ticket).wait_for()
+    sender = page.locator(".message.in .sender").first
+    assert sender.inner_text() == f"Support team{override} <{CUSTOMER}>"
+    isolated = sender.evaluate(
+        "(s) => [...s.querySelectorAll('bdi')].map((b) => [b.textContent, getComputedStyle(b).unicodeBidi])"
+    )
+    assert isolated == [[f"Support team{override}", "isolate"], [CUSTOMER, "isolate"]]
+    listed = page.locator(f'#tickets li[data-ticket="{ticket}"] .subject')
+    assert listed.evaluate("(s) => getComputedStyle(s).unicodeBidi") == "isolate"

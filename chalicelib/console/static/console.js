@@ -705,9 +705,14 @@
         el('time', { text: ago(m.time), attrs: { datetime: m.time, title: when(m.time) } }));
     }
     const inbound = m.direction === 'inbound';
-    const name = m.sender_name ? `${m.sender_name} <${m.sender}>` : m.sender;
+    /* Name and address each in a <bdi>: a bidi override in a display name ("\u202E...")
+       would otherwise run on and show the real address reversed. */
+    const address = el('bdi', { className: 'address', text: m.sender });
+    const sender = m.sender_name
+      ? el('span', { className: 'sender' }, el('bdi', { className: 'name', text: m.sender_name }), ' <', address, '>')
+      : el('span', { className: 'sender' }, address);
     const meta = el('div', { className: 'meta' },
-      el('span', { className: 'sender', text: name }),
+      sender,
       el('span', { className: `pill kind-${m.kind}`, text: KINDS.includes(m.kind) ? t(`kind.${m.kind}`) : m.kind }),
       el('time', { text: when(m.time), attrs: { datetime: m.time, title: m.date ? t('message.date_header', { date: m.date }) : m.time } }),
       forward.messageButton(ticket, m),
