@@ -116,3 +116,11 @@ def close_chromium() -> None:
             browser.close()
         finally:
             playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> Iterator[Path]:
+    """Debian's chromium for the browser tests, installed with apt-get when missing; the one
+    chromium the session's browser tests started is closed at its end."""
+    yield ensure_chromium()
+    close_chromium()

@@ -213,16 +213,6 @@ def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     yield from _running(tmp_path_factory.mktemp("inbound-up"))
 
 
-@pytest.fixture(scope="session")
-def chromium_executable() -> Iterator[Path]:
-    """Debian's chromium for the browser tests, installed with apt-get when missing; the one
-    chromium the session's browser tests started is closed at its end."""
-    from tests.support.browser import close_chromium, ensure_chromium
-
-    yield ensure_chromium()
-    close_chromium()
-
-
 T = TypeVar("T")
 TICKETS_TABLE = "inbound-local-tickets"
 SECRET_PARAMETER = "/inbound/local/reply-token-secret"
