@@ -16,7 +16,8 @@ mid-invocation too: everything it could write lives in the parent's moto, and it
 writes after the parent died.
 
 Run as `python -m inbound.local.lambda_container FD PARENT_PID`; the first message on FD is
-the setup (`environment`, `endpoint`, logging `levels` and `format`).
+the setup (`environment`, `endpoint`, logging `levels` and `format`). The parent's side,
+starting and stopping containers, is at the end of this module.
 """
 
 from __future__ import annotations
