@@ -372,9 +372,15 @@ def test_two_agents_work_the_day_in_the_console(
     for msg in eager:
         send(up, msg, to=["support@example.com"])
     ed_ids = [_filed(up, "support", msg) for msg in eager]
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url.rpartition("/api/")[2]))
     page.locator('#views [data-view="working"]').click()
     for ticket_id in ed_ids:
         page.locator(f'#tickets [data-choose="{ticket_id}"]').check()
+    page.locator('#views [data-view="working"] .count', has_text="3").wait_for()
+    # The tab's count is read with its list, not at a later tick of the change feed.
+    counted = next(n for n, path in enumerate(asked) if "counts=1" in path)
+    assert "changes" not in asked[:counted], asked
     bar = page.locator("#bulk")
     bar.filter(has_text="3 selected").wait_for()
     _shot(page, 12, "bulk-merge")

@@ -316,7 +316,8 @@
     nav.replaceChildren(...VIEWS.map((view) => el('button', {
       type: 'button', className: `view${!state.search && view.key === state.view ? ' active' : ''}`,
       attrs: { 'aria-pressed': !state.search && view.key === state.view, 'data-view': view.key },
-      on: { click: () => { state.view = view.key; state.cursor = null; endSearch(); remember(); loadQueue(); } },
+      // The counts with the list (one light request): a tab said "Working 0" over three new tickets.
+      on: { click: () => { state.view = view.key; state.cursor = null; endSearch(); remember(); loadQueue(); loadCounts(); } },
     }, el('span', { className: 'label', text: t(`view.${view.key}`) }), el('span', { className: 'count', text: counts[view.key] ?? '…' }))));
   }
 
