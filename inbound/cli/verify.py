@@ -45,6 +45,6 @@ def register(commands: Any) -> None:
         "--step",
         action="append",
         choices=("sending", "dns", "receiving", "mail", "bounce"),
-        help="run only this step (repeatable; default: all five)",
+        help="run only this step (repeatable; default: all six)",
     )
     verify.set_defaults(run=_verify)

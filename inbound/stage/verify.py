@@ -1,12 +1,14 @@
 """`inbound verify`: does the whole loop of a deployed stage work in its account?
 
-Five steps, each a pass or a fail with what to do about it:
+Six steps, each a pass or a fail with what to do about it:
 
 1. sending: SES sends for the account (sesv2 GetAccount): enabled, sandbox or production,
    the quota.
 2. dns: the records provision printed resolve (MX, the three DKIM CNAMEs, the MAIL FROM
    MX and SPF, DMARC).
 3. receiving: the active receipt rule set holds the stage's rule, enabled.
+3a. links: the stage knows its own URL, the base of links in mail (INBOUND_PUBLIC_URL or
+   the SSM parameter provision writes after `chalice deploy`; never a loopback one).
 4. mail: a mail sent through SES to the default mailbox becomes a ticket (found by its
    Message-ID; then closed, so it waits in no queue).
 5. bounce: a send to the mailbox simulator's bounce address (a label makes it new each
@@ -33,7 +35,7 @@ from inbound.stage.provision.context import Names, account_of, partition_of
 
 AGENT = "inbound-verify"
 BOUNCE_SIMULATOR = "bounce@simulator.amazonses.com"
-STEPS = ("sending", "dns", "receiving", "mail", "bounce")
+STEPS = ("sending", "dns", "receiving", "links", "mail", "bounce")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,25 @@ class Verifier:
             steps.append(step)
             progress(step)
         return steps
+
+    # -- 3a -------------------------------------------------------------------------
+    def links(self) -> Step:
+        from chalicelib.errors import PublicUrlMissing
+
+        try:
+            url = self.services.public_url()
+        except PublicUrlMissing:
+            fix = (
+                f"inbound provision --stage {self.stage} --region {self.region} --after-deploy "
+                "(after `chalice deploy`; --public-url URL for a custom domain), or set INBOUND_PUBLIC_URL"
+            )
+            return Step(
+                "links",
+                False,
+                "the stage does not know its URL: its mail carries no file or unsubscribe links",
+                fix,
+            )
+        return Step("links", True, f"links in mail point at {url}")
 
     # -- 1 --------------------------------------------------------------------------
     def sending(self) -> Step:

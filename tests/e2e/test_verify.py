@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 
+from chalicelib.wiring import build_services
 from inbound.cli import main
 from inbound.cli.target import LOCAL_CREDENTIALS, resolve
 from inbound.stage.dns_check import ZONE_FILE, ZoneFile
@@ -51,6 +53,7 @@ def test_every_step_passes_against_inbound_up_and_json_says_so(local_stack, caps
         ("sending", True),
         ("dns", True),
         ("receiving", True),
+        ("links", True),
         ("mail", True),
         ("bounce", True),
     ], result
@@ -65,6 +68,7 @@ def test_every_step_passes_against_inbound_up_and_json_says_so(local_stack, caps
         "PASS sending",
         "PASS dns",
         "PASS receiving",
+        "PASS links",
         "PASS mail",
         "PASS bounce",
     ]
@@ -186,3 +190,14 @@ def test_a_refused_aws_call_fails_its_step_and_the_run_goes_on(local_stack):
     assert list(steps) == ["sending", "dns", "receiving"] and not steps["receiving"].ok
     assert steps["receiving"].detail == "AWS refused DescribeActiveReceiptRuleSet (AccessDenied)"
     assert steps["sending"].ok and steps["dns"].ok
+
+
+def test_a_stage_that_does_not_know_its_url_fails_the_links_step_with_the_fix(local_stack):
+    """As a deployed stage's functions would see it before provision wrote its URL."""
+    check = verifier(local_stack)
+    check.services = build_services(replace(check.settings, public_url="", deployed=True), check.session)
+    [step] = check.run(only=("links",))
+    assert not step.ok and "does not know its URL" in step.detail
+    assert step.fix.startswith("inbound provision --stage local") and "--after-deploy" in step.fix
+    [step] = verifier(local_stack).run(only=("links",))
+    assert step.ok and step.detail.startswith("links in mail point at http://127.0.0.1:")
