@@ -11,6 +11,10 @@ listener in its own process that answers 250 and keeps nothing: what SMTP accept
 alone costs on this machine now. The goal is absolute (15 mails/s on 2 cores); the ratio
 says how far the pipeline is from the wire. The load average is printed with the result:
 the machine is shared, so a figure taken under load says little.
+
+CPU is counted for the whole process tree, apart: `inbound up`'s own process (moto, SMTP,
+the pollers) and its worker processes (the Lambda handlers, `inbound up --workers`; a
+replaced worker's time too). INBOUND_BURST_WORKERS=N runs `inbound up --workers N`.
 """
 
 from __future__ import annotations
