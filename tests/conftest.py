@@ -6,7 +6,7 @@ import pytest
 
 from inbound.local.embedded import embedded_stack, emulated_aws, offline_credentials
 from tests.support.embedded import empty_stack
-from tests.support.local_up import shared_local_stack  # noqa: F401  (fixture: one per process, e2e and security alike)
+from tests.support.local_up import shared_local_stacks  # noqa: F401  (fixture: one per process, e2e and security alike)
 
 # Before any boto3 client exists: moto intercepts, and nothing can reach AWS; every
 # session of the suite refuses what AWS would refuse (inbound/local/aws_contract/).
@@ -28,17 +28,19 @@ def stack(_module_stack):
     yield _module_stack
 
 
-# The slowest files, slowest first, each measured alone (`pytest FILE --durations`, 2026-12-07):
-# the console's browser walk (134 s at load 9), the fuzz (78 s at load 4, 230-250 s at load 10),
-# kill -9 bursts (73 s), the load (56 s, both at load 10), the two-agent console (41 s at load 5).
-# Started last, one of them kept a worker busy minutes after the other had finished. The
-# corpus on moto is no longer among them: it samples (13 s at load 5; every message: 61 s).
+# The slowest files, slowest first, by their summed test times in gate 8's junit report
+# (2026-12-07, the whole suite at load 10-20; seconds of one worker at that load): the
+# announcements' done-when (273 s of its 388), README's commands (170), the two-agent console
+# (152), the load (128), kill -9 bursts (110), the fuzz (107). Started last, one of them kept
+# a worker busy minutes after the other had finished. The rest of the e2e tier follows; the
+# console modules on the shared stack (shared_stack) cost little each once it runs.
 SLOWEST_FILES = (
-    "test_console.py",
-    "test_fuzz_pipeline.py",
-    "test_crash.py",
-    "test_load.py",
+    "test_announce_report.py",
+    "test_readme.py",
     "test_console_team.py",
+    "test_load.py",
+    "test_crash.py",
+    "test_fuzz_pipeline.py",
 )
 
 

@@ -1,7 +1,8 @@
 """`inbound up` end to end: real SMTP in, tickets in DynamoDB, bytes in S3, a restart in between.
 
-One `inbound up` serves the module (start-up costs seconds); the restart test restarts it
-on the same data dir, and the tests after it (in a random order) use the restarted stack.
+One `inbound up` serves the module and two others (start-up costs seconds); the restart
+tests restart it on the same data dir, and the tests after them (in a random order) use the
+restarted stack.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from tests.support.local_up import (
     tickets,
 )
 
-pytestmark = pytest.mark.e2e
+# The "restarts" group's one `inbound up` (tests/support/local_up.py), with test_local_stack,
+# test_local_staff_restart and test_poison_mail: each restarts it, on its own data.
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack("restarts")]
 
 
 def test_health_answers_without_a_token(local_stack: LocalStackRun) -> None:

@@ -17,7 +17,9 @@ from botocore.exceptions import ClientError
 
 from tests.support.local_up import LocalStackRun, UpProcess, inbound_command
 
-pytestmark = pytest.mark.e2e
+# The "restarts" group's one `inbound up` (tests/support/local_up.py), with test_local_stack,
+# test_local_staff_restart and test_poison_mail: each restarts it, on its own data.
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack("restarts")]
 
 NEW_PASSWORD = "Chosen-at-first-sign-in-7"
 

@@ -20,7 +20,9 @@ import pytest
 
 from tests.support.local_up import TICKETS_TABLE, LocalStackRun, UpProcess, eventually, mail_bucket, tickets
 
-pytestmark = pytest.mark.e2e
+# The "restarts" group's one `inbound up` (tests/support/local_up.py), with test_local_stack,
+# test_local_staff_restart and test_poison_mail: each restarts it, on its own data.
+pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack("restarts")]
 
 SENDER = "poison@customer.test"
 

@@ -3,6 +3,7 @@ ways the end-to-end tests talk to it: SMTP in, its emulated AWS, its outbox."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -195,20 +196,32 @@ def _running(base: Path) -> Iterator[LocalStackRun]:
 
 
 @pytest.fixture(scope="session")
-def shared_local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStackRun]:
-    """One `inbound up` for this pytest process (each xdist worker has its own) that every
-    module marked `shared_stack` uses: a start and a stop cost 10-20 s, once instead of once
-    per module. Never restarted; its data is whatever those modules' tests left, in any order."""
-    yield from _running(tmp_path_factory.mktemp("inbound-up-shared"))
+def shared_local_stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], LocalStackRun]]:
+    """The `inbound up` of each group of modules marked `shared_stack(GROUP)` (default "console"),
+    one per group in this pytest process (each xdist worker has its own), started when a module
+    of the group first asks and stopped when the session ends: a start and a stop cost 10-20 s,
+    once instead of once per module. Its data is whatever the group's tests left, in any order."""
+    with contextlib.ExitStack() as running:
+        runs: dict[str, LocalStackRun] = {}
+
+        def group(name: str) -> LocalStackRun:
+            if name not in runs:
+                base = tmp_path_factory.mktemp(f"inbound-up-shared-{name}")
+                runs[name] = running.enter_context(contextlib.contextmanager(_running)(base))
+            return runs[name]
+
+        yield group
 
 
 @pytest.fixture(scope="module")
 def local_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """The module's `inbound up`: its own, or with `pytestmark = pytest.mark.shared_stack` the
-    process's shared one. A shared module's tests use their own addresses, subjects and staff,
-    do not restart the stack, and assert nothing about tickets, mail or staff they did not make."""
-    if request.node.get_closest_marker("shared_stack"):
-        yield request.getfixturevalue("shared_local_stack")
+    """The module's `inbound up`: its own, or with `pytestmark = pytest.mark.shared_stack` (or
+    `shared_stack("restarts")`) its group's. A shared module's tests use their own addresses,
+    subjects and staff, and assert nothing about tickets, mail or staff they did not make; only
+    the "restarts" group's tests restart it."""
+    shared = request.node.get_closest_marker("shared_stack")
+    if shared:
+        yield request.getfixturevalue("shared_local_stacks")(shared.args[0] if shared.args else "console")
         return
     yield from _running(tmp_path_factory.mktemp("inbound-up"))
 
