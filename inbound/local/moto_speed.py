@@ -22,6 +22,10 @@
    of the handler's class (`inspect.getmembers`: a few hundred attributes, sorted) to ask
    whether one name is among them: a tenth of a DynamoDB GetItem's server side. The one
    name is looked up instead (the same answer: a function of that name on the class).
+6. ConditionExpression. moto lexes a condition (a dozen regular expressions tried at every
+   token) each time it is used, twice per conditional write. The tokens of an expression's
+   text are kept (moto only reads them: its parser builds new nodes from them); a text that
+   does not lex fails each time.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ def install() -> None:
     _sending_reads_one_attribute()
     _update_expressions_parsed_once()
     _action_methods_looked_up()
+    _conditions_lexed_once()
     _installed = True
 
 
@@ -95,6 +100,29 @@ def _action_methods_looked_up() -> None:
     from moto.core import responses
 
     responses.method_names_from_class = _Functions  # type: ignore[assignment]
+
+
+_LEXED: dict[str, tuple[Any, ...]] = {}  # condition text -> moto's tokens of it, never changed
+
+
+def _conditions_lexed_once() -> None:
+    from collections import deque
+
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    lex = ConditionExpressionParser._lex_condition_expression
+
+    def lexed(self: Any) -> Any:
+        text = self.condition_expression
+        tokens = _LEXED.get(text)
+        if tokens is None:
+            tokens = tuple(lex(self))
+            if len(_LEXED) >= _MAX_TREES:
+                _LEXED.clear()
+            _LEXED[text] = tokens
+        return deque(tokens)
+
+    ConditionExpressionParser._lex_condition_expression = lexed  # type: ignore[method-assign]
 
 
 def _retention_from_the_queue() -> None:
