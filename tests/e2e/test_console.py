@@ -622,6 +622,10 @@ def test_an_admin_invites_a_colleague_and_disables_them_in_the_staff_screen(
     console.accept_dialogs = True
     invited.get_by_role("button", name="Disable").click()
     invited.filter(has_text="disabled").wait_for()
+    told = page.locator("#toast").filter(has_text="is disabled")
+    told.wait_for()
+    bar_bottom = page.locator(".topbar").bounding_box()
+    assert told.bounding_box()["y"] >= bar_bottom["y"] + bar_bottom["height"]  # covers no tool of the bar
     assert len(console.dialogs) == 2 and len(edits) == 1, (console.dialogs, edits)  # Cancel sent nothing
     screenshot(page, "console-staff-admin.png")
     assert screen.locator(".alert").is_hidden()

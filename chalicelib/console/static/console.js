@@ -91,6 +91,9 @@
     const box = $('#toast');
     box.replaceChildren(el('span', { text: message }));
     if (action) box.append(el('button', { type: 'button', className: 'link', text: action.label, on: { click: () => { box.hidden = true; action.run(); } } }));
+    // Below the top bar as it is now: an admin's (or a German) bar takes two rows, and a
+    // toast at a fixed height covered Sign out and the language menu.
+    box.style.top = `${Math.max(12, $('.topbar').getBoundingClientRect().bottom + 12)}px`;
     box.hidden = false;
     clearTimeout(toastTimer);
     toastTimer = setTimeout(() => { box.hidden = true; }, action ? 8000 : 4000);
