@@ -4,7 +4,10 @@ SES publishes a send's events (Send, Delivery, Bounce, Complaint; later Open and
 to the configuration set's SNS topic some time after it accepted the send, and mails the
 simulator's out-of-office replies, and mail to the account's own receiving domain, back in.
 `ses_sending` hands each of these here; they are written to `<data_dir>/ses-pending/`
-(temporary file, fsync, rename) before they are queued, and published from one thread:
+(temporary file, rename) before the outbox lists the send, and published from one thread.
+Not fsynced: a kill -9 keeps what the kernel holds, and the outbox the file stands beside
+is not fsynced either; an fsync per send (8 ms on these machines) would cost a 1,000-mail
+burst's acknowledgements 8 s of the save loop, which releases them.
 
 - a send's events are one file, published together as one unit of work (`busy`, see
   quiet.py): a snapshot of the stack (`state`) sees all of them on the feedback queue or
@@ -30,6 +33,7 @@ import base64
 import contextlib
 import json
 import logging
+import os
 import queue
 import smtplib
 import threading
@@ -40,8 +44,6 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-
-from inbound.local.journal import write_durably
 
 log = logging.getLogger("inbound.local_ses")
 
@@ -76,7 +78,9 @@ class SesPublisher:
         path = self.root / f"{name}{_SUFFIX}"
         if not path.exists():
             self.root.mkdir(parents=True, exist_ok=True)
-            write_durably(path, json.dumps({"kind": kind, "payload": payload}).encode("utf-8"))
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(json.dumps({"kind": kind, "payload": payload}).encode("utf-8"))
+            os.replace(tmp, path)  # all or nothing (see the module docstring on fsync)
         self._queue(name, delay)
 
     def put_mail(self, name: str, kind: str, source: str, recipients: list[str], raw: bytes) -> None:
