@@ -56,6 +56,7 @@ from chalicelib.adapters.aws_errors import error_code
 from inbound.local import moto_changes, sqs_snapshot
 from inbound.local.journal import fsync_dir, write_durably
 from inbound.local.moto_changes import key_text
+from inbound.local.state_manifest import ManifestText
 
 log = logging.getLogger("inbound.local")
 
@@ -159,6 +160,7 @@ class LocalState:
         self._prefix = f"inbound-{stage}-"
         self._parameters = f"/inbound/{stage}/"
         self._saved: dict[str, Any] = {}
+        self._manifest_text = ManifestText()  # json.dumps(state, sort_keys=True), rows kept
         self._rows: dict[str, dict[str, dict[str, Any]]] = {}  # table -> key text -> item, as last read
         self.covered: list[str] = []  # journal entries the restored snapshot holds
         self.unsent: list[list[Any]] = []  # sends the restored snapshot let go (see save)
@@ -234,7 +236,7 @@ class LocalState:
         if state == self._saved:
             return False
         self.root.mkdir(parents=True, exist_ok=True)
-        write_durably(self.manifest, json.dumps(state, sort_keys=True).encode("utf-8"))
+        write_durably(self.manifest, self._manifest_text(state).encode("utf-8"))
         self._saved = state
         self._prune(state)
         return True
