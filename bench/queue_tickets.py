@@ -34,6 +34,7 @@ def _pick(rng: random.Random, shares: tuple[tuple[str, float], ...]) -> str:
 
 def seeded_tickets(count: int = TICKETS, seed: int = SEED) -> list[Any]:
     """`count` tickets over the past year, statuses and assignees as MIX says."""
+    from chalicelib.domain.sla import SlaClock
     from chalicelib.domain.tickets import Ticket
     from chalicelib.domain.timestamps import iso_millis
 
@@ -61,6 +62,11 @@ def seeded_tickets(count: int = TICKETS, seed: int = SEED) -> list[Any]:
                 updated_at=created,
                 message_count=1 + n % 4,
                 attachment_count=int(n % 3 == 0),
+                # What filing writes on every ticket: its reply-address nonce, who wrote
+                # last, and the SLA clock started (no targets set: nothing due).
+                token_nonce=f"{n:016x}",
+                last_from="customer",
+                sla=SlaClock(started_at=created),
             )
         )
     return tickets
