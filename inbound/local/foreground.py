@@ -20,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from inbound.local import heap
 from inbound.local.embedded import REGION, moto_server, offline_credentials
 from inbound.local.lambda_pool import ContainersDidNotStart
 from inbound.local.stack import LocalStack, UpOptions
@@ -159,6 +160,7 @@ def run(options: UpOptions) -> int:
             print(f"inbound up: {exc}", file=sys.stderr)
             return 1
         runtime = write_runtime(local)
+        heap.settle()
         _announce(local, time.perf_counter() - started)
         try:
             checked = time.monotonic()
