@@ -6,8 +6,9 @@ subject, its attachment's name) must not: every payload would set `window.__xss`
 the title, open a dialog or request /pwned, and the tests look for each of those.
 Screenshots of the queue and of a ticket go to test-artifacts/.
 
-Over 300 lines on purpose: one `inbound up` and one browser for every step of an agent's
-day; apart, each module would start its own.
+Over 300 lines: every step of an agent's day in one module. Splitting it no longer costs a
+start: its `inbound up` is the shared one (`shared_stack`) and a module's browser is a context
+of the process's one chromium (tests/support/browser.py).
 """
 
 from __future__ import annotations
