@@ -211,17 +211,26 @@ window.InboundReports = (desk) => {
         el('p', { className: 'muted report-note', text: t('report.reputation_note') })));
   }
 
+  // Each load is numbered: only the newest one's answer is drawn. A slow answer for an
+  // earlier range or mailbox would otherwise arrive last and replace the one asked for.
+  let asked = 0;
+
   async function load() {
     const form = $('#reports-form', dialog);
     const alert = $('.alert', dialog);
     alert.hidden = true;
     const params = new URLSearchParams({ from: form.elements.from.value, to: form.elements.to.value });
     if (form.elements.mailbox.value) params.set('mailbox', form.elements.mailbox.value);
+    const mine = ++asked;
     $('#reports-body', dialog).setAttribute('aria-busy', 'true');
     try {
       const { data } = await api('GET', `reports?${params}`);
+      if (mine !== asked) return;
       render(data);
-    } catch (err) { showAlert(alert, err); }
+    } catch (err) {
+      if (mine !== asked) return;
+      showAlert(alert, err);
+    }
     $('#reports-body', dialog).removeAttribute('aria-busy');
   }
 
