@@ -1,5 +1,8 @@
 """`inbound up` as a real subprocess (started, restarted, and always killed at the end), and the
-ways the end-to-end tests talk to it: SMTP in, its emulated AWS, its outbox."""
+ways the end-to-end tests talk to it: SMTP in, its emulated AWS, its outbox.
+
+A little over 300 lines on purpose: forty e2e modules import from here, and the process, its
+fixtures and the probes that wait on it change together."""
 
 from __future__ import annotations
 
