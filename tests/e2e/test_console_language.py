@@ -86,8 +86,11 @@ ENGLISH_WORDS = ("the", "and", "you", "your", "this", "with", "from", "is", "are
 
 def english_left(page: Any, root: str = "body") -> dict[str, str]:
     """English phrases on the screen, each with the text it was found in."""
-    # addresses (agent@example.com) are nobody's words
-    texts = [re.sub(r"\S+@\S+", " ", text) for text in page.locator(root).evaluate(VISIBLE_TEXT)]
+    # addresses (agent@example.com) and saved replies' placeholders ({{ticket_subject}}) are
+    # nobody's words
+    texts = [
+        re.sub(r"\S+@\S+|\{\{[^{}]*\}\}", " ", text) for text in page.locator(root).evaluate(VISIBLE_TEXT)
+    ]
     phrases = [*ENGLISH, *ENGLISH_WORDS]
     return {phrase: text for phrase in phrases for text in texts if _said_in(phrase, text)}
 
