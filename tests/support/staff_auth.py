@@ -98,6 +98,9 @@ def sign_in(cognito: Any, pool_id: str, client_id: str, email: str) -> dict[str,
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "UsernameExistsException":
             raise
+    # moto's Cognito outlives the stack a test empties: an account an earlier test disabled
+    # (the disabled-agent tests) would refuse this sign-in, in whichever order tests run.
+    cognito.admin_enable_user(UserPoolId=pool_id, Username=email)
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
     result = cognito.initiate_auth(
         ClientId=client_id,
