@@ -74,6 +74,9 @@ class Settings:
     # Undo-send (domain/held_replies.py): a console reply waits this long before it leaves,
     # on this queue (read by send_reply); 0: replies leave at once, with no undo.
     send_delay_seconds: int = 10
+    # How long a container trusts what it read of an agent's `disabled` mark
+    # (services/staff_identities.py, SECURITY.md): the bound on a disable taking effect.
+    staff_check_seconds: float = 30.0
     outbox_queue: str = "inbound-dev-outbox"
     auto_replies_per_sender_per_day: int = 3
     # Acknowledgements to unauthenticated senders (SECURITY.md) per recipient domain and
@@ -157,6 +160,7 @@ class Settings:
             upload_max_bytes=int(env.get("INBOUND_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)),
             upload_form_seconds=int(env.get("INBOUND_UPLOAD_FORM_SECONDS", 300)),
             send_delay_seconds=int(env.get("INBOUND_SEND_DELAY_SECONDS", 10)),
+            staff_check_seconds=float(env.get("INBOUND_STAFF_CHECK_SECONDS", 30)),
             outbox_queue=env.get("INBOUND_OUTBOX_QUEUE", f"inbound-{stage}-outbox"),
             auto_replies_per_sender_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_SENDER_PER_DAY", 3)),
             auto_replies_per_domain_per_day=int(env.get("INBOUND_AUTO_REPLIES_PER_DOMAIN_PER_DAY", 20)),

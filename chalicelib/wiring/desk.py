@@ -154,7 +154,9 @@ def staff_identities(settings: Settings, dynamodb: DynamoDBClient, fetch_jwks: A
     from chalicelib.services.staff_identities import StaffIdentities
 
     return StaffIdentities(
-        token_verifier(settings, fetch_jwks), DynamoDBAgents(dynamodb, settings.tickets_table)
+        token_verifier(settings, fetch_jwks),
+        DynamoDBAgents(dynamodb, settings.tickets_table),
+        enabled_for=settings.staff_check_seconds,
     )
 
 

@@ -293,7 +293,7 @@ def test_a_new_agent_signs_in_with_the_one_time_password_and_chooses_their_own(
     assert page.locator("#agent").inner_text() == email
 
     # An admin disables them: the API refuses their still-valid token once its check of the
-    # staff directory is older than 30 s (401 agent_disabled), the refresh fails (disable
+    # staff directory is older than its bound (30 s; 3 s on the tests' stacks) (401 agent_disabled), the refresh fails (disable
     # signed them out everywhere), and the open console shows sign-in by itself.
     disable = [inbound_executable(), "staff", "disable", email, "--data-dir", str(local_stack.data_dir)]
     subprocess.run(disable, capture_output=True, text=True, timeout=60, check=True)
