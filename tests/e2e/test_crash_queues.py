@@ -33,7 +33,7 @@ pytestmark = pytest.mark.e2e
 
 BOUNCING = "bounce@simulator.amazonses.com"
 OUTBOX_QUEUE = "inbound-local-outbox"
-UNDO_SECONDS = 30  # long enough for a snapshot and a restart before it runs out
+UNDO_SECONDS = 12  # long enough for a snapshot (every second or two) and the kill before it runs out
 
 
 def _held_reply(up: UpProcess, ticket_id: str, text: str) -> None:
@@ -92,6 +92,7 @@ def test_a_held_reply_and_its_bounce_survive_kill_9(tmp_path: Path, monkeypatch:
             what="a snapshot holding the held reply's message",
         )
         _kill(up)
+        assert _replies(data_dir, text) == 0, "the undo window ran out before the kill: nothing was tested"
 
         up = start_up(data_dir, tmp_path, started)
         deadline = time.monotonic() + UNDO_SECONDS + 60
