@@ -8,8 +8,12 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 # The long tiers spread over the cores (pytest-xdist). A worker takes whole files, so a module's
 # shared stack (embedded, or one `inbound up`) is built once, and the slow files start first
-# (tests/conftest.py). `make test PARALLEL=` runs in one process (as --sw needs).
-PARALLEL ?= -n auto --dist loadfile
+# (tests/conftest.py). One worker more than there are cores: the e2e tier spends about a
+# quarter of its time waiting on `inbound up`, browsers and mail (gate of 2026-12-07: 750 s of
+# CPU in 983 s of tests on 2 cores), and a third worker fills those waits (8:29 -> 7:48).
+# `make test PARALLEL=` runs in one process (as --sw needs).
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)) + 1)')
+PARALLEL ?= -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: install run test test-fast e2e test-random check lint types bench package clean
 
