@@ -254,7 +254,10 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
     assert within_window(page.locator("#reply-form button[type=submit]"))
     screenshot(page, "console-language-04b-composer-390.png")
     page.locator("#to-queue").click()
-    page.locator("#desk:not(.reading) #tickets li").first.wait_for()  # the reply made it pending
+    # The queue's screen (at 390 px the queue and the ticket are two screens). Whether the
+    # view still lists this ticket after the reply made it pending depends on what earlier
+    # tests left on the stack (a random order found an empty list): the words are checked either way.
+    page.locator("#desk:not(.reading) #views").wait_for()
     assert not scrolls_sideways(page)
     assert english_left(page) == {}
     screenshot(page, "console-language-05-warteschlange-390.png")
