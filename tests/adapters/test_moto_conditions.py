@@ -7,11 +7,12 @@ moto decides it, and a text moto cannot lex or parse is refused alike every time
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.support.call_counts import calls_of
 
 CONDITIONS = [
     ("attribute_not_exists(pk)", False),
@@ -27,18 +28,7 @@ CONDITIONS = [
 def _lexes(action: Any) -> int:
     from moto.dynamodb.comparisons import ConditionExpressionParser
 
-    code, seen = ConditionExpressionParser._lex_one_node.__code__, [0]
-
-    def hook(frame: Any, event: str, _: Any) -> None:
-        if event == "call" and frame.f_code is code:
-            seen[0] += 1
-
-    sys.setprofile(hook)
-    try:
-        action()
-    finally:
-        sys.setprofile(None)
-    return seen[0]
+    return calls_of(ConditionExpressionParser._lex_one_node, action)
 
 
 def test_conditions_hold_or_fail_alike_each_time_and_are_lexed_once(stack):

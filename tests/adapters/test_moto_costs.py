@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.support.call_counts import calls_of
+
 
 def _backend_table(stack: Any) -> Any:
     from moto.dynamodb.models import dynamodb_backends
@@ -230,24 +232,6 @@ def test_an_object_overwritten_or_deleted_mid_read_stays_readable_to_that_read(s
     assert s3.get_object(Bucket=bucket, Key="incoming/same")["Body"].read() == b"second"
 
 
-def _calls_of(function: Any, action: Any) -> int:
-    """How often `function` ran during `action()` in this thread (a profile hook; no timing)."""
-    import sys
-
-    code, seen = function.__code__, [0]
-
-    def hook(frame: Any, event: str, _: Any) -> None:
-        if event == "call" and frame.f_code is code:
-            seen[0] += 1
-
-    sys.setprofile(hook)
-    try:
-        action()
-    finally:
-        sys.setprofile(None)
-    return seen[0]
-
-
 def test_a_request_finds_its_handler_method_without_listing_the_class(stack):
     """moto listed every function of the handler's class (inspect.getmembers) on each request
     to find one; the action's method is looked up by name (moto_speed), and a method the local
@@ -262,7 +246,7 @@ def test_a_request_finds_its_handler_method_without_listing_the_class(stack):
         db.get_item(TableName=stack.settings.tickets_table, Key=key)
         ses.delete_receipt_rule(RuleSetName="moto-costs-rules", RuleName="absent")
 
-    assert _calls_of(inspect.getmembers, requests) == 0  # and both answered (no error raised)
+    assert calls_of(inspect.getmembers, requests) == 0  # and both answered (no error raised)
 
 
 def test_update_expressions_are_checked_as_moto_checks_them_and_a_passed_check_is_not_walked_again(stack):
@@ -286,7 +270,7 @@ def test_update_expressions_are_checked_as_moto_checks_them_and_a_passed_check_i
         )
 
     update("first")
-    checks = _calls_of(ActionCountValidator.verify_action_counts, lambda: (update("first"), update("second")))
+    checks = calls_of(ActionCountValidator.verify_action_counts, lambda: (update("first"), update("second")))
     refusals = []
     for _ in range(2):
         for text, names in [

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from inbound.local.moto_serialize import _NotPlain, attribute_value
+from tests.support.call_counts import calls_of
 
 EVERY_TYPE: dict[str, Any] = {
     "s": {"S": "héllo"},
@@ -30,22 +31,9 @@ EVERY_TYPE: dict[str, Any] = {
 
 
 def _picker_calls(action: Any) -> int:
-    import sys
-
     from moto.core.serialize import AttributePicker
 
-    code, seen = AttributePicker.__call__.__code__, [0]
-
-    def hook(frame: Any, event: str, _: Any) -> None:
-        if event == "call" and frame.f_code is code:
-            seen[0] += 1
-
-    sys.setprofile(hook)
-    try:
-        action()
-    finally:
-        sys.setprofile(None)
-    return seen[0]
+    return calls_of(AttributePicker.__call__, action)
 
 
 def test_items_of_every_attribute_type_read_back_as_written(stack):

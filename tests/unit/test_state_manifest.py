@@ -8,10 +8,10 @@ sort_keys=True) byte for byte, an unchanged row is not encoded again, and a chan
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 from inbound.local.state_manifest import ManifestText
+from tests.support.call_counts import calls_of
 
 
 def _state(tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
@@ -27,18 +27,7 @@ def _state(tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 
 def _encodes(action: Any) -> int:
-    code, seen = json.JSONEncoder.encode.__code__, [0]
-
-    def hook(frame: Any, event: str, _: Any) -> None:
-        if event == "call" and frame.f_code is code:
-            seen[0] += 1
-
-    sys.setprofile(hook)
-    try:
-        action()
-    finally:
-        sys.setprofile(None)
-    return seen[0]
+    return calls_of(json.JSONEncoder.encode, action)
 
 
 def test_the_text_is_json_dumps_of_the_state_and_unchanged_rows_are_not_encoded_again():
