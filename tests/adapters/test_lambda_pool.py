@@ -18,20 +18,10 @@ from typing import Any
 import boto3
 import pytest
 
-from inbound.local.embedded import REGION, emulated_aws, offline_credentials
+from inbound.local.embedded import REGION
 from inbound.local.lambda_pool import ContainerDied, InvocationFailed, LambdaPool
 
 HANDLERS = "tests.support.lambda_handlers"
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from inbound.local import moto_endpoint
-
-    offline_credentials()
-    emulated_aws()
-    with moto_endpoint.serve() as url:
-        yield url
 
 
 def _pool(endpoint: str, size: int = 1) -> LambdaPool:

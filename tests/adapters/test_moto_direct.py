@@ -11,24 +11,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from inbound.local.embedded import REGION, emulated_aws, offline_credentials
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from inbound.local import moto_endpoint
-
-    offline_credentials()
-    emulated_aws()
-    with moto_endpoint.serve() as url:
-        yield url
+from inbound.local.embedded import REGION
 
 
 def _client(endpoint: str, name: str) -> Any:
