@@ -93,6 +93,16 @@ def plain_mail(subject: str, text: str) -> EmailMessage:
     return msg
 
 
+def _signed_in_on(console: Console, local_stack: LocalStackRun, ticket_id: str) -> Any:
+    """The console signed in as the stack's agent, with `ticket_id` open."""
+    page = console.open().page
+    creds = local_stack.credentials()
+    console.sign_in(creds["username"], creds["password"])
+    page.locator(f'#tickets li[data-ticket="{ticket_id}"]').click()
+    page.locator(".ticket-head .tid").filter(has_text=ticket_id).wait_for()
+    return page
+
+
 def test_the_page_is_served_without_a_token_under_a_strict_policy(local_stack: LocalStackRun) -> None:
     http = local_stack.current.http
     with urllib.request.urlopen(f"{http}/", timeout=10) as response:
@@ -330,11 +340,7 @@ def test_a_refused_reply_is_shown_with_its_reason_and_the_draft_kept(
     msg.replace_header("From", f"Gone <{bounced}>")
     send(up, msg)
     ticket = ticket_of(up, msg)
-    page = console.open().page
-    creds = local_stack.credentials()
-    console.sign_in(creds["username"], creds["password"])
-    page.locator(f'#tickets li[data-ticket="{ticket.id}"]').click()
-    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+    page = _signed_in_on(console, local_stack, ticket.id)
 
     page.keyboard.press("r")
     page.locator("#reply-form textarea").fill("Your parcel is on its way.")
@@ -357,11 +363,7 @@ def test_a_customer_posing_as_the_team_is_marked_in_the_thread(
     msg.replace_header("From", "\u0405upport \u0422eam <eve@evil.test>")
     send(up, msg)
     ticket = ticket_of(up, msg)
-    page = console.open().page
-    creds = local_stack.credentials()
-    console.sign_in(creds["username"], creds["password"])
-    page.locator(f'#tickets li[data-ticket="{ticket.id}"]').click()
-    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+    page = _signed_in_on(console, local_stack, ticket.id)
 
     message = page.locator(".message.in").first
     message.locator(".badge.warn").filter(has_text="name in mixed scripts").wait_for()
