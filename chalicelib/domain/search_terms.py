@@ -5,7 +5,9 @@ spelled it:
 
 - ticket ids (`T-1042` -> `t-1042`);
 - addresses whole (`anna@kunde.de`), and their domain and parent domains
-  (`kunde.de`); a query `@kunde.de` or `kunde.de` asks for the domain;
+  (`kunde.de`); a query `@kunde.de` or `kunde.de` asks for the domain; a Unicode
+  domain is spelled in IDNA A-labels, as stored addresses are (`kunde@bücher.de` is
+  `kunde@xn--bcher-kva.de`; so is a query `@bücher.de`);
 - dotted names whole (`rechnung_2024.pdf`, `example.com`), and their words;
 - words in any script, case-folded; Latin words folded the German way (ä -> a,
   ö -> o, ü -> u, ß -> ss, and ae/oe/ue -> a/o/u as in Snowball's German2), so
@@ -28,6 +30,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 
+from chalicelib.domain.address_ascii import ascii_domain
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.tickets import StoredMessage, Ticket
 
@@ -89,7 +92,9 @@ def fold_word(word: str) -> str:
 
 
 def _address_terms(address: str) -> list[str]:
-    address = address.casefold().strip(".")[:MAX_NAME_CHARS]
+    # Stored senders carry the IDNA form (domain/mail.canonical_address): an address
+    # typed or quoted with its Unicode domain must be spelled the same to meet it.
+    address = ascii_domain(address.casefold().strip("."))[:MAX_NAME_CHARS]
     local, _, domain = address.rpartition("@")
     labels = domain.split(".")
     domains = [".".join(labels[i:]) for i in range(len(labels) - 1)]
@@ -182,7 +187,11 @@ def query_terms(query: str) -> tuple[str, ...]:
 
     `@kunde.de` asks for the domain. Empty when the query has nothing searchable.
     """
-    query = re.sub(r"(?<![\w.+'&-])@(?=[\w-])", "", query)
+    query = re.sub(
+        r"(?<![\w.+'&-])@([\w-]+(?:\.[\w-]+)*)",
+        lambda m: ascii_domain(f"@{m.group(1).casefold()}").removeprefix("@"),
+        query,
+    )
     return tuple(dict.fromkeys(_terms(query, derived=False)))[:MAX_QUERY_TERMS]
 
 

@@ -101,3 +101,13 @@ def test_a_word_after_a_200_kb_run_without_spaces_is_still_found():
     # only its first characters are read, so a hostile Subject costs no more than a word.
     hostile = "A" * 200_000 + "@" + "b" * 100
     assert finds("refund", subject=f"{hostile} refund {hostile}.x")
+
+
+def test_an_address_typed_with_its_unicode_domain_finds_the_punycode_one_stored():
+    # Senders are stored with the domain in IDNA A-labels (domain/mail.canonical_address);
+    # an agent types the domain as the customer wrote it.
+    sender = "kunde@xn--bcher-kva.de"
+    for query in ("kunde@bücher.de", "Kunde@Bücher.DE", "@bücher.de", "kunde@xn--bcher-kva.de"):
+        assert finds(query, sender=sender), query
+    assert finds("kunde@bücher.de", text="Schreiben Sie an kunde@bücher.de")
+    assert not finds("kunde@bucher.de", sender=sender)
