@@ -45,6 +45,7 @@ from tests.support.local_up import (
     send,
     stored_message,
     ticket_of,
+    tickets_cli,
 )
 
 # A hung browser fails its test (and its fixtures still take chromium and the stack down).
@@ -443,6 +444,33 @@ def test_an_open_ticket_renews_its_attachment_links_before_they_expire(
     page.clock.fast_forward("04:35")
     eventually(lambda: (link.get_attribute("href") != first) or None, 20, "the attachment link to be renewed")
     assert "X-Amz-Signature=" in link.get_attribute("href")
+
+
+def test_a_change_to_the_ticket_being_left_does_not_take_the_desk_back_to_it(
+    console: Console, local_stack: LocalStackRun
+) -> None:
+    """GIVEN ticket A open and ticket B chosen, its detail still on its way (as after a split
+    or a claim) WHEN a poll of the queue sees A changed THEN the desk still opens B: the poll
+    follows the ticket on screen only while it is the one chosen. (It used to reopen A, and
+    B's answer was dropped as stale: the split test's "Split from" never came.)"""
+    up = local_stack.current
+    left, chosen = plain_mail("Being left", "first"), plain_mail("Being chosen", "second")
+    send(up, left)
+    send(up, chosen)
+    a, b = ticket_of(up, left), ticket_of(up, chosen)
+    page = _signed_in_on(console, local_stack, a.id)
+    held: list[Any] = []
+    page.route(f"**/api/tickets/{b.id}", lambda route: held.append(route))  # B's detail waits
+
+    page.locator(f'#tickets li[data-ticket="{b.id}"]').click()
+    eventually(lambda: held or None, 10, "the console asking for B")
+    tickets_cli(up, "tag", a.id, "while-leaving")
+    # The change counters see it (every 3 s) and the queue is read again, quietly.
+    page.locator(f'#tickets li[data-ticket="{a.id}"] .pill.tag', has_text="while-leaving").wait_for()
+    held[0].continue_()
+
+    page.locator(".ticket-head .tid").filter(has_text=b.id).wait_for()
+    assert f"ticket={b.id}" in page.url
 
 
 def test_a_new_mail_reaches_an_open_console_within_seconds_and_counts_in_the_title(

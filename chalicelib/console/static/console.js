@@ -486,9 +486,11 @@
     if (opening) openTicket(ticket);
   }
 
-  /* A poll saw the open ticket change: show it, unless the agent is typing there. */
+  /* A poll saw the open ticket change: show it, unless the agent is typing there. The ticket
+     on screen may already be on its way out: a split or a claim has chosen another one whose
+     detail is still loading, and following the old one would take the desk back to it. */
   function followOpenTicket() {
-    if (!state.detail) return;
+    if (!state.detail || state.detail.ticket.id !== state.selected) return;
     const listed = state.tickets.find((t) => t.id === state.detail.ticket.id);
     const typing = document.activeElement && document.activeElement.tagName === 'TEXTAREA';
     if (listed && listed.updated_at !== state.detail.ticket.updated_at && !typing) openTicket(listed.id);
