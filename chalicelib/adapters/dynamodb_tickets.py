@@ -165,6 +165,12 @@ class DynamoDBTickets:
             return str(old["ticket_id"]["S"])
         return ticket_id
 
+    def pinned_ticket_id(self, ses_message_id: str) -> str | None:
+        raw = self._db.get_item(
+            TableName=self.table, Key=items.delivery_key(ses_message_id, "ALLOC"), ConsistentRead=True
+        ).get("Item")
+        return str(raw["ticket_id"]["S"]) if raw else None
+
     def _transact(self, operations: list[dict[str, Any]], message_id: str = "") -> None:
         try:
             transact_write(self._db, operations)

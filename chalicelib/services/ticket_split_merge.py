@@ -73,11 +73,12 @@ def _resume(
 ) -> Ticket:
     """A split asked again after its first step: the messages not moved yet follow the
     ticket it made (the number the request is pinned to); MessageNotFound for any key in
-    neither ticket."""
-    new_id = ports.tickets.allocate_ticket_id(_pin(source.id, keys))
-    new = ports.tickets.get_ticket(new_id)
+    neither ticket. Only looked up, never drawn: a request naming a message that is not
+    there must not spend a ticket number before it is refused."""
+    new_id = ports.tickets.pinned_ticket_id(_pin(source.id, keys))
+    new = ports.tickets.get_ticket(new_id) if new_id else None
     ours = new is not None and new.related_ticket == source.id
-    moved = {m.key for m in ports.tickets.messages(new_id)} if ours else set()
+    moved = {m.key for m in ports.tickets.messages(new.id)} if new is not None and ours else set()
     missing = sorted(set(keys) - moved - {m.key for m in left})
     if new is None or missing:
         raise MessageNotFound(f"{source.id} has no message {', '.join(missing)}")

@@ -181,7 +181,9 @@ def test_a_reply_joins_its_ticket_and_reopens_it_only_from_the_status_it_was_rea
 
 
 def test_a_split_number_is_pinned_to_its_key(store):
+    assert store.tickets.pinned_ticket_id("split.T-1001.a") is None
     first = store.tickets.allocate_ticket_id("split.T-1001.a")
+    assert store.tickets.pinned_ticket_id("split.T-1001.a") == first
 
     assert store.tickets.allocate_ticket_id("split.T-1001.a") == first
     assert store.tickets.allocate_ticket_id("split.T-1001.b") != first

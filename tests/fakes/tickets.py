@@ -141,6 +141,9 @@ class MemoryTickets:
         self.counter += 1
         return self.allocated.setdefault(ses_message_id, ticket_id_for(self.counter))
 
+    def pinned_ticket_id(self, ses_message_id: str) -> str | None:
+        return self.allocated.get(ses_message_id)
+
     def commit_new(
         self,
         ses_message_id: str,

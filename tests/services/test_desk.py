@@ -198,6 +198,17 @@ def test_splitting_moves_one_message_to_a_new_ticket_that_its_replies_follow(sta
         desk.split(first.ticket, ANN, second.ses_message_id, ["no-such-message"])
 
 
+def test_a_split_naming_an_unknown_message_is_refused_without_spending_a_ticket_number(stack):
+    """GIVEN a ticket WHEN staff split it naming a message key it does not have THEN the
+    refusal spends no number: the next new ticket takes the next one."""
+    first = deliver(stack, make_mail(message_id="<one@customer.org>"))
+    deliver(stack, make_mail(subject=f"[{first.ticket}] more", message_id="<two@customer.org>"))
+    with pytest.raises(MessageNotFound, match="no-such-message"):
+        stack.desk.split(first.ticket, ANN, "no-such-message")
+    following = deliver(stack, make_mail(subject="Another problem", message_id="<three@customer.org>"))
+    assert following.ticket == f"T-{int(first.ticket.removeprefix('T-')) + 1}"
+
+
 def test_the_only_message_of_a_ticket_cannot_be_split_out(stack):
     outcome = deliver(stack, make_mail())
     with pytest.raises(TicketConflict, match="only message"):
