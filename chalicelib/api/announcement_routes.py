@@ -115,7 +115,7 @@ def announcements() -> Any:
 @announcement_api.route("/announcements/{announcement_id}", methods=["GET", "POST"])
 @answers_errors
 def announcement(announcement_id: str) -> Any:
-    _require_admin()
+    agent = str(_require_admin().get("agent", ""))
     request = announcement_api.current_request
     service = services().announcements
     if request.method == "GET":
@@ -144,8 +144,8 @@ def announcement(announcement_id: str) -> Any:
         return {
             "id": announcement_id,
             "test_to": body["to"],
-            "ses_message_id": service.test(announcement_id, body["to"]),
+            "ses_message_id": service.test(announcement_id, body["to"], by=agent),
         }
     if body["action"] == "send":
-        return {"id": announcement_id, "queued": service.start(announcement_id)}
+        return {"id": announcement_id, "queued": service.start(announcement_id, by=agent)}
     raise InvalidRequest("action is test or send")

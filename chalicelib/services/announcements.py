@@ -67,6 +67,8 @@ class AnnouncementPorts:
     check: Callable[[str], Decision]  # the outbound guard's decision (staff-mail rules)
     enqueue: Callable[[dict[str, Any], int], None]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    # AgentDisabled unless the agent is on the staff now (OutboundService.require_staff).
+    require_staff: Callable[[str], None] = lambda agent: None
 
 
 class AnnouncementService:
@@ -172,8 +174,11 @@ class AnnouncementService:
         )
         return om.build_mime(outgoing)
 
-    def test(self, announcement_id: str, to: str) -> str:
-        """One copy to `to` (staff themselves), through the guard; SES's message id."""
+    def test(self, announcement_id: str, to: str, by: str = "") -> str:
+        """One copy to `to` (staff themselves), through the guard; SES's message id. `by`: the
+        agent asking, who must be on the staff now (the CLI's operator names none)."""
+        if by:
+            self.ports.require_staff(by)
         announcement = self.require(announcement_id)
         try:
             address = sendable(normalise_address(to))
@@ -186,9 +191,12 @@ class AnnouncementService:
         return self.ports.send_test(raw, self.from_address(announcement.mailbox), [address])
 
     # -- sending and reporting ---------------------------------------------------------
-    def start(self, announcement_id: str) -> int:
+    def start(self, announcement_id: str, by: str = "") -> int:
         """Queue the pending recipients in batches; how many were queued. Running it again
-        queues again only those still pending: a batch sent twice sends nothing twice."""
+        queues again only those still pending: a batch sent twice sends nothing twice. `by`:
+        the agent asking, who must be on the staff now."""
+        if by:
+            self.ports.require_staff(by)
         announcement = self.require(announcement_id)
         pending = [
             r.address

@@ -32,7 +32,7 @@ from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, Ticket
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.errors import InvalidRequest, MergedTicket, SendRefused, StaleReply
+from chalicelib.errors import AgentDisabled, InvalidRequest, MergedTicket, SendRefused, StaleReply
 from chalicelib.services import message_builder
 from chalicelib.services import outbound_guard as guard
 from chalicelib.services import outbound_sending as sending
@@ -151,6 +151,7 @@ class OutboundService:
         """
         if not text.strip() and not attachments:
             raise InvalidRequest("the reply is empty: write the answer first")
+        self.require_staff(agent)
         tickets = self.ports.tickets
         ticket = tickets.live_ticket(ticket_id)
         now = self.ports.clock()
@@ -256,6 +257,15 @@ class OutboundService:
         """The guard's decision for one recipient (services/outbound_guard.py).
         `quiet`: why an automatic answer to this unauthenticated sender is not wanted."""
         return guard.decide(self.settings, self.ports, recipient, automatic, trigger, state, quiet)
+
+    def require_staff(self, agent: str) -> None:
+        """AgentDisabled unless `agent` is on the staff now. Mail an agent sends (a reply, a
+        held reply when its window ends, a forward, an announcement) asks the directory
+        itself: the request's check may be up to INBOUND_STAFF_CHECK_SECONDS old (SECURITY.md),
+        and a just-disabled agent must not mail anyone in that window."""
+        enabled = self.ports.staff_enabled
+        if enabled is not None and not enabled(agent):
+            raise AgentDisabled(f"{agent} is no longer enabled on the staff: nothing was sent")
 
     # -- steps ----------------------------------------------------------------------
     def _answers_our_mail(self, mail: ParsedMail, recipient: str, now: datetime) -> str:

@@ -92,6 +92,7 @@ class TicketForwarding:
         decision = self.outbound.check(to, automatic=False)
         if not decision.allowed:
             raise guard.refusal(decision, to)
+        self.outbound.require_staff(agent)
         now = ports.clock()
         self._count(agent, now)
         files = tuple(a for m in chosen for a in m.attachments)

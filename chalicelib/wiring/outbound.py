@@ -76,6 +76,7 @@ def mail_out(
     """The outbound guard and what it stands on: one suppression table, one SES sender."""
     from chalicelib.adapters.cloudwatch_reputation import AccountReputation
     from chalicelib.adapters.dynamodb_acknowledgements import DynamoDBAcknowledgements
+    from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.adapters.dynamodb_auto_replies import DynamoDBAutoReplies
     from chalicelib.adapters.dynamodb_feedback_ledger import DynamoDBFeedbackLedger
     from chalicelib.adapters.dynamodb_reply_claims import DynamoDBReplyClaims
@@ -113,6 +114,7 @@ def mail_out(
             reply_secrets=reply_secrets,
             public_url=public_url,
             reply_claims=DynamoDBReplyClaims(dynamodb, settings.tickets_table),
+            staff_enabled=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,
             account_rates=AccountReputation(
                 on_first_use(lambda: client(session, "cloudwatch", settings))
             ).rates,
@@ -174,6 +176,7 @@ def announcements(
             send_test=sender.send_raw,
             check=lambda address: outbound.check(address, automatic=False),
             enqueue=batches.enqueue,
+            require_staff=outbound.require_staff,
         ),
     )
 
