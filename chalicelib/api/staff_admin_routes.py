@@ -68,21 +68,28 @@ def remove(email: str) -> Any:
     return Response(body="", status_code=204)
 
 
-@staff_admin.route("/sla", methods=["GET", "PUT"])
+@staff_admin.route("/sla", methods=["GET", "PUT", "POST"])
 @answers_errors
 def sla_targets() -> Any:
     """The SLA targets per mailbox and priority (any staff may read them); PUT, admins only,
-    sets one: {mailbox, priority, first_response_minutes, resolution_minutes} (0: no target)."""
-    from chalicelib.api.views import sla_targets_json
+    sets one: {mailbox, priority, first_response_minutes, resolution_minutes} (0: no target)
+    and moves the first page of that open backlog to it (`backlog`: read, updated, cursor);
+    POST {mailbox, priority, cursor} moves the next page, until the cursor is null."""
+    from chalicelib.api.views import sla_backlog_json, sla_targets_json
     from chalicelib.services.sla_clocks import set_target
 
     svc = services()
     mailboxes = list(svc.settings.mailboxes.values())
-    if staff_admin.current_request.method == "GET":
+    method = staff_admin.current_request.method
+    if method == "GET":
         return sla_targets_json(svc.sla_settings.policy(), mailboxes)
     staff = staff_admin.current_request.context.get("staff") or {}
     if not staff.get("admin"):
         raise Forbidden("only an admin sets SLA targets (Cognito group admin)")
+    if method == "POST":
+        body = json_object(staff_admin.current_request, {"mailbox": str, "priority": str, "cursor": str})
+        page = svc.sla_backlog.page(body["mailbox"], body["priority"], body["cursor"])
+        return {"backlog": sla_backlog_json(body["mailbox"], body["priority"], page)}
     body = json_object(
         staff_admin.current_request,
         {"mailbox": str, "priority": str, "first_response_minutes": int, "resolution_minutes": int},
@@ -95,4 +102,8 @@ def sla_targets() -> Any:
         body["first_response_minutes"],
         body["resolution_minutes"],
     )
-    return sla_targets_json(policy, mailboxes)
+    page = svc.sla_backlog.page(body["mailbox"], body["priority"])
+    return {
+        **sla_targets_json(policy, mailboxes),
+        "backlog": sla_backlog_json(body["mailbox"], body["priority"], page),
+    }

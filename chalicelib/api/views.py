@@ -249,3 +249,15 @@ def sla_targets_json(policy: SlaPolicy, mailboxes: list[str]) -> dict[str, Any]:
                 }
             )
     return {"targets": rows, "clock": "wall-clock"}
+
+
+def sla_backlog_json(mailbox: str, priority: str, page: Any) -> dict[str, Any]:
+    """One page of moving the open backlog to a changed target (services/sla_backlog.py):
+    tickets read, tickets whose due times moved, and the cursor of the next page (null: done)."""
+    return {
+        "mailbox": mailbox,
+        "priority": priority,
+        "read": page.read,
+        "updated": page.updated,
+        "cursor": page.cursor,
+    }

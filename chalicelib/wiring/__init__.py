@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.reply_uploads import ReplyUploads
     from chalicelib.services.sign_in_guard import SignInGuard
+    from chalicelib.services.sla_backlog import SlaBacklog
     from chalicelib.services.sla_clocks import SlaSweep
     from chalicelib.services.staff_admin import StaffAdmin
     from chalicelib.services.staff_identities import StaffIdentities
@@ -189,6 +190,21 @@ class Services(SharedAdapters):
 
         watch = DynamoDBSlaWatch(self._dynamodb, self.settings.tickets_table)
         return SlaSweep(list(self.settings.mailboxes.values()), watch, self._events)
+
+    @functools.cached_property
+    def sla_backlog(self) -> SlaBacklog:
+        """Moves the open backlog's due times to a changed target, a page per call."""
+        from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
+        from chalicelib.adapters.dynamodb_sla import DynamoDBSlaWatch
+        from chalicelib.services.sla_backlog import SlaBacklog
+
+        table = self.settings.tickets_table
+        return SlaBacklog(
+            list(self.settings.mailboxes.values()),
+            self.sla_settings,
+            DynamoDBQueue(self._dynamodb, table),
+            DynamoDBSlaWatch(self._dynamodb, table),
+        )
 
     @functools.cached_property
     def sla_settings(self) -> DynamoDBSlaSettings:

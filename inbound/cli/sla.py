@@ -2,8 +2,9 @@
 --resolution MIN`: the SLA targets per mailbox and priority (chalicelib/domain/sla.py).
 
 Targets count wall-clock minutes (no business hours). A ticket takes its due times when it
-is filed, and again when its priority or mailbox changes; setting a target does not move the
-due times of tickets already filed. Works on the running `inbound up` of this folder (or
+is filed, and again when its priority or mailbox changes; `set` also moves the due times of
+that mailbox's unsolved tickets of that priority to the new target, a page of 100 at a time
+(services/sla_backlog.py; running it again writes nothing new). Works on the running `inbound up` of this folder (or
 `--data-dir`), an endpoint or a deployed stage (inbound/cli/target.py).
 """
 
@@ -57,6 +58,14 @@ def _set(args: argparse.Namespace) -> int:
         svc.sla_settings, mailboxes, args.mailbox, args.priority, args.first_response, args.resolution
     )
     _print(sla_targets_json(policy, mailboxes))
+    read = updated = 0
+    cursor: str | None = None
+    while True:
+        page = svc.sla_backlog.page(args.mailbox, args.priority, cursor)
+        read, updated, cursor = read + page.read, updated + page.updated, page.cursor
+        if cursor is None:
+            break
+    print(f"{updated} open {args.priority} tickets of {args.mailbox} moved to the new target ({read} read)")
     return 0
 
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 import boto3
 import pytest
 
+from chalicelib.domain.sla import SlaTarget
 from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
 from tests.support.deliver import notification_for
@@ -301,3 +302,24 @@ def test_reading_one_ticket_is_one_get_and_one_query_of_its_messages(desk_with_t
     detail = desk.show(made[0])
     assert requests.take() == {"dynamodb.GetItem": 1, "dynamodb.Query": 1}
     assert detail.ticket.id == made[0] and len(detail.messages) == 1
+
+
+# -- a changed SLA target: a page of the backlog is one read, its queries and a write each ---
+def test_a_page_of_the_backlog_moved_to_a_new_target_reads_the_target_two_lanes_and_writes_what_moved(
+    desk_with_tickets, counted
+):
+    desk, requests, made = desk_with_tickets
+    svc, _ = counted
+    desk.update(made[2], ANN, priority="low")  # another priority: read, not written
+    svc.sla_settings.set_target("support", "normal", SlaTarget(45, 600))
+    requests.take()
+    page = svc.sla_backlog.page("support", "normal", size=10)
+    assert requests.take() == {
+        "dynamodb.GetItem": 1,  # the targets
+        "dynamodb.Query": 2,  # the queue's lanes: new and open, pending
+        "dynamodb.UpdateItem": 4,  # one conditional write per ticket whose due times moved
+    }
+    assert (page.read, page.updated, page.cursor) == (5, 4, None)
+    again = svc.sla_backlog.page("support", "normal", size=10)
+    assert requests.take() == {"dynamodb.GetItem": 1, "dynamodb.Query": 2}, "nothing to write twice"
+    assert again.updated == 0

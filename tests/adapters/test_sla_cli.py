@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from inbound.cli import main
+from tests.support.desk_helpers import new_ticket
 
 
 def test_the_cli_sets_a_target_shows_it_and_refuses_a_typo_in_one_line(stack, capsys):
@@ -38,3 +39,13 @@ def test_the_cli_sets_a_target_shows_it_and_refuses_a_typo_in_one_line(stack, ca
     assert main(["sla", "set", "sales", "urgent", "--first-response", "60", "--stage", "test"]) != 0
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "unknown mailbox 'sales'" in err
+
+
+def test_setting_a_target_moves_the_unsolved_tickets_filed_before_it(stack, capsys):
+    filed = [new_ticket(stack, f"Filed before the target {n}", sender=f"f{n}@customer.org") for n in range(2)]
+    args = ["sla", "set", "support", "normal", "--first-response", "30", "--resolution", "240"]
+    assert main([*args, "--stage", "test"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith(f"{len(filed)} open normal tickets of support moved to the new target"), last
+    assert main([*args, "--stage", "test"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("0 open normal tickets"), "once"

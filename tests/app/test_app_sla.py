@@ -74,3 +74,28 @@ def test_tickets_carry_their_due_times_and_the_queue_sorts_by_them(api):
     assert {t["id"] for t in by_due} == {t["id"] for t in by_queue}
     bad = api.get("/api/tickets?mailbox=support&sort=soon")
     assert bad.status_code == 400 and "sort must be queue or due" in bad.json_body["reason"]
+
+
+def test_a_changed_target_moves_the_open_backlog_and_says_how_many_tickets_moved(api):
+    admin = _admin(api)
+    filed = [new_ticket(api.stack, f"before the target {n}", sender=f"b{n}@customer.org") for n in range(3)]
+    answer = _set(api, admin, "normal", 30, 240)
+    assert answer.status_code == 200, answer.json_body
+    backlog = answer.json_body["backlog"]
+    assert (backlog["mailbox"], backlog["priority"]) == ("support", "normal")
+    updated, cursor = backlog["updated"], backlog["cursor"]
+    while cursor:
+        more = api.call(
+            "POST", "/api/sla", {"mailbox": "support", "priority": "normal", "cursor": cursor}, token=admin
+        )
+        assert more.status_code == 200, more.json_body
+        updated, cursor = updated + more.json_body["backlog"]["updated"], more.json_body["backlog"]["cursor"]
+    assert updated >= 3
+    for ticket_id in filed:
+        shown = api.get(f"/api/tickets/{ticket_id}").json_body["ticket"]
+        created = datetime.fromisoformat(shown["created_at"])
+        assert shown["sla"]["first_response_due"] == iso_millis(created + timedelta(minutes=30))
+    body = {"mailbox": "support", "priority": "normal", "cursor": ""}
+    assert api.call("POST", "/api/sla", body, token=api.token).status_code == 403
+    bad = api.call("POST", "/api/sla", {**body, "cursor": "not-ours"}, token=admin)
+    assert bad.status_code == 400

@@ -11,6 +11,7 @@ due time; the ticket shows both clocks. Screenshots: test-artifacts/console-sla-
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from email import message_from_string, policy
 from email.message import EmailMessage
@@ -32,6 +33,7 @@ from tests.support.local_up import (
     run_inbound,
     send,
     ticket_of,
+    tickets,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack, pytest.mark.timeout(300)]
@@ -153,7 +155,25 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
     line.locator(".pill.sla-breached").wait_for()
     screenshot(page, "console-sla-4-ticket.png")
 
-    # 7. Reply mail (item 2): the admin turns it on, takes the ticket, and the customer's
+    # 7. A changed target moves the open backlog: normal's first response 60 -> 30 minutes
+    # moves the due time of the normal ticket filed under the old one, and the screen says
+    # how many tickets moved (the shared stack may hold other modules' normal tickets too).
+    page.locator("#sla-open").click()
+    page.locator('#sla-dialog tr[data-priority="normal"]').first.wait_for()
+    _set_target(page, "normal", 30, 480)
+    moved = page.locator("#sla-dialog .sla-backlog").filter(has_text="updated to the new target")
+    moved.wait_for()
+    count = re.fullmatch(
+        r"(\d+) open tickets? \(support, normal\) updated to the new target\.", moved.inner_text()
+    )
+    assert count and int(count.group(1)) >= 1, moved.inner_text()
+    screenshot(page, "console-sla-5-backlog-moved.png")
+    page.locator("#sla-dialog").get_by_role("button", name="Close").click()
+    retargeted = tickets(up).require_ticket(normal.id).sla
+    filed_at = datetime.fromisoformat(normal.created_at)
+    assert retargeted.first_response_due == iso_millis(filed_at + timedelta(minutes=30))
+
+    # 8. Reply mail (item 2): the admin turns it on, takes the ticket, and the customer's
     # answer (to the acknowledgement's tokened Reply-To) is mailed to them, marked automatic.
     page.locator("#reply-mail").filter(has_text="Reply mail: off").click()
     page.locator("#reply-mail").filter(has_text="Reply mail: on").wait_for()

@@ -5,14 +5,18 @@ clock the test sets (`now`)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
 
+from chalicelib.domain import sla
 from chalicelib.domain.sla import SlaTarget
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest
+from chalicelib.services.sla_backlog import SlaBacklog
 from chalicelib.services.sla_clocks import SlaSweep, set_target
+from tests.fakes.desk import MemoryQueue
 from tests.fakes.stack import FakeStack
 from tests.support.deliver import deliver, deliver_via
 from tests.support.desk_helpers import new_ticket
@@ -163,3 +167,56 @@ def test_a_message_split_out_starts_its_own_clocks_from_the_split_and_a_merged_t
     report = sweep(stack, "2099-01-01T00:00:00.000Z")
     assert (split.id, "first_response") not in report.breaches, "a merged-away ticket is breached no more"
     assert stack.tickets.require_ticket(split.id).sla.watch_due == ""
+
+
+def backlog(stack: FakeStack) -> SlaBacklog:
+    return SlaBacklog(MAILBOXES, stack.tickets, MemoryQueue(stack.tickets), stack.tickets)
+
+
+def run_backlog(stack: FakeStack, mailbox: str, priority: str, size: int) -> tuple[int, int]:
+    """Every page, as the console and `inbound sla set` call them: (pages, tickets updated)."""
+    pages = updated = 0
+    cursor = None
+    while True:
+        page = backlog(stack).page(mailbox, priority, cursor, size)
+        pages, updated, cursor = pages + 1, updated + page.updated, page.cursor
+        if cursor is None:
+            return pages, updated
+
+
+def test_a_changed_target_moves_the_due_times_of_the_open_backlog_page_by_page_and_once(stack):
+    ids = [new_ticket(stack, subject=f"Backlog {n}", sender=f"c{n}@customer.org") for n in range(7)]
+    stack.desk.update(ids[0], ANN, priority="urgent")  # another priority: its own target
+    stack.desk.update(ids[1], ANN, status="solved")  # done: its clock stopped
+    solved = stack.tickets.require_ticket(ids[1]).sla
+    seen = stack.tickets.require_ticket(ids[2])  # answered: its first response was met as it was
+    stack.tickets.flag(seen, replace(seen, sla=sla.answered(seen.sla, seen.created_at)))
+    set_target(stack.tickets, MAILBOXES, "support", "normal", 30, 4 * 60)
+    assert run_backlog(stack, "support", "normal", size=2) == (3, 5)  # 6 unsolved, 2 a page
+    for ticket_id in ids[3:]:
+        ticket = stack.tickets.require_ticket(ticket_id)
+        assert ticket.sla.first_response_due == at(ticket.created_at, 30)
+        assert ticket.sla.resolution_due == at(ticket.created_at, 4 * 60)
+    urgent = stack.tickets.require_ticket(ids[0])
+    assert urgent.sla.first_response_due == at(urgent.created_at, 15)
+    assert stack.tickets.require_ticket(ids[1]).sla == solved
+    answered = stack.tickets.require_ticket(ids[2])
+    assert answered.sla.first_response_due == seen.sla.first_response_due
+    assert answered.sla.resolution_due == at(answered.created_at, 4 * 60)
+    assert run_backlog(stack, "support", "normal", size=2)[1] == 0, "a second run writes nothing"
+
+
+def test_a_cleared_target_stops_the_backlogs_clocks_and_the_watch_forgets_them(stack):
+    ticket_id = new_ticket(stack)
+    set_target(stack.tickets, MAILBOXES, "support", "normal", 0, 0)
+    assert backlog(stack).page("support", "normal").updated == 1
+    ticket = stack.tickets.require_ticket(ticket_id)
+    assert (ticket.sla.next_due, ticket.sla.watch_due) == ("", "")
+    assert sweep(stack, "2099-01-01T00:00:00.000Z").breaches == []
+
+
+def test_the_backlog_job_names_a_known_mailbox_and_priority(stack):
+    with pytest.raises(InvalidRequest, match="unknown mailbox"):
+        backlog(stack).page("sales", "normal")
+    with pytest.raises(InvalidRequest, match="priority must be one of"):
+        backlog(stack).page("support", "whenever")

@@ -6,7 +6,8 @@
  *  - ticketLine(ticket): the ticket's line with both clocks (due, met, breached);
  *  - query(): {sort: 'due'} when the agent chose "Sort: due" (a mailbox's queue only: the
  *    API's ?sort=due reads one index per lane); showSort(shown) hides the toggle elsewhere;
- *  - for admins, an "SLA" button in the top bar opens the targets (GET/PUT /api/sla).
+ *  - for admins, an "SLA" button in the top bar opens the targets (GET/PUT /api/sla); saving
+ *    one moves the open backlog's due times and says how many tickets moved.
  * Due times are wall-clock. Every string comes from the catalogue (i18n-*.js, sla.*).
  */
 'use strict';
@@ -119,12 +120,26 @@ window.InboundSla = (desk) => {
       el('td', {}, first), el('td', {}, resolution), el('td', {}, save));
   }
 
+  /* Saving moves the open backlog's due times too: the PUT moves the first page, each POST
+   * the next (services/sla_backlog.py), and the dialog counts along until the cursor ends. */
   async function put(target, first, resolution) {
     const alert = $('.alert', dialog);
+    const progress = $('.sla-backlog', dialog);
+    const { mailbox, priority } = target;
+    const names = { mailbox, priority: t(`priority.${priority}`) };
     try {
-      await api('PUT', 'sla', { body: { mailbox: target.mailbox, priority: target.priority, first_response_minutes: first, resolution_minutes: resolution } });
+      let { data } = await api('PUT', 'sla', { body: { mailbox, priority, first_response_minutes: first, resolution_minutes: resolution } });
       showAlert(alert, null);
-      toast(t('sla.saved', { mailbox: target.mailbox, priority: t(`priority.${target.priority}`) }));
+      let updated = data.backlog.updated;
+      while (data.backlog.cursor) {
+        progress.hidden = false;
+        progress.textContent = t('sla.backlog_progress', { ...names, count: updated });
+        ({ data } = await api('POST', 'sla', { body: { mailbox, priority, cursor: data.backlog.cursor } }));
+        updated += data.backlog.updated;
+      }
+      progress.hidden = false;
+      progress.textContent = t('sla.backlog_done', { ...names, count: updated });
+      toast(t('sla.saved', names));
     } catch (err) { showAlert(alert, err); }
   }
 
@@ -135,6 +150,7 @@ window.InboundSla = (desk) => {
       el('table', { className: 'sla-targets' },
         el('thead', {}, el('tr', {}, ...['mailbox', 'priority', 'first', 'resolution'].map((c) => el('th', { text: t(`sla.col_${c}`) })), el('th'))),
         el('tbody')),
+      el('p', { className: 'sla-backlog', attrs: { role: 'status', 'aria-live': 'polite' }, hidden: true }),
       el('p', { className: 'alert', attrs: { role: 'alert' }, hidden: true }),
       el('form', { method: 'dialog' }, el('button', { className: 'primary', type: 'submit', text: t('sla.close') })));
     dialog.showModal();
