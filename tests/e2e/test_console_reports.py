@@ -9,6 +9,8 @@ and legends. Screenshots: test-artifacts/console-reports-*.png.
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -143,8 +145,18 @@ def test_the_reports_page_the_api_and_the_cli_agree_on_a_seeded_week(
     # The default range's answer first: the page draws whichever answer comes last, and the
     # last 14 days' figures are not the week's.
     dialog.locator("svg.report-chart").first.wait_for()
-    form.locator("input[name=from]").fill(wk.FIRST_DAY)
-    form.locator("input[name=to]").fill(wk.LAST_DAY)
+    # The range reads as German dates (Chromium's <input type=date> showed 11/23/2026 here).
+    assert re.fullmatch(r"\d\d\.\d\d\.20\d\d", form.locator("input[name=to]").input_value())
+    german = {
+        name: date.fromisoformat(iso).strftime("%d.%m.%Y")
+        for name, iso in (("from", wk.FIRST_DAY), ("to", wk.LAST_DAY))
+    }
+    form.locator("input[name=from]").fill(german["from"])
+    form.locator("input[name=to]").fill("31.02.2026")  # no such day: said before any request
+    form.locator("button[type=submit]").click()
+    said = form.locator("input[name=to]").evaluate("i => i.validationMessage")
+    assert re.fullmatch(r"Bitte einen Tag wie \d\d\.\d\d\.20\d\d eingeben\.", said), said
+    form.locator("input[name=to]").fill(german["to"])
     with page.expect_response(lambda r: "/api/reports?" in r.url and wk.FIRST_DAY in r.url):
         form.locator("button[type=submit]").click()
     page.wait_for_function(

@@ -16,7 +16,7 @@
 
 window.InboundAnnounce = (desk) => {
   const { api, el, $, toast, showAlert, state } = desk;
-  const { t, when, number } = window.InboundI18n;
+  const { t, when, number, day, readDay } = window.InboundI18n;
   const SVG = 'http://www.w3.org/2000/svg';
   const POLL_MS = 2000;
   const STATUSES = ['new', 'open', 'pending', 'solved', 'closed'];
@@ -83,8 +83,8 @@ window.InboundAnnounce = (desk) => {
       el('div', { className: 'announce-statuses' }, el('span', { text: t('announce.statuses') }),
         ...STATUSES.map((s) => el('label', { className: 'inline' }, el('input', { type: 'checkbox', name: 'statuses', value: s, checked: s === 'new' || s === 'open' }), t(`status.${s}`)))),
       field(t('announce.tag'), el('input', { name: 'tag', maxLength: 64 })),
-      field(t('announce.created_from'), el('input', { type: 'date', name: 'created_from' })),
-      field(t('announce.created_to'), el('input', { type: 'date', name: 'created_to' })));
+      field(t('announce.created_from'), dayField('created_from')),
+      field(t('announce.created_to'), dayField('created_to')));
     const upload = el('input', { type: 'file', accept: '.txt,.csv,text/plain,text/csv', attrs: { 'aria-label': t('announce.upload') },
       on: { change: async (e) => { const file = e.target.files[0]; if (file) form.elements.list.value = await file.text(); } } });
     const byList = el('fieldset', { className: 'announce-audience', id: 'announce-list', hidden: true },
@@ -103,6 +103,13 @@ window.InboundAnnounce = (desk) => {
         el('button', { type: 'submit', text: t('announce.preview') }),
         el('button', { type: 'button', className: 'primary', id: 'announce-create', text: t('announce.create'), on: { click: () => submit('create') } })),
       el('section', { className: 'announce-preview', hidden: true }));
+    /* A day in the console's language (i18n.js), not <input type=date>: Chromium draws that
+       in the browser's locale, US order on a German page. */
+    function dayField(name) {
+      const example = day(new Date().toISOString().slice(0, 10));
+      return el('input', { name, className: 'day-field', attrs: { inputmode: 'numeric', autocomplete: 'off', size: 10, placeholder: example, title: t('day.title', { example }) },
+        on: { input: (e) => e.target.setCustomValidity('') } });
+    }
     function sync() {
       const fromList = form.elements.source.value === 'list';
       byTickets.hidden = fromList; byList.hidden = !fromList;
@@ -113,7 +120,15 @@ window.InboundAnnounce = (desk) => {
       if (f.source.value === 'list') body.list = f.list.value;
       else {
         body.statuses = [...form.querySelectorAll('input[name=statuses]:checked')].map((c) => c.value);
-        for (const name of ['tickets_mailbox', 'tag', 'created_from', 'created_to']) if (f[name].value) body[name] = f[name].value;
+        for (const name of ['tickets_mailbox', 'tag']) if (f[name].value) body[name] = f[name].value;
+        for (const name of ['created_from', 'created_to']) {
+          if (!f[name].value.trim()) continue;
+          body[name] = readDay(f[name].value);
+          if (body[name]) continue;
+          f[name].setCustomValidity(t('day.invalid', { example: day(new Date().toISOString().slice(0, 10)) }));
+          f[name].reportValidity();
+          return;
+        }
       }
       try {
         const { data } = await api('POST', 'announcements', { body });

@@ -519,6 +519,8 @@ window.InboundStrings.de = {
   "report.close": "Schließen",
   "report.from": "Von",
   "report.to": "Bis (UTC)",
+  "day.title": "Ein Tag wie {example} (oder JJJJ-MM-TT)",
+  "day.invalid": "Bitte einen Tag wie {example} eingeben.",
   "report.mailbox": "Postfach",
   "report.all_mailboxes": "Alle Postfächer",
   "report.show": "Anzeigen",

@@ -520,6 +520,8 @@ window.InboundStrings.en = {
   "report.close": "Close",
   "report.from": "From",
   "report.to": "To (UTC)",
+  "day.title": "A day such as {example} (or YYYY-MM-DD)",
+  "day.invalid": "Enter a day such as {example}.",
   "report.mailbox": "Mailbox",
   "report.all_mailboxes": "All mailboxes",
   "report.show": "Show",

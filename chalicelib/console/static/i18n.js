@@ -7,6 +7,7 @@
  * Use from any console script, loaded after this one:
  *   const { t, tNodes, when, ago, count } = window.InboundI18n;
  *   t('queue.opened', { ago: ago(iso) })            -> "opened 4 minutes ago"
+ *   day('2026-11-23') -> "23.11.2026" in German; readDay('23.11.2026') -> '2026-11-23' (null: no day)
  *   t('queue.messages', { count: 3 })               -> "3 messages" (plural by Intl.PluralRules)
  *   tNodes('ticket.none_open', { 0: kbdNode })     -> text and nodes, for strings with markup
  * Static HTML says `data-i18n="key"` (its text; `{0}`, `{1}`... stand for the element's own
@@ -113,6 +114,30 @@ window.InboundI18n = (() => {
       if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit);
     }
     return t('time.just_now');
+  }
+
+  /* A calendar day (YYYY-MM-DD) as the language writes it in a form field ("23.11.2026",
+     "11/23/2026"), and back. Chromium draws <input type=date> in the browser's locale
+     whatever the page's lang says, so a German page showed 11/23/2026: the console's day
+     fields are text fields in the chosen language that also take YYYY-MM-DD. */
+  const dayFormat = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
+  const dayOrder = dayFormat.formatToParts(new Date(Date.UTC(2026, 10, 23)))
+    .map((p) => p.type).filter((type) => ['day', 'month', 'year'].includes(type));
+
+  function day(iso) {
+    const d = new Date(`${iso}T00:00:00Z`);
+    return Number.isNaN(d.getTime()) ? '' : dayFormat.format(d);
+  }
+
+  function readDay(text) {
+    const value = String(text || '').trim();
+    const digits = /^\d{4}-\d{1,2}-\d{1,2}$/.test(value) ? value.split('-') : value.match(/\d+/g) || [];
+    if (digits.length !== 3) return null;
+    const order = /^\d{4}-/.test(value) ? ['year', 'month', 'day'] : dayOrder;
+    const part = Object.fromEntries(order.map((type, n) => [type, Number(digits[n])]));
+    const d = new Date(Date.UTC(part.year, part.month - 1, part.day));
+    const ok = part.year >= 1000 && d.getUTCFullYear() === part.year && d.getUTCMonth() === part.month - 1 && d.getUTCDate() === part.day;
+    return ok ? d.toISOString().slice(0, 10) : null;
   }
 
   function number(n, options) {
@@ -225,5 +250,5 @@ window.InboundI18n = (() => {
   document.documentElement.lang = lang;
   translate();
 
-  return { t, tNodes, when, ago, number, bytes, reason, readBack, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
+  return { t, tNodes, when, ago, day, readDay, number, bytes, reason, readBack, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
 })();

@@ -14,7 +14,7 @@
 
 window.InboundReports = (desk) => {
   const { api, el, $, showAlert } = desk;
-  const { t, number } = window.InboundI18n;
+  const { t, number, day, readDay } = window.InboundI18n;
   const SVG = 'http://www.w3.org/2000/svg';
   const DAY_MS = 86400000;
   const dialog = el('dialog', { id: 'reports-dialog', className: 'picker reports', attrs: { 'aria-label': t('report.title') } });
@@ -219,7 +219,14 @@ window.InboundReports = (desk) => {
     const form = $('#reports-form', dialog);
     const alert = $('.alert', dialog);
     alert.hidden = true;
-    const params = new URLSearchParams({ from: form.elements.from.value, to: form.elements.to.value });
+    const [from, to] = ['from', 'to'].map((name) => readDay(form.elements[name].value));
+    for (const [name, value] of [['from', from], ['to', to]]) {
+      if (value) continue;
+      form.elements[name].setCustomValidity(t('day.invalid', { example: day(isoDay(new Date())) }));
+      form.elements[name].reportValidity();
+      return;
+    }
+    const params = new URLSearchParams({ from, to });
     if (form.elements.mailbox.value) params.set('mailbox', form.elements.mailbox.value);
     const mine = ++asked;
     $('#reports-body', dialog).setAttribute('aria-busy', 'true');
@@ -234,12 +241,22 @@ window.InboundReports = (desk) => {
     $('#reports-body', dialog).removeAttribute('aria-busy');
   }
 
+  /* A day in the console's language (i18n.js day/readDay), not <input type=date>: Chromium
+     draws that in the browser's locale, US order on a German page. */
+  function dayField(name, iso) {
+    return el('input', {
+      type: 'text', name, required: true, value: day(iso), className: 'day-field',
+      attrs: { inputmode: 'numeric', autocomplete: 'off', size: 10, title: t('day.title', { example: day(iso) }) },
+      on: { input: (e) => e.target.setCustomValidity('') },
+    });
+  }
+
   function open() {
     const today = new Date();
     const boxes = [...$('#mailbox').options].map((o) => o.value).filter(Boolean);
     const form = el('form', { id: 'reports-form', className: 'report-form', on: { submit: (e) => { e.preventDefault(); load(); } } },
-      el('label', {}, t('report.from'), el('input', { type: 'date', name: 'from', required: true, value: isoDay(new Date(today.getTime() - 13 * DAY_MS)) })),
-      el('label', {}, t('report.to'), el('input', { type: 'date', name: 'to', required: true, value: isoDay(today) })),
+      el('label', {}, t('report.from'), dayField('from', isoDay(new Date(today.getTime() - 13 * DAY_MS)))),
+      el('label', {}, t('report.to'), dayField('to', isoDay(today))),
       el('label', {}, t('report.mailbox'), el('select', { name: 'mailbox' },
         el('option', { value: '', text: t('report.all_mailboxes') }), ...boxes.map((b) => el('option', { value: b, text: b })))),
       el('button', { type: 'submit', className: 'primary', text: t('report.show') }));
