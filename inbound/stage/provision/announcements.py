@@ -35,6 +35,7 @@ def delete_announcements(ctx: Context) -> None:
     ses = ctx.client("ses")
     name = announcement_configuration_set(ctx.names)
     try:
+        ses.describe_configuration_set(ConfigurationSetName=name)  # read first: a dry run's plan
         ses.delete_configuration_set(ConfigurationSetName=name)
         ctx.report.add("ses-configuration-set", name, DELETED)
     except ClientError as exc:

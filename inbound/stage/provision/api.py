@@ -99,6 +99,7 @@ def ensure_public_url(ctx: Context, url: str) -> None:
 
 def delete_public_url(ctx: Context) -> None:
     try:
+        ctx.client("ssm").get_parameter(Name=ctx.names.public_url_parameter)  # read first: a dry run's plan
         ctx.client("ssm").delete_parameter(Name=ctx.names.public_url_parameter)
     except ClientError as exc:
         if error_code(exc) != "ParameterNotFound":

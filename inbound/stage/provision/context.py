@@ -145,6 +145,7 @@ class Context:
     names: Names
     report: ProvisionReport
     sleep: Callable[[float], None] = time.sleep
+    dry_run: bool = False  # reads only (provision/dry_run.py)
     _clients: dict[str, Any] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:
@@ -155,9 +156,12 @@ class Context:
                 config = Config(s3={"addressing_style": "path"})
             # boto3-stubs types clients by literal service name; `service` is any name.
             make: Callable[..., Any] = self.session.client
-            self._clients[service] = make(
-                service, region_name=self.region, endpoint_url=self.endpoint_url, config=config
-            )
+            client = make(service, region_name=self.region, endpoint_url=self.endpoint_url, config=config)
+            if self.dry_run:
+                from inbound.stage.provision.dry_run import hold_writes
+
+                hold_writes(client)
+            self._clients[service] = client
         return self._clients[service]
 
     def is_unsupported(self, exc: BaseException) -> bool:

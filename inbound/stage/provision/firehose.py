@@ -98,6 +98,9 @@ def delete_firehose(ctx: Context) -> None:
     """After the configuration sets (and so their destinations) are gone."""
     n, firehose, iam = ctx.names, ctx.client("firehose"), ctx.client("iam")
     try:
+        # Each resource is read before it is deleted, so a dry run (provision/dry_run.py)
+        # tells what would go from what is not there.
+        firehose.describe_delivery_stream(DeliveryStreamName=stream_name(n))
         firehose.delete_delivery_stream(DeliveryStreamName=stream_name(n))
         ctx.report.add("firehose-delivery-stream", stream_name(n), DELETED)
     except ClientError as exc:
@@ -105,6 +108,13 @@ def delete_firehose(ctx: Context) -> None:
             raise
         ctx.report.add("firehose-delivery-stream", stream_name(n), ABSENT)
     for role in role_names(n):
+        try:
+            iam.get_role(RoleName=role)
+        except ClientError as exc:
+            if error_code(exc) != "NoSuchEntity":
+                raise
+            ctx.report.add("iam-role", role, ABSENT)
+            continue
         try:
             iam.delete_role_policy(RoleName=role, PolicyName=POLICY_NAME)
         except ClientError as exc:

@@ -7,7 +7,8 @@ Actions, per resource:
 - ``unchanged``: it existed exactly as wanted; no write call was made.
 - ``unsupported-here``: the endpoint (an emulator, e.g. moto) lacks the API needed to
   read or fix it; ``detail`` names the gap. Never seen against real AWS.
-- ``deleted`` / ``kept`` / ``absent``: teardown outcomes (see ``provision.delete``).
+- ``deleted`` / ``kept`` / ``absent``: teardown outcomes (see ``provision.delete``); a
+  dry run's plan says ``would delete`` / ``would change`` instead (``as_plan``).
 """
 
 from __future__ import annotations
@@ -76,6 +77,17 @@ class ProvisionReport:
     @property
     def gaps(self) -> list[ReportEntry]:
         return [e for e in self.entries if e.action == UNSUPPORTED]
+
+
+_PLANNED = {DELETED: "would delete", CHANGED: "would change"}
+
+
+def as_plan(report: ProvisionReport) -> ProvisionReport:
+    """A dry run's report, worded as what the real run would do."""
+    entries = [
+        ReportEntry(e.resource, e.name, _PLANNED.get(e.action, e.action), e.detail) for e in report.entries
+    ]
+    return ProvisionReport(report.stage, report.region, report.account, entries, dict(report.outputs))
 
 
 def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:

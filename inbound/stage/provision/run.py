@@ -177,12 +177,15 @@ def delete(
     region: str,
     endpoint_url: str | None = None,
     keep_data: bool = True,
+    dry_run: bool = False,
 ) -> ProvisionReport:
     """Tear the stage down. With `keep_data` (the default) the bucket, the tables, the
     user pool (staff accounts) and the reply secret stay, so a later `provision` picks
     them up again. The SES domain identity always stays (see `provision/ses.py`'s `delete_ses`).
+    With `dry_run` nothing is changed: the report is the plan (provision/dry_run.py).
     """
     ctx = _context(session, stage, "", region, endpoint_url)
+    ctx.dry_run = dry_run
     delete_ses(ctx)  # stop receiving first
     delete_dedicated_pool(ctx)  # read from the announcements' set, so before it goes
     delete_announcements(ctx)

@@ -250,6 +250,9 @@ def delete_ses(ctx: Context) -> None:
     delete_receiving(ctx)
     restore_feedback_forwarding(ctx)
     try:
+        ses.describe_configuration_set(
+            ConfigurationSetName=n.configuration_set
+        )  # read first: a dry run's plan
         ses.delete_configuration_set(ConfigurationSetName=n.configuration_set)
         ctx.report.add("ses-configuration-set", n.configuration_set, DELETED)
     except ClientError as exc:

@@ -212,8 +212,10 @@ def ensure_storage(ctx: Context) -> None:
         ensure_table(ctx, name, indexes)
 
 
-def _empty_bucket(s3: Any, bucket: str) -> None:
+def _empty_bucket(s3: Any, bucket: str) -> int:
+    """Delete every object version and delete marker (S3 deletes only an empty bucket); how many."""
     paginator = s3.get_paginator("list_object_versions")
+    count = 0
     for page in paginator.paginate(Bucket=bucket):
         doomed = [
             {"Key": item["Key"], "VersionId": item["VersionId"]}
@@ -221,6 +223,8 @@ def _empty_bucket(s3: Any, bucket: str) -> None:
         ]
         if doomed:
             s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
+            count += len(doomed)
+    return count
 
 
 def delete_storage(ctx: Context, keep_data: bool) -> None:
@@ -231,9 +235,9 @@ def delete_storage(ctx: Context, keep_data: bool) -> None:
     elif keep_data:
         ctx.report.add("s3-bucket", n.bucket, KEPT, "keep_data")
     else:
-        _empty_bucket(s3, n.bucket)
+        count = _empty_bucket(s3, n.bucket)
         s3.delete_bucket(Bucket=n.bucket)
-        ctx.report.add("s3-bucket", n.bucket, DELETED)
+        ctx.report.add("s3-bucket", n.bucket, DELETED, f"{count} object{'s' if count != 1 else ''} with it")
     for name in tables(n):
         if _describe_table(ddb, name) is None:
             ctx.report.add("dynamodb-table", name, ABSENT)
