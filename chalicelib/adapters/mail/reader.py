@@ -63,6 +63,13 @@ from chalicelib.domain.mail import (
 logging.getLogger("mailparser").setLevel(logging.CRITICAL)
 
 _MSG_ID = re.compile(r"<([^<>]*)>")
+# mail-parser runs CPython's email.header.decode_header on every top-level header and on each
+# part's file name, and that function takes time quadratic in the encoded words of one value
+# (it pops the front of a list per word): a Subject of 50,000 `=?utf-8?q?a?=` (700 KB) cost
+# 6 s of CPU, 300,000 (4 MB, well inside SES's 40 MB) more than the ingest Lambda's 120 s,
+# so each delivery timed out with its batch. charsets.decode_words reads them in linear
+# time; a mail with more than this many in one header value is read without mail-parser.
+_MAX_ENCODED_WORDS = 1_000
 _MAX_ID_BYTES = 900
 _ADDRESS_FIELDS = {"from": "from_", "reply-to": "reply_to", "to": "to", "cc": "cc"}
 
@@ -118,7 +125,12 @@ def _lf_endings(raw: bytes) -> bytes:
 
 
 def _read_with_mailparser(message: Message, defects: list[Defect]) -> datetime | None:
-    """The date, with mail-parser's defects added to `defects`; stdlib's date if it fails."""
+    """The date, with mail-parser's defects added to `defects`; stdlib's date if it fails,
+    or if a header holds more encoded words than mail-parser's decoding can take."""
+    heavy = _encoded_word_heavy(message)
+    if heavy:
+        defects.append(Defect(DefectKind.PARSER_FALLBACK, f"mail-parser skipped: {heavy}"))
+        return _date(message)
     try:
         parser = mailparser.MailParser(message)
     except Exception as exc:  # noqa: BLE001 - a mail-parser bug must not cost the message
@@ -131,6 +143,22 @@ def _read_with_mailparser(message: Message, defects: list[Defect]) -> datetime |
     if isinstance(date, datetime) and date.tzinfo is None:
         return date.replace(tzinfo=UTC)  # mail-parser gives naive UTC
     return date if isinstance(date, datetime) else None
+
+
+def _encoded_word_heavy(message: Message) -> str:
+    """Which header holds more than _MAX_ENCODED_WORDS encoded words ("" when none does),
+    in any part: walked with a list, since Message.walk recurses once per nesting level."""
+    parts = [message]
+    while parts:
+        part = parts.pop()
+        for name, value in part.raw_items():
+            words = str(value).count("=?")
+            if words > _MAX_ENCODED_WORDS:
+                return f"a {_printable(unescape(name).strip()[:40])} header holds {words} encoded words"
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            parts.extend(p for p in payload if isinstance(p, Message))
+    return ""
 
 
 def _headers_only(raw: bytes, defects: list[Defect]) -> ParsedMail:
