@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.lookalike_names import mixed_scripts
 from chalicelib.domain.outcome import Outcome
-from chalicelib.domain.tickets import StoredMessage, Ticket
+from chalicelib.domain.tickets import Direction, StoredMessage, Ticket
 from chalicelib.domain.timestamps import iso_millis
 
 if TYPE_CHECKING:  # the desk pulls in boto3: not at import, which must stay light
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
+    from chalicelib.domain.held_replies import HeldReply
     from chalicelib.domain.sla import SlaPolicy
     from chalicelib.services.change_feed import Changes
     from chalicelib.services.desk_views import AttachmentView, MessageView, QueuePage, TicketDetail
-    from chalicelib.services.ports.records import SuspendedMessage
+    from chalicelib.services.ports.records import Presence, SuspendedMessage
     from chalicelib.services.queue_counts import ViewCount
 
 
@@ -114,7 +115,7 @@ def message_json(view: MessageView) -> dict[str, Any]:
         "sender": m.sender,
         "sender_name": m.sender_name,
         # A name in lookalike letters ("Support Team" with a Cyrillic S): the console marks it.
-        "sender_name_mixed_scripts": m.direction == "inbound" and mixed_scripts(m.sender_name),
+        "sender_name_mixed_scripts": m.direction == Direction.INBOUND and mixed_scripts(m.sender_name),
         "to": list(m.to),
         "cc": list(m.cc),
         "subject": m.subject,
@@ -211,7 +212,7 @@ def reply_json(sent: StoredMessage) -> dict[str, Any]:
     }
 
 
-def held_json(held: Any) -> dict[str, Any]:
+def held_json(held: HeldReply) -> dict[str, Any]:
     """A reply held for its undo window (domain/held_replies.py) and what became of it."""
     return {
         "held": held.hold_id,
@@ -224,7 +225,7 @@ def held_json(held: Any) -> dict[str, Any]:
     }
 
 
-def presence_json(ticket_id: str, others: Any) -> dict[str, Any]:
+def presence_json(ticket_id: str, others: Sequence[Presence]) -> dict[str, Any]:
     """Who else has the ticket open (`writing`: a reply or note in progress), and since when seen."""
     return {
         "ticket": ticket_id,

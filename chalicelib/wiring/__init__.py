@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalicelib.settings import Settings
 from chalicelib.wiring.shared import SharedAdapters
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
     from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
+    from chalicelib.api.auth import JwksFetcher
     from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
@@ -56,7 +57,9 @@ if TYPE_CHECKING:
     from chalicelib.wiring.outbound import Announcing
 
 
-def build_services(settings: Settings, session: Session | None = None, fetch_jwks: Any = None) -> Services:
+def build_services(
+    settings: Settings, session: Session | None = None, fetch_jwks: JwksFetcher | None = None
+) -> Services:
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
     import boto3
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
+    from chalicelib.api.auth import JwksFetcher, TokenVerifier
     from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.services.change_feed import ChangeFeed
     from chalicelib.services.composer import Composer
@@ -149,7 +150,9 @@ def staff_admin(
     )
 
 
-def staff_identities(settings: Settings, dynamodb: DynamoDBClient, fetch_jwks: Any = None) -> StaffIdentities:
+def staff_identities(
+    settings: Settings, dynamodb: DynamoDBClient, fetch_jwks: JwksFetcher | None = None
+) -> StaffIdentities:
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.services.staff_identities import StaffIdentities
 
@@ -160,7 +163,7 @@ def staff_identities(settings: Settings, dynamodb: DynamoDBClient, fetch_jwks: A
     )
 
 
-def token_verifier(settings: Settings, fetch_jwks: Any = None) -> Any:
+def token_verifier(settings: Settings, fetch_jwks: JwksFetcher | None = None) -> TokenVerifier:
     """Cheap to build: PyJWT is imported and the JWKS fetched on the first request."""
     from chalicelib.api.auth import TokenVerifier, http_jwks_fetcher, jwks_location
 
@@ -171,7 +174,7 @@ def token_verifier(settings: Settings, fetch_jwks: Any = None) -> Any:
     return TokenVerifier(settings.user_pool_id, settings.user_pool_client_id, fetch_jwks or no_jwks)
 
 
-def no_jwks() -> dict:
+def no_jwks() -> dict[str, Any]:
     return {"keys": []}
 
 

@@ -6,7 +6,7 @@ import time but the settings."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalicelib.settings import Settings
 
@@ -16,10 +16,14 @@ if TYPE_CHECKING:
 
     from chalicelib.domain.classify_types import BounceReport
     from chalicelib.domain.mail import ParsedMail
+    from chalicelib.domain.sender_trust import SenderTrust
+    from chalicelib.domain.tickets import Ticket
+    from chalicelib.services.feedback import InboundReport
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.ports.records import ReplySecrets
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
+    from chalicelib.services.redrive import RedriveService
     from chalicelib.services.sweeper import IncomingSweeper
     from chalicelib.wiring import Services
 
@@ -32,9 +36,9 @@ def ingest_service(
     renderers: Renderers,
     reply_secrets: ReplySecrets,
     events: Events,
-    acknowledge: Callable[..., Any] | None,
-    suppress_bounced: Callable[..., Any],
-    alert_assignee: Callable[..., Any] | None = None,
+    acknowledge: Callable[[str, ParsedMail, SenderTrust], object] | None,
+    suppress_bounced: Callable[[tuple[str, ...], bool, str, tuple[str, ...], bool], InboundReport],
+    alert_assignee: Callable[[Ticket], object] | None = None,
 ) -> IngestService:
     """The outbound side and the feedback are reached through `acknowledge` and
     `suppress_bounced`, built by the first acknowledgement or bounce that needs them, not by
@@ -85,7 +89,9 @@ def sweeper(settings: Settings, ingest: IngestService) -> IncomingSweeper:
     )
 
 
-def build_redrive(services: Services, session: Session, queues: list[str], wait_seconds: int = 1) -> Any:
+def build_redrive(
+    services: Services, session: Session, queues: list[str], wait_seconds: int = 1
+) -> RedriveService:
     """The operator's re-drive (`inbound redrive`): quarantine/failed/ back through ingest,
     the dead-letter queues of `queues` back to them. Built on demand; no Lambda uses it."""
     from chalicelib.adapters.s3_quarantine import S3Quarantine

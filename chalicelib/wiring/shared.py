@@ -7,7 +7,7 @@ themselves; a client or adapter here is built once, by the first service that ne
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalicelib.settings import Settings
 from chalicelib.wiring.clients import client, on_first_use, signing_s3
@@ -22,12 +22,13 @@ if TYPE_CHECKING:
     from chalicelib.adapters.sns_events import SnsEvents
     from chalicelib.adapters.ssm_public_url import SsmPublicUrl
     from chalicelib.adapters.ssm_secrets import SsmReplySecrets
+    from chalicelib.api.auth import JwksFetcher
     from chalicelib.services.message_builder import Renderers
     from chalicelib.wiring.outbound import MailOut
 
 
 class SharedAdapters:
-    def __init__(self, settings: Settings, session: Session, fetch_jwks: Any = None) -> None:
+    def __init__(self, settings: Settings, session: Session, fetch_jwks: JwksFetcher | None = None) -> None:
         self.settings = settings
         self._session = session
         self._fetch_jwks = fetch_jwks
