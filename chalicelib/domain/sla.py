@@ -103,10 +103,6 @@ class SlaClock:
             running.append(self.resolution_due)
         return min(running, default="")
 
-    @property
-    def breached(self) -> bool:
-        return self.first_response_breached or self.resolution_breached
-
     def missed(self, now: str) -> tuple[bool, bool]:
         """Whether the first-response and the resolution clock ran past their due times by
         `now`: still running at or after it (as the sweep judges), or stopped after it. The

@@ -103,7 +103,8 @@ def test_breaches_are_found_when_due_and_flagged_so_they_are_not_found_again():
     assert flagged.next_due == "2026-12-07T10:00:00.000Z"  # still the one to answer first
     both = flagged.due_breaches("2026-12-07T17:00:00.000Z")
     assert both == (Clock.RESOLUTION,)
-    assert flagged.flag(both).watch_due == "" and flagged.flag(both).breached
+    done = flagged.flag(both)
+    assert done.watch_due == "" and done.first_response_breached and done.resolution_breached
 
 
 def test_a_status_change_to_solved_and_back_stops_and_restarts():
