@@ -369,10 +369,10 @@ def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts:
     ):
         assert outcome.reason, f"{outcome.outcome} without a reason"
     if outcome.outcome == "auto_reply" and not outcome.ticket:
-        held = services.ingest.ports.suspended.get_suspended(
+        suspended = services.ingest.ports.suspended.get_suspended(
             outcome.mailbox, f"{record['received_at']}#{ses_id}"
         )
-        assert held is not None and held.ses_message_id == ses_id, "not suspended"
+        assert suspended is not None and suspended.ses_message_id == ses_id, "not suspended"
     if outcome.outcome in ("created", "threaded") or (outcome.outcome == "auto_reply" and outcome.ticket):
         assert tickets.get_ticket(outcome.ticket) is not None, outcome.ticket
         raw_item = pipeline.stack.client("dynamodb").get_item(

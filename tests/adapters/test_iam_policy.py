@@ -418,7 +418,7 @@ class Run:
         seen["bounce"] = self._ingest(self._stored(bounce))["outcome"]
         spam = self._stored(make_mail(subject="Cheap pills"), spam="FAIL")
         seen["spam"] = (self._ingest(spam)["outcome"], self._ingest(spam)["outcome"])
-        # Two auto-replies held for review; staff release the first (staff_api), whose
+        # Two auto-replies suspended for review; staff release the first (staff_api), whose
         # signature logo and long quoted thread are stored as any ticket message's are.
         away = {"Auto-Submitted": "auto-replied"}
         logo = (("logo.png", "image/png", PDF),)
@@ -589,10 +589,10 @@ class Run:
         seen["split"] = split.status_code
         merge = self._api("POST", f"/api/tickets/{split.json_body['id']}/merge", {"into": ticket})
         seen["merge"] = merge.status_code
-        held = self._api("GET", "/api/suspended?mailbox=support").json_body["suspended"]
-        seen["held"] = sorted(h["subject"] for h in held)
+        suspended = self._api("GET", "/api/suspended?mailbox=support").json_body["suspended"]
+        seen["suspended"] = sorted(h["subject"] for h in suspended)
         keep, drop = (
-            next(h["key"].replace("#", "%23") for h in held if h["subject"] == subject)
+            next(h["key"].replace("#", "%23") for h in suspended if h["subject"] == subject)
             for subject in ("Out of office", "Vacation")
         )
         released = self._api("POST", f"/api/suspended/support/{keep}/release").json_body
@@ -755,7 +755,7 @@ def test_the_scenario_went_down_every_path(scenario):
     assert seen["attached reply"] == (204, 201) and seen["forward"] == 201
     assert seen["held reply"] == (202, "sent", 200)
     assert (seen["split"], seen["merge"]) == (201, 200)
-    assert seen["held"] == ["Away", "Out of office", "Vacation"]
+    assert seen["suspended"] == ["Away", "Out of office", "Vacation"]
     assert (seen["release"], seen["released"], seen["discard"]) == ("created", (True, ["logo.png"]), 204)
     assert seen["sandboxed acknowledgements"] == [["customer", "acknowledgement"], ["customer"]]
     assert seen["body gone"] == (200, True)

@@ -6,13 +6,13 @@ import pytest
 
 from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
 from chalicelib.services.ports.tickets import AlertPreferences
-from tests.fakes.alert_preferences import MemoryAlertPreferences
+from tests.fakes.alert_preferences import FakeAlertPreferences
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def preferences(request) -> AlertPreferences:
-    if request.param == "memory":
-        return MemoryAlertPreferences()
+    if request.param == "fake":
+        return FakeAlertPreferences()
     stack = request.getfixturevalue("stack")
     return DynamoDBAlertPreferences(stack.client("dynamodb"), stack.settings.tickets_table)
 

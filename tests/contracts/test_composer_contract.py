@@ -8,21 +8,21 @@ import pytest
 from chalicelib.adapters.dynamodb_agent_profiles import DynamoDBAgentProfiles
 from chalicelib.adapters.dynamodb_saved_replies import DynamoDBSavedReplies
 from chalicelib.domain.saved_replies import AgentProfile, SavedReply
-from tests.fakes.composer import MemoryAgentProfiles, MemorySavedReplies
+from tests.fakes.composer import FakeAgentProfiles, FakeSavedReplies
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def replies(request):
-    if request.param == "memory":
-        return MemorySavedReplies()
+    if request.param == "fake":
+        return FakeSavedReplies()
     stack = request.getfixturevalue("stack")
     return DynamoDBSavedReplies(stack.client("dynamodb"), stack.settings.tickets_table)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def profiles(request):
-    if request.param == "memory":
-        return MemoryAgentProfiles()
+    if request.param == "fake":
+        return FakeAgentProfiles()
     stack = request.getfixturevalue("stack")
     return DynamoDBAgentProfiles(stack.client("dynamodb"), stack.settings.tickets_table)
 

@@ -16,8 +16,8 @@ from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus,
 from chalicelib.errors import ConcurrentUpdate, TicketNotFound
 from chalicelib.services.ports.records import ChangeCount, QueueQuery
 from chalicelib.services.ports.tickets import ChangeCounters, TicketEdits, TicketQueue, TicketStore
-from tests.fakes.desk import MemoryEdits, MemoryQueue
-from tests.fakes.tickets import MemoryTickets
+from tests.fakes.desk import FakeEdits, FakeQueue
+from tests.fakes.tickets import FakeTickets
 
 WORKING = (TicketStatus.NEW, TicketStatus.OPEN)
 
@@ -30,11 +30,11 @@ class Desk:
     changes: ChangeCounters
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def desk(request) -> Desk:
-    if request.param == "memory":
-        memory = MemoryTickets()
-        return Desk(memory, MemoryQueue(memory), MemoryEdits(memory), memory)
+    if request.param == "fake":
+        memory = FakeTickets()
+        return Desk(memory, FakeQueue(memory), FakeEdits(memory), memory)
     stack = request.getfixturevalue("stack")
     db, table = stack.client("dynamodb"), stack.settings.tickets_table
     return Desk(

@@ -10,13 +10,13 @@ import pytest
 from chalicelib.adapters.s3_mail_store import S3MailStore
 from chalicelib.errors import RawMailMissing
 from chalicelib.services.ports.tickets import MailStore
-from tests.fakes.mail_store import MemoryMailStore
+from tests.fakes.mail_store import FakeMailStore
 
 
-@pytest.fixture(params=["memory", "s3"])
+@pytest.fixture(params=["fake", "s3"])
 def store(request) -> MailStore:
-    if request.param == "memory":
-        return MemoryMailStore(bucket="inbound-test-mail")
+    if request.param == "fake":
+        return FakeMailStore(bucket="inbound-test-mail")
     stack = request.getfixturevalue("stack")
     return S3MailStore(stack.client("s3"), stack.settings.mail_bucket)
 

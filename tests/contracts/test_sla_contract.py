@@ -17,8 +17,8 @@ from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus,
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.ports.records import QueueQuery
 from chalicelib.services.ports.tickets import SlaSettings, SlaWatch, TicketQueue, TicketStore
-from tests.fakes.desk import MemoryQueue
-from tests.fakes.tickets import MemoryTickets
+from tests.fakes.desk import FakeQueue
+from tests.fakes.tickets import FakeTickets
 
 FILED = "2026-12-07T09:00:00.000Z"
 
@@ -31,11 +31,11 @@ class Sla:
     queue: TicketQueue
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def store(request) -> Sla:
-    if request.param == "memory":
-        memory = MemoryTickets()
-        return Sla(memory, memory, memory, MemoryQueue(memory))
+    if request.param == "fake":
+        memory = FakeTickets()
+        return Sla(memory, memory, memory, FakeQueue(memory))
     stack = request.getfixturevalue("stack")
     db, table = stack.client("dynamodb"), stack.settings.tickets_table
     return Sla(

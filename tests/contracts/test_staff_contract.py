@@ -7,21 +7,21 @@ import pytest
 from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
 from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
 from chalicelib.services.ports.records import Presence
-from tests.fakes.staff import MemoryAgents, MemoryPresence
+from tests.fakes.staff import FakeAgents, FakePresence
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def agents(request):
-    if request.param == "memory":
-        return MemoryAgents()
+    if request.param == "fake":
+        return FakeAgents()
     stack = request.getfixturevalue("stack")
     return DynamoDBAgents(stack.client("dynamodb"), stack.settings.tickets_table)
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def presence(request):
-    if request.param == "memory":
-        return MemoryPresence()
+    if request.param == "fake":
+        return FakePresence()
     stack = request.getfixturevalue("stack")
     return DynamoDBPresence(stack.client("dynamodb"), stack.settings.tickets_table)
 

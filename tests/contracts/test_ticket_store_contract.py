@@ -32,7 +32,7 @@ from chalicelib.services.ports.tickets import (
     SuspendedList,
     TicketStore,
 )
-from tests.fakes.tickets import MemoryTickets
+from tests.fakes.tickets import FakeTickets
 
 
 @dataclass
@@ -44,10 +44,10 @@ class Store:
     reports: ReportCounters
 
 
-@pytest.fixture(params=["memory", "dynamodb"])
+@pytest.fixture(params=["fake", "dynamodb"])
 def store(request) -> Store:
-    if request.param == "memory":
-        memory = MemoryTickets()
+    if request.param == "fake":
+        memory = FakeTickets()
         return Store(memory, memory, memory, memory, memory)
     stack = request.getfixturevalue("stack")
     db, table = stack.client("dynamodb"), stack.settings.tickets_table
@@ -218,8 +218,8 @@ def test_a_stored_reply_is_stored_once(store):
     }
 
 
-def test_a_held_mail_is_recorded_with_its_delivery_once_and_listed_until_deleted(store):
-    held = SuspendedMessage(
+def test_a_suspended_mail_is_recorded_with_its_delivery_once_and_listed_until_deleted(store):
+    mail = SuspendedMessage(
         mailbox="support",
         ses_message_id="ses-9",
         received_at="2026-12-07T09:00:00.000Z",
@@ -229,17 +229,17 @@ def test_a_held_mail_is_recorded_with_its_delivery_once_and_listed_until_deleted
         reason="Auto-Submitted: auto-replied",
         recipients=("support@example.com",),
     )
-    store.deliveries.record_delivery("ses-9", _record("auto_reply", received_at=held.received_at), held)
+    store.deliveries.record_delivery("ses-9", _record("auto_reply", received_at=mail.received_at), mail)
 
-    assert store.suspended.suspended("support") == [held]
+    assert store.suspended.suspended("support") == [mail]
     assert store.suspended.suspended("billing") == []
-    assert store.suspended.get_suspended("support", held.key) == held
+    assert store.suspended.get_suspended("support", mail.key) == mail
     with pytest.raises(AlreadyProcessed):
-        store.deliveries.record_delivery("ses-9", _record("auto_reply"), held)
-    store.suspended.delete_suspended("support", held.key)
-    assert store.suspended.get_suspended("support", held.key) is None
+        store.deliveries.record_delivery("ses-9", _record("auto_reply"), mail)
+    store.suspended.delete_suspended("support", mail.key)
+    assert store.suspended.get_suspended("support", mail.key) is None
     record = store.deliveries.get_delivery("ses-9")
-    assert record is not None and record["received_at"] == held.received_at
+    assert record is not None and record["received_at"] == mail.received_at
     assert "pk" not in record and "sk" not in record  # the record's fields, not the item's keys
 
 

@@ -23,7 +23,7 @@ import pytest
 from chalicelib.adapters.dynamodb_sla import DynamoDBSlaWatch
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.sla_clocks import SlaSweep
-from tests.fakes.desk import MemoryEvents
+from tests.fakes.desk import FakeEvents
 from tests.support.console import Console, admin_signs_in, screenshot
 from tests.support.local_up import (
     TICKETS_TABLE,
@@ -104,7 +104,7 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
 
     # 3. The breach watch at the test's clock: the urgent ticket's first response is late.
     now = datetime.fromisoformat(urgent.created_at) + timedelta(minutes=20)
-    events = MemoryEvents()
+    events = FakeEvents()
     watch = DynamoDBSlaWatch(up.client("dynamodb"), TICKETS_TABLE)
     report = SlaSweep(["support", "billing"], watch, events).sweep(iso_millis(now))
     assert report.breaches == [(urgent.id, "first_response")]

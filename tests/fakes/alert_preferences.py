@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 
 @dataclass
-class MemoryAlertPreferences:
+class FakeAlertPreferences:
     reply_mail: dict[str, bool] = field(default_factory=dict)
 
     def wants_reply_mail(self, agent: str) -> bool:

@@ -9,7 +9,7 @@ from chalicelib.domain.saved_replies import AgentProfile, SavedReply
 
 
 @dataclass
-class MemorySavedReplies:
+class FakeSavedReplies:
     items: dict[tuple[str, str], SavedReply] = field(default_factory=dict)
 
     def list(self, mailbox: str) -> list[SavedReply]:
@@ -30,7 +30,7 @@ class MemorySavedReplies:
 
 
 @dataclass
-class MemoryAgentProfiles:
+class FakeAgentProfiles:
     profiles: dict[str, AgentProfile] = field(default_factory=dict)
 
     def get(self, agent: str) -> AgentProfile | None:

@@ -1,5 +1,5 @@
 """The staff desk's ports in memory (ports.TicketQueue, TicketEdits, DownloadLinks, Events),
-on the same MemoryTickets as ingest, held to the DynamoDB adapters by
+on the same FakeTickets as ingest, held to the DynamoDB adapters by
 tests/contracts/test_desk_contract.py."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from chalicelib.domain.ticket_events import EventKind
 from chalicelib.domain.tickets import Priority, StoredAttachment, StoredMessage, Ticket, TicketStatus
 from chalicelib.errors import ConcurrentUpdate, InvalidRequest, TicketNotFound
 from chalicelib.services.ports.records import Disposition, ParticipantChange, QueueQuery
-from tests.fakes.tickets import MemoryTickets
+from tests.fakes.tickets import FakeTickets
 
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
 RANK = {priority: rank for rank, priority in enumerate(Priority)}
@@ -27,8 +27,8 @@ def _queue_order(ticket: Ticket) -> tuple[Any, ...]:
 
 
 @dataclass
-class MemoryQueue:
-    memory: MemoryTickets
+class FakeQueue:
+    memory: FakeTickets
 
     def page(
         self, query: QueueQuery, limit: int, cursor: str | None = None
@@ -108,8 +108,8 @@ def _wanted(ticket: Ticket, query: QueueQuery) -> bool:
 
 
 @dataclass
-class MemoryEdits:
-    memory: MemoryTickets
+class FakeEdits:
+    memory: FakeTickets
     merge_chunk: int = 30
 
     def add_message(self, ticket: Ticket, message: StoredMessage, updated_at: str) -> None:
@@ -228,7 +228,7 @@ class MemoryEdits:
 
 
 @dataclass
-class MemoryLinks:
+class FakeLinks:
     """Download links that name the file they stand for."""
 
     expires: int = 300
@@ -238,7 +238,7 @@ class MemoryLinks:
 
 
 @dataclass
-class MemoryEvents:
+class FakeEvents:
     """The ticket events published, in order."""
 
     published: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)

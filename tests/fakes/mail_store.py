@@ -21,7 +21,7 @@ class StoredObject:
 
 
 @dataclass
-class MemoryMailStore:
+class FakeMailStore:
     bucket: str = "mail"
     objects: dict[str, StoredObject] = field(default_factory=dict)
     clock: datetime = field(default_factory=lambda: datetime.now(UTC))

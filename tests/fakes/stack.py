@@ -17,10 +17,10 @@ from chalicelib.services.message_builder import Renderers
 from chalicelib.services.suspended_mail import SuspendedMail
 from chalicelib.services.ticket_desk import TicketDesk
 from chalicelib.settings import Settings
-from tests.fakes.desk import MemoryEdits, MemoryEvents, MemoryLinks, MemoryQueue
-from tests.fakes.mail_store import MemoryMailStore
-from tests.fakes.staff import MemoryAgents
-from tests.fakes.tickets import MemoryTickets
+from tests.fakes.desk import FakeEdits, FakeEvents, FakeLinks, FakeQueue
+from tests.fakes.mail_store import FakeMailStore
+from tests.fakes.staff import FakeAgents
+from tests.fakes.tickets import FakeTickets
 
 SECRET = b"fake-reply-token-secret-32-bytes"
 ANN_AND_BOB = ("ann@example.com", "bob@example.com")
@@ -33,19 +33,17 @@ class FakeStack:
     (Ann and Bob have signed in)."""
 
     settings: Settings = field(default_factory=Settings)
-    tickets: MemoryTickets = field(default_factory=MemoryTickets)
-    events: MemoryEvents = field(default_factory=MemoryEvents)
+    tickets: FakeTickets = field(default_factory=FakeTickets)
+    events: FakeEvents = field(default_factory=FakeEvents)
     clock: datetime = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    agents: MemoryAgents = field(
-        default_factory=lambda: MemoryAgents(directory=dict.fromkeys(ANN_AND_BOB, ""))
-    )
-    store: MemoryMailStore = field(init=False)
+    agents: FakeAgents = field(default_factory=lambda: FakeAgents(directory=dict.fromkeys(ANN_AND_BOB, "")))
+    store: FakeMailStore = field(init=False)
     ingest: IngestService = field(init=False)
     suspended: SuspendedMail = field(init=False)
     desk: TicketDesk = field(init=False)
 
     def __post_init__(self) -> None:
-        self.store = MemoryMailStore(bucket=self.settings.mail_bucket)
+        self.store = FakeMailStore(bucket=self.settings.mail_bucket)
         parts = IngestPorts(
             store=self.store,
             tickets=self.tickets,
@@ -59,11 +57,11 @@ class FakeStack:
         self.ingest = IngestService(self.settings, parts)
         self.suspended = SuspendedMail(parts, self.ingest.filing)
         desk = DeskPorts(
-            queue=MemoryQueue(self.tickets),
-            edits=MemoryEdits(self.tickets),
+            queue=FakeQueue(self.tickets),
+            edits=FakeEdits(self.tickets),
             tickets=self.tickets,
             bodies=self.store,
-            links=MemoryLinks(),
+            links=FakeLinks(),
             events=self.events,
             sanitise_html=body_render.sanitise_html,
             now=lambda: iso_millis(self.clock),

@@ -9,7 +9,7 @@ from chalicelib.services.ports.records import Presence
 
 
 @dataclass
-class MemoryAgents:
+class FakeAgents:
     names: dict[str, str] = field(default_factory=dict)  # sub -> name, written once
     directory: dict[str, str] = field(default_factory=dict)  # name -> sub
     disabled: set[str] = field(default_factory=set)  # names `inbound staff disable` marked
@@ -38,7 +38,7 @@ class MemoryAgents:
 
 
 @dataclass
-class MemoryPresence:
+class FakePresence:
     seen: dict[tuple[str, str], tuple[Presence, int]] = field(default_factory=dict)
 
     def touch(self, ticket_id: str, agent: str, writing: bool, seen_at: str, expires_at: int) -> None:

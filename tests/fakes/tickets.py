@@ -1,7 +1,7 @@
 """In-memory tickets, delivery records and the suspended list (ports.TicketStore, Deliveries,
 SuspendedList), held to the DynamoDB adapters by tests/contracts/test_ticket_store_contract.py.
 
-One `MemoryTickets` keeps all three kinds, as the one table does, so a commit writes its
+One `FakeTickets` keeps all three kinds, as the one table does, so a commit writes its
 delivery record with the message, all or nothing, exactly as the adapter's transaction does.
 """
 
@@ -32,7 +32,7 @@ from chalicelib.services.ports.records import (
 
 
 @dataclass
-class MemoryTickets:
+class FakeTickets:
     tickets: dict[str, Ticket] = field(default_factory=dict)
     merged_into: dict[str, str] = field(default_factory=dict)
     thread: dict[str, dict[str, StoredMessage]] = field(default_factory=dict)  # ticket -> key -> message
@@ -41,7 +41,7 @@ class MemoryTickets:
     allocated: dict[str, str] = field(default_factory=dict)
     records: dict[str, DeliveryRecord] = field(default_factory=dict)
     sweeps: dict[str, int] = field(default_factory=dict)
-    held: dict[tuple[str, str], SuspendedMessage] = field(default_factory=dict)
+    suspended_mail: dict[tuple[str, str], SuspendedMessage] = field(default_factory=dict)
     changes: dict[str, ChangeCount] = field(default_factory=dict)  # scope -> counter
     report: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)  # (box, day, agent)
     unsolved: dict[str, int] = field(default_factory=dict)  # mailbox -> report's open count
@@ -280,7 +280,7 @@ class MemoryTickets:
         self._check_delivery(ses_message_id)
         self.records[ses_message_id] = {k: v for k, v in record.items() if v is not None and v != ""}
         if suspended is not None:
-            self.held[suspended.mailbox, suspended.key] = suspended
+            self.suspended_mail[suspended.mailbox, suspended.key] = suspended
 
     def count_sweep_attempt(self, ses_message_id: str) -> int:
         self.sweeps[ses_message_id] = self.sweeps.get(ses_message_id, 0) + 1
@@ -298,10 +298,10 @@ class MemoryTickets:
 
     # -- SuspendedList -------------------------------------------------------------
     def suspended(self, mailbox: str) -> list[SuspendedMessage]:
-        return [held for (box, key), held in sorted(self.held.items()) if box == mailbox]
+        return [mail for (box, key), mail in sorted(self.suspended_mail.items()) if box == mailbox]
 
     def get_suspended(self, mailbox: str, key: str) -> SuspendedMessage | None:
-        return self.held.get((mailbox, key))
+        return self.suspended_mail.get((mailbox, key))
 
     def delete_suspended(self, mailbox: str, key: str) -> None:
-        self.held.pop((mailbox, key), None)
+        self.suspended_mail.pop((mailbox, key), None)

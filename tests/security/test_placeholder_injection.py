@@ -13,7 +13,7 @@ from __future__ import annotations
 from chalicelib.adapters.mail.body_render import sanitise_html
 from chalicelib.domain.markdown_render import render
 from chalicelib.services.composer import Composer
-from tests.fakes.composer import MemoryAgentProfiles, MemorySavedReplies
+from tests.fakes.composer import FakeAgentProfiles, FakeSavedReplies
 from tests.support.deliver import deliver_via
 from tests.support.outbound_services import mail_out
 
@@ -36,8 +36,8 @@ def _filled_for(raw: bytes) -> str:
     svc = mail_out(acknowledge_new_tickets=False)
     ticket = deliver_via(svc, raw).ticket
     tools = Composer(
-        MemorySavedReplies(),
-        MemoryAgentProfiles(),
+        FakeSavedReplies(),
+        FakeAgentProfiles(),
         svc.desk.tickets,
         ["support"],
         lambda: "2026-12-07T10:00:00.000Z",

@@ -328,7 +328,7 @@ def test_hostile_ticket_ids_in_the_path_are_not_found(api, outbox, key_limits, m
 
 @pytest.mark.parametrize("action", ["release", "discard"])
 def test_hostile_suspended_mailboxes_and_keys_are_refused(api, outbox, key_limits, action):
-    held = deliver(api.stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
+    suspended = deliver(api.stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
     [item] = api.stack.suspended.suspended("support")
     for kind, value in HOSTILE.items():
         for mailbox, key in (
@@ -338,7 +338,7 @@ def test_hostile_suspended_mailboxes_and_keys_are_refused(api, outbox, key_limit
             response = send(api, "POST", f"/api/suspended/{mailbox}/{key}/{action}", "")
             assert_refused(response, kind, (400, 404))
     [still] = api.stack.suspended.suspended("support")
-    assert still.ses_message_id == held.ses_message_id
+    assert still.ses_message_id == suspended.ses_message_id
     assert outbox.sent == [] and key_limits == []
 
 

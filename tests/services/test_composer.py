@@ -11,8 +11,8 @@ import pytest
 from chalicelib.adapters.mail.body_render import sanitise_html
 from chalicelib.errors import Forbidden, InvalidRequest, SavedReplyNotFound
 from chalicelib.services.composer import Composer
-from tests.fakes.composer import MemoryAgentProfiles, MemorySavedReplies
-from tests.fakes.tickets import MemoryTickets
+from tests.fakes.composer import FakeAgentProfiles, FakeSavedReplies
+from tests.fakes.tickets import FakeTickets
 from tests.support.deliver import deliver_via
 from tests.support.mail_factory import make_mail
 from tests.support.outbound_services import mail_out
@@ -23,9 +23,9 @@ ANN, BOB = "ann@example.com", "bob@example.com"
 def composer(tickets=None) -> Composer:
     ids = iter(f"r{n}" for n in range(1, 100))
     return Composer(
-        MemorySavedReplies(),
-        MemoryAgentProfiles(),
-        tickets or MemoryTickets(),
+        FakeSavedReplies(),
+        FakeAgentProfiles(),
+        tickets or FakeTickets(),
         ["support", "billing"],
         lambda: "2026-12-07T10:00:00.000Z",
         sanitise_html,

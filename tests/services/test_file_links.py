@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.domain import file_links
 from chalicelib.domain.tickets import StoredAttachment
 from chalicelib.services.file_links import FileLinks
-from tests.fakes.desk import MemoryLinks
+from tests.fakes.desk import FakeLinks
 
 DAY = 24 * 3600
 
@@ -25,7 +25,7 @@ class Clock:
 
 
 def _links(clock: Clock, secrets: tuple[bytes, ...] = (b"s1",)) -> FileLinks:
-    return FileLinks(lambda: "https://api.example.com/prod", lambda: secrets, MemoryLinks(), clock, DAY)
+    return FileLinks(lambda: "https://api.example.com/prod", lambda: secrets, FakeLinks(), clock, DAY)
 
 
 def _token(url: str) -> str:

@@ -137,9 +137,9 @@ def test_auto_reply_threads_without_reopening_or_is_suspended_for_review(stack):
     assert stack.tickets.require_ticket(first.ticket).status == "new"
     lonely = deliver(stack, make_mail(subject="Out of office", headers={"Auto-Submitted": "auto-replied"}))
     assert lonely.outcome == "auto_reply" and lonely.ticket is None and "suspended" in lonely.reason
-    [held] = stack.suspended.list("support")
-    assert held.ses_message_id == lonely.ses_message_id and held.sender == "alice@customer.org"
-    assert held.archive_key in stack.keys("archive/")
+    [suspended] = stack.suspended.list("support")
+    assert suspended.ses_message_id == lonely.ses_message_id and suspended.sender == "alice@customer.org"
+    assert suspended.archive_key in stack.keys("archive/")
 
 
 def test_customer_reply_reopens_a_solved_ticket(stack):
@@ -180,16 +180,16 @@ def test_verdicts_come_from_ses_headers_when_there_is_no_notification(stack):
 
 
 def test_staff_can_release_a_suspended_auto_reply_into_a_ticket_or_discard_one(stack):
-    """GIVEN two held auto-replies WHEN staff release one (twice) and discard the other
+    """GIVEN two suspended auto-replies WHEN staff release one (twice) and discard the other
     THEN the first is one ticket message, the list is empty and both raw messages are kept."""
     keep = deliver(stack, make_mail(subject="Out of office, but read this", headers={"Precedence": "bulk"}))
     drop = deliver(stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
-    held = {h.ses_message_id: h.key for h in stack.suspended.list("support")}
-    released = stack.suspended.release("support", held[keep.ses_message_id])
+    suspended = {h.ses_message_id: h.key for h in stack.suspended.list("support")}
+    released = stack.suspended.release("support", suspended[keep.ses_message_id])
     assert released.outcome == "created" and released.ticket
     [message] = stack.tickets.messages(released.ticket)
     assert message.subject == "Out of office, but read this" and "released by staff" in message.reason
-    stack.suspended.discard("support", held[drop.ses_message_id])
+    stack.suspended.discard("support", suspended[drop.ses_message_id])
     assert stack.suspended.list("support") == []
     assert len(stack.keys("archive/")) == 2  # both raw messages are kept
 

@@ -10,11 +10,11 @@ from chalicelib.domain.refusals import RefusalReason
 from chalicelib.services.outbound import OutboundService
 from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.settings import Settings
-from tests.fakes.mail_store import MemoryMailStore
+from tests.fakes.mail_store import FakeMailStore
 from tests.fakes.reply_claims import FakeReplyClaims
 from tests.fakes.sender import FakeSender
 from tests.fakes.suppression_table import FakeSuppressionTable
-from tests.fakes.tickets import MemoryTickets
+from tests.fakes.tickets import FakeTickets
 
 
 def guard(sender: FakeSender) -> OutboundService:
@@ -26,8 +26,8 @@ def guard(sender: FakeSender) -> OutboundService:
         acknowledgements=table.acknowledgements,
         send_ledger=table.send_ledger,
         counters=table.counters,
-        tickets=MemoryTickets(),
-        store=MemoryMailStore(),
+        tickets=FakeTickets(),
+        store=FakeMailStore(),
         presign=lambda attachment: "",
         reply_secrets=lambda: (b"k" * 32,),
         public_url=lambda: "https://support.example.com/api",

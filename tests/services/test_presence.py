@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.errors import TicketNotFound
 from chalicelib.services.ticket_presence import PRESENCE_SECONDS, TicketPresence
-from tests.fakes.staff import MemoryPresence
+from tests.fakes.staff import FakePresence
 
 
 class Clock:
@@ -22,7 +22,7 @@ class Clock:
 
 def test_agents_see_each_other_until_one_leaves_or_stops_renewing():
     clock = Clock()
-    presence = TicketPresence(MemoryPresence(), clock)
+    presence = TicketPresence(FakePresence(), clock)
 
     assert presence.touch("T-1001", "ann@example.com", writing=False) == []
     [ann] = presence.touch("T-1001", "bob@example.com", writing=True)
@@ -36,6 +36,6 @@ def test_agents_see_each_other_until_one_leaves_or_stops_renewing():
 
 
 def test_a_malformed_ticket_id_is_not_found():
-    presence = TicketPresence(MemoryPresence(), Clock())
+    presence = TicketPresence(FakePresence(), Clock())
     with pytest.raises(TicketNotFound):
         presence.touch("T-1001#AGENT#x", "ann@example.com", writing=False)

@@ -16,7 +16,7 @@ from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.sla_backlog import SlaBacklog
 from chalicelib.services.sla_clocks import SlaSweep, set_target
-from tests.fakes.desk import MemoryQueue
+from tests.fakes.desk import FakeQueue
 from tests.fakes.stack import FakeStack
 from tests.support.deliver import deliver, deliver_via
 from tests.support.desk_helpers import new_ticket
@@ -170,7 +170,7 @@ def test_a_message_split_out_starts_its_own_clocks_from_the_split_and_a_merged_t
 
 
 def backlog(stack: FakeStack) -> SlaBacklog:
-    return SlaBacklog(MAILBOXES, stack.tickets, MemoryQueue(stack.tickets), stack.tickets)
+    return SlaBacklog(MAILBOXES, stack.tickets, FakeQueue(stack.tickets), stack.tickets)
 
 
 def run_backlog(stack: FakeStack, mailbox: str, priority: str, size: int) -> tuple[int, int]:

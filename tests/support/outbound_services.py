@@ -25,9 +25,9 @@ from chalicelib.services.outbound import OutboundService
 from chalicelib.services.outbound_ports import OutboundPorts
 from chalicelib.services.suppression import SuppressionService
 from chalicelib.settings import Settings
-from tests.fakes.alert_preferences import MemoryAlertPreferences
+from tests.fakes.alert_preferences import FakeAlertPreferences
 from tests.fakes.announcements import FakeAnnouncementStore
-from tests.fakes.desk import MemoryQueue
+from tests.fakes.desk import FakeQueue
 from tests.fakes.reply_claims import FakeReplyClaims
 from tests.fakes.sender import FakeSender
 from tests.fakes.stack import SECRET, FakeStack
@@ -74,7 +74,7 @@ class MailOut:
     # A standard dedicated pool warming up (GetDedicatedIps); None: announcements use no such pool.
     warmup: WarmupPlan | None = None
     # The agents' choice of a mail when their ticket's customer replies (services/assignee_alerts.py).
-    alert_preferences: MemoryAlertPreferences = field(default_factory=MemoryAlertPreferences)
+    alert_preferences: FakeAlertPreferences = field(default_factory=FakeAlertPreferences)
     # A deployed stage that does not know its URL (adapters/ssm_public_url.py): False.
     knows_its_url: bool = True
 
@@ -134,7 +134,7 @@ def mail_out(**changes: Any) -> MailOut:
         settings,
         AnnouncementPorts(
             store=store,
-            queue=MemoryQueue(desk.tickets),
+            queue=FakeQueue(desk.tickets),
             sanitise_html=body_render.sanitise_html,
             reply_secrets=lambda: (SECRET,),
             public_url=public_url,
@@ -165,7 +165,7 @@ def mail_out(**changes: Any) -> MailOut:
         settings.announcement_quota_reserve,
     )
     feedback = FeedbackService(settings, table.feedback_ledger, table.send_ledger, lambda: desk.clock)
-    alert_preferences = MemoryAlertPreferences()
+    alert_preferences = FakeAlertPreferences()
     alerts = AssigneeAlerts(settings, outbound.ports, alert_preferences, desk.agents.is_agent)
     desk.ingest = IngestService(
         settings,

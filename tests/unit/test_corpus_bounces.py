@@ -150,8 +150,8 @@ def test_spot_checked_auto_replies(outcomes, rel, reason):
 
 
 @pytest.mark.parametrize("folder", ["mail/talon/", "mail/django-helpdesk/"])
-def test_real_replies_and_helpdesk_intake_stay_normal(outcomes, folder):
-    """GIVEN real replies from twelve mail clients and help-desk ingest mail
+def test_real_replies_and_helpdesk_mail_stay_normal(outcomes, folder):
+    """GIVEN real replies from twelve mail clients and mail from help desks
     WHEN classified
     THEN every one is normal and becomes a ticket."""
     kinds = {rel: r.kind for rel, r in outcomes.items() if rel.startswith(folder)}
