@@ -34,25 +34,6 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def recipient_matches(patterns: list[str], address: str) -> bool:
-    """SES's rule: an address matches itself, a domain every address at it, `.domain` its subdomains.
-    A rule without recipients matches every address."""
-    if not patterns:
-        return True
-    address = address.lower()
-    host = address.rpartition("@")[2]
-    for pattern in (p.lower() for p in patterns):
-        if "@" in pattern:
-            if address == pattern:
-                return True
-        elif pattern.startswith("."):
-            if host.endswith(pattern):
-                return True
-        elif host == pattern:
-            return True
-    return False
-
-
 @dataclass(frozen=True)
 class Envelope:
     mail_from: str

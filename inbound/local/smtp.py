@@ -34,9 +34,9 @@ from inbound.local.ses_received import (
     envelope_record,
     new_message_id,
     notification,
-    recipient_matches,
     ses_headers,
 )
+from inbound.stage.ses_documents import recipient_matches
 
 log = logging.getLogger("inbound.local")
 

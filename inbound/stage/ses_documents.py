@@ -92,6 +92,25 @@ def receipt_rule(
     }
 
 
+def recipient_matches(patterns: list[str], address: str) -> bool:
+    """SES's rule: an address matches itself, a domain every address at it, `.domain` its subdomains.
+    A rule without recipients matches every address."""
+    if not patterns:
+        return True
+    address = address.lower()
+    host = address.rpartition("@")[2]
+    for pattern in (p.lower() for p in patterns):
+        if "@" in pattern:
+            if address == pattern:
+                return True
+        elif pattern.startswith("."):
+            if host.endswith(pattern):
+                return True
+        elif host == pattern:
+            return True
+    return False
+
+
 def announcement_configuration_set(n: Names) -> str:
     """Announcements' own configuration set: SES tags their events with its name, so
     record_feedback counts their bounces and complaints apart from transactional mail's."""

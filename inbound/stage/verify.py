@@ -6,7 +6,8 @@ Six steps, each a pass or a fail with what to do about it:
    the quota.
 2. dns: the records provision printed resolve (MX, the three DKIM CNAMEs, the MAIL FROM
    MX and SPF, DMARC).
-3. receiving: the active receipt rule set holds the stage's rule, enabled.
+3. receiving: the active receipt rule set holds the stage's rule, enabled, and no rule ahead
+   of it stops the set for its recipients (provision/receiving.py, `stopped_before`).
 3a. links: the stage knows its own URL, the base of links in mail (INBOUND_PUBLIC_URL or
    the SSM parameter provision writes after `chalice deploy`; never a loopback one).
 4. mail: a mail sent through SES to the default mailbox becomes a ticket (found by its
@@ -32,6 +33,7 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.aws_errors import error_code
 from inbound.stage.dns_check import Resolver, expected_records, missing_records
 from inbound.stage.provision.context import Names, account_of, partition_of
+from inbound.stage.provision.receiving import stopped_before
 
 AGENT = "inbound-verify"
 BOUNCE_SIMULATOR = "bounce@simulator.amazonses.com"
@@ -174,6 +176,15 @@ class Verifier:
             return Step("receiving", False, f"the active rule set {active} lacks {self.names.rule}", fix)
         if not rule.get("Enabled"):
             return Step("receiving", False, f"{self.names.rule} in {active} is disabled", fix)
+        stopped = stopped_before(described.get("Rules") or [], self.names.rule, rule.get("Recipients") or [])
+        if stopped is not None:
+            detail = f"{stopped[0]}, ahead of {self.names.rule} in {active}, stops SES's rules for {', '.join(stopped[1])}"
+            return Step(
+                "receiving",
+                False,
+                detail,
+                f"narrow {stopped[0]}'s recipients or order it after {self.names.rule}",
+            )
         return Step("receiving", True, f"{self.names.rule} is in the active rule set {active}")
 
     # -- 4 --------------------------------------------------------------------------

@@ -107,3 +107,23 @@ def test_tls_is_optional_by_default_and_required_on_request(ses):
 
     assert main(ARGS) == 0 and tls() == "Optional"
     assert main([*ARGS, "--tls", "require"]) == 0 and tls() == "Require"
+
+
+def test_an_operators_rule_that_stops_ahead_of_ours_is_refused_in_one_line(ses, capsys):
+    """GIVEN the active set ends with a catch-all rule that stops evaluation (SES runs rules in
+    order; Stop ends the set for the recipients it matched), WHEN provision --activate would add
+    the stage's rule after it, THEN it refuses in one line naming that rule, and adds nothing;
+    once the rule no longer takes the stage's domain, the same command receives."""
+    catch_all = {"Name": "catch-all", "Enabled": True, "Actions": [{"StopAction": {"Scope": "RuleSet"}}]}
+    ses.create_receipt_rule(RuleSetName="someone-else", Rule=catch_all, After="their-forwarding")
+
+    assert main([*ARGS, "--activate"]) == 1
+
+    err = capsys.readouterr().err.strip()
+    assert err.splitlines() == [err]
+    assert "rule catch-all of the active rule set someone-else stops" in err and "example.com" in err
+    assert active(ses) == ("someone-else", ["their-forwarding", "catch-all"])
+
+    ses.update_receipt_rule(RuleSetName="someone-else", Rule={**catch_all, "Recipients": [".example.com"]})
+    assert main([*ARGS, "--activate"]) == 0  # subdomains only: example.com's own mail reaches ours
+    assert active(ses) == ("someone-else", ["their-forwarding", "catch-all", "inbound-test-receive"])

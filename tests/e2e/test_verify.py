@@ -137,6 +137,21 @@ def test_no_active_rule_fails_the_receiving_step_and_the_mail_step(local_stack, 
         ses.set_active_receipt_rule_set(RuleSetName=active)
 
 
+def test_a_rule_that_stops_ahead_of_ours_fails_the_receiving_step_naming_it(local_stack, ses):
+    """SES runs the active set's rules in order, and a Stop action ends the set for the
+    recipients its rule matched: our rule, after it, never runs."""
+    name = ses.describe_active_receipt_rule_set()["Metadata"]["Name"]
+    stop = {"Name": "ops-catch-all", "Enabled": True, "Actions": [{"StopAction": {"Scope": "RuleSet"}}]}
+    ses.create_receipt_rule(RuleSetName=name, Rule=stop)  # no After: SES puts it first
+    try:
+        step = verifier(local_stack).receiving()
+        assert not step.ok and step.detail.startswith("ops-catch-all, ahead of inbound-")
+        assert "support@example.com" in step.detail and "order it after" in step.fix
+    finally:
+        ses.delete_receipt_rule(RuleSetName=name, RuleName="ops-catch-all")
+    assert verifier(local_stack).receiving().ok
+
+
 def _unsubscribe(local_stack: LocalStackRun, topic_role: str) -> tuple[Any, str, str]:
     sns = local_stack.current.client("sns")
     topic = next(

@@ -13,6 +13,13 @@ the active set and deletes its own set, never another rule.
 The bucket and topic policies let SES write and publish for the stage's rule in any rule
 set of the account (`receipt-rule-set/*:receipt-rule/inbound-<stage>-receive`), because
 the set it ends up in is the operator's.
+
+An operator's rule can also take the stage's mail away: SES runs a set's rules in order,
+and a rule with a Stop action "terminates the evaluation of the receipt rule set" for the
+recipients it matches (SES Developer Guide, "Stop action"), so an enabled rule ahead of ours
+that matches our recipients and stops (a catch-all that ends with Stop, say) means SES
+never stores that mail for us. Provision refuses that in one line, naming the rule, and
+`inbound verify`'s receiving step fails on it (`stopped_before`).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
 from inbound.stage.provision.report import ABSENT, CHANGED, DELETED, UNCHANGED, UNSUPPORTED
+from inbound.stage.ses_documents import recipient_matches
 
 # Regions with an SES email-receiving endpoint (inbound-smtp.<region>.amazonaws.com), from
 # the "Email receiving" table of https://docs.aws.amazon.com/general/latest/gr/ses.html.
@@ -52,6 +60,48 @@ def check_receiving_region(ctx: Context) -> None:
     raise ProvisionError(
         f"SES does not receive mail in {ctx.region} (https://docs.aws.amazon.com/general/latest/gr/ses.html, "
         f"Email receiving): provision the stage in one of {', '.join(sorted(RECEIVING_REGIONS))}"
+    )
+
+
+def _takes(entries: list[str], recipient: str) -> bool:
+    """Does a rule with recipients `entries` take mail for our `recipient` (an address, or a
+    bare domain standing for every address at it, of which an address entry takes one)?"""
+    if "@" in recipient:
+        return recipient_matches(entries, recipient)
+    at_domain = any("@" in e and e.lower().rpartition("@")[2] == recipient.lower() for e in entries)
+    return at_domain or recipient_matches(entries, f"anyone@{recipient}")
+
+
+def stopped_before(
+    rules: list[dict[str, Any]], rule: str, recipients: list[str]
+) -> tuple[str, list[str]] | None:
+    """The first enabled rule ahead of `rule` in a set's `rules` (ahead of the end when `rule`
+    is not there yet: it is added last) that stops the set for any of `recipients`, with those
+    it takes; None when our rule runs for all of them. A rule without recipients matches
+    every recipient of every verified domain."""
+    for other in rules:
+        if other.get("Name") == rule:
+            return None
+        stops = any("StopAction" in action for action in other.get("Actions") or [])
+        if not (other.get("Enabled") and stops):
+            continue
+        entries = other.get("Recipients") or []
+        taken = [r for r in recipients if _takes(entries, r)]
+        if taken:
+            return str(other.get("Name")), taken
+    return None
+
+
+def _refuse_if_stopped(rule_set: str, rules: list[dict[str, Any]], rule: dict[str, Any]) -> None:
+    stopped = stopped_before(rules, rule["Name"], list(rule.get("Recipients") or []))
+    if stopped is None:
+        return
+    other, taken = stopped
+    raise ProvisionError(
+        f"rule {other} of the active rule set {rule_set} stops SES's rule evaluation for "
+        f"{', '.join(taken)} before {rule['Name']} runs, so that mail would never reach the stage: "
+        f"narrow its recipients, or order {rule['Name']} ahead of it (aws ses reorder-receipt-rule-set), "
+        f"and run provision again"
     )
 
 
@@ -108,12 +158,15 @@ def ensure_receipt_rule(ctx: Context, rule: dict[str, Any], activate: bool) -> N
     _ensure_rule_set(ctx)
     _put_rule(ctx, n.rule_set, rule, n.rule)
     active, rules = active_rule_set(ses)
+    in_active = any(r.get("Name") == n.rule for r in rules)
+    if active is not None and (active == n.rule_set or activate or in_active):
+        _refuse_if_stopped(active, rules, rule)  # the set we receive through
     if active == n.rule_set:
         ctx.report.add("ses-active-rule-set", n.rule_set, UNCHANGED)
     elif active is None and activate:
         ses.set_active_receipt_rule_set(RuleSetName=n.rule_set)
         ctx.report.add("ses-active-rule-set", n.rule_set, CHANGED, "activated (no rule set was active)")
-    elif active is not None and (activate or any(r.get("Name") == n.rule for r in rules)):
+    elif active is not None and (activate or in_active):
         # Another set is active: receive through it, beside its rules.
         _put_rule(ctx, active, rule, f"{active}/{n.rule}")
         ctx.report.add("ses-active-rule-set", active, UNCHANGED, f"holds {n.rule}")
