@@ -8,11 +8,17 @@ included, read from moto's in-process backend as `state` reads S3 and DynamoDB: 
 message attributes, and when a delayed one becomes visible (wall clock, so a held reply
 whose undo window ran out while the stack was down is sent at once after the restart).
 
+Also kept: each message's ApproximateReceiveCount, ApproximateFirstReceiveTimestamp and
+SentTimestamp. The queues' redrive policies move a message to its dead-letter queue on the
+receive after maxReceiveCount; with the count reset by every start, a message whose handler
+crashes (a poison message that kills its container, or the whole stack) was retried
+forever across restarts. SendMessage cannot set these attributes, so a restore sends the
+message and then writes them on moto's copy of it (moto runs in this process).
+
 A message in flight at the snapshot (received, not yet deleted) comes back visible: the
 snapshot is taken while no worker runs (quiet.py), so no worker was processing it, and
 nobody will hold its receipt handle after a restart. SQS itself would show it again only
-after its visibility timeout. What restarts afresh: message ids, receive counts and sent
-times (SendMessage sets them).
+after its visibility timeout. What restarts afresh: message ids and receipt handles.
 
 Not kept: the ingest queue. Its notifications are rebuilt on start from the raw mail under
 `incoming/` (`recovery.redrive_incoming`), the one place that knows which mail still waits;
@@ -52,6 +58,11 @@ def _message(message: Any, now_ms: float) -> dict[str, Any]:
     kept: dict[str, Any] = {"body": message.body}
     if message.delayed_until > now_ms:  # still delayed: visible from then on
         kept["visible_at"] = int(message.delayed_until)
+    if message.approximate_receive_count:
+        kept["receives"] = message.approximate_receive_count
+        kept["first_received"] = message.approximate_first_receive_timestamp
+    if message.sent_timestamp:
+        kept["sent"] = message.sent_timestamp
     if message.message_attributes:
         kept["attributes"] = {name: _encoded(value) for name, value in message.message_attributes.items()}
     return kept
@@ -64,8 +75,8 @@ def _encoded(value: dict[str, Any]) -> dict[str, Any]:
     return dict(value)
 
 
-def restore(sqs: Any, queues: dict[str, list[dict[str, Any]]]) -> int:
-    """Send the snapshot's messages again; returns how many."""
+def restore(sqs: Any, queues: dict[str, list[dict[str, Any]]], account: str, region: str) -> int:
+    """Send the snapshot's messages again, with their receive counts and times; returns how many."""
     restored = 0
     now_ms = time.time() * 1000
     for name, messages in queues.items():
@@ -73,12 +84,29 @@ def restore(sqs: Any, queues: dict[str, list[dict[str, Any]]]) -> int:
             continue
         url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         for start in range(0, len(messages), _BATCH):
-            entries = [_entry(n, m, now_ms) for n, m in enumerate(messages[start : start + _BATCH])]
+            batch = messages[start : start + _BATCH]
+            entries = [_entry(n, m, now_ms) for n, m in enumerate(batch)]
             answer = sqs.send_message_batch(QueueUrl=url, Entries=entries)
             for failed in answer.get("Failed", []):
                 log.error("state: %s refused a message of the snapshot: %s", name, failed.get("Message"))
-            restored += len(answer.get("Successful", []))
+            sent = {done["MessageId"]: batch[int(done["Id"])] for done in answer.get("Successful", [])}
+            _keep_counts(account, region, name, sent)
+            restored += len(sent)
     return restored
+
+
+def _keep_counts(account: str, region: str, name: str, sent: dict[str, dict[str, Any]]) -> None:
+    """Moto's copies of the messages just sent take the counts and times they had."""
+    from moto.sqs.models import sqs_backends
+
+    queue = sqs_backends[account][region].queues[name]
+    for message in list(queue._messages):
+        kept = sent.get(message.id)
+        if kept is None:
+            continue
+        message.approximate_receive_count = int(kept.get("receives", 0))
+        message.approximate_first_receive_timestamp = kept.get("first_received")
+        message.sent_timestamp = kept.get("sent", message.sent_timestamp)
 
 
 def _entry(n: int, message: dict[str, Any], now_ms: float) -> dict[str, Any]:

@@ -191,7 +191,11 @@ class LocalState:
                 entry["etag"] = put["ETag"]  # so the next save does not download it again
                 objects += 1
         items = sum(self._put_items(table, rows) for table, rows in state.get("dynamodb", {}).items())
-        messages = sqs_snapshot.restore(self._sqs, state.get("sqs", {})) if self._sqs is not None else 0
+        messages = (
+            sqs_snapshot.restore(self._sqs, state.get("sqs", {}), self._account, self._region)
+            if self._sqs is not None
+            else 0
+        )
         self._saved = state
         return {
             "objects": objects,
