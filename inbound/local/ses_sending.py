@@ -169,7 +169,7 @@ class SesEmulator:
         self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
     ) -> None:
         if not self.hold:
-            self._deliver(message_id, source, destinations, raw, config_set)
+            self.release([(message_id, source, destinations, raw, config_set)])
             return
         with self._lock:
             self._held.append((message_id, source, destinations, raw, config_set))
@@ -188,13 +188,18 @@ class SesEmulator:
             self._held[:0] = sends
 
     def release(self, sends: list[tuple[str, str, list[str], str, str]]) -> None:
-        """Let sends taken by `held()` leave, once the state that produced them is saved."""
-        for send in sends:
-            self._deliver(*send)
+        """Let sends taken by `held()` leave, once the state that produced them is saved:
+        what SES does after each is on disk (one directory fsync for all), then the outbox
+        lists them."""
+        listed = [self._deliver(*send) for send in sends]
+        self.publisher.sync()
+        for list_in_outbox in listed:
+            list_in_outbox()
 
     def _deliver(
         self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
-    ) -> None:
+    ) -> Callable[[], None]:
+        """Puts what SES does after the send on disk; returns what lists it in the outbox."""
         tracked = (
             ses_tracking.tracked_types(self.account, self.region, config_set) if config_set else frozenset()
         )
@@ -209,19 +214,20 @@ class SesEmulator:
         # a start delivers again only a send the outbox lacks (stack.py), so a kill -9 at any
         # point loses none of it, and a send delivered again publishes the events it had.
         if events:
-            self.publisher.put(f"{message_id}.events", EVENTS, events, 0.2)
+            self.publisher.put(f"{message_id}.events", EVENTS, events, 0.2, sync_dir=False)
         reply = out_of_office_reply(sent)
         if reply is not None:
             back = email.message_from_bytes(reply)
             to = [a for _, a in email.utils.getaddresses([str(back.get("To", ""))]) if a]
-            self.publisher.put_mail(f"{message_id}.reply", MAIL, str(back["From"]), to, reply)
+            self.publisher.put_mail(f"{message_id}.reply", MAIL, str(back["From"]), to, reply, sync_dir=False)
         ours = [d for d in unique if d.rpartition("@")[2].lower() in self.receiving_domains]
         if ours:
-            self.publisher.put_mail(f"{message_id}.deliver", DELIVER, source, ours, raw.encode())
+            self.publisher.put_mail(
+                f"{message_id}.deliver", DELIVER, source, ours, raw.encode(), sync_dir=False
+            )
         self._add_account_suppressed(bounced_or_complained(events))
-        ses_outbox.write(
-            self.outbox, message_id, source, unique, raw, [e["eventType"] for e in events], config_set
-        )
+        kinds = [e["eventType"] for e in events]
+        return lambda: ses_outbox.write(self.outbox, message_id, source, unique, raw, kinds, config_set)
 
     # -- publishing, off the request thread (ses_publisher) ---------------------------------
     def publish_later(self, event: dict[str, Any]) -> None:
