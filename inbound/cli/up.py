@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -14,16 +15,39 @@ def _up(args: argparse.Namespace) -> int:
     from inbound.local.foreground import run
     from inbound.local.stack import UpOptions
 
+    domain = args.domain.lower()
+    mailboxes = mailbox_addresses(domain, args.mailbox or [], os.environ.get("INBOUND_MAILBOXES", ""))
+    if isinstance(mailboxes, str):
+        print(f"inbound up: {mailboxes}", file=sys.stderr)
+        return 2
     options = UpOptions(
         args.smtp_port,
         args.http_port,
         Path(args.data_dir),
-        args.domain.lower(),
+        domain,
         args.host,
         args.sandbox,
         args.workers,
+        mailboxes,
     )
     return run(options)
+
+
+def mailbox_addresses(domain: str, given: list[str], configured: str) -> tuple[str, ...] | str:
+    """The local stack's mailboxes: `--mailbox` (a name, or an address at the domain), else
+    INBOUND_MAILBOXES ("address=name,...", as the functions read it); empty: the defaults.
+    A string: what is wrong, for one line."""
+    named = given or [item.partition("=")[0] for item in configured.split(",")]
+    addresses = []
+    for mailbox in (m.strip().lower() for m in named):
+        if not mailbox:
+            continue
+        address = mailbox if "@" in mailbox else f"{mailbox}@{domain}"
+        if address.partition("@")[2] != domain or not address.partition("@")[0]:
+            source = "--mailbox" if given else "INBOUND_MAILBOXES"
+            return f"{source} {mailbox!r} is not a mailbox at {domain} (give a name such as sales, or sales@{domain})"
+        addresses.append(address)
+    return tuple(dict.fromkeys(addresses))
 
 
 def _workers(text: str) -> int:
@@ -84,6 +108,13 @@ def register(commands: Any) -> None:
         help="address SMTP and the console listen on (loopback by default; the embedded AWS stays on loopback)",
     )
     up.add_argument("--sandbox", action="store_true", help="emulate the SES sandbox for outgoing mail")
+    up.add_argument(
+        "--mailbox",
+        action="append",
+        metavar="NAME",
+        help="a mailbox of the domain, e.g. sales or sales@example.com; repeat for each, the first is"
+        " the default (default: INBOUND_MAILBOXES, else support and billing)",
+    )
     up.add_argument(
         "--workers",
         type=_workers,

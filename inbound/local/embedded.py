@@ -127,15 +127,20 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def stack_at(endpoint_url: str, stage: str = "local", domain: str = "example.com") -> EmbeddedStack:
-    """Provision (idempotently) and wire the services against an AWS-compatible endpoint."""
+def stack_at(
+    endpoint_url: str, stage: str = "local", domain: str = "example.com", mailboxes: list[str] | None = None
+) -> EmbeddedStack:
+    """Provision (idempotently) and wire the services against an AWS-compatible endpoint;
+    `mailboxes`: addresses at `domain` (default: provision's, support@ and billing@)."""
     import boto3
 
     from inbound.stage.provision.run import provision
 
     aws_contract.install()
     session = boto3.session.Session(region_name=REGION)
-    report = provision(session, stage=stage, domain=domain, region=REGION, endpoint_url=endpoint_url)
+    report = provision(
+        session, stage=stage, domain=domain, region=REGION, endpoint_url=endpoint_url, mailboxes=mailboxes
+    )
     settings = Settings.from_env(
         {**report.outputs, "AWS_REGION": REGION, "INBOUND_ENDPOINT_URL": endpoint_url}
     )

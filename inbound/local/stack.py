@@ -52,6 +52,9 @@ class UpOptions:
     # Worker processes (Lambda containers) running the SQS sources' handlers; None: one
     # per CPU; 0: the handlers run in this process's poller threads.
     workers: int | None = None
+    # The domain's mailboxes (addresses), the first the default; empty: provision's
+    # (support@ and billing@): the receipt rule's recipients and the functions' INBOUND_MAILBOXES.
+    mailboxes: tuple[str, ...] = ()
 
 
 class LocalStack:
@@ -73,7 +76,8 @@ class LocalStack:
 
     def start(self) -> None:
         options = self.options
-        self.stack = stack = stack_at(self.endpoint, stage=STAGE, domain=options.domain)
+        mailboxes = list(options.mailboxes) or None
+        self.stack = stack = stack_at(self.endpoint, stage=STAGE, domain=options.domain, mailboxes=mailboxes)
         names = ("s3", "dynamodb", "ssm", "ses", "sns", "sqs", "cognito-idp", "sts")
         clients = {name: stack.client(name) for name in names}
         account = clients["sts"].get_caller_identity()["Account"]

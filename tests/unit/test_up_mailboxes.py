@@ -1,0 +1,33 @@
+"""`inbound up`'s mailboxes (inbound/cli/up.py): `--mailbox`, else INBOUND_MAILBOXES, else provision's.
+
+GIVEN names or addresses, THEN they become addresses at the domain, in order (the first is
+the default mailbox), once each; INBOUND_MAILBOXES, the functions' own variable, counts when
+no `--mailbox` is given; one at another domain is the one line to print.
+"""
+
+from __future__ import annotations
+
+from inbound.cli.up import mailbox_addresses
+
+
+def test_names_and_addresses_become_the_domain_s_addresses_in_order() -> None:
+    got = mailbox_addresses("example.com", ["Support", "sales@example.com", "billing", "sales"], "")
+    assert got == ("support@example.com", "sales@example.com", "billing@example.com")
+
+
+def test_inbound_mailboxes_counts_when_no_option_is_given() -> None:
+    configured = "support@example.com=support, billing@example.com=billing,sales@example.com=sales"
+    assert mailbox_addresses("example.com", [], configured) == (
+        "support@example.com",
+        "billing@example.com",
+        "sales@example.com",
+    )
+    assert mailbox_addresses("example.com", ["help"], configured) == ("help@example.com",)
+    assert mailbox_addresses("example.com", [], "") == ()
+
+
+def test_a_mailbox_at_another_domain_is_what_to_print() -> None:
+    assert mailbox_addresses("example.com", [], "sales@shop.example=sales") == (
+        "INBOUND_MAILBOXES 'sales@shop.example' is not a mailbox at example.com"
+        " (give a name such as sales, or sales@example.com)"
+    )
