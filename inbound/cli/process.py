@@ -14,9 +14,18 @@ from inbound.cli.terminal import json_line, terminal_text
 
 
 def _process(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from inbound.cli.target import CommandError
     from inbound.local.embedded import embedded_stack
     from inbound.local.replay import Replayer, eml_files
 
+    missing = next((name for name in args.paths if not Path(name).exists()), None)
+    if missing is not None:
+        raise CommandError(
+            f"{missing}: no such file or folder: save the mail to process as .eml files"
+            " (your mail program's 'Save as') in a folder and name that folder, or name the files"
+        )
     logging.basicConfig(level=logging.WARNING if not args.verbose else logging.INFO, stream=sys.stderr)
     counts: Counter[str] = Counter()
     with embedded_stack(domain=args.domain) as stack:

@@ -22,3 +22,15 @@ def test_a_reply_by_references_from_a_stranger_names_the_ticket_it_is_linked_to(
     first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
     assert (second["outcome"], second["thread_signal"]) == ("created", "new")
     assert second["related_ticket"] == first["ticket"]
+
+
+def test_a_folder_that_does_not_exist_is_one_line_saying_what_to_do(tmp_path, capsys):
+    """README's `inbound process inbox/` in a folder without inbox/: no stack is started, and
+    the line says where the mail must be."""
+    assert main(["process", "--json", str(tmp_path / "inbox")]) != 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines() == [
+        f"inbound process: {tmp_path / 'inbox'}: no such file or folder: save the mail to process as .eml files"
+        " (your mail program's 'Save as') in a folder and name that folder, or name the files"
+    ]

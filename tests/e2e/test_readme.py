@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -187,17 +186,6 @@ def _ensure_tools() -> None:
                 pytest.fail(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
-def _write_inbox(folder: Path) -> None:
-    """The reader's own mail for `inbound process inbox/`: a question with a PDF."""
-    (folder / "inbox").mkdir()
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = "Ann <ann@customer.org>", "support@example.com", "Invoice"
-    mail["Message-ID"] = "<readme-1@customer.org>"
-    mail.set_content("The invoice is attached.")
-    mail.add_attachment(b"%PDF-1.4\n%\xe2\xe3\n", maintype="application", subtype="pdf", filename="a.pdf")
-    (folder / "inbox" / "a.eml").write_bytes(mail.as_bytes())
-
-
 @dataclass
 class Folder:
     path: Path
@@ -223,7 +211,6 @@ def readme_folder(tmp_path: Path):
     folder.mkdir()
     home.mkdir()
     (folder / ".venv").symlink_to(Path(sys.prefix))
-    _write_inbox(folder)
     env = _fresh_env(home)
     log = open(tmp_path / "up.stderr", "w")  # noqa: SIM115 - closed below, after the process
     up = subprocess.Popen(
