@@ -66,7 +66,9 @@ class Transport:
         body = moto_direct.body_bytes(request.body)
         try:
             with self.lock:
-                self.conn.send(("aws", request.method, url, headers, body))
+                # The send time (CLOCK_MONOTONIC: one clock for every process) lets the pool
+                # count the time this process waits for the answer (lambda_pool, `waited`).
+                self.conn.send(("aws", request.method, url, headers, body, time.monotonic()))
                 status, answer_headers, content = self.conn.recv()
         except (EOFError, OSError):
             os._exit(1)  # the parent is gone: nothing more may be written anywhere
@@ -154,6 +156,21 @@ class Container:
     broken: bool = False
     busy: bool = False
     since: float = field(default_factory=time.monotonic)  # last taken or given back
+    # Of the invocation it runs: its CPU and run-queue seconds when taken, and the seconds
+    # it waited for the parent's answers to its AWS requests (lambda_pool's `_sleeping`).
+    ran_when_taken: float | None = None
+    waited: float = 0.0
+
+
+def ran_seconds(pid: int) -> float | None:
+    """Seconds the process has run on a CPU plus waited on a run queue for one (Linux's
+    /proc/PID/schedstat); None where the kernel does not say."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as stats:
+            on_cpu, run_queue = stats.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return (int(on_cpu) + int(run_queue)) / 1e9
 
 
 @dataclass

@@ -10,9 +10,16 @@ the exception it raised (the whole batch is then retried, as today).
 
 There are `size` containers (one per CPU): more would only queue at moto, which answers
 in one process. Lambda gives each concurrent invocation a container of its own, though,
-so invocations that hold one for long (an announcement pacing its sends at SES's rate
-sleeps between them) do not count: while they run and others wait, more containers are
-started, up to the pollers' total, and those above `size` end after a minute idle.
+so invocations that hold one while sleeping (an announcement pacing its sends at SES's
+rate sleeps between them) do not count: while they run and others wait, more containers
+are started, up to the pollers' total, and those above `size` end after a minute idle.
+Sleeping is what is left of an invocation's time once its container's time on a CPU, on
+a run queue waiting for one (/proc/PID/schedstat) and waiting for this process's answers
+are taken away. It used to be its wall-clock time: on a starved machine (load 13 on 2
+CPUs) a batch of 10 mails takes 10-15 s, so busy ingest invocations counted as holding,
+the pool started containers (each importing the app, more CPU for a machine that had
+none) and retired them a minute later, over and over. A slow container is no reason for
+more; a dead one is still seen at once (its process ended: `_forget_dead`).
 
 A container that dies (a crash, the OOM killer) fails the invocation it was running (its
 batch comes back after the visibility timeout, as in Lambda) and is replaced. Containers
@@ -34,6 +41,7 @@ from inbound.local.lambda_container import (
     Container,
     ContainersDidNotStart,
     Setup,
+    ran_seconds,
     start_containers,
     stop_containers,
 )
@@ -42,7 +50,7 @@ log = logging.getLogger("inbound.local")
 
 CHECK_SECONDS = 0.5  # how often the supervisor looks for containers that died
 TAKE_SECONDS = 1.0
-LONG_INVOCATION_SECONDS = 10.0  # a container this long on one invocation does not count as capacity
+LONG_INVOCATION_SECONDS = 10.0  # a container asleep this long in one invocation does not count as capacity
 IDLE_SECONDS = 60.0  # a container above the pool's size idle this long ends
 
 
@@ -149,7 +157,8 @@ class LambdaPool:
         while True:
             message = conn.recv()
             if message[0] == "aws":
-                conn.send(_answer(_Forwarded(*message[1:])))
+                conn.send(_answer(_Forwarded(*message[1:5])))
+                container.waited += time.monotonic() - message[5]
             elif message[0] == "done":
                 return message[1]
             else:
@@ -164,6 +173,8 @@ class LambdaPool:
                         container = self._idle.pop()  # the last used: warm, and the others may retire
                         if container.proc.poll() is None and not container.broken:
                             container.busy, container.since = True, time.monotonic()
+                            container.ran_when_taken = ran_seconds(container.proc.pid)
+                            container.waited = 0.0
                             return container
                     self._cond.wait(TAKE_SECONDS)
             finally:
@@ -216,9 +227,19 @@ class LambdaPool:
         and others wait."""
         now = time.monotonic()
         with self._cond:
-            short = [c for c in self._all if not (c.busy and now - c.since > self.long_invocation_seconds)]
+            short = [c for c in self._all if not self._sleeping(c, now)]
             missing = self.size - len(short) if self._waiting else self.size - len(self._all)
             return max(0, min(missing, self.most - len(self._all)))
+
+    def _sleeping(self, container: Container, now: float) -> bool:
+        """Whether its invocation has slept for `long_invocation_seconds` (the module's docstring)."""
+        took = now - container.since
+        if not container.busy or took <= self.long_invocation_seconds:
+            return False
+        ran, before = ran_seconds(container.proc.pid), container.ran_when_taken
+        if ran is None or before is None:
+            return True  # the kernel does not say: its wall-clock time counts
+        return took - (ran - before) - container.waited > self.long_invocation_seconds
 
     def _retire_idle(self) -> None:
         """Containers above `size` idle for a while end, as Lambda's do."""

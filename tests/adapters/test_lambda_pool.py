@@ -4,7 +4,8 @@ GIVEN moto's server as `inbound up` serves it and a pool of worker processes tha
 the app, WHEN a handler is invoked in a container, THEN it runs in another process, its
 AWS requests reach this process's moto without a socket and under the AWS contract, its
 return value and its exceptions come back, a container that dies is replaced, a long
-invocation does not keep the others waiting, and its log lines reach the shared stderr once.
+invocation that sleeps does not keep the others waiting, a slow one that works starts no
+other container, and its log lines reach the shared stderr once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from inbound.local.embedded import REGION
 from inbound.local.lambda_pool import ContainerDied, InvocationFailed, LambdaPool
@@ -107,6 +109,40 @@ def test_a_long_invocation_does_not_keep_others_waiting(endpoint, bucket):
 
     assert held["released"] is True  # the quick one ran while the long one held its container
     assert quick["pid"] != held["pid"]
+
+
+def test_a_slow_invocation_that_never_sleeps_is_no_reason_for_another_container(endpoint, bucket):
+    """On a starved machine an ingest batch takes longer than the pool's bound for a long
+    invocation, though it never sleeps: more containers would only take CPU from it."""
+    pool = _pool(endpoint)  # one container; two would be allowed for a sleeping invocation
+    pool.scale_up_to(2)
+    pool.long_invocation_seconds = 0.5
+    slow: dict[str, Any] = {}
+    event = {"bucket": bucket, "key": f"computing-{uuid.uuid4().hex[:6]}", "seconds": 6}
+    try:
+        working = threading.Thread(
+            target=lambda: slow.update(pool.invoke(f"{HANDLERS}.computes", "ingest", event, 60))
+        )
+        working.start()
+        _wait_for_object(endpoint, bucket, event["key"])
+        quick = pool.invoke(f"{HANDLERS}.put_object", "ingest", {**event, "body": "after"}, 60)
+        working.join()
+    finally:
+        pool.close()
+
+    assert slow["spins"] > 0
+    assert quick["pid"] == slow["pid"], "a second container was started for a slow, working one"
+
+
+def _wait_for_object(endpoint: str, bucket: str, key: str) -> None:
+    s3 = _s3(endpoint)
+    for _ in range(600):
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+            return
+        except ClientError:
+            threading.Event().wait(0.1)
+    pytest.fail(f"{key} never appeared")
 
 
 def test_a_containers_log_line_reaches_stderr_once(endpoint, capfd):

@@ -67,3 +67,15 @@ def waits_for(event: dict[str, Any], context: Any) -> dict[str, Any]:
             continue
         return {"released": True, "pid": os.getpid()}
     return {"released": False, "pid": os.getpid()}
+
+
+def computes(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Says it started (the event's object), then works on a CPU for the event's seconds:
+    a slow invocation that never sleeps, as ingest is on a starved machine."""
+    import time
+
+    _client("s3").put_object(Bucket=event["bucket"], Key=event["key"], Body=b"started")
+    deadline, spins = time.monotonic() + event["seconds"], 0
+    while time.monotonic() < deadline:
+        spins += 1
+    return {"pid": os.getpid(), "spins": spins}
