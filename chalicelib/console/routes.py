@@ -73,6 +73,7 @@ ASSETS = frozenset(
         "i18n-en.js",
         "i18n-de.js",
         "console.js",
+        "topbar.js",
         "triage.js",
         "notify.js",
         "staff.js",

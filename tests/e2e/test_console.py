@@ -527,8 +527,9 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     console: Console, local_stack: LocalStackRun
 ) -> None:
     """At 390 px (and 360, 420) nothing is wider than the screen: the queue, a ticket with its
-    triage controls, the composer with its Send button; Sign out and ? stay on screen. A
-    tapped ticket is a screen of its own, left by "← Queue" or the browser's back."""
+    triage controls, the composer with its Send button; the top bar is one row, and Sign out
+    and ? are on screen once its menu is open. A tapped ticket is a screen of its own, left by
+    "← Queue" or the browser's back."""
     up = local_stack.current
     queued = [plain_mail(f"Phone queue {n}", "Hello.") for n in range(8)]
     for queued_mail in queued:
@@ -549,7 +550,7 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     item.wait_for()
 
     assert not scrolls_sideways(page)
-    assert within_window(page.locator("#sign-out")) and within_window(page.locator("#help-open"))
+    _sign_out_and_help_one_tap_away(page)
     assert not page.locator("#ticket").is_visible() and not page.locator("#to-queue").is_visible()
     screenshot(page, "console-phone-390-queue.png")
     item.locator("input.choose").check()  # the queue's triage: a selection's bulk actions
@@ -587,6 +588,7 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     assert "ticket=" not in page.url and not page.locator("#ticket").is_visible()
     in_sight = "e => e.getBoundingClientRect().top >= 0 && e.getBoundingClientRect().bottom <= innerHeight"
     assert item.evaluate(in_sight)  # the queue shows where the agent left it
+    page.locator("#topbar-menu").click()
     page.locator("#help-open").click()
     assert within_window(page.locator("#help")) and not scrolls_sideways(page)
     screenshot(page, "console-phone-390-help.png")
@@ -601,7 +603,7 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     for width in (360, 420):
         page.set_viewport_size({"width": width, "height": 800})
         assert not scrolls_sideways(page), width
-        assert within_window(page.locator("#sign-out")) and within_window(page.locator("#help-open"))
+        _sign_out_and_help_one_tap_away(page)
         screenshot(page, f"console-phone-{width}-queue.png")
         item.click()
         head.locator(".tid").filter(has_text=ticket.id).wait_for()
@@ -616,6 +618,17 @@ def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(
     send_button.click()  # the draft kept since
     wait_for_sent(page, "On its way")
     assert not scrolls_sideways(page)
+
+
+def _sign_out_and_help_one_tap_away(page: Any) -> None:
+    """A phone's top bar is one row; its menu shows Sign out and ? on screen, Escape hides them."""
+    bar = page.locator("header.topbar")
+    assert bar.evaluate("b => b.getBoundingClientRect().height") <= 64
+    page.locator("#topbar-menu").click()
+    assert within_window(page.locator("#sign-out")) and within_window(page.locator("#help-open"))
+    assert not scrolls_sideways(page)
+    page.keyboard.press("Escape")
+    page.locator("#sign-out").wait_for(state="hidden")
 
 
 def test_an_admin_invites_a_colleague_and_disables_them_in_the_staff_screen(

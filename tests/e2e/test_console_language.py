@@ -261,6 +261,22 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
     assert not scrolls_sideways(page)
     assert english_left(page) == {}
     screenshot(page, "console-language-05-warteschlange-390.png")
+    # The phone's top bar is one row (it took four, some 230 px, with a dozen tools wrapped):
+    # "Menü" opens the other tools below it, a chosen one or Escape closes it again.
+    bar = page.locator("header.topbar")
+    assert bar.evaluate("b => b.getBoundingClientRect().height") <= 64
+    assert not page.locator("#sign-out").is_visible()
+    menu = page.get_by_role("button", name="Menü")
+    menu.click()
+    page.locator("#sign-out").filter(has_text="Abmelden").wait_for()
+    assert page.locator("#claim-next").evaluate("c => c.getBoundingClientRect().top") == menu.evaluate(
+        "m => m.getBoundingClientRect().top"
+    ), "the first row stays one row with the menu open"
+    assert not scrolls_sideways(page)
+    screenshot(page, "console-language-05b-menu-390.png")
+    page.keyboard.press("Escape")
+    page.locator("#sign-out").wait_for(state="hidden")
+    assert page.evaluate("() => document.activeElement.id") == "topbar-menu"
 
 
 def test_switching_back_to_english_is_kept_for_the_agent(german: Console, local_stack: LocalStackRun) -> None:

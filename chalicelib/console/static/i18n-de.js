@@ -22,6 +22,9 @@ window.InboundStrings.de = {
   "top.claim_next_title": "Das nächste nicht zugewiesene Ticket übernehmen (n)",
   "top.help_title": "Tastenkürzel (?)",
   "top.sign_out": "Abmelden",
+  "top.menu": "Menü",
+  "top.menu_close": "Menü schließen",
+  "top.menu_title": "Die übrigen Werkzeuge: Hinweise, Ansichten, Sprache, Abmelden",
   "top.notify_title": "Desktop-Benachrichtigungen bei neuen Tickets und Kundenantworten auf Ihre Tickets",
   "top.sound_title": "Ein kurzer Ton bei neuen Tickets und Kundenantworten auf Ihre Tickets",
 

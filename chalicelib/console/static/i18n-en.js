@@ -23,6 +23,9 @@ window.InboundStrings.en = {
   "top.claim_next_title": "Claim the next unassigned ticket (n)",
   "top.help_title": "Keyboard shortcuts (?)",
   "top.sign_out": "Sign out",
+  "top.menu": "Menu",
+  "top.menu_close": "Close menu",
+  "top.menu_title": "The other tools: notifications, screens, language, sign out",
   "top.notify_title": "Desktop notifications for new tickets and customer replies on your tickets",
   "top.sound_title": "A short tone for new tickets and customer replies on your tickets",
 
