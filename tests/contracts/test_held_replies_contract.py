@@ -1,15 +1,19 @@
 """Held replies (undo-send) twice: the fake and the DynamoDB adapter on moto. What the
 service counts on: a held reply reads back whole, and a move happens only from the state
-it names, so the sender's claim and the agent's undo cannot both succeed."""
+it names, so the sender's claim and the agent's undo cannot both succeed. The delayed queue
+that sends each one (the fake and the SQS adapter): a send is received when its delay ends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 from chalicelib.domain.held_replies import HeldReply, HeldState
-from tests.fakes.held_replies import FakeHeldReplies
+from chalicelib.services.ports.held import SendQueue
+from tests.fakes.held_replies import FakeHeldReplies, FakeSendQueue
 from tests.support.dynamodb_tables import pk_sk_table
 
 
@@ -68,3 +72,33 @@ def test_a_tickets_held_replies_are_listed_whole_and_only_its_own(store):
     listed = sorted(store.of_ticket("T-1001"), key=lambda h: h.hold_id)
     assert listed == [REPLY, replace(second, state=HeldState.CANCELLED)]
     assert store.of_ticket("T-9") == []
+
+
+@pytest.fixture(params=["fake", "sqs"])
+def queue(request: pytest.FixtureRequest) -> Iterator[tuple[SendQueue, Callable[[], list[dict[str, Any]]]]]:
+    """The delayed queue and what a consumer receives from it now."""
+    if request.param == "fake":
+        fake = FakeSendQueue()
+        yield fake, fake.due
+        return
+    from chalicelib.adapters.sqs_batches import SqsBatches
+
+    sqs = request.getfixturevalue("aws").client("sqs")
+    url = sqs.create_queue(QueueName="outbox")["QueueUrl"]
+
+    def due() -> list[dict[str, Any]]:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        return [json.loads(m["Body"]) for m in got]
+
+    yield SqsBatches(sqs, "outbox"), due
+
+
+def test_a_send_without_delay_arrives_whole_at_once_and_a_delayed_one_waits(queue):
+    """A delay past SQS's 15 minutes is clipped (SQS refuses more); a negative one is none."""
+    send_queue, due = queue
+    send_queue.enqueue({"ticket": "T-1001", "hold": "a" * 32})
+    send_queue.enqueue({"ticket": "T-1002", "hold": "b" * 32}, delay_seconds=60)
+    send_queue.enqueue({"ticket": "T-1003", "hold": "c" * 32}, delay_seconds=5_000)
+    send_queue.enqueue({"ticket": "T-1004", "hold": "d" * 32}, delay_seconds=-5)
+
+    assert sorted(body["ticket"] for body in due()) == ["T-1001", "T-1004"]

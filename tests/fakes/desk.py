@@ -1,6 +1,6 @@
 """The staff desk's ports in memory (ports.TicketQueue, TicketEdits, DownloadLinks, Events),
 on the same FakeTickets as ingest, held to the DynamoDB adapters by
-tests/contracts/test_desk_contract.py."""
+tests/contracts/test_desk_contract.py (the links and events by test_links_and_events_contract.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chalicelib.adapters.s3_download_links import shows_inline
 from chalicelib.domain import report_counts
 from chalicelib.domain.audit import counted
 from chalicelib.domain.ticket_events import EventKind
@@ -19,6 +20,7 @@ from tests.fakes.tickets import FakeTickets
 
 TICKET_ID = re.compile(r"T-[0-9]{1,12}")
 RANK = {priority: rank for rank, priority in enumerate(Priority)}
+FAKE_LINK_BASE = "https://files.invalid/"  # a link names the file's key after this
 
 
 def _queue_order(ticket: Ticket) -> tuple[Any, ...]:
@@ -229,12 +231,13 @@ class FakeEdits:
 
 @dataclass
 class FakeLinks:
-    """Download links that name the file they stand for."""
+    """Download links that name the file they stand for; a safe image or PDF shows inline,
+    as the adapter's presigned link asks S3 to answer."""
 
     expires: int = 300
 
     def link(self, attachment: StoredAttachment) -> tuple[str, Disposition]:
-        return f"https://files.invalid/{attachment.key}", "attachment"
+        return f"{FAKE_LINK_BASE}{attachment.key}", "inline" if shows_inline(attachment) else "attachment"
 
 
 @dataclass

@@ -7,6 +7,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from chalicelib.adapters.sqs_batches import SQS_MAX_DELAY
 from chalicelib.domain.held_replies import HeldReply, HeldState
 
 
@@ -52,4 +53,8 @@ class FakeSendQueue:
     queued: list[tuple[dict[str, Any], int]] = field(default_factory=list)
 
     def enqueue(self, body: dict[str, Any], delay_seconds: int = 0) -> None:
-        self.queued.append((body, delay_seconds))
+        self.queued.append((body, max(0, min(SQS_MAX_DELAY, delay_seconds))))
+
+    def due(self) -> list[dict[str, Any]]:
+        """What a consumer receives now: the bodies enqueued without a delay."""
+        return [body for body, delay in self.queued if delay == 0]

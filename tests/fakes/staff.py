@@ -1,10 +1,13 @@
-"""In-memory agent names and presence (ports.AgentNames, ports.PresenceStore), held to the
-DynamoDB adapters by tests/contracts/test_staff_contract.py."""
+"""In-memory agent names, presence and the staff directory (ports.AgentNames,
+ports.PresenceStore, ports.StaffDirectory), held to the DynamoDB and Cognito adapters by
+tests/contracts/test_staff_contract.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from chalicelib.domain.staff_identity import ADMIN, AGENT, ROLES
 from chalicelib.services.ports.records import Presence
 
 
@@ -50,3 +53,34 @@ class FakePresence:
     def present(self, ticket_id: str, now: int) -> list[Presence]:
         """Unexpired presences, by agent (the adapter's sort key order)."""
         return [p for (t, _), (p, until) in sorted(self.seen.items()) if t == ticket_id and until > now]
+
+
+@dataclass
+class FakeStaffDirectory:
+    """The user pool: accounts by email (invited until their first sign-in), each in one role."""
+
+    accounts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def members(self) -> list[dict[str, Any]]:
+        return [
+            {**a, "status": a["status"] if a["enabled"] else "disabled"}
+            for _, a in sorted(self.accounts.items())
+        ]
+
+    def create(self, email: str, password: str, role: str) -> bool:
+        if email in self.accounts:
+            return False
+        self.accounts[email] = {"email": email, "status": "invited", "enabled": True, "role": AGENT}
+        self.set_role(email, role)
+        return True
+
+    def set_role(self, email: str, role: str) -> None:
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}: {role!r}")
+        self.accounts[email]["role"] = ADMIN if role == ADMIN else AGENT
+
+    def set_enabled(self, email: str, enabled: bool) -> None:
+        self.accounts[email]["enabled"] = enabled
+
+    def delete(self, email: str) -> None:
+        del self.accounts[email]
