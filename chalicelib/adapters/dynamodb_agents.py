@@ -131,5 +131,10 @@ class DynamoDBAgents:
         found = self._db.get_item(TableName=self.table, Key=_directory_key(name), ConsistentRead=True)
         return "Item" in found and not _disabled(found["Item"])
 
+    def is_disabled(self, name: str) -> bool:
+        """Whether an admin disabled or removed `name` (read consistently, at the moment of asking)."""
+        found = self._db.get_item(TableName=self.table, Key=_directory_key(name), ConsistentRead=True)
+        return "Item" in found and _disabled(found["Item"])
+
     def _entry(self, subject: str, name: str) -> dict:
         return {**_directory_key(name), "sub": {"S": subject}}

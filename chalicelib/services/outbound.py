@@ -263,8 +263,8 @@ class OutboundService:
         held reply when its window ends, a forward, an announcement) asks the directory
         itself: the request's check may be up to INBOUND_STAFF_CHECK_SECONDS old (SECURITY.md),
         and a just-disabled agent must not mail anyone in that window."""
-        enabled = self.ports.staff_enabled
-        if enabled is not None and not enabled(agent):
+        disabled = self.ports.staff_disabled
+        if disabled is not None and disabled(agent):
             raise AgentDisabled(f"{agent} is no longer enabled on the staff: nothing was sent")
 
     # -- steps ----------------------------------------------------------------------

@@ -44,7 +44,7 @@ class OutboundPorts:
     publish_event: Callable[[EventKind, str, dict[str, Any]], object] | None = None
     # The SES account's (bounce, complaint) rates, cached (adapters/cloudwatch_reputation).
     account_rates: AccountRates = lambda: (None, None)
-    # Whether an agent is on the staff now, read from the staff directory at the moment of
-    # asking (adapters/dynamodb_agents.is_agent, consistent): never the request check's
-    # answer, which a container keeps up to INBOUND_STAFF_CHECK_SECONDS. None: no directory.
-    staff_enabled: Callable[[str], bool] | None = None
+    # Whether an admin disabled or removed an agent, read from the staff directory at the
+    # moment of asking (adapters/dynamodb_agents.is_disabled, consistent): never the request
+    # check's answer, which a container keeps up to INBOUND_STAFF_CHECK_SECONDS. None: no directory.
+    staff_disabled: Callable[[str], bool] | None = None

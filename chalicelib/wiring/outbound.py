@@ -114,7 +114,7 @@ def mail_out(
             reply_secrets=reply_secrets,
             public_url=public_url,
             reply_claims=DynamoDBReplyClaims(dynamodb, settings.tickets_table),
-            staff_enabled=DynamoDBAgents(dynamodb, settings.tickets_table).is_agent,
+            staff_disabled=DynamoDBAgents(dynamodb, settings.tickets_table).is_disabled,
             account_rates=AccountReputation(
                 on_first_use(lambda: client(session, "cloudwatch", settings))
             ).rates,

@@ -49,8 +49,11 @@ def test_a_disabled_agent_leaves_the_roster_and_is_no_assignee_until_enabled(age
 
     assert agents.roster() == ["ann@example.com"]
     assert not agents.is_agent("bob@example.com") and not agents.is_agent("nobody@example.com")
+    assert agents.is_disabled("bob@example.com"), "what mail an agent sends asks (outbound.require_staff)"
+    assert not agents.is_disabled("ann@example.com") and not agents.is_disabled("nobody@example.com")
     agents.set_disabled("bob@example.com", False)
     assert agents.roster() == ["ann@example.com", "bob@example.com"] and agents.is_agent("bob@example.com")
+    assert not agents.is_disabled("bob@example.com")
 
 
 def test_presence_lapses_at_its_expiry_and_ends_on_leaving(presence):

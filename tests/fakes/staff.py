@@ -39,6 +39,9 @@ class FakeAgents:
     def is_agent(self, name: str) -> bool:
         return name in self.directory and name not in self.disabled
 
+    def is_disabled(self, name: str) -> bool:
+        return name in self.disabled
+
 
 @dataclass
 class FakePresence:
