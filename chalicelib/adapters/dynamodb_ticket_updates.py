@@ -15,6 +15,7 @@ from chalicelib.domain.tickets import MessageKind, TicketStatus
 from chalicelib.services.ports.records import AGENT_SCOPE
 
 if TYPE_CHECKING:
+    from chalicelib.domain.message_claims import IndexEntry
     from chalicelib.domain.report_counts import Tally
     from chalicelib.domain.tickets import StoredMessage, Ticket
     from chalicelib.services.ports.records import TicketChange
@@ -142,18 +143,34 @@ def outbound_update(
 
 
 def index_puts(
-    table: str, mailbox: str, message: StoredMessage, aliases: tuple[str, ...] = (), conditional: bool = True
+    table: str,
+    mailbox: str,
+    message: StoredMessage,
+    aliases: tuple[str, ...] = (),
+    conditional: bool = True,
+    entry: IndexEntry | None = None,
 ) -> list[dict[str, Any]]:
     """The Message-ID index entries of `message` (and `aliases`) in `mailbox`; `conditional`:
-    only where the id is not stored yet (a received mail's duplicate check)."""
+    only where the id is not stored yet (a received mail's duplicate check), or, for an
+    `entry` that replaces another mail's claim, only where the entry still holds that claim.
+    A received mail's `entry` carries its fingerprint (domain/message_claims.py)."""
+    if entry is not None and not entry.indexed:
+        return []
     operations = []
     for message_id in dict.fromkeys(i for i in (message.message_id, *aliases) if i):
-        item = {
-            **items.message_id_key(mailbox, message_id),
-            **items.serialize({"type": "message-id", "ticket_id": message.ticket_id, "key": message.key}),
+        attributes: dict[str, Any] = {
+            "type": "message-id",
+            "ticket_id": message.ticket_id,
+            "key": message.key,
         }
+        if entry is not None and entry.claim.fingerprint:
+            attributes |= {"fingerprint": entry.claim.fingerprint, "authenticated": entry.claim.authenticated}
+        item = {**items.message_id_key(mailbox, message_id), **items.serialize(attributes)}
         put: dict[str, Any] = {"TableName": table, "Item": item}
-        if conditional:
+        if conditional and entry is not None and entry.replaces is not None:
+            put["ConditionExpression"] = "fingerprint = :claimed"
+            put["ExpressionAttributeValues"] = {":claimed": {"S": entry.replaces.fingerprint}}
+        elif conditional:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         operations.append({"Put": put})
     return operations

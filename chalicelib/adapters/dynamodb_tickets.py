@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamodb_requests import (
 )
 from chalicelib.adapters.dynamodb_search import term_puts
 from chalicelib.adapters.dynamodb_sla import SLA_KEY, policy_from_item
+from chalicelib.domain.message_claims import MessageIdClaim
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, ticket_id_for
 from chalicelib.errors import (
     AlreadyProcessed,
@@ -33,6 +34,8 @@ from chalicelib.services.ports.records import AGENT_SCOPE, Lookup
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from chalicelib.domain.message_claims import IndexEntry
 
     from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
     from chalicelib.services.ports.records import DeliveryRecord, TicketChange
@@ -94,6 +97,7 @@ class DynamoDBTickets:
         last_number = 0
         sla = None
         found: dict[str, str] = {}
+        claims: dict[str, MessageIdClaim] = {}
         prefix = f"MID#{mailbox}#"
         for raw in batch_get(self._db, self.table, keys, consistent=True):
             pk = raw["pk"]["S"]
@@ -105,7 +109,10 @@ class DynamoDBTickets:
                 sla = policy_from_item(raw)
             else:
                 found[pk[len(prefix) :]] = raw["ticket_id"]["S"]
-        return Lookup(delivery, last_number, found, sla)
+                claims[pk[len(prefix) :]] = MessageIdClaim(
+                    raw.get("fingerprint", {}).get("S", ""), raw.get("authenticated", {}).get("BOOL", False)
+                )
+        return Lookup(delivery, last_number, found, sla, claims)
 
     def ticket_counter(self) -> int:
         """The number of the last ticket the counter handed out (0 before the first)."""
@@ -196,9 +203,10 @@ class DynamoDBTickets:
         record: DeliveryRecord,
         last_number: int,
         terms: tuple[str, ...] = (),
+        entry: IndexEntry | None = None,
     ) -> None:
-        """Ticket, first message, its search terms, Message-ID index, delivery record and
-        counter, all or nothing.
+        """Ticket, first message, its search terms, Message-ID index (as `entry` says, with
+        the mail's fingerprint), delivery record and counter, all or nothing.
 
         The ticket's number is `last_number + 1` or more (ticket.id), and the counter
         moves to it only if it still holds `last_number`: a number is spent only by
@@ -225,9 +233,9 @@ class DynamoDBTickets:
             *updates.report_adds(self.table, report_counts.filed(ticket)),
         ]
         operations += term_puts(self.table, ticket.id, ticket.created_at, terms)
-        operations += updates.index_puts(self.table, ticket.mailbox, message)
+        operations += updates.index_puts(self.table, ticket.mailbox, message, entry=entry)
         try:
-            self._transact(operations, message.message_id)
+            self._transact(operations, _indexed_id(message, entry))
         except ConcurrentUpdate as exc:
             reasons = cancellation_reasons(exc.__cause__)
             if reasons[1:3] == ["None", "None"]:
@@ -243,9 +251,10 @@ class DynamoDBTickets:
         record: DeliveryRecord,
         terms: tuple[str, ...] = (),
         created_at: str = "",
+        entry: IndexEntry | None = None,
     ) -> None:
         """A message joins an existing ticket (created at `created_at`, which keys its new
-        search `terms`), all or nothing."""
+        search `terms`), its Message-ID indexed as `entry` says, all or nothing."""
         operations = [
             delivery_put(self.table, ses_message_id, record),
             {"Update": updates.thread_update(self.table, change)},
@@ -263,8 +272,8 @@ class DynamoDBTickets:
             operations += updates.report_adds(self.table, tallies)
         if created_at:
             operations += term_puts(self.table, change.ticket_id, created_at, terms)
-        operations += updates.index_puts(self.table, mailbox, message)
-        self._transact(operations, message.message_id)
+        operations += updates.index_puts(self.table, mailbox, message, entry=entry)
+        self._transact(operations, _indexed_id(message, entry))
 
     def record_event(self, event: StoredMessage) -> None:
         """An audit line on its ticket's thread (not counted as a message)."""
@@ -307,3 +316,8 @@ class DynamoDBTickets:
             first,
             answered,
         )
+
+
+def _indexed_id(message: StoredMessage, entry: IndexEntry | None) -> str:
+    """The Message-ID whose index entry is the commit's last operation ("" when none is)."""
+    return message.message_id if entry is None or entry.indexed else ""

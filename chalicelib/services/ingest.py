@@ -154,6 +154,13 @@ class IngestService:
         unlisted = attachment_rules.listing_overflow(mail.attachments)
         if unlisted:  # the commit would fail on every retry
             return self.unfiled.quarantine(received, QuarantineReason.OVERSIZE, unlisted)
+        return self._file(received, mail, decision)
+
+    def _file(
+        self, received: ReceivedMail, mail: ParsedMail, decision: Classification, again: bool = False
+    ) -> Outcome:
+        """Thread and commit; DuplicateMessageId from the commit itself means another mail
+        stored this Message-ID since the look-up: look again once (is it this very mail?)."""
         mailbox_route = route(
             received.recipients or tuple(a.email for a in mail.to + mail.cc),
             self.settings.mailboxes,
@@ -166,13 +173,17 @@ class IngestService:
         if found.delivery is not None:
             return self._finish_redelivery(received, found.delivery)
         try:
-            threading = self.filing.decide_thread(mail, received, mailbox_route, found.message_ids)
+            threading = self.filing.decide_thread(
+                mail, received, mailbox_route, found.message_ids, found.claims
+            )
             if decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None:
                 return self.unfiled.suspend(received, mail, mailbox_route, decision, threading.decision)
             outcome = self.filing.file(
                 received, mail, mailbox_route, decision, threading, found.last_number, found.sla
             )
         except DuplicateMessageId as exc:
+            if not exc.ticket_id and not again:  # raised by the commit's condition, not judged
+                return self._file(received, mail, decision, again=True)
             return self.unfiled.duplicate(received, mailbox_route, exc)
         self.unfiled.archive(received, received.received_at)
         self._announce(outcome)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import field, replace
 
 from chalicelib import observability
-from chalicelib.domain import correlation, participants, sender_trust, sla
+from chalicelib.domain import correlation, message_claims, participants, sender_trust, sla
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict, parse_addresses
@@ -55,6 +55,8 @@ class Threading:
     decision: correlation.ThreadDecision
     tickets: dict[str, Ticket]
     trust: sender_trust.SenderTrust
+    # How the mail's own Message-ID enters the index (domain/message_claims.py).
+    entry: message_claims.IndexEntry = field(default_factory=message_claims.IndexEntry)
 
 
 class TicketFiling:
@@ -63,25 +65,44 @@ class TicketFiling:
         self.ports = ports
 
     def decide_thread(
-        self, mail: ParsedMail, received: ReceivedMail, where: Route, hits: dict[str, str]
+        self,
+        mail: ParsedMail,
+        received: ReceivedMail,
+        where: Route,
+        hits: dict[str, str],
+        claims: dict[str, message_claims.MessageIdClaim] | None = None,
     ) -> Threading:
         """Which ticket this mail joins, given the Message-ID index entries `hits` of
-        wanted_message_ids(mail); DuplicateMessageId when the mailbox has its Message-ID."""
+        wanted_message_ids(mail) and what `claims` those entries know of their mails;
+        DuplicateMessageId when the mailbox has this very mail (its Message-ID, stored by
+        the same mail: domain/message_claims.py). Another mail that merely claims its
+        Message-ID is filed, and threads by nothing that entry says."""
         tickets = self.ports.tickets
         sender = mail.from_[0].email if mail.from_ else ""
         claimed = claimed_ticket(where.address) if where.tag else None
-        wanted = wanted_message_ids(mail)
+        trust = sender_trust.assess(mail, received)
+        entry = message_claims.IndexEntry(
+            message_claims.claim_of(mail, sender_of(mail).email, trust.authenticated)
+        )
+        reused = ""
         if mail.message_id and mail.message_id in hits:
-            raise DuplicateMessageId(mail.message_id, hits[mail.message_id])
+            stored = (claims or {}).get(mail.message_id, message_claims.MessageIdClaim())
+            reuse = message_claims.judge(stored, entry.claim)
+            if reuse == message_claims.Reuse.DUPLICATE:
+                raise DuplicateMessageId(mail.message_id, hits[mail.message_id])
+            taken_over = reuse == message_claims.Reuse.TAKE_OVER
+            entry = replace(entry, indexed=taken_over, replaces=stored if taken_over else None)
+            reused = message_claims.reuse_note(mail.message_id, hits[mail.message_id], reuse)
+        # Its own Message-ID never threads a mail: held by another mail, it names that mail's ticket.
+        wanted = [m for m in wanted_message_ids(mail) if m != mail.message_id]
         subject_id = correlation.subject_ticket_id(mail.subject)
-        ids = [hits[m] for m in wanted if m in hits and m != mail.message_id]
+        ids = [hits[m] for m in wanted if m in hits]
         ids += [t for t in (claimed, subject_id) if t]
         known = tickets.get_tickets(ids)
         # The token verifies against the claimed ticket's own random value: a number
         # issued again holds another one, so an old ticket's token fails here.
         nonce = known[claimed].token_nonce if claimed in known else ""
         token = read_token(self.ports.reply_secrets(), where.address, nonce) if claimed else None
-        trust = sender_trust.assess(mail, received)
         facts = correlation.ThreadFacts(
             mailbox=where.mailbox,
             sender=sender,
@@ -96,7 +117,10 @@ class TicketFiling:
             ),
             subject_ticket=known.get(subject_id) if subject_id else None,
         )
-        return Threading(correlation.decide(facts), known, trust)
+        decision = correlation.decide(facts)
+        if reused:
+            decision = replace(decision, notes=(*decision.notes, reused))
+        return Threading(decision, known, trust, entry)
 
     def file(
         self,
@@ -216,10 +240,12 @@ class TicketFiling:
                 last_from="customer" if message.kind == MessageKind.CUSTOMER else "",
                 sla=sla.start(policy.target(where.mailbox, Priority.NORMAL), now),
             )
-            tickets.commit_new(ses_id, ticket, message, record, last_number, terms)
+            tickets.commit_new(ses_id, ticket, message, record, last_number, terms, threading.entry)
         else:
             change = self._change(known, now, message, admission.added, len(attachments), policy)
-            tickets.commit_thread(ses_id, where.mailbox, change, message, record, terms, known.created_at)
+            tickets.commit_thread(
+                ses_id, where.mailbox, change, message, record, terms, known.created_at, threading.entry
+            )
         return outcome
 
     def _change(

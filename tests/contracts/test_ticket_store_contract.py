@@ -14,6 +14,7 @@ from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
 from chalicelib.adapters.dynamodb_report_counters import DynamoDBReportCounters
 from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.report_counts import bucket
 from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
@@ -143,6 +144,67 @@ def test_a_delivery_a_message_id_and_a_ticket_number_are_each_used_once(store):
     assert not behind.value.ticket_exists
     assert store.tickets.ticket_counter() == 1
     assert store.deliveries.get_delivery("ses-2") is None  # nothing of a refused commit stays
+
+
+def test_a_message_id_entry_keeps_its_mails_claim_and_is_replaced_only_from_the_claim_read(store):
+    """What the index knows of the mail that stored a Message-ID (domain/message_claims.py): an
+    entry without a claim reads as MessageIdClaim() (as older versions wrote them); a mail
+    filed apart leaves the entry alone; a take-over replaces it only while it holds the claim
+    read, else DuplicateMessageId and nothing of the commit stays."""
+    first = MessageIdClaim("f" * 32, authenticated=False)
+    forged = _ticket(1)
+    store.tickets.commit_new(
+        "ses-1",
+        forged,
+        _message(forged.id, "ses-1", forged.created_at, "m1@customer.org"),
+        _record("created", forged.id),
+        0,
+        (),
+        IndexEntry(first),
+    )
+    assert store.tickets.look_up("ses-x", "support", ["m1@customer.org"]).claims == {"m1@customer.org": first}
+    apart = _ticket(2)
+    store.tickets.commit_new(
+        "ses-2",
+        apart,
+        _message(apart.id, "ses-2", apart.created_at, "m1@customer.org"),
+        _record("created", apart.id),
+        1,
+        (),
+        IndexEntry(MessageIdClaim("a" * 32), indexed=False),
+    )
+    found = store.tickets.look_up("ses-x", "support", ["m1@customer.org"])
+    assert (found.message_ids, found.claims) == ({"m1@customer.org": forged.id}, {"m1@customer.org": first})
+
+    real = MessageIdClaim("b" * 32, authenticated=True)
+    stale = IndexEntry(real, replaces=MessageIdClaim("c" * 32))
+    ticket = _ticket(3)
+    with pytest.raises(DuplicateMessageId):
+        store.tickets.commit_new(
+            "ses-3",
+            ticket,
+            _message(ticket.id, "ses-3", ticket.created_at, "m1@customer.org"),
+            _record("created", ticket.id),
+            2,
+            (),
+            stale,
+        )
+    assert store.deliveries.get_delivery("ses-3") is None
+    store.tickets.commit_new(
+        "ses-3",
+        ticket,
+        _message(ticket.id, "ses-3", ticket.created_at, "m1@customer.org"),
+        _record("created", ticket.id),
+        2,
+        (),
+        IndexEntry(real, replaces=first),
+    )
+    found = store.tickets.look_up("ses-x", "support", ["m1@customer.org"])
+    assert (found.message_ids, found.claims) == ({"m1@customer.org": ticket.id}, {"m1@customer.org": real})
+    _new(store, "ses-4", 4, "m4@customer.org")  # no entry given: no claim, as before
+    assert store.tickets.look_up("ses-x", "support", ["m4@customer.org"]).claims == {
+        "m4@customer.org": MessageIdClaim()
+    }
 
 
 def test_a_reply_joins_its_ticket_and_reopens_it_only_from_the_status_it_was_read_in(store):

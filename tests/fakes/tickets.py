@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from chalicelib.domain import report_counts, sla
 from chalicelib.domain.participants import MAX_PARTICIPANTS
+from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim
 from chalicelib.domain.reports import DayCounters
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, StoredMessage, Ticket, ticket_id_for
 from chalicelib.errors import (
@@ -37,6 +38,7 @@ class FakeTickets:
     merged_into: dict[str, str] = field(default_factory=dict)
     thread: dict[str, dict[str, StoredMessage]] = field(default_factory=dict)  # ticket -> key -> message
     index: dict[tuple[str, str], str] = field(default_factory=dict)  # (mailbox, Message-ID) -> ticket
+    claims: dict[tuple[str, str], MessageIdClaim] = field(default_factory=dict)  # of a received mail's entry
     counter: int = 0
     allocated: dict[str, str] = field(default_factory=dict)
     records: dict[str, DeliveryRecord] = field(default_factory=dict)
@@ -128,7 +130,8 @@ class FakeTickets:
         wanted = list(dict.fromkeys(m for m in message_ids if m))[:98]
         found = {m: self.index[mailbox, m] for m in wanted if (mailbox, m) in self.index}
         policy = self.sla_policy if self.sla_policy.targets else None
-        return Lookup(self.get_delivery(ses_message_id), self.counter, found, policy)
+        claims = {m: self.claims.get((mailbox, m), MessageIdClaim()) for m in found}
+        return Lookup(self.get_delivery(ses_message_id), self.counter, found, policy, claims)
 
     def ticket_counter(self) -> int:
         return self.counter
@@ -152,16 +155,17 @@ class FakeTickets:
         record: DeliveryRecord,
         last_number: int,
         terms: tuple[str, ...] = (),
+        entry: IndexEntry | None = None,
     ) -> None:
         self._check_delivery(ses_message_id)
-        self._check_index(ticket.mailbox, message)
+        self._check_index(ticket.mailbox, message, entry)
         number = int(ticket.id.removeprefix("T-")) - FIRST_TICKET_NUMBER
         if ticket.id in self.tickets or self.counter != last_number:
             raise TicketNumberTaken(number, ticket_exists=ticket.id in self.tickets)
         self.counter = number
         everyone = tuple(sorted(set(ticket.participants) | {ticket.requester}))
         self.tickets[ticket.id] = replace(ticket, participants=everyone, tags=tuple(sorted(ticket.tags)))
-        self._store(ses_message_id, ticket.mailbox, message, record)
+        self._store(ses_message_id, ticket.mailbox, message, record, entry)
         self.bump(ticket.mailbox, ticket.id, "tickets")
         self.add_report(report_counts.filed(ticket))
 
@@ -174,9 +178,10 @@ class FakeTickets:
         record: DeliveryRecord,
         terms: tuple[str, ...] = (),
         created_at: str = "",
+        entry: IndexEntry | None = None,
     ) -> None:
         self._check_delivery(ses_message_id)
-        self._check_index(mailbox, message)
+        self._check_index(mailbox, message, entry)
         ticket = self.tickets.get(change.ticket_id)
         new = set(change.new_participants)
         if (
@@ -195,7 +200,7 @@ class FakeTickets:
             last_from=change.last_from or ticket.last_from,
             sla=change.restarted.sla if change.restarted is not None else ticket.sla,
         )
-        self._store(ses_message_id, mailbox, message, record)
+        self._store(ses_message_id, mailbox, message, record, entry)
         self.bump(mailbox, ticket.id)
         if change.reopen_to:
             self.add_report(
@@ -249,6 +254,7 @@ class FakeTickets:
         for message_id in (message.message_id, *aliases):
             if message_id:
                 self.index[mailbox, message_id] = message.ticket_id
+                self.claims.pop((mailbox, message_id), None)  # the adapter's put replaces the item
         if message.kind == MessageKind.STAFF:
             self.bump(mailbox, message.ticket_id)
         return True
@@ -257,17 +263,35 @@ class FakeTickets:
         if ses_message_id in self.records:
             raise AlreadyProcessed(ses_message_id)
 
-    def _check_index(self, mailbox: str, message: StoredMessage) -> None:
-        if message.message_id and (mailbox, message.message_id) in self.index:
+    def _check_index(self, mailbox: str, message: StoredMessage, entry: IndexEntry | None) -> None:
+        """The adapter's condition on the index entry's put (dynamodb_ticket_updates.index_puts)."""
+        if not message.message_id or (entry is not None and not entry.indexed):
+            return
+        key = (mailbox, message.message_id)
+        if entry is not None and entry.replaces is not None:
+            if key not in self.index or self.claims.get(key, MessageIdClaim()).fingerprint != (
+                entry.replaces.fingerprint
+            ):
+                raise DuplicateMessageId(message.message_id)
+        elif key in self.index:
             raise DuplicateMessageId(message.message_id)
 
     def _store(
-        self, ses_message_id: str, mailbox: str, message: StoredMessage, record: DeliveryRecord
+        self,
+        ses_message_id: str,
+        mailbox: str,
+        message: StoredMessage,
+        record: DeliveryRecord,
+        entry: IndexEntry | None = None,
     ) -> None:
         self.records[ses_message_id] = {k: v for k, v in record.items() if v is not None and v != ""}
         self.thread.setdefault(message.ticket_id, {})[message.key] = message
-        if message.message_id:
+        if message.message_id and (entry is None or entry.indexed):
             self.index[mailbox, message.message_id] = message.ticket_id
+            if entry is not None and entry.claim.fingerprint:
+                self.claims[mailbox, message.message_id] = entry.claim
+            else:
+                self.claims.pop((mailbox, message.message_id), None)
 
     # -- Deliveries --------------------------------------------------------------
     def get_delivery(self, ses_message_id: str) -> DeliveryRecord | None:

@@ -18,6 +18,7 @@ from chalicelib.domain.frozen import frozen
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
 # cold start of every function, the ingest's included, through any service naming a port.
 if TYPE_CHECKING:
+    from chalicelib.domain.message_claims import MessageIdClaim
     from chalicelib.domain.sla import SlaPolicy
     from chalicelib.domain.tickets import Ticket, TicketStatus
 
@@ -42,6 +43,8 @@ class Lookup:
     last_number: int  # the ticket counter: the next new ticket is number last_number + 1
     message_ids: dict[str, str]  # Message-ID -> ticket id, for the ids this mailbox stored or sent
     sla: SlaPolicy | None = None  # the SLA targets (None: none set)
+    # Message-ID -> what its entry knows of the mail that stored it (domain/message_claims.py)
+    claims: dict[str, MessageIdClaim] = field(default_factory=dict)
 
 
 @frozen

@@ -17,6 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
 # cold start of every function, the ingest's included, through any service naming a port.
 if TYPE_CHECKING:
+    from chalicelib.domain.message_claims import IndexEntry
     from chalicelib.domain.reports import DayCounters
     from chalicelib.domain.search_terms import SearchQuery
     from chalicelib.domain.sign_in_throttle import Counter
@@ -63,6 +64,7 @@ class TicketStore(Protocol):
         record: DeliveryRecord,
         last_number: int,
         terms: tuple[str, ...] = (),
+        entry: IndexEntry | None = None,
     ) -> None: ...
     def commit_thread(
         self,
@@ -73,6 +75,7 @@ class TicketStore(Protocol):
         record: DeliveryRecord,
         terms: tuple[str, ...] = (),
         created_at: str = "",
+        entry: IndexEntry | None = None,
     ) -> None: ...
     def record_event(self, event: StoredMessage) -> None: ...
     def record_outbound(

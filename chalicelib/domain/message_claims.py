@@ -1,0 +1,80 @@
+"""Whose a Message-ID is: when a received mail is a duplicate, and when another mail merely
+claims its Message-ID.
+
+A Message-ID is a claim like any header (RFC 5322 section 3.6.4 asks senders to make it
+unique; nothing enforces it). Anyone who learns one, from a Cc or a quoted thread, can send
+a mail carrying it before SES delivers the real one. Had the Message-ID index taken the
+first mail's word for it, the real mail would be archived as that mail's "duplicate" and
+never reach the desk. So each index entry keeps a fingerprint of the mail that stored it:
+who sent it (the From mailbox, and whether the sender-trust policy authenticated it) and
+what it says (subject, bodies, the files' names, types and sizes). Only the same mail again
+(a sender's server delivering twice, a forwarder's copy) is a duplicate; any other mail with
+that Message-ID is filed, with a note, and its Message-ID is not indexed for it, unless it is
+authenticated and the entry's mail was not: then the proven sender's mail takes the entry,
+so replies naming that Message-ID thread where the real mail is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import field
+from enum import StrEnum
+
+from chalicelib.domain.frozen import frozen
+from chalicelib.domain.mail import ParsedMail
+
+
+@frozen
+class MessageIdClaim:
+    """What an index entry knows of the mail that stored it. `fingerprint` "": an entry written
+    before fingerprints were (or the Message-ID of a message we sent), taken at its word."""
+
+    fingerprint: str = ""
+    authenticated: bool = False
+
+
+class Reuse(StrEnum):
+    DUPLICATE = "duplicate"  # the same mail again: archived, nothing filed
+    FILE_APART = "file_apart"  # another mail: filed, its Message-ID left to the entry's mail
+    TAKE_OVER = "take_over"  # another mail, authenticated where the entry's was not: filed, indexed
+
+
+def claim_of(mail: ParsedMail, sender: str, authenticated: bool) -> MessageIdClaim:
+    """The fingerprint of `mail` from `sender` (its address as filed) and the policy's verdict."""
+    digest = hashlib.sha256()
+    files = "\n".join(f"{a.filename}\t{a.content_type}\t{a.size}" for a in mail.attachments)
+    for part in ("1" if authenticated else "0", sender.lower(), mail.subject, mail.text, mail.html, files):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return MessageIdClaim(digest.hexdigest()[:32], authenticated)
+
+
+def judge(stored: MessageIdClaim, mine: MessageIdClaim) -> Reuse:
+    """What a mail whose Message-ID the index holds for `stored` is."""
+    if not stored.fingerprint or stored.fingerprint == mine.fingerprint:
+        return Reuse.DUPLICATE
+    if mine.authenticated and not stored.authenticated:
+        return Reuse.TAKE_OVER
+    return Reuse.FILE_APART
+
+
+def reuse_note(message_id: str, ticket_id: str, reuse: Reuse) -> str:
+    """What staff read on a mail filed although the index held its Message-ID."""
+    note = (
+        f"Message-ID {message_id} was already stored on {ticket_id} by another mail"
+        " (another sender, verdict or content): filed as a mail of its own"
+    )
+    if reuse == Reuse.TAKE_OVER:
+        return note + "; replies naming it now thread here (this sender is authenticated)"
+    return note
+
+
+@frozen
+class IndexEntry:
+    """How a filed mail's own Message-ID enters the index: with `claim`; not at all when
+    `indexed` is False (the id is another mail's); and, with `replaces`, in place of the
+    entry holding that claim (only if it still does), else only where the id is new."""
+
+    claim: MessageIdClaim = field(default_factory=MessageIdClaim)
+    indexed: bool = True
+    replaces: MessageIdClaim | None = None

@@ -1,0 +1,109 @@
+"""Attack: Message-ID pre-emption. Mallory, copied on alice's mail (or reading a quoted thread),
+learns its Message-ID before SES delivers it to us, and sends a mail of her own with that
+Message-ID first. The Message-ID index took the first mail's word for it: alice's real mail
+was then a "duplicate", archived and never filed, and replies naming it threaded to mallory's.
+
+Answer (domain/message_claims.py): each index entry keeps a fingerprint of the mail that
+stored it (sender, the trust verdict, the content). Only the same mail again is a duplicate;
+alice's mail is filed where it belongs, with a note, and mallory's ticket gets nothing of it.
+An authenticated mail takes the entry from an unauthenticated one, so replies naming its
+Message-ID thread to the real mail. Entries written before fingerprints keep their old meaning.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fakes.stack import FakeStack
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
+
+ALICE = "Alice Example <alice@customer.org>"
+MALLORY = "mallory@evil.test"
+UNAUTHENTICATED = {"dmarc": "GRAY", "spf": "FAIL", "dkim": "FAIL", "source": MALLORY}
+
+
+@pytest.fixture
+def stack() -> FakeStack:
+    return FakeStack()
+
+
+def _alices_ticket(stack: FakeStack) -> str:
+    first = deliver(stack, make_mail(subject="My invoice", message_id="<a1@customer.org>"))
+    assert first.outcome == "created"
+    return str(first.ticket)
+
+
+def _alices_reply() -> bytes:
+    return make_mail(
+        subject="Re: My invoice",
+        body="Here is my account number: 12345.",
+        message_id="<a2@customer.org>",
+        in_reply_to="<a1@customer.org>",
+        references="<a1@customer.org>",
+        cc=MALLORY,
+    )
+
+
+@pytest.mark.parametrize(
+    ("sender", "verdicts"),
+    [
+        (MALLORY, {"source": MALLORY}),  # her own domain, authenticated as herself
+        (MALLORY, UNAUTHENTICATED),
+        (ALICE, UNAUTHENTICATED),  # From: alice, which SES cannot authenticate
+    ],
+    ids=["mallory authenticated", "mallory unauthenticated", "forged From alice"],
+)
+def test_a_mail_sent_first_with_alices_message_id_does_not_make_her_real_mail_a_duplicate(
+    stack, sender, verdicts
+):
+    ticket = _alices_ticket(stack)
+    forged = deliver(
+        stack,
+        make_mail(subject="hi", body="nothing", sender=sender, message_id="<a2@customer.org>"),
+        **verdicts,
+    )
+    assert forged.outcome == "created"
+
+    real = deliver(stack, _alices_reply())
+
+    assert (real.outcome, real.ticket, real.thread_signal) == ("threaded", ticket, "references")
+    [_, message] = stack.tickets.messages(ticket)
+    assert message.body.text.strip() == "Here is my account number: 12345."
+    assert f"Message-ID <a2@customer.org> was already stored on {forged.ticket}" in message.reason
+    [only] = stack.tickets.messages(str(forged.ticket))
+    assert only.body.text.strip() == "nothing", "mallory's ticket holds her own mail alone"
+    assert stack.tickets.require_ticket(str(forged.ticket)).message_count == 1
+
+
+def test_replies_naming_the_pre_empted_message_id_thread_to_the_authenticated_real_mail(stack):
+    """The forged mail could not authenticate as alice, so alice's real (authenticated) mail
+    takes the index entry: her next mail, naming only that Message-ID, joins her ticket."""
+    ticket = _alices_ticket(stack)
+    forged = deliver(stack, make_mail(message_id="<a2@customer.org>", body="forged"), **UNAUTHENTICATED)
+    assert deliver(stack, _alices_reply()).ticket == ticket
+
+    follow_up = deliver(stack, make_mail(subject="Re: Re: My invoice", in_reply_to="<a2@customer.org>"))
+
+    assert (follow_up.outcome, follow_up.ticket) == ("threaded", ticket)
+    assert stack.tickets.require_ticket(str(forged.ticket)).message_count == 1
+
+
+def test_the_same_mail_delivered_twice_is_still_a_duplicate(stack):
+    """A sender's server that delivers one mail twice (two SES deliveries, one Message-ID)."""
+    _alices_ticket(stack)
+    first = deliver(stack, _alices_reply())
+    again = deliver(stack, _alices_reply())
+    assert (again.outcome, again.ticket) == ("duplicate", first.ticket)
+    unauthenticated = deliver(stack, make_mail(message_id="<u1@customer.org>"), **UNAUTHENTICATED)
+    twice = deliver(stack, make_mail(message_id="<u1@customer.org>"), **UNAUTHENTICATED)
+    assert (twice.outcome, twice.ticket) == ("duplicate", unauthenticated.ticket)
+
+
+def test_an_entry_stored_before_fingerprints_keeps_its_meaning(stack):
+    """An index entry an older version wrote has no fingerprint: a mail with its Message-ID is
+    a duplicate, as it was (and one we sent: our own Message-ID coming back)."""
+    ticket = _alices_ticket(stack)
+    stack.tickets.index["support", "<old@customer.org>"] = ticket  # no claim stored with it
+    again = deliver(stack, make_mail(message_id="<old@customer.org>", body="anything"))
+    assert (again.outcome, again.ticket) == ("duplicate", ticket)
