@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
     from chalicelib.domain.message_claims import IndexEntry
-
     from chalicelib.domain.tickets import StoredMessage, Ticket, TicketStatus
     from chalicelib.services.ports.records import DeliveryRecord, TicketChange
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chalicelib.domain import report_counts, sla
-from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim
+from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.reports import DayCounters
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, StoredMessage, Ticket, ticket_id_for
 from chalicelib.errors import (
