@@ -1,4 +1,5 @@
-"""The gate CI runs (.ci/run -> make check): lint, types and tests, and no silent pass.
+"""The gate CI runs (.ci/run -> make check): lint, types and tests, and no silent pass; the
+pre-commit hooks run the same, split between commit and push.
 
 GIVEN the Makefile, WHEN CI runs `make check`, THEN ruff, ruff format, mypy and the whole
 suite run; AND a test run that selects no test at all (pytest's exit code 5: a wrong path
@@ -58,18 +59,26 @@ def test_a_test_run_that_selects_no_test_fails_and_prints_the_summary():
     assert "deselected" in summary, summary
 
 
-def test_pre_commit_runs_what_make_lint_and_types_run():
+def test_pre_commit_and_pre_push_together_run_what_make_check_runs():
+    """Each commit: lint, types and the fast tier (the edit loop); each push: the whole suite.
+    `pre-commit install` installs both hook types."""
     import yaml
 
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
     hooks = [hook for repo in config["repos"] for hook in repo["hooks"]]
+    stages = {hook["id"]: hook.get("stages", config["default_stages"]) for hook in hooks}
+    on_commit = [hook["entry"] for hook in hooks if stages[hook["id"]] == ["pre-commit"]]
+    on_push = [hook["entry"] for hook in hooks if stages[hook["id"]] == ["pre-push"]]
 
     planned = make("-n", "lint", "types")
 
     assert planned.returncode == 0, planned.stderr
-    assert [hook["entry"] for hook in hooks] == [
-        line for line in planned.stdout.splitlines() if line.startswith(".venv/bin/")
-    ]
+    lint_and_types = [line for line in planned.stdout.splitlines() if line.startswith(".venv/bin/")]
+    assert on_commit == [*lint_and_types, "make test-fast"]
+    assert on_push == ["make test"]
+    assert len(on_commit) + len(on_push) == len(hooks)
+    assert set(config["default_install_hook_types"]) == {"pre-commit", "pre-push"}
+    assert "check: lint types test\n" in (ROOT / "Makefile").read_text()
     assert {hook["language"] for hook in hooks} == {"system"}, "hooks use the project's .venv, no download"
 
 
