@@ -24,7 +24,7 @@ from chalicelib import observability
 from chalicelib.domain import attachment_rules, sender_trust, verdicts
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import MailKind
-from chalicelib.domain.mail import ReceivedMail
+from chalicelib.domain.mail import ReceivedMail, header_block_overflow
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.domain.routing import route
 from chalicelib.domain.ticket_events import EventKind
@@ -135,6 +135,9 @@ class IngestService:
             return self.unfiled.quarantine(
                 received, QuarantineReason.OVERSIZE, f"{size} bytes exceeds the limit of {limit}"
             )
+        overflow = header_block_overflow(raw)
+        if overflow:  # before parsing, which would not finish
+            return self.unfiled.quarantine(received, QuarantineReason.OVERSIZE, overflow)
         mail = self.ports.read_mail(raw)
         unparseable = _unparseable_reason(raw, mail)
         if unparseable:
