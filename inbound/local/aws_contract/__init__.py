@@ -9,7 +9,8 @@ request before it is sent:
   values, maximum lengths (strings, lists, maps, blobs), numeric maximums and patterns.
   botocore's ParamValidator (botocore/validate.py) already checks types, required
   members and minimums of strings, lists and numbers, so those are left to it;
-- the service rules the models do not carry (inbound/local/aws_contract/service_rules.py).
+- the service rules the models do not carry (inbound/local/aws_contract/service_rules.py,
+  message_rules.py and resource_rules.py).
 
 A refusal is a `ContractViolation`, a ClientError with the code that service answers
 validation failures with, so adapters' error mapping runs as it would against AWS.

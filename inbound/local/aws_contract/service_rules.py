@@ -1,5 +1,6 @@
 """Service rules real AWS enforces that botocore's models do not carry (and moto does not check):
-DynamoDB's and Lambda's here, SNS/SQS/S3/SES's in inbound/local/aws_contract/message_rules.py.
+DynamoDB's and Lambda's here, SNS/SQS/S3/SES's in inbound/local/aws_contract/message_rules.py, those
+of the requests that make resources (queues, lifecycle rules, alarms, event sources) in resource_rules.py.
 
 Each rule cites the AWS documentation it comes from. `check` returns the first
 refusal as (error code or None for the service's validation code, rule, message).
@@ -13,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from inbound.local.aws_contract import resource_rules
 from inbound.local.aws_contract.message_rules import Refusal, s3, ses, sesv2, sns, sqs
 
 # DynamoDB, https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
@@ -226,6 +228,9 @@ def check(model: Any, params: Any, context: dict[str, Any]) -> Refusal | None:
     """The first service rule this request breaks, or None."""
     if not isinstance(params, dict):
         return None
+    refusal = resource_rules.check(model, params)
+    if refusal is not None:
+        return refusal
     service = model.service_model.service_name
     rule = _RULES.get(service)
     if rule is not None:
