@@ -93,6 +93,7 @@ class FakeQueue:
             tags=tags,
             sla=after.sla,
         )
+        self.memory.add_terms(before.id, terms)
         for event in events:
             self.memory.record_event(event)
         for box in dict.fromkeys((after.mailbox, before.mailbox)):
@@ -144,6 +145,7 @@ class FakeEdits:
             )
         everyone = tuple(sorted(set(new.participants) | {new.requester}))
         self.memory.tickets[new.id] = replace(new, participants=everyone)
+        self.memory.add_terms(new.id, terms)
         self._move(source.mailbox, message, new.id)
         for event in events:
             self.memory.record_event(event)
@@ -165,6 +167,7 @@ class FakeEdits:
         count, attachments = len(counted(messages)), sum(len(m.attachments) for m in messages)
         self._count(source.id, updated_at, -count, -attachments)
         self._count(target.id, updated_at, count, attachments)
+        self.memory.add_terms(target.id, terms)
         for message in messages:
             self._move(source.mailbox, message, target.id)
 

@@ -7,6 +7,7 @@ delivery record with the message, all or nothing, exactly as the adapter's trans
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from chalicelib.domain import report_counts, sla
@@ -47,6 +48,12 @@ class FakeTickets:
     changes: dict[str, ChangeCount] = field(default_factory=dict)  # scope -> counter
     report: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)  # (box, day, agent)
     unsolved: dict[str, int] = field(default_factory=dict)  # mailbox -> report's open count
+    terms: dict[str, set[str]] = field(default_factory=dict)  # search term -> tickets (fakes/search.py)
+
+    def add_terms(self, ticket_id: str, terms: Sequence[str]) -> None:
+        """The search index's write, which the adapter makes in the same transaction."""
+        for term in terms:
+            self.terms.setdefault(term, set()).add(ticket_id)
 
     # -- ReportCounters --------------------------------------------------------
     def stored_days(self, mailbox: str, first_day: str) -> tuple[list[DayCounters], int]:
@@ -166,6 +173,7 @@ class FakeTickets:
         everyone = tuple(sorted(set(ticket.participants) | {ticket.requester}))
         self.tickets[ticket.id] = replace(ticket, participants=everyone, tags=tuple(sorted(ticket.tags)))
         self._store(ses_message_id, ticket.mailbox, message, record, entry)
+        self.add_terms(ticket.id, terms)
         self.bump(ticket.mailbox, ticket.id, "tickets")
         self.add_report(report_counts.filed(ticket))
 
@@ -201,6 +209,7 @@ class FakeTickets:
             sla=change.restarted.sla if change.restarted is not None else ticket.sla,
         )
         self._store(ses_message_id, mailbox, message, record, entry)
+        self.add_terms(ticket.id, terms)
         self.bump(mailbox, ticket.id)
         if change.reopen_to:
             self.add_report(
