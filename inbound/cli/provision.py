@@ -11,10 +11,18 @@ from typing import Any
 def _provision(args: argparse.Namespace) -> int:
     import boto3
 
+    from inbound.stage.chalice_config import queue_function_timeouts
+    from inbound.stage.documents import REPLY_FUNCTION_TIMEOUT, SEND_FUNCTION_TIMEOUT
     from inbound.stage.provision.api import deployed_rest_api
     from inbound.stage.provision.context import ProvisionError
     from inbound.stage.provision.report import render_report
-    from inbound.stage.provision.run import after_deploy, delete, provision
+    from inbound.stage.provision.run import (
+        FEEDBACK_FUNCTION_TIMEOUT,
+        INGEST_FUNCTION_TIMEOUT,
+        after_deploy,
+        delete,
+        provision,
+    )
 
     if args.managed and not args.dedicated_pool:
         print("inbound provision: --managed goes with --dedicated-pool NAME", file=sys.stderr)
@@ -42,6 +50,7 @@ def _provision(args: argparse.Namespace) -> int:
             )
             print(f"stage {args.stage} torn down" + ("" if args.delete_data else "; bucket and tables kept"))
             return 0
+        timeouts = queue_function_timeouts(Path(args.project_dir), args.stage)
         report = provision(
             session,
             stage=args.stage,
@@ -55,6 +64,11 @@ def _provision(args: argparse.Namespace) -> int:
             managed_pool=args.managed,
             firehose=args.firehose,
             public_url=args.public_url,
+            # The queues' visibility timeouts follow the functions' timeouts in config.json.
+            ingest_function_timeout=timeouts.get("ingest", INGEST_FUNCTION_TIMEOUT),
+            feedback_function_timeout=timeouts.get("record_feedback", FEEDBACK_FUNCTION_TIMEOUT),
+            announce_function_timeout=timeouts.get("send_announcement", SEND_FUNCTION_TIMEOUT),
+            reply_function_timeout=timeouts.get("send_reply", REPLY_FUNCTION_TIMEOUT),
         )
     except ProvisionError as exc:
         print(f"inbound provision: {exc}", file=sys.stderr)

@@ -209,6 +209,7 @@ def merge_template(
     ingest_function_timeout: int,
     feedback_function_timeout: int,
     announce_function_timeout: int = SEND_FUNCTION_TIMEOUT,
+    reply_function_timeout: int = REPLY_FUNCTION_TIMEOUT,
     firehose: bool = False,
     api_stage: str = "api",
 ) -> dict[str, Any]:
@@ -228,7 +229,7 @@ def merge_template(
         # queue of delayed sends (provision/announcements.py, provision/outbox.py).
         **_worker_queue(names, ANNOUNCE_ROLE, announce_function_timeout),
         **cfn_ses.announcement_sending(names),
-        **_worker_queue(names, OUTBOX_ROLE, REPLY_FUNCTION_TIMEOUT),
+        **_worker_queue(names, OUTBOX_ROLE, reply_function_timeout),
         **cfn_ses.receiving_and_sending(names, mailboxes),
         **staff_pool_resources(names),
         **_alarms(names),

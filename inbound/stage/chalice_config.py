@@ -117,3 +117,28 @@ def names_from_environment(stage: str, env: dict[str, str]) -> tuple[Names, list
     else:
         partition, region, account = "aws", ANY_REGION, ANY_ACCOUNT
     return Names(stage, domain, region, account, partition), mailboxes
+
+
+# The functions SQS feeds: the queues' visibility timeouts follow their timeouts (documents.py).
+QUEUE_FUNCTIONS = ("ingest", "record_feedback", "send_announcement", "send_reply")
+
+
+def queue_function_timeouts(project_dir: Path, stage: str) -> dict[str, int]:
+    """Each SQS-fed function's `lambda_timeout` as `chalice deploy --stage` will set it (the
+    function's, else the stage's, else the file's, else Chalice's default), so `provision`
+    sizes the queues' visibility timeouts to what is deployed; empty when the project's
+    config.json does not name `stage` (provision then uses its own defaults)."""
+    path = project_dir / ".chalice" / "config.json"
+    if not path.exists():
+        return {}
+    on_disk = json.loads(path.read_text())
+    if stage not in on_disk.get("stages", {}):
+        return {}
+    from chalice.config import Config
+    from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
+
+    def timeout(function: str) -> int:
+        scoped = Config(chalice_stage=stage, function_name=function, config_from_disk=on_disk)
+        return int(scoped.lambda_timeout or DEFAULT_LAMBDA_TIMEOUT)
+
+    return {function: timeout(function) for function in QUEUE_FUNCTIONS}

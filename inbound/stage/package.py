@@ -29,6 +29,7 @@ from chalice.constants import DEFAULT_LAMBDA_TIMEOUT
 from chalicelib.errors import InboundError
 from inbound.stage.bytecode import BytecodeFailed, add_bytecode
 from inbound.stage.cfn_template import merge_template, template_names
+from inbound.stage.documents import REPLY_FUNCTION_TIMEOUT, SEND_FUNCTION_TIMEOUT
 
 
 class PackageFailed(InboundError):
@@ -43,6 +44,8 @@ class StageConfig:
     ingest_function_timeout: int
     feedback_function_timeout: int
     api_stage: str = "api"
+    announce_function_timeout: int = SEND_FUNCTION_TIMEOUT
+    reply_function_timeout: int = REPLY_FUNCTION_TIMEOUT
 
 
 def read_stage_config(project_dir: Path, stage: str) -> StageConfig:
@@ -66,6 +69,8 @@ def read_stage_config(project_dir: Path, stage: str) -> StageConfig:
         int(scoped("ingest").lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
         int(scoped("record_feedback").lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
         scoped("api_handler").api_gateway_stage or "api",
+        int(scoped("send_announcement").lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
+        int(scoped("send_reply").lambda_timeout or DEFAULT_LAMBDA_TIMEOUT),
     )
 
 
@@ -76,6 +81,8 @@ def stage_template(project_dir: Path, stage: str, firehose: bool = False) -> dic
         mailboxes=config.mailboxes,
         ingest_function_timeout=config.ingest_function_timeout,
         feedback_function_timeout=config.feedback_function_timeout,
+        announce_function_timeout=config.announce_function_timeout,
+        reply_function_timeout=config.reply_function_timeout,
         firehose=firehose,
         api_stage=config.api_stage,
     )

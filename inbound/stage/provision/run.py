@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import boto3
 
-from inbound.stage.documents import console_origin
+from inbound.stage.documents import REPLY_FUNCTION_TIMEOUT, SEND_FUNCTION_TIMEOUT, console_origin
 from inbound.stage.provision.alarms import delete_alarms, ensure_alarms
 from inbound.stage.provision.announcements import delete_announcements, ensure_announcements
 from inbound.stage.provision.api import (
@@ -91,6 +91,8 @@ def provision(
     *,
     ingest_function_timeout: int = INGEST_FUNCTION_TIMEOUT,
     feedback_function_timeout: int = FEEDBACK_FUNCTION_TIMEOUT,
+    announce_function_timeout: int = SEND_FUNCTION_TIMEOUT,
+    reply_function_timeout: int = REPLY_FUNCTION_TIMEOUT,
     mail_from_subdomain: str = "bounce",
     tls: str = "optional",
     rest_api: tuple[str, str] | None = None,
@@ -111,7 +113,9 @@ def provision(
     with `managed_pool`, else the account's leased IPs on a warm-up plan (provision/dedicated_pool.py).
     `firehose`: every SES event into the mail bucket too, through Kinesis Data Firehose
     (provision/firehose.py). `public_url`: where links in mail point (a custom domain),
-    else the deployed API's URL (provision/api.py).
+    else the deployed API's URL (provision/api.py). The `*_function_timeout`s are the
+    timeouts of the functions reading the four queues, whose visibility timeouts are six
+    times theirs (the CLI reads them from .chalice/config.json).
     """
     ctx = _context(session, stage, domain, region, endpoint_url)
     n = ctx.names
@@ -126,8 +130,10 @@ def provision(
     rule = receipt_rule(n, addresses, outputs["INBOUND_RECEIVED_TOPIC_ARN"], tls)
     ensure_receipt_rule(ctx, rule, activate)
     ensure_configuration_set(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"])
-    outputs.update(ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"]))
-    outputs.update(ensure_outbox(ctx))
+    outputs.update(
+        ensure_announcements(ctx, outputs["INBOUND_FEEDBACK_TOPIC_ARN"], announce_function_timeout)
+    )
+    outputs.update(ensure_outbox(ctx, reply_function_timeout))
     ensure_cloudwatch_destinations(ctx)
     if firehose:
         ensure_firehose(ctx)
