@@ -18,12 +18,21 @@ from __future__ import annotations
 import base64
 import json
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.queue_tickets import AGENTS, MAILBOXES, MIX, TICKETS, Seeding, layout_check, seed, seeded_tickets
+from bench.queue_tickets import (
+    AGENTS,
+    MAILBOXES,
+    MIX,
+    TICKETS,
+    Seeding,
+    bare_page,
+    layout_check,
+    seed,
+    seeded_tickets,
+)
 
 DEEP = 1_500  # tickets before the deep page's cursor
 PAGE = 25  # the API's default page
@@ -31,22 +40,6 @@ REPS = 3
 AGENT = "bench-agent@example.com"
 PAGE_GOAL = 1  # Query requests per page
 CLAIM_GOAL = 2  # DynamoDB requests per uncontended claim
-
-
-class RequestCounter:
-    """Counts every request (service.operation) of the session it is registered on."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, event_name: str = "", **_: Any) -> None:
-        _, service, operation = event_name.split(".", 2)
-        self.calls[f"{service}.{operation}"] += 1
-
-    def take(self) -> dict[str, int]:
-        taken = dict(self.calls)
-        self.calls.clear()
-        return taken
 
 
 class _Order:
@@ -112,11 +105,10 @@ class QueueResult:
 
 
 def run(log: Callable[[str], None] = print, count: int = TICKETS) -> QueueResult:
-    import boto3
-
     from chalicelib.services.ports.records import QueueQuery
     from chalicelib.wiring import build_services
     from inbound.local.embedded import embedded_stack
+    from tests.support.request_counts import counted_session
 
     tickets = seeded_tickets(count)
     order = _Order(tickets)
@@ -126,23 +118,13 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> QueueResult
         shown = filed.id
         seeding = seed(stack, tickets, log)
         log(f"queue: seeded {seeding.tickets} tickets in {seeding.wall_s:.0f} s ({seeding.cpu_s:.0f} s CPU)")
-        counter = RequestCounter()
-        session = boto3.session.Session(region_name="us-east-1")
-        session.events.register("before-call.*.*", counter)  # before any client exists
+        session, counter = counted_session()
         desk = build_services(stack.settings, session).desk
         db = stack.client("dynamodb")  # the bare side: another session, not counted
         table = stack.settings.tickets_table
 
         def bare() -> float:
-            t0 = time.process_time()
-            db.query(
-                TableName=table,
-                IndexName="queue",
-                KeyConditionExpression="gsi1pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": "QUEUE#support#working"}},
-                Limit=PAGE + 1,
-            )
-            return time.process_time() - t0
+            return bare_page(db, table, PAGE + 1)
 
         def bare_read() -> float:
             from chalicelib.adapters import dynamodb_items as items

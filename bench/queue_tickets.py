@@ -116,3 +116,17 @@ def layout_check(stack: Any, seeded: Any) -> Any:
     if set(real) != set(twin):
         raise RuntimeError(f"queue bench: seeded item layout differs from ingest's: {set(real) ^ set(twin)}")
     return items.ticket_from_item(real)
+
+
+def bare_page(db: Any, table: str, limit: int) -> float:
+    """CPU time of one bare Query of the queue index (the support mailbox's working lane,
+    `limit` items): the baseline each measured read of the queue and search benches stands beside."""
+    t0 = time.process_time()
+    db.query(
+        TableName=table,
+        IndexName="queue",
+        KeyConditionExpression="gsi1pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "QUEUE#support#working"}},
+        Limit=limit,
+    )
+    return time.process_time() - t0

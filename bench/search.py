@@ -24,8 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bench.queue import AGENT, Op, RequestCounter, ops_text
-from bench.queue_tickets import FIRST_ID, TICKETS, seeded_tickets
+from bench.queue import AGENT, Op, ops_text
+from bench.queue_tickets import FIRST_ID, TICKETS, bare_page, seeded_tickets
 
 REPS = 1  # each Query of moto scans the 600,000 items: one pass is minutes on a shared machine
 SEED = 23
@@ -132,11 +132,10 @@ def _newest(
 
 
 def run(log: Callable[[str], None] = print, count: int = TICKETS) -> SearchResult:
-    import boto3
-
     from chalicelib.adapters import dynamodb_search
     from chalicelib.wiring import build_services
     from inbound.local.embedded import embedded_stack
+    from tests.support.request_counts import counted_session
 
     tickets = search_tickets(count)
     words = _vocabulary()
@@ -152,23 +151,13 @@ def run(log: Callable[[str], None] = print, count: int = TICKETS) -> SearchResul
         # which would otherwise walk them all again and again while the searches run.
         gc.collect()
         gc.freeze()
-        counter = RequestCounter()
-        session = boto3.session.Session(region_name="us-east-1")
-        session.events.register("before-call.*.*", counter)
+        session, counter = counted_session()
         services = build_services(stack.settings, session)
         finder = services.search
         db, table = stack.client("dynamodb"), stack.settings.tickets_table
 
         def bare() -> float:
-            t0 = time.process_time()
-            db.query(
-                TableName=table,
-                IndexName="queue",
-                KeyConditionExpression="gsi1pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": "QUEUE#support#working"}},
-                Limit=PAGE + 1,
-            )
-            return time.process_time() - t0
+            return bare_page(db, table, PAGE + 1)
 
         deep_key = [
             f"{t.created_at}#{t.id}"

@@ -26,7 +26,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.support.request_counts import RequestCounter
 
 PASSES = 3
 CPU_GOAL = 3.0
@@ -177,33 +180,22 @@ def _guarded(process: Callable[[bytes], None], raw: bytes, errors: Counter[str])
 
 
 # -- AWS requests --------------------------------------------------------------------
-class _RequestCounter:
-    """A botocore `before-call` hook that counts only while `active` is set."""
-
-    def __init__(self) -> None:
-        self.active = False
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, event_name: str = "", **_: Any) -> None:
-        if self.active:
-            _source, service, operation = event_name.split(".", 2)
-            self.calls[f"{service}.{operation}"] += 1
-
-
 class _CountingIngest:
-    """The ingest service, counting AWS requests made inside `ingest` only."""
+    """The ingest service, counting the AWS requests made inside `ingest` only (not the
+    replayer's own, such as writing the mail to incoming/)."""
 
-    def __init__(self, ingest: Any, counter: _RequestCounter) -> None:
+    def __init__(self, ingest: Any, counter: RequestCounter) -> None:
         self._ingest = ingest
         self._counter = counter
         self.ports = ingest.ports
+        self.calls: Counter[str] = Counter()
 
     def ingest(self, delivery: Any) -> Any:
-        self._counter.active = True
+        self._counter.take()
         try:
             return self._ingest.ingest(delivery)
         finally:
-            self._counter.active = False
+            self.calls.update(self._counter.take())
 
 
 @dataclass
@@ -226,8 +218,9 @@ def measure_requests(files: list[tuple[str, bytes]]) -> RequestResult:
     from chalicelib.wiring import build_services
     from inbound.local.embedded import embedded_stack
     from inbound.local.replay import Replayer
+    from tests.support.request_counts import RequestCounter
 
-    counter = _RequestCounter()
+    counter = RequestCounter()
     by_outcome: dict[str, list[int]] = defaultdict(list)
     created: list[tuple[int, int]] = []
     operations: Counter[str] = Counter()
@@ -236,17 +229,18 @@ def measure_requests(files: list[tuple[str, bytes]]) -> RequestResult:
         # Clients copy the session's event hooks when built: register first, then build.
         stack.session.events.register("before-call.*.*", counter)
         services = build_services(stack.settings, stack.session)
-        replayer = Replayer(_CountingIngest(services.ingest, counter), services.ingest.ports.store)  # type: ignore[arg-type]
+        counting = _CountingIngest(services.ingest, counter)
+        replayer = Replayer(counting, services.ingest.ports.store)  # type: ignore[arg-type]
         for _, raw in files:
-            counter.calls.clear()
+            counting.calls.clear()
             outcome = replayer.process_bytes(raw)
-            n = sum(counter.calls.values())
+            n = sum(counting.calls.values())
             by_outcome[outcome.outcome].append(n)
             if outcome.outcome == "quarantined":
                 reasons[(outcome.reason or "").split(":")[0][:60]] += 1
             if outcome.outcome == "created":
                 created.append((n, len(outcome.attachments)))
-                operations.update(counter.calls)
+                operations.update(counting.calls)
     return RequestResult(dict(by_outcome), created, operations, reasons)
 
 

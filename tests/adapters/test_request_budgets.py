@@ -8,10 +8,8 @@ requests achieved.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 
-import boto3
 import pytest
 
 from chalicelib.domain.sla import SlaTarget
@@ -20,33 +18,16 @@ from chalicelib.wiring import build_services
 from tests.support.deliver import notification_for
 from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
+from tests.support.request_counts import counted_session
 from tests.support.ses_feedback import bounce_note, send_note
 
 ANN = "ann@example.com"
 
 
-class Requests:
-    """Every AWS request of one session, as `service.Operation`."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, event_name: str = "", **_: object) -> None:
-        _, service, operation = event_name.split(".", 2)
-        self.calls[f"{service}.{operation}"] += 1
-
-    def take(self) -> dict[str, int]:
-        taken = dict(self.calls)
-        self.calls.clear()
-        return taken
-
-
 @pytest.fixture
 def counted(stack):
     """The stack's services on a session whose requests are counted (hook before any client)."""
-    requests = Requests()
-    session = boto3.session.Session(region_name="us-east-1")
-    session.events.register("before-call.*.*", requests)
+    session, requests = counted_session()
     return build_services(stack.settings, session), requests
 
 
@@ -116,9 +97,7 @@ def test_acknowledging_an_unauthenticated_sender_costs_what_an_authenticated_one
     """The domain cap is counted in the same write as the recipient's (one transaction of two
     conditional updates instead of one update), and the sent message's record rides in the
     send's transaction: so the acknowledgement's requests are the same for both senders."""
-    requests = Requests()
-    session = boto3.session.Session(region_name="us-east-1")
-    session.events.register("before-call.*.*", requests)
+    session, requests = counted_session()
     svc = build_services(replace(stack.settings, acknowledge_new_tickets=True), session)
     ingest(stack, svc, make_mail(sender="first@customer.org"))  # clients and caches warm
     requests.take()

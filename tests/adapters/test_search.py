@@ -4,9 +4,7 @@ ticket, queries are Queries (never a Scan), terms intersect, filters and pages h
 from __future__ import annotations
 
 import random
-from collections import Counter
 
-import boto3
 import pytest
 
 from chalicelib.adapters import dynamodb_items as items
@@ -18,31 +16,15 @@ from chalicelib.wiring import build_services
 from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
+from tests.support.request_counts import counted_session
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 ANNA = "Anna Berg <anna.berg@kunde.de>"
 
 
-class Operations:
-    """Every AWS operation the session sends (a botocore hook, registered before any client)."""
-
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-
-    def __call__(self, event_name: str = "", **_: object) -> None:
-        self.seen[event_name.split(".", 2)[2]] += 1
-
-    def take(self) -> dict[str, int]:
-        taken = dict(self.seen)
-        self.seen.clear()
-        return taken
-
-
 @pytest.fixture
 def recorded(stack):
-    operations = Operations()
-    session = boto3.session.Session(region_name="us-east-1")
-    session.events.register("before-call.dynamodb.*", operations)
+    session, operations = counted_session("dynamodb")
     return build_services(stack.settings, session), operations
 
 
@@ -77,7 +59,7 @@ def test_a_new_ticket_is_found_by_id_address_domain_words_and_file_name(stack, r
         "Anna Berg",
     ):
         assert search(svc, query) == [ticket], query
-    assert "Scan" not in operations.take()
+    assert "dynamodb.Scan" not in operations.take()
 
 
 def test_a_reply_adds_its_words_to_its_ticket_once(stack, recorded):
@@ -110,7 +92,7 @@ def test_several_terms_intersect_newest_first(stack, recorded):
     assert search(svc, "refund") == [both_new, "T-1002", both_old]
     assert search(svc, "refund nothing") == []
     seen = operations.take()
-    assert set(seen) == {"Query", "BatchGetItem"}
+    assert set(seen) == {"dynamodb.Query", "dynamodb.BatchGetItem"}
 
 
 def test_a_rare_term_beside_a_common_one_reads_few_index_pages(stack, recorded):
@@ -124,7 +106,7 @@ def test_a_rare_term_beside_a_common_one_reads_few_index_pages(stack, recorded):
     operations.take()
     tickets, cursor = index.search(SearchQuery(("rare", "common")), limit=10)
     assert ([t.id for t in tickets], cursor) == ([rare], None)
-    assert operations.take() == {"Query": 3, "BatchGetItem": 1}
+    assert operations.take() == {"dynamodb.Query": 3, "dynamodb.BatchGetItem": 1}
 
 
 def test_filters_by_mailbox_status_and_assignee(stack, recorded):
@@ -174,7 +156,7 @@ def test_customer_history_is_the_requesters_other_tickets_in_every_mailbox(stack
     operations.take()
     history = svc.search.history(latest)
     assert found(history) == [billing.ticket, first]
-    assert operations.take() == {"GetItem": 1, "Query": 1}
+    assert operations.take() == {"dynamodb.GetItem": 1, "dynamodb.Query": 1}
     assert found(svc.search.history(first)) == [latest, billing.ticket]
 
 
@@ -200,7 +182,7 @@ def test_reindex_builds_the_index_of_tickets_filed_before_it(stack, recorded):
     operations.take()
     done = svc.search.reindex()
     assert done.tickets == 2 and done.terms > 4
-    assert "Scan" not in operations.take()
+    assert "dynamodb.Scan" not in operations.take()
     assert search(svc, "kaffeemaschine") == [newer, old]
     assert search(svc, old) == [old]
     assert found(svc.search.history(newer)) == [old]
@@ -248,5 +230,5 @@ def test_two_common_terms_read_their_partitions_in_growing_pages(stack, recorded
     found_ids, cursor = index.search(SearchQuery(("alpha", "beta")), limit=10)
 
     assert found_ids and [t.id for t in found_ids] == both[::-1][:10] and cursor
-    queries = operations.take()["Query"]
+    queries = operations.take()["dynamodb.Query"]
     assert queries <= 8, f"{queries} Queries for a page of two common words"

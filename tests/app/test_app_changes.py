@@ -6,6 +6,7 @@ from __future__ import annotations
 from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket
 from tests.support.mail_factory import make_mail
+from tests.support.request_counts import RequestCounter
 from tests.support.staff_api import ANN, BOB, bob_token
 
 
@@ -71,21 +72,6 @@ def test_a_colleagues_claim_reply_and_note_move_the_mailboxs_counter(api):
     assert api.get("/api/changes").json_body["mine"] == {"changes": 0, "replies": 0, "ticket": None}
 
 
-class DynamoDBRequests:
-    """Every DynamoDB request the app makes, counted by a botocore hook on its own client."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, **_: object) -> None:
-        self.count += 1
-
-    def during(self, calls) -> int:
-        before = self.count
-        calls()
-        return self.count - before
-
-
 # What one refresh of console.js reads (loadCounts and loadQueue; presence is renewed
 # every 15 s either way and left out of both figures).
 REFRESH = [
@@ -108,7 +94,7 @@ def test_polling_the_counters_costs_fewer_dynamodb_requests_a_minute_than_pollin
     for n in range(3):
         deliver(api.stack, make_mail(subject=f"Question {n}"))
     assert api.get("/api/changes").status_code == 200  # sign-in and clients built before counting
-    requests = DynamoDBRequests()
+    requests = RequestCounter()
     services()._dynamodb.meta.events.register("before-call.dynamodb", requests)
 
     refresh = requests.during(lambda: [api.get(path) for path in REFRESH])
