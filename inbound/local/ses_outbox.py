@@ -19,6 +19,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from inbound.local import crash_point
+
 
 def write(
     outbox: Path,
@@ -35,6 +37,7 @@ def write(
     earlier = sorted(outbox.glob(f"*-{message_id}.eml"))  # the same send, cut short by a kill
     name = earlier[0].name if earlier else f"{time.strftime('%Y%m%dT%H%M%S')}-{message_id}.eml"
     (outbox / name).write_text(raw)
+    crash_point.reached("outbox-file")
     path = outbox / "index.jsonl"
     cut = _ends_cut(path)
     with path.open("a") as index:

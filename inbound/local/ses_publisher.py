@@ -46,6 +46,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from inbound.local import crash_point
 from inbound.local.journal import fsync_dir, write_durably
 
 log = logging.getLogger("inbound.local_ses")
@@ -182,6 +183,7 @@ class SesPublisher:
                     sns.publish(TopicArn=self.topic_arn, Message=json.dumps(event))
                 with self._lock:
                     self._published.add(name)
+            crash_point.reached("published")
         except ClientError as exc:
             log.error("emulated SES: the feedback topic refused %s: %s; dropped", name, exc)
             path.unlink(missing_ok=True)
@@ -204,5 +206,6 @@ class SesPublisher:
             log.error("emulated SES: the listener refused %s: %s; dropped", path.name, exc.recipients)
         except OSError:
             return False  # not listening (yet): again in a few seconds
+        crash_point.reached("mailed-back")
         path.unlink(missing_ok=True)
         return True

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inbound.local import ses_outbox, ses_tracking
+from inbound.local import crash_point, ses_outbox, ses_tracking
 from inbound.local.journal import write_durably
 from inbound.local.ses_events import (
     SentMail,
@@ -193,6 +193,8 @@ class SesEmulator:
         lists them."""
         listed = [self._deliver(*send) for send in sends]
         self.publisher.sync()
+        if listed:
+            crash_point.reached("ses-files")
         for list_in_outbox in listed:
             list_in_outbox()
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inbound.local import moto_changes, ses_outbox, staff_pool
+from inbound.local import crash_point, moto_changes, ses_outbox, staff_pool
 from inbound.local.chalice_host import CHALICE_STAGE, app_environment, chalice_config, http_server, import_app
 from inbound.local.embedded import REGION, stack_at
 from inbound.local.event_sources import Poller, Scheduler, SqsSource, app_sources
@@ -186,6 +186,8 @@ class LocalStack:
                 if self.ses is not None:
                     self.ses.hold_again(sends)  # they leave with the next save that works
                 raise
+            if saved and sends:
+                crash_point.reached("saved-sends")
         if self.journal is not None:
             self.journal.retire(accepted)
         if self.ses is not None:
