@@ -290,6 +290,9 @@ def test_second_run_changes_nothing_and_keeps_the_secret(session):
     assert [(e.resource, e.name) for e in second.entries] == [(e.resource, e.name) for e in first.entries]
     assert second.outputs == first.outputs
     assert secret_value(session, first.outputs["INBOUND_REPLY_SECRET_PARAMETER"]) == secret
+    # ... and says so, in one line under the table.
+    assert f"Nothing changed: all {len(second.entries)} resources are as wanted." in render_report(second)
+    assert "Nothing changed" not in render_report(first) and " created" in render_report(first)
 
 
 def test_printed_dns_records_carry_the_identitys_dkim_tokens(session):

@@ -105,6 +105,16 @@ def render_resources(report: ProvisionReport) -> str:
     return "\n".join(_table(("RESOURCE", "NAME", "ACTION", "DETAIL"), rows))
 
 
+def render_summary(report: ProvisionReport) -> str:
+    """One line an operator can read without the table: what the run did, by action."""
+    counts: dict[str, int] = {}
+    for entry in report.entries:
+        counts[entry.action] = counts.get(entry.action, 0) + 1
+    if set(counts) == {UNCHANGED}:
+        return f"Nothing changed: all {counts[UNCHANGED]} resources are as wanted."
+    return "Summary: " + ", ".join(f"{count} {action}" for action, count in counts.items()) + "."
+
+
 def render_dns(report: ProvisionReport) -> str:
     """The records to publish in the domain's zone, ready to copy."""
     if not report.dns_records:
@@ -118,7 +128,7 @@ def render_dns(report: ProvisionReport) -> str:
 def render_report(report: ProvisionReport) -> str:
     """The whole report as an operator reads it after `inbound provision`."""
     head = f"inbound stage {report.stage} in {report.region} (account {report.account})"
-    parts = [head, "", render_resources(report)]
+    parts = [head, "", render_resources(report), "", render_summary(report)]
     dns = render_dns(report)
     if dns:
         parts += ["", dns]
