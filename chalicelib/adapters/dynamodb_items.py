@@ -9,13 +9,15 @@ or Query on a known key, never a Scan):
 | ticket          | TICKET#<id>                 | TICKET                       |
 | message         | TICKET#<id>                 | MSG#<received-at>#<ses-id>   |
 | Message-ID      | MID#<mailbox>#<message-id>  | MID                          |
+|                 |   (ticket_id, key; a received mail's fingerprint, authenticated: domain/message_claims) |
 | delivery record | DELIVERY#<ses-id>           | DELIVERY                     |
 | split's number  | DELIVERY#split.<id>.<key>   | ALLOC                        |
 | suspended mail  | SUSPENDED#<mailbox>         | <received-at>#<ses-id>       |
 | counter         | COUNTER                     | TICKET                       |
 | search term     | TERM#<term>                 | <created-at>#<ticket-id>     |
 
-(search terms: see dynamodb_search; a ticket's SLA clock attributes: see dynamodb_sla_clock)
+(search terms: see dynamodb_search; a ticket's SLA clock attributes: see dynamodb_sla_clock;
+the staff guard: see dynamodb_admin_guard)
 """
 
 from __future__ import annotations

@@ -4,12 +4,18 @@ Only an admin (a token whose `cognito:groups` holds `admin`) gets here (api/staf
 An invitation is a Cognito user made with a one-time password and MessageAction SUPPRESS;
 the mail that carries the password is ours, through the outbound guard like every mail
 that leaves (a suppressed address is refused before the user is made). The last enabled
-admin cannot be disabled, removed or made agent: nobody could administer staff after.
+admin cannot be disabled, removed or made agent: nobody could administer staff after. The
+check and the change it allows are made under the staff guard (adapters/dynamodb_admin_guard),
+one at a time, here and in `inbound staff`: two admins demoting each other at once leave one.
 The agents' roster (who can be assigned) follows disable, enable and remove.
 """
 
 from __future__ import annotations
 
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +29,7 @@ from chalicelib.services import outbound_sending as sending
 
 if TYPE_CHECKING:
     from chalicelib.services.outbound import OutboundService
-    from chalicelib.services.ports.staff import StaffDirectory
+    from chalicelib.services.ports.staff import AdminGuard, StaffDirectory
     from chalicelib.services.ports.tickets import AgentNames
 
 
@@ -33,6 +39,10 @@ class StaffConflict(TicketConflict):
 
 # The address is the Cognito user name, which AdminCreateUser takes up to 128 characters.
 MAX_USERNAME_CHARS = 128
+# The staff guard's lease: longer than the API function runs (30 s), so a holder never loses
+# it while still writing; one that died blocks admin changes this long at most.
+GUARD_LEASE_SECONDS = 60
+GUARD_WAIT_SECONDS, GUARD_ATTEMPTS = 0.1, 50  # a colleague's change takes a second or two
 
 
 def _email(value: str) -> str:
@@ -50,10 +60,19 @@ def _email(value: str) -> str:
 
 
 class StaffAdmin:
-    def __init__(self, directory: StaffDirectory, roster: AgentNames, outbound: OutboundService) -> None:
+    def __init__(
+        self,
+        directory: StaffDirectory,
+        roster: AgentNames,
+        outbound: OutboundService,
+        guard: AdminGuard,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.directory = directory
         self.roster = roster
         self.outbound = outbound
+        self.guard = guard
+        self._sleep = sleep
 
     def members(self) -> list[dict[str, Any]]:
         return self.directory.members()
@@ -87,26 +106,28 @@ class StaffAdmin:
     def set_enabled(self, email: str, enabled: bool) -> dict[str, Any]:
         email = _email(email)
         if not enabled:
-            self._keep_an_admin(email, "disable")
+            with self._keeping_an_admin(email, "disable"):
+                self.directory.set_enabled(email, enabled)
         else:
             self._member(email)  # Cognito's UserNotFoundException would be a 500
-        self.directory.set_enabled(email, enabled)
+            self.directory.set_enabled(email, enabled)
         self.roster.set_disabled(email, not enabled)
         return self._member(email)
 
     def remove(self, email: str) -> None:
         email = _email(email)
-        self._keep_an_admin(email, "remove")
-        self.directory.delete(email)
+        with self._keeping_an_admin(email, "remove"):
+            self.directory.delete(email)
         self.roster.set_disabled(email, True)  # leaves the assign picker; tickets keep the name
 
     def set_role(self, email: str, role: str) -> dict[str, Any]:
         email, role = _email(email), _role(role)
         if role != ADMIN:
-            self._keep_an_admin(email, "make agent")
+            with self._keeping_an_admin(email, "make agent"):
+                self.directory.set_role(email, role)
         else:
             self._member(email)  # Cognito's UserNotFoundException would be a 500
-        self.directory.set_role(email, role)
+            self.directory.set_role(email, role)
         return self._member(email)
 
     def _member(self, email: str) -> dict[str, Any]:
@@ -115,13 +136,30 @@ class StaffAdmin:
             raise InvalidRequest(f"{email} is not on the staff")
         return found[0]
 
-    def _keep_an_admin(self, email: str, what: str) -> None:
-        members = self.directory.members()
-        if not any(m["email"] == email for m in members):
-            raise InvalidRequest(f"{email} is not on the staff")
-        refusal = last_admin_refusal(members, email, what)
-        if refusal:
-            raise StaffConflict(refusal)
+    @contextmanager
+    def _keeping_an_admin(self, email: str, what: str) -> Iterator[None]:
+        """The last-admin check and the write it allows, under the staff guard: two admins
+        demoting (or disabling) each other at once each saw the other still admin, and both
+        went ahead. Cognito writes a role by adding the new group before leaving the old one
+        (adapters/cognito_staff.set_role), so a crash half way leaves an admin too many, never
+        one too few; a crash under the guard holds it until its lease ends."""
+        holder = secrets.token_hex(8)
+        for _ in range(GUARD_ATTEMPTS):
+            if self.guard.acquire(holder, int(self.outbound.ports.clock().timestamp()), GUARD_LEASE_SECONDS):
+                break
+            self._sleep(GUARD_WAIT_SECONDS)
+        else:
+            raise StaffConflict("another change to the staff's admins is under way: try again in a minute")
+        try:
+            members = self.directory.members()
+            if not any(m["email"] == email for m in members):
+                raise InvalidRequest(f"{email} is not on the staff")
+            refusal = last_admin_refusal(members, email, what)
+            if refusal:
+                raise StaffConflict(refusal)
+            yield
+        finally:
+            self.guard.release(holder)
 
     def _mail(self, email: str, password: str, console_url: str) -> None:
         settings = self.outbound.settings

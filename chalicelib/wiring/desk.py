@@ -134,6 +134,7 @@ def staff_admin(
     from botocore.config import Config
 
     from chalicelib.adapters.cognito_staff import CognitoStaff
+    from chalicelib.adapters.dynamodb_admin_guard import DynamoDBAdminGuard
     from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.services.staff_admin import StaffAdmin
 
@@ -147,6 +148,7 @@ def staff_admin(
         CognitoStaff(cognito, settings.user_pool_id),
         DynamoDBAgents(dynamodb, settings.tickets_table),
         outbound,
+        DynamoDBAdminGuard(dynamodb, settings.tickets_table),
     )
 
 

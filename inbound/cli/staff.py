@@ -17,8 +17,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +38,7 @@ class _Pool:
     data_dir: Path | None  # the local stack's, where its changes are recorded; None elsewhere
     own_agent: str  # the local stack's first agent (credentials.json), "" elsewhere
     roster: Callable[[], Any] | None  # the stage's DynamoDBAgents; None when only a pool id names it
+    guard: Callable[[], Any] | None = None  # the stage's staff guard (DynamoDBAdminGuard), likewise
 
 
 def _roster(target: Any, session: Any) -> Any:
@@ -43,6 +47,14 @@ def _roster(target: Any, session: Any) -> Any:
 
     table = Settings.from_env(target.environment(session)).tickets_table
     return DynamoDBAgents(target.client("dynamodb", session), table)
+
+
+def _guard(target: Any, session: Any) -> Any:
+    from chalicelib.adapters.dynamodb_admin_guard import DynamoDBAdminGuard
+    from chalicelib.settings import Settings
+
+    table = Settings.from_env(target.environment(session)).tickets_table
+    return DynamoDBAdminGuard(target.client("dynamodb", session), table)
 
 
 def _pool(args: argparse.Namespace) -> _Pool:
@@ -57,14 +69,16 @@ def _pool(args: argparse.Namespace) -> _Pool:
     session = target.session()
     cognito = target.client("cognito-idp", session)
     pool_id = args.user_pool_id or target.user_pool_id(session)
-    roster = (lambda: _roster(target, session)) if target.stage or target.is_local else None
+    known = target.stage or target.is_local
+    roster = (lambda: _roster(target, session)) if known else None
+    guard = (lambda: _guard(target, session)) if known else None
     if not target.is_local:
-        return _Pool(cognito, pool_id, None, "", roster)
+        return _Pool(cognito, pool_id, None, "", roster, guard)
     try:
         own = str(json.loads((target.data_dir / "credentials.json").read_text())["username"])
     except (OSError, ValueError, KeyError):
         own = ""
-    return _Pool(cognito, pool_id, target.data_dir, own, roster)
+    return _Pool(cognito, pool_id, target.data_dir, own, roster, guard)
 
 
 def _mark(pool: _Pool, email: str, disabled: bool) -> None:
@@ -79,14 +93,26 @@ def _mark(pool: _Pool, email: str, disabled: bool) -> None:
     pool.roster().set_disabled(email, disabled)
 
 
-def _keep_an_admin(pool: _Pool, email: str, what: str) -> None:
-    """The console's rule (services/staff_admin.py): never the pool's last enabled admin."""
+@contextmanager
+def _keeping_an_admin(pool: _Pool, email: str, what: str) -> Iterator[None]:
+    """The console's rule (services/staff_admin.py): never the pool's last enabled admin,
+    checked and acted on under the same staff guard as the console's, so an admin demoted
+    there at the same moment is counted. A pool named by its id alone has no guard to hold."""
     from chalicelib.domain.staff_identity import last_admin_refusal
+    from chalicelib.services.staff_admin import GUARD_LEASE_SECONDS
     from inbound.cli.target import CommandError
 
-    refusal = last_admin_refusal(members(pool.cognito, pool.pool_id), email, what)
-    if refusal:
-        raise CommandError(refusal)
+    guard, holder = (pool.guard() if pool.guard else None), secrets.token_hex(8)
+    if guard is not None and not guard.acquire(holder, int(time.time()), GUARD_LEASE_SECONDS):
+        raise CommandError("another change to the staff's admins is under way: try again in a minute")
+    try:
+        refusal = last_admin_refusal(members(pool.cognito, pool.pool_id), email, what)
+        if refusal:
+            raise CommandError(refusal)
+        yield
+    finally:
+        if guard is not None:
+            guard.release(holder)
 
 
 def _email(value: str) -> str:
@@ -130,8 +156,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _disable(args: argparse.Namespace) -> int:
     pool, email = _pool(args), _email(args.email)
-    _keep_an_admin(pool, email, "disable")
-    pool.cognito.admin_disable_user(UserPoolId=pool.pool_id, Username=email)
+    with _keeping_an_admin(pool, email, "disable"):
+        pool.cognito.admin_disable_user(UserPoolId=pool.pool_id, Username=email)
     # Refresh tokens stop working too; an ID token already issued is refused by the API once
     # the directory's mark is read (within 30 s: chalicelib/services/staff_identities.py).
     pool.cognito.admin_user_global_sign_out(UserPoolId=pool.pool_id, Username=email)
@@ -164,8 +190,8 @@ def _remove(args: argparse.Namespace) -> int:
             f"{email} is the agent this local stack signs `inbound tickets` in as (credentials.json) "
             f"and is created again at every start; disable it instead: inbound staff disable {email}"
         )
-    _keep_an_admin(pool, email, "remove")
-    pool.cognito.admin_delete_user(UserPoolId=pool.pool_id, Username=email)
+    with _keeping_an_admin(pool, email, "remove"):
+        pool.cognito.admin_delete_user(UserPoolId=pool.pool_id, Username=email)
     _mark(pool, email, True)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, removed=True)
@@ -176,8 +202,10 @@ def _remove(args: argparse.Namespace) -> int:
 def _role(args: argparse.Namespace) -> int:
     pool, email = _pool(args), _email(args.email)
     if args.role != ADMIN:
-        _keep_an_admin(pool, email, "make agent")
-    set_role(pool.cognito, pool.pool_id, email, args.role)
+        with _keeping_an_admin(pool, email, "make agent"):
+            set_role(pool.cognito, pool.pool_id, email, args.role)
+    else:
+        set_role(pool.cognito, pool.pool_id, email, args.role)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, role=args.role)
     print(f"{email} is now {args.role} (from their next sign-in, within the hour)")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.adapters.dynamodb_admin_guard import DynamoDBAdminGuard
 from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
 from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
 from chalicelib.services.ports.records import Presence
-from tests.fakes.staff import FakeAgents, FakePresence
+from tests.fakes.staff import FakeAdminGuard, FakeAgents, FakePresence
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -16,6 +17,14 @@ def agents(request):
         return FakeAgents()
     stack = request.getfixturevalue("stack")
     return DynamoDBAgents(stack.client("dynamodb"), stack.settings.tickets_table)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def guard(request):
+    if request.param == "fake":
+        return FakeAdminGuard()
+    stack = request.getfixturevalue("stack")
+    return DynamoDBAdminGuard(stack.client("dynamodb"), stack.settings.tickets_table)
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -72,3 +81,16 @@ def test_presence_lapses_at_its_expiry_and_ends_on_leaving(presence):
     assert presence.present("T-1001", 1_800_000_000) == [
         Presence("ann@example.com", False, "2026-12-07T10:00:01.000Z")
     ]
+
+
+def test_the_staff_guard_has_one_holder_until_released_or_its_lease_ends(guard):
+    assert guard.acquire("a", now=1000, lease=60)
+    assert not guard.acquire("b", now=1001, lease=60), "held"
+    guard.release("b")  # not b's to release
+    assert not guard.acquire("b", now=1060, lease=60), "still a's at its last second"
+    assert guard.acquire("b", now=1061, lease=60), "a died: the lease ended"
+    guard.release("a")  # a, back late, cannot take it from b
+    assert not guard.acquire("c", now=1062, lease=60)
+    guard.release("b")
+    assert guard.acquire("c", now=1062, lease=60)
+    guard.release("c")

@@ -4,6 +4,7 @@ tests/contracts/test_staff_contract.py."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -87,3 +88,28 @@ class FakeStaffDirectory:
 
     def delete(self, email: str) -> None:
         del self.accounts[email]
+
+
+@dataclass
+class FakeAdminGuard:
+    """The staff guard's lease (adapters/dynamodb_admin_guard.py). `refused` counts the
+    acquisitions it turned away: a test's interleaving hook waits on it."""
+
+    holder: str = ""
+    expires_at: int = 0
+    refused: int = 0
+    # The conditional put is atomic in DynamoDB; threads of a test share this fake.
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def acquire(self, holder: str, now: int, lease: int) -> bool:
+        with self.lock:
+            if self.holder and self.expires_at >= now:
+                self.refused += 1
+                return False
+            self.holder, self.expires_at = holder, now + lease
+            return True
+
+    def release(self, holder: str) -> None:
+        with self.lock:
+            if self.holder == holder:
+                self.holder, self.expires_at = "", 0
