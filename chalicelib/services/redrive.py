@@ -44,7 +44,7 @@ from chalicelib.services.notifications import Delivery
 if TYPE_CHECKING:
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.ports.records import DeliveryRecord, QuarantinedMail
-    from chalicelib.services.ports.tickets import DeadLetters, Quarantine
+    from chalicelib.services.ports.redrive import DeadLetters, Quarantine
 
 log = logging.getLogger("inbound.redrive")
 

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from chalicelib.services.ports.records import QuarantinedMail
-from chalicelib.services.ports.tickets import DeadLetters, MailStore, Quarantine
+from chalicelib.services.ports.redrive import DeadLetters, Quarantine
+from chalicelib.services.ports.tickets import MailStore
 from tests.fakes.mail_store import FakeMailStore
 from tests.fakes.redrive import FakeDeadLetters, FakeQuarantine
 

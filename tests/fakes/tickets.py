@@ -3,6 +3,9 @@ SuspendedList), held to the DynamoDB adapters by tests/contracts/test_ticket_sto
 
 One `FakeTickets` keeps all three kinds, as the one table does, so a commit writes its
 delivery record with the message, all or nothing, exactly as the adapter's transaction does.
+Over 300 lines on purpose: for the same reason it also keeps what those transactions write
+beside the ticket (the change and report counters, the SLA clocks, the search terms), which
+the other fakes (fakes/desk.py, fakes/search.py) read and write through it.
 """
 
 from __future__ import annotations

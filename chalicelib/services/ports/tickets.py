@@ -26,13 +26,11 @@ if TYPE_CHECKING:
     from chalicelib.domain.tickets import StoredAttachment, StoredMessage, Ticket, TicketStatus
     from chalicelib.services.ports.records import (
         ChangeCount,
-        DeadLetter,
         DeliveryRecord,
         Disposition,
         Lookup,
         ParticipantChange,
         Presence,
-        QuarantinedMail,
         QueueQuery,
         SuspendedMessage,
         TicketChange,
@@ -276,27 +274,3 @@ class AgentNames(Protocol):
 
 class AttemptCounters(Protocol):
     def add(self, counter: Counter) -> int: ...
-
-
-class Quarantine(Protocol):
-    """quarantine/failed/ as the re-drive sees it."""
-
-    bucket: str
-
-    def failed(self) -> list[QuarantinedMail]: ...
-    def original_key(self, mail: QuarantinedMail) -> str: ...
-    def copy_back(self, mail: QuarantinedMail, target: str) -> bool: ...
-    def discard(self, mail: QuarantinedMail) -> None: ...
-
-
-class DeadLetters(Protocol):
-    """One queue's dead-letter queue, moved back to it."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def dead_letter_name(self) -> str: ...
-    def waiting(self) -> int: ...
-    def receive(self) -> list[DeadLetter]: ...
-    def send_to_source(self, letters: Sequence[DeadLetter]) -> set[str]: ...
-    def delete(self, letters: Sequence[DeadLetter]) -> set[str]: ...
