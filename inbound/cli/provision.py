@@ -13,7 +13,7 @@ def _provision(args: argparse.Namespace) -> int:
 
     from inbound.stage.chalice_config import queue_function_timeouts
     from inbound.stage.documents import REPLY_FUNCTION_TIMEOUT, SEND_FUNCTION_TIMEOUT
-    from inbound.stage.provision.api import deployed_rest_api
+    from inbound.stage.provision.api import check_deployed_region, deployed_rest_api
     from inbound.stage.provision.context import ProvisionError
     from inbound.stage.provision.report import render_report
     from inbound.stage.provision.run import (
@@ -29,6 +29,8 @@ def _provision(args: argparse.Namespace) -> int:
         return 2
     session = boto3.session.Session(region_name=args.region)
     try:
+        if not args.delete:
+            check_deployed_region(Path(args.project_dir), args.stage, args.region)
         if args.after_deploy:
             rest_api = deployed_rest_api(Path(args.project_dir), args.stage)
             print(

@@ -117,3 +117,21 @@ def test_after_deploy_before_any_deploy_says_what_to_do_in_one_line(capsys):
         assert main(ARGS) == 1
     err = capsys.readouterr().err.strip()
     assert err.endswith("run `chalice deploy` first") and "\n" not in err
+
+
+def test_a_chalice_deploy_to_another_region_is_refused_in_one_line(tmp_path, capsys):
+    """`chalice deploy` has no --region: under a profile of us-east-1 it deploys there, whatever
+    Region the stage was provisioned in, and its functions cannot map the stage's queues."""
+    deployed = tmp_path / ".chalice" / "deployed"
+    deployed.mkdir(parents=True)
+    arn = f"arn:aws:lambda:us-east-1:123456789012:function:inbound-{STAGE}-ingest"
+    role = f"arn:aws:iam::123456789012:role/inbound-{STAGE}-ingest"
+    resources = [{"name": "ingest", "resource_type": "lambda_function", "lambda_arn": arn, "role_arn": role}]
+    (deployed / f"{STAGE}.json").write_text(json.dumps({"resources": resources}))
+
+    with mock_aws():
+        assert main([*ARGS, "--project-dir", str(tmp_path)]) == 1
+
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and f"chalice deployed stage {STAGE} to us-east-1" in err
+    assert f"but the stage lives in {REGION}" in err and f"AWS_DEFAULT_REGION={REGION} chalice deploy" in err

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from inbound.stage.documents import console_origin
 from inbound.stage.gateway_responses import rest_api_definition
-from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.context import Context, ProvisionError, error_code
 from inbound.stage.provision.report import ABSENT, CHANGED, CREATED, DELETED, UNCHANGED
 
 _FIELDS = ("statusCode", "responseParameters", "responseTemplates")
@@ -42,6 +42,29 @@ def deployed_rest_api(project_dir: Path, stage: str) -> tuple[str, str] | None:
         "api_gateway_stage", "api"
     )
     return str(apis[0]["rest_api_id"]), str(api_stage)
+
+
+def check_deployed_region(project_dir: Path, stage: str, region: str) -> None:
+    """Refuse, in one line, a `chalice deploy` that went to another Region than the stage's.
+
+    `chalice deploy` has no --region: it deploys where the environment or profile says
+    (AWS_DEFAULT_REGION, the profile's region), so an operator who provisioned with
+    `--region eu-west-1` under a profile of us-east-1 gets functions in us-east-1 reading
+    queues they cannot map. The Region is read from the ARNs chalice recorded.
+    """
+    deployed = project_dir / ".chalice" / "deployed" / f"{stage}.json"
+    if not deployed.exists():
+        return
+    resources = json.loads(deployed.read_text()).get("resources", [])
+    arns = [str(r.get(key)) for r in resources for key in ("lambda_arn", "role_arn") if r.get(key)]
+    regions = {arn.split(":")[3] for arn in arns if arn.count(":") >= 5 and arn.split(":")[3]}
+    if regions and regions != {region}:
+        there = ", ".join(sorted(regions))
+        raise ProvisionError(
+            f"chalice deployed stage {stage} to {there} ({deployed}), but the stage lives in {region}: "
+            f"run `chalice delete --stage {stage}` there, then `AWS_DEFAULT_REGION={region} chalice deploy "
+            f"--stage {stage}` (chalice deploy has no --region)"
+        )
 
 
 def ensure_gateway_responses(ctx: Context, rest_api_id: str, api_stage: str) -> list[str]:
