@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
+from chalicelib.adapters.cognito_sign_in import CognitoSignIn, SignInRefused, SignInResult
 from chalicelib.api.http_io import error, json_object, response_for
 from chalicelib.api.staff_routes import public_routes
-from chalicelib.console.cognito_sign_in import CognitoSignIn, SignInRefused, SignInResult
 from chalicelib.errors import InboundError
 from chalicelib.wiring import services
 

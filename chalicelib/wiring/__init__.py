@@ -30,10 +30,10 @@ from chalicelib.wiring.shared import SharedAdapters
 if TYPE_CHECKING:
     from boto3.session import Session
 
+    from chalicelib.adapters.cognito_sign_in import CognitoSignIn
     from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
     from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
     from chalicelib.api.auth import JwksFetcher
-    from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
     from chalicelib.services.assignee_alerts import AssigneeAlerts

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
 
+    from chalicelib.adapters.cognito_sign_in import CognitoSignIn
     from chalicelib.api.auth import JwksFetcher, TokenVerifier
-    from chalicelib.console.cognito_sign_in import CognitoSignIn
     from chalicelib.services.change_feed import ChangeFeed
     from chalicelib.services.composer import Composer
     from chalicelib.services.message_builder import Renderers
@@ -107,7 +107,7 @@ def console_sign_in(settings: Settings, session: Session) -> CognitoSignIn:
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    from chalicelib.console.cognito_sign_in import CognitoSignIn
+    from chalicelib.adapters.cognito_sign_in import CognitoSignIn
 
     config = Config(
         signature_version=UNSIGNED,

@@ -8,7 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.console.cognito_sign_in import SignInRefused
+from chalicelib.adapters.cognito_sign_in import SignInRefused
 from chalicelib.wiring import build_services
 
 
