@@ -7,6 +7,12 @@ between the two leaves a file the index does not list, and the send leaves again
 same file (named by its message id), so the folder never holds one send twice. A kill in
 the middle of a line leaves it cut short; the next line starts on a line of its own, and
 readers skip the cut one.
+
+Durable as the journal is (file fsynced before its rename, the index and the folder
+fsynced): a power cut after the snapshot that let a send go was replaced by the next one
+(which no longer names the send) would otherwise take the sent mail out of the outbox with
+nothing left to send it again. `ses_sending` writes the sends one save lets go with
+`durable=False` and calls `sync` once for all of them.
 """
 
 from __future__ import annotations
@@ -15,11 +21,13 @@ import email
 import email.errors
 import email.header
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
 
 from inbound.local import crash_point
+from inbound.local.journal import fsync_dir, write_durably
 
 
 def write(
@@ -30,13 +38,17 @@ def write(
     raw: str,
     events: list[str],
     configuration_set: str = "",
+    durable: bool = True,
 ) -> None:
-    """Keep one sent mail in `outbox`: its file first, then its line in the index."""
+    """Keep one sent mail in `outbox`: its file first, then its line in the index
+    (`durable=False`: the caller calls `sync` before anything depends on it)."""
     message = email.message_from_string(raw)
-    outbox.mkdir(parents=True, exist_ok=True)
+    if not outbox.exists():
+        outbox.mkdir(parents=True, exist_ok=True)
+        fsync_dir(outbox.parent)
     earlier = sorted(outbox.glob(f"*-{message_id}.eml"))  # the same send, cut short by a kill
     name = earlier[0].name if earlier else f"{time.strftime('%Y%m%dT%H%M%S')}-{message_id}.eml"
-    (outbox / name).write_text(raw)
+    write_durably(outbox / name, raw.encode("utf-8"), sync_dir=False)
     crash_point.reached("outbox-file")
     path = outbox / "index.jsonl"
     cut = _ends_cut(path)
@@ -54,6 +66,15 @@ def write(
             "configuration_set": configuration_set,
         }
         index.write(json.dumps(record) + "\n")
+    if durable:
+        sync(outbox)
+
+
+def sync(outbox: Path) -> None:
+    """The index's lines and the files' names written so far are on disk."""
+    with (outbox / "index.jsonl").open("rb") as index:
+        os.fsync(index.fileno())
+    fsync_dir(outbox)
 
 
 def _ends_cut(path: Path) -> bool:

@@ -190,13 +190,15 @@ class SesEmulator:
     def release(self, sends: list[tuple[str, str, list[str], str, str]]) -> None:
         """Let sends taken by `held()` leave, once the state that produced them is saved:
         what SES does after each is on disk (one directory fsync for all), then the outbox
-        lists them."""
+        lists them (one index and directory fsync for all)."""
         listed = [self._deliver(*send) for send in sends]
         self.publisher.sync()
         if listed:
             crash_point.reached("ses-files")
         for list_in_outbox in listed:
             list_in_outbox()
+        if listed:
+            ses_outbox.sync(self.outbox)
 
     def _deliver(
         self, message_id: str, source: str, destinations: list[str], raw: str, config_set: str
@@ -229,7 +231,9 @@ class SesEmulator:
             )
         self._add_account_suppressed(bounced_or_complained(events))
         kinds = [e["eventType"] for e in events]
-        return lambda: ses_outbox.write(self.outbox, message_id, source, unique, raw, kinds, config_set)
+        return lambda: ses_outbox.write(
+            self.outbox, message_id, source, unique, raw, kinds, config_set, durable=False
+        )
 
     # -- publishing, off the request thread (ses_publisher) ---------------------------------
     def publish_later(self, event: dict[str, Any]) -> None:
