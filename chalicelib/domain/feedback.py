@@ -36,6 +36,7 @@ from typing import Any, TypedDict
 
 from chalicelib.domain.feedback_events import FeedbackAction, FeedbackEvent, FeedbackKind, normalise_address
 from chalicelib.domain.sns_envelope import unwrap
+from chalicelib.domain.suppression import SuppressionReason
 from chalicelib.errors import BadNotification
 
 # Transient bounce subtypes that say the mailbox, not the message, has a problem.
@@ -153,7 +154,7 @@ def _bounce(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent]:
                 counter=counter,
                 recipient=address,
                 feedback_id=feedback_id,
-                reason="BOUNCE",
+                reason=SuppressionReason.BOUNCE,
                 bounce_type=bounce_type,
                 subtype=subtype,
                 status=str(entry.get("status") or ""),
@@ -183,7 +184,7 @@ def _complaint(note: dict[str, Any], mail: dict[str, Any]) -> list[FeedbackEvent
             counter=counter,
             recipient=address,
             feedback_id=feedback_id,
-            reason="COMPLAINT",
+            reason=SuppressionReason.COMPLAINT,
             subtype=subtype or feedback_type,
             **base,
         )

@@ -52,7 +52,7 @@ class FeedbackEvent:
     at: str  # when it happened (ISO 8601, from SES)
     ses_message_id: str
     feedback_id: str = ""
-    reason: str = ""  # suppression reason code for `suppress`: BOUNCE | COMPLAINT
+    reason: str = ""  # for `suppress`: the SuppressionReason, BOUNCE or COMPLAINT
     bounce_type: str = ""
     subtype: str = ""
     status: str = ""

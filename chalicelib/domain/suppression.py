@@ -1,5 +1,5 @@
-"""The project's suppression list in domain words: an address on it (`SuppressionEntry`), a
-line of its audit trail (`ListAction`), and an address's soft bounces counted in a window
+"""The project's suppression list in domain words: an address on it (`SuppressionEntry`) and
+why (`SuppressionReason`), a line of its audit trail (`ListAction`), and an address's soft bounces counted in a window
 (`SoftBounces`). Standard library only; what SES reports is read in `feedback`."""
 
 from __future__ import annotations
@@ -18,12 +18,23 @@ class ListAction(StrEnum):
     IMPORTED = "imported"  # a list of addresses put on it
 
 
+class SuppressionReason(StrEnum):
+    """Why the project put an address on the list (an entry's `reason`). An imported list may
+    name its own code (letters and underscores, services/suppression.py), kept as given."""
+
+    BOUNCE = "BOUNCE"  # a permanent bounce
+    COMPLAINT = "COMPLAINT"  # the recipient marked our mail as spam
+    SOFT_BOUNCE = "SOFT_BOUNCE"  # transient bounces past the limit in their window (expires)
+    ACCOUNT_SUPPRESSED = "ACCOUNT_SUPPRESSED"  # SES's account-level list refused the send
+    IMPORTED = "IMPORTED"  # an imported address that named no code
+
+
 @frozen
 class SuppressionEntry:
     """One address on the project's suppression list."""
 
     address: str
-    reason: str  # BOUNCE | COMPLAINT | SOFT_BOUNCE | ACCOUNT_SUPPRESSED | IMPORTED | MANUAL ...
+    reason: str  # a SuppressionReason, or the code an imported list named
     at: str
     source: str = ""  # ses-feedback | inbound-dsn | import | staff
     subtype: str = ""

@@ -34,7 +34,7 @@ from chalicelib import observability
 from chalicelib.domain import feedback, feedback_events, mailed_reports
 from chalicelib.domain.feedback_events import FeedbackAction, FeedbackEvent, FeedbackKind
 from chalicelib.domain.frozen import frozen
-from chalicelib.domain.suppression import SuppressionEntry
+from chalicelib.domain.suppression import SuppressionEntry, SuppressionReason
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import ConcurrentUpdate
 from chalicelib.services.ports.outbound import FeedbackLedger, SendLedger, SoftRead, SoftWrite
@@ -145,7 +145,7 @@ class FeedbackService:
                 at=at,
                 ses_message_id=ses_message_id,
                 feedback_id=ses_message_id,
-                reason="COMPLAINT" if complaint else "BOUNCE",
+                reason=SuppressionReason.COMPLAINT if complaint else SuppressionReason.BOUNCE,
                 bounce_type="" if complaint else ("Permanent" if permanent else "Transient"),
                 subtype="complaint received as mail" if complaint else "bounce received as mail",
             )
@@ -200,7 +200,7 @@ class FeedbackService:
         }
         expires = int((now + timedelta(days=self.settings.soft_suppression_days)).timestamp())
         expiring = {
-            e.recipient: self._entry(e, source, now, "ACCOUNT_SUPPRESSED", expires)
+            e.recipient: self._entry(e, source, now, SuppressionReason.ACCOUNT_SUPPRESSED, expires)
             for e in chunk
             if e.action == FeedbackAction.ACCOUNT_SUPPRESSED and e.recipient not in entries
         }
@@ -217,7 +217,7 @@ class FeedbackService:
             at_limit = count >= self.settings.soft_bounce_limit and address not in known.permanent
             if at_limit and address not in entries and address not in expiring:
                 expiring[address] = replace(
-                    self._entry(mine[-1], source, now, "SOFT_BOUNCE", expires),
+                    self._entry(mine[-1], source, now, SuppressionReason.SOFT_BOUNCE, expires),
                     note=f"{count} soft bounces or delays within "
                     f"{self.settings.soft_bounce_window_hours} hours",
                 )

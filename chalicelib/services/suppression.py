@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain import reputation
 from chalicelib.domain.feedback_events import normalise_address
 from chalicelib.domain.reputation import GuardState, Thresholds
-from chalicelib.domain.suppression import ListAction, SuppressionEntry
+from chalicelib.domain.suppression import ListAction, SuppressionEntry, SuppressionReason
 from chalicelib.services.ports.outbound import ListChange, ReputationCounters, SuppressionList
 from chalicelib.settings import Settings
 
@@ -119,7 +119,7 @@ class SuppressionService:
             code = reason.strip().upper().replace(" ", "_")
             entry = SuppressionEntry(
                 address=normal,
-                reason=code if code and set(code) <= _REASON_CODE else "IMPORTED",
+                reason=code if code and set(code) <= _REASON_CODE else SuppressionReason.IMPORTED,
                 at=at,
                 source=source,
                 note=reason.strip()[:500],
