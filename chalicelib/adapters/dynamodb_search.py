@@ -20,7 +20,7 @@ Customer history is the `byrequester` index (gsi3pk `REQUESTER#<address>`, gsi3s
 `<created-at>#<ticket-id>`, on ticket items; see dynamodb_items.ticket_item).
 
 A deployment that outgrows this moves to a managed search engine behind the same
-port (services/ports.SearchIndex), fed from a DynamoDB stream of the ticket
+port (services/ports/tickets.SearchIndex), fed from a DynamoDB stream of the ticket
 and message items; the term items then stop being written.
 """
 

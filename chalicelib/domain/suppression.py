@@ -12,7 +12,7 @@ from chalicelib.domain.frozen import frozen
 
 
 class ListAction(StrEnum):
-    """A line of the suppression list's audit trail (services/ports.ListChange)."""
+    """A line of the suppression list's audit trail (services/ports/outbound.ListChange)."""
 
     REMOVED = "removed"  # an address taken off the list, by whom and why
     IMPORTED = "imported"  # a list of addresses put on it
