@@ -17,7 +17,12 @@
    stage's one rule from an active rule set it shares with other rules. And an
    identity's BounceTopic/ComplaintTopic, which moto stores but never reports.
 
-5. S3 objects overwritten or deleted while a request reads them: moto closes the old
+5. Lambda CreateEventSourceMapping from an SQS queue whose visibility timeout is shorter
+   than the function's timeout: Lambda refuses it ("Queue visibility timeout: 30 seconds is
+   less than Function timeout: 60 seconds", InvalidParameterValueException), moto maps it.
+   `chalice deploy` after a raised `lambda_timeout` meets it unless provision ran first.
+
+6. S3 objects overwritten or deleted while a request reads them: moto closes the old
    object's buffer at once, so a PutObject of the same key still computing its ETag, or
    a GetObject or CopyObject still reading, fails with "I/O operation on closed file" (a
    500). S3 never fails a request for a concurrent write. A buffer is closed here when
@@ -152,7 +157,31 @@ def install() -> None:
     _s3_buffers_closed_when_unreferenced()
     _delete_receipt_rule()
     _raw_email_recipients()
+    _sqs_mapping_visibility()
     _installed = True
+
+
+def _sqs_mapping_visibility() -> None:
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.models import LambdaBackend
+    from moto.sqs.models import sqs_backends
+
+    create = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self: Any, spec: dict[str, Any]) -> Any:
+        queues = sqs_backends[self.account_id][self.region_name].queues.values()
+        queue = next((q for q in queues if q.queue_arn == spec.get("EventSourceArn")), None)
+        if queue is not None and spec.get("FunctionName"):
+            function = self._lambdas.get_function_by_name_or_arn_with_qualifier(spec["FunctionName"])
+            visibility = int(queue.visibility_timeout)  # type: ignore[attr-defined]  # set from attributes
+            timeout = int(function.timeout)
+            if visibility < timeout:
+                raise InvalidParameterValueException(
+                    f"Queue visibility timeout: {visibility} seconds is less than Function timeout: {timeout} seconds",
+                )
+        return create(self, spec)
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
 
 
 def _s3_buffers_closed_when_unreferenced() -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from inbound.cli import main
@@ -104,3 +105,36 @@ def test_a_stage_config_json_does_not_name_gets_the_shipped_timeouts(project, sq
 
     assert visibility(sqs, "inbound-qa-ingest") == 720
     assert visibility(sqs, "inbound-qa-outbox") == 360
+
+
+def test_lambda_refuses_the_event_source_until_provision_has_resized_the_queue(project, sqs):
+    """The order DEPLOY.md gives after raising a lambda_timeout: provision, then chalice deploy.
+    Lambda (and moto, made as strict: inbound/local/moto_fidelity.py) refuses to map a queue
+    whose visibility timeout is shorter than the function's timeout."""
+    provision(project, "dev")  # ingest's shipped 120 s: its queue waits 720 s
+    path = project / ".chalice" / "config.json"
+    config = json.loads(path.read_text())
+    config["stages"]["dev"]["lambda_functions"]["ingest"]["lambda_timeout"] = 900  # Lambda's longest
+    path.write_text(json.dumps(config))
+    lam, iam = boto3.client("lambda", region_name=REGION), boto3.client("iam", region_name=REGION)
+    role = iam.create_role(RoleName="ingest", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(  # as chalice deploys it from the raised config.json
+        FunctionName="inbound-dev-ingest",
+        Runtime="python3.11",
+        Role=role,
+        Handler="app.ingest",
+        Code={"ZipFile": b"PK"},
+        Timeout=900,
+    )
+    queue = f"arn:aws:sqs:{REGION}:123456789012:inbound-dev-ingest"
+
+    with pytest.raises(ClientError) as refused:
+        lam.create_event_source_mapping(EventSourceArn=queue, FunctionName="inbound-dev-ingest", BatchSize=10)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    assert "Queue visibility timeout: 720 seconds is less than Function timeout: 900 seconds" in str(
+        refused.value
+    )
+
+    provision(project, "dev")
+    assert visibility(sqs, "inbound-dev-ingest") == 5400
+    lam.create_event_source_mapping(EventSourceArn=queue, FunctionName="inbound-dev-ingest", BatchSize=10)
