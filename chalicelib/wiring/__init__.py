@@ -31,8 +31,6 @@ if TYPE_CHECKING:
     from boto3.session import Session
 
     from chalicelib.adapters.cognito_sign_in import CognitoSignIn
-    from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
-    from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
     from chalicelib.api.auth import JwksFetcher
     from chalicelib.services.announcement_sending import AnnouncementSender
     from chalicelib.services.announcements import AnnouncementService
@@ -44,6 +42,7 @@ if TYPE_CHECKING:
     from chalicelib.services.held_replies import HeldReplySender
     from chalicelib.services.ingest import IngestService
     from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.ports.tickets import AlertPreferences, SlaSettings
     from chalicelib.services.reply_uploads import ReplyUploads
     from chalicelib.services.sign_in_guard import SignInGuard
     from chalicelib.services.sla_backlog import SlaBacklog
@@ -118,7 +117,7 @@ class Services(SharedAdapters):
         )
 
     @functools.cached_property
-    def alert_preferences(self) -> DynamoDBAlertPreferences:
+    def alert_preferences(self) -> AlertPreferences:
         """Each agent's choice of a mail when their ticket's customer replies."""
         from chalicelib.adapters.dynamodb_alert_preferences import DynamoDBAlertPreferences
 
@@ -214,7 +213,7 @@ class Services(SharedAdapters):
         )
 
     @functools.cached_property
-    def sla_settings(self) -> DynamoDBSlaSettings:
+    def sla_settings(self) -> SlaSettings:
         """The SLA targets per mailbox and priority."""
         from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings
 
