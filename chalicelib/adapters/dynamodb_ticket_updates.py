@@ -12,7 +12,7 @@ from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.tickets import MessageKind, TicketStatus
-from chalicelib.services.ports.records import AGENT_SCOPE
+from chalicelib.services.ports.records import AGENT_SCOPE, TICKET_SCOPE
 
 if TYPE_CHECKING:
     from chalicelib.domain.message_claims import IndexEntry
@@ -184,9 +184,12 @@ def _queue_keys(ticket: Ticket, status: TicketStatus) -> dict[str, str]:
 
 
 def changes_key(scope: str) -> dict[str, Any]:
-    """A change counter's key (dynamodb_changes.py): a mailbox's, or an agent's."""
+    """A change counter's key (dynamodb_changes.py): a mailbox's, an agent's, or a ticket's
+    presence counter (dynamodb_presence.py)."""
     if scope.startswith(AGENT_SCOPE):
         return {"pk": {"S": f"CHANGES#AGENT#{scope.removeprefix(AGENT_SCOPE)}"}, "sk": {"S": "CHANGES"}}
+    if scope.startswith(TICKET_SCOPE):
+        return {"pk": {"S": f"CHANGES#TICKET#{scope.removeprefix(TICKET_SCOPE)}"}, "sk": {"S": "CHANGES"}}
     return {"pk": {"S": f"CHANGES#{scope}"}, "sk": {"S": "CHANGES"}}
 
 

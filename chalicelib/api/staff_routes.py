@@ -100,7 +100,9 @@ def list_tickets() -> Any:
 @staff_api.route("/changes", methods=["GET"])
 @answers_errors
 def changes() -> Any:
-    return views.changes_json(services().changes.read(_agent()))
+    """The change counters; ?ticket=T-1042 adds that ticket's presence counter."""
+    ticket = query_params(_request(), ("ticket",)).get("ticket")
+    return views.changes_json(services().changes.read(_agent(), ticket))
 
 
 @staff_api.route("/reports", methods=["GET"])
@@ -271,8 +273,8 @@ def discard_suspended(mailbox: str, key: str) -> Any:
 @answers_errors
 def touch_presence(ticket_id: str) -> Any:
     writing = json_object(_request(), {}, {"writing": bool}).get("writing", False)
-    others = services().presence.touch(ticket_id, _agent(), writing)
-    return views.presence_json(ticket_id, others)
+    seen = services().presence.touch(ticket_id, _agent(), writing)
+    return views.presence_json(ticket_id, seen.others, seen.changes)
 
 
 @staff_api.route("/tickets/{ticket_id}/presence", methods=["GET"])

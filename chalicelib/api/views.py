@@ -71,13 +71,16 @@ def sla_json(ticket: Ticket, now: str = "") -> dict[str, Any]:
 def changes_json(changes: Changes) -> dict[str, Any]:
     """The counters an open console compares with what it last saw."""
     mine = changes.mine
-    return {
+    answer: dict[str, Any] = {
         "mailboxes": {
             c.scope: {"changes": c.changes, "tickets": c.tickets, "ticket": c.ticket or None}
             for c in changes.mailboxes
         },
         "mine": {"changes": mine.changes, "replies": mine.replies, "ticket": mine.ticket or None},
     }
+    if here := changes.presence:  # asked with ?ticket=: who opened, writes on or left it
+        answer["presence"] = {"ticket": here.scope.partition(":")[2], "changes": here.changes}
+    return answer
 
 
 def counts_json(counts: Mapping[str, ViewCount]) -> dict[str, Any]:
@@ -225,11 +228,13 @@ def held_json(held: HeldReply) -> dict[str, Any]:
     }
 
 
-def presence_json(ticket_id: str, others: Sequence[Presence]) -> dict[str, Any]:
-    """Who else has the ticket open (`writing`: a reply or note in progress), and since when seen."""
+def presence_json(ticket_id: str, others: Sequence[Presence], changes: int | None = None) -> dict[str, Any]:
+    """Who else has the ticket open (`writing`: a reply or note in progress), and since when
+    seen; `changes`: the ticket's presence counter when this request moved it (else null)."""
     return {
         "ticket": ticket_id,
         "present": [{"agent": p.agent, "writing": p.writing, "seen_at": p.seen_at} for p in others],
+        "changes": changes,
     }
 
 

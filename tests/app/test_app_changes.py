@@ -160,3 +160,35 @@ def test_the_views_counts_come_in_one_request_as_the_lists_would_count_them(api)
     assert not any(c["more"] for c in answer.json_body["counts"].values())
     assert fresh in [t["id"] for t in api.get("/api/tickets?mailbox=support&status=new").json_body["tickets"]]
     assert api.get("/api/tickets?mailbox=nowhere&counts=1").status_code == 400
+
+
+def test_the_open_tickets_presence_counter_comes_with_the_counters_in_the_same_read(api):
+    """GIVEN ann's console with a ticket open WHEN bob opens it, starts writing and leaves
+    THEN the counters ann polls (?ticket=) move each time, in the one read they always were,
+    so her console asks who is there within seconds; bob's renewal moves nothing."""
+    from chalicelib.wiring import services
+
+    bob = bob_token(api)
+    ticket = new_ticket(api.stack)
+    poll = f"/api/changes?ticket={ticket}"
+    opened = api.call("PUT", f"/api/tickets/{ticket}/presence", {"writing": False})
+    assert opened.status_code == 200 and opened.json_body["changes"] == 1  # ann's own arrival
+    assert api.get(poll).json_body["presence"] == {"ticket": ticket, "changes": 1}
+    requests = RequestCounter()
+    services()._dynamodb.meta.events.register("before-call.dynamodb", requests)
+    assert requests.during(lambda: api.get(poll)) == 1
+    # A renewal costs what it did (PutItem, Query); an arrival or a change one UpdateItem more.
+    renew = lambda: api.call("PUT", f"/api/tickets/{ticket}/presence", {"writing": False})  # noqa: E731
+    assert requests.during(renew) == 2
+
+    moves = []
+    for body in ({"writing": False}, {"writing": False}, {"writing": True}):
+        answer = api.call("PUT", f"/api/tickets/{ticket}/presence", body, token=bob)
+        assert answer.status_code == 200, answer.json_body
+        moves.append(answer.json_body["changes"])
+        assert api.get(poll).json_body["presence"]["changes"] == 1 + len([m for m in moves if m])
+    assert moves == [2, None, 3]  # arrived, renewed, writing
+    assert api.call("DELETE", f"/api/tickets/{ticket}/presence", token=bob).status_code == 204
+    assert api.get(poll).json_body["presence"] == {"ticket": ticket, "changes": 4}
+    assert "presence" not in api.get("/api/changes").json_body
+    assert api.get("/api/changes?ticket=T-1%23AGENT%23x").status_code == 400

@@ -88,7 +88,7 @@ def test_each_agent_sees_who_else_has_the_ticket_open_and_who_is_writing(api):
     first = deliver(api.stack, make_mail())
     path = f"/api/tickets/{first.ticket}/presence"
     bob = bob_token(api)
-    assert api.call("PUT", path, {}).json_body == {"ticket": first.ticket, "present": []}
+    assert api.call("PUT", path, {}).json_body == {"ticket": first.ticket, "present": [], "changes": 1}
     seen_by_bob = api.call("PUT", path, {"writing": True}, token=bob).json_body["present"]
     assert [(p["agent"], p["writing"]) for p in seen_by_bob] == [(ANN, False)]
     assert [(p["agent"], p["writing"]) for p in api.get(path).json_body["present"]] == [(BOB, True)]

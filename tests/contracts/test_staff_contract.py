@@ -94,3 +94,16 @@ def test_the_staff_guard_has_one_holder_until_released_or_its_lease_ends(guard):
     guard.release("b")
     assert guard.acquire("c", now=1062, lease=60)
     guard.release("c")
+
+
+def test_a_touch_says_what_it_replaced_a_leave_whether_there_was_one_and_signals_count(presence):
+    assert (
+        presence.touch("T-1003", "bob@example.com", False, "2026-12-07T10:00:00.000Z", 1_800_000_045) is None
+    )
+    assert presence.touch("T-1003", "bob@example.com", True, "2026-12-07T10:00:15.000Z", 1_800_000_060) == (
+        False,
+        1_800_000_045,
+    )
+    assert presence.leave("T-1003", "bob@example.com") is True
+    assert presence.leave("T-1003", "bob@example.com") is False
+    assert [presence.signal("T-1003"), presence.signal("T-1003"), presence.signal("T-1004")] == [1, 2, 1]

@@ -16,15 +16,18 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from chalicelib.domain.reply_tokens import reply_address
+from tests.support.browser import chromium_contexts
 from tests.support.console import (
     TITLE,
     Console,
@@ -521,6 +524,55 @@ def test_a_new_mail_reaches_an_open_console_within_seconds_and_counts_in_the_tit
     page.reload()
     page.locator("#notify-sound[aria-pressed=true]").wait_for()
     assert page.locator("#notify-desktop").inner_text() == "Notify: off"  # asked for by a button only
+
+
+def test_a_colleague_opening_the_same_ticket_shows_at_the_next_change_tick_not_the_renewal(
+    chromium_executable: Path, local_stack: LocalStackRun
+) -> None:
+    """Ann has a ticket open; Bob opens it. Ann's console learns of him from the change feed
+    it reads every 3 s (GET /api/changes?ticket=: the ticket's presence counter, moved by his
+    arrival), not at her own presence renewal every 15 s (it was up to 15 s late). Ann's
+    clock is Playwright's: after Bob's arrival it runs 3.5 s, so her 15 s renewal never came."""
+    up = local_stack.current
+    msg = plain_mail("Presence: who else is here", "Hello.")
+    send(up, msg)
+    ticket = ticket_of(up, msg)
+    bob_email, bob_password = "presence.bob@example.com", "Presence-Bob-9-Password"
+    added = subprocess.run(
+        [inbound_executable(), "staff", "add", bob_email, "--data-dir", str(local_stack.data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    with chromium_contexts(chromium_executable, 2) as (ann_context, bob_context):
+        ann_context.clock.install()
+        ann = Console(ann_context.new_page(), up)
+        ann.page.on("request", lambda request: ann.requests.append(request.url))
+        creds = local_stack.credentials()
+        ann.open().sign_in(creds["username"], creds["password"])
+        ann.page.locator("#desk").wait_for()
+        ann.page.goto(f"{up.http}/?ticket={ticket.id}")
+        head = ann.page.locator(".ticket-head")
+        head.locator(".tid").filter(has_text=ticket.id).wait_for()
+        ann.page.clock.pause_at(int(time.time() * 1000) + 1000)  # her timers wait from here
+
+        bob = Console(bob_context.new_page(), up)
+        bob.open().sign_in(bob_email, added.stdout.split("one-time password: ", 1)[1].split()[0])
+        form = bob.page.locator("#new-password-form")
+        form.locator("input[name=new_password]").fill(bob_password)
+        form.locator("input[name=repeat]").fill(bob_password)
+        with bob.page.expect_response(lambda r: r.url.endswith("/presence") and r.request.method == "PUT"):
+            form.locator("button[type=submit]").click()
+            bob.page.locator("#desk").wait_for()
+            bob.page.goto(f"{up.http}/?ticket={ticket.id}")
+
+        asked = len(ann.requests)
+        ann.page.clock.run_for(3500)  # one change tick; the renewal is 15 s away
+        head.locator(".presence .pill").filter(has_text=f"{bob_email} has it open").wait_for()
+        polled = [url for url in ann.requests[asked:] if "/api/changes" in url]
+        assert polled and all(f"ticket={ticket.id}" in url for url in polled), polled
+        screenshot(ann.page, "console-presence-bob-arrived.png")
 
 
 def test_on_a_phone_the_queue_and_the_ticket_are_two_screens_that_fit(

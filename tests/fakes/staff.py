@@ -48,11 +48,21 @@ class FakeAgents:
 class FakePresence:
     seen: dict[tuple[str, str], tuple[Presence, int]] = field(default_factory=dict)
 
-    def touch(self, ticket_id: str, agent: str, writing: bool, seen_at: str, expires_at: int) -> None:
-        self.seen[ticket_id, agent] = (Presence(agent, writing, seen_at), expires_at)
+    signals: dict[str, int] = field(default_factory=dict)  # the tickets' presence counters
 
-    def leave(self, ticket_id: str, agent: str) -> None:
-        self.seen.pop((ticket_id, agent), None)
+    def touch(
+        self, ticket_id: str, agent: str, writing: bool, seen_at: str, expires_at: int
+    ) -> tuple[bool, int] | None:
+        old = self.seen.get((ticket_id, agent))
+        self.seen[ticket_id, agent] = (Presence(agent, writing, seen_at), expires_at)
+        return (old[0].writing, old[1]) if old else None
+
+    def leave(self, ticket_id: str, agent: str) -> bool:
+        return self.seen.pop((ticket_id, agent), None) is not None
+
+    def signal(self, ticket_id: str) -> int:
+        self.signals[ticket_id] = self.signals.get(ticket_id, 0) + 1
+        return self.signals[ticket_id]
 
     def present(self, ticket_id: str, now: int) -> list[Presence]:
         """Unexpired presences, by agent (the adapter's sort key order)."""

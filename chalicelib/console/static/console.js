@@ -1029,6 +1029,9 @@
     const writing = [...state.drafts.entries()].some(([key, text]) => key.startsWith(`${id}:`) && text.trim());
     try {
       const { data } = await api('PUT', `tickets/${encodeURIComponent(id)}/presence`, { body: { writing } });
+      // What this PUT moved the ticket's presence counter to: notify.js tells our own move
+      // from a colleague's by it.
+      if (data.changes !== null && data.changes !== undefined) state.presenceCount = { ticket: id, changes: data.changes };
       if (state.selected !== id) return;
       state.present = data.present;
       renderPresence();
@@ -1115,7 +1118,7 @@
       renderTicket: () => { if (state.detail) renderTicket(); }, renderQueue, renderViews,
       bulkMerge: window.InboundBulkMerge({ api, el, toast }),
     });
-    notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload });
+    notify = window.InboundNotify({ api, el, $, state, toast, openTicket, reload, touchPresence });
     window.InboundStaff({ api, el, $, toast, showAlert, state });
     attachments = window.InboundAttachments({ api, el, $ });
     forward = window.InboundForward({ api, el, $, toast, showAlert, openTicket });

@@ -12,7 +12,9 @@
  * when nothing arrives (bench/RESULTS.md). Beyond that, a burst's mail is counted in the
  * title at once and listed at the next allowed re-read. A hidden tab reads the counters
  * only, every HIDDEN_MS (the title and notifications need nothing more: 4 requests a
- * minute), and the counters and the whole queue at once when shown.
+ * minute), and the counters and the whole queue at once when shown. With a ticket open the
+ * same read brings its presence counter (readCounters), so a colleague's arrival shows
+ * within a tick for no request more.
  *
  * console.js calls InboundNotify(desk) once; nothing here is global but that function.
  * The tone is made with WebAudio (no file to fetch; the page's CSP allows none).
@@ -20,7 +22,7 @@
 'use strict';
 
 window.InboundNotify = (desk) => {
-  const { api, el, $, state, openTicket, reload } = desk;
+  const { api, el, $, state, openTicket, reload, touchPresence } = desk;
   const { t } = window.InboundI18n;
   const CHANGES_MS = 3000;
   const HIDDEN_MS = 15000;
@@ -91,7 +93,7 @@ window.InboundNotify = (desk) => {
     if (!state.session) return;
     const asked = epoch;
     try {
-      const { data } = await api('GET', 'changes');
+      const data = await readCounters();
       if (asked !== epoch) throw new Error('older than the counters resync() read');
       const before = counters;
       counters = data;
@@ -104,6 +106,22 @@ window.InboundNotify = (desk) => {
     } catch (err) { /* the next tick tries again */ }
     if (!document.hidden && Date.now() - readAt >= MINUTE_MS) reread();
     if (state.session && !timer) timer = setTimeout(tick, document.hidden ? HIDDEN_MS : CHANGES_MS);
+  }
+
+  /* The counters, and with a ticket open its presence counter, in the same one read: moved
+     by a colleague opening it, starting to write on it or leaving it (their own console's
+     PUT said what it moved it to: console.js keeps state.presenceCount), it asks who is
+     there now, not at the next 15 s renewal. The presence counter is no queue change. */
+  async function readCounters() {
+    const here = !document.hidden && state.selected;
+    const { data } = await api('GET', 'changes', here ? { query: { ticket: here } } : {});
+    const { presence, ...rest } = data;
+    if (presence && presence.ticket === state.selected) {
+      const known = state.presenceCount;
+      if (!known || known.ticket !== presence.ticket) state.presenceCount = presence;
+      else if (presence.changes > known.changes) { state.presenceCount = presence; touchPresence(); }
+    }
+    return rest;
   }
 
   /* Shown again: the counters now, not at the hidden tab's slower pace. */
@@ -136,7 +154,7 @@ window.InboundNotify = (desk) => {
     epoch += 1; // a tick's answer in flight is older than this one
     readAt = Date.now();
     try {
-      const { data } = await api('GET', 'changes');
+      const data = await readCounters();
       if (counters) announce(counters, data);
       counters = data;
       if (!seen) seen = data;

@@ -68,7 +68,7 @@ class ChangeCount:
     """A mailbox's or an agent's change counter, bumped in the transaction that files a
     received message: what an open console polls instead of re-reading its queue."""
 
-    scope: str  # a mailbox, or AGENT_SCOPE + the agent's address
+    scope: str  # a mailbox, AGENT_SCOPE + the agent's address, or TICKET_SCOPE + a ticket id
     changes: int = 0  # any received message filed
     tickets: int = 0  # new tickets (a mailbox's)
     replies: int = 0  # customer messages on the agent's tickets (an agent's)
@@ -76,6 +76,9 @@ class ChangeCount:
 
 
 AGENT_SCOPE = "agent:"
+# A ticket's presence counter: moved when a colleague opens it, starts or stops writing, or
+# leaves it (services/ticket_presence.py), so a console with it open asks who is there.
+TICKET_SCOPE = "ticket:"
 
 
 @frozen

@@ -257,9 +257,21 @@ class ReportCounters(Protocol):
 
 
 class PresenceStore(Protocol):
-    def touch(self, ticket_id: str, agent: str, writing: bool, seen_at: str, expires_at: int) -> None: ...
-    def leave(self, ticket_id: str, agent: str) -> None: ...
+    def touch(
+        self, ticket_id: str, agent: str, writing: bool, seen_at: str, expires_at: int
+    ) -> tuple[bool, int] | None:
+        """Write the agent's presence; the one it replaced ((writing, expires_at)), if any."""
+        ...
+
+    def leave(self, ticket_id: str, agent: str) -> bool:
+        """End it; whether there was one."""
+        ...
+
     def present(self, ticket_id: str, now: int) -> list[Presence]: ...
+    def signal(self, ticket_id: str) -> int:
+        """Move the ticket's presence counter (ChangeCounters scope TICKET_SCOPE + ticket_id);
+        its new value."""
+        ...
 
 
 class AgentNames(Protocol):
