@@ -127,3 +127,29 @@ def test_lambda_sqs_batches_over_ten_need_a_batching_window(sessions: Sessions) 
         EventSourceArn=arn, FunctionName="ingest", BatchSize=100, MaximumBatchingWindowInSeconds=1
     )
     aws.create_event_source_mapping(EventSourceArn=arn, FunctionName="ingest", BatchSize=10)
+
+
+def test_sns_subscription_attributes_and_their_values(sessions: Sessions) -> None:
+    aws, bare = sessions.both("sns")
+    topic = aws.create_topic(Name="received")["TopicArn"]
+    queue = f"arn:aws:sqs:{REGION}:{ACCOUNT}:ingest"
+    bare.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue, Attributes={"RawMessageDelivery": "yes"})
+    for attributes in ({"RawMessageDelivery": "yes"}, {"FilterPolicyScope": "Body"}, {"RawDelivery": "true"}):
+        refused(
+            lambda a=attributes: aws.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue, Attributes=a),
+            "InvalidParameter",
+            "sns-subscription-attributes",
+        )
+    arn = aws.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue, Attributes={"RawMessageDelivery": "true"}
+    )["SubscriptionArn"]
+    refused(
+        lambda: aws.set_subscription_attributes(
+            SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue="1"
+        ),
+        "InvalidParameter",
+        "sns-subscription-attributes",
+    )
+    aws.set_subscription_attributes(
+        SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue="false"
+    )

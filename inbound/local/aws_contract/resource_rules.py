@@ -141,11 +141,58 @@ def lambda_mapping(model: Any, params: dict[str, Any]) -> Refusal | None:
     return None
 
 
+# SNS Subscribe / SetSubscriptionAttributes (API reference, Attributes / AttributeName): the
+# subscription attributes are DeliveryPolicy, FilterPolicy, FilterPolicyScope ("MessageAttributes
+# (default)" or "MessageBody"), RawMessageDelivery ("When set to true, enables raw message
+# delivery"; true or false), RedrivePolicy, SubscriptionRoleArn and ReplayPolicy.
+SNS_SUBSCRIPTION_ATTRIBUTES = frozenset(
+    {
+        "DeliveryPolicy",
+        "FilterPolicy",
+        "FilterPolicyScope",
+        "RawMessageDelivery",
+        "RedrivePolicy",
+        "SubscriptionRoleArn",
+        "ReplayPolicy",
+    }
+)
+SNS_ATTRIBUTE_VALUES = {
+    "RawMessageDelivery": ("true", "false"),
+    "FilterPolicyScope": ("MessageAttributes", "MessageBody"),
+}
+
+
+def sns(model: Any, params: dict[str, Any]) -> Refusal | None:
+    attributes: dict[Any, Any]
+    if model.name == "Subscribe":
+        given = params.get("Attributes")
+        attributes = given if isinstance(given, dict) else {}
+    elif model.name == "SetSubscriptionAttributes":
+        attributes = {params.get("AttributeName"): params.get("AttributeValue")}
+    else:
+        return None
+    for name, value in attributes.items():
+        if name not in SNS_SUBSCRIPTION_ATTRIBUTES:
+            return (
+                "InvalidParameter",
+                "sns-subscription-attributes",
+                f"Invalid parameter: Attributes Reason: Unknown attribute {name}",
+            )
+        allowed = SNS_ATTRIBUTE_VALUES.get(str(name))
+        if allowed and str(value) not in allowed:
+            message = (
+                f"Invalid parameter: Attributes Reason: {name}: {value!r} is not one of {', '.join(allowed)}"
+            )
+            return "InvalidParameter", "sns-subscription-attributes", message
+    return None
+
+
 RULES: dict[str, Callable[[Any, dict[str, Any]], Refusal | None]] = {
     "sqs": sqs,
     "s3": s3,
     "cloudwatch": cloudwatch,
     "lambda": lambda_mapping,
+    "sns": sns,
 }
 
 

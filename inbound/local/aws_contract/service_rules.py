@@ -1,6 +1,7 @@
 """Service rules real AWS enforces that botocore's models do not carry (and moto does not check):
 DynamoDB's and Lambda's here, SNS/SQS/S3/SES's in inbound/local/aws_contract/message_rules.py, those
-of the requests that make resources (queues, lifecycle rules, alarms, event sources) in resource_rules.py.
+of the requests that make resources (queues, lifecycle rules, alarms, event sources,
+subscriptions) in resource_rules.py.
 
 Each rule cites the AWS documentation it comes from. `check` returns the first
 refusal as (error code or None for the service's validation code, rule, message).
