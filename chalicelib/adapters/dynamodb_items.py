@@ -129,6 +129,7 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
         "related_reason": ticket.related_reason,
         "last_from": ticket.last_from,
         "staff_replied": ticket.staff_replied or None,
+        "requester_unauthenticated": (not ticket.requester_authenticated) or None,
         **sla_attributes(ticket),
     }
     item.update(
@@ -164,6 +165,7 @@ def ticket_from_item(raw: dict[str, Any]) -> Ticket:
         last_from=item.get("last_from", ""),
         staff_replied=bool(item.get("staff_replied", False)),
         sla=sla_from_item(item),
+        requester_authenticated=not item.get("requester_unauthenticated", False),
     )
 
 

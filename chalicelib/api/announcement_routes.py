@@ -35,6 +35,7 @@ _DRAFT_FIELDS: dict[str, type] = {
     "tag": str,
     "created_from": str,
     "created_to": str,
+    "include_unauthenticated": bool,  # requesters whose mail was not authenticated, too
 }
 
 
@@ -72,6 +73,7 @@ def _draft(body: dict[str, Any], by: str) -> Any:
     svc = services()
     service = svc.announcements
     invalid: list[str] = []
+    left_out = 0
     if body.get("list", "").strip():
         recipients, invalid = service.audience_from_list(body["list"].splitlines())
         audience = "uploaded list"
@@ -82,11 +84,20 @@ def _draft(body: dict[str, Any], by: str) -> Any:
             tag=body.get("tag") or None,
             created_from=body.get("created_from", ""),
             created_to=body.get("created_to", ""),
+            unauthenticated=bool(body.get("include_unauthenticated")),
         )
-        recipients, audience = service.audience(chosen), chosen.describe()
+        (recipients, left_out), audience = service.audience_of(chosen), chosen.describe()
     mailbox = body.get("mailbox") or svc.settings.default_mailbox
     return service.draft(
-        mailbox, body["subject"], body["text"], recipients, body.get("html", ""), audience, by, invalid
+        mailbox,
+        body["subject"],
+        body["text"],
+        recipients,
+        body.get("html", ""),
+        audience,
+        by,
+        invalid,
+        left_out,
     )
 
 

@@ -134,6 +134,10 @@ class Ticket:
     staff_replied: bool = False
     # Its first-response and resolution clocks (domain/sla.py).
     sla: SlaClock = SlaClock()
+    # Whether the mail that made the requester so passed the sender-trust policy. False: the
+    # address may be forged, so nothing goes to it on our own initiative (announcements).
+    # Tickets from before this was kept read True, as they were treated.
+    requester_authenticated: bool = True
 
     @property
     def customer_replied(self) -> bool:

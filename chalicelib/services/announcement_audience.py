@@ -3,7 +3,9 @@
 The requesters come from the staff queue's own index (a Query per mailbox and status lane,
 `TicketQueue.page`, filtered by tag and creation date: no Scan). Each requester is one
 recipient, however many tickets they have, with their newest matching ticket (it fills
-{ticket}); none of the desk's own addresses.
+{ticket}); none of the desk's own addresses, and, unless the admin includes them, none whose
+mail did not pass the sender-trust policy (SECURITY.md): anyone can write their address in
+From, and an announcement to it is mail from our domain to someone who never wrote to us.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ class AudienceFilter:
     tag: str | None = None
     created_from: str = ""  # ISO date or time, inclusive
     created_to: str = ""  # ISO date or time, inclusive (a date covers its whole day)
+    # Requesters whose mail was not authenticated, too (the admin's choice; left out by default).
+    unauthenticated: bool = False
 
     def describe(self) -> str:
         words = [f"mailbox {self.mailbox or 'any'}", f"status {','.join(self.statuses)}"]
@@ -41,6 +45,8 @@ class AudienceFilter:
             words.append(f"tag {self.tag}")
         if self.created_from or self.created_to:
             words.append(f"created {self.created_from or '…'}..{self.created_to or '…'}")
+        if self.unauthenticated:
+            words.append("unauthenticated requesters included")
         return "requesters of tickets: " + ", ".join(words)
 
 
@@ -48,16 +54,21 @@ class AudienceFilter:
 SPAM_TAG = "spam"
 
 
-def requesters(queue: TicketQueue, settings: Settings, chosen: AudienceFilter) -> list[ann.Recipient]:
-    """One recipient per requester of the matching tickets, with their newest ticket; none
-    of our own addresses (a ticket from one: the mail would come back in to the desk), and
-    none of a ticket marked as spam (a spammer's address, or a stranger's the spam forged:
-    bulk mail to them costs complaints and bounces, whatever the filter asks for)."""
+def requesters(
+    queue: TicketQueue, settings: Settings, chosen: AudienceFilter
+) -> tuple[list[ann.Recipient], int]:
+    """One recipient per requester of the matching tickets, with their newest ticket, and how
+    many requesters were left out as unauthenticated; none of our own addresses (a ticket from
+    one: the mail would come back in to the desk), none of a ticket marked as spam (a
+    spammer's address, or a stranger's the spam forged: bulk mail to them costs complaints and
+    bounces, whatever the filter asks for), and, unless `chosen.unauthenticated`, none whose
+    matching tickets all came from mail the sender-trust policy did not authenticate."""
     for status in chosen.statuses:
         if status not in STATUSES:
             raise InvalidRequest(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
     mailboxes = [chosen.mailbox] if chosen.mailbox else sorted(set(settings.mailboxes.values()))
     newest: dict[str, tuple[str, str]] = {}  # address -> (created_at, ticket)
+    proven: set[str] = set()  # addresses with a matching ticket from authenticated mail
     end = chosen.created_to + ("T99" if len(chosen.created_to) == 10 else "")
     for mailbox in mailboxes:
         query = QueueQuery(mailbox, tuple(TicketStatus(s) for s in chosen.statuses), tag=chosen.tag)
@@ -76,9 +87,12 @@ def requesters(queue: TicketQueue, settings: Settings, chosen: AudienceFilter) -
                     continue
                 if address and (address not in newest or newest[address][0] < t.created_at):
                     newest[address] = (t.created_at, t.id)
+                if address and t.requester_authenticated:
+                    proven.add(address)
             if cursor is None:
                 break
-    return [ann.Recipient(a, ticket=newest[a][1]) for a in sorted(newest)]
+    chosen_ones = sorted(newest if chosen.unauthenticated else proven)
+    return [ann.Recipient(a, ticket=newest[a][1]) for a in chosen_ones], len(newest) - len(chosen_ones)
 
 
 def listed_recipients(lines: Iterable[str]) -> tuple[list[ann.Recipient], list[str]]:

@@ -47,12 +47,14 @@ class Draft:
     recipients: list[ann.Recipient]
     invalid: list[str]
     sample: bytes  # the mail the first recipient would get
+    unauthenticated: int = 0  # requesters left out: their mail was not authenticated
 
     def as_dict(self) -> dict[str, object]:
         return {
             **self.announcement.as_dict(),
             "audience_count": len(self.recipients),
             "invalid": self.invalid,
+            "left_out_unauthenticated": self.unauthenticated,
         }
 
 
@@ -79,6 +81,10 @@ class AnnouncementService:
     # -- audience -----------------------------------------------------------------
     def audience(self, chosen: AudienceFilter) -> list[ann.Recipient]:
         """One recipient per requester of the matching tickets (`announcement_audience`)."""
+        return self.audience_of(chosen)[0]
+
+    def audience_of(self, chosen: AudienceFilter) -> tuple[list[ann.Recipient], int]:
+        """The audience, and how many requesters it leaves out as unauthenticated."""
         return requesters(self.ports.queue, self.settings, chosen)
 
     @staticmethod
@@ -97,8 +103,10 @@ class AnnouncementService:
         audience: str = "",
         by: str = "",
         invalid: list[str] | None = None,
+        unauthenticated: int = 0,
     ) -> Draft:
-        """The announcement as it would be stored, and one rendered mail; nothing is written."""
+        """The announcement as it would be stored, and one rendered mail; nothing is written.
+        `unauthenticated`: the requesters the audience left out as such (the preview says so)."""
         if mailbox not in self.settings.mailboxes.values():
             raise InvalidRequest(
                 f"unknown mailbox {mailbox!r}: one of {', '.join(self.settings.mailboxes.values())}"
@@ -118,7 +126,7 @@ class AnnouncementService:
             total=len(recipients),
         )
         sample = self.build(announcement, recipients[0]) if recipients else b""
-        return Draft(announcement, recipients, list(invalid or []), sample)
+        return Draft(announcement, recipients, list(invalid or []), sample, unauthenticated)
 
     def create(self, draft: Draft) -> ann.Announcement:
         if not draft.recipients:

@@ -239,6 +239,7 @@ class TicketFiling:
                 related_reason="; ".join(thread.notes) if thread.related_ticket else "",
                 last_from="customer" if message.kind == MessageKind.CUSTOMER else "",
                 sla=sla.start(policy.target(where.mailbox, Priority.NORMAL), now),
+                requester_authenticated=threading.trust.authenticated,
             )
             tickets.commit_new(ses_id, ticket, message, record, last_number, terms, threading.entry)
         else:

@@ -55,6 +55,9 @@ def split(ports: DeskPorts, ticket_id: str, agent: str, message_key: str, more: 
         related_reason=f"split from {source.id} by {agent}",
         # A ticket of its own from now: its SLA clocks start at the split (domain/sla.py).
         sla=sla.start(ports.sla.policy().target(source.mailbox, source.priority), now),
+        requester_authenticated=message.authenticated is not False
+        if customer
+        else source.requester_authenticated,
     )
     who = message.sender or "staff"
     what = f"{len(chosen)} messages" if rest else f"the message of {who}"

@@ -58,6 +58,7 @@ def _create(args: argparse.Namespace) -> int:
     text = _read(args.text_file) if args.text_file else (args.text or "")
     html = _read(args.html_file) if args.html_file else ""
     invalid: list[str] = []
+    left_out = 0
     if args.list:
         recipients, invalid = service.audience_from_list(_read(args.list).splitlines())
         audience = f"uploaded list {args.list}"
@@ -68,10 +69,11 @@ def _create(args: argparse.Namespace) -> int:
             tag=args.tag,
             created_from=args.created_from or "",
             created_to=args.created_to or "",
+            unauthenticated=args.include_unauthenticated,
         )
-        recipients, audience = service.audience(chosen), chosen.describe()
+        (recipients, left_out), audience = service.audience_of(chosen), chosen.describe()
     mailbox = args.mailbox or svc.settings.default_mailbox
-    draft = service.draft(mailbox, args.subject, text, recipients, html, audience, args.by, invalid)
+    draft = service.draft(mailbox, args.subject, text, recipients, html, audience, args.by, invalid, left_out)
     if args.dry_run:
         _preview(draft, args.json)
         return 1 if invalid else 0
@@ -80,6 +82,7 @@ def _create(args: argparse.Namespace) -> int:
         print(json_line(draft.as_dict()))
     else:
         print(terminal_text(f"{announcement.id}: {len(recipients)} recipients ({audience})"))
+        _left_out(draft)
         print(
             f"test it: inbound announce test {announcement.id} --to YOU; send: inbound announce send {announcement.id}"
         )
@@ -91,6 +94,14 @@ def _create(args: argparse.Namespace) -> int:
 def _text_of(mail: Any) -> str:
     part = mail.get_body(("plain",))
     return str(part.get_content()) if part is not None else ""
+
+
+def _left_out(draft: Any) -> None:
+    if draft.unauthenticated:
+        print(
+            f"left out: {draft.unauthenticated} requesters whose mail was not authenticated (their address"
+            " may have been forged); --include-unauthenticated includes them"
+        )
 
 
 def _preview(draft: Any, as_json: bool) -> None:
@@ -112,6 +123,7 @@ def _preview(draft: Any, as_json: bool) -> None:
             f"dry run: {len(draft.recipients)} recipients ({draft.announcement.audience}); nothing stored"
         )
     )
+    _left_out(draft)
     for line in draft.invalid:
         print(terminal_text(f"invalid: {line}"), file=sys.stderr)
     if mail is None:
@@ -210,6 +222,11 @@ def register(commands: Any) -> None:
     create.add_argument("--tag", help="of tickets with this tag")
     create.add_argument("--created-from", help="of tickets created on or after (YYYY-MM-DD)")
     create.add_argument("--created-to", help="of tickets created on or before (YYYY-MM-DD)")
+    create.add_argument(
+        "--include-unauthenticated",
+        action="store_true",
+        help="requesters whose mail was not authenticated too (left out by default: their address may be forged)",
+    )
     create.add_argument("--by", default=os.environ.get("USER", "cli"), help="who writes it")
     create.add_argument(
         "--dry-run", action="store_true", help="the audience count and one mail; store nothing"

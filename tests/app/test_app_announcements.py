@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
+from tests.support.deliver import deliver
+from tests.support.mail_factory import make_mail
 from tests.support.staff_api import ANN, BOB, sent_mail, token_in_groups
 
 LIST = "Dora <dora@customer.test>\nnewcomer@customer.test\nnot an address\n"
@@ -83,3 +85,20 @@ def test_wrong_actions_and_unknown_announcements_say_what_to_do(api):
         400,
         "the audience is empty: nothing to announce",
     )
+
+
+def test_the_preview_says_how_many_unauthenticated_requesters_it_left_out(api):
+    admin = token_in_groups(api, ANN, "admin")
+    deliver(api.stack, make_mail(sender="proven@customer.test", subject="Order"))
+    forged = {"dmarc": "GRAY", "spf": "FAIL", "dkim": "FAIL", "source": "mallory@evil.test"}
+    deliver(api.stack, make_mail(sender="forged@victim.test", subject="Hello"), **forged)
+    draft = {"action": "preview", "subject": "News", "text": "Hello", "statuses": ["new"]}
+
+    shown = api.post("/api/announcements", draft, token=admin).json_body
+
+    assert (shown["audience_count"], shown["left_out_unauthenticated"]) == (1, 1)
+    assert shown["sample"]["to"] == "proven@customer.test"
+    everyone = api.post(
+        "/api/announcements", {**draft, "include_unauthenticated": True}, token=admin
+    ).json_body
+    assert (everyone["audience_count"], everyone["left_out_unauthenticated"]) == (2, 0)

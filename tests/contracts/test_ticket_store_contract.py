@@ -129,6 +129,14 @@ def test_a_new_ticket_is_read_back_with_its_message_index_counter_and_delivery(s
         store.tickets.require_ticket("T-9999")
 
 
+def test_a_ticket_keeps_whether_its_requester_was_authenticated(store):
+    ticket = replace(_ticket(1), requester_authenticated=False)
+    message = _message(ticket.id, "ses-1", ticket.created_at)
+    store.tickets.commit_new("ses-1", ticket, message, _record("created", ticket.id), 0)
+    assert store.tickets.require_ticket(ticket.id).requester_authenticated is False
+    assert _new(store, "ses-2", 2).requester_authenticated is True
+
+
 def test_a_delivery_a_message_id_and_a_ticket_number_are_each_used_once(store):
     _new(store, "ses-1", 1, "m1@customer.org")
 

@@ -68,9 +68,13 @@ def test_an_announcement_reaches_each_allowed_requester_once(local_stack: LocalS
     (tmp_path / "suppressed.txt").write_text("\n".join(SUPPRESSED) + "\n")
     inbound_in(data, "suppression", "import", str(tmp_path / "suppressed.txt"))
 
-    # GIVEN the audience of every requester of an open ticket, previewed first
+    # GIVEN the audience of every requester of an open ticket, previewed first. Nothing on
+    # `inbound up` is authenticated (no DNS), so the requesters are left out until included.
     create = ("announce", "create", "--status", "new", "--subject", "Login outage, {name}")
     text = ("--text", "We know about {ticket}. It is fixed by noon.")
+    unproven = json.loads(inbound_in(data, *create, *text, "--dry-run", "--json").stdout)
+    assert (unproven["audience_count"], unproven["left_out_unauthenticated"]) == (0, len(REQUESTERS))
+    create += ("--include-unauthenticated",)
     preview = json.loads(inbound_in(data, *create, *text, "--dry-run", "--json").stdout)
     assert preview["audience_count"] == len(REQUESTERS) and preview["dry_run"] is True
     assert preview["sample"]["list_unsubscribe_post"] == "List-Unsubscribe=One-Click"

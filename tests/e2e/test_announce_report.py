@@ -131,7 +131,11 @@ def test_an_announcement_to_requesters_survives_a_kill_and_reports_every_status(
             send_as_sender(up, _writes_in(sender), "support@example.com")
         (tmp_path / "suppressed.txt").write_text("\n".join(groups["suppressed"]) + "\n")
         inbound_in(data, "suppression", "import", str(tmp_path / "suppressed.txt"))
-        create = ("announce", "create", "--status", "new", "--subject", SUBJECT, "--text", "We know, {name}.")
+        # Nothing on `inbound up` is authenticated: its requesters are included on purpose.
+        create = (
+            "announce", "create", "--status", "new", "--include-unauthenticated",
+            "--subject", SUBJECT, "--text", "We know, {name}.",
+        )  # fmt: skip
         html = '<p>We know, {name}. <a href="https://status.example.com/login">Status page</a></p>'
         (tmp_path / "body.html").write_text(html)
         eventually(

@@ -84,7 +84,8 @@ window.InboundAnnounce = (desk) => {
         ...STATUSES.map((s) => el('label', { className: 'inline' }, el('input', { type: 'checkbox', name: 'statuses', value: s, checked: s === 'new' || s === 'open' }), t(`status.${s}`)))),
       field(t('announce.tag'), el('input', { name: 'tag', maxLength: 64 })),
       field(t('announce.created_from'), dayField('created_from')),
-      field(t('announce.created_to'), dayField('created_to')));
+      field(t('announce.created_to'), dayField('created_to')),
+      el('label', { className: 'inline' }, el('input', { type: 'checkbox', name: 'include_unauthenticated' }), t('announce.include_unauthenticated')));
     const upload = el('input', { type: 'file', accept: '.txt,.csv,text/plain,text/csv', attrs: { 'aria-label': t('announce.upload') },
       on: { change: async (e) => { const file = e.target.files[0]; if (file) form.elements.list.value = await file.text(); } } });
     const byList = el('fieldset', { className: 'announce-audience', id: 'announce-list', hidden: true },
@@ -121,6 +122,7 @@ window.InboundAnnounce = (desk) => {
       else {
         body.statuses = [...form.querySelectorAll('input[name=statuses]:checked')].map((c) => c.value);
         for (const name of ['tickets_mailbox', 'tag']) if (f[name].value) body[name] = f[name].value;
+        if (f.include_unauthenticated.checked) body.include_unauthenticated = true;
         for (const name of ['created_from', 'created_to']) {
           if (!f[name].value.trim()) continue;
           body[name] = readDay(f[name].value);
@@ -144,6 +146,7 @@ window.InboundAnnounce = (desk) => {
     const sample = data.sample;
     box.replaceChildren(el('h3', { text: t('announce.audience_count', { count: data.audience_count }) }));
     if (data.invalid.length) box.append(el('p', { className: 'alert', text: t('announce.invalid', { lines: data.invalid.join(' · ') }) }));
+    if (data.left_out_unauthenticated) box.append(el('p', { className: 'alert', id: 'announce-left-out', text: t('announce.left_out_unauthenticated', { count: data.left_out_unauthenticated }) }));
     if (sample) {
       box.append(el('dl', { className: 'announce-headers' },
         ...[['From', sample.from], ['To', sample.to], ['Subject', sample.subject], ['List-Unsubscribe', sample.list_unsubscribe], ['List-Unsubscribe-Post', sample.list_unsubscribe_post]]

@@ -489,6 +489,8 @@ window.InboundStrings.de = {
   "announce.created_toast": {"one": "Gespeichert: {count} Empfänger", "other": "Gespeichert: {count} Empfänger"},
   "announce.audience_count": {"one": "{count} Empfänger", "other": "{count} Empfänger"},
   "announce.invalid": "Keine Adressen, ausgelassen: {lines}",
+  "announce.left_out_unauthenticated": {"one": "{count} Anfragender ausgelassen: Die Mail hat die Absenderprüfung (SPF, DKIM, DMARC) nicht bestanden, die Adresse kann also von jemand anderem gefälscht sein", "other": "{count} Anfragende ausgelassen: Ihre Mails haben die Absenderprüfung (SPF, DKIM, DMARC) nicht bestanden, die Adressen können also von jemand anderem gefälscht sein"},
+  "announce.include_unauthenticated": "Auch Anfragende, deren Mail nicht authentifiziert war (ihre Adresse kann gefälscht sein)",
   "announce.html_preview": "Die HTML-Mail, wie der erste Empfänger sie erhält",
   "announce.funnel": "Trichter: Empfängerkreis, gesendet, zugestellt, geöffnet, geklickt; abgelehnt, unzustellbar, beschwert, abgemeldet",
   "announce.f_audience": "Empfängerkreis",

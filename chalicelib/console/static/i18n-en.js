@@ -490,6 +490,8 @@ window.InboundStrings.en = {
   "announce.created_toast": {"one": "Saved: {count} recipient", "other": "Saved: {count} recipients"},
   "announce.audience_count": {"one": "{count} recipient", "other": "{count} recipients"},
   "announce.invalid": "Not addresses, left out: {lines}",
+  "announce.left_out_unauthenticated": {"one": "{count} requester left out: their mail did not pass sender authentication (SPF, DKIM, DMARC), so the address may have been forged by someone else", "other": "{count} requesters left out: their mail did not pass sender authentication (SPF, DKIM, DMARC), so the addresses may have been forged by someone else"},
+  "announce.include_unauthenticated": "Include requesters whose mail was not authenticated (their address may be forged)",
   "announce.html_preview": "The HTML mail as the first recipient gets it",
   "announce.funnel": "Funnel: audience, sent, delivered, opened, clicked; refused, bounced, complained, unsubscribed",
   "announce.f_audience": "Audience",
