@@ -82,10 +82,32 @@ def canonical_address(addr: str) -> str:
     Otherwise each spelling was an address of its own: its own acknowledgement cap, and a
     participant that cannot be written into a header. A Unicode domain is read as its IDNA
     A-labels (domain/address_ascii.py), the form SES sends to and reports."""
-    local, at, host = addr.strip().strip("<>").lower().rpartition("@")
+    local, at, host = addr.strip().strip("<>").rpartition("@")
+    local, host = local.lower(), _encoded_word_host(host).lower()
     if len(local) > 2 and local[0] == local[-1] == '"' and _DOT_ATOM.fullmatch(local[1:-1]):
         local = local[1:-1]
     return ascii_domain(f"{local}{at}{host.rstrip('.')}")
+
+
+def _encoded_word_host(host: str) -> str:
+    """A domain written as RFC 2047 encoded-words (`=?utf-8?q?b=C3=BCcher?=.de`), decoded.
+    Section 5 forbids encoded-words in an addr-spec, but Python's email package writes a
+    non-ASCII domain so under its default policy; read as written, the requester was an
+    address nobody can answer. One that does not decode stays as it came."""
+    if "=?" not in host:
+        return host
+    from email.errors import HeaderParseError
+    from email.header import decode_header
+
+    try:
+        decoded = "".join(
+            part.decode(charset or "ascii") if isinstance(part, bytes) else part
+            for part, charset in decode_header(host)
+        )
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return host
+    labels = decoded.split(".")
+    return decoded if all(labels) and not any(c in decoded for c in "=?@ ") else host
 
 
 def parse_addresses(*values: str) -> tuple[Address, ...]:

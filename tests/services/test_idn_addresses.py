@@ -65,3 +65,13 @@ def test_mail_read_from_a_unicode_domain_names_the_sender_as_ses_would_send_to_t
     assert canonical_address("Bob@Bücher.Example.") == "bob@xn--bcher-kva.example"
     [found] = parse_addresses("Bob <bob@bücher.example>")
     assert found.email == "bob@xn--bcher-kva.example"
+
+
+def test_a_domain_written_as_an_encoded_word_is_read_as_the_domain_meant():
+    # Python's email package (its default policy) writes a non-ASCII domain as an RFC 2047
+    # encoded-word inside the address, which RFC 2047 section 5 forbids; read as written it
+    # named the requester `juergen@=?utf-8?q?b=c3=bcc…`, an address nobody can answer.
+    [found] = parse_addresses("=?utf-8?q?J=C3=BCrgen?= <juergen@=?utf-8?q?b=C3=BCcher?=.example>")
+    assert found.email == "juergen@xn--bcher-kva.example"
+    assert canonical_address("juergen@=?UTF-8?B?YsO8Y2hlcg==?=.example") == "juergen@xn--bcher-kva.example"
+    assert canonical_address("juergen@=?bogus-charset?q?x?=.example").startswith("juergen@=?")  # kept
