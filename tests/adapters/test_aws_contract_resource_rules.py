@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.support.aws_contract_sessions import ACCOUNT, REGION, Sessions, refused
+from tests.support.aws_contract_sessions import ACCOUNT, REGION, Sessions, refused, table
 
 
 def test_sqs_queue_attributes_in_their_documented_ranges(sessions: Sessions) -> None:
@@ -152,4 +152,37 @@ def test_sns_subscription_attributes_and_their_values(sessions: Sessions) -> Non
     )
     aws.set_subscription_attributes(
         SubscriptionArn=arn, AttributeName="RawMessageDelivery", AttributeValue="false"
+    )
+
+
+def test_dynamodb_one_index_created_or_deleted_per_update_table(sessions: Sessions) -> None:
+    aws, bare = sessions.both("dynamodb")
+    table(aws, "tickets")
+
+    def index(name: str) -> dict[str, Any]:
+        return {
+            "Create": {
+                "IndexName": name,
+                "KeySchema": [{"AttributeName": "sk", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
+        }
+
+    definitions = [{"AttributeName": "sk", "AttributeType": "S"}]
+    bare.update_table(
+        TableName="tickets",
+        AttributeDefinitions=definitions,
+        GlobalSecondaryIndexUpdates=[index("by-a"), index("by-b")],
+    )
+    refused(
+        lambda: aws.update_table(
+            TableName="tickets",
+            AttributeDefinitions=definitions,
+            GlobalSecondaryIndexUpdates=[index("by-c"), index("by-d")],
+        ),
+        "ValidationException",
+        "dynamodb-one-index-per-update",
+    )
+    aws.update_table(
+        TableName="tickets", AttributeDefinitions=definitions, GlobalSecondaryIndexUpdates=[index("by-c")]
     )

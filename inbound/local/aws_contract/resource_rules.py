@@ -187,12 +187,25 @@ def sns(model: Any, params: dict[str, Any]) -> Refusal | None:
     return None
 
 
+# DynamoDB UpdateTable (API reference, GlobalSecondaryIndexUpdates): "You can create or delete
+# only one global secondary index per UpdateTable operation."
+def dynamodb(model: Any, params: dict[str, Any]) -> Refusal | None:
+    if model.name != "UpdateTable":
+        return None
+    updates = [u for u in params.get("GlobalSecondaryIndexUpdates") or [] if isinstance(u, dict)]
+    if sum(1 for u in updates if "Create" in u or "Delete" in u) > 1:
+        message = "One or more parameter values were invalid: Only 1 online index can be created or deleted simultaneously per table"
+        return None, "dynamodb-one-index-per-update", message
+    return None
+
+
 RULES: dict[str, Callable[[Any, dict[str, Any]], Refusal | None]] = {
     "sqs": sqs,
     "s3": s3,
     "cloudwatch": cloudwatch,
     "lambda": lambda_mapping,
     "sns": sns,
+    "dynamodb": dynamodb,
 }
 
 
