@@ -138,7 +138,11 @@ def test_every_error_code_the_api_answers_has_its_sentence() -> None:
     """The console says what went wrong by the error's code (i18n.js reason): every code the
     API, the guard and the sign-in can answer has its sentence."""
     chalicelib = STATIC.parents[1]
-    sources = [*chalicelib.joinpath("api").glob("*.py"), *chalicelib.joinpath("console").glob("*.py")]
+    sources = [
+        *chalicelib.joinpath("api").glob("*.py"),
+        *chalicelib.joinpath("console").glob("*.py"),
+        chalicelib / "adapters" / "cognito_sign_in.py",  # the sign-in's refusals (moved from console/)
+    ]
     # error(409, "stale", ...), SignInRefused(403, "not_confirmed", ...), (errors.X, 400, "invalid_request")
     codes = {code for path in sources for code in re.findall(r'\b[45]\d\d,\s*"([a-z_]+)"', path.read_text())}
     codes |= set(RefusalReason) | {"unreachable"}  # the guard's refusals; the console's own
