@@ -131,8 +131,16 @@ def test_the_reports_page_the_api_and_the_cli_agree_on_a_seeded_week(
     )
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    with page.expect_response(lambda r: "mailbox=billing" in r.url):
+        form.locator("button[type=submit]").click()  # drawn at this width
+    page.wait_for_function("() => !document.querySelector('#reports-body').hasAttribute('aria-busy')")
     dialog.locator("svg.report-chart").first.scroll_into_view_if_needed()
     assert not scrolls_sideways(page)
+    # The chart is wider than the phone and swipes; the newest day shows first.
+    newest = dialog.locator("svg.report-chart").first.locator("text.tick").filter(has_text="11/29")
+    assert newest.evaluate("t => t.getBoundingClientRect().right <= window.innerWidth"), (
+        "the newest day is off screen"
+    )
     assert dialog.evaluate("d => d.getBoundingClientRect().right <= window.innerWidth")
     screenshot(page, "console-reports-3-phone.png")
 
