@@ -59,19 +59,33 @@ def restore_journal(journal: Journal, covered: list[str], receiver: SesReceiver)
     return restored
 
 
-def redrive_incoming(stack: EmbeddedStack, receiver: SesReceiver) -> tuple[int, int]:
+def redrive_incoming(
+    stack: EmbeddedStack,
+    receiver: SesReceiver,
+    receives: dict[str, dict[str, Any]] | None = None,
+    max_receives: int = 0,
+) -> tuple[int, int]:
     """Everything still in incoming/ (its notification was lost with the last run's queue);
-    returns (re-driven, quarantined)."""
+    returns (re-driven, quarantined). `receives`: how often the last run's notifications were
+    received (sqs_snapshot.ingest_receives); a mail whose notification had used up the
+    queue's `max_receives` is quarantined, as the poller's `on_exhausted` would have."""
     bucket = stack.settings.mail_bucket
     redriven = quarantined = 0
     for key in stack.keys("incoming/"):
+        ses_message_id = key.rpartition("/")[2]
+        tries = int((receives or {}).get(ses_message_id, {}).get("receives", 0))
+        if max_receives and tries >= max_receives:
+            detail = f"ingest failed {tries} times, the last before the stack stopped; quarantined at start"
+            stack.ingest.quarantine_failed(bucket, key, ses_message_id, detail)
+            log.warning("start: %s quarantined in quarantine/failed/: %s", ses_message_id, detail)
+            quarantined += 1
+            continue
         # The start's boundary for one mail: whatever fails to re-drive it (a notification
         # SNS refuses, one that cannot be built, a header the builder chokes on) puts
         # that mail in quarantine with the reason; the start never aborts for it.
         try:
             redriven += receiver.redrive(bucket, key)
         except Exception as exc:  # noqa: BLE001
-            ses_message_id = key.rpartition("/")[2]
             detail = f"re-drive at start could not publish its notification: {type(exc).__name__}: {exc}"
             stack.ingest.quarantine_failed(bucket, key, ses_message_id, detail[:900])
             log.warning("start: %s quarantined in quarantine/failed/: %s", ses_message_id, detail[:300])

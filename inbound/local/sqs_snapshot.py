@@ -22,7 +22,11 @@ after its visibility timeout. What restarts afresh: message ids and receipt hand
 
 Not kept: the ingest queue. Its notifications are rebuilt on start from the raw mail under
 `incoming/` (`recovery.redrive_incoming`), the one place that knows which mail still waits;
-keeping them too would deliver each such mail twice.
+keeping them too would deliver each such mail twice. Their receive counts are kept, though,
+by SES message id (`ingest_receives`): a start quarantines the mail whose notification had
+used up its receives (`recovery`) and gives the others' rebuilt notifications the counts
+they had (`keep_ingest_receives`), so a mail that crashes the stack itself ends in
+quarantine/failed/ after maxReceiveCount tries, as one that crashes its handler does.
 """
 
 from __future__ import annotations
@@ -54,15 +58,64 @@ def read(account: str, region: str, prefix: str) -> dict[str, list[dict[str, Any
     return queues
 
 
-def _message(message: Any, now_ms: float) -> dict[str, Any]:
-    kept: dict[str, Any] = {"body": message.body}
-    if message.delayed_until > now_ms:  # still delayed: visible from then on
-        kept["visible_at"] = int(message.delayed_until)
+def ingest_receives(account: str, region: str, prefix: str) -> dict[str, dict[str, Any]]:
+    """SES message id -> receive count and times, of the ingest queue's notifications that
+    were received at least once (see the module docstring)."""
+    from moto.sqs.models import sqs_backends
+
+    found = sqs_backends[account][region].queues.get(f"{prefix}ingest")
+    kept: dict[str, dict[str, Any]] = {}
+    for message in list(found._messages) if found is not None else []:
+        ses_message_id = _ses_message_id(message.body)
+        if message.approximate_receive_count and ses_message_id:
+            kept[ses_message_id] = _counts(message)
+    return kept
+
+
+def keep_ingest_receives(account: str, region: str, prefix: str, receives: dict[str, dict[str, Any]]) -> int:
+    """The rebuilt ingest notifications take the counts and times the snapshot kept; how many."""
+    from moto.sqs.models import sqs_backends
+
+    found = sqs_backends[account][region].queues.get(f"{prefix}ingest")
+    kept = 0
+    for message in list(found._messages) if found is not None and receives else []:
+        counts = receives.get(_ses_message_id(message.body))
+        if counts:
+            _set_counts(message, counts)
+            kept += 1
+    return kept
+
+
+def _ses_message_id(body: str) -> str:
+    from chalicelib.errors import BadNotification
+    from chalicelib.services import notifications
+
+    try:
+        return notifications.decode(body, "").received.ses_message_id
+    except (BadNotification, ValueError):
+        return ""
+
+
+def _counts(message: Any) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
     if message.approximate_receive_count:
         kept["receives"] = message.approximate_receive_count
         kept["first_received"] = message.approximate_first_receive_timestamp
     if message.sent_timestamp:
         kept["sent"] = message.sent_timestamp
+    return kept
+
+
+def _set_counts(message: Any, kept: dict[str, Any]) -> None:
+    message.approximate_receive_count = int(kept.get("receives", 0))
+    message.approximate_first_receive_timestamp = kept.get("first_received")
+    message.sent_timestamp = kept.get("sent", message.sent_timestamp)
+
+
+def _message(message: Any, now_ms: float) -> dict[str, Any]:
+    kept: dict[str, Any] = {"body": message.body, **_counts(message)}
+    if message.delayed_until > now_ms:  # still delayed: visible from then on
+        kept["visible_at"] = int(message.delayed_until)
     if message.message_attributes:
         kept["attributes"] = {name: _encoded(value) for name, value in message.message_attributes.items()}
     return kept
@@ -102,11 +155,8 @@ def _keep_counts(account: str, region: str, name: str, sent: dict[str, dict[str,
     queue = sqs_backends[account][region].queues[name]
     for message in list(queue._messages):
         kept = sent.get(message.id)
-        if kept is None:
-            continue
-        message.approximate_receive_count = int(kept.get("receives", 0))
-        message.approximate_first_receive_timestamp = kept.get("first_received")
-        message.sent_timestamp = kept.get("sent", message.sent_timestamp)
+        if kept is not None:
+            _set_counts(message, kept)
 
 
 def _entry(n: int, message: dict[str, Any], now_ms: float) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inbound.local import crash_point, moto_changes, ses_outbox, staff_pool
+from inbound.local import crash_point, moto_changes, ses_outbox, sqs_snapshot, staff_pool
 from inbound.local.chalice_host import CHALICE_STAGE, app_environment, chalice_config, http_server, import_app
 from inbound.local.embedded import REGION, stack_at
 from inbound.local.event_sources import Poller, Scheduler, SqsSource, app_sources
@@ -147,13 +147,17 @@ class LocalStack:
             Poller(q, clients["sqs"], REGION, self.quiet.busy) for q in queues for _ in range(q.pollers)
         ]
         self.workers.append(Scheduler(schedules, REGION, account, self.quiet.busy))
-        for worker in self.workers:
-            worker.start()
-        log.info("lambda: %s", ", ".join(f"{q.name} <- {q.queue_url.rsplit('/', 1)[1]}" for q in queues))
         self.journal = Journal(options.data_dir / "accepted")
         receiver = SesReceiver(clients, self.journal)
         self.journaled = restore_journal(self.journal, state.covered, receiver)
-        self.redriven, self.quarantined = redrive_incoming(stack, receiver)
+        # Before the pollers start: a re-driven notification takes the receive count its
+        # last one had (sqs_snapshot) before anything receives it.
+        most = max((q.max_receive_count for q in queues if q.name == "ingest"), default=0)
+        self.redriven, self.quarantined = redrive_incoming(stack, receiver, state.ingest_receives, most)
+        sqs_snapshot.keep_ingest_receives(account, REGION, f"inbound-{STAGE}-", state.ingest_receives)
+        for worker in self.workers:
+            worker.start()
+        log.info("lambda: %s", ", ".join(f"{q.name} <- {q.queue_url.rsplit('/', 1)[1]}" for q in queues))
         self.smtp = start_smtp(receiver, self.quiet.busy, options.host, options.smtp_port)
         self.http = http_server(app_module, config, options.host, options.http_port, self.quiet.busy)
 

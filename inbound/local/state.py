@@ -29,7 +29,7 @@ knows moto's models.
   `ses_publisher`): a start publishes only the others again.
 
 Not kept: the ingest queue's notifications (anything not yet processed is still under
-`incoming/` and the stack re-drives it on start). Cognito users are kept beside it
+`incoming/` and the stack re-drives it on start); only their receive counts are. Cognito users are kept beside it
 (`staff_pool`, staff-pool.json, written at every save of the stack).
 
 Consistency: `save` runs while `quiet.Quiet.still()` holds the workers (Lambda pollers, SMTP
@@ -165,6 +165,7 @@ class LocalState:
         self.covered: list[str] = []  # journal entries the restored snapshot holds
         self.unsent: list[list[Any]] = []  # sends the restored snapshot let go (see save)
         self.published: list[str] = []  # emulated SES event files the restored snapshot holds
+        self.ingest_receives: dict[str, Any] = {}  # ingest notifications' receive counts (sqs_snapshot)
 
     # -- restore ---------------------------------------------------------------
     def restore(self) -> dict[str, int]:
@@ -175,6 +176,7 @@ class LocalState:
         self.covered = list(state.get("accepted", []))
         self.unsent = list(state.get("sends", []))
         self.published = list(state.get("published", []))
+        self.ingest_receives = dict(state.get("ingest_receives", {}))
         for name, value in state.get("ssm", {}).items():
             self._ssm.put_parameter(Name=name, Value=value["value"], Type=value["type"], Overwrite=True)
         objects = 0
@@ -257,7 +259,15 @@ class LocalState:
             moto_changes.feed.everything()  # what was taken is read again next time
             raise
         sqs = sqs_snapshot.read(self._account, self._region, self._prefix)
-        return {"format": FORMAT, "s3": s3, "dynamodb": dynamodb, "ssm": self._parameter_values(), "sqs": sqs}
+        receives = sqs_snapshot.ingest_receives(self._account, self._region, self._prefix)
+        return {
+            "format": FORMAT,
+            "s3": s3,
+            "dynamodb": dynamodb,
+            "ssm": self._parameter_values(),
+            "sqs": sqs,
+            "ingest_receives": receives,
+        }
 
     def _tables(self, moto: _MotoView) -> dict[str, list[dict[str, Any]]]:
         """Every item of the stage's tables, re-reading only those changed since the last
