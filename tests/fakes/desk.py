@@ -230,6 +230,8 @@ class FakeEdits:
         self.memory.thread.setdefault(ticket_id, {})[message.key] = replace(message, ticket_id=ticket_id)
         if message.message_id:
             self.memory.index[mailbox, message.message_id] = ticket_id
+            # The adapter puts the entry anew: the fingerprint it held is not carried over.
+            self.memory.claims.pop((mailbox, message.message_id), None)
 
 
 @dataclass
