@@ -5,11 +5,13 @@ ticket to any address, an announcement to every customer, all from our domain.
 
 Answer: reads may stay cached, but mail an agent sends asks the staff directory itself,
 at the moment of sending: within the window a disabled agent's reply, forward,
-announcement test and send are refused with 401 `agent_disabled`, and nothing leaves.
+announcement test and send are refused with 401 `agent_disabled`, a reply they held for
+undo is refused when its window ends, and nothing leaves.
 """
 
 from __future__ import annotations
 
+from chalicelib.wiring import services
 from tests.support.desk_helpers import new_ticket
 from tests.support.staff_api import ANN, BOB, sent_mail, token_in_groups
 
@@ -23,6 +25,8 @@ def test_a_just_disabled_agent_sends_no_reply_forward_or_announcement_within_the
     created = api.post("/api/announcements", {"action": "create", **DRAFT}, token=bob)
     assert created.status_code == 201, created.json_body
     announcement = created.json_body["id"]
+    held = api.post(f"/api/tickets/{ticket_id}/reply", {"text": "Sent later.", "undo": True}, token=bob)
+    assert held.status_code == 202, held.json_body  # held for the undo window, sent when it ends
     assert api.patch(f"/api/staff/{BOB}", {"enabled": False}, token=admin).status_code == 200
     mail = sent_mail()
 
@@ -37,6 +41,7 @@ def test_a_just_disabled_agent_sends_no_reply_forward_or_announcement_within_the
 
     for what, answer in attempts.items():
         assert (answer.status_code, answer.json_body.get("error")) == (401, "agent_disabled"), what
+    assert services().held_replies.send_due(ticket_id, held.json_body["held"]) == "refused"
     assert mail == [], "nothing left for the disabled agent"
     report = api.get(f"/api/announcements/{announcement}", token=admin).json_body
     assert report["state"] == "draft" and report["counts"]["pending"] == 1, "nothing queued"
