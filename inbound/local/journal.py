@@ -45,6 +45,14 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def make_dir_durably(path: Path) -> None:
+    """The folder, and its name in its parent on disk (a power cut keeps a file fsynced in a
+    folder whose own name was not, and it is lost with the name)."""
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True)
+        fsync_dir(path.parent)
+
+
 def write_durably(path: Path, *chunks: bytes, sync_dir: bool = True) -> None:
     """Temporary file, fsync, rename, fsync of the directory: all or nothing, and kept
     (`sync_dir=False`: the caller fsyncs the directory once for many files)."""
@@ -70,7 +78,7 @@ class Entry:
 class Journal:
     def __init__(self, root: Path) -> None:
         self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+        make_dir_durably(root)
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
 

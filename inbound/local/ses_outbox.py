@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from inbound.local import crash_point
-from inbound.local.journal import fsync_dir, write_durably
+from inbound.local.journal import fsync_dir, make_dir_durably, write_durably
 
 
 def write(
@@ -43,9 +43,7 @@ def write(
     """Keep one sent mail in `outbox`: its file first, then its line in the index
     (`durable=False`: the caller calls `sync` before anything depends on it)."""
     message = email.message_from_string(raw)
-    if not outbox.exists():
-        outbox.mkdir(parents=True, exist_ok=True)
-        fsync_dir(outbox.parent)
+    make_dir_durably(outbox)
     earlier = sorted(outbox.glob(f"*-{message_id}.eml"))  # the same send, cut short by a kill
     name = earlier[0].name if earlier else f"{time.strftime('%Y%m%dT%H%M%S')}-{message_id}.eml"
     write_durably(outbox / name, raw.encode("utf-8"), sync_dir=False)

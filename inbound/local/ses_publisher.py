@@ -47,7 +47,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from inbound.local import crash_point
-from inbound.local.journal import fsync_dir, write_durably
+from inbound.local.journal import fsync_dir, make_dir_durably, write_durably
 
 log = logging.getLogger("inbound.local_ses")
 
@@ -83,9 +83,7 @@ class SesPublisher:
         `sync_dir=False`: the caller calls `sync()` before anything depends on the file."""
         path = self.root / f"{name}{_SUFFIX}"
         if not path.exists():
-            if not self.root.exists():
-                self.root.mkdir(parents=True, exist_ok=True)
-                fsync_dir(self.root.parent)
+            make_dir_durably(self.root)
             data = json.dumps({"kind": kind, "payload": payload}).encode("utf-8")
             write_durably(path, data, sync_dir=sync_dir)
             self._unsynced = self._unsynced or not sync_dir

@@ -54,7 +54,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
 from inbound.local import moto_changes, sqs_snapshot
-from inbound.local.journal import fsync_dir, write_durably
+from inbound.local.journal import fsync_dir, make_dir_durably, write_durably
 from inbound.local.moto_changes import key_text
 from inbound.local.state_manifest import ManifestText
 
@@ -233,6 +233,7 @@ class LocalState:
         the mail its state sent, let go once it is written (a start delivers any of them
         a crash kept from the outbox); `published`: the emulated SES's event files whose
         events are on the feedback queue (or already consumed) in this snapshot."""
+        make_dir_durably(self.blobs)
         state = {
             **self._snapshot(),
             "accepted": sorted(accepted or []),
@@ -241,7 +242,6 @@ class LocalState:
         }
         if state == self._saved:
             return False
-        self.root.mkdir(parents=True, exist_ok=True)
         write_durably(self.manifest, self._manifest_text(state).encode("utf-8"))
         self._saved = state
         self._prune(state)
