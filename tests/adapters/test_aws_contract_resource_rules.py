@@ -186,3 +186,31 @@ def test_dynamodb_one_index_created_or_deleted_per_update_table(sessions: Sessio
     aws.update_table(
         TableName="tickets", AttributeDefinitions=definitions, GlobalSecondaryIndexUpdates=[index("by-c")]
     )
+
+
+def test_cognito_token_validity_in_its_units(sessions: Sessions) -> None:
+    aws, bare = sessions.both("cognito-idp")
+    pool = aws.create_user_pool(PoolName="staff")["UserPool"]["Id"]
+    minutes = {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "days"}
+    bare.create_user_pool_client(
+        UserPoolId=pool, ClientName="bare", AccessTokenValidity=2, TokenValidityUnits=minutes
+    )
+    for bad in [
+        {"AccessTokenValidity": 2, "TokenValidityUnits": minutes},  # under five minutes
+        {"IdTokenValidity": 25},  # hours by default: over a day
+        {"RefreshTokenValidity": 3651},  # days by default: over ten years
+        {"RefreshTokenValidity": 30, "TokenValidityUnits": {"RefreshToken": "minutes"}},  # under an hour
+    ]:
+        refused(
+            lambda b=bad: aws.create_user_pool_client(UserPoolId=pool, ClientName="console", **b),
+            "InvalidParameterException",
+            "cognito-token-validity",
+        )
+    aws.create_user_pool_client(
+        UserPoolId=pool,
+        ClientName="console",
+        AccessTokenValidity=60,
+        IdTokenValidity=60,
+        RefreshTokenValidity=30,
+        TokenValidityUnits=minutes,
+    )

@@ -199,6 +199,32 @@ def dynamodb(model: Any, params: dict[str, Any]) -> Refusal | None:
     return None
 
 
+# Cognito CreateUserPoolClient / UpdateUserPoolClient (API reference, TokenValidityUnitsType):
+# "AccessTokenValidity duration can range from five minutes to one day" (IdTokenValidity the
+# same), "RefreshTokenValidity duration can range from 60 minutes to 10 years"; the default
+# unit is hours for access and ID tokens and days for refresh tokens.
+_SECONDS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86_400}
+COGNITO_TOKEN_VALIDITY = {
+    "AccessToken": (5 * 60, 86_400, "hours"),
+    "IdToken": (5 * 60, 86_400, "hours"),
+    "RefreshToken": (60 * 60, 3650 * 86_400, "days"),
+}
+
+
+def cognito(model: Any, params: dict[str, Any]) -> Refusal | None:
+    if model.name not in ("CreateUserPoolClient", "UpdateUserPoolClient"):
+        return None
+    units = params.get("TokenValidityUnits") if isinstance(params.get("TokenValidityUnits"), dict) else {}
+    for token, (low, high, default_unit) in COGNITO_TOKEN_VALIDITY.items():
+        value, unit = params.get(f"{token}Validity"), (units or {}).get(token, default_unit)
+        if not isinstance(value, int) or unit not in _SECONDS:
+            continue
+        if not low <= value * _SECONDS[unit] <= high:
+            message = f"{token}Validity {value} {unit} is outside {low} seconds to {high} seconds"
+            return None, "cognito-token-validity", message
+    return None
+
+
 RULES: dict[str, Callable[[Any, dict[str, Any]], Refusal | None]] = {
     "sqs": sqs,
     "s3": s3,
@@ -206,6 +232,7 @@ RULES: dict[str, Callable[[Any, dict[str, Any]], Refusal | None]] = {
     "lambda": lambda_mapping,
     "sns": sns,
     "dynamodb": dynamodb,
+    "cognito-idp": cognito,
 }
 
 
