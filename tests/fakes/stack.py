@@ -1,5 +1,6 @@
 """Ingest and the staff desk wired to in-memory ports, with no AWS at all: what `deliver`
-(tests/support/deliver.py) needs of a stack (`store`, `settings`, `ingest`), and the desk."""
+(tests/support/deliver.py) needs of a stack (`store`, `settings`, `ingest`), the desk and
+search."""
 
 from __future__ import annotations
 
@@ -10,15 +11,18 @@ from chalicelib.adapters.mail import body_render
 from chalicelib.adapters.mail.bounce_detector import detect_bounce
 from chalicelib.adapters.mail.reader import read_mail
 from chalicelib.domain.timestamps import iso_millis
+from chalicelib.services.desk_input import assignee_name
 from chalicelib.services.desk_ports import DeskPorts
 from chalicelib.services.ingest import IngestService
 from chalicelib.services.ingest_ports import IngestPorts
 from chalicelib.services.message_builder import Renderers
 from chalicelib.services.suspended_mail import SuspendedMail
 from chalicelib.services.ticket_desk import TicketDesk
+from chalicelib.services.ticket_search import TicketFinder
 from chalicelib.settings import Settings
 from tests.fakes.desk import FakeEdits, FakeEvents, FakeLinks, FakeQueue
 from tests.fakes.mail_store import FakeMailStore
+from tests.fakes.search import FakeSearch
 from tests.fakes.staff import FakeAgents
 from tests.fakes.tickets import FakeTickets
 
@@ -41,10 +45,11 @@ class FakeStack:
     ingest: IngestService = field(init=False)
     suspended: SuspendedMail = field(init=False)
     desk: TicketDesk = field(init=False)
+    search: TicketFinder = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = FakeMailStore(bucket=self.settings.mail_bucket)
-        parts = IngestPorts(
+        ports = IngestPorts(
             store=self.store,
             tickets=self.tickets,
             deliveries=self.tickets,
@@ -54,8 +59,8 @@ class FakeStack:
             renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
             reply_secrets=lambda: (SECRET,),
         )
-        self.ingest = IngestService(self.settings, parts)
-        self.suspended = SuspendedMail(parts, self.ingest.filing)
+        self.ingest = IngestService(self.settings, ports)
+        self.suspended = SuspendedMail(ports, self.ingest.filing)
         desk = DeskPorts(
             queue=FakeQueue(self.tickets),
             edits=FakeEdits(self.tickets),
@@ -69,6 +74,7 @@ class FakeStack:
             sla=self.tickets,
         )
         self.desk = TicketDesk(self.settings, desk)
+        self.search = TicketFinder(FakeSearch(self.tickets), self.tickets, self.desk.mailbox, assignee_name)
 
     def keys(self, prefix: str) -> list[str]:
         return self.store.keys(prefix)
