@@ -19,7 +19,7 @@ from tests.fakes.tickets import FakeTickets
 
 def guard(sender: FakeSender) -> OutboundService:
     table = FakeSuppressionTable()
-    parts = OutboundPorts(
+    ports = OutboundPorts(
         sender=sender,
         suppression_list=table.suppression_list,
         auto_replies=table.auto_replies,
@@ -33,7 +33,7 @@ def guard(sender: FakeSender) -> OutboundService:
         public_url=lambda: "https://support.example.com/api",
         reply_claims=FakeReplyClaims(),
     )
-    return OutboundService(Settings(ses_sandbox="auto"), parts)
+    return OutboundService(Settings(ses_sandbox="auto"), ports)
 
 
 @pytest.fixture
