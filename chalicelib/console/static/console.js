@@ -1011,7 +1011,9 @@
   function onKey(e) {
     if (!state.session || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     const typing = e.target.closest && e.target.closest('input, textarea, select, [contenteditable]');
-    if (typing) { if (e.key === 'Escape') e.target.blur(); return; }
+    // Esc leaves a text box, but in an open dialog it is the dialog's: it closes it (it
+    // only blurred the field, focus fell to the page and a second Esc was needed).
+    if (typing) { if (e.key === 'Escape' && !e.target.closest('dialog[open]')) e.target.blur(); return; }
     if ($('#help').open) return;
     const actions = {
       n: claimNext, j: () => move(1), k: () => move(-1), r: () => focusComposer('reply'), i: () => focusComposer('note'),
