@@ -11,13 +11,13 @@ from chalicelib.adapters.dynamodb_changes import DynamoDBChanges
 from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
 from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-from chalicelib.domain.outcome import Outcome
-from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
+from chalicelib.domain.tickets import Ticket, TicketStatus, ticket_id_for
 from chalicelib.errors import ConcurrentUpdate, TicketNotFound
 from chalicelib.services.ports.records import ChangeCount, QueueQuery
 from chalicelib.services.ports.tickets import ChangeCounters, TicketEdits, TicketQueue, TicketStore
 from tests.fakes.desk import FakeEdits, FakeQueue
 from tests.fakes.tickets import FakeTickets
+from tests.support.filed_tickets import customer_message, file_ticket
 
 WORKING = (TicketStatus.NEW, TicketStatus.OPEN)
 
@@ -45,43 +45,11 @@ def desk(request) -> Desk:
     )
 
 
-def _message(ticket_id: str, key: str, at: str, message_id: str = "") -> StoredMessage:
-    return StoredMessage(
-        ticket_id=ticket_id,
-        key=key,
-        direction="inbound",
-        kind="customer",
-        sender="alice@customer.org",
-        sender_name="",
-        to=("support@example.com",),
-        cc=(),
-        subject="Printer",
-        message_id=message_id,
-        received_at=at,
-        thread_signal="new",
-        body=Body(text="hello"),
-    )
-
-
 def _tickets(desk: Desk, count: int, mailbox: str = "support") -> list[Ticket]:
-    made = []
-    for n in range(1, count + 1):
-        at = f"2026-12-07T10:{n:02}:00.000Z"
-        ticket = Ticket(
-            id=ticket_id_for(n),
-            mailbox=mailbox,
-            subject=f"ticket {n}",
-            requester="alice@customer.org",
-            created_at=at,
-            updated_at=at,
-            message_count=1,
-        )
-        record = Outcome("created", f"ses-{n}", ticket.id).as_record()
-        desk.tickets.commit_new(
-            f"ses-{n}", ticket, _message(ticket.id, f"ses-{n}", at, f"m{n}@c.org"), record, n - 1
-        )
-        made.append(desk.tickets.require_ticket(ticket.id))
-    return made
+    return [
+        file_ticket(desk.tickets, n, message_id=f"m{n}@c.org", subject=f"ticket {n}", mailbox=mailbox)
+        for n in range(1, count + 1)
+    ]
 
 
 def _ids(tickets: list[Ticket]) -> list[str]:
@@ -132,7 +100,7 @@ def test_a_staff_edit_of_the_subject_is_what_the_ticket_reads_afterwards(desk):
 
 def test_a_split_message_moves_to_its_new_ticket_which_the_source_links_to(desk):
     [source] = _tickets(desk, 1)
-    later = _message(source.id, "ses-2b", "2026-12-07T11:00:00.000Z", "m2b@c.org")
+    later = customer_message(source.id, "ses-2b", "2026-12-07T11:00:00.000Z", "m2b@c.org")
     desk.edits.add_message(source, later, later.received_at)
     new = replace(
         source, id=ticket_id_for(7), subject="also", created_at=later.received_at, related_ticket=source.id
@@ -159,7 +127,7 @@ def test_a_merged_ticket_hands_its_messages_and_people_over_and_closes_pointing_
     assert desk.tickets.require_ticket(target.id).message_count == 2
     assert sorted(m.key for m in desk.tickets.messages(target.id)) == ["ses-1", "ses-2"]
     with pytest.raises(ConcurrentUpdate):
-        desk.edits.add_message(closed, _message(source.id, "late", "2026-12-07T13:00:00.000Z"), "x")
+        desk.edits.add_message(closed, customer_message(source.id, "late", "2026-12-07T13:00:00.000Z"), "x")
 
 
 def test_a_participant_is_added_only_while_there_is_room_and_removed_any_time(desk):
@@ -183,10 +151,10 @@ def test_every_staff_edit_moves_its_mailboxs_change_counter_and_a_move_moves_bot
 
     desk.queue.replace(one, replace(one, assignee="bob@example.com", status=TicketStatus.OPEN))
     assert desk.changes.counts(["support"]) == [ChangeCount("support", changes=3, tickets=2, ticket=one.id)]
-    note = replace(_message(one.id, "note-1", at), direction="internal", kind="note")
+    note = replace(customer_message(one.id, "note-1", at), direction="internal", kind="note")
     desk.edits.add_message(desk.tickets.require_ticket(one.id), note, at)
     desk.edits.change_participants(desk.tickets.require_ticket(one.id), "add", "bob@customer.org", at, 5)
-    later = _message(two.id, "ses-2b", at, "m2b@c.org")
+    later = customer_message(two.id, "ses-2b", at, "m2b@c.org")
     desk.edits.add_message(two, later, at)
     new = replace(two, id=ticket_id_for(7), created_at=at)
     desk.edits.split(desk.tickets.require_ticket(two.id), later, new, at)

@@ -11,14 +11,14 @@ from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
 from chalicelib.adapters.dynamodb_sla import DynamoDBSlaSettings, DynamoDBSlaWatch
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain import sla
-from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.sla import SlaTarget
-from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
+from chalicelib.domain.tickets import Ticket, TicketStatus
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.ports.records import QueueQuery
 from chalicelib.services.ports.tickets import SlaSettings, SlaWatch, TicketQueue, TicketStore
 from tests.fakes.desk import FakeQueue
 from tests.fakes.tickets import FakeTickets
+from tests.support.filed_tickets import file_ticket
 
 FILED = "2026-12-07T09:00:00.000Z"
 
@@ -47,34 +47,16 @@ def store(request) -> Sla:
 
 
 def _file(store: Sla, n: int, target: SlaTarget, mailbox: str = "support") -> Ticket:
-    ticket = Ticket(
-        id=ticket_id_for(n),
-        mailbox=mailbox,
+    clock = sla.start(target, FILED)
+    return file_ticket(
+        store.tickets,
+        n,
         subject=f"ticket {n}",
-        requester="alice@customer.org",
+        mailbox=mailbox,
         created_at=FILED,
         updated_at=FILED,
-        message_count=1,
-        sla=sla.start(target, FILED),
+        sla=clock,
     )
-    message = StoredMessage(
-        ticket_id=ticket.id,
-        key=f"ses-{n}",
-        direction="inbound",
-        kind="customer",
-        sender="alice@customer.org",
-        sender_name="",
-        to=(),
-        cc=(),
-        subject="s",
-        message_id="",
-        received_at=FILED,
-        thread_signal="new",
-        body=Body(text="hi"),
-    )
-    record = Outcome("created", f"ses-{n}", ticket.id).as_record()
-    store.tickets.commit_new(f"ses-{n}", ticket, message, record, n - 1)
-    return ticket
 
 
 def test_targets_are_set_per_mailbox_and_priority_cleared_with_zeros_and_read_with_a_lookup(store):

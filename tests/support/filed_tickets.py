@@ -36,10 +36,13 @@ def customer_message(ticket_id: str, key: str, at: str, message_id: str = "") ->
     )
 
 
-def file_ticket(tickets: Any, number: int, terms: tuple[str, ...] = (), **fields: Any) -> Ticket:
+def file_ticket(
+    tickets: Any, number: int, terms: tuple[str, ...] = (), message_id: str = "", **fields: Any
+) -> Ticket:
     """Ticket `number` (T-<1000+number>), filed at 10:<number> on 2026-12-07 unless `fields`
-    say otherwise (mailbox, requester, status, assignee, tags, ...), indexed by `terms`; the
-    store's number counter must stand at `number - 1`."""
+    say otherwise (mailbox, requester, status, assignee, tags, ...), indexed by `terms`, its
+    message known by `message_id`; the store's number counter must stand at `number - 1`. The
+    ticket as the store reads it back."""
     at = f"2026-12-07T10:{number:02}:00.000Z"
     ticket = Ticket(
         id=ticket_id_for(number),
@@ -54,6 +57,6 @@ def file_ticket(tickets: Any, number: int, terms: tuple[str, ...] = (), **fields
     ticket = replace(ticket, **fields)
     ses_id = f"ses-{number}"
     record = Outcome(OutcomeKind.CREATED, ses_id, ticket=ticket.id, mailbox=ticket.mailbox).as_record()
-    message = customer_message(ticket.id, ses_id, ticket.created_at)
+    message = customer_message(ticket.id, ses_id, ticket.created_at, message_id)
     tickets.commit_new(ses_id, ticket, message, record, number - 1, terms)
     return tickets.require_ticket(ticket.id)
