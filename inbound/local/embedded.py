@@ -18,6 +18,7 @@ from inbound.local import (
     aws_contract,
     moto_fidelity,
     moto_serialize,
+    moto_ses_receiving,
     moto_sesv2,
     moto_speed,
     moto_validation,
@@ -46,6 +47,7 @@ def emulated_aws() -> None:
     moto_validation.install()
     moto_serialize.install()
     moto_sesv2.install()
+    moto_ses_receiving.install()
     ses_identities.install()
     ses_tracking.install()
     serve_account_api()
