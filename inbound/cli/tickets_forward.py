@@ -8,7 +8,7 @@ import argparse
 from typing import Any
 
 from inbound.cli.terminal import terminal_text
-from inbound.cli.tickets_triage import _message_key
+from inbound.cli.tickets_triage import message_key
 
 
 def register(actions: Any, common: argparse.ArgumentParser, calling: Any) -> None:
@@ -27,7 +27,7 @@ def register(actions: Any, common: argparse.ArgumentParser, calling: Any) -> Non
 
 
 def _forward(api: Any, args: argparse.Namespace) -> int:
-    key = _message_key(api.ticket(args.ticket), args.ticket, args.message) if args.message else ""
+    key = message_key(api.ticket(args.ticket), args.ticket, args.message) if args.message else ""
     done = api.forward(args.ticket, args.to, args.note, key)
     print(terminal_text(f"{args.ticket}: {done['recorded']}."))
     return 0

@@ -61,7 +61,7 @@ def _merge(api: Any, args: argparse.Namespace) -> int:
 
 
 def _split(api: Any, args: argparse.Namespace) -> int:
-    key = _message_key(api.ticket(args.ticket), args.ticket, args.message)
+    key = message_key(api.ticket(args.ticket), args.ticket, args.message)
     new = api.split(args.ticket, key)
     print(terminal_text(f"Split into {new['id']}: {new['subject']} (linked to {args.ticket})."))
     return 0
@@ -73,7 +73,7 @@ def _reopen(api: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _message_key(detail: dict[str, Any], ticket_id: str, chosen: str) -> str:
+def message_key(detail: dict[str, Any], ticket_id: str, chosen: str) -> str:
     """The key of message `chosen`: numbered as `tickets show` numbers them (event lines
     are not numbered), or a key as `tickets show --json` prints it."""
     messages = [m for m in detail["messages"] if m["kind"] != "event"]
