@@ -4,6 +4,8 @@ moment it reaches NAME, as a kill -9 or a power cut there would stop it (the Lam
 containers die with it). tests/e2e/test_crash_points.py kills at each and checks that a
 restart loses no mail and sends none twice. Unset, a point is one dictionary look-up.
 
+- `journaled`: an accepted mail is durable in the journal; it is not in S3 yet, and its
+  sender has no `250` (so it sends the mail again).
 - `saved-sends`: a snapshot (state.json) that lets sends go is on disk; nothing after it
   yet: the journal entries and SES files it holds are not retired, its sends not released.
 - `ses-files`: what SES does after those sends (events, mail back) is on disk; the outbox

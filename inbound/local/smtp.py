@@ -26,6 +26,7 @@ from urllib.parse import quote, unquote
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.settings import SES_MAX_MESSAGE_BYTES
+from inbound.local import crash_point
 from inbound.local.journal import Entry, Journal
 from inbound.local.ses_received import (
     SMTP_HOST_NAME,
@@ -95,6 +96,7 @@ class SesReceiver:
         if self.journal is not None:
             actions = [{**d.action, "recipients": list(d.envelope.recipients)} for d in deliveries]
             self.journal.write(Entry(message_id, envelope_record(envelope), actions, raw))
+            crash_point.reached("journaled")
         try:
             for delivery in deliveries:
                 self._put(delivery.action, delivery.envelope, message_id, raw)

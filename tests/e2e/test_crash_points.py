@@ -5,7 +5,8 @@ names the points; INBOUND_CRASH_AT makes `inbound up` kill itself there):
 
 | write | kill after it, before the next | covered by |
 | --- | --- | --- |
-| journal entry (accepted/, fsynced), then `250` | before S3 and the notification | test_crash (bursts) |
+| journal entry (accepted/, fsynced) (`journaled`) | before S3, the notification and `250` | here |
+| `250` | before S3 and the notification | test_crash (bursts) |
 | S3 `incoming/` and the notification (moto's memory) | before ingest files it | test_crash |
 | ticket, delivery record, a send held for the next save | before the snapshot | test_crash |
 | state.json naming the send (`saved-sends`) | before the journal, SES files and sends are let go | here |
@@ -20,12 +21,14 @@ GIVEN `inbound up` that kills itself at the point, WHEN staff reply to a ticket 
 bounce simulator (the reply bounces) or of its out-of-office address (an auto-reply comes
 back over SMTP), THEN after the kill and a start the outbox holds the reply once (one
 file, one index line), the bounce is on the suppression list, and the auto-reply was
-filed once.
+filed once. WHEN the kill comes after a mail is journaled but before its `250`, and the
+sender sends it again, THEN it is filed once (the other copy a duplicate), acknowledged once.
 """
 
 from __future__ import annotations
 
 import json
+import smtplib
 from pathlib import Path
 
 import pytest
@@ -36,9 +39,11 @@ from tests.support.local_up import (
     eventually,
     mail,
     run_inbound,
+    send,
     send_as_sender,
     start_up,
     ticket_of,
+    tickets,
 )
 
 pytestmark = pytest.mark.e2e
@@ -139,6 +144,41 @@ def test_a_kill_after_mail_handed_back_was_answered_files_it_once(
         outcomes = _outcomes(up)
         assert outcomes.count("auto_reply") == 1, f"the auto-reply was filed twice: {outcomes} ({ticket.id})"
         assert set(outcomes) <= {"created", "auto_reply", "duplicate"}
+    finally:
+        for run in started:
+            if run.proc.poll() is None:
+                run.stop()
+
+
+def test_a_kill_before_the_250_of_a_journaled_mail_files_it_once_when_the_sender_retries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[UpProcess] = []
+    data_dir = tmp_path / "data"
+    msg = mail("Crash before the 250: where is my order?")
+    try:
+        monkeypatch.setenv("INBOUND_CRASH_AT", "journaled")
+        up = start_up(data_dir, tmp_path, started)
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            send(up, msg)
+        assert up.proc.wait(timeout=120) == -9, up.stderr()
+        monkeypatch.delenv("INBOUND_CRASH_AT")
+        up = start_up(data_dir, tmp_path, started)
+        send(up, msg)  # the sender's retry: it never saw a 250
+
+        ticket = ticket_of(up, msg, timeout=60)
+        eventually(
+            lambda: True if len(_outcomes(up)) == 2 else None, timeout=60, what="both copies' outcomes"
+        )
+        eventually(lambda: _settled(up), timeout=60, what="the journal, SES's files and incoming/ emptied")
+        assert _outcomes(up) == ["created", "duplicate"]
+        kinds = [m.kind for m in tickets(up).messages(ticket.id)]  # stored before any send leaves
+        assert kinds.count("acknowledgement") == 1, kinds
+        eventually(
+            lambda: True if (data_dir / "outbox" / "index.jsonl").exists() else None,
+            what="the acknowledgement",
+        )
+        assert _outbox(data_dir) == (1, 1), "the mail was acknowledged twice"
     finally:
         for run in started:
             if run.proc.poll() is None:
