@@ -66,6 +66,9 @@ def lines(out: str) -> dict[str, str]:
 
 
 def test_without_yes_it_lists_what_it_would_delete_and_changes_nothing(stage, capsys):
+    sqs = stage.client("sqs")
+    outbox = sqs.get_queue_url(QueueName="inbound-test-outbox")["QueueUrl"]
+    sqs.send_message(QueueUrl=outbox, MessageBody='{"ticket": "T-1001"}', DelaySeconds=10)  # a held reply
     before = inventory(stage)
 
     assert main(TEARDOWN) == 0
@@ -75,6 +78,7 @@ def test_without_yes_it_lists_what_it_would_delete_and_changes_nothing(stage, ca
 
     assert inventory(stage) == before
     assert lines(plan)["sqs-queue inbound-test-ingest"] == "would delete"
+    assert lines(plan)["sqs-queue inbound-test-outbox"] == "would delete  1 message on it"
     assert lines(plan)["ses-receipt-rule-set inbound-test"] == "would delete"
     assert lines(plan)[f"s3-bucket {BUCKET}"].startswith("kept")
     assert "Nothing was changed (dry run)" in plan and "--yes" in plan.splitlines()[-1]

@@ -171,16 +171,27 @@ def ensure_worker_queue(
     }
 
 
+_WAITING = (
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+)
+
+
 def delete_queues(ctx: Context, roles: tuple[str, ...]) -> None:
-    """Delete each role's queue, messages included, and its dead-letter queue."""
+    """Delete each role's queue, messages included, and its dead-letter queue; the report says
+    how many messages went with each (SQS's approximate counts: visible, in flight, delayed)."""
     sqs, n = ctx.client("sqs"), ctx.names
     for role in (queue for r in roles for queue in (r, f"{r}-dlq")):
         url = _queue_url(sqs, n.queue(role))
         if url is None:
             ctx.report.add("sqs-queue", n.queue(role), ABSENT)
-        else:
-            sqs.delete_queue(QueueUrl=url)
-            ctx.report.add("sqs-queue", n.queue(role), DELETED)
+            continue
+        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(_WAITING))["Attributes"]
+        waiting = sum(int(counts.get(name, 0)) for name in _WAITING)
+        sqs.delete_queue(QueueUrl=url)
+        detail = f"{waiting} message{'s' if waiting != 1 else ''} on it" if waiting else ""
+        ctx.report.add("sqs-queue", n.queue(role), DELETED, detail)
 
 
 def ensure_pipe(ctx: Context, topic_arn: str, role: str, function_timeout: int) -> dict[str, str]:
