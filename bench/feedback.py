@@ -21,7 +21,6 @@ The notifications are built in `feedback_notifications`, the throughput measured
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,14 +35,6 @@ WRITES = frozenset({"TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem",
 
 
 # -- request counts --------------------------------------------------------------
-class _RequestCounter:
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, model: Any = None, **_: Any) -> None:
-        self.calls[model.name] += 1
-
-
 @dataclass(frozen=True)
 class Count:
     kind: str
@@ -74,22 +65,19 @@ class Crossing:
 
 
 def measure_requests(stack: Any) -> tuple[list[Count], Crossing]:
-    import boto3
-
     from chalicelib.wiring import build_services
+    from tests.support.request_counts import counted_session
 
-    counter = _RequestCounter()
-    session = boto3.session.Session(region_name="us-east-1")
-    session.events.register("before-call.dynamodb", counter)  # before any client exists
+    session, counter = counted_session("dynamodb")  # counted from its first client
     service = build_services(stack.settings, session).feedback
     now = datetime.now(UTC)
 
     def run(body: str) -> dict[str, int]:
-        counter.calls.clear()
+        counter.take()
         result = service.record_batch([("bench", body)])
         if result.failed:
             raise RuntimeError(f"feedback bench: a generated notification failed: {body[:200]}")
-        return dict(counter.calls)
+        return {call.removeprefix("dynamodb."): n for call, n in counter.take().items()}
 
     counts = []
     for kind in KINDS:
