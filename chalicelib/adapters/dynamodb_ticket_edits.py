@@ -6,8 +6,13 @@ step takes the closed one away, in the report's count of unsolved tickets.
 
 Message items keep their sort key (`MSG#<received-at>#<key>`) when they move, so a
 moved message keeps its place in time; its Message-ID index entry follows it, so
-later replies that reference it thread to its new ticket. Attachments and large
-bodies stay where they are in S3: the message item carries their keys.
+later replies that reference it thread to its new ticket. The entry is read first and
+updated in place, so it keeps the fingerprint of the mail that stored it (a moved mail
+sent again is still a duplicate, another mail with its Message-ID still is not:
+domain/message_claims.py); an entry that is another mail's (one filed apart because its
+Message-ID was taken) stays where it is, and a message whose id was never indexed (a
+mailed report's) is not indexed by the move. Attachments and large bodies stay where
+they are in S3: the message item carries their keys.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters.dynamodb_requests import (
     CONDITION_FAILED,
     EDIT_CONFLICT_RETRIES,
+    batch_get,
     cancellation_reasons,
     transact_write,
 )
@@ -87,7 +93,7 @@ class DynamoDBTicketEdits:
         operations = [
             self._put(items.ticket_item(new), "attribute_not_exists(pk)"),
             update,
-            *self._move(message, moved, source.mailbox),
+            *self._move(message, moved, self._entries(source.mailbox, [message])),
             *term_puts(self.table, new.id, new.created_at, terms),
             *(self._put(items.message_item(e)) for e in events),
             changes_bump(self.table, source.mailbox, source.id),
@@ -114,8 +120,9 @@ class DynamoDBTicketEdits:
             self._counts(source.id, updated_at, -count, -attachments, condition="attribute_exists(pk)"),
             self._counts(target.id, updated_at, messages=count, attachments=attachments),
         ]
+        entries = self._entries(source.mailbox, messages)
         for message in messages:
-            operations += self._move(message, replace(message, ticket_id=target.id), source.mailbox)
+            operations += self._move(message, replace(message, ticket_id=target.id), entries)
         self._transact(operations, source.id)
 
     def close_merged(
@@ -230,7 +237,30 @@ class DynamoDBTicketEdits:
             }
         }
 
-    def _move(self, message: StoredMessage, moved: StoredMessage, mailbox: str) -> list[dict[str, Any]]:
+    def _entries(self, mailbox: str, messages: list[StoredMessage]) -> dict[str, dict[str, Any]]:
+        """The Message-ID index entries that are `messages`' own, by message key: one
+        consistent BatchGetItem for the lot."""
+        by_pk: dict[str, list[StoredMessage]] = {}
+        for message in messages:
+            if message.message_id:
+                by_pk.setdefault(items.message_id_key(mailbox, message.message_id)["pk"]["S"], []).append(
+                    message
+                )
+        keys = [items.message_id_key(mailbox, found[0].message_id) for found in by_pk.values()]
+        owned = {}
+        for raw in batch_get(self._db, self.table, keys, consistent=True) if keys else ():
+            for message in by_pk[raw["pk"]["S"]]:
+                # Entries from before they named their message (no `key`) are taken by ticket.
+                if raw.get("key", {}).get("S", message.key) == message.key and (
+                    raw.get("ticket_id", {}).get("S") == message.ticket_id
+                ):
+                    owned[message.key] = raw
+                    break
+        return owned
+
+    def _move(
+        self, message: StoredMessage, moved: StoredMessage, entries: dict[str, dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         old = items.message_item(message)
         operations = [
             {
@@ -242,12 +272,24 @@ class DynamoDBTicketEdits:
             },
             self._put(items.message_item(moved)),
         ]
-        if message.message_id:
-            index = {
-                **items.message_id_key(mailbox, message.message_id),
-                **items.serialize({"type": "message-id", "ticket_id": moved.ticket_id, "key": message.key}),
-            }
-            operations.append(self._put(index))
+        entry = entries.get(message.key)
+        if entry is not None:
+            # Updated, not put anew: the fingerprint and verdict stay (message_claims.py); only
+            # while it still points here, so a take-over since the read is not undone.
+            operations.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {"pk": entry["pk"], "sk": entry["sk"]},
+                        "UpdateExpression": "SET ticket_id = :to",
+                        "ConditionExpression": "ticket_id = :from",
+                        "ExpressionAttributeValues": {
+                            ":to": {"S": moved.ticket_id},
+                            ":from": {"S": message.ticket_id},
+                        },
+                    }
+                }
+            )
         return operations
 
     def _transact(self, operations: list[dict[str, Any]], ticket_id: str) -> None:

@@ -11,6 +11,8 @@ from chalicelib.adapters.dynamodb_changes import DynamoDBChanges
 from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
 from chalicelib.adapters.dynamodb_ticket_edits import DynamoDBTicketEdits
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim
+from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import Ticket, TicketStatus, ticket_id_for
 from chalicelib.errors import ConcurrentUpdate, TicketNotFound
 from chalicelib.services.ports.records import ChangeCount, QueueQuery
@@ -112,7 +114,8 @@ def test_a_split_message_moves_to_its_new_ticket_which_the_source_links_to(desk)
     assert [m.key for m in desk.tickets.messages(source.id)] == ["ses-1"]
     kept = desk.tickets.require_ticket(source.id)
     assert (kept.message_count, kept.related_ticket) == (1, new.id)
-    assert desk.tickets.tickets_by_message_ids("support", ["m2b@c.org"]) == {"m2b@c.org": new.id}
+    # A message whose Message-ID was never indexed (a note here; a mailed report) is not by the move.
+    assert desk.tickets.tickets_by_message_ids("support", ["m2b@c.org"]) == {}
     with pytest.raises(ConcurrentUpdate):  # the last message stays
         desk.edits.split(kept, desk.tickets.messages(source.id)[0], replace(new, id=ticket_id_for(8)), "x")
 
@@ -128,6 +131,46 @@ def test_a_merged_ticket_hands_its_messages_and_people_over_and_closes_pointing_
     assert sorted(m.key for m in desk.tickets.messages(target.id)) == ["ses-1", "ses-2"]
     with pytest.raises(ConcurrentUpdate):
         desk.edits.add_message(closed, customer_message(source.id, "late", "2026-12-07T13:00:00.000Z"), "x")
+
+
+def test_a_moved_mail_keeps_its_message_id_entrys_fingerprint_and_another_mails_entry_stays(desk):
+    """Split and merge move a mail's Message-ID entry with the fingerprint it was stored with
+    (domain/message_claims.py), so the same mail again is still a duplicate and another
+    mail with its Message-ID is still filed apart; a mail filed apart under a Message-ID
+    that is another mail's moves without taking that entry."""
+    claim = MessageIdClaim("f" * 32, authenticated=True)
+    at = "2026-12-07T10:00:00.000Z"
+    source = Ticket(
+        "T-1001", "support", "Printer", "alice@customer.org", created_at=at, updated_at=at, message_count=1
+    )
+    first = customer_message(source.id, "ses-1", at, "m1@c.org")
+    desk.tickets.commit_new(
+        "ses-1", source, first, Outcome("created", "ses-1", source.id).as_record(), 0, (), IndexEntry(claim)
+    )
+    apart = replace(source, id="T-1002")
+    desk.tickets.commit_new(
+        "ses-2",
+        apart,
+        customer_message(apart.id, "ses-2", at, "m1@c.org"),
+        Outcome("created", "ses-2", apart.id).as_record(),
+        1,
+        (),
+        IndexEntry(MessageIdClaim("a" * 32), indexed=False),
+    )
+    later = customer_message(source.id, "ses-1b", "2026-12-07T11:00:00.000Z")
+    desk.edits.add_message(desk.tickets.require_ticket(source.id), later, later.received_at)
+    new = replace(source, id=ticket_id_for(7), created_at=later.received_at, related_ticket=source.id)
+
+    desk.edits.split(desk.tickets.require_ticket(source.id), first, new, later.received_at)
+    found = desk.tickets.look_up("ses-x", "support", ["m1@c.org"])
+    assert (found.message_ids, found.claims) == ({"m1@c.org": new.id}, {"m1@c.org": claim})
+
+    into = desk.tickets.require_ticket(source.id)
+    desk.edits.merge_messages(
+        desk.tickets.require_ticket(apart.id), into, desk.tickets.messages(apart.id), at
+    )
+    found = desk.tickets.look_up("ses-x", "support", ["m1@c.org"])
+    assert (found.message_ids, found.claims) == ({"m1@c.org": new.id}, {"m1@c.org": claim})
 
 
 def test_a_participant_is_added_only_while_there_is_room_and_removed_any_time(desk):

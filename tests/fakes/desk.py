@@ -228,10 +228,12 @@ class FakeEdits:
     def _move(self, mailbox: str, message: StoredMessage, ticket_id: str) -> None:
         del self.memory.thread[message.ticket_id][message.key]
         self.memory.thread.setdefault(ticket_id, {})[message.key] = replace(message, ticket_id=ticket_id)
-        if message.message_id:
-            self.memory.index[mailbox, message.message_id] = ticket_id
-            # The adapter puts the entry anew: the fingerprint it held is not carried over.
-            self.memory.claims.pop((mailbox, message.message_id), None)
+        entry = (mailbox, message.message_id)
+        # As the adapter's: only the message's own entry follows it (one without a key, written
+        # before entries named their message, by its ticket), fingerprint and all.
+        owned = self.memory.index_keys.get(entry, message.key) == message.key
+        if message.message_id and owned and self.memory.index.get(entry) == message.ticket_id:
+            self.memory.index[entry] = ticket_id
 
 
 @dataclass

@@ -43,6 +43,7 @@ class FakeTickets:
     thread: dict[str, dict[str, StoredMessage]] = field(default_factory=dict)  # ticket -> key -> message
     index: dict[tuple[str, str], str] = field(default_factory=dict)  # (mailbox, Message-ID) -> ticket
     claims: dict[tuple[str, str], MessageIdClaim] = field(default_factory=dict)  # of a received mail's entry
+    index_keys: dict[tuple[str, str], str] = field(default_factory=dict)  # the entry's message key
     counter: int = 0
     allocated: dict[str, str] = field(default_factory=dict)
     records: dict[str, DeliveryRecord] = field(default_factory=dict)
@@ -266,6 +267,7 @@ class FakeTickets:
         for message_id in (message.message_id, *aliases):
             if message_id:
                 self.index[mailbox, message_id] = message.ticket_id
+                self.index_keys[mailbox, message_id] = message.key
                 self.claims.pop((mailbox, message_id), None)  # the adapter's put replaces the item
         if message.kind == MessageKind.STAFF:
             self.bump(mailbox, message.ticket_id)
@@ -300,6 +302,7 @@ class FakeTickets:
         self.thread.setdefault(message.ticket_id, {})[message.key] = message
         if message.message_id and (entry is None or entry.indexed):
             self.index[mailbox, message.message_id] = message.ticket_id
+            self.index_keys[mailbox, message.message_id] = message.key
             if entry is not None and entry.claim.fingerprint:
                 self.claims[mailbox, message.message_id] = entry.claim
             else:

@@ -107,3 +107,20 @@ def test_an_entry_stored_before_fingerprints_keeps_its_meaning(stack):
     stack.tickets.index["support", "<old@customer.org>"] = ticket  # no claim stored with it
     again = deliver(stack, make_mail(message_id="<old@customer.org>", body="anything"))
     assert (again.outcome, again.ticket) == ("duplicate", ticket)
+
+
+def test_a_mail_split_out_keeps_its_fingerprint_so_mallorys_copy_is_no_duplicate(stack):
+    """Staff split alice's reply out to a ticket of its own: its Message-ID entry moves with the
+    fingerprint (split and merge used to put it anew, without one, and any mail naming that
+    Message-ID was then the moved mail's "duplicate", archived unseen). Mallory's mail with
+    it is filed; alice's mail delivered again is still a duplicate."""
+    ticket = _alices_ticket(stack)
+    real = deliver(stack, _alices_reply())
+    [_, message] = stack.tickets.messages(ticket)
+    split = stack.desk.split(ticket, "ann@example.com", message.key)
+
+    copy = deliver(stack, make_mail(message_id="<a2@customer.org>", sender=MALLORY, body="pay here"))
+    again = deliver(stack, _alices_reply())
+
+    assert (copy.outcome, again.outcome, again.ticket) == ("created", "duplicate", split.id)
+    assert real.ticket == ticket and copy.ticket not in (ticket, split.id)
