@@ -172,6 +172,10 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
     retargeted = tickets(up).require_ticket(normal.id).sla
     filed_at = datetime.fromisoformat(normal.created_at)
     assert retargeted.first_response_due == iso_millis(filed_at + timedelta(minutes=30))
+    # The admin's queue shows the moved due time at once (it said "due in 40 minutes").
+    page.locator(f'#tickets li[data-ticket="{normal.id}"] .pill.sla-due').filter(
+        has_text="due in 10 minutes"
+    ).wait_for()
 
     # 8. Reply mail (item 2): the admin turns it on, takes the ticket, and the customer's
     # answer (to the acknowledgement's tokened Reply-To) is mailed to them, marked automatic.

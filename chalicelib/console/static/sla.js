@@ -140,6 +140,7 @@ window.InboundSla = (desk) => {
       progress.hidden = false;
       progress.textContent = t('sla.backlog_done', { ...names, count: updated });
       toast(t('sla.saved', names));
+      if (updated) reload();  // the queue's "due in" pills from the moved due times
     } catch (err) { showAlert(alert, err); }
   }
 
