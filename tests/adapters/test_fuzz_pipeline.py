@@ -61,7 +61,7 @@ from chalicelib.adapters.s3_mail_store import archive_key
 from chalicelib.domain import attachment_rules
 from chalicelib.domain import verdicts as verdict_rules
 from chalicelib.domain.classify import classify
-from chalicelib.domain.mail import ParsedMail, Verdicts
+from chalicelib.domain.mail import ParsedMail, Verdicts, header_block_overflow
 from chalicelib.domain.outcome import OUTCOMES
 from chalicelib.domain.routing import route
 from chalicelib.services import message_builder
@@ -247,7 +247,9 @@ def expected_outcomes(
     classification, routing, attachments and bodies into a memory sink).
     """
     mail = read_mail(raw)
-    if len(raw) > _SETTINGS.max_message_bytes or not raw.strip() or not mail.headers:
+    if len(raw) > _SETTINGS.max_message_bytes or header_block_overflow(raw):
+        return {"quarantined"}, mail  # oversize, before parsing
+    if not raw.strip() or not mail.headers:
         return {"quarantined"}, mail
     verdict_rules.from_headers(mail)
     decision = classify(mail, verdicts, detect_bounce(mail))
@@ -461,6 +463,8 @@ EXTREME_OUTCOMES = {
     ("many parts", "base64"): ("quarantined", "oversize: 2000 attachments need"),
     ("long field", "from-local"): ("quarantined", "no-sender: "),  # no mailbox is that long
     ("long field", "from-domain"): ("quarantined", "no-sender: "),
+    # 500,000 four-byte letters: a 2 MB header, over the header block's bound (SECURITY.md)
+    ("long field", "message-id-8bit"): ("quarantined", "oversize: a header block of 2000053 bytes"),
     ("bounce recipients", "short"): ("bounce", "delivery status notification"),
     ("bounce recipients", "long"): ("bounce", "delivery status notification"),
 }
