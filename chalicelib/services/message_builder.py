@@ -9,7 +9,6 @@ from typing import IO, Protocol, runtime_checkable
 
 from chalicelib.domain import attachment_rules
 from chalicelib.domain.frozen import frozen
-from chalicelib.domain.html_text import html_to_text
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.tickets import Body, StoredAttachment
 
@@ -36,6 +35,7 @@ class SpooledFile(Protocol):
 class Renderers:
     sanitise_html: Callable[[str], str]
     latest_reply: Callable[[str], str]
+    html_text: Callable[[str], str]  # the text view of HTML-only mail
 
 
 def attachment_key(ticket_id: str, message_key: str, index: int, safe: str) -> str:
@@ -90,7 +90,7 @@ def render_body(
     item should hold, all of them go to `bodies/...` and the item keeps a pointer
     and a short preview.
     """
-    text = mail.text or (html_to_text(mail.html) if mail.html else "")
+    text = mail.text or (renderers.html_text(mail.html) if mail.html else "")
     html = renderers.sanitise_html(mail.html) if mail.html else ""
     reply = renderers.latest_reply(text) if text else ""
     size = len(json.dumps([text, html, reply], ensure_ascii=False).encode("utf-8"))

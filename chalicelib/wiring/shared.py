@@ -78,7 +78,7 @@ class SharedAdapters:
         from chalicelib.adapters.mail import body_render
         from chalicelib.services.message_builder import Renderers
 
-        return Renderers(body_render.sanitise_html, body_render.latest_reply)
+        return Renderers(body_render.sanitise_html, body_render.latest_reply, body_render.html_text)
 
     @functools.cached_property
     def _events(self) -> SnsEvents:

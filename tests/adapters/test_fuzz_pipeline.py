@@ -209,7 +209,9 @@ class CaseLog:
 # -- the pure part -----------------------------------------------------------------------
 
 _SETTINGS = Settings.from_env({"AWS_REGION": "us-east-1"})
-_RENDERERS = message_builder.Renderers(body_render.sanitise_html, body_render.latest_reply)
+_RENDERERS = message_builder.Renderers(
+    body_render.sanitise_html, body_render.latest_reply, body_render.html_text
+)
 _PASS = Verdicts(spam="PASS", virus="PASS", dmarc="PASS")
 # Mostly clean verdicts; Hypothesis favours both ends of a list, so both are clean.
 VERDICTS = st.sampled_from(

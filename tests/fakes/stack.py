@@ -56,7 +56,7 @@ class FakeStack:
             suspended=self.tickets,
             read_mail=read_mail,
             detect_bounce=detect_bounce,
-            renderers=Renderers(body_render.sanitise_html, body_render.latest_reply),
+            renderers=Renderers(body_render.sanitise_html, body_render.latest_reply, body_render.html_text),
             reply_secrets=lambda: (SECRET,),
         )
         self.ingest = IngestService(self.settings, ports)
