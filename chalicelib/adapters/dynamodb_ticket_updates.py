@@ -76,6 +76,8 @@ def thread_update(table: str, change: TicketChange) -> dict[str, Any]:
         sla_sets, sla_values, removes = sla_clock.sla_update(change.restarted)
         sets += sla_sets
         values.update(sla_values)
+    if change.requester_authenticated:
+        removes = [*removes, "requester_unauthenticated"]
     remove = f" REMOVE {', '.join(removes)}" if removes else ""
     return {
         "TableName": table,

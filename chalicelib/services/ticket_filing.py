@@ -276,6 +276,11 @@ class TicketFiling:
             last_from="customer" if customer else "",
             assignee=ticket.assignee,
             restarted=restarted,
+            # Only the requester's own address proves the requester: a participant's
+            # authenticated mail says nothing of whoever opened the ticket.
+            requester_authenticated=not ticket.requester_authenticated
+            and message.authenticated is True
+            and message.sender == ticket.requester,
         )
 
     def _participants(

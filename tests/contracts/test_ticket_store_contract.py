@@ -135,6 +135,15 @@ def test_a_ticket_keeps_whether_its_requester_was_authenticated(store):
     store.tickets.commit_new("ses-1", ticket, message, _record("created", ticket.id), 0)
     assert store.tickets.require_ticket(ticket.id).requester_authenticated is False
     assert _new(store, "ses-2", 2).requester_authenticated is True
+    later = "2026-12-07T11:00:00.000Z"
+    unproven = TicketChange(ticket.id, later)
+    store.tickets.commit_thread(
+        "ses-3", "support", unproven, _message(ticket.id, "ses-3", later), _record("x")
+    )
+    assert store.tickets.require_ticket(ticket.id).requester_authenticated is False
+    proven = TicketChange(ticket.id, later, requester_authenticated=True)
+    store.tickets.commit_thread("ses-4", "support", proven, _message(ticket.id, "ses-4", later), _record("x"))
+    assert store.tickets.require_ticket(ticket.id).requester_authenticated is True
 
 
 def test_a_delivery_a_message_id_and_a_ticket_number_are_each_used_once(store):

@@ -211,6 +211,7 @@ class FakeTickets:
             status=change.reopen_to or ticket.status,
             last_from=change.last_from or ticket.last_from,
             sla=change.restarted.sla if change.restarted is not None else ticket.sla,
+            requester_authenticated=ticket.requester_authenticated or change.requester_authenticated,
         )
         self._store(ses_message_id, mailbox, message, record, entry)
         self.add_terms(ticket.id, terms)

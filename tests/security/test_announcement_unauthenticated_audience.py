@@ -42,3 +42,23 @@ def test_requesters_whose_mail_was_not_authenticated_are_left_out_and_counted():
     assert [r.address for r in everyone] == ["both@y.org", "customer@x.org", "victim@elsewhere.test"]
     assert none_left == 0
     assert "unauthenticated requesters included" in AudienceFilter(unauthenticated=True).describe()
+
+
+def test_a_later_authenticated_mail_of_the_requester_on_the_ticket_proves_them():
+    """The customer's first mail failed authentication (a forwarder broke its DKIM, say); a
+    later one on the same ticket passes. The ticket's requester is authenticated from then on:
+    only by mail of the requester's own address, not of a participant's."""
+    svc = mail_out(acknowledge_new_tickets=False)
+    first = make_mail(sender="late@z.org", subject="Help", message_id="<l1@z.org>")
+    ticket = str(deliver_via(svc, first, **{**FORGED, "source": "late@z.org"}).ticket)
+    svc.desk.desk.add_participant(ticket, "ann@example.com", "colleague@z.org")
+    reply = {"subject": "Re: Help", "in_reply_to": "<l1@z.org>", "references": "<l1@z.org>"}
+
+    colleague = deliver_via(svc, make_mail(sender="colleague@z.org", message_id="<c1@z.org>", **reply))
+    assert (colleague.outcome, colleague.ticket) == ("threaded", ticket)
+    assert svc.announcements.audience_of(AudienceFilter()) == ([], 1)
+
+    requester = deliver_via(svc, make_mail(sender="late@z.org", message_id="<l2@z.org>", **reply))
+    assert (requester.outcome, requester.ticket) == ("threaded", ticket)
+    recipients, left_out = svc.announcements.audience_of(AudienceFilter())
+    assert ([(r.address, r.ticket) for r in recipients], left_out) == ([("late@z.org", ticket)], 0)

@@ -61,6 +61,8 @@ class TicketChange:
     last_from: str = ""  # "customer" when a customer's message joins (Ticket.last_from)
     assignee: str = ""  # the ticket's agent as read: their change counter counts a customer's reply
     restarted: Ticket | None = None  # the ticket with its new SLA clock, when the message restarts it
+    # An authenticated mail of a requester whose first mail was not: they are now (announcements).
+    requester_authenticated: bool = False
 
 
 @frozen
