@@ -155,9 +155,11 @@ def _encoded_word_heavy(message: Message) -> str:
             words = str(value).count("=?")
             if words > _MAX_ENCODED_WORDS:
                 return f"a {_printable(unescape(name).strip()[:40])} header holds {words} encoded words"
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            parts.extend(p for p in payload if isinstance(p, Message))
+        # is_multipart() before get_payload(): on a leaf part holding 8-bit text, compat32's
+        # get_payload() decodes it with the declared charset, and the idna and punycode
+        # codecs raise even with errors="replace" (a multipart's payload is its list as is).
+        if part.is_multipart():
+            parts.extend(p for p in part.get_payload() if isinstance(p, Message))
     return ""
 
 
