@@ -16,6 +16,7 @@ from chalicelib.adapters import dynamodb_items as items
 from chalicelib.adapters import dynamodb_sla_clock as sla_clock
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import query_all
+from chalicelib.adapters.dynamodb_ticket_updates import changes_bump
 from chalicelib.domain.sla import SlaPolicy, SlaTarget
 
 if TYPE_CHECKING:
@@ -100,6 +101,9 @@ class DynamoDBSlaWatch:
             if len(tickets) >= limit:
                 break
         return tickets
+
+    def moved(self, mailbox: str, ticket_id: str) -> None:
+        self._db.update_item(**changes_bump(self.table, mailbox, ticket_id)["Update"])
 
     def flag(self, before: Ticket, after: Ticket) -> bool:
         sets, values, removes = sla_clock.sla_update(after)

@@ -9,6 +9,8 @@ cursor stays valid while the job writes) and rewrites the clock of each ticket o
 priority whose due times differ from the current target. Safe to run again and alongside
 the desk: a ticket already at its target is not written, and each write is conditional on
 the clock as read (SlaWatch.flag), so a colleague's edit in between is read again, not undone.
+A page that moved any ticket moves the mailbox's change counter once, so every open console
+reads its queue again and shows the new due times.
 """
 
 from __future__ import annotations
@@ -56,8 +58,10 @@ class SlaBacklog:
             raise InvalidRequest(f"priority must be one of {', '.join(Priority)}; got {priority!r}")
         target = self.settings.policy().target(mailbox, priority)
         tickets, more = self.queue.page(QueueQuery(mailbox, UNSOLVED), size, cursor or None)
-        updated = sum(self._retarget(t, target) for t in tickets if t.priority == priority)
-        return BacklogPage(len(tickets), updated, more)
+        moved = [t.id for t in tickets if t.priority == priority and self._retarget(t, target)]
+        if moved:  # the open consoles show the new due times within a change tick
+            self.watch.moved(mailbox, moved[-1])
+        return BacklogPage(len(tickets), len(moved), more)
 
     def _retarget(self, ticket: Ticket, target: sla.SlaTarget) -> bool:
         wanted = (ticket.mailbox, ticket.priority)

@@ -98,6 +98,9 @@ class FakeTickets:
         self.tickets[before.id] = replace(now, sla=after.sla)
         return True
 
+    def moved(self, mailbox: str, ticket_id: str) -> None:
+        self.bump(mailbox, ticket_id)
+
     # -- SlaSettings -------------------------------------------------------------
     def policy(self) -> sla.SlaPolicy:
         return self.sla_policy

@@ -192,7 +192,10 @@ def test_a_changed_target_moves_the_due_times_of_the_open_backlog_page_by_page_a
     seen = stack.tickets.require_ticket(ids[2])  # answered: its first response was met as it was
     stack.tickets.flag(seen, replace(seen, sla=sla.answered(seen.sla, seen.created_at)))
     set_target(stack.tickets, MAILBOXES, "support", "normal", 30, 4 * 60)
+    counter = lambda: stack.tickets.counts(["support"])[0].changes  # noqa: E731
+    before = counter()
     assert run_backlog(stack, "support", "normal", size=2) == (3, 5)  # 6 unsolved, 2 a page
+    assert counter() > before, "the open consoles read their queue again"
     for ticket_id in ids[3:]:
         ticket = stack.tickets.require_ticket(ticket_id)
         assert ticket.sla.first_response_due == at(ticket.created_at, 30)
@@ -203,7 +206,9 @@ def test_a_changed_target_moves_the_due_times_of_the_open_backlog_page_by_page_a
     answered = stack.tickets.require_ticket(ids[2])
     assert answered.sla.first_response_due == seen.sla.first_response_due
     assert answered.sla.resolution_due == at(answered.created_at, 4 * 60)
+    moved = counter()
     assert run_backlog(stack, "support", "normal", size=2)[1] == 0, "a second run writes nothing"
+    assert counter() == moved
 
 
 def test_a_cleared_target_stops_the_backlogs_clocks_and_the_watch_forgets_them(stack):

@@ -1130,7 +1130,7 @@
     window.InboundReports({ api, el, $, showAlert });
     replies = window.InboundReplies({ api, el, $, toast, showAlert, state });
     window.InboundAlerts({ api, el, $, toast, reason });
-    sla = window.InboundSla({ api, el, $, toast, showAlert, state, reload: () => { state.cursor = null; loadQueue(); } });
+    sla = window.InboundSla({ api, el, $, toast, showAlert, state, refresh, reload: () => { state.cursor = null; loadQueue(); } });
     document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
     try { state.session = JSON.parse(sessionStorage.getItem(SESSION_KEY) || 'null'); } catch (e) { state.session = null; }
     if (state.session && state.session.idToken) startDesk();

@@ -13,7 +13,7 @@
 'use strict';
 
 window.InboundSla = (desk) => {
-  const { api, el, $, toast, showAlert, state, reload } = desk;
+  const { api, el, $, toast, showAlert, state, reload, refresh } = desk;
   const { t, ago, when } = window.InboundI18n;
   const SORT_KEY = 'inbound.console.sort';
   const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
@@ -140,7 +140,9 @@ window.InboundSla = (desk) => {
       progress.hidden = false;
       progress.textContent = t('sla.backlog_done', { ...names, count: updated });
       toast(t('sla.saved', names));
-      if (updated) reload();  // the queue's "due in" pills from the moved due times
+      // The job moved the mailbox's change counter: this console reads the counters and its
+      // queue now (as after any own change), the colleagues' at their next tick.
+      if (updated) refresh();
     } catch (err) { showAlert(alert, err); }
   }
 

@@ -235,6 +235,11 @@ class SlaWatch(Protocol):
         """Write `after`'s clock if the clock is still `before`'s; False when it changed."""
         ...
 
+    def moved(self, mailbox: str, ticket_id: str) -> None:
+        """Move the mailbox's change counter (ChangeCounters): due times of its queue moved,
+        the open consoles read it again."""
+        ...
+
 
 class AlertPreferences(Protocol):
     """Whether an agent wants a mail when a customer replies on their ticket (default: no)."""
