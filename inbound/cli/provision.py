@@ -43,13 +43,14 @@ def _provision(args: argparse.Namespace) -> int:
             )
             return 0
         if args.delete:
-            delete(
+            torn_down = delete(
                 session,
                 stage=args.stage,
                 region=args.region,
                 endpoint_url=args.endpoint_url,
                 keep_data=not args.delete_data,
             )
+            print(render_report(torn_down), end="")
             print(f"stage {args.stage} torn down" + ("" if args.delete_data else "; bucket and tables kept"))
             return 0
         timeouts = queue_function_timeouts(Path(args.project_dir), args.stage)
@@ -159,7 +160,11 @@ def register(commands: Any) -> None:
         default="",
         help="where links in mail point (a custom domain in front of the API); default: the deployed API's URL",
     )
-    prov.add_argument("--delete", action="store_true", help="tear the stage down (keeps bucket and tables)")
+    prov.add_argument(
+        "--delete",
+        action="store_true",
+        help="tear the stage down at once (keeps bucket and tables; `inbound teardown` shows the plan first)",
+    )
     prov.add_argument(
         "--delete-data", action="store_true", help="with --delete: remove bucket and tables too"
     )

@@ -69,10 +69,15 @@ def test_activate_adds_the_rule_after_the_active_sets_rules_and_a_second_run_cha
     assert "created" not in second and "is not in the active rule set" not in second
 
 
-def test_delete_removes_only_the_stages_rule_from_the_active_set(ses):
+def test_delete_removes_only_the_stages_rule_from_the_active_set(ses, capsys):
     assert main([*ARGS, "--activate"]) == 0
+    capsys.readouterr()
 
     assert main(["provision", "--stage", "test", "--region", REGION, "--delete"]) == 0
+
+    out = capsys.readouterr().out  # what went, line by line, as teardown prints it
+    assert "someone-else/inbound-test-receive" in out and " deleted" in out
+    assert out.rstrip().endswith("stage test torn down; bucket and tables kept")
 
     assert active(ses) == ("someone-else", ["their-forwarding"])
     assert "inbound-test" not in [s["Name"] for s in ses.list_receipt_rule_sets()["RuleSets"]]
