@@ -54,7 +54,12 @@ def require_staff_token(event: Any, get_response: Any) -> Any:
         "token_use": identity.token_use,
         "admin": is_admin(identity.claims),
     }
-    return get_response(event)
+    response = get_response(event)
+    # Customers' mail, addresses and the staff list: a browser keeps a response to a request
+    # with a token in its disk cache unless told not to (RFC 9111 section 5.2.2.5), where the
+    # next user of a shared machine, or anything reading the profile, finds it after sign-out.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _request() -> Any:
