@@ -547,6 +547,32 @@ def test_bounces_never_come_back_as_mail_and_delete_gives_forwarding_back(sessio
     assert attributes["ForwardingEnabled"] is True and "BounceTopic" not in attributes
 
 
+def test_tearing_down_one_of_two_stages_on_a_domain_keeps_forwarding_off_for_the_other(session):
+    """GIVEN two stages receiving one domain (the second found the first's topics and kept
+    them) WHEN the first is torn down THEN the domain's notifications move to the second's
+    topic and forwarding stays off (bounces would come back to its mailboxes as mail);
+    once the second goes too, the domain has forwarding back."""
+    ses = client(session, "ses")
+    provision(session, "first", DOMAIN, REGION)
+    provision(session, STAGE, DOMAIN, REGION)
+
+    torn_down = delete(session, "first", REGION)
+
+    attributes = ses.get_identity_notification_attributes(Identities=[DOMAIN])["NotificationAttributes"][
+        DOMAIN
+    ]
+    ours = f"arn:aws:sns:{REGION}:{ACCOUNT}:inbound-test-identity-feedback"
+    assert attributes["ForwardingEnabled"] is False
+    assert (attributes["BounceTopic"], attributes["ComplaintTopic"]) == (ours, ours)
+    assert "stays off" in next(e.detail for e in torn_down.entries if e.resource == "ses-feedback-forwarding")
+
+    delete(session, STAGE, REGION)
+    attributes = ses.get_identity_notification_attributes(Identities=[DOMAIN])["NotificationAttributes"][
+        DOMAIN
+    ]
+    assert attributes["ForwardingEnabled"] is True and "BounceTopic" not in attributes
+
+
 def test_a_region_without_ses_receiving_is_refused_in_one_line(session):
     with pytest.raises(ProvisionError) as refused:
         provision(session, STAGE, DOMAIN, "eu-north-1")

@@ -31,6 +31,7 @@ from inbound.stage.provision.api import (
 from inbound.stage.provision.context import Context, Names, ProvisionError, account_of, partition_of
 from inbound.stage.provision.dedicated_pool import delete_dedicated_pool, ensure_dedicated_pool, kept_pool
 from inbound.stage.provision.event_destinations import ensure_cloudwatch_destinations
+from inbound.stage.provision.feedback_forwarding import ensure_feedback_forwarding_off
 from inbound.stage.provision.firehose import delete_firehose, ensure_firehose
 from inbound.stage.provision.functions import after_deploy as set_partial_batches
 from inbound.stage.provision.identity import (
@@ -50,7 +51,6 @@ from inbound.stage.provision.ses import (
     delete_ses,
     dns_records,
     ensure_configuration_set,
-    ensure_feedback_forwarding_off,
     ensure_identity,
 )
 from inbound.stage.provision.storage import delete_storage, ensure_storage, ensure_upload_cors

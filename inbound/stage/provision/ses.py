@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
-from inbound.stage.provision.messaging import ensure_topic
+from inbound.stage.provision.feedback_forwarding import restore_feedback_forwarding
 from inbound.stage.provision.receiving import delete_receiving
 from inbound.stage.provision.report import (
     ABSENT,
@@ -70,54 +70,6 @@ def ensure_identity(ctx: Context, mail_from_domain: str) -> list[str]:
         changes = [f"MAIL FROM {had} -> {mail_from_domain}"] if had else []
         ctx.report.record("ses-mail-from", mail_from_domain, created=not had, changes=changes)
     return tokens
-
-
-IDENTITY_FEEDBACK_ROLE = "identity-feedback"
-_FEEDBACK_TYPES = ("Bounce", "Complaint")
-
-
-def ensure_feedback_forwarding_off(ctx: Context) -> None:
-    """No bounce or complaint comes back as mail: the configuration set's SNS events are
-    the source (record_feedback), and forwarded copies would land in the support queue.
-
-    SES turns email forwarding off only for an identity with SNS topics for both Bounce
-    and Complaint notifications (SetIdentityFeedbackForwardingEnabled). Those identity
-    notifications repeat what the configuration set publishes, so they go to a topic of
-    their own that nothing reads (`inbound-<stage>-identity-feedback`). An identity that
-    already has topics (another stage on the same domain, an operator's) keeps them.
-    """
-    ses, domain = ctx.client("ses"), ctx.names.domain
-    topic = ensure_topic(ctx, IDENTITY_FEEDBACK_ROLE)
-    attributes = ses.get_identity_notification_attributes(Identities=[domain])["NotificationAttributes"]
-    current = attributes.get(domain, {})
-    changes = []
-    # Off already means SES holds topics for both kinds: nothing to check further.
-    if current.get("ForwardingEnabled", True):
-        missing = [kind for kind in _FEEDBACK_TYPES if not current.get(f"{kind}Topic")]
-        for kind in missing:
-            ses.set_identity_notification_topic(Identity=domain, NotificationType=kind, SnsTopic=topic)
-        if missing:
-            changes.append(f"{'/'.join(missing)} notifications to {ctx.names.topic(IDENTITY_FEEDBACK_ROLE)}")
-        ses.set_identity_feedback_forwarding_enabled(Identity=domain, ForwardingEnabled=False)
-        changes.append("email feedback forwarding off")
-    ctx.report.record("ses-feedback-forwarding", domain, created=False, changes=changes)
-
-
-def restore_feedback_forwarding(ctx: Context) -> None:
-    """On delete: an identity whose notifications go to this stage's topic gets email
-    forwarding back (SES needs it on before the topics can go), then loses the topics."""
-    ses, topic_arn = ctx.client("ses"), ctx.names.topic_arn(IDENTITY_FEEDBACK_ROLE)
-    domains = ses.list_identities(IdentityType="Domain", MaxItems=100)["Identities"]
-    if not domains:
-        return
-    attributes = ses.get_identity_notification_attributes(Identities=domains)["NotificationAttributes"]
-    for domain, current in attributes.items():
-        ours = [k for k in _FEEDBACK_TYPES if current.get(f"{k}Topic") == topic_arn]
-        if ours:
-            ses.set_identity_feedback_forwarding_enabled(Identity=domain, ForwardingEnabled=True)
-            for kind in ours:
-                ses.set_identity_notification_topic(Identity=domain, NotificationType=kind)
-            ctx.report.add("ses-feedback-forwarding", domain, CHANGED, "email forwarding back on")
 
 
 def _enable_dkim_signing(ctx: Context, domain: str) -> None:
