@@ -3,7 +3,7 @@
 | item        | pk               | sk    | attributes          |
 | ----------- | ---------------- | ----- | ------------------- |
 | agent name  | AGENT#<sub>      | NAME  | name, named_at      |
-| directory   | AGENTNAME#<name> | AGENT | sub, disabled?      |
+| directory   | AGENTNAME#<name> | AGENT | sub, disabled?, role? |
 | roster      | AGENTS           | <name> | sub, disabled?     |
 
 The put is conditional on the item not existing, so a name is never overwritten: two
@@ -26,6 +26,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_requests import query_all
+from chalicelib.services.ports.records import AgentStanding
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -135,6 +136,31 @@ class DynamoDBAgents:
         """Whether an admin disabled or removed `name` (read consistently, at the moment of asking)."""
         found = self._db.get_item(TableName=self.table, Key=_directory_key(name), ConsistentRead=True)
         return "Item" in found and _disabled(found["Item"])
+
+    def set_role(self, name: str, role: str) -> None:
+        """Record the role an admin gave `name` on its directory entry; nothing for a name
+        that never signed in (its first sign-in's token carries the role Cognito has)."""
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key=_directory_key(name),
+                UpdateExpression="SET #role = :role",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#role": "role"},
+                ExpressionAttributeValues={":role": {"S": role}},
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+
+    def standing(self, name: str) -> AgentStanding:
+        """Enabled, and the role recorded (one consistent GetItem, at the moment of asking)."""
+        item = self._db.get_item(TableName=self.table, Key=_directory_key(name), ConsistentRead=True).get(
+            "Item"
+        )
+        if item is None:
+            return AgentStanding()
+        return AgentStanding(not _disabled(item), str(item.get("role", {}).get("S", "")))
 
     def _entry(self, subject: str, name: str) -> dict:
         return {**_directory_key(name), "sub": {"S": subject}}

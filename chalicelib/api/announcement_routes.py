@@ -1,4 +1,4 @@
-"""Announcements in the console, mounted under /api: admins only (the token's `cognito:groups`).
+"""Announcements in the console, mounted under /api: admins only (api/admin_only.py).
 
 Two paths, each one view for GET and POST, so the app's cold start grows by two routes:
 
@@ -9,7 +9,7 @@ Two paths, each one view for GET and POST, so the app's cold start grows by two 
   `POST /announcements/{id}` with `action` `test` (one copy to `to`) or `send`.
 
 The token check of api/staff_routes.py runs first, as for every route; the admin check
-before anything else. What the routes do is services/announcements.py's, as the CLI's is.
+before anything else (a POST's afresh). What the routes do is services/announcements.py's, as the CLI's is.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.admin_only import changes, require_admin
 from chalicelib.api.http_io import answers_errors, json_object, query_params
-from chalicelib.errors import Forbidden, InvalidRequest
+from chalicelib.errors import InvalidRequest
 from chalicelib.wiring import services
 
 announcement_api = Blueprint(__name__)
@@ -40,10 +41,8 @@ _DRAFT_FIELDS: dict[str, type] = {
 
 
 def _require_admin() -> dict[str, Any]:
-    staff = announcement_api.current_request.context.get("staff") or {}
-    if not staff.get("admin"):
-        raise Forbidden("only an admin sends announcements (Cognito group admin)")
-    return dict(staff)
+    request = announcement_api.current_request
+    return require_admin(request, "sends announcements", fresh=changes(request))
 
 
 def _sample(raw: bytes) -> dict[str, str] | None:

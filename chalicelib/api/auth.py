@@ -46,6 +46,7 @@ class Identity:
     token_use: str
     claims: Mapping[str, Any] = field(default_factory=dict)
     agent: str = ""
+    admin: bool = False  # an admin as the token and the staff directory both say (staff_identities.py)
 
 
 def issuer_of(pool_id: str) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.admin_only import changes, require_admin
 from chalicelib.api.http_io import answers_errors, json_object, query_params
 from chalicelib.errors import InvalidRequest
 from chalicelib.wiring import services
@@ -27,9 +28,15 @@ if TYPE_CHECKING:
 reply_tools = Blueprint(__name__)
 
 
-def _staff() -> tuple[str, bool]:
-    staff = reply_tools.current_request.context["staff"]
-    return str(staff["agent"]), bool(staff.get("admin"))
+def _staff(saved_replies: bool = False) -> tuple[str, bool]:
+    """The caller, and whether they manage saved replies: an admin, asked afresh of the staff
+    directory when the request changes one (api/admin_only.py)."""
+    request = reply_tools.current_request
+    staff = request.context["staff"]
+    admin = bool(staff.get("admin"))
+    if saved_replies and admin and changes(request):
+        require_admin(request, "manages saved replies", fresh=True)
+    return str(staff["agent"]), admin
 
 
 def _reply_json(reply: SavedReply, filled: str | None = None) -> dict[str, Any]:
@@ -51,7 +58,7 @@ def _profile_json(profile: AgentProfile) -> dict[str, Any]:
 @reply_tools.route("/replies", methods=["GET", "POST"])
 @answers_errors
 def replies() -> Any:
-    request, (agent, admin) = reply_tools.current_request, _staff()
+    request, (agent, admin) = reply_tools.current_request, _staff(saved_replies=True)
     composer = services().composer
     if request.method == "POST":
         body = json_object(request, {"mailbox": str, "title": str, "body": str}, free_text=("title", "body"))
@@ -69,7 +76,7 @@ def replies() -> Any:
 @reply_tools.route("/replies/{mailbox}/{reply_id}", methods=["PUT", "DELETE"])
 @answers_errors
 def saved_reply(mailbox: str, reply_id: str) -> Any:
-    request, (agent, admin) = reply_tools.current_request, _staff()
+    request, (agent, admin) = reply_tools.current_request, _staff(saved_replies=True)
     composer = services().composer
     if request.method == "DELETE":
         composer.delete(admin, mailbox, reply_id)

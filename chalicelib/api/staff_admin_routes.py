@@ -1,7 +1,8 @@
-"""Staff administration, mounted under /api: admins only (the token's `cognito:groups`).
+"""Staff administration, mounted under /api: admins only (api/admin_only.py).
 
 The token check of api/staff_routes.py runs first, as for every route; these handlers then
-refuse a caller who is not an admin with 403 before anything else happens.
+refuse a caller who is not an admin with 403 before anything else happens, and a change by
+one who is no longer (the staff directory read afresh).
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.api.admin_only import changes, require_admin
 from chalicelib.api.http_io import answers_errors, json_object
-from chalicelib.errors import Forbidden, InvalidRequest
+from chalicelib.errors import InvalidRequest
 from chalicelib.wiring import services
 
 staff_admin = Blueprint(__name__)
 
 
 def _require_admin() -> None:
-    staff = staff_admin.current_request.context.get("staff") or {}
-    if not staff.get("admin"):
-        raise Forbidden("only an admin administers staff (Cognito group admin)")
+    request = staff_admin.current_request
+    require_admin(request, "administers staff", fresh=changes(request))
 
 
 def _console_url() -> str:
@@ -83,9 +84,7 @@ def sla_targets() -> Any:
     method = staff_admin.current_request.method
     if method == "GET":
         return sla_targets_json(svc.sla_settings.policy(), mailboxes)
-    staff = staff_admin.current_request.context.get("staff") or {}
-    if not staff.get("admin"):
-        raise Forbidden("only an admin sets SLA targets (Cognito group admin)")
+    require_admin(staff_admin.current_request, "sets SLA targets", fresh=True)
     if method == "POST":
         body = json_object(staff_admin.current_request, {"mailbox": str, "priority": str, "cursor": str})
         page = svc.sla_backlog.page(body["mailbox"], body["priority"], body["cursor"])

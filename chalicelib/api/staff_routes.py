@@ -21,7 +21,6 @@ from chalicelib.api.http_io import (
     query_params,
     response_for,
 )
-from chalicelib.domain.staff_identity import is_admin
 from chalicelib.errors import InboundError, InvalidRequest
 from chalicelib.wiring import services
 
@@ -52,7 +51,7 @@ def require_staff_token(event: Any, get_response: Any) -> Any:
     event.context["staff"] = {
         "agent": identity.agent,
         "token_use": identity.token_use,
-        "admin": is_admin(identity.claims),
+        "admin": identity.admin,
     }
     response = get_response(event)
     # Customers' mail, addresses and the staff list: a browser keeps a response to a request

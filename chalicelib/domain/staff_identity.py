@@ -62,6 +62,14 @@ def is_admin(claims: Mapping[str, Any]) -> bool:
     return isinstance(groups, (list, tuple)) and ADMIN in groups
 
 
+def acts_as_admin(token_admin: bool, recorded_role: str) -> bool:
+    """Whether a caller acts as admin: their token says so (Cognito's groups when it was
+    issued, up to an hour ago) and the staff directory has not recorded them agent since.
+    Both must agree, so a demotion made outside inbound (Cognito's own console) still takes
+    effect with the next token, and one made through inbound at once."""
+    return token_admin and recorded_role != AGENT
+
+
 def last_admin_refusal(members: list[dict], email: str, what: str) -> str:
     """Why `what` ("disable", "remove", "make agent") may not be done to `email`: they are
     the last enabled admin, and nobody could administer staff after; "" when it may. The

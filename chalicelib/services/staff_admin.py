@@ -1,6 +1,8 @@
 """Staff administration from the console: list, invite, disable, enable, remove, role.
 
-Only an admin (a token whose `cognito:groups` holds `admin`) gets here (api/staff_admin_routes.py).
+Only an admin gets here (api/admin_only.py: the token's `cognito:groups` holds `admin` and the
+staff directory has not recorded them agent since). A role is written to Cognito's groups and
+recorded in the staff directory (AgentNames.set_role), which ends a demoted admin's rights at once.
 An invitation is a Cognito user made with a one-time password and MessageAction SUPPRESS;
 the mail that carries the password is ours, through the outbound guard like every mail
 that leaves (a suppressed address is refused before the user is made). The last enabled
@@ -101,6 +103,7 @@ class StaffAdmin:
             self.directory.delete(email)  # nothing reached them: the invitation can be made again
             raise
         self.roster.set_disabled(email, False)  # a former colleague's roster entry, invited back
+        self.roster.set_role(email, role)  # and the role it recorded
         return self._member(email)
 
     def set_enabled(self, email: str, enabled: bool) -> dict[str, Any]:
@@ -125,9 +128,13 @@ class StaffAdmin:
         if role != ADMIN:
             with self._keeping_an_admin(email, "make agent"):
                 self.directory.set_role(email, role)
+                # After Cognito, so a crash between leaves the last-admin count (Cognito's)
+                # no higher than who can act as admin; their token's admin ends here at once.
+                self.roster.set_role(email, role)
         else:
             self._member(email)  # Cognito's UserNotFoundException would be a 500
             self.directory.set_role(email, role)
+            self.roster.set_role(email, role)  # from their next token (the groups are in it)
         return self._member(email)
 
     def _member(self, email: str) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """Staff requests named by agent: a verified token, then the stable name of its `sub`,
-then whether that agent is still on the staff.
+then whether that agent is still on the staff, and still an admin if the token says so.
 
-A token outlives a disable: Cognito cannot revoke an ID token, and the API checks tokens
-itself. So each container asks the staff directory (the agent's `disabled` mark, which
-`inbound staff disable/remove` and the console set) at most once per ENABLED_FOR seconds
-per agent: a disabled or removed agent's requests are refused (401 `agent_disabled`)
-within that bound, while a busy agent costs one GetItem per container every 30 s.
+A token outlives a disable or a demotion: Cognito cannot revoke an ID token, and its
+`cognito:groups` are the groups at issue. So each container asks the staff directory (the
+agent's `disabled` mark and recorded role, which `inbound staff` and the console set) at
+most once per ENABLED_FOR seconds per agent: a disabled or removed agent's requests are
+refused (401 `agent_disabled`), and a demoted admin's admin rights end, within that bound,
+while a busy agent costs one GetItem per container every 30 s. What an admin changes
+(`confirm_admin`) reads the directory afresh: no admin action rides on a cached answer.
 """
 
 from __future__ import annotations
@@ -16,14 +18,15 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.staff_identity import first_name
-from chalicelib.errors import AgentDisabled, UnknownAgent
+from chalicelib.domain.staff_identity import acts_as_admin, first_name, is_admin
+from chalicelib.errors import AgentDisabled, Forbidden, UnknownAgent
 
 if TYPE_CHECKING:
+    from chalicelib.services.ports.records import AgentStanding
     from chalicelib.services.ports.tickets import AgentNames
 
 MAX_CACHED = 4096  # names never change, so a container keeps what it has read
-# How long a container trusts what it read of an agent's `disabled` mark (SECURITY.md).
+# How long a container trusts what it read of an agent's `disabled` mark and role (SECURITY.md).
 ENABLED_FOR = 30.0
 
 
@@ -40,30 +43,41 @@ class StaffIdentities:
         self._clock = clock
         self._enabled_for = enabled_for
         self._known: dict[str, str] = {}
-        self._checked: dict[str, tuple[bool, float]] = {}  # name -> (enabled, read at)
+        self._checked: dict[str, tuple[AgentStanding, float]] = {}  # name -> (standing, read at)
         self._lock = threading.Lock()
 
     def verify(self, authorization: str) -> Any:
-        """The caller's Identity, its `agent` the name recorded for the token's `sub`;
-        AgentDisabled when an admin has disabled or removed that agent."""
+        """The caller's Identity, its `agent` the name recorded for the token's `sub`, `admin`
+        whether they act as one; AgentDisabled when an admin has disabled or removed them."""
         identity = self.verifier.verify(authorization)
         agent = self._name(identity.subject, identity.token_use, identity.claims)
-        if not self._enabled(agent):
-            raise AgentDisabled(f"{agent} is no longer enabled on the staff: sign in again or ask an admin")
-        return replace(identity, agent=agent)
+        standing = self._standing(agent, fresh=False)
+        if not standing.enabled:
+            raise _disabled(agent)
+        admin = acts_as_admin(is_admin(identity.claims), standing.role)
+        return replace(identity, agent=agent, admin=admin)
 
-    def _enabled(self, agent: str) -> bool:
+    def confirm_admin(self, agent: str) -> None:
+        """Before an admin's change: the directory read now, not the cached answer.
+        AgentDisabled (disabled or removed since), Forbidden (made agent since)."""
+        standing = self._standing(agent, fresh=True)
+        if not standing.enabled:
+            raise _disabled(agent)
+        if not acts_as_admin(True, standing.role):
+            raise Forbidden(f"{agent} is no longer an admin: an admin made them agent")
+
+    def _standing(self, agent: str, fresh: bool) -> AgentStanding:
         now = self._clock()
         with self._lock:
             cached = self._checked.get(agent)
-        if cached is not None and now - cached[1] < self._enabled_for:
+        if not fresh and cached is not None and now - cached[1] < self._enabled_for:
             return cached[0]
-        enabled = self.names.is_agent(agent)
+        standing = self.names.standing(agent)
         with self._lock:
             if len(self._checked) >= MAX_CACHED:
                 self._checked.clear()
-            self._checked[agent] = (enabled, now)
-        return enabled
+            self._checked[agent] = (standing, now)
+        return standing
 
     def agents(self) -> list[str]:
         """Every agent's name: whom a ticket may be assigned to."""
@@ -87,3 +101,7 @@ class StaffIdentities:
                 self._known.clear()
             self._known[subject] = name
         return name
+
+
+def _disabled(agent: str) -> AgentDisabled:
+    return AgentDisabled(f"{agent} is no longer enabled on the staff: sign in again or ask an admin")

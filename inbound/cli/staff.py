@@ -132,6 +132,8 @@ def _add(args: argparse.Namespace) -> int:
         )
         return 1
     set_role(pool.cognito, pool.pool_id, email, args.role)
+    if pool.roster is not None:  # a former colleague's directory entry keeps the role it recorded
+        pool.roster().set_role(email, args.role)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, temporary_password=password, enabled=True, role=args.role)
     print(f"{args.role} {email} created in pool {pool.pool_id}")
@@ -204,12 +206,29 @@ def _role(args: argparse.Namespace) -> int:
     if args.role != ADMIN:
         with _keeping_an_admin(pool, email, "make agent"):
             set_role(pool.cognito, pool.pool_id, email, args.role)
+            recorded = _record_role(pool, email, args.role)
     else:
         set_role(pool.cognito, pool.pool_id, email, args.role)
+        recorded = _record_role(pool, email, args.role)
     if pool.data_dir is not None:
         remember_local(pool.data_dir, email, role=args.role)
-    print(f"{email} is now {args.role} (from their next sign-in, within the hour)")
+    when = "at once" if recorded and args.role != ADMIN else "from their next sign-in, within the hour"
+    print(f"{email} is now {args.role} ({when})")
     return 0
+
+
+def _record_role(pool: _Pool, email: str, role: str) -> bool:
+    """Record the role in the staff directory, which the API asks (services/staff_identities.py):
+    a demoted admin's token then stops counting as admin at once. False without one."""
+    if pool.roster is None:
+        print(
+            f"note: the staff directory was not updated (give --stage); {email} keeps what their"
+            " token's groups say until it expires",
+            file=sys.stderr,
+        )
+        return False
+    pool.roster().set_role(email, role)
+    return True
 
 
 def register(commands: Any) -> None:

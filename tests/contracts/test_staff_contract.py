@@ -7,7 +7,7 @@ import pytest
 from chalicelib.adapters.dynamodb_admin_guard import DynamoDBAdminGuard
 from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
 from chalicelib.adapters.dynamodb_presence import DynamoDBPresence
-from chalicelib.services.ports.records import Presence
+from chalicelib.services.ports.records import AgentStanding, Presence
 from tests.fakes.staff import FakeAdminGuard, FakeAgents, FakePresence
 
 
@@ -63,6 +63,24 @@ def test_a_disabled_agent_leaves_the_roster_and_is_no_assignee_until_enabled(age
     agents.set_disabled("bob@example.com", False)
     assert agents.roster() == ["ann@example.com", "bob@example.com"] and agents.is_agent("bob@example.com")
     assert not agents.is_disabled("bob@example.com")
+
+
+def test_the_directory_records_a_role_an_admin_gave_and_tells_it_with_the_disabled_mark(agents):
+    """What the API asks before an admin's change (services/staff_identities.confirm_admin)."""
+    agents.record("sub-1", "ann@example.com")
+    assert agents.standing("ann@example.com") == AgentStanding(enabled=True, role="")
+    assert agents.standing("nobody@example.com") == AgentStanding(enabled=False, role="")
+
+    agents.set_role("ann@example.com", "agent")
+    agents.set_role("nobody@example.com", "admin")  # never signed in: nothing to record
+    assert agents.standing("ann@example.com") == AgentStanding(enabled=True, role="agent")
+    assert agents.standing("nobody@example.com") == AgentStanding(enabled=False, role="")
+    agents.set_disabled("ann@example.com", True)
+    agents.enlist("sub-1", "ann@example.com")  # a fresh container reading a valid token keeps both
+    assert agents.standing("ann@example.com") == AgentStanding(enabled=False, role="agent")
+    agents.set_role("ann@example.com", "admin")
+    agents.set_disabled("ann@example.com", False)
+    assert agents.standing("ann@example.com") == AgentStanding(enabled=True, role="admin")
 
 
 def test_presence_lapses_at_its_expiry_and_ends_on_leaving(presence):

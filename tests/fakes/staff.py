@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain.staff_identity import ADMIN, AGENT, ROLES
-from chalicelib.services.ports.records import Presence
+from chalicelib.services.ports.records import AgentStanding, Presence
 
 
 @dataclass
@@ -17,6 +17,7 @@ class FakeAgents:
     names: dict[str, str] = field(default_factory=dict)  # sub -> name, written once
     directory: dict[str, str] = field(default_factory=dict)  # name -> sub
     disabled: set[str] = field(default_factory=set)  # names `inbound staff disable` marked
+    roles: dict[str, str] = field(default_factory=dict)  # name -> the role an admin recorded
 
     def name_of(self, subject: str) -> str:
         return self.names.get(subject, "")
@@ -42,6 +43,13 @@ class FakeAgents:
 
     def is_disabled(self, name: str) -> bool:
         return name in self.disabled
+
+    def set_role(self, name: str, role: str) -> None:
+        if name in self.directory:
+            self.roles[name] = role
+
+    def standing(self, name: str) -> AgentStanding:
+        return AgentStanding(self.is_agent(name), self.roles.get(name, ""))
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.api.auth import TokenVerifier
-from chalicelib.errors import AgentDisabled, UnknownAgent
+from chalicelib.errors import AgentDisabled, Forbidden, UnknownAgent
+from chalicelib.services.ports.records import AgentStanding
 from chalicelib.services.staff_identities import ENABLED_FOR, StaffIdentities
 from tests.support.staff_auth import claims_for, moto_jwks, signed
 
@@ -19,6 +20,7 @@ class RecordedNames:
     def __init__(self, **recorded: str) -> None:
         self.recorded = dict(recorded)
         self.disabled: set[str] = set()
+        self.roles: dict[str, str] = {}  # the role an admin recorded in the directory
         self.directory_reads = 0
 
     def name_of(self, subject: str) -> str:
@@ -30,9 +32,10 @@ class RecordedNames:
     def enlist(self, subject: str, name: str) -> None:
         assert self.recorded[subject] == name, "only a recorded name is entered"
 
-    def is_agent(self, name: str) -> bool:
+    def standing(self, name: str) -> AgentStanding:
         self.directory_reads += 1
-        return name in self.recorded.values() and name not in self.disabled
+        enabled = name in self.recorded.values() and name not in self.disabled
+        return AgentStanding(enabled, self.roles.get(name, ""))
 
 
 class Clock:
@@ -47,8 +50,9 @@ def staff(names: RecordedNames, clock: Clock | None = None) -> StaffIdentities:
     return StaffIdentities(TokenVerifier(POOL, CLIENT, moto_jwks), names, clock or Clock())
 
 
-def id_token(email: str, verified: object = True, sub: str = SUB) -> str:
-    return "Bearer " + signed(claims_for(POOL, CLIENT, sub=sub, email=email, email_verified=verified))
+def id_token(email: str, verified: object = True, sub: str = SUB, groups: list[str] | None = None) -> str:
+    claims = claims_for(POOL, CLIENT, sub=sub, email=email, email_verified=verified)
+    return "Bearer " + signed({**claims, "cognito:groups": groups} if groups else claims)
 
 
 def access_token(sub: str = SUB) -> str:
@@ -113,3 +117,34 @@ def test_a_disabled_agents_valid_token_is_refused_once_the_containers_check_is_3
         identities.verify(token)
     with pytest.raises(AgentDisabled):
         identities.verify(access_token())
+
+
+def test_a_demoted_admins_token_stops_making_them_admin_and_their_changes_are_refused_at_once():
+    """Cognito writes `cognito:groups` into a token when it is issued: an admin made agent
+    kept admin rights until it expired (up to 60 minutes). Requests now ask the directory
+    (cached up to ENABLED_FOR seconds); an admin's change asks it afresh, at once."""
+    names, clock = RecordedNames(**{SUB: "ann@example.com"}), Clock()
+    identities = staff(names, clock)
+    token = id_token("ann@example.com", groups=["admin"])
+    assert identities.verify(token).admin is True
+    identities.confirm_admin("ann@example.com")
+    assert identities.verify(id_token("ann@example.com", groups=["agent"])).admin is False
+
+    names.roles["ann@example.com"] = "agent"  # another admin makes her agent
+    with pytest.raises(Forbidden, match="no longer an admin"):
+        identities.confirm_admin("ann@example.com")
+    clock.now += ENABLED_FOR
+    assert identities.verify(token).admin is False
+    names.roles["ann@example.com"] = "admin"  # made admin again: the token still has to say so
+    clock.now += ENABLED_FOR
+    assert identities.verify(token).admin is True
+    assert identities.verify(id_token("ann@example.com")).admin is False
+
+
+def test_a_disabled_admins_change_is_refused_before_the_containers_check_is_stale():
+    names = RecordedNames(**{SUB: "ann@example.com"})
+    identities = staff(names)
+    assert identities.verify(id_token("ann@example.com", groups=["admin"])).admin is True
+    names.disabled.add("ann@example.com")
+    with pytest.raises(AgentDisabled):
+        identities.confirm_admin("ann@example.com")

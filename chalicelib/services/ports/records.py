@@ -116,6 +116,16 @@ class QueueQuery:
 
 
 @frozen
+class AgentStanding:
+    """What the staff directory says of an agent at the moment of asking: `enabled` (signed in
+    once, not disabled or removed) and `role`, the role an admin last gave them through
+    inbound ("admin" or "agent"; "" when none is recorded, and their token's groups decide)."""
+
+    enabled: bool = False
+    role: str = ""
+
+
+@frozen
 class Presence:
     agent: str
     writing: bool

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.domain.ticket_events import EventKind
     from chalicelib.domain.tickets import StoredAttachment, StoredMessage, Ticket, TicketStatus
     from chalicelib.services.ports.records import (
+        AgentStanding,
         ChangeCount,
         DeliveryRecord,
         Disposition,
@@ -287,6 +288,13 @@ class AgentNames(Protocol):
     def roster(self) -> list[str]: ...
     def is_agent(self, name: str) -> bool: ...
     def is_disabled(self, name: str) -> bool: ...
+    def set_role(self, name: str, role: str) -> None:
+        """Record the role an admin gave `name` (nothing for a name that never signed in)."""
+        ...
+
+    def standing(self, name: str) -> AgentStanding:
+        """Enabled and recorded role, read consistently at the moment of asking."""
+        ...
 
 
 class AttemptCounters(Protocol):
