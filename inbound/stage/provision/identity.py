@@ -200,7 +200,7 @@ def delete_identity(ctx: Context, keep_data: bool) -> None:
     if pool_id is None:
         ctx.report.add("cognito-user-pool", name, ABSENT)
     elif keep_data:
-        ctx.report.add("cognito-user-pool", name, KEPT, "staff accounts (keep_data)")
+        ctx.report.add("cognito-user-pool", name, KEPT, "staff accounts (--delete-data deletes it)")
     else:
         ctx.client("cognito-idp").delete_user_pool(UserPoolId=pool_id)  # clients go with it
         ctx.report.add("cognito-user-pool", name, DELETED)
@@ -208,7 +208,9 @@ def delete_identity(ctx: Context, keep_data: bool) -> None:
         if _get_parameter(ctx, param, decrypt=False) is None:
             ctx.report.add("ssm-parameter", param, ABSENT)
         elif keep_data:
-            ctx.report.add("ssm-parameter", param, KEPT, "signs live reply addresses (keep_data)")
+            ctx.report.add(
+                "ssm-parameter", param, KEPT, "signs live reply addresses (--delete-data deletes it)"
+            )
         else:
             ctx.client("ssm").delete_parameter(Name=param)
             ctx.report.add("ssm-parameter", param, DELETED)

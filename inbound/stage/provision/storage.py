@@ -233,7 +233,7 @@ def delete_storage(ctx: Context, keep_data: bool) -> None:
     if not _bucket_exists(s3, n.bucket):
         ctx.report.add("s3-bucket", n.bucket, ABSENT)
     elif keep_data:
-        ctx.report.add("s3-bucket", n.bucket, KEPT, "keep_data")
+        ctx.report.add("s3-bucket", n.bucket, KEPT, "the mail (--delete-data deletes it)")
     else:
         count = _empty_bucket(s3, n.bucket)
         s3.delete_bucket(Bucket=n.bucket)
@@ -242,7 +242,7 @@ def delete_storage(ctx: Context, keep_data: bool) -> None:
         if _describe_table(ddb, name) is None:
             ctx.report.add("dynamodb-table", name, ABSENT)
         elif keep_data:
-            ctx.report.add("dynamodb-table", name, KEPT, "keep_data")
+            ctx.report.add("dynamodb-table", name, KEPT, "its items (--delete-data deletes it)")
         else:
             ddb.delete_table(TableName=name)
             ctx.report.add("dynamodb-table", name, DELETED)
