@@ -172,3 +172,12 @@ def test_every_sender_trust_reason_reads_back_in_the_console() -> None:
     unread = [answer.reason for answer in answers if read_back("trust.", answer.reason) is None]
     assert unread == [], f"trust reasons no trust.* template of i18n-en.js says: {unread}"
     assert len({read_back("trust.", answer.reason) for answer in answers}) == 9
+
+
+def test_the_report_range_says_utc_on_both_ends() -> None:
+    """The report's days are UTC days (reports.js isoDay): 'From' and 'To' both say so, or an
+    agent in Berlin reads the first day as theirs and the last as UTC."""
+    for language in LANGUAGES:
+        strings = table(language)
+        assert "(UTC)" in str(strings["report.from"]), (language, strings["report.from"])
+        assert "(UTC)" in str(strings["report.to"]), (language, strings["report.to"])

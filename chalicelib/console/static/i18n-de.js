@@ -522,7 +522,7 @@ window.InboundStrings.de = {
   "report.button": "Berichte",
   "report.button_title": "Die Zahlen des Teams: Eingang, Rückstand, Antwortzeiten, Versandruf",
   "report.close": "Schließen",
-  "report.from": "Von",
+  "report.from": "Von (UTC)",
   "report.to": "Bis (UTC)",
   "day.title": "Ein Tag wie {example} (oder JJJJ-MM-TT)",
   "day.invalid": "Bitte einen Tag wie {example} eingeben.",

@@ -523,7 +523,7 @@ window.InboundStrings.en = {
   "report.button": "Reports",
   "report.button_title": "The team's figures: volume, backlog, response times, sending reputation",
   "report.close": "Close",
-  "report.from": "From",
+  "report.from": "From (UTC)",
   "report.to": "To (UTC)",
   "day.title": "A day such as {example} (or YYYY-MM-DD)",
   "day.invalid": "Enter a day such as {example}.",
