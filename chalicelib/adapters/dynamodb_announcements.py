@@ -128,17 +128,32 @@ class DynamoDBAnnouncements:
             created_at=str(item.get("created_at", "")),
             created_by=str(item.get("created_by", "")),
             state=AnnouncementState(item.get("state", AnnouncementState.DRAFT)),
+            started_by=str(item.get("started_by", "")),
+            stopped_reason=str(item.get("stopped_reason", "")),
             total=int(item.get("total", 0)),
         )
 
-    def set_state(self, announcement_id: str, state: AnnouncementState) -> None:
+    def set_state(
+        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None, reason: str = ""
+    ) -> None:
+        sets = ["#s = :s"]
+        values: dict[str, dict[str, str]] = {":s": {"S": str(state)}}
+        if started_by is not None:
+            sets.append("started_by = :by")
+            values[":by"] = {"S": started_by}
+        if reason and state == AnnouncementState.STOPPED:
+            sets.append("stopped_reason = :why")
+            values[":why"] = {"S": reason}
+            remove = ""
+        else:
+            remove = " REMOVE stopped_reason"
         self._db.update_item(
             TableName=self.table,
             Key=item_key(_pk(announcement_id), "ANNOUNCEMENT"),
-            UpdateExpression="SET #s = :s",
+            UpdateExpression=f"SET {', '.join(sets)}{remove}",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#s": "state"},
-            ExpressionAttributeValues={":s": {"S": state}},
+            ExpressionAttributeValues=values,
         )
 
     def listed(self, limit: int = 50) -> list[str]:

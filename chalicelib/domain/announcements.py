@@ -50,6 +50,9 @@ class AnnouncementState(StrEnum):
     DRAFT = "draft"  # created, nobody queued yet
     SENDING = "sending"  # its recipients are queued
     DONE = "done"
+    # Its batches found who started it disabled or no longer admin: the rest stay pending
+    # until another admin sends it again (`stopped_reason` says why).
+    STOPPED = "stopped"
 
 
 _R = RecipientState
@@ -92,6 +95,8 @@ class Announcement:
     created_at: str = ""
     created_by: str = ""
     state: AnnouncementState = AnnouncementState.DRAFT
+    started_by: str = ""  # the agent who last sent it ("": the CLI's operator, or before)
+    stopped_reason: str = ""  # why its batches stopped (state STOPPED)
     total: int = 0
     counts: dict[RecipientState, int] = field(default_factory=dict)
     opened: int = 0  # recipients with at least one open (`status` counts them)
@@ -106,6 +111,8 @@ class Announcement:
             "created_at": self.created_at,
             "created_by": self.created_by,
             "state": self.state,
+            "started_by": self.started_by,
+            "stopped_reason": self.stopped_reason,
             "total": self.total,
             "counts": {s: int(self.counts.get(s, 0)) for s in RecipientState},
             "opened": self.opened,

@@ -25,6 +25,12 @@ Quota: each batch reads GetAccount's SendQuota once and sends no more than the 2
 quota leaves (keeping a share for transactional mail); what does not fit is queued again,
 delayed by SQS's maximum of 15 minutes, until the quota's window has room.
 
+Authority: each batch asks the staff directory, at the moment it runs, whether the admin who
+sent the announcement (`started_by`) still may: disabled, removed or made agent since, the
+batch sends nothing, the announcement is STOPPED with the reason ("stopped: author
+disabled"), and its recipients stay pending until another admin sends it again. One
+consistent GetItem per batch; an announcement the CLI's operator sent names nobody to ask.
+
 Warm-up: with a standard dedicated IP pool (`INBOUND_WARMUP_POOL`), each batch also reads the
 pool's warm-up (GetDedicatedIps) and sends no more than the day's cap leaves
 (domain/warmup.py), counted against today's announcement Send events; the rest is queued
@@ -43,15 +49,17 @@ from typing import Any
 
 from chalicelib.domain import announcements as ann
 from chalicelib.domain import reputation
-from chalicelib.domain.announcements import RecipientState
+from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.reputation import DayCounts, GuardState, ReputationState
 from chalicelib.domain.send_policy import Decision
+from chalicelib.domain.staff_identity import AGENT
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.domain.warmup import WarmupPlan
 from chalicelib.errors import InvalidRequest, SendRefused
 from chalicelib.services.feedback import ANNOUNCE_PREFIX
 from chalicelib.services.ports.outbound import AnnouncementStore, QuotaLookup, ReputationCounters
+from chalicelib.services.ports.records import AgentStanding
 from chalicelib.services.suppression import REPORT_DAYS, guard_state, sent_today, thresholds
 from chalicelib.settings import Settings
 
@@ -77,6 +85,8 @@ class SendingPorts:
     from_address: Callable[[str], str]  # a mailbox's address
     # Mails the dedicated pool's warm-up leaves for today; None: no cap (no pool warming).
     warmup_left: Callable[[], int | None] = lambda: None
+    # The staff directory's word on an agent, read at the moment of asking (AgentNames.standing).
+    standing: Callable[[str], AgentStanding] = lambda agent: AgentStanding(True)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -88,6 +98,7 @@ class BatchOutcome:
     refused: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # not pending: claimed or settled before
     deferred: list[str] = field(default_factory=list)  # queued again: the quota is spent
+    stopped: str = ""  # why nothing was sent: the announcement is stopped (left pending)
 
 
 class AnnouncementSender:
@@ -105,6 +116,10 @@ class AnnouncementSender:
         announcement = self.ports.store.get(announcement_id)
         if announcement is None:
             raise InvalidRequest(f"no announcement {announcement_id!r}")
+        stopped = self._stopped(announcement)
+        if stopped:
+            log.warning("announcement %s: %s; %d left pending", announcement_id, stopped, len(addresses))
+            return BatchOutcome(stopped=stopped)
         quota = self.ports.quota()
         budget = quota.remaining(self.reserve_share) if quota else len(addresses)
         warmup_left = self.ports.warmup_left()
@@ -145,6 +160,26 @@ class AnnouncementSender:
             len(outcome.deferred),
         )
         return outcome
+
+    def _stopped(self, announcement: ann.Announcement) -> str:
+        """Why this batch sends nothing: stopped before, or stopped now because whoever sent
+        it is disabled or no longer admin (read afresh; recorded on the announcement)."""
+        if announcement.state == AnnouncementState.STOPPED:
+            return announcement.stopped_reason or "stopped"
+        if not announcement.started_by:
+            return ""
+        standing = self.ports.standing(announcement.started_by)
+        why = (
+            "author disabled"
+            if not standing.enabled
+            else "author no longer admin"
+            if standing.role == AGENT
+            else ""
+        )
+        if why:
+            self.ports.store.set_state(announcement.id, AnnouncementState.STOPPED, reason=f"stopped: {why}")
+            return f"stopped: {why}"
+        return ""
 
     def _refusal(self, address: str, opted_out: bool, state: GuardState) -> str:
         if opted_out:

@@ -201,8 +201,9 @@ class AnnouncementService:
     # -- sending and reporting ---------------------------------------------------------
     def start(self, announcement_id: str, by: str = "") -> int:
         """Queue the pending recipients in batches; how many were queued. Running it again
-        queues again only those still pending: a batch sent twice sends nothing twice. `by`:
-        the agent asking, who must be on the staff now."""
+        queues again only those still pending: a batch sent twice sends nothing twice, and a
+        stopped one goes on. `by`: the agent asking, who must be on the staff now; the batches
+        stop if they are not when each is sent (announcement_sending.py)."""
         if by:
             self.ports.require_staff(by)
         announcement = self.require(announcement_id)
@@ -211,11 +212,13 @@ class AnnouncementService:
             for r in self.ports.store.recipients(announcement.id)
             if r.state == RecipientState.PENDING
         ]
+        if announcement.state != AnnouncementState.DONE:
+            # Before the batches: each checks that whoever started it may still (a stopped
+            # one sent again by another admin goes on under them).
+            self.ports.store.set_state(announcement.id, AnnouncementState.SENDING, started_by=by)
         for start in range(0, len(pending), BATCH_RECIPIENTS):
             batch = pending[start : start + BATCH_RECIPIENTS]
             self.ports.enqueue({"announcement": announcement.id, "recipients": batch}, 0)
-        if announcement.state == AnnouncementState.DRAFT:
-            self.ports.store.set_state(announcement.id, AnnouncementState.SENDING)
         return len(pending)
 
     def status(self, announcement_id: str) -> tuple[ann.Announcement, list[ann.Recipient]]:

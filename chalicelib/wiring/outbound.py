@@ -145,6 +145,7 @@ def announcements(
     """Announcements: their own table items, queue and SES configuration set, the one guard."""
     from datetime import UTC, datetime
 
+    from chalicelib.adapters.dynamodb_agents import DynamoDBAgents
     from chalicelib.adapters.dynamodb_announcements import DynamoDBAnnouncements
     from chalicelib.adapters.dynamodb_queue import DynamoDBQueue
     from chalicelib.adapters.ses_sender import SesSender
@@ -202,6 +203,7 @@ def announcements(
         enqueue=batches.enqueue,
         from_address=service.from_address,
         warmup_left=warmup_left,
+        standing=DynamoDBAgents(dynamodb, settings.tickets_table).standing,
     )
     announcer = sending.AnnouncementSender(
         ports, sending.SEND_CONCURRENCY, settings.announcement_quota_reserve

@@ -184,7 +184,8 @@ def _status(args: argparse.Namespace) -> int:
     counts, total = announcement.counts, announcement.total
     done = sum(counts.get(s, 0) for s in DONE)
     filled = BAR_WIDTH * done // total if total else BAR_WIDTH
-    print(terminal_text(f"{announcement.id} {announcement.subject!r}: {announcement.state}"))
+    why = f" ({announcement.stopped_reason}: send it again to go on)" if announcement.stopped_reason else ""
+    print(terminal_text(f"{announcement.id} {announcement.subject!r}: {announcement.state}{why}"))
     print(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done}/{total}")
     print("  ".join(f"{state} {counts.get(state, 0)}" for state in counts if counts.get(state, 0)))
     if announcement.opened or announcement.clicked:

@@ -27,6 +27,21 @@ def test_an_announcement_is_stored_with_its_recipients_and_listed_newest_first(a
     assert announcement_store.get("A-2").state == "sending"
 
 
+def test_who_sent_it_is_kept_and_a_stop_keeps_its_reason_until_sent_again(announcement_store):
+    announcement_store.create(announcement("A-1"), [Recipient("a@x.org")])
+    announcement_store.set_state("A-1", AnnouncementState.SENDING, started_by="ann@example.com")
+    announcement_store.set_state("A-1", AnnouncementState.STOPPED, reason="stopped: author disabled")
+    stopped = announcement_store.get("A-1")
+    assert (stopped.state, stopped.started_by, stopped.stopped_reason) == (
+        "stopped",
+        "ann@example.com",
+        "stopped: author disabled",
+    )
+    announcement_store.set_state("A-1", AnnouncementState.SENDING, started_by="bob@example.com")
+    resumed = announcement_store.get("A-1")
+    assert (resumed.state, resumed.started_by, resumed.stopped_reason) == ("sending", "bob@example.com", "")
+
+
 def test_a_recipient_is_claimed_once_and_moves_only_from_the_states_named(announcement_store):
     announcement_store.create(announcement("A-1"), [Recipient("a@x.org")])
 

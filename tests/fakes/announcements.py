@@ -33,8 +33,16 @@ class FakeAnnouncementStore:
     def get(self, announcement_id: str) -> Announcement | None:
         return self.announcements.get(announcement_id)
 
-    def set_state(self, announcement_id: str, state: AnnouncementState) -> None:
-        self.announcements[announcement_id] = replace(self.announcements[announcement_id], state=state)
+    def set_state(
+        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None, reason: str = ""
+    ) -> None:
+        was = self.announcements[announcement_id]
+        self.announcements[announcement_id] = replace(
+            was,
+            state=state,
+            started_by=was.started_by if started_by is None else started_by,
+            stopped_reason=reason if state == AnnouncementState.STOPPED else "",
+        )
 
     def listed(self, limit: int = 50) -> list[str]:
         newest = sorted(self.announcements.values(), key=lambda a: (a.created_at, a.id), reverse=True)

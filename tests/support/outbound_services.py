@@ -157,6 +157,7 @@ def mail_out(**changes: Any) -> MailOut:
             enqueue=lambda body, delay: queued.append({**body, "delay": delay}),
             from_address=announcements.from_address,
             warmup_left=lambda: None if built["it"].warmup is None else allowance(),
+            standing=desk.agents.standing,
             clock=lambda: desk.clock,
             monotonic=pacing,
             sleep=pacing.sleep,

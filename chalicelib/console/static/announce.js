@@ -232,7 +232,7 @@ window.InboundAnnounce = (desk) => {
       el('button', { type: 'button', className: 'primary', id: 'announce-send', text: t('announce.send', { count: a.counts.pending }), hidden: !a.counts.pending,
         on: { click: () => { if (window.confirm(t('announce.send_confirm', { count: a.counts.pending }))) act({ action: 'send' }, t('announce.queued')); } } }));
     view(a.subject,
-      el('p', { className: 'muted', text: `${t(`announce.state_${a.state}`)} · ${a.audience} · ${t('announce.by', { who: a.created_by || '—', at: when(a.created_at) })}` }),
+      el('p', { className: 'muted', text: `${t(`announce.state_${a.state}`)}${a.stopped_reason ? ` (${a.stopped_reason})` : ''} · ${a.audience} · ${t('announce.by', { who: a.created_by || '—', at: when(a.created_at) })}` }),
       tools, live, chart,
       el('div', { className: 'announce-tools' }, filter, el('button', { type: 'button', text: t('announce.back'), on: { click: list } })),
       el('div', { className: 'announce-table' }, el('table', { className: 'staff-list announce-recipients' },

@@ -457,6 +457,7 @@ window.InboundStrings.de = {
   "announce.state_draft": "Entwurf",
   "announce.state_sending": "wird gesendet",
   "announce.state_done": "fertig",
+  "announce.state_stopped": "angehalten",
   "announce.state_pending": "ausstehend",
   "announce.state_sent": "gesendet",
   "announce.state_delivered": "zugestellt",

@@ -458,6 +458,7 @@ window.InboundStrings.en = {
   "announce.state_draft": "draft",
   "announce.state_sending": "sending",
   "announce.state_done": "done",
+  "announce.state_stopped": "stopped",
   "announce.state_pending": "pending",
   "announce.state_sent": "sent",
   "announce.state_delivered": "delivered",

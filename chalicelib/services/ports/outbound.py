@@ -210,7 +210,12 @@ class AnnouncementStore(Protocol):
 
     def get(self, announcement_id: str) -> Announcement | None: ...
 
-    def set_state(self, announcement_id: str, state: AnnouncementState) -> None: ...
+    def set_state(
+        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None, reason: str = ""
+    ) -> None:
+        """Its state; `started_by` (None: unchanged) who sent it; `reason` why (kept only for
+        STOPPED, cleared by any other state)."""
+        ...
 
     def listed(self, limit: int = 50) -> list[str]:
         """The newest announcement ids."""
