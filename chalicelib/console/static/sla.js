@@ -60,8 +60,9 @@ window.InboundSla = (desk) => {
         attrs: { 'data-sla': 'due', title: t('sla.due_title', { clock: t(`sla.clock_${sla.due_clock}`), when: when(sla.due) }) },
       }));
     }
+    // Unanswered, the customer waits since the filing, which the row's "opened" already says.
     const since = waitingSince(ticket);
-    if (since) pills.push(el('span', { className: 'waiting', text: t('sla.waiting', { when: when(since) }), attrs: { 'data-sla': 'waiting' } }));
+    if (since && since !== ticket.created_at) pills.push(el('span', { className: 'waiting', text: t('sla.waiting', { when: when(since) }), attrs: { 'data-sla': 'waiting' } }));
     return pills;
   }
 
