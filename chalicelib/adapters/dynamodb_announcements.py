@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.adapters.aws_errors import error_code
 from chalicelib.adapters.dynamodb_items import deserialize, serialize
 from chalicelib.adapters.dynamodb_requests import (
     batch_get,
@@ -134,27 +135,41 @@ class DynamoDBAnnouncements:
         )
 
     def set_state(
-        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None, reason: str = ""
+        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None
     ) -> None:
         sets = ["#s = :s"]
         values: dict[str, dict[str, str]] = {":s": {"S": str(state)}}
         if started_by is not None:
             sets.append("started_by = :by")
             values[":by"] = {"S": started_by}
-        if reason and state == AnnouncementState.STOPPED:
-            sets.append("stopped_reason = :why")
-            values[":why"] = {"S": reason}
-            remove = ""
-        else:
-            remove = " REMOVE stopped_reason"
         self._db.update_item(
             TableName=self.table,
             Key=item_key(_pk(announcement_id), "ANNOUNCEMENT"),
-            UpdateExpression=f"SET {', '.join(sets)}{remove}",
+            UpdateExpression=f"SET {', '.join(sets)} REMOVE stopped_reason",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#s": "state"},
             ExpressionAttributeValues=values,
         )
+
+    def stop(self, announcement_id: str, started_by: str, reason: str) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key=item_key(_pk(announcement_id), "ANNOUNCEMENT"),
+                UpdateExpression="SET #s = :s, stopped_reason = :why",
+                ConditionExpression="started_by = :by",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={
+                    ":s": {"S": str(AnnouncementState.STOPPED)},
+                    ":why": {"S": reason},
+                    ":by": {"S": started_by},
+                },
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def listed(self, limit: int = 50) -> list[str]:
         """The newest `limit` announcement ids (one Query)."""

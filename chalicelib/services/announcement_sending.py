@@ -176,10 +176,13 @@ class AnnouncementSender:
             if standing.role == AGENT
             else ""
         )
-        if why:
-            self.ports.store.set_state(announcement.id, AnnouncementState.STOPPED, reason=f"stopped: {why}")
-            return f"stopped: {why}"
-        return ""
+        if not why:
+            return ""
+        if not self.ports.store.stop(announcement.id, announcement.started_by, f"stopped: {why}"):
+            # Another admin sent it again since this batch read it: it queued this batch's
+            # recipients again under them, so this stale batch leaves them to it.
+            return "sent again by another admin: its recipients are queued again"
+        return f"stopped: {why}"
 
     def _refusal(self, address: str, opted_out: bool, state: GuardState) -> str:
         if opted_out:

@@ -2,7 +2,8 @@
 and a reply as it is sent (markdown rendered to safe HTML with a plain-text part, the
 signature under it).
 
-Admins manage saved replies (a token in the Cognito group `admin`); every agent lists them,
+Admins manage saved replies (api/admin_only.py: the token's group, and the staff directory
+asked afresh for each change); every agent lists them,
 filled with a ticket's values, to insert one into a reply. Each agent sets their own display
 name and signature. The signature is added at send, here, to every reply the agent sends,
 from the console or `inbound tickets reply`, and the composer's preview shows it: so the

@@ -135,9 +135,15 @@ def test_staff_roles_are_cognito_groups_kept_across_a_restart(running, bare_shel
         return next(a["role"] for a in listed if a["email"] == "boss@example.com")
 
     assert groups() == ["admin"] and role() == "admin"
-    assert run(capsys, "staff", "role", "boss@example.com", "agent", *data)[0] == 0
+    directory = DynamoDBAgents(running.stack.client("dynamodb"), running.stack.settings.tickets_table)
+    directory.record("sub-boss", "boss@example.com")  # as their first sign-in names them
+    code, out, _ = run(capsys, "staff", "role", "boss@example.com", "agent", *data)
+    assert code == 0 and "is now agent (at once)" in out
     assert groups() == ["agent"] and role() == "agent"
+    # The API asks the directory: boss's admin token stops counting as admin now, not in an hour.
+    assert directory.standing("boss@example.com").role == "agent"
     assert run(capsys, "staff", "role", "boss@example.com", "admin", *data)[0] == 0
+    assert directory.standing("boss@example.com").role == "admin"
     # moto keeps no users across a restart: `inbound up` redoes staff.json, the role included.
     idp.admin_delete_user(UserPoolId=pool, Username="boss@example.com")
     restore_local(idp, pool, running.data_dir)

@@ -30,7 +30,9 @@ def test_an_announcement_is_stored_with_its_recipients_and_listed_newest_first(a
 def test_who_sent_it_is_kept_and_a_stop_keeps_its_reason_until_sent_again(announcement_store):
     announcement_store.create(announcement("A-1"), [Recipient("a@x.org")])
     announcement_store.set_state("A-1", AnnouncementState.SENDING, started_by="ann@example.com")
-    announcement_store.set_state("A-1", AnnouncementState.STOPPED, reason="stopped: author disabled")
+    assert not announcement_store.stop("A-1", "bob@example.com", "stopped: author disabled"), "not his"
+    assert announcement_store.get("A-1").state == "sending"
+    assert announcement_store.stop("A-1", "ann@example.com", "stopped: author disabled")
     stopped = announcement_store.get("A-1")
     assert (stopped.state, stopped.started_by, stopped.stopped_reason) == (
         "stopped",

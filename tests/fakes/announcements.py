@@ -34,15 +34,24 @@ class FakeAnnouncementStore:
         return self.announcements.get(announcement_id)
 
     def set_state(
-        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None, reason: str = ""
+        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None
     ) -> None:
         was = self.announcements[announcement_id]
         self.announcements[announcement_id] = replace(
             was,
             state=state,
             started_by=was.started_by if started_by is None else started_by,
-            stopped_reason=reason if state == AnnouncementState.STOPPED else "",
+            stopped_reason="",
         )
+
+    def stop(self, announcement_id: str, started_by: str, reason: str) -> bool:
+        was = self.announcements.get(announcement_id)
+        if was is None or was.started_by != started_by:
+            return False
+        self.announcements[announcement_id] = replace(
+            was, state=AnnouncementState.STOPPED, stopped_reason=reason
+        )
+        return True
 
     def listed(self, limit: int = 50) -> list[str]:
         newest = sorted(self.announcements.values(), key=lambda a: (a.created_at, a.id), reverse=True)

@@ -211,10 +211,14 @@ class AnnouncementStore(Protocol):
     def get(self, announcement_id: str) -> Announcement | None: ...
 
     def set_state(
-        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None, reason: str = ""
+        self, announcement_id: str, state: AnnouncementState, started_by: str | None = None
     ) -> None:
-        """Its state; `started_by` (None: unchanged) who sent it; `reason` why (kept only for
-        STOPPED, cleared by any other state)."""
+        """Its state (a stop's reason cleared); `started_by` (None: unchanged) who sent it."""
+        ...
+
+    def stop(self, announcement_id: str, started_by: str, reason: str) -> bool:
+        """STOPPED with `reason`, only while `started_by` is who sent it: False when someone
+        has sent it again since (their batches go on)."""
         ...
 
     def listed(self, limit: int = 50) -> list[str]:
