@@ -2,8 +2,9 @@
  *
  * console.js calls InboundStaff(desk) once with what it shares (the API, the DOM helpers,
  * the state); nothing here is global but that one function. A "Staff" button appears in the
- * top bar when the signed-in token's `cognito:groups` holds `admin` (the API checks the same
- * claim: the button only spares an agent a 403). The screen is a dialog: everyone on the
+ * top bar when the signed-in token's `cognito:groups` holds `admin` (the API checks that claim
+ * and the staff directory, which a demotion changes at once: the button only spares an agent a
+ * 403). The screen is a dialog: everyone on the
  * staff with their status and role, an invitation form (the one-time password goes out by
  * mail, through the outbound guard), and disable, enable, role and remove per person.
  * Data from the API reaches the page as text only.
