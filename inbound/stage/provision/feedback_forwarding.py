@@ -10,6 +10,8 @@ forwarding back, unless another stage still receives it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from inbound.stage.provision.context import Context, Names, ProvisionError, error_code
@@ -18,6 +20,7 @@ from inbound.stage.provision.report import CHANGED
 
 IDENTITY_FEEDBACK_ROLE = "identity-feedback"
 _FEEDBACK_TYPES = ("Bounce", "Complaint")
+_ATTRIBUTES_PER_REQUEST = 100
 
 
 def ensure_feedback_forwarding_off(ctx: Context) -> None:
@@ -53,11 +56,7 @@ def restore_feedback_forwarding(ctx: Context) -> None:
     unless another stage still receives the domain, whose own identity-feedback topic then
     takes them, so forwarding stays off for it."""
     ses, topic_arn = ctx.client("ses"), ctx.names.topic_arn(IDENTITY_FEEDBACK_ROLE)
-    domains = ses.list_identities(IdentityType="Domain", MaxItems=100)["Identities"]
-    if not domains:
-        return
-    attributes = ses.get_identity_notification_attributes(Identities=domains)["NotificationAttributes"]
-    for domain, current in attributes.items():
+    for domain, current in _notification_attributes(ses, _domain_identities(ses)):
         ours = [k for k in _FEEDBACK_TYPES if current.get(f"{k}Topic") == topic_arn]
         if not ours:
             continue
@@ -72,6 +71,24 @@ def restore_feedback_forwarding(ctx: Context) -> None:
         for kind in ours:
             ses.set_identity_notification_topic(Identity=domain, NotificationType=kind)
         ctx.report.add("ses-feedback-forwarding", domain, CHANGED, "email forwarding back on")
+
+
+def _domain_identities(ses: Any) -> list[str]:
+    """Every domain identity of the account and Region: ListIdentities pages (NextToken)."""
+    domains: list[str] = []
+    for page in ses.get_paginator("list_identities").paginate(IdentityType="Domain"):
+        domains += page.get("Identities") or []
+    return domains
+
+
+def _notification_attributes(ses: Any, identities: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """Each identity's notification attributes; GetIdentityNotificationAttributes takes at
+    most 100 identities a request."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    for start in range(0, len(identities), _ATTRIBUTES_PER_REQUEST):
+        chunk = identities[start : start + _ATTRIBUTES_PER_REQUEST]
+        found += ses.get_identity_notification_attributes(Identities=chunk)["NotificationAttributes"].items()
+    return found
 
 
 def _other_stage_topic(ctx: Context, domain: str) -> str | None:
