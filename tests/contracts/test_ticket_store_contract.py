@@ -1,6 +1,10 @@
 """One contract, two implementations: the in-memory tickets of tests/fakes and the DynamoDB
 adapters (moto) answer the same calls the same way, so a service test on the fake proves
-something about the real thing."""
+something about the real thing.
+
+Over 300 lines: one port's contract (TicketStore with the deliveries, suspended list and
+counters its commits write in the same transaction), sharing one Store fixture and one set of
+record builders; split, each half would need them from tests/support for no gain."""
 
 from __future__ import annotations
 
