@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from chalice import Response
 
 from chalicelib import errors
+from chalicelib.domain import audit
 from chalicelib.domain.refusals import INVALID_REQUEST, RefusalReason
 from chalicelib.domain.tickets import STATUSES
 
@@ -74,8 +75,10 @@ def response_for(exc: errors.InboundError) -> Response:
     if isinstance(exc, errors.TooManyAttempts):
         return error(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, errors.StaleReply):
+        # `status`: what a colleague's solving or closing set (the console asks "send anyway?")
         newer = [
             {"key": m.key, "kind": m.kind, "sender": m.sender_name or m.sender, "time": m.received_at}
+            | ({"status": set_to} if (set_to := audit.status_set(m)) else {})
             for m in exc.newer
         ]
         return error(409, "stale", str(exc), extra={"newer": newer})

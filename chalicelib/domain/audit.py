@@ -6,9 +6,12 @@ not counted as a message of the ticket, moved with the thread by a merge.
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from chalicelib.domain.tickets import Body, Direction, MessageKind, StoredMessage, ThreadSignal, Ticket
+
+_STATUS_LINE = re.compile(r"status (\w+) → (\w+)")
 
 
 def event(ticket_id: str, agent: str, text: str, at: str, seq: int = 0) -> StoredMessage:
@@ -46,7 +49,7 @@ def change_lines(before: Ticket, after: Ticket) -> list[str]:
     if after.subject != before.subject:
         lines.append(f"subject “{before.subject}” → “{after.subject}”")
     if after.status != before.status:
-        lines.append(f"status {before.status} → {after.status}")
+        lines.append(status_line(before.status, after.status))
     if after.priority != before.priority:
         lines.append(f"priority {before.priority} → {after.priority}")
     added = sorted(set(after.tags) - set(before.tags))
@@ -54,6 +57,18 @@ def change_lines(before: Ticket, after: Ticket) -> list[str]:
     if added or removed:
         lines.append("tags " + " ".join([*(f"+{t}" for t in added), *(f"−{t}" for t in removed)]))
     return lines
+
+
+def status_line(before: str, after: str) -> str:
+    return f"status {before} → {after}"
+
+
+def status_set(message: StoredMessage) -> str:
+    """The status an event line set the ticket to ("" for any other line or message)."""
+    if message.kind != MessageKind.EVENT:
+        return ""
+    found = _STATUS_LINE.fullmatch(message.body.text)
+    return found.group(2) if found else ""
 
 
 def events_of(ticket_id: str, agent: str, lines: list[str], at: str) -> tuple[StoredMessage, ...]:

@@ -2,8 +2,9 @@
 
 A reply carries the key of the last message its agent saw. Mail from the customer after
 it, or a colleague's reply after it, means the answer was written against an old thread:
-the reply is refused, to be reviewed and sent again. Notes, acknowledgements, automatic
-replies and the agent's own replies do not count.
+the reply is refused, to be reviewed and sent again. So does a colleague solving or closing
+the ticket after it: sent again, the reply reopens the ticket (services/outbound.py). Notes,
+acknowledgements, automatic replies, other edits and the agent's own do not count.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage
+from chalicelib.domain.audit import status_set
+from chalicelib.domain.tickets import DONE_STATUSES, Direction, MessageKind, StoredMessage
 
 
 def unseen(messages: Sequence[StoredMessage], last_seen: str, agent: str) -> tuple[StoredMessage, ...] | None:
@@ -27,14 +29,29 @@ def unseen(messages: Sequence[StoredMessage], last_seen: str, agent: str) -> tup
 def _matters(message: StoredMessage, agent: str) -> bool:
     if message.direction == Direction.INBOUND:
         return message.kind == MessageKind.CUSTOMER
-    return message.kind == MessageKind.STAFF and message.sender_name != agent
+    if message.sender_name == agent:
+        return False
+    return message.kind == MessageKind.STAFF or status_set(message) in DONE_STATUSES
+
+
+def done_by_colleague(newer: tuple[StoredMessage, ...] | None) -> StoredMessage | None:
+    """The last solving or closing a colleague did, when that is all that came after the
+    reply's last message: nothing new to read, only a decision the reply would undo."""
+    if not newer or any(not status_set(m) for m in newer):
+        return None
+    return newer[-1]
 
 
 def stale_reason(newer: tuple[StoredMessage, ...] | None, now: datetime) -> str:
     """One line for the agent: who wrote, how long ago, and what to do."""
     if newer is None:
         return "the thread changed (a message was moved) — review and send again"
-    last = newer[-1]
+    done = done_by_colleague(newer)
+    if done is not None:
+        ago = _ago(now, done.received_at)
+        # "solved" and "closed" are the verbs too
+        return f"{done.sender_name} {status_set(done)} the ticket {ago} — send again to reopen it"
+    last = next(m for m in reversed(newer) if not status_set(m))
     ago = _ago(now, last.received_at)
     if last.direction == Direction.INBOUND:
         return f"{last.sender or 'the customer'} wrote again {ago} — review and send again"

@@ -30,9 +30,16 @@ from chalicelib.domain.reputation import GuardState
 from chalicelib.domain.send_policy import AckState, Decision
 from chalicelib.domain.sender_trust import SenderTrust
 from chalicelib.domain.ticket_events import EventKind
-from chalicelib.domain.tickets import Direction, MessageKind, StoredMessage, Ticket
+from chalicelib.domain.tickets import DONE_STATUSES, Direction, MessageKind, StoredMessage, Ticket
 from chalicelib.domain.timestamps import iso_millis
-from chalicelib.errors import AgentDisabled, InvalidRequest, MergedTicket, SendRefused, StaleReply
+from chalicelib.errors import (
+    AgentDisabled,
+    InboundError,
+    InvalidRequest,
+    MergedTicket,
+    SendRefused,
+    StaleReply,
+)
 from chalicelib.services import message_builder
 from chalicelib.services import outbound_guard as guard
 from chalicelib.services import outbound_sending as sending
@@ -144,9 +151,11 @@ class OutboundService:
         `reason`, with any reputation warning: participants never make a reply fail.
         A blank reply is refused (InvalidRequest), and so is one to a ticket merged into
         another (MergedTicket, naming the survivor): nothing is sent. A sent reply moves the
-        ticket to `pending` (domain/tickets.py's status model). `last_seen`: the key of the
-        last message the agent saw; a customer mail or a colleague's reply after it refuses
-        the reply (StaleReply, domain/collisions.py). `display_name`: the agent's, for From
+        ticket to `pending` (domain/tickets.py's status model); on a solved or closed ticket
+        it reopens it to `pending` through the desk (`ports.reopen`). `last_seen`: the key of
+        the last message the agent saw; a customer mail, a colleague's reply, or a colleague
+        solving or closing the ticket after it refuses the reply (StaleReply,
+        domain/collisions.py). `display_name`: the agent's, for From
         ("Ana at Support team"); the address stays the mailbox's.
         """
         if not text.strip() and not attachments:
@@ -240,6 +249,8 @@ class OutboundService:
                 now,
                 key,
             )
+        if ticket.status in DONE_STATUSES:
+            self._reopen(message.ticket_id, agent)
         if self.ports.publish_event is not None:
             self.ports.publish_event(
                 EventKind.STAFF_REPLIED, ticket_id, {"by": agent, "message": message.key}
@@ -276,6 +287,16 @@ class OutboundService:
         sent = self.ports.send_ledger.sent_messages(ids, _epoch(now)) if ids else {}
         answered = next((m for m, to in sent.items() if recipient in to), "")
         return f"a reply to {answered}, which we sent to {recipient}" if answered else ""
+
+    def _reopen(self, ticket_id: str, agent: str) -> None:
+        """The reply went out on a solved or closed ticket: the conversation goes on, so the
+        ticket is pending again. Best effort: the mail is sent whatever this answers."""
+        if self.ports.reopen is None:
+            return
+        try:
+            self.ports.reopen(ticket_id, agent)
+        except InboundError as exc:  # merged or changed meanwhile: the colleague's edit stands
+            log.warning("reply on %s sent, ticket not reopened: %s", ticket_id, exc)
 
     def _refused(self, ticket: Ticket, agent: str, why: str, now: datetime) -> None:
         """The audit line of a reply that was not sent, and why."""

@@ -153,6 +153,12 @@ class Services(SharedAdapters):
             self._events,
         )
 
+    def _reopen_after_reply(self, ticket_id: str, agent: str) -> object:
+        """A reply on a solved or closed ticket: pending again, as the desk changes a status."""
+        from chalicelib.domain.tickets import TicketStatus
+
+        return self.desk.update(ticket_id, agent, status=TicketStatus.PENDING)
+
     @functools.cached_property
     def auth(self) -> StaffIdentities:
         """Staff tokens (JWKS fetched on first use) named by their `sub`."""

@@ -72,6 +72,7 @@ def mail_out(
     reply_secrets: ReplySecrets,
     events: Events,
     public_url: Callable[[], str],
+    reopen: Callable[[str, str], object] | None = None,
 ) -> MailOut:
     """The outbound guard and what it stands on: one suppression table, one SES sender."""
     from chalicelib.adapters.cloudwatch_reputation import AccountReputation
@@ -119,6 +120,7 @@ def mail_out(
                 on_first_use(lambda: client(session, "cloudwatch", settings))
             ).rates,
             publish_event=events.publish_event,
+            reopen=reopen,
         ),
     )
     feedback_ledger = DynamoDBFeedbackLedger(dynamodb, table)

@@ -180,3 +180,24 @@ def test_a_send_that_fails_gives_the_reply_back_so_a_colleague_can_answer(api):
     bobs = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Fixed it.", "last_seen": seen}, token=bob)
     assert bobs.status_code == 201, bobs.json_body
     assert len(sent) == 1
+
+
+def test_a_reply_after_a_colleague_closed_the_ticket_is_asked_for_then_reopens_it(api):
+    """GIVEN ann read the ticket WHEN bob closes it THEN her reply is refused (409 stale) with
+    the closing in `newer` (status: closed), nothing mailed; sent again after reading, it goes
+    out and the ticket is pending again."""
+    first = deliver(api.stack, make_mail())
+    seen = last_key(api, first.ticket)
+    closed = api.patch(f"/api/tickets/{first.ticket}", {"status": "closed"}, token=bob_token(api))
+    assert closed.status_code == 200, closed.json_body
+    sent = sent_mail()
+    refused = api.post(f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it.", "last_seen": seen})
+    assert refused.status_code == 409 and refused.json_body["error"] == "stale", refused.json_body
+    assert refused.json_body["reason"].startswith(f"{BOB} closed the ticket ")
+    assert [(n["sender"], n.get("status")) for n in refused.json_body["newer"]] == [(BOB, "closed")]
+    assert sent == []
+    again = api.post(
+        f"/api/tickets/{first.ticket}/reply", {"text": "Unplug it.", "last_seen": last_key(api, first.ticket)}
+    )
+    assert again.status_code == 201 and len(sent) == 1
+    assert api.get(f"/api/tickets/{first.ticket}").json_body["ticket"]["status"] == "pending"

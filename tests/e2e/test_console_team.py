@@ -7,7 +7,7 @@ urgent, tags it, merges the customer's follow-up into it (with the picker) and s
 message out again. Every place has its own address (reload, back and forward, a second tab
 signed in already), a draft survives a reload, suspended mail is released, a selection is tagged
 and closed at once. Bob, writing in the meantime, has his stale reply refused (409) and
-shown. Each step's screenshot is kept in test-artifacts/console-team-*.png.
+shown; writing again after Ann closed the ticket, he is asked, and his reply reopens it. Each step's screenshot is kept in test-artifacts/console-team-*.png.
 
 Over 300 lines on purpose: one scenario, two agents in two browsers, whose steps build on
 each other.
@@ -323,6 +323,20 @@ def test_two_agents_work_the_day_in_the_console(
     assert refused.count() == 1 and BOB in refused.inner_text()
     bob_page.locator("#reply-form button[type=submit]").click()
     wait_for_sent(bob_page, "Die Erstattung ist unterwegs.")
+    # Ann closes the ticket while Bob writes again (his cursor in the box: his console does not
+    # follow the change); his Send asks first, and sent anyway, his reply reopens it.
+    bob_page.locator("#reply-form textarea").fill("Noch eine Frage: welche Kontonummer?")
+    head.get_by_role("button", name="Close c", exact=True).click()
+    eventually(lambda: tickets(up).get_ticket(german_id).status == "closed" or None, 10, "closed")
+    bob_dialogs: list[str] = []
+    _accept_next_dialog(bob_page, bob_dialogs)
+    bob_page.locator("#reply-form button[type=submit]").click()
+    wait_for_sent(bob_page, "Noch eine Frage")
+    asked = bob_dialogs[0] if bob_dialogs else ""
+    assert asked.startswith(f"{creds['username']} closed this ticket "), bob_dialogs
+    assert asked.endswith(": send anyway? Your reply reopens it."), bob_dialogs
+    bob_page.locator(".messages li.event").filter(has_text="status closed → pending").wait_for()
+    assert tickets(up).get_ticket(german_id).status == "pending"
     # Taking Bob's ticket asks Ann first; declined, it stays his.
     page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
     head.locator("button").filter(has_text="Assign to me").click()

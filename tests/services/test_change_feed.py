@@ -35,11 +35,12 @@ def test_a_customer_answer_after_a_staff_reply_marks_the_ticket_and_counts_for_i
     after = feed.read(AGENT)
     support = after.mailboxes[0]
     assert (before.mailboxes[0].tickets, before.mailboxes[0].changes) == (1, 1)
-    # the new ticket, the staff reply (a colleague's open console re-reads) and the customer's answer
+    # the new ticket, the staff reply (a colleague's open console re-reads), the reply's
+    # reopening of the solved ticket (the desk's status change) and the customer's answer
     assert (support.scope, support.tickets, support.changes, support.ticket) == (
         "support",
         1,
-        3,
+        4,
         first.ticket,
     )
     assert after.mailboxes[1].changes == 0 and (after.mine.replies, after.mine.ticket) == (1, first.ticket)

@@ -12,7 +12,7 @@ from email import message_from_bytes, policy
 import pytest
 
 from chalicelib.domain.mail import Attachment
-from chalicelib.errors import SendRefused, Suppressed
+from chalicelib.errors import SendRefused, StaleReply, Suppressed
 from tests.support.deliver import deliver_via
 from tests.support.mail_factory import make_mail
 from tests.support.outbound_services import mail_out
@@ -118,6 +118,52 @@ def test_a_staff_reply_goes_to_the_requester_with_cc_and_threads():
     assert svc.table.send_ledger.sent_messages([message.message_id], 0) == {
         message.message_id: frozenset({"alice@customer.org", "bob@customer.org"})
     }
+
+
+def test_a_reply_after_a_colleague_closed_the_ticket_asks_first_then_reopens_it():
+    """GIVEN ann read the thread WHEN bob closes the ticket and ann sends THEN her reply is
+    refused (who closed it, when), nothing is mailed, the ticket stays closed; sent again
+    after reading, it goes out and the ticket is pending again, with the audit line."""
+    svc = mail_out(acknowledge_new_tickets=False)
+    outcome = deliver_via(svc, make_mail())
+    tickets, desk = svc.desk.tickets, svc.desk.desk
+    seen = tickets.messages(outcome.ticket)[-1].key
+    desk.update(outcome.ticket, "bob@example.com", status="closed")
+    svc.desk.clock += timedelta(minutes=2)
+
+    with pytest.raises(StaleReply) as refused:
+        svc.outbound.reply(outcome.ticket, "ann@example.com", "Unplug it.", last_seen=seen)
+
+    assert str(refused.value) == "bob@example.com closed the ticket 2 min ago — send again to reopen it"
+    assert svc.sender.sent == [] and tickets.get_ticket(outcome.ticket).status == "closed"
+    seen = tickets.messages(outcome.ticket)[-1].key
+    svc.desk.clock += timedelta(seconds=30)  # the thread orders lines of one moment by random keys
+    sent = svc.outbound.reply(outcome.ticket, "ann@example.com", "Unplug it.", last_seen=seen)
+    assert len(svc.sender.sent) == 1
+    ticket = tickets.get_ticket(outcome.ticket)
+    assert ticket.status == "pending" and ticket.sla.resolved_at == ""
+    thread = tickets.messages(outcome.ticket)
+    assert sent in thread
+    assert [(m.sender_name, m.body.text) for m in thread if m.kind == "event"] == [
+        ("bob@example.com", "status new → closed"),
+        ("ann@example.com", f"reply not sent: {refused.value}"),
+        ("ann@example.com", "status closed → pending"),
+    ]
+
+
+def test_a_reply_on_a_solved_ticket_without_a_thread_check_reopens_it_too():
+    """The CLI without `tickets show` first, or an integration: no last_seen, no question,
+    the same reopening."""
+    svc = mail_out(acknowledge_new_tickets=False)
+    outcome = deliver_via(svc, make_mail())
+    svc.desk.desk.update(outcome.ticket, "ann@example.com", status="solved")
+    svc.desk.clock += timedelta(seconds=30)
+
+    svc.outbound.reply(outcome.ticket, "ann@example.com", "One more thing.")
+
+    assert svc.desk.tickets.get_ticket(outcome.ticket).status == "pending"
+    events = [m.body.text for m in svc.desk.tickets.messages(outcome.ticket) if m.kind == "event"]
+    assert events == ["status new → solved", "status solved → pending"]
 
 
 def test_suppressed_requester_refuses_the_reply_and_a_suppressed_cc_is_left_out():

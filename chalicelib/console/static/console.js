@@ -944,12 +944,20 @@
   }
 
   /* A reply written before the customer or a colleague wrote again is refused (409 stale):
-     the thread is loaded again with the new messages marked, the draft kept, the reason shown. */
+     the thread is loaded again with the new messages marked, the draft kept, the reason shown.
+     When a colleague only solved or closed the ticket meanwhile, the agent is asked whether to
+     send anyway: sent again (now after the closing), the reply reopens the ticket. */
   async function showStale(err) {
     const id = state.detail.ticket.id;
     await openTicket(id);
     refresh();
     if (state.selected !== id) return;
+    const newer = (err.data && err.data.newer) || [];
+    const done = newer.length && newer.every((m) => m.status) ? newer[newer.length - 1] : null;
+    if (done) {
+      const ask = t(done.status === 'closed' ? 'composer.stale_closed' : 'composer.stale_solved', { agent: done.sender, ago: ago(done.time) });
+      if (window.confirm(ask)) { $('#reply-form').requestSubmit(); return; }
+    }
     for (const m of (err.data && err.data.newer) || []) {
       const item = $(`li.message[data-key="${CSS.escape(m.key)}"]`);
       if (item) item.classList.add('unseen');

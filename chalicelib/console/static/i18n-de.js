@@ -66,6 +66,8 @@ window.InboundStrings.de = {
   "error.conflict": "das Ticket hat sich inzwischen geändert; laden Sie es neu und versuchen Sie es erneut",
   "error.merged": "das Ticket wurde in {merged_into} zusammengeführt",
   "error.stale": "seit dem Öffnen hat jemand im Ticket geschrieben; lesen Sie zuerst die neuen Nachrichten",
+  "composer.stale_closed": "{agent} hat dieses Ticket {ago} geschlossen: trotzdem senden? Ihre Antwort öffnet es wieder.",
+  "composer.stale_solved": "{agent} hat dieses Ticket {ago} als gelöst markiert: trotzdem senden? Ihre Antwort öffnet es wieder.",
   "error.rate_limited": "zu viele Versuche; warten Sie eine Minute und versuchen Sie es erneut",
   "error.misconfigured": "der Server ist dafür nicht eingerichtet",
   "error.unsupported_challenge": "die Anmeldung verlangt einen Schritt, den die Konsole nicht beherrscht",

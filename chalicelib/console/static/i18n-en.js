@@ -67,6 +67,8 @@ window.InboundStrings.en = {
   "error.conflict": "the ticket changed in the meantime; reload it and try again",
   "error.merged": "the ticket was merged into {merged_into}",
   "error.stale": "someone wrote on the ticket since you opened it; read the new messages first",
+  "composer.stale_closed": "{agent} closed this ticket {ago}: send anyway? Your reply reopens it.",
+  "composer.stale_solved": "{agent} solved this ticket {ago}: send anyway? Your reply reopens it.",
   "error.rate_limited": "too many attempts; wait a minute and try again",
   "error.misconfigured": "the server is not configured for this",
   "error.unsupported_challenge": "sign-in asks for a step the console cannot answer",
