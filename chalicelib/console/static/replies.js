@@ -5,7 +5,7 @@
  *  - The picker: "/" typed at the start of a line or after a space (or the "Saved replies"
  *    button) opens the ticket's mailbox's saved replies, filled by the server with this
  *    ticket's values (GET /api/replies?ticket=...). Typing filters, ↑/↓ choose, Enter or Tab
- *    insert in place of the "/…" typed, Esc closes and leaves the text as typed.
+ *    insert in place of the "/…" typed, Esc closes and takes the "/…" out again.
  *  - The reply is markdown; "Preview" shows it as the customer will get it, signature
  *    included (POST /api/composer/preview: the server's renderer, the one that sends), in a
  *    sandbox="" frame as mail is shown. The signature is added by the server at send, so
@@ -111,7 +111,10 @@ window.InboundReplies = (desk) => {
         insert();
       } else if (e.key === 'Escape') {
         e.preventDefault(); e.stopPropagation();
+        // The "/…" typed was a question to the picker, not words for the customer.
+        area.setRangeText('', from, Math.max(from, area.selectionStart), 'start');
         close();
+        area.dispatchEvent(new Event('input', { bubbles: true })); // the draft keeps it
       }
     });
     area.addEventListener('blur', close);
