@@ -92,8 +92,10 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _text_of(mail: Any) -> str:
+    """The text part with the terminal's line ends: the mail is SMTP's CRLF, and a carriage
+    return printed would be a control (terminal_text shows it as U+FFFD)."""
     part = mail.get_body(("plain",))
-    return str(part.get_content()) if part is not None else ""
+    return str(part.get_content()).replace("\r\n", "\n") if part is not None else ""
 
 
 def _left_out(draft: Any) -> None:
