@@ -1,5 +1,6 @@
 """`inbound sla show [--json]` and `inbound sla set MAILBOX PRIORITY --first-response MIN
---resolution MIN`: the SLA targets per mailbox and priority (chalicelib/domain/sla.py).
+--resolution MIN`: the SLA targets per mailbox and priority (chalicelib/domain/sla.py). `set`
+changes the targets it names; the other keeps its value.
 
 Targets count wall-clock minutes (no business hours). A ticket takes its due times when it
 is filed, and again when its priority or mailbox changes; `set` also moves the due times of
@@ -50,13 +51,20 @@ def _show(args: argparse.Namespace) -> int:
 def _set(args: argparse.Namespace) -> int:
     from chalicelib.api.views import sla_targets_json
     from chalicelib.services.sla_clocks import set_target
-    from inbound.cli.target import resolve
+    from inbound.cli.target import CommandError, resolve
 
+    if args.first_response is None and args.resolution is None:
+        raise CommandError(
+            f"say which target: inbound sla set {args.mailbox} {args.priority} --first-response MIN"
+            " and/or --resolution MIN (0 clears one)"
+        )
     svc = resolve(args).services()
     mailboxes = list(svc.settings.mailboxes.values())
-    policy = set_target(
-        svc.sla_settings, mailboxes, args.mailbox, args.priority, args.first_response, args.resolution
-    )
+    # A target not named stays as it is: `--resolution 960` alone must not clear the first response.
+    current = svc.sla_settings.policy().target(args.mailbox, args.priority)
+    first = current.first_response_minutes if args.first_response is None else args.first_response
+    resolution = current.resolution_minutes if args.resolution is None else args.resolution
+    policy = set_target(svc.sla_settings, mailboxes, args.mailbox, args.priority, first, resolution)
     _print(sla_targets_json(policy, mailboxes))
     read = updated = 0
     cursor: str | None = None
@@ -85,9 +93,10 @@ def register(commands: Any) -> None:
     put.add_argument(
         "--first-response",
         type=int,
-        default=0,
         metavar="MIN",
-        help="minutes to the first staff reply (0: none)",
+        help="minutes to the first staff reply (0: none; left out: unchanged)",
     )
-    put.add_argument("--resolution", type=int, default=0, metavar="MIN", help="minutes to solved (0: none)")
+    put.add_argument(
+        "--resolution", type=int, metavar="MIN", help="minutes to solved (0: none; left out: unchanged)"
+    )
     put.set_defaults(run=_set)

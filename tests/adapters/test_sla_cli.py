@@ -49,3 +49,33 @@ def test_setting_a_target_moves_the_unsolved_tickets_filed_before_it(stack, caps
     assert last.startswith(f"{len(filed)} open normal tickets of support moved to the new target"), last
     assert main([*args, "--stage", "test"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1].startswith("0 open normal tickets"), "once"
+
+
+def test_set_changes_only_the_target_it_names_and_refuses_naming_none(stack, capsys):
+    """GIVEN both targets set WHEN only --resolution is given THEN the first response keeps its
+    value; WHEN neither is given THEN one line says what to add and nothing changes."""
+    both = [
+        "sla",
+        "set",
+        "billing",
+        "high",
+        "--first-response",
+        "30",
+        "--resolution",
+        "240",
+        "--stage",
+        "test",
+    ]
+    assert main(both) == 0
+    assert main(["sla", "set", "billing", "high", "--resolution", "960", "--stage", "test"]) == 0
+    assert main(["sla", "set", "billing", "high", "--stage", "test"]) != 0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--first-response MIN and/or --resolution MIN" in err
+    assert main(["sla", "show", "--json", "--stage", "test"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {
+        "mailbox": "billing",
+        "priority": "high",
+        "first_response_minutes": 30,
+        "resolution_minutes": 960,
+    } in shown["targets"]
