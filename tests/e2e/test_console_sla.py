@@ -70,11 +70,39 @@ def _listed(page: Any, ours: set[str]) -> list[str]:
     ]
 
 
+ACCENT = "rgb(11, 92, 173)"  # console.css --accent
+# How far apart (px) the middles of the top bar's visible tools are: 0 on one row.
+BAR_ROWS = """() => {
+  const tools = [...document.querySelectorAll('#desk-tools > *, header.topbar #language')]
+    .filter((e) => e.getClientRects().length);
+  const middles = tools.map((e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+  return Math.max(...middles) - Math.min(...middles);
+}"""
+# A quiet button reads as a button: the accent's colour, and the focus ring from the keyboard.
+LOOKS = "e => [getComputedStyle(e).color, e === document.activeElement && getComputedStyle(e).outlineStyle]"
+
+
+def _keyboard_focus(page: Any, selector: str) -> None:
+    """Focus from the keyboard (:focus-visible): back from the element, then Tab onto it."""
+    page.locator(selector).focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+
+
 def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
     console: Console, local_stack: LocalStackRun
 ) -> None:
     up = local_stack.current
     page = admin_signs_in(console, local_stack.data_dir, ADMIN, PASSWORD)
+
+    # 0. An admin's top bar keeps its dozen tools on one row on a laptop's screen.
+    for tool in ("#sla-open", "#reply-mail", "#staff-open", "#sign-out"):
+        page.locator(tool).wait_for()
+    for width in (1366, 1280):
+        page.set_viewport_size({"width": width, "height": 860})
+        assert page.evaluate(BAR_ROWS) <= 2, width
+        screenshot(page, f"console-topbar-{width}.png")
+    page.set_viewport_size({"width": 1366, "height": 860})
 
     # 1. The targets, in the admin's SLA screen (wall-clock minutes).
     page.locator("#sla-open").click()
@@ -131,6 +159,10 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
     assert queue_order[0] == urgent.id and queue_order[1:] == [normal.id, low.id]  # priority first
     screenshot(page, "console-sla-2-queue.png")
 
+    _keyboard_focus(page, "#sort-due")
+    assert page.locator("#sort-due").evaluate(LOOKS) == [ACCENT, "solid"]
+    screenshot(page, "console-sla-2-sort-focused.png")
+
     # 5. Sort by due time: the soonest due first, no due time last (the API's ?sort=due).
     page.locator("#sort-due").click()
     page.locator("#sort-due").filter(has_text="Sort: due").wait_for()
@@ -155,6 +187,8 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
     assert "first response due" in first.inner_text() and "5 minutes ago" in first.inner_text()
     assert "resolution due" in line.locator('[data-clock="resolution"]').inner_text()
     line.locator(".pill.sla-breached").wait_for()
+    _keyboard_focus(page, ".history button.quiet")
+    assert page.locator(".history button.quiet").evaluate(LOOKS) == [ACCENT, "solid"]
     screenshot(page, "console-sla-4-ticket.png")
 
     # 7. A changed target moves the open backlog: normal's first response 60 -> 30 minutes
