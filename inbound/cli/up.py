@@ -12,9 +12,19 @@ from typing import Any
 def _up(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from inbound.cli.target import CommandError, NoStackRunning, running_stack
     from inbound.local.foreground import run
     from inbound.local.stack import UpOptions
 
+    try:
+        running = running_stack(Path(args.data_dir))
+    except NoStackRunning:
+        pass
+    else:
+        raise CommandError(
+            f"inbound up already runs for {args.data_dir} (process {running['pid']}, {running['http']}):"
+            " use that one, stop it first (Ctrl-C where it runs), or pass another --data-dir"
+        )
     domain = args.domain.lower()
     mailboxes = mailbox_addresses(domain, args.mailbox or [], os.environ.get("INBOUND_MAILBOXES", ""))
     if isinstance(mailboxes, str):

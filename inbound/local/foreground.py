@@ -153,7 +153,12 @@ def run(options: UpOptions) -> int:
             local.start()
         except OSError as exc:
             local.stop()
-            print(f"inbound up: cannot listen: {exc.strerror or exc}", file=sys.stderr)
+            print(
+                f"inbound up: cannot listen on {options.host} ports {options.smtp_port} (SMTP) and"
+                f" {options.http_port} (HTTP): {exc.strerror or exc}: stop what uses them, or pass"
+                " --smtp-port 0 --http-port 0 (any free ports)",
+                file=sys.stderr,
+            )
             return 1
         except ContainersDidNotStart as exc:
             local.stop()

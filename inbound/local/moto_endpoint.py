@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -109,10 +110,15 @@ def serve(port: int = 0) -> Iterator[str]:
         dispatcher.get_backend_for_host
     )
     app = Guard(Direct(dispatcher))
-    server = make_server(LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler)
+    # werkzeug answers a port in use by printing two lines and sys.exit(1); bound here first,
+    # it is an OSError the caller can act on (another port; one line saying what to do).
+    with socket.create_server((LOOPBACK, port), backlog=128) as listener:
+        server = make_server(
+            LOOPBACK, port, app, threaded=True, request_handler=MotoRequestHandler, fd=listener.fileno()
+        )
     thread = threading.Thread(target=server.serve_forever, name="moto", daemon=True)
     thread.start()
-    endpoint = f"http://{LOOPBACK}:{server.server_port}"
+    endpoint = f"http://{LOOPBACK}:{server.port}"
     moto_direct.route(endpoint, app)
     try:
         yield endpoint
