@@ -41,11 +41,14 @@ class CommandError(Exception):
 class NoStackRunning(CommandError):
     """No `inbound up` runs with this data dir, and no other target was named."""
 
-    def __init__(self, data_dir: Path, detail: str = "") -> None:
+    def __init__(
+        self, data_dir: Path, detail: str = "", elsewhere: str = "--data-dir, --stage or --endpoint-url"
+    ) -> None:
+        self.data_dir, self.detail = data_dir, detail
         shown = data_dir if data_dir.is_absolute() else f"./{data_dir}"
         super().__init__(
             f"no inbound stack is running in {shown}{detail} — start it with `make run` "
-            "(or `inbound up`), or pass --data-dir, --stage or --endpoint-url"
+            f"(or `inbound up`), or pass {elsewhere}"
         )
 
 

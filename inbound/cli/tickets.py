@@ -129,13 +129,14 @@ def _api_target(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
     named = args.url or os.environ.get("INBOUND_URL")
     try:
         local = running_stack(data_dir)
-    except NoStackRunning:
+    except NoStackRunning as missing:
         if named:
             return named, {}
         cached = load_tokens(data_dir)
         if cached and cached.url and not cached.endpoint_url:
             return cached.url, {}
-        raise
+        # The staff API, not AWS: these commands take --url where the others take --endpoint-url.
+        raise NoStackRunning(data_dir, missing.detail, "--data-dir, --stage or --url") from None
     if named and named.rstrip("/") != str(local.get("http", "")).rstrip("/"):
         return named, {}
     return str(local["http"]), local

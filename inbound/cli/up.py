@@ -79,12 +79,17 @@ def _outbox(args: argparse.Namespace) -> int:
 
     data_dir = Path(args.data_dir)
     if not data_dir.is_dir():
-        raise NoStackRunning(data_dir)  # the outbox is read from disk; a stopped stack's too
+        raise NoStackRunning(data_dir, elsewhere="--data-dir")  # read from disk; a stopped stack's too
     entries = read_outbox(data_dir)
     if args.message_id:
         found = [e for e in entries if e["message_id"] == args.message_id]
         if not found:
-            print(f"no message {args.message_id} in {data_dir / 'outbox'}", file=sys.stderr)
+            print(
+                terminal_text(
+                    f"no message {args.message_id} in {data_dir / 'outbox'}: `inbound outbox` lists them"
+                ),
+                file=sys.stderr,
+            )
             return 1
         raw = (data_dir / "outbox" / found[0]["file"]).read_text()
         # The mail as sent, byte for byte, into a pipe; on a terminal its controls are shown.

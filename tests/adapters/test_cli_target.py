@@ -171,19 +171,26 @@ def test_expected_staff_failures_are_one_line(running, bare_shell, capsys):
 
 
 def test_no_running_stack_says_how_to_start_one(tmp_path, bare_shell, capsys):
-    for argv in (
-        ("suppression", "list"),
-        ("reputation",),
-        ("staff", "list"),
-        ("tickets", "list"),
-        ("secret", "rotate"),
+    aws = "--data-dir, --stage or --endpoint-url"
+    for argv, elsewhere in (
+        (("suppression", "list"), aws),
+        (("reputation",), aws),
+        (("staff", "list"), aws),
+        (("tickets", "list"), "--data-dir, --stage or --url"),  # the staff API's commands
+        (("secret", "rotate"), aws),
+        (("outbox",), "--data-dir"),  # read from the folder: a stopped stack's outbox too
     ):
-        code, out, err = run(capsys, *argv, "--data-dir", str(tmp_path))
+        code, out, err = run(capsys, *argv, "--data-dir", str(tmp_path / "none"))
         assert (code, out) == (1, ""), argv
         assert err.endswith(
-            f"no inbound stack is running in {tmp_path} — start it with `make run` (or `inbound up`), "
-            "or pass --data-dir, --stage or --endpoint-url\n"
+            f"no inbound stack is running in {tmp_path / 'none'} — start it with `make run` (or `inbound up`), "
+            f"or pass {elsewhere}\n"
         ), argv
+    code, out, err = run(capsys, "outbox", "no-such-id", "--data-dir", str(tmp_path))
+    assert (code, out) == (
+        1,
+        "",
+    ) and err == f"no message no-such-id in {tmp_path / 'outbox'}: `inbound outbox` lists them\n"
     # A run killed with -9 leaves its stack.json behind; until its parent reaps it, it is a zombie.
     killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     killed.kill()
