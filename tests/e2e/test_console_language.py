@@ -24,7 +24,14 @@ from typing import Any
 import pytest
 
 from tests.support.browser import chromium_context
-from tests.support.console import TIMEOUT_MS, Console, screenshot, scrolls_sideways, within_window
+from tests.support.console import (
+    TIMEOUT_MS,
+    Console,
+    screenshot,
+    scrolls_sideways,
+    top_bar_rows_apart,
+    within_window,
+)
 from tests.support.console_catalogue import table
 from tests.support.local_up import LocalStackRun, run_inbound, send, ticket_of
 
@@ -326,7 +333,11 @@ def test_every_screen_of_the_top_bar_is_german_too(german: Console, local_stack:
     assert made.returncode == 0, made.stderr
     page = german.page
     _sign_in(german, local_stack)
+    for tool in ("#sla-open", "#reply-mail", "#staff-open", "#announce-open"):
+        page.locator(tool).wait_for()
+    # A 1366 px laptop: an admin's German tools and the language menu on one row.
     screenshot(page, "console-language-07-top-bar.png")
+    assert top_bar_rows_apart(page) <= 2
     assert not scrolls_sideways(page)  # the longer German top bar still fits the laptop screen
     opened = []
     for name in SCREENS:

@@ -24,7 +24,7 @@ from chalicelib.adapters.dynamodb_sla import DynamoDBSlaWatch
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.services.sla_clocks import SlaSweep
 from tests.fakes.desk import FakeEvents
-from tests.support.console import Console, admin_signs_in, screenshot
+from tests.support.console import Console, admin_signs_in, screenshot, top_bar_rows_apart
 from tests.support.local_up import (
     TICKETS_TABLE,
     LocalStackRun,
@@ -71,13 +71,6 @@ def _listed(page: Any, ours: set[str]) -> list[str]:
 
 
 ACCENT = "rgb(11, 92, 173)"  # console.css --accent
-# How far apart (px) the middles of the top bar's visible tools are: 0 on one row.
-BAR_ROWS = """() => {
-  const tools = [...document.querySelectorAll('#desk-tools > *, header.topbar #language')]
-    .filter((e) => e.getClientRects().length);
-  const middles = tools.map((e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
-  return Math.max(...middles) - Math.min(...middles);
-}"""
 # A quiet button reads as a button: the accent's colour, and the focus ring from the keyboard.
 LOOKS = "e => [getComputedStyle(e).color, e === document.activeElement && getComputedStyle(e).outlineStyle]"
 
@@ -100,7 +93,7 @@ def test_due_times_breaches_and_the_due_order_in_the_list_and_the_ticket(
         page.locator(tool).wait_for()
     for width in (1366, 1280):
         page.set_viewport_size({"width": width, "height": 860})
-        assert page.evaluate(BAR_ROWS) <= 2, width
+        assert top_bar_rows_apart(page) <= 2, width
         screenshot(page, f"console-topbar-{width}.png")
     page.set_viewport_size({"width": 1366, "height": 860})
 

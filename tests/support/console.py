@@ -125,6 +125,21 @@ def scrolls_sideways(page: Any) -> bool:
     return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"))
 
 
+def top_bar_rows_apart(page: Any) -> float:
+    """How far apart (px) the middles of the top bar's visible tools are: about 0 when they
+    are on one row, a row's height when one wrapped."""
+    return float(
+        page.evaluate(
+            """() => {
+  const tools = [...document.querySelectorAll('#desk-tools > *, header.topbar #language')]
+    .filter((e) => e.getClientRects().length);
+  const middles = tools.map((e) => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; });
+  return Math.max(...middles) - Math.min(...middles);
+}"""
+        )
+    )
+
+
 def within_window(locator: Any) -> bool:
     """Whether the element is shown whole inside the window (scrolled into view first)."""
     locator.scroll_into_view_if_needed()
