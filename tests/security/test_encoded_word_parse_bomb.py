@@ -67,7 +67,10 @@ def test_a_header_of_many_encoded_words_is_never_handed_to_the_quadratic_decoder
     if where == "subject":
         assert mail.subject == "a" * WORDS
     if where == "file name":
-        assert mail.attachments[0].filename.startswith("aaaa")
+        # A parameter value that long is cut before parsing (test_parameter_header_bomb.py).
+        assert "aaaa" in mail.attachments[0].filename
+        assert any(d.kind == DefectKind.HEADER_TOO_LONG for d in mail.defects)
+        return
     assert any(
         d.kind == DefectKind.PARSER_FALLBACK and f"{WORDS} encoded words" in d.detail for d in mail.defects
     )

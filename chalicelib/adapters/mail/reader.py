@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import Message
@@ -42,7 +43,7 @@ from email.utils import parsedate_to_datetime
 
 import mailparser
 
-from chalicelib.adapters.mail import mime_stream
+from chalicelib.adapters.mail import mime_stream, parameter_headers
 from chalicelib.adapters.mail.charsets import decode_text, decode_words, header_text, unescape
 from chalicelib.adapters.mail.mime_walk import PART_ERRORS, content_type_of, walk_parts
 from chalicelib.domain.mail import (
@@ -81,6 +82,14 @@ def read_mail(raw: bytes, stream_from: int = mime_stream.STREAM_MIN_BYTES) -> Pa
     files (`mime_stream.SpooledAttachment`) rather than memory.
     """
     raw = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
+    parsed, cut = parameter_headers.bounded(_lf_endings(raw))
+    if cut:  # parsed from a copy with its overlong parameter headers cut
+        mail = _read(parsed, stream_from)
+        return replace(mail, raw_size=len(raw), defects=mail.defects + cut)
+    return _read(raw, stream_from)
+
+
+def _read(raw: bytes, stream_from: int) -> ParsedMail:
     large = _read_large(raw, stream_from)
     if large is not None:
         return large
