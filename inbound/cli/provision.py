@@ -9,8 +9,7 @@ from typing import Any
 
 
 def _provision(args: argparse.Namespace) -> int:
-    import boto3
-
+    from inbound.cli.target import command_session
     from inbound.stage.chalice_config import queue_function_timeouts
     from inbound.stage.documents import REPLY_FUNCTION_TIMEOUT, SEND_FUNCTION_TIMEOUT
     from inbound.stage.provision.api import check_deployed_region, deployed_rest_api
@@ -27,7 +26,7 @@ def _provision(args: argparse.Namespace) -> int:
     if args.managed and not args.dedicated_pool:
         print("inbound provision: --managed goes with --dedicated-pool NAME", file=sys.stderr)
         return 2
-    session = boto3.session.Session(region_name=args.region)
+    session = command_session(args.region, args.endpoint_url)
     try:
         if not args.delete:
             check_deployed_region(Path(args.project_dir), args.stage, args.region)

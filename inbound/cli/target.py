@@ -170,6 +170,17 @@ def local_session(region: str) -> Any:
     return boto3.session.Session(botocore_session=core, region_name=region, **LOCAL_CREDENTIALS)
 
 
+def command_session(region: str, endpoint_url: str | None) -> Any:
+    """The session of a command that names its own Region and endpoint (provision, teardown):
+    an endpoint without credentials in the shell is an emulator's (moto takes any), as for
+    every other command's --endpoint-url (Target.session)."""
+    import boto3
+
+    if endpoint_url and not _has_credentials():
+        return local_session(region)
+    return boto3.session.Session(region_name=region)
+
+
 def _has_credentials() -> bool:
     return bool(os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"))
 

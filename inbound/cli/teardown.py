@@ -26,8 +26,7 @@ def _deployed(project_dir: Path, stage: str) -> list[str]:
 
 
 def _teardown(args: argparse.Namespace) -> int:
-    import boto3
-
+    from inbound.cli.target import command_session
     from inbound.stage.provision.report import as_plan, render_report
     from inbound.stage.provision.run import delete
 
@@ -40,7 +39,7 @@ def _teardown(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    session = boto3.session.Session(region_name=args.region)
+    session = command_session(args.region, args.endpoint_url)
     report = delete(
         session,
         stage=args.stage,

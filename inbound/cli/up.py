@@ -22,7 +22,7 @@ def _up(args: argparse.Namespace) -> int:
         pass
     else:
         raise CommandError(
-            f"inbound up already runs for {args.data_dir} (process {running['pid']}, {running['http']}):"
+            f"already running for {args.data_dir} (process {running['pid']}, {running['http']}):"
             " use that one, stop it first (Ctrl-C where it runs), or pass another --data-dir"
         )
     domain = args.domain.lower()
