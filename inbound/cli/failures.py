@@ -43,7 +43,11 @@ _CODE_HINTS = {
 }
 
 
-def explain(exc: BaseException) -> str | None:
+# Commands that always name a stage: for them, no local stack is found by leaving it out.
+_STAGE_REQUIRED = ("provision", "teardown")
+
+
+def explain(exc: BaseException, command: str = "") -> str | None:
     """What happened and what to do, for an expected failure; None for a bug (traceback)."""
     from botocore import exceptions as boto
 
@@ -63,6 +67,11 @@ def explain(exc: BaseException) -> str | None:
             return f"{exc} — the API failed; its log (`inbound up`'s output, or CloudWatch) says why"
         return str(exc)
     if isinstance(exc, boto.NoCredentialsError | boto.PartialCredentialsError):
+        if command in _STAGE_REQUIRED:
+            return (
+                "no AWS credentials for this stage: configure them (`aws configure`, AWS_PROFILE), "
+                "or pass --endpoint-url to rehearse on an emulator (`inbound up`'s is in .inbound/stack.json)"
+            )
         return (
             "no AWS credentials for this stage: configure them (`aws configure`, AWS_PROFILE), "
             "or leave out --stage to work on the local stack of this folder"

@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the command's outermost handler
-        line = explain(exc)
+        line = explain(exc, args.command)
         if line is None or args.verbose_all or getattr(args, "verbose", False):
             raise
         print(f"inbound {args.command}: {line}", file=sys.stderr)

@@ -123,9 +123,14 @@ def _email(value: str) -> str:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from inbound.cli.identity import ADDRESS
+    from inbound.cli.target import CommandError
+
+    email = _email(args.email)
+    if not ADDRESS.match(email):
+        raise CommandError(f"{args.email} is not an email address: `inbound staff add name@example.com`")
     pool = _pool(args)
     password = one_time_password()
-    email = _email(args.email)
     if not add_agent(pool.cognito, pool.pool_id, email, password):
         print(
             f"{email} is already an agent of pool {pool.pool_id} (see `inbound staff list`)", file=sys.stderr

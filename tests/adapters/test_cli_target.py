@@ -70,6 +70,10 @@ def test_staff_add_list_disable_enable_remove_on_the_local_stack(running, bare_s
         running.stack.outputs["INBOUND_USER_POOL_ID"],
         running.stack.outputs["INBOUND_USER_POOL_CLIENT_ID"],
     )
+    code, out, err = run(capsys, "staff", "add", "colleague", *data)  # the address half typed
+    assert (code, out) == (1, "") and err == (
+        "inbound staff: colleague is not an email address: `inbound staff add name@example.com`\n"
+    )
     code, out, _ = run(capsys, "staff", "add", "Colleague@Example.com", *data)
     assert code == 0 and "agent colleague@example.com created" in out
     password = out.split("one-time password: ")[1].split()[0]
@@ -223,6 +227,10 @@ def test_missing_credentials_and_an_unreachable_endpoint_are_one_line(bare_shell
         "inbound reputation: no AWS credentials for this stage: configure them (`aws configure`, "
         "AWS_PROFILE), or leave out --stage to work on the local stack of this folder\n"
     )
+    for command in ("provision", "teardown"):  # they always name a stage: leaving it out is no way
+        code, _, err = run(capsys, command, "--stage", "prod", "--region", "us-east-1")
+        assert code == 1 and err.count("\n") == 1, err
+        assert "or pass --endpoint-url to rehearse on an emulator" in err and "leave out --stage" not in err
     closed = f"http://127.0.0.1:{free_port()}"
     code, _, err = run(capsys, "suppression", "list", "--endpoint-url", closed)
     assert (code, err) == (

@@ -33,7 +33,10 @@ def test_a_second_up_for_the_same_folder_is_refused_in_one_line(tmp_path: Path, 
 
     err = capsys.readouterr().err.strip()
     assert code != 0 and len(err.splitlines()) == 1, err
-    assert err.startswith("inbound up: already running for") and f"{data} (process {os.getpid()}, http://127.0.0.1:8000)" in err
+    assert (
+        err.startswith("inbound up: already running for")
+        and f"{data} (process {os.getpid()}, http://127.0.0.1:8000)" in err
+    )
     assert "stop it first" in err and "Traceback" not in err
 
 
