@@ -77,6 +77,11 @@ def _create(args: argparse.Namespace) -> int:
     if args.dry_run:
         _preview(draft, args.json)
         return 1 if invalid else 0
+    if not recipients:
+        widen = "widen the filter (--status, --tag, --tickets-mailbox, dates) or pass --list FILE"
+        if left_out:
+            widen = f"{left_out} unauthenticated requesters were left out: --include-unauthenticated includes them"
+        raise CommandError(terminal_text(f"the audience ({audience}) is empty: {widen}"))
     announcement = service.create(draft)
     if args.json:
         print(json_line(draft.as_dict()))
