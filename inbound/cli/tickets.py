@@ -22,6 +22,8 @@ LIST_FIELDS = ("id", "mailbox", "status", "subject", "requester", "assignee", "m
 
 def register(subparsers: Any) -> None:
     """Add `login` and `tickets` to the `inbound` command's subparsers."""
+    from inbound.cli.tickets_triage import ticket_id
+
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--url", default=None, help="the API's base URL (default: the running local stack)")
     common.add_argument("--stage", default=None, help="a stage `chalice deploy` deployed from this folder")
@@ -70,12 +72,12 @@ def register(subparsers: Any) -> None:
     claim.add_argument("--json", action="store_true")
     claim.set_defaults(run=_next)
     show = actions.add_parser("show", parents=[common], help="a ticket with its messages")
-    show.add_argument("ticket")
+    show.add_argument("ticket", type=ticket_id)
     show.add_argument("--full", action="store_true", help="whole bodies, quoted history included")
     show.add_argument("--json", action="store_true")
     show.set_defaults(run=_show)
     reply = actions.add_parser("reply", parents=[common], help="reply to the requester (through the guard)")
-    reply.add_argument("ticket")
+    reply.add_argument("ticket", type=ticket_id)
     reply.add_argument("text", help="the reply; '-' reads it from standard input")
     reply.add_argument(
         "--markdown",
@@ -87,11 +89,11 @@ def register(subparsers: Any) -> None:
     )
     reply.set_defaults(run=_reply)
     note = actions.add_parser("note", parents=[common], help="add an internal note")
-    note.add_argument("ticket")
+    note.add_argument("ticket", type=ticket_id)
     note.add_argument("text", help="the note; '-' reads it from standard input")
     note.set_defaults(run=_note)
     close = actions.add_parser("close", parents=[common], help="close a ticket (or mark it solved)")
-    close.add_argument("ticket")
+    close.add_argument("ticket", type=ticket_id)
     close.add_argument(
         "--solved", action="store_true", help="solved (reopens on a customer reply) not closed"
     )
@@ -99,7 +101,7 @@ def register(subparsers: Any) -> None:
     people = actions.add_parser(
         "cc", parents=[common], help="who replies copy: list, --add or --remove participants"
     )
-    people.add_argument("ticket")
+    people.add_argument("ticket", type=ticket_id)
     people.add_argument("--add", action="append", default=[], metavar="ADDRESS")
     people.add_argument("--remove", action="append", default=[], metavar="ADDRESS")
     people.set_defaults(run=_cc)

@@ -8,14 +8,14 @@ import argparse
 from typing import Any
 
 from inbound.cli.terminal import terminal_text
-from inbound.cli.tickets_triage import message_key
+from inbound.cli.tickets_triage import message_key, ticket_id
 
 
 def register(actions: Any, common: argparse.ArgumentParser, calling: Any) -> None:
     forward = actions.add_parser(
         "forward", parents=[common], help="forward the ticket, or one message, to another address"
     )
-    forward.add_argument("ticket")
+    forward.add_argument("ticket", type=ticket_id)
     forward.add_argument("--to", required=True, metavar="ADDRESS", help="one address outside this desk")
     forward.add_argument("--note", default="", metavar="TEXT", help="a few words above the forwarded mail")
     forward.add_argument(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from inbound.cli.target import CommandError
+from inbound.cli.tickets_triage import ticket_id
 
 
 def _seen_file(data_dir: str) -> Path:
@@ -53,7 +54,7 @@ def register(actions: Any, common: argparse.ArgumentParser, calling: Any) -> Non
     assign = actions.add_parser(
         "assign", parents=[common], help="assign a ticket to an agent, 'me' or 'none'"
     )
-    assign.add_argument("ticket")
+    assign.add_argument("ticket", type=ticket_id)
     assign.add_argument("agent", help="a colleague's sign-in address, 'me' or 'none'")
     assign.add_argument("--force", action="store_true", help="take it from the colleague who has it")
     assign.set_defaults(run=calling(_assign))

@@ -4,6 +4,7 @@ API routes as the console (PATCH a ticket, POST .../merge and .../split)."""
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from chalicelib.domain.tickets import Priority
@@ -13,28 +14,38 @@ from inbound.cli.terminal import terminal_text
 PRIORITIES = tuple(p.value for p in reversed(Priority))  # plain words: argparse shows their repr
 
 
+_TICKET_NUMBER = re.compile(r"(?:[tT]-)?(\d{1,12})")
+
+
+def ticket_id(value: str) -> str:
+    """A ticket as a person types it: `t-1001` or `1001` is T-1001; anything else as given
+    (the API answers 404 for it)."""
+    found = _TICKET_NUMBER.fullmatch(value.strip())
+    return f"T-{found.group(1)}" if found else value
+
+
 def register(actions: Any, common: argparse.ArgumentParser, calling: Any) -> None:
     priority = actions.add_parser("priority", parents=[common], help="set a ticket's priority")
-    priority.add_argument("ticket")
+    priority.add_argument("ticket", type=ticket_id)
     priority.add_argument("priority", choices=PRIORITIES)
     priority.set_defaults(run=calling(_priority))
     tag = actions.add_parser("tag", parents=[common], help="add tags to a ticket, or --remove them")
-    tag.add_argument("ticket")
+    tag.add_argument("ticket", type=ticket_id)
     tag.add_argument("tags", nargs="*", metavar="TAG", help="tags to add")
     tag.add_argument("--remove", action="append", default=[], metavar="TAG", help="a tag to take off")
     tag.set_defaults(run=calling(_tag))
     merge = actions.add_parser(
         "merge", parents=[common], help="move every message of a ticket into another; it closes"
     )
-    merge.add_argument("ticket")
-    merge.add_argument("into", help="the ticket that stays")
+    merge.add_argument("ticket", type=ticket_id)
+    merge.add_argument("into", type=ticket_id, help="the ticket that stays")
     merge.set_defaults(run=calling(_merge))
     split = actions.add_parser("split", parents=[common], help="move one message out into a new ticket")
-    split.add_argument("ticket")
+    split.add_argument("ticket", type=ticket_id)
     split.add_argument("message", help="its number in `inbound tickets show` ([2] is 2), or its key")
     split.set_defaults(run=calling(_split))
     reopen = actions.add_parser("reopen", parents=[common], help="open a pending, solved or closed ticket")
-    reopen.add_argument("ticket")
+    reopen.add_argument("ticket", type=ticket_id)
     reopen.set_defaults(run=calling(_reopen))
 
 

@@ -56,6 +56,10 @@ def test_a_shift_from_the_terminal_next_note_reply_close(api, local_agent, capsy
     assert api.stack.tickets.get_ticket(ticket_id).status == "closed"
     code, _, err = run(capsys, "tickets", "show", "T-999999", *data)
     assert code == 1 and "there is no ticket T-999999 (HTTP 404)" in err
+    number = ticket_id.removeprefix("T-")
+    for typed in (ticket_id.lower(), number):  # as people type it: t-1001, 1001
+        code, page, _ = run(capsys, "tickets", "show", typed, *data)
+        assert code == 0 and page.startswith(f"{ticket_id}  Printer on fire"), typed
 
 
 def test_a_blank_reply_from_the_terminal_is_one_line_and_mails_nothing(api, local_agent, capsys, monkeypatch):
