@@ -69,8 +69,8 @@ def register(commands: Any) -> None:
     down = commands.add_parser(
         "teardown", help="remove what provision made for a stage (lists it only, unless --yes)"
     )
-    down.add_argument("--stage", required=True)
-    down.add_argument("--region", default="us-east-1")
+    down.add_argument("--stage", required=True, help="the stage provision made, e.g. prod")
+    down.add_argument("--region", default="us-east-1", help="its AWS Region (default us-east-1)")
     down.add_argument(
         "--endpoint-url", default=None, help="an AWS-compatible endpoint, e.g. a local moto server"
     )

@@ -113,10 +113,17 @@ def _outbox(args: argparse.Namespace) -> int:
 
 def register(commands: Any) -> None:
     up = commands.add_parser("up", help="run the whole system on this machine, in the foreground")
-    up.add_argument("--smtp-port", type=int, default=2525)
-    up.add_argument("--http-port", type=int, default=8000)
+    up.add_argument("--smtp-port", type=int, default=2525, help="SMTP port (default 2525; 0: any free port)")
+    up.add_argument(
+        "--http-port",
+        type=int,
+        default=8000,
+        help="the API's and console's port (default 8000; 0: any free port)",
+    )
     up.add_argument("--data-dir", default=".inbound", help="state kept across restarts (default .inbound/)")
-    up.add_argument("--domain", default="example.com")
+    up.add_argument(
+        "--domain", default="example.com", help="the domain the mailboxes are at (default example.com)"
+    )
     up.add_argument(
         "--host",
         default="127.0.0.1",

@@ -2,11 +2,15 @@
 
 GIVEN names or addresses, THEN they become addresses at the domain, in order (the first is
 the default mailbox), once each; INBOUND_MAILBOXES, the functions' own variable, counts when
-no `--mailbox` is given; one at another domain is the one line to print.
+no `--mailbox` is given; one at another domain is the one line to print. And `--help` says
+what README says of the ports.
 """
 
 from __future__ import annotations
 
+import pytest
+
+from inbound.cli.main import build_parser
 from inbound.cli.up import mailbox_addresses
 
 
@@ -31,3 +35,11 @@ def test_a_mailbox_at_another_domain_is_what_to_print() -> None:
         "INBOUND_MAILBOXES 'sales@shop.example' is not a mailbox at example.com"
         " (give a name such as sales, or sales@example.com)"
     )
+
+
+def test_up_s_help_says_port_0_takes_any_free_port_as_readme_does(capsys) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["up", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--smtp-port SMTP_PORT SMTP port (default 2525; 0: any free port)" in shown
+    assert "(default 8000; 0: any free port)" in shown
