@@ -328,13 +328,16 @@ def test_two_agents_work_the_day_in_the_console(
     bob_page.locator("#reply-form textarea").fill("Noch eine Frage: welche Kontonummer?")
     head.get_by_role("button", name="Close c", exact=True).click()
     eventually(lambda: tickets(up).get_ticket(german_id).status == "closed" or None, 10, "closed")
-    bob_dialogs: list[str] = []
-    _accept_next_dialog(bob_page, bob_dialogs)
+    # Bob's confirm() answered in his page: Chromium dismissed a dialog of this second
+    # browser before Playwright's handler could accept it ("No dialog is showing").
+    bob_page.evaluate(
+        "() => { window.__confirm = window.confirm; window.confirm = (m) => { window.__asked = m; return true; }; }"
+    )
     bob_page.locator("#reply-form button[type=submit]").click()
     wait_for_sent(bob_page, "Noch eine Frage")
-    asked = bob_dialogs[0] if bob_dialogs else ""
-    assert asked.startswith(f"{creds['username']} closed this ticket "), bob_dialogs
-    assert asked.endswith(": send anyway? Your reply reopens it."), bob_dialogs
+    asked = bob_page.evaluate("() => { window.confirm = window.__confirm; return window.__asked; }") or ""
+    assert asked.startswith(f"{creds['username']} closed this ticket "), asked
+    assert asked.endswith(": send anyway? Your reply reopens it."), asked
     bob_page.locator(".messages li.event").filter(has_text="status closed → pending").wait_for()
     assert tickets(up).get_ticket(german_id).status == "pending"
     # Taking Bob's ticket asks Ann first; declined, it stays his.
