@@ -9,6 +9,9 @@ parts of 8 KB each 20 s. A real value holds a type, a charset, a boundary and a 
 of at most a few hundred characters (RFC 2231 continuations of a long name: a few dozen
 `;`), so what lies past MAX_VALUE_BYTES or MAX_PARAMETERS `;` of one is no parameter anyone
 meant: the parsed copy is cut there, with a defect; the archived raw mail keeps every byte.
+A value too long but with few `;` keeps its head and its tail, the middle cut out: a file
+name's closing quote and extension (".pdf", ".exe") are at its end, and what the desk shows
+and decides by must not lose them.
 
 Standard library only; used by the reader before parsing.
 """
@@ -27,15 +30,22 @@ _FIELD = re.compile(rb"^content-(?:type|disposition)[ \t]*:", re.IGNORECASE | re
 _VALUE = re.compile(rb"[^\r\n]*(?:(?:\r\n|\r|\n)[ \t][^\r\n]*)*")
 
 
-def _cut_at(raw: bytes, start: int, end: int) -> int:
-    """Where the value raw[start:end] is cut: `end` when it is within both bounds."""
+def _kept(raw: bytes, start: int, end: int) -> bytes | None:
+    """What the parsed copy keeps of the value raw[start:end]; None when it is within both
+    bounds. Never a line break at an end: with the line's own break after it, that would be
+    a blank line, the end of the header block (and a fold starts with a space or tab)."""
+    if end - start <= MAX_VALUE_BYTES and raw.count(b";", start, end) <= MAX_PARAMETERS:
+        return None
+    half = MAX_VALUE_BYTES // 2
+    if end - start > MAX_VALUE_BYTES:
+        head, tail = raw[start : start + half], raw[end - half : end]
+        if head.count(b";") + tail.count(b";") <= MAX_PARAMETERS:
+            return head.rstrip(b"\r\n") + tail.lstrip(b"\r\n")
     limit = min(end, start + MAX_VALUE_BYTES)
-    if raw.count(b";", start, limit) <= MAX_PARAMETERS:
-        return limit
     at = start
     for _ in range(MAX_PARAMETERS + 1):
         at = raw.index(b";", at, limit) + 1
-    return at - 1  # before the first `;` past the bound
+    return raw[start : at - 1].rstrip(b"\r\n")  # before the first `;` past the bound
 
 
 def bounded(raw: bytes) -> tuple[bytes, tuple[Defect, ...]]:
@@ -50,15 +60,13 @@ def bounded(raw: bytes) -> tuple[bytes, tuple[Defect, ...]]:
         value = _VALUE.match(raw, field.end())
         start = field.end()
         end = value.end() if value else start
-        cut = _cut_at(raw, start, end)
-        if cut == end:
+        kept = _kept(raw, start, end)
+        if kept is None:
             continue
-        # Never end on a line break: with the line's own break after it, that would be a
-        # blank line, the end of the header block.
-        pieces.append(raw[pos:cut].rstrip(b"\r\n"))
+        pieces.append(raw[pos:start] + kept)
         name = field.group().rstrip(b": \t").decode("ascii")
         defects.append(
-            Defect(DefectKind.HEADER_TOO_LONG, f"{name} of {end - start} bytes cut to {cut - start}")
+            Defect(DefectKind.HEADER_TOO_LONG, f"{name} of {end - start} bytes cut to {len(kept)}")
         )
         pos = end
     if not defects:
