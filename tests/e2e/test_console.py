@@ -41,9 +41,8 @@ from tests.support.console import (
 from tests.support.local_up import (
     CUSTOMER,
     LocalStackRun,
-    UpProcess,
+    close_the_working_queue,
     eventually,
-    run_inbound,
     secret_of,
     send,
     stored_message,
@@ -128,21 +127,11 @@ def test_the_page_is_served_without_a_token_under_a_strict_policy(local_stack: L
     assert refused.value.code == 401
 
 
-def _close_the_working_queue(up: UpProcess) -> None:
-    """The stack is shared (with other modules too): close what earlier tests (in any order)
-    left open, so the queue holds only this test's tickets and `n` claims the one it expects."""
-    listed = run_inbound(up, "tickets", "list", "--status", "new,open,pending", "--all", "--json")
-    assert listed.returncode == 0, listed.stderr
-    for line in listed.stdout.splitlines():
-        closed = run_inbound(up, "tickets", "close", json.loads(line)["id"])
-        assert closed.returncode == 0, closed.stderr
-
-
 def test_an_agent_works_a_hostile_ticket_from_claim_to_close(
     console: Console, local_stack: LocalStackRun
 ) -> None:
     up = local_stack.current
-    _close_the_working_queue(up)
+    close_the_working_queue(up)
     hostile = hostile_mail(up.http)
     send(up, hostile)
     claimed_first = ticket_of(up, hostile)  # oldest unassigned: the one `n` claims

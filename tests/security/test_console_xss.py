@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.support.console import Console
-from tests.support.local_up import CUSTOMER, LocalStackRun, UpProcess, ticket_of
+from tests.support.local_up import CUSTOMER, LocalStackRun, UpProcess, close_the_working_queue, ticket_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.shared_stack, pytest.mark.timeout(420)]
 
@@ -148,6 +148,7 @@ def test_no_vector_runs_anywhere_in_the_console_and_every_text_shows_as_written(
     local_stack: LocalStackRun,
 ) -> None:
     up = local_stack.current
+    close_the_working_queue(up)  # the queue's first page must list this test's tickets
     mails = [hostile(VECTORS[n::MAILS], disguised=n == 0) for n in range(MAILS)]
     for mail in mails:
         send_raw(up, mail)
@@ -197,6 +198,7 @@ def test_a_bidi_override_in_a_name_or_subject_does_not_reorder_the_address_besid
     `Support >tset.live@yrollam<`; a subject's override ran on over the time after it in a
     customer's history. Each customer text is isolated now: the address keeps its order."""
     up = local_stack.current
+    close_the_working_queue(up)  # the queue's first page must list this test's ticket
     override = "\u202e"
     message = EmailMessage()
     message["From"], message["To"] = CUSTOMER, "support@example.com"
