@@ -1,5 +1,9 @@
 /* inbound staff console: the queue, one ticket, replies and notes, over the JSON API.
  *
+ * Over 300 lines: the desk itself (session, address, queue, ticket, composer) shares one
+ * state and one render; every feature that can stand apart already lives in its own file
+ * (triage.js, replies.js, sla.js, ...) and gets that state through InboundX(desk).
+ *
  * Rules this file keeps:
  *  - Data from the API (subjects, names, filenames, bodies) only ever reaches the page
  *    as text (textContent, attribute values); never through innerHTML.

@@ -1,6 +1,7 @@
 /* Die deutschen Texte der Konsole (see i18n.js; the same keys as i18n-en.js).
  * JSON inside (double quotes, no trailing comma, no comments), read by
  * tests/unit/test_console_catalogue.py. The agent is addressed as "Sie".
+ * Over 300 lines: a table, one line per string (see i18n-en.js).
  */
 'use strict';
 
