@@ -14,7 +14,7 @@ from chalicelib.domain.tickets import Ticket, ticket_id_for
 from chalicelib.errors import InvalidRequest
 from chalicelib.wiring import build_services
 from tests.support.deliver import deliver
-from tests.support.desk_helpers import new_ticket
+from tests.support.desk_helpers import WORDS_FOR_ANNAS_TICKET, annas_ticket_and_another, new_ticket
 from tests.support.mail_factory import make_mail
 from tests.support.request_counts import counted_session
 
@@ -38,26 +38,9 @@ def search(svc, text: str, **filters) -> list[str]:
 
 def test_a_new_ticket_is_found_by_id_address_domain_words_and_file_name(stack, recorded):
     svc, operations = recorded
-    ticket = new_ticket(
-        stack,
-        "Rückerstattung für März",
-        sender=ANNA,
-        body="請求書が届きません。Bitte prüfen Sie die Straße.",
-        attachments=(("Rechnung März.pdf", "application/pdf", b"%PDF-1.4"),),
-    )
-    new_ticket(stack, "Something else", sender="carl@other.org", body="Nothing in common")
+    ticket = annas_ticket_and_another(stack)
     operations.take()
-    for query in (
-        ticket,
-        "anna.berg@kunde.de",
-        "@kunde.de",
-        "Rueckerstattung",
-        "STRASSE",
-        "請求書",
-        "Rechnung März.pdf",
-        "rechnung",
-        "Anna Berg",
-    ):
+    for query in (ticket, *WORDS_FOR_ANNAS_TICKET):
         assert search(svc, query) == [ticket], query
     assert "dynamodb.Scan" not in operations.take()
 

@@ -11,7 +11,7 @@ import pytest
 from chalicelib.errors import InvalidRequest
 from tests.fakes.stack import FakeStack
 from tests.support.deliver import deliver
-from tests.support.desk_helpers import new_ticket
+from tests.support.desk_helpers import WORDS_FOR_ANNAS_TICKET, annas_ticket_and_another, new_ticket
 from tests.support.mail_factory import make_mail
 
 ANN = "ann@example.com"
@@ -28,25 +28,8 @@ def search(stack: FakeStack, text: str, **filters) -> list[str]:
 
 
 def test_a_new_ticket_is_found_by_id_address_domain_words_and_file_name(stack):
-    ticket = new_ticket(
-        stack,
-        "Rückerstattung für März",
-        sender=ANNA,
-        body="請求書が届きません。Bitte prüfen Sie die Straße.",
-        attachments=(("Rechnung März.pdf", "application/pdf", b"%PDF-1.4"),),
-    )
-    new_ticket(stack, "Something else", sender="carl@other.org", body="Nothing in common")
-    for query in (
-        ticket,
-        "anna.berg@kunde.de",
-        "@kunde.de",
-        "Rueckerstattung",
-        "STRASSE",
-        "請求書",
-        "Rechnung März.pdf",
-        "rechnung",
-        "Anna Berg",
-    ):
+    ticket = annas_ticket_and_another(stack)
+    for query in (ticket, *WORDS_FOR_ANNAS_TICKET):
         assert search(stack, query) == [ticket], query
 
 

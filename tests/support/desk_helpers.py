@@ -56,6 +56,34 @@ class EventsInbox:
         self._sqs.delete_queue(QueueUrl=self.url)
 
 
+# What a staff member types to find Anna's ticket (with its id): her address and domain, words
+# of the subject spelt without umlauts or in capitals, Japanese from the body, the file name.
+WORDS_FOR_ANNAS_TICKET = (
+    "anna.berg@kunde.de",
+    "@kunde.de",
+    "Rueckerstattung",
+    "STRASSE",
+    "請求書",
+    "Rechnung März.pdf",
+    "rechnung",
+    "Anna Berg",
+)
+
+
+def annas_ticket_and_another(stack) -> str:
+    """Anna's German and Japanese ticket with a PDF, and Carl's that shares nothing with it:
+    the id of Anna's, which every one of WORDS_FOR_ANNAS_TICKET must find alone."""
+    ticket = new_ticket(
+        stack,
+        "Rückerstattung für März",
+        sender="Anna Berg <anna.berg@kunde.de>",
+        body="請求書が届きません。Bitte prüfen Sie die Straße.",
+        attachments=(("Rechnung März.pdf", "application/pdf", b"%PDF-1.4"),),
+    )
+    new_ticket(stack, "Something else", sender="carl@other.org", body="Nothing in common")
+    return ticket
+
+
 @contextlib.contextmanager
 def events_inbox(stack) -> Iterator[EventsInbox]:
     inbox = EventsInbox(stack)
