@@ -12,6 +12,9 @@ from typing import Any
 def _up(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from inbound.local import heap
+
+    heap.hold()  # until the stack is up (foreground settles it)
     from inbound.cli.target import CommandError, NoStackRunning, running_stack
     from inbound.local.foreground import run
     from inbound.local.stack import UpOptions

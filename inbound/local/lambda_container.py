@@ -23,6 +23,7 @@ starting and stopping containers, is at the end of this module.
 from __future__ import annotations
 
 import ctypes
+import gc
 import importlib
 import logging
 import os
@@ -106,7 +107,7 @@ def _invoke(handlers: dict[str, Any], message: tuple[Any, ...]) -> tuple[str, An
 
 
 def serve(conn: Connection) -> int:
-    from inbound.local import aws_contract
+    from inbound.local import aws_contract, heap
     from inbound.local.chalice_host import import_app
 
     setup = conn.recv()
@@ -114,6 +115,7 @@ def serve(conn: Connection) -> int:
     aws_contract.install()
     Transport(conn, setup["endpoint"]).install()
     import_app(setup["environment"])
+    heap.settle()
     conn.send(("ready", os.getpid()))
     handlers: dict[str, Any] = {}
     while True:
@@ -136,6 +138,7 @@ def main(argv: list[str]) -> int:
     fd, parent = int(argv[1]), int(argv[2])
     _die_with(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent decides
+    gc.disable()  # importing the app only adds what lives as long as the container (heap.settle)
     return serve(Connection(fd))
 
 

@@ -22,6 +22,7 @@ def restored_gc() -> Iterator[None]:
     yield
     gc.unfreeze()
     gc.set_threshold(*threshold)
+    gc.enable()
 
 
 class _Node:
@@ -42,3 +43,21 @@ def test_what_exists_at_settling_is_frozen_and_later_cycles_are_still_collected(
     assert gc.get_freeze_count() >= len(held)
     assert gc.get_threshold()[2] == heap.FULL_EVERY
     assert gone() is None
+
+
+def test_nothing_is_collected_while_starting_and_settling_collects_what_it_left(restored_gc):
+    heap.hold()
+    a, b = _Node(), _Node()
+    a.other, b.other = b, a  # start-up's garbage: a cycle nothing refers to
+    gone = weakref.ref(a)
+    del a, b
+    kept = [_Node() for _ in range(100_000)]  # far past every generation's threshold
+
+    assert not gc.isenabled()
+    assert gone() is not None
+
+    heap.settle()
+
+    assert gc.isenabled()
+    assert gone() is None
+    assert len(kept) == 100_000
