@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from inbound.stage.alarms import AlarmSpec, alarm_specs
-from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.context import Context
+from inbound.stage.provision.deleting import SNS_GONE, delete_resource
 from inbound.stage.provision.messaging import ensure_topic
 from inbound.stage.provision.report import ABSENT, DELETED
 
@@ -113,13 +112,12 @@ def delete_alarms(ctx: Context) -> None:
     for name in names:
         ctx.report.add("cloudwatch-alarm", name, DELETED if name in existing else ABSENT)
 
-    sns, n = ctx.client("sns"), ctx.names
-    try:
-        sns.get_topic_attributes(TopicArn=n.topic_arn(ALARMS_TOPIC_ROLE))
-    except ClientError as exc:
-        if error_code(exc) != "NotFound":
-            raise
-        ctx.report.add("sns-topic", n.topic(ALARMS_TOPIC_ROLE), ABSENT)
-        return
-    sns.delete_topic(TopicArn=n.topic_arn(ALARMS_TOPIC_ROLE))
-    ctx.report.add("sns-topic", n.topic(ALARMS_TOPIC_ROLE), DELETED)
+    sns, arn = ctx.client("sns"), ctx.names.topic_arn(ALARMS_TOPIC_ROLE)
+    delete_resource(
+        ctx.report,
+        "sns-topic",
+        ctx.names.topic(ALARMS_TOPIC_ROLE),
+        read=lambda: sns.get_topic_attributes(TopicArn=arn),
+        delete=lambda _: sns.delete_topic(TopicArn=arn),
+        gone=SNS_GONE,
+    )

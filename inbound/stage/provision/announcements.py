@@ -11,13 +11,10 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from inbound.stage.documents import ANNOUNCE_ROLE, SEND_FUNCTION_TIMEOUT
-from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.context import Context
 from inbound.stage.provision.messaging import delete_queues, ensure_worker_queue
-from inbound.stage.provision.report import ABSENT, DELETED
-from inbound.stage.provision.ses import ensure_configuration_set
+from inbound.stage.provision.ses import delete_configuration_set, ensure_configuration_set
 from inbound.stage.ses_documents import announcement_configuration_set
 
 
@@ -32,14 +29,5 @@ def ensure_announcements(
 
 
 def delete_announcements(ctx: Context) -> None:
-    ses = ctx.client("ses")
-    name = announcement_configuration_set(ctx.names)
-    try:
-        ses.describe_configuration_set(ConfigurationSetName=name)  # read first: a dry run's plan
-        ses.delete_configuration_set(ConfigurationSetName=name)
-        ctx.report.add("ses-configuration-set", name, DELETED)
-    except ClientError as exc:
-        if error_code(exc) != "ConfigurationSetDoesNotExist":
-            raise
-        ctx.report.add("ses-configuration-set", name, ABSENT)
+    delete_configuration_set(ctx, announcement_configuration_set(ctx.names))
     delete_queues(ctx, (ANNOUNCE_ROLE,))

@@ -20,7 +20,8 @@ from botocore.exceptions import ClientError
 from inbound.stage.documents import console_origin
 from inbound.stage.gateway_responses import rest_api_definition
 from inbound.stage.provision.context import Context, ProvisionError, error_code
-from inbound.stage.provision.report import ABSENT, CHANGED, CREATED, DELETED, UNCHANGED
+from inbound.stage.provision.deleting import SSM_GONE, delete_resource
+from inbound.stage.provision.report import CHANGED, CREATED, UNCHANGED
 
 _FIELDS = ("statusCode", "responseParameters", "responseTemplates")
 
@@ -121,12 +122,12 @@ def ensure_public_url(ctx: Context, url: str) -> None:
 
 
 def delete_public_url(ctx: Context) -> None:
-    try:
-        ctx.client("ssm").get_parameter(Name=ctx.names.public_url_parameter)  # read first: a dry run's plan
-        ctx.client("ssm").delete_parameter(Name=ctx.names.public_url_parameter)
-    except ClientError as exc:
-        if error_code(exc) != "ParameterNotFound":
-            raise
-        ctx.report.add("ssm-parameter", ctx.names.public_url_parameter, ABSENT)
-        return
-    ctx.report.add("ssm-parameter", ctx.names.public_url_parameter, DELETED)
+    ssm, name = ctx.client("ssm"), ctx.names.public_url_parameter
+    delete_resource(
+        ctx.report,
+        "ssm-parameter",
+        name,
+        read=lambda: ssm.get_parameter(Name=name),
+        delete=lambda _: ssm.delete_parameter(Name=name),
+        gone=SSM_GONE,
+    )

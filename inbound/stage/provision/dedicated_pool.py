@@ -26,7 +26,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from inbound.stage.provision.context import Context, ProvisionError, error_code
-from inbound.stage.provision.report import ABSENT, CREATED, DELETED, KEPT, UNCHANGED
+from inbound.stage.provision.deleting import SES_CONFIGURATION_SET_GONE, SESV2_GONE, delete_resource
+from inbound.stage.provision.report import CREATED, KEPT, UNCHANGED
 from inbound.stage.ses_documents import announcement_configuration_set
 
 STAGE_TAG = "inbound:stage"
@@ -39,7 +40,7 @@ def _pool(sesv2: Any, name: str) -> dict[str, Any] | None:
     try:
         return dict(sesv2.get_dedicated_ip_pool(PoolName=name)["DedicatedIpPool"])
     except ClientError as exc:
-        if error_code(exc) != "NotFoundException":
+        if error_code(exc) not in SESV2_GONE:
             raise
         return None
 
@@ -132,22 +133,21 @@ def delete_dedicated_pool(ctx: Context) -> None:
         described = sesv2.get_configuration_set(ConfigurationSetName=set_name)
     except ClientError as exc:
         # moto answers v1's code through v2; SES v2 says NotFoundException.
-        if error_code(exc) not in ("NotFoundException", "ConfigurationSetDoesNotExist"):
+        if error_code(exc) not in SESV2_GONE | SES_CONFIGURATION_SET_GONE:
             raise
         return
     name = (described.get("DeliveryOptions") or {}).get("SendingPoolName")
     if not name:
         return
     tags = sesv2.list_tags_for_resource(ResourceArn=_pool_arn(ctx, name)).get("Tags") or []
-    if {"Key": STAGE_TAG, "Value": ctx.names.stage} not in tags:
-        ctx.report.add("ses-dedicated-ip-pool", name, KEPT, "not made by this stage's provision")
-        return
-    try:
+    mine = {"Key": STAGE_TAG, "Value": ctx.names.stage} in tags
+    delete_resource(
+        ctx.report,
+        "ses-dedicated-ip-pool",
+        name,
+        read=lambda: name,  # the set sends from it, and it has tags: it is there
         # Its standard IPs go back to SES's default pool; a managed pool's leases end.
-        sesv2.delete_dedicated_ip_pool(PoolName=name)
-    except ClientError as exc:
-        if error_code(exc) != "NotFoundException":
-            raise
-        ctx.report.add("ses-dedicated-ip-pool", name, ABSENT)
-        return
-    ctx.report.add("ses-dedicated-ip-pool", name, DELETED)
+        delete=lambda _: sesv2.delete_dedicated_ip_pool(PoolName=name),
+        gone=SESV2_GONE,
+        keep="" if mine else "not made by this stage's provision",
+    )

@@ -9,6 +9,7 @@ Without `--firehose` a later run leaves all of it as it is; `--delete` removes i
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,8 +24,9 @@ from inbound.stage.firehose_documents import (
     stream_name,
 )
 from inbound.stage.provision.context import Context, error_code
+from inbound.stage.provision.deleting import IAM_GONE, RESOURCE_GONE, delete_resource
 from inbound.stage.provision.event_destinations import ensure_event_destination
-from inbound.stage.provision.report import ABSENT, CREATED, DELETED, UNCHANGED
+from inbound.stage.provision.report import CREATED, UNCHANGED
 from inbound.stage.ses_documents import announcement_configuration_set, event_types
 
 
@@ -96,34 +98,31 @@ def ensure_firehose(ctx: Context) -> None:
 
 def delete_firehose(ctx: Context) -> None:
     """After the configuration sets (and so their destinations) are gone."""
-    n, firehose, iam = ctx.names, ctx.client("firehose"), ctx.client("iam")
-    try:
-        # Each resource is read before it is deleted, so a dry run (provision/dry_run.py)
-        # tells what would go from what is not there.
-        firehose.describe_delivery_stream(DeliveryStreamName=stream_name(n))
-        firehose.delete_delivery_stream(DeliveryStreamName=stream_name(n))
-        ctx.report.add("firehose-delivery-stream", stream_name(n), DELETED)
-    except ClientError as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise
-        ctx.report.add("firehose-delivery-stream", stream_name(n), ABSENT)
-    for role in role_names(n):
+    firehose, iam, stream = ctx.client("firehose"), ctx.client("iam"), stream_name(ctx.names)
+    delete_resource(
+        ctx.report,
+        "firehose-delivery-stream",
+        stream,
+        read=lambda: firehose.describe_delivery_stream(DeliveryStreamName=stream),
+        delete=lambda _: firehose.delete_delivery_stream(DeliveryStreamName=stream),
+        gone=RESOURCE_GONE,
+    )
+
+    def delete_role(found: dict[str, Any]) -> None:
+        name = found["Role"]["RoleName"]
         try:
-            iam.get_role(RoleName=role)
+            iam.delete_role_policy(RoleName=name, PolicyName=POLICY_NAME)  # IAM deletes no role with one
         except ClientError as exc:
-            if error_code(exc) != "NoSuchEntity":
+            if error_code(exc) not in IAM_GONE:
                 raise
-            ctx.report.add("iam-role", role, ABSENT)
-            continue
-        try:
-            iam.delete_role_policy(RoleName=role, PolicyName=POLICY_NAME)
-        except ClientError as exc:
-            if error_code(exc) != "NoSuchEntity":
-                raise
-        try:
-            iam.delete_role(RoleName=role)
-            ctx.report.add("iam-role", role, DELETED)
-        except ClientError as exc:
-            if error_code(exc) != "NoSuchEntity":
-                raise
-            ctx.report.add("iam-role", role, ABSENT)
+        iam.delete_role(RoleName=name)
+
+    for role in role_names(ctx.names):
+        delete_resource(
+            ctx.report,
+            "iam-role",
+            role,
+            read=partial(iam.get_role, RoleName=role),
+            delete=delete_role,
+            gone=IAM_GONE,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -10,7 +11,8 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.cognito_staff import ROLES, ensure_group
 from inbound.stage.documents import CLIENT_SETTINGS, PASSWORD_POLICY, POOL_SETTINGS, POOL_SIGN_IN
 from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code
-from inbound.stage.provision.report import ABSENT, CHANGED, CREATED, DELETED, KEPT, UNCHANGED
+from inbound.stage.provision.deleting import RESOURCE_GONE, SSM_GONE, delete_resource
+from inbound.stage.provision.report import CHANGED, CREATED, UNCHANGED
 
 SECRET_BYTES = 32
 
@@ -195,22 +197,23 @@ def rotate_secret(ctx: Context) -> None:
 def delete_identity(ctx: Context, keep_data: bool) -> None:
     """The user pool holds staff accounts and the secret signs live reply addresses:
     both are data, kept unless `keep_data` is False."""
-    pool_id = _find_pool(ctx)
-    name = ctx.names.user_pool
-    if pool_id is None:
-        ctx.report.add("cognito-user-pool", name, ABSENT)
-    elif keep_data:
-        ctx.report.add("cognito-user-pool", name, KEPT, "staff accounts (--delete-data deletes it)")
-    else:
-        ctx.client("cognito-idp").delete_user_pool(UserPoolId=pool_id)  # clients go with it
-        ctx.report.add("cognito-user-pool", name, DELETED)
+    cognito, ssm = ctx.client("cognito-idp"), ctx.client("ssm")
+    delete_resource(
+        ctx.report,
+        "cognito-user-pool",
+        ctx.names.user_pool,
+        read=lambda: _find_pool(ctx),
+        delete=lambda pool_id: cognito.delete_user_pool(UserPoolId=pool_id),  # clients go with it
+        gone=RESOURCE_GONE,
+        keep="staff accounts (--delete-data deletes it)" if keep_data else "",
+    )
     for param in (ctx.names.reply_secret_parameter, ctx.names.previous_reply_secret_parameter):
-        if _get_parameter(ctx, param, decrypt=False) is None:
-            ctx.report.add("ssm-parameter", param, ABSENT)
-        elif keep_data:
-            ctx.report.add(
-                "ssm-parameter", param, KEPT, "signs live reply addresses (--delete-data deletes it)"
-            )
-        else:
-            ctx.client("ssm").delete_parameter(Name=param)
-            ctx.report.add("ssm-parameter", param, DELETED)
+        delete_resource(
+            ctx.report,
+            "ssm-parameter",
+            param,
+            read=partial(_get_parameter, ctx, param, decrypt=False),
+            delete=lambda found: ssm.delete_parameter(Name=found["Name"]),
+            gone=SSM_GONE,
+            keep="signs live reply addresses (--delete-data deletes it)" if keep_data else "",
+        )

@@ -12,6 +12,7 @@ both shapes, so flipping this later breaks nothing.
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -25,9 +26,8 @@ from inbound.stage.documents import (
     visibility_timeout,
 )
 from inbound.stage.provision.context import Context, canonical, error_code, policy_json
-from inbound.stage.provision.report import ABSENT, DELETED
+from inbound.stage.provision.deleting import SNS_GONE, SQS_GONE, delete_resource
 
-_QUEUE_MISSING = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 _QUEUE_RECENTLY_DELETED = frozenset({"AWS.SimpleQueueService.QueueDeletedRecently", "QueueDeletedRecently"})
 
 
@@ -56,7 +56,7 @@ def _queue_url(sqs: Any, name: str) -> str | None:
     try:
         return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
     except ClientError as exc:
-        if error_code(exc) in _QUEUE_MISSING:
+        if error_code(exc) in SQS_GONE:
             return None
         raise
 
@@ -181,17 +181,18 @@ _WAITING = (
 def delete_queues(ctx: Context, roles: tuple[str, ...]) -> None:
     """Delete each role's queue, messages included, and its dead-letter queue; the report says
     how many messages went with each (SQS's approximate counts: visible, in flight, delayed)."""
-    sqs, n = ctx.client("sqs"), ctx.names
-    for role in (queue for r in roles for queue in (r, f"{r}-dlq")):
-        url = _queue_url(sqs, n.queue(role))
-        if url is None:
-            ctx.report.add("sqs-queue", n.queue(role), ABSENT)
-            continue
+    sqs = ctx.client("sqs")
+
+    def delete(url: str) -> str:
         counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(_WAITING))["Attributes"]
         waiting = sum(int(counts.get(name, 0)) for name in _WAITING)
         sqs.delete_queue(QueueUrl=url)
-        detail = f"{waiting} message{'s' if waiting != 1 else ''} on it" if waiting else ""
-        ctx.report.add("sqs-queue", n.queue(role), DELETED, detail)
+        return f"{waiting} message{'s' if waiting != 1 else ''} on it" if waiting else ""
+
+    for name in (ctx.names.queue(queue) for role in roles for queue in (role, f"{role}-dlq")):
+        delete_resource(
+            ctx.report, "sqs-queue", name, read=partial(_queue_url, sqs, name), delete=delete, gone=SQS_GONE
+        )
 
 
 def ensure_pipe(ctx: Context, topic_arn: str, role: str, function_timeout: int) -> dict[str, str]:
@@ -221,19 +222,22 @@ def delete_messaging(ctx: Context) -> None:
     Raw mail is safe regardless: it stays in the bucket's incoming/ until processed.
     """
     sns, n = ctx.client("sns"), ctx.names
-    for role in ("received", "feedback", "events", "identity-feedback"):
-        arn = n.topic_arn(role)
-        try:
-            sns.get_topic_attributes(TopicArn=arn)
-        except ClientError as exc:
-            if error_code(exc) != "NotFound":
-                raise
-            ctx.report.add("sns-topic", n.topic(role), ABSENT)
-            continue
+
+    def delete(found: dict[str, Any]) -> None:
+        arn = found["Attributes"]["TopicArn"]
         for page in sns.get_paginator("list_subscriptions_by_topic").paginate(TopicArn=arn):
             for sub in page["Subscriptions"]:
                 if sub["SubscriptionArn"].startswith("arn:"):  # skip "PendingConfirmation"
                     sns.unsubscribe(SubscriptionArn=sub["SubscriptionArn"])
         sns.delete_topic(TopicArn=arn)
-        ctx.report.add("sns-topic", n.topic(role), DELETED)
+
+    for role in ("received", "feedback", "events", "identity-feedback"):
+        delete_resource(
+            ctx.report,
+            "sns-topic",
+            n.topic(role),
+            read=partial(sns.get_topic_attributes, TopicArn=n.topic_arn(role)),
+            delete=delete,
+            gone=SNS_GONE,
+        )
     delete_queues(ctx, ("ingest", "feedback"))

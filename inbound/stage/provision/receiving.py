@@ -29,7 +29,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
-from inbound.stage.provision.report import ABSENT, CHANGED, DELETED, UNCHANGED, UNSUPPORTED
+from inbound.stage.provision.deleting import SES_RULE_SET_GONE, delete_resource
+from inbound.stage.provision.report import CHANGED, DELETED, UNCHANGED, UNSUPPORTED
 from inbound.stage.ses_documents import recipient_matches
 
 # Regions with an SES email-receiving endpoint (inbound-smtp.<region>.amazonaws.com), from
@@ -192,14 +193,14 @@ def delete_receiving(ctx: Context) -> None:
             )
             return
         ses.set_active_receipt_rule_set()  # no name: no rule set is active
-    try:
-        ses.describe_receipt_rule_set(RuleSetName=n.rule_set)
-        ses.delete_receipt_rule_set(RuleSetName=n.rule_set)  # its rules go with it
-        ctx.report.add("ses-receipt-rule-set", n.rule_set, DELETED)
-    except ClientError as exc:
-        if error_code(exc) != "RuleSetDoesNotExist":
-            raise
-        ctx.report.add("ses-receipt-rule-set", n.rule_set, ABSENT)
+    delete_resource(
+        ctx.report,
+        "ses-receipt-rule-set",
+        n.rule_set,
+        read=lambda: ses.describe_receipt_rule_set(RuleSetName=n.rule_set),
+        delete=lambda _: ses.delete_receipt_rule_set(RuleSetName=n.rule_set),  # its rules go with it
+        gone=SES_RULE_SET_GONE,
+    )
 
 
 def _delete_rule(ctx: Context, rule_set: str) -> None:

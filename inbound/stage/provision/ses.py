@@ -14,13 +14,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from inbound.stage.provision.context import UNSUPPORTED_SIGNALS, Context, ProvisionError, error_code
+from inbound.stage.provision.deleting import SES_CONFIGURATION_SET_GONE, delete_resource
 from inbound.stage.provision.feedback_forwarding import restore_feedback_forwarding
 from inbound.stage.provision.receiving import delete_receiving
 from inbound.stage.provision.report import (
-    ABSENT,
     CHANGED,
     CREATED,
-    DELETED,
     UNCHANGED,
     UNSUPPORTED,
     DnsRecord,
@@ -198,19 +197,22 @@ def delete_ses(ctx: Context) -> None:
     The domain identity stays: identities belong to the account and region and may be
     shared by other stages, and re-creating one issues new DKIM tokens to publish.
     """
-    ses, n = ctx.client("ses"), ctx.names
     delete_receiving(ctx)
     restore_feedback_forwarding(ctx)
-    try:
-        ses.describe_configuration_set(
-            ConfigurationSetName=n.configuration_set
-        )  # read first: a dry run's plan
-        ses.delete_configuration_set(ConfigurationSetName=n.configuration_set)
-        ctx.report.add("ses-configuration-set", n.configuration_set, DELETED)
-    except ClientError as exc:
-        if error_code(exc) != "ConfigurationSetDoesNotExist":
-            raise
-        ctx.report.add("ses-configuration-set", n.configuration_set, ABSENT)
+    delete_configuration_set(ctx, ctx.names.configuration_set)
+
+
+def delete_configuration_set(ctx: Context, set_name: str) -> None:
+    """The stage's configuration set, or the announcements' own; its event destinations go with it."""
+    ses = ctx.client("ses")
+    delete_resource(
+        ctx.report,
+        "ses-configuration-set",
+        set_name,
+        read=lambda: ses.describe_configuration_set(ConfigurationSetName=set_name),
+        delete=lambda _: ses.delete_configuration_set(ConfigurationSetName=set_name),
+        gone=SES_CONFIGURATION_SET_GONE,
+    )
 
 
 def check_mailboxes(domain: str, mailboxes: list[str]) -> list[str]:

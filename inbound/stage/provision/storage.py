@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,7 +21,7 @@ from inbound.stage.documents import (
     upload_cors,
 )
 from inbound.stage.provision.context import Context, ProvisionError, canonical, error_code, policy_json
-from inbound.stage.provision.report import ABSENT, DELETED, KEPT
+from inbound.stage.provision.deleting import RESOURCE_GONE, S3_GONE, delete_resource
 
 
 def _read(call: Any, missing: str, **kwargs: Any) -> Any:
@@ -38,7 +39,7 @@ def _bucket_exists(s3: Any, bucket: str) -> bool:
         s3.head_bucket(Bucket=bucket)
         return True
     except ClientError as exc:
-        if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+        if error_code(exc) in S3_GONE:
             return False
         raise  # 403: the name is someone else's
 
@@ -111,7 +112,7 @@ def _describe_table(ddb: Any, table: str) -> dict[str, Any] | None:
     try:
         return dict(ddb.describe_table(TableName=table)["Table"])
     except ClientError as exc:
-        if error_code(exc) == "ResourceNotFoundException":
+        if error_code(exc) in RESOURCE_GONE:
             return None
         raise
 
@@ -229,20 +230,29 @@ def _empty_bucket(s3: Any, bucket: str) -> int:
 
 def delete_storage(ctx: Context, keep_data: bool) -> None:
     """Delete the bucket (emptied first) and tables, unless `keep_data`."""
-    s3, ddb, n = ctx.client("s3"), ctx.client("dynamodb"), ctx.names
-    if not _bucket_exists(s3, n.bucket):
-        ctx.report.add("s3-bucket", n.bucket, ABSENT)
-    elif keep_data:
-        ctx.report.add("s3-bucket", n.bucket, KEPT, "the mail (--delete-data deletes it)")
-    else:
-        count = _empty_bucket(s3, n.bucket)
-        s3.delete_bucket(Bucket=n.bucket)
-        ctx.report.add("s3-bucket", n.bucket, DELETED, f"{count} object{'s' if count != 1 else ''} with it")
-    for name in tables(n):
-        if _describe_table(ddb, name) is None:
-            ctx.report.add("dynamodb-table", name, ABSENT)
-        elif keep_data:
-            ctx.report.add("dynamodb-table", name, KEPT, "its items (--delete-data deletes it)")
-        else:
-            ddb.delete_table(TableName=name)
-            ctx.report.add("dynamodb-table", name, DELETED)
+    s3, ddb, bucket = ctx.client("s3"), ctx.client("dynamodb"), ctx.names.bucket
+
+    def delete_bucket(_: object) -> str:
+        count = _empty_bucket(s3, bucket)
+        s3.delete_bucket(Bucket=bucket)
+        return f"{count} object{'s' if count != 1 else ''} with it"
+
+    delete_resource(
+        ctx.report,
+        "s3-bucket",
+        bucket,
+        read=lambda: s3.head_bucket(Bucket=bucket),
+        delete=delete_bucket,
+        gone=S3_GONE,
+        keep="the mail (--delete-data deletes it)" if keep_data else "",
+    )
+    for name in tables(ctx.names):
+        delete_resource(
+            ctx.report,
+            "dynamodb-table",
+            name,
+            read=partial(ddb.describe_table, TableName=name),
+            delete=lambda found: ddb.delete_table(TableName=found["Table"]["TableName"]),
+            gone=RESOURCE_GONE,
+            keep="its items (--delete-data deletes it)" if keep_data else "",
+        )
