@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from botocore.exceptions import ClientError
+
 from chalicelib.domain.sign_in_throttle import Counter
 
 if TYPE_CHECKING:
@@ -30,7 +32,7 @@ class DynamoDBSignInAttempts:
         """Count one attempt; the window's count including it."""
         answer = self._db.update_item(
             TableName=self.table,
-            Key={"pk": {"S": f"SIGNIN#{counter.key}"}, "sk": {"S": str(counter.window_start)}},
+            Key=self._key(counter),
             UpdateExpression="ADD attempts :one SET expires_at = :expires",
             ExpressionAttributeValues={
                 ":one": {"N": "1"},
@@ -39,3 +41,22 @@ class DynamoDBSignInAttempts:
             ReturnValues="UPDATED_NEW",
         )
         return int(answer["Attributes"]["attempts"]["N"])
+
+    def take_back(self, counter: Counter) -> None:
+        """One attempt fewer, as one conditional ADD: concurrent attempts keep their counts,
+        and a window that expired or was never counted is left alone (the condition fails)."""
+        try:
+            self._db.update_item(
+                TableName=self.table,
+                Key=self._key(counter),
+                UpdateExpression="ADD attempts :less",
+                ConditionExpression="attempts > :none",
+                ExpressionAttributeValues={":less": {"N": "-1"}, ":none": {"N": "0"}},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    @staticmethod
+    def _key(counter: Counter) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": f"SIGNIN#{counter.key}"}, "sk": {"S": str(counter.window_start)}}

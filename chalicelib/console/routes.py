@@ -187,11 +187,17 @@ def _body(required: dict[str, type]) -> dict[str, Any]:
     return json_object(console.current_request, required)
 
 
-def _throttle(address: str = "") -> None:
-    """Count this attempt for the address and the client; 429 when either had too many.
-    The client is API Gateway's `sourceIp`, the connection's address: no header sets it."""
+def _counted(address: str, ask: Callable[[], SignInResult]) -> SignInResult:
+    """`ask` Cognito under the sign-in limits: count this attempt for the address and the
+    client (429 when either had too many), and take it back when it signs in, so that only
+    wrong passwords and tokens add up. The client is API Gateway's `sourceIp`, the
+    connection's address: no header sets it."""
     identity = console.current_request.context.get("identity") or {}
-    services().sign_in_guard.attempt(address, str(identity.get("sourceIp") or "unknown"))
+    guard = services().sign_in_guard
+    attempt = guard.attempt(address, str(identity.get("sourceIp") or "unknown"))
+    result = ask()  # SignInRefused for a wrong password: it stays counted
+    guard.signed_in(attempt)
+    return result
 
 
 @console.route(LOGIN, methods=["POST"])
@@ -199,8 +205,7 @@ def _throttle(address: str = "") -> None:
 def login(cognito: CognitoSignIn) -> SignInResult:
     body = _body({"email": str, "password": str})
     email = body["email"].strip().lower()
-    _throttle(email)
-    return cognito.password(email, body["password"])
+    return _counted(email, lambda: cognito.password(email, body["password"]))
 
 
 @console.route(NEW_PASSWORD, methods=["POST"])
@@ -208,13 +213,11 @@ def login(cognito: CognitoSignIn) -> SignInResult:
 def choose_password(cognito: CognitoSignIn) -> SignInResult:
     body = _body({"email": str, "session": str, "new_password": str})
     email = body["email"].strip().lower()
-    _throttle(email)
-    return cognito.new_password(email, body["session"], body["new_password"])
+    return _counted(email, lambda: cognito.new_password(email, body["session"], body["new_password"]))
 
 
 @console.route(REFRESH, methods=["POST"])
 @_signing_in
 def refresh(cognito: CognitoSignIn) -> SignInResult:
     token = _body({"refresh_token": str})["refresh_token"]
-    _throttle()
-    return cognito.refresh(token)
+    return _counted("", lambda: cognito.refresh(token))

@@ -1,6 +1,6 @@
 """Sign-in attempt counters twice: the fake and the DynamoDB adapter on moto. What the
 sign-in guard counts on: each attempt counts one more in its window, and another key or
-window starts again at one."""
+window starts again at one; an attempt taken back counts one fewer, never below none."""
 
 from __future__ import annotations
 
@@ -28,3 +28,15 @@ def test_each_attempt_counts_one_more_in_its_own_window_and_key(attempts):
     assert attempts.add(Counter("bob@example.com", ann.window_start, 5, "this address")) == 1
     assert attempts.add(Counter(ann.key, ann.window_end, 5, "this address")) == 1
     assert attempts.add(ann) == 4
+
+
+def test_an_attempt_taken_back_counts_one_fewer_and_never_below_none(attempts):
+    ann = Counter("ann@example.com", 1_800_000_000, 5, "this address")
+    attempts.add(ann), attempts.add(ann)
+    attempts.take_back(ann)
+    assert attempts.add(ann) == 2
+    attempts.take_back(ann), attempts.take_back(ann), attempts.take_back(ann)
+    assert attempts.add(ann) == 1
+    never_counted = Counter("bob@example.com", ann.window_start, 5, "this address")
+    attempts.take_back(never_counted)
+    assert attempts.add(never_counted) == 1

@@ -16,3 +16,7 @@ class FakeSignInAttempts:
     def add(self, counter: Counter) -> int:
         self.counted[counter.key, counter.window_start] += 1
         return self.counted[counter.key, counter.window_start]
+
+    def take_back(self, counter: Counter) -> None:
+        if self.counted[counter.key, counter.window_start] > 0:
+            self.counted[counter.key, counter.window_start] -= 1

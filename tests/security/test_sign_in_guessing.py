@@ -3,7 +3,10 @@
 GIVEN the app on the embedded stack with moto's Cognito behind the proxy, WHEN one client
 sends wrong passwords for one agent, or one password for many addresses, THEN after the
 limit every further attempt (the right password included) is a 429 `rate_limited` with a
-Retry-After no longer than the window, and it never reaches Cognito. WHEN the
+Retry-After no longer than the window, and it never reaches Cognito. WHEN an agent signs
+in with the right password more often than either limit, THEN none is refused: only wrong
+passwords add up (the shared `inbound up` of the browser tests signed its admin in more
+than ten times in a quarter of an hour and was refused, 8 December). WHEN the
 NEW_PASSWORD_REQUIRED answer carries a session token cut short or padded out, THEN it is a
 400 saying what to do, not a 500.
 
@@ -69,6 +72,18 @@ def test_spraying_one_password_over_many_addresses_is_stopped_per_client(api, co
     )
     _assert_throttled(_post(api, "/console/login/refresh", {"refresh_token": "stolen"}), "this client")
     assert len(cognito_calls) == asked
+
+
+def test_right_passwords_never_add_up_but_the_guesses_between_them_do(api):
+    sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), ANN)
+    for _ in range(PER_CLIENT + 1):
+        answer = _post(api, "/console/login", {"email": ANN, "password": PASSWORD})
+        assert answer.status_code == 200, answer.json_body
+    for n in range(PER_ADDRESS - 1):
+        assert _post(api, "/console/login", {"email": ANN, "password": f"Guess-{n}-x"}).status_code == 401
+        assert _post(api, "/console/login", {"email": ANN, "password": PASSWORD}).status_code == 200
+    assert _post(api, "/console/login", {"email": ANN, "password": "Guess-last-x"}).status_code == 401
+    _assert_throttled(_post(api, "/console/login", {"email": ANN, "password": PASSWORD}), "this address")
 
 
 @pytest.mark.parametrize("session", ["abc", "", "x" * 19, "x" * 2049], ids=["3", "empty", "19", "2049"])

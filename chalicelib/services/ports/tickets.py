@@ -299,3 +299,6 @@ class AgentNames(Protocol):
 
 class AttemptCounters(Protocol):
     def add(self, counter: Counter) -> int: ...
+    def take_back(self, counter: Counter) -> None:
+        """Count one attempt of the window fewer (never below none)."""
+        ...
