@@ -152,7 +152,7 @@ class OutboundService:
         A blank reply is refused (InvalidRequest), and so is one to a ticket merged into
         another (MergedTicket, naming the survivor): nothing is sent. A sent reply moves the
         ticket to `pending` (domain/tickets.py's status model); on a solved or closed ticket
-        it reopens it to `pending` through the desk (`ports.reopen`). `last_seen`: the key of
+        it reopens it to `pending` through the desk (`ports.reopener`). `last_seen`: the key of
         the last message the agent saw; a customer mail, a colleague's reply, or a colleague
         solving or closing the ticket after it refuses the reply (StaleReply,
         domain/collisions.py). `display_name`: the agent's, for From
@@ -291,10 +291,10 @@ class OutboundService:
     def _reopen(self, ticket_id: str, agent: str) -> None:
         """The reply went out on a solved or closed ticket: the conversation goes on, so the
         ticket is pending again. Best effort: the mail is sent whatever this answers."""
-        if self.ports.reopen is None:
+        if self.ports.reopener is None:
             return
         try:
-            self.ports.reopen(ticket_id, agent)
+            self.ports.reopener.reopen(ticket_id, agent)
         except InboundError as exc:  # merged or changed meanwhile: the colleague's edit stands
             log.warning("reply on %s sent, ticket not reopened: %s", ticket_id, exc)
 

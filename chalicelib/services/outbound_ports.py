@@ -21,6 +21,7 @@ from chalicelib.services.ports.outbound import (
     SendLedger,
     SuppressionList,
 )
+from chalicelib.services.ports.reopen import TicketReopener
 
 
 @frozen
@@ -48,6 +49,5 @@ class OutboundPorts:
     # moment of asking (adapters/dynamodb_agents.is_disabled, consistent): never the request
     # check's answer, which a container keeps up to INBOUND_STAFF_CHECK_SECONDS. None: no directory.
     staff_disabled: Callable[[str], bool] | None = None
-    # The desk's status change (TicketDesk.update) for (ticket, agent): a reply on a solved or
-    # closed ticket reopens it to pending, with the desk's audit line, SLA clock and counters.
-    reopen: Callable[[str, str], object] | None = None
+    # A reply on a solved or closed ticket reopens it (the desk); None: no desk (nothing reopens).
+    reopener: TicketReopener | None = None

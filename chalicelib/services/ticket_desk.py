@@ -215,6 +215,10 @@ class TicketDesk:
             return after
         raise AssertionError("unreachable")
 
+    def reopen(self, ticket_id: str, agent: str) -> None:
+        """ports.reopen.TicketReopener: `agent`'s reply went out on a solved or closed ticket."""
+        self.update(ticket_id, agent, status=TicketStatus.PENDING)
+
     def add_note(self, ticket_id: str, agent: str, text: str) -> StoredMessage:
         """An internal note: shown to staff with the messages, never sent to anyone."""
         if not text.strip():

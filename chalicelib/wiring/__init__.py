@@ -6,14 +6,15 @@ from builders grouped by side, each module imported by the first property that n
 so a cold start loads only its own function's side:
 
 - `clients`: the boto3 clients (one session and lock, clients built by their first use);
-- `shared`: the clients and adapters several services share (`Services` extends it);
+- `shared`: the clients and adapters several services share, and the desk (a reply that
+  reopens a ticket goes through it; `Services` extends it);
 - `ingest`: the ingest's ports, the mail readers, the sweeper, the operator's re-drive;
 - `desk`: the staff API and console (desk, search, presence, change counters, identities,
   the sign-in guard and proxy, staff administration);
 - `outbound`: every mail that leaves (the guard, feedback, the suppression list, replies
   held for undo-send) and announcements.
 
-A little over 300 lines on purpose: `Services` is one class of one short cached property per
+About 300 lines on purpose: `Services` is one class of one short cached property per
 service, the one place a reader finds what each service is built from; the builders
 themselves live in the side modules above.
 """
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
     from chalicelib.services.suspended_mail import SuspendedMail
     from chalicelib.services.sweeper import IncomingSweeper
     from chalicelib.services.team_reports import TeamReports
-    from chalicelib.services.ticket_desk import TicketDesk
     from chalicelib.services.ticket_forwarding import TicketForwarding
     from chalicelib.services.ticket_presence import TicketPresence
     from chalicelib.services.ticket_search import TicketFinder
@@ -137,27 +137,6 @@ class Services(SharedAdapters):
         from chalicelib.services.suspended_mail import SuspendedMail
 
         return SuspendedMail(self.ingest.ports, self.ingest.filing)
-
-    @functools.cached_property
-    def desk(self) -> TicketDesk:
-        """The staff queue and ticket edits."""
-        from chalicelib.wiring.desk import desk
-
-        return desk(
-            self.settings,
-            self._dynamodb,
-            self._signer,
-            self._tickets,
-            self._store,
-            self._renderers,
-            self._events,
-        )
-
-    def _reopen_after_reply(self, ticket_id: str, agent: str) -> object:
-        """A reply on a solved or closed ticket: pending again, as the desk changes a status."""
-        from chalicelib.domain.tickets import TicketStatus
-
-        return self.desk.update(ticket_id, agent, status=TicketStatus.PENDING)
 
     @functools.cached_property
     def auth(self) -> StaffIdentities:

@@ -54,7 +54,8 @@ def client(session: Session, name: str, settings: Settings) -> Any:
 
 
 class _OnFirstUse:
-    """A boto3 client built by its first use instead of by `build_services`.
+    """A boto3 client (or the desk, for a reply's reopening) built by its first use instead
+    of by `build_services`.
 
     For the clients many invocations never call (SSM for reply tokens, SES, presigning):
     each costs 10-30 ms of cold start, mostly loading its service model.

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.services.held_replies import HeldReplySender
     from chalicelib.services.outbound import OutboundService
     from chalicelib.services.ports.records import ReplySecrets
+    from chalicelib.services.ports.reopen import TicketReopener
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
     from chalicelib.services.reply_uploads import ReplyUploads
     from chalicelib.services.suppression import SuppressionService
@@ -72,7 +73,7 @@ def mail_out(
     reply_secrets: ReplySecrets,
     events: Events,
     public_url: Callable[[], str],
-    reopen: Callable[[str, str], object] | None = None,
+    reopener: TicketReopener | None = None,
 ) -> MailOut:
     """The outbound guard and what it stands on: one suppression table, one SES sender."""
     from chalicelib.adapters.cloudwatch_reputation import AccountReputation
@@ -120,7 +121,7 @@ def mail_out(
                 on_first_use(lambda: client(session, "cloudwatch", settings))
             ).rates,
             publish_event=events.publish_event,
-            reopen=reopen,
+            reopener=reopener,
         ),
     )
     feedback_ledger = DynamoDBFeedbackLedger(dynamodb, table)

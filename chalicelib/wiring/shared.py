@@ -1,7 +1,8 @@
-"""The clients and adapters several services share, each built by its first use.
+"""The clients and adapters several services share, each built by its first use, and the
+desk, which the outbound side reopens tickets through (services/ports/reopen.py).
 
-`Services` (this package's `__init__`) extends `SharedAdapters` with the services
-themselves; a client or adapter here is built once, by the first service that needs it.
+`Services` (this package's `__init__`) extends `SharedAdapters` with the other services;
+a client, adapter or the desk here is built once, by the first service that needs it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.ssm_secrets import SsmReplySecrets
     from chalicelib.api.auth import JwksFetcher
     from chalicelib.services.message_builder import Renderers
+    from chalicelib.services.ticket_desk import TicketDesk
     from chalicelib.wiring.outbound import MailOut
 
 
@@ -103,9 +105,22 @@ class SharedAdapters:
             self._reply_secrets,
             self._events,
             self.public_url,
-            self._reopen_after_reply,
+            # Built by the first reply that reopens a ticket: sending alone (an ingest's
+            # acknowledgement, feedback) never loads the desk.
+            reopener=on_first_use(lambda: self.desk),
         )
 
-    def _reopen_after_reply(self, ticket_id: str, agent: str) -> object:
-        """A reply sent on a solved or closed ticket reopens it: Services does it through the desk."""
-        return None
+    @functools.cached_property
+    def desk(self) -> TicketDesk:
+        """The staff queue and ticket edits."""
+        from chalicelib.wiring.desk import desk
+
+        return desk(
+            self.settings,
+            self._dynamodb,
+            self._signer,
+            self._tickets,
+            self._store,
+            self._renderers,
+            self._events,
+        )

@@ -6,13 +6,16 @@ hooks) stays in tests/adapters/test_outbound.py."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
 
 from chalicelib.domain.mail import Attachment
-from chalicelib.errors import SendRefused, StaleReply, Suppressed
+from chalicelib.errors import ConcurrentUpdate, SendRefused, StaleReply, Suppressed
+from chalicelib.services.outbound import OutboundService
+from tests.fakes.reopen import FakeReopener
 from tests.support.deliver import deliver_via
 from tests.support.mail_factory import make_mail
 from tests.support.outbound_services import mail_out
@@ -164,6 +167,23 @@ def test_a_reply_on_a_solved_ticket_without_a_thread_check_reopens_it_too():
     assert svc.desk.tickets.get_ticket(outcome.ticket).status == "pending"
     events = [m.body.text for m in svc.desk.tickets.messages(outcome.ticket) if m.kind == "event"]
     assert events == ["status new → solved", "status solved → pending"]
+
+
+def test_a_reply_goes_out_when_its_ticket_cannot_be_reopened_and_the_colleagues_edit_stands(caplog):
+    """GIVEN a closed ticket WHEN the reply's reopening is refused (changed meanwhile) THEN the
+    reply is sent and kept on the ticket all the same, the ticket stays closed, the log says why."""
+    svc = mail_out(acknowledge_new_tickets=False)
+    outcome = deliver_via(svc, make_mail())
+    svc.desk.desk.update(outcome.ticket, "bob@example.com", status="closed")
+    refused = ConcurrentUpdate(f"{outcome.ticket} changed while updating it")
+    reopener = FakeReopener(svc.desk.tickets, refusal=refused)
+    outbound = OutboundService(svc.settings, replace(svc.outbound.ports, reopener=reopener))
+
+    sent = outbound.reply(outcome.ticket, "ann@example.com", "One more thing.")
+
+    assert len(svc.sender.sent) == 1 and sent in svc.desk.tickets.messages(outcome.ticket)
+    assert svc.desk.tickets.get_ticket(outcome.ticket).status == "closed"
+    assert f"reply on {outcome.ticket} sent, ticket not reopened: {refused}" in caplog.messages
 
 
 def test_suppressed_requester_refuses_the_reply_and_a_suppressed_cc_is_left_out():

@@ -126,7 +126,7 @@ def mail_out(**changes: Any) -> MailOut:
             reply_claims=claims,
             clock=lambda: desk.clock,
             account_rates=rates,
-            reopen=lambda ticket_id, agent: desk.desk.update(ticket_id, agent, status="pending"),
+            reopener=desk.desk,
         ),
     )
     store = FakeAnnouncementStore()
