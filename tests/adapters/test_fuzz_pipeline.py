@@ -13,11 +13,16 @@ suspended item, the attachments.
 
 Cases. Full ingest costs about 50-70 ms a message on moto, so most cases run the
 pure part (parse, bounce detection, classification, routing, attachment and body
-rendering: everything but AWS) and checks what AWS would refuse later; a few
-hundred run the whole ingest. Default (`make test`): 600 pure cases, 300 through the
-whole ingest and 30 mutated corpus messages (every message of the corpus goes through the
-whole ingest in tests/services/test_corpus_ingest.py), derandomized, so every run tests the
-same inputs. INBOUND_LONG=1: 20,000 cases (60/30/10 %) from a random seed that is
+rendering: everything but AWS) and checks what AWS would refuse later; fewer run the
+whole ingest. Default (`make test`), derandomized, so every run tests the same inputs:
+600 pure cases, which reach every family of mail (generated, mutated, plain bytes,
+hostile), every kind of mutation and every decision, each asserted; 150 through the whole
+ingest, which reach every family (asserted), ten of the eleven mutations (truncation only
+in the pure sample) and, with a thread of three certain mails (a first, its reply, the
+first again), every outcome (asserted). 300 whole-ingest cases were half the file's CPU;
+100 missed two mutations and most bounces. And 30 mutated corpus messages (every message
+of the corpus goes through the whole ingest in tests/services/test_corpus_ingest.py).
+INBOUND_LONG=1: 20,000 cases (60/30/10 %) from a random seed that is
 printed (INBOUND_FUZZ_SEED=<n> repeats a run); INBOUND_FUZZ_CASES=<n> sets another total.
 The named extreme shapes run once each at full size besides.
 
@@ -84,8 +89,8 @@ SHARES = {"pure": 0.6, "ingest": 0.3, "corpus": 0.1}
 if LONG or os.environ.get("INBOUND_FUZZ_CASES"):
     total = int(os.environ.get("INBOUND_FUZZ_CASES") or 20_000)
     CASES = {name: int(total * share) for name, share in SHARES.items()}
-else:  # `make test`; 100 whole-ingest cases were too few to reach every outcome (no `threaded`)
-    CASES = {"pure": 600, "ingest": 300, "corpus": 30}
+else:  # `make test`: the module docstring says why these numbers
+    CASES = {"pure": 600, "ingest": 150, "corpus": 30}
 FRESH_EVERY = 250  # cases on one stack before its tables and bucket are emptied
 SEED = int(os.environ.get("INBOUND_FUZZ_SEED") or random.SystemRandom().randrange(2**32))
 
@@ -171,6 +176,7 @@ class CaseLog:
     name: str
     outcomes: collections.Counter = field(default_factory=collections.Counter)
     families: collections.Counter = field(default_factory=collections.Counter)
+    mutations: collections.Counter = field(default_factory=collections.Counter)
     slowest: tuple[float, float, str, int] = (0.0, 0.0, "", 0)
     cpu_total: float = 0.0
     started: float = field(default_factory=time.monotonic)
@@ -194,14 +200,21 @@ class CaseLog:
         if cpu > self.slowest[0]:
             self.slowest = (cpu, wall, family, len(raw))
         self.families[family] += 1
+        self.mutations.update(getattr(raw, "mutations", ()))
         return result
+
+    def assert_every_family(self, mutations: bool) -> None:
+        """The sample reached every family of mail and, if asked, every kind of mutation."""
+        assert set(self.families) >= set(mime.FAMILIES), f"families reached: {self.families}"
+        if mutations:
+            assert set(self.mutations) == set(mime.MUTATIONS), f"mutations reached: {self.mutations}"
 
     def report(self) -> str:
         cpu, wall, family, size = self.slowest
         return (
             f"{self.name}: {self.count} cases in {time.monotonic() - self.started:.0f} s "
             f"(seed {'derandomized' if not LONG else SEED}); outcomes {dict(sorted(self.outcomes.items()))}; "
-            f"families {dict(sorted(self.families.items()))}; mean CPU {self.cpu_total / max(self.count, 1) * 1000:.0f} ms; "
+            f"families {dict(sorted(self.families.items()))}; mutations {dict(sorted(self.mutations.items()))}; mean CPU {self.cpu_total / max(self.count, 1) * 1000:.0f} ms; "
             f"slowest {cpu:.2f} s CPU ({wall:.2f} s wall), a {family} message of {size} bytes"
         )
 
@@ -317,6 +330,7 @@ def test_fuzzed_mail_through_the_pure_pipeline():
     print(log.report())
     assert log.count >= CASES["pure"]
     assert len(log.outcomes) == 4, f"the generators must reach every kind of decision: {log.outcomes}"
+    log.assert_every_family(mutations=True)
 
 
 # -- the whole ingest --------------------------------------------------------------------
@@ -420,19 +434,21 @@ def test_fuzzed_mail_through_the_whole_ingest(pipeline):
             case=case, verdicts=Verdicts(spam="PASS", virus="PASS"), recipient="support@example.com"
         )(run)
     run()
-    # A reply to a thread the run itself started: 300 random cases reach `threaded` only now
-    # and then (a reply must name an id of an earlier case from its requester), so one pair
-    # is certain; the random cases still thread by chance, and in the long mode often.
-    for attempt in range(2):  # a second pair if the tables were emptied between the two
+    # A reply to a thread the run itself started, and that first mail delivered again: random
+    # cases reach `threaded` and `duplicate` only now and then (a reply must name an id of an
+    # earlier case from its requester, a duplicate repeat one), so one of each is certain; the
+    # random cases still thread and repeat by chance, and in the long mode often.
+    for attempt in range(2):  # a second trio if the tables were emptied between them
         first_id = f"<fuzz-thread-{SEED}-{attempt}@customer.org>"
         first = f"From: alice@customer.org\nTo: support@example.com\nSubject: printer\nMessage-ID: {first_id}\n\nIt jams.\n"
         reply = f"From: alice@customer.org\nTo: support@example.com\nSubject: Re: printer\nIn-Reply-To: {first_id}\n\nStill.\n"
-        for raw in (first, reply):
+        for raw in (first, reply, first):
             ingest_and_verify(pipeline, log, "thread", raw.encode(), _PASS, "support@example.com")
-        if "threaded" in log.outcomes:
+        if {"threaded", "duplicate"} <= set(log.outcomes):
             break
     print(log.report())
     assert log.count >= CASES["ingest"]
+    log.assert_every_family(mutations=False)  # the pure sample reaches every mutation
     assert set(log.outcomes) >= {"created", "threaded", "duplicate", "quarantined", "bounce", "auto_reply"}, (
         f"the generators must reach every outcome: {log.outcomes}"
     )

@@ -140,7 +140,10 @@ SAMPLE_BODIES = (
 
 
 class RawMail(bytes):
-    """Raw mail whose repr stays readable in Hypothesis's report of a failing case."""
+    """Raw mail whose repr stays readable in Hypothesis's report of a failing case, and
+    which names the mutations that damaged it (the fuzz tests count the kinds they reached)."""
+
+    mutations: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         if len(self) <= 2_000:
@@ -424,9 +427,8 @@ def _header_end(raw: bytes) -> int:
     return min(ends) if ends else len(raw)
 
 
-def _mutate(draw: Any, raw: bytes) -> bytes:
-    """One damaging edit of `raw`."""
-    op = _pick(draw, MUTATIONS)
+def _mutate(draw: Any, raw: bytes, op: str) -> bytes:
+    """One damaging edit of `raw`, of the kind `op`."""
     at = draw(_below(len(raw) + 1))
     if op == "flip" and raw:
         at = min(at, len(raw) - 1)
@@ -470,11 +472,18 @@ def mutated(base: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
     @st.composite
     def damaged(draw: Any) -> bytes:
         raw = draw(base)
+        ops = []
         for _ in range(1 + draw(_below(6))):
-            raw = _mutate(draw, raw)
-        return RawMail(raw)
+            ops.append(_pick(draw, MUTATIONS))
+            raw = _mutate(draw, raw, ops[-1])
+        damaged_mail = RawMail(raw)
+        damaged_mail.mutations = tuple(ops)
+        return damaged_mail
 
     return damaged()
+
+
+FAMILIES = ("generated", "mutated", "bytes", "hostile")  # what any_mail draws
 
 
 @st.composite
@@ -489,4 +498,4 @@ def any_mail(draw: Any) -> tuple[str, bytes]:
         family, raw = "mutated", draw(mutated(generated_mail()))
     else:
         family, raw = "generated", _message(draw)
-    return family, RawMail(raw)
+    return family, raw if isinstance(raw, RawMail) else RawMail(raw)
