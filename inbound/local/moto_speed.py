@@ -26,6 +26,11 @@
    token) each time it is used, twice per conditional write. The tokens of an expression's
    text are kept (moto only reads them: its parser builds new nodes from them); a text that
    does not lex fails each time.
+7. Importing moto's SSM. moto.ssm imports moto.ec2 (for its AMI parameters), whose import
+   lists EC2's regions in three partitions, each through a new boto3 Session; each loads
+   EC2's service model (a hundred thousand dicts of JSON) to read one endpoint prefix, and
+   drops it: 0.5 s of CPU and 0.25 s of collecting that garbage, at every start of `inbound up`
+   and in every test process. One session answers the three (the same regions).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ def install() -> None:
     global _installed
     if _installed:
         return
+    _ec2_regions_from_one_session()
     _query_reads_the_partition()
     _retention_from_the_queue()
     _sending_reads_one_attribute()
@@ -52,6 +58,26 @@ def install() -> None:
     _action_methods_looked_up()
     _conditions_lexed_once()
     _installed = True
+
+
+def _ec2_regions_from_one_session() -> None:
+    import sys
+
+    import boto3
+
+    if "moto.ec2.models.availability_zones_and_regions" in sys.modules:
+        return
+    real, shared = boto3.Session, boto3.Session()
+
+    def session(*args: Any, **kwargs: Any) -> Any:
+        return real(*args, **kwargs) if args or kwargs else shared
+
+    boto3.Session = session  # type: ignore[assignment,misc]
+    try:
+        from moto.ec2.models import availability_zones_and_regions
+    finally:
+        boto3.Session = real  # type: ignore[misc]
+    availability_zones_and_regions.Session = real  # type: ignore[misc]
 
 
 def _query_reads_the_partition() -> None:

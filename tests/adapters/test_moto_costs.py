@@ -289,3 +289,55 @@ def test_update_expressions_are_checked_as_moto_checks_them_and_a_passed_check_i
     assert refusals[:3] == refusals[3:]
     assert '"SET" section can only be used once' in refusals[0]
     assert "paths overlap" in refusals[1] and "Cannot update attribute pk" in refusals[2]
+
+
+# A fresh process: moto.ec2 is imported once per process, and this one's has been.
+_EC2_REGIONS = """
+import json
+import botocore.loaders
+loads = []
+read = botocore.loaders.JSONFileLoader.load_file
+def counted(self, path):
+    loads.append(path)
+    return read(self, path)
+botocore.loaders.JSONFileLoader.load_file = counted
+from inbound.local.embedded import emulated_aws
+emulated_aws()
+import boto3
+from moto.ssm.models import ssm_backends  # what inbound up's first SSM request imports
+from moto.ec2.models import availability_zones_and_regions as module
+listed = sum(path.endswith("/ec2/2016-11-15/service-2") for path in loads)
+expected = [
+    *boto3.Session().get_available_regions("ec2"),
+    *boto3.Session().get_available_regions("ec2", partition_name="aws-us-gov"),
+    *boto3.Session().get_available_regions("ec2", partition_name="aws-cn"),
+]
+print(json.dumps({
+    "loads": listed,
+    "regions": [r.name for r in module.RegionsAndZonesBackend.regions],
+    "expected": expected,
+    "restored": module.Session is boto3.Session and boto3.Session is boto3.session.Session,
+}))
+"""
+
+
+def test_importing_moto_ssm_loads_ec2s_service_model_once_and_lists_the_same_regions():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [sys.executable, "-c", _EC2_REGIONS],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+
+    assert found["loads"] == 1  # moto's three new Sessions loaded it three times
+    assert found["regions"] == found["expected"]
+    assert "us-east-1" in found["regions"] and "cn-north-1" in found["regions"]
+    assert found["restored"]
