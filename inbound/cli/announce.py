@@ -16,7 +16,7 @@ from typing import Any
 from chalicelib.domain.announcements import RecipientState
 from chalicelib.domain.tickets import STATUSES
 from inbound.cli.target import CommandError
-from inbound.cli.terminal import json_line, terminal_text
+from inbound.cli.terminal import counted, json_line, terminal_text
 
 BAR_WIDTH = 30
 _R = RecipientState
@@ -80,13 +80,16 @@ def _create(args: argparse.Namespace) -> int:
     if not recipients:
         widen = "widen the filter (--status, --tag, --tickets-mailbox, dates) or pass --list FILE"
         if left_out:
-            widen = f"{left_out} unauthenticated requesters were left out: --include-unauthenticated includes them"
+            widen = (
+                f"{counted(left_out, 'unauthenticated requester')} "
+                f"{'was' if left_out == 1 else 'were'} left out: --include-unauthenticated includes them"
+            )
         raise CommandError(terminal_text(f"the audience ({audience}) is empty: {widen}"))
     announcement = service.create(draft)
     if args.json:
         print(json_line(draft.as_dict()))
     else:
-        print(terminal_text(f"{announcement.id}: {len(recipients)} recipients ({audience})"))
+        print(terminal_text(f"{announcement.id}: {counted(len(recipients), 'recipient')} ({audience})"))
         _left_out(draft)
         print(
             f"test it: inbound announce test {announcement.id} --to YOU; send: inbound announce send {announcement.id}"
@@ -127,7 +130,7 @@ def _preview(draft: Any, as_json: bool) -> None:
         return
     print(
         terminal_text(
-            f"dry run: {len(draft.recipients)} recipients ({draft.announcement.audience}); nothing stored"
+            f"dry run: {counted(len(draft.recipients), 'recipient')} ({draft.announcement.audience}); nothing stored"
         )
     )
     _left_out(draft)
@@ -163,7 +166,9 @@ def _test(args: argparse.Namespace) -> int:
 
 def _send(args: argparse.Namespace) -> int:
     queued = _services(args).announcements.start(args.id)
-    print(f"{args.id}: {queued} recipients queued; follow it with `inbound announce status {args.id}`")
+    print(
+        f"{args.id}: {counted(queued, 'recipient')} queued; follow it with `inbound announce status {args.id}`"
+    )
     return 0
 
 

@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from inbound.cli.terminal import json_line, terminal_text
+from inbound.cli.terminal import counted, json_line, terminal_text
 
 
 def _process(args: argparse.Namespace) -> int:
@@ -54,7 +54,7 @@ def _process(args: argparse.Namespace) -> int:
     total = sum(counts.values())
     summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
     per = f", {elapsed / total * 1000:.1f} ms per message" if total else ""
-    print(f"{total} files: {summary or 'none'} in {elapsed:.1f} s{per}", file=sys.stderr)
+    print(f"{counted(total, 'file')}: {summary or 'none'} in {elapsed:.1f} s{per}", file=sys.stderr)
     return 1 if counts["unreadable"] else 0
 
 

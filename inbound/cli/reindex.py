@@ -14,6 +14,8 @@ import json
 import sys
 from typing import Any
 
+from inbound.cli.terminal import counted
+
 
 def _reindex(args: argparse.Namespace) -> int:
     from chalicelib.settings import Settings
@@ -32,7 +34,7 @@ def _reindex(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"tickets": done.tickets, "terms": done.terms}))
     else:
-        print(f"{done.tickets} tickets indexed ({done.terms} search terms)")
+        print(f"{counted(done.tickets, 'ticket')} indexed ({counted(done.terms, 'search term')})")
     return 0
 
 

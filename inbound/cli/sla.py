@@ -15,6 +15,8 @@ import argparse
 import json
 from typing import Any
 
+from inbound.cli.terminal import counted
+
 
 def _minutes(value: int) -> str:
     if not value:
@@ -73,7 +75,8 @@ def _set(args: argparse.Namespace) -> int:
         read, updated, cursor = read + page.read, updated + page.updated, page.cursor
         if cursor is None:
             break
-    print(f"{updated} open {args.priority} tickets of {args.mailbox} moved to the new target ({read} read)")
+    tickets = counted(updated, f"open {args.priority} ticket")
+    print(f"{tickets} of {args.mailbox} moved to the new target ({read} read)")
     return 0
 
 

@@ -27,6 +27,11 @@ def terminal_text(text: object) -> str:
     return _CONTROLS.sub("\ufffd", str(text))
 
 
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """ "1 file", "3 files": `plural` where adding an s is wrong ("1 match", "2 matches")."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def json_line(value: Any, **options: Any) -> str:
     """`json.dumps(value, ensure_ascii=False)` with the controls a terminal obeys escaped."""
     text = json.dumps(value, ensure_ascii=False, **options)

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.domain.tickets import Priority
 from inbound.cli.target import CommandError
-from inbound.cli.terminal import terminal_text
+from inbound.cli.terminal import counted, terminal_text
 
 PRIORITIES = tuple(p.value for p in reversed(Priority))  # plain words: argparse shows their repr
 
@@ -67,7 +67,7 @@ def _tag(api: Any, args: argparse.Namespace) -> int:
 
 def _merge(api: Any, args: argparse.Namespace) -> int:
     ticket = api.merge(args.ticket, args.into)
-    print(f"{args.ticket} merged into {ticket['id']} ({ticket['messages']} messages there now).")
+    print(f"{args.ticket} merged into {ticket['id']} ({counted(ticket['messages'], 'message')} there now).")
     return 0
 
 

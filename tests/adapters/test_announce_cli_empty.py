@@ -34,4 +34,4 @@ def test_an_audience_emptied_by_the_trust_policy_names_the_flag(stack, capsys):
     assert main(["announce", "create", "--subject", "Outage", "--text", "Hi", "--stage", "test"]) == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert "unauthenticated requesters were left out: --include-unauthenticated includes them" in err
+    assert "1 unauthenticated requester was left out: --include-unauthenticated includes them" in err
