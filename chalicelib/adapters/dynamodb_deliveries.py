@@ -4,10 +4,15 @@
 | --------------- | ------------------- | -------- |
 | delivery record | DELIVERY#<ses-id>   | DELIVERY |
 | sweep attempts  | DELIVERY#<ses-id>   | SWEEP    |
+| unfiled claim   | MID#<mailbox>#<message-id> | UNFILED#<fingerprint> |
 
 Exactly-once rests on the record's conditional put (`delivery_put`), the first operation
 of every commit that files a delivery: a ticket message (dynamodb_tickets) or another
 outcome (here, with the suspended list's entry when the mail is suspended).
+
+A mail filed on no ticket claims its Message-ID and fingerprint first (`claim_unfiled`,
+domain/message_claims.py): one conditional put, kept for good; a copy under another SES
+message id finds the first delivery's id in it and is a duplicate.
 
 A re-drive may delete exactly the `failed` verdict and nothing else: that record is only
 written when nothing was committed for the delivery (`IngestService.quarantine_failed`),
@@ -17,7 +22,7 @@ and never twice.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import ClientError
 
@@ -34,6 +39,7 @@ from chalicelib.errors import AlreadyProcessed
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from chalicelib.domain.message_claims import UnfiledClaim
     from chalicelib.services.ports.records import DeliveryRecord, SuspendedMessage
 
 _KEY_ATTRIBUTES = ("pk", "sk", "type")
@@ -76,6 +82,31 @@ class DynamoDBDeliveries:
             if cancellation_reasons(exc)[:1] == [CONDITION_FAILED]:
                 raise AlreadyProcessed(ses_message_id) from exc
             raise
+
+    def claim_unfiled(self, claim: UnfiledClaim, ses_message_id: str) -> str:
+        """This delivery's claim on the mail, unless another delivery's came first (then its id).
+
+        The same delivery again (its run stopped after the claim) passes its own condition,
+        so a crash between the claim and the outcome never turns the mail into a duplicate of
+        itself. ALL_OLD hands back the claim that refused this one in the refusal itself."""
+        item = {
+            **items.unfiled_claim_key(claim.mailbox, claim.message_id, claim.fingerprint),
+            **items.serialize({"type": "unfiled-claim", "ses_message_id": ses_message_id}),
+        }
+        try:
+            self._db.put_item(
+                TableName=self.table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk) OR ses_message_id = :me",
+                ExpressionAttributeValues={":me": {"S": ses_message_id}},
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if condition_failed(exc):
+                held = cast("dict[str, Any]", exc.response).get("Item") or {}
+                return str(held.get("ses_message_id", {}).get("S", "")) or "another delivery"
+            raise
+        return ses_message_id
 
     def count_sweep_attempt(self, ses_message_id: str) -> int:
         """One more sweep of this raw mail; returns how many there have been."""

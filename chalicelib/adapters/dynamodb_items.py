@@ -10,6 +10,8 @@ or Query on a known key, never a Scan):
 | message         | TICKET#<id>                 | MSG#<received-at>#<ses-id>   |
 | Message-ID      | MID#<mailbox>#<message-id>  | MID                          |
 |                 |   (ticket_id, key; a received mail's fingerprint, authenticated: domain/message_claims) |
+| unfiled claim   | MID#<mailbox>#<message-id>  | UNFILED#<fingerprint>        |
+|                 |   (ses_message_id: the delivery that files it on no ticket; dynamodb_deliveries) |
 | delivery record | DELIVERY#<ses-id>           | DELIVERY                     |
 | split's number  | DELIVERY#split.<id>.<key>   | ALLOC                        |
 | suspended mail  | SUSPENDED#<mailbox>         | <received-at>#<ses-id>       |
@@ -66,6 +68,11 @@ def delivery_key(ses_message_id: str, sk: str = "DELIVERY") -> dict[str, Any]:
 def message_id_key(mailbox: str, message_id: str) -> dict[str, Any]:
     # DynamoDB keys are capped at 2048 bytes; Message-IDs of that size are abuse.
     return {"pk": {"S": f"MID#{mailbox}#{message_id[:900]}"}, "sk": {"S": "MID"}}
+
+
+def unfiled_claim_key(mailbox: str, message_id: str, fingerprint: str) -> dict[str, Any]:
+    """Beside the Message-ID's index entry (never read as one: its sort key differs)."""
+    return {"pk": message_id_key(mailbox, message_id)["pk"], "sk": {"S": f"UNFILED#{fingerprint}"}}
 
 
 def serialize(item: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,16 @@ what it says (subject, bodies, the files' names, types and sizes). Only the same
 that Message-ID is filed, with a note, and its Message-ID is not indexed for it, unless it is
 authenticated and the entry's mail was not: then the proven sender's mail takes the entry,
 so replies naming that Message-ID thread where the real mail is.
+
+A mail filed on no ticket (an auto-reply that threads nowhere and is suspended for review, a
+bounce report that arrives as mail) has no index entry: nothing may thread by it. It was
+recognised again by its SES message id only, and SES gives every delivery its own, so the
+same mail arriving twice (a sender's retry, a replay, or the local stack handing a mail back
+again after a kill -9 between its `250` and the removal of its file) was suspended or recorded
+twice. Such a mail claims its Message-ID and fingerprint instead (`UnfiledClaim`), before
+anything is written for it: the first delivery to claim them files it, and any other delivery
+of the same mail is a duplicate. Another mail that merely carries the Message-ID has another
+fingerprint, so it makes its own claim and is filed as usual.
 """
 
 from __future__ import annotations
@@ -47,6 +57,33 @@ def claim_of(mail: ParsedMail, sender: str, authenticated: bool) -> MessageIdCla
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     return MessageIdClaim(digest.hexdigest()[:32], authenticated)
+
+
+@frozen
+class UnfiledClaim:
+    """The claim of a mail filed on no ticket: its mailbox, its Message-ID and its fingerprint."""
+
+    mailbox: str
+    message_id: str
+    fingerprint: str
+
+
+def unfiled_claim(
+    mailbox: str, mail: ParsedMail, claim: MessageIdClaim, facts: tuple[str, ...] = ()
+) -> UnfiledClaim | None:
+    """What `mail` (fingerprinted as `claim`) claims in `mailbox`; None without a Message-ID,
+    when only its SES message id can tell a copy. `facts`: what else it says that the
+    fingerprint does not read (a report's recipients and the messages it returns are in
+    parts that are neither body nor file), so that two reports differ when those do."""
+    if not mail.message_id or not claim.fingerprint:
+        return None
+    fingerprint = claim.fingerprint
+    if facts:
+        digest = hashlib.sha256(fingerprint.encode("ascii"))
+        for fact in facts:
+            digest.update(b"\0" + fact.encode("utf-8", "surrogatepass"))
+        fingerprint = digest.hexdigest()[:32]
+    return UnfiledClaim(mailbox, mail.message_id, fingerprint)
 
 
 def judge(stored: MessageIdClaim, mine: MessageIdClaim) -> Reuse:

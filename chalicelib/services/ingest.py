@@ -10,7 +10,9 @@ GetObject (the size comes with it), one BatchGetItem (the delivery record, the
 ticket counter and the Message-ID index entries), the TransactWriteItems that
 commits, CopyObject and DeleteObject (the archive), and the ticket.created event.
 A redelivery is recognised by that read, or by the commit's condition on the
-delivery record for outcomes that file no ticket.
+delivery record for outcomes that file no ticket. Another delivery of a mail filed on a
+ticket is recognised by its Message-ID's index entry (domain/message_claims.py); of a mail
+filed on no ticket (suspended, a mailed report), by its claim: one conditional PutItem more.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from chalicelib import observability
-from chalicelib.domain import attachment_rules, sender_trust, verdicts
+from chalicelib.domain import attachment_rules, message_claims, sender_trust, verdicts
 from chalicelib.domain.classify import classify
 from chalicelib.domain.classify_types import MailKind
 from chalicelib.domain.mail import ReceivedMail, header_block_overflow
@@ -180,6 +182,10 @@ class IngestService:
                 mail, received, mailbox_route, found.message_ids, found.claims
             )
             if decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None:
+                claim = message_claims.unfiled_claim(mailbox_route.mailbox, mail, threading.entry.claim)
+                first = self._first_delivery(received, claim)
+                if claim is not None and first:
+                    return self.unfiled.copy_of(received, claim, first)
                 return self.unfiled.suspend(received, mail, mailbox_route, decision, threading.decision)
             outcome = self.filing.file(
                 received, mail, mailbox_route, decision, threading, found.last_number, found.sla
@@ -219,9 +225,30 @@ class IngestService:
             self.ports.acknowledge(ticket_id, mail, sender_trust.assess(mail, received))
 
     def _record_bounce(self, received: ReceivedMail, mail: ParsedMail, decision: Classification) -> Outcome:
-        outcome = self.reports.record(received, mail, decision)
+        """Claimed before the report changes the suppression list: a copy changes nothing."""
+        mailbox = self.reports.mailbox_of(received, mail)
+        trust = sender_trust.assess(mail, received)
+        fingerprint = message_claims.claim_of(mail, sender_of(mail).email, trust.authenticated)
+        facts = (
+            "complaint" if decision.complaint else "permanent" if decision.permanent else "transient",
+            *decision.failed_recipients,
+            "",
+            *decision.referenced_ids,
+        )
+        claim = message_claims.unfiled_claim(mailbox, mail, fingerprint, facts)
+        first = self._first_delivery(received, claim)
+        if claim is not None and first:
+            return self.unfiled.copy_of(received, claim, first)
+        outcome = self.reports.record(received, mail, decision, mailbox)
         self.unfiled.archive(received, received.received_at)
         return outcome
+
+    def _first_delivery(self, received: ReceivedMail, claim: message_claims.UnfiledClaim | None) -> str:
+        """The other delivery that files this mail on no ticket, or "" when this one does."""
+        if claim is None:
+            return ""
+        holder = self.ports.deliveries.claim_unfiled(claim, received.ses_message_id)
+        return "" if holder == received.ses_message_id else holder
 
     def quarantine_failed(self, bucket: str, key: str, ses_message_id: str, detail: str) -> Outcome:
         """Give up on a raw mail that failed every attempt: `quarantine/failed/`, re-drivable."""

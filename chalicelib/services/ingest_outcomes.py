@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from chalicelib.domain import correlation
     from chalicelib.domain.classify_types import Classification
     from chalicelib.domain.mail import ParsedMail, ReceivedMail
+    from chalicelib.domain.message_claims import UnfiledClaim
     from chalicelib.domain.routing import Route
     from chalicelib.errors import DuplicateMessageId
     from chalicelib.services.ingest_ports import IngestPorts
@@ -35,6 +36,19 @@ class UnfiledOutcomes:
             mailbox=where.mailbox,
             reason=f"Message-ID {exc.message_id} is already stored in mailbox {where.mailbox}"
             + (f" on {exc.ticket_id}" if exc.ticket_id else ""),
+        )
+        self.record(received, outcome)
+        self.archive(received, received.received_at)
+        return outcome
+
+    def copy_of(self, received: ReceivedMail, claim: UnfiledClaim, first: str) -> Outcome:
+        """Another copy of a mail `first` files on no ticket (suspended, a mailed report)."""
+        outcome = Outcome(
+            outcome=OutcomeKind.DUPLICATE,
+            ses_message_id=received.ses_message_id,
+            mailbox=claim.mailbox,
+            reason=f"the same mail (Message-ID {claim.message_id}) is delivery {first}"
+            f" in mailbox {claim.mailbox}, filed on no ticket",
         )
         self.record(received, outcome)
         self.archive(received, received.received_at)

@@ -28,7 +28,18 @@ class MailedReports:
         self.settings = settings
         self.ports = ports
 
-    def record(self, received: ReceivedMail, mail: ParsedMail, decision: Classification) -> Outcome:
+    def mailbox_of(self, received: ReceivedMail, mail: ParsedMail) -> str:
+        """The mailbox the report came to."""
+        return route(
+            received.recipients or tuple(a.email for a in mail.to + mail.cc),
+            self.settings.mailboxes,
+            self.settings.domain,
+            self.settings.default_mailbox,
+        ).mailbox
+
+    def record(
+        self, received: ReceivedMail, mail: ParsedMail, decision: Classification, mailbox: str
+    ) -> Outcome:
         """Apply what the report may change, then commit its delivery record (and ticket entry).
 
         Suppression comes first: if it fails nothing is recorded and the queue retries
@@ -48,12 +59,6 @@ class MailedReports:
             suppressed, verified = report.summary.suppressed, report.check.verified
             unverified = report.check.unverified
             note = report.check.summary
-        mailbox = route(
-            received.recipients or tuple(a.email for a in mail.to + mail.cc),
-            self.settings.mailboxes,
-            self.settings.domain,
-            self.settings.default_mailbox,
-        ).mailbox
         ticket_id = self._referenced_ticket(mailbox, decision.referenced_ids)
         outcome = Outcome(
             outcome=OutcomeKind.BOUNCE,

@@ -271,7 +271,7 @@ def expected_outcomes(
     if decision.kind in ("spam", "virus"):
         return {"quarantined"}, mail
     if decision.kind == "bounce":
-        return {"bounce"}, mail
+        return {"bounce", "duplicate"}, mail  # a duplicate: the same report under another SES id
     if decision.kind == "normal" and not sender_of(mail).email:
         return {"quarantined"}, mail
     if attachment_rules.listing_overflow(mail.attachments):

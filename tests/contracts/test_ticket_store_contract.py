@@ -18,7 +18,7 @@ from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
 from chalicelib.adapters.dynamodb_report_counters import DynamoDBReportCounters
 from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
-from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim
+from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim, UnfiledClaim
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.report_counts import bucket
 from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
@@ -387,3 +387,16 @@ def test_the_report_counters_count_a_filing_and_the_first_reply_once(store):
     }
     assert unsolved == 1
     assert store.reports.stored_days("support", "2026-12-08") == ([], 1)
+
+
+def test_the_first_delivery_to_claim_an_unfiled_mail_holds_it_and_may_claim_it_again(store):
+    """GIVEN a suspended mail's claim by one delivery WHEN another delivery of the same mail
+    claims it THEN it is told the first's id; the first (run again after a kill) keeps it, and
+    the same Message-ID with another fingerprint (another mail) is a claim of its own."""
+    claim = UnfiledClaim("support", "<away@customer.org>", "f" * 32)
+    assert store.deliveries.claim_unfiled(claim, "ses-a") == "ses-a"
+    assert store.deliveries.claim_unfiled(claim, "ses-b") == "ses-a"
+    assert store.deliveries.claim_unfiled(claim, "ses-a") == "ses-a"
+    assert store.deliveries.claim_unfiled(replace(claim, fingerprint="0" * 32), "ses-b") == "ses-b"
+    assert store.deliveries.claim_unfiled(replace(claim, mailbox="billing"), "ses-c") == "ses-c"
+    assert store.tickets.tickets_by_message_ids("support", ["<away@customer.org>"]) == {}

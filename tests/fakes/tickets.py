@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from chalicelib.domain import report_counts, sla
-from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim
+from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim, UnfiledClaim
 from chalicelib.domain.participants import MAX_PARTICIPANTS
 from chalicelib.domain.reports import DayCounters
 from chalicelib.domain.tickets import FIRST_TICKET_NUMBER, MessageKind, StoredMessage, Ticket, ticket_id_for
@@ -49,6 +49,7 @@ class FakeTickets:
     records: dict[str, DeliveryRecord] = field(default_factory=dict)
     sweeps: dict[str, int] = field(default_factory=dict)
     suspended_mail: dict[tuple[str, str], SuspendedMessage] = field(default_factory=dict)
+    unfiled_claims: dict[UnfiledClaim, str] = field(default_factory=dict)  # -> the delivery that holds it
     changes: dict[str, ChangeCount] = field(default_factory=dict)  # scope -> counter
     report: dict[tuple[str, str, str], dict[str, int]] = field(default_factory=dict)  # (box, day, agent)
     unsolved: dict[str, int] = field(default_factory=dict)  # mailbox -> report's open count
@@ -324,6 +325,9 @@ class FakeTickets:
         self.records[ses_message_id] = {k: v for k, v in record.items() if v is not None and v != ""}
         if suspended is not None:
             self.suspended_mail[suspended.mailbox, suspended.key] = suspended
+
+    def claim_unfiled(self, claim: UnfiledClaim, ses_message_id: str) -> str:
+        return self.unfiled_claims.setdefault(claim, ses_message_id)
 
     def count_sweep_attempt(self, ses_message_id: str) -> int:
         self.sweeps[ses_message_id] = self.sweeps.get(ses_message_id, 0) + 1

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
 # cold start of every function, the ingest's included, through any service naming a port.
 if TYPE_CHECKING:
-    from chalicelib.domain.message_claims import IndexEntry
+    from chalicelib.domain.message_claims import IndexEntry, UnfiledClaim
     from chalicelib.domain.reports import DayCounters
     from chalicelib.domain.search_terms import SearchQuery
     from chalicelib.domain.sign_in_throttle import Counter
@@ -95,6 +95,11 @@ class Deliveries(Protocol):
     def record_delivery(
         self, ses_message_id: str, record: DeliveryRecord, suspended: SuspendedMessage | None = None
     ) -> None: ...
+    def claim_unfiled(self, claim: UnfiledClaim, ses_message_id: str) -> str:
+        """The delivery that files the mail `claim` describes on no ticket: `ses_message_id`
+        if no other claimed it first (or it claimed it before), else the first one's id."""
+        ...
+
     def count_sweep_attempt(self, ses_message_id: str) -> int: ...
     def clear_failed(self, ses_message_id: str) -> bool: ...
     def reset_sweep_attempts(self, ses_message_id: str) -> None: ...
