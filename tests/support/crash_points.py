@@ -23,8 +23,10 @@ REPLY = "Your order left the warehouse today."
 def killed_at(
     point: str, sender: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[UpProcess]
 ):
-    """`inbound up` killed at `point` by the reply to the mail `sender` wrote (SES's simulator
-    addresses get no acknowledgement: no person reads them); the mail and a fresh start."""
+    """`inbound up` killed at `point` (`NAME` or `NAME:N`, crash_point.py) by what the mail
+    `sender` wrote sets off: its acknowledgement (a simulator address is acknowledged like
+    anyone) or the staff reply sent next, which may meet a stack killed by the first; the
+    mail and a fresh start."""
     data_dir = tmp_path / "data"
     monkeypatch.setenv("INBOUND_CRASH_AT", point)
     up = start_up(data_dir, tmp_path, started)
