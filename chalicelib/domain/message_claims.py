@@ -21,7 +21,10 @@ again after a kill -9 between its `250` and the removal of its file) was suspend
 twice. Such a mail claims its Message-ID and fingerprint instead (`UnfiledClaim`), before
 anything is written for it: the first delivery to claim them files it, and any other delivery
 of the same mail is a duplicate. Another mail that merely carries the Message-ID has another
-fingerprint, so it makes its own claim and is filed as usual.
+fingerprint, so it makes its own claim and is filed as usual. A copy filed on a ticket after
+a first copy was suspended (its ticket reopened between the two) reads the index, not the
+claim, and is filed: a second message, never a lost one; a copy suspended after one filed on
+a ticket is that entry's duplicate.
 """
 
 from __future__ import annotations
