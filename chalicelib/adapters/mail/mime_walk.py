@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from email import message_from_bytes
 from email.errors import MessageError
 from email.message import Message
-from email.policy import compat32
 from typing import NamedTuple
 
 from chalicelib.adapters.mail.charsets import decode_text, guess_text, unescape
@@ -41,6 +39,7 @@ from chalicelib.adapters.mail.mime_files import (
     split_uuencoded,
     tnef_files,
 )
+from chalicelib.adapters.mail.mime_parser import message_from_bytes
 from chalicelib.adapters.mail.mime_stream import LargeParts, NotStreamable
 from chalicelib.domain.mail import MAX_NAME_CHARS, Attachment, Defect, DefectKind, cut
 
@@ -171,7 +170,7 @@ class _Walker:
         line = None if where.recovered else _BOUNDARY_LINE.search(data)
         if line is not None:
             head = b'Content-Type: multipart/mixed; boundary="' + line[1] + b'"\n\n'
-            rebuilt = message_from_bytes(head + data, policy=compat32)
+            rebuilt = message_from_bytes(head + data)
             if rebuilt.is_multipart():
                 self.defect(DefectKind.BOUNDARY_RECOVERED, f"{ctype} split on {line[1]!r:.80}")
                 self.push(rebuilt.get_payload(), where._replace(recovered=True))

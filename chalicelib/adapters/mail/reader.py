@@ -35,7 +35,6 @@ import logging
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
-from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesParser
 from email.policy import compat32
@@ -45,6 +44,7 @@ import mailparser
 
 from chalicelib.adapters.mail import mime_stream, parameter_headers
 from chalicelib.adapters.mail.charsets import decode_text, decode_words, header_text, unescape
+from chalicelib.adapters.mail.mime_parser import message_from_bytes
 from chalicelib.adapters.mail.mime_walk import PART_ERRORS, content_type_of, walk_parts
 from chalicelib.domain.mail import (
     MAX_ADDRESSES,
@@ -95,7 +95,7 @@ def _read(raw: bytes, stream_from: int) -> ParsedMail:
         return large
     defects: list[Defect] = []
     try:
-        message = message_from_bytes(_lf_endings(raw), policy=compat32)
+        message = message_from_bytes(_lf_endings(raw))
         date = _read_with_mailparser(message, defects)
         return _assemble(message, raw, date, defects)
     except Exception as exc:  # noqa: BLE001 - the outermost guard: mail never raises
@@ -119,7 +119,7 @@ def _read_large(raw: bytes, stream_from: int) -> ParsedMail | None:
         if large is None:
             return None
         # Runs are only found in mail with LF endings, which `_lf_endings` leaves alone.
-        message = message_from_bytes(large.stripped(), policy=compat32)
+        message = message_from_bytes(large.stripped())
         defects: list[Defect] = []
         date = _read_with_mailparser(message, defects)
         mail = _assemble(message, raw, date, defects, large)
