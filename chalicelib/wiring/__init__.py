@@ -64,11 +64,11 @@ def build_services(
     settings: Settings, session: Session | None = None, fetch_jwks: JwksFetcher | None = None
 ) -> Services:
     """Wire adapters to services. Tests pass their own session (moto), settings or JWKS fetcher."""
-    import boto3
+    from chalicelib.wiring.clients import new_session
 
     # flufl.bounce logs every detector it runs at INFO; keep Lambda logs for our own lines.
     logging.getLogger("flufl.bounce").setLevel(logging.WARNING)
-    return Services(settings, session or boto3.session.Session(), fetch_jwks)
+    return Services(settings, session or new_session(), fetch_jwks)
 
 
 class Services(SharedAdapters):
