@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
+from inbound.local import heap
 from inbound.local.embedded import embedded_stack, emulated_aws, offline_credentials
 from tests.support.embedded import empty_stack
 from tests.support.local_up import shared_local_stacks  # noqa: F401  (fixture: one per process, e2e and security alike)
@@ -16,9 +19,13 @@ emulated_aws()
 
 @pytest.fixture(scope="module")
 def _module_stack():
-    """Provisioning costs seconds, so a module shares one stack and each test empties it."""
+    """Provisioning costs seconds, so a module shares one stack and each test empties it.
+    What the stack holds (moto's backends, botocore's models) lives as long as the module: out
+    of the garbage collector's walks until the module ends, as in `inbound up` (heap.py)."""
     with embedded_stack(stage="test") as built:
+        heap.settle()
         yield built
+    gc.unfreeze()  # the stack is garbage now: the next full collection frees it
 
 
 @pytest.fixture
