@@ -339,6 +339,11 @@ def test_every_screen_of_the_top_bar_is_german_too(german: Console, local_stack:
     screenshot(page, "console-language-07-top-bar.png")
     assert top_bar_rows_apart(page) <= 2
     assert not scrolls_sideways(page)  # the longer German top bar still fits the laptop screen
+    # And on a 1280 px laptop: the same row, the language menu last on it.
+    page.set_viewport_size({"width": 1280, "height": 860})
+    screenshot(page, "console-topbar-1280.png")
+    assert top_bar_rows_apart(page) <= 2
+    page.set_viewport_size({"width": 1366, "height": 860})
     opened = []
     for name in SCREENS:
         button = page.locator(f"#{name}-open")
