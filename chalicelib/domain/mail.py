@@ -6,6 +6,7 @@ mail-parser reader (the one module that imports mail-parser) sees mail-parser's 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import field
 from datetime import datetime
@@ -142,6 +143,11 @@ class Attachment:
     @property
     def size(self) -> int:
         return len(self.payload)
+
+    @property
+    def sha256(self) -> str:
+        """The hex SHA-256 of the decoded bytes."""
+        return hashlib.sha256(self.payload).hexdigest()
 
 
 class Verdict(StrEnum):

@@ -7,7 +7,7 @@ a mail carrying it before SES delivers the real one. Had the Message-ID index ta
 first mail's word for it, the real mail would be archived as that mail's "duplicate" and
 never reach the desk. So each index entry keeps a fingerprint of the mail that stored it:
 who sent it (the From mailbox, and whether the sender-trust policy authenticated it) and
-what it says (subject, bodies, the files' names, types and sizes). Only the same mail again
+what it says (subject, bodies, the files' names, types and bytes). Only the same mail again
 (a sender's server delivering twice, a forwarder's copy) is a duplicate; any other mail with
 that Message-ID is filed, with a note, and its Message-ID is not indexed for it, unless it is
 authenticated and the entry's mail was not: then the proven sender's mail takes the entry,
@@ -55,7 +55,9 @@ class Reuse(StrEnum):
 def claim_of(mail: ParsedMail, sender: str, authenticated: bool) -> MessageIdClaim:
     """The fingerprint of `mail` from `sender` (its address as filed) and the policy's verdict."""
     digest = hashlib.sha256()
-    files = "\n".join(f"{a.filename}\t{a.content_type}\t{a.size}" for a in mail.attachments)
+    # The files' bytes too, not only their sizes: a copy with another file of the same name
+    # and size (mallory's bank details in alice's invoice) is another mail, not a duplicate.
+    files = "\n".join(f"{a.filename}\t{a.content_type}\t{a.size}\t{a.sha256}" for a in mail.attachments)
     for part in ("1" if authenticated else "0", sender.lower(), mail.subject, mail.text, mail.html, files):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")

@@ -12,6 +12,8 @@ Message-ID thread to the real mail. Entries written before fingerprints keep the
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from tests.fakes.stack import FakeStack
@@ -124,3 +126,39 @@ def test_a_mail_split_out_keeps_its_fingerprint_so_mallorys_copy_is_no_duplicate
 
     assert (copy.outcome, again.outcome, again.ticket) == ("created", "duplicate", split.id)
     assert real.ticket == ticket and copy.ticket not in (ticket, split.id)
+
+
+def test_a_copy_with_another_file_of_the_same_name_and_size_does_not_make_the_real_mail_a_duplicate(stack):
+    """Mallory, copied on alice's mail with its invoice, sends the same mail first under its
+    Message-ID with From: alice (alice's domain cannot be authenticated, so neither can the
+    forgery), another invoice of the same name, type and size inside, and her Reply-To. The
+    fingerprint read files by name, type and size only: alice's real mail was the forgery's
+    "duplicate", archived unseen, and staff had mallory's file as alice's invoice."""
+    real_pdf, forged_pdf = b"%PDF-1.4 pay to DE00 1111", b"%PDF-1.4 pay to GB66 6666"
+    assert len(real_pdf) == len(forged_pdf)
+
+    def invoice(pdf: bytes, **headers: str) -> bytes:
+        return make_mail(
+            subject="Invoice 42",
+            body="Please find the invoice attached.",
+            message_id="<inv42@customer.org>",
+            attachments=(("invoice.pdf", "application/pdf", pdf),),
+            headers=headers,
+            cc=MALLORY,
+        )
+
+    forged = deliver(stack, invoice(forged_pdf, **{"Reply-To": MALLORY}), **UNAUTHENTICATED)
+    real = deliver(stack, invoice(real_pdf), **UNAUTHENTICATED)
+
+    assert real.outcome != "duplicate", real.reason
+    assert [a["sha256"] for a in real.attachments] == [hashlib.sha256(real_pdf).hexdigest()]
+    assert real.ticket not in (None, forged.ticket)
+
+
+def test_a_mail_with_files_delivered_twice_is_still_a_duplicate(stack):
+    mail = make_mail(
+        message_id="<files@customer.org>", attachments=(("a.pdf", "application/pdf", b"%PDF-1"),)
+    )
+    first = deliver(stack, mail, **UNAUTHENTICATED)
+    again = deliver(stack, mail, **UNAUTHENTICATED)
+    assert (again.outcome, again.ticket) == ("duplicate", first.ticket)

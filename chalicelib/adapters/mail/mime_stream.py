@@ -56,10 +56,10 @@ class SpooledAttachment(Attachment):
     file on every access: correct everywhere, and what this class exists to avoid.
     """
 
-    sha256: str
     head: bytes
     _spool: IO[bytes]
     _size: int
+    _sha256: str
 
     def __init__(self, like: Attachment, spool: IO[bytes], size: int, sha256: str, head: bytes) -> None:
         for field in dataclasses.fields(Attachment):
@@ -67,7 +67,7 @@ class SpooledAttachment(Attachment):
                 object.__setattr__(self, field.name, getattr(like, field.name))
         object.__setattr__(self, "_spool", spool)
         object.__setattr__(self, "_size", size)
-        object.__setattr__(self, "sha256", sha256)
+        object.__setattr__(self, "_sha256", sha256)
         object.__setattr__(self, "head", head)
 
     @property  # type: ignore[override]
@@ -77,6 +77,10 @@ class SpooledAttachment(Attachment):
     @property
     def size(self) -> int:
         return int(self._size)
+
+    @property
+    def sha256(self) -> str:
+        return str(self._sha256)
 
     def open(self) -> IO[bytes]:
         spool: IO[bytes] = self._spool
