@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from inbound.local.embedded import stack_at
 from tests.support.browser import chromium_context
 from tests.support.console import (
     TIMEOUT_MS,
@@ -85,6 +86,7 @@ def _said_in(phrase: str, text: str, flags: int = 0) -> bool:
 
 
 ENGLISH = _english_phrases()
+COLLEAGUE = "kollegin@example.com"  # closes a ticket the agent is answering
 
 
 # Words no German sentence has: English text that never was in the catalogue shows by them.
@@ -251,6 +253,25 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
     _toasted(page, "Antwort gesendet an")
     # the reply is shown formatted (markdown, in its frame): its kind says it is there
     page.locator(".message.out .pill.kind-staff").filter(has_text="Antwort").wait_for()
+
+    # A colleague closes the ticket while the agent writes again; "send anyway?" declined,
+    # the alert says in German who closed it and when (it said someone had written).
+    page.locator("#reply-form textarea").fill("Noch eine Frage zur Adresse.")
+    stack_at(up.endpoint).services.desk.update(ticket.id, COLLEAGUE, status="closed")
+    page.evaluate(
+        "() => { window.__confirm = window.confirm; window.confirm = (m) => { window.__asked = m; return false; }; }"
+    )
+    page.locator("#reply-form button[type=submit]").click()
+    alert = page.locator("#reply-form .alert")
+    alert.filter(has_text="geschlossen").wait_for()
+    asked = page.evaluate("() => { window.confirm = window.__confirm; return window.__asked; }") or ""
+    assert asked.startswith(f"{COLLEAGUE} hat dieses Ticket "), asked
+    said = alert.inner_text()
+    assert re.search(
+        rf"{re.escape(COLLEAGUE)} hat das Ticket {GERMAN_AGO} geschlossen – erneut senden", said
+    ), said
+    assert page.locator("#reply-form textarea").input_value() == "Noch eine Frage zur Adresse."
+    screenshot(page, "console-language-03b-stale.png")
 
     # At phone width the longer German words still fit: nothing scrolls sideways.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -157,7 +157,22 @@ window.InboundI18n = (() => {
   function reason(err) {
     const key = `error.${err.code}`;
     if (lang === FALLBACK || (TABLES[lang] || {})[key] === undefined) return err.reason || String(err);
+    if (err.code === 'stale' && err.data && err.data.newer && err.data.newer.length) return staleReason(err.data.newer);
     return t(key, { ...(err.data || {}) });
+  }
+
+  /* A refused stale reply says what came since, who and when, as the server's English does
+     (domain/collisions.stale_reason) from the messages the 409 lists: only a colleague's
+     solving or closing (the reply, sent again, reopens), else the last mail of the customer
+     or a colleague's reply. With none listed (a moved thread, a colleague's reply going out)
+     the code's own sentence stays. */
+  function staleReason(newer) {
+    const last = newer[newer.length - 1];
+    if (newer.every((m) => m.status)) {
+      return t(last.status === 'closed' ? 'error.stale_closed' : 'error.stale_solved', { agent: last.sender, ago: ago(last.time) });
+    }
+    const wrote = newer.filter((m) => !m.status).pop();
+    return t(wrote.kind === 'customer' ? 'error.stale_customer' : 'error.stale_colleague', { sender: wrote.sender, ago: ago(wrote.time) });
   }
 
   /* Lines the server writes in English (the audit trail, domain/audit.py), said in the
