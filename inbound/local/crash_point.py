@@ -13,6 +13,8 @@ restart loses no mail and sends none twice. Unset, a point is one dictionary loo
 - `outbox-file`: a send's .eml is in the outbox; the index does not list it yet.
 - `published`: a send's events are on the feedback queue (moto's memory); no snapshot
   holds them yet, and their file is still there.
+- `saved-published`: a snapshot that holds events on the feedback queue is on disk; their
+  file is still there (a start must not publish them again).
 - `mailed-back`: mail the emulated SES handed back to the SMTP listener was answered 250;
   its file is still there.
 """

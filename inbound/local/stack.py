@@ -192,6 +192,8 @@ class LocalStack:
                 raise
             if saved and sends:
                 crash_point.reached("saved-sends")
+            if saved and published:
+                crash_point.reached("saved-published")
         if self.journal is not None:
             self.journal.retire(accepted)
         if self.ses is not None:

@@ -14,34 +14,53 @@ names the points; INBOUND_CRASH_AT makes `inbound up` kill itself there):
 | the outbox's .eml (`outbox-file`) | before its index line | here |
 | outbox index line | before SES's events are published | test_crash_queues |
 | events on the feedback queue (`published`) | before a snapshot holds them | here |
-| snapshot holding them | before their file is retired | `saved-sends` here (same step) |
+| snapshot holding them (`saved-published`) | before their file is retired | here |
 | mail handed back to the SMTP listener, answered 250 (`mailed-back`) | before its file goes | test_crash_points_mail |
 
-(`journaled` and `mailed-back`: test_crash_points_mail.) GIVEN `inbound up` that kills itself
-at the point, WHEN staff reply to a ticket of SES's bounce simulator (the reply bounces),
-THEN after the kill and a start the outbox holds the reply once (one file, one index line)
-and the bounce is on the suppression list. `outbox-file`, `ses-files` and `published` run
-with INBOUND_LONG=1 (each kill and start is half a minute, and `make test` has 8 minutes;
-test_crash_queues kills near them).
+GIVEN `inbound up` that kills itself at the point, WHEN staff reply to a ticket of SES's
+bounce simulator (the reply bounces; the address gets no acknowledgement, being one no
+person reads, so the reply is the only send), THEN the data dir at the kill shows the kill
+landed where its row says (AT_KILL), the start publishes again exactly the events no
+snapshot holds (AGAIN), and the outbox holds the reply once (one file, one index line, the
+reply's text) and the bounce is on the suppression list. Only `saved-sends` runs in `make
+test`; the others with INBOUND_LONG=1 (each kill and start is half a minute, and `make test`
+has 8 minutes; test_crash_queues kills near them).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from tests.support.crash_points import killed_at, outbox_counts, outcomes, settled
+from tests.support.crash_points import (
+    AtKill,
+    killed_at,
+    outbox_counts,
+    outcomes,
+    replies_in_outbox,
+    settled,
+)
 from tests.support.local_up import UpProcess, eventually, run_inbound, ticket_of
 
 pytestmark = pytest.mark.e2e
 
 BOUNCING = "bounce@simulator.amazonses.com"
-POINTS = ["saved-sends"] + (
-    ["outbox-file", "ses-files", "published"] if os.environ.get("INBOUND_LONG") == "1" else []
-)
+LONG = os.environ.get("INBOUND_LONG") == "1"
+# The data dir as the kill left it.
+AT_KILL = {
+    "saved-sends": AtKill(snapshot_sends=1, pending=(), outbox=(0, 0), snapshot_published=0),
+    "ses-files": AtKill(snapshot_sends=1, pending=("events",), outbox=(0, 0), snapshot_published=0),
+    "outbox-file": AtKill(snapshot_sends=1, pending=("events",), outbox=(1, 0), snapshot_published=0),
+    "published": AtKill(snapshot_sends=1, pending=("events",), outbox=(1, 1), snapshot_published=0),
+    "saved-published": AtKill(snapshot_sends=0, pending=("events",), outbox=(1, 1), snapshot_published=1),
+}
+# SES's files the start publishes again: those on disk that the snapshot does not hold.
+AGAIN = {"saved-sends": 0, "ses-files": 1, "outbox-file": 1, "published": 1, "saved-published": 0}
+POINTS = ["saved-sends"] + (["outbox-file", "ses-files", "published", "saved-published"] if LONG else [])
 
 
 def _bounced(up: UpProcess) -> bool | None:
@@ -55,14 +74,16 @@ def test_a_kill_between_two_writes_of_a_send_loses_no_bounce_and_sends_nothing_t
 ) -> None:
     started: list[UpProcess] = []
     try:
-        msg, up = killed_at(point, BOUNCING, tmp_path, monkeypatch, started)
+        msg, at_kill, up = killed_at(point, BOUNCING, tmp_path, monkeypatch, started)
+        assert at_kill == AT_KILL[point], f"the kill did not land at {point}"
+        again = re.search(r"(\d+) of SES's events or mails sent again", up.stderr())
+        assert again is not None and int(again.group(1)) == AGAIN[point], up.stderr()
 
         ticket_of(up, msg, timeout=60)
-        eventually(
-            lambda: _bounced(up), timeout=60, what="the acknowledgement's bounce on the suppression list"
-        )
+        eventually(lambda: _bounced(up), timeout=60, what="the reply's bounce on the suppression list")
         eventually(lambda: settled(up), timeout=60, what="the journal, SES's files and incoming/ emptied")
-        assert outbox_counts(up.data_dir) == (1, 1), "the reply is not in the outbox once"
+        assert outbox_counts(up.data_dir) == (1, 1), "not one send in the outbox"
+        assert replies_in_outbox(up.data_dir) == 1, "the one send is not the staff reply"
         assert outcomes(up) == ["created"]
     finally:
         for run in started:

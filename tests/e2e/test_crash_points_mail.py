@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.crash_points import killed_at, outbox_counts, outcomes, settled
+from tests.support.crash_points import killed_at, outbox_counts, outcomes, replies_in_outbox, settled
 from tests.support.local_up import UpProcess, eventually, mail, send, start_up, ticket_of, tickets
 
 pytestmark = pytest.mark.e2e
@@ -47,7 +47,9 @@ def test_a_kill_after_mail_handed_back_was_answered_files_each_mail_once(
 ) -> None:
     started: list[UpProcess] = []
     try:
-        msg, up = killed_at("mailed-back:2", AWAY, tmp_path, monkeypatch, started)
+        msg, at_kill, up = killed_at("mailed-back:2", AWAY, tmp_path, monkeypatch, started)
+        # Both sends out; the second mail handed back still on disk, the first one's gone.
+        assert at_kill.outbox == (2, 2) and at_kill.pending.count("reply") == 1, at_kill
 
         ticket = ticket_of(up, msg, timeout=60)
         eventually(
@@ -60,6 +62,7 @@ def test_a_kill_after_mail_handed_back_was_answered_files_each_mail_once(
         away = [m.message_id for m in tickets(up).messages(ticket.id) if m.kind == "auto_reply"]
         assert len(away) == len(set(away)) == 2, f"an out-of-office reply was filed twice: {away}"
         assert outbox_counts(up.data_dir) == (2, 2), "the acknowledgement and the reply, once each"
+        assert replies_in_outbox(up.data_dir) == 1, "the staff reply is not in the outbox once"
     finally:
         for run in started:
             if run.proc.poll() is None:

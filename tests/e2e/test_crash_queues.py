@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.crash_points import on_disk
 from tests.support.local_up import (
     STOP_TIMEOUT,
     UpProcess,
@@ -101,6 +102,8 @@ def test_a_held_reply_and_its_bounce_survive_kill_9(tmp_path: Path, monkeypatch:
             time.sleep(0.01)
         _kill(up)
         assert _replies(data_dir, text) == 1
+        at_kill = on_disk(data_dir)  # the events' file not yet held by a snapshot: the start publishes it
+        assert at_kill.pending == ("events",) and at_kill.snapshot_published == 0, at_kill
 
         up = start_up(data_dir, tmp_path, started)
 
