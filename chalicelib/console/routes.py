@@ -18,6 +18,7 @@ from chalice import Blueprint, Response
 from chalicelib.adapters.cognito_sign_in import CognitoSignIn, SignInRefused, SignInResult
 from chalicelib.api.http_io import error, json_object, response_for
 from chalicelib.api.staff_routes import public_routes
+from chalicelib.domain import sign_in_devices
 from chalicelib.errors import InboundError
 from chalicelib.wiring import services
 
@@ -163,19 +164,22 @@ def configuration() -> Response:
     )
 
 
-def _signing_in(view: Callable[[CognitoSignIn], SignInResult]) -> Callable[[], Response]:
-    """Tokens are never cached; refusals are `{"error", "reason"}` like the API's."""
+def _signing_in(view: Callable[[CognitoSignIn], tuple[SignInResult, str]]) -> Callable[[], Response]:
+    """Tokens are never cached; refusals are `{"error", "reason"}` like the API's. A sign-in
+    sets the browser's device cookie (domain/sign_in_devices.py)."""
 
     @functools.wraps(view)
     def wrapped() -> Response:
         headers: dict[str, str | list[str]] = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
         try:
-            result = view(services().console_sign_in)
+            result, device = view(services().console_sign_in)
         except SignInRefused as exc:
             refused = error(exc.status, exc.code, exc.reason)
         except InboundError as exc:
             refused = response_for(exc)
         else:
+            if device:
+                headers["Set-Cookie"] = sign_in_devices.set_cookie(device)
             return Response(body=result.as_json(), status_code=200, headers=headers)
         refused.headers.update(headers)
         return refused
@@ -187,22 +191,24 @@ def _body(required: dict[str, type]) -> dict[str, Any]:
     return json_object(console.current_request, required)
 
 
-def _counted(address: str, ask: Callable[[], SignInResult]) -> SignInResult:
-    """`ask` Cognito under the sign-in limits: count this attempt for the address and the
-    client (429 when either had too many), and take it back when it signs in, so that only
-    wrong passwords and tokens add up. The client is API Gateway's `sourceIp`, the
-    connection's address: no header sets it."""
-    identity = console.current_request.context.get("identity") or {}
+def _counted(address: str, ask: Callable[[], SignInResult]) -> tuple[SignInResult, str]:
+    """`ask` Cognito under the sign-in limits: count this attempt for the address (or the
+    browser that signed in as it before) and the client (429 when either had too many), and
+    take it back when it signs in, so that only wrong passwords and tokens add up. The client
+    is API Gateway's `sourceIp`, the connection's address: no header sets it. With the
+    result, the browser's device cookie ("" for a refresh, which names no address)."""
+    request = console.current_request
+    identity = request.context.get("identity") or {}
     guard = services().sign_in_guard
-    attempt = guard.attempt(address, str(identity.get("sourceIp") or "unknown"))
+    client = str(identity.get("sourceIp") or "unknown")
+    attempt = guard.attempt(address, client, str(request.headers.get("cookie") or ""))
     result = ask()  # SignInRefused for a wrong password: it stays counted
-    guard.signed_in(attempt)
-    return result
+    return result, guard.signed_in(attempt)
 
 
 @console.route(LOGIN, methods=["POST"])
 @_signing_in
-def login(cognito: CognitoSignIn) -> SignInResult:
+def login(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
     body = _body({"email": str, "password": str})
     email = body["email"].strip().lower()
     return _counted(email, lambda: cognito.password(email, body["password"]))
@@ -210,7 +216,7 @@ def login(cognito: CognitoSignIn) -> SignInResult:
 
 @console.route(NEW_PASSWORD, methods=["POST"])
 @_signing_in
-def choose_password(cognito: CognitoSignIn) -> SignInResult:
+def choose_password(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
     body = _body({"email": str, "session": str, "new_password": str})
     email = body["email"].strip().lower()
     return _counted(email, lambda: cognito.new_password(email, body["session"], body["new_password"]))
@@ -218,6 +224,6 @@ def choose_password(cognito: CognitoSignIn) -> SignInResult:
 
 @console.route(REFRESH, methods=["POST"])
 @_signing_in
-def refresh(cognito: CognitoSignIn) -> SignInResult:
+def refresh(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
     token = _body({"refresh_token": str})["refresh_token"]
     return _counted("", lambda: cognito.refresh(token))

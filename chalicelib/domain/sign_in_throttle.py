@@ -32,11 +32,15 @@ class Counter:
         return self.window_start + WINDOW_SECONDS
 
 
-def counters(address: str, client: str, now: float) -> list[Counter]:
-    """The counters one attempt adds to: the client's always, the address's when one is given."""
+def counters(address: str, client: str, now: float, device: str = "") -> list[Counter]:
+    """The counters one attempt adds to: the client's always, the address's when one is given,
+    or, from a browser that signed in as that address before (`device`, sign_in_devices),
+    that browser's instead, so a stranger's guesses at the address do not lock it out."""
     start = int(now) // WINDOW_SECONDS * WINDOW_SECONDS
     found = [Counter(f"client#{_digest(client)}", start, PER_CLIENT, "this client")]
-    if address.strip():
+    if address.strip() and device:
+        found.append(Counter(f"device#{_digest(device)}", start, PER_ADDRESS, "this browser"))
+    elif address.strip():
         found.append(
             Counter(f"address#{_digest(address.strip().lower())}", start, PER_ADDRESS, "this address")
         )

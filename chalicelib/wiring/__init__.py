@@ -209,7 +209,7 @@ class Services(SharedAdapters):
         """Attempts the console's sign-in proxy lets through."""
         from chalicelib.wiring.desk import sign_in_guard
 
-        return sign_in_guard(self.settings, self._dynamodb)
+        return sign_in_guard(self.settings, self._dynamodb, self._reply_secrets)
 
     @functools.cached_property
     def search(self) -> TicketFinder:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.services.composer import Composer
     from chalicelib.services.message_builder import Renderers
     from chalicelib.services.outbound import OutboundService
+    from chalicelib.services.ports.records import ReplySecrets
     from chalicelib.services.ports.tickets import Events, MailStore, TicketStore
     from chalicelib.services.sign_in_guard import SignInGuard
     from chalicelib.services.staff_admin import StaffAdmin
@@ -92,11 +93,11 @@ def search(
     )
 
 
-def sign_in_guard(settings: Settings, dynamodb: DynamoDBClient) -> SignInGuard:
+def sign_in_guard(settings: Settings, dynamodb: DynamoDBClient, reply_secrets: ReplySecrets) -> SignInGuard:
     from chalicelib.adapters.dynamodb_sign_in_attempts import DynamoDBSignInAttempts
     from chalicelib.services.sign_in_guard import SignInGuard
 
-    return SignInGuard(DynamoDBSignInAttempts(dynamodb, settings.tickets_table))
+    return SignInGuard(DynamoDBSignInAttempts(dynamodb, settings.tickets_table), secrets=reply_secrets)
 
 
 def console_sign_in(settings: Settings, session: Session) -> CognitoSignIn:

@@ -15,13 +15,14 @@ The counting rules are unit-tested in tests/unit/test_sign_in_throttle.py.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from chalicelib.domain.sign_in_throttle import PER_ADDRESS, PER_CLIENT, WINDOW_SECONDS
 from chalicelib.wiring import services
-from tests.support.staff_api import ANN, Api, pool_of
+from tests.support.staff_api import ANN, BOB, Api, pool_of
 from tests.support.staff_auth import PASSWORD, sign_in
 
 
@@ -98,3 +99,37 @@ def test_a_mangled_new_password_session_is_a_clear_400(api, session):
         "error": "invalid_request",
         "reason": "the sign-in session is malformed; sign in again with the one-time password",
     }
+
+
+def _login(api: Api, email: str, password: str, cookie: str = "") -> Any:
+    headers = {"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})}
+    body = json.dumps({"email": email, "password": password})
+    return api.client.http.post("/console/login", headers=headers, body=body)
+
+
+def test_a_strangers_guesses_do_not_lock_out_the_browser_the_agent_signed_in_with(api):
+    """Attack: anyone who knows an agent's address (a forward's Reply-To names it) sends eleven
+    wrong passwords a quarter of an hour and the agent is refused, right password and all, for
+    as long as they care to. Her browser's device cookie from an earlier sign-in keeps her
+    attempts apart; a browser without one, or with another agent's, still meets the limit."""
+    cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
+    sign_in(cognito, pool, client, ANN), sign_in(cognito, pool, client, BOB)
+    first = _login(api, ANN, PASSWORD)
+    assert first.status_code == 200
+    assert {"HttpOnly", "Secure", "SameSite=Strict"} <= {
+        p.strip() for p in first.headers["Set-Cookie"].split(";")
+    }
+    anns_browser = first.headers["Set-Cookie"].split(";")[0]
+    bobs_browser = _login(api, BOB, PASSWORD).headers["Set-Cookie"].split(";")[0]
+
+    for n in range(PER_ADDRESS + 3):  # mallory, without a cookie, and with bob's (her own account)
+        assert _login(api, ANN, f"Guess-{n}-x", bobs_browser if n % 2 else "").status_code in (401, 429)
+
+    _assert_throttled(_login(api, ANN, PASSWORD), "this address")
+    _assert_throttled(_login(api, ANN, PASSWORD, bobs_browser), "this address")
+    _assert_throttled(_login(api, ANN, PASSWORD, anns_browser.replace(".", "x.", 1)), "this address")
+    again = _login(api, ANN, PASSWORD, anns_browser)
+    assert again.status_code == 200, again.json_body
+    for n in range(PER_ADDRESS):  # her browser has a limit of its own for wrong passwords
+        assert _login(api, ANN, f"Typo-{n}-x", anns_browser).status_code == 401
+    _assert_throttled(_login(api, ANN, PASSWORD, anns_browser), "this browser")

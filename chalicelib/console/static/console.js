@@ -117,7 +117,8 @@
     constructor(status, code, reason) { super(reason); this.status = status; this.code = code; this.reason = reason; }
   }
 
-  async function call(method, path, { query, body, token } = {}) {
+  // credentials: only the sign-in sends and keeps its HttpOnly device cookie (sign_in_devices.py).
+  async function call(method, path, { query, body, token, credentials = 'omit' } = {}) {
     const url = new URL(path, BASE);
     for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, v);
     const headers = { Accept: 'application/json' };
@@ -127,7 +128,7 @@
     try {
       response = await fetch(url, {
         method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer',
+        credentials, cache: 'no-store', referrerPolicy: 'no-referrer',
       });
     } catch (e) {
       throw new ApiError(0, 'unreachable', t('error.unreachable'));
@@ -283,7 +284,7 @@
     const password = form.elements.password.value;
     if (!email || !password) { showAlert($('.alert', form), { reason: t('signin.missing') }); return; }
     submitting(form, async () => {
-      const { data } = await call('POST', 'console/login', { body: { email, password } });
+      const { data } = await call('POST', 'console/login', { body: { email, password }, credentials: 'same-origin' });
       if (data.challenge === 'NEW_PASSWORD_REQUIRED') {
         challenge = { email, session: data.session };
         form.hidden = true;
@@ -306,7 +307,7 @@
     if (chosen !== form.elements.repeat.value) { showAlert($('.alert', form), { reason: t('signin.passwords_differ') }); return; }
     submitting(form, async () => {
       const { data } = await call('POST', 'console/login/new-password', {
-        body: { email: challenge.email, session: challenge.session, new_password: chosen },
+        body: { email: challenge.email, session: challenge.session, new_password: chosen }, credentials: 'same-origin',
       });
       saveSession(data, challenge.email);
       challenge = null;
