@@ -27,23 +27,25 @@ SESSION_LOCK = threading.RLock()
 # botocore's data loader parses the service models and the endpoint rules from JSON and
 # keeps them for its session: 60-150 ms of CPU a client, and some 100,000 objects in
 # reference cycles that only a full garbage collection frees. Sessions of one process
-# share one loader, so each model is parsed once whatever rebuilds the services (a test
-# per request, as another container would; `inbound up` once per process).
+# share one loader, so each model is parsed once however many sessions the process makes
+# (a CLI command, a session per client it asks for; a test, the services per test as
+# another container would build them; provisioning, one per stage).
 _DATA_LOADER: Any = None
 
 
-def new_session() -> Session:
-    """A boto3 session of its own (credentials, region, event hooks) on the process's loader."""
+def new_session(region_name: str | None = None, core: Any = None, **credentials: str) -> Session:
+    """A boto3 session of its own (credentials, region, event hooks) on the process's loader;
+    `core`: a botocore session of the caller's (session variables), else a new default one."""
     import boto3
     import botocore.session
 
     global _DATA_LOADER
-    core = botocore.session.get_session()
+    core = core or botocore.session.get_session()
     with SESSION_LOCK:
         if _DATA_LOADER is None:
             _DATA_LOADER = core.get_component("data_loader")
         core.register_component("data_loader", _DATA_LOADER)
-        session = boto3.session.Session(botocore_session=core)
+        session = boto3.session.Session(botocore_session=core, region_name=region_name, **credentials)
         # boto3 adds its own data directory to the loader's search path at every session
         _DATA_LOADER.search_paths[:] = list(dict.fromkeys(_DATA_LOADER.search_paths))
     return session

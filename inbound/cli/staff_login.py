@@ -72,12 +72,11 @@ def save_tokens(data_dir: Path, tokens: Tokens) -> Path:
 
 
 def _cognito(region: str, endpoint_url: str | None) -> Any:
-    import boto3
-
+    from chalicelib.wiring.clients import new_session
     from inbound.cli.target import local_session
 
     # Sign-in is unsigned; a local stack's session must not trip over the shell's AWS_PROFILE.
-    session = local_session(region) if endpoint_url else boto3.session.Session()
+    session = local_session(region) if endpoint_url else new_session()
     return session.client("cognito-idp", region_name=region, endpoint_url=endpoint_url)
 
 

@@ -113,11 +113,11 @@ class Target:
         return f"stage {self.stage} at {self.endpoint_url}" if self.endpoint_url else f"stage {self.stage}"
 
     def session(self) -> Any:
-        import boto3
+        from chalicelib.wiring.clients import new_session
 
         if self.is_local or (self.endpoint_url and not _has_credentials()):
             return local_session(self.region)
-        return boto3.session.Session(region_name=self.region)
+        return new_session(self.region)
 
     def client(self, name: str, session: Any = None) -> Any:
         return (session or self.session()).client(
@@ -163,22 +163,23 @@ class Target:
 def local_session(region: str) -> Any:
     """A session for a local endpoint: its credentials, and no profile from the shell (the
     shell's AWS_PROFILE is for AWS; a profile missing on this machine must not stop local work)."""
-    import boto3
     import botocore.session
 
+    from chalicelib.wiring.clients import new_session
+
     core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-    return boto3.session.Session(botocore_session=core, region_name=region, **LOCAL_CREDENTIALS)
+    return new_session(region, core, **LOCAL_CREDENTIALS)
 
 
 def command_session(region: str, endpoint_url: str | None) -> Any:
     """The session of a command that names its own Region and endpoint (provision, teardown):
     an endpoint without credentials in the shell is an emulator's (moto takes any), as for
     every other command's --endpoint-url (Target.session)."""
-    import boto3
+    from chalicelib.wiring.clients import new_session
 
     if endpoint_url and not _has_credentials():
         return local_session(region)
-    return boto3.session.Session(region_name=region)
+    return new_session(region)
 
 
 def _has_credentials() -> bool:

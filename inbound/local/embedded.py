@@ -14,6 +14,7 @@ from typing import Any
 
 from chalicelib.settings import Settings
 from chalicelib.wiring import Services, build_services
+from chalicelib.wiring.clients import new_session
 from inbound.local import (
     aws_contract,
     moto_fidelity,
@@ -96,7 +97,6 @@ class EmbeddedStack:
 
 @contextlib.contextmanager
 def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterator[EmbeddedStack]:
-    import boto3
     from moto import mock_aws
 
     from inbound.stage.provision.run import provision
@@ -104,7 +104,7 @@ def embedded_stack(stage: str = "local", domain: str = "example.com") -> Iterato
     offline_credentials()
     emulated_aws()
     with mock_aws():
-        session = boto3.session.Session(region_name=REGION)
+        session = new_session(REGION)
         report = provision(session, stage=stage, domain=domain, region=REGION)
         settings = Settings.from_env({**report.outputs, "AWS_REGION": REGION})
         yield EmbeddedStack(session, settings, build_services(settings, session), dict(report.outputs))
@@ -134,12 +134,10 @@ def stack_at(
 ) -> EmbeddedStack:
     """Provision (idempotently) and wire the services against an AWS-compatible endpoint;
     `mailboxes`: addresses at `domain` (default: provision's, support@ and billing@)."""
-    import boto3
-
     from inbound.stage.provision.run import provision
 
     aws_contract.install()
-    session = boto3.session.Session(region_name=REGION)
+    session = new_session(REGION)
     report = provision(
         session, stage=stage, domain=domain, region=REGION, endpoint_url=endpoint_url, mailboxes=mailboxes
     )

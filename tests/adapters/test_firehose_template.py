@@ -19,11 +19,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.wiring.clients import new_session
 from inbound.stage.cfn_template import merge_template, template_names
 from inbound.stage.provision.context import canonical
 from inbound.stage.provision.run import provision
 from tests.support.cfn_resolve import resolve
-from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE, DOMAIN = "test", "example.com"
@@ -43,7 +43,7 @@ def _template(firehose: bool) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def provisioned() -> Iterator[boto3.session.Session]:
     with mock_aws():
-        session = session_sharing_models(REGION)
+        session = new_session(REGION)
         provision(session, STAGE, DOMAIN, REGION, firehose=True)
         yield session
 

@@ -20,11 +20,11 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
 from chalicelib.settings import Settings
+from chalicelib.wiring.clients import new_session
 from inbound.local import moto_fidelity
 from inbound.stage.provision.context import ProvisionError
 from inbound.stage.provision.report import render_report
 from inbound.stage.provision.run import delete, provision, rotate_reply_secret
-from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"  # not us-east-1: bucket creation needs a LocationConstraint here
 STAGE = "test"
@@ -65,7 +65,7 @@ moto_fidelity.install()
 @pytest.fixture
 def session() -> Iterator[boto3.session.Session]:
     with mock_aws():
-        yield session_sharing_models(REGION)
+        yield new_session(REGION)
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ class TestOneProvisionedStage:
     @pytest.fixture(scope="class")
     def session(self) -> Iterator[boto3.session.Session]:
         with mock_aws():
-            yield session_sharing_models(REGION)
+            yield new_session(REGION)
 
     @pytest.fixture(scope="class")
     def outputs(self, session: boto3.session.Session) -> dict[str, str]:

@@ -15,8 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.wiring.clients import new_session
 from inbound.stage.provision.run import delete, provision
-from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE = "test"
@@ -27,7 +27,7 @@ APP_DIMENSIONS = [{"Name": "service", "Value": "inbound"}, {"Name": "stage", "Va
 
 
 def _session() -> boto3.session.Session:
-    return session_sharing_models(REGION)
+    return new_session(REGION)
 
 
 @pytest.fixture

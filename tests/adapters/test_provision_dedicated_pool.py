@@ -17,10 +17,10 @@ from moto import mock_aws
 from moto.server import ThreadedMotoServer
 from moto.ses.models import ses_backends
 
+from chalicelib.wiring.clients import new_session
 from inbound.local.moto_sesv2 import lease_dedicated_ips
 from inbound.stage.provision.context import ProvisionError
 from inbound.stage.provision.run import delete, provision
-from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE = "test"
@@ -32,7 +32,7 @@ ANNOUNCEMENTS = "inbound-test-announcements"
 @pytest.fixture
 def session() -> Iterator[boto3.session.Session]:
     with mock_aws():
-        yield session_sharing_models(REGION)
+        yield new_session(REGION)
 
 
 def sesv2(session: boto3.session.Session) -> Any:

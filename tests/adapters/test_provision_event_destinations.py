@@ -15,8 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.wiring.clients import new_session
 from inbound.stage.provision.run import delete, provision
-from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 STAGE = "test"
@@ -28,7 +28,7 @@ CLOUDWATCH = "inbound-test-cloudwatch"
 @pytest.fixture
 def session() -> Iterator[boto3.session.Session]:
     with mock_aws():
-        yield session_sharing_models(REGION)
+        yield new_session(REGION)
 
 
 def destinations(session: boto3.session.Session, set_name: str) -> dict[str, dict[str, Any]]:

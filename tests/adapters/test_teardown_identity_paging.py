@@ -16,9 +16,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from chalicelib.wiring.clients import new_session
 from inbound.local import moto_fidelity
 from inbound.stage.provision.run import delete, provision
-from tests.support.model_sessions import session_sharing_models
 
 REGION = "eu-west-1"
 DOMAIN = "example.com"
@@ -51,7 +51,7 @@ def _at_most_a_hundred(params: dict[str, Any], **_: Any) -> None:
 @pytest.fixture
 def session() -> Iterator[boto3.session.Session]:
     with mock_aws():
-        session = session_sharing_models(REGION)
+        session = new_session(REGION)
         session.events.register("before-parameter-build.ses.ListIdentities", _remember_paging)
         session.events.register("after-call.ses.ListIdentities", _one_page)
         session.events.register(

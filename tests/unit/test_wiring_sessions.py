@@ -30,3 +30,20 @@ def test_rebuilt_services_share_the_parsed_models_and_keep_their_own_sessions():
     assert cores[1].get_component("data_loader") is loader
     assert third_model._service_description is first_model._service_description  # parsed once
     assert loader.search_paths == paths and len(paths) == len(set(paths))
+
+
+def test_the_cli_sessions_share_them_too_and_keep_their_region_and_credentials(monkeypatch):
+    """A command asks its target for a session per client; a local one ignores the shell's profile."""
+    from inbound.cli.target import command_session, local_session
+
+    monkeypatch.setenv("AWS_PROFILE", "only-on-another-machine")
+    local = local_session("eu-west-1")
+    monkeypatch.delenv("AWS_PROFILE")
+    command = command_session("eu-central-1", None)
+    services = build_services(Settings.from_env({"AWS_REGION": "us-east-1"}))
+
+    loader = services._session._session.get_component("data_loader")
+    assert local._session.get_component("data_loader") is loader
+    assert command._session.get_component("data_loader") is loader
+    assert (local.region_name, command.region_name) == ("eu-west-1", "eu-central-1")
+    assert local.get_credentials().access_key == "embedded"
