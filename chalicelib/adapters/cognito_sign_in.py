@@ -49,6 +49,7 @@ _REFUSALS: dict[str, tuple[int, str, str]] = {
 
 # Cognito's SessionType: the challenge token RespondToAuthChallenge takes back.
 SESSION_LENGTH = (20, 2048)
+MALFORMED_SESSION = "the sign-in session is malformed; sign in again with the one-time password"
 
 
 @frozen
@@ -87,11 +88,7 @@ class CognitoSignIn:
 
     def new_password(self, email: str, session: str, new_password: str) -> SignInResult:
         if not SESSION_LENGTH[0] <= len(session) <= SESSION_LENGTH[1]:
-            raise SignInRefused(
-                400,
-                "invalid_request",
-                "the sign-in session is malformed; sign in again with the one-time password",
-            )
+            raise SignInRefused(400, "invalid_request", MALFORMED_SESSION)
         return self._call(
             "respond_to_auth_challenge",
             ChallengeName="NEW_PASSWORD_REQUIRED",

@@ -10,12 +10,13 @@ import hashlib
 import importlib.resources
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
 
-from chalicelib.adapters.cognito_sign_in import CognitoSignIn, SignInRefused, SignInResult
+from chalicelib.adapters.cognito_sign_in import MALFORMED_SESSION, CognitoSignIn, SignInRefused, SignInResult
 from chalicelib.api.http_io import error, json_object, response_for
 from chalicelib.api.staff_routes import public_routes
 from chalicelib.domain import sign_in_devices
@@ -211,7 +212,10 @@ def _counted(address: str, ask: Callable[[], SignInResult]) -> tuple[SignInResul
 def login(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
     body = _body({"email": str, "password": str})
     email = body["email"].strip().lower()
-    return _counted(email, lambda: cognito.password(email, body["password"]))
+    result, device = _counted(email, lambda: cognito.password(email, body["password"]))
+    if result.session:  # the new-password challenge: its session answers for this address only
+        result = replace(result, session=services().sign_in_guard.bound_session(email, result.session))
+    return result, device
 
 
 @console.route(NEW_PASSWORD, methods=["POST"])
@@ -219,7 +223,14 @@ def login(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
 def choose_password(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
     body = _body({"email": str, "session": str, "new_password": str})
     email = body["email"].strip().lower()
-    return _counted(email, lambda: cognito.new_password(email, body["session"], body["new_password"]))
+
+    def answer() -> SignInResult:
+        session = services().sign_in_guard.challenge_session(email, body["session"])
+        if not session:  # cut, made up, or begun by another address's one-time password
+            raise SignInRefused(400, "invalid_request", MALFORMED_SESSION)
+        return cognito.new_password(email, session, body["new_password"])
+
+    return _counted(email, answer)
 
 
 @console.route(REFRESH, methods=["POST"])

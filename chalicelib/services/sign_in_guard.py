@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from chalicelib.domain import sign_in_devices
+from chalicelib.domain import sign_in_challenges, sign_in_devices
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.sign_in_throttle import Counter, counters, retry_after
 from chalicelib.errors import TooManyAttempts
@@ -74,3 +74,14 @@ class SignInGuard:
             return ""
         device = attempt.device or secrets.token_urlsafe(16)
         return sign_in_devices.device_token(keys[0], device, attempt.address, self.clock())
+
+    def bound_session(self, address: str, session: str) -> str:
+        """Cognito's new-password session as the browser gets it: bound to `address`."""
+        keys = self.secrets()
+        return sign_in_challenges.bind(keys[0], address, session) if keys else session
+
+    def challenge_session(self, address: str, bound: str) -> str:
+        """Cognito's session from one the browser sends back with `address`; "" when it was not
+        issued for that address (or is no session of the proxy's)."""
+        keys = self.secrets()
+        return sign_in_challenges.unbind(bound, address, keys) if keys else bound

@@ -133,3 +133,34 @@ def test_a_strangers_guesses_do_not_lock_out_the_browser_the_agent_signed_in_wit
     for n in range(PER_ADDRESS):  # her browser has a limit of its own for wrong passwords
         assert _login(api, ANN, f"Typo-{n}-x", anns_browser).status_code == 401
     _assert_throttled(_login(api, ANN, PASSWORD, anns_browser), "this browser")
+
+
+def test_a_new_password_session_answers_for_the_address_that_began_it_alone(api):
+    """Attack: mallory, a new agent with a one-time password, starts the new-password challenge
+    and answers it with ann's address (an admin's, say) and a password of her choosing. moto's
+    Cognito (every test stack and `inbound up`) took the USERNAME and set ann's password; the
+    proxy now binds the session it hands out to the address it was issued for."""
+    cognito, (pool, client) = api.stack.client("cognito-idp"), pool_of(api.stack)
+    sign_in(cognito, pool, client, ANN)
+    mallory, one_time = "mallory@example.com", "One-time-pass-9!"
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=mallory,
+        TemporaryPassword=one_time,
+        MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": mallory}, {"Name": "email_verified", "Value": "true"}],
+    )
+    try:
+        challenge = _login(api, mallory, one_time).json_body
+        assert challenge["challenge"] == "NEW_PASSWORD_REQUIRED"
+        taken = {"email": ANN, "session": challenge["session"], "new_password": "Mallory-owns-it-1!"}
+
+        answer = _post(api, "/console/login/new-password", taken)
+
+        assert answer.status_code == 400, answer.json_body
+        assert _login(api, ANN, "Mallory-owns-it-1!").status_code == 401
+        assert _login(api, ANN, PASSWORD).status_code == 200, "ann's password is hers"
+        mine = {**taken, "email": mallory, "new_password": "Mallory-mine-now-1!"}
+        assert _post(api, "/console/login/new-password", mine).status_code == 200, "her own works"
+    finally:
+        cognito.admin_delete_user(UserPoolId=pool, Username=mallory)  # moto's pool outlives the test

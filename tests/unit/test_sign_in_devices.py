@@ -1,7 +1,9 @@
-"""Device cookies: which browser signed in as which agent, and for how long it says so."""
+"""Device cookies (which browser signed in as which agent, and for how long it says so) and
+the new-password session bound to its address."""
 
 from __future__ import annotations
 
+from chalicelib.domain.sign_in_challenges import bind, unbind
 from chalicelib.domain.sign_in_devices import COOKIE, DEVICE_DAYS, device_of, device_token
 
 NOW = 1_800_000_000.0
@@ -40,3 +42,14 @@ def test_altered_or_malformed_cookies_name_nobody():
     ):
         assert device_of(cookie(forged), "ann@example.com", (NEW,), NOW) == "", forged
     assert device_of("", "ann@example.com", (NEW,), NOW) == ""
+
+
+def test_a_new_password_session_comes_back_only_with_the_address_it_was_issued_for():
+    cognitos = "AYABeC-_x~y=" * 3  # whatever Cognito's session holds, a '~' included
+    bound = bind(OLD, "Ann@example.com ", cognitos)
+    assert unbind(bound, "ann@example.com", (NEW, OLD)) == cognitos
+    assert unbind(bound, "mallory@example.com", (NEW, OLD)) == ""
+    assert unbind(bound, "ann@example.com", (NEW,)) == ""
+    assert unbind(cognitos, "ann@example.com", (NEW, OLD)) == ""  # Cognito's own, unbound
+    assert unbind(bound[:-1], "ann@example.com", (NEW, OLD)) == ""
+    assert unbind("", "ann@example.com", (NEW, OLD)) == ""
