@@ -255,7 +255,8 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
     page.locator(".message.out .pill.kind-staff").filter(has_text="Antwort").wait_for()
 
     # A colleague closes the ticket while the agent writes again; "send anyway?" declined,
-    # the alert says in German who closed it and when (it said someone had written).
+    # the alert says in German who closed it and when (it said someone had written), from the
+    # server's English line read back (i18n.js readBack, the stale.* templates).
     page.locator("#reply-form textarea").fill("Noch eine Frage zur Adresse.")
     stack_at(up.endpoint).services.desk.update(ticket.id, COLLEAGUE, status="closed")
     page.evaluate(
@@ -271,6 +272,11 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
         rf"{re.escape(COLLEAGUE)} hat das Ticket {GERMAN_AGO} geschlossen – erneut senden", said
     ), said
     assert page.locator("#reply-form textarea").input_value() == "Noch eine Frage zur Adresse."
+    # The thread's line of the reply not sent says it in German too (it kept the English reason).
+    refused = page.locator("li.event").filter(has_text="Antwort nicht gesendet:")
+    refused.filter(has_text=f"{COLLEAGUE} hat das Ticket").wait_for()
+    assert english_left(page, ".messages") == {}, refused.inner_text()
+    alert.scroll_into_view_if_needed()
     screenshot(page, "console-language-03b-stale.png")
 
     # At phone width the longer German words still fit: nothing scrolls sideways.

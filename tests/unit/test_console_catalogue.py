@@ -5,15 +5,25 @@ page ask for is in it; and nothing formats a time, date or number past the chose
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from chalicelib.console.routes import ASSETS
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
+from chalicelib.domain.audit import event
+from chalicelib.domain.collisions import sending_reason, stale_reason
 from chalicelib.domain.mail import Address, Verdict
 from chalicelib.domain.outcome import OutcomeKind
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.sender_trust import Evidence, judge
 from chalicelib.domain.sla import Clock
-from chalicelib.domain.tickets import MessageKind, Priority, ThreadSignal, TicketStatus
+from chalicelib.domain.tickets import (
+    Direction,
+    MessageKind,
+    Priority,
+    StoredMessage,
+    ThreadSignal,
+    TicketStatus,
+)
 from tests.support.console_catalogue import STATIC, read_back, table
 
 LANGUAGES = ("en", "de")
@@ -181,3 +191,54 @@ def test_the_report_range_says_utc_on_both_ends() -> None:
         strings = table(language)
         assert "(UTC)" in str(strings["report.from"]), (language, strings["report.from"])
         assert "(UTC)" in str(strings["report.to"]), (language, strings["report.to"])
+
+
+def _mail(kind: MessageKind, direction: Direction, sender: str, name: str, at: str) -> StoredMessage:
+    return StoredMessage(
+        ticket_id="T-1",
+        key=f"k-{at}",
+        direction=direction,
+        kind=kind,
+        sender=sender,
+        sender_name=name,
+        to=(),
+        cc=(),
+        subject="",
+        message_id="",
+        received_at=at,
+        thread_signal=ThreadSignal.NEW,
+    )
+
+
+def test_every_stale_reply_refusal_reads_back_in_the_console() -> None:
+    """A reply refused as stale (409, and the audit line "reply not sent: ...") carries the
+    server's English line (domain/collisions.py): who wrote, solved or closed, and how long
+    ago. Each kind of line has its `stale.*` template, so a German console says it in German
+    (it said only that someone had written, after "send anyway?" was declined too)."""
+    now = datetime(2026, 12, 7, 10, 0, 0, tzinfo=UTC)
+    lines = [sending_reason("bob@example.com"), stale_reason(None, now)]
+    # just now, 40 s, 3 min and 3 h ago (i18n.js SERVER_AGO reads each in the language)
+    for at in (
+        "2026-12-07T10:00:00.000Z",
+        "2026-12-07T09:59:20.000Z",
+        "2026-12-07T09:57:00.000Z",
+        "2026-12-07T07:00:00.000Z",
+    ):
+        lines += [
+            stale_reason((_mail(MessageKind.CUSTOMER, Direction.INBOUND, "alice@kunde.de", "", at),), now),
+            stale_reason(
+                (_mail(MessageKind.STAFF, Direction.OUTBOUND, "support@example.com", "ann@example.com", at),),
+                now,
+            ),
+            *(
+                stale_reason((event("T-1", "bob@example.com", f"status open → {done}", at),), now)
+                for done in ("solved", "closed")
+            ),
+        ]
+    read = {line: read_back("stale.", line) for line in lines}
+    assert [line for line, key in read.items() if key is None] == [], (
+        "lines no stale.* template of i18n-en.js says"
+    )
+    assert set(read.values()) == {
+        f"stale.{kind}" for kind in ("sending", "moved", "customer", "colleague", "solved", "closed")
+    }

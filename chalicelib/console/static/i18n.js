@@ -157,22 +157,17 @@ window.InboundI18n = (() => {
   function reason(err) {
     const key = `error.${err.code}`;
     if (lang === FALLBACK || (TABLES[lang] || {})[key] === undefined) return err.reason || String(err);
-    if (err.code === 'stale' && err.data && err.data.newer && err.data.newer.length) return staleReason(err.data.newer);
+    // A stale reply's refusal says who wrote or closed, and when: the server's line read back
+    if (err.code === 'stale' && err.reason && readBack('stale.', err.reason) !== err.reason) return readBack('stale.', err.reason);
     return t(key, { ...(err.data || {}) });
   }
 
-  /* A refused stale reply says what came since, who and when, as the server's English does
-     (domain/collisions.stale_reason) from the messages the 409 lists: only a colleague's
-     solving or closing (the reply, sent again, reopens), else the last mail of the customer
-     or a colleague's reply. With none listed (a moved thread, a colleague's reply going out)
-     the code's own sentence stays. */
-  function staleReason(newer) {
-    const last = newer[newer.length - 1];
-    if (newer.every((m) => m.status)) {
-      return t(last.status === 'closed' ? 'error.stale_closed' : 'error.stale_solved', { agent: last.sender, ago: ago(last.time) });
-    }
-    const wrote = newer.filter((m) => !m.status).pop();
-    return t(wrote.kind === 'customer' ? 'error.stale_customer' : 'error.stale_colleague', { sender: wrote.sender, ago: ago(wrote.time) });
+  // How long ago, as domain/collisions.py writes it: "just now", "40 s ago", "3 min ago", "2 h ago"
+  const SERVER_AGO = /^(just now|(\d+) (s|min|h) ago)$/;
+  function serverAgo(text) {
+    const [, , n, unit] = SERVER_AGO.exec(text);
+    if (!n || unit === 's') return t('time.just_now'); // as ago() says anything under a minute
+    return relative.format(-Number(n), unit === 'min' ? 'minute' : 'hour');
   }
 
   /* Lines the server writes in English (the audit trail, domain/audit.py), said in the
@@ -180,8 +175,10 @@ window.InboundI18n = (() => {
      (the longest first, so "assigned to {agent} (was {was})" wins over "assigned to
      {agent}") and said again with the same values; a value named `*_status` or
      `*_priority` is itself translated, and one named `at` (a UTC time the server wrote as
-     "2026-12-07 17:03") is formatted as every date is. A line no template matches is shown
-     as written. English lines are read back too, for their dates. */
+     "2026-12-07 17:03") is formatted as every date is, one named `ago` (domain/collisions.py's
+     "3 min ago") says it in the language, and one named `why` (a reply not sent) is itself
+     read back against the `stale.` templates. A line no template matches is shown as
+     written. English lines are read back too, for their dates. */
   function readBack(prefix, text) {
     const english = TABLES[FALLBACK] || {};
     const templates = Object.keys(english).filter((key) => key.startsWith(prefix))
@@ -202,6 +199,8 @@ window.InboundI18n = (() => {
         if (name.endsWith('_status')) params[name] = t(`status.${value}`);
         else if (name.endsWith('_priority')) params[name] = t(`priority.${value}`);
         else if (name === 'at' && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(value)) params[name] = when(`${value.replace(' ', 'T')}Z`);
+        else if (name === 'ago' && lang !== FALLBACK && SERVER_AGO.test(value)) params[name] = serverAgo(value);
+        else if (name === 'why') params[name] = readBack('stale.', value);
         else params[name] = name === 'count' ? Number(value) : value;
       });
       return t(key, params);
