@@ -25,6 +25,7 @@ from inbound.local import (
     moto_validation,
     ses_identities,
     ses_tracking,
+    shared_models,
 )
 
 REGION = "us-east-1"
@@ -52,6 +53,8 @@ def emulated_aws() -> None:
     ses_identities.install()
     ses_tracking.install()
     serve_account_api()
+    # After moto_speed: moto.ec2's import parses EC2's large model once and drops it.
+    shared_models.install()
     aws_contract.install()
 
 

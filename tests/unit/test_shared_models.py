@@ -1,0 +1,31 @@
+"""botocore's data parsed once per process for the embedded stack's sessions
+(inbound/local/shared_models.py).
+
+GIVEN the embedded AWS set up in this process (tests/conftest.py), WHEN new sessions make
+clients of a service another session has made one of, THEN no file of botocore's data is
+read again: every session shares the one loader and its parsed models.
+"""
+
+from __future__ import annotations
+
+import boto3
+from botocore.loaders import JSONFileLoader
+
+from tests.support.call_counts import calls_of
+
+
+def _clients_of_new_sessions() -> None:
+    for _ in range(2):
+        boto3.session.Session(region_name="us-east-1").client("sqs", endpoint_url="http://127.0.0.1:9")
+
+
+def test_new_sessions_read_no_model_another_session_read():
+    _clients_of_new_sessions()  # whatever this process had not read yet
+
+    assert calls_of(JSONFileLoader.load_file, _clients_of_new_sessions) == 0
+
+
+def test_every_new_session_has_the_same_loader():
+    first, second = boto3.session.Session(), boto3.session.Session()
+
+    assert first._session.get_component("data_loader") is second._session.get_component("data_loader")
