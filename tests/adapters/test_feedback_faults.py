@@ -22,12 +22,12 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import boto3
 import pytest
 
 from chalicelib.adapters.dynamodb_items import deserialize
 from chalicelib.services.queue_batch import BatchFailed
 from chalicelib.wiring import build_services
+from chalicelib.wiring.clients import new_session
 from tests.support.events import sqs_event
 from tests.support.fault_injection import FaultInjector
 from tests.support.ses_feedback import bounce_note, complaint_note, send_note
@@ -140,7 +140,7 @@ def wired(stack):
     """Services on a session of their own whose every AWS call can be made to fail."""
 
     def build(kind: str, partial: bool):
-        session = boto3.session.Session(region_name="us-east-1")
+        session = new_session("us-east-1")
         injector = FaultInjector(session, kind)
         svc = build_services(replace(stack.settings, partial_batch_responses=partial), session)
         svc.feedback.clock = lambda: NOW

@@ -22,12 +22,12 @@ from email import message_from_bytes, policy
 from types import SimpleNamespace
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.reply_tokens import reply_address, sign
 from chalicelib.wiring import build_services
+from chalicelib.wiring.clients import new_session
 from inbound.local.embedded import REGION
 from inbound.stage.provision.run import rotate_reply_secret
 from tests.support.deliver import deliver as deliver_to
@@ -91,7 +91,7 @@ class Scene:
 
 def _desk(stack) -> Desk:
     settings = replace(stack.settings, acknowledge_new_tickets=True)
-    svc = build_services(settings, boto3.session.Session(region_name=REGION))
+    svc = build_services(settings, new_session(REGION))
     sent: list[dict] = []
     svc.outbound.ports.sender.client.meta.events.register(
         "before-call.ses.SendRawEmail", lambda params, **_: sent.append(send_raw_request(params["body"]))

@@ -11,6 +11,8 @@ from typing import Any
 
 import boto3
 
+from chalicelib.wiring.clients import new_session
+
 
 class RequestCounter:
     def __init__(self) -> None:
@@ -38,6 +40,6 @@ def counted_session(
 ) -> tuple[boto3.session.Session, RequestCounter]:
     """A new session whose requests (to `services`, e.g. "dynamodb") are counted from its first client."""
     counter = RequestCounter()
-    session = boto3.session.Session(region_name=region)
+    session = new_session(region)
     session.events.register(f"before-call.{services}.*", counter)
     return session, counter
