@@ -208,6 +208,10 @@ def test_two_agents_work_the_day_in_the_console(
     head.locator(".tid").filter(has_text=german_id).wait_for()
     moved = page.locator(".message.in").filter(has_text="Gartenweg 5")
     moved.wait_for()
+    # The first mail started this ticket; the follow-up began the one merged into it (it said
+    # "started this ticket" too).
+    assert page.locator(".message.in .signal").first.inner_text() == "started this ticket"
+    assert moved.locator(".signal").inner_text() == "started a ticket merged into this one"
     page.locator(f'#tickets li[data-ticket="{follow_up_id}"]').wait_for(state="detached")  # closed
     assert tickets(up).get_ticket(follow_up_id).status == "closed"
     _shot(page, 6, "merged")

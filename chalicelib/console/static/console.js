@@ -729,7 +729,10 @@
       forward.messageButton(ticket, m),
       triage.splitButton(ticket, m, counted));
     const facts = el('div', { className: 'facts' });
-    if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: SIGNALS.includes(m.thread_signal) ? t(`signal.${m.thread_signal}`) : t('signal.other', { signal: m.thread_signal }) }));
+    // Only the thread's first mail started this ticket; a later one that began a ticket came by a merge
+    const first = state.detail.earlier ? null : state.detail.messages.find((x) => x.direction === 'inbound' && x.thread_signal === 'new');
+    const merged = m.thread_signal === 'new' && m !== first;
+    if (inbound && m.thread_signal) facts.append(el('span', { className: 'signal', text: merged ? t('signal.new_merged') : SIGNALS.includes(m.thread_signal) ? t(`signal.${m.thread_signal}`) : t('signal.other', { signal: m.thread_signal }) }));
     if (inbound) facts.append(...verdictBadges(m.verdicts || {}));
     if (m.sender_name_mixed_scripts) facts.append(el('span', { className: 'badge warn', text: t('message.mixed_scripts'), attrs: { title: t('message.mixed_scripts_title') } }));
     if (inbound && m.authenticated === false) facts.append(el('span', { className: 'badge bad', text: t('message.unauthenticated'), attrs: { title: readBack('trust.', m.trust_reason || '') } }));

@@ -196,6 +196,7 @@ window.InboundStrings.de = {
   "kind.report": "Unzustellbarkeits- oder Beschwerdebericht",
 
   "signal.new": "hat dieses Ticket eröffnet",
+  "signal.new_merged": "hat ein hierher zusammengeführtes Ticket eröffnet",
   "signal.token": "per Antwort-Token zugeordnet",
   "signal.references": "per In-Reply-To / References zugeordnet",
   "signal.subject": "per Betreff-Kennung zugeordnet",

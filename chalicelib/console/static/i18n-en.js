@@ -198,6 +198,7 @@ window.InboundStrings.en = {
   "kind.report": "bounce or complaint report",
 
   "signal.new": "started this ticket",
+  "signal.new_merged": "started a ticket merged into this one",
   "signal.token": "joined by reply token",
   "signal.references": "joined by In-Reply-To / References",
   "signal.subject": "joined by subject tag",
