@@ -10,8 +10,14 @@ who sent it (the From mailbox, and whether the sender-trust policy authenticated
 what it says (subject, bodies, the files' names, types and bytes). Only the same mail again
 (a sender's server delivering twice, a forwarder's copy) is a duplicate; any other mail with
 that Message-ID is filed, with a note, and its Message-ID is not indexed for it, unless it is
-authenticated and the entry's mail was not: then the proven sender's mail takes the entry,
-so replies naming that Message-ID thread where the real mail is.
+authenticated as the sender the entry's mail claimed to be and that mail was not: then the
+proven sender's mail takes the entry, so replies naming that Message-ID thread where the real
+mail is. Authenticated as anyone else proves nothing about that Message-ID: mallory, proven
+as mallory, would otherwise take an unauthenticated customer's entry, and a colleague's
+reply-all to the customer's mail (whom mallory had copied, and so made her participant)
+threaded onto mallory's ticket. A fingerprint is `<content>.<sender>`: 32 hex digits of the
+whole mail, then 16 of the sender alone, so the sender can be compared without the content;
+one without the sender part (stored before) is taken over by no one.
 
 A mail filed on no ticket (an auto-reply that threads nowhere and is suspended for review, a
 bounce report that arrives as mail) has no index entry: nothing may thread by it. It was
@@ -49,7 +55,7 @@ class MessageIdClaim:
 class Reuse(StrEnum):
     DUPLICATE = "duplicate"  # the same mail again: archived, nothing filed
     FILE_APART = "file_apart"  # another mail: filed, its Message-ID left to the entry's mail
-    TAKE_OVER = "take_over"  # another mail, authenticated where the entry's was not: filed, indexed
+    TAKE_OVER = "take_over"  # its sender proven where the entry's mail was not: filed, indexed
 
 
 def claim_of(mail: ParsedMail, sender: str, authenticated: bool) -> MessageIdClaim:
@@ -61,7 +67,12 @@ def claim_of(mail: ParsedMail, sender: str, authenticated: bool) -> MessageIdCla
     for part in ("1" if authenticated else "0", sender.lower(), mail.subject, mail.text, mail.html, files):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
-    return MessageIdClaim(digest.hexdigest()[:32], authenticated)
+    who = hashlib.sha256(b"sender\0" + sender.lower().encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return MessageIdClaim(f"{digest.hexdigest()[:32]}.{who}", authenticated)
+
+
+def _sender_part(claim: MessageIdClaim) -> str:
+    return claim.fingerprint.partition(".")[2]
 
 
 @frozen
@@ -95,7 +106,7 @@ def judge(stored: MessageIdClaim, mine: MessageIdClaim) -> Reuse:
     """What a mail whose Message-ID the index holds for `stored` is."""
     if not stored.fingerprint or stored.fingerprint == mine.fingerprint:
         return Reuse.DUPLICATE
-    if mine.authenticated and not stored.authenticated:
+    if mine.authenticated and not stored.authenticated and _sender_part(stored) == _sender_part(mine) != "":
         return Reuse.TAKE_OVER
     return Reuse.FILE_APART
 

@@ -162,3 +162,43 @@ def test_a_mail_with_files_delivered_twice_is_still_a_duplicate(stack):
     first = deliver(stack, mail, **UNAUTHENTICATED)
     again = deliver(stack, mail, **UNAUTHENTICATED)
     assert (again.outcome, again.ticket) == ("duplicate", first.ticket)
+
+
+def test_a_sender_authenticated_as_herself_does_not_take_an_unauthenticated_customers_message_id(stack):
+    """Alice's mail could not be authenticated (her domain publishes nothing SES can check) and
+    copied bob. Mallory, authenticated as mallory, sends a mail with alice's Message-ID, bob
+    copied: she took the entry (authenticated where alice was not) and bob became her ticket's
+    participant, so bob's reply-all to alice's mail threaded onto mallory's ticket, where every
+    staff answer goes to mallory. Proven as mallory says nothing of alice's Message-ID."""
+    alice = deliver(
+        stack,
+        make_mail(
+            subject="Contract", body="Draft attached", message_id="<c1@customer.org>", cc="bob@partner.org"
+        ),
+        **UNAUTHENTICATED,
+    )
+    mallory = deliver(
+        stack,
+        make_mail(subject="Contract", sender=MALLORY, message_id="<c1@customer.org>", cc="bob@partner.org"),
+        source=MALLORY,
+    )
+    assert (
+        mallory.outcome == "created"
+        and "bob@partner.org" in stack.tickets.require_ticket(str(mallory.ticket)).participants
+    )
+
+    bobs = deliver(
+        stack,
+        make_mail(
+            subject="Re: Contract",
+            sender="Bob <bob@partner.org>",
+            body="Our price is 1.2 M",
+            in_reply_to="<c1@customer.org>",
+            references="<c1@customer.org>",
+        ),
+        source="bob@partner.org",
+    )
+
+    assert bobs.ticket != mallory.ticket, "bob's reply to alice's mail went to mallory's ticket"
+    assert stack.tickets.require_ticket(str(mallory.ticket)).message_count == 1
+    assert alice.ticket is not None
