@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import signal
 import smtplib
 import subprocess
@@ -27,9 +28,10 @@ import pytest
 
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain.tickets import StoredMessage, Ticket
-from inbound.local.embedded import REGION, free_port
+from inbound.local.embedded import REGION
 
 ROOT = Path(__file__).resolve().parents[2]
+_READY = re.compile(r"^inbound ready smtp=[^ ]*:(\d+) http=http://[^ ]*:(\d+)$")
 READY_TIMEOUT = 90
 STOP_TIMEOUT = 60
 
@@ -148,9 +150,9 @@ def start_up(
     extra: tuple[str, ...] = (),
     ports: tuple[int, int] | None = None,
 ) -> UpProcess:
-    """Start `inbound up` (with `extra` arguments, on `ports` (SMTP, HTTP) or free ones) and
-    wait for its ready and endpoint lines."""
-    smtp_port, http_port = ports or (free_port(), free_port())
+    """Start `inbound up` (with `extra` arguments, on `ports` (SMTP, HTTP), else on port 0: any
+    free ones, which its ready line names) and wait for its ready and endpoint lines."""
+    smtp_port, http_port = ports or (0, 0)
     stderr_path = logs / f"up-{len(started)}.stderr"
     command = inbound_command() + [
         "up",
@@ -187,7 +189,8 @@ def start_up(
         if line is None:
             pytest.fail(f"inbound up exited with {proc.wait()} before it was ready:\n{up.stderr()}")
         up.lines.append(line)
-        ready = ready or line.startswith("inbound ready ")
+        if found := _READY.match(line):
+            ready, up.smtp_port, up.http_port = True, int(found.group(1)), int(found.group(2))
         if line.startswith("inbound aws endpoint="):
             up.endpoint = line.partition("=")[2].strip()
     threading.Thread(target=_drain, args=(lines, up), daemon=True).start()
