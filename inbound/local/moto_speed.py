@@ -31,6 +31,11 @@
    EC2's service model (a hundred thousand dicts of JSON) to read one endpoint prefix, and
    drops it: 0.5 s of CPU and 0.25 s of collecting that garbage, at every start of `inbound up`
    and in every test process. One session answers the three (the same regions).
+8. CreateUserPool. Every user pool moto makes imports the one private key moto signs all
+   Cognito tokens with (a JWK without its primes: recovering them is 0.1 s of CPU), and
+   every provisioned stage makes a pool: each `inbound up` start, each test module's stack,
+   each provision test. The key is imported once and the pools share it, as they share
+   the JSON it comes from.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ def install() -> None:
     _update_expressions_parsed_once()
     _action_methods_looked_up()
     _conditions_lexed_once()
+    _user_pool_key_imported_once()
     _installed = True
 
 
@@ -238,3 +244,24 @@ def _update_expressions_parsed_once() -> None:
     UpdateExpressionParser.moto_make = UpdateExpressionParser.make
     UpdateExpressionParser.make = staticmethod(update_expression_tree)
     validators.deepcopy = _tree_copy  # type: ignore[attr-defined,assignment]
+
+
+def _user_pool_key_imported_once() -> None:
+    import json
+    from types import SimpleNamespace
+
+    from moto.cognitoidp import models
+
+    import_key = models.jwk.RSAKey.import_key
+    imported: dict[str, Any] = {}  # the JWK's JSON -> the key; moto has one
+
+    def key_of(data: Any, *args: Any, **kwargs: Any) -> Any:
+        if args or kwargs or not isinstance(data, dict):
+            return import_key(data, *args, **kwargs)
+        text = json.dumps(data, sort_keys=True)
+        if text not in imported:
+            imported[text] = import_key(data)
+        return imported[text]
+
+    # moto's user pool reads `jwk.RSAKey.import_key` through its module's name `jwk`, once
+    models.jwk = SimpleNamespace(RSAKey=SimpleNamespace(import_key=key_of))  # type: ignore[assignment]

@@ -341,3 +341,27 @@ def test_importing_moto_ssm_loads_ec2s_service_model_once_and_lists_the_same_reg
     assert found["regions"] == found["expected"]
     assert "us-east-1" in found["regions"] and "cn-north-1" in found["regions"]
     assert found["restored"]
+
+
+def test_a_new_user_pool_imports_no_key_and_its_tokens_verify_with_cognitos_published_key(stack):
+    """moto imported its one signing key again for every pool (recovering the key's primes);
+    a pool made after the stack's own shares it, and what it signs verifies as before."""
+    import jwt
+    from cryptography.hazmat.primitives.asymmetric.rsa import rsa_recover_prime_factors
+
+    from tests.support.staff_auth import moto_jwks, sign_in
+
+    cognito, made = stack.client("cognito-idp"), {}
+
+    def new_pool() -> None:
+        pool = cognito.create_user_pool(PoolName="moto-costs-pool")["UserPool"]["Id"]
+        client = cognito.create_user_pool_client(
+            UserPoolId=pool, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+        )["UserPoolClient"]["ClientId"]
+        made.update(pool=pool, client=client)
+
+    assert calls_of(rsa_recover_prime_factors, new_pool) == 0
+    token = sign_in(cognito, made["pool"], made["client"], "ann@example.com")["id"]
+    [public] = moto_jwks()["keys"]
+    claims = jwt.decode(token, jwt.PyJWK(public).key, algorithms=["RS256"], audience=made["client"])
+    assert claims["iss"].endswith(made["pool"]) and claims["cognito:username"] == "ann@example.com", claims
