@@ -36,4 +36,12 @@ def install() -> None:
 
     # botocore.session registers each session's loader lazily through this name.
     botocore.session.create_loader = shared_loader  # type: ignore[assignment]
+    # moto reads its own copy of each service's model (with its extra error shapes) through
+    # a new loader of its own per service, each listing botocore's four hundred service
+    # folders again: one of its loaders reads them all.
+    import moto.core.loaders
+    import moto.core.utils
+
+    moto_loader = moto.core.loaders.create_loader()
+    moto.core.utils.create_loader = lambda: moto_loader  # type: ignore[attr-defined]
     _installed = True

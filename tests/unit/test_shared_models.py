@@ -29,3 +29,14 @@ def test_every_new_session_has_the_same_loader():
     first, second = boto3.session.Session(), boto3.session.Session()
 
     assert first._session.get_component("data_loader") is second._session.get_component("data_loader")
+
+
+def test_moto_reads_its_models_through_one_loader_that_keeps_its_extras():
+    from moto.core import utils
+
+    loader = utils.create_loader()
+
+    assert utils.create_loader() is loader
+    # moto's extras: the query protocol's result wrappers SQS's JSON model lacks.
+    sqs = loader.load_service_model("sqs", "service-2")
+    assert sqs["operations"]["GetQueueUrl"]["output"]["resultWrapper"] == "GetQueueUrlResult"
