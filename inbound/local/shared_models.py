@@ -32,6 +32,9 @@ def install() -> None:
             loader = _loaders.get(search_path_string)
             if loader is None:
                 loader = _loaders[search_path_string] = create_loader(search_path_string)
+            # Each boto3 Session appends boto3's data folder to its loader's search path, so
+            # the shared one's grew a folder a session; the same folder is searched once.
+            loader.search_paths[:] = list(dict.fromkeys(loader.search_paths))
             return loader
 
     # botocore.session registers each session's loader lazily through this name.

@@ -40,3 +40,14 @@ def test_moto_reads_its_models_through_one_loader_that_keeps_its_extras():
     # moto's extras: the query protocol's result wrappers SQS's JSON model lacks.
     sqs = loader.load_service_model("sqs", "service-2")
     assert sqs["operations"]["GetQueueUrl"]["output"]["resultWrapper"] == "GetQueueUrlResult"
+
+
+def test_the_shared_search_path_does_not_grow_a_folder_a_session():
+    def searched() -> int:
+        return len(boto3.session.Session()._session.get_component("data_loader").search_paths)
+
+    before = searched()
+    for _ in range(5):
+        boto3.session.Session()
+
+    assert searched() == before
