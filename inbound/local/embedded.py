@@ -17,6 +17,7 @@ from chalicelib.wiring import Services, build_services
 from chalicelib.wiring.clients import new_session
 from inbound.local import (
     aws_contract,
+    moto_cognito,
     moto_fidelity,
     moto_serialize,
     moto_ses_receiving,
@@ -50,6 +51,7 @@ def emulated_aws() -> None:
     moto_serialize.install()
     moto_sesv2.install()
     moto_ses_receiving.install()
+    moto_cognito.install()
     ses_identities.install()
     ses_tracking.install()
     serve_account_api()
