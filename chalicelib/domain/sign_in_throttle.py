@@ -33,14 +33,16 @@ class Counter:
 
 
 def counters(address: str, client: str, now: float, device: str = "") -> list[Counter]:
-    """The counters one attempt adds to: the client's always, the address's when one is given,
-    or, from a browser that signed in as that address before (`device`, sign_in_devices),
-    that browser's instead, so a stranger's guesses at the address do not lock it out."""
+    """The counters one attempt adds to: the client's, and the address's when one is given.
+    From a browser that signed in as that address before (`device`, sign_in_devices), that
+    browser's alone: a stranger's guesses at the address, or a neighbour's behind the same
+    NAT address (every client of `inbound up` is 127.0.0.1), do not lock it out, and its
+    own wrong passwords still meet a limit."""
     start = int(now) // WINDOW_SECONDS * WINDOW_SECONDS
-    found = [Counter(f"client#{_digest(client)}", start, PER_CLIENT, "this client")]
     if address.strip() and device:
-        found.append(Counter(f"device#{_digest(device)}", start, PER_ADDRESS, "this browser"))
-    elif address.strip():
+        return [Counter(f"device#{_digest(device)}", start, PER_ADDRESS, "this browser")]
+    found = [Counter(f"client#{_digest(client)}", start, PER_CLIENT, "this client")]
+    if address.strip():
         found.append(
             Counter(f"address#{_digest(address.strip().lower())}", start, PER_ADDRESS, "this address")
         )

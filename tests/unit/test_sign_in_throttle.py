@@ -83,3 +83,23 @@ def test_taking_back_an_attempt_made_in_the_last_window_leaves_the_new_one_alone
     check.signed_in(late)  # Cognito answered after the window turned: nothing of the new one
     with pytest.raises(TooManyAttempts, match="this address"):
         check.attempt("ann@example.com", "198.51.100.7")
+
+
+def test_a_browser_that_signed_in_is_held_up_neither_by_its_address_nor_by_its_client():
+    """A neighbour behind the same NAT address (on `inbound up`, every client is 127.0.0.1)
+    sprays past the client's limit and guesses ann's password past the address's: ann's
+    browser, with the device cookie her last sign-in set, signs in; without it, she waits."""
+    check = SignInGuard(FakeSignInAttempts(), Clock(START + 100), secrets=lambda: (b"secret",))
+    cookie = f"inbound_device={check.signed_in(check.attempt('ann@example.com', '198.51.100.7'))}"
+    for _ in range(PER_ADDRESS):
+        check.attempt("ann@example.com", "203.0.113.5")
+    for n in range(PER_CLIENT):
+        check.attempt(f"agent{n}@example.com", "198.51.100.7")
+
+    with pytest.raises(TooManyAttempts):
+        check.attempt("ann@example.com", "198.51.100.7")
+    check.signed_in(check.attempt("ann@example.com", "198.51.100.7", cookie))
+    for _ in range(PER_ADDRESS):  # her browser's own wrong passwords still meet a limit
+        check.attempt("ann@example.com", "198.51.100.7", cookie)
+    with pytest.raises(TooManyAttempts, match="this browser"):
+        check.attempt("ann@example.com", "198.51.100.7", cookie)
