@@ -28,6 +28,7 @@ from tests.support.browser import chromium_context
 from tests.support.console import (
     TIMEOUT_MS,
     Console,
+    cut_off_sideways,
     screenshot,
     scrolls_sideways,
     top_bar_rows_apart,
@@ -385,3 +386,24 @@ def test_every_screen_of_the_top_bar_is_german_too(german: Console, local_stack:
         dialog.evaluate("d => d.close()")
         opened.append(name)
     assert opened == list(SCREENS)
+
+    # On a phone (the tools behind "Menü"), each dialog fits its width: the staff list's
+    # actions, the SLA table's Save and the new announcement's fields were cut off.
+    page.set_viewport_size({"width": 390, "height": 844})
+    filled = {
+        "staff": "tbody tr",
+        "sla": "tbody tr",
+        "announce": ".announce-form",
+        "replies": "form",
+        "reports": "h2",
+    }
+    for name in SCREENS:
+        page.get_by_role("button", name="Menü").click()
+        page.locator(f"#{name}-open").click()
+        dialog = page.locator(f"#{name}-dialog")
+        if name == "announce":
+            dialog.locator("#announce-new").click()
+        dialog.locator(filled[name]).first.wait_for()
+        screenshot(page, f"console-language-09-{name}-390.png")
+        assert not cut_off_sideways(dialog), name
+        dialog.evaluate("d => d.close()")

@@ -125,6 +125,12 @@ def scrolls_sideways(page: Any) -> bool:
     return bool(page.evaluate("() => document.documentElement.scrollWidth > window.innerWidth"))
 
 
+def cut_off_sideways(locator: Any) -> bool:
+    """Whether something inside the element (a dialog) is wider than it: cut off at its right
+    edge, reached only by scrolling the dialog sideways."""
+    return bool(locator.evaluate("e => e.scrollWidth > e.clientWidth"))
+
+
 def top_bar_rows_apart(page: Any) -> float:
     """How far apart (px) the middles of the top bar's visible tools are: about 0 when they
     are on one row, a row's height when one wrapped."""

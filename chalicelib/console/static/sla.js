@@ -118,7 +118,8 @@ window.InboundSla = (desk) => {
     });
     return el('tr', { dataset: { mailbox: target.mailbox, priority: target.priority } },
       el('td', { text: target.mailbox }), el('td', { text: t(`priority.${target.priority}`) }),
-      el('td', {}, first), el('td', {}, resolution), el('td', {}, save));
+      // the column's name also on the cell: a phone shows each row as a block (console.css)
+      el('td', { dataset: { label: t('sla.col_first') } }, first), el('td', { dataset: { label: t('sla.col_resolution') } }, resolution), el('td', {}, save));
   }
 
   /* Saving moves the open backlog's due times too: the PUT moves the first page, each POST
