@@ -116,6 +116,9 @@ window.InboundAnnounce = (desk) => {
       byTickets.hidden = fromList; byList.hidden = !fromList;
     }
     async function submit(action) {
+      // Save as draft is no submit button: the required subject and text are checked here, as
+      // Preview's submit checks them (the server's refusal read only "invalid request" in German)
+      if (action === 'create' && !form.reportValidity()) return;
       const f = form.elements;
       const body = { action, mailbox: f.mailbox.value, subject: f.subject.value, text: f.text.value, html: f.html.value };
       if (f.source.value === 'list') body.list = f.list.value;
