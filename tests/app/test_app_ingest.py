@@ -63,9 +63,8 @@ def test_every_ses_receiving_sample_ends_with_one_outcome(app_stack, sample):
         s3.put_object(Bucket=bucket, Key=key, Body=_raw_for(note))
     client.lambda_.invoke("ingest", sqs_event([json.dumps(doc)]))
     record = stack.deliveries.get_delivery(ses_id)
-    assert record is not None and record["outcome"] in ("created", "quarantined", "auto_reply", "bounce")
-    if note["receipt"].get("spamVerdict", {}).get("status") == "FAIL":
-        assert record["outcome"] == "quarantined"
+    # Every sample passed SES's verdicts (spam FAIL: test_app_observability): a ticket or an auto-reply.
+    assert record is not None and record["outcome"] in ("created", "auto_reply"), record
     assert stack.keys("incoming/") == []
 
 

@@ -202,3 +202,19 @@ def test_a_sender_authenticated_as_herself_does_not_take_an_unauthenticated_cust
     assert bobs.ticket != mallory.ticket, "bob's reply to alice's mail went to mallory's ticket"
     assert stack.tickets.require_ticket(str(mallory.ticket)).message_count == 1
     assert alice.ticket is not None
+
+
+def test_a_word_for_word_copy_that_cannot_authenticate_does_not_make_the_real_mail_a_duplicate(stack):
+    """Mallory, copied on alice's reply, sends it first word for word with From: alice, which
+    SES cannot authenticate; alice's own can. Only the trust verdict in the fingerprint tells
+    the two apart: without it, alice's real mail was the copy's "duplicate" and never reached
+    her ticket, and replies naming it threaded to the copy's."""
+    ticket = _alices_ticket(stack)
+    forged = deliver(stack, _alices_reply(), **UNAUTHENTICATED)
+    assert (forged.outcome, forged.thread_signal) == ("created", "new"), forged.reason
+
+    real = deliver(stack, _alices_reply())
+
+    assert (real.outcome, real.ticket, real.thread_signal) == ("threaded", ticket, "references")
+    follow_up = deliver(stack, make_mail(subject="Re: Re: My invoice", in_reply_to="<a2@customer.org>"))
+    assert (follow_up.outcome, follow_up.ticket) == ("threaded", ticket)

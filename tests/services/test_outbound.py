@@ -330,9 +330,11 @@ def test_a_warning_rate_lets_acknowledgements_through():
     assert json.dumps(report)  # the CLI prints it as JSON
 
 
-def test_the_account_rates_from_cloudwatch_pause_automatic_mail_on_their_own():
+@pytest.mark.parametrize("rates", [(0.06, 0.0), (0.0, 0.001)], ids=["bounces", "complaints"])
+def test_the_account_rates_from_cloudwatch_pause_automatic_mail_on_their_own(rates):
+    """Either of SES's account rates (bounces 4%, complaints 0.08%: Settings) pauses alone."""
     svc = mail_out()
-    svc.account_rates = (0.06, 0.0)
+    svc.account_rates = rates
 
     deliver_via(svc, make_mail(sender="gus@else.org"))
 

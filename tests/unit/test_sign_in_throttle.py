@@ -103,3 +103,9 @@ def test_a_browser_that_signed_in_is_held_up_neither_by_its_address_nor_by_its_c
         check.attempt("ann@example.com", "198.51.100.7", cookie)
     with pytest.raises(TooManyAttempts, match="this browser"):
         check.attempt("ann@example.com", "198.51.100.7", cookie)
+
+
+def test_the_limits_are_the_ones_security_md_promises():
+    """10 per address and 60 per client in 15 minutes (SECURITY.md): the tests above count up
+    to whatever the module says, so a limit raised by mistake would pass them all."""
+    assert (PER_ADDRESS, PER_CLIENT, WINDOW_SECONDS) == (10, 60, 15 * 60)
