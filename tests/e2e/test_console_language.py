@@ -387,6 +387,15 @@ def test_every_screen_of_the_top_bar_is_german_too(german: Console, local_stack:
         opened.append(name)
     assert opened == list(SCREENS)
 
+    # A refusal the catalogue knows says what to do in German (it said "die Anfrage war ungültig").
+    page.locator("#staff-open").click()
+    staff = page.locator("#staff-dialog")
+    staff.locator("input[name=email]").fill("neue.kollegin@example.com")
+    staff.locator("button[type=submit]").click()
+    staff.locator(".alert").filter(has_text="wird von diesem Desk empfangen").wait_for()
+    assert "laden Sie eine Adresse außerhalb von example.com ein" in staff.locator(".alert").inner_text()
+    staff.evaluate("d => d.close()")
+
     # On a phone (the tools behind "Menü"), each dialog fits its width: the staff list's
     # actions, the SLA table's Save and the new announcement's fields were cut off.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -7,7 +7,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from chalicelib.console.routes import ASSETS
+from chalicelib.domain import announcements as ann
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.audit import event
 from chalicelib.domain.collisions import sending_reason, stale_reason
@@ -24,7 +27,11 @@ from chalicelib.domain.tickets import (
     ThreadSignal,
     TicketStatus,
 )
+from chalicelib.errors import InvalidRequest
+from chalicelib.services.staff_admin import StaffAdmin
+from tests.fakes.staff import FakeAdminGuard, FakeStaffDirectory
 from tests.support.console_catalogue import STATIC, read_back, table
+from tests.support.outbound_services import mail_out
 
 LANGUAGES = ("en", "de")
 PLURAL_FORMS = {"one", "other"}  # what Intl.PluralRules answers for English and German
@@ -242,3 +249,27 @@ def test_every_stale_reply_refusal_reads_back_in_the_console() -> None:
     assert set(read.values()) == {
         f"stale.{kind}" for kind in ("sending", "moved", "customer", "colleague", "solved", "closed")
     }
+
+
+def test_the_refusals_an_admin_meets_in_the_console_read_back() -> None:
+    """An invalid request's line (HTTP 400) says what the form lacks; a German console said only
+    "the request was not valid" (inviting an address of the desk's own domain, for one). The
+    staff dialog's and the announcement form's refusals each have their `invalid.*` template."""
+    svc = mail_out()
+    admin = StaffAdmin(FakeStaffDirectory(), svc.desk.agents, svc.outbound, FakeAdminGuard())
+    own = f"new.colleague@{svc.outbound.settings.domain}"
+    attempts = [
+        lambda: admin.invite(own, "agent", "https://console.test/"),
+        lambda: admin.invite("no address", "agent", "https://console.test/"),
+        lambda: admin.set_role("nobody@elsewhere.test", "admin"),
+        lambda: svc.announcements.draft("support", " ", "Hello", [ann.Recipient("a@b.test")]),
+        lambda: svc.announcements.create(svc.announcements.draft("support", "News", "Hello", [])),
+    ]
+    lines = []
+    for attempt in attempts:
+        with pytest.raises(InvalidRequest) as refused:
+            attempt()
+        lines.append(str(refused.value))
+    read = {line: read_back("invalid.", line) for line in lines}
+    assert [line for line, key in read.items() if key is None] == [], "lines no invalid.* template says"
+    assert len(set(read.values())) == len(lines)

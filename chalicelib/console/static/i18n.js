@@ -153,12 +153,17 @@ window.InboundI18n = (() => {
   /* What went wrong, for the agent: the server's own words in English (they are the most
      precise); in another language the catalogue's sentence for the error's code (the API's
      stable `error` field: chalicelib/api/http_io.py, the guard's refusal reasons, the
-     sign-in's codes), with the server's words left in the alert's title. */
+     sign-in's codes), with the server's words left in the alert's title; or, for the codes
+     below, the server's own line when the catalogue has its template under the prefix. */
+  const SERVER_LINES = { stale: 'stale.', invalid_request: 'invalid.' };
   function reason(err) {
     const key = `error.${err.code}`;
     if (lang === FALLBACK || (TABLES[lang] || {})[key] === undefined) return err.reason || String(err);
-    // A stale reply's refusal says who wrote or closed, and when: the server's line read back
-    if (err.code === 'stale' && err.reason && readBack('stale.', err.reason) !== err.reason) return readBack('stale.', err.reason);
+    // A line the catalogue knows is said in full (a stale reply's who and when, what an
+    // invalid request lacks): the server's line read back; else the code's own sentence
+    const prefix = SERVER_LINES[err.code];
+    const said = prefix && err.reason ? readBack(prefix, err.reason) : null;
+    if (said && said !== err.reason) return said;
     return t(key, { ...(err.data || {}) });
   }
 
