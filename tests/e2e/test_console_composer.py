@@ -82,7 +82,8 @@ def ann(chromium_executable: Path, composer_stack: LocalStackRun) -> Iterator[Co
         tab = Console(page, composer_stack.current)
         page.on("pageerror", lambda exc: tab.errors.append(str(exc)))
         creds = composer_stack.credentials()
-        run_inbound(composer_stack.current, "staff", "role", creds["username"], "admin")
+        made = run_inbound(composer_stack.current, "staff", "role", creds["username"], "admin")
+        assert made.returncode == 0, made.stderr  # saving replies for the team is an admin's
         tab.open()
         tab.sign_in(creds["username"], creds["password"])
         page.locator("#desk").wait_for()
