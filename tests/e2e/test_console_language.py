@@ -15,6 +15,7 @@ checked for leftover English by the same reading of the English table.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -29,6 +30,7 @@ from tests.support.console import (
     TIMEOUT_MS,
     Console,
     cut_off_sideways,
+    inbound_executable,
     screenshot,
     scrolls_sideways,
     top_bar_rows_apart,
@@ -312,6 +314,37 @@ def test_a_ticket_in_german_has_german_words_times_and_dates_throughout(
     page.keyboard.press("Escape")
     page.locator("#sign-out").wait_for(state="hidden")
     assert page.evaluate("() => document.activeElement.id") == "topbar-menu"
+
+
+def test_a_reply_the_guard_refused_says_why_in_german(german: Console, local_stack: LocalStackRun) -> None:
+    """The thread's line of a reply not sent says the guard's reason in German (it read
+    "Antwort nicht gesendet: suppressed (... is on the suppression list (BOUNCE))")."""
+    up = local_stack.current
+    bounced = "fort@kunde-weg.de"
+    subprocess.run(
+        [inbound_executable(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
+        input=f"{bounced},BOUNCE\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    mail = customer_mail("Wo ist mein Paket?", "Es ist nicht angekommen.")
+    mail.replace_header("From", f"Fort <{bounced}>")
+    send(up, mail)
+    ticket = ticket_of(up, mail)
+    page = german.page
+    _sign_in(german, local_stack)
+    page.goto(f"{up.http}/?ticket={ticket.id}")
+    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+    page.locator("#reply-form textarea").fill("Ihr Paket ist unterwegs.")
+    page.locator("#reply-form button[type=submit]").click()
+    page.locator("#reply-form .alert").filter(has_text="Sperrliste").wait_for()
+    page.reload()  # the thread, with the refusal's line
+    refused = page.locator("li.event").filter(has_text="Antwort nicht gesendet:")
+    refused.wait_for()
+    assert "Antwort nicht gesendet: die Adresse steht auf der Sperrliste" in refused.inner_text()
+    assert english_left(page, ".messages") == {}, refused.inner_text()
 
 
 def test_switching_back_to_english_is_kept_for_the_agent(german: Console, local_stack: LocalStackRun) -> None:

@@ -175,15 +175,25 @@ window.InboundI18n = (() => {
     return relative.format(-Number(n), unit === 'min' ? 'minute' : 'hour');
   }
 
+  /* Why a reply was not sent (the audit line's reason, services/outbound.py): a stale
+     reply's line read back; a guard's refusal ("suppressed (…)") in another language the
+     sentence of its code, without the server's English detail. */
+  function whyNotSent(line) {
+    const said = readBack('stale.', line);
+    if (said !== line || lang === FALLBACK) return said;
+    const code = /^([a-z_]+) \(/.exec(line);
+    return code && (TABLES[lang] || {})[`error.${code[1]}`] !== undefined ? t(`error.${code[1]}`) : line;
+  }
+
   /* Lines the server writes in English (the audit trail, domain/audit.py), said in the
      chosen language: the line is matched against each English template under `prefix`
      (the longest first, so "assigned to {agent} (was {was})" wins over "assigned to
      {agent}") and said again with the same values; a value named `*_status` or
      `*_priority` is itself translated, and one named `at` (a UTC time the server wrote as
      "2026-12-07 17:03") is formatted as every date is, one named `ago` (domain/collisions.py's
-     "3 min ago") says it in the language, and one named `why` (a reply not sent) is itself
-     read back against the `stale.` templates. A line no template matches is shown as
-     written. English lines are read back too, for their dates. */
+     "3 min ago") says it in the language, and one named `why` (a reply not sent) is said as
+     whyNotSent says it. A line no template matches is shown as written. English lines are
+     read back too, for their dates. */
   function readBack(prefix, text) {
     const english = TABLES[FALLBACK] || {};
     const templates = Object.keys(english).filter((key) => key.startsWith(prefix))
@@ -205,7 +215,7 @@ window.InboundI18n = (() => {
         else if (name.endsWith('_priority')) params[name] = t(`priority.${value}`);
         else if (name === 'at' && /^\d{4}-\d\d-\d\d \d\d:\d\d$/.test(value)) params[name] = when(`${value.replace(' ', 'T')}Z`);
         else if (name === 'ago' && lang !== FALLBACK && SERVER_AGO.test(value)) params[name] = serverAgo(value);
-        else if (name === 'why') params[name] = readBack('stale.', value);
+        else if (name === 'why') params[name] = whyNotSent(value);
         else params[name] = name === 'count' ? Number(value) : value;
       });
       return t(key, params);
