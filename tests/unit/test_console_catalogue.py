@@ -62,6 +62,7 @@ MADE_KEYS: dict[str, tuple[str, ...]] = {
     # sla.js: the clock a due time belongs to (domain/sla.Clock), the targets table's columns
     "sla.clock_": tuple(Clock),
     "sla.col_": ("mailbox", "priority", "first", "resolution"),
+    "error.": tuple(RefusalReason),  # i18n.js whyNotSent: the guard's refusal in a reply-not-sent line
 }
 HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
 
