@@ -29,6 +29,7 @@ from chalicelib.domain.tickets import (
 )
 from chalicelib.errors import InvalidRequest
 from chalicelib.services.staff_admin import StaffAdmin
+from inbound.stage.documents import PASSWORD_POLICY
 from tests.fakes.staff import FakeAdminGuard, FakeStaffDirectory
 from tests.support.console_catalogue import STATIC, read_back, table
 from tests.support.outbound_services import mail_out
@@ -274,3 +275,26 @@ def test_the_refusals_an_admin_meets_in_the_console_read_back() -> None:
     read = {line: read_back("invalid.", line) for line in lines}
     assert [line for line, key in read.items() if key is None] == [], "lines no invalid.* template says"
     assert len(set(read.values())) == len(lines)
+
+
+def test_the_new_password_form_says_the_pools_password_policy() -> None:
+    """An agent choosing a password learns the rules before and when Cognito refuses one: the
+    form's note and the refusal (in German "the password does not meet the policy", nothing
+    more) name what PASSWORD_POLICY asks, and the fields' minlength is its minimum length."""
+    least = PASSWORD_POLICY["MinimumLength"]
+    assert {k for k, v in PASSWORD_POLICY.items() if v is True} == {
+        "RequireUppercase",
+        "RequireLowercase",
+        "RequireNumbers",
+        "RequireSymbols",
+    }, "the sentences below name these four"
+    for language, words in {
+        "en": ("upper", "lower", "digit", "symbol"),
+        "de": ("Groß", "Klein", "Ziffer", "Sonderzeichen"),
+    }.items():
+        strings = table(language)
+        for key in ("signin.new_why", "error.invalid_password"):
+            said = str(strings[key])
+            assert str(least) in said and all(word in said for word in words), (language, key, said)
+    page = (STATIC / "index.html").read_text("utf-8")
+    assert re.findall(r'name="(?:new_password|repeat)"[^>]*minlength="(\d+)"', page) == [str(least)] * 2
