@@ -83,6 +83,9 @@ def test_a_cc_list_of_dozens_adds_at_most_ten_participants(api, outbox):
     )
     assert follow_up.thread_signal == "subject"
     assert api.get(f"/api/tickets/{outcome.ticket}").json_body["ticket"]["participants"] == sorted(crowd[:10])
+    assert api.post(f"/api/tickets/{outcome.ticket}/reply", {"text": "Hello all."}).status_code == 201
+    [destinations] = outbox.destinations()  # a staff reply reaches alice and ten, not thirty-one
+    assert sorted(destinations) == sorted([ALICE, *crowd[:10]])
 
 
 def test_more_than_49_addresses_never_make_a_reply_fail(api, outbox):
