@@ -303,3 +303,24 @@ def test_a_page_of_the_backlog_moved_to_a_new_target_reads_the_target_two_lanes_
     again = svc.sla_backlog.page("support", "normal", size=10)
     assert requests.take() == {"dynamodb.GetItem": 1, "dynamodb.Query": 2}, "nothing to write twice"
     assert again.updated == 0
+
+
+def test_a_suppressed_recipient_is_refused_on_its_one_read(stack, counted):
+    """The guard stops at the first refusal: a suppressed address costs the suppression list's
+    read alone, not SES's account-level list, the sandbox, the reputation Query and today's
+    automatic replies that an address it lets through costs."""
+    svc, requests = counted
+    svc.suppression.import_list("gone@customer.org\n", ANN)
+    requests.take()
+    refused = svc.outbound.check("gone@customer.org", automatic=True)
+    assert requests.take() == {"dynamodb.GetItem": 1}
+    assert (refused.allowed, refused.reason) == (False, "suppressed")
+    allowed = svc.outbound.check("here@customer.org", automatic=True)
+    assert allowed.allowed
+    assert requests.take() == {
+        "dynamodb.GetItem": 2,  # the suppression list, today's automatic replies
+        "sesv2.GetSuppressedDestination": 1,  # SES's account-level list
+        "sesv2.GetAccount": 1,  # the sandbox
+        "cloudwatch.GetMetricData": 1,  # the account's reputation rates
+        "dynamodb.Query": 1,  # our own counters of 30 days
+    }
