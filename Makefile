@@ -14,6 +14,11 @@ PYTEST_ARGS ?=
 # `make test PARALLEL=` runs in one process (as --sw needs).
 TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(len(os.sched_getaffinity(0)) + 1)')
 PARALLEL ?= -n $(TEST_WORKERS) --dist loadfile
+# The tests start a few hundred Python processes (`inbound up`, its Lambda containers, the CLI).
+# Where the environment sets PYTHONDONTWRITEBYTECODE (this machine does), each of them compiled the
+# project's modules again, and pytest rewrote every test module in every worker: an empty value
+# lets them keep their bytecode in __pycache__/ (ignored by git), as a developer's machine does.
+test test-fast e2e test-random: export PYTHONDONTWRITEBYTECODE =
 
 .PHONY: install run test test-fast e2e test-random check lint types bench package clean
 
