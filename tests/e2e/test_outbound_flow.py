@@ -157,8 +157,11 @@ def test_a_shift_in_the_terminal_against_the_local_stack(local_stack: LocalStack
     listed = [json.loads(line) for line in tickets_cli(up, "list", "--json", "--status", "all").splitlines()]
     row = next(t for t in listed if t["id"] == ticket.id)
     assert row["requester"] == "carol@customer.org" and row["subject"] == "Terminal shift"
-    claimed = tickets_cli(up, "next")
-    assert "T-" in claimed  # the oldest unassigned ticket is now the agent's
+    claimed = json.loads(
+        tickets_cli(up, "next", "--json")
+    )  # the oldest unassigned ticket, maybe not this one
+    agent = local_stack.credentials()["username"]
+    assert claimed["assignee"] == agent and tickets(up).require_ticket(claimed["id"]).assignee == agent
     assert "Terminal shift" in tickets_cli(up, "show", ticket.id)
     tickets_cli(up, "reply", ticket.id, "Fixed from the terminal.")
 
