@@ -63,9 +63,23 @@ def test_guessing_one_agents_password_is_stopped_and_the_right_one_waits_too(api
     assert len(cognito_calls) == asked, "a throttled attempt still reached Cognito"
 
 
+def _posed_as(api: Api, path: str, body: dict, n: int) -> Any:
+    """A POST whose headers claim it was forwarded for another address each time."""
+    forwarded = {
+        "X-Forwarded-For": f"203.0.113.{n}",
+        "X-Real-IP": f"203.0.113.{n}",
+        "Forwarded": f"for=198.51.100.{n}",
+    }
+    headers = {"Content-Type": "application/json", **forwarded}
+    return api.client.http.post(path, headers=headers, body=json.dumps(body))
+
+
 def test_spraying_one_password_over_many_addresses_is_stopped_per_client(api, cognito_calls):
+    """The client is the connection's address (API Gateway's sourceIp): headers that claim
+    to have forwarded each attempt for another address change nothing."""
     for n in range(PER_CLIENT):
-        answer = _post(api, "/console/login", {"email": f"agent{n}@example.com", "password": "Spring-2026!"})
+        body = {"email": f"agent{n}@example.com", "password": "Spring-2026!"}
+        answer = _posed_as(api, "/console/login", body, n)
         assert answer.status_code == 401, answer.json_body
     asked = len(cognito_calls)
     _assert_throttled(
