@@ -37,6 +37,18 @@ def test_token_signed_for_another_mailbox_does_not_verify():
     assert claim is not None and not claim.valid
 
 
+def test_a_token_cut_short_or_padded_out_does_not_verify():
+    """The whole token or nothing: a prefix of the right one (a guess of one hex digit in
+    sixteen) is no proof, nor is the right one with more after it."""
+    address = reply_address(SECRET, "support@example.com", "T-1")
+    local, _, domain = address.partition("@")
+    for cut in (1, 4, len(local.rpartition(".")[2]) - 1):
+        claim = read_token((SECRET,), f"{local[: len(local) - cut]}@{domain}")
+        assert claim is not None and not claim.valid, cut
+    claim = read_token((SECRET,), f"{local}0@{domain}")
+    assert claim is not None and not claim.valid
+
+
 def test_previous_secret_still_verifies_during_rotation():
     address = reply_address(OLD, "support@example.com", "T-5")
     assert read_token((SECRET, OLD), address).valid
