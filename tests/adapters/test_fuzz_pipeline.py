@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import gc
 import json
 import os
 import random
@@ -74,7 +75,7 @@ from chalicelib.services.notifications import decode
 from chalicelib.services.ticket_filing import sender_of
 from chalicelib.settings import Settings
 from chalicelib.wiring import build_services
-from inbound.local import aws_contract
+from inbound.local import aws_contract, heap
 from inbound.local.aws_contract.message_rules import S3_KEY_BYTES
 from inbound.local.aws_contract.service_rules import PARTITION_KEY_BYTES
 from tests.support import mime_extremes as extremes
@@ -345,7 +346,9 @@ def pipeline():
 
     with embedded_stack(stage="fuzz") as stack, aws_contract.recording() as refused:
         services = build_services(replace(stack.settings, acknowledge_new_tickets=True), stack.session)
+        heap.settle()  # the stack lives as long as the module: out of the collector's walks
         yield SimpleNamespace(stack=stack, services=services, refused=refused, ids=iter(range(10**9)))
+    gc.unfreeze()
 
 
 def ingest_and_verify(pipeline, log: CaseLog, family: str, raw: bytes, verdicts: Verdicts, recipient: str):
