@@ -97,6 +97,10 @@ class CognitoSignIn:
         )
 
     def refresh(self, refresh_token: str) -> SignInResult:
+        # An empty token is no token: Cognito's answer to it is not a wrong-token code (moto's
+        # ResourceNotFoundException became a 502 here), and it is refused as a wrong one is.
+        if not refresh_token.strip():
+            raise SignInRefused(*_WRONG)
         return self._call(
             "initiate_auth",
             AuthFlow="REFRESH_TOKEN_AUTH",

@@ -101,6 +101,20 @@ def test_right_passwords_never_add_up_but_the_guesses_between_them_do(api):
     _assert_throttled(_post(api, "/console/login", {"email": ANN, "password": PASSWORD}), "this address")
 
 
+@pytest.mark.parametrize("token", ["", "  "], ids=["empty", "blank"])
+def test_an_empty_refresh_token_is_refused_as_a_wrong_one_not_a_502(api, token):
+    wrong = _post(api, "/console/login/refresh", {"refresh_token": "not-a-token"})
+    empty = _post(api, "/console/login/refresh", {"refresh_token": token})
+    assert (
+        (empty.status_code, empty.json_body)
+        == (wrong.status_code, wrong.json_body)
+        == (
+            401,
+            {"error": "unauthorized", "reason": "wrong email or password"},
+        )
+    )
+
+
 @pytest.mark.parametrize("session", ["abc", "", "x" * 19, "x" * 2049], ids=["3", "empty", "19", "2049"])
 def test_a_mangled_new_password_session_is_a_clear_400(api, session):
     answer = _post(
