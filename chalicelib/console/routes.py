@@ -192,6 +192,18 @@ def _body(required: dict[str, type]) -> dict[str, Any]:
     return json_object(console.current_request, required)
 
 
+def _email(body: dict[str, Any]) -> str:
+    """The address an attempt counts for, as the limits key it. The pool signs in with its
+    generated username (a UUID, in every ID token) as well as with the email alias, and the
+    limits count per address as typed: a username would be a second allowance of guesses
+    for the same agent, so only an address reaches Cognito."""
+    email = str(body["email"]).strip().lower()
+    local, at, domain = email.rpartition("@")
+    if not (at and local and domain) or any(c.isspace() for c in email):
+        raise SignInRefused(400, "invalid_request", "sign in with your email address")
+    return email
+
+
 def _counted(address: str, ask: Callable[[], SignInResult]) -> tuple[SignInResult, str]:
     """`ask` Cognito under the sign-in limits: count this attempt for the address (or the
     browser that signed in as it before) and the client (429 when either had too many), and
@@ -211,7 +223,7 @@ def _counted(address: str, ask: Callable[[], SignInResult]) -> tuple[SignInResul
 @_signing_in
 def login(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
     body = _body({"email": str, "password": str})
-    email = body["email"].strip().lower()
+    email = _email(body)
     result, device = _counted(email, lambda: cognito.password(email, body["password"]))
     if result.session:  # the new-password challenge: its session answers for this address only
         result = replace(result, session=services().sign_in_guard.bound_session(email, result.session))
@@ -222,7 +234,7 @@ def login(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
 @_signing_in
 def choose_password(cognito: CognitoSignIn) -> tuple[SignInResult, str]:
     body = _body({"email": str, "session": str, "new_password": str})
-    email = body["email"].strip().lower()
+    email = _email(body)
 
     def answer() -> SignInResult:
         session = services().sign_in_guard.challenge_session(email, body["session"])
