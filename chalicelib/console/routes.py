@@ -180,12 +180,22 @@ def _signing_in(view: Callable[[CognitoSignIn], tuple[SignInResult, str]]) -> Ca
             refused = response_for(exc)
         else:
             if device:
-                headers["Set-Cookie"] = sign_in_devices.set_cookie(device)
+                headers["Set-Cookie"] = sign_in_devices.set_cookie(device, _sign_in_path())
             return Response(body=result.as_json(), status_code=200, headers=headers)
         refused.headers.update(headers)
         return refused
 
     return wrapped
+
+
+def _sign_in_path() -> str:
+    """The path the browser asked the sign-in routes under. API Gateway's request context
+    has it as asked (`/api/console/login`: the stage, or a custom domain's base path, first)
+    and as the route (`/console/login/new-password`); `inbound up` has no prefix."""
+    context = console.current_request.context
+    asked, route = str(context.get("path") or ""), str(context.get("resourcePath") or "")
+    prefix = asked[: -len(route)] if route and asked.endswith(route) else ""
+    return prefix + LOGIN
 
 
 def _body(required: dict[str, type]) -> dict[str, Any]:

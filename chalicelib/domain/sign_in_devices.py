@@ -51,6 +51,10 @@ def device_of(cookie_header: str, address: str, secrets: tuple[bytes, ...], now:
     return ""
 
 
-def set_cookie(token: str) -> str:
-    """The Set-Cookie value: sent back only to the console's own sign-in, never to scripts."""
-    return f"{COOKIE}={token}; Max-Age={DEVICE_DAYS * _DAY}; Secure; HttpOnly; SameSite=Strict"
+def set_cookie(token: str, path: str) -> str:
+    """The Set-Cookie value: sent back only to the console's own sign-in at `path` (and the
+    routes under it), never to scripts. Without a Path the browser files the cookie under the
+    directory of the URL that set it (RFC 6265 section 5.1.4), so the sign-in and the
+    new-password answer (one directory deeper) left two copies, and every console request
+    carried one."""
+    return f"{COOKIE}={token}; Path={path}; Max-Age={DEVICE_DAYS * _DAY}; Secure; HttpOnly; SameSite=Strict"

@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain import sign_in_devices
 from chalicelib.domain.reply_tokens import reply_address
 from tests.support.browser import chromium_contexts
 from tests.support.console import (
@@ -294,6 +295,12 @@ def test_a_new_agent_signs_in_with_the_one_time_password_and_chooses_their_own(
 
     page.locator("#desk").wait_for()
     assert page.locator("#agent").inner_text() == email
+    # The sign-in's device cookie is kept over http://127.0.0.1 although it is Secure: loopback
+    # is a secure context to the browser, so the per-browser sign-in limit holds on `inbound up`.
+    device = [c for c in page.context.cookies() if c["name"] == sign_in_devices.COOKIE]
+    assert len(device) == 1, page.context.cookies()
+    assert device[0]["secure"] and device[0]["httpOnly"] and device[0]["sameSite"] == "Strict"
+    assert device[0]["path"] == "/console/login"  # the sign-in routes, not every console request
 
     # An admin disables them: the API refuses their still-valid token once its check of the
     # staff directory is older than its bound (30 s; 3 s on the tests' stacks) (401 agent_disabled), the refresh fails (disable

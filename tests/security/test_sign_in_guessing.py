@@ -144,7 +144,7 @@ def test_a_strangers_guesses_do_not_lock_out_the_browser_the_agent_signed_in_wit
     sign_in(cognito, pool, client, ANN), sign_in(cognito, pool, client, BOB)
     first = _login(api, ANN, PASSWORD)
     assert first.status_code == 200
-    assert {"HttpOnly", "Secure", "SameSite=Strict"} <= {
+    assert {"HttpOnly", "Secure", "SameSite=Strict", "Path=/console/login"} <= {
         p.strip() for p in first.headers["Set-Cookie"].split(";")
     }
     anns_browser = first.headers["Set-Cookie"].split(";")[0]
