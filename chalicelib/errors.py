@@ -140,6 +140,14 @@ class KeysUnavailable(InboundError):
     """The user pool's signing keys could not be fetched; tokens cannot be checked now."""
 
 
+class SecretsUnavailable(InboundError):
+    """The reply secrets could not be read (SSM throttled or out) and none are kept; `retry_after` s."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
 class UnknownAgent(InboundError):
     """A valid staff token whose user has no agent name yet and cannot be given one."""
 

@@ -16,22 +16,26 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 class FaultInjector:
     """Fails the n-th AWS call (counted over every client of a session) once; with
-    `fail_at` a set, each call counted there.
+    `fail_at` a set, each call counted there; with `fail_from` n, every call from the
+    n-th on (an outage), until it is None again.
 
     `kind` is "error" (a 500 InternalError) or "timeout" (the request may or may
-    not have reached AWS; here it did not).
+    not have reached AWS; here it did not). `calls` ("ssm.*") counts one service's
+    calls only, so that the others' neither count nor fail.
     """
 
-    def __init__(self, session: Any, kind: str = "error") -> None:
+    def __init__(self, session: Any, kind: str = "error", calls: str = "*.*") -> None:
         self.calls: list[str] = []
         self.fail_at: int | set[int] | None = None
+        self.fail_from: int | None = None
         self.kind = kind
-        session.events.register("before-call.*.*", self._before_call)
+        session.events.register(f"before-call.{calls}", self._before_call)
 
     def _before_call(self, model: Any, **_kwargs: Any) -> None:
         index = len(self.calls)
         self.calls.append(f"{model.service_model.service_name}.{model.name}")
-        if index in (self.fail_at if isinstance(self.fail_at, set) else {self.fail_at}):
+        failing = self.fail_from is not None and index >= self.fail_from
+        if failing or index in (self.fail_at if isinstance(self.fail_at, set) else {self.fail_at}):
             if self.kind == "timeout":
                 raise ReadTimeoutError(endpoint_url=f"https://{model.name}.injected")
             raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, model.name)
