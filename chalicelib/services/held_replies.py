@@ -26,6 +26,7 @@ from chalicelib.errors import (
     InboundError,
     InvalidRequest,
     MessageNotFound,
+    SecretsUnavailable,
     StaleReply,
     TicketConflict,
 )
@@ -142,12 +143,13 @@ class HeldReplySender:
                 last_seen=held.last_seen or None,
                 display_name=held.display_name,
             )
-        except InboundError as exc:  # refused (guard, thread, merge, files): final, with the reason
-            self.store.move(ticket_id, hold_id, HeldState.SENDING, HeldState.REFUSED, reason=str(exc))
-            log.info("held reply %s on %s refused: %s", hold_id, ticket_id, exc)
-            return HeldState.REFUSED
-        except Exception:
-            # Not sent (SES throttling, a network error): waiting again, for the queue's retry.
+        except Exception as exc:
+            if isinstance(exc, InboundError) and not isinstance(exc, SecretsUnavailable):
+                # refused (guard, thread, merge, files): final, with the reason
+                self.store.move(ticket_id, hold_id, HeldState.SENDING, HeldState.REFUSED, reason=str(exc))
+                log.info("held reply %s on %s refused: %s", hold_id, ticket_id, exc)
+                return HeldState.REFUSED
+            # Not sent (SES throttling, a network error, SSM out): waiting again, for the queue's retry.
             self.store.move(ticket_id, hold_id, HeldState.SENDING, HeldState.WAITING)
             raise
         self.store.move(ticket_id, hold_id, HeldState.SENDING, HeldState.SENT, message_key=sent.key)

@@ -5,18 +5,26 @@ is still refused at once (409)."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
 from chalicelib.domain.held_replies import HeldState
-from chalicelib.errors import Forbidden, InvalidRequest, StaleReply, Suppressed, TicketConflict
+from chalicelib.errors import (
+    Forbidden,
+    InvalidRequest,
+    SecretsUnavailable,
+    StaleReply,
+    Suppressed,
+    TicketConflict,
+)
 from chalicelib.services.held_replies import HeldReplySender
 from chalicelib.services.reply_uploads import ReplyUploads
 from tests.fakes.held_replies import FakeHeldReplies, FakeSendQueue
 from tests.fakes.uploads import FakeUploads
 from tests.support.deliver import deliver_via
 from tests.support.mail_factory import make_mail
-from tests.support.outbound_services import mail_out
+from tests.support.outbound_services import SECRET, mail_out
 
 ANN, BOB = "ann@example.com", "bob@example.com"
 
@@ -133,6 +141,27 @@ def test_a_send_ses_did_not_take_waits_again_for_the_queues_retry():
     with pytest.raises(ConnectionError):
         arrive(held, queue)
     assert held.status(ticket, reply.hold_id).state == HeldState.WAITING
+    assert arrive(held, queue) == [HeldState.SENT]
+
+
+def test_a_send_that_cannot_read_the_reply_secrets_waits_again_for_the_queues_retry():
+    """SSM throttled or out when the window ends (nothing kept to sign the Reply-To with) is
+    a moment, not a refusal: the reply waits for the queue's retry and then leaves."""
+    svc, held, store, queue, ticket, seen = setup()
+    reply = held.hold(ticket, ANN, "On it.", last_seen=seen)
+    answers: list[tuple[bytes, ...] | Exception] = [SecretsUnavailable("SSM throttled", 15), (SECRET,)]
+
+    def secrets() -> tuple[bytes, ...]:
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    svc.outbound.ports = replace(svc.outbound.ports, reply_secrets=secrets)
+
+    with pytest.raises(SecretsUnavailable):
+        arrive(held, queue)
+    assert held.status(ticket, reply.hold_id).state == HeldState.WAITING and svc.sender.sent == []
     assert arrive(held, queue) == [HeldState.SENT]
 
 
