@@ -65,6 +65,13 @@ _STATUS: tuple[tuple[type[errors.InboundError], int, str], ...] = (
 )
 
 
+# Refusals that say when to ask again. SecretsUnavailable: SSM throttled or out, a moment.
+_TRY_LATER: dict[type[errors.InboundError], tuple[int, str]] = {
+    errors.TooManyAttempts: (429, "rate_limited"),
+    errors.SecretsUnavailable: (503, "unavailable"),
+}
+
+
 def response_for(exc: errors.InboundError) -> Response:
     if isinstance(exc, errors.SendRefused):
         return _send_refused(exc)
@@ -72,8 +79,9 @@ def response_for(exc: errors.InboundError) -> Response:
         return unauthorized(str(exc), "agent_disabled")
     if isinstance(exc, errors.Unauthorized):
         return unauthorized(str(exc))
-    if isinstance(exc, errors.TooManyAttempts):
-        return error(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
+    if isinstance(exc, (errors.TooManyAttempts, errors.SecretsUnavailable)):
+        status, code = _TRY_LATER[type(exc)]
+        return error(status, code, str(exc), {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, errors.StaleReply):
         # `status`: what a colleague's solving or closing set (the console asks "send anyway?")
         newer = [

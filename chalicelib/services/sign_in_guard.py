@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from chalicelib.domain import sign_in_challenges, sign_in_devices
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.sign_in_throttle import Counter, counters, retry_after
-from chalicelib.errors import TooManyAttempts
+from chalicelib.errors import SecretsUnavailable, TooManyAttempts
 
 if TYPE_CHECKING:
     from chalicelib.services.ports.records import ReplySecrets
@@ -55,7 +55,7 @@ class SignInGuard:
         `cookies` (its Cookie header); TooManyAttempts when either has had too many in this
         window. A refused attempt counts too."""
         now = self.clock()
-        keys = self.secrets() if cookies and address.strip() else ()
+        keys = self._keys() if cookies and address.strip() else ()
         device = sign_in_devices.device_of(cookies, address, keys, now) if keys else ""
         counted = counters(address, client, now, device)
         waits = [(retry_after(c, self.attempts.add(c), now), c.what) for c in counted]
@@ -69,19 +69,31 @@ class SignInGuard:
         The device cookie's value for the browser that made it ("" without an address)."""
         for counter in attempt.counted:
             self.attempts.take_back(counter)
-        keys = self.secrets() if attempt.address else ()
-        if not keys:
+        keys = self._keys() if attempt.address else ()
+        if not keys:  # the browser keeps the cookie it has
             return ""
         device = attempt.device or secrets.token_urlsafe(16)
         return sign_in_devices.device_token(keys[0], device, attempt.address, self.clock())
 
+    def _keys(self) -> tuple[bytes, ...]:
+        """The reply secrets the device cookie is signed under, or none while they cannot be
+        read (SSM throttled or out, nothing kept): then no cookie proves a browser, so every
+        attempt meets the address's and the client's limits, the stricter ones. An outage
+        never lifts a limit, it only takes away the cookie's relief."""
+        try:
+            return self.secrets()
+        except SecretsUnavailable:
+            return ()
+
     def bound_session(self, address: str, session: str) -> str:
-        """Cognito's new-password session as the browser gets it: bound to `address`."""
+        """Cognito's new-password session as the browser gets it: bound to `address`.
+        SecretsUnavailable (a 503) while the secrets cannot be read: an unbound session
+        would answer for any address, so the challenge waits rather than go without."""
         keys = self.secrets()
         return sign_in_challenges.bind(keys[0], address, session) if keys else session
 
     def challenge_session(self, address: str, bound: str) -> str:
         """Cognito's session from one the browser sends back with `address`; "" when it was not
-        issued for that address (or is no session of the proxy's)."""
+        issued for that address (or is no session of the proxy's). SecretsUnavailable as above."""
         keys = self.secrets()
         return sign_in_challenges.unbind(bound, address, keys) if keys else bound

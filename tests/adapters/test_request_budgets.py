@@ -324,3 +324,18 @@ def test_a_suppressed_recipient_is_refused_on_its_one_read(stack, counted):
         "cloudwatch.GetMetricData": 1,  # the account's reputation rates
         "dynamodb.Query": 1,  # our own counters of 30 days
     }
+
+
+# -- the console's sign-in: the reply secrets once per container, not per sign-in -----------
+def test_sign_ins_read_the_reply_secrets_once_per_container(counted):
+    """The device cookie is an HMAC under the reply secrets (SSM): a container reads them once
+    (current and previous, two GetParameter) and keeps them five minutes, so a morning of
+    sign-ins costs SSM nothing more and only the attempt counters (an ADD, and one to take
+    it back) move per sign-in."""
+    svc, requests = counted
+    guard = svc.sign_in_guard
+    cookie = "inbound_device=" + guard.signed_in(guard.attempt(ANN, "198.51.100.7"))
+    assert requests.take() == {"ssm.GetParameter": 2, "dynamodb.UpdateItem": 4}  # client and address
+    for _ in range(20):
+        assert guard.signed_in(guard.attempt(ANN, "198.51.100.7", cookie))
+    assert requests.take() == {"dynamodb.UpdateItem": 40}  # the browser's counter alone

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chalicelib.api import file_link_routes, unsubscribe_routes
 from chalicelib.console.routes import PUBLIC_ROUTES
-from tests.support.staff_api import ANN, Api, pool_of
+from tests.support.staff_api import ANN, Api, pool_of, ssm_outage
 from tests.support.staff_auth import PASSWORD, sign_in
 
 NEW_AGENT = "bo@example.com"
 ONE_TIME = "One-time-Pass-42"
+WAITING_AGENT = "cy@example.com"  # moto's pool outlives each test: a name of its own
 
 
 def _post(api: Api, path: str, body: dict) -> object:
@@ -141,6 +143,55 @@ def test_a_refresh_token_renews_the_session_and_a_bad_one_is_refused(api: Api) -
     assert renewed.status_code == 200
     assert api.get("/api/tickets", token=renewed.json_body["id_token"]).status_code == 200
     assert refused.status_code == 401
+
+
+def _login(api: Api, email: str, password: str, cookie: str = "") -> Any:
+    headers = {"Content-Type": "application/json", **({"Cookie": cookie} if cookie else {})}
+    return api.client.http.post(
+        "/console/login", headers=headers, body=json.dumps({"email": email, "password": password})
+    )
+
+
+@pytest.mark.parametrize("kind", ["error", "timeout"])
+def test_signing_in_goes_on_while_ssm_is_out_without_a_new_device_cookie(api: Api, kind: str) -> None:
+    """SSM throttled or out, in a container that has not read the reply secrets yet: an agent
+    still signs in (with her browser's cookie or without), her browser keeps the cookie it has,
+    and the tokens work. It was a 500 after Cognito had said yes."""
+    sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), ANN)
+    cookie = _login(api, ANN, PASSWORD).headers["Set-Cookie"].split(";")[0]
+    ssm = ssm_outage(kind)
+
+    for sent in (cookie, ""):
+        answer = _login(api, ANN, PASSWORD, sent)
+        assert answer.status_code == 200, (answer.status_code, answer.body[:300])
+        assert "Set-Cookie" not in answer.headers
+        assert api.get("/api/tickets", token=answer.json_body["id_token"]).status_code == 200
+    assert ssm.calls and set(ssm.calls) == {"ssm.GetParameter"}
+
+
+def test_a_one_time_password_while_ssm_is_out_is_a_503_that_says_try_again(api: Api) -> None:
+    """The new-password session is bound to its address under the reply secrets; without them
+    the proxy hands out no session (one unbound would answer for any address)."""
+    pool, _ = pool_of(api.stack)
+    api.stack.client("cognito-idp").admin_create_user(
+        UserPoolId=pool,
+        Username=WAITING_AGENT,
+        TemporaryPassword=ONE_TIME,
+        UserAttributes=[
+            {"Name": "email", "Value": WAITING_AGENT},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    try:
+        ssm_outage()
+        answer = _login(api, WAITING_AGENT, ONE_TIME)
+        assert answer.status_code == 503, (answer.status_code, answer.body[:300])
+        assert answer.json_body["error"] == "unavailable" and "try again" in answer.json_body["reason"]
+        assert int(answer.headers["Retry-After"]) > 0 and answer.headers["Cache-Control"] == "no-store"
+        assert "session" not in answer.json_body
+    finally:
+        api.stack.client("cognito-idp").admin_delete_user(UserPoolId=pool, Username=WAITING_AGENT)
 
 
 @pytest.mark.parametrize(

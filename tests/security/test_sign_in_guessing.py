@@ -22,7 +22,7 @@ import pytest
 
 from chalicelib.domain.sign_in_throttle import PER_ADDRESS, PER_CLIENT, WINDOW_SECONDS
 from chalicelib.wiring import services
-from tests.support.staff_api import ANN, BOB, Api, pool_of
+from tests.support.staff_api import ANN, BOB, Api, pool_of, ssm_outage
 from tests.support.staff_auth import PASSWORD, sign_in
 
 
@@ -161,6 +161,29 @@ def test_a_strangers_guesses_do_not_lock_out_the_browser_the_agent_signed_in_wit
     for n in range(PER_ADDRESS):  # her browser has a limit of its own for wrong passwords
         assert _login(api, ANN, f"Typo-{n}-x", anns_browser).status_code == 401
     _assert_throttled(_login(api, ANN, PASSWORD, anns_browser), "this browser")
+
+
+def test_guesses_while_ssm_is_out_still_meet_the_address_limit(api):
+    """Attack: the device cookie lifts the address's limit for a browser that signed in as the
+    agent, and proving one takes the reply secrets from SSM. Whoever guesses while SSM is
+    throttled or out (in a container that has not read them), holding a copy of the agent's
+    cookie or any cookie at all, must not be counted any more leniently than a browser
+    without one: no cookie proves anything then, every attempt counts for the address, and
+    after ten the right password waits too, never reaching Cognito."""
+    sign_in(api.stack.client("cognito-idp"), *pool_of(api.stack), ANN)
+    anns_browser = _login(api, ANN, PASSWORD).headers["Set-Cookie"].split(";")[0]
+    ssm_outage()
+    cognito_calls: list[str] = []  # the new container's own client
+    services().console_sign_in._cognito.meta.events.register(
+        "before-call.cognito-idp", lambda model, **_: cognito_calls.append(model.name)
+    )
+
+    for n in range(PER_ADDRESS):
+        answer = _login(api, ANN, f"Guess-{n}-x", anns_browser if n % 2 else "inbound_device=x.y.z")
+        assert answer.status_code == 401, (answer.status_code, answer.body[:200])
+    asked = len(cognito_calls)
+    _assert_throttled(_login(api, ANN, PASSWORD, anns_browser), "this address")
+    assert len(cognito_calls) == asked, "a throttled attempt still reached Cognito"
 
 
 def test_a_new_password_session_answers_for_the_address_that_began_it_alone(api):

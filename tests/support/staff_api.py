@@ -12,6 +12,7 @@ import pytest
 from chalice.test import Client
 
 from chalicelib.wiring import services
+from tests.support.fault_injection import FaultInjector
 from tests.support.staff_auth import jwks_server, moto_jwks, sign_in
 
 ANN = "ann@example.com"
@@ -69,6 +70,15 @@ def api(stack, monkeypatch, jwks):
     with Client(app, stage_name="test") as client:
         yield Api(stack, client, tokens["id"], requested)
     services.cache_clear()
+
+
+def ssm_outage(kind: str = "error") -> FaultInjector:
+    """A new container of the app (services built afresh, nothing cached) whose every SSM call
+    fails (`kind`: a 500 or a timeout) until the injector's `fail_from` is None."""
+    services.cache_clear()
+    injector = FaultInjector(services()._session, kind, calls="ssm.*")  # before its SSM client
+    injector.fail_from = 0
+    return injector
 
 
 def pool_of(stack) -> tuple[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chalicelib.domain.sign_in_throttle import PER_ADDRESS, PER_CLIENT, WINDOW_SECONDS
-from chalicelib.errors import TooManyAttempts
+from chalicelib.errors import SecretsUnavailable, TooManyAttempts
 from chalicelib.services.sign_in_guard import SignInGuard
 from tests.fakes.sign_in_attempts import FakeSignInAttempts
 
@@ -103,6 +103,34 @@ def test_a_browser_that_signed_in_is_held_up_neither_by_its_address_nor_by_its_c
         check.attempt("ann@example.com", "198.51.100.7", cookie)
     with pytest.raises(TooManyAttempts, match="this browser"):
         check.attempt("ann@example.com", "198.51.100.7", cookie)
+
+
+def test_while_the_secrets_cannot_be_read_a_cookie_proves_nothing_and_the_address_limit_holds():
+    """SSM throttled or out with nothing kept (SecretsUnavailable from the reader): sign-in
+    goes on without the device cookie's relief. Ann's browser, with the cookie her last
+    sign-in set, meets the address's limit like anyone's; she still signs in below it (no new
+    cookie: the browser keeps its own); and the new-password challenge, whose session binding
+    needs the secrets, waits (the proxy's 503) rather than hand out a session for any address."""
+    out = [False]
+
+    def secrets() -> tuple[bytes, ...]:
+        if out[0]:
+            raise SecretsUnavailable("SSM throttled", 15)
+        return (b"secret",)
+
+    check = SignInGuard(FakeSignInAttempts(), Clock(START + 100), secrets=secrets)
+    cookie = f"inbound_device={check.signed_in(check.attempt('ann@example.com', '198.51.100.7'))}"
+    out[0] = True
+
+    assert check.signed_in(check.attempt("ann@example.com", "198.51.100.7", cookie)) == ""
+    for _ in range(PER_ADDRESS):
+        check.attempt("ann@example.com", "203.0.113.5", cookie)  # a guesser holding her cookie
+    with pytest.raises(TooManyAttempts, match="this address"):
+        check.attempt("ann@example.com", "198.51.100.7", cookie)
+    with pytest.raises(SecretsUnavailable):
+        check.bound_session("ann@example.com", "cognito-session")
+    with pytest.raises(SecretsUnavailable):
+        check.challenge_session("ann@example.com", "bound-session")
 
 
 def test_the_limits_are_the_ones_security_md_promises():

@@ -85,6 +85,7 @@ window.InboundStrings.de = {
   "error.unsupported_challenge": "die Anmeldung verlangt einen Schritt, den die Konsole nicht beherrscht",
   "error.sign_in_failed": "die Anmeldung ist fehlgeschlagen",
   "error.auth_unavailable": "die Anmeldung ist gerade nicht verfügbar; versuchen Sie es gleich noch einmal",
+  "error.unavailable": "das ist gerade kurz nicht verfügbar; versuchen Sie es gleich noch einmal",
   "error.suppressed": "die Adresse steht auf der Sperrliste",
   "error.account_suppressed": "die Adresse steht auf der Sperrliste des Kontos",
   "error.sandbox": "das Versandkonto ist in der SES-Sandbox und darf an diese Adresse nicht schreiben",

@@ -87,6 +87,7 @@ window.InboundStrings.en = {
   "error.unsupported_challenge": "sign-in asks for a step the console cannot answer",
   "error.sign_in_failed": "sign-in failed",
   "error.auth_unavailable": "sign-in is unavailable right now; try again shortly",
+  "error.unavailable": "this is unavailable for a moment; try again shortly",
   "error.suppressed": "the address is on the suppression list",
   "error.account_suppressed": "the address is on the account's suppression list",
   "error.sandbox": "the sending account is in the SES sandbox and may not write to this address",
