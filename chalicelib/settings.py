@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import field
 
+from chalicelib.domain.customer_language import Language, setting_language
 from chalicelib.domain.frozen import frozen
 
 # SES receiving accepts at most 40 MB per message, headers and encoding included.
@@ -65,6 +66,9 @@ class Settings:
     sending_identity_arn: str = ""
     ses_sandbox: str = "auto"  # "true" | "false" | "auto" (ask sesv2 GetAccount)
     acknowledge_new_tickets: bool = False
+    # The language customers read us in (acknowledgements, announcements' footer, the
+    # unsubscribe pages) when their mail or browser names none of ours (domain/customer_language.py).
+    default_language: Language = Language.EN
     max_send_bytes: int = SES_V1_MAX_SEND_BYTES
     attachment_link_seconds: int = 24 * 3600
     # Reply attachments (domain/reply_uploads.py): each file up to this size; a reply whose
@@ -155,6 +159,7 @@ class Settings:
             sending_identity_arn=env.get("INBOUND_SENDING_IDENTITY_ARN", ""),
             ses_sandbox=env.get("INBOUND_SES_SANDBOX", "auto").lower(),
             acknowledge_new_tickets=env.get("INBOUND_ACKNOWLEDGE", "").lower() == "true",
+            default_language=setting_language(env.get("INBOUND_DEFAULT_LANGUAGE", "")),
             max_send_bytes=int(env.get("INBOUND_MAX_SEND_BYTES", SES_V1_MAX_SEND_BYTES)),
             attachment_link_seconds=int(env.get("INBOUND_ATTACHMENT_LINK_SECONDS", 24 * 3600)),
             upload_max_bytes=int(env.get("INBOUND_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)),

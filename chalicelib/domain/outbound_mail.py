@@ -19,7 +19,9 @@ from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from chalicelib.domain import customer_texts
 from chalicelib.domain.correlation import subject_ticket_id
+from chalicelib.domain.customer_language import Language
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Attachment
 from chalicelib.domain.refusals import RefusalReason
@@ -67,6 +69,9 @@ class OutgoingMail:
     date: datetime | None = None
     # Further headers (announcements: List-Unsubscribe and friends), checked like the rest.
     extra_headers: tuple[tuple[str, str], ...] = ()
+    # The language our words are in, declared as Content-Language (RFC 3282); None: undeclared
+    # (a staff reply is in whatever language the agent wrote).
+    language: Language | None = None
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -105,9 +110,10 @@ def tagged_subject(subject: str, ticket_id: str) -> str:
     return f"{subject} [{ticket_id}]".strip() if subject else f"[{ticket_id}]"
 
 
-def acknowledgement_subject(ticket_id: str) -> str:
-    """`We received your request [T-123]`: the tag threads replies; no word of the sender's."""
-    return f"We received your request [{ticket_id}]"
+def acknowledgement_subject(ticket_id: str, language: Language = Language.EN) -> str:
+    """`We received your request [T-123]` (or its German): the tag threads replies; no word
+    of the sender's."""
+    return customer_texts.acknowledgement_subject(ticket_id, language)
 
 
 def reply_subject(subject: str, ticket_id: str) -> str:
@@ -227,4 +233,6 @@ def build_mime(mail: OutgoingMail) -> bytes:
             subtype=subtype or "octet-stream",
             filename=filename or "attachment",
         )
+    if mail.language is not None:  # after the parts: setting content drops Content-* headers
+        msg["Content-Language"] = Language(mail.language).value
     return msg.as_bytes()

@@ -7,6 +7,7 @@ index, or an uploaded list) is `announcement_audience`'s; the send itself is
 
 from __future__ import annotations
 
+import html as html_lib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import announcements as ann
+from chalicelib.domain import customer_texts
 from chalicelib.domain import outbound_mail as om
 from chalicelib.domain.address_ascii import NotSendable, sendable
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
@@ -153,19 +155,15 @@ class AnnouncementService:
         body's footer and in RFC 8058's headers."""
         url = self._link(announcement, recipient.address)
         from_address = self.from_address(announcement.mailbox)
-        footer = f"\n\n-- \nYou receive this because you wrote to us. Unsubscribe: {url}\n"
+        language = self.settings.default_language  # the footer's; the text is the staff's own
+        footer = customer_texts.announcement_footer(url, language)
         html = ann.render(announcement.html, recipient, as_html=True) if announcement.html else ""
         if html:
-            # `ses:no-track`: SES leaves this link as it is (no click-tracking redirect), so
-            # the opt-out needs nobody's redirect and is never counted as a click.
-            html += (
-                f'<hr><p style="font-size:small"><a ses:no-track href="{url}">Unsubscribe</a>'
-                " from announcements.</p>"
-            )
+            html += customer_texts.announcement_html_footer(html_lib.escape(url), language)
         outgoing = om.OutgoingMail(
             ticket_id="",
             from_address=from_address,
-            from_name=f"{announcement.mailbox.replace('-', ' ').title()} team",
+            from_name=customer_texts.team_name(announcement.mailbox, language),
             to=(recipient.address,),
             reply_to=from_address,
             subject=ann.render(announcement.subject, recipient).replace("\r", " ").replace("\n", " "),

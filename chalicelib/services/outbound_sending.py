@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from chalicelib.domain import customer_texts, sla
 from chalicelib.domain import outbound_mail as om
-from chalicelib.domain import sla
+from chalicelib.domain.customer_language import from_content_language
 from chalicelib.domain.mail import ParsedMail
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.reply_tokens import reply_address
@@ -35,21 +36,21 @@ def acknowledgement(
     said. Whoever writes From: can make us send this to that address, so anything of
     theirs in it (a name with line breaks, a subject "Your account is locked: call ...")
     would go out from our domain, DKIM-signed by SES: a phishing relay. A cleaned,
-    shortened subject can still carry a phone number or a lure, so none is quoted."""
-    team = team_name(ticket.mailbox)
-    text = (
-        f"Hello,\n\nwe have received your request {ticket.id}. A member of our team will "
-        f"answer soon.\n\nTo add anything, reply to this mail and keep [{ticket.id}] in the "
-        f"subject.\n\n-- \n{team}\n"
-    )
+    shortened subject can still carry a phone number or a lure, so none is quoted.
+
+    The language is the mail's Content-Language when it names one of ours, else the desk's
+    default: the header only picks one of our fixed texts (domain/customer_texts.py)."""
+    language = from_content_language(mail.header("content-language"), settings.default_language)
+    team = customer_texts.team_name(ticket.mailbox, language)
     return om.OutgoingMail(
         ticket_id=ticket.id,
         from_address=mailbox_address(settings, ticket.mailbox),
         from_name=team,
         to=(recipient,),
         reply_to=reply_to(settings, ports, ticket),
-        subject=om.acknowledgement_subject(ticket.id),
-        text=text,
+        subject=om.acknowledgement_subject(ticket.id, language),
+        text=customer_texts.acknowledgement_text(ticket.id, team, language),
+        language=language,
         message_id=om.new_message_id(settings.domain, ticket.id),
         in_reply_to=mail.message_id,
         references=om.thread_ids([*mail.references, mail.message_id]),
@@ -135,7 +136,7 @@ def mailbox_address(settings: Settings, mailbox: str) -> str:
 
 def team_name(mailbox: str, agent_name: str = "") -> str:
     """ "Support team", or with the agent's display name "Ana at Support team"."""
-    team = f"{mailbox.replace('-', ' ').title()} team"
+    team = customer_texts.team_name(mailbox)
     return f"{agent_name} at {team}" if agent_name else team
 
 
