@@ -16,6 +16,8 @@ from urllib.parse import quote
 from chalice import Blueprint, Response
 
 from chalicelib.api.staff_routes import public_routes
+from chalicelib.domain.customer_language import Language, from_accept_language
+from chalicelib.domain.customer_texts import UNSUBSCRIBE, PageWords
 from chalicelib.wiring import services
 
 unsubscribe = Blueprint(__name__)
@@ -33,12 +35,23 @@ _HEADERS: dict[str, str | list[str]] = {
 _FORMS = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
 
-def _page(title: str, body: str, status: int = 200) -> Response:
+def _page(words: PageWords, language: Language, body: str = "", status: int = 200) -> Response:
+    """A page of our own words (escaped, though they are ours) and `body`, markup we built."""
+    title = html.escape(words.title)
     text = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-        f"<body style='font-family:sans-serif;max-width:32em;margin:3em auto'><h1>{title}</h1>{body}</body></html>"
+        f"<!doctype html><html lang='{language.value}'><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body style='font-family:sans-serif;max-width:32em;margin:3em auto'><h1>{title}</h1>"
+        f"<p>{html.escape(words.text)}</p>{body}</body></html>"
     )
-    return Response(body=text, status_code=status, headers=_HEADERS)
+    # The words follow the browser's Accept-Language: a cache must not hand one reader's to another.
+    headers = {**_HEADERS, "Content-Language": language.value, "Vary": "Accept-Language"}
+    return Response(body=text, status_code=status, headers=headers)
+
+
+def _language() -> Language:
+    """German or English by the browser's Accept-Language, else the desk's default language."""
+    asked = str(unsubscribe.current_request.headers.get("accept-language", ""))
+    return from_accept_language(asked, services().settings.default_language)
 
 
 def _announcement() -> str:
@@ -52,18 +65,21 @@ def confirm(token: str) -> Response:
     # must not turn the form's action into a scheme of its own.
     query = f"?a={quote(_announcement(), safe='')}" if _announcement() else ""
     action = html.escape(f"./{quote(token, safe='')}{query}", quote=True)
+    language = _language()
+    words = UNSUBSCRIBE[language]
     return _page(
-        "Unsubscribe from announcements",
-        "<p>You will no longer receive announcements from us. Replies to your own requests "
-        f"still reach you.</p><form method='post' action='{action}'>"
+        words.confirm,
+        language,
+        f"<form method='post' action='{action}'>"
         "<input type='hidden' name='List-Unsubscribe' value='One-Click'>"
-        "<button type='submit'>Unsubscribe</button></form>",
+        f"<button type='submit'>{html.escape(words.button)}</button></form>",
     )
 
 
 @unsubscribe.route(ROUTE, methods=["POST"], content_types=_FORMS)
 def one_click(token: str) -> Response:
     address = services().announcements.unsubscribe(token, _announcement())
+    language = _language()
     if address is None:
-        return _page("This link is not valid", "<p>Nothing was changed.</p>", 400)
-    return _page("You are unsubscribed", "<p>You will receive no more announcements from us.</p>")
+        return _page(UNSUBSCRIBE[language].invalid, language, status=400)
+    return _page(UNSUBSCRIBE[language].done, language)

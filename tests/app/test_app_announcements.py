@@ -102,3 +102,42 @@ def test_the_preview_says_how_many_unauthenticated_requesters_it_left_out(api):
         "/api/announcements", {**draft, "include_unauthenticated": True}, token=admin
     ).json_body
     assert (everyone["audience_count"], everyone["left_out_unauthenticated"]) == (2, 0)
+
+
+def test_the_unsubscribe_pages_speak_the_browsers_language_else_the_desks(api, monkeypatch):
+    """GIVEN Accept-Language: de THEN the confirmation, the result and the invalid-link page are
+    German, with the same security headers and the form posting back to itself; GIVEN a browser
+    asking for neither language THEN the desk's default language (INBOUND_DEFAULT_LANGUAGE) applies."""
+    from chalicelib.domain.announcements import unsubscribe_token
+    from chalicelib.wiring import services
+
+    token = unsubscribe_token(api.stack.secret(), "dora@customer.test")
+    german = {"Accept-Language": "de-DE,de;q=0.9,en;q=0.8"}
+    form = {**german, "Content-Type": "application/x-www-form-urlencoded"}
+
+    page = api.client.http.get(f"/u/{token}?a=%27%3E%3Cscript%3E", headers=german)
+    done = api.client.http.post(f"/u/{token}", headers=form, body="List-Unsubscribe=One-Click")
+    invalid = api.client.http.post("/u/forged.token", headers=form, body="List-Unsubscribe=One-Click")
+
+    body = page.body.decode()
+    assert page.status_code == 200 and "<html lang='de'>" in body
+    assert "<h1>Von Ankündigungen abmelden</h1>" in body and "<button type='submit'>Abmelden</button>" in body
+    assert "action='./" in body and "<script>" not in body
+    assert (done.status_code, invalid.status_code) == (200, 400)
+    assert "Sie sind abgemeldet" in done.body.decode() and "Dieser Link ist ungültig" in invalid.body.decode()
+    for answer in (page, done, invalid):
+        headers = answer.headers
+        assert headers["Content-Security-Policy"] == (
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+        )
+        assert (headers["X-Frame-Options"], headers["X-Content-Type-Options"]) == ("DENY", "nosniff")
+        assert (headers["Referrer-Policy"], headers["Cache-Control"]) == ("no-referrer", "no-store")
+        assert (headers["Content-Language"], headers["Vary"]) == ("de", "Accept-Language")
+
+    english = api.client.http.get(f"/u/{token}", headers={"Accept-Language": "en-GB,de;q=0.5"})
+    assert "<h1>Unsubscribe from announcements</h1>" in english.body.decode()
+    monkeypatch.setenv("INBOUND_DEFAULT_LANGUAGE", "de")
+    services.cache_clear()
+    french = api.client.http.get(f"/u/{token}", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert "<h1>Von Ankündigungen abmelden</h1>" in french.body.decode()
+    assert ">Unsubscribe<" not in french.body.decode()
