@@ -12,7 +12,14 @@ from typing import Any
 def _up(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from chalicelib.domain.customer_language import setting_language
     from inbound.local import heap
+
+    try:  # the functions read it from the environment they inherit: a typo fails here, not in each
+        setting_language(os.environ.get("INBOUND_DEFAULT_LANGUAGE", ""))
+    except ValueError as exc:
+        print(f"inbound up: {exc}; unset it for English", file=sys.stderr)
+        return 2
 
     heap.hold()  # until the stack is up (foreground settles it)
     from inbound.cli.target import CommandError, NoStackRunning, running_stack

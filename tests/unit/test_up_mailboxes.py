@@ -43,3 +43,18 @@ def test_up_s_help_says_port_0_takes_any_free_port_as_readme_does(capsys) -> Non
     shown = " ".join(capsys.readouterr().out.split())
     assert "--smtp-port SMTP_PORT SMTP port (default 2525; 0: any free port)" in shown
     assert "(default 8000; 0: any free port)" in shown
+
+
+def test_a_default_language_inbound_does_not_write_stops_up_before_it_starts(tmp_path, monkeypatch, capsys):
+    """The local functions inherit INBOUND_DEFAULT_LANGUAGE from the shell: a typo is one line
+    from `inbound up`, not a failure in every function the stack runs."""
+    from inbound.cli.main import main
+
+    monkeypatch.setenv("INBOUND_DEFAULT_LANGUAGE", "deutsch")
+    assert main(["up", "--data-dir", str(tmp_path / "stack"), "--smtp-port", "0", "--http-port", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "inbound up: INBOUND_DEFAULT_LANGUAGE='deutsch' is not a language inbound writes (en, de);"
+        " unset it for English"
+    )
+    assert not (tmp_path / "stack").exists()
