@@ -425,6 +425,7 @@ window.InboundStrings.de = {
   "undo.too_late": "Zu spät zum Rückgängigmachen: Die Antwort wurde gesendet.",
   "undo.sent": "Antwort gesendet",
   "undo.refused": "Die Antwort wurde nicht gesendet: {reason}",
+  "undo.failed": "Rückgängigmachen nicht möglich: {reason}",
   "forward.button": "Weiterleiten",
   "forward.ticket_button": "Ticket weiterleiten",
   "forward.title": "Weiterleiten",

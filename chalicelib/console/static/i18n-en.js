@@ -427,6 +427,7 @@ window.InboundStrings.en = {
   "undo.too_late": "Too late to undo: the reply was sent.",
   "undo.sent": "Reply sent",
   "undo.refused": "The reply was not sent: {reason}",
+  "undo.failed": "Could not undo: {reason}",
   "forward.button": "Forward",
   "forward.ticket_button": "Forward ticket",
   "forward.title": "Forward",

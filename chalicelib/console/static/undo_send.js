@@ -16,7 +16,7 @@
 
 window.InboundUndoSend = (desk) => {
   const { api, el, $, toast, openTicket, state, attachments } = desk;
-  const { t } = window.InboundI18n;
+  const { t, reason } = window.InboundI18n;
   const FOLLOW_MS = 1500; // how often a reply past its time is asked about until it has left
   const bar = el('div', { id: 'undo-send', className: 'toast undo-send', hidden: true, attrs: { role: 'status', 'aria-live': 'polite' } });
   document.body.append(bar);
@@ -69,7 +69,9 @@ window.InboundUndoSend = (desk) => {
         show(t('undo.cancelled'));
         restore(ticketId, text, files);
       } catch (err) {
-        show(err.status === 409 ? t('undo.too_late') : (err.reason || String(err)));
+        // Any other failure (forbidden, not found, the API unreachable) in the agent's language:
+        // i18n.js `reason` says the error code's sentence (English: the server's own words).
+        show(err.status === 409 ? t('undo.too_late') : t('undo.failed', { reason: reason(err) }));
       }
       setTimeout(() => { bar.hidden = true; }, 4000);
     };
