@@ -10,7 +10,8 @@ Exactly-once rests on the record's conditional put (`delivery_put`), the first o
 of every commit that files a delivery: a ticket message (dynamodb_tickets) or another
 outcome (here, with the suspended list's entry when the mail is suspended).
 
-A mail filed on no ticket claims its Message-ID and fingerprint first (`claim_unfiled`,
+A mail filed on no ticket, a mail without a Message-ID and a mail about to be quarantined
+claim their Message-ID (or content, or bytes) and fingerprint first (`claim_unfiled`,
 domain/message_claims.py): one conditional put, kept for good; a copy under another SES
 message id finds the first delivery's id in it and is a duplicate.
 

@@ -12,6 +12,8 @@ or Query on a known key, never a Scan):
 |                 |   (ticket_id, key; a received mail's fingerprint, authenticated: domain/message_claims) |
 | unfiled claim   | MID#<mailbox>#<message-id>  | UNFILED#<fingerprint>        |
 |                 |   (ses_message_id: the delivery that files it on no ticket; dynamodb_deliveries) |
+|                 | MID#<mailbox>#no-message-id/<fp> (a mail without one: message_claims.content_claim) |
+|                 | MID##quarantine/<reason>/<fp> (a mail quarantined: message_claims.quarantine_claim) |
 | delivery record | DELIVERY#<ses-id>           | DELIVERY                     |
 | split's number  | DELIVERY#split.<id>.<key>   | ALLOC                        |
 | suspended mail  | SUSPENDED#<mailbox>         | <received-at>#<ses-id>       |

@@ -31,11 +31,22 @@ fingerprint, so it makes its own claim and is filed as usual. A copy filed on a 
 a first copy was suspended (its ticket reopened between the two) reads the index, not the
 claim, and is filed: a second message, never a lost one; a copy suspended after one filed on
 a ticket is that entry's duplicate.
+
+Two more kinds of mail claim themselves the same way, with keys no Message-ID can take (those
+are enclosed in <>). A mail without a Message-ID, filed on a ticket or on none, claims its
+content (`content_claim`: what it covers, and why that never merges two mails, is said
+there). A mail about to be quarantined claims its bytes under the reason (`quarantine_claim`),
+so a copy of a refused mail is a duplicate and not a second quarantine entry. In every case
+the claim is made before anything else is written, and the delivery that made it passes it
+again: a run stopped after its claim is finished by its retry (or, having failed every try,
+by the re-drive of quarantine/failed/, under the same SES message id), never turned into a
+duplicate of itself. A copy that arrives meanwhile is the claiming delivery's duplicate.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import field
 from enum import StrEnum
 
@@ -87,19 +98,124 @@ class UnfiledClaim:
 def unfiled_claim(
     mailbox: str, mail: ParsedMail, claim: MessageIdClaim, facts: tuple[str, ...] = ()
 ) -> UnfiledClaim | None:
-    """What `mail` (fingerprinted as `claim`) claims in `mailbox`; None without a Message-ID,
-    when only its SES message id can tell a copy. `facts`: what else it says that the
-    fingerprint does not read (a report's recipients and the messages it returns are in
-    parts that are neither body nor file), so that two reports differ when those do."""
-    if not mail.message_id or not claim.fingerprint:
+    """What `mail` (fingerprinted as `claim`) claims in `mailbox`: its Message-ID, else its
+    content (`content_claim`); None when neither can tell a copy from another mail, and only
+    its SES message id can. `facts`: what else it says that the fingerprint does not read (a
+    report's recipients and the messages it returns are in parts that are neither body nor
+    file), so that two reports differ when those do."""
+    if not mail.message_id:
+        return content_claim(mailbox, mail, claim, facts)
+    if not claim.fingerprint:
         return None
-    fingerprint = claim.fingerprint
-    if facts:
-        digest = hashlib.sha256(fingerprint.encode("ascii"))
-        for fact in facts:
-            digest.update(b"\0" + fact.encode("utf-8", "surrogatepass"))
-        fingerprint = digest.hexdigest()[:32]
-    return UnfiledClaim(mailbox, mail.message_id, fingerprint)
+    return UnfiledClaim(mailbox, mail.message_id, _with_facts(claim.fingerprint, facts))
+
+
+def _with_facts(fingerprint: str, facts: tuple[str, ...]) -> str:
+    if not facts:
+        return fingerprint
+    digest = hashlib.sha256(fingerprint.encode("ascii"))
+    for fact in facts:
+        digest.update(b"\0" + fact.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:32]
+
+
+# The key under which a mail without a Message-ID claims its content (never a Message-ID:
+# those are enclosed in <>, RFC 5322 section 3.6.4).
+NO_MESSAGE_ID = "no-message-id/"
+
+
+def content_claim(
+    mailbox: str, mail: ParsedMail, claim: MessageIdClaim, facts: tuple[str, ...] = ()
+) -> UnfiledClaim | None:
+    """The claim of a mail without a Message-ID (RFC 5322 section 3.6.4: a sender SHOULD
+    write one, nothing makes it): its content, so that the same bytes handed to SES again
+    (a sender's server retrying after a lost `250`, under a new SES message id) are its
+    duplicate, whether it is filed on a ticket or on none.
+
+    What it covers: `claim` (the From mailbox as filed, whether the sender-trust policy
+    authenticated it, subject, text and HTML bodies, each file's name, type, size and
+    sha256), and the Date, To, Cc, In-Reply-To and References the sender wrote. A retry
+    carries all of them unchanged; two mails a person or a program sends differ in one at
+    least, the Date above all (to the second: the same words sent again later are another
+    mail). Without a Date (RFC 5322 makes it required, some senders still omit it) nothing
+    tells the same words sent twice from one mail delivered twice: None, and the mail is
+    recognised by its SES message id only (two tickets, never a lost mail)."""
+    date = mail.header("date").strip()
+    if not date or not claim.fingerprint:
+        return None
+    digest = hashlib.sha256(claim.fingerprint.encode("ascii"))
+    parts = (
+        date,
+        ",".join(a.email.lower() for a in mail.to),
+        ",".join(a.email.lower() for a in mail.cc),
+        " ".join(mail.in_reply_to),
+        " ".join(mail.references),
+    )
+    for part in parts:
+        digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+    fingerprint = _with_facts(digest.hexdigest()[:32], facts)
+    return UnfiledClaim(mailbox, NO_MESSAGE_ID + fingerprint, fingerprint)
+
+
+# The headers SES prepends to every delivery it stores (domain/verdicts.py): their values
+# name the delivery (its SES message id, its time, the address that connected), not the mail.
+_SES_TRACE = ("return-path", "received", "received-spf", "authentication-results")
+QUARANTINE = "quarantine/"
+_VISIBLE = re.compile(rb"\S")
+
+
+def quarantine_claim(reason: str, raw: bytes, recipients: tuple[str, ...]) -> UnfiledClaim | None:
+    """The claim of a mail quarantined for `reason`, made before it is: the first delivery
+    to claim it is quarantined, another delivery of it (SES's own retry or a sender's, under
+    a new SES message id) is its duplicate. Such a mail may have no header anyone can read,
+    so its fingerprint is its bytes: all that follow the block of trace headers SES
+    prepended, with the envelope sender SES wrote in Return-Path and the recipients it was
+    delivered to. `reason` is part of the key: a copy whose verdicts differ (SES found the
+    first one spam, not this one) is judged on its own, never as that quarantine's copy.
+    None for a mail that is empty but for SES's headers: nothing tells two of those apart."""
+    start, envelope = _after_ses_trace(raw)
+    if _VISIBLE.search(raw, start) is None:  # searched in place: no copy of a 40 MB mail
+        return None
+    digest = hashlib.sha256(reason.encode("ascii", "replace") + b"\0" + envelope + b"\0")
+    digest.update(",".join(sorted(r.lower() for r in recipients)).encode("utf-8", "surrogatepass") + b"\0")
+    digest.update(memoryview(raw)[start:])  # no copy of a 40 MB mail
+    fingerprint = digest.hexdigest()[:32]
+    return UnfiledClaim("", f"{QUARANTINE}{reason}/{fingerprint}", fingerprint)
+
+
+def _after_ses_trace(raw: bytes) -> tuple[int, bytes]:
+    """Where the bytes after SES's leading trace headers start, and the Return-Path values."""
+    position, envelope, tracing = 0, b"", False
+    while position < len(raw):
+        end = raw.find(b"\n", position)
+        end = len(raw) if end < 0 else end + 1
+        line = raw[position:end]
+        if line[:1] in (b" ", b"\t") and tracing:  # a folded trace header goes on
+            position = end
+            continue
+        name, colon, value = line.partition(b":")
+        name = name.strip().lower()
+        tracing = bool(colon) and (name.decode("latin-1") in _SES_TRACE or name.startswith(b"x-ses-"))
+        if not tracing:
+            break
+        if name == b"return-path":
+            envelope += value.strip() + b"\0"
+        position = end
+    return position, envelope
+
+
+def copy_reason(claim: UnfiledClaim, first: str, ticket: str = "") -> str:
+    """What staff and `inbound process` read on a delivery found to be a copy of `first`'s."""
+    if claim.message_id.startswith(QUARANTINE):
+        reason = claim.message_id[len(QUARANTINE) :].partition("/")[0]
+        return f"the same mail (the same bytes) is delivery {first}, quarantined as {reason}"
+    where = f"on {ticket}" if ticket else "filed on no ticket"
+    if claim.message_id.startswith(NO_MESSAGE_ID):
+        return (
+            f"the same mail (no Message-ID, the same content) is delivery {first} in mailbox {claim.mailbox}"
+            + (f", {where}" if ticket else "")
+        )
+    return f"the same mail (Message-ID {claim.message_id}) is delivery {first} in mailbox {claim.mailbox}, {where}"
 
 
 def judge(stored: MessageIdClaim, mine: MessageIdClaim) -> Reuse:

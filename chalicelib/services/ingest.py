@@ -12,7 +12,9 @@ commits, CopyObject and DeleteObject (the archive), and the ticket.created event
 A redelivery is recognised by that read, or by the commit's condition on the
 delivery record for outcomes that file no ticket. Another delivery of a mail filed on a
 ticket is recognised by its Message-ID's index entry (domain/message_claims.py); of a mail
-filed on no ticket (suspended, a mailed report), by its claim: one conditional PutItem more.
+filed on no ticket (suspended, a mailed report), of a mail without a Message-ID and of a mail
+quarantined (but for a raw too large to read), by its claim: one conditional PutItem more
+(tests/adapters/test_request_budgets.py).
 """
 
 from __future__ import annotations
@@ -139,26 +141,29 @@ class IngestService:
             )
         overflow = header_block_overflow(raw)
         if overflow:  # before parsing, which would not finish
-            return self.unfiled.quarantine(received, QuarantineReason.OVERSIZE, overflow)
+            return self.unfiled.quarantine(received, QuarantineReason.OVERSIZE, overflow, raw)
         mail = self.ports.read_mail(raw)
         unparseable = _unparseable_reason(raw, mail)
         if unparseable:
-            return self.unfiled.quarantine(received, QuarantineReason.UNPARSEABLE, unparseable)
+            return self.unfiled.quarantine(received, QuarantineReason.UNPARSEABLE, unparseable, raw)
         if not received.from_notification:
             received = replace(received, verdicts=verdicts.from_headers(mail))
         decision = classify(mail, received.verdicts, self.ports.detect_bounce(mail))
         if decision.kind in (MailKind.SPAM, MailKind.VIRUS):
-            return self.unfiled.quarantine(received, QuarantineReason(decision.kind), decision.reason)
+            return self.unfiled.quarantine(received, QuarantineReason(decision.kind), decision.reason, raw)
         if decision.kind == MailKind.BOUNCE:
             return self._record_bounce(received, mail, decision)
 
         if decision.kind == MailKind.NORMAL and not sender_of(mail).email:
             return self.unfiled.quarantine(
-                received, QuarantineReason.NO_SENDER, "no address in From, Reply-To, Sender or Return-Path"
+                received,
+                QuarantineReason.NO_SENDER,
+                "no address in From, Reply-To, Sender or Return-Path",
+                raw,
             )
         unlisted = attachment_rules.listing_overflow(mail.attachments)
         if unlisted:  # the commit would fail on every retry
-            return self.unfiled.quarantine(received, QuarantineReason.OVERSIZE, unlisted)
+            return self.unfiled.quarantine(received, QuarantineReason.OVERSIZE, unlisted, raw)
         return self._file(received, mail, decision)
 
     def _file(
@@ -181,11 +186,17 @@ class IngestService:
             threading = self.filing.decide_thread(
                 mail, received, mailbox_route, found.message_ids, found.claims
             )
-            if decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None:
+            unfiled = decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None
+            if unfiled or not mail.message_id:
+                # Recognised by its claim: a mail filed on no ticket has no index entry, and
+                # one without a Message-ID has none to look up (message_claims.content_claim).
                 claim = message_claims.unfiled_claim(mailbox_route.mailbox, mail, threading.entry.claim)
-                first = self._first_delivery(received, claim)
+                first = self.unfiled.first_delivery(received, claim)
                 if claim is not None and first:
-                    return self.unfiled.copy_of(received, claim, first)
+                    return self.unfiled.copy_of(
+                        received, claim, first, "" if unfiled else self._ticket_of(first)
+                    )
+            if unfiled:
                 return self.unfiled.suspend(received, mail, mailbox_route, decision, threading.decision)
             outcome = self.filing.file(
                 received, mail, mailbox_route, decision, threading, found.last_number, found.sla
@@ -236,19 +247,18 @@ class IngestService:
             *decision.referenced_ids,
         )
         claim = message_claims.unfiled_claim(mailbox, mail, fingerprint, facts)
-        first = self._first_delivery(received, claim)
+        first = self.unfiled.first_delivery(received, claim)
         if claim is not None and first:
             return self.unfiled.copy_of(received, claim, first)
         outcome = self.reports.record(received, mail, decision, mailbox)
         self.unfiled.archive(received, received.received_at)
         return outcome
 
-    def _first_delivery(self, received: ReceivedMail, claim: message_claims.UnfiledClaim | None) -> str:
-        """The other delivery that files this mail on no ticket, or "" when this one does."""
-        if claim is None:
-            return ""
-        holder = self.ports.deliveries.claim_unfiled(claim, received.ses_message_id)
-        return "" if holder == received.ses_message_id else holder
+    def _ticket_of(self, ses_message_id: str) -> str:
+        """The ticket the delivery filed its mail on, "" while it has not (yet: it may be
+        running, or retried, or in quarantine/failed/ until a re-drive files it)."""
+        done = self.ports.deliveries.get_delivery(ses_message_id)
+        return str(done.get("ticket") or "") if done else ""
 
     def quarantine_failed(self, bucket: str, key: str, ses_message_id: str, detail: str) -> Outcome:
         """Give up on a raw mail that failed every attempt: `quarantine/failed/`, re-drivable."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain import message_claims
 from chalicelib.domain.outcome import Outcome, OutcomeKind, QuarantineReason
 from chalicelib.domain.tickets import ThreadSignal
 from chalicelib.errors import RawMailMissing
@@ -41,14 +42,23 @@ class UnfiledOutcomes:
         self.archive(received, received.received_at)
         return outcome
 
-    def copy_of(self, received: ReceivedMail, claim: UnfiledClaim, first: str) -> Outcome:
-        """Another copy of a mail `first` files on no ticket (suspended, a mailed report)."""
+    def first_delivery(self, received: ReceivedMail, claim: UnfiledClaim | None) -> str:
+        """The other delivery that claimed this mail first, or "" when this one did (also when
+        this very delivery claimed it on a run that stopped: it is never its own copy)."""
+        if claim is None:
+            return ""
+        holder = self.ports.deliveries.claim_unfiled(claim, received.ses_message_id)
+        return "" if holder == received.ses_message_id else holder
+
+    def copy_of(self, received: ReceivedMail, claim: UnfiledClaim, first: str, ticket: str = "") -> Outcome:
+        """Another copy of the mail `first` claimed (suspended, a mailed report, quarantined,
+        or filed on `ticket` without a Message-ID): recorded as a duplicate, archived."""
         outcome = Outcome(
             outcome=OutcomeKind.DUPLICATE,
             ses_message_id=received.ses_message_id,
-            mailbox=claim.mailbox,
-            reason=f"the same mail (Message-ID {claim.message_id}) is delivery {first}"
-            f" in mailbox {claim.mailbox}, filed on no ticket",
+            ticket=ticket or None,
+            mailbox=claim.mailbox or None,
+            reason=message_claims.copy_reason(claim, first, ticket),
         )
         self.record(received, outcome)
         self.archive(received, received.received_at)
@@ -97,7 +107,16 @@ class UnfiledOutcomes:
         self.archive(received, received.received_at)
         return outcome
 
-    def quarantine(self, received: ReceivedMail, reason: QuarantineReason, detail: str) -> Outcome:
+    def quarantine(
+        self, received: ReceivedMail, reason: QuarantineReason, detail: str, raw: bytes | None = None
+    ) -> Outcome:
+        """Claimed first (from `raw`, when it was read): a copy of a mail already quarantined
+        is that delivery's duplicate. Then the record, then the move: a run stopped between
+        them is finished by its retry, which passes its own claim (see first_delivery)."""
+        claim = message_claims.quarantine_claim(reason, raw, received.recipients) if raw is not None else None
+        first = self.first_delivery(received, claim)
+        if claim is not None and first:
+            return self.copy_of(received, claim, first)
         outcome = Outcome(
             outcome=OutcomeKind.QUARANTINED,
             ses_message_id=received.ses_message_id,

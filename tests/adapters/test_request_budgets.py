@@ -93,6 +93,53 @@ def test_a_redelivered_mail_is_recognised_by_the_same_read_and_only_archived(sta
     assert stack.keys("incoming/") == []
 
 
+def _without_message_id(raw: bytes) -> bytes:
+    head, _, body = raw.partition(b"\n\n")
+    kept = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
+    return b"\n".join(kept) + b"\n\n" + body
+
+
+def test_a_mail_without_message_id_costs_one_conditional_put_more_and_its_copy_is_found_by_it(stack, counted):
+    """RFC 5322 makes the Message-ID optional: such a mail claims its content instead
+    (domain/message_claims.content_claim), one PutItem; the copy a sender's retry hands SES
+    is refused by that put and reads the first delivery's ticket (GetItem)."""
+    svc, requests = counted
+    raw = _without_message_id(make_mail(subject="No Message-ID"))
+    first = ingest(stack, svc, raw)
+    assert requests.take() == {**NEW_TICKET, "dynamodb.PutItem": 1}
+    again = ingest(stack, svc, raw)
+    assert requests.take() == {
+        "s3.GetObject": 1,
+        "dynamodb.BatchGetItem": 1,
+        "dynamodb.PutItem": 1,  # the claim, refused: it names the first delivery
+        "dynamodb.GetItem": 1,  # that delivery's ticket
+        "dynamodb.TransactWriteItems": 1,  # the duplicate's record
+        "s3.CopyObject": 1,
+        "s3.DeleteObject": 1,
+    }
+    assert (first.outcome, again.outcome, again.ticket) == ("created", "duplicate", first.ticket)
+
+
+QUARANTINED = {
+    "s3.GetObject": 1,
+    "dynamodb.PutItem": 1,  # its claim (domain/message_claims.quarantine_claim): a copy is a duplicate
+    "dynamodb.TransactWriteItems": 1,  # the delivery record
+    "s3.CopyObject": 1,  # incoming/ to quarantine/<reason>/ (a copy: to archive/) ...
+    "s3.DeleteObject": 1,  # ... a move
+}
+
+
+def test_a_quarantined_mail_costs_five_requests_and_so_does_its_copy(stack, counted):
+    svc, requests = counted
+    spam = make_mail(subject="WIN", message_id="<win@spam.test>")
+    first = ingest(stack, svc, spam, spam="FAIL")
+    assert requests.take() == QUARANTINED
+    again = ingest(stack, svc, spam, spam="FAIL")
+    assert requests.take() == QUARANTINED
+    assert (first.outcome, again.outcome) == ("quarantined", "duplicate")
+    assert stack.keys("quarantine/") == [f"quarantine/spam/{first.ses_message_id}"]
+
+
 def test_acknowledging_an_unauthenticated_sender_costs_what_an_authenticated_one_does(stack):
     """The domain cap is counted in the same write as the recipient's (one transaction of two
     conditional updates instead of one update), and the sent message's record rides in the
