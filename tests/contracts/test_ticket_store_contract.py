@@ -400,3 +400,15 @@ def test_the_first_delivery_to_claim_an_unfiled_mail_holds_it_and_may_claim_it_a
     assert store.deliveries.claim_unfiled(replace(claim, fingerprint="0" * 32), "ses-b") == "ses-b"
     assert store.deliveries.claim_unfiled(replace(claim, mailbox="billing"), "ses-c") == "ses-c"
     assert store.tickets.tickets_by_message_ids("support", ["<away@customer.org>"]) == {}
+
+
+def test_claims_of_quarantined_mail_and_of_mail_without_message_id_are_held_alike(store):
+    """The keys message_claims makes for a quarantined mail (no mailbox) and for a mail
+    without a Message-ID are claims like any other: first delivery holds, the same again passes."""
+    quarantined = UnfiledClaim("", "quarantine/spam/" + "a" * 32, "a" * 32)
+    no_id = UnfiledClaim("support", "no-message-id/" + "b" * 32, "b" * 32)
+    for claim in (quarantined, no_id):
+        assert store.deliveries.claim_unfiled(claim, "ses-a") == "ses-a"
+        assert store.deliveries.claim_unfiled(claim, "ses-b") == "ses-a"
+        assert store.deliveries.claim_unfiled(claim, "ses-a") == "ses-a"
+    assert store.tickets.tickets_by_message_ids("support", [no_id.message_id]) == {}
