@@ -4,7 +4,9 @@ POST /u/<token> is the one-click request a mailbox provider sends on the recipie
 (body `List-Unsubscribe=One-Click`); GET shows a page whose button sends that same POST, so
 a link scanner that follows every URL opts nobody out. Both answer a plain page and never
 say whether the token was good beyond "this link is not valid": the token is an HMAC over
-(address, list) under the reply secrets, so nobody can opt a stranger out. The opt-out is
+(address, list, announcement) under the reply secrets, so nobody can opt a stranger out or
+count their opt-out against another announcement (domain/announcements.py; older links'
+tokens, without the announcement, opt out counted against none). The opt-out is
 for announcements only: the suppression list, and so replies to tickets, stay as they were.
 """
 
@@ -18,6 +20,7 @@ from chalice import Blueprint, Response
 from chalicelib.api.staff_routes import public_routes
 from chalicelib.domain.customer_language import Language, from_accept_language
 from chalicelib.domain.customer_texts import UNSUBSCRIBE, PageWords
+from chalicelib.errors import SecretsUnavailable
 from chalicelib.wiring import services
 
 unsubscribe = Blueprint(__name__)
@@ -35,7 +38,9 @@ _HEADERS: dict[str, str | list[str]] = {
 _FORMS = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
 
-def _page(words: PageWords, language: Language, body: str = "", status: int = 200) -> Response:
+def _page(
+    words: PageWords, language: Language, body: str = "", status: int = 200, retry_after: int = 0
+) -> Response:
     """A page of our own words (escaped, though they are ours) and `body`, markup we built."""
     title = html.escape(words.title)
     text = (
@@ -45,6 +50,8 @@ def _page(words: PageWords, language: Language, body: str = "", status: int = 20
     )
     # The words follow the browser's Accept-Language: a cache must not hand one reader's to another.
     headers = {**_HEADERS, "Content-Language": language.value, "Vary": "Accept-Language"}
+    if retry_after:
+        headers["Retry-After"] = str(retry_after)
     return Response(body=text, status_code=status, headers=headers)
 
 
@@ -54,17 +61,12 @@ def _language() -> Language:
     return from_accept_language(asked, services().settings.default_language)
 
 
-def _announcement() -> str:
-    query = unsubscribe.current_request.query_params
-    return str(query.get("a", ""))[:64] if query else ""
-
-
 @unsubscribe.route(ROUTE, methods=["GET"])
 def confirm(token: str) -> Response:
     # Relative to this page and percent-encoded: a link anyone can make (`/u/javascript:...`)
-    # must not turn the form's action into a scheme of its own.
-    query = f"?a={quote(_announcement(), safe='')}" if _announcement() else ""
-    action = html.escape(f"./{quote(token, safe='')}{query}", quote=True)
+    # must not turn the form's action into a scheme of its own. The token says everything,
+    # the announcement included; a query (older links' unsigned `?a=`) is not carried on.
+    action = html.escape(f"./{quote(token, safe='')}", quote=True)
     language = _language()
     words = UNSUBSCRIBE[language]
     return _page(
@@ -78,8 +80,11 @@ def confirm(token: str) -> Response:
 
 @unsubscribe.route(ROUTE, methods=["POST"], content_types=_FORMS)
 def one_click(token: str) -> Response:
-    address = services().announcements.unsubscribe(token, _announcement())
     language = _language()
+    try:
+        address = services().announcements.unsubscribe(token)
+    except SecretsUnavailable as exc:  # SSM throttled or out: the provider's POST may come again
+        return _page(UNSUBSCRIBE[language].unavailable, language, status=503, retry_after=exc.retry_after)
     if address is None:
         return _page(UNSUBSCRIBE[language].invalid, language, status=400)
     return _page(UNSUBSCRIBE[language].done, language)

@@ -142,8 +142,29 @@ def render(template: str, recipient: Recipient, as_html: bool = False) -> str:
 
 
 # -- one-click unsubscribe (RFC 8058) ------------------------------------------------------
-def _mac(secret: bytes, address: str, list_name: str) -> bytes:
-    message = b"\0".join((b"unsubscribe", list_name.encode(), address.lower().encode()))
+# Tokens name the address and, since links carry nothing unsigned, the announcement the opt-out
+# is attributed to: `<address>.<announcement>.<mac>`, each base64url, the MAC over both under
+# its own label (no token of the older form, `<address>.<mac>`, verifies as one of these, nor
+# the reverse). Older tokens, in mail already sent, still opt out, attributed to no announcement:
+# their link's `?a=` was never signed, so anyone holding one could name any announcement.
+_ANNOUNCEMENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+@frozen
+class OptOut:
+    """What a valid unsubscribe token proves: the address, and the announcement ("" for an
+    older token, which named none)."""
+
+    address: str
+    announcement: str = ""
+
+
+def _mac(secret: bytes, address: str, list_name: str, announcement: str | None = None) -> bytes:
+    if announcement is None:  # the older form: the address alone
+        message = b"\0".join((b"unsubscribe", list_name.encode(), address.lower().encode()))
+    else:
+        parts = (b"unsubscribe-from-announcement", list_name.encode(), address.lower().encode())
+        message = b"\0".join((*parts, announcement.encode()))
     return hmac.new(secret, message, hashlib.sha256).digest()[:_TOKEN_MAC_BYTES]
 
 
@@ -155,25 +176,42 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def unsubscribe_token(secret: bytes, address: str, list_name: str = LIST_NAME) -> str:
-    """`<address>.<mac>`, both base64url: the URL carries everything the endpoint needs, and
-    only a holder of the secret can make one (so nobody opts a stranger out)."""
-    return f"{_b64(address.lower().encode())}.{_b64(_mac(secret, address, list_name))}"
+def unsubscribe_token(
+    secret: bytes, address: str, announcement: str | None = None, *, list_name: str = LIST_NAME
+) -> str:
+    """`<address>.<announcement>.<mac>`, all base64url: the URL carries everything the endpoint
+    needs, and only a holder of the secret can make one (so nobody opts a stranger out, or
+    moves an opt-out to another announcement's report). Without `announcement`, the older form
+    `<address>.<mac>` (links sent before announcements were signed; tests of them)."""
+    mac = _b64(_mac(secret, address, list_name, announcement))
+    named = "" if announcement is None else f".{_b64(announcement.encode())}"
+    return f"{_b64(address.lower().encode())}{named}.{mac}"
 
 
-def verify_unsubscribe(token: str, secrets_: tuple[bytes, ...], list_name: str = LIST_NAME) -> str | None:
-    """The address a token names when it verifies under any of `secrets_` (rotation), else None."""
-    encoded, _, mac = token.partition(".")
+def read_unsubscribe(token: str, secrets_: tuple[bytes, ...], list_name: str = LIST_NAME) -> OptOut | None:
+    """What a token proves when it verifies under any of `secrets_` (rotation), else None."""
+    parts = token.split(".")
+    if len(parts) not in (2, 3):
+        return None
     try:
-        address = _unb64(encoded).decode()
-        given = _unb64(mac)
+        address = _unb64(parts[0]).decode()
+        announcement = _unb64(parts[1]).decode() if len(parts) == 3 else None
+        given = _unb64(parts[-1])
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
     if "@" not in address or len(address) > 320:
         return None
-    if any(hmac.compare_digest(given, _mac(s, address, list_name)) for s in secrets_):
-        return address.lower()
+    if announcement is not None and not _ANNOUNCEMENT_ID.fullmatch(announcement):
+        return None
+    if any(hmac.compare_digest(given, _mac(s, address, list_name, announcement)) for s in secrets_):
+        return OptOut(address.lower(), announcement or "")
     return None
+
+
+def verify_unsubscribe(token: str, secrets_: tuple[bytes, ...], list_name: str = LIST_NAME) -> str | None:
+    """The address a token names when it verifies under any of `secrets_` (rotation), else None."""
+    found = read_unsubscribe(token, secrets_, list_name)
+    return found.address if found else None
 
 
 def unsubscribe_headers(url: str, mailto: str) -> tuple[tuple[str, str], ...]:

@@ -77,6 +77,7 @@ class UnsubscribeWords:
     button: str
     done: PageWords
     invalid: PageWords
+    unavailable: PageWords  # the reply secrets cannot be read just now (SSM throttled or out)
 
 
 UNSUBSCRIBE = {
@@ -88,6 +89,7 @@ UNSUBSCRIBE = {
         button="Unsubscribe",
         done=PageWords("You are unsubscribed", "You will receive no more announcements from us."),
         invalid=PageWords("This link is not valid", "Nothing was changed."),
+        unavailable=PageWords("Please try again", "Nothing was changed yet: try the link again in a minute."),
     ),
     Language.DE: UnsubscribeWords(
         confirm=PageWords(
@@ -98,5 +100,9 @@ UNSUBSCRIBE = {
         button="Abmelden",
         done=PageWords("Sie sind abgemeldet", "Sie erhalten keine Ankündigungen mehr von uns."),
         invalid=PageWords("Dieser Link ist ungültig", "Es wurde nichts geändert."),
+        unavailable=PageWords(
+            "Bitte versuchen Sie es erneut",
+            "Es wurde noch nichts geändert: öffnen Sie den Link in einer Minute noch einmal.",
+        ),
     ),
 }

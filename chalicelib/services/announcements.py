@@ -143,12 +143,13 @@ class AnnouncementService:
         return found
 
     # -- the mail -------------------------------------------------------------------
-    def unsubscribe_url(self, address: str) -> str:
-        token = ann.unsubscribe_token(self.ports.reply_secrets()[0], address)
+    def unsubscribe_url(self, address: str, announcement_id: str) -> str:
+        """The one-click link: its token signs the address and the announcement alike."""
+        token = ann.unsubscribe_token(self.ports.reply_secrets()[0], address, announcement_id)
         return f"{self.ports.public_url()}/u/{token}"
 
     def _link(self, announcement: ann.Announcement, address: str) -> str:
-        return f"{self.unsubscribe_url(address)}?a={announcement.id}"
+        return self.unsubscribe_url(address, announcement.id)
 
     def build(self, announcement: ann.Announcement, recipient: ann.Recipient) -> bytes:
         """The raw mail for one recipient: placeholders filled, the opt-out link in the
@@ -238,18 +239,18 @@ class AnnouncementService:
     def listed(self) -> list[ann.Announcement]:
         return [self.require(i) for i in self.ports.store.listed()]
 
-    def unsubscribe(self, token: str, announcement_id: str = "", source: str = "one-click") -> str | None:
+    def unsubscribe(self, token: str, source: str = "one-click") -> str | None:
         """Record the opt-out a token names; the address, or None for a token that does not
         verify. Announcements only: the suppression list (and so ticket replies) is untouched.
-        `announcement_id` (the link's `a`, not signed) only marks that announcement's recipient
-        unsubscribed; the opt-out itself rests on the token alone."""
-        address = ann.verify_unsubscribe(token, self.ports.reply_secrets())
-        if address is None:
+        The announcement the token signs has its recipient marked unsubscribed (its report);
+        a token of the older form names none, and nothing unsigned (a link's `?a=`) is read."""
+        found = ann.read_unsubscribe(token, self.ports.reply_secrets())
+        if found is None:
             return None
-        self.ports.store.opt_out(address, iso_millis(self.ports.clock()), source)
-        if announcement_id:
-            self.record_event(announcement_id, address, RecipientState.UNSUBSCRIBED)
-        return address
+        self.ports.store.opt_out(found.address, iso_millis(self.ports.clock()), source)
+        if found.announcement:
+            self.record_event(found.announcement, found.address, RecipientState.UNSUBSCRIBED)
+        return found.address
 
     def record_events(self, events: list[FeedbackEvent]) -> int:
         """SES's events for announcement mail into its recipients' states, and their opens

@@ -470,10 +470,10 @@ class Run:
             "delivery": {"recipients": ["ivy@customer.org"]},
         }
         self.invoke("record_feedback", sqs_event([json.dumps(delivery)], self.feedback_arn))
-        token = unsubscribe_token(self.stack.secret(), "ivy@customer.org")
+        token = unsubscribe_token(self.stack.secret(), "ivy@customer.org", announced)
         page = self.http(
             "POST",
-            f"/u/{token}?a={announced}",
+            f"/u/{token}",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
             body=b"List-Unsubscribe=One-Click",
         )

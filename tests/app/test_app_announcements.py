@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from email import message_from_bytes, policy
 
+from chalicelib.domain.announcements import unsubscribe_token
 from tests.support.deliver import deliver
 from tests.support.mail_factory import make_mail
-from tests.support.staff_api import ANN, BOB, sent_mail, token_in_groups
+from tests.support.staff_api import ANN, BOB, sent_mail, ssm_outage, token_in_groups
 
 LIST = "Dora <dora@customer.test>\nnewcomer@customer.test\nnot an address\n"
 DRAFT = {
@@ -141,3 +142,23 @@ def test_the_unsubscribe_pages_speak_the_browsers_language_else_the_desks(api, m
     french = api.client.http.get(f"/u/{token}", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert "<h1>Von Ankündigungen abmelden</h1>" in french.body.decode()
     assert ">Unsubscribe<" not in french.body.decode()
+
+
+def test_a_one_click_unsubscribe_while_ssm_is_out_asks_to_come_again_and_changes_nothing(api):
+    """The token is checked under the reply secrets (SSM). Throttled or out, in a container that
+    has not read them: a 503 page with Retry-After (a mailbox provider's POST may come again),
+    not a 500, and nobody opted out; once SSM answers, the same link works."""
+    address = "dora@customer.test"
+    token = unsubscribe_token(api.stack.secret(), address, "A-20261208-0a0b0c")
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    ssm_outage()
+
+    answer = api.client.http.post(f"/u/{token}", headers=form, body="List-Unsubscribe=One-Click")
+
+    assert answer.status_code == 503 and b"try again" in answer.body
+    assert int(answer.headers["Retry-After"]) > 0 and answer.headers["Cache-Control"] == "no-store"
+    store = api.stack.services.announcements.ports.store
+    assert store.opted_out([address]) == set()
+    ssm_outage().fail_from = None  # a container started afresh, SSM answering
+    answer = api.client.http.post(f"/u/{token}", headers=form, body="List-Unsubscribe=One-Click")
+    assert answer.status_code == 200 and store.opted_out([address]) == {address}

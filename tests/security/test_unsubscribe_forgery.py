@@ -10,10 +10,13 @@ the suppression list, which ticket replies go through, stays as it was.
 
 from __future__ import annotations
 
-from chalicelib.domain.announcements import unsubscribe_token
+from email import message_from_bytes, policy
+
+from chalicelib.domain.announcements import EVENT_MOVES, Recipient, RecipientState, unsubscribe_token
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ONE_CLICK = "List-Unsubscribe=One-Click"
+SENT = RecipientState.SENT
 
 
 def _opted_out(api, address: str) -> bool:
@@ -26,7 +29,7 @@ def test_forged_tokens_opt_nobody_out(api):
     forged = [
         unsubscribe_token(b"attacker's own secret, 32 bytes!", alice),
         real.partition(".")[0] + "." + unsubscribe_token(api.stack.secret(), bob).partition(".")[2],
-        unsubscribe_token(api.stack.secret(), alice, "another-list"),
+        unsubscribe_token(api.stack.secret(), alice, list_name="another-list"),
         real.partition(".")[0],
         "%00..",
     ]
@@ -59,3 +62,52 @@ def test_the_confirmation_page_posts_back_to_itself_whatever_the_link_says(api):
         [action] = re.findall(r"action='([^']*)'", page)
         assert action.startswith("./") and ":" not in action, (path, action)
         assert not re.search(r"['\"<>\s]", action), (path, action)
+
+
+def _sent(api, *addresses: str) -> tuple[str, dict[str, str]]:
+    """An announcement sent to `addresses`: its id, and the one-click link (path) each one's
+    mail carries."""
+    svc = api.stack.services
+    recipients = [Recipient(a) for a in addresses]
+    announcement = svc.announcements.create(svc.announcements.draft("support", "News", "Hi", recipients))
+    store, at = svc.announcements.ports.store, "2026-12-08T03:00:00.000Z"
+    links = {}
+    for r in recipients:  # sent: claimed, then settled by SES's Send event (no pacing to wait out)
+        assert store.claim(announcement.id, r.address, at)
+        assert store.settle(announcement.id, r.address, SENT, EVENT_MOVES[SENT], at, "")
+        mail = message_from_bytes(svc.announcements.build(announcement, r), policy=policy.default)
+        url = str(mail["List-Unsubscribe"]).split(",")[0].strip(" <>")
+        links[r.address] = url[url.index("/u/") :]
+    return announcement.id, links
+
+
+def _states(api, address: str, *announcements: str) -> list[str]:
+    store = api.stack.services.announcements.ports.store
+    return [store.recipient(a, address).state for a in announcements]
+
+
+def _click(api, path: str) -> int:
+    return api.client.http.post(path, headers=FORM, body=ONE_CLICK).status_code
+
+
+def test_an_opt_out_counts_against_the_announcement_its_link_came_with_alone(api):
+    """Attack: the link's `?a=<announcement>` was not signed, so a recipient (or anyone holding
+    an older link) could count their opt-out against any announcement's report: its
+    unsubscribed count, the figure an admin reads to judge it. The token now signs the
+    announcement: `?a=` is read no more, a token whose announcement part was swapped is not
+    valid, and an older token (mail already sent) still opts out, counted against none."""
+    alice, bob = "alice@customer.org", "bob@customer.org"
+    offer, _ = _sent(api, alice, bob)
+    news, links = _sent(api, alice)
+
+    older = unsubscribe_token(api.stack.secret(), bob)  # a link sent before, its `?a=` unsigned
+    assert _click(api, f"/u/{older}?a={offer}") == 200 and _opted_out(api, bob)
+    assert _states(api, bob, offer) == ["sent"]
+
+    assert _click(api, f"{links[alice]}?a={offer}") == 200 and _opted_out(api, alice)
+    assert _states(api, alice, news, offer) == ["unsubscribed", "sent"]
+
+    address, _, mac = links[alice].removeprefix("/u/").split(".")
+    offers_part = unsubscribe_token(api.stack.secret(), alice, offer).split(".")[1]
+    assert _click(api, f"/u/{address}.{offers_part}.{mac}") == 400
+    assert _states(api, alice, offer) == ["sent"]

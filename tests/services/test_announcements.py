@@ -185,14 +185,28 @@ def test_a_one_click_unsubscribe_opts_out_of_announcements_only():
     announcement = _announce(svc, ["u@example.net"])
     svc.announcements.start(announcement.id)
     svc.announcement_sender.send_batch(svc.queued[0])
-    token = ann.unsubscribe_token(SECRET, "u@example.net")
+    token = ann.unsubscribe_token(SECRET, "u@example.net", announcement.id)
 
-    assert svc.announcements.unsubscribe(token + "x", announcement.id) is None
-    assert svc.announcements.unsubscribe(token, announcement.id) == "u@example.net"
+    assert svc.announcements.unsubscribe(token + "x") is None
+    assert svc.announcements.unsubscribe(token) == "u@example.net"
 
     assert svc.announcement_store.opted_out(["u@example.net"]) == {"u@example.net"}
     assert svc.announcement_store.recipient(announcement.id, "u@example.net").state == "unsubscribed"
     assert svc.suppression.check("u@example.net")["suppressed"] is False  # replies still reach them
+
+
+def test_a_link_sent_before_announcements_were_signed_opts_out_counted_against_none():
+    """GIVEN a token of the older form (the address alone; its link's `?a=` was never signed)
+    WHEN clicked THEN the address is opted out, and no announcement's report counts it."""
+    svc = mail_out()
+    announcement = _announce(svc, ["u@example.net"])
+    svc.announcements.start(announcement.id)
+    svc.announcement_sender.send_batch(svc.queued[0])
+
+    assert svc.announcements.unsubscribe(ann.unsubscribe_token(SECRET, "u@example.net")) == "u@example.net"
+
+    assert svc.announcement_store.opted_out(["u@example.net"]) == {"u@example.net"}
+    assert svc.announcement_store.recipient(announcement.id, "u@example.net").state == "sent"
 
 
 def test_ses_events_move_recipients_and_a_bounce_suppresses_them_for_replies_too():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from chalicelib.domain import announcements as ann
 
 SECRET, OLD = b"s" * 32, b"o" * 32
@@ -25,9 +27,32 @@ def test_a_token_names_its_address_and_cannot_be_made_for_another():
     other = ann.unsubscribe_token(SECRET, "bob@b.org")
     forged = token.partition(".")[0] + "." + other.partition(".")[2]  # bob's mac on ann's address
     assert ann.verify_unsubscribe(forged, (SECRET,)) is None
-    assert ann.verify_unsubscribe(ann.unsubscribe_token(SECRET, "ann@a.org", "other-list"), (SECRET,)) is None
+    assert (
+        ann.verify_unsubscribe(ann.unsubscribe_token(SECRET, "ann@a.org", list_name="other-list"), (SECRET,))
+        is None
+    )
     for junk in ("", ".", "%%%.###", "YQ.YQ", token + "."):
         assert ann.verify_unsubscribe(junk, (SECRET,)) is None
+
+
+def test_a_token_names_its_announcement_too_and_no_part_can_be_swapped():
+    """Links name the announcement an opt-out counts for inside the signed token: another
+    announcement's id, or a MAC moved between the older and the newer form, verifies nothing.
+    A token of the older form (mail sent before) still names its address, and no announcement."""
+    token = ann.unsubscribe_token(SECRET, "Ann@A.org", "A-20261207-3f2c9a")
+    assert ann.read_unsubscribe(token, (SECRET,)) == ann.OptOut("ann@a.org", "A-20261207-3f2c9a")
+    address, _, mac = token.split(".")
+    other = ann.unsubscribe_token(SECRET, "ann@a.org", "A-20261208-000000").split(".")[1]
+    old = ann.unsubscribe_token(SECRET, "ann@a.org")
+    forged = (
+        f"{address}.{other}.{mac}",  # another announcement's id under this one's MAC
+        f"{address}.{mac}",  # the newer MAC as an older token
+        f"{address}.{other}.{old.split('.')[1]}",  # the older MAC under an announcement
+        f"{address}.{base64.urlsafe_b64encode(b'A-1<script>').decode().rstrip('=')}.{mac}",
+    )
+    for token_ in forged:
+        assert ann.read_unsubscribe(token_, (SECRET,)) is None, token_
+    assert ann.read_unsubscribe(old, (SECRET,)) == ann.OptOut("ann@a.org", "")
 
 
 def test_a_token_of_the_previous_secret_still_verifies_after_rotation():
