@@ -11,21 +11,30 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.api.staff_routes import public_routes
+from chalicelib.errors import SecretsUnavailable
 from chalicelib.wiring import services
 
 file_links = Blueprint(__name__)
 ROUTE = "/files/{token}"
 public_routes(ROUTE)
+_TEXT: dict[str, str | list[str]] = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
 
 
 @file_links.route(ROUTE, methods=["GET"])
 def download(token: str) -> Response:
-    url = services().file_links.redirect(token)
+    try:
+        url = services().file_links.redirect(token)
+    except SecretsUnavailable as exc:  # SSM throttled or out: the token cannot be checked now
+        return Response(
+            body="This link cannot be checked just now; try again in a minute.\n",
+            status_code=503,
+            headers={**_TEXT, "Retry-After": str(exc.retry_after)},
+        )
     if url is None:
         return Response(
             body="This link is not valid or has expired. Ask the sender for the file again.\n",
             status_code=404,
-            headers={"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"},
+            headers={**_TEXT},
         )
     return Response(
         body="",

@@ -16,7 +16,7 @@ from chalicelib.wiring import services
 from tests.support.deliver import deliver
 from tests.support.desk_helpers import new_ticket, serialize_moto_dynamodb
 from tests.support.mail_factory import make_mail
-from tests.support.staff_api import ANN, Api, pool_of
+from tests.support.staff_api import ANN, Api, pool_of, sent_mail, ssm_outage
 from tests.support.staff_auth import claims_for, sign_in, signed, tampered, unsigned
 
 STAFF_ROUTES = {
@@ -305,3 +305,16 @@ def test_ten_agents_claiming_at_once_over_http_never_get_the_same_ticket(api, lo
     assert all(api.stack.tickets.get_ticket(ticket).assignee == agent for agent, ticket in won.items())
     left = api.get("/api/tickets?assignee=none").json_body["tickets"]
     assert sorted(t["id"] for t in left) == sorted(set(made) - set(won.values()))
+
+
+def test_a_reply_while_ssm_is_out_is_a_503_that_says_try_again_and_sends_nothing(api):
+    """The reply's Reply-To is signed under the reply secrets (SSM). Throttled or out, in a
+    container that has not read them: 503 `unavailable` with Retry-After, not a 500, no mail."""
+    ticket_id = new_ticket(api.stack)
+    ssm_outage()
+    sent = sent_mail()
+
+    answer = api.post(f"/api/tickets/{ticket_id}/reply", {"text": "We are on it."})
+
+    assert (answer.status_code, answer.json_body["error"]) == (503, "unavailable"), answer.json_body
+    assert int(answer.headers["Retry-After"]) > 0 and sent == []
