@@ -521,6 +521,15 @@ def test_a_new_mail_reaches_an_open_console_within_seconds_and_counts_in_the_tit
     page.locator("#notify-sound[aria-pressed=true]").wait_for()
     assert page.locator("#notify-desktop").inner_text() == "Notify: off"  # asked for by a button only
 
+    # An agent who tabbed to a ticket keeps their place when the next mail renders the list anew
+    # (a re-read replaces every item: the focus fell to the page, and Enter opened nothing).
+    item.focus()
+    other = plain_mail(f"Second lane {make_msgid()[1:9]}", "Me too.")
+    send(up, other)
+    ticket_of(up, other)
+    page.locator("#tickets li").filter(has_text=other["Subject"]).wait_for(timeout=10_000)
+    assert page.evaluate("() => document.activeElement.dataset.ticket || ''") == ticket.id
+
 
 def test_a_colleague_opening_the_same_ticket_shows_at_the_next_change_tick_not_the_renewal(
     chromium_executable: Path, local_stack: LocalStackRun

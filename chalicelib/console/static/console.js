@@ -373,6 +373,10 @@
   function renderQueue() {
     const list = $('#tickets');
     const me = agentEmail().toLowerCase();
+    // Every change tick renders the list anew: the item the keyboard was on keeps the focus,
+    // or an agent who tabbed to a ticket lost their place (and Enter opened nothing).
+    const active = document.activeElement;
+    const kept = active && active.matches('#tickets li[data-ticket]') ? active.dataset.ticket : '';
     list.replaceChildren(...state.tickets.map((ticket) => {
       const assignee = !ticket.assignee ? el('span', { className: 'pill unassigned', text: t('queue.unassigned') })
         : ticket.assignee.toLowerCase() === me ? el('span', { className: 'pill mine', text: t('queue.you') })
@@ -401,6 +405,8 @@
         el('span', { text: ticket.requester }),
         el('span', { className: 'muted', text: ` · ${t('queue.messages', { count: ticket.messages })}${ticket.attachments ? ` · ${t('queue.attachments', { count: ticket.attachments })}` : ''}` })));
     }));
+    const again = kept && [...list.children].find((li) => li.dataset.ticket === kept);
+    if (again) again.focus({ preventScroll: true });
     const empty = $('#queue-empty');
     empty.hidden = state.tickets.length > 0;
     empty.textContent = state.search ? t('queue.no_match', { search: state.search })
