@@ -52,6 +52,15 @@ def new_session(region_name: str | None = None, core: Any = None, **credentials:
 
 
 # Each client the Lambdas build, typed by boto3-stubs (a dev dependency; types only).
+# Requests in all, connect and read timeouts (s) of services that answer in milliseconds where
+# the general ones (5 requests of 5 + 60 s) would let a hung connection hold a staff request past
+# API Gateway's 29-second integration limit: a container's first sign-in reads the reply
+# secrets from SSM before Cognito is asked. 3 x (1 + 3) s at worst; then the secrets reader
+# falls back (adapters/ssm_secrets.py) and the sign-in goes on with the stricter limits.
+QUICK: dict[str, tuple[int, int, int]] = {"ssm": (3, 1, 3)}
+API_GATEWAY_LIMIT_SECONDS = 29
+
+
 @overload
 def client(session: Session, name: Literal["cloudwatch"], settings: Settings) -> CloudWatchClient: ...
 @overload
@@ -71,7 +80,10 @@ def client(session: Session, name: Literal["ssm"], settings: Settings) -> SSMCli
 def client(session: Session, name: str, settings: Settings) -> Any:
     from botocore.config import Config
 
-    config = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=5, read_timeout=60)
+    # botocore's `max_attempts` counts the retries (4: five requests); `total_max_attempts` all.
+    attempts, connect, read = QUICK.get(name, (5, 5, 60))
+    retries: Any = {"mode": "standard", "total_max_attempts": attempts}
+    config = Config(retries=retries, connect_timeout=connect, read_timeout=read)
     service: Any = name  # one of the names above; the stubs type each by its literal name
     with SESSION_LOCK:
         return session.client(
