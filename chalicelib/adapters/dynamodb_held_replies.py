@@ -2,7 +2,7 @@
 
 | item       | pk            | sk     | attributes                                             |
 | ---------- | ------------- | ------ | ------------------------------------------------------ |
-| held reply | HELD#<ticket> | <hold> | state, agent, text, html, display_name, uploads, last_seen, held_at, send_at, reason, message_key, expires_at |
+| held reply | HELD#<ticket> | <hold> | state, agent, text, html, display_name, uploads, last_seen, held_at, send_at, reason, reason_code, reason_values, message_key, expires_at |
 
 Every change of state is an UpdateItem conditioned on the state it leaves: the sender's
 claim (`waiting` -> `sending`) and the agent's undo (`waiting` -> `cancelled`) cannot both
@@ -75,12 +75,14 @@ class DynamoDBHeldReplies:
         after: HeldState,
         reason: str = "",
         message_key: str = "",
+        reason_code: str = "",
+        reason_values: tuple[tuple[str, str], ...] = (),
     ) -> bool:
         return unless_refused(
             self._db.update_item,
             TableName=self.table,
             Key=_key(ticket_id, hold_id),
-            UpdateExpression="SET #s = :after, #r = :reason, #m = :message",
+            UpdateExpression="SET #s = :after, #r = :reason, #m = :message, reason_code = :code, reason_values = :values",
             ConditionExpression="#s = :before",
             ExpressionAttributeNames={"#s": "state", "#r": "reason", "#m": "message_key"},  # reserved words
             ExpressionAttributeValues={
@@ -88,6 +90,8 @@ class DynamoDBHeldReplies:
                 ":before": {"S": str(before)},
                 ":reason": {"S": reason},
                 ":message": {"S": message_key},
+                ":code": {"S": reason_code},
+                ":values": {"M": {name: {"S": value} for name, value in reason_values}},
             },
         )
 
@@ -110,4 +114,11 @@ def _reply(ticket_id: str, item: dict[str, Any]) -> HeldReply:
         state=HeldState(s("state")),
         reason=s("reason"),
         message_key=s("message_key"),
+        # absent on items written before refusals kept their code: the text alone
+        reason_code=s("reason_code"),
+        reason_values=tuple(
+            sorted(
+                (name, str(v.get("S", ""))) for name, v in item.get("reason_values", {}).get("M", {}).items()
+            )
+        ),
     )

@@ -224,6 +224,10 @@ def held_json(held: HeldReply) -> dict[str, Any]:
         "held_at": held.held_at,
         "send_at": held.send_at,
         "reason": held.reason or None,
+        # the refusal's code and values: the console says it in the agent's language
+        # (null on records kept from before codes were stored: the text is shown)
+        "reason_code": held.reason_code or None,
+        "reason_data": dict(held.reason_values),
         "message": held.message_key or None,
     }
 

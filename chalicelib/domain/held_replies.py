@@ -46,7 +46,12 @@ class HeldReply:
     held_at: str = ""
     send_at: str = ""
     state: HeldState = HeldState.WAITING
-    reason: str = ""  # why it was refused
+    reason: str = ""  # why it was refused, in the server's English
+    # The refusal's stable code (the API's `error`: a RefusalReason, "stale", "merged"...)
+    # and the values its sentence names, so the console can say it in the agent's
+    # language; empty on records written before codes were kept (their text is shown).
+    reason_code: str = ""
+    reason_values: tuple[tuple[str, str], ...] = ()
     message_key: str = ""  # the sent message, once sent
 
 

@@ -22,13 +22,18 @@ from chalicelib.domain import collisions
 from chalicelib.domain.held_replies import KEEP_SECONDS, MAX_HELD_BYTES, HeldReply, HeldState, send_delay
 from chalicelib.domain.timestamps import iso_millis
 from chalicelib.errors import (
+    AgentDisabled,
+    AssignedElsewhere,
     Forbidden,
     InboundError,
     InvalidRequest,
+    MergedTicket,
     MessageNotFound,
     SecretsUnavailable,
+    SendRefused,
     StaleReply,
     TicketConflict,
+    TicketNotFound,
 )
 from chalicelib.services import outbound_guard as guard
 from chalicelib.services.outbound import OutboundService
@@ -146,7 +151,16 @@ class HeldReplySender:
         except Exception as exc:
             if isinstance(exc, InboundError) and not isinstance(exc, SecretsUnavailable):
                 # refused (guard, thread, merge, files): final, with the reason
-                self.store.move(ticket_id, hold_id, HeldState.SENDING, HeldState.REFUSED, reason=str(exc))
+                code, values = refusal_code(exc)
+                self.store.move(
+                    ticket_id,
+                    hold_id,
+                    HeldState.SENDING,
+                    HeldState.REFUSED,
+                    reason=str(exc),
+                    reason_code=code,
+                    reason_values=values,
+                )
                 log.info("held reply %s on %s refused: %s", hold_id, ticket_id, exc)
                 return HeldState.REFUSED
             # Not sent (SES throttling, a network error, SSM out): waiting again, for the queue's retry.
@@ -154,3 +168,28 @@ class HeldReplySender:
             raise
         self.store.move(ticket_id, hold_id, HeldState.SENDING, HeldState.SENT, message_key=sent.key)
         return HeldState.SENT
+
+
+# The API's codes for what may refuse a held reply when its time comes (api/http_io.py
+# answers the same errors with the same codes): the console says a code's sentence in the
+# agent's language (i18n.js `reason`), the English text stays beside it.
+_CODES: tuple[tuple[type[InboundError], str], ...] = (
+    (StaleReply, "stale"),
+    (TicketConflict, "conflict"),
+    (TicketNotFound, "ticket_not_found"),
+    (MessageNotFound, "message_not_found"),
+    (InvalidRequest, "invalid_request"),
+    (AgentDisabled, "agent_disabled"),
+    (Forbidden, "forbidden"),
+)
+
+
+def refusal_code(exc: InboundError) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The refusal's stable code and the values its sentence names ("" when none fits)."""
+    if isinstance(exc, SendRefused):
+        return str(exc.reason), ()
+    if isinstance(exc, MergedTicket):
+        return "merged", (("merged_into", exc.into),)
+    if isinstance(exc, AssignedElsewhere):
+        return "assigned", (("assignee", exc.assignee),)
+    return next((code for kind, code in _CODES if isinstance(exc, kind)), ""), ()

@@ -60,6 +60,25 @@ def test_the_claim_and_the_undo_cannot_both_succeed(store):
     assert not store.move("T-1001", "c" * 32, HeldState.WAITING, HeldState.CANCELLED)
 
 
+def test_a_refusal_reads_back_with_its_code_and_values(store):
+    store.hold(REPLY, 2_000_000_000)
+    store.move("T-1001", REPLY.hold_id, HeldState.WAITING, HeldState.SENDING)
+    values = (("merged_into", "T-1002"),)
+    assert store.move(
+        "T-1001",
+        REPLY.hold_id,
+        HeldState.SENDING,
+        HeldState.REFUSED,
+        reason="T-1001 was merged into T-1002; work on that ticket",
+        reason_code="merged",
+        reason_values=values,
+    )
+
+    got = store.get("T-1001", REPLY.hold_id)
+    assert (got.state, got.reason_code, got.reason_values) == (HeldState.REFUSED, "merged", values)
+    assert got.reason.startswith("T-1001 was merged")
+
+
 def test_a_tickets_held_replies_are_listed_whole_and_only_its_own(store):
     from dataclasses import replace
 

@@ -35,13 +35,20 @@ class FakeHeldReplies:
         after: HeldState,
         reason: str = "",
         message_key: str = "",
+        reason_code: str = "",
+        reason_values: tuple[tuple[str, str], ...] = (),
     ) -> bool:
         with self.lock:
             found = self.items.get((ticket_id, hold_id))
             if found is None or found.state != before:
                 return False
             self.items[(ticket_id, hold_id)] = replace(
-                found, state=after, reason=reason, message_key=message_key
+                found,
+                state=after,
+                reason=reason,
+                message_key=message_key,
+                reason_code=reason_code,
+                reason_values=reason_values,
             )
             return True
 

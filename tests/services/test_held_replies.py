@@ -12,13 +12,15 @@ import pytest
 from chalicelib.domain.held_replies import HeldState
 from chalicelib.errors import (
     Forbidden,
+    InboundError,
     InvalidRequest,
+    MergedTicket,
     SecretsUnavailable,
     StaleReply,
     Suppressed,
     TicketConflict,
 )
-from chalicelib.services.held_replies import HeldReplySender
+from chalicelib.services.held_replies import HeldReplySender, refusal_code
 from chalicelib.services.reply_uploads import ReplyUploads
 from tests.fakes.held_replies import FakeHeldReplies, FakeSendQueue
 from tests.fakes.uploads import FakeUploads
@@ -131,6 +133,32 @@ def test_a_customer_mail_in_the_window_refuses_the_reply_with_the_reason():
 
     assert svc.sender.sent == []
     assert "wrote" in held.status(ticket, reply.hold_id).reason
+
+
+def test_a_refused_reply_keeps_its_code_so_the_console_can_say_it_in_german():
+    """GIVEN a held reply WHEN the requester is suppressed, or the thread moved on, before
+    its time THEN the refusal keeps its stable code beside the English text (the console's
+    German page says the code's sentence, not the text)."""
+    svc, held, store, queue, ticket, seen = setup()
+    suppressed = held.hold(ticket, ANN, "On it.", last_seen=seen)
+    svc.suppression.import_list("alice@customer.org,BOUNCE", by="test")
+
+    assert arrive(held, queue) == [HeldState.REFUSED]
+    got = held.status(ticket, suppressed.hold_id)
+    assert (got.reason_code, got.reason_values) == ("suppressed", ()) and got.reason
+
+    svc, held, store, queue, ticket, seen = setup()
+    stale = held.hold(ticket, ANN, "On it.", last_seen=seen)
+    deliver_via(svc, make_mail(subject=f"Re: [{ticket}] Printer on fire", body="Also the scanner."))
+    arrive(held, queue)
+    got = held.status(ticket, stale.hold_id)
+    assert got.reason_code == "stale" and "wrote" in got.reason
+
+
+def test_a_merged_ticket_refusal_keeps_the_survivor_its_sentence_names():
+    assert refusal_code(MergedTicket("T-1", "T-2")) == ("merged", (("merged_into", "T-2"),))
+    assert refusal_code(InvalidRequest("the reply is empty")) == ("invalid_request", ())
+    assert refusal_code(InboundError("something else")) == ("", ())
 
 
 def test_a_send_ses_did_not_take_waits_again_for_the_queues_retry():

@@ -28,9 +28,12 @@ class HeldReplies(Protocol):
         after: HeldState,
         reason: str = "",
         message_key: str = "",
+        reason_code: str = "",
+        reason_values: tuple[tuple[str, str], ...] = (),
     ) -> bool:
         """Move the reply from `before` to `after` if it is in `before` now (one conditional
-        write); False when it was not (someone else moved it first)."""
+        write); False when it was not (someone else moved it first). A refusal keeps its
+        text, its code and the values its sentence names."""
         ...
 
 
