@@ -41,6 +41,14 @@ window.InboundUndoSend = (desk) => {
     area.focus();
   }
 
+  /* Why a held reply was refused, in the agent's language: the stored refusal's code (and the
+     values its sentence names) said as any API error is; a record kept from before codes
+     were stored has its text only, shown as written. */
+  function refusal(held) {
+    if (!held.reason_code) return held.reason || '';
+    return reason({ code: held.reason_code, reason: held.reason || '', data: held.reason_data || {} });
+  }
+
   const tracked = new Set(); // hold ids with a bar on this page
   const resumed = new Set(); // tickets asked about since the page loaded
 
@@ -85,7 +93,7 @@ window.InboundUndoSend = (desk) => {
         bar.hidden = true;
         toast(t('undo.sent'));
       } else if (now.state === 'refused') {
-        show(t('undo.refused', { reason: now.reason || '' }));
+        show(t('undo.refused', { reason: refusal(now) }));
         restore(ticketId, text, files);
         setTimeout(() => { bar.hidden = true; }, 8000);
       }
