@@ -51,7 +51,7 @@ from dataclasses import field
 from enum import StrEnum
 
 from chalicelib.domain.frozen import frozen
-from chalicelib.domain.mail import ParsedMail
+from chalicelib.domain.mail import ParsedMail, Verdicts
 
 
 @frozen
@@ -164,7 +164,9 @@ QUARANTINE = "quarantine/"
 _VISIBLE = re.compile(rb"\S")
 
 
-def quarantine_claim(reason: str, raw: bytes, recipients: tuple[str, ...]) -> UnfiledClaim | None:
+def quarantine_claim(
+    reason: str, raw: bytes, recipients: tuple[str, ...], verdicts: Verdicts | None = None
+) -> UnfiledClaim | None:
     """The claim of a mail quarantined for `reason`, made before it is: the first delivery
     to claim it is quarantined, another delivery of it (SES's own retry or a sender's, under
     a new SES message id) is its duplicate. Such a mail may have no header anyone can read,
@@ -172,11 +174,20 @@ def quarantine_claim(reason: str, raw: bytes, recipients: tuple[str, ...]) -> Un
     prepended, with the envelope sender SES wrote in Return-Path and the recipients it was
     delivered to. `reason` is part of the key: a copy whose verdicts differ (SES found the
     first one spam, not this one) is judged on its own, never as that quarantine's copy.
+
+    The delivery's SPF, DKIM and DMARC `verdicts` are part of it too: anyone who has a mail's
+    bytes (a Cc, a quoted thread) can hand them to SES with its envelope sender from their
+    own server, and that replay, quarantined first, made the real delivery its "duplicate",
+    so the entry staff could release was the one that cannot authenticate
+    (tests/security/test_quarantine_replay.py). A retry from the sender's own server has the
+    same verdicts, and stays a duplicate.
     None for a mail that is empty but for SES's headers: nothing tells two of those apart."""
     start, envelope = _after_ses_trace(raw)
     if _VISIBLE.search(raw, start) is None:  # searched in place: no copy of a 40 MB mail
         return None
-    digest = hashlib.sha256(reason.encode("ascii", "replace") + b"\0" + envelope + b"\0")
+    seen = verdicts or Verdicts()
+    proof = f"spf={seen.spf.value};dkim={seen.dkim.value};dmarc={seen.dmarc.value}".encode("ascii")
+    digest = hashlib.sha256(reason.encode("ascii", "replace") + b"\0" + envelope + b"\0" + proof + b"\0")
     digest.update(",".join(sorted(r.lower() for r in recipients)).encode("utf-8", "surrogatepass") + b"\0")
     digest.update(memoryview(raw)[start:])  # no copy of a 40 MB mail
     fingerprint = digest.hexdigest()[:32]

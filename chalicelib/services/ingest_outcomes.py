@@ -113,7 +113,11 @@ class UnfiledOutcomes:
         """Claimed first (from `raw`, when it was read): a copy of a mail already quarantined
         is that delivery's duplicate. Then the record, then the move: a run stopped between
         them is finished by its retry, which passes its own claim (see first_delivery)."""
-        claim = message_claims.quarantine_claim(reason, raw, received.recipients) if raw is not None else None
+        claim = (
+            message_claims.quarantine_claim(reason, raw, received.recipients, received.verdicts)
+            if raw is not None
+            else None
+        )
         first = self.first_delivery(received, claim)
         if claim is not None and first:
             return self.copy_of(received, claim, first)

@@ -15,6 +15,7 @@ from dataclasses import replace
 import pytest
 
 from chalicelib.domain import message_claims
+from chalicelib.domain.mail import Verdict, Verdicts
 from chalicelib.services.ingest import IngestService
 from chalicelib.services.notifications import decode
 from chalicelib.services.redrive import RedriveService
@@ -115,12 +116,14 @@ def test_a_run_that_stopped_after_its_claim_is_quarantined_by_its_retry(stack):
     """GIVEN a delivery that claimed its mail and stopped before recording its outcome (a kill)
     WHEN it runs again THEN it is quarantined (its own claim), and a later copy a duplicate."""
     raw = UNPARSEABLE
-    claim = message_claims.quarantine_claim("unparseable", raw, ("support@example.com",))
+    as_notified = Verdicts(spf=Verdict.PASS, dkim=Verdict.PASS, dmarc=Verdict.PASS)  # deliver's defaults
+    claim = message_claims.quarantine_claim("unparseable", raw, ("support@example.com",), as_notified)
     assert claim is not None
     assert stack.tickets.claim_unfiled(claim, "seskilled0001") == "seskilled0001"
 
     assert deliver(stack, raw, message_id="seskilled0001").outcome == "quarantined"
     assert deliver(stack, raw).outcome == "duplicate"
+    assert list(stack.tickets.unfiled_claims) == [claim], "the retry passed the claim it had made"
     assert stack.keys("quarantine/") == ["quarantine/unparseable/seskilled0001"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from chalicelib.domain.mail import Verdict, Verdicts
 from chalicelib.domain.message_claims import quarantine_claim
 from inbound.local.ses_received import Envelope, ses_headers
 
@@ -41,3 +42,20 @@ def test_another_envelope_sender_body_reason_or_recipient_is_another_claim():
 def test_a_delivery_with_nothing_but_ses_headers_claims_nothing():
     assert quarantine_claim("unparseable", _stored(b"", "ses-a", Envelope("a@b.example", TO)), TO) is None
     assert quarantine_claim("unparseable", b" \r\n", TO) is None
+
+
+def test_a_delivery_that_authenticates_otherwise_is_another_claim():
+    """The same bytes, envelope and recipients, replayed from a server the sender's domain does
+    not name (SPF and DMARC fail where the real delivery passed): not the same delivery again
+    (tests/security/test_quarantine_replay.py)."""
+    stored = _stored(RAW, "ses-a", Envelope("alice@customer.org", TO))
+    real = Verdicts(spam=Verdict.FAIL, spf=Verdict.PASS, dmarc=Verdict.PASS)
+    replay = Verdicts(spam=Verdict.FAIL, spf=Verdict.FAIL, dmarc=Verdict.FAIL)
+    assert quarantine_claim("spam", stored, TO, real) == quarantine_claim("spam", stored, TO, real)
+    assert quarantine_claim("spam", stored, TO, real) != quarantine_claim("spam", stored, TO, replay)
+    assert quarantine_claim("spam", stored, TO, real) != quarantine_claim(
+        "spam",
+        stored,
+        TO,
+        Verdicts(spam=Verdict.FAIL, spf=Verdict.PASS, dkim=Verdict.FAIL, dmarc=Verdict.PASS),
+    )
