@@ -173,7 +173,7 @@ class HeldReplySender:
 # The API's codes for what may refuse a held reply when its time comes (api/http_io.py
 # answers the same errors with the same codes): the console says a code's sentence in the
 # agent's language (i18n.js `reason`), the English text stays beside it.
-_CODES: tuple[tuple[type[InboundError], str], ...] = (
+REFUSAL_CODES: tuple[tuple[type[InboundError], str], ...] = (
     (StaleReply, "stale"),
     (TicketConflict, "conflict"),
     (TicketNotFound, "ticket_not_found"),
@@ -192,4 +192,4 @@ def refusal_code(exc: InboundError) -> tuple[str, tuple[tuple[str, str], ...]]:
         return "merged", (("merged_into", exc.into),)
     if isinstance(exc, AssignedElsewhere):
         return "assigned", (("assignee", exc.assignee),)
-    return next((code for kind, code in _CODES if isinstance(exc, kind)), ""), ()
+    return next((code for kind, code in REFUSAL_CODES if isinstance(exc, kind)), ""), ()

@@ -28,6 +28,7 @@ from chalicelib.domain.tickets import (
     TicketStatus,
 )
 from chalicelib.errors import InvalidRequest
+from chalicelib.services import held_replies as held_refusals
 from chalicelib.services.staff_admin import StaffAdmin
 from inbound.stage.documents import PASSWORD_POLICY
 from tests.fakes.staff import FakeAdminGuard, FakeStaffDirectory
@@ -164,8 +165,16 @@ def test_every_error_code_the_api_answers_has_its_sentence() -> None:
     ]
     # error(409, "stale", ...), SignInRefused(403, "not_confirmed", ...), (errors.X, 400, "invalid_request")
     codes = {code for path in sources for code in re.findall(r'\b[45]\d\d,\s*"([a-z_]+)"', path.read_text())}
-    codes |= set(RefusalReason) | {"unreachable"}  # the guard's refusals; the console's own
-    assert {"stale", "not_confirmed", "password_reset_required", "suppressed"} <= codes
+    # unauthorized(str(exc), "agent_disabled"): a 401 with its own code
+    codes |= {
+        code
+        for path in sources
+        for code in re.findall(r'unauthorized\([^()]*,\s*"([a-z_]+)"\)', path.read_text())
+    }
+    codes |= set(RefusalReason) | {"unreachable", "error"}  # the guard's refusals; the console's own
+    # a held reply refused when its time came (undo_send.js says its stored code)
+    codes |= {code for _, code in held_refusals.REFUSAL_CODES} | {"merged", "assigned"}
+    assert {"stale", "not_confirmed", "password_reset_required", "suppressed", "agent_disabled"} <= codes
     missing = sorted(code for code in codes if f"error.{code}" not in table("en"))
     assert missing == [], f"error codes without an error.<code> sentence in the catalogue: {missing}"
 

@@ -13,13 +13,13 @@
  * and the file is posted to the bucket with those fields, the file last (S3 ignores
  * fields after it). The API refuses files that run or render when opened before any
  * upload, and judges the stored file again when the reply is sent. File names and
- * reasons reach the page as text only.
+ * reasons reach the page as text only, the reasons in the agent's language.
  */
 'use strict';
 
 window.InboundAttachments = (desk) => {
   const { api, el, $ } = desk;
-  const { t, bytes } = window.InboundI18n;
+  const { t, bytes, reason } = window.InboundI18n;
   const files = new Map(); // ticket id -> [{ name, size, state, key, reason, done }]
 
   function listOf(form) {
@@ -65,11 +65,15 @@ window.InboundAttachments = (desk) => {
         const answer = await fetch(data.url, { method: 'POST', body: post, credentials: 'omit', referrerPolicy: 'no-referrer' });
         if (!answer.ok) {
           const code = (/<Code>([^<]*)<\/Code>/.exec(await answer.text()) || [])[1] || `HTTP ${answer.status}`;
-          throw new Error(t('attach.refused_by_storage', { code }));
+          throw Object.assign(new Error(code), { said: t('attach.refused_by_storage', { code }) });
         }
         Object.assign(entry, { state: 'ready', key: data.key });
       } catch (err) {
-        Object.assign(entry, { state: 'failed', reason: err.reason || err.message || String(err) });
+        // In the agent's language: the API's refusal by its code (i18n.js reason), the storage's
+        // refusal as said above; the post to S3 failing on the way (the browser's own English,
+        // "Failed to fetch") as the catalogue says it.
+        const said = err.code ? reason(err) : err.said || t('attach.storage_unreachable');
+        Object.assign(entry, { state: 'failed', reason: said });
       }
       render(current(form));
     })();

@@ -50,6 +50,8 @@ window.InboundStrings.de = {
   "alert.refused": "Abgelehnt: ",
   "alert.failed": "Fehlgeschlagen: ",
   "error.unreachable": "Der Server ist nicht erreichbar; prüfen Sie Ihre Verbindung",
+  "error.error": "der Server hat mit einem Fehler geantwortet",
+  "error.agent_disabled": "dieses Konto ist nicht mehr freigeschaltet",
   "error.invalid_request": "die Anfrage war ungültig",
   "error.unauthorized": "E-Mail oder Passwort falsch, oder die Sitzung ist abgelaufen",
   "error.forbidden": "dazu sind Sie nicht berechtigt",
@@ -446,6 +448,7 @@ window.InboundStrings.de = {
   "attach.state_failed": "nicht angehängt:",
   "attach.refused_by_storage": "der Speicher hat die Datei abgelehnt ({code})",
   "attach.failed_first": "{name} konnte nicht angehängt werden: {reason}. Entfernen Sie die Datei oder hängen Sie sie erneut an.",
+  "attach.storage_unreachable": "der Dateispeicher ist nicht erreichbar; bitte erneut anhängen",
   "merge.dialog_label": "In ein anderes Ticket zusammenführen",
 
   "help.title": "Tastenkürzel",
@@ -622,6 +625,8 @@ window.InboundStrings.de = {
   "replies.admins_manage": "Admins legen Textbausteine an und ändern sie; alle fügen sie mit / ein.",
   "replies.placeholders": "Platzhalter: {names}; {{name|Ersatz}}, wenn ein Wert fehlen kann.",
   "replies.close": "Schließen",
+  "replies.load_failed": "Textbausteine konnten nicht geladen werden: {reason}",
+  "replies.preview_failed": "Keine Vorschau: {reason}",
 
   "sla.breached": "SLA verletzt",
   "sla.due": "fällig {ago}",

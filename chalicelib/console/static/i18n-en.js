@@ -52,6 +52,8 @@ window.InboundStrings.en = {
   "alert.refused": "Refused: ",
   "alert.failed": "Failed: ",
   "error.unreachable": "the server cannot be reached; check your connection",
+  "error.error": "the server answered with an error",
+  "error.agent_disabled": "this account is no longer enabled on the team",
   "error.invalid_request": "the request was not valid",
   "error.unauthorized": "wrong email or password, or the session has ended",
   "error.forbidden": "you are not allowed to do this",
@@ -448,6 +450,7 @@ window.InboundStrings.en = {
   "attach.state_failed": "not attached:",
   "attach.refused_by_storage": "the storage refused the file ({code})",
   "attach.failed_first": "{name} could not be attached: {reason}. Remove it or attach it again.",
+  "attach.storage_unreachable": "the file storage cannot be reached; attach it again",
   "merge.dialog_label": "Merge into another ticket",
 
   "help.title": "Keyboard shortcuts",
@@ -624,6 +627,8 @@ window.InboundStrings.en = {
   "replies.admins_manage": "Admins add and change saved replies; everyone inserts them with /.",
   "replies.placeholders": "Placeholders: {names}; {{name|fallback}} when a value may be missing.",
   "replies.close": "Close",
+  "replies.load_failed": "Saved replies could not be loaded: {reason}",
+  "replies.preview_failed": "No preview: {reason}",
 
   "sla.breached": "SLA breached",
   "sla.due": "due {ago}",

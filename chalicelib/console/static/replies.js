@@ -18,7 +18,7 @@
 
 window.InboundReplies = (desk) => {
   const { api, el, $, toast, showAlert, state } = desk;
-  const { t } = window.InboundI18n;
+  const { t, reason } = window.InboundI18n;
   const PREVIEW_DELAY_MS = 400;
   // What a saved reply may hold (chalicelib/domain/saved_replies.py); {{name|fallback}} too.
   const PLACEHOLDERS = ['customer_name', 'customer_first_name', 'customer_email', 'ticket_id', 'ticket_subject', 'agent_name', 'mailbox']
@@ -62,7 +62,7 @@ window.InboundReplies = (desk) => {
 
     async function show() {
       let replies;
-      try { replies = await filledFor(ticket.id); } catch (err) { close(); toast(err.reason || String(err)); return; }
+      try { replies = await filledFor(ticket.id); } catch (err) { close(); toast(t('replies.load_failed', { reason: reason(err) })); return; }
       if (!open) return;
       const q = query();
       shown = replies.filter((r) => r.title.toLowerCase().includes(q) || r.body.toLowerCase().includes(q));
@@ -142,7 +142,7 @@ window.InboundReplies = (desk) => {
         frame.srcdoc = `<!doctype html><meta http-equiv="Content-Security-Policy" content="${policy}">`
           // The page's policy (inherited) allows style attributes, no <style> element.
           + `<body style="font:14px/1.45 system-ui,sans-serif;margin:.5rem;color:#1f2328">${data.html}</body>`;
-      } catch (err) { toast(err.reason || String(err)); }
+      } catch (err) { toast(t('replies.preview_failed', { reason: reason(err) })); }
     }
     area.addEventListener('input', () => { if (!frame.hidden) { clearTimeout(timer); timer = setTimeout(draw, PREVIEW_DELAY_MS); } });
     return {
