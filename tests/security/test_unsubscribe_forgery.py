@@ -111,3 +111,42 @@ def test_an_opt_out_counts_against_the_announcement_its_link_came_with_alone(api
     offers_part = unsubscribe_token(api.stack.secret(), alice, offer).split(".")[1]
     assert _click(api, f"/u/{address}.{offers_part}.{mac}") == 400
     assert _states(api, alice, offer) == ["sent"]
+
+
+def _games(token: str, other: str) -> list[str]:
+    """What an attacker makes of alice's token and of `other` (bob's): each prefix, each part
+    upper-cased, padded, doubled, dropped or swapped, bob's parts spliced into hers, and
+    bytes no token holds."""
+    a, n, m = token.split(".")
+    b, bn, bm = other.split(".")
+    made = [token[:cut] for cut in range(1, len(token))]
+    made += [token.upper(), token.lower(), token.swapcase(), token + "=", token + "==", token + "."]
+    made += [f"{a}=.{n}.{m}", f"{a}.{n}==.{m}", f"{a}.{n}.{m}=", f"{a}.{n}.{m}{m}", f"{a}.{m}", f"{a}.{n}"]
+    made += [f"{n}.{a}.{m}", f"{a}.{m}.{n}", f"{m}.{n}.{a}", f"{a}.{a}.{m}", f"{a}..{m}", f".{n}.{m}"]
+    made += [f"{b}.{n}.{m}", f"{a}.{bn}.{m}", f"{a}.{n}.{bm}", f"{b}.{m}", f"{a}{b}.{n}.{m}"]
+    made += [
+        f"{a}.{n}.{m}%00",
+        f"{a}%2E{n}%2E{m}",
+        f"{a}.{n}.{m[:-1]}\u00e9",
+        "\u00e9.\u00e9.\u00e9",
+        "." * 400,
+    ]
+    return made
+
+
+def test_no_game_with_a_token_opts_out_another_address_or_fails_the_route(api):
+    """GIVEN alice's and bob's one-click links for one announcement WHEN an attacker holding
+    alice's posts and gets every variant of it (truncated, case-changed, padded, parts swapped
+    or spliced with bob's, junk bytes) THEN no answer is a 500, bob stays subscribed, and a
+    variant is honoured only as an opt-out of alice herself."""
+    alice, bob = "alice@customer.org", "bob@customer.org"
+    news, links = _sent(api, alice, bob)
+    token, bobs = links[alice].removeprefix("/u/"), links[bob].removeprefix("/u/")
+    answers = set()
+    for game in _games(token, bobs):
+        answers.add(api.client.http.get(f"/u/{game}").status_code)
+        answers.add(_click(api, f"/u/{game}"))
+        assert not _opted_out(api, bob), game
+    assert answers == {200, 400}, answers  # 200: padding, which names alice still
+    assert _states(api, bob, news) == ["sent"]
+    assert _click(api, f"/u/{bobs}") == 200 and _opted_out(api, bob)
