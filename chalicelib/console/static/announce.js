@@ -16,7 +16,7 @@
 
 window.InboundAnnounce = (desk) => {
   const { api, el, $, toast, showAlert, state } = desk;
-  const { t, when, number, day, readDay } = window.InboundI18n;
+  const { t, when, number, day, readDay, readBack, refusalLine } = window.InboundI18n;
   const SVG = 'http://www.w3.org/2000/svg';
   const POLL_MS = 2000;
   const STATUSES = ['new', 'open', 'pending', 'solved', 'closed'];
@@ -211,7 +211,9 @@ window.InboundAnnounce = (desk) => {
       el('td', {}, el('span', { className: `announce-state state-${r.state}`, text: t(`announce.state_${r.state}`) })),
       el('td', { text: r.opens ? number(r.opens) : '' }),
       el('td', { text: r.clicks ? number(r.clicks) : '' }),
-      el('td', { className: 'announce-reason', text: r.reason })));
+      // a refusal by its code in the agent's language; a bounce's diagnostic is the
+      // receiving server's own words, shown as written
+      el('td', { className: 'announce-reason', text: r.state === 'refused' ? refusalLine(r.reason || '') : r.reason })));
   }
 
   async function report(id) {
@@ -235,7 +237,7 @@ window.InboundAnnounce = (desk) => {
       el('button', { type: 'button', className: 'primary', id: 'announce-send', text: t('announce.send', { count: a.counts.pending }), hidden: !a.counts.pending,
         on: { click: () => { if (window.confirm(t('announce.send_confirm', { count: a.counts.pending }))) act({ action: 'send' }, t('announce.queued')); } } }));
     view(a.subject,
-      el('p', { className: 'muted', text: `${t(`announce.state_${a.state}`)}${a.stopped_reason ? ` (${a.stopped_reason})` : ''} · ${a.audience} · ${t('announce.by', { who: a.created_by || '—', at: when(a.created_at) })}` }),
+      el('p', { className: 'muted', text: `${t(`announce.state_${a.state}`)}${a.stopped_reason ? ` (${readBack('stopped.', a.stopped_reason)})` : ''} · ${a.audience} · ${t('announce.by', { who: a.created_by || '—', at: when(a.created_at) })}` }),
       tools, live, chart,
       el('div', { className: 'announce-tools' }, filter, el('button', { type: 'button', text: t('announce.back'), on: { click: list } })),
       el('div', { className: 'announce-table' }, el('table', { className: 'staff-list announce-recipients' },

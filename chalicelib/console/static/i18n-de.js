@@ -52,6 +52,7 @@ window.InboundStrings.de = {
   "error.unreachable": "Der Server ist nicht erreichbar; prüfen Sie Ihre Verbindung",
   "error.error": "der Server hat mit einem Fehler geantwortet",
   "error.agent_disabled": "dieses Konto ist nicht mehr freigeschaltet",
+  "error.unsubscribed": "hat Ankündigungen abbestellt",
   "error.invalid_request": "die Anfrage war ungültig",
   "error.unauthorized": "E-Mail oder Passwort falsch, oder die Sitzung ist abgelaufen",
   "error.forbidden": "dazu sind Sie nicht berechtigt",
@@ -538,6 +539,8 @@ window.InboundStrings.de = {
   "announce.opens": "Öffnungen",
   "announce.clicks": "Klicks",
   "announce.reason": "Grund",
+  "stopped.disabled": "das Konto des Versenders ist deaktiviert",
+  "stopped.not_admin": "der Versender ist kein Admin mehr",
 
   "report.title": "Berichte",
   "report.button": "Berichte",

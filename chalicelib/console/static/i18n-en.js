@@ -54,6 +54,7 @@ window.InboundStrings.en = {
   "error.unreachable": "the server cannot be reached; check your connection",
   "error.error": "the server answered with an error",
   "error.agent_disabled": "this account is no longer enabled on the team",
+  "error.unsubscribed": "opted out of announcements",
   "error.invalid_request": "the request was not valid",
   "error.unauthorized": "wrong email or password, or the session has ended",
   "error.forbidden": "you are not allowed to do this",
@@ -540,6 +541,8 @@ window.InboundStrings.en = {
   "announce.opens": "Opens",
   "announce.clicks": "Clicks",
   "announce.reason": "Reason",
+  "stopped.disabled": "stopped: author disabled",
+  "stopped.not_admin": "stopped: author no longer admin",
 
   "report.title": "Reports",
   "report.button": "Reports",

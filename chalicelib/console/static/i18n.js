@@ -180,8 +180,15 @@ window.InboundI18n = (() => {
      sentence of its code, without the server's English detail. */
   function whyNotSent(line) {
     const said = readBack('stale.', line);
-    if (said !== line || lang === FALLBACK) return said;
-    const code = /^([a-z_]+) \(/.exec(line);
+    return said !== line ? said : refusalLine(line);
+  }
+
+  /* A refusal the server wrote as "<code> (<detail>)" (a reply not sent) or "<code>: <detail>"
+     (an announcement's recipient, services/announcement_sending.py): in another language
+     the sentence of its code, without the server's English detail; else as written. */
+  function refusalLine(line) {
+    if (lang === FALLBACK) return line;
+    const code = /^([a-z_]+)(?: \(|: )/.exec(line);
     return code && (TABLES[lang] || {})[`error.${code[1]}`] !== undefined ? t(`error.${code[1]}`) : line;
   }
 
@@ -279,5 +286,5 @@ window.InboundI18n = (() => {
   document.documentElement.lang = lang;
   translate();
 
-  return { t, tNodes, when, ago, day, readDay, number, bytes, reason, readBack, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
+  return { t, tNodes, when, ago, day, readDay, number, bytes, reason, readBack, refusalLine, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
 })();
