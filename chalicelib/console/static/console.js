@@ -88,7 +88,7 @@
   }
 
   // Words, times, dates and sizes in the agent's language: the catalogue's (i18n.js).
-  const { t, tNodes, when, ago, bytes, reason, readBack } = window.InboundI18n;
+  const { t, tNodes, when, ago, bytes, reason, readBack, warnings } = window.InboundI18n;
 
   let toastTimer = null;
   function toast(message, action) {
@@ -745,7 +745,9 @@
     if (m.to.length && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: t('message.to', { addresses: m.to.join(', ') }) }));
     if (m.cc.length) facts.append(el('span', { className: 'muted', text: t('message.cc', { addresses: m.cc.join(', ') }) }));
     if (m.lossy_decoding) facts.append(el('span', { className: 'badge warn', text: t('message.lossy') }));
-    if (m.reason) facts.append(el('span', { className: 'badge warn', text: m.reason, attrs: { lang: 'en' } }));
+    // a reply's warnings in the agent's language (i18n.js warnings); other notes as the server wrote them
+    const note = m.reason ? warnings(m.reason) : '';
+    if (note) facts.append(el('span', { className: 'badge warn', text: note, attrs: note === m.reason ? { lang: 'en' } : {} }));
     const item = el('li', { className: `message ${m.kind === 'note' ? 'note' : inbound ? 'in' : 'out'}`, dataset: { key: m.key } }, meta);
     const open = () => item.append(facts.childNodes.length ? facts : '', renderBody(m), renderAttachments(m.attachments, m.key) || '');
     if (m.kind === 'acknowledgement') {  // the same words every time: folded until asked for
@@ -992,7 +994,7 @@
     post(form, key, `tickets/${encodeURIComponent(id)}/reply`, (sent) => {
       const taken = attachments.clear(form);
       if (sent.held) { undoSend.track(id, sent, text, taken); return; } // held for the undo window (undo_send.js)
-      toast(sent.warnings ? t('composer.sent_warning', { warnings: sent.warnings }) : t('composer.sent', { addresses: sent.to.join(', ') }));
+      toast(sent.warnings ? t('composer.sent_warning', { warnings: warnings(sent.warnings) }) : t('composer.sent', { addresses: sent.to.join(', ') }));
       refresh();
     }, { ...seen, ...files, undo: true });
   }

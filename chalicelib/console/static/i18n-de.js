@@ -251,6 +251,11 @@ window.InboundStrings.de = {
   "composer.empty": "Schreiben Sie zuerst etwas.",
   "composer.sent": "Antwort gesendet an {addresses}",
   "composer.sent_warning": "Antwort gesendet; {warnings}",
+  "warning.left_out": "nicht an {address} gesendet: {why}",
+  "warning.invalid": "nicht an {address} gesendet: keine gültige Adresse",
+  "warning.over_limit": "nicht an {address} gesendet: mehr als {limit} Empfänger nimmt SES nicht an",
+  "warning.reputation": "Warnung zur Absender-Reputation: {note}",
+  "warning.reputation_paused": "Absender-Reputation gefährdet, automatische Mails sind pausiert: {note}",
   "composer.noted": "Notiz hinzugefügt",
 
   "subject.rename": "Umbenennen",

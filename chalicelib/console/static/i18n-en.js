@@ -253,6 +253,11 @@ window.InboundStrings.en = {
   "composer.empty": "Write something first.",
   "composer.sent": "Reply sent to {addresses}",
   "composer.sent_warning": "Reply sent; {warnings}",
+  "warning.left_out": "not sent to {address}: {why}",
+  "warning.invalid": "not sent to {address}: not a valid address",
+  "warning.over_limit": "not sent to {address}: over SES's limit of {limit} recipients",
+  "warning.reputation": "sending reputation warning: {note}",
+  "warning.reputation_paused": "sending reputation at risk, automatic mail is paused: {note}",
   "composer.noted": "Note added",
 
   "subject.rename": "Rename",

@@ -192,6 +192,13 @@ window.InboundI18n = (() => {
     return code && (TABLES[lang] || {})[`error.${code[1]}`] !== undefined ? t(`error.${code[1]}`) : line;
   }
 
+  /* A sent reply's warnings (services/outbound.py: "; "-joined: a Cc left out and why, the
+     sending reputation), each said in the chosen language where a warning.* template
+     says it; any other part (an inbound mail's notes) as written. */
+  function warnings(line) {
+    return String(line || '').split('; ').map((part) => readBack('warning.', part)).join('; ');
+  }
+
   /* Lines the server writes in English (the audit trail, domain/audit.py), said in the
      chosen language: the line is matched against each English template under `prefix`
      (the longest first, so "assigned to {agent} (was {was})" wins over "assigned to
@@ -286,5 +293,5 @@ window.InboundI18n = (() => {
   document.documentElement.lang = lang;
   translate();
 
-  return { t, tNodes, when, ago, day, readDay, number, bytes, reason, readBack, refusalLine, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
+  return { t, tNodes, when, ago, day, readDay, number, bytes, reason, readBack, refusalLine, warnings, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
 })();
