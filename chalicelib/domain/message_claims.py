@@ -69,8 +69,13 @@ class Reuse(StrEnum):
     TAKE_OVER = "take_over"  # its sender proven where the entry's mail was not: filed, indexed
 
 
-def claim_of(mail: ParsedMail, sender: str, authenticated: bool) -> MessageIdClaim:
-    """The fingerprint of `mail` from `sender` (its address as filed) and the policy's verdict."""
+def claim_of(mail: ParsedMail, sender: str, authenticated: bool, automatic: bool = False) -> MessageIdClaim:
+    """The fingerprint of `mail` from `sender` (its address as filed) and the policy's verdict;
+    `automatic`: classified as automatic mail (RFC 3834's Auto-Submitted, Precedence: bulk, ...).
+    One header makes a mail automatic, and an automatic mail is suspended or filed as an
+    auto-reply that alerts nobody: a copy of a customer's words marked automatic, sent first,
+    made the customer's own mail its "duplicate" (tests/security/test_automatic_copy_preemption.py).
+    Only an automatic mail's fingerprint reads it, so other mail keeps the fingerprint it had."""
     digest = hashlib.sha256()
     # The files' bytes too, not only their sizes: a copy with another file of the same name
     # and size (mallory's bank details in alice's invoice) is another mail, not a duplicate.
@@ -78,6 +83,8 @@ def claim_of(mail: ParsedMail, sender: str, authenticated: bool) -> MessageIdCla
     for part in ("1" if authenticated else "0", sender.lower(), mail.subject, mail.text, mail.html, files):
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
+    if automatic:
+        digest.update(b"automatic\0")
     who = hashlib.sha256(b"sender\0" + sender.lower().encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return MessageIdClaim(f"{digest.hexdigest()[:32]}.{who}", authenticated)
 

@@ -184,7 +184,12 @@ class IngestService:
             return self._finish_redelivery(received, found.delivery)
         try:
             threading = self.filing.decide_thread(
-                mail, received, mailbox_route, found.message_ids, found.claims
+                mail,
+                received,
+                mailbox_route,
+                found.message_ids,
+                found.claims,
+                automatic=decision.kind == MailKind.AUTO_REPLY,
             )
             unfiled = decision.kind == MailKind.AUTO_REPLY and threading.decision.ticket_id is None
             if unfiled or not mail.message_id:

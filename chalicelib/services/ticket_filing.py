@@ -71,18 +71,20 @@ class TicketFiling:
         where: Route,
         hits: dict[str, str],
         claims: dict[str, message_claims.MessageIdClaim] | None = None,
+        automatic: bool = False,
     ) -> Threading:
         """Which ticket this mail joins, given the Message-ID index entries `hits` of
         wanted_message_ids(mail) and what `claims` those entries know of their mails;
         DuplicateMessageId when the mailbox has this very mail (its Message-ID, stored by
         the same mail: domain/message_claims.py). Another mail that merely claims its
-        Message-ID is filed, and threads by nothing that entry says."""
+        Message-ID is filed, and threads by nothing that entry says. `automatic`: the mail
+        was classified automatic (part of what makes it the same mail)."""
         tickets = self.ports.tickets
         sender = mail.from_[0].email if mail.from_ else ""
         claimed = claimed_ticket(where.address) if where.tag else None
         trust = sender_trust.assess(mail, received)
         entry = message_claims.IndexEntry(
-            message_claims.claim_of(mail, sender_of(mail).email, trust.authenticated)
+            message_claims.claim_of(mail, sender_of(mail).email, trust.authenticated, automatic)
         )
         reused = ""
         if mail.message_id and mail.message_id in hits:
