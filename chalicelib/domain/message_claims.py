@@ -69,13 +69,20 @@ class Reuse(StrEnum):
     TAKE_OVER = "take_over"  # its sender proven where the entry's mail was not: filed, indexed
 
 
-def claim_of(mail: ParsedMail, sender: str, authenticated: bool, automatic: bool = False) -> MessageIdClaim:
+def claim_of(
+    mail: ParsedMail, sender: str, authenticated: bool, automatic: bool = False, tagged_address: str = ""
+) -> MessageIdClaim:
     """The fingerprint of `mail` from `sender` (its address as filed) and the policy's verdict;
-    `automatic`: classified as automatic mail (RFC 3834's Auto-Submitted, Precedence: bulk, ...).
+    `automatic`: classified as automatic mail (RFC 3834's Auto-Submitted, Precedence: bulk, ...);
+    `tagged_address`: the plus-tagged address (a ticket's reply address) SES delivered it to.
     One header makes a mail automatic, and an automatic mail is suspended or filed as an
     auto-reply that alerts nobody: a copy of a customer's words marked automatic, sent first,
     made the customer's own mail its "duplicate" (tests/security/test_automatic_copy_preemption.py).
-    Only an automatic mail's fingerprint reads it, so other mail keeps the fingerprint it had."""
+    The envelope recipient is the sender's to choose: a copy of a reply delivered first to the
+    plain address (a ticket of its own) made the reply delivered to its ticket's reply address,
+    the one way an unauthenticated customer's reply threads, its "duplicate"
+    (tests/security/test_reply_address_copy_preemption.py). Only a fingerprint these change
+    reads them, so other mail keeps the fingerprint it had."""
     digest = hashlib.sha256()
     # The files' bytes too, not only their sizes: a copy with another file of the same name
     # and size (mallory's bank details in alice's invoice) is another mail, not a duplicate.
@@ -85,6 +92,8 @@ def claim_of(mail: ParsedMail, sender: str, authenticated: bool, automatic: bool
         digest.update(b"\0")
     if automatic:
         digest.update(b"automatic\0")
+    if tagged_address:
+        digest.update(b"to\0" + tagged_address.lower().encode("utf-8", "surrogatepass") + b"\0")
     who = hashlib.sha256(b"sender\0" + sender.lower().encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return MessageIdClaim(f"{digest.hexdigest()[:32]}.{who}", authenticated)
 

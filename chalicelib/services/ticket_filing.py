@@ -84,7 +84,13 @@ class TicketFiling:
         claimed = claimed_ticket(where.address) if where.tag else None
         trust = sender_trust.assess(mail, received)
         entry = message_claims.IndexEntry(
-            message_claims.claim_of(mail, sender_of(mail).email, trust.authenticated, automatic)
+            message_claims.claim_of(
+                mail,
+                sender_of(mail).email,
+                trust.authenticated,
+                automatic,
+                where.address if where.tag else "",
+            )
         )
         reused = ""
         if mail.message_id and mail.message_id in hits:
