@@ -386,3 +386,17 @@ def test_sign_ins_read_the_reply_secrets_once_per_container(counted):
     for _ in range(20):
         assert guard.signed_in(guard.attempt(ANN, "198.51.100.7", cookie))
     assert requests.take() == {"dynamodb.UpdateItem": 40}  # the browser's counter alone
+
+
+def test_a_flood_of_wrong_guesses_reads_the_reply_secrets_once_per_container_at_most(counted):
+    """Could a flood of sign-ins throttle SSM, and so take the device cookie's relief away
+    (SECURITY.md, the outage)? A guess without a cookie never reads the secrets; one with any
+    cookie reads them once per container, like the agent's own sign-in."""
+    svc, requests = counted
+    guard = svc.sign_in_guard
+    for n in range(5):
+        guard.attempt(f"guess{n}@example.com", "203.0.113.9")
+    assert requests.take() == {"dynamodb.UpdateItem": 10}  # client and address, no SSM
+    for n in range(5):
+        guard.attempt(f"guess{n}@example.com", "203.0.113.9", "inbound_device=forged")
+    assert requests.take() == {"ssm.GetParameter": 2, "dynamodb.UpdateItem": 10}
