@@ -347,6 +347,41 @@ def test_a_reply_the_guard_refused_says_why_in_german(german: Console, local_sta
     assert english_left(page, ".messages") == {}, refused.inner_text()
 
 
+def test_a_reply_whose_cc_was_left_out_says_why_in_german(
+    german: Console, local_stack: LocalStackRun
+) -> None:
+    """A reply sent with a Cc the guard refused shows the warning on the reply in German (it
+    read "not sent to … : suppressed (… is on the suppression list (BOUNCE))")."""
+    up = local_stack.current
+    gone = "weg@kunde-alt.de"
+    subprocess.run(
+        [inbound_executable(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
+        input=f"{gone},BOUNCE\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    mail = customer_mail("Rechnung doppelt", "Die Rechnung kam zweimal.")
+    send(up, mail)
+    ticket = ticket_of(up, mail)
+    page = german.page
+    _sign_in(german, local_stack)
+    page.goto(f"{up.http}/?ticket={ticket.id}")
+    page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+    # the local stack authenticates no sender, so no mail's Cc is copied: the agent adds it
+    page.locator(".add-participant input[name=address]").fill(gone)
+    page.locator(".add-participant input[name=address]").press("Enter")
+    page.locator(f".people .chip[data-participant='{gone}']").wait_for()
+    page.locator("#reply-form textarea").fill("Wir erstatten den doppelten Betrag.")
+    page.locator("#reply-form button[type=submit]").click()
+    # held for the undo window, then sent: the reply's badge names the Cc left out
+    badge = page.locator("li.message.out .badge.warn").filter(has_text=f"nicht an {gone} gesendet")
+    badge.wait_for(timeout=TIMEOUT_MS * 3)
+    assert badge.inner_text() == f"nicht an {gone} gesendet: die Adresse steht auf der Sperrliste"
+    assert english_left(page, ".messages") == {}, badge.inner_text()
+
+
 def test_switching_back_to_english_is_kept_for_the_agent(german: Console, local_stack: LocalStackRun) -> None:
     page = german.page
     _sign_in(german, local_stack)
