@@ -682,7 +682,7 @@
       el('div', {},
         el('strong', {}, ...tNodes('related.not_added', { ticket: el('button', { type: 'button', className: 'link', text: target, on: { click: () => openTicket(target) } }) })),
         el('span', { text: ' ' }),
-        el('span', { className: 'why', text: ticket.related_reason || t('related.untrusted'), attrs: { lang: ticket.related_reason ? 'en' : null } })),
+        el('span', { className: 'why', text: ticket.related_reason || t('related.untrusted'), attrs: ticket.related_reason ? { lang: 'en' } : {} })),
       el('button', {
         type: 'button', className: 'merge', text: t('related.merge', { ticket: target }),
         attrs: { title: t('related.merge_title', { ticket: target }) },
