@@ -51,37 +51,35 @@ def _send_refused(exc: errors.SendRefused) -> Response:
     return error(status, exc.reason, exc.detail)
 
 
-_STATUS: tuple[tuple[type[errors.InboundError], int, str], ...] = (
-    (errors.InvalidRequest, 400, "invalid_request"),
-    (errors.MessageNotFound, 404, "message_not_found"),
-    (errors.SavedReplyNotFound, 404, "saved_reply_not_found"),
-    (errors.TicketConflict, 409, "conflict"),
-    (errors.ConcurrentUpdate, 409, "concurrent_update"),
-    (errors.Unauthorized, 401, "unauthorized"),
-    (errors.UnknownAgent, 403, "unknown_agent"),
-    (errors.Forbidden, 403, "forbidden"),
-    (errors.KeysUnavailable, 503, "auth_unavailable"),
-    (errors.ConfigurationError, 500, "misconfigured"),
+# The rest by kind; each error's code is its own (errors.py), the word held replies keep too.
+_STATUS: tuple[tuple[type[errors.InboundError], int], ...] = (
+    (errors.InvalidRequest, 400),
+    (errors.MessageNotFound, 404),
+    (errors.SavedReplyNotFound, 404),
+    (errors.TicketConflict, 409),
+    (errors.ConcurrentUpdate, 409),
+    (errors.Unauthorized, 401),
+    (errors.UnknownAgent, 403),
+    (errors.Forbidden, 403),
+    (errors.KeysUnavailable, 503),
+    (errors.ConfigurationError, 500),
 )
 
 
 # Refusals that say when to ask again. SecretsUnavailable: SSM throttled or out, a moment.
-_TRY_LATER: dict[type[errors.InboundError], tuple[int, str]] = {
-    errors.TooManyAttempts: (429, "rate_limited"),
-    errors.SecretsUnavailable: (503, "unavailable"),
+_TRY_LATER: dict[type[errors.InboundError], int] = {
+    errors.TooManyAttempts: 429,
+    errors.SecretsUnavailable: 503,
 }
 
 
 def response_for(exc: errors.InboundError) -> Response:
     if isinstance(exc, errors.SendRefused):
         return _send_refused(exc)
-    if isinstance(exc, errors.AgentDisabled):
-        return unauthorized(str(exc), "agent_disabled")
-    if isinstance(exc, errors.Unauthorized):
-        return unauthorized(str(exc))
+    if isinstance(exc, errors.Unauthorized):  # AgentDisabled too, by its own code
+        return unauthorized(str(exc), exc.code)
     if isinstance(exc, (errors.TooManyAttempts, errors.SecretsUnavailable)):
-        status, code = _TRY_LATER[type(exc)]
-        return error(status, code, str(exc), {"Retry-After": str(exc.retry_after)})
+        return error(_TRY_LATER[type(exc)], exc.code, str(exc), {"Retry-After": str(exc.retry_after)})
     if isinstance(exc, errors.StaleReply):
         # `status`: what a colleague's solving or closing set (the console asks "send anyway?")
         newer = [
@@ -89,20 +87,20 @@ def response_for(exc: errors.InboundError) -> Response:
             | ({"status": set_to} if (set_to := audit.status_set(m)) else {})
             for m in exc.newer
         ]
-        return error(409, "stale", str(exc), extra={"newer": newer})
+        return error(409, exc.code, str(exc), extra={"newer": newer})
     if isinstance(exc, errors.AssignedElsewhere):
-        return error(409, "assigned", str(exc), extra={"assignee": exc.assignee})
+        return error(409, exc.code, str(exc), extra={"assignee": exc.assignee})
     if isinstance(exc, errors.MergedTicket):
-        return error(409, "merged", str(exc), extra={"merged_into": exc.into})
+        return error(409, exc.code, str(exc), extra={"merged_into": exc.into})
     if isinstance(exc, errors.TicketNotFound):
-        return error(404, "ticket_not_found", f"there is no ticket {exc}")
+        return error(404, exc.code, f"there is no ticket {exc}")
     if isinstance(exc, errors.SuspendedNotFound):
-        return error(404, "suspended_not_found", f"nothing is suspended as {exc}")
-    for kind, status, code in _STATUS:
+        return error(404, exc.code, f"nothing is suspended as {exc}")
+    for kind, status in _STATUS:
         if isinstance(exc, kind):
             if status >= 500:
-                log.error("%s: %s", code, exc)
-            return error(status, code, str(exc) or code.replace("_", " "))
+                log.error("%s: %s", exc.code, exc)
+            return error(status, exc.code, str(exc) or exc.code.replace("_", " "))
     raise exc
 
 

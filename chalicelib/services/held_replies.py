@@ -170,26 +170,24 @@ class HeldReplySender:
         return HeldState.SENT
 
 
-# The API's codes for what may refuse a held reply when its time comes (api/http_io.py
-# answers the same errors with the same codes): the console says a code's sentence in the
-# agent's language (i18n.js `reason`), the English text stays beside it.
-REFUSAL_CODES: tuple[tuple[type[InboundError], str], ...] = (
-    (StaleReply, "stale"),
-    (TicketConflict, "conflict"),
-    (TicketNotFound, "ticket_not_found"),
-    (MessageNotFound, "message_not_found"),
-    (InvalidRequest, "invalid_request"),
-    (AgentDisabled, "agent_disabled"),
-    (Forbidden, "forbidden"),
+# What may refuse a held reply when its time comes, besides the guard: each error's code
+# (errors.py, the word the API answers it with) is kept with the English text, and the
+# console says the code's sentence in the agent's language (i18n.js `reason`).
+REFUSALS: tuple[type[InboundError], ...] = (
+    StaleReply,
+    TicketConflict,
+    TicketNotFound,
+    MessageNotFound,
+    InvalidRequest,
+    AgentDisabled,
+    Forbidden,
 )
 
 
 def refusal_code(exc: InboundError) -> tuple[str, tuple[tuple[str, str], ...]]:
     """The refusal's stable code and the values its sentence names ("" when none fits)."""
-    if isinstance(exc, SendRefused):
-        return str(exc.reason), ()
     if isinstance(exc, MergedTicket):
-        return "merged", (("merged_into", exc.into),)
+        return exc.code, (("merged_into", exc.into),)
     if isinstance(exc, AssignedElsewhere):
-        return "assigned", (("assignee", exc.assignee),)
-    return next((code for kind, code in REFUSAL_CODES if isinstance(exc, kind)), ""), ()
+        return exc.code, (("assignee", exc.assignee),)
+    return (exc.code if isinstance(exc, (SendRefused, *REFUSALS)) else ""), ()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chalicelib import errors
 from chalicelib.console.routes import ASSETS
 from chalicelib.domain import announcements as ann
 from chalicelib.domain.announcements import AnnouncementState, RecipientState
@@ -171,9 +172,17 @@ def test_every_error_code_the_api_answers_has_its_sentence() -> None:
         for path in sources
         for code in re.findall(r'unauthorized\([^()]*,\s*"([a-z_]+)"\)', path.read_text())
     }
+    # every error's own code (errors.py: the API answers `exc.code`), subclasses' too
+    kinds, seen = [errors.InboundError], set()
+    while kinds:
+        kind = kinds.pop()
+        seen |= {kind.code} if kind.code else set()
+        kinds.extend(kind.__subclasses__())
+    assert {"stale", "merged", "unavailable", "rate_limited", "ticket_not_found"} <= seen
+    codes |= seen
     codes |= set(RefusalReason) | {"unreachable", "error"}  # the guard's refusals; the console's own
     # a held reply refused when its time came (undo_send.js says its stored code)
-    codes |= {code for _, code in held_refusals.REFUSAL_CODES} | {"merged", "assigned"}
+    codes |= {kind.code for kind in held_refusals.REFUSALS} | {"merged", "assigned"}
     assert {"stale", "not_confirmed", "password_reset_required", "suppressed", "agent_disabled"} <= codes
     missing = sorted(code for code in codes if f"error.{code}" not in table("en"))
     assert missing == [], f"error codes without an error.<code> sentence in the catalogue: {missing}"
