@@ -33,6 +33,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from chalicelib.adapters.dynamodb_sla_clock import sla_attributes, sla_from_item
 from chalicelib.domain.attachment_rules import is_risky
 from chalicelib.domain.mail import Defect
+from chalicelib.domain.notes import Note
 from chalicelib.domain.tickets import (
     Body,
     Direction,
@@ -224,6 +225,7 @@ def message_item(message: StoredMessage) -> dict[str, Any]:
         "defects": [str(d) for d in message.defects[:50]],
         "authenticated": message.authenticated,
         "trust_reason": message.trust_reason,
+        "notes": [{"text": n.text, "code": n.code, "values": dict(n.values)} for n in message.notes],
     }
     return serialize(item)
 
@@ -276,4 +278,13 @@ def message_from_item(raw: dict[str, Any]) -> StoredMessage:
         defects=tuple(Defect.parse(text) for text in item.get("defects", [])),
         authenticated=item.get("authenticated"),
         trust_reason=item.get("trust_reason", ""),
+        # absent on messages stored before notes kept their codes: `reason` alone
+        notes=tuple(
+            Note(
+                text=n.get("text", ""),
+                code=n.get("code", ""),
+                values=tuple(sorted((k, str(v)) for k, v in n.get("values", {}).items())),
+            )
+            for n in item.get("notes", [])
+        ),
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.lookalike_names import mixed_scripts
+from chalicelib.domain.notes import Note
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.tickets import Direction, StoredMessage, Ticket
 from chalicelib.domain.timestamps import iso_millis
@@ -109,6 +110,10 @@ def _attachment_json(view: AttachmentView) -> dict[str, Any]:
     }
 
 
+def notes_json(note: Note) -> dict[str, Any]:
+    return {"code": note.code or None, "data": dict(note.values), "text": note.text}
+
+
 def message_json(view: MessageView) -> dict[str, Any]:
     m, body = view.message, view.body
     return {
@@ -127,6 +132,9 @@ def message_json(view: MessageView) -> dict[str, Any]:
         "thread_signal": m.thread_signal,
         "related_ticket": m.related_ticket or None,
         "reason": m.reason or None,
+        # `reason`'s parts by code and values: the console says each in the agent's language
+        # (empty on messages stored before: the console shows `reason` as written)
+        "notes": [notes_json(n) for n in m.notes],
         "verdicts": dict(m.verdicts),
         "authenticated": m.authenticated,
         "trust_reason": m.trust_reason or None,

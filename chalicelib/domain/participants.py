@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import ParsedMail
+from chalicelib.domain.notes import Note, note
 
 MAX_PARTICIPANTS = 10  # besides the requester
 # SendRawEmail refuses a message with more than 50 recipients (To, Cc and Bcc together).
@@ -31,14 +32,42 @@ class Admission:
     added: tuple[str, ...] = ()
     refused: tuple[str, ...] = ()  # over MAX_PARTICIPANTS
 
-    def note(self) -> str:
+    def note(self) -> Note:
+        """Whom the ticket had no room for ("" text: everyone offered was added)."""
         if not self.refused:
-            return ""
-        return (
-            f"not added as participants (a ticket has at most {MAX_PARTICIPANTS}): "
-            + ", ".join(self.refused[:5])
-            + (f" and {len(self.refused) - 5} more" if len(self.refused) > 5 else "")
+            return Note(text="")
+        named = ", ".join(self.refused[:5])
+        more = len(self.refused) - 5
+        if more > 0:
+            return note(
+                "participants_full_more",
+                f"not added as participants (a ticket has at most {MAX_PARTICIPANTS}): {named} and {more} more",
+                limit=str(MAX_PARTICIPANTS),
+                addresses=named,
+                more=str(more),
+            )
+        return note(
+            "participants_full",
+            f"not added as participants (a ticket has at most {MAX_PARTICIPANTS}): {named}",
+            limit=str(MAX_PARTICIPANTS),
+            addresses=named,
         )
+
+
+# Why a mail's Cc, To and Reply-To were not added (SECURITY.md: only authenticated mail of
+# the requester or a participant brings people in). On every mail from an unauthenticated
+# sender that names anyone: the console says it in the agent's language by its code.
+UNAUTHENTICATED = note(
+    "participants_unauthenticated", "Cc, To and Reply-To not added: the sender is not authenticated"
+)
+
+
+def not_a_participant(sender: str) -> Note:
+    return note(
+        "participants_not_participant",
+        f"Cc, To and Reply-To not added: {sender} is not a participant",
+        sender=sender,
+    )
 
 
 def admit(requester: str, current: Iterable[str], candidates: Iterable[str]) -> Admission:

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Defect
+from chalicelib.domain.notes import Note
 from chalicelib.domain.sla import SlaClock
 
 
@@ -189,3 +190,6 @@ class StoredMessage:
     # sender_trust's verdict on a received mail's From (None: outbound, or stored before).
     authenticated: bool | None = None
     trust_reason: str = ""
+    # `reason`'s parts with their codes (domain/notes.py), for the console to say in the
+    # agent's language; empty on messages stored before notes kept codes (`reason` is shown).
+    notes: tuple[Note, ...] = ()

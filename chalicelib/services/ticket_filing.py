@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import field, replace
 
 from chalicelib import observability
-from chalicelib.domain import correlation, message_claims, participants, sender_trust, sla
+from chalicelib.domain import correlation, message_claims, notes, participants, sender_trust, sla
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import Address, ParsedMail, ReceivedMail, Verdict, parse_addresses
@@ -192,6 +192,16 @@ class TicketFiling:
         if thread.ticket_id:
             known = threading.tickets.get(thread.ticket_id) or tickets.require_ticket(thread.ticket_id)
         admission, why_not = self._participants(mail, threading.trust, known, sender.email)
+        noted = tuple(
+            n
+            for n in (
+                notes.plain(decision.reason),
+                *map(notes.plain, thread.notes),
+                admission.note(),
+                why_not,
+            )
+            if n.text
+        )
         message = StoredMessage(
             ticket_id=ticket_id,
             key=ses_id,
@@ -208,7 +218,8 @@ class TicketFiling:
             thread_signal=thread.signal,
             body=body,
             related_ticket=thread.related_ticket,
-            reason="; ".join(filter(None, [decision.reason, *thread.notes, admission.note(), why_not])),
+            reason=notes.joined(noted),
+            notes=noted,
             verdicts=received.verdicts.as_dict(),
             authenticated=threading.trust.authenticated,
             trust_reason=threading.trust.reason,
@@ -293,7 +304,7 @@ class TicketFiling:
 
     def _participants(
         self, mail: ParsedMail, trust: sender_trust.SenderTrust, ticket: Ticket | None, sender: str
-    ) -> tuple[participants.Admission, str]:
+    ) -> tuple[participants.Admission, notes.Note]:
         """Who this mail brings in (its Cc, To and Reply-To), and why nobody when it brings none.
 
         Only authenticated mail of the requester or a participant adds anyone (SECURITY.md):
@@ -301,15 +312,13 @@ class TicketFiling:
         """
         ours = self.settings.domain
         offered = participants.offered(mail, lambda p: p.endswith("@" + ours) or p.endswith("." + ours))
+        none = notes.plain("")
         if not offered:
-            return participants.Admission(), ""
+            return participants.Admission(), none
         if not trust.authenticated:
-            return (
-                participants.Admission(),
-                "Cc, To and Reply-To not added: the sender is not authenticated",
-            )
+            return participants.Admission(), participants.UNAUTHENTICATED
         if ticket is None:
-            return participants.admit(sender, (), offered), ""
+            return participants.admit(sender, (), offered), none
         if not ticket.has_participant(sender):
-            return participants.Admission(), f"Cc, To and Reply-To not added: {sender} is not a participant"
-        return participants.admit(ticket.requester, ticket.participants, offered), ""
+            return participants.Admission(), participants.not_a_participant(sender)
+        return participants.admit(ticket.requester, ticket.participants, offered), none

@@ -145,6 +145,23 @@ def test_claim_next_assigns_the_caller_and_says_when_the_queue_is_empty(api):
     assert api.post("/api/tickets/next?mailbox=nowhere").status_code == 400
 
 
+def test_a_messages_notes_come_with_their_codes_beside_the_reason(api):
+    """GIVEN an unauthenticated mail naming a Cc (stored through the DynamoDB adapter)
+    WHEN the console opens its ticket THEN the note's code and values come beside the
+    English reason, for the console to say in the agent's language."""
+    unauthenticated = {"dmarc": "GRAY", "spf": "FAIL", "dkim": "FAIL"}
+    outcome = deliver(api.stack, make_mail(cc="carol@customer.org"), **unauthenticated)
+    [message] = api.get(f"/api/tickets/{outcome.ticket}").json_body["messages"]
+    assert message["notes"] == [
+        {
+            "code": "participants_unauthenticated",
+            "data": {},
+            "text": "Cc, To and Reply-To not added: the sender is not authenticated",
+        }
+    ]
+    assert message["reason"] == message["notes"][0]["text"]
+
+
 def test_a_ticket_shows_messages_with_download_links(api):
     pdf = b"%PDF-1.4\n" + b"0" * 64
     outcome = deliver(api.stack, make_mail(attachments=(("scan.pdf", "application/pdf", pdf),)))

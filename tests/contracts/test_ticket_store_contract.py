@@ -18,7 +18,9 @@ from chalicelib.adapters.dynamodb_deliveries import DynamoDBDeliveries
 from chalicelib.adapters.dynamodb_report_counters import DynamoDBReportCounters
 from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
+from chalicelib.domain import participants
 from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim, UnfiledClaim
+from chalicelib.domain.notes import joined, plain
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.report_counts import bucket
 from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
@@ -148,6 +150,22 @@ def test_a_ticket_keeps_whether_its_requester_was_authenticated(store):
     proven = TicketChange(ticket.id, later, requester_authenticated=True)
     store.tickets.commit_thread("ses-4", "support", proven, _message(ticket.id, "ses-4", later), _record("x"))
     assert store.tickets.require_ticket(ticket.id).requester_authenticated is True
+
+
+def test_a_messages_notes_read_back_with_their_codes_and_values(store):
+    ticket = _ticket(1)
+    noted = (
+        plain("Auto-Submitted: auto-replied"),
+        participants.not_a_participant("eve@else.org"),
+        participants.UNAUTHENTICATED,
+    )
+    message = replace(_message(ticket.id, "ses-1", ticket.created_at), reason=joined(noted), notes=noted)
+    store.tickets.commit_new("ses-1", ticket, message, _record("created", ticket.id), 0)
+    [got] = store.tickets.messages(ticket.id)
+    assert (got.notes, got.reason) == (noted, joined(noted))
+    # a message stored before notes kept codes reads back with none (its reason is shown)
+    _new(store, "ses-2", 2)
+    assert store.tickets.messages(ticket_id_for(2))[0].notes == ()
 
 
 def test_a_delivery_a_message_id_and_a_ticket_number_are_each_used_once(store):

@@ -204,3 +204,14 @@ def test_ses_setup_probe_is_recorded_and_archived_never_a_ticket(stack):
     again = deliver(stack, probe, message_id="AMAZON_SES_SETUP_NOTIFICATION")
     assert again.outcome == "duplicate" and again.ticket is None
     assert stack.suspended.list("support") == [] and stack.tickets.tickets == {}
+
+
+def test_a_spoofed_mails_cc_note_is_stored_with_its_code_beside_the_text(stack):
+    """GIVEN mail from a sender SES could not authenticate that names a Cc WHEN ingested
+    THEN the stored message keeps the note's code (the console says it in German) beside
+    the English reason, and the Cc is not added."""
+    outcome = deliver(stack, make_mail(cc="carol@customer.org"), dmarc="GRAY", spf="FAIL", dkim="FAIL")
+    [message] = stack.tickets.messages(outcome.ticket)
+    assert [(n.code, n.values) for n in message.notes] == [("participants_unauthenticated", ())]
+    assert message.reason == "Cc, To and Reply-To not added: the sender is not authenticated"
+    assert "carol@customer.org" not in stack.tickets.require_ticket(outcome.ticket).participants

@@ -16,6 +16,7 @@ from chalicelib.domain.announcements import AnnouncementState, RecipientState
 from chalicelib.domain.audit import event
 from chalicelib.domain.collisions import sending_reason, stale_reason
 from chalicelib.domain.mail import Address, Verdict
+from chalicelib.domain.notes import CODES as NOTE_CODES
 from chalicelib.domain.outcome import OutcomeKind
 from chalicelib.domain.refusals import RefusalReason
 from chalicelib.domain.sender_trust import Evidence, judge
@@ -66,6 +67,7 @@ MADE_KEYS: dict[str, tuple[str, ...]] = {
     "sla.clock_": tuple(Clock),
     "sla.col_": ("mailbox", "priority", "first", "resolution"),
     "error.": tuple(RefusalReason),  # i18n.js whyNotSent: the guard's refusal in a reply-not-sent line
+    "note.": tuple(NOTE_CODES),  # i18n.js notes: an incoming mail's notes by their stored code
 }
 HTML_KEY = re.compile(r'data-i18n(?:-title|-placeholder|-aria-label)?="([^"]+)"')
 
@@ -186,6 +188,16 @@ def test_every_error_code_the_api_answers_has_its_sentence() -> None:
     assert {"stale", "not_confirmed", "password_reset_required", "suppressed", "agent_disabled"} <= codes
     missing = sorted(code for code in codes if f"error.{code}" not in table("en"))
     assert missing == [], f"error codes without an error.<code> sentence in the catalogue: {missing}"
+
+
+def test_every_note_code_has_its_sentence_with_the_values_it_names() -> None:
+    """An incoming mail's note is said by its code (i18n.js notes): each code the pipeline
+    writes has `note.<code>` in both languages, naming exactly the values stored with it."""
+    for language in LANGUAGES:
+        catalogue = table(language)
+        for code, names in NOTE_CODES.items():
+            assert f"note.{code}" in catalogue, f"{language}: no note.{code}"
+            assert _placeholders(catalogue[f"note.{code}"]) == set(names), f"{language}: note.{code}"
 
 
 def test_every_sender_trust_reason_reads_back_in_the_console() -> None:

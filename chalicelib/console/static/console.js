@@ -88,7 +88,7 @@
   }
 
   // Words, times, dates and sizes in the agent's language: the catalogue's (i18n.js).
-  const { t, tNodes, when, ago, bytes, reason, readBack, warnings } = window.InboundI18n;
+  const { t, tNodes, when, ago, bytes, reason, readBack, warnings, notes } = window.InboundI18n;
 
   let toastTimer = null;
   function toast(message, action) {
@@ -745,8 +745,9 @@
     if (m.to.length && m.kind !== 'note') facts.append(el('span', { className: 'muted', text: t('message.to', { addresses: m.to.join(', ') }) }));
     if (m.cc.length) facts.append(el('span', { className: 'muted', text: t('message.cc', { addresses: m.cc.join(', ') }) }));
     if (m.lossy_decoding) facts.append(el('span', { className: 'badge warn', text: t('message.lossy') }));
-    // a reply's warnings in the agent's language (i18n.js warnings); other notes as the server wrote them
-    const note = m.reason ? warnings(m.reason) : '';
+    // an incoming mail's notes by their codes, a reply's warnings, in the agent's language
+    // (i18n.js notes, warnings); messages stored before codes, and other notes, as written
+    const note = notes(m);
     if (note) facts.append(el('span', { className: 'badge warn', text: note, attrs: note === m.reason ? { lang: 'en' } : {} }));
     const item = el('li', { className: `message ${m.kind === 'note' ? 'note' : inbound ? 'in' : 'out'}`, dataset: { key: m.key } }, meta);
     const open = () => item.append(facts.childNodes.length ? facts : '', renderBody(m), renderAttachments(m.attachments, m.key) || '');

@@ -199,6 +199,17 @@ window.InboundI18n = (() => {
     return String(line || '').split('; ').map((part) => readBack('warning.', part)).join('; ');
   }
 
+  /* A message's notes line: an incoming mail's notes (services/ticket_filing.py: why its
+     Cc were not added, why it did not join a ticket) each by its stored code in the chosen
+     language where the catalogue has `note.<code>`, any other as the server wrote it; a
+     message without coded notes (a reply's warnings, mail stored before notes kept codes)
+     its `reason` as warnings() says it. "; "-joined, '' when there is none. */
+  function notes(m) {
+    const coded = m.notes || [];
+    if (!coded.length) return warnings(m.reason || '');
+    return coded.map((n) => (n.code && entry(`note.${n.code}`) !== undefined ? t(`note.${n.code}`, n.data || {}) : n.text)).join('; ');
+  }
+
   /* Lines the server writes in English (the audit trail, domain/audit.py), said in the
      chosen language: the line is matched against each English template under `prefix`
      (the longest first, so "assigned to {agent} (was {was})" wins over "assigned to
@@ -293,5 +304,5 @@ window.InboundI18n = (() => {
   document.documentElement.lang = lang;
   translate();
 
-  return { t, tNodes, when, ago, day, readDay, number, bytes, reason, readBack, refusalLine, warnings, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
+  return { t, tNodes, when, ago, day, readDay, number, bytes, reason, readBack, refusalLine, warnings, notes, translate, forAgent, choose, picker, lang, locale, LANGUAGES };
 })();

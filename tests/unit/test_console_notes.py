@@ -1,0 +1,48 @@
+"""An incoming mail's notes in the agent's language (console.js's message badge, i18n.js
+`notes`). GIVEN messages as the API returns them WHEN a German console shows them THEN a
+note stored with its code says the catalogue's German sentence with its values, a note
+without a code and a message stored before codes (its `reason` only) say the server's
+English as written; an English console says the English. Node, a minimal page
+(tests/support/console_node.py)."""
+
+from __future__ import annotations
+
+import json
+
+from chalicelib.api.views import notes_json
+from chalicelib.domain import participants
+from chalicelib.domain.notes import joined, plain
+from tests.support.console_catalogue import table
+from tests.support.console_node import run
+
+SAY = "done(JSON.parse(process.env.MESSAGES).map((m) => window.InboundI18n.notes(m)));"
+NOTED = (plain("Auto-Submitted: auto-replied"), participants.not_a_participant("eve@else.org"))
+OLD_REASON = "Cc, To and Reply-To not added: the sender is not authenticated"
+
+
+def _messages() -> list[dict[str, object]]:
+    coded = {"reason": joined(NOTED), "notes": [notes_json(n) for n in NOTED]}
+    unauthenticated = {"reason": OLD_REASON, "notes": [notes_json(participants.UNAUTHENTICATED)]}
+    old = {"reason": OLD_REASON}  # stored before notes kept codes: no `notes`
+    return [coded, unauthenticated, old, {"reason": None, "notes": []}]
+
+
+def _said(language: str) -> list[str]:
+    shown = run(language, [], SAY, {"MESSAGES": json.dumps(_messages())})
+    assert isinstance(shown, list)
+    return [str(line) for line in shown]
+
+
+def test_a_german_console_says_coded_notes_in_german_and_old_ones_as_written():
+    de = table("de")
+    stranger = str(de["note.participants_not_participant"]).replace("{sender}", "eve@else.org")
+    assert _said("de-DE") == [
+        f"Auto-Submitted: auto-replied; {stranger}",
+        str(de["note.participants_unauthenticated"]),
+        OLD_REASON,
+        "",
+    ]
+
+
+def test_an_english_console_says_the_notes_as_the_server_wrote_them():
+    assert _said("en-US") == [joined(NOTED), OLD_REASON, OLD_REASON, ""]
