@@ -42,6 +42,7 @@ def ticket_json(ticket: Ticket, merged_into: str = "") -> dict[str, Any]:
         "merged_into": merged_into or ticket.merged_into or None,
         "related_ticket": ticket.related_ticket or None,
         "related_reason": ticket.related_reason or None,
+        "related_notes": [notes_json(n) for n in ticket.related_notes],
         "customer_replied": ticket.customer_replied,
         "staff_replied": ticket.staff_replied,
         "sla": sla_json(ticket),

@@ -10,6 +10,7 @@ import re
 from dataclasses import field
 
 from chalicelib.domain.frozen import frozen
+from chalicelib.domain.notes import Note, note
 from chalicelib.domain.reply_tokens import TokenClaim
 from chalicelib.domain.tickets import ThreadSignal, Ticket, TicketStatus
 
@@ -49,38 +50,68 @@ class ThreadDecision:
     ticket_id: str | None
     signal: ThreadSignal
     related_ticket: str = ""
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    # why it joined no ticket, or not the one claimed: each with its code (domain/notes.py)
+    notes: tuple[Note, ...] = field(default_factory=tuple)
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """The notes in the server's English (the delivery record's `notes`)."""
+        return tuple(n.text for n in self.notes)
 
 
-def _closed(ticket: Ticket, notes: list[str]) -> bool:
+def _closed(ticket: Ticket, notes: list[Note]) -> bool:
     """Closed tickets take no more mail: a reply becomes a follow-up ticket. The token, each
     References entry and the subject tag may all name the same ticket: noted once."""
     if ticket.status == TicketStatus.CLOSED:
-        note = f"{ticket.id} is closed: opened a follow-up ticket"
-        if note not in notes:
-            notes.append(note)
+        closed = note("closed", f"{ticket.id} is closed: opened a follow-up ticket", ticket=ticket.id)
+        if closed not in notes:
+            notes.append(closed)
         return True
     return False
 
 
-def _sender_doubt(facts: ThreadFacts) -> str:
-    """Why the From address is known to be false, or "" when it is not."""
+def _sender_doubt(facts: ThreadFacts) -> Note | None:
+    """Why the From address is known to be false, or None when it is not."""
     if facts.dmarc_failed:
-        return "DMARC failed"
+        return note("dmarc_failed", "DMARC failed: not threaded into an existing ticket")
     if facts.from_mailboxes > 1:
         # `alice@x.org <mallory@evil.test>`: parsers disagree on which mailbox sent it,
         # and DMARC judged only one of them (RFC 7489 6.6.1 leaves such mail to us).
-        return f"From names {facts.from_mailboxes} mailboxes"
-    return ""
+        return note(
+            "from_mailboxes",
+            f"From names {facts.from_mailboxes} mailboxes: not threaded into an existing ticket",
+            mailboxes=str(facts.from_mailboxes),
+        )
+    return None
 
 
-def _claim(facts: ThreadFacts, ticket: Ticket, what: str, notes: list[str]) -> bool:
+# How a claim is named in a note: (code prefix, English words before the ticket)
+REFERENCES = ("references", "references")
+SUBJECT = ("subject", "subject tag names")
+
+
+def _claim(facts: ThreadFacts, ticket: Ticket, what: tuple[str, str], notes: list[Note]) -> bool:
     """Whether a References or subject-tag claim on `ticket` joins it; notes why not."""
+    code, words = what
     if not facts.authenticated:
-        notes.append(f"{what} {ticket.id}, but the sender is not authenticated ({facts.trust_reason})")
+        notes.append(
+            note(
+                f"{code}_unauthenticated",
+                f"{words} {ticket.id}, but the sender is not authenticated ({facts.trust_reason})",
+                ticket=ticket.id,
+                trust=facts.trust_reason,
+            )
+        )
         return False
     if not ticket.has_participant(facts.sender):
-        notes.append(f"{what} {ticket.id}, but {facts.sender or 'the sender'} is not a participant")
+        notes.append(
+            note(
+                f"{code}_not_participant",
+                f"{words} {ticket.id}, but {facts.sender or 'the sender'} is not a participant",
+                ticket=ticket.id,
+                sender=facts.sender or "?",
+            )
+        )
         return False
     return True
 
@@ -94,19 +125,31 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
     A sender known to be false (DMARC fail, an ambiguous From) joins nothing, token or not.
     A ticket claimed but not joined is kept as the related ticket, for staff to see.
     """
-    notes: list[str] = []
+    notes: list[Note] = []
     related = ""
     doubt = _sender_doubt(facts)
     if doubt:
-        notes.append(f"{doubt}: not threaded into an existing ticket")
+        notes.append(doubt)
 
     token_ticket = facts.token_ticket
     if facts.token is not None:
         if not facts.token.valid:
-            notes.append(f"reply token for {facts.token.ticket_id} did not verify")
+            notes.append(
+                note(
+                    "token_invalid",
+                    f"reply token for {facts.token.ticket_id} did not verify",
+                    ticket=facts.token.ticket_id,
+                )
+            )
             related = related or facts.token.ticket_id
         elif token_ticket is None or token_ticket.mailbox != facts.mailbox:
-            notes.append(f"reply token names {facts.token.ticket_id}, not a ticket of this mailbox")
+            notes.append(
+                note(
+                    "token_other_mailbox",
+                    f"reply token names {facts.token.ticket_id}, not a ticket of this mailbox",
+                    ticket=facts.token.ticket_id,
+                )
+            )
             related = related or facts.token.ticket_id
         elif _closed(token_ticket, notes) or doubt:
             related = related or token_ticket.id
@@ -121,17 +164,23 @@ def decide(facts: ThreadFacts) -> ThreadDecision:
         if _closed(ticket, notes):
             related = related or ticket.id
             continue
-        if not doubt and _claim(facts, ticket, "references", notes):
+        if not doubt and _claim(facts, ticket, REFERENCES, notes):
             return ThreadDecision(ticket.id, ThreadSignal.REFERENCES, notes=tuple(notes))
         related = related or ticket.id
 
     subject_ticket = facts.subject_ticket
     if subject_ticket is not None:
         if subject_ticket.mailbox != facts.mailbox:
-            notes.append(f"subject tag names {subject_ticket.id} of another mailbox")
+            notes.append(
+                note(
+                    "subject_other_mailbox",
+                    f"subject tag names {subject_ticket.id} of another mailbox",
+                    ticket=subject_ticket.id,
+                )
+            )
         elif _closed(subject_ticket, notes) or doubt:
             pass
-        elif _claim(facts, subject_ticket, "subject tag names", notes):
+        elif _claim(facts, subject_ticket, SUBJECT, notes):
             return ThreadDecision(subject_ticket.id, ThreadSignal.SUBJECT, notes=tuple(notes))
         related = related or subject_ticket.id
 

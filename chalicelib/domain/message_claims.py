@@ -52,6 +52,7 @@ from enum import StrEnum
 
 from chalicelib.domain.frozen import frozen
 from chalicelib.domain.mail import ParsedMail, Verdicts
+from chalicelib.domain.notes import Note, note
 
 
 @frozen
@@ -254,15 +255,16 @@ def judge(stored: MessageIdClaim, mine: MessageIdClaim) -> Reuse:
     return Reuse.FILE_APART
 
 
-def reuse_note(message_id: str, ticket_id: str, reuse: Reuse) -> str:
+def reuse_note(message_id: str, ticket_id: str, reuse: Reuse) -> Note:
     """What staff read on a mail filed although the index held its Message-ID."""
-    note = (
+    text = (
         f"Message-ID {message_id} was already stored on {ticket_id} by another mail"
         " (another sender, verdict or content): filed as a mail of its own"
     )
     if reuse == Reuse.TAKE_OVER:
-        return note + "; replies naming it now thread here (this sender is authenticated)"
-    return note
+        text += "; replies naming it now thread here (this sender is authenticated)"
+        return note("message_id_taken_over", text, message_id=message_id, ticket=ticket_id)
+    return note("message_id_reused", text, message_id=message_id, ticket=ticket_id)
 
 
 @frozen

@@ -17,6 +17,20 @@ CODES: dict[str, tuple[str, ...]] = {
     "participants_not_participant": ("sender",),
     "participants_full": ("addresses", "limit"),
     "participants_full_more": ("addresses", "limit", "more"),
+    # domain/correlation.py: why a mail joined no ticket, or not the one it claimed
+    "closed": ("ticket",),
+    "dmarc_failed": (),
+    "from_mailboxes": ("mailboxes",),
+    "token_invalid": ("ticket",),
+    "token_other_mailbox": ("ticket",),
+    "references_unauthenticated": ("ticket", "trust"),
+    "references_not_participant": ("sender", "ticket"),
+    "subject_unauthenticated": ("ticket", "trust"),
+    "subject_not_participant": ("sender", "ticket"),
+    "subject_other_mailbox": ("ticket",),
+    # domain/message_claims.py: a Message-ID another mail holds
+    "message_id_reused": ("message_id", "ticket"),
+    "message_id_taken_over": ("message_id", "ticket"),
 }
 
 

@@ -127,6 +127,9 @@ class Ticket:
     # The ticket a mail claimed but could not join (token, tag or References), and why.
     related_ticket: str = ""
     related_reason: str = ""
+    # the reason's parts with their codes (domain/notes.py): the console says them in the
+    # agent's language; empty on tickets stored before, and on splits (`related_reason` is read)
+    related_notes: tuple[Note, ...] = ()
     # The ticket this one was merged into (it is closed then, and kept for the links).
     merged_into: str = ""
     # Who wrote the latest customer or staff message ("customer", "staff"; "" before this

@@ -92,7 +92,7 @@ class TicketFiling:
                 where.address if where.tag else "",
             )
         )
-        reused = ""
+        reused: notes.Note | None = None
         if mail.message_id and mail.message_id in hits:
             stored = (claims or {}).get(mail.message_id, message_claims.MessageIdClaim())
             reuse = message_claims.judge(stored, entry.claim)
@@ -196,7 +196,7 @@ class TicketFiling:
             n
             for n in (
                 notes.plain(decision.reason),
-                *map(notes.plain, thread.notes),
+                *thread.notes,
                 admission.note(),
                 why_not,
             )
@@ -238,7 +238,7 @@ class TicketFiling:
             attachments=tuple(a.as_outcome() for a in attachments),
             reason=decision.reason or None if decision.kind == MailKind.AUTO_REPLY else None,
             related_ticket=thread.related_ticket or None,
-            notes=thread.notes,
+            notes=thread.texts,
         )
         record = {**outcome.as_record(), "received_at": received.received_at}
         terms = stored_message_terms(message)  # committed with the message
@@ -255,7 +255,8 @@ class TicketFiling:
                 attachment_count=len(attachments),
                 token_nonce=new_nonce(),
                 related_ticket=thread.related_ticket,
-                related_reason="; ".join(thread.notes) if thread.related_ticket else "",
+                related_reason=notes.joined(thread.notes) if thread.related_ticket else "",
+                related_notes=thread.notes if thread.related_ticket else (),
                 last_from="customer" if message.kind == MessageKind.CUSTOMER else "",
                 sla=sla.start(policy.target(where.mailbox, Priority.NORMAL), now),
                 requester_authenticated=threading.trust.authenticated,

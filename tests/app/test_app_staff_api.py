@@ -160,6 +160,12 @@ def test_a_messages_notes_come_with_their_codes_beside_the_reason(api):
         }
     ]
     assert message["reason"] == message["notes"][0]["text"]
+    stranger = deliver(api.stack, make_mail(subject=f"[{outcome.ticket}] x", sender="eve@else.org"))
+    ticket = api.get(f"/api/tickets/{stranger.ticket}").json_body["ticket"]
+    assert [(n["code"], n["data"]) for n in ticket["related_notes"]] == [
+        ("subject_not_participant", {"sender": "eve@else.org", "ticket": outcome.ticket})
+    ]
+    assert ticket["related_reason"] == ticket["related_notes"][0]["text"]
 
 
 def test_a_ticket_shows_messages_with_download_links(api):

@@ -152,20 +152,22 @@ def test_a_ticket_keeps_whether_its_requester_was_authenticated(store):
     assert store.tickets.require_ticket(ticket.id).requester_authenticated is True
 
 
-def test_a_messages_notes_read_back_with_their_codes_and_values(store):
-    ticket = _ticket(1)
+def test_a_messages_and_a_tickets_notes_read_back_with_their_codes_and_values(store):
     noted = (
         plain("Auto-Submitted: auto-replied"),
         participants.not_a_participant("eve@else.org"),
         participants.UNAUTHENTICATED,
     )
+    ticket = replace(_ticket(1), related_ticket="T-9", related_reason=joined(noted), related_notes=noted)
     message = replace(_message(ticket.id, "ses-1", ticket.created_at), reason=joined(noted), notes=noted)
     store.tickets.commit_new("ses-1", ticket, message, _record("created", ticket.id), 0)
     [got] = store.tickets.messages(ticket.id)
     assert (got.notes, got.reason) == (noted, joined(noted))
+    assert store.tickets.require_ticket(ticket.id).related_notes == noted
     # a message stored before notes kept codes reads back with none (its reason is shown)
     _new(store, "ses-2", 2)
     assert store.tickets.messages(ticket_id_for(2))[0].notes == ()
+    assert store.tickets.require_ticket(ticket_id_for(2)).related_notes == ()
 
 
 def test_a_delivery_a_message_id_and_a_ticket_number_are_each_used_once(store):

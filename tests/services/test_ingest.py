@@ -215,3 +215,17 @@ def test_a_spoofed_mails_cc_note_is_stored_with_its_code_beside_the_text(stack):
     assert [(n.code, n.values) for n in message.notes] == [("participants_unauthenticated", ())]
     assert message.reason == "Cc, To and Reply-To not added: the sender is not authenticated"
     assert "carol@customer.org" not in stack.tickets.require_ticket(outcome.ticket).participants
+
+
+def test_a_mail_kept_off_the_ticket_it_names_stores_why_by_code_on_message_and_ticket(stack):
+    """GIVEN a stranger's mail naming Alice's ticket in its subject WHEN ingested THEN the
+    new ticket's related reason and the message's notes keep the note's code and values
+    (the console says them in German), the English text beside them."""
+    first = deliver(stack, make_mail())
+    outcome = deliver(stack, make_mail(subject=f"Re: [{first.ticket}] x", sender="eve@else.org"))
+    ticket = stack.tickets.require_ticket(outcome.ticket)
+    coded = [(n.code, dict(n.values)) for n in ticket.related_notes]
+    assert coded == [("subject_not_participant", {"ticket": first.ticket, "sender": "eve@else.org"})]
+    assert ticket.related_reason == f"subject tag names {first.ticket}, but eve@else.org is not a participant"
+    [message] = stack.tickets.messages(outcome.ticket)
+    assert message.notes == ticket.related_notes and message.reason == ticket.related_reason

@@ -46,3 +46,27 @@ def test_a_german_console_says_coded_notes_in_german_and_old_ones_as_written():
 
 def test_an_english_console_says_the_notes_as_the_server_wrote_them():
     assert _said("en-US") == [joined(NOTED), OLD_REASON, OLD_REASON, ""]
+
+
+def test_a_german_console_says_why_a_mail_did_not_join_its_ticket_with_the_trust_reason_in_german():
+    """The related-ticket line and the message's badge (both i18n.js notes): the claim's
+    note in German, sender_trust's English reason inside it said in German too."""
+    from chalicelib.domain.correlation import ThreadFacts, decide
+    from chalicelib.domain.tickets import Ticket
+
+    trust = "DMARC failed for customer.org"
+    claimed = Ticket(id="T-1", mailbox="support", subject="x", requester="alice@customer.org")
+    facts = ThreadFacts(
+        mailbox="support", sender="alice@customer.org", trust_reason=trust, referenced=(claimed,)
+    )
+    [noted] = decide(facts).notes
+    line = {"reason": noted.text, "notes": [notes_json(noted)]}
+    de = table("de")
+    german = (
+        str(de["note.references_unauthenticated"])
+        .replace("{ticket}", "T-1")
+        .replace("{trust}", str(de["trust.dmarc_failed"]).replace("{domain}", "customer.org"))
+    )
+    shown = run("de-DE", [], SAY, {"MESSAGES": json.dumps([line])})
+    assert shown == [german]
+    assert run("en-US", [], SAY, {"MESSAGES": json.dumps([line])}) == [noted.text]

@@ -34,7 +34,7 @@ def test_forged_token_opens_a_new_ticket_and_notes_the_related_one():
     )
     result = decide(facts)
     assert result.ticket_id is None and result.signal == "new" and result.related_ticket == "T-1"
-    assert any("did not verify" in n for n in result.notes)
+    assert any("did not verify" in n for n in result.texts)
 
 
 def test_references_thread_a_participant():
@@ -96,7 +96,7 @@ def test_reply_to_a_closed_ticket_opens_a_follow_up():
     )
     result = decide(facts)
     assert result.ticket_id is None and result.related_ticket == "T-1"
-    assert any("closed" in n for n in result.notes)
+    assert any("closed" in n for n in result.texts)
 
 
 def test_subject_tags_are_found_and_normalised():
@@ -117,7 +117,7 @@ def test_an_ambiguous_from_is_doubted_like_a_dmarc_failure():
     )
     result = decide(facts)
     assert result.ticket_id is None and result.related_ticket == "T-1"
-    assert result.notes[0] == "From names 2 mailboxes: not threaded into an existing ticket"
+    assert result.texts[0] == "From names 2 mailboxes: not threaded into an existing ticket"
 
 
 @pytest.mark.parametrize("signal", ["references", "subject"])
@@ -129,7 +129,7 @@ def test_an_unauthenticated_participant_does_not_join_by_references_or_subject_t
     )
     result = decide(facts)
     assert (result.ticket_id, result.signal, result.related_ticket) == (None, "new", "T-1")
-    assert "not authenticated (no DMARC record for customer.org)" in result.notes[0]
+    assert "not authenticated (no DMARC record for customer.org)" in result.texts[0]
     assert decide(replace(facts, authenticated=True)).signal == signal
 
 
@@ -154,7 +154,7 @@ def test_a_reply_naming_a_closed_ticket_four_ways_notes_the_follow_up_once():
     )
     result = decide(facts)
     assert (result.ticket_id, result.related_ticket) == (None, "T-1")
-    assert result.notes == ("T-1 is closed: opened a follow-up ticket",)
+    assert result.texts == ("T-1 is closed: opened a follow-up ticket",)
 
 
 def test_a_stranger_naming_one_ticket_in_three_references_gets_one_reason():
@@ -166,4 +166,38 @@ def test_a_stranger_naming_one_ticket_in_three_references_gets_one_reason():
     )
     result = decide(facts)
     assert (result.ticket_id, result.related_ticket) == (None, "T-1")
-    assert result.notes == ("references T-1, but the sender is not authenticated (no DMARC)",)
+    assert result.texts == ("references T-1, but the sender is not authenticated (no DMARC)",)
+
+
+def _codes(facts: ThreadFacts) -> list[tuple[str, dict[str, str]]]:
+    return [(n.code, dict(n.values)) for n in decide(facts).notes]
+
+
+def test_each_threading_note_carries_its_code_and_the_values_its_sentence_names():
+    """The console says a note by its code in the agent's language (i18n.js notes): every
+    note decide() writes has one, with the ticket, sender or trust reason it names."""
+    stranger = ThreadFacts(mailbox="support", sender=MALLORY, authenticated=True)
+    spoofed = ThreadFacts(mailbox="support", sender=ALICE, trust_reason="no DMARC")
+    other = ticket(mailbox="sales")
+    assert _codes(replace(stranger, token=TokenClaim("T-1", False), token_ticket=ticket())) == [
+        ("token_invalid", {"ticket": "T-1"})
+    ]
+    assert _codes(replace(stranger, token=TokenClaim("T-1", True), token_ticket=other)) == [
+        ("token_other_mailbox", {"ticket": "T-1"})
+    ]
+    assert _codes(replace(stranger, referenced=(ticket(status="closed"),))) == [("closed", {"ticket": "T-1"})]
+    assert _codes(replace(spoofed, referenced=(ticket(),))) == [
+        ("references_unauthenticated", {"ticket": "T-1", "trust": "no DMARC"})
+    ]
+    assert _codes(replace(stranger, referenced=(ticket(),))) == [
+        ("references_not_participant", {"ticket": "T-1", "sender": MALLORY})
+    ]
+    assert _codes(replace(spoofed, subject_ticket=ticket())) == [
+        ("subject_unauthenticated", {"ticket": "T-1", "trust": "no DMARC"})
+    ]
+    assert _codes(replace(stranger, subject_ticket=ticket())) == [
+        ("subject_not_participant", {"ticket": "T-1", "sender": MALLORY})
+    ]
+    assert _codes(replace(stranger, subject_ticket=other)) == [("subject_other_mailbox", {"ticket": "T-1"})]
+    assert _codes(replace(stranger, dmarc_failed=True)) == [("dmarc_failed", {})]
+    assert _codes(replace(stranger, from_mailboxes=2)) == [("from_mailboxes", {"mailboxes": "2"})]

@@ -41,3 +41,12 @@ def test_the_reason_line_joins_the_notes_english_text():
     assert joined((plain("auto-reply"), plain(""), participants.UNAUTHENTICATED)) == (
         "auto-reply; Cc, To and Reply-To not added: the sender is not authenticated"
     )
+
+
+def test_a_reused_message_id_note_names_the_id_and_the_ticket_holding_it():
+    from chalicelib.domain.message_claims import Reuse, reuse_note
+
+    own = reuse_note("<a@x.org>", "T-7", Reuse.FILE_APART)
+    taken = reuse_note("<a@x.org>", "T-7", Reuse.TAKE_OVER)
+    assert (own.code, dict(own.values)) == ("message_id_reused", {"message_id": "<a@x.org>", "ticket": "T-7"})
+    assert taken.code == "message_id_taken_over" and taken.text.startswith(own.text + "; replies")

@@ -678,11 +678,13 @@
         }),
         split[1] === 'split from' ? el('span', { className: 'muted', text: ` (${readBack('related.by', ticket.related_reason.replace(/^split from \S+ /, ''))})` }) : null);
     }
+    // why, by the notes' codes in the agent's language (i18n.js notes); stored before codes: as written
+    const why = ticket.related_reason ? notes({ reason: ticket.related_reason, notes: ticket.related_notes }) : t('related.untrusted');
     return el('div', { className: 'related', attrs: { role: 'note' } },
       el('div', {},
         el('strong', {}, ...tNodes('related.not_added', { ticket: el('button', { type: 'button', className: 'link', text: target, on: { click: () => openTicket(target) } }) })),
         el('span', { text: ' ' }),
-        el('span', { className: 'why', text: ticket.related_reason || t('related.untrusted'), attrs: ticket.related_reason ? { lang: 'en' } : {} })),
+        el('span', { className: 'why', text: why, attrs: why === ticket.related_reason ? { lang: 'en' } : {} })),
       el('button', {
         type: 'button', className: 'merge', text: t('related.merge', { ticket: target }),
         attrs: { title: t('related.merge_title', { ticket: target }) },

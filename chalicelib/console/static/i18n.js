@@ -207,7 +207,12 @@ window.InboundI18n = (() => {
   function notes(m) {
     const coded = m.notes || [];
     if (!coded.length) return warnings(m.reason || '');
-    return coded.map((n) => (n.code && entry(`note.${n.code}`) !== undefined ? t(`note.${n.code}`, n.data || {}) : n.text)).join('; ');
+    const said = (n) => {
+      const data = { ...(n.data || {}) };
+      if (data.trust) data.trust = readBack('trust.', data.trust); // sender_trust's English reason
+      return t(`note.${n.code}`, data);
+    };
+    return coded.map((n) => (n.code && entry(`note.${n.code}`) !== undefined ? said(n) : n.text)).join('; ');
   }
 
   /* Lines the server writes in English (the audit trail, domain/audit.py), said in the
