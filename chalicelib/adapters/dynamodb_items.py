@@ -137,7 +137,7 @@ def ticket_item(ticket: Ticket) -> dict[str, Any]:
         "token_nonce": ticket.token_nonce,
         "related_ticket": ticket.related_ticket,
         "related_reason": ticket.related_reason,
-        "related_notes": _notes_list(ticket.related_notes),
+        "related_notes": notes_list(ticket.related_notes),
         "last_from": ticket.last_from,
         "staff_replied": ticket.staff_replied or None,
         "requester_unauthenticated": (not ticket.requester_authenticated) or None,
@@ -173,7 +173,7 @@ def ticket_from_item(raw: dict[str, Any]) -> Ticket:
         related_ticket=item.get("related_ticket", ""),
         related_reason=item.get("related_reason", ""),
         # absent on tickets stored before notes kept their codes: `related_reason` alone
-        related_notes=_notes_from(item.get("related_notes", [])),
+        related_notes=notes_from(item.get("related_notes", [])),
         merged_into=item.get("merged_into", ""),
         last_from=item.get("last_from", ""),
         staff_replied=bool(item.get("staff_replied", False)),
@@ -198,11 +198,11 @@ def _attachment_dict(a: StoredAttachment) -> dict[str, Any]:
     }
 
 
-def _notes_list(notes: tuple[Note, ...]) -> list[dict[str, Any]]:
+def notes_list(notes: tuple[Note, ...]) -> list[dict[str, Any]]:
     return [{"text": n.text, "code": n.code, "values": dict(n.values)} for n in notes]
 
 
-def _notes_from(stored: list[dict[str, Any]]) -> tuple[Note, ...]:
+def notes_from(stored: list[dict[str, Any]]) -> tuple[Note, ...]:
     return tuple(
         Note(
             text=n.get("text", ""),
@@ -243,7 +243,7 @@ def message_item(message: StoredMessage) -> dict[str, Any]:
         "defects": [str(d) for d in message.defects[:50]],
         "authenticated": message.authenticated,
         "trust_reason": message.trust_reason,
-        "notes": _notes_list(message.notes),
+        "notes": notes_list(message.notes),
     }
     return serialize(item)
 
@@ -297,5 +297,5 @@ def message_from_item(raw: dict[str, Any]) -> StoredMessage:
         authenticated=item.get("authenticated"),
         trust_reason=item.get("trust_reason", ""),
         # absent on messages stored before notes kept their codes: `reason` alone
-        notes=_notes_from(item.get("notes", [])),
+        notes=notes_from(item.get("notes", [])),
     )

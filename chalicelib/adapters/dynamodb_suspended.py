@@ -40,6 +40,7 @@ def suspended_item(suspended: SuspendedMessage) -> dict[str, Any]:
             "reason": suspended.reason,
             "received_at": suspended.received_at,
             "recipients": list(suspended.recipients),
+            "notes": items.notes_list(suspended.notes),
         }
     )
 
@@ -55,6 +56,8 @@ def _from_item(raw: dict[str, Any]) -> SuspendedMessage:
         subject=str(item.get("subject", "")),
         reason=str(item.get("reason", "")),
         recipients=tuple(str(r) for r in item.get("recipients") or ()),
+        # absent on mail suspended before reasons kept codes: `reason` alone
+        notes=items.notes_from(item.get("notes", [])),
     )
 
 

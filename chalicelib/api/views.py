@@ -195,6 +195,8 @@ def suspended_json(suspended: SuspendedMessage) -> dict[str, Any]:
         "sender": suspended.sender,
         "subject": suspended.subject,
         "reason": suspended.reason,
+        # the reason by code: the console says it in the agent's language (empty: `reason` as written)
+        "notes": [notes_json(n) for n in suspended.notes],
         "received_at": suspended.received_at,
         "recipients": list(suspended.recipients),
     }

@@ -12,6 +12,7 @@ import unicodedata
 
 from chalicelib.domain.classify_types import BounceReport, Classification, MailKind
 from chalicelib.domain.mail import MAX_ADDRESSES, ParsedMail, Verdict, Verdicts
+from chalicelib.domain.notes import Note, note, plain
 
 # Precedence values that mark list traffic or automatic answers (RFC 2076 §3.9;
 # cPanel/BoxTrapper write "auto_reply"). X-Precedence is the same header spelled
@@ -123,24 +124,34 @@ def classify(mail: ParsedMail, verdicts: Verdicts, bounce: BounceReport | None) 
             referenced_ids=bounce.message_ids,
             complaint=bounce.complaint,
         )
-    reason = automatic_reason(mail)
-    if reason:
-        return Classification(kind=MailKind.AUTO_REPLY, reason=reason)
+    automatic = automatic_note(mail)
+    if automatic.text:
+        return Classification(kind=MailKind.AUTO_REPLY, reason=automatic.text, reason_note=automatic)
     return Classification(kind=MailKind.NORMAL)
 
 
 def automatic_reason(mail: ParsedMail) -> str:
     """The rule that marks this mail as automatic (RFC 3834 and kin), or ""."""
-    return (
-        _auto_submitted(mail)
-        or _precedence(mail)
-        or _autoresponder_header(mail)
-        or _mailing_list(mail)
-        or _out_of_office_subject(mail.subject)
-        or _null_sender(mail)
-        or _report(mail)
-        or _daemon_sender(mail)
-    )
+    return automatic_note(mail).text
+
+
+def automatic_note(mail: ParsedMail) -> Note:
+    """The same with its code: a header quoted as it came has none (it reads the same in
+    every language), a sentence has one the console says in the agent's language."""
+    for rule in (
+        _auto_submitted,
+        _precedence,
+        _autoresponder_header,
+        _mailing_list,
+        _out_of_office_subject,
+        _null_sender,
+        _report,
+        _daemon_sender,
+    ):
+        found = rule(mail)
+        if found:
+            return found if isinstance(found, Note) else plain(found)
+    return plain("")
 
 
 def requests_no_auto_reply(mail: ParsedMail) -> bool:
@@ -201,20 +212,22 @@ def _autoresponder_header(mail: ParsedMail) -> str:
     return ""
 
 
-def _mailing_list(mail: ParsedMail) -> str:
+def _mailing_list(mail: ParsedMail) -> Note | None:
     # RFC 2919 / RFC 2369: list traffic and newsletters; the value is irrelevant.
     for name in ("list-id", "list-unsubscribe"):
         if mail.has_header(name):
-            return f"{_title(name)} present (mailing list)"
-    return ""
+            return note("mailing_list", f"{_title(name)} present (mailing list)", header=_title(name))
+    return None
 
 
-def _out_of_office_subject(subject: str) -> str:
-    normalised = _fold(subject)
+def _out_of_office_subject(mail: ParsedMail) -> Note | None:
+    normalised = _fold(mail.subject)
     for label, pattern in _OOO_SUBJECTS:
         if pattern.search(normalised):
-            return f'Subject looks like an out-of-office reply ("{label}")'
-    return ""
+            return note(
+                "out_of_office_subject", f'Subject looks like an out-of-office reply ("{label}")', label=label
+            )
+    return None
 
 
 def _null_sender(mail: ParsedMail) -> str:
@@ -241,16 +254,24 @@ def _report(mail: ParsedMail) -> str:
     return f"Content-Type: multipart/report; report-type={report_type}"
 
 
-def _daemon_sender(mail: ParsedMail) -> str:
+def _daemon_sender(mail: ParsedMail) -> Note | None:
     for address in mail.from_:
         if address.local_part in _DAEMON_LOCAL:
-            return f"From: {address.email} (delivery system, no recipients recognised)"
+            return _delivery_system(address.email)
     # "From: MAILER-DAEMON <>" (DragonFly dma and others) has no address to parse.
     for value in mail.header_values("from"):
         name, _, rest = value.partition("<")
         if name.strip().strip('"').lower() in _DAEMON_LOCAL and not rest.strip("> "):
-            return f"From: {name.strip()} <> (delivery system, no recipients recognised)"
-    return ""
+            return _delivery_system(f"{name.strip()} <>")
+    return None
+
+
+def _delivery_system(sender: str) -> Note:
+    return note(
+        "delivery_system_sender",
+        f"From: {sender} (delivery system, no recipients recognised)",
+        sender=sender,
+    )
 
 
 def _fold(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from chalicelib.domain.frozen import frozen
+from chalicelib.domain.notes import Note
 
 
 class MailKind(StrEnum):
@@ -36,6 +37,9 @@ class Classification:
 
     kind: MailKind
     reason: str = ""
+    # an automatic mail's reason with its code (domain/notes.py): the console says it in
+    # the agent's language on the message and the suspended list
+    reason_note: Note | None = None
     failed_recipients: tuple[str, ...] = ()
     permanent: bool = False
     referenced_ids: tuple[str, ...] = ()  # bounces: see BounceReport.message_ids

@@ -31,6 +31,12 @@ CODES: dict[str, tuple[str, ...]] = {
     # domain/message_claims.py: a Message-ID another mail holds
     "message_id_reused": ("message_id", "ticket"),
     "message_id_taken_over": ("message_id", "ticket"),
+    # domain/classify.py: why a mail was taken for automatic (a header quoted as it came has no code)
+    "mailing_list": ("header",),
+    "out_of_office_subject": ("label",),
+    "delivery_system_sender": ("sender",),
+    # services/suspended_mail.py: a suspended mail staff filed into a ticket
+    "released": (),
 }
 
 

@@ -102,6 +102,7 @@ class UnfiledOutcomes:
             subject=mail.subject,
             reason=decision.reason,
             recipients=received.recipients,
+            notes=(decision.reason_note,) if decision.reason_note else (),
         )
         self.record(received, outcome, suspended=suspended)
         self.archive(received, received.received_at)

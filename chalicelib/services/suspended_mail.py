@@ -7,10 +7,13 @@ from typing import TYPE_CHECKING
 from chalicelib.domain import verdicts
 from chalicelib.domain.classify_types import Classification, MailKind
 from chalicelib.domain.mail import ReceivedMail
+from chalicelib.domain.notes import note
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.routing import Route
 from chalicelib.errors import AlreadyProcessed, SuspendedNotFound
 from chalicelib.services.ticket_filing import wanted_message_ids
+
+RELEASED = note("released", "released by staff from the suspended list")
 
 if TYPE_CHECKING:
     from chalicelib.services.ingest_ports import IngestPorts
@@ -46,7 +49,7 @@ class SuspendedMail:
             received_at=suspended.received_at,
         )
         where = Route(mailbox=mailbox, address="")
-        decision = Classification(kind=MailKind.NORMAL, reason="released by staff from the suspended list")
+        decision = Classification(kind=MailKind.NORMAL, reason=RELEASED.text, reason_note=RELEASED)
         # The raw stays in archive/: filing never moves it, only ingest does.
         found = self.ports.tickets.look_up(received.ses_message_id, mailbox, wanted_message_ids(mail))
         try:

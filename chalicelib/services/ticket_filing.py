@@ -195,7 +195,7 @@ class TicketFiling:
         noted = tuple(
             n
             for n in (
-                notes.plain(decision.reason),
+                decision.reason_note or notes.plain(decision.reason),
                 *thread.notes,
                 admission.note(),
                 why_not,

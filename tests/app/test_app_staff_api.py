@@ -286,6 +286,24 @@ def test_suspended_mail_is_listed_released_and_discarded(api):
     assert api.get("/api/suspended?mailbox=sales").status_code == 400
 
 
+def test_a_suspended_mails_reason_comes_with_its_code(api):
+    """GIVEN a newsletter suspended (stored through the DynamoDB adapter) WHEN the console
+    lists the suspended mail THEN its reason's code and values come beside the English."""
+    deliver(api.stack, make_mail(subject="News", headers={"List-Id": "News <news.example.org>"}))
+    quoted = deliver(api.stack, make_mail(subject="Vacation", headers={"Auto-Submitted": "auto-replied"}))
+    listed = {
+        h["ses_message_id"]: h for h in api.get("/api/suspended?mailbox=support").json_body["suspended"]
+    }
+    [news] = [h for key, h in listed.items() if key != quoted.ses_message_id]
+    assert news["notes"] == [
+        {"code": "mailing_list", "data": {"header": "List-Id"}, "text": "List-Id present (mailing list)"}
+    ]
+    # a header quoted as it came has no code: shown as written in every language
+    assert listed[quoted.ses_message_id]["notes"] == [
+        {"code": None, "data": {}, "text": "Auto-Submitted: auto-replied"}
+    ]
+
+
 def _post(url: str, token: str = "") -> tuple[int, Any]:
     request = urllib.request.Request(
         url, method="POST", data=b"", headers={"Content-Type": "application/json"}

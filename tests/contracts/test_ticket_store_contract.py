@@ -20,7 +20,7 @@ from chalicelib.adapters.dynamodb_suspended import DynamoDBSuspended
 from chalicelib.adapters.dynamodb_tickets import DynamoDBTickets
 from chalicelib.domain import participants
 from chalicelib.domain.message_claims import IndexEntry, MessageIdClaim, UnfiledClaim
-from chalicelib.domain.notes import joined, plain
+from chalicelib.domain.notes import joined, note, plain
 from chalicelib.domain.outcome import Outcome
 from chalicelib.domain.report_counts import bucket
 from chalicelib.domain.tickets import Body, StoredMessage, Ticket, TicketStatus, ticket_id_for
@@ -344,6 +344,20 @@ def test_a_suspended_mail_is_recorded_with_its_delivery_once_and_listed_until_de
     record = store.deliveries.get_delivery("ses-9")
     assert record is not None and record["received_at"] == mail.received_at
     assert "pk" not in record and "sk" not in record  # the record's fields, not the item's keys
+
+
+def test_a_suspended_mails_reason_reads_back_with_its_code(store):
+    listed = note("mailing_list", "List-Id present (mailing list)", header="List-Id")
+    mail = SuspendedMessage(
+        mailbox="support",
+        ses_message_id="ses-8",
+        received_at="2026-12-07T09:00:00.000Z",
+        archive_key="archive/2026/12/07/ses-8.eml",
+        reason=listed.text,
+        notes=(listed,),
+    )
+    store.deliveries.record_delivery("ses-8", _record("auto_reply", received_at=mail.received_at), mail)
+    assert store.suspended.get_suspended("support", mail.key) == mail
 
 
 def test_only_a_failed_verdict_is_cleared_and_sweeps_are_counted_until_reset(store):

@@ -229,3 +229,17 @@ def test_a_mail_kept_off_the_ticket_it_names_stores_why_by_code_on_message_and_t
     assert ticket.related_reason == f"subject tag names {first.ticket}, but eve@else.org is not a participant"
     [message] = stack.tickets.messages(outcome.ticket)
     assert message.notes == ticket.related_notes and message.reason == ticket.related_reason
+
+
+def test_a_suspended_mails_reason_and_its_release_note_are_stored_with_their_codes(stack):
+    """GIVEN a newsletter that threads nowhere WHEN it is suspended, then released by staff
+    THEN the suspended record keeps the reason's code (mailing_list, the header named) and
+    the filed message the release's code, beside the English text."""
+    lonely = deliver(stack, make_mail(subject="News", headers={"List-Id": "News <news.example.org>"}))
+    [suspended] = stack.suspended.list("support")
+    assert [(n.code, dict(n.values)) for n in suspended.notes] == [("mailing_list", {"header": "List-Id"})]
+    assert suspended.reason == "List-Id present (mailing list)" and lonely.ticket is None
+    released = stack.suspended.release("support", suspended.key)
+    [message] = stack.tickets.messages(str(released.ticket))
+    assert [n.code for n in message.notes] == ["released"]
+    assert message.reason == "released by staff from the suspended list"

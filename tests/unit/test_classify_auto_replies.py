@@ -84,6 +84,12 @@ def test_out_of_office_recognised_by_subject_alone(subject, label):
 
     assert result.kind == "auto_reply"
     assert result.reason == f'Subject looks like an out-of-office reply ("{label}")'
+    # the console says it in the agent's language by its code, the matched prefix kept
+    assert result.reason_note is not None and result.reason_note.text == result.reason
+    assert (result.reason_note.code, result.reason_note.values) == (
+        "out_of_office_subject",
+        (("label", label),),
+    )
 
 
 @pytest.mark.parametrize(
@@ -189,4 +195,23 @@ def test_read_receipt_is_an_auto_reply():
     assert (result.kind, result.reason) == (
         "auto_reply",
         "Content-Type: multipart/report; report-type=disposition-notification",
+    )
+
+
+def test_a_rule_written_as_a_sentence_keeps_its_code_and_a_quoted_header_has_none():
+    """The suspended list and the message say the reason in the agent's language: a
+    sentence by its code (the header, the sender it names kept), a header as it came."""
+    listed = classify(customer_mail(List_Id="Printers <printers.lists.example.org>"), CLEAN, None)
+    assert listed.reason_note is not None
+    assert (listed.reason_note.code, dict(listed.reason_note.values)) == (
+        "mailing_list",
+        {"header": "List-Id"},
+    )
+    daemon = classify(customer_mail(sender="MAILER-DAEMON@mx.example.org"), CLEAN, None)
+    assert daemon.reason_note is not None and daemon.reason_note.code == "delivery_system_sender"
+    assert dict(daemon.reason_note.values) == {"sender": "mailer-daemon@mx.example.org"}
+    quoted = classify(customer_mail(Auto_Submitted="auto-replied"), CLEAN, None)
+    assert quoted.reason_note is not None and (quoted.reason_note.code, quoted.reason_note.text) == (
+        "",
+        "Auto-Submitted: auto-replied",
     )

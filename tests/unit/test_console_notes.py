@@ -70,3 +70,24 @@ def test_a_german_console_says_why_a_mail_did_not_join_its_ticket_with_the_trust
     shown = run("de-DE", [], SAY, {"MESSAGES": json.dumps([line])})
     assert shown == [german]
     assert run("en-US", [], SAY, {"MESSAGES": json.dumps([line])}) == [noted.text]
+
+
+def test_a_german_console_says_why_mail_was_suspended_in_german_and_a_quoted_header_as_it_came():
+    """The suspended list (triage.js, i18n.js notes): a newsletter's reason by its code in
+    German, a header quoted as it came and a mail suspended before codes as written."""
+    from chalicelib.domain.classify import classify
+    from chalicelib.domain.mail import Verdicts
+    from tests.support.stdlib_mail import customer_mail
+
+    clean = Verdicts(spam="PASS", virus="PASS")
+    listed = classify(customer_mail(List_Id="News <news.example.org>"), clean, None).reason_note
+    quoted = classify(customer_mail(Auto_Submitted="auto-replied"), clean, None).reason_note
+    assert listed is not None and quoted is not None
+    rows = [
+        {"reason": listed.text, "notes": [notes_json(listed)]},
+        {"reason": quoted.text, "notes": [notes_json(quoted)]},
+        {"reason": listed.text, "notes": []},  # suspended before reasons kept codes
+    ]
+    shown = run("de-DE", [], SAY, {"MESSAGES": json.dumps(rows)})
+    german = str(table("de")["note.mailing_list"]).replace("{header}", "List-Id")
+    assert shown == [german, "Auto-Submitted: auto-replied", "List-Id present (mailing list)"]

@@ -12,7 +12,7 @@
 
 window.InboundTriage = (desk) => {
   const { api, el, $, toast, showAlert, state, when } = desk;
-  const { t, reason } = window.InboundI18n;
+  const { t, reason, notes } = window.InboundI18n;
   const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
   const SPAM_TAG = 'spam';
   const TICKET_ID = /\bT-\d+\b/g;
@@ -319,7 +319,7 @@ window.InboundTriage = (desk) => {
           el('span', { className: 'pill suspended', text: t('suspended.pill') }),
           el('span', { className: 'ago', text: when(h.received_at) })),
         el('div', { className: 'subject', text: h.subject || t('ticket.no_subject') }),
-        el('div', { className: 'who' }, el('span', { text: h.sender || t('suspended.no_sender') }), ' · ', el('span', { className: 'muted', text: h.reason, attrs: { lang: 'en' } })),
+        el('div', { className: 'who' }, el('span', { text: h.sender || t('suspended.no_sender') }), ' · ', el('span', { className: 'muted', text: notes(h), attrs: notes(h) === h.reason ? { lang: 'en' } : {} })),
         el('div', { className: 'suspended-actions' },
           el('button', { type: 'button', text: t('suspended.release'), dataset: { release: h.key }, attrs: { title: t('suspended.release_title') }, on: { click: () => settle(box, h, 'release') } }),
           el('button', { type: 'button', className: 'danger', text: t('suspended.discard'), dataset: { discard: h.key }, on: { click: () => settle(box, h, 'discard') } })))));

@@ -13,6 +13,7 @@ from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
 
 from chalicelib.domain.frozen import frozen
+from chalicelib.domain.notes import Note
 
 # The domain types appear only in annotations here. Imported at run time they would load the
 # announcements', feedback's and reputation's domain (a dozen frozen dataclasses) into every
@@ -95,6 +96,9 @@ class SuspendedMessage:
     subject: str = ""
     reason: str = ""
     recipients: tuple[str, ...] = ()
+    # the reason with its code (domain/notes.py), for the console to say in the agent's
+    # language; empty on mail suspended before reasons kept codes (`reason` is shown)
+    notes: tuple[Note, ...] = ()
 
     @property
     def key(self) -> str:
