@@ -351,7 +351,9 @@ def test_a_reply_whose_cc_was_left_out_says_why_in_german(
     german: Console, local_stack: LocalStackRun
 ) -> None:
     """A reply sent with a Cc the guard refused shows the warning on the reply in German (it
-    read "not sent to … : suppressed (… is on the suppression list (BOUNCE))")."""
+    read "not sent to … : suppressed (… is on the suppression list (BOUNCE))"); the customer's
+    own Cc, not added, is noted on the mail in German (it read "Cc, To and Reply-To not
+    added: the sender is not authenticated")."""
     up = local_stack.current
     gone = "weg@kunde-alt.de"
     subprocess.run(
@@ -363,12 +365,19 @@ def test_a_reply_whose_cc_was_left_out_says_why_in_german(
         check=True,
     )
     mail = customer_mail("Rechnung doppelt", "Die Rechnung kam zweimal.")
+    mail["Cc"] = "kollege@kunde.de"
     send(up, mail)
     ticket = ticket_of(up, mail)
     page = german.page
     _sign_in(german, local_stack)
     page.goto(f"{up.http}/?ticket={ticket.id}")
     page.locator(".ticket-head .tid").filter(has_text=ticket.id).wait_for()
+    # the customer's Cc was not added (the local stack authenticates no sender): the mail's
+    # note says so by its stored code in German, not the server's English
+    note = page.locator("li.message.in .badge.warn")
+    note.wait_for()
+    assert note.inner_text() == str(table("de")["note.participants_unauthenticated"])
+    assert note.get_attribute("lang") is None
     # the local stack authenticates no sender, so no mail's Cc is copied: the agent adds it
     page.locator(".add-participant input[name=address]").fill(gone)
     page.locator(".add-participant input[name=address]").press("Enter")
