@@ -17,7 +17,7 @@ from chalicelib.services.notifications import decode
 from chalicelib.wiring import build_services
 from tests.support.deliver import notification_for
 from tests.support.desk_helpers import new_ticket
-from tests.support.mail_factory import make_mail
+from tests.support.mail_factory import make_mail, without_message_id
 from tests.support.request_counts import counted_session
 from tests.support.ses_feedback import bounce_note, send_note
 
@@ -93,18 +93,12 @@ def test_a_redelivered_mail_is_recognised_by_the_same_read_and_only_archived(sta
     assert stack.keys("incoming/") == []
 
 
-def _without_message_id(raw: bytes) -> bytes:
-    head, _, body = raw.partition(b"\n\n")
-    kept = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
-    return b"\n".join(kept) + b"\n\n" + body
-
-
 def test_a_mail_without_message_id_costs_one_conditional_put_more_and_its_copy_is_found_by_it(stack, counted):
     """RFC 5322 makes the Message-ID optional: such a mail claims its content instead
     (domain/message_claims.content_claim), one PutItem; the copy a sender's retry hands SES
     is refused by that put and reads the first delivery's ticket (GetItem)."""
     svc, requests = counted
-    raw = _without_message_id(make_mail(subject="No Message-ID"))
+    raw = without_message_id(make_mail(subject="No Message-ID"))
     first = ingest(stack, svc, raw)
     assert requests.take() == {**NEW_TICKET, "dynamodb.PutItem": 1}
     again = ingest(stack, svc, raw)

@@ -18,7 +18,7 @@ import pytest
 from chalicelib.domain.reply_tokens import reply_address
 from tests.fakes.stack import SECRET, FakeStack
 from tests.support.deliver import deliver
-from tests.support.mail_factory import make_mail
+from tests.support.mail_factory import make_mail, without_message_id
 
 # The customer's domain lets SES authenticate nothing; mallory's forgery cannot be either.
 UNAUTHENTICATED = {"dmarc": "GRAY", "spf": "FAIL", "dkim": "FAIL"}
@@ -30,17 +30,11 @@ def stack() -> FakeStack:
     return FakeStack()
 
 
-def _without_message_id(raw: bytes) -> bytes:
-    head, _, body = raw.partition(b"\n\n")
-    kept = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
-    return b"\n".join(kept) + b"\n\n" + body
-
-
 def test_an_automatic_copy_of_a_mail_without_message_id_does_not_drop_the_real_one(stack):
     """GIVEN mallory's copy of a form mail (no Message-ID) marked automatic, suspended for review
     WHEN the real form mail arrives THEN it is a ticket, not the suspended copy's duplicate."""
-    forged = deliver(stack, _without_message_id(make_mail(headers=AUTOMATIC)), **UNAUTHENTICATED)
-    real = deliver(stack, _without_message_id(make_mail()), **UNAUTHENTICATED)
+    forged = deliver(stack, without_message_id(make_mail(headers=AUTOMATIC)), **UNAUTHENTICATED)
+    real = deliver(stack, without_message_id(make_mail()), **UNAUTHENTICATED)
 
     assert forged.outcome == "auto_reply"
     assert real.outcome == "created", real.reason
@@ -74,7 +68,7 @@ def test_an_automatic_copy_of_a_customers_reply_does_not_turn_it_into_an_auto_re
 
 
 def test_the_same_automatic_mail_again_is_still_a_duplicate(stack):
-    away = _without_message_id(make_mail(subject="Out of office", headers=AUTOMATIC))
+    away = without_message_id(make_mail(subject="Out of office", headers=AUTOMATIC))
     assert [deliver(stack, away, **UNAUTHENTICATED).outcome for _ in range(2)] == ["auto_reply", "duplicate"]
     with_id = make_mail(subject="Out of office", message_id="<ooo-1@customer.org>", headers=AUTOMATIC)
     assert [deliver(stack, with_id).outcome for _ in range(2)] == ["auto_reply", "duplicate"]

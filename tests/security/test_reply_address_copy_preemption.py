@@ -17,7 +17,7 @@ import pytest
 from chalicelib.domain.reply_tokens import reply_address
 from tests.fakes.stack import SECRET, FakeStack
 from tests.support.deliver import deliver
-from tests.support.mail_factory import make_mail
+from tests.support.mail_factory import make_mail, without_message_id
 
 UNAUTHENTICATED = {"dmarc": "GRAY", "spf": "FAIL", "dkim": "FAIL"}
 PLAIN = ("support@example.com",)
@@ -26,12 +26,6 @@ PLAIN = ("support@example.com",)
 @pytest.fixture
 def stack() -> FakeStack:
     return FakeStack()
-
-
-def _without_message_id(raw: bytes) -> bytes:
-    head, _, body = raw.partition(b"\n\n")
-    kept = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
-    return b"\n".join(kept) + b"\n\n" + body
 
 
 def _alices_ticket(stack: FakeStack) -> tuple[str, str]:
@@ -50,7 +44,7 @@ def test_a_copy_to_the_plain_address_does_not_keep_the_reply_from_its_ticket(sta
     reply = make_mail(
         subject="Re: Printer", to=address, body="Still on fire.", message_id="<r-1@customer.org>"
     )
-    reply = reply if message_id else _without_message_id(reply)
+    reply = reply if message_id else without_message_id(reply)
 
     forged = deliver(stack, reply, recipients=PLAIN, **UNAUTHENTICATED)
     real = deliver(stack, reply, recipients=(address,), **UNAUTHENTICATED)
@@ -66,7 +60,7 @@ def test_the_same_reply_to_the_reply_address_twice_is_still_a_duplicate(stack, m
     reply = make_mail(
         subject="Re: Printer", to=address, body="Still on fire.", message_id="<r-2@customer.org>"
     )
-    reply = reply if message_id else _without_message_id(reply)
+    reply = reply if message_id else without_message_id(reply)
 
     outcomes = [deliver(stack, reply, recipients=(address,), **UNAUTHENTICATED) for _ in range(2)]
 

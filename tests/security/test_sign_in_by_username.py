@@ -14,25 +14,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from chalicelib.domain.sign_in_throttle import PER_ADDRESS
-from chalicelib.wiring import services
 from tests.support.staff_api import ANN, Api, pool_of
 from tests.support.staff_auth import PASSWORD, sign_in
-
-
-@pytest.fixture
-def cognito_calls(api: Api) -> list[str]:
-    calls: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    client = services().console_sign_in._cognito  # built once per container: unregister after
-    client.meta.events.register("before-call.cognito-idp", record)
-    yield calls
-    client.meta.events.unregister("before-call.cognito-idp", record)
 
 
 def _post(api: Api, path: str, body: dict) -> Any:

@@ -30,20 +30,6 @@ def _post(api: Api, path: str, body: dict) -> Any:
     return api.call("POST", path, body, token="")
 
 
-@pytest.fixture
-def cognito_calls(api: Api) -> list[str]:
-    """Every request the proxy sends to Cognito, by operation."""
-    calls: list[str] = []
-
-    def record(model: Any, **_: Any) -> None:
-        calls.append(model.name)
-
-    client = services().console_sign_in._cognito  # built once per container: unregister after
-    client.meta.events.register("before-call.cognito-idp", record)
-    yield calls
-    client.meta.events.unregister("before-call.cognito-idp", record)
-
-
 def _assert_throttled(answer: Any, what: str) -> None:
     assert answer.status_code == 429, (answer.status_code, answer.json_body)
     assert answer.json_body["error"] == "rate_limited" and what in answer.json_body["reason"]

@@ -22,7 +22,7 @@ from chalicelib.services.redrive import RedriveService
 from tests.fakes.redrive import FakeQuarantine
 from tests.fakes.stack import FakeStack
 from tests.support.deliver import deliver
-from tests.support.mail_factory import make_mail, received_notification
+from tests.support.mail_factory import make_mail, received_notification, without_message_id
 
 # No header block: the first line is not a header (what a broken relay or a probe sends).
 UNPARSEABLE = b"this is not a mail at all\r\nnor is this: a header block\r\n"
@@ -182,7 +182,7 @@ def test_a_failed_mail_without_message_id_is_redriven_into_a_ticket_and_its_copy
     re-drives it after the fix THEN it becomes the one ticket: not refused as a duplicate of
     its own claim or of its copy, and the copy is a duplicate of it."""
     broken = IngestService(stack.settings, replace(stack.ingest.ports, tickets=CommitFails(stack.tickets)))
-    raw = _without_message_id(make_mail(subject="Refund, no Message-ID"))
+    raw = without_message_id(make_mail(subject="Refund, no Message-ID"))
     with pytest.raises(RuntimeError):
         _ingest(broken, "sesalwaysfails1", raw)
     broken.quarantine_failed(stack.settings.mail_bucket, "incoming/sesalwaysfails1", "sesalwaysfails1", "bug")
@@ -196,9 +196,3 @@ def test_a_failed_mail_without_message_id_is_redriven_into_a_ticket_and_its_copy
     assert stack.keys("quarantine/") == [] and stack.keys("incoming/") == []
     assert len(stack.tickets.tickets) == 1
     assert deliver(stack, raw).outcome == "duplicate"
-
-
-def _without_message_id(raw: bytes) -> bytes:
-    head, _, body = raw.partition(b"\n\n")
-    kept = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
-    return b"\n".join(kept) + b"\n\n" + body

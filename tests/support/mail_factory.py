@@ -109,3 +109,10 @@ def stored_by_ses(raw: bytes, domain: str = "customer.org", dmarc: str = "pass")
         f" helo=mail.{domain}; dkim=pass header.i=@{domain}; dmarc={dmarc} header.from={domain};\r\n"
     )
     return head.encode() + raw
+
+
+def without_message_id(raw: bytes) -> bytes:
+    """`raw` with its Message-ID header left out (RFC 5322 makes it optional: a SHOULD)."""
+    head, _, body = raw.partition(b"\n\n")
+    kept = [line for line in head.split(b"\n") if not line.lower().startswith(b"message-id:")]
+    return b"\n".join(kept) + b"\n\n" + body

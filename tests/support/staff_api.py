@@ -142,3 +142,17 @@ def token_in_groups(api: Api, email: str, *groups: str) -> str:
     token = sign_in(cognito, pool, client, email)["id"]
     assert api.get("/api/tickets", token=token).status_code == 200  # named as an agent
     return token
+
+
+@pytest.fixture
+def cognito_calls(api: Api) -> Any:
+    """Every request the console's sign-in proxy sends to Cognito, by operation."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    client = services().console_sign_in._cognito  # built once per container: unregister after
+    client.meta.events.register("before-call.cognito-idp", record)
+    yield calls
+    client.meta.events.unregister("before-call.cognito-idp", record)
