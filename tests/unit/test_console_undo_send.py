@@ -7,69 +7,47 @@ server's English words; an English console shows the server's own words, and a 4
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from dataclasses import replace
-
-import pytest
 
 from chalicelib.api.views import held_json
 from chalicelib.domain.held_replies import HeldReply, HeldState
 from chalicelib.errors import InboundError, MergedTicket, Suppressed
 from chalicelib.services.held_replies import refusal_code
-from tests.support.console_catalogue import STATIC, table
+from tests.support.console_catalogue import table
+from tests.support.console_node import run
 
-NODE = shutil.which("node")
 SERVER_WORDS = "only the agent who wrote a reply can undo it"
 
-# A page just big enough for i18n.js and undo_send.js: the bar's text is what the agent sees.
-HARNESS = r"""
-const fs = require('fs');
-const [dir, language, status, code] = process.argv.slice(1); // node -e: no script path
-const node = (tag) => ({ tag, text: '', children: [], hidden: false, attrs: {},
-  replaceChildren(...kids) { this.children = kids; }, append(...kids) { this.children.push(...kids); },
-  setAttribute(k, v) { this.attrs[k] = v; } });
-globalThis.window = globalThis;
-globalThis.navigator = { languages: [language], language };
-globalThis.localStorage = { getItem: () => null, setItem() {}, removeItem() {} };
-globalThis.document = { documentElement: {}, querySelectorAll: () => [], body: node('body') };
-for (const file of ['i18n-en.js', 'i18n-de.js', 'i18n.js', 'undo_send.js']) {
-  eval(fs.readFileSync(`${dir}/${file}`, 'utf8'));
-}
-const el = (tag, opts = {}) => Object.assign(node(tag), { text: opts.text || '', on: opts.on || {} });
-const api = async (method) => {
-  if (method !== 'DELETE') return { data: {} };
-  const err = new Error('refused');
-  Object.assign(err, { status: Number(status), code, reason: process.env.SERVER_WORDS });
-  throw err;
-};
+# undo_send.js's desk on the minimal page (tests/support/console_node.py): the bar's text is
+# what the agent sees.
+DESK = r"""
 const desk = { api, el, $: () => null, toast() {}, openTicket: async () => {}, state: {},
   attachments: { restore() {} } };
 const undo = window.InboundUndoSend(desk);
+const bar = document.body.children[0];
+const shown = () => bar.children.map((child) => child.text).join('');
+"""
+
+# The agent clicks Undo on a reply held for an hour, and the API refuses the cancel.
+FAILED_UNDO = (
+    r"""
+const api = async (method) => {
+  if (method !== 'DELETE') return { data: {} };
+  throw apiError(Number(process.env.STATUS), process.env.CODE, process.env.SERVER_WORDS);
+};
+"""
+    + DESK
+    + r"""
 const later = new Date(Date.now() + 3600e3).toISOString();
 undo.track('T-1', { held: 'h-1', held_at: new Date().toISOString(), send_at: later }, 'text');
-const bar = document.body.children[0];
-const button = bar.children.find((child) => child.tag === 'button');
-button.on.click().then(() => {
-  process.stdout.write(JSON.stringify(bar.children.map((child) => child.text).join('')));
-  process.exit(0);
-});
+fire(bar.children.find((child) => child.tag === 'button'), 'click').then(() => done(shown()));
 """
+)
 
 
 def _bar_after_failed_undo(language: str, status: int, code: str) -> str:
-    if NODE is None:
-        pytest.skip("node is not installed")
-    done = subprocess.run(
-        [NODE, "-e", HARNESS, str(STATIC), language, str(status), code],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={"SERVER_WORDS": SERVER_WORDS, "PATH": ""},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return str(json.loads(done.stdout))
+    env = {"SERVER_WORDS": SERVER_WORDS, "STATUS": str(status), "CODE": code}
+    return str(run(language, ["undo_send.js"], FAILED_UNDO, env))
 
 
 def test_a_german_console_says_why_an_undo_failed_in_german():
@@ -86,51 +64,23 @@ def test_an_english_console_shows_the_servers_words_and_409_is_too_late_in_both(
 
 
 # The bar of a held reply whose time has come: the API says it was refused (views.held_json).
-REFUSED_HARNESS = r"""
-const fs = require('fs');
-const [dir, language] = process.argv.slice(1);
-const node = (tag) => ({ tag, text: '', children: [], hidden: false, attrs: {},
-  replaceChildren(...kids) { this.children = kids; }, append(...kids) { this.children.push(...kids); },
-  setAttribute(k, v) { this.attrs[k] = v; } });
-globalThis.window = globalThis;
-globalThis.navigator = { languages: [language], language };
-globalThis.localStorage = { getItem: () => null, setItem() {}, removeItem() {} };
-globalThis.document = { documentElement: {}, querySelectorAll: () => [], body: node('body') };
-for (const file of ['i18n-en.js', 'i18n-de.js', 'i18n.js', 'undo_send.js']) {
-  eval(fs.readFileSync(`${dir}/${file}`, 'utf8'));
-}
+REFUSED = (
+    r"""
 const held = JSON.parse(process.env.HELD);
-const el = (tag, opts = {}) => Object.assign(node(tag), { text: opts.text || '', on: opts.on || {} });
 const api = async () => ({ data: held });
-const desk = { api, el, $: () => null, toast() {}, openTicket: async () => {}, state: {},
-  attachments: { restore() {} } };
-const undo = window.InboundUndoSend(desk);
+"""
+    + DESK
+    + r"""
 const now = new Date().toISOString();
 undo.track(held.ticket, { ...held, state: 'waiting', held_at: now, send_at: now }, 'text');
-const bar = document.body.children[0];
-const look = () => {
-  const said = bar.children.map((child) => child.text).join('');
-  if (said === window.InboundI18n.t('undo.sending')) { setTimeout(look, 5); return; }
-  process.stdout.write(JSON.stringify(said));
-  process.exit(0);
-};
+const look = () => (shown() === t('undo.sending') ? setTimeout(look, 5) : done(shown()));
 setTimeout(look, 5);
 """
+)
 
 
 def _bar_after_refusal(language: str, held: HeldReply) -> str:
-    if NODE is None:
-        pytest.skip("node is not installed")
-    done = subprocess.run(
-        [NODE, "-e", REFUSED_HARNESS, str(STATIC), language],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        env={"HELD": json.dumps(held_json(held)), "PATH": ""},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return str(json.loads(done.stdout))
+    return str(run(language, ["undo_send.js"], REFUSED, {"HELD": json.dumps(held_json(held))}))
 
 
 def _refused(exc: InboundError) -> HeldReply:
