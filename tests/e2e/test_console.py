@@ -36,6 +36,7 @@ from tests.support.console import (
     inbound_executable,
     screenshot,
     scrolls_sideways,
+    suppress,
     wait_for_sent,
     within_window,
 )
@@ -328,14 +329,7 @@ def test_a_refused_reply_is_shown_with_its_reason_and_the_draft_kept(
     says the outbound guard refused it and why, and keeps what the agent wrote."""
     up = local_stack.current
     bounced = "gone@customer.org"
-    subprocess.run(
-        [inbound_executable(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
-        input=f"{bounced},BOUNCE\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    suppress(up.endpoint, bounced)
     msg = plain_mail("Where is my parcel?", "It has not arrived.")
     msg.replace_header("From", f"Gone <{bounced}>")
     send(up, msg)

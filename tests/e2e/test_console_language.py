@@ -15,7 +15,6 @@ checked for leftover English by the same reading of the English table.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -30,9 +29,9 @@ from tests.support.console import (
     TIMEOUT_MS,
     Console,
     cut_off_sideways,
-    inbound_executable,
     screenshot,
     scrolls_sideways,
+    suppress,
     top_bar_rows_apart,
     within_window,
 )
@@ -321,14 +320,7 @@ def test_a_reply_the_guard_refused_says_why_in_german(german: Console, local_sta
     "Antwort nicht gesendet: suppressed (... is on the suppression list (BOUNCE))")."""
     up = local_stack.current
     bounced = "fort@kunde-weg.de"
-    subprocess.run(
-        [inbound_executable(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
-        input=f"{bounced},BOUNCE\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    suppress(up.endpoint, bounced)
     mail = customer_mail("Wo ist mein Paket?", "Es ist nicht angekommen.")
     mail.replace_header("From", f"Fort <{bounced}>")
     send(up, mail)
@@ -356,14 +348,7 @@ def test_a_reply_whose_cc_was_left_out_says_why_in_german(
     added: the sender is not authenticated")."""
     up = local_stack.current
     gone = "weg@kunde-alt.de"
-    subprocess.run(
-        [inbound_executable(), "suppression", "import", "-", "--endpoint-url", up.endpoint],
-        input=f"{gone},BOUNCE\n",
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    suppress(up.endpoint, gone)
     mail = customer_mail("Rechnung doppelt", "Die Rechnung kam zweimal.")
     mail["Cc"] = "kollege@kunde.de"
     send(up, mail)

@@ -163,6 +163,18 @@ def inbound_executable() -> str:
     return str(Path(sys.executable).with_name("inbound"))
 
 
+def suppress(endpoint: str, address: str, reason: str = "BOUNCE") -> None:
+    """`inbound suppression import -` on the stack at `endpoint`: `address` on the list."""
+    subprocess.run(
+        [inbound_executable(), "suppression", "import", "-", "--endpoint-url", endpoint],
+        input=f"{address},{reason}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
 @pytest.fixture(scope="module")
 def browser(chromium_executable: Path) -> Iterator[Any]:
     with chromium_context(chromium_executable) as context:
