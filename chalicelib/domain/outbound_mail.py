@@ -19,7 +19,6 @@ from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from chalicelib.domain import customer_texts
 from chalicelib.domain.correlation import subject_ticket_id
 from chalicelib.domain.customer_language import Language
 from chalicelib.domain.frozen import frozen
@@ -108,12 +107,6 @@ def tagged_subject(subject: str, ticket_id: str) -> str:
     if subject_ticket_id(subject) == ticket_id:
         return subject
     return f"{subject} [{ticket_id}]".strip() if subject else f"[{ticket_id}]"
-
-
-def acknowledgement_subject(ticket_id: str, language: Language = Language.EN) -> str:
-    """`We received your request [T-123]` (or its German): the tag threads replies; no word
-    of the sender's."""
-    return customer_texts.acknowledgement_subject(ticket_id, language)
 
 
 def reply_subject(subject: str, ticket_id: str) -> str:

@@ -48,7 +48,7 @@ def acknowledgement(
         from_name=team,
         to=(recipient,),
         reply_to=reply_to(settings, ports, ticket),
-        subject=om.acknowledgement_subject(ticket.id, language),
+        subject=customer_texts.acknowledgement_subject(ticket.id, language),
         text=customer_texts.acknowledgement_text(ticket.id, team, language),
         language=language,
         message_id=om.new_message_id(settings.domain, ticket.id),

@@ -100,14 +100,14 @@ def test_the_german_acknowledgement_is_in_sie_form_and_quotes_only_our_own_value
         "auf diese E-Mail und lassen Sie [T-42] im Betreff stehen.\n\nMit freundlichen Grüßen\n"
         "Ihr Support-Team\n"
     )
-    assert om.acknowledgement_subject("T-42", DE) == "Ihre Anfrage ist bei uns eingegangen [T-42]"
-    assert om.acknowledgement_subject("T-42") == "We received your request [T-42]"
+    assert customer_texts.acknowledgement_subject("T-42", DE) == "Ihre Anfrage ist bei uns eingegangen [T-42]"
+    assert customer_texts.acknowledgement_subject("T-42") == "We received your request [T-42]"
     assert customer_texts.team_name("customer-care", DE) == "Customer-Care-Team"
     assert customer_texts.team_name("customer-care") == "Customer Care team"
 
 
 def test_the_mime_declares_utf8_for_umlauts_and_the_language_it_is_written_in():
-    subject = om.acknowledgement_subject("T-42", DE)
+    subject = customer_texts.acknowledgement_subject("T-42", DE)
     text = customer_texts.acknowledgement_text("T-42", "Support-Team", DE)
     outgoing = om.OutgoingMail(
         ticket_id="T-42",
