@@ -160,17 +160,14 @@ def content_claim(
     date = mail.header("date").strip()
     if not date or not claim.fingerprint:
         return None
-    digest = hashlib.sha256(claim.fingerprint.encode("ascii"))
-    parts = (
+    written = (
         date,
         ",".join(a.email.lower() for a in mail.to),
         ",".join(a.email.lower() for a in mail.cc),
         " ".join(mail.in_reply_to),
         " ".join(mail.references),
     )
-    for part in parts:
-        digest.update(b"\0" + part.encode("utf-8", "surrogatepass"))
-    fingerprint = _with_facts(digest.hexdigest()[:32], facts)
+    fingerprint = _with_facts(_with_facts(claim.fingerprint, written), facts)
     return UnfiledClaim(mailbox, NO_MESSAGE_ID + fingerprint, fingerprint)
 
 
