@@ -208,12 +208,6 @@ def read_unsubscribe(token: str, secrets_: tuple[bytes, ...], list_name: str = L
     return None
 
 
-def verify_unsubscribe(token: str, secrets_: tuple[bytes, ...], list_name: str = LIST_NAME) -> str | None:
-    """The address a token names when it verifies under any of `secrets_` (rotation), else None."""
-    found = read_unsubscribe(token, secrets_, list_name)
-    return found.address if found else None
-
-
 def unsubscribe_headers(url: str, mailto: str) -> tuple[tuple[str, str], ...]:
     """RFC 2369 List-Unsubscribe with both an https and a mailto URI, and RFC 8058's
     List-Unsubscribe-Post that makes the https one a one-click POST. RFC 8058 §4: receivers
